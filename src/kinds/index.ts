@@ -1,0 +1,19 @@
+/** The registry of check kinds. Adding a kind is one file plus one line here. */
+import { columnParity } from './column-parity.js';
+import { nullCheck } from './null-check.js';
+import { rowCount } from './row-count.js';
+import { sqlAssert } from './sql-assert.js';
+import type { CheckKind } from './types.js';
+
+export const checkKinds = [rowCount, nullCheck, columnParity, sqlAssert] as const;
+
+export type CheckSpec = { [K in keyof typeof checkKinds]: (typeof checkKinds)[K] extends CheckKind<infer S> ? S : never }[number];
+
+const byName = new Map<string, CheckKind<any>>(checkKinds.map((k) => [k.kind, k as CheckKind<any>]));
+
+/** Looks a kind up by name (undefined for unknown kinds). */
+export function kindOf(name: string): CheckKind<any> | undefined {
+  return byName.get(name);
+}
+
+export const kindNames: readonly string[] = checkKinds.map((k) => k.kind);

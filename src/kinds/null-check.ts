@@ -1,0 +1,92 @@
+/** null_check: backfilled columns are filled in every row that should have them. */
+import { z } from 'zod';
+import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
+import { formatTableRef } from '../spec/identifiers.js';
+import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { primaryKeyOf } from './introspect.js';
+import { keyAlias, sampleFromRow } from './samples.js';
+import { defineKind, requireCount, type CountScan, type Outcome, type Sample } from './types.js';
+
+export const nullCheckSchema = z
+  .strictObject({
+    ...baseCheckShape,
+    kind: z.literal('null_check'),
+    source: sourceNameSchema,
+    table: tableRefSchema,
+    columns: z.array(columnNameSchema).min(1).max(64),
+    where: expressionSchema.optional(),
+    /** Columns identifying a row in samples; defaults to the table's primary key. */
+    key: keyColumnsSchema.optional(),
+    max_nulls: z.number().int().min(0).optional(),
+    max_null_ratio: z.number().min(0).max(1).optional(),
+    sample: z.number().int().min(0).max(1000).default(10),
+  })
+  .refine((s) => !(s.max_nulls !== undefined && s.max_null_ratio !== undefined), {
+    message: 'set max_nulls or max_null_ratio, not both',
+    path: ['max_null_ratio'],
+  });
+export type NullCheckSpec = z.output<typeof nullCheckSchema>;
+
+function anyNullSql(spec: NullCheckSpec): SQL {
+  return sql`(${joinSql(spec.columns.map((c) => sql`${columnSql(c)} is null`), sql` or `)})`;
+}
+
+/** One scan: rows in scope, rows with any listed column NULL, and NULLs per column. */
+export function planNullCheck(spec: NullCheckSpec): CountScan {
+  const scope = predicateSql(spec.where);
+  const counts: CountScan['counts'] = {
+    rows: spec.where === undefined ? true : scope,
+    rows_with_nulls: sql`${scope} and ${anyNullSql(spec)}`,
+  };
+  spec.columns.forEach((column, i) => {
+    counts[`nulls_${i}`] = sql`${scope} and ${columnSql(column)} is null`;
+  });
+  return { source: spec.source, table: spec.table, counts };
+}
+
+/** Judges the counts against max_nulls (default 0) or max_null_ratio. */
+export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, number>): Outcome {
+  const rows = requireCount(counts, 'rows');
+  const withNulls = requireCount(counts, 'rows_with_nulls');
+  const ratio = rows === 0 ? 0 : withNulls / rows;
+  const perColumn = Object.fromEntries(spec.columns.map((c, i) => [c, requireCount(counts, `nulls_${i}`)]));
+  const pass = spec.max_null_ratio !== undefined ? ratio <= spec.max_null_ratio : withNulls <= (spec.max_nulls ?? 0);
+  const limit = spec.max_null_ratio !== undefined ? `ratio ${spec.max_null_ratio}` : `${spec.max_nulls ?? 0} rows`;
+  const offenders = Object.entries(perColumn).filter(([, n]) => n > 0).map(([c, n]) => `${c}: ${n}`).join(', ');
+  return {
+    status: pass ? 'pass' : 'fail',
+    summary: withNulls === 0
+      ? `all ${rows} rows in scope of ${formatTableRef(spec.table)} have ${spec.columns.join(', ')} filled`
+      : `${withNulls} of ${rows} rows in scope of ${formatTableRef(spec.table)} have NULLs (${offenders}); allowed: ${limit}`,
+    observations: { rows, rows_with_nulls: withNulls, nulls_by_column: perColumn, rows_scanned: rows, mismatches: withNulls, mismatch_ratio: ratio },
+    samples: [],
+  };
+}
+
+/** Keys and values of rows with NULLs, for the person fixing the backfill. */
+export function planNullSamples(spec: NullCheckSpec, keyColumns: readonly string[]): SQL {
+  const keys = keyColumns.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
+  const values = spec.columns.map((c, i) => sql`(${columnSql(c)})::text as ${sql.identifier(`c_${i}`)}`);
+  return sql`select ${joinSql([...keys, ...values])} from ${tableSql(spec.table)}
+    where ${predicateSql(spec.where)} and ${anyNullSql(spec)} limit ${spec.sample}`;
+}
+
+export const nullCheck = defineKind({
+  kind: 'null_check',
+  description: 'listed columns are not NULL in rows in scope (backfill completeness)',
+  schema: nullCheckSchema,
+  sourcesOf: (spec) => [spec.source],
+  async execute(spec, ctx) {
+    const outcome = evaluateNullCheck(spec, await ctx.countRows(planNullCheck(spec)));
+    if (outcome.status === 'fail' && spec.sample > 0) {
+      const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));
+      const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns));
+      outcome.samples = rows.map((row): Sample =>
+        sampleFromRow(row, keyColumns, 'null', {
+          detail: { null_columns: spec.columns.filter((_, i) => row[`c_${i}`] === null) },
+        }),
+      );
+    }
+    return outcome;
+  },
+});

@@ -1,0 +1,117 @@
+/**
+ * The contract every check kind implements. A kind is data (a zod schema with a `kind` literal)
+ * plus pure planning/evaluation and one `execute` that drives I/O only through the context, so the
+ * runner can time, cancel, fuse or chunk the database work without knowing which kind it runs.
+ */
+import type { z } from 'zod';
+import type { SQL } from '../sql/build.js';
+import type { TableRef } from '../spec/identifiers.js';
+
+/** A verification result: a finding (pass/fail) or "could not verify" (error) — never confused. */
+export type CheckStatus = 'pass' | 'fail' | 'error';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Kind-specific numbers and facts. The well-known fields feed metrics and the status page. */
+export interface Observations {
+  rows_scanned?: number;
+  mismatches?: number;
+  mismatch_ratio?: number;
+  estimated?: boolean;
+  [name: string]: JsonValue | undefined;
+}
+
+export type SampleCategory = 'mismatch' | 'missing_in_new' | 'missing_in_old' | 'null' | 'row' | 'noise';
+
+/** One offending row, with both sides when there are two. */
+export interface Sample {
+  category: SampleCategory;
+  key: Record<string, JsonValue>;
+  old?: JsonValue;
+  new?: JsonValue;
+  detail?: Record<string, JsonValue>;
+}
+
+export interface FaultInfo {
+  /** Stable machine code: timeout, lock_timeout, missing_relation, connection, … */
+  code: string;
+  message: string;
+  sqlstate?: string;
+}
+
+/** What a kind reports for one check. */
+export interface Outcome {
+  status: CheckStatus;
+  /** One sentence a person can act on. */
+  summary: string;
+  observations: Observations;
+  samples: Sample[];
+  error?: FaultInfo;
+}
+
+/**
+ * "Count rows matching these predicates in this table." Every count is a `count(*) FILTER (WHERE …)`
+ * over one table, which is what lets the engine fuse several checks into one scan or split one scan
+ * into key-range chunks and add the chunks up.
+ */
+export interface CountScan {
+  source: string;
+  table: TableRef;
+  /** Predicate per named count; `true` counts every row. */
+  counts: Record<string, SQL | true>;
+}
+
+export type CountResult = Record<string, number>;
+
+/** What a kind may do while executing. All database access goes through here. */
+export interface ExecutionContext {
+  readonly checkId: string;
+  readonly signal: AbortSignal;
+  now(): Date;
+  /** Counts rows in the database; the engine decides how (single statement, fused, chunked). */
+  countRows(scan: CountScan): Promise<CountResult>;
+  /** Runs one read-only statement on a source and returns its rows (int8/numeric as strings). */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;
+  /** Reports progress of a long check (rows scanned so far, estimate of the total). */
+  progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
+}
+
+/** The fields every check spec carries after parsing. */
+export interface BaseCheckSpec {
+  id: string;
+  kind: string;
+  description?: string | undefined;
+  tags: string[];
+  timeout?: number | undefined;
+  schedule?: string | undefined;
+  time_zone?: string | undefined;
+}
+
+/** A check kind: its schema, the sources it reads and how it executes. */
+export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
+  readonly kind: Spec['kind'];
+  /** One line for `parity validate --kinds` and the docs. */
+  readonly description: string;
+  readonly schema: z.ZodType<Spec, any>;
+  /** Names of the sources the check reads, so the loader can verify they are declared. */
+  sourcesOf(spec: Spec): string[];
+  execute(spec: Spec, ctx: ExecutionContext): Promise<Outcome>;
+}
+
+/** Declares a kind with its spec type inferred from the schema. */
+export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
+  kind: z.output<Schema>['kind'];
+  description: string;
+  schema: Schema;
+  sourcesOf(spec: z.output<Schema>): string[];
+  execute(spec: z.output<Schema>, ctx: ExecutionContext): Promise<Outcome>;
+}): CheckKind<z.output<Schema>> {
+  return kind as unknown as CheckKind<z.output<Schema>>;
+}
+
+/** Reads a named count the engine must have produced; a missing one is a fault, never a zero. */
+export function requireCount(counts: CountResult, name: string): number {
+  const value = counts[name];
+  if (value === undefined || !Number.isFinite(value)) throw new Error(`count "${name}" missing from the scan result`);
+  return value;
+}

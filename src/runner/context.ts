@@ -1,0 +1,69 @@
+/**
+ * The execution context handed to a kind: its only way to reach a database. It applies the
+ * per-source concurrency limit, the statement timeout, cancellation, and records every statement.
+ */
+import { compile, type SQL } from '../sql/build.js';
+import type { CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import type { StatementRecord } from '../store/schema.js';
+import type { Limiter } from './limiter.js';
+import { SCANNED_ALIAS, planCountScan, readCounts } from './count-scan.js';
+
+export interface ContextDeps {
+  checkId: string;
+  sources: SourceRegistry;
+  limiters: (source: string) => Limiter;
+  /** Check-level override of the source's statement_timeout. */
+  timeoutMs?: number | undefined;
+  signal: AbortSignal;
+  now: () => Date;
+  onProgress?: (update: { rowsScanned: number; rowsEstimated?: number }) => void;
+}
+
+export interface RecordingContext extends ExecutionContext {
+  readonly statements: StatementRecord[];
+}
+
+/** Creates the context for one check execution. */
+export function createExecutionContext(deps: ContextDeps): RecordingContext {
+  const statements: StatementRecord[] = [];
+
+  async function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL): Promise<Row[]> {
+    deps.signal.throwIfAborted();
+    const source = await deps.sources.get(sourceName);
+    const spec = deps.sources.specOf(sourceName);
+    const compiled = compile(statement);
+    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
+    statements.push(record);
+    return deps.limiters(sourceName).run(async () => {
+      const started = performance.now();
+      try {
+        const rows = await source.readOnly((session) => session.query(compiled), {
+          statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
+          signal: deps.signal,
+        });
+        record.rows = rows.length;
+        return rows as Row[];
+      } finally {
+        record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+      }
+    });
+  }
+
+  return {
+    checkId: deps.checkId,
+    signal: deps.signal,
+    statements,
+    now: deps.now,
+    query,
+    async countRows(scan: CountScan): Promise<CountResult> {
+      const [row] = await query(scan.source, planCountScan(scan));
+      const counts = readCounts(row, Object.keys(scan.counts));
+      deps.onProgress?.({ rowsScanned: counts[SCANNED_ALIAS]! });
+      return counts;
+    },
+    progress(update) {
+      deps.onProgress?.(update);
+    },
+  };
+}

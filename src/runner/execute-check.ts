@@ -1,0 +1,50 @@
+/**
+ * Executes one check and always returns a finished result. Findings come back as pass/fail;
+ * every fault (timeout, lost connection, missing table, bug) becomes `error` — never a pass.
+ */
+import { kindOf } from '../kinds/index.js';
+import type { FaultInfo, Outcome } from '../kinds/types.js';
+import type { LoadedCheck } from '../spec/load.js';
+import { SourceQueryError, classifyError } from '../sources/errors.js';
+import { redact, redactDeep } from '../logging/secrets.js';
+import type { FinishedResult } from '../store/runs.js';
+import { createExecutionContext, type ContextDeps } from './context.js';
+
+export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'>;
+
+/** Runs the check's kind through a fresh context; never throws. */
+export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promise<FinishedResult> {
+  const started = performance.now();
+  const ctx = createExecutionContext({ ...deps, checkId: check.spec.id, timeoutMs: check.spec.timeout });
+  let outcome: Outcome;
+  try {
+    const kind = kindOf(check.spec.kind);
+    if (!kind) throw new Error(`unknown kind ${check.spec.kind}`);
+    outcome = await kind.execute(check.spec, ctx);
+    if (deps.signal.aborted) outcome = faultOutcome({ code: 'cancelled', message: 'cancelled before the check finished' });
+  } catch (error) {
+    outcome = faultOutcome(faultOf(error, deps.signal.aborted));
+  }
+  return {
+    status: outcome.status,
+    summary: redact(outcome.summary),
+    observations: redactDeep(outcome.observations) as Record<string, unknown>,
+    statements: ctx.statements,
+    error: outcome.error ?? null,
+    samples: outcome.samples,
+    finishedAt: deps.now(),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+function faultOf(error: unknown, aborted: boolean): FaultInfo {
+  if (error instanceof SourceQueryError) return error.fault;
+  if (aborted || (error as Error)?.name === 'AbortError') return { code: 'cancelled', message: 'cancelled before the check finished' };
+  if ((error as { code?: string })?.code !== undefined) return classifyError(error);
+  return { code: 'internal', message: redact(error instanceof Error ? error.message : String(error)) };
+}
+
+/** An outcome for "could not verify". */
+export function faultOutcome(fault: FaultInfo): Outcome {
+  return { status: 'error', summary: `could not verify: ${fault.code}: ${fault.message}`, observations: {}, samples: [], error: fault };
+}

@@ -1,0 +1,166 @@
+/**
+ * Runs: a set of checks executed together with bounded concurrency, each result recorded as it
+ * finishes. The runner never switches on kind; observers (metrics, SSE) hear about progress.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.js';
+import type { LoadedCheck } from '../spec/load.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
+import type { Store } from '../store/store.js';
+import { executeCheck } from './execute-check.js';
+import { createLimiter, type Limiter } from './limiter.js';
+
+export interface Clock { now(): Date }
+export const systemClock: Clock = { now: () => new Date() };
+
+export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
+
+export interface RunRequest {
+  checks: LoadedCheck[];
+  trigger: RunTrigger;
+  requestedBy?: string | undefined;
+  selector?: Record<string, unknown>;
+  /** Scheduled slot the run serves, when the scheduler started it. */
+  slot?: Date | undefined;
+}
+
+export interface ProgressEvent { runId: string; checkId: string; rowsScanned: number; rowsEstimated?: number | undefined; at: Date }
+
+/** Hooks for telemetry and streaming; every method is optional and must not throw. */
+export interface RunObserver {
+  runStarted?(run: RunRecord): void;
+  checkStarted?(event: { runId: string; check: LoadedCheck; resultId: string }): void;
+  checkFinished?(event: { runId: string; check: LoadedCheck; resultId: string; result: FinishedResult }): void;
+  progress?(event: ProgressEvent): void;
+  runFinished?(run: RunRecord & { results: ResultRecord[] }): void;
+}
+
+export type FinishedRun = RunRecord & { results: ResultRecord[] };
+
+export interface Runner {
+  /** Records the run and starts it; `finished` settles when every check has a result. */
+  start(request: RunRequest): Promise<{ run: RunRecord; finished: Promise<FinishedRun> }>;
+  /** Asks a run of this process to stop; running statements are cancelled. */
+  cancel(runId: string): boolean;
+  /** Latest progress per check of an active run. */
+  progressOf(runId: string): ProgressEvent[] | undefined;
+  /** Waits for every run of this process to finish. */
+  drain(): Promise<void>;
+}
+
+export interface RunnerDeps {
+  store: Store;
+  sources: SourceRegistry;
+  clock?: Clock;
+  logger?: Logger;
+  observers?: RunObserver[];
+  /** Checks executed at once within one run. */
+  checkConcurrency?: number;
+  /** Name of this replica, recorded as the run's owner. */
+  instanceId?: string;
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const clock = deps.clock ?? systemClock;
+  const observers = deps.observers ?? [];
+  const instanceId = deps.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const limiters = new Map<string, Limiter>();
+  const active = new Map<string, { controller: AbortController; finished: Promise<FinishedRun>; progress: Map<string, ProgressEvent> }>();
+
+  const limiterFor = (source: string) => {
+    let limiter = limiters.get(source);
+    if (!limiter) {
+      limiter = createLimiter(deps.sources.specOf(source)?.max_connections ?? 4);
+      limiters.set(source, limiter);
+    }
+    return limiter;
+  };
+
+  const notify = <K extends keyof RunObserver>(method: K, event: Parameters<NonNullable<RunObserver[K]>>[0]) => {
+    for (const observer of observers) {
+      try {
+        (observer[method] as ((e: typeof event) => void) | undefined)?.(event);
+      } catch (error) {
+        deps.logger?.warn({ err: error, hook: method }, 'run observer failed');
+      }
+    }
+  };
+
+  async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>): Promise<FinishedRun> {
+    const { store } = deps;
+    await store.startRun(run.id, instanceId, clock.now());
+    notify('runStarted', run);
+    const log = deps.logger?.child({ run_id: run.id });
+    const counts = { pass: 0, fail: 0, error: 0, total: request.checks.length };
+    const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
+    const heartbeat = setInterval(() => void store.heartbeatRun(run.id, clock.now()).catch(() => {}), 10_000);
+    heartbeat.unref();
+    try {
+      await Promise.all(request.checks.map((check) => runLimiter.run(async () => {
+        const resultId = randomUUID();
+        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: clock.now(), slot: request.slot ?? null });
+        notify('checkStarted', { runId: run.id, check, resultId });
+        const result = await executeCheck(check, {
+          sources: deps.sources,
+          limiters: limiterFor,
+          signal: controller.signal,
+          now: () => clock.now(),
+          onProgress: (update) => {
+            const event = { runId: run.id, checkId: check.spec.id, ...update, at: clock.now() };
+            progress.set(check.spec.id, event);
+            notify('progress', event);
+          },
+        });
+        await store.finishResult(resultId, result);
+        counts[result.status]++;
+        log?.info({ check_id: check.spec.id, status: result.status, duration_ms: result.durationMs, error_code: result.error?.code }, result.summary);
+        notify('checkFinished', { runId: run.id, check, resultId, result });
+      })));
+      await store.finishRun(run.id, controller.signal.aborted ? 'cancelled' : 'finished', counts, clock.now());
+    } catch (error) {
+      // The store failed mid-run: the run cannot be trusted, so it is recorded as aborted if possible.
+      log?.error({ err: error }, 'run aborted: could not record results');
+      await store.finishRun(run.id, 'aborted', counts, clock.now()).catch(() => {});
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const finished = await store.getRun(run.id);
+    if (!finished) throw new Error(`run ${run.id} vanished from the store`);
+    notify('runFinished', finished);
+    return finished;
+  }
+
+  return {
+    async start(request) {
+      const run = await deps.store.createRun({
+        id: randomUUID(),
+        trigger: request.trigger,
+        requestedBy: request.requestedBy ?? null,
+        checkIds: request.checks.map((c) => c.spec.id),
+        selector: request.selector ?? {},
+        createdAt: clock.now(),
+      });
+      const controller = new AbortController();
+      const progress = new Map<string, ProgressEvent>();
+      const finished = execute(run, request, controller, progress).finally(() => active.delete(run.id));
+      finished.catch(() => {});
+      active.set(run.id, { controller, finished, progress });
+      return { run, finished };
+    },
+    cancel(runId) {
+      const entry = active.get(runId);
+      if (!entry) return false;
+      entry.controller.abort();
+      return true;
+    },
+    progressOf(runId) {
+      const entry = active.get(runId);
+      return entry ? [...entry.progress.values()] : undefined;
+    },
+    async drain() {
+      await Promise.allSettled([...active.values()].map((a) => a.finished));
+    },
+  };
+}

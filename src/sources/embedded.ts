@@ -1,0 +1,45 @@
+/**
+ * Verified databases embedded in the process (PGlite under the data directory, `embedded:NAME`).
+ * PGlite runs single-threaded WASM: statement_timeout is not enforced there, which is documented.
+ */
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { SourceQueryError, classifyError } from './errors.js';
+import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
+
+/** Wraps an open PGlite database as a read-only source. */
+export function createEmbeddedSource(name: string, db: PGlite, options: { description: string; maxConnections: number; lockTimeoutMs: number; release: () => Promise<void> }): Source {
+  return {
+    name,
+    driver: 'embedded',
+    description: options.description,
+    maxConnections: options.maxConnections,
+    lockTimeoutMs: options.lockTimeoutMs,
+    async readOnly<T>(work: (session: ReadSession) => Promise<T>, read: ReadOptions): Promise<T> {
+      let lastSql = 'begin read only';
+      try {
+        return await db.transaction(async (tx: Transaction) => {
+          lastSql = 'set transaction read only';
+          await tx.query('set transaction read only');
+          const names = Object.keys(PINNED_SETTINGS);
+          lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
+          await tx.query(lastSql, names.flatMap((n) => [n, PINNED_SETTINGS[n]!]));
+          return work({
+            async query(statement) {
+              read.signal?.throwIfAborted();
+              lastSql = statement.text;
+              const result = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[]);
+              return result.rows;
+            },
+          });
+        });
+      } catch (error) {
+        if (error instanceof SourceQueryError) throw error;
+        throw new SourceQueryError(name, lastSql, classifyError(error, read.signal?.aborted ?? false), { cause: error });
+      }
+    },
+    async ping() {
+      await db.query('select 1');
+    },
+    close: options.release,
+  };
+}

@@ -1,0 +1,44 @@
+/** Driver errors → a stable fault code. A fault means "could not verify": never a pass. */
+import { redact } from '../logging/secrets.js';
+import type { FaultInfo } from '../kinds/types.js';
+
+/** A statement that failed on a source, with the SQL that failed and the driver error as cause. */
+export class SourceQueryError extends Error {
+  override readonly name = 'SourceQueryError';
+  constructor(readonly source: string, readonly sql: string, readonly fault: FaultInfo, options: { cause: unknown }) {
+    super(`${fault.code} on source "${source}": ${fault.message}`, options);
+  }
+}
+
+const BY_SQLSTATE: Record<string, string> = {
+  '57014': 'timeout',
+  '55P03': 'lock_timeout',
+  '42P01': 'missing_relation',
+  '3F000': 'missing_relation',
+  '42703': 'missing_column',
+  '25006': 'read_only_violation',
+  '42501': 'permission_denied',
+  '57P01': 'connection',
+  '57P02': 'connection',
+  '57P03': 'connection',
+  '3D000': 'connection',
+  '28P01': 'connection',
+  '28000': 'connection',
+};
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+
+/** Classifies a driver error (postgres.js or PGlite) into a FaultInfo with a redacted message. */
+export function classifyError(error: unknown, cancelled = false): FaultInfo {
+  const e = error as { code?: unknown; message?: unknown; errno?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const message = redact(typeof e?.message === 'string' ? e.message : String(error));
+  if (cancelled) return { code: 'cancelled', message: 'cancelled before the check finished', ...(code && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : {}) };
+  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+    const mapped = BY_SQLSTATE[code] ?? (code.startsWith('08') ? 'connection' : code.startsWith('42') ? 'invalid_sql' : code.startsWith('22') ? 'data_exception' : code.startsWith('53') ? 'resources' : 'query_failed');
+    return { code: mapped, message, sqlstate: code };
+  }
+  if (code && CONNECTION_CODES.has(code)) return { code: 'connection', message };
+  if (/connect|terminat|closed|ECONN/i.test(message)) return { code: 'connection', message };
+  return { code: 'query_failed', message };
+}

@@ -1,0 +1,45 @@
+/** Opens the sources a catalog declares, lazily, and closes them together. */
+import { openEmbedded } from '../embedded/pglite.js';
+import { EMBEDDED_PREFIX, type SourceSpec } from '../spec/sources.js';
+import { registerSecret } from '../logging/secrets.js';
+import { secretsInUrl } from '../spec/sources.js';
+import { createEmbeddedSource } from './embedded.js';
+import { createPostgresSource } from './postgres.js';
+import type { Source } from './types.js';
+
+export interface SourceRegistry {
+  /** The source by name, opened on first use. */
+  get(name: string): Promise<Source>;
+  names(): string[];
+  specOf(name: string): SourceSpec | undefined;
+  closeAll(): Promise<void>;
+}
+
+/** `dataDir` is where embedded sources live (`memory` in tests). */
+export function createSourceRegistry(specs: Map<string, { spec: SourceSpec }>, options: { dataDir: string }): SourceRegistry {
+  const opened = new Map<string, Promise<Source>>();
+  for (const { spec } of specs.values()) for (const secret of secretsInUrl(spec.url)) registerSecret(secret);
+  return {
+    get(name) {
+      const existing = opened.get(name);
+      if (existing) return existing;
+      const entry = specs.get(name);
+      if (!entry) return Promise.reject(new Error(`source "${name}" is not declared`));
+      const spec = entry.spec;
+      const opening = spec.url.startsWith(EMBEDDED_PREFIX)
+        ? openEmbedded(options.dataDir, spec.url.slice(EMBEDDED_PREFIX.length)).then(({ db, release }) =>
+          createEmbeddedSource(name, db, { description: spec.url, maxConnections: spec.max_connections, lockTimeoutMs: spec.lock_timeout, release }))
+        : Promise.resolve(createPostgresSource(name, spec));
+      opening.catch(() => opened.delete(name));
+      opened.set(name, opening);
+      return opening;
+    },
+    names: () => [...specs.keys()],
+    specOf: (name) => specs.get(name)?.spec,
+    async closeAll() {
+      const all = [...opened.values()];
+      opened.clear();
+      await Promise.allSettled(all.map(async (p) => (await p).close()));
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/** The port through which parity reads a verified database. */
+import type { CompiledQuery } from '../sql/build.js';
+
+export type Row = Record<string, unknown>;
+
+/** Statements inside one READ ONLY transaction. */
+export interface ReadSession {
+  query(statement: CompiledQuery): Promise<Row[]>;
+}
+
+export interface ReadOptions {
+  statementTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */
+export interface Source {
+  readonly name: string;
+  readonly driver: 'postgres' | 'embedded';
+  /** The URL without secrets. */
+  readonly description: string;
+  readonly maxConnections: number;
+  readonly lockTimeoutMs: number;
+  readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T>;
+  /** Cheap reachability probe for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Session settings pinned for every read: values must serialise identically on every source
+ * (table_diff hashes rows on two servers), and parity identifies itself to DBAs.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  application_name: 'parity',
+};

@@ -1,0 +1,59 @@
+/** Source declarations: where verified data lives, and how gently parity may read it. */
+import { z } from 'zod';
+import { durationSchema } from './common.js';
+
+export const EMBEDDED_PREFIX = 'embedded:';
+
+export const sourceUrlSchema = z.string().superRefine((url, ctx) => {
+  if (url.startsWith(EMBEDDED_PREFIX)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(url.slice(EMBEDDED_PREFIX.length))) {
+      ctx.addIssue({ code: 'custom', message: 'embedded source names are lower-case letters, digits, "_" or "-", e.g. embedded:demo' });
+    }
+    return;
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    ctx.addIssue({ code: 'custom', message: `url must start with postgres://, postgresql:// or embedded: (got "${describeUrl(url)}")` });
+  }
+});
+
+export const sourceSpecSchema = z.strictObject({
+  url: sourceUrlSchema,
+  description: z.string().max(2000).optional(),
+  /** Per statement; parity's reads are cut off rather than allowed to run long on production. */
+  statement_timeout: durationSchema.default(30_000),
+  /** Short on purpose: parity waits behind a DDL lock only briefly, then reports an error. */
+  lock_timeout: durationSchema.default(1_000),
+  /** Connections parity may hold to this source, and so the statements it runs there at once. */
+  max_connections: z.number().int().min(1).max(64).default(4),
+});
+export type SourceSpec = z.output<typeof sourceSpecSchema>;
+
+/** The URL without its password, safe to show and to hash. */
+export function describeUrl(url: string): string {
+  if (url.startsWith(EMBEDDED_PREFIX)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** Secret values inside a URL (password, sensitive query parameters), for redaction. */
+export function secretsInUrl(url: string): string[] {
+  if (url.startsWith(EMBEDDED_PREFIX)) return [];
+  try {
+    const parsed = new URL(url);
+    const secrets = [parsed.password, decodeURIComponent(parsed.password)];
+    for (const [key, value] of parsed.searchParams) if (/pass|secret|token|key/i.test(key)) secrets.push(value);
+    return secrets.filter((s) => s.length >= 3);
+  } catch {
+    // An unparseable URL may still hold a password: redact everything after the scheme's user.
+    const match = /:\/\/[^:/@]*:([^@]*)@/.exec(url);
+    return match?.[1] ? [match[1]] : [];
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The only place SQL text is assembled. Identifiers go through drizzle's quoting, values are bound
+ * parameters, and operator-written expressions are embedded parenthesised after linting.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { TableRef } from '../spec/identifiers.js';
+
+export { sql, type SQL };
+
+const dialect = new PgDialect();
+
+/** A statement ready for a driver: text with $n placeholders plus the values bound to them. */
+export interface CompiledQuery {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+/** Compiles a drizzle SQL fragment into driver-ready text and parameters. */
+export function compile(statement: SQL): CompiledQuery {
+  const { sql: text, params } = dialect.sqlToQuery(statement);
+  return { text, params };
+}
+
+/** A quoted, optionally schema-qualified table name. */
+export function tableSql(ref: TableRef): SQL {
+  return ref.schema === undefined
+    ? sql`${sql.identifier(ref.name)}`
+    : sql`${sql.identifier(ref.schema)}.${sql.identifier(ref.name)}`;
+}
+
+/** A quoted column name. */
+export function columnSql(name: string): SQL {
+  return sql`${sql.identifier(name)}`;
+}
+
+/** A trusted, already-linted operator expression, parenthesised so it cannot bind to its neighbours. */
+export function expressionSql(expression: string): SQL {
+  return sql`(${sql.raw(expression)})`;
+}
+
+/** Joins fragments with a separator. */
+export function joinSql(parts: SQL[], separator: SQL = sql`, `): SQL {
+  return sql.join(parts, separator);
+}
+
+/** `true` when there is no predicate, otherwise the parenthesised expression. */
+export function predicateSql(where: string | undefined): SQL {
+  return where === undefined ? sql`true` : expressionSql(where);
+}

@@ -1,0 +1,59 @@
+/**
+ * The state database behind drizzle: Postgres through postgres.js when DATABASE_URL is set,
+ * otherwise PGlite under the data directory. Driver differences are normalised here and nowhere else.
+ */
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import { openEmbedded } from '../embedded/pglite.js';
+import { registerSecret } from '../logging/secrets.js';
+import { secretsInUrl } from '../spec/sources.js';
+import * as schema from './schema.js';
+
+export type StateDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Raw statements for the migrator, in one transaction. */
+export interface RawExecutor {
+  transaction<T>(work: (exec: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+}
+
+export interface StateDatabase {
+  db: StateDb;
+  raw: RawExecutor;
+  driver: 'postgres' | 'embedded';
+  close(): Promise<void>;
+}
+
+/** Opens the state database on Postgres. */
+export function openPostgresState(url: string, options: { max?: number } = {}): StateDatabase {
+  for (const secret of secretsInUrl(url)) registerSecret(secret);
+  const client = postgres(url, {
+    max: options.max ?? 5,
+    onnotice: () => {},
+    idle_timeout: 60,
+    connect_timeout: 10,
+    connection: { application_name: 'parity-state' },
+  });
+  return {
+    db: drizzlePostgres(client, { schema }) as unknown as StateDb,
+    driver: 'postgres',
+    raw: {
+      transaction: (work) => client.begin((tx) => work(async (text, params = []) => [...(await tx.unsafe(text, params as never[]))])) as never,
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Opens the state database embedded under `dataDir` (or in memory with `memory:<scope>`). */
+export async function openEmbeddedState(dataDir: string): Promise<StateDatabase> {
+  const { db: pglite, release } = await openEmbedded(dataDir, '_state');
+  return {
+    db: drizzlePglite(pglite, { schema }) as unknown as StateDb,
+    driver: 'embedded',
+    raw: {
+      transaction: (work) => pglite.transaction((tx) => work(async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows)),
+    },
+    close: release,
+  };
+}

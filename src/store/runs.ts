@@ -1,0 +1,151 @@
+/** Queries for runs, check results and their samples. */
+import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Sample } from '../kinds/types.js';
+import type { StateDb } from './database.js';
+import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
+
+export type RunRecord = typeof runs.$inferSelect;
+export type ResultRecord = typeof checkResults.$inferSelect & { samples?: Sample[] };
+export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'aborted';
+
+export interface NewRun {
+  id: string;
+  trigger: string;
+  requestedBy?: string | null;
+  checkIds: string[];
+  selector: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface NewResult {
+  id: string;
+  runId: string;
+  checkId: string;
+  kind: string;
+  definitionHash: string;
+  startedAt: Date;
+  slot?: Date | null;
+}
+
+export interface FinishedResult {
+  status: 'pass' | 'fail' | 'error';
+  summary: string;
+  observations: Record<string, unknown>;
+  statements: StatementRecord[];
+  error?: { code: string; message: string; sqlstate?: string } | null;
+  finishedAt: Date;
+  durationMs: number;
+  samples: Sample[];
+}
+
+/** Run and result queries over the drizzle state database. */
+export function runQueries(db: StateDb) {
+  async function samplesFor(resultIds: string[]): Promise<Map<string, Sample[]>> {
+    const bySample = new Map<string, Sample[]>();
+    if (resultIds.length === 0) return bySample;
+    const rows = await db.select().from(resultSamples).where(inArray(resultSamples.resultId, resultIds)).orderBy(resultSamples.resultId, resultSamples.ordinal);
+    for (const row of rows) {
+      const list = bySample.get(row.resultId) ?? [];
+      const sample: Sample = { category: row.category as Sample['category'], key: row.key as Sample['key'] };
+      if (row.old !== null) sample.old = row.old as Sample['old'];
+      if (row.new !== null) sample.new = row.new as Sample['new'];
+      if (row.detail !== null) sample.detail = row.detail as Sample['detail'];
+      list.push(sample);
+      bySample.set(row.resultId, list);
+    }
+    return bySample;
+  }
+
+  async function withSamples(results: ResultRecord[]): Promise<ResultRecord[]> {
+    const samples = await samplesFor(results.map((r) => r.id));
+    return results.map((r) => ({ ...r, samples: samples.get(r.id) ?? [] }));
+  }
+
+  return {
+    async createRun(run: NewRun): Promise<RunRecord> {
+      const [row] = await db.insert(runs).values({ ...run, requestedBy: run.requestedBy ?? null, status: 'queued' }).returning();
+      return row!;
+    },
+
+    async startRun(id: string, owner: string, at: Date): Promise<void> {
+      await db.update(runs).set({ status: 'running', owner, startedAt: at, heartbeatAt: at }).where(eq(runs.id, id));
+    },
+
+    async heartbeatRun(id: string, at: Date): Promise<void> {
+      await db.update(runs).set({ heartbeatAt: at }).where(and(eq(runs.id, id), eq(runs.status, 'running')));
+    },
+
+    async requestCancel(id: string, at: Date): Promise<RunRecord | undefined> {
+      const [row] = await db.update(runs).set({ cancelRequestedAt: at }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running']))).returning();
+      return row;
+    },
+
+    async finishRun(id: string, status: RunStatus, summary: RunRecord['summary'], at: Date): Promise<void> {
+      await db.update(runs).set({ status, summary, finishedAt: at }).where(eq(runs.id, id));
+    },
+
+    async startResult(result: NewResult): Promise<void> {
+      await db.insert(checkResults).values({ ...result, slot: result.slot ?? null, status: 'running' });
+    },
+
+    /** Writes the outcome and its samples atomically: a result is never half-recorded. */
+    async finishResult(id: string, done: FinishedResult): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(checkResults).set({
+          status: done.status,
+          summary: done.summary,
+          observations: done.observations,
+          statements: done.statements,
+          error: done.error ?? null,
+          finishedAt: done.finishedAt,
+          durationMs: done.durationMs,
+        }).where(eq(checkResults.id, id));
+        if (done.samples.length > 0) {
+          await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
+            resultId: id, ordinal, category: s.category, key: s.key, old: s.old ?? null, new: s.new ?? null, detail: s.detail ?? null,
+          })));
+        }
+      });
+    },
+
+    async getRun(id: string): Promise<(RunRecord & { results: ResultRecord[] }) | undefined> {
+      const [run] = await db.select().from(runs).where(eq(runs.id, id));
+      if (!run) return undefined;
+      const results = await db.select().from(checkResults).where(eq(checkResults.runId, id)).orderBy(checkResults.startedAt, checkResults.checkId);
+      return { ...run, results: await withSamples(results) };
+    },
+
+    async listRuns(limit: number, before?: Date): Promise<RunRecord[]> {
+      return db.select().from(runs).where(before ? lt(runs.createdAt, before) : undefined).orderBy(desc(runs.createdAt)).limit(limit);
+    },
+
+    async getResult(id: string): Promise<ResultRecord | undefined> {
+      const [row] = await db.select().from(checkResults).where(eq(checkResults.id, id));
+      return row ? (await withSamples([row]))[0] : undefined;
+    },
+
+    /** A check's results, newest first. */
+    async checkHistory(checkId: string, limit: number): Promise<ResultRecord[]> {
+      const rows = await db.select().from(checkResults).where(eq(checkResults.checkId, checkId))
+        .orderBy(sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.startedAt)).limit(limit);
+      return withSamples(rows);
+    },
+
+    /** The newest finished result of each check (what a gate judges), with samples. */
+    async latestFinished(checkIds: string[]): Promise<Map<string, ResultRecord>> {
+      if (checkIds.length === 0) return new Map();
+      const rows = await db.selectDistinctOn([checkResults.checkId]).from(checkResults)
+        .where(and(inArray(checkResults.checkId, checkIds), isNotNull(checkResults.finishedAt)))
+        .orderBy(checkResults.checkId, desc(checkResults.finishedAt));
+      return new Map((await withSamples(rows)).map((r) => [r.checkId, r]));
+    },
+
+    /** Checks that have a result still running. */
+    async runningChecks(checkIds: string[]): Promise<Set<string>> {
+      if (checkIds.length === 0) return new Set();
+      const rows = await db.selectDistinct({ checkId: checkResults.checkId }).from(checkResults)
+        .where(and(inArray(checkResults.checkId, checkIds), eq(checkResults.status, 'running')));
+      return new Set(rows.map((r) => r.checkId));
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * parity's own state, in the `parity` schema of the state database. Runs hold check results;
+ * results hold samples. Scheduler claims, check leases and gate decisions make replicas safe
+ * without any infrastructure beyond this database.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A statement a check ran, kept with the result so a person can re-run it by hand. */
+export interface StatementRecord { source: string; sql: string; params?: unknown[]; duration_ms: number; rows?: number }
+
+export const parity = pgSchema('parity');
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const runs = parity.table('runs', {
+  id: text('id').primaryKey(),
+  /** api | cli | schedule | gate | demo */
+  trigger: text('trigger').notNull(),
+  requestedBy: text('requested_by'),
+  /** queued | running | finished | cancelled | aborted */
+  status: text('status').notNull(),
+  checkIds: jsonb('check_ids').$type<string[]>().notNull(),
+  selector: jsonb('selector').$type<Record<string, unknown>>().notNull().default({}),
+  summary: jsonb('summary').$type<{ pass: number; fail: number; error: number; total: number }>(),
+  /** Replica that executes the run; with heartbeat_at it lets others detect a dead owner. */
+  owner: text('owner'),
+  heartbeatAt: ts('heartbeat_at'),
+  cancelRequestedAt: ts('cancel_requested_at'),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+  startedAt: ts('started_at'),
+  finishedAt: ts('finished_at'),
+}, (t) => [index('runs_created_at_idx').on(t.createdAt)]);
+
+export const checkResults = parity.table('check_results', {
+  id: text('id').primaryKey(),
+  runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  checkId: text('check_id').notNull(),
+  kind: text('kind').notNull(),
+  /** running | pass | fail | error */
+  status: text('status').notNull(),
+  definitionHash: text('definition_hash').notNull(),
+  summary: text('summary'),
+  observations: jsonb('observations').$type<Record<string, unknown>>().notNull().default({}),
+  statements: jsonb('statements').$type<StatementRecord[]>().notNull().default([]),
+  error: jsonb('error').$type<{ code: string; message: string; sqlstate?: string }>(),
+  /** Scheduled slot this result belongs to, when the scheduler ran it. */
+  slot: ts('slot'),
+  startedAt: ts('started_at').notNull(),
+  finishedAt: ts('finished_at'),
+  durationMs: integer('duration_ms'),
+}, (t) => [
+  index('check_results_check_finished_idx').on(t.checkId, t.finishedAt),
+  index('check_results_run_idx').on(t.runId),
+]);
+
+export const resultSamples = parity.table('result_samples', {
+  resultId: text('result_id').notNull().references(() => checkResults.id, { onDelete: 'cascade' }),
+  ordinal: integer('ordinal').notNull(),
+  category: text('category').notNull(),
+  key: jsonb('key').$type<Record<string, unknown>>().notNull(),
+  old: jsonb('old'),
+  new: jsonb('new'),
+  detail: jsonb('detail').$type<Record<string, unknown>>(),
+}, (t) => [primaryKey({ columns: [t.resultId, t.ordinal] })]);
+
+/** One row per (check, slot): the replica whose INSERT wins runs that slot, exactly once. */
+export const scheduleClaims = parity.table('schedule_claims', {
+  checkId: text('check_id').notNull(),
+  slot: ts('slot').notNull(),
+  claimedBy: text('claimed_by').notNull(),
+  claimedAt: ts('claimed_at').notNull().default(sql`now()`),
+  runId: text('run_id'),
+  /** claimed | ran | skipped | aborted */
+  outcome: text('outcome').notNull().default('claimed'),
+}, (t) => [primaryKey({ columns: [t.checkId, t.slot] })]);
+
+/** At most one execution of a check at a time, across runs and replicas. */
+export const checkLeases = parity.table('check_leases', {
+  checkId: text('check_id').primaryKey(),
+  runId: text('run_id').notNull(),
+  holder: text('holder').notNull(),
+  acquiredAt: ts('acquired_at').notNull().default(sql`now()`),
+  expiresAt: ts('expires_at').notNull(),
+});
+
+export const gateDecisions = parity.table('gate_decisions', {
+  id: text('id').primaryKey(),
+  migrationId: text('migration_id').notNull(),
+  phase: text('phase').notNull(),
+  allowed: boolean('allowed').notNull(),
+  requestedBy: text('requested_by'),
+  reasons: jsonb('reasons').$type<string[]>().notNull(),
+  checks: jsonb('checks').$type<Record<string, unknown>[]>().notNull(),
+  evaluatedAt: ts('evaluated_at').notNull(),
+}, (t) => [index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt)]);
+
+/** Monotonic counter used by tests and metrics to order events across replicas. */
+export const meta = parity.table('meta', {
+  key: text('key').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});

@@ -1,0 +1,43 @@
+/** The state store: parity's memory of runs, results and decisions, on Postgres or PGlite. */
+import { sql } from 'drizzle-orm';
+import { openEmbeddedState, openPostgresState, type StateDatabase } from './database.js';
+import { migrateState } from './migrate.js';
+import { runQueries } from './runs.js';
+
+export type Store = ReturnType<typeof runQueries> & {
+  readonly driver: 'postgres' | 'embedded';
+  readonly state: StateDatabase;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Wraps an opened state database with every query family. */
+export function storeOver(state: StateDatabase): Store {
+  return {
+    ...runQueries(state.db),
+    driver: state.driver,
+    state,
+    async ping() {
+      await state.db.execute(sql`select 1`);
+    },
+    close: () => state.close(),
+  };
+}
+
+export interface StoreOptions {
+  /** Postgres URL; when absent the store is embedded under dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+/** Opens and migrates the store: DATABASE_URL → Postgres, otherwise PGlite under the data directory. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const state = options.databaseUrl ? openPostgresState(options.databaseUrl) : await openEmbeddedState(options.dataDir);
+  try {
+    await migrateState(state.raw);
+  } catch (error) {
+    await state.close();
+    throw error;
+  }
+  return storeOver(state);
+}

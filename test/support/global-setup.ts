@@ -1,0 +1,26 @@
+/**
+ * With TEST_DATABASE_URL set, prepares a migrated template database once per test run, so each
+ * test file can clone its own state database in milliseconds.
+ */
+import postgres from 'postgres';
+import { openPostgresState } from '../../src/store/database.js';
+import { migrateState } from '../../src/store/migrate.js';
+import { TEMPLATE_DB, withDatabase } from './postgres-url.js';
+
+export default async function setup(): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await admin.unsafe(`create database ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const state = openPostgresState(withDatabase(url, TEMPLATE_DB), { max: 1 });
+  try {
+    await migrateState(state.raw);
+  } finally {
+    await state.close();
+  }
+}

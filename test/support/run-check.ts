@@ -1,0 +1,41 @@
+/** Runs checks written as YAML against a test database, through the real loader and engine. */
+import { buildCatalog, parseCheckFile, type Catalog, type LoadedCheck } from '../../src/spec/load.js';
+import { formatProblem } from '../../src/spec/problems.js';
+import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
+import { createLimiter } from '../../src/runner/limiter.js';
+import { executeCheck } from '../../src/runner/execute-check.js';
+import type { FinishedResult } from '../../src/store/runs.js';
+import type { TestDatabase } from './databases.js';
+
+/** Builds a catalog from YAML, with every source in `sources` pointing at its database. */
+export function catalogFromYaml(yaml: string, sources: Record<string, TestDatabase>): Catalog {
+  const header = `sources:\n${Object.entries(sources).map(([name, db]) => `  ${name}: { url: "${db.url}" }`).join('\n')}\n`;
+  const parsed = parseCheckFile(header + yaml, 'test.yaml', {});
+  if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
+  const catalog = buildCatalog([parsed]);
+  if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
+  return catalog;
+}
+
+export function registryForCatalog(catalog: Catalog, sources: Record<string, TestDatabase>): SourceRegistry {
+  const dataDir = Object.values(sources)[0]?.dataDir ?? 'memory:none';
+  return createSourceRegistry(catalog.sources, { dataDir });
+}
+
+/** Executes one loaded check (no store involved). */
+export async function execute(check: LoadedCheck, registry: SourceRegistry, signal = new AbortController().signal): Promise<FinishedResult> {
+  return executeCheck(check, { sources: registry, limiters: () => createLimiter(4), signal, now: () => new Date() });
+}
+
+/** Parses `checks:` YAML with a single `app` source and executes the check with the given id. */
+export async function runCheck(db: TestDatabase, checksYaml: string, id?: string): Promise<FinishedResult> {
+  const catalog = catalogFromYaml(checksYaml, { app: db });
+  const registry = registryForCatalog(catalog, { app: db });
+  try {
+    const check = id ? catalog.checks.get(id) : [...catalog.checks.values()][0];
+    if (!check) throw new Error(`no check ${id}`);
+    return await execute(check, registry);
+  } finally {
+    await registry.closeAll();
+  }
+}
