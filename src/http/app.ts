@@ -1,0 +1,53 @@
+/**
+ * The HTTP API. Route files register themselves on one OpenAPIHono app; everything they need
+ * comes in through AppDeps, so tests build the real app and call app.request() — no server.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Service } from '../service.js';
+import { authenticate, type AuthVariables } from './auth.js';
+import { ApiError, errorResponse, handleError } from './errors.js';
+
+export interface AppDeps {
+  service: Service;
+}
+
+export type AppEnv = { Variables: AuthVariables };
+export type App = OpenAPIHono<AppEnv>;
+
+/** Request bodies are small JSON selectors; anything larger is a mistake or an attack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Validation failures become 422 with the path and message of each problem. */
+export function createRouter(): App {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const problems = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+        return errorResponse(c, 422, 'invalid_request', 'the request did not validate', { problems });
+      }
+      return undefined;
+    },
+  });
+}
+
+export type RouteRegistrar = (app: App, deps: AppDeps) => void;
+
+/** Builds the app with the given route registrars (each route file exports one). */
+export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]): App {
+  const app = createRouter();
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.use('*', bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },
+  }));
+  app.use('*', authenticate(deps.service.config.apiTokens));
+  for (const register of registrars) register(app, deps);
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'parity', version: '0.1.0', description: 'Migration verification and shadow comparison' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  return app;
+}
