@@ -9,14 +9,14 @@ export interface FlatIssue {
 }
 
 /** Flattens zod issues, resolving unions to their closest branch. */
-export function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = [], schema?: z.ZodType): FlatIssue[] {
+export function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = [], schema?: z.ZodType, rootLength = base.length): FlatIssue[] {
   const out: FlatIssue[] = [];
   for (const issue of issues) {
     const path = [...base, ...issue.path];
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          const allowed = schema ? allowedKeysAt(schema, issue.path) : [];
+          const allowed = schema ? allowedKeysAt(schema, path.slice(rootLength)) : [];
           const hint = allowed.length > 0 ? `; allowed keys: ${allowed.join(', ')}` : '';
           out.push({ path, key, message: `unknown key "${key}"${hint}` });
         }
@@ -25,7 +25,9 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], base: Propert
         const branches = issue.errors.filter((b) => b.length > 0);
         const closest = [...branches].sort((a, b) => score(a) - score(b))[0];
         if (closest && branches.length > 0) {
-          const flattened = flattenIssues(closest, path);
+          // A misspelt key is the root cause; the "required" issues it implies would only distract.
+          const unknownKeys = closest.filter((i) => i.code === 'unrecognized_keys');
+          const flattened = flattenIssues(unknownKeys.length > 0 ? unknownKeys : closest, path, schema, rootLength);
           const forms = branches.length > 1 ? ` (one of ${branches.length} accepted forms)` : '';
           out.push(...flattened.map((f, i) => (i === 0 ? { ...f, message: f.message + forms } : f)));
         } else {

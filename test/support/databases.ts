@@ -1,3 +1,4 @@
+import { describe } from 'vitest';
 /**
  * Real databases for integration tests: PGlite always, Postgres when TEST_DATABASE_URL is set.
  * Never a mock. Each call makes a fresh, isolated database that the test may write to (to seed it)
@@ -94,4 +95,9 @@ export async function createTestStore(engine: EngineName): Promise<{ store: Stor
 export function registryFor(db: TestDatabase, name = 'app', extra: Record<string, unknown> = {}): SourceRegistry {
   const spec = sourceSpecSchema.parse({ url: db.url, ...extra });
   return createSourceRegistry(new Map([[name, { spec }]]), { dataDir: db.dataDir });
+}
+
+/** Declares a suite that needs real Postgres; without TEST_DATABASE_URL it is not registered at all (not "skipped"). */
+export function describeOnPostgres(name: string, body: () => void): void {
+  if (process.env.TEST_DATABASE_URL) describe(name, body);
 }

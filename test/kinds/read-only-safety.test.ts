@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+import { runCheck } from '../support/run-check.js';
+
+/** parity must leave production alone: whatever a check file says, nothing is ever written. */
+describe.each(engines)('read-only execution on %s', (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    await db.exec(`
+      create table users (id int primary key, name text);
+      insert into users select g, 'n' || g from generate_series(1, 20) g;
+      create sequence s;
+      create function wipe() returns int language sql as 'delete from users returning 1';
+    `);
+  });
+  afterAll(() => db.close());
+
+  async function rowsLeft(): Promise<number> {
+    const [row] = await db.exec('select count(*)::int as n from users');
+    return Number(row?.n);
+  }
+
+  it.each([
+    ['a data-modifying CTE', 'with d as (delete from users returning id) select id from d'],
+    ['a function that deletes', 'select wipe()'],
+    ['a sequence bump', "select nextval('s')"],
+    ['re-enabling writes with set_config', 'select 1 from (select 1) x where (select count(*) from pg_class) > 0 and pg_catalog.set_config(\'default_transaction_read_only\', \'off\', true) is not null and (select wipe()) > 0'],
+  ])('reports %s as error and changes nothing', async (_, query) => {
+    const result = await runCheck(db, `
+checks:
+  - id: sneaky
+    kind: sql_assert
+    source: app
+    query: ${JSON.stringify(query)}
+`);
+    expect(result.status).toBe('error');
+    expect(await rowsLeft()).toBe(20);
+  });
+
+  it('runs an expression that tries to write inside the READ ONLY transaction and fails', async () => {
+    const result = await runCheck(db, `
+checks:
+  - id: sneaky-where
+    kind: null_check
+    source: app
+    table: users
+    columns: [name]
+    where: "wipe() > 0"
+`);
+    expect(result.status).toBe('error');
+    expect(result.error?.code).toBe('read_only_violation');
+    expect(await rowsLeft()).toBe(20);
+  });
+
+  it('quotes identifiers so a table named like an injection is just a missing table', async () => {
+    const result = await runCheck(db, `
+checks:
+  - id: quoted
+    kind: null_check
+    source: app
+    table: '"users; drop table users"'
+    columns: [name]
+`);
+    expect(result.status).toBe('error');
+    expect(result.error?.code).toBe('missing_relation');
+    expect(await rowsLeft()).toBe(20);
+  });
+});
