@@ -165,6 +165,10 @@ export const columnParity = defineKind({
   description: 'an old column (or expression) equals the new one, row by row, after normalisation',
   schema: columnParitySchema,
   sourcesOf: (spec) => [spec.source],
+  countScans(spec) {
+    const form = formOf(spec);
+    return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];
+  },
   async execute(spec, ctx) {
     const outcome = evaluateColumnParity(spec, await countFor(spec, ctx));
     if (outcome.status === 'fail' && spec.sample > 0) {

@@ -76,6 +76,7 @@ export const nullCheck = defineKind({
   description: 'listed columns are not NULL in rows in scope (backfill completeness)',
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
+  countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx) {
     const outcome = evaluateNullCheck(spec, await ctx.countRows(planNullCheck(spec)));
     if (outcome.status === 'fail' && spec.sample > 0) {

@@ -95,6 +95,11 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
   readonly schema: z.ZodType<Spec, any>;
   /** Names of the sources the check reads, so the loader can verify they are declared. */
   sourcesOf(spec: Spec): string[];
+  /**
+   * The count scans `execute` will ask for, planned up front (pure). Declaring them lets the engine
+   * answer several checks reading the same table with one pass; execute must request exactly these.
+   */
+  countScans?(spec: Spec): CountScan[];
   execute(spec: Spec, ctx: ExecutionContext): Promise<Outcome>;
 }
 
@@ -104,6 +109,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   description: string;
   schema: Schema;
   sourcesOf(spec: z.output<Schema>): string[];
+  countScans?(spec: z.output<Schema>): CountScan[];
   execute(spec: z.output<Schema>, ctx: ExecutionContext): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

@@ -7,7 +7,7 @@ import type { CountResult, CountScan, ExecutionContext } from '../kinds/types.js
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from './limiter.js';
-import { SCANNED_ALIAS, planCountScan, readCounts } from './count-scan.js';
+import { createScanExecutor, type ScanExecutor } from './scans.js';
 
 export interface ContextDeps {
   checkId: string;
@@ -18,6 +18,8 @@ export interface ContextDeps {
   signal: AbortSignal;
   now: () => Date;
   onProgress?: (update: { rowsScanned: number; rowsEstimated?: number }) => void;
+  /** The run's scan engine (fusion, chunking); a plain one is made when absent. */
+  scans?: ScanExecutor | undefined;
 }
 
 export interface RecordingContext extends ExecutionContext {
@@ -27,6 +29,7 @@ export interface RecordingContext extends ExecutionContext {
 /** Creates the context for one check execution. */
 export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const statements: StatementRecord[] = [];
+  const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
 
   async function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL): Promise<Row[]> {
     deps.signal.throwIfAborted();
@@ -57,10 +60,9 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     now: deps.now,
     query,
     async countRows(scan: CountScan): Promise<CountResult> {
-      const [row] = await query(scan.source, planCountScan(scan));
-      const counts = readCounts(row, Object.keys(scan.counts));
-      deps.onProgress?.({ rowsScanned: counts[SCANNED_ALIAS]! });
-      return counts;
+      deps.signal.throwIfAborted();
+      // A fused statement is recorded on every check it answered (fused_checks names them all).
+      return scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
     },
     progress(update) {
       deps.onProgress?.(update);

@@ -40,7 +40,9 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
 function faultOf(error: unknown, aborted: boolean): FaultInfo {
   if (error instanceof SourceQueryError) return error.fault;
   if (aborted || (error as Error)?.name === 'AbortError') return { code: 'cancelled', message: 'cancelled before the check finished' };
-  if ((error as { code?: string })?.code !== undefined) return classifyError(error);
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[a-z_]+$/.test(code)) return { code, message: redact((error as Error).message) };
+  if (code !== undefined) return classifyError(error);
   return { code: 'internal', message: redact(error instanceof Error ? error.message : String(error)) };
 }
 

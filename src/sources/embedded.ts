@@ -18,8 +18,8 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
       let lastSql = 'begin read only';
       try {
         return await db.transaction(async (tx: Transaction) => {
-          lastSql = 'set transaction read only';
-          await tx.query('set transaction read only');
+          lastSql = read.isolation === 'repeatable read' ? 'set transaction isolation level repeatable read read only' : 'set transaction read only';
+          await tx.query(lastSql);
           const names = Object.keys(PINNED_SETTINGS);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
           await tx.query(lastSql, names.flatMap((n) => [n, PINNED_SETTINGS[n]!]));

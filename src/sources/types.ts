@@ -11,6 +11,8 @@ export interface ReadSession {
 export interface ReadOptions {
   statementTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** `repeatable read` keeps one snapshot across statements (snapshot: consistent scans). */
+  isolation?: 'read committed' | 'repeatable read' | undefined;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */
@@ -36,5 +38,6 @@ export const PINNED_SETTINGS: Record<string, string> = {
   DateStyle: 'ISO, YMD',
   IntervalStyle: 'postgres',
   extra_float_digits: '1',
+  bytea_output: 'hex',
   application_name: 'parity',
 };

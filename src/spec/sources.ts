@@ -16,6 +16,23 @@ export const sourceUrlSchema = z.string().superRefine((url, ctx) => {
   }
 });
 
+/**
+ * How parity scans big tables on this source. `single`: one statement per scan (fastest; one
+ * long-ish statement). `chunked`: keyset-paginated primary-key ranges, each its own short
+ * statement and transaction, sized toward target_chunk_ms with pause_ms between chunks, so vacuum
+ * is never held back and production traffic keeps its share. `snapshot: consistent` runs all chunks
+ * in one REPEATABLE READ transaction instead: consistent counts, but it holds back vacuum for the
+ * whole scan.
+ */
+export const scanSettingsSchema = z.strictObject({
+  mode: z.enum(['single', 'chunked']).default('single'),
+  chunk_rows: z.number().int().min(100).max(10_000_000).default(50_000),
+  target_chunk_ms: durationSchema.default(500),
+  pause_ms: durationSchema.default(50),
+  snapshot: z.enum(['none', 'consistent']).default('none'),
+});
+export type ScanSettings = z.output<typeof scanSettingsSchema>;
+
 export const sourceSpecSchema = z.strictObject({
   url: sourceUrlSchema,
   description: z.string().max(2000).optional(),
@@ -25,6 +42,7 @@ export const sourceSpecSchema = z.strictObject({
   lock_timeout: durationSchema.default(1_000),
   /** Connections parity may hold to this source, and so the statements it runs there at once. */
   max_connections: z.number().int().min(1).max(64).default(4),
+  scan: scanSettingsSchema.prefault({}),
 });
 export type SourceSpec = z.output<typeof sourceSpecSchema>;
 

@@ -7,7 +7,17 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A statement a check ran, kept with the result so a person can re-run it by hand. */
-export interface StatementRecord { source: string; sql: string; params?: unknown[]; duration_ms: number; rows?: number }
+export interface StatementRecord {
+  source: string;
+  sql: string;
+  params?: unknown[];
+  duration_ms: number;
+  rows?: number;
+  /** Checks answered by this one statement (fused scans). */
+  fused_checks?: string[];
+  /** Chunked scans record their first chunk's SQL and how many chunks ran. */
+  chunks?: number;
+}
 
 export const parity = pgSchema('parity');
 

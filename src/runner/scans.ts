@@ -1,0 +1,188 @@
+/**
+ * Answers count scans for one run. Scans the checks declared up front (CheckKind.countScans) that
+ * read the same table of the same source are fused into one statement — k checks cost about one
+ * pass — and split back per check. Sources configured with `scan.mode: chunked` are read in
+ * keyset chunks. If a fused statement fails because one check's SQL is broken, each scan is
+ * retried alone so only the broken check reports an error.
+ */
+import { compile, type SQL } from '../sql/build.js';
+import { kindOf } from '../kinds/index.js';
+import type { CountResult, CountScan } from '../kinds/types.js';
+import type { LoadedCheck } from '../spec/load.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import { SourceQueryError } from '../sources/errors.js';
+import type { StatementRecord } from '../store/schema.js';
+import { runChunkedScan } from './chunked-scan.js';
+import { SCANNED_ALIAS, planCountScan, readCounts } from './count-scan.js';
+import type { Limiter } from './limiter.js';
+
+type ProgressUpdate = { rowsScanned: number; rowsEstimated?: number };
+
+export interface ScanRequestContext {
+  checkId: string;
+  timeoutMs?: number | undefined;
+  signal: AbortSignal;
+  onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /** Receives each statement as it starts (shared objects: durations fill in when they finish). */
+  onStatement(record: StatementRecord): void;
+}
+
+export interface ScanExecutor {
+  count(scan: CountScan, request: ScanRequestContext): Promise<CountResult>;
+}
+
+function tableKey(scan: CountScan): string {
+  return JSON.stringify([scan.source, scan.table.schema ?? null, scan.table.name]);
+}
+
+function predicateKey(predicate: SQL | true): string {
+  if (predicate === true) return 'true';
+  const { text, params } = compile(predicate);
+  return JSON.stringify([text, params]);
+}
+
+/** Identity of a scan: same source, table and predicates means the same answer. */
+export function scanSignature(scan: CountScan): string {
+  return JSON.stringify([tableKey(scan), Object.entries(scan.counts).map(([name, p]) => [name, predicateKey(p)])]);
+}
+
+interface FusedGroup {
+  /** The fused scan with deduplicated predicates as c0, c1, … */
+  fused: CountScan;
+  /** For each member signature: its count name → fused alias. */
+  aliases: Map<string, Record<string, string>>;
+  checkIds: string[];
+  result?: Promise<Record<string, number>>;
+  records: StatementRecord[];
+  listeners: Set<{ progress: (u: ProgressUpdate) => void; statement: (r: StatementRecord) => void }>;
+}
+
+/** The count scans a run's checks declare up front (kinds without countScans declare none). */
+export function plannedScans(checks: readonly LoadedCheck[]): { checkId: string; scan: CountScan }[] {
+  return checks.flatMap((check) => (kindOf(check.spec.kind)?.countScans?.(check.spec) ?? []).map((scan: CountScan) => ({ checkId: check.spec.id, scan })));
+}
+
+/** Groups planned scans by (source, table); only groups of two or more distinct scans are fused. */
+export function planFusion(planned: { checkId: string; scan: CountScan }[]): Map<string, FusedGroup> {
+  const byTable = new Map<string, { checkId: string; scan: CountScan }[]>();
+  for (const entry of planned) {
+    const list = byTable.get(tableKey(entry.scan)) ?? [];
+    list.push(entry);
+    byTable.set(tableKey(entry.scan), list);
+  }
+  const groups = new Map<string, FusedGroup>();
+  for (const members of byTable.values()) {
+    const distinct = new Map(members.map((m) => [scanSignature(m.scan), m]));
+    if (distinct.size < 2) continue;
+    const aliasOfPredicate = new Map<string, string>();
+    const counts: CountScan['counts'] = {};
+    const group: FusedGroup = {
+      fused: { source: members[0]!.scan.source, table: members[0]!.scan.table, counts },
+      aliases: new Map(),
+      checkIds: [...new Set(members.map((m) => m.checkId))].sort(),
+      records: [],
+      listeners: new Set(),
+    };
+    for (const [signature, { scan }] of distinct) {
+      const mapping: Record<string, string> = {};
+      for (const [name, predicate] of Object.entries(scan.counts)) {
+        const key = predicateKey(predicate);
+        let alias = aliasOfPredicate.get(key);
+        if (!alias) {
+          alias = `c${aliasOfPredicate.size}`;
+          aliasOfPredicate.set(key, alias);
+          counts[alias] = predicate;
+        }
+        mapping[name] = alias;
+      }
+      group.aliases.set(signature, mapping);
+      groups.set(signature, group);
+    }
+  }
+  return groups;
+}
+
+export interface ScanExecutorDeps {
+  sources: SourceRegistry;
+  limiters: (source: string) => Limiter;
+  /** Scans declared by the run's checks, for fusion. */
+  planned?: { checkId: string; scan: CountScan }[];
+  /** Turn fusion off (benchmarks compare fused and unfused). */
+  fuse?: boolean;
+}
+
+interface ScanHooks { timeoutMs: number | undefined; signal: AbortSignal; progress(u: ProgressUpdate): void; statement(r: StatementRecord): void }
+
+/** Creates the executor for one run. */
+export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
+  const groups = deps.fuse === false ? new Map<string, FusedGroup>() : planFusion(deps.planned ?? []);
+
+  async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<Record<string, number>> {
+    const source = await deps.sources.get(scan.source);
+    const spec = deps.sources.specOf(scan.source);
+    const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
+    const limiter = deps.limiters(scan.source);
+    if (spec?.scan.mode === 'chunked') {
+      return runChunkedScan(scan, {
+        source, settings: spec.scan, statementTimeoutMs, signal: hooks.signal,
+        withSlot: (work) => limiter.run(work),
+        onChunk: (p) => hooks.progress({ rowsScanned: p.rowsScanned, rowsEstimated: p.rowsEstimated }),
+        onStatement: hooks.statement,
+      });
+    }
+    const compiled = compile(planCountScan(scan));
+    const record: StatementRecord = { source: scan.source, sql: compiled.text, params: compiled.params, duration_ms: 0 };
+    hooks.statement(record);
+    const started = performance.now();
+    try {
+      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), { statementTimeoutMs, signal: hooks.signal }));
+      record.rows = rows.length;
+      const counts = readCounts(rows[0], Object.keys(scan.counts));
+      hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });
+      return counts;
+    } finally {
+      record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+    }
+  }
+
+  function startGroup(group: FusedGroup, request: ScanRequestContext): Promise<Record<string, number>> {
+    return scanOnce(group.fused, {
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+      progress: (u) => group.listeners.forEach((l) => l.progress(u)),
+      statement: (record) => {
+        record.fused_checks = group.checkIds;
+        group.records.push(record);
+        group.listeners.forEach((l) => l.statement(record));
+      },
+    });
+  }
+
+  return {
+    async count(scan, request) {
+      const progress = request.onProgress ?? (() => {});
+      const signature = scanSignature(scan);
+      const group = groups.get(signature);
+      if (!group) return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
+      const listener = { progress, statement: request.onStatement };
+      group.listeners.add(listener);
+      group.records.forEach((r) => request.onStatement(r));
+      // The first member to ask starts the fused scan; the others share its answer.
+      group.result ??= startGroup(group, request);
+      try {
+        const counts = await group.result;
+        const mapping = group.aliases.get(signature)!;
+        const mine: CountResult = Object.fromEntries(Object.entries(mapping).map(([name, alias]) => [name, counts[alias]!]));
+        mine[SCANNED_ALIAS] = counts[SCANNED_ALIAS]!;
+        return mine;
+      } catch (error) {
+        const fault = error instanceof SourceQueryError ? error.fault.code : undefined;
+        if (fault !== 'invalid_sql' && fault !== 'missing_column' && fault !== 'data_exception') throw error;
+        group.listeners.delete(listener);
+        return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
+      } finally {
+        group.listeners.delete(listener);
+      }
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { nextChunkRows } from '../../src/runner/chunked-scan.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase, createTestStore, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
+import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
+
+/** Five checks on one table (plus one on another) — the fusion case of issue 7. */
+const CHECKS = `
+checks:
+  - { id: count, kind: row_count, old: { source: app, table: legacy }, new: { source: app, table: users } }
+  - { id: live-count, kind: row_count, old: { source: app, table: legacy, where: "id % 7 <> 0" }, new: { source: app, table: users, where: "deleted is not true" } }
+  - { id: nulls, kind: null_check, source: app, table: users, columns: [first_name, last_name], where: "full_name is not null" }
+  - { id: parity, kind: column_parity, source: app, table: users, key: [id], old: full_name, new: "first_name || ' ' || last_name", normalize: [trim, collapse_whitespace] }
+  - { id: parity-ratio, kind: column_parity, source: app, table: users, key: [id], old: "lower(full_name)", new: "lower(first_name || ' ' || last_name)", max_mismatch_ratio: 0.5 }
+  - { id: composite, kind: null_check, source: app, table: pairs, columns: [v] }
+`;
+
+type Row = { id: number; full: string | null; first: string | null; last: string | null; deleted: boolean | null };
+
+const rowArb = fc.record({
+  full: fc.option(fc.constantFrom('Ann Lee', ' Ann  Lee', 'Bo', 'Zoë Ünal', '😀 Smile', ''), { nil: null }),
+  first: fc.option(fc.constantFrom('Ann', 'Bo', 'Zoë', '😀'), { nil: null }),
+  last: fc.option(fc.constantFrom('Lee', 'Ünal', 'Smile', ''), { nil: null }),
+  deleted: fc.option(fc.boolean(), { nil: null }),
+});
+
+function literal(value: string | boolean | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+async function seed(db: TestDatabase, rows: Row[], legacyRows: number, pairs: number) {
+  await db.exec(`
+    drop table if exists users; drop table if exists legacy; drop table if exists pairs;
+    create table users (id int primary key, full_name text, first_name text, last_name text, deleted boolean);
+    create table legacy (id int primary key);
+    create table pairs (a int, b text, v int, primary key (a, b));
+    insert into legacy select generate_series(1, ${legacyRows});
+    insert into pairs select g % 5, 'k' || g, case when g % 3 = 0 then null else g end from generate_series(1, ${pairs}) g;
+  `);
+  if (rows.length > 0) {
+    await db.exec(`insert into users values ${rows.map((r) => `(${r.id}, ${literal(r.full)}, ${literal(r.first)}, ${literal(r.last)}, ${literal(r.deleted)})`).join(', ')}`);
+  }
+}
+
+function outcomes(run: FinishedRun) {
+  return Object.fromEntries(run.results.map((r) => [r.checkId, { status: r.status, observations: { ...r.observations, rows_scanned: undefined } }]));
+}
+
+describe.each(engines)('scan engine on %s', (engine) => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    ({ store, close: closeStore } = await createTestStore(engine));
+  });
+  afterAll(async () => {
+    await closeStore();
+    await db.close();
+  });
+
+  async function runAll(scanYaml: string, fuse: boolean): Promise<FinishedRun> {
+    const catalog = catalogFromYaml(CHECKS, { app: db });
+    const spec = catalog.sources.get('app')!.spec;
+    Object.assign(spec.scan, scanYaml === 'chunked' ? { mode: 'chunked', chunk_rows: 7, pause_ms: 0 } : scanYaml === 'consistent' ? { mode: 'chunked', chunk_rows: 5, pause_ms: 0, snapshot: 'consistent' } : {});
+    const sources = registryForCatalog(catalog, { app: db });
+    try {
+      const runner = createRunner({ store, sources, fuseScans: fuse });
+      return await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+    } finally {
+      await sources.closeAll();
+    }
+  }
+
+  it('fused, chunked and consistent-snapshot scans agree with plain single statements on random data', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 1, max: 400 }), { maxLength: 40 }).chain((ids) => fc.tuple(fc.constant(ids), fc.array(rowArb, { minLength: ids.length, maxLength: ids.length }))),
+      fc.integer({ min: 0, max: 45 }),
+      fc.integer({ min: 0, max: 30 }),
+      async ([ids, fields], legacyRows, pairs) => {
+        await seed(db, ids.map((id, i) => ({ id, ...fields[i]! })), legacyRows, pairs);
+        const plain = outcomes(await runAll('single', false));
+        expect(outcomes(await runAll('single', true))).toEqual(plain);
+        expect(outcomes(await runAll('chunked', true))).toEqual(plain);
+        expect(outcomes(await runAll('consistent', false))).toEqual(plain);
+      },
+    ), { numRuns: engine === 'pglite' ? 12 : 20 });
+  });
+
+  it('answers the four checks on users with one statement shared between them', async () => {
+    await seed(db, Array.from({ length: 30 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 30, 10);
+    const run = await runAll('single', true);
+    const onUsers = run.results.filter((r) => ['nulls', 'parity', 'parity-ratio', 'live-count', 'count'].includes(r.checkId));
+    const usersStatements = new Set(onUsers.flatMap((r) => r.statements.filter((s) => s.sql.includes('from "users"')).map((s) => s.sql)));
+    expect(usersStatements.size).toBe(1);
+    const parity = run.results.find((r) => r.checkId === 'parity')!;
+    expect(parity.statements[0]?.fused_checks).toEqual(['count', 'live-count', 'nulls', 'parity', 'parity-ratio']);
+    expect(run.summary).toMatchObject({ total: 6, error: 0 });
+  });
+
+  it('a broken check does not take the checks fused with it down', async () => {
+    await seed(db, [{ id: 1, full: 'A B', first: 'A', last: 'B', deleted: false }], 1, 1);
+    const catalog = catalogFromYaml(`${CHECKS}  - { id: broken, kind: null_check, source: app, table: users, columns: [no_such_column] }\n`, { app: db });
+    const sources = registryForCatalog(catalog, { app: db });
+    try {
+      const runner = createRunner({ store, sources });
+      const run = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      expect(run.summary).toMatchObject({ pass: 6, error: 1 });
+      expect(run.results.find((r) => r.checkId === 'broken')?.error?.code).toBe('missing_column');
+    } finally {
+      await sources.closeAll();
+    }
+  });
+
+  it('estimates row counts from planner statistics and says so', async () => {
+    await seed(db, Array.from({ length: 50 }, (_, i) => ({ id: i + 1, full: null, first: null, last: null, deleted: null })), 50, 0);
+    const yaml = `
+checks:
+  - { id: estimated, kind: row_count, estimate: true, old: { source: app, table: legacy }, new: { source: app, table: users }, tolerance: { relative: 0.5 } }
+`;
+    const catalog = catalogFromYaml(yaml, { app: db });
+    const sources = registryForCatalog(catalog, { app: db });
+    try {
+      const runner = createRunner({ store, sources });
+      const before = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      expect(before.results[0]?.error?.code).toBe('estimate_unavailable');
+      await db.exec('analyze legacy; analyze users;');
+      const after = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      expect(after.results[0]).toMatchObject({ status: 'pass', observations: { estimated: true, old_rows: 50, new_rows: 50 } });
+      expect(after.results[0]?.summary).toMatch(/^estimated: /);
+    } finally {
+      await sources.closeAll();
+    }
+  });
+});
+
+describe('chunk sizing', () => {
+  it('moves toward the target duration within bounds', () => {
+    const settings = { chunk_rows: 50_000, target_chunk_ms: 500 };
+    expect(nextChunkRows(50_000, 250, settings)).toBeGreaterThan(50_000);
+    expect(nextChunkRows(50_000, 1_000, settings)).toBeLessThan(50_000);
+    expect(nextChunkRows(50_000, 0.001, settings)).toBe(500_000);
+    expect(nextChunkRows(50_000, 1e9, settings)).toBe(5_000);
+    fc.assert(fc.property(fc.integer({ min: 5_000, max: 500_000 }), fc.double({ min: 0, max: 1e6, noNaN: true }), (current, elapsed) => {
+      const next = nextChunkRows(current, elapsed, settings);
+      return next >= 5_000 && next <= 500_000;
+    }));
+  });
+});
+
+describeOnPostgres('chunked scans against production-like Postgres', () => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    ({ store, close: closeStore } = await createTestStore('pglite'));
+    await db.exec(`create table big (id bigint primary key, v text);
+      insert into big select g, case when g % 1000 = 0 then null else 'x' end from generate_series(1, 200000) g; analyze big;`);
+  });
+  afterAll(async () => {
+    await closeStore();
+    await db.close();
+  });
+
+  const yaml = `
+checks:
+  - { id: big-nulls, kind: null_check, source: app, table: big, columns: [v], sample: 0 }
+`;
+
+  it('a cancelled chunked run stops within one chunk', async () => {
+    const catalog = catalogFromYaml(yaml, { app: db });
+    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 1000, pause_ms: 200, target_chunk_ms: 10_000 });
+    const sources = registryForCatalog(catalog, { app: db });
+    try {
+      const runner = createRunner({ store, sources });
+      const { run, finished } = await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' });
+      await new Promise((r) => setTimeout(r, 700));
+      const cancelledAt = performance.now();
+      runner.cancel(run.id);
+      const done = await finished;
+      expect(performance.now() - cancelledAt).toBeLessThan(1_000);
+      expect(done.results[0]).toMatchObject({ status: 'error', error: { code: 'cancelled' } });
+      const chunkStatement = done.results[0]!.statements.find((s) => s.chunks !== undefined);
+      const progress = chunkStatement?.chunks ?? 0;
+      expect(progress).toBeGreaterThan(0);
+      expect(progress).toBeLessThan(200);
+    } finally {
+      await sources.closeAll();
+    }
+  });
+
+  it('takes only AccessShareLock on the verified table and holds no long transaction', async () => {
+    const catalog = catalogFromYaml(yaml, { app: db });
+    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 20_000, pause_ms: 30 });
+    const sources = registryForCatalog(catalog, { app: db });
+    const seenLocks = new Set<string>();
+    const seenXactAges: number[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const rows = await db.exec(`select l.mode, extract(epoch from now() - a.xact_start) as age
+            from pg_locks l join pg_stat_activity a on a.pid = l.pid
+           where a.application_name = 'parity' and l.relation = 'big'::regclass`);
+        for (const r of rows) { seenLocks.add(String(r.mode)); seenXactAges.push(Number(r.age)); }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      const runner = createRunner({ store, sources });
+      const done = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      expect(done.results[0]).toMatchObject({ status: 'fail', observations: { rows_with_nulls: 200 } });
+    } finally {
+      watching = false;
+      await watcher;
+      await sources.closeAll();
+    }
+    expect(seenLocks.size).toBeGreaterThan(0);
+    expect([...seenLocks]).toEqual(['AccessShareLock']);
+    // Each chunk is its own short transaction: none lives anywhere near the whole scan's length.
+    expect(Math.max(...seenXactAges)).toBeLessThan(2);
+  });
+});
