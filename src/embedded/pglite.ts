@@ -3,8 +3,9 @@
  * process; databases are shared within the process (PGlite is single-connection) and closed when
  * their last user releases them. `memory:<scope>` keeps them in memory (tests, replay).
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './lockfile.js';
 
 const INT8_OID = 20;
@@ -30,9 +31,15 @@ export async function openEmbedded(dataDir: string, name: string): Promise<{ db:
   handle.users++;
   let opening = handle.databases.get(name);
   if (!opening) {
-    opening = isMemory(key)
-      ? PGlite.create({ parsers: pgliteParsers })
-      : PGlite.create(path.join(key, 'pglite', name), { parsers: pgliteParsers });
+    // Assigned synchronously so concurrent callers share one instance; the WASM module itself is
+    // loaded on first use, since it costs ~70 MB of RSS that a Postgres-only process never needs.
+    opening = (async () => {
+      const { PGlite } = await import('@electric-sql/pglite');
+      if (isMemory(key)) return PGlite.create({ parsers: pgliteParsers });
+      // PGlite creates only the last path segment, so the parent must exist on a fresh data dir.
+      mkdirSync(path.join(key, 'pglite'), { recursive: true });
+      return PGlite.create(path.join(key, 'pglite', name), { parsers: pgliteParsers });
+    })();
     handle.databases.set(name, opening);
   }
   const owner = handle;

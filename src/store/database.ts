@@ -3,7 +3,6 @@
  * otherwise PGlite under the data directory. Driver differences are normalised here and nowhere else.
  */
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { openEmbedded } from '../embedded/pglite.js';
@@ -48,6 +47,7 @@ export function openPostgresState(url: string, options: { max?: number } = {}): 
 /** Opens the state database embedded under `dataDir` (or in memory with `memory:<scope>`). */
 export async function openEmbeddedState(dataDir: string): Promise<StateDatabase> {
   const { db: pglite, release } = await openEmbedded(dataDir, '_state');
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   return {
     db: drizzlePglite(pglite, { schema }) as unknown as StateDb,
     driver: 'embedded',

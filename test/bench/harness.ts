@@ -1,0 +1,98 @@
+/** Running parity operations the way the service does, and timing them against psql. */
+import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { buildCatalog, parseCheckFile, type Catalog } from '../../src/spec/load.js';
+import { formatProblem } from '../../src/spec/problems.js';
+import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
+import type { Store } from '../../src/store/store.js';
+import { median, timeWithPsql } from './psql.js';
+
+export interface OperationResult {
+  operation: string;
+  target: string;
+  parity_ms: number;
+  baseline_ms: number;
+  ratio: number;
+  limit: number;
+  met: boolean;
+  note?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface BenchContext {
+  sourceUrls: Record<string, string>;
+  store: Store;
+  runs: number;
+  log(line: string): void;
+  peakRss: { value: number };
+}
+
+/** Builds a catalog from check YAML, with the given sources. */
+export function catalogOf(yaml: string, sources: Record<string, string>, scan?: Record<string, unknown>): Catalog {
+  const header = `sources:\n${Object.entries(sources).map(([name, url]) => `  ${name}: { url: "${url}", statement_timeout: 10m, max_connections: 4${scan ? `, scan: ${JSON.stringify(scan)}` : ''} }`).join('\n')}\n`;
+  const parsed = parseCheckFile(header + yaml, 'bench.yaml', {});
+  if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
+  const catalog = buildCatalog([parsed]);
+  if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
+  return catalog;
+}
+
+/** Runs every check of the catalog once through the real runner. */
+export async function runOnce(catalog: Catalog, sources: SourceRegistry, store: Store, fuse = true): Promise<{ run: FinishedRun; ms: number }> {
+  const runner = createRunner({ store, sources, fuseScans: fuse, checkConcurrency: 8 });
+  const started = performance.now();
+  const run = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'cli' })).finished;
+  return { run, ms: performance.now() - started };
+}
+
+/** Median wall time of `runs` parity runs after one warm-up; also returns the warm-up run. */
+export async function timeParity(ctx: BenchContext, catalog: Catalog, fuse = true): Promise<{ ms: number; run: FinishedRun; all: number[] }> {
+  const sources = createSourceRegistry(catalog.sources, { dataDir: 'memory:bench' });
+  try {
+    const warm = await runOnce(catalog, sources, ctx.store, fuse);
+    for (const r of warm.run.results) {
+      if (r.status === 'error') throw new Error(`${r.checkId} errored: ${JSON.stringify(r.error)}`);
+    }
+    const times: number[] = [];
+    for (let i = 0; i < ctx.runs; i++) times.push((await runOnce(catalog, sources, ctx.store, fuse)).ms);
+    return { ms: median(times), run: warm.run, all: times };
+  } finally {
+    await sources.closeAll();
+  }
+}
+
+/** Median psql time of each distinct statement a run executed, summed (the bare cost of the same SQL). */
+export function timeStatementsWithPsql(ctx: BenchContext, run: FinishedRun, sourceName = 'app'): number {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const result of run.results) {
+    for (const statement of result.statements) {
+      const key = statement.sql + JSON.stringify(statement.params ?? []);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const url = ctx.sourceUrls[statement.source] ?? ctx.sourceUrls[sourceName]!;
+      total += median(timeWithPsql(url, statement.sql, statement.params ?? [], ctx.runs));
+    }
+  }
+  return total;
+}
+
+/** Samples this process's RSS while work runs. */
+export async function trackingRss<T>(peak: { value: number }, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => { peak.value = Math.max(peak.value, process.memoryUsage().rss); }, 25);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    peak.value = Math.max(peak.value, process.memoryUsage().rss);
+  }
+}
+
+export function result(operation: string, target: string, parityMs: number, baselineMs: number, limit: number, extra?: Record<string, unknown>, note?: string): OperationResult {
+  const ratio = parityMs / baselineMs;
+  return { operation, target, parity_ms: round(parityMs), baseline_ms: round(baselineMs), ratio: round(ratio, 3), limit, met: ratio <= limit, ...(note ? { note } : {}), ...(extra ? { extra } : {}) };
+}
+
+export function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,63 @@
+/** Issue 7's operations: single-statement kinds, fused checks, chunked scans. */
+import { median, timeWithPsql } from './psql.js';
+import { catalogOf, result, timeParity, timeStatementsWithPsql, trackingRss, type BenchContext, type OperationResult } from './harness.js';
+
+const ROW_COUNT = `
+checks:
+  - { id: users-row-count, kind: row_count, old: { source: app, table: users_legacy }, new: { source: app, table: users }, tolerance: { absolute: 0 } }
+`;
+const NULL_CHECK = `
+checks:
+  - { id: names-backfilled, kind: null_check, source: app, table: users, columns: [first_name, last_name], where: "full_name is not null", sample: 20 }
+`;
+const COLUMN_PARITY = `
+checks:
+  - id: name-parity
+    kind: column_parity
+    source: app
+    table: users
+    key: [id]
+    old: full_name
+    new: "first_name || ' ' || last_name"
+    sample: 20
+`;
+/** Five checks over one table with cheap predicates: the case fusion exists for. */
+const FIVE_ON_USERS = `
+checks:
+  - { id: f-names-backfilled, kind: null_check, source: app, table: users, columns: [first_name, last_name], sample: 0 }
+  - { id: f-email-filled, kind: null_check, source: app, table: users, columns: [email], sample: 0 }
+  - { id: f-name-parity, kind: column_parity, source: app, table: users, key: [id], old: full_name, new: "first_name || ' ' || last_name", sample: 0 }
+  - { id: f-amount-parity, kind: column_parity, source: app, table: users, key: [id], old: amount_cents, new: "(amount * 100)::bigint", sample: 0 }
+  - { id: f-live-count, kind: null_check, source: app, table: users, columns: [created_at], where: "deleted_at is null", sample: 0 }
+`;
+
+export async function engineOperations(ctx: BenchContext): Promise<OperationResult[]> {
+  const out: OperationResult[] = [];
+  const app = { app: ctx.sourceUrls.app! };
+  const psqlOf: Record<string, number> = {};
+
+  for (const [name, yaml] of [['row_count', ROW_COUNT], ['null_check', NULL_CHECK], ['column_parity', COLUMN_PARITY]] as const) {
+    ctx.log(`${name}: single statement…`);
+    const parity = await trackingRss(ctx.peakRss, () => timeParity(ctx, catalogOf(yaml, app)));
+    const psql = timeStatementsWithPsql(ctx, parity.run);
+    psqlOf[name] = psql;
+    const statements = parity.run.results.flatMap((r) => r.statements).length;
+    out.push(result(`${name}, single statement`, '≤ 1.15× the same SQL via psql', parity.ms, psql, 1.15, { statements, status: parity.run.results.map((r) => r.status) }));
+  }
+
+  ctx.log('5 checks on one table, fused…');
+  const fused = await trackingRss(ctx.peakRss, () => timeParity(ctx, catalogOf(FIVE_ON_USERS, app)));
+  const countPass = median(timeWithPsql(ctx.sourceUrls.app!, 'select count(*) from users', [], ctx.runs));
+  const distinct = new Set(fused.run.results.flatMap((r) => r.statements.map((s) => s.sql))).size;
+  out.push(result('5 checks on one table, fused', '≤ 1.3× one count(*) pass via psql', fused.ms, countPass, 1.3, { statements: distinct }));
+  ctx.log('5 checks on one table, unfused (for comparison)…');
+  const unfused = await trackingRss(ctx.peakRss, () => timeParity(ctx, catalogOf(FIVE_ON_USERS, app), false));
+  out.push(result('5 checks on one table, unfused (reference)', 'no target; shows what fusion saves', unfused.ms, countPass, Number.POSITIVE_INFINITY, { statements: 5 }));
+
+  ctx.log('column_parity, chunked…');
+  const chunked = await trackingRss(ctx.peakRss, () => timeParity(ctx, catalogOf(COLUMN_PARITY, app, { mode: 'chunked', chunk_rows: 50000, target_chunk_ms: 500, pause_ms: 0 })));
+  const bare = psqlOf.column_parity!;
+  const chunks = chunked.run.results[0]?.statements.find((s) => s.chunks !== undefined)?.chunks;
+  out.push(result('column_parity, chunked (pause_ms 0)', '≤ 1.3× the bare SQL', chunked.ms, bare, 1.3, { chunks }));
+  return out;
+}
