@@ -3,9 +3,11 @@ import { columnParity } from './column-parity.js';
 import { nullCheck } from './null-check.js';
 import { rowCount } from './row-count.js';
 import { sqlAssert } from './sql-assert.js';
+import { shadowRead } from './shadow-read.js';
+import { tableDiff } from './table-diff.js';
 import type { CheckKind } from './types.js';
 
-export const checkKinds = [rowCount, nullCheck, columnParity, sqlAssert] as const;
+export const checkKinds = [rowCount, nullCheck, columnParity, sqlAssert, shadowRead, tableDiff] as const;
 
 export type CheckSpec = { [K in keyof typeof checkKinds]: (typeof checkKinds)[K] extends CheckKind<infer S> ? S : never }[number];
 

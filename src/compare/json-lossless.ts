@@ -1,0 +1,108 @@
+/**
+ * JSON parsing that keeps numbers exact. JSON.parse turns 12345678901234567.89 and
+ * 9007199254740993 into nearby doubles, which would hide exactly the drift a shadow read looks
+ * for (a bigint id or a money amount off by one unit). Rows read through SQL arrive as
+ * `to_json(row)` text and HTTP bodies as text; both go through here, so both sides of a
+ * comparison hold the same representation.
+ */
+
+/** A JSON number kept as its source text. */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  /** In output (samples, API) it is a plain number when that is exact, else the decimal text. */
+  toJSON(): number | string {
+    const n = Number(this.text);
+    // 697.70 prints as 697.7: same value, so still a number; 9007199254740993 is not, so text.
+    const trimmed = /^-?\d+\.\d+$/.test(this.text) ? this.text.replace(/\.?0+$/, '') : this.text;
+    return Number.isFinite(n) && String(n) === trimmed ? n : this.text;
+  }
+}
+
+export type LosslessJson = null | boolean | string | JsonNumber | LosslessJson[] | { [key: string]: LosslessJson };
+
+const MAX_DEPTH = 256;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const WHITESPACE = /[ \t\n\r]*/y;
+
+/** Parses JSON text; throws SyntaxError on malformed input or nesting deeper than 256. */
+export function parseJsonLossless(text: string): LosslessJson {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new SyntaxError(`invalid JSON at position ${i}: ${what}`);
+  };
+  const skip = () => {
+    WHITESPACE.lastIndex = i;
+    WHITESPACE.exec(text);
+    i = WHITESPACE.lastIndex;
+  };
+  const parseString = (): string => {
+    const start = i;
+    i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) fail('unterminated string');
+      if (c === 0x22) break;
+      if (c < 0x20) fail('control character in string');
+      i += c === 0x5c ? 2 : 1;
+    }
+    i++;
+    // The slice is a complete, validated-by-JSON.parse string literal; escapes are its business.
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const parseValue = (depth: number): LosslessJson => {
+    if (depth > MAX_DEPTH) fail('nesting too deep');
+    skip();
+    const c = text[i];
+    if (c === '"') return parseString();
+    if (c === '{') {
+      i++;
+      const out: Record<string, LosslessJson> = {};
+      skip();
+      if (text[i] === '}') { i++; return out; }
+      for (;;) {
+        skip();
+        if (text[i] !== '"') fail('expected a property name');
+        const key = parseString();
+        skip();
+        if (text[i] !== ':') fail('expected ":"');
+        i++;
+        // defineProperty, not assignment: a "__proto__" key must stay data, never a prototype.
+        Object.defineProperty(out, key, { value: parseValue(depth + 1), enumerable: true, writable: true, configurable: true });
+        skip();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return out; }
+        fail('expected "," or "}"');
+      }
+    }
+    if (c === '[') {
+      i++;
+      const out: LosslessJson[] = [];
+      skip();
+      if (text[i] === ']') { i++; return out; }
+      for (;;) {
+        out.push(parseValue(depth + 1));
+        skip();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return out; }
+        fail('expected "," or "]"');
+      }
+    }
+    if (text.startsWith('true', i)) { i += 4; return true; }
+    if (text.startsWith('false', i)) { i += 5; return false; }
+    if (text.startsWith('null', i)) { i += 4; return null; }
+    NUMBER.lastIndex = i;
+    const match = NUMBER.exec(text);
+    if (!match) return fail('unexpected character');
+    i = NUMBER.lastIndex;
+    return new JsonNumber(match[0]);
+  };
+  const value = parseValue(0);
+  skip();
+  if (i !== text.length) fail('trailing characters');
+  return value;
+}
+
+/** Plain JSON (numbers exact where a double is exact, else decimal text), for samples and APIs. */
+export function toPlainJson(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value)) as unknown;
+}

@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JsonNumber, parseJsonLossless, toPlainJson } from '../../src/compare/json-lossless.js';
+import { compareReads, differingFields, recordComparison, ROW_FIELD } from '../../src/compare/records.js';
+import { decimalsWithin, fieldsEqual, parseDecimal, toleranceOf, valuesEqual } from '../../src/compare/values.js';
+import type { Normalizer } from '../../src/compare/normalizers.js';
+
+/** Values as they arrive from to_json(row) or an HTTP body (numbers exact, as JsonNumber). */
+const jsonValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null), fc.boolean(), fc.string({ maxLength: 6 }), fc.constantFrom('42', '007', '1.50', ' 1 ', ''),
+    fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(9007199254740993n, 12345678901234567n))
+      .map((n) => new JsonNumber(typeof n === 'bigint' ? n.toString() : JSON.stringify(n))),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+
+const normalizers = fc.array(fc.constantFrom<Normalizer>('trim', 'collapse_whitespace', 'lower', 'empty_as_null', { numeric_scale: 2 }), { maxLength: 3 });
+const tolerance = fc.option(fc.constantFrom(0.005, 0.5, 1), { nil: undefined });
+
+describe('valuesEqual', () => {
+  it('is symmetric and reflexive, with any normalisers and tolerance', () => {
+    fc.assert(fc.property(jsonValue, jsonValue, normalizers, tolerance, (a, b, n, t) => {
+      const tol = toleranceOf(t);
+      expect(fieldsEqual(a, b, n, tol)).toBe(fieldsEqual(b, a, n, tol));
+      expect(fieldsEqual(a, a, n, tol)).toBe(true);
+    }), { numRuns: 500 });
+  });
+
+  it('compares numbers by exact decimal value, text as text', () => {
+    expect(valuesEqual(new JsonNumber('1.50'), new JsonNumber('1.5'))).toBe(true);
+    expect(valuesEqual(new JsonNumber('42'), '42')).toBe(true);
+    expect(valuesEqual('007', '7')).toBe(false);
+    expect(valuesEqual(new JsonNumber('9007199254740993'), new JsonNumber('9007199254740992'))).toBe(false);
+    expect(valuesEqual(new JsonNumber('1e2'), new JsonNumber('100.000'))).toBe(true);
+    expect(valuesEqual(new JsonNumber('0'), new JsonNumber('-0.0'))).toBe(true);
+  });
+
+  it('treats an absent field as NULL, and NULL as equal only to NULL', () => {
+    expect(valuesEqual({ a: 1 }, { a: 1, b: null })).toBe(true);
+    expect(valuesEqual(null, '')).toBe(false);
+    expect(valuesEqual(undefined, null)).toBe(true);
+  });
+
+  it('applies numeric_tolerance exactly, inclusive', () => {
+    const tol = toleranceOf(0.005);
+    expect(fieldsEqual(new JsonNumber('1.01'), new JsonNumber('1.005'), [], tol)).toBe(true); // |Δ| = 0.005 exactly
+    expect(fieldsEqual(new JsonNumber('1.0101'), new JsonNumber('1.005'), [], tol)).toBe(false);
+    expect(fieldsEqual('1.01', '1.005', [], tol)).toBe(false); // text is never compared numerically
+  });
+
+  it('runs normalisers before comparing, numbers entering as exact text', () => {
+    expect(fieldsEqual('  Ada   Lovelace ', 'Ada Lovelace', ['trim', 'collapse_whitespace'])).toBe(true);
+    expect(fieldsEqual(new JsonNumber('12.345'), '12.35', [{ numeric_scale: 2 }])).toBe(true);
+    expect(fieldsEqual('', null, ['empty_as_null'])).toBe(true);
+  });
+});
+
+describe('decimals', () => {
+  it('parse to a normal form: equal values, equal forms', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 5 }), (digits, scale, zeros) => {
+      const text = (digits < 0n ? '-' : '') + (digits < 0n ? -digits : digits).toString().padStart(scale + 1, '0');
+      const withPoint = scale === 0 ? text : `${text.slice(0, -scale)}.${text.slice(-scale)}`;
+      const padded = scale === 0 ? `${withPoint}.${'0'.repeat(zeros)}` : withPoint + '0'.repeat(zeros);
+      expect(decimalsWithin(parseDecimal(withPoint)!, parseDecimal(padded.replace(/\.$/, ''))!, undefined)).toBe(true);
+    }));
+  });
+
+  it('refuses exponents that would build enormous integers', () => {
+    expect(parseDecimal('1e999999')).toBeUndefined();
+    expect(parseDecimal('abc')).toBeUndefined();
+  });
+});
+
+describe('parseJsonLossless', () => {
+  it('agrees with JSON.parse on everything but the precision of numbers', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => {
+      const text = JSON.stringify(value);
+      expect(toPlainJson(parseJsonLossless(text))).toEqual(JSON.parse(text));
+    }), { numRuns: 500 });
+  });
+
+  it('keeps numbers a double cannot hold', () => {
+    const parsed = parseJsonLossless('{"id": 9007199254740993, "amount": 12345678901234567.89, "small": 1.5}') as Record<string, JsonNumber>;
+    expect(parsed.id!.text).toBe('9007199254740993');
+    expect(JSON.stringify(parsed)).toBe('{"id":"9007199254740993","amount":"12345678901234567.89","small":1.5}');
+  });
+
+  it('rejects malformed and hostile input with a SyntaxError', () => {
+    for (const bad of ['{', '{"a":}', '[1,]', 'nul', '"\u0001"', '1 2', '[' .repeat(300) + ']'.repeat(300)]) {
+      expect(() => parseJsonLossless(bad)).toThrow(SyntaxError);
+    }
+    const proto = parseJsonLossless('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(proto)).toEqual(['__proto__']);
+  });
+});
+
+describe('record comparison', () => {
+  const comparison = recordComparison({ keyFields: ['id'], ignore: ['updated_at'], normalize: { name: ['trim'] }, numericTolerance: 0.01 });
+
+  it('names differing fields, skipping the key and ignored fields', () => {
+    const a = { id: 1, name: ' Ada ', email: 'a@x', updated_at: 'yesterday', balance: new JsonNumber('10.00') };
+    const b = { id: '1', name: 'Ada', email: 'A@x', updated_at: 'today', balance: new JsonNumber('10.01') };
+    expect(differingFields(a, b, comparison)).toEqual(['email']);
+  });
+
+  it('is symmetric', () => {
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom('id', 'name', 'x', 'updated_at'), jsonValue), fc.dictionary(fc.constantFrom('id', 'name', 'x', 'updated_at'), jsonValue), (a, b) => {
+      expect(differingFields(a, b, comparison)).toEqual(differingFields(b, a, comparison));
+    }));
+  });
+
+  it('reports a row present on one side only as (row)', () => {
+    expect(compareReads({ kind: 'missing' }, { kind: 'row', row: {} }, comparison)).toEqual([ROW_FIELD]);
+    expect(compareReads({ kind: 'missing' }, { kind: 'missing' }, comparison)).toEqual([]);
+  });
+});
