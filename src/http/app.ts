@@ -5,11 +5,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Service } from '../service.js';
+import type { RunEventHub } from '../telemetry/run-event-hub.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { authenticate, type AuthVariables } from './auth.js';
 import { ApiError, errorResponse, handleError } from './errors.js';
 
 export interface AppDeps {
   service: Service;
+  /** Metrics (GET /metrics, HTTP server metrics); absent → /metrics answers 404. */
+  telemetry?: Telemetry | undefined;
+  /** Live run events for GET /v1/runs/:id/events; absent → the stream polls the store. */
+  runEvents?: RunEventHub | undefined;
 }
 
 export type AppEnv = { Variables: AuthVariables };
@@ -36,8 +42,10 @@ export type RouteRegistrar = (app: App, deps: AppDeps) => void;
 /** Builds the app with the given route registrars (each route file exports one). */
 export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]): App {
   const app = createRouter();
-  app.onError(handleError);
+  app.onError((error, c) => handleError(error, c, deps.service.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // First, so rejected requests (413, 401) are measured too.
+  if (deps.telemetry) app.use('*', deps.telemetry.httpMiddleware);
   app.use('*', bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },

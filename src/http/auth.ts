@@ -13,6 +13,21 @@ export type AuthVariables = { principal: Principal };
 
 const LOCAL: Principal = { name: 'local', scopes: new Set<Scope>(['read', 'run']) };
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True when a browser says the request comes from another site than the one it is sent to. */
+function isCrossSite(origin: string | undefined, host: string, fetchSite: string | undefined): boolean {
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    // "null" (sandboxed frames, file: pages) and garbage are not the server's own origin.
+    return true;
+  }
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
@@ -22,6 +37,16 @@ export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ V
   const known = tokens.map((t) => ({ ...t, digest: digest(t.token) }));
   return async function authenticateBearer(c, next) {
     if (known.length === 0) {
+      // Loopback without tokens trusts local callers, but a web page in the operator's browser is
+      // local too: refuse cross-site writes, which browsers mark with Origin (CSRF).
+      const url = new URL(c.req.url);
+      if (!SAFE_METHODS.has(c.req.method) && isCrossSite(c.req.header('origin'), url.host, c.req.header('sec-fetch-site'))) {
+        throw new ApiError(403, 'cross_origin', 'cross-site requests may not change state on a server without API tokens');
+      }
+      // DNS rebinding: a page whose own host name resolves to 127.0.0.1 could otherwise read results.
+      if (!LOOPBACK_HOSTNAMES.has(url.hostname)) {
+        throw new ApiError(403, 'host_not_allowed', 'without API tokens only loopback host names (localhost, 127.0.0.1, [::1]) are served');
+      }
       c.set('principal', LOCAL);
       return next();
     }

@@ -1,5 +1,5 @@
 /** Queries for runs, check results and their samples. */
-import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Sample } from '../kinds/types.js';
 import type { StateDb } from './database.js';
 import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
@@ -38,17 +38,29 @@ export interface FinishedResult {
   samples: Sample[];
 }
 
+/** A sample side as stored: SQL NULL when absent, the jsonb value null when the data was NULL. */
+function jsonSide(sample: Sample, side: 'old' | 'new') {
+  if (!(side in sample)) return null;
+  const value = sample[side];
+  return value === null || value === undefined ? sql`'null'::jsonb` : value;
+}
+
 /** Run and result queries over the drizzle state database. */
 export function runQueries(db: StateDb) {
   async function samplesFor(resultIds: string[]): Promise<Map<string, Sample[]>> {
     const bySample = new Map<string, Sample[]>();
     if (resultIds.length === 0) return bySample;
-    const rows = await db.select().from(resultSamples).where(inArray(resultSamples.resultId, resultIds)).orderBy(resultSamples.resultId, resultSamples.ordinal);
+    // SQL NULL means "this sample has no such side"; the JSON value null (a NULL in the data) is kept.
+    const rows = await db.select({
+      ...getTableColumns(resultSamples),
+      hasOld: sql<boolean>`${resultSamples.old} is not null`,
+      hasNew: sql<boolean>`${resultSamples.new} is not null`,
+    }).from(resultSamples).where(inArray(resultSamples.resultId, resultIds)).orderBy(resultSamples.resultId, resultSamples.ordinal);
     for (const row of rows) {
       const list = bySample.get(row.resultId) ?? [];
       const sample: Sample = { category: row.category as Sample['category'], key: row.key as Sample['key'] };
-      if (row.old !== null) sample.old = row.old as Sample['old'];
-      if (row.new !== null) sample.new = row.new as Sample['new'];
+      if (row.hasOld) sample.old = (row.old ?? null) as Sample['old'];
+      if (row.hasNew) sample.new = (row.new ?? null) as Sample['new'];
       if (row.detail !== null) sample.detail = row.detail as Sample['detail'];
       list.push(sample);
       bySample.set(row.resultId, list);
@@ -102,7 +114,7 @@ export function runQueries(db: StateDb) {
         }).where(eq(checkResults.id, id));
         if (done.samples.length > 0) {
           await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
-            resultId: id, ordinal, category: s.category, key: s.key, old: s.old ?? null, new: s.new ?? null, detail: s.detail ?? null,
+            resultId: id, ordinal, category: s.category, key: s.key, old: jsonSide(s, 'old'), new: jsonSide(s, 'new'), detail: s.detail ?? null,
           })));
         }
       });

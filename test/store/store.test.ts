@@ -23,7 +23,7 @@ describe.each(engines)('state store on %s', (engine) => {
       statements: [{ source: 'app', sql: 'select 1', params: [1], duration_ms: 1.5 }],
       error: status === 'error' ? { code: 'timeout', message: 'too slow', sqlstate: '57014' } : null,
       finishedAt, durationMs: 12,
-      samples: [{ category: 'mismatch', key: { id: '42' }, old: 'a', new: null }, { category: 'missing_in_new', key: { id: '7' }, detail: { x: true } }],
+      samples: [{ category: 'mismatch', key: { id: '42' }, old: 'a', new: null }, { category: 'missing_in_new', key: { id: '7' }, detail: { x: true } }, { category: 'mismatch', key: { id: '9' }, old: { nested: [1] }, new: 0 }],
     });
     await store.finishRun(runId, 'finished', { pass: 0, fail: 1, error: 0, total: 1 }, finishedAt);
     return { runId, resultId };
@@ -42,8 +42,9 @@ describe.each(engines)('state store on %s', (engine) => {
     });
     expect(result?.finishedAt).toEqual(at);
     expect(result?.samples).toEqual([
-      { category: 'mismatch', key: { id: '42' }, old: 'a' },
+      { category: 'mismatch', key: { id: '42' }, old: 'a', new: null },
       { category: 'missing_in_new', key: { id: '7' }, detail: { x: true } },
+      { category: 'mismatch', key: { id: '9' }, old: { nested: [1] }, new: 0 },
     ]);
   });
 

@@ -5,11 +5,13 @@
 import postgres from 'postgres';
 import { openPostgresState } from '../../src/store/database.js';
 import { migrateState } from '../../src/store/migrate.js';
-import { TEMPLATE_DB, withDatabase } from './postgres-url.js';
+import { withDatabase } from './postgres-url.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) return;
+  if (!url) return async () => {};
+  const TEMPLATE_DB = `parity_test_template_${process.pid}`;
+  process.env.PARITY_TEST_TEMPLATE = TEMPLATE_DB;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
@@ -23,4 +25,12 @@ export default async function setup(): Promise<void> {
   } finally {
     await state.close();
   }
+  return async () => {
+    const cleanup = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await cleanup.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    } finally {
+      await cleanup.end();
+    }
+  };
 }

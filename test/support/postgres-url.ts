@@ -1,5 +1,9 @@
 /** Helpers for naming throwaway databases on the test server. */
-export const TEMPLATE_DB = 'parity_test_template';
+/**
+ * The migrated template each test file clones. Named per test run (set by global-setup, inherited
+ * by the workers), so two runs on one server never collide.
+ */
+export const TEMPLATE_DB = process.env.PARITY_TEST_TEMPLATE ?? 'parity_test_template';
 
 /** The same server URL pointing at another database. */
 export function withDatabase(url: string, database: string): string {

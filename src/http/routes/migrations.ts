@@ -1,0 +1,209 @@
+/**
+ * Migrations and their phase gates. A gate answer is 200 whether allowed or denied, so feature-flag
+ * systems can poll `allowed`; when it cannot be evaluated the answer is 503 with `allowed: false`.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { GateDecision } from '../../gate/gate-service.js';
+import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
+import { phaseRequirements } from '../../gate/requirements.js';
+import { redact } from '../../logging/secrets.js';
+import type { LoadedMigration } from '../../spec/load.js';
+import type { GateDecisionRecord } from '../../store/gates.js';
+import type { AppEnv, RouteRegistrar } from '../app.js';
+import { requireScope } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { errorResponses } from '../schemas.js';
+
+const timestamp = z.string().openapi({ format: 'date-time' });
+
+const GateCheckSchema = z.object({
+  id: z.string(),
+  status: z.string().openapi({ description: 'pass | fail | error | running | missing' }),
+  result_id: z.string().nullable(),
+  finished_at: timestamp.nullable(),
+  age_s: z.number().nullable(),
+  max_age_s: z.number(),
+  required_by: z.array(z.string()).openapi({ description: 'the phases that require this check' }),
+  reason: z.string().nullable().openapi({ description: 'why this check keeps the gate closed; null when it counts' }),
+}).openapi('GateCheck');
+
+const GateVerdictSchema = z.object({
+  migration: z.string(),
+  phase: z.string(),
+  allowed: z.boolean(),
+  evaluated_at: timestamp,
+  checks: z.array(GateCheckSchema),
+  reasons: z.array(z.string()),
+}).openapi('GateVerdict');
+
+const GateDecisionSchema = GateVerdictSchema.extend({
+  id: z.string().nullable().openapi({ description: 'the recorded decision' }),
+  requested_by: z.string().nullable(),
+  refreshed: z.boolean(),
+  run_id: z.string().nullable().openapi({ description: 'the run a refresh started' }),
+  evaluated: z.boolean(),
+}).openapi('GateDecision');
+
+const GateUnavailableSchema = GateDecisionSchema.extend({
+  error: z.object({ code: z.literal('gate_unavailable'), message: z.string() }),
+}).openapi('GateUnavailable');
+
+const PhaseSchema = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  requires: z.array(z.string()),
+  inherits: z.array(z.string()).openapi({ description: 'checks required through earlier phases' }),
+  max_age_s: z.number(),
+  require_earlier_phases: z.boolean(),
+});
+
+const MigrationSchema = z.object({
+  id: z.string(),
+  description: z.string().nullable(),
+  file: z.string(),
+  line: z.number(),
+  column: z.number(),
+  phases: z.array(PhaseSchema),
+}).openapi('Migration');
+
+const MigrationDetailSchema = MigrationSchema.extend({
+  gates: z.array(GateVerdictSchema).openapi({ description: 'the current verdict per phase (a preview: not recorded as a decision)' }),
+}).openapi('MigrationDetail');
+
+const DecisionRecordSchema = z.object({
+  id: z.string(),
+  migration: z.string(),
+  phase: z.string(),
+  allowed: z.boolean(),
+  requested_by: z.string().nullable(),
+  reasons: z.array(z.string()),
+  checks: z.array(z.record(z.string(), z.unknown())),
+  evaluated_at: timestamp,
+}).openapi('GateDecisionRecord');
+
+const MigrationParams = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+const GateParams = MigrationParams.extend({ phase: z.string().min(1).max(200).openapi({ param: { name: 'phase', in: 'path' } }) });
+const RefreshQuery = z.object({
+  refresh: z.enum(['true', 'false', '1', '0']).optional().openapi({ param: { name: 'refresh', in: 'query' }, description: 'run the required checks now, then answer' }),
+});
+const DecisionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  phase: z.string().min(1).max(200).optional().openapi({ param: { name: 'phase', in: 'query' } }),
+});
+
+const gateResponses = {
+  200: { description: 'the decision, allowed or not', content: { 'application/json': { schema: GateDecisionSchema } } },
+  503: { description: 'the gate could not be evaluated; allowed is false', content: { 'application/json': { schema: GateUnavailableSchema } } },
+};
+
+const routes = {
+  list: createRoute({
+    method: 'get', path: '/v1/migrations', tags: ['migrations'], summary: 'Declared migrations and their phases',
+    security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
+    responses: { 200: { description: 'migrations', content: { 'application/json': { schema: z.object({ migrations: z.array(MigrationSchema) }) } } }, ...errorResponses(401, 403) },
+  }),
+  get: createRoute({
+    method: 'get', path: '/v1/migrations/{id}', tags: ['migrations'], summary: 'A migration with the current verdict of each phase',
+    security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
+    request: { params: MigrationParams },
+    responses: { 200: { description: 'the migration', content: { 'application/json': { schema: z.object({ migration: MigrationDetailSchema }) } } }, ...errorResponses(401, 403, 404) },
+  }),
+  gate: createRoute({
+    method: 'get', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'], summary: 'May this phase start? Recorded as a decision',
+    security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
+    request: { params: GateParams },
+    responses: { ...gateResponses, ...errorResponses(401, 403, 404) },
+  }),
+  refresh: createRoute({
+    method: 'post', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
+    summary: 'Ask the gate; with ?refresh=true run the required checks first (needs the run scope)',
+    security: [{ bearer: [] }], request: { params: GateParams, query: RefreshQuery },
+    responses: { ...gateResponses, ...errorResponses(401, 403, 404, 422) },
+  }),
+  decisions: createRoute({
+    method: 'get', path: '/v1/migrations/{id}/decisions', tags: ['migrations'], summary: 'Recorded gate decisions, newest first',
+    security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
+    request: { params: MigrationParams, query: DecisionsQuery },
+    responses: { 200: { description: 'decisions', content: { 'application/json': { schema: z.object({ decisions: z.array(DecisionRecordSchema) }) } } }, ...errorResponses(401, 403, 404, 422) },
+  }),
+};
+
+/** A migration as the API shows it. */
+export function serializeMigration(migration: LoadedMigration): z.output<typeof MigrationSchema> {
+  const { spec, at } = migration;
+  return {
+    id: spec.id, description: spec.description ?? null, file: at.file, line: at.line, column: at.column,
+    phases: spec.phases.map((phase) => ({
+      name: phase.name,
+      description: phase.description ?? null,
+      requires: phase.requires,
+      inherits: (phaseRequirements(spec, phase.name) ?? []).map((r) => r.checkId).filter((id) => !phase.requires.includes(id)),
+      max_age_s: phase.max_age / 1000,
+      require_earlier_phases: phase.require_earlier_phases,
+    })),
+  };
+}
+
+function serializeDecision(d: GateDecisionRecord): z.output<typeof DecisionRecordSchema> {
+  return {
+    id: d.id, migration: d.migrationId, phase: d.phase, allowed: d.allowed, requested_by: d.requestedBy,
+    reasons: d.reasons, checks: d.checks, evaluated_at: new Date(d.evaluatedAt).toISOString(),
+  };
+}
+
+/** Unknown ids become 404s with a stable code; anything else propagates. */
+function notFound(error: unknown): never {
+  if (error instanceof UnknownMigrationError) throw new ApiError(404, 'migration_not_found', error.message);
+  if (error instanceof UnknownPhaseError) throw new ApiError(404, 'phase_not_found', error.message);
+  throw error;
+}
+
+/** GET /v1/migrations, /v1/migrations/{id}, …/gates/{phase} (GET, POST ?refresh=true), …/decisions. */
+export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
+  const answer = async (c: Context<AppEnv>, id: string, phase: string, refresh: boolean) => {
+    try {
+      const decision: GateDecision = await service.gates.decide(id, phase, { refresh, requestedBy: c.get('principal')?.name });
+      return c.json(decision, 200);
+    } catch (error) {
+      if (!(error instanceof GateUnavailableError)) notFound(error);
+      // Fail closed in the body too: a poller that only reads `allowed` still reads "no".
+      const message = redact(error.message);
+      return c.json({
+        migration: id, phase, allowed: false, evaluated_at: service.clock.now().toISOString(), checks: [], reasons: [message],
+        id: null, requested_by: c.get('principal')?.name ?? null, refreshed: refresh, run_id: null, evaluated: false,
+        error: { code: 'gate_unavailable' as const, message },
+      }, 503);
+    }
+  };
+
+  app.openapi(routes.list, (c) => c.json({ migrations: [...service.catalog().migrations.values()].map(serializeMigration) }, 200));
+
+  app.openapi(routes.get, async (c) => {
+    const { id } = c.req.valid('param');
+    const migration = service.catalog().migrations.get(id);
+    if (!migration) notFound(new UnknownMigrationError(id, [...service.catalog().migrations.keys()]));
+    const gates = await Promise.all(migration.spec.phases.map((p) => service.gates.preview(id, p.name)));
+    return c.json({ migration: { ...serializeMigration(migration), gates } }, 200);
+  });
+
+  app.openapi(routes.gate, async (c) => {
+    const { id, phase } = c.req.valid('param');
+    return answer(c, id, phase, false);
+  });
+
+  app.openapi(routes.refresh, async (c) => {
+    const { id, phase } = c.req.valid('param');
+    const refresh = ['true', '1'].includes(c.req.valid('query').refresh ?? '');
+    // Asking is reading; making the checks run is running.
+    await requireScope(refresh ? 'run' : 'read')(c, async () => {});
+    return answer(c, id, phase, refresh);
+  });
+
+  app.openapi(routes.decisions, async (c) => {
+    const { id } = c.req.valid('param');
+    const { limit, phase } = c.req.valid('query');
+    const decisions = await service.gates.decisions(id, { limit, phase }).catch(notFound);
+    return c.json({ decisions: decisions.map(serializeDecision) }, 200);
+  });
+};

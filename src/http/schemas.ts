@@ -1,0 +1,196 @@
+/**
+ * The API's request and response shapes as zod-openapi schemas: one source for validation, for the
+ * handlers' types (serialize.ts returns exactly these) and for /openapi.json.
+ */
+import { z } from '@hono/zod-openapi';
+
+const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
+const json = z.unknown().openapi({ description: 'any JSON value' });
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: 'stable machine-readable code', example: 'invalid_request' }),
+      message: z.string(),
+      details: json.optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+
+export const ComponentSchema = z
+  .object({
+    status: z.enum(['ok', 'error']),
+    /** Fault code only: readiness is unauthenticated, so driver messages (hosts, users) stay in the log. */
+    code: z.string().optional(),
+    sqlstate: z.string().optional(),
+  })
+  .openapi('ComponentHealth');
+
+export const ReadinessSchema = z
+  .object({ status: z.literal('ready'), store: ComponentSchema, sources: z.record(z.string(), ComponentSchema) })
+  .openapi('Readiness');
+
+export const SampleSchema = z
+  .object({
+    category: z.enum(['mismatch', 'missing_in_new', 'missing_in_old', 'null', 'row', 'noise']),
+    key: jsonObject.openapi({ description: 'the offending row, by its key columns' }),
+    old: json.optional(),
+    new: json.optional(),
+    detail: jsonObject.optional(),
+  })
+  .openapi('Sample');
+
+export const StatementSchema = z
+  .object({ source: z.string(), sql: z.string(), params: z.array(json).optional(), duration_ms: z.number(), rows: z.number().optional() })
+  .openapi('Statement');
+
+export const FaultSchema = z.object({ code: z.string(), message: z.string(), sqlstate: z.string().optional() }).openapi('Fault');
+
+export const ResultSchema = z
+  .object({
+    id: z.string(),
+    run_id: z.string(),
+    check_id: z.string(),
+    kind: z.string(),
+    status: z.enum(['running', 'pass', 'fail', 'error']),
+    definition_hash: z.string(),
+    summary: z.string().nullable(),
+    observations: jsonObject,
+    error: FaultSchema.nullable(),
+    statements: z.array(StatementSchema),
+    slot: timestamp.nullable(),
+    started_at: timestamp,
+    finished_at: timestamp.nullable(),
+    duration_ms: z.number().nullable(),
+    samples: z.array(SampleSchema),
+  })
+  .openapi('CheckResult');
+
+export const RunSummarySchema = z.object({ pass: z.number(), fail: z.number(), error: z.number(), total: z.number() });
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['queued', 'running', 'finished', 'cancelled', 'aborted']),
+    trigger: z.string(),
+    requested_by: z.string().nullable(),
+    check_ids: z.array(z.string()),
+    selector: jsonObject,
+    summary: RunSummarySchema.nullable(),
+    owner: z.string().nullable(),
+    created_at: timestamp,
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+    heartbeat_at: timestamp.nullable(),
+    cancel_requested_at: timestamp.nullable(),
+  })
+  .openapi('Run');
+
+export const ProgressSchema = z
+  .object({ check_id: z.string(), rows_scanned: z.number(), rows_estimated: z.number().nullable(), at: timestamp })
+  .openapi('Progress');
+
+export const RunDetailSchema = RunSchema.extend({
+  results: z.array(ResultSchema),
+  progress: z.array(ProgressSchema).nullable().openapi({ description: 'live progress per check while this process runs it; null otherwise' }),
+}).openapi('RunDetail');
+
+const LinksSchema = z.object({ self: z.string().openapi({ example: '/v1/runs/0b6c…' }) });
+
+export const RunEnvelopeSchema = z.object({ run: RunSchema, links: LinksSchema }).openapi('RunAccepted');
+export const RunDetailEnvelopeSchema = z.object({ run: RunDetailSchema, links: LinksSchema }).openapi('RunWithResults');
+export const RunListSchema = z.object({ runs: z.array(RunSchema) }).openapi('RunList');
+
+export const CheckSourceSchema = z.object({
+  name: z.string(),
+  url: z.string().openapi({ description: 'the source URL with its password and secret parameters masked' }),
+  description: z.string().nullable(),
+});
+
+export const LatestResultSchema = z.object({
+  result_id: z.string(),
+  run_id: z.string(),
+  status: z.enum(['running', 'pass', 'fail', 'error']),
+  summary: z.string().nullable(),
+  finished_at: timestamp.nullable(),
+});
+
+export const CheckSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    description: z.string().nullable(),
+    tags: z.array(z.string()),
+    schedule: z.string().nullable(),
+    time_zone: z.string().nullable(),
+    sources: z.array(CheckSourceSchema),
+    definition_hash: z.string(),
+    file: z.string(),
+    line: z.number(),
+    column: z.number(),
+    latest: LatestResultSchema.nullable(),
+  })
+  .openapi('Check');
+
+export const CheckListSchema = z.object({ checks: z.array(CheckSchema) }).openapi('CheckList');
+export const CheckHistorySchema = z.object({ check_id: z.string(), results: z.array(ResultSchema) }).openapi('CheckHistory');
+
+/** POST /v1/runs body: pick checks by id, by tag (union of both), or all of them. */
+export const RunRequestSchema = z
+  .strictObject({
+    ids: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(100).optional(),
+    all: z.boolean().optional(),
+  })
+  .superRefine((body, ctx) => {
+    const selective = (body.ids?.length ?? 0) > 0 || (body.tags?.length ?? 0) > 0;
+    if (body.all === true && selective) {
+      ctx.addIssue({ code: 'custom', path: ['all'], message: 'all: true selects every check; do not combine it with ids or tags' });
+    } else if (body.all !== true && !selective) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'select checks with ids, tags or all: true' });
+    }
+  })
+  .openapi('RunRequest', {
+    description: 'ids and tags select the union of their checks; all: true selects every check and excludes the other two. '
+      + 'At least one selector is required; a request with no body at all runs every check.',
+    example: { ids: ['users-name-parity'] },
+  });
+export type RunRequestBody = z.output<typeof RunRequestSchema>;
+
+export const LimitQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+});
+
+export const RunStartQuerySchema = z.object({
+  wait: z.enum(['true', 'false', '1', '0']).optional().openapi({ param: { name: 'wait', in: 'query' }, description: 'wait for the run to finish' }),
+  timeout_s: z.coerce.number().min(0).max(3600).default(300).openapi({ param: { name: 'timeout_s', in: 'query' }, description: 'how long ?wait=true waits before answering 202' }),
+});
+
+export const RunIdParamSchema = z.object({
+  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const CheckIdParamSchema = z.object({
+  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/** Error responses, by status, for route definitions. */
+export function errorResponses<const S extends readonly number[]>(...statuses: S) {
+  const descriptions: Record<number, string> = {
+    400: 'malformed request (e.g. invalid JSON)',
+    401: 'missing or invalid bearer token',
+    403: 'the token lacks the required scope',
+    404: 'not found',
+    409: 'conflicts with the current state',
+    413: 'request body too large',
+    415: 'request body is not application/json',
+    422: 'the request did not validate; details.problems lists each path',
+    503: 'not ready',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s] ?? 'error', content: { 'application/json': { schema: ErrorSchema } } }]),
+  ) as { [K in S[number]]: { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } } };
+}

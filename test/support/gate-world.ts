@@ -1,0 +1,95 @@
+/**
+ * A real parity core for gate and scheduler tests: a seeded verified database, a migrated state
+ * store, the loader, a runner guarded by check leases, the gate service and a fake clock — all on
+ * the chosen engine, with no mocks.
+ */
+import { createGateService, type GateDecision, type GateService } from '../../src/gate/gate-service.js';
+import { createRunner, type Runner } from '../../src/runner/runner.js';
+import { createLeaseGuard, type LeaseGuardOptions } from '../../src/scheduler/check-guard.js';
+import type { Catalog } from '../../src/spec/load.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from './databases.js';
+import { catalogFromYaml, registryForCatalog } from './run-check.js';
+
+/** A clock tests move by hand. */
+export interface FakeClock { now(): Date; set(at: Date | string): void; advance(ms: number): void }
+
+/**
+ * Starts at `start` and moves only when told to — plus `tickMs` per reading, so events a test
+ * performs one after another never share a timestamp (as they would not in real time).
+ */
+export function fakeClock(start: Date | string = '2025-06-01T12:00:00.000Z', tickMs = 1): FakeClock {
+  let current = new Date(start).getTime();
+  return {
+    now: () => {
+      const at = new Date(current);
+      current += tickMs;
+      return at;
+    },
+    set: (at) => { current = new Date(at).getTime(); },
+    advance: (ms) => { current += ms; },
+  };
+}
+
+export interface GateWorld {
+  db: TestDatabase;
+  store: Store;
+  clock: FakeClock;
+  catalog(): Catalog;
+  /** Replaces the check files (checks + migrations YAML; the `app` source is added). */
+  setYaml(yaml: string): void;
+  sources: SourceRegistry;
+  /** A runner for one replica; every runner made here shares the store and the lease guard table. */
+  runnerFor(instanceId: string, guard?: Partial<LeaseGuardOptions>): Runner;
+  runner: Runner;
+  gates: GateService;
+  decisions: GateDecision[];
+  /** Runs the given checks (all when omitted) to completion on the default runner. */
+  run(ids?: string[]): Promise<Awaited<ReturnType<Runner['start']>>['run']>;
+  close(): Promise<void>;
+}
+
+/** Builds the world on the engine; close() removes every database it made. */
+export async function createGateWorld(engine: EngineName, options: {
+  yaml: string;
+  seedSql: string;
+  /** More sources for the check files, besides `app`. */
+  sources?: Record<string, TestDatabase>;
+  /** Keep state in this already-migrated store instead of a fresh test store. */
+  store?: Store;
+}): Promise<GateWorld> {
+  const db = await createTestDatabase(engine);
+  await db.exec(options.seedSql);
+  const stateHandle = options.store ? { store: options.store, close: () => options.store!.close() } : await createTestStore(engine);
+  const store = stateHandle.store;
+  const clock = fakeClock();
+  const named = { app: db, ...options.sources };
+  let catalog = catalogFromYaml(options.yaml, named);
+  const sources = registryForCatalog(catalog, named);
+  const runners: Runner[] = [];
+  const runnerFor = (instanceId: string, guard: Partial<LeaseGuardOptions> = {}) => {
+    const runner = createRunner({ store, sources, clock, instanceId, guard: createLeaseGuard(store, { holder: instanceId, clock, pollMs: 20, ...guard }) });
+    runners.push(runner);
+    return runner;
+  };
+  const runner = runnerFor('replica-a');
+  const decisions: GateDecision[] = [];
+  const gates = createGateService({ store, runner, catalog: () => catalog, clock, onDecision: (d) => decisions.push(d) });
+  return {
+    db, store, clock, sources, runner, gates, decisions, runnerFor,
+    catalog: () => catalog,
+    setYaml(yaml) { catalog = catalogFromYaml(yaml, named); },
+    async run(ids) {
+      const checks = ids ? ids.map((id) => catalog.checks.get(id)!) : [...catalog.checks.values()];
+      const { finished } = await runner.start({ checks, trigger: 'api' });
+      return finished;
+    },
+    async close() {
+      await Promise.allSettled(runners.map((r) => r.drain()));
+      await sources.closeAll();
+      await stateHandle.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * A throwaway Postgres 15 cluster on its own port, in a temp directory, run as the postgres user —
+ * for fault injection that stops or kills a server mid-check without touching the shared one.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import postgres from 'postgres';
+
+const run = promisify(execFile);
+const BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+
+export interface ScratchCluster {
+  port: number;
+  /** postgres://postgres@127.0.0.1:PORT/postgres */
+  url: string;
+  exec(sql: string): Promise<Record<string, unknown>[]>;
+  start(): Promise<void>;
+  /** `fast` disconnects clients and shuts down cleanly; `immediate` is a crash. */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
+  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** initdb + start; the caller must destroy() it. */
+export async function createScratchCluster(): Promise<ScratchCluster> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'parity-pg-'));
+  const { uid, gid } = await uidOf('postgres');
+  await chown(dir, uid, gid);
+  await chmod(dir, 0o700);
+  const data = path.join(dir, 'data');
+  const asPostgres = (bin: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(BIN, bin), ...args], { timeout: 120_000 });
+  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=30`;
+  const cluster: ScratchCluster = {
+    port,
+    url,
+    async exec(sql) {
+      const client = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      try {
+        return [...(await client.unsafe(sql))];
+      } finally {
+        await client.end({ timeout: 2 });
+      }
+    },
+    async start() {
+      await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+    },
+    async stop(mode = 'fast') {
+      await asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    },
+    async destroy() {
+      await cluster.stop('immediate').catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.start();
+  return cluster;
+}
