@@ -11,6 +11,7 @@ import {
 } from '../spec/common.js';
 import { formatTableRef, type TableRef } from '../spec/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, type ExecutionContext, type Outcome, type SampleCategory } from './types.js';
 
@@ -135,11 +136,11 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
   const pass = spec.max_mismatch_ratio !== undefined ? ratio <= spec.max_mismatch_ratio : differing <= (spec.max_mismatches ?? 0);
   const form = formOf(spec);
   const where = form.form === 'same_table' ? formatTableRef(form.table) : `${formatTableRef(form.old.table)} ⟷ ${formatTableRef(form.new.table)}`;
-  const parts = [`${mismatches} mismatching`];
-  if (form.form === 'join') parts.push(`${missingInNew} missing in new`, `${missingInOld} missing in old`);
+  const parts = [`${formatCount(mismatches)} mismatching`];
+  if (form.form === 'join') parts.push(`${formatCount(missingInNew)} missing in new`, `${formatCount(missingInOld)} missing in old`);
   return {
     status: pass ? 'pass' : 'fail',
-    summary: `${where}: ${parts.join(', ')} of ${rows} rows compared`,
+    summary: `${where}: ${parts.join(', ')} of ${formatCount(rows)} rows compared`,
     observations: {
       rows,
       rows_scanned: rows,

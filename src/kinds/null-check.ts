@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
 import { formatTableRef } from '../spec/identifiers.js';
 import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { formatCount } from './format.js';
 import { primaryKeyOf } from './introspect.js';
 import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, type CountScan, type Outcome, type Sample } from './types.js';
@@ -56,8 +57,8 @@ export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, nu
   return {
     status: pass ? 'pass' : 'fail',
     summary: withNulls === 0
-      ? `all ${rows} rows in scope of ${formatTableRef(spec.table)} have ${spec.columns.join(', ')} filled`
-      : `${withNulls} of ${rows} rows in scope of ${formatTableRef(spec.table)} have NULLs (${offenders}); allowed: ${limit}`,
+      ? `all ${formatCount(rows)} rows in scope of ${formatTableRef(spec.table)} have ${spec.columns.join(', ')} filled`
+      : `${formatCount(withNulls)} of ${formatCount(rows)} rows in scope of ${formatTableRef(spec.table)} have NULLs (${offenders}); allowed: ${limit}`,
     observations: { rows, rows_with_nulls: withNulls, nulls_by_column: perColumn, rows_scanned: rows, mismatches: withNulls, mismatch_ratio: ratio },
     samples: [],
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
 import { formatTableRef } from '../spec/identifiers.js';
 import { predicateSql, sql, type SQL } from '../sql/build.js';
+import { formatCount } from './format.js';
 import type { TableRef } from '../spec/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext, type Outcome } from './types.js';
 
@@ -49,10 +50,10 @@ export function evaluateRowCount(spec: RowCountSpec, oldRows: number, newRows: n
   const within = 'absolute' in spec.tolerance ? magnitude <= spec.tolerance.absolute : ratio <= spec.tolerance.relative;
   const oldName = formatTableRef(spec.old.table);
   const newName = formatTableRef(spec.new.table);
-  const direction = difference === 0 ? 'the same number of rows as' : difference > 0 ? `${magnitude} more rows than` : `${magnitude} fewer rows than`;
+  const direction = difference === 0 ? 'the same number of rows as' : difference > 0 ? `${formatCount(magnitude)} more rows than` : `${formatCount(magnitude)} fewer rows than`;
   return {
     status: within ? 'pass' : 'fail',
-    summary: `${newName} has ${direction} ${oldName} (${newRows} vs ${oldRows})${within ? '' : `, outside tolerance ${describeTolerance(spec.tolerance)}`}`,
+    summary: `${newName} has ${direction} ${oldName} (${formatCount(newRows)} vs ${formatCount(oldRows)})${within ? '' : `, outside tolerance ${describeTolerance(spec.tolerance)}`}`,
     observations: {
       old_rows: oldRows,
       new_rows: newRows,

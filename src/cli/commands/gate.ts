@@ -1,0 +1,101 @@
+/**
+ * `parity gate MIGRATION PHASE`: a CI/CD step. Exit 0 allowed, 1 denied, 2 could not evaluate,
+ * 64 bad configuration (unknown migration or phase, invalid check files). Asks the local state
+ * store, or a running server with --server.
+ */
+import { userInfo } from 'node:os';
+import { loadConfig } from '../../config.js';
+import type { GateDecision } from '../../gate/gate-service.js';
+import { humanAge } from '../../gate/evaluate-gate.js';
+import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
+import { redact } from '../../logging/secrets.js';
+import { reportFailure } from '../failures.js';
+import { EXIT, type CliIo, type CommandRegistrar } from '../main.js';
+import { configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
+import { loadRuntime } from './serve.js';
+
+interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; server?: string }
+
+/** The decision as lines for a terminal. Pure. */
+export function formatDecision(d: GateDecision): string {
+  const lines = [`${d.migration} → ${d.phase}: ${d.allowed ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
+  const width = Math.max(0, ...d.checks.map((c) => c.id.length));
+  for (const c of d.checks) {
+    const age = c.age_s === null ? 'never finished' : `finished ${humanAge(c.age_s * 1000)} ago`;
+    lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${c.status.padEnd(7)}  ${age}`);
+  }
+  if (d.reasons.length > 0) lines.push('reasons:', ...d.reasons.map((r) => `  - ${r}`));
+  if (d.id) lines.push(`decision ${d.id} recorded${d.requested_by ? ` (asked by ${d.requested_by})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Who asked, as recorded with the decision. */
+function asker(env: CliIo['env']): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:${env.USER ?? 'unknown'}`;
+  }
+}
+
+export const registerGate: CommandRegistrar = (program, io, setExit) => {
+  withConfigOptions(program
+    .command('gate')
+    .description('may this phase start? (exit 0 allowed, 1 denied, 2 could not evaluate, 64 bad config)')
+    .argument('<migration>', 'migration id')
+    .argument('<phase>', 'phase name')
+    .option('--refresh', 'run the required checks now, then answer')
+    .option('--json', 'print the decision as JSON')
+    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)'))
+    .action(async (migration: string, phase: string, flags: GateFlags) => setExit(await gate(migration, phase, flags)));
+
+  const print = (decision: GateDecision, json: boolean | undefined) => io.stdout.write(json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+
+  async function gate(migration: string, phase: string, flags: GateFlags): Promise<number> {
+    if (flags.server) return askServer(flags.server, migration, phase, flags);
+    try {
+      const config = loadConfig(io.env, configOverrides(flags));
+      const { createLogger, openService } = await loadRuntime();
+      const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
+      const service = await openService(config, { logger, env: io.env });
+      try {
+        const decision = await service.gates.decide(migration, phase, { refresh: flags.refresh, requestedBy: asker(io.env) });
+        print(decision, flags.json);
+        return decision.allowed ? EXIT.ok : EXIT.failed;
+      } finally {
+        await service.close();
+      }
+    } catch (error) {
+      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
+        io.stderr.write(`parity: ${error.message}\n`);
+        return EXIT.badConfig;
+      }
+      if (error instanceof GateUnavailableError) {
+        io.stderr.write(`parity: ${redact(error.message)}\n`);
+        return EXIT.couldNotVerify;
+      }
+      return reportFailure(error, io);
+    }
+  }
+
+  async function askServer(server: string, migration: string, phase: string, flags: GateFlags): Promise<number> {
+    const url = new URL(`/v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, server);
+    if (flags.refresh) url.searchParams.set('refresh', 'true');
+    const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
+    let response: Response;
+    try {
+      response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers });
+    } catch (error) {
+      io.stderr.write(`parity: could not reach ${url.origin}: ${redact((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message)}\n`);
+      return EXIT.couldNotVerify;
+    }
+    const body = await response.json().catch(() => undefined) as (GateDecision & { error?: { code: string; message: string } }) | undefined;
+    if (response.status === 200 && body && typeof body.allowed === 'boolean') {
+      print(body, flags.json);
+      return body.allowed ? EXIT.ok : EXIT.failed;
+    }
+    io.stderr.write(`parity: ${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}\n`);
+    // Unknown ids and rejected credentials are the caller's configuration; anything else is "could not evaluate".
+    return [401, 403, 404, 422].includes(response.status) ? EXIT.badConfig : EXIT.couldNotVerify;
+  }
+};

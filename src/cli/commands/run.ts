@@ -1,0 +1,71 @@
+/** `parity run`: a one-shot audit through the same service and runner the server uses. */
+import { loadConfig } from '../../config.js';
+import { serializeRunDetail } from '../../http/serialize.js';
+import type { FinishedRun } from '../../runner/runner.js';
+import { loadCatalog, selectChecks } from '../../spec/load.js';
+import { reportFailure } from '../failures.js';
+import { formatRun } from '../format.js';
+import { EXIT, type CommandRegistrar } from '../main.js';
+import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
+import { loadRuntime } from './serve.js';
+
+interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean }
+
+/** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
+export function exitCodeForRun(run: FinishedRun): number {
+  if (run.results.some((r) => r.status === 'fail')) return EXIT.failed;
+  const complete = run.status === 'finished' && run.results.length === run.checkIds.length && run.results.every((r) => r.status === 'pass');
+  return complete ? EXIT.ok : EXIT.couldNotVerify;
+}
+
+export const registerRun: CommandRegistrar = (program, io, setExit) => {
+  withConfigOptions(program
+    .command('run')
+    .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
+    .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
+    .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
+    .option('--json', 'print the finished run as JSON instead of a table'))
+    .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
+
+  async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
+    try {
+      const config = loadConfig(io.env, configOverrides(flags));
+      // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
+      const selector = { ids, tags: flags.tag ?? [] };
+      const preview = selectChecks(await loadCatalog(config.checksDir, io.env), selector);
+      if (preview.unknownIds.length > 0) {
+        io.stderr.write(`parity: unknown check id${preview.unknownIds.length === 1 ? '' : 's'}: ${preview.unknownIds.join(', ')}\n`);
+        return EXIT.badConfig;
+      }
+      if (preview.checks.length === 0) {
+        io.stderr.write(`parity: no checks selected${selector.tags.length > 0 ? ` (no check is tagged ${selector.tags.join(' or ')})` : ''}\n`);
+        return EXIT.badConfig;
+      }
+      const { createLogger, openService } = await loadRuntime();
+      const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
+      const service = await openService(config, { logger, env: io.env });
+      try {
+        const { checks } = selectChecks(service.catalog(), selector);
+        const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector });
+        // Ctrl-C cancels the running statements; the cancelled checks are reported as errors.
+        const cancel = () => service.runner.cancel(run.id);
+        process.once('SIGINT', cancel);
+        process.once('SIGTERM', cancel);
+        let result: FinishedRun;
+        try {
+          result = await finished;
+        } finally {
+          process.off('SIGINT', cancel);
+          process.off('SIGTERM', cancel);
+        }
+        // --json prints the run exactly as GET /v1/runs/{id} shows it, so scripts parse one shape.
+        io.stdout.write(flags.json ? `${JSON.stringify(serializeRunDetail(result, undefined), null, 2)}\n` : formatRun(result));
+        return exitCodeForRun(result);
+      } finally {
+        await service.close();
+      }
+    } catch (error) {
+      return reportFailure(error, io);
+    }
+  }
+};

@@ -1,0 +1,40 @@
+/** `parity validate`: lint the check files without touching any database. */
+import { loadConfig } from '../../config.js';
+import { assertSchedulesValid } from '../../scheduler/validate-schedules.js';
+import { loadCatalog } from '../../spec/load.js';
+import { CheckFileError, formatProblem } from '../../spec/problems.js';
+import { reportFailure } from '../failures.js';
+import { EXIT, type CommandRegistrar } from '../main.js';
+import { configOverrides, type ConfigFlags } from '../options.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const registerValidate: CommandRegistrar = (program, io, setExit) => {
+  program
+    .command('validate')
+    .description('check the check files: every problem as file:line:column: path: message (exit 64 on problems)')
+    .option('--checks <dir>', 'directory of check files (default: $PARITY_CHECKS_DIR or ./checks)')
+    .option('--json', 'print { ok, problems } or { ok, sources, checks, migrations, files } as JSON')
+    .action(async (flags: Pick<ConfigFlags, 'checks'> & { json?: boolean }) => {
+      try {
+        const config = loadConfig(io.env, configOverrides(flags));
+        const catalog = await loadCatalog(config.checksDir, io.env);
+        await assertSchedulesValid(catalog);
+        const counts = { sources: catalog.sources.size, checks: catalog.checks.size, migrations: catalog.migrations.size, files: catalog.files.length };
+        io.stdout.write(flags.json
+          ? `${JSON.stringify({ ok: true, ...counts }, null, 2)}\n`
+          : `ok: ${plural(counts.sources, 'source')}, ${plural(counts.checks, 'check')}, ${plural(counts.migrations, 'migration')} in ${plural(counts.files, 'file')} under ${config.checksDir}\n`);
+        setExit(EXIT.ok);
+      } catch (error) {
+        if (!(error instanceof CheckFileError)) return setExit(reportFailure(error, io));
+        // Problems are this command's output, so they go to stdout (editors and CI annotate from it).
+        if (flags.json) {
+          io.stdout.write(`${JSON.stringify({ ok: false, problems: error.problems }, null, 2)}\n`);
+        } else {
+          for (const problem of error.problems) io.stdout.write(`${formatProblem(problem)}\n`);
+          io.stderr.write(`parity: ${plural(error.problems.length, 'problem')} in check files\n`);
+        }
+        setExit(EXIT.badConfig);
+      }
+    });
+};

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runParity, startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from './spawn-parity.js';
+
+describe('parity serve', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
+  let cwd: string;
+  let server: Started | undefined;
+  beforeAll(async () => {
+    cwd = await tempDir('parity-serve-');
+    await mkdir(path.join(cwd, 'checks'));
+    await writeFile(path.join(cwd, 'checks', 'one.yaml'), `sources:
+  app: { url: "embedded:app" }
+checks:
+  - id: trivially-true
+    kind: sql_assert
+    source: app
+    query: select 1 where false
+`);
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    await server?.exited;
+    await removeTempDirs();
+  });
+
+  it('listens on a free port, answers /healthz, holds the data directory, and exits 0 on SIGTERM', async () => {
+    server = startParity(['serve', '--port', '0'], { cwd });
+    const [, url] = await server.waitFor(/parity listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+
+    // A one-shot run cannot open the embedded store the server holds: a clear message, exit 2.
+    const locked = await runParity(['run'], { cwd });
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toContain(`is in use by process ${server.child.pid}`);
+    expect(existsSync(path.join(cwd, '.parity', 'parity.lock'))).toBe(true);
+
+    server.child.kill('SIGTERM');
+    const exit = await server.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('shutting down');
+    expect(existsSync(path.join(cwd, '.parity', 'parity.lock'))).toBe(false);
+  });
+
+  it('exits 64 and names the problem when the configuration is invalid', async () => {
+    const result = await runParity(['serve', '--host', '0.0.0.0', '--port', '0'], { cwd });
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('refusing to listen on 0.0.0.0 without API tokens');
+  });
+
+  it('rejects a port that is not a number as a usage error (64)', async () => {
+    const result = await runParity(['serve', '--port', 'eighty'], { cwd });
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain("option '--port <port>' argument 'eighty' is invalid");
+  });
+});
