@@ -5,6 +5,8 @@
 import type { Config } from './config.js';
 import type { Logger } from './logging/logger.js';
 import { createRunner, systemClock, type Clock, type Runner, type RunObserver } from './runner/runner.js';
+import { createGateService, type GateDecision, type GateService } from './gate/gate-service.js';
+import { createLeaseGuard } from './scheduler/check-guard.js';
 import { loadCatalog, type Catalog } from './spec/load.js';
 import { createSourceRegistry, type SourceRegistry } from './sources/registry.js';
 import { openStore, type Store } from './store/store.js';
@@ -17,6 +19,8 @@ export interface Service {
   store: Store;
   sources(): SourceRegistry;
   runner: Runner;
+  /** Phase gates: verdicts, refreshes and the decision record. */
+  gates: GateService;
   clock: Clock;
   logger?: Logger | undefined;
   close(): Promise<void>;
@@ -29,6 +33,8 @@ export interface ServiceOptions {
   env?: Record<string, string | undefined>;
   /** Pre-opened store (tests); otherwise opened from config. */
   store?: Store;
+  /** Hears every gate decision (telemetry). */
+  onGateDecision?: (decision: GateDecision) => void;
 }
 
 /** Opens everything a parity process needs; closes what it opened if any step fails. */
@@ -47,6 +53,8 @@ export async function openService(config: Config, options: ServiceOptions = {}):
   };
   const runner = createRunner({
     store, sources: sourceView, clock, observers: options.observers ?? [], checkConcurrency: config.checkConcurrency, instanceId: config.instanceId,
+    // Every run, on every replica, takes the check's lease: a check never overlaps itself.
+    guard: createLeaseGuard(store, { holder: config.instanceId, clock, logger: options.logger }),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return {
@@ -64,6 +72,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     store,
     sources: () => sourceView,
     runner,
+    gates: createGateService({ store, runner, catalog: () => catalog, clock, logger: options.logger, onDecision: options.onGateDecision }),
     clock,
     logger: options.logger,
     async close() {

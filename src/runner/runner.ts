@@ -8,8 +8,9 @@ import type { LoadedCheck } from '../spec/load.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { executeCheck } from './execute-check.js';
+import { executeCheck, faultOutcome } from './execute-check.js';
 import { createLimiter, type Limiter } from './limiter.js';
+import { createScanExecutor, plannedScans } from './scans.js';
 
 export interface Clock { now(): Date }
 export const systemClock: Clock = { now: () => new Date() };
@@ -38,6 +39,17 @@ export interface RunObserver {
 
 export type FinishedRun = RunRecord & { results: ResultRecord[] };
 
+/** Permission to execute one check; `signal` aborts if the permission is lost mid-check. */
+export interface CheckLease {
+  readonly signal: AbortSignal;
+  release(): Promise<void>;
+}
+
+/** Keeps a check from overlapping itself across runs and replicas: waits its turn, or throws (code `busy`). */
+export interface CheckGuard {
+  acquire(request: { checkId: string; runId: string; signal: AbortSignal }): Promise<CheckLease>;
+}
+
 export interface Runner {
   /** Records the run and starts it; `finished` settles when every check has a result. */
   start(request: RunRequest): Promise<{ run: RunRecord; finished: Promise<FinishedRun> }>;
@@ -59,6 +71,10 @@ export interface RunnerDeps {
   checkConcurrency?: number;
   /** Name of this replica, recorded as the run's owner. */
   instanceId?: string;
+  /** Serialises executions of the same check; none means checks run unguarded. */
+  guard?: CheckGuard;
+  /** Answer checks reading the same table with one scan (default on). */
+  fuseScans?: boolean;
 }
 
 export function createRunner(deps: RunnerDeps): Runner {
@@ -87,6 +103,23 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   };
 
+  async function guarded(checkId: string, runId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
+    if (!deps.guard) return work(signal);
+    let lease: CheckLease;
+    try {
+      lease = await deps.guard.acquire({ checkId, runId, signal });
+    } catch (error) {
+      // Not getting a turn is "could not verify", recorded like any other fault.
+      const code = signal.aborted ? 'cancelled' : String((error as { code?: unknown }).code ?? 'busy');
+      return { ...faultOutcome({ code, message: (error as Error).message }), statements: [], finishedAt: clock.now(), durationMs: 0 };
+    }
+    try {
+      return await work(AbortSignal.any([signal, lease.signal]));
+    } finally {
+      await lease.release().catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
+    }
+  }
+
   async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>): Promise<FinishedRun> {
     const { store } = deps;
     await store.startRun(run.id, instanceId, clock.now());
@@ -94,6 +127,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const log = deps.logger?.child({ run_id: run.id });
     const counts = { pass: 0, fail: 0, error: 0, total: request.checks.length };
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
+    // Checks declaring count scans over the same table share one pass (see scans.ts).
+    const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned: plannedScans(request.checks), fuse: deps.fuseScans ?? true });
     const heartbeat = setInterval(() => void store.heartbeatRun(run.id, clock.now()).catch(() => {}), 10_000);
     heartbeat.unref();
     try {
@@ -101,17 +136,18 @@ export function createRunner(deps: RunnerDeps): Runner {
         const resultId = randomUUID();
         await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: clock.now(), slot: request.slot ?? null });
         notify('checkStarted', { runId: run.id, check, resultId });
-        const result = await executeCheck(check, {
+        const result = await guarded(check.spec.id, run.id, controller.signal, (signal) => executeCheck(check, {
           sources: deps.sources,
           limiters: limiterFor,
-          signal: controller.signal,
+          scans,
+          signal,
           now: () => clock.now(),
           onProgress: (update) => {
             const event = { runId: run.id, checkId: check.spec.id, ...update, at: clock.now() };
             progress.set(check.spec.id, event);
             notify('progress', event);
           },
-        });
+        }));
         await store.finishResult(resultId, result);
         counts[result.status]++;
         log?.info({ check_id: check.spec.id, status: result.status, duration_ms: result.durationMs, error_code: result.error?.code }, result.summary);

@@ -3,8 +3,15 @@ import { sql } from 'drizzle-orm';
 import { openEmbeddedState, openPostgresState, type StateDatabase } from './database.js';
 import { migrateState } from './migrate.js';
 import { runQueries } from './runs.js';
+import { gateQueries } from './gates.js';
+import { scheduleQueries } from './schedule.js';
+import { leaseQueries } from './leases.js';
 
-export type Store = ReturnType<typeof runQueries> & {
+export type Store = ReturnType<typeof runQueries>
+  & ReturnType<typeof gateQueries>
+  & ReturnType<typeof scheduleQueries>
+  & ReturnType<typeof leaseQueries>
+  & {
   readonly driver: 'postgres' | 'embedded';
   readonly state: StateDatabase;
   ping(): Promise<void>;
@@ -15,6 +22,9 @@ export type Store = ReturnType<typeof runQueries> & {
 export function storeOver(state: StateDatabase): Store {
   return {
     ...runQueries(state.db),
+    ...gateQueries(state.db),
+    ...scheduleQueries(state.db),
+    ...leaseQueries(state.db),
     driver: state.driver,
     state,
     async ping() {

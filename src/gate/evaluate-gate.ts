@@ -1,0 +1,120 @@
+/**
+ * The gate verdict, as a pure function of the phase, each required check's newest result, the
+ * current check definitions and `now`. Fail-closed: anything short of a fresh pass produced by the
+ * current definition denies, and every denial says why.
+ */
+import type { MigrationSpec } from '../spec/migrations.js';
+import { phaseRequirements, type Requirement } from './requirements.js';
+
+/** A check's newest result as the gate sees it — a running one included. */
+export interface GateEvidence {
+  resultId: string;
+  checkId: string;
+  /** running | pass | fail | error (anything else is treated as not a pass). */
+  status: string;
+  definitionHash: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  summary?: string | null | undefined;
+}
+
+/** The phase being asked about. */
+export interface GatePhase { migration: MigrationSpec; name: string }
+
+/** How one required check stands. `reason` is null only when the check counts towards allowing. */
+export interface GateCheck {
+  id: string;
+  status: string;
+  result_id: string | null;
+  finished_at: string | null;
+  age_s: number | null;
+  max_age_s: number;
+  required_by: string[];
+  reason: string | null;
+}
+
+/** The answer to "may we enter this phase?". */
+export interface GateVerdict {
+  migration: string;
+  phase: string;
+  allowed: boolean;
+  evaluated_at: string;
+  checks: GateCheck[];
+  reasons: string[];
+}
+
+/** Results finishing this far in the future are not trusted: a replica's clock is off. */
+export const CLOCK_SKEW_TOLERANCE_MS = 5_000;
+
+/** Decides whether the phase may start. Pure: the caller supplies results, definitions and `now`. */
+export function evaluateGate(
+  phase: GatePhase,
+  latestResults: ReadonlyMap<string, GateEvidence>,
+  definitions: ReadonlyMap<string, { hash: string }>,
+  now: Date,
+): GateVerdict {
+  const verdict = (checks: GateCheck[], reasons: string[]): GateVerdict => ({
+    migration: phase.migration.id, phase: phase.name, allowed: reasons.length === 0, evaluated_at: now.toISOString(), checks, reasons,
+  });
+  const requirements = phaseRequirements(phase.migration, phase.name);
+  if (!requirements) {
+    const names = phase.migration.phases.map((p) => p.name).join(', ');
+    return verdict([], [`migration "${phase.migration.id}" has no phase "${phase.name}"; its phases are: ${names}`]);
+  }
+  if (requirements.length === 0) {
+    return verdict([], [`phase "${phase.name}" requires no checks; a gate with nothing to verify stays closed`]);
+  }
+  const checks = requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now));
+  return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
+}
+
+function judge(req: Requirement, result: GateEvidence | undefined, definition: { hash: string } | undefined, now: Date): GateCheck {
+  const base: GateCheck = {
+    id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
+    max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null,
+  };
+  const name = `check "${req.checkId}"`;
+  if (result) {
+    base.status = result.status;
+    base.result_id = result.resultId;
+    base.finished_at = result.finishedAt?.toISOString() ?? null;
+    base.age_s = result.finishedAt ? Math.round((now.getTime() - result.finishedAt.getTime()) / 100) / 10 : null;
+  }
+  const deny = (reason: string): GateCheck => ({ ...base, reason });
+  if (!definition) return deny(`${name} is not declared in the check files`);
+  if (!result) return deny(`${name} has no result yet`);
+  if (result.status === 'running' || result.finishedAt === null) {
+    return deny(`${name} is running (result ${result.resultId}, started ${result.startedAt.toISOString()}); its outcome is not known yet`);
+  }
+  const summary = result.summary ? `: ${result.summary}` : '';
+  if (result.status === 'fail') return deny(`${name} failed${summary}`);
+  // Fault summaries already start with "could not verify"; say it once.
+  if (result.status === 'error') return deny(`${name} could not verify${summary.replace(/^: could not verify\b:?/, ':')}`);
+  if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`);
+  if (result.definitionHash !== definition.hash) {
+    return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`);
+  }
+  const ageMs = now.getTime() - result.finishedAt.getTime();
+  if (ageMs < -CLOCK_SKEW_TOLERANCE_MS) {
+    return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a replica's clock is wrong, so the result is not trusted`);
+  }
+  if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`);
+  return base;
+}
+
+/** "2h 5m", "45s", "1d 3h": the two largest units, for reasons a person reads. */
+export function humanAge(ms: number): string {
+  const units = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const;
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
+  const parts: string[] = [];
+  let rest = Math.floor(ms);
+  for (const [unit, size] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    } else if (parts.length > 0) {
+      break;
+    }
+  }
+  return parts.join(' ');
+}

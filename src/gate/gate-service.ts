@@ -1,0 +1,129 @@
+/**
+ * The gate service: the I/O shell around evaluateGate. It reads each required check's newest
+ * result, optionally runs the checks first (refresh), and records every decision it hands out.
+ * If anything on the way fails, the caller gets GateUnavailableError — never an "allowed".
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.js';
+import { redact } from '../logging/secrets.js';
+import type { Clock, Runner } from '../runner/runner.js';
+import type { Catalog, LoadedMigration } from '../spec/load.js';
+import type { GateDecisionRecord } from '../store/gates.js';
+import type { Store } from '../store/store.js';
+import { evaluateGate, type GateVerdict } from './evaluate-gate.js';
+import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from './gate-errors.js';
+import { phaseRequirements } from './requirements.js';
+
+/** A recorded answer: the verdict plus who asked and whether the checks were run first. */
+export interface GateDecision extends GateVerdict {
+  /** Id of the recorded decision; null when it could not be recorded (then allowed is false). */
+  id: string | null;
+  requested_by: string | null;
+  refreshed: boolean;
+  /** The run a refresh started, if any. */
+  run_id: string | null;
+  /** False when the gate could not be evaluated (store or refresh failure). */
+  evaluated: boolean;
+}
+
+export interface GateServiceDeps {
+  store: Pick<Store, 'latestResultsForGate' | 'recordGateDecision' | 'listGateDecisions'>;
+  runner: Pick<Runner, 'start'>;
+  catalog: () => Catalog;
+  clock: Clock;
+  logger?: Logger | undefined;
+  /** Hears every decision, including ones that could not be evaluated (telemetry). Must not throw. */
+  onDecision?: ((decision: GateDecision) => void) | undefined;
+}
+
+export interface DecideOptions {
+  /** Run the required checks now, then answer. */
+  refresh?: boolean | undefined;
+  /** Recorded with the decision: token name, CLI user, … */
+  requestedBy?: string | undefined;
+}
+
+export interface GateService {
+  /** Answers "may this phase start?" and records the decision; throws GateUnavailableError when it cannot. */
+  decide(migrationId: string, phase: string, options?: DecideOptions): Promise<GateDecision>;
+  /** The same verdict without recording it, for views such as the status page. */
+  preview(migrationId: string, phase: string): Promise<GateVerdict>;
+  /** Recorded decisions, newest first. */
+  decisions(migrationId: string, options: { limit: number; phase?: string | undefined }): Promise<GateDecisionRecord[]>;
+}
+
+/** Creates the gate service over a store, a runner and the current catalog. */
+export function createGateService(deps: GateServiceDeps): GateService {
+  const locate = (migrationId: string, phase: string): LoadedMigration => {
+    const catalog = deps.catalog();
+    const migration = catalog.migrations.get(migrationId);
+    if (!migration) throw new UnknownMigrationError(migrationId, [...catalog.migrations.keys()]);
+    if (!migration.spec.phases.some((p) => p.name === phase)) throw new UnknownPhaseError(migrationId, phase, migration.spec.phases.map((p) => p.name));
+    return migration;
+  };
+
+  async function verdictOf(migration: LoadedMigration, phase: string): Promise<GateVerdict> {
+    const catalog = deps.catalog();
+    const ids = (phaseRequirements(migration.spec, phase) ?? []).map((r) => r.checkId);
+    const latest = await deps.store.latestResultsForGate(ids);
+    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, deps.clock.now());
+  }
+
+  const tell = (decision: GateDecision) => {
+    try {
+      deps.onDecision?.(decision);
+    } catch (error) {
+      deps.logger?.warn({ err: error }, 'gate decision observer failed');
+    }
+  };
+
+  return {
+    async decide(migrationId, phase, options = {}) {
+      const migration = locate(migrationId, phase);
+      const requestedBy = options.requestedBy ?? null;
+      let runId: string | null = null;
+      let stage = 'could not run the required checks';
+      try {
+        if (options.refresh) {
+          const catalog = deps.catalog();
+          const checks = (phaseRequirements(migration.spec, phase) ?? []).flatMap((r) => catalog.checks.get(r.checkId) ?? []);
+          if (checks.length > 0) {
+            const { run, finished } = await deps.runner.start({ checks, trigger: 'gate', requestedBy: requestedBy ?? undefined, selector: { migration: migrationId, phase } });
+            runId = run.id;
+            const done = await finished;
+            if (done.status !== 'finished') throw new Error(`refresh run ${run.id} ended ${done.status}`);
+          }
+        }
+        stage = 'could not read results from the state store';
+        const verdict = await verdictOf(migration, phase);
+        stage = 'could not record the decision in the state store';
+        // An answer that cannot be audited is not given: recording comes before replying.
+        const record = await deps.store.recordGateDecision({
+          id: randomUUID(), migrationId, phase, allowed: verdict.allowed, requestedBy, reasons: verdict.reasons,
+          checks: verdict.checks as unknown as Record<string, unknown>[], evaluatedAt: new Date(verdict.evaluated_at),
+        });
+        const decision: GateDecision = { ...verdict, id: record.id, requested_by: requestedBy, refreshed: options.refresh === true, run_id: runId, evaluated: true };
+        tell(decision);
+        return decision;
+      } catch (error) {
+        const failure = new GateUnavailableError(migrationId, phase, stage, { cause: error });
+        deps.logger?.error({ err: error, migration_id: migrationId, phase }, redact(failure.message));
+        tell({
+          migration: migrationId, phase, allowed: false, evaluated_at: deps.clock.now().toISOString(), checks: [],
+          reasons: [redact(failure.message)], id: null, requested_by: requestedBy, refreshed: options.refresh === true, run_id: runId, evaluated: false,
+        });
+        throw failure;
+      }
+    },
+
+    async preview(migrationId, phase) {
+      return verdictOf(locate(migrationId, phase), phase);
+    },
+
+    async decisions(migrationId, options) {
+      const catalog = deps.catalog();
+      if (!catalog.migrations.has(migrationId)) throw new UnknownMigrationError(migrationId, [...catalog.migrations.keys()]);
+      return deps.store.listGateDecisions(migrationId, options);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * What a phase's gate requires: its own checks plus, unless the file says
+ * `require_earlier_phases: false`, every earlier phase's checks. Pure.
+ */
+import type { MigrationSpec } from '../spec/migrations.js';
+
+/** One check a gate judges, with the freshness it must have. */
+export interface Requirement {
+  checkId: string;
+  /** The strictest max_age among the phases that require it (the gated one included). */
+  maxAgeMs: number;
+  /** Phases that name this check, in declaration order. */
+  phases: string[];
+}
+
+/** The checks the phase's gate judges, in phase order; undefined when the phase does not exist. */
+export function phaseRequirements(migration: MigrationSpec, phaseName: string): Requirement[] | undefined {
+  const index = migration.phases.findIndex((p) => p.name === phaseName);
+  if (index === -1) return undefined;
+  const gated = migration.phases[index]!;
+  const included = gated.require_earlier_phases ? migration.phases.slice(0, index + 1) : [gated];
+  const byCheck = new Map<string, Requirement>();
+  for (const phase of included) {
+    for (const checkId of phase.requires) {
+      const existing = byCheck.get(checkId);
+      // An inherited check must be fresh by both phases' standards: the stricter max_age wins.
+      const maxAgeMs = Math.min(existing?.maxAgeMs ?? gated.max_age, phase.max_age, gated.max_age);
+      if (existing) {
+        existing.maxAgeMs = maxAgeMs;
+        if (!existing.phases.includes(phase.name)) existing.phases.push(phase.name);
+      } else {
+        byCheck.set(checkId, { checkId, maxAgeMs, phases: [phase.name] });
+      }
+    }
+  }
+  return [...byCheck.values()];
+}
+
+/** Every check any phase of the migration requires. */
+export function migrationCheckIds(migration: MigrationSpec): string[] {
+  return [...new Set(migration.phases.flatMap((p) => p.requires))];
+}

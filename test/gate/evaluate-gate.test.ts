@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluateGate, humanAge, type GateEvidence } from '../../src/gate/evaluate-gate.js';
+import { phaseRequirements } from '../../src/gate/requirements.js';
+import type { MigrationSpec } from '../../src/spec/migrations.js';
+
+const NOW = new Date('2025-06-01T12:00:00.000Z');
+const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
+const hashOf = (id: string) => `hash-${id}`;
+const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
+
+type Flavour = 'pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished';
+const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'other-hash', 'future', 'unknown-status', 'unfinished'];
+
+const phaseArb = (index: number) => fc.record({
+  name: fc.constant(`phase-${index}`),
+  requires: fc.uniqueArray(fc.constantFrom(...CHECK_IDS), { maxLength: 4 }),
+  max_age: fc.integer({ min: 1_000, max: 7_200_000 }),
+  require_earlier_phases: fc.boolean(),
+});
+
+const migrationArb: fc.Arbitrary<MigrationSpec> = fc.integer({ min: 1, max: 4 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => phaseArb(i))))
+  .map((phases) => ({ id: 'm', phases }));
+
+/** The checks a phase requires, computed independently of the implementation. */
+function requiredIds(migration: MigrationSpec, index: number): string[] {
+  const phase = migration.phases[index]!;
+  const phases = phase.require_earlier_phases ? migration.phases.slice(0, index + 1) : [phase];
+  return [...new Set(phases.flatMap((p) => p.requires))];
+}
+
+/** Evidence of the given flavour; "pass" is fresh under every phase's max_age. */
+function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFraction: number): GateEvidence | undefined {
+  const minAge = Math.min(...migration.phases.map((p) => p.max_age));
+  const maxAge = Math.max(...migration.phases.map((p) => p.max_age));
+  const finishedAgo = (ms: number) => new Date(NOW.getTime() - ms);
+  const base = { resultId: `r-${id}`, checkId: id, definitionHash: hashOf(id), startedAt: finishedAgo(minAge * ageFraction + 10), summary: `summary of ${id}` };
+  switch (flavour) {
+    case 'missing': return undefined;
+    case 'pass': return { ...base, status: 'pass', finishedAt: finishedAgo(Math.floor(minAge * ageFraction)) };
+    case 'running': return { ...base, status: 'running', finishedAt: null };
+    case 'unfinished': return { ...base, status: 'pass', finishedAt: null };
+    case 'fail': return { ...base, status: 'fail', finishedAt: finishedAgo(0) };
+    case 'error': return { ...base, status: 'error', finishedAt: finishedAgo(0) };
+    case 'unknown-status': return { ...base, status: 'aborted', finishedAt: finishedAgo(0) };
+    case 'stale': return { ...base, status: 'pass', finishedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
+    case 'other-hash': return { ...base, status: 'pass', definitionHash: 'hash-of-an-older-definition', finishedAt: finishedAgo(0) };
+    case 'future': return { ...base, status: 'pass', finishedAt: new Date(NOW.getTime() + 60_000 + Math.floor(ageFraction * 1e6)) };
+  }
+}
+
+const scenarioArb = migrationArb.chain((migration) => fc.record({
+  migration: fc.constant(migration),
+  index: fc.integer({ min: 0, max: migration.phases.length - 1 }),
+  flavours: fc.dictionary(fc.constantFrom(...CHECK_IDS), fc.constantFrom<Flavour>('pass', ...BAD), { minKeys: CHECK_IDS.length }),
+  ageFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+}));
+
+function run(s: { migration: MigrationSpec; index: number; flavours: Record<string, Flavour>; ageFraction: number }) {
+  const results = new Map<string, GateEvidence>();
+  for (const id of CHECK_IDS) {
+    const e = evidence(id, s.flavours[id] ?? 'pass', s.migration, s.ageFraction);
+    if (e) results.set(id, e);
+  }
+  return evaluateGate({ migration: s.migration, name: `phase-${s.index}` }, results, definitions, NOW);
+}
+
+describe('evaluateGate properties', () => {
+  it('is never allowed when any required result is missing, running, failing, errored, stale, from another definition or otherwise not a fresh pass', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      const required = requiredIds(s.migration, s.index);
+      const bad = required.filter((id) => s.flavours[id] !== 'pass');
+      fc.pre(bad.length > 0);
+      const verdict = run(s);
+      expect(verdict.allowed).toBe(false);
+      for (const id of bad) expect(verdict.reasons.some((r) => r.includes(`check "${id}"`))).toBe(true);
+      for (const id of bad) expect(verdict.checks.find((c) => c.id === id)?.reason).toBeTruthy();
+    }), { numRuns: 2_000 });
+  });
+
+  it('is allowed when every required result is a fresh pass of the current definition', () => {
+    const allPassArb = scenarioArb.map((s) => ({
+      ...s, flavours: { ...s.flavours, ...Object.fromEntries(requiredIds(s.migration, s.index).map((id) => [id, 'pass' as Flavour])) },
+    }));
+    fc.assert(fc.property(allPassArb, (s) => {
+      const required = requiredIds(s.migration, s.index);
+      fc.pre(required.length > 0);
+      const verdict = run(s);
+      expect(verdict.reasons).toEqual([]);
+      expect(verdict.allowed).toBe(true);
+      expect(verdict.checks.map((c) => c.id).sort()).toEqual([...required].sort());
+    }), { numRuns: 2_000 });
+  });
+
+  it('judges exactly the phase\'s checks plus earlier phases\' unless require_earlier_phases is false', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      const verdict = run(s);
+      expect(new Set(verdict.checks.map((c) => c.id))).toEqual(new Set(requiredIds(s.migration, s.index)));
+      // An unrelated check's result never changes the answer.
+      const unrelated = CHECK_IDS.filter((id) => !requiredIds(s.migration, s.index).includes(id));
+      const flipped = { ...s, flavours: { ...s.flavours, ...Object.fromEntries(unrelated.map((id) => [id, 'fail' as Flavour])) } };
+      expect(run(flipped).allowed).toBe(verdict.allowed);
+    }), { numRuns: 1_000 });
+  });
+
+  it('is never allowed for a phase that requires nothing', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      fc.pre(requiredIds(s.migration, s.index).length === 0);
+      const verdict = run(s);
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons[0]).toMatch(/requires no checks/);
+    }), { numRuns: 500 });
+  });
+});
+
+describe('evaluateGate', () => {
+  const migration: MigrationSpec = {
+    id: 'users-split-name',
+    phases: [
+      { name: 'switch-reads', requires: ['a', 'b'], max_age: 3_600_000, require_earlier_phases: true },
+      { name: 'contract', requires: ['b', 'c'], max_age: 900_000, require_earlier_phases: true },
+      { name: 'cleanup', requires: ['d'], max_age: 3_600_000, require_earlier_phases: false },
+    ],
+  };
+  const pass = (id: string, agoMs: number, hash = hashOf(id)): GateEvidence => ({
+    resultId: `r-${id}`, checkId: id, status: 'pass', definitionHash: hash, startedAt: new Date(NOW.getTime() - agoMs - 1000), finishedAt: new Date(NOW.getTime() - agoMs),
+  });
+
+  it('inherits earlier phases\' checks, judged by the stricter max_age', () => {
+    expect(phaseRequirements(migration, 'contract')).toEqual([
+      { checkId: 'a', maxAgeMs: 900_000, phases: ['switch-reads'] },
+      { checkId: 'b', maxAgeMs: 900_000, phases: ['switch-reads', 'contract'] },
+      { checkId: 'c', maxAgeMs: 900_000, phases: ['contract'] },
+    ]);
+    const results = new Map([['a', pass('a', 1_200_000)], ['b', pass('b', 60_000)], ['c', pass('c', 60_000)]]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW).allowed).toBe(true);
+    const verdict = evaluateGate({ migration, name: 'contract' }, results, definitions, NOW);
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.reasons).toEqual(['check "a" last passed 20m ago, older than max_age 15m']);
+  });
+
+  it('ignores earlier phases when require_earlier_phases is false', () => {
+    expect(phaseRequirements(migration, 'cleanup')).toEqual([{ checkId: 'd', maxAgeMs: 3_600_000, phases: ['cleanup'] }]);
+    const verdict = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', pass('d', 0)]]), definitions, NOW);
+    expect(verdict).toMatchObject({ allowed: true, migration: 'users-split-name', phase: 'cleanup', evaluated_at: NOW.toISOString(), reasons: [] });
+  });
+
+  it('explains each denial in words a person can act on', () => {
+    const results = new Map<string, GateEvidence>([
+      ['a', { ...pass('a', 0), status: 'fail', summary: '3 rows have mismatching values' }],
+      ['b', { ...pass('b', 0), status: 'running', finishedAt: null }],
+    ]);
+    const verdict = evaluateGate({ migration, name: 'contract' }, results, definitions, NOW);
+    expect(verdict.reasons).toEqual([
+      'check "a" failed: 3 rows have mismatching values',
+      `check "b" is running (result r-b, started ${new Date(NOW.getTime() - 1000).toISOString()}); its outcome is not known yet`,
+      'check "c" has no result yet',
+    ]);
+    expect(verdict.checks[0]).toEqual({
+      id: 'a', status: 'fail', result_id: 'r-a', finished_at: NOW.toISOString(), age_s: 0, max_age_s: 900, required_by: ['switch-reads'],
+      reason: 'check "a" failed: 3 rows have mismatching values',
+    });
+  });
+
+  it('says "could not verify" once when the fault summary already does', () => {
+    const results = new Map<string, GateEvidence>([
+      ['a', { ...pass('a', 0), status: 'error', summary: 'could not verify: timeout: canceling statement due to statement timeout' }],
+      ['b', { ...pass('b', 0), status: 'error', summary: null }],
+    ]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW).reasons).toEqual([
+      'check "a" could not verify: timeout: canceling statement due to statement timeout',
+      'check "b" could not verify',
+    ]);
+  });
+
+  it('denies a pass produced by an older definition and a check no longer declared', () => {
+    const results = new Map([['a', pass('a', 0, 'oldhash0000')], ['b', pass('b', 0)]]);
+    const verdict = evaluateGate({ migration, name: 'switch-reads' }, results, new Map([['a', { hash: hashOf('a') }]]), NOW);
+    expect(verdict.reasons).toEqual([
+      'check "a" last passed under an older definition (oldhash0, now hash-a); run it again',
+      'check "b" is not declared in the check files',
+    ]);
+  });
+
+  it('accepts a pass exactly max_age old and tolerates small clock skew, but not a result from the future', () => {
+    const at = (id: string, agoMs: number) => new Map([['a', pass('a', agoMs)], ['b', pass('b', 0)]]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', 3_600_000), definitions, NOW).allowed).toBe(true);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', 3_600_001), definitions, NOW).allowed).toBe(false);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', -4_000), definitions, NOW).allowed).toBe(true);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', -3_600_000), definitions, NOW).reasons[0]).toMatch(/in the future/);
+  });
+
+  it('denies an unknown phase, naming the phases there are', () => {
+    expect(evaluateGate({ migration, name: 'nope' }, new Map(), definitions, NOW)).toMatchObject({
+      allowed: false, reasons: ['migration "users-split-name" has no phase "nope"; its phases are: switch-reads, contract, cleanup'],
+    });
+  });
+
+  it('formats ages with their two largest units', () => {
+    expect([humanAge(250), humanAge(45_000), humanAge(7_500_000), humanAge(90_061_000)]).toEqual(['250ms', '45s', '2h 5m', '1d 1h']);
+  });
+});

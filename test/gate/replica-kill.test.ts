@@ -1,0 +1,140 @@
+/**
+ * A replica killed with SIGKILL in the middle of a scheduled run: the gate is denied while the
+ * run hangs, denied once the run is aborted (never a pass), and the surviving replica claims the
+ * slot again and runs it to a pass.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateService, type GateService } from '../../src/gate/gate-service.js';
+import { createRunner, systemClock } from '../../src/runner/runner.js';
+import { createSourceRegistry } from '../../src/sources/registry.js';
+import { loadCatalog } from '../../src/spec/load.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { spawnServe, type ServeProcess } from '../support/serve-process.js';
+
+/** Slow enough to be killed mid-run: pg_sleep on Postgres, a CPU-bound scan on PGlite (whose pg_sleep does not sleep). */
+const slowQuery = (engine: string) => engine === 'postgres'
+  ? "select x from (select pg_sleep(6)::text as x) s where x = 'never'"
+  : 'select g from generate_series(1, 40000000) g where g < 0';
+
+const checksYaml = (url: string, engine: string) => `
+sources:
+  app: { url: "${url}" }
+checks:
+  - id: slow
+    kind: sql_assert
+    source: app
+    query: "${slowQuery(engine)}"
+    schedule: "0 0 1 1 *"
+migrations:
+  - id: kill
+    phases:
+      - { name: go, requires: [slow] }
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const gateFor = (store: Store, dir: string, dataDir: string) => async (): Promise<GateService> => {
+  const catalog = await loadCatalog(dir, {});
+  const sources = createSourceRegistry(catalog.sources, { dataDir });
+  return createGateService({ store, runner: createRunner({ store, sources }), catalog: () => catalog, clock: systemClock });
+};
+
+describe.each(engines)('replica killed mid-run on %s', (engine) => {
+  let verified: TestDatabase | undefined;
+  let dir: string;
+  const processes: ServeProcess[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'parity-kill-'));
+  });
+  afterAll(async () => {
+    for (const p of processes) p.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.exited));
+    await verified?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  if (engine === 'postgres') {
+    it('denies while the run hangs and once it is aborted; the survivor re-runs the slot to a pass', async () => {
+      verified = await createTestDatabase('postgres');
+      const state = await createTestStore('postgres');
+      try {
+        await writeFile(path.join(dir, 'checks.yaml'), checksYaml(verified.url, engine));
+        const env = { DATABASE_URL: state.url!, PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: path.join(dir, 'data'), PARITY_SCHEDULER_DEAD_AFTER: '20s' };
+        processes.push(spawnServe('replica-1', env), spawnServe('replica-2', env));
+        await Promise.all(processes.map((p) => p.ready));
+        const gates = await gateFor(state.store, dir, path.join(dir, 'data'))();
+
+        const running = await until('the scheduled run to start', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'running'));
+        const run = (await state.store.getRun(running.runId))!;
+        const victim = processes.find((p) => p.instanceId === run.owner)!;
+        const survivor = processes.find((p) => p !== victim)!;
+        victim.kill('SIGKILL');
+        expect(await victim.exited).toBe('SIGKILL');
+
+        const hanging = await gates.decide('kill', 'go', { requestedBy: 'test' });
+        expect(hanging.allowed).toBe(false);
+        expect(hanging.reasons).toEqual([expect.stringMatching(/^check "slow" is running/)]);
+
+        await until('the dead replica\'s run to be aborted', async () => (await state.store.getRun(run.id))?.status === 'aborted');
+        expect(await state.store.getResult(running.id)).toMatchObject({ status: 'error', error: { code: 'aborted' } });
+        const aborted = await gates.decide('kill', 'go', { requestedBy: 'test' });
+        expect(aborted.allowed).toBe(false);
+
+        const rerun = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'pass'));
+        expect((await state.store.getRun(rerun.runId))!.owner).toBe(survivor.instanceId);
+        expect(rerun.slot).toEqual(running.slot);
+        expect(await state.store.claimOf('slow', running.slot!)).toMatchObject({ claimedBy: survivor.instanceId, outcome: 'ran', runId: rerun.runId });
+        expect((await gates.decide('kill', 'go', { requestedBy: 'test' })).allowed).toBe(true);
+        // The killed run never produced a pass.
+        expect((await state.store.getRun(run.id))!.results.map((r) => r.status)).toEqual(['error']);
+        survivor.kill('SIGTERM');
+        expect(await survivor.exited).toBe(0);
+      } finally {
+        await state.close();
+      }
+    }, 240_000);
+  } else {
+    it('with embedded state: after the kill the gate is denied, and the run is aborted once its owner is gone', async () => {
+      const dataDir = path.join(dir, 'data');
+      await writeFile(path.join(dir, 'checks.yaml'), checksYaml('embedded:app', engine));
+      const server = spawnServe('replica-1', { PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: dataDir });
+      processes.push(server);
+      const url = await server.ready;
+      // The embedded store belongs to the running process, so ask it over HTTP when the check is running.
+      const running = await until('the scheduled run to start', async () => {
+        const body = await (await fetch(`${url}/v1/checks/slow/results`)).json() as { results: { id: string; status: string }[] };
+        return body.results.find((r) => r.status === 'running');
+      }, 60_000);
+      server.kill('SIGKILL');
+      expect(await server.exited).toBe('SIGKILL');
+
+      const store = await openStore({ dataDir });
+      try {
+        const gates = await gateFor(store, dir, dataDir)();
+        const hanging = await gates.decide('kill', 'go', { requestedBy: 'test' });
+        expect(hanging.allowed).toBe(false);
+        expect(hanging.reasons).toEqual([expect.stringMatching(new RegExp(`^check "slow" is running \\(result ${running.id}`))]);
+        // What the next replica's reaper does once the owner has missed its heartbeats.
+        const aborted = await store.abortDeadRuns(new Date(Date.now() + 60_000), 45_000);
+        expect(aborted.resultIds).toEqual([running.id]);
+        const after = await gates.decide('kill', 'go', { requestedBy: 'test' });
+        expect(after.allowed).toBe(false);
+        expect(after.reasons).toEqual([expect.stringMatching(/^check "slow" could not verify: aborted: /)]);
+      } finally {
+        await store.close();
+      }
+    }, 180_000);
+  }
+});
