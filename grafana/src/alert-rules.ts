@@ -1,0 +1,80 @@
+/**
+ * parity's alerts, declared once. build.ts renders them both as a Prometheus rule file
+ * (grafana/alerts/parity-rules.yml, unit-tested with promtool) and as Grafana-managed rules
+ * (grafana/provisioning/alerting/parity-alerts.yml). Every expression returns a positive value
+ * exactly when it should fire, so Grafana's "> 0" threshold means the same as Prometheus' "any sample".
+ *
+ * Gauges come from every replica with the store's values, hence `max by (…)` to merge replicas.
+ */
+
+export interface AlertRule {
+  /** Alert name (Prometheus) and title (Grafana). */
+  name: string;
+  /** Stable Grafana uid. */
+  uid: string;
+  expr: string;
+  /** How long the condition must hold before firing. */
+  for: string;
+  severity: 'page' | 'ticket';
+  summary: string;
+  description: string;
+}
+
+export const alertRules: AlertRule[] = [
+  {
+    name: 'ParityDriftDetected',
+    uid: 'parity-drift-detected',
+    expr: 'max by (check_id, kind) (parity_check_mismatches) > 0'
+      + ' and on (check_id, kind) max by (check_id, kind) (parity_check_status{status="fail"}) == 1'
+      + ' and on (check_id, kind) max by (check_id, kind) (parity_check_last_success_timestamp_seconds) > 0',
+    for: '1m',
+    severity: 'page',
+    summary: 'Drift on {{ $labels.check_id }}: {{ $value }} mismatches',
+    description: 'Check {{ $labels.check_id }} ({{ $labels.kind }}) passed before and now fails with {{ $value }} mismatches. '
+      + 'Dual writes or a backfill are diverging; see GET /v1/checks/{{ $labels.check_id }}/results for the offending keys.',
+  },
+  {
+    name: 'ParityCheckErroring',
+    uid: 'parity-check-erroring',
+    expr: 'max by (check_id, kind) (parity_check_consecutive_errors) >= 3',
+    for: '0m',
+    severity: 'ticket',
+    summary: '{{ $labels.check_id }} could not verify {{ $value }} times in a row',
+    description: 'The newest {{ $value }} results of {{ $labels.check_id }} are errors (timeout, lost connection, missing table, …): '
+      + 'nothing is being verified, and gates requiring it stay closed.',
+  },
+  {
+    name: 'ParityCheckNotVerified',
+    uid: 'parity-check-not-verified',
+    expr: '(time() - max by (check_id, kind) (parity_check_last_verified_timestamp_seconds))'
+      + ' > on (check_id, kind) 2 * max by (check_id, kind) (parity_check_expected_interval_seconds)',
+    for: '5m',
+    severity: 'ticket',
+    summary: '{{ $labels.check_id }} not verified for {{ $value | humanizeDuration }}',
+    description: 'The newest pass or fail of {{ $labels.check_id }} is older than twice its expected interval '
+      + '(its schedule period, or the strictest max_age of the gates requiring it).',
+  },
+  {
+    name: 'ParityGateDenied',
+    uid: 'parity-gate-denied',
+    expr: '(1 - max by (migration, phase) (parity_gate_allowed)) == 1'
+      + ' and on (migration, phase) max by (migration, phase) (max_over_time(parity_gate_allowed[1h])) == 1',
+    for: '1m',
+    severity: 'page',
+    summary: 'Gate {{ $labels.migration }}/{{ $labels.phase }} flipped from allowed to denied',
+    description: 'Within the last hour the {{ $labels.phase }} gate of {{ $labels.migration }} was allowed; now it is denied. '
+      + 'If the phase already started, stop and look at GET /v1/migrations/{{ $labels.migration }}/gates/{{ $labels.phase }}.',
+  },
+  {
+    name: 'ParitySchedulerStalled',
+    uid: 'parity-scheduler-stalled',
+    expr: 'max(parity_scheduled_checks) > 0'
+      + ' and on () ((time() - max(parity_scheduler_last_tick_timestamp_seconds)) > 300'
+      + ' or on () absent(parity_scheduler_last_tick_timestamp_seconds))',
+    for: '5m',
+    severity: 'page',
+    summary: 'No parity replica has run its scheduler for 5 minutes',
+    description: '{{ $value }} checks carry a schedule, but no replica reported a scheduler pass in the last 5 minutes: '
+      + 'scheduled verification has stopped.',
+  },
+];

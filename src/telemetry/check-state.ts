@@ -1,0 +1,105 @@
+/**
+ * What the gauges say about one check, as a pure fold over its finished results. The same fold
+ * runs on a result the moment this replica finishes it and over the stored history at start-up,
+ * so a restart reports the same values, not zeros.
+ */
+import { DIFFERENCE_TYPES } from './instruments.js';
+
+export type DifferenceType = (typeof DIFFERENCE_TYPES)[number];
+
+/** The parts of a finished result the gauges depend on. */
+export interface ResultFacts {
+  resultId: string;
+  kind: string;
+  status: string;
+  definitionHash: string;
+  startedAt: Date;
+  finishedAt: Date;
+  observations: Record<string, unknown>;
+  summary?: string | null | undefined;
+}
+
+export interface CheckState {
+  kind: string;
+  latest: ResultFacts;
+  mismatches: number | undefined;
+  mismatchRatio: number | undefined;
+  differences: Partial<Record<DifferenceType, number>>;
+  mismatchRateUpperBound: number | undefined;
+  /** Newest pass. */
+  lastSuccessAt: Date | undefined;
+  /** Newest pass or fail: the check completed a verification, whatever it found. */
+  lastVerifiedAt: Date | undefined;
+  /** Newest results in a row that could not verify. */
+  consecutiveErrors: number;
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** shadow_read's Clopper-Pearson upper bound of the mismatch rate. */
+function upperBoundOf(observations: Record<string, unknown>): number | undefined {
+  return finite(observations.mismatch_rate_upper_bound);
+}
+
+function later(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+/** Folds one more finished result into the state. Results older than the latest only move timestamps. */
+export function applyResult(previous: CheckState | undefined, result: ResultFacts): CheckState {
+  const verified = result.status === 'pass' || result.status === 'fail';
+  const lastSuccessAt = later(previous?.lastSuccessAt, result.status === 'pass' ? result.finishedAt : undefined);
+  const lastVerifiedAt = later(previous?.lastVerifiedAt, verified ? result.finishedAt : undefined);
+  if (previous && result.finishedAt.getTime() < previous.latest.finishedAt.getTime()) {
+    return { ...previous, lastSuccessAt, lastVerifiedAt };
+  }
+  const differences: Partial<Record<DifferenceType, number>> = {};
+  for (const type of DIFFERENCE_TYPES) {
+    const value = finite(result.observations[type]);
+    if (value !== undefined) differences[type] = value;
+  }
+  // An error carries no findings: keep showing the last known mismatches rather than a fake zero.
+  const findings = result.status === 'error' && previous ? previous : undefined;
+  return {
+    kind: result.kind,
+    latest: result,
+    mismatches: findings ? findings.mismatches : finite(result.observations.mismatches),
+    mismatchRatio: findings ? findings.mismatchRatio : finite(result.observations.mismatch_ratio),
+    differences: findings ? findings.differences : differences,
+    mismatchRateUpperBound: findings ? findings.mismatchRateUpperBound : upperBoundOf(result.observations),
+    lastSuccessAt,
+    lastVerifiedAt,
+    consecutiveErrors: result.status === 'error' ? (previous?.consecutiveErrors ?? 0) + 1 : 0,
+  };
+}
+
+/**
+ * The state after a history given newest first (as the store returns it). `known` supplies
+ * timestamps older than the history reaches, so a truncated history never forgets a success.
+ */
+export function stateFromHistory(newestFirst: readonly ResultFacts[], known?: CheckState): CheckState | undefined {
+  let state: CheckState | undefined;
+  for (let i = newestFirst.length - 1; i >= 0; i--) state = applyResult(state, newestFirst[i]!);
+  if (!state) return known;
+  return {
+    ...state,
+    lastSuccessAt: later(state.lastSuccessAt, known?.lastSuccessAt),
+    lastVerifiedAt: later(state.lastVerifiedAt, known?.lastVerifiedAt),
+  };
+}
+
+/** Reads facts from a stored result row; undefined while it is still running. */
+export function factsFromRecord(record: {
+  id: string; kind: string; status: string; definitionHash: string; startedAt: Date; finishedAt: Date | null;
+  observations: Record<string, unknown>; summary: string | null;
+}): ResultFacts | undefined {
+  if (!record.finishedAt || record.status === 'running') return undefined;
+  return {
+    resultId: record.id, kind: record.kind, status: record.status, definitionHash: record.definitionHash,
+    startedAt: record.startedAt, finishedAt: record.finishedAt, observations: record.observations, summary: record.summary,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * HTTP server metrics via @hono/otel, bound to parity's meter provider (not the global one, so two
+ * apps in one process — tests — never share counts). Tracing is off: parity exports no spans.
+ */
+import { httpInstrumentationMiddleware } from '@hono/otel';
+import type { MeterProvider } from '@opentelemetry/api';
+import type { MiddlewareHandler } from 'hono';
+import { createRequire } from 'node:module';
+
+// Without a version @hono/otel writes service_version="" on every series.
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** The request-duration and active-requests middleware for the app. */
+export function httpMetricsMiddleware(meterProvider: MeterProvider): MiddlewareHandler {
+  const instrument = httpInstrumentationMiddleware({ meterProvider, disableTracing: true, serviceName: 'parity', serviceVersion: version });
+  return async function recordHttpMetrics(c, next) {
+    return instrument(c, next);
+  };
+}

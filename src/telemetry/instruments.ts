@@ -1,0 +1,163 @@
+/**
+ * Every metric parity exports, declared once as data: name, type, unit, description and the only
+ * attribute keys it may carry. Dashboards and alert rules may only query names declared here (a
+ * test enforces it), and attributes stay low-cardinality: ids, kinds, statuses — never SQL, keys,
+ * error text or run ids.
+ */
+
+export type InstrumentType = 'counter' | 'histogram' | 'gauge' | 'observable_gauge' | 'updown_counter';
+
+export interface InstrumentSpec {
+  /** Name as created; the Prometheus exporter only swaps "." for "_" and adds `_total` to counters. */
+  readonly name: string;
+  readonly type: InstrumentType;
+  /** UCUM unit ("s", "1", "{row}"); seconds-valued names also say so in their name for PromQL readers. */
+  readonly unit: string;
+  readonly description: string;
+  readonly attributes: readonly string[];
+  /** Explicit histogram bucket boundaries. */
+  readonly buckets?: readonly number[];
+  /** Who creates the instrument: parity, or a library whose output parity re-exports. */
+  readonly createdBy: 'parity' | '@hono/otel';
+}
+
+const CHECK = ['check_id', 'kind'] as const;
+
+/** The declarations. Keys are how code refers to an instrument. */
+export const instruments = {
+  checkRuns: {
+    name: 'parity_check_runs', type: 'counter', unit: '{run}', createdBy: 'parity',
+    description: 'Check executions finished by this replica, by outcome',
+    attributes: [...CHECK, 'status', 'trigger'],
+  },
+  checkDuration: {
+    name: 'parity_check_duration_seconds', type: 'histogram', unit: 's', createdBy: 'parity',
+    description: 'Wall-clock duration of one check execution',
+    attributes: [...CHECK, 'status'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+  },
+  rowsScanned: {
+    name: 'parity_check_rows_scanned', type: 'counter', unit: '{row}', createdBy: 'parity',
+    description: 'Rows read by check executions of this replica',
+    attributes: [...CHECK],
+  },
+  checkStatus: {
+    name: 'parity_check_status', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Status of the latest finished result: 1 on the series whose status label matches, 0 on the others',
+    attributes: [...CHECK, 'status'],
+  },
+  mismatches: {
+    name: 'parity_check_mismatches', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
+    description: 'Mismatches reported by the latest finished result (observation "mismatches")',
+    attributes: [...CHECK],
+  },
+  mismatchRatio: {
+    name: 'parity_check_mismatch_ratio', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Mismatch ratio of the latest finished result (observation "mismatch_ratio")',
+    attributes: [...CHECK],
+  },
+  differences: {
+    name: 'parity_check_differences', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
+    description: 'Differences by type in the latest result (observations missing_in_new, missing_in_old, changed)',
+    attributes: [...CHECK, 'type'],
+  },
+  shadowReadUpperBound: {
+    name: 'parity_shadow_read_mismatch_rate_upper_bound', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Upper confidence bound of the shadow-read mismatch rate (observation "mismatch_rate_upper_bound")',
+    attributes: [...CHECK],
+  },
+  lastSuccess: {
+    name: 'parity_check_last_success_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Unix time at which the newest passing result finished',
+    attributes: [...CHECK],
+  },
+  lastVerified: {
+    name: 'parity_check_last_verified_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Unix time at which the newest pass or fail (a completed verification, not an error) finished',
+    attributes: [...CHECK],
+  },
+  consecutiveErrors: {
+    name: 'parity_check_consecutive_errors', type: 'observable_gauge', unit: '{result}', createdBy: 'parity',
+    description: 'Newest results in a row whose status is error (could not verify)',
+    attributes: [...CHECK],
+  },
+  expectedInterval: {
+    name: 'parity_check_expected_interval_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'How often the check should be verified: its schedule period, else the strictest max_age of the gates requiring it',
+    attributes: [...CHECK],
+  },
+  scheduledChecks: {
+    name: 'parity_scheduled_checks', type: 'observable_gauge', unit: '{check}', createdBy: 'parity',
+    description: 'Checks in the catalog that carry a schedule',
+    attributes: [],
+  },
+  gateAllowed: {
+    name: 'parity_gate_allowed', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Gate verdict on the latest finished results: 1 allowed, 0 denied',
+    attributes: ['migration', 'phase'],
+  },
+  gateDecisions: {
+    name: 'parity_gate_decisions', type: 'counter', unit: '{decision}', createdBy: 'parity',
+    description: 'Gate questions answered by this replica, by answer',
+    attributes: ['migration', 'phase', 'decision'],
+  },
+  slotsClaimed: {
+    name: 'parity_scheduler_slots_claimed', type: 'counter', unit: '{slot}', createdBy: 'parity',
+    description: 'Schedule slots this replica claimed and ran',
+    attributes: ['check_id'],
+  },
+  slotsSkipped: {
+    name: 'parity_scheduler_slots_skipped', type: 'counter', unit: '{slot}', createdBy: 'parity',
+    description: 'Schedule slots this replica did not run, by reason',
+    attributes: ['check_id', 'reason'],
+  },
+  runsAborted: {
+    name: 'parity_scheduler_runs_aborted', type: 'counter', unit: '{run}', createdBy: 'parity',
+    description: 'Runs marked aborted because their owner stopped heart-beating',
+    attributes: [],
+  },
+  schedulerTick: {
+    name: 'parity_scheduler_last_tick_timestamp_seconds', type: 'gauge', unit: 's', createdBy: 'parity',
+    description: 'Unix time of this replica\'s latest scheduler pass',
+    attributes: [],
+  },
+  httpDuration: {
+    name: 'http.server.request.duration', type: 'histogram', unit: 's', createdBy: '@hono/otel',
+    description: 'Duration of HTTP requests in seconds',
+    attributes: ['http_request_method', 'http_route', 'http_response_status_code', 'service_name', 'service_version'],
+  },
+  httpActive: {
+    name: 'http.server.active_requests', type: 'updown_counter', unit: '{request}', createdBy: '@hono/otel',
+    description: 'Number of active (in-flight) HTTP server requests',
+    attributes: ['http_request_method', 'service_name', 'service_version'],
+  },
+} as const satisfies Record<string, InstrumentSpec>;
+
+export type InstrumentKey = keyof typeof instruments;
+
+/** The values the `type` attribute of parity_check_differences takes (observation names). */
+export const DIFFERENCE_TYPES = ['missing_in_new', 'missing_in_old', 'changed'] as const;
+
+/** Statuses the state-set gauge parity_check_status reports. */
+export const RESULT_STATUSES = ['pass', 'fail', 'error'] as const;
+
+/** The metric family name the Prometheus exporter writes for an instrument. */
+export function prometheusName(spec: InstrumentSpec): string {
+  const base = spec.name.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/_+/g, '_');
+  return spec.type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base;
+}
+
+/** Every series name the exporter writes for an instrument (histograms expand to three). */
+export function prometheusSeriesNames(spec: InstrumentSpec): string[] {
+  const name = prometheusName(spec);
+  return spec.type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+}
+
+/** Series name → its instrument, for every declared instrument. */
+export function declaredSeries(): Map<string, InstrumentSpec> {
+  const out = new Map<string, InstrumentSpec>();
+  for (const spec of Object.values(instruments) as InstrumentSpec[]) {
+    for (const series of prometheusSeriesNames(spec)) out.set(series, spec);
+  }
+  return out;
+}

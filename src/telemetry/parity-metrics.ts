@@ -1,0 +1,145 @@
+/**
+ * The instruments of instruments.ts, created on a meter. Counters and the histogram are recorded
+ * as events happen; every per-check and per-gate gauge is observed at collection time from the
+ * in-memory check states, so checks removed from the catalog disappear from the output.
+ */
+import type { BatchObservableResult, Counter, Gauge, Histogram, Meter, ObservableGauge } from '@opentelemetry/api';
+import type { Catalog } from '../spec/load.js';
+import { attributesFor } from './attributes.js';
+import type { CheckState } from './check-state.js';
+import { expectedIntervals } from './expected-interval.js';
+import { gateStates } from './gate-states.js';
+import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } from './instruments.js';
+
+/** What the gauges read when they are collected. */
+export interface MetricsView {
+  catalog(): Catalog | undefined;
+  states(): ReadonlyMap<string, CheckState>;
+  now(): Date;
+}
+
+export interface CheckRecord { checkId: string; kind: string; status: string; trigger: string; durationMs: number; rowsScanned?: number | undefined }
+export interface GateDecision { migration: string; phase: string; allowed: boolean }
+
+/** The recording side of parity's metrics. */
+export interface ParityMetrics {
+  recordCheck(record: CheckRecord): void;
+  recordGateDecision(decision: GateDecision): void;
+  recordSlotClaimed(slot: { checkId: string }): void;
+  recordSlotSkipped(slot: { checkId: string; reason: string }): void;
+  recordRunAborted(count?: number): void;
+  recordSchedulerTick(at: Date): void;
+  /** Stops observing the gauges (the provider keeps their last export). */
+  close(): void;
+}
+
+const options = (spec: InstrumentSpec) => ({
+  description: spec.description,
+  unit: spec.unit,
+  ...(spec.buckets ? { advice: { explicitBucketBoundaries: [...spec.buckets] } } : {}),
+});
+
+/** Creates every parity instrument on the meter; gauges observe `view`. */
+export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetrics {
+  const i = instruments;
+  const counter = (spec: InstrumentSpec): Counter => meter.createCounter(spec.name, options(spec));
+  const gauge = (spec: InstrumentSpec): ObservableGauge => meter.createObservableGauge(spec.name, options(spec));
+  const checkRuns = counter(i.checkRuns);
+  const rowsScanned = counter(i.rowsScanned);
+  const gateDecisions = counter(i.gateDecisions);
+  const slotsClaimed = counter(i.slotsClaimed);
+  const slotsSkipped = counter(i.slotsSkipped);
+  const runsAborted = counter(i.runsAborted);
+  const duration: Histogram = meter.createHistogram(i.checkDuration.name, options(i.checkDuration));
+  const tick: Gauge = meter.createGauge(i.schedulerTick.name, options(i.schedulerTick));
+  // Present from the start, so "no aborted runs" is a 0 and not an absent series.
+  runsAborted.add(0);
+
+  const observed = {
+    status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
+    differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), lastSuccess: gauge(i.lastSuccess),
+    lastVerified: gauge(i.lastVerified), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
+    scheduled: gauge(i.scheduledChecks), gate: gauge(i.gateAllowed),
+  };
+  let intervals: { catalog: Catalog; at: number; byCheck: Map<string, number> } | undefined;
+  const intervalsFor = (catalog: Catalog, now: Date) => {
+    // Cron look-ahead is the only non-trivial work here; an hour-old answer is fine.
+    if (!intervals || intervals.catalog !== catalog || now.getTime() - intervals.at > 3_600_000) {
+      const checks = [...catalog.checks.values()].map((c) => c.spec);
+      const migrations = [...catalog.migrations.values()].map((m) => m.spec);
+      intervals = { catalog, at: now.getTime(), byCheck: expectedIntervals(checks, migrations, now) };
+    }
+    return intervals.byCheck;
+  };
+
+  const observe = (result: BatchObservableResult) => {
+    const catalog = view.catalog();
+    if (!catalog) return;
+    const now = view.now();
+    const states = view.states();
+    const byCheck = intervalsFor(catalog, now);
+    let scheduled = 0;
+    for (const [checkId, loaded] of catalog.checks) {
+      const base = { check_id: checkId, kind: loaded.spec.kind };
+      if (loaded.spec.schedule) scheduled++;
+      const interval = byCheck.get(checkId);
+      if (interval !== undefined) result.observe(observed.interval, interval, attributesFor(i.expectedInterval, base));
+      const state = states.get(checkId);
+      if (!state) continue;
+      for (const status of RESULT_STATUSES) {
+        result.observe(observed.status, state.latest.status === status ? 1 : 0, attributesFor(i.checkStatus, { ...base, status }));
+      }
+      if (state.mismatches !== undefined) result.observe(observed.mismatches, state.mismatches, attributesFor(i.mismatches, base));
+      if (state.mismatchRatio !== undefined) result.observe(observed.ratio, state.mismatchRatio, attributesFor(i.mismatchRatio, base));
+      for (const type of DIFFERENCE_TYPES) {
+        const value = state.differences[type];
+        if (value !== undefined) result.observe(observed.differences, value, attributesFor(i.differences, { ...base, type }));
+      }
+      if (state.mismatchRateUpperBound !== undefined) {
+        result.observe(observed.upperBound, state.mismatchRateUpperBound, attributesFor(i.shadowReadUpperBound, base));
+      }
+      if (state.lastSuccessAt) result.observe(observed.lastSuccess, state.lastSuccessAt.getTime() / 1000, attributesFor(i.lastSuccess, base));
+      if (state.lastVerifiedAt) result.observe(observed.lastVerified, state.lastVerifiedAt.getTime() / 1000, attributesFor(i.lastVerified, base));
+      result.observe(observed.errors, state.consecutiveErrors, attributesFor(i.consecutiveErrors, base));
+    }
+    result.observe(observed.scheduled, scheduled);
+    const definitions = new Map([...catalog.checks].map(([id, c]) => [id, { hash: c.hash }]));
+    const migrations = [...catalog.migrations.values()].map((m) => m.spec);
+    for (const gate of gateStates(migrations, states, definitions, now)) {
+      result.observe(observed.gate, gate.allowed ? 1 : 0, attributesFor(i.gateAllowed, { migration: gate.migration, phase: gate.phase }));
+    }
+  };
+  const observables = Object.values(observed);
+  meter.addBatchObservableCallback(observe, observables);
+
+  return {
+    recordCheck(record) {
+      const base = { check_id: record.checkId, kind: record.kind };
+      checkRuns.add(1, attributesFor(i.checkRuns, { ...base, status: record.status, trigger: record.trigger }));
+      duration.record(record.durationMs / 1000, attributesFor(i.checkDuration, { ...base, status: record.status }));
+      if (record.rowsScanned !== undefined && Number.isFinite(record.rowsScanned) && record.rowsScanned >= 0) {
+        rowsScanned.add(record.rowsScanned, attributesFor(i.rowsScanned, base));
+      }
+    },
+    recordGateDecision(decision) {
+      gateDecisions.add(1, attributesFor(i.gateDecisions, {
+        migration: decision.migration, phase: decision.phase, decision: decision.allowed ? 'allowed' : 'denied',
+      }));
+    },
+    recordSlotClaimed(slot) {
+      slotsClaimed.add(1, attributesFor(i.slotsClaimed, { check_id: slot.checkId }));
+    },
+    recordSlotSkipped(slot) {
+      slotsSkipped.add(1, attributesFor(i.slotsSkipped, { check_id: slot.checkId, reason: slot.reason }));
+    },
+    recordRunAborted(count = 1) {
+      runsAborted.add(count);
+    },
+    recordSchedulerTick(at) {
+      tick.record(at.getTime() / 1000);
+    },
+    close() {
+      meter.removeBatchObservableCallback(observe, observables);
+    },
+  };
+}

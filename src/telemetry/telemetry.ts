@@ -1,0 +1,117 @@
+/**
+ * Telemetry for one parity process: the meter provider, parity's instruments, the RunObserver that
+ * feeds them, the HTTP middleware and the Prometheus text. `attach` loads the gauges from the
+ * store (so a restart shows the latest results, not zeros) and keeps them in step with other
+ * replicas on a timer.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../logging/logger.js';
+import { systemClock, type Clock, type RunObserver } from '../runner/runner.js';
+import type { Catalog } from '../spec/load.js';
+import { createCheckStates, type ResultSource } from './check-states.js';
+import { httpMetricsMiddleware } from './http-metrics.js';
+import { createMeterSetup, type Env } from './meter-provider.js';
+import { createParityMetrics, type ParityMetrics } from './parity-metrics.js';
+import { activateRecorders } from './recorders.js';
+
+export interface TelemetryOptions {
+  env?: Env;
+  logger?: Logger | undefined;
+  clock?: Clock;
+  /** How often gauges are re-read from the store (results written by other replicas). */
+  refreshIntervalMs?: number;
+}
+
+/** What `attach` needs from the service: the current catalog and the store's result queries. */
+export interface TelemetryTarget {
+  catalog(): Catalog;
+  store: ResultSource;
+}
+
+export interface Telemetry {
+  /** Pass to openService({ observers }) so every run is recorded. */
+  readonly observer: RunObserver;
+  readonly metrics: ParityMetrics;
+  /** @hono/otel request metrics, for the app to `use` on every route. */
+  readonly httpMiddleware: MiddlewareHandler;
+  /** Where OTLP push goes, or undefined when it is off. */
+  readonly otlpUrl: string | undefined;
+  /** Prometheus text exposition of every metric. */
+  scrape(): Promise<string>;
+  /** Loads gauges from the store and starts following it. */
+  attach(target: TelemetryTarget): Promise<void>;
+  /** Re-reads changed results from the store now. */
+  refresh(): Promise<void>;
+  /** Pushes pending OTLP data now. */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
+
+/** Starts telemetry: metrics are recorded from now on and the record* functions route here. */
+export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const clock = options.clock ?? systemClock;
+  const setup = createMeterSetup(options.env ?? process.env);
+  const states = createCheckStates();
+  let target: TelemetryTarget | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const metrics = createParityMetrics(setup.provider.getMeter('parity'), {
+    catalog: () => target?.catalog(),
+    states: () => states.view(),
+    now: () => clock.now(),
+  });
+  const deactivate = activateRecorders(metrics);
+  const triggers = new Map<string, string>();
+
+  const observer: RunObserver = {
+    runStarted: (run) => void triggers.set(run.id, run.trigger),
+    checkFinished: ({ runId, check, resultId, result }) => {
+      const rowsScanned = result.observations.rows_scanned;
+      metrics.recordCheck({
+        checkId: check.spec.id, kind: check.spec.kind, status: result.status, trigger: triggers.get(runId) ?? 'unknown',
+        durationMs: result.durationMs, rowsScanned: typeof rowsScanned === 'number' ? rowsScanned : undefined,
+      });
+      states.apply(check.spec.id, {
+        resultId, kind: check.spec.kind, status: result.status, definitionHash: check.hash,
+        startedAt: new Date(result.finishedAt.getTime() - result.durationMs), finishedAt: result.finishedAt,
+        observations: result.observations, summary: result.summary,
+      });
+    },
+    runFinished: (run) => void triggers.delete(run.id),
+  };
+
+  const refresh = async () => {
+    if (!target) return;
+    await states.syncFromStore(target.store, [...target.catalog().checks.keys()]);
+  };
+
+  return {
+    observer,
+    metrics,
+    httpMiddleware: httpMetricsMiddleware(setup.provider),
+    otlpUrl: setup.otlpUrl,
+    scrape: () => setup.scrape(),
+    async attach(next) {
+      target = next;
+      // A store hiccup at start-up must not keep the API down; the timer fills the gauges in later.
+      await refresh().catch((error: unknown) => options.logger?.warn({ err: error }, 'telemetry: could not load gauges from the store'));
+      if (timer) return;
+      timer = setInterval(() => {
+        refresh().catch((error: unknown) => options.logger?.warn({ err: error }, 'telemetry: could not refresh gauges from the store'));
+      }, options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
+      // Telemetry must never be what keeps the process alive.
+      timer.unref();
+    },
+    refresh,
+    flush: () => setup.flush(),
+    async shutdown() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      deactivate();
+      // Shut the provider down first so a final OTLP push still carries the gauges.
+      await setup.shutdown();
+      metrics.close();
+    },
+  };
+}
