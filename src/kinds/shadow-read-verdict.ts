@@ -102,7 +102,7 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
       rows_scanned: n,
       mismatches: x,
       mismatch_ratio: x / n,
-      upper_bound: upper,
+      mismatch_rate_upper_bound: upper,
       confidence: spec.confidence,
       max_mismatch_rate: spec.max_mismatch_rate,
       min_sample_for_pass: Number.isFinite(minimum) ? minimum : null,
@@ -112,7 +112,7 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
       noisy_fields: tally.noisyFields,
       in_flight: tally.inFlight,
       vanished: tally.vanished,
-      estimated: true,
+      sampled: true,
     },
     samples: [
       ...withRows.slice(0, spec.samples).map((f) => sampleOf(spec, f, categoryOf(f))),

@@ -59,7 +59,7 @@ describe.each(engines)('shadow_read on %s', (engine) => {
     expect(result.error).toBeNull();
     expect(result.status).toBe('pass');
     expect(result.observations).toMatchObject({ sample_size: 400, mismatches: 0, sampling_method: 'draws', confidence: 0.95 });
-    expect(result.observations.upper_bound).toBeCloseTo(1 - 0.05 ** (1 / 400), 12);
+    expect(result.observations.mismatch_rate_upper_bound).toBeCloseTo(1 - 0.05 ** (1 / 400), 12);
   });
 
   it('binds each batch of keys as ONE array parameter of an = any() read', async () => {
@@ -79,7 +79,7 @@ describe.each(engines)('shadow_read on %s', (engine) => {
       expect(result.status).toBe('fail');
       const obs = result.observations as Record<string, any>;
       expect(obs.mismatches).toBeGreaterThan(0);
-      expect(obs.upper_bound).toBeGreaterThan(obs.mismatch_ratio);
+      expect(obs.mismatch_rate_upper_bound).toBeGreaterThan(obs.mismatch_ratio);
       expect(Object.keys(obs.mismatches_by_field).sort()).toEqual(expect.arrayContaining(['name']));
       expect(obs.mismatches_by_field.name + (obs.mismatches_by_field.email ?? 0)).toBeGreaterThanOrEqual(obs.mismatches);
       expect(result.samples.length).toBe(5);

@@ -33,7 +33,7 @@ describe('coverage of the reported 95% upper bound', () => {
       for (let i = 0; i < n; i++) if (random.float() < rate) x++;
       const outcome = evaluateShadowRead(spec, tallyOf(n, x));
       expect(outcome.observations.mismatches).toBe(x);
-      if ((outcome.observations.upper_bound as number) >= rate) covered++;
+      if ((outcome.observations.mismatch_rate_upper_bound as number) >= rate) covered++;
     }
     expect(covered / runs).toBeGreaterThanOrEqual(0.95);
   });
