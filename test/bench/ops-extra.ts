@@ -1,6 +1,43 @@
-/** Extra benchmark operations (shadow_read, table_diff) — filled in by their kinds' benchmarks. */
-import type { BenchContext, OperationResult } from './harness.js';
+/**
+ * Issue 4's benchmark entries: table_diff across two databases on the local server (zero
+ * differences, then 0.1% scattered ones) and shadow_read of 10k keys, each against the same SQL
+ * run bare through psql. Data: test/bench/data-diff.ts (built once, kept between runs).
+ */
+import postgres from 'postgres';
+import { ensurePaymentsData } from './data-diff.js';
+import { round, type BenchContext, type OperationResult } from './harness.js';
+import { driftOperations, zeroDiffOperation } from './ops-diff.js';
+import { shadowReadOperations } from './ops-shadow.js';
 
-export async function extraOperations(_ctx: BenchContext & { server: string; rows: number }): Promise<OperationResult[]> {
-  return [];
+/** Creates the database on the server when missing; returns its URL (as run.ts does for its own). */
+async function ensureDatabase(server: string, name: string): Promise<string> {
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (!exists) await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function extraOperations(ctx: BenchContext & { server: string; rows: number }): Promise<OperationResult[]> {
+  if (ctx.rows < 4000) throw new Error('the diff benchmarks need --rows of at least 4000 (one injected difference per 1,000 rows, four kinds)');
+  const urls = {
+    legacy: await ensureDatabase(ctx.server, 'parity_bench_legacy'),
+    app: await ensureDatabase(ctx.server, 'parity_bench_app'),
+  };
+  const started = performance.now();
+  const { rebuilt } = ensurePaymentsData(urls, ctx.rows, ctx.log);
+  const data = { payments_rebuilt: rebuilt, payments_build_s: round((performance.now() - started) / 1000) };
+  const diffCtx = { ...ctx, urls, sourceUrls: urls };
+
+  const zero = await zeroDiffOperation(diffCtx);
+  zero.op.extra = { ...zero.op.extra, ...data };
+  // Shadow reads run on the clean data; the drift is injected last and restored before returning.
+  const shadow = await shadowReadOperations(diffCtx);
+  const drift = await driftOperations(diffCtx, zero.parityMs);
+  return [zero.op, ...drift, ...shadow];
 }

@@ -19,12 +19,13 @@ function runPsql(url: string, script: string): string {
 
 /**
  * Times `text` (with $n parameters bound to `params`) `runs` times in one psql session after one
- * warm-up, returning each run's milliseconds as psql reports them.
+ * warm-up, returning each run's milliseconds as psql reports them. `setup` (SQL or psql
+ * meta-commands, e.g. pinned session settings) runs first, untimed.
  */
-export function timeWithPsql(url: string, text: string, params: unknown[], runs: number): number[] {
+export function timeWithPsql(url: string, text: string, params: unknown[], runs: number, setup = ''): number[] {
   const execute = params.length > 0 ? `execute bench_q(${params.map(literal).join(', ')});` : `${text};`;
   const prepare = params.length > 0 ? `prepare bench_q as ${text};\n` : '';
-  const script = `set application_name = 'psql-bench';\n${prepare}${execute}\n\\timing on\n${Array.from({ length: runs }, () => execute).join('\n')}\n`;
+  const script = `set application_name = 'psql-bench';\n${setup ? `${setup}\n` : ''}${prepare}${execute}\n\\timing on\n${Array.from({ length: runs }, () => execute).join('\n')}\n`;
   const out = runPsql(url, script);
   const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
   if (times.length !== runs) throw new Error(`expected ${runs} timings from psql, got ${times.length}:\n${out.slice(0, 500)}`);

@@ -1,0 +1,139 @@
+/**
+ * Issue 4's table_diff entries: a zero-diff across two databases against the slower side's bare
+ * fingerprint query through psql, and the same diff with 0.1% scattered differences against the
+ * zero-diff time, with the rows it transferred.
+ */
+import postgres from 'postgres';
+import { initialBucketBits } from '../../src/compare/buckets.js';
+import { comparedColumnsOf, diffSidesOf, planFingerprintPass, planSideTypes, type TableDiffSpec } from '../../src/kinds/table-diff.js';
+import type { DiffSide, SideTypes } from '../../src/kinds/table-diff-plan.js';
+import { compile } from '../../src/sql/build.js';
+import { readEstimate } from '../../src/stats/row-estimate.js';
+import type { StatementRecord } from '../../src/store/schema.js';
+import { applyDrift, expectedDrift, restoreDrift } from './data-diff.js';
+import { catalogOf, result, round, timeParity, type BenchContext, type OperationResult } from './harness.js';
+import { withOperationRss } from './op-rss.js';
+import { median, timeWithPsql } from './psql.js';
+import { pinnedSetup } from './psql-pinned.js';
+
+export interface DiffBenchContext extends BenchContext { rows: number; urls: { legacy: string; app: string } }
+
+const CHECK_ID = 'payments-table-diff';
+const DIFF_YAML = `
+checks:
+  - id: ${CHECK_ID}
+    kind: table_diff
+    key: [id]
+    old: { source: legacy, table: public.payments }
+    new: { source: app, table: billing.payments }
+    columns: { customer_id: customer_id, amount: "amount_cents / 100.0", currency: currency, status: status, email: "lower(email)", created_at: created_at, note: note }
+    max_differences: 0
+    sample: 50
+`;
+
+const SIDE_SOURCE = { old: 'legacy', new: 'app' } as const;
+
+/** Key and value types of one side, and its row estimate, as diffTables reads them. */
+async function sideTypesOf(url: string, side: DiffSide): Promise<{ types: SideTypes; estimate: number | undefined }> {
+  const db = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const { text, params } = compile(planSideTypes(side));
+    const row: Record<string, unknown> = (await db.unsafe(text, params as never[]))[0] ?? {};
+    return {
+      types: { keys: side.keys.map((_, j) => String(row[`k_${j}`])), values: side.values.map((_, j) => String(row[`v_${j}`])) },
+      estimate: readEstimate(row.estimate),
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+/** Statements by phase of the diff (what they are is read off the SQL each plan function builds). */
+function phaseOf(statement: StatementRecord): string {
+  if (statement.sql.includes('pg_typeof(')) return 'types';
+  // A refining pass restricts the hashed rows to coarser dirty buckets: `… as x where (h >> n) = any($k)`.
+  if (statement.sql.includes('count(*) as n')) return /\) as x where /.test(statement.sql) ? 'refine' : 'fingerprint';
+  if (statement.sql.includes('rh::text as rh')) return 'leaf';
+  if (/\blimit \$\d+\s*$/.test(statement.sql)) return 'bucket_keys';
+  return 'rows_by_key';
+}
+
+/** Per phase: statements, rows returned (both sides) and buckets named (old side). */
+function phases(statements: readonly StatementRecord[]): Record<string, { statements: number; rows: number; buckets?: number }> {
+  const out: Record<string, { statements: number; rows: number; buckets?: number }> = {};
+  for (const s of statements) {
+    const phase = phaseOf(s);
+    const entry = (out[phase] ??= { statements: 0, rows: 0 });
+    entry.statements++;
+    entry.rows += s.rows ?? 0;
+    const list = (s.params ?? []).find((p): p is string => typeof p === 'string' && p.startsWith('{'));
+    if (list !== undefined && s.source === SIDE_SOURCE.old && phase !== 'rows_by_key') entry.buckets = (entry.buckets ?? 0) + (list === '{}' ? 0 : list.split(',').length);
+  }
+  return out;
+}
+
+/** Zero-diff: parity against the slower side's fingerprint statement, built by the same plan functions. */
+export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ op: OperationResult; parityMs: number }> {
+  const catalog = catalogOf(DIFF_YAML, ctx.urls);
+  ctx.log('table_diff, zero differences…');
+  const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalog));
+  const outcome = parity.run.results[0]!;
+  const observations = outcome.observations as Record<string, unknown>;
+
+  const spec = catalog.checks.get(CHECK_ID)!.spec as TableDiffSpec;
+  const sides = diffSidesOf(spec, comparedColumnsOf(spec));
+  const [oldSide, newSide] = await Promise.all([sideTypesOf(ctx.urls.legacy, sides.old), sideTypesOf(ctx.urls.app, sides.new)]);
+  const estimates = [oldSide.estimate, newSide.estimate].filter((e): e is number => e !== undefined);
+  const bits = initialBucketBits(estimates.length > 0 ? Math.max(...estimates) : undefined);
+  const plans = planFingerprintPass(spec, { old: oldSide.types, new: newSide.types }, bits);
+  const psqlMs: Record<string, number> = {};
+  for (const side of ['old', 'new'] as const) {
+    const { text, params } = compile(plans[side]);
+    // Guard against timing other SQL than parity ran (the plan functions are the only source of truth).
+    if (!outcome.statements.some((s) => s.source === SIDE_SOURCE[side] && s.sql === text)) {
+      throw new Error(`the ${side} fingerprint statement built for psql is not one parity ran; the benchmark would compare different SQL`);
+    }
+    ctx.log(`table_diff: ${side} side's fingerprint query via psql…`);
+    psqlMs[side] = median(timeWithPsql(ctx.urls[SIDE_SOURCE[side]], text, params, ctx.runs, pinnedSetup()));
+  }
+  const slower = Math.max(psqlMs.old!, psqlMs.new!);
+  const correct = outcome.status === 'pass' && observations.mismatches === 0 && observations.old_rows === ctx.rows && observations.new_rows === ctx.rows;
+  const op = result('table_diff, zero differences, two databases', '≤ 1.5× the slower side\'s fingerprint query via psql', parity.ms, slower, 1.5, {
+    status: outcome.status, rows_per_side: ctx.rows, bucket_bits: observations.bucket_bits, passes: observations.passes,
+    rows_transferred: observations.rows_transferred, psql_old_ms: round(psqlMs.old!), psql_new_ms: round(psqlMs.new!), parity_runs_ms: parity.all.map((t) => round(t)), peak_rss_mb: peakRssMb,
+  }, correct ? undefined : `INCORRECT: expected a pass over ${ctx.rows} rows per side, got ${outcome.summary}`);
+  if (!correct) op.met = false;
+  return { op, parityMs: parity.ms };
+}
+
+/** 0.1% scattered differences, injected into the app copy for the duration and restored after. */
+export async function driftOperations(ctx: DiffBenchContext, zeroDiffMs: number): Promise<OperationResult[]> {
+  const expected = expectedDrift(ctx.rows);
+  ctx.log(`table_diff: injecting ${expected.total} scattered differences…`);
+  applyDrift(ctx.urls.app, ctx.rows);
+  try {
+    ctx.log('table_diff, 0.1% scattered differences…');
+    const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalogOf(DIFF_YAML, ctx.urls)));
+    const outcome = parity.run.results[0]!;
+    const o = outcome.observations as Record<string, number>;
+    const found = { missing_in_new: o.missing_in_new, missing_in_old: o.missing_in_old, changed: o.changed };
+    const correct = found.missing_in_new === expected.missing_in_new && found.missing_in_old === expected.missing_in_old && found.changed === expected.changed;
+    const wrong = correct ? undefined : `INCORRECT: injected ${JSON.stringify(expected)}, found ${JSON.stringify(found)}`;
+    const transferred = Number(o.rows_transferred);
+    const extra = {
+      status: outcome.status, differences: o.mismatches, ...found, changed_by_column: outcome.observations.changed_by_column,
+      rows_transferred: transferred, bucket_bits: o.bucket_bits, passes: o.passes, phases: phases(outcome.statements),
+      samples: outcome.samples?.length ?? 0, parity_runs_ms: parity.all.map((t) => round(t)), peak_rss_mb: peakRssMb,
+    };
+    const time = result('table_diff, 0.1% scattered differences', '≤ 2.5× the zero-diff time', parity.ms, zeroDiffMs, 2.5, extra, wrong);
+    const rows = result('table_diff, 0.1% differences: rows transferred (a count, not ms)', '< 10% of the rows of one side', transferred, ctx.rows, 0.1,
+      { rows_transferred: transferred, rows_per_side: ctx.rows, fraction: round(transferred / ctx.rows, 4) },
+      'parity column: rows returned by every statement of the diff, both sides; psql column: rows per side');
+    rows.met = transferred < 0.1 * ctx.rows && correct;
+    if (!correct) time.met = false;
+    return [time, rows];
+  } finally {
+    ctx.log('table_diff: restoring the injected differences…');
+    restoreDrift(ctx.urls.app, ctx.rows);
+  }
+}
