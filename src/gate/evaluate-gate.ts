@@ -16,6 +16,8 @@ export interface GateEvidence {
   startedAt: Date;
   finishedAt: Date | null;
   summary?: string | null | undefined;
+  /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
+  estimated?: boolean | undefined;
 }
 
 /** The phase being asked about. */
@@ -91,6 +93,7 @@ function judge(req: Requirement, result: GateEvidence | undefined, definition: {
   // Fault summaries already start with "could not verify"; say it once.
   if (result.status === 'error') return deny(`${name} could not verify${summary.replace(/^: could not verify\b:?/, ':')}`);
   if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`);
+  if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`);
   if (result.definitionHash !== definition.hash) {
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`);
   }

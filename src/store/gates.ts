@@ -15,6 +15,7 @@ export interface GateResultRow {
   startedAt: Date;
   finishedAt: Date | null;
   summary: string | null;
+  estimated: boolean;
 }
 
 /** Gate queries over the drizzle state database. */
@@ -34,6 +35,7 @@ export function gateQueries(db: StateDb) {
         startedAt: checkResults.startedAt,
         finishedAt: checkResults.finishedAt,
         summary: checkResults.summary,
+        estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
       }).from(checkResults)
         .where(inArray(checkResults.checkId, checkIds))
         .orderBy(checkResults.checkId, desc(checkResults.startedAt), sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.id));

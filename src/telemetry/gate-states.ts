@@ -22,6 +22,7 @@ export function gateStates(
     evidence.set(checkId, {
       resultId: latest.resultId, checkId, status: latest.status, definitionHash: latest.definitionHash,
       startedAt: latest.startedAt, finishedAt: latest.finishedAt, summary: latest.summary,
+      estimated: latest.observations?.estimated === true,
     });
   }
   const out: GateState[] = [];

@@ -9,8 +9,8 @@ const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const hashOf = (id: string) => `hash-${id}`;
 const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
-type Flavour = 'pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished';
-const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'other-hash', 'future', 'unknown-status', 'unfinished'];
+type Flavour = 'pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
+const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
 
 const phaseArb = (index: number) => fc.record({
   name: fc.constant(`phase-${index}`),
@@ -46,6 +46,7 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
     case 'unknown-status': return { ...base, status: 'aborted', finishedAt: finishedAgo(0) };
     case 'stale': return { ...base, status: 'pass', finishedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
     case 'other-hash': return { ...base, status: 'pass', definitionHash: 'hash-of-an-older-definition', finishedAt: finishedAgo(0) };
+    case 'estimated': return { ...base, status: 'pass', estimated: true, finishedAt: finishedAgo(0) };
     case 'future': return { ...base, status: 'pass', finishedAt: new Date(NOW.getTime() + 60_000 + Math.floor(ageFraction * 1e6)) };
   }
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
 import { nextChunkRows } from '../../src/runner/chunked-scan.js';
+import { evaluateGate } from '../../src/gate/evaluate-gate.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
@@ -132,6 +133,12 @@ checks:
       const after = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
       expect(after.results[0]).toMatchObject({ status: 'pass', observations: { estimated: true, old_rows: 50, new_rows: 50 } });
       expect(after.results[0]?.summary).toMatch(/^estimated: /);
+      // A passing estimate never opens a gate: gates require exact counts.
+      const migration = { id: 'm', phases: [{ name: 'switch-reads', requires: ['estimated'], max_age: 3_600_000, require_earlier_phases: true }] };
+      const evidence = await store.latestResultsForGate(['estimated']);
+      const verdict = evaluateGate({ migration, name: 'switch-reads' }, evidence, new Map([['estimated', { hash: catalog.checks.get('estimated')!.hash }]]), new Date());
+      expect(verdict.allowed).toBe(false);
+      expect(verdict.reasons).toEqual(['check "estimated" passed on a planner estimate (estimate: true); gates require exact counts']);
     } finally {
       await sources.closeAll();
     }
