@@ -25,6 +25,10 @@ export interface SchedulerOptions {
   logger?: Logger | undefined;
   /** Hears what each tick did (tests, debug logging). */
   onTick?: (actions: TickAction[]) => void;
+  /** Called after every pass, even one that did nothing: the heartbeat "scheduler stalled" alerts watch. */
+  onPass?: (actions: TickAction[], at: Date) => void;
+  /** Called with how many runs of dead replicas a reap aborted. */
+  onRunsAborted?: (count: number) => void;
 }
 
 export interface Scheduler {
@@ -71,6 +75,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
 
   async function reap(): Promise<void> {
     const aborted = await service.store.abortDeadRuns(service.clock.now(), deadAfterMs);
+    if (aborted.runIds.length > 0) options.onRunsAborted?.(aborted.runIds.length);
     if (aborted.runIds.length > 0) logger?.warn({ run_ids: aborted.runIds, result_ids: aborted.resultIds }, 'aborted runs of replicas that stopped heartbeating');
     // Forget which slots were taken, so a slot whose run was just aborted can be claimed again.
     state.handled.clear();
@@ -85,6 +90,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
         }
         const actions = await runSchedulerTick(deps, state, service.clock.now());
         if (actions.length > 0) options.onTick?.(actions);
+        options.onPass?.(actions, service.clock.now());
       } catch (error) {
         // The state store is unreachable or similar: keep the loop alive and try again next tick.
         logger?.error({ err: error }, 'scheduler tick failed');

@@ -15,7 +15,7 @@ import { formatDuration } from '../format.js';
 import { reportFailure } from '../failures.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../main.js';
 import { configOverrides, withConfigOptions, withListenOptions, type ConfigFlags } from '../options.js';
-import { loadRuntime, serveUntilStopped } from './serve.js';
+import { loadRuntime, openObservedService, serveUntilStopped } from './serve.js';
 
 /** The check files shipped with parity, used when the working directory has no ./checks. */
 const BUNDLED_CHECKS_DIR = fileURLToPath(new URL('../../../checks', import.meta.url));
@@ -72,16 +72,17 @@ export const registerDemo: CommandRegistrar = (program, io, setExit) => {
         say(`Try: node bin/parity.js run${config.checksDir === 'checks' ? '' : ` --checks ${config.checksDir}`}${config.dataDir === '.parity' ? '' : ` --data-dir ${config.dataDir}`}`);
         return EXIT.ok;
       }
-      const { createLogger, openService } = await loadRuntime();
+      const { createLogger } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
-      const service = await openService(config, { logger, env: io.env });
+      const observed = await openObservedService(config, logger, io.env);
       try {
         // The service holds its own handle on the demo database now; ours is no longer needed.
         await release();
         release = undefined;
-        await serveUntilStopped(service, logger, (server) => say(`\n${formatDemoGuide(server.url, repaired)}`));
+        await serveUntilStopped(observed, logger, (server) => say(`\n${formatDemoGuide(server.url, repaired)}`));
       } catch (error) {
-        await service.close().catch(() => {});
+        await observed.service.close().catch(() => {});
+        await observed.telemetry.shutdown().catch(() => {});
         throw error;
       }
       return EXIT.ok;

@@ -5,6 +5,7 @@ import type { FinishedRun } from '../../runner/runner.js';
 import { loadCatalog, selectChecks } from '../../spec/load.js';
 import { reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
+import { createProgressDisplay } from '../progress-display.js';
 import { EXIT, type CommandRegistrar } from '../main.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from './serve.js';
@@ -43,7 +44,8 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       }
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
-      const service = await openService(config, { logger, env: io.env });
+      const display = io.stdout.isTTY && !flags.json ? createProgressDisplay(io.stdout) : undefined;
+      const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [] });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector });
@@ -58,6 +60,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
           process.off('SIGINT', cancel);
           process.off('SIGTERM', cancel);
         }
+        display?.clear();
         // --json prints the run exactly as GET /v1/runs/{id} shows it, so scripts parse one shape.
         io.stdout.write(flags.json ? `${JSON.stringify(serializeRunDetail(result, undefined), null, 2)}\n` : formatRun(result));
         return exitCodeForRun(result);

@@ -1,5 +1,5 @@
 /** `parity serve`: the HTTP API until SIGINT/SIGTERM, then a graceful stop. */
-import { loadConfig } from '../../config.js';
+import { loadConfig, type Config } from '../../config.js';
 import type { RunningServer } from '../../http/server.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Service } from '../../service.js';
@@ -16,6 +16,30 @@ export async function loadRuntime() {
   return { openService, createLogger };
 }
 
+/** What serve and demo run: the service plus its metrics and run-event stream. */
+export interface ObservedService {
+  service: Service;
+  telemetry: import('../../telemetry/telemetry.js').Telemetry;
+  runEvents: import('../../telemetry/run-event-hub.js').RunEventHub;
+}
+
+/** Opens the service with telemetry observing every run and gate decision (for serve and demo). */
+export async function openObservedService(config: Config, logger: Logger, env: Record<string, string | undefined>): Promise<ObservedService> {
+  const [{ openService }, { createTelemetry }, { createRunEventHub }, { recordGateDecision }] = await Promise.all([
+    import('../../service.js'), import('../../telemetry/telemetry.js'), import('../../telemetry/run-event-hub.js'), import('../../telemetry/recorders.js'),
+  ]);
+  const telemetry = createTelemetry({ env, logger });
+  const runEvents = createRunEventHub();
+  try {
+    const service = await openService(config, { logger, env, observers: [telemetry.observer, runEvents.observer], onGateDecision: recordGateDecision });
+    await telemetry.attach(service);
+    return { service, telemetry, runEvents };
+  } catch (error) {
+    await telemetry.shutdown().catch(() => {});
+    throw error;
+  }
+}
+
 /** How long open connections (streams, keep-alive) may delay the exit after runs have drained. */
 const CONNECTION_GRACE_MS = 5_000;
 
@@ -23,12 +47,18 @@ const CONNECTION_GRACE_MS = 5_000;
  * Serves until the first SIGINT/SIGTERM: stops accepting, lets running checks finish (their
  * results are recorded), closes the store and sources. A second signal exits at once.
  */
-export async function serveUntilStopped(service: Service, logger: Logger, onListening?: (server: RunningServer) => void): Promise<void> {
+export async function serveUntilStopped(observed: ObservedService, logger: Logger, onListening?: (server: RunningServer) => void): Promise<void> {
+  const { service, telemetry, runEvents } = observed;
   const { startServer } = await import('../../http/server.js');
   const { startScheduler, schedulerOptionsFromEnv } = await import('../../scheduler/scheduler.js');
+  const { recordSchedulerPass, recordRunAborted } = await import('../../telemetry/recorders.js');
   // Every replica runs the scheduler; the state store decides which one runs each slot.
-  const scheduler = await startScheduler(service, { logger, ...schedulerOptionsFromEnv(process.env) });
-  const server = await startServer(service, { logger });
+  const scheduler = await startScheduler(service, {
+    logger, ...schedulerOptionsFromEnv(process.env),
+    onPass: (actions, at) => recordSchedulerPass(actions, at),
+    onRunsAborted: (count) => recordRunAborted(count),
+  });
+  const server = await startServer(service, { logger, extraDeps: { telemetry, runEvents } });
   onListening?.(server);
   let stop!: (signal: NodeJS.Signals) => void;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -48,6 +78,7 @@ export async function serveUntilStopped(service: Service, logger: Logger, onList
   // Long-lived streams would hold close() open forever; running work is done, so stop waiting.
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, CONNECTION_GRACE_MS).unref())]);
   await service.close();
+  await telemetry.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'telemetry did not shut down cleanly'));
   process.off('SIGINT', force).off('SIGTERM', force);
   logger.info('stopped');
 }
@@ -60,13 +91,14 @@ export const registerServe: CommandRegistrar = (program, io, setExit) => {
       let service: Service | undefined;
       try {
         const config = loadConfig(io.env, configOverrides(flags));
-        const { createLogger, openService } = await loadRuntime();
+        const { createLogger } = await loadRuntime();
         const logger = createLogger({ destination: io.stdout, level: io.env.PARITY_LOG_LEVEL ?? 'info' });
-        service = await openService(config, { logger, env: io.env });
+        const observed = await openObservedService(config, logger, io.env);
+        service = observed.service;
         const catalog = service.catalog();
         logger.info({ checks: catalog.checks.size, sources: catalog.sources.size, migrations: catalog.migrations.size, store: service.store.driver }, 'catalog loaded');
         // Logged as text too: the logger masks every `url` field, and people (and tests) need the address.
-        await serveUntilStopped(service, logger, (server) => logger.info({ port: server.port }, `parity listening on ${server.url}`));
+        await serveUntilStopped(observed, logger, (server) => logger.info({ port: server.port }, `parity listening on ${server.url}`));
         setExit(EXIT.ok);
       } catch (error) {
         await service?.close().catch(() => {});
