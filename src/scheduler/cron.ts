@@ -19,7 +19,8 @@ const MIN_LOOKBACK_MS = 2_000;
 export function parseSchedule(expression: string, timeZone?: string, now = new Date()): Schedule | { error: string } {
   let cron: Cron;
   try {
-    cron = new Cron(expression, { paused: true, ...(timeZone ? { timezone: timeZone } : {}) });
+    // UTC unless told otherwise: replicas in different local zones must compute the same slots.
+    cron = new Cron(expression, { paused: true, timezone: timeZone ?? 'UTC' });
   } catch (error) {
     return { error: `"${expression}" is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, '')}; write e.g. "*/15 * * * *" (minute hour day month weekday, optionally seconds first)` };
   }

@@ -8,6 +8,7 @@ import { kindOf } from '../../src/kinds/index.js';
 import { declaredSeries } from '../../src/telemetry/instruments.js';
 import { recordRunAborted, recordSchedulerTick, recordSlotClaimed, recordSlotSkipped } from '../../src/telemetry/recorders.js';
 import { engines } from '../support/databases.js';
+import { toolAvailable } from '../support/tools.js';
 import type { Exposition } from '../telemetry/exposition.js';
 import { CHECKS_YAML, createWorld, runChecks, startParity, type Parity, type World } from '../telemetry/support.js';
 import { metricNames } from './promql-names.js';
@@ -99,14 +100,10 @@ describe.each(engines)('metric names used by dashboards and alerts, emitted on %
     expect(missing, `emitted:\n${[...emitted].sort().join('\n')}`).toEqual([]);
   });
 
-  it('are exposed in a format promtool accepts', async () => {
-    const promtool = findPromtool();
-    if (!promtool) {
-      console.warn('promtool not found on PATH or in .tools/bin; run scripts/install-promtool.sh. The exposition lint did NOT run.');
-      return;
-    }
+  const promtool = findPromtool();
+  if (toolAvailable('promtool', promtool !== undefined, 'run scripts/install-promtool.sh (.ci/run always does)')) it('are exposed in a format promtool accepts', async () => {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = execFile(promtool, ['check', 'metrics'], (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, output: stdout + stderr }));
+      const child = execFile(promtool!, ['check', 'metrics'], (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, output: stdout + stderr }));
       child.stdin!.end(scrape.text);
     });
     expect(result.output).toBe('');

@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { CHECKS_YAML, createHttpFixture, json, type HttpFixture } from '../http/support.js';
-import { dumpDom, screenshot } from '../support/chromium.js';
+import { CHROMIUM, dumpDom, screenshot } from '../support/chromium.js';
+import { toolAvailable } from '../support/tools.js';
 import { engines } from '../support/databases.js';
 import { MIGRATIONS_YAML } from '../support/migrations-yaml.js';
 import { countColour, readPng } from '../support/png.js';
+
+const hasChromium = toolAvailable('chromium', existsSync(CHROMIUM), 'apt-get install -y chromium (.ci/run does)');
 
 /** The solid verdict colours of the status page's stylesheet. */
 const ALLOWED_GREEN: [number, number, number] = [0x2b, 0x8a, 0x3e];
@@ -47,7 +51,7 @@ describe.each(engines)('status page on %s', (engine) => {
   });
 
   // One browser pass is enough: the page is the same whichever engine stores the state.
-  if (engine === 'pglite') it('shows the verdicts in headless Chromium, and the screenshot turns green when the gate opens', async () => {
+  if (engine === 'pglite' && hasChromium) it('shows the verdicts in headless Chromium, and the screenshot turns green when the gate opens', async () => {
     let server: RunningServer | undefined;
     try {
       server = await startServer(fx.service);
