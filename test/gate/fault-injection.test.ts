@@ -65,7 +65,7 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20
 
 /** True once a parity statement matching `text` is executing on the server. */
 const checkIsRunning = (exec: TestDatabase['exec'], text: string) => async () =>
-  (await exec(`select 1 from pg_stat_activity where application_name = 'parity' and state = 'active' and query like '%${text}%' and pid <> pg_backend_pid()`)).length > 0;
+  (await exec(`select 1 from pg_stat_activity where application_name = 'parity' and state = 'active' and query like '%${text}%' and datname = current_database() and pid <> pg_backend_pid()`)).length > 0;
 
 /** Asks the gate; a GateUnavailableError is a denial too (the caller never hears "allowed"). */
 async function ask(world: Pick<GateWorld, 'gates'>, phase: string, refresh = false): Promise<{ allowed: boolean; reasons: string[]; unavailable?: GateUnavailableError }> {
@@ -162,7 +162,7 @@ migrations:
     expect((await ask(world, 'app', true)).allowed).toBe(true);
     const pending = ask(world, 'app', true);
     await until('the check to run', checkIsRunning(world.db.exec, 'pg_sleep'));
-    const killed = await world.db.exec(`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'parity' and state = 'active' and query like '%pg_sleep%' and pid <> pg_backend_pid()`);
+    const killed = await world.db.exec(`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'parity' and state = 'active' and query like '%pg_sleep%' and datname = current_database() and pid <> pg_backend_pid()`);
     expect(killed.length).toBeGreaterThan(0);
     const verdict = await pending;
     record('check connection terminated (pg_terminate_backend) mid-check', verdict);

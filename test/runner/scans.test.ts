@@ -212,7 +212,8 @@ checks:
       while (watching) {
         const rows = await db.exec(`select l.mode, extract(epoch from now() - a.xact_start) as age
             from pg_locks l join pg_stat_activity a on a.pid = l.pid
-           where a.application_name = 'parity' and l.relation = 'big'::regclass`);
+           where a.application_name = 'parity' and l.relation = 'big'::regclass
+             and l.database = (select oid from pg_database where datname = current_database())`);
         for (const r of rows) { seenLocks.add(String(r.mode)); seenXactAges.push(Number(r.age)); }
         await new Promise((r) => setTimeout(r, 5));
       }
