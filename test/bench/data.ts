@@ -32,7 +32,7 @@ insert into users_legacy
 select g,
        (${first})[1 + g % ${FIRST.length}] || ' ' || (${last})[1 + (g / ${FIRST.length}) % ${LAST.length}],
        'User' || g || '@Example.com',
-       round(((g * 7919) % 10000000) / 100.0, 2),
+       round(((g::bigint * 7919) % 10000000) / 100.0, 2),
        timestamptz '2021-03-28 00:00:00+00' + (g % 100000) * interval '37 seconds',
        case when g % 97 = 0 then timestamptz '2024-01-01' end
   from generate_series(1, ${rows}) g;
