@@ -41,18 +41,23 @@ async function replay(dir: string, flags: ReplayFlags, io: CliIo): Promise<numbe
   // fast-check seeds are 32-bit integers.
   const seed = flags.seed === undefined ? randomInt(2 ** 31 - 1) : integerFlag('seed', flags.seed, -(2 ** 31));
   const scenario = await loadScenario(dir);
+  if (flags.mutation !== undefined && !scenario.mutations.some((m) => m.id === flags.mutation)) {
+    throw new UsageError(`--mutation ${flags.mutation}: the scenario has no such mutation; it has ${scenario.mutations.map((m) => m.id).join(', ') || 'none'}`);
+  }
   const db = await openReplayDatabase(flags.database);
   try {
     const requireNamedKeys = flags.requireKeys ?? false;
     const report = await replayScenario(scenario, db, { runs, seed, path: flags.path, mutation: flags.mutation, requireNamedKeys });
     const reproduce = ['parity replay', shellQuote(dir), ...(flags.database ? ['--database', shellQuote(flags.database)] : []), ...(requireNamedKeys ? ['--require-keys'] : [])].join(' ');
-    io.stdout.write(flags.json ? `${JSON.stringify({ ...report, reproduce }, null, 2)}\n` : `${redact(formatReport(report, scenario.spec, reproduce, requireNamedKeys))}\n`);
+    // The reproduce line may carry --database with a password: both outputs are redacted.
+    io.stdout.write(redact(flags.json ? JSON.stringify({ ...report, reproduce }, null, 2) : formatReport(report, scenario.spec, reproduce, requireNamedKeys)) + '\n');
     return report.ok ? EXIT.ok : EXIT.failed;
   } finally {
     await db.close();
   }
 }
 
+/** Registers `parity replay SCENARIO_DIR`. */
 export const registerReplay: CommandRegistrar = (program, io, setExit) => {
   program
     .command('replay')

@@ -1,0 +1,131 @@
+/**
+ * The replay database: where scenarios run. Embedded PGlite in memory by default (shared in-process
+ * with the source the checks read, `embedded:replay`), or a scratch database that replay creates
+ * on a Postgres server and drops afterwards. Both speak through the same small port.
+ */
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { openEmbedded } from '../embedded/pglite.js';
+import { describeUrl } from '../spec/sources.js';
+
+/** A result row as the driver returns it. */
+export type Row = Record<string, unknown>;
+/** Bound parameters: text or NULL, exactly as generated. */
+export type Params = readonly (string | null)[];
+
+/** One statement at a time, inside or outside a transaction. */
+export type Query = (text: string, params?: Params) => Promise<Row[]>;
+
+/** The port replay writes through; checks read the same database through their own source. */
+export interface ReplayDatabase {
+  readonly engine: 'pglite' | 'postgres';
+  /** The URL a check-file source uses to read this database. */
+  readonly sourceUrl: string;
+  /** Data directory for embedded sources (a memory scope). */
+  readonly dataDir: string;
+  /** What to print: engine and URL without secrets. */
+  readonly description: string;
+  /** Runs a multi-statement script (a step file) without parameters. */
+  script(text: string): Promise<void>;
+  query: Query;
+  /** Runs statements in one transaction; `rollback` simulates a process killed before COMMIT. */
+  transaction<T>(work: (query: Query) => Promise<T>, options?: { rollback?: boolean }): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Session settings that make snapshots deterministic (timestamptz renders in UTC) and quiet. */
+const SESSION_SETUP = `set timezone to 'UTC'; set client_min_messages to warning`;
+
+/** Drops and recreates the public schema: every case starts from an empty database. */
+export const RESET_SQL = 'drop schema if exists public cascade; create schema public';
+
+class Rollback extends Error {}
+
+/** Opens an in-memory PGlite replay database. */
+export async function openPgliteReplay(): Promise<ReplayDatabase> {
+  const dataDir = `memory:replay-${randomUUID()}`;
+  const { db, release } = await openEmbedded(dataDir, 'replay');
+  await db.exec(SESSION_SETUP);
+  // Without parameters the simple protocol is a third of the round trips in PGlite.
+  const query: Query = async (text, params = []) =>
+    params.length === 0 ? ((await db.exec(text)).at(-1)?.rows ?? []) as Row[] : (await db.query<Row>(text, [...params])).rows;
+  return {
+    engine: 'pglite',
+    sourceUrl: 'embedded:replay',
+    dataDir,
+    description: 'embedded PGlite (in memory)',
+    async script(text) {
+      await db.exec(text);
+    },
+    query,
+    async transaction(work, options = {}) {
+      return db.transaction(async (tx) => {
+        const result = await work(async (text, params = []) => (await tx.query<Row>(text, [...params])).rows);
+        if (options.rollback) await tx.rollback();
+        return result;
+      });
+    },
+    close: release,
+  };
+}
+
+/**
+ * Creates a scratch database on the server at `serverUrl` and connects to it. postgres.js would
+ * turn timestamp parameters into JS Dates (losing microseconds and reading naive times in the
+ * process's zone), so date types pass through as the text replay generated.
+ */
+export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatabase> {
+  const name = `parity_replay_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const sourceUrl = url.toString();
+  const client = postgres(sourceUrl, {
+    max: 1,
+    onnotice: () => {},
+    types: { rawDates: { to: 1184, from: [1082, 1114, 1184], serialize: (x: unknown) => (x instanceof Date ? x.toISOString() : String(x)), parse: (x: string) => x } },
+  });
+  await client.unsafe(SESSION_SETUP);
+  const query: Query = async (text, params = []) => [...(await client.unsafe(text, params as string[]))] as Row[];
+  return {
+    engine: 'postgres',
+    sourceUrl,
+    dataDir: `memory:replay-${randomUUID()}`,
+    description: `Postgres scratch database ${describeUrl(sourceUrl)}`,
+    async script(text) {
+      await client.unsafe(text);
+    },
+    query,
+    async transaction(work, options = {}) {
+      let result: Awaited<ReturnType<typeof work>> | undefined;
+      try {
+        await client.begin(async (tx) => {
+          result = await work(async (text, params = []) => [...(await tx.unsafe(text, params as string[]))] as Row[]);
+          if (options.rollback) throw new Rollback();
+        });
+      } catch (error) {
+        if (!(error instanceof Rollback)) throw error;
+      }
+      return result as Awaited<ReturnType<typeof work>>;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleanup.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+/** PGlite unless a Postgres server URL is given. */
+export function openReplayDatabase(serverUrl?: string): Promise<ReplayDatabase> {
+  return serverUrl ? openPostgresReplay(serverUrl) : openPgliteReplay();
+}
