@@ -3,25 +3,11 @@
  * differences, then 0.1% scattered ones) and shadow_read of 10k keys, each against the same SQL
  * run bare through psql. Data: test/bench/data-diff.ts (built once, kept between runs).
  */
-import postgres from 'postgres';
+import { ensureDatabase } from './databases.js';
 import { ensurePaymentsData } from './data-diff.js';
 import { round, type BenchContext, type OperationResult } from './harness.js';
 import { driftOperations, zeroDiffOperation } from './ops-diff.js';
 import { shadowReadOperations } from './ops-shadow.js';
-
-/** Creates the database on the server when missing; returns its URL (as run.ts does for its own). */
-async function ensureDatabase(server: string, name: string): Promise<string> {
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  try {
-    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-    if (!exists) await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 export async function extraOperations(ctx: BenchContext & { server: string; rows: number }): Promise<OperationResult[]> {
   if (ctx.rows < 4000) throw new Error('the diff benchmarks need --rows of at least 4000 (one injected difference per 1,000 rows, four kinds)');

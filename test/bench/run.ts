@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
+import { ensureDatabase } from './databases.js';
 import { openStore } from '../../src/store/store.js';
 import { ensureBenchData } from './data.js';
 import { catalogOf, runOnce, round, trackingRss, type BenchContext, type OperationResult } from './harness.js';
@@ -32,23 +32,6 @@ const { values: flags } = parseArgs({
 });
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-function databaseUrl(server: string, name: string): string {
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function ensureDatabase(server: string, name: string): Promise<string> {
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  try {
-    const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
-    if (!exists) await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return databaseUrl(server, name);
-}
 
 async function main(): Promise<void> {
   const rows = Number(flags.rows);
