@@ -129,12 +129,13 @@ export function planSamples(spec: ColumnParitySpec): SQL {
 export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<string, number>): Outcome {
   const rows = requireCount(counts, 'rows');
   const mismatches = requireCount(counts, 'mismatches');
-  const missingInOld = counts.missing_in_old ?? 0;
-  const missingInNew = counts.missing_in_new ?? 0;
+  const form = formOf(spec);
+  // Only the join form can miss keys; there a missing count is a fault, never a zero.
+  const missingInOld = form.form === 'join' ? requireCount(counts, 'missing_in_old') : 0;
+  const missingInNew = form.form === 'join' ? requireCount(counts, 'missing_in_new') : 0;
   const differing = mismatches + missingInOld + missingInNew;
   const ratio = rows === 0 ? 0 : differing / rows;
   const pass = spec.max_mismatch_ratio !== undefined ? ratio <= spec.max_mismatch_ratio : differing <= (spec.max_mismatches ?? 0);
-  const form = formOf(spec);
   const where = form.form === 'same_table' ? formatTableRef(form.table) : `${formatTableRef(form.old.table)} ⟷ ${formatTableRef(form.new.table)}`;
   const parts = [`${formatCount(mismatches)} mismatching`];
   if (form.form === 'join') parts.push(`${formatCount(missingInNew)} missing in new`, `${formatCount(missingInOld)} missing in old`);

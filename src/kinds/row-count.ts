@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
 import { formatTableRef } from '../spec/identifiers.js';
-import { predicateSql, sql, type SQL } from '../sql/build.js';
+import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../spec/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext, type Outcome } from './types.js';
@@ -68,9 +68,7 @@ export function evaluateRowCount(spec: RowCountSpec, oldRows: number, newRows: n
 
 /** The planner's row estimate for a table; NULL/-1 when it was never analysed. */
 export function planEstimate(table: TableRef): SQL {
-  const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
-  const name = table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`;
-  return sql`select reltuples::bigint as estimate from pg_class where oid = to_regclass(${name})`;
+  return sql`select reltuples::bigint as estimate from pg_class where oid = to_regclass(${regclassText(table)})`;
 }
 
 async function estimateRows(ctx: ExecutionContext, side: RowCountSpec['old']): Promise<number> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, querySchema, sourceNameSchema } from '../spec/common.js';
 import { sql } from '../sql/build.js';
 import { toJsonValue } from './samples.js';
-import { defineKind, type Outcome, type Sample } from './types.js';
+import { defineKind, requireCount, type Outcome, type Sample } from './types.js';
 
 const expectSchema = z.union([
   z.strictObject({ rows: z.number().int().min(0) }),
@@ -72,7 +72,7 @@ export const sqlAssert = defineKind({
       return evaluateValueExpectation(spec.expect.value, await ctx.query(spec.source, planFirstRows(spec, 2)));
     }
     const [row] = await ctx.query<{ rows: string }>(spec.source, planRowCountOf(spec));
-    const outcome = evaluateRowExpectation(spec, Number(row?.rows));
+    const outcome = evaluateRowExpectation(spec, requireCount({ rows: Number(row?.rows) }, 'rows'));
     if (outcome.status === 'fail' && spec.sample > 0) {
       const rows = await ctx.query(spec.source, planFirstRows(spec, spec.sample));
       outcome.samples = rows.map((r): Sample => ({ category: 'row', key: {}, detail: toJsonValue(r) as Record<string, never> }));

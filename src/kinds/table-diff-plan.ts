@@ -6,9 +6,9 @@ import { arrayLiteralText, keyArrayLiteral } from '../compare/key-literal.js';
 import {
   bucketSql, canonicalTextSql, integerKeyHashSql, keyTextSql, rowHashSql, textKeyHashSql, valueHashSql,
 } from '../compare/row-hash.js';
-import { joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../spec/identifiers.js';
-import { regclassText, rowEstimateSql } from '../stats/row-estimate.js';
+import { rowEstimateSql } from '../stats/row-estimate.js';
 
 /** One side of the diff: where its rows are and the expressions compared (already normalised). */
 export interface DiffSide {

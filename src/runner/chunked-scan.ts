@@ -4,28 +4,16 @@
  * duration, with a pause between chunks. Never OFFSET: every chunk starts where the last one ended,
  * found through the primary-key index, so the cost per chunk stays flat across the table.
  */
-import { columnSql, compile, joinSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { planPrimaryKey } from '../kinds/introspect.js';
+import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { CountScan } from '../kinds/types.js';
 import type { TableRef } from '../spec/identifiers.js';
 import type { ScanSettings } from '../spec/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
 import type { StatementRecord } from '../store/schema.js';
-import { SCANNED_ALIAS, readCounts } from './count-scan.js';
+import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 
 export interface KeyColumn { name: string; type: string }
-
-function regclassText(table: TableRef): string {
-  const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
-  return table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`;
-}
-
-/** Primary-key columns with their SQL types, in index order. */
-export function planKeyLookup(table: TableRef): SQL {
-  return sql`select a.attname as name, format_type(a.atttypid, a.atttypmod) as type
-      from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-     where i.indrelid = ${regclassText(table)}::regclass and i.indisprimary
-     order by array_position(i.indkey::int2[], a.attnum)`;
-}
 
 /** The planner's row estimate, for progress reporting only. */
 export function planRowEstimate(table: TableRef): SQL {
@@ -43,10 +31,7 @@ export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | u
     : key.length === 1
       ? sql`${sql.identifier(key[0]!.name)} > ${after[0]}::${sql.raw(key[0]!.type)}`
       : sql`(${keyList}) > (${joinSql(key.map((k, i) => sql`${after[i]}::${sql.raw(k.type)}`))})`;
-  const counts = Object.entries(scan.counts).map(([name, predicate]) =>
-    predicate === true ? sql`count(*) as ${sql.identifier(name)}` : sql`count(*) filter (where ${predicate}) as ${sql.identifier(name)}`,
-  );
-  counts.push(sql`count(*) as ${sql.identifier(SCANNED_ALIAS)}`);
+  const counts = countColumns(scan);
   const descending = joinSql(key.map((k) => sql`${sql.identifier(k.name)} desc`));
   const last = key.length === 1
     ? [sql`max(${sql.identifier(key[0]!.name)})::text as last_0`]
@@ -99,7 +84,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
 
   const loop = async (open: <T>(work: (session: ReadSession) => Promise<T>) => Promise<T>) => {
     const { key, estimate } = await open(async (session) => {
-      const keyRows = (await run(session, planKeyLookup(scan.table))).rows;
+      const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
       return { key: keyRows.map((r) => ({ name: String(r.name), type: String(r.type) })), estimate: Number(estimateRows[0]?.estimate ?? 0) };
     });

@@ -5,13 +5,18 @@ import type { CountScan } from '../kinds/types.js';
 /** Column alias parity adds to every scan: rows the scan read, for progress and metrics. */
 export const SCANNED_ALIAS = '__rows_scanned';
 
-/** One SELECT answering every named count of the scan (plus the rows scanned). */
-export function planCountScan(scan: CountScan, extraWhere?: SQL): SQL {
+/** The select list of a scan: one `count(*) FILTER (…)` per named count, plus the rows scanned. */
+export function countColumns(scan: CountScan): SQL[] {
   const columns = Object.entries(scan.counts).map(([name, predicate]) =>
     predicate === true ? sql`count(*) as ${sql.identifier(name)}` : sql`count(*) filter (where ${predicate}) as ${sql.identifier(name)}`,
   );
   columns.push(sql`count(*) as ${sql.identifier(SCANNED_ALIAS)}`);
-  return sql`select ${joinSql(columns)} from ${tableSql(scan.table)}${extraWhere ? sql` where ${extraWhere}` : sql``}`;
+  return columns;
+}
+
+/** One SELECT answering every named count of the scan (plus the rows scanned). */
+export function planCountScan(scan: CountScan): SQL {
+  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}`;
 }
 
 /** Reads a count row (driver values may be strings) into numbers. */

@@ -29,6 +29,15 @@ export function tableSql(ref: TableRef): SQL {
     : sql`${sql.identifier(ref.schema)}.${sql.identifier(ref.name)}`;
 }
 
+/**
+ * The table name as text that `::regclass` / `to_regclass()` parse back to the same relation;
+ * bound as a value, for catalog look-ups.
+ */
+export function regclassText(ref: TableRef): string {
+  const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
+  return ref.schema === undefined ? quote(ref.name) : `${quote(ref.schema)}.${quote(ref.name)}`;
+}
+
 /** A quoted column name. */
 export function columnSql(name: string): SQL {
   return sql`${sql.identifier(name)}`;

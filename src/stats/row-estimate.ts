@@ -3,17 +3,11 @@
  * (pg_class.reltuples) when the table was analyzed, else its size in pages times a rough density.
  * Only ever steers how work is split; never reported as a count.
  */
-import { sql, type SQL } from '../sql/build.js';
+import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../spec/identifiers.js';
 
 /** Rows per 8 kB page assumed for never-analyzed tables (typical for narrow OLTP rows). */
 const ROWS_PER_PAGE_GUESS = 60;
-
-/** The table name as text that to_regclass() parses back to the same relation. */
-export function regclassText(table: TableRef): string {
-  const quote = (part: string) => `"${part.replaceAll('"', '""')}"`;
-  return table.schema === undefined ? quote(table.name) : `${quote(table.schema)}.${quote(table.name)}`;
-}
 
 /** A scalar SQL expression: estimated rows of the table (NULL when it is not a relation with storage). */
 export function rowEstimateSql(table: TableRef): SQL {
