@@ -28,7 +28,7 @@ export async function startServer(service: Service, options: { logger?: Logger; 
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}`;
-  options.logger?.info({ url }, 'parity listening');
+  options.logger?.info({ url }, `parity listening on ${url}`);
   return {
     url,
     port: actualPort,

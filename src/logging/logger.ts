@@ -11,7 +11,8 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
     {
       name: 'parity',
       level,
-      redact: { paths: ['url', 'password', 'token', 'authorization', '*.url', '*.password', '*.authorization'], censor: '***' },
+      // URLs are not blanked wholesale: redactDeep below scrubs the password out of any DSN.
+      redact: { paths: ['password', 'token', 'authorization', '*.password', '*.authorization'], censor: '***' },
       formatters: { log: (object) => redactDeep(object) },
       hooks: {
         logMethod(args, method) {

@@ -97,8 +97,7 @@ export const registerServe: CommandRegistrar = (program, io, setExit) => {
         service = observed.service;
         const catalog = service.catalog();
         logger.info({ checks: catalog.checks.size, sources: catalog.sources.size, migrations: catalog.migrations.size, store: service.store.driver }, 'catalog loaded');
-        // Logged as text too: the logger masks every `url` field, and people (and tests) need the address.
-        await serveUntilStopped(observed, logger, (server) => logger.info({ port: server.port }, `parity listening on ${server.url}`));
+        await serveUntilStopped(observed, logger);
         setExit(EXIT.ok);
       } catch (error) {
         await service?.close().catch(() => {});
