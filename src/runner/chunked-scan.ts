@@ -1,8 +1,13 @@
 /**
- * Chunked ("throttled") count scans: keyset pagination over the primary key, each chunk one short
- * statement in its own read-only transaction (unless snapshot: consistent), sized toward a target
- * duration, with a pause between chunks. Never OFFSET: every chunk starts where the last one ended,
- * found through the primary-key index, so the cost per chunk stays flat across the table.
+ * Chunked ("throttled") count scans: keyset pagination over the primary key, each chunk a short
+ * read-only transaction of its own (unless snapshot: consistent), sized toward a target duration,
+ * with a pause between chunks. Never OFFSET: every chunk is the key range right after the last one,
+ * counted with a plain range predicate, which the planner runs like any query of its size (an index
+ * range scan, parallel where the server would parallelise it); an ORDER BY … LIMIT over table rows
+ * would force one serial ordered index scan. Where a chunk ends: for a single integer key, by
+ * arithmetic from the key density (integer-ranges.ts); for any other key, the `n`-th next key read
+ * from the primary-key index alone. Key ranges, unlike ctid ranges, count every row exactly once
+ * even while rows are updated (a row can move pages, never keys).
  */
 import { planPrimaryKey } from '../kinds/introspect.js';
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
@@ -12,6 +17,9 @@ import type { ScanSettings } from '../spec/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
 import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
+import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
+
+const INTEGER_KEY_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
 export interface KeyColumn { name: string; type: string }
 
@@ -22,30 +30,86 @@ export function planRowEstimate(table: TableRef): SQL {
 
 const SAFE_TYPE = /^[a-z0-9_ ."()[\],]+$/i;
 
-/** One chunk: the counts over the next `limit` rows after `after` (or from the start), plus the last key. */
-export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | undefined, limit: number): SQL {
+function keyBound(key: KeyColumn[], values: string[]): SQL {
+  return key.length === 1
+    ? sql`${values[0]}::${sql.raw(key[0]!.type)}`
+    : sql`(${joinSql(key.map((k, i) => sql`${values[i]}::${sql.raw(k.type)}`))})`;
+}
+
+function keyTuple(key: KeyColumn[]): SQL {
+  return key.length === 1 ? columnSql(key[0]!.name) : sql`(${joinSql(key.map((k) => columnSql(k.name)))})`;
+}
+
+function checkKeyTypes(key: KeyColumn[]): void {
   for (const k of key) if (!SAFE_TYPE.test(k.type)) throw new Error(`unsupported key type ${k.type}`);
+}
+
+/**
+ * Where the next chunk ends: the `limit`-th key after `after` (or from the start), found by walking
+ * the primary-key index only (no table rows are read), plus how many keys were found. Fewer than
+ * `limit` means the next chunk is the last.
+ */
+export function planChunkEnd(table: TableRef, key: KeyColumn[], after: string[] | undefined, limit: number): SQL {
+  checkKeyTypes(key);
   const keyList = joinSql(key.map((k) => columnSql(k.name)));
-  const lower = after === undefined
-    ? sql`true`
-    : key.length === 1
-      ? sql`${sql.identifier(key[0]!.name)} > ${after[0]}::${sql.raw(key[0]!.type)}`
-      : sql`(${keyList}) > (${joinSql(key.map((k, i) => sql`${after[i]}::${sql.raw(k.type)}`))})`;
-  const counts = countColumns(scan);
+  const lower = after === undefined ? sql`true` : sql`${keyTuple(key)} > ${keyBound(key, after)}`;
   const descending = joinSql(key.map((k) => sql`${sql.identifier(k.name)} desc`));
   const last = key.length === 1
     ? [sql`max(${sql.identifier(key[0]!.name)})::text as last_0`]
     : key.map((k, i) => sql`(array_agg((${sql.identifier(k.name)})::text order by ${descending}))[1] as ${sql.identifier(`last_${i}`)}`);
-  return sql`select ${joinSql([...counts, ...last])}
-    from (select * from ${tableSql(scan.table)} where ${lower} order by ${keyList} limit ${limit}) as chunk`;
+  return sql`select count(*) as keys, ${joinSql(last)}
+    from (select ${keyList} from ${tableSql(table)} where ${lower} order by ${keyList} limit ${limit}) as chunk_keys`;
 }
 
-/** Next chunk size: move toward the target duration, damped, within 1/10× … 10× of the configured size. */
+/** First and last key of a single-column key (index endpoints: two index lookups). */
+export function planKeyExtent(table: TableRef, key: KeyColumn): SQL {
+  checkKeyTypes([key]);
+  return sql`select min(${columnSql(key.name)})::text as min, max(${columnSql(key.name)})::text as max from ${tableSql(table)}`;
+}
+
+/** The planner's row estimate for a key range (EXPLAIN only: nothing is read). */
+export function planRangeEstimate(table: TableRef, key: KeyColumn, after: string | undefined, upTo: string): SQL {
+  checkKeyTypes([key]);
+  const column = columnSql(key.name);
+  const lower = after === undefined ? sql`` : sql`${column} > ${after}::${sql.raw(key.type)} and `;
+  return sql`explain (format json) select 1 from ${tableSql(table)} where ${lower}${column} <= ${upTo}::${sql.raw(key.type)}`;
+}
+
+/** Plan Rows of an `explain (format json)` result (the driver may hand back JSON or its text). */
+export function readPlanRows(rows: readonly Record<string, unknown>[]): number {
+  const raw = rows[0]?.['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[] | undefined;
+  const estimate = Number(plan?.[0]?.Plan?.['Plan Rows']);
+  return Number.isFinite(estimate) ? estimate : Number.NaN;
+}
+
+/**
+ * One chunk: the counts over the key range (after, upTo] — open-ended for the last chunk, so rows
+ * appended during the scan are still counted. A plain range predicate on the primary key, so the
+ * planner treats each chunk like any query of its size (an index range scan, with parallel
+ * workers where the server would use them for the bare statement too).
+ */
+export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | undefined, upTo: string[] | undefined): SQL {
+  checkKeyTypes(key);
+  const bounds = [
+    ...(after === undefined ? [] : [sql`${keyTuple(key)} > ${keyBound(key, after)}`]),
+    ...(upTo === undefined ? [] : [sql`${keyTuple(key)} <= ${keyBound(key, upTo)}`]),
+  ];
+  const where = bounds.length === 0 ? sql`` : sql` where ${joinSql(bounds, sql` and `)}`;
+  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
+}
+
+/**
+ * Next chunk size: move toward the target duration, damped (geometric mean of the current and the
+ * ideal size), within 1/10× … 100× of the configured size. The target duration is what the
+ * operator asked for; the bounds only stop one odd chunk (a cold cache, a lock wait) from
+ * swinging the size wildly.
+ */
 export function nextChunkRows(current: number, elapsedMs: number, settings: Pick<ScanSettings, 'chunk_rows' | 'target_chunk_ms'>): number {
   const ideal = elapsedMs <= 0 ? current * 2 : (current * settings.target_chunk_ms) / elapsedMs;
   const damped = Math.sqrt(current * ideal);
   const min = Math.max(100, Math.floor(settings.chunk_rows / 10));
-  const max = settings.chunk_rows * 10;
+  const max = settings.chunk_rows * 100;
   return Math.round(Math.min(max, Math.max(min, damped)));
 }
 
@@ -90,24 +154,67 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     });
     if (key.length === 0) throw Object.assign(new Error(`chunked scans need a primary key; ${regclassText(scan.table)} has none`), { code: 'no_primary_key' });
     let after: string[] | undefined;
-    let limit = deps.settings.chunk_rows;
+    let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;
-    let chunkRecord: StatementRecord | undefined;
+    // One representative record per statement shape (duration = their sum; the chunk statement's
+    // `chunks` = chunks run) instead of thousands of near-identical records.
+    const kept = new Map<string, StatementRecord>();
+    const runKept = async (session: ReadSession, shape: string, statement: SQL) => {
+      const result = await run(session, statement, !kept.has(shape));
+      const record = kept.get(shape);
+      if (!record) kept.set(shape, shape === 'chunk' ? Object.assign(result.record, { chunks: 1 }) : result.record);
+      else {
+        record.duration_ms = Math.round((record.duration_ms + result.record.duration_ms) * 100) / 100;
+        if (shape === 'chunk') record.chunks = (record.chunks ?? 0) + 1;
+      }
+      return result.rows;
+    };
+
+    // Integer keys: chunk ends by arithmetic. Others: the rowsWanted-th next key, from the index.
+    const integer = key.length === 1 && INTEGER_KEY_TYPES.has(key[0]!.type)
+      ? await open(async (session) => {
+        const row = (await runKept(session, 'extent', planKeyExtent(scan.table, key[0]!)))[0];
+        return row?.min === null || row?.min === undefined ? undefined : { min: BigInt(String(row.min)), max: BigInt(String(row.max)) };
+      })
+      : undefined;
+    let density: KeyDensity | undefined = integer ? initialDensity(integer.min, integer.max, estimate) : undefined;
+    const chunkEndOf = async (session: ReadSession): Promise<{ end: string[] | undefined; width?: bigint }> => {
+      if (integer && density) {
+        const start = after === undefined ? integer.min - 1n : BigInt(after[0]!);
+        let width = widthFor(rowsWanted, density);
+        // The last, open-ended chunk is checked too: after a sparse stretch it may hold a dense one.
+        for (let tries = 0; tries < 3; tries++) {
+          if (start + width > integer.max) width = integer.max - start;
+          const planned = readPlanRows(await runKept(session, 'range estimate', planRangeEstimate(scan.table, key[0]!, after?.[0], String(start + width))));
+          const narrower = narrowedWidth(width, rowsWanted, planned);
+          if (narrower === undefined) break;
+          width = narrower;
+        }
+        const end = chunkEnd(start, width, integer.max);
+        return end === undefined ? { end: undefined } : { end: [String(end)], width };
+      }
+      const endRow = (await runKept(session, 'chunk end', planChunkEnd(scan.table, key, after, rowsWanted)))[0];
+      return { end: Number(endRow?.keys ?? 0) < rowsWanted ? undefined : key.map((_, i) => String(endRow![`last_${i}`])) };
+    };
+
     for (;;) {
       deps.signal.throwIfAborted();
-      // Keep one representative chunk statement (rows = chunks run) instead of thousands of near-identical records.
-      const { rows, record, elapsed } = await open((session) => run(session, planChunk(scan, key, after, limit), chunkRecord === undefined));
-      if (!chunkRecord) chunkRecord = Object.assign(record, { chunks: 0 });
-      else chunkRecord.duration_ms = Math.round((chunkRecord.duration_ms + record.duration_ms) * 100) / 100;
-      const row = rows[0];
-      const counts = readCounts(row, names);
+      const started = performance.now();
+      const { end, width, rows } = await open(async (session) => {
+        const bound = await chunkEndOf(session);
+        return { ...bound, rows: await runKept(session, 'chunk', planChunk(scan, key, after, bound.end)) };
+      });
+      const elapsed = performance.now() - started;
+      const counts = readCounts(rows[0], names);
       for (const name of [...names, SCANNED_ALIAS]) totals[name]! += counts[name]!;
       chunks++;
-      chunkRecord.chunks = chunks;
       deps.onChunk?.({ rowsScanned: totals[SCANNED_ALIAS]!, rowsEstimated: Math.max(estimate, totals[SCANNED_ALIAS]!), chunks });
-      if (counts[SCANNED_ALIAS]! < limit) break;
-      after = key.map((_, i) => String(row![`last_${i}`]));
-      limit = nextChunkRows(limit, elapsed, deps.settings);
+      if (end === undefined) break;
+      after = end;
+      const seen = counts[SCANNED_ALIAS]!;
+      if (density && width !== undefined) density = observeDensity(density, width, seen);
+      // Learn speed only from chunks near the wanted size: a sparse key range's time is mostly overhead.
+      if (seen >= rowsWanted / 2) rowsWanted = nextChunkRows(seen, elapsed, deps.settings);
       if (deps.settings.pause_ms > 0) await sleep(deps.settings.pause_ms);
     }
   };

@@ -3,7 +3,9 @@
  * read the same table of the same source are fused into one statement — k checks cost about one
  * pass — and split back per check. Sources configured with `scan.mode: chunked` are read in
  * keyset chunks. If a fused statement fails because one check's SQL is broken, each scan is
- * retried alone so only the broken check reports an error.
+ * retried alone so only the broken check reports an error. Only checks with the same timeout are
+ * fused (a check's deadline is never another's), and a fused statement is cancelled only when every
+ * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
 import { compile, type SQL } from '../sql/build.js';
 import { kindOf } from '../kinds/index.js';
@@ -49,6 +51,11 @@ export function scanSignature(scan: CountScan): string {
 interface FusedGroup {
   /** The fused scan with deduplicated predicates as c0, c1, … */
   fused: CountScan;
+  /** The members' shared check-level timeout (undefined: the source's statement_timeout). */
+  timeoutMs: number | undefined;
+  /** Aborted when the last check waiting on the fused statement is cancelled. */
+  controller: AbortController;
+  waiting: number;
   /** For each member signature: its count name → fused alias. */
   aliases: Map<string, Record<string, string>>;
   checkIds: string[];
@@ -57,27 +64,40 @@ interface FusedGroup {
   listeners: Set<{ progress: (u: ProgressUpdate) => void; statement: (r: StatementRecord) => void }>;
 }
 
+/** A count scan a check declares up front, with the check's own timeout. */
+export interface PlannedScan { checkId: string; scan: CountScan; timeoutMs?: number | undefined }
+
 /** The count scans a run's checks declare up front (kinds without countScans declare none). */
-export function plannedScans(checks: readonly LoadedCheck[]): { checkId: string; scan: CountScan }[] {
-  return checks.flatMap((check) => (kindOf(check.spec.kind)?.countScans?.(check.spec) ?? []).map((scan: CountScan) => ({ checkId: check.spec.id, scan })));
+export function plannedScans(checks: readonly LoadedCheck[]): PlannedScan[] {
+  return checks.flatMap((check) => (kindOf(check.spec.kind)?.countScans?.(check.spec) ?? []).map((scan: CountScan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout })));
 }
 
-/** Groups planned scans by (source, table); only groups of two or more distinct scans are fused. */
-export function planFusion(planned: { checkId: string; scan: CountScan }[]): Map<string, FusedGroup> {
-  const byTable = new Map<string, { checkId: string; scan: CountScan }[]>();
+/** Identity of a planned scan as a fusion member: the same scan under another timeout is another member. */
+function memberKey(scan: CountScan, timeoutMs: number | undefined): string {
+  return JSON.stringify([scanSignature(scan), timeoutMs ?? null]);
+}
+
+/** Groups planned scans by (source, table, timeout); only groups of two or more distinct scans are fused. */
+export function planFusion(planned: PlannedScan[]): Map<string, FusedGroup> {
+  const byTable = new Map<string, PlannedScan[]>();
   for (const entry of planned) {
-    const list = byTable.get(tableKey(entry.scan)) ?? [];
+    const key = JSON.stringify([tableKey(entry.scan), entry.timeoutMs ?? null]);
+    const list = byTable.get(key) ?? [];
     list.push(entry);
-    byTable.set(tableKey(entry.scan), list);
+    byTable.set(key, list);
   }
   const groups = new Map<string, FusedGroup>();
   for (const members of byTable.values()) {
     const distinct = new Map(members.map((m) => [scanSignature(m.scan), m]));
     if (distinct.size < 2) continue;
+    const timeoutMs = members[0]!.timeoutMs;
     const aliasOfPredicate = new Map<string, string>();
     const counts: CountScan['counts'] = {};
     const group: FusedGroup = {
       fused: { source: members[0]!.scan.source, table: members[0]!.scan.table, counts },
+      timeoutMs,
+      controller: new AbortController(),
+      waiting: 0,
       aliases: new Map(),
       checkIds: [...new Set(members.map((m) => m.checkId))].sort(),
       records: [],
@@ -96,7 +116,7 @@ export function planFusion(planned: { checkId: string; scan: CountScan }[]): Map
         mapping[name] = alias;
       }
       group.aliases.set(signature, mapping);
-      groups.set(signature, group);
+      groups.set(memberKey(scan, timeoutMs), group);
     }
   }
   return groups;
@@ -106,7 +126,7 @@ export interface ScanExecutorDeps {
   sources: SourceRegistry;
   limiters: (source: string) => Limiter;
   /** Scans declared by the run's checks, for fusion. */
-  planned?: { checkId: string; scan: CountScan }[];
+  planned?: PlannedScan[];
   /** Turn fusion off (benchmarks compare fused and unfused). */
   fuse?: boolean;
 }
@@ -145,10 +165,10 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     }
   }
 
-  function startGroup(group: FusedGroup, request: ScanRequestContext): Promise<Record<string, number>> {
+  function startGroup(group: FusedGroup): Promise<Record<string, number>> {
     return scanOnce(group.fused, {
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
+      timeoutMs: group.timeoutMs,
+      signal: group.controller.signal,
       progress: (u) => group.listeners.forEach((l) => l.progress(u)),
       statement: (record) => {
         record.fused_checks = group.checkIds;
@@ -158,24 +178,50 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     });
   }
 
+  /** The group's answer for one member, or its own cancellation, whichever comes first. */
+  function awaitGroup(group: FusedGroup, signal: AbortSignal): Promise<Record<string, number>> {
+    signal.throwIfAborted();
+    if (group.controller.signal.aborted) {
+      // Everyone who waited before was cancelled; a check arriving now gets a fresh statement.
+      group.controller = new AbortController();
+      group.result = undefined;
+    }
+    group.waiting++;
+    group.result ??= startGroup(group);
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        signal.removeEventListener('abort', onAbort);
+        group.waiting--;
+      };
+      const onAbort = () => {
+        leave();
+        // The last one waiting takes the statement down with it; otherwise it runs on for the rest.
+        if (group.waiting === 0) group.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      group.result!.then((counts) => { leave(); resolve(counts); }, (error: unknown) => { leave(); reject(error); });
+    });
+  }
+
   return {
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});
       const signature = scanSignature(scan);
-      const group = groups.get(signature);
+      const group = groups.get(memberKey(scan, request.timeoutMs));
       if (!group) return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
       const listener = { progress, statement: request.onStatement };
       group.listeners.add(listener);
       group.records.forEach((r) => request.onStatement(r));
-      // The first member to ask starts the fused scan; the others share its answer.
-      group.result ??= startGroup(group, request);
       try {
-        const counts = await group.result;
+        // The first member to ask starts the fused scan; the others share its answer.
+        const counts = await awaitGroup(group, request.signal);
         const mapping = group.aliases.get(signature)!;
         const mine: CountResult = Object.fromEntries(Object.entries(mapping).map(([name, alias]) => [name, counts[alias]!]));
         mine[SCANNED_ALIAS] = counts[SCANNED_ALIAS]!;
         return mine;
       } catch (error) {
+        if (request.signal.aborted) throw error;
         const fault = error instanceof SourceQueryError ? error.fault.code : undefined;
         if (fault !== 'invalid_sql' && fault !== 'missing_column' && fault !== 'data_exception') throw error;
         group.listeners.delete(listener);

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
-import { nextChunkRows } from '../../src/runner/chunked-scan.js';
+import { nextChunkRows, planChunk, planChunkEnd } from '../../src/runner/chunked-scan.js';
+import { SCANNED_ALIAS } from '../../src/runner/count-scan.js';
+import { createLimiter } from '../../src/runner/limiter.js';
+import { createScanExecutor, type PlannedScan, type ScanExecutor } from '../../src/runner/scans.js';
+import type { StatementRecord } from '../../src/store/schema.js';
+import type { CountScan } from '../../src/kinds/types.js';
+import { compile, sql } from '../../src/sql/build.js';
 import { evaluateGate } from '../../src/gate/evaluate-gate.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
@@ -79,7 +85,8 @@ describe.each(engines)('scan engine on %s', (engine) => {
 
   it('fused, chunked and consistent-snapshot scans agree with plain single statements on random data', async () => {
     await fc.assert(fc.asyncProperty(
-      fc.uniqueArray(fc.integer({ min: 1, max: 400 }), { maxLength: 40 }).chain((ids) => fc.tuple(fc.constant(ids), fc.array(rowArb, { minLength: ids.length, maxLength: ids.length }))),
+      // Mostly dense small ids, some anywhere in int4 (gaps, negatives, the extremes): chunk ends are keys, not arithmetic.
+      fc.uniqueArray(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 400 }) }, { weight: 1, arbitrary: fc.integer({ min: -2147483648, max: 2147483647 }) }), { maxLength: 40 }).chain((ids) => fc.tuple(fc.constant(ids), fc.array(rowArb, { minLength: ids.length, maxLength: ids.length }))),
       fc.integer({ min: 0, max: 45 }),
       fc.integer({ min: 0, max: 30 }),
       async ([ids, fields], legacyRows, pairs) => {
@@ -150,12 +157,14 @@ describe('chunk sizing', () => {
     const settings = { chunk_rows: 50_000, target_chunk_ms: 500 };
     expect(nextChunkRows(50_000, 250, settings)).toBeGreaterThan(50_000);
     expect(nextChunkRows(50_000, 1_000, settings)).toBeLessThan(50_000);
-    expect(nextChunkRows(50_000, 0.001, settings)).toBe(500_000);
+    expect(nextChunkRows(50_000, 0.001, settings)).toBe(5_000_000);
     expect(nextChunkRows(50_000, 1e9, settings)).toBe(5_000);
-    fc.assert(fc.property(fc.integer({ min: 5_000, max: 500_000 }), fc.double({ min: 0, max: 1e6, noNaN: true }), (current, elapsed) => {
+    fc.assert(fc.property(fc.integer({ min: 5_000, max: 5_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true }), (current, elapsed) => {
       const next = nextChunkRows(current, elapsed, settings);
-      return next >= 5_000 && next <= 500_000;
+      return next >= 5_000 && next <= 5_000_000;
     }));
+    // Damped: one chunk that ran 100× too fast grows the next by 10×, not 100×.
+    expect(nextChunkRows(50_000, 5, settings)).toBe(500_000);
   });
 });
 
@@ -179,9 +188,107 @@ checks:
   - { id: big-nulls, kind: null_check, source: app, table: big, columns: [v], sample: 0 }
 `;
 
+  it('finds each chunk end in the primary-key index alone and counts the chunk as a key range', async () => {
+    const key = [{ name: 'id', type: 'bigint' }];
+    const scan: CountScan = { source: 'app', table: { name: 'big' }, counts: { nulls: sql`v is null` } };
+    const plan = async (statement: ReturnType<typeof planChunk>) => {
+      const { text, params } = compile(statement);
+      const literalText = text.replace(/\$(\d+)/g, (_, n: string) => `'${String(params[Number(n) - 1])}'`);
+      return (await db.exec(`explain ${literalText}`)).map((r) => String(r['QUERY PLAN'])).join('\n');
+    };
+    const probe = await plan(planChunkEnd(scan.table, key, ['50000'], 20_000));
+    expect(probe).toMatch(/Index Only Scan using big_pkey/);
+    const chunk = await plan(planChunk(scan, key, ['50000'], ['70000']));
+    expect(chunk).toMatch(/Index Cond: \(\(id > '50000'::bigint\) AND \(id <= '70000'::bigint\)\)/);
+    expect(chunk).not.toMatch(/Limit|Sort|Seq Scan/);
+  });
+
+  describe('fused statements and the checks waiting on them', () => {
+    const slowTable = { name: 'slow' };
+    // pg_sleep per row makes the one fused statement last ~0.6 s. Postgres only: PGlite runs a
+    // statement synchronously on this thread, so nothing can be cancelled while it runs.
+    const scanA: CountScan = { source: 'app', table: slowTable, counts: { a: sql`pg_sleep(0.2) is not null and v > 1` } };
+    const scanB: CountScan = { source: 'app', table: slowTable, counts: { b: sql`v > 2` } };
+    const statements: StatementRecord[] = [];
+    const request = (checkId: string, signal: AbortSignal, timeoutMs?: number) => ({ checkId, signal, timeoutMs, onStatement: (r: StatementRecord) => statements.push(r) });
+
+    async function withExecutor<T>(planned: PlannedScan[], work: (executor: ScanExecutor) => Promise<T>): Promise<T> {
+      await db.exec('drop table if exists slow; create table slow (v int); insert into slow values (1), (2), (3);');
+      statements.length = 0;
+      const catalog = catalogFromYaml('checks: []\n', { app: db });
+      const sources = registryForCatalog(catalog, { app: db });
+      try {
+        return await work(createScanExecutor({ sources, limiters: () => createLimiter(4), planned }));
+      } finally {
+        await sources.closeAll();
+      }
+    }
+
+    it('one cancelled check stops waiting; the statement runs on for the others', async () => {
+      await withExecutor([{ checkId: 'a', scan: scanA }, { checkId: 'b', scan: scanB }], async (executor) => {
+        const cancelA = new AbortController();
+        const a = executor.count(scanA, request('a', cancelA.signal));
+        const b = executor.count(scanB, request('b', new AbortController().signal));
+        setTimeout(() => cancelA.abort(new Error('lease lost')), 100);
+        await expect(a).rejects.toThrow('lease lost');
+        await expect(b).resolves.toMatchObject({ b: 1, [SCANNED_ALIAS]: 3 });
+        expect(new Set(statements.map((r) => r.sql)).size).toBe(1);
+      });
+    });
+
+    it('cancelling every waiting check cancels the statement', async () => {
+      await withExecutor([{ checkId: 'a', scan: scanA }, { checkId: 'b', scan: scanB }], async (executor) => {
+        const cancel = new AbortController();
+        const started = performance.now();
+        const both = Promise.allSettled([executor.count(scanA, request('a', cancel.signal)), executor.count(scanB, request('b', cancel.signal))]);
+        setTimeout(() => cancel.abort(new Error('run cancelled')), 100);
+        expect((await both).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+        // A later check gets a fresh statement, not the cancelled one's failure.
+        await expect(executor.count(scanB, request('b', new AbortController().signal))).resolves.toMatchObject({ b: 1 });
+        expect(performance.now() - started).toBeLessThan(5_000);
+      });
+    });
+
+    it('fuses only checks with the same timeout', async () => {
+      await withExecutor([{ checkId: 'a', scan: scanA, timeoutMs: 60_000 }, { checkId: 'b', scan: scanB }], async (executor) => {
+        const signal = new AbortController().signal;
+        await Promise.all([executor.count(scanA, request('a', signal, 60_000)), executor.count(scanB, request('b', signal))]);
+        expect(new Set(statements.map((r) => r.sql)).size).toBe(2);
+        expect(statements.every((r) => r.fused_checks === undefined)).toBe(true);
+      });
+    });
+  });
+
+  it('keeps chunks short where integer keys jump from sparse to dense', async () => {
+    // 300 ids 100,000 apart, then 100,000 consecutive ids beyond 10^11: sized from the sparse
+    // stretch alone, the first chunk past the jump would hold every dense row.
+    await db.exec(`drop table if exists gappy; create table gappy (id bigint primary key, v text);
+      insert into gappy select g * 100000, 'x' from generate_series(1, 300) g;
+      insert into gappy select 100000000000 + g, case when g % 997 = 0 then null else 'x' end from generate_series(1, 100000) g;
+      analyze gappy;`);
+    const catalog = catalogFromYaml(`
+checks:
+  - { id: gappy-nulls, kind: null_check, source: app, table: gappy, columns: [v], sample: 0 }
+`, { app: db });
+    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 2_000, pause_ms: 0, target_chunk_ms: 1 });
+    const sources = registryForCatalog(catalog, { app: db });
+    const scanned: number[] = [0];
+    try {
+      const runner = createRunner({ store, sources, observers: [{ progress: (e) => { scanned.push(e.rowsScanned); } }] });
+      const done = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      expect(done.results[0]).toMatchObject({ status: 'fail', observations: { rows: 100_300, rows_with_nulls: Math.floor(100_000 / 997) } });
+    } finally {
+      await sources.closeAll();
+    }
+    const perChunk = scanned.slice(1).map((n, i) => n - scanned[i]!);
+    expect(perChunk.reduce((a, b) => a + b, 0)).toBe(100_300);
+    expect(Math.max(...perChunk)).toBeLessThanOrEqual(10 * 2_000);
+  });
+
   it('a cancelled chunked run stops within one chunk', async () => {
     const catalog = catalogFromYaml(yaml, { app: db });
-    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 1000, pause_ms: 200, target_chunk_ms: 10_000 });
+    // A 1 ms target keeps chunks at their floor (100 rows): thousands of chunks, 200 ms apart.
+    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 1000, pause_ms: 200, target_chunk_ms: 1 });
     const sources = registryForCatalog(catalog, { app: db });
     try {
       const runner = createRunner({ store, sources });
