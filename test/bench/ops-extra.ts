@@ -9,7 +9,8 @@ import { round, type BenchContext, type OperationResult } from './harness.js';
 import { driftOperations, zeroDiffOperation } from './ops-diff.js';
 import { shadowReadOperations } from './ops-shadow.js';
 
-export async function extraOperations(ctx: BenchContext & { server: string; rows: number }): Promise<OperationResult[]> {
+/** `part`: both (default), only the table diffs, or only the shadow read (each reuses the same data). */
+export async function extraOperations(ctx: BenchContext & { server: string; rows: number }, part: 'all' | 'diff' | 'shadow' = 'all'): Promise<OperationResult[]> {
   if (ctx.rows < 4000) throw new Error('the diff benchmarks need --rows of at least 4000 (one injected difference per 1,000 rows, four kinds)');
   const urls = {
     legacy: await ensureDatabase(ctx.server, 'parity_bench_legacy'),
@@ -20,10 +21,11 @@ export async function extraOperations(ctx: BenchContext & { server: string; rows
   const data = { payments_rebuilt: rebuilt, payments_build_s: round((performance.now() - started) / 1000) };
   const diffCtx = { ...ctx, urls, sourceUrls: urls };
 
+  if (part === 'shadow') return shadowReadOperations(diffCtx);
   const zero = await zeroDiffOperation(diffCtx);
   zero.op.extra = { ...zero.op.extra, ...data };
   // Shadow reads run on the clean data; the drift is injected last and restored before returning.
-  const shadow = await shadowReadOperations(diffCtx);
+  const shadow = part === 'all' ? await shadowReadOperations(diffCtx) : [];
   const drift = await driftOperations(diffCtx, zero.parityMs);
   return [zero.op, ...drift, ...shadow];
 }

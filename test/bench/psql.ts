@@ -1,5 +1,5 @@
 /** The yardstick: the same SQL run bare through psql, timed by psql's own \timing. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface PsqlTarget { url: string }
 
@@ -30,6 +30,27 @@ export function timeWithPsql(url: string, text: string, params: unknown[], runs:
   const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
   if (times.length !== runs) throw new Error(`expected ${runs} timings from psql, got ${times.length}:\n${out.slice(0, 500)}`);
   return times;
+}
+
+/** timeWithPsql without blocking, so several psql sessions can run side by side. */
+export function timeWithPsqlConcurrently(url: string, text: string, params: unknown[], runs: number, setup = ''): Promise<number[]> {
+  const execute = params.length > 0 ? `execute bench_q(${params.map(literal).join(', ')});` : `${text};`;
+  const prepare = params.length > 0 ? `prepare bench_q as ${text};\n` : '';
+  const script = `set application_name = 'psql-bench';\n${setup ? `${setup}\n` : ''}${prepare}${execute}\n\\timing on\n${Array.from({ length: runs }, () => execute).join('\n')}\n`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`psql failed: ${err}`));
+      const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
+      return times.length === runs ? resolve(times) : reject(new Error(`expected ${runs} timings from psql, got ${times.length}`));
+    });
+    child.stdin.end(script);
+  });
 }
 
 /** Runs a statement through psql without timing (setup). */

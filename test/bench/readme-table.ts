@@ -10,8 +10,12 @@ import type { OperationResult } from './harness.js';
 const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 const report = JSON.parse(await readFile(file, 'utf8')) as {
   date: string; rows: number; runs: number; machine: { cpus: string; memory_gib: number; node: string; postgres: string };
-  peak_rss_mb: number; operations: OperationResult[];
-  pgbench?: { command: string; alone: { tps: number; p99_ms: number }; beside_throttled_parity: { tps: number; p99_ms: number }; tps_loss: number; met: boolean };
+  peak_rss_mb: number; peak_rss_issue7_mb?: number | null; peak_rss_diffs_mb?: number | null; operations: OperationResult[];
+  pgbench?: {
+    command: string; alone: { tps: number; p99_ms: number }; beside_throttled_parity: { tps: number; p99_ms: number }; tps_loss: number; met: boolean;
+    throttle?: Record<string, number>; parity_duty_cycle?: number;
+    other_throttles?: { throttle: string; scan: Record<string, number>; beside: { tps: number; p99_ms: number }; tps_loss: number; parity_duty_cycle: number }[];
+  };
 };
 
 const lines = [
@@ -24,10 +28,18 @@ for (const op of report.operations) {
   const met = Number.isFinite(op.limit) && op.limit !== null ? (op.met ? 'yes' : '**no**') : '—';
   lines.push(`| ${op.operation} | ${op.parity_ms.toLocaleString('en-US')} ms | ${op.baseline_ms.toLocaleString('en-US')} ms | ${op.ratio.toFixed(2)}× | ${op.target} | ${met} |`);
 }
-lines.push(`| parity process peak RSS | ${report.peak_rss_mb} MB | | | < 200 MB | ${report.peak_rss_mb < 200 ? 'yes' : '**no**'} |`);
+const engineRss = report.peak_rss_issue7_mb;
+if (engineRss !== undefined && engineRss !== null) lines.push(`| parity process peak RSS, engine operations (issue 7) | ${engineRss} MB | | | < 200 MB | ${engineRss < 200 ? 'yes' : '**no**'} |`);
+const diffRss = report.peak_rss_diffs_mb;
+if (diffRss !== undefined && diffRss !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read | ${diffRss} MB | | | reported | — |`);
 if (report.pgbench) {
   const p = report.pgbench;
-  lines.push(`| \`${p.command}\` TPS, alone → beside a throttled parity scan | ${Math.round(p.beside_throttled_parity.tps).toLocaleString('en-US')} | ${Math.round(p.alone.tps).toLocaleString('en-US')} | ${(p.tps_loss * 100).toFixed(1)}% loss | ≤ 10% TPS loss | ${p.met ? 'yes' : '**no**'} |`);
+  const throttleText = (scan?: Record<string, number>) => (scan ? `target_chunk_ms ${scan.target_chunk_ms}, pause_ms ${scan.pause_ms}` : 'throttled');
+  const duty = (d?: number) => (d === undefined ? '' : `, ${Math.round(d * 100)}% busy`);
+  lines.push(`| \`${p.command}\` TPS, alone → beside a throttled parity scan (${throttleText(p.throttle)}${duty(p.parity_duty_cycle)}) | ${Math.round(p.beside_throttled_parity.tps).toLocaleString('en-US')} | ${Math.round(p.alone.tps).toLocaleString('en-US')} | ${(p.tps_loss * 100).toFixed(1)}% loss | ≤ 10% TPS loss | ${p.met ? 'yes' : '**no**'} |`);
   lines.push(`| pgbench p99 latency, alone → beside | ${p.beside_throttled_parity.p99_ms} ms | ${p.alone.p99_ms} ms | | reported | — |`);
+  for (const o of p.other_throttles ?? []) {
+    lines.push(`| pgbench TPS beside the ${o.throttle} throttle (${throttleText(o.scan)}${duty(o.parity_duty_cycle)}) | ${Math.round(o.beside.tps).toLocaleString('en-US')} | ${Math.round(p.alone.tps).toLocaleString('en-US')} | ${(o.tps_loss * 100).toFixed(1)}% loss; p99 ${o.beside.p99_ms} ms | reported | — |`);
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`);
