@@ -1,19 +1,11 @@
 /**
- * The pure half of table_diff: comparing per-bucket fingerprints (count, sum of row hashes),
- * deciding whether to drill into finer buckets or fetch keys, and diffing leaf rows by key.
+ * The pure half of table_diff: comparing per-bucket fingerprints (count, sum of row hashes) and
+ * deciding whether to drill into finer buckets or fetch keys. Leaf rows: leaf-diff.ts.
  */
+import type { Fingerprints } from './fingerprints.js';
 import { HASH_BITS } from './row-hash.js';
 
-/** One bucket on one side: how many rows and the exact sum of their 60-bit row hashes. */
-export interface BucketPrint { n: number; sum: string }
-export type Fingerprints = Map<number, BucketPrint>;
-
-/** Reads `b, n, s` rows into fingerprints (driver values may be strings). */
-export function readFingerprints(rows: readonly Record<string, unknown>[]): Fingerprints {
-  const out: Fingerprints = new Map();
-  for (const row of rows) out.set(Number(row.b), { n: Number(row.n), sum: String(row.s) });
-  return out;
-}
+export { Fingerprints, type BucketPrint, type BucketSpace } from './fingerprints.js';
 
 export interface DirtyBuckets {
   /** Buckets with rows on both sides whose prints differ: need a closer look. */
@@ -29,19 +21,21 @@ export interface DirtyBuckets {
   rowsOnlyNew: number;
 }
 
-/** Buckets whose count or hash sum differ, sorted. */
+/** Buckets whose count or hash sum differ, sorted. Both sides must cover the same bucket space. */
 export function dirtyBuckets(old: Fingerprints, neu: Fingerprints): DirtyBuckets {
+  if (old.slots !== neu.slots) throw new Error('fingerprints of the two sides cover different buckets');
   const out: DirtyBuckets = { twoSided: [], onlyOld: [], onlyNew: [], rowsOld: 0, rowsNew: 0, rowsOnlyOld: 0, rowsOnlyNew: 0 };
-  const buckets = [...new Set([...old.keys(), ...neu.keys()])].sort((a, b) => a - b);
-  for (const bucket of buckets) {
-    const o = old.get(bucket);
-    const n = neu.get(bucket);
-    if (o && n && o.n === n.n && o.sum === n.sum) continue;
-    if (!n || n.n === 0) { out.onlyOld.push(bucket); out.rowsOnlyOld += o!.n; continue; }
-    if (!o || o.n === 0) { out.onlyNew.push(bucket); out.rowsOnlyNew += n.n; continue; }
+  for (let slot = 0; slot < old.slots; slot++) {
+    const o = old.counts[slot]!;
+    const n = neu.counts[slot]!;
+    // Empty on both sides: counts and sums are all zero, so the slot is skipped here too.
+    if (o === n && old.sumHigh[slot] === neu.sumHigh[slot] && old.sumLow[slot] === neu.sumLow[slot]) continue;
+    const bucket = old.bucketAt(slot);
+    if (n === 0) { out.onlyOld.push(bucket); out.rowsOnlyOld += o; continue; }
+    if (o === 0) { out.onlyNew.push(bucket); out.rowsOnlyNew += n; continue; }
     out.twoSided.push(bucket);
-    out.rowsOld += o.n;
-    out.rowsNew += n.n;
+    out.rowsOld += o;
+    out.rowsNew += n;
   }
   return out;
 }
@@ -77,7 +71,7 @@ export function leafChunks(buckets: readonly number[], old: Fingerprints, neu: F
   let current: number[] = [];
   let rows = 0;
   for (const bucket of buckets) {
-    const size = (old.get(bucket)?.n ?? 0) + (neu.get(bucket)?.n ?? 0);
+    const size = old.count(bucket) + neu.count(bucket);
     if (current.length > 0 && rows + size > maxRows) { chunks.push(current); current = []; rows = 0; }
     current.push(bucket);
     rows += size;
@@ -86,45 +80,3 @@ export function leafChunks(buckets: readonly number[], old: Fingerprints, neu: F
   return chunks;
 }
 
-/** A row in a dirty bucket: key texts, row hash, and one hash per compared value. */
-export interface LeafRow { parts: string[]; hash: string; values: (number | null)[] }
-
-export interface LeafDiff {
-  missingInNew: string[][];
-  missingInOld: string[][];
-  changed: { parts: string[]; columns: number[] }[];
-}
-
-/** Thrown when a key is not unique on one side: a diff by key would be meaningless. */
-export class DuplicateKeyError extends Error {
-  override readonly name = 'DuplicateKeyError';
-  constructor(readonly side: 'old' | 'new', readonly parts: string[]) {
-    super(`key (${parts.join(', ')}) appears more than once in the ${side} table; table_diff needs a unique key`);
-  }
-}
-
-function byKey(rows: readonly LeafRow[], side: 'old' | 'new'): Map<string, LeafRow> {
-  const out = new Map<string, LeafRow>();
-  for (const row of rows) {
-    const id = JSON.stringify(row.parts);
-    if (out.has(id)) throw new DuplicateKeyError(side, row.parts);
-    out.set(id, row);
-  }
-  return out;
-}
-
-/** Diffs the rows of the same buckets from both sides: missing keys and changed rows (by column). */
-export function diffLeafRows(oldRows: readonly LeafRow[], newRows: readonly LeafRow[]): LeafDiff {
-  const oldByKey = byKey(oldRows, 'old');
-  const newByKey = byKey(newRows, 'new');
-  const diff: LeafDiff = { missingInNew: [], missingInOld: [], changed: [] };
-  for (const [id, row] of oldByKey) {
-    const other = newByKey.get(id);
-    if (!other) { diff.missingInNew.push(row.parts); continue; }
-    if (other.hash === row.hash) continue;
-    const columns = row.values.flatMap((value, i) => (value === other.values[i] ? [] : [i]));
-    diff.changed.push({ parts: row.parts, columns });
-  }
-  for (const [id, row] of newByKey) if (!oldByKey.has(id)) diff.missingInOld.push(row.parts);
-  return diff;
-}

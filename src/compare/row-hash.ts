@@ -9,7 +9,8 @@
  *   comma, quote, parenthesis, backslash or space, writes '' as "" and NULL as nothing, so two
  *   different rows can never produce the same text (no separator collisions).
  * - Row hash: the first 60 bits of md5(row text) as a bigint; bucket sums of it are numeric, so
- *   they cannot overflow. Two buckets agreeing on count and sum by accident has probability ~2^-60.
+ *   they cannot overflow, and parity compares them exactly (as two doubles, see fingerprints.ts).
+ *   Two buckets agreeing on count and sum by accident has probability ~2^-60.
  * - Bucket hash: 31 bits per key — a multiplicative (Fibonacci) hash of the value for integer
  *   keys (cheap, and spreads strided ids), the first 31 bits of md5(key text) otherwise. A bucket
  *   at `bits` is the hash's top bits, so finer buckets nest inside coarser ones.

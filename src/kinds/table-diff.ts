@@ -4,6 +4,8 @@
  * both sides at once; only dirty buckets are split further (filtered passes at finer buckets)
  * and finally drilled into as (key, row hash, value hashes); only sampled keys are fetched in
  * full. Serialisation and hashing: src/compare/row-hash.ts. Works across servers and engines.
+ * Memory stays bounded: every pass is read as a stream into flat columns (fingerprints.ts) or a
+ * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects.
  *
  * Limits, stated in the docs: the key must be unique on each side (else `error: duplicate_key`);
  * rows with a NULL key column are outside the comparison; numerics compare by value only at the
@@ -11,9 +13,9 @@
  * count and 60-bit hash sum both collide (~2^-60).
  */
 import { z } from 'zod';
-import {
-  diffLeafRows, dirtyBuckets, DuplicateKeyError, initialBucketBits, leafChunks, nextDrillStep, readFingerprints, type Fingerprints, type LeafRow,
-} from '../compare/buckets.js';
+import { dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep } from '../compare/buckets.js';
+import { Fingerprints, type BucketSpace } from '../compare/fingerprints.js';
+import { diffLeaves, DuplicateKeyError, LeafRows } from '../compare/leaf-diff.js';
 import { keyId } from '../compare/key-literal.js';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import { INTEGER_TYPES } from '../compare/row-hash.js';
@@ -129,15 +131,24 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     tally.rowsTransferred += rows.length;
     return rows;
   };
-  const fingerprints = async (within?: { bits: number; buckets: number[] }) => {
+  // Passes stream straight into compact structures; only the small sample statements return arrays.
+  const stream = async (side: 'old' | 'new', statement: SQL, onRow: (row: Record<string, unknown>) => void) => {
+    const rows = await ctx.queryEach(sides[side].source, statement, onRow);
+    tally.rowsTransferred += rows;
+  };
+  const fingerprints = async (space: BucketSpace) => {
     tally.passes++;
-    const [o, n] = await both(async (s) => readFingerprints(await run(s, planFingerprint(sides[s], types[s], scheme, bits, within))));
+    const [o, n] = await both(async (s) => {
+      const prints = new Fingerprints(space);
+      await stream(s, planFingerprint(sides[s], types[s], scheme, space.bits, space.within), (row) => prints.addRow(row));
+      return prints;
+    });
     return { old: o, new: n };
   };
 
-  let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints();
-  for (const p of prints.old.values()) tally.oldRows += p.n;
-  for (const p of prints.new.values()) tally.newRows += p.n;
+  let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
+  tally.oldRows = prints.old.totalRows();
+  tally.newRows = prints.new.totalRows();
   ctx.progress({ rowsScanned: tally.oldRows + tally.newRows });
   const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
   let dirty = dirtyBuckets(prints.old, prints.new);
@@ -149,20 +160,26 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     if ('leaf' in step) break;
     const within = { bits, buckets: dirty.twoSided };
     bits = step.refineTo;
-    prints = await fingerprints(within);
+    prints = await fingerprints({ bits, within });
     dirty = dirtyBuckets(prints.old, prints.new);
   }
   tally.bucketBits = bits;
 
   const keep = <T>(list: T[], item: T) => { if (list.length < spec.sample) list.push(item); };
+  // One store per side, emptied for each chunk and sized from the fingerprints: no garbage piles up between chunks.
+  const leafStores = { old: new LeafRows(keys.length, columns.length), new: new LeafRows(keys.length, columns.length) };
   for (const chunk of leafChunks(dirty.twoSided, prints.old, prints.new, options.leafChunkRows ?? 200_000)) {
     tally.passes++;
-    const [oldRows, newRows] = await both(async (s) => (await run(s, planLeafRows(sides[s], types[s], scheme, bits, chunk))).map((row): LeafRow => ({
-      parts: keys.map((_, i) => String(row[`k_${i}`])),
-      hash: String(row.rh),
-      values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
-    })));
-    const diff = diffLeafRows(oldRows, newRows);
+    const [oldLeaves, newLeaves] = await both(async (s) => {
+      const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
+      await stream(s, planLeafRows(sides[s], types[s], scheme, bits, chunk), (row) => leaves.add({
+        parts: keys.map((_, i) => String(row[`k_${i}`])),
+        hash: String(row.rh),
+        values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
+      }));
+      return leaves;
+    });
+    const diff = diffLeaves(oldLeaves, newLeaves);
     tally.missingInNew += diff.missingInNew.length;
     tally.missingInOld += diff.missingInOld.length;
     tally.changed += diff.changed.length;

@@ -72,6 +72,11 @@ export interface ExecutionContext {
   countRows(scan: CountScan): Promise<CountResult>;
   /** Runs one read-only statement on a source and returns its rows (int8/numeric as strings). */
   query<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;
+  /**
+   * Like `query`, but hands each row to `onRow` as it arrives and keeps none (memory stays bounded
+   * however many rows come back); resolves with the row count. An error `onRow` throws is rethrown.
+   */
+  queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void): Promise<number>;
   /** Reports progress of a long check (rows scanned so far, estimate of the total). */
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
 }

@@ -53,12 +53,41 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     });
   }
 
+  async function queryEach<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, onRow: (row: Row) => void): Promise<number> {
+    deps.signal.throwIfAborted();
+    const source = await deps.sources.get(sourceName);
+    const spec = deps.sources.specOf(sourceName);
+    const compiled = compile(statement);
+    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
+    statements.push(record);
+    return deps.limiters(sourceName).run(async () => {
+      const started = performance.now();
+      try {
+        const each = onRow as (row: Record<string, unknown>) => void;
+        const rows = await source.readOnly(async (session) => {
+          if (session.each) return session.each(compiled, each);
+          const all = await session.query(compiled);
+          all.forEach(each);
+          return all.length;
+        }, {
+          statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
+          signal: deps.signal,
+        });
+        record.rows = rows;
+        return rows;
+      } finally {
+        record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+      }
+    });
+  }
+
   return {
     checkId: deps.checkId,
     signal: deps.signal,
     statements,
     now: deps.now,
     query,
+    queryEach,
     async countRows(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).

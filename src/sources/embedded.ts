@@ -16,6 +16,8 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
     lockTimeoutMs: options.lockTimeoutMs,
     async readOnly<T>(work: (session: ReadSession) => Promise<T>, read: ReadOptions): Promise<T> {
       let lastSql = 'begin read only';
+      // An error thrown by a row consumer (`each`) is the caller's own: rethrown as it is, not as a fault.
+      let consumerFailure: { error: unknown } | undefined;
       try {
         return await db.transaction(async (tx: Transaction) => {
           lastSql = read.isolation === 'repeatable read' ? 'set transaction isolation level repeatable read read only' : 'set transaction read only';
@@ -30,9 +32,26 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
               const result = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[]);
               return result.rows;
             },
+            // PGlite returns every row at once anyway (embedded sources are small); hand them over one by one.
+            async each(statement, onRow) {
+              read.signal?.throwIfAborted();
+              lastSql = statement.text;
+              const { rows } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[]);
+              for (const row of rows) {
+                read.signal?.throwIfAborted();
+                try {
+                  onRow(row);
+                } catch (error) {
+                  consumerFailure = { error };
+                  throw error;
+                }
+              }
+              return rows.length;
+            },
           });
         });
       } catch (error) {
+        if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, read.signal?.aborted ?? false), { cause: error });
       }

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import type { SourceSpec } from '../spec/sources.js';
 import { describeUrl } from '../spec/sources.js';
 import { SourceQueryError, classifyError } from './errors.js';
+import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 
 /** Connects lazily; nothing is opened until the first read. */
@@ -25,28 +26,53 @@ export function createPostgresSource(name: string, spec: SourceSpec): Source {
     lockTimeoutMs: spec.lock_timeout,
     async readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T> {
       let lastSql = 'begin read only';
+      // An error thrown by a row consumer (`each`) is the caller's own: rethrown as it is, not as a fault.
+      let consumerFailure: { error: unknown } | undefined;
       try {
         return (await sql.begin(options.isolation === 'repeatable read' ? 'isolation level repeatable read read only' : 'read only', async (tx) => {
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
           const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
           await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]));
+          const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
+            options.signal?.throwIfAborted();
+            lastSql = statement.text;
+            const pending = tx.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[]);
+            const cancel = () => void pending.cancel();
+            options.signal?.addEventListener('abort', cancel, { once: true });
+            try {
+              return await start(pending);
+            } finally {
+              options.signal?.removeEventListener('abort', cancel);
+            }
+          };
           return work({
-            async query(statement) {
+            query: (statement) => run(statement, async (pending) => [...(await pending)]),
+            // forEach hands over each DataRow as it is parsed and keeps none of them.
+            each: (statement, onRow) => run(statement, async (pending) => {
+              let rows = 0;
+              // Throwing inside forEach would make postgres.js destroy the connection; a consumer
+              // error instead skips the remaining rows (no cancel request that could race a later
+              // statement on the same connection) and is rethrown once the statement ends.
+              await pending.forEach((row) => {
+                // After an abort, rows still in flight until the cancel lands are dropped.
+                if (consumerFailure || options.signal?.aborted) return;
+                try {
+                  onRow(row);
+                  rows++;
+                } catch (error) {
+                  consumerFailure = { error };
+                }
+              });
+              if (consumerFailure) throw consumerFailure.error;
+              // Aborted, yet the statement ended before the cancel landed: rows were dropped, so never a result.
               options.signal?.throwIfAborted();
-              lastSql = statement.text;
-              const pending = tx.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[]);
-              const cancel = () => void pending.cancel();
-              options.signal?.addEventListener('abort', cancel, { once: true });
-              try {
-                return [...(await pending)];
-              } finally {
-                options.signal?.removeEventListener('abort', cancel);
-              }
-            },
+              return rows;
+            }),
           });
         })) as T;
       } catch (error) {
+        if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }

@@ -6,6 +6,13 @@ export type Row = Record<string, unknown>;
 /** Statements inside one READ ONLY transaction. */
 export interface ReadSession {
   query(statement: CompiledQuery): Promise<Row[]>;
+  /**
+   * Runs the statement and hands each row to `onRow` as it arrives, keeping none (bounded memory
+   * for large results); resolves with the number of rows. An error thrown by `onRow` is rethrown
+   * as it is (rows after it are skipped). Both drivers implement it; a session that wraps another
+   * (benchmarks) may leave it out, and callers then fall back to `query`.
+   */
+  each?(statement: CompiledQuery, onRow: (row: Row) => void): Promise<number>;
 }
 
 export interface ReadOptions {

@@ -61,6 +61,10 @@ ${extra}`;
       expect(changed.new).toMatchObject({ amount: '875.01' });
       expect(changed.detail).toEqual({ columns: ['amount'] });
       expect(result.samples.find((s) => s.key.id === '21')).toMatchObject({ old: { note: '' }, new: { note: null } });
+      // Every pass is recorded with the rows it streamed, and rows_transferred adds them up (both sides at once).
+      const passes = result.statements.filter((s) => !s.sql.includes('pg_typeof('));
+      expect(passes.some((s) => s.sql.includes('rh::text as rh'))).toBe(true);
+      expect(passes.reduce((n, s) => n + s.rows!, 0)).toBe(result.observations.rows_transferred);
     } finally {
       await db.exec(`
         insert into billing.payments select id, (amount * 100)::bigint, created_at, lower(email), note from payments where id in (10, 11);
