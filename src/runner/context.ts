@@ -2,7 +2,8 @@
  * The execution context handed to a kind: its only way to reach a database. It applies the
  * per-source concurrency limit, the statement timeout, cancellation, and records every statement.
  */
-import { compile, type SQL } from '../sql/build.js';
+import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
+import type { ReadSession } from '../sources/types.js';
 import type { CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
@@ -31,7 +32,8 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const statements: StatementRecord[] = [];
   const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
 
-  async function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL): Promise<Row[]> {
+  /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
+  async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number): Promise<T> {
     deps.signal.throwIfAborted();
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
@@ -41,44 +43,30 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     return deps.limiters(sourceName).run(async () => {
       const started = performance.now();
       try {
-        const rows = await source.readOnly((session) => session.query(compiled), {
+        const value = await source.readOnly((session) => read(session, compiled), {
           statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
           signal: deps.signal,
         });
-        record.rows = rows.length;
-        return rows as Row[];
+        record.rows = rowsOf(value);
+        return value;
       } finally {
         record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
       }
     });
   }
 
-  async function queryEach<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, onRow: (row: Row) => void): Promise<number> {
-    deps.signal.throwIfAborted();
-    const source = await deps.sources.get(sourceName);
-    const spec = deps.sources.specOf(sourceName);
-    const compiled = compile(statement);
-    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
-    statements.push(record);
-    return deps.limiters(sourceName).run(async () => {
-      const started = performance.now();
-      try {
-        const each = onRow as (row: Record<string, unknown>) => void;
-        const rows = await source.readOnly(async (session) => {
-          if (session.each) return session.each(compiled, each);
-          const all = await session.query(compiled);
-          all.forEach(each);
-          return all.length;
-        }, {
-          statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
-          signal: deps.signal,
-        });
-        record.rows = rows;
-        return rows;
-      } finally {
-        record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
-      }
-    });
+  function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL): Promise<Row[]> {
+    return recorded(sourceName, statement, (session, compiled) => session.query(compiled) as Promise<Row[]>, (rows) => rows.length);
+  }
+
+  function queryEach<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, onRow: (row: Row) => void): Promise<number> {
+    const each = onRow as (row: Record<string, unknown>) => void;
+    return recorded(sourceName, statement, async (session, compiled) => {
+      if (session.each) return session.each(compiled, each);
+      const all = await session.query(compiled);
+      all.forEach(each);
+      return all.length;
+    }, (rows) => rows);
   }
 
   return {
