@@ -44,36 +44,55 @@ export async function runOnce(catalog: Catalog, sources: SourceRegistry, store: 
   return { run, ms: performance.now() - started };
 }
 
-/** Median wall time of `runs` parity runs after one warm-up; also returns the warm-up run. */
-export async function timeParity(ctx: BenchContext, catalog: Catalog, fuse = true): Promise<{ ms: number; run: FinishedRun; all: number[] }> {
+/**
+ * Median wall time of `runs` parity runs after one warm-up; also returns the warm-up run.
+ * `between` runs after the warm-up and after each timed run: baselines timed there alternate with
+ * parity's runs, so a noisy neighbour slows both alike instead of whichever ran during it.
+ */
+export async function timeParity(ctx: BenchContext, catalog: Catalog, fuse = true, between?: (warm: FinishedRun) => void): Promise<{ ms: number; run: FinishedRun; all: number[] }> {
   const sources = createSourceRegistry(catalog.sources, { dataDir: 'memory:bench' });
   try {
     const warm = await runOnce(catalog, sources, ctx.store, fuse);
     for (const r of warm.run.results) {
       if (r.status === 'error') throw new Error(`${r.checkId} errored: ${JSON.stringify(r.error)}`);
     }
+    between?.(warm.run);
     const times: number[] = [];
-    for (let i = 0; i < ctx.runs; i++) times.push((await runOnce(catalog, sources, ctx.store, fuse)).ms);
+    for (let i = 0; i < ctx.runs; i++) {
+      times.push((await runOnce(catalog, sources, ctx.store, fuse)).ms);
+      between?.(warm.run);
+    }
     return { ms: median(times), run: warm.run, all: times };
   } finally {
     await sources.closeAll();
   }
 }
 
-/** Median psql time of each distinct statement a run executed, summed (the bare cost of the same SQL). */
-export function timeStatementsWithPsql(ctx: BenchContext, run: FinishedRun, sourceName = 'app'): number {
-  const seen = new Set<string>();
-  let total = 0;
-  for (const result of run.results) {
-    for (const statement of result.statements) {
-      const key = statement.sql + JSON.stringify(statement.params ?? []);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const url = ctx.sourceUrls[statement.source] ?? ctx.sourceUrls[sourceName]!;
-      total += median(timeWithPsql(url, statement.sql, statement.params ?? [], ctx.runs));
-    }
+function distinctStatements(run: FinishedRun): { source: string; sql: string; params: unknown[] }[] {
+  const seen = new Map<string, { source: string; sql: string; params: unknown[] }>();
+  for (const statement of run.results.flatMap((r) => r.statements)) {
+    seen.set(statement.sql + JSON.stringify(statement.params ?? []), { source: statement.source, sql: statement.sql, params: statement.params ?? [] });
   }
-  return total;
+  return [...seen.values()];
+}
+
+/**
+ * A psql yardstick to time between parity's runs (timeParity's `between`): each call times every
+ * distinct statement of the warm-up run once through psql; `median()` is the median of the per-call
+ * sums, or of `statements` when given (fixed SQL instead of the run's own).
+ */
+export function interleavedPsql(ctx: BenchContext, statements?: { sql: string; params?: unknown[] }[], sourceName = 'app') {
+  const sums: number[] = [];
+  return {
+    between(warm: FinishedRun): void {
+      const list = statements?.map((s) => ({ source: sourceName, sql: s.sql, params: s.params ?? [] })) ?? distinctStatements(warm);
+      sums.push(list.reduce((total, s) => total + timeWithPsql(ctx.sourceUrls[s.source] ?? ctx.sourceUrls[sourceName]!, s.sql, s.params, 1)[0]!, 0));
+    },
+    median(): number {
+      // The call after the warm-up is psql's own warm-up.
+      return median(sums.slice(1));
+    },
+  };
 }
 
 /** Samples this process's RSS while work runs. */
