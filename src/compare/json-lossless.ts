@@ -21,97 +21,382 @@ export class JsonNumber {
 export type LosslessJson = null | boolean | string | JsonNumber | LosslessJson[] | { [key: string]: LosslessJson };
 
 const MAX_DEPTH = 256;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
+const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a, MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e;
 const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
+const DIGIT_0 = 0x30, DIGIT_9 = 0x39, LOWER_E = 0x65, UPPER_E = 0x45;
+
+// The parser's cursor lives at module level rather than in closures: shadow reads parse every row,
+// and a closure set per call (each wrapped by tsx's __name) cost more than the parsing itself.
+// Parsing is synchronous and calls nothing outside this file, so no other parse can interleave.
+let text = '';
+let at = 0;
+/**
+ * The property names last seen at each position of an object. Rows of one read share their
+ * names, and reusing the string (already internalised as a property key) instead of slicing a
+ * new one halves the cost of an object. Only names without escapes are kept, so a name matches
+ * exactly when the text at the cursor is `"` + name + `"`.
+ */
+const recentKeys: string[] = [];
+const RECENT_KEYS = 64;
+
+function fail(what: string): never {
+  throw new SyntaxError(`invalid JSON at position ${at}: ${what}`);
+}
+
+// Hot loops copy the cursor into locals: module-level variables are reloaded on every access.
+function skipWhitespace(): void {
+  const t = text;
+  let i = at;
+  for (;;) {
+    const c = t.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else break;
+  }
+  at = i;
+}
+
+/** Steps over a string literal, checking it as JSON.parse would; says whether it holds escapes. */
+function scanString(): boolean {
+  const t = text;
+  let i = at + 1;
+  let escaped = false;
+  for (;;) {
+    const c = t.charCodeAt(i);
+    if (c === QUOTE) { at = i + 1; return escaped; }
+    if (c === BACKSLASH) {
+      escaped = true;
+      at = i;
+      scanEscape();
+      i = at;
+      continue;
+    }
+    if (c < 0x20) { at = i; fail('control character in string'); }
+    if (Number.isNaN(c)) { at = i; fail('unterminated string'); }
+    i++;
+  }
+}
+
+/** \" \\ \/ \b \f \n \r \t or \u and four hex digits: the escapes JSON has. */
+function scanEscape(): void {
+  const c = text.charCodeAt(at + 1);
+  if (c === 0x75) {
+    for (let k = at + 2; k < at + 6; k++) if (!isHexDigit(text.charCodeAt(k))) fail('invalid \\u escape');
+    at += 6;
+  } else if (c === QUOTE || c === BACKSLASH || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) {
+    at += 2;
+  } else {
+    fail(Number.isNaN(c) ? 'unterminated string' : 'invalid escape');
+  }
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= DIGIT_0 && c <= DIGIT_9) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+function parseString(): string {
+  const start = at;
+  // Decoding escapes is JSON.parse's business; a literal without any is just its contents.
+  return scanString() ? (JSON.parse(text.slice(start, at)) as string) : text.slice(start + 1, at - 1);
+}
+
+function isDigit(c: number): boolean {
+  return c >= DIGIT_0 && c <= DIGIT_9;
+}
+
+/** Steps over -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?, an optional part only when complete. */
+function scanNumber(): void {
+  const t = text;
+  let i = at;
+  if (t.charCodeAt(i) === MINUS) i++;
+  const first = t.charCodeAt(i);
+  if (first === DIGIT_0) i++;
+  else if (first > DIGIT_0 && first <= DIGIT_9) { i++; while (isDigit(t.charCodeAt(i))) i++; }
+  else fail('unexpected character');
+  if (t.charCodeAt(i) === DOT && isDigit(t.charCodeAt(i + 1))) {
+    i += 2;
+    while (isDigit(t.charCodeAt(i))) i++;
+  }
+  const e = t.charCodeAt(i);
+  if (e === LOWER_E || e === UPPER_E) {
+    const sign = t.charCodeAt(i + 1);
+    const digitsAt = sign === PLUS || sign === MINUS ? i + 2 : i + 1;
+    if (isDigit(t.charCodeAt(digitsAt))) {
+      i = digitsAt + 1;
+      while (isDigit(t.charCodeAt(i))) i++;
+    }
+  }
+  at = i;
+}
+
+function parseNumber(): JsonNumber {
+  const start = at;
+  scanNumber();
+  return new JsonNumber(text.slice(start, at));
+}
+
+function parsePropertyName(position: number): string {
+  const recent = position < RECENT_KEYS ? recentKeys[position] : undefined;
+  if (recent !== undefined && text.charCodeAt(at + 1 + recent.length) === QUOTE && text.startsWith(recent, at + 1)) {
+    at += recent.length + 2;
+    return recent;
+  }
+  const start = at;
+  const key = parseString();
+  if (position < RECENT_KEYS && at - start === key.length + 2) recentKeys[position] = key;
+  return key;
+}
+
+function parseObject(depth: number): Record<string, LosslessJson> {
+  at++;
+  const out: Record<string, LosslessJson> = {};
+  skipWhitespace();
+  if (text.charCodeAt(at) === CLOSE_OBJECT) { at++; return out; }
+  for (let position = 0; ; position++) {
+    skipWhitespace();
+    if (text.charCodeAt(at) !== QUOTE) fail('expected a property name');
+    const key = parsePropertyName(position);
+    skipWhitespace();
+    if (text.charCodeAt(at) !== COLON) fail('expected ":"');
+    at++;
+    const value = parseValue(depth + 1);
+    // A "__proto__" key must stay data, never become the object's prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+    skipWhitespace();
+    const next = text.charCodeAt(at);
+    if (next === COMMA) { at++; continue; }
+    if (next === CLOSE_OBJECT) { at++; return out; }
+    fail('expected "," or "}"');
+  }
+}
+
+function parseArray(depth: number): LosslessJson[] {
+  at++;
+  const out: LosslessJson[] = [];
+  skipWhitespace();
+  if (text.charCodeAt(at) === CLOSE_ARRAY) { at++; return out; }
+  for (;;) {
+    out.push(parseValue(depth + 1));
+    skipWhitespace();
+    const next = text.charCodeAt(at);
+    if (next === COMMA) { at++; continue; }
+    if (next === CLOSE_ARRAY) { at++; return out; }
+    fail('expected "," or "]"');
+  }
+}
+
+function parseValue(depth: number): LosslessJson {
+  if (depth > MAX_DEPTH) fail('nesting too deep');
+  skipWhitespace();
+  const c = text.charCodeAt(at);
+  if (c === QUOTE) return parseString();
+  if (c === OPEN_OBJECT) return parseObject(depth);
+  if (c === OPEN_ARRAY) return parseArray(depth);
+  if (c === 0x6e) { if (text.startsWith('null', at)) { at += 4; return null; } }
+  else if (c === 0x74) { if (text.startsWith('true', at)) { at += 4; return true; } }
+  else if (c === 0x66) { if (text.startsWith('false', at)) { at += 5; return false; } }
+  else return parseNumber();
+  return fail('unexpected character');
+}
 
 /**
  * Parses JSON text; throws SyntaxError on malformed input or nesting deeper than 256.
- * Shadow reads parse every row through here, so it avoids per-character regexes and re-parsing
- * strings that contain no escapes (about 6× faster than a naive version on to_json rows).
+ * Shadow reads parse every row through here: one pass over char codes, no regexes, strings
+ * without escapes sliced as they are.
  */
-export function parseJsonLossless(text: string): LosslessJson {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new SyntaxError(`invalid JSON at position ${i}: ${what}`);
-  };
-  const skip = () => {
+export function parseJsonLossless(input: string): LosslessJson {
+  text = input;
+  at = 0;
+  try {
+    const value = parseValue(0);
+    skipWhitespace();
+    if (at !== text.length) fail('trailing characters');
+    return value;
+  } finally {
+    text = '';
+  }
+}
+
+/** Steps over one value, checking it exactly as parseValue would, without building anything. */
+function skipValue(depth: number): void {
+  if (depth > MAX_DEPTH) fail('nesting too deep');
+  skipWhitespace();
+  const c = text.charCodeAt(at);
+  if (c === QUOTE) { scanString(); return; }
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
+    at++;
+    skipWhitespace();
+    if (text.charCodeAt(at) === close) { at++; return; }
     for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
-      else return;
-    }
-  };
-  const parseString = (): string => {
-    const start = i;
-    let escaped = false;
-    i++;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (Number.isNaN(c)) fail('unterminated string');
-      if (c === QUOTE) break;
-      if (c < 0x20) fail('control character in string');
-      if (c === BACKSLASH) { escaped = true; i += 2; } else i++;
-    }
-    i++;
-    // Escapes are JSON.parse's business; a literal without any is just its contents.
-    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
-  };
-  const parseValue = (depth: number): LosslessJson => {
-    if (depth > MAX_DEPTH) fail('nesting too deep');
-    skip();
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) return parseString();
-    if (c === OPEN_OBJECT) {
-      i++;
-      const out: Record<string, LosslessJson> = {};
-      skip();
-      if (text.charCodeAt(i) === CLOSE_OBJECT) { i++; return out; }
-      for (;;) {
-        skip();
-        if (text.charCodeAt(i) !== QUOTE) fail('expected a property name');
-        const key = parseString();
-        skip();
-        if (text.charCodeAt(i) !== COLON) fail('expected ":"');
-        i++;
-        const value = parseValue(depth + 1);
-        // A "__proto__" key must stay data, never become the object's prototype.
-        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-        else out[key] = value;
-        skip();
-        const next = text.charCodeAt(i);
-        if (next === COMMA) { i++; continue; }
-        if (next === CLOSE_OBJECT) { i++; return out; }
-        fail('expected "," or "}"');
+      if (close === CLOSE_OBJECT) {
+        skipWhitespace();
+        if (text.charCodeAt(at) !== QUOTE) fail('expected a property name');
+        scanString();
+        skipWhitespace();
+        if (text.charCodeAt(at) !== COLON) fail('expected ":"');
+        at++;
       }
+      skipValue(depth + 1);
+      skipWhitespace();
+      const next = text.charCodeAt(at);
+      if (next === COMMA) { at++; continue; }
+      if (next === close) { at++; return; }
+      fail('expected "," or a closing bracket');
     }
-    if (c === OPEN_ARRAY) {
-      i++;
-      const out: LosslessJson[] = [];
-      skip();
-      if (text.charCodeAt(i) === CLOSE_ARRAY) { i++; return out; }
-      for (;;) {
-        out.push(parseValue(depth + 1));
-        skip();
-        const next = text.charCodeAt(i);
-        if (next === COMMA) { i++; continue; }
-        if (next === CLOSE_ARRAY) { i++; return out; }
-        fail('expected "," or "]"');
-      }
+  }
+  if (c === 0x6e) { if (text.startsWith('null', at)) { at += 4; return; } }
+  else if (c === 0x74) { if (text.startsWith('true', at)) { at += 4; return; } }
+  else if (c === 0x66) { if (text.startsWith('false', at)) { at += 5; return; } }
+  else { scanNumber(); return; }
+  fail('unexpected character');
+}
+
+/** Whether a member value can end before this character (whitespace, "," or "}"). */
+function endsMember(c: number): boolean {
+  return c === COMMA || c === CLOSE_OBJECT || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function sameText(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let k = 0; k < aEnd - aStart; k++) if (a.charCodeAt(aStart + k) !== b.charCodeAt(bStart + k)) return false;
+  return true;
+}
+
+/** The member names of the last object texts found to repeat no name (rows of a read share them). */
+let distinctNames: string[] = [];
+const memberNames: string[] = [];
+
+/**
+ * Compares two JSON object texts member by member in one pass over both, building neither. A
+ * member whose value is the same text on both sides is equal under every comparison rule, so only
+ * values that differ as text are parsed and handed to `differ`. Returns the names `differ` finds
+ * different, in text order; or undefined when the texts do not hold the same member names in
+ * the same order, repeat a name, or are not both valid JSON objects. The caller then parses
+ * and compares them whole (which also reports malformed text as the parser does).
+ */
+export function differingMembers<C>(
+  a: string, b: string, skip: ReadonlySet<string>,
+  differ: (context: C, name: string, left: LosslessJson, right: LosslessJson) => boolean, context: C,
+): string[] | undefined {
+  try {
+    return lockstep(a, b, skip, differ, context);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  } finally {
+    text = '';
+  }
+}
+
+function lockstep<C>(a: string, b: string, skip: ReadonlySet<string>, differ: (context: C, name: string, left: LosslessJson, right: LosslessJson) => boolean, context: C): string[] | undefined {
+  const aOpen = openObject(a);
+  const bOpen = openObject(b);
+  if (aOpen < 0 || bOpen < 0) return undefined;
+  if (a.charCodeAt(aOpen) === CLOSE_OBJECT || b.charCodeAt(bOpen) === CLOSE_OBJECT) {
+    return a.charCodeAt(aOpen) === b.charCodeAt(bOpen) && onlyWhitespaceAfter(a, aOpen + 1) && onlyWhitespaceAfter(b, bOpen + 1) ? [] : undefined;
+  }
+  let ia = aOpen;
+  let ib = bOpen;
+  let out: string[] | undefined;
+  let sameNames = true;
+  let position = 0;
+  for (;; position++) {
+    text = a;
+    at = ia;
+    skipWhitespace();
+    if (text.charCodeAt(at) !== QUOTE) return undefined;
+    const nameStart = at;
+    const name = parsePropertyName(position);
+    // Only a name written without escapes can be matched by its text on the other side.
+    if (at - nameStart !== name.length + 2) return undefined;
+    const aValue = valueAfterColon();
+    const aEnd = at;
+    const aNext = separator();
+    ia = at;
+    text = b;
+    at = ib;
+    skipWhitespace();
+    if (text.charCodeAt(at) !== QUOTE || text.charCodeAt(at + name.length + 1) !== QUOTE || !text.startsWith(name, at + 1)) return undefined;
+    at += name.length + 2;
+    skipWhitespace();
+    if (text.charCodeAt(at) !== COLON) return undefined;
+    at++;
+    skipWhitespace();
+    const bValue = at;
+    // The same text as a's value, then the end of a value: the very same value, already checked.
+    const bEnd = bValue + aEnd - aValue;
+    const same = sameText(a, aValue, aEnd, b, bValue, bEnd) && endsMember(b.charCodeAt(bEnd));
+    if (same) at = bEnd;
+    else skipValue(1);
+    const bNext = separator();
+    ib = at;
+    text = '';
+    if (aNext !== bNext) return undefined;
+    if (distinctNames[position] !== name) sameNames = false;
+    memberNames[position] = name;
+    if (!same && !skip.has(name) && differ(context, name, parseMember(a, aValue), parseMember(b, bValue))) {
+      (out ??= []).push(name);
     }
-    if (text.startsWith('true', i)) { i += 4; return true; }
-    if (text.startsWith('false', i)) { i += 5; return false; }
-    if (text.startsWith('null', i)) { i += 4; return null; }
-    NUMBER.lastIndex = i;
-    const match = NUMBER.exec(text);
-    if (!match) return fail('unexpected character');
-    i = NUMBER.lastIndex;
-    return new JsonNumber(match[0]);
-  };
-  const value = parseValue(0);
-  skip();
-  if (i !== text.length) fail('trailing characters');
-  return value;
+    if (aNext === CLOSE_OBJECT) break;
+  }
+  if (!onlyWhitespaceAfter(a, ia) || !onlyWhitespaceAfter(b, ib)) return undefined;
+  const count = position + 1;
+  if (!sameNames || count !== distinctNames.length) {
+    memberNames.length = count;
+    if (new Set(memberNames).size !== count) return undefined;
+    distinctNames = memberNames.slice();
+  }
+  return out ?? [];
+}
+
+/** Index after the opening brace and any whitespace, or -1 when the text is not an object. */
+function openObject(source: string): number {
+  text = source;
+  at = 0;
+  skipWhitespace();
+  if (text.charCodeAt(at) !== OPEN_OBJECT) return -1;
+  at++;
+  skipWhitespace();
+  return at;
+}
+
+/** After a member name: the colon, then the value stepped over; returns where the value starts. */
+function valueAfterColon(): number {
+  skipWhitespace();
+  if (text.charCodeAt(at) !== COLON) fail('expected ":"');
+  at++;
+  skipWhitespace();
+  const start = at;
+  skipValue(1);
+  return start;
+}
+
+/** The "," or "}" after a member, stepped over. */
+function separator(): number {
+  skipWhitespace();
+  const next = text.charCodeAt(at);
+  if (next !== COMMA && next !== CLOSE_OBJECT) fail('expected "," or "}"');
+  at++;
+  return next;
+}
+
+function onlyWhitespaceAfter(source: string, from: number): boolean {
+  text = source;
+  at = from;
+  skipWhitespace();
+  return at === text.length;
+}
+
+/** A member value already checked by skipValue, parsed as the whole-object parse would. */
+function parseMember(source: string, start: number): LosslessJson {
+  text = source;
+  at = start;
+  try {
+    return parseValue(1);
+  } finally {
+    text = '';
+  }
 }
 
 /** Plain JSON (numbers exact where a double is exact, else decimal text), for samples and APIs. */

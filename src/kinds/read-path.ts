@@ -6,12 +6,12 @@
  * bound parameter each: an untyped array literal the server types from context, so
  * `where id = any($keys)` is an index lookup for any key type. Where the context gives no type
  * (`unnest($keys)`, function arguments), the query casts it: `unnest($keys::bigint[])`. The query is wrapped so each row
- * comes back as its key text plus `to_json(row)` text, parsed with exact numbers; rows are matched
- * to keys by that text, not by driver-specific value types.
+ * comes back as its key text plus `to_json(row)` text; rows are matched to keys by that text, not
+ * by driver-specific value types, and kept as text (JsonTextRow), parsed with exact numbers only
+ * where the text comparison needs it.
  */
-import { parseJsonLossless } from '../compare/json-lossless.js';
 import { keyArrayLiteral, keyId } from '../compare/key-literal.js';
-import type { ReadResult, RecordObject } from '../compare/records.js';
+import { JsonTextRow, type ReadResult } from '../compare/records.js';
 import { columnSql, joinSql, sql, type SQL } from '../sql/build.js';
 import { readHttpBatch, type HttpPath, type HttpPort } from './http-read.js';
 import type { ExecutionContext } from './types.js';
@@ -91,14 +91,16 @@ export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], ke
 /** Groups wrapped rows by key: one row, several (a read-path defect), or none. */
 export function readResultsOf(rows: readonly Record<string, unknown>[], keyColumns: readonly string[]): Map<string, ReadResult> {
   const out = new Map<string, ReadResult>();
+  const keyFields = keyColumns.map((_, i) => `__parity_k_${i}`);
+  const single = keyFields.length === 1 ? keyFields[0]! : undefined;
   for (const row of rows) {
-    const id = keyId(keyColumns.map((_, i) => String(row[`__parity_k_${i}`])));
+    const id = single !== undefined ? String(row[single]) : keyId(keyFields.map((field) => String(row[field])));
     const existing = out.get(id);
     if (existing) {
       out.set(id, { kind: 'duplicate', rows: existing.kind === 'duplicate' ? existing.rows + 1 : 2 });
       continue;
     }
-    out.set(id, { kind: 'row', row: parseJsonLossless(String(row.__parity_row)) as RecordObject });
+    out.set(id, new JsonTextRow(String(row.__parity_row)));
   }
   return out;
 }

@@ -6,7 +6,8 @@
  * noise, reported and excluded; keys that match again after `recheck_after` were in-flight writes.
  *
  * Rows are compared as JSON (`to_json(row)` for SQL, the body for HTTP) with exact numbers; key
- * columns are not compared (they matched); a field absent on one side counts as NULL. Sampling
+ * columns are not compared (they matched); a field absent on one side counts as NULL. Batches are
+ * read in order, the next one while the current one is compared (BATCHES_IN_FLIGHT). Sampling
  * and its bias: src/stats/key-sampling.ts; the statistics: src/stats/clopper-pearson.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -85,6 +86,41 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Batches read at once per check. While one batch is parsed and compared, the next ones are
+ * already being read, so the server is not idle while JavaScript works, nor JavaScript while the
+ * server does. Memory stays bounded: at most this many batches in flight, plus the one compared.
+ */
+export const BATCHES_IN_FLIGHT = 2;
+
+/** Reads each item with at most `depth` reads in flight and yields the results in item order. */
+export async function* readInOrder<T, R>(items: readonly T[], depth: number, read: (item: T) => Promise<R>): AsyncGenerator<[T, R]> {
+  const pending: Promise<R>[] = [];
+  let next = 0;
+  try {
+    for (const item of items) {
+      while (next < items.length && pending.length < depth) {
+        const reading = read(items[next++]!);
+        // Awaited in order below; until then, a failure must not count as an unhandled rejection.
+        reading.catch(() => {});
+        pending.push(reading);
+      }
+      yield [item, await pending.shift()!];
+    }
+  } finally {
+    // On a failure (or an abandoned loop), no read outlives the check.
+    await Promise.allSettled(pending);
+  }
+}
+
+/** Both reads' results; when one fails, its error once the other has settled too (no read outlives a check). */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
 async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort): Promise<Outcome> {
   const random = createRandom(spec.sample.seed);
@@ -98,15 +134,15 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   };
   let candidates: Candidate[] = [];
 
-  for (const batch of chunks(sample.keys, spec.batch_size)) {
-    const [oldReads, newReads] = await Promise.all([
-      (async () => {
-        const first = await read(spec.old, batch);
-        // The A/A read runs after the first one finishes, so time-dependent fields get a chance to move.
-        return { first, again: spec.noise_baseline ? await read(spec.old, batch) : undefined };
-      })(),
-      read(spec.new, batch),
-    ]);
+  const readBoth = (batch: string[][]) => both(
+    (async () => {
+      const first = await read(spec.old, batch);
+      // The A/A read runs after the first one finishes, so time-dependent fields get a chance to move.
+      return { first, again: spec.noise_baseline ? await read(spec.old, batch) : undefined };
+    })(),
+    read(spec.new, batch),
+  );
+  for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(sample.keys, spec.batch_size), BATCHES_IN_FLIGHT, readBoth)) {
     for (const parts of batch) {
       const oldRead = resultFor(oldReads.first, parts);
       const newRead = resultFor(newReads, parts);
@@ -133,9 +169,11 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   if (spec.recheck_after !== undefined && candidates.length > 0) {
     await delay(spec.recheck_after, undefined, { signal: ctx.signal });
     const still: Candidate[] = [];
-    for (const batch of chunks(candidates, spec.batch_size)) {
+    const recheck = (batch: Candidate[]) => {
       const keys = batch.map((c) => c.parts);
-      const [oldReads, newReads] = await Promise.all([read(spec.old, keys), read(spec.new, keys)]);
+      return both(read(spec.old, keys), read(spec.new, keys));
+    };
+    for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(candidates, spec.batch_size), BATCHES_IN_FLIGHT, recheck)) {
       for (const candidate of batch) {
         const oldRead = resultFor(oldReads, candidate.parts);
         const newRead = resultFor(newReads, candidate.parts);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/sql/build.js';
 import { planShadowBatch } from '../../src/kinds/read-path.js';
+import { BATCHES_IN_FLIGHT, readInOrder } from '../../src/kinds/shadow-read.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
 import { executeCheck } from '../../src/runner/execute-check.js';
 import { createLimiter } from '../../src/runner/limiter.js';
 import type { FinishedResult } from '../../src/store/runs.js';
@@ -16,6 +18,42 @@ async function run(db: TestDatabase, yaml: string, onProgress?: (u: { rowsScanne
     const check = [...catalog.checks.values()][0]!;
     if (!onProgress) return await execute(check, registry);
     return await executeCheck(check, { sources: registry, limiters: () => createLimiter(4), signal: new AbortController().signal, now: () => new Date(), onProgress });
+  } finally {
+    await registry.closeAll();
+  }
+}
+
+/** Wraps a registry to record, per source, the most read transactions open at once. */
+function watchingConcurrency(registry: SourceRegistry, peak: Record<string, number>): SourceRegistry {
+  const open: Record<string, number> = {};
+  return {
+    ...registry,
+    async get(name) {
+      const source = await registry.get(name);
+      return {
+        ...source,
+        async readOnly(work, options) {
+          open[name] = (open[name] ?? 0) + 1;
+          peak[name] = Math.max(peak[name] ?? 0, open[name]!);
+          try {
+            return await source.readOnly(work, options);
+          } finally {
+            open[name]!--;
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Like run, also returning the peak number of reads in flight per source. */
+async function runWatched(db: TestDatabase, yaml: string): Promise<{ result: FinishedResult; peak: Record<string, number> }> {
+  const sources = { legacy: db, app: db };
+  const catalog = catalogFromYaml(yaml, sources);
+  const registry = registryForCatalog(catalog, sources);
+  const peak: Record<string, number> = {};
+  try {
+    return { result: await execute([...catalog.checks.values()][0]!, watchingConcurrency(registry, peak)), peak };
   } finally {
     await registry.closeAll();
   }
@@ -88,6 +126,29 @@ describe.each(engines)('shadow_read on %s', (engine) => {
       expect(id % 25).toBe(0);
       expect(sample.old).toMatchObject({ name: `  First${id}   Last${id} ` });
       expect(sample.new).toMatchObject({ name: `First${id} Last${id}x` });
+    } finally {
+      await db.exec(`update users set last_name = 'Last' || id, email = 'user' || id || '@example.com'`);
+    }
+  });
+
+  it('reads two batches at a time, and finds exactly what reading them one by one finds', async () => {
+    await db.exec(`update users set last_name = last_name || 'x' where id % 25 = 0; update users set email = 'other' where id % 100 = 1`);
+    try {
+      const yaml = (batchSize: number) => check({ size: '600', extra: `    samples: 30\n    noise_baseline: true\n    batch_size: ${batchSize}`, compare: '{ normalize: { name: [trim, collapse_whitespace], email: [lower] }, numeric_tolerance: 0.005 }' })
+        .replace('table: public.legacy_users }', 'table: public.legacy_users }, seed: 99');
+      const whole = await runWatched(db, yaml(1000));
+      const batched = await runWatched(db, yaml(7));
+      expect(whole.result.status).toBe('fail');
+      // One batch: one read per path at a time. 86 batches: the next one is read while one is compared.
+      expect(whole.peak).toEqual({ legacy: 1, app: 1 });
+      expect(batched.peak).toEqual({ legacy: BATCHES_IN_FLIGHT, app: BATCHES_IN_FLIGHT });
+      expect(batched.result.statements.filter((s) => s.sql.includes('__parity_row'))).toHaveLength(86 * 3);
+      expect(batched.result.status).toBe(whole.result.status);
+      expect(batched.result.summary).toBe(whole.result.summary);
+      expect(batched.result.observations).toEqual(whole.result.observations);
+      expect(batched.result.samples).toEqual(whole.result.samples);
+      expect(batched.result.observations).toMatchObject({ sample_size: 600, noisy_fields: {} });
+      expect(batched.result.samples).toHaveLength(30);
     } finally {
       await db.exec(`update users set last_name = 'Last' || id, email = 'user' || id || '@example.com'`);
     }
@@ -178,6 +239,66 @@ checks:
     const result = await run(db, check({ new: 'select id, nope from users where id = any($keys)' }));
     expect(result.status).toBe('error');
     expect(result.error?.code).toBe('missing_column');
+  });
+});
+
+describe('readInOrder', () => {
+  /** A read per item that finishes when the test says so, recording how many were in flight. */
+  function controlledReads() {
+    const finish = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
+    const state = { inFlight: 0, peak: 0, started: [] as number[] };
+    const read = (item: number) => new Promise<string>((resolve, reject) => {
+      state.started.push(item);
+      state.peak = Math.max(state.peak, ++state.inFlight);
+      finish.set(item, { resolve: (v) => { state.inFlight--; resolve(v); }, reject: (e) => { state.inFlight--; reject(e); } });
+    });
+    return { read, finish, state };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('yields in item order with at most `depth` reads in flight, even when later reads finish first', async () => {
+    const { read, finish, state } = controlledReads();
+    const seen: string[] = [];
+    const consuming = (async () => {
+      for await (const [item, value] of readInOrder([1, 2, 3, 4, 5], 2, read)) seen.push(`${item}:${value}`);
+    })();
+    await tick();
+    expect(state.started).toEqual([1, 2]);
+    finish.get(2)!.resolve('b');
+    await tick();
+    expect(seen).toEqual([]);
+    expect(state.started).toEqual([1, 2]);
+    finish.get(1)!.resolve('a');
+    await tick();
+    expect(seen).toEqual(['1:a', '2:b']);
+    expect(state.started).toEqual([1, 2, 3, 4]);
+    for (const item of [5, 3, 4]) { await tick(); finish.get(item)?.resolve(String(item)); }
+    await tick();
+    finish.get(5)?.resolve('5');
+    await consuming;
+    expect(seen).toEqual(['1:a', '2:b', '3:3', '4:4', '5:5']);
+    expect(state.peak).toBe(2);
+  });
+
+  it('surfaces a failed read in order, and only after the reads in flight have settled', async () => {
+    const { read, finish, state } = controlledReads();
+    const seen: number[] = [];
+    let settled = false;
+    const consuming = (async () => {
+      for await (const [item] of readInOrder([1, 2, 3, 4], 2, read)) seen.push(item);
+    })().finally(() => { settled = true; });
+    await tick();
+    finish.get(2)!.reject(new Error('batch 2 failed')); // before 1 is done: must not count as unhandled
+    await tick();
+    finish.get(1)!.resolve('a');
+    await tick();
+    expect(seen).toEqual([1]);
+    expect(state.started).toEqual([1, 2, 3]);
+    expect(settled).toBe(false); // read 3 is still in flight
+    finish.get(3)!.resolve('c');
+    await expect(consuming).rejects.toThrow('batch 2 failed');
+    expect(state.inFlight).toBe(0);
+    expect(state.started).toEqual([1, 2, 3]);
   });
 });
 
