@@ -14,7 +14,7 @@ import { catalogOf, result, round, type OperationResult } from './harness.js';
 import { withOperationRss } from './op-rss.js';
 import type { DiffBenchContext } from './ops-diff.js';
 import { median } from './psql.js';
-import { pinnedSetup, timeBatchesWithPsql } from './psql-pinned.js';
+import { pinnedSetup, timeBatchesWithPsql, timeBatchesWithPsqlConcurrently } from './psql-pinned.js';
 
 const KEYS = 10_000;
 const BATCH_SIZE = 500;
@@ -91,16 +91,24 @@ export async function shadowReadOperations(ctx: DiffBenchContext): Promise<Opera
   // The same batches parity read (same seed, same keys), per side, through psql.
   const psqlMs: Record<string, number> = {};
   const batches: Record<string, number> = {};
+  const batchParams: Record<string, unknown[][]> = {};
+  const setup = pinnedSetup(['set plan_cache_mode = force_custom_plan;']);
   for (const source of ['legacy', 'app'] as const) {
     const statements = record.statements.filter((s) => s.source === source && isBatch(s.sql));
     const text = compile(planShadowBatch({ source, query: PATHS[source] }, ['id'], [['1']])).text;
     if (statements.length === 0 || statements.some((s) => s.sql !== text)) throw new Error(`the ${source} batch statements parity ran are not the ones planShadowBatch builds`);
     batches[source] = statements.length;
+    batchParams[source] = statements.map((s) => s.params ?? []);
     ctx.log(`shadow_read: ${source} batches via psql…`);
-    psqlMs[source] = median(timeBatchesWithPsql(ctx.urls[source], text, statements.map((s) => s.params ?? []), ctx.runs, pinnedSetup(['set plan_cache_mode = force_custom_plan;'])));
+    psqlMs[source] = median(timeBatchesWithPsql(ctx.urls[source], text, batchParams[source], ctx.runs, setup));
   }
-  // parity reads both sides at once, so psql's best is the slower side's batches (its two sessions side by side).
+  // parity reads both sides at once; the yardstick is the slower side's batches alone (one session each).
   const psqlRead = Math.max(psqlMs.legacy!, psqlMs.app!);
+  // Both sides' sessions side by side, as parity reads them: what sharing the server's cores costs psql too.
+  ctx.log('shadow_read: both sides\' batches via psql at once…');
+  const [legacyTogether, appTogether] = await Promise.all((['legacy', 'app'] as const).map((source) =>
+    timeBatchesWithPsqlConcurrently(ctx.urls[source], compile(planShadowBatch({ source, query: PATHS[source] }, ['id'], [['1']])).text, batchParams[source]!, ctx.runs, setup)));
+  const psqlTogether = median(legacyTogether!.map((t, i) => Math.max(t, appTogether![i]!)));
   const samplingStatements = record.statements.filter((s) => !isBatch(s.sql)).length;
   const pick = result('shadow_read, 10k keys: key picking', '< 1 s', pickMs, 1000, 1, {
     sampling_method: o.sampling_method, sampling_statements: samplingStatements, keys_sampled: o.keys_sampled, runs_ms: runs.map((r) => round(r.pickMs)),
@@ -110,7 +118,8 @@ export async function shadowReadOperations(ctx: DiffBenchContext): Promise<Opera
   const read = result('shadow_read, 10k keys: reading (ratio = psql rate / parity rate)', '≥ 0.5× psql\'s rate for the same = any batches', readMs, psqlRead, 2, {
     status: record.status, keys_compared: keys, batch_size: BATCH_SIZE, batches_per_side: batches,
     parity_keys_per_s: Math.round(keys / (readMs / 1000)), psql_keys_per_s: Math.round(keys / (psqlRead / 1000)),
-    psql_legacy_ms: round(psqlMs.legacy!), psql_app_ms: round(psqlMs.app!), mismatch_rate_upper_bound: o.mismatch_rate_upper_bound, runs_ms: runs.map((r) => round(r.readMs)), peak_rss_mb: peakRssMb,
+    psql_legacy_ms: round(psqlMs.legacy!), psql_app_ms: round(psqlMs.app!),
+    psql_both_sides_at_once_ms: round(psqlTogether), ratio_to_both_sides_at_once: round(readMs / psqlTogether, 3), mismatch_rate_upper_bound: o.mismatch_rate_upper_bound, runs_ms: runs.map((r) => round(r.readMs)), peak_rss_mb: peakRssMb,
   }, correct ? 'psql column: the slower side\'s batches in one psql session each' : `INCORRECT: expected a pass over ${KEYS} keys, got ${record.summary}`);
   if (!correct) read.met = false;
   return [pick, read];

@@ -4,6 +4,7 @@
  * neither costs memory here nor varies with the result size. Timings still go to stdout.
  */
 import { PINNED_SETTINGS } from '../../src/sources/types.js';
+import { spawn } from 'node:child_process';
 import { literal, psqlExec } from './psql.js';
 
 /** `set` statements for every pinned setting but application_name (psql names itself). */
@@ -19,10 +20,37 @@ export function pinnedSetup(extra: string[] = []): string {
  * read): one untimed pass over every set, then `runs` timed passes. Returns each pass's total ms.
  */
 export function timeBatchesWithPsql(url: string, text: string, batches: readonly unknown[][], runs: number, setup: string): number[] {
+  return passTimes(psqlExec(url, batchScript(text, batches, runs, setup)), batches.length, runs);
+}
+
+/** timeBatchesWithPsql without blocking, so both sides' sessions can run side by side as parity's reads do. */
+export function timeBatchesWithPsqlConcurrently(url: string, text: string, batches: readonly unknown[][], runs: number, setup: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`psql failed: ${err}`));
+      try {
+        return resolve(passTimes(out, batches.length, runs));
+      } catch (error) {
+        return reject(error as Error);
+      }
+    });
+    child.stdin.end(batchScript(text, batches, runs, setup));
+  });
+}
+
+function batchScript(text: string, batches: readonly unknown[][], runs: number, setup: string): string {
   const pass = batches.map((params) => `execute bench_batch(${params.map(literal).join(', ')});`).join('\n');
-  const script = `set application_name = 'psql-bench';\n${setup}\nprepare bench_batch as ${text};\n${pass}\n\\timing on\n${Array.from({ length: runs }, () => pass).join('\n')}\n`;
-  const out = psqlExec(url, script);
+  return `set application_name = 'psql-bench';\n${setup}\nprepare bench_batch as ${text};\n${pass}\n\\timing on\n${Array.from({ length: runs }, () => pass).join('\n')}\n`;
+}
+
+function passTimes(out: string, batches: number, runs: number): number[] {
   const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
-  if (times.length !== runs * batches.length) throw new Error(`expected ${runs * batches.length} timings from psql, got ${times.length}:\n${out.slice(0, 500)}`);
-  return Array.from({ length: runs }, (_, run) => times.slice(run * batches.length, (run + 1) * batches.length).reduce((a, b) => a + b, 0));
+  if (times.length !== runs * batches) throw new Error(`expected ${runs * batches} timings from psql, got ${times.length}:\n${out.slice(0, 500)}`);
+  return Array.from({ length: runs }, (_, run) => times.slice(run * batches, (run + 1) * batches).reduce((a, b) => a + b, 0));
 }
