@@ -133,7 +133,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
   const names = Object.keys(scan.counts);
   const totals: Record<string, number> = Object.fromEntries([...names, SCANNED_ALIAS].map((n) => [n, 0]));
   const sleep = deps.sleep ?? defaultSleep;
-  const read = { statementTimeoutMs: deps.statementTimeoutMs, signal: deps.signal, isolation: deps.settings.snapshot === 'consistent' ? 'repeatable read' as const : undefined };
+  const read = { statementTimeoutMs: deps.statementTimeoutMs, signal: deps.signal, isolation: deps.settings.snapshot === 'consistent' ? 'repeatable read' as const : undefined, maxParallelWorkers: deps.settings.max_parallel_workers };
 
   const run = async (session: ReadSession, statement: SQL, announce = true) => {
     const compiled = compile(statement);

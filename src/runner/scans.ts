@@ -155,7 +155,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     hooks.statement(record);
     const started = performance.now();
     try {
-      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), { statementTimeoutMs, signal: hooks.signal }));
+      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), { statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers }));
       record.rows = rows.length;
       const counts = readCounts(rows[0], Object.keys(scan.counts));
       hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });

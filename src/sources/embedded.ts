@@ -22,9 +22,11 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
         return await db.transaction(async (tx: Transaction) => {
           lastSql = read.isolation === 'repeatable read' ? 'set transaction isolation level repeatable read read only' : 'set transaction read only';
           await tx.query(lastSql);
-          const names = Object.keys(PINNED_SETTINGS);
+          const settings: Record<string, string> = { ...PINNED_SETTINGS };
+          if (read.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(read.maxParallelWorkers);
+          const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
-          await tx.query(lastSql, names.flatMap((n) => [n, PINNED_SETTINGS[n]!]));
+          await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));
           return work({
             async query(statement) {
               read.signal?.throwIfAborted();

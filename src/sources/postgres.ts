@@ -31,6 +31,7 @@ export function createPostgresSource(name: string, spec: SourceSpec): Source {
       try {
         return (await sql.begin(options.isolation === 'repeatable read' ? 'isolation level repeatable read read only' : 'read only', async (tx) => {
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
+          if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
           await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]));

@@ -20,6 +20,8 @@ export interface ReadOptions {
   signal?: AbortSignal | undefined;
   /** `repeatable read` keeps one snapshot across statements (snapshot: consistent scans). */
   isolation?: 'read committed' | 'repeatable read' | undefined;
+  /** max_parallel_workers_per_gather for this transaction (scan.max_parallel_workers); unset: the server's. */
+  maxParallelWorkers?: number | undefined;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */

@@ -22,7 +22,9 @@ export const sourceUrlSchema = z.string().superRefine((url, ctx) => {
  * statement and transaction, sized toward target_chunk_ms with pause_ms between chunks, so vacuum
  * is never held back and production traffic keeps its share. `snapshot: consistent` runs all chunks
  * in one REPEATABLE READ transaction instead: consistent counts, but it holds back vacuum for the
- * whole scan.
+ * whole scan. `max_parallel_workers` caps the parallel workers a count scan may use (the server's
+ * max_parallel_workers_per_gather for parity's scan statements); 0 keeps each scan to one backend,
+ * the gentle choice beside latency-sensitive traffic. Unset: the server's own setting.
  */
 export const scanSettingsSchema = z.strictObject({
   mode: z.enum(['single', 'chunked']).default('single'),
@@ -30,6 +32,7 @@ export const scanSettingsSchema = z.strictObject({
   target_chunk_ms: durationSchema.default(500),
   pause_ms: durationSchema.default(50),
   snapshot: z.enum(['none', 'consistent']).default('none'),
+  max_parallel_workers: z.number().int().min(0).max(64).optional(),
 });
 export type ScanSettings = z.output<typeof scanSettingsSchema>;
 

@@ -99,6 +99,29 @@ describe.each(engines)('scan engine on %s', (engine) => {
     ), { numRuns: engine === 'pglite' ? 12 : 20 });
   });
 
+  it('caps parallel workers for count scans when the source says so, single and chunked', async () => {
+    await seed(db, Array.from({ length: 12 }, (_, i) => ({ id: i + 1, full: 'A B', first: 'A', last: 'B', deleted: false })), 0, 0);
+    // Rows are in scope only where the scan's own session has the cap: the setting is read from inside the scan.
+    const yaml = `
+checks:
+  - { id: capped, kind: null_check, source: app, table: users, columns: [first_name], where: "current_setting('max_parallel_workers_per_gather') = '0'", sample: 0 }
+`;
+    const inScope = async (scan: Record<string, unknown>) => {
+      const catalog = catalogFromYaml(yaml, { app: db });
+      Object.assign(catalog.sources.get('app')!.spec.scan, scan);
+      const sources = registryForCatalog(catalog, { app: db });
+      try {
+        const run = await (await createRunner({ store, sources }).start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+        return run.results[0]!.observations.rows;
+      } finally {
+        await sources.closeAll();
+      }
+    };
+    expect(await inScope({ max_parallel_workers: 0 })).toBe(12);
+    expect(await inScope({ mode: 'chunked', chunk_rows: 5, pause_ms: 0, max_parallel_workers: 0 })).toBe(12);
+    expect(await inScope({ max_parallel_workers: 1 })).toBe(0);
+  });
+
   it('answers the four checks on users with one statement shared between them', async () => {
     await seed(db, Array.from({ length: 30 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 30, 10);
     const run = await runAll('single', true);
