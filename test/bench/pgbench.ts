@@ -1,6 +1,8 @@
 /** Production beside parity: pgbench -S throughput and p99 latency, alone and with a throttled scan running. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { psqlExec } from './psql.js';
@@ -19,8 +21,8 @@ function requireSync(command: string, args: string[]) {
   return spawnSync(command, args, { encoding: 'utf8' });
 }
 
-/** Runs `pgbench -S -c 4 -j 2 -T seconds` with per-transaction logs and computes TPS and p99. */
-export async function runPgbench(url: string, seconds: number): Promise<PgbenchResult> {
+/** Runs `pgbench -S -c 4 -j 2 -T seconds` with per-transaction logs and computes TPS and p99; `onExit` fires as pgbench ends, before its logs are read. */
+export async function runPgbench(url: string, seconds: number, onExit?: () => void): Promise<PgbenchResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'parity-pgbench-'));
   try {
     const output = await new Promise<string>((resolve, reject) => {
@@ -29,19 +31,31 @@ export async function runPgbench(url: string, seconds: number): Promise<PgbenchR
       child.stdout.on('data', (d) => { text += d; });
       child.stderr.on('data', (d) => { text += d; });
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text}`))));
+      child.on('close', (code) => {
+        onExit?.();
+        return code === 0 ? resolve(text) : reject(new Error(`pgbench exited ${code}: ${text}`));
+      });
     });
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-    const latencies: number[] = [];
+    // Streamed into a typed array: the per-transaction logs hold ~10^6 lines, and this process's
+    // RSS is what the benchmark reports for parity.
+    let latencies = new Float64Array(1 << 20);
+    let count = 0;
     for (const file of await readdir(dir)) {
-      for (const line of (await readFile(path.join(dir, file), 'utf8')).split('\n')) {
+      for await (const line of createInterface({ input: createReadStream(path.join(dir, file)), crlfDelay: Infinity })) {
         const fields = line.split(' ');
-        if (fields.length >= 3) latencies.push(Number(fields[2]) / 1000);
+        if (fields.length < 3) continue;
+        if (count === latencies.length) {
+          const grown = new Float64Array(latencies.length * 2);
+          grown.set(latencies);
+          latencies = grown;
+        }
+        latencies[count++] = Number(fields[2]) / 1000;
       }
     }
-    latencies.sort((a, b) => a - b);
-    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN;
-    return { tps, p99_ms: Math.round(p99 * 1000) / 1000, transactions: latencies.length };
+    const sorted = latencies.subarray(0, count).sort();
+    const p99 = count > 0 ? sorted[Math.min(count - 1, Math.floor(count * 0.99))]! : Number.NaN;
+    return { tps, p99_ms: Math.round(p99 * 1000) / 1000, transactions: count };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

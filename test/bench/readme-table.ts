@@ -10,7 +10,7 @@ import type { OperationResult } from './harness.js';
 const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 const report = JSON.parse(await readFile(file, 'utf8')) as {
   date: string; rows: number; runs: number; machine: { cpus: string; memory_gib: number; node: string; postgres: string };
-  peak_rss_mb: number; peak_rss_issue7_mb?: number | null; peak_rss_diffs_mb?: number | null; operations: OperationResult[];
+  peak_rss_mb: number; pgbench_note?: string; peak_rss_issue7_mb?: number | null; peak_rss_diffs_mb?: number | null; operations: OperationResult[];
   pgbench?: {
     command: string; alone: { tps: number; p99_ms: number }; beside_throttled_parity: { tps: number; p99_ms: number }; tps_loss: number; met: boolean;
     throttle?: Record<string, number>; parity_duty_cycle?: number;
@@ -34,7 +34,7 @@ const diffRss = report.peak_rss_diffs_mb;
 if (diffRss !== undefined && diffRss !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read | ${diffRss} MB | | | reported | — |`);
 if (report.pgbench) {
   const p = report.pgbench;
-  const throttleText = (scan?: Record<string, number>) => (scan ? `target_chunk_ms ${scan.target_chunk_ms}, pause_ms ${scan.pause_ms}` : 'throttled');
+  const throttleText = (scan?: Record<string, number>) => (scan ? `target_chunk_ms ${scan.target_chunk_ms}, pause_ms ${scan.pause_ms}${scan.max_parallel_workers === 0 ? ', no parallel workers' : ''}` : 'throttled');
   const duty = (d?: number) => (d === undefined ? '' : `, ${Math.round(d * 100)}% busy`);
   lines.push(`| \`${p.command}\` TPS, alone → beside a throttled parity scan (${throttleText(p.throttle)}${duty(p.parity_duty_cycle)}) | ${Math.round(p.beside_throttled_parity.tps).toLocaleString('en-US')} | ${Math.round(p.alone.tps).toLocaleString('en-US')} | ${(p.tps_loss * 100).toFixed(1)}% loss | ≤ 10% TPS loss | ${p.met ? 'yes' : '**no**'} |`);
   lines.push(`| pgbench p99 latency, alone → beside | ${p.beside_throttled_parity.p99_ms} ms | ${p.alone.p99_ms} ms | | reported | — |`);
@@ -42,4 +42,5 @@ if (report.pgbench) {
     lines.push(`| pgbench TPS beside the ${o.throttle} throttle (${throttleText(o.scan)}${duty(o.parity_duty_cycle)}) | ${Math.round(o.beside.tps).toLocaleString('en-US')} | ${Math.round(p.alone.tps).toLocaleString('en-US')} | ${(o.tps_loss * 100).toFixed(1)}% loss; p99 ${o.beside.p99_ms} ms | reported | — |`);
   }
 }
+if (report.pgbench_note) lines.push('', `pgbench: ${report.pgbench_note}`);
 process.stdout.write(`${lines.join('\n')}\n`);
