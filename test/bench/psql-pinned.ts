@@ -4,8 +4,7 @@
  * neither costs memory here nor varies with the result size. Timings still go to stdout.
  */
 import { PINNED_SETTINGS } from '../../src/sources/types.js';
-import { spawn } from 'node:child_process';
-import { literal, psqlExec } from './psql.js';
+import { literal, psqlExec, runPsqlConcurrently } from './psql.js';
 
 /** `set` statements for every pinned setting but application_name (psql names itself). */
 export function pinnedSetup(extra: string[] = []): string {
@@ -24,24 +23,8 @@ export function timeBatchesWithPsql(url: string, text: string, batches: readonly
 }
 
 /** timeBatchesWithPsql without blocking, so both sides' sessions can run side by side as parity's reads do. */
-export function timeBatchesWithPsqlConcurrently(url: string, text: string, batches: readonly unknown[][], runs: number, setup: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`psql failed: ${err}`));
-      try {
-        return resolve(passTimes(out, batches.length, runs));
-      } catch (error) {
-        return reject(error as Error);
-      }
-    });
-    child.stdin.end(batchScript(text, batches, runs, setup));
-  });
+export async function timeBatchesWithPsqlConcurrently(url: string, text: string, batches: readonly unknown[][], runs: number, setup: string): Promise<number[]> {
+  return passTimes(await runPsqlConcurrently(url, batchScript(text, batches, runs, setup)), batches.length, runs);
 }
 
 function batchScript(text: string, batches: readonly unknown[][], runs: number, setup: string): string {

@@ -32,11 +32,8 @@ export function timeWithPsql(url: string, text: string, params: unknown[], runs:
   return times;
 }
 
-/** timeWithPsql without blocking, so several psql sessions can run side by side. */
-export function timeWithPsqlConcurrently(url: string, text: string, params: unknown[], runs: number, setup = ''): Promise<number[]> {
-  const execute = params.length > 0 ? `execute bench_q(${params.map(literal).join(', ')});` : `${text};`;
-  const prepare = params.length > 0 ? `prepare bench_q as ${text};\n` : '';
-  const script = `set application_name = 'psql-bench';\n${setup ? `${setup}\n` : ''}${prepare}${execute}\n\\timing on\n${Array.from({ length: runs }, () => execute).join('\n')}\n`;
+/** runPsql without blocking, so several psql sessions can run side by side. */
+export function runPsqlConcurrently(url: string, script: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', url], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -44,13 +41,20 @@ export function timeWithPsqlConcurrently(url: string, text: string, params: unkn
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`psql failed: ${err}`));
-      const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
-      return times.length === runs ? resolve(times) : reject(new Error(`expected ${runs} timings from psql, got ${times.length}`));
-    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql failed: ${err}`))));
     child.stdin.end(script);
   });
+}
+
+/** timeWithPsql without blocking, so several psql sessions can run side by side. */
+export async function timeWithPsqlConcurrently(url: string, text: string, params: unknown[], runs: number, setup = ''): Promise<number[]> {
+  const execute = params.length > 0 ? `execute bench_q(${params.map(literal).join(', ')});` : `${text};`;
+  const prepare = params.length > 0 ? `prepare bench_q as ${text};\n` : '';
+  const script = `set application_name = 'psql-bench';\n${setup ? `${setup}\n` : ''}${prepare}${execute}\n\\timing on\n${Array.from({ length: runs }, () => execute).join('\n')}\n`;
+  const out = await runPsqlConcurrently(url, script);
+  const times = [...out.matchAll(/^Time: ([\d.]+) ms/gm)].map((m) => Number(m[1]));
+  if (times.length !== runs) throw new Error(`expected ${runs} timings from psql, got ${times.length}`);
+  return times;
 }
 
 /** Runs a statement through psql without timing (setup). */
