@@ -5,8 +5,6 @@
 import type { Fingerprints } from './fingerprints.js';
 import { HASH_BITS } from './row-hash.js';
 
-export { Fingerprints, type BucketPrint, type BucketSpace } from './fingerprints.js';
-
 export interface DirtyBuckets {
   /** Buckets with rows on both sides whose prints differ: need a closer look. */
   twoSided: number[];

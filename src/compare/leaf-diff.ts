@@ -128,13 +128,3 @@ export function diffLeaves(old: LeafRows, neu: LeafRows): LeafDiff {
   for (const [id] of neu.keys()) if (old.slotOf(id) === undefined) diff.missingInOld.push(neu.partsOf(id));
   return diff;
 }
-
-/** Diffs two lists of leaf rows (the same as filling LeafRows with them and calling diffLeaves). */
-export function diffLeafRows(oldRows: readonly LeafRow[], newRows: readonly LeafRow[], valueColumns = oldRows[0]?.values.length ?? newRows[0]?.values.length ?? 0): LeafDiff {
-  const fill = (rows: readonly LeafRow[]) => {
-    const out = new LeafRows(rows[0]?.parts.length ?? 1, valueColumns);
-    rows.forEach((row) => out.add(row));
-    return out;
-  };
-  return diffLeaves(fill(oldRows), fill(newRows));
-}

@@ -18,8 +18,7 @@ import type { ReadSession, Source } from '../sources/types.js';
 import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
-
-const INTEGER_KEY_TYPES = new Set(['smallint', 'integer', 'bigint']);
+import { INTEGER_TYPES } from '../compare/row-hash.js';
 
 export interface KeyColumn { name: string; type: string }
 
@@ -143,14 +142,21 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     const rows = await session.query(compiled);
     record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
     record.rows = rows.length;
-    return { rows, record, elapsed: performance.now() - started };
+    return { rows, record };
   };
 
   const loop = async (open: <T>(work: (session: ReadSession) => Promise<T>) => Promise<T>) => {
-    const { key, estimate } = await open(async (session) => {
+    // Key, row estimate and, for a single integer key, its extent (chunk ends by arithmetic; empty table: none).
+    const { key, estimate, integer } = await open(async (session) => {
       const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
-      return { key: keyRows.map((r) => ({ name: String(r.name), type: String(r.type) })), estimate: Number(estimateRows[0]?.estimate ?? 0) };
+      const columns = keyRows.map((r) => ({ name: String(r.name), type: String(r.type) }));
+      const extent = columns.length === 1 && INTEGER_TYPES.has(columns[0]!.type) ? (await run(session, planKeyExtent(scan.table, columns[0]!))).rows[0] : undefined;
+      return {
+        key: columns,
+        estimate: Number(estimateRows[0]?.estimate ?? 0),
+        integer: extent?.min === null || extent?.min === undefined ? undefined : { min: BigInt(String(extent.min)), max: BigInt(String(extent.max)) },
+      };
     });
     if (key.length === 0) throw Object.assign(new Error(`chunked scans need a primary key; ${regclassText(scan.table)} has none`), { code: 'no_primary_key' });
     let after: string[] | undefined;
@@ -171,12 +177,6 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     };
 
     // Integer keys: chunk ends by arithmetic. Others: the rowsWanted-th next key, from the index.
-    const integer = key.length === 1 && INTEGER_KEY_TYPES.has(key[0]!.type)
-      ? await open(async (session) => {
-        const row = (await runKept(session, 'extent', planKeyExtent(scan.table, key[0]!)))[0];
-        return row?.min === null || row?.min === undefined ? undefined : { min: BigInt(String(row.min)), max: BigInt(String(row.max)) };
-      })
-      : undefined;
     let density: KeyDensity | undefined = integer ? initialDensity(integer.min, integer.max, estimate) : undefined;
     const chunkEndOf = async (session: ReadSession): Promise<{ end: string[] | undefined; width?: bigint }> => {
       if (integer && density) {

@@ -224,7 +224,6 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         if (request.signal.aborted) throw error;
         const fault = error instanceof SourceQueryError ? error.fault.code : undefined;
         if (fault !== 'invalid_sql' && fault !== 'missing_column' && fault !== 'data_exception') throw error;
-        group.listeners.delete(listener);
         return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
       } finally {
         group.listeners.delete(listener);

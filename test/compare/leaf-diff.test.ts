@@ -4,7 +4,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffLeafRows, diffLeaves, DuplicateKeyError, LeafRows, type LeafDiff, type LeafRow } from '../../src/compare/leaf-diff.js';
+import { diffLeaves, DuplicateKeyError, LeafRows, type LeafDiff, type LeafRow } from '../../src/compare/leaf-diff.js';
+
+/** Fills one LeafRows store per side with the rows and diffs them (what table_diff does per chunk). */
+function diffLeafRows(oldRows: readonly LeafRow[], newRows: readonly LeafRow[], valueColumns = oldRows[0]?.values.length ?? newRows[0]?.values.length ?? 0): LeafDiff {
+  const fill = (rows: readonly LeafRow[]) => {
+    const out = new LeafRows(rows[0]?.parts.length ?? 1, valueColumns);
+    rows.forEach((row) => out.add(row));
+    return out;
+  };
+  return diffLeaves(fill(oldRows), fill(newRows));
+}
 
 /** The former implementation, kept as the oracle. */
 function referenceDiff(oldRows: readonly LeafRow[], newRows: readonly LeafRow[]): LeafDiff {
