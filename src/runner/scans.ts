@@ -189,7 +189,11 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     group.waiting++;
     group.result ??= startGroup(group);
     return new Promise((resolve, reject) => {
+      // Once per member: a member that left on cancellation must not leave again when the result settles.
+      let left = false;
       const leave = () => {
+        if (left) return;
+        left = true;
         signal.removeEventListener('abort', onAbort);
         group.waiting--;
       };

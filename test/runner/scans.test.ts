@@ -272,6 +272,23 @@ checks:
       });
     });
 
+    it('after a cancelled round, a check waiting alone still takes the statement down when cancelled', async () => {
+      await withExecutor([{ checkId: 'a', scan: scanA }, { checkId: 'b', scan: scanB }], async (executor) => {
+        const first = new AbortController();
+        const firstRound = Promise.allSettled([executor.count(scanA, request('a', first.signal)), executor.count(scanB, request('b', first.signal))]);
+        setTimeout(() => first.abort(new Error('run cancelled')), 100);
+        await firstRound;
+        const second = new AbortController();
+        const alone = executor.count(scanB, request('b', second.signal));
+        setTimeout(() => second.abort(new Error('cancelled again')), 100);
+        await expect(alone).rejects.toThrow('cancelled again');
+        // The statement itself was cancelled (~0.1 s into its ~0.6 s of sleeping), not left running.
+        const started = performance.now();
+        await expect.poll(async () => (await db.exec(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active' and query like '%pg_sleep(0.2)%' and pid <> pg_backend_pid()`))[0]!.n, { timeout: 400, interval: 20 }).toBe(0);
+        expect(performance.now() - started).toBeLessThan(400);
+      });
+    });
+
     it('fuses only checks with the same timeout', async () => {
       await withExecutor([{ checkId: 'a', scan: scanA, timeoutMs: 60_000 }, { checkId: 'b', scan: scanB }], async (executor) => {
         const signal = new AbortController().signal;
