@@ -3,11 +3,11 @@
  * branches on: configuration and check-file problems are 64; anything else means parity could not
  * do its job (2), never a pass.
  */
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/config.js';
 import { DataDirLockedError } from '../embedded/lockfile.js';
 import { redact } from '../logging/secrets.js';
-import { CheckFileError, formatProblem } from '../spec/problems.js';
-import { EXIT, type CliIo } from './main.js';
+import { CheckFileError, formatProblem } from '../checkfile/problems.js';
+import { EXIT, type CliIo } from './exit.js';
 
 /** Prints what went wrong to stderr and returns the exit code for it. */
 export function reportFailure(error: unknown, io: CliIo): number {

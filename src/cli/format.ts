@@ -2,7 +2,7 @@
  * A finished run as text for a terminal: one row per check, then the samples of failing checks
  * (key and both values) and the faults of checks that could not be verified. Pure.
  */
-import type { Sample } from '../kinds/types.js';
+import type { Sample } from '../results/outcome.js';
 import type { FinishedRun } from '../runner/runner.js';
 import type { ResultRecord } from '../store/runs.js';
 

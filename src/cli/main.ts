@@ -1,28 +1,10 @@
 /**
  * The `parity` command line. Each command is one file under commands/ that registers itself on
- * the program; exit codes are part of the contract (see EXIT below).
+ * the program; exit codes are part of the contract (see exit.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { commandRegistrars } from './commands/index.js';
-
-/** Exit codes: CI pipelines branch on these. */
-export const EXIT = {
-  ok: 0,
-  /** A check failed, or a gate denied. */
-  failed: 1,
-  /** Could not verify (a check errored, a gate could not be evaluated). */
-  couldNotVerify: 2,
-  /** Bad configuration or check files (EX_USAGE). */
-  badConfig: 64,
-} as const;
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  env: Record<string, string | undefined>;
-}
-
-export type CommandRegistrar = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+import { EXIT, type CliIo } from './exit.js';
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -1,6 +1,6 @@
 /** Flags every command that loads configuration shares, turned into loadConfig overrides. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ConfigOverrides } from '../config.js';
+import type { ConfigOverrides } from '../config/config.js';
 
 export interface ConfigFlags {
   checks?: string;

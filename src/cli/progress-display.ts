@@ -4,7 +4,7 @@
  * planner's estimate. Nothing is drawn when stdout is not a TTY, so pipes and CI logs stay clean.
  */
 import type { RunObserver } from '../runner/runner.js';
-import { progressLine } from '../telemetry/progress-line.js';
+import { progressLine } from './progress-line.js';
 
 export interface ProgressDisplay {
   observer: RunObserver;

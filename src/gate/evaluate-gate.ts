@@ -3,22 +3,11 @@
  * current check definitions and `now`. Fail-closed: anything short of a fresh pass produced by the
  * current definition denies, and every denial says why.
  */
-import type { MigrationSpec } from '../spec/migrations.js';
+import type { MigrationSpec } from '../checkfile/migrations.js';
+import { couldNotVerify } from '../results/fault.js';
+import type { GateResultRow } from '../store/gates.js';
 import { phaseRequirements, type Requirement } from './requirements.js';
 
-/** A check's newest result as the gate sees it — a running one included. */
-export interface GateEvidence {
-  resultId: string;
-  checkId: string;
-  /** running | pass | fail | error (anything else is treated as not a pass). */
-  status: string;
-  definitionHash: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  summary?: string | null | undefined;
-  /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
-  estimated?: boolean | undefined;
-}
 
 /** The phase being asked about. */
 export interface GatePhase { migration: MigrationSpec; name: string }
@@ -51,7 +40,7 @@ export const CLOCK_SKEW_TOLERANCE_MS = 5_000;
 /** Decides whether the phase may start. Pure: the caller supplies results, definitions and `now`. */
 export function evaluateGate(
   phase: GatePhase,
-  latestResults: ReadonlyMap<string, GateEvidence>,
+  latestResults: ReadonlyMap<string, GateResultRow>,
   definitions: ReadonlyMap<string, { hash: string }>,
   now: Date,
 ): GateVerdict {
@@ -70,7 +59,7 @@ export function evaluateGate(
   return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
 }
 
-function judge(req: Requirement, result: GateEvidence | undefined, definition: { hash: string } | undefined, now: Date): GateCheck {
+function judge(req: Requirement, result: GateResultRow | undefined, definition: { hash: string } | undefined, now: Date): GateCheck {
   const base: GateCheck = {
     id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
     max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null,
@@ -90,8 +79,7 @@ function judge(req: Requirement, result: GateEvidence | undefined, definition: {
   }
   const summary = result.summary ? `: ${result.summary}` : '';
   if (result.status === 'fail') return deny(`${name} failed${summary}`);
-  // Fault summaries already start with "could not verify"; say it once.
-  if (result.status === 'error') return deny(`${name} could not verify${summary.replace(/^: could not verify\b:?/, ':')}`);
+  if (result.status === 'error') return deny(`${name} ${result.error ? couldNotVerify(result.error) : 'could not verify'}`);
   if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`);
   if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`);
   if (result.definitionHash !== definition.hash) {

@@ -2,7 +2,7 @@
  * What a phase's gate requires: its own checks plus, unless the file says
  * `require_earlier_phases: false`, every earlier phase's checks. Pure.
  */
-import type { MigrationSpec } from '../spec/migrations.js';
+import type { MigrationSpec } from '../checkfile/migrations.js';
 
 /** One check a gate judges, with the freshness it must have. */
 export interface Requirement {

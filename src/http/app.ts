@@ -4,8 +4,8 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { Service } from '../service.js';
-import type { RunEventHub } from '../telemetry/run-event-hub.js';
+import type { Service } from '../service/service.js';
+import type { RunEventHub } from '../events/run-event-hub.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { authenticate, type AuthVariables } from './auth.js';
 import { ApiError, errorResponse, handleError } from './errors.js';

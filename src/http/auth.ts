@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { ApiToken, Scope } from '../config.js';
+import type { ApiToken, Scope } from '../config/config.js';
 import { ApiError } from './errors.js';
 
 export interface Principal { name: string; scopes: Set<Scope> }

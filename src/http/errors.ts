@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { redact, redactDeep } from '../logging/secrets.js';
-import { CheckFileError } from '../spec/problems.js';
+import { CheckFileError } from '../checkfile/problems.js';
 import type { Logger } from '../logging/logger.js';
 
 export class ApiError extends Error {

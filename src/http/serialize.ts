@@ -3,11 +3,11 @@
  * return types are the response schemas, so the compiler keeps the API and its documentation aligned.
  */
 import type { z } from '@hono/zod-openapi';
-import { kindOf } from '../kinds/index.js';
+import { kindOf } from '../catalog/registry.js';
 import { redactDeep } from '../logging/secrets.js';
 import type { ProgressEvent } from '../runner/runner.js';
-import type { LoadedCheck } from '../spec/load.js';
-import { describeUrl, type SourceSpec } from '../spec/sources.js';
+import type { LoadedCheck } from '../catalog/load.js';
+import { describeUrl, type SourceSpec } from '../checkfile/sources.js';
 import type { ResultRecord, RunRecord } from '../store/runs.js';
 import type { CheckSchema, ProgressSchema, ResultSchema, RunDetailSchema, RunSchema } from './schemas.js';
 

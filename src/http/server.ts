@@ -1,7 +1,7 @@
 /** Serving the app on a real socket, with graceful shutdown (finish running checks, close pools). */
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from '../logging/logger.js';
-import type { Service } from '../service.js';
+import type { Service } from '../service/service.js';
 import { createApp, type AppDeps } from './app.js';
 import { routeRegistrars } from './routes/index.js';
 

@@ -8,12 +8,13 @@ import { z } from 'zod';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema,
-} from '../spec/common.js';
-import { formatTableRef, type TableRef } from '../spec/identifiers.js';
+} from '../checkfile/common.js';
+import { formatTableRef, type TableRef } from '../checkfile/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, type ExecutionContext, type Outcome, type SampleCategory } from './types.js';
+import { defineKind, requireCount, type ExecutionContext } from './types.js';
+import type { Outcome, SampleCategory } from '../results/outcome.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,

@@ -1,12 +1,13 @@
 /** null_check: backfilled columns are filled in every row that should have them. */
 import { z } from 'zod';
-import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
-import { formatTableRef } from '../spec/identifiers.js';
+import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
+import { formatTableRef } from '../checkfile/identifiers.js';
 import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
-import { primaryKeyOf } from './introspect.js';
+import { primaryKeyOf } from '../introspect/primary-key.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, type CountScan, type Outcome, type Sample } from './types.js';
+import { defineKind, requireCount, type CountScan } from './types.js';
+import type { Outcome, Sample } from '../results/outcome.js';
 
 export const nullCheckSchema = z
   .strictObject({

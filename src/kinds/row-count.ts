@@ -1,11 +1,13 @@
 /** row_count: old and new hold the same number of rows, within a tolerance. */
 import { z } from 'zod';
-import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../spec/common.js';
-import { formatTableRef } from '../spec/identifiers.js';
+import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
+import { formatTableRef } from '../checkfile/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
-import type { TableRef } from '../spec/identifiers.js';
-import { defineKind, requireCount, type CountScan, type ExecutionContext, type Outcome } from './types.js';
+import type { TableRef } from '../checkfile/identifiers.js';
+import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
+import type { Outcome } from '../results/outcome.js';
+import { Fault } from '../results/fault.js';
 
 const sideSchema = z.strictObject({
   source: sourceNameSchema,
@@ -82,9 +84,11 @@ async function estimateRows(ctx: ExecutionContext, side: RowCountSpec['old']): P
 }
 
 /** The estimate cannot be trusted or read: "could not verify", not a zero. */
-export class EstimateUnavailable extends Error {
+export class EstimateUnavailable extends Fault {
   override readonly name = 'EstimateUnavailable';
-  readonly code = 'estimate_unavailable';
+  constructor(message: string) {
+    super({ code: 'estimate_unavailable', message });
+  }
 }
 
 function describeTolerance(t: RowCountSpec['tolerance']): string {

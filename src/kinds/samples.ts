@@ -1,5 +1,5 @@
 /** Turning sampled rows into Sample values, the same way for every kind. */
-import type { JsonValue, Sample, SampleCategory } from './types.js';
+import type { JsonValue, Sample, SampleCategory } from '../results/outcome.js';
 
 /** Converts a driver value into JSON (dates as ISO text, bigints as strings). */
 export function toJsonValue(value: unknown): JsonValue {

@@ -1,9 +1,10 @@
 /** sql_assert: an operator-written query returns the expected number of rows (or value). */
 import { z } from 'zod';
-import { baseCheckShape, querySchema, sourceNameSchema } from '../spec/common.js';
+import { baseCheckShape, querySchema, sourceNameSchema } from '../checkfile/common.js';
 import { sql } from '../sql/build.js';
 import { toJsonValue } from './samples.js';
-import { defineKind, requireCount, type Outcome, type Sample } from './types.js';
+import { defineKind, requireCount } from './types.js';
+import type { Outcome, Sample } from '../results/outcome.js';
 
 const expectSchema = z.union([
   z.strictObject({ rows: z.number().int().min(0) }),

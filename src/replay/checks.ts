@@ -2,13 +2,13 @@
  * Runs a scenario's checks through parity's real engine — the loader's catalog, the source
  * registry, executeCheck — exactly as the service would, against the replay database.
  */
-import type { Sample } from '../kinds/types.js';
-import { createLimiter } from '../runner/limiter.js';
+import type { Sample } from '../results/outcome.js';
+import { createLimiter } from '../concurrency/limiter.js';
 import { executeCheck } from '../runner/execute-check.js';
 import { createScanExecutor, plannedScans } from '../runner/scans.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
-import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../spec/load.js';
-import { sourceSpecSchema } from '../spec/sources.js';
+import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../catalog/load.js';
+import { sourceSpecSchema } from '../checkfile/sources.js';
 import type { ReplayDatabase } from './database.js';
 import { ScenarioError, type Scenario } from './scenario/load.js';
 

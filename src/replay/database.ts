@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { openEmbedded } from '../embedded/pglite.js';
-import { describeUrl } from '../spec/sources.js';
+import { describeUrl } from '../checkfile/sources.js';
 
 /** A result row as the driver returns it. */
 export type Row = Record<string, unknown>;

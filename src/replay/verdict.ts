@@ -4,7 +4,7 @@
  * same case: the rows that differ are the affected keys, and a check "names" the defect when one of
  * its samples carries an affected key.
  */
-import type { JsonValue, Sample } from '../kinds/types.js';
+import type { JsonValue, Sample } from '../results/outcome.js';
 import type { CheckOutcome } from './checks.js';
 import type { CaseRun } from './run-case.js';
 import { affectedKeys, type KeyRef, type RowDifference } from './snapshot.js';

@@ -9,16 +9,17 @@
  * from the primary-key index alone. Key ranges, unlike ctid ranges, count every row exactly once
  * even while rows are updated (a row can move pages, never keys).
  */
-import { planPrimaryKey } from '../kinds/introspect.js';
+import { planPrimaryKey } from '../introspect/primary-key.js';
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { CountScan } from '../kinds/types.js';
-import type { TableRef } from '../spec/identifiers.js';
-import type { ScanSettings } from '../spec/sources.js';
+import type { TableRef } from '../checkfile/identifiers.js';
+import type { ScanSettings } from '../checkfile/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
 import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
-import { INTEGER_TYPES } from '../compare/row-hash.js';
+import { Fault } from '../results/fault.js';
+import { INTEGER_TYPES } from '../kinds/table-diff/row-hash.js';
 
 export interface KeyColumn { name: string; type: string }
 
@@ -158,7 +159,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         integer: extent?.min === null || extent?.min === undefined ? undefined : { min: BigInt(String(extent.min)), max: BigInt(String(extent.max)) },
       };
     });
-    if (key.length === 0) throw Object.assign(new Error(`chunked scans need a primary key; ${regclassText(scan.table)} has none`), { code: 'no_primary_key' });
+    if (key.length === 0) throw new Fault({ code: 'no_primary_key', message: `chunked scans need a primary key; ${regclassText(scan.table)} has none` });
     let after: string[] | undefined;
     let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;

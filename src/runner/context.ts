@@ -7,7 +7,7 @@ import type { ReadSession } from '../sources/types.js';
 import type { CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, type ScanExecutor } from './scans.js';
 
 export interface ContextDeps {

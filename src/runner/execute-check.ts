@@ -2,10 +2,11 @@
  * Executes one check and always returns a finished result. Findings come back as pass/fail;
  * every fault (timeout, lost connection, missing table, bug) becomes `error` — never a pass.
  */
-import { kindOf } from '../kinds/index.js';
-import type { FaultInfo, Outcome } from '../kinds/types.js';
-import type { LoadedCheck } from '../spec/load.js';
-import { SourceQueryError, classifyError } from '../sources/errors.js';
+import { kindOf } from '../catalog/registry.js';
+import type { Outcome } from '../results/outcome.js';
+import { Fault, faultOutcome, type FaultInfo } from '../results/fault.js';
+import type { LoadedCheck } from '../catalog/load.js';
+import { classifyError } from '../sources/errors.js';
 import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
@@ -37,16 +38,10 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   };
 }
 
-function faultOf(error: unknown, aborted: boolean): FaultInfo {
-  if (error instanceof SourceQueryError) return error.fault;
+/** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */
+export function faultOf(error: unknown, aborted: boolean): FaultInfo {
+  if (error instanceof Fault) return { ...error.fault, message: redact(error.fault.message) };
   if (aborted || (error as Error)?.name === 'AbortError') return { code: 'cancelled', message: 'cancelled before the check finished' };
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^[a-z_]+$/.test(code)) return { code, message: redact((error as Error).message) };
-  if (code !== undefined) return classifyError(error);
+  if ((error as { code?: unknown })?.code !== undefined) return classifyError(error);
   return { code: 'internal', message: redact(error instanceof Error ? error.message : String(error)) };
-}
-
-/** An outcome for "could not verify". */
-export function faultOutcome(fault: FaultInfo): Outcome {
-  return { status: 'error', summary: `could not verify: ${fault.code}: ${fault.message}`, observations: {}, samples: [], error: fault };
 }

@@ -4,12 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
-import type { LoadedCheck } from '../spec/load.js';
+import type { LoadedCheck } from '../catalog/load.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { executeCheck, faultOutcome } from './execute-check.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import { executeCheck, faultOf } from './execute-check.js';
+import { faultOutcome } from '../results/fault.js';
+import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans } from './scans.js';
 
 export interface Clock { now(): Date }
@@ -110,8 +111,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       lease = await deps.guard.acquire({ checkId, runId, signal });
     } catch (error) {
       // Not getting a turn is "could not verify", recorded like any other fault.
-      const code = signal.aborted ? 'cancelled' : String((error as { code?: unknown }).code ?? 'busy');
-      return { ...faultOutcome({ code, message: (error as Error).message }), statements: [], finishedAt: clock.now(), durationMs: 0 };
+      return { ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 };
     }
     try {
       return await work(AbortSignal.any([signal, lease.signal]));

@@ -8,15 +8,15 @@
  * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
 import { compile, type SQL } from '../sql/build.js';
-import { kindOf } from '../kinds/index.js';
+import { kindOf } from '../catalog/registry.js';
 import type { CountResult, CountScan } from '../kinds/types.js';
-import type { LoadedCheck } from '../spec/load.js';
+import type { LoadedCheck } from '../catalog/load.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
 import { SCANNED_ALIAS, planCountScan, readCounts } from './count-scan.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from '../concurrency/limiter.js';
 
 type ProgressUpdate = { rowsScanned: number; rowsEstimated?: number };
 

@@ -3,8 +3,8 @@
  * slot at or before `now` is ever due, so slots missed while every replica was down collapse into
  * one catch-up run instead of a burst.
  */
-import type { LoadedCheck } from '../spec/load.js';
-import { nextSlotAfter, slotAt, type Schedule } from './cron.js';
+import type { LoadedCheck } from '../catalog/load.js';
+import { nextSlotAfter, slotAt, type Schedule } from '../checkfile/cron.js';
 
 export type ScheduleLookup = (expression: string, timeZone?: string) => Schedule | undefined;
 

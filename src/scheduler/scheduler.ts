@@ -4,14 +4,14 @@
  * the same loop; the state store decides who runs each slot.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { parseDuration } from '../spec/duration.js';
-import type { Service } from '../service.js';
-import { createScheduleCache } from './cron.js';
+import { parseDuration } from '../checkfile/duration.js';
+import type { Service } from '../service/service.js';
+import { createScheduleCache } from '../checkfile/cron.js';
 import { nextWakeUp } from './plan-slots.js';
 import { createTickState, runSchedulerTick, type TickAction } from './tick.js';
-import { assertSchedulesValid } from './validate-schedules.js';
+import { assertSchedulesValid } from '../catalog/validate-schedules.js';
 
 export interface SchedulerOptions {
   /** Longest sleep between ticks, so catalog reloads and reaping are noticed. */

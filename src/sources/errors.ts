@@ -1,12 +1,13 @@
 /** Driver errors → a stable fault code. A fault means "could not verify": never a pass. */
 import { redact } from '../logging/secrets.js';
-import type { FaultInfo } from '../kinds/types.js';
+import { Fault, type FaultInfo } from '../results/fault.js';
 
 /** A statement that failed on a source, with the SQL that failed and the driver error as cause. */
-export class SourceQueryError extends Error {
+export class SourceQueryError extends Fault {
   override readonly name = 'SourceQueryError';
-  constructor(readonly source: string, readonly sql: string, readonly fault: FaultInfo, options: { cause: unknown }) {
-    super(`${fault.code} on source "${source}": ${fault.message}`, options);
+  constructor(readonly source: string, readonly sql: string, fault: FaultInfo, options: { cause: unknown }) {
+    super(fault, options);
+    this.message = `${fault.code} on source "${source}": ${fault.message}`;
   }
 }
 

@@ -1,7 +1,7 @@
 /** Verified databases reached over the network with postgres.js. */
 import postgres from 'postgres';
-import type { SourceSpec } from '../spec/sources.js';
-import { describeUrl } from '../spec/sources.js';
+import type { SourceSpec } from '../checkfile/sources.js';
+import { describeUrl } from '../checkfile/sources.js';
 import { SourceQueryError, classifyError } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';

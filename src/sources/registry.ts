@@ -1,8 +1,8 @@
 /** Opens the sources a catalog declares, lazily, and closes them together. */
 import { openEmbedded } from '../embedded/pglite.js';
-import { EMBEDDED_PREFIX, type SourceSpec } from '../spec/sources.js';
+import { EMBEDDED_PREFIX, type SourceSpec } from '../checkfile/sources.js';
 import { registerSecret } from '../logging/secrets.js';
-import { secretsInUrl } from '../spec/sources.js';
+import { secretsInUrl } from '../checkfile/sources.js';
 import { createEmbeddedSource } from './embedded.js';
 import { createPostgresSource } from './postgres.js';
 import type { Source } from './types.js';

@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { openEmbedded } from '../embedded/pglite.js';
 import { registerSecret } from '../logging/secrets.js';
-import { secretsInUrl } from '../spec/sources.js';
+import { secretsInUrl } from '../checkfile/sources.js';
 import * as schema from './schema.js';
 
 export type StateDb = PgDatabase<PgQueryResultHKT, typeof schema>;

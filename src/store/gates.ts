@@ -1,20 +1,25 @@
 /** Queries behind the gates: the newest result of each check, and the record of every decision. */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { FaultInfo } from '../results/fault.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
 
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
 
-/** The gate's view of a result: enough to judge it, without observations or samples. */
+/** The gate's view of a result (running ones included): enough to judge it, without samples. */
 export interface GateResultRow {
   resultId: string;
   checkId: string;
+  /** running | pass | fail | error (anything else is treated as not a pass). */
   status: string;
   definitionHash: string;
   startedAt: Date;
   finishedAt: Date | null;
   summary: string | null;
+  /** The fault of an `error` result, phrased by the gate from its code and message. */
+  error: FaultInfo | null;
+  /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
   estimated: boolean;
 }
 
@@ -35,6 +40,7 @@ export function gateQueries(db: StateDb) {
         startedAt: checkResults.startedAt,
         finishedAt: checkResults.finishedAt,
         summary: checkResults.summary,
+        error: checkResults.error,
         estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
       }).from(checkResults)
         .where(inArray(checkResults.checkId, checkIds))

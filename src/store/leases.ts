@@ -6,6 +6,9 @@
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { StateDb } from './database.js';
 import { checkLeases, checkResults, runs, scheduleClaims } from './schema.js';
+import { couldNotVerify, type FaultInfo } from '../results/fault.js';
+
+const REPLICA_DIED: FaultInfo = { code: 'aborted', message: 'the replica running this check stopped heartbeating' };
 
 export type LeaseRecord = typeof checkLeases.$inferSelect;
 
@@ -72,8 +75,8 @@ export function leaseQueries(db: StateDb) {
         const results = await tx.update(checkResults).set({
           status: 'error',
           finishedAt: now,
-          summary: 'could not verify: aborted: the replica running this check stopped heartbeating',
-          error: { code: 'aborted', message: 'the replica running this check stopped heartbeating; the run was aborted' },
+          summary: couldNotVerify(REPLICA_DIED),
+          error: REPLICA_DIED,
         }).where(and(inArray(checkResults.runId, runIds), eq(checkResults.status, 'running')))
           .returning({ id: checkResults.id });
         await tx.update(scheduleClaims).set({ outcome: 'aborted' })

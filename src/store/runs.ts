@@ -1,6 +1,6 @@
 /** Queries for runs, check results and their samples. */
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
-import type { Sample } from '../kinds/types.js';
+import type { Sample } from '../results/outcome.js';
 import type { StateDb } from './database.js';
 import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
 

@@ -4,6 +4,7 @@
  * so a restart reports the same values, not zeros.
  */
 import { DIFFERENCE_TYPES } from './instruments.js';
+import type { FaultInfo } from '../results/fault.js';
 
 export type DifferenceType = (typeof DIFFERENCE_TYPES)[number];
 
@@ -17,6 +18,7 @@ export interface ResultFacts {
   finishedAt: Date;
   observations: Record<string, unknown>;
   summary?: string | null | undefined;
+  error?: FaultInfo | null | undefined;
 }
 
 export interface CheckState {
@@ -95,11 +97,11 @@ export function stateFromHistory(newestFirst: readonly ResultFacts[], known?: Ch
 /** Reads facts from a stored result row; undefined while it is still running. */
 export function factsFromRecord(record: {
   id: string; kind: string; status: string; definitionHash: string; startedAt: Date; finishedAt: Date | null;
-  observations: Record<string, unknown>; summary: string | null;
+  observations: Record<string, unknown>; summary: string | null; error?: FaultInfo | null;
 }): ResultFacts | undefined {
   if (!record.finishedAt || record.status === 'running') return undefined;
   return {
     resultId: record.id, kind: record.kind, status: record.status, definitionHash: record.definitionHash,
-    startedAt: record.startedAt, finishedAt: record.finishedAt, observations: record.observations, summary: record.summary,
+    startedAt: record.startedAt, finishedAt: record.finishedAt, observations: record.observations, summary: record.summary, error: record.error ?? null,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { Cron } from 'croner';
 import type { BaseCheckSpec } from '../kinds/types.js';
-import type { MigrationSpec } from '../spec/migrations.js';
+import type { MigrationSpec } from '../checkfile/migrations.js';
 
 /** Runs looked ahead to find a schedule's longest gap (weekday-only crons have a long weekend). */
 const LOOKAHEAD_RUNS = 16;

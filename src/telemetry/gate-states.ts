@@ -3,8 +3,9 @@
  * Pure. Running results are left out on purpose: a re-run in progress would otherwise flip the
  * gauge to denied and page someone every time a scheduled check starts.
  */
-import { evaluateGate, type GateEvidence } from '../gate/evaluate-gate.js';
-import type { MigrationSpec } from '../spec/migrations.js';
+import { evaluateGate } from '../gate/evaluate-gate.js';
+import type { GateResultRow } from '../store/gates.js';
+import type { MigrationSpec } from '../checkfile/migrations.js';
 import type { CheckState } from './check-state.js';
 
 export interface GateState { migration: string; phase: string; allowed: boolean }
@@ -16,12 +17,12 @@ export function gateStates(
   definitions: ReadonlyMap<string, { hash: string }>,
   now: Date,
 ): GateState[] {
-  const evidence = new Map<string, GateEvidence>();
+  const evidence = new Map<string, GateResultRow>();
   for (const [checkId, state] of states) {
     const { latest } = state;
     evidence.set(checkId, {
       resultId: latest.resultId, checkId, status: latest.status, definitionHash: latest.definitionHash,
-      startedAt: latest.startedAt, finishedAt: latest.finishedAt, summary: latest.summary,
+      startedAt: latest.startedAt, finishedAt: latest.finishedAt, summary: latest.summary ?? null, error: latest.error ?? null,
       estimated: latest.observations?.estimated === true,
     });
   }

@@ -7,7 +7,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logging/logger.js';
 import { systemClock, type Clock, type RunObserver } from '../runner/runner.js';
-import type { Catalog } from '../spec/load.js';
+import type { Catalog } from '../catalog/load.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
 import { createMeterSetup, type Env } from './meter-provider.js';
@@ -75,7 +75,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       states.apply(check.spec.id, {
         resultId, kind: check.spec.kind, status: result.status, definitionHash: check.hash,
         startedAt: new Date(result.finishedAt.getTime() - result.durationMs), finishedAt: result.finishedAt,
-        observations: result.observations, summary: result.summary,
+        observations: result.observations, summary: result.summary, error: result.error ?? null,
       });
     },
     runFinished: (run) => void triggers.delete(run.id),

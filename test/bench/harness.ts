@@ -1,7 +1,7 @@
 /** Running parity operations the way the service does, and timing them against psql. */
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
-import { buildCatalog, parseCheckFile, type Catalog } from '../../src/spec/load.js';
-import { formatProblem } from '../../src/spec/problems.js';
+import { buildCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { median, timeWithPsql } from './psql.js';

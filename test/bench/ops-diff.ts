@@ -4,11 +4,11 @@
  * zero-diff time, with the rows it transferred.
  */
 import postgres from 'postgres';
-import { initialBucketBits } from '../../src/compare/buckets.js';
-import { comparedColumnsOf, diffSidesOf, planFingerprintPass, planSideTypes, type TableDiffSpec } from '../../src/kinds/table-diff.js';
-import type { DiffSide, SideTypes } from '../../src/kinds/table-diff-plan.js';
+import { initialBucketBits } from '../../src/kinds/table-diff/buckets.js';
+import { comparedColumnsOf, diffSidesOf, planFingerprintPass, planSideTypes, type TableDiffSpec } from '../../src/kinds/table-diff/table-diff.js';
+import type { DiffSide, SideTypes } from '../../src/kinds/table-diff/plan.js';
 import { compile } from '../../src/sql/build.js';
-import { readEstimate } from '../../src/stats/row-estimate.js';
+import { readEstimate } from '../../src/introspect/row-estimate.js';
 import type { StatementRecord } from '../../src/store/schema.js';
 import { applyDrift, expectedDrift, restoreDrift } from './data-diff.js';
 import { catalogOf, result, round, timeParity, type BenchContext, type OperationResult } from './harness.js';

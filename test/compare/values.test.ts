@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonNumber, parseJsonLossless, toPlainJson } from '../../src/compare/json-lossless.js';
-import { compareReads, differingFields, recordComparison, ROW_FIELD } from '../../src/compare/records.js';
+import { compareReads, differingFields, recordComparison, ROW_FIELD } from '../../src/kinds/shadow-read/records.js';
 import { decimalsWithin, fieldsEqual, parseDecimal, toleranceOf, valuesEqual } from '../../src/compare/values.js';
 import type { Normalizer } from '../../src/compare/normalizers.js';
 import { differingFieldsV1, fieldsEqualV1, parseDecimalV1 } from './reference/values-v1.js';

@@ -6,11 +6,11 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { DATASET_VERSION, DEMO_ROWS } from '../../src/demo/dataset.js';
 import { DEFECTS } from '../../src/demo/defects.js';
 import { readDemoState, repairDemo, seedDemo } from '../../src/demo/seed.js';
-import { openService, type Service } from '../../src/service.js';
+import { openService, type Service } from '../../src/service/service.js';
 import type { FinishedRun } from '../../src/runner/runner.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 

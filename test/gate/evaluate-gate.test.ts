@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateGate, humanAge, type GateEvidence } from '../../src/gate/evaluate-gate.js';
+import { evaluateGate, humanAge } from '../../src/gate/evaluate-gate.js';
+import type { GateResultRow as GateEvidence } from '../../src/store/gates.js';
 import { phaseRequirements } from '../../src/gate/requirements.js';
-import type { MigrationSpec } from '../../src/spec/migrations.js';
+import type { MigrationSpec } from '../../src/checkfile/migrations.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -35,7 +36,7 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
   const minAge = Math.min(...migration.phases.map((p) => p.max_age));
   const maxAge = Math.max(...migration.phases.map((p) => p.max_age));
   const finishedAgo = (ms: number) => new Date(NOW.getTime() - ms);
-  const base = { resultId: `r-${id}`, checkId: id, definitionHash: hashOf(id), startedAt: finishedAgo(minAge * ageFraction + 10), summary: `summary of ${id}` };
+  const base = { resultId: `r-${id}`, checkId: id, definitionHash: hashOf(id), startedAt: finishedAgo(minAge * ageFraction + 10), summary: `summary of ${id}`, error: null, estimated: false };
   switch (flavour) {
     case 'missing': return undefined;
     case 'pass': return { ...base, status: 'pass', finishedAt: finishedAgo(Math.floor(minAge * ageFraction)) };
@@ -126,6 +127,7 @@ describe('evaluateGate', () => {
   };
   const pass = (id: string, agoMs: number, hash = hashOf(id)): GateEvidence => ({
     resultId: `r-${id}`, checkId: id, status: 'pass', definitionHash: hash, startedAt: new Date(NOW.getTime() - agoMs - 1000), finishedAt: new Date(NOW.getTime() - agoMs),
+    summary: null, error: null, estimated: false,
   });
 
   it('inherits earlier phases\' checks, judged by the stricter max_age', () => {
@@ -164,9 +166,9 @@ describe('evaluateGate', () => {
     });
   });
 
-  it('says "could not verify" once when the fault summary already does', () => {
+  it('phrases "could not verify" from the recorded fault, once', () => {
     const results = new Map<string, GateEvidence>([
-      ['a', { ...pass('a', 0), status: 'error', summary: 'could not verify: timeout: canceling statement due to statement timeout' }],
+      ['a', { ...pass('a', 0), status: 'error', summary: 'could not verify: timeout: canceling statement due to statement timeout', error: { code: 'timeout', message: 'canceling statement due to statement timeout' } }],
       ['b', { ...pass('b', 0), status: 'error', summary: null }],
     ]);
     expect(evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW).reasons).toEqual([

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateUnavailableError } from '../../src/gate/gate-errors.js';
 import { createGateService, type GateDecision } from '../../src/gate/gate-service.js';
 import { createRunner } from '../../src/runner/runner.js';
-import { createLeaseGuard } from '../../src/scheduler/check-guard.js';
+import { createLeaseGuard } from '../../src/runner/check-guard.js';
 import { openPostgresState } from '../../src/store/database.js';
 import { migrateState } from '../../src/store/migrate.js';
 import { storeOver } from '../../src/store/store.js';

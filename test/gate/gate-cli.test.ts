@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { startServer } from '../../src/http/server.js';
-import { openService } from '../../src/service.js';
+import { openService } from '../../src/service/service.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 
 const BIN = fileURLToPath(new URL('../../bin/parity.js', import.meta.url));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateService, type GateService } from '../../src/gate/gate-service.js';
 import { createRunner, systemClock } from '../../src/runner/runner.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
-import { loadCatalog } from '../../src/spec/load.js';
+import { loadCatalog } from '../../src/catalog/load.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { spawnServe, type ServeProcess } from '../support/serve-process.js';

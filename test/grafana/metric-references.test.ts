@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GRAFANA_DIR } from '../../grafana/src/build.js';
-import { kindOf } from '../../src/kinds/index.js';
+import { kindOf } from '../../src/catalog/registry.js';
 import { declaredSeries } from '../../src/telemetry/instruments.js';
 import { recordRunAborted, recordSchedulerTick, recordSlotClaimed, recordSlotSkipped } from '../../src/telemetry/recorders.js';
 import { engines } from '../support/databases.js';

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import type { App } from '../../src/http/app.js';
 import { createParityApp } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
-import { openService, type Service } from '../../src/service.js';
+import { openService, type Service } from '../../src/service/service.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from '../support/databases.js';
 
 /** Users whose backfilled name differs from the legacy one; column_parity must report exactly these keys. */

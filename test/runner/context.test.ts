@@ -1,7 +1,7 @@
 /** The execution context's streaming read: recorded like `query`, limited, cancellable, on both engines. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionContext } from '../../src/runner/context.js';
-import { createLimiter } from '../../src/runner/limiter.js';
+import { createLimiter } from '../../src/concurrency/limiter.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import { sql } from '../../src/sql/build.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
 import { nextChunkRows, planChunk, planChunkEnd } from '../../src/runner/chunked-scan.js';
 import { SCANNED_ALIAS } from '../../src/runner/count-scan.js';
-import { createLimiter } from '../../src/runner/limiter.js';
+import { createLimiter } from '../../src/concurrency/limiter.js';
 import { createScanExecutor, type PlannedScan, type ScanExecutor } from '../../src/runner/scans.js';
 import type { StatementRecord } from '../../src/store/schema.js';
 import type { CountScan } from '../../src/kinds/types.js';

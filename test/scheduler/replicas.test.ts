@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSchedule, nextSlotAfter, type Schedule } from '../../src/scheduler/cron.js';
+import { parseSchedule, nextSlotAfter, type Schedule } from '../../src/checkfile/cron.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { spawnServe, type ServeProcess } from '../support/serve-process.js';
 

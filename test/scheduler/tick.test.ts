@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScheduleCache } from '../../src/scheduler/cron.js';
+import { createScheduleCache } from '../../src/checkfile/cron.js';
 import { createTickState, runSchedulerTick, type TickDeps } from '../../src/scheduler/tick.js';
 import { engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { binomialCdf, clopperPearsonUpper } from '../../src/stats/clopper-pearson.js';
 import { createRandom } from '../../src/stats/random.js';
-import { evaluateShadowRead, type ShadowTally } from '../../src/kinds/shadow-read-verdict.js';
+import { evaluateShadowRead, type ShadowTally } from '../../src/kinds/shadow-read/verdict.js';
 
 function tallyOf(n: number, mismatches: number): ShadowTally {
   return {

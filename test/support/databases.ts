@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
-import { sourceSpecSchema } from '../../src/spec/sources.js';
+import { sourceSpecSchema } from '../../src/checkfile/sources.js';
 import { openPostgresState } from '../../src/store/database.js';
 import { migrateState } from '../../src/store/migrate.js';
 import { openStore, storeOver, type Store } from '../../src/store/store.js';

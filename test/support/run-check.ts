@@ -1,8 +1,8 @@
 /** Runs checks written as YAML against a test database, through the real loader and engine. */
-import { buildCatalog, parseCheckFile, type Catalog, type LoadedCheck } from '../../src/spec/load.js';
-import { formatProblem } from '../../src/spec/problems.js';
+import { buildCatalog, parseCheckFile, type Catalog, type LoadedCheck } from '../../src/catalog/load.js';
+import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
-import { createLimiter } from '../../src/runner/limiter.js';
+import { createLimiter } from '../../src/concurrency/limiter.js';
 import { executeCheck } from '../../src/runner/execute-check.js';
 import type { FinishedResult } from '../../src/store/runs.js';
 import type { TestDatabase } from './databases.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedIntervals, schedulePeriodSeconds } from '../../src/telemetry/expected-interval.js';
-import { migrationSchema } from '../../src/spec/migrations.js';
+import { migrationSchema } from '../../src/checkfile/migrations.js';
 
 const now = new Date('2026-03-04T10:00:00Z'); // a Wednesday
 

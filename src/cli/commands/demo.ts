@@ -4,18 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../../config.js';
+import { loadConfig, type Config } from '../../config/config.js';
 import { DataDirLockedError } from '../../embedded/lockfile.js';
-import { loadCatalog } from '../../spec/load.js';
+import { loadCatalog } from '../../catalog/load.js';
 import { DEMO_ROWS } from '../../demo/dataset.js';
 import { DEFECTS } from '../../demo/defects.js';
 import { formatDefects, formatDemoGuide } from '../../demo/guide.js';
 import { repairDemo, seedDemo } from '../../demo/seed.js';
 import { formatDuration } from '../format.js';
 import { reportFailure } from '../failures.js';
-import { EXIT, type CliIo, type CommandRegistrar } from '../main.js';
+import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 import { configOverrides, withConfigOptions, withListenOptions, type ConfigFlags } from '../options.js';
-import { loadRuntime, openObservedService, serveUntilStopped } from './serve.js';
+import { loadRuntime, openObservedService, serveUntilStopped } from '../runtime.js';
 
 /** The check files shipped with parity, used when the working directory has no ./checks. */
 const BUNDLED_CHECKS_DIR = fileURLToPath(new URL('../../../checks', import.meta.url));

@@ -4,15 +4,15 @@
  * store, or a running server with --server.
  */
 import { userInfo } from 'node:os';
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../config/config.js';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { redact } from '../../logging/secrets.js';
 import { reportFailure } from '../failures.js';
-import { EXIT, type CliIo, type CommandRegistrar } from '../main.js';
+import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 import { configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
-import { loadRuntime } from './serve.js';
+import { loadRuntime } from '../runtime.js';
 
 interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; server?: string }
 

@@ -1,5 +1,5 @@
 /** Every CLI command, in help order. Adding a command is one file plus one line here. */
-import type { CommandRegistrar } from '../main.js';
+import type { CommandRegistrar } from '../exit.js';
 import { registerDemo } from './demo.js';
 import { registerGate } from './gate.js';
 import { registerReplay } from './replay.js';

@@ -4,12 +4,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { redact } from '../../logging/secrets.js';
-import { formatProblem } from '../../spec/problems.js';
+import { formatProblem } from '../../checkfile/problems.js';
 import { openReplayDatabase } from '../../replay/database.js';
 import { replayScenario } from '../../replay/replay-scenario.js';
 import { formatReport } from '../../replay/report.js';
 import { loadScenario, ScenarioError } from '../../replay/scenario/load.js';
-import { EXIT, type CliIo, type CommandRegistrar } from '../main.js';
+import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 
 interface ReplayFlags {
   runs: string;

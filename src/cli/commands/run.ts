@@ -1,14 +1,14 @@
 /** `parity run`: a one-shot audit through the same service and runner the server uses. */
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../config/config.js';
 import { serializeRunDetail } from '../../http/serialize.js';
 import type { FinishedRun } from '../../runner/runner.js';
-import { loadCatalog, selectChecks } from '../../spec/load.js';
+import { loadCatalog, selectChecks } from '../../catalog/load.js';
 import { reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
 import { createProgressDisplay } from '../progress-display.js';
-import { EXIT, type CommandRegistrar } from '../main.js';
+import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
-import { loadRuntime } from './serve.js';
+import { loadRuntime } from '../runtime.js';
 
 interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean }
 

@@ -1,87 +1,10 @@
 /** `parity serve`: the HTTP API until SIGINT/SIGTERM, then a graceful stop. */
-import { loadConfig, type Config } from '../../config.js';
-import type { RunningServer } from '../../http/server.js';
-import type { Logger } from '../../logging/logger.js';
-import type { Service } from '../../service.js';
+import { loadConfig } from '../../config/config.js';
+import type { Service } from '../../service/service.js';
 import { reportFailure } from '../failures.js';
-import { EXIT, type CommandRegistrar } from '../main.js';
+import { EXIT, type CommandRegistrar } from '../exit.js';
+import { loadRuntime, openObservedService, serveUntilStopped } from '../runtime.js';
 import { configOverrides, withConfigOptions, withListenOptions, type ConfigFlags } from '../options.js';
-
-/**
- * The composition root and everything behind it (drivers, PGlite, hono), imported on demand so
- * `parity validate` and `--help` start without loading them.
- */
-export async function loadRuntime() {
-  const [{ openService }, { createLogger }] = await Promise.all([import('../../service.js'), import('../../logging/logger.js')]);
-  return { openService, createLogger };
-}
-
-/** What serve and demo run: the service plus its metrics and run-event stream. */
-export interface ObservedService {
-  service: Service;
-  telemetry: import('../../telemetry/telemetry.js').Telemetry;
-  runEvents: import('../../telemetry/run-event-hub.js').RunEventHub;
-}
-
-/** Opens the service with telemetry observing every run and gate decision (for serve and demo). */
-export async function openObservedService(config: Config, logger: Logger, env: Record<string, string | undefined>): Promise<ObservedService> {
-  const [{ openService }, { createTelemetry }, { createRunEventHub }, { recordGateDecision }] = await Promise.all([
-    import('../../service.js'), import('../../telemetry/telemetry.js'), import('../../telemetry/run-event-hub.js'), import('../../telemetry/recorders.js'),
-  ]);
-  const telemetry = createTelemetry({ env, logger });
-  const runEvents = createRunEventHub();
-  try {
-    const service = await openService(config, { logger, env, observers: [telemetry.observer, runEvents.observer], onGateDecision: recordGateDecision });
-    await telemetry.attach(service);
-    return { service, telemetry, runEvents };
-  } catch (error) {
-    await telemetry.shutdown().catch(() => {});
-    throw error;
-  }
-}
-
-/** How long open connections (streams, keep-alive) may delay the exit after runs have drained. */
-const CONNECTION_GRACE_MS = 5_000;
-
-/**
- * Serves until the first SIGINT/SIGTERM: stops accepting, lets running checks finish (their
- * results are recorded), closes the store and sources. A second signal exits at once.
- */
-export async function serveUntilStopped(observed: ObservedService, logger: Logger, onListening?: (server: RunningServer) => void): Promise<void> {
-  const { service, telemetry, runEvents } = observed;
-  const { startServer } = await import('../../http/server.js');
-  const { startScheduler, schedulerOptionsFromEnv } = await import('../../scheduler/scheduler.js');
-  const { recordSchedulerPass, recordRunAborted } = await import('../../telemetry/recorders.js');
-  // Every replica runs the scheduler; the state store decides which one runs each slot.
-  const scheduler = await startScheduler(service, {
-    logger, ...schedulerOptionsFromEnv(process.env),
-    onPass: (actions, at) => recordSchedulerPass(actions, at),
-    onRunsAborted: (count) => recordRunAborted(count),
-  });
-  const server = await startServer(service, { logger, extraDeps: { telemetry, runEvents } });
-  onListening?.(server);
-  let stop!: (signal: NodeJS.Signals) => void;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    stop = resolve;
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-  });
-  process.off('SIGINT', stop).off('SIGTERM', stop);
-  const force = () => {
-    logger.warn('second signal: exiting without waiting for running checks');
-    process.exit(EXIT.couldNotVerify);
-  };
-  process.once('SIGINT', force).once('SIGTERM', force);
-  logger.info({ signal }, 'shutting down: no new requests; waiting for running checks');
-  const closing = server.close();
-  await scheduler.stop();
-  await service.runner.drain();
-  // Long-lived streams would hold close() open forever; running work is done, so stop waiting.
-  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, CONNECTION_GRACE_MS).unref())]);
-  await service.close();
-  await telemetry.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'telemetry did not shut down cleanly'));
-  process.off('SIGINT', force).off('SIGTERM', force);
-  logger.info('stopped');
-}
 
 export const registerServe: CommandRegistrar = (program, io, setExit) => {
   withListenOptions(withConfigOptions(program

@@ -1,10 +1,10 @@
 /** `parity validate`: lint the check files without touching any database. */
-import { loadConfig } from '../../config.js';
-import { assertSchedulesValid } from '../../scheduler/validate-schedules.js';
-import { loadCatalog } from '../../spec/load.js';
-import { CheckFileError, formatProblem } from '../../spec/problems.js';
+import { loadConfig } from '../../config/config.js';
+import { assertSchedulesValid } from '../../catalog/validate-schedules.js';
+import { loadCatalog } from '../../catalog/load.js';
+import { CheckFileError, formatProblem } from '../../checkfile/problems.js';
 import { reportFailure } from '../failures.js';
-import { EXIT, type CommandRegistrar } from '../main.js';
+import { EXIT, type CommandRegistrar } from '../exit.js';
 import { configOverrides, type ConfigFlags } from '../options.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

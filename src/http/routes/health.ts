@@ -8,7 +8,7 @@ import type { RouteRegistrar } from '../app.js';
 import { ApiError } from '../errors.js';
 import { ComponentSchema, HealthSchema, ReadinessSchema, errorResponses } from '../schemas.js';
 import { SourceQueryError, classifyError } from '../../sources/errors.js';
-import type { FaultInfo } from '../../kinds/types.js';
+import type { FaultInfo } from '../../results/fault.js';
 import type { Logger } from '../../logging/logger.js';
 
 type Component = z.output<typeof ComponentSchema>;

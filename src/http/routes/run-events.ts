@@ -10,8 +10,8 @@ import type { RouteRegistrar } from '../app.js';
 import { requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { RunIdParamSchema, errorResponses } from '../schemas.js';
-import type { Service } from '../../service.js';
-import type { RunEvent } from '../../telemetry/run-event-hub.js';
+import type { Service } from '../../service/service.js';
+import type { RunEvent } from '../../events/run-event-hub.js';
 
 const TERMINAL = new Set(['finished', 'cancelled', 'aborted']);
 

@@ -11,7 +11,7 @@ import {
   RunStartQuerySchema, errorResponses, type RunRequestBody,
 } from '../schemas.js';
 import { serializeRun, serializeRunDetail } from '../serialize.js';
-import { selectChecks, type Catalog, type LoadedCheck } from '../../spec/load.js';
+import { selectChecks, type Catalog, type LoadedCheck } from '../../catalog/load.js';
 
 const TERMINAL = new Set(['finished', 'cancelled', 'aborted']);
 

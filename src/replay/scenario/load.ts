@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { parseCheckFile, type ParsedFile } from '../../spec/load.js';
-import { formatProblem, type SpecProblem } from '../../spec/problems.js';
-import { flattenIssues } from '../../spec/zod-issues.js';
-import { positionOf } from '../../spec/yaml-positions.js';
+import { parseCheckFile, type ParsedFile } from '../../catalog/load.js';
+import { formatProblem, type SpecProblem } from '../../checkfile/problems.js';
+import { flattenIssues } from '../../checkfile/zod-issues.js';
+import { positionOf } from '../../checkfile/yaml-positions.js';
 import { mutationClass, type MutationClass } from '../mutations/catalogue.js';
 import { scenarioSchema, type MutationSpec, type ScenarioSpec, type StepName } from './schema.js';
 

@@ -4,8 +4,8 @@
  * while the migration runs, and which defects from the mutation catalogue apply.
  */
 import { z } from 'zod';
-import { idSchema, sourceNameSchema } from '../../spec/common.js';
-import { lintExpression } from '../../spec/expression.js';
+import { idSchema, sourceNameSchema } from '../../checkfile/common.js';
+import { lintExpression } from '../../checkfile/expression.js';
 import { columnSpecSchema } from '../arbitraries/columns.js';
 import { mutationClass, mutationClassNames } from '../mutations/catalogue.js';
 

@@ -1,0 +1,78 @@
+/** Building blocks shared by every check kind's schema: ids, table references, expressions, durations. */
+import { z } from 'zod';
+import { parseColumnName, parseTableRef, type TableRef } from './identifiers.js';
+import { lintExpression } from './expression.js';
+import { parseDuration } from './duration.js';
+
+export const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be lower-case letters, digits, ".", "_" or "-" (at most 128, starting with a letter or digit)');
+
+export const sourceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'must be a source name: letters, digits, "_" or "-"');
+
+export const tableRefSchema = z.string().transform((text, ctx): TableRef => {
+  const parsed = parseTableRef(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: `table name "${text}" ${parsed.error}` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+export const columnNameSchema = z.string().transform((text, ctx): string => {
+  const parsed = parseColumnName(text);
+  if (typeof parsed !== 'string') {
+    ctx.addIssue({ code: 'custom', message: `column name "${text}" ${parsed.error}` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** A trusted SQL expression written by the operator; linted, later run only READ ONLY. */
+export const expressionSchema = z.string().superRefine((text, ctx) => {
+  const problem = lintExpression(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: `SQL expression ${problem}` });
+});
+
+/** A whole SELECT statement written by the operator (sql_assert, shadow_read). */
+export const querySchema = z.string().transform((text, ctx): string => {
+  const statement = text.trim().replace(/;\s*$/, '');
+  const problem = lintExpression(statement);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `SQL query ${problem}` });
+    return z.NEVER;
+  }
+  return statement;
+});
+
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx): number => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration; write e.g. 500ms, 30s, 15m, 1h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const keyColumnsSchema = z.array(columnNameSchema).min(1, 'needs at least one key column').max(8);
+
+/** Fields every check has, whatever its kind. */
+export const baseCheckShape = {
+  id: idSchema,
+  description: z.string().max(2000).optional(),
+  tags: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'tags are short words: letters, digits, ".", "_", ":" or "-"')).max(32).default([]),
+  /** Overrides the source's statement_timeout for this check. */
+  timeout: durationSchema.optional(),
+  /** Cron expression; when present the scheduler runs the check on it. Validated by the scheduler. */
+  schedule: z.string().min(1).max(200).optional(),
+  time_zone: z.string().min(1).max(64).optional(),
+};
+
+/**
+ * The fewest rows a check's scope must hold before it may pass (default 1): a `where` with a typo
+ * that matches nothing is "could not verify", never a vacuous pass. `min_rows: 0` opts out
+ * explicitly, for a table that may legitimately be empty.
+ */
+export const minRowsSchema = z.number().int().min(0).default(1);

@@ -1,0 +1,87 @@
+/**
+ * Draws the key sample of a shadow read through the execution context, following the plans and
+ * decisions in src/stats/key-sampling.ts (which documents why the sample is uniform).
+ */
+import {
+  INTEGER_KEY_TYPES, MAX_DRAW_ROUNDS, MIN_HIT_RATE, bernoulliCap, bernoulliPercent, collectHits, drawsApply,
+  nextBernoulliStep, nextDrawCount, planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate, type KeyScope,
+} from './key-sampling.js';
+import { sampleWithoutReplacement, type Random } from '../../stats/random.js';
+import { readEstimate } from '../../introspect/row-estimate.js';
+import type { ExecutionContext } from '../types.js';
+
+export interface KeySampleScope extends KeyScope { source: string }
+
+export interface KeySample {
+  /** Sampled keys as text parts (one per key column), in random order. */
+  keys: string[][];
+  method: 'draws' | 'bernoulli';
+  /** Statements run to draw the sample. */
+  rounds: number;
+  /** True when fewer keys exist in scope than were asked for: the sample is the whole population. */
+  exhausted: boolean;
+}
+
+const MAX_BERNOULLI_ROUNDS = 10;
+
+/** A uniform sample of `size` keys in scope. */
+export async function sampleKeys(ctx: ExecutionContext, scope: KeySampleScope, keyColumns: readonly string[], size: number, random: Random): Promise<KeySample> {
+  if (keyColumns.length === 1) {
+    const [range] = await ctx.query<{ lo: string | null; hi: string | null; key_type: string | null; estimate: unknown }>(scope.source, planKeyRange(scope, keyColumns[0]!));
+    if (!range || range.lo === null || range.hi === null) return { keys: [], method: 'bernoulli', rounds: 1, exhausted: true };
+    const estimate = readEstimate(range.estimate);
+    if (INTEGER_KEY_TYPES.has(range.key_type ?? '')) {
+      const keyRange = { lo: BigInt(range.lo), hi: BigInt(range.hi), estimate };
+      if (drawsApply(keyRange, size)) {
+        const drawn = await drawKeys(ctx, scope, keyColumns[0]!, keyRange, size, random);
+        if (drawn) return drawn;
+      }
+    }
+    return bernoulliKeys(ctx, scope, keyColumns, size, estimate, random);
+  }
+  const [row] = await ctx.query<{ estimate: unknown }>(scope.source, planScopeEstimate(scope));
+  return bernoulliKeys(ctx, scope, keyColumns, size, readEstimate(row?.estimate), random);
+}
+
+/** Random integer draws probed on the key; undefined when the keys prove too sparse (fall back). */
+async function drawKeys(
+  ctx: ExecutionContext, scope: KeySampleScope, keyColumn: string, range: { lo: bigint; hi: bigint; estimate?: number | undefined },
+  size: number, random: Random,
+): Promise<KeySample | undefined> {
+  const collected = new Set<string>();
+  const span = Number(range.hi - range.lo + 1n);
+  let hitRate = range.estimate === undefined ? 0.5 : Math.min(1, range.estimate / span);
+  let drawn = 0;
+  let hit = 0;
+  for (let round = 1; round <= MAX_DRAW_ROUNDS; round++) {
+    const draws = Array.from({ length: nextDrawCount(size - collected.size, hitRate) }, () => random.bigIntBetween(range.lo, range.hi));
+    const rows = await ctx.query<{ k_0: string }>(scope.source, planKeyDraws(scope, keyColumn, draws));
+    const hits = new Set(rows.map((r) => r.k_0));
+    drawn += draws.length;
+    hit += draws.filter((d) => hits.has(d.toString())).length;
+    hitRate = hit / drawn;
+    collectHits(draws, hits, collected, size);
+    if (collected.size >= size) return { keys: [...collected].map((k) => [k]), method: 'draws', rounds: round + 1, exhausted: false };
+    if (hitRate < MIN_HIT_RATE) return undefined;
+  }
+  return undefined;
+}
+
+/** TABLESAMPLE BERNOULLI passes until one returns enough rows (or the whole scope is taken). */
+async function bernoulliKeys(
+  ctx: ExecutionContext, scope: KeySampleScope, keyColumns: readonly string[], size: number, estimate: number | undefined, random: Random,
+): Promise<KeySample> {
+  let percent = bernoulliPercent(size, estimate);
+  const cap = bernoulliCap(size);
+  for (let round = 1; round <= MAX_BERNOULLI_ROUNDS; round++) {
+    const rows = await ctx.query(scope.source, planBernoulliKeys(scope, keyColumns, percent, random.below(2 ** 31), cap));
+    const step = nextBernoulliStep(rows.length, size, percent, cap);
+    if ('retry' in step) {
+      percent = step.retry;
+      continue;
+    }
+    const keys = rows.map((row) => keyColumns.map((_, i) => String(row[`k_${i}`])));
+    return { keys: sampleWithoutReplacement(keys, size, random), method: 'bernoulli', rounds: round + 1, exhausted: step.accept === 'all' };
+  }
+  throw new Error(`could not draw a Bernoulli sample of ${size} keys in ${MAX_BERNOULLI_ROUNDS} passes`);
+}

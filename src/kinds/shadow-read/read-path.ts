@@ -1,0 +1,117 @@
+/**
+ * The two "read paths" of a shadow read — an operator-written SQL query over `$keys`, or an HTTP
+ * endpoint per key — behind one function: read these keys, get one ReadResult per key.
+ *
+ * SQL path: `$keys` (single key) or `$keys.<column>` (any key column) in the query become ONE
+ * bound parameter each: an untyped array literal the server types from context, so
+ * `where id = any($keys)` is an index lookup for any key type. Where the context gives no type
+ * (`unnest($keys)`, function arguments), the query casts it: `unnest($keys::bigint[])`. The query is wrapped so each row
+ * comes back as its key text plus `to_json(row)` text; rows are matched to keys by that text, not
+ * by driver-specific value types, and kept as text (JsonTextRow), parsed with exact numbers only
+ * where the text comparison needs it.
+ */
+import { keyArrayLiteral, keyId } from '../../compare/key-literal.js';
+import { JsonTextRow, type ReadResult } from './records.js';
+import { columnSql, joinSql, sql, type SQL } from '../../sql/build.js';
+import { readHttpBatch, type HttpPath, type HttpPort } from './http-read.js';
+import type { ExecutionContext } from '../types.js';
+
+export interface SqlPath { source: string; query: string }
+export type ReadPath = SqlPath | HttpPath;
+
+/** A query split around its key placeholders: text, then the key column index bound there. */
+export type QueryTemplate = (string | { keyIndex: number })[];
+
+const IDENT_CHAR = /[A-Za-z0-9_]/;
+
+/**
+ * Finds `$keys` / `$keys.<column>` outside string literals, quoted identifiers and dollar quotes.
+ * Returns the template or a problem (positional `$1` parameters, unknown columns, no placeholder).
+ */
+export function parseQueryTemplate(query: string, keyColumns: readonly string[]): QueryTemplate | { error: string } {
+  const out: QueryTemplate = [];
+  let text = '';
+  let i = 0;
+  while (i < query.length) {
+    const c = query[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      for (;;) {
+        if (j >= query.length) return { error: 'has an unterminated quote' };
+        if (query[j] === c) { if (query[j + 1] === c) { j += 2; continue; } break; }
+        j += query[j] === '\\' && c === "'" && /[eE]$/.test(query.slice(0, i)) ? 2 : 1;
+      }
+      text += query.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '$') {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(query.slice(i));
+      if (tag && !IDENT_CHAR.test(query[i - 1] ?? '')) {
+        const end = query.indexOf(tag[0], i + tag[0].length);
+        if (end === -1) return { error: 'has an unterminated dollar-quoted string' };
+        text += query.slice(i, end + tag[0].length);
+        i = end + tag[0].length;
+        continue;
+      }
+      const placeholder = /^\$keys(?:\.([A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")+"))?(?![A-Za-z0-9_])/.exec(query.slice(i));
+      if (placeholder) {
+        const column = placeholder[1] === undefined ? undefined
+          : placeholder[1].startsWith('"') ? placeholder[1].slice(1, -1).replaceAll('""', '"') : placeholder[1].toLowerCase();
+        if (column === undefined && keyColumns.length !== 1) {
+          return { error: `uses $keys, but the key has ${keyColumns.length} columns; use $keys.<column> for each (${keyColumns.join(', ')})` };
+        }
+        const keyIndex = column === undefined ? 0 : keyColumns.indexOf(column);
+        if (keyIndex === -1) return { error: `uses $keys.${column}, but ${column} is not a key column; key columns: ${keyColumns.join(', ')}` };
+        out.push(text, { keyIndex });
+        text = '';
+        i += placeholder[0].length;
+        continue;
+      }
+      if (/^\$\d/.test(query.slice(i))) return { error: 'uses a positional parameter ($1, …); refer to the sampled keys as $keys' };
+    }
+    text += c;
+    i++;
+  }
+  out.push(text);
+  if (!out.some((part) => typeof part !== 'string')) return { error: 'must select the sampled keys with $keys, e.g. "… where id = any($keys)"' };
+  return out;
+}
+
+/** The batched read for one SQL path: the operator's query over these keys, one row per key as JSON. */
+export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
+  const template = parseQueryTemplate(path.query, keyColumns);
+  if ('error' in template) throw new Error(`query ${template.error}`);
+  const bound = keyColumns.map((_, index) => keyArrayLiteral(keys.map((parts) => parts[index]!)));
+  const inner = sql.join(template.map((part) => (typeof part === 'string' ? sql.raw(part) : bound[part.keyIndex]!)), sql``);
+  const keyText = keyColumns.map((column, i) => sql`(q.${columnSql(column)})::text as ${sql.identifier(`__parity_k_${i}`)}`);
+  return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (${inner}) as q`;
+}
+
+/** Groups wrapped rows by key: one row, several (a read-path defect), or none. */
+export function readResultsOf(rows: readonly Record<string, unknown>[], keyColumns: readonly string[]): Map<string, ReadResult> {
+  const out = new Map<string, ReadResult>();
+  const keyFields = keyColumns.map((_, i) => `__parity_k_${i}`);
+  const single = keyFields.length === 1 ? keyFields[0]! : undefined;
+  for (const row of rows) {
+    const id = single !== undefined ? String(row[single]) : keyId(keyFields.map((field) => String(row[field])));
+    const existing = out.get(id);
+    if (existing) {
+      out.set(id, { kind: 'duplicate', rows: existing.kind === 'duplicate' ? existing.rows + 1 : 2 });
+      continue;
+    }
+    out.set(id, new JsonTextRow(String(row.__parity_row)));
+  }
+  return out;
+}
+
+/** Reads the keys through one path; keys absent from the map were not found there. */
+export async function readKeys(ctx: ExecutionContext, http: HttpPort, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][]): Promise<Map<string, ReadResult>> {
+  if ('http' in path) return readHttpBatch(http, path, keyColumns, keys, ctx.signal);
+  return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys)), keyColumns);
+}
+
+/** Reads one key's result from a batch map (absent → missing). */
+export function resultFor(results: ReadonlyMap<string, ReadResult>, parts: readonly string[]): ReadResult {
+  return results.get(keyId(parts)) ?? { kind: 'missing' };
+}

@@ -1,0 +1,120 @@
+/**
+ * SQL of table_diff, one function per statement, so a benchmark can run exactly the same text
+ * through psql. Every statement reads one side; parity runs the two sides concurrently.
+ */
+import { arrayLiteralText, keyArrayLiteral } from '../../compare/key-literal.js';
+import {
+  bucketSql, canonicalTextSql, integerKeyHashSql, keyTextSql, rowHashSql, textKeyHashSql, valueHashSql,
+} from './row-hash.js';
+import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
+import type { TableRef } from '../../checkfile/identifiers.js';
+import { rowEstimateSql } from '../../introspect/row-estimate.js';
+
+/** One side of the diff: where its rows are and the expressions compared (already normalised). */
+export interface DiffSide {
+  source: string;
+  table: TableRef;
+  where?: string | undefined;
+  keys: SQL[];
+  values: SQL[];
+}
+
+/** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
+export interface SideTypes { keys: string[]; values: string[] }
+
+/** How rows are hashed into buckets on both sides (must be the same on both). */
+export interface HashScheme { integerKey: boolean }
+
+/** Column names of a table in order (for `columns:` left out). */
+export function planTableColumns(table: TableRef): SQL {
+  return sql`select attname::text as name from pg_attribute
+    where attrelid = to_regclass(${regclassText(table)}) and attnum > 0 and not attisdropped order by attnum`;
+}
+
+/** Types of every key and value expression (a typed NULL from an empty subquery: reads no row). */
+export function planSideTypes(side: DiffSide): SQL {
+  const typeOf = (e: SQL, alias: string) => sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))::text as ${sql.identifier(alias)}`;
+  return sql`select ${joinSql([
+    ...side.keys.map((e, i) => typeOf(e, `k_${i}`)),
+    ...side.values.map((e, i) => typeOf(e, `v_${i}`)),
+    sql`${rowEstimateSql(side.table)} as estimate`,
+  ])}`;
+}
+
+function canonical(side: DiffSide, types: SideTypes) {
+  return {
+    keys: side.keys.map((e, i) => canonicalTextSql(e, types.keys[i]!)),
+    values: side.values.map((e, i) => canonicalTextSql(e, types.values[i]!)),
+  };
+}
+
+function scopeSql(side: DiffSide): SQL {
+  return sql`${joinSql(side.keys.map((k) => sql`${k} is not null`), sql` and `)} and ${predicateSql(side.where)}`;
+}
+
+/** Rows in scope with their bucket hash `h` and row hash `rh`, plus whatever `extra` selects. */
+function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, extra: SQL[] = []): SQL {
+  const text = canonical(side, types);
+  const h = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
+  const columns = [sql`${h} as h`, sql`${rowHashSql([...text.keys, ...text.values])} as rh`, ...extra];
+  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${scopeSql(side)}`;
+}
+
+/** Restricts hashed rows to the given buckets (a bound int array). */
+function withinSql(within: { bits: number; buckets: readonly number[] } | undefined): SQL {
+  return within ? sql`where ${bucketSql(sql`h`, within.bits)} = any(${arrayLiteralText(within.buckets.map(String))})` : sql``;
+}
+
+/**
+ * The fingerprint pass: per bucket, row count and the sum of row hashes — one GROUP BY over the
+ * table (or only over the given coarser buckets when refining).
+ */
+export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, within?: { bits: number; buckets: readonly number[] }): SQL {
+  return sql`select ${bucketSql(sql`h`, bits)} as b, count(*) as n, sum(rh)::text as s
+    from (${hashedRowsSql(side, types, scheme)}) as x ${withinSql(within)} group by 1`;
+}
+
+/** Rows of the given buckets as key texts, row hash and one hash per value (the drill-down). */
+export function planLeafRows(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, buckets: readonly number[]): SQL {
+  const text = canonical(side, types);
+  const extra = [
+    ...text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`),
+    ...text.values.map((v, i) => sql`${valueHashSql(v)} as ${sql.identifier(`c_${i}`)}`),
+  ];
+  const keys = text.keys.map((_, i) => sql.identifier(`k_${i}`));
+  const values = text.values.map((_, i) => sql.identifier(`c_${i}`));
+  return sql`select ${joinSql([...keys.map((k) => sql`${k}`), sql`rh::text as rh`, ...values.map((v) => sql`${v}`)])}
+    from (${hashedRowsSql(side, types, scheme, extra)}) as x ${withinSql({ bits, buckets })}`;
+}
+
+/** Up to `limit` key texts from buckets known to exist on this side only (for samples). */
+export function planBucketKeys(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, buckets: readonly number[], limit: number): SQL {
+  const text = canonical(side, types);
+  const extra = text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`);
+  return sql`select ${joinSql(text.keys.map((_, i) => sql`${sql.identifier(`k_${i}`)}`))}
+    from (${hashedRowsSql(side, types, scheme, extra)}) as x ${withinSql({ bits, buckets })} limit ${limit}`;
+}
+
+/**
+ * Full rows (canonical texts) for the given keys. Each key column is matched with `= any` (index
+ * lookups, a superset for composite keys), then the exact key text picks the rows.
+ */
+export function planRowsByKey(side: DiffSide, types: SideTypes, keys: readonly string[][]): SQL {
+  const text = canonical(side, types);
+  const perColumn = side.keys.map((k, i) => sql`${k} = any(${keyArrayLiteral(keys.map((parts) => parts[i]!))})`);
+  const exact = side.keys.length === 1 ? [] : [sql`${keyTextSql(text.keys)} = any(${keyArrayLiteral(keys.map((parts) => keyTextOf(parts)))}::text[])`];
+  const columns = [
+    ...text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`),
+    ...text.values.map((v, i) => sql`${v} as ${sql.identifier(`v_${i}`)}`),
+  ];
+  return sql`select ${joinSql(columns)} from ${tableSql(side.table)}
+    where ${joinSql([...perColumn, ...exact], sql` and `)} and ${predicateSql(side.where)}`;
+}
+
+/** What record output makes of key texts, mirroring keyTextSql for composite keys. */
+export function keyTextOf(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0]!;
+  // record_out quotes empty values and any holding " \ ( ) , or C isspace(), doubling " and \.
+  const field = (p: string) => (p === '' || /[",()\\ \t\n\r\v\f]/.test(p) ? `"${p.replaceAll('\\', '\\\\').replaceAll('"', '""')}"` : p);
+  return `(${parts.map(field).join(',')})`;
+}

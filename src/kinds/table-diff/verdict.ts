@@ -1,0 +1,81 @@
+/** The verdict of a table diff from its tally (pure): differences against max_differences. */
+import { keyId } from '../../compare/key-literal.js';
+import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/outcome.js';
+
+/** Everything a table diff found. Key lists hold at most `sample` keys; counts are exact. */
+export interface DiffTally {
+  oldRows: number;
+  newRows: number;
+  missingInNew: number;
+  missingInOld: number;
+  changed: number;
+  /** Changed rows per compared column (index into the column list). */
+  changedByColumn: number[];
+  /** Changed rows whose row hash differs but no single value hash does (a 32-bit collision). */
+  changedUnattributed: number;
+  keys: { missingInNew: string[][]; missingInOld: string[][]; changed: { parts: string[]; columns: number[] }[] };
+  /** Full rows (canonical text per column) fetched for the sampled keys, by keyId. */
+  rows: { old: Map<string, Record<string, string | null>>; new: Map<string, Record<string, string | null>> };
+  rowsTransferred: number;
+  passes: number;
+  bucketBits: number;
+}
+
+export interface DiffVerdictSpec { key: readonly string[]; max_differences: number; sample: number }
+
+/** The keys to sample, round-robin over the three categories so each is represented. */
+export function sampleKeysOf(tally: DiffTally, limit: number): { category: SampleCategory; parts: string[]; columns?: number[] }[] {
+  const queues: { category: SampleCategory; items: { parts: string[]; columns?: number[] }[] }[] = [
+    { category: 'mismatch', items: tally.keys.changed },
+    { category: 'missing_in_new', items: tally.keys.missingInNew.map((parts) => ({ parts })) },
+    { category: 'missing_in_old', items: tally.keys.missingInOld.map((parts) => ({ parts })) },
+  ];
+  const out: { category: SampleCategory; parts: string[]; columns?: number[] }[] = [];
+  for (let i = 0; out.length < limit; i++) {
+    const round = queues.filter((q) => i < q.items.length);
+    if (round.length === 0) break;
+    for (const q of round) if (out.length < limit) out.push({ category: q.category, ...q.items[i]! });
+  }
+  return out;
+}
+
+/** Judges the tally and builds samples with both rows side by side. */
+export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly string[], tally: DiffTally, describe: string): Outcome {
+  const differences = tally.missingInNew + tally.missingInOld + tally.changed;
+  const pass = differences <= spec.max_differences;
+  const byColumn: Record<string, number> = {};
+  columns.forEach((name, i) => { if ((tally.changedByColumn[i] ?? 0) > 0) byColumn[name] = tally.changedByColumn[i]!; });
+  if (tally.changedUnattributed > 0) byColumn['(unattributed)'] = tally.changedUnattributed;
+  const compared = Math.max(tally.oldRows, tally.newRows);
+  const samples = sampleKeysOf(tally, spec.sample).map(({ category, parts, columns: changedColumns }): Sample => {
+    const id = keyId(parts);
+    const sample: Sample = {
+      category,
+      key: Object.fromEntries(spec.key.map((column, i) => [column, parts[i] ?? null])),
+      old: (tally.rows.old.get(id) ?? null) as JsonValue,
+      new: (tally.rows.new.get(id) ?? null) as JsonValue,
+    };
+    if (changedColumns) sample.detail = { columns: changedColumns.map((i) => columns[i] ?? `#${i}`) };
+    return sample;
+  });
+  const changedText = Object.entries(byColumn).map(([c, n]) => `${c} ${n}`).join(', ');
+  return {
+    status: pass ? 'pass' : 'fail',
+    summary: `${describe}: ${differences} differing rows (${tally.missingInNew} missing in new, ${tally.missingInOld} missing in old, ${tally.changed} changed${changedText ? `: ${changedText}` : ''}) of ${tally.oldRows} old / ${tally.newRows} new rows; allowed ${spec.max_differences}`,
+    observations: {
+      old_rows: tally.oldRows,
+      new_rows: tally.newRows,
+      rows_scanned: tally.oldRows + tally.newRows,
+      mismatches: differences,
+      mismatch_ratio: compared === 0 ? 0 : differences / compared,
+      missing_in_new: tally.missingInNew,
+      missing_in_old: tally.missingInOld,
+      changed: tally.changed,
+      changed_by_column: byColumn,
+      rows_transferred: tally.rowsTransferred,
+      passes: tally.passes,
+      bucket_bits: tally.bucketBits,
+    },
+    samples,
+  };
+}

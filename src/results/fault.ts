@@ -1,0 +1,44 @@
+/**
+ * "Could not verify", defined once: the fault a check records instead of a finding, the one error
+ * type that carries it, and the one place its summary is phrased. A fault is never a pass.
+ */
+import type { FaultInfo, Outcome } from './outcome.js';
+
+export type { FaultInfo } from './outcome.js';
+
+/**
+ * The one error type for "could not verify": kinds, the runner, the guard and the drivers throw it
+ * (or a subclass) with a stable code, and the runner records its fault as the result.
+ */
+export class Fault extends Error {
+  override name = 'Fault';
+  readonly fault: FaultInfo;
+  constructor(fault: FaultInfo, options?: { cause?: unknown }) {
+    super(fault.message, options);
+    this.fault = fault;
+  }
+
+  /** The stable machine code (timeout, busy, duplicate_key, …). */
+  get code(): string {
+    return this.fault.code;
+  }
+}
+
+/** The summary a person reads for a fault; the only place "could not verify" is phrased. */
+export function couldNotVerify(fault: FaultInfo): string {
+  return `could not verify: ${fault.code}: ${fault.message}`;
+}
+
+/** An outcome for "could not verify", optionally keeping what was observed before the fault. */
+export function faultOutcome(fault: FaultInfo, observations: Outcome['observations'] = {}): Outcome {
+  return { status: 'error', summary: couldNotVerify(fault), observations, samples: [], error: fault };
+}
+
+/**
+ * The fault for a scope smaller than `min_rows`, or undefined when the scope is big enough.
+ * `what` names the scope in words ("rows in public.users where status = 'x'").
+ */
+export function scopeTooSmall(rows: number, minRows: number, what: string): FaultInfo | undefined {
+  if (rows >= minRows) return undefined;
+  return { code: 'scope_too_small', message: `${rows} ${what}, fewer than min_rows ${minRows}; an empty or near-empty scope proves nothing (a typo in "where"?) — set min_rows: 0 only if an empty scope is expected` };
+}

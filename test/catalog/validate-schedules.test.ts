@@ -1,0 +1,71 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertSchedulesValid, scheduleProblems } from '../../src/catalog/validate-schedules.js';
+import { buildCatalog, loadCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { CheckFileError } from '../../src/checkfile/problems.js';
+
+const FILE = `sources:
+  app: { url: "embedded:app" }
+checks:
+  - id: fine
+    kind: sql_assert
+    source: app
+    query: select 1 where false
+    schedule: "*/5 * * * *"
+    time_zone: Europe/Oslo
+  - id: bad-cron
+    kind: sql_assert
+    source: app
+    query: select 1 where false
+    schedule: "0 25 * * *"
+  - id: bad-zone
+    kind: sql_assert
+    source: app
+    query: select 1 where false
+    schedule: "@daily"
+    time_zone: Atlantis/Capital
+  - id: zone-without-schedule
+    kind: sql_assert
+    source: app
+    query: select 1 where false
+    time_zone: UTC
+`;
+
+function catalogOf(text: string): Catalog {
+  const parsed = parseCheckFile(text, 'checks/app.yaml', {});
+  if (Array.isArray(parsed)) throw new Error(JSON.stringify(parsed));
+  const catalog = buildCatalog([parsed]);
+  if (Array.isArray(catalog)) throw new Error(JSON.stringify(catalog));
+  return catalog;
+}
+
+describe('schedule validation', () => {
+  it('reports each bad schedule or time zone at its file:line:column, naming the key', () => {
+    const problems = scheduleProblems(catalogOf(FILE), new Map([['checks/app.yaml', FILE]]));
+    expect(problems).toEqual([
+      { file: 'checks/app.yaml', line: 14, column: 15, path: 'checks[1].schedule', message: expect.stringMatching(/^"0 25 \* \* \*" is not a valid cron expression: Invalid value for hour: 25/) },
+      { file: 'checks/app.yaml', line: 20, column: 16, path: 'checks[2].time_zone', message: expect.stringMatching(/^time zone "Atlantis\/Capital" is not known/) },
+      { file: 'checks/app.yaml', line: 25, column: 16, path: 'checks[3].time_zone', message: 'time_zone only applies to a schedule; add schedule: or remove time_zone:' },
+    ]);
+  });
+
+  it('falls back to the check\'s own position when the file text is unavailable', () => {
+    const problems = scheduleProblems(catalogOf(FILE), new Map());
+    expect(problems[0]).toMatchObject({ file: 'checks/app.yaml', line: 10, column: 5, path: 'schedule', message: expect.stringContaining('check "bad-cron"') });
+  });
+
+  it('rejects a loaded catalog with CheckFileError listing every problem', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'parity-sched-'));
+    try {
+      await writeFile(path.join(dir, 'app.yaml'), FILE);
+      const catalog = await loadCatalog(dir, {});
+      const error = await assertSchedulesValid(catalog).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckFileError);
+      expect((error as CheckFileError).message).toMatch(/3 problems in check files:\n.*app\.yaml:14:15: checks\[1\]\.schedule: "0 25/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
