@@ -13,7 +13,7 @@ import { formatTableRef, type TableRef } from '../checkfile/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, type ExecutionContext } from './types.js';
+import { defineKind, requireCount, type CountResult, type ExecutionContext } from './types.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 
 const joinSideSchema = z.strictObject({
@@ -155,9 +155,10 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
   };
 }
 
-async function countFor(spec: ColumnParitySpec, ctx: ExecutionContext): Promise<Record<string, number>> {
+/** The counts: the engine's answer to the planned scan (same table), or one join statement. */
+async function countFor(spec: ColumnParitySpec, ctx: ExecutionContext, planned: readonly CountResult[]): Promise<Record<string, number>> {
   const form = formOf(spec);
-  if (form.form === 'same_table') return ctx.countRows(planSameTableCounts(spec, form));
+  if (form.form === 'same_table') return planned[0] ?? {};
   const [row] = await ctx.query(spec.source, planJoinCounts(spec, form));
   if (!row) throw new Error('join count returned no row');
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
@@ -172,8 +173,8 @@ export const columnParity = defineKind({
     const form = formOf(spec);
     return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];
   },
-  async execute(spec, ctx) {
-    const outcome = evaluateColumnParity(spec, await countFor(spec, ctx));
+  async execute(spec, ctx, counts) {
+    const outcome = evaluateColumnParity(spec, await countFor(spec, ctx, counts));
     if (outcome.status === 'fail' && spec.sample > 0) {
       const rows = await ctx.query(spec.source, planSamples(spec));
       outcome.samples = rows.map((row) =>

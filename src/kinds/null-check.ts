@@ -79,8 +79,8 @@ export const nullCheck = defineKind({
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
   countScans: (spec) => [planNullCheck(spec)],
-  async execute(spec, ctx) {
-    const outcome = evaluateNullCheck(spec, await ctx.countRows(planNullCheck(spec)));
+  async execute(spec, ctx, [counts = {}]) {
+    const outcome = evaluateNullCheck(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
       const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));
       const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns));

@@ -27,8 +27,6 @@ export interface ExecutionContext {
   readonly checkId: string;
   readonly signal: AbortSignal;
   now(): Date;
-  /** Counts rows in the database; the engine decides how (single statement, fused, chunked). */
-  countRows(scan: CountScan): Promise<CountResult>;
   /** Runs one read-only statement on a source and returns its rows (int8/numeric as strings). */
   query<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;
   /**
@@ -60,11 +58,12 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
   /** Names of the sources the check reads, so the loader can verify they are declared. */
   sourcesOf(spec: Spec): string[];
   /**
-   * The count scans `execute` will ask for, planned up front (pure). Declaring them lets the engine
-   * answer several checks reading the same table with one pass; execute must request exactly these.
+   * The count scans the check needs, planned once (pure). The engine answers them — one statement,
+   * fused with other checks on the same table, or chunked — before `execute` runs.
    */
   countScans?(spec: Spec): CountScan[];
-  execute(spec: Spec, ctx: ExecutionContext): Promise<Outcome>;
+  /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
+  execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
 
 /** Declares a kind with its spec type inferred from the schema. */
@@ -74,7 +73,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   schema: Schema;
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
-  execute(spec: z.output<Schema>, ctx: ExecutionContext): Promise<Outcome>;
+  execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;
 }

@@ -5,7 +5,7 @@
 import type { Sample } from '../results/outcome.js';
 import { createLimiter } from '../concurrency/limiter.js';
 import { executeCheck } from '../runner/execute-check.js';
-import { createScanExecutor, plannedScans } from '../runner/scans.js';
+import { createScanExecutor, plannedScans, scansOfCheck } from '../runner/scans.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../catalog/load.js';
 import { sourceSpecSchema } from '../checkfile/sources.js';
@@ -54,7 +54,7 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
       const scans = createScanExecutor({ sources: registry, limiters: () => limiter, planned, fuse: true });
       const signal = new AbortController().signal;
       return Promise.all(checks.map(async (check): Promise<CheckOutcome> => {
-        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, signal, now: () => new Date() });
+        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, planned: scansOfCheck(planned, check.spec.id), signal, now: () => new Date() });
         return { id: check.spec.id, kind: check.spec.kind, status: result.status, summary: result.summary, samples: result.samples };
       }));
     },

@@ -10,6 +10,7 @@ import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, type ScanExecutor } from './scans.js';
 
+/** What a check execution may use: sources, the limiter and scan engine of its run, its signal and clock. */
 export interface ContextDeps {
   checkId: string;
   sources: SourceRegistry;
@@ -25,6 +26,8 @@ export interface ContextDeps {
 
 export interface RecordingContext extends ExecutionContext {
   readonly statements: StatementRecord[];
+  /** Answers one planned count scan through the run's engine (fused, chunked or alone); for the runner, not for kinds. */
+  countPlanned(scan: CountScan): Promise<CountResult>;
 }
 
 /** Creates the context for one check execution. */
@@ -76,7 +79,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     now: deps.now,
     query,
     queryEach,
-    async countRows(scan: CountScan): Promise<CountResult> {
+    async countPlanned(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).
       return scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });

@@ -10,8 +10,13 @@ import { classifyError } from '../sources/errors.js';
 import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
+import { planScansOf } from './scans.js';
+import type { CountScan } from '../kinds/types.js';
 
-export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'>;
+export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
+  /** The check's count scans as planned for the run's scan engine (planned here when absent). */
+  planned?: readonly CountScan[] | undefined;
+};
 
 /** Runs the check's kind through a fresh context; never throws. */
 export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promise<FinishedResult> {
@@ -21,7 +26,10 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   try {
     const kind = kindOf(check.spec.kind);
     if (!kind) throw new Error(`unknown kind ${check.spec.kind}`);
-    outcome = await kind.execute(check.spec, ctx);
+    // Planned once: the engine fused these very objects with other checks' scans.
+    const planned = deps.planned ?? planScansOf(check);
+    const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
+    outcome = await kind.execute(check.spec, ctx, counts);
     if (deps.signal.aborted) outcome = faultOutcome({ code: 'cancelled', message: 'cancelled before the check finished' });
   } catch (error) {
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));

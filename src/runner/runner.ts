@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
-import { createScanExecutor, plannedScans } from './scans.js';
+import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 
 export interface Clock { now(): Date }
 export const systemClock: Clock = { now: () => new Date() };
@@ -128,7 +128,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const counts = { pass: 0, fail: 0, error: 0, total: request.checks.length };
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
-    const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned: plannedScans(request.checks), fuse: deps.fuseScans ?? true });
+    const planned = plannedScans(request.checks);
+    const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true });
     const heartbeat = setInterval(() => void store.heartbeatRun(run.id, clock.now()).catch(() => {}), 10_000);
     heartbeat.unref();
     try {
@@ -140,6 +141,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
+          planned: scansOfCheck(planned, check.spec.id),
           signal,
           now: () => clock.now(),
           onProgress: (update) => {

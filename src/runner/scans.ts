@@ -37,15 +37,11 @@ function tableKey(scan: CountScan): string {
   return JSON.stringify([scan.source, scan.table.schema ?? null, scan.table.name]);
 }
 
+/** Equal predicates share one column of the fused statement (deduplication only, never membership). */
 function predicateKey(predicate: SQL | true): string {
   if (predicate === true) return 'true';
   const { text, params } = compile(predicate);
   return JSON.stringify([text, params]);
-}
-
-/** Identity of a scan: same source, table and predicates means the same answer. */
-export function scanSignature(scan: CountScan): string {
-  return JSON.stringify([tableKey(scan), Object.entries(scan.counts).map(([name, p]) => [name, predicateKey(p)])]);
 }
 
 interface FusedGroup {
@@ -56,8 +52,8 @@ interface FusedGroup {
   /** Aborted when the last check waiting on the fused statement is cancelled. */
   controller: AbortController;
   waiting: number;
-  /** For each member signature: its count name → fused alias. */
-  aliases: Map<string, Record<string, string>>;
+  /** For each member scan (the planned object itself): its count name → fused alias. */
+  aliases: Map<CountScan, Record<string, string>>;
   checkIds: string[];
   result?: Promise<Record<string, number>>;
   records: StatementRecord[];
@@ -67,18 +63,27 @@ interface FusedGroup {
 /** A count scan a check declares up front, with the check's own timeout. */
 export interface PlannedScan { checkId: string; scan: CountScan; timeoutMs?: number | undefined }
 
-/** The count scans a run's checks declare up front (kinds without countScans declare none). */
+/**
+ * The count scans a run's checks declare, planned once: the runner hands these very objects to the
+ * checks' evaluation, so fusion finds its members by identity — never by re-planning and matching
+ * SQL text, which silently lost fusion on any small difference.
+ */
 export function plannedScans(checks: readonly LoadedCheck[]): PlannedScan[] {
-  return checks.flatMap((check) => (kindOf(check.spec.kind)?.countScans?.(check.spec) ?? []).map((scan: CountScan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout })));
+  return checks.flatMap((check) => planScansOf(check).map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout })));
 }
 
-/** Identity of a planned scan as a fusion member: the same scan under another timeout is another member. */
-function memberKey(scan: CountScan, timeoutMs: number | undefined): string {
-  return JSON.stringify([scanSignature(scan), timeoutMs ?? null]);
+/** The planned scans of one check, in its kind's order (the objects fusion knows). */
+export function scansOfCheck(planned: readonly PlannedScan[], checkId: string): CountScan[] {
+  return planned.filter((p) => p.checkId === checkId).map((p) => p.scan);
 }
 
-/** Groups planned scans by (source, table, timeout); only groups of two or more distinct scans are fused. */
-export function planFusion(planned: PlannedScan[]): Map<string, FusedGroup> {
+/** One check's count scans (none for kinds that declare none). */
+export function planScansOf(check: LoadedCheck): CountScan[] {
+  return kindOf(check.spec.kind)?.countScans?.(check.spec) ?? [];
+}
+
+/** Groups planned scans by (source, table, timeout); only groups of two or more scans are fused. */
+export function planFusion(planned: PlannedScan[]): Map<CountScan, FusedGroup> {
   const byTable = new Map<string, PlannedScan[]>();
   for (const entry of planned) {
     const key = JSON.stringify([tableKey(entry.scan), entry.timeoutMs ?? null]);
@@ -86,10 +91,9 @@ export function planFusion(planned: PlannedScan[]): Map<string, FusedGroup> {
     list.push(entry);
     byTable.set(key, list);
   }
-  const groups = new Map<string, FusedGroup>();
+  const groups = new Map<CountScan, FusedGroup>();
   for (const members of byTable.values()) {
-    const distinct = new Map(members.map((m) => [scanSignature(m.scan), m]));
-    if (distinct.size < 2) continue;
+    if (members.length < 2) continue;
     const timeoutMs = members[0]!.timeoutMs;
     const aliasOfPredicate = new Map<string, string>();
     const counts: CountScan['counts'] = {};
@@ -103,7 +107,7 @@ export function planFusion(planned: PlannedScan[]): Map<string, FusedGroup> {
       records: [],
       listeners: new Set(),
     };
-    for (const [signature, { scan }] of distinct) {
+    for (const { scan } of members) {
       const mapping: Record<string, string> = {};
       for (const [name, predicate] of Object.entries(scan.counts)) {
         const key = predicateKey(predicate);
@@ -115,8 +119,8 @@ export function planFusion(planned: PlannedScan[]): Map<string, FusedGroup> {
         }
         mapping[name] = alias;
       }
-      group.aliases.set(signature, mapping);
-      groups.set(memberKey(scan, timeoutMs), group);
+      group.aliases.set(scan, mapping);
+      groups.set(scan, group);
     }
   }
   return groups;
@@ -135,7 +139,7 @@ interface ScanHooks { timeoutMs: number | undefined; signal: AbortSignal; progre
 
 /** Creates the executor for one run. */
 export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
-  const groups = deps.fuse === false ? new Map<string, FusedGroup>() : planFusion(deps.planned ?? []);
+  const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(deps.planned ?? []);
 
   async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<Record<string, number>> {
     const source = await deps.sources.get(scan.source);
@@ -211,16 +215,16 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   return {
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});
-      const signature = scanSignature(scan);
-      const group = groups.get(memberKey(scan, request.timeoutMs));
-      if (!group) return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
+      const group = groups.get(scan);
+      // A scan that was not planned, or asked for under another timeout, runs alone.
+      if (!group || group.timeoutMs !== request.timeoutMs) return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
       const listener = { progress, statement: request.onStatement };
       group.listeners.add(listener);
       group.records.forEach((r) => request.onStatement(r));
       try {
         // The first member to ask starts the fused scan; the others share its answer.
         const counts = await awaitGroup(group, request.signal);
-        const mapping = group.aliases.get(signature)!;
+        const mapping = group.aliases.get(scan)!;
         const mine: CountResult = Object.fromEntries(Object.entries(mapping).map(([name, alias]) => [name, counts[alias]!]));
         mine[SCANNED_ALIAS] = counts[SCANNED_ALIAS]!;
         return mine;

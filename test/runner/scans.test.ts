@@ -289,6 +289,18 @@ checks:
       });
     });
 
+    it('finds fusion members by the planned objects themselves, never by matching SQL text', async () => {
+      await withExecutor([{ checkId: 'a', scan: scanA }, { checkId: 'b', scan: scanB }], async (executor) => {
+        const signal = new AbortController().signal;
+        // An equal scan planned again is not a member: it runs alone rather than borrowing an answer.
+        const replanned: CountScan = { ...scanB, counts: { ...scanB.counts } };
+        await Promise.all([executor.count(scanA, request('a', signal)), executor.count(scanB, request('b', signal))]);
+        await expect(executor.count(replanned, request('b', signal))).resolves.toMatchObject({ b: 1 });
+        expect(statements.filter((r) => r.fused_checks !== undefined).map((r) => r.fused_checks)).toEqual([['a', 'b'], ['a', 'b']]);
+        expect(statements.filter((r) => r.fused_checks === undefined)).toHaveLength(1);
+      });
+    });
+
     it('fuses only checks with the same timeout', async () => {
       await withExecutor([{ checkId: 'a', scan: scanA, timeoutMs: 60_000 }, { checkId: 'b', scan: scanB }], async (executor) => {
         const signal = new AbortController().signal;

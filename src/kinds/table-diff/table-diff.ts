@@ -223,5 +223,5 @@ export const tableDiff = defineKind({
   description: 'every row of a table matches its counterpart in another database or table, compared by hashed buckets without downloading either side',
   schema: tableDiffSchema,
   sourcesOf: (spec) => [...new Set([spec.old.source, spec.new.source])],
-  execute: diffTables,
+  execute: (spec, ctx) => diffTables(spec, ctx),
 });

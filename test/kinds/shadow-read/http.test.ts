@@ -156,7 +156,7 @@ checks:
 `, { app: db });
       const registry = registryForCatalog(catalog, { app: db });
       const ctx = createExecutionContext({ checkId: 'ported', sources: registry, limiters: () => createLimiter(2), signal: new AbortController().signal, now: () => new Date() });
-      const outcome = await kind.execute(catalog.checks.get('ported')!.spec as never, ctx);
+      const outcome = await kind.execute(catalog.checks.get('ported')!.spec as never, ctx, []);
       await registry.closeAll();
       expect(calls).toHaveLength(50);
       expect(outcome).toMatchObject({ status: 'pass', observations: { sample_size: 50, mismatches: 0 } });
