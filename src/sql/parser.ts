@@ -76,10 +76,18 @@ export function parseSql(text: string): SqlParse {
   }
 }
 
-/** The real lexer's tokens for text that has already parsed (offsets are UTF-8 byte offsets). */
+/**
+ * libpg-query's scanner emits control characters other than tab, newline and carriage return
+ * unescaped, which breaks its JSON. In text that parsed they can only sit inside a literal, a
+ * quoted name or a comment (or be whitespace), where a space lexes the same and has the same byte
+ * length — but a newline ends a `--` comment, so those three are kept.
+ */
+const UNESCAPED_BY_SCANNER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
+/** The real lexer's tokens for text that has already parsed (offsets are UTF-8 byte offsets; token text may differ in control characters). */
 export function scanSql(text: string): ScanToken[] {
   if (text === '') return [];
-  return loadedLibrary().scanSync(text).tokens;
+  return loadedLibrary().scanSync(text.replace(UNESCAPED_BY_SCANNER, ' ')).tokens;
 }
 
 /** The UTF-16 index (a JavaScript string index) of a UTF-8 byte offset into `text`, clamped to its length. */
