@@ -4,6 +4,7 @@
  * must be one scalar expression that stays inside the parentheses it is embedded in. Pure once
  * `loadSqlParser()` has resolved.
  */
+import { findKeyPlaceholders, withPositionalParameters } from './key-placeholders.js';
 import { indexOfByte, parseSql, scanSql, type ScanToken } from './parser.js';
 import { readOnlyViolations, statementName, type TreeProblem } from './read-only-rules.js';
 import { firstLocation } from './tree-walk.js';
@@ -42,10 +43,23 @@ function straySemicolon(text: string): SqlProblem | undefined {
   return { message: "contains an empty statement: only one statement and one trailing ';' are allowed", offset: indexOfByte(text, stray.start) };
 }
 
+/** How a whole query is read. */
+export interface QueryCheckOptions {
+  /** shadow_read: `$keys` and `$keys.<column>` stand for key parameters parity binds. */
+  readonly keyPlaceholders?: boolean;
+}
+
 /** Problems that make `text` other than exactly one read-only SELECT; empty when it may run. */
-export function checkReadOnlyQuery(text: string): SqlProblem[] {
-  const parsed = parseSql(text);
-  if (parsed.kind === 'syntax_error') return [{ message: `is not valid SQL: ${parsed.message}`, offset: parsed.offset }];
+export function checkReadOnlyQuery(text: string, options: QueryCheckOptions = {}): SqlProblem[] {
+  const placeholders = options.keyPlaceholders === true ? findKeyPlaceholders(text) : [];
+  // Same byte length as `text`, so every parser location below is also a byte offset into `text`.
+  const substituted = withPositionalParameters(text, placeholders);
+  const parsed = parseSql(substituted);
+  if (parsed.kind === 'syntax_error') {
+    // The error offset indexes the substituted text; its byte offset is the same in both.
+    const offset = substituted === text ? parsed.offset : indexOfByte(text, Buffer.byteLength(substituted.slice(0, parsed.offset)));
+    return [{ message: `is not valid SQL: ${parsed.message}`, offset }];
+  }
   const statements = parsed.tree.stmts ?? [];
   const first = statements[0];
   if (first === undefined) return [{ message: 'contains no statement' }];
@@ -58,7 +72,8 @@ export function checkReadOnlyQuery(text: string): SqlProblem[] {
   if (type !== 'SelectStmt') {
     return [{ message: `is a ${statementName(type)} statement; only a read-only SELECT is allowed`, offset: indexOfByte(text, first.stmt_location ?? 0) }];
   }
-  const problems = readOnlyViolations(top).map((p) => located(p.message, p.location === undefined ? undefined : indexOfByte(text, p.location)));
+  const parameters = new Set(placeholders.map((placeholder) => placeholder.start));
+  const problems = readOnlyViolations(top, parameters).map((p) => located(p.message, p.location === undefined ? undefined : indexOfByte(text, p.location)));
   const stray = straySemicolon(text);
   return inOrder(stray === undefined ? problems : [stray, ...problems]);
 }

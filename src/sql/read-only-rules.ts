@@ -55,8 +55,11 @@ function attributeCall(name: string | undefined, location: number | undefined): 
   return denied(name, name, ' through attribute notation (x.f means f(x))', location);
 }
 
-/** Every reason the tree under `tree` is not a read-only, deny-list-clean query, in document order. */
-export function readOnlyViolations(tree: unknown): TreeProblem[] {
+/**
+ * Every reason the tree under `tree` is not a read-only, deny-list-clean query, in document order;
+ * positional parameters are allowed only at `parameterLocations` (where parity itself binds one).
+ */
+export function readOnlyViolations(tree: unknown, parameterLocations: ReadonlySet<number> = new Set()): TreeProblem[] {
   const found: TreeProblem[] = [];
   const add = (problem: TreeProblem | undefined): void => {
     if (problem !== undefined) found.push(problem);
@@ -98,6 +101,7 @@ export function readOnlyViolations(tree: unknown): TreeProblem[] {
     if (type === 'ParamRef') {
       const number = typeof fields['number'] === 'number' ? `$${fields['number']}` : 'a positional parameter';
       const location = typeof fields['location'] === 'number' ? fields['location'] : undefined;
+      if (location !== undefined && parameterLocations.has(location)) return;
       add({ message: `uses ${number} (it would bind to a value parity supplies, not one the check file chose)`, location });
     }
   });
