@@ -23,6 +23,17 @@ function isComment(token: ScanToken): boolean {
   return token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT';
 }
 
+/** The real lexer's tokens without comments; undefined if libpg-query's scanner fails, which the callers treat as a refusal. */
+function codeTokens(text: string): ScanToken[] | undefined {
+  try {
+    return scanSql(text).filter((token) => !isComment(token));
+  } catch {
+    return undefined;
+  }
+}
+
+const UNSCANNABLE = 'could not be split into tokens by the PostgreSQL lexer, so it cannot be judged';
+
 function located(message: string, offset: number | undefined): SqlProblem {
   return offset === undefined ? { message } : { message, offset };
 }
@@ -37,7 +48,8 @@ function inOrder(problems: SqlProblem[]): SqlProblem[] {
  * operators copy queries out of psql; the caller must strip it before embedding the query.
  */
 function straySemicolon(text: string): SqlProblem | undefined {
-  const tokens = scanSql(text).filter((token) => !isComment(token));
+  const tokens = codeTokens(text);
+  if (tokens === undefined) return { message: UNSCANNABLE };
   const stray = tokens.find((token, i) => token.tokenType === SEMICOLON && i !== tokens.length - 1);
   if (stray === undefined) return undefined;
   return { message: "contains an empty statement: only one statement and one trailing ';' are allowed", offset: indexOfByte(text, stray.start) };
@@ -105,9 +117,10 @@ const REPORTED_ELSEWHERE = new Set(['targetList', 'op', 'rarg', 'all', 'limitOpt
  * The real lexer's parentheses: the wrapper's `(` must close only at the wrapper's `)`. Otherwise
  * `a) OR (b` parses fine as `(a) OR (b)` but would bind to its neighbours once embedded.
  */
-function escapedParenthesis(wrapped: string): number | undefined {
+function escapedParenthesis(wrapped: string): number | 'unscannable' | undefined {
   let depth = 0;
-  const tokens = scanSql(wrapped).filter((token) => !isComment(token));
+  const tokens = codeTokens(wrapped);
+  if (tokens === undefined) return 'unscannable';
   for (const [i, token] of tokens.entries()) {
     if (token.tokenType === OPEN_PAREN) depth += 1;
     if (token.tokenType === CLOSE_PAREN) depth -= 1;
@@ -155,7 +168,8 @@ export function checkReadOnlyExpression(text: string): SqlProblem[] {
     problems.push(located(`breaks out of the parentheses parity wraps it in and adds ${statements.length - 1} more statement(s)`, at));
   }
   const escape = escapedParenthesis(wrapped);
-  if (escape !== undefined) {
+  if (escape === 'unscannable') problems.push({ message: UNSCANNABLE });
+  else if (escape !== undefined) {
     problems.push(located('closes the parentheses parity wraps it in, so the rest would bind to the surrounding statement', fromByte(escape)));
   }
   const top = statements[0]?.stmt as { SelectStmt?: Record<string, unknown> } | undefined;
