@@ -30,12 +30,16 @@ export const DENIED_FUNCTIONS: readonly DeniedFunction[] = [
   { prefix: 'dblink', reason: SECOND_CONNECTION },
   { prefix: 'postgres_fdw_', reason: 'manages connections to foreign servers' },
 
-  { name: 'pg_read_file', reason: READS_FILES },
+  // A prefix, so the compatibility variant pg_read_file_old is caught too.
+  { prefix: 'pg_read_file', reason: READS_FILES },
   { name: 'pg_read_binary_file', reason: READS_FILES },
   { name: 'pg_stat_file', reason: READS_FILES },
   { prefix: 'pg_ls_', reason: 'lists server directories outside the database' },
   { name: 'pg_logdir_ls', reason: 'lists server directories outside the database' },
   { prefix: 'pg_file_', reason: WRITES_FILES },
+  { name: 'pg_hba_file_rules', reason: 'reads server configuration files' },
+  { name: 'pg_ident_file_mappings', reason: 'reads server configuration files' },
+  { name: 'pg_show_all_file_settings', reason: 'reads server configuration files' },
 
   { prefix: 'lo_', reason: LARGE_OBJECTS },
   { name: 'loread', reason: LARGE_OBJECTS },
@@ -64,6 +68,7 @@ export const DENIED_FUNCTIONS: readonly DeniedFunction[] = [
   // Planner statistics can be written directly since Postgres 18.
   { prefix: 'pg_restore_', reason: 'overwrites planner statistics' },
   { prefix: 'pg_clear_', reason: 'overwrites planner statistics' },
+  { name: 'pg_import_system_collations', reason: 'writes the system catalog' },
 
   { name: 'pg_switch_wal', reason: REPLICATION },
   { name: 'pg_switch_xlog', reason: REPLICATION },
