@@ -13,7 +13,8 @@ import { migrationSchema, type MigrationSpec } from '../checkfile/migrations.js'
 import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/problems.js';
 import { describeUrl, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
 import { flattenIssues } from '../checkfile/zod-issues.js';
-import { positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
+import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
+import { loadSqlParser } from '../sql/parser.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
@@ -54,8 +55,11 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   const problems: SpecProblem[] = [];
   const at = (p: readonly PropertyKey[], key?: string): Located => ({ file, ...positionOf(doc, counter, p, key) });
-  const problem = (p: readonly PropertyKey[], message: string, key?: string) =>
-    problems.push({ ...at(p, key), path: formatPath(key === undefined ? p : [...p, key]), message });
+  const problem = (p: readonly PropertyKey[], message: string, key?: string, offset?: number) => {
+    // An SQL refusal points at the offending character inside the value, not just the value.
+    const inValue = offset === undefined ? undefined : positionInValue(doc, counter, text, p, offset);
+    problems.push({ ...(inValue ? { file, ...inValue } : at(p, key)), path: formatPath(key === undefined ? p : [...p, key]), message });
+  };
 
   for (const error of doc.errors) {
     const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
@@ -125,7 +129,7 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
         }
         const result = kind.schema.safeParse(raw);
         if (!result.success) {
-          for (const issue of flattenIssues(result.error.issues, base, kind.schema)) problem(issue.path, issue.message, issue.key);
+          for (const issue of flattenIssues(result.error.issues, base, kind.schema)) problem(issue.path, issue.message, issue.key, issue.offset);
           return;
         }
         const spec = result.data as CheckSpec;
@@ -240,7 +244,8 @@ function hashedPart(spec: CheckSpec): unknown {
 
 /** Reads every *.yaml / *.yml file under `dir` (recursively, sorted) into a catalog, or throws CheckFileError. */
 export async function loadCatalog(dir: string, env: Env = process.env): Promise<Catalog> {
-  const files = await listCheckFiles(dir);
+  // Operator SQL is judged by the real PostgreSQL parser while the files are parsed.
+  const [files] = await Promise.all([listCheckFiles(dir), loadSqlParser()]);
   const parsed: ParsedFile[] = [];
   const problems: SpecProblem[] = [];
   for (const file of files) {

@@ -1,7 +1,7 @@
 /** Building blocks shared by every check kind's schema: ids, table references, expressions, durations. */
 import { z } from 'zod';
-import { parseColumnName, parseTableRef, type TableRef } from './identifiers.js';
-import { lintExpression } from './expression.js';
+import { parseColumnName, parseTableRef, type TableRef } from '../sql/identifiers.js';
+import { expressionProblems, queryProblems, withoutTrailingSemicolon, type SqlProblem } from './expression.js';
 import { parseDuration } from './duration.js';
 
 export const idSchema = z
@@ -30,21 +30,34 @@ export const columnNameSchema = z.string().transform((text, ctx): string => {
   return parsed;
 });
 
-/** A trusted SQL expression written by the operator; linted, later run only READ ONLY. */
-export const expressionSchema = z.string().superRefine((text, ctx) => {
-  const problem = lintExpression(text);
-  if (problem) ctx.addIssue({ code: 'custom', message: `SQL expression ${problem}` });
-});
+/** Reports each parser refusal as an issue; `params.offset` lets the loader point at the character. */
+function addSqlIssues(ctx: z.RefinementCtx, what: string, problems: SqlProblem[]): void {
+  for (const problem of problems) {
+    ctx.addIssue({ code: 'custom', message: `${what} ${problem.message}`, ...(problem.offset === undefined ? {} : { params: { offset: problem.offset } }) });
+  }
+}
 
-/** A whole SELECT statement written by the operator (sql_assert, shadow_read). */
+/** An SQL expression written by the operator: one expression, read-only, judged by the Postgres parser. */
+export const expressionSchema = z.string().superRefine((text, ctx) => addSqlIssues(ctx, 'SQL expression', expressionProblems(text)));
+
+/** A whole SELECT statement written by the operator (sql_assert): one read-only statement. */
 export const querySchema = z.string().transform((text, ctx): string => {
-  const statement = text.trim().replace(/;\s*$/, '');
-  const problem = lintExpression(statement);
-  if (problem) {
-    ctx.addIssue({ code: 'custom', message: `SQL query ${problem}` });
+  const problems = queryProblems(text);
+  if (problems.length > 0) {
+    addSqlIssues(ctx, 'SQL query', problems);
     return z.NEVER;
   }
-  return statement;
+  return withoutTrailingSemicolon(text);
+});
+
+/** A shadow_read query over the sampled keys: like querySchema, with `$keys` / `$keys.<column>` allowed. */
+export const keyedQuerySchema = z.string().transform((text, ctx): string => {
+  const problems = queryProblems(text, true);
+  if (problems.length > 0) {
+    addSqlIssues(ctx, 'SQL query', problems);
+    return z.NEVER;
+  }
+  return withoutTrailingSemicolon(text);
 });
 
 export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx): number => {

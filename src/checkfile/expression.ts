@@ -1,57 +1,43 @@
 /**
- * SQL expressions in check files (`new: first_name || ' ' || last_name`, `where:`) are trusted
- * configuration that runs inside READ ONLY transactions. We still reject text that would escape
- * the surrounding statement (`;`, comments, unbalanced parentheses or quotes) so a typo becomes a
- * file:line:column error instead of a confusing SQL error — or a statement that means something else.
+ * Operator SQL in check files, judged by the real PostgreSQL parser (src/sql/read-only-guard.ts):
+ * an expression (`where:`, `new:`) must be one scalar expression that stays inside the parentheses
+ * parity embeds it in; a query (`sql_assert`, `shadow_read`) exactly one read-only SELECT. Both must
+ * call nothing that acts outside the snapshot or the database (the deny list). A refusal is a
+ * load-time problem pinned to the offending character, never a statement that runs.
  */
+import { isSqlParserLoaded, scanSql } from '../sql/parser.js';
+import { checkReadOnlyExpression, checkReadOnlyQuery, type SqlProblem } from '../sql/read-only-guard.js';
 
-/** Returns a problem description, or undefined when the expression is safe to embed. */
-export function lintExpression(text: string): string | undefined {
-  if (text.trim().length === 0) return 'is empty';
-  let depth = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    const next = text[i + 1];
-    if (c === "'" || c === '"') {
-      const close = findClosingQuote(text, i + 1, c);
-      if (close === -1) return `has an unterminated ${c === "'" ? 'string literal' : 'quoted identifier'}`;
-      i = close + 1;
-      continue;
-    }
-    if (c === '$') {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i));
-      if (tag && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
-        const end = text.indexOf(tag[0], i + tag[0].length);
-        if (end === -1) return 'has an unterminated dollar-quoted string';
-        i = end + tag[0].length;
-        continue;
-      }
-    }
-    if (c === ';') return 'contains ";" — an expression must be a single SQL expression, not statements';
-    if (c === '-' && next === '-') return 'contains a "--" comment, which would hide the rest of the generated statement';
-    if (c === '/' && next === '*') return 'contains a "/*" comment';
-    if (c === '(') depth++;
-    if (c === ')') {
-      depth--;
-      if (depth < 0) return 'has a ")" without a matching "("';
-    }
-    i++;
-  }
-  if (depth !== 0) return 'has a "(" without a matching ")"';
-  return undefined;
+export type { SqlProblem };
+
+function requireParser(): void {
+  // A check file judged without the parser would be a check file not judged: refuse loudly.
+  if (!isSqlParserLoaded()) throw new Error('check files are validated with the PostgreSQL parser: await loadSqlParser() before parsing them');
 }
 
-function findClosingQuote(text: string, from: number, quote: string): number {
-  let i = from;
-  while (i < text.length) {
-    if (text[i] === quote) {
-      if (text[i + 1] === quote) { i += 2; continue; }
-      return i;
-    }
-    // E'' strings allow backslash escapes; a backslash-escaped quote must not close the literal.
-    if (quote === "'" && text[i] === '\\' && /[eE]$/.test(text.slice(0, from - 1))) { i += 2; continue; }
-    i++;
-  }
-  return -1;
+/** Problems that keep `text` from being embedded as an expression; empty when it is safe. */
+export function expressionProblems(text: string): SqlProblem[] {
+  requireParser();
+  if (text.trim().length === 0) return [{ message: 'is empty' }];
+  return checkReadOnlyExpression(text);
+}
+
+/** Problems that keep `text` from running as a whole read-only query; `$keys` allowed when `keyed`. */
+export function queryProblems(text: string, keyed = false): SqlProblem[] {
+  requireParser();
+  if (text.trim().length === 0) return [{ message: 'is empty' }];
+  return checkReadOnlyQuery(text, { keyPlaceholders: keyed });
+}
+
+/**
+ * The query without its one optional trailing `;` (found by the real lexer, so a `;` inside a
+ * literal or after a comment is never mistaken for it). Embedding sites put the query on its own
+ * lines (`(\n<query>\n)`), so a trailing `--` comment cannot swallow the SQL written after it.
+ */
+export function withoutTrailingSemicolon(text: string): string {
+  const code = scanSql(text).filter((token) => token.tokenName !== 'SQL_COMMENT' && token.tokenName !== 'C_COMMENT');
+  const last = code.at(-1);
+  if (last?.text !== ';') return text.trim();
+  // Token offsets are UTF-8 byte offsets.
+  return Buffer.from(text).subarray(0, last.start).toString().trim();
 }

@@ -1,5 +1,5 @@
 /** Finds where a value lives in a YAML document, so problems point at the line and column. */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node } from 'yaml';
 
 export interface Position { line: number; column: number }
 
@@ -56,4 +56,35 @@ export function positionOfValue(doc: Document, counter: LineCounter, path: reado
   if (!found?.range) return undefined;
   const pos = counter.linePos(found.range[0]);
   return { line: pos.line, column: pos.col };
+}
+
+/**
+ * Where character `offset` of the string value at `path` stands in the file: exact for plain and
+ * quoted one-line scalars and for block scalars (`|`, `>` line by line); the value's start where the
+ * text was transformed (escapes, folded lines), so the position is never wrong, at worst coarse.
+ */
+export function positionInValue(doc: Document, counter: LineCounter, source: string, path: readonly PropertyKey[], offset: number): Position | undefined {
+  const node = doc.getIn(path, true);
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
+  const [start, end] = node.range;
+  const value = node.value;
+  const raw = source.slice(start, end);
+  const at = (index: number) => {
+    const pos = counter.linePos(index);
+    return { line: pos.line, column: pos.col };
+  };
+  if (node.type === Scalar.PLAIN && raw === value) return at(start + offset);
+  if ((node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE) && raw.slice(1, -1) === value) return at(start + 1 + offset);
+  if (node.type === Scalar.BLOCK_LITERAL) {
+    // Content lines follow the header line, each with the same indentation stripped.
+    const before = value.slice(0, offset);
+    const lineIndex = before.split('\n').length - 1;
+    const column = offset - (before.lastIndexOf('\n') + 1);
+    const lines = raw.split('\n');
+    const contentLines = lines.slice(1);
+    const indent = /^ */.exec(contentLines.find((l) => l.trim() !== '') ?? '')![0].length;
+    const lineStart = start + lines[0]!.length + 1 + contentLines.slice(0, lineIndex).reduce((n, l) => n + l.length + 1, 0);
+    if (lineIndex < contentLines.length) return at(lineStart + indent + column);
+  }
+  return at(start);
 }

@@ -6,6 +6,8 @@ export interface FlatIssue {
   message: string;
   /** For unknown keys: the offending key, so the position points at it. */
   key?: string;
+  /** For SQL refusals: the character offset inside the string value where the problem is. */
+  offset?: number;
 }
 
 /** Flattens zod issues, resolving unions to their closest branch. */
@@ -44,6 +46,11 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], base: Propert
           path,
           message: received === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, not ${describe(received)}`,
         });
+        break;
+      }
+      case 'custom': {
+        const offset = (issue.params as { offset?: unknown } | undefined)?.offset;
+        out.push(typeof offset === 'number' ? { path, message: issue.message, offset } : { path, message: issue.message });
         break;
       }
       default:

@@ -1,6 +1,6 @@
 /** Catalog look-ups kinds need when the check file leaves something implicit. */
 import { regclassText, sql, type SQL } from '../sql/build.js';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from '../sql/identifiers.js';
 
 /** Anything that can run a statement on a named source (a check's execution context). */
 export interface SourceReader {

@@ -4,7 +4,7 @@
  * Only ever steers how work is split; never reported as a count.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from '../sql/identifiers.js';
 
 /** Rows per 8 kB page assumed for never-analyzed tables (typical for narrow OLTP rows). */
 const ROWS_PER_PAGE_GUESS = 60;

@@ -9,7 +9,7 @@ import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema,
 } from '../checkfile/common.js';
-import { formatTableRef, type TableRef } from '../checkfile/identifiers.js';
+import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';

@@ -1,7 +1,7 @@
 /** null_check: backfilled columns are filled in every row that should have them. */
 import { z } from 'zod';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
-import { formatTableRef } from '../checkfile/identifiers.js';
+import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import { primaryKeyOf } from '../introspect/primary-key.js';

@@ -1,10 +1,10 @@
 /** row_count: old and new hold the same number of rows, within a tolerance. */
 import { z } from 'zod';
 import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
-import { formatTableRef } from '../checkfile/identifiers.js';
+import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from '../sql/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import type { Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';

@@ -25,11 +25,11 @@ export type SqlAssertSpec = z.output<typeof sqlAssertSchema>;
 
 /** Counting happens in the database: the query is wrapped, never pulled into Node to count. */
 export function planRowCountOf(spec: SqlAssertSpec) {
-  return sql`select count(*) as rows from (${sql.raw(spec.query)}) as assertion`;
+  return sql`select count(*) as rows from (\n${sql.raw(spec.query)}\n) as assertion`;
 }
 
 export function planFirstRows(spec: SqlAssertSpec, limit: number) {
-  return sql`select * from (${sql.raw(spec.query)}) as assertion limit ${limit}`;
+  return sql`select * from (\n${sql.raw(spec.query)}\n) as assertion limit ${limit}`;
 }
 
 /** Judges a row count against rows / max_rows / min_rows. */

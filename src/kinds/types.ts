@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SQL } from '../sql/build.js';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from '../sql/identifiers.js';
 import type { Outcome } from '../results/outcome.js';
 
 /**

@@ -12,7 +12,7 @@
 import { planPrimaryKey } from '../introspect/primary-key.js';
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { CountScan } from '../kinds/types.js';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from '../sql/identifiers.js';
 import type { ScanSettings } from '../checkfile/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
 import type { StatementRecord } from '../store/schema.js';

@@ -40,7 +40,8 @@ export interface Source {
 
 /**
  * Session settings pinned for every read: values must serialise identically on every source
- * (table_diff hashes rows on two servers), and parity identifies itself to DBAs.
+ * (table_diff hashes rows on two servers), operator SQL is lexed as the check-file parser lexed it,
+ * and parity identifies itself to DBAs.
  */
 export const PINNED_SETTINGS: Record<string, string> = {
   TimeZone: 'UTC',
@@ -48,5 +49,7 @@ export const PINNED_SETTINGS: Record<string, string> = {
   IntervalStyle: 'postgres',
   extra_float_digits: '1',
   bytea_output: 'hex',
+  // The check-file parser lexes literals this way; a server set otherwise would split text differently.
+  standard_conforming_strings: 'on',
   application_name: 'parity',
 };

@@ -4,7 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { TableRef } from '../checkfile/identifiers.js';
+import type { TableRef } from './identifiers.js';
 
 export { sql, type SQL };
 

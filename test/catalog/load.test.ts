@@ -130,8 +130,8 @@ describe('check file loading', () => {
   it.each([
     ['true; delete from users', /";"/],
     ['1 = 1 -- trailing', /comment/],
-    ['(a', /matching "\)"/],
-    ["name = 'x", /unterminated string/],
+    ['(a', /does not end where it should/],
+    ["name = 'x", /unterminated quoted string/],
   ])('rejects the expression %j that would escape its statement', (where, message) => {
     const [problem] = problemsOf(`${SOURCES}checks:\n  - { id: a, kind: null_check, source: app, table: t, columns: [x], where: ${JSON.stringify(where)} }\n`);
     expect(problem?.path).toBe('checks[0].where');

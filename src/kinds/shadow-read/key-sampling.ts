@@ -24,7 +24,7 @@
  * `vanished`), which slightly under-represents short-lived rows.
  */
 import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../../sql/build.js';
-import type { TableRef } from '../../checkfile/identifiers.js';
+import type { TableRef } from '../../sql/identifiers.js';
 import { keyArrayLiteral } from '../../compare/key-literal.js';
 import { rowEstimateSql } from '../../introspect/row-estimate.js';
 

@@ -85,7 +85,7 @@ export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], ke
   const bound = keyColumns.map((_, index) => keyArrayLiteral(keys.map((parts) => parts[index]!)));
   const inner = sql.join(template.map((part) => (typeof part === 'string' ? sql.raw(part) : bound[part.keyIndex]!)), sql``);
   const keyText = keyColumns.map((column, i) => sql`(q.${columnSql(column)})::text as ${sql.identifier(`__parity_k_${i}`)}`);
-  return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (${inner}) as q`;
+  return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (\n${inner}\n) as q`;
 }
 
 /** Groups wrapped rows by key: one row, several (a read-path defect), or none. */

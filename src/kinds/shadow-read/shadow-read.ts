@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { normalizerSchema } from '../../compare/normalizers.js';
 import { compareReads, recordComparison, ROW_FIELD, type ReadResult } from './records.js';
-import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, querySchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
+import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
 import { globalFetchPort, HttpReadError, urlTemplateProblem, type HttpPort } from './http-read.js';
 import { sampleKeys } from './key-sampler.js';
@@ -24,7 +24,7 @@ import { defineKind, type ExecutionContext } from '../types.js';
 import type { Outcome } from '../../results/outcome.js';
 
 const pathSchema = z.union([
-  z.strictObject({ source: sourceNameSchema, query: querySchema }),
+  z.strictObject({ source: sourceNameSchema, query: keyedQuerySchema }),
   z.strictObject({
     http: z.string().min(1).max(2000),
     timeout: durationSchema.default(5_000),

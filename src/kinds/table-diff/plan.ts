@@ -7,7 +7,7 @@ import {
   bucketSql, canonicalTextSql, integerKeyHashSql, keyTextSql, rowHashSql, textKeyHashSql, valueHashSql,
 } from './row-hash.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
-import type { TableRef } from '../../checkfile/identifiers.js';
+import type { TableRef } from '../../sql/identifiers.js';
 import { rowEstimateSql } from '../../introspect/row-estimate.js';
 
 /** One side of the diff: where its rows are and the expressions compared (already normalised). */

@@ -20,7 +20,7 @@ import { keyId } from '../../compare/key-literal.js';
 import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
 import { INTEGER_TYPES } from './row-hash.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
-import { formatTableRef, parseColumnName } from '../../checkfile/identifiers.js';
+import { formatTableRef, parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import {

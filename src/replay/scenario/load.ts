@@ -12,6 +12,7 @@ import { flattenIssues } from '../../checkfile/zod-issues.js';
 import { positionOf } from '../../checkfile/yaml-positions.js';
 import { mutationClass, type MutationClass } from '../mutations/catalogue.js';
 import { scenarioSchema, type MutationSpec, type ScenarioSpec, type StepName } from './schema.js';
+import { loadSqlParser } from '../../sql/parser.js';
 
 /** The file that makes a folder a scenario. */
 export const SCENARIO_FILE = 'scenario.yaml';
@@ -95,6 +96,7 @@ export function parseScenario(text: string, file: string): ScenarioSpec | SpecPr
 
 /** Reads and validates a scenario folder, or throws ScenarioError naming every problem. */
 export async function loadScenario(dir: string): Promise<Scenario> {
+  await loadSqlParser();
   const root = path.resolve(dir);
   const display = (file: string) => path.relative(process.cwd(), path.join(root, file)) || file;
   const read = async (file: string): Promise<string | SpecProblem> => {

@@ -5,18 +5,23 @@
  */
 import { z } from 'zod';
 import { idSchema, sourceNameSchema } from '../../checkfile/common.js';
-import { lintExpression } from '../../checkfile/expression.js';
+import { parseSql } from '../../sql/parser.js';
 import { columnSpecSchema } from '../arbitraries/columns.js';
 import { mutationClass, mutationClassNames } from '../mutations/catalogue.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const identifier = z.string().regex(IDENTIFIER, 'must be a lower-case SQL identifier (letters, digits, _)');
 
-/** Trusted SQL from the scenario author, linted so it stays one statement or one expression. */
-const sqlText = (what: string) =>
+/**
+ * Trusted SQL from the scenario author (it writes to the throwaway replay database), checked with
+ * the real PostgreSQL parser to be exactly one statement — or one fragment of the statement replay
+ * builds around it (`where`, `set`) — so a scenario cannot smuggle a second statement in.
+ */
+const sqlText = (what: string, embed: (text: string) => string = (text) => text) =>
   z.string().superRefine((text, ctx) => {
-    const problem = lintExpression(text.trim().replace(/;\s*$/, ''));
-    if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+    const parsed = parseSql(embed(text.trim().replace(/;\s*$/, '')));
+    if (parsed.kind === 'syntax_error') ctx.addIssue({ code: 'custom', message: `${what} is not valid SQL: ${parsed.message}` });
+    else if ((parsed.tree.stmts ?? []).length !== 1) ctx.addIssue({ code: 'custom', message: `${what} must be one SQL statement, not ${(parsed.tree.stmts ?? []).length}` });
   }).transform((text) => text.trim().replace(/;\s*$/, ''));
 
 const sqlFile = z.string().regex(/\.sql$/, 'must name a .sql file in the scenario folder');
@@ -47,9 +52,9 @@ const mutationSchema = z
     /** Victim key columns; defaults to the table's primary key. */
     key: z.array(identifier).min(1).optional(),
     /** Which rows may be victims (rows the defect would visibly change). */
-    where: sqlText('where').optional(),
+    where: sqlText('where', (text) => `select 1 from t where (${text})`).optional(),
     /** The defect as assignments: update <table> set <set> where <key> = <victim>. */
-    set: sqlText('set').optional(),
+    set: sqlText('set', (text) => `update t set ${text} where true`).optional(),
     /** The defect is deleting the victim row. */
     delete: z.literal(true).optional(),
     /** The defect as one statement; $1…$n are the victim's key columns. */
