@@ -5,6 +5,10 @@ import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { median, timeWithPsql } from './psql.js';
+import { loadSqlParser } from '../../src/sql/parser.js';
+
+// Check files are judged by the PostgreSQL parser while they are parsed (see catalog/load.ts).
+await loadSqlParser();
 
 export interface OperationResult {
   operation: string;
