@@ -15,6 +15,8 @@ import { describeUrl, sourceSpecSchema, type SourceSpec } from '../checkfile/sou
 import { flattenIssues } from '../checkfile/zod-issues.js';
 import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
 import { loadSqlParser } from '../sql/parser.js';
+import type { Schedule } from '../checkfile/cron.js';
+import { scheduleOfCheck } from './schedules.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
@@ -26,6 +28,8 @@ export interface LoadedCheck {
   /** Hash of what the check verifies; results from another hash never count towards a gate. */
   hash: string;
   at: Located;
+  /** The parsed `schedule:` (UTC unless `time_zone:` says otherwise); undefined when unscheduled. */
+  schedule?: Schedule | undefined;
 }
 
 export interface LoadedSource { name: string; spec: SourceSpec; at: Located }
@@ -43,14 +47,14 @@ export interface Catalog {
 export interface ParsedFile {
   file: string;
   sources: LoadedSource[];
-  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[] }[];
+  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined }[];
   migrations: { spec: MigrationSpec; at: Located; requireRefs: { id: string; at: Located }[] }[];
 }
 
 export type Env = Record<string, string | undefined>;
 
 /** Parses and validates one check file's text. Pure: the environment is passed in. */
-export function parseCheckFile(text: string, file: string, env: Env): ParsedFile | SpecProblem[] {
+export function parseCheckFile(text: string, file: string, env: Env, now: Date = new Date()): ParsedFile | SpecProblem[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   const problems: SpecProblem[] = [];
@@ -137,7 +141,12 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
           name,
           at: { file, ...(positionOfValue(doc, counter, base, 'source', name) ?? positionOf(doc, counter, base)) },
         }));
-        parsed.checks.push({ spec, at: at(base), sourceRefs });
+        const schedule = scheduleOfCheck(spec, now);
+        if (schedule !== undefined && 'error' in schedule) {
+          problem([...base, schedule.key], schedule.error);
+          return;
+        }
+        parsed.checks.push({ spec, at: at(base), sourceRefs, schedule });
       });
     }
   }
@@ -209,7 +218,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         }
       }
       if (!ok) continue;
-      catalog.checks.set(id, { spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at });
+      catalog.checks.set(id, { spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule });
     }
   }
   for (const file of files) {

@@ -67,16 +67,3 @@ export function nextSlotAfter(schedule: Schedule, now: Date): Date | undefined {
   if (known && known.slot <= t && t < known.next) return Number.isFinite(known.next) ? new Date(known.next) : undefined;
   return schedule.cron.nextRun(now) ?? undefined;
 }
-
-/** Parses schedules once per distinct (expression, time zone); the scheduler asks every tick. */
-export function createScheduleCache(): (expression: string, timeZone?: string) => Schedule | undefined {
-  const cache = new Map<string, Schedule | undefined>();
-  return (expression, timeZone) => {
-    const key = `${expression}\u0000${timeZone ?? ''}`;
-    if (!cache.has(key)) {
-      const parsed = parseSchedule(expression, timeZone);
-      cache.set(key, 'error' in parsed ? undefined : parsed);
-    }
-    return cache.get(key);
-  };
-}

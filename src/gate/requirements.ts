@@ -35,8 +35,3 @@ export function phaseRequirements(migration: MigrationSpec, phaseName: string): 
   }
   return [...byCheck.values()];
 }
-
-/** Every check any phase of the migration requires. */
-export function migrationCheckIds(migration: MigrationSpec): string[] {
-  return [...new Set(migration.phases.flatMap((p) => p.requires))];
-}

@@ -4,9 +4,7 @@
  * one catch-up run instead of a burst.
  */
 import type { LoadedCheck } from '../catalog/load.js';
-import { nextSlotAfter, slotAt, type Schedule } from '../checkfile/cron.js';
-
-export type ScheduleLookup = (expression: string, timeZone?: string) => Schedule | undefined;
+import { nextSlotAfter, slotAt } from '../checkfile/cron.js';
 
 /** A (check, slot) pair some replica should claim. */
 export interface DueSlot { check: LoadedCheck; slot: Date }
@@ -15,13 +13,11 @@ export interface DueSlot { check: LoadedCheck; slot: Date }
 export function dueSlots(
   checks: Iterable<LoadedCheck>,
   now: Date,
-  scheduleOf: ScheduleLookup,
   handled: ReadonlyMap<string, number> = new Map(),
 ): DueSlot[] {
   const due: DueSlot[] = [];
   for (const check of checks) {
-    if (check.spec.schedule === undefined) continue;
-    const schedule = scheduleOf(check.spec.schedule, check.spec.time_zone);
+    const { schedule } = check;
     if (!schedule) continue;
     const slot = slotAt(schedule, now);
     if (!slot || handled.get(check.spec.id) === slot.getTime()) continue;
@@ -31,12 +27,10 @@ export function dueSlots(
 }
 
 /** When the scheduler should next look: the earliest upcoming slot, but never later than `now + maxWaitMs`. */
-export function nextWakeUp(checks: Iterable<LoadedCheck>, now: Date, scheduleOf: ScheduleLookup, maxWaitMs: number): Date {
+export function nextWakeUp(checks: Iterable<LoadedCheck>, now: Date, maxWaitMs: number): Date {
   let wake = now.getTime() + maxWaitMs;
   for (const check of checks) {
-    if (check.spec.schedule === undefined) continue;
-    const schedule = scheduleOf(check.spec.schedule, check.spec.time_zone);
-    const next = schedule && nextSlotAfter(schedule, now);
+    const next = check.schedule && nextSlotAfter(check.schedule, now);
     if (next) wake = Math.min(wake, next.getTime());
   }
   return new Date(wake);

@@ -8,10 +8,8 @@ import { ConfigError } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { parseDuration } from '../checkfile/duration.js';
 import type { Service } from '../service/service.js';
-import { createScheduleCache } from '../checkfile/cron.js';
 import { nextWakeUp } from './plan-slots.js';
 import { createTickState, runSchedulerTick, type TickAction } from './tick.js';
-import { assertSchedulesValid } from '../catalog/validate-schedules.js';
 
 export interface SchedulerOptions {
   /** Longest sleep between ticks, so catalog reloads and reaping are noticed. */
@@ -57,17 +55,15 @@ export function schedulerOptionsFromEnv(env: Record<string, string | undefined>)
   return { ...(deadAfterMs === undefined ? {} : { deadAfterMs }), ...(tickMs === undefined ? {} : { tickMs }) };
 }
 
-/** Validates the catalog's schedules (throws CheckFileError) and starts the loop. */
+/** Starts the loop over the catalog's schedules (parsed and validated when the catalog was loaded). */
 export async function startScheduler(service: Service, options: SchedulerOptions = {}): Promise<Scheduler> {
-  await assertSchedulesValid(service.catalog());
   const tickMs = options.tickMs ?? 5_000;
   const deadAfterMs = options.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS;
   const reapEveryMs = options.reapEveryMs ?? 10_000;
   const logger = options.logger ?? service.logger;
-  const scheduleOf = createScheduleCache();
   const state = createTickState();
   const deps = {
-    store: service.store, runner: service.runner, catalog: () => service.catalog(), scheduleOf,
+    store: service.store, runner: service.runner, catalog: () => service.catalog(),
     instanceId: options.instanceId ?? service.config.instanceId, logger,
   };
   const controller = new AbortController();
@@ -96,7 +92,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
         logger?.error({ err: error }, 'scheduler tick failed');
       }
       const now = service.clock.now();
-      const wake = nextWakeUp(service.catalog().checks.values(), now, scheduleOf, tickMs);
+      const wake = nextWakeUp(service.catalog().checks.values(), now, tickMs);
       // A few ms past the slot so the tick never lands just before it.
       // Unreferenced: the scheduler alone never keeps the process alive.
       await sleep(Math.max(5, wake.getTime() - now.getTime() + 5), undefined, { signal: controller.signal, ref: false }).catch(() => {});

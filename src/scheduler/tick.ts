@@ -7,13 +7,12 @@ import type { Logger } from '../logging/logger.js';
 import type { Runner } from '../runner/runner.js';
 import type { Catalog } from '../catalog/load.js';
 import type { Store } from '../store/store.js';
-import { dueSlots, type ScheduleLookup } from './plan-slots.js';
+import { dueSlots } from './plan-slots.js';
 
 export interface TickDeps {
   store: Store;
   runner: Pick<Runner, 'start'>;
   catalog: () => Catalog;
-  scheduleOf: ScheduleLookup;
   instanceId: string;
   logger?: Logger | undefined;
 }
@@ -44,7 +43,7 @@ export function createTickState(): TickState {
 export async function runSchedulerTick(deps: TickDeps, state: TickState, now: Date): Promise<TickAction[]> {
   const { store, instanceId } = deps;
   const actions: TickAction[] = [];
-  for (const { check, slot } of dueSlots(deps.catalog().checks.values(), now, deps.scheduleOf, state.handled)) {
+  for (const { check, slot } of dueSlots(deps.catalog().checks.values(), now, state.handled)) {
     const checkId = check.spec.id;
     const claim = { checkId, slot, claimedBy: instanceId, claimedAt: now };
     let won = await store.claimSlot(claim);

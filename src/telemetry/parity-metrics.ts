@@ -65,7 +65,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
   const intervalsFor = (catalog: Catalog, now: Date) => {
     // Cron look-ahead is the only non-trivial work here; an hour-old answer is fine.
     if (!intervals || intervals.catalog !== catalog || now.getTime() - intervals.at > 3_600_000) {
-      const checks = [...catalog.checks.values()].map((c) => c.spec);
+      const checks = catalog.checks.values();
       const migrations = [...catalog.migrations.values()].map((m) => m.spec);
       intervals = { catalog, at: now.getTime(), byCheck: expectedIntervals(checks, migrations, now) };
     }

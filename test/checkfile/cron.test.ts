@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createScheduleCache, nextSlotAfter, parseSchedule, slotAt, type Schedule } from '../../src/checkfile/cron.js';
+import { nextSlotAfter, parseSchedule, slotAt, type Schedule } from '../../src/checkfile/cron.js';
 import { dueSlots, nextWakeUp } from '../../src/scheduler/plan-slots.js';
 import type { LoadedCheck } from '../../src/catalog/load.js';
 
@@ -52,44 +52,37 @@ describe('parseSchedule', () => {
     expect(parseSchedule('0 0 31 2 *')).toEqual({ error: '"0 0 31 2 *" never fires (no matching date in the future)' });
   });
 
-  it('caches parsed schedules and hides invalid ones', () => {
-    const lookup = createScheduleCache();
-    expect(lookup('*/5 * * * *')).toBe(lookup('*/5 * * * *'));
-    expect(lookup('*/5 * * * *', 'UTC')).not.toBe(lookup('*/5 * * * *'));
-    expect(lookup('nonsense')).toBeUndefined();
-  });
 });
 
 const check = (id: string, schedule?: string, timeZone?: string): LoadedCheck => ({
   spec: { id, kind: 'sql_assert', tags: [], source: 'app', query: 'select 1', expect: { rows: 0 }, sample: 10, ...(schedule ? { schedule } : {}), ...(timeZone ? { time_zone: timeZone } : {}) } as LoadedCheck['spec'],
   hash: `hash-${id}`,
   at: { file: 'checks/x.yaml', line: 1, column: 1 },
+  schedule: schedule ? parseSchedule(schedule, timeZone) as Schedule : undefined,
 });
 
 describe('dueSlots', () => {
-  const lookup = createScheduleCache();
-
   it('after any downtime yields one catch-up slot per check, never a burst', () => {
     fc.assert(fc.property(instant, fc.integer({ min: 0, max: 400 * 86_400_000 }), (lastSeen, downtimeMs) => {
       const checks = [check('every-3s', '*/3 * * * * *'), check('hourly', '0 * * * *'), check('manual')];
       const now = new Date(lastSeen.getTime() + downtimeMs);
-      const due = dueSlots(checks, now, lookup);
+      const due = dueSlots(checks, now);
       expect(due.map((d) => d.check.spec.id)).toEqual(['every-3s', 'hourly']);
-      for (const d of due) expect(d.slot).toEqual(slotAt(lookup(d.check.spec.schedule!)!, now));
+      for (const d of due) expect(d.slot).toEqual(slotAt(d.check.schedule!, now));
     }), { numRuns: 300 });
   });
 
   it('skips the slot this replica already handled until the next one comes', () => {
     const checks = [check('every-3s', '*/3 * * * * *')];
     const handled = new Map([['every-3s', new Date('2025-01-01T00:00:03Z').getTime()]]);
-    expect(dueSlots(checks, new Date('2025-01-01T00:00:05Z'), lookup, handled)).toEqual([]);
-    expect(dueSlots(checks, new Date('2025-01-01T00:00:06Z'), lookup, handled)).toEqual([{ check: checks[0], slot: new Date('2025-01-01T00:00:06Z') }]);
+    expect(dueSlots(checks, new Date('2025-01-01T00:00:05Z'), handled)).toEqual([]);
+    expect(dueSlots(checks, new Date('2025-01-01T00:00:06Z'), handled)).toEqual([{ check: checks[0], slot: new Date('2025-01-01T00:00:06Z') }]);
   });
 
   it('wakes at the earliest next slot, or after maxWait', () => {
     const checks = [check('hourly', '0 * * * *'), check('quarter', '*/15 * * * *')];
-    expect(nextWakeUp(checks, new Date('2025-01-01T00:01:00Z'), lookup, 3_600_000)).toEqual(new Date('2025-01-01T00:15:00Z'));
-    expect(nextWakeUp(checks, new Date('2025-01-01T00:01:00Z'), lookup, 5_000)).toEqual(new Date('2025-01-01T00:01:05Z'));
-    expect(nextWakeUp([check('manual')], new Date('2025-01-01T00:01:00Z'), lookup, 5_000)).toEqual(new Date('2025-01-01T00:01:05Z'));
+    expect(nextWakeUp(checks, new Date('2025-01-01T00:01:00Z'), 3_600_000)).toEqual(new Date('2025-01-01T00:15:00Z'));
+    expect(nextWakeUp(checks, new Date('2025-01-01T00:01:00Z'), 5_000)).toEqual(new Date('2025-01-01T00:01:05Z'));
+    expect(nextWakeUp([check('manual')], new Date('2025-01-01T00:01:00Z'), 5_000)).toEqual(new Date('2025-01-01T00:01:05Z'));
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScheduleCache } from '../../src/checkfile/cron.js';
 import { createTickState, runSchedulerTick, type TickDeps } from '../../src/scheduler/tick.js';
 import { engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
@@ -34,9 +33,8 @@ describe.each(engines)('scheduler tick on %s', (engine) => {
   let replicas: { deps: TickDeps; state: ReturnType<typeof createTickState> }[];
   beforeAll(async () => {
     world = await createGateWorld(engine, { yaml: YAML, seedSql: 'create table broken (id int)' });
-    const scheduleOf = createScheduleCache();
     replicas = ['replica-a', 'replica-b', 'replica-c'].map((instanceId) => ({
-      deps: { store: world.store, runner: world.runnerFor(instanceId), catalog: world.catalog, scheduleOf, instanceId },
+      deps: { store: world.store, runner: world.runnerFor(instanceId), catalog: world.catalog, instanceId },
       state: createTickState(),
     }));
   });

@@ -1,6 +1,5 @@
 /** `parity validate`: lint the check files without touching any database. */
 import { loadConfig } from '../../config/config.js';
-import { assertSchedulesValid } from '../../catalog/validate-schedules.js';
 import { loadCatalog } from '../../catalog/load.js';
 import { CheckFileError, formatProblem } from '../../checkfile/problems.js';
 import { reportFailure } from '../failures.js';
@@ -19,7 +18,6 @@ export const registerValidate: CommandRegistrar = (program, io, setExit) => {
       try {
         const config = loadConfig(io.env, configOverrides(flags));
         const catalog = await loadCatalog(config.checksDir, io.env);
-        await assertSchedulesValid(catalog);
         const counts = { sources: catalog.sources.size, checks: catalog.checks.size, migrations: catalog.migrations.size, files: catalog.files.length };
         io.stdout.write(flags.json
           ? `${JSON.stringify({ ok: true, ...counts }, null, 2)}\n`

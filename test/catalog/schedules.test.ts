@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertSchedulesValid, scheduleProblems } from '../../src/catalog/validate-schedules.js';
-import { buildCatalog, loadCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { loadCatalog, parseCheckFile } from '../../src/catalog/load.js';
 import { CheckFileError } from '../../src/checkfile/problems.js';
 
 const FILE = `sources:
@@ -33,17 +32,9 @@ checks:
     time_zone: UTC
 `;
 
-function catalogOf(text: string): Catalog {
-  const parsed = parseCheckFile(text, 'checks/app.yaml', {});
-  if (Array.isArray(parsed)) throw new Error(JSON.stringify(parsed));
-  const catalog = buildCatalog([parsed]);
-  if (Array.isArray(catalog)) throw new Error(JSON.stringify(catalog));
-  return catalog;
-}
-
 describe('schedule validation', () => {
-  it('reports each bad schedule or time zone at its file:line:column, naming the key', () => {
-    const problems = scheduleProblems(catalogOf(FILE), new Map([['checks/app.yaml', FILE]]));
+  it('reports each bad schedule or time zone at its file:line:column while parsing, naming the key', () => {
+    const problems = parseCheckFile(FILE, 'checks/app.yaml', {});
     expect(problems).toEqual([
       { file: 'checks/app.yaml', line: 14, column: 15, path: 'checks[1].schedule', message: expect.stringMatching(/^"0 25 \* \* \*" is not a valid cron expression: Invalid value for hour: 25/) },
       { file: 'checks/app.yaml', line: 20, column: 16, path: 'checks[2].time_zone', message: expect.stringMatching(/^time zone "Atlantis\/Capital" is not known/) },
@@ -51,17 +42,17 @@ describe('schedule validation', () => {
     ]);
   });
 
-  it('falls back to the check\'s own position when the file text is unavailable', () => {
-    const problems = scheduleProblems(catalogOf(FILE), new Map());
-    expect(problems[0]).toMatchObject({ file: 'checks/app.yaml', line: 10, column: 5, path: 'schedule', message: expect.stringContaining('check "bad-cron"') });
+  it('parses each valid schedule once, in UTC unless a zone is given', () => {
+    const parsed = parseCheckFile(FILE.slice(0, FILE.indexOf('  - id: bad-cron')), 'checks/app.yaml', {});
+    if (Array.isArray(parsed)) throw new Error(JSON.stringify(parsed));
+    expect(parsed.checks[0]?.schedule).toMatchObject({ expression: '*/5 * * * *', timeZone: 'Europe/Oslo' });
   });
 
   it('rejects a loaded catalog with CheckFileError listing every problem', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'parity-sched-'));
     try {
       await writeFile(path.join(dir, 'app.yaml'), FILE);
-      const catalog = await loadCatalog(dir, {});
-      const error = await assertSchedulesValid(catalog).catch((e: unknown) => e);
+      const error = await loadCatalog(dir, {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckFileError);
       expect((error as CheckFileError).message).toMatch(/3 problems in check files:\n.*app\.yaml:14:15: checks\[1\]\.schedule: "0 25/);
     } finally {
