@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/secrets.js';
-import type { Clock, Runner } from '../runner/runner.js';
+import type { Runner } from '../runner/runner.js';
+import type { Clock } from '../runner/clock.js';
 import type { Catalog, LoadedMigration } from '../catalog/load.js';
 import type { GateDecisionRecord } from '../store/gates.js';
 import type { Store } from '../store/store.js';

@@ -3,9 +3,9 @@
  * Every run — on demand, scheduled or gate refresh, on any replica — takes it before executing a
  * check, so a check never overlaps itself. A replica that dies stops renewing and the lease lapses.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logging/logger.js';
-import type { CheckGuard, CheckLease, Clock } from './runner.js';
+import type { CheckGuard, CheckLease } from './runner.js';
+import type { Clock } from './clock.js';
 import type { Store } from '../store/store.js';
 import { Fault } from '../results/fault.js';
 
@@ -48,28 +48,34 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
 
   function hold(checkId: string, runId: string): CheckLease {
     const controller = new AbortController();
-    let lastRenewed = Date.now();
+    let lastRenewed = clock.now().getTime();
     let renewing: Promise<void> = Promise.resolve();
+    let inFlight = false;
     const lose = () => {
       if (!controller.signal.aborted) controller.abort(new LeaseLostError(checkId));
     };
-    const timer = setInterval(() => {
+    const timer = clock.every(Math.max(50, Math.floor(ttlMs / 3)), () => {
+      // One renewal at a time: two in flight could land out of order and write the older expiry last.
+      if (inFlight) return;
+      inFlight = true;
       renewing = (async () => {
         try {
-          if (await store.renewLease({ checkId, runId, now: clock.now(), ttlMs })) lastRenewed = Date.now();
+          const at = clock.now();
+          if (await store.renewLease({ checkId, runId, now: at, ttlMs })) lastRenewed = at.getTime();
           else lose();
         } catch (error) {
           // Unreachable store: after a full TTL without renewal another replica may hold it.
           options.logger?.warn({ err: error, check_id: checkId }, 'could not renew check lease');
-          if (Date.now() - lastRenewed >= ttlMs) lose();
+          if (clock.now().getTime() - lastRenewed >= ttlMs) lose();
+        } finally {
+          inFlight = false;
         }
       })();
-    }, Math.max(50, Math.floor(ttlMs / 3)));
-    timer.unref();
+    });
     return {
       signal: controller.signal,
       async release() {
-        clearInterval(timer);
+        timer.cancel();
         await renewing;
         await store.releaseLease(checkId, runId);
       },
@@ -78,13 +84,14 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
 
   return {
     async acquire({ checkId, runId, signal }) {
-      const started = Date.now();
+      const started = clock.now().getTime();
       let pause = options.pollMs ?? 100;
       for (;;) {
         signal.throwIfAborted();
         if (await store.acquireLease({ checkId, runId, holder, now: clock.now(), ttlMs })) return hold(checkId, runId);
-        if (Date.now() - started >= waitMs) throw new CheckBusyError(checkId, (await store.leaseOf(checkId))?.runId, Date.now() - started);
-        await sleep(pause, undefined, { signal });
+        const waited = clock.now().getTime() - started;
+        if (waited >= waitMs) throw new CheckBusyError(checkId, (await store.leaseOf(checkId))?.runId, waited);
+        await clock.sleep(pause, signal);
         pause = Math.min(pause * 2, 2_000);
       }
     },

@@ -3,6 +3,7 @@
  * finishes. The runner never switches on kind; observers (metrics, SSE) hear about progress.
  */
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from './clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { LoadedCheck } from '../catalog/load.js';
 import type { SourceRegistry } from '../sources/registry.js';
@@ -12,9 +13,6 @@ import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
-
-export interface Clock { now(): Date }
-export const systemClock: Clock = { now: () => new Date() };
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -130,8 +128,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     // Checks declaring count scans over the same table share one pass (see scans.ts).
     const planned = plannedScans(request.checks);
     const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true });
-    const heartbeat = setInterval(() => void store.heartbeatRun(run.id, clock.now()).catch(() => {}), 10_000);
-    heartbeat.unref();
+    const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));
     try {
       await Promise.all(request.checks.map((check) => runLimiter.run(async () => {
         const resultId = randomUUID();
@@ -162,7 +159,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       await store.finishRun(run.id, 'aborted', counts, clock.now()).catch(() => {});
       throw error;
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.cancel();
     }
     const finished = await store.getRun(run.id);
     if (!finished) throw new Error(`run ${run.id} vanished from the store`);

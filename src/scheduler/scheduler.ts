@@ -3,7 +3,6 @@
  * and every reapEveryMs abort the runs of replicas that stopped heartbeating. Every replica runs
  * the same loop; the state store decides who runs each slot.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { parseDuration } from '../checkfile/duration.js';
@@ -80,8 +79,8 @@ export async function startScheduler(service: Service, options: SchedulerOptions
   async function loop(): Promise<void> {
     while (!controller.signal.aborted) {
       try {
-        if (Date.now() - lastReap >= reapEveryMs) {
-          lastReap = Date.now();
+        if (service.clock.now().getTime() - lastReap >= reapEveryMs) {
+          lastReap = service.clock.now().getTime();
           await reap();
         }
         const actions = await runSchedulerTick(deps, state, service.clock.now());
@@ -95,7 +94,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
       const wake = nextWakeUp(service.catalog().checks.values(), now, tickMs);
       // A few ms past the slot so the tick never lands just before it.
       // Unreferenced: the scheduler alone never keeps the process alive.
-      await sleep(Math.max(5, wake.getTime() - now.getTime() + 5), undefined, { signal: controller.signal, ref: false }).catch(() => {});
+      await service.clock.sleep(Math.max(5, wake.getTime() - now.getTime() + 5), controller.signal).catch(() => {});
     }
   }
 

@@ -6,7 +6,8 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logging/logger.js';
-import { systemClock, type Clock, type RunObserver } from '../runner/runner.js';
+import type { RunObserver } from '../runner/runner.js';
+import { systemClock, type Clock, type Timer } from '../runner/clock.js';
 import type { Catalog } from '../catalog/load.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
@@ -55,7 +56,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const setup = createMeterSetup(options.env ?? process.env);
   const states = createCheckStates();
   let target: TelemetryTarget | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const metrics = createParityMetrics(setup.provider.getMeter('parity'), {
     catalog: () => target?.catalog(),
     states: () => states.view(),
@@ -97,16 +98,15 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       // A store hiccup at start-up must not keep the API down; the timer fills the gauges in later.
       await refresh().catch((error: unknown) => options.logger?.warn({ err: error }, 'telemetry: could not load gauges from the store'));
       if (timer) return;
-      timer = setInterval(() => {
+      // The clock's timers never keep the process alive: telemetry must not be what does.
+      timer = clock.every(options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS, () => {
         refresh().catch((error: unknown) => options.logger?.warn({ err: error }, 'telemetry: could not refresh gauges from the store'));
-      }, options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
-      // Telemetry must never be what keeps the process alive.
-      timer.unref();
+      });
     },
     refresh,
     flush: () => setup.flush(),
     async shutdown() {
-      if (timer) clearInterval(timer);
+      timer?.cancel();
       timer = undefined;
       deactivate();
       // Shut the provider down first so a final OTLP push still carries the gauges.

@@ -4,6 +4,20 @@ import { CheckBusyError, createLeaseGuard } from '../../src/runner/check-guard.j
 import type { ResultRecord } from '../../src/store/runs.js';
 import { engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { systemClock } from '../../src/runner/clock.js';
+import { fakeClock, type FakeClock } from '../support/fake-clock.js';
+
+/** Moves a manual clock forward in steps, letting the store's I/O run between steps, until `work` settles. */
+async function drive<T>(clock: FakeClock, work: Promise<T>, stepMs: number): Promise<T> {
+  let settled = false;
+  const watched = work.finally(() => { settled = true; });
+  watched.catch(() => {});
+  while (!settled) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    clock.advance(stepMs);
+  }
+  return watched;
+}
 
 /** On PGlite pg_sleep does not sleep, so the slow check burns CPU there instead. */
 const slowQuery = (engine: string) => engine === 'postgres'
@@ -32,7 +46,7 @@ describe.each(engines)('check lease guard on %s', (engine) => {
   it('never lets on-demand and scheduled runs of a check overlap, on one replica or two', async () => {
     // Real time here: the execution windows are compared.
     world.clock.set(new Date());
-    const realClock = { now: () => new Date() };
+    const realClock = systemClock;
     const check = world.catalog().checks.get('slow')!;
     const replica = (name: string) => createRunner({ store: world.store, sources: world.sources, clock: realClock, instanceId: name, guard: createLeaseGuard(world.store, { holder: name, clock: realClock, pollMs: 10 }) });
     const [a, b] = [replica('replica-a'), replica('replica-b')];
@@ -66,10 +80,12 @@ describe.each(engines)('check lease guard on %s', (engine) => {
     await next.release();
   });
 
-  it('gives up after waitMs with a busy error naming the run that holds the check', async () => {
-    const guard = createLeaseGuard(world.store, { holder: 'replica-a', clock: world.clock, pollMs: 10, waitMs: 100 });
+  it('gives up after waitMs of clock time with a busy error naming the run that holds the check', async () => {
+    const clock = fakeClock(world.clock.now(), 0, { timers: 'manual' });
+    const guard = createLeaseGuard(world.store, { holder: 'replica-a', clock, pollMs: 10, waitMs: 5 * 60_000 });
     const held = await guard.acquire({ checkId: 'c2', runId: 'holder-run', signal: new AbortController().signal });
-    const error = await guard.acquire({ checkId: 'c2', runId: 'r3', signal: new AbortController().signal }).catch((e: unknown) => e);
+    // Five minutes of waiting pass on the clock in a few real milliseconds.
+    const error = await drive(clock, guard.acquire({ checkId: 'c2', runId: 'r3', signal: new AbortController().signal }), 1_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckBusyError);
     expect(error).toMatchObject({ code: 'busy', message: expect.stringMatching(/^check "c2" is already executing \(run holder-run\); waited \d+s/) });
     await held.release();
@@ -78,11 +94,28 @@ describe.each(engines)('check lease guard on %s', (engine) => {
   it('records a run that could not get its turn as error, never pass', async () => {
     const check = world.catalog().checks.get('slow')!;
     await world.store.acquireLease({ checkId: 'slow', runId: 'stuck-run', holder: 'replica-z', now: world.clock.now(), ttlMs: 600_000 });
-    const runner = createRunner({ store: world.store, sources: world.sources, clock: world.clock, guard: createLeaseGuard(world.store, { holder: 'x', clock: world.clock, pollMs: 10, waitMs: 50 }) });
+    const clock = fakeClock(world.clock.now(), 0, { timers: 'manual' });
+    const runner = createRunner({ store: world.store, sources: world.sources, clock, guard: createLeaseGuard(world.store, { holder: 'x', clock, pollMs: 10, waitMs: 60_000 }) });
     const { finished } = await runner.start({ checks: [check], trigger: 'api' });
-    const run = await finished;
+    const run = await drive(clock, finished, 1_000);
     expect(run.results[0]).toMatchObject({ status: 'error', error: { code: 'busy' } });
     await world.store.releaseLease('slow', 'stuck-run');
+  });
+
+  it('renews a held lease on the clock\'s schedule, so a long check keeps it however far time moves', async () => {
+    const clock = fakeClock(world.clock.now(), 0, { timers: 'manual' });
+    const guard = createLeaseGuard(world.store, { holder: 'replica-a', clock, ttlMs: 30_000 });
+    const lease = await guard.acquire({ checkId: 'c5', runId: 'r5', signal: new AbortController().signal });
+    const expiresAt = async () => (await world.store.leaseOf('c5'))!.expiresAt.getTime();
+    // Twenty minutes of clock time in 10 s steps (each leaving the store time to answer): the renewal
+    // (every ttl/3) keeps the lease ahead of the clock, many TTLs past where it would have lapsed.
+    for (let i = 0; i < 120; i++) {
+      clock.advance(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      if (i % 30 === 29) await expect.poll(expiresAt).toBeGreaterThan(clock.now().getTime());
+    }
+    expect(lease.signal.aborted).toBe(false);
+    await lease.release();
   });
 
   it('aborts the execution when the lease is lost to another holder', async () => {

@@ -11,26 +11,7 @@ import type { SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from './databases.js';
 import { catalogFromYaml, registryForCatalog } from './run-check.js';
-
-/** A clock tests move by hand. */
-export interface FakeClock { now(): Date; set(at: Date | string): void; advance(ms: number): void }
-
-/**
- * Starts at `start` and moves only when told to — plus `tickMs` per reading, so events a test
- * performs one after another never share a timestamp (as they would not in real time).
- */
-export function fakeClock(start: Date | string = '2025-06-01T12:00:00.000Z', tickMs = 1): FakeClock {
-  let current = new Date(start).getTime();
-  return {
-    now: () => {
-      const at = new Date(current);
-      current += tickMs;
-      return at;
-    },
-    set: (at) => { current = new Date(at).getTime(); },
-    advance: (ms) => { current += ms; },
-  };
-}
+import { fakeClock, type FakeClock } from './fake-clock.js';
 
 export interface GateWorld {
   db: TestDatabase;

@@ -104,10 +104,13 @@ export const registerRunEventRoutes: RouteRegistrar = (app, { service, runEvents
       unsubscribe();
       throw error;
     }
-    const wait = (ms: number) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { wake = undefined; resolve(); }, ms);
-      wake = () => { clearTimeout(timer); wake = undefined; resolve(); };
-    });
+    // Waits on the service's clock (tests can drive it); a new event or a closed stream wakes it early.
+    const wait = async (ms: number) => {
+      const early = new AbortController();
+      wake = () => early.abort();
+      await service.clock.sleep(ms, early.signal).catch(() => {});
+      wake = undefined;
+    };
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => wake?.());
       try {
