@@ -5,14 +5,15 @@
 import type { Sample } from '../results/outcome.js';
 import type { FinishedRun } from '../runner/runner.js';
 import type { ResultRecord } from '../store/runs.js';
+import { formatCount } from '../kinds/format.js';
 
 const COLUMNS = ['CHECK', 'KIND', 'STATUS', 'MISMATCHES', 'ROWS SCANNED', 'DURATION', 'SUMMARY'] as const;
 /** Right-aligned so digits line up. */
 const NUMERIC = new Set<string>(['MISMATCHES', 'ROWS SCANNED', 'DURATION']);
 
-/** 1234567 → "1,234,567"; absent → "-". */
-export function formatCount(value: unknown): string {
-  return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : '-';
+/** 1234567 → "1,234,567" (as summaries write it); absent → "-". */
+export function formatCountCell(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? formatCount(value) : '-';
 }
 
 /** Milliseconds as "850 ms" / "12.3 s". */
@@ -66,7 +67,7 @@ export function formatRun(run: FinishedRun): string {
   for (const r of results) {
     const obs = r.observations as Record<string, unknown>;
     rows.push([
-      r.checkId, r.kind, r.status.toUpperCase(), formatCount(obs.mismatches), formatCount(obs.rows_scanned),
+      r.checkId, r.kind, r.status.toUpperCase(), formatCountCell(obs.mismatches), formatCountCell(obs.rows_scanned),
       formatDuration(r.durationMs), r.summary ?? '',
     ]);
   }

@@ -1,6 +1,7 @@
 /**
- * Process configuration from the environment (and CLI flags, which win). Pure: the environment is
- * an argument, and every problem is reported at once.
+ * Process configuration from the environment (and CLI flags, which win). The environment is an
+ * argument and every problem is reported at once; the one side effect is registering secrets
+ * (tokens, URLs) with the log redactor, and the instance id defaults to this host's name.
  */
 import { hostname } from 'node:os';
 import { registerSecret } from '../logging/secrets.js';

@@ -3,6 +3,7 @@
  * handlers' types (serialize.ts returns exactly these) and for /openapi.json.
  */
 import { z } from '@hono/zod-openapi';
+import { RUN_STATUSES } from '../store/runs.js';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
 const json = z.unknown().openapi({ description: 'any JSON value' });
@@ -74,7 +75,7 @@ export const RunSummarySchema = z.object({ pass: z.number(), fail: z.number(), e
 export const RunSchema = z
   .object({
     id: z.string(),
-    status: z.enum(['queued', 'running', 'finished', 'cancelled', 'aborted']),
+    status: z.enum(RUN_STATUSES),
     trigger: z.string(),
     requested_by: z.string().nullable(),
     check_ids: z.array(z.string()),

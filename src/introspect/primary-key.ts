@@ -2,6 +2,9 @@
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 
+/** Integer key types (as format_type names them): ranges over them can be split by arithmetic. */
+export const INTEGER_TYPES: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
+
 /** Anything that can run a statement on a named source (a check's execution context). */
 export interface SourceReader {
   query<Row extends Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;

@@ -16,6 +16,14 @@ export function rowEstimateSql(table: TableRef): SQL {
     from pg_class c where c.oid = to_regclass(${regclassText(table)}))`;
 }
 
+/**
+ * The planner's own row count for a table (pg_class.reltuples: -1 when never analyzed), as a scalar
+ * expression; NULL when the name is not a relation. The one place parity reads reltuples raw.
+ */
+export function plannerRowsSql(table: TableRef): SQL {
+  return sql`(select c.reltuples from pg_class c where c.oid = to_regclass(${regclassText(table)}))`;
+}
+
 /** Reads an estimate column (driver values may be strings); undefined when unknown. */
 export function readEstimate(value: unknown): number | undefined {
   if (value === null || value === undefined) return undefined;

@@ -9,7 +9,6 @@
  * from the primary-key index alone. Key ranges, unlike ctid ranges, count every row exactly once
  * even while rows are updated (a row can move pages, never keys).
  */
-import { planPrimaryKey } from '../introspect/primary-key.js';
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { CountScan } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -19,13 +18,15 @@ import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
-import { INTEGER_TYPES } from '../kinds/table-diff/row-hash.js';
+import { systemClock } from './clock.js';
+import { INTEGER_TYPES, planPrimaryKey } from '../introspect/primary-key.js';
+import { plannerRowsSql } from '../introspect/row-estimate.js';
 
 export interface KeyColumn { name: string; type: string }
 
 /** The planner's row estimate, for progress reporting only. */
 export function planRowEstimate(table: TableRef): SQL {
-  return sql`select greatest(reltuples, 0)::bigint as estimate from pg_class where oid = ${regclassText(table)}::regclass`;
+  return sql`select greatest(${plannerRowsSql(table)}, 0)::bigint as estimate`;
 }
 
 const SAFE_TYPE = /^[a-z0-9_ ."()[\],]+$/i;
@@ -126,13 +127,12 @@ export interface ChunkedScanDeps {
   sleep?(ms: number): Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs the scan chunk by chunk and adds the chunks up; the statements run are returned for the record. */
+/** Runs the scan chunk by chunk and adds the chunks up; each statement is handed to onStatement for the record. */
 export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Promise<Record<string, number>> {
   const names = Object.keys(scan.counts);
   const totals: Record<string, number> = Object.fromEntries([...names, SCANNED_ALIAS].map((n) => [n, 0]));
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? ((ms: number) => systemClock.sleep(ms));
   const read = { statementTimeoutMs: deps.statementTimeoutMs, signal: deps.signal, isolation: deps.settings.snapshot === 'consistent' ? 'repeatable read' as const : undefined, maxParallelWorkers: deps.settings.max_parallel_workers };
 
   const run = async (session: ReadSession, statement: SQL, announce = true) => {

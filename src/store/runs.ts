@@ -6,7 +6,11 @@ import { checkResults, resultSamples, runs, type StatementRecord } from './schem
 
 export type RunRecord = typeof runs.$inferSelect;
 export type ResultRecord = typeof checkResults.$inferSelect & { samples?: Sample[] };
-export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'aborted';
+/** Every status a run passes through, in order. */
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'cancelled', 'aborted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run never leaves. */
+export const TERMINAL_RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>(['finished', 'cancelled', 'aborted']);
 
 export interface NewRun {
   id: string;

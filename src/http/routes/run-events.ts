@@ -12,8 +12,8 @@ import { ApiError } from '../errors.js';
 import { RunIdParamSchema, errorResponses } from '../schemas.js';
 import type { Service } from '../../service/service.js';
 import type { RunEvent } from '../../events/run-event-hub.js';
+import { TERMINAL_RUN_STATUSES } from '../../store/runs.js';
 
-const TERMINAL = new Set(['finished', 'cancelled', 'aborted']);
 
 /** How often the store is consulted for results written by other replicas. */
 export const RUN_EVENTS_POLL_MS = 1_000;
@@ -46,7 +46,7 @@ async function storeEvents(service: Service, runId: string): Promise<RunEvent[]>
     type: 'check_finished', run_id: runId, check_id: r.checkId, result_id: r.id, status: r.status,
     duration_ms: r.durationMs, mismatches: numberOrNull(r.observations.mismatches),
   }));
-  if (TERMINAL.has(run.status)) events.push({ type: 'run_finished', run_id: runId, status: run.status, summary: run.summary ?? null });
+  if (TERMINAL_RUN_STATUSES.has(run.status)) events.push({ type: 'run_finished', run_id: runId, status: run.status, summary: run.summary ?? null });
   return events;
 }
 

@@ -3,6 +3,7 @@
  * at once; `?wait=true` holds the request until the run finishes or the wait bound elapses.
  */
 import { createRoute } from '@hono/zod-openapi';
+import { TERMINAL_RUN_STATUSES } from '../../store/runs.js';
 import type { RouteRegistrar } from '../app.js';
 import { requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +14,6 @@ import {
 import { serializeRun, serializeRunDetail } from '../serialize.js';
 import { selectChecks, type Catalog, type LoadedCheck } from '../../catalog/load.js';
 
-const TERMINAL = new Set(['finished', 'cancelled', 'aborted']);
 
 const selfLink = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
 
@@ -127,7 +127,7 @@ export const registerRunRoutes: RouteRegistrar = (app, { service }) => {
     const wait = query.wait === 'true' || query.wait === '1';
     if (wait && (await settlesWithin(finished, query.timeout_s * 1000))) {
       const done = await service.store.getRun(run.id);
-      if (done && TERMINAL.has(done.status)) return c.json({ run: serializeRunDetail(done, undefined), links }, 200);
+      if (done && TERMINAL_RUN_STATUSES.has(done.status)) return c.json({ run: serializeRunDetail(done, undefined), links }, 200);
     }
     const current = wait ? ((await service.store.getRun(run.id)) ?? run) : run;
     return c.json({ run: serializeRun(current), links }, 202);
@@ -144,7 +144,7 @@ export const registerRunRoutes: RouteRegistrar = (app, { service }) => {
     const run = await service.store.getRun(id);
     if (!run) throw new ApiError(404, 'run_not_found', `no run "${id}"`);
     // The runner forgets a run a moment after the store records its end; an ended run has no live progress.
-    const progress = TERMINAL.has(run.status) ? undefined : service.runner.progressOf(id);
+    const progress = TERMINAL_RUN_STATUSES.has(run.status) ? undefined : service.runner.progressOf(id);
     return c.json({ run: serializeRunDetail(run, progress), links: { self: selfLink(id) } }, 200);
   });
 
@@ -153,11 +153,11 @@ export const registerRunRoutes: RouteRegistrar = (app, { service }) => {
     const run = await service.store.getRun(id);
     if (!run) throw new ApiError(404, 'run_not_found', `no run "${id}"`);
     const ended = (status: string) => new ApiError(409, 'run_finished', `run "${id}" already ended as ${status}`, { status });
-    if (TERMINAL.has(run.status)) throw ended(run.status);
+    if (TERMINAL_RUN_STATUSES.has(run.status)) throw ended(run.status);
     // Only the process executing a run can stop its statements; another replica's run is refused, not silently ignored.
     if (service.runner.progressOf(id) === undefined) {
       const now = await service.store.getRun(id);
-      if (now && TERMINAL.has(now.status)) throw ended(now.status);
+      if (now && TERMINAL_RUN_STATUSES.has(now.status)) throw ended(now.status);
       throw new ApiError(409, 'run_not_local', `run "${id}" is executed by ${run.owner ?? 'another process'}; cancel it there`, { owner: run.owner });
     }
     // Recorded before aborting, so the run's final record always shows who stopped it and when.

@@ -17,7 +17,6 @@
  */
 import { joinSql, sql, type SQL } from '../../sql/build.js';
 
-export const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 /** Bucket hashes have 31 bits; buckets use at most 30 of them. */
 export const HASH_BITS = 31;
 

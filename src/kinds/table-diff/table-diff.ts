@@ -18,7 +18,7 @@ import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
 import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
-import { INTEGER_TYPES } from './row-hash.js';
+import { INTEGER_TYPES } from '../../introspect/primary-key.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { formatTableRef, parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
