@@ -91,7 +91,7 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
         if (await store.acquireLease({ checkId, runId, holder, now: clock.now(), ttlMs })) return hold(checkId, runId);
         const waited = clock.now().getTime() - started;
         if (waited >= waitMs) throw new CheckBusyError(checkId, (await store.leaseOf(checkId))?.runId, waited);
-        await clock.sleep(pause, signal);
+        await clock.sleep(pause, { signal });
         pause = Math.min(pause * 2, 2_000);
       }
     },

@@ -5,6 +5,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** How to sleep: cancellable, and whether the wait alone may keep the process alive. */
+export interface SleepOptions { signal?: AbortSignal | undefined; background?: boolean }
+
 /** A repeating timer; cancel stops it. */
 export interface Timer { cancel(): void }
 
@@ -12,11 +15,15 @@ export interface Clock {
   now(): Date;
   /** Calls `fn` every `ms` until cancelled. */
   every(ms: number, fn: () => void): Timer;
-  /** Resolves after `ms`; rejects with the signal's reason once it aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves after `ms`; rejects with the signal's reason once it aborts. A sleep is awaited work
+   * (a check waiting for its turn, a pause between chunks) and keeps the process alive, unless it
+   * is `background` (a loop that must not hold the process open on its own).
+   */
+  sleep(ms: number, options?: SleepOptions): Promise<void>;
 }
 
-/** Real time; timers are unreferenced (they never keep the process alive). */
+/** Real time; repeating timers are unreferenced (they never keep the process alive). */
 export const systemClock: Clock = {
   now: () => new Date(),
   every(ms, fn) {
@@ -24,5 +31,5 @@ export const systemClock: Clock = {
     timer.unref();
     return { cancel: () => clearInterval(timer) };
   },
-  sleep: (ms, signal) => delay(ms, undefined, { ref: false, ...(signal ? { signal } : {}) }),
+  sleep: (ms, options = {}) => delay(ms, undefined, { ref: options.background !== true, ...(options.signal ? { signal: options.signal } : {}) }),
 };

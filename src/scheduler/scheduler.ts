@@ -94,7 +94,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
       const wake = nextWakeUp(service.catalog().checks.values(), now, tickMs);
       // A few ms past the slot so the tick never lands just before it.
       // Unreferenced: the scheduler alone never keeps the process alive.
-      await service.clock.sleep(Math.max(5, wake.getTime() - now.getTime() + 5), controller.signal).catch(() => {});
+      await service.clock.sleep(Math.max(5, wake.getTime() - now.getTime() + 5), { signal: controller.signal, background: true }).catch(() => {});
     }
   }
 

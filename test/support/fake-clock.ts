@@ -52,8 +52,9 @@ export function fakeClock(start: Date | string = '2025-06-01T12:00:00.000Z', tic
       schedule({ at: current + ms, fire: fn, every: ms, state });
       return { cancel: () => { state.cancelled = true; } };
     },
-    sleep(ms, signal) {
-      if (!manual) return systemClock.sleep(ms, signal);
+    sleep(ms, options = {}) {
+      const { signal } = options;
+      if (!manual) return systemClock.sleep(ms, options);
       return new Promise<void>((resolve, reject) => {
         signal?.throwIfAborted();
         const state = { cancelled: false };

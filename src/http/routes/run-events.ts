@@ -108,7 +108,7 @@ export const registerRunEventRoutes: RouteRegistrar = (app, { service, runEvents
     const wait = async (ms: number) => {
       const early = new AbortController();
       wake = () => early.abort();
-      await service.clock.sleep(ms, early.signal).catch(() => {});
+      await service.clock.sleep(ms, { signal: early.signal }).catch(() => {});
       wake = undefined;
     };
     return streamSSE(c, async (stream) => {
