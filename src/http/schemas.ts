@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { RUN_STATUSES } from '../store/runs.js';
+import { SAMPLE_CATEGORIES, faultInfoSchema, statementRecordSchema } from '../results/outcome.js';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
 const json = z.unknown().openapi({ description: 'any JSON value' });
@@ -36,7 +37,7 @@ export const ReadinessSchema = z
 
 export const SampleSchema = z
   .object({
-    category: z.enum(['mismatch', 'missing_in_new', 'missing_in_old', 'null', 'row', 'noise']),
+    category: z.enum(SAMPLE_CATEGORIES),
     key: jsonObject.openapi({ description: 'the offending row, by its key columns' }),
     old: json.optional(),
     new: json.optional(),
@@ -44,11 +45,9 @@ export const SampleSchema = z
   })
   .openapi('Sample');
 
-export const StatementSchema = z
-  .object({ source: z.string(), sql: z.string(), params: z.array(json).optional(), duration_ms: z.number(), rows: z.number().optional() })
-  .openapi('Statement');
+export const StatementSchema = statementRecordSchema.openapi('Statement');
 
-export const FaultSchema = z.object({ code: z.string(), message: z.string(), sqlstate: z.string().optional() }).openapi('Fault');
+export const FaultSchema = faultInfoSchema.openapi('Fault');
 
 export const ResultSchema = z
   .object({

@@ -1,6 +1,6 @@
 /** Queries for runs, check results and their samples. */
 import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
-import type { Sample } from '../results/outcome.js';
+import type { FaultInfo, Sample } from '../results/outcome.js';
 import type { StateDb } from './database.js';
 import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
 
@@ -36,7 +36,7 @@ export interface FinishedResult {
   summary: string;
   observations: Record<string, unknown>;
   statements: StatementRecord[];
-  error?: { code: string; message: string; sqlstate?: string } | null;
+  error?: FaultInfo | null;
   finishedAt: Date;
   durationMs: number;
   samples: Sample[];

@@ -4,20 +4,10 @@
  * without any infrastructure beyond this database.
  */
 import { sql } from 'drizzle-orm';
+import type { FaultInfo, StatementRecord } from '../results/outcome.js';
 import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-/** A statement a check ran, kept with the result so a person can re-run it by hand. */
-export interface StatementRecord {
-  source: string;
-  sql: string;
-  params?: unknown[];
-  duration_ms: number;
-  rows?: number;
-  /** Checks answered by this one statement (fused scans). */
-  fused_checks?: string[];
-  /** Chunked scans record their first chunk's SQL and how many chunks ran. */
-  chunks?: number;
-}
+export type { StatementRecord };
 
 export const parity = pgSchema('parity');
 
@@ -53,7 +43,7 @@ export const checkResults = parity.table('check_results', {
   summary: text('summary'),
   observations: jsonb('observations').$type<Record<string, unknown>>().notNull().default({}),
   statements: jsonb('statements').$type<StatementRecord[]>().notNull().default([]),
-  error: jsonb('error').$type<{ code: string; message: string; sqlstate?: string }>(),
+  error: jsonb('error').$type<FaultInfo>(),
   /** Scheduled slot this result belongs to, when the scheduler ran it. */
   slot: ts('slot'),
   startedAt: ts('started_at').notNull(),

@@ -75,6 +75,12 @@ describe.each(engines)('health on %s', (engine) => {
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
   });
 
+  it('documents stored results from the same definition the store uses (fused and chunked statements included)', async () => {
+    const doc = await json(await fx.request('GET', '/openapi.json'));
+    expect(Object.keys(doc.components.schemas.Statement.properties)).toEqual(['source', 'sql', 'params', 'duration_ms', 'rows', 'fused_checks', 'chunks']);
+    expect(Object.keys(doc.components.schemas.Fault.properties)).toEqual(['code', 'message', 'sqlstate']);
+  });
+
   it('documents every API route the app serves', async () => {
     const doc = await json(await fx.request('GET', '/openapi.json'));
     const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)));
