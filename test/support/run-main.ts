@@ -39,8 +39,8 @@ export async function runMain(args: string[], options: MainOptions): Promise<Mai
   const stdout = capture();
   const stderr = capture();
   const previous = process.cwd();
-  process.chdir(options.cwd);
   try {
+    process.chdir(options.cwd);
     const code = await main(['node', 'parity', ...args], { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? cleanEnv() });
     // Lets writes still buffered in the streams land before they are read.
     await new Promise((resolve) => setImmediate(resolve));
