@@ -40,15 +40,19 @@ describe('main() in-process', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(spawned.every((r) => r.stdout.length + r.stderr.length > 0)).toBe(true);
   });
 
-  it('restores the working directory, recovers from a directory that does not exist, and refuses overlapping calls', async () => {
+  it('restores the working directory, recovers from a directory that does not exist, and runs overlapping calls in turn', async () => {
     const before = process.cwd();
     await runMain(['validate'], { cwd });
     expect(process.cwd()).toBe(before);
     await expect(runMain(['validate'], { cwd: path.join(cwd, 'missing') })).rejects.toThrow(/ENOENT/);
     expect(process.cwd()).toBe(before);
-    const first = runMain(['validate'], { cwd });
-    await expect(runMain(['validate'], { cwd })).rejects.toThrow(/must not overlap/);
-    await first;
+    // Each overlapping call reads its own ./checks: the valid project passes, the broken one does not.
+    const valid = await tempDir('parity-in-process-valid-');
+    await mkdir(path.join(valid, 'checks'));
+    await writeFile(path.join(valid, 'checks', 'app.yaml'), 'sources:\n  app: { url: "embedded:app" }\nchecks: []\n');
+    const answers = await Promise.all([runMain(['validate'], { cwd: valid }), runMain(['validate'], { cwd }), runMain(['validate'], { cwd: valid })]);
+    expect(answers.map((a) => a.code)).toEqual([0, 64, 0]);
+    expect(answers[0]!.stdout).toMatch(/^ok: 1 source, 0 checks/);
     expect(process.cwd()).toBe(before);
   });
 });

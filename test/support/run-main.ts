@@ -29,13 +29,21 @@ function capture(): { stream: Writable; text: () => string } {
 /** What a command did: its exit code and everything it wrote. */
 export interface MainResult { code: number; stdout: string; stderr: string }
 
-let running = false;
+/** Calls in flight, chained: the working directory is process-wide, so calls take turns. */
+let turn: Promise<unknown> = Promise.resolve();
 
-/** Runs `parity …args` in-process and resolves with its exit code and output. */
-export async function runMain(args: string[], options: MainOptions): Promise<MainResult> {
-  // The working directory is process-wide: two overlapping calls would read each other's ./checks.
-  if (running) throw new Error('runMain calls must not overlap (they change the working directory)');
-  running = true;
+/**
+ * Runs `parity …args` in-process and resolves with its exit code and output. Overlapping calls
+ * (Promise.all, or a call a timed-out test left running) wait for each other instead of reading
+ * each other's ./checks.
+ */
+export function runMain(args: string[], options: MainOptions): Promise<MainResult> {
+  const result = turn.then(() => runOnce(args, options));
+  turn = result.catch(() => {});
+  return result;
+}
+
+async function runOnce(args: string[], options: MainOptions): Promise<MainResult> {
   const stdout = capture();
   const stderr = capture();
   const previous = process.cwd();
@@ -47,6 +55,5 @@ export async function runMain(args: string[], options: MainOptions): Promise<Mai
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   } finally {
     process.chdir(previous);
-    running = false;
   }
 }
