@@ -1,12 +1,14 @@
 /**
  * `parity demo` as a user meets it: seed once (100k rows), see the checks fail on the planted keys
- * from the CLI and through the served API, repair, see them pass — each step a real process.
+ * from the CLI and through the served API, repair, see them pass. The served demo is a real
+ * process (it stops on SIGINT); the one-shot commands call main() in-process.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFECTS } from '../../src/demo/defects.js';
-import { REPO_CHECKS, runParity, startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from './spawn-parity.js';
+import { REPO_CHECKS, startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
+import { runMain } from '../support/run-main.js';
 
 interface JsonRun { results: { check_id: string; status: string; samples: { key: Record<string, string>; detail?: Record<string, string>; old?: unknown; new?: unknown }[] }[] }
 
@@ -28,7 +30,7 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('--no-serve seeds the embedded demo and lists the planted defects', async () => {
-    const result = await runParity(['demo', '--no-serve'], { cwd });
+    const result = await runMain(['demo', '--no-serve'], { cwd });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Seeded embedded:demo under \.parity: 100,000 users in /m);
@@ -36,7 +38,7 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('then `parity run --json` exits 1 and names exactly the defect keys', async () => {
-    const result = await runParity(['run', '--json'], { cwd });
+    const result = await runMain(['run', '--json'], { cwd });
     expect(result.code).toBe(1);
     const run = JSON.parse(result.stdout) as JsonRun;
     const keysOf = (checkId: string) => run.results.find((r) => r.check_id === checkId)!.samples.map((s) => s.key.id ?? s.detail?.id).sort();
@@ -68,13 +70,13 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
 
   it('--repair fixes the defects in the existing seed (from anywhere, with the bundled checks), and run exits 0', async () => {
     const elsewhere = await tempDir('parity-demo-elsewhere-');
-    const repaired = await runParity(['demo', '--no-serve', '--repair', '--data-dir', path.join(cwd, '.parity')], { cwd: elsewhere });
+    const repaired = await runMain(['demo', '--no-serve', '--repair', '--data-dir', path.join(cwd, '.parity')], { cwd: elsewhere });
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toContain('is already seeded');
     expect(repaired.stdout).toContain(`Repaired the ${DEFECTS.length} planted defects`);
     expect(repaired.stdout).toContain(`Check files: ${REPO_CHECKS}`);
 
-    const result = await runParity(['run'], { cwd });
+    const result = await runMain(['run'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/6 checks: 6 passed, 0 failed, 0 could not be verified/);
   });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { lockDataDir } from '../../src/embedded/lockfile.js';
-import { runParity, tempDir, SPAWN_TIMEOUT_MS, removeTempDirs } from './spawn-parity.js';
+import { runParity, tempDir, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
+import { runMain } from '../support/run-main.js';
 
 const CHECKS = `sources:
   app: { url: "embedded:verified", max_connections: 1 }
@@ -30,7 +31,8 @@ checks:
 
 interface JsonRun { status: string; trigger: string; check_ids: string[]; results: { check_id: string; status: string; samples: { key: Record<string, unknown> }[]; error: { code: string } | null }[] }
 
-// The default layout of a project: ./checks and ./.parity, nothing configured.
+// The default layout of a project: ./checks and ./.parity, nothing configured. The commands run
+// in-process through main(); the data-directory lock test spawns the binary, as it needs a second process.
 describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   let cwd: string;
   beforeAll(async () => {
@@ -52,7 +54,7 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   afterAll(removeTempDirs);
 
   it('exits 0 and prints a PASS row when every selected check passes', async () => {
-    const result = await runParity(['run', 'users-count'], { cwd });
+    const result = await runMain(['run', 'users-count'], { cwd });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^CHECK\s+KIND\s+STATUS\s+MISMATCHES\s+ROWS SCANNED\s+DURATION\s+SUMMARY$/m);
@@ -61,7 +63,7 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('exits 1 when a check fails, listing the offending key with both values', async () => {
-    const result = await runParity(['run', 'users-names'], { cwd });
+    const result = await runMain(['run', 'users-names'], { cwd });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^users-names\s+column_parity\s+FAIL\s+1\s+1,000\s/m);
     expect(result.stdout).toContain('users-names failed: public.users: 1 mismatching of 1,000 rows compared');
@@ -69,14 +71,14 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('exits 2 when a check cannot be verified (missing table), never 0', async () => {
-    const result = await runParity(['run', 'ghost'], { cwd });
+    const result = await runMain(['run', 'ghost'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/^ghost\s+row_count\s+ERROR\s/m);
     expect(result.stdout).toMatch(/could not verify:\n {2}ghost: missing_relation \(SQLSTATE 42P01\): .*no_such_table/);
   });
 
   it('prints the finished run as JSON with --json (the same shape as the API); a failure outranks an error in the exit code', async () => {
-    const result = await runParity(['run', '--tag', 'names', '--tag', 'ghost', '--json'], { cwd });
+    const result = await runMain(['run', '--tag', 'names', '--tag', 'ghost', '--json'], { cwd });
     expect(result.code).toBe(1);
     const run = JSON.parse(result.stdout) as JsonRun;
     expect(run).toMatchObject({ status: 'finished', trigger: 'cli', check_ids: ['users-names', 'ghost'] });
@@ -86,20 +88,20 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('exits 64 for an unknown check id, before opening any database', async () => {
-    const result = await runParity(['run', 'users-count', 'no-such-check'], { cwd });
+    const result = await runMain(['run', 'users-count', 'no-such-check'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('unknown check id: no-such-check');
     expect(result.stdout).toBe('');
   });
 
   it('exits 64 when no check carries the requested tag', async () => {
-    const result = await runParity(['run', '--tag', 'nothing'], { cwd });
+    const result = await runMain(['run', '--tag', 'nothing'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('no checks selected (no check is tagged nothing)');
   });
 
   it('exits 64 on broken check files, naming file:line:column', async () => {
-    const result = await runParity(['run', '--checks', 'broken'], { cwd });
+    const result = await runMain(['run', '--checks', 'broken'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/^broken\/bad\.yaml:3:11: checks\[0\]\.kind: unknown kind "nope"/m);
   });

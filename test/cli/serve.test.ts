@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runParity, startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from './spawn-parity.js';
+import { startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
+import { runMain } from '../support/run-main.js';
 
+// The server itself is a spawned process (signals, the lock held by another pid); the one-shot
+// commands around it call main() in-process.
 describe('parity serve', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   let cwd: string;
   let server: Started | undefined;
@@ -32,7 +35,7 @@ checks:
     expect(health.status).toBe(200);
 
     // A one-shot run cannot open the embedded store the server holds: a clear message, exit 2.
-    const locked = await runParity(['run'], { cwd });
+    const locked = await runMain(['run'], { cwd });
     expect(locked.code).toBe(2);
     expect(locked.stderr).toContain(`is in use by process ${server.child.pid}`);
     expect(existsSync(path.join(cwd, '.parity', 'parity.lock'))).toBe(true);
@@ -45,13 +48,13 @@ checks:
   });
 
   it('exits 64 and names the problem when the configuration is invalid', async () => {
-    const result = await runParity(['serve', '--host', '0.0.0.0', '--port', '0'], { cwd });
+    const result = await runMain(['serve', '--host', '0.0.0.0', '--port', '0'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('refusing to listen on 0.0.0.0 without API tokens');
   });
 
   it('rejects a port that is not a number as a usage error (64)', async () => {
-    const result = await runParity(['serve', '--port', 'eighty'], { cwd });
+    const result = await runMain(['serve', '--port', 'eighty'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stderr).toContain("option '--port <port>' argument 'eighty' is invalid");
   });

@@ -1,7 +1,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_CHECKS, runParity, tempDir, removeTempDirs } from './spawn-parity.js';
+import { REPO_CHECKS, runParity, tempDir, removeTempDirs } from '../support/spawn-parity.js';
+import { runMain } from '../support/run-main.js';
 
 const SOURCES = `sources:
   app: { url: "embedded:app" }
@@ -14,6 +15,7 @@ async function checksDir(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
+// One spawned smoke test (the shipped demo checks); the rest call main() in-process.
 describe('parity validate', () => {
   let cwd: string;
   beforeAll(async () => { cwd = await tempDir('parity-validate-'); });
@@ -31,14 +33,14 @@ describe('parity validate', () => {
 
   it('reports malformed YAML at file:line:column and exits 64', async () => {
     const dir = await checksDir({ 'broken.yaml': `${SOURCES}checks:\n  - id: a\n    kind: row_count\n    old: { source: app, table: users\n` });
-    const result = await runParity(['validate'], { cwd: dir });
+    const result = await runMain(['validate'], { cwd: dir });
     expect(result.code).toBe(64);
     expect(result.stdout).toMatch(/checks\/broken\.yaml:\d+:\d+: YAML: /);
   });
 
   it('names an unknown kind with its position and the allowed kinds', async () => {
     const dir = await checksDir({ 'kinds.yaml': `${SOURCES}checks:\n  - id: a\n    kind: row_cuont\n    source: app\n` });
-    const result = await runParity(['validate'], { cwd: dir });
+    const result = await runMain(['validate'], { cwd: dir });
     expect(result.code).toBe(64);
     expect(result.stdout).toMatch(/^checks\/kinds\.yaml:5:11: checks\[0\]\.kind: unknown kind "row_cuont"; allowed kinds: row_count, null_check, column_parity, sql_assert/m);
   });
@@ -46,14 +48,14 @@ describe('parity validate', () => {
   it('reports a check id declared in two files, pointing at both', async () => {
     const check = (file: string) => `checks:\n  - id: same\n    kind: sql_assert\n    source: app\n    query: select 1 where false # ${file}\n`;
     const dir = await checksDir({ 'a.yaml': SOURCES + check('a'), 'b.yaml': check('b') });
-    const result = await runParity(['validate'], { cwd: dir });
+    const result = await runMain(['validate'], { cwd: dir });
     expect(result.code).toBe(64);
     expect(result.stdout).toMatch(/checks\/b\.yaml:2:5: id: duplicate check id "same"; first declared at checks\/a\.yaml:4:5/);
   });
 
   it('prints problems as JSON with --json', async () => {
     const dir = await checksDir({ 'x.yaml': `${SOURCES}checks:\n  - id: Bad Id\n    kind: sql_assert\n    source: app\n    query: select 1\n` });
-    const result = await runParity(['validate', '--json'], { cwd: dir });
+    const result = await runMain(['validate', '--json'], { cwd: dir });
     expect(result.code).toBe(64);
     const body = JSON.parse(result.stdout) as { ok: boolean; problems: { file: string; line: number; column: number; path: string }[] };
     expect(body.ok).toBe(false);
@@ -61,7 +63,7 @@ describe('parity validate', () => {
   });
 
   it('exits 64 when the checks directory does not exist', async () => {
-    const result = await runParity(['validate', '--checks', 'nowhere'], { cwd });
+    const result = await runMain(['validate', '--checks', 'nowhere'], { cwd });
     expect(result.code).toBe(64);
     expect(result.stdout).toContain('nowhere:1:1: cannot read checks directory: ENOENT');
   });

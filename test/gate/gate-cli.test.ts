@@ -1,17 +1,18 @@
-/** `parity gate` as a CI step: the real binary, its exit codes and output, locally and against a server. */
-import { execFile } from 'node:child_process';
+/**
+ * `parity gate` as a CI step: its exit codes and output, locally and against a server. Commands
+ * run through main() in-process; the unreachable-store case also runs as the real binary.
+ */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { startServer } from '../../src/http/server.js';
 import { openService } from '../../src/service/service.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-
-const BIN = fileURLToPath(new URL('../../bin/parity.js', import.meta.url));
+import { runMain } from '../support/run-main.js';
+import { runParity } from '../support/spawn-parity.js';
 
 const SEED = `
   create table users (id int primary key, full_name text, first_name text, last_name text);
@@ -38,12 +39,17 @@ migrations:
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
+/** The environment a CI step gives parity: nothing but PATH, HOME and the settings passed. */
+const ciEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH!, HOME: process.env.HOME!, ...env });
+
 function parity(args: string[], env: Record<string, string>): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return runMain(['gate', ...args], { cwd: env.PARITY_CHECKS_DIR!, env: ciEnv(env) });
+}
+
+/** The same, as a separate process: the smoke test that bin/parity.js wires `gate` up. */
+async function spawnedParity(args: string[], env: Record<string, string>): Promise<Outcome> {
+  const { code, stdout, stderr } = await runParity(['gate', ...args], { cwd: env.PARITY_CHECKS_DIR!, env: ciEnv(env) });
+  return { code: code ?? -1, stdout, stderr };
 }
 
 describe.each(engines)('parity gate on %s', (engine) => {
@@ -74,54 +80,56 @@ describe.each(engines)('parity gate on %s', (engine) => {
   });
 
   it('exits 1 and says why when the gate is denied, 0 once it is allowed', async () => {
-    const before = await parity(['gate', 'users-split-name', 'switch-reads'], env);
+    const before = await parity(['users-split-name', 'switch-reads'], env);
     expect(before).toMatchObject({ code: 1, stderr: '' });
     expect(before.stdout).toMatch(/^users-split-name → switch-reads: DENIED\n {2}✗ users-name-parity {2}missing {2}never finished\nreasons:\n {2}- check "users-name-parity" has no result yet\ndecision \S+ recorded \(asked by cli:\S+\)\n$/);
 
-    const refreshed = await parity(['gate', 'users-split-name', 'switch-reads', '--refresh', '--json'], env);
+    const refreshed = await parity(['users-split-name', 'switch-reads', '--refresh', '--json'], env);
     expect(refreshed.code).toBe(1);
     const decision = JSON.parse(refreshed.stdout);
     expect(decision).toMatchObject({ allowed: false, refreshed: true, evaluated: true, checks: [{ id: 'users-name-parity', status: 'fail' }] });
     expect(decision.reasons).toEqual([expect.stringMatching(/^check "users-name-parity" failed: .*1 mismatching/)]);
 
     await exec(`update users set last_name = 'Last13' where id = 13`);
-    const allowed = await parity(['gate', 'users-split-name', 'switch-reads', '--refresh'], env);
+    const allowed = await parity(['users-split-name', 'switch-reads', '--refresh'], env);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toMatch(/^users-split-name → switch-reads: ALLOWED \(checks re-run\)\n {2}✓ users-name-parity {2}pass {5}finished \S+ ago\n/);
   });
 
   it('exits 64 for an unknown migration or phase', async () => {
-    const unknown = await parity(['gate', 'nope', 'switch-reads'], env);
+    const unknown = await parity(['nope', 'switch-reads'], env);
     expect(unknown).toMatchObject({ code: 64, stdout: '' });
     expect(unknown.stderr).toBe('parity: migration "nope" is not declared; declared migrations: users-split-name\n');
-    expect((await parity(['gate', 'users-split-name', 'contract'], env)).code).toBe(64);
+    expect((await parity(['users-split-name', 'contract'], env)).code).toBe(64);
   });
 
   it('exits 2 when the state store cannot be reached', async () => {
-    const down = await parity(['gate', 'users-split-name', 'switch-reads'], { ...env, DATABASE_URL: 'postgres://postgres:secret-pw@127.0.0.1:1/none' });
-    expect(down.code).toBe(2);
-    expect(down.stdout).toBe('');
-    expect(down.stderr).toMatch(/^parity: /);
-    expect(down.stderr).not.toContain('secret-pw');
+    for (const run of [parity, spawnedParity]) {
+      const down = await run(['users-split-name', 'switch-reads'], { ...env, DATABASE_URL: 'postgres://postgres:secret-pw@127.0.0.1:1/none' });
+      expect(down.code, run.name).toBe(2);
+      expect(down.stdout, run.name).toBe('');
+      expect(down.stderr, run.name).toMatch(/^parity: /);
+      expect(down.stderr, run.name).not.toContain('secret-pw');
+    }
   });
 
   it('asks a running server with --server: 0 allowed, 1 denied, 64 unknown, 2 unreachable', async () => {
     const service = await openService(loadConfig({ ...env, PARITY_PORT: '0' }), { env });
     const server = await startServer(service);
     try {
-      const allowed = await parity(['gate', 'users-split-name', 'switch-reads', '--server', server.url], env);
+      const allowed = await parity(['users-split-name', 'switch-reads', '--server', server.url], env);
       expect(allowed.code).toBe(0);
       expect(allowed.stdout).toMatch(/: ALLOWED\n/);
       await exec(`update users set last_name = 'Wrong' where id = 13`);
-      expect((await parity(['gate', 'users-split-name', 'switch-reads', '--server', server.url, '--refresh'], env)).code).toBe(1);
-      const unknown = await parity(['gate', 'users-split-name', 'nope', '--server', server.url], env);
+      expect((await parity(['users-split-name', 'switch-reads', '--server', server.url, '--refresh'], env)).code).toBe(1);
+      const unknown = await parity(['users-split-name', 'nope', '--server', server.url], env);
       expect(unknown.code).toBe(64);
       expect(unknown.stderr).toMatch(/answered 404: phase_not_found: /);
     } finally {
       await server.close();
       await service.close();
     }
-    const gone = await parity(['gate', 'users-split-name', 'switch-reads', '--server', server.url], env);
+    const gone = await parity(['users-split-name', 'switch-reads', '--server', server.url], env);
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/^parity: could not reach http:\/\/127\.0\.0\.1:\d+: /);
   });

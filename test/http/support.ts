@@ -7,14 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import postgres from 'postgres';
 import { loadConfig } from '../../src/config/config.js';
-import { openEmbedded } from '../../src/embedded/pglite.js';
 import type { App } from '../../src/http/app.js';
 import { createParityApp } from '../../src/http/server.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import { openService, type Service } from '../../src/service/service.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from '../support/databases.js';
+import { holdDatabase } from '../support/hold-database.js';
 
 /** Users whose backfilled name differs from the legacy one; column_parity must report exactly these keys. */
 export const BROKEN_USER_IDS = [7, 42];
@@ -123,43 +122,13 @@ export async function createHttpFixture(engine: EngineName, options: FixtureOpti
       }
       return Promise.resolve(app.request(target, { method, headers, ...(body === undefined ? {} : { body }) }));
     },
-    async hold() {
-      const release = await holdDatabase(db);
-      let released: Promise<void> | undefined;
-      return () => (released ??= release());
-    },
+    hold: () => holdDatabase(db, ['gate']),
     async close() {
       await service.close();
       await store.close();
       await db.close();
       await rm(checksDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** Makes checks on the database wait: PGlite queues transactions behind an open one; Postgres waits on a lock. */
-async function holdDatabase(db: TestDatabase): Promise<() => Promise<void>> {
-  if (db.engine === 'pglite') {
-    // PGlite runs one transaction at a time: an open one makes every source transaction queue behind it.
-    const { db: pglite, release } = await openEmbedded(db.dataDir, 'verified');
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => { open = resolve; });
-    let finish!: () => void;
-    const done = pglite.transaction(async () => {
-      open();
-      await new Promise<void>((resolve) => { finish = resolve; });
-    });
-    await opened;
-    return async () => { finish(); await done; await release(); };
-  }
-  const client = postgres(db.url, { max: 1, onnotice: () => {} });
-  const reserved = await client.reserve();
-  await reserved.unsafe('begin');
-  await reserved.unsafe('lock table gate in access exclusive mode');
-  return async () => {
-    await reserved.unsafe('rollback');
-    reserved.release();
-    await client.end({ timeout: 5 });
   };
 }
 

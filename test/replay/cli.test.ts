@@ -1,13 +1,14 @@
 /**
- * `parity replay` as a user runs it: the real binary, on a scenario folder outside the repository.
+ * `parity replay` as a user runs it, on a scenario folder outside the repository: once as the real
+ * binary (the smoke test), otherwise through main() in-process.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { runParity, scenarioVariant } from './support.js';
+import { runMain } from '../support/run-main.js';
+import { runParity } from '../support/spawn-parity.js';
+import { scenarioVariant } from './support.js';
 
 // A failing replay (exit 1, seed, path, counterexample) runs in-process in engine.test.ts, which
 // shares its PGlite: each spawned replay pays several seconds of WebAssembly start-up.
@@ -15,7 +16,7 @@ import { runParity, scenarioVariant } from './support.js';
 describe('parity replay', () => {
   it('replays a scenario copied outside the repository and prints the mutation-score table (exit 0)', async () => {
     const dir = await scenarioVariant('03-local-time-to-timestamptz');
-    const { code, stdout, stderr } = await runParity(['replay', dir, '--runs', '20'], tmpdir());
+    const { code, stdout, stderr } = await runParity(['replay', dir, '--runs', '20'], { cwd: tmpdir() });
     expect(code, stderr + stdout).toBe(0);
     expect(stdout).toMatch(/✓ correct migration: 20 cases passed every check/);
     expect(stdout).toMatch(/^mutation\s+verdict\s+cases\s+effective\s+caught\s+keys named\s+missed\s+caught by$/m);
@@ -29,7 +30,7 @@ describe('parity replay', () => {
   it('exits 64 naming file, line and column when the scenario is malformed', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'parity-replay-bad-'));
     await writeFile(path.join(dir, 'scenario.yaml'), 'tables:\n  users:\n    columns:\n      name: { type: fullname }\nsteps: {}\n');
-    const { code, stdout, stderr } = await runParity(['replay', dir], tmpdir());
+    const { code, stdout, stderr } = await runMain(['replay', dir], { cwd: tmpdir() });
     expect(code, stderr).toBe(64);
     expect(stdout).toMatch(/scenario\.yaml:4:\d+: tables\.users\.columns\.name\.type: .*'person_name' \| 'text' \| 'email'/);
     expect(stdout).toMatch(/scenario\.yaml:\d+:\d+: steps\.old_schema: is required/);
@@ -39,11 +40,8 @@ describe('parity replay', () => {
   it('exits 64 on usage mistakes before opening any database', async () => {
     const dir = await scenarioVariant('01-split-full-name');
     const run = async (...args: string[]) => {
-      const stderr = new PassThrough();
-      let printed = '';
-      stderr.setEncoding('utf8').on('data', (chunk: string) => { printed += chunk; });
-      const code = await main(['node', 'parity', 'replay', ...args], { stdout: new PassThrough(), stderr, env: {} });
-      return { code, printed };
+      const { code, stderr } = await runMain(['replay', ...args], { cwd: tmpdir(), env: {} });
+      return { code, printed: stderr };
     };
     expect(await run(dir, '--runs', '0')).toMatchObject({ code: 64, printed: expect.stringMatching(/--runs must be an integer ≥ 1/) });
     expect(await run(dir, '--path', '3:1')).toMatchObject({ code: 64, printed: expect.stringMatching(/needs the --seed/) });

@@ -2,9 +2,8 @@
  * Helpers for the replay tests: replaying a repository scenario on a real database (PGlite always,
  * Postgres with TEST_DATABASE_URL) and printing its report — the mutation-score table, and on
  * failure the seed, path and shrunk counterexample with the command that reproduces it — plus
- * scenario copies with deliberate edits, and running the real `parity` binary.
+ * scenario copies with deliberate edits.
  */
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,15 +61,4 @@ export async function scenarioVariant(name: string, edits: Record<string, (text:
     await writeFile(target, after);
   }
   return dir;
-}
-
-/** Runs `node bin/parity.js …args` in a clean environment and collects its output. */
-export function runParity(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('PARITY_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS'));
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'parity.js'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }

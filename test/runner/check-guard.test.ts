@@ -124,7 +124,9 @@ describe.each(engines)('check lease guard on %s', (engine) => {
     // The reaper (or a replica that judged this one dead) dropped the lease and someone else took it.
     await world.store.releaseLease('c3', 'r4');
     await world.store.acquireLease({ checkId: 'c3', runId: 'usurper', holder: 'replica-b', now: world.clock.now(), ttlMs: 60_000 });
-    await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve(), { once: true }));
+    // A renewal may already have noticed the loss while the usurper took the lease: then the abort
+    // event has fired, and waiting for it would hang until the test timeout.
+    if (!lease.signal.aborted) await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve(), { once: true }));
     expect(lease.signal.reason).toMatchObject({ name: 'LeaseLostError', code: 'lease_lost' });
     await lease.release();
     expect(await world.store.leaseOf('c3')).toMatchObject({ runId: 'usurper' });

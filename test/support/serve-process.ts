@@ -1,8 +1,6 @@
 /** Real `parity serve` processes for multi-replica tests: spawned from bin/parity.js, killed by pid. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../bin/parity.js', import.meta.url));
+import { BIN } from './spawn-parity.js';
 
 export interface ServeProcess {
   child: ChildProcess;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParityApp } from '../../src/http/server.js';
 import { engines } from '../support/databases.js';
-import { createWorld, holdDatabase, startParity, type Parity, type World } from './support.js';
+import { createWorld, holdWorldDatabase, startParity, type Parity, type World } from './support.js';
 
 const READ_TOKEN = 'sse-read-token-5e1d0c7a93';
 const RUN_TOKEN = 'sse-run-token-b2c4f8e6a1';
@@ -70,7 +70,7 @@ describe.each(engines)('GET /v1/runs/:id/events on %s', (engine) => {
   const events = (id: string, app = parity.app) => app.request(`/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
 
   it('streams a running run live — started, progress, finished checks — and ends with run_finished', async () => {
-    const release = await holdDatabase(world.db);
+    const release = await holdWorldDatabase(world.db);
     let id: string;
     try {
       id = await startRun();
@@ -106,7 +106,7 @@ describe.each(engines)('GET /v1/runs/:id/events on %s', (engine) => {
 
   it('follows a run through the store when this process does not execute it (another replica)', async () => {
     const elsewhere = createParityApp({ service: parity.service });
-    const release = await holdDatabase(world.db);
+    const release = await holdWorldDatabase(world.db);
     try {
       const id = await startRun();
       const stream = readEvents(await events(id, elsewhere));
@@ -122,7 +122,7 @@ describe.each(engines)('GET /v1/runs/:id/events on %s', (engine) => {
   });
 
   it('stops listening when the client goes away', async () => {
-    const release = await holdDatabase(world.db);
+    const release = await holdWorldDatabase(world.db);
     try {
       const id = await startRun();
       const stream = readEvents(await events(id));

@@ -7,9 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import postgres from 'postgres';
 import { loadConfig } from '../../src/config/config.js';
-import { openEmbedded } from '../../src/embedded/pglite.js';
 import type { App } from '../../src/http/app.js';
 import { createParityApp } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -19,6 +17,7 @@ import { recordGateDecision } from '../../src/telemetry/recorders.js';
 import { createTelemetry, type Telemetry } from '../../src/telemetry/telemetry.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from '../support/databases.js';
+import { holdDatabase } from '../support/hold-database.js';
 import { parseExposition, type Exposition } from './exposition.js';
 
 /** legacy has ids 1..200; new lacks id 200, has an extra 201, and two wrong last names: 2 changed, 1 missing each way. */
@@ -158,37 +157,7 @@ export async function runChecks(parity: Parity, ids?: string[], token?: string):
   return body.run;
 }
 
-/**
- * Makes checks on the verified database wait until the returned release() is called: PGlite runs
- * one transaction at a time, so an open one queues the rest; on Postgres a held table lock does it.
- */
-export async function holdDatabase(db: TestDatabase): Promise<() => Promise<void>> {
-  const release = await hold(db);
-  let released: Promise<void> | undefined;
-  // Idempotent, so a test can release mid-way and again in `finally`.
-  return () => (released ??= release());
-}
-
-async function hold(db: TestDatabase): Promise<() => Promise<void>> {
-  if (db.engine === 'pglite') {
-    const { db: pglite, release } = await openEmbedded(db.dataDir, 'verified');
-    let opened!: () => void;
-    const open = new Promise<void>((resolve) => { opened = resolve; });
-    let finish!: () => void;
-    const done = pglite.transaction(async () => {
-      opened();
-      await new Promise<void>((resolve) => { finish = resolve; });
-    });
-    await open;
-    return async () => { finish(); await done; await release(); };
-  }
-  const client = postgres(db.url, { max: 1, onnotice: () => {} });
-  const reserved = await client.reserve();
-  await reserved.unsafe('begin');
-  await reserved.unsafe('lock table users_legacy, users in access exclusive mode');
-  return async () => {
-    await reserved.unsafe('rollback');
-    reserved.release();
-    await client.end({ timeout: 5 });
-  };
+/** Makes the checks of a world's verified database wait until release() (they read these tables). */
+export function holdWorldDatabase(db: TestDatabase): Promise<() => Promise<void>> {
+  return holdDatabase(db, ['users_legacy', 'users']);
 }
