@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { Outcome } from '../results/outcome.js';
+import { Fault } from '../results/fault.js';
 
 /**
  * "Count rows matching these predicates in this table." Every count is a `count(*) FILTER (WHERE …)`
@@ -81,6 +82,6 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
 /** Reads a named count the engine must have produced; a missing one is a fault, never a zero. */
 export function requireCount(counts: CountResult, name: string): number {
   const value = counts[name];
-  if (value === undefined || !Number.isFinite(value)) throw new Error(`count "${name}" missing from the scan result`);
+  if (value === undefined || !Number.isFinite(value)) throw new Fault({ code: 'missing_count', message: `count "${name}" missing from the scan result` });
   return value;
 }

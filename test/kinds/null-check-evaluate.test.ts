@@ -72,6 +72,8 @@ describe('evaluateNullCheck', () => {
       const partial: Record<string, number> = { ...full };
       delete partial[name];
       expect(() => evaluateNullCheck(specWith(), partial), name).toThrow(`count "${name}" missing`);
+      // A fault (the runner records it as error, could not verify), never a plain crash or a zero.
+      expect(() => evaluateNullCheck(specWith(), partial), name).toThrow(expect.objectContaining({ name: 'Fault', code: 'missing_count' }));
       expect(() => evaluateNullCheck(specWith(), { ...full, [name]: Number.NaN }), name).toThrow(`count "${name}" missing`);
     }
   });
