@@ -22,6 +22,7 @@ import { sampleKeys } from './key-sampler.js';
 import { parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
+import { BATCHES_IN_FLIGHT, both, chunks, readInOrder } from './batches.js';
 import { defineKind, type ExecutionContext } from '../types.js';
 import type { Outcome } from '../../results/outcome.js';
 
@@ -97,50 +98,10 @@ export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
 export { planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate } from './key-sampling.js';
 export { planShadowBatch } from './read-path.js';
+export { BATCHES_IN_FLIGHT, readInOrder } from './batches.js';
 
 /** A mismatching key kept for the recheck and, within the sample budget, with both rows. */
 interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/**
- * Batches read at once per check. While one batch is parsed and compared, the next ones are
- * already being read, so the server is not idle while JavaScript works, nor JavaScript while the
- * server does. Memory stays bounded: at most this many batches in flight, plus the one compared.
- */
-export const BATCHES_IN_FLIGHT = 2;
-
-/** Reads each item with at most `depth` reads in flight and yields the results in item order. */
-export async function* readInOrder<T, R>(items: readonly T[], depth: number, read: (item: T) => Promise<R>): AsyncGenerator<[T, R]> {
-  const pending: Promise<R>[] = [];
-  let next = 0;
-  try {
-    for (const item of items) {
-      while (next < items.length && pending.length < depth) {
-        const reading = read(items[next++]!);
-        // Awaited in order below; until then, a failure must not count as an unhandled rejection.
-        reading.catch(() => {});
-        pending.push(reading);
-      }
-      yield [item, await pending.shift()!];
-    }
-  } finally {
-    // On a failure (or an abandoned loop), no read outlives the check.
-    await Promise.allSettled(pending);
-  }
-}
-
-/** Both reads' results; when one fails, its error once the other has settled too (no read outlives a check). */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [x, y] = await Promise.allSettled([a, b]);
-  if (x.status === 'rejected') throw x.reason;
-  if (y.status === 'rejected') throw y.reason;
-  return [x.value, y.value];
-}
 
 /** What the first pass decided to read again: a key, its differing fields, and why. */
 interface Recheck extends Candidate { noisy: boolean }
