@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { sql, type SQL } from '../sql/build.js';
+import { isKnownTimeZone, normalizeTimestampSql, normalizeTimestampText } from './timestamp-text.js';
+import { unparseable, unparseableSql } from './unparseable.js';
 
 /** The whitespace set trim/collapse_whitespace act on: space, \t, \n, \r, \v, \f and no-break space. */
 export const WHITESPACE_CHARACTERS = ' \t\n\r\u000b\u000c\u00a0';
@@ -13,51 +15,92 @@ const WHITESPACE_RUN_SQL_PATTERN = `[${WHITESPACE_CHARACTERS}]+`;
 const WHITESPACE_RUN_JS = new RegExp(`[${WHITESPACE_CHARACTERS}]+`, 'g');
 const WHITESPACE_EDGES_JS = new RegExp(`^[${WHITESPACE_CHARACTERS}]+|[${WHITESPACE_CHARACTERS}]+$`, 'g');
 
-const timestampPrecisions = ['s', 'ms', 'us'] as const;
-
 export const normalizerSchema = z.union([
   z.enum(['trim', 'collapse_whitespace', 'lower', 'upper', 'empty_as_null']),
   z.strictObject({ numeric_scale: z.number().int().min(0).max(30) }),
-  z.strictObject({ timestamp_precision: z.enum(timestampPrecisions) }),
-  z.strictObject({ time_zone: z.string().min(1).max(64).regex(/^[A-Za-z0-9_+\-/:]+$/, 'must be an IANA time zone name such as UTC or Europe/Berlin') }),
+  z.strictObject({ timestamp_precision: z.enum(['s', 'ms', 'us']) }),
+  z.strictObject({ time_zone: z.string().min(1).max(64).refine(isKnownTimeZone, 'must be UTC or an IANA Area/Location time zone name such as Europe/Berlin') }),
 ]);
 export type Normalizer = z.infer<typeof normalizerSchema>;
 
-/** Wraps a SQL value expression in the given normalisers, applied in order. */
+/** Whether the normaliser parses its input (numbers, timestamps) rather than editing text. */
+export function isParsingNormalizer(n: Normalizer): boolean {
+  return typeof n !== 'string';
+}
+
+/**
+ * Names a value once for a normaliser that refers to it several times: a scalar subquery fenced
+ * with OFFSET 0, so the planner neither repeats the input expression nor constant-folds a branch
+ * that must not run. Without it a chain of such normalisers would grow exponentially.
+ */
+function bindText(value: SQL, body: (v: SQL) => SQL): SQL {
+  return sql`(select ${body(sql.raw('b.v'))} from (select (${value})::text as v offset 0) as b)`;
+}
+
+/** Wraps a SQL value expression in the given normalisers, applied in order (text in, text out). */
 export function normalizeSql(value: SQL, normalizers: readonly Normalizer[]): SQL {
   let out = value;
   for (const n of normalizers) {
     if (n === 'trim') out = sql`btrim((${out})::text, ${WHITESPACE_CHARACTERS})`;
     else if (n === 'collapse_whitespace') out = sql`regexp_replace((${out})::text, ${WHITESPACE_RUN_SQL_PATTERN}, ' ', 'g')`;
-    else if (n === 'lower') out = sql`lower((${out})::text)`;
-    else if (n === 'upper') out = sql`upper((${out})::text)`;
+    // The "C" collation folds A-Z only, whatever the database's collation: see lowerAscii.
+    else if (n === 'lower') out = sql`lower((${out})::text collate "C")`;
+    else if (n === 'upper') out = sql`upper((${out})::text collate "C")`;
     else if (n === 'empty_as_null') out = sql`nullif((${out})::text, '')`;
-    else if ('numeric_scale' in n) out = sql`round((${out})::numeric, ${sql.raw(String(n.numeric_scale))})`;
-    else if ('timestamp_precision' in n) out = sql`date_trunc(${precisionField(n.timestamp_precision)}, (${out})::timestamptz)`;
-    else out = sql`timezone(${n.time_zone}, (${out})::timestamptz)`;
+    else if ('numeric_scale' in n) {
+      const scale = sql.raw(String(n.numeric_scale));
+      out = bindText(out, (v) => sql`case when length(${v}) <= ${sql.raw(String(MAX_DECIMAL_LENGTH))} and ${v} ~ ${DECIMAL_PATTERN} then round(${v}::numeric, ${scale})::text else ${unparseableSql(v)} end`);
+    } else if ('timestamp_precision' in n) out = normalizeTimestampSql(out, { precision: n.timestamp_precision });
+    else out = normalizeTimestampSql(out, { timeZone: n.time_zone });
   }
   return out;
 }
 
-function precisionField(p: (typeof timestampPrecisions)[number]): string {
-  return p === 's' ? 'second' : p === 'ms' ? 'milliseconds' : 'microseconds';
-}
-
-/** Applies the normalisers to a JS value read from a database or an HTTP endpoint. */
-export function normalizeValue(value: unknown, normalizers: readonly Normalizer[]): unknown {
-  let out = value;
+/** Applies the normalisers to a JS value read from a database or an HTTP endpoint (text in, text out). */
+export function normalizeValue(value: unknown, normalizers: readonly Normalizer[]): string | null {
+  let out = value === null || value === undefined ? null : textOf(value);
   for (const n of normalizers) {
-    if (out === null || out === undefined) return null;
-    if (n === 'trim') out = textOf(out).replace(WHITESPACE_EDGES_JS, '');
-    else if (n === 'collapse_whitespace') out = textOf(out).replace(WHITESPACE_RUN_JS, ' ');
-    else if (n === 'lower') out = textOf(out).toLowerCase();
-    else if (n === 'upper') out = textOf(out).toUpperCase();
-    else if (n === 'empty_as_null') out = textOf(out) === '' ? null : textOf(out);
-    else if ('numeric_scale' in n) out = roundDecimal(textOf(out), n.numeric_scale);
-    else if ('timestamp_precision' in n) out = truncateTimestamp(out, n.timestamp_precision);
-    else out = wallClockIn(out, n.time_zone);
+    if (out === null) return null;
+    if (n === 'trim') out = out.replace(WHITESPACE_EDGES_JS, '');
+    else if (n === 'collapse_whitespace') out = out.replace(WHITESPACE_RUN_JS, ' ');
+    else if (n === 'lower') out = lowerAscii(out);
+    else if (n === 'upper') out = upperAscii(out);
+    else if (n === 'empty_as_null') out = out === '' ? null : out;
+    else if ('numeric_scale' in n) out = isDecimalText(out) ? roundDecimal(out, n.numeric_scale)! : unparseable(out);
+    else if ('timestamp_precision' in n) out = normalizeTimestampText(out, { precision: n.timestamp_precision });
+    else out = normalizeTimestampText(out, { timeZone: n.time_zone });
   }
   return out;
+}
+
+/**
+ * A-Z to a-z and nothing else, as lower(x collate "C") does. Unicode case mapping differs between
+ * collations, Postgres versions and JavaScript (ß, İ, final Σ, the Kelvin sign), and a normaliser
+ * must mean the same in SQL and in JS; other letters are compared as they are.
+ */
+export function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (run) => run.toLowerCase());
+}
+
+/** a-z to A-Z and nothing else, as upper(x collate "C") does. */
+export function upperAscii(text: string): string {
+  return text.replace(/[a-z]+/g, (run) => run.toUpperCase());
+}
+
+/** The longest text numeric_scale reads as a number; longer text is compared as it is. */
+const MAX_DECIMAL_LENGTH = 1000;
+
+/**
+ * Decimal text numeric_scale reads: sign, digits with an optional point, an exponent of at most
+ * three digits; no whitespace (trim first), no NaN or Infinity, no "1,5" or "1_000". Written so
+ * that JavaScript and Postgres regular expressions read it alike; Postgres numeric accepts all of it.
+ */
+export const DECIMAL_PATTERN = '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,3})?$';
+const DECIMAL = new RegExp(DECIMAL_PATTERN);
+
+/** Whether numeric_scale reads the text as a number. */
+export function isDecimalText(text: string): boolean {
+  return text.length <= MAX_DECIMAL_LENGTH && DECIMAL.test(text);
 }
 
 function textOf(value: unknown): string {
@@ -98,28 +141,4 @@ function incrementDigits(digits: string): string {
     return chars.join('');
   }
   return '1' + chars.join('');
-}
-
-function toDate(value: unknown): Date | null {
-  const date = value instanceof Date ? value : new Date(String(value));
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-function truncateTimestamp(value: unknown, precision: (typeof timestampPrecisions)[number]): string | null {
-  const date = toDate(value);
-  if (!date) return null;
-  // JS dates carry milliseconds at most, so 'ms' and 'us' both keep what there is.
-  if (precision === 's') date.setUTCMilliseconds(0);
-  return date.toISOString();
-}
-
-function wallClockIn(value: unknown, timeZone: string): string | null {
-  const date = toDate(value);
-  if (!date) return null;
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3,
-  }).formatToParts(date);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}.${get('fractionalSecond')}`;
 }

@@ -1,14 +1,19 @@
 /**
- * Comparing values read from two places (shadow_read), in JS, with the same meaning the SQL
- * comparisons have. The rules, all symmetric:
- * - NULL equals only NULL; a field absent from a JSON object counts as NULL (APIs omit nulls).
- * - When either side is a number, both are compared as exact decimals: 1.50 = 1.5, 42 = "42"
- *   (APIs often send bigints as strings). Two strings are compared as text ("007" ≠ "7").
- * - `numeric_tolerance` t: numbers within |a − b| ≤ t are equal (computed exactly, in decimal).
- * - Arrays element by element, objects field by field, by the same rules; booleans by identity.
- * - Normalisers (src/compare/normalizers.ts) run before comparing, per field.
+ * Comparing values read from two places (shadow_read), in JS. Strict by default; every leniency
+ * is an option written in the check file. The rules, all symmetric:
+ * - NULL equals only NULL. A member absent from a JSON object equals only another absent member,
+ *   at every depth, unless `treat_absent_as_null` says otherwise (top level, or everywhere).
+ * - A number equals only a number of the same exact decimal value (1.50 = 1.5, never rounded
+ *   through doubles); a string equals only the same string: "7", " 7" and 7 are three values.
+ * - `numeric_tolerance` t: two numbers within |a − b| ≤ t are equal (computed exactly, in decimal).
+ * - Arrays element by element, objects member by member, by the same rules; booleans by identity.
+ * - Normalisers (src/compare/normalizers.ts) run first, per field, and compare the text they
+ *   produce — but the JSON type stays: a number and a string still differ after `trim`. Only a
+ *   parsing normaliser (numeric_scale, timestamp_*) that read its input makes types irrelevant:
+ *   that is what it was asked for.
  */
-import { normalizeValue, type Normalizer } from './normalizers.js';
+import { isParsingNormalizer, normalizeValue, type Normalizer } from './normalizers.js';
+import { UNPARSEABLE_PREFIX } from './unparseable.js';
 import { JsonNumber } from './json-lossless.js';
 
 /** ±digits × 10^exponent, normalised (no trailing zeros in digits; zero is 0 × 10^0, positive). */
@@ -87,7 +92,6 @@ export function isNumber(value: unknown): boolean {
 /** The decimal text a value is compared by, when it has one. */
 function decimalTextOf(value: unknown): string | undefined {
   if (value instanceof JsonNumber) return value.text;
-  if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === 'bigint') return value.toString();
   return undefined;
@@ -127,49 +131,75 @@ export function toleranceOf(tolerance: number | undefined): Decimal | undefined 
   return tolerance === undefined || tolerance === 0 ? undefined : parseDecimal(String(tolerance));
 }
 
-/** Equality of two (normalised) values under the rules above. */
-export function valuesEqual(a: unknown, b: unknown, tolerance?: Decimal, numeric = isNumber(a) || isNumber(b)): boolean {
-  const left = a === undefined ? null : a;
-  const right = b === undefined ? null : b;
-  if (left === null || right === null) return left === right;
-  if (numeric) {
-    // The same text is the same value, whatever the rules below would make of it.
-    if ((left instanceof JsonNumber ? left.text : left) === (right instanceof JsonNumber ? right.text : right) && (typeof left === 'string' || left instanceof JsonNumber)) return true;
-    const x = decimalTextOf(left);
-    const y = decimalTextOf(right);
-    const within = x === undefined || y === undefined ? undefined : decimalTextsWithin(x, y, tolerance);
-    if (within !== undefined) return within;
+/** Where an absent member counts as NULL: nowhere (strict), top-level fields only, or at every depth. */
+export type AbsentAsNull = 'never' | 'top_level' | 'everywhere';
+
+/** A field's value after its normalisers: their text, and the JSON type it came from ('parsed' once a parsing normaliser read it). */
+export class NormalizedValue {
+  constructor(readonly text: string, readonly type: string) {}
+  /** Shown as the normalised text. */
+  toJSON(): string {
+    return this.text;
   }
-  if (Array.isArray(left) || Array.isArray(right)) {
-    if (!Array.isArray(left) || !Array.isArray(right) || left.length !== right.length) return false;
-    return left.every((item, i) => valuesEqual(item, right[i], tolerance));
+}
+
+function jsonType(value: unknown): string {
+  if (isNumber(value)) return 'number';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Exact decimal equality (or within tolerance) of two number texts; identical text when either is not a decimal. */
+function numberTextsEqual(x: string | undefined, y: string | undefined, tolerance: Decimal | undefined): boolean {
+  if (x === undefined || y === undefined) return false;
+  return decimalTextsWithin(x, y, tolerance) ?? x === y;
+}
+
+/** Equality of two (normalised) values under the rules above; `absentAsNull` applies at every depth. */
+export function valuesEqual(a: unknown, b: unknown, tolerance?: Decimal, absentAsNull = false): boolean {
+  if (a === undefined || b === undefined) return a === b || (absentAsNull && (a ?? null) === (b ?? null));
+  if (a === null || b === null) return a === b;
+  if (a instanceof NormalizedValue || b instanceof NormalizedValue) {
+    if (!(a instanceof NormalizedValue && b instanceof NormalizedValue) || a.type !== b.type) return false;
+    if (a.text === b.text) return true;
+    return tolerance !== undefined && (a.type === 'number' || a.type === 'parsed') && decimalTextsWithin(a.text, b.text, tolerance) === true;
   }
-  if (left instanceof JsonNumber || right instanceof JsonNumber) return textOf(left) === textOf(right);
-  if (typeof left === 'object' && typeof right === 'object') {
-    const l = left as Record<string, unknown>;
-    const r = right as Record<string, unknown>;
-    const keys = new Set([...Object.keys(l), ...Object.keys(r)]);
-    for (const key of keys) if (!valuesEqual(own(l, key), own(r, key), tolerance)) return false;
+  const aNumber = isNumber(a);
+  if (aNumber || isNumber(b)) return aNumber && isNumber(b) && (numberTextsEqual(decimalTextOf(a), decimalTextOf(b), tolerance) || Object.is(a, b));
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => valuesEqual(item, b[i], tolerance, absentAsNull));
+  }
+  if (typeof a === 'object' && typeof b === 'object') {
+    const l = a as Record<string, unknown>;
+    const r = b as Record<string, unknown>;
+    for (const key of Object.keys(l)) if (!valuesEqual(l[key], own(r, key), tolerance, absentAsNull)) return false;
+    for (const key of Object.keys(r)) if (!Object.prototype.hasOwnProperty.call(l, key) && !valuesEqual(undefined, r[key], tolerance, absentAsNull)) return false;
     return true;
   }
-  return typeof left === typeof right && left === right;
+  return typeof a === typeof b && a === b;
 }
 
 function own(record: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
-function textOf(value: unknown): string {
-  return value instanceof JsonNumber ? value.text : typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Runs a field's normalisers; numbers enter them as their exact decimal text. */
+/** Runs a field's normalisers one by one, tracking the JSON type; absent stays absent, NULL stays NULL. */
 export function normalizeField(value: unknown, normalizers: readonly Normalizer[]): unknown {
-  if (normalizers.length === 0) return value === undefined ? null : value;
-  return normalizeValue(value instanceof JsonNumber ? value.text : value, normalizers);
+  if (normalizers.length === 0 || value === undefined || value === null) return value;
+  let type = jsonType(value);
+  let text: string | null = value instanceof JsonNumber ? value.text : normalizeValue(value, []);
+  for (const n of normalizers) {
+    text = normalizeValue(text, [n]);
+    if (text === null) return null;
+    if (isParsingNormalizer(n) && !text.startsWith(UNPARSEABLE_PREFIX)) type = 'parsed';
+  }
+  return new NormalizedValue(text!, type);
 }
 
-/** Compares one field: normalise both sides, then compare (numerically if either raw side is a number). */
-export function fieldsEqual(a: unknown, b: unknown, normalizers: readonly Normalizer[], tolerance?: Decimal): boolean {
-  return valuesEqual(normalizeField(a, normalizers), normalizeField(b, normalizers), tolerance, isNumber(a) || isNumber(b));
+/** Compares one top-level field: normalise both sides, then compare under the rules above. */
+export function fieldsEqual(a: unknown, b: unknown, normalizers: readonly Normalizer[], tolerance?: Decimal, absentAsNull: AbsentAsNull = 'never'): boolean {
+  const left = a === undefined && absentAsNull !== 'never' ? null : a;
+  const right = b === undefined && absentAsNull !== 'never' ? null : b;
+  return valuesEqual(normalizeField(left, normalizers), normalizeField(right, normalizers), tolerance, absentAsNull === 'everywhere');
 }

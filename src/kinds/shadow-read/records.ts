@@ -4,7 +4,7 @@
  */
 import { differingMembers, parseJsonLossless } from '../../compare/json-lossless.js';
 import type { Normalizer } from '../../compare/normalizers.js';
-import { fieldsEqual, toleranceOf, type Decimal } from '../../compare/values.js';
+import { fieldsEqual, toleranceOf, type AbsentAsNull, type Decimal } from '../../compare/values.js';
 
 /** How a pair of records is compared (compiled once per check from `compare:`). */
 export interface RecordComparison {
@@ -12,6 +12,8 @@ export interface RecordComparison {
   skip: ReadonlySet<string>;
   normalize: Readonly<Record<string, readonly Normalizer[]>>;
   tolerance?: Decimal | undefined;
+  /** `compare.treat_absent_as_null`: strict ('never') unless the check file says otherwise. */
+  absentAsNull: AbsentAsNull;
 }
 
 /** Compiles the `compare:` section of a check. */
@@ -20,11 +22,13 @@ export function recordComparison(options: {
   ignore?: readonly string[] | undefined;
   normalize?: Record<string, readonly Normalizer[]> | undefined;
   numericTolerance?: number | undefined;
+  treatAbsentAsNull?: AbsentAsNull | undefined;
 }): RecordComparison {
   return {
     skip: new Set([...options.keyFields, ...(options.ignore ?? [])]),
     normalize: options.normalize ?? {},
     tolerance: toleranceOf(options.numericTolerance),
+    absentAsNull: options.treatAbsentAsNull ?? 'never',
   };
 }
 
@@ -42,10 +46,10 @@ function valueDiffers(comparison: RecordComparison, field: string, left: unknown
   // Most fields of most rows are the same text, NULL or boolean on both sides: equal under any rule.
   if (left === right && (left === undefined || left === null || typeof left === 'string' || typeof left === 'boolean')) return false;
   const normalizers = hasOwn(comparison.normalize, field) ? comparison.normalize[field]! : NO_NORMALIZERS;
-  return !fieldsEqual(left, right, normalizers, comparison.tolerance);
+  return !fieldsEqual(left, right, normalizers, comparison.tolerance, comparison.absentAsNull);
 }
 
-/** Names of the fields whose values differ (absent counts as NULL), sorted. */
+/** Names of the fields whose values differ (absent differs from NULL unless the comparison says otherwise), sorted. */
 export function differingFields(a: RecordObject, b: RecordObject, comparison: RecordComparison): string[] {
   // Every field of a, then the fields only b has: each field once, without building a set.
   const out: string[] = [];

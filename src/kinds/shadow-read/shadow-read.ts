@@ -2,26 +2,43 @@
  * shadow_read: the same sampled keys read through the old and the new read path (SQL query or
  * HTTP endpoint), compared field by field. A pass is a statistical claim: the one-sided exact
  * (Clopper-Pearson) upper bound of the mismatch rate at `confidence` is below max_mismatch_rate.
- * Fields that differ between two identical reads of the old path (A/A, `noise_baseline`) are
- * noise, reported and excluded; keys that match again after `recheck_after` were in-flight writes.
+ * With `noise_baseline` the old path is read twice (A/A): noise is judged per key and a noisy key
+ * is read again, never excused (noise.ts); keys that match again after `recheck_after` were
+ * in-flight writes.
  *
  * Rows are compared as JSON (`to_json(row)` for SQL, the body for HTTP) with exact numbers; key
- * columns are not compared (they matched); a field absent on one side counts as NULL. Batches are
+ * columns are not compared (they matched); equality is strict (src/compare/values.ts). Batches are
  * read in order, the next one while the current one is compared (BATCHES_IN_FLIGHT). Sampling
  * and its bias: src/stats/key-sampling.ts; the statistics: src/stats/clopper-pearson.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { normalizerSchema } from '../../compare/normalizers.js';
-import { compareReads, recordComparison, ROW_FIELD, type ReadResult } from './records.js';
-import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
+import { compareReads, recordComparison, type ReadResult } from './records.js';
+import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
 import { globalFetchPort, HttpReadError, urlTemplateProblem, type HttpPort } from './http-read.js';
 import { sampleKeys } from './key-sampler.js';
 import { parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
+import { classifyKey, emptyNoise, recordNoise } from './noise.js';
+import { BATCHES_IN_FLIGHT, both, chunks, readInOrder } from './batches.js';
 import { defineKind, type ExecutionContext } from '../types.js';
 import type { Outcome } from '../../results/outcome.js';
+
+/**
+ * A pass claims "the mismatch rate is below this"; above one half that claim says nothing about
+ * parity, and at 1 every result passes. 0 can never be proven by a sample (use table_diff).
+ */
+export const maxMismatchRateSchema = z.number()
+  .gt(0, 'must be above 0: a sample can never prove a rate of exactly 0 (use table_diff)')
+  .max(0.5, 'must be at most 0.5: a higher limit lets a read path that disagrees on most keys pass');
+
+/** Below one half the "upper" bound falls under the observed rate; 1 would need an infinite sample. */
+export const confidenceSchema = z.number()
+  .min(0.5, 'must be at least 0.5: below that the upper bound lies under the observed mismatch rate')
+  .lt(1, 'must be below 1: no finite sample gives certainty (use table_diff)')
+  .default(0.95);
 
 const pathSchema = z.union([
   z.strictObject({ source: sourceNameSchema, query: keyedQuerySchema }),
@@ -51,10 +68,14 @@ export const shadowReadSchema = z
         ignore: z.array(z.string().min(1).max(128)).max(256).default([]),
         normalize: z.record(z.string().min(1).max(128), z.array(normalizerSchema).max(16)).default({}),
         numeric_tolerance: z.number().min(0).optional(),
+        /** Where a field absent on one side equals NULL on the other: nowhere (default), top level, or at every depth. */
+        treat_absent_as_null: z.enum(['never', 'top_level', 'everywhere']).default('never'),
       })
       .prefault({}),
-    max_mismatch_rate: z.number().gt(0, 'must be above 0: a sample can never prove a rate of exactly 0 (use table_diff)').max(1),
-    confidence: z.number().gt(0).lt(1).default(0.95),
+    max_mismatch_rate: maxMismatchRateSchema,
+    confidence: confidenceSchema,
+    /** The fewest keys that must be compared before the check may pass (default 1). */
+    min_rows: minRowsSchema,
     noise_baseline: z.boolean().default(false),
     recheck_after: durationSchema.optional(),
     /** Keys per read statement (or per HTTP fan-out). */
@@ -77,120 +98,83 @@ export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
 export { planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate } from './key-sampling.js';
 export { planShadowBatch } from './read-path.js';
+export { BATCHES_IN_FLIGHT, readInOrder } from './batches.js';
 
 /** A mismatching key kept for the recheck and, within the sample budget, with both rows. */
 interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/**
- * Batches read at once per check. While one batch is parsed and compared, the next ones are
- * already being read, so the server is not idle while JavaScript works, nor JavaScript while the
- * server does. Memory stays bounded: at most this many batches in flight, plus the one compared.
- */
-export const BATCHES_IN_FLIGHT = 2;
-
-/** Reads each item with at most `depth` reads in flight and yields the results in item order. */
-export async function* readInOrder<T, R>(items: readonly T[], depth: number, read: (item: T) => Promise<R>): AsyncGenerator<[T, R]> {
-  const pending: Promise<R>[] = [];
-  let next = 0;
-  try {
-    for (const item of items) {
-      while (next < items.length && pending.length < depth) {
-        const reading = read(items[next++]!);
-        // Awaited in order below; until then, a failure must not count as an unhandled rejection.
-        reading.catch(() => {});
-        pending.push(reading);
-      }
-      yield [item, await pending.shift()!];
-    }
-  } finally {
-    // On a failure (or an abandoned loop), no read outlives the check.
-    await Promise.allSettled(pending);
-  }
-}
-
-/** Both reads' results; when one fails, its error once the other has settled too (no read outlives a check). */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [x, y] = await Promise.allSettled([a, b]);
-  if (x.status === 'rejected') throw x.reason;
-  if (y.status === 'rejected') throw y.reason;
-  return [x.value, y.value];
-}
+/** What the first pass decided to read again: a key, its differing fields, and why. */
+interface Recheck extends Candidate { noisy: boolean }
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
 async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort): Promise<Outcome> {
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
-  const comparison = recordComparison({ keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance });
+  const comparison = recordComparison({ keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance, treatAbsentAsNull: spec.compare.treat_absent_as_null });
   const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, http, path, spec.key, keys);
   const keepRows = Math.max(spec.samples * 4, 20);
+  const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate =>
+    (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
   const tally: ShadowTally = {
-    keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, mismatches: [], noisyFields: {}, noiseSamples: [],
+    keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
     sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted },
   };
-  let candidates: Candidate[] = [];
-
-  const readBoth = (batch: string[][]) => both(
+  // Old, new and (with noise_baseline) old again, which starts after the first old read finished
+  // so that time-dependent fields get a chance to move.
+  const readAll = (batch: string[][]) => both(
     (async () => {
       const first = await read(spec.old, batch);
-      // The A/A read runs after the first one finishes, so time-dependent fields get a chance to move.
       return { first, again: spec.noise_baseline ? await read(spec.old, batch) : undefined };
     })(),
     read(spec.new, batch),
   );
-  for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(sample.keys, spec.batch_size), BATCHES_IN_FLIGHT, readBoth)) {
+  const look = (parts: string[], reads: { first: Map<string, ReadResult>; again: Map<string, ReadResult> | undefined }, newReads: Map<string, ReadResult>) => {
+    const oldRead = resultFor(reads.first, parts);
+    const newRead = resultFor(newReads, parts);
+    const noisy = reads.again ? compareReads(oldRead, resultFor(reads.again, parts), comparison) : [];
+    const fields = compareReads(oldRead, newRead, comparison);
+    return { oldRead, newRead, again: reads.again && resultFor(reads.again, parts), noisy, fields, vanished: oldRead.kind === 'missing' && newRead.kind === 'missing' };
+  };
+
+  const rechecks: Recheck[] = [];
+  for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(sample.keys, spec.batch_size), BATCHES_IN_FLIGHT, readAll)) {
     for (const parts of batch) {
-      const oldRead = resultFor(oldReads.first, parts);
-      const newRead = resultFor(newReads, parts);
-      if (oldReads.again) {
-        const again = resultFor(oldReads.again, parts);
-        for (const field of compareReads(oldRead, again, comparison).filter((f) => f !== ROW_FIELD)) {
-          tally.noisyFields[field] = (tally.noisyFields[field] ?? 0) + 1;
-          if (tally.noiseSamples.length < Math.min(spec.samples, 5)) tally.noiseSamples.push({ parts, fields: [field], old: oldRead, new: again });
-        }
+      const seen = look(parts, oldReads, newReads);
+      if (tally.noise) {
+        recordNoise(tally.noise, seen.noisy);
+        if (seen.noisy.length > 0 && tally.noiseSamples.length < Math.min(spec.samples, 5)) tally.noiseSamples.push({ parts, fields: seen.noisy, old: seen.oldRead, new: seen.again });
       }
-      if (oldRead.kind === 'missing' && newRead.kind === 'missing') {
-        tally.vanished++;
-        continue;
-      }
+      if (seen.vanished) { tally.vanished++; continue; }
       tally.compared++;
-      const fields = compareReads(oldRead, newRead, comparison);
-      if (fields.length > 0) candidates.push(candidates.length < keepRows ? { parts, fields, old: oldRead, new: newRead } : { parts, fields });
+      const verdict = classifyKey(seen.fields, seen.noisy);
+      if (verdict === 'match') continue;
+      // A noisy key is always read again; a plain mismatch only when recheck_after asks for it.
+      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy' });
+      else tally.mismatches.push(keep(tally.mismatches, parts, seen.fields, seen.oldRead, seen.newRead));
     }
     ctx.progress({ rowsScanned: tally.compared, rowsEstimated: sample.keys.length });
   }
 
-  const drift = (fields: readonly string[]) => fields.filter((f) => tally.noisyFields[f] === undefined);
-  candidates = candidates.filter((c) => drift(c.fields).length > 0);
-  if (spec.recheck_after !== undefined && candidates.length > 0) {
-    await delay(spec.recheck_after, undefined, { signal: ctx.signal });
-    const still: Candidate[] = [];
-    const recheck = (batch: Candidate[]) => {
-      const keys = batch.map((c) => c.parts);
-      return both(read(spec.old, keys), read(spec.new, keys));
-    };
-    for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(candidates, spec.batch_size), BATCHES_IN_FLIGHT, recheck)) {
+  if (rechecks.length > 0) {
+    if (spec.recheck_after !== undefined) await delay(spec.recheck_after, undefined, { signal: ctx.signal });
+    for await (const [batch, [oldReads, newReads]] of readInOrder(chunks(rechecks, spec.batch_size), BATCHES_IN_FLIGHT, (b) => readAll(b.map((c) => c.parts)))) {
       for (const candidate of batch) {
-        const oldRead = resultFor(oldReads, candidate.parts);
-        const newRead = resultFor(newReads, candidate.parts);
-        if (oldRead.kind === 'missing' && newRead.kind === 'missing') {
+        const seen = look(candidate.parts, oldReads, newReads);
+        const resolution = tally.noise?.resolution;
+        if (seen.vanished) {
           tally.compared--;
           tally.vanished++;
+          if (candidate.noisy && resolution) resolution.vanished++;
           continue;
         }
-        const fields = drift(compareReads(oldRead, newRead, comparison));
-        if (fields.length === 0) tally.inFlight++;
-        else still.push(still.length < keepRows ? { parts: candidate.parts, fields, old: oldRead, new: newRead } : { parts: candidate.parts, fields });
+        const verdict = classifyKey(seen.fields, seen.noisy);
+        if (candidate.noisy && resolution) resolution[verdict === 'match' ? 'matched_on_reread' : verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
+        if (verdict === 'match') { if (!candidate.noisy) tally.inFlight++; continue; }
+        const list = verdict === 'noisy' ? tally.unresolved : tally.mismatches;
+        list.push(keep(list, candidate.parts, seen.fields, seen.oldRead, seen.newRead));
       }
     }
-    candidates = still;
   }
-  tally.mismatches = candidates.map((c) => ({ parts: c.parts, fields: drift(c.fields), old: c.old, new: c.new }));
   return evaluateShadowRead(spec, tally);
 }
 

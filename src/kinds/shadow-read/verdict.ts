@@ -1,13 +1,16 @@
 /**
  * The verdict of a shadow read, from its tally alone (pure, so the statistics can be tested over
  * thousands of simulated samples): pass only when the exact upper bound of the mismatch rate at
- * the configured confidence is below max_mismatch_rate.
+ * the configured confidence is below max_mismatch_rate, counting keys whose noise did not settle
+ * as mismatches. When only those keys stand between the check and a pass, it could not verify
+ * (`noise_unresolved`) rather than fail: the read path, not the data, is in doubt.
  */
 import { toPlainJson } from '../../compare/json-lossless.js';
 import type { ReadResult } from './records.js';
 import { clopperPearsonUpper, minimumSampleForPass } from '../../stats/clopper-pearson.js';
 import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/outcome.js';
-import { faultOutcome } from '../../results/fault.js';
+import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
+import { noiseRates, type NoiseReport } from './noise.js';
 
 export interface KeyFinding { parts: string[]; fields: string[]; old?: ReadResult | undefined; new?: ReadResult | undefined }
 
@@ -20,10 +23,13 @@ export interface ShadowTally {
   vanished: number;
   /** Keys that mismatched, then matched on the recheck: writes in flight, not drift. */
   inFlight: number;
-  /** Keys still mismatching (on fields that are not noise). */
+  /** Keys still mismatching. */
   mismatches: KeyFinding[];
-  /** Fields that differed between two reads of the old path, with the number of keys. */
-  noisyFields: Record<string, number>;
+  /** Keys that differed only where their own old reads disagreed, and still did on the reread. */
+  unresolved: KeyFinding[];
+  /** The A/A report (noise_baseline), or undefined when the old path was read once. */
+  noise: NoiseReport | undefined;
+  /** Keys whose two old reads differed, old read against old read. */
   noiseSamples: KeyFinding[];
   sampling: { method: string; seed: number; rounds: number; exhausted: boolean };
 }
@@ -33,6 +39,8 @@ export interface ShadowVerdictSpec {
   max_mismatch_rate: number;
   confidence: number;
   samples: number;
+  /** The fewest keys compared before a pass is possible (default 1). */
+  min_rows?: number;
 }
 
 /** A rate as a percentage with two significant digits. */
@@ -72,7 +80,10 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
     const message = 'no keys to compare: the sample scope is empty (or every sampled key vanished)';
     return faultOutcome({ code: 'empty_sample', message }, { ...sampling, sample_size: 0, vanished: tally.vanished });
   }
-  const upper = clopperPearsonUpper(x, n, spec.confidence);
+  const tooFew = scopeTooSmall(n, spec.min_rows ?? 1, 'keys compared (found on at least one path)');
+  if (tooFew) return faultOutcome(tooFew, { ...sampling, sample_size: n, vanished: tally.vanished });
+  const u = tally.unresolved.length;
+  const upper = clopperPearsonUpper(x + u, n, spec.confidence);
   const pass = upper < spec.max_mismatch_rate;
   const byField: Record<string, number> = {};
   let missingInOld = 0;
@@ -84,17 +95,22 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
     if (category === 'missing_in_new') missingInNew++;
   }
   const minimum = minimumSampleForPass(spec.max_mismatch_rate, spec.confidence);
-  const noisy = Object.keys(tally.noisyFields).sort();
   const parts = [
-    `${n} keys compared: ${x} mismatching (${formatRate(x / n)})`,
+    `${n} keys compared: ${x} mismatching (${formatRate(x / n)})${u > 0 ? ` and ${u} with unresolved noise` : ''}`,
     `${Math.round(spec.confidence * 1000) / 10}% upper bound ${formatRate(upper)} ${pass ? '<' : '≥'} max ${formatRate(spec.max_mismatch_rate)}`,
   ];
-  if (!pass && x === 0) parts.push(`even with no mismatch a pass needs at least ${minimum} keys`);
+  if (!pass && x + u === 0) parts.push(`even with no mismatch a pass needs at least ${minimum} keys`);
   if (x > 0) parts.push(`by field: ${Object.entries(byField).map(([f, c]) => `${f} ${c}`).join(', ')}`);
-  if (noisy.length > 0) parts.push(`noisy (excluded): ${noisy.join(', ')}`);
+  const noise = tally.noise;
+  if (noise && noise.noisyKeys > 0) {
+    const rates = Object.entries(noiseRates(noise)).map(([f, r]) => `${f} ${formatRate(r)}`).join(', ');
+    const r = noise.resolution;
+    parts.push(`noise: ${noise.noisyKeys} of ${noise.keysRead} keys differed between two old reads (${rates}); reread: ${r.matched_on_reread} matched, ${r.mismatch} mismatched, ${r.unresolved} unresolved, ${r.vanished} vanished`);
+  }
+  if (u > 0) parts.push('noise never excuses a difference: list fields that are expected to vary in compare.ignore');
   if (tally.inFlight > 0) parts.push(`${tally.inFlight} in-flight (matched on recheck)`);
   const withRows = tally.mismatches.filter((f) => f.old !== undefined || f.new !== undefined);
-  return {
+  const outcome: Outcome = {
     status: pass ? 'pass' : 'fail',
     summary: parts.join('; '),
     observations: {
@@ -110,14 +126,25 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
       mismatches_by_field: byField,
       missing_in_old: missingInOld,
       missing_in_new: missingInNew,
-      noisy_fields: tally.noisyFields,
+      noisy_fields: noise?.byField ?? {},
+      noisy_keys: noise?.noisyKeys ?? 0,
+      noise_rate_by_field: noise ? noiseRates(noise) : {},
+      noise_resolution: noise ? { ...noise.resolution } : null,
+      unresolved_noise: u,
       in_flight: tally.inFlight,
       vanished: tally.vanished,
       sampled: true,
     },
     samples: [
       ...withRows.slice(0, spec.samples).map((f) => sampleOf(spec, f, categoryOf(f))),
+      ...tally.unresolved.filter((f) => f.old !== undefined || f.new !== undefined).slice(0, spec.samples).map((f) => sampleOf(spec, f, 'noise')),
       ...tally.noiseSamples.map((f) => sampleOf(spec, f, 'noise')),
     ],
   };
+  // Unresolved noise alone stands between this check and a pass: the read path is in doubt.
+  if (!pass && u > 0 && clopperPearsonUpper(x, n, spec.confidence) < spec.max_mismatch_rate) {
+    const fault = { code: 'noise_unresolved', message: `${u} of ${n} keys differ only in fields their own old path does not reproduce on two reads (${Object.keys(noise?.byField ?? {}).sort().join(', ')}); list fields that are expected to vary in compare.ignore` };
+    return { ...faultOutcome(fault, outcome.observations), samples: outcome.samples };
+  }
+  return outcome;
 }

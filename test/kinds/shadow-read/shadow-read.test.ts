@@ -169,19 +169,26 @@ describe.each(engines)('shadow_read on %s', (engine) => {
     for (const s of result.samples) expect(Number(s.key.id) % 40).toBe(0);
   });
 
-  it('reports fields that differ between two identical old reads as noise, not drift (A/A)', async () => {
-    const noisy = (query: string) => query.replace(' from ', ", now() as read_at, random() as lucky, (select array_agg(t order by random()) from unnest(array['a','b','c','d','e']) as t) as tags from ");
-    const yaml = (baseline: boolean) => check({ old: noisy(OLD), new: noisy(NEW), extra: `    noise_baseline: ${baseline}` });
+  // Was: noisy fields excluded for every key and the check passed. Noise is reported per key and
+  // reread, never excused: only compare.ignore (explicit, in the check file) excuses a field.
+  it('reports fields that differ between two identical old reads as noise, and never excuses them (A/A)', async () => {
+    const noisy = (query: string) => query.replace(' from ', ", clock_timestamp() as read_at, clock_timestamp()::text as read_text from ");
+    const yaml = (baseline: boolean, ignore = 'updated_at') => check({ old: noisy(OLD), new: noisy(NEW), extra: `    noise_baseline: ${baseline}`, compare: `{ ignore: [${ignore}], normalize: { name: [trim, collapse_whitespace], email: [lower] }, numeric_tolerance: 0.005 }` });
     const withBaseline = await run(db, yaml(true));
-    expect(withBaseline.status).toBe('pass');
+    expect(withBaseline.status, withBaseline.summary).toBe('error');
+    expect(withBaseline.error?.code).toBe('noise_unresolved');
     const obs = withBaseline.observations as Record<string, any>;
-    expect(Object.keys(obs.noisy_fields).sort()).toEqual(['lucky', 'read_at', 'tags']);
+    expect(Object.keys(obs.noisy_fields).sort()).toEqual(['read_at', 'read_text']);
+    expect(obs.noise_rate_by_field.read_at).toBe(1);
+    expect(obs.noise_resolution).toMatchObject({ unresolved: 400 });
     expect(obs.mismatches).toBe(0);
-    expect(withBaseline.summary).toContain('noisy (excluded): lucky, read_at, tags');
+    expect(withBaseline.summary).toContain('read_at, read_text');
     expect(withBaseline.samples.some((s) => s.category === 'noise')).toBe(true);
     const without = await run(db, yaml(false));
     expect(without.status).toBe('fail');
     expect((without.observations as any).mismatches_by_field.read_at).toBeGreaterThan(0);
+    const ignored = await run(db, yaml(true, 'updated_at, read_at, read_text'));
+    expect(ignored.status).toBe('pass');
   });
 
   it('rechecks mismatching keys: those that match later were in-flight writes', async () => {
