@@ -16,7 +16,10 @@ import { normalizerSchema } from '../../compare/normalizers.js';
 import { compareReads, recordComparison, ROW_FIELD, type ReadResult } from './records.js';
 import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, querySchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
-import { globalFetchPort, HttpReadError, urlTemplateProblem, type HttpPort } from './http-read.js';
+import { keyId } from '../../compare/key-literal.js';
+import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
+import { httpPathProblems, httpPathSchema } from './http-path.js';
+import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
 import { parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
@@ -25,11 +28,7 @@ import type { Outcome } from '../../results/outcome.js';
 
 const pathSchema = z.union([
   z.strictObject({ source: sourceNameSchema, query: querySchema }),
-  z.strictObject({
-    http: z.string().min(1).max(2000),
-    timeout: durationSchema.default(5_000),
-    concurrency: z.number().int().min(1).max(64).default(8),
-  }),
+  httpPathSchema,
 ]);
 
 /** The shadow_read check as written in a check file. */
@@ -65,11 +64,12 @@ export const shadowReadSchema = z
   .superRefine((spec, ctx) => {
     for (const side of ['old', 'new'] as const) {
       const path = spec[side];
-      const problem = 'http' in path ? urlTemplateProblem(path.http, spec.key) : (() => {
-        const template = parseQueryTemplate(path.query, spec.key);
-        return 'error' in template ? `query ${template.error}` : undefined;
-      })();
-      if (problem) ctx.addIssue({ code: 'custom', path: [side, 'http' in path ? 'http' : 'query'], message: problem });
+      if ('http' in path) {
+        for (const problem of httpPathProblems(path, spec.key)) ctx.addIssue({ code: 'custom', path: [side, ...problem.path], message: problem.message });
+        continue;
+      }
+      const template = parseQueryTemplate(path.query, spec.key);
+      if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
   });
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
@@ -123,11 +123,12 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 }
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
-async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort): Promise<Outcome> {
+async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort, env: Env): Promise<Outcome> {
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
   const comparison = recordComparison({ keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance });
-  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, http, path, spec.key, keys);
+  const deps = { http, env, keyJson: (parts: readonly string[]) => sample.json.get(keyId(parts)) };
+  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys);
   const keepRows = Math.max(spec.samples * 4, 20);
   const tally: ShadowTally = {
     keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, mismatches: [], noisyFields: {}, noiseSamples: [],
@@ -194,15 +195,19 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   return evaluateShadowRead(spec, tally);
 }
 
-/** The kind, with the HTTP port injectable (tests, embedders); `shadowRead` uses the global fetch. */
-export function createShadowRead(options: { http?: HttpPort } = {}) {
+/**
+ * The kind, with the HTTP port and the environment (for `${NAME}` in headers, read at each
+ * execution) injectable; `shadowRead` uses the global fetch and process.env.
+ */
+export function createShadowRead(options: { http?: HttpPort; env?: Env } = {}) {
   const http = options.http ?? globalFetchPort;
+  const env = options.env ?? process.env;
   return defineKind({
     kind: 'shadow_read',
     description: 'sampled keys read through the old and the new path (SQL or HTTP) agree, with an exact confidence bound on the mismatch rate',
     schema: shadowReadSchema,
     sourcesOf: (spec) => [...new Set([spec.sample.from.source, ...[spec.old, spec.new].flatMap((p) => ('source' in p ? [p.source] : []))])],
-    execute: (spec, ctx) => runShadowRead(spec, ctx, http),
+    execute: (spec, ctx) => runShadowRead(spec, ctx, http, env),
   });
 }
 
