@@ -16,7 +16,7 @@ export function registerSecret(value: string | undefined): void {
  * `X-Amz-Signature`, Azure SAS `sig`), passwords, sessions. Over-matching costs a masked value;
  * under-matching leaks one.
  */
-const SENSITIVE_NAME = /token|secret|passw|pwd|key|sig|auth|credential|session|cookie|bearer|jwt/i;
+const SENSITIVE_NAME = /tok|secret|pass|pwd|key|sig|auth|cred|sess|cookie|bearer|jwt|otp/i;
 
 /** Whether a parameter or header name suggests its value is a credential. */
 export function isSensitiveName(name: string): boolean {
@@ -27,7 +27,7 @@ export function isSensitiveName(name: string): boolean {
 const DSN_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi;
 // Any other URL loses its whole userinfo: a token is often the user part (https://TOKEN@host).
 const URL_USERINFO = /\b((?!postgres(?:ql)?:)[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
-const SENSITIVE_PARAM = /([?&#;][^=&#;?\s'"<>]*(?:token|secret|passw|pwd|key|sig|auth|credential|session|cookie|bearer|jwt)[^=&#;?\s'"<>]*=)[^&#;\s'"<>]*/gi;
+const SENSITIVE_PARAM = /([?&#;][^=&#;?\s'"<>]*(?:tok|secret|pass|pwd|key|sig|auth|cred|sess|cookie|bearer|jwt|otp)[^=&#;?\s'"<>]*=)[^&#;\s'"<>]*/gi;
 
 /** Replaces every registered secret, URL credentials and credential-named URL parameters with ***. */
 export function redact(text: string): string {
@@ -40,6 +40,12 @@ export function redact(text: string): string {
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map(redactDeep) as T;
+  // An Error's message and stack are not own enumerable properties: spelled out, then redacted.
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    const type = (value as { type?: unknown }).type;
+    return { type: typeof type === 'string' ? type : value.name, message: redact(value.message), ...(typeof code === 'string' ? { code } : {}), stack: redact(value.stack ?? '') } as T;
+  }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return redactDeep((value as unknown as { toJSON(): unknown }).toJSON()) as T;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;

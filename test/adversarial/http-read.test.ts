@@ -61,6 +61,9 @@ beforeAll(async () => {
     'dup-escaped': (id) => ({ body: `{"id": ${id}, "v": "different", "\\u0076": "same"}` }),
     'dup-key': (id) => ({ body: `{"id": 1, "v": "same", "id": ${id}}` }),
     'partial': (id) => ({ status: 206, body: record(id) }),
+    fail: () => ({ status: 500, body: '{}' }),
+    'loop-secret': (id, req) => ({ status: 302, headers: { location: req.url! } }),
+    'echo-auth': (id, req) => ({ body: JSON.stringify({ id: Number(id), full_name: req.headers.authorization ?? null }) }),
     'bearer': (id, req) => (req.headers.authorization === `Bearer ${process.env.PARITY_TEST_SVC_TOKEN}` ? { body: record(id) } : { status: 401, body: '{}' }),
   });
 });
@@ -236,5 +239,79 @@ checks:
     expect(message).toMatch(/test\.yaml:\d+:\d+/);
     expect(message).toContain(where);
     expect(message).not.toContain('url-pass-91c2');
+  });
+});
+
+describe.each(engines)('secrets of the HTTP read path through the API on %s', (engine) => {
+  const QUERY_SECRETS = ['qs-api-key-7d3e1f', 'qs-sig-2b9c4a', 'qs-access-8e6f0d', 'loc-token-4a1b7c', 'conn-token-9f2e3d'];
+  const HEADER_SECRET = 'hdr-bearer-c81f2a6b';
+
+  /** Runs every check through the API and returns every body and log line, plus the stored results. */
+  async function exercise(checks: string, ids: string[], env: Record<string, string> = {}): Promise<{ texts: string[]; results: any[] }> {
+    const { createHttpFixture } = await import('../http/support.js');
+    Object.assign(process.env, env);
+    const fx = await createHttpFixture(engine, { checks });
+    try {
+      const texts: string[] = [];
+      const call = async (method: string, url: string, body?: unknown) => {
+        const response = await fx.request(method, url, body === undefined ? {} : { body });
+        const text = await response.text();
+        texts.push(text);
+        return text.startsWith('{') ? JSON.parse(text) : text;
+      };
+      const run = await call('POST', '/v1/runs?wait=true', { ids });
+      const results = run.run.results;
+      expect(results.map((r: any) => r.check_id).sort()).toEqual([...ids].sort());
+      await call('GET', `/v1/runs/${run.run.id}`);
+      await call('GET', '/v1/checks');
+      await call('GET', '/');
+      for (const id of ids) await call('GET', `/v1/checks/${id}/results`);
+      const stored = await fx.service.store.latestFinished(ids);
+      texts.push(JSON.stringify([...stored.values()]), fx.logs());
+      return { texts, results };
+    } finally {
+      await fx.close();
+      for (const name of Object.keys(env)) delete process.env[name];
+    }
+  }
+
+  it('keeps query-string credentials (literal, in redirects, in connection errors) out of results, the API and logs', async () => {
+    const shadow = (id: string, url: string) => `
+  - id: ${id}
+    kind: shadow_read
+    key: [id]
+    sample: { size: 10, from: { source: app, table: users } }
+    old: { source: app, query: "select id, full_name from users where id = any($keys)" }
+    new: { http: "${url}" }
+    max_mismatch_rate: 0.5`;
+    const [apiKey, sig, access, loc, conn] = QUERY_SECRETS;
+    const checks = `checks:${[
+      shadow('literal-query', `${main.base}/fail/{id}?api_key=${apiKey}&sig=${sig}&access_token=${access}`),
+      shadow('redirect-loop', `${main.base}/loop-secret/{id}?tok=${loc}`),
+      shadow('refused', `http://127.0.0.1:9/users/{id}?token=${conn}`),
+    ].join('')}\n`;
+    const { texts, results } = await exercise(checks, ['literal-query', 'redirect-loop', 'refused']);
+    for (const result of results) expect(result.status).toBe('error');
+    expect(results.find((r: any) => r.check_id === 'literal-query').error.message).toContain('api_key=***');
+    expect(texts.join('\n')).toContain('literal-query');
+    for (const text of texts) for (const secret of QUERY_SECRETS) expect(text).not.toContain(secret);
+  });
+
+  it('keeps header values from the environment out of results, samples, the API and logs', async () => {
+    const checks = `checks:
+  - id: header-secret
+    kind: shadow_read
+    key: [id]
+    sample: { size: 10, from: { source: app, table: users } }
+    old: { source: app, query: "select id, full_name from users where id = any($keys)" }
+    new: { http: "${main.base}/echo-auth/{id}", headers: { authorization: "Bearer \${PARITY_TEST_API_SECRET}" } }
+    max_mismatch_rate: 0.5
+    samples: 5
+`;
+    const { texts, results } = await exercise(checks, ['header-secret'], { PARITY_TEST_API_SECRET: HEADER_SECRET });
+    // The endpoint echoes the credential into every record: a failing check whose samples would show it.
+    expect(results[0]).toMatchObject({ status: 'fail' });
+    expect(JSON.stringify(results[0].samples)).toContain('Bearer ***');
+    for (const text of texts) expect(text).not.toContain(HEADER_SECRET);
   });
 });

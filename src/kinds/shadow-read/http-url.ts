@@ -3,7 +3,7 @@
  * per key, and the form safe to show. Credentials never sit in the URL (they go in `headers`,
  * from the environment); credential-named query parameters are masked wherever a URL is shown.
  */
-import { isSensitiveName, registerSecret } from '../../logging/secrets.js';
+import { isSensitiveName, redact, registerSecret } from '../../logging/secrets.js';
 
 // `{column}` not preceded by `$`: `${NAME}` is environment syntax, allowed in header values only.
 const PLACEHOLDER = /(?<!\$)\{([^{}]+)\}/g;
@@ -20,7 +20,7 @@ export function urlTemplateProblem(template: string, keyColumns: readonly string
   try {
     parsed = new URL(template.replace(PLACEHOLDER, 'x'));
   } catch {
-    return `"${describeHttpUrl(template)}" is not a URL`;
+    return `"${redact(template)}" is not a URL`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `only http:// and https:// URLs are allowed, got ${parsed.protocol}`;
   if (parsed.username !== '' || parsed.password !== '') {
