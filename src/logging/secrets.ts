@@ -16,7 +16,7 @@ export function registerSecret(value: string | undefined): void {
  * `X-Amz-Signature`, Azure SAS `sig`), passwords, sessions. Over-matching costs a masked value;
  * under-matching leaks one.
  */
-const SENSITIVE_NAME = /tok|secret|pass|pwd|key|sig|auth|cred|sess|cookie|bearer|jwt|otp/i;
+const SENSITIVE_NAME = /tok|secret|pass|pw|key|sig|auth|cred|sess|cookie|bearer|jwt|otp/i;
 
 /** Whether a parameter or header name suggests its value is a credential. */
 export function isSensitiveName(name: string): boolean {
@@ -27,7 +27,7 @@ export function isSensitiveName(name: string): boolean {
 const DSN_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi;
 // Any other URL loses its whole userinfo: a token is often the user part (https://TOKEN@host).
 const URL_USERINFO = /\b((?!postgres(?:ql)?:)[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
-const SENSITIVE_PARAM = /([?&#;][^=&#;?\s'"<>]*(?:tok|secret|pass|pwd|key|sig|auth|cred|sess|cookie|bearer|jwt|otp)[^=&#;?\s'"<>]*=)[^&#;\s'"<>]*/gi;
+const SENSITIVE_PARAM = /([?&#;][^=&#;?\s'"<>]*(?:tok|secret|pass|pw|key|sig|auth|cred|sess|cookie|bearer|jwt|otp)[^=&#;?\s'"<>]*=)[^&#;\s'"<>]*/gi;
 
 /** Replaces every registered secret, URL credentials and credential-named URL parameters with ***. */
 export function redact(text: string): string {
