@@ -62,6 +62,20 @@ beforeAll(async () => {
     'dup-key': (id) => ({ body: `{"id": 1, "v": "same", "id": ${id}}` }),
     'partial': (id) => ({ status: 206, body: record(id) }),
     fail: () => ({ status: 500, body: '{}' }),
+    'proto-relative': (id) => ({ status: 302, headers: { location: `//${new URL(other.base).host}/users/${id}` } }),
+    'host-alias': (id) => ({ status: 302, headers: { location: `http://localhost:${new URL(main.base).port}/users/${id}` } }),
+    'to-https': (id) => ({ status: 308, headers: { location: `https://127.0.0.1:${new URL(main.base).port}/users/${id}` } }),
+    'to-credentials': (id) => ({ status: 302, headers: { location: `http://u:p@127.0.0.1:${new URL(main.base).port}/users/${id}` } }),
+    'no-location': () => ({ status: 302 }),
+    chain: (id, req) => {
+      const n = Number(new URL(req.url!, main.base).searchParams.get('n') ?? 0);
+      const limit = Number(new URL(req.url!, main.base).searchParams.get('limit'));
+      return n >= limit ? { body: record(id) } : { status: 307, headers: { location: `/chain/${id}?limit=${limit}&n=${n + 1}` } };
+    },
+    choices: (id) => ({ status: 300, headers: { location: `/users/${id}` }, body: record(id) }),
+    transformed: (id) => ({ status: 203, body: record(id) }),
+    text: (id) => ({ body: `{"id": "${id}", "v": "same"}` }),
+    'upper-text': (id) => ({ body: `{"id": "${id.toUpperCase()}", "v": "same"}` }),
     'loop-secret': (id, req) => ({ status: 302, headers: { location: req.url! } }),
     'echo-auth': (id, req) => ({ body: JSON.stringify({ id: Number(id), full_name: req.headers.authorization ?? null }) }),
     'bearer': (id, req) => (req.headers.authorization === `Bearer ${process.env.PARITY_TEST_SVC_TOKEN}` ? { body: record(id) } : { status: 401, body: '{}' }),
@@ -164,9 +178,34 @@ ${options.extra ?? ''}`, { app: db });
     }
   });
 
-  it.each(['loop', 'pingpong', 'scheme'])('refuses the redirect /%s as could-not-verify', async (route) => {
-    const result = await run(`{ http: "${main.base}/${route}/{id}", follow_redirects: any }`);
+  it.each(['loop', 'pingpong', 'scheme', 'to-credentials', 'no-location', 'chain/{id}?limit=6&n='])('refuses the redirect /%s as could-not-verify, whatever follow_redirects says', async (route) => {
+    const path = route.includes('{id}') ? route : `${route}/{id}`;
+    for (const policy of ['same_origin', 'any']) {
+      const result = await run(`{ http: "${main.base}/${path}", follow_redirects: ${policy} }`);
+      expect(result).toMatchObject({ status: 'error', error: { code: 'redirect' } });
+    }
+  });
+
+  it.each(['proto-relative', 'host-alias', 'to-https'])('treats the redirect /%s as another origin', async (route) => {
+    const result = await run(`{ http: "${main.base}/${route}/{id}" }`);
     expect(result).toMatchObject({ status: 'error', error: { code: 'redirect' } });
+    expect(result.error?.message).toContain('another origin');
+  });
+
+  it('follows a short same-origin chain, and treats other 3xx and 203 as could-not-verify', async () => {
+    expect((await run(`{ http: "${main.base}/chain/{id}?limit=5&n=0" }`)).status).toBe('pass');
+    expect(await run(`{ http: "${main.base}/choices/{id}" }`)).toMatchObject({ status: 'error', error: { code: 'http_status' } });
+    expect(await run(`{ http: "${main.base}/transformed/{id}" }`)).toMatchObject({ status: 'error', error: { code: 'http_status' } });
+  });
+
+  it('compares a text key exactly: the same text passes, another case is another record', async () => {
+    await db.exec(`create table if not exists u (id text primary key, v text);
+      insert into u select md5(g::text), 'same' from generate_series(1, 20) g on conflict do nothing`);
+    const old = '{ source: app, query: "select id, v from u where id = any($keys)" }';
+    const same = await run(`{ http: "${main.base}/text/{id}" }`, { old, table: 'u' });
+    expect(same.error).toBeNull();
+    expect(same.status).toBe('pass');
+    expect(await run(`{ http: "${main.base}/upper-text/{id}" }`, { old, table: 'u' })).toMatchObject({ status: 'error', error: { code: 'wrong_record' } });
   });
 
   it.each(['dup-top', 'dup-nested', 'dup-array', 'dup-escaped', 'dup-key'])('refuses a body repeating a member name (/%s)', async (route) => {
