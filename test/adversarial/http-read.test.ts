@@ -334,7 +334,7 @@ describe.each(engines)('secrets of the HTTP read path through the API on %s', (e
     expect(results.find((r: any) => r.check_id === 'literal-query').error.message).toContain('api_key=***');
     expect(texts.join('\n')).toContain('literal-query');
     for (const text of texts) for (const secret of QUERY_SECRETS) expect(text).not.toContain(secret);
-  });
+  }, 240_000);
 
   it('keeps header values from the environment out of results, samples, the API and logs', async () => {
     const checks = `checks:
@@ -352,5 +352,5 @@ describe.each(engines)('secrets of the HTTP read path through the API on %s', (e
     expect(results[0]).toMatchObject({ status: 'fail' });
     expect(JSON.stringify(results[0].samples)).toContain('Bearer ***');
     for (const text of texts) expect(text).not.toContain(HEADER_SECRET);
-  });
+  }, 240_000);
 });

@@ -44,11 +44,6 @@ export const httpHeadersSchema = z
   })
   .default({});
 
-/** Names of the environment variables a header value refers to. */
-export function envReferences(template: string): string[] {
-  return [...template.matchAll(ENV_REFERENCE)].map((m) => m[1]!);
-}
-
 /**
  * The headers to send, with `${NAME}` resolved from `env`; each resolved value is registered as a
  * secret first. Throws a Fault naming the header and variable — never the value — when a variable
