@@ -34,13 +34,15 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   } catch (error) {
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));
   }
+  // Everything stored is redacted once here: a secret (a URL credential, a header value) may sit
+  // in any part of an outcome, including a fault a kind returned rather than threw and its samples.
   return {
     status: outcome.status,
     summary: redact(outcome.summary),
     observations: redactDeep(outcome.observations) as Record<string, unknown>,
-    statements: ctx.statements,
-    error: outcome.error ?? null,
-    samples: outcome.samples,
+    statements: redactDeep(ctx.statements),
+    error: outcome.error ? redactDeep(outcome.error) : null,
+    samples: redactDeep(outcome.samples),
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
   };

@@ -7,6 +7,7 @@ import {
   nextBernoulliStep, nextDrawCount, planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate, type KeyScope,
 } from './key-sampling.js';
 import { sampleWithoutReplacement, type Random } from '../../stats/random.js';
+import { keyId } from '../../compare/key-literal.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import type { ExecutionContext } from '../types.js';
 
@@ -15,6 +16,8 @@ export interface KeySampleScope extends KeyScope { source: string }
 export interface KeySample {
   /** Sampled keys as text parts (one per key column), in random order. */
   keys: string[][];
+  /** Each sampled key's columns as `to_json` text, by keyId of its text parts. */
+  json: Map<string, string[]>;
   method: 'draws' | 'bernoulli';
   /** Statements run to draw the sample. */
   rounds: number;
@@ -28,7 +31,7 @@ const MAX_BERNOULLI_ROUNDS = 10;
 export async function sampleKeys(ctx: ExecutionContext, scope: KeySampleScope, keyColumns: readonly string[], size: number, random: Random): Promise<KeySample> {
   if (keyColumns.length === 1) {
     const [range] = await ctx.query<{ lo: string | null; hi: string | null; key_type: string | null; estimate: unknown }>(scope.source, planKeyRange(scope, keyColumns[0]!));
-    if (!range || range.lo === null || range.hi === null) return { keys: [], method: 'bernoulli', rounds: 1, exhausted: true };
+    if (!range || range.lo === null || range.hi === null) return { keys: [], json: new Map(), method: 'bernoulli', rounds: 1, exhausted: true };
     const estimate = readEstimate(range.estimate);
     if (INTEGER_KEY_TYPES.has(range.key_type ?? '')) {
       const keyRange = { lo: BigInt(range.lo), hi: BigInt(range.hi), estimate };
@@ -49,19 +52,21 @@ async function drawKeys(
   size: number, random: Random,
 ): Promise<KeySample | undefined> {
   const collected = new Set<string>();
+  const json = new Map<string, string[]>();
   const span = Number(range.hi - range.lo + 1n);
   let hitRate = range.estimate === undefined ? 0.5 : Math.min(1, range.estimate / span);
   let drawn = 0;
   let hit = 0;
   for (let round = 1; round <= MAX_DRAW_ROUNDS; round++) {
     const draws = Array.from({ length: nextDrawCount(size - collected.size, hitRate) }, () => random.bigIntBetween(range.lo, range.hi));
-    const rows = await ctx.query<{ k_0: string }>(scope.source, planKeyDraws(scope, keyColumn, draws));
+    const rows = await ctx.query<{ k_0: string; j_0: string }>(scope.source, planKeyDraws(scope, keyColumn, draws));
     const hits = new Set(rows.map((r) => r.k_0));
+    for (const row of rows) json.set(row.k_0, [String(row.j_0)]);
     drawn += draws.length;
     hit += draws.filter((d) => hits.has(d.toString())).length;
     hitRate = hit / drawn;
     collectHits(draws, hits, collected, size);
-    if (collected.size >= size) return { keys: [...collected].map((k) => [k]), method: 'draws', rounds: round + 1, exhausted: false };
+    if (collected.size >= size) return { keys: [...collected].map((k) => [k]), json, method: 'draws', rounds: round + 1, exhausted: false };
     if (hitRate < MIN_HIT_RATE) return undefined;
   }
   return undefined;
@@ -81,7 +86,8 @@ async function bernoulliKeys(
       continue;
     }
     const keys = rows.map((row) => keyColumns.map((_, i) => String(row[`k_${i}`])));
-    return { keys: sampleWithoutReplacement(keys, size, random), method: 'bernoulli', rounds: round + 1, exhausted: step.accept === 'all' };
+    const json = new Map(rows.map((row, r) => [keyId(keys[r]!), keyColumns.map((_, i) => String(row[`j_${i}`]))]));
+    return { keys: sampleWithoutReplacement(keys, size, random), json, method: 'bernoulli', rounds: round + 1, exhausted: step.accept === 'all' };
   }
   throw new Error(`could not draw a Bernoulli sample of ${size} keys in ${MAX_BERNOULLI_ROUNDS} passes`);
 }

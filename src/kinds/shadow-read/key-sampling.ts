@@ -33,9 +33,15 @@ export interface KeyScope {
   where?: string | undefined;
 }
 
-/** Key columns as text, aliased k_0…k_n, in key order. */
+/**
+ * Key columns as text, aliased k_0…k_n, and as JSON (`to_json`), aliased j_0…j_n, in key order.
+ * The JSON form is what an HTTP read path must answer with (src/kinds/shadow-read/record-key.ts).
+ */
 function keyTextColumns(keyColumns: readonly string[]): SQL {
-  return joinSql(keyColumns.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(`k_${i}`)}`));
+  return joinSql(keyColumns.flatMap((k, i) => [
+    sql`(${columnSql(k)})::text as ${sql.identifier(`k_${i}`)}`,
+    sql`to_json(${columnSql(k)})::text as ${sql.identifier(`j_${i}`)}`,
+  ]));
 }
 
 function notNullKeys(keyColumns: readonly string[]): SQL {
@@ -57,7 +63,7 @@ export function planScopeEstimate(scope: KeyScope): SQL {
 
 /** Probes drawn integer keys: returns those that exist (and are in scope). */
 export function planKeyDraws(scope: KeyScope, keyColumn: string, draws: readonly bigint[]): SQL {
-  return sql`select (${columnSql(keyColumn)})::text as k_0 from ${tableSql(scope.table)}
+  return sql`select (${columnSql(keyColumn)})::text as k_0, to_json(${columnSql(keyColumn)})::text as j_0 from ${tableSql(scope.table)}
     where ${columnSql(keyColumn)} = any(${keyArrayLiteral(draws.map(String))}) and ${predicateSql(scope.where)}`;
 }
 

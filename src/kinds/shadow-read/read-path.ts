@@ -13,7 +13,10 @@
 import { keyArrayLiteral, keyId } from '../../compare/key-literal.js';
 import { JsonTextRow, type ReadResult } from './records.js';
 import { columnSql, joinSql, sql, type SQL } from '../../sql/build.js';
-import { readHttpBatch, type HttpPath, type HttpPort } from './http-read.js';
+import { prepareHttpPath, readHttpBatch, type HttpPath, type HttpPort } from './http-read.js';
+import type { Env } from './http-headers.js';
+import { firstDuplicateMember } from './json-duplicates.js';
+import { Fault } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 
 export interface SqlPath { source: string; query: string }
@@ -88,12 +91,27 @@ export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], ke
   return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (\n${inner}\n) as q`;
 }
 
+/**
+ * A row repeating a member name (`select a.*, b.*`, two columns named alike, or a `json` value
+ * with a repeated key) is ambiguous, as in an HTTP body. Rows of one query share their top-level
+ * names, so the first row settles those; later rows are scanned only when they can nest an object.
+ */
+function refuseDuplicateMembers(text: string, first: boolean): void {
+  if (!first && text.indexOf('{', 1) === -1) return;
+  const duplicate = firstDuplicateMember(text);
+  if (duplicate === undefined) return;
+  throw new Fault({ code: 'invalid_response', message: `the query returns rows that repeat the member ${duplicate}: ambiguous (give each column its own name; cast json to jsonb to keep the last value)` });
+}
+
 /** Groups wrapped rows by key: one row, several (a read-path defect), or none. */
 export function readResultsOf(rows: readonly Record<string, unknown>[], keyColumns: readonly string[]): Map<string, ReadResult> {
   const out = new Map<string, ReadResult>();
   const keyFields = keyColumns.map((_, i) => `__parity_k_${i}`);
   const single = keyFields.length === 1 ? keyFields[0]! : undefined;
+  let first = true;
   for (const row of rows) {
+    refuseDuplicateMembers(String(row.__parity_row), first);
+    first = false;
     const id = single !== undefined ? String(row[single]) : keyId(keyFields.map((field) => String(row[field])));
     const existing = out.get(id);
     if (existing) {
@@ -105,9 +123,16 @@ export function readResultsOf(rows: readonly Record<string, unknown>[], keyColum
   return out;
 }
 
+/** What an HTTP read needs beyond the context: the port, the environment for headers, each sampled key's JSON form. */
+export interface HttpReadDeps {
+  http: HttpPort;
+  env: Env;
+  keyJson: (parts: readonly string[]) => readonly string[] | undefined;
+}
+
 /** Reads the keys through one path; keys absent from the map were not found there. */
-export async function readKeys(ctx: ExecutionContext, http: HttpPort, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][]): Promise<Map<string, ReadResult>> {
-  if ('http' in path) return readHttpBatch(http, path, keyColumns, keys, ctx.signal);
+export async function readKeys(ctx: ExecutionContext, deps: HttpReadDeps, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][]): Promise<Map<string, ReadResult>> {
+  if ('http' in path) return readHttpBatch(deps.http, prepareHttpPath(path, keyColumns, deps.env), keyColumns, keys, deps.keyJson, ctx.signal);
   return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys)), keyColumns);
 }
 

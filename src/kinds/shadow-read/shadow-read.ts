@@ -17,7 +17,10 @@ import { normalizerSchema } from '../../compare/normalizers.js';
 import { compareReads, recordComparison, type ReadResult } from './records.js';
 import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
-import { globalFetchPort, HttpReadError, urlTemplateProblem, type HttpPort } from './http-read.js';
+import { keyId } from '../../compare/key-literal.js';
+import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
+import { httpPathProblems, httpPathSchema } from './http-path.js';
+import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
 import { parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
@@ -42,11 +45,7 @@ export const confidenceSchema = z.number()
 
 const pathSchema = z.union([
   z.strictObject({ source: sourceNameSchema, query: keyedQuerySchema }),
-  z.strictObject({
-    http: z.string().min(1).max(2000),
-    timeout: durationSchema.default(5_000),
-    concurrency: z.number().int().min(1).max(64).default(8),
-  }),
+  httpPathSchema,
 ]);
 
 /** The shadow_read check as written in a check file. */
@@ -86,11 +85,12 @@ export const shadowReadSchema = z
   .superRefine((spec, ctx) => {
     for (const side of ['old', 'new'] as const) {
       const path = spec[side];
-      const problem = 'http' in path ? urlTemplateProblem(path.http, spec.key) : (() => {
-        const template = parseQueryTemplate(path.query, spec.key);
-        return 'error' in template ? `query ${template.error}` : undefined;
-      })();
-      if (problem) ctx.addIssue({ code: 'custom', path: [side, 'http' in path ? 'http' : 'query'], message: problem });
+      if ('http' in path) {
+        for (const problem of httpPathProblems(path, spec.key)) ctx.addIssue({ code: 'custom', path: [side, ...problem.path], message: problem.message });
+        continue;
+      }
+      const template = parseQueryTemplate(path.query, spec.key);
+      if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
   });
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
@@ -107,11 +107,12 @@ interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?:
 interface Recheck extends Candidate { noisy: boolean }
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
-async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort): Promise<Outcome> {
+async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort, env: Env): Promise<Outcome> {
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
   const comparison = recordComparison({ keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance, treatAbsentAsNull: spec.compare.treat_absent_as_null });
-  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, http, path, spec.key, keys);
+  const deps = { http, env, keyJson: (parts: readonly string[]) => sample.json.get(keyId(parts)) };
+  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys);
   const keepRows = Math.max(spec.samples * 4, 20);
   const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate =>
     (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
@@ -178,15 +179,19 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   return evaluateShadowRead(spec, tally);
 }
 
-/** The kind, with the HTTP port injectable (tests, embedders); `shadowRead` uses the global fetch. */
-export function createShadowRead(options: { http?: HttpPort } = {}) {
+/**
+ * The kind, with the HTTP port and the environment (for `${NAME}` in headers, read at each
+ * execution) injectable; `shadowRead` uses the global fetch and process.env.
+ */
+export function createShadowRead(options: { http?: HttpPort; env?: Env } = {}) {
   const http = options.http ?? globalFetchPort;
+  const env = options.env ?? process.env;
   return defineKind({
     kind: 'shadow_read',
     description: 'sampled keys read through the old and the new path (SQL or HTTP) agree, with an exact confidence bound on the mismatch rate',
     schema: shadowReadSchema,
     sourcesOf: (spec) => [...new Set([spec.sample.from.source, ...[spec.old, spec.new].flatMap((p) => ('source' in p ? [p.source] : []))])],
-    execute: (spec, ctx) => runShadowRead(spec, ctx, http),
+    execute: (spec, ctx) => runShadowRead(spec, ctx, http, env),
   });
 }
 
