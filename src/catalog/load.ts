@@ -286,7 +286,8 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
   return catalog;
 }
 
-async function listCheckFiles(dir: string): Promise<string[]> {
+/** Every *.yaml / *.yml file under `dir`, recursively, sorted; throws CheckFileError when `dir` cannot be read. */
+export async function listCheckFiles(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true, recursive: true });

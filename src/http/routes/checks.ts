@@ -36,6 +36,7 @@ const checkHistoryRoute = createRoute({
 /** GET /v1/checks and GET /v1/checks/{id}/results. */
 export const registerCheckRoutes: RouteRegistrar = (app, { service }) => {
   app.openapi(listChecksRoute, async (c) => {
+    await service.ensureCurrentCatalog();
     const catalog = service.catalog();
     const checks = [...catalog.checks.values()];
     const latest = await service.store.latestFinished(checks.map((check) => check.spec.id));
