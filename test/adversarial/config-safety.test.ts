@@ -4,14 +4,15 @@
  * server judges by the files on disk, never by a catalog it loaded before an edit; a stranger's
  * GET has no effects; a gate's HTTP status can carry its answer.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { CheckFileError } from '../../src/checkfile/problems.js';
-import { engines } from '../support/databases.js';
+import { openEmbedded } from '../../src/embedded/pglite.js';
+import { createTestStore, engines } from '../support/databases.js';
 import { createHttpFixture, json, type HttpFixture } from '../http/support.js';
-import { runParity, tempDir, removeTempDirs, cleanEnv } from '../cli/spawn-parity.js';
+import { SPAWN_TIMEOUT_MS, cleanEnv, removeTempDirs, runParity, startParity, tempDir } from '../cli/spawn-parity.js';
 
 const LEAK = { LEAK_USER: 'leakuser7f3a', LEAK_PW: 'leakpw-9c1e', LEAK_DB: 'leakdb_b52d', LEAK_PATH: 'leakpath-e81c', LEAK_DB2: 'leakdb_missing_44aa' };
 /** Every form a leaked value could take in output: raw, percent-encoded. */
@@ -45,28 +46,21 @@ describe.each(engines)('environment values in check files stay secret on %s', (e
       extraSources: `  leaky: { url: "postgres://\${LEAK_USER}:\${LEAK_PW}@127.0.0.1:1/\${LEAK_DB}?application_name=\${LEAK_PATH}" }\n${missingDb}`,
       checks: `checks:
   - { id: leaky-check, kind: sql_assert, source: leaky, query: "select 1 where false" }
-${engine === 'postgres' ? '  - { id: missing-db-check, kind: sql_assert, source: missingdb, query: "select 1 where false" }\n' : ''}  - id: leaky-http
-    kind: shadow_read
-    key: [id]
-    sample: { size: 5, from: { source: app, table: public.users } }
-    old: { http: "http://127.0.0.1:1/\${LEAK_PATH}/{id}" }
-    new: { source: app, query: "select id, full_name from users where id = any($keys)" }
-    max_mismatch_rate: 0.1
-migrations:
+${engine === 'postgres' ? '  - { id: missing-db-check, kind: sql_assert, source: missingdb, query: "select 1 where false" }\n' : ''}migrations:
   - id: leaky
     phases:
-      - { name: p, requires: [leaky-check, leaky-http] }
+      - { name: p, requires: [leaky-check] }
 `,
     });
   });
-  afterAll(() => fx.close());
+  afterAll(() => fx?.close());
 
   it('shows the ${VAR} template in GET /v1/checks, and no value in any response, stored result or log line', async () => {
     const token = { token: RUN };
     const run = await json(await fx.request('POST', '/v1/runs?wait=true', { ...token, body: { all: true } }));
     expect(run.run.status).toBe('finished');
     const statuses = Object.fromEntries(run.run.results.map((r: any) => [r.check_id, r.status]));
-    expect(statuses).toMatchObject({ 'leaky-check': 'error', 'leaky-http': 'error' });
+    expect(statuses).toMatchObject({ 'leaky-check': 'error' });
     if (engine === 'postgres') expect(statuses['missing-db-check']).toBe('error');
 
     const checks = await fx.request('GET', '/v1/checks', token);
@@ -75,19 +69,50 @@ migrations:
     expect(leaky.sources[0].url).toBe('postgres://${LEAK_USER}:***@127.0.0.1:1/${LEAK_DB}?application_name=${LEAK_PATH}');
 
     const bodies = [checksText, JSON.stringify(run)];
-    for (const url of ['/v1/runs', `/v1/runs/${run.run.id}`, '/v1/checks/leaky-http/results', '/v1/checks/leaky-check/results',
+    for (const url of ['/v1/runs', `/v1/runs/${run.run.id}`, '/v1/checks/leaky-check/results',
       '/v1/migrations/leaky', '/v1/migrations/leaky/gates/p', '/readyz', '/']) {
       bodies.push(await (await fx.request('GET', url, token)).text());
     }
     bodies.push(await (await fx.request('POST', '/v1/migrations/leaky/gates/p?refresh=true', token)).text());
     for (const body of bodies) expectNoLeak('a response', body);
 
-    for (const id of ['leaky-check', 'leaky-http', 'missing-db-check']) {
+    for (const id of ['leaky-check', 'missing-db-check']) {
       expectNoLeak(`stored ${id}`, JSON.stringify(await fx.service.store.checkHistory(id, 10)));
     }
     const logs = fx.logs();
-    expect(logs).toContain('leaky-http');
+    expect(logs).toContain('leaky-check');
     expectNoLeak('the log', logs);
+  });
+});
+
+describe.each(engines)('a value interpolated into a shadow_read http URL stays secret on %s', (engine) => {
+  let http: HttpFixture;
+  const RUN = 'runner-token-0123456789';
+  beforeAll(async () => {
+    http = await createHttpFixture(engine, {
+      tokens: `runner:${RUN}:read+run`,
+      env: LEAK,
+      checks: `checks:
+  - id: leaky-http
+    kind: shadow_read
+    key: [id]
+    sample: { size: 5, from: { source: app, table: public.users } }
+    old: { http: "http://127.0.0.1:1/\${LEAK_PATH}/{id}" }
+    new: { source: app, query: "select id, full_name from users where id = any($keys)" }
+    max_mismatch_rate: 0.1
+`,
+    });
+  });
+  afterAll(() => http?.close());
+
+  it('keeps a value interpolated into a shadow_read http URL out of results, responses and logs', async () => {
+    const run = await json(await http.request('POST', '/v1/runs?wait=true', { token: RUN, body: { all: true } }));
+    expect(run.run.results[0]).toMatchObject({ check_id: 'leaky-http', status: 'error' });
+    const bodies = [JSON.stringify(run), await (await http.request('GET', '/v1/checks/leaky-http/results', { token: RUN })).text()];
+    for (const body of bodies) expectNoLeak('a response', body);
+    expectNoLeak('the stored result', JSON.stringify(await http.service.store.checkHistory('leaky-http', 10)));
+    expect(http.logs()).toContain('leaky-http');
+    expectNoLeak('the log', http.logs());
   });
 });
 
@@ -224,10 +249,11 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
 
   it('refuses cross-site browser GETs of a gate without recording a decision', async () => {
     const before = (await json(await fx.request('GET', '/v1/migrations/m/decisions'))).decisions.length;
-    for (const headers of [
+    const foreignHeaders: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }, { origin: 'null' },
       { referer: 'https://evil.example/page' },
-    ]) {
+    ];
+    for (const headers of foreignHeaders) {
       for (const query of ['', '?respond=status']) {
         const response = await fx.request('GET', `/v1/migrations/m/gates/p${query}`, { headers });
         expect(response.status, JSON.stringify(headers)).toBe(403);
@@ -241,11 +267,75 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
     expect((await json(await fx.request('GET', '/v1/migrations/m/decisions'))).decisions.length).toBe(before + 2);
   });
 
-  it('answers /readyz from the last probe: a stranger never makes it connect', async () => {
-    const first = await json(await fx.request('GET', '/readyz', { headers: { 'sec-fetch-site': 'cross-site' } }));
-    const probesBefore = fx.logs().split('\n').length;
-    const again = await json(await fx.request('GET', '/readyz', { headers: { 'sec-fetch-site': 'cross-site' } }));
-    expect(again.checked_at).toBe(first.checked_at);
-    expect(fx.logs().split('\n').length).toBe(probesBefore);
+  it('answers /readyz from the last probe: a stranger never makes it connect, nor learns source names', async () => {
+    const down = await createHttpFixture(engine, { tokens: 'reader:reader-token-0123456789:read', extraSources: '  remote: { url: "postgres://u@127.0.0.1:1/db" }\n' });
+    try {
+      const probes = () => down.logs().split('readiness probe failed').length;
+      const before = probes();
+      const answers = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await down.request('GET', '/readyz', { headers: { 'sec-fetch-site': 'cross-site' } });
+        expect(response.status).toBe(503);
+        answers.push(await response.text());
+      }
+      expect(probes()).toBe(before);
+      for (const text of answers) expect(text).not.toContain('remote');
+      const detailed = await down.request('GET', '/readyz', { token: 'reader-token-0123456789' });
+      expect((await json(detailed)).error.details.sources.remote).toMatchObject({ status: 'error', code: 'connection' });
+    } finally {
+      await down.close();
+    }
   });
+});
+
+describe.each(engines)('a running parity serve follows its check files on %s', (engine) => {
+  afterAll(() => removeTempDirs());
+
+  it('reloads on file changes and SIGHUP (and lives), reports invalid edits in metrics, readiness and the log, and denies a refreshed gate after an edit', async () => {
+    const cwd = await tempDir('parity-reload-');
+    const dataDir = path.join(cwd, '.parity');
+    const { db, release } = await openEmbedded(dataDir, 'app');
+    await db.exec('create table gate (id int)');
+    await release();
+    await mkdir(path.join(cwd, 'checks'));
+    const file = path.join(cwd, 'checks', 'gate.yaml');
+    const valid = `sources:\n  app: { url: "embedded:app" }\n${GATE_CHECKS}`;
+    await writeFile(file, valid);
+    const store = engine === 'postgres' ? await createTestStore('postgres') : undefined;
+    const server = startParity(['serve', '--port', '0'], {
+      cwd, env: cleanEnv({ PARITY_LOG_LEVEL: 'info', ...(store?.url ? { DATABASE_URL: store.url } : {}) }),
+    });
+    try {
+      const [, url] = await server.waitFor(/parity listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const gate = (query: string) => fetch(`${url}/v1/migrations/m/gates/p${query}`, { method: 'POST' });
+      expect((await gate('?refresh=true&respond=status')).status).toBe(200);
+
+      // An edit that makes the check fail: the watcher reloads with no request at all…
+      await writeFile(file, valid.replace('select id from gate', 'select 1 as id'));
+      await server.waitFor(/check files reloaded/);
+      // …and the refreshed gate runs the new definition.
+      expect((await gate('?refresh=true&respond=status')).status).toBe(412);
+
+      await writeFile(file, valid.replace('kind: sql_assert', 'kind: sql_asert'));
+      await server.waitFor(/check files do not load/);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^parity_catalog_valid(\{[^}]*\})? 0$/m);
+      expect(metrics).toMatch(/^parity_catalog_reload_failures_total(\{[^}]*\})? [1-9]/m);
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'degraded', catalog: { valid: false } });
+      expect((await gate('?respond=status')).status).toBe(503);
+
+      await writeFile(file, valid);
+      await server.waitFor(/check files reloaded[\s\S]*check files reloaded/);
+      process.kill(server.child.pid!, 'SIGHUP');
+      await server.waitFor(/reloading the check files/);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      expect((await gate('?refresh=true&respond=status')).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await store?.close();
+    }
+    expect((await server.exited).code).toBe(0);
+  }, SPAWN_TIMEOUT_MS + 30_000);
 });
