@@ -31,7 +31,8 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     summary: redact(outcome.summary),
     observations: redactDeep(outcome.observations) as Record<string, unknown>,
     statements: ctx.statements,
-    error: outcome.error ?? null,
+    // A kind may return a fault it phrased itself; it is stored, so it is scrubbed like the rest.
+    error: outcome.error ? { ...outcome.error, message: redact(outcome.error.message) } : null,
     samples: outcome.samples,
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
