@@ -17,14 +17,24 @@ import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-
 import { loadSqlParser } from '../sql/parser.js';
 import type { Schedule } from '../checkfile/cron.js';
 import { scheduleOfCheck } from './schedules.js';
+import { hideSubstitutions, interpolateData, pathKey, secretForms, type Env, type Interpolated, type Substitution } from './interpolate.js';
+import { registerSecret } from '../logging/secrets.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
 
 export interface Located { file: string; line: number; column: number }
 
+/**
+ * What the file says where it read the environment, keyed by the path inside the entry
+ * (`url`, `old.http`, `new.headers.authorization`): the form to show. `spec` holds the resolved
+ * values, for execution only.
+ */
+export type Templates = Readonly<Record<string, string>>;
+
 export interface LoadedCheck {
   spec: CheckSpec;
+  templates?: Templates;
   /** Hash of what the check verifies; results from another hash never count towards a gate. */
   hash: string;
   at: Located;
@@ -32,7 +42,7 @@ export interface LoadedCheck {
   schedule?: Schedule | undefined;
 }
 
-export interface LoadedSource { name: string; spec: SourceSpec; at: Located }
+export interface LoadedSource { name: string; spec: SourceSpec; at: Located; templates?: Templates }
 export interface LoadedMigration { spec: MigrationSpec; at: Located }
 
 /** Everything declared across the check files. */
@@ -41,20 +51,42 @@ export interface Catalog {
   checks: Map<string, LoadedCheck>;
   migrations: Map<string, LoadedMigration>;
   files: string[];
+  /** Every value taken from the environment: secrets, never shown (loadCatalog registers them for redaction). */
+  substitutions: Substitution[];
 }
 
 /** One parsed file before cross-file validation. */
 export interface ParsedFile {
   file: string;
   sources: LoadedSource[];
-  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined }[];
+  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined; templates?: Templates }[];
   migrations: { spec: MigrationSpec; at: Located; requireRefs: { id: string; at: Located }[] }[];
+  interpolated: Interpolated[];
 }
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
-/** Parses and validates one check file's text. Pure: the environment is passed in. */
+/** The templates of the interpolated strings under `base`, keyed by the rest of their path. */
+function templatesUnder(interpolated: readonly Interpolated[], base: readonly (string | number)[]): Templates | undefined {
+  const inside = interpolated.filter((i) => base.every((segment, n) => i.path[n] === segment));
+  if (inside.length === 0) return undefined;
+  return Object.fromEntries(inside.map((i) => [pathKey(i.path.slice(base.length)), i.template]));
+}
+
+/**
+ * Parses and validates one check file's text. Pure: the environment and `now` (for schedules that
+ * never fire again) are passed in. Problems never show a value that came from the environment,
+ * only the `${NAME}` it came from.
+ */
 export function parseCheckFile(text: string, file: string, env: Env, now: Date = new Date()): ParsedFile | SpecProblem[] {
+  const interpolated: Interpolated[] = [];
+  const result = parseData(text, file, env, interpolated, now);
+  if (!Array.isArray(result)) return result;
+  const substitutions = interpolated.flatMap((i) => i.substitutions);
+  return result.map((p) => ({ ...p, message: hideSubstitutions(p.message, substitutions) }));
+}
+
+function parseData(text: string, file: string, env: Env, interpolated: Interpolated[], now: Date): ParsedFile | SpecProblem[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   const problems: SpecProblem[] = [];
@@ -77,9 +109,16 @@ export function parseCheckFile(text: string, file: string, env: Env, now: Date =
   } catch (error) {
     return [{ file, line: 1, column: 1, path: '', message: `YAML: ${(error as Error).message}` }];
   }
-  const parsed: ParsedFile = { file, sources: [], checks: [], migrations: [] };
+  const parsed: ParsedFile = { file, sources: [], checks: [], migrations: [], interpolated };
   if (data === null || data === undefined) return parsed;
-  if (typeof data !== 'object' || Array.isArray(data)) {
+  const substituted = interpolateData(data, env);
+  interpolated.push(...substituted.interpolated);
+  for (const p of substituted.problems) problem(p.path, p.message, p.key);
+  // The schema's complaint about a reference that could not be resolved would only repeat it.
+  const unresolved = new Set(substituted.problems.filter((p) => p.key === undefined).map((p) => formatPath(p.path)));
+  const reported = problems.length;
+  data = substituted.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     problem([], `a check file is a mapping with ${TOP_LEVEL_KEYS.join(', ')}`);
     return problems;
   }
@@ -96,17 +135,13 @@ export function parseCheckFile(text: string, file: string, env: Env, now: Date =
         const base = ['sources', name];
         const nameCheck = sourceNameSchema.safeParse(name);
         if (!nameCheck.success) problem(['sources'], `source name "${name}" ${nameCheck.error.issues[0]?.message}`, name);
-        const interpolated = interpolateUrl(raw, env);
-        if ('error' in interpolated) {
-          problem([...base, 'url'], interpolated.error);
-          continue;
-        }
-        const result = sourceSpecSchema.safeParse(interpolated.value);
+        const result = sourceSpecSchema.safeParse(raw);
         if (!result.success) {
           for (const issue of flattenIssues(result.error.issues, base, sourceSpecSchema)) problem(issue.path, issue.message, issue.key);
           continue;
         }
-        parsed.sources.push({ name, spec: result.data, at: at(base) });
+        const templates = templatesUnder(interpolated, base);
+        parsed.sources.push({ name, spec: result.data, at: at(base), ...(templates ? { templates } : {}) });
       }
     }
   }
@@ -146,7 +181,8 @@ export function parseCheckFile(text: string, file: string, env: Env, now: Date =
           problem([...base, schedule.key], schedule.error);
           return;
         }
-        parsed.checks.push({ spec, at: at(base), sourceRefs, schedule });
+        const templates = templatesUnder(interpolated, base);
+        parsed.checks.push({ spec, at: at(base), sourceRefs, schedule, ...(templates ? { templates } : {}) });
       });
     }
   }
@@ -164,30 +200,17 @@ export function parseCheckFile(text: string, file: string, env: Env, now: Date =
       });
     }
   }
-  return problems.length > 0 ? problems : parsed;
-}
-
-/** `${VAR}` and `${VAR:-default}` in a source's url — the only place check files read the environment. */
-function interpolateUrl(raw: unknown, env: Env): { value: unknown } | { error: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { value: raw };
-  const url = (raw as Record<string, unknown>).url;
-  if (typeof url !== 'string') return { value: raw };
-  let missing: string | undefined;
-  const value = url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
-    const found = env[name];
-    if (found !== undefined && found !== '') return found;
-    if (fallback !== undefined) return fallback;
-    missing ??= name;
-    return '';
-  });
-  if (missing) return { error: `environment variable ${missing} is not set (referenced as \${${missing}})` };
-  return { value: { ...(raw as object), url: value } };
+  const kept = problems.filter((p, index) => index < reported || !unresolved.has(p.path));
+  return kept.length > 0 ? kept : parsed;
 }
 
 /** Cross-file validation: unique ids, declared sources, existing required checks. Pure. */
 export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
   const problems: SpecProblem[] = [];
-  const catalog: Catalog = { sources: new Map(), checks: new Map(), migrations: new Map(), files: files.map((f) => f.file) };
+  const catalog: Catalog = {
+    sources: new Map(), checks: new Map(), migrations: new Map(), files: files.map((f) => f.file),
+    substitutions: files.flatMap((f) => f.interpolated.flatMap((i) => i.substitutions)),
+  };
   const where = (l: Located) => `${l.file}:${l.line}:${l.column}`;
 
   for (const file of files) {
@@ -218,7 +241,9 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         }
       }
       if (!ok) continue;
-      catalog.checks.set(id, { spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule });
+      catalog.checks.set(id, {
+        spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule, ...(check.templates ? { templates: check.templates } : {}),
+      });
     }
   }
   for (const file of files) {
@@ -271,10 +296,13 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
   if (problems.length > 0) throw new CheckFileError(problems);
   const catalog = buildCatalog(parsed);
   if (Array.isArray(catalog)) throw new CheckFileError(catalog);
+  // From here on no log line, error, API response or stored result can echo them.
+  for (const { value } of catalog.substitutions) for (const form of secretForms(value)) registerSecret(form);
   return catalog;
 }
 
-async function listCheckFiles(dir: string): Promise<string[]> {
+/** Every *.yaml / *.yml file under `dir`, recursively, sorted; throws CheckFileError when `dir` cannot be read. */
+export async function listCheckFiles(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true, recursive: true });

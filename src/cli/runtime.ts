@@ -23,13 +23,17 @@ export interface ObservedService {
 
 /** Opens the service with telemetry observing every run and gate decision (for serve and demo). */
 export async function openObservedService(config: Config, logger: Logger, env: Record<string, string | undefined>): Promise<ObservedService> {
-  const [{ openService }, { createTelemetry }, { createRunEventHub }, { recordGateDecision }] = await Promise.all([
+  const [{ openService }, { createTelemetry }, { createRunEventHub }, { recordGateDecision, recordCatalogLoad }] = await Promise.all([
     import('../service/service.js'), import('../telemetry/telemetry.js'), import('../events/run-event-hub.js'), import('../telemetry/recorders.js'),
   ]);
   const telemetry = createTelemetry({ env, logger });
   const runEvents = createRunEventHub();
   try {
-    const service = await openService(config, { logger, env, observers: [telemetry.observer, runEvents.observer], onGateDecision: recordGateDecision });
+    const service = await openService(config, {
+      logger, env, observers: [telemetry.observer, runEvents.observer], onGateDecision: recordGateDecision,
+      onCatalogLoad: (status) => recordCatalogLoad(status.valid),
+    });
+    recordCatalogLoad(true);
     await telemetry.attach(service);
     return { service, telemetry, runEvents };
   } catch (error) {
@@ -43,7 +47,9 @@ const CONNECTION_GRACE_MS = 5_000;
 
 /**
  * Serves until the first SIGINT/SIGTERM: stops accepting, lets running checks finish (their
- * results are recorded), closes the store and sources. A second signal exits at once.
+ * results are recorded), closes the store and sources. A second signal exits at once. While
+ * serving, the check files are reloaded on SIGHUP and when they change on disk, and readiness is
+ * probed on a timer (GET /readyz answers from the last probe).
  */
 export async function serveUntilStopped(observed: ObservedService, logger: Logger, onListening?: (server: RunningServer) => void): Promise<void> {
   const { service, telemetry, runEvents } = observed;
@@ -56,6 +62,16 @@ export async function serveUntilStopped(observed: ObservedService, logger: Logge
     onPass: (actions, at) => recordSchedulerPass(actions, at),
     onRunsAborted: (count) => recordRunAborted(count),
   });
+  const { watchCheckFiles } = await import('../service/watch-check-files.js');
+  const onHangup = () => {
+    logger.info({ trigger: 'SIGHUP' }, 'reloading the check files');
+    // The service logs the outcome; files that do not load leave the last good catalog in use.
+    service.reload().catch(() => {});
+  };
+  process.on('SIGHUP', onHangup);
+  // Only changed files reload: the fingerprint comparison makes a spurious event a no-op.
+  const stopWatching = watchCheckFiles(service.config.checksDir, () => service.ensureCurrentCatalog(), { logger });
+  service.readiness.start();
   const server = await startServer(service, { logger, extraDeps: { telemetry, runEvents } });
   onListening?.(server);
   let stop!: (signal: NodeJS.Signals) => void;
@@ -70,6 +86,9 @@ export async function serveUntilStopped(observed: ObservedService, logger: Logge
   };
   process.once('SIGINT', force).once('SIGTERM', force);
   logger.info({ signal }, 'shutting down: no new requests; waiting for running checks');
+  process.off('SIGHUP', onHangup);
+  stopWatching();
+  service.readiness.stop();
   const closing = server.close();
   await scheduler.stop();
   await service.runner.drain();

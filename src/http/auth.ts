@@ -3,7 +3,7 @@
  * only listens on loopback (enforced in config), and every local caller is trusted.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiToken, Scope } from '../config/config.js';
 import { ApiError } from './errors.js';
 
@@ -16,16 +16,27 @@ const LOCAL: Principal = { name: 'local', scopes: new Set<Scope>(['read', 'run']
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** True when a browser says the request comes from another site than the one it is sent to. */
-function isCrossSite(origin: string | undefined, host: string, fetchSite: string | undefined): boolean {
-  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
-  if (origin === undefined) return false;
+function foreign(origin: string, host: string): boolean {
   try {
     return new URL(origin).host !== host;
   } catch {
     // "null" (sandboxed frames, file: pages) and garbage are not the server's own origin.
     return true;
   }
+}
+
+/**
+ * True when a browser says the request comes from another site than the one it is sent to:
+ * Sec-Fetch-Site, else Origin, else (older browsers' plain GETs carry neither) Referer.
+ */
+function isCrossSite(c: Context): boolean {
+  const host = new URL(c.req.url).host;
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
+  const origin = c.req.header('origin');
+  if (origin !== undefined) return foreign(origin, host);
+  const referer = c.req.header('referer');
+  return referer !== undefined && foreign(referer, host);
 }
 
 function digest(text: string): Buffer {
@@ -40,7 +51,7 @@ export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ V
       // Loopback without tokens trusts local callers, but a web page in the operator's browser is
       // local too: refuse cross-site writes, which browsers mark with Origin (CSRF).
       const url = new URL(c.req.url);
-      if (!SAFE_METHODS.has(c.req.method) && isCrossSite(c.req.header('origin'), url.host, c.req.header('sec-fetch-site'))) {
+      if (!SAFE_METHODS.has(c.req.method) && isCrossSite(c)) {
         throw new ApiError(403, 'cross_origin', 'cross-site requests may not change state on a server without API tokens');
       }
       // DNS rebinding: a page whose own host name resolves to 127.0.0.1 could otherwise read results.
@@ -69,6 +80,17 @@ export function requireScope(scope: Scope): MiddlewareHandler<{ Variables: AuthV
     const principal = c.get('principal');
     if (!principal) throw new ApiError(401, 'unauthorized', `a bearer token with the "${scope}" scope is required`);
     if (!principal.scopes.has(scope)) throw new ApiError(403, 'forbidden', `token "${principal.name}" lacks the "${scope}" scope`);
+    return next();
+  };
+}
+
+/**
+ * For GET routes that have effects (a gate GET records a decision): a browser request from another
+ * site is refused, tokens or not, so a page the operator visits cannot write the audit trail.
+ */
+export function refuseCrossSite(): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async function refuseCrossSiteRequest(c, next) {
+    if (isCrossSite(c)) throw new ApiError(403, 'cross_origin', 'cross-site requests are refused on routes that record anything');
     return next();
   };
 }

@@ -31,9 +31,33 @@ export const ComponentSchema = z
   })
   .openapi('ComponentHealth');
 
+export const CatalogHealthSchema = z
+  .object({
+    valid: z.boolean().openapi({ description: 'false: the check files on disk do not load; the last good catalog is in use and gates answer 503' }),
+    loaded_at: timestamp,
+    problems: z.array(z.string()).openapi({ description: 'file:line:column: key: message, one per problem' }),
+  })
+  .openapi('CatalogHealth');
+
 export const ReadinessSchema = z
-  .object({ status: z.literal('ready'), store: ComponentSchema, sources: z.record(z.string(), ComponentSchema) })
+  .object({
+    status: z.enum(['ready', 'degraded']),
+    checked_at: timestamp.openapi({ description: 'when the process last probed the store and sources (it probes on its own timer)' }),
+    store: ComponentSchema.optional().openapi({ description: 'read scope only' }),
+    sources: z.record(z.string(), ComponentSchema).optional().openapi({ description: 'read scope only' }),
+    catalog: CatalogHealthSchema.optional().openapi({ description: 'read scope only' }),
+  })
   .openapi('Readiness');
+
+export const ReloadSchema = z
+  .object({
+    reloaded: z.literal(true),
+    checks: z.number(),
+    sources: z.number(),
+    migrations: z.number(),
+    loaded_at: timestamp,
+  })
+  .openapi('Reload');
 
 export const SampleSchema = z
   .object({
@@ -185,6 +209,7 @@ export function errorResponses<const S extends readonly number[]>(...statuses: S
     403: 'the token lacks the required scope',
     404: 'not found',
     409: 'conflicts with the current state',
+    412: 'with ?respond=status: the gate denied',
     413: 'request body too large',
     415: 'request body is not application/json',
     422: 'the request did not validate; details.problems lists each path',

@@ -6,8 +6,9 @@ import type { z } from '@hono/zod-openapi';
 import { kindOf } from '../catalog/registry.js';
 import { redactDeep } from '../logging/secrets.js';
 import type { ProgressEvent } from '../runner/runner.js';
-import type { LoadedCheck } from '../catalog/load.js';
-import { describeUrl, type SourceSpec } from '../checkfile/sources.js';
+import type { LoadedCheck, LoadedSource } from '../catalog/load.js';
+import { describeUrlTemplate } from '../catalog/interpolate.js';
+import { describeUrl } from '../checkfile/sources.js';
 import type { ResultRecord, RunRecord } from '../store/runs.js';
 import type { CheckSchema, ProgressSchema, ResultSchema, RunDetailSchema, RunSchema } from './schemas.js';
 
@@ -73,8 +74,17 @@ export function serializeRunDetail(run: RunRecord & { results: ResultRecord[] },
   return { ...serializeRun(run), results: run.results.map(serializeResult), progress: progress ? progress.map(serializeProgress) : null };
 }
 
-/** A catalog entry with its sources (passwords masked), location and latest finished result. */
-export function serializeCheck(check: LoadedCheck, sourceSpec: (name: string) => SourceSpec | undefined, latest: ResultRecord | undefined): CheckJson {
+/**
+ * A source's URL as the API shows it: the `${VAR}` template where the file read the environment
+ * (the resolved value is a secret), and any literal password masked.
+ */
+export function shownSourceUrl(source: LoadedSource): string {
+  const template = source.templates?.url;
+  return template === undefined ? describeUrl(source.spec.url) : describeUrlTemplate(template, describeUrl);
+}
+
+/** A catalog entry with its sources (passwords masked, environment values as templates), location and latest finished result. */
+export function serializeCheck(check: LoadedCheck, sourceOf: (name: string) => LoadedSource | undefined, latest: ResultRecord | undefined): CheckJson {
   const spec = check.spec;
   const sourceNames = kindOf(spec.kind)?.sourcesOf(spec) ?? [];
   return {
@@ -85,8 +95,8 @@ export function serializeCheck(check: LoadedCheck, sourceSpec: (name: string) =>
     schedule: spec.schedule ?? null,
     time_zone: spec.time_zone ?? null,
     sources: [...new Set(sourceNames)].map((name) => {
-      const source = sourceSpec(name);
-      return { name, url: source ? describeUrl(source.url) : '<undeclared>', description: source?.description ?? null };
+      const source = sourceOf(name);
+      return { name, url: source ? shownSourceUrl(source) : '<undeclared>', description: source?.spec.description ?? null };
     }),
     definition_hash: check.hash,
     file: check.at.file,

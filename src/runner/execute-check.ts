@@ -41,6 +41,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     summary: redact(outcome.summary),
     observations: redactDeep(outcome.observations) as Record<string, unknown>,
     statements: redactDeep(ctx.statements),
+    // A kind may return a fault it phrased itself; it is stored, so it is scrubbed like the rest.
     error: outcome.error ? redactDeep(outcome.error) : null,
     samples: redactDeep(outcome.samples),
     finishedAt: deps.now(),

@@ -8,15 +8,28 @@ import { createRunner, type Runner, type RunObserver } from '../runner/runner.js
 import { systemClock, type Clock } from '../runner/clock.js';
 import { createGateService, type GateDecision, type GateService } from '../gate/gate-service.js';
 import { createLeaseGuard } from '../runner/check-guard.js';
+import { formatProblem } from '../checkfile/problems.js';
 import { loadCatalog, type Catalog } from '../catalog/load.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import { openStore, type Store } from '../store/store.js';
+import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
+import { createCurrentGates } from './current-gates.js';
+import { createReadiness, type Readiness } from './readiness.js';
+
+export type { CatalogStatus };
 
 export interface Service {
   config: Config;
-  /** The current catalog; `reload` swaps it after the files change. */
+  /** The catalog in use: the last one that loaded. */
   catalog(): Catalog;
+  /** Whether the files on disk loaded, as of the last look. */
+  catalogStatus(): CatalogStatus;
+  /** Loads the check files now; throws CheckFileError (keeping the last good catalog) when they do not load. */
   reload(): Promise<Catalog>;
+  /** Reloads if the files changed since the last look; call before judging anything by the catalog. */
+  ensureCurrentCatalog(): Promise<CatalogStatus>;
+  /** The last readiness probe of the store and sources (a serving process probes on a timer). */
+  readiness: Readiness;
   store: Store;
   sources(): SourceRegistry;
   runner: Runner;
@@ -36,15 +49,20 @@ export interface ServiceOptions {
   store?: Store;
   /** Hears every gate decision (telemetry). */
   onGateDecision?: (decision: GateDecision) => void;
+  /** Extra rules a reloaded catalog must pass (the server's schedule validation); throws CheckFileError. */
+  validateCatalog?: (catalog: Catalog) => Promise<void>;
+  /** Hears every reload: whether the files loaded (telemetry, logs). */
+  onCatalogLoad?: (status: CatalogStatus) => void;
 }
 
 /** Opens everything a parity process needs; closes what it opened if any step fails. */
 export async function openService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const env = options.env ?? process.env;
-  let catalog = await loadCatalog(config.checksDir, env);
+  const initial = await loadCatalog(config.checksDir, env);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  let sources = createSourceRegistry(catalog.sources, { dataDir: config.dataDir });
+  let sources = createSourceRegistry(initial.sources, { dataDir: config.dataDir });
   const clock = options.clock ?? systemClock;
+  const logger = options.logger;
   // The runner reads sources through an indirection so a reload can swap them under it.
   const sourceView: SourceRegistry = {
     get: (name) => sources.get(name),
@@ -55,28 +73,46 @@ export async function openService(config: Config, options: ServiceOptions = {}):
   const runner = createRunner({
     store, sources: sourceView, clock, observers: options.observers ?? [], checkConcurrency: config.checkConcurrency, instanceId: config.instanceId,
     // Every run, on every replica, takes the check's lease: a check never overlaps itself.
-    guard: createLeaseGuard(store, { holder: config.instanceId, clock, logger: options.logger }),
-    ...(options.logger ? { logger: options.logger } : {}),
+    guard: createLeaseGuard(store, { holder: config.instanceId, clock, logger }),
+    ...(logger ? { logger } : {}),
   });
+  const readiness = createReadiness({ store, sources: () => sourceView, now: () => clock.now(), logger });
+  const holder = await createCatalogHolder({
+    dir: config.checksDir, env, initial, now: () => clock.now(), validate: options.validateCatalog,
+    async onLoad({ catalog, replaced, status }) {
+      if (replaced) {
+        const previous = sources;
+        sources = createSourceRegistry(catalog.sources, { dataDir: config.dataDir });
+        // Checks already running keep the connections they hold; close them once those are done.
+        void runner.drain().then(() => previous.closeAll()).catch((error: unknown) => logger?.warn({ err: error }, 'could not close the previous sources'));
+        logger?.info({ checks: catalog.checks.size, sources: catalog.sources.size, migrations: catalog.migrations.size }, 'check files reloaded');
+        if (readiness.current()) await readiness.probe();
+      } else {
+        logger?.error({ problems: status.problems.map(formatProblem) }, 'check files do not load; keeping the last good catalog, and gates answer "could not evaluate"');
+      }
+      try {
+        options.onCatalogLoad?.(status);
+      } catch (error) {
+        logger?.warn({ err: error }, 'catalog load observer failed');
+      }
+    },
+  });
+  const gates = createGateService({ store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision });
   return {
     config,
-    catalog: () => catalog,
-    async reload() {
-      const next = await loadCatalog(config.checksDir, env);
-      const previous = sources;
-      catalog = next;
-      sources = createSourceRegistry(next.sources, { dataDir: config.dataDir });
-      await runner.drain();
-      await previous.closeAll();
-      return next;
-    },
+    catalog: () => holder.catalog(),
+    catalogStatus: () => holder.status(),
+    reload: () => holder.reload(),
+    ensureCurrentCatalog: () => holder.current(),
+    readiness,
     store,
     sources: () => sourceView,
     runner,
-    gates: createGateService({ store, runner, catalog: () => catalog, clock, logger: options.logger, onDecision: options.onGateDecision }),
+    gates: createCurrentGates(gates, { current: () => holder.current() }),
     clock,
-    logger: options.logger,
+    logger,
     async close() {
+      readiness.stop();
       await runner.drain();
       await sources.closeAll();
       if (!options.store) await store.close();

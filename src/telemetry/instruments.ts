@@ -121,6 +121,16 @@ export const instruments = {
     description: 'Unix time of this replica\'s latest scheduler pass',
     attributes: [],
   },
+  catalogValid: {
+    name: 'parity_catalog_valid', type: 'gauge', unit: '1', createdBy: 'parity',
+    description: '1 when the check files on disk loaded at the last look, 0 while they do not (the last good catalog is in use and gates answer 503)',
+    attributes: [],
+  },
+  catalogReloadFailures: {
+    name: 'parity_catalog_reload_failures', type: 'counter', unit: '{reload}', createdBy: 'parity',
+    description: 'Reloads of the check files that did not load, by this replica',
+    attributes: [],
+  },
   httpDuration: {
     name: 'http.server.request.duration', type: 'histogram', unit: 's', createdBy: '@hono/otel',
     description: 'Duration of HTTP requests in seconds',

@@ -29,6 +29,8 @@ export interface ParityMetrics {
   recordSlotSkipped(slot: { checkId: string; reason: string }): void;
   recordRunAborted(count?: number): void;
   recordSchedulerTick(at: Date): void;
+  /** Notes whether the check files loaded (parity_catalog_valid; a failure also counts a reload failure). */
+  recordCatalogLoad(valid: boolean): void;
   /** Stops observing the gauges (the provider keeps their last export). */
   close(): void;
 }
@@ -52,8 +54,11 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
   const runsAborted = counter(i.runsAborted);
   const duration: Histogram = meter.createHistogram(i.checkDuration.name, options(i.checkDuration));
   const tick: Gauge = meter.createGauge(i.schedulerTick.name, options(i.schedulerTick));
+  const catalogValid: Gauge = meter.createGauge(i.catalogValid.name, options(i.catalogValid));
+  const reloadFailures = counter(i.catalogReloadFailures);
   // Present from the start, so "no aborted runs" is a 0 and not an absent series.
   runsAborted.add(0);
+  reloadFailures.add(0);
 
   const observed = {
     status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
@@ -137,6 +142,10 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     },
     recordSchedulerTick(at) {
       tick.record(at.getTime() / 1000);
+    },
+    recordCatalogLoad(valid) {
+      catalogValid.record(valid ? 1 : 0);
+      if (!valid) reloadFailures.add(1);
     },
     close() {
       meter.removeBatchObservableCallback(observe, observables);

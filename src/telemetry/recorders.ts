@@ -45,6 +45,11 @@ export function recordSchedulerTick(at: Date): void {
   active?.recordSchedulerTick(at);
 }
 
+/** Notes whether the check files loaded at start-up or a reload (parity_catalog_valid, parity_catalog_reload_failures_total). */
+export function recordCatalogLoad(valid: boolean): void {
+  active?.recordCatalogLoad(valid);
+}
+
 /** Why a slot was not run by this replica, per scheduler tick action. */
 const SKIP_REASONS: Record<string, string> = { taken: 'claimed_elsewhere', skipped: 'still_running', failed: 'failed' };
 

@@ -142,10 +142,16 @@ describe('check file loading', () => {
     expect(problemsOf(`${SOURCES}checks:\n  - { id: a, kind: null_check, source: app, table: t, columns: [x], where: "note <> 'a;b -- c' and $$x;y$$ <> ''" }\n`)).toEqual([]);
   });
 
-  it('interpolates the environment in source urls only', () => {
-    const file = parsed(`sources:\n  app: { url: "postgres://u:\${PW}@h/db", description: "\${PW}" }\n`, { PW: 'hunter22' });
+  it('interpolates the environment in source urls and keeps the template to show', () => {
+    const file = parsed(`sources:\n  app: { url: "postgres://u:\${PW}@h/db" }\n`, { PW: 'hunter22' });
     expect(file.sources[0]?.spec.url).toBe('postgres://u:hunter22@h/db');
-    expect(file.sources[0]?.spec.description).toBe('${PW}');
+    expect(file.sources[0]?.templates).toEqual({ url: 'postgres://u:${PW}@h/db' });
+  });
+
+  it('rejects ${ outside the places that read the environment, at its line and column, without the value', () => {
+    const [problem, ...rest] = problemsOf(`sources:\n  app: { url: "postgres://h/db", description: "\${PW}" }\n`, { PW: 'hunter22' });
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ line: 2, column: 47, path: 'sources.app.description', message: expect.stringContaining('not allowed here') });
   });
 
   it('reports an unset environment variable without echoing other values', () => {

@@ -5,12 +5,13 @@ import { engines } from '../support/databases.js';
 import { createHttpFixture, json, type HttpFixture } from './support.js';
 
 /** Nothing listens on port 1 of the loopback interface: connecting is refused at once. */
+const READ_TOKEN = 'reader-token-0123456789';
 const CLOSED_PORT_URL = 'postgres://reader:closed-port-pw-93a1@127.0.0.1:1/nowhere';
 
 describe.each(engines)('health on %s', (engine) => {
   let fx: HttpFixture;
   beforeAll(async () => {
-    fx = await createHttpFixture(engine, { tokens: 'reader:reader-token-0123456789:read' });
+    fx = await createHttpFixture(engine, { tokens: `reader:${READ_TOKEN}:read` });
   });
   afterAll(() => fx.close());
 
@@ -20,10 +21,16 @@ describe.each(engines)('health on %s', (engine) => {
     expect(await json(response)).toEqual({ status: 'ok' });
   });
 
-  it('answers /readyz with 200 when the store and every source answer', async () => {
-    const response = await fx.request('GET', '/readyz');
+  it('answers /readyz with 200 when the store and every source answer: details for a read token only', async () => {
+    const response = await fx.request('GET', '/readyz', { token: READ_TOKEN });
     expect(response.status).toBe(200);
-    expect(await json(response)).toEqual({ status: 'ready', store: { status: 'ok' }, sources: { app: { status: 'ok' }, gated: { status: 'ok' } } });
+    expect(await json(response)).toEqual({
+      status: 'ready', checked_at: expect.any(String), store: { status: 'ok' }, sources: { app: { status: 'ok' }, gated: { status: 'ok' } },
+      catalog: { valid: true, loaded_at: expect.any(String), problems: [] },
+    });
+    const anonymous = await fx.request('GET', '/readyz');
+    expect(anonymous.status).toBe(200);
+    expect(await json(anonymous)).toEqual({ status: 'ready', checked_at: expect.any(String) });
   });
 
   it('answers /readyz with 503 naming an unreachable source by fault code, with no secret, and stays live', async () => {
@@ -32,13 +39,16 @@ describe.each(engines)('health on %s', (engine) => {
     await writeFile(file, original.replace('sources:\n', `sources:\n  remote: { url: "${CLOSED_PORT_URL}" }\n`));
     await fx.service.reload();
     try {
-      const response = await fx.request('GET', '/readyz');
+      const anonymous = await fx.request('GET', '/readyz');
+      expect(anonymous.status).toBe(503);
+      expect(await anonymous.text()).not.toContain('remote');
+      const response = await fx.request('GET', '/readyz', { token: READ_TOKEN });
       expect(response.status).toBe(503);
       const text = await response.text();
       expect(JSON.parse(text).error).toMatchObject({
         code: 'not_ready',
         message: expect.stringContaining('source "remote"'),
-        details: { store: { status: 'ok' }, sources: { app: { status: 'ok' }, gated: { status: 'ok' }, remote: { status: 'error', code: 'connection' } } },
+        details: { store: { status: 'ok' }, sources: { app: { status: 'ok' }, gated: { status: 'ok' }, remote: { status: 'error', code: 'connection' } }, catalog: { valid: true } },
       });
       expect(text).not.toContain('closed-port-pw-93a1');
       expect(text).not.toContain('127.0.0.1:1');

@@ -105,6 +105,8 @@ export async function createHttpFixture(engine: EngineName, options: FixtureOpti
   const env = { PARITY_API_TOKENS: options.tokens ?? '', ...options.env };
   const config = loadConfig(env, { checksDir, dataDir: db.dataDir });
   const service = await openService(config, { store: store.store, logger, env });
+  // A serving process probes readiness on its own timer from start-up; /readyz answers from that.
+  await service.readiness.probe();
   const app = createParityApp({ service });
 
   return {

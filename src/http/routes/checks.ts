@@ -36,11 +36,12 @@ const checkHistoryRoute = createRoute({
 /** GET /v1/checks and GET /v1/checks/{id}/results. */
 export const registerCheckRoutes: RouteRegistrar = (app, { service }) => {
   app.openapi(listChecksRoute, async (c) => {
+    await service.ensureCurrentCatalog();
     const catalog = service.catalog();
     const checks = [...catalog.checks.values()];
     const latest = await service.store.latestFinished(checks.map((check) => check.spec.id));
-    const specOf = (name: string) => catalog.sources.get(name)?.spec;
-    return c.json({ checks: checks.map((check) => serializeCheck(check, specOf, latest.get(check.spec.id))) }, 200);
+    const sourceOf = (name: string) => catalog.sources.get(name);
+    return c.json({ checks: checks.map((check) => serializeCheck(check, sourceOf, latest.get(check.spec.id))) }, 200);
   });
 
   app.openapi(checkHistoryRoute, async (c) => {

@@ -1,20 +1,14 @@
 /**
- * Liveness and readiness. Both are unauthenticated (load balancers and orchestrators call them),
- * so readiness reports only fault codes; the driver's message, which may name hosts and users,
- * goes to the log.
+ * Liveness and readiness. Both answer without a token (load balancers and orchestrators call
+ * them), so neither has effects: /readyz answers from the process's own last probe (it never
+ * opens a connection for a caller), and names sources and check-file problems only to callers
+ * with the read scope. Probe failures carry fault codes only; driver messages go to the log.
  */
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { RouteRegistrar } from '../app.js';
 import { ApiError } from '../errors.js';
-import { ComponentSchema, HealthSchema, ReadinessSchema, errorResponses } from '../schemas.js';
-import { SourceQueryError, classifyError } from '../../sources/errors.js';
-import type { FaultInfo } from '../../results/fault.js';
-import type { Logger } from '../../logging/logger.js';
-
-type Component = z.output<typeof ComponentSchema>;
-
-/** A probe that neither answers nor fails (a black-holed host) must not hang the orchestrator's check. */
-export const PROBE_TIMEOUT_MS = 5_000;
+import { HealthSchema, ReadinessSchema, errorResponses } from '../schemas.js';
+import { formatProblem } from '../../checkfile/problems.js';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -28,55 +22,39 @@ const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['health'],
-  summary: 'Readiness: the state store and every declared source answer',
+  summary: 'Readiness from the last probe of the state store and every source; details need the read scope',
   responses: {
-    200: { description: 'ready', content: { 'application/json': { schema: ReadinessSchema } } },
+    200: { description: 'ready, or degraded (the check files on disk do not load; the last good ones are in use and gates answer 503)', content: { 'application/json': { schema: ReadinessSchema } } },
     ...errorResponses(503),
   },
 });
-
-class ProbeTimeout extends Error {
-  override readonly name = 'ProbeTimeout';
-}
-
-async function probe(name: string, work: () => Promise<void>, logger: Logger | undefined): Promise<Component> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      work(),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new ProbeTimeout()), PROBE_TIMEOUT_MS); }),
-    ]);
-    return { status: 'ok' };
-  } catch (error) {
-    const fault: FaultInfo = error instanceof ProbeTimeout
-      ? { code: 'timeout', message: `no answer within ${PROBE_TIMEOUT_MS} ms` }
-      : error instanceof SourceQueryError ? error.fault : classifyError(error);
-    logger?.warn({ component: name, code: fault.code, sqlstate: fault.sqlstate, reason: fault.message }, 'readiness probe failed');
-    return { status: 'error', code: fault.code, ...(fault.sqlstate ? { sqlstate: fault.sqlstate } : {}) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** GET /healthz and GET /readyz. */
 export const registerHealthRoutes: RouteRegistrar = (app, { service }) => {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
   app.openapi(readyRoute, async (c) => {
-    const registry = service.sources();
-    const names = registry.names();
-    const [store, ...sources] = await Promise.all([
-      probe('store', () => service.store.ping(), service.logger),
-      ...names.map((name) => probe(`source ${name}`, async () => (await registry.get(name)).ping(), service.logger)),
-    ]);
-    const bySource = Object.fromEntries(names.map((name, i) => [name, sources[i]!]));
+    const detailed = c.get('principal')?.scopes.has('read') === true;
+    const snapshot = service.readiness.current();
+    if (!snapshot) throw new ApiError(503, 'not_ready', 'not ready: no readiness probe has finished yet');
+    const names = Object.keys(snapshot.sources);
     const failed = [
-      ...(store!.status === 'error' ? ['store'] : []),
-      ...names.filter((name) => bySource[name]!.status === 'error').map((name) => `source "${name}"`),
+      ...(snapshot.store.status === 'error' ? ['store'] : []),
+      ...names.filter((name) => snapshot.sources[name]!.status === 'error').map((name) => `source "${name}"`),
     ];
+    const catalog = service.catalogStatus();
+    const details = {
+      checked_at: snapshot.checkedAt.toISOString(),
+      store: snapshot.store,
+      sources: snapshot.sources,
+      catalog: { valid: catalog.valid, loaded_at: catalog.loadedAt.toISOString(), problems: catalog.problems.map(formatProblem) },
+    };
     if (failed.length > 0) {
-      throw new ApiError(503, 'not_ready', `not ready: ${failed.join(', ')} did not answer`, { store, sources: bySource });
+      // Strangers learn that something is down, not what: source names describe the estate.
+      if (!detailed) throw new ApiError(503, 'not_ready', `not ready: ${failed.length} component(s) did not answer at the last probe`, { checked_at: details.checked_at });
+      throw new ApiError(503, 'not_ready', `not ready: ${failed.join(', ')} did not answer`, details);
     }
-    return c.json({ status: 'ready' as const, store: store!, sources: bySource }, 200);
+    const status = catalog.valid ? 'ready' as const : 'degraded' as const;
+    return c.json(detailed ? { status, ...details } : { status, checked_at: details.checked_at }, 200);
   });
 };

@@ -4,6 +4,7 @@ import { registerCheckRoutes } from './checks.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetricsRoutes } from './metrics.js';
 import { registerMigrationRoutes } from './migrations.js';
+import { registerReloadRoutes } from './reload.js';
 import { registerRunEventRoutes } from './run-events.js';
 import { registerRunRoutes } from './runs.js';
 import { registerStatusPage } from './status-page.js';
@@ -15,5 +16,6 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerRunEventRoutes,
   registerMetricsRoutes,
   registerMigrationRoutes,
+  registerReloadRoutes,
   registerStatusPage,
 ];

@@ -1,6 +1,8 @@
 /**
  * Migrations and their phase gates. A gate answer is 200 whether allowed or denied, so feature-flag
  * systems can poll `allowed`; when it cannot be evaluated the answer is 503 with `allowed: false`.
+ * With `?respond=status` the status itself is the answer (200 allowed, 412 denied, 503 could not
+ * evaluate), for consumers that only look at it: `curl --fail`, webhooks where 2xx means go.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -11,7 +13,7 @@ import { redact } from '../../logging/secrets.js';
 import type { LoadedMigration } from '../../catalog/load.js';
 import type { GateDecisionRecord } from '../../store/gates.js';
 import type { AppEnv, RouteRegistrar } from '../app.js';
-import { requireScope } from '../auth.js';
+import { refuseCrossSite, requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
@@ -84,8 +86,18 @@ const DecisionRecordSchema = z.object({
 
 const MigrationParams = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
 const GateParams = MigrationParams.extend({ phase: z.string().min(1).max(200).openapi({ param: { name: 'phase', in: 'path' } }) });
-const RefreshQuery = z.object({
+const respond = z.enum(['body', 'status']).optional().openapi({
+  param: { name: 'respond', in: 'query' },
+  description: 'status: answer 200 when allowed, 412 when denied, 503 when the gate could not be evaluated (body unchanged); body (default): 200 either way',
+});
+// Strict: a misspelt parameter (?refesh=true) is a 422, never an answer to a question not asked.
+const GateQuery = z.strictObject({
+  respond,
+  refresh: z.string().optional().openapi({ param: { name: 'refresh', in: 'query' }, description: 'not accepted: GET never runs checks (400); use POST …?refresh=true' }),
+});
+const RefreshQuery = z.strictObject({
   refresh: z.enum(['true', 'false', '1', '0']).optional().openapi({ param: { name: 'refresh', in: 'query' }, description: 'run the required checks now, then answer' }),
+  respond,
 });
 const DecisionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
@@ -93,7 +105,8 @@ const DecisionsQuery = z.object({
 });
 
 const gateResponses = {
-  200: { description: 'the decision, allowed or not', content: { 'application/json': { schema: GateDecisionSchema } } },
+  200: { description: 'the decision: allowed or not (with ?respond=status: allowed)', content: { 'application/json': { schema: GateDecisionSchema } } },
+  412: { description: 'with ?respond=status only: the decision is "denied"', content: { 'application/json': { schema: GateDecisionSchema } } },
   503: { description: 'the gate could not be evaluated; allowed is false', content: { 'application/json': { schema: GateUnavailableSchema } } },
 };
 
@@ -110,10 +123,11 @@ const routes = {
     responses: { 200: { description: 'the migration', content: { 'application/json': { schema: z.object({ migration: MigrationDetailSchema }) } } }, ...errorResponses(401, 403, 404) },
   }),
   gate: createRoute({
-    method: 'get', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'], summary: 'May this phase start? Recorded as a decision',
-    security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
-    request: { params: GateParams },
-    responses: { ...gateResponses, ...errorResponses(401, 403, 404) },
+    method: 'get', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
+    summary: 'May this phase start? Recorded as a decision; never runs checks (refresh is POST only); refused cross-site',
+    security: [{ bearer: [] }], middleware: [requireScope('read'), refuseCrossSite()] as const,
+    request: { params: GateParams, query: GateQuery },
+    responses: { ...gateResponses, ...errorResponses(400, 401, 403, 404, 422) },
   }),
   refresh: createRoute({
     method: 'post', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
@@ -161,10 +175,10 @@ function notFound(error: unknown): never {
 
 /** GET /v1/migrations, /v1/migrations/{id}, …/gates/{phase} (GET, POST ?refresh=true), …/decisions. */
 export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
-  const answer = async (c: Context<AppEnv>, id: string, phase: string, refresh: boolean) => {
+  const answer = async (c: Context<AppEnv>, id: string, phase: string, refresh: boolean, byStatus: boolean) => {
     try {
       const decision: GateDecision = await service.gates.decide(id, phase, { refresh, requestedBy: c.get('principal')?.name });
-      return c.json(decision, 200);
+      return c.json(decision, byStatus && !decision.allowed ? 412 : 200);
     } catch (error) {
       if (!(error instanceof GateUnavailableError)) notFound(error);
       // Fail closed in the body too: a poller that only reads `allowed` still reads "no".
@@ -177,10 +191,14 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
     }
   };
 
-  app.openapi(routes.list, (c) => c.json({ migrations: [...service.catalog().migrations.values()].map(serializeMigration) }, 200));
+  app.openapi(routes.list, async (c) => {
+    await service.ensureCurrentCatalog();
+    return c.json({ migrations: [...service.catalog().migrations.values()].map(serializeMigration) }, 200);
+  });
 
   app.openapi(routes.get, async (c) => {
     const { id } = c.req.valid('param');
+    await service.ensureCurrentCatalog();
     const migration = service.catalog().migrations.get(id);
     if (!migration) notFound(new UnknownMigrationError(id, [...service.catalog().migrations.keys()]));
     const gates = await Promise.all(migration.spec.phases.map((p) => service.gates.preview(id, p.name)));
@@ -189,15 +207,21 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
 
   app.openapi(routes.gate, async (c) => {
     const { id, phase } = c.req.valid('param');
-    return answer(c, id, phase, false);
+    const query = c.req.valid('query');
+    // A GET that quietly answered from old results would pass for a refreshed "yes".
+    if (query.refresh !== undefined) {
+      throw new ApiError(400, 'refresh_requires_post', 'GET never runs checks; to refresh, use POST /v1/migrations/{id}/gates/{phase}?refresh=true (needs the run scope)');
+    }
+    return answer(c, id, phase, false, query.respond === 'status');
   });
 
   app.openapi(routes.refresh, async (c) => {
     const { id, phase } = c.req.valid('param');
-    const refresh = ['true', '1'].includes(c.req.valid('query').refresh ?? '');
+    const query = c.req.valid('query');
+    const refresh = ['true', '1'].includes(query.refresh ?? '');
     // Asking is reading; making the checks run is running.
     await requireScope(refresh ? 'run' : 'read')(c, async () => {});
-    return answer(c, id, phase, refresh);
+    return answer(c, id, phase, refresh, query.respond === 'status');
   });
 
   app.openapi(routes.decisions, async (c) => {

@@ -12,6 +12,7 @@ import {
   RunStartQuerySchema, errorResponses, type RunRequestBody,
 } from '../schemas.js';
 import { serializeRun, serializeRunDetail } from '../serialize.js';
+import { CheckFileError } from '../../checkfile/problems.js';
 import { selectChecks, type Catalog, type LoadedCheck } from '../../catalog/load.js';
 
 
@@ -115,6 +116,9 @@ export const registerRunRoutes: RouteRegistrar = (app, { service }) => {
     // Without a Content-Type there is no body (the media-type gate rejects bodies without one): the
     // bare `curl -X POST …/v1/runs` of the quick start runs everything. An explicit {} is still a 422.
     const body = c.req.header('content-type') === undefined ? undefined : c.req.valid('json');
+    // Run what the files say now, as `parity run` would; files that do not load are a 422 (CheckFileError).
+    const files = await service.ensureCurrentCatalog();
+    if (!files.valid) throw new CheckFileError(files.problems);
     const checks = checksForRequest(service.catalog(), body);
     const { run, finished } = await service.runner.start({
       checks,

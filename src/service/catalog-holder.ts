@@ -1,0 +1,113 @@
+/**
+ * The catalog a long-running process judges by, kept in step with the check files on disk. Every
+ * gate answer and refresh first asks `current()`: a fingerprint of the files is compared with the
+ * one the catalog was loaded from, so the server never judges by definitions the CLI would not.
+ * An edit that does not load keeps the last good catalog and is reported, never silently skipped.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { listCheckFiles, loadCatalog, type Catalog, type Env } from '../catalog/load.js';
+import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
+
+const MAX_ATTEMPTS = 3;
+
+/** Where the catalog stands against the files on disk. */
+export interface CatalogStatus {
+  /** False when the files on disk do not load: `catalog` is then the last good one, and stale. */
+  valid: boolean;
+  problems: SpecProblem[];
+  /** When the catalog in use was loaded. */
+  loadedAt: Date;
+  /** When the files were last read, whatever came of it. */
+  checkedAt: Date;
+}
+
+export interface CatalogHolderOptions {
+  dir: string;
+  env: Env;
+  initial: Catalog;
+  now: () => Date;
+  /** Extra acceptance rules (the server's schedule validation); throws CheckFileError. */
+  validate?: (catalog: Catalog) => Promise<void>;
+  /** Hears every load attempt that changed something: a new catalog, or a failure to load one. */
+  onLoad?: (event: { catalog: Catalog; replaced: boolean; status: CatalogStatus }) => Promise<void> | void;
+}
+
+export interface CatalogHolder {
+  catalog(): Catalog;
+  status(): CatalogStatus;
+  /** Loads the files now; throws CheckFileError (keeping the last good catalog) when they do not load. */
+  reload(): Promise<Catalog>;
+  /** Reloads when the files changed since the last load attempt; answers where the catalog stands. */
+  current(): Promise<CatalogStatus>;
+}
+
+/**
+ * Hash of every check file's path and bytes. Read before the load it stands for: a write racing
+ * the load then shows up as a changed fingerprint at the next look, never as a missed edit.
+ */
+export async function fingerprintCheckFiles(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  let files: string[];
+  try {
+    files = await listCheckFiles(dir);
+  } catch (error) {
+    // An unreadable directory is a state of its own; the load reports it.
+    return `unreadable:${(error as Error).message}`;
+  }
+  for (const file of files) {
+    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => Buffer.from(`unreadable:${error.code ?? ''}`));
+    hash.update(`${file}\0${bytes.length}\0`).update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/** Creates the holder; the initial catalog is taken to match the files as they are now. */
+export async function createCatalogHolder(options: CatalogHolderOptions): Promise<CatalogHolder> {
+  let catalog = options.initial;
+  let fingerprint = await fingerprintCheckFiles(options.dir);
+  let status: CatalogStatus = { valid: true, problems: [], loadedAt: options.now(), checkedAt: options.now() };
+  let inFlight: Promise<Catalog> | undefined;
+
+  const load = async (): Promise<Catalog> => {
+    const seen = await fingerprintCheckFiles(options.dir);
+    try {
+      const next = await loadCatalog(options.dir, options.env);
+      await options.validate?.(next);
+      catalog = next;
+      fingerprint = seen;
+      status = { valid: true, problems: [], loadedAt: options.now(), checkedAt: options.now() };
+      await options.onLoad?.({ catalog, replaced: true, status });
+      return next;
+    } catch (error) {
+      fingerprint = seen;
+      const problems = error instanceof CheckFileError ? error.problems
+        : [{ file: options.dir, line: 1, column: 1, path: '', message: `could not load the check files: ${(error as Error).message}` }];
+      status = { valid: false, problems, loadedAt: status.loadedAt, checkedAt: options.now() };
+      await options.onLoad?.({ catalog, replaced: false, status });
+      throw error instanceof CheckFileError ? error : new CheckFileError(problems);
+    }
+  };
+
+  // One load at a time: concurrent callers share it rather than racing to swap the catalog.
+  const reload = (): Promise<Catalog> => {
+    inFlight ??= load().finally(() => { inFlight = undefined; });
+    return inFlight;
+  };
+
+  return {
+    catalog: () => catalog,
+    status: () => status,
+    reload,
+    async current() {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        // A load already under way may have read the files before the latest write: wait, then look again.
+        if (inFlight) await inFlight.catch(() => {});
+        if ((await fingerprintCheckFiles(options.dir)) === fingerprint) return status;
+        await reload().catch(() => {});
+      }
+      // Files that keep changing while they are read cannot be pinned down: judge nothing by them.
+      return { ...status, valid: false, problems: [{ file: options.dir, line: 1, column: 1, path: '', message: 'the check files kept changing while they were loaded; try again' }] };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Readiness, probed by the process on its own timer and kept as the last result. /readyz answers
+ * from it, so an unauthenticated caller can never make parity open connections to its sources.
+ * Probe failures keep only fault codes here; the driver's message (hosts, users) goes to the log.
+ */
+import type { Logger } from '../logging/logger.js';
+import type { FaultInfo } from '../results/fault.js';
+import { SourceQueryError, classifyError } from '../sources/errors.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import type { Store } from '../store/store.js';
+
+/** A probe that neither answers nor fails (a black-holed host) must not hang the probe loop. */
+export const PROBE_TIMEOUT_MS = 5_000;
+/** How often a serving process probes its store and sources. */
+export const PROBE_INTERVAL_MS = 15_000;
+
+export interface ComponentHealth { status: 'ok' | 'error'; code?: string; sqlstate?: string }
+
+/** One probe's result. */
+export interface ReadinessSnapshot {
+  checkedAt: Date;
+  store: ComponentHealth;
+  sources: Record<string, ComponentHealth>;
+}
+
+export interface Readiness {
+  /** The last probe's result; undefined until the first probe finished. */
+  current(): ReadinessSnapshot | undefined;
+  /** Probes the store and every declared source now (concurrent calls share one probe). */
+  probe(): Promise<ReadinessSnapshot>;
+  /** Probes now and then every `intervalMs` until stop(). */
+  start(intervalMs?: number): void;
+  stop(): void;
+}
+
+class ProbeTimeout extends Error {
+  override readonly name = 'ProbeTimeout';
+}
+
+async function probeOne(name: string, work: () => Promise<void>, logger: Logger | undefined): Promise<ComponentHealth> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new ProbeTimeout()), PROBE_TIMEOUT_MS); }),
+    ]);
+    return { status: 'ok' };
+  } catch (error) {
+    const fault: FaultInfo = error instanceof ProbeTimeout
+      ? { code: 'timeout', message: `no answer within ${PROBE_TIMEOUT_MS} ms` }
+      : error instanceof SourceQueryError ? error.fault : classifyError(error);
+    logger?.warn({ component: name, code: fault.code, sqlstate: fault.sqlstate, reason: fault.message }, 'readiness probe failed');
+    return { status: 'error', code: fault.code, ...(fault.sqlstate ? { sqlstate: fault.sqlstate } : {}) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Creates the readiness probe over the store and the current sources; nothing runs until probe() or start(). */
+export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () => SourceRegistry; now: () => Date; logger?: Logger | undefined }): Readiness {
+  let last: ReadinessSnapshot | undefined;
+  let inFlight: Promise<ReadinessSnapshot> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const run = async (): Promise<ReadinessSnapshot> => {
+    const registry = deps.sources();
+    const names = registry.names();
+    const [store, ...sources] = await Promise.all([
+      probeOne('store', () => deps.store.ping(), deps.logger),
+      ...names.map((name) => probeOne(`source ${name}`, async () => (await registry.get(name)).ping(), deps.logger)),
+    ]);
+    last = { checkedAt: deps.now(), store: store!, sources: Object.fromEntries(names.map((name, i) => [name, sources[i]!])) };
+    return last;
+  };
+  const probe = () => {
+    inFlight ??= run().finally(() => { inFlight = undefined; });
+    return inFlight;
+  };
+
+  return {
+    current: () => last,
+    probe,
+    start(intervalMs = PROBE_INTERVAL_MS) {
+      if (timer) return;
+      void probe();
+      timer = setInterval(() => void probe(), intervalMs);
+      // Probing must never be what keeps the process alive.
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
