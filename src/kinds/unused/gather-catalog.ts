@@ -4,7 +4,7 @@ import { formatTableRef, type TableRef } from '../../checkfile/identifiers.js';
 import type { ExecutionContext } from '../types.js';
 import { planDependencies, planFindTarget, planFunctionBodies, planPublications, type CatalogTarget } from './plan-catalog.js';
 import { resolveStatement } from './resolve-statement.js';
-import { mayMention, type RelationName, type ShapeTarget } from './targets.js';
+import { mayMention, mentionsWord, type RelationName, type ShapeTarget } from './targets.js';
 import type { UnusedSpec } from './spec.js';
 import type { Dependency } from './verdict.js';
 
@@ -32,10 +32,24 @@ export async function findShape(spec: UnusedSpec, ctx: ExecutionContext): Promis
   return found;
 }
 
-type FunctionRow = { signature: string; language: string; body: string; triggers: string | null };
+type FunctionRow = { signature: string; language: string; body: string; triggers: string | null; trigger_relids: string };
+
+/** NEW/OLD used as a whole row (`new.*`, `to_jsonb(new)`, `insert … values (new.*)`), not only as `new.field` or `return new`. */
+function usesWholeTriggerRow(body: string): boolean {
+  const rest = body.replace(/\breturn\s+(new|old)\s*;/gi, '');
+  return /(^|[^a-z0-9_$."])(new|old)(?!\s*\.\s*[a-z_"])($|[^a-z0-9_$])/i.test(rest);
+}
 
 /** Which targets a function body uses: SQL bodies are parsed; other languages count when they name the relation. */
-function functionUses(fn: FunctionRow, targets: readonly ShapeTarget[]): string[] {
+function functionUses(fn: FunctionRow, targets: readonly ShapeTarget[], catalog: readonly CatalogTarget[]): string[] {
+  // A trigger on a target relation reaches its columns through NEW/OLD without naming the table.
+  const triggerRelids = new Set(JSON.parse(fn.trigger_relids) as string[]);
+  const viaTrigger = targets.filter((t) => catalog.some((c) => c.label === t.label && triggerRelids.has(c.oid))
+    && (t.column === undefined || mentionsWord(fn.body, t.column) || usesWholeTriggerRow(fn.body)));
+  return [...new Set([...viaTrigger.map((t) => t.label), ...bodyUses(fn, targets)])];
+}
+
+function bodyUses(fn: FunctionRow, targets: readonly ShapeTarget[]): string[] {
   if (fn.language === 'sql') {
     const use = resolveStatement(fn.body, targets);
     if (use.kind === 'resolved') return use.uses.map((u) => u.target);
@@ -52,10 +66,10 @@ export async function findDependencies(spec: UnusedSpec, ctx: ExecutionContext, 
     ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planPublications(shape.catalog)),
   ].map((d) => ({ target: d.target, kind: d.kind, object: d.object }));
   const names = [...new Set(shape.targets.flatMap((t) => t.relations.map((r) => r.name)))];
-  for (const fn of await ctx.query<FunctionRow>(spec.source, planFunctionBodies(names))) {
+  for (const fn of await ctx.query<FunctionRow>(spec.source, planFunctionBodies(names, shape.catalog))) {
     const how = fn.language === 'sql' ? 'SQL body' : `${fn.language} body (names the table; not parsed)`;
     const triggers = fn.triggers ? `, called by trigger ${fn.triggers}` : '';
-    for (const target of functionUses(fn, shape.targets)) {
+    for (const target of functionUses(fn, shape.targets, shape.catalog)) {
       if (!deps.some((d) => d.kind === 'function' && d.object === `function ${fn.signature}` && d.target === target)) {
         deps.push({ target, kind: 'function', object: `${fn.signature} (${how}${triggers})` });
       }

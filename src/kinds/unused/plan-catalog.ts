@@ -97,14 +97,21 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
     order by 1, 3`;
 }
 
-/** Functions and procedures whose source text mentions a target relation's name (bodies are then parsed in Node), with their triggers. */
-export function planFunctionBodies(relationNames: readonly string[]): SQL {
+/**
+ * Functions and procedures whose source text mentions a target relation's name (bodies are then
+ * parsed in Node), plus trigger functions of triggers on a target relation (they reach the column
+ * through NEW/OLD without naming the table), with the relations of those triggers.
+ */
+export function planFunctionBodies(relationNames: readonly string[], targets: readonly CatalogTarget[]): SQL {
   const mentions = joinSql(relationNames.map((name) => sql`strpos(lower(p.prosrc), lower(${name})) > 0`), sql` or `);
+  const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
   return sql`select p.oid::regprocedure::text as signature, l.lanname as language, p.prosrc as body,
       (select string_agg(format('%I on %s', tg.tgname, tg.tgrelid::regclass), ', ' order by tg.tgname)
-        from pg_trigger tg where tg.tgfoid = p.oid and not tg.tgisinternal) as triggers
+        from pg_trigger tg where tg.tgfoid = p.oid and not tg.tgisinternal) as triggers,
+      (select coalesce(json_agg(distinct tg.tgrelid::text), '[]') from pg_trigger tg
+        where tg.tgfoid = p.oid and not tg.tgisinternal and tg.tgrelid in (${relids}))::text as trigger_relids
     from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
     where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname not in ('internal', 'c')
-      and (${mentions})
+      and ((${mentions}) or p.oid in (select tgfoid from pg_trigger where tgrelid in (${relids}) and not tgisinternal))
     order by 1`;
 }
