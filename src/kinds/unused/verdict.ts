@@ -3,7 +3,6 @@
  * evidence — statistics missing, reset or evicted, text that cannot be resolved, a window not yet
  * covered — is `error`; only complete evidence of no use over the whole window is a `pass`.
  */
-import { formatDuration } from '../../checkfile/duration.js';
 import { faultOutcome, type FaultInfo } from '../../results/fault.js';
 import type { JsonValue, Outcome, Sample } from '../../results/outcome.js';
 import { discontinuity, type SnapshotCounters } from './counters.js';
@@ -74,7 +73,7 @@ function statementFindings(stats: Extract<StatsEvidence, { available: true }>, w
 export function judgeUnused(evidence: UnusedEvidence): Outcome {
   const { stats } = evidence;
   const gaps = [...evidence.gaps];
-  const windowText = formatDuration(evidence.windowMs);
+  const windowText = human(evidence.windowMs);
   let coveredMs = 0;
   let comparable = false;
   if (!stats.available) gaps.push(stats.fault);

@@ -67,11 +67,11 @@ describe('unused with pg_stat_statements (throwaway Postgres 15 cluster)', () =>
   it('is observing until a snapshot is a window old, with the coverage in the result', async () => {
     const first = await run('observing');
     expect(first.status).toBe('error');
-    expect(first.summary).toMatch(/window_not_covered: observing: 0s of 1d covered/);
+    expect(first.summary).toMatch(/window_not_covered: observing: 0s of 24h covered/);
     await ageSnapshots(store, 'observing', 3);
     const later = await run('observing');
     expect(later.status).toBe('error');
-    expect(later.error?.message).toMatch(/^observing: 3h of 1d covered/);
+    expect(later.error?.message).toMatch(/^observing: 3h of 24h covered/);
     expect(later.observations).toMatchObject({ covered_seconds: expect.any(Number), coverage_ratio: 0.125 });
   }, 60_000);
 

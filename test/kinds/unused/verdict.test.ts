@@ -54,11 +54,11 @@ describe('the unused verdict', () => {
     const outcome = judgeUnused(evidence({}, 3 * HOUR));
     expect(outcome.status).toBe('error');
     expect(outcome.error?.code).toBe('window_not_covered');
-    expect(outcome.error?.message).toBe('observing: 3h of 1d covered');
+    expect(outcome.error?.message).toBe('observing: 3h of 24h covered');
     expect(outcome.observations).toMatchObject({ covered_seconds: 10_800, coverage_ratio: 0.125 });
     const first = judgeUnused(evidence({ stats: { available: true, at: now, current: counters(), baseline: undefined, entries: [] } }));
     expect(first.status).toBe('error');
-    expect(first.error?.message).toMatch(/^observing: 0s of 1d covered/);
+    expect(first.error?.message).toMatch(/^observing: 0s of 24h covered/);
   });
 
   it.each([
