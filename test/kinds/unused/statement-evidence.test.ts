@@ -11,6 +11,8 @@ import { createTestStore } from '../../support/databases.js';
 import { loadSqlParser, parseSql } from '../../../src/sql/parser.js';
 import type { Store } from '../../../src/store/store.js';
 import { ageSnapshots, runUnused } from './support.js';
+import { catalogFromYaml, registryForCatalog } from '../../support/run-check.js';
+import { createRunner } from '../../../src/runner/runner.js';
 
 const SETUP = `
   create extension pg_stat_statements;
@@ -148,6 +150,21 @@ describe('unused with pg_stat_statements (throwaway Postgres 15 cluster)', () =>
     expect(result.status).toBe('error');
     expect(result.error?.code).toBe('insufficient_privilege');
     expect(result.error?.message).toMatch(/pg_read_all_stats/);
+  }, 60_000);
+
+  it('keeps its snapshots in the state store when run by the runner', async () => {
+    const sources = { app: { ...sourceAs('parity_ro'), engine: 'postgres' as const, exec: async () => [], close: async () => {} } };
+    const catalog = catalogFromYaml(check('via-runner'), sources);
+    const registry = registryForCatalog(catalog, sources);
+    try {
+      const { finished } = await createRunner({ store, sources: registry }).start({ checks: [...catalog.checks.values()], trigger: 'cli' });
+      const run = await finished;
+      expect(run.results[0]?.error?.code).toBe('window_not_covered');
+      const rows = await store.state.raw.transaction((exec) => exec(`select scope, taken_at from parity.counter_snapshots where check_id = 'via-runner'`));
+      expect(rows).toHaveLength(1);
+    } finally {
+      await registry.closeAll();
+    }
   }, 60_000);
 
   it('cannot verify without a state store to keep snapshots in', async () => {
