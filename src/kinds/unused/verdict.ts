@@ -89,6 +89,8 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
       if (coveredMs < evidence.windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered` });
     }
   }
+  // One hidden role can hide hundreds of statements; say each gap once.
+  const distinct = gaps.filter((g, i) => gaps.findIndex((o) => o.code === g.code && o.message === g.message) === i);
   const findings: Finding[] = [
     ...evidence.dependencies.map((d) => finding(d.target, `${d.kind} ${d.object} depends on ${d.target}`, { evidence: 'catalog', kind: d.kind, object: d.object })),
     ...evidence.sessions.map((s) => finding(s.targets.join(', '), `session ${s.pid} (role ${s.role}, application ${s.application || '(none)'}, ${s.state}) is using ${s.targets.join(', ')}: \`${clip(s.query)}\``,
@@ -103,13 +105,17 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
     dependencies: evidence.dependencies.length,
     sessions: evidence.sessions.length,
     statements_matched: stats.available ? stats.entries.length : 0,
-    unverified: gaps.map((g) => `${g.code}: ${g.message}`),
+    unverified: distinct.map((g) => `${g.code}: ${g.message}`).slice(0, 50),
   };
   if (findings.length > 0) {
     const more = findings.length > 3 ? `; and ${findings.length - 3} more` : '';
     return { status: 'fail', summary: `still used: ${findings.slice(0, 3).map((f) => f.sentence).join('; ')}${more}`, observations: { ...observations, mismatches: findings.length }, samples: findings.map((f) => f.sample) };
   }
-  const [first, ...rest] = gaps;
-  if (first) return faultOutcome({ code: first.code, message: [first.message, ...rest.map((g) => g.message)].join('; ') }, observations);
+  const [first, ...rest] = distinct;
+  if (first) {
+    const others = rest.slice(0, 4).map((g) => g.message);
+    const more = rest.length > 4 ? [`and ${rest.length - 4} more gaps`] : [];
+    return faultOutcome({ code: first.code, message: [first.message, ...others, ...more].join('; ') }, observations);
+  }
   return { status: 'pass', summary: `unused: no reader, writer, dependency or session in the last ${human(coveredMs)} (window ${windowText})`, observations: { ...observations, mismatches: 0 }, samples: [] };
 }

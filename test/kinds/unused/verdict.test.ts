@@ -92,6 +92,15 @@ describe('the unused verdict', () => {
     expect(outcome.error?.code).toBe('statement_truncated');
   });
 
+  it('says each gap once, and a bounded number of them', () => {
+    const hidden = { code: 'insufficient_privilege', message: 'pg_stat_statements hides the statements of role app' };
+    const many = Array.from({ length: 10 }, (_, i) => ({ code: 'statement_unresolvable', message: `text ${i}` }));
+    const outcome = judgeUnused(evidence({ gaps: [hidden, hidden, hidden, ...many] }));
+    expect(outcome.error?.code).toBe('insufficient_privilege');
+    expect(outcome.error?.message).toBe('pg_stat_statements hides the statements of role app; text 0; text 1; text 2; text 3; and 6 more gaps');
+    expect(outcome.observations.unverified).toHaveLength(11);
+  });
+
   it('ignores a baseline-less entry count rather than guessing', () => {
     const outcome = judgeUnused(evidence({ stats: { available: true, at: now, current: counters({ statements: { '10/77/true': 1e6 } }), baseline: undefined, entries: [entry] } }));
     expect(outcome.status).toBe('error');
