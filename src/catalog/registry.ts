@@ -5,9 +5,10 @@ import { rowCount } from '../kinds/row-count.js';
 import { sqlAssert } from '../kinds/sql-assert.js';
 import { shadowRead } from '../kinds/shadow-read/shadow-read.js';
 import { tableDiff } from '../kinds/table-diff/table-diff.js';
+import { unused } from '../kinds/unused/unused.js';
 import type { CheckKind } from '../kinds/types.js';
 
-export const checkKinds = [rowCount, nullCheck, columnParity, sqlAssert, shadowRead, tableDiff] as const;
+export const checkKinds = [rowCount, nullCheck, columnParity, sqlAssert, shadowRead, tableDiff, unused] as const;
 
 export type CheckSpec = { [K in keyof typeof checkKinds]: (typeof checkKinds)[K] extends CheckKind<infer S> ? S : never }[number];
 

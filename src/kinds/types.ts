@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
-import type { Outcome } from '../results/outcome.js';
+import type { JsonValue, Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';
 
 /**
@@ -23,6 +23,23 @@ export interface CountScan {
 
 export type CountResult = Record<string, number>;
 
+/** Counters a kind read from a verified database at one moment (the server's `now()`). */
+export interface CounterSnapshot {
+  readonly at: Date;
+  readonly counters: JsonValue;
+}
+
+/**
+ * The one thing a kind may write: snapshots of counters, kept in parity's STATE STORE (never in a
+ * verified database) so a later run can compare "now" with "at least a window ago".
+ */
+export interface CounterSnapshotStore {
+  /** Stores a snapshot for (check, scope); drops ones older than the newest snapshot taken at or before `keepSince`. */
+  recordCounters(checkId: string, scope: string, snapshot: CounterSnapshot, keepSince: Date): Promise<void>;
+  /** The newest snapshot taken at or before `cutoff`, else the oldest one there is (partial coverage), else undefined. */
+  baselineCounters(checkId: string, scope: string, cutoff: Date): Promise<CounterSnapshot | undefined>;
+}
+
 /** What a kind may do while executing. All database access goes through here. */
 export interface ExecutionContext {
   readonly checkId: string;
@@ -37,6 +54,8 @@ export interface ExecutionContext {
   queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void): Promise<number>;
   /** Reports progress of a long check (rows scanned so far, estimate of the total). */
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
+  /** The state store's counter snapshots; absent when the check runs without a store (a kind needing it must fault). */
+  readonly snapshots?: CounterSnapshotStore | undefined;
 }
 
 /** The fields every check spec carries after parsing. */

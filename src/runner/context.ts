@@ -4,7 +4,7 @@
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
 import type { ReadSession } from '../sources/types.js';
-import type { CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
+import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
@@ -22,6 +22,8 @@ export interface ContextDeps {
   onProgress?: (update: { rowsScanned: number; rowsEstimated?: number }) => void;
   /** The run's scan engine (fusion, chunking); a plain one is made when absent. */
   scans?: ScanExecutor | undefined;
+  /** The state store's counter snapshots, for kinds that compare now with a window ago. */
+  snapshots?: CounterSnapshotStore | undefined;
 }
 
 export interface RecordingContext extends ExecutionContext {
@@ -77,6 +79,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     signal: deps.signal,
     statements,
     now: deps.now,
+    snapshots: deps.snapshots,
     query,
     queryEach,
     async countPlanned(scan: CountScan): Promise<CountResult> {

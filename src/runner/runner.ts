@@ -139,6 +139,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           limiters: limiterFor,
           scans,
           planned: scansOfCheck(planned, check.spec.id),
+          snapshots: store,
           signal,
           now: () => clock.now(),
           onProgress: (update) => {

@@ -100,3 +100,15 @@ export const meta = parity.table('meta', {
   key: text('key').primaryKey(),
   value: bigint('value', { mode: 'number' }).notNull(),
 });
+
+/**
+ * Counters a check read from a verified database (`unused`: pg_stat_statements calls, table write
+ * counts), taken at the verified server's `now()`. A later run compares with one at least a window
+ * old; `scope` ties a snapshot to what was counted, so a changed check never compares unlike sets.
+ */
+export const counterSnapshots = parity.table('counter_snapshots', {
+  checkId: text('check_id').notNull(),
+  scope: text('scope').notNull(),
+  takenAt: ts('taken_at').notNull(),
+  counters: jsonb('counters').notNull(),
+}, (t) => [primaryKey({ columns: [t.checkId, t.scope, t.takenAt] })]);

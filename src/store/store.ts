@@ -6,11 +6,13 @@ import { runQueries } from './runs.js';
 import { gateQueries } from './gates.js';
 import { scheduleQueries } from './schedule.js';
 import { leaseQueries } from './leases.js';
+import { counterSnapshotQueries } from './counter-snapshots.js';
 
 export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof gateQueries>
   & ReturnType<typeof scheduleQueries>
   & ReturnType<typeof leaseQueries>
+  & ReturnType<typeof counterSnapshotQueries>
   & {
   readonly driver: 'postgres' | 'embedded';
   readonly state: StateDatabase;
@@ -25,6 +27,7 @@ export function storeOver(state: StateDatabase): Store {
     ...gateQueries(state.db),
     ...scheduleQueries(state.db),
     ...leaseQueries(state.db),
+    ...counterSnapshotQueries(state.db),
     driver: state.driver,
     state,
     async ping() {

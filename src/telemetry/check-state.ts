@@ -28,6 +28,8 @@ export interface CheckState {
   mismatchRatio: number | undefined;
   differences: Partial<Record<DifferenceType, number>>;
   mismatchRateUpperBound: number | undefined;
+  /** unused: how much of its window the latest result covered (also while it is still observing, an error). */
+  windowCoverage: number | undefined;
   /** Newest pass. */
   lastSuccessAt: Date | undefined;
   /** Newest pass or fail: the check completed a verification, whatever it found. */
@@ -73,6 +75,7 @@ export function applyResult(previous: CheckState | undefined, result: ResultFact
     mismatchRatio: findings ? findings.mismatchRatio : finite(result.observations.mismatch_ratio),
     differences: findings ? findings.differences : differences,
     mismatchRateUpperBound: findings ? findings.mismatchRateUpperBound : upperBoundOf(result.observations),
+    windowCoverage: finite(result.observations.coverage_ratio),
     lastSuccessAt,
     lastVerifiedAt,
     consecutiveErrors: result.status === 'error' ? (previous?.consecutiveErrors ?? 0) + 1 : 0,

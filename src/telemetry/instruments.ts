@@ -66,6 +66,11 @@ export const instruments = {
     description: 'Upper confidence bound of the shadow-read mismatch rate (observation "mismatch_rate_upper_bound")',
     attributes: [...CHECK],
   },
+  windowCoverage: {
+    name: 'parity_unused_window_coverage_ratio', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Share of its window an unused check\'s evidence covers in the latest result, 0 to 1 (observation "coverage_ratio"; "observing" until 1)',
+    attributes: [...CHECK],
+  },
   lastSuccess: {
     name: 'parity_check_last_success_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
     description: 'Unix time at which the newest passing result finished',

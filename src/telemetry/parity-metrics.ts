@@ -62,7 +62,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
 
   const observed = {
     status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
-    differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), lastSuccess: gauge(i.lastSuccess),
+    differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), coverage: gauge(i.windowCoverage), lastSuccess: gauge(i.lastSuccess),
     lastVerified: gauge(i.lastVerified), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
     scheduled: gauge(i.scheduledChecks), gate: gauge(i.gateAllowed),
   };
@@ -103,6 +103,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       if (state.mismatchRateUpperBound !== undefined) {
         result.observe(observed.upperBound, state.mismatchRateUpperBound, attributesFor(i.shadowReadUpperBound, base));
       }
+      if (state.windowCoverage !== undefined) result.observe(observed.coverage, state.windowCoverage, attributesFor(i.windowCoverage, base));
       if (state.lastSuccessAt) result.observe(observed.lastSuccess, state.lastSuccessAt.getTime() / 1000, attributesFor(i.lastSuccess, base));
       if (state.lastVerifiedAt) result.observe(observed.lastVerified, state.lastVerifiedAt.getTime() / 1000, attributesFor(i.lastVerified, base));
       result.observe(observed.errors, state.consecutiveErrors, attributesFor(i.consecutiveErrors, base));

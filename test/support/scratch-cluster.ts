@@ -38,8 +38,8 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** initdb + start; the caller must destroy() it. */
-export async function createScratchCluster(): Promise<ScratchCluster> {
+/** initdb + start, with extra server settings (`-c name=value`); the caller must destroy() it. */
+export async function createScratchCluster(settings: Record<string, string> = {}): Promise<ScratchCluster> {
   const dir = await mkdtemp(path.join(tmpdir(), 'parity-pg-'));
   const { uid, gid } = await uidOf('postgres');
   await chown(dir, uid, gid);
@@ -49,7 +49,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=30`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=30${Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('')}`;
   const cluster: ScratchCluster = {
     port,
     url,

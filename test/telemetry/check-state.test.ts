@@ -52,6 +52,13 @@ describe('check state', () => {
     expect(applyResult(undefined, result(1, 'pass', { mismatch_rate_upper_bound: 'high' })).mismatchRateUpperBound).toBeUndefined();
   });
 
+  it('reports the window coverage of an unused check while it is still observing (an error)', () => {
+    let state = applyResult(undefined, result(1, 'error', { coverage_ratio: 0.125 }));
+    expect(state.windowCoverage).toBe(0.125);
+    state = applyResult(state, result(2, 'pass', { coverage_ratio: 1 }));
+    expect(state.windowCoverage).toBe(1);
+  });
+
   it('does not let an older result replace the newest, but still learns its timestamps', () => {
     const newer = applyResult(undefined, result(5, 'fail', { mismatches: 3 }));
     const state = applyResult(newer, result(2, 'pass', { mismatches: 0 }));

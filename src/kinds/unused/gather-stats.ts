@@ -1,0 +1,116 @@
+/**
+ * Gathers the statistics side of `unused`: pg_stat_statements entries that use the shape, write
+ * counters of listed tables, and live sessions. Reads only; the snapshot goes to the state store.
+ */
+import type { FaultInfo } from '../../results/fault.js';
+import type { ExecutionContext } from '../types.js';
+import { planFindStatementStats, planLiveSessions, planStatementStats, planTableWrites } from './plan-stats.js';
+import { resolveStatement, type StatementUse } from './resolve-statement.js';
+import type { SnapshotCounters } from './counters.js';
+import type { FoundShape } from './gather-catalog.js';
+import type { UnusedSpec } from './spec.js';
+import type { SessionUse, StatementUseEntry } from './verdict.js';
+
+/** pg_stat_statements shows this instead of the text to roles without pg_read_all_stats. */
+const HIDDEN = '<insufficient privilege>';
+const PRIVILEGE_HINT = 'grant pg_read_all_stats (or pg_monitor) to parity\'s role';
+
+type StateRow = {
+  now: Date; postmaster_start: Date | string; db_oid: string; dealloc: string; stats_reset: Date | string | null;
+  track: string | null; track_utility: string | null;
+  userid: string | null; role: string | null; queryid: string | null; toplevel: string | null; calls: string | null; query: string | null;
+};
+
+const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** What the statistics part read: counters for the snapshot, matching entries, and gaps. */
+export interface StatementStats { at: Date; counters: SnapshotCounters; entries: StatementUseEntry[]; byQueryId: Map<string, StatementUse>; gaps: FaultInfo[] }
+
+/** Reads pg_stat_statements (and table write counters); returns a fault when the statistics cannot be read at all. */
+export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<StatementStats | FaultInfo> {
+  const [ext] = await ctx.query<{ schema: string }>(spec.source, planFindStatementStats());
+  if (!ext) return { code: 'statement_stats_unavailable', message: 'pg_stat_statements is not installed in this database (it needs shared_preload_libraries and CREATE EXTENSION pg_stat_statements), so readers and writers cannot be seen' };
+  const ignored = new Set(spec.ignore.roles);
+  const gaps: FaultInfo[] = [];
+  const entries: StatementUseEntry[] = [];
+  const byQueryId = new Map<string, StatementUse>();
+  const statements: Record<string, number> = {};
+  let state: StateRow | undefined;
+  await ctx.queryEach<StateRow>(spec.source, planStatementStats(ext.schema), (row) => {
+    state ??= row;
+    if (row.userid === null) return;
+    const key = `${row.userid}/${row.queryid ?? '?'}/${row.toplevel ?? '?'}`;
+    if (row.query === HIDDEN || row.queryid === null) {
+      if (!ignored.has(row.role ?? '')) gaps.push({ code: 'insufficient_privilege', message: `pg_stat_statements hides the statements of role ${row.role ?? row.userid}; ${PRIVILEGE_HINT}` });
+      return;
+    }
+    if (row.query === null) {
+      if (!ignored.has(row.role ?? '')) gaps.push({ code: 'statement_text_missing', message: `pg_stat_statements lost the text of query ${row.queryid} (role ${row.role}); it might use the shape` });
+      return;
+    }
+    const use = resolveStatement(row.query, shape.targets);
+    byQueryId.set(row.queryid, use);
+    if (use.kind === 'unresolvable') {
+      if (use.mightTouch && !ignored.has(row.role ?? '')) gaps.push({ code: 'statement_unresolvable', message: `cannot tell whether \`${row.query.slice(0, 200)}\` (role ${row.role}) uses the shape: ${use.reason}` });
+      return;
+    }
+    if (use.uses.length === 0) return;
+    statements[key] = Number(row.calls);
+    entries.push({ key, role: row.role ?? row.userid, ignored: ignored.has(row.role ?? ''), query: row.query, uses: use.uses, applications: [] });
+  });
+  if (!state) return { code: 'statement_stats_unavailable', message: 'pg_stat_statements_info returned no row' };
+  if (state.track === null || state.track === 'none') gaps.push({ code: 'statement_stats_off', message: `pg_stat_statements.track is ${state.track ?? 'unknown'}; statements are not being counted` });
+  if (state.track_utility === 'off') gaps.push({ code: 'statement_stats_off', message: 'pg_stat_statements.track_utility is off; COPY and other utility statements are not counted' });
+  const writes = await readTableWrites(spec, ctx, shape, gaps);
+  const at = new Date(Math.max(new Date(state.now).getTime(), writes.at.getTime()));
+  const counters: SnapshotCounters = {
+    version: 1, postmaster_start: iso(state.postmaster_start) ?? '', db_oid: state.db_oid, dealloc: state.dealloc,
+    stats_reset: iso(state.stats_reset), db_stats_reset: writes.dbStatsReset, statements, tables: writes.tables,
+  };
+  return { at, counters, entries, byQueryId, gaps };
+}
+
+type WritesRow = { now: Date; db_stats_reset: Date | string | null; track_counts: string; tables: string };
+
+async function readTableWrites(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, gaps: FaultInfo[]) {
+  const relids = shape.catalog.filter((c) => c.attnum === 0).map((c) => c.oid);
+  const [row] = await ctx.query<WritesRow>(spec.source, planTableWrites(relids));
+  if (!row) throw new Error('the current database is missing from pg_database');
+  if (row.track_counts !== 'on') gaps.push({ code: 'statement_stats_off', message: 'track_counts is off; table writes are not being counted' });
+  const tables: SnapshotCounters['tables'] = {};
+  for (const t of JSON.parse(row.tables) as { relid: string; name: string; ins: string; upd: string; del: string }[]) {
+    tables[t.relid] = { name: t.name, writes: Number(t.ins) + Number(t.upd) + Number(t.del) };
+  }
+  return { at: new Date(row.now), dbStatsReset: iso(row.db_stats_reset), tables };
+}
+
+type SessionRow = { pid: number; role: string | null; application_name: string | null; state: string | null; query: string | null; queryid: string | null; query_bytes: number | null; query_limit: number };
+
+/** Sessions of other roles whose current or last statement uses the shape; texts parity cannot read or resolve are gaps. */
+export async function readLiveSessions(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, byQueryId: Map<string, StatementUse> | undefined): Promise<{ sessions: SessionUse[]; gaps: FaultInfo[]; applications: Map<string, Set<string>> }> {
+  const sessions: SessionUse[] = [];
+  const gaps: FaultInfo[] = [];
+  // Which applications ran which query id: pg_stat_statements itself does not record the application.
+  const applications = new Map<string, Set<string>>();
+  for (const row of await ctx.query<SessionRow>(spec.source, planLiveSessions())) {
+    if (row.queryid !== null && row.application_name) applications.set(row.queryid, (applications.get(row.queryid) ?? new Set()).add(row.application_name));
+    if (spec.ignore.roles.includes(row.role ?? '') || spec.ignore.applications.includes(row.application_name ?? '')) continue;
+    if (row.query === HIDDEN) {
+      gaps.push({ code: 'insufficient_privilege', message: `pg_stat_activity hides the statement of session ${row.pid}; ${PRIVILEGE_HINT}` });
+      continue;
+    }
+    if (!row.query) continue;
+    // A text cut at track_activity_query_size may hide the table in its missing tail; the full text may be in pg_stat_statements.
+    const truncated = (row.query_bytes ?? 0) >= row.query_limit - 1;
+    const known = row.queryid !== null ? byQueryId?.get(row.queryid) : undefined;
+    const use = truncated ? known : resolveStatement(row.query, shape.targets);
+    if (use === undefined) {
+      gaps.push({ code: 'statement_truncated', message: `session ${row.pid} (role ${row.role}) runs a statement longer than track_activity_query_size that pg_stat_statements does not hold; it might use the shape` });
+    } else if (use.kind === 'unresolvable') {
+      if (use.mightTouch) gaps.push({ code: 'statement_unresolvable', message: `cannot tell whether session ${row.pid}'s \`${row.query.slice(0, 200)}\` uses the shape: ${use.reason}` });
+    } else if (use.uses.length > 0) {
+      sessions.push({ pid: row.pid, role: row.role ?? '', application: row.application_name ?? '', state: row.state ?? '', query: row.query, targets: [...new Set(use.uses.map((u) => u.target))] });
+    }
+  }
+  return { sessions, gaps, applications };
+}

@@ -1,0 +1,117 @@
+/**
+ * Catalog SQL for `unused` (pure: spec → statements): find each listed table/column with its
+ * partitions and children, then everything in the catalog that still depends on them.
+ */
+import { sql, regclassText, joinSql, type SQL } from '../../sql/build.js';
+import type { TableRef } from '../../sql/identifiers.js';
+
+/** A found relation carrying a target: its oid and the column's number in it (0 = the whole table). */
+export interface CatalogTarget {
+  readonly label: string;
+  readonly oid: string;
+  readonly attnum: number;
+  readonly namespace: string;
+  readonly rowType: string;
+}
+
+/** One listed table (and optional column): the relation, the column's number, and its descendants with theirs. */
+export function planFindTarget(table: TableRef, column: string | undefined): SQL {
+  const col = column ?? null;
+  return sql`select c.oid::text as oid, n.nspname as schema, c.relname as name, c.relnamespace::text as namespace, c.reltype::text as row_type,
+      (select a.attnum from pg_attribute a where a.attrelid = c.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped) as attnum,
+      coalesce((with recursive tree(relid) as (
+          select i.inhrelid from pg_inherits i where i.inhparent = c.oid
+          union select i.inhrelid from pg_inherits i join tree t on i.inhparent = t.relid)
+        select json_agg(json_build_object('oid', k.oid::text, 'schema', kn.nspname, 'name', k.relname,
+          'attnum', (select a.attnum from pg_attribute a where a.attrelid = k.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped)))
+        from tree join pg_class k on k.oid = tree.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as descendants
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.oid = to_regclass(${regclassText(table)})`;
+}
+
+function targetValues(targets: readonly CatalogTarget[]): SQL {
+  return joinSql(targets.map((t) => sql`(${t.label}::text, ${t.oid}::oid, ${t.attnum}::int, ${t.namespace}::oid, ${t.rowType}::oid)`));
+}
+
+/**
+ * Objects that depend on a target through pg_depend: views, materialized views and rules
+ * (pg_rewrite), SQL-standard function bodies, triggers, policies, generated columns and defaults of
+ * other columns, indexes, constraints and foreign keys, extended statistics; for a whole table also
+ * anything typed by its row type. A table's own structure (its indexes, constraints, defaults,
+ * sequences) goes with it and is not listed; the column's own default neither.
+ */
+export function planDependencies(targets: readonly CatalogTarget[]): SQL {
+  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)}),
+    dep as (
+      select t.label, t.relid, t.attnum, d.classid, d.objid, d.objsubid from pg_depend d join target t
+        on d.refclassid = 'pg_class'::regclass and d.refobjid = t.relid and (t.attnum = 0 or d.refobjsubid = t.attnum)
+      where d.deptype in ('n', 'a')
+      union
+      select t.label, t.relid, t.attnum, d.classid, d.objid, d.objsubid from pg_depend d join target t
+        on t.attnum = 0 and d.refclassid = 'pg_type'::regclass
+        and d.refobjid in (t.rowtype, (select typarray from pg_type where oid = t.rowtype))
+      where d.deptype in ('n', 'a') and d.classid <> 'pg_type'::regclass)
+    select distinct dep.label as target,
+      case dep.classid
+        when 'pg_rewrite'::regclass then case when rw.rulename <> '_RETURN' then 'rule' when rc.relkind = 'm' then 'materialized view' else 'view' end
+        when 'pg_proc'::regclass then 'function'
+        when 'pg_trigger'::regclass then 'trigger'
+        when 'pg_policy'::regclass then 'policy'
+        when 'pg_attrdef'::regclass then 'generated column or default'
+        when 'pg_class'::regclass then case when dc.relkind in ('i', 'I') then 'index' else 'column' end
+        when 'pg_constraint'::regclass then case when con.contype = 'f' then 'foreign key' else 'constraint' end
+        when 'pg_statistic_ext'::regclass then 'statistics'
+        else dep.classid::regclass::text end as kind,
+      case when dep.classid = 'pg_rewrite'::regclass and rw.rulename = '_RETURN' then rw.ev_class::regclass::text
+        else pg_describe_object(dep.classid, dep.objid, dep.objsubid) end as object
+    from dep
+    left join pg_rewrite rw on dep.classid = 'pg_rewrite'::regclass and rw.oid = dep.objid
+    left join pg_class rc on rc.oid = rw.ev_class
+    left join pg_class dc on dep.classid = 'pg_class'::regclass and dc.oid = dep.objid
+    left join pg_constraint con on dep.classid = 'pg_constraint'::regclass and con.oid = dep.objid
+    left join pg_attrdef ad on dep.classid = 'pg_attrdef'::regclass and ad.oid = dep.objid
+    left join pg_trigger tg on dep.classid = 'pg_trigger'::regclass and tg.oid = dep.objid
+    where dep.classid <> 'pg_publication_rel'::regclass
+      and not (dep.classid = 'pg_class'::regclass and dc.relkind is not null and (dc.relkind not in ('i', 'I') or dep.attnum = 0) and dep.objsubid = 0)
+      and not (dep.classid = 'pg_constraint'::regclass and dep.attnum = 0 and con.conrelid = dep.relid)
+      and not (dep.classid = 'pg_attrdef'::regclass and (dep.attnum = 0 or ad.adnum = dep.attnum))
+      and not (dep.classid = 'pg_trigger'::regclass and tg.tgisinternal)
+      and not (dep.classid = 'pg_statistic_ext'::regclass and dep.attnum = 0)
+      and not (dep.classid = 'pg_rewrite'::regclass and rw.ev_class = dep.relid and rw.rulename = '_RETURN')
+    order by 1, 2, 3`;
+}
+
+/** Publications that carry a target: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table itself with the column in its column list. */
+export function planPublications(targets: readonly CatalogTarget[]): SQL {
+  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)})
+    select distinct t.label as target, 'publication' as kind, p.pubname::text || ' (' || how || ')' as object
+    from target t join lateral (
+      select p.oid, 'for all tables' as how from pg_publication p where p.puballtables
+      union all
+      select pr.prpubid, 'table ' || pr.prrelid::regclass::text from pg_publication_rel pr
+        where pr.prrelid = t.relid and (t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]))
+      union all
+      select pn.pnpubid, 'tables in schema ' || pn.pnnspid::regnamespace::text from pg_publication_namespace pn where pn.pnnspid = t.nsp
+    ) via(pubid, how) on true
+    join pg_publication p on p.oid = via.pubid
+    order by 1, 3`;
+}
+
+/**
+ * Functions and procedures whose source text mentions a target relation's name (bodies are then
+ * parsed in Node), plus trigger functions of triggers on a target relation (they reach the column
+ * through NEW/OLD without naming the table), with the relations of those triggers.
+ */
+export function planFunctionBodies(relationNames: readonly string[], targets: readonly CatalogTarget[]): SQL {
+  const mentions = joinSql(relationNames.map((name) => sql`strpos(lower(p.prosrc), lower(${name})) > 0`), sql` or `);
+  const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
+  return sql`select p.oid::regprocedure::text as signature, l.lanname as language, p.prosrc as body,
+      (select string_agg(format('%I on %s', tg.tgname, tg.tgrelid::regclass), ', ' order by tg.tgname)
+        from pg_trigger tg where tg.tgfoid = p.oid and not tg.tgisinternal) as triggers,
+      (select coalesce(json_agg(distinct tg.tgrelid::text), '[]') from pg_trigger tg
+        where tg.tgfoid = p.oid and not tg.tgisinternal and tg.tgrelid in (${relids}))::text as trigger_relids
+    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname not in ('internal', 'c')
+      and ((${mentions}) or p.oid in (select tgfoid from pg_trigger where tgrelid in (${relids}) and not tgisinternal))
+    order by 1`;
+}

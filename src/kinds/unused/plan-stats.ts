@@ -1,0 +1,47 @@
+/**
+ * Statistics SQL for `unused` (pure): pg_stat_statements with its reset/eviction markers, table
+ * write counters and live sessions. Every statement reads `now()` of the verified server, so the
+ * window is measured by one clock.
+ */
+import { sql, joinSql, type SQL } from '../../sql/build.js';
+
+/** Where pg_stat_statements is installed in this database, if it is. */
+export function planFindStatementStats(): SQL {
+  return sql`select n.nspname as schema, e.extversion as version from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_stat_statements'`;
+}
+
+/**
+ * The server's state and every pg_stat_statements entry of this database, in one statement (one
+ * transaction, one `now()`): a left join keeps the state row when there are no entries.
+ */
+export function planStatementStats(schema: string): SQL {
+  const ext = (name: string) => sql`${sql.identifier(schema)}.${sql.identifier(name)}`;
+  return sql`select st.*, s.userid::text as userid, r.rolname::text as role, s.queryid::text as queryid, s.toplevel::text as toplevel,
+      s.calls::text as calls, s.query as query, octet_length(s.query) as query_bytes
+    from (select now() as now, pg_postmaster_start_time() as postmaster_start, d.oid::text as db_oid,
+        i.dealloc::text as dealloc, i.stats_reset as stats_reset,
+        current_setting('pg_stat_statements.track', true) as track,
+        current_setting('pg_stat_statements.track_utility', true) as track_utility
+      from pg_database d cross join ${ext('pg_stat_statements_info')} i where d.datname = current_database()) st
+    left join ${ext('pg_stat_statements')} s on s.dbid = st.db_oid::oid
+    left join pg_roles r on r.oid = s.userid`;
+}
+
+/** Insert/update/delete counters of the listed tables (and their partitions), with the database's reset time. */
+export function planTableWrites(relids: readonly string[]): SQL {
+  const ids = relids.length > 0 ? joinSql(relids.map((id) => sql`${id}::oid`)) : sql`null::oid`;
+  return sql`select now() as now, pg_postmaster_start_time() as postmaster_start, d.oid::text as db_oid,
+      pg_stat_get_db_stat_reset_time(d.oid) as db_stats_reset, current_setting('track_counts') as track_counts,
+      coalesce((select json_agg(json_build_object('relid', s.relid::text, 'name', s.schemaname || '.' || s.relname,
+        'ins', s.n_tup_ins::text, 'upd', s.n_tup_upd::text, 'del', s.n_tup_del::text) order by s.relid)
+        from pg_stat_user_tables s where s.relid in (${ids})), '[]')::text as tables
+    from pg_database d where d.datname = current_database()`;
+}
+
+/** Other sessions of this database with their last statement (running or finished). */
+export function planLiveSessions(): SQL {
+  return sql`select a.pid, a.usename::text as role, a.application_name, a.state, a.query, a.query_id::text as queryid,
+      octet_length(a.query) as query_bytes, (select setting from pg_settings where name = 'track_activity_query_size')::int as query_limit
+    from pg_stat_activity a
+    where a.datname = current_database() and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`;
+}

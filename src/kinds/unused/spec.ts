@@ -1,0 +1,43 @@
+/** The `unused` check's spec: which old columns/tables must be unused, over how long, ignoring whom. */
+import { z } from 'zod';
+import { baseCheckShape, durationSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
+import { parseQualifiedName, type TableRef } from '../../sql/identifiers.js';
+
+/** A listed column: its table and its name, parsed like Postgres reads identifiers. */
+export interface ColumnTarget {
+  readonly table: TableRef;
+  readonly column: string;
+}
+
+const columnRefSchema = z.string().transform((text, ctx): ColumnTarget => {
+  const parsed = parseQualifiedName(text);
+  if ('error' in parsed || parsed.parts.length < 2 || parsed.parts.length > 3) {
+    const why = 'error' in parsed ? parsed.error : 'must be table.column or schema.table.column';
+    ctx.addIssue({ code: 'custom', message: `column "${text}" ${why}` });
+    return z.NEVER;
+  }
+  const parts = parsed.parts;
+  const column = parts[parts.length - 1]!;
+  const table: TableRef = parts.length === 3 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! };
+  return { table, column };
+});
+
+/** A window shorter than an hour cannot see an hourly job, let alone a nightly one. */
+export const MIN_WINDOW_MS = 60 * 60 * 1000;
+
+const windowSchema = durationSchema.refine((ms) => ms >= MIN_WINDOW_MS, 'window must be at least 1h (evidence over a shorter window proves little)');
+
+const nameListSchema = z.array(z.string().min(1).max(200)).max(100).default([]);
+
+export const unusedSchema = z.strictObject({
+  ...baseCheckShape,
+  kind: z.literal('unused'),
+  source: sourceNameSchema,
+  columns: z.array(columnRefSchema).max(100).default([]),
+  tables: z.array(tableRefSchema).max(100).default([]),
+  /** How long the evidence must cover; required, since "since when?" is the whole question. */
+  window: windowSchema,
+  ignore: z.strictObject({ roles: nameListSchema, applications: nameListSchema }).default({ roles: [], applications: [] }),
+}).refine((spec) => spec.columns.length + spec.tables.length > 0, { message: 'list at least one of columns or tables', path: ['columns'] });
+
+export type UnusedSpec = z.output<typeof unusedSchema>;

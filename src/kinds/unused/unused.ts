@@ -1,0 +1,73 @@
+/**
+ * unused: proves the old shape (listed columns and tables) is no longer read, written or depended
+ * on before the contract step drops it. Evidence: catalog dependencies, pg_stat_statements calls
+ * and table writes counted as deltas over the window (snapshots kept in the state store), and
+ * live sessions. Fail-closed: missing or discontinuous evidence is `error`, never a pass.
+ */
+import { createHash } from 'node:crypto';
+import { loadSqlParser } from '../../sql/parser.js';
+import { Fault, type FaultInfo } from '../../results/fault.js';
+import { defineKind, type ExecutionContext } from '../types.js';
+import { snapshotCountersSchema } from './counters.js';
+import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
+import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
+import { unusedSchema, type UnusedSpec } from './spec.js';
+import { judgeUnused, type StatsEvidence } from './verdict.js';
+
+/** What a snapshot counted: the source and the relations/columns by oid, so a changed check or a re-created table starts afresh. */
+function scopeOf(spec: UnusedSpec, shape: FoundShape): string {
+  const parts = shape.catalog.map((c) => `${c.label}:${c.oid}:${c.attnum}`).sort();
+  return createHash('sha256').update(JSON.stringify([spec.source, parts])).digest('hex').slice(0, 32);
+}
+
+/** Compares this run's counters with the stored baseline, then stores them as a future baseline. */
+async function withBaseline(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, stats: StatementStats): Promise<StatsEvidence> {
+  if (!ctx.snapshots) throw new Fault({ code: 'no_state_store', message: 'unused compares counters over a window and needs parity\'s state store; run it through the service or `parity run`' });
+  const scope = scopeOf(spec, shape);
+  const cutoff = new Date(stats.at.getTime() - spec.window);
+  const stored = await ctx.snapshots.baselineCounters(spec.id, scope, cutoff);
+  let baseline: { at: Date; counters: typeof stats.counters } | undefined;
+  if (stored) {
+    const parsed = snapshotCountersSchema.safeParse(stored.counters);
+    if (!parsed.success) throw new Fault({ code: 'internal', message: 'a stored counter snapshot is unreadable; it cannot serve as a baseline' });
+    // A baseline "from the future" (clock moved back) proves nothing about the window.
+    if (stored.at.getTime() <= stats.at.getTime()) baseline = { at: stored.at, counters: parsed.data };
+  }
+  await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters: stats.counters }, cutoff);
+  return { available: true, at: stats.at, current: stats.counters, baseline, entries: stats.entries };
+}
+
+export const unused = defineKind({
+  kind: 'unused',
+  description: 'nobody read, wrote or depended on the listed columns/tables over the window (contract readiness)',
+  schema: unusedSchema,
+  sourcesOf: (spec) => [spec.source],
+  async execute(spec, ctx) {
+    await loadSqlParser();
+    const shape = await findShape(spec, ctx);
+    const dependencies = await findDependencies(spec, ctx, shape);
+    const gaps: FaultInfo[] = [];
+    let stats: StatsEvidence;
+    let statementStats: StatementStats | undefined;
+    let read: StatementStats | FaultInfo;
+    try {
+      read = await readStatementStats(spec, ctx, shape);
+    } catch (error) {
+      if (error instanceof Fault || ctx.signal.aborted) throw error;
+      // Statistics that cannot be read (not preloaded, no privilege) leave the catalog findings standing.
+      read = { code: 'statement_stats_unavailable', message: `pg_stat_statements could not be read: ${(error as Error).message}` };
+    }
+    if ('code' in read) stats = { available: false, fault: read };
+    else {
+      statementStats = read;
+      gaps.push(...read.gaps);
+      stats = await withBaseline(spec, ctx, shape, read);
+    }
+    const live = await readLiveSessions(spec, ctx, shape, statementStats?.byQueryId);
+    gaps.push(...live.gaps);
+    if (stats.available) {
+      for (const entry of stats.entries) entry.applications = [...(live.applications.get(entry.key.split('/')[1] ?? '') ?? [])];
+    }
+    return judgeUnused({ windowMs: spec.window, dependencies, sessions: live.sessions, stats, gaps });
+  },
+});

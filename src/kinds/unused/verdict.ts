@@ -1,0 +1,121 @@
+/**
+ * The `unused` verdict (pure): any use found is a `fail` naming it; otherwise any gap in the
+ * evidence — statistics missing, reset or evicted, text that cannot be resolved, a window not yet
+ * covered — is `error`; only complete evidence of no use over the whole window is a `pass`.
+ */
+import { faultOutcome, type FaultInfo } from '../../results/fault.js';
+import type { JsonValue, Outcome, Sample } from '../../results/outcome.js';
+import { discontinuity, type SnapshotCounters } from './counters.js';
+import type { UseMode } from './resolve-statement.js';
+
+/** A catalog object that still depends on a target. */
+export interface Dependency { target: string; kind: string; object: string }
+
+/** A pg_stat_statements entry that uses a target. */
+export interface StatementUseEntry { key: string; role: string; ignored: boolean; query: string; uses: readonly { target: string; mode: UseMode }[]; applications: string[] }
+
+/** A session seen using a target during the run. */
+export interface SessionUse { pid: number; role: string; application: string; state: string; query: string; targets: string[] }
+
+/** Statement and write statistics: unavailable (with why), or this run's counters with the baseline to compare against. */
+export type StatsEvidence =
+  | { available: false; fault: FaultInfo }
+  | { available: true; at: Date; current: SnapshotCounters; baseline: { at: Date; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[] };
+
+/** Everything the run gathered. */
+export interface UnusedEvidence {
+  windowMs: number;
+  dependencies: Dependency[];
+  sessions: SessionUse[];
+  stats: StatsEvidence;
+  /** Gaps found while gathering (unreadable text, missing privileges, track settings). */
+  gaps: FaultInfo[];
+}
+
+const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** Coverage as a person reads it, rounded down (never overstated): 3h, 3h20m, 45m, 12s. */
+function human(ms: number): string {
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  if (hours > 0) return minutes > 0 ? `${hours}h${minutes}m` : `${hours}h`;
+  return minutes > 0 ? `${minutes}m` : `${Math.max(0, Math.floor(ms / 1000))}s`;
+}
+
+interface Finding { sentence: string; sample: Sample }
+
+function finding(target: string, sentence: string, detail: Record<string, JsonValue>): Finding {
+  return { sentence, sample: { category: 'row', key: { target }, detail: { finding: sentence, ...detail } } };
+}
+
+function statementFindings(stats: Extract<StatsEvidence, { available: true }>, windowText: string): Finding[] {
+  const base = stats.baseline?.counters;
+  if (!base) return [];
+  const found: Finding[] = [];
+  for (const entry of stats.entries) {
+    if (entry.ignored) continue;
+    const delta = (stats.current.statements[entry.key] ?? 0) - (base.statements[entry.key] ?? 0);
+    if (delta <= 0) continue;
+    for (const use of entry.uses) {
+      const apps = entry.applications.length > 0 ? ` (application ${entry.applications.join(', ')})` : '';
+      const verb = use.mode === 'write' ? 'writes' : 'reads';
+      found.push(finding(use.target, `role ${entry.role}${apps} ran \`${clip(entry.query)}\` ${delta} times in the last ${windowText} (${verb} ${use.target})`,
+        { evidence: 'pg_stat_statements', role: entry.role, applications: entry.applications, calls: delta, mode: use.mode, query: clip(entry.query, 2000) }));
+    }
+  }
+  for (const [relid, table] of Object.entries(stats.current.tables)) {
+    const delta = table.writes - (base.tables[relid]?.writes ?? 0);
+    if (delta > 0) found.push(finding(table.name, `${table.name} had ${delta} rows inserted, updated or deleted in the last ${windowText} (pg_stat_user_tables, any role)`, { evidence: 'pg_stat_user_tables', writes: delta }));
+  }
+  return found;
+}
+
+/** Judges the gathered evidence; `now` is the verified server's time of this run's counters. */
+export function judgeUnused(evidence: UnusedEvidence): Outcome {
+  const { stats } = evidence;
+  const gaps = [...evidence.gaps];
+  const windowText = human(evidence.windowMs);
+  let coveredMs = 0;
+  let comparable = false;
+  if (!stats.available) gaps.push(stats.fault);
+  else if (!stats.baseline) gaps.push({ code: 'window_not_covered', message: `observing: 0s of ${windowText} covered (first snapshot taken now; run the check again as time passes)` });
+  else {
+    const broken = discontinuity(stats.baseline.counters, stats.current);
+    coveredMs = stats.at.getTime() - stats.baseline.at.getTime();
+    if (broken) {
+      gaps.push({ code: 'statistics_discontinuous', message: `statistics do not cover the window: ${broken}; observing starts again from this run` });
+      coveredMs = 0;
+    } else {
+      comparable = true;
+      if (coveredMs < evidence.windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered` });
+    }
+  }
+  // One hidden role can hide hundreds of statements; say each gap once.
+  const distinct = gaps.filter((g, i) => gaps.findIndex((o) => o.code === g.code && o.message === g.message) === i);
+  const findings: Finding[] = [
+    ...evidence.dependencies.map((d) => finding(d.target, `${d.kind} ${d.object} depends on ${d.target}`, { evidence: 'catalog', kind: d.kind, object: d.object })),
+    ...evidence.sessions.map((s) => finding(s.targets.join(', '), `session ${s.pid} (role ${s.role}, application ${s.application || '(none)'}, ${s.state}) is using ${s.targets.join(', ')}: \`${clip(s.query)}\``,
+      { evidence: 'pg_stat_activity', pid: s.pid, role: s.role, application: s.application, state: s.state, query: clip(s.query, 2000) })),
+    ...(stats.available && comparable ? statementFindings(stats, human(coveredMs)) : []),
+  ];
+  const observations = {
+    window_seconds: Math.round(evidence.windowMs / 1000),
+    covered_seconds: Math.round(coveredMs / 1000),
+    coverage_ratio: Math.min(1, Math.round((coveredMs / evidence.windowMs) * 1000) / 1000),
+    uses: findings.length,
+    dependencies: evidence.dependencies.length,
+    sessions: evidence.sessions.length,
+    statements_matched: stats.available ? stats.entries.length : 0,
+    unverified: distinct.map((g) => `${g.code}: ${g.message}`).slice(0, 50),
+  };
+  if (findings.length > 0) {
+    const more = findings.length > 3 ? `; and ${findings.length - 3} more` : '';
+    return { status: 'fail', summary: `still used: ${findings.slice(0, 3).map((f) => f.sentence).join('; ')}${more}`, observations: { ...observations, mismatches: findings.length }, samples: findings.map((f) => f.sample) };
+  }
+  const [first, ...rest] = distinct;
+  if (first) {
+    const others = rest.slice(0, 4).map((g) => g.message);
+    const more = rest.length > 4 ? [`and ${rest.length - 4} more gaps`] : [];
+    return faultOutcome({ code: first.code, message: [first.message, ...others, ...more].join('; ') }, observations);
+  }
+  return { status: 'pass', summary: `unused: no reader, writer, dependency or session in the last ${human(coveredMs)} (window ${windowText})`, observations: { ...observations, mismatches: 0 }, samples: [] };
+}

@@ -1,0 +1,31 @@
+/** Runs an `unused` check end to end (real loader, real engine) with a real state store for its snapshots. */
+import { createLimiter } from '../../../src/concurrency/limiter.js';
+import { executeCheck } from '../../../src/runner/execute-check.js';
+import type { FinishedResult } from '../../../src/store/runs.js';
+import type { Store } from '../../../src/store/store.js';
+import { catalogFromYaml, registryForCatalog } from '../../support/run-check.js';
+import type { TestDatabase } from '../../support/databases.js';
+
+/** Executes the first check of `checksYaml` against `db` (source `app`), keeping snapshots in `store` (none: no store). */
+export async function runUnused(db: Pick<TestDatabase, 'url' | 'dataDir'>, checksYaml: string, store: Store | undefined): Promise<FinishedResult> {
+  const sources = { app: db as TestDatabase };
+  const catalog = catalogFromYaml(checksYaml, sources);
+  const registry = registryForCatalog(catalog, sources);
+  try {
+    const check = [...catalog.checks.values()][0]!;
+    return await executeCheck(check, { sources: registry, limiters: () => createLimiter(4), signal: new AbortController().signal, now: () => new Date(), snapshots: store });
+  } finally {
+    await registry.closeAll();
+  }
+}
+
+/** Moves every stored snapshot of a check back in time, as if it had been taken `hours` earlier. */
+export async function ageSnapshots(store: Store, checkId: string, hours: number): Promise<void> {
+  const { sql } = await import('drizzle-orm');
+  await store.state.db.execute(sql`update parity.counter_snapshots set taken_at = taken_at - make_interval(hours => ${hours}) where check_id = ${checkId}`);
+}
+
+/** A check file with one `unused` check. */
+export function unusedYaml(id: string, body: string): string {
+  return `checks:\n  - id: ${id}\n    kind: unused\n    source: app\n    window: 24h\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+}

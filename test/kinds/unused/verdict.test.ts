@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { judgeUnused, type UnusedEvidence } from '../../../src/kinds/unused/verdict.js';
+import type { SnapshotCounters } from '../../../src/kinds/unused/counters.js';
+
+const HOUR = 3_600_000;
+const counters = (over: Partial<SnapshotCounters> = {}): SnapshotCounters => ({
+  version: 1, postmaster_start: '2026-01-01T00:00:00.000Z', db_oid: '5', dealloc: '0', stats_reset: null, db_stats_reset: null,
+  statements: { '10/77/true': 5 }, tables: { '900': { name: 'public.users_legacy', writes: 3 } }, ...over,
+});
+const now = new Date('2026-02-01T12:00:00Z');
+const entry = { key: '10/77/true', role: 'reporting_ro', ignored: false, query: 'select id, full_name from users', uses: [{ target: 'public.users.full_name', mode: 'read' as const }], applications: ['nightly-export'] };
+
+function evidence(over: Partial<UnusedEvidence> = {}, baselineAgo = 25 * HOUR, base = counters(), current = counters()): UnusedEvidence {
+  return {
+    windowMs: 24 * HOUR, dependencies: [], sessions: [], gaps: [],
+    stats: { available: true, at: now, current, baseline: { at: new Date(now.getTime() - baselineAgo), counters: base }, entries: [entry] },
+    ...over,
+  };
+}
+
+describe('the unused verdict', () => {
+  it('passes only with a covered window, continuous counters and no use', () => {
+    const outcome = judgeUnused(evidence());
+    expect(outcome.status).toBe('pass');
+    expect(outcome.observations).toMatchObject({ window_seconds: 86_400, covered_seconds: 90_000, coverage_ratio: 1 });
+  });
+
+  it('fails naming the role, application, count and query of a reader', () => {
+    const outcome = judgeUnused(evidence({}, 25 * HOUR, counters(), counters({ statements: { '10/77/true': 417 } })));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toContain('role reporting_ro (application nightly-export) ran `select id, full_name from users` 412 times in the last 25h (reads public.users.full_name)');
+    expect(outcome.samples[0]).toMatchObject({ key: { target: 'public.users.full_name' }, detail: { calls: 412, role: 'reporting_ro' } });
+  });
+
+  it('counts an entry that appeared after the baseline in full', () => {
+    const outcome = judgeUnused(evidence({}, 25 * HOUR, counters({ statements: {} }), counters()));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toContain('5 times');
+  });
+
+  it('ignores readers of ignored roles', () => {
+    const ev = evidence({}, 25 * HOUR, counters(), counters({ statements: { '10/77/true': 417 } }));
+    if (ev.stats.available) ev.stats.entries = [{ ...entry, ignored: true }];
+    expect(judgeUnused(ev).status).toBe('pass');
+  });
+
+  it('fails on table writes by anyone', () => {
+    const outcome = judgeUnused(evidence({}, 25 * HOUR, counters(), counters({ tables: { '900': { name: 'public.users_legacy', writes: 9 } } })));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toContain('public.users_legacy had 6 rows inserted, updated or deleted');
+  });
+
+  it('is observing (error, with coverage) until a snapshot is a window old', () => {
+    const outcome = judgeUnused(evidence({}, 3 * HOUR));
+    expect(outcome.status).toBe('error');
+    expect(outcome.error?.code).toBe('window_not_covered');
+    expect(outcome.error?.message).toBe('observing: 3h of 24h covered');
+    expect(outcome.observations).toMatchObject({ covered_seconds: 10_800, coverage_ratio: 0.125 });
+    const first = judgeUnused(evidence({ stats: { available: true, at: now, current: counters(), baseline: undefined, entries: [] } }));
+    expect(first.status).toBe('error');
+    expect(first.error?.message).toMatch(/^observing: 0s of 24h covered/);
+  });
+
+  it.each([
+    ['a reset', { stats_reset: '2026-02-01T00:00:00.000Z' }],
+    ['an eviction', { dealloc: '2' }],
+    ['a restart', { postmaster_start: '2026-01-31T00:00:00.000Z' }],
+    ['a re-created database', { db_oid: '6' }],
+    ['a database statistics reset', { db_stats_reset: '2026-02-01T00:00:00.000Z' }],
+    ['an entry that vanished', { statements: {} }],
+    ['an entry that went back', { statements: { '10/77/true': 1 } }],
+    ['table counters that went back', { tables: { '900': { name: 'public.users_legacy', writes: 0 } } }],
+  ])('cannot verify across %s', (_, change) => {
+    const outcome = judgeUnused(evidence({}, 25 * HOUR, counters(), counters(change)));
+    expect(outcome.status).toBe('error');
+    expect(outcome.error?.code).toBe('statistics_discontinuous');
+    expect(outcome.observations.covered_seconds).toBe(0);
+  });
+
+  it('cannot verify without statement statistics, but still fails on a catalog dependency', () => {
+    const unavailable = { available: false as const, fault: { code: 'statement_stats_unavailable', message: 'pg_stat_statements is not installed' } };
+    expect(judgeUnused(evidence({ stats: unavailable })).status).toBe('error');
+    const outcome = judgeUnused(evidence({ stats: unavailable, dependencies: [{ target: 'public.users.full_name', kind: 'view', object: 'public.user_export' }] }));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toContain('view public.user_export depends on public.users.full_name');
+    expect(outcome.observations.unverified).toEqual(['statement_stats_unavailable: pg_stat_statements is not installed']);
+  });
+
+  it('cannot verify with any gap, even over a covered window', () => {
+    const outcome = judgeUnused(evidence({ gaps: [{ code: 'statement_truncated', message: 'session 7 …' }] }));
+    expect(outcome.status).toBe('error');
+    expect(outcome.error?.code).toBe('statement_truncated');
+  });
+
+  it('says each gap once, and a bounded number of them', () => {
+    const hidden = { code: 'insufficient_privilege', message: 'pg_stat_statements hides the statements of role app' };
+    const many = Array.from({ length: 10 }, (_, i) => ({ code: 'statement_unresolvable', message: `text ${i}` }));
+    const outcome = judgeUnused(evidence({ gaps: [hidden, hidden, hidden, ...many] }));
+    expect(outcome.error?.code).toBe('insufficient_privilege');
+    expect(outcome.error?.message).toBe('pg_stat_statements hides the statements of role app; text 0; text 1; text 2; text 3; and 6 more gaps');
+    expect(outcome.observations.unverified).toHaveLength(11);
+  });
+
+  it('ignores a baseline-less entry count rather than guessing', () => {
+    const outcome = judgeUnused(evidence({ stats: { available: true, at: now, current: counters({ statements: { '10/77/true': 1e6 } }), baseline: undefined, entries: [entry] } }));
+    expect(outcome.status).toBe('error');
+  });
+});
