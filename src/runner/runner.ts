@@ -104,8 +104,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   };
 
-  async function guarded(checkId: string, runId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
-    if (!deps.guard) return work(signal);
+  /** Runs `work` once the check has its turn; the store stamps (its own clock) when reading began. */
+  async function guarded(checkId: string, runId: string, resultId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
+    const reading = () => deps.store.markReading(resultId);
+    if (!deps.guard) {
+      await reading();
+      return work(signal);
+    }
     let lease: CheckLease;
     try {
       lease = await deps.guard.acquire({ checkId, runId, signal });
@@ -114,6 +119,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 };
     }
     try {
+      // After the lease, before the first read: the gate orders results by this moment.
+      await reading();
       return await work(AbortSignal.any([signal, lease.signal]));
     } finally {
       await lease.release().catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
@@ -134,9 +141,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     try {
       await Promise.all(request.checks.map((check) => runLimiter.run(async () => {
         const resultId = randomUUID();
-        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: clock.now(), slot: request.slot ?? null });
+        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
         notify('checkStarted', { runId: run.id, check, resultId });
-        const result = await guarded(check.spec.id, run.id, controller.signal, (signal) => executeCheck(check, {
+        const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => executeCheck(check, {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
