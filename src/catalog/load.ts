@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { userInfo } from 'node:os';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
 import { kindNames, kindOf, type CheckSpec } from './registry.js';
@@ -11,7 +12,8 @@ import { idSchema, sourceNameSchema } from '../checkfile/common.js';
 import { definitionHash } from '../checkfile/hash.js';
 import { migrationSchema, type MigrationSpec } from '../checkfile/migrations.js';
 import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/problems.js';
-import { describeUrl, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
+import { sourceIdentity, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
+import type { ResolvedTarget } from '../checkfile/target.js';
 import { flattenIssues } from '../checkfile/zod-issues.js';
 import { positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
 
@@ -27,7 +29,8 @@ export interface LoadedCheck {
   at: Located;
 }
 
-export interface LoadedSource { name: string; spec: SourceSpec; at: Located }
+/** A declared source; `identity` (embedded name or resolved target) is what check hashes cover. */
+export interface LoadedSource { name: string; spec: SourceSpec; at: Located; identity: string | ResolvedTarget }
 export interface LoadedMigration { spec: MigrationSpec; at: Located }
 
 /** Everything declared across the check files. */
@@ -48,8 +51,8 @@ export interface ParsedFile {
 
 export type Env = Record<string, string | undefined>;
 
-/** Parses and validates one check file's text. Pure: the environment is passed in. */
-export function parseCheckFile(text: string, file: string, env: Env): ParsedFile | SpecProblem[] {
+/** Parses and validates one check file's text. Pure: the environment (and the OS user, the driver's last resort) is passed in. */
+export function parseCheckFile(text: string, file: string, env: Env, osUser?: string): ParsedFile | SpecProblem[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   const problems: SpecProblem[] = [];
@@ -98,7 +101,13 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
           for (const issue of flattenIssues(result.error.issues, base, sourceSpecSchema)) problem(issue.path, issue.message, issue.key);
           continue;
         }
-        parsed.sources.push({ name, spec: result.data, at: at(base) });
+        // Resolved here, with the same environment the driver will see: a URL that cannot be resolved is a load error.
+        const resolved = sourceIdentity(result.data.url, env, osUser);
+        if ('error' in resolved) {
+          problem([...base, 'url'], resolved.error);
+          continue;
+        }
+        parsed.sources.push({ name, spec: result.data, at: at(base), identity: resolved.identity });
       }
     }
   }
@@ -193,7 +202,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         problems.push({ ...check.at, path: 'id', message: `duplicate check id "${id}"; first declared at ${where(existing.at)}` });
         continue;
       }
-      const identities: Record<string, string> = {};
+      const identities: Record<string, unknown> = {};
       let ok = true;
       for (const ref of check.sourceRefs) {
         const source = catalog.sources.get(ref.name);
@@ -201,7 +210,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
           problems.push({ ...ref.at, path: 'source', message: `check "${id}" reads source "${ref.name}", which is not declared; declared sources: ${declared()}` });
           ok = false;
         } else {
-          identities[ref.name] = describeUrl(source.spec.url);
+          identities[ref.name] = source.identity;
         }
       }
       if (!ok) continue;
@@ -250,7 +259,7 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
       problems.push({ file: display, line: 1, column: 1, path: '', message: `file is ${size} bytes; check files are limited to ${MAX_FILE_BYTES}` });
       continue;
     }
-    const result = parseCheckFile(await readFile(file, 'utf8'), display, env);
+    const result = parseCheckFile(await readFile(file, 'utf8'), display, env, osUser());
     if (Array.isArray(result)) problems.push(...result);
     else parsed.push(result);
   }
@@ -258,6 +267,15 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
   const catalog = buildCatalog(parsed);
   if (Array.isArray(catalog)) throw new CheckFileError(catalog);
   return catalog;
+}
+
+/** The OS user postgres.js falls back to when neither the URL nor PGUSER names one. */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
 }
 
 async function listCheckFiles(dir: string): Promise<string[]> {

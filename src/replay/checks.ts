@@ -8,7 +8,7 @@ import { executeCheck } from '../runner/execute-check.js';
 import { createScanExecutor, plannedScans } from '../runner/scans.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../catalog/load.js';
-import { sourceSpecSchema } from '../checkfile/sources.js';
+import { sourceIdentity, sourceSpecSchema } from '../checkfile/sources.js';
 import type { ReplayDatabase } from './database.js';
 import { ScenarioError, type Scenario } from './scenario/load.js';
 
@@ -31,10 +31,12 @@ export interface CheckRunner {
 /** The scenario's check file with every source (declared or implied) pointed at the replay database. */
 export function bindChecks(scenario: Scenario, db: ReplayDatabase): Catalog {
   const spec = sourceSpecSchema.parse({ url: db.sourceUrl });
-  const declared = scenario.checks.sources.map((s): LoadedSource => ({ ...s, spec: { ...s.spec, url: db.sourceUrl } }));
+  const resolved = sourceIdentity(db.sourceUrl, process.env);
+  if ('error' in resolved) throw new Error(`replay database url: ${resolved.error}`);
+  const declared = scenario.checks.sources.map((s): LoadedSource => ({ ...s, spec: { ...s.spec, url: db.sourceUrl }, identity: resolved.identity }));
   const implied: LoadedSource[] = declared.some((s) => s.name === scenario.spec.source)
     ? []
-    : [{ name: scenario.spec.source, spec, at: { file: 'scenario.yaml', line: 1, column: 1 } }];
+    : [{ name: scenario.spec.source, spec, at: { file: 'scenario.yaml', line: 1, column: 1 }, identity: resolved.identity }];
   const file: ParsedFile = { ...scenario.checks, sources: [...declared, ...implied] };
   const catalog = buildCatalog([file]);
   if (Array.isArray(catalog)) throw new ScenarioError(catalog);
