@@ -12,6 +12,7 @@ import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans } from './scans.js';
+import { createServerInspector } from './server-evidence.js';
 
 export interface Clock { now(): Date }
 export const systemClock: Clock = { now: () => new Date() };
@@ -136,6 +137,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
     const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned: plannedScans(request.checks), fuse: deps.fuseScans ?? true });
+    // Each source's identity and preflight, read once per run and shared by its checks.
+    const inspect = createServerInspector(deps.sources);
     const heartbeat = setInterval(() => void store.heartbeatRun(run.id, clock.now()).catch(() => {}), 10_000);
     heartbeat.unref();
     try {
@@ -147,6 +150,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
+          inspect,
           signal,
           now: () => clock.now(),
           onProgress: (update) => {
