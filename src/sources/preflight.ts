@@ -2,6 +2,8 @@
  * Who parity is on a verified database, asked inside its own read-only session: the server's
  * identity (for the audit trail: which cluster, database and address a result really read) and a
  * least-privilege preflight (warnings when the role could write, or read and run server files).
+ * Writable tables are counted over the whole database, not only the tables a check names: a
+ * `sql_assert` query may read any of them, and a verifier's role should write none.
  */
 import type { ServerIdentity } from '../results/server-identity.js';
 import type { Source } from './types.js';
@@ -44,22 +46,17 @@ export function privilegeWarnings(row: Pick<IdentityRow, 'user' | 'superuser' | 
   return warnings;
 }
 
-/** Asks the source who it is and what parity's role may do, in read-only sessions (two short statements). */
+/** Asks the source who it is and what parity's role may do: one read-only transaction, one or two short statements. */
 export async function inspectSource(source: Source): Promise<ServerIdentity> {
-  const read = { statementTimeoutMs: 10_000 };
-  const [row] = await source.readOnly((s) => s.query({ text: IDENTITY_SQL, params: [DANGEROUS_ROLES.join(',')] }), read) as unknown as IdentityRow[];
+  const { row, control } = await source.readOnly(async (session) => {
+    const [first] = await session.query({ text: IDENTITY_SQL, params: [DANGEROUS_ROLES.join(',')] }) as unknown as IdentityRow[];
+    // Only where permitted: calling it without EXECUTE would abort the transaction.
+    const [second] = first?.can_read_control ? await session.query({ text: CONTROL_SQL, params: [] }) : [];
+    return { row: first, control: second };
+  }, { statementTimeoutMs: 10_000 });
   if (!row) throw new Error('the identity query returned no row');
-  let systemIdentifier: string | null = null;
-  let unavailable: string | undefined = 'permission denied for pg_control_system()';
-  if (row.can_read_control) {
-    try {
-      const [control] = await source.readOnly((s) => s.query({ text: CONTROL_SQL, params: [] }), read);
-      systemIdentifier = control?.system_identifier === undefined ? null : String(control.system_identifier);
-      unavailable = undefined;
-    } catch (error) {
-      unavailable = `pg_control_system() failed: ${(error as Error).message}`;
-    }
-  }
+  const systemIdentifier = control?.system_identifier === undefined || control.system_identifier === null ? null : String(control.system_identifier);
+  const unavailable = systemIdentifier === null ? (row.can_read_control ? 'pg_control_system() returned nothing' : 'permission denied for pg_control_system()') : undefined;
   return {
     system_identifier: systemIdentifier,
     ...(unavailable ? { system_identifier_unavailable: unavailable } : {}),

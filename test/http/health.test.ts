@@ -23,7 +23,11 @@ describe.each(engines)('health on %s', (engine) => {
   it('answers /readyz with 200 when the store and every source answer', async () => {
     const response = await fx.request('GET', '/readyz');
     expect(response.status).toBe(200);
-    expect(await json(response)).toEqual({ status: 'ready', store: { status: 'ok' }, sources: { app: { status: 'ok' }, gated: { status: 'ok' } } });
+    // The test role is a superuser on both engines, so the least-privilege preflight counts warnings (text only in results and validate --connect).
+    const warned = { status: 'ok', privilege_warnings: expect.any(Number) };
+    const body = await json(response) as { sources: Record<string, { privilege_warnings: number }> };
+    expect(body).toEqual({ status: 'ready', store: { status: 'ok' }, sources: { app: warned, gated: warned } });
+    expect(body.sources.app!.privilege_warnings).toBeGreaterThan(0);
   });
 
   it('answers /readyz with 503 naming an unreachable source by fault code, with no secret, and stays live', async () => {

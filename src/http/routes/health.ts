@@ -10,6 +10,8 @@ import { ComponentSchema, HealthSchema, ReadinessSchema, errorResponses } from '
 import { SourceQueryError, classifyError } from '../../sources/errors.js';
 import type { FaultInfo } from '../../results/fault.js';
 import type { Logger } from '../../logging/logger.js';
+import { inspectSource } from '../../sources/preflight.js';
+import type { Source } from '../../sources/types.js';
 
 type Component = z.output<typeof ComponentSchema>;
 
@@ -58,6 +60,23 @@ async function probe(name: string, work: () => Promise<void>, logger: Logger | u
   }
 }
 
+/** How many preflight warnings a source raises; undefined when it could not be asked within the probe timeout. */
+async function preflightCount(name: string, open: () => Promise<Source>, logger: Logger | undefined): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const identity = await Promise.race([
+      open().then(inspectSource),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new ProbeTimeout()), PROBE_TIMEOUT_MS); }),
+    ]);
+    if (identity.privilege_warnings.length > 0) logger?.warn({ component: `source ${name}`, privilege_warnings: identity.privilege_warnings }, 'source role is not least-privilege');
+    return identity.privilege_warnings.length;
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** GET /healthz and GET /readyz. */
 export const registerHealthRoutes: RouteRegistrar = (app, { service }) => {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
@@ -69,6 +88,12 @@ export const registerHealthRoutes: RouteRegistrar = (app, { service }) => {
       probe('store', () => service.store.ping(), service.logger),
       ...names.map((name) => probe(`source ${name}`, async () => (await registry.get(name)).ping(), service.logger)),
     ]);
+    // The least-privilege preflight, as a count only (this route is unauthenticated); it never makes a source unready.
+    await Promise.all(names.map(async (name, i) => {
+      if (sources[i]!.status !== 'ok') return;
+      const warnings = await preflightCount(name, () => registry.get(name), service.logger);
+      if (warnings !== undefined) sources[i] = { ...sources[i]!, privilege_warnings: warnings };
+    }));
     const bySource = Object.fromEntries(names.map((name, i) => [name, sources[i]!]));
     const failed = [
       ...(store!.status === 'error' ? ['store'] : []),
