@@ -24,6 +24,7 @@ export type Env = Record<string, string | undefined>;
 
 /** Query keys postgres.js treats as driver options; every other key becomes a startup parameter. */
 const DRIVER_OPTIONS = new Set(['max', 'ssl', 'sslmode', 'sslnegotiation', 'idle_timeout', 'connect_timeout', 'max_lifetime', 'max_pipeline', 'backoff', 'keep_alive', 'prepare', 'debug', 'fetch_types', 'publications', 'target_session_attrs']);
+const LIBPQ_ONLY = new Set(['host', 'hostaddr', 'port', 'dbname', 'service', 'passfile']);
 const SESSION_ATTRS = ['read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
 /** Query keys whose values are secrets: never hashed, never shown. */
 export const SECRET_KEY = /pass|secret|token|key/i;
@@ -72,6 +73,9 @@ export function resolveTarget(url: string, env: Env, osUser?: string): ResolvedT
   const baseDatabase = parsed.pathname.slice(1) || env.PGDATABASE || baseUser;
   // postgres.js drops startup parameters with empty values, so `?user=` changes nothing.
   const parameters = [...query].filter(([key, value]) => !DRIVER_OPTIONS.has(key) && value !== '');
+  // libpq reads these from the query string; postgres.js does not (it would send them to the server as settings).
+  const libpqOnly = parameters.find(([key]) => LIBPQ_ONLY.has(key));
+  if (libpqOnly) return { error: `url parameter "${libpqOnly[0]}" is not read by parity's driver (postgres.js); write hosts, ports and the database in the URL itself: postgres://user@host1:5432,host2:5432/database` };
   const readOnlyOverride = parameters.find(([key, value]) => /read_only/i.test(key) || (key === 'options' && /read_only/i.test(value)));
   if (readOnlyOverride) return { error: `url parameter "${readOnlyOverride[0]}" would change read-only settings; parity keeps every session read-only` };
   const attrs = query.get('target_session_attrs') || env.PGTARGETSESSIONATTRS || null;

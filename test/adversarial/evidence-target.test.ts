@@ -104,7 +104,7 @@ describe('resolved targets', () => {
   });
 
   it('make an unresolvable URL a load problem at its file:line:column, never a hash of a placeholder', () => {
-    for (const url of ['postgres://u@h:99999/db', 'postgres://u@h:abc/db', 'postgres://u@h1,:5432/db', 'postgres://u@[::1/db', 'postgres://u@h/db?default_transaction_read_only=off', 'postgres://u@h/db?options=-c%20default_transaction_read_only%3Doff', 'postgres://u@h/db?target_session_attrs=any']) {
+    for (const url of ['postgres://u@h:99999/db', 'postgres://u@h:abc/db', 'postgres://u@h1,:5432/db', 'postgres://u@[::1/db', 'postgres://u@h/db?default_transaction_read_only=off', 'postgres://u@h/db?options=-c%20default_transaction_read_only%3Doff', 'postgres://u@h/db?target_session_attrs=any', 'postgres:///db?host=h1', 'postgres://u@h/db?port=5433', 'postgres://u@h/?dbname=prod', 'postgres://u@h/db?hostaddr=10.0.0.1']) {
       const result = hashOf(url);
       expect(result.hash, url).toBeUndefined();
       expect(result.problems?.[0], url).toMatchObject({ file: 'x.yaml', line: 2, path: 'sources.app.url' });
