@@ -5,6 +5,7 @@
 import type { Sample } from '../results/outcome.js';
 import { createLimiter } from '../concurrency/limiter.js';
 import { executeCheck } from '../runner/execute-check.js';
+import { createServerInspector } from '../runner/server-evidence.js';
 import { createScanExecutor, plannedScans } from '../runner/scans.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../catalog/load.js';
@@ -55,8 +56,10 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
       // As a service run does: all checks at once, count scans over one table fused into one pass.
       const scans = createScanExecutor({ sources: registry, limiters: () => limiter, planned, fuse: true });
       const signal = new AbortController().signal;
+      // One identity/preflight read per run, as a service run does.
+      const inspect = createServerInspector(registry);
       return Promise.all(checks.map(async (check): Promise<CheckOutcome> => {
-        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, signal, now: () => new Date() });
+        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, inspect, signal, now: () => new Date() });
         return { id: check.spec.id, kind: check.spec.kind, status: result.status, summary: result.summary, samples: result.samples };
       }));
     },
