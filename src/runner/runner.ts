@@ -159,7 +159,8 @@ export function createRunner(deps: RunnerDeps): Runner {
             notify('progress', event);
           },
         }));
-        await store.finishResult(resultId, result);
+        // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
+        result.finishedAt = await store.finishResult(resultId, result);
         counts[result.status]++;
         log?.info({ check_id: check.spec.id, status: result.status, duration_ms: result.durationMs, error_code: result.error?.code }, result.summary);
         notify('checkFinished', { runId: run.id, check, resultId, result });

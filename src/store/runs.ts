@@ -110,10 +110,10 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
       await db.update(checkResults).set({ readAt: clock() }).where(and(eq(checkResults.id, id), eq(checkResults.status, 'running')));
     },
 
-    /** Writes the outcome and its samples atomically: a result is never half-recorded. */
-    async finishResult(id: string, done: FinishedResult): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.update(checkResults).set({
+    /** Writes the outcome and its samples atomically (a result is never half-recorded); resolves with the store-stamped finish time. */
+    async finishResult(id: string, done: FinishedResult): Promise<Date> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(checkResults).set({
           status: done.status,
           summary: done.summary,
           observations: done.observations,
@@ -123,12 +123,13 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
           // The store's clock, never the replica's: gates order and age results by it.
           finishedAt: clock(),
           durationMs: done.durationMs,
-        }).where(eq(checkResults.id, id));
+        }).where(eq(checkResults.id, id)).returning({ finishedAt: checkResults.finishedAt });
         if (done.samples.length > 0) {
           await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
             resultId: id, ordinal, category: s.category, key: s.key, old: jsonSide(s, 'old'), new: jsonSide(s, 'new'), detail: s.detail ?? null,
           })));
         }
+        return row?.finishedAt ?? done.finishedAt;
       });
     },
 
