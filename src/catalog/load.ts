@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { userInfo } from 'node:os';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
 import { kindNames, kindOf, type CheckSpec } from './registry.js';
@@ -11,7 +12,8 @@ import { idSchema, sourceNameSchema } from '../checkfile/common.js';
 import { definitionHash } from '../checkfile/hash.js';
 import { migrationSchema, type MigrationSpec } from '../checkfile/migrations.js';
 import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/problems.js';
-import { describeUrl, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
+import { sourceIdentity, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
+import type { ResolvedTarget } from '../checkfile/target.js';
 import { flattenIssues } from '../checkfile/zod-issues.js';
 import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
 import { loadSqlParser } from '../sql/parser.js';
@@ -42,7 +44,8 @@ export interface LoadedCheck {
   schedule?: Schedule | undefined;
 }
 
-export interface LoadedSource { name: string; spec: SourceSpec; at: Located; templates?: Templates }
+/** A declared source; `identity` (embedded name or resolved target) is what check hashes cover. */
+export interface LoadedSource { name: string; spec: SourceSpec; at: Located; identity: string | ResolvedTarget; templates?: Templates }
 export interface LoadedMigration { spec: MigrationSpec; at: Located }
 
 /** Everything declared across the check files. */
@@ -73,20 +76,22 @@ function templatesUnder(interpolated: readonly Interpolated[], base: readonly (s
   return Object.fromEntries(inside.map((i) => [pathKey(i.path.slice(base.length)), i.template]));
 }
 
+/** What parsing depends on besides the text: `now` (schedules that never fire again) and the OS user (the driver's last resort). */
+export interface ParseContext { now?: Date; osUser?: string | undefined }
+
 /**
- * Parses and validates one check file's text. Pure: the environment and `now` (for schedules that
- * never fire again) are passed in. Problems never show a value that came from the environment,
- * only the `${NAME}` it came from.
+ * Parses and validates one check file's text. Pure: the environment and the context are passed
+ * in. Problems never show a value that came from the environment, only the `${NAME}` it came from.
  */
-export function parseCheckFile(text: string, file: string, env: Env, now: Date = new Date()): ParsedFile | SpecProblem[] {
+export function parseCheckFile(text: string, file: string, env: Env, context: ParseContext = {}): ParsedFile | SpecProblem[] {
   const interpolated: Interpolated[] = [];
-  const result = parseData(text, file, env, interpolated, now);
+  const result = parseData(text, file, env, interpolated, context.now ?? new Date(), context.osUser);
   if (!Array.isArray(result)) return result;
   const substitutions = interpolated.flatMap((i) => i.substitutions);
   return result.map((p) => ({ ...p, message: hideSubstitutions(p.message, substitutions) }));
 }
 
-function parseData(text: string, file: string, env: Env, interpolated: Interpolated[], now: Date): ParsedFile | SpecProblem[] {
+function parseData(text: string, file: string, env: Env, interpolated: Interpolated[], now: Date, osUser: string | undefined): ParsedFile | SpecProblem[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
   const problems: SpecProblem[] = [];
@@ -140,8 +145,14 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
           for (const issue of flattenIssues(result.error.issues, base, sourceSpecSchema)) problem(issue.path, issue.message, issue.key);
           continue;
         }
+        // Resolved here, with the same environment the driver will see: a URL that cannot be resolved is a load error.
+        const resolved = sourceIdentity(result.data.url, env, osUser);
+        if ('error' in resolved) {
+          problem([...base, 'url'], resolved.error);
+          continue;
+        }
         const templates = templatesUnder(interpolated, base);
-        parsed.sources.push({ name, spec: result.data, at: at(base), ...(templates ? { templates } : {}) });
+        parsed.sources.push({ name, spec: result.data, at: at(base), identity: resolved.identity, ...(templates ? { templates } : {}) });
       }
     }
   }
@@ -229,7 +240,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         problems.push({ ...check.at, path: 'id', message: `duplicate check id "${id}"; first declared at ${where(existing.at)}` });
         continue;
       }
-      const identities: Record<string, string> = {};
+      const identities: Record<string, unknown> = {};
       let ok = true;
       for (const ref of check.sourceRefs) {
         const source = catalog.sources.get(ref.name);
@@ -237,7 +248,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
           problems.push({ ...ref.at, path: 'source', message: `check "${id}" reads source "${ref.name}", which is not declared; declared sources: ${declared()}` });
           ok = false;
         } else {
-          identities[ref.name] = describeUrl(source.spec.url);
+          identities[ref.name] = source.identity;
         }
       }
       if (!ok) continue;
@@ -289,7 +300,7 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
       problems.push({ file: display, line: 1, column: 1, path: '', message: `file is ${size} bytes; check files are limited to ${MAX_FILE_BYTES}` });
       continue;
     }
-    const result = parseCheckFile(await readFile(file, 'utf8'), display, env);
+    const result = parseCheckFile(await readFile(file, 'utf8'), display, env, { osUser: osUser() });
     if (Array.isArray(result)) problems.push(...result);
     else parsed.push(result);
   }
@@ -299,6 +310,15 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
   // From here on no log line, error, API response or stored result can echo them.
   for (const { value } of catalog.substitutions) for (const form of secretForms(value)) registerSecret(form);
   return catalog;
+}
+
+/** The OS user postgres.js falls back to when neither the URL nor PGUSER names one. */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every *.yaml / *.yml file under `dir`, recursively, sorted; throws CheckFileError when `dir` cannot be read. */

@@ -20,9 +20,10 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * Hashes the parsed check spec together with the identity (password-free URL) of each source it
- * reads: pointing a check at another database is a changed definition, so old passes stop counting.
+ * Hashes the parsed check spec together with the identity of each source it reads (the resolved
+ * target: hosts, ports, database, user; never a password): pointing a check at another database
+ * is a changed definition, so old passes stop counting.
  */
-export function definitionHash(spec: unknown, sourceIdentities: Record<string, string>): string {
+export function definitionHash(spec: unknown, sourceIdentities: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson({ spec, sources: sourceIdentities })).digest('hex').slice(0, 32);
 }

@@ -1,6 +1,7 @@
 /** Source declarations: where verified data lives, and how gently parity may read it. */
 import { z } from 'zod';
 import { durationSchema } from './common.js';
+import { parsePostgresUrl, resolveTarget, SECRET_KEY, type Env, type ResolvedTarget } from './target.js';
 
 export const EMBEDDED_PREFIX = 'embedded:';
 
@@ -46,35 +47,47 @@ export const sourceSpecSchema = z.strictObject({
   /** Connections parity may hold to this source, and so the statements it runs there at once. */
   max_connections: z.number().int().min(1).max(64).default(4),
   scan: scanSettingsSchema.prefault({}),
+  /**
+   * Turns the least-privilege preflight's warnings (superuser, write privileges on a table, file or
+   * program roles) into an `error` result — could not verify — for every check on this source.
+   */
+  require_least_privilege: z.boolean().default(false),
 });
 export type SourceSpec = z.output<typeof sourceSpecSchema>;
 
-/** The URL without its password, safe to show and to hash. */
+/** The URL without secrets, safe to show: multi-host lists included; an unparseable URL shows only its scheme. */
 export function describeUrl(url: string): string {
   if (url.startsWith(EMBEDDED_PREFIX)) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, '***');
-    }
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
-  }
+  const parsed = parsePostgresUrl(url);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  if ('error' in parsed) return `${scheme}<unparseable url>`;
+  const user = parsed.username ? `${encodeURIComponent(parsed.username)}${parsed.password ? ':***' : ''}@` : parsed.password ? ':***@' : '';
+  const hosts = parsed.multihost ?? `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}`;
+  const query = parsed.query.map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_KEY.test(k) ? '***' : encodeURIComponent(v)}`).join('&');
+  return `${scheme}${user}${hosts}${parsed.pathname}${query ? `?${query}` : ''}`;
 }
 
 /** Secret values inside a URL (password, sensitive query parameters), for redaction. */
 export function secretsInUrl(url: string): string[] {
   if (url.startsWith(EMBEDDED_PREFIX)) return [];
-  try {
-    const parsed = new URL(url);
-    const secrets = [parsed.password, decodeURIComponent(parsed.password)];
-    for (const [key, value] of parsed.searchParams) if (/pass|secret|token|key/i.test(key)) secrets.push(value);
-    return secrets.filter((s) => s.length >= 3);
-  } catch {
-    // An unparseable URL may still hold a password: redact everything after the scheme's user.
-    const match = /:\/\/[^:/@]*:([^@]*)@/.exec(url);
+  const parsed = parsePostgresUrl(url);
+  if ('error' in parsed) {
+    // An unparseable URL may still hold a password: redact everything between the user and the last "@".
+    const match = /:\/\/[^:/@]*:(.*)@/.exec(url);
     return match?.[1] ? [match[1]] : [];
   }
+  const raw = /:\/\/[^:/@]*:([^@]*)@/.exec(url)?.[1];
+  const secrets = [parsed.password, ...(raw ? [raw] : [])];
+  for (const [key, value] of parsed.query) if (SECRET_KEY.test(key)) secrets.push(value);
+  return secrets.filter((s) => s.length >= 3);
+}
+
+/**
+ * What a source's definition-hash identity is: the embedded name, or the resolved target (every
+ * host and port, database, user, session attributes, startup parameters; never the password).
+ */
+export function sourceIdentity(url: string, env: Env, osUser?: string): { identity: string | ResolvedTarget } | { error: string } {
+  if (url.startsWith(EMBEDDED_PREFIX)) return { identity: url };
+  const target = resolveTarget(url, env, osUser);
+  return 'error' in target ? target : { identity: target };
 }

@@ -1,6 +1,7 @@
 /**
- * The gate verdict, as a pure function of the phase, each required check's newest result, the
- * current check definitions and `now`. Fail-closed: anything short of a fresh pass produced by the
+ * The gate verdict, as a pure function of the phase, each required check's judged result (the one
+ * whose reading began last, by the state store's clock), the current check definitions and the
+ * store's `now`. Fail-closed: anything short of a fresh pass produced by the
  * current definition denies, and every denial says why.
  */
 import type { MigrationSpec } from '../checkfile/migrations.js';
@@ -34,7 +35,7 @@ export interface GateVerdict {
   reasons: string[];
 }
 
-/** Results finishing this far in the future are not trusted: a replica's clock is off. */
+/** Results finishing this far after the store's `now` are not trusted (defence in depth: both come from the store's clock). */
 export const CLOCK_SKEW_TOLERANCE_MS = 5_000;
 
 /** Decides whether the phase may start. Pure: the caller supplies results, definitions and `now`. */
@@ -81,13 +82,21 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (result.status === 'fail') return deny(`${name} failed${summary}`);
   if (result.status === 'error') return deny(`${name} ${result.error ? couldNotVerify(result.error) : 'could not verify'}`);
   if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`);
+  // A pass counts only if no other outcome, not a pass, was read after it began reading (or is still being read).
+  const later = result.laterNonPass;
+  if (later) {
+    if (later.status === 'running' || later.finishedAt === null) {
+      return deny(`${name} is running again (result ${later.resultId}) since its last pass began reading; its outcome is not known yet`);
+    }
+    return deny(`${name} passed (result ${result.resultId}), but result ${later.resultId} (${later.status}) finished at ${later.finishedAt.toISOString()}, after that pass began reading; the newer outcome denies`);
+  }
   if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`);
   if (result.definitionHash !== definition.hash) {
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`);
   }
   const ageMs = now.getTime() - result.finishedAt.getTime();
   if (ageMs < -CLOCK_SKEW_TOLERANCE_MS) {
-    return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a replica's clock is wrong, so the result is not trusted`);
+    return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`);
   }
   if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`);
   return base;

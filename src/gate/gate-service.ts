@@ -28,7 +28,7 @@ export interface GateDecision extends GateVerdict {
 }
 
 export interface GateServiceDeps {
-  store: Pick<Store, 'latestResultsForGate' | 'recordGateDecision' | 'listGateDecisions'>;
+  store: Pick<Store, 'gateEvidence' | 'recordGateDecision' | 'listGateDecisions'>;
   runner: Pick<Runner, 'start'>;
   catalog: () => Catalog;
   clock: Clock;
@@ -66,8 +66,10 @@ export function createGateService(deps: GateServiceDeps): GateService {
   async function verdictOf(migration: LoadedMigration, phase: string): Promise<GateVerdict> {
     const catalog = deps.catalog();
     const ids = (phaseRequirements(migration.spec, phase) ?? []).map((r) => r.checkId);
-    const latest = await deps.store.latestResultsForGate(ids);
-    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, deps.clock.now());
+    // Results and `now` both come from the store's clock, read in one statement: a replica's own
+    // clock (fast or slow) never decides which result is newest or how old it is.
+    const { latest, now } = await deps.store.gateEvidence(ids);
+    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now);
   }
 
   const tell = (decision: GateDecision) => {

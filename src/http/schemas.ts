@@ -28,6 +28,8 @@ export const ComponentSchema = z
     /** Fault code only: readiness is unauthenticated, so driver messages (hosts, users) stay in the log. */
     code: z.string().optional(),
     sqlstate: z.string().optional(),
+    /** Sources only: how many least-privilege warnings the preflight raised (the text is in results and `parity validate --connect`). */
+    privilege_warnings: z.number().int().optional(),
   })
   .openapi('ComponentHealth');
 
@@ -73,6 +75,21 @@ export const StatementSchema = statementRecordSchema.openapi('Statement');
 
 export const FaultSchema = faultInfoSchema.openapi('Fault');
 
+export const ServerIdentitySchema = z
+  .object({
+    system_identifier: z.string().nullable().openapi({ description: 'pg_control_system().system_identifier; null when not permitted' }),
+    system_identifier_unavailable: z.string().optional(),
+    database: z.string(),
+    user: z.string(),
+    address: z.string().nullable(),
+    port: z.number().nullable(),
+    version_num: z.number(),
+    version: z.string(),
+    in_recovery: z.boolean(),
+    privilege_warnings: z.array(z.string()),
+  })
+  .openapi('ServerIdentity');
+
 export const ResultSchema = z
   .object({
     id: z.string(),
@@ -86,8 +103,10 @@ export const ResultSchema = z
     error: FaultSchema.nullable(),
     statements: z.array(StatementSchema),
     slot: timestamp.nullable(),
-    started_at: timestamp,
-    finished_at: timestamp.nullable(),
+    servers: z.record(z.string(), ServerIdentitySchema).openapi({ description: 'by source name: the server each source really was when the check read it' }),
+    started_at: timestamp.openapi({ description: "state store's clock: the result was recorded (before waiting for its lease)" }),
+    read_at: timestamp.nullable().openapi({ description: "state store's clock: the check began reading; gates judge the result that read last" }),
+    finished_at: timestamp.nullable().openapi({ description: "state store's clock: the outcome was recorded" }),
     duration_ms: z.number().nullable(),
     samples: z.array(SampleSchema),
   })

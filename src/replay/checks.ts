@@ -5,10 +5,11 @@
 import type { Sample } from '../results/outcome.js';
 import { createLimiter } from '../concurrency/limiter.js';
 import { executeCheck } from '../runner/execute-check.js';
+import { createServerInspector } from '../runner/server-evidence.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from '../runner/scans.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '../catalog/load.js';
-import { sourceSpecSchema } from '../checkfile/sources.js';
+import { sourceIdentity, sourceSpecSchema } from '../checkfile/sources.js';
 import type { ReplayDatabase } from './database.js';
 import { ScenarioError, type Scenario } from './scenario/load.js';
 
@@ -31,10 +32,12 @@ export interface CheckRunner {
 /** The scenario's check file with every source (declared or implied) pointed at the replay database. */
 export function bindChecks(scenario: Scenario, db: ReplayDatabase): Catalog {
   const spec = sourceSpecSchema.parse({ url: db.sourceUrl });
-  const declared = scenario.checks.sources.map((s): LoadedSource => ({ ...s, spec: { ...s.spec, url: db.sourceUrl } }));
+  const resolved = sourceIdentity(db.sourceUrl, process.env);
+  if ('error' in resolved) throw new Error(`replay database url: ${resolved.error}`);
+  const declared = scenario.checks.sources.map((s): LoadedSource => ({ ...s, spec: { ...s.spec, url: db.sourceUrl }, identity: resolved.identity }));
   const implied: LoadedSource[] = declared.some((s) => s.name === scenario.spec.source)
     ? []
-    : [{ name: scenario.spec.source, spec, at: { file: 'scenario.yaml', line: 1, column: 1 } }];
+    : [{ name: scenario.spec.source, spec, at: { file: 'scenario.yaml', line: 1, column: 1 }, identity: resolved.identity }];
   const file: ParsedFile = { ...scenario.checks, sources: [...declared, ...implied] };
   const catalog = buildCatalog([file]);
   if (Array.isArray(catalog)) throw new ScenarioError(catalog);
@@ -53,8 +56,10 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
       // As a service run does: all checks at once, count scans over one table fused into one pass.
       const scans = createScanExecutor({ sources: registry, limiters: () => limiter, planned, fuse: true });
       const signal = new AbortController().signal;
+      // One identity/preflight read per run, as a service run does.
+      const inspect = createServerInspector(registry);
       return Promise.all(checks.map(async (check): Promise<CheckOutcome> => {
-        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, planned: scansOfCheck(planned, check.spec.id), signal, now: () => new Date() });
+        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, planned: scansOfCheck(planned, check.spec.id), inspect, signal, now: () => new Date() });
         return { id: check.spec.id, kind: check.spec.kind, status: result.status, summary: result.summary, samples: result.samples };
       }));
     },

@@ -12,36 +12,51 @@ import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
 import { planScansOf } from './scans.js';
 import type { CountScan } from '../kinds/types.js';
+import { createServerInspector, type ServerInspector } from './server-evidence.js';
+import type { ServerIdentity } from '../results/server-identity.js';
 
 export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   /** The check's count scans as planned for the run's scan engine (planned here when absent). */
   planned?: readonly CountScan[] | undefined;
+  /** The run's per-source server identity and preflight; a fresh one per check when absent. */
+  inspect?: ServerInspector | undefined;
 };
 
 /** Runs the check's kind through a fresh context; never throws. */
 export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promise<FinishedResult> {
   const started = performance.now();
   const ctx = createExecutionContext({ ...deps, checkId: check.spec.id, timeoutMs: check.spec.timeout });
+  const inspect = deps.inspect ?? createServerInspector(deps.sources);
+  const servers: Record<string, ServerIdentity> = {};
   let outcome: Outcome;
   try {
     const kind = kindOf(check.spec.kind);
     if (!kind) throw new Error(`unknown kind ${check.spec.kind}`);
-    // Planned once: the engine fused these very objects with other checks' scans.
-    const planned = deps.planned ?? planScansOf(check);
-    const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
-    outcome = await kind.execute(check.spec, ctx, counts);
+    // Who each source really is, before any data is read: recorded for the audit trail, and the
+    // least-privilege preflight that `require_least_privilege` turns into "could not verify".
+    for (const name of new Set(kind.sourcesOf(check.spec))) servers[name] = await inspect(name);
+    const strict = Object.entries(servers).filter(([name, s]) => s.privilege_warnings.length > 0 && deps.sources.specOf(name)?.require_least_privilege);
+    if (strict.length > 0) {
+      outcome = faultOutcome({ code: 'not_least_privilege', message: `require_least_privilege: ${strict.map(([name, s]) => `source "${name}": ${s.privilege_warnings.join('; ')}`).join('; ')}` });
+    } else {
+      // Planned once: the engine fused these very objects with other checks' scans.
+      const planned = deps.planned ?? planScansOf(check);
+      const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
+      outcome = await kind.execute(check.spec, ctx, counts);
+    }
     if (deps.signal.aborted) outcome = faultOutcome({ code: 'cancelled', message: 'cancelled before the check finished' });
   } catch (error) {
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));
   }
+  const warnings = Object.entries(servers).flatMap(([name, s]) => s.privilege_warnings.map((w) => `source "${name}": ${w}`));
   // Everything stored is redacted once here: a secret (a URL credential, a header value) may sit
   // in any part of an outcome, including a fault a kind returned rather than threw and its samples.
   return {
     status: outcome.status,
     summary: redact(outcome.summary),
-    observations: redactDeep(outcome.observations) as Record<string, unknown>,
+    observations: redactDeep({ ...outcome.observations, privilege_warnings: warnings }) as Record<string, unknown>,
+    servers: redactDeep(servers) as Record<string, ServerIdentity>,
     statements: redactDeep(ctx.statements),
-    // A kind may return a fault it phrased itself; it is stored, so it is scrubbed like the rest.
     error: outcome.error ? redactDeep(outcome.error) : null,
     samples: redactDeep(outcome.samples),
     finishedAt: deps.now(),

@@ -13,6 +13,7 @@ import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
+import { createServerInspector } from './server-evidence.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -102,8 +103,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   };
 
-  async function guarded(checkId: string, runId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
-    if (!deps.guard) return work(signal);
+  /** Runs `work` once the check has its turn; the store stamps (its own clock) when reading began. */
+  async function guarded(checkId: string, runId: string, resultId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
+    const reading = () => deps.store.markReading(resultId);
+    if (!deps.guard) {
+      await reading();
+      return work(signal);
+    }
     let lease: CheckLease;
     try {
       lease = await deps.guard.acquire({ checkId, runId, signal });
@@ -112,6 +118,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 };
     }
     try {
+      // After the lease, before the first read: the gate orders results by this moment.
+      await reading();
       return await work(AbortSignal.any([signal, lease.signal]));
     } finally {
       await lease.release().catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
@@ -128,18 +136,21 @@ export function createRunner(deps: RunnerDeps): Runner {
     // Checks declaring count scans over the same table share one pass (see scans.ts).
     const planned = plannedScans(request.checks);
     const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true });
+    // Each source's identity and preflight, read once per run and shared by its checks.
+    const inspect = createServerInspector(deps.sources);
     const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));
     try {
       await Promise.all(request.checks.map((check) => runLimiter.run(async () => {
         const resultId = randomUUID();
-        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: clock.now(), slot: request.slot ?? null });
+        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
         notify('checkStarted', { runId: run.id, check, resultId });
-        const result = await guarded(check.spec.id, run.id, controller.signal, (signal) => executeCheck(check, {
+        const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => executeCheck(check, {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
           planned: scansOfCheck(planned, check.spec.id),
           snapshots: store,
+          inspect,
           signal,
           now: () => clock.now(),
           onProgress: (update) => {
@@ -148,7 +159,8 @@ export function createRunner(deps: RunnerDeps): Runner {
             notify('progress', event);
           },
         }));
-        await store.finishResult(resultId, result);
+        // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
+        result.finishedAt = await store.finishResult(resultId, result);
         counts[result.status]++;
         log?.info({ check_id: check.spec.id, status: result.status, duration_ms: result.durationMs, error_code: result.error?.code }, result.summary);
         notify('checkFinished', { runId: run.id, check, resultId, result });

@@ -8,13 +8,20 @@ import type { FaultInfo } from '../results/fault.js';
 import { SourceQueryError, classifyError } from '../sources/errors.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { Store } from '../store/store.js';
+import { inspectSource } from '../sources/preflight.js';
 
 /** A probe that neither answers nor fails (a black-holed host) must not hang the probe loop. */
 export const PROBE_TIMEOUT_MS = 5_000;
 /** How often a serving process probes its store and sources. */
 export const PROBE_INTERVAL_MS = 15_000;
 
-export interface ComponentHealth { status: 'ok' | 'error'; code?: string; sqlstate?: string }
+export interface ComponentHealth {
+  status: 'ok' | 'error';
+  code?: string;
+  sqlstate?: string;
+  /** Least-privilege warnings the source's role raises (a count; the text is in results and `validate --connect`). */
+  privilege_warnings?: number;
+}
 
 /** One probe's result. */
 export interface ReadinessSnapshot {
@@ -69,6 +76,17 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
       probeOne('store', () => deps.store.ping(), deps.logger),
       ...names.map((name) => probeOne(`source ${name}`, async () => (await registry.get(name)).ping(), deps.logger)),
     ]);
+    // The least-privilege preflight, as a count; it never makes a source unready.
+    await Promise.all(names.map(async (name, i) => {
+      if (sources[i]!.status !== 'ok') return;
+      let warnings: number | undefined;
+      await probeOne(`preflight ${name}`, async () => {
+        const identity = await inspectSource(await registry.get(name));
+        if (identity.privilege_warnings.length > 0) deps.logger?.warn({ component: `source ${name}`, privilege_warnings: identity.privilege_warnings }, 'source role is not least-privilege');
+        warnings = identity.privilege_warnings.length;
+      }, deps.logger);
+      if (warnings !== undefined) sources[i] = { ...sources[i]!, privilege_warnings: warnings };
+    }));
     last = { checkedAt: deps.now(), store: store!, sources: Object.fromEntries(names.map((name, i) => [name, sources[i]!])) };
     return last;
   };

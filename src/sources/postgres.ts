@@ -2,13 +2,37 @@
 import postgres from 'postgres';
 import type { SourceSpec } from '../checkfile/sources.js';
 import { describeUrl } from '../checkfile/sources.js';
+import { resolveTarget, type ResolvedTarget } from '../checkfile/target.js';
+import { Fault } from '../results/fault.js';
 import { SourceQueryError, classifyError } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 
-/** Connects lazily; nothing is opened until the first read. */
-export function createPostgresSource(name: string, spec: SourceSpec): Source {
+/**
+ * Every statement text parity sends goes through the extended protocol (Parse/Bind/Execute), which
+ * the server refuses to give more than one statement: postgres.js would otherwise send an
+ * `unsafe(text, [])` without parameters as a simple Query, where `select 1; delete …` runs both.
+ */
+const EXTENDED = { simple: false, prepare: false } as const;
+
+/** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
+function targetOptions(target: ResolvedTarget): postgres.Options<Record<string, never>> {
+  // A Unix-socket host is turned into a path by the driver only when given as a string; leave those to it.
+  const sockets = target.hosts.some((h) => h.host.includes('/'));
+  return {
+    database: target.database,
+    user: target.user,
+    ...(sockets ? {} : { host: target.hosts.map((h) => h.host) as unknown as string, port: target.hosts.map((h) => h.port) as unknown as number }),
+    ...(target.target_session_attrs ? { target_session_attrs: target.target_session_attrs as 'primary' } : {}),
+  };
+}
+
+/** Connects lazily; nothing is opened until the first read. `target` is the catalog's resolution of the URL. */
+export function createPostgresSource(name: string, spec: SourceSpec, target?: ResolvedTarget): Source {
+  const resolved = target ?? resolveTarget(spec.url, process.env);
+  if ('error' in resolved) throw new Fault({ code: 'invalid_url', message: `source "${name}": ${resolved.error}` });
   const sql = postgres(spec.url, {
+    ...targetOptions(resolved),
     max: spec.max_connections,
     idle_timeout: 60,
     connect_timeout: 10,
@@ -34,11 +58,11 @@ export function createPostgresSource(name: string, spec: SourceSpec): Source {
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
-          await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]));
+          await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]), EXTENDED);
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
             options.signal?.throwIfAborted();
             lastSql = statement.text;
-            const pending = tx.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[]);
+            const pending = tx.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[], EXTENDED);
             const cancel = () => void pending.cancel();
             options.signal?.addEventListener('abort', cancel, { once: true });
             try {
@@ -80,6 +104,7 @@ export function createPostgresSource(name: string, spec: SourceSpec): Source {
     },
     async ping() {
       try {
+        // A tagged template with prepare: false is an unnamed extended-protocol statement.
         await sql`select 1`;
       } catch (error) {
         throw new SourceQueryError(name, 'select 1', classifyError(error), { cause: error });

@@ -6,6 +6,7 @@ import { secretsInUrl } from '../checkfile/sources.js';
 import { createEmbeddedSource } from './embedded.js';
 import { createPostgresSource } from './postgres.js';
 import type { Source } from './types.js';
+import type { ResolvedTarget } from '../checkfile/target.js';
 
 export interface SourceRegistry {
   /** The source by name, opened on first use. */
@@ -16,7 +17,7 @@ export interface SourceRegistry {
 }
 
 /** `dataDir` is where embedded sources live (`memory` in tests). */
-export function createSourceRegistry(specs: Map<string, { spec: SourceSpec }>, options: { dataDir: string }): SourceRegistry {
+export function createSourceRegistry(specs: Map<string, { spec: SourceSpec; identity?: string | ResolvedTarget }>, options: { dataDir: string }): SourceRegistry {
   const opened = new Map<string, Promise<Source>>();
   for (const { spec } of specs.values()) for (const secret of secretsInUrl(spec.url)) registerSecret(secret);
   return {
@@ -29,7 +30,7 @@ export function createSourceRegistry(specs: Map<string, { spec: SourceSpec }>, o
       const opening = spec.url.startsWith(EMBEDDED_PREFIX)
         ? openEmbedded(options.dataDir, spec.url.slice(EMBEDDED_PREFIX.length)).then(({ db, release }) =>
           createEmbeddedSource(name, db, { description: spec.url, maxConnections: spec.max_connections, lockTimeoutMs: spec.lock_timeout, release }))
-        : Promise.resolve(createPostgresSource(name, spec));
+        : Promise.resolve().then(() => createPostgresSource(name, spec, typeof entry.identity === 'object' ? entry.identity : undefined));
       opening.catch(() => opened.delete(name));
       opened.set(name, opening);
       return opening;

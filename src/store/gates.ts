@@ -3,9 +3,18 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { FaultInfo } from '../results/fault.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
+import { databaseClock, type StoreClock } from './store-clock.js';
 
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
+
+/** Another result of the same check whose outcome was not a pass and whose reading overlapped or followed the judged one's. */
+export interface LaterNonPass {
+  resultId: string;
+  /** running | fail | error | … */
+  status: string;
+  finishedAt: Date | null;
+}
 
 /** The gate's view of a result (running ones included): enough to judge it, without samples. */
 export interface GateResultRow {
@@ -14,38 +23,86 @@ export interface GateResultRow {
   /** running | pass | fail | error (anything else is treated as not a pass). */
   status: string;
   definitionHash: string;
+  /** Store clock: the row was written (before the lease wait). */
   startedAt: Date;
+  /** Store clock: reading began (after the lease); null if it never did. */
+  readAt?: Date | null;
+  /** Store clock: the outcome was written. */
   finishedAt: Date | null;
   summary: string | null;
   /** The fault of an `error` result, phrased by the gate from its code and message. */
   error: FaultInfo | null;
   /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
   estimated: boolean;
+  /** Set when a non-pass result ended (or has not ended) after this one began reading: it denies. */
+  laterNonPass?: LaterNonPass | null;
 }
 
-/** Gate queries over the drizzle state database. */
-export function gateQueries(db: StateDb) {
+/** What a gate judges: each check's newest result and the store's clock reading, from one statement. */
+export interface GateEvidence {
+  /** The store's clock when the evidence was read; freshness is measured against it. */
+  now: Date;
+  latest: Map<string, GateResultRow>;
+}
+
+const EPOCH_MS = (column: unknown) => sql<number | null>`(extract(epoch from ${column}) * 1000)::float8`;
+const toDate = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
+
+/** Gate queries over the drizzle state database; `clock` is the store's clock (see store-clock.ts). */
+export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
+  async function gateEvidence(checkIds: string[]): Promise<GateEvidence> {
+    if (checkIds.length === 0) {
+      const [row] = await db.select({ now: EPOCH_MS(clock()) }).from(sql`(select 1) as one`);
+      return { now: toDate(row?.now)!, latest: new Map() };
+    }
+    // When reading began: read_at, or (never read: waiting, or a fault before reading) the row's start.
+    const began = sql`coalesce(${checkResults.readAt}, ${checkResults.startedAt})`;
+    // One statement: the store's clock is read in it (a LEFT JOIN keeps it when there are no results),
+    // so every stamp it sees was written before `now`.
+    const rows = await db.select({
+      now: EPOCH_MS(sql`clock.at`),
+      resultId: checkResults.id,
+      checkId: checkResults.checkId,
+      status: checkResults.status,
+      definitionHash: checkResults.definitionHash,
+      startedAt: EPOCH_MS(checkResults.startedAt),
+      readAt: EPOCH_MS(checkResults.readAt),
+      finishedAt: EPOCH_MS(checkResults.finishedAt),
+      summary: checkResults.summary,
+      error: checkResults.error,
+      estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
+      // Fail-closed: any non-pass whose reading ended after this one's began (or has not ended) denies.
+      laterNonPass: sql<{ id: string; status: string; finished_ms: number | null } | null>`(
+        select jsonb_build_object('id', o.id, 'status', o.status, 'finished_ms', (extract(epoch from o.finished_at) * 1000)::float8)
+        from ${checkResults} as o
+        where o.check_id = ${checkResults.checkId} and o.id <> ${checkResults.id} and o.status <> 'pass'
+          and (o.finished_at is null or o.finished_at > ${began})
+        order by o.finished_at desc nulls first, o.id desc limit 1)`.mapWith(checkResults.observations),
+    }).from(sql`(select ${clock()} as at) as clock`)
+      .leftJoin(checkResults, inArray(checkResults.checkId, checkIds))
+      // The judged result: the one whose reading began last; on a tie an unfinished one, then the later-finished.
+      .orderBy(checkResults.checkId, desc(began), sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.id));
+    const latest = new Map<string, GateResultRow>();
+    for (const row of rows) {
+      if (row.checkId === null || latest.has(row.checkId)) continue;
+      const later = row.laterNonPass as { id: string; status: string; finished_ms: number | null } | null;
+      latest.set(row.checkId, {
+        resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
+        startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
+        summary: row.summary, error: row.error, estimated: row.estimated,
+        laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
+      });
+    }
+    return { now: toDate(rows[0]?.now)!, latest };
+  }
+
   return {
-    /**
-     * The newest result of each check by start time — a still-running one included, because it is
-     * newer evidence. On a start-time tie an unfinished result, then the later-finished one, wins.
-     */
+    /** Each check's judged result and the store's clock, read in one statement (see docs/gates.md). */
+    gateEvidence,
+
+    /** The judged result of each check (running ones included), without the clock reading. */
     async latestResultsForGate(checkIds: string[]): Promise<Map<string, GateResultRow>> {
-      if (checkIds.length === 0) return new Map();
-      const rows = await db.selectDistinctOn([checkResults.checkId], {
-        resultId: checkResults.id,
-        checkId: checkResults.checkId,
-        status: checkResults.status,
-        definitionHash: checkResults.definitionHash,
-        startedAt: checkResults.startedAt,
-        finishedAt: checkResults.finishedAt,
-        summary: checkResults.summary,
-        error: checkResults.error,
-        estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
-      }).from(checkResults)
-        .where(inArray(checkResults.checkId, checkIds))
-        .orderBy(checkResults.checkId, desc(checkResults.startedAt), sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.id));
-      return new Map(rows.map((r) => [r.checkId, r]));
+      return (await gateEvidence(checkIds)).latest;
     },
 
     async recordGateDecision(decision: NewGateDecision): Promise<GateDecisionRecord> {

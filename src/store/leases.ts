@@ -7,6 +7,7 @@ import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { StateDb } from './database.js';
 import { checkLeases, checkResults, runs, scheduleClaims } from './schema.js';
 import { couldNotVerify, type FaultInfo } from '../results/fault.js';
+import { databaseClock, type StoreClock } from './store-clock.js';
 
 const REPLICA_DIED: FaultInfo = { code: 'aborted', message: 'the replica running this check stopped heartbeating' };
 
@@ -18,7 +19,7 @@ export interface LeaseRequest { checkId: string; runId: string; holder: string; 
 export interface AbortedRuns { runIds: string[]; resultIds: string[] }
 
 /** Lease and liveness queries over the drizzle state database. */
-export function leaseQueries(db: StateDb) {
+export function leaseQueries(db: StateDb, clock: StoreClock = databaseClock) {
   return {
     /** Takes the check's lease if it is free or lapsed; true when taken. */
     async acquireLease(req: LeaseRequest): Promise<boolean> {
@@ -74,7 +75,8 @@ export function leaseQueries(db: StateDb) {
         const runIds = dead.map((r) => r.id);
         const results = await tx.update(checkResults).set({
           status: 'error',
-          finishedAt: now,
+          // The store's clock, like every result time: the gate orders results by it.
+          finishedAt: clock(),
           summary: couldNotVerify(REPLICA_DIED),
           error: REPLICA_DIED,
         }).where(and(inArray(checkResults.runId, runIds), eq(checkResults.status, 'running')))

@@ -3,6 +3,8 @@ import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'dri
 import type { FaultInfo, Sample } from '../results/outcome.js';
 import type { StateDb } from './database.js';
 import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
+import type { ServerIdentity } from '../results/server-identity.js';
+import { databaseClock, type StoreClock } from './store-clock.js';
 
 export type RunRecord = typeof runs.$inferSelect;
 export type ResultRecord = typeof checkResults.$inferSelect & { samples?: Sample[] };
@@ -27,7 +29,6 @@ export interface NewResult {
   checkId: string;
   kind: string;
   definitionHash: string;
-  startedAt: Date;
   slot?: Date | null;
 }
 
@@ -37,6 +38,9 @@ export interface FinishedResult {
   observations: Record<string, unknown>;
   statements: StatementRecord[];
   error?: FaultInfo | null;
+  /** Identity of each server read, by source name (empty when the check never reached one). */
+  servers?: Record<string, ServerIdentity>;
+  /** This replica's clock, for its own telemetry only; the store stamps the recorded time itself. */
   finishedAt: Date;
   durationMs: number;
   samples: Sample[];
@@ -49,8 +53,8 @@ function jsonSide(sample: Sample, side: 'old' | 'new') {
   return value === null || value === undefined ? sql`'null'::jsonb` : value;
 }
 
-/** Run and result queries over the drizzle state database. */
-export function runQueries(db: StateDb) {
+/** Run and result queries over the drizzle state database; result times come from the store's clock. */
+export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
   async function samplesFor(resultIds: string[]): Promise<Map<string, Sample[]>> {
     const bySample = new Map<string, Sample[]>();
     if (resultIds.length === 0) return bySample;
@@ -100,27 +104,36 @@ export function runQueries(db: StateDb) {
       await db.update(runs).set({ status, summary, finishedAt: at }).where(eq(runs.id, id));
     },
 
+    /** Records a result as running, stamped by the store's clock (it may still wait for its lease). */
     async startResult(result: NewResult): Promise<void> {
-      await db.insert(checkResults).values({ ...result, slot: result.slot ?? null, status: 'running' });
+      await db.insert(checkResults).values({ ...result, slot: result.slot ?? null, status: 'running', startedAt: clock() });
     },
 
-    /** Writes the outcome and its samples atomically: a result is never half-recorded. */
-    async finishResult(id: string, done: FinishedResult): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.update(checkResults).set({
+    /** Stamps (store clock) the moment the check began reading, after it got its lease. */
+    async markReading(id: string): Promise<void> {
+      await db.update(checkResults).set({ readAt: clock() }).where(and(eq(checkResults.id, id), eq(checkResults.status, 'running')));
+    },
+
+    /** Writes the outcome and its samples atomically (a result is never half-recorded); resolves with the store-stamped finish time. */
+    async finishResult(id: string, done: FinishedResult): Promise<Date> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(checkResults).set({
           status: done.status,
           summary: done.summary,
           observations: done.observations,
           statements: done.statements,
           error: done.error ?? null,
-          finishedAt: done.finishedAt,
+          servers: done.servers ?? {},
+          // The store's clock, never the replica's: gates order and age results by it.
+          finishedAt: clock(),
           durationMs: done.durationMs,
-        }).where(eq(checkResults.id, id));
+        }).where(eq(checkResults.id, id)).returning({ finishedAt: checkResults.finishedAt });
         if (done.samples.length > 0) {
           await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
             resultId: id, ordinal, category: s.category, key: s.key, old: jsonSide(s, 'old'), new: jsonSide(s, 'new'), detail: s.detail ?? null,
           })));
         }
+        return row?.finishedAt ?? done.finishedAt;
       });
     },
 

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { FaultInfo, StatementRecord } from '../results/outcome.js';
+import type { ServerIdentity } from '../results/server-identity.js';
 import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export type { StatementRecord };
@@ -44,9 +45,15 @@ export const checkResults = parity.table('check_results', {
   observations: jsonb('observations').$type<Record<string, unknown>>().notNull().default({}),
   statements: jsonb('statements').$type<StatementRecord[]>().notNull().default([]),
   error: jsonb('error').$type<FaultInfo>(),
+  /** Identity of each server the check read, by source name, for the audit trail (read by sources/identify-server.ts). */
+  servers: jsonb('servers').$type<Record<string, ServerIdentity>>().notNull().default({}),
   /** Scheduled slot this result belongs to, when the scheduler ran it. */
   slot: ts('slot'),
+  /** The state store's clock, like every result time: when the result row was written (before the lease wait). */
   startedAt: ts('started_at').notNull(),
+  /** Store clock when the check began reading, after it got its lease; null until then (or never, for a fault). */
+  readAt: ts('read_at'),
+  /** Store clock when the outcome was written. */
   finishedAt: ts('finished_at'),
   durationMs: integer('duration_ms'),
 }, (t) => [

@@ -7,6 +7,7 @@ import { gateQueries } from './gates.js';
 import { scheduleQueries } from './schedule.js';
 import { leaseQueries } from './leases.js';
 import { counterSnapshotQueries } from './counter-snapshots.js';
+import { databaseClock, type StoreClock } from './store-clock.js';
 
 export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof gateQueries>
@@ -20,13 +21,16 @@ export type Store = ReturnType<typeof runQueries>
   close(): Promise<void>;
 };
 
-/** Wraps an opened state database with every query family. */
-export function storeOver(state: StateDatabase): Store {
+/**
+ * Wraps an opened state database with every query family. Result times are stamped by the store's
+ * own clock (`clock`, the database's clock_timestamp() unless a test passes a fake one).
+ */
+export function storeOver(state: StateDatabase, clock: StoreClock = databaseClock): Store {
   return {
-    ...runQueries(state.db),
-    ...gateQueries(state.db),
+    ...runQueries(state.db, clock),
+    ...gateQueries(state.db, clock),
     ...scheduleQueries(state.db),
-    ...leaseQueries(state.db),
+    ...leaseQueries(state.db, clock),
     ...counterSnapshotQueries(state.db),
     driver: state.driver,
     state,
@@ -41,6 +45,8 @@ export interface StoreOptions {
   /** Postgres URL; when absent the store is embedded under dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Tests only: stamp result times with a fake clock instead of the database's. */
+  clock?: StoreClock | undefined;
 }
 
 /** Opens and migrates the store: DATABASE_URL → Postgres, otherwise PGlite under the data directory. */
@@ -52,5 +58,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await state.close();
     throw error;
   }
-  return storeOver(state);
+  return storeOver(state, options.clock);
 }

@@ -31,6 +31,16 @@ describe('parity validate', () => {
     expect(result.stdout).toMatch(/^ok: 1 source, 6 checks, 1 migration in 2 files under demo$/m);
   });
 
+  it('--connect shows each source\'s identity and least-privilege warnings; require_least_privilege makes them fail (exit 2)', async () => {
+    const dir = await checksDir({ 's.yaml': 'sources:\n  app: { url: "embedded:app" }\n  strict: { url: "embedded:strict", require_least_privilege: true }\n' });
+    const result = await runParity(['validate', '--connect'], { cwd: dir, env: { PARITY_DATA_DIR: path.join(dir, 'data') } });
+    // PGlite always runs as a superuser: a warning for app, an error for strict.
+    expect(result.stdout).toMatch(/^source app: postgres@local\/postgres, PostgreSQL \d+, system /m);
+    expect(result.stdout).toMatch(/^ {2}warning: role "postgres" is a superuser$/m);
+    expect(result.stdout).toMatch(/^ {2}error: role "postgres" is a superuser$/m);
+    expect(result.code).toBe(2);
+  });
+
   it('reports malformed YAML at file:line:column and exits 64', async () => {
     const dir = await checksDir({ 'broken.yaml': `${SOURCES}checks:\n  - id: a\n    kind: row_count\n    old: { source: app, table: users\n` });
     const result = await runMain(['validate'], { cwd: dir });

@@ -105,7 +105,7 @@ describe.each(engines)('gate service on %s', (engine) => {
     const run = await world.store.createRun({ id: 'manual-running-run', trigger: 'api', checkIds: [check.spec.id], selector: {}, createdAt: world.clock.now() });
     await world.store.startRun(run.id, 'replica-b', world.clock.now());
     world.clock.advance(1);
-    await world.store.startResult({ id: 'running-result', runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: world.clock.now() });
+    await world.store.startResult({ id: 'running-result', runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash });
     const verdict = await world.gates.decide('users-split-name', 'switch-reads');
     expect(verdict.allowed).toBe(false);
     expect(verdict.checks[1]).toMatchObject({ status: 'running', result_id: 'running-result', reason: expect.stringMatching(/is running/) });

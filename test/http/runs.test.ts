@@ -24,6 +24,10 @@ describe.each(engines)('runs API on %s', (engine) => {
     expect(parity.samples[0]).toMatchObject({ category: 'mismatch', old: expect.stringMatching(/^First\d+ Last\d+$/), new: expect.stringMatching(/ Wrong$/) });
     expect(parity.statements.length).toBeGreaterThan(0);
     expect(parity.definition_hash).toMatch(/\S/);
+    // Which server the check really read, and when (store clock) it began and finished reading.
+    expect(parity.servers.app).toMatchObject({ database: expect.any(String), user: expect.any(String), version_num: expect.any(Number), privilege_warnings: expect.any(Array) });
+    expect(Date.parse(parity.read_at)).toBeGreaterThanOrEqual(Date.parse(parity.started_at));
+    expect(Date.parse(parity.finished_at)).toBeGreaterThanOrEqual(Date.parse(parity.read_at));
   });
 
   it('answers 202 at once and the run can be polled until it finishes', async () => {

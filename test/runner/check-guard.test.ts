@@ -33,8 +33,8 @@ checks:
     schedule: "* * * * *"
 `;
 
-/** When the check actually executed: after its lease was granted, for durationMs. */
-const executionOf = (r: ResultRecord) => ({ start: r.finishedAt!.getTime() - r.durationMs!, end: r.finishedAt!.getTime() });
+/** When the check actually executed, by the store's clock: from reading (after its lease was granted) to its outcome. */
+const executionOf = (r: ResultRecord) => ({ start: r.readAt!.getTime(), end: r.finishedAt!.getTime() });
 
 describe.each(engines)('check lease guard on %s', (engine) => {
   let world: GateWorld;

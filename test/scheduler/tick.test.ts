@@ -103,7 +103,7 @@ describe.each(engines)('scheduler tick on %s', (engine) => {
     await world.store.createRun({ id: 'dead-run', trigger: 'schedule', checkIds: [check.spec.id], selector: {}, createdAt: now });
     await world.store.startRun('dead-run', 'replica-dead', now);
     await world.store.updateClaim(check.spec.id, slot, 'replica-dead', { runId: 'dead-run' });
-    await world.store.startResult({ id: 'dead-result', runId: 'dead-run', checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, startedAt: now, slot });
+    await world.store.startResult({ id: 'dead-result', runId: 'dead-run', checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot });
     expect(await world.store.acquireLease({ checkId: check.spec.id, runId: 'dead-run', holder: 'replica-dead', now, ttlMs: 30_000 })).toBe(true);
 
     expect((await world.gates.decide('m', 'go')).reasons).toEqual([expect.stringMatching(/^check "every-3s" is running \(result dead-result/)]);

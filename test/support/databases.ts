@@ -13,6 +13,7 @@ import { openPostgresState } from '../../src/store/database.js';
 import { migrateState } from '../../src/store/migrate.js';
 import { openStore, storeOver, type Store } from '../../src/store/store.js';
 import { TEMPLATE_DB, withDatabase } from './postgres-url.js';
+import type { StoreClock } from '../../src/store/store-clock.js';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -69,10 +70,13 @@ export async function createTestDatabase(engine: EngineName, options: { template
   };
 }
 
-/** A migrated state store on the engine (cloned from the template on Postgres). */
-export async function createTestStore(engine: EngineName): Promise<{ store: Store; close(): Promise<void>; url?: string }> {
+/**
+ * A migrated state store on the engine (cloned from the template on Postgres). `clock` replaces
+ * the database's clock for result stamps and gate freshness (tests that move time by hand).
+ */
+export async function createTestStore(engine: EngineName, options: { clock?: StoreClock } = {}): Promise<{ store: Store; close(): Promise<void>; url?: string }> {
   if (engine === 'pglite') {
-    const store = await openStore({ dataDir: `memory:${randomUUID()}` });
+    const store = await openStore({ dataDir: `memory:${randomUUID()}`, clock: options.clock });
     return { store, close: () => store.close() };
   }
   const database = `parity_s_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -80,7 +84,7 @@ export async function createTestStore(engine: EngineName): Promise<{ store: Stor
   const url = withDatabase(process.env.TEST_DATABASE_URL!, database);
   const state = openPostgresState(url, { max: 3 });
   await migrateState(state.raw);
-  const store = storeOver(state);
+  const store = storeOver(state, options.clock);
   return {
     store,
     url,

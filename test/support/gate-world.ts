@@ -12,6 +12,7 @@ import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from './databases.js';
 import { catalogFromYaml, registryForCatalog } from './run-check.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
+import { storeClockFrom } from '../../src/store/store-clock.js';
 
 export interface GateWorld {
   db: TestDatabase;
@@ -42,9 +43,10 @@ export async function createGateWorld(engine: EngineName, options: {
 }): Promise<GateWorld> {
   const db = await createTestDatabase(engine);
   await db.exec(options.seedSql);
-  const stateHandle = options.store ? { store: options.store, close: () => options.store!.close() } : await createTestStore(engine);
-  const store = stateHandle.store;
   const clock = fakeClock();
+  // The store stamps results with the same fake clock, so tests can age results by moving it.
+  const stateHandle = options.store ? { store: options.store, close: () => options.store!.close() } : await createTestStore(engine, { clock: storeClockFrom(clock) });
+  const store = stateHandle.store;
   const named = { app: db, ...options.sources };
   let catalog = catalogFromYaml(options.yaml, named);
   const sources = registryForCatalog(catalog, named);

@@ -1,0 +1,24 @@
+/**
+ * Which server a check actually read, recorded with its result for the audit trail: the
+ * definition hash says where a check was *meant* to read, this says where it *did*.
+ */
+
+/** What the verified database said about itself, inside parity's read-only session. */
+export interface ServerIdentity {
+  /** pg_control_system().system_identifier: the cluster's identity across restarts and renames; null when not permitted. */
+  system_identifier: string | null;
+  /** Why system_identifier is null (e.g. permission denied), else absent. */
+  system_identifier_unavailable?: string;
+  database: string;
+  user: string;
+  /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
+  address: string | null;
+  port: number | null;
+  /** server_version_num, e.g. 170002. */
+  version_num: number;
+  version: string;
+  /** pg_is_in_recovery(): true on a standby. */
+  in_recovery: boolean;
+  /** Roles and privileges that let this session write (see sources/preflight.ts); empty when least-privilege. */
+  privilege_warnings: string[];
+}

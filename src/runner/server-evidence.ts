@@ -1,0 +1,24 @@
+/**
+ * Per run, the identity of each source's server and its least-privilege preflight, read once per
+ * source (a run's checks share it) and attached to every result that read that source.
+ */
+import type { ServerIdentity } from '../results/server-identity.js';
+import { inspectSource } from '../sources/preflight.js';
+import type { SourceRegistry } from '../sources/registry.js';
+
+/** Looks up (once per source) what the server said about itself. */
+export type ServerInspector = (source: string) => Promise<ServerIdentity>;
+
+/** A memoising inspector for one run; a failed inspection is retried by the next check that asks. */
+export function createServerInspector(sources: SourceRegistry): ServerInspector {
+  const cache = new Map<string, Promise<ServerIdentity>>();
+  return (name) => {
+    let pending = cache.get(name);
+    if (!pending) {
+      pending = sources.get(name).then(inspectSource);
+      pending.catch(() => cache.delete(name));
+      cache.set(name, pending);
+    }
+    return pending;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Who parity is on a verified database, asked inside its own read-only session: the server's
+ * identity (for the audit trail: which cluster, database and address a result really read) and a
+ * least-privilege preflight (warnings when the role could write, or read and run server files).
+ * Writable tables are counted over the whole database, not only the tables a check names: a
+ * `sql_assert` query may read any of them, and a verifier's role should write none.
+ */
+import type { ServerIdentity } from '../results/server-identity.js';
+import type { Source } from './types.js';
+
+/** Roles that reach the server's file system or run programs: a verifier never needs them. */
+export const DANGEROUS_ROLES = ['pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program'];
+
+/** How many writable tables a warning names (the count is always given). */
+const NAMED_TABLES = 5;
+
+const WRITABLE = `c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'
+  and (has_table_privilege(c.oid, 'INSERT') or has_table_privilege(c.oid, 'UPDATE') or has_table_privilege(c.oid, 'DELETE') or has_table_privilege(c.oid, 'TRUNCATE'))`;
+
+/** One statement: identity, superuser, dangerous role memberships, and tables the role may write (roles that do not exist are skipped). */
+export const IDENTITY_SQL = `select current_database() as database, current_user::text as "user",
+  host(inet_server_addr()) as address, inet_server_port() as port,
+  current_setting('server_version_num')::int as version_num, version() as version, pg_is_in_recovery() as in_recovery,
+  coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as superuser,
+  has_function_privilege('pg_catalog.pg_control_system()', 'execute') as can_read_control,
+  array(select r.rolname::text from pg_catalog.pg_roles r where r.rolname = any(string_to_array($1, ',')) and pg_has_role(current_user, r.oid, 'member') order by 1) as dangerous_roles,
+  (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${WRITABLE}) as writable_count,
+  array(select quote_ident(n.nspname) || '.' || quote_ident(c.relname) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${WRITABLE} order by 1 limit ${NAMED_TABLES}) as writable_tables`;
+
+const CONTROL_SQL = 'select system_identifier::text as system_identifier from pg_catalog.pg_control_system()';
+
+interface IdentityRow {
+  database: string; user: string; address: string | null; port: number | null; version_num: number; version: string; in_recovery: boolean;
+  superuser: boolean; can_read_control: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
+}
+
+/** The privilege warnings for what the server said about the role. Pure. */
+export function privilegeWarnings(row: Pick<IdentityRow, 'user' | 'superuser' | 'dangerous_roles' | 'writable_count' | 'writable_tables'>): string[] {
+  const warnings: string[] = [];
+  if (row.superuser) warnings.push(`role "${row.user}" is a superuser`);
+  for (const role of row.dangerous_roles) warnings.push(`role "${row.user}" is a member of ${role}`);
+  if (row.writable_count > 0) {
+    const more = row.writable_count > row.writable_tables.length ? ', …' : '';
+    warnings.push(`role "${row.user}" may INSERT, UPDATE, DELETE or TRUNCATE ${row.writable_count} table${row.writable_count === 1 ? '' : 's'} (${row.writable_tables.join(', ')}${more})`);
+  }
+  return warnings;
+}
+
+/** Asks the source who it is and what parity's role may do: one read-only transaction, one or two short statements. */
+export async function inspectSource(source: Source): Promise<ServerIdentity> {
+  const { row, control } = await source.readOnly(async (session) => {
+    const [first] = await session.query({ text: IDENTITY_SQL, params: [DANGEROUS_ROLES.join(',')] }) as unknown as IdentityRow[];
+    // Only where permitted: calling it without EXECUTE would abort the transaction.
+    const [second] = first?.can_read_control ? await session.query({ text: CONTROL_SQL, params: [] }) : [];
+    return { row: first, control: second };
+  }, { statementTimeoutMs: 10_000 });
+  if (!row) throw new Error('the identity query returned no row');
+  const systemIdentifier = control?.system_identifier === undefined || control.system_identifier === null ? null : String(control.system_identifier);
+  const unavailable = systemIdentifier === null ? (row.can_read_control ? 'pg_control_system() returned nothing' : 'permission denied for pg_control_system()') : undefined;
+  return {
+    system_identifier: systemIdentifier,
+    ...(unavailable ? { system_identifier_unavailable: unavailable } : {}),
+    database: row.database,
+    user: row.user,
+    address: row.address,
+    port: row.port === null ? null : Number(row.port),
+    version_num: Number(row.version_num),
+    version: row.version,
+    in_recovery: row.in_recovery,
+    privilege_warnings: privilegeWarnings(row),
+  };
+}

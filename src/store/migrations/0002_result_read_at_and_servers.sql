@@ -1,0 +1,2 @@
+ALTER TABLE "parity"."check_results" ADD COLUMN "servers" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "parity"."check_results" ADD COLUMN "read_at" timestamp with time zone;
