@@ -1,16 +1,20 @@
 /**
  * column_parity: the old representation and the new one agree row by row.
  * Same-table form compares two expressions over one table (fusable count scan); the join form
- * FULL OUTER JOINs two tables on the key and also reports keys missing on either side.
- * NULL semantics are explicit: values are compared with IS DISTINCT FROM.
+ * (column-parity-join.ts) FULL OUTER JOINs two tables on the key and also reports keys missing on
+ * either side. Values are compared exactly (exact-compare.ts): NULL equals NULL, and no collation
+ * or lax type makes two different values equal. A scope under `min_rows` is "could not verify".
  */
 import { z } from 'zod';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
-  baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema,
+  baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema,
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
+import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, type CountResult, type ExecutionContext } from './types.js';
@@ -36,6 +40,8 @@ export const columnParitySchema = z
     normalize: z.array(normalizerSchema).max(16).default([]),
     max_mismatches: z.number().int().min(0).optional(),
     max_mismatch_ratio: z.number().min(0).max(1).optional(),
+    /** Fewest rows in scope (each side, in the join form); fewer is "could not verify", never a vacuous pass. */
+    min_rows: minRowsSchema,
     sample: z.number().int().min(0).max(1000).default(20),
   })
   .superRefine((spec, ctx) => {
@@ -57,7 +63,6 @@ export const columnParitySchema = z
     }
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
-type JoinSide = z.output<typeof joinSideSchema>;
 
 interface SameTableForm { form: 'same_table'; table: TableRef; old: string; new: string; where?: string | undefined }
 interface JoinForm { form: 'join'; old: JoinSide; new: JoinSide }
@@ -70,8 +75,10 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
   return { form: 'join', old: spec.old as JoinSide, new: spec.new as JoinSide };
 }
 
-function distinctSql(spec: ColumnParitySpec, oldValue: SQL, newValue: SQL): SQL {
-  return sql`${normalizeSql(oldValue, spec.normalize)} is distinct from ${normalizeSql(newValue, spec.normalize)}`;
+/** The two normalised expressions differ, exactly (types probed from the table once per statement). */
+function distinctSql(spec: ColumnParitySpec, form: SameTableForm): SQL {
+  const [a, b] = [form.old, form.new].map((e) => normalizeSql(expressionSql(e), spec.normalize)) as [SQL, SQL];
+  return exactlyDistinctSql(a, b, { a: typeProbeSql(a, form.table), b: typeProbeSql(b, form.table) });
 }
 
 /** Same-table form as a count scan: rows in scope and rows whose values differ. */
@@ -82,47 +89,18 @@ export function planSameTableCounts(spec: ColumnParitySpec, form: SameTableForm)
     table: form.table,
     counts: {
       rows: form.where === undefined ? (true as const) : scope,
-      mismatches: sql`${scope} and ${distinctSql(spec, expressionSql(form.old), expressionSql(form.new))}`,
+      mismatches: sql`${scope} and ${distinctSql(spec, form)}`,
     },
   };
 }
 
-function joinedSql(spec: ColumnParitySpec, form: JoinForm): SQL {
-  const side = (s: JoinSide) =>
-    sql`select ${joinSql(spec.key.map((k, i) => sql`${columnSql(k)} as ${sql.identifier(keyAlias(i))}`))}, ${expressionSql(s.expr)} as v, true as present
-        from ${tableSql(s.table)} where ${predicateSql(s.where)}`;
-  const on = joinSql(spec.key.map((_, i) => sql`o.${sql.identifier(keyAlias(i))} = n.${sql.identifier(keyAlias(i))}`), sql` and `);
-  return sql`(${side(form.old)}) o full outer join (${side(form.new)}) n on ${on}`;
-}
-
-/** Join form as one statement: matched rows, mismatches and keys missing on each side. */
-export function planJoinCounts(spec: ColumnParitySpec, form: JoinForm): SQL {
-  return sql`select count(*) as rows,
-      count(*) filter (where o.present is null) as missing_in_old,
-      count(*) filter (where n.present is null) as missing_in_new,
-      count(*) filter (where o.present and n.present and ${distinctSql(spec, sql`o.v`, sql`n.v`)}) as mismatches
-    from ${joinedSql(spec, form)}`;
-}
-
-/** Offending keys with both raw values, at most `sample` of them. */
-export function planSamples(spec: ColumnParitySpec): SQL {
-  const form = formOf(spec);
-  if (form.form === 'same_table') {
-    const keys = spec.key.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
-    return sql`select ${joinSql(keys)}, (${expressionSql(form.old)})::text as old_value, (${expressionSql(form.new)})::text as new_value,
-        'mismatch' as category
-      from ${tableSql(form.table)}
-      where ${predicateSql(form.where)} and ${distinctSql(spec, expressionSql(form.old), expressionSql(form.new))}
-      limit ${spec.sample}`;
-  }
-  const keys = spec.key.map((_, i) => {
-    const alias = sql.identifier(keyAlias(i));
-    return sql`(coalesce(o.${alias}, n.${alias}))::text as ${alias}`;
-  });
-  return sql`select ${joinSql(keys)}, (o.v)::text as old_value, (n.v)::text as new_value,
-      case when o.present is null then 'missing_in_old' when n.present is null then 'missing_in_new' else 'mismatch' end as category
-    from ${joinedSql(spec, form)}
-    where o.present is null or n.present is null or ${distinctSql(spec, sql`o.v`, sql`n.v`)}
+/** Same-table form: offending keys with both raw values, at most `sample` of them. */
+export function planSamples(spec: ColumnParitySpec, form: SameTableForm): SQL {
+  const keys = spec.key.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
+  return sql`select ${joinSql(keys)}, (${expressionSql(form.old)})::text as old_value, (${expressionSql(form.new)})::text as new_value,
+      'mismatch' as category
+    from ${tableSql(form.table)}
+    where ${predicateSql(form.where)} and ${distinctSql(spec, form)}
     limit ${spec.sample}`;
 }
 
@@ -148,20 +126,59 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
       rows_scanned: rows,
       mismatches: differing,
       value_mismatches: mismatches,
-      ...(form.form === 'join' ? { missing_in_old: missingInOld, missing_in_new: missingInNew } : {}),
+      ...(form.form === 'join'
+        ? { missing_in_old: missingInOld, missing_in_new: missingInNew, old_rows: requireCount(counts, 'old_rows'), new_rows: requireCount(counts, 'new_rows') }
+        : {}),
       mismatch_ratio: ratio,
     },
     samples: [],
   };
 }
 
-/** The counts: the engine's answer to the planned scan (same table), or one join statement. */
-async function countFor(spec: ColumnParitySpec, ctx: ExecutionContext, planned: readonly CountResult[]): Promise<Record<string, number>> {
+/**
+ * Refuses what cannot be verified (pure): rows with a NULL key or repeated keys in the join form,
+ * and a scope under `min_rows` (each side, in the join form). Undefined when the counts may be judged.
+ */
+export function refuseScope(spec: ColumnParitySpec, counts: Record<string, number>, duplicates?: Record<'old' | 'new', Record<string, unknown>[]>): Outcome | undefined {
   const form = formOf(spec);
-  if (form.form === 'same_table') return planned[0] ?? {};
-  const [row] = await ctx.query(spec.source, planJoinCounts(spec, form));
+  if (form.form === 'same_table') {
+    const rows = requireCount(counts, 'rows');
+    const fault = scopeTooSmall(rows, spec.min_rows, `rows in ${formatTableRef(form.table)}${form.where ? ` where ${form.where}` : ''}`);
+    return fault && faultOutcome(fault, { rows, rows_scanned: rows });
+  }
+  const sides = { old: form.old, new: form.new };
+  const observations = {
+    old_rows: requireCount(counts, 'old_rows'), new_rows: requireCount(counts, 'new_rows'),
+    null_key_rows_old: requireCount(counts, 'null_key_rows_old'), null_key_rows_new: requireCount(counts, 'null_key_rows_new'),
+  };
+  if (observations.null_key_rows_old + observations.null_key_rows_new > 0) {
+    const where = spec.key.map((k) => `${k} is not null`).join(' and ');
+    return faultOutcome({
+      code: 'null_key',
+      message: `${observations.null_key_rows_old} rows of ${formatTableRef(form.old.table)} and ${observations.null_key_rows_new} rows of ${formatTableRef(form.new.table)} `
+        + `have a NULL in key column(s) ${spec.key.join(', ')}; the join form cannot match them — if they are out of scope, say so with where: "${where}" on both sides`,
+    }, observations);
+  }
+  const repeated = duplicates && duplicateKeyFault({ ...spec, ...sides }, duplicates);
+  if (repeated) return faultOutcome(repeated.fault, observations);
+  for (const side of ['old', 'new'] as const) {
+    const s = sides[side];
+    const fault = scopeTooSmall(observations[`${side}_rows`], spec.min_rows, `rows in ${side} ${formatTableRef(s.table)}${s.where ? ` where ${s.where}` : ''}`);
+    if (fault) return faultOutcome(fault, observations);
+  }
+  return undefined;
+}
+
+/** The join form's counts and each side's repeated keys: three statements, run at once. */
+async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
+  const join = { ...spec, old: form.old, new: form.new };
+  const [old, neu, [row]] = await Promise.all([
+    ctx.query(spec.source, planDuplicateKeys(join, 'old')),
+    ctx.query(spec.source, planDuplicateKeys(join, 'new')),
+    ctx.query(spec.source, planJoinCounts(join)),
+  ]);
   if (!row) throw new Error('join count returned no row');
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  return { counts: Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), duplicates: { old, new: neu } };
 }
 
 export const columnParity = defineKind({
@@ -173,10 +190,15 @@ export const columnParity = defineKind({
     const form = formOf(spec);
     return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];
   },
-  async execute(spec, ctx, counts) {
-    const outcome = evaluateColumnParity(spec, await countFor(spec, ctx, counts));
+  async execute(spec, ctx, planned) {
+    const form = formOf(spec);
+    const { counts, duplicates } = form.form === 'same_table' ? { counts: planned[0] ?? {}, duplicates: undefined } : await joinCounts(spec, form, ctx);
+    const refused = refuseScope(spec, counts, duplicates);
+    if (refused) return refused;
+    const outcome = evaluateColumnParity(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
-      const rows = await ctx.query(spec.source, planSamples(spec));
+      const statement = form.form === 'same_table' ? planSamples(spec, form) : planJoinSamples({ ...spec, old: form.old, new: form.new });
+      const rows = await ctx.query(spec.source, statement);
       outcome.samples = rows.map((row) =>
         sampleFromRow(row, spec.key, row.category as SampleCategory, { old: row.old_value, new: row.new_value }),
       );

@@ -102,6 +102,8 @@ export class Fingerprints {
 
   /** Records one row of a fingerprint statement (driver values may be strings or numbers). */
   addRow(row: Record<string, unknown>): void {
+    // A NULL bucket (rows with a NULL key) is the caller's to count; Number(null) would be bucket 0.
+    if (row.b === null || row.b === undefined) throw new Error('a fingerprint row without a bucket cannot be recorded');
     this.set(Number(row.b), Number(row.n), String(row.s));
   }
 

@@ -22,8 +22,8 @@ export interface DiffSide {
 /** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
 export interface SideTypes { keys: string[]; values: string[] }
 
-/** How rows are hashed into buckets on both sides (must be the same on both). */
-export interface HashScheme { integerKey: boolean }
+/** How rows are hashed (must be the same on both sides): the bucket hash and the run's row-hash salt. */
+export interface HashScheme { integerKey: boolean; salt: string }
 
 /** Column names of a table in order (for `columns:` left out). */
 export function planTableColumns(table: TableRef): SQL {
@@ -48,16 +48,17 @@ function canonical(side: DiffSide, types: SideTypes) {
   };
 }
 
-function scopeSql(side: DiffSide): SQL {
-  return sql`${joinSql(side.keys.map((k) => sql`${k} is not null`), sql` and `)} and ${predicateSql(side.where)}`;
-}
-
-/** Rows in scope with their bucket hash `h` and row hash `rh`, plus whatever `extra` selects. */
+/**
+ * Rows in scope with their bucket hash `h` and row hash `rh`, plus whatever `extra` selects. A row
+ * with a NULL key column gets no bucket (`h` is NULL): the first pass counts those rows in a NULL
+ * group so the check can refuse them, and every filtered pass (`h >> n = any(…)`) leaves them out.
+ */
 function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, extra: SQL[] = []): SQL {
   const text = canonical(side, types);
-  const h = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
-  const columns = [sql`${h} as h`, sql`${rowHashSql([...text.keys, ...text.values])} as rh`, ...extra];
-  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${scopeSql(side)}`;
+  const hash = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
+  const anyNullKey = joinSql(side.keys.map((k) => sql`${k} is null`), sql` or `);
+  const columns = [sql`case when ${anyNullKey} then null else ${hash} end as h`, sql`${rowHashSql([...text.keys, ...text.values], scheme.salt)} as rh`, ...extra];
+  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`;
 }
 
 /** Restricts hashed rows to the given buckets (a bound int array). */
@@ -67,7 +68,8 @@ function withinSql(within: { bits: number; buckets: readonly number[] } | undefi
 
 /**
  * The fingerprint pass: per bucket, row count and the sum of row hashes — one GROUP BY over the
- * table (or only over the given coarser buckets when refining).
+ * table (or only over the given coarser buckets when refining). A first pass also returns a row
+ * with `b` NULL counting the rows whose key has a NULL column.
  */
 export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, within?: { bits: number; buckets: readonly number[] }): SQL {
   return sql`select ${bucketSql(sql`h`, bits)} as b, count(*) as n, sum(rh)::text as s
@@ -97,12 +99,13 @@ export function planBucketKeys(side: DiffSide, types: SideTypes, scheme: HashSch
 
 /**
  * Full rows (canonical texts) for the given keys. Each key column is matched with `= any` (index
- * lookups, a superset for composite keys), then the exact key text picks the rows.
+ * lookups; a superset for composite keys, and under a case-insensitive collation 'a' matches 'A'),
+ * then the exact key text, compared byte for byte, picks the rows.
  */
 export function planRowsByKey(side: DiffSide, types: SideTypes, keys: readonly string[][]): SQL {
   const text = canonical(side, types);
   const perColumn = side.keys.map((k, i) => sql`${k} = any(${keyArrayLiteral(keys.map((parts) => parts[i]!))})`);
-  const exact = side.keys.length === 1 ? [] : [sql`${keyTextSql(text.keys)} = any(${keyArrayLiteral(keys.map((parts) => keyTextOf(parts)))}::text[])`];
+  const exact = [sql`(${keyTextSql(text.keys)}) collate "C" = any(${keyArrayLiteral(keys.map((parts) => keyTextOf(parts)))}::text[])`];
   const columns = [
     ...text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`),
     ...text.values.map((v, i) => sql`${v} as ${sql.identifier(`v_${i}`)}`),

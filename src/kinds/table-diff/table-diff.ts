@@ -3,104 +3,37 @@
  * either. Each side computes per-bucket row counts and sums of row hashes in one GROUP BY pass,
  * both sides at once; only dirty buckets are split further (filtered passes at finer buckets)
  * and finally drilled into as (key, row hash, value hashes); only sampled keys are fetched in
- * full. Serialisation and hashing: src/compare/row-hash.ts. Works across servers and engines.
+ * full. Serialisation and hashing: row-hash.ts. Works across servers and engines.
  * Memory stays bounded: every pass is read as a stream into flat columns (fingerprints.ts) or a
  * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects.
  *
  * Limits, stated in the docs: the key must be unique on each side (else `error: duplicate_key`);
- * rows with a NULL key column are outside the comparison; numerics compare by value only at the
- * top level (inside arrays or JSON, 1.50 and 1.5 differ); a difference hides only if a bucket's
- * count and 60-bit hash sum both collide (~2^-60).
+ * a row with a NULL key column cannot be matched, so any such row is `error: null_key`; each side
+ * must hold at least `min_rows` rows; numerics compare by value only at the top level (inside
+ * arrays or JSON, 1.50 and 1.5 differ); a difference hides only if a bucket's count and keyed
+ * 60-bit hash sum both collide (≤ 2^-60 per differing bucket, whatever the data).
  */
-import { z } from 'zod';
 import { dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep } from './buckets.js';
 import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
-import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
-import { INTEGER_TYPES } from '../../introspect/primary-key.js';
-import { baseCheckShape, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
-import { formatTableRef, parseColumnName } from '../../sql/identifiers.js';
-import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
+import { newRowHashSalt } from './row-hash.js';
+import { formatTableRef } from '../../sql/identifiers.js';
+import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
-import {
-  planBucketKeys, planFingerprint, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, type DiffSide, type HashScheme, type SideTypes,
-} from './plan.js';
+import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
+import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
+import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext } from '../types.js';
 import type { Outcome } from '../../results/outcome.js';
 
-const sideSchema = z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() });
-
-/** The table_diff check as written in a check file. */
-export const tableDiffSchema = z
-  .strictObject({
-    ...baseCheckShape,
-    kind: z.literal('table_diff'),
-    key: keyColumnsSchema,
-    old: sideSchema,
-    new: sideSchema,
-    /** old column name → new expression; left out: every non-key column of old, by name on both sides. */
-    columns: z.record(z.string(), expressionSchema).optional(),
-    normalize: z.record(z.string(), z.array(normalizerSchema).max(16)).default({}),
-    max_differences: z.number().int().min(0).default(0),
-    sample: z.number().int().min(0).max(1000).default(20),
-  })
-  .superRefine((spec, ctx) => {
-    for (const name of Object.keys(spec.columns ?? {})) {
-      const parsed = parseColumnName(name);
-      if (typeof parsed !== 'string') ctx.addIssue({ code: 'custom', path: ['columns', name], message: `column name "${name}" ${parsed.error}` });
-      else if (spec.key.includes(parsed)) ctx.addIssue({ code: 'custom', path: ['columns', name], message: `"${name}" is a key column; keys are always compared` });
-    }
-    if (spec.columns && Object.keys(spec.columns).length === 0) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'list at least one column, or leave columns out to compare all of them' });
-    for (const name of Object.keys(spec.normalize)) {
-      if (spec.columns && !Object.keys(spec.columns).includes(name)) ctx.addIssue({ code: 'custom', path: ['normalize', name], message: `"${name}" is not one of the compared columns: ${Object.keys(spec.columns).join(', ')}` });
-    }
-  });
-export type TableDiffSpec = z.output<typeof tableDiffSchema>;
-
+export { tableDiffSchema, comparedColumnsOf, diffSidesOf, hashSchemeOf, planFingerprintPass, type ComparedColumn, type TableDiffSpec } from './spec.js';
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
 export { planBucketKeys, planFingerprint, planLeafRows, planRowsByKey, planSideTypes, planTableColumns } from './plan.js';
 
-/** Tuning knobs (tests force small buckets to exercise refinement). */
-export interface DiffOptions { initialBits?: number; leafChunkRows?: number }
-
-/** One compared column: its label (the old column name) and the value expression on each side. */
-export interface ComparedColumn { name: string; old: SQL; new: SQL }
-
-/** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
-export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
-  const normalize = (name: string, value: SQL) => normalizeSql(value, spec.normalize[name] ?? []);
-  if (spec.columns) {
-    return Object.entries(spec.columns).map(([label, expression]) => {
-      const name = parseColumnName(label) as string;
-      return { name: label, old: normalize(label, columnSql(name)), new: normalize(label, expressionSql(expression)) };
-    });
-  }
-  return names.filter((n) => !spec.key.includes(n))
-    .map((name) => ({ name, old: normalize(name, columnSql(name)), new: normalize(name, columnSql(name)) }));
-}
-
-/** Both sides of the diff as plans read them (pure). */
-export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColumn[]): Record<'old' | 'new', DiffSide> {
-  const keys = spec.key.map((k) => columnSql(k));
-  return {
-    old: { ...spec.old, keys, values: columns.map((c) => c.old) },
-    new: { ...spec.new, keys, values: columns.map((c) => c.new) },
-  };
-}
-
-/** The first fingerprint pass of both sides (pure), e.g. for a benchmark to time through psql. */
-export function planFingerprintPass(spec: TableDiffSpec, types: Record<'old' | 'new', SideTypes>, bits: number, columnNames: readonly string[] = []): Record<'old' | 'new', SQL> {
-  const sides = diffSidesOf(spec, comparedColumnsOf(spec, columnNames));
-  const scheme = hashSchemeOf(types);
-  return { old: planFingerprint(sides.old, types.old, scheme, bits), new: planFingerprint(sides.new, types.new, scheme, bits) };
-}
-
-/** Integer bucket hashing only when both sides key on one integer column (else md5 of the key text). */
-export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>): HashScheme {
-  return { integerKey: types.old.keys.length === 1 && INTEGER_TYPES.has(types.old.keys[0]!) && INTEGER_TYPES.has(types.new.keys[0]!) };
-}
+/** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
+export interface DiffOptions { initialBits?: number; leafChunkRows?: number; salt?: string }
 
 async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Promise<ComparedColumn[]> {
   if (spec.columns) return comparedColumnsOf(spec);
@@ -119,7 +52,7 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const row = typeRows[i]![0] ?? {};
     return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
   })) as Record<'old' | 'new', SideTypes>;
-  const scheme = hashSchemeOf(types);
+  const scheme = hashSchemeOf(types, options.salt ?? newRowHashSalt());
   const estimates = typeRows.map((rows) => readEstimate(rows[0]?.estimate)).filter((e): e is number => e !== undefined);
   let bits = options.initialBits ?? initialBucketBits(estimates.length > 0 ? Math.max(...estimates) : undefined);
 
@@ -137,11 +70,16 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const rows = await ctx.queryEach(sides[side].source, statement, onRow);
     tally.rowsTransferred += rows;
   };
+  // Rows whose key has a NULL column: the first pass counts them in its NULL bucket.
+  const nullKeyRows = { old: 0, new: 0 };
   const fingerprints = async (space: BucketSpace) => {
     tally.passes++;
     const [o, n] = await both(async (s) => {
       const prints = new Fingerprints(space);
-      await stream(s, planFingerprint(sides[s], types[s], scheme, space.bits, space.within), (row) => prints.addRow(row));
+      await stream(s, planFingerprint(sides[s], types[s], scheme, space.bits, space.within), (row) => {
+        if (row.b === null) nullKeyRows[s] += Number(row.n);
+        else prints.addRow(row);
+      });
       return prints;
     });
     return { old: o, new: n };
@@ -150,7 +88,9 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
   tally.oldRows = prints.old.totalRows();
   tally.newRows = prints.new.totalRows();
-  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows });
+  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new });
+  const refused = refuseScope(spec, tally, nullKeyRows);
+  if (refused) return refused;
   const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
   let dirty = dirtyBuckets(prints.old, prints.new);
   for (let refinements = 0; ; refinements++) {
@@ -215,6 +155,31 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   }
   const describe = `${spec.old.source}:${formatTableRef(spec.old.table)} ⟷ ${spec.new.source}:${formatTableRef(spec.new.table)}`;
   return evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
+}
+
+/**
+ * The first pass's verdict on the scope itself (pure): rows that cannot be matched by key, or a
+ * side with fewer than `min_rows` rows, end the check as "could not verify" — never a pass.
+ */
+export function refuseScope(spec: TableDiffSpec, tally: Pick<DiffTally, 'oldRows' | 'newRows'>, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
+  const observations = {
+    old_rows: tally.oldRows, new_rows: tally.newRows, null_key_rows_old: nullKeyRows.old, null_key_rows_new: nullKeyRows.new, row_hash_salted: true,
+  };
+  const sideName = (s: 'old' | 'new') => `${spec[s].source}:${formatTableRef(spec[s].table)}`;
+  if (nullKeyRows.old + nullKeyRows.new > 0) {
+    const where = spec.key.map((k) => `${k} is not null`).join(' and ');
+    return faultOutcome({
+      code: 'null_key',
+      message: `${nullKeyRows.old} rows of ${sideName('old')} and ${nullKeyRows.new} rows of ${sideName('new')} have a NULL in key column(s) ${spec.key.join(', ')}; `
+        + `table_diff matches rows by key, so it cannot compare them — if they are out of scope, say so with where: "${where}" on both sides`,
+    }, observations);
+  }
+  for (const side of ['old', 'new'] as const) {
+    const rows = side === 'old' ? tally.oldRows : tally.newRows;
+    const fault = scopeTooSmall(rows, spec.min_rows, `rows in ${sideName(side)}${spec[side].where ? ` where ${spec[side].where}` : ''}`);
+    if (fault) return faultOutcome(fault, observations);
+  }
+  return undefined;
 }
 
 /** The table_diff kind. */

@@ -75,6 +75,8 @@ export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly strin
       rows_transferred: tally.rowsTransferred,
       passes: tally.passes,
       bucket_bits: tally.bucketBits,
+      // The row hashes were keyed with this run's secret salt (its value is never reported here).
+      row_hash_salted: true,
     },
     samples,
   };

@@ -1,0 +1,85 @@
+/**
+ * table_diff as written in a check file, and the pure planning that follows from it: which columns
+ * are compared, what each side reads, how rows are hashed. The I/O lives in table-diff.ts.
+ */
+import { z } from 'zod';
+import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
+import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
+import { parseColumnName } from '../../sql/identifiers.js';
+import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
+import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
+import { newRowHashSalt } from './row-hash.js';
+import { INTEGER_TYPES } from '../../introspect/primary-key.js';
+
+const sideSchema = z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() });
+
+/** The table_diff check as written in a check file. */
+export const tableDiffSchema = z
+  .strictObject({
+    ...baseCheckShape,
+    kind: z.literal('table_diff'),
+    key: keyColumnsSchema,
+    old: sideSchema,
+    new: sideSchema,
+    /** old column name → new expression; left out: every non-key column of old, by name on both sides. */
+    columns: z.record(z.string(), expressionSchema).optional(),
+    normalize: z.record(z.string(), z.array(normalizerSchema).max(16)).default({}),
+    max_differences: z.number().int().min(0).default(0),
+    /** Fewest rows each side must hold in scope; fewer is "could not verify", never a vacuous pass. */
+    min_rows: minRowsSchema,
+    sample: z.number().int().min(0).max(1000).default(20),
+  })
+  .superRefine((spec, ctx) => {
+    for (const name of Object.keys(spec.columns ?? {})) {
+      const parsed = parseColumnName(name);
+      if (typeof parsed !== 'string') ctx.addIssue({ code: 'custom', path: ['columns', name], message: `column name "${name}" ${parsed.error}` });
+      else if (spec.key.includes(parsed)) ctx.addIssue({ code: 'custom', path: ['columns', name], message: `"${name}" is a key column; keys are always compared` });
+    }
+    if (spec.columns && Object.keys(spec.columns).length === 0) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'list at least one column, or leave columns out to compare all of them' });
+    for (const name of Object.keys(spec.normalize)) {
+      if (spec.columns && !Object.keys(spec.columns).includes(name)) ctx.addIssue({ code: 'custom', path: ['normalize', name], message: `"${name}" is not one of the compared columns: ${Object.keys(spec.columns).join(', ')}` });
+    }
+  });
+export type TableDiffSpec = z.output<typeof tableDiffSchema>;
+
+/** One compared column: its label (the old column name) and the value expression on each side. */
+export interface ComparedColumn { name: string; old: SQL; new: SQL }
+
+/** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
+export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
+  const normalize = (name: string, value: SQL) => normalizeSql(value, spec.normalize[name] ?? []);
+  if (spec.columns) {
+    return Object.entries(spec.columns).map(([label, expression]) => {
+      const name = parseColumnName(label) as string;
+      return { name: label, old: normalize(label, columnSql(name)), new: normalize(label, expressionSql(expression)) };
+    });
+  }
+  return names.filter((n) => !spec.key.includes(n))
+    .map((name) => ({ name, old: normalize(name, columnSql(name)), new: normalize(name, columnSql(name)) }));
+}
+
+/** Both sides of the diff as plans read them (pure). */
+export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColumn[]): Record<'old' | 'new', DiffSide> {
+  const keys = spec.key.map((k) => columnSql(k));
+  return {
+    old: { ...spec.old, keys, values: columns.map((c) => c.old) },
+    new: { ...spec.new, keys, values: columns.map((c) => c.new) },
+  };
+}
+
+/** Integer bucket hashing only when both sides key on one integer column (else md5 of the key text); one salt for both sides. */
+export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>, salt: string): HashScheme {
+  return { integerKey: types.old.keys.length === 1 && INTEGER_TYPES.has(types.old.keys[0]!) && INTEGER_TYPES.has(types.new.keys[0]!), salt };
+}
+
+/**
+ * The first fingerprint pass of both sides (pure), e.g. for a benchmark to time through psql. The
+ * salt is a bound parameter, so the statement text is the same whatever salt a run uses.
+ */
+export function planFingerprintPass(
+  spec: TableDiffSpec, types: Record<'old' | 'new', SideTypes>, bits: number, columnNames: readonly string[] = [], salt = newRowHashSalt(),
+): Record<'old' | 'new', SQL> {
+  const sides = diffSidesOf(spec, comparedColumnsOf(spec, columnNames));
+  const scheme = hashSchemeOf(types, salt);
+  return { old: planFingerprint(sides.old, types.old, scheme, bits), new: planFingerprint(sides.new, types.new, scheme, bits) };
+}
