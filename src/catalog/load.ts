@@ -14,6 +14,7 @@ import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/probl
 import { describeUrl, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
 import { flattenIssues } from '../checkfile/zod-issues.js';
 import { positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
+import { checkYamlNumbers } from '../checkfile/yaml-numbers.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
@@ -62,6 +63,11 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
     problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
   if (problems.length > 0) return problems;
+  for (const inexact of checkYamlNumbers(doc)) {
+    const pos = counter.linePos(inexact.offset);
+    problems.push({ file, line: pos.line, column: pos.col, path: formatPath(inexact.path), message: inexact.message });
+  }
+  if (problems.length > 0) return problems;
 
   let data: unknown;
   try {
@@ -93,7 +99,7 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
           problem([...base, 'url'], interpolated.error);
           continue;
         }
-        const result = sourceSpecSchema.safeParse(interpolated.value);
+        const result = sourceSpecSchema.safeParse(interpolated.value, { reportInput: true });
         if (!result.success) {
           for (const issue of flattenIssues(result.error.issues, base, sourceSpecSchema)) problem(issue.path, issue.message, issue.key);
           continue;
@@ -123,7 +129,7 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
           problem([...base, 'kind'], `unknown kind ${JSON.stringify(kindName)}; allowed kinds: ${kindNames.join(', ')}`);
           return;
         }
-        const result = kind.schema.safeParse(raw);
+        const result = kind.schema.safeParse(raw, { reportInput: true });
         if (!result.success) {
           for (const issue of flattenIssues(result.error.issues, base, kind.schema)) problem(issue.path, issue.message, issue.key);
           return;
@@ -139,7 +145,7 @@ export function parseCheckFile(text: string, file: string, env: Env): ParsedFile
   }
 
   if (record.migrations !== undefined) {
-    const result = z.array(migrationSchema).safeParse(record.migrations);
+    const result = z.array(migrationSchema).safeParse(record.migrations, { reportInput: true });
     if (!result.success) {
       for (const issue of flattenIssues(result.error.issues, ['migrations'], z.array(migrationSchema))) problem(issue.path, issue.message, issue.key);
     } else {
