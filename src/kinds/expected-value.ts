@@ -100,8 +100,9 @@ function groupOf(row: ValueRow): Group {
 
 /** Which column groups each kind of expected value may be compared with. */
 const COMPATIBLE: Record<Exclude<ExpectedValue['type'], 'null'>, readonly Group[]> = {
-  boolean: ['boolean'],
-  number: ['number'],
+  // json/jsonb hold typed values too; jsonb equality never lets true equal "true" or 1 equal "1".
+  boolean: ['boolean', 'json'],
+  number: ['number', 'json'],
   string: ['text', 'json', 'other'],
   json: ['json'],
 };
