@@ -16,6 +16,7 @@ import { sourceIdentity, sourceSpecSchema, type SourceSpec } from '../checkfile/
 import type { ResolvedTarget } from '../checkfile/target.js';
 import { flattenIssues } from '../checkfile/zod-issues.js';
 import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
+import { checkYamlNumbers } from '../checkfile/yaml-numbers.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { Schedule } from '../checkfile/cron.js';
 import { scheduleOfCheck } from './schedules.js';
@@ -107,6 +108,11 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
     problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
   if (problems.length > 0) return problems;
+  for (const inexact of checkYamlNumbers(doc)) {
+    const pos = counter.linePos(inexact.offset);
+    problems.push({ file, line: pos.line, column: pos.col, path: formatPath(inexact.path), message: inexact.message });
+  }
+  if (problems.length > 0) return problems;
 
   let data: unknown;
   try {
@@ -140,7 +146,7 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
         const base = ['sources', name];
         const nameCheck = sourceNameSchema.safeParse(name);
         if (!nameCheck.success) problem(['sources'], `source name "${name}" ${nameCheck.error.issues[0]?.message}`, name);
-        const result = sourceSpecSchema.safeParse(raw);
+        const result = sourceSpecSchema.safeParse(raw, { reportInput: true });
         if (!result.success) {
           for (const issue of flattenIssues(result.error.issues, base, sourceSpecSchema)) problem(issue.path, issue.message, issue.key);
           continue;
@@ -177,7 +183,7 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
           problem([...base, 'kind'], `unknown kind ${JSON.stringify(kindName)}; allowed kinds: ${kindNames.join(', ')}`);
           return;
         }
-        const result = kind.schema.safeParse(raw);
+        const result = kind.schema.safeParse(raw, { reportInput: true });
         if (!result.success) {
           for (const issue of flattenIssues(result.error.issues, base, kind.schema)) problem(issue.path, issue.message, issue.key, issue.offset);
           return;
@@ -199,7 +205,7 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
   }
 
   if (record.migrations !== undefined) {
-    const result = z.array(migrationSchema).safeParse(record.migrations);
+    const result = z.array(migrationSchema).safeParse(record.migrations, { reportInput: true });
     if (!result.success) {
       for (const issue of flattenIssues(result.error.issues, ['migrations'], z.array(migrationSchema))) problem(issue.path, issue.message, issue.key);
     } else {

@@ -69,6 +69,26 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((value
   return ms;
 });
 
+/** The largest statement or lock timeout Postgres accepts (int4 milliseconds, about 24.8 days). */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A timeout handed to Postgres: whole milliseconds, at least 1. Postgres reads 0 as "no limit",
+ * so `timeout: 0` (or 0.4, which it rounds to 0) would silently switch the protection off.
+ */
+export const timeoutSchema = durationSchema.refine((ms) => Number.isInteger(ms) && ms >= 1 && ms <= MAX_TIMEOUT_MS, {
+  message: 'must be a whole number of milliseconds from 1ms to 24d; 0 would switch the limit off',
+});
+
+/**
+ * A share of rows a check may let through: at least 0 and below 1. A ratio of 1 (100%) accepts a
+ * table that is entirely wrong or empty, which is never a check.
+ */
+export const ratioSchema = z
+  .number()
+  .min(0, 'must be at least 0')
+  .lt(1, 'must be below 1; a ratio of 1 (100%) or more accepts anything');
+
 export const keyColumnsSchema = z.array(columnNameSchema).min(1, 'needs at least one key column').max(8);
 
 /** Fields every check has, whatever its kind. */
@@ -77,7 +97,7 @@ export const baseCheckShape = {
   description: z.string().max(2000).optional(),
   tags: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'tags are short words: letters, digits, ".", "_", ":" or "-"')).max(32).default([]),
   /** Overrides the source's statement_timeout for this check. */
-  timeout: durationSchema.optional(),
+  timeout: timeoutSchema.optional(),
   /** Cron expression; when present the scheduler runs the check on it. Validated by the scheduler. */
   schedule: z.string().min(1).max(200).optional(),
   time_zone: z.string().min(1).max(64).optional(),

@@ -1,6 +1,6 @@
 /** Source declarations: where verified data lives, and how gently parity may read it. */
 import { z } from 'zod';
-import { durationSchema } from './common.js';
+import { durationSchema, timeoutSchema } from './common.js';
 import { parsePostgresUrl, resolveTarget, SECRET_KEY, type Env, type ResolvedTarget } from './target.js';
 
 export const EMBEDDED_PREFIX = 'embedded:';
@@ -41,9 +41,9 @@ export const sourceSpecSchema = z.strictObject({
   url: sourceUrlSchema,
   description: z.string().max(2000).optional(),
   /** Per statement; parity's reads are cut off rather than allowed to run long on production. */
-  statement_timeout: durationSchema.default(30_000),
+  statement_timeout: timeoutSchema.default(30_000),
   /** Short on purpose: parity waits behind a DDL lock only briefly, then reports an error. */
-  lock_timeout: durationSchema.default(1_000),
+  lock_timeout: timeoutSchema.default(1_000),
   /** Connections parity may hold to this source, and so the statements it runs there at once. */
   max_connections: z.number().int().min(1).max(64).default(4),
   scan: scanSettingsSchema.prefault({}),

@@ -1,6 +1,6 @@
 /** null_check: backfilled columns are filled in every row that should have them. */
 import { z } from 'zod';
-import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
+import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
@@ -8,6 +8,7 @@ import { primaryKeyOf } from '../introspect/primary-key.js';
 import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, type CountScan } from './types.js';
 import type { Outcome, Sample } from '../results/outcome.js';
+import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -20,8 +21,10 @@ export const nullCheckSchema = z
     /** Columns identifying a row in samples; defaults to the table's primary key. */
     key: keyColumnsSchema.optional(),
     max_nulls: z.number().int().min(0).optional(),
-    max_null_ratio: z.number().min(0).max(1).optional(),
+    max_null_ratio: ratioSchema.optional(),
     sample: z.number().int().min(0).max(1000).default(10),
+    /** Rows in scope needed before "no NULLs" means anything (a typo in `where` matches nothing). */
+    min_rows: minRowsSchema,
   })
   .refine((s) => !(s.max_nulls !== undefined && s.max_null_ratio !== undefined), {
     message: 'set max_nulls or max_null_ratio, not both',
@@ -46,10 +49,13 @@ export function planNullCheck(spec: NullCheckSpec): CountScan {
   return { source: spec.source, table: spec.table, counts };
 }
 
-/** Judges the counts against max_nulls (default 0) or max_null_ratio. */
+/** Judges the counts against max_nulls (default 0) or max_null_ratio; too few rows in scope is a fault. */
 export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, number>): Outcome {
   const rows = requireCount(counts, 'rows');
   const withNulls = requireCount(counts, 'rows_with_nulls');
+  const scope = `rows in scope of ${formatTableRef(spec.table)}${spec.where === undefined ? '' : ` where ${spec.where}`}`;
+  const tooSmall = scopeTooSmall(rows, spec.min_rows, scope);
+  if (tooSmall) return faultOutcome(tooSmall, { rows, rows_with_nulls: withNulls });
   const ratio = rows === 0 ? 0 : withNulls / rows;
   const perColumn = Object.fromEntries(spec.columns.map((c, i) => [c, requireCount(counts, `nulls_${i}`)]));
   const pass = spec.max_null_ratio !== undefined ? ratio <= spec.max_null_ratio : withNulls <= (spec.max_nulls ?? 0);

@@ -1,13 +1,13 @@
 /** row_count: old and new hold the same number of rows, within a tolerance. */
 import { z } from 'zod';
-import { baseCheckShape, expressionSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
+import { baseCheckShape, expressionSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import type { Outcome } from '../results/outcome.js';
-import { Fault } from '../results/fault.js';
+import { Fault, faultOutcome, scopeTooSmall } from '../results/fault.js';
 
 const sideSchema = z.strictObject({
   source: sourceNameSchema,
@@ -17,7 +17,7 @@ const sideSchema = z.strictObject({
 
 const toleranceSchema = z.union([
   z.strictObject({ absolute: z.number().int().min(0) }),
-  z.strictObject({ relative: z.number().min(0).max(1) }),
+  z.strictObject({ relative: ratioSchema }),
 ]);
 
 export const rowCountSchema = z.strictObject({
@@ -31,6 +31,8 @@ export const rowCountSchema = z.strictObject({
    * reported as an estimate, and never accepted by a gate (gates require exact counts).
    */
   estimate: z.boolean().default(false),
+  /** Each side must count at least this many rows: 0 = 0 proves nothing (a typo in `where`?). */
+  min_rows: minRowsSchema,
 });
 export type RowCountSpec = z.output<typeof rowCountSchema>;
 
@@ -44,8 +46,13 @@ export function planRowCount(spec: RowCountSpec): { old: CountScan; new: CountSc
   return { old: scan(spec.old), new: scan(spec.new) };
 }
 
-/** Compares the two counts against the tolerance. */
+/** Compares the two counts against the tolerance; a side below min_rows is "could not verify". */
 export function evaluateRowCount(spec: RowCountSpec, oldRows: number, newRows: number): Outcome {
+  const counted = { old_rows: oldRows, new_rows: newRows };
+  for (const [name, side, rows] of [['old', spec.old, oldRows], ['new', spec.new, newRows]] as const) {
+    const fault = scopeTooSmall(rows, spec.min_rows, `${name} rows in ${describeScope(side)}`);
+    if (fault) return faultOutcome(fault, counted);
+  }
   const difference = newRows - oldRows;
   const magnitude = Math.abs(difference);
   const ratio = oldRows === 0 ? (newRows === 0 ? 0 : 1) : magnitude / oldRows;
@@ -91,6 +98,10 @@ export class EstimateUnavailable extends Fault {
   }
 }
 
+function describeScope(side: RowCountSpec['old']): string {
+  return `${formatTableRef(side.table)}${side.where === undefined ? '' : ` where ${side.where}`} on source "${side.source}"`;
+}
+
 function describeTolerance(t: RowCountSpec['tolerance']): string {
   return 'absolute' in t ? `±${t.absolute} rows` : `±${t.relative * 100}%`;
 }
@@ -108,6 +119,7 @@ export const rowCount = defineKind({
       }
       const [oldRows, newRows] = await Promise.all([estimateRows(ctx, spec.old), estimateRows(ctx, spec.new)]);
       const outcome = evaluateRowCount(spec, oldRows, newRows);
+      if (outcome.status === 'error') return outcome;
       outcome.summary = `estimated: ${outcome.summary}`;
       outcome.observations.estimated = true;
       delete outcome.observations.rows_scanned;

@@ -1,17 +1,32 @@
 /** sql_assert: an operator-written query returns the expected number of rows (or value). */
 import { z } from 'zod';
-import { baseCheckShape, querySchema, sourceNameSchema } from '../checkfile/common.js';
-import { sql } from '../sql/build.js';
+import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
+import { formatTableRef } from '../sql/identifiers.js';
+import { predicateSql, sql } from '../sql/build.js';
 import { toJsonValue } from './samples.js';
-import { defineKind, requireCount } from './types.js';
+import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
+import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, type ExpectedValue, type ValueRow } from './expected-value.js';
 import type { Outcome, Sample } from '../results/outcome.js';
+import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
 const expectSchema = z.union([
   z.strictObject({ rows: z.number().int().min(0) }),
   z.strictObject({ max_rows: z.number().int().min(0) }),
-  z.strictObject({ min_rows: z.number().int().min(0) }),
-  z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]) }),
+  // min_rows: 0 would accept any result at all.
+  z.strictObject({ min_rows: z.number().int().min(1, 'must be at least 1; min_rows: 0 accepts any result') }),
+  z.strictObject({ value: expectedValueSchema }),
 ]);
+
+/**
+ * The rows the assertion is about. A query cannot say what it ranges over, so a typo (a misspelt
+ * status, an empty look-alike table) makes `rows: 0` pass vacuously; `scope` names the population
+ * and it must hold at least `min_rows` rows. Counted as a count scan (fused with other checks).
+ */
+const scopeSchema = z.strictObject({
+  table: tableRefSchema,
+  where: expressionSchema.optional(),
+  min_rows: minRowsSchema,
+});
 
 export const sqlAssertSchema = z.strictObject({
   ...baseCheckShape,
@@ -19,6 +34,7 @@ export const sqlAssertSchema = z.strictObject({
   source: sourceNameSchema,
   query: querySchema,
   expect: expectSchema.default({ rows: 0 }),
+  scope: scopeSchema.optional(),
   sample: z.number().int().min(0).max(1000).default(10),
 });
 export type SqlAssertSpec = z.output<typeof sqlAssertSchema>;
@@ -28,8 +44,15 @@ export function planRowCountOf(spec: SqlAssertSpec) {
   return sql`select count(*) as rows from (\n${sql.raw(spec.query)}\n) as assertion`;
 }
 
+/** The first `limit` rows of the query, for samples. */
 export function planFirstRows(spec: SqlAssertSpec, limit: number) {
   return sql`select * from (\n${sql.raw(spec.query)}\n) as assertion limit ${limit}`;
+}
+
+/** The scope count, when the check declares one. */
+export function planScope(spec: SqlAssertSpec): CountScan[] {
+  if (!spec.scope) return [];
+  return [{ source: spec.source, table: spec.scope.table, counts: { rows: spec.scope.where === undefined ? true : predicateSql(spec.scope.where) } }];
 }
 
 /** Judges a row count against rows / max_rows / min_rows. */
@@ -48,19 +71,39 @@ export function evaluateRowExpectation(spec: SqlAssertSpec, rows: number): Outco
   };
 }
 
-/** Judges a single-value query: exactly one row whose first column equals the expected value. */
-export function evaluateValueExpectation(expected: string | number | boolean | null, rows: Record<string, unknown>[]): Outcome {
-  if (rows.length !== 1) {
-    return { status: 'fail', summary: `expected exactly one row holding ${JSON.stringify(expected)}, got ${rows.length} rows`, observations: { rows_returned: rows.length, mismatches: 1 }, samples: [] };
+/** Judges a single-value query: exactly one row whose first column equals the expected value, by type. */
+export function evaluateValueExpectation(expected: ExpectedValue, rows: readonly ValueRow[], typedEqual?: boolean): Outcome {
+  const wanted = describeExpected(expected);
+  const row = rows[0];
+  if (rows.length !== 1 || !row) {
+    return { status: 'fail', summary: `expected exactly one row holding ${wanted}, got ${rows.length} rows`, observations: { rows_returned: rows.length, mismatches: 1 }, samples: [] };
   }
-  const actual = Object.values(rows[0]!)[0];
-  const equal = actual === null || expected === null ? actual === expected : String(toJsonValue(actual)) === String(expected);
+  const verdict = judgeValue(expected, row);
+  const equal = 'typed' in verdict ? typedEqual === true : verdict.equal;
+  const got = row.text === null ? 'NULL' : `${JSON.stringify(row.text)} (${row.type})`;
+  const summary = equal ? `query returned ${got} as expected`
+    : 'mismatch' in verdict && verdict.mismatch ? `${verdict.mismatch} (${got})`
+      : `query returned ${got}; expected ${wanted}`;
   return {
     status: equal ? 'pass' : 'fail',
-    summary: equal ? `query returned ${JSON.stringify(expected)} as expected` : `query returned ${JSON.stringify(toJsonValue(actual))}; expected ${JSON.stringify(expected)}`,
-    observations: { rows_returned: 1, mismatches: equal ? 0 : 1, value: toJsonValue(actual) },
+    summary,
+    observations: { rows_returned: 1, mismatches: equal ? 0 : 1, value: row.text, value_type: row.type },
     samples: [],
   };
+}
+
+async function executeValue(spec: SqlAssertSpec, expected: ExpectedValue, ctx: ExecutionContext): Promise<Outcome> {
+  const rows = await ctx.query<ValueRow>(spec.source, planValueQuery(spec.query, expected));
+  const row = rows[0];
+  if (rows.length === 1 && row && row.text !== null && expected.type === 'string') {
+    const verdict = judgeValue(expected, row);
+    if ('typed' in verdict) {
+      // Timestamps, dates, intervals, uuids: one value has many spellings; the database's `=` decides.
+      const [answer] = await ctx.query<{ equal: boolean | null }>(spec.source, planTypedEquality(row.type, row.text, expected.value));
+      return evaluateValueExpectation(expected, rows, answer?.equal === true);
+    }
+  }
+  return evaluateValueExpectation(expected, rows);
 }
 
 export const sqlAssert = defineKind({
@@ -68,16 +111,28 @@ export const sqlAssert = defineKind({
   description: 'a read-only query returns the expected number of rows or the expected value',
   schema: sqlAssertSchema,
   sourcesOf: (spec) => [spec.source],
-  async execute(spec, ctx) {
-    if ('value' in spec.expect) {
-      return evaluateValueExpectation(spec.expect.value, await ctx.query(spec.source, planFirstRows(spec, 2)));
+  countScans: planScope,
+  async execute(spec, ctx, counts) {
+    const scope = spec.scope;
+    const scopeRows = scope ? requireCount(counts[0] ?? {}, 'rows') : undefined;
+    if (scope && scopeRows !== undefined) {
+      const fault = scopeTooSmall(scopeRows, scope.min_rows, `rows in scope ${formatTableRef(scope.table)}${scope.where === undefined ? '' : ` where ${scope.where}`}`);
+      if (fault) return faultOutcome(fault, { scope_rows: scopeRows });
     }
-    const [row] = await ctx.query<{ rows: string }>(spec.source, planRowCountOf(spec));
-    const outcome = evaluateRowExpectation(spec, requireCount({ rows: Number(row?.rows) }, 'rows'));
-    if (outcome.status === 'fail' && spec.sample > 0) {
-      const rows = await ctx.query(spec.source, planFirstRows(spec, spec.sample));
-      outcome.samples = rows.map((r): Sample => ({ category: 'row', key: {}, detail: toJsonValue(r) as Record<string, never> }));
-    }
+    const outcome = await assertQuery(spec, ctx);
+    if (scopeRows !== undefined) outcome.observations.scope_rows = scopeRows;
     return outcome;
   },
 });
+
+/** Runs the assertion itself: a count of the query's rows, or its single value. */
+async function assertQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<Outcome> {
+  if ('value' in spec.expect) return executeValue(spec, spec.expect.value, ctx);
+  const [row] = await ctx.query<{ rows: string }>(spec.source, planRowCountOf(spec));
+  const outcome = evaluateRowExpectation(spec, requireCount({ rows: Number(row?.rows) }, 'rows'));
+  if (outcome.status === 'fail' && spec.sample > 0) {
+    const rows = await ctx.query(spec.source, planFirstRows(spec, spec.sample));
+    outcome.samples = rows.map((r): Sample => ({ category: 'row', key: {}, detail: toJsonValue(r) as Record<string, never> }));
+  }
+  return outcome;
+}

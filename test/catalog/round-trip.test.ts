@@ -15,7 +15,7 @@ const normalizers = fc.uniqueArray(fc.oneof(
 ), { maxLength: 4, selector: (n) => JSON.stringify(n) });
 
 const check = fc.oneof(
-  fc.record({ kind: fc.constant('row_count'), old: fc.record({ source: fc.constant('app'), table, where }), new: fc.record({ source: fc.constant('app'), table, where }), tolerance: fc.oneof(fc.record({ absolute: fc.nat(100) }), fc.record({ relative: fc.double({ min: 0, max: 1, noNaN: true }) })) }),
+  fc.record({ kind: fc.constant('row_count'), old: fc.record({ source: fc.constant('app'), table, where }), new: fc.record({ source: fc.constant('app'), table, where }), tolerance: fc.oneof(fc.record({ absolute: fc.nat(100) }), fc.record({ relative: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) })) }),
   fc.record({ kind: fc.constant('null_check'), source: fc.constant('app'), table, columns: fc.uniqueArray(identifier, { minLength: 1, maxLength: 4 }), where, max_nulls: fc.nat(10) }),
   fc.record({ kind: fc.constant('column_parity'), source: fc.constant('app'), table, key: fc.uniqueArray(identifier, { minLength: 1, maxLength: 3 }), old: expression, new: expression, normalize: normalizers, sample: fc.nat(100) }),
   fc.record({ kind: fc.constant('sql_assert'), source: fc.constant('app'), query: fc.constantFrom('select 1 where false', 'select id from t'), expect: fc.oneof(fc.record({ rows: fc.nat(5) }), fc.record({ value: fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)) })) }),
@@ -27,6 +27,13 @@ function load(document: unknown): Catalog {
   const catalog = buildCatalog([parsed]);
   if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
   return catalog;
+}
+
+/** sql_assert's parsed expected value (tagged by type) back to what the YAML said. */
+function yamlOfExpected(expected: { type: string; value?: unknown; text?: string; json?: string }): unknown {
+  if (expected.type === 'number') return Number(expected.text);
+  if (expected.type === 'json') return JSON.parse(expected.json!);
+  return expected.type === 'null' ? null : expected.value;
 }
 
 /** Strips undefined (YAML has no such thing) so generated specs compare with loaded ones. */
@@ -42,7 +49,8 @@ describe('check spec round trip', () => {
       // Serialise what the loader produced (tables back to text) and load it again.
       const reserialised = [...first.checks.values()].map(({ spec }) => JSON.parse(JSON.stringify(spec, (key, value) =>
         value && typeof value === 'object' && 'name' in value && Object.keys(value).every((k) => k === 'name' || k === 'schema')
-          ? (value.schema ? `"${value.schema}"."${value.name}"` : `"${value.name}"`) : value)) as Record<string, unknown>);
+          ? (value.schema ? `"${value.schema}"."${value.name}"` : `"${value.name}"`)
+          : key === 'value' && value && typeof value === 'object' && 'type' in value ? yamlOfExpected(value) : value)) as Record<string, unknown>);
       const second = load({ sources: { app: { url: 'postgres://u:p@h/db' } }, checks: reserialised });
       for (const [id, loaded] of first.checks) {
         expect(second.checks.get(id)?.spec).toEqual(loaded.spec);

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateRowExpectation, evaluateValueExpectation, sqlAssertSchema, type SqlAssertSpec } from '../../src/kinds/sql-assert.js';
+import type { ExpectedValue, ValueRow } from '../../src/kinds/expected-value.js';
 
 const specWith = (expectation?: unknown): SqlAssertSpec => sqlAssertSchema.parse({
   id: 'no-orphans', kind: 'sql_assert', source: 'app', query: 'select id from users where false',
@@ -30,7 +31,8 @@ describe('evaluateRowExpectation', () => {
   it('puts the max_rows and min_rows boundaries on the limit itself', () => {
     fc.assert(fc.property(fc.nat(100), fc.nat(100), (rows, limit) => {
       expect(evaluateRowExpectation(specWith({ max_rows: limit }), rows).status).toBe(rows <= limit ? 'pass' : 'fail');
-      expect(evaluateRowExpectation(specWith({ min_rows: limit }), rows).status).toBe(rows >= limit ? 'pass' : 'fail');
+      // expect.min_rows: 0 would accept any result, so it starts at 1.
+      expect(evaluateRowExpectation(specWith({ min_rows: limit + 1 }), rows).status).toBe(rows >= limit + 1 ? 'pass' : 'fail');
     }));
     expect(evaluateRowExpectation(specWith({ max_rows: 5 }), 6).summary).toBe('query returned 6 rows; expected at most 5');
     expect(evaluateRowExpectation(specWith({ min_rows: 5 }), 4).summary).toBe('query returned 4 rows; expected at least 5');
@@ -43,41 +45,50 @@ describe('evaluateRowExpectation', () => {
   });
 });
 
-describe('evaluateValueExpectation', () => {
+describe('evaluateValueExpectation (pure: the database has already typed the row)', () => {
+  const row = (type: string, category: string, text: string | null, jsonEqual = false): ValueRow => ({ type, category, text, json_equal: jsonEqual });
+  const num = (text: string): ExpectedValue => ({ type: 'number', text });
+  const str = (value: string): ExpectedValue => ({ type: 'string', value });
+  const bool = (value: boolean): ExpectedValue => ({ type: 'boolean', value });
+
   it('fails unless exactly one row comes back, whatever it holds', () => {
-    expect(evaluateValueExpectation(1, [])).toMatchObject({ status: 'fail', summary: 'expected exactly one row holding 1, got 0 rows', observations: { rows_returned: 0 } });
-    expect(evaluateValueExpectation(1, [{ v: 1 }, { v: 1 }])).toMatchObject({ status: 'fail', observations: { rows_returned: 2, mismatches: 1 } });
-    expect(evaluateValueExpectation(null, [])).toMatchObject({ status: 'fail' });
+    expect(evaluateValueExpectation(num('1'), [])).toMatchObject({ status: 'fail', summary: 'expected exactly one row holding a number (1), got 0 rows', observations: { rows_returned: 0 } });
+    expect(evaluateValueExpectation(num('1'), [row('integer', 'N', '1', true), row('integer', 'N', '1', true)])).toMatchObject({ status: 'fail', observations: { rows_returned: 2, mismatches: 1 } });
+    expect(evaluateValueExpectation({ type: 'null' }, [])).toMatchObject({ status: 'fail' });
   });
 
-  it('compares the first column of the row, as the driver hands it over', () => {
-    expect(evaluateValueExpectation(42, [{ total: 42, other: 0 }])).toMatchObject({ status: 'pass', summary: 'query returned 42 as expected', observations: { value: 42, mismatches: 0 } });
-    expect(evaluateValueExpectation(42, [{ total: 41 }])).toMatchObject({ status: 'fail', summary: 'query returned 41; expected 42', observations: { mismatches: 1 } });
-    // Postgres bigint and numeric arrive as text or bigint; their text is what is compared.
-    expect(evaluateValueExpectation(9007199254740993, [{ n: 9007199254740993n }]).status).toBe('fail');
-    expect(evaluateValueExpectation('9007199254740993', [{ n: 9007199254740993n }]).status).toBe('pass');
-    expect(evaluateValueExpectation(10, [{ n: '10' }]).status).toBe('pass');
-    expect(evaluateValueExpectation(10, [{ n: '10.0' }]).status).toBe('fail');
-    expect(evaluateValueExpectation(true, [{ ok: true }]).status).toBe('pass');
-    expect(evaluateValueExpectation(false, [{ ok: true }]).status).toBe('fail');
-    expect(evaluateValueExpectation('2024-01-01T00:00:00.000Z', [{ at: new Date('2024-01-01T00:00:00Z') }]).status).toBe('pass');
+  it('takes the database\'s exact equality for numbers and JSON, never a coincidence of text', () => {
+    expect(evaluateValueExpectation(num('42'), [row('integer', 'N', '42', true)])).toMatchObject({ status: 'pass', observations: { mismatches: 0, value: '42', value_type: 'integer' } });
+    expect(evaluateValueExpectation(num('10'), [row('numeric', 'N', '10.0', true)]).status).toBe('pass');
+    expect(evaluateValueExpectation(num('42'), [row('integer', 'N', '41', false)])).toMatchObject({ status: 'fail', observations: { mismatches: 1 } });
+  });
+
+  it('fails a type mismatch with a clear message: true is not the text "true", 7 is not the text "7"', () => {
+    expect(evaluateValueExpectation(bool(true), [row('text', 'S', 'true', false)])).toMatchObject({ status: 'fail', summary: expect.stringMatching(/^type mismatch: expected a boolean/) });
+    expect(evaluateValueExpectation(num('7'), [row('text', 'S', '7', false)])).toMatchObject({ status: 'fail', summary: expect.stringMatching(/^type mismatch/) });
+    expect(evaluateValueExpectation(str('7'), [row('integer', 'N', '7', true)]).status).toBe('fail');
+    expect(evaluateValueExpectation(str('ab'), [row('text', 'S', 'ab')]).status).toBe('pass');
+    expect(evaluateValueExpectation(str('ab'), [row('text', 'S', 'ab ')]).status).toBe('fail');
   });
 
   it('treats NULL as equal only to NULL, never to the text "null" or to zero', () => {
-    expect(evaluateValueExpectation(null, [{ v: null }]).status).toBe('pass');
-    expect(evaluateValueExpectation(null, [{ v: 'null' }]).status).toBe('fail');
-    expect(evaluateValueExpectation(null, [{ v: 0 }]).status).toBe('fail');
-    expect(evaluateValueExpectation('null', [{ v: null }]).status).toBe('fail');
-    expect(evaluateValueExpectation(0, [{ v: null }]).status).toBe('fail');
-    expect(evaluateValueExpectation('', [{ v: null }]).status).toBe('fail');
-    // A row without columns (`select from t`) holds no value at all, not a NULL.
-    expect(evaluateValueExpectation(null, [{}]).status).toBe('fail');
-    expect(evaluateValueExpectation(null, [{ v: null }]).observations).toEqual({ rows_returned: 1, mismatches: 0, value: null });
+    expect(evaluateValueExpectation({ type: 'null' }, [row('integer', 'N', null)]).status).toBe('pass');
+    expect(evaluateValueExpectation({ type: 'null' }, [row('text', 'S', 'null')]).status).toBe('fail');
+    expect(evaluateValueExpectation({ type: 'null' }, [row('integer', 'N', '0')]).status).toBe('fail');
+    expect(evaluateValueExpectation(str('null'), [row('text', 'S', null)]).status).toBe('fail');
+    expect(evaluateValueExpectation(num('0'), [row('integer', 'N', null)]).status).toBe('fail');
   });
 
-  it('passes a single-row answer exactly when its text equals the expected text', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.integer()), fc.oneof(fc.string(), fc.integer()), (expected, actual) => {
-      expect(evaluateValueExpectation(expected, [{ v: actual }]).status).toBe(String(expected) === String(actual) ? 'pass' : 'fail');
+  it('leaves many-spelling types (timestamps, uuids) to the database\'s own equality', () => {
+    const at = row('timestamp with time zone', 'D', '2024-01-01 00:00:00+00');
+    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], true).status).toBe('pass');
+    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], false).status).toBe('fail');
+    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at]).status).toBe('fail');
+  });
+
+  it('passes a text answer exactly when its text equals the expected string', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), (expected, actual) => {
+      expect(evaluateValueExpectation(str(expected), [row('text', 'S', actual)]).status).toBe(expected === actual ? 'pass' : 'fail');
     }));
   });
 });
