@@ -16,11 +16,16 @@ const joined = (extra: Record<string, unknown> = {}): ColumnParitySpec => column
   old: { table: 'public.users_legacy', expr: 'email' }, new: { table: 'public.users', expr: 'lower(email)' }, ...extra,
 });
 
+/** Each side's own rows in a full join: every key except those missing on that side. */
+function withSides<C extends { rows: number; missing_in_old: number; missing_in_new: number }>(c: C) {
+  return { ...c, old_rows: c.rows - c.missing_in_old, new_rows: c.rows - c.missing_in_new };
+}
+
 /** Join-form counts: every mismatching or missing key is among the rows of the full join. */
 const joinCounts = fc.integer({ min: 1, max: 1_000_000 }).chain((rows) =>
   fc.tuple(fc.integer({ min: 0, max: rows }), fc.integer({ min: 0, max: rows }), fc.integer({ min: 0, max: rows }))
     .filter(([a, b, c]) => a + b + c <= rows)
-    .map(([mismatches, missingInOld, missingInNew]) => ({ rows, mismatches, missing_in_old: missingInOld, missing_in_new: missingInNew })));
+    .map(([mismatches, missingInOld, missingInNew]) => withSides({ rows, mismatches, missing_in_old: missingInOld, missing_in_new: missingInNew })));
 
 const sameCounts = fc.integer({ min: 1, max: 1_000_000 }).chain((rows) => fc.integer({ min: 0, max: rows }).map((mismatches) => ({ rows, mismatches })));
 
@@ -39,9 +44,9 @@ describe('evaluateColumnParity', () => {
       expect(outcome.status).toBe(differing(counts) === 0 ? 'pass' : 'fail');
       expect(outcome.observations.mismatches).toBe(differing(counts));
     }));
-    const onlyMissing = { rows: 10, mismatches: 0, missing_in_old: 0, missing_in_new: 1 };
+    const onlyMissing = withSides({ rows: 10, mismatches: 0, missing_in_old: 0, missing_in_new: 1 });
     expect(evaluateColumnParity(joined(), onlyMissing).status).toBe('fail');
-    expect(evaluateColumnParity(joined(), { ...onlyMissing, missing_in_new: 0, missing_in_old: 1 }).status).toBe('fail');
+    expect(evaluateColumnParity(joined(), withSides({ ...onlyMissing, missing_in_new: 0, missing_in_old: 1 })).status).toBe('fail');
   });
 
   it('passes exactly when the differences are within max_mismatches', () => {
@@ -69,10 +74,11 @@ describe('evaluateColumnParity', () => {
   });
 
   it('reports value mismatches and missing keys apart, and the tables compared', () => {
-    const outcome = evaluateColumnParity(joined(), { rows: 2_000, mismatches: 3, missing_in_old: 1, missing_in_new: 2 });
+    const outcome = evaluateColumnParity(joined(), withSides({ rows: 2_000, mismatches: 3, missing_in_old: 1, missing_in_new: 2 }));
     expect(outcome.summary).toBe('public.users_legacy ⟷ public.users: 3 mismatching, 2 missing in new, 1 missing in old of 2,000 rows compared');
     expect(outcome.observations).toEqual({
       rows: 2_000, rows_scanned: 2_000, mismatches: 6, value_mismatches: 3, missing_in_old: 1, missing_in_new: 2, mismatch_ratio: 0.003,
+      old_rows: 1_999, new_rows: 1_998,
     });
     expect(outcome.samples).toEqual([]);
     expect(evaluateColumnParity(sameTable(), { rows: 1_000, mismatches: 1 }).summary).toBe('public.users: 1 mismatching of 1,000 rows compared');

@@ -20,7 +20,9 @@ describe('evaluateRowCount', () => {
   it('passes only on equal counts when no tolerance is given', () => {
     // Small deltas, so equal counts come up as often as unequal ones.
     fc.assert(fc.property(count, fc.integer({ min: -2, max: 2 }), (oldRows, delta) => {
-      expect(evaluateRowCount(specWith(), oldRows, oldRows + delta).status).toBe(delta === 0 ? 'pass' : 'fail');
+      // An empty side (min_rows 1 by default) proves nothing: could not verify.
+      const newRows = oldRows + delta;
+      expect(evaluateRowCount(specWith(), oldRows, newRows).status).toBe(newRows < 1 ? 'error' : delta === 0 ? 'pass' : 'fail');
     }));
   });
 
@@ -40,7 +42,7 @@ describe('evaluateRowCount', () => {
   });
 
   it('measures a relative tolerance against old, in both directions', () => {
-    fc.assert(fc.property(count, count, fc.double({ min: 0, max: 1, noNaN: true }), (oldRows, newRows, relative) => {
+    fc.assert(fc.property(count, count, fc.double({ min: 0, max: 0.999_999, noNaN: true }), (oldRows, newRows, relative) => {
       const outcome = evaluateRowCount(specWith({ relative }), oldRows, newRows);
       expect(outcome.status).toBe(Math.abs(newRows - oldRows) / oldRows <= relative ? 'pass' : 'fail');
       expect(outcome.observations.mismatch_ratio).toBe(Math.abs(newRows - oldRows) / oldRows);
@@ -49,11 +51,14 @@ describe('evaluateRowCount', () => {
     expect(evaluateRowCount(specWith({ relative: 0.002 }), 1000, 997).status).toBe('fail');
   });
 
-  it('treats rows appearing in an empty old table as a 100% difference', () => {
-    const outcome = evaluateRowCount(specWith({ relative: 0.5 }), 0, 5);
+  it('treats rows appearing in an empty old table as a 100% difference (once empty is allowed)', () => {
+    const allowEmpty = (tolerance: unknown): RowCountSpec => ({ ...specWith(tolerance), min_rows: 0 });
+    const outcome = evaluateRowCount(allowEmpty({ relative: 0.5 }), 0, 5);
     expect(outcome.status).toBe('fail');
     expect(outcome.observations.mismatch_ratio).toBe(1);
-    expect(evaluateRowCount(specWith({ absolute: 4 }), 0, 5).status).toBe('fail');
+    expect(evaluateRowCount(allowEmpty({ absolute: 4 }), 0, 5).status).toBe('fail');
+    // By default an empty side proves nothing: could not verify, never a pass.
+    expect(evaluateRowCount(specWith({ absolute: 4 }), 0, 5).status).toBe('error');
   });
 
   it('never answers "error" from two non-empty counts: a finding is pass or fail', () => {

@@ -1,13 +1,22 @@
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexOfByte, indexOfCodePoint, isSqlParserLoaded, loadSqlParser, parseSql, scanSql } from '../../src/sql/parser.js';
 
 // Deliberately no beforeAll: the first tests prove that importing the module loads nothing.
+const PARSER = path.resolve(import.meta.dirname, '../../src/sql/parser.ts');
+
 describe('loading the parser', () => {
   it('loads nothing at import and refuses to parse before loading', () => {
-    expect(isSqlParserLoaded()).toBe(false);
-    expect(() => parseSql('select 1')).toThrow('the PostgreSQL parser is not loaded: await loadSqlParser() before parsing SQL');
-    expect(() => scanSql('select 1')).toThrow(/not loaded/);
+    // In a fresh process: this suite's setup has loaded the parser in this one.
+    const script = `import { isSqlParserLoaded, parseSql, scanSql } from ${JSON.stringify(PARSER)};
+      const refused = (f) => { try { f(); return 'parsed'; } catch (e) { return e.message; } };
+      console.log(JSON.stringify([isSqlParserLoaded(), refused(() => parseSql('select 1')), refused(() => scanSql('select 1'))]));`;
+    const [loaded, parse, scan] = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })) as [boolean, string, string];
+    expect(loaded).toBe(false);
+    expect(parse).toBe('the PostgreSQL parser is not loaded: await loadSqlParser() before parsing SQL');
+    expect(scan).toMatch(/not loaded/);
   });
 
   it('loads once, however many callers wait for it', async () => {
