@@ -149,9 +149,9 @@ describe('check file loading', () => {
   });
 
   it('rejects ${ outside the places that read the environment, at its line and column, without the value', () => {
-    const [problem, ...rest] = problemsOf(`sources:\n  app: { url: "postgres://h/db", description: "\${PW}" }\n`, { PW: 'hunter22' });
+    const [problem, ...rest] = problemsOf(`sources:\n  app: { url: "postgres://u@h/db", description: "\${PW}" }\n`, { PW: 'hunter22' });
     expect(rest).toEqual([]);
-    expect(problem).toMatchObject({ line: 2, column: 47, path: 'sources.app.description', message: expect.stringContaining('not allowed here') });
+    expect(problem).toMatchObject({ line: 2, column: 49, path: 'sources.app.description', message: expect.stringContaining('not allowed here') });
   });
 
   it('reports an unset environment variable without echoing other values', () => {

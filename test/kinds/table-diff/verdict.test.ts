@@ -43,7 +43,7 @@ describe('evaluateTableDiff', () => {
       missing_in_new: 3, missing_in_old: 1, changed: 4,
       // Columns with no change are left out; a change no single column explains is shown apart.
       changed_by_column: { email: 3, '(unattributed)': 1 },
-      rows_transferred: 17, passes: 3, bucket_bits: 10,
+      rows_transferred: 17, passes: 3, bucket_bits: 10, row_hash_salted: true,
     });
     expect(outcome.summary).toBe('public.users_legacy → public.users: 8 differing rows (3 missing in new, 1 missing in old, 4 changed: email 3, (unattributed) 1) of 1000 old / 998 new rows; allowed 0');
     expect(evaluateTableDiff(spec, COLUMNS, tallyOf({ oldRows: 0, newRows: 0 }), 't').observations.mismatch_ratio).toBe(0);
