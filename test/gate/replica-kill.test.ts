@@ -96,7 +96,12 @@ describe.each(engines)('replica killed mid-run on %s', (engine) => {
         const rerun = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'pass'));
         expect((await state.store.getRun(rerun.runId))!.owner).toBe(survivor.instanceId);
         expect(rerun.slot).toEqual(running.slot);
-        expect(await state.store.claimOf('slow', running.slot!)).toMatchObject({ claimedBy: survivor.instanceId, outcome: 'ran', runId: rerun.runId });
+        // The claim is marked ran once the run is finished, a moment after its result is recorded.
+        const claim = await until('the re-run slot\'s claim to be marked ran', async () => {
+          const found = await state.store.claimOf('slow', running.slot!);
+          return found?.outcome === 'ran' ? found : undefined;
+        });
+        expect(claim).toMatchObject({ claimedBy: survivor.instanceId, outcome: 'ran', runId: rerun.runId });
         expect((await gates.decide('kill', 'go', { requestedBy: 'test' })).allowed).toBe(true);
         // The killed run never produced a pass.
         expect((await state.store.getRun(run.id))!.results.map((r) => r.status)).toEqual(['error']);
