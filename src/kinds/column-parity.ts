@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
-  baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema,
+  baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema,
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
@@ -39,7 +39,7 @@ export const columnParitySchema = z
     where: expressionSchema.optional(),
     normalize: z.array(normalizerSchema).max(16).default([]),
     max_mismatches: z.number().int().min(0).optional(),
-    max_mismatch_ratio: z.number().min(0).max(1).optional(),
+    max_mismatch_ratio: ratioSchema.optional(),
     /** Fewest rows in scope (each side, in the join form); fewer is "could not verify", never a vacuous pass. */
     min_rows: minRowsSchema,
     sample: z.number().int().min(0).max(1000).default(20),

@@ -252,7 +252,7 @@ checks:
     key: [id]
     old: { table: scope, expr: b, where: "${oldWhere}" }
     new: { table: scope_new, expr: b, where: "${newWhere}" }
-    max_mismatch_ratio: 1
+    max_mismatch_ratio: 0.999
 `);
         expect(result.status).toBe('error');
         expect(result.error?.code).toBe('scope_too_small');

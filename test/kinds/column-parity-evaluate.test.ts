@@ -95,3 +95,10 @@ describe('evaluateColumnParity', () => {
     expect(() => evaluateColumnParity(sameTable(), { mismatches: 0 })).toThrow('count "rows" missing');
   });
 });
+
+describe('column_parity thresholds', () => {
+  it('refuses a max_mismatch_ratio that accepts anything (1 or more) or is negative', () => {
+    for (const ratio of [1, 1.5, -0.1]) expect(columnParitySchema.safeParse({ ...joined(), max_mismatch_ratio: ratio }).success, String(ratio)).toBe(false);
+    expect(columnParitySchema.safeParse({ ...joined(), max_mismatch_ratio: 0.999 }).success).toBe(true);
+  });
+});
