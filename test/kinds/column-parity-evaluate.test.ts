@@ -98,7 +98,11 @@ describe('evaluateColumnParity', () => {
 
 describe('column_parity thresholds', () => {
   it('refuses a max_mismatch_ratio that accepts anything (1 or more) or is negative', () => {
-    for (const ratio of [1, 1.5, -0.1]) expect(columnParitySchema.safeParse({ ...joined(), max_mismatch_ratio: ratio }).success, String(ratio)).toBe(false);
-    expect(columnParitySchema.safeParse({ ...joined(), max_mismatch_ratio: 0.999 }).success).toBe(true);
+    const raw = (ratio: number) => ({
+      id: 'users-emails', kind: 'column_parity', source: 'app', key: ['id'], max_mismatch_ratio: ratio,
+      old: { table: 'public.users_legacy', expr: 'email' }, new: { table: 'public.users', expr: 'lower(email)' },
+    });
+    for (const ratio of [1, 1.5, -0.1]) expect(columnParitySchema.safeParse(raw(ratio)).success, String(ratio)).toBe(false);
+    expect(columnParitySchema.safeParse(raw(0.999)).success).toBe(true);
   });
 });
