@@ -67,6 +67,7 @@ async function probeOne(name: string, work: () => Promise<void>, logger: Logger 
 export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () => SourceRegistry; now: () => Date; logger?: Logger | undefined }): Readiness {
   let last: ReadinessSnapshot | undefined;
   let inFlight: Promise<ReadinessSnapshot> | undefined;
+  const warned = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
 
   const run = async (): Promise<ReadinessSnapshot> => {
@@ -82,7 +83,10 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
       let warnings: number | undefined;
       await probeOne(`preflight ${name}`, async () => {
         const identity = await inspectSource(await registry.get(name));
-        if (identity.privilege_warnings.length > 0) deps.logger?.warn({ component: `source ${name}`, privilege_warnings: identity.privilege_warnings }, 'source role is not least-privilege');
+        // Said once per source and again only when it changes: a probe every 15 s must not flood the log.
+        const said = identity.privilege_warnings.join('\n');
+        if (said !== '' && warned.get(name) !== said) deps.logger?.warn({ component: `source ${name}`, privilege_warnings: identity.privilege_warnings }, 'source role is not least-privilege');
+        warned.set(name, said);
         warnings = identity.privilege_warnings.length;
       }, deps.logger);
       if (warnings !== undefined) sources[i] = { ...sources[i]!, privilege_warnings: warnings };
