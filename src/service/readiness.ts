@@ -9,6 +9,7 @@ import { SourceQueryError, classifyError } from '../sources/errors.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { Store } from '../store/store.js';
 import { inspectSource } from '../sources/preflight.js';
+import type { Clock, Timer } from '../runner/clock.js';
 
 /** A probe that neither answers nor fails (a black-holed host) must not hang the probe loop. */
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -64,11 +65,11 @@ async function probeOne(name: string, work: () => Promise<void>, logger: Logger 
 }
 
 /** Creates the readiness probe over the store and the current sources; nothing runs until probe() or start(). */
-export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () => SourceRegistry; now: () => Date; logger?: Logger | undefined }): Readiness {
+export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () => SourceRegistry; clock: Clock; logger?: Logger | undefined }): Readiness {
   let last: ReadinessSnapshot | undefined;
   let inFlight: Promise<ReadinessSnapshot> | undefined;
   const warned = new Map<string, string>();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
 
   const run = async (): Promise<ReadinessSnapshot> => {
     const registry = deps.sources();
@@ -91,7 +92,7 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
       }, deps.logger);
       if (warnings !== undefined) sources[i] = { ...sources[i]!, privilege_warnings: warnings };
     }));
-    last = { checkedAt: deps.now(), store: store!, sources: Object.fromEntries(names.map((name, i) => [name, sources[i]!])) };
+    last = { checkedAt: deps.clock.now(), store: store!, sources: Object.fromEntries(names.map((name, i) => [name, sources[i]!])) };
     return last;
   };
   const probe = () => {
@@ -105,12 +106,11 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
     start(intervalMs = PROBE_INTERVAL_MS) {
       if (timer) return;
       void probe();
-      timer = setInterval(() => void probe(), intervalMs);
-      // Probing must never be what keeps the process alive.
-      timer.unref();
+      // The clock's repeating timers never keep the process alive.
+      timer = deps.clock.every(intervalMs, () => void probe());
     },
     stop() {
-      if (timer) clearInterval(timer);
+      timer?.cancel();
       timer = undefined;
     },
   };

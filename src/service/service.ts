@@ -76,7 +76,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     guard: createLeaseGuard(store, { holder: config.instanceId, clock, logger }),
     ...(logger ? { logger } : {}),
   });
-  const readiness = createReadiness({ store, sources: () => sourceView, now: () => clock.now(), logger });
+  const readiness = createReadiness({ store, sources: () => sourceView, clock, logger });
   const holder = await createCatalogHolder({
     dir: config.checksDir, env, initial, now: () => clock.now(), validate: options.validateCatalog,
     async onLoad({ catalog, replaced, status }) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadiness } from '../../src/service/readiness.js';
 import type { Logger } from '../../src/logging/logger.js';
+import { systemClock } from '../../src/runner/clock.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 
@@ -14,7 +15,7 @@ describe.each(engines)('readiness on %s', (engine) => {
     const sources = registryForCatalog(catalogFromYaml('checks: []\n', { app: db }), { app: db });
     const warnings: unknown[] = [];
     const logger = { warn: (fields: unknown, message: string) => { if (message === 'source role is not least-privilege') warnings.push(fields); } } as unknown as Logger;
-    const readiness = createReadiness({ store: { ping: async () => {} }, sources: () => sources, now: () => new Date(), logger });
+    const readiness = createReadiness({ store: { ping: async () => {} }, sources: () => sources, clock: systemClock, logger });
     try {
       for (let i = 0; i < 3; i++) {
         const snapshot = await readiness.probe();
