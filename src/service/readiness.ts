@@ -10,6 +10,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import type { Store } from '../store/store.js';
 import { inspectSource } from '../sources/preflight.js';
 import type { Clock, Timer } from '../runner/clock.js';
+import type { Source } from '../sources/types.js';
 
 /** A probe that neither answers nor fails (a black-holed host) must not hang the probe loop. */
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -69,6 +70,7 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
   let last: ReadinessSnapshot | undefined;
   let inFlight: Promise<ReadinessSnapshot> | undefined;
   const warned = new Map<string, string>();
+  const preflights = new WeakMap<Source, number>();
   let timer: Timer | undefined;
 
   const run = async (): Promise<ReadinessSnapshot> => {
@@ -78,17 +80,21 @@ export function createReadiness(deps: { store: Pick<Store, 'ping'>; sources: () 
       probeOne('store', () => deps.store.ping(), deps.logger),
       ...names.map((name) => probeOne(`source ${name}`, async () => (await registry.get(name)).ping(), deps.logger)),
     ]);
-    // The least-privilege preflight, as a count; it never makes a source unready.
+    // The least-privilege preflight, as a count; it never makes a source unready. Asked once per
+    // source (a reload makes new sources): a privilege scan every 15 s would be load on production,
+    // and each run asks again for its own results anyway.
     await Promise.all(names.map(async (name, i) => {
       if (sources[i]!.status !== 'ok') return;
-      let warnings: number | undefined;
-      await probeOne(`preflight ${name}`, async () => {
-        const identity = await inspectSource(await registry.get(name));
+      const source = await registry.get(name);
+      let warnings = preflights.get(source);
+      if (warnings === undefined) await probeOne(`preflight ${name}`, async () => {
+        const identity = await inspectSource(source);
         // Said once per source and again only when it changes: a probe every 15 s must not flood the log.
         const said = identity.privilege_warnings.join('\n');
         if (said !== '' && warned.get(name) !== said) deps.logger?.warn({ component: `source ${name}`, privilege_warnings: identity.privilege_warnings }, 'source role is not least-privilege');
         warned.set(name, said);
         warnings = identity.privilege_warnings.length;
+        preflights.set(source, warnings);
       }, deps.logger);
       if (warnings !== undefined) sources[i] = { ...sources[i]!, privilege_warnings: warnings };
     }));
