@@ -52,11 +52,13 @@ export function checkYamlNumbers(doc: Document): NumberProblem[] {
         if (!Number.isSafeInteger(value)) node.value = BigInt(text);
         return;
       }
-      if (exact === canonicalDecimal(String(value))) return;
       if (/^[-+]?\d+$/.test(text)) {
-        node.value = BigInt(text);
+        // An integer is exact only if the double holds that very integer: comparing shortest decimal
+        // texts would accept 119209289550781250000000, which the double holds as …252370432.
+        if (BigInt(value) !== BigInt(text)) node.value = BigInt(text);
         return;
       }
+      if (exact === canonicalDecimal(String(value))) return;
       problems.push({ ...at, message: `the number ${text} cannot be held exactly (it would be read as ${String(value)}); write at most 15 significant digits` });
     },
   });
