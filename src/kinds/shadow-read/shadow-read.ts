@@ -96,9 +96,6 @@ export const shadowReadSchema = z
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
-export { planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate } from './key-sampling.js';
-export { planShadowBatch } from './read-path.js';
-export { BATCHES_IN_FLIGHT, readInOrder } from './batches.js';
 
 /** A mismatching key kept for the recheck and, within the sample budget, with both rows. */
 interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }

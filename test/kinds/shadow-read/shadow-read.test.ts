@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../src/sql/build.js';
 import { planShadowBatch } from '../../../src/kinds/shadow-read/read-path.js';
-import { BATCHES_IN_FLIGHT, readInOrder } from '../../../src/kinds/shadow-read/shadow-read.js';
+import { BATCHES_IN_FLIGHT, readInOrder } from '../../../src/kinds/shadow-read/batches.js';
 import type { SourceRegistry } from '../../../src/sources/registry.js';
 import { executeCheck } from '../../../src/runner/execute-check.js';
 import { createLimiter } from '../../../src/concurrency/limiter.js';
