@@ -261,6 +261,26 @@ checks:
     expect(result.status).toBe('pass');
   });
 
+  // Was: `min(uuid)` in the key-range statement, which PostgreSQL before 18 and PGlite lack, so a
+  // shadow read keyed by one uuid column could not run at all.
+  it('samples a single uuid key (no min() over uuid)', async () => {
+    await db.exec(`create table documents (id uuid primary key, title text);
+      insert into documents select md5(g::text)::uuid, 'doc ' || g from generate_series(1, 800) g`);
+    const result = await run(db, `
+checks:
+  - id: documents
+    kind: shadow_read
+    key: [id]
+    sample: { size: 100, from: { source: legacy, table: documents }, seed: 5 }
+    old: { source: legacy, query: "select id, title from documents where id = any($keys)" }
+    new: { source: app, query: "select id, title from documents where id = any($keys)" }
+    max_mismatch_rate: 0.1
+`);
+    expect(result.error).toBeNull();
+    expect(result.observations).toMatchObject({ sampling_method: 'bernoulli', sample_size: 100, mismatches: 0 });
+    expect(result.status).toBe('pass');
+  });
+
   it('takes the whole scope when it holds fewer keys than asked, and honours where', async () => {
     const result = await run(db, check({ where: ', where: "id <= 150"' }));
     expect(result.observations).toMatchObject({ sample_size: 150, population_exhausted: true });
