@@ -88,6 +88,13 @@ describe.each(engines)('OFREP on %s', (engine) => {
     expect((await post(encodeURIComponent(FLAG), '{}', 'wrong-token-0123456789')).status).toBe(401);
   });
 
+  it('is documented in /openapi.json with the read scope', async () => {
+    const doc = await (await fetch(`${server.url}/openapi.json`)).json() as { paths: Record<string, Record<string, { operationId?: string; security?: unknown }>> };
+    for (const [route, id] of [['/ofrep/v1/evaluate/flags/{key}', 'ofrepEvaluateFlag'], ['/ofrep/v1/evaluate/flags/{migration}/{phase}', 'ofrepEvaluateFlagByPath']] as const) {
+      expect(doc.paths[route]?.post).toMatchObject({ operationId: id, security: [{ bearer: [] }] });
+    }
+  });
+
   it('gives the SDK FLAG_NOT_FOUND for an unknown flag and an error (default value) without a valid token', async () => {
     const unknown = await client.getBooleanDetails('users-split-name/contract-typo', false);
     expect(unknown).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
