@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
+import { OFREPApi } from '@openfeature/ofrep-core';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/http/server.js';
@@ -106,6 +107,36 @@ describe.each(engines)('OFREP on %s', (engine) => {
     expect(anonymous.errorCode).toBeDefined();
   });
 
+  it('serves the bulk evaluation to the official OFREP client: every phase is a flag, 304 while the answers stay the same', async () => {
+    const api = new OFREPApi(server.url);
+    const auth: [string, string][] = [['Authorization', `Bearer ${READ}`]];
+    const first = await api.postBulkEvaluateFlags({ context: { targetingKey: 'web' } }, { headers: auth });
+    expect(first.httpStatus).toBe(200);
+    expect(first.value).toEqual({ flags: [
+      expect.objectContaining({ key: 'users-split-name/switch-reads', value: true, variant: 'allowed' }),
+      expect.objectContaining({ key: 'users-split-name/contract', value: true, variant: 'allowed' }),
+    ] });
+    const etag = first.httpResponse!.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const unchanged = await api.postBulkEvaluateFlags({ context: {} }, { headers: [...auth, ['If-None-Match', etag]] });
+    expect(unchanged.httpStatus).toBe(304);
+
+    await fx.db.exec(`update users set last_name = 'Wrong' where id in (7, 42)`);
+    await runChecks();
+    const changed = await api.postBulkEvaluateFlags({ context: {} }, { headers: [...auth, ['If-None-Match', etag]] });
+    expect(changed.httpStatus).toBe(200);
+    expect((changed.value as { flags: { key: string; value: boolean }[] }).flags.map((f) => [f.key, f.value])).toEqual([
+      ['users-split-name/switch-reads', false], ['users-split-name/contract', false],
+    ]);
+    expect(changed.httpResponse!.headers.get('etag')).not.toBe(etag);
+    const parse = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { authorization: `Bearer ${READ}`, 'content-type': 'application/json' }, body: '[' });
+    expect(parse.status).toBe(400);
+    expect(await parse.json()).toMatchObject({ errorCode: 'PARSE_ERROR' });
+
+    await fx.db.exec(`update users set last_name = 'Last' || id where last_name = 'Wrong'`);
+    await runChecks();
+  });
+
   it('could not evaluate (the check files on disk stop loading): GENERAL error, so the SDK answers the default and says why', async () => {
     const file = path.join(fx.service.config.checksDir, 'checks.yaml');
     const good = await readFile(file, 'utf8');
@@ -121,6 +152,13 @@ describe.each(engines)('OFREP on %s', (engine) => {
       const details = await client.getBooleanDetails(FLAG, false);
       expect(details).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'GENERAL' });
       expect(details.errorMessage).toMatch(/could not evaluate/);
+
+      const bulk = await new OFREPApi(server.url).postBulkEvaluateFlags({ context: {} }, { headers: [['Authorization', `Bearer ${READ}`]] });
+      expect(bulk.httpStatus).toBe(200);
+      for (const flag of (bulk.value as unknown as { flags: Record<string, unknown>[] }).flags) {
+        expect(flag).toMatchObject({ errorCode: 'GENERAL' });
+        expect(flag.value).toBeUndefined();
+      }
     } finally {
       await writeFile(file, good);
     }

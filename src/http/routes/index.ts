@@ -4,6 +4,7 @@ import { registerCheckRoutes } from './checks.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetricsRoutes } from './metrics.js';
 import { registerMigrationRoutes } from './migrations.js';
+import { registerOfrepBulkRoutes } from './ofrep-bulk.js';
 import { registerOfrepRoutes } from './ofrep.js';
 import { registerReloadRoutes } from './reload.js';
 import { registerRunEventRoutes } from './run-events.js';
@@ -17,6 +18,7 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerRunEventRoutes,
   registerMetricsRoutes,
   registerMigrationRoutes,
+  registerOfrepBulkRoutes,
   registerOfrepRoutes,
   registerReloadRoutes,
   registerStatusPage,

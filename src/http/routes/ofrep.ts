@@ -11,11 +11,12 @@ import type { Context } from 'hono';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { redact } from '../../logging/secrets.js';
+import type { Service } from '../../service/service.js';
 import type { AppEnv, RouteRegistrar } from '../app.js';
 import { refuseCrossSite, requireScope } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
-const OfrepSuccessSchema = z.object({
+export const OfrepSuccessSchema = z.object({
   key: z.string(),
   value: z.boolean().openapi({ description: 'true only when the gate allows the phase' }),
   reason: z.literal('TARGETING_MATCH').openapi({ description: 'the value was computed by the gate from the checks\' latest results' }),
@@ -25,7 +26,7 @@ const OfrepSuccessSchema = z.object({
   }),
 }).openapi('OfrepEvaluationSuccess');
 
-const OfrepFailureSchema = z.object({
+export const OfrepFailureSchema = z.object({
   key: z.string(),
   errorCode: z.enum(['PARSE_ERROR', 'INVALID_CONTEXT', 'FLAG_NOT_FOUND', 'GENERAL']),
   errorDetails: z.string(),
@@ -62,9 +63,10 @@ const routes = {
 };
 
 type Failure = z.output<typeof OfrepFailureSchema>;
+type Success = z.output<typeof OfrepSuccessSchema>;
 
 /** Reads `{context?: object}`; an empty body is an empty request. */
-async function readRequest(c: Context<AppEnv>, key: string): Promise<Failure | undefined> {
+export async function readOfrepRequest(c: Context<AppEnv>, key: string): Promise<Failure | undefined> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
   let body: unknown;
@@ -90,30 +92,36 @@ function metadataOf(decision: GateDecision): Record<string, string | number | bo
   };
 }
 
+/** Asks the gate behind the flag `MIGRATION/PHASE` (recording the decision) and answers as OFREP does. */
+export async function evaluateFlag(service: Service, key: string, requestedBy: string | undefined): Promise<{ status: 200; body: Success } | { status: 404 | 500; body: Failure }> {
+  const parts = key.split('/');
+  if (parts.length !== 2 || parts.some((p) => p === '')) {
+    return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: 'flag keys are MIGRATION/PHASE, e.g. users-split-name/switch-reads' } };
+  }
+  const [migration, phase] = parts as [string, string];
+  try {
+    const decision = await service.gates.decide(migration, phase, { requestedBy });
+    // The recorded decision is the only source of `true`; a decision without a record denies.
+    const value = decision.allowed === true && decision.evaluated && decision.id !== null && decision.reasons.length === 0;
+    return { status: 200, body: { key, value, reason: 'TARGETING_MATCH', variant: value ? 'allowed' : 'denied', metadata: metadataOf(decision) } };
+  } catch (error) {
+    if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
+      return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message } };
+    }
+    if (error instanceof GateUnavailableError) {
+      return { status: 500, body: { key, errorCode: 'GENERAL', errorDetails: `could not evaluate: ${redact(error.message)}` } };
+    }
+    throw error;
+  }
+}
+
 /** POST /ofrep/v1/evaluate/flags/{MIGRATION%2FPHASE} and …/{MIGRATION}/{PHASE}. */
 export const registerOfrepRoutes: RouteRegistrar = (app, { service }) => {
   const evaluate = async (c: Context<AppEnv>, key: string) => {
-    const failure = await readRequest(c, key);
+    const failure = await readOfrepRequest(c, key);
     if (failure) return c.json(failure, 400);
-    const parts = key.split('/');
-    if (parts.length !== 2 || parts.some((p) => p === '')) {
-      return c.json({ key, errorCode: 'FLAG_NOT_FOUND' as const, errorDetails: 'flag keys are MIGRATION/PHASE, e.g. users-split-name/switch-reads' }, 404);
-    }
-    const [migration, phase] = parts as [string, string];
-    try {
-      const decision = await service.gates.decide(migration, phase, { requestedBy: c.get('principal')?.name });
-      // The recorded decision is the only source of `true`; a decision without a record denies.
-      const value = decision.allowed === true && decision.evaluated && decision.id !== null && decision.reasons.length === 0;
-      return c.json({ key, value, reason: 'TARGETING_MATCH' as const, variant: value ? 'allowed' as const : 'denied' as const, metadata: metadataOf(decision) }, 200);
-    } catch (error) {
-      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
-        return c.json({ key, errorCode: 'FLAG_NOT_FOUND' as const, errorDetails: error.message }, 404);
-      }
-      if (error instanceof GateUnavailableError) {
-        return c.json({ key, errorCode: 'GENERAL' as const, errorDetails: `could not evaluate: ${redact(error.message)}` }, 500);
-      }
-      throw error;
-    }
+    const answer = await evaluateFlag(service, key, c.get('principal')?.name);
+    return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, answer.status);
   };
 
   app.openapi(routes.byKey, async (c) => evaluate(c, c.req.valid('param').key));
