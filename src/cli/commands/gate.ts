@@ -9,6 +9,7 @@ import type { GateDecision } from '../../gate/gate-service.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { redact } from '../../logging/secrets.js';
+import { systemClock } from '../../runner/clock.js';
 import { reportFailure } from '../failures.js';
 import { exitCodeForGate, unavailableAnswer, type GateAnswer } from '../gate-answer.js';
 import { chosenFormat, withFormatOptions, type FormatFlags, type OutputFormat } from '../output-format.js';
@@ -66,9 +67,12 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
    * "Could not evaluate": the message on stderr, and — for the machine formats, so a CI report
    * shows the gap instead of missing — the same answer the HTTP route gives (allowed false).
    */
+  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat) => {
+    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now() }), format);
+  };
   const unavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
     io.stderr.write(`parity: ${message}\n`);
-    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: new Date() }), format);
+    printUnavailable(migration, phase, message, flags, format);
     return EXIT.couldNotVerify;
   };
 
@@ -98,7 +102,7 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       }
       if (error instanceof GateUnavailableError) return unavailable(migration, phase, redact(error.message), flags, format);
       const code = reportFailure(error, io);
-      if (code === EXIT.couldNotVerify && format !== 'text') print(unavailableAnswer(migration, phase, 'could not open the state store or the check sources', { requestedBy: null, refreshed: flags.refresh === true, now: new Date() }), format);
+      if (code === EXIT.couldNotVerify) printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format);
       return code;
     }
   }
