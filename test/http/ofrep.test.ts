@@ -146,7 +146,7 @@ describe.each(engines)('OFREP on %s', (engine) => {
       expect(raw.status).toBe(500);
       const body = await raw.json() as { key: string; errorCode: string; errorDetails: string; value?: unknown };
       expect(body).toMatchObject({ key: FLAG, errorCode: 'GENERAL' });
-      expect(body.errorDetails).toMatch(/^could not evaluate: /);
+      expect(body.errorDetails).toMatch(/^could not evaluate the gate for users-split-name\/switch-reads: /);
       expect(body.value).toBeUndefined();
 
       const details = await client.getBooleanDetails(FLAG, false);

@@ -109,7 +109,7 @@ export async function evaluateFlag(service: Service, key: string, requestedBy: s
       return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message } };
     }
     if (error instanceof GateUnavailableError) {
-      return { status: 500, body: { key, errorCode: 'GENERAL', errorDetails: `could not evaluate: ${redact(error.message)}` } };
+      return { status: 500, body: { key, errorCode: 'GENERAL', errorDetails: redact(error.message) } };
     }
     throw error;
   }
