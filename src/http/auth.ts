@@ -43,6 +43,21 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/**
+ * The token in an Authorization header: `Bearer <token>`, or `Basic base64(<any name>:<token>)` for
+ * clients that can only carry credentials in the URL (Flagger webhooks: Go turns
+ * `http://name:token@host/…` into Basic auth).
+ */
+function presentedSecret(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+}
+
 /** Identifies the caller (or rejects a bad token) and stores the principal on the context. */
 export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ Variables: AuthVariables }> {
   const known = tokens.map((t) => ({ ...t, digest: digest(t.token) }));
@@ -63,8 +78,8 @@ export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ V
     }
     const header = c.req.header('authorization');
     if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const presented = match ? digest(match[1]!) : undefined;
+      const secret = presentedSecret(header);
+      const presented = secret !== undefined ? digest(secret) : undefined;
       // Compare digests in constant time so response timing does not reveal token prefixes.
       const found = presented && known.find((t) => timingSafeEqual(t.digest, presented));
       if (!found) throw new ApiError(401, 'unauthorized', 'invalid bearer token');
