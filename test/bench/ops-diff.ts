@@ -51,9 +51,9 @@ async function sideTypesOf(url: string, side: DiffSide): Promise<{ types: SideTy
 /** Statements by phase of the diff (what they are is read off the SQL each plan function builds). */
 function phaseOf(statement: StatementRecord): string {
   if (statement.sql.includes('pg_typeof(')) return 'types';
-  // A refining pass restricts the hashed rows to coarser dirty buckets: `… as x where (h >> n) = any($k)`.
-  if (statement.sql.includes('count(*) as n')) return /\) as x where /.test(statement.sql) ? 'refine' : 'fingerprint';
-  if (statement.sql.includes('rh::text as rh')) return 'leaf';
+  // A refining pass restricts the hashed rows to coarser dirty buckets: `… where … and (h >> n) = any($k)`.
+  if (statement.sql.includes('count(*) as n')) return /= any\(\$\d+\)/.test(statement.sql) ? 'refine' : 'fingerprint';
+  if (statement.sql.includes('::text as rh')) return 'leaf';
   if (/\blimit \$\d+\s*$/.test(statement.sql)) return 'bucket_keys';
   return 'rows_by_key';
 }
