@@ -27,6 +27,7 @@ const BENCH_OPTIONS = {
   'skip-pgbench': { type: 'boolean', default: false },
   'pgbench-seconds': { type: 'string', default: '20' },
   only: { type: 'string' },
+  'state-database': { type: 'string', default: 'parity_bench_state' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -41,6 +42,8 @@ writes test/bench/results/latest.json.
   --runs N             timed runs per entry, medians reported; default 5
   --database URL       server to use; default $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
   --only PART          engine | diff (table_diff and shadow_read) | shadow (shadow_read alone) | pgbench
+  --state-database DB  database (on the same server) holding the bench's Postgres state store;
+                       default parity_bench_state
   --skip-pgbench       leave out the pgbench comparison
   --pgbench-seconds N  length of each pgbench run; default 20
   -h, --help           this text
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   const runs = Number(flags.runs);
   const only = flags.only;
   const appUrl = await ensureDatabase(flags.database, 'parity_bench');
-  const stateUrl = await ensureDatabase(flags.database, 'parity_bench_state');
+  const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
   // The users table backs the engine and pgbench entries only; diff/shadow runs keep it as it is.
   const needsUsers = !only || only === 'engine' || only === 'pgbench';
