@@ -5,10 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { redact } from '../../logging/secrets.js';
 import { formatProblem } from '../../checkfile/problems.js';
-import { openReplayDatabase } from '../../replay/database.js';
-import { replayScenario } from '../../replay/replay-scenario.js';
-import { formatReport } from '../../replay/report.js';
-import { loadScenario, ScenarioError } from '../../replay/scenario/load.js';
+import type { ScenarioError } from '../../replay/scenario/load.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 
 interface ReplayFlags {
@@ -40,6 +37,11 @@ async function replay(dir: string, flags: ReplayFlags, io: CliIo): Promise<numbe
   if (flags.mutation !== undefined && flags.path === undefined) throw new UsageError('--mutation picks the mutation to replay at --path; give --seed and --path too');
   // fast-check seeds are 32-bit integers.
   const seed = flags.seed === undefined ? randomInt(2 ** 31 - 1) : integerFlag('seed', flags.seed, -(2 ** 31));
+  // Replay's machinery (fast-check, generators, scenario loading) loads only for this command:
+  // every other command, `parity run` included, starts without it.
+  const [{ loadScenario }, { openReplayDatabase }, { replayScenario }, { formatReport }] = await Promise.all([
+    import('../../replay/scenario/load.js'), import('../../replay/database.js'), import('../../replay/replay-scenario.js'), import('../../replay/report.js'),
+  ]);
   const scenario = await loadScenario(dir);
   if (flags.mutation !== undefined && !scenario.mutations.some((m) => m.id === flags.mutation)) {
     throw new UsageError(`--mutation ${flags.mutation}: the scenario has no such mutation; it has ${scenario.mutations.map((m) => m.id).join(', ') || 'none'}`);
@@ -55,6 +57,11 @@ async function replay(dir: string, flags: ReplayFlags, io: CliIo): Promise<numbe
   } finally {
     await db.close();
   }
+}
+
+/** A ScenarioError, told apart without importing the scenario loader up front. */
+function isScenarioError(error: unknown): error is ScenarioError {
+  return error instanceof Error && error.name === 'ScenarioError' && Array.isArray((error as Partial<ScenarioError>).problems);
 }
 
 /** Registers `parity replay SCENARIO_DIR`. */
@@ -74,7 +81,7 @@ export const registerReplay: CommandRegistrar = (program, io, setExit) => {
       try {
         setExit(await replay(dir, flags, io));
       } catch (error) {
-        if (error instanceof ScenarioError) {
+        if (isScenarioError(error)) {
           for (const problem of error.problems) io.stdout.write(`${formatProblem(problem)}\n`);
           io.stderr.write(`parity: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario ${dir}\n`);
           return setExit(EXIT.badConfig);
