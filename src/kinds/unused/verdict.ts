@@ -37,7 +37,7 @@ export interface UnusedEvidence {
 
 const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 /** Coverage as a person reads it, rounded down (never overstated): 3h, 3h20m, 45m, 12s. */
-function human(ms: number): string {
+export function human(ms: number): string {
   const hours = Math.floor(ms / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
   if (hours > 0) return minutes > 0 ? `${hours}h${minutes}m` : `${hours}h`;
