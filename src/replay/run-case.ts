@@ -46,6 +46,8 @@ export interface CaseRun {
   /** Why the backfill could not rerun on a mutated state (the defect made the data un-derivable). */
   rerunError?: string;
   checks?: CheckOutcome[];
+  /** The `unused` checks at the end of the contract window (after stop_old_writes), when they ran. */
+  watched?: CheckOutcome[];
   mutation?: { injected: boolean; victim?: KeyRef };
 }
 
@@ -72,7 +74,7 @@ async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
 /** Replays cases of one scenario on one database. */
 export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks: CheckRunner) {
   const { spec, steps } = scenario;
-  const label = (name: keyof typeof steps) => `${name} (${steps[name].file})`;
+  const label = (name: keyof typeof steps) => `${name} (${steps[name]?.file ?? 'not declared'})`;
   // Steps are DDL that does not depend on the data, so the tables at each stage are the same in
   // every case: look them up once per stage rather than once per snapshot.
   const tablesAt = new Map<string, Promise<Map<string, string[]>>>();
@@ -106,6 +108,12 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
 
   async function injectAt(plan: MutationPlan, run: CaseRun): Promise<void> {
     const m = plan.instance;
+    if (m.definition.mechanism === 'statement') {
+      // A use of the old shape, not a change to a row: the statement runs as the application would run it.
+      await step(`mutation ${m.id}`, () => db.query(m.sql!));
+      run.mutation = { injected: true };
+      return;
+    }
     const keyColumns = m.key ?? (await tables(m.definition.window === 'backfill' ? 'backfill' : 'gate')).get(m.table!) ?? [];
     if (keyColumns.length === 0) throw new StepFailure(`mutation ${m.id}`, new Error(`table ${m.table} has no primary key; give the mutation key:`));
     const victim = await step(`mutation ${m.id}`, () => injectVictim(db, m, plan.victim, keyColumns));
@@ -161,6 +169,30 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     }, { rollback: true });
   }
 
+  /**
+   * After the gate: old writes stop for good, then the application writes again (the case's
+   * after-switch writes, once more) while the `unused` checks watch — from a baseline at the
+   * window's start to their verdict at its end. A contract-window mutation strikes among those writes.
+   */
+  async function contractWindow(c: ReplayCase, run: CaseRun, plan: MutationPlan | undefined): Promise<void> {
+    const stop = steps.stop_old_writes;
+    if (!stop) return;
+    await step(label('stop_old_writes'), () => db.script(stop.text));
+    if (!checks.watchesContract) return;
+    // Table write counters reach the statistics system when a backend flushes them; writes from
+    // before the window must be counted before its baseline, not inside it.
+    await step('flush table statistics', () => db.query('select pg_stat_force_next_flush()'));
+    checks.openContractWindow();
+    await step('unused checks, window start', () => checks.runUnused());
+    for (const [i, write] of c.afterSwitch.entries()) {
+      if (plan && plan.step === i) await injectAt(plan, run);
+      await applyWrite(spec.app.after_switch, write, 'in the contract window');
+    }
+    if (plan && !run.mutation) await injectAt(plan, run);
+    await step('flush table statistics', () => db.query('select pg_stat_force_next_flush()'));
+    run.watched = await step('unused checks, window end', () => checks.runUnused());
+  }
+
   /** Replays the case; a failing step is recorded on the result, never thrown. */
   async function runCase(c: ReplayCase, options: RunOptions = {}): Promise<CaseRun> {
     const run: CaseRun = { batches: 0, killed: false, writes: { applied: 0, skipped: 0 } };
@@ -181,7 +213,8 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
       }
       if (stale && !run.mutation) await injectAt(stale, run);
       run.state = await step('state snapshot', async () => takeSnapshot(db.query, await tables('gate'), spec.state.ignore));
-      if (plan) {
+      const watching = plan?.instance.definition.window === 'contract_window';
+      if (plan && !watching) {
         // A defect can leave data the backfill cannot even process (cents that overflow): that is
         // drift too, for the checks to catch, not a broken step.
         try {
@@ -195,6 +228,7 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
         run.drift = diffSnapshots(run.state, await step(`backfill rerun from scratch (${spec.steps.backfill.reset})`, rerunState));
       }
       run.checks = await step('checks', () => checks.runAll());
+      if (options.contract || watching) await contractWindow(c, run, watching ? plan : undefined);
       if (options.contract) await step(label('contract'), () => db.script(steps.contract.text));
     } catch (error) {
       if (error instanceof NothingToMutate) return run;
