@@ -16,7 +16,7 @@ import { createScratchCluster, type ScratchCluster } from '../support/scratch-cl
 import { SCENARIOS_DIR, replaySeed } from './support.js';
 
 const WATCHED = ['writer_after_stop', 'hidden_reader'];
-const SCENARIOS = ['01-split-full-name'];
+const SCENARIOS = ['01-split-full-name', '02-amount-to-cents', '03-local-time-to-timestamptz', '04-email-lowercase-unique', '05-status-lookup-table', '06-orders-active-archived'];
 const RUNS = Number(process.env.REPLAY_CONTRACT_RUNS ?? 12);
 
 describe('replay: the contract window on Postgres with pg_stat_statements (throwaway cluster)', () => {
