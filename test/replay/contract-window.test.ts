@@ -12,6 +12,10 @@ import { replayScenario } from '../../src/replay/replay-scenario.js';
 import { formatReport } from '../../src/replay/report.js';
 import { loadScenario } from '../../src/replay/scenario/load.js';
 import { effective } from '../../src/replay/tally.js';
+import fc from 'fast-check';
+import { caseArbitrary } from '../../src/replay/arbitraries/case.js';
+import { createReplayHarness } from '../../src/replay/harness.js';
+import { describeVerdict, type MutationVerdict } from '../../src/replay/verdict.js';
 import { createScratchCluster, type ScratchCluster } from '../support/scratch-cluster.js';
 import { SCENARIOS_DIR, replaySeed } from './support.js';
 
@@ -35,6 +39,32 @@ describe('replay: the contract window on Postgres with pg_stat_statements (throw
   it('installs pg_stat_statements in the scratch database, so unused checks run', () => {
     expect(db.statementStats).toBe(true);
   });
+
+  it('names the writer\'s statement and the hidden view in the unused check\'s findings (scenario 01, fixed cases)', async () => {
+    const scenario = await loadScenario(path.join(SCENARIOS_DIR, '01-split-full-name'));
+    const harness = createReplayHarness(scenario, db);
+    const findings = (v: MutationVerdict) => v.checks.filter((c) => c.kind === 'unused').flatMap((c) => c.samples.map((s) => String(s.detail?.['finding']))).join('\n');
+    const expected: Record<string, RegExp> = {
+      writer_after_stop: /role postgres ran `update "users" set full_name = .*` 1 times in the last 24h \(writes public\.users\.full_name\)/,
+      hidden_reporting_view: /view user_export depends on public\.users\.full_name/,
+      recorded_export_query: /role postgres ran `select id, full_name from users order by id` 1 times in the last 24h \(reads public\.users\.full_name\)/,
+    };
+    try {
+      for (const [id, pattern] of Object.entries(expected)) {
+        let caught = 0;
+        for (const c of fc.sample(caseArbitrary(scenario.spec), { seed: 7, numRuns: 20 })) {
+          const verdict = await harness.mutate(c, harness.mutation(id));
+          if (verdict.outcome === 'not_applicable') continue;
+          expect(verdict.outcome, describeVerdict(verdict)).toBe('caught');
+          expect(findings(verdict)).toMatch(pattern);
+          if (++caught === 2) break;
+        }
+        expect(caught, id).toBeGreaterThan(0);
+      }
+    } finally {
+      await harness.close();
+    }
+  }, 300_000);
 
   it.each(SCENARIOS)('%s: the correct migration passes its unused check, and every use after stop-old-writes is caught by it', async (name) => {
     const scenario = await loadScenario(path.join(SCENARIOS_DIR, name));
