@@ -47,11 +47,13 @@ export const unused = defineKind({
     const shape = await findShape(spec, ctx);
     const dependencies = await findDependencies(spec, ctx, shape);
     const gaps: FaultInfo[] = [];
-    if (spec.evidence === 'catalog' || spec.window === undefined) {
+    if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
       return judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: live.gaps });
     }
+    // The schema requires a window with full evidence; should one ever be missing, never fall back to catalog-only.
+    if (spec.window === undefined) throw new Fault({ code: 'internal', message: 'an unused check with full evidence has no window' });
     const windowMs = spec.window;
     let stats: StatsEvidence;
     let statementStats: StatementStats | undefined;
