@@ -188,8 +188,6 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     if (!stop) return;
     await step(label('stop_old_writes'), () => db.script(stop.text));
     if (!checks.watchesContract) return;
-    // Table write counters reach the statistics system when a backend flushes them; writes from
-    // before the window must be counted before its baseline, not inside it.
     // Replay's own reads happen before the window opens: the rows app writes and the mutation pick
     // would otherwise be reads of the old shape the unused checks rightly report.
     const keyRows = new Map<string, Row[]>();
@@ -199,6 +197,8 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     const candidates = plan?.instance.definition.mechanism === 'victim'
       ? await step(`mutation ${plan.instance.id}: candidates`, async () => db.query(candidatesSql(plan.instance, plan.instance.key ?? (await tables('gate')).get(plan.instance.table!) ?? [])))
       : undefined;
+    // Table write counters reach the statistics system when a backend flushes them; writes from
+    // before the window must be counted before its baseline, not inside it.
     await step('flush table statistics', () => db.query('select pg_stat_force_next_flush()'));
     checks.openContractWindow();
     await step('unused checks, window start', () => checks.runUnused());
