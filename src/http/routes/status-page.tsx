@@ -13,6 +13,7 @@ import type { GateResultRow } from '../../store/gates.js';
 import type { ResultRecord } from '../../store/runs.js';
 import type { RouteRegistrar } from '../app.js';
 import { requireScope } from '../auth.js';
+import { ContractReadiness, READINESS_STYLE } from './status-readiness.js';
 
 const SAMPLES_SHOWN = 5;
 
@@ -87,7 +88,7 @@ export const StatusPage: FC<{ view: StatusView }> = ({ view }) => (
       <meta charset="utf-8" />
       <meta http-equiv="refresh" content="30" />
       <title>parity — status</title>
-      <style>{STYLE}</style>
+      <style>{STYLE + READINESS_STYLE}</style>
     </head>
     <body>
       <h1>parity</h1>
@@ -125,6 +126,8 @@ export const StatusPage: FC<{ view: StatusView }> = ({ view }) => (
           ))}
         </tbody>
       </table>
+
+      <ContractReadiness checks={view.checks} />
 
       <h2>Recent mismatch samples</h2>
       {view.checks.every(({ finished }) => !finished?.samples?.length) && <p class="muted">No samples: no check's latest result has offending rows.</p>}
