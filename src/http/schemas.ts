@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { RUN_STATUSES } from '../store/runs.js';
 import { SAMPLE_CATEGORIES, faultInfoSchema, statementRecordSchema } from '../results/outcome.js';
+import { replicaLagSchema } from '../results/replica-lag.js';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
 const json = z.unknown().openapi({ description: 'any JSON value' });
@@ -87,6 +88,7 @@ export const ServerIdentitySchema = z
     version: z.string(),
     in_recovery: z.boolean(),
     privilege_warnings: z.array(z.string()),
+    replica_lag: replicaLagSchema.openapi('ReplicaLag').optional().openapi({ description: 'the replay lag this check read under (worse of before and after its reads); a lag above max_replica_lag makes the result error' }),
   })
   .openapi('ServerIdentity');
 
