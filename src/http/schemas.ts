@@ -135,7 +135,15 @@ export const RunSchema = z
   .openapi('Run');
 
 export const ProgressSchema = z
-  .object({ check_id: z.string(), rows_scanned: z.number(), rows_estimated: z.number().nullable(), at: timestamp })
+  .object({
+    check_id: z.string(),
+    rows_scanned: z.number().openapi({ description: 'rows done so far' }),
+    rows_estimated: z.number().nullable().openapi({ description: "the planner's estimate of the total (pg_class.reltuples), or the sample size; null when unknown" }),
+    rows_per_second: z.number().nullable().openapi({ description: 'rows done per second since the check began reading; null before the first rows' }),
+    eta_seconds: z.number().nullable().openapi({ description: 'seconds left at that rate; null without an estimate or once the estimate is passed' }),
+    started_at: timestamp.openapi({ description: 'when the check began reading (after its lease)' }),
+    at: timestamp,
+  })
   .openapi('Progress');
 
 export const RunDetailSchema = RunSchema.extend({
