@@ -93,22 +93,22 @@ export const instruments = {
   },
   progressRows: {
     name: 'parity_check_progress_rows', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
-    description: 'Rows done so far by a check this replica is running (chunked scans, table_diff passes, shadow_read batches); absent when none runs',
+    description: 'Rows done by the check\'s current (else latest) long run on this replica: chunked scans, table_diff passes, shadow_read batches',
     attributes: [...CHECK],
   },
   progressRowsEstimated: {
     name: 'parity_check_progress_rows_estimated', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
-    description: 'The planner\'s estimate of the rows a running check will read (pg_class.reltuples), or its sample size',
+    description: 'The planner\'s estimate of the rows that run reads (pg_class.reltuples), or its sample size; NaN when unknown',
     attributes: [...CHECK],
   },
   progressRate: {
     name: 'parity_check_progress_rows_per_second', type: 'observable_gauge', unit: '{row}/s', createdBy: 'parity',
-    description: 'Rows per second a running check has read since it began reading',
+    description: 'Rows per second that run has read since it began reading; NaN before the first rows',
     attributes: [...CHECK],
   },
   progressEta: {
     name: 'parity_check_progress_eta_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
-    description: 'Seconds a running check has left at its rate so far, against the estimate',
+    description: 'Seconds that run has left at its rate so far, against the estimate; 0 once finished; NaN when unknown',
     attributes: [...CHECK],
   },
   backfillRemaining: {
@@ -123,12 +123,12 @@ export const instruments = {
   },
   backfillRate: {
     name: 'parity_backfill_rows_per_minute', type: 'observable_gauge', unit: '{row}/min', createdBy: 'parity',
-    description: 'Rows filled per minute, from the null_check\'s stored results over at least 15 minutes (negative when the remaining count grew)',
+    description: 'Rows filled per minute, from the null_check\'s stored results over at least 15 minutes (negative when the remaining count grew; NaN with one result)',
     attributes: [...CHECK],
   },
   backfillEta: {
     name: 'parity_backfill_eta_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
-    description: 'Seconds until the backfill is done at that rate; 0 when done; absent while the remaining count is not falling',
+    description: 'Seconds until the backfill is done at that rate; 0 when done; +Inf while the remaining count is not falling; NaN with one result',
     attributes: [...CHECK],
   },
   scheduledChecks: {

@@ -17,7 +17,7 @@ import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } f
 export interface MetricsView {
   catalog(): Catalog | undefined;
   states(): ReadonlyMap<string, CheckState>;
-  /** Latest progress of each check this replica is running now. */
+  /** Latest progress of each check this replica ran or is running (a finished one with time left 0). */
   progress?(): ReadonlyMap<string, ProgressEvent>;
   now(): Date;
 }
@@ -98,9 +98,10 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       const live = view.progress?.().get(checkId);
       if (live) {
         result.observe(observed.progressRows, live.rowsScanned, attributesFor(i.progressRows, base));
-        if (live.rowsEstimated !== undefined) result.observe(observed.progressEstimated, live.rowsEstimated, attributesFor(i.progressRowsEstimated, base));
-        if (live.rowsPerSecond !== null) result.observe(observed.progressRate, live.rowsPerSecond, attributesFor(i.progressRate, base));
-        if (live.etaSeconds !== null) result.observe(observed.progressEta, live.etaSeconds, attributesFor(i.progressEta, base));
+        // NaN, not silence, when a figure is unknown: the exporter would repeat a series' last value.
+        result.observe(observed.progressEstimated, live.rowsEstimated ?? Number.NaN, attributesFor(i.progressRowsEstimated, base));
+        result.observe(observed.progressRate, live.rowsPerSecond ?? Number.NaN, attributesFor(i.progressRate, base));
+        result.observe(observed.progressEta, live.etaSeconds ?? Number.NaN, attributesFor(i.progressEta, base));
       }
       const state = states.get(checkId);
       if (!state) continue;
@@ -108,8 +109,11 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       if (backfill) {
         result.observe(observed.backfillRemaining, backfill.remaining, attributesFor(i.backfillRemaining, base));
         result.observe(observed.backfillRatio, backfill.progressRatio, attributesFor(i.backfillProgress, base));
-        if (backfill.rowsPerMinute !== null) result.observe(observed.backfillRate, backfill.rowsPerMinute, attributesFor(i.backfillRate, base));
-        if (backfill.etaSeconds !== null) result.observe(observed.backfillEta, backfill.etaSeconds, attributesFor(i.backfillEta, base));
+        // Always observed: the exporter keeps a series' last value once it is no longer observed, so an
+        // unknown rate is NaN and a backfill that is not falling has an infinite time left, never a stale one.
+        result.observe(observed.backfillRate, backfill.rowsPerMinute ?? Number.NaN, attributesFor(i.backfillRate, base));
+        const eta = backfill.etaSeconds ?? (backfill.rowsPerMinute === null ? Number.NaN : Number.POSITIVE_INFINITY);
+        result.observe(observed.backfillEta, eta, attributesFor(i.backfillEta, base));
       }
       for (const status of RESULT_STATUSES) {
         result.observe(observed.status, state.latest.status === status ? 1 : 0, attributesFor(i.checkStatus, { ...base, status }));

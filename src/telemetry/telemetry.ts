@@ -57,7 +57,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const states = createCheckStates();
   let target: TelemetryTarget | undefined;
   let timer: Timer | undefined;
-  // Checks this replica runs right now, by id: their latest progress (rows, estimate, rate, time left).
+  // Checks this replica runs or last ran, by id: their latest progress (rows, estimate, rate, time left).
   const live = new Map<string, ProgressEvent>();
   const metrics = createParityMetrics(setup.provider.getMeter('parity'), {
     catalog: () => target?.catalog(),
@@ -72,7 +72,9 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     runStarted: (run) => void triggers.set(run.id, run.trigger),
     progress: (event) => void live.set(event.checkId, event),
     checkFinished: ({ runId, check, resultId, result }) => {
-      live.delete(check.spec.id);
+      // A finished check keeps its last figures with nothing left: the exporter would otherwise repeat a stale time left.
+      const last = live.get(check.spec.id);
+      if (last) live.set(check.spec.id, { ...last, etaSeconds: 0 });
       const rowsScanned = result.observations.rows_scanned;
       metrics.recordCheck({
         checkId: check.spec.id, kind: check.spec.kind, status: result.status, trigger: triggers.get(runId) ?? 'unknown',
