@@ -88,7 +88,8 @@ export const ServerIdentitySchema = z
     version: z.string(),
     in_recovery: z.boolean(),
     privilege_warnings: z.array(z.string()),
-    replica_lag: replicaLagSchema.openapi('ReplicaLag').optional().openapi({ description: 'the replay lag this check read under (worse of before and after its reads); a lag above max_replica_lag makes the result error' }),
+    // Rebuilt with the OpenAPI-aware zod: a schema made before @hono/zod-openapi loaded has no .openapi().
+    replica_lag: z.object(replicaLagSchema.shape).openapi('ReplicaLag').optional().openapi({ description: 'the replay lag this check read under (worse of before and after its reads); a lag above max_replica_lag makes the result error' }),
   })
   .openapi('ServerIdentity');
 

@@ -152,7 +152,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         const resultId = randomUUID();
         await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
         notify('checkStarted', { runId: run.id, check, resultId });
-        let readingSince = clock.now();
+        let readingSince: Date | undefined;
         const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => {
           // Rate and time left count from the first read, not from the wait for the lease.
           readingSince = clock.now();
@@ -167,9 +167,10 @@ export function createRunner(deps: RunnerDeps): Runner {
           now: () => clock.now(),
           onProgress: (update) => {
             const at = clock.now();
-            const figures = progressFigures({ rowsDone: update.rowsScanned, rowsEstimated: update.rowsEstimated, startedAt: readingSince, now: at });
+            const startedAt = readingSince ?? at;
+            const figures = progressFigures({ rowsDone: update.rowsScanned, rowsEstimated: update.rowsEstimated, startedAt, now: at });
             const event: ProgressEvent = {
-              runId: run.id, checkId: check.spec.id, ...update, at, startedAt: readingSince, rowsPerSecond: figures.rowsPerSecond, etaSeconds: figures.etaSeconds,
+              runId: run.id, checkId: check.spec.id, ...update, at, startedAt, rowsPerSecond: figures.rowsPerSecond, etaSeconds: figures.etaSeconds,
             };
             progress.set(check.spec.id, event);
             notify('progress', event);
