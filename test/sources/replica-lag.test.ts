@@ -80,6 +80,19 @@ ${Object.keys(sources).map((name) => `  - { id: count-${name}, kind: row_count, 
   return catalog;
 }
 
+/** A check that reads for `seconds` on `url`: time for the standby to fall behind mid-read. */
+function slowCatalog(url: string, maxLag: string, seconds: number): Catalog {
+  const parsed = parseCheckFile(`sources:
+  replica: { url: "${url}", max_replica_lag: ${maxLag} }
+checks:
+  - { id: slow-read, kind: sql_assert, source: replica, query: "select 1 as one from pg_sleep(${seconds})", expect: { rows: 1 } }
+`, 'slow.yaml', {});
+  if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
+  const catalog = buildCatalog([parsed]);
+  if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
+  return catalog;
+}
+
 async function runOn(catalog: Catalog, id: string) {
   const registry = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
   try {
@@ -162,6 +175,30 @@ describe('max_replica_lag on a real primary and streaming standby', () => {
       const result = await runOn(catalogFor({ replica: { url: standby.url } }), 'count-replica');
       expect(result.status).toBe('pass');
       expect(result.servers?.replica?.replica_lag).toMatchObject({ state: 'behind', max_replica_lag_ms: null });
+    });
+  });
+  describe('when the standby falls behind while a check reads', () => {
+    beforeAll(async () => {
+      await primary.exec('insert into items values (102)');
+      await until('the standby to catch up again', async () => (await standby.exec('select count(*)::int as n from items'))[0]?.n === 102);
+    }, 60_000);
+    afterAll(async () => {
+      await standby.exec('select pg_wal_replay_resume()');
+    });
+
+    it('voids the finding: caught up before the read, behind after it, so the result is error with its observations kept', async () => {
+      const pending = runOn(slowCatalog(standby.url, '1s', 3), 'slow-read');
+      await until('the check to be reading on the standby', async () => Number((await standby.exec("select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(%' and application_name = 'parity'"))[0]?.n) > 0);
+      await standby.exec('select pg_wal_replay_pause()');
+      await primary.exec('insert into items values (103)');
+      const result = await pending;
+      expect(result.status).toBe('error');
+      expect(result.error?.code).toBe('replica_lag');
+      // It did read: the statement ran, and what it observed is kept next to the fault.
+      expect(result.statements.length).toBe(1);
+      expect(result.observations.rows_returned).toBe(1);
+      expect(result.servers?.replica?.replica_lag).toMatchObject({ state: 'behind', replay_paused: true });
+      expect(result.servers!.replica!.replica_lag!.lag_ms).toBeGreaterThan(1_000);
     });
   });
 });
