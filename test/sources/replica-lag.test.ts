@@ -202,3 +202,20 @@ describe('max_replica_lag on a real primary and streaming standby', () => {
     });
   });
 });
+
+describe('max_replica_lag in a check file', () => {
+  it('is a duration; anything else is refused at its file:line:column', () => {
+    const problems = parseCheckFile(`sources:
+  replica:
+    url: "postgres://reader@standby:5432/app"
+    max_replica_lag: soon
+checks: []
+`, 'lag.yaml', {});
+    expect(Array.isArray(problems)).toBe(true);
+    expect((problems as Parameters<typeof formatProblem>[0][]).map(formatProblem)).toEqual([
+      expect.stringMatching(/^lag\.yaml:4:22: sources\.replica\.max_replica_lag: "soon" is not a duration/),
+    ]);
+    const catalog = catalogFor({ replica: { url: 'postgres://reader@standby:5432/app', maxLag: '30s' } });
+    expect(catalog.sources.get('replica')?.spec.max_replica_lag).toBe(30_000);
+  });
+});
