@@ -1,7 +1,7 @@
 /**
  * The live progress line of `parity run` on a terminal: one line, redrawn in place, showing the
- * check being verified and (for chunked scans, or when a scan finishes) rows scanned against the
- * planner's estimate. Nothing is drawn when stdout is not a TTY, so pipes and CI logs stay clean.
+ * check being verified and (for chunked scans, table_diff passes and shadow_read batches) rows
+ * done against the planner's estimate, the rate and the time left. Nothing is drawn when stdout is not a TTY, so pipes and CI logs stay clean.
  */
 import type { RunObserver } from '../runner/runner.js';
 import { progressLine } from './progress-line.js';
@@ -14,7 +14,6 @@ export interface ProgressDisplay {
 
 /** A run observer drawing progress on `stream` (a TTY), at most every `intervalMs`. */
 export function createProgressDisplay(stream: NodeJS.WritableStream & { columns?: number }, intervalMs = 100): ProgressDisplay {
-  const startedAt = new Map<string, Date>();
   let drawn = false;
   let lastDraw = 0;
   const draw = (line: string, force = false) => {
@@ -27,11 +26,8 @@ export function createProgressDisplay(stream: NodeJS.WritableStream & { columns?
   };
   return {
     observer: {
-      checkStarted: ({ check }) => {
-        startedAt.set(check.spec.id, new Date());
-        draw(`${check.spec.id}  verifying…`, true);
-      },
-      progress: (event) => draw(progressLine(event, { width: stream.columns ?? 80, startedAt: startedAt.get(event.checkId) ?? event.at })),
+      checkStarted: ({ check }) => draw(`${check.spec.id}  verifying…`, true),
+      progress: (event) => draw(progressLine(event, { width: stream.columns ?? 80 })),
       checkFinished: ({ check, result }) => draw(`${check.spec.id}  ${result.status}`, true),
     },
     clear() {

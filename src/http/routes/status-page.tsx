@@ -14,6 +14,7 @@ import type { ResultRecord } from '../../store/runs.js';
 import type { RouteRegistrar } from '../app.js';
 import { requireScope } from '../auth.js';
 import { ContractReadiness, READINESS_STYLE } from './status-readiness.js';
+import { BackfillSection, gatherBackfill, type BackfillRow } from './status-backfill.js';
 
 const SAMPLES_SHOWN = 5;
 
@@ -22,6 +23,8 @@ export interface StatusView {
   now: Date;
   migrations: { id: string; description: string | null; gates: (GateVerdict | { phase: string; unavailable: string })[] }[];
   checks: { check: LoadedCheck; newest: GateResultRow | undefined; finished: ResultRecord | undefined }[];
+  /** Backfill progress of each null_check (status-backfill.tsx). */
+  backfill: BackfillRow[];
 }
 
 /** Reads the catalog, verdicts and latest results for the page. */
@@ -29,14 +32,14 @@ export async function gatherStatus(service: Service): Promise<StatusView> {
   const catalog = service.catalog();
   const now = service.clock.now();
   const ids = [...catalog.checks.keys()];
-  const [newest, finished] = await Promise.all([service.store.latestResultsForGate(ids), service.store.latestFinished(ids)]);
+  const [newest, finished, backfill] = await Promise.all([service.store.latestResultsForGate(ids), service.store.latestFinished(ids), gatherBackfill(service)]);
   const migrations = await Promise.all([...catalog.migrations.values()].map(async ({ spec }) => ({
     id: spec.id,
     description: spec.description ?? null,
     gates: await Promise.all(spec.phases.map((p) => service.gates.preview(spec.id, p.name)
       .catch((error: unknown) => ({ phase: p.name, unavailable: redact((error as Error).message) })))),
   })));
-  return { now, migrations, checks: [...catalog.checks.values()].map((check) => ({ check, newest: newest.get(check.spec.id), finished: finished.get(check.spec.id) })) };
+  return { now, migrations, checks: [...catalog.checks.values()].map((check) => ({ check, newest: newest.get(check.spec.id), finished: finished.get(check.spec.id) })), backfill };
 }
 
 const STYLE = `
@@ -128,6 +131,7 @@ export const StatusPage: FC<{ view: StatusView }> = ({ view }) => (
       </table>
 
       <ContractReadiness checks={view.checks} />
+      <BackfillSection rows={view.backfill} now={view.now} />
 
       <h2>Recent mismatch samples</h2>
       {view.checks.every(({ finished }) => !finished?.samples?.length) && <p class="muted">No samples: no check's latest result has offending rows.</p>}

@@ -99,7 +99,9 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
   tally.oldRows = prints.old.totalRows();
   tally.newRows = prints.new.totalRows();
-  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new });
+  // Both sides' planner estimates make the total, so the first pass reports against it like a scan.
+  const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
+  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new, ...(rowsEstimated !== undefined ? { rowsEstimated } : {}) });
   const refused = refuseScope(spec, tally, nullKeyRows);
   if (refused) return refused;
   const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
