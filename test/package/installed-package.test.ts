@@ -66,6 +66,32 @@ describe('the packed and installed package', () => {
     for (const dev of ['tsx', 'typescript', 'fast-check', 'vitest']) expect(existsSync(path.join(app, 'node_modules', dev))).toBe(false);
   });
 
+  it('imports at run time only its dependencies (fast-check only from replay, which loads lazily)', () => {
+    const { dependencies } = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const outside: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (entry.name.endsWith('.js')) {
+          // Static imports and re-exports at the start of a line, dynamic imports, requires (not comments).
+          const specifiers = [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gm)]
+            .map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4])!)
+            .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('/'));
+          for (const specifier of specifiers) {
+            const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+            if (name.startsWith('node:') || name in dependencies) continue;
+            const relative = path.relative(path.join(installed, 'dist'), file);
+            if (name === 'fast-check' && relative.startsWith(`replay${path.sep}`)) continue;
+            outside.push(`${relative}: ${specifier}`);
+          }
+        }
+      }
+    };
+    walk(path.join(installed, 'dist'));
+    expect(outside).toEqual([]);
+  });
+
   it('prints its version', () => {
     const result = parity(['--version']);
     expect(result.stderr).toBe('');
