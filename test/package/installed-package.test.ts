@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('the packed and installed package', () => {
   it('ships compiled JavaScript with source maps and declarations, and no sources, tests or install scripts', () => {
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'bin', 'checks', 'deploy', 'dist', 'grafana', 'package.json'].sort());
+    expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'checks', 'deploy', 'dist', 'grafana', 'package.json'].sort());
     expect(existsSync(path.join(installed, 'dist/cli/main.js'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist/cli/main.js.map'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist/cli/main.d.ts'))).toBe(true);
