@@ -92,6 +92,14 @@ describe('the packed and installed package', () => {
     expect(outside).toEqual([]);
   });
 
+  it('guards its postgres.js in memory, with the installed driver file left as published', () => {
+    const driver = path.join(installed, 'dist/drivers/postgres-js.js');
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(driver)}); console.log(JSON.stringify(m.postgresGuard))`], { cwd: app, env: cleanEnv(), encoding: 'utf8' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ applied: true });
+    const connection = readFileSync(path.join(app, 'node_modules/postgres/cjs/src/connection.js'), 'utf8');
+    expect(connection).not.toContain('guarded by parity');
+  });
+
   it('prints its version', () => {
     const result = parity(['--version']);
     expect(result.stderr).toBe('');
@@ -181,8 +189,14 @@ migrations:
     try {
       server = startParity(steps.cmd, { cwd: app, env: cleanEnv(serveEnv), bin: steps.bin });
       await server.waitFor(/parity listening on/, 120_000);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(ready.status).toBe(200);
+      // Not ready until its first probe of the store and sources has finished (503 until then),
+      // so poll as the kubelet and the HEALTHCHECK's start period do.
+      let ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      for (const deadline = Date.now() + 60_000; ready.status !== 200 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      }
+      expect(ready.status, await ready.clone().text()).toBe(200);
       const health = spawnSync('sh', ['-c', steps.healthcheck], { env: cleanEnv(serveEnv), encoding: 'utf8', timeout: 30_000 });
       expect(health.status, health.stderr).toBe(0);
       const gate = await fetch(`http://127.0.0.1:${port}/v1/migrations/users-split-name/gates/switch-reads?refresh=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
