@@ -4,7 +4,7 @@
  * on a Postgres server and drops afterwards. Both speak through the same small port.
  */
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import { postgres } from '../drivers/postgres-js.js';
 import { openEmbedded } from '../embedded/pglite.js';
 import { describeUrl } from '../checkfile/sources.js';
 

@@ -3,7 +3,8 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench (diff = table_diff and shadow_read; shadow = shadow_read alone).
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * startup = `parity --version` from the installed package, merged into latest.json by operation name).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,8 @@ import { ensurePgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
+import { startupOperations } from './ops-startup.js';
+import { readFile } from 'node:fs/promises';
 
 const BENCH_OPTIONS = {
   rows: { type: 'string', default: '10000000' },
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   const rows = Number(flags.rows);
   const runs = Number(flags.runs);
   const only = flags.only;
+  if (only === 'startup') return startupOnly(runs);
   const appUrl = await ensureDatabase(flags.database, 'parity_bench');
   const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
@@ -107,6 +111,19 @@ async function main(): Promise<void> {
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+const LATEST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+
+/** The start-up entry needs no database; its result replaces the entry of the same name in latest.json. */
+async function startupOnly(runs: number): Promise<void> {
+  const operations = await startupOperations({ runs, log });
+  printTable(operations, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
+  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[] };
+  const names = new Set(operations.map((op) => op.operation));
+  report.operations = [...report.operations.filter((op) => !names.has(op.operation)), ...operations];
+  await writeFile(LATEST, `${JSON.stringify(report, null, 2)}\n`);
+  log(`updated ${path.relative(process.cwd(), LATEST)}`);
 }
 
 /**
