@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { postgres } from '../drivers/postgres-js.js';
+import type { Sql } from 'postgres';
 import { openEmbedded } from '../embedded/pglite.js';
 import { describeUrl } from '../checkfile/sources.js';
 
@@ -140,7 +141,7 @@ const STATS_SCHEMA = 'parity_replay_stats';
  * Installs pg_stat_statements in the scratch database when the server preloads it, and says
  * whether it can be read. A server without it leaves `unused` checks unrun, never passing.
  */
-async function installStatementStats(client: postgres.Sql): Promise<boolean> {
+async function installStatementStats(client: Sql): Promise<boolean> {
   const [preloaded] = await client.unsafe<{ on: boolean }[]>(`select 'pg_stat_statements' = any(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) as on`);
   if (!preloaded?.on) return false;
   try {
