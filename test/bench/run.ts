@@ -3,7 +3,8 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench (diff = table_diff and shadow_read; shadow = shadow_read alone).
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|gate (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { ensurePgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
+import { gateOperations } from './ops-gate.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values: flags } = parseArgs({
     'skip-pgbench': { type: 'boolean', default: false },
     'pgbench-seconds': { type: 'string', default: '20' },
     only: { type: 'string' },
+    'gate-seconds': { type: 'string', default: '10' },
   },
 });
 
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   try {
     if (!only || only === 'engine') operations.push(...(await engineOperations(ctx)));
     if (!only || only === 'diff' || only === 'shadow') operations.push(...(await extraOperations({ ...ctx, server: flags.database, rows }, only === 'shadow' ? 'shadow' : 'all')));
+    if (!only || only === 'gate') operations.push(...(await gateOperations({ server: flags.database, seconds: Number(flags['gate-seconds']), log })));
     if ((!only || only === 'pgbench') && !flags['skip-pgbench']) pgbench = await pgbenchComparison(ctx, flags.database, Number(flags['pgbench-seconds']));
   } finally {
     await store.close();
