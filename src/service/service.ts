@@ -97,7 +97,12 @@ export async function openService(config: Config, options: ServiceOptions = {}):
       }
     },
   });
-  const gates = createGateService({ store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision });
+  // Other replicas' and CLI runs' results reach this process's gate cache through the store's change feed.
+  store.followOtherWriters();
+  const gates = createGateService({
+    store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision,
+    evidenceTtlMs: config.gateEvidenceTtlMs,
+  });
   return {
     config,
     catalog: () => holder.catalog(),
@@ -114,6 +119,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     async close() {
       readiness.stop();
       await runner.drain();
+      await gates.close().catch((error: unknown) => logger?.warn({ err: error }, 'could not write the last gate decision repeats'));
       await sources.closeAll();
       if (!options.store) await store.close();
     },

@@ -59,6 +59,8 @@ export const checkResults = parity.table('check_results', {
 }, (t) => [
   index('check_results_check_finished_idx').on(t.checkId, t.finishedAt),
   index('check_results_run_idx').on(t.runId),
+  // Retention finds old results by when they finished, across checks.
+  index('check_results_finished_idx').on(t.finishedAt),
 ]);
 
 export const resultSamples = parity.table('result_samples', {
@@ -99,8 +101,19 @@ export const gateDecisions = parity.table('gate_decisions', {
   requestedBy: text('requested_by'),
   reasons: jsonb('reasons').$type<string[]>().notNull(),
   checks: jsonb('checks').$type<Record<string, unknown>[]>().notNull(),
+  /** The verdict's `evaluated_at` (the store's clock) when this answer was first given. */
   evaluatedAt: ts('evaluated_at').notNull(),
-}, (t) => [index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt)]);
+  /**
+   * How many times this same answer, on the same evidence, was given to the same caller by one
+   * replica: a poller asking 100×/s adds to this count instead of adding rows (flushed in batches).
+   */
+  repeatCount: integer('repeat_count').notNull().default(1),
+  /** The last time the answer was given (equals evaluated_at until it is repeated). */
+  lastSeenAt: ts('last_seen_at').notNull(),
+}, (t) => [
+  index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt),
+  index('gate_decisions_last_seen_idx').on(t.lastSeenAt),
+]);
 
 /** Monotonic counter used by tests and metrics to order events across replicas. */
 export const meta = parity.table('meta', {

@@ -1,0 +1,17 @@
+ALTER TABLE "parity"."gate_decisions" ADD COLUMN "repeat_count" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "parity"."gate_decisions" ADD COLUMN "last_seen_at" timestamp with time zone;--> statement-breakpoint
+UPDATE "parity"."gate_decisions" SET "last_seen_at" = "evaluated_at";--> statement-breakpoint
+ALTER TABLE "parity"."gate_decisions" ALTER COLUMN "last_seen_at" SET NOT NULL;--> statement-breakpoint
+CREATE INDEX "gate_decisions_last_seen_idx" ON "parity"."gate_decisions" USING btree ("last_seen_at");--> statement-breakpoint
+CREATE INDEX "check_results_finished_idx" ON "parity"."check_results" USING btree ("finished_at");--> statement-breakpoint
+-- Hand-written (drizzle-kit does not model triggers): every statement that changes check results
+-- notifies listening replicas, whose gate caches then drop what they hold (src/store/result-changes.ts).
+-- Per statement, not per row, and Postgres folds identical notifications of one transaction into one.
+CREATE FUNCTION "parity"."notify_results_changed"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('parity_results_changed', '');
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER "check_results_changed" AFTER INSERT OR UPDATE OR DELETE ON "parity"."check_results"
+  FOR EACH STATEMENT EXECUTE FUNCTION "parity"."notify_results_changed"();
