@@ -113,7 +113,8 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     store,
     sources: () => sourceView,
     runner,
-    gates: createCurrentGates(gates, { current: () => holder.current() }),
+    // Gates trust a look at the files at most gateEvidenceTtlMs old (the watcher reloads on edits at once).
+    gates: createCurrentGates(gates, { current: () => holder.current({ reuseMs: config.gateEvidenceTtlMs }) }),
     clock,
     logger,
     async close() {
