@@ -5,9 +5,9 @@
  * deny it (one that finished after it began reading, or has not finished), and the newest result
  * under each definition hash.
  */
-import { and, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { StateDb } from './database.js';
-import { checkResults, gateDecisions, resultSamples, runs, scheduleClaims } from './schema.js';
+import { checkResults, gateDecisions, maintenanceClaims, resultSamples, runs, scheduleClaims } from './schema.js';
 
 /** When reading began: read_at, or (never read) the row's start. The gate orders results by it. */
 const began = (alias: string) => sql.raw(`coalesce("${alias}"."read_at", "${alias}"."started_at")`);
@@ -15,6 +15,34 @@ const began = (alias: string) => sql.raw(`coalesce("${alias}"."read_at", "${alia
 /** Retention queries over the drizzle state database. */
 export function retentionQueries(db: StateDb) {
   return {
+    /** True when this caller won the (task, slot) pass; every other replica's INSERT does nothing. */
+    async claimMaintenance(claim: { task: string; slot: Date; claimedBy: string; claimedAt: Date }): Promise<boolean> {
+      const rows = await db.insert(maintenanceClaims).values(claim).onConflictDoNothing({ target: [maintenanceClaims.task, maintenanceClaims.slot] })
+        .returning({ task: maintenanceClaims.task });
+      return rows.length === 1;
+    },
+
+    /** Records what the claimed pass did. Only the claimer may. */
+    async finishMaintenance(task: string, slot: Date, claimedBy: string, finishedAt: Date, report: Record<string, unknown>): Promise<void> {
+      await db.update(maintenanceClaims).set({ finishedAt, report })
+        .where(and(eq(maintenanceClaims.task, task), eq(maintenanceClaims.slot, slot), eq(maintenanceClaims.claimedBy, claimedBy)));
+    },
+
+    /** Claims of housekeeping passes, newest slot first (tests, audits). */
+    async listMaintenance(task: string) {
+      return db.select().from(maintenanceClaims).where(eq(maintenanceClaims.task, task)).orderBy(sql`${maintenanceClaims.slot} desc`);
+    },
+
+    /** Deletes finished housekeeping claims of slots before `before`. */
+    async pruneMaintenanceClaims(before: Date, limit: number): Promise<number> {
+      const doomed = db.select({ task: maintenanceClaims.task, slot: maintenanceClaims.slot }).from(maintenanceClaims)
+        .where(and(lt(maintenanceClaims.slot, before), isNotNull(maintenanceClaims.finishedAt))).limit(limit);
+      const deleted = await db.delete(maintenanceClaims)
+        .where(sql`(${maintenanceClaims.task}, ${maintenanceClaims.slot}) in (${doomed})`)
+        .returning({ task: maintenanceClaims.task });
+      return deleted.length;
+    },
+
     /**
      * Deletes results (with their samples) that finished before `before` and that no gate answer can
      * depend on: each finished before its check's newest result began reading, and is not the newest

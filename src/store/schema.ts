@@ -84,6 +84,20 @@ export const scheduleClaims = parity.table('schedule_claims', {
   outcome: text('outcome').notNull().default('claimed'),
 }, (t) => [primaryKey({ columns: [t.checkId, t.slot] })]);
 
+/**
+ * Housekeeping passes (retention pruning) claimed like scheduler slots: the replica whose INSERT
+ * wins a (task, slot) row does that pass; the row then records what it did.
+ */
+export const maintenanceClaims = parity.table('maintenance_claims', {
+  task: text('task').notNull(),
+  slot: ts('slot').notNull(),
+  claimedBy: text('claimed_by').notNull(),
+  claimedAt: ts('claimed_at').notNull().default(sql`now()`),
+  finishedAt: ts('finished_at'),
+  /** What the pass did (rows deleted per table), or the error that stopped it. */
+  report: jsonb('report').$type<Record<string, unknown>>(),
+}, (t) => [primaryKey({ columns: [t.task, t.slot] })]);
+
 /** At most one execution of a check at a time, across runs and replicas. */
 export const checkLeases = parity.table('check_leases', {
   checkId: text('check_id').primaryKey(),

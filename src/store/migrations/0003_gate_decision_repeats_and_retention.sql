@@ -1,9 +1,19 @@
+CREATE TABLE "parity"."maintenance_claims" (
+	"task" text NOT NULL,
+	"slot" timestamp with time zone NOT NULL,
+	"claimed_by" text NOT NULL,
+	"claimed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone,
+	"report" jsonb,
+	CONSTRAINT "maintenance_claims_task_slot_pk" PRIMARY KEY("task","slot")
+);
+--> statement-breakpoint
 ALTER TABLE "parity"."gate_decisions" ADD COLUMN "repeat_count" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "parity"."gate_decisions" ADD COLUMN "last_seen_at" timestamp with time zone;--> statement-breakpoint
 UPDATE "parity"."gate_decisions" SET "last_seen_at" = "evaluated_at";--> statement-breakpoint
 ALTER TABLE "parity"."gate_decisions" ALTER COLUMN "last_seen_at" SET NOT NULL;--> statement-breakpoint
-CREATE INDEX "gate_decisions_last_seen_idx" ON "parity"."gate_decisions" USING btree ("last_seen_at");--> statement-breakpoint
 CREATE INDEX "check_results_finished_idx" ON "parity"."check_results" USING btree ("finished_at");--> statement-breakpoint
+CREATE INDEX "gate_decisions_last_seen_idx" ON "parity"."gate_decisions" USING btree ("last_seen_at");--> statement-breakpoint
 -- Hand-written (drizzle-kit does not model triggers): every statement that changes check results
 -- notifies listening replicas, whose gate caches then drop what they hold (src/store/result-changes.ts).
 -- Per statement, not per row, and Postgres folds identical notifications of one transaction into one.
