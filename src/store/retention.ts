@@ -49,22 +49,24 @@ export function retentionQueries(db: StateDb) {
      * under its definition hash.
      */
     async pruneResults(before: Date, limit: number): Promise<number> {
-      const doomed = db.select({ id: checkResults.id }).from(sql`${checkResults} as "r"`).where(sql`
-        "r"."finished_at" is not null and "r"."finished_at" < ${before}
+      const doomed = sql`select "r"."id" from ${checkResults} as "r" where
+        "r"."finished_at" is not null and "r"."finished_at" < ${before.toISOString()}::timestamptz
         and "r"."finished_at" < (select max(${began('n')}) from ${checkResults} as "n" where "n"."check_id" = "r"."check_id")
         and exists (select 1 from ${checkResults} as "d" where "d"."check_id" = "r"."check_id"
-          and "d"."definition_hash" = "r"."definition_hash" and ${began('d')} > ${began('r')})`).limit(limit);
-      const deleted = await db.delete(checkResults).where(inArray(checkResults.id, doomed)).returning({ id: checkResults.id });
+          and "d"."definition_hash" = "r"."definition_hash" and ${began('d')} > ${began('r')})
+        limit ${limit}`;
+      const deleted = await db.delete(checkResults).where(sql`${checkResults.id} in (${doomed})`).returning({ id: checkResults.id });
       return deleted.length;
     },
 
     /** Deletes the samples of results finished before `before`, except each check's newest result's (the status page shows them). */
     async pruneSamples(before: Date, limit: number): Promise<number> {
-      const doomed = db.select({ id: checkResults.id }).from(sql`${checkResults} as "r"`).where(sql`
-        "r"."finished_at" is not null and "r"."finished_at" < ${before}
+      const doomed = sql`select "r"."id" from ${checkResults} as "r" where
+        "r"."finished_at" is not null and "r"."finished_at" < ${before.toISOString()}::timestamptz
         and exists (select 1 from ${resultSamples} as "s" where "s"."result_id" = "r"."id")
-        and exists (select 1 from ${checkResults} as "n" where "n"."check_id" = "r"."check_id" and ${began('n')} > ${began('r')})`).limit(limit);
-      const deleted = await db.delete(resultSamples).where(inArray(resultSamples.resultId, doomed)).returning({ id: resultSamples.resultId });
+        and exists (select 1 from ${checkResults} as "n" where "n"."check_id" = "r"."check_id" and ${began('n')} > ${began('r')})
+        limit ${limit}`;
+      const deleted = await db.delete(resultSamples).where(sql`${resultSamples.resultId} in (${doomed})`).returning({ id: resultSamples.resultId });
       return new Set(deleted.map((d) => d.id)).size;
     },
 
