@@ -98,6 +98,17 @@ export const maintenanceClaims = parity.table('maintenance_claims', {
   report: jsonb('report').$type<Record<string, unknown>>(),
 }, (t) => [primaryKey({ columns: [t.task, t.slot] })]);
 
+/**
+ * Results of runs no server executed (`parity run` against a shared store, trigger "cli") that a
+ * server replica has counted into its run, duration and rows-scanned metrics: the replica whose
+ * INSERT wins counts the result, so dashboards show CLI runs once, like server runs.
+ */
+export const resultMetricImports = parity.table('result_metric_imports', {
+  resultId: text('result_id').primaryKey().references(() => checkResults.id, { onDelete: 'cascade' }),
+  importedBy: text('imported_by').notNull(),
+  importedAt: ts('imported_at').notNull().default(sql`now()`),
+});
+
 /** At most one execution of a check at a time, across runs and replicas. */
 export const checkLeases = parity.table('check_leases', {
   checkId: text('check_id').primaryKey(),

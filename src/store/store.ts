@@ -10,6 +10,7 @@ import { counterSnapshotQueries } from './counter-snapshots.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
 import { createResultChanges, RESULTS_CHANGED_CHANNEL, signallingChange, type ResultChanges } from './result-changes.js';
 import { retentionQueries } from './retention.js';
+import { metricImportQueries } from './metric-imports.js';
 
 export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof gateQueries>
@@ -17,6 +18,7 @@ export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof leaseQueries>
   & ReturnType<typeof counterSnapshotQueries>
   & ReturnType<typeof retentionQueries>
+  & ReturnType<typeof metricImportQueries>
   & {
   readonly driver: 'postgres' | 'embedded';
   /** Every change to check results this process made or (on Postgres) heard of: gate caches follow it. */
@@ -53,6 +55,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     ...counterSnapshotQueries(state.db),
     ...retention,
     pruneResults: signalled(retention.pruneResults),
+    ...metricImportQueries(state.db),
     driver: state.driver,
     resultChanges,
     state,
