@@ -78,3 +78,15 @@ export const alertRules: AlertRule[] = [
       + 'scheduled verification has stopped.',
   },
 ];
+
+/**
+ * Where each alert's runbook lives: a section of docs/runbooks.md named after the alert. A path in
+ * the repository (and the package), since the docs' public address is the deployer's to choose;
+ * test/grafana/runbooks.test.ts checks that every alert has its section.
+ */
+export const RUNBOOK_DOCUMENT = 'docs/runbooks.md';
+
+/** The runbook_url annotation of an alert (GitHub's heading anchor: the name, lower-cased). */
+export function runbookUrl(rule: Pick<AlertRule, 'name'>): string {
+  return `${RUNBOOK_DOCUMENT}#${rule.name.toLowerCase()}`;
+}
