@@ -97,8 +97,6 @@ export async function openService(config: Config, options: ServiceOptions = {}):
       }
     },
   });
-  // Other replicas' and CLI runs' results reach this process's gate cache through the store's change feed.
-  store.followOtherWriters();
   const gates = createGateService({
     store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision,
     evidenceTtlMs: config.gateEvidenceTtlMs,
