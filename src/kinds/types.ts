@@ -19,9 +19,36 @@ export interface CountScan {
   table: TableRef;
   /** Predicate per named count; `true` counts every row. */
   counts: Record<string, SQL | true>;
+  /**
+   * The kind's promise that its verdict is `fail` once `count` reaches `atLeast`, whatever the rows
+   * not yet counted hold (counts only grow chunk by chunk), so a chunked scan may stop there.
+   */
+  stopWhen?: StopRule | undefined;
 }
 
-export type CountResult = Record<string, number>;
+/** "Stop once this count reaches this value": sound only where that count alone proves failure. */
+export interface StopRule { count: string; atLeast: number }
+
+/** How the engine answered a scan, beyond its numbers. */
+export interface ScanFacts {
+  /**
+   * The scan ended at its stop rule: the counts cover only rows whose primary key satisfies
+   * `within` (a predicate over the scanned table) and are lower bounds of the full counts.
+   */
+  stoppedEarly?: { chunks: number; within: SQL };
+  /** The scan continued an interrupted run's checkpoint instead of starting from the first key. */
+  resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string };
+}
+
+/** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */
+export const SCAN_FACTS: unique symbol = Symbol('scan facts');
+
+export type CountResult = Record<string, number> & { [SCAN_FACTS]?: ScanFacts };
+
+/** The facts the engine attached to a count result (none for a plain single statement). */
+export function scanFactsOf(counts: CountResult | undefined): ScanFacts {
+  return counts?.[SCAN_FACTS] ?? {};
+}
 
 /** Counters a kind read from a verified database at one moment (the server's `now()`). */
 export interface CounterSnapshot {

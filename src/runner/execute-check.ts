@@ -11,7 +11,7 @@ import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
 import { planScansOf } from './scans.js';
-import type { CountScan } from '../kinds/types.js';
+import { scanFactsOf, type CountScan, type ScanFacts } from '../kinds/types.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 
@@ -29,6 +29,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   const inspect = deps.inspect ?? createServerInspector(deps.sources);
   const servers: Record<string, ServerIdentity> = {};
   let outcome: Outcome;
+  let facts: ScanFacts[] = [];
   try {
     const kind = kindOf(check.spec.kind);
     if (!kind) throw new Error(`unknown kind ${check.spec.kind}`);
@@ -42,7 +43,8 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
       // Planned once: the engine fused these very objects with other checks' scans.
       const planned = deps.planned ?? planScansOf(check);
       const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
-      outcome = await kind.execute(check.spec, ctx, counts);
+      facts = counts.map(scanFactsOf);
+      outcome = withScanFacts(await kind.execute(check.spec, ctx, counts), facts);
     }
     if (deps.signal.aborted) outcome = faultOutcome({ code: 'cancelled', message: 'cancelled before the check finished' });
   } catch (error) {
@@ -54,13 +56,42 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   return {
     status: outcome.status,
     summary: redact(outcome.summary),
-    observations: redactDeep({ ...outcome.observations, privilege_warnings: warnings }) as Record<string, unknown>,
+    observations: redactDeep({ ...outcome.observations, ...scanObservations(facts), privilege_warnings: warnings }) as Record<string, unknown>,
     servers: redactDeep(servers) as Record<string, ServerIdentity>,
     statements: redactDeep(ctx.statements),
     error: outcome.error ? redactDeep(outcome.error) : null,
     samples: redactDeep(outcome.samples),
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Says in the outcome how its scans were answered, and holds the one rule of early stops: counts of
+ * a scan that stopped early are lower bounds, which can prove a failure and never a pass — a kind
+ * that judged such counts a pass has a bug, and its result is "could not verify".
+ */
+export function withScanFacts(outcome: Outcome, facts: readonly ScanFacts[]): Outcome {
+  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
+  const resumed = facts.find((f) => f.resumed)?.resumed;
+  if (stopped && outcome.status !== 'fail') {
+    if (outcome.status === 'error') return outcome;
+    return faultOutcome({ code: 'internal', message: 'a scan stopped early (its counts are lower bounds) yet the check was not judged a failure; partial counts never pass' }, outcome.observations);
+  }
+  const notes = [
+    ...(stopped ? [`stopped early after ${stopped.chunks} chunk${stopped.chunks === 1 ? '' : 's'}: counts are lower bounds`] : []),
+    ...(resumed ? [`resumed from run ${resumed.fromRun} after ${resumed.chunks} chunk${resumed.chunks === 1 ? '' : 's'}`] : []),
+  ];
+  return notes.length === 0 ? outcome : { ...outcome, summary: `${outcome.summary} (${notes.join('; ')})` };
+}
+
+/** Observations recording how the scans were answered (nothing for a plain scan). */
+function scanObservations(facts: readonly ScanFacts[]): Record<string, unknown> {
+  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
+  const resumed = facts.find((f) => f.resumed)?.resumed;
+  return {
+    ...(stopped ? { stopped_early: { chunks: stopped.chunks }, counts_are_lower_bounds: true } : {}),
+    ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since } } : {}),
   };
 }
 

@@ -135,7 +135,12 @@ export function createRunner(deps: RunnerDeps): Runner {
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
     const planned = plannedScans(request.checks);
-    const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true });
+    const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
+    const scans = createScanExecutor({
+      sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
+      // Chunked scans record their progress per chunk; an interrupted run's successor resumes it.
+      checkpoints: { store, runId: run.id, definitionHash: (id) => hashes.get(id) },
+    });
     // Each source's identity and preflight, read once per run and shared by its checks.
     const inspect = createServerInspector(deps.sources);
     const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));

@@ -7,6 +7,7 @@ import { gateQueries } from './gates.js';
 import { scheduleQueries } from './schedule.js';
 import { leaseQueries } from './leases.js';
 import { counterSnapshotQueries } from './counter-snapshots.js';
+import { scanCheckpointQueries } from './scan-checkpoints.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
 
 export type Store = ReturnType<typeof runQueries>
@@ -14,6 +15,7 @@ export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof scheduleQueries>
   & ReturnType<typeof leaseQueries>
   & ReturnType<typeof counterSnapshotQueries>
+  & ReturnType<typeof scanCheckpointQueries>
   & {
   readonly driver: 'postgres' | 'embedded';
   readonly state: StateDatabase;
@@ -32,6 +34,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     ...scheduleQueries(state.db),
     ...leaseQueries(state.db, clock),
     ...counterSnapshotQueries(state.db),
+    ...scanCheckpointQueries(state.db, clock),
     driver: state.driver,
     state,
     async ping() {
