@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner, type FinishedRun, type RunObserver } from '../../src/runner/runner.js';
+import { createRunEventHub, type RunEvent } from '../../src/events/run-event-hub.js';
+import { formatRun } from '../../src/cli/format.js';
 import type { Store } from '../../src/store/store.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
 import type { Catalog } from '../../src/catalog/load.js';
@@ -41,7 +43,7 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
   }
 
   /** One run of every check; with `kill`, the run dies at that chunk (cancelled, or its store fails mid-write). */
-  async function run(catalog: Catalog, kill?: Kill, on: Store = store): Promise<FinishedRun> {
+  async function run(catalog: Catalog, kill?: Kill, on: Store = store, observers: RunObserver[] = []): Promise<FinishedRun> {
     const sources = registryForCatalog(catalog, { app: db });
     let saves = 0;
     let runId = '';
@@ -56,7 +58,7 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
         return saved;
       },
     };
-    const runner = createRunner({ store: dying, sources });
+    const runner = createRunner({ store: dying, sources, observers });
     try {
       const started = await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' });
       runId = started.run.id;
@@ -113,8 +115,15 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
     const catalog = catalogOf();
     const interrupted = await run(catalog, { after: 4, recorded: true });
     expect(byCheck(interrupted).p).toMatchObject({ status: 'error', error: { code: 'cancelled' } });
-    const resumed = await run(catalog);
+    const hub = createRunEventHub();
+    const events: RunEvent[] = [];
+    const resumed = await run(catalog, undefined, store, [hub.observer, { runStarted: (r) => void hub.subscribe(r.id, (e) => events.push(e)) }]);
     const p = byCheck(resumed).p!;
+    // The stream and the command line say so too.
+    expect(events.filter((e) => e.type === 'check_finished')).toEqual(expect.arrayContaining([
+      expect.objectContaining({ check_id: 'p', resumed_from_run: interrupted.id, counts_are_lower_bounds: false }),
+    ]));
+    expect(formatRun(resumed)).toContain(`resumed from run ${interrupted.id} after 4 chunks`);
     expect(p).toMatchObject({ status: 'pass', observations: { rows: 1000, mismatches: 100, resumed_from: { run_id: interrupted.id, chunks: 4, rows_scanned: 400 } } });
     expect(p.summary).toMatch(new RegExp(`\\(resumed from run ${interrupted.id} after 4 chunks\\)$`));
     expect(p.statements.find((s) => s.chunks !== undefined)?.chunks).toBe(6);
