@@ -3,7 +3,8 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench (diff = table_diff and shadow_read; shadow = shadow_read alone).
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|bigtable (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * bigtable = resumed and early-stopped chunked scans, sized from --rows so a small --rows runs them quickly).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { ensurePgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
+import { bigTableOperations } from './ops-bigtable.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   const stateUrl = await ensureDatabase(flags.database, 'parity_bench_state');
   const buildStarted = performance.now();
   // The users table backs the engine and pgbench entries only; diff/shadow runs keep it as it is.
-  const needsUsers = !only || only === 'engine' || only === 'pgbench';
+  const needsUsers = !only || only === 'engine' || only === 'pgbench' || only === 'bigtable';
   const { rebuilt } = needsUsers ? ensureBenchData(appUrl, rows, log) : { rebuilt: false };
   const buildSeconds = round((performance.now() - buildStarted) / 1000);
   const store = await openStore({ databaseUrl: stateUrl, dataDir: 'memory:bench' });
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   let pgbench: Record<string, unknown> | undefined;
   try {
     if (!only || only === 'engine') operations.push(...(await engineOperations(ctx)));
+    if (!only || only === 'bigtable') operations.push(...(await bigTableOperations({ ...ctx, rows })));
     if (!only || only === 'diff' || only === 'shadow') operations.push(...(await extraOperations({ ...ctx, server: flags.database, rows }, only === 'shadow' ? 'shadow' : 'all')));
     if ((!only || only === 'pgbench') && !flags['skip-pgbench']) pgbench = await pgbenchComparison(ctx, flags.database, Number(flags['pgbench-seconds']));
   } finally {
