@@ -196,6 +196,7 @@ export const columnParity = defineKind({
   description: 'an old column (or expression) equals the new one, row by row, after normalisation',
   schema: columnParitySchema,
   sourcesOf: (spec) => [spec.source],
+  recheck: 'sampled_keys',
   countScans(spec) {
     const form = formOf(spec);
     return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];
@@ -208,7 +209,7 @@ export const columnParity = defineKind({
     const outcome = evaluateColumnParity(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
       // A scan that stopped early found its mismatches in the rows it read: the samples come from there.
-      const within = scanFactsOf(planned[0]).stoppedEarly?.within;
+      const within = scanFactsOf(planned[0]).within;
       const statement = form.form === 'same_table' ? planSamples(spec, form, within) : planJoinSamples({ ...spec, old: form.old, new: form.new });
       const rows = await ctx.query(spec.source, statement);
       outcome.samples = rows.map((row) =>

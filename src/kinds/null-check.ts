@@ -95,12 +95,13 @@ export const nullCheck = defineKind({
   description: 'listed columns are not NULL in rows in scope (backfill completeness)',
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
+  recheck: 'sampled_keys',
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {
     const outcome = evaluateNullCheck(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
       const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));
-      const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns, scanFactsOf(counts).stoppedEarly?.within));
+      const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns, scanFactsOf(counts).within));
       outcome.samples = rows.map((row): Sample =>
         sampleFromRow(row, keyColumns, 'null', {
           detail: { null_columns: spec.columns.filter((_, i) => row[`c_${i}`] === null) },

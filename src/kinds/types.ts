@@ -31,11 +31,13 @@ export interface StopRule { count: string; atLeast: number }
 
 /** How the engine answered a scan, beyond its numbers. */
 export interface ScanFacts {
+  /** The scan ended at its stop rule after this many chunks: the counts are lower bounds of the full counts. */
+  stoppedEarly?: { chunks: number };
   /**
-   * The scan ended at its stop rule: the counts cover only rows whose primary key satisfies
-   * `within` (a predicate over the scanned table) and are lower bounds of the full counts.
+   * The counts cover only rows satisfying this predicate over the scanned table (the key range a
+   * stopped scan read, or the keys a recheck re-reads): samples must come from there too.
    */
-  stoppedEarly?: { chunks: number; within: SQL };
+  within?: SQL;
   /** The scan continued an interrupted run's checkpoint instead of starting from the first key. */
   resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string };
 }
@@ -109,6 +111,11 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    * fused with other checks on the same table, or chunked — before `execute` runs.
    */
   countScans?(spec: Spec): CountScan[];
+  /**
+   * Set when restricting the count scans to the keys of earlier samples re-checks exactly those
+   * rows (`recheck: failing`); the kind then takes its samples within ScanFacts.within.
+   */
+  readonly recheck?: 'sampled_keys';
   /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
   execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
@@ -120,6 +127,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   schema: Schema;
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
+  recheck?: 'sampled_keys';
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

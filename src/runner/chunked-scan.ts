@@ -252,7 +252,8 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       if (end === undefined) break;
       // Counts only grow, so a stop rule that holds now holds for the whole table: the verdict is fail.
       if (stop.length > 0 && stop.every((rule) => (totals[rule.count] ?? 0) >= rule.atLeast)) {
-        facts.stoppedEarly = { chunks, within: sql`${keyTuple(key)} <= ${keyBound(key, end)}` };
+        facts.stoppedEarly = { chunks };
+        facts.within = sql`${keyTuple(key)} <= ${keyBound(key, end)}`;
         break;
       }
       after = end;

@@ -11,15 +11,20 @@ import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
 import { planScansOf } from './scans.js';
-import { scanFactsOf, type CountScan, type ScanFacts } from '../kinds/types.js';
+import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kinds/types.js';
+import { keysInSql } from '../compare/key-literal.js';
+import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
+import { sql, type SQL } from '../sql/build.js';
 
 export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   /** The check's count scans as planned for the run's scan engine (planned here when absent). */
   planned?: readonly CountScan[] | undefined;
   /** The run's per-source server identity and preflight; a fresh one per check when absent. */
   inspect?: ServerInspector | undefined;
+  /** `recheck: failing`: re-read only these keys (or the fault why there is nothing to recheck). */
+  recheck?: RecheckPlan | FaultInfo | undefined;
 };
 
 /** Runs the check's kind through a fresh context; never throws. */
@@ -42,9 +47,21 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     } else {
       // Planned once: the engine fused these very objects with other checks' scans.
       const planned = deps.planned ?? planScansOf(check);
-      const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
-      facts = counts.map(scanFactsOf);
-      outcome = withScanFacts(await kind.execute(check.spec, ctx, counts), facts);
+      const recheck = deps.recheck;
+      if (recheck && 'code' in recheck) {
+        outcome = faultOutcome(recheck);
+      } else if (recheck && (kind.recheck !== 'sampled_keys' || planned.length === 0 || new Set(planned.map((s) => JSON.stringify([s.source, s.table]))).size !== 1)) {
+        outcome = faultOutcome({ code: 'recheck_unsupported', message: `recheck: failing re-reads sampled keys of one table; ${check.spec.kind} checks${planned.length === 0 ? ' in this form' : ''} cannot be narrowed to them — run the check in full` });
+      } else {
+        // A recheck counts only the sampled keys, alone (never fused with a full scan) and never stopped early.
+        const within = recheck && keysInSql(recheck.keyColumns, recheck.keys);
+        const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, counts: narrowed(scan.counts, within) })) : planned;
+        const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
+        if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within };
+        facts = counts.map(scanFactsOf);
+        outcome = withScanFacts(await kind.execute(check.spec, ctx, counts), facts);
+        if (recheck) outcome = recheckOutcome(outcome, recheck);
+      }
     }
     if (deps.signal.aborted) outcome = faultOutcome({ code: 'cancelled', message: 'cancelled before the check finished' });
   } catch (error) {
@@ -64,6 +81,11 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Every count of a scan, restricted to rows satisfying `within`. */
+function narrowed(counts: CountScan['counts'], within: SQL): CountScan['counts'] {
+  return Object.fromEntries(Object.entries(counts).map(([name, predicate]) => [name, predicate === true ? within : sql`${predicate} and ${within}`]));
 }
 
 /**

@@ -14,6 +14,8 @@ import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { createServerInspector } from './server-evidence.js';
+import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
+import type { FaultInfo } from '../results/fault.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -24,6 +26,8 @@ export interface RunRequest {
   selector?: Record<string, unknown>;
   /** Scheduled slot the run serves, when the scheduler started it. */
   slot?: Date | undefined;
+  /** `failing`: re-read only the keys each check's last failing result sampled (never gate evidence; see recheck.ts). */
+  recheck?: 'failing' | undefined;
 }
 
 export interface ProgressEvent { runId: string; checkId: string; rowsScanned: number; rowsEstimated?: number | undefined; at: Date }
@@ -126,7 +130,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>): Promise<FinishedRun> {
+  async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>, rechecks: Map<string, RecheckPlan | FaultInfo>): Promise<FinishedRun> {
     const { store } = deps;
     await store.startRun(run.id, instanceId, clock.now());
     notify('runStarted', run);
@@ -134,7 +138,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const counts = { pass: 0, fail: 0, error: 0, total: request.checks.length };
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
-    const planned = plannedScans(request.checks);
+    // Rechecks narrow their own scans to a few keys: nothing to fuse.
+    const planned = request.recheck ? [] : plannedScans(request.checks);
     const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
     const scans = createScanExecutor({
       sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
@@ -153,7 +158,8 @@ export function createRunner(deps: RunnerDeps): Runner {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
-          planned: scansOfCheck(planned, check.spec.id),
+          planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),
+          recheck: rechecks.get(check.spec.id),
           snapshots: store,
           inspect,
           signal,
@@ -186,7 +192,19 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   return {
-    async start(request) {
+    async start(asked) {
+      // A recheck runs each check under its own id, narrowed to the keys its last result sampled.
+      const rechecks = new Map<string, RecheckPlan | FaultInfo>();
+      let request = asked;
+      if (asked.recheck === 'failing') {
+        const last = await deps.store.latestFinished(asked.checks.map((c) => c.spec.id));
+        const checks = asked.checks.map((check) => {
+          const derived = recheckOf(check);
+          rechecks.set(derived.spec.id, planRecheck(check.spec.id, last.get(check.spec.id)));
+          return derived;
+        });
+        request = { ...asked, checks };
+      }
       const run = await deps.store.createRun({
         id: randomUUID(),
         trigger: request.trigger,
@@ -197,7 +215,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       });
       const controller = new AbortController();
       const progress = new Map<string, ProgressEvent>();
-      const finished = execute(run, request, controller, progress).finally(() => active.delete(run.id));
+      const finished = execute(run, request, controller, progress, rechecks).finally(() => active.delete(run.id));
       finished.catch(() => {});
       active.set(run.id, { controller, finished, progress });
       return { run, finished };

@@ -34,7 +34,7 @@ describe('stop_after at load', () => {
 });
 
 describe('partial counts never pass', () => {
-  const stopped = [{ stoppedEarly: { chunks: 1, within: sql`true` } }];
+  const stopped = [{ stoppedEarly: { chunks: 1 }, within: sql`true` }];
   it('a pass judged on a stopped scan becomes could-not-verify', () => {
     const judged = withScanFacts({ status: 'pass', summary: 'ok', observations: {}, samples: [] }, stopped);
     expect(judged).toMatchObject({ status: 'error', error: { code: 'internal' } });
