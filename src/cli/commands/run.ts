@@ -10,7 +10,7 @@ import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 
-interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean }
+interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean; recheck?: string }
 
 /** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
 export function exitCodeForRun(run: FinishedRun): number {
@@ -25,11 +25,16 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
     .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
     .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
     .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
-    .option('--json', 'print the finished run as JSON instead of a table'))
+    .option('--json', 'print the finished run as JSON instead of a table')
+    .option('--recheck <what>', 'failing: re-read only the keys each check\'s last failing result sampled (never gate evidence)'))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
     try {
+      if (flags.recheck !== undefined && flags.recheck !== 'failing') {
+        io.stderr.write(`parity: --recheck takes "failing" (got "${flags.recheck}")\n`);
+        return EXIT.badConfig;
+      }
       const config = loadConfig(io.env, configOverrides(flags));
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
       const selector = { ids, tags: flags.tag ?? [] };
@@ -48,7 +53,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [] });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
-        const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector });
+        const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
         // Ctrl-C cancels the running statements; the cancelled checks are reported as errors.
         const cancel = () => service.runner.cancel(run.id);
         process.once('SIGINT', cancel);
