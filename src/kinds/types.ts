@@ -31,8 +31,8 @@ export interface StopRule { count: string; atLeast: number }
 
 /** How the engine answered a scan, beyond its numbers. */
 export interface ScanFacts {
-  /** The scan ended at its stop rule after this many chunks: the counts are lower bounds of the full counts. */
-  stoppedEarly?: { chunks: number };
+  /** The scan ended at its stop rule after this many chunks (table_diff: passes): the counts are lower bounds of the full counts. */
+  stoppedEarly?: { chunks: number; unit?: 'chunk' | 'pass' };
   /**
    * The counts cover only rows satisfying this predicate over the scanned table (the key range a
    * stopped scan read, or the keys a recheck re-reads): samples must come from there too.

@@ -12,6 +12,7 @@ import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
 import { planScansOf } from './scans.js';
 import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kinds/types.js';
+import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
@@ -86,35 +87,6 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
 /** Every count of a scan, restricted to rows satisfying `within`. */
 function narrowed(counts: CountScan['counts'], within: SQL): CountScan['counts'] {
   return Object.fromEntries(Object.entries(counts).map(([name, predicate]) => [name, predicate === true ? within : sql`${predicate} and ${within}`]));
-}
-
-/**
- * Says in the outcome how its scans were answered, and holds the one rule of early stops: counts of
- * a scan that stopped early are lower bounds, which can prove a failure and never a pass — a kind
- * that judged such counts a pass has a bug, and its result is "could not verify".
- */
-export function withScanFacts(outcome: Outcome, facts: readonly ScanFacts[]): Outcome {
-  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
-  const resumed = facts.find((f) => f.resumed)?.resumed;
-  if (stopped && outcome.status !== 'fail') {
-    if (outcome.status === 'error') return outcome;
-    return faultOutcome({ code: 'internal', message: 'a scan stopped early (its counts are lower bounds) yet the check was not judged a failure; partial counts never pass' }, outcome.observations);
-  }
-  const notes = [
-    ...(stopped ? [`stopped early after ${stopped.chunks} chunk${stopped.chunks === 1 ? '' : 's'}: counts are lower bounds`] : []),
-    ...(resumed ? [`resumed from run ${resumed.fromRun} after ${resumed.chunks} chunk${resumed.chunks === 1 ? '' : 's'}`] : []),
-  ];
-  return notes.length === 0 ? outcome : { ...outcome, summary: `${outcome.summary} (${notes.join('; ')})` };
-}
-
-/** Observations recording how the scans were answered (nothing for a plain scan). */
-function scanObservations(facts: readonly ScanFacts[]): Record<string, unknown> {
-  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
-  const resumed = facts.find((f) => f.resumed)?.resumed;
-  return {
-    ...(stopped ? { stopped_early: { chunks: stopped.chunks }, counts_are_lower_bounds: true } : {}),
-    ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since } } : {}),
-  };
 }
 
 /** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
-import { withScanFacts } from '../../src/runner/execute-check.js';
+import { withScanFacts } from '../../src/kinds/scan-facts.js';
 import { sql } from '../../src/sql/build.js';
 import type { Store } from '../../src/store/store.js';
 import { parseCheckFile } from '../../src/catalog/load.js';
@@ -118,6 +118,23 @@ describe.each(engines)('stop_after on %s', (engine) => {
     await seed(1_000, (id) => id === 999);
     const done = await run('checks:\n  - { id: p, kind: column_parity, source: app, table: t, key: [id], old: a, new: b, max_mismatches: 1, stop_after: 2 }', 'chunked');
     expect(result(done, 'p')).toMatchObject({ status: 'pass', observations: { mismatches: 1, rows: 1_000 } });
+  });
+
+  it('table_diff stops drilling once the differences found prove the failure, and says its counts are lower bounds', async () => {
+    await db.exec(`drop table if exists d_old; drop table if exists d_new;
+      create table d_old (id int primary key, v text); create table d_new (id int primary key, v text);
+      insert into d_old select g, 'v' || g from generate_series(1, 2000) g;
+      insert into d_new select g, case when g % 2 = 0 then 'x' else 'v' || g end from generate_series(1, 20) g;`);
+    const diff = (extra: string) => `checks:\n  - { id: d, kind: table_diff, key: [id], old: { source: app, table: d_old }, new: { source: app, table: d_new }, sample: 5${extra} }`;
+    const early = result(await run(diff(''), 'single'), 'd');
+    expect(early).toMatchObject({ status: 'fail', observations: { counts_are_lower_bounds: true, stopped_early: { chunks: early.observations.passes } } });
+    expect(early.summary).toMatch(/stopped early after \d+ pass(es)?: counts are lower bounds/);
+    expect(early.observations.changed).toBe(0);
+    const full = result(await run(diff(', stop_after: false'), 'single'), 'd');
+    expect(full).toMatchObject({ status: 'fail', observations: { missing_in_new: 1980, changed: 10 } });
+    expect(full.observations.stopped_early).toBeUndefined();
+    // The stopped diff read fewer passes: no leaf rows were fetched.
+    expect(early.observations.passes as number).toBeLessThan(full.observations.passes as number);
   });
 
   it('stopping early never changes a verdict from the full scan, and never passes (random tables and thresholds)', async () => {

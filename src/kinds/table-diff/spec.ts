@@ -10,6 +10,7 @@ import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
+import { stopAfterProblem, stopAfterSchema } from '../stop-after.js';
 
 const sideSchema = z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() });
 
@@ -28,8 +29,12 @@ export const tableDiffSchema = z
     /** Fewest rows each side must hold in scope; fewer is "could not verify", never a vacuous pass. */
     min_rows: minRowsSchema,
     sample: z.number().int().min(0).max(1000).default(20),
+    /** Stop drilling once this many differing rows are found; default: over max_differences with a full sample. */
+    stop_after: stopAfterSchema,
   })
   .superRefine((spec, ctx) => {
+    const stop = stopAfterProblem({ stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample }, 'max_differences', 'a ratio');
+    if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     for (const name of Object.keys(spec.columns ?? {})) {
       const parsed = parseColumnName(name);
       if (typeof parsed !== 'string') ctx.addIssue({ code: 'custom', path: ['columns', name], message: `column name "${name}" ${parsed.error}` });
