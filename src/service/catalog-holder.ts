@@ -6,7 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { listCheckFiles, loadCatalog, type Catalog, type Env } from '../catalog/load.js';
+import { listCheckFiles } from '../catalog/list-check-files.js';
+import { loadCatalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Env } from '../catalog/interpolate.js';
 import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
 
 const MAX_ATTEMPTS = 3;

@@ -10,7 +10,7 @@ import type { GateDecision } from '../../gate/gate-service.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { phaseRequirements } from '../../gate/requirements.js';
 import { redact } from '../../logging/secrets.js';
-import type { LoadedMigration } from '../../catalog/load.js';
+import type { LoadedMigration } from '../../catalog/catalog.js';
 import type { GateDecisionRecord } from '../../store/gates.js';
 import type { AppEnv, RouteRegistrar } from '../app.js';
 import { refuseCrossSite, requireScope } from '../auth.js';

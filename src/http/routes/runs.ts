@@ -13,7 +13,8 @@ import {
 } from '../schemas.js';
 import { serializeRun, serializeRunDetail } from '../serialize.js';
 import { CheckFileError } from '../../checkfile/problems.js';
-import { selectChecks, type Catalog, type LoadedCheck } from '../../catalog/load.js';
+import { selectChecks } from '../../catalog/load.js';
+import type { Catalog, LoadedCheck } from '../../catalog/catalog.js';
 
 
 const selfLink = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;

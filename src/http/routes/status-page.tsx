@@ -8,7 +8,7 @@ import type { GateVerdict } from '../../gate/evaluate-gate.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
 import { redact, redactDeep } from '../../logging/secrets.js';
 import type { Service } from '../../service/service.js';
-import type { LoadedCheck } from '../../catalog/load.js';
+import type { LoadedCheck } from '../../catalog/catalog.js';
 import type { GateResultRow } from '../../store/gates.js';
 import type { ResultRecord } from '../../store/runs.js';
 import type { RouteRegistrar } from '../app.js';
