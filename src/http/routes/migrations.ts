@@ -113,11 +113,13 @@ const gateResponses = {
 const routes = {
   list: createRoute({
     method: 'get', path: '/v1/migrations', tags: ['migrations'], summary: 'Declared migrations and their phases',
+    operationId: 'listMigrations',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     responses: { 200: { description: 'migrations', content: { 'application/json': { schema: z.object({ migrations: z.array(MigrationSchema) }) } } }, ...errorResponses(401, 403) },
   }),
   get: createRoute({
     method: 'get', path: '/v1/migrations/{id}', tags: ['migrations'], summary: 'A migration with the current verdict of each phase',
+    operationId: 'getMigration',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     request: { params: MigrationParams },
     responses: { 200: { description: 'the migration', content: { 'application/json': { schema: z.object({ migration: MigrationDetailSchema }) } } }, ...errorResponses(401, 403, 404) },
@@ -125,6 +127,7 @@ const routes = {
   gate: createRoute({
     method: 'get', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
     summary: 'May this phase start? Recorded as a decision; never runs checks (refresh is POST only); refused cross-site',
+    operationId: 'askGate',
     security: [{ bearer: [] }], middleware: [requireScope('read'), refuseCrossSite()] as const,
     request: { params: GateParams, query: GateQuery },
     responses: { ...gateResponses, ...errorResponses(400, 401, 403, 404, 422) },
@@ -132,11 +135,13 @@ const routes = {
   refresh: createRoute({
     method: 'post', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
     summary: 'Ask the gate; with ?refresh=true run the required checks first (needs the run scope)',
+    operationId: 'refreshGate',
     security: [{ bearer: [] }], request: { params: GateParams, query: RefreshQuery },
     responses: { ...gateResponses, ...errorResponses(401, 403, 404, 422) },
   }),
   decisions: createRoute({
     method: 'get', path: '/v1/migrations/{id}/decisions', tags: ['migrations'], summary: 'Recorded gate decisions, newest first',
+    operationId: 'listGateDecisions',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     request: { params: MigrationParams, query: DecisionsQuery },
     responses: { 200: { description: 'decisions', content: { 'application/json': { schema: z.object({ decisions: z.array(DecisionRecordSchema) }) } } }, ...errorResponses(401, 403, 404, 422) },
