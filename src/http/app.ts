@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]):
     maxSize: MAX_BODY_BYTES,
     onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },
   }));
-  app.use('*', authenticate(deps.service.config.apiTokens));
+  app.use('*', authenticate(deps.service.config.apiTokens, deps.service.clock));
   for (const register of registrars) register(app, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
