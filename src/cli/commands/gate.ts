@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../../config/config.js';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
+import { passNotCountedLabel } from '../../gate/denials.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { redact } from '../../logging/secrets.js';
 import { reportFailure } from '../failures.js';
@@ -20,10 +21,13 @@ interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; ser
 export function formatDecision(d: GateDecision): string {
   const lines = [`${d.migration} → ${d.phase}: ${d.allowed ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
   const width = Math.max(0, ...d.checks.map((c) => c.id.length));
-  for (const c of d.checks) {
+  // A pass the gate does not count says why beside "pass" ("pass (stale definition)"), never a bare "✗ … pass".
+  const statuses = d.checks.map((c) => (c.reason !== null && c.status === 'pass' ? `pass (${passNotCountedLabel(c.denial)})` : c.status));
+  const statusWidth = Math.max(7, ...statuses.map((s) => s.length));
+  d.checks.forEach((c, i) => {
     const age = c.age_s === null ? 'never finished' : `finished ${humanAge(c.age_s * 1000)} ago`;
-    lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${c.status.padEnd(7)}  ${age}`);
-  }
+    lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${statuses[i]!.padEnd(statusWidth)}  ${age}`);
+  });
   if (d.reasons.length > 0) lines.push('reasons:', ...d.reasons.map((r) => `  - ${r}`));
   if (d.id) lines.push(`decision ${d.id} recorded${d.requested_by ? ` (asked by ${d.requested_by})` : ''}`);
   return `${lines.join('\n')}\n`;

@@ -8,6 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
+import { GATE_DENIALS } from '../../gate/denials.js';
 import { phaseRequirements } from '../../gate/requirements.js';
 import { redact } from '../../logging/secrets.js';
 import type { LoadedMigration } from '../../catalog/load.js';
@@ -28,6 +29,7 @@ const GateCheckSchema = z.object({
   max_age_s: z.number(),
   required_by: z.array(z.string()).openapi({ description: 'the phases that require this check' }),
   reason: z.string().nullable().openapi({ description: 'why this check keeps the gate closed; null when it counts' }),
+  denial: z.enum(GATE_DENIALS).nullable().openapi({ description: 'the reason as a stable code (stale_definition: a pass of an older check definition); null when it counts' }),
 }).openapi('GateCheck');
 
 const GateVerdictSchema = z.object({

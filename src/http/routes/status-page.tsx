@@ -8,6 +8,7 @@ import { getCookie } from 'hono/cookie';
 import type { FC } from 'hono/jsx';
 import type { GateVerdict } from '../../gate/evaluate-gate.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
+import { passNotCountedLabel } from '../../gate/denials.js';
 import { redact, redactDeep } from '../../logging/secrets.js';
 import type { Service } from '../../service/service.js';
 import type { LoadedCheck } from '../../catalog/load.js';
@@ -117,7 +118,11 @@ const GateRow: FC<{ gate: Gate; reasons: PhaseReasons }> = ({ gate, reasons }) =
       <td>{gate.phase}</td>
       <td><span class={`verdict ${verdict}`}>{verdict}</span></td>
       <td>
-        {gate.checks.map((c) => <span>{' '}<Status status={c.status} />{' '}<code>{c.id}</code></span>)}
+        {gate.checks.map((c) => (
+          <span>{' '}<Status status={c.status} />{' '}<code>{c.id}</code>
+            {c.reason !== null && c.status === 'pass' && <span class="muted" data-not-counted={c.denial}> ({passNotCountedLabel(c.denial)})</span>}
+          </span>
+        ))}
         <Reasons reasons={reasons} />
       </td>
     </tr>

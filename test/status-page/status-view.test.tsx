@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatColumns, reasonsOncePerMigration } from '../../src/http/routes/status-page.js';
+import { formatColumns, reasonsOncePerMigration, StatusPage } from '../../src/http/routes/status-page.js';
 
 const verdict = (phase: string, reasons: string[]) => ({ migration: 'm', phase, allowed: reasons.length === 0, evaluated_at: '', checks: [], reasons });
 
@@ -29,5 +29,18 @@ describe('formatColumns', () => {
     expect(formatColumns({ name: ' padded ', empty: '', list: 'a, b', n: 3, none: null })).toBe('name = " padded ", empty = "", list = "a, b", n = 3, none = null');
     expect(formatColumns({ nested: { a: [1] } })).toBe('nested = {"a":[1]}');
     expect(formatColumns({})).toBe('');
+  });
+});
+
+describe('StatusPage', () => {
+  it('marks a pass the gate does not count with why, e.g. a stale definition', () => {
+    const check = (id: string, denial: string | null) => ({
+      id, status: 'pass', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['switch-reads'],
+      reason: denial === null ? null : `check "${id}" last passed under an older definition`, denial,
+    });
+    const gate = { ...verdict('switch-reads', ['check "a" last passed under an older definition']), checks: [check('a', 'stale_definition'), check('b', null)] };
+    const html = String(<StatusPage view={{ now: new Date(0), migrations: [{ id: 'm', description: null, gates: [gate as never] }], checks: [] }} />);
+    expect(html).toContain('<code>a</code><span class="muted" data-not-counted="stale_definition"> (stale definition)</span>');
+    expect(html).toMatch(/<code>b<\/code><\/span>/);
   });
 });
