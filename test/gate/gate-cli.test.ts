@@ -110,6 +110,14 @@ describe.each(engines)('parity gate on %s', (engine) => {
     expect((await parity(['users-split-name', 'switch-reads'], env)).code).toBe(0);
   });
 
+  it('with --refresh off a terminal, prints progress lines to stderr every --progress-interval seconds', async () => {
+    const refreshed = await parity(['users-split-name', 'switch-reads', '--refresh', '--progress-interval', '0.001'], env);
+    expect(refreshed.code).toBe(0);
+    const lines = refreshed.stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^parity: \d+(ms|s) · [01] checks? done( \(1 pass\))?( · running: users-name-parity .+)?$/);
+  });
+
   it('exits 64 for an unknown migration or phase', async () => {
     const unknown = await parity(['nope', 'switch-reads'], env);
     expect(unknown).toMatchObject({ code: 64, stdout: '' });

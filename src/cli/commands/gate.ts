@@ -14,8 +14,10 @@ import { reportFailure } from '../failures.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 import { configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
+import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
+import { systemClock } from '../../runner/clock.js';
 
-interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; server?: string }
+interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; server?: string; progressInterval?: number }
 
 /** The decision as lines for a terminal. Pure. */
 export function formatDecision(d: GateDecision): string {
@@ -43,14 +45,14 @@ function asker(env: CliIo['env']): string {
 }
 
 export const registerGate: CommandRegistrar = (program, io, setExit) => {
-  withConfigOptions(program
+  withProgressOption(withConfigOptions(program
     .command('gate')
     .description('may this phase start? (exit 0 allowed, 1 denied, 2 could not evaluate, 64 bad config)')
     .argument('<migration>', 'migration id')
     .argument('<phase>', 'phase name')
     .option('--refresh', 'run the required checks now, then answer')
     .option('--json', 'print the decision as JSON')
-    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)'))
+    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')))
     .action(async (migration: string, phase: string, flags: GateFlags) => setExit(await gate(migration, phase, flags)));
 
   const print = (decision: GateDecision, json: boolean | undefined) => io.stdout.write(json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
@@ -61,12 +63,16 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       const config = loadConfig(io.env, configOverrides(flags));
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
-      const service = await openService(config, { logger, env: io.env });
+      // --refresh runs checks here: off a terminal, a periodic line on stderr says they are still running.
+      const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
+      const log = flags.refresh && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock }) : undefined;
+      const service = await openService(config, { logger, env: io.env, observers: log ? [log.observer] : [] });
       try {
         const decision = await service.gates.decide(migration, phase, { refresh: flags.refresh, requestedBy: asker(io.env) });
         print(decision, flags.json);
         return decision.allowed ? EXIT.ok : EXIT.failed;
       } finally {
+        log?.stop();
         await service.close();
       }
     } catch (error) {

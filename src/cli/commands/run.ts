@@ -5,12 +5,13 @@ import type { FinishedRun } from '../../runner/runner.js';
 import { loadCatalog, selectChecks } from '../../catalog/load.js';
 import { reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
-import { createProgressDisplay } from '../progress-display.js';
+import { createProgressDisplay, createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
+import { systemClock } from '../../runner/clock.js';
 import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 
-interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean }
+interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean; progressInterval?: number }
 
 /** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
 export function exitCodeForRun(run: FinishedRun): number {
@@ -20,12 +21,12 @@ export function exitCodeForRun(run: FinishedRun): number {
 }
 
 export const registerRun: CommandRegistrar = (program, io, setExit) => {
-  withConfigOptions(program
+  withProgressOption(withConfigOptions(program
     .command('run')
     .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
     .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
     .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
-    .option('--json', 'print the finished run as JSON instead of a table'))
+    .option('--json', 'print the finished run as JSON instead of a table')))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
@@ -45,7 +46,10 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
       const display = io.stdout.isTTY && !flags.json ? createProgressDisplay(io.stdout) : undefined;
-      const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [] });
+      const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
+      // Off a terminal (CI), a periodic line on stderr says the run is alive; the service runs on the system clock too.
+      const log = !display && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock, total: preview.checks.length }) : undefined;
+      const service = await openService(config, { logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined) });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector });
@@ -65,6 +69,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         io.stdout.write(flags.json ? `${JSON.stringify(serializeRunDetail(result, undefined), null, 2)}\n` : formatRun(result));
         return exitCodeForRun(result);
       } finally {
+        log?.stop();
         await service.close();
       }
     } catch (error) {
