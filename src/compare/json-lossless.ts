@@ -44,7 +44,7 @@ function fail(what: string): never {
 }
 
 // Hot loops copy the cursor into locals: module-level variables are reloaded on every access.
-function skipWhitespace(): void {
+export function skipWhitespace(): void {
   const t = text;
   let i = at;
   for (;;) {
@@ -218,7 +218,7 @@ export function parseJsonLossless(input: string): LosslessJson {
 }
 
 /** Steps over one value, checking it exactly as parseValue would, without building anything. */
-function skipValue(depth: number): void {
+export function skipValue(depth: number): void {
   if (depth > MAX_DEPTH) fail('nesting too deep');
   skipWhitespace();
   const c = text.charCodeAt(at);
@@ -252,144 +252,48 @@ function skipValue(depth: number): void {
   fail('unexpected character');
 }
 
-/** Whether a member value can end before this character (whitespace, "," or "}"). */
-function endsMember(c: number): boolean {
-  return c === COMMA || c === CLOSE_OBJECT || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
 
-function sameText(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let k = 0; k < aEnd - aStart; k++) if (a.charCodeAt(aStart + k) !== b.charCodeAt(bStart + k)) return false;
-  return true;
-}
+// The lockstep differ (json-lockstep.ts) walks two texts with the same scanner. These move the one
+// cursor between them; each export is a plain function so the hot paths stay monomorphic.
 
-/** The member names of the last object texts found to repeat no name (rows of a read share them). */
-let distinctNames: string[] = [];
-const memberNames: string[] = [];
-
-/**
- * Compares two JSON object texts member by member in one pass over both, building neither. A
- * member whose value is the same text on both sides is equal under every comparison rule, so only
- * values that differ as text are parsed and handed to `differ`. Returns the names `differ` finds
- * different, in text order; or undefined when the texts do not hold the same member names in
- * the same order, repeat a name, or are not both valid JSON objects. The caller then parses
- * and compares them whole (which also reports malformed text as the parser does).
- */
-export function differingMembers<C>(
-  a: string, b: string, skip: ReadonlySet<string>,
-  differ: (context: C, name: string, left: LosslessJson, right: LosslessJson) => boolean, context: C,
-): string[] | undefined {
-  try {
-    return lockstep(a, b, skip, differ, context);
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  } finally {
-    text = '';
-  }
-}
-
-function lockstep<C>(a: string, b: string, skip: ReadonlySet<string>, differ: (context: C, name: string, left: LosslessJson, right: LosslessJson) => boolean, context: C): string[] | undefined {
-  const aOpen = openObject(a);
-  const bOpen = openObject(b);
-  if (aOpen < 0 || bOpen < 0) return undefined;
-  if (a.charCodeAt(aOpen) === CLOSE_OBJECT || b.charCodeAt(bOpen) === CLOSE_OBJECT) {
-    return a.charCodeAt(aOpen) === b.charCodeAt(bOpen) && onlyWhitespaceAfter(a, aOpen + 1) && onlyWhitespaceAfter(b, bOpen + 1) ? [] : undefined;
-  }
-  let ia = aOpen;
-  let ib = bOpen;
-  let out: string[] | undefined;
-  let sameNames = true;
-  let position = 0;
-  for (;; position++) {
-    text = a;
-    at = ia;
-    skipWhitespace();
-    if (text.charCodeAt(at) !== QUOTE) return undefined;
-    const nameStart = at;
-    const name = parsePropertyName(position);
-    // Only a name written without escapes can be matched by its text on the other side.
-    if (at - nameStart !== name.length + 2) return undefined;
-    const aValue = valueAfterColon();
-    const aEnd = at;
-    const aNext = separator();
-    ia = at;
-    text = b;
-    at = ib;
-    skipWhitespace();
-    if (text.charCodeAt(at) !== QUOTE || text.charCodeAt(at + name.length + 1) !== QUOTE || !text.startsWith(name, at + 1)) return undefined;
-    at += name.length + 2;
-    skipWhitespace();
-    if (text.charCodeAt(at) !== COLON) return undefined;
-    at++;
-    skipWhitespace();
-    const bValue = at;
-    // The same text as a's value, then the end of a value: the very same value, already checked.
-    const bEnd = bValue + aEnd - aValue;
-    const same = sameText(a, aValue, aEnd, b, bValue, bEnd) && endsMember(b.charCodeAt(bEnd));
-    if (same) at = bEnd;
-    else skipValue(1);
-    const bNext = separator();
-    ib = at;
-    text = '';
-    if (aNext !== bNext) return undefined;
-    if (distinctNames[position] !== name) sameNames = false;
-    memberNames[position] = name;
-    if (!same && !skip.has(name) && differ(context, name, parseMember(a, aValue), parseMember(b, bValue))) {
-      (out ??= []).push(name);
-    }
-    if (aNext === CLOSE_OBJECT) break;
-  }
-  if (!onlyWhitespaceAfter(a, ia) || !onlyWhitespaceAfter(b, ib)) return undefined;
-  const count = position + 1;
-  if (!sameNames || count !== distinctNames.length) {
-    memberNames.length = count;
-    if (new Set(memberNames).size !== count) return undefined;
-    distinctNames = memberNames.slice();
-  }
-  return out ?? [];
-}
-
-/** Index after the opening brace and any whitespace, or -1 when the text is not an object. */
-function openObject(source: string): number {
+/** Puts the cursor at `index` of `source`. */
+export function seek(source: string, index: number): void {
   text = source;
-  at = 0;
-  skipWhitespace();
-  if (text.charCodeAt(at) !== OPEN_OBJECT) return -1;
-  at++;
-  skipWhitespace();
+  at = index;
+}
+
+/** The cursor's index in the current text. */
+export function cursor(): number {
   return at;
 }
 
-/** After a member name: the colon, then the value stepped over; returns where the value starts. */
-function valueAfterColon(): number {
-  skipWhitespace();
-  if (text.charCodeAt(at) !== COLON) fail('expected ":"');
-  at++;
-  skipWhitespace();
-  const start = at;
-  skipValue(1);
-  return start;
+/** Moves the cursor `count` characters on. */
+export function advance(count: number): void {
+  at += count;
 }
 
-/** The "," or "}" after a member, stepped over. */
-function separator(): number {
-  skipWhitespace();
-  const next = text.charCodeAt(at);
-  if (next !== COMMA && next !== CLOSE_OBJECT) fail('expected "," or "}"');
-  at++;
-  return next;
+/** The character code at the cursor (NaN past the end). */
+export function peek(): number {
+  return text.charCodeAt(at);
 }
 
-function onlyWhitespaceAfter(source: string, from: number): boolean {
-  text = source;
-  at = from;
-  skipWhitespace();
-  return at === text.length;
+/** Drops the reference to the text scanned last, so a large body is not kept alive. */
+export function release(): void {
+  text = '';
 }
 
-/** A member value already checked by skipValue, parsed as the whole-object parse would. */
-function parseMember(source: string, start: number): LosslessJson {
+/** Throws the parser's SyntaxError at the cursor. */
+export function failAt(what: string): never {
+  return fail(what);
+}
+
+/** A property name at the cursor, read as the object parser reads it (see recentKeys). */
+export function readPropertyName(position: number): string {
+  return parsePropertyName(position);
+}
+
+/** A value already checked by skipValue, parsed as the whole-object parse would. */
+export function parseValueAt(source: string, start: number): LosslessJson {
   text = source;
   at = start;
   try {

@@ -74,6 +74,21 @@ export function tokenMatcher(tokens: readonly ApiToken[]): (presented: string) =
 /** What a session cookie may do: read, and only by methods that change nothing. */
 const SESSION_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['read']);
 
+/**
+ * The token in an Authorization header: `Bearer <token>`, or `Basic base64(<any name>:<token>)` for
+ * clients that can only carry credentials in the URL (Flagger webhooks: Go turns
+ * `http://name:token@host/…` into Basic auth).
+ */
+function presentedSecret(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+}
+
 /** Identifies the caller (or rejects a bad token) and stores the principal on the context. */
 export function authenticate(tokens: readonly ApiToken[], clock: Pick<Clock, 'now'>): MiddlewareHandler<{ Variables: AuthVariables }> {
   const match = tokenMatcher(tokens);
@@ -94,8 +109,8 @@ export function authenticate(tokens: readonly ApiToken[], clock: Pick<Clock, 'no
     }
     const header = c.req.header('authorization');
     if (header !== undefined) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const found = bearer ? match(bearer[1]!) : undefined;
+      const secret = presentedSecret(header);
+      const found = secret !== undefined ? match(secret) : undefined;
       if (!found) throw new ApiError(401, 'unauthorized', 'invalid bearer token');
       c.set('principal', { name: found.name, scopes: found.scopes });
       return next();

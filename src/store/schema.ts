@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { FaultInfo, StatementRecord } from '../results/outcome.js';
 import type { ServerIdentity } from '../results/server-identity.js';
-import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export type { StatementRecord };
 
@@ -101,12 +101,6 @@ export const gateDecisions = parity.table('gate_decisions', {
   checks: jsonb('checks').$type<Record<string, unknown>[]>().notNull(),
   evaluatedAt: ts('evaluated_at').notNull(),
 }, (t) => [index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt)]);
-
-/** Monotonic counter used by tests and metrics to order events across replicas. */
-export const meta = parity.table('meta', {
-  key: text('key').primaryKey(),
-  value: bigint('value', { mode: 'number' }).notNull(),
-});
 
 /**
  * Counters a check read from a verified database (`unused`: pg_stat_statements calls, table write

@@ -36,6 +36,13 @@ async function listen(routes: Record<string, Route>): Promise<LocalServer> {
 
 const record = (id: string | number, extra = '') => `{"id": ${id}, "v": "same"${extra}}`;
 
+let flakes = 0;
+/** A fixed pseudo-random sequence (Knuth's multiplicative hash of a counter): one in five true. */
+function nextFlake(): boolean {
+  flakes++;
+  return (Math.imul(flakes, 2654435761) >>> 0) % 5 === 0;
+}
+
 let main: LocalServer;
 let other: LocalServer;
 
@@ -78,6 +85,8 @@ beforeAll(async () => {
     'upper-text': (id) => ({ body: `{"id": "${id.toUpperCase()}", "v": "same"}` }),
     'loop-secret': (id, req) => ({ status: 302, headers: { location: req.url! } }),
     'echo-auth': (id, req) => ({ body: JSON.stringify({ id: Number(id), full_name: req.headers.authorization ?? null }) }),
+    // Wrong one read in five, at random (a racy cache): right again on most second reads.
+    flaky: (id) => ({ body: nextFlake() ? record(id).replace('"same"', '"stale"') : record(id) }),
     'bearer': (id, req) => (req.headers.authorization === `Bearer ${process.env.PARITY_TEST_SVC_TOKEN}` ? { body: record(id) } : { status: 401, body: '{}' }),
   });
 });
@@ -353,4 +362,42 @@ describe.each(engines)('secrets of the HTTP read path through the API on %s', (e
     expect(JSON.stringify(results[0].samples)).toContain('Bearer ***');
     for (const text of texts) expect(text).not.toContain(HEADER_SECRET);
   }, 240_000);
+});
+
+describe.each(engines)('shadow_read recheck against a flaky new path on %s', (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    await db.exec(`create table t (id bigint primary key, v text); insert into t select g, 'same' from generate_series(1, 2000) g`);
+  });
+  afterAll(() => db.close());
+
+  // Was a pass: a key read wrong then right counted as "in flight", so only the keys wrong on
+  // both reads (about 4%) counted and the 10% limit held. The old path never moved: nothing was
+  // in flight, and a fifth of the new path's answers are wrong.
+  it('fails a new path that is wrong one read in five, recheck or not', async () => {
+    for (const recheck of ['', '    recheck_after: 5ms']) {
+      const catalog = catalogFromYaml(`
+checks:
+  - id: flaky
+    kind: shadow_read
+    key: [id]
+    sample: { size: 400, from: { source: app, table: t }, seed: 3 }
+    old: { source: app, query: "select id, v from t where id = any($keys)" }
+    new: { http: "${main.base}/flaky/{id}", concurrency: 4 }
+    max_mismatch_rate: 0.1
+    confidence: 0.9
+${recheck}`, { app: db });
+      const registry = registryForCatalog(catalog, { app: db });
+      try {
+        const result = await execute([...catalog.checks.values()][0]!, registry);
+        expect(result.status, `${recheck || 'no recheck'}: ${result.summary}`).toBe('fail');
+        const obs = result.observations as Record<string, number>;
+        expect(obs.in_flight ?? 0).toBe(0);
+        expect(obs.mismatches).toBeGreaterThan(40);
+      } finally {
+        await registry.closeAll();
+      }
+    }
+  });
 });

@@ -5,7 +5,8 @@
  */
 import postgres from 'postgres';
 import { initialBucketBits } from '../../src/kinds/table-diff/buckets.js';
-import { comparedColumnsOf, diffSidesOf, planFingerprintPass, planSideTypes, type TableDiffSpec } from '../../src/kinds/table-diff/table-diff.js';
+import { comparedColumnsOf, diffSidesOf, planFingerprintPass, type TableDiffSpec } from '../../src/kinds/table-diff/spec.js';
+import { planSideTypes } from '../../src/kinds/table-diff/plan.js';
 import type { DiffSide, SideTypes } from '../../src/kinds/table-diff/plan.js';
 import { compile } from '../../src/sql/build.js';
 import { readEstimate } from '../../src/introspect/row-estimate.js';

@@ -4,7 +4,7 @@
  * runner; its sources are wrapped to note when the first read batch starts, which splits each
  * run into key picking and reading.
  */
-import { planShadowBatch } from '../../src/kinds/shadow-read/shadow-read.js';
+import { planShadowBatch } from '../../src/kinds/shadow-read/read-path.js';
 import { createRunner } from '../../src/runner/runner.js';
 import { compile } from '../../src/sql/build.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';

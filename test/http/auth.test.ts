@@ -41,6 +41,19 @@ describe.each(engines)('authentication on %s', (engine) => {
     }
   });
 
+  it('accepts a token as the password of Basic auth (what Go sends for http://name:token@host/…), naming the token', async () => {
+    const basic = (text: string) => ({ authorization: `Basic ${Buffer.from(text).toString('base64')}` });
+    const ok = await fx.request('GET', '/v1/migrations', { headers: basic(`flagger:${READER}`) });
+    expect(ok.status).toBe(200);
+    // The token's own name is the caller, whatever user name the URL carried.
+    expect((await fx.request('POST', '/v1/runs?wait=true', { headers: basic(`anyone:${RUNNER}`), body: { ids: ['users-row-count'] } })).status).toBe(200);
+    expect((await json(await fx.request('GET', '/v1/runs?limit=1', { token: READER }))).runs[0].requested_by).toBe('ci');
+    for (const text of [READER, `flagger:${READER}x`, `${READER}:`, `:`, `flagger:`]) {
+      const response = await fx.request('GET', '/v1/migrations', { headers: basic(text) });
+      expect(response.status, text).toBe(401);
+    }
+  });
+
   it('lets a read token read and answers 403 on routes that need the run scope', async () => {
     for (const route of routes()) {
       const response = await fx.request(route.method, route.url, { token: READER, ...(route.body ? { body: route.body } : {}) });

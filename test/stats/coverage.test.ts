@@ -9,7 +9,7 @@ import { evaluateShadowRead, type ShadowTally } from '../../src/kinds/shadow-rea
 
 function tallyOf(n: number, mismatches: number): ShadowTally {
   return {
-    keysSampled: n, compared: n, vanished: 0, inFlight: 0, unresolved: [], noise: undefined, noiseSamples: [],
+    keysSampled: n, compared: n, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, unresolved: [], noise: undefined, noiseSamples: [],
     mismatches: Array.from({ length: mismatches }, (_, i) => ({ parts: [String(i)], fields: ['v'] })),
     sampling: { method: 'simulated', seed: 0, rounds: 0, exhausted: false },
   };

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresState } from '../../src/store/database.js';
 import { migrateState, readMigrations } from '../../src/store/migrate.js';
 import type { Store } from '../../src/store/store.js';
+import * as schema from '../../src/store/schema.js';
+import { is } from 'drizzle-orm';
+import { PgTable, getTableConfig } from 'drizzle-orm/pg-core';
 import { createTestDatabase, createTestStore, describeOnPostgres, engines } from '../support/databases.js';
 
 describe.each(engines)('state store on %s', (engine) => {
@@ -74,6 +77,14 @@ describe.each(engines)('state store on %s', (engine) => {
 
   it('re-running the migrator applies nothing', async () => {
     expect(await migrateState(store.state.raw)).toEqual([]);
+  });
+
+  it('holds exactly the tables the schema declares (the dead parity.meta is dropped)', async () => {
+    const tables = await store.state.raw.transaction((exec) => exec(
+      "select table_name from information_schema.tables where table_schema = 'parity'"));
+    const declared = Object.values(schema).filter((value) => is(value, PgTable)).map((table) => getTableConfig(table as PgTable).name);
+    expect(tables.map((row) => row.table_name).sort()).toEqual([...declared, 'schema_migrations'].sort());
+    expect(declared).not.toContain('meta');
   });
 });
 

@@ -10,14 +10,18 @@ import { humanAge } from '../../gate/evaluate-gate.js';
 import { passNotCountedLabel } from '../../gate/denials.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { redact } from '../../logging/secrets.js';
+import { systemClock } from '../../runner/clock.js';
 import { reportFailure } from '../failures.js';
+import { exitCodeForGate, unavailableAnswer, type GateAnswer } from '../gate-answer.js';
+import { chosenFormat, withFormatOptions, type FormatFlags, type OutputFormat } from '../output-format.js';
+import { junitForGate } from '../report-junit.js';
+import { markdownForGate } from '../report-markdown.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 import { configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
-import { systemClock } from '../../runner/clock.js';
 
-interface GateFlags extends ConfigFlags { refresh?: boolean; json?: boolean; server?: string; progressInterval?: number }
+interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number }
 
 /** The decision as lines for a terminal. Pure. */
 export function formatDecision(d: GateDecision): string {
@@ -45,20 +49,46 @@ function asker(env: CliIo['env']): string {
 }
 
 export const registerGate: CommandRegistrar = (program, io, setExit) => {
-  withProgressOption(withConfigOptions(program
+  withProgressOption(withFormatOptions(withConfigOptions(program
     .command('gate')
     .description('may this phase start? (exit 0 allowed, 1 denied, 2 could not evaluate, 64 bad config)')
     .argument('<migration>', 'migration id')
     .argument('<phase>', 'phase name')
     .option('--refresh', 'run the required checks now, then answer')
-    .option('--json', 'print the decision as JSON')
-    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')))
+    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')), 'the decision'))
     .action(async (migration: string, phase: string, flags: GateFlags) => setExit(await gate(migration, phase, flags)));
 
-  const print = (decision: GateDecision, json: boolean | undefined) => io.stdout.write(json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+  /** Prints the answer in the chosen format and returns the exit code it stands for. */
+  const print = (answer: GateAnswer, format: OutputFormat): number => {
+    const rendered = format === 'json' ? `${JSON.stringify(answer, null, 2)}\n`
+      : format === 'junit' ? junitForGate(answer)
+        : format === 'markdown' ? markdownForGate(answer)
+          : formatDecision(answer);
+    io.stdout.write(rendered);
+    return exitCodeForGate(answer);
+  };
+
+  /**
+   * "Could not evaluate": the message on stderr, and — for the machine formats, so a CI report
+   * shows the gap instead of missing — the same answer the HTTP route gives (allowed false).
+   */
+  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat) => {
+    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now() }), format);
+  };
+  const unavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
+    io.stderr.write(`parity: ${message}\n`);
+    printUnavailable(migration, phase, message, flags, format);
+    return EXIT.couldNotVerify;
+  };
 
   async function gate(migration: string, phase: string, flags: GateFlags): Promise<number> {
-    if (flags.server) return askServer(flags.server, migration, phase, flags);
+    const chosen = chosenFormat(flags);
+    if ('error' in chosen) {
+      io.stderr.write(`parity: ${chosen.error}\n`);
+      return EXIT.badConfig;
+    }
+    const { format } = chosen;
+    if (flags.server) return askServer(flags.server, migration, phase, flags, format);
     try {
       const config = loadConfig(io.env, configOverrides(flags));
       const { createLogger, openService } = await loadRuntime();
@@ -69,8 +99,7 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       const service = await openService(config, { logger, env: io.env, observers: log ? [log.observer] : [] });
       try {
         const decision = await service.gates.decide(migration, phase, { refresh: flags.refresh, requestedBy: asker(io.env) });
-        print(decision, flags.json);
-        return decision.allowed ? EXIT.ok : EXIT.failed;
+        return print(decision, format);
       } finally {
         log?.stop();
         await service.close();
@@ -80,15 +109,14 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
         io.stderr.write(`parity: ${error.message}\n`);
         return EXIT.badConfig;
       }
-      if (error instanceof GateUnavailableError) {
-        io.stderr.write(`parity: ${redact(error.message)}\n`);
-        return EXIT.couldNotVerify;
-      }
-      return reportFailure(error, io);
+      if (error instanceof GateUnavailableError) return unavailable(migration, phase, redact(error.message), flags, format);
+      const code = reportFailure(error, io);
+      if (code === EXIT.couldNotVerify) printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format);
+      return code;
     }
   }
 
-  async function askServer(server: string, migration: string, phase: string, flags: GateFlags): Promise<number> {
+  async function askServer(server: string, migration: string, phase: string, flags: GateFlags, format: OutputFormat): Promise<number> {
     const url = new URL(`/v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, server);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
@@ -96,16 +124,17 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     try {
       response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers });
     } catch (error) {
-      io.stderr.write(`parity: could not reach ${url.origin}: ${redact((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message)}\n`);
-      return EXIT.couldNotVerify;
+      const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+      return unavailable(migration, phase, `could not reach ${url.origin}: ${redact(cause)}`, flags, format);
     }
-    const body = await response.json().catch(() => undefined) as (GateDecision & { error?: { code: string; message: string } }) | undefined;
-    if (response.status === 200 && body && typeof body.allowed === 'boolean') {
-      print(body, flags.json);
-      return body.allowed ? EXIT.ok : EXIT.failed;
-    }
-    io.stderr.write(`parity: ${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}\n`);
+    const body = await response.json().catch(() => undefined) as GateAnswer | undefined;
+    if (response.status === 200 && body && typeof body.allowed === 'boolean') return print(body, format);
+    const said = `${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}`;
     // Unknown ids and rejected credentials are the caller's configuration; anything else is "could not evaluate".
-    return [401, 403, 404, 422].includes(response.status) ? EXIT.badConfig : EXIT.couldNotVerify;
+    if ([401, 403, 404, 422].includes(response.status)) {
+      io.stderr.write(`parity: ${said}\n`);
+      return EXIT.badConfig;
+    }
+    return unavailable(migration, phase, said, flags, format);
   }
 };

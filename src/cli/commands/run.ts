@@ -5,13 +5,16 @@ import type { FinishedRun } from '../../runner/runner.js';
 import { loadCatalog, selectChecks } from '../../catalog/load.js';
 import { reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
+import { chosenFormat, withFormatOptions, type FormatFlags } from '../output-format.js';
+import { junitForRun } from '../report-junit.js';
+import { markdownForRun } from '../report-markdown.js';
 import { createProgressDisplay, createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
 import { systemClock } from '../../runner/clock.js';
 import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 
-interface RunFlags extends ConfigFlags { tag?: string[]; json?: boolean; progressInterval?: number }
+interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; progressInterval?: number }
 
 /** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
 export function exitCodeForRun(run: FinishedRun): number {
@@ -21,15 +24,20 @@ export function exitCodeForRun(run: FinishedRun): number {
 }
 
 export const registerRun: CommandRegistrar = (program, io, setExit) => {
-  withProgressOption(withConfigOptions(program
+  withProgressOption(withFormatOptions(withConfigOptions(program
     .command('run')
     .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
     .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
-    .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
-    .option('--json', 'print the finished run as JSON instead of a table')))
+    .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)), 'the finished run'))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
+    const chosen = chosenFormat(flags);
+    if ('error' in chosen) {
+      io.stderr.write(`parity: ${chosen.error}\n`);
+      return EXIT.badConfig;
+    }
+    const { format } = chosen;
     try {
       const config = loadConfig(io.env, configOverrides(flags));
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
@@ -45,7 +53,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       }
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
-      const display = io.stdout.isTTY && !flags.json ? createProgressDisplay(io.stdout) : undefined;
+      const display = io.stdout.isTTY && format === 'text' ? createProgressDisplay(io.stdout) : undefined;
       const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
       // Off a terminal (CI), a periodic line on stderr says the run is alive; the service runs on the system clock too.
       const log = !display && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock, total: preview.checks.length }) : undefined;
@@ -65,9 +73,14 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
           process.off('SIGTERM', cancel);
         }
         display?.clear();
-        // --json prints the run exactly as GET /v1/runs/{id} shows it, so scripts parse one shape.
-        io.stdout.write(flags.json ? `${JSON.stringify(serializeRunDetail(result, undefined), null, 2)}\n` : formatRun(result));
-        return exitCodeForRun(result);
+        const exitCode = exitCodeForRun(result);
+        // JSON is the `run` object of GET /v1/runs/{id} (one serializer), so scripts parse one shape.
+        const rendered = format === 'json' ? `${JSON.stringify(serializeRunDetail(result, undefined), null, 2)}\n`
+          : format === 'junit' ? junitForRun(result)
+            : format === 'markdown' ? markdownForRun(result, exitCode)
+              : formatRun(result);
+        io.stdout.write(rendered);
+        return exitCode;
       } finally {
         log?.stop();
         await service.close();

@@ -4,6 +4,8 @@ import { registerCheckRoutes } from './checks.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetricsRoutes } from './metrics.js';
 import { registerMigrationRoutes } from './migrations.js';
+import { registerOfrepBulkRoutes } from './ofrep-bulk.js';
+import { registerOfrepRoutes } from './ofrep.js';
 import { registerReloadRoutes } from './reload.js';
 import { registerRunEventRoutes } from './run-events.js';
 import { registerRunRoutes } from './runs.js';
@@ -16,6 +18,8 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerRunEventRoutes,
   registerMetricsRoutes,
   registerMigrationRoutes,
+  registerOfrepBulkRoutes,
+  registerOfrepRoutes,
   registerReloadRoutes,
   registerStatusPage,
 ];

@@ -4,7 +4,7 @@
  */
 import {
   INTEGER_KEY_TYPES, MAX_DRAW_ROUNDS, MIN_HIT_RATE, bernoulliCap, bernoulliPercent, collectHits, drawsApply,
-  nextBernoulliStep, nextDrawCount, planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate, type KeyScope,
+  nextBernoulliStep, nextDrawCount, planBernoulliKeys, planKeyDraws, planKeyRange, planKeyType, planScopeEstimate, type KeyScope,
 } from './key-sampling.js';
 import { sampleWithoutReplacement, type Random } from '../../stats/random.js';
 import { keyId } from '../../compare/key-literal.js';
@@ -30,17 +30,19 @@ const MAX_BERNOULLI_ROUNDS = 10;
 /** A uniform sample of `size` keys in scope. */
 export async function sampleKeys(ctx: ExecutionContext, scope: KeySampleScope, keyColumns: readonly string[], size: number, random: Random): Promise<KeySample> {
   if (keyColumns.length === 1) {
-    const [range] = await ctx.query<{ lo: string | null; hi: string | null; key_type: string | null; estimate: unknown }>(scope.source, planKeyRange(scope, keyColumns[0]!));
-    if (!range || range.lo === null || range.hi === null) return { keys: [], json: new Map(), method: 'bernoulli', rounds: 1, exhausted: true };
-    const estimate = readEstimate(range.estimate);
-    if (INTEGER_KEY_TYPES.has(range.key_type ?? '')) {
+    const [typed] = await ctx.query<{ key_type: string | null }>(scope.source, planKeyType(scope, keyColumns[0]!));
+    if (!typed || typed.key_type === null) return { keys: [], json: new Map(), method: 'bernoulli', rounds: 1, exhausted: true };
+    if (INTEGER_KEY_TYPES.has(typed.key_type)) {
+      const [range] = await ctx.query<{ lo: string | null; hi: string | null; estimate: unknown }>(scope.source, planKeyRange(scope, keyColumns[0]!));
+      if (!range || range.lo === null || range.hi === null) return { keys: [], json: new Map(), method: 'bernoulli', rounds: 2, exhausted: true };
+      const estimate = readEstimate(range.estimate);
       const keyRange = { lo: BigInt(range.lo), hi: BigInt(range.hi), estimate };
       if (drawsApply(keyRange, size)) {
         const drawn = await drawKeys(ctx, scope, keyColumns[0]!, keyRange, size, random);
         if (drawn) return drawn;
       }
+      return bernoulliKeys(ctx, scope, keyColumns, size, estimate, random);
     }
-    return bernoulliKeys(ctx, scope, keyColumns, size, estimate, random);
   }
   const [row] = await ctx.query<{ estimate: unknown }>(scope.source, planScopeEstimate(scope));
   return bernoulliKeys(ctx, scope, keyColumns, size, readEstimate(row?.estimate), random);

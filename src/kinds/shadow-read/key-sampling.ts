@@ -51,9 +51,17 @@ function notNullKeys(keyColumns: readonly string[]): SQL {
 /** Range, type and size of a single key column, read from the index (min/max) and pg_class. */
 export function planKeyRange(scope: KeyScope, keyColumn: string): SQL {
   const k = columnSql(keyColumn);
-  return sql`select min(${k})::text as lo, max(${k})::text as hi, pg_typeof(min(${k}))::text as key_type,
-      ${rowEstimateSql(scope.table)} as estimate
+  return sql`select min(${k})::text as lo, max(${k})::text as hi, ${rowEstimateSql(scope.table)} as estimate
     from ${tableSql(scope.table)}`;
+}
+
+/**
+ * The key column's type, read before asking for its range: `min()` does not exist for every
+ * type a key may have (uuid before PostgreSQL 18, and on PGlite), and only integer keys use the
+ * range. NULL when the table is empty.
+ */
+export function planKeyType(scope: KeyScope, keyColumn: string): SQL {
+  return sql`select pg_typeof(${columnSql(keyColumn)})::text as key_type from ${tableSql(scope.table)} limit 1`;
 }
 
 /** The row estimate alone (composite or non-integer keys). */

@@ -2,7 +2,8 @@
  * Comparing two records (one row or JSON object per key, from the old and the new read path)
  * field by field. Pure; the rules for single values live in values.ts.
  */
-import { differingMembers, parseJsonLossless } from '../../compare/json-lossless.js';
+import { parseJsonLossless } from '../../compare/json-lossless.js';
+import { differingMembers } from '../../compare/json-lockstep.js';
 import type { Normalizer } from '../../compare/normalizers.js';
 import { fieldsEqual, toleranceOf, type AbsentAsNull, type Decimal } from '../../compare/values.js';
 

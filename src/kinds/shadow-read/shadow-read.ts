@@ -14,7 +14,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { normalizerSchema } from '../../compare/normalizers.js';
-import { compareReads, recordComparison, type ReadResult } from './records.js';
+import { compareReads, recordComparison, type ReadResult, type RecordComparison } from './records.js';
 import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
 import { keyId } from '../../compare/key-literal.js';
@@ -96,15 +96,27 @@ export const shadowReadSchema = z
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
-export { planBernoulliKeys, planKeyDraws, planKeyRange, planScopeEstimate } from './key-sampling.js';
-export { planShadowBatch } from './read-path.js';
-export { BATCHES_IN_FLIGHT, readInOrder } from './batches.js';
 
 /** A mismatching key kept for the recheck and, within the sample budget, with both rows. */
 interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }
 
-/** What the first pass decided to read again: a key, its differing fields, and why. */
-interface Recheck extends Candidate { noisy: boolean }
+/**
+ * What the first pass decided to read again: a key, its differing fields, why, and the old
+ * path's first read (always kept: the recheck needs it to see whether the data moved).
+ */
+interface Recheck extends Candidate { noisy: boolean; firstOld: ReadResult }
+
+/**
+ * A key that mismatched and then matched is excused as a write in flight only when the old path
+ * itself moved, in a field that mismatched, between the two reads: proof that the key was being
+ * written. A new path that is simply wrong some of the time (a flaky cache, a racy read) also
+ * matches on a second read, so "it matched later" alone excuses nothing; and a field that moves
+ * on every read (`now()`) is not the field that mismatched.
+ */
+function wroteInBetween(candidate: Recheck, oldAgain: ReadResult, comparison: RecordComparison): boolean {
+  const moved = compareReads(candidate.firstOld, oldAgain, comparison);
+  return moved.some((field) => candidate.fields.includes(field));
+}
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
 async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort, env: Env): Promise<Outcome> {
@@ -117,7 +129,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate =>
     (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
   const tally: ShadowTally = {
-    keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
+    keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
     sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted },
   };
   // Old, new and (with noise_baseline) old again, which starts after the first old read finished
@@ -150,7 +162,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
       const verdict = classifyKey(seen.fields, seen.noisy);
       if (verdict === 'match') continue;
       // A noisy key is always read again; a plain mismatch only when recheck_after asks for it.
-      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy' });
+      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy', firstOld: seen.oldRead });
       else tally.mismatches.push(keep(tally.mismatches, parts, seen.fields, seen.oldRead, seen.newRead));
     }
     ctx.progress({ rowsScanned: tally.compared, rowsEstimated: sample.keys.length });
@@ -170,7 +182,19 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
         }
         const verdict = classifyKey(seen.fields, seen.noisy);
         if (candidate.noisy && resolution) resolution[verdict === 'match' ? 'matched_on_reread' : verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
-        if (verdict === 'match') { if (!candidate.noisy) tally.inFlight++; continue; }
+        if (verdict === 'match' && candidate.noisy) continue;
+        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, comparison)) {
+          // In flight: neither evidence of drift nor of agreement, so not part of the sample.
+          tally.compared--;
+          tally.inFlight++;
+          continue;
+        }
+        if (verdict === 'match') {
+          // Matched without any write seen: the first read's difference stands (both rows kept).
+          tally.matchedWithoutWrite++;
+          tally.mismatches.push(keep(tally.mismatches, candidate.parts, candidate.fields, candidate.old ?? candidate.firstOld, candidate.new ?? seen.newRead));
+          continue;
+        }
         const list = verdict === 'noisy' ? tally.unresolved : tally.mismatches;
         list.push(keep(list, candidate.parts, seen.fields, seen.oldRead, seen.newRead));
       }

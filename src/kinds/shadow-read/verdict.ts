@@ -21,8 +21,13 @@ export interface ShadowTally {
   compared: number;
   /** Sampled keys found on neither side (deleted since sampling): not part of n. */
   vanished: number;
-  /** Keys that mismatched, then matched on the recheck: writes in flight, not drift. */
+  /**
+   * Keys that mismatched, then matched on the recheck, with the old path moving in between in a
+   * field that mismatched: writes in flight, neither drift nor agreement, so not in `compared`.
+   */
   inFlight: number;
+  /** Keys that mismatched, then matched on the recheck with no write seen: still mismatches. */
+  matchedWithoutWrite: number;
   /** Keys still mismatching. */
   mismatches: KeyFinding[];
   /** Keys that differed only where their own old reads disagreed, and still did on the reread. */
@@ -108,7 +113,8 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
     parts.push(`noise: ${noise.noisyKeys} of ${noise.keysRead} keys differed between two old reads (${rates}); reread: ${r.matched_on_reread} matched, ${r.mismatch} mismatched, ${r.unresolved} unresolved, ${r.vanished} vanished`);
   }
   if (u > 0) parts.push('noise never excuses a difference: list fields that are expected to vary in compare.ignore');
-  if (tally.inFlight > 0) parts.push(`${tally.inFlight} in-flight (matched on recheck)`);
+  if (tally.inFlight > 0) parts.push(`${tally.inFlight} in flight (the old path moved, then both agreed; not judged)`);
+  if (tally.matchedWithoutWrite > 0) parts.push(`${tally.matchedWithoutWrite} of the mismatches matched on recheck without any write seen on the old path, so they stand (a flaky or lagging new path)`);
   const withRows = tally.mismatches.filter((f) => f.old !== undefined || f.new !== undefined);
   const outcome: Outcome = {
     status: pass ? 'pass' : 'fail',
@@ -132,6 +138,7 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
       noise_resolution: noise ? { ...noise.resolution } : null,
       unresolved_noise: u,
       in_flight: tally.inFlight,
+      matched_on_recheck_without_write: tally.matchedWithoutWrite,
       vanished: tally.vanished,
       sampled: true,
     },

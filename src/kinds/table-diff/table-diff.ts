@@ -28,10 +28,6 @@ import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext } from '../types.js';
 import type { Outcome } from '../../results/outcome.js';
 
-export { tableDiffSchema, comparedColumnsOf, diffSidesOf, hashSchemeOf, planFingerprintPass, type ComparedColumn, type TableDiffSpec } from './spec.js';
-// The statements this kind runs, for benchmarks that time the same SQL through psql.
-export { planBucketKeys, planFingerprint, planLeafRows, planRowsByKey, planSideTypes, planTableColumns } from './plan.js';
-
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
 export interface DiffOptions { initialBits?: number; leafChunkRows?: number; salt?: string }
 

@@ -9,7 +9,7 @@ const spec = { key: ['id'], max_mismatch_rate: 0.05, confidence: 0.95, samples: 
 function tally(n: number, mismatches: number, unresolved: number): ShadowTally {
   const finding = (i: number) => ({ parts: [String(i)], fields: ['a'] });
   return {
-    keysSampled: n, compared: n, vanished: 0, inFlight: 0, noiseSamples: [],
+    keysSampled: n, compared: n, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, noiseSamples: [],
     mismatches: Array.from({ length: mismatches }, (_, i) => finding(i)),
     unresolved: Array.from({ length: unresolved }, (_, i) => finding(mismatches + i)),
     noise: { ...emptyNoise(), keysRead: n, noisyKeys: unresolved, byField: unresolved > 0 ? { a: unresolved } : {} },

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTables, type TableDiffSpec } from '../../../src/kinds/table-diff/table-diff.js';
+import { diffTables } from '../../../src/kinds/table-diff/table-diff.js';
+import type { TableDiffSpec } from '../../../src/kinds/table-diff/spec.js';
 import type { Outcome } from '../../../src/results/outcome.js';
 import { createExecutionContext } from '../../../src/runner/context.js';
 import { createLimiter } from '../../../src/concurrency/limiter.js';

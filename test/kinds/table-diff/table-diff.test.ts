@@ -3,7 +3,8 @@ import { compile, sql } from '../../../src/sql/build.js';
 import { keyTextOf, planFingerprint, type DiffSide } from '../../../src/kinds/table-diff/plan.js';
 import { createTestDatabase, engines, type TestDatabase } from '../../support/databases.js';
 import { catalogFromYaml, runCheck } from '../../support/run-check.js';
-import { comparedColumnsOf, diffSidesOf, planFingerprintPass, planSideTypes, type TableDiffSpec } from '../../../src/kinds/table-diff/table-diff.js';
+import { comparedColumnsOf, diffSidesOf, planFingerprintPass, type TableDiffSpec } from '../../../src/kinds/table-diff/spec.js';
+import { planSideTypes } from '../../../src/kinds/table-diff/plan.js';
 
 describe.each(engines)('table_diff on %s', (engine) => {
   let db: TestDatabase;

@@ -1,0 +1,28 @@
+/**
+ * What `parity gate` reports in every format: the decision exactly as the HTTP gate route answers
+ * it, including the "could not evaluate" answer (allowed false, evaluated false, an `error`).
+ */
+import type { GateDecision } from '../gate/gate-service.js';
+import { EXIT } from './exit.js';
+
+export type GateAnswer = GateDecision & { error?: { code: string; message: string } };
+
+/** The answer when the gate could not be evaluated: the same shape as the HTTP 503 body. */
+export function unavailableAnswer(migration: string, phase: string, message: string, options: { requestedBy: string | null; refreshed: boolean; now: Date }): GateAnswer {
+  return {
+    migration, phase, allowed: false, evaluated_at: options.now.toISOString(), checks: [], reasons: [message],
+    id: null, requested_by: options.requestedBy, refreshed: options.refreshed, run_id: null, evaluated: false,
+    error: { code: 'gate_unavailable', message },
+  };
+}
+
+/**
+ * 0 allowed, 1 denied, 2 could not evaluate. Only an evaluated answer that says allowed and gives
+ * no reason against — no reason, no check with one — is 0: an answer contradicting itself (a bug,
+ * or a proxy mangling it) denies rather than opens.
+ */
+export function exitCodeForGate(answer: GateAnswer): number {
+  if (answer.evaluated !== true || answer.error !== undefined) return EXIT.couldNotVerify;
+  const unopposed = answer.reasons.length === 0 && answer.checks.every((c) => c.reason === null);
+  return answer.allowed === true && unopposed ? EXIT.ok : EXIT.failed;
+}
