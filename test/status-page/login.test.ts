@@ -110,6 +110,9 @@ describe.each(engines)('signing in to the status page on %s', (engine) => {
       ['POST', '/v1/migrations/users-split-name/gates/switch-reads'],
       // A gate GET records a decision: that is the token's to do, not a browser session's.
       ['GET', '/v1/migrations/users-split-name/gates/switch-reads'],
+      // OpenFeature evaluations record decisions too.
+      ['POST', '/ofrep/v1/evaluate/flags/users-split-name%2Fswitch-reads', { context: {} }],
+      ['POST', '/ofrep/v1/evaluate/flags', { context: {} }],
     ];
     for (const [method, url, body] of writes) {
       const response = await fx.request(method, url, { ...withCookie(value, SAME_ORIGIN), ...(body ? { body } : {}) });
