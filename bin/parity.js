@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// parity ships TypeScript sources and runs them through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// An installed parity runs the compiled dist/. A source checkout (src/ beside bin/) runs the
+// TypeScript through tsx, a development dependency, so edits take effect without a build.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
 process.exitCode = await main(process.argv);

@@ -18,6 +18,8 @@ export interface AlertRule {
   severity: 'page' | 'ticket';
   summary: string;
   description: string;
+  /** Where the on-call finds what to do (the runbook_url annotation). */
+  runbookUrl?: string;
 }
 
 export const alertRules: AlertRule[] = [
@@ -76,5 +78,19 @@ export const alertRules: AlertRule[] = [
     summary: 'No parity replica has run its scheduler for 5 minutes',
     description: '{{ $value }} checks carry a schedule, but no replica reported a scheduler pass in the last 5 minutes: '
       + 'scheduled verification has stopped.',
+  },
+  {
+    name: 'ParityBackfillStalled',
+    uid: 'parity-backfill-stalled',
+    // The rate is parity's own, from the null_check's stored results over at least 15 minutes, so a
+    // check verified hourly is judged on its previous run, not on a flat scrape between two runs.
+    expr: 'max by (check_id, kind) (parity_backfill_remaining_rows) > 0'
+      + ' and on (check_id, kind) max by (check_id, kind) (parity_backfill_rows_per_minute) <= 0',
+    for: '30m',
+    severity: 'ticket',
+    summary: 'Backfill behind {{ $labels.check_id }} stalled with {{ $value }} rows left',
+    description: 'The null_check {{ $labels.check_id }} still finds {{ $value }} rows to backfill, and the count has not fallen between its '
+      + 'results for 30 minutes: the backfill job has stopped, is stuck, or new rows arrive unfilled as fast as it fills them.',
+    runbookUrl: 'docs/runbooks.md#parity-backfill-stalled',
   },
 ];

@@ -10,6 +10,7 @@ import {
 import { checkPanels } from './check-panels.js';
 import { DATASOURCE_UID, DATASOURCE_VARIABLE } from './datasource.js';
 import { overviewPanels } from './overview-panels.js';
+import { progressPanels } from './progress-panels.js';
 import { datasource } from './panel-kit.js';
 
 export const DASHBOARD_UID = 'parity-overview';
@@ -46,6 +47,8 @@ export function buildDashboard(): Dashboard {
     .withVariable(labelVariable('check_id', 'Check', 'parity_check_status'))
     .withRow(new RowBuilder('Overview'));
   for (const panel of overviewPanels()) builder.withPanel(panel);
+  builder.withRow(new RowBuilder('Backfill and running checks'));
+  for (const panel of progressPanels()) builder.withPanel(panel);
   builder.withRow(new RowBuilder('Check: $check_id').repeat('check_id'));
   for (const panel of checkPanels()) builder.withPanel(panel);
   return builder.build();

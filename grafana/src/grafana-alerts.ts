@@ -32,7 +32,7 @@ function grafanaRule(rule: AlertRule): Record<string, unknown> {
     .noDataState('OK')
     .execErrState('Error')
     .labels({ severity: rule.severity, service: 'parity' })
-    .annotations({ summary: grafanaTemplate(rule.summary), description: grafanaTemplate(rule.description) })
+    .annotations({ summary: grafanaTemplate(rule.summary), description: grafanaTemplate(rule.description), ...(rule.runbookUrl ? { runbook_url: rule.runbookUrl } : {}) })
     .build();
   // The provisioning file names the folder and org on the group, not on each rule.
   const { folderUID: _folder, orgID: _org, ruleGroup: _group, ...fileRule } = built;

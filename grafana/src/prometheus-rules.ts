@@ -16,7 +16,7 @@ export function prometheusRuleFile(rules: readonly AlertRule[]): PrometheusRuleF
         expr: rule.expr,
         for: rule.for,
         labels: { severity: rule.severity, service: 'parity' },
-        annotations: { summary: rule.summary, description: rule.description },
+        annotations: { summary: rule.summary, description: rule.description, ...(rule.runbookUrl ? { runbook_url: rule.runbookUrl } : {}) },
       })),
     }],
   };

@@ -2,7 +2,7 @@
  * Check files → a validated catalog. Parsing and validation are pure (text in, catalog or problems
  * out); only loadCatalog touches the file system. Every problem names file:line:column and the key.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
@@ -22,6 +22,9 @@ import type { Schedule } from '../checkfile/cron.js';
 import { scheduleOfCheck } from './schedules.js';
 import { hideSubstitutions, interpolateData, pathKey, secretForms, type Env, type Interpolated, type Substitution } from './interpolate.js';
 import { registerSecret } from '../logging/secrets.js';
+import { listCheckFiles } from './list-check-files.js';
+
+export { listCheckFiles };
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
@@ -325,20 +328,6 @@ function osUser(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Every *.yaml / *.yml file under `dir`, recursively, sorted; throws CheckFileError when `dir` cannot be read. */
-export async function listCheckFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  } catch (error) {
-    throw new CheckFileError([{ file: dir, line: 1, column: 1, path: '', message: `cannot read checks directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
-  }
-  return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
 }
 
 /** Selects checks by ids and/or tags; unknown ids are reported, not ignored. */

@@ -52,6 +52,11 @@ export const sourceSpecSchema = z.strictObject({
    * program roles) into an `error` result — could not verify — for every check on this source.
    */
   require_least_privilege: z.boolean().default(false),
+  /**
+   * On a standby: the replay lag above which a check reading this source is an `error` (could not
+   * verify) instead of a finding about stale data. Read before and after each check's reads.
+   */
+  max_replica_lag: durationSchema.optional(),
 });
 export type SourceSpec = z.output<typeof sourceSpecSchema>;
 

@@ -2,10 +2,11 @@
  * A finished run as text for a terminal: one row per check, then the samples of failing checks
  * (key and both values) and the faults of checks that could not be verified. Pure.
  */
-import type { Sample } from '../results/outcome.js';
+import type { Observations, Sample } from '../results/outcome.js';
 import type { FinishedRun } from '../runner/runner.js';
 import type { ResultRecord } from '../store/runs.js';
 import { formatCount } from '../kinds/format.js';
+import { unusedReport } from '../kinds/unused/report.js';
 
 const COLUMNS = ['CHECK', 'KIND', 'STATUS', 'MISMATCHES', 'ROWS SCANNED', 'DURATION', 'SUMMARY'] as const;
 /** Right-aligned so digits line up. */
@@ -54,10 +55,24 @@ export function formatSample(sample: Sample, keyWidth = 0): string {
     const columns = sample.detail?.null_columns;
     return `${head}  NULL in: ${Array.isArray(columns) ? columns.join(', ') : '?'}`;
   }
+  // A finding (an `unused` reader, writer or dependency) is already a sentence with its counts.
+  if (sample.category === 'row' && typeof sample.detail?.finding === 'string') return `${head}  ${sample.detail.finding}`;
   if (sample.category === 'row') return `${head}  ${JSON.stringify(sample.detail ?? {})}`;
   if (sample.category === 'missing_in_new') return `${head}  old: ${value(sample.old)}  (no row in new)`;
   if (sample.category === 'missing_in_old') return `${head}  new: ${value(sample.new)}  (no row in old)`;
   return `${head}  old: ${value(sample.old)}  new: ${value(sample.new)}`;
+}
+
+/** What an `unused` result rests on: coverage, the evidence read and not read, what it found. */
+export function formatUnused(r: ResultRecord): string[] {
+  const report = unusedReport(r.observations as Observations, r.samples ?? []);
+  const ratio = report.coverageRatio === undefined ? '' : ` (${Math.floor(report.coverageRatio * 100)}%)`;
+  const lines = [`  ${r.checkId}: ${r.status.toUpperCase()}, evidence: ${report.evidence}, ${report.progress}${ratio}`];
+  if (report.read.length > 0) lines.push(`    read: ${report.read.join('; ')}`);
+  if (report.notRead.length > 0) lines.push(`    NOT read: ${report.notRead.join('; ')}`);
+  const uses = (evidence: string) => report.findings.filter((f) => f.evidence === evidence).length;
+  lines.push(`    found: ${uses('catalog')} dependencies, ${uses('pg_stat_activity')} sessions, ${uses('pg_stat_statements')} statements, ${uses('pg_stat_user_tables')} written tables`);
+  return lines;
 }
 
 /** The readable report of a finished run. */
@@ -90,6 +105,9 @@ export function formatRun(run: FinishedRun): string {
       out.push(`  ${r.checkId}: ${e ? `${e.code}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}: ${e.message}` : (r.summary ?? 'no result')}`);
     }
   }
+
+  const readiness = results.filter((r) => r.kind === 'unused' && r.status !== 'running');
+  if (readiness.length > 0) out.push('', 'contract readiness (unused):', ...readiness.flatMap(formatUnused));
 
   const count = (status: string) => results.filter((r) => r.status === status).length;
   const missing = run.checkIds.length - results.filter((r) => r.status !== 'running').length;

@@ -1,14 +1,13 @@
 /**
- * The one-line progress display `parity run` redraws on a TTY. Pure: the event, the start time and
- * the width come in; the CLI owns the terminal (carriage return, clearing, when to redraw).
+ * The one-line progress display `parity run` redraws on a TTY. Pure: the event (with the rate and
+ * time left the runner computed on its clock) and the width come in; the CLI owns the terminal
+ * (carriage return, clearing, when to redraw).
  */
 import type { ProgressEvent } from '../runner/runner.js';
 
 export interface ProgressLineOptions {
   /** Terminal columns; the line never exceeds it. Default 80. */
   width?: number;
-  /** When the check started, for the rate and the time left. */
-  startedAt?: Date;
 }
 
 const BAR_WIDTH = 20;
@@ -46,15 +45,11 @@ export function progressLine(event: ProgressEvent, options: ProgressLineOptions 
   } else {
     parts.push(`${grouped.format(scanned)} rows scanned`);
   }
-  if (options.startedAt) {
-    const elapsed = (event.at.getTime() - options.startedAt.getTime()) / 1000;
-    if (elapsed > 0 && scanned > 0) {
-      const rate = scanned / elapsed;
-      parts.push(`${compact(rate)} rows/s`);
-      if (total !== undefined && total > scanned) parts.push(`~${duration((total - scanned) / rate)} left`);
-    } else if (elapsed >= 0) {
-      parts.push(duration(elapsed));
-    }
+  if (event.rowsPerSecond !== null && scanned > 0) {
+    parts.push(`${compact(event.rowsPerSecond)} rows/s`);
+    if (event.etaSeconds !== null) parts.push(`~${duration(event.etaSeconds)} left`);
+  } else {
+    parts.push(duration((event.at.getTime() - event.startedAt.getTime()) / 1000));
   }
   const line = parts.join('  ');
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
@@ -83,7 +78,7 @@ export function progressSummary(p: RunProgress): string {
   ];
   if (p.running.length > 0) {
     const running = p.running.map((r) => (r.latest
-      ? progressLine(r.latest, { width: 200, startedAt: r.startedAt })
+      ? progressLine(r.latest, { width: 200 })
       : `${r.checkId}  verifying, ${duration((p.now.getTime() - r.startedAt.getTime()) / 1000)}`));
     parts.push(`running: ${running.join('; ')}`);
   }

@@ -6,7 +6,7 @@
 import { WHITESPACE_CHARACTERS } from '../compare/normalizers.js';
 
 /** Bump when the generated data changes, so existing demo databases are reseeded. */
-export const DATASET_VERSION = 1;
+export const DATASET_VERSION = 2;
 
 /** Rows in users_legacy (users holds the same ids, give or take the deliberate defects). */
 export const DEMO_ROWS = 100_000;

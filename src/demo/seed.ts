@@ -4,6 +4,7 @@
  */
 import { DATASET_VERSION, DEMO_ROWS, backfillUsersSql, createTablesSql, fillLegacySql } from './dataset.js';
 import { injectDefectsSql, repairDefectsSql } from './defects.js';
+import { plantHiddenReadersSql, removeHiddenReadersSql } from './hidden-readers.js';
 
 /**
  * Runs one or more statements as one simple-protocol query, with full privileges, and returns the
@@ -37,13 +38,16 @@ export async function readDemoState(exec: SqlExecutor): Promise<DemoState> {
   return { version: Number(row.version), rows: Number(row.rows), seededAt: date(row.seeded_at), repairedAt: date(row.repaired_at) };
 }
 
-/** The full seed as one query (one transaction): tables, messy names, backfill, defects, marker. */
+/** The full seed as one query (one transaction): tables, messy names, backfill, defects, hidden readers, marker. */
 export function seedSql(): string {
   return [
+    // The readers depend on the tables, so they go first, or dropping the tables would fail.
+    `${removeHiddenReadersSql()}`,
     `${createTablesSql()};`,
     `${fillLegacySql()};`,
     `${backfillUsersSql()};`,
     `${injectDefectsSql()};`,
+    `${plantHiddenReadersSql()}`,
     `insert into public.parity_demo_seed (version, rows) values (${DATASET_VERSION}, ${DEMO_ROWS});`,
     // Fresh statistics so the demo's first checks get sensible plans.
     'analyze public.users_legacy;',
@@ -65,10 +69,10 @@ export async function seedDemo(exec: SqlExecutor, options: { reset?: boolean } =
   return { seeded: true, durationMs: Math.round(performance.now() - started), state: await readDemoState(exec) };
 }
 
-/** Repairs exactly the documented defects and records when; throws if the demo was never seeded. */
+/** Repairs exactly the documented defects, removes the hidden readers, and records when; throws if the demo was never seeded. */
 export async function repairDemo(exec: SqlExecutor): Promise<DemoState> {
   const state = await readDemoState(exec);
   if (state.version === undefined) throw new Error('the demo database is not seeded yet; run "parity demo" first');
-  await exec([`${repairDefectsSql()};`, 'update public.parity_demo_seed set repaired_at = now();'].join('\n'));
+  await exec([`${repairDefectsSql()};`, removeHiddenReadersSql(), 'update public.parity_demo_seed set repaired_at = now();'].join('\n'));
   return readDemoState(exec);
 }

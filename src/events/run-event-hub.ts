@@ -3,11 +3,14 @@
  * RunObserver, so the runner feeds it; listeners never block the runner and a throwing listener
  * is dropped rather than allowed to break the run.
  */
-import type { RunObserver } from '../runner/runner.js';
+import type { ProgressEvent, RunObserver } from '../runner/runner.js';
 
 /** One event on a run's stream. Only ids, counts and statuses: no SQL, no samples. */
 export type RunEvent =
-  | { type: 'progress'; run_id: string; check_id: string; rows_scanned: number; rows_estimated: number | null; at: string }
+  | {
+    type: 'progress'; run_id: string; check_id: string; rows_scanned: number; rows_estimated: number | null;
+    rows_per_second: number | null; eta_seconds: number | null; started_at: string; at: string;
+  }
   | { type: 'check_started'; run_id: string; check_id: string; result_id: string }
   | { type: 'check_finished'; run_id: string; check_id: string; result_id: string; status: string; duration_ms: number | null; mismatches: number | null }
   | { type: 'run_finished'; run_id: string; status: string; summary: { pass: number; fail: number; error: number; total: number } | null };
@@ -24,6 +27,14 @@ export interface RunEventHub {
 
 const numberOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
+/** The stream's form of a progress event: rows done, the estimate, rate and time left. */
+export function progressRunEvent(e: ProgressEvent): Extract<RunEvent, { type: 'progress' }> {
+  return {
+    type: 'progress', run_id: e.runId, check_id: e.checkId, rows_scanned: e.rowsScanned, rows_estimated: e.rowsEstimated ?? null,
+    rows_per_second: e.rowsPerSecond, eta_seconds: e.etaSeconds, started_at: e.startedAt.toISOString(), at: e.at.toISOString(),
+  };
+}
+
 /** Creates a hub with no listeners. */
 export function createRunEventHub(): RunEventHub {
   const listeners = new Map<string, Set<RunEventListener>>();
@@ -39,9 +50,7 @@ export function createRunEventHub(): RunEventHub {
   return {
     observer: {
       checkStarted: ({ runId, check, resultId }) => emit({ type: 'check_started', run_id: runId, check_id: check.spec.id, result_id: resultId }),
-      progress: (e) => emit({
-        type: 'progress', run_id: e.runId, check_id: e.checkId, rows_scanned: e.rowsScanned, rows_estimated: e.rowsEstimated ?? null, at: e.at.toISOString(),
-      }),
+      progress: (e) => emit(progressRunEvent(e)),
       checkFinished: ({ runId, check, resultId, result }) => emit({
         type: 'check_finished', run_id: runId, check_id: check.spec.id, result_id: resultId, status: result.status,
         duration_ms: result.durationMs, mismatches: numberOrNull(result.observations.mismatches),

@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { RUN_STATUSES } from '../store/runs.js';
 import { SAMPLE_CATEGORIES, faultInfoSchema, statementRecordSchema } from '../results/outcome.js';
+import { replicaLagSchema } from '../results/replica-lag.js';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
 const json = z.unknown().openapi({ description: 'any JSON value' });
@@ -87,6 +88,8 @@ export const ServerIdentitySchema = z
     version: z.string(),
     in_recovery: z.boolean(),
     privilege_warnings: z.array(z.string()),
+    // Rebuilt with the OpenAPI-aware zod: a schema made before @hono/zod-openapi loaded has no .openapi().
+    replica_lag: z.object(replicaLagSchema.shape).openapi('ReplicaLag').optional().openapi({ description: 'the replay lag this check read under (worse of before and after its reads); a lag above max_replica_lag makes the result error' }),
   })
   .openapi('ServerIdentity');
 
@@ -133,7 +136,15 @@ export const RunSchema = z
   .openapi('Run');
 
 export const ProgressSchema = z
-  .object({ check_id: z.string(), rows_scanned: z.number(), rows_estimated: z.number().nullable(), at: timestamp })
+  .object({
+    check_id: z.string(),
+    rows_scanned: z.number().openapi({ description: 'rows done so far' }),
+    rows_estimated: z.number().nullable().openapi({ description: "the planner's estimate of the total (pg_class.reltuples), or the sample size; null when unknown" }),
+    rows_per_second: z.number().nullable().openapi({ description: 'rows done per second since the check began reading; null before the first rows' }),
+    eta_seconds: z.number().nullable().openapi({ description: 'seconds left at that rate; null without an estimate or once the estimate is passed' }),
+    started_at: timestamp.openapi({ description: 'when the check began reading (after its lease)' }),
+    at: timestamp,
+  })
   .openapi('Progress');
 
 export const RunDetailSchema = RunSchema.extend({

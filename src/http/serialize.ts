@@ -68,7 +68,10 @@ export function serializeResult(result: ResultRecord): ResultJson {
 
 /** Live progress of a check in a run this process executes. */
 export function serializeProgress(event: ProgressEvent): ProgressJson {
-  return { check_id: event.checkId, rows_scanned: event.rowsScanned, rows_estimated: event.rowsEstimated ?? null, at: iso(event.at)! };
+  return {
+    check_id: event.checkId, rows_scanned: event.rowsScanned, rows_estimated: event.rowsEstimated ?? null,
+    rows_per_second: event.rowsPerSecond, eta_seconds: event.etaSeconds, started_at: iso(event.startedAt)!, at: iso(event.at)!,
+  };
 }
 
 /** A run with its results and, while this process runs it, live progress. */

@@ -12,6 +12,7 @@ import { buildCatalog, type Catalog, type LoadedSource, type ParsedFile } from '
 import { sourceIdentity, sourceSpecSchema } from '../checkfile/sources.js';
 import type { ReplayDatabase } from './database.js';
 import { ScenarioError, type Scenario } from './scenario/load.js';
+import { createContractWindowSnapshots } from './contract-window.js';
 
 /** What replay keeps of one check result. */
 export interface CheckOutcome {
@@ -24,8 +25,16 @@ export interface CheckOutcome {
 
 /** Runs the scenario's checks against the replay database, sources opened once. */
 export interface CheckRunner {
-  /** Runs every check of the scenario, in file order. */
+  /** Runs every check of the scenario but the `unused` ones, in file order: the gate's data checks. */
   runAll(): Promise<CheckOutcome[]>;
+  /** The `unused` checks, which watch the contract window instead (none when the database cannot show their evidence). */
+  readonly unusedCheckIds: readonly string[];
+  /** Whether the `unused` checks run: the database has pg_stat_statements. */
+  readonly watchesContract: boolean;
+  /** Opens a new contract window: the next runUnused() records its baseline. */
+  openContractWindow(): void;
+  /** Runs the `unused` checks with the contract window's snapshots. */
+  runUnused(): Promise<CheckOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -59,9 +68,23 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
   const catalog = bindChecks(scenario, db);
   const registry: SourceRegistry = createSourceRegistry(catalog.sources, { dataDir: db.dataDir });
   const limiter = createLimiter(1);
-  const checks = [...catalog.checks.values()];
+  const all = [...catalog.checks.values()];
+  // `unused` judges who used the old shape over a window, so it runs in the contract window, not at the gate.
+  const checks = all.filter((c) => c.spec.kind !== 'unused');
+  const unusedChecks = all.filter((c) => c.spec.kind === 'unused');
   const planned = plannedScans(checks);
+  const windowSnapshots = createContractWindowSnapshots();
   return {
+    unusedCheckIds: unusedChecks.map((c) => c.spec.id),
+    watchesContract: db.statementStats && unusedChecks.length > 0,
+    openContractWindow: () => windowSnapshots.open(),
+    async runUnused() {
+      const signal = new AbortController().signal;
+      return Promise.all(unusedChecks.map(async (check): Promise<CheckOutcome> => {
+        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, signal, now: () => new Date(), snapshots: windowSnapshots });
+        return { id: check.spec.id, kind: check.spec.kind, status: result.status, summary: result.summary, samples: result.samples };
+      }));
+    },
     async runAll() {
       // As a service run does: all checks at once, count scans over one table fused into one pass.
       const scans = createScanExecutor({ sources: registry, limiters: () => limiter, planned, fuse: true });

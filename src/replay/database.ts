@@ -4,7 +4,8 @@
  * on a Postgres server and drops afterwards. Both speak through the same small port.
  */
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import { postgres } from '../drivers/postgres-js.js';
+import type { Sql } from 'postgres';
 import { openEmbedded } from '../embedded/pglite.js';
 import { describeUrl } from '../checkfile/sources.js';
 
@@ -25,6 +26,11 @@ export interface ReplayDatabase {
   readonly dataDir: string;
   /** What to print: engine and URL without secrets. */
   readonly description: string;
+  /**
+   * Whether pg_stat_statements is preloaded and installed here, so `unused` checks can watch who
+   * uses the old shape (never on PGlite). Without it replay does not run them, and says so.
+   */
+  readonly statementStats: boolean;
   /** Runs a multi-statement script (a step file) without parameters. */
   script(text: string): Promise<void>;
   query: Query;
@@ -54,6 +60,7 @@ export async function openPgliteReplay(): Promise<ReplayDatabase> {
     sourceUrl: 'embedded:replay',
     dataDir,
     description: 'embedded PGlite (in memory)',
+    statementStats: false,
     async script(text) {
       await db.exec(text);
     },
@@ -91,12 +98,14 @@ export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatab
     types: { rawDates: { to: 1184, from: [1082, 1114, 1184], serialize: (x: unknown) => (x instanceof Date ? x.toISOString() : String(x)), parse: (x: string) => x } },
   });
   await client.unsafe(SESSION_SETUP);
+  const statementStats = await installStatementStats(client);
   const query: Query = async (text, params = []) => [...(await client.unsafe(text, params as string[]))] as Row[];
   return {
     engine: 'postgres',
     sourceUrl,
     dataDir: `memory:replay-${randomUUID()}`,
-    description: `Postgres scratch database ${describeUrl(sourceUrl)}`,
+    description: `Postgres scratch database ${describeUrl(sourceUrl)}${statementStats ? ', with pg_stat_statements' : ''}`,
+    statementStats,
     async script(text) {
       await client.unsafe(text);
     },
@@ -123,6 +132,26 @@ export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatab
       }
     },
   };
+}
+
+/** The schema replay installs pg_stat_statements in: every case drops and recreates `public`. */
+const STATS_SCHEMA = 'parity_replay_stats';
+
+/**
+ * Installs pg_stat_statements in the scratch database when the server preloads it, and says
+ * whether it can be read. A server without it leaves `unused` checks unrun, never passing.
+ */
+async function installStatementStats(client: Sql): Promise<boolean> {
+  const [preloaded] = await client.unsafe<{ on: boolean }[]>(`select 'pg_stat_statements' = any(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) as on`);
+  if (!preloaded?.on) return false;
+  try {
+    await client.unsafe(`create schema if not exists ${STATS_SCHEMA}; create extension if not exists pg_stat_statements schema ${STATS_SCHEMA}`);
+    await client.unsafe(`select dealloc from ${STATS_SCHEMA}.pg_stat_statements_info`);
+    return true;
+  } catch {
+    // Not allowed to install it (no superuser): the report says the unused checks did not run.
+    return false;
+  }
 }
 
 /** PGlite unless a Postgres server URL is given. */

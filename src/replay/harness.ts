@@ -49,8 +49,9 @@ export function createReplayHarness(scenario: Scenario, db: ReplayDatabase): Rep
       // Steps are counted in the correct run: the mutation strikes after one of its batches, or
       // between two of the writes after the read switch.
       if (m.definition.window === 'backfill' && reference.batches === 0) return notApplicable('no backfill batch processed a row');
+      if (m.definition.needs === 'pg_stat_statements' && !checks.watchesContract) return notApplicable(`only unused checks can see it, and they need Postgres with pg_stat_statements (${db.description} has none)`);
       const step = m.definition.window === 'backfill' ? c.mutation.at % reference.batches : c.mutation.at % (c.afterSwitch.length + 1);
-      return judgeMutation(await runner.runCase(c, { mutation: { instance: m, step, victim: c.mutation.victim } }));
+      return judgeMutation(await runner.runCase(c, { mutation: { instance: m, step, victim: c.mutation.victim } }), m.definition.window);
     },
     mutation(id) {
       const found = scenario.mutations.find((m) => m.id === id);

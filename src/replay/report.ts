@@ -9,8 +9,9 @@ function table(headers: string[], rows: string[][]): string[] {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
-function verdictOf(t: MutationTally, requireNamed: boolean): string {
+function verdictOf(t: MutationTally, requireNamed: boolean, watched: boolean): string {
   if (t.failure || t.missed > 0 || t.checkErrors > 0 || (requireNamed && t.unnamed > 0)) return 'MISSED';
+  if (effective(t) === 0 && t.needs && !watched) return `needs ${t.needs}`;
   if (effective(t) === 0) return 'untested';
   return 'caught';
 }
@@ -19,7 +20,7 @@ function verdictOf(t: MutationTally, requireNamed: boolean): string {
 export function scoreTable(report: ReplayReport, requireNamed = false): string[] {
   const rows = report.mutations.map((t) => [
     t.id,
-    verdictOf(t, requireNamed),
+    verdictOf(t, requireNamed, report.unused.watched),
     String(t.cases),
     String(effective(t)),
     String(t.caught + t.stepFailed),
@@ -49,6 +50,15 @@ export function describeFailure(f: FailureReport, spec: ScenarioSpec, reproduce:
   ];
 }
 
+/** Whether the contract window was watched: unused checks that did not run are said so, never passed over. */
+function unusedLine(report: ReplayReport): string[] {
+  const { checks, watched } = report.unused;
+  if (checks.length === 0) return [];
+  return watched
+    ? [`✓ unused checks (${checks.join(', ')}) passed over the contract window after stop-old-writes in every correct case`]
+    : [`! unused checks (${checks.join(', ')}) NOT run: they need Postgres with pg_stat_statements preloaded (parity replay --database), and steps.stop_old_writes; mutations only they can catch are not tried`];
+}
+
 /** The whole report as printed by `parity replay`. */
 export function formatReport(report: ReplayReport, spec: ScenarioSpec, reproduce: string, requireNamed = false): string {
   const c = report.correct;
@@ -57,6 +67,7 @@ export function formatReport(report: ReplayReport, spec: ScenarioSpec, reproduce
     c.failure
       ? `✗ correct migration failed after ${c.cases} passing cases`
       : `✓ correct migration: ${c.cases} cases passed every check, and a backfill rerun from scratch changed nothing (${c.killed} killed mid-batch and resumed; ${c.rows} rows, ${c.batches} batches, ${c.writes} application writes interleaved)`,
+    ...unusedLine(report),
     '',
     ...scoreTable(report, requireNamed),
   ];

@@ -7,8 +7,8 @@
  */
 import type { AppWrite, ReplayCase } from './arbitraries/case.js';
 import type { CheckRunner, CheckOutcome } from './checks.js';
-import { RESET_SQL, type ReplayDatabase } from './database.js';
-import { injectVictim } from './mutations/inject.js';
+import { RESET_SQL, type ReplayDatabase, type Row } from './database.js';
+import { candidatesSql, injectVictim } from './mutations/inject.js';
 import type { MutationInstance, Scenario } from './scenario/load.js';
 import type { AppWriteSpec } from './scenario/schema.js';
 import { diffSnapshots, tableKeys, takeSnapshot, type KeyRef, type RowDifference, type Snapshot } from './snapshot.js';
@@ -46,6 +46,8 @@ export interface CaseRun {
   /** Why the backfill could not rerun on a mutated state (the defect made the data un-derivable). */
   rerunError?: string;
   checks?: CheckOutcome[];
+  /** The `unused` checks at the end of the contract window (after stop_old_writes), when they ran. */
+  watched?: CheckOutcome[];
   mutation?: { injected: boolean; victim?: KeyRef };
 }
 
@@ -72,7 +74,7 @@ async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
 /** Replays cases of one scenario on one database. */
 export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks: CheckRunner) {
   const { spec, steps } = scenario;
-  const label = (name: keyof typeof steps) => `${name} (${steps[name].file})`;
+  const label = (name: keyof typeof steps) => `${name} (${steps[name]?.file ?? 'not declared'})`;
   // Steps are DDL that does not depend on the data, so the tables at each stage are the same in
   // every case: look them up once per stage rather than once per snapshot.
   const tablesAt = new Map<string, Promise<Map<string, string[]>>>();
@@ -81,8 +83,17 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     return tablesAt.get(stage)!;
   };
 
-  /** Binds an app write's parameters (an existing row for key columns) and runs it; false when no row exists. */
-  async function applyWrite(ops: readonly AppWriteSpec[], write: AppWrite, phase: string): Promise<boolean> {
+  /** Key rows of a table in key order: the rows an app write may pick. */
+  const keyRowsSql = (table: string) => {
+    const keys = spec.tables[table]!.key;
+    return `select ${keys.map((k) => `(${quoteIdent(k)})::text as ${quoteIdent(k)}`).join(', ')} from ${quoteIdent(table)} order by ${keys.map(quoteIdent).join(', ')}`;
+  };
+
+  /**
+   * Binds an app write's parameters (an existing row for key columns) and runs it; false when no
+   * row exists. `keyRows`: rows picked before a watched window, so picking is no read inside it.
+   */
+  async function applyWrite(ops: readonly AppWriteSpec[], write: AppWrite, phase: string, keyRows?: Map<string, Row[]>): Promise<boolean> {
     const op = ops[write.op]!;
     return step(`app write ${phase}: ${op.sql}`, async () => {
       const chosen = new Map<string, Record<string, unknown>>();
@@ -90,7 +101,7 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
         const [table, column] = ref.split('.') as [string, string];
         const keys = spec.tables[table]!.key;
         if (!keys.includes(column) || chosen.has(table)) continue;
-        const rows = await db.query(`select ${keys.map((k) => `(${quoteIdent(k)})::text as ${quoteIdent(k)}`).join(', ')} from ${quoteIdent(table)} order by ${keys.map(quoteIdent).join(', ')}`);
+        const rows = keyRows?.get(table) ?? await db.query(keyRowsSql(table));
         if (rows.length === 0) return false;
         chosen.set(table, rows[write.key % rows.length]!);
       }
@@ -104,11 +115,17 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     });
   }
 
-  async function injectAt(plan: MutationPlan, run: CaseRun): Promise<void> {
+  async function injectAt(plan: MutationPlan, run: CaseRun, candidates?: Row[]): Promise<void> {
     const m = plan.instance;
+    if (m.definition.mechanism === 'statement') {
+      // A use of the old shape, not a change to a row: the statement runs as the application would run it.
+      await step(`mutation ${m.id}`, () => db.query(m.sql!));
+      run.mutation = { injected: true };
+      return;
+    }
     const keyColumns = m.key ?? (await tables(m.definition.window === 'backfill' ? 'backfill' : 'gate')).get(m.table!) ?? [];
     if (keyColumns.length === 0) throw new StepFailure(`mutation ${m.id}`, new Error(`table ${m.table} has no primary key; give the mutation key:`));
-    const victim = await step(`mutation ${m.id}`, () => injectVictim(db, m, plan.victim, keyColumns));
+    const victim = await step(`mutation ${m.id}`, () => injectVictim(db, m, plan.victim, keyColumns, candidates));
     run.mutation = victim ? { injected: true, victim } : { injected: false };
     if (!victim) throw new NothingToMutate();
   }
@@ -161,6 +178,39 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     }, { rollback: true });
   }
 
+  /**
+   * After the gate: old writes stop for good, then the application writes again (the case's
+   * after-switch writes, once more) while the `unused` checks watch — from a baseline at the
+   * window's start to their verdict at its end. A contract-window mutation strikes among those writes.
+   */
+  async function contractWindow(c: ReplayCase, run: CaseRun, plan: MutationPlan | undefined): Promise<void> {
+    const stop = steps.stop_old_writes;
+    if (!stop) return;
+    await step(label('stop_old_writes'), () => db.script(stop.text));
+    if (!checks.watchesContract) return;
+    // Replay's own reads happen before the window opens: the rows app writes and the mutation pick
+    // would otherwise be reads of the old shape the unused checks rightly report.
+    const keyRows = new Map<string, Row[]>();
+    for (const table of new Set(spec.app.after_switch.flatMap((op) => op.params.map((ref) => ref.split('.')[0]!)))) {
+      keyRows.set(table, await step(`rows of ${table}`, () => db.query(keyRowsSql(table))));
+    }
+    const candidates = plan?.instance.definition.mechanism === 'victim'
+      ? await step(`mutation ${plan.instance.id}: candidates`, async () => db.query(candidatesSql(plan.instance, plan.instance.key ?? (await tables('gate')).get(plan.instance.table!) ?? [])))
+      : undefined;
+    // Table write counters reach the statistics system when a backend flushes them; writes from
+    // before the window must be counted before its baseline, not inside it.
+    await step('flush table statistics', () => db.query('select pg_stat_force_next_flush()'));
+    checks.openContractWindow();
+    await step('unused checks, window start', () => checks.runUnused());
+    for (const [i, write] of c.afterSwitch.entries()) {
+      if (plan && plan.step === i) await injectAt(plan, run, candidates);
+      await applyWrite(spec.app.after_switch, write, 'in the contract window', keyRows);
+    }
+    if (plan && !run.mutation) await injectAt(plan, run, candidates);
+    await step('flush table statistics', () => db.query('select pg_stat_force_next_flush()'));
+    run.watched = await step('unused checks, window end', () => checks.runUnused());
+  }
+
   /** Replays the case; a failing step is recorded on the result, never thrown. */
   async function runCase(c: ReplayCase, options: RunOptions = {}): Promise<CaseRun> {
     const run: CaseRun = { batches: 0, killed: false, writes: { applied: 0, skipped: 0 } };
@@ -181,7 +231,8 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
       }
       if (stale && !run.mutation) await injectAt(stale, run);
       run.state = await step('state snapshot', async () => takeSnapshot(db.query, await tables('gate'), spec.state.ignore));
-      if (plan) {
+      const watching = plan?.instance.definition.window === 'contract_window';
+      if (plan && !watching) {
         // A defect can leave data the backfill cannot even process (cents that overflow): that is
         // drift too, for the checks to catch, not a broken step.
         try {
@@ -195,6 +246,7 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
         run.drift = diffSnapshots(run.state, await step(`backfill rerun from scratch (${spec.steps.backfill.reset})`, rerunState));
       }
       run.checks = await step('checks', () => checks.runAll());
+      if (options.contract || watching) await contractWindow(c, run, watching ? plan : undefined);
       if (options.contract) await step(label('contract'), () => db.script(steps.contract.text));
     } catch (error) {
       if (error instanceof NothingToMutate) return run;

@@ -47,6 +47,8 @@ export interface MutationTally {
   checkErrors: number;
   /** Check id → cases it failed in. */
   caughtBy: Record<string, number>;
+  /** Evidence only some databases have, without which the mutation cannot be caught (nor is it tried). */
+  needs?: 'pg_stat_statements' | undefined;
   failure?: FailureReport;
 }
 
@@ -60,6 +62,8 @@ export interface ReplayReport {
   durationMs: number;
   correct: CorrectTally;
   mutations: MutationTally[];
+  /** The scenario's `unused` checks and whether they ran (they need pg_stat_statements, and stop_old_writes). */
+  unused: { checks: string[]; watched: boolean };
   /** Correct migration passed and no mutation was missed. */
   ok: boolean;
 }
@@ -74,8 +78,12 @@ export function emptyTally(scenario: Scenario, db: ReplayDatabase, options: { ru
     runs: options.runs,
     durationMs: 0,
     correct: { cases: 0, killed: 0, rows: 0, batches: 0, writes: 0 },
+    unused: {
+      checks: scenario.checks.checks.filter((c) => c.spec.kind === 'unused').map((c) => c.spec.id),
+      watched: db.statementStats && scenario.steps.stop_old_writes !== undefined && scenario.checks.checks.some((c) => c.spec.kind === 'unused'),
+    },
     mutations: scenario.mutations.map((m) => ({
-      id: m.id, className: m.class, description: m.description ?? m.definition.description,
+      id: m.id, className: m.class, description: m.description ?? m.definition.description, needs: m.definition.needs,
       cases: 0, notApplicable: 0, noEffect: 0, stepFailed: 0, caught: 0, named: 0, unnamed: 0, missed: 0, checkErrors: 0, caughtBy: {},
     })),
     ok: false,

@@ -7,6 +7,7 @@
 import type { JsonValue, Sample } from '../results/outcome.js';
 import type { CheckOutcome } from './checks.js';
 import type { CaseRun } from './run-case.js';
+import type { MutationWindow } from './mutations/catalogue.js';
 import { affectedKeys, type KeyRef, type RowDifference } from './snapshot.js';
 
 /** How one mutated replay ended. */
@@ -46,12 +47,13 @@ export function notApplicable(note: string): MutationVerdict {
  * Judges a mutated run. The affected keys are the rows where old and new disagree at the gate (the
  * run's drift): a defect that left the data consistent had no effect a check could see.
  */
-export function judgeMutation(run: CaseRun): MutationVerdict {
-  const base = { victim: run.mutation?.victim, checks: run.checks ?? [] };
+export function judgeMutation(run: CaseRun, window: MutationWindow = 'backfill'): MutationVerdict {
+  const base = { victim: run.mutation?.victim, checks: window === 'contract_window' ? [...run.checks ?? [], ...run.watched ?? []] : run.checks ?? [] };
   if (run.failure) {
     return { ...base, outcome: 'step_failed', note: `${run.failure.step}: ${run.failure.message}`, differences: [], affected: [], caughtBy: [], namedBy: [] };
   }
   if (!run.mutation?.injected) return { ...notApplicable('no row qualified as a victim'), ...base };
+  if (window === 'contract_window') return judgeWatched(run, base);
   const differences = run.drift ?? [];
   // When the backfill could not even rerun, the victim is the row known to be affected.
   const affected = run.rerunError !== undefined ? (run.mutation.victim ? [run.mutation.victim] : []) : affectedKeys(differences);
@@ -64,6 +66,19 @@ export function judgeMutation(run: CaseRun): MutationVerdict {
       : base.checks.some((c) => c.status === 'error') ? 'check_error'
         : 'missed';
   return { ...base, outcome, ...(note ? { note } : {}), differences, affected, caughtBy, namedBy };
+}
+
+/**
+ * A use of the old shape after old writes stopped changes no data a check compares: it is always
+ * effective, and caught only when an `unused` check at the window's end fails naming a use of
+ * the shape (a sample whose key is the target it used).
+ */
+function judgeWatched(run: CaseRun, base: { victim: KeyRef | undefined; checks: CheckOutcome[] }): MutationVerdict {
+  const watched = run.watched ?? [];
+  const failed = watched.filter((c) => c.status === 'fail');
+  const namedBy = failed.filter((c) => c.samples.some((s) => typeof s.key['target'] === 'string')).map((c) => c.id);
+  const outcome: MutationOutcome = failed.length > 0 ? 'caught' : watched.some((c) => c.status === 'error') || watched.length === 0 ? 'check_error' : 'missed';
+  return { ...base, outcome, differences: [], affected: base.victim ? [base.victim] : [], caughtBy: failed.map((c) => c.id), namedBy };
 }
 
 /** Whether a verdict is a failure of the scenario's verification. */
@@ -100,7 +115,7 @@ export function correctRunProblems(run: CaseRun): string[] {
     problems.push(`old and new disagree at the end: running the backfill again from scratch${run.killed ? ' (this case killed a batch and restarted)' : ''} would change ${run.drift.length} row(s) — it is not idempotent, not resumable, or a dual write fell behind:`,
       ...run.drift.slice(0, 5).map((d) => `    ${describeDifference(d)}`));
   }
-  const bad = (run.checks ?? []).filter((c) => c.status !== 'pass');
+  const bad = [...run.checks ?? [], ...run.watched ?? []].filter((c) => c.status !== 'pass');
   if (bad.length > 0) problems.push('checks did not pass on the correct migration:', ...describeChecks(bad).map((l) => `  ${l}`));
   return problems;
 }

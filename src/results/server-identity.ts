@@ -3,6 +3,8 @@
  * definition hash says where a check was *meant* to read, this says where it *did*.
  */
 
+import type { ReplicaLag } from './replica-lag.js';
+
 /** What the verified database said about itself, inside parity's read-only session. */
 export interface ServerIdentity {
   /** pg_control_system().system_identifier: the cluster's identity across restarts and renames; null when not permitted. */
@@ -21,4 +23,6 @@ export interface ServerIdentity {
   in_recovery: boolean;
   /** Roles and privileges that let this session write (see sources/preflight.ts); empty when least-privilege. */
   privilege_warnings: string[];
+  /** The replay lag this check read under (the worse of before and after its reads); absent when it could not be read and no limit was set. */
+  replica_lag?: ReplicaLag;
 }

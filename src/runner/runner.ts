@@ -14,6 +14,7 @@ import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { createServerInspector } from './server-evidence.js';
+import { progressFigures } from './progress-rate.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -26,7 +27,14 @@ export interface RunRequest {
   slot?: Date | undefined;
 }
 
-export interface ProgressEvent { runId: string; checkId: string; rowsScanned: number; rowsEstimated?: number | undefined; at: Date }
+/** Where a check of a run stands: rows done against the estimate, with rate and time left (progress-rate.ts). */
+export interface ProgressEvent {
+  runId: string; checkId: string; rowsScanned: number; rowsEstimated?: number | undefined; at: Date;
+  /** When the check began reading (after its lease), by the runner's clock. */
+  startedAt: Date;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
+}
 
 /** Hooks for telemetry and streaming; every method is optional and must not throw. */
 export interface RunObserver {
@@ -144,7 +152,11 @@ export function createRunner(deps: RunnerDeps): Runner {
         const resultId = randomUUID();
         await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
         notify('checkStarted', { runId: run.id, check, resultId });
-        const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => executeCheck(check, {
+        let readingSince: Date | undefined;
+        const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => {
+          // Rate and time left count from the first read, not from the wait for the lease.
+          readingSince = clock.now();
+          return executeCheck(check, {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
@@ -154,11 +166,17 @@ export function createRunner(deps: RunnerDeps): Runner {
           signal,
           now: () => clock.now(),
           onProgress: (update) => {
-            const event = { runId: run.id, checkId: check.spec.id, ...update, at: clock.now() };
+            const at = clock.now();
+            const startedAt = readingSince ?? at;
+            const figures = progressFigures({ rowsDone: update.rowsScanned, rowsEstimated: update.rowsEstimated, startedAt, now: at });
+            const event: ProgressEvent = {
+              runId: run.id, checkId: check.spec.id, ...update, at, startedAt, rowsPerSecond: figures.rowsPerSecond, etaSeconds: figures.etaSeconds,
+            };
             progress.set(check.spec.id, event);
             notify('progress', event);
           },
-        }));
+          });
+        });
         // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
         result.finishedAt = await store.finishResult(resultId, result);
         counts[result.status]++;

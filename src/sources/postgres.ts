@@ -1,5 +1,6 @@
 /** Verified databases reached over the network with postgres.js. */
-import postgres from 'postgres';
+import type Postgres from 'postgres';
+import { postgres } from '../drivers/postgres-js.js';
 import type { SourceSpec } from '../checkfile/sources.js';
 import { describeUrl } from '../checkfile/sources.js';
 import { resolveTarget, type ResolvedTarget } from '../checkfile/target.js';
@@ -16,7 +17,7 @@ import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from
 const EXTENDED = { simple: false, prepare: false } as const;
 
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
-function targetOptions(target: ResolvedTarget): postgres.Options<Record<string, never>> {
+function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
   // A Unix-socket host is turned into a path by the driver only when given as a string; leave those to it.
   const sockets = target.hosts.some((h) => h.host.includes('/'));
   return {
@@ -62,7 +63,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
             options.signal?.throwIfAborted();
             lastSql = statement.text;
-            const pending = tx.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[], EXTENDED);
+            const pending = tx.unsafe(statement.text, statement.params as Postgres.ParameterOrJSON<never>[], EXTENDED);
             const cancel = () => void pending.cancel();
             options.signal?.addEventListener('abort', cancel, { once: true });
             try {

@@ -4,7 +4,7 @@
  */
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import postgres from 'postgres';
+import { postgres } from '../drivers/postgres-js.js';
 import { openEmbedded } from '../embedded/pglite.js';
 import { registerSecret } from '../logging/secrets.js';
 import { secretsInUrl } from '../checkfile/sources.js';

@@ -5,6 +5,7 @@
  */
 import { DIFFERENCE_TYPES } from './instruments.js';
 import type { FaultInfo } from '../results/fault.js';
+import { appendBackfillSample, backfillSample, type BackfillSample } from './backfill-progress.js';
 
 export type DifferenceType = (typeof DIFFERENCE_TYPES)[number];
 
@@ -36,6 +37,8 @@ export interface CheckState {
   lastVerifiedAt: Date | undefined;
   /** Newest results in a row that could not verify. */
   consecutiveErrors: number;
+  /** null_check: rows still to backfill over time, oldest first (backfill-progress.ts). */
+  backfill: BackfillSample[];
 }
 
 function finite(value: unknown): number | undefined {
@@ -51,6 +54,11 @@ function later(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;
   if (!b) return a;
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+function backfillAfter(history: BackfillSample[], result: ResultFacts): BackfillSample[] {
+  const sample = backfillSample(result);
+  return sample ? appendBackfillSample(history, sample) : history;
 }
 
 /** Folds one more finished result into the state. Results older than the latest only move timestamps. */
@@ -79,6 +87,7 @@ export function applyResult(previous: CheckState | undefined, result: ResultFact
     lastSuccessAt,
     lastVerifiedAt,
     consecutiveErrors: result.status === 'error' ? (previous?.consecutiveErrors ?? 0) + 1 : 0,
+    backfill: backfillAfter(previous?.backfill ?? [], result),
   };
 }
 

@@ -5,14 +5,11 @@
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
-import { createRequire } from 'node:module';
-
-// Without a version @hono/otel writes service_version="" on every series.
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { PARITY_VERSION } from '../meta/version.js';
 
 /** The request-duration and active-requests middleware for the app. */
 export function httpMetricsMiddleware(meterProvider: MeterProvider): MiddlewareHandler {
-  const instrument = httpInstrumentationMiddleware({ meterProvider, disableTracing: true, serviceName: 'parity', serviceVersion: version });
+  const instrument = httpInstrumentationMiddleware({ meterProvider, disableTracing: true, serviceName: 'parity', serviceVersion: PARITY_VERSION /* without it @hono/otel writes service_version="" */ });
   return async function recordHttpMetrics(c, next) {
     return instrument(c, next);
   };

@@ -91,6 +91,46 @@ export const instruments = {
     description: 'How often the check should be verified: its schedule period, else the strictest max_age of the gates requiring it',
     attributes: [...CHECK],
   },
+  progressRows: {
+    name: 'parity_check_progress_rows', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
+    description: 'Rows done by the check\'s current (else latest) long run on this replica: chunked scans, table_diff passes, shadow_read batches',
+    attributes: [...CHECK],
+  },
+  progressRowsEstimated: {
+    name: 'parity_check_progress_rows_estimated', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
+    description: 'The planner\'s estimate of the rows that run reads (pg_class.reltuples), or its sample size; NaN when unknown',
+    attributes: [...CHECK],
+  },
+  progressRate: {
+    name: 'parity_check_progress_rows_per_second', type: 'observable_gauge', unit: '{row}/s', createdBy: 'parity',
+    description: 'Rows per second that run has read since it began reading; NaN before the first rows',
+    attributes: [...CHECK],
+  },
+  progressEta: {
+    name: 'parity_check_progress_eta_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Seconds that run has left at its rate so far, against the estimate; 0 once finished; NaN when unknown',
+    attributes: [...CHECK],
+  },
+  backfillRemaining: {
+    name: 'parity_backfill_remaining_rows', type: 'observable_gauge', unit: '{row}', createdBy: 'parity',
+    description: 'Rows a null_check still finds unfilled in its latest pass or fail (observation "rows_with_nulls"): the backfill left to do',
+    attributes: [...CHECK],
+  },
+  backfillProgress: {
+    name: 'parity_backfill_progress_ratio', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Share of a null_check\'s scope already filled, 0 to 1',
+    attributes: [...CHECK],
+  },
+  backfillRate: {
+    name: 'parity_backfill_rows_per_minute', type: 'observable_gauge', unit: '{row}/min', createdBy: 'parity',
+    description: 'Rows filled per minute, from the null_check\'s stored results over at least 15 minutes (negative when the remaining count grew; NaN with one result)',
+    attributes: [...CHECK],
+  },
+  backfillEta: {
+    name: 'parity_backfill_eta_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Seconds until the backfill is done at that rate; 0 when done; +Inf while the remaining count is not falling; NaN with one result',
+    attributes: [...CHECK],
+  },
   scheduledChecks: {
     name: 'parity_scheduled_checks', type: 'observable_gauge', unit: '{check}', createdBy: 'parity',
     description: 'Checks in the catalog that carry a schedule',

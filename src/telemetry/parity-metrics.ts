@@ -9,12 +9,16 @@ import { attributesFor } from './attributes.js';
 import type { CheckState } from './check-state.js';
 import { expectedIntervals } from './expected-interval.js';
 import { gateStates } from './gate-states.js';
+import { backfillProgress } from './backfill-progress.js';
+import type { ProgressEvent } from '../runner/runner.js';
 import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } from './instruments.js';
 
 /** What the gauges read when they are collected. */
 export interface MetricsView {
   catalog(): Catalog | undefined;
   states(): ReadonlyMap<string, CheckState>;
+  /** Latest progress of each check this replica ran or is running (a finished one with time left 0). */
+  progress?(): ReadonlyMap<string, ProgressEvent>;
   now(): Date;
 }
 
@@ -65,6 +69,8 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), coverage: gauge(i.windowCoverage), lastSuccess: gauge(i.lastSuccess),
     lastVerified: gauge(i.lastVerified), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
     scheduled: gauge(i.scheduledChecks), gate: gauge(i.gateAllowed),
+    progressRows: gauge(i.progressRows), progressEstimated: gauge(i.progressRowsEstimated), progressRate: gauge(i.progressRate), progressEta: gauge(i.progressEta),
+    backfillRemaining: gauge(i.backfillRemaining), backfillRatio: gauge(i.backfillProgress), backfillRate: gauge(i.backfillRate), backfillEta: gauge(i.backfillEta),
   };
   let intervals: { catalog: Catalog; at: number; byCheck: Map<string, number> } | undefined;
   const intervalsFor = (catalog: Catalog, now: Date) => {
@@ -89,8 +95,26 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       if (loaded.spec.schedule) scheduled++;
       const interval = byCheck.get(checkId);
       if (interval !== undefined) result.observe(observed.interval, interval, attributesFor(i.expectedInterval, base));
+      const live = view.progress?.().get(checkId);
+      if (live) {
+        result.observe(observed.progressRows, live.rowsScanned, attributesFor(i.progressRows, base));
+        // NaN, not silence, when a figure is unknown: the exporter would repeat a series' last value.
+        result.observe(observed.progressEstimated, live.rowsEstimated ?? Number.NaN, attributesFor(i.progressRowsEstimated, base));
+        result.observe(observed.progressRate, live.rowsPerSecond ?? Number.NaN, attributesFor(i.progressRate, base));
+        result.observe(observed.progressEta, live.etaSeconds ?? Number.NaN, attributesFor(i.progressEta, base));
+      }
       const state = states.get(checkId);
       if (!state) continue;
+      const backfill = backfillProgress(state.backfill);
+      if (backfill) {
+        result.observe(observed.backfillRemaining, backfill.remaining, attributesFor(i.backfillRemaining, base));
+        result.observe(observed.backfillRatio, backfill.progressRatio, attributesFor(i.backfillProgress, base));
+        // Always observed: the exporter keeps a series' last value once it is no longer observed, so an
+        // unknown rate is NaN and a backfill that is not falling has an infinite time left, never a stale one.
+        result.observe(observed.backfillRate, backfill.rowsPerMinute ?? Number.NaN, attributesFor(i.backfillRate, base));
+        const eta = backfill.etaSeconds ?? (backfill.rowsPerMinute === null ? Number.NaN : Number.POSITIVE_INFINITY);
+        result.observe(observed.backfillEta, eta, attributesFor(i.backfillEta, base));
+      }
       for (const status of RESULT_STATUSES) {
         result.observe(observed.status, state.latest.status === status ? 1 : 0, attributesFor(i.checkStatus, { ...base, status }));
       }

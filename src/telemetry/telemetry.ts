@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logging/logger.js';
-import type { RunObserver } from '../runner/runner.js';
+import type { ProgressEvent, RunObserver } from '../runner/runner.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
 import type { Catalog } from '../catalog/load.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
@@ -57,9 +57,12 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const states = createCheckStates();
   let target: TelemetryTarget | undefined;
   let timer: Timer | undefined;
+  // Checks this replica runs or last ran, by id: their latest progress (rows, estimate, rate, time left).
+  const live = new Map<string, ProgressEvent>();
   const metrics = createParityMetrics(setup.provider.getMeter('parity'), {
     catalog: () => target?.catalog(),
     states: () => states.view(),
+    progress: () => live,
     now: () => clock.now(),
   });
   const deactivate = activateRecorders(metrics);
@@ -67,7 +70,11 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const observer: RunObserver = {
     runStarted: (run) => void triggers.set(run.id, run.trigger),
+    progress: (event) => void live.set(event.checkId, event),
     checkFinished: ({ runId, check, resultId, result }) => {
+      // A finished check keeps its last figures with nothing left: the exporter would otherwise repeat a stale time left.
+      const last = live.get(check.spec.id);
+      if (last) live.set(check.spec.id, { ...last, etaSeconds: 0 });
       const rowsScanned = result.observations.rows_scanned;
       metrics.recordCheck({
         checkId: check.spec.id, kind: check.spec.kind, status: result.status, trigger: triggers.get(runId) ?? 'unknown',

@@ -96,6 +96,8 @@ describeOnPostgres('least-privilege preflight with real roles', () => {
     const server = result.servers!.app!;
     expect(server.system_identifier === null ? server.system_identifier_unavailable : server.system_identifier).toMatch(/^\d+$|permission denied/);
     expect(result.observations.privilege_warnings).toEqual([]);
+    // The replica-lag probe needs no privilege either: a least-privilege role reads it (a primary here).
+    expect(server.replica_lag).toMatchObject({ state: 'primary', lag_ms: 0, max_replica_lag_ms: null });
   });
 
   it('warns about each write privilege and dangerous role, and refuses to verify when required', async () => {

@@ -8,6 +8,7 @@ import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } fr
 import { runCheck } from '../support/run-check.js';
 import { compile } from '../../src/sql/build.js';
 import { planFingerprint, type DiffSide } from '../../src/kinds/table-diff/plan.js';
+import { rowHashProbeSql, rowHashSeed, type RowHashMode } from '../../src/kinds/table-diff/row-hash.js';
 import { columnSql } from '../../src/sql/build.js';
 
 /**
@@ -63,17 +64,17 @@ describe.each(engines)('table_diff adversarial on %s', (engine) => {
     expect(sn).toEqual(so);
   });
 
-  it('catches four changed rows whose unsalted hashes cancel', async () => {
-    const result = await runCheck(db, diffYaml('c_old', 'c_new', '    sample: 10'));
+  it.each(['fast', 'sha256'] as const)('catches four changed rows whose unsalted hashes cancel (row_hash: %s)', async (rowHash) => {
+    const result = await runCheck(db, diffYaml('c_old', 'c_new', `    sample: 10\n    row_hash: ${rowHash}`));
     expect(result.status).toBe('fail');
-    expect(result.observations).toMatchObject({ changed: 4, missing_in_new: 0, missing_in_old: 0, row_hash_salted: true });
+    expect(result.observations).toMatchObject({ changed: 4, missing_in_new: 0, missing_in_old: 0, row_hash_salted: true, row_hash: rowHash });
     expect(result.samples.map((s) => s.key.id).sort()).toEqual(CRAFTED_IDS.map(String).sort());
   });
 
-  it('catches two deleted and two inserted rows whose unsalted hashes cancel', async () => {
-    const result = await runCheck(db, diffYaml('s_old', 's_new'));
+  it.each(['fast', 'sha256'] as const)('catches two deleted and two inserted rows whose unsalted hashes cancel (row_hash: %s)', async (rowHash) => {
+    const result = await runCheck(db, diffYaml('s_old', 's_new', `    row_hash: ${rowHash}`));
     expect(result.status).toBe('fail');
-    expect(result.observations).toMatchObject({ changed: 0, missing_in_new: 2, missing_in_old: 2 });
+    expect(result.observations).toMatchObject({ changed: 0, missing_in_new: 2, missing_in_old: 2, row_hash: rowHash });
   });
 
   it('never puts the salt in observations or the summary', async () => {
@@ -82,6 +83,8 @@ describe.each(engines)('table_diff adversarial on %s', (engine) => {
     expect(salts.length).toBeGreaterThan(0);
     const shown = JSON.stringify([result.observations, result.summary, result.samples]);
     for (const salt of salts) expect(shown).not.toContain(salt);
+    // Nor the fast hash's seed, which is part of the salt.
+    for (const salt of salts) expect(shown).not.toContain(rowHashSeed(salt));
   });
 
   it('uses a fresh salt on every run', async () => {
@@ -218,16 +221,26 @@ describeOnPostgres('table_diff fingerprints across engines', () => {
 
   const side: DiffSide = { source: 'x', table: { name: 't' }, keys: [columnSql('id')], values: ['a', 'b', 'c', 'd', 'e'].map(columnSql) };
   const types = { keys: ['integer'], values: ['text', 'numeric', 'double precision', 'timestamp with time zone', 'jsonb'] };
-  const prints = async (db: TestDatabase, salt: string) => {
-    const { text, params } = compile(planFingerprint(side, types, { integerKey: true, salt }, 8));
+  const prints = async (db: TestDatabase, salt: string, rowHash: RowHashMode) => {
+    const { text, params } = compile(planFingerprint(side, types, { integerKey: true, salt, rowHash }, 8));
     return (await db.exec(text, params)).map((r) => `${r.b}:${r.n}:${r.s}`).sort();
   };
 
-  it('gives identical fingerprints on PGlite and Postgres for the same salt, and different ones for another salt', async () => {
+  it.each(['fast', 'sha256'] as const)('gives identical %s fingerprints on PGlite and Postgres for the same salt, and different ones for another salt', async (rowHash) => {
     const salt = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-    const [a, b] = [await prints(lite, salt), await prints(pg, salt)];
+    const [a, b] = [await prints(lite, salt, rowHash), await prints(pg, salt, rowHash)];
     expect(a.length).toBeGreaterThan(100);
     expect(a).toEqual(b);
-    expect(await prints(pg, 'ffffffffffffffffffffffffffffffff')).not.toEqual(b);
+    expect(await prints(pg, 'ffffffffffffffffffffffffffffffff', rowHash)).not.toEqual(b);
+    // Another seed alone (the salt's last 16 digits) changes the fast hashes too.
+    expect(await prints(pg, 'a1b2c3d4e5f60718ffffffffffffffff', rowHash)).not.toEqual(b);
+  });
+
+  it('the fast-hash probe answers alike on PGlite and Postgres', async () => {
+    const salt = '00112233445566778899aabbccddeeff';
+    const { text, params } = compile(rowHashProbeSql(salt));
+    const [a, b] = [(await lite.exec(text, params))[0], (await pg.exec(text, params))[0]];
+    expect(a).toEqual(b);
+    expect(String(a?.probe)).toMatch(/^-?\d+$/);
   });
 });

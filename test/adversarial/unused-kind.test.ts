@@ -22,6 +22,8 @@ describe('unused check files that could only ever prove too little', () => {
     ['no window at all', 'columns: [users.full_name]', '', /checks\.yaml:4:5.*window/],
     ['nothing listed', 'columns: []', 'window: 24h', /checks\.yaml:\d+:\d+.*list at least one of columns or tables/],
     ['a column without its table', 'columns: [full_name]', 'window: 24h', /checks\.yaml:8:15.*must be table\.column or schema\.table\.column/],
+    ['catalog-only evidence that claims a window it never reads', 'columns: [users.full_name]\nevidence: catalog', 'window: 24h', /checks\.yaml:7:13: checks\[0\]\.window: evidence: catalog reads no statement statistics/],
+    ['a misspelt evidence mode (never silently full or catalog)', 'columns: [users.full_name]\nevidence: catalogue', 'window: 24h', /checks\.yaml:9:15.*evidence.*"full".*"catalog"/],
     ['a misspelt ignore key', 'tables: [t]\nignore: { role: [parity] }', 'window: 24h', /checks\.yaml:9:15.*unknown key "role"; allowed keys: roles, applications/],
   ])('rejects %s with file:line:column', (_, body, window, expected) => {
     expect(problemsOf(body, window).join('\n')).toMatch(expected);

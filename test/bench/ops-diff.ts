@@ -1,7 +1,9 @@
 /**
- * Issue 4's table_diff entries: a zero-diff across two databases against the slower side's bare
- * fingerprint query through psql, and the same diff with 0.1% scattered differences against the
- * zero-diff time, with the rows it transferred.
+ * table_diff entries: a zero-diff across two databases against pg_comparator's default and the
+ * built-in-hash floor (both timed between parity's runs), with parity's own fingerprint SQL through
+ * psql (both sides at once) as a reported baseline; and the same diff with 0.1% scattered
+ * differences against pg_comparator on the same data and against the zero-diff time, with the
+ * rows each transferred.
  */
 import postgres from 'postgres';
 import { initialBucketBits } from '../../src/kinds/table-diff/buckets.js';
@@ -16,6 +18,7 @@ import { catalogOf, result, round, timeParity, type BenchContext, type Operation
 import { withOperationRss } from './op-rss.js';
 import { median, timeWithPsql, timeWithPsqlConcurrently } from './psql.js';
 import { pinnedSetup } from './psql-pinned.js';
+import { interleaved, preparePgComparator, timeFloor, type PgComparator } from './peers-diff.js';
 
 export interface DiffBenchContext extends BenchContext { rows: number; urls: { legacy: string; app: string } }
 
@@ -52,9 +55,9 @@ async function sideTypesOf(url: string, side: DiffSide): Promise<{ types: SideTy
 /** Statements by phase of the diff (what they are is read off the SQL each plan function builds). */
 function phaseOf(statement: StatementRecord): string {
   if (statement.sql.includes('pg_typeof(')) return 'types';
-  // A refining pass restricts the hashed rows to coarser dirty buckets: `… as x where (h >> n) = any($k)`.
-  if (statement.sql.includes('count(*) as n')) return /\) as x where /.test(statement.sql) ? 'refine' : 'fingerprint';
-  if (statement.sql.includes('rh::text as rh')) return 'leaf';
+  // A refining pass restricts the hashed rows to coarser dirty buckets: `… where … and (h >> n) = any($k)`.
+  if (statement.sql.includes('count(*) as n')) return /= any\(\$\d+\)/.test(statement.sql) ? 'refine' : 'fingerprint';
+  if (statement.sql.includes('::text as rh')) return 'leaf';
   if (/\blimit \$\d+\s*$/.test(statement.sql)) return 'bucket_keys';
   return 'rows_by_key';
 }
@@ -73,11 +76,32 @@ function phases(statements: readonly StatementRecord[]): Record<string, { statem
   return out;
 }
 
-/** Zero-diff: parity against the slower side's fingerprint statement, built by the same plan functions. */
-export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ op: OperationResult; parityMs: number }> {
+/** pg_comparator's fetched sums, checksums and rows: what it transferred to compare. */
+function comparatorTransferred(stats: Record<string, number> | undefined): number | undefined {
+  if (!stats || stats.fetched_sums === undefined) return undefined;
+  return (stats.fetched_sums ?? 0) + (stats.fetched_chks ?? 0) + (stats.fetched_data ?? 0);
+}
+
+/** An entry against pg_comparator, or a reported skip saying why it could not run. */
+function againstComparator(operation: string, parityMs: number, comparator: PgComparator, comparatorMs: number, extra: Record<string, unknown>, wrong?: string): OperationResult {
+  if (!comparator.available) {
+    return { ...result(operation, '≤ 1.0× pg_comparator (default ck checksum)', parityMs, Number.NaN, Number.NaN, extra, `SKIPPED: ${comparator.reason}`), met: false };
+  }
+  const op = result(operation, '≤ 1.0× pg_comparator (default ck checksum)', parityMs, comparatorMs, 1.0, extra,
+    wrong ?? 'parity: check time in process; pg_comparator: whole process, timed between parity\'s runs');
+  if (wrong) op.met = false;
+  return op;
+}
+
+/** Zero-diff: parity against pg_comparator, the built-in-hash floor and its own fingerprint SQL through psql. */
+export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ ops: OperationResult[]; parityMs: number }> {
   const catalog = catalogOf(DIFF_YAML, ctx.urls);
-  ctx.log('table_diff, zero differences…');
-  const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalog));
+  const comparator = preparePgComparator(ctx.urls);
+  if (!comparator.available) ctx.log(`table_diff: skipping the pg_comparator entries: ${comparator.reason}`);
+  const cmp = interleaved(() => (comparator.available ? comparator.time() : { ms: Number.NaN, stats: {} }), (r) => r.ms);
+  const floor = interleaved(() => timeFloor(ctx.urls), (ms) => ms);
+  ctx.log('table_diff, zero differences (pg_comparator and the floor between runs)…');
+  const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalog, true, () => { cmp.between(); floor.between(); }));
   const outcome = parity.run.results[0]!;
   const observations = outcome.observations as Record<string, unknown>;
 
@@ -107,14 +131,19 @@ export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ op: Op
   }));
   const together = median(oldTimes!.map((t, i) => Math.max(t, newTimes![i]!)));
   const correct = outcome.status === 'pass' && observations.mismatches === 0 && observations.old_rows === ctx.rows && observations.new_rows === ctx.rows;
-  const op = result('table_diff, zero differences, two databases', '≤ 1.5× the slower side\'s fingerprint query via psql', parity.ms, slower, 1.5, {
-    status: outcome.status, rows_per_side: ctx.rows, bucket_bits: observations.bucket_bits, passes: observations.passes,
-    rows_transferred: observations.rows_transferred, psql_old_ms: round(psqlMs.old!), psql_new_ms: round(psqlMs.new!),
+  const wrong = correct ? undefined : `INCORRECT: expected a pass over ${ctx.rows} rows per side, got ${outcome.summary}`;
+  const extra = {
+    status: outcome.status, rows_per_side: ctx.rows, row_hash: observations.row_hash, bucket_bits: observations.bucket_bits, passes: observations.passes,
+    rows_transferred: observations.rows_transferred, psql_old_ms: round(psqlMs.old!), psql_new_ms: round(psqlMs.new!), psql_slower_side_ms: round(slower),
     psql_both_sides_at_once_ms: round(together), ratio_to_both_sides_at_once: round(parity.ms / together, 3),
-    parity_runs_ms: parity.all.map((t) => round(t)), peak_rss_mb: peakRssMb,
-  }, correct ? undefined : `INCORRECT: expected a pass over ${ctx.rows} rows per side, got ${outcome.summary}`);
-  if (!correct) op.met = false;
-  return { op, parityMs: parity.ms };
+    pg_comparator_ms: round(cmp.median()), pg_comparator_rows_transferred: comparatorTransferred(cmp.last()?.stats),
+    floor_ms: round(floor.median()), parity_runs_ms: parity.all.map((t) => round(t)), peak_rss_mb: peakRssMb,
+  };
+  const vsComparator = againstComparator('table_diff, zero differences, two databases', parity.ms, comparator, cmp.median(), extra, wrong);
+  const vsFloor = result('table_diff, zero differences: against the built-in-hash floor', '≤ 1.5× sum(hashtextextended(t::text, 0)) of both sides at once via psql',
+    parity.ms, floor.median(), 1.5, { psql_both_sides_at_once_ms: round(together), pg_comparator_ms: round(cmp.median()) }, wrong ?? 'floor: two psql processes at once, whole process');
+  if (wrong) vsFloor.met = false;
+  return { ops: [vsComparator, vsFloor], parityMs: parity.ms };
 }
 
 /** 0.1% scattered differences, injected into the app copy for the duration and restored after. */
@@ -123,8 +152,10 @@ export async function driftOperations(ctx: DiffBenchContext, zeroDiffMs: number)
   ctx.log(`table_diff: injecting ${expected.total} scattered differences…`);
   applyDrift(ctx.urls.app, ctx.rows);
   try {
-    ctx.log('table_diff, 0.1% scattered differences…');
-    const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalogOf(DIFF_YAML, ctx.urls)));
+    const comparator = preparePgComparator(ctx.urls);
+    const cmp = interleaved(() => (comparator.available ? comparator.time() : { ms: Number.NaN, stats: {} }), (r) => r.ms);
+    ctx.log('table_diff, 0.1% scattered differences (pg_comparator between runs)…');
+    const { value: parity, peakRssMb } = await withOperationRss(ctx, () => timeParity(ctx, catalogOf(DIFF_YAML, ctx.urls), true, () => cmp.between()));
     const outcome = parity.run.results[0]!;
     const o = outcome.observations as Record<string, number>;
     const found = { missing_in_new: o.missing_in_new, missing_in_old: o.missing_in_old, changed: o.changed };
@@ -142,7 +173,17 @@ export async function driftOperations(ctx: DiffBenchContext, zeroDiffMs: number)
       'parity column: rows returned by every statement of the diff, both sides; psql column: rows per side');
     rows.met = transferred < 0.1 * ctx.rows && correct;
     if (!correct) time.met = false;
-    return [time, rows];
+    const cmpTransferred = comparatorTransferred(cmp.last()?.stats);
+    const vsComparator = againstComparator('table_diff, 0.1% scattered differences', parity.ms, comparator, cmp.median(), {
+      rows_transferred: transferred, pg_comparator_rows_transferred: cmpTransferred, pg_comparator_stats: cmp.last()?.stats,
+      // parity reads in READ ONLY transactions; pg_comparator writes checksum and summary tables on both servers.
+      parity_writes: 'nothing (read-only transactions)',
+    }, wrong);
+    const fewer = result('table_diff, 0.1% differences: rows transferred against pg_comparator (a count, not ms)', '< pg_comparator\'s fetched sums + checksums + rows',
+      transferred, cmpTransferred ?? Number.NaN, 1, { rows_transferred: transferred, pg_comparator_rows_transferred: cmpTransferred },
+      comparator.available ? 'pg_comparator: fetched sums + chks + data from its --stats' : `SKIPPED: ${comparator.reason}`);
+    fewer.met = cmpTransferred !== undefined && transferred < cmpTransferred && correct;
+    return [vsComparator, time, rows, fewer];
   } finally {
     ctx.log('table_diff: restoring the injected differences…');
     restoreDrift(ctx.urls.app, ctx.rows);

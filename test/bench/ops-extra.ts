@@ -23,9 +23,9 @@ export async function extraOperations(ctx: BenchContext & { server: string; rows
 
   if (part === 'shadow') return shadowReadOperations(diffCtx);
   const zero = await zeroDiffOperation(diffCtx);
-  zero.op.extra = { ...zero.op.extra, ...data };
+  zero.ops[0]!.extra = { ...zero.ops[0]!.extra, ...data };
   // Shadow reads run on the clean data; the drift is injected last and restored before returning.
   const shadow = part === 'all' ? await shadowReadOperations(diffCtx) : [];
   const drift = await driftOperations(diffCtx, zero.parityMs);
-  return [zero.op, ...drift, ...shadow];
+  return [...zero.ops, ...drift, ...shadow];
 }

@@ -29,9 +29,9 @@ for (const op of report.operations) {
   lines.push(`| ${op.operation} | ${op.parity_ms.toLocaleString('en-US')} ms | ${op.baseline_ms.toLocaleString('en-US')} ms | ${op.ratio.toFixed(2)}× | ${op.target} | ${met} |`);
 }
 const engineRss = report.peak_rss_issue7_mb;
-if (engineRss !== undefined && engineRss !== null) lines.push(`| parity process peak RSS, engine operations (issue 7) | ${engineRss} MB | | | < 200 MB | ${engineRss < 200 ? 'yes' : '**no**'} |`);
+if (engineRss !== undefined && engineRss !== null) lines.push(`| parity process peak RSS, engine operations (issue 7), Postgres state store | ${engineRss} MB | | | < 200 MB | ${engineRss < 200 ? 'yes' : '**no**'} |`);
 const diffRss = report.peak_rss_diffs_mb;
-if (diffRss !== undefined && diffRss !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read | ${diffRss} MB | | | reported | — |`);
+if (diffRss !== undefined && diffRss !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read, Postgres state store | ${diffRss} MB | | | reported | — |`);
 if (report.pgbench) {
   const p = report.pgbench;
   const throttleText = (scan?: Record<string, number>) => (scan ? `target_chunk_ms ${scan.target_chunk_ms}, pause_ms ${scan.pause_ms}${scan.max_parallel_workers === 0 ? ', no parallel workers' : ''}` : 'throttled');

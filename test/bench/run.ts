@@ -3,7 +3,8 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench (diff = table_diff and shadow_read; shadow = shadow_read alone).
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * startup = `parity --version` from the installed package, merged into latest.json by operation name).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,17 +20,56 @@ import { ensurePgbench, runPgbench, type PgbenchResult } from './pgbench.js';
 import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
+import { startupOperations } from './ops-startup.js';
+import { readFile } from 'node:fs/promises';
 
-const { values: flags } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '10000000' },
-    runs: { type: 'string', default: '5' },
-    database: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
-    'skip-pgbench': { type: 'boolean', default: false },
-    'pgbench-seconds': { type: 'string', default: '20' },
-    only: { type: 'string' },
-  },
-});
+const BENCH_OPTIONS = {
+  rows: { type: 'string', default: '10000000' },
+  runs: { type: 'string', default: '5' },
+  database: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  'skip-pgbench': { type: 'boolean', default: false },
+  'pgbench-seconds': { type: 'string', default: '20' },
+  only: { type: 'string' },
+  'state-database': { type: 'string', default: 'parity_bench_state' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const HELP = `npm run bench -- [flags]
+
+Times parity against the same SQL run bare through psql (and table_diff against pg_comparator and a
+built-in-hash floor), in the same run, on a local Postgres; prints a table of medians and ratios and
+writes test/bench/results/latest.json.
+
+  --rows N             rows of the users table (engine entries) and of each payments table
+                       (table_diff, shadow_read); default 10000000
+  --runs N             timed runs per entry, medians reported; default 5
+  --database URL       server to use; default $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
+  --only PART          engine | diff (table_diff and shadow_read) | shadow (shadow_read alone) | pgbench
+  --state-database DB  database (on the same server) holding the bench's Postgres state store;
+                       default parity_bench_state
+  --skip-pgbench       leave out the pgbench comparison
+  --pgbench-seconds N  length of each pgbench run; default 20
+  -h, --help           this text
+
+table_diff's peer is pg_comparator (Debian package postgresql-comparator): the bench uses it when it
+is on PATH and its pgcmp extension can be created, and otherwise says why it skipped that entry.
+`;
+
+/** The flags, or the help text and exit 64 on an unknown or malformed one (not a stack trace). */
+function parseFlags() {
+  try {
+    return parseArgs({ options: BENCH_OPTIONS }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+    process.exit(64);
+  }
+}
+const flags = parseFlags();
+
+if (flags.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -37,8 +77,9 @@ async function main(): Promise<void> {
   const rows = Number(flags.rows);
   const runs = Number(flags.runs);
   const only = flags.only;
+  if (only === 'startup') return startupOnly(runs);
   const appUrl = await ensureDatabase(flags.database, 'parity_bench');
-  const stateUrl = await ensureDatabase(flags.database, 'parity_bench_state');
+  const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
   // The users table backs the engine and pgbench entries only; diff/shadow runs keep it as it is.
   const needsUsers = !only || only === 'engine' || only === 'pgbench';
@@ -70,6 +111,19 @@ async function main(): Promise<void> {
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+const LATEST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+
+/** The start-up entry needs no database; its result replaces the entry of the same name in latest.json. */
+async function startupOnly(runs: number): Promise<void> {
+  const operations = await startupOperations({ runs, log });
+  printTable(operations, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
+  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[] };
+  const names = new Set(operations.map((op) => op.operation));
+  report.operations = [...report.operations.filter((op) => !names.has(op.operation)), ...operations];
+  await writeFile(LATEST, `${JSON.stringify(report, null, 2)}\n`);
+  log(`updated ${path.relative(process.cwd(), LATEST)}`);
 }
 
 /**
@@ -172,8 +226,8 @@ function printTable(operations: OperationResult[], rss: PeakRss, pgbench?: Recor
   for (const op of operations) {
     lines.push(`| ${op.operation} | ${op.parity_ms} | ${op.baseline_ms} | ${op.ratio.toFixed(2)}× | ${op.target} | ${Number.isFinite(op.limit) ? (op.met ? 'yes' : '**no**') : '—'} |`);
   }
-  if (rss.peak_rss_issue7_mb !== null) lines.push(`| parity process peak RSS, engine operations | ${rss.peak_rss_issue7_mb} MB | | | < 200 MB | ${rss.peak_rss_issue7_mb < 200 ? 'yes' : '**no**'} |`);
-  if (rss.peak_rss_diffs_mb !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read | ${rss.peak_rss_diffs_mb} MB | | | reported (memory bounded) | — |`);
+  if (rss.peak_rss_issue7_mb !== null) lines.push(`| parity process peak RSS, engine operations, Postgres state store | ${rss.peak_rss_issue7_mb} MB | | | < 200 MB | ${rss.peak_rss_issue7_mb < 200 ? 'yes' : '**no**'} |`);
+  if (rss.peak_rss_diffs_mb !== null) lines.push(`| parity process peak RSS, table_diff and shadow_read, Postgres state store | ${rss.peak_rss_diffs_mb} MB | | | reported (memory bounded) | — |`);
   if (pgbench) {
     const alone = pgbench.alone as { tps: number; p99_ms: number };
     const beside = pgbench.beside_throttled_parity as { tps: number; p99_ms: number };

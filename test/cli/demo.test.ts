@@ -7,6 +7,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFECTS } from '../../src/demo/defects.js';
+import { HIDDEN_READERS } from '../../src/demo/hidden-readers.js';
 import { REPO_CHECKS, startParity, tempDir, type Started, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
 import { runMain } from '../support/run-main.js';
 
@@ -35,6 +36,7 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Seeded embedded:demo under \.parity: 100,000 users in /m);
     for (const d of DEFECTS) expect(result.stdout).toMatch(new RegExp(`id\\s+${d.id}\\s+${d.kind}`));
+    for (const r of HIDDEN_READERS) expect(result.stdout).toContain(`${r.object}`);
   });
 
   it('then `parity run --json` exits 1 and names exactly the defect keys', async () => {
@@ -59,7 +61,7 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(response.status).toBe(200);
     const { run } = await response.json() as { run: JsonRun };
     expect(run.results.filter((r) => r.status === 'fail').map((r) => r.check_id).sort()).toEqual(
-      ['users-name-backfilled', 'users-name-matches-legacy', 'users-name-parity', 'users-no-orphans', 'users-row-count'],
+      ['users-name-backfilled', 'users-name-matches-legacy', 'users-name-parity', 'users-no-orphans', 'users-old-shape-unused', 'users-row-count'],
     );
     const parity = run.results.find((r) => r.check_id === 'users-name-parity')!;
     expect(parity.samples).toContainEqual(expect.objectContaining({ key: { id: '1001' }, old: 'Lucía de la Cruz', new: 'Lucía de' }));
@@ -78,6 +80,6 @@ describe('parity demo', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
 
     const result = await runMain(['run'], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/6 checks: 6 passed, 0 failed, 0 could not be verified/);
+    expect(result.stdout).toMatch(/7 checks: 7 passed, 0 failed, 0 could not be verified/);
   });
 });

@@ -55,6 +55,30 @@ describe('formatRun', () => {
     expect(text).toContain('  row                       {"id":"9"}');
   });
 
+  it('shows an unused check\'s coverage, the evidence read and not read, and each finding as a sentence', () => {
+    const observing = result('full-name-unused', 'error', {
+      kind: 'unused', summary: 'could not verify',
+      observations: { evidence: 'full', window_seconds: 86_400, covered_seconds: 10_800, coverage_ratio: 0.125, evidence_read: ['catalog dependencies (…)', 'pg_stat_statements'], evidence_not_read: [], unverified: ['window_not_covered: observing: 3h of 24h covered'] },
+      error: { code: 'window_not_covered', message: 'observing: 3h of 24h covered' },
+    });
+    const sentence = 'role reporting_ro (application nightly-export) ran `select id, full_name from users` 412 times in the last 25h (reads public.users.full_name)';
+    const used = result('legacy-unused', 'fail', {
+      kind: 'unused', summary: 'still used: …',
+      observations: { evidence: 'catalog', evidence_read: ['catalog dependencies (…)', 'live sessions (…)'], evidence_not_read: ['statement calls (pg_stat_statements)', 'table writes (pg_stat_user_tables)'], mismatches: 2 },
+      samples: [
+        { category: 'row', key: { target: 'public.users.full_name' }, detail: { finding: 'view user_directory depends on public.users.full_name', evidence: 'catalog' } },
+        { category: 'row', key: { target: 'public.users.full_name' }, detail: { finding: sentence, evidence: 'pg_stat_statements', calls: 412 } },
+      ],
+    });
+    const text = formatRun(run([observing, used]));
+    expect(text).toContain('contract readiness (unused):');
+    expect(text).toContain('  full-name-unused: ERROR, evidence: full, observing: 3h of 24h covered (12%)');
+    expect(text).toContain('  legacy-unused: FAIL, evidence: catalog, no window: evidence: catalog reads no statement statistics');
+    expect(text).toContain('    NOT read: statement calls (pg_stat_statements); table writes (pg_stat_user_tables)');
+    expect(text).toContain('    found: 1 dependencies, 0 sessions, 1 statements, 0 written tables');
+    expect(text).toContain(`target=public.users.full_name  ${sentence}`);
+  });
+
   it('explains each check that could not be verified, with its fault code', () => {
     const text = formatRun(run([result('ghost', 'error', { observations: {}, error: { code: 'missing_relation', message: 'relation "x" does not exist', sqlstate: '42P01' } })]));
     expect(text).toMatch(/^ghost\s+column_parity\s+ERROR\s+-\s+-\s+1\.2 s/m);

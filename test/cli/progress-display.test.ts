@@ -16,7 +16,7 @@ describe('progress display', () => {
     const { stream, writes } = terminal();
     const display = createProgressDisplay(stream, 0);
     display.observer.checkStarted?.({ runId: 'r', check, resultId: 'x' });
-    display.observer.progress?.({ runId: 'r', checkId: 'users-name-parity', rowsScanned: 50_000, rowsEstimated: 100_000, at: new Date() });
+    display.observer.progress?.({ runId: 'r', checkId: 'users-name-parity', rowsScanned: 50_000, rowsEstimated: 100_000, at: new Date(), startedAt: new Date(Date.now() - 5_000), rowsPerSecond: 10_000, etaSeconds: 5 });
     display.observer.checkFinished?.({ runId: 'r', check, resultId: 'x', result: { status: 'fail' } as never });
     display.clear();
     expect(writes[0]).toBe('\r\x1b[2Kusers-name-parity  verifying…');
@@ -29,7 +29,7 @@ describe('progress display', () => {
   it('does not redraw faster than its interval', () => {
     const { stream, writes } = terminal();
     const display = createProgressDisplay(stream, 60_000);
-    for (let i = 0; i < 50; i++) display.observer.progress?.({ runId: 'r', checkId: 'c', rowsScanned: i, at: new Date() });
+    for (let i = 0; i < 50; i++) display.observer.progress?.({ runId: 'r', checkId: 'c', rowsScanned: i, at: new Date(), startedAt: new Date(), rowsPerSecond: null, etaSeconds: null });
     expect(writes).toHaveLength(1);
   });
 });

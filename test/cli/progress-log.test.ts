@@ -19,7 +19,7 @@ describe('progressSummary', () => {
     const line = progressSummary({
       elapsedMs: 125_000, total: 8, finished: { pass: 2, fail: 1 }, now: new Date('2025-06-01T12:00:20Z'),
       running: [
-        { checkId: 'users-name-parity', startedAt, latest: { runId: 'r', checkId: 'users-name-parity', rowsScanned: 45_000, rowsEstimated: 100_000, at: new Date('2025-06-01T12:00:10Z') } },
+        { checkId: 'users-name-parity', startedAt, latest: { runId: 'r', checkId: 'users-name-parity', rowsScanned: 45_000, rowsEstimated: 100_000, at: new Date('2025-06-01T12:00:10Z'), startedAt, rowsPerSecond: 4_500, etaSeconds: 12.2 } },
         { checkId: 'orders-count', startedAt },
       ],
     });
@@ -45,7 +45,8 @@ describe('progress log (not a terminal)', () => {
     expect(lines).toEqual(['parity: 30s · 0 of 2 checks done · running: a  verifying, 30s\n']);
     progress.observer.checkFinished?.({ runId: 'r', check: check('a'), resultId: 'x', result: { status: 'pass' } as never });
     progress.observer.checkStarted?.({ runId: 'r', check: check('b'), resultId: 'y' });
-    progress.observer.progress?.({ runId: 'r', checkId: 'b', rowsScanned: 1_000, at: clock.now() });
+    const at = clock.now();
+    progress.observer.progress?.({ runId: 'r', checkId: 'b', rowsScanned: 1_000, at, startedAt: at, rowsPerSecond: null, etaSeconds: null });
     clock.advance(30_000);
     expect(lines[1]).toBe('parity: 1m00s · 1 of 2 checks done (1 pass) · running: b  1,000 rows scanned  0s\n');
     progress.stop();

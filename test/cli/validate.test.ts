@@ -28,7 +28,7 @@ describe('parity validate', () => {
     const result = await runParity(['validate', '--checks', 'demo'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toMatch(/^ok: 1 source, 6 checks, 1 migration in 2 files under demo$/m);
+    expect(result.stdout).toMatch(/^ok: 1 source, 7 checks, 1 migration in 2 files under demo$/m);
   });
 
   it('--connect shows each source\'s identity and least-privilege warnings; require_least_privilege makes them fail (exit 2)', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SHOWCASE_ROWS } from '../../src/demo/dataset.js';
 import { DEFECTS, ORPHAN_ID, injectDefectsSql, repairDefectsSql } from '../../src/demo/defects.js';
-import { formatDefects, formatDemoGuide } from '../../src/demo/guide.js';
+import { formatDefects, formatDemoGuide, formatHiddenReaders } from '../../src/demo/guide.js';
+import { HIDDEN_READERS, plantHiddenReadersSql, removeHiddenReadersSql } from '../../src/demo/hidden-readers.js';
 import { normalizeValue } from '../../src/compare/normalizers.js';
 
 // The backfill's rule in JS (dataset.ts has it in SQL): normalise whitespace, split on the first space.
@@ -51,5 +52,22 @@ describe('demo guide', () => {
     expect(repaired).not.toContain('--repair');
     // The results on record predate the repair: only a refreshed gate can open.
     expect(repaired).toContain('node bin/parity.js gate users-split-name switch-reads --refresh --server http://127.0.0.1:8080');
+  });
+
+  it('points at the contract gate, and lists the hidden readers it names', () => {
+    expect(formatDemoGuide('http://127.0.0.1:8080', false)).toContain('node bin/parity.js gate users-split-name contract --refresh --server http://127.0.0.1:8080');
+    expect(formatDemoGuide('http://127.0.0.1:8080', true)).toMatch(/catalog evidence only/);
+    const text = formatHiddenReaders();
+    for (const r of HIDDEN_READERS) expect(text).toContain(`${r.object}`);
+  });
+});
+
+describe('demo hidden readers', () => {
+  it('are planted by the seed and removed by the repair, each of them', () => {
+    for (const r of HIDDEN_READERS) {
+      const name = r.object.replace(/^(view|function) /, '').replace(/\(\)$/, '');
+      expect(plantHiddenReadersSql()).toContain(`public.${name}`);
+      expect(removeHiddenReadersSql()).toContain(`public.${name}`);
+    }
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { DATASET_VERSION, DEMO_ROWS } from '../../src/demo/dataset.js';
 import { DEFECTS } from '../../src/demo/defects.js';
+import { HIDDEN_READERS, UNUSED_CHECK_ID } from '../../src/demo/hidden-readers.js';
 import { readDemoState, repairDemo, seedDemo } from '../../src/demo/seed.js';
 import { openService, type Service } from '../../src/service/service.js';
 import type { FinishedRun } from '../../src/runner/runner.js';
@@ -76,6 +77,7 @@ describe.each(engines)('the embedded demo on %s', (engine) => {
     expect(status).toEqual({
       'users-row-count': 'fail', 'users-no-orphans': 'fail', 'users-emails-copied': 'pass',
       'users-name-backfilled': 'fail', 'users-name-parity': 'fail', 'users-name-matches-legacy': 'fail',
+      [UNUSED_CHECK_ID]: 'fail',
     });
     for (const id of ['users-no-orphans', 'users-name-backfilled', 'users-name-parity', 'users-name-matches-legacy']) {
       expect(sampleIds(run, id), id).toEqual(expectedIds(id));
@@ -93,6 +95,17 @@ describe.each(engines)('the embedded demo on %s', (engine) => {
     expect(byId).toMatchObject({ 'users-name-backfilled': 'fail', 'users-name-parity': 'fail' });
   });
 
+  it('denies the contract gate naming each hidden reader of the old shape', async () => {
+    const decision = await service.gates.decide('users-split-name', 'contract', { requestedBy: 'test', refresh: true });
+    expect(decision.allowed).toBe(false);
+    const reason = decision.reasons.find((r) => r.startsWith(`check "${UNUSED_CHECK_ID}" failed`));
+    for (const reader of HIDDEN_READERS) expect(reason).toContain(`${reader.object}`);
+    expect(reason).toContain('view user_directory depends on public.users.full_name');
+    expect(reason).toMatch(/function nightly_user_export\(\) \(SQL body\) depends on public\.users_legacy/);
+    const result = (await service.store.latestFinished([UNUSED_CHECK_ID])).get(UNUSED_CHECK_ID)!;
+    expect(result.samples?.map((s) => s.detail?.['object'])).toEqual(expect.arrayContaining(['user_directory', expect.stringMatching(/^nightly_user_export\(\)/)]));
+  });
+
   it('repairs exactly the defects: healthy rows untouched, every check passes, every gate opens', async () => {
     const before = await fingerprintOfHealthyRows();
     const state = await repairDemo(db.exec);
@@ -104,6 +117,11 @@ describe.each(engines)('the embedded demo on %s', (engine) => {
       const decision = await service.gates.decide('users-split-name', phase, { requestedBy: 'test' });
       expect(decision.allowed, `${phase}: ${decision.reasons.join('; ')}`).toBe(true);
     }
+    // The contract gate opened on catalog evidence alone, because the check file asks for exactly
+    // that; the result says so rather than claiming nobody ran a query.
+    const unused = run.results.find((r) => r.checkId === UNUSED_CHECK_ID)!;
+    expect(unused.summary).toMatch(/^unused by catalog evidence only .*NOT read: pg_stat_statements/);
+    expect(unused.observations).toMatchObject({ evidence: 'catalog', evidence_not_read: [expect.stringContaining('pg_stat_statements'), expect.stringContaining('pg_stat_user_tables')] });
   });
 
   it('leaves an up-to-date seed alone and brings the defects back only on reset', async () => {

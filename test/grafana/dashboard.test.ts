@@ -16,11 +16,11 @@ describe('grafana/dashboards/parity.json', () => {
     }
   });
 
-  it('has an overview row and a drill-down row repeated for each selected check', () => {
+  it('has an overview row, a backfill row and a drill-down row repeated for each selected check', () => {
     expect(dashboard.uid).toBe('parity-overview');
-    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Check: $check_id']);
-    expect(rows[1].repeat).toBe('check_id');
-    const drill = charts.filter((p) => p.gridPos.y > rows[1].gridPos.y);
+    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Backfill and running checks', 'Check: $check_id']);
+    expect(rows[2].repeat).toBe('check_id');
+    const drill = charts.filter((p) => p.gridPos.y > rows[2].gridPos.y);
     expect(drill.length).toBeGreaterThanOrEqual(8);
     for (const panel of drill) {
       for (const target of panel.targets) expect(target.expr, panel.title).toContain('check_id="$check_id"');
@@ -38,7 +38,9 @@ describe('grafana/dashboards/parity.json', () => {
     const titles = charts.map((p) => p.title).join('\n');
     for (const title of ['Gate verdicts', 'Gate history', 'Failing checks', 'Checks not passing', 'Mismatches (latest result)',
       'Last verified age vs expected interval', 'Check duration p95', 'Scheduler: slots claimed, skipped, runs aborted',
-      'Since last scheduler pass', 'API requests by route and status']) {
+      'Since last scheduler pass', 'API requests by route and status',
+      'Backfill done', 'Backfill: rows still to fill', 'Backfill: rows filled per minute', 'Backfill: time left',
+      'Running checks: rows, estimate, rate, time left']) {
       expect(titles).toContain(title);
     }
   });

@@ -50,6 +50,17 @@ const SHADOW_READ_CHECK = `
     max_mismatch_rate: 0.5
 `;
 
+/** A null_check, so the backfill gauges have results to read. */
+const BACKFILL_CHECK = `
+  - id: users-first-name-filled
+    kind: null_check
+    source: app
+    table: public.users
+    columns: [first_name]
+    where: "first_name is not null"
+    min_rows: 0
+`;
+
 describe('metric names used by dashboards and alerts', () => {
   it('reads some metric from every expression', () => {
     expect(expressions.length).toBeGreaterThan(40);
@@ -69,9 +80,17 @@ describe.each(engines)('metric names used by dashboards and alerts, emitted on %
   let scrape: Exposition;
   beforeAll(async () => {
     const shadowRead = kindOf('shadow_read') !== undefined;
-    world = await createWorld(engine, { checks: shadowRead ? CHECKS_YAML.replace('migrations:', `${SHADOW_READ_CHECK.trimStart().replace(/^/, '  ')}migrations:`) : CHECKS_YAML });
+    const extra = `${shadowRead ? SHADOW_READ_CHECK.trimStart().replace(/^/, '  ') : ''}${BACKFILL_CHECK.trimStart().replace(/^/, '  ')}`;
+    world = await createWorld(engine, { checks: CHECKS_YAML.replace('migrations:', `${extra}migrations:`) });
     parity = await startParity(world);
     await runChecks(parity);
+    // A second result of the null_check: the backfill rate needs two.
+    await runChecks(parity, ['users-first-name-filled']);
+    // A long check's live progress enters through the RunObserver hook the runner calls.
+    const at = new Date();
+    parity.telemetry.observer.progress?.({
+      runId: 'r', checkId: 'users-row-count', rowsScanned: 500, rowsEstimated: 2_000, at, startedAt: new Date(at.getTime() - 5_000), rowsPerSecond: 100, etaSeconds: 15,
+    });
     if (!shadowRead) {
       // Until the shadow_read kind is registered, its documented observation enters through the
       // same RunObserver hook the runner calls, with the observation the kind reports.

@@ -26,6 +26,8 @@ describe.each(engines)('runs API on %s', (engine) => {
     expect(parity.definition_hash).toMatch(/\S/);
     // Which server the check really read, and when (store clock) it began and finished reading.
     expect(parity.servers.app).toMatchObject({ database: expect.any(String), user: expect.any(String), version_num: expect.any(Number), privilege_warnings: expect.any(Array) });
+    // And the replica lag it read under: a primary, so none.
+    expect(parity.servers.app.replica_lag).toMatchObject({ state: 'primary', lag_ms: 0, max_replica_lag_ms: null });
     expect(Date.parse(parity.read_at)).toBeGreaterThanOrEqual(Date.parse(parity.started_at));
     expect(Date.parse(parity.finished_at)).toBeGreaterThanOrEqual(Date.parse(parity.read_at));
   });
@@ -84,6 +86,13 @@ describe.each(engines)('runs API on %s', (engine) => {
     const again = await fx.request('DELETE', `/v1/runs/${id}`);
     expect(again.status).toBe(409);
     expect((await json(again)).error).toMatchObject({ code: 'run_finished', details: { status: 'cancelled' } });
+  });
+
+  it('documents progress (rows, estimate, rate, time left) and the replica lag of a result in /openapi.json', async () => {
+    const doc = await json(await fx.request('GET', '/openapi.json'));
+    expect(Object.keys(doc.components.schemas.Progress.properties)).toEqual(expect.arrayContaining(['rows_scanned', 'rows_estimated', 'rows_per_second', 'eta_seconds', 'started_at']));
+    expect(doc.components.schemas.ReplicaLag.properties.state.enum).toEqual(['primary', 'caught_up', 'behind', 'unknown']);
+    expect(doc.components.schemas.ServerIdentity.properties.replica_lag).toBeDefined();
   });
 
   it('answers 404 for DELETE and GET of an unknown run', async () => {

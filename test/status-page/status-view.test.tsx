@@ -39,7 +39,7 @@ describe('StatusPage', () => {
       reason: denial === null ? null : `check "${id}" last passed under an older definition`, denial,
     });
     const gate = { ...verdict('switch-reads', ['check "a" last passed under an older definition']), checks: [check('a', 'stale_definition'), check('b', null)] };
-    const html = String(<StatusPage view={{ now: new Date(0), migrations: [{ id: 'm', description: null, gates: [gate as never] }], checks: [] }} />);
+    const html = String(<StatusPage view={{ now: new Date(0), migrations: [{ id: 'm', description: null, gates: [gate as never] }], checks: [], backfill: [] }} />);
     expect(html).toContain('<code>a</code><span class="muted" data-not-counted="stale_definition"> (stale definition)</span>');
     expect(html).toMatch(/<code>b<\/code><\/span>/);
   });

@@ -41,7 +41,7 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A fresh writable database on the given engine. */
-export async function createTestDatabase(engine: EngineName, options: { template?: string; dataDir?: string; name?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(engine: EngineName, options: { template?: string; dataDir?: string; name?: string; latin1?: boolean } = {}): Promise<TestDatabase> {
   if (engine === 'pglite') {
     const dataDir = options.dataDir ?? `memory:${randomUUID()}`;
     const name = options.name ?? 'verified';
@@ -55,7 +55,9 @@ export async function createTestDatabase(engine: EngineName, options: { template
     };
   }
   const database = `parity_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  await adminQuery(`create database ${database}${options.template ? ` template ${options.template}` : ''}`);
+  // latin1: a server encoding other than UTF8 (from template0, under the C locale that allows it).
+  const template = options.latin1 ? ` template template0 encoding 'LATIN1' lc_collate 'C' lc_ctype 'C'` : options.template ? ` template ${options.template}` : '';
+  await adminQuery(`create database ${database}${template}`);
   const url = withDatabase(process.env.TEST_DATABASE_URL!, database);
   const client = postgres(url, { max: 2, onnotice: () => {} });
   return {

@@ -38,15 +38,20 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** initdb + start, with extra server settings (`-c name=value`); the caller must destroy() it. */
-export async function createScratchCluster(settings: Record<string, string> = {}): Promise<ScratchCluster> {
+/** A directory owned by postgres (0700) for one cluster's data, socket and log. */
+async function clusterDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'parity-pg-'));
   const { uid, gid } = await uidOf('postgres');
   await chown(dir, uid, gid);
   await chmod(dir, 0o700);
+  return dir;
+}
+
+const asPostgres = (bin: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(BIN, bin), ...args], { timeout: 120_000 });
+
+/** Starts the cluster in `dir`/data on a free port, with extra server settings. */
+async function startCluster(dir: string, settings: Record<string, string>): Promise<ScratchCluster> {
   const data = path.join(dir, 'data');
-  const asPostgres = (bin: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(BIN, bin), ...args], { timeout: 120_000 });
-  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=30${Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('')}`;
@@ -74,4 +79,21 @@ export async function createScratchCluster(settings: Record<string, string> = {}
   };
   await cluster.start();
   return cluster;
+}
+
+/** initdb + start, with extra server settings (`-c name=value`); the caller must destroy() it. */
+export async function createScratchCluster(settings: Record<string, string> = {}): Promise<ScratchCluster> {
+  const dir = await clusterDir();
+  await asPostgres('initdb', ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  return startCluster(dir, settings);
+}
+
+/**
+ * A hot standby streaming from `primary` (pg_basebackup -R: standby.signal and primary_conninfo
+ * written for us); the caller must destroy() it before the primary.
+ */
+export async function createScratchStandby(primary: ScratchCluster, settings: Record<string, string> = {}): Promise<ScratchCluster> {
+  const dir = await clusterDir();
+  await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', path.join(dir, 'data'), '-R', '-X', 'stream', '--no-sync']);
+  return startCluster(dir, { hot_standby: 'on', ...settings });
 }

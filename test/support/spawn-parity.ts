@@ -52,6 +52,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** The process is killed after this long, so a hung test never leaves it holding a data directory. */
   killAfterMs?: number;
+  /** An installed `parity` executable to run instead of this checkout's bin/parity.js. */
+  bin?: string;
 }
 
 /** Generous: the machines running the suite may be busy, and PGlite creates databases slowly there. */
@@ -59,7 +61,8 @@ export const SPAWN_TIMEOUT_MS = 170_000;
 
 /** Starts `parity …args` and returns handles to its output and exit. */
 export function startParity(args: string[], options: SpawnOptions): Started {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] = options.bin ? [options.bin, args] : [process.execPath, [BIN, ...args]];
+  const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? SPAWN_TIMEOUT_MS);
   killer.unref();
   child.on('close', () => clearTimeout(killer));

@@ -9,7 +9,8 @@ import { DataDirLockedError } from '../../embedded/lockfile.js';
 import { loadCatalog } from '../../catalog/load.js';
 import { DEMO_ROWS } from '../../demo/dataset.js';
 import { DEFECTS } from '../../demo/defects.js';
-import { formatDefects, formatDemoGuide } from '../../demo/guide.js';
+import { formatDefects, formatDemoGuide, formatHiddenReaders } from '../../demo/guide.js';
+import { HIDDEN_READERS } from '../../demo/hidden-readers.js';
 import { repairDemo, seedDemo } from '../../demo/seed.js';
 import { formatDuration } from '../format.js';
 import { reportFailure } from '../failures.js';
@@ -36,7 +37,7 @@ export const registerDemo: CommandRegistrar = (program, io, setExit) => {
     .command('demo')
     .description(`seed the embedded demo (${DEMO_ROWS.toLocaleString('en-US')} users mid-migration, ${DEFECTS.length} planted defects) and serve it`)
     .option('--reset', 'drop and reseed the demo database (brings the defects back)')
-    .option('--repair', 'fix exactly the planted defects, so every demo check passes')
+    .option('--repair', 'fix exactly the planted defects and remove the hidden readers, so every demo check passes')
     .option('--no-serve', 'seed (and repair) only; do not start the server')))
     .action(async (flags: DemoFlags) => setExit(await demo(flags)));
 
@@ -61,9 +62,10 @@ export const registerDemo: CommandRegistrar = (program, io, setExit) => {
       if (flags.repair) {
         await repairDemo(demoDb.exec);
         repaired = true;
-        say(`Repaired the ${DEFECTS.length} planted defects; every demo check should pass now.`);
+        say(`Repaired the ${DEFECTS.length} planted defects and removed the ${HIDDEN_READERS.length} hidden readers of the old shape; every demo check should pass now.`);
       } else if (!repaired) {
         say(`Planted defects (the demo checks report these ids; --repair fixes exactly them):\n${formatDefects()}`);
+        say(`Hidden readers of the old shape (they keep the contract gate closed; --repair removes them):\n${formatHiddenReaders()}`);
       } else {
         say('The planted defects were repaired earlier; --reset brings them back.');
       }

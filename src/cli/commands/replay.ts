@@ -5,10 +5,6 @@
 import { randomInt } from 'node:crypto';
 import { redact } from '../../logging/secrets.js';
 import { formatProblem } from '../../checkfile/problems.js';
-import { openReplayDatabase } from '../../replay/database.js';
-import { replayScenario } from '../../replay/replay-scenario.js';
-import { formatReport } from '../../replay/report.js';
-import { loadScenario, ScenarioError } from '../../replay/scenario/load.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 
 interface ReplayFlags {
@@ -23,6 +19,28 @@ interface ReplayFlags {
 
 class UsageError extends Error {}
 
+/**
+ * replay is loaded only when asked for: it needs fast-check, a development dependency that an
+ * installed parity (`npm install --omit=dev`) does not have, and nothing else should pay for it.
+ */
+async function loadReplay() {
+  try {
+    const [database, run, report, scenario] = await Promise.all([
+      import('../../replay/database.js'),
+      import('../../replay/replay-scenario.js'),
+      import('../../replay/report.js'),
+      import('../../replay/scenario/load.js'),
+    ]);
+    return { ...database, ...run, ...report, ...scenario };
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /['"]fast-check['"]/.test((error as Error).message);
+    if (!missing) throw error;
+    throw new UsageError('parity replay needs fast-check, which an installed parity does not include: run `npm install fast-check` next to parity (or use a source checkout)', { cause: error });
+  }
+}
+
+type Replay = Awaited<ReturnType<typeof loadReplay>>;
+
 function integerFlag(name: string, value: string, min: number): number {
   if (!/^-?\d+$/.test(value.trim()) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
@@ -34,7 +52,7 @@ function shellQuote(text: string): string {
   return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-async function replay(dir: string, flags: ReplayFlags, io: CliIo): Promise<number> {
+async function replay(dir: string, flags: ReplayFlags, io: CliIo, { loadScenario, openReplayDatabase, replayScenario, formatReport }: Replay): Promise<number> {
   const runs = integerFlag('runs', flags.runs, 1);
   if (flags.path !== undefined && flags.seed === undefined) throw new UsageError('--path replays a counterexample and needs the --seed it was found with');
   if (flags.mutation !== undefined && flags.path === undefined) throw new UsageError('--mutation picks the mutation to replay at --path; give --seed and --path too');
@@ -71,10 +89,12 @@ export const registerReplay: CommandRegistrar = (program, io, setExit) => {
     .option('--require-keys', 'count a mutation as caught only when a failing check names an affected key in its samples')
     .option('--json', 'print the report (tallies, counterexamples) as JSON')
     .action(async (dir: string, flags: ReplayFlags) => {
+      let modules: Replay | undefined;
       try {
-        setExit(await replay(dir, flags, io));
+        modules = await loadReplay();
+        setExit(await replay(dir, flags, io, modules));
       } catch (error) {
-        if (error instanceof ScenarioError) {
+        if (modules && error instanceof modules.ScenarioError) {
           for (const problem of error.problems) io.stdout.write(`${formatProblem(problem)}\n`);
           io.stderr.write(`parity: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in scenario ${dir}\n`);
           return setExit(EXIT.badConfig);

@@ -11,7 +11,7 @@ import { requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { RunIdParamSchema, errorResponses } from '../schemas.js';
 import type { Service } from '../../service/service.js';
-import type { RunEvent } from '../../events/run-event-hub.js';
+import { progressRunEvent, type RunEvent } from '../../events/run-event-hub.js';
 import { TERMINAL_RUN_STATUSES } from '../../store/runs.js';
 
 
@@ -26,7 +26,7 @@ const runEventsRoute = createRoute({
   operationId: 'streamRunEvents',
   tags: ['runs'],
   summary: 'Stream a run\'s progress (Server-Sent Events) until it finishes',
-  description: 'Events: progress {check_id, rows_scanned, rows_estimated}, check_started, check_finished {status, mismatches}, '
+  description: 'Events: progress {check_id, rows_scanned, rows_estimated, rows_per_second, eta_seconds, started_at}, check_started, check_finished {status, mismatches}, '
     + 'run_finished {status, summary}. The stream closes after run_finished; a finished run yields its results and run_finished at once.',
   security: [{ bearer: [] }],
   middleware: [requireScope('read')] as const,
@@ -66,7 +66,7 @@ async function streamRun(stream: SSEStreamingApi, service: Service, runId: strin
   };
   // Where the run stands now: live progress of this process, then what the store has recorded.
   for (const p of service.runner.progressOf(runId) ?? []) {
-    await send({ type: 'progress', run_id: runId, check_id: p.checkId, rows_scanned: p.rowsScanned, rows_estimated: p.rowsEstimated ?? null, at: p.at.toISOString() });
+    await send(progressRunEvent(p));
   }
   let pending = await storeEvents(service, runId);
   const isNew = (e: RunEvent) => e.type !== 'check_finished' || !announced.has(e.result_id);

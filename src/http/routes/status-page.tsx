@@ -20,6 +20,8 @@ import { requireScope } from '../auth.js';
 import { sendPage } from '../html.js';
 import { SESSION_COOKIE } from '../session.js';
 import { loginPage, registerLoginRoutes } from './login.js';
+import { ContractReadiness, READINESS_STYLE } from './status-readiness.js';
+import { BackfillSection, gatherBackfill, type BackfillRow } from './status-backfill.js';
 
 const SAMPLES_SHOWN = 5;
 
@@ -28,6 +30,8 @@ export interface StatusView {
   now: Date;
   migrations: { id: string; description: string | null; gates: (GateVerdict | { phase: string; unavailable: string })[] }[];
   checks: { check: LoadedCheck; newest: GateResultRow | undefined; finished: ResultRecord | undefined }[];
+  /** Backfill progress of each null_check (status-backfill.tsx). */
+  backfill: BackfillRow[];
 }
 
 /** Reads the catalog, verdicts and latest results for the page. */
@@ -35,14 +39,14 @@ export async function gatherStatus(service: Service): Promise<StatusView> {
   const catalog = service.catalog();
   const now = service.clock.now();
   const ids = [...catalog.checks.keys()];
-  const [newest, finished] = await Promise.all([service.store.latestResultsForGate(ids), service.store.latestFinished(ids)]);
+  const [newest, finished, backfill] = await Promise.all([service.store.latestResultsForGate(ids), service.store.latestFinished(ids), gatherBackfill(service)]);
   const migrations = await Promise.all([...catalog.migrations.values()].map(async ({ spec }) => ({
     id: spec.id,
     description: spec.description ?? null,
     gates: await Promise.all(spec.phases.map((p) => service.gates.preview(spec.id, p.name)
       .catch((error: unknown) => ({ phase: p.name, unavailable: redact((error as Error).message) })))),
   })));
-  return { now, migrations, checks: [...catalog.checks.values()].map((check) => ({ check, newest: newest.get(check.spec.id), finished: finished.get(check.spec.id) })) };
+  return { now, migrations, checks: [...catalog.checks.values()].map((check) => ({ check, newest: newest.get(check.spec.id), finished: finished.get(check.spec.id) })), backfill };
 }
 
 const STYLE = `
@@ -194,7 +198,7 @@ export const StatusPage: FC<{ view: StatusView; session?: boolean }> = ({ view, 
       <meta charset="utf-8" />
       <meta http-equiv="refresh" content="30" />
       <title>parity — status</title>
-      <style>{STYLE}</style>
+      <style>{STYLE + READINESS_STYLE}</style>
     </head>
     <body>
       <h1>parity</h1>
@@ -225,6 +229,9 @@ export const StatusPage: FC<{ view: StatusView; session?: boolean }> = ({ view, 
           ))}
         </tbody>
       </table>
+
+      <ContractReadiness checks={view.checks} />
+      <BackfillSection rows={view.backfill} now={view.now} />
 
       <h2>Recent mismatch samples</h2>
       {view.checks.every(({ finished }) => !finished?.samples?.length) && <p class="muted">No samples: no check's latest result has offending rows.</p>}

@@ -4,7 +4,7 @@
  */
 import { arrayLiteralText, keyArrayLiteral } from '../../compare/key-literal.js';
 import {
-  bucketSql, canonicalTextSql, integerKeyHashSql, keyTextSql, rowHashSql, textKeyHashSql, valueHashSql,
+  bucketSql, canonicalTextSql, integerKeyHashSql, keyTextSql, rowHashSql, rowHashSumSql, textKeyHashSql, valueHashSql, type RowHashMode,
 } from './row-hash.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { TableRef } from '../../sql/identifiers.js';
@@ -22,8 +22,8 @@ export interface DiffSide {
 /** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
 export interface SideTypes { keys: string[]; values: string[] }
 
-/** How rows are hashed (must be the same on both sides): the bucket hash and the run's row-hash salt. */
-export interface HashScheme { integerKey: boolean; salt: string }
+/** How rows are hashed (must be the same on both sides): the bucket hash, the run's row-hash salt and mode. */
+export interface HashScheme { integerKey: boolean; salt: string; rowHash: RowHashMode }
 
 /** Column names of a table in order (for `columns:` left out). */
 export function planTableColumns(table: TableRef): SQL {
@@ -52,29 +52,34 @@ function canonical(side: DiffSide, types: SideTypes) {
  * Rows in scope with their bucket hash `h` and row hash `rh`, plus whatever `extra` selects. A row
  * with a NULL key column gets no bucket (`h` is NULL): the first pass counts those rows in a NULL
  * group so the check can refuse them, and every filtered pass (`h >> n = any(…)`) leaves them out.
+ * The bucket filter is part of the scan's WHERE, so rows outside the buckets are never hashed.
  */
-function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, extra: SQL[] = []): SQL {
+function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, within: Within | undefined, extra: SQL[] = []): SQL {
   const text = canonical(side, types);
-  const hash = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
+  const keyHash = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
   const anyNullKey = joinSql(side.keys.map((k) => sql`${k} is null`), sql` or `);
-  const columns = [sql`case when ${anyNullKey} then null else ${hash} end as h`, sql`${rowHashSql([...text.keys, ...text.values], scheme.salt)} as rh`, ...extra];
-  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`;
+  const hash = sql`case when ${anyNullKey} then null else ${keyHash} end`;
+  const columns = [sql`${hash} as h`, sql`${rowHashSql([...text.keys, ...text.values], scheme.salt, scheme.rowHash)} as rh`, ...extra];
+  const inBuckets = within ? sql` and ${bucketSql(hash, within.bits)} = any(${arrayLiteralText(within.buckets.map(String))})` : sql``;
+  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${predicateSql(side.where)}${inBuckets}`;
 }
 
-/** Restricts hashed rows to the given buckets (a bound int array). */
-function withinSql(within: { bits: number; buckets: readonly number[] } | undefined): SQL {
-  return within ? sql`where ${bucketSql(sql`h`, within.bits)} = any(${arrayLiteralText(within.buckets.map(String))})` : sql``;
-}
+/** Buckets at `bits` that a pass is restricted to. */
+type Within = { bits: number; buckets: readonly number[] };
 
 /**
  * The fingerprint pass: per bucket, row count and the sum of row hashes — one GROUP BY over the
  * table (or only over the given coarser buckets when refining). A first pass also returns a row
- * with `b` NULL counting the rows whose key has a NULL column.
+ * with `b` NULL counting the rows whose key has a NULL column. `offset 0` keeps the hashed rows a
+ * subquery: flattened, the planner would compute the row hash once per aggregate that reads it.
  */
-export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, within?: { bits: number; buckets: readonly number[] }): SQL {
-  return sql`select ${bucketSql(sql`h`, bits)} as b, count(*) as n, sum(rh)::text as s
-    from (${hashedRowsSql(side, types, scheme)}) as x ${withinSql(within)} group by 1`;
+export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, within?: Within): SQL {
+  return sql`select ${bucketSql(sql`h`, bits)} as b, count(*) as n, ${rowHashSumSql(sql`rh`)} as s
+    from (${hashedRowsSql(side, types, scheme, within)} offset 0) as x group by 1`;
 }
+
+/** The row hash's low 62 bits (what bucket sums add up) as non-negative decimal text. */
+const ROW_HASH_LOW_BITS_SQL = sql`(rh & 4611686018427387903)::text`;
 
 /** Rows of the given buckets as key texts, row hash and one hash per value (the drill-down). */
 export function planLeafRows(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, buckets: readonly number[]): SQL {
@@ -85,8 +90,8 @@ export function planLeafRows(side: DiffSide, types: SideTypes, scheme: HashSchem
   ];
   const keys = text.keys.map((_, i) => sql.identifier(`k_${i}`));
   const values = text.values.map((_, i) => sql.identifier(`c_${i}`));
-  return sql`select ${joinSql([...keys.map((k) => sql`${k}`), sql`rh::text as rh`, ...values.map((v) => sql`${v}`)])}
-    from (${hashedRowsSql(side, types, scheme, extra)}) as x ${withinSql({ bits, buckets })}`;
+  return sql`select ${joinSql([...keys.map((k) => sql`${k}`), sql`${ROW_HASH_LOW_BITS_SQL} as rh`, ...values.map((v) => sql`${v}`)])}
+    from (${hashedRowsSql(side, types, scheme, { bits, buckets }, extra)}) as x`;
 }
 
 /** Up to `limit` key texts from buckets known to exist on this side only (for samples). */
@@ -94,7 +99,7 @@ export function planBucketKeys(side: DiffSide, types: SideTypes, scheme: HashSch
   const text = canonical(side, types);
   const extra = text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`);
   return sql`select ${joinSql(text.keys.map((_, i) => sql`${sql.identifier(`k_${i}`)}`))}
-    from (${hashedRowsSql(side, types, scheme, extra)}) as x ${withinSql({ bits, buckets })} limit ${limit}`;
+    from (${hashedRowsSql(side, types, scheme, { bits, buckets }, extra)}) as x limit ${limit}`;
 }
 
 /**

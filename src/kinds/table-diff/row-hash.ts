@@ -10,13 +10,24 @@
  * - A row is the record `row(key…, value…)::text`: record output quotes any field holding a
  *   comma, quote, parenthesis, backslash or space, writes '' as "" and NULL as nothing, so two
  *   different rows can never produce the same text (no separator collisions).
- * - Row hash: the first 60 bits of sha256(salt || row text) as a bigint, the salt a fresh random
- *   value per run, bound as a parameter and the same on both sides. A public hash let anyone craft
- *   rows whose hashes cancel in a bucket sum (a generalised-birthday search takes seconds); with an
- *   unknown salt each row's hash is an independent uniform 60-bit value, so a plain exact sum is a
- *   sound combiner: any fixed difference between two buckets leaves their sums equal with
- *   probability ≤ 2^-60. Bucket sums are numeric, so they cannot overflow, and parity compares them
- *   exactly (as two doubles, see fingerprints.ts).
+ * - Row hash, in one of two modes chosen per run (both keyed by a fresh random 128-bit salt, bound
+ *   as a parameter and the same on both sides; a public hash let anyone craft rows whose hashes
+ *   cancel in a bucket sum — a generalised-birthday search takes seconds):
+ *   - `fast`: the server's built-in 64-bit hashtextextended (lookup3, the function hash
+ *     partitioning relies on) of salt || row text, seeded with 64 more bits of the salt. About a
+ *     tenth of sha256's cost. It is not a cryptographic function: the 2^-62 bound below assumes
+ *     the data was not crafted against lookup3's differentials (unknown seed and prefix hide the
+ *     values, so sums cannot be steered; a seed-independent collision of lookup3 is not published,
+ *     but nothing proves there is none). Used only when a per-run probe gives the same value on
+ *     both servers (same algorithm, byte order and encoding).
+ *   - `sha256`: the first 60 bits of sha256(salt || row text as UTF-8): a keyed hash no one can
+ *     steer without the salt; the fallback, and what `row_hash: sha256` asks for.
+ *   Only the low 62 bits of a row hash enter a bucket sum (all 60 under sha256). With an unknown
+ *   salt each row contributes an independent uniform value, so an exact sum is a sound combiner:
+ *   any fixed difference between two buckets leaves their sums equal with probability ≤ 2^-62
+ *   (fast, under the assumption above) or ≤ 2^-60 (sha256). The sum is taken as two int4 sums of
+ *   31-bit halves (by-value int8 states the planner hash-aggregates without spilling) and joined
+ *   as numeric per bucket, so it cannot overflow; parity compares it exactly (fingerprints.ts).
  * - Bucket hash: 31 bits per key — a multiplicative (Fibonacci) hash of the value for integer
  *   keys (cheap, and spreads strided ids), the first 31 bits of md5(key text) otherwise. A bucket
  *   at `bits` is the hash's top bits, so finer buckets nest inside coarser ones. It needs no salt:
@@ -61,15 +72,52 @@ export function newRowHashSalt(): string {
   return randomBytes(16).toString('hex');
 }
 
-/**
- * The row's 60-bit keyed hash over the canonical texts of key and values. The salt is a fixed-length
- * prefix (no ambiguity about where it ends) and the row text is hashed as UTF-8, so servers with
- * different encodings agree.
- */
-export function rowHashSql(texts: readonly SQL[], salt: string): SQL {
+/** How row hashes are computed: the built-in seeded hash, or sha256 (see the top of this file). */
+export type RowHashMode = 'fast' | 'sha256';
+
+function checkSalt(salt: string): void {
   if (!/^[0-9a-f]{32}$/.test(salt)) throw new Error('a row-hash salt is 32 hex digits');
-  const text = sql`${salt} || row(${joinSql([...texts])})::text`;
-  return sql`('x' || substr(encode(sha256(convert_to(${text}, 'UTF8')), 'hex'), 1, 15))::bit(60)::int8`;
+}
+
+/** The fast mode's 64-bit seed: the salt's last 16 hex digits as a signed bigint's decimal text. */
+export function rowHashSeed(salt: string): string {
+  checkSalt(salt);
+  return BigInt.asIntN(64, BigInt(`0x${salt.slice(16)}`)).toString();
+}
+
+/** The keyed hash of a text under the given mode (the salt a fixed-length prefix, so where it ends is unambiguous). */
+function keyedHashSql(text: SQL, salt: string, mode: RowHashMode): SQL {
+  checkSalt(salt);
+  const salted = sql`${salt} || ${text}`;
+  // collate "C": hashing is by bytes whatever the database's default collation.
+  if (mode === 'fast') return sql`hashtextextended((${salted}) collate "C", ${rowHashSeed(salt)}::int8)`;
+  // UTF-8 bytes, so servers with different encodings agree.
+  return sql`('x' || substr(encode(sha256(convert_to(${salted}, 'UTF8')), 'hex'), 1, 15))::bit(60)::int8`;
+}
+
+/** The row's keyed hash (a bigint) over the canonical texts of key and values. */
+export function rowHashSql(texts: readonly SQL[], salt: string, mode: RowHashMode): SQL {
+  return keyedHashSql(sql`row(${joinSql([...texts])})::text`, salt, mode);
+}
+
+/** A fixed text with multi-byte characters and more than one lookup3 block, hashed by the probe. */
+export const ROW_HASH_PROBE_TEXT = 'parity probe: é ü ß ✓ 漢字 — 0123456789';
+
+/**
+ * The per-run probe of the fast mode: the server's encoding and its keyed hash of a fixed text.
+ * Both sides must answer the same, or the run hashes with sha256 (another algorithm, byte order
+ * or encoding would make equal rows differ).
+ */
+export function rowHashProbeSql(salt: string): SQL {
+  return sql`select current_setting('server_encoding') as encoding, ${keyedHashSql(sql`${ROW_HASH_PROBE_TEXT}::text`, salt, 'fast')}::text as probe`;
+}
+
+/**
+ * A bucket's sum of row hashes as exact decimal text: Σ (rh mod 2^62), summed as two 31-bit int4
+ * halves (int8 states, no numeric per row) and joined once per bucket.
+ */
+export function rowHashSumSql(rh: SQL): SQL {
+  return sql`(sum(((${rh} >> 31) & 2147483647)::int4)::numeric * 2147483648 + sum((${rh} & 2147483647)::int4))::text`;
 }
 
 /** A 32-bit hash of one value (NULL stays NULL), to say which columns of a changed row differ. */

@@ -8,7 +8,7 @@ import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sour
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
-import { newRowHashSalt } from './row-hash.js';
+import { newRowHashSalt, type RowHashMode } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
 
 const sideSchema = z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() });
@@ -28,6 +28,11 @@ export const tableDiffSchema = z
     /** Fewest rows each side must hold in scope; fewer is "could not verify", never a vacuous pass. */
     min_rows: minRowsSchema,
     sample: z.number().int().min(0).max(1000).default(20),
+    /**
+     * Row hash: `fast` (the server's built-in seeded hash when a per-run probe shows both sides
+     * compute it alike, else sha256) or `sha256` (always; for data an adversary may craft).
+     */
+    row_hash: z.enum(['fast', 'sha256']).default('fast'),
   })
   .superRefine((spec, ctx) => {
     for (const name of Object.keys(spec.columns ?? {})) {
@@ -67,9 +72,9 @@ export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColum
   };
 }
 
-/** Integer bucket hashing only when both sides key on one integer column (else md5 of the key text); one salt for both sides. */
-export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>, salt: string): HashScheme {
-  return { integerKey: types.old.keys.length === 1 && INTEGER_TYPES.has(types.old.keys[0]!) && INTEGER_TYPES.has(types.new.keys[0]!), salt };
+/** Integer bucket hashing only when both sides key on one integer column (else md5 of the key text); one salt and row-hash mode for both sides. */
+export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>, salt: string, rowHash: RowHashMode): HashScheme {
+  return { integerKey: types.old.keys.length === 1 && INTEGER_TYPES.has(types.old.keys[0]!) && INTEGER_TYPES.has(types.new.keys[0]!), salt, rowHash };
 }
 
 /**
@@ -78,8 +83,9 @@ export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>, salt: stri
  */
 export function planFingerprintPass(
   spec: TableDiffSpec, types: Record<'old' | 'new', SideTypes>, bits: number, columnNames: readonly string[] = [], salt = newRowHashSalt(),
+  rowHash: RowHashMode = 'fast',
 ): Record<'old' | 'new', SQL> {
   const sides = diffSidesOf(spec, comparedColumnsOf(spec, columnNames));
-  const scheme = hashSchemeOf(types, salt);
+  const scheme = hashSchemeOf(types, salt, rowHash);
   return { old: planFingerprint(sides.old, types.old, scheme, bits), new: planFingerprint(sides.new, types.new, scheme, bits) };
 }

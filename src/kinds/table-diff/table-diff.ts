@@ -11,13 +11,14 @@
  * a row with a NULL key column cannot be matched, so any such row is `error: null_key`; each side
  * must hold at least `min_rows` rows; numerics compare by value only at the top level (inside
  * arrays or JSON, 1.50 and 1.5 differ); a difference hides only if a bucket's count and keyed
- * 60-bit hash sum both collide (≤ 2^-60 per differing bucket, whatever the data).
+ * hash sum both collide (≤ 2^-60 per differing bucket with sha256, whatever the data; ≤ 2^-62 with
+ * the fast hash for data not crafted against it — row-hash.ts).
  */
 import { dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep } from './buckets.js';
 import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
-import { newRowHashSalt } from './row-hash.js';
+import { newRowHashSalt, rowHashProbeSql, type RowHashMode } from './row-hash.js';
 import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
@@ -43,18 +44,32 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const keys = spec.key.map((k) => columnSql(k));
   const sides = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
+  // The fast row hash only when both servers give the same keyed hash and encoding for a fixed text.
+  const probeFastRowHash = async (salt: string): Promise<RowHashMode> => {
+    const answers = await both(async (s) => {
+      try {
+        const row = (await ctx.query(sides[s].source, rowHashProbeSql(salt)))[0];
+        return row ? `${String(row.encoding)}:${String(row.probe)}` : undefined;
+      } catch {
+        return undefined; // e.g. a server without hashtextextended: fall back, never fail the check for it
+      }
+    });
+    return answers[0] !== undefined && answers[0] === answers[1] ? 'fast' : 'sha256';
+  };
   const typeRows = await both((s) => ctx.query(sides[s].source, planSideTypes(sides[s])));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
     return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
   })) as Record<'old' | 'new', SideTypes>;
-  const scheme = hashSchemeOf(types, options.salt ?? newRowHashSalt());
+  const salt = options.salt ?? newRowHashSalt();
+  const scheme = hashSchemeOf(types, salt, spec.row_hash === 'fast' ? await probeFastRowHash(salt) : 'sha256');
   const estimates = typeRows.map((rows) => readEstimate(rows[0]?.estimate)).filter((e): e is number => e !== undefined);
   let bits = options.initialBits ?? initialBucketBits(estimates.length > 0 ? Math.max(...estimates) : undefined);
 
   const tally: DiffTally = {
     oldRows: 0, newRows: 0, missingInNew: 0, missingInOld: 0, changed: 0, changedByColumn: columns.map(() => 0), changedUnattributed: 0,
     keys: { missingInNew: [], missingInOld: [], changed: [] }, rows: { old: new Map(), new: new Map() }, rowsTransferred: 0, passes: 0, bucketBits: bits,
+    rowHash: scheme.rowHash,
   };
   const run = async (side: 'old' | 'new', statement: SQL) => {
     const rows = await ctx.query(sides[side].source, statement);
@@ -84,7 +99,9 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
   tally.oldRows = prints.old.totalRows();
   tally.newRows = prints.new.totalRows();
-  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new });
+  // Both sides' planner estimates make the total, so the first pass reports against it like a scan.
+  const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
+  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new, ...(rowsEstimated !== undefined ? { rowsEstimated } : {}) });
   const refused = refuseScope(spec, tally, nullKeyRows);
   if (refused) return refused;
   const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
@@ -157,9 +174,10 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
  * The first pass's verdict on the scope itself (pure): rows that cannot be matched by key, or a
  * side with fewer than `min_rows` rows, end the check as "could not verify" — never a pass.
  */
-export function refuseScope(spec: TableDiffSpec, tally: Pick<DiffTally, 'oldRows' | 'newRows'>, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
+export function refuseScope(spec: TableDiffSpec, tally: Pick<DiffTally, 'oldRows' | 'newRows' | 'rowHash'>, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
   const observations = {
     old_rows: tally.oldRows, new_rows: tally.newRows, null_key_rows_old: nullKeyRows.old, null_key_rows_new: nullKeyRows.new, row_hash_salted: true,
+    ...(tally.rowHash ? { row_hash: tally.rowHash } : {}),
   };
   const sideName = (s: 'old' | 'new') => `${spec[s].source}:${formatTableRef(spec[s].table)}`;
   if (nullKeyRows.old + nullKeyRows.new > 0) {

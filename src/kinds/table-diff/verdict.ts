@@ -1,4 +1,5 @@
 /** The verdict of a table diff from its tally (pure): differences against max_differences. */
+import type { RowHashMode } from './row-hash.js';
 import { keyId } from '../../compare/key-literal.js';
 import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/outcome.js';
 
@@ -19,6 +20,8 @@ export interface DiffTally {
   rowsTransferred: number;
   passes: number;
   bucketBits: number;
+  /** The row-hash mode this run used (fast unless the probe disagreed or the spec asked for sha256). */
+  rowHash?: RowHashMode;
 }
 
 export interface DiffVerdictSpec { key: readonly string[]; max_differences: number; sample: number }
@@ -77,6 +80,7 @@ export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly strin
       bucket_bits: tally.bucketBits,
       // The row hashes were keyed with this run's secret salt (its value is never reported here).
       row_hash_salted: true,
+      ...(tally.rowHash ? { row_hash: tally.rowHash } : {}),
     },
     samples,
   };

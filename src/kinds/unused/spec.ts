@@ -29,15 +29,27 @@ const windowSchema = durationSchema.refine((ms) => ms >= MIN_WINDOW_MS, 'window 
 
 const nameListSchema = z.array(z.string().min(1).max(200)).max(100).default([]);
 
+/**
+ * Which evidence a verdict rests on, decided once at parse time. `full` (the default) reads
+ * everything and needs a window; `catalog` is an explicit, visible opt-in for servers without
+ * pg_stat_statements (PGlite): it reads catalog dependencies and live sessions only, never
+ * statement statistics, so it has no window, and its result says what was not read.
+ */
+export const UNUSED_EVIDENCE = ['full', 'catalog'] as const;
+export type UnusedEvidenceMode = (typeof UNUSED_EVIDENCE)[number];
+
 export const unusedSchema = z.strictObject({
   ...baseCheckShape,
   kind: z.literal('unused'),
   source: sourceNameSchema,
   columns: z.array(columnRefSchema).max(100).default([]),
   tables: z.array(tableRefSchema).max(100).default([]),
-  /** How long the evidence must cover; required, since "since when?" is the whole question. */
-  window: windowSchema,
+  evidence: z.enum(UNUSED_EVIDENCE).default('full'),
+  /** How long the evidence must cover; required with full evidence, since "since when?" is the whole question. */
+  window: windowSchema.optional(),
   ignore: z.strictObject({ roles: nameListSchema, applications: nameListSchema }).default({ roles: [], applications: [] }),
-}).refine((spec) => spec.columns.length + spec.tables.length > 0, { message: 'list at least one of columns or tables', path: ['columns'] });
+}).refine((spec) => spec.columns.length + spec.tables.length > 0, { message: 'list at least one of columns or tables', path: ['columns'] })
+  .refine((spec) => spec.evidence !== 'full' || spec.window !== undefined, { message: 'window is required (e.g. window: 24h): the statement statistics must cover at least this long; or say evidence: catalog to judge on catalog dependencies alone', path: ['window'] })
+  .refine((spec) => spec.evidence !== 'catalog' || spec.window === undefined, { message: 'evidence: catalog reads no statement statistics, so a window would mean nothing; remove window (or use evidence: full)', path: ['window'] });
 
 export type UnusedSpec = z.output<typeof unusedSchema>;

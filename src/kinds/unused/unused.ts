@@ -21,10 +21,10 @@ function scopeOf(spec: UnusedSpec, shape: FoundShape): string {
 }
 
 /** Compares this run's counters with the stored baseline, then stores them as a future baseline. */
-async function withBaseline(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, stats: StatementStats): Promise<StatsEvidence> {
+async function withBaseline(spec: UnusedSpec, windowMs: number, ctx: ExecutionContext, shape: FoundShape, stats: StatementStats): Promise<StatsEvidence> {
   if (!ctx.snapshots) throw new Fault({ code: 'no_state_store', message: 'unused compares counters over a window and needs parity\'s state store; run it through the service or `parity run`' });
   const scope = scopeOf(spec, shape);
-  const cutoff = new Date(stats.at.getTime() - spec.window);
+  const cutoff = new Date(stats.at.getTime() - windowMs);
   const stored = await ctx.snapshots.baselineCounters(spec.id, scope, cutoff);
   let baseline: { at: Date; counters: typeof stats.counters } | undefined;
   if (stored) {
@@ -47,6 +47,14 @@ export const unused = defineKind({
     const shape = await findShape(spec, ctx);
     const dependencies = await findDependencies(spec, ctx, shape);
     const gaps: FaultInfo[] = [];
+    if (spec.evidence === 'catalog') {
+      // Asked for in the check file: statistics are not read at all, and the result says so.
+      const live = await readLiveSessions(spec, ctx, shape, undefined);
+      return judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: live.gaps });
+    }
+    // The schema requires a window with full evidence; should one ever be missing, never fall back to catalog-only.
+    if (spec.window === undefined) throw new Fault({ code: 'internal', message: 'an unused check with full evidence has no window' });
+    const windowMs = spec.window;
     let stats: StatsEvidence;
     let statementStats: StatementStats | undefined;
     let read: StatementStats | FaultInfo;
@@ -61,13 +69,13 @@ export const unused = defineKind({
     else {
       statementStats = read;
       gaps.push(...read.gaps);
-      stats = await withBaseline(spec, ctx, shape, read);
+      stats = await withBaseline(spec, windowMs, ctx, shape, read);
     }
     const live = await readLiveSessions(spec, ctx, shape, statementStats?.byQueryId);
     gaps.push(...live.gaps);
     if (stats.available) {
       for (const entry of stats.entries) entry.applications = [...(live.applications.get(entry.key.split('/')[1] ?? '') ?? [])];
     }
-    return judgeUnused({ windowMs: spec.window, dependencies, sessions: live.sessions, stats, gaps });
+    return judgeUnused({ windowMs, dependencies, sessions: live.sessions, stats, gaps });
   },
 });

@@ -20,11 +20,14 @@ export interface SessionUse { pid: number; role: string; application: string; st
 /** Statement and write statistics: unavailable (with why), or this run's counters with the baseline to compare against. */
 export type StatsEvidence =
   | { available: false; fault: FaultInfo }
+  /** The check file said `evidence: catalog`: statistics were deliberately not read. */
+  | { available: false; catalogOnly: true }
   | { available: true; at: Date; current: SnapshotCounters; baseline: { at: Date; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[] };
 
 /** Everything the run gathered. */
 export interface UnusedEvidence {
-  windowMs: number;
+  /** The window statistics must cover; undefined with `evidence: catalog`, which reads none. */
+  windowMs: number | undefined;
   dependencies: Dependency[];
   sessions: SessionUse[];
   stats: StatsEvidence;
@@ -34,7 +37,7 @@ export interface UnusedEvidence {
 
 const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 /** Coverage as a person reads it, rounded down (never overstated): 3h, 3h20m, 45m, 12s. */
-function human(ms: number): string {
+export function human(ms: number): string {
   const hours = Math.floor(ms / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
   if (hours > 0) return minutes > 0 ? `${hours}h${minutes}m` : `${hours}h`;
@@ -69,11 +72,28 @@ function statementFindings(stats: Extract<StatsEvidence, { available: true }>, w
   return found;
 }
 
+/** The evidence an `unused` result can rest on, by the name results use for it. */
+export const EVIDENCE_NAMES = {
+  catalog: 'catalog dependencies (pg_depend, pg_rewrite, pg_trigger, pg_proc, publications)',
+  sessions: 'live sessions (pg_stat_activity)',
+  statements: 'statement calls over the window (pg_stat_statements)',
+  table_writes: 'table writes over the window (pg_stat_user_tables)',
+} as const;
+
+/** Which evidence this run read and which it did not, so no result overstates what it looked at. */
+function evidenceRead(stats: StatsEvidence): { read: string[]; notRead: string[] } {
+  const always = [EVIDENCE_NAMES.catalog, EVIDENCE_NAMES.sessions];
+  const statistics = [EVIDENCE_NAMES.statements, EVIDENCE_NAMES.table_writes];
+  return stats.available ? { read: [...always, ...statistics], notRead: [] } : { read: always, notRead: statistics };
+}
+
 /** Judges the gathered evidence; `now` is the verified server's time of this run's counters. */
 export function judgeUnused(evidence: UnusedEvidence): Outcome {
   const { stats } = evidence;
+  if (!stats.available && 'catalogOnly' in stats) return judgeCatalogOnly(evidence);
   const gaps = [...evidence.gaps];
-  const windowText = human(evidence.windowMs);
+  const windowMs = evidence.windowMs ?? 0;
+  const windowText = human(windowMs);
   let coveredMs = 0;
   let comparable = false;
   if (!stats.available) gaps.push(stats.fault);
@@ -86,36 +106,70 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
       coveredMs = 0;
     } else {
       comparable = true;
-      if (coveredMs < evidence.windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered` });
+      if (coveredMs < windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered` });
     }
   }
-  // One hidden role can hide hundreds of statements; say each gap once.
-  const distinct = gaps.filter((g, i) => gaps.findIndex((o) => o.code === g.code && o.message === g.message) === i);
   const findings: Finding[] = [
-    ...evidence.dependencies.map((d) => finding(d.target, `${d.kind} ${d.object} depends on ${d.target}`, { evidence: 'catalog', kind: d.kind, object: d.object })),
-    ...evidence.sessions.map((s) => finding(s.targets.join(', '), `session ${s.pid} (role ${s.role}, application ${s.application || '(none)'}, ${s.state}) is using ${s.targets.join(', ')}: \`${clip(s.query)}\``,
-      { evidence: 'pg_stat_activity', pid: s.pid, role: s.role, application: s.application, state: s.state, query: clip(s.query, 2000) })),
+    ...catalogAndSessionFindings(evidence),
     ...(stats.available && comparable ? statementFindings(stats, human(coveredMs)) : []),
   ];
   const observations = {
-    window_seconds: Math.round(evidence.windowMs / 1000),
+    evidence: 'full',
+    window_seconds: Math.round(windowMs / 1000),
     covered_seconds: Math.round(coveredMs / 1000),
-    coverage_ratio: Math.min(1, Math.round((coveredMs / evidence.windowMs) * 1000) / 1000),
+    coverage_ratio: windowMs > 0 ? Math.min(1, Math.round((coveredMs / windowMs) * 1000) / 1000) : 0,
+    ...counts(evidence, findings),
+  };
+  return conclude(findings, gaps, observations, `unused: no reader, writer, dependency or session in the last ${human(coveredMs)} (window ${windowText})`);
+}
+
+function catalogAndSessionFindings(evidence: UnusedEvidence): Finding[] {
+  return [
+    ...evidence.dependencies.map((d) => finding(d.target, `${d.kind} ${d.object} depends on ${d.target}`, { evidence: 'catalog', kind: d.kind, object: d.object })),
+    ...evidence.sessions.map((s) => finding(s.targets.join(', '), `session ${s.pid} (role ${s.role}, application ${s.application || '(none)'}, ${s.state}) is using ${s.targets.join(', ')}: \`${clip(s.query)}\``,
+      { evidence: 'pg_stat_activity', pid: s.pid, role: s.role, application: s.application, state: s.state, query: clip(s.query, 2000) })),
+  ];
+}
+
+function counts(evidence: UnusedEvidence, findings: readonly Finding[]) {
+  const { read, notRead } = evidenceRead(evidence.stats);
+  return {
     uses: findings.length,
     dependencies: evidence.dependencies.length,
     sessions: evidence.sessions.length,
-    statements_matched: stats.available ? stats.entries.length : 0,
-    unverified: distinct.map((g) => `${g.code}: ${g.message}`).slice(0, 50),
+    statements_matched: evidence.stats.available ? evidence.stats.entries.length : 0,
+    evidence_read: read,
+    evidence_not_read: notRead,
   };
+}
+
+/** Any use is a fail; else any gap is `error`; else a pass with `passSummary`. */
+function conclude(findings: readonly Finding[], gaps: readonly FaultInfo[], observations: Record<string, JsonValue>, passSummary: string): Outcome {
+  // One hidden role can hide hundreds of statements; say each gap once.
+  const distinct = gaps.filter((g, i) => gaps.findIndex((o) => o.code === g.code && o.message === g.message) === i);
+  const withGaps = { ...observations, unverified: distinct.map((g) => `${g.code}: ${g.message}`).slice(0, 50) };
   if (findings.length > 0) {
     const more = findings.length > 3 ? `; and ${findings.length - 3} more` : '';
-    return { status: 'fail', summary: `still used: ${findings.slice(0, 3).map((f) => f.sentence).join('; ')}${more}`, observations: { ...observations, mismatches: findings.length }, samples: findings.map((f) => f.sample) };
+    return { status: 'fail', summary: `still used: ${findings.slice(0, 3).map((f) => f.sentence).join('; ')}${more}`, observations: { ...withGaps, mismatches: findings.length }, samples: findings.map((f) => f.sample) };
   }
   const [first, ...rest] = distinct;
   if (first) {
     const others = rest.slice(0, 4).map((g) => g.message);
     const more = rest.length > 4 ? [`and ${rest.length - 4} more gaps`] : [];
-    return faultOutcome({ code: first.code, message: [first.message, ...others, ...more].join('; ') }, observations);
+    return faultOutcome({ code: first.code, message: [first.message, ...others, ...more].join('; ') }, withGaps);
   }
-  return { status: 'pass', summary: `unused: no reader, writer, dependency or session in the last ${human(coveredMs)} (window ${windowText})`, observations: { ...observations, mismatches: 0 }, samples: [] };
+  return { status: 'pass', summary: passSummary, observations: { ...withGaps, mismatches: 0 }, samples: [] };
+}
+
+/**
+ * `evidence: catalog`, asked for in the check file: catalog dependencies and live sessions only.
+ * Its pass says in the summary itself that no statement statistics were read, so nobody mistakes
+ * it for "nobody ran a query": a client that queries the shape is invisible to it.
+ */
+function judgeCatalogOnly(evidence: UnusedEvidence): Outcome {
+  const findings = catalogAndSessionFindings(evidence);
+  const observations = { evidence: 'catalog', ...counts(evidence, findings) };
+  return conclude(findings, evidence.gaps, observations,
+    'unused by catalog evidence only (the check says evidence: catalog): nothing in the catalog depends on it and no live session used it; '
+    + 'NOT read: pg_stat_statements and pg_stat_user_tables, so a client that queries or writes it would not be seen');
 }

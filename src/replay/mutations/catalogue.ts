@@ -4,8 +4,12 @@
  * injects each one at a random step and checks that the scenario's checks catch it.
  */
 
-/** When a defect is injected: after a random backfill batch, or among the writes after the read switch. */
-export type MutationWindow = 'backfill' | 'after_switch';
+/**
+ * When a defect is injected: after a random backfill batch, among the writes after the read
+ * switch, or among the writes of the contract window (after `stop_old_writes`, while `unused`
+ * checks watch who still uses the old shape).
+ */
+export type MutationWindow = 'backfill' | 'after_switch' | 'contract_window';
 
 /** One kind of defect: when it strikes and how it is applied. */
 export interface MutationClass {
@@ -13,8 +17,13 @@ export interface MutationClass {
   /** The real-world defect, in one sentence (printed in the score table and the docs). */
   readonly description: string;
   readonly window: MutationWindow;
-  /** `victim`: one statement against one chosen row; `interrupt`: the backfill stops for good. */
-  readonly mechanism: 'victim' | 'interrupt';
+  /** `victim`: one statement against one chosen row; `interrupt`: the backfill stops for good; `statement`: the scenario's statement, as is. */
+  readonly mechanism: 'victim' | 'interrupt' | 'statement';
+  /**
+   * Evidence the defect can only be seen through: a use of the old shape changes no data, so only
+   * `unused` checks reading pg_stat_statements catch it, and replay needs a server that has it.
+   */
+  readonly needs?: 'pg_stat_statements';
   /**
    * Whether triggers fire while the defect is applied. Backfill defects write behind the dual-write
    * trigger's back (it would otherwise repair them); a stale application writer goes through them.
@@ -31,6 +40,8 @@ const classes = [
   { name: 'value_corrupted', window: 'backfill', mechanism: 'victim', triggers: 'off', description: 'the backfill writes a wrong value (split at the wrong space, unknown value mapped to a default)' },
   { name: 'dual_write_bypassed', window: 'backfill', mechanism: 'victim', triggers: 'off', description: 'a write reaches the old column without the dual-write trigger (bulk load, replica role) after the backfill passed the row' },
   { name: 'stale_writer', window: 'after_switch', mechanism: 'victim', triggers: 'on', description: 'a writer keeps writing only the old column after old writes were stopped (a forgotten background job)' },
+  { name: 'writer_after_stop', window: 'contract_window', mechanism: 'victim', triggers: 'on', needs: 'pg_stat_statements', description: 'a writer keeps writing the old column after stop-old-writes (a forgotten job nobody listed); no data check can see it once nothing syncs the shapes' },
+  { name: 'hidden_reader', window: 'contract_window', mechanism: 'statement', triggers: 'on', needs: 'pg_stat_statements', description: 'a report or export nobody listed still reads the old shape (a reporting view, a nightly export query)' },
   { name: 'backfill_interrupted', window: 'backfill', mechanism: 'interrupt', triggers: 'on', description: 'the backfill is killed halfway and never resumed' },
 ] as const satisfies readonly MutationClass[];
 

@@ -3,7 +3,7 @@
  * defect would visibly change, then run the defect — as an update, a delete, or the scenario's own
  * statement — with triggers on or off as the mutation class says.
  */
-import type { Params, ReplayDatabase } from '../database.js';
+import type { Params, ReplayDatabase, Row } from '../database.js';
 import type { MutationInstance } from '../scenario/load.js';
 import type { KeyRef } from '../snapshot.js';
 import { quoteIdent } from '../quote.js';
@@ -26,8 +26,9 @@ export function defectSql(m: MutationInstance, keyColumns: readonly string[]): s
  * Injects the defect into the `victim`-th candidate row. Returns the victim, or undefined when no
  * row qualifies (the mutation cannot apply to this case).
  */
-export async function injectVictim(db: ReplayDatabase, m: MutationInstance, victim: number, keyColumns: readonly string[]): Promise<KeyRef | undefined> {
-  const candidates = await db.query(candidatesSql(m, keyColumns));
+export async function injectVictim(db: ReplayDatabase, m: MutationInstance, victim: number, keyColumns: readonly string[], chosen?: readonly Row[]): Promise<KeyRef | undefined> {
+  // `chosen`: candidates picked earlier, so picking them is not itself a read inside a watched window.
+  const candidates = chosen ?? await db.query(candidatesSql(m, keyColumns));
   if (candidates.length === 0) return undefined;
   const row = candidates[victim % candidates.length]!;
   const key = Object.fromEntries(keyColumns.map((k) => [k, String(row[k])]));

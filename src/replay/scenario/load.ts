@@ -32,7 +32,7 @@ export interface Scenario {
   name: string;
   description?: string | undefined;
   spec: ScenarioSpec;
-  steps: Record<StepName, ScenarioStep>;
+  steps: Record<Exclude<StepName, 'stop_old_writes'>, ScenarioStep> & { stop_old_writes?: ScenarioStep | undefined };
   /** The validated check file; its sources are pointed at the replay database at run time. */
   checks: ParsedFile;
   mutations: MutationInstance[];
@@ -115,8 +115,9 @@ export async function loadScenario(dir: string): Promise<Scenario> {
   const files: [StepName, string][] = [
     ['old_schema', spec.steps.old_schema], ['expand', spec.steps.expand], ['dual_write', spec.steps.dual_write],
     ['backfill', spec.steps.backfill.batch], ['read_switch', spec.steps.read_switch], ['contract', spec.steps.contract],
+    ...(spec.steps.stop_old_writes === undefined ? [] : [['stop_old_writes', spec.steps.stop_old_writes] as [StepName, string]]),
   ];
-  const steps = {} as Record<StepName, ScenarioStep>;
+  const steps = {} as Scenario['steps'];
   for (const [step, file] of files) {
     const text = await read(file);
     if (typeof text === 'string') steps[step] = { file, text };
@@ -130,6 +131,13 @@ export async function loadScenario(dir: string): Promise<Scenario> {
     if (Array.isArray(parsed)) problems.push(...parsed);
     else if (parsed.checks.length === 0) problems.push({ file: display(spec.checks), line: 1, column: 1, path: 'checks', message: 'the check file declares no checks, so nothing could catch a defect' });
     else checks = parsed;
+  }
+  // A use of the old shape changes no data: only an unused check, watching after old writes stop, can catch it.
+  const watching = spec.mutations.filter((m) => mutationClass(m.class).window === 'contract_window');
+  if (watching.length > 0 && checks) {
+    const where = { file: display(SCENARIO_FILE), line: 1, column: 1, path: 'mutations' };
+    if (spec.steps.stop_old_writes === undefined) problems.push({ ...where, message: `${watching.map((m) => m.class).join(', ')} strike after old writes stop: declare steps.stop_old_writes` });
+    if (!checks.checks.some((c) => c.spec.kind === 'unused')) problems.push({ ...where, message: `${watching.map((m) => m.class).join(', ')} can only be caught by an unused check; ${spec.checks} has none` });
   }
   if (problems.length > 0 || !checks) throw new ScenarioError(problems);
   return {

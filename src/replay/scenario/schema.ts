@@ -62,6 +62,13 @@ const mutationSchema = z
   })
   .superRefine((m, ctx) => {
     const forms = [m.set, m.delete, m.sql].filter((f) => f !== undefined).length;
+    if (mutationClass(m.class).mechanism === 'statement') {
+      for (const key of ['table', 'key', 'where', 'set', 'delete'] as const) {
+        if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${m.class} takes no ${key}: it runs its sql: as is, against no particular row` });
+      }
+      if (m.sql === undefined) ctx.addIssue({ code: 'custom', path: ['sql'], message: `${m.class} needs sql: (the statement that uses the old shape)` });
+      return;
+    }
     if (mutationClass(m.class).mechanism === 'interrupt') {
       for (const key of ['table', 'key', 'where', 'set', 'delete', 'sql'] as const) {
         if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${m.class} takes no ${key}: replay stops the backfill itself` });
@@ -84,6 +91,11 @@ const stepsSchema = z.strictObject({
     batch_size: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1).max(10_000) }).default({ min: 1, max: 12 }),
   }),
   read_switch: sqlFile,
+  /**
+   * Old writes stop for good: the reverse sync goes. Runs after the gate's data checks; then the
+   * application writes again (the contract window) while `unused` checks watch, then contract.
+   */
+  stop_old_writes: sqlFile.optional(),
   contract: sqlFile,
 });
 
@@ -117,4 +129,4 @@ export type AppWriteSpec = z.output<typeof appWriteSchema>;
 /** One mutation as the scenario declares it. */
 export type MutationSpec = z.output<typeof mutationSchema>;
 /** The migration steps, in order. */
-export type StepName = 'old_schema' | 'expand' | 'dual_write' | 'backfill' | 'read_switch' | 'contract';
+export type StepName = 'old_schema' | 'expand' | 'dual_write' | 'backfill' | 'read_switch' | 'stop_old_writes' | 'contract';

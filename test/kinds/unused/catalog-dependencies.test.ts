@@ -25,6 +25,22 @@ describe.each(engines)('unused: catalog dependencies on %s', (engine) => {
     await closeStore?.();
   });
 
+  it('with evidence: catalog (explicitly asked for) passes on an empty catalog, saying what it did not read, and fails naming a view', async () => {
+    const yaml = `checks:\n  - id: catalog-only\n    kind: unused\n    source: app\n    evidence: catalog\n    columns: [public.users.full_name]\n    tables: [public.users_legacy]\n    ignore: { roles: [postgres] }\n`;
+    const quiet = await runUnused(db, yaml, store);
+    expect(quiet.status, quiet.summary).toBe('pass');
+    expect(quiet.summary).toContain('NOT read: pg_stat_statements and pg_stat_user_tables');
+    expect(quiet.observations).toMatchObject({ evidence: 'catalog', dependencies: 0 });
+    await db.exec('create view user_directory as select id, full_name from users');
+    try {
+      const used = await runUnused(db, yaml, store);
+      expect(used.status).toBe('fail');
+      expect(used.summary).toBe('still used: view user_directory depends on public.users.full_name');
+    } finally {
+      await db.exec('drop view user_directory');
+    }
+  });
+
   it('cannot verify (never passes) without pg_stat_statements, when the catalog shows nothing', async () => {
     const result = await runUnused(db, fullName, store);
     expect(result.status).toBe('error');

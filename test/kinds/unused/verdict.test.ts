@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeUnused, type UnusedEvidence } from '../../../src/kinds/unused/verdict.js';
+import { EVIDENCE_NAMES, judgeUnused, type UnusedEvidence } from '../../../src/kinds/unused/verdict.js';
+import { unusedSchema } from '../../../src/kinds/unused/spec.js';
 import type { SnapshotCounters } from '../../../src/kinds/unused/counters.js';
 
 const HOUR = 3_600_000;
@@ -104,5 +105,46 @@ describe('the unused verdict', () => {
   it('ignores a baseline-less entry count rather than guessing', () => {
     const outcome = judgeUnused(evidence({ stats: { available: true, at: now, current: counters({ statements: { '10/77/true': 1e6 } }), baseline: undefined, entries: [entry] } }));
     expect(outcome.status).toBe('error');
+  });
+
+  it('says which evidence it read: everything with statistics, catalog and sessions only without', () => {
+    expect(judgeUnused(evidence()).observations).toMatchObject({ evidence: 'full', evidence_not_read: [] });
+    const unavailable = { available: false as const, fault: { code: 'statement_stats_unavailable', message: 'not installed' } };
+    const outcome = judgeUnused(evidence({ stats: unavailable }));
+    expect(outcome.observations.evidence_read).toEqual([EVIDENCE_NAMES.catalog, EVIDENCE_NAMES.sessions]);
+    expect(outcome.observations.evidence_not_read).toEqual([EVIDENCE_NAMES.statements, EVIDENCE_NAMES.table_writes]);
+  });
+});
+
+describe('the unused verdict with evidence: catalog (asked for in the check file)', () => {
+  const catalogOnly = (over: Partial<UnusedEvidence> = {}): UnusedEvidence => ({ windowMs: undefined, dependencies: [], sessions: [], gaps: [], stats: { available: false, catalogOnly: true }, ...over });
+
+  it('passes on an empty catalog, saying in the summary that statement statistics were not read', () => {
+    const outcome = judgeUnused(catalogOnly());
+    expect(outcome.status).toBe('pass');
+    expect(outcome.summary).toMatch(/^unused by catalog evidence only \(the check says evidence: catalog\).*NOT read: pg_stat_statements and pg_stat_user_tables/);
+    expect(outcome.observations).toMatchObject({ evidence: 'catalog', evidence_not_read: [EVIDENCE_NAMES.statements, EVIDENCE_NAMES.table_writes] });
+    expect(outcome.observations).not.toHaveProperty('coverage_ratio');
+  });
+
+  it('fails naming a dependency, and cannot verify with a gap in what it did read', () => {
+    const dep = { target: 'public.users.full_name', kind: 'view', object: 'public.user_directory' };
+    expect(judgeUnused(catalogOnly({ dependencies: [dep] })).summary).toBe('still used: view public.user_directory depends on public.users.full_name');
+    const gap = judgeUnused(catalogOnly({ gaps: [{ code: 'insufficient_privilege', message: 'pg_stat_activity hides the statement of session 7' }] }));
+    expect(gap.status).toBe('error');
+  });
+});
+
+describe('the unused spec', () => {
+  const parse = (extra: Record<string, unknown>) => unusedSchema.safeParse({ id: 'x', kind: 'unused', source: 'app', columns: ['users.full_name'], ...extra });
+
+  it('requires a window with full evidence and refuses one with catalog evidence', () => {
+    expect(parse({ window: '24h' }).success).toBe(true);
+    const missing = parse({});
+    expect(missing.success).toBe(false);
+    expect(JSON.stringify(missing.error?.issues)).toMatch(/window is required.*evidence: catalog/);
+    expect(parse({ evidence: 'catalog' }).success).toBe(true);
+    expect(parse({ evidence: 'catalog', window: '24h' }).success).toBe(false);
+    expect(parse({ evidence: 'some', window: '24h' }).success).toBe(false);
   });
 });

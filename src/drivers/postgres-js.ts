@@ -1,0 +1,89 @@
+/**
+ * postgres.js, loaded with the one fix parity needs and upstream has not released.
+ *
+ * postgres.js 3.4.9 can throw an uncatchable TypeError from `nextWrite` when a write is queued on a
+ * connection whose socket has already closed (porsager/postgres#1154, #1208; fix proposed in #1209).
+ * `sql.begin()` reaches it by itself: when a verified database dies mid-check, begin's own ROLLBACK
+ * is written to the dead connection and the whole process exits. parity must answer "could not
+ * verify" there, not crash, so every postgres.js client in parity comes from here.
+ *
+ * The fix is applied in memory, to this process's copy of the driver's CommonJS build: the patched
+ * `connection.js` is compiled into the require cache before the driver's entry requires it. Nothing
+ * in node_modules is written. Drop this module once a postgres.js release guards nextWrite (see
+ * docs/decisions.md); `test/drivers/postgres-js.test.ts` proves the guard is needed and applied.
+ */
+import { createRequire, Module } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type postgresType from 'postgres';
+
+/** The driver's unguarded nextWrite, as released in 3.4.x. */
+const UNGUARDED = `  function nextWrite(fn) {
+    const x = socket.write(chunk, fn)`;
+
+/**
+ * The guard from porsager/postgres#1209: settle instead of crashing. The pending query (and any
+ * queued behind it) is rejected with CONNECTION_CLOSED, which parity classifies as a fault.
+ */
+const GUARDED = `  function nextWrite(fn) {
+    if (!socket) { // guarded by parity: porsager/postgres#1208
+      nextWriteTimer !== null && clearImmediate(nextWriteTimer)
+      chunk = nextWriteTimer = null
+      error(Errors.connection('CONNECTION_CLOSED', options))
+      return false
+    }
+    const x = socket.write(chunk, fn)`;
+
+/** Whether the guard went in, and why not if it did not. */
+export type GuardState = { applied: true; version: string } | { applied: false; version: string; reason: string };
+
+/** Returns the source with nextWrite guarded, or undefined when the text is not the known unguarded one. */
+export function guardNextWrite(source: string): string | undefined {
+  if (!source.includes(UNGUARDED)) return undefined;
+  return source.replace(UNGUARDED, GUARDED);
+}
+
+interface CompilableModule {
+  filename: string;
+  paths: string[];
+  loaded: boolean;
+  exports: unknown;
+  _compile(content: string, filename: string): void;
+}
+
+function load(): { postgres: typeof postgresType; guard: GuardState } {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('postgres'); // the CommonJS build: cjs/src/index.js
+  const connectionFile = path.join(path.dirname(entry), 'connection.js');
+  const root = path.resolve(path.dirname(entry), '..', '..');
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  let guard: GuardState;
+  if (require.cache[connectionFile]) {
+    // Someone required the CommonJS build before us; its Connection is already bound.
+    guard = { applied: false, version, reason: 'postgres.js was loaded before parity could guard it' };
+  } else {
+    const patched = guardNextWrite(readFileSync(connectionFile, 'utf8'));
+    if (patched === undefined) {
+      // A release that changed nextWrite is expected to carry the fix; the test of this module
+      // fails on it, so the guard is dropped deliberately rather than silently.
+      guard = { applied: false, version, reason: `postgres@${version} connection.js does not have the known unguarded nextWrite` };
+    } else {
+      const mod = new (Module as unknown as new (id: string, parent?: unknown) => CompilableModule)(connectionFile, undefined);
+      mod.filename = connectionFile;
+      mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(connectionFile));
+      mod._compile(patched, connectionFile);
+      mod.loaded = true;
+      require.cache[connectionFile] = mod as unknown as NodeJS.Module;
+      guard = { applied: true, version };
+    }
+  }
+  return { postgres: require('postgres') as typeof postgresType, guard };
+}
+
+const loaded = load();
+
+/** The postgres.js factory (same API as `import postgres from 'postgres'`), with nextWrite guarded. */
+export const postgres: typeof postgresType = loaded.postgres;
+
+/** Whether this process's postgres.js carries the nextWrite guard. */
+export const postgresGuard: GuardState = loaded.guard;
