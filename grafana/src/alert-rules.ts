@@ -18,8 +18,6 @@ export interface AlertRule {
   severity: 'page' | 'ticket';
   summary: string;
   description: string;
-  /** Where the on-call finds what to do (the runbook_url annotation). */
-  runbookUrl?: string;
 }
 
 export const alertRules: AlertRule[] = [
@@ -91,6 +89,17 @@ export const alertRules: AlertRule[] = [
     summary: 'Backfill behind {{ $labels.check_id }} stalled with {{ $value }} rows left',
     description: 'The null_check {{ $labels.check_id }} still finds {{ $value }} rows to backfill, and the count has not fallen between its '
       + 'results for 30 minutes: the backfill job has stopped, is stuck, or new rows arrive unfilled as fast as it fills them.',
-    runbookUrl: 'docs/runbooks.md#parity-backfill-stalled',
   },
 ];
+
+/**
+ * Where each alert's runbook lives: a section of docs/runbooks.md named after the alert. A path in
+ * the repository (and the package), since the docs' public address is the deployer's to choose;
+ * test/grafana/runbooks.test.ts checks that every alert has its section.
+ */
+export const RUNBOOK_DOCUMENT = 'docs/runbooks.md';
+
+/** The runbook_url annotation of an alert (GitHub's heading anchor: the name, lower-cased). */
+export function runbookUrl(rule: Pick<AlertRule, 'name'>): string {
+  return `${RUNBOOK_DOCUMENT}#${rule.name.toLowerCase()}`;
+}

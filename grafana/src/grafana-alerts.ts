@@ -6,7 +6,7 @@
 import { QueryBuilder, RuleBuilder } from '@grafana/grafana-foundation-sdk/alerting';
 import { TypeReduceBuilder, TypeThresholdBuilder } from '@grafana/grafana-foundation-sdk/expr';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import type { AlertRule } from './alert-rules.js';
+import { runbookUrl, type AlertRule } from './alert-rules.js';
 import { DATASOURCE_UID } from './datasource.js';
 
 /** The folder (title) Grafana files the rules under; created on first provisioning. */
@@ -32,7 +32,7 @@ function grafanaRule(rule: AlertRule): Record<string, unknown> {
     .noDataState('OK')
     .execErrState('Error')
     .labels({ severity: rule.severity, service: 'parity' })
-    .annotations({ summary: grafanaTemplate(rule.summary), description: grafanaTemplate(rule.description), ...(rule.runbookUrl ? { runbook_url: rule.runbookUrl } : {}) })
+    .annotations({ summary: grafanaTemplate(rule.summary), description: grafanaTemplate(rule.description), runbook_url: runbookUrl(rule) })
     .build();
   // The provisioning file names the folder and org on the group, not on each rule.
   const { folderUID: _folder, orgID: _org, ruleGroup: _group, ...fileRule } = built;

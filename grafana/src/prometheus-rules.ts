@@ -1,5 +1,5 @@
 /** Renders the alerts as a Prometheus rule file (the format `promtool check rules` and Prometheus load). */
-import type { AlertRule } from './alert-rules.js';
+import { runbookUrl, type AlertRule } from './alert-rules.js';
 
 export interface PrometheusRuleFile {
   groups: { name: string; interval?: string; rules: Record<string, unknown>[] }[];
@@ -16,7 +16,7 @@ export function prometheusRuleFile(rules: readonly AlertRule[]): PrometheusRuleF
         expr: rule.expr,
         for: rule.for,
         labels: { severity: rule.severity, service: 'parity' },
-        annotations: { summary: rule.summary, description: rule.description, ...(rule.runbookUrl ? { runbook_url: rule.runbookUrl } : {}) },
+        annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule) },
       })),
     }],
   };

@@ -11,6 +11,7 @@ import { kindNames, kindOf, type CheckSpec } from './registry.js';
 import { idSchema, sourceNameSchema } from '../checkfile/common.js';
 import { definitionHash } from '../checkfile/hash.js';
 import { migrationSchema, type MigrationSpec } from '../checkfile/migrations.js';
+import { retentionSchema, type RetentionSettings } from '../checkfile/retention.js';
 import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/problems.js';
 import { sourceIdentity, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
 import type { ResolvedTarget } from '../checkfile/target.js';
@@ -27,7 +28,7 @@ import { listCheckFiles } from './list-check-files.js';
 export { listCheckFiles };
 
 const MAX_FILE_BYTES = 1024 * 1024;
-const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations'] as const;
+const TOP_LEVEL_KEYS = ['sources', 'checks', 'migrations', 'retention'] as const;
 
 export interface Located { file: string; line: number; column: number }
 
@@ -60,6 +61,8 @@ export interface Catalog {
   files: string[];
   /** Every value taken from the environment: secrets, never shown (loadCatalog registers them for redaction). */
   substitutions: Substitution[];
+  /** The `retention:` block (at most one across the files); absent → DEFAULT_RETENTION. */
+  retention?: { settings: RetentionSettings; at: Located } | undefined;
 }
 
 /** One parsed file before cross-file validation. */
@@ -69,6 +72,7 @@ export interface ParsedFile {
   checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined; templates?: Templates }[];
   migrations: { spec: MigrationSpec; at: Located; requireRefs: { id: string; at: Located }[] }[];
   interpolated: Interpolated[];
+  retention?: { settings: RetentionSettings; at: Located } | undefined;
 }
 
 export type { Env };
@@ -220,6 +224,14 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
       });
     }
   }
+  if (record.retention !== undefined) {
+    const result = retentionSchema.safeParse(record.retention ?? {}, { reportInput: true });
+    if (!result.success) {
+      for (const issue of flattenIssues(result.error.issues, ['retention'], retentionSchema)) problem(issue.path, issue.message, issue.key);
+    } else {
+      parsed.retention = { settings: result.data, at: at(['retention']) };
+    }
+  }
   const kept = problems.filter((p, index) => index < reported || !unresolved.has(p.path));
   return kept.length > 0 ? kept : parsed;
 }
@@ -286,6 +298,11 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
       }
       catalog.migrations.set(id, migration);
     }
+  }
+  for (const file of files) {
+    if (!file.retention) continue;
+    if (catalog.retention) problems.push({ ...file.retention.at, path: 'retention', message: `retention is already declared at ${where(catalog.retention.at)}; declare it in one file` });
+    else catalog.retention = file.retention;
   }
   return problems.length > 0 ? problems : catalog;
 }

@@ -72,6 +72,8 @@ export async function serveUntilStopped(observed: ObservedService, logger: Logge
   // Only changed files reload: the fingerprint comparison makes a spurious event a no-op.
   const stopWatching = watchCheckFiles(service.config.checksDir, () => service.ensureCurrentCatalog(), { logger });
   service.readiness.start();
+  // Other replicas' and CLI runs' results reach this server's gate cache through the store's change feed.
+  service.store.followOtherWriters();
   const server = await startServer(service, { logger, extraDeps: { telemetry, runEvents } });
   onListening?.(server);
   let stop!: (signal: NodeJS.Signals) => void;

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { registerSecret } from '../logging/secrets.js';
+import { parseDuration } from '../checkfile/duration.js';
 
 export type Scope = 'read' | 'run';
 
@@ -25,6 +26,11 @@ export interface Config {
   apiTokens: ApiToken[];
   instanceId: string;
   checkConcurrency: number;
+  /**
+   * PARITY_GATE_EVIDENCE_TTL: the longest a gate answer may rest on results read earlier when no
+   * change was heard (default 1s; 0s reads the store on every answer). See docs/gates.md.
+   */
+  gateEvidenceTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +93,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   if (!Number.isInteger(checkConcurrency) || checkConcurrency < 1 || checkConcurrency > 64) problems.push(`PARITY_CHECK_CONCURRENCY "${concurrencyText}" must be an integer from 1 to 64`);
   const databaseUrl = overrides.databaseUrl ?? (env.DATABASE_URL || undefined);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  const ttlText = env.PARITY_GATE_EVIDENCE_TTL || '1s';
+  const gateEvidenceTtlMs = parseDuration(ttlText);
+  if (gateEvidenceTtlMs === undefined || gateEvidenceTtlMs > 60_000) problems.push(`PARITY_GATE_EVIDENCE_TTL "${ttlText}" must be a duration from 0s to 60s, e.g. 1s`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     checksDir: overrides.checksDir ?? env.PARITY_CHECKS_DIR ?? 'checks',
@@ -97,5 +106,6 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     apiTokens,
     instanceId: env.PARITY_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     checkConcurrency,
+    gateEvidenceTtlMs: gateEvidenceTtlMs!,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * The gate service: the I/O shell around evaluateGate. It reads each required check's newest
- * result, optionally runs the checks first (refresh), and records every decision it hands out.
+ * result (through the evidence cache, see evidence-cache.ts for its staleness bound), optionally
+ * runs the checks first (refresh), and records every decision it hands out (a repeat of the last
+ * identical one is counted, not written again: decision-log.ts).
  * If anything on the way fails, the caller gets GateUnavailableError — never an "allowed".
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/secrets.js';
 import type { Runner } from '../runner/runner.js';
@@ -11,6 +12,8 @@ import type { Clock } from '../runner/clock.js';
 import type { Catalog, LoadedMigration } from '../catalog/load.js';
 import type { GateDecisionRecord } from '../store/gates.js';
 import type { Store } from '../store/store.js';
+import { createDecisionLog, DEFAULT_REPEAT_FLUSH_MS } from './decision-log.js';
+import { createEvidenceCache, DEFAULT_GATE_EVIDENCE_TTL_MS } from './evidence-cache.js';
 import { evaluateGate, type GateVerdict } from './evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from './gate-errors.js';
 import { phaseRequirements } from './requirements.js';
@@ -28,13 +31,17 @@ export interface GateDecision extends GateVerdict {
 }
 
 export interface GateServiceDeps {
-  store: Pick<Store, 'gateEvidence' | 'recordGateDecision' | 'listGateDecisions'>;
+  store: Pick<Store, 'gateEvidence' | 'recordGateDecision' | 'addGateDecisionRepeats' | 'listGateDecisions'> & Partial<Pick<Store, 'resultChanges'>>;
   runner: Pick<Runner, 'start'>;
   catalog: () => Catalog;
   clock: Clock;
   logger?: Logger | undefined;
   /** Hears every decision, including ones that could not be evaluated (telemetry). Must not throw. */
   onDecision?: ((decision: GateDecision) => void) | undefined;
+  /** Longest reuse of gate evidence when no change was heard (default 1 s; 0: read the store on every answer). */
+  evidenceTtlMs?: number | undefined;
+  /** How often counted repeats of a decision are written (default 2 s; 0: at once). */
+  repeatFlushMs?: number | undefined;
 }
 
 export interface DecideOptions {
@@ -51,6 +58,8 @@ export interface GateService {
   preview(migrationId: string, phase: string): Promise<GateVerdict>;
   /** Recorded decisions, newest first. */
   decisions(migrationId: string, options: { limit: number; phase?: string | undefined }): Promise<GateDecisionRecord[]>;
+  /** Writes the repeats counted so far and stops following result changes. */
+  close(): Promise<void>;
 }
 
 /** Creates the gate service over a store, a runner and the current catalog. */
@@ -63,12 +72,19 @@ export function createGateService(deps: GateServiceDeps): GateService {
     return migration;
   };
 
-  async function verdictOf(migration: LoadedMigration, phase: string): Promise<GateVerdict> {
+  const cache = createEvidenceCache({
+    load: (ids) => deps.store.gateEvidence(ids), clock: deps.clock, ttlMs: deps.evidenceTtlMs ?? DEFAULT_GATE_EVIDENCE_TTL_MS,
+  });
+  const unsubscribe = deps.store.resultChanges?.subscribe(() => cache.invalidate());
+  const log = createDecisionLog({ store: deps.store, clock: deps.clock, logger: deps.logger, flushMs: deps.repeatFlushMs ?? DEFAULT_REPEAT_FLUSH_MS });
+
+  async function verdictOf(migration: LoadedMigration, phase: string, fresh = false): Promise<GateVerdict> {
     const catalog = deps.catalog();
     const ids = (phaseRequirements(migration.spec, phase) ?? []).map((r) => r.checkId);
     // Results and `now` both come from the store's clock, read in one statement: a replica's own
-    // clock (fast or slow) never decides which result is newest or how old it is.
-    const { latest, now } = await deps.store.gateEvidence(ids);
+    // clock (fast or slow) never decides which result is newest or how old it is. The catalog is
+    // the current one on every answer: only results are reused, never definitions.
+    const { latest, now } = fresh ? await deps.store.gateEvidence(ids) : await cache.read(ids);
     return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now);
   }
 
@@ -98,14 +114,16 @@ export function createGateService(deps: GateServiceDeps): GateService {
           }
         }
         stage = 'could not read results from the state store';
-        const verdict = await verdictOf(migration, phase);
+        // After a refresh the store is read directly: the answer is about the run just made.
+        const verdict = await verdictOf(migration, phase, options.refresh === true);
         stage = 'could not record the decision in the state store';
-        // An answer that cannot be audited is not given: recording comes before replying.
-        const record = await deps.store.recordGateDecision({
-          id: randomUUID(), migrationId, phase, allowed: verdict.allowed, requestedBy, reasons: verdict.reasons,
-          checks: verdict.checks as unknown as Record<string, unknown>[], evaluatedAt: new Date(verdict.evaluated_at),
-        });
-        const decision: GateDecision = { ...verdict, id: record.id, requested_by: requestedBy, refreshed: options.refresh === true, run_id: runId, evaluated: true };
+        // An answer that cannot be audited is not given: recording (or counting a repeat of a
+        // recorded one) comes before replying.
+        const recorded = await log.record(verdict, { requestedBy, refreshed: options.refresh === true, definitions: deps.catalog().checks });
+        const decision: GateDecision = { ...verdict, id: recorded.id, requested_by: requestedBy, refreshed: options.refresh === true, run_id: runId, evaluated: true };
+        if (!recorded.repeat) {
+          deps.logger?.info({ migration_id: migrationId, phase, allowed: decision.allowed, decision_id: decision.id, requested_by: requestedBy, refreshed: decision.refreshed, reasons: decision.reasons }, `gate ${migrationId}/${phase}: ${decision.allowed ? 'allowed' : 'denied'}`);
+        }
         tell(decision);
         return decision;
       } catch (error) {
@@ -126,7 +144,14 @@ export function createGateService(deps: GateServiceDeps): GateService {
     async decisions(migrationId, options) {
       const catalog = deps.catalog();
       if (!catalog.migrations.has(migrationId)) throw new UnknownMigrationError(migrationId, [...catalog.migrations.keys()]);
+      // Counted repeats first, so the listing shows every answer given so far.
+      await log.flush();
       return deps.store.listGateDecisions(migrationId, options);
+    },
+
+    async close() {
+      unsubscribe?.();
+      await log.close();
     },
   };
 }

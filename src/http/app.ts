@@ -8,6 +8,7 @@ import type { Service } from '../service/service.js';
 import type { RunEventHub } from '../events/run-event-hub.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { authenticate, type AuthVariables } from './auth.js';
+import { accessLog } from './access-log.js';
 import { ApiError, errorResponse, handleError } from './errors.js';
 
 export interface AppDeps {
@@ -44,7 +45,8 @@ export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]):
   const app = createRouter();
   app.onError((error, c) => handleError(error, c, deps.service.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
-  // First, so rejected requests (413, 401) are measured too.
+  // First, so rejected requests (413, 401) are logged and measured too.
+  if (deps.service.logger) app.use('*', accessLog(deps.service.logger));
   if (deps.telemetry) app.use('*', deps.telemetry.httpMiddleware);
   app.use('*', bodyLimit({
     maxSize: MAX_BODY_BYTES,

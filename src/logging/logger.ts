@@ -13,7 +13,9 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
       level,
       // URLs are not blanked wholesale: redactDeep below scrubs the password out of any DSN.
       redact: { paths: ['password', 'token', 'authorization', '*.password', '*.authorization'], censor: '***' },
-      formatters: { log: (object) => redactDeep(object) },
+      // Level names and ISO-8601 times: what log pipelines (Loki, CloudWatch, jq) read without a mapping.
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }), log: (object) => redactDeep(object) },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>);

@@ -9,6 +9,7 @@ import { parseDuration } from '../checkfile/duration.js';
 import type { Service } from '../service/service.js';
 import { nextWakeUp } from './plan-slots.js';
 import { createTickState, runSchedulerTick, type TickAction } from './tick.js';
+import { runRetentionPass, type PruneCounts, type RetentionState } from './retention-pass.js';
 
 export interface SchedulerOptions {
   /** Longest sleep between ticks, so catalog reloads and reaping are noticed. */
@@ -26,6 +27,8 @@ export interface SchedulerOptions {
   onPass?: (actions: TickAction[], at: Date) => void;
   /** Called with how many runs of dead replicas a reap aborted. */
   onRunsAborted?: (count: number) => void;
+  /** Called after this replica pruned the state store (it won the retention slot). */
+  onPruned?: (counts: PruneCounts) => void;
 }
 
 export interface Scheduler {
@@ -67,6 +70,9 @@ export async function startScheduler(service: Service, options: SchedulerOptions
   };
   const controller = new AbortController();
   let lastReap = 0;
+  const retention: RetentionState = { lastSlot: undefined };
+  let pruning: Promise<void> | undefined;
+  const retentionDeps = { store: service.store, retention: () => service.catalog().retention?.settings, instanceId: deps.instanceId, logger };
 
   async function reap(): Promise<void> {
     const aborted = await service.store.abortDeadRuns(service.clock.now(), deadAfterMs);
@@ -83,6 +89,12 @@ export async function startScheduler(service: Service, options: SchedulerOptions
           lastReap = service.clock.now().getTime();
           await reap();
         }
+        // In the background, one pass at a time: pruning never delays a scheduled slot, and its
+        // failures are logged (the next slot tries again), never stopping scheduled checks.
+        pruning ??= runRetentionPass(retentionDeps, retention, service.clock.now())
+          .then((counts) => { if (counts) options.onPruned?.(counts); })
+          .catch((error: unknown) => logger?.error({ err: error }, 'retention: pruning the state store failed'))
+          .finally(() => { pruning = undefined; });
         const actions = await runSchedulerTick(deps, state, service.clock.now());
         if (actions.length > 0) options.onTick?.(actions);
         options.onPass?.(actions, service.clock.now());
@@ -103,7 +115,7 @@ export async function startScheduler(service: Service, options: SchedulerOptions
     async stop() {
       controller.abort();
       await running;
-      await Promise.allSettled([...state.pending]);
+      await Promise.allSettled([...state.pending, pruning]);
     },
   };
 }

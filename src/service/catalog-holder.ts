@@ -38,8 +38,12 @@ export interface CatalogHolder {
   status(): CatalogStatus;
   /** Loads the files now; throws CheckFileError (keeping the last good catalog) when they do not load. */
   reload(): Promise<Catalog>;
-  /** Reloads when the files changed since the last load attempt; answers where the catalog stands. */
-  current(): Promise<CatalogStatus>;
+  /**
+   * Reloads when the files changed since the last load attempt; answers where the catalog stands.
+   * With `reuseMs`, a comparison with the files that began at most that long ago is trusted instead
+   * of reading them again (the gate hot path; its staleness bound is documented in docs/gates.md).
+   */
+  current(options?: { reuseMs?: number }): Promise<CatalogStatus>;
 }
 
 /**
@@ -68,8 +72,11 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
   let fingerprint = await fingerprintCheckFiles(options.dir);
   let status: CatalogStatus = { valid: true, problems: [], loadedAt: options.now(), checkedAt: options.now() };
   let inFlight: Promise<Catalog> | undefined;
+  /** When (options.now) the last read that found the files unchanged began; undefined after any load. */
+  let verifiedAt: number | undefined;
 
   const load = async (): Promise<Catalog> => {
+    verifiedAt = undefined;
     const seen = await fingerprintCheckFiles(options.dir);
     try {
       const next = await loadCatalog(options.dir, options.env);
@@ -89,6 +96,26 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
     }
   };
 
+  // Many askers at once (a gate polled thousands of times a second) share fingerprint reads, but
+  // each asker waits for a read that *began after it asked*: the one under way may predate an edit
+  // it has to see. So at most one read runs and one waits; everyone who arrives meanwhile joins
+  // the waiting one. Every answer still judges by the files as they were when it was asked.
+  let reading: Promise<string> | undefined;
+  let next: Promise<string> | undefined;
+  const startRead = (): Promise<string> => {
+    const read = fingerprintCheckFiles(options.dir).finally(() => { if (reading === read) reading = undefined; });
+    reading = read;
+    return read;
+  };
+  const freshFingerprint = (): Promise<string> => {
+    if (!reading) return startRead();
+    next ??= reading.catch(() => '').then(() => {
+      next = undefined;
+      return startRead();
+    });
+    return next;
+  };
+
   // One load at a time: concurrent callers share it rather than racing to swap the catalog.
   const reload = (): Promise<Catalog> => {
     inFlight ??= load().finally(() => { inFlight = undefined; });
@@ -99,11 +126,21 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
     catalog: () => catalog,
     status: () => status,
     reload,
-    async current() {
+    async current(currentOptions = {}) {
+      const reuseMs = currentOptions.reuseMs ?? 0;
+      if (reuseMs > 0 && !inFlight && verifiedAt !== undefined) {
+        const age = options.now().getTime() - verifiedAt;
+        if (age >= 0 && age <= reuseMs) return status;
+      }
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         // A load already under way may have read the files before the latest write: wait, then look again.
         if (inFlight) await inFlight.catch(() => {});
-        if ((await fingerprintCheckFiles(options.dir)) === fingerprint) return status;
+        const began = options.now().getTime();
+        if ((await freshFingerprint()) === fingerprint) {
+          // The read began no earlier than `began`: dating the verification then is conservative.
+          if (!inFlight) verifiedAt = began;
+          return status;
+        }
         await reload().catch(() => {});
       }
       // Files that keep changing while they are read cannot be pinned down: judge nothing by them.

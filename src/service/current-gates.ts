@@ -34,5 +34,6 @@ export function createCurrentGates(gates: GateService, deps: { current: () => Pr
       return { ...verdict, allowed: false, reasons: [invalidCatalogReason(status), ...verdict.reasons] };
     },
     decisions: (migrationId, options) => gates.decisions(migrationId, options),
+    close: () => gates.close(),
   };
 }

@@ -97,7 +97,10 @@ export async function openService(config: Config, options: ServiceOptions = {}):
       }
     },
   });
-  const gates = createGateService({ store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision });
+  const gates = createGateService({
+    store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision,
+    evidenceTtlMs: config.gateEvidenceTtlMs,
+  });
   return {
     config,
     catalog: () => holder.catalog(),
@@ -108,12 +111,14 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     store,
     sources: () => sourceView,
     runner,
-    gates: createCurrentGates(gates, { current: () => holder.current() }),
+    // Gates trust a look at the files at most gateEvidenceTtlMs old (the watcher reloads on edits at once).
+    gates: createCurrentGates(gates, { current: () => holder.current({ reuseMs: config.gateEvidenceTtlMs }) }),
     clock,
     logger,
     async close() {
       readiness.stop();
       await runner.drain();
+      await gates.close().catch((error: unknown) => logger?.warn({ err: error }, 'could not write the last gate decision repeats'));
       await sources.closeAll();
       if (!options.store) await store.close();
     },

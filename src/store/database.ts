@@ -21,6 +21,11 @@ export interface StateDatabase {
   db: StateDb;
   raw: RawExecutor;
   driver: 'postgres' | 'embedded';
+  /**
+   * Postgres only: LISTEN on a channel over a dedicated connection that reconnects by itself.
+   * `onListen` runs each time listening (re)starts: notifications sent while it was down are lost.
+   */
+  listen?(channel: string, onNotify: () => void, onListen: () => void): Promise<{ unlisten(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,10 @@ export function openPostgresState(url: string, options: { max?: number } = {}): 
     driver: 'postgres',
     raw: {
       transaction: (work) => client.begin((tx) => work(async (text, params = []) => [...(await tx.unsafe(text, params as never[]))])) as never,
+    },
+    listen: async (channel, onNotify, onListen) => {
+      const { unlisten } = await client.listen(channel, () => onNotify(), onListen);
+      return { unlisten: async () => { await unlisten(); } };
     },
     close: () => client.end({ timeout: 5 }),
   };

@@ -8,6 +8,9 @@ import { databaseClock, type StoreClock } from './store-clock.js';
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
 
+/** Repeats of one recorded decision, counted in memory and added in a batch. */
+export interface GateDecisionRepeats { id: string; count: number; lastSeenAt: Date }
+
 /** Another result of the same check whose outcome was not a pass and whose reading overlapped or followed the judged one's. */
 export interface LaterNonPass {
   resultId: string;
@@ -105,9 +108,28 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       return (await gateEvidence(checkIds)).latest;
     },
 
-    async recordGateDecision(decision: NewGateDecision): Promise<GateDecisionRecord> {
-      const [row] = await db.insert(gateDecisions).values(decision).returning();
+    /** Records a decision given for the first time (last_seen_at defaults to evaluated_at). */
+    async recordGateDecision(decision: Omit<NewGateDecision, 'lastSeenAt'> & { lastSeenAt?: Date }): Promise<GateDecisionRecord> {
+      const [row] = await db.insert(gateDecisions).values({ ...decision, lastSeenAt: decision.lastSeenAt ?? decision.evaluatedAt }).returning();
       return row!;
+    },
+
+    /**
+     * Adds repeats of decisions already recorded (the same answer on the same evidence, given again);
+     * resolves with the ids that still exist (retention may have pruned the others).
+     */
+    async addGateDecisionRepeats(repeats: readonly GateDecisionRepeats[]): Promise<Set<string>> {
+      if (repeats.length === 0) return new Set();
+      return db.transaction(async (tx) => {
+        const found = new Set<string>();
+        for (const r of repeats) {
+          const rows = await tx.update(gateDecisions)
+            .set({ repeatCount: sql`${gateDecisions.repeatCount} + ${r.count}`, lastSeenAt: sql`greatest(${gateDecisions.lastSeenAt}, ${r.lastSeenAt.toISOString()}::timestamptz)` })
+            .where(eq(gateDecisions.id, r.id)).returning({ id: gateDecisions.id });
+          if (rows.length > 0) found.add(r.id);
+        }
+        return found;
+      });
     },
 
     /** A migration's decisions, newest first, optionally for one phase. */

@@ -59,6 +59,8 @@ export const checkResults = parity.table('check_results', {
 }, (t) => [
   index('check_results_check_finished_idx').on(t.checkId, t.finishedAt),
   index('check_results_run_idx').on(t.runId),
+  // Retention finds old results by when they finished, across checks.
+  index('check_results_finished_idx').on(t.finishedAt),
 ]);
 
 export const resultSamples = parity.table('result_samples', {
@@ -82,6 +84,31 @@ export const scheduleClaims = parity.table('schedule_claims', {
   outcome: text('outcome').notNull().default('claimed'),
 }, (t) => [primaryKey({ columns: [t.checkId, t.slot] })]);
 
+/**
+ * Housekeeping passes (retention pruning) claimed like scheduler slots: the replica whose INSERT
+ * wins a (task, slot) row does that pass; the row then records what it did.
+ */
+export const maintenanceClaims = parity.table('maintenance_claims', {
+  task: text('task').notNull(),
+  slot: ts('slot').notNull(),
+  claimedBy: text('claimed_by').notNull(),
+  claimedAt: ts('claimed_at').notNull().default(sql`now()`),
+  finishedAt: ts('finished_at'),
+  /** What the pass did (rows deleted per table), or the error that stopped it. */
+  report: jsonb('report').$type<Record<string, unknown>>(),
+}, (t) => [primaryKey({ columns: [t.task, t.slot] })]);
+
+/**
+ * Results of runs no server executed (`parity run` against a shared store, trigger "cli") that a
+ * server replica has counted into its run, duration and rows-scanned metrics: the replica whose
+ * INSERT wins counts the result, so dashboards show CLI runs once, like server runs.
+ */
+export const resultMetricImports = parity.table('result_metric_imports', {
+  resultId: text('result_id').primaryKey().references(() => checkResults.id, { onDelete: 'cascade' }),
+  importedBy: text('imported_by').notNull(),
+  importedAt: ts('imported_at').notNull().default(sql`now()`),
+});
+
 /** At most one execution of a check at a time, across runs and replicas. */
 export const checkLeases = parity.table('check_leases', {
   checkId: text('check_id').primaryKey(),
@@ -99,8 +126,19 @@ export const gateDecisions = parity.table('gate_decisions', {
   requestedBy: text('requested_by'),
   reasons: jsonb('reasons').$type<string[]>().notNull(),
   checks: jsonb('checks').$type<Record<string, unknown>[]>().notNull(),
+  /** The verdict's `evaluated_at` (the store's clock) when this answer was first given. */
   evaluatedAt: ts('evaluated_at').notNull(),
-}, (t) => [index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt)]);
+  /**
+   * How many times this same answer, on the same evidence, was given to the same caller by one
+   * replica: a poller asking 100×/s adds to this count instead of adding rows (flushed in batches).
+   */
+  repeatCount: integer('repeat_count').notNull().default(1),
+  /** The last time the answer was given (equals evaluated_at until it is repeated). */
+  lastSeenAt: ts('last_seen_at').notNull(),
+}, (t) => [
+  index('gate_decisions_migration_idx').on(t.migrationId, t.evaluatedAt),
+  index('gate_decisions_last_seen_idx').on(t.lastSeenAt),
+]);
 
 /**
  * Counters a check read from a verified database (`unused`: pg_stat_statements calls, table write

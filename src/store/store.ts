@@ -8,16 +8,25 @@ import { scheduleQueries } from './schedule.js';
 import { leaseQueries } from './leases.js';
 import { counterSnapshotQueries } from './counter-snapshots.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
+import { createResultChanges, RESULTS_CHANGED_CHANNEL, signallingChange, type ResultChanges } from './result-changes.js';
+import { retentionQueries } from './retention.js';
+import { metricImportQueries } from './metric-imports.js';
 
 export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof gateQueries>
   & ReturnType<typeof scheduleQueries>
   & ReturnType<typeof leaseQueries>
   & ReturnType<typeof counterSnapshotQueries>
+  & ReturnType<typeof retentionQueries>
+  & ReturnType<typeof metricImportQueries>
   & {
   readonly driver: 'postgres' | 'embedded';
+  /** Every change to check results this process made or (on Postgres) heard of: gate caches follow it. */
+  readonly resultChanges: ResultChanges;
   readonly state: StateDatabase;
   ping(): Promise<void>;
+  /** Starts hearing other writers' result changes (Postgres LISTEN); a no-op on the embedded store. */
+  followOtherWriters(): void;
   close(): Promise<void>;
 };
 
@@ -26,18 +35,54 @@ export type Store = ReturnType<typeof runQueries>
  * own clock (`clock`, the database's clock_timestamp() unless a test passes a fake one).
  */
 export function storeOver(state: StateDatabase, clock: StoreClock = databaseClock): Store {
+  const resultChanges = createResultChanges();
+  const runs = runQueries(state.db, clock);
+  const leases = leaseQueries(state.db, clock);
+  const retention = retentionQueries(state.db);
+  // Every query that writes check_results tells the signal, so this process's gate cache never
+  // serves evidence older than its own last write.
+  const signalled = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => signallingChange(resultChanges, write);
+  let listening: Promise<{ unlisten(): Promise<void> } | undefined> | undefined;
   return {
-    ...runQueries(state.db, clock),
+    ...runs,
+    startResult: signalled(runs.startResult),
+    markReading: signalled(runs.markReading),
+    finishResult: signalled(runs.finishResult),
     ...gateQueries(state.db, clock),
     ...scheduleQueries(state.db),
-    ...leaseQueries(state.db, clock),
+    ...leases,
+    abortDeadRuns: signalled(leases.abortDeadRuns),
     ...counterSnapshotQueries(state.db),
+    ...retention,
+    pruneResults: signalled(retention.pruneResults),
+    ...metricImportQueries(state.db),
     driver: state.driver,
+    resultChanges,
     state,
     async ping() {
       await state.db.execute(sql`select 1`);
     },
-    close: () => state.close(),
+    /** Starts hearing other writers' result changes (Postgres LISTEN); a no-op on the embedded store, which has one writer. */
+    followOtherWriters() {
+      if (!state.listen || listening) return;
+      listening = state.listen(RESULTS_CHANGED_CHANNEL, () => resultChanges.changed(), () => {
+        resultChanges.setHearsOtherWriters(true);
+        // (Re)connected: whatever was notified while the connection was down is lost.
+        resultChanges.changed();
+      }).catch(() => {
+        // Not listening: gate caches fall back to their TTL (docs/gates.md states the bound).
+        resultChanges.setHearsOtherWriters(false);
+        return undefined;
+      });
+    },
+    async close() {
+      const listener = await listening;
+      resultChanges.setHearsOtherWriters(false);
+      // Nothing read from a closed store is served again: an answer then needs the store.
+      resultChanges.changed();
+      await listener?.unlisten().catch(() => {});
+      await state.close();
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  * error text or run ids.
  */
 
-export type InstrumentType = 'counter' | 'histogram' | 'gauge' | 'observable_gauge' | 'updown_counter';
+export type InstrumentType = 'counter' | 'observable_counter' | 'histogram' | 'gauge' | 'observable_gauge' | 'updown_counter';
 
 export interface InstrumentSpec {
   /** Name as created; the Prometheus exporter only swaps "." for "_" and adds `_total` to counters. */
@@ -176,6 +176,31 @@ export const instruments = {
     description: 'Reloads of the check files that did not load, by this replica',
     attributes: [],
   },
+  processCpu: {
+    name: 'parity_process_cpu_seconds', type: 'observable_counter', unit: 's', createdBy: 'parity',
+    description: 'CPU time this process used (user and system), from process.cpuUsage()',
+    attributes: [],
+  },
+  processMemory: {
+    name: 'parity_process_resident_memory_bytes', type: 'observable_gauge', unit: 'By', createdBy: 'parity',
+    description: 'Resident set size of this process',
+    attributes: [],
+  },
+  processHeap: {
+    name: 'parity_nodejs_heap_used_bytes', type: 'observable_gauge', unit: 'By', createdBy: 'parity',
+    description: 'V8 heap in use by this process',
+    attributes: [],
+  },
+  eventLoopDelay: {
+    name: 'parity_nodejs_eventloop_delay_p99_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: '99th percentile of the event loop delay since the previous export (a busy or blocked loop delays every request)',
+    attributes: [],
+  },
+  processStart: {
+    name: 'parity_process_start_time_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Unix time at which this process started (restarts show as jumps)',
+    attributes: [],
+  },
   httpDuration: {
     name: 'http.server.request.duration', type: 'histogram', unit: 's', createdBy: '@hono/otel',
     description: 'Duration of HTTP requests in seconds',
@@ -199,7 +224,7 @@ export const RESULT_STATUSES = ['pass', 'fail', 'error'] as const;
 /** The metric family name the Prometheus exporter writes for an instrument. */
 export function prometheusName(spec: InstrumentSpec): string {
   const base = spec.name.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/_+/g, '_');
-  return spec.type === 'counter' && !base.endsWith('_total') ? `${base}_total` : base;
+  return (spec.type === 'counter' || spec.type === 'observable_counter') && !base.endsWith('_total') ? `${base}_total` : base;
 }
 
 /** Every series name the exporter writes for an instrument (histograms expand to three). */

@@ -9,11 +9,13 @@ import type { Logger } from '../logging/logger.js';
 import type { ProgressEvent, RunObserver } from '../runner/runner.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
 import type { Catalog } from '../catalog/load.js';
+import type { Store } from '../store/store.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
 import { createMeterSetup, type Env } from './meter-provider.js';
 import { createParityMetrics, type ParityMetrics } from './parity-metrics.js';
 import { activateRecorders } from './recorders.js';
+import { observeProcessMetrics } from './process-metrics.js';
 
 export interface TelemetryOptions {
   env?: Env;
@@ -26,8 +28,14 @@ export interface TelemetryOptions {
 /** What `attach` needs from the service: the current catalog and the store's result queries. */
 export interface TelemetryTarget {
   catalog(): Catalog;
-  store: ResultSource;
+  store: ResultSource & Partial<Pick<Store, 'claimCliResultsForMetrics'>>;
+  /** With the store's CLI-result claims: this replica's name (then CLI runs are counted, once across replicas). */
+  config?: { instanceId: string };
 }
+
+/** On the first sync, CLI results finished this long ago at most are counted (no backlog spike at start-up). */
+export const CLI_IMPORT_LOOKBACK_MS = 15 * 60_000;
+const CLI_IMPORT_BATCH = 1_000;
 
 export interface Telemetry {
   /** Pass to openService({ observers }) so every run is recorded. */
@@ -66,6 +74,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     now: () => clock.now(),
   });
   const deactivate = activateRecorders(metrics);
+  const stopProcessMetrics = observeProcessMetrics(setup.provider.getMeter('parity'));
   const triggers = new Map<string, string>();
 
   const observer: RunObserver = {
@@ -92,6 +101,20 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const refresh = async () => {
     if (!target) return;
     await states.syncFromStore(target.store, [...target.catalog().checks.keys()]);
+    await importCliResults(target);
+  };
+
+  /** Counts runs made by `parity run` against this store (trigger "cli") into the run, duration and rows metrics. */
+  const importCliResults = async (from: TelemetryTarget) => {
+    if (!from.store.claimCliResultsForMetrics || !from.config) return;
+    const since = new Date(clock.now().getTime() - CLI_IMPORT_LOOKBACK_MS);
+    for (;;) {
+      const batch = await from.store.claimCliResultsForMetrics(from.config.instanceId, since, CLI_IMPORT_BATCH);
+      for (const r of batch) {
+        metrics.recordCheck({ checkId: r.checkId, kind: r.kind, status: r.status, trigger: 'cli', durationMs: r.durationMs, rowsScanned: r.rowsScanned ?? undefined });
+      }
+      if (batch.length < CLI_IMPORT_BATCH) return;
+    }
   };
 
   return {
@@ -119,6 +142,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       // Shut the provider down first so a final OTLP push still carries the gauges.
       await setup.shutdown();
       metrics.close();
+      stopProcessMetrics();
     },
   };
 }

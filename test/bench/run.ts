@@ -3,8 +3,9 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup (diff = table_diff and shadow_read; shadow = shadow_read alone;
- * startup = `parity --version` from the installed package, merged into latest.json by operation name).
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup|gate (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * startup = `parity --version` from the installed package, merged into latest.json by operation name;
+ * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10).
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
 import { startupOperations } from './ops-startup.js';
+import { gateOperations } from './ops-gate.js';
 import { readFile } from 'node:fs/promises';
 
 const BENCH_OPTIONS = {
@@ -31,6 +33,7 @@ const BENCH_OPTIONS = {
   'pgbench-seconds': { type: 'string', default: '20' },
   only: { type: 'string' },
   'state-database': { type: 'string', default: 'parity_bench_state' },
+  'gate-seconds': { type: 'string', default: '10' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -45,10 +48,12 @@ writes test/bench/results/latest.json.
   --runs N             timed runs per entry, medians reported; default 5
   --database URL       server to use; default $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
   --only PART          engine | diff (table_diff and shadow_read) | shadow (shadow_read alone) | pgbench
+                       | startup (parity --version of the installed package) | gate (gate endpoint under load)
   --state-database DB  database (on the same server) holding the bench's Postgres state store;
                        default parity_bench_state
   --skip-pgbench       leave out the pgbench comparison
   --pgbench-seconds N  length of each pgbench run; default 20
+  --gate-seconds N     length of each gate load run; default 10
   -h, --help           this text
 
 table_diff's peer is pg_comparator (Debian package postgresql-comparator): the bench uses it when it
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
   try {
     if (!only || only === 'engine') operations.push(...(await engineOperations(ctx)));
     if (!only || only === 'diff' || only === 'shadow') operations.push(...(await extraOperations({ ...ctx, server: flags.database, rows }, only === 'shadow' ? 'shadow' : 'all')));
+    if (!only || only === 'gate') operations.push(...(await gateOperations({ server: flags.database, seconds: Number(flags['gate-seconds']), log })));
     if ((!only || only === 'pgbench') && !flags['skip-pgbench']) pgbench = await pgbenchComparison(ctx, flags.database, Number(flags['pgbench-seconds']));
   } finally {
     await store.close();

@@ -74,7 +74,9 @@ describe.each(engines)('migrations API on %s', (engine) => {
     expect(all.decisions[0]).toMatchObject({ migration: 'users-split-name', phase: 'contract', allowed: false, requested_by: 'ci', reasons: ['check "gated" has no result yet'] });
     expect(all.decisions[0].checks.map((c: any) => c.id)).toEqual(['users-row-count', 'users-name-parity', 'gated']);
     const switchReads = await json(await fx.request('GET', '/v1/migrations/users-split-name/decisions?phase=switch-reads', read));
-    expect(switchReads.decisions.map((d: any) => [d.allowed, d.requested_by])).toEqual([[true, 'ci'], [true, 'ci'], [true, 'deployer'], [false, 'deployer'], [false, 'ci']]);
+    // The same answer on the same evidence to the same caller is one row with a repeat count.
+    expect(switchReads.decisions.map((d: any) => [d.allowed, d.requested_by, d.repeat_count])).toEqual([[true, 'ci', 2], [true, 'deployer', 1], [false, 'deployer', 1], [false, 'ci', 1]]);
+    expect(Date.parse(switchReads.decisions[0].last_seen_at)).toBeGreaterThanOrEqual(Date.parse(switchReads.decisions[0].evaluated_at));
   });
 
   it('answers 404 with a stable code for an unknown migration or phase, and 401 without a token', async () => {

@@ -70,6 +70,7 @@ export async function createGateWorld(engine: EngineName, options: {
     },
     async close() {
       await Promise.allSettled(runners.map((r) => r.drain()));
+      await gates.close();
       await sources.closeAll();
       await stateHandle.close();
       await db.close();

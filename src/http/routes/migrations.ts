@@ -84,6 +84,8 @@ const DecisionRecordSchema = z.object({
   reasons: z.array(z.string()),
   checks: z.array(z.record(z.string(), z.unknown())),
   evaluated_at: timestamp,
+  repeat_count: z.number().int().openapi({ description: 'how many times this answer was given on the same evidence to the same caller (identical polls are counted, not recorded again)' }),
+  last_seen_at: timestamp.openapi({ description: 'when this answer was last given' }),
 }).openapi('GateDecisionRecord');
 
 const MigrationParams = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
@@ -170,6 +172,7 @@ function serializeDecision(d: GateDecisionRecord): z.output<typeof DecisionRecor
   return {
     id: d.id, migration: d.migrationId, phase: d.phase, allowed: d.allowed, requested_by: d.requestedBy,
     reasons: d.reasons, checks: d.checks, evaluated_at: new Date(d.evaluatedAt).toISOString(),
+    repeat_count: d.repeatCount, last_seen_at: new Date(d.lastSeenAt).toISOString(),
   };
 }
 

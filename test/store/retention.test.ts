@@ -1,0 +1,126 @@
+/**
+ * Retention: old history is pruned, the evidence of every current gate answer is not, and of three
+ * replicas passing the same slot exactly one prunes. Results are stamped by a fake store clock, so
+ * "90 days ago" is a clock move, not a wait.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RETENTION, retentionSchema } from '../../src/checkfile/retention.js';
+import { parseCheckFile, buildCatalog } from '../../src/catalog/load.js';
+import { formatProblem } from '../../src/checkfile/problems.js';
+import { runRetentionPass, RETENTION_TASK, type RetentionState } from '../../src/scheduler/retention-pass.js';
+import { engines } from '../support/databases.js';
+import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+
+const DAY = 86_400_000;
+
+const YAML = `
+checks:
+  - id: flappy
+    kind: sql_assert
+    source: app
+    query: "select id from t where id < 0"
+    sample: 5
+  - id: steady
+    kind: row_count
+    old: { source: app, table: t }
+    new: { source: app, table: t }
+migrations:
+  - id: m
+    phases:
+      - name: go
+        requires: [flappy, steady]
+        max_age: 365d
+`;
+
+describe('retention settings', () => {
+  it('defaults, parses durations, and refuses typos with file:line:column', () => {
+    expect(DEFAULT_RETENTION).toMatchObject({ results: 90 * DAY, samples: 30 * DAY, gate_decisions: 180 * DAY, schedule_claims: 14 * DAY, every: 3_600_000 });
+    expect(retentionSchema.parse({ results: '30d' }).results).toBe(30 * DAY);
+    const parsed = parseCheckFile('retention:\n  results: 1m\n  samples: 7d\n', 'r.yaml', {});
+    expect(Array.isArray(parsed) && parsed.map(formatProblem)).toEqual([expect.stringMatching(/^r\.yaml:2:\d+: .*at least 1h/)]);
+    const unknown = parseCheckFile('retention:\n  sample: 7d\n', 'r.yaml', {});
+    expect(Array.isArray(unknown) && unknown.map(formatProblem).join()).toMatch(/r\.yaml:2:\d+.*sample/);
+  });
+
+  it('is declared once across the check files', () => {
+    const a = parseCheckFile('retention:\n  results: 30d\n', 'a.yaml', {});
+    const b = parseCheckFile('retention:\n  results: 60d\n', 'b.yaml', {});
+    const catalog = buildCatalog([a, b] as never);
+    expect(Array.isArray(catalog) && catalog.map(formatProblem)).toEqual([expect.stringMatching(/^b\.yaml:2:3: retention: retention is already declared at a\.yaml:2:3/)]);
+    const one = buildCatalog([a] as never);
+    expect(!Array.isArray(one) && one.retention?.settings.results).toBe(30 * DAY);
+  });
+});
+
+describe.each(engines)('retention on %s', (engine) => {
+  let world: GateWorld;
+  beforeAll(async () => {
+    world = await createGateWorld(engine, { yaml: YAML, seedSql: 'create table t (id int); insert into t values (1), (-1), (-2)' });
+  });
+  afterAll(() => world.close());
+
+  const count = async (table: string) => Number((await world.store.state.raw.transaction((exec) => exec(`select count(*)::int as n from parity.${table}`)))[0]!.n);
+  const deps = (instanceId: string) => ({ store: world.store, retention: () => world.catalog().retention?.settings, instanceId });
+
+  it('prunes old results, samples, runs and decisions but keeps what every gate answer rests on', async () => {
+    world.clock.set('2025-01-01T00:00:00.000Z');
+    // History: flappy fails (with samples) 201 days ago, then passes; steady passes once, as long ago.
+    await world.run(['flappy', 'steady']);
+    await world.gates.decide('m', 'go', { requestedBy: 'old-poller' });
+    world.clock.advance(DAY);
+    await world.db.exec('delete from t where id < 0');
+    await world.run(['flappy']);
+    world.clock.advance(200 * DAY);
+    const before = await world.gates.decide('m', 'go');
+    expect(before.allowed).toBe(true);
+    expect(await count('check_results')).toBe(3);
+    expect(await count('result_samples')).toBeGreaterThan(0);
+
+    const state: RetentionState = { lastSlot: undefined };
+    const counts = await runRetentionPass(deps('replica-a'), state, world.clock.now());
+    // The failed flappy result (and its samples, its run once empty) goes; the old decision goes;
+    // both checks' newest results stay however old: a gate answer rests on them.
+    expect(counts).toMatchObject({ results: 1, samples: 1, gate_decisions: 1 });
+    expect(await count('check_results')).toBe(2);
+    expect(await count('result_samples')).toBe(0);
+    const after = await world.gates.decide('m', 'go');
+    expect(after.allowed).toBe(true);
+    expect(after.checks.map((c) => c.result_id)).toEqual(before.checks.map((c) => c.result_id));
+  });
+
+  it('never prunes a non-pass that finished after the judged pass began reading (it denies)', async () => {
+    // Overlapping results (as when a dead replica's run is aborted late): F began reading first,
+    // P began later and passed, then F finished failing: F denies P, however old both get.
+    world.clock.advance(DAY);
+    const hash = world.catalog().checks.get('flappy')!.hash;
+    for (const id of ['run-f', 'run-p']) await world.store.createRun({ id, trigger: 'api', checkIds: ['flappy'], selector: {}, createdAt: world.clock.now() });
+    const done = (status: 'pass' | 'fail') => ({ status, summary: status, observations: {}, statements: [], finishedAt: world.clock.now(), durationMs: 1, samples: [] });
+    await world.store.startResult({ id: 'f', runId: 'run-f', checkId: 'flappy', kind: 'sql_assert', definitionHash: hash });
+    await world.store.markReading('f');
+    await world.store.startResult({ id: 'p', runId: 'run-p', checkId: 'flappy', kind: 'sql_assert', definitionHash: hash });
+    await world.store.markReading('p');
+    await world.store.finishResult('p', done('pass'));
+    await world.store.finishResult('f', done('fail'));
+    world.clock.advance(200 * DAY);
+    const judged = await world.gates.decide('m', 'go');
+    expect(judged.allowed).toBe(false);
+    expect(judged.reasons.join()).toMatch(/result f \(fail\)/);
+    await runRetentionPass(deps('replica-a'), { lastSlot: undefined }, world.clock.now());
+    const after = await world.gates.decide('m', 'go');
+    expect(after.reasons).toEqual(judged.reasons.map((r) => r.replace(/\d+d \d+h|\d+d/g, (x) => x)));
+    expect(after.allowed).toBe(false);
+  });
+
+  it('lets exactly one of three replicas prune each slot', async () => {
+    world.clock.advance(DAY);
+    const now = world.clock.now();
+    const states = [{ lastSlot: undefined }, { lastSlot: undefined }, { lastSlot: undefined }] as RetentionState[];
+    const results = await Promise.all(['replica-a', 'replica-b', 'replica-c'].map((id, i) => runRetentionPass(deps(id), states[i]!, now)));
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    // The same slot again: nobody prunes.
+    const again = await Promise.all(['replica-a', 'replica-b', 'replica-c'].map((id, i) => runRetentionPass(deps(id), states[i]!, now)));
+    expect(again.every((r) => r === undefined)).toBe(true);
+    const claims = await world.store.listMaintenance(RETENTION_TASK);
+    expect(claims[0]).toMatchObject({ report: expect.objectContaining({ results: expect.any(Number) }), finishedAt: expect.any(Date) });
+  });
+});
