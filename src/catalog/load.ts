@@ -15,7 +15,7 @@ import { retentionSchema, type RetentionSettings } from '../checkfile/retention.
 import { CheckFileError, formatPath, type SpecProblem } from '../checkfile/problems.js';
 import { sourceIdentity, sourceSpecSchema, type SourceSpec } from '../checkfile/sources.js';
 import type { ResolvedTarget } from '../checkfile/target.js';
-import { flattenIssues } from '../checkfile/zod-issues.js';
+import { describeValue, flattenIssues } from '../checkfile/zod-issues.js';
 import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
 import { checkYamlNumbers } from '../checkfile/yaml-numbers.js';
 import { loadSqlParser } from '../sql/parser.js';
@@ -187,7 +187,7 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
         }
         const kind = typeof kindName === 'string' ? kindOf(kindName) : undefined;
         if (!kind) {
-          problem([...base, 'kind'], `unknown kind ${JSON.stringify(kindName)}; allowed kinds: ${kindNames.join(', ')}`);
+          problem([...base, 'kind'], `unknown kind ${typeof kindName === 'string' ? JSON.stringify(kindName) : describeValue(kindName)}; allowed kinds: ${kindNames.join(', ')}`);
           return;
         }
         const result = kind.schema.safeParse(raw, { reportInput: true });

@@ -26,6 +26,9 @@ export const sourceUrlSchema = z.string().superRefine((url, ctx) => {
  * whole scan. `max_parallel_workers` caps the parallel workers a count scan may use (the server's
  * max_parallel_workers_per_gather for parity's scan statements); 0 keeps each scan to one backend,
  * the gentle choice beside latency-sensitive traffic. Unset: the server's own setting.
+ * `resume_max_age`: a chunked scan records its progress after every chunk; a run that was
+ * interrupted is resumed from there by the next run of the same scan, unless the interrupted scan
+ * began longer ago than this (its counts would be older evidence than the run claims). 0: never resume.
  */
 export const scanSettingsSchema = z.strictObject({
   mode: z.enum(['single', 'chunked']).default('single'),
@@ -34,6 +37,7 @@ export const scanSettingsSchema = z.strictObject({
   pause_ms: durationSchema.default(50),
   snapshot: z.enum(['none', 'consistent']).default('none'),
   max_parallel_workers: z.number().int().min(0).max(64).optional(),
+  resume_max_age: durationSchema.default(86_400_000),
 });
 export type ScanSettings = z.output<typeof scanSettingsSchema>;
 

@@ -44,7 +44,7 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], base: Propert
         const received = (issue as { input?: unknown }).input;
         out.push({
           path,
-          message: received === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, not ${describe(received)}`,
+          message: received === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, not ${describeValue(received)}`,
         });
         break;
       }
@@ -105,7 +105,7 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

@@ -12,8 +12,17 @@ export type RunEvent =
     rows_per_second: number | null; eta_seconds: number | null; started_at: string; at: string;
   }
   | { type: 'check_started'; run_id: string; check_id: string; result_id: string }
-  | { type: 'check_finished'; run_id: string; check_id: string; result_id: string; status: string; duration_ms: number | null; mismatches: number | null }
+  | ({ type: 'check_finished'; run_id: string; check_id: string; result_id: string; status: string; duration_ms: number | null; mismatches: number | null } & ScanEventFields)
   | { type: 'run_finished'; run_id: string; status: string; summary: { pass: number; fail: number; error: number; total: number } | null };
+
+/** How a check's scan went, on its check_finished event: the run it resumed, and whether it stopped early. */
+export interface ScanEventFields { resumed_from_run: string | null; counts_are_lower_bounds: boolean }
+
+/** The scan fields of a result's observations (see runner/execute-check.ts). */
+export function scanEventFields(observations: Record<string, unknown>): ScanEventFields {
+  const resumed = observations.resumed_from as { run_id?: unknown } | undefined;
+  return { resumed_from_run: typeof resumed?.run_id === 'string' ? resumed.run_id : null, counts_are_lower_bounds: observations.counts_are_lower_bounds === true };
+}
 
 export type RunEventListener = (event: RunEvent) => void;
 
@@ -53,7 +62,7 @@ export function createRunEventHub(): RunEventHub {
       progress: (e) => emit(progressRunEvent(e)),
       checkFinished: ({ runId, check, resultId, result }) => emit({
         type: 'check_finished', run_id: runId, check_id: check.spec.id, result_id: resultId, status: result.status,
-        duration_ms: result.durationMs, mismatches: numberOrNull(result.observations.mismatches),
+        duration_ms: result.durationMs, mismatches: numberOrNull(result.observations.mismatches), ...scanEventFields(result.observations),
       }),
       runFinished: (run) => emit({ type: 'run_finished', run_id: run.id, status: run.status, summary: run.summary ?? null }),
     },

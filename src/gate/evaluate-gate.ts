@@ -102,6 +102,11 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`, 'clock_skew');
   }
   if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
+  // A resumed scan's first chunks were counted by the interrupted run: the evidence is as old as they are.
+  const resumedAgeMs = result.resumedSince ? now.getTime() - result.resumedSince.getTime() : undefined;
+  if (resumedAgeMs !== undefined && resumedAgeMs > req.maxAgeMs) {
+    return deny(`${name} passed on a resumed scan whose first chunks were read ${humanAge(resumedAgeMs)} ago (${result.resumedSince!.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
+  }
   return base;
 }
 

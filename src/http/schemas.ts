@@ -198,6 +198,8 @@ export const RunRequestSchema = z
     ids: z.array(z.string().min(1).max(200)).max(1000).optional(),
     tags: z.array(z.string().min(1).max(64)).max(100).optional(),
     all: z.boolean().optional(),
+    recheck: z.enum(['failing']).optional().describe('failing: re-read only the keys each selected check\'s last failing result sampled; '
+      + 'results are recorded as <check>:recheck and are never gate evidence'),
   })
   .superRefine((body, ctx) => {
     const selective = (body.ids?.length ?? 0) > 0 || (body.tags?.length ?? 0) > 0;

@@ -5,6 +5,9 @@ import type { TableRef } from '../sql/identifiers.js';
 /** Integer key types (as format_type names them): ranges over them can be split by arithmetic. */
 export const INTEGER_TYPES: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
 
+/** One primary-key column and its SQL type (as format_type names it). */
+export interface KeyColumn { name: string; type: string }
+
 /** Anything that can run a statement on a named source (a check's execution context). */
 export interface SourceReader {
   query<Row extends Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;

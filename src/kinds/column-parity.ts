@@ -17,7 +17,8 @@ import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, type CountResult, type ExecutionContext } from './types.js';
+import { defineKind, requireCount, scanFactsOf, type ExecutionContext } from './types.js';
+import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 
 const joinSideSchema = z.strictObject({
@@ -43,6 +44,8 @@ export const columnParitySchema = z
     /** Fewest rows in scope (each side, in the join form); fewer is "could not verify", never a vacuous pass. */
     min_rows: minRowsSchema,
     sample: z.number().int().min(0).max(1000).default(20),
+    /** Chunked scans (same-table form) end once this many rows mismatch; default: over max_mismatches with a full sample. */
+    stop_after: stopAfterSchema,
   })
   .superRefine((spec, ctx) => {
     const joinForm = typeof spec.old !== 'string' || typeof spec.new !== 'string';
@@ -61,8 +64,14 @@ export const columnParitySchema = z
     if (spec.max_mismatches !== undefined && spec.max_mismatch_ratio !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['max_mismatch_ratio'], message: 'set max_mismatches or max_mismatch_ratio, not both' });
     }
+    const stop = stopAfterProblem(thresholdsOf(spec), 'max_mismatches', 'max_mismatch_ratio');
+    if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
+
+function thresholdsOf(spec: Pick<ColumnParitySpec, 'stop_after' | 'max_mismatches' | 'max_mismatch_ratio' | 'sample'>) {
+  return { stop_after: spec.stop_after, max: spec.max_mismatches, ratio: spec.max_mismatch_ratio, sample: spec.sample };
+}
 
 interface SameTableForm { form: 'same_table'; table: TableRef; old: string; new: string; where?: string | undefined }
 interface JoinForm { form: 'join'; old: JoinSide; new: JoinSide }
@@ -81,7 +90,7 @@ function distinctSql(spec: ColumnParitySpec, form: SameTableForm): SQL {
   return exactlyDistinctSql(a, b, { a: typeProbeSql(a, form.table), b: typeProbeSql(b, form.table) });
 }
 
-/** Same-table form as a count scan: rows in scope and rows whose values differ. */
+/** Same-table form as a count scan: rows in scope and rows whose values differ (a chunked scan may stop once they prove failure). */
 export function planSameTableCounts(spec: ColumnParitySpec, form: SameTableForm) {
   const scope = predicateSql(form.where);
   return {
@@ -91,16 +100,17 @@ export function planSameTableCounts(spec: ColumnParitySpec, form: SameTableForm)
       rows: form.where === undefined ? (true as const) : scope,
       mismatches: sql`${scope} and ${distinctSql(spec, form)}`,
     },
+    stopWhen: stopRuleFor('mismatches', thresholdsOf(spec)),
   };
 }
 
-/** Same-table form: offending keys with both raw values, at most `sample` of them. */
-export function planSamples(spec: ColumnParitySpec, form: SameTableForm): SQL {
+/** Same-table form: offending keys with both raw values, at most `sample` of them (within the rows a stopped scan read). */
+export function planSamples(spec: ColumnParitySpec, form: SameTableForm, within: SQL = sql`true`): SQL {
   const keys = spec.key.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
   return sql`select ${joinSql(keys)}, (${expressionSql(form.old)})::text as old_value, (${expressionSql(form.new)})::text as new_value,
       'mismatch' as category
     from ${tableSql(form.table)}
-    where ${predicateSql(form.where)} and ${distinctSql(spec, form)}
+    where ${predicateSql(form.where)} and ${distinctSql(spec, form)} and ${within}
     limit ${spec.sample}`;
 }
 
@@ -186,6 +196,7 @@ export const columnParity = defineKind({
   description: 'an old column (or expression) equals the new one, row by row, after normalisation',
   schema: columnParitySchema,
   sourcesOf: (spec) => [spec.source],
+  recheck: 'sampled_keys',
   countScans(spec) {
     const form = formOf(spec);
     return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];
@@ -197,7 +208,9 @@ export const columnParity = defineKind({
     if (refused) return refused;
     const outcome = evaluateColumnParity(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
-      const statement = form.form === 'same_table' ? planSamples(spec, form) : planJoinSamples({ ...spec, old: form.old, new: form.new });
+      // A scan that stopped early found its mismatches in the rows it read: the samples come from there.
+      const within = scanFactsOf(planned[0]).within;
+      const statement = form.form === 'same_table' ? planSamples(spec, form, within) : planJoinSamples({ ...spec, old: form.old, new: form.new });
       const rows = await ctx.query(spec.source, statement);
       outcome.samples = rows.map((row) =>
         sampleFromRow(row, spec.key, row.category as SampleCategory, { old: row.old_value, new: row.new_value }),

@@ -6,7 +6,8 @@ import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sq
 import { formatCount } from './format.js';
 import { primaryKeyOf } from '../introspect/primary-key.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, type CountScan } from './types.js';
+import { defineKind, requireCount, scanFactsOf, type CountScan } from './types.js';
+import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
@@ -25,12 +26,22 @@ export const nullCheckSchema = z
     sample: z.number().int().min(0).max(1000).default(10),
     /** Rows in scope needed before "no NULLs" means anything (a typo in `where` matches nothing). */
     min_rows: minRowsSchema,
+    /** Chunked scans end once this many rows hold NULLs; default: over max_nulls with a full sample. */
+    stop_after: stopAfterSchema,
   })
   .refine((s) => !(s.max_nulls !== undefined && s.max_null_ratio !== undefined), {
     message: 'set max_nulls or max_null_ratio, not both',
     path: ['max_null_ratio'],
+  })
+  .superRefine((s, ctx) => {
+    const stop = stopAfterProblem(thresholdsOf(s), 'max_nulls', 'max_null_ratio');
+    if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
   });
 export type NullCheckSpec = z.output<typeof nullCheckSchema>;
+
+function thresholdsOf(spec: { stop_after?: number | false | undefined; max_nulls?: number | undefined; max_null_ratio?: number | undefined; sample: number }) {
+  return { stop_after: spec.stop_after, max: spec.max_nulls, ratio: spec.max_null_ratio, sample: spec.sample };
+}
 
 function anyNullSql(spec: NullCheckSpec): SQL {
   return sql`(${joinSql(spec.columns.map((c) => sql`${columnSql(c)} is null`), sql` or `)})`;
@@ -46,7 +57,7 @@ export function planNullCheck(spec: NullCheckSpec): CountScan {
   spec.columns.forEach((column, i) => {
     counts[`nulls_${i}`] = sql`${scope} and ${columnSql(column)} is null`;
   });
-  return { source: spec.source, table: spec.table, counts };
+  return { source: spec.source, table: spec.table, counts, stopWhen: stopRuleFor('rows_with_nulls', thresholdsOf(spec)) };
 }
 
 /** Judges the counts against max_nulls (default 0) or max_null_ratio; too few rows in scope is a fault. */
@@ -72,11 +83,11 @@ export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, nu
 }
 
 /** Keys and values of rows with NULLs, for the person fixing the backfill. */
-export function planNullSamples(spec: NullCheckSpec, keyColumns: readonly string[]): SQL {
+export function planNullSamples(spec: NullCheckSpec, keyColumns: readonly string[], within: SQL = sql`true`): SQL {
   const keys = keyColumns.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
   const values = spec.columns.map((c, i) => sql`(${columnSql(c)})::text as ${sql.identifier(`c_${i}`)}`);
   return sql`select ${joinSql([...keys, ...values])} from ${tableSql(spec.table)}
-    where ${predicateSql(spec.where)} and ${anyNullSql(spec)} limit ${spec.sample}`;
+    where ${predicateSql(spec.where)} and ${anyNullSql(spec)} and ${within} limit ${spec.sample}`;
 }
 
 export const nullCheck = defineKind({
@@ -84,12 +95,13 @@ export const nullCheck = defineKind({
   description: 'listed columns are not NULL in rows in scope (backfill completeness)',
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
+  recheck: 'sampled_keys',
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {
     const outcome = evaluateNullCheck(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
       const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));
-      const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns));
+      const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns, scanFactsOf(counts).within));
       outcome.samples = rows.map((row): Sample =>
         sampleFromRow(row, keyColumns, 'null', {
           detail: { null_columns: spec.columns.filter((_, i) => row[`c_${i}`] === null) },

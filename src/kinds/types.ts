@@ -19,9 +19,38 @@ export interface CountScan {
   table: TableRef;
   /** Predicate per named count; `true` counts every row. */
   counts: Record<string, SQL | true>;
+  /**
+   * The kind's promise that its verdict is `fail` once `count` reaches `atLeast`, whatever the rows
+   * not yet counted hold (counts only grow chunk by chunk), so a chunked scan may stop there.
+   */
+  stopWhen?: StopRule | undefined;
 }
 
-export type CountResult = Record<string, number>;
+/** "Stop once this count reaches this value": sound only where that count alone proves failure. */
+export interface StopRule { count: string; atLeast: number }
+
+/** How the engine answered a scan, beyond its numbers. */
+export interface ScanFacts {
+  /** The scan ended at its stop rule after this many chunks (table_diff: passes): the counts are lower bounds of the full counts. */
+  stoppedEarly?: { chunks: number; unit?: 'chunk' | 'pass' };
+  /**
+   * The counts cover only rows satisfying this predicate over the scanned table (the key range a
+   * stopped scan read, or the keys a recheck re-reads): samples must come from there too.
+   */
+  within?: SQL;
+  /** The scan continued an interrupted run's checkpoint instead of starting from the first key. */
+  resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string };
+}
+
+/** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */
+export const SCAN_FACTS: unique symbol = Symbol('scan facts');
+
+export type CountResult = Record<string, number> & { [SCAN_FACTS]?: ScanFacts };
+
+/** The facts the engine attached to a count result (none for a plain single statement). */
+export function scanFactsOf(counts: CountResult | undefined): ScanFacts {
+  return counts?.[SCAN_FACTS] ?? {};
+}
 
 /** Counters a kind read from a verified database at one moment (the server's `now()`). */
 export interface CounterSnapshot {
@@ -82,6 +111,11 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    * fused with other checks on the same table, or chunked — before `execute` runs.
    */
   countScans?(spec: Spec): CountScan[];
+  /**
+   * Set when restricting the count scans to the keys of earlier samples re-checks exactly those
+   * rows (`recheck: failing`); the kind then takes its samples within ScanFacts.within.
+   */
+  readonly recheck?: 'sampled_keys';
   /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
   execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
@@ -93,6 +127,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   schema: Schema;
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
+  recheck?: 'sampled_keys';
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

@@ -8,9 +8,16 @@
  * arithmetic from the key density (integer-ranges.ts); for any other key, the `n`-th next key read
  * from the primary-key index alone. Key ranges, unlike ctid ranges, count every row exactly once
  * even while rows are updated (a row can move pages, never keys).
+ *
+ * Two things follow from "every chunk is the key range right after the last one". A scan may stop
+ * after any chunk once its stop rules hold (the counts so far already prove the check fails), and
+ * it may resume: after each chunk the totals and the last key are recorded in one statement
+ * (a checkpoint), so a run that dies resumes from the last recorded chunk — a chunk is either in
+ * the recorded totals and after the recorded key, or in neither, so no row is counted twice and
+ * none is skipped.
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import type { CountScan } from '../kinds/types.js';
+import { SCAN_FACTS, type CountResult, type CountScan, type ScanFacts, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { ScanSettings } from '../checkfile/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
@@ -19,10 +26,11 @@ import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
 import { systemClock } from './clock.js';
-import { INTEGER_TYPES, planPrimaryKey } from '../introspect/primary-key.js';
+import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
+import type { ResumableProgress, ScanProgress } from '../store/scan-checkpoints.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
 
-export interface KeyColumn { name: string; type: string }
+export type { KeyColumn, ResumableProgress, ScanProgress };
 
 /** The planner's row estimate, for progress reporting only. */
 export function planRowEstimate(table: TableRef): SQL {
@@ -114,6 +122,20 @@ export function nextChunkRows(current: number, elapsedMs: number, settings: Pick
   return Math.round(Math.min(max, Math.max(min, damped)));
 }
 
+/** Where a chunked scan records its progress (the state store, bound to one scan and one run). */
+export interface ScanCheckpoint {
+  /** Makes this run the checkpoint's owner; the progress to resume from, if any is still usable. */
+  claim(): Promise<ResumableProgress | undefined>;
+  /** Records progress after a chunk, in one statement; false when another run has taken the checkpoint over. */
+  save(progress: ScanProgress): Promise<boolean>;
+  /** The scan is over (finished or stopped): nothing is left to resume. */
+  clear(): Promise<void>;
+}
+
+function sameKey(a: KeyColumn[], b: KeyColumn[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.name === b[i]!.name && k.type === b[i]!.type);
+}
+
 export interface ChunkedScanDeps {
   source: Source;
   settings: ScanSettings;
@@ -125,13 +147,21 @@ export interface ChunkedScanDeps {
   /** Called when a statement starts, so a cancelled scan still shows what it ran. */
   onStatement(record: StatementRecord): void;
   sleep?(ms: number): Promise<void>;
+  /** The scan may end after any chunk once every one of these holds (none: it never stops early). */
+  stop?: readonly StopRule[] | undefined;
+  /** Records progress per chunk and resumes an interrupted scan; absent (or a consistent snapshot): neither. */
+  checkpoint?: ScanCheckpoint | undefined;
 }
 
 
 /** Runs the scan chunk by chunk and adds the chunks up; each statement is handed to onStatement for the record. */
-export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Promise<Record<string, number>> {
+export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Promise<CountResult> {
   const names = Object.keys(scan.counts);
   const totals: Record<string, number> = Object.fromEntries([...names, SCANNED_ALIAS].map((n) => [n, 0]));
+  const facts: ScanFacts = {};
+  // One snapshot cannot be resumed in another transaction: a consistent scan starts over instead.
+  const checkpoint = deps.settings.snapshot === 'consistent' ? undefined : deps.checkpoint;
+  const stop = deps.stop ?? [];
   const sleep = deps.sleep ?? ((ms: number) => systemClock.sleep(ms));
   const read = { statementTimeoutMs: deps.statementTimeoutMs, signal: deps.signal, isolation: deps.settings.snapshot === 'consistent' ? 'repeatable read' as const : undefined, maxParallelWorkers: deps.settings.max_parallel_workers };
 
@@ -163,6 +193,15 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     let after: string[] | undefined;
     let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;
+    const resumable = await checkpoint?.claim();
+    // Progress is only resumed over the same key and the same counts; anything else starts over.
+    if (resumable && sameKey(resumable.keyColumns, key) && [...names, SCANNED_ALIAS].every((n) => Number.isFinite(resumable.counts[n]))) {
+      for (const name of [...names, SCANNED_ALIAS]) totals[name] = resumable.counts[name]!;
+      after = resumable.lastKey;
+      chunks = resumable.chunks;
+      rowsWanted = resumable.chunkRows;
+      facts.resumed = { fromRun: resumable.fromRun, chunks, rowsScanned: totals[SCANNED_ALIAS]!, since: resumable.since.toISOString() };
+    }
     // One representative record per statement shape (duration = their sum; the chunk statement's
     // `chunks` = chunks run) instead of thousands of near-identical records.
     const kept = new Map<string, StatementRecord>();
@@ -211,11 +250,22 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       chunks++;
       deps.onChunk?.({ rowsScanned: totals[SCANNED_ALIAS]!, rowsEstimated: Math.max(estimate, totals[SCANNED_ALIAS]!), chunks });
       if (end === undefined) break;
+      // Counts only grow, so a stop rule that holds now holds for the whole table: the verdict is fail.
+      if (stop.length > 0 && stop.every((rule) => (totals[rule.count] ?? 0) >= rule.atLeast)) {
+        facts.stoppedEarly = { chunks };
+        facts.within = sql`${keyTuple(key)} <= ${keyBound(key, end)}`;
+        break;
+      }
       after = end;
       const seen = counts[SCANNED_ALIAS]!;
       if (density && width !== undefined) density = observeDensity(density, width, seen);
       // Learn speed only from chunks near the wanted size: a sparse key range's time is mostly overhead.
       if (seen >= rowsWanted / 2) rowsWanted = nextChunkRows(seen, elapsed, deps.settings);
+      // The chunk's totals and its last key in one statement: after a crash a chunk is either
+      // in both or in neither.
+      if (checkpoint && !(await checkpoint.save({ keyColumns: key, lastKey: end, counts: { ...totals }, chunks, chunkRows: rowsWanted }))) {
+        throw new Fault({ code: 'checkpoint_lost', message: `another run took over the checkpoint of this scan of ${regclassText(scan.table)}; this run stops so the two never count the same rows` });
+      }
       if (deps.settings.pause_ms > 0) await sleep(deps.settings.pause_ms);
     }
   };
@@ -225,5 +275,6 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
   } else {
     await loop((work) => deps.withSlot(() => deps.source.readOnly(work, read)));
   }
-  return totals;
+  await checkpoint?.clear();
+  return Object.assign(totals, { [SCAN_FACTS]: facts });
 }

@@ -11,16 +11,22 @@ import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';
 import { createExecutionContext, type ContextDeps } from './context.js';
 import { planScansOf } from './scans.js';
-import type { CountScan } from '../kinds/types.js';
+import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kinds/types.js';
+import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
+import { keysInSql } from '../compare/key-literal.js';
+import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
+import { sql, type SQL } from '../sql/build.js';
 
 export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   /** The check's count scans as planned for the run's scan engine (planned here when absent). */
   planned?: readonly CountScan[] | undefined;
   /** The run's per-source server identity and preflight; a fresh one per check when absent. */
   inspect?: ServerInspector | undefined;
+  /** `recheck: failing`: re-read only these keys (or the fault why there is nothing to recheck). */
+  recheck?: RecheckPlan | FaultInfo | undefined;
 };
 
 /** Runs the check's kind through a fresh context; never throws. */
@@ -31,6 +37,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   const servers: Record<string, ServerIdentity> = {};
   let lags: LagReadings = {};
   let outcome: Outcome;
+  let facts: ScanFacts[] = [];
   try {
     const kind = kindOf(check.spec.kind);
     if (!kind) throw new Error(`unknown kind ${check.spec.kind}`);
@@ -49,8 +56,21 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     } else {
       // Planned once: the engine fused these very objects with other checks' scans.
       const planned = deps.planned ?? planScansOf(check);
-      const counts = await Promise.all(planned.map((scan) => ctx.countPlanned(scan)));
-      outcome = await kind.execute(check.spec, ctx, counts);
+      const recheck = deps.recheck;
+      if (recheck && 'code' in recheck) {
+        outcome = faultOutcome(recheck);
+      } else if (recheck && (kind.recheck !== 'sampled_keys' || planned.length === 0 || new Set(planned.map((s) => JSON.stringify([s.source, s.table]))).size !== 1)) {
+        outcome = faultOutcome({ code: 'recheck_unsupported', message: `recheck: failing re-reads sampled keys of one table; ${check.spec.kind} checks${planned.length === 0 ? ' in this form' : ''} cannot be narrowed to them — run the check in full` });
+      } else {
+        // A recheck counts only the sampled keys, alone (never fused with a full scan) and never stopped early.
+        const within = recheck && keysInSql(recheck.keyColumns, recheck.keys);
+        const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, counts: narrowed(scan.counts, within) })) : planned;
+        const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
+        if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within };
+        facts = counts.map(scanFactsOf);
+        outcome = withScanFacts(await kind.execute(check.spec, ctx, counts), facts);
+        if (recheck) outcome = recheckOutcome(outcome, recheck);
+      }
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted) {
         lags = mergeLags(lags, await readLags(names, deps.sources, deps.signal));
@@ -69,7 +89,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   return {
     status: outcome.status,
     summary: redact(outcome.summary),
-    observations: redactDeep({ ...outcome.observations, privilege_warnings: warnings }) as Record<string, unknown>,
+    observations: redactDeep({ ...outcome.observations, ...scanObservations(facts), privilege_warnings: warnings }) as Record<string, unknown>,
     servers: redactDeep(servers) as Record<string, ServerIdentity>,
     statements: redactDeep(ctx.statements),
     error: outcome.error ? redactDeep(outcome.error) : null,
@@ -77,6 +97,11 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Every count of a scan, restricted to rows satisfying `within`. */
+function narrowed(counts: CountScan['counts'], within: SQL): CountScan['counts'] {
+  return Object.fromEntries(Object.entries(counts).map(([name, predicate]) => [name, predicate === true ? within : sql`${predicate} and ${within}`]));
 }
 
 /** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */

@@ -15,6 +15,8 @@ import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { createServerInspector } from './server-evidence.js';
 import { progressFigures } from './progress-rate.js';
+import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
+import type { FaultInfo } from '../results/fault.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -25,6 +27,8 @@ export interface RunRequest {
   selector?: Record<string, unknown>;
   /** Scheduled slot the run serves, when the scheduler started it. */
   slot?: Date | undefined;
+  /** `failing`: re-read only the keys each check's last failing result sampled (never gate evidence; see recheck.ts). */
+  recheck?: 'failing' | undefined;
 }
 
 /** Where a check of a run stands: rows done against the estimate, with rate and time left (progress-rate.ts). */
@@ -134,7 +138,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>): Promise<FinishedRun> {
+  async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>, rechecks: Map<string, RecheckPlan | FaultInfo>): Promise<FinishedRun> {
     const { store } = deps;
     await store.startRun(run.id, instanceId, clock.now());
     notify('runStarted', run);
@@ -142,8 +146,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     const counts = { pass: 0, fail: 0, error: 0, total: request.checks.length };
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
-    const planned = plannedScans(request.checks);
-    const scans = createScanExecutor({ sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true });
+    // Rechecks narrow their own scans to a few keys: nothing to fuse.
+    const planned = request.recheck ? [] : plannedScans(request.checks);
+    const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
+    const scans = createScanExecutor({
+      sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
+      // Chunked scans record their progress per chunk; an interrupted run's successor resumes it.
+      checkpoints: { store, runId: run.id, definitionHash: (id) => hashes.get(id) },
+    });
     // Each source's identity and preflight, read once per run and shared by its checks.
     const inspect = createServerInspector(deps.sources);
     const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));
@@ -160,7 +170,8 @@ export function createRunner(deps: RunnerDeps): Runner {
           sources: deps.sources,
           limiters: limiterFor,
           scans,
-          planned: scansOfCheck(planned, check.spec.id),
+          planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),
+          recheck: rechecks.get(check.spec.id),
           snapshots: store,
           inspect,
           signal,
@@ -199,7 +210,19 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   return {
-    async start(request) {
+    async start(asked) {
+      // A recheck runs each check under its own id, narrowed to the keys its last result sampled.
+      const rechecks = new Map<string, RecheckPlan | FaultInfo>();
+      let request = asked;
+      if (asked.recheck === 'failing') {
+        const last = await deps.store.latestFinished(asked.checks.map((c) => c.spec.id));
+        const checks = asked.checks.map((check) => {
+          const derived = recheckOf(check);
+          rechecks.set(derived.spec.id, planRecheck(check.spec.id, last.get(check.spec.id)));
+          return derived;
+        });
+        request = { ...asked, checks };
+      }
       const run = await deps.store.createRun({
         id: randomUUID(),
         trigger: request.trigger,
@@ -210,7 +233,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       });
       const controller = new AbortController();
       const progress = new Map<string, ProgressEvent>();
-      const finished = execute(run, request, controller, progress).finally(() => active.delete(run.id));
+      const finished = execute(run, request, controller, progress, rechecks).finally(() => active.delete(run.id));
       finished.catch(() => {});
       active.set(run.id, { controller, finished, progress });
       return { run, finished };

@@ -7,16 +7,18 @@
  * fused (a check's deadline is never another's), and a fused statement is cancelled only when every
  * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
-import { compile, type SQL } from '../sql/build.js';
+import { createHash } from 'node:crypto';
+import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
-import type { CountResult, CountScan } from '../kinds/types.js';
+import { SCAN_FACTS, type CountResult, type CountScan, type StopRule } from '../kinds/types.js';
 import type { LoadedCheck } from '../catalog/load.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
-import { runChunkedScan } from './chunked-scan.js';
-import { SCANNED_ALIAS, planCountScan, readCounts } from './count-scan.js';
+import { runChunkedScan, type ScanCheckpoint } from './chunked-scan.js';
+import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
+import type { Store } from '../store/store.js';
 
 type ProgressUpdate = { rowsScanned: number; rowsEstimated?: number };
 
@@ -49,6 +51,8 @@ interface FusedGroup {
   fused: CountScan;
   /** The members' shared check-level timeout (undefined: the source's statement_timeout). */
   timeoutMs: number | undefined;
+  /** Stops early only when every member may: one member's full count is never cut short by another's rule. */
+  stop: StopRule[];
   /** Aborted when the last check waiting on the fused statement is cancelled. */
   controller: AbortController;
   waiting: number;
@@ -100,6 +104,7 @@ export function planFusion(planned: PlannedScan[]): Map<CountScan, FusedGroup> {
     const group: FusedGroup = {
       fused: { source: members[0]!.scan.source, table: members[0]!.scan.table, counts },
       timeoutMs,
+      stop: [],
       controller: new AbortController(),
       waiting: 0,
       aliases: new Map(),
@@ -122,6 +127,8 @@ export function planFusion(planned: PlannedScan[]): Map<CountScan, FusedGroup> {
       group.aliases.set(scan, mapping);
       groups.set(scan, group);
     }
+    const rules = members.map(({ scan }) => scan.stopWhen && { count: group.aliases.get(scan)![scan.stopWhen.count]!, atLeast: scan.stopWhen.atLeast });
+    if (rules.every((rule) => rule !== undefined && rule.count !== undefined)) group.stop = rules as StopRule[];
   }
   return groups;
 }
@@ -133,15 +140,58 @@ export interface ScanExecutorDeps {
   planned?: PlannedScan[];
   /** Turn fusion off (benchmarks compare fused and unfused). */
   fuse?: boolean;
+  /** Where chunked scans record their progress so an interrupted run resumes; none: they start over. */
+  checkpoints?: ScanCheckpoints | undefined;
 }
 
-interface ScanHooks { timeoutMs: number | undefined; signal: AbortSignal; progress(u: ProgressUpdate): void; statement(r: StatementRecord): void }
+/** The state store's checkpoints, bound to one run. */
+export interface ScanCheckpoints {
+  store: Pick<Store, 'claimCheckpoint' | 'saveCheckpoint' | 'clearCheckpoint'>;
+  runId: string;
+  /** Each check's definition hash: progress recorded under another definition is never resumed. */
+  definitionHash(checkId: string): string | undefined;
+}
+
+/**
+ * What a scan's checkpoint is keyed by: the source, the table, every count predicate (compiled),
+ * and each check it answers with its definition hash — so a changed definition, or a scan fused
+ * with other checks than before, starts over instead of resuming progress of a different question.
+ */
+export function scanKeyOf(scan: CountScan, checks: readonly { id: string; hash: string }[]): string {
+  const { text, params } = compile(joinSql(countColumns(scan)));
+  const identity = [scan.source, scan.table.schema ?? null, scan.table.name, text, params, [...checks].sort((a, b) => a.id.localeCompare(b.id)).map((c) => [c.id, c.hash])];
+  return createHash('sha256').update(JSON.stringify(identity, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).digest('hex');
+}
+
+interface ScanHooks {
+  timeoutMs: number | undefined;
+  signal: AbortSignal;
+  progress(u: ProgressUpdate): void;
+  statement(r: StatementRecord): void;
+  /** The checks this scan answers (for its checkpoint). */
+  checkIds: readonly string[];
+  stop: readonly StopRule[];
+}
 
 /** Creates the executor for one run. */
 export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(deps.planned ?? []);
 
-  async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<Record<string, number>> {
+  /** The scan's checkpoint in the store, or none (no store, or a check without a definition hash). */
+  function checkpointOf(scan: CountScan, checkIds: readonly string[], maxAgeMs: number): ScanCheckpoint | undefined {
+    const cp = deps.checkpoints;
+    if (!cp) return undefined;
+    const checks = checkIds.map((id) => ({ id, hash: cp.definitionHash(id) }));
+    if (checks.some((c) => c.hash === undefined)) return undefined;
+    const scanKey = scanKeyOf(scan, checks as { id: string; hash: string }[]);
+    return {
+      claim: () => cp.store.claimCheckpoint({ scanKey, runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
+      save: (progress) => cp.store.saveCheckpoint(scanKey, cp.runId, progress),
+      clear: () => cp.store.clearCheckpoint(scanKey, cp.runId),
+    };
+  }
+
+  async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<CountResult> {
     const source = await deps.sources.get(scan.source);
     const spec = deps.sources.specOf(scan.source);
     const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
@@ -152,6 +202,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         withSlot: (work) => limiter.run(work),
         onChunk: (p) => hooks.progress({ rowsScanned: p.rowsScanned, rowsEstimated: p.rowsEstimated }),
         onStatement: hooks.statement,
+        stop: hooks.stop,
+        checkpoint: checkpointOf(scan, hooks.checkIds, spec.scan.resume_max_age),
       });
     }
     const compiled = compile(planCountScan(scan));
@@ -169,9 +221,11 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     }
   }
 
-  function startGroup(group: FusedGroup): Promise<Record<string, number>> {
+  function startGroup(group: FusedGroup): Promise<CountResult> {
     return scanOnce(group.fused, {
       timeoutMs: group.timeoutMs,
+      checkIds: group.checkIds,
+      stop: group.stop,
       signal: group.controller.signal,
       progress: (u) => group.listeners.forEach((l) => l.progress(u)),
       statement: (record) => {
@@ -183,7 +237,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   }
 
   /** The group's answer for one member, or its own cancellation, whichever comes first. */
-  function awaitGroup(group: FusedGroup, signal: AbortSignal): Promise<Record<string, number>> {
+  function awaitGroup(group: FusedGroup, signal: AbortSignal): Promise<CountResult> {
     signal.throwIfAborted();
     if (group.controller.signal.aborted) {
       // Everyone who waited before was cancelled; a check arriving now gets a fresh statement.
@@ -216,8 +270,12 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});
       const group = groups.get(scan);
+      const alone = () => scanOnce(scan, {
+        timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement,
+        checkIds: [request.checkId], stop: scan.stopWhen ? [scan.stopWhen] : [],
+      });
       // A scan that was not planned, or asked for under another timeout, runs alone.
-      if (!group || group.timeoutMs !== request.timeoutMs) return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
+      if (!group || group.timeoutMs !== request.timeoutMs) return alone();
       const listener = { progress, statement: request.onStatement };
       group.listeners.add(listener);
       group.records.forEach((r) => request.onStatement(r));
@@ -227,12 +285,14 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         const mapping = group.aliases.get(scan)!;
         const mine: CountResult = Object.fromEntries(Object.entries(mapping).map(([name, alias]) => [name, counts[alias]!]));
         mine[SCANNED_ALIAS] = counts[SCANNED_ALIAS]!;
+        // Every member shares the scan's facts: each one's counts stopped, or resumed, together.
+        if (counts[SCAN_FACTS]) mine[SCAN_FACTS] = counts[SCAN_FACTS];
         return mine;
       } catch (error) {
         if (request.signal.aborted) throw error;
         const fault = error instanceof SourceQueryError ? error.fault.code : undefined;
         if (fault !== 'invalid_sql' && fault !== 'missing_column' && fault !== 'data_exception') throw error;
-        return scanOnce(scan, { timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement });
+        return alone();
       } finally {
         group.listeners.delete(listener);
       }

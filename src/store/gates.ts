@@ -32,6 +32,11 @@ export interface GateResultRow {
   readAt?: Date | null;
   /** Store clock: the outcome was written. */
   finishedAt: Date | null;
+  /**
+   * Store clock: when the interrupted run this result resumed began its chunks (its oldest
+   * counts); absent when the result was read in one go.
+   */
+  resumedSince?: Date | null;
   summary: string | null;
   /** The fault of an `error` result, phrased by the gate from its code and message. */
   error: FaultInfo | null;
@@ -58,8 +63,11 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       const [row] = await db.select({ now: EPOCH_MS(clock()) }).from(sql`(select 1) as one`);
       return { now: toDate(row?.now)!, latest: new Map() };
     }
-    // When reading began: read_at, or (never read: waiting, or a fault before reading) the row's start.
-    const began = sql`coalesce(${checkResults.readAt}, ${checkResults.startedAt})`;
+    // When reading began: read_at, or (never read: waiting, or a fault before reading) the row's
+    // start; for a chunked scan resumed from an interrupted run, when that run began its chunks —
+    // counts read then are part of this result's evidence.
+    const resumedSince = sql`(${checkResults.observations}->'resumed_from'->>'since')::timestamptz`;
+    const began = sql`least(coalesce(${checkResults.readAt}, ${checkResults.startedAt}), ${resumedSince})`;
     // One statement: the store's clock is read in it (a LEFT JOIN keeps it when there are no results),
     // so every stamp it sees was written before `now`.
     const rows = await db.select({
@@ -71,6 +79,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       startedAt: EPOCH_MS(checkResults.startedAt),
       readAt: EPOCH_MS(checkResults.readAt),
       finishedAt: EPOCH_MS(checkResults.finishedAt),
+      resumedSince: EPOCH_MS(resumedSince),
       summary: checkResults.summary,
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
@@ -92,6 +101,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       latest.set(row.checkId, {
         resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
+        resumedSince: toDate(row.resumedSince),
         summary: row.summary, error: row.error, estimated: row.estimated,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
       });

@@ -151,3 +151,27 @@ export const counterSnapshots = parity.table('counter_snapshots', {
   takenAt: ts('taken_at').notNull(),
   counters: jsonb('counters').notNull(),
 }, (t) => [primaryKey({ columns: [t.checkId, t.scope, t.takenAt] })]);
+
+/**
+ * Progress of a chunked scan (runner/chunked-scan.ts), recorded after every chunk in one statement:
+ * the totals so far and the last key counted. A run that dies leaves its row behind and the next
+ * run of the same scan resumes from it. `scan_key` names what is counted (source, table, count
+ * predicates, and each check with its definition hash), so a changed definition never resumes;
+ * `run_id` is the owner, and only the owner's writes land. Rows of finished scans are deleted; rows
+ * older than a scan's resume_max_age are discarded when the scan runs again, and retention may
+ * prune any row by `updated_at`.
+ */
+export const scanCheckpoints = parity.table('scan_checkpoints', {
+  scanKey: text('scan_key').primaryKey(),
+  checkIds: jsonb('check_ids').$type<string[]>().notNull(),
+  runId: text('run_id').notNull(),
+  keyColumns: jsonb('key_columns').$type<{ name: string; type: string }[]>(),
+  /** Null until the first chunk is recorded. */
+  lastKey: jsonb('last_key').$type<string[]>(),
+  counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+  chunks: integer('chunks').notNull().default(0),
+  chunkRows: integer('chunk_rows').notNull().default(0),
+  /** Store clock when the scan behind this progress began reading: the oldest evidence in its counts. */
+  startedAt: ts('started_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+}, (t) => [index('scan_checkpoints_updated_at_idx').on(t.updatedAt)]);

@@ -7,6 +7,7 @@ import { gateQueries } from './gates.js';
 import { scheduleQueries } from './schedule.js';
 import { leaseQueries } from './leases.js';
 import { counterSnapshotQueries } from './counter-snapshots.js';
+import { scanCheckpointQueries } from './scan-checkpoints.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
 import { createResultChanges, RESULTS_CHANGED_CHANNEL, signallingChange, type ResultChanges } from './result-changes.js';
 import { retentionQueries } from './retention.js';
@@ -19,6 +20,7 @@ export type Store = ReturnType<typeof runQueries>
   & ReturnType<typeof counterSnapshotQueries>
   & ReturnType<typeof retentionQueries>
   & ReturnType<typeof metricImportQueries>
+  & ReturnType<typeof scanCheckpointQueries>
   & {
   readonly driver: 'postgres' | 'embedded';
   /** Every change to check results this process made or (on Postgres) heard of: gate caches follow it. */
@@ -56,6 +58,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     ...retention,
     pruneResults: signalled(retention.pruneResults),
     ...metricImportQueries(state.db),
+    ...scanCheckpointQueries(state.db, clock),
     driver: state.driver,
     resultChanges,
     state,

@@ -3,9 +3,10 @@
  * local Postgres. Prints a table of medians and ratios plus peak RSS, and writes
  * test/bench/results/latest.json. Flags: --rows N (default 10,000,000), --runs N (default 5),
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
- * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup|gate (diff = table_diff and shadow_read; shadow = shadow_read alone;
+ * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup|gate|bigtable (diff = table_diff and shadow_read; shadow = shadow_read alone;
  * startup = `parity --version` from the installed package, merged into latest.json by operation name;
- * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10).
+ * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10);
+ * bigtable = resumed and early-stopped chunked scans, sized from --rows so a small --rows runs them quickly.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { extraOperations } from './ops-extra.js';
 import { startupOperations } from './ops-startup.js';
 import { gateOperations } from './ops-gate.js';
 import { readFile } from 'node:fs/promises';
+import { bigTableOperations } from './ops-bigtable.js';
 
 const BENCH_OPTIONS = {
   rows: { type: 'string', default: '10000000' },
@@ -49,6 +51,7 @@ writes test/bench/results/latest.json.
   --database URL       server to use; default $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
   --only PART          engine | diff (table_diff and shadow_read) | shadow (shadow_read alone) | pgbench
                        | startup (parity --version of the installed package) | gate (gate endpoint under load)
+                       | bigtable (resumed and early-stopped chunked scans, sized from --rows)
   --state-database DB  database (on the same server) holding the bench's Postgres state store;
                        default parity_bench_state
   --skip-pgbench       leave out the pgbench comparison
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
   // The users table backs the engine and pgbench entries only; diff/shadow runs keep it as it is.
-  const needsUsers = !only || only === 'engine' || only === 'pgbench';
+  const needsUsers = !only || only === 'engine' || only === 'pgbench' || only === 'bigtable';
   const { rebuilt } = needsUsers ? ensureBenchData(appUrl, rows, log) : { rebuilt: false };
   const buildSeconds = round((performance.now() - buildStarted) / 1000);
   const store = await openStore({ databaseUrl: stateUrl, dataDir: 'memory:bench' });
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
   let pgbench: Record<string, unknown> | undefined;
   try {
     if (!only || only === 'engine') operations.push(...(await engineOperations(ctx)));
+    if (!only || only === 'bigtable') operations.push(...(await bigTableOperations({ ...ctx, rows })));
     if (!only || only === 'diff' || only === 'shadow') operations.push(...(await extraOperations({ ...ctx, server: flags.database, rows }, only === 'shadow' ? 'shadow' : 'all')));
     if (!only || only === 'gate') operations.push(...(await gateOperations({ server: flags.database, seconds: Number(flags['gate-seconds']), log })));
     if ((!only || only === 'pgbench') && !flags['skip-pgbench']) pgbench = await pgbenchComparison(ctx, flags.database, Number(flags['pgbench-seconds']));

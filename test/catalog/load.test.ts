@@ -56,6 +56,19 @@ describe('check file loading', () => {
     expect(problem?.message).toContain('allowed kinds: row_count, null_check, column_parity, sql_assert');
   });
 
+  // Was: a TypeError thrown out of the loader ("Do not know how to serialize a BigInt"): a kind
+  // written as a huge integer is a BigInt since YAML integers are exact.
+  it('reports a kind that is not text, even a huge integer, as a problem', () => {
+    for (const kind of ['123456789012345678901234567890', '12', '[a]', '{ a: 1 }']) {
+      const [problem] = problemsOf(`${SOURCES}checks:
+  - id: a
+    kind: ${kind}
+`);
+      expect(problem).toMatchObject({ file: 'checks/x.yaml', line: 6, column: 11, path: 'checks[0].kind' });
+      expect(problem?.message).toMatch(/^unknown kind .*; allowed kinds:/);
+    }
+  });
+
   it('points at an unknown key and lists the allowed keys', () => {
     const [problem] = problemsOf(`${SOURCES}checks:
   - id: a

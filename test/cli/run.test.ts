@@ -70,6 +70,17 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(result.stdout).toContain('mismatch       id=7  old: "Name7 Surname"  new: "Name7 Surnam"');
   });
 
+  it('--recheck failing re-reads the failing keys under <check>:recheck; anything but "failing" is bad usage', async () => {
+    expect((await runMain(['run', 'users-names'], { cwd })).code).toBe(1);
+    const result = await runMain(['run', 'users-names', '--recheck', 'failing'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^users-names:recheck\s+column_parity\s+FAIL\s+1\s+1\s/m);
+    expect(result.stdout).toMatch(/recheck of 1 key that failed in result \S+: public\.users: 1 mismatching of 1 rows compared; not gate evidence/);
+    const bad = await runMain(['run', 'users-names', '--recheck', 'all'], { cwd });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--recheck takes "failing" (got "all")');
+  });
+
   it('exits 2 when a check cannot be verified (missing table), never 0', async () => {
     const result = await runMain(['run', 'ghost'], { cwd });
     expect(result.code).toBe(2);

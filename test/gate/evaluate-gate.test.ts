@@ -10,12 +10,12 @@ const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const hashOf = (id: string) => `hash-${id}`;
 const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
-type Flavour = 'pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
-const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
+type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
+const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
 /** The code each flavour of evidence must be denied with, decided independently of the implementation. */
 const DENIAL_OF: Record<Flavour, string | null> = {
-  pass: null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
-  'unknown-status': 'not_a_pass', stale: 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
+  pass: null, 'resumed-pass': null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
+  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
 };
 
 const phaseArb = (index: number) => fc.record({
@@ -50,6 +50,10 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
     case 'fail': return { ...base, status: 'fail', finishedAt: finishedAgo(0) };
     case 'error': return { ...base, status: 'error', finishedAt: finishedAgo(0) };
     case 'unknown-status': return { ...base, status: 'aborted', finishedAt: finishedAgo(0) };
+    // A chunked scan resumed from an interrupted run: fresh only if its oldest chunks are.
+    case 'resumed-pass': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(Math.floor(minAge * ageFraction)) };
+    // Was allowed: finished just now, but its first chunks were counted longer ago than max_age.
+    case 'resumed-stale': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
     case 'stale': return { ...base, status: 'pass', finishedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
     case 'other-hash': return { ...base, status: 'pass', definitionHash: 'hash-of-an-older-definition', finishedAt: finishedAgo(0) };
     case 'estimated': return { ...base, status: 'pass', estimated: true, finishedAt: finishedAgo(0) };
@@ -60,7 +64,7 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
 const scenarioArb = migrationArb.chain((migration) => fc.record({
   migration: fc.constant(migration),
   index: fc.integer({ min: 0, max: migration.phases.length - 1 }),
-  flavours: fc.dictionary(fc.constantFrom(...CHECK_IDS), fc.constantFrom<Flavour>('pass', ...BAD), { minKeys: CHECK_IDS.length }),
+  flavours: fc.dictionary(fc.constantFrom(...CHECK_IDS), fc.constantFrom<Flavour>('pass', 'resumed-pass', ...BAD), { minKeys: CHECK_IDS.length }),
   ageFraction: fc.double({ min: 0, max: 1, noNaN: true }),
 }));
 
@@ -77,7 +81,7 @@ describe('evaluateGate properties', () => {
   it('is never allowed when any required result is missing, running, failing, errored, stale, from another definition or otherwise not a fresh pass', () => {
     fc.assert(fc.property(scenarioArb, (s) => {
       const required = requiredIds(s.migration, s.index);
-      const bad = required.filter((id) => s.flavours[id] !== 'pass');
+      const bad = required.filter((id) => s.flavours[id] !== 'pass' && s.flavours[id] !== 'resumed-pass');
       fc.pre(bad.length > 0);
       const verdict = run(s);
       expect(verdict.allowed).toBe(false);
@@ -97,7 +101,7 @@ describe('evaluateGate properties', () => {
 
   it('is allowed when every required result is a fresh pass of the current definition', () => {
     const allPassArb = scenarioArb.map((s) => ({
-      ...s, flavours: { ...s.flavours, ...Object.fromEntries(requiredIds(s.migration, s.index).map((id) => [id, 'pass' as Flavour])) },
+      ...s, flavours: { ...s.flavours, ...Object.fromEntries(requiredIds(s.migration, s.index).map((id, i) => [id, (i % 2 === 0 ? 'pass' : 'resumed-pass') as Flavour])) },
     }));
     fc.assert(fc.property(allPassArb, (s) => {
       const required = requiredIds(s.migration, s.index);

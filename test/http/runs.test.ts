@@ -32,6 +32,19 @@ describe.each(engines)('runs API on %s', (engine) => {
     expect(Date.parse(parity.finished_at)).toBeGreaterThanOrEqual(Date.parse(parity.read_at));
   });
 
+  it('rechecks the failing keys with recheck: failing, under <check>:recheck', async () => {
+    await fx.request('POST', '/v1/runs?wait=true', { body: { ids: ['users-name-parity'] } });
+    const response = await fx.request('POST', '/v1/runs?wait=true', { body: { ids: ['users-name-parity'], recheck: 'failing' } });
+    expect(response.status).toBe(200);
+    const { run } = await json(response);
+    expect(run.results).toEqual([expect.objectContaining({
+      check_id: 'users-name-parity:recheck', status: 'fail',
+      observations: expect.objectContaining({ rows: BROKEN_USER_IDS.length, mismatches: BROKEN_USER_IDS.length, recheck: expect.objectContaining({ gate_evidence: false }) }),
+    })]);
+    const bad = await fx.request('POST', '/v1/runs', { body: { ids: ['users-name-parity'], recheck: 'all' } });
+    expect(bad.status).toBe(422);
+  });
+
   it('answers 202 at once and the run can be polled until it finishes', async () => {
     const response = await fx.request('POST', '/v1/runs', { body: { tags: ['names'] } });
     expect(response.status).toBe(202);

@@ -79,6 +79,33 @@ describe.each(engines)('state store on %s', (engine) => {
     expect(await migrateState(store.state.raw)).toEqual([]);
   });
 
+  // A resumed chunked scan's evidence began when the interrupted run read its first chunks: a
+  // failure recorded after that, though before the resuming run began, must still deny it.
+  it('dates a resumed scan\'s evidence from the interrupted run\'s first chunk', async () => {
+    const since = new Date(Date.now() - 3_600_000);
+    const resumedPass = async (checkId: string) => {
+      const runId = randomUUID();
+      const resultId = randomUUID();
+      await store.createRun({ id: runId, trigger: 'api', checkIds: [checkId], selector: {}, createdAt: new Date() });
+      await store.startResult({ id: resultId, runId, checkId, kind: 'column_parity', definitionHash: 'h1' });
+      await store.finishResult(resultId, {
+        status: 'pass', summary: 'resumed', observations: { resumed_from: { run_id: 'earlier', chunks: 3, rows_scanned: 30, since: since.toISOString() } },
+        statements: [], error: null, finishedAt: new Date(), durationMs: 1, samples: [],
+      });
+      return resultId;
+    };
+    const alone = await resumedPass('resumed-alone');
+    const aloneRow = (await store.gateEvidence(['resumed-alone'])).latest.get('resumed-alone')!;
+    expect(aloneRow).toMatchObject({ resultId: alone, status: 'pass', laterNonPass: null });
+    expect(aloneRow.resumedSince?.getTime()).toBe(since.getTime());
+
+    const { resultId: failed } = await runWithResult('resumed', 'fail', new Date());
+    await resumedPass('resumed');
+    // The fail was read after the resumed pass's evidence began: it is the outcome judged.
+    const row = (await store.gateEvidence(['resumed'])).latest.get('resumed')!;
+    expect(row).toMatchObject({ resultId: failed, status: 'fail' });
+  });
+
   it('holds exactly the tables the schema declares (the dead parity.meta is dropped)', async () => {
     const tables = await store.state.raw.transaction((exec) => exec(
       "select table_name from information_schema.tables where table_schema = 'parity'"));

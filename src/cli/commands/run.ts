@@ -14,7 +14,7 @@ import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 
-interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; progressInterval?: number }
+interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; recheck?: string; progressInterval?: number }
 
 /** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
 export function exitCodeForRun(run: FinishedRun): number {
@@ -28,7 +28,8 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
     .command('run')
     .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
     .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
-    .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)), 'the finished run'))
+    .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
+    .option('--recheck <what>', 'failing: re-read only the keys each check\'s last failing result sampled (never gate evidence)')), 'the finished run'))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
@@ -39,6 +40,10 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
     }
     const { format } = chosen;
     try {
+      if (flags.recheck !== undefined && flags.recheck !== 'failing') {
+        io.stderr.write(`parity: --recheck takes "failing" (got "${flags.recheck}")\n`);
+        return EXIT.badConfig;
+      }
       const config = loadConfig(io.env, configOverrides(flags));
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
       const selector = { ids, tags: flags.tag ?? [] };
@@ -60,7 +65,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const service = await openService(config, { logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined) });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
-        const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector });
+        const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
         // Ctrl-C cancels the running statements; the cancelled checks are reported as errors.
         const cancel = () => service.runner.cancel(run.id);
         process.once('SIGINT', cancel);

@@ -11,7 +11,7 @@ import { requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { RunIdParamSchema, errorResponses } from '../schemas.js';
 import type { Service } from '../../service/service.js';
-import { progressRunEvent, type RunEvent } from '../../events/run-event-hub.js';
+import { progressRunEvent, scanEventFields, type RunEvent } from '../../events/run-event-hub.js';
 import { TERMINAL_RUN_STATUSES } from '../../store/runs.js';
 
 
@@ -26,7 +26,7 @@ const runEventsRoute = createRoute({
   operationId: 'streamRunEvents',
   tags: ['runs'],
   summary: 'Stream a run\'s progress (Server-Sent Events) until it finishes',
-  description: 'Events: progress {check_id, rows_scanned, rows_estimated, rows_per_second, eta_seconds, started_at}, check_started, check_finished {status, mismatches}, '
+  description: 'Events: progress {check_id, rows_scanned, rows_estimated, rows_per_second, eta_seconds, started_at}, check_started, check_finished {status, mismatches, resumed_from_run, counts_are_lower_bounds}, '
     + 'run_finished {status, summary}. The stream closes after run_finished; a finished run yields its results and run_finished at once.',
   security: [{ bearer: [] }],
   middleware: [requireScope('read')] as const,
@@ -45,7 +45,7 @@ async function storeEvents(service: Service, runId: string): Promise<RunEvent[]>
   if (!run) return [];
   const events: RunEvent[] = run.results.filter((r) => r.finishedAt !== null && r.status !== 'running').map((r) => ({
     type: 'check_finished', run_id: runId, check_id: r.checkId, result_id: r.id, status: r.status,
-    duration_ms: r.durationMs, mismatches: numberOrNull(r.observations.mismatches),
+    duration_ms: r.durationMs, mismatches: numberOrNull(r.observations.mismatches), ...scanEventFields(r.observations),
   }));
   if (TERMINAL_RUN_STATUSES.has(run.status)) events.push({ type: 'run_finished', run_id: runId, status: run.status, summary: run.summary ?? null });
   return events;

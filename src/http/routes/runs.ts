@@ -129,6 +129,7 @@ export const registerRunRoutes: RouteRegistrar = (app, { service }) => {
       trigger: 'api',
       requestedBy: c.get('principal').name,
       selector: body ?? { all: true },
+      recheck: body?.recheck,
     });
     const links = { self: selfLink(run.id) };
     c.header('Location', links.self);

@@ -10,6 +10,7 @@ import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, type RowHashMode } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
+import { stopAfterProblem, stopAfterSchema } from '../stop-after.js';
 
 const sideSchema = z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() });
 
@@ -33,8 +34,12 @@ export const tableDiffSchema = z
      * compute it alike, else sha256) or `sha256` (always; for data an adversary may craft).
      */
     row_hash: z.enum(['fast', 'sha256']).default('fast'),
+    /** Stop drilling once this many differing rows are found; default: over max_differences with a full sample. */
+    stop_after: stopAfterSchema,
   })
   .superRefine((spec, ctx) => {
+    const stop = stopAfterProblem({ stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample }, 'max_differences', 'a ratio');
+    if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     for (const name of Object.keys(spec.columns ?? {})) {
       const parsed = parseColumnName(name);
       if (typeof parsed !== 'string') ctx.addIssue({ code: 'custom', path: ['columns', name], message: `column name "${name}" ${parsed.error}` });

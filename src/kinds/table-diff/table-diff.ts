@@ -27,6 +27,8 @@ import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableCo
 import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext } from '../types.js';
+import { stopRuleFor } from '../stop-after.js';
+import { scanObservations, withScanFacts } from '../scan-facts.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
@@ -105,11 +107,19 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const refused = refuseScope(spec, tally, nullKeyRows);
   if (refused) return refused;
   const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
+  // stop_after: differences found so far only grow, so once they reach the rule the verdict is fail.
+  const rule = stopRuleFor('differences', { stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample });
+  const proven = () => rule !== undefined && tally.missingInNew + tally.missingInOld + tally.changed >= rule.atLeast;
+  let stopped = false;
   let dirty = dirtyBuckets(prints.old, prints.new);
   for (let refinements = 0; ; refinements++) {
     tally.missingInNew += dirty.rowsOnlyOld;
     tally.missingInOld += dirty.rowsOnlyNew;
     oneSided.push({ bits, old: dirty.onlyOld, new: dirty.onlyNew });
+    if (proven()) {
+      stopped = dirty.twoSided.length > 0;
+      break;
+    }
     const step = nextDrillStep(dirty, bits, refinements);
     if ('leaf' in step) break;
     const within = { bits, buckets: dirty.twoSided };
@@ -122,7 +132,11 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const keep = <T>(list: T[], item: T) => { if (list.length < spec.sample) list.push(item); };
   // One store per side, emptied for each chunk and sized from the fingerprints: no garbage piles up between chunks.
   const leafStores = { old: new LeafRows(keys.length, columns.length), new: new LeafRows(keys.length, columns.length) };
-  for (const chunk of leafChunks(dirty.twoSided, prints.old, prints.new, options.leafChunkRows ?? 200_000)) {
+  for (const chunk of stopped ? [] : leafChunks(dirty.twoSided, prints.old, prints.new, options.leafChunkRows ?? 200_000)) {
+    if (proven()) {
+      stopped = true;
+      break;
+    }
     tally.passes++;
     const [oldLeaves, newLeaves] = await both(async (s) => {
       const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
@@ -167,7 +181,12 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     }
   }
   const describe = `${spec.old.source}:${formatTableRef(spec.old.table)} ⟷ ${spec.new.source}:${formatTableRef(spec.new.table)}`;
-  return evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
+  const outcome = evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
+  if (!stopped) return outcome;
+  // Dirty buckets were left undrilled: the counts are lower bounds, which can only prove a failure.
+  const facts = [{ stoppedEarly: { chunks: tally.passes, unit: 'pass' as const } }];
+  const judged = withScanFacts(outcome, facts);
+  return { ...judged, observations: { ...judged.observations, ...scanObservations(facts) } };
 }
 
 /**

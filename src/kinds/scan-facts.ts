@@ -1,0 +1,37 @@
+/**
+ * How a check's scans were answered, said once for every kind: a scan that stopped early or
+ * resumed an interrupted run, in the summary and the observations — and the one rule of early
+ * stops, that partial counts never pass.
+ */
+import { faultOutcome } from '../results/fault.js';
+import type { Outcome } from '../results/outcome.js';
+import type { ScanFacts } from './types.js';
+
+/**
+ * Says in the outcome how its scans were answered, and holds the one rule of early stops: counts of
+ * a scan that stopped early are lower bounds, which can prove a failure and never a pass — a kind
+ * that judged such counts a pass has a bug, and its result is "could not verify".
+ */
+export function withScanFacts(outcome: Outcome, facts: readonly ScanFacts[]): Outcome {
+  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
+  const resumed = facts.find((f) => f.resumed)?.resumed;
+  if (stopped && outcome.status !== 'fail') {
+    if (outcome.status === 'error') return outcome;
+    return faultOutcome({ code: 'internal', message: 'a scan stopped early (its counts are lower bounds) yet the check was not judged a failure; partial counts never pass' }, outcome.observations);
+  }
+  const notes = [
+    ...(stopped ? [`stopped early after ${stopped.chunks} ${stopped.unit === 'pass' ? (stopped.chunks === 1 ? 'pass' : 'passes') : (stopped.chunks === 1 ? 'chunk' : 'chunks')}: counts are lower bounds`] : []),
+    ...(resumed ? [`resumed from run ${resumed.fromRun} after ${resumed.chunks} chunk${resumed.chunks === 1 ? '' : 's'}`] : []),
+  ];
+  return notes.length === 0 ? outcome : { ...outcome, summary: `${outcome.summary} (${notes.join('; ')})` };
+}
+
+/** Observations recording how the scans were answered (nothing for a plain scan). */
+export function scanObservations(facts: readonly ScanFacts[]): Outcome['observations'] {
+  const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
+  const resumed = facts.find((f) => f.resumed)?.resumed;
+  return {
+    ...(stopped ? { stopped_early: { chunks: stopped.chunks }, counts_are_lower_bounds: true } : {}),
+    ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since } } : {}),
+  };
+}

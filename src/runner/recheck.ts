@@ -1,0 +1,62 @@
+/**
+ * `recheck: failing`: re-reads exactly the rows whose keys the check's last result sampled as
+ * failing — fast feedback after a repair. A recheck is never gate evidence: its result is recorded
+ * under its own id (`<check>:recheck`, which no declared check can have — ids never hold ":"), so
+ * a gate asking for `<check>` never sees it, neither to pass nor to deny; only a full run can.
+ */
+import type { LoadedCheck } from '../catalog/load.js';
+import type { FaultInfo } from '../results/fault.js';
+import type { Outcome } from '../results/outcome.js';
+import type { ResultRecord } from '../store/runs.js';
+
+/** The suffix of a recheck's result id: ":" is not allowed in check ids, so none is ever shadowed. */
+export const RECHECK_SUFFIX = ':recheck';
+
+/** What a recheck re-reads: the keys the last failing result sampled. */
+export interface RecheckPlan {
+  ofResult: string;
+  keyColumns: string[];
+  keys: string[][];
+  /** Offending rows the last result counted (more than `keys` when it sampled only some). */
+  failingBefore: number;
+  /** Sampled keys that cannot be addressed (a NULL or missing key part). */
+  unaddressable: number;
+}
+
+/** Pure: the recheck of a check from its last finished result, or why there is none. */
+export function planRecheck(checkId: string, last: ResultRecord | undefined): RecheckPlan | FaultInfo {
+  if (!last) return { code: 'nothing_to_recheck', message: `check "${checkId}" has no result yet; recheck: failing re-reads the keys a failing result sampled` };
+  if (last.status !== 'fail') return { code: 'nothing_to_recheck', message: `the last result of check "${checkId}" (${last.id}) is ${last.status}, not fail; recheck: failing re-reads the keys a failing result sampled` };
+  const samples = last.samples ?? [];
+  const keyColumns = Object.keys(samples[0]?.key ?? {});
+  if (keyColumns.length === 0) return { code: 'nothing_to_recheck', message: `the failing result ${last.id} of check "${checkId}" sampled no keys (sample: 0?); there is nothing to re-read` };
+  const keys: string[][] = [];
+  let unaddressable = 0;
+  for (const sample of samples) {
+    const parts = keyColumns.map((c) => sample.key[c]);
+    if (parts.every((p): p is string => typeof p === 'string')) keys.push(parts);
+    else unaddressable++;
+  }
+  const failingBefore = Number(last.observations.mismatches ?? samples.length);
+  return { ofResult: last.id, keyColumns, keys, failingBefore: Number.isFinite(failingBefore) ? failingBefore : samples.length, unaddressable };
+}
+
+/** The check as a recheck runs it: its own id (so no gate reads it), a hash no definition has. */
+export function recheckOf(check: LoadedCheck): LoadedCheck {
+  return { ...check, spec: { ...check.spec, id: `${check.spec.id}${RECHECK_SUFFIX}` }, hash: `recheck:${check.hash}` };
+}
+
+/** The outcome of a recheck, saying what it covered and that it is no gate evidence. */
+export function recheckOutcome(outcome: Outcome, plan: RecheckPlan): Outcome {
+  const complete = plan.keys.length >= plan.failingBefore && plan.unaddressable === 0;
+  const scope = `recheck of ${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} that failed in result ${plan.ofResult}`
+    + (complete ? '' : ` (of ${plan.failingBefore} failing rows; only sampled keys are known)`);
+  return {
+    ...outcome,
+    summary: `${scope}: ${outcome.summary}; not gate evidence — run the check in full to open a gate`,
+    observations: {
+      ...outcome.observations,
+      recheck: { of_result: plan.ofResult, keys: plan.keys.length, failing_before: plan.failingBefore, unaddressable_keys: plan.unaddressable, covers_every_failing_row: complete, gate_evidence: false },
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * A replica killed with SIGKILL in the middle of a chunked scan: the surviving replica re-runs the
+ * slot, resumes the scan from the dead run's last recorded chunk, and ends with exactly the counts
+ * of a whole scan. Real `parity serve` processes sharing a Postgres state store.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createTestDatabase, createTestStore, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { spawnServe, type ServeProcess } from '../support/serve-process.js';
+
+const ROWS = 30_000;
+
+const checksYaml = (url: string) => `
+sources:
+  app:
+    url: "${url}"
+    # 100-row chunks 100 ms apart: a scan of ${ROWS} rows takes about 30 s, long enough to kill mid-way.
+    scan: { mode: chunked, chunk_rows: 100, target_chunk_ms: 1ms, pause_ms: 100ms }
+checks:
+  - id: parity
+    kind: column_parity
+    source: app
+    table: t
+    key: [id]
+    old: a
+    new: b
+    max_mismatches: 1000
+    schedule: "0 0 1 1 *"
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describeOnPostgres('a replica killed mid-scan', () => {
+  let verified: TestDatabase;
+  let dir: string;
+  const processes: ServeProcess[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'parity-resume-kill-'));
+    verified = await createTestDatabase('postgres');
+    await verified.exec(`create table t (id int primary key, a text, b text);
+      insert into t select g, 'v' || g, case when g % 100 = 0 then 'x' else 'v' || g end from generate_series(1, ${ROWS}) g; analyze t;`);
+  });
+  afterAll(async () => {
+    for (const p of processes) p.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.exited));
+    await verified?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the survivor resumes the scan from the last recorded chunk and counts every row exactly once', async () => {
+    const state = await createTestStore('postgres');
+    try {
+      await writeFile(path.join(dir, 'checks.yaml'), checksYaml(verified.url));
+      const env = { DATABASE_URL: state.url!, PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: path.join(dir, 'data'), PARITY_SCHEDULER_DEAD_AFTER: '20s' };
+      processes.push(spawnServe('replica-1', env), spawnServe('replica-2', env));
+      await Promise.all(processes.map((p) => p.ready));
+
+      const running = await until('the scheduled run to start', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status === 'running'));
+      // Wait until the scan has recorded some chunks, then kill the replica running it.
+      const recorded = async () => {
+        const rows = await state.store.state.db.execute(sql`select run_id, chunks from parity.scan_checkpoints`);
+        return [...(rows as unknown as Iterable<{ run_id: string; chunks: number }>)];
+      };
+      await until('chunks to be recorded', async () => (await recorded()).some((r) => r.run_id === running.runId && r.chunks >= 20));
+      const run = (await state.store.getRun(running.runId))!;
+      const victim = processes.find((p) => p.instanceId === run.owner)!;
+      const survivor = processes.find((p) => p !== victim)!;
+      victim.kill('SIGKILL');
+      expect(await victim.exited).toBe('SIGKILL');
+      const left = (await recorded()).find((r) => r.run_id === running.runId)!;
+      expect(left.chunks).toBeGreaterThanOrEqual(20);
+      expect(left.chunks).toBeLessThan(ROWS / 100);
+
+      const resumed = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status !== 'running' && r.runId !== running.runId));
+      expect((await state.store.getRun(resumed.runId))!.owner).toBe(survivor.instanceId);
+      expect(resumed).toMatchObject({
+        status: 'pass',
+        observations: { rows: ROWS, mismatches: ROWS / 100, resumed_from: { run_id: running.runId, chunks: left.chunks, rows_scanned: left.chunks * 100 } },
+      });
+      // The killed run never produced a pass, and the finished scan left no checkpoint behind.
+      expect((await state.store.getResult(running.id))!.status).toBe('error');
+      expect(await recorded()).toEqual([]);
+      survivor.kill('SIGTERM');
+      expect(await survivor.exited).toBe(0);
+    } finally {
+      await state.close();
+    }
+  }, 240_000);
+});
