@@ -12,6 +12,11 @@ const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
 type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
 const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
+/** The code each flavour of evidence must be denied with, decided independently of the implementation. */
+const DENIAL_OF: Record<Flavour, string | null> = {
+  pass: null, 'resumed-pass': null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
+  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
+};
 
 const phaseArb = (index: number) => fc.record({
   name: fc.constant(`phase-${index}`),
@@ -83,6 +88,15 @@ describe('evaluateGate properties', () => {
       for (const id of bad) expect(verdict.reasons.some((r) => r.includes(`check "${id}"`))).toBe(true);
       for (const id of bad) expect(verdict.checks.find((c) => c.id === id)?.reason).toBeTruthy();
     }), { numRuns: 2_000 });
+  });
+
+  it('gives every check a denial code that matches its evidence, and null exactly when it counts', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      for (const check of run(s).checks) {
+        expect(check.denial).toBe(DENIAL_OF[s.flavours[check.id] ?? 'pass']);
+        expect(check.denial === null).toBe(check.reason === null);
+      }
+    }), { numRuns: 1_000 });
   });
 
   it('is allowed when every required result is a fresh pass of the current definition', () => {
@@ -166,7 +180,7 @@ describe('evaluateGate', () => {
     ]);
     expect(verdict.checks[0]).toEqual({
       id: 'a', status: 'fail', result_id: 'r-a', finished_at: NOW.toISOString(), age_s: 0, max_age_s: 900, required_by: ['switch-reads'],
-      reason: 'check "a" failed: 3 rows have mismatching values',
+      reason: 'check "a" failed: 3 rows have mismatching values', denial: 'failed',
     });
   });
 
@@ -188,6 +202,7 @@ describe('evaluateGate', () => {
       'check "a" last passed under an older definition (oldhash0, now hash-a); run it again',
       'check "b" is not declared in the check files',
     ]);
+    expect(verdict.checks.map((c) => c.denial)).toEqual(['stale_definition', 'undeclared']);
   });
 
   it('accepts a pass exactly max_age old and tolerates small clock skew, but not a result from the future', () => {

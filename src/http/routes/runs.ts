@@ -22,6 +22,7 @@ const selfLink = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
 const startRunRoute = createRoute({
   method: 'post',
   path: '/v1/runs',
+  operationId: 'startRun',
   tags: ['runs'],
   summary: 'Run checks selected by id, by tag, or all of them',
   description: 'Answers 202 with the queued run. With ?wait=true answers 200 with the finished run, its results and samples, '
@@ -42,6 +43,7 @@ const startRunRoute = createRoute({
 const listRunsRoute = createRoute({
   method: 'get',
   path: '/v1/runs',
+  operationId: 'listRuns',
   tags: ['runs'],
   summary: 'Recent runs, newest first',
   security: [{ bearer: [] }],
@@ -56,6 +58,7 @@ const listRunsRoute = createRoute({
 const getRunRoute = createRoute({
   method: 'get',
   path: '/v1/runs/{id}',
+  operationId: 'getRun',
   tags: ['runs'],
   summary: 'A run with its results, samples and, while it runs here, live progress',
   security: [{ bearer: [] }],
@@ -70,6 +73,7 @@ const getRunRoute = createRoute({
 const cancelRunRoute = createRoute({
   method: 'delete',
   path: '/v1/runs/{id}',
+  operationId: 'cancelRun',
   tags: ['runs'],
   summary: 'Cancel a run executing in this process; running statements are cancelled',
   security: [{ bearer: [] }],
