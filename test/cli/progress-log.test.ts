@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressLog } from '../../src/cli/progress-display.js';
 import { progressSummary } from '../../src/cli/progress-line.js';
-import type { LoadedCheck } from '../../src/catalog/load.js';
+import type { LoadedCheck } from '../../src/catalog/catalog.js';
 import { fakeClock } from '../support/fake-clock.js';
 
 const check = (id: string) => ({ spec: { id, kind: 'column_parity' } }) as unknown as LoadedCheck;
