@@ -26,6 +26,11 @@ export interface GateCheck {
   reason: string | null;
   /** The reason as a stable code; null exactly when `reason` is. */
   denial: GateDenial | null;
+  /**
+   * A pass that counts but rests on partial evidence, as its check file asked (`unused` with
+   * `evidence: catalog`): what was not read. Null when the evidence was complete.
+   */
+  caveat?: string | null;
 }
 
 /** The answer to "may we enter this phase?". */
@@ -107,7 +112,8 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (resumedAgeMs !== undefined && resumedAgeMs > req.maxAgeMs) {
     return deny(`${name} passed on a resumed scan whose first chunks were read ${humanAge(resumedAgeMs)} ago (${result.resumedSince!.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
   }
-  return base;
+  const notRead = result.evidenceNotRead ?? [];
+  return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;
 }
 
 /** "2h 5m", "45s", "1d 3h": the two largest units, for reasons a person reads. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, humanAge } from '../../src/gate/evaluate-gate.js';
+import { formatDecision } from '../../src/cli/commands/gate.js';
 import type { GateResultRow as GateEvidence } from '../../src/store/gates.js';
 import { phaseRequirements } from '../../src/gate/requirements.js';
 import type { MigrationSpec } from '../../src/checkfile/migrations.js';
@@ -165,6 +166,18 @@ describe('evaluateGate', () => {
     expect(phaseRequirements(migration, 'cleanup')).toEqual([{ checkId: 'd', maxAgeMs: 3_600_000, phases: ['cleanup'] }]);
     const verdict = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', pass('d', 0)]]), definitions, NOW);
     expect(verdict).toMatchObject({ allowed: true, migration: 'users-split-name', phase: 'cleanup', evaluated_at: NOW.toISOString(), reasons: [] });
+  });
+
+  // A catalog-only `unused` pass counts (the check file asked for it in plain sight), but the
+  // answer says what it did not read instead of a bare "pass".
+  it('names the evidence a counting pass was reached without', () => {
+    const notRead = ['statement calls over the window (pg_stat_statements)', 'table writes over the window (pg_stat_user_tables)'];
+    const verdict = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', { ...pass('d', 0), evidenceNotRead: notRead }]]), definitions, NOW);
+    expect(verdict.allowed).toBe(true);
+    expect(verdict.checks[0]).toMatchObject({ reason: null, denial: null, caveat: `passed without reading: ${notRead.join('; ')}` });
+    expect(formatDecision({ ...verdict, id: null, requested_by: null, refreshed: false } as never)).toContain('! passed without reading: statement calls');
+    const full = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', pass('d', 0)]]), definitions, NOW);
+    expect(full.checks[0]).not.toHaveProperty('caveat');
   });
 
   it('explains each denial in words a person can act on', () => {

@@ -33,6 +33,8 @@ export function formatDecision(d: GateDecision): string {
   d.checks.forEach((c, i) => {
     const age = c.age_s === null ? 'never finished' : `finished ${humanAge(c.age_s * 1000)} ago`;
     lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${statuses[i]!.padEnd(statusWidth)}  ${age}`);
+    // A pass on partial evidence the check file chose (evidence: catalog) says what it did not read.
+    if (c.caveat) lines.push(`      ! ${c.caveat}`);
   });
   if (d.reasons.length > 0) lines.push('reasons:', ...d.reasons.map((r) => `  - ${r}`));
   if (d.id) lines.push(`decision ${d.id} recorded${d.requested_by ? ` (asked by ${d.requested_by})` : ''}`);

@@ -30,6 +30,7 @@ const GateCheckSchema = z.object({
   required_by: z.array(z.string()).openapi({ description: 'the phases that require this check' }),
   reason: z.string().nullable().openapi({ description: 'why this check keeps the gate closed; null when it counts' }),
   denial: z.enum(GATE_DENIALS).nullable().openapi({ description: 'the reason as a stable code (stale_definition: a pass of an older check definition); null when it counts' }),
+  caveat: z.string().nullable().optional().openapi({ description: 'a pass that counts on partial evidence its check file asked for (unused with evidence: catalog): what was not read; null otherwise' }),
 }).openapi('GateCheck');
 
 const GateVerdictSchema = z.object({
