@@ -113,7 +113,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     sources: () => sourceView,
     runner,
     // Gates trust a look at the files at most gateEvidenceTtlMs old (the watcher reloads on edits at once).
-    gates: createCurrentGates(gates, { current: () => holder.current({ reuseMs: config.gateEvidenceTtlMs }) }),
+    gates: createCurrentGates(gates, { current: () => holder.current() }),
     clock,
     logger,
     async close() {
