@@ -2,7 +2,8 @@
  * Is a change-marking column maintained on every write? Asked of the catalog: only a BEFORE … FOR
  * EACH ROW trigger that fires on every UPDATE (no column list, no WHEN) and whose function names
  * the column covers updates; a DEFAULT covers only INSERTs that do not name the column. The same
- * statement reads the server's now(), the watermark of the pass about to start.
+ * statement reads the server's now() (on a standby: no later than the last replayed commit), the
+ * watermark of the pass about to start.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -13,7 +14,9 @@ const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
 /** The server's now() plus what the catalog says about the column's type, default and the table's triggers. */
 export function planColumnMaintenance(table: TableRef, column: string): SQL {
   const reg = sql`to_regclass(${regclassText(table)})`;
-  return sql`select now() as server_now,
+  // On a standby the watermark is the primary's commit time of the last replayed transaction when
+  // that is earlier: rows the primary committed but the standby has not replayed are not missed.
+  return sql`select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
     (select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
       where d.adrelid = ${reg} and a.attname = ${column}) as column_default,
@@ -38,10 +41,15 @@ export interface ColumnMaintenance {
   description: string;
 }
 
-function mentions(source: string | null, column: string): boolean {
+/**
+ * The function body assigns NEW.<column> (`NEW.updated_at := …` or `= …`, the name quoted or not).
+ * Text evidence, not proof: a conditional assignment also matches (docs/checks.md says so).
+ */
+function assigns(source: string | null, column: string): boolean {
   if (!source) return false;
   const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_$])("?)${escaped}\\2($|[^A-Za-z0-9_$])`, 'i').test(source);
+  const name = column === column.toLowerCase() ? `(?:${escaped}|"${escaped}")` : `"${escaped}"`;
+  return new RegExp(`(^|[^A-Za-z0-9_$])new\\s*\\.\\s*${name}\\s*:?=`, 'i').test(source);
 }
 
 /** Judges the row of planColumnMaintenance (pure). */
@@ -56,7 +64,7 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
     : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())` : undefined;
   // A trigger disabled, replica-only ('R'), limited to some columns or guarded by WHEN misses writes.
   const maintaining = triggers.filter((t) => (t.type & ROW) && (t.type & BEFORE) && (t.enabled === 'O' || t.enabled === 'A')
-    && !t.column_list && !t.has_when && mentions(t.source, column));
+    && !t.column_list && !t.has_when && assigns(t.source, column));
   const onUpdate = maintaining.find((t) => t.type & UPDATE);
   const onInsert = maintaining.find((t) => t.type & INSERT);
   const fallback = row.column_default as string | null;

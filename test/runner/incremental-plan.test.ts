@@ -65,6 +65,7 @@ describe('judging the catalog', () => {
   const trigger = (over: Record<string, unknown> = {}) => ({ name: 'tr', type: 1 | 2 | 4 | 16, enabled: 'O', column_list: false, has_when: false, function: 'f', source: 'begin NEW.updated_at := now(); return new; end', ...over });
   it('accepts a BEFORE INSERT OR UPDATE row trigger that sets the column', () => {
     expect(judgeColumnMaintenance(row([trigger()]), 'updated_at')).toMatchObject({ maintained: true, updateTrigger: 'tr', insertCoveredBy: { trigger: 'tr' } });
+    expect(judgeColumnMaintenance(row([trigger({ source: 'BEGIN\n  NEW . "updated_at" = clock_timestamp();\n  RETURN NEW;\nEND' })]), 'updated_at').maintained).toBe(true);
   });
   it('accepts a DEFAULT for INSERTs only, and says what it misses', () => {
     const judged = judgeColumnMaintenance(row([trigger({ type: 1 | 2 | 16 })], { column_default: 'now()' }), 'updated_at');
@@ -79,6 +80,7 @@ describe('judging the catalog', () => {
       trigger({ enabled: 'D' }), trigger({ enabled: 'R' }),
       trigger({ column_list: true }), trigger({ has_when: true }),
       trigger({ source: 'begin new.updated_at_old := now(); return new; end' }),
+      trigger({ source: "begin if new.updated_at is null then raise exception 'x'; end if; return new; end" }), // names it, never sets it
       trigger({ type: 1 | 2 | 4 }), // INSERT only
     ]) expect(judgeColumnMaintenance(row([t]), 'updated_at').maintained).toBe(false);
   });
