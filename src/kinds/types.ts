@@ -28,6 +28,12 @@ export interface CountScan {
   /** Predicate per named count; `true` counts every row. */
   counts: Record<string, SQL | true>;
   /**
+   * Rows outside this predicate are not read at all (a WHERE clause an index can serve): every
+   * count, and the rows scanned, cover only rows inside. Such a scan is answered in one statement,
+   * never chunked by key (it reads what the predicate selects, not the key space) nor fused.
+   */
+  where?: SQL | undefined;
+  /**
    * The kind's promise that its verdict is `fail` once `count` reaches `atLeast`, whatever the rows
    * not yet counted hold (counts only grow chunk by chunk), so a chunked scan may stop there.
    */

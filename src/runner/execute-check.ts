@@ -105,10 +105,12 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
           outcome = faultOutcome(incremental);
         } else {
           // A recheck counts only the sampled keys, alone (never fused with a full scan) and never
-          // stopped early; an incremental pass only the rows changed since its lower bound (alone too:
-          // its narrowed scan is not the object fusion planned).
+          // stopped early; an incremental pass reads only the rows changed since its lower bound, in
+          // one statement (its narrowed scan is not the object fusion planned).
           const within = recheck ? keysInSql(recheck.keyColumns, recheck.keys) : incremental?.within;
-          const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: recheck ? undefined : scan.stopWhen, counts: narrowed(scan.counts, within) })) : planned;
+          const scans = recheck ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, counts: narrowed(scan.counts, within!) }))
+            // Changed rows only, selected in the WHERE clause (an index on the column serves it).
+            : within ? planned.map((scan): CountScan => ({ ...scan, where: within })) : planned;
           const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);

@@ -99,6 +99,9 @@ describe.each(engines)('incremental verification on %s', (engine) => {
     const first = (await run(catalog))['chain']!;
     expect(first).toMatchObject({ status: 'pass', observations: { rows: 3, incremental: { mode: 'incremental' }, coverage: { full_pass_at: fullAt, incremental_passes: 1, unbroken: true } } });
     expect(first.summary).toMatch(/coverage: full pass at .* \+ 1 incremental pass, unbroken, last at /);
+    // Changed rows are selected in the WHERE clause (an index on the column can serve it), in one statement: not read and filtered.
+    const counting = first.statements.filter((st) => /count\(\*\)/.test(st.sql));
+    expect(counting.map((st) => st.sql)).toEqual([expect.stringMatching(/from "t" where "updated_at" >= \$\d+::timestamptz$/)]);
     expect(first.summary).toMatch(/caught only by the next full pass; deleted rows cannot add offending rows/);
 
     const quiet = await run(catalog);
