@@ -108,9 +108,9 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
           // stopped early; an incremental pass reads only the rows changed since its lower bound, in
           // one statement (its narrowed scan is not the object fusion planned).
           const within = recheck ? keysInSql(recheck.keyColumns, recheck.keys) : incremental?.within;
-          const scans = recheck ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, counts: narrowed(scan.counts, within!) }))
-            // Changed rows only, selected in the WHERE clause (an index on the column serves it).
-            : within ? planned.map((scan): CountScan => ({ ...scan, where: within })) : planned;
+          // Sampled keys or changed rows only, selected in the WHERE clause (the primary key or the
+          // column's index serves it): the rest of the table is not read.
+          const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, where: within })) : planned;
           const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
@@ -147,10 +147,6 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   };
 }
 
-/** Every count of a scan, restricted to rows satisfying `within`. */
-function narrowed(counts: CountScan['counts'], within: SQL): CountScan['counts'] {
-  return Object.fromEntries(Object.entries(counts).map(([name, predicate]) => [name, predicate === true ? within : sql`${predicate} and ${within}`]));
-}
 
 /** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */
 export function faultOf(error: unknown, aborted: boolean): FaultInfo {
