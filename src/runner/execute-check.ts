@@ -104,9 +104,8 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
         if (incremental && 'code' in incremental) {
           outcome = faultOutcome(incremental);
         } else {
-          // A recheck counts only the sampled keys, alone (never fused with a full scan) and never
-          // stopped early; an incremental pass reads only the rows changed since its lower bound, in
-          // one statement (its narrowed scan is not the object fusion planned).
+          // A recheck reads only the sampled keys, an incremental pass only the rows changed since its
+          // lower bound: each alone (its narrowed scan is not the object fusion planned), never stopped early.
           const within = recheck ? keysInSql(recheck.keyColumns, recheck.keys) : incremental?.within;
           // Sampled keys or changed rows only, selected in the WHERE clause (the primary key or the
           // column's index serves it): the rest of the table is not read.
@@ -146,7 +145,6 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     durationMs: Math.round(performance.now() - started),
   };
 }
-
 
 /** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */
 export function faultOf(error: unknown, aborted: boolean): FaultInfo {
