@@ -10,6 +10,11 @@ export const phaseSchema = z.strictObject({
   max_age: durationSchema.default(3_600_000),
   /** By default a phase also requires every earlier phase's checks to still pass. */
   require_earlier_phases: z.boolean().default(true),
+  /**
+   * `continuous`: an incremental pass of a required check counts when its chain since the last full
+   * pass is unbroken and every link passed. Without it, only full passes count (docs/gates.md).
+   */
+  coverage: z.literal('continuous').optional(),
 });
 
 export const migrationSchema = z.strictObject({

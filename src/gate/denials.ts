@@ -5,7 +5,7 @@
 
 export const GATE_DENIALS = [
   'undeclared', 'missing', 'running', 'failed', 'could_not_verify', 'not_a_pass',
-  'superseded', 'estimate', 'stale_definition', 'clock_skew', 'too_old',
+  'superseded', 'estimate', 'stale_definition', 'clock_skew', 'too_old', 'incremental_only', 'broken_chain',
 ] as const;
 
 export type GateDenial = (typeof GATE_DENIALS)[number];
@@ -17,6 +17,8 @@ export const PASS_NOT_COUNTED: Partial<Record<GateDenial, string>> = {
   stale_definition: 'stale definition',
   clock_skew: 'finished in the future',
   too_old: 'too old',
+  incremental_only: 'incremental run only',
+  broken_chain: 'broken incremental chain',
 };
 
 /** The label for a check whose result is a pass that the gate does not count (`not counted` when the code is unknown). */

@@ -102,6 +102,18 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (result.definitionHash !== definition.hash) {
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
   }
+  // An incremental pass read only changed rows: it is evidence only as a link of an unbroken chain,
+  // and only for a phase that asked to judge chains (coverage: continuous).
+  const incremental = result.incremental;
+  if (incremental?.mode === 'incremental') {
+    if (!req.continuous) {
+      return deny(`${name} passed on an incremental run (only rows changed since ${incremental.lowerBound ?? 'an unknown time'}); a phase counts incremental runs only with coverage: continuous — add it to the phase (and every phase requiring the check), or run a full pass`, 'incremental_only');
+    }
+    const c = incremental.coverage;
+    if (c?.unbroken !== true) {
+      return deny(`${name} passed on an incremental run whose chain since the last full pass is broken; coverage: continuous needs every link since a full pass to have passed — run a full pass`, 'broken_chain');
+    }
+  }
   const ageMs = now.getTime() - result.finishedAt.getTime();
   if (ageMs < -CLOCK_SKEW_TOLERANCE_MS) {
     return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`, 'clock_skew');

@@ -11,6 +11,8 @@ export interface Requirement {
   maxAgeMs: number;
   /** Phases that name this check, in declaration order. */
   phases: string[];
+  /** Incremental passes count (chain judged): only when the gated phase and every phase naming the check say coverage: continuous. */
+  continuous: boolean;
 }
 
 /** The checks the phase's gate judges, in phase order; undefined when the phase does not exist. */
@@ -25,11 +27,14 @@ export function phaseRequirements(migration: MigrationSpec, phaseName: string): 
       const existing = byCheck.get(checkId);
       // An inherited check must be fresh by both phases' standards: the stricter max_age wins.
       const maxAgeMs = Math.min(existing?.maxAgeMs ?? gated.max_age, phase.max_age, gated.max_age);
+      // Accepting incremental evidence is the laxer rule: every phase involved must ask for it.
+      const continuous = (existing?.continuous ?? true) && phase.coverage === 'continuous' && gated.coverage === 'continuous';
       if (existing) {
         existing.maxAgeMs = maxAgeMs;
+        existing.continuous = continuous;
         if (!existing.phases.includes(phase.name)) existing.phases.push(phase.name);
       } else {
-        byCheck.set(checkId, { checkId, maxAgeMs, phases: [phase.name] });
+        byCheck.set(checkId, { checkId, maxAgeMs, phases: [phase.name], continuous });
       }
     }
   }

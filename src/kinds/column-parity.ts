@@ -20,6 +20,7 @@ import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, scanFactsOf, type ExecutionContext } from './types.js';
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
+import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -46,6 +47,8 @@ export const columnParitySchema = z
     sample: z.number().int().min(0).max(1000).default(20),
     /** Chunked scans (same-table form) end once this many rows mismatch; default: over max_mismatches with a full sample. */
     stop_after: stopAfterSchema,
+    /** Same-table form: re-read only rows changed since the last pass (see docs/checks.md, "Incremental verification"). */
+    incremental: incrementalSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const joinForm = typeof spec.old !== 'string' || typeof spec.new !== 'string';
@@ -66,6 +69,11 @@ export const columnParitySchema = z
     }
     const stop = stopAfterProblem(thresholdsOf(spec), 'max_mismatches', 'max_mismatch_ratio');
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
+    if (spec.incremental && joinForm) {
+      ctx.addIssue({ code: 'custom', path: ['incremental'], message: 'incremental needs the same-table form: a change to one table of a join does not touch the other table\'s column' });
+    }
+    const incremental = spec.incremental && incrementalThresholdProblem({ max: spec.max_mismatches, ratio: spec.max_mismatch_ratio }, 'max_mismatches', 'max_mismatch_ratio');
+    if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
 
@@ -197,6 +205,10 @@ export const columnParity = defineKind({
   schema: columnParitySchema,
   sourcesOf: (spec) => [spec.source],
   recheck: 'sampled_keys',
+  incremental(spec) {
+    const form = formOf(spec);
+    return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 } } : undefined;
+  },
   countScans(spec) {
     const form = formOf(spec);
     return form.form === 'same_table' ? [planSameTableCounts(spec, form)] : [];

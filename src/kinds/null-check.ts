@@ -10,6 +10,7 @@ import { defineKind, requireCount, scanFactsOf, type CountScan } from './types.j
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -28,6 +29,8 @@ export const nullCheckSchema = z
     min_rows: minRowsSchema,
     /** Chunked scans end once this many rows hold NULLs; default: over max_nulls with a full sample. */
     stop_after: stopAfterSchema,
+    /** Re-read only rows changed since the last pass (see docs/checks.md, "Incremental verification"). */
+    incremental: incrementalSchema.optional(),
   })
   .refine((s) => !(s.max_nulls !== undefined && s.max_null_ratio !== undefined), {
     message: 'set max_nulls or max_null_ratio, not both',
@@ -36,6 +39,8 @@ export const nullCheckSchema = z
   .superRefine((s, ctx) => {
     const stop = stopAfterProblem(thresholdsOf(s), 'max_nulls', 'max_null_ratio');
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
+    const incremental = s.incremental && incrementalThresholdProblem({ max: s.max_nulls, ratio: s.max_null_ratio }, 'max_nulls', 'max_null_ratio');
+    if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
   });
 export type NullCheckSpec = z.output<typeof nullCheckSchema>;
 
@@ -96,6 +101,7 @@ export const nullCheck = defineKind({
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
   recheck: 'sampled_keys',
+  incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 } },
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {
     const outcome = evaluateNullCheck(spec, counts);

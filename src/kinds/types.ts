@@ -8,6 +8,14 @@ import type { SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { JsonValue, Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';
+import type { IncrementalSpec } from '../checkfile/incremental.js';
+
+/**
+ * What incremental mode needs from a kind: the settings, the source and table whose column marks
+ * changes, and the spec to judge changed rows with (min_rows belongs to the full pass: a quiet hour
+ * changes no row, which is no reason to doubt the table).
+ */
+export interface IncrementalTarget<Spec = BaseCheckSpec> { settings: IncrementalSpec; source: string; table: TableRef; changedRows: Spec }
 
 /**
  * "Count rows matching these predicates in this table." Every count is a `count(*) FILTER (WHERE …)`
@@ -19,6 +27,12 @@ export interface CountScan {
   table: TableRef;
   /** Predicate per named count; `true` counts every row. */
   counts: Record<string, SQL | true>;
+  /**
+   * Rows outside this predicate are not read at all (a WHERE clause an index can serve): every
+   * count, and the rows scanned, cover only rows inside. Such a scan is answered in one statement,
+   * never chunked by key (it reads what the predicate selects, not the key space) nor fused.
+   */
+  where?: SQL | undefined;
   /**
    * The kind's promise that its verdict is `fail` once `count` reaches `atLeast`, whatever the rows
    * not yet counted hold (counts only grow chunk by chunk), so a chunked scan may stop there.
@@ -116,6 +130,11 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    * rows (`recheck: failing`); the kind then takes its samples within ScanFacts.within.
    */
   readonly recheck?: 'sampled_keys';
+  /**
+   * The check's `incremental:` settings and the one table its count scans read, when it asks for
+   * incremental runs; the engine then narrows the scans to changed rows (runner/incremental.ts).
+   */
+  incremental?(spec: Spec): IncrementalTarget<Spec> | undefined;
   /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
   execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
@@ -128,6 +147,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
   recheck?: 'sampled_keys';
+  incremental?(spec: z.output<Schema>): IncrementalTarget<z.output<Schema>> | undefined;
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

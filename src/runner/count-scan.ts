@@ -16,7 +16,8 @@ export function countColumns(scan: CountScan): SQL[] {
 
 /** One SELECT answering every named count of the scan (plus the rows scanned). */
 export function planCountScan(scan: CountScan): SQL {
-  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}`;
+  const where = scan.where === undefined ? sql`` : sql` where ${scan.where}`;
+  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
 }
 
 /** Reads a count row (driver values may be strings) into numbers. */

@@ -18,7 +18,11 @@ import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
-import { sql, type SQL } from '../sql/build.js';
+import { columnSql, sql, type SQL } from '../sql/build.js';
+import { incrementalOutcome, planPass, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
+import { judgeColumnMaintenance, planColumnMaintenance } from '../introspect/maintained-column.js';
+import type { RecordingContext } from './context.js';
+import type { CheckKind } from '../kinds/types.js';
 
 export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   /** The check's count scans as planned for the run's scan engine (planned here when absent). */
@@ -27,7 +31,41 @@ export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   inspect?: ServerInspector | undefined;
   /** `recheck: failing`: re-read only these keys (or the fault why there is nothing to recheck). */
   recheck?: RecheckPlan | FaultInfo | undefined;
+  /** Incremental checks: this check's finished results, newest first, back to its newest full pass (none: every pass is full). */
+  incrementalChain?: (() => Promise<ChainLink[]>) | undefined;
 };
+
+/** An incremental check's pass about to run: full or from a lower bound, and what it will record. */
+interface IncrementalPass { plan: PassPlan; mark: IncrementalMark; within?: SQL | undefined; spec: unknown }
+
+/**
+ * Decides an incremental check's pass: the catalog must show the column maintained (or the check
+ * trusts it), and the chain of earlier results decides full or incremental. A fault when refused.
+ */
+async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: RecordingContext, deps: ExecuteDeps): Promise<IncrementalPass | FaultInfo | undefined> {
+  const target = kind.incremental?.(check.spec);
+  if (!target) return undefined;
+  const { column, trust_column: trusted } = target.settings;
+  const upkeep = judgeColumnMaintenance((await ctx.query(target.source, planColumnMaintenance(target.table, column)))[0], column);
+  if (upkeep.typeProblem) return { code: 'incremental_unmaintained', message: `incremental: ${upkeep.typeProblem}` };
+  if (!upkeep.maintained && !trusted) {
+    return {
+      code: 'incremental_unmaintained',
+      message: `incremental: the catalog does not show ${column} maintained on every write (${upkeep.description}); an incremental run would miss rows changed without touching it. Add a BEFORE INSERT OR UPDATE FOR EACH ROW trigger that sets ${column}, or say incremental: { trust_column: true } to assume it`,
+    };
+  }
+  // Without a store there is no chain to extend: every pass is full.
+  const chain = deps.incrementalChain ? await deps.incrementalChain() : [];
+  const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow);
+  const lowerBound = plan.mode === 'incremental' ? plan.lowerBound.toISOString() : null;
+  const mark: IncrementalMark = {
+    mode: plan.mode, column, watermark: upkeep.serverNow.toISOString(), lower_bound: lowerBound,
+    ...(plan.mode === 'full' ? { full_reason: plan.reason } : {}),
+    maintained_by: upkeep.maintained ? upkeep.description : `not shown by the catalog: ${upkeep.description}`, trusted_column: !upkeep.maintained,
+  };
+  const within = lowerBound === null ? undefined : sql`${columnSql(column)} >= ${lowerBound}::timestamptz`;
+  return { plan, mark, within, spec: within ? target.changedRows : check.spec };
+}
 
 /** Runs the check's kind through a fresh context; never throws. */
 export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promise<FinishedResult> {
@@ -62,14 +100,23 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
       } else if (recheck && (kind.recheck !== 'sampled_keys' || planned.length === 0 || new Set(planned.map((s) => JSON.stringify([s.source, s.table]))).size !== 1)) {
         outcome = faultOutcome({ code: 'recheck_unsupported', message: `recheck: failing re-reads sampled keys of one table; ${check.spec.kind} checks${planned.length === 0 ? ' in this form' : ''} cannot be narrowed to them — run the check in full` });
       } else {
-        // A recheck counts only the sampled keys, alone (never fused with a full scan) and never stopped early.
-        const within = recheck && keysInSql(recheck.keyColumns, recheck.keys);
-        const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, counts: narrowed(scan.counts, within) })) : planned;
-        const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
-        if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within };
-        facts = counts.map(scanFactsOf);
-        outcome = withScanFacts(await kind.execute(check.spec, ctx, counts), facts);
-        if (recheck) outcome = recheckOutcome(outcome, recheck);
+        const incremental = recheck ? undefined : await incrementalPass(check, kind, ctx, deps);
+        if (incremental && 'code' in incremental) {
+          outcome = faultOutcome(incremental);
+        } else {
+          // A recheck reads only the sampled keys, an incremental pass only the rows changed since its
+          // lower bound: each alone (its narrowed scan is not the object fusion planned), never stopped early.
+          const within = recheck ? keysInSql(recheck.keyColumns, recheck.keys) : incremental?.within;
+          // Sampled keys or changed rows only, selected in the WHERE clause (the primary key or the
+          // column's index serves it): the rest of the table is not read.
+          const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, where: within })) : planned;
+          const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
+          if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
+          facts = counts.map(scanFactsOf);
+          outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
+          if (recheck) outcome = recheckOutcome(outcome, recheck);
+          if (incremental) outcome = incrementalOutcome(outcome, incremental.plan, incremental.mark, facts.some((f) => f.resumed !== undefined));
+        }
       }
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted) {
@@ -97,11 +144,6 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     finishedAt: deps.now(),
     durationMs: Math.round(performance.now() - started),
   };
-}
-
-/** Every count of a scan, restricted to rows satisfying `within`. */
-function narrowed(counts: CountScan['counts'], within: SQL): CountScan['counts'] {
-  return Object.fromEntries(Object.entries(counts).map(([name, predicate]) => [name, predicate === true ? within : sql`${predicate} and ${within}`]));
 }
 
 /** The fault behind an exception: a Fault's own, a cancellation, a driver error's class, or a bug. */

@@ -17,6 +17,7 @@ import { createServerInspector } from './server-evidence.js';
 import { progressFigures } from './progress-rate.js';
 import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
 import type { FaultInfo } from '../results/fault.js';
+import type { ChainLink } from './incremental.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -172,6 +173,8 @@ export function createRunner(deps: RunnerDeps): Runner {
           scans,
           planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),
           recheck: rechecks.get(check.spec.id),
+          // Read after the lease: the chain an incremental pass extends is the one no other run is extending.
+          incrementalChain: async () => (await store.incrementalChain(check.spec.id)) as unknown as ChainLink[],
           snapshots: store,
           inspect,
           signal,

@@ -90,6 +90,8 @@ export function planScansOf(check: LoadedCheck): CountScan[] {
 export function planFusion(planned: PlannedScan[]): Map<CountScan, FusedGroup> {
   const byTable = new Map<string, PlannedScan[]>();
   for (const entry of planned) {
+    // A narrowed scan reads other rows than its table's full scans: never fused with them.
+    if (entry.scan.where !== undefined) continue;
     const key = JSON.stringify([tableKey(entry.scan), entry.timeoutMs ?? null]);
     const list = byTable.get(key) ?? [];
     list.push(entry);
@@ -196,7 +198,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     const spec = deps.sources.specOf(scan.source);
     const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
     const limiter = deps.limiters(scan.source);
-    if (spec?.scan.mode === 'chunked') {
+    // A narrowed scan (an incremental pass) reads what its predicate selects through an index, in one statement.
+    if (spec?.scan.mode === 'chunked' && scan.where === undefined) {
       return runChunkedScan(scan, {
         source, settings: spec.scan, statementTimeoutMs, signal: hooks.signal,
         withSlot: (work) => limiter.run(work),

@@ -47,6 +47,8 @@ export interface GateResultRow {
   error: FaultInfo | null;
   /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
   estimated: boolean;
+  /** An incremental check's pass (observations.incremental and .coverage); absent for other checks. */
+  incremental?: { mode: string; lowerBound: string | null; coverage: { full_pass_at?: string; incremental_passes?: number; unbroken?: boolean; last_at?: string | null } | null } | null;
   /** Set when a non-pass result ended (or has not ended) after this one began reading: it denies. */
   laterNonPass?: LaterNonPass | null;
 }
@@ -89,6 +91,9 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
       evidenceNotRead: sql<unknown>`${checkResults.observations}->'evidence_not_read'`.mapWith(checkResults.observations),
+      incremental: sql<Record<string, unknown> | null>`case when ${checkResults.observations}->'incremental' is not null then jsonb_build_object(
+        'mode', ${checkResults.observations}->'incremental'->>'mode', 'lowerBound', ${checkResults.observations}->'incremental'->>'lower_bound',
+        'coverage', ${checkResults.observations}->'coverage') end`.mapWith(checkResults.observations),
       // Fail-closed: any non-pass whose reading ended after this one's began (or has not ended) denies.
       laterNonPass: sql<{ id: string; status: string; finished_ms: number | null } | null>`(
         select jsonb_build_object('id', o.id, 'status', o.status, 'finished_ms', (extract(epoch from o.finished_at) * 1000)::float8)
@@ -110,6 +115,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         resumedSince: toDate(row.resumedSince),
         evidenceNotRead: Array.isArray(row.evidenceNotRead) ? row.evidenceNotRead.filter((e): e is string => typeof e === 'string') : [],
         summary: row.summary, error: row.error, estimated: row.estimated,
+        incremental: (row.incremental as GateResultRow['incremental']) ?? null,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
       });
     }

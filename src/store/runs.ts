@@ -169,6 +169,26 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
       return new Map((await withSamples(rows)).map((r) => [r.checkId, r]));
     },
 
+    /**
+     * An incremental check's finished results, newest first (by the store's finish time), back to and
+     * including its newest full pass (`observations.incremental.mode = 'full'`); empty when it has none.
+     * Every result in between is returned, whatever its status or definition, so the chain judge sees
+     * each link that could break it.
+     */
+    async incrementalChain(checkId: string): Promise<{ resultId: string; status: string; definitionHash: string; incremental: Record<string, unknown> | null; coverage: Record<string, unknown> | null }[]> {
+      const fullAt = sql`(select max(f.finished_at) from ${checkResults} as f
+        where f.check_id = ${checkId} and f.finished_at is not null and f.observations->'incremental'->>'mode' = 'full')`;
+      const rows = await db.select({
+        resultId: checkResults.id, status: checkResults.status, definitionHash: checkResults.definitionHash,
+        incremental: sql<Record<string, unknown> | null>`${checkResults.observations}->'incremental'`,
+        coverage: sql<Record<string, unknown> | null>`${checkResults.observations}->'coverage'`,
+      }).from(checkResults)
+        .where(and(eq(checkResults.checkId, checkId), isNotNull(checkResults.finishedAt), sql`${checkResults.finishedAt} >= ${fullAt}`))
+        .orderBy(desc(checkResults.finishedAt), desc(checkResults.id));
+      const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) as Record<string, unknown> : (v as Record<string, unknown> | null) ?? null);
+      return rows.map((r) => ({ ...r, incremental: json(r.incremental), coverage: json(r.coverage) }));
+    },
+
     /** Checks that have a result still running. */
     async runningChecks(checkIds: string[]): Promise<Set<string>> {
       if (checkIds.length === 0) return new Set();

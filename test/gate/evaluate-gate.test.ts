@@ -151,9 +151,9 @@ describe('evaluateGate', () => {
 
   it('inherits earlier phases\' checks, judged by the stricter max_age', () => {
     expect(phaseRequirements(migration, 'contract')).toEqual([
-      { checkId: 'a', maxAgeMs: 900_000, phases: ['switch-reads'] },
-      { checkId: 'b', maxAgeMs: 900_000, phases: ['switch-reads', 'contract'] },
-      { checkId: 'c', maxAgeMs: 900_000, phases: ['contract'] },
+      { checkId: 'a', maxAgeMs: 900_000, phases: ['switch-reads'], continuous: false },
+      { checkId: 'b', maxAgeMs: 900_000, phases: ['switch-reads', 'contract'], continuous: false },
+      { checkId: 'c', maxAgeMs: 900_000, phases: ['contract'], continuous: false },
     ]);
     const results = new Map([['a', pass('a', 1_200_000)], ['b', pass('b', 60_000)], ['c', pass('c', 60_000)]]);
     expect(evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW).allowed).toBe(true);
@@ -163,7 +163,7 @@ describe('evaluateGate', () => {
   });
 
   it('ignores earlier phases when require_earlier_phases is false', () => {
-    expect(phaseRequirements(migration, 'cleanup')).toEqual([{ checkId: 'd', maxAgeMs: 3_600_000, phases: ['cleanup'] }]);
+    expect(phaseRequirements(migration, 'cleanup')).toEqual([{ checkId: 'd', maxAgeMs: 3_600_000, phases: ['cleanup'], continuous: false }]);
     const verdict = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', pass('d', 0)]]), definitions, NOW);
     expect(verdict).toMatchObject({ allowed: true, migration: 'users-split-name', phase: 'cleanup', evaluated_at: NOW.toISOString(), reasons: [] });
   });

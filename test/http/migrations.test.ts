@@ -24,8 +24,8 @@ describe.each(engines)('migrations API on %s', (engine) => {
     expect(body.migrations).toEqual([{
       id: 'users-split-name', description: 'split users.full_name into first_name / last_name', file: expect.stringMatching(/checks\.yaml$/), line: expect.any(Number), column: expect.any(Number),
       phases: [
-        { name: 'switch-reads', description: null, requires: ['users-row-count', 'users-name-parity'], inherits: [], max_age_s: 3600, require_earlier_phases: true },
-        { name: 'contract', description: null, requires: ['gated'], inherits: ['users-row-count', 'users-name-parity'], max_age_s: 900, require_earlier_phases: true },
+        { name: 'switch-reads', description: null, requires: ['users-row-count', 'users-name-parity'], inherits: [], max_age_s: 3600, require_earlier_phases: true, coverage: 'full' },
+        { name: 'contract', description: null, requires: ['gated'], inherits: ['users-row-count', 'users-name-parity'], max_age_s: 900, require_earlier_phases: true, coverage: 'full' },
       ],
     }]);
   });

@@ -61,6 +61,7 @@ const PhaseSchema = z.object({
   inherits: z.array(z.string()).openapi({ description: 'checks required through earlier phases' }),
   max_age_s: z.number(),
   require_earlier_phases: z.boolean(),
+  coverage: z.enum(['full', 'continuous']).openapi({ description: 'continuous: incremental passes on an unbroken chain count; full: only full passes count' }),
 });
 
 const MigrationSchema = z.object({
@@ -165,6 +166,7 @@ export function serializeMigration(migration: LoadedMigration): z.output<typeof 
       inherits: (phaseRequirements(spec, phase.name) ?? []).map((r) => r.checkId).filter((id) => !phase.requires.includes(id)),
       max_age_s: phase.max_age / 1000,
       require_earlier_phases: phase.require_earlier_phases,
+      coverage: phase.coverage ?? 'full',
     })),
   };
 }

@@ -1,0 +1,104 @@
+/**
+ * Incremental verification (`incremental:` on a count check). A full pass verifies every row and
+ * records a watermark; each later pass verifies only rows whose column is at or after (the previous
+ * pass's watermark − overlap). The chain of passes since the last full pass is the evidence: it
+ * covers every row only if every link passed under the same definition and each link's lower bound
+ * is at or before the previous link's watermark. Anything else — a failing or erroring link, a
+ * changed definition, a gap, a pass whose watermark is unknown, a full pass older than full_every —
+ * makes the next run a full pass. Pure: the store and the verified server supply the facts.
+ *
+ * The watermark is the verified server's now() read just before the pass's first read, never
+ * parity's clock and never max(column) of the rows read: a chunked pass takes a fresh snapshot per
+ * chunk, so max(column) can come from a row written late in the pass, above writes to key ranges
+ * the pass had already read. With now() at the start, every write committed before the start is
+ * seen by the pass, and a write committed after it carries the now() of its own transaction, which
+ * is at or after the watermark unless that transaction began before it — `overlap` must exceed the
+ * longest write transaction (and, under trust_column, any skew of the clock that sets the column).
+ */
+import type { IncrementalSpec } from '../checkfile/incremental.js';
+import type { Outcome } from '../results/outcome.js';
+
+/** What a result records about its pass (observations.incremental). */
+export type IncrementalMark = {
+  mode: 'full' | 'incremental';
+  column: string;
+  /** The verified server's now() before the pass read anything; null when unknown (a resumed scan). */
+  watermark: string | null;
+  /** Incremental passes: rows with column ≥ this were read. */
+  lower_bound: string | null;
+  /** Why this pass was full (first pass, broken chain, full_every …). */
+  full_reason?: string;
+  /** The column's upkeep as the catalog shows it, or the operator's trust_column assumption. */
+  maintained_by: string;
+  trusted_column: boolean;
+};
+
+/** The chain a result closes (observations.coverage). */
+export type Coverage = {
+  full_pass_at: string;
+  incremental_passes: number;
+  unbroken: boolean;
+  last_at: string | null;
+};
+
+/** One earlier result of the check, newest first, back to the newest full pass. */
+export interface ChainLink {
+  resultId: string;
+  status: string;
+  definitionHash: string;
+  incremental: IncrementalMark | null;
+  coverage: Coverage | null;
+}
+
+export type PassPlan =
+  | { mode: 'full'; reason: string }
+  | { mode: 'incremental'; lowerBound: Date; fullPassAt: string; previousPasses: number };
+
+/** Full or incremental, and from where (pure). `chain` is newest first and ends at the newest full pass, if any. */
+export function planPass(settings: IncrementalSpec, hash: string, chain: readonly ChainLink[], serverNow: Date): PassPlan {
+  const full = (reason: string): PassPlan => ({ mode: 'full', reason });
+  if (chain.length === 0) return full('no full pass recorded under this definition yet');
+  const oldest = chain[chain.length - 1]!;
+  if (oldest.incremental?.mode !== 'full') return full('no full pass recorded under this definition yet');
+  let previousWatermark: string | null = null;
+  for (const link of [...chain].reverse()) {
+    if (link.definitionHash !== hash) return full(`result ${link.resultId} ran under another definition`);
+    if (link.status !== 'pass') return full(`result ${link.resultId} was ${link.status}: a link that did not pass breaks the chain`);
+    const mark = link.incremental;
+    if (!mark || mark.watermark === null) return full(`result ${link.resultId} recorded no watermark (resumed, or not an incremental-mode run)`);
+    if (mark.mode === 'incremental' && (mark.lower_bound === null || previousWatermark === null || Date.parse(mark.lower_bound) > Date.parse(previousWatermark))) {
+      return full(`result ${link.resultId} began reading after the previous watermark: a gap`);
+    }
+    previousWatermark = mark.watermark;
+  }
+  const fullAt = oldest.incremental.watermark!;
+  if (serverNow.getTime() - Date.parse(fullAt) > settings.full_every) return full(`the last full pass (${fullAt}) is older than full_every`);
+  const newest = chain[0]!.incremental!;
+  return { mode: 'incremental', lowerBound: new Date(Date.parse(newest.watermark!) - settings.overlap), fullPassAt: fullAt, previousPasses: chain.length - 1 };
+}
+
+/** What the pass records and says: its mark, its coverage, and the limits of incremental evidence. */
+export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: IncrementalMark, resumed: boolean): Outcome {
+  const watermark = resumed ? null : mark.watermark;
+  const recorded: IncrementalMark = { ...mark, watermark };
+  const unbroken = outcome.status === 'pass' && watermark !== null;
+  const coverage: Coverage = plan.mode === 'full'
+    ? { full_pass_at: mark.watermark!, incremental_passes: 0, unbroken, last_at: watermark }
+    : { full_pass_at: plan.fullPassAt, incremental_passes: plan.previousPasses + 1, unbroken, last_at: watermark };
+  const notes = [
+    plan.mode === 'full'
+      ? `full pass (${plan.reason})`
+      : `incremental: rows with ${mark.column} >= ${mark.lower_bound}; a write that sets ${mark.column} to an older value is caught only by the next full pass; deleted rows cannot add offending rows, so they need no re-reading`,
+    `coverage: full pass at ${coverage.full_pass_at}${coverage.incremental_passes > 0 ? ` + ${coverage.incremental_passes} incremental pass${coverage.incremental_passes === 1 ? '' : 'es'}` : ''}, ${unbroken ? 'unbroken' : 'broken'}, last at ${coverage.last_at ?? 'unknown (resumed scan: the next run is a full pass)'}`,
+    ...(mark.trusted_column ? [`assumes ${mark.column} is set on every write (trust_column: true; ${mark.maintained_by})`] : []),
+  ];
+  return {
+    ...outcome,
+    summary: `${outcome.summary} (${notes.join('; ')})`,
+    observations: {
+      ...outcome.observations,
+      incremental: { ...recorded, ...(mark.trusted_column ? { assumption: `${mark.column} is set on every write (trust_column: true)` } : {}) },
+      coverage,
+    },
+  };
+}
