@@ -11,7 +11,7 @@ import { createLeaseGuard } from '../runner/check-guard.js';
 import { formatProblem } from '../checkfile/problems.js';
 import { loadCatalog, type Catalog } from '../catalog/load.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStore, type StateStore } from '../store/store.js';
 import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
 import { createCurrentGates } from './current-gates.js';
 import { createReadiness, type Readiness } from './readiness.js';
@@ -30,7 +30,7 @@ export interface Service {
   ensureCurrentCatalog(): Promise<CatalogStatus>;
   /** The last readiness probe of the store and sources (a serving process probes on a timer). */
   readiness: Readiness;
-  store: Store;
+  store: StateStore;
   sources(): SourceRegistry;
   runner: Runner;
   /** Phase gates: verdicts, refreshes and the decision record. */
@@ -46,7 +46,7 @@ export interface ServiceOptions {
   observers?: RunObserver[];
   env?: Record<string, string | undefined>;
   /** Pre-opened store (tests); otherwise opened from config. */
-  store?: Store;
+  store?: StateStore;
   /** Hears every gate decision (telemetry). */
   onGateDecision?: (decision: GateDecision) => void;
   /** Extra rules a reloaded catalog must pass (the server's schedule validation); throws CheckFileError. */

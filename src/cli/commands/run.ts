@@ -44,6 +44,13 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         return EXIT.badConfig;
       }
       const config = loadConfig(io.env, configOverrides(flags));
+      // With no state store configured the audit is one-shot: its record lives in memory and ends
+      // with the process (docs/decisions.md); --recheck needs the last failing result, so a store.
+      const ephemeral = !config.databaseUrl && !config.dataDirChosen;
+      if (ephemeral && flags.recheck !== undefined) {
+        io.stderr.write('parity: --recheck failing reads the last failing results from a state store, and none is configured: set --data-dir (PARITY_DATA_DIR) or DATABASE_URL\n');
+        return EXIT.badConfig;
+      }
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
       const selector = { ids, tags: flags.tag ?? [] };
       const preview = selectChecks(await loadCatalog(config.checksDir, io.env), selector);
@@ -58,7 +65,8 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
       const display = io.stdout.isTTY && format === 'text' ? createProgressDisplay(io.stdout) : undefined;
-      const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [] });
+      const store = ephemeral ? (await import('../../store/memory-store.js')).createMemoryStore() : undefined;
+      const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [], ...(store ? { store } : {}) });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
@@ -84,6 +92,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         return exitCode;
       } finally {
         await service.close();
+        await store?.close();
       }
     } catch (error) {
       return reportFailure(error, io);
