@@ -11,7 +11,7 @@ import { createLeaseGuard } from '../runner/check-guard.js';
 import { formatProblem } from '../checkfile/problems.js';
 import { loadCatalog, type Catalog } from '../catalog/load.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
-import { openStore, type StateStore } from '../store/store.js';
+import type { StateStore } from '../store/store.js';
 import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
 import { createCurrentGates } from './current-gates.js';
 import { createReadiness, type Readiness } from './readiness.js';
@@ -59,7 +59,8 @@ export interface ServiceOptions {
 export async function openService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const env = options.env ?? process.env;
   const initial = await loadCatalog(config.checksDir, env);
-  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  // Loaded on demand: a one-shot run on the in-process store never loads the drizzle schema and drivers.
+  const store = options.store ?? (await (await import('../store/store.js')).openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   let sources = createSourceRegistry(initial.sources, { dataDir: config.dataDir });
   const clock = options.clock ?? systemClock;
   const logger = options.logger;

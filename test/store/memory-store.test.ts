@@ -29,7 +29,7 @@ describe('memory store', () => {
     await store.markReading('x');
     const finishedAt = await store.finishResult('x', {
       status: 'fail', summary: 's', observations: { rows_scanned: 2, rows: 1 }, statements: [], finishedAt: at(1), durationMs: 1.6,
-      samples: [{ category: 'missing', key: { id: '1' }, old: null }],
+      samples: [{ category: 'missing_in_new', key: { id: '1' }, old: null }],
     });
     const run = await store.getRun('r');
     expect(run?.results).toHaveLength(1);
@@ -37,7 +37,7 @@ describe('memory store', () => {
     expect(result!.finishedAt).toEqual(finishedAt);
     expect(Object.keys(result!.observations)).toEqual(['rows', 'rows_scanned']);
     expect(result!.durationMs).toBe(2);
-    expect(result!.samples).toEqual([{ category: 'missing', key: { id: '1' }, old: null }]);
+    expect(result!.samples).toEqual([{ category: 'missing_in_new', key: { id: '1' }, old: null }]);
     expect((await store.latestFinished(['c'])).get('c')?.id).toBe('x');
   });
 
