@@ -6,8 +6,9 @@
 // lazy imports kept as chunks, the same start takes a tenth of that (docs/decisions.md).
 // Run by `npm run build` and, through `prepack`, by every `npm pack` / `npm publish`.
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -19,7 +20,29 @@ cpSync(`${root}src/store/migrations`, `${root}dist/store/migrations`, { recursiv
 
 // Kept out of the bundle: packages that read their own files at run time (WebAssembly, worker
 // scripts, the driver parity patches as it loads) are resolved from node_modules as usual.
-const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'libpg-query', 'pino', 'pino/*', 'postgres', '@opentelemetry/*'];
+// Development dependencies stay external too: an installed parity does not have them (replay says
+// it needs fast-check rather than carrying it).
+const { devDependencies = {} } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'libpg-query', 'pino', 'pino/*', 'postgres', '@opentelemetry/*',
+  '@hono/otel', ...Object.keys(devDependencies).flatMap((name) => [name, `${name}/*`])];
+
+/**
+ * Node built-ins are imported by their `node:` names, and `parity replay` (which needs fast-check,
+ * a development dependency) stays the unbundled dist/replay/ it loads lazily: its imports resolve
+ * to those files, relative to the bundle.
+ */
+const keepOutside = {
+  name: 'keep-outside',
+  setup(b) {
+    const builtins = new RegExp(`^(${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+    b.onResolve({ filter: builtins }, (args) => ({ path: `node:${args.path}`, external: true }));
+    b.onResolve({ filter: /\/replay\// }, (args) => {
+      const target = path.resolve(args.resolveDir, args.path);
+      if (!target.startsWith(`${root}dist${path.sep}replay${path.sep}`)) return undefined;
+      return { path: `../${path.relative(`${root}dist`, target).split(path.sep).join('/')}`, external: true };
+    });
+  },
+};
 await build({
   entryPoints: [`${root}dist/cli/main.js`],
   outdir: `${root}dist/bundle`,
@@ -29,6 +52,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
+  plugins: [keepOutside],
   sourcemap: true,
   // CommonJS packages inside the bundle call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __parityRequire } from 'node:module'; const require = __parityRequire(import.meta.url);" },

@@ -1,7 +1,8 @@
 /**
  * The "Backfill and running checks" row: how each backfill watched by a null_check is getting on
  * (rows left, share done, rows per minute, time left — ParityBackfillStalled watches the rate),
- * and where each long check running now stands (rows done against the estimate, rate, time left).
+ * where each long check running now stands (rows done against the estimate, rate, time left), and
+ * how much of its window each `unused` check has observed (contract readiness counts up to 100%).
  * Gauges are merged across replicas with max: every replica reports the store's backfill figures,
  * and a running check's progress comes from the one replica that runs it.
  */
@@ -56,5 +57,12 @@ export function progressPanels(): cog.Builder<Panel>[] {
         options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'rows done', 'Value #B': 'rows estimated', 'Value #C': 'rows/s', 'Value #D': 'time left (s)' } },
       })
       .span(16).height(7),
+    new StatPanel()
+      .title('Contract readiness: unused window covered')
+      .description('Share of its window each unused check\'s evidence covers (pg_stat_statements and table counters since a snapshot at least the window old). Below 100% the check says "observing" and cannot pass; catalog-only checks (evidence: catalog) have no window and show nothing here.')
+      .withTarget(instant(`max by (check_id) (parity_unused_window_coverage_ratio{${CHECKS}})`, '{{check_id}}'))
+      .unit('percentunit').min(0).max(1).colorMode(BigValueColorMode.Value)
+      .textMode(BigValueTextMode.ValueAndName).graphMode(BigValueGraphMode.None).noValue('no unused checks with a window')
+      .span(8).height(7),
   ];
 }

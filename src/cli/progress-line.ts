@@ -54,3 +54,33 @@ export function progressLine(event: ProgressEvent, options: ProgressLineOptions 
   const line = parts.join('  ');
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
+
+/** Where a run stands, for the periodic progress line of a non-interactive run. */
+export interface RunProgress {
+  elapsedMs: number;
+  /** Checks the run will verify, when known up front. */
+  total?: number | undefined;
+  finished: Record<string, number>;
+  running: { checkId: string; startedAt: Date; latest?: ProgressEvent | undefined }[];
+  now: Date;
+}
+
+/**
+ * "parity: 2m05s · 3 of 8 checks done (2 pass, 1 fail) · running: users-name-parity  [###---…]  45%  …".
+ * One self-contained line per interval, so a CI log shows a long run is alive and how far it is.
+ */
+export function progressSummary(p: RunProgress): string {
+  const done = Object.values(p.finished).reduce((a, b) => a + b, 0);
+  const counts = Object.entries(p.finished).filter(([, n]) => n > 0).map(([status, n]) => `${n} ${status}`).join(', ');
+  const parts = [
+    `parity: ${duration(p.elapsedMs / 1000)}`,
+    `${p.total === undefined ? done : `${done} of ${p.total}`} check${(p.total ?? done) === 1 ? '' : 's'} done${counts ? ` (${counts})` : ''}`,
+  ];
+  if (p.running.length > 0) {
+    const running = p.running.map((r) => (r.latest
+      ? progressLine(r.latest, { width: 200 })
+      : `${r.checkId}  verifying, ${duration((p.now.getTime() - r.startedAt.getTime()) / 1000)}`));
+    parts.push(`running: ${running.join('; ')}`);
+  }
+  return parts.join(' · ');
+}

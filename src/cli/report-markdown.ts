@@ -3,6 +3,7 @@
  * says pass, fail or could-not-verify, a table with one row per check, and the evidence of each
  * check that did not pass. The headline follows the exit code, so a failure never reads as a pass. Pure.
  */
+import { passNotCountedLabel } from '../gate/denials.js';
 import type { FinishedRun } from '../runner/runner.js';
 import { humanAge } from '../gate/evaluate-gate.js';
 import { EXIT } from './exit.js';
@@ -66,7 +67,9 @@ export function markdownForGate(answer: GateAnswer): string {
     out.push(row(['', 'check', 'status', 'finished', 'reason']), row(['---', '---', '---', '---', '---']));
     for (const c of answer.checks) {
       const age = c.age_s === null ? 'never' : `${humanAge(c.age_s * 1000)} ago`;
-      out.push(row([c.reason === null ? '✅' : (c.status === 'fail' ? '❌' : '⚠️'), code(c.id), `**${c.status}**`, age, escapeMarkdownCell(c.reason ?? '')]));
+      // A pass that does not count says why ("pass (stale definition)"), as in the text table.
+      const status = c.reason !== null && c.status === 'pass' ? `**pass** (${passNotCountedLabel(c.denial)})` : `**${c.status}**`;
+      out.push(row([c.reason === null ? '✅' : (c.status === 'fail' ? '❌' : '⚠️'), code(c.id), status, age, escapeMarkdownCell(c.reason ?? '')]));
     }
     out.push('');
   }

@@ -29,8 +29,9 @@ export function formatDemoGuide(url: string, repaired: boolean): string {
     repaired ? 'Run every check (all should pass now):' : 'Run every check and see which fail, with the offending keys:',
     `  curl -X POST '${url}/v1/runs?wait=true' -H 'content-type: application/json' -d '{"all":true}'`,
     '',
-    repaired ? 'May reads switch to first_name / last_name? (allowed once the checks above pass):' : 'May reads switch to first_name / last_name? (denied while the defects are there):',
-    `  node bin/parity.js gate users-split-name switch-reads --server ${url}`,
+    // Repaired, the gate must re-run the checks: the results on record still show the defects.
+    repaired ? 'Re-run the required checks and ask whether reads may switch to first_name / last_name (exit 0: allowed):' : 'May reads switch to first_name / last_name? (denied while the defects are there):',
+    `  node bin/parity.js gate users-split-name switch-reads${repaired ? ' --refresh' : ''} --server ${url}`,
     '',
     repaired
       ? 'May full_name and users_legacy be dropped? (allowed: the hidden readers are gone; judged on catalog evidence only, as the check says):'

@@ -7,6 +7,7 @@
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { couldNotVerify } from '../results/fault.js';
 import type { GateResultRow } from '../store/gates.js';
+import type { GateDenial } from './denials.js';
 import { phaseRequirements, type Requirement } from './requirements.js';
 
 
@@ -23,6 +24,13 @@ export interface GateCheck {
   max_age_s: number;
   required_by: string[];
   reason: string | null;
+  /** The reason as a stable code; null exactly when `reason` is. */
+  denial: GateDenial | null;
+  /**
+   * A pass that counts but rests on partial evidence, as its check file asked (`unused` with
+   * `evidence: catalog`): what was not read. Null when the evidence was complete.
+   */
+  caveat?: string | null;
 }
 
 /** The answer to "may we enter this phase?". */
@@ -63,7 +71,7 @@ export function evaluateGate(
 function judge(req: Requirement, result: GateResultRow | undefined, definition: { hash: string } | undefined, now: Date): GateCheck {
   const base: GateCheck = {
     id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
-    max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null,
+    max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null, denial: null,
   };
   const name = `check "${req.checkId}"`;
   if (result) {
@@ -72,39 +80,40 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     base.finished_at = result.finishedAt?.toISOString() ?? null;
     base.age_s = result.finishedAt ? Math.round((now.getTime() - result.finishedAt.getTime()) / 100) / 10 : null;
   }
-  const deny = (reason: string): GateCheck => ({ ...base, reason });
-  if (!definition) return deny(`${name} is not declared in the check files`);
-  if (!result) return deny(`${name} has no result yet`);
+  const deny = (reason: string, denial: GateDenial): GateCheck => ({ ...base, reason, denial });
+  if (!definition) return deny(`${name} is not declared in the check files`, 'undeclared');
+  if (!result) return deny(`${name} has no result yet`, 'missing');
   if (result.status === 'running' || result.finishedAt === null) {
-    return deny(`${name} is running (result ${result.resultId}, started ${result.startedAt.toISOString()}); its outcome is not known yet`);
+    return deny(`${name} is running (result ${result.resultId}, started ${result.startedAt.toISOString()}); its outcome is not known yet`, 'running');
   }
   const summary = result.summary ? `: ${result.summary}` : '';
-  if (result.status === 'fail') return deny(`${name} failed${summary}`);
-  if (result.status === 'error') return deny(`${name} ${result.error ? couldNotVerify(result.error) : 'could not verify'}`);
-  if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`);
+  if (result.status === 'fail') return deny(`${name} failed${summary}`, 'failed');
+  if (result.status === 'error') return deny(`${name} ${result.error ? couldNotVerify(result.error) : 'could not verify'}`, 'could_not_verify');
+  if (result.status !== 'pass') return deny(`${name} has status "${result.status}", which is not a pass`, 'not_a_pass');
   // A pass counts only if no other outcome, not a pass, was read after it began reading (or is still being read).
   const later = result.laterNonPass;
   if (later) {
     if (later.status === 'running' || later.finishedAt === null) {
-      return deny(`${name} is running again (result ${later.resultId}) since its last pass began reading; its outcome is not known yet`);
+      return deny(`${name} is running again (result ${later.resultId}) since its last pass began reading; its outcome is not known yet`, 'superseded');
     }
-    return deny(`${name} passed (result ${result.resultId}), but result ${later.resultId} (${later.status}) finished at ${later.finishedAt.toISOString()}, after that pass began reading; the newer outcome denies`);
+    return deny(`${name} passed (result ${result.resultId}), but result ${later.resultId} (${later.status}) finished at ${later.finishedAt.toISOString()}, after that pass began reading; the newer outcome denies`, 'superseded');
   }
-  if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`);
+  if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`, 'estimate');
   if (result.definitionHash !== definition.hash) {
-    return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`);
+    return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
   }
   const ageMs = now.getTime() - result.finishedAt.getTime();
   if (ageMs < -CLOCK_SKEW_TOLERANCE_MS) {
-    return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`);
+    return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`, 'clock_skew');
   }
-  if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`);
+  if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
   // A resumed scan's first chunks were counted by the interrupted run: the evidence is as old as they are.
   const resumedAgeMs = result.resumedSince ? now.getTime() - result.resumedSince.getTime() : undefined;
   if (resumedAgeMs !== undefined && resumedAgeMs > req.maxAgeMs) {
-    return deny(`${name} passed on a resumed scan whose first chunks were read ${humanAge(resumedAgeMs)} ago (${result.resumedSince!.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}`);
+    return deny(`${name} passed on a resumed scan whose first chunks were read ${humanAge(resumedAgeMs)} ago (${result.resumedSince!.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
   }
-  return base;
+  const notRead = result.evidenceNotRead ?? [];
+  return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;
 }
 
 /** "2h 5m", "45s", "1d 3h": the two largest units, for reasons a person reads. */

@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/secrets.js';
 import type { Runner } from '../runner/runner.js';
 import type { Clock } from '../runner/clock.js';
-import type { Catalog, LoadedMigration } from '../catalog/load.js';
+import type { Catalog, LoadedMigration } from '../catalog/catalog.js';
 import type { GateDecisionRecord } from '../store/gates.js';
 import type { Store } from '../store/store.js';
 import { createDecisionLog, DEFAULT_REPEAT_FLUSH_MS } from './decision-log.js';

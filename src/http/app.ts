@@ -52,11 +52,16 @@ export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]):
     maxSize: MAX_BODY_BYTES,
     onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`); },
   }));
-  app.use('*', authenticate(deps.service.config.apiTokens));
+  app.use('*', authenticate(deps.service.config.apiTokens, deps.service.clock));
   for (const register of registrars) register(app, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'parity', version: '0.1.0', description: 'Migration verification and shadow comparison' },
+    info: {
+      title: 'parity', version: '0.1.0', description: 'Migration verification and shadow comparison',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+    },
+    // Relative: the document describes the server that serves it, whatever host or proxy it sits behind.
+    servers: [{ url: '/', description: 'the parity server this document was fetched from' }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   return app;

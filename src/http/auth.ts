@@ -1,19 +1,26 @@
 /**
  * Bearer-token authentication with `read` and `run` scopes. With no tokens configured the server
- * only listens on loopback (enforced in config), and every local caller is trusted.
+ * only listens on loopback (enforced in config), and every local caller is trusted. Browsers may
+ * instead present a session cookie (session.ts): it reads, on GET and HEAD only, and nothing more.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { ApiToken, Scope } from '../config/config.js';
+import type { Clock } from '../runner/clock.js';
 import { ApiError } from './errors.js';
+import { SESSION_COOKIE, verifySession } from './session.js';
 
-export interface Principal { name: string; scopes: Set<Scope> }
+/** Who is calling; `session` marks a browser session cookie rather than a bearer token. */
+export interface Principal { name: string; scopes: Set<Scope>; session?: true }
 
 export type AuthVariables = { principal: Principal };
 
 const LOCAL: Principal = { name: 'local', scopes: new Set<Scope>(['read', 'run']) };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The only methods a browser session cookie is honoured on. */
+const SESSION_METHODS = new Set(['GET', 'HEAD']);
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function foreign(origin: string, host: string): boolean {
@@ -29,7 +36,7 @@ function foreign(origin: string, host: string): boolean {
  * True when a browser says the request comes from another site than the one it is sent to:
  * Sec-Fetch-Site, else Origin, else (older browsers' plain GETs carry neither) Referer.
  */
-function isCrossSite(c: Context): boolean {
+export function isCrossSite(c: Context): boolean {
   const host = new URL(c.req.url).host;
   const fetchSite = c.req.header('sec-fetch-site');
   if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
@@ -39,9 +46,33 @@ function isCrossSite(c: Context): boolean {
   return referer !== undefined && foreign(referer, host);
 }
 
+/**
+ * True only when the browser positively says the request comes from this very origin
+ * (Sec-Fetch-Site, else Origin). Forms that sign in or out need that proof; absence is refusal.
+ */
+export function isSameOrigin(c: Context): boolean {
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite === 'same-origin';
+  const origin = c.req.header('origin');
+  return origin !== undefined && !foreign(origin, new URL(c.req.url).host);
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
+
+/** Finds the configured token a caller presented, comparing digests in constant time. */
+export function tokenMatcher(tokens: readonly ApiToken[]): (presented: string) => ApiToken | undefined {
+  const known = tokens.map((t) => ({ token: t, digest: digest(t.token) }));
+  return (presented) => {
+    const presentedDigest = digest(presented);
+    // Digests of equal length, compared whole: response timing does not reveal token prefixes.
+    return known.find((t) => timingSafeEqual(t.digest, presentedDigest))?.token;
+  };
+}
+
+/** What a session cookie may do: read, and only by methods that change nothing. */
+const SESSION_SCOPES: ReadonlySet<Scope> = new Set<Scope>(['read']);
 
 /**
  * The token in an Authorization header: `Bearer <token>`, or `Basic base64(<any name>:<token>)` for
@@ -59,10 +90,10 @@ function presentedSecret(header: string): string | undefined {
 }
 
 /** Identifies the caller (or rejects a bad token) and stores the principal on the context. */
-export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ Variables: AuthVariables }> {
-  const known = tokens.map((t) => ({ ...t, digest: digest(t.token) }));
+export function authenticate(tokens: readonly ApiToken[], clock: Pick<Clock, 'now'>): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const match = tokenMatcher(tokens);
   return async function authenticateBearer(c, next) {
-    if (known.length === 0) {
+    if (tokens.length === 0) {
       // Loopback without tokens trusts local callers, but a web page in the operator's browser is
       // local too: refuse cross-site writes, which browsers mark with Origin (CSRF).
       const url = new URL(c.req.url);
@@ -79,11 +110,18 @@ export function authenticate(tokens: readonly ApiToken[]): MiddlewareHandler<{ V
     const header = c.req.header('authorization');
     if (header !== undefined) {
       const secret = presentedSecret(header);
-      const presented = secret !== undefined ? digest(secret) : undefined;
-      // Compare digests in constant time so response timing does not reveal token prefixes.
-      const found = presented && known.find((t) => timingSafeEqual(t.digest, presented));
+      const found = secret !== undefined ? match(secret) : undefined;
       if (!found) throw new ApiError(401, 'unauthorized', 'invalid bearer token');
       c.set('principal', { name: found.name, scopes: found.scopes });
+      return next();
+    }
+    // A session only ever reads: on any other method the cookie is ignored (the route answers 401).
+    const cookie = SESSION_METHODS.has(c.req.method) ? getCookie(c, SESSION_COOKIE) : undefined;
+    if (cookie !== undefined) {
+      const session = verifySession(cookie, tokens, clock.now());
+      if ('token' in session && session.token.scopes.has('read')) {
+        c.set('principal', { name: session.token.name, scopes: new Set(SESSION_SCOPES), session: true });
+      }
     }
     return next();
   };
@@ -101,11 +139,13 @@ export function requireScope(scope: Scope): MiddlewareHandler<{ Variables: AuthV
 
 /**
  * For GET routes that have effects (a gate GET records a decision): a browser request from another
- * site is refused, tokens or not, so a page the operator visits cannot write the audit trail.
+ * site is refused, tokens or not, so a page the operator visits cannot write the audit trail; and a
+ * browser session, which may only look, does not count as a caller here.
  */
 export function refuseCrossSite(): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function refuseCrossSiteRequest(c, next) {
     if (isCrossSite(c)) throw new ApiError(403, 'cross_origin', 'cross-site requests are refused on routes that record anything');
+    if (c.get('principal')?.session) throw new ApiError(401, 'unauthorized', 'a browser session only reads; this route records a decision and needs a bearer token');
     return next();
   };
 }

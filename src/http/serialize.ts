@@ -6,7 +6,7 @@ import type { z } from '@hono/zod-openapi';
 import { kindOf } from '../catalog/registry.js';
 import { redactDeep } from '../logging/secrets.js';
 import type { ProgressEvent } from '../runner/runner.js';
-import type { LoadedCheck, LoadedSource } from '../catalog/load.js';
+import type { LoadedCheck, LoadedSource } from '../catalog/catalog.js';
 import { describeUrlTemplate } from '../catalog/interpolate.js';
 import { describeUrl } from '../checkfile/sources.js';
 import type { ResultRecord, RunRecord } from '../store/runs.js';

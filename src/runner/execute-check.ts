@@ -5,7 +5,7 @@
 import { kindOf } from '../catalog/registry.js';
 import type { Outcome } from '../results/outcome.js';
 import { Fault, faultOutcome, type FaultInfo } from '../results/fault.js';
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import { classifyError } from '../sources/errors.js';
 import { redact, redactDeep } from '../logging/secrets.js';
 import type { FinishedResult } from '../store/runs.js';

@@ -4,7 +4,7 @@
  * under its own id (`<check>:recheck`, which no declared check can have — ids never hold ":"), so
  * a gate asking for `<check>` never sees it, neither to pass nor to deny; only a full run can.
  */
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import type { ResultRecord } from '../store/runs.js';

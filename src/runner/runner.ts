@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { Logger } from '../logging/logger.js';
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
 import type { StateStore } from '../store/store.js';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type StopRule } from '../kinds/types.js';
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';

@@ -3,7 +3,7 @@
  * slot at or before `now` is ever due, so slots missed while every replica was down collapse into
  * one catch-up run instead of a burst.
  */
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import { nextSlotAfter, slotAt } from '../checkfile/cron.js';
 
 /** A (check, slot) pair some replica should claim. */

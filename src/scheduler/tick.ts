@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logging/logger.js';
 import type { Runner } from '../runner/runner.js';
-import type { Catalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { StateStore } from '../store/store.js';
 import { dueSlots } from './plan-slots.js';
 

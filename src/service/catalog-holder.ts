@@ -6,7 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { listCheckFiles, loadCatalog, type Catalog, type Env } from '../catalog/load.js';
+import { listCheckFiles } from '../catalog/list-check-files.js';
+import { loadCatalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Env } from '../catalog/interpolate.js';
 import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
 
 const MAX_ATTEMPTS = 3;
@@ -40,10 +43,10 @@ export interface CatalogHolder {
   reload(): Promise<Catalog>;
   /**
    * Reloads when the files changed since the last load attempt; answers where the catalog stands.
-   * With `reuseMs`, a comparison with the files that began at most that long ago is trusted instead
-   * of reading them again (the gate hot path; its staleness bound is documented in docs/gates.md).
+   * Every call compares with the files as they are after it was made (concurrent callers share a
+   * read that began after they asked): a gate never judges by a definition its files no longer hold.
    */
-  current(options?: { reuseMs?: number }): Promise<CatalogStatus>;
+  current(): Promise<CatalogStatus>;
 }
 
 /**
@@ -72,11 +75,8 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
   let fingerprint = await fingerprintCheckFiles(options.dir);
   let status: CatalogStatus = { valid: true, problems: [], loadedAt: options.now(), checkedAt: options.now() };
   let inFlight: Promise<Catalog> | undefined;
-  /** When (options.now) the last read that found the files unchanged began; undefined after any load. */
-  let verifiedAt: number | undefined;
 
   const load = async (): Promise<Catalog> => {
-    verifiedAt = undefined;
     const seen = await fingerprintCheckFiles(options.dir);
     try {
       const next = await loadCatalog(options.dir, options.env);
@@ -126,19 +126,11 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
     catalog: () => catalog,
     status: () => status,
     reload,
-    async current(currentOptions = {}) {
-      const reuseMs = currentOptions.reuseMs ?? 0;
-      if (reuseMs > 0 && !inFlight && verifiedAt !== undefined) {
-        const age = options.now().getTime() - verifiedAt;
-        if (age >= 0 && age <= reuseMs) return status;
-      }
+    async current() {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         // A load already under way may have read the files before the latest write: wait, then look again.
         if (inFlight) await inFlight.catch(() => {});
-        const began = options.now().getTime();
         if ((await freshFingerprint()) === fingerprint) {
-          // The read began no earlier than `began`: dating the verification then is conservative.
-          if (!inFlight) verifiedAt = began;
           return status;
         }
         await reload().catch(() => {});

@@ -9,7 +9,8 @@ import { systemClock, type Clock } from '../runner/clock.js';
 import { createGateService, type GateDecision, type GateService } from '../gate/gate-service.js';
 import { createLeaseGuard } from '../runner/check-guard.js';
 import { formatProblem } from '../checkfile/problems.js';
-import { loadCatalog, type Catalog } from '../catalog/load.js';
+import { loadCatalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
 import type { StateStore } from '../store/store.js';
 import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
@@ -113,7 +114,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     sources: () => sourceView,
     runner,
     // Gates trust a look at the files at most gateEvidenceTtlMs old (the watcher reloads on edits at once).
-    gates: createCurrentGates(gates, { current: () => holder.current({ reuseMs: config.gateEvidenceTtlMs }) }),
+    gates: createCurrentGates(gates, { current: () => holder.current() }),
     clock,
     logger,
     async close() {

@@ -37,6 +37,11 @@ export interface GateResultRow {
    * counts); absent when the result was read in one go.
    */
   resumedSince?: Date | null;
+  /**
+   * Evidence a pass was reached without (an `unused` check with `evidence: catalog` reads no
+   * statement statistics): the gate shows it beside the pass; empty when nothing was left out.
+   */
+  evidenceNotRead?: string[];
   summary: string | null;
   /** The fault of an `error` result, phrased by the gate from its code and message. */
   error: FaultInfo | null;
@@ -83,6 +88,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       summary: checkResults.summary,
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
+      evidenceNotRead: sql<unknown>`${checkResults.observations}->'evidence_not_read'`.mapWith(checkResults.observations),
       // Fail-closed: any non-pass whose reading ended after this one's began (or has not ended) denies.
       laterNonPass: sql<{ id: string; status: string; finished_ms: number | null } | null>`(
         select jsonb_build_object('id', o.id, 'status', o.status, 'finished_ms', (extract(epoch from o.finished_at) * 1000)::float8)
@@ -102,6 +108,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
         resumedSince: toDate(row.resumedSince),
+        evidenceNotRead: Array.isArray(row.evidenceNotRead) ? row.evidenceNotRead.filter((e): e is string => typeof e === 'string') : [],
         summary: row.summary, error: row.error, estimated: row.estimated,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
       });

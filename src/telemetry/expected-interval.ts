@@ -4,7 +4,7 @@
  * the schedule the loader parsed (UTC unless a zone is given — the scheduler's own) and the
  * max_age a gate actually applies, inherited phases included, so the gauge agrees with the gate.
  */
-import type { LoadedCheck } from '../catalog/load.js';
+import type { LoadedCheck } from '../catalog/catalog.js';
 import { nextSlotAfter, type Schedule } from '../checkfile/cron.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { phaseRequirements } from '../gate/requirements.js';

@@ -4,7 +4,7 @@
  * in-memory check states, so checks removed from the catalog disappear from the output.
  */
 import type { BatchObservableResult, Counter, Gauge, Histogram, Meter, ObservableGauge } from '@opentelemetry/api';
-import type { Catalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { attributesFor } from './attributes.js';
 import type { CheckState } from './check-state.js';
 import { expectedIntervals } from './expected-interval.js';

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logging/logger.js';
 import type { ProgressEvent, RunObserver } from '../runner/runner.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
-import type { Catalog } from '../catalog/load.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';

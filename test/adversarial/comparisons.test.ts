@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/checkfile/problems.js';
-import { parseCheckFile } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { FinishedResult } from '../../src/store/runs.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';

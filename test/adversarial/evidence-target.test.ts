@@ -5,7 +5,9 @@
 import fc from 'fast-check';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, parseCheckFile, type Env } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { Env } from '../../src/catalog/interpolate.js';
 import { describeUrl, secretsInUrl } from '../../src/checkfile/sources.js';
 import { resolveTarget, type ResolvedTarget } from '../../src/checkfile/target.js';
 

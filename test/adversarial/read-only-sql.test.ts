@@ -6,7 +6,7 @@
  * really do write — and through parity they never run at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCheckFile } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { SpecProblem } from '../../src/checkfile/problems.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { runCheck } from '../support/run-check.js';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCheckFile } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { SpecProblem } from '../../src/checkfile/problems.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, execute, registryForCatalog, runCheck } from '../support/run-check.js';

@@ -3,7 +3,7 @@
  * missing statistics extension or a renamed column may ever turn into a pass.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCheckFile } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';

@@ -1,6 +1,8 @@
 /** Running parity operations the way the service does, and timing them against psql. */
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
-import { buildCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';

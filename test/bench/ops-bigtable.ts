@@ -6,7 +6,7 @@
  */
 import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
-import type { Catalog } from '../../src/catalog/load.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { catalogOf, result, round, runOnce, type BenchContext, type OperationResult } from './harness.js';
 import { median } from './psql.js';
 

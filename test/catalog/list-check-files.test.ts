@@ -2,7 +2,8 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listCheckFiles, loadCatalog } from '../../src/catalog/load.js';
+import { listCheckFiles } from '../../src/catalog/list-check-files.js';
+import { loadCatalog } from '../../src/catalog/load.js';
 import { CheckFileError } from '../../src/checkfile/problems.js';
 
 const REPO_CHECKS = path.resolve(import.meta.dirname, '../../checks');

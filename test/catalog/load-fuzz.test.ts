@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, parseCheckFile } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { SpecProblem } from '../../src/checkfile/problems.js';
 
 /** Loading must always end in a catalog or a list of located problems — never an exception. */

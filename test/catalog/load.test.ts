@@ -2,7 +2,10 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, loadCatalog, parseCheckFile, type ParsedFile } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { loadCatalog } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { ParsedFile } from '../../src/catalog/catalog.js';
 import { CheckFileError, formatProblem, type SpecProblem } from '../../src/checkfile/problems.js';
 
 const SOURCES = `sources:

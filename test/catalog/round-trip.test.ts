@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 
 const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);

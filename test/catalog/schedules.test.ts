@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog, parseCheckFile } from '../../src/catalog/load.js';
+import { loadCatalog } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { CheckFileError } from '../../src/checkfile/problems.js';
 
 const FILE = `sources:

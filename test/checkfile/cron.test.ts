@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nextSlotAfter, parseSchedule, slotAt, type Schedule } from '../../src/checkfile/cron.js';
 import { dueSlots, nextWakeUp } from '../../src/scheduler/plan-slots.js';
-import type { LoadedCheck } from '../../src/catalog/load.js';
+import type { LoadedCheck } from '../../src/catalog/catalog.js';
 
 const parse = (expression: string, timeZone?: string): Schedule => {
   const parsed = parseSchedule(expression, timeZone, new Date('2025-01-01T00:00:00Z'));

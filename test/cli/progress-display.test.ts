@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressDisplay } from '../../src/cli/progress-display.js';
-import type { LoadedCheck } from '../../src/catalog/load.js';
+import type { LoadedCheck } from '../../src/catalog/catalog.js';
 
 function terminal() {
   const writes: string[] = [];

@@ -3,6 +3,7 @@
  * Markdown for job summaries, and the one rule across all of them — a report says success exactly
  * when the exit code is 0, so a failed or unverifiable check never renders as a pass.
  */
+import type { GateDenial } from '../../src/gate/denials.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exitCodeForRun } from '../../src/cli/commands/run.js';
@@ -46,6 +47,8 @@ const runArb = fc.record({
   return run(results, { status, checkIds: [...results.map((r) => r.checkId), ...Array.from({ length: missing }, (_, i) => `missing-${i}`)] });
 });
 
+const DENIAL_FOR: Record<string, GateDenial> = { pass: 'stale_definition', fail: 'failed', error: 'could_not_verify', running: 'running', missing: 'missing' };
+
 const gateCheckArb = fc.record({
   id: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/),
   status: fc.constantFrom('pass', 'fail', 'error', 'running', 'missing'),
@@ -53,6 +56,7 @@ const gateCheckArb = fc.record({
 }).map(({ id, status, fresh }) => ({
   id, status, result_id: status === 'missing' ? null : 'r1', finished_at: null, age_s: status === 'missing' ? null : 5, max_age_s: 3600,
   required_by: ['switch-reads'], reason: status === 'pass' && fresh ? null : `check "${id}" is ${status}`,
+  denial: status === 'pass' && fresh ? null : DENIAL_FOR[status]!,
 }));
 
 /** Answers as a server or the CLI could give them, including inconsistent ones a bug could produce. */
@@ -121,8 +125,8 @@ describe('junitForGate', () => {
     const answer: GateAnswer = {
       migration: 'm', phase: 'p', allowed: false, evaluated: true, evaluated_at: at.toISOString(), id: 'd', requested_by: null, refreshed: false, run_id: null,
       checks: [
-        { id: 'ok', status: 'pass', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['p'], reason: null },
-        { id: 'broken', status: 'error', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['p'], reason: 'check "broken" could not be verified: timeout' },
+        { id: 'ok', status: 'pass', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['p'], reason: null, denial: null },
+        { id: 'broken', status: 'error', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['p'], reason: 'check "broken" could not be verified: timeout', denial: 'could_not_verify' },
       ],
       reasons: ['check "broken" could not be verified: timeout'],
     };
@@ -177,6 +181,17 @@ describe('markdown', () => {
       expect(cell).not.toMatch(/(^|[^\\])(\\\\)*\|/);
       expect(cell).not.toMatch(/[\n<>]/);
     }));
+  });
+});
+
+describe('markdown gate table', () => {
+  it('says why a pass does not count, e.g. a stale definition, instead of a bare pass', () => {
+    const answer: GateAnswer = {
+      migration: 'm', phase: 'p', allowed: false, evaluated: true, evaluated_at: at.toISOString(), id: 'd', requested_by: null, refreshed: false, run_id: null,
+      checks: [{ id: 'old', status: 'pass', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 60, required_by: ['p'], reason: 'check "old" last passed under an older definition', denial: 'stale_definition' }],
+      reasons: ['check "old" last passed under an older definition'],
+    };
+    expect(markdownForGate(answer)).toContain('| ⚠️ | `old` | **pass** (stale definition) |');
   });
 });
 

@@ -99,6 +99,19 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(byId.ghost).toMatchObject({ status: 'error', error: { code: 'missing_relation' } });
   });
 
+  it('off a terminal, prints a progress line to stderr every --progress-interval seconds, keeping stdout clean', async () => {
+    const result = await runMain(['run', '--json', '--progress-interval', '0.001'], { cwd });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'finished' });
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^parity: \d+(ms|s) · \d of 3 checks done( \(.*\))?( · running: .+)?$/);
+    expect((await runMain(['run', 'users-count', '--progress-interval', '0'], { cwd })).stderr).toBe('');
+    const bad = await runMain(['run', '--progress-interval', 'soon'], { cwd });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--progress-interval');
+  });
+
   it('exits 64 for an unknown check id, before opening any database', async () => {
     const result = await runMain(['run', 'users-count', 'no-such-check'], { cwd });
     expect(result.code).toBe(64);

@@ -25,7 +25,7 @@ migrations:
 
 const verdict = (overrides: Partial<GateVerdict> = {}): GateVerdict => ({
   migration: 'm', phase: 'go', allowed: true, evaluated_at: '2025-06-01T12:00:00.000Z', reasons: [],
-  checks: [{ id: 'c', status: 'pass', result_id: 'r1', finished_at: '2025-06-01T11:00:00.000Z', age_s: 3600, max_age_s: 7200, required_by: ['go'], reason: null }],
+  checks: [{ id: 'c', status: 'pass', result_id: 'r1', finished_at: '2025-06-01T11:00:00.000Z', age_s: 3600, max_age_s: 7200, required_by: ['go'], reason: null, denial: null }],
   ...overrides,
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, humanAge } from '../../src/gate/evaluate-gate.js';
+import { formatDecision } from '../../src/cli/commands/gate.js';
 import type { GateResultRow as GateEvidence } from '../../src/store/gates.js';
 import { phaseRequirements } from '../../src/gate/requirements.js';
 import type { MigrationSpec } from '../../src/checkfile/migrations.js';
@@ -12,6 +13,11 @@ const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
 type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
 const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
+/** The code each flavour of evidence must be denied with, decided independently of the implementation. */
+const DENIAL_OF: Record<Flavour, string | null> = {
+  pass: null, 'resumed-pass': null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
+  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
+};
 
 const phaseArb = (index: number) => fc.record({
   name: fc.constant(`phase-${index}`),
@@ -85,6 +91,15 @@ describe('evaluateGate properties', () => {
     }), { numRuns: 2_000 });
   });
 
+  it('gives every check a denial code that matches its evidence, and null exactly when it counts', () => {
+    fc.assert(fc.property(scenarioArb, (s) => {
+      for (const check of run(s).checks) {
+        expect(check.denial).toBe(DENIAL_OF[s.flavours[check.id] ?? 'pass']);
+        expect(check.denial === null).toBe(check.reason === null);
+      }
+    }), { numRuns: 1_000 });
+  });
+
   it('is allowed when every required result is a fresh pass of the current definition', () => {
     const allPassArb = scenarioArb.map((s) => ({
       ...s, flavours: { ...s.flavours, ...Object.fromEntries(requiredIds(s.migration, s.index).map((id, i) => [id, (i % 2 === 0 ? 'pass' : 'resumed-pass') as Flavour])) },
@@ -153,6 +168,18 @@ describe('evaluateGate', () => {
     expect(verdict).toMatchObject({ allowed: true, migration: 'users-split-name', phase: 'cleanup', evaluated_at: NOW.toISOString(), reasons: [] });
   });
 
+  // A catalog-only `unused` pass counts (the check file asked for it in plain sight), but the
+  // answer says what it did not read instead of a bare "pass".
+  it('names the evidence a counting pass was reached without', () => {
+    const notRead = ['statement calls over the window (pg_stat_statements)', 'table writes over the window (pg_stat_user_tables)'];
+    const verdict = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', { ...pass('d', 0), evidenceNotRead: notRead }]]), definitions, NOW);
+    expect(verdict.allowed).toBe(true);
+    expect(verdict.checks[0]).toMatchObject({ reason: null, denial: null, caveat: `passed without reading: ${notRead.join('; ')}` });
+    expect(formatDecision({ ...verdict, id: null, requested_by: null, refreshed: false } as never)).toContain('! passed without reading: statement calls');
+    const full = evaluateGate({ migration, name: 'cleanup' }, new Map([['d', pass('d', 0)]]), definitions, NOW);
+    expect(full.checks[0]).not.toHaveProperty('caveat');
+  });
+
   it('explains each denial in words a person can act on', () => {
     const results = new Map<string, GateEvidence>([
       ['a', { ...pass('a', 0), status: 'fail', summary: '3 rows have mismatching values' }],
@@ -166,7 +193,7 @@ describe('evaluateGate', () => {
     ]);
     expect(verdict.checks[0]).toEqual({
       id: 'a', status: 'fail', result_id: 'r-a', finished_at: NOW.toISOString(), age_s: 0, max_age_s: 900, required_by: ['switch-reads'],
-      reason: 'check "a" failed: 3 rows have mismatching values',
+      reason: 'check "a" failed: 3 rows have mismatching values', denial: 'failed',
     });
   });
 
@@ -188,6 +215,7 @@ describe('evaluateGate', () => {
       'check "a" last passed under an older definition (oldhash0, now hash-a); run it again',
       'check "b" is not declared in the check files',
     ]);
+    expect(verdict.checks.map((c) => c.denial)).toEqual(['stale_definition', 'undeclared']);
   });
 
   it('accepts a pass exactly max_age old and tolerates small clock skew, but not a result from the future', () => {

@@ -96,6 +96,28 @@ describe.each(engines)('parity gate on %s', (engine) => {
     expect(allowed.stdout).toMatch(/^users-split-name → switch-reads: ALLOWED \(checks re-run\)\n {2}✓ users-name-parity {2}pass {5}finished \S+ ago\n/);
   });
 
+  it('says "stale definition" beside a pass that an edited check definition no longer counts', async () => {
+    const file = path.join(dir, 'checks.yaml');
+    const original = yaml(verified?.url ?? 'embedded:app');
+    await writeFile(file, original.replace(`new: "first_name || ' ' || last_name"`, `new: "first_name || ' ' || trim(last_name)"`));
+    try {
+      const stale = await parity(['users-split-name', 'switch-reads'], env);
+      expect(stale.code).toBe(1);
+      expect(stale.stdout).toMatch(/^users-split-name → switch-reads: DENIED\n {2}✗ users-name-parity {2}pass \(stale definition\) {2}finished \S+ ago\nreasons:\n {2}- check "users-name-parity" last passed under an older definition/);
+    } finally {
+      await writeFile(file, original);
+    }
+    expect((await parity(['users-split-name', 'switch-reads'], env)).code).toBe(0);
+  });
+
+  it('with --refresh off a terminal, prints progress lines to stderr every --progress-interval seconds', async () => {
+    const refreshed = await parity(['users-split-name', 'switch-reads', '--refresh', '--progress-interval', '0.001'], env);
+    expect(refreshed.code).toBe(0);
+    const lines = refreshed.stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^parity: \d+(ms|s) · [01] checks? done( \(1 pass\))?( · running: users-name-parity .+)?$/);
+  });
+
   it('exits 64 for an unknown migration or phase', async () => {
     const unknown = await parity(['nope', 'switch-reads'], env);
     expect(unknown).toMatchObject({ code: 64, stdout: '' });

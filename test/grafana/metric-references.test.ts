@@ -61,6 +61,15 @@ const BACKFILL_CHECK = `
     min_rows: 0
 `;
 
+/** An unused check: its window coverage needs pg_stat_statements, which the test servers lack. */
+const UNUSED_CHECK = `
+  - id: legacy-unused
+    kind: unused
+    source: app
+    tables: [public.users_legacy]
+    window: 24h
+`;
+
 describe('metric names used by dashboards and alerts', () => {
   it('reads some metric from every expression', () => {
     expect(expressions.length).toBeGreaterThan(40);
@@ -80,7 +89,7 @@ describe.each(engines)('metric names used by dashboards and alerts, emitted on %
   let scrape: Exposition;
   beforeAll(async () => {
     const shadowRead = kindOf('shadow_read') !== undefined;
-    const extra = `${shadowRead ? SHADOW_READ_CHECK.trimStart().replace(/^/, '  ') : ''}${BACKFILL_CHECK.trimStart().replace(/^/, '  ')}`;
+    const extra = `${shadowRead ? SHADOW_READ_CHECK.trimStart().replace(/^/, '  ') : ''}${BACKFILL_CHECK.trimStart().replace(/^/, '  ')}${UNUSED_CHECK.trimStart().replace(/^/, '  ')}`;
     world = await createWorld(engine, { checks: CHECKS_YAML.replace('migrations:', `${extra}migrations:`) });
     parity = await startParity(world);
     await runChecks(parity);
@@ -100,6 +109,12 @@ describe.each(engines)('metric names used by dashboards and alerts, emitted on %
         result: { status: 'pass', summary: 's', observations: { mismatch_rate_upper_bound: 0.004 }, statements: [], finishedAt: new Date(), durationMs: 5, samples: [] },
       });
     }
+    // Without pg_stat_statements the unused check could not verify; a server that has it reports
+    // the share of the window observed, entering through the same hook with the kind's observation.
+    parity.telemetry.observer.checkFinished?.({
+      runId: 'r', resultId: 'unused', check: parity.service.catalog().checks.get('legacy-unused')!,
+      result: { status: 'error', summary: 'observing: 3h of 24h covered', observations: { coverage_ratio: 0.125 }, statements: [], finishedAt: new Date(), durationMs: 5, samples: [] },
+    });
     await parity.service.gates.decide('users-split-name', 'backfill');
     // What the scheduler reports (it calls these record functions).
     recordSlotClaimed({ checkId: 'users-row-count' });

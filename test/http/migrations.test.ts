@@ -39,7 +39,7 @@ describe.each(engines)('migrations API on %s', (engine) => {
       reasons: ['check "users-row-count" has no result yet', 'check "users-name-parity" has no result yet'],
     });
     expect(body.evaluated_at).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(body.checks[0]).toEqual({ id: 'users-row-count', status: 'missing', result_id: null, finished_at: null, age_s: null, max_age_s: 3600, required_by: ['switch-reads'], reason: 'check "users-row-count" has no result yet' });
+    expect(body.checks[0]).toEqual({ id: 'users-row-count', status: 'missing', result_id: null, finished_at: null, age_s: null, max_age_s: 3600, required_by: ['switch-reads'], reason: 'check "users-row-count" has no result yet', denial: 'missing' });
   });
 
   it('refreshes with POST ?refresh=true (run scope), denies on the defects, allows once they are repaired', async () => {

@@ -10,7 +10,7 @@ import { createRunEventHub, type RunEvent } from '../../src/events/run-event-hub
 import { formatRun } from '../../src/cli/format.js';
 import type { Store } from '../../src/store/store.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
-import type { Catalog } from '../../src/catalog/load.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 import { fakeClock } from '../support/fake-clock.js';

@@ -8,7 +8,7 @@ import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
 import { withScanFacts } from '../../src/kinds/scan-facts.js';
 import { sql } from '../../src/sql/build.js';
 import type { Store } from '../../src/store/store.js';
-import { parseCheckFile } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 

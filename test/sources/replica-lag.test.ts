@@ -3,7 +3,9 @@
  * primary with a streaming hot standby whose replay is paused to make it fall behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, parseCheckFile, type Catalog } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { readReplicaLag, type ReplicaLagRow } from '../../src/sources/replica-lag.js';

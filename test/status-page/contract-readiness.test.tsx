@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractReadiness } from '../../src/http/routes/status-readiness.js';
-import type { LoadedCheck } from '../../src/catalog/load.js';
+import type { LoadedCheck } from '../../src/catalog/catalog.js';
 import type { ResultRecord } from '../../src/store/runs.js';
 import { createHttpFixture, type HttpFixture } from '../http/support.js';
 import { engines } from '../support/databases.js';

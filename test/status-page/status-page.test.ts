@@ -8,6 +8,15 @@ import { engines } from '../support/databases.js';
 import { MIGRATIONS_YAML } from '../support/migrations-yaml.js';
 import { countColour, readPng } from '../support/png.js';
 
+/** An sql_assert whose offending rows are the two broken users: its samples are whole rows with no key. */
+const ORPHANS_CHECK = `
+  - id: orphans
+    kind: sql_assert
+    source: app
+    query: "select id as orphan_id, last_name from users where last_name = 'Wrong' order by id"
+`;
+const CHECKS = MIGRATIONS_YAML.replace('\nmigrations:', `${ORPHANS_CHECK}migrations:`);
+
 const hasChromium = toolAvailable('chromium', existsSync(CHROMIUM), 'apt-get install -y chromium (.ci/run does)');
 
 /** The solid verdict colours of the status page's stylesheet. */
@@ -17,7 +26,7 @@ const DENIED_RED: [number, number, number] = [0xc9, 0x2a, 0x2a];
 describe.each(engines)('status page on %s', (engine) => {
   let fx: HttpFixture;
   beforeAll(async () => {
-    fx = await createHttpFixture(engine, { checks: MIGRATIONS_YAML, env: { PARITY_PORT: '0' } });
+    fx = await createHttpFixture(engine, { checks: CHECKS, env: { PARITY_PORT: '0' } });
   });
   afterAll(() => fx.close());
 
@@ -38,6 +47,35 @@ describe.each(engines)('status page on %s', (engine) => {
     expect(html).toContain('<section data-samples="users-name-parity">');
     expect(html).toContain('&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;');
     expect(html).not.toContain('<script>alert(1)');
+  });
+
+  it('shows the offending rows of samples without a key (sql_assert), and keys as column = value', async () => {
+    await fx.request('POST', '/v1/runs?wait=true', { body: { ids: ['orphans', 'users-name-parity'] } });
+    const html = await (await fx.request('GET', '/')).text();
+    const section = (id: string) => /<section data-samples="[^"]+">.*?<\/section>/gs[Symbol.match](html)!.find((s) => s.includes(`data-samples="${id}"`))!;
+    const orphans = section('orphans');
+    // The row's own values, where `row {}` was shown before.
+    expect(orphans).toContain('<tr data-sample="row"><td>row</td><td><code>last_name = Wrong, orphan_id = 7</code></td></tr>');
+    expect(orphans).toContain('<code>last_name = Wrong, orphan_id = 42</code>');
+    expect(orphans).not.toContain('{}');
+    // No empty old/new/detail columns for samples that have none.
+    expect(orphans).toContain('<thead><tr><th>category</th><th>row</th></tr></thead>');
+    const parity = section('users-name-parity');
+    expect(parity).toContain('<thead><tr><th>category</th><th>row</th><th>old</th><th>new</th></tr></thead>');
+    expect(parity).toContain('<td>mismatch</td><td><code>id = 42</code></td><td><code>&quot;First42 Last42&quot;</code></td><td><code>&quot;First42 Wrong&quot;</code></td>');
+    expect(parity).not.toContain('{&quot;id&quot;');
+  });
+
+  it('lists each gate reason once per migration; a later phase points to the phase above that shows it', async () => {
+    await fx.request('POST', '/v1/runs?wait=true', { body: { ids: ['users-name-parity'] } });
+    const html = await (await fx.request('GET', '/')).text();
+    const failed = 'check &quot;users-name-parity&quot; failed:';
+    expect(html.split(failed)).toHaveLength(2);
+    const contract = /<tr data-phase="contract".*?<\/tr>/s.exec(html)![0];
+    expect(contract).toContain('<li>check &quot;gated&quot; has no result yet</li>');
+    expect(contract).toContain('<li class="muted" data-shown-above="switch-reads">and 1 reason shown for switch-reads above</li>');
+    expect(contract).not.toContain(failed);
+    expect(/<tr data-phase="switch-reads".*?<\/tr>/s.exec(html)![0]).toContain(failed);
   });
 
   it('requires the read scope when tokens are configured', async () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RETENTION, retentionSchema } from '../../src/checkfile/retention.js';
-import { parseCheckFile, buildCatalog } from '../../src/catalog/load.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { runRetentionPass, RETENTION_TASK, type RetentionState } from '../../src/scheduler/retention-pass.js';
 import { engines } from '../support/databases.js';

@@ -106,6 +106,20 @@ describe.each(engines)('state store on %s', (engine) => {
     expect(row).toMatchObject({ resultId: failed, status: 'fail' });
   });
 
+  it('hands the gate the evidence a pass was reached without', async () => {
+    const runId = randomUUID();
+    const resultId = randomUUID();
+    await store.createRun({ id: runId, trigger: 'api', checkIds: ['catalog-only'], selector: {}, createdAt: new Date() });
+    await store.startResult({ id: resultId, runId, checkId: 'catalog-only', kind: 'unused', definitionHash: 'h1' });
+    await store.finishResult(resultId, {
+      status: 'pass', summary: 'catalog only', observations: { evidence_not_read: ['statement calls (pg_stat_statements)'] },
+      statements: [], error: null, finishedAt: new Date(), durationMs: 1, samples: [],
+    });
+    const { latest } = await store.gateEvidence(['catalog-only', 'resumed-alone']);
+    expect(latest.get('catalog-only')?.evidenceNotRead).toEqual(['statement calls (pg_stat_statements)']);
+    expect(latest.get('resumed-alone')?.evidenceNotRead).toEqual([]);
+  });
+
   it('holds exactly the tables the schema declares (the dead parity.meta is dropped)', async () => {
     const tables = await store.state.raw.transaction((exec) => exec(
       "select table_name from information_schema.tables where table_schema = 'parity'"));

@@ -6,7 +6,7 @@
 import { createGateService, type GateDecision, type GateService } from '../../src/gate/gate-service.js';
 import { createRunner, type Runner } from '../../src/runner/runner.js';
 import { createLeaseGuard, type LeaseGuardOptions } from '../../src/runner/check-guard.js';
-import type { Catalog } from '../../src/catalog/load.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from './databases.js';

@@ -1,5 +1,7 @@
 /** Runs checks written as YAML against a test database, through the real loader and engine. */
-import { buildCatalog, parseCheckFile, type Catalog, type LoadedCheck } from '../../src/catalog/load.js';
+import { buildCatalog } from '../../src/catalog/build-catalog.js';
+import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import type { Catalog, LoadedCheck } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import { createLimiter } from '../../src/concurrency/limiter.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectedIntervals, schedulePeriodSeconds } from '../../src/telemetry/expected-interval.js';
 import { migrationSchema } from '../../src/checkfile/migrations.js';
 import { parseSchedule, type Schedule } from '../../src/checkfile/cron.js';
-import type { LoadedCheck } from '../../src/catalog/load.js';
+import type { LoadedCheck } from '../../src/catalog/catalog.js';
 
 const now = new Date('2026-03-04T10:00:00Z'); // a Wednesday
 

@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../../config/config.js';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
+import { passNotCountedLabel } from '../../gate/denials.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
 import { redact } from '../../logging/secrets.js';
 import { systemClock } from '../../runner/clock.js';
@@ -18,17 +19,23 @@ import { markdownForGate } from '../report-markdown.js';
 import { EXIT, type CliIo, type CommandRegistrar } from '../exit.js';
 import { configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
+import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
 
-interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string }
+interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number }
 
 /** The decision as lines for a terminal. Pure. */
 export function formatDecision(d: GateDecision): string {
   const lines = [`${d.migration} → ${d.phase}: ${d.allowed ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
   const width = Math.max(0, ...d.checks.map((c) => c.id.length));
-  for (const c of d.checks) {
+  // A pass the gate does not count says why beside "pass" ("pass (stale definition)"), never a bare "✗ … pass".
+  const statuses = d.checks.map((c) => (c.reason !== null && c.status === 'pass' ? `pass (${passNotCountedLabel(c.denial)})` : c.status));
+  const statusWidth = Math.max(7, ...statuses.map((s) => s.length));
+  d.checks.forEach((c, i) => {
     const age = c.age_s === null ? 'never finished' : `finished ${humanAge(c.age_s * 1000)} ago`;
-    lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${c.status.padEnd(7)}  ${age}`);
-  }
+    lines.push(`  ${c.reason === null ? '✓' : '✗'} ${c.id.padEnd(width)}  ${statuses[i]!.padEnd(statusWidth)}  ${age}`);
+    // A pass on partial evidence the check file chose (evidence: catalog) says what it did not read.
+    if (c.caveat) lines.push(`      ! ${c.caveat}`);
+  });
   if (d.reasons.length > 0) lines.push('reasons:', ...d.reasons.map((r) => `  - ${r}`));
   if (d.id) lines.push(`decision ${d.id} recorded${d.requested_by ? ` (asked by ${d.requested_by})` : ''}`);
   return `${lines.join('\n')}\n`;
@@ -44,13 +51,13 @@ function asker(env: CliIo['env']): string {
 }
 
 export const registerGate: CommandRegistrar = (program, io, setExit) => {
-  withFormatOptions(withConfigOptions(program
+  withProgressOption(withFormatOptions(withConfigOptions(program
     .command('gate')
     .description('may this phase start? (exit 0 allowed, 1 denied, 2 could not evaluate, 64 bad config)')
     .argument('<migration>', 'migration id')
     .argument('<phase>', 'phase name')
     .option('--refresh', 'run the required checks now, then answer')
-    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')), 'the decision')
+    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')), 'the decision'))
     .action(async (migration: string, phase: string, flags: GateFlags) => setExit(await gate(migration, phase, flags)));
 
   /** Prints the answer in the chosen format and returns the exit code it stands for. */
@@ -88,11 +95,15 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       const config = loadConfig(io.env, configOverrides(flags));
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
-      const service = await openService(config, { logger, env: io.env });
+      // --refresh runs checks here: off a terminal, a periodic line on stderr says they are still running.
+      const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
+      const log = flags.refresh && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock }) : undefined;
+      const service = await openService(config, { logger, env: io.env, observers: log ? [log.observer] : [] });
       try {
         const decision = await service.gates.decide(migration, phase, { refresh: flags.refresh, requestedBy: asker(io.env) });
         return print(decision, format);
       } finally {
+        log?.stop();
         await service.close();
       }
     } catch (error) {

@@ -8,12 +8,13 @@ import { formatRun } from '../format.js';
 import { chosenFormat, withFormatOptions, type FormatFlags } from '../output-format.js';
 import { junitForRun } from '../report-junit.js';
 import { markdownForRun } from '../report-markdown.js';
-import { createProgressDisplay } from '../progress-display.js';
+import { createProgressDisplay, createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
+import { systemClock } from '../../runner/clock.js';
 import { EXIT, type CommandRegistrar } from '../exit.js';
 import { collect, configOverrides, withConfigOptions, type ConfigFlags } from '../options.js';
 import { loadRuntime } from '../runtime.js';
 
-interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; recheck?: string }
+interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; recheck?: string; progressInterval?: number }
 
 /** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
 export function exitCodeForRun(run: FinishedRun): number {
@@ -23,12 +24,12 @@ export function exitCodeForRun(run: FinishedRun): number {
 }
 
 export const registerRun: CommandRegistrar = (program, io, setExit) => {
-  withFormatOptions(withConfigOptions(program
+  withProgressOption(withFormatOptions(withConfigOptions(program
     .command('run')
     .description('run checks once and print the results (exit 0 pass, 1 fail, 2 could not verify, 64 bad config)')
     .argument('[ids...]', 'check ids to run (default: every check, or those selected by --tag)')
     .option('--tag <tag>', 'run checks carrying this tag (repeatable)', collect)
-    .option('--recheck <what>', 'failing: re-read only the keys each check\'s last failing result sampled (never gate evidence)')), 'the finished run')
+    .option('--recheck <what>', 'failing: re-read only the keys each check\'s last failing result sampled (never gate evidence)')), 'the finished run'))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
@@ -65,8 +66,13 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const { createLogger, openService } = await loadRuntime();
       const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
       const display = io.stdout.isTTY && format === 'text' ? createProgressDisplay(io.stdout) : undefined;
+      const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
+      // Off a terminal (CI), a periodic line on stderr says the run is alive; the service runs on the system clock too.
+      const log = !display && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock, total: preview.checks.length }) : undefined;
       const store = ephemeral ? (await import('../../store/memory-store.js')).createMemoryStore() : undefined;
-      const service = await openService(config, { logger, env: io.env, observers: display ? [display.observer] : [], ...(store ? { store } : {}) });
+      const service = await openService(config, {
+        logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined), ...(store ? { store } : {}),
+      });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
@@ -91,6 +97,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         io.stdout.write(rendered);
         return exitCode;
       } finally {
+        log?.stop();
         await service.close();
         await store?.close();
       }

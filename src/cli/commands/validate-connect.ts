@@ -1,5 +1,5 @@
 /** `parity validate --connect`: each source's identity and least-privilege preflight, asked of the server itself. */
-import type { Catalog } from '../../catalog/load.js';
+import type { Catalog } from '../../catalog/catalog.js';
 import { describeUrl } from '../../checkfile/sources.js';
 import type { ServerIdentity } from '../../results/server-identity.js';
 import { inspectSource } from '../../sources/preflight.js';

@@ -9,6 +9,7 @@ import { serializeCheck, serializeResult } from '../serialize.js';
 const listChecksRoute = createRoute({
   method: 'get',
   path: '/v1/checks',
+  operationId: 'listChecks',
   tags: ['checks'],
   summary: 'Declared checks with their sources, location and latest finished result',
   security: [{ bearer: [] }],
@@ -22,6 +23,7 @@ const listChecksRoute = createRoute({
 const checkHistoryRoute = createRoute({
   method: 'get',
   path: '/v1/checks/{id}/results',
+  operationId: 'listCheckResults',
   tags: ['checks'],
   summary: "A check's results, newest first, with samples",
   security: [{ bearer: [] }],

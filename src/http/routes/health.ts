@@ -13,19 +13,24 @@ import { formatProblem } from '../../checkfile/problems.js';
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getLiveness',
   tags: ['health'],
   summary: 'Liveness: the process is up',
-  responses: { 200: { description: 'alive', content: { 'application/json': { schema: HealthSchema } } } },
+  // Anonymous callers are welcome; a bearer token that is sent must still be valid (else 401).
+  security: [{}, { bearer: [] }],
+  responses: { 200: { description: 'alive', content: { 'application/json': { schema: HealthSchema } } }, ...errorResponses(401) },
 });
 
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
   tags: ['health'],
   summary: 'Readiness from the last probe of the state store and every source; details need the read scope',
+  security: [{}, { bearer: [] }],
   responses: {
     200: { description: 'ready, or degraded (the check files on disk do not load; the last good ones are in use and gates answer 503)', content: { 'application/json': { schema: ReadinessSchema } } },
-    ...errorResponses(503),
+    ...errorResponses(401, 503),
   },
 });
 

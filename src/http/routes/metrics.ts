@@ -12,6 +12,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../../telemetry/meter-provider.js';
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags: ['telemetry'],
   summary: 'Metrics in the Prometheus text format (0.0.4)',
   description: 'Check outcomes, durations, latest mismatches, last-verified times, gate verdicts, scheduler and HTTP metrics. '

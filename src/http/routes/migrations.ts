@@ -8,9 +8,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '../../gate/gate-errors.js';
+import { GATE_DENIALS } from '../../gate/denials.js';
 import { phaseRequirements } from '../../gate/requirements.js';
 import { redact } from '../../logging/secrets.js';
-import type { LoadedMigration } from '../../catalog/load.js';
+import type { LoadedMigration } from '../../catalog/catalog.js';
 import type { GateDecisionRecord } from '../../store/gates.js';
 import type { AppEnv, RouteRegistrar } from '../app.js';
 import { refuseCrossSite, requireScope } from '../auth.js';
@@ -28,6 +29,8 @@ const GateCheckSchema = z.object({
   max_age_s: z.number(),
   required_by: z.array(z.string()).openapi({ description: 'the phases that require this check' }),
   reason: z.string().nullable().openapi({ description: 'why this check keeps the gate closed; null when it counts' }),
+  denial: z.enum(GATE_DENIALS).nullable().openapi({ description: 'the reason as a stable code (stale_definition: a pass of an older check definition); null when it counts' }),
+  caveat: z.string().nullable().optional().openapi({ description: 'a pass that counts on partial evidence its check file asked for (unused with evidence: catalog): what was not read; null otherwise' }),
 }).openapi('GateCheck');
 
 const GateVerdictSchema = z.object({
@@ -115,11 +118,13 @@ const gateResponses = {
 const routes = {
   list: createRoute({
     method: 'get', path: '/v1/migrations', tags: ['migrations'], summary: 'Declared migrations and their phases',
+    operationId: 'listMigrations',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     responses: { 200: { description: 'migrations', content: { 'application/json': { schema: z.object({ migrations: z.array(MigrationSchema) }) } } }, ...errorResponses(401, 403) },
   }),
   get: createRoute({
     method: 'get', path: '/v1/migrations/{id}', tags: ['migrations'], summary: 'A migration with the current verdict of each phase',
+    operationId: 'getMigration',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     request: { params: MigrationParams },
     responses: { 200: { description: 'the migration', content: { 'application/json': { schema: z.object({ migration: MigrationDetailSchema }) } } }, ...errorResponses(401, 403, 404) },
@@ -127,6 +132,7 @@ const routes = {
   gate: createRoute({
     method: 'get', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
     summary: 'May this phase start? Recorded as a decision; never runs checks (refresh is POST only); refused cross-site',
+    operationId: 'askGate',
     security: [{ bearer: [] }], middleware: [requireScope('read'), refuseCrossSite()] as const,
     request: { params: GateParams, query: GateQuery },
     responses: { ...gateResponses, ...errorResponses(400, 401, 403, 404, 422) },
@@ -134,11 +140,13 @@ const routes = {
   refresh: createRoute({
     method: 'post', path: '/v1/migrations/{id}/gates/{phase}', tags: ['migrations'],
     summary: 'Ask the gate; with ?refresh=true run the required checks first (needs the run scope)',
+    operationId: 'refreshGate',
     security: [{ bearer: [] }], request: { params: GateParams, query: RefreshQuery },
     responses: { ...gateResponses, ...errorResponses(401, 403, 404, 422) },
   }),
   decisions: createRoute({
     method: 'get', path: '/v1/migrations/{id}/decisions', tags: ['migrations'], summary: 'Recorded gate decisions, newest first',
+    operationId: 'listGateDecisions',
     security: [{ bearer: [] }], middleware: [requireScope('read')] as const,
     request: { params: MigrationParams, query: DecisionsQuery },
     responses: { 200: { description: 'decisions', content: { 'application/json': { schema: z.object({ decisions: z.array(DecisionRecordSchema) }) } } }, ...errorResponses(401, 403, 404, 422) },

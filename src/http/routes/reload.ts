@@ -11,6 +11,7 @@ import { ReloadSchema, errorResponses } from '../schemas.js';
 const reloadRoute = createRoute({
   method: 'post',
   path: '/v1/reload',
+  operationId: 'reloadCheckFiles',
   tags: ['checks'],
   summary: 'Reload the check files (needs the run scope); 422 keeps the last good catalog',
   security: [{ bearer: [] }],

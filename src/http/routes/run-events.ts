@@ -23,6 +23,7 @@ const KEEP_ALIVE_MS = 15_000;
 const runEventsRoute = createRoute({
   method: 'get',
   path: '/v1/runs/{id}/events',
+  operationId: 'streamRunEvents',
   tags: ['runs'],
   summary: 'Stream a run\'s progress (Server-Sent Events) until it finishes',
   description: 'Events: progress {check_id, rows_scanned, rows_estimated, rows_per_second, eta_seconds, started_at}, check_started, check_finished {status, mismatches, resumed_from_run, counts_are_lower_bounds}, '

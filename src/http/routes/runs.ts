@@ -13,7 +13,8 @@ import {
 } from '../schemas.js';
 import { serializeRun, serializeRunDetail } from '../serialize.js';
 import { CheckFileError } from '../../checkfile/problems.js';
-import { selectChecks, type Catalog, type LoadedCheck } from '../../catalog/load.js';
+import { selectChecks } from '../../catalog/load.js';
+import type { Catalog, LoadedCheck } from '../../catalog/catalog.js';
 
 
 const selfLink = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
@@ -21,6 +22,7 @@ const selfLink = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
 const startRunRoute = createRoute({
   method: 'post',
   path: '/v1/runs',
+  operationId: 'startRun',
   tags: ['runs'],
   summary: 'Run checks selected by id, by tag, or all of them',
   description: 'Answers 202 with the queued run. With ?wait=true answers 200 with the finished run, its results and samples, '
@@ -41,6 +43,7 @@ const startRunRoute = createRoute({
 const listRunsRoute = createRoute({
   method: 'get',
   path: '/v1/runs',
+  operationId: 'listRuns',
   tags: ['runs'],
   summary: 'Recent runs, newest first',
   security: [{ bearer: [] }],
@@ -55,6 +58,7 @@ const listRunsRoute = createRoute({
 const getRunRoute = createRoute({
   method: 'get',
   path: '/v1/runs/{id}',
+  operationId: 'getRun',
   tags: ['runs'],
   summary: 'A run with its results, samples and, while it runs here, live progress',
   security: [{ bearer: [] }],
@@ -69,6 +73,7 @@ const getRunRoute = createRoute({
 const cancelRunRoute = createRoute({
   method: 'delete',
   path: '/v1/runs/{id}',
+  operationId: 'cancelRun',
   tags: ['runs'],
   summary: 'Cancel a run executing in this process; running statements are cancelled',
   security: [{ bearer: [] }],

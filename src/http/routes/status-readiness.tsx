@@ -6,7 +6,7 @@
 import type { FC } from 'hono/jsx';
 import { unusedReport } from '../../kinds/unused/report.js';
 import type { Observations } from '../../results/outcome.js';
-import type { LoadedCheck } from '../../catalog/load.js';
+import type { LoadedCheck } from '../../catalog/catalog.js';
 import type { ResultRecord } from '../../store/runs.js';
 
 /** Findings listed per check; the API has them all. */

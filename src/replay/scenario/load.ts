@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { parseCheckFile, type ParsedFile } from '../../catalog/load.js';
+import { parseCheckFile } from '../../catalog/parse-file.js';
+import type { ParsedFile } from '../../catalog/catalog.js';
 import { formatProblem, type SpecProblem } from '../../checkfile/problems.js';
 import { flattenIssues } from '../../checkfile/zod-issues.js';
 import { positionOf } from '../../checkfile/yaml-positions.js';

@@ -1,0 +1,83 @@
+/** Parsed files → one catalog: names unique across files, references resolved, definitions hashed. */
+import path from 'node:path';
+import { type CheckSpec } from './registry.js';
+import { definitionHash } from '../checkfile/hash.js';
+import { type SpecProblem } from '../checkfile/problems.js';
+import type { Catalog, Located, ParsedFile } from './catalog.js';
+
+/** Cross-file validation: unique ids, declared sources, existing required checks. Pure. */
+export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const catalog: Catalog = {
+    sources: new Map(), checks: new Map(), migrations: new Map(), files: files.map((f) => f.file),
+    substitutions: files.flatMap((f) => f.interpolated.flatMap((i) => i.substitutions)),
+  };
+  const where = (l: Located) => `${l.file}:${l.line}:${l.column}`;
+
+  for (const file of files) {
+    for (const source of file.sources) {
+      const existing = catalog.sources.get(source.name);
+      if (existing) problems.push({ ...source.at, path: `sources.${source.name}`, message: `source "${source.name}" is already declared at ${where(existing.at)}` });
+      else catalog.sources.set(source.name, source);
+    }
+  }
+  const declared = () => [...catalog.sources.keys()].join(', ') || '(none)';
+  for (const file of files) {
+    for (const check of file.checks) {
+      const id = check.spec.id;
+      const existing = catalog.checks.get(id);
+      if (existing) {
+        problems.push({ ...check.at, path: 'id', message: `duplicate check id "${id}"; first declared at ${where(existing.at)}` });
+        continue;
+      }
+      const identities: Record<string, unknown> = {};
+      let ok = true;
+      for (const ref of check.sourceRefs) {
+        const source = catalog.sources.get(ref.name);
+        if (!source) {
+          problems.push({ ...ref.at, path: 'source', message: `check "${id}" reads source "${ref.name}", which is not declared; declared sources: ${declared()}` });
+          ok = false;
+        } else {
+          identities[ref.name] = source.identity;
+        }
+      }
+      if (!ok) continue;
+      catalog.checks.set(id, {
+        spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule, ...(check.templates ? { templates: check.templates } : {}),
+      });
+    }
+  }
+  for (const file of files) {
+    for (const migration of file.migrations) {
+      const id = migration.spec.id;
+      const existing = catalog.migrations.get(id);
+      if (existing) {
+        problems.push({ ...migration.at, path: 'id', message: `duplicate migration id "${id}"; first declared at ${where(existing.at)}` });
+        continue;
+      }
+      const phases = new Set<string>();
+      for (const phase of migration.spec.phases) {
+        if (phases.has(phase.name)) problems.push({ ...migration.at, path: 'phases', message: `phase "${phase.name}" is declared twice in migration "${id}"` });
+        phases.add(phase.name);
+      }
+      for (const ref of migration.requireRefs) {
+        if (!catalog.checks.has(ref.id) && !files.some((f) => f.checks.some((c) => c.spec.id === ref.id))) {
+          problems.push({ ...ref.at, path: 'requires', message: `migration "${id}" requires check "${ref.id}", which is not declared` });
+        }
+      }
+      catalog.migrations.set(id, migration);
+    }
+  }
+  for (const file of files) {
+    if (!file.retention) continue;
+    if (catalog.retention) problems.push({ ...file.retention.at, path: 'retention', message: `retention is already declared at ${where(catalog.retention.at)}; declare it in one file` });
+    else catalog.retention = file.retention;
+  }
+  return problems.length > 0 ? problems : catalog;
+}
+
+/** Metadata that does not change what a check verifies stays out of its definition hash. */
+function hashedPart(spec: CheckSpec): unknown {
+  const { description: _d, tags: _t, schedule: _s, time_zone: _z, timeout: _o, ...rest } = spec;
+  return rest;
+}
