@@ -263,7 +263,7 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
     expect((await json(await fx.request('GET', '/v1/migrations/m/decisions'))).decisions.length).toBe(before);
     // The operator's own calls still record: each answer names its decision (a new row, or a
     // repeat counted on the row of an identical earlier answer).
-    for (const headers of [{ 'sec-fetch-site': 'none' }, { origin: 'http://localhost' }]) {
+    for (const headers of [{ 'sec-fetch-site': 'none' }, { origin: 'http://localhost' }] as Record<string, string>[]) {
       const response = await fx.request('GET', '/v1/migrations/m/gates/p', { headers });
       expect(response.status).toBe(200);
       const id = (await json(response)).id as string;
