@@ -22,9 +22,12 @@ cpSync(`${root}src/store/migrations`, `${root}dist/store/migrations`, { recursiv
 // scripts, the driver parity patches as it loads) are resolved from node_modules as usual.
 // Development dependencies stay external too: an installed parity does not have them (replay says
 // it needs fast-check rather than carrying it).
-const { devDependencies = {} } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'libpg-query', 'pino', 'pino/*', 'postgres', '@opentelemetry/*',
-  '@hono/otel', ...Object.keys(devDependencies).flatMap((name) => [name, `${name}/*`])];
+// Everything else is bundled: a package kept external while a package that shares state with it
+// (hono and @hono/otel, zod and @hono/zod-openapi) is bundled would run as two copies.
+const { dependencies = {}, devDependencies = {} } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const telemetry = Object.keys(dependencies).filter((name) => name.startsWith('@opentelemetry/'));
+const EXTERNAL = ['@electric-sql/pglite', 'libpg-query', 'pino', 'postgres', ...telemetry, ...Object.keys(devDependencies)]
+  .flatMap((name) => [name, `${name}/*`]);
 
 /**
  * Node built-ins are imported by their `node:` names, and `parity replay` (which needs fast-check,
