@@ -121,9 +121,11 @@ export async function oneShotOperations(ctx: { server: string; runs: number; log
       },
       {
         operation: `fixed cost per check beyond its statements (${MANY} row_counts in one run, one at a time, Postgres state store, vs the same statements in one psql session)`,
-        target: `≤ ${PER_CHECK_TARGET_MS} ms per check`, parity_ms: round(parityPerCheck, 2), baseline_ms: round(psqlPerCheck, 2), ratio: round(parityPerCheck / psqlPerCheck, 2),
+        target: `≤ ${PER_CHECK_TARGET_MS} ms per check`, parity_ms: round(parityPerCheck, 2), baseline_ms: round(psqlPerCheck, 2),
+        // psql's cost per extra pair of tiny statements is ~0 (its process start dominates): the ratio is the overhead against the limit.
+        ratio: round(overhead / PER_CHECK_TARGET_MS, 2),
         limit: PER_CHECK_TARGET_MS, met: overhead <= PER_CHECK_TARGET_MS,
-        note: `overhead ${round(overhead, 2)} ms per check on a Postgres state store (${round(bareOverhead, 2)} ms with none) = parity's cost per extra check less psql's per extra pair of statements`,
+        note: `ratio = overhead / ${PER_CHECK_TARGET_MS} ms; overhead ${round(overhead, 2)} ms per check on a Postgres state store (${round(bareOverhead, 2)} ms with none) = parity's cost per extra check less psql's per extra pair of statements`,
         extra: { overhead_ms: round(overhead, 2), overhead_no_store_ms: round(bareOverhead, 2), parity_many: extra(series.many), parity_one: extra(series.one), parity_many_no_store: extra(series.manyBare), psql_many: extra(series.psqlMany) },
       },
     ];
