@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// An installed parity runs the compiled dist/. A source checkout (src/ beside bin/) runs the
-// TypeScript through tsx, a development dependency, so edits take effect without a build.
+// An installed parity runs the compiled, bundled CLI (dist/bundle/, built from dist/). A source
+// checkout (src/ beside bin/) runs the TypeScript through tsx, a development dependency, so edits
+// take effect without a build.
 import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
@@ -10,6 +11,6 @@ if (existsSync(source)) {
   register();
   ({ main } = await import(source.href));
 } else {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main } = await import('../dist/bundle/main.js'));
 }
 process.exitCode = await main(process.argv);

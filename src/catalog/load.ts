@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
-import { loadSqlParser } from '../sql/parser.js';
+import { loadSqlParser, SqlParserNotLoadedError } from '../sql/parser.js';
 import { secretForms, type Env } from './interpolate.js';
 import { registerSecret } from '../logging/secrets.js';
 import { listCheckFiles } from './list-check-files.js';
@@ -17,10 +17,24 @@ import { buildCatalog } from './build-catalog.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
+/**
+ * Operator SQL is judged by the real PostgreSQL parser while the files are parsed. The parser (its
+ * wasm takes ~90 ms to load) is loaded the first time a file asks for it — a catalog of checks with
+ * no SQL expressions never does — and that file is parsed again, whole, once it is there.
+ */
+async function withSqlParser<T>(parse: () => T): Promise<T> {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof SqlParserNotLoadedError)) throw error;
+    await loadSqlParser();
+    return parse();
+  }
+}
+
 /** Reads every *.yaml / *.yml file under `dir` (recursively, sorted) into a catalog, or throws CheckFileError. */
 export async function loadCatalog(dir: string, env: Env = process.env): Promise<Catalog> {
-  // Operator SQL is judged by the real PostgreSQL parser while the files are parsed.
-  const [files] = await Promise.all([listCheckFiles(dir), loadSqlParser()]);
+  const files = await listCheckFiles(dir);
   const parsed: ParsedFile[] = [];
   const problems: SpecProblem[] = [];
   for (const file of files) {
@@ -30,7 +44,8 @@ export async function loadCatalog(dir: string, env: Env = process.env): Promise<
       problems.push({ file: display, line: 1, column: 1, path: '', message: `file is ${size} bytes; check files are limited to ${MAX_FILE_BYTES}` });
       continue;
     }
-    const result = parseCheckFile(await readFile(file, 'utf8'), display, env, { osUser: osUser() });
+    const text = await readFile(file, 'utf8');
+    const result = await withSqlParser(() => parseCheckFile(text, display, env, { osUser: osUser() }));
     if (Array.isArray(result)) problems.push(...result);
     else parsed.push(result);
   }

@@ -5,14 +5,14 @@
  * call nothing that acts outside the snapshot or the database (the deny list). A refusal is a
  * load-time problem pinned to the offending character, never a statement that runs.
  */
-import { isSqlParserLoaded, scanSql } from '../sql/parser.js';
+import { isSqlParserLoaded, scanSql, SqlParserNotLoadedError } from '../sql/parser.js';
 import { checkReadOnlyExpression, checkReadOnlyQuery, type SqlProblem } from '../sql/read-only-guard.js';
 
 export type { SqlProblem };
 
 function requireParser(): void {
   // A check file judged without the parser would be a check file not judged: refuse loudly.
-  if (!isSqlParserLoaded()) throw new Error('check files are validated with the PostgreSQL parser: await loadSqlParser() before parsing them');
+  if (!isSqlParserLoaded()) throw new SqlParserNotLoadedError('check files are validated with the PostgreSQL parser: await loadSqlParser() before parsing them');
 }
 
 /** Problems that keep `text` from being embedded as an expression; empty when it is safe. */

@@ -19,6 +19,11 @@ export interface ApiToken {
 export interface Config {
   checksDir: string;
   dataDir: string;
+  /**
+   * Whether --data-dir or PARITY_DATA_DIR named the data directory. A one-shot `parity run` keeps
+   * its state in the embedded store only then (or on DATABASE_URL); otherwise in memory.
+   */
+  dataDirChosen?: boolean;
   /** State store on Postgres; absent → embedded PGlite under dataDir. */
   databaseUrl?: string | undefined;
   host: string;
@@ -100,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   return {
     checksDir: overrides.checksDir ?? env.PARITY_CHECKS_DIR ?? 'checks',
     dataDir: overrides.dataDir ?? env.PARITY_DATA_DIR ?? '.parity',
+    dataDirChosen: (overrides.dataDir ?? env.PARITY_DATA_DIR) !== undefined,
     databaseUrl,
     host,
     port,

@@ -4,7 +4,10 @@
  * Every log line, error message, stored result and API response that could echo one passes
  * through `redact`, so a secret never leaves the process.
  */
-const secrets = new Set<string>();
+// One registry per process, not per module copy: the installed CLI is a bundle, and `parity replay`
+// loads the unbundled dist/replay/ beside it, with its own copy of this module (scripts/build.mjs).
+const REGISTRY = Symbol.for('parity.redaction.secrets');
+const secrets: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[REGISTRY] ??= new Set<string>());
 
 /** Remembers a secret value so it is scrubbed from everything parity emits. */
 export function registerSecret(value: string | undefined): void {

@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import type { LoadedCheck } from '../catalog/catalog.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
-import type { Store } from '../store/store.js';
+import type { StateStore } from '../store/store.js';
 import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
@@ -75,7 +75,7 @@ export interface Runner {
 }
 
 export interface RunnerDeps {
-  store: Store;
+  store: StateStore;
   sources: SourceRegistry;
   clock?: Clock;
   logger?: Logger;

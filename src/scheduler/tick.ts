@@ -6,11 +6,11 @@
 import type { Logger } from '../logging/logger.js';
 import type { Runner } from '../runner/runner.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { Store } from '../store/store.js';
+import type { StateStore } from '../store/store.js';
 import { dueSlots } from './plan-slots.js';
 
 export interface TickDeps {
-  store: Store;
+  store: StateStore;
   runner: Pick<Runner, 'start'>;
   catalog: () => Catalog;
   instanceId: string;

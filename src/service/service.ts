@@ -12,7 +12,7 @@ import { formatProblem } from '../checkfile/problems.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
-import { openStore, type Store } from '../store/store.js';
+import type { StateStore } from '../store/store.js';
 import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
 import { createCurrentGates } from './current-gates.js';
 import { createReadiness, type Readiness } from './readiness.js';
@@ -31,7 +31,7 @@ export interface Service {
   ensureCurrentCatalog(): Promise<CatalogStatus>;
   /** The last readiness probe of the store and sources (a serving process probes on a timer). */
   readiness: Readiness;
-  store: Store;
+  store: StateStore;
   sources(): SourceRegistry;
   runner: Runner;
   /** Phase gates: verdicts, refreshes and the decision record. */
@@ -47,7 +47,7 @@ export interface ServiceOptions {
   observers?: RunObserver[];
   env?: Record<string, string | undefined>;
   /** Pre-opened store (tests); otherwise opened from config. */
-  store?: Store;
+  store?: StateStore;
   /** Hears every gate decision (telemetry). */
   onGateDecision?: (decision: GateDecision) => void;
   /** Extra rules a reloaded catalog must pass (the server's schedule validation); throws CheckFileError. */
@@ -60,7 +60,8 @@ export interface ServiceOptions {
 export async function openService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const env = options.env ?? process.env;
   const initial = await loadCatalog(config.checksDir, env);
-  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  // Loaded on demand: a one-shot run on the in-process store never loads the drizzle schema and drivers.
+  const store = options.store ?? (await (await import('../store/store.js')).openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   let sources = createSourceRegistry(initial.sources, { dataDir: config.dataDir });
   const clock = options.clock ?? systemClock;
   const logger = options.logger;

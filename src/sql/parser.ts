@@ -16,6 +16,14 @@ export type SqlParse =
   | { readonly kind: 'parsed'; readonly tree: ParseResult }
   | { readonly kind: 'syntax_error'; readonly message: string; readonly offset: number };
 
+/** Thrown by any parse before `loadSqlParser()` has resolved: SQL is never judged without the parser. */
+export class SqlParserNotLoadedError extends Error {
+  override readonly name = 'SqlParserNotLoadedError';
+  constructor(message = 'the PostgreSQL parser is not loaded: await loadSqlParser() before parsing SQL') {
+    super(message);
+  }
+}
+
 let library: LibPgQuery | undefined;
 let loading: Promise<void> | undefined;
 
@@ -42,7 +50,7 @@ export function isSqlParserLoaded(): boolean {
 
 function loadedLibrary(): LibPgQuery {
   if (library === undefined) {
-    throw new Error('the PostgreSQL parser is not loaded: await loadSqlParser() before parsing SQL');
+    throw new SqlParserNotLoadedError();
   }
   return library;
 }

@@ -13,23 +13,34 @@ import { createResultChanges, RESULTS_CHANGED_CHANNEL, signallingChange, type Re
 import { retentionQueries } from './retention.js';
 import { metricImportQueries } from './metric-imports.js';
 
-export type Store = ReturnType<typeof runQueries>
+/** Every query family a store answers. */
+type StoreQueries = ReturnType<typeof runQueries>
   & ReturnType<typeof gateQueries>
   & ReturnType<typeof scheduleQueries>
   & ReturnType<typeof leaseQueries>
   & ReturnType<typeof counterSnapshotQueries>
   & ReturnType<typeof retentionQueries>
   & ReturnType<typeof metricImportQueries>
-  & ReturnType<typeof scanCheckpointQueries>
-  & {
-  readonly driver: 'postgres' | 'embedded';
+  & ReturnType<typeof scanCheckpointQueries>;
+
+/**
+ * What the runner, gates and the server use: a store over a state database (Postgres, PGlite) or
+ * the in-process store of a one-shot run with no state store configured (memory-store.ts).
+ */
+export type StateStore = StoreQueries & {
+  readonly driver: 'postgres' | 'embedded' | 'memory';
   /** Every change to check results this process made or (on Postgres) heard of: gate caches follow it. */
   readonly resultChanges: ResultChanges;
-  readonly state: StateDatabase;
   ping(): Promise<void>;
   /** Starts hearing other writers' result changes (Postgres LISTEN); a no-op on the embedded store. */
   followOtherWriters(): void;
   close(): Promise<void>;
+};
+
+/** A store over a state database, which outlives the process (Postgres or PGlite). */
+export type Store = StateStore & {
+  readonly driver: 'postgres' | 'embedded';
+  readonly state: StateDatabase;
 };
 
 /**

@@ -5,6 +5,8 @@
  * --database URL (server to use; default postgres://postgres@127.0.0.1:5432/test), --skip-pgbench,
  * --pgbench-seconds N (default 20), --only engine|diff|shadow|pgbench|startup|gate|bigtable (diff = table_diff and shadow_read; shadow = shadow_read alone;
  * startup = `parity --version` from the installed package, merged into latest.json by operation name;
+ * oneshot = a whole compiled `parity run` of one check (no state store; Postgres store), its peak RSS,
+ * and the fixed cost per check, against psql, merged likewise;
  * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10);
  * bigtable = resumed and early-stopped chunked scans, sized from --rows so a small --rows runs them quickly.
  */
@@ -23,6 +25,7 @@ import { psqlExec } from './psql.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import { extraOperations } from './ops-extra.js';
 import { startupOperations } from './ops-startup.js';
+import { oneShotOperations } from './ops-oneshot.js';
 import { gateOperations } from './ops-gate.js';
 import { readFile } from 'node:fs/promises';
 import { bigTableOperations } from './ops-bigtable.js';
@@ -51,6 +54,8 @@ writes test/bench/results/latest.json.
   --database URL       server to use; default $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test
   --only PART          engine | diff (table_diff and shadow_read) | shadow (shadow_read alone) | pgbench
                        | startup (parity --version of the installed package) | gate (gate endpoint under load)
+                       | oneshot (a whole \`parity run\` of one check, compiled, with no state store and
+                       with a Postgres one, and the fixed cost per check, against psql)
                        | bigtable (resumed and early-stopped chunked scans, sized from --rows)
   --state-database DB  database (on the same server) holding the bench's Postgres state store;
                        default parity_bench_state
@@ -85,7 +90,8 @@ async function main(): Promise<void> {
   const rows = Number(flags.rows);
   const runs = Number(flags.runs);
   const only = flags.only;
-  if (only === 'startup') return startupOnly(runs);
+  if (only === 'startup') return mergedOnly(await startupOperations({ runs, log }));
+  if (only === 'oneshot') return mergedOnly(await oneShotOperations({ server: flags.database, runs, log }));
   const appUrl = await ensureDatabase(flags.database, 'parity_bench');
   const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
@@ -125,9 +131,8 @@ async function main(): Promise<void> {
 
 const LATEST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
-/** The start-up entry needs no database; its result replaces the entry of the same name in latest.json. */
-async function startupOnly(runs: number): Promise<void> {
-  const operations = await startupOperations({ runs, log });
+/** Whole-process entries (startup, oneshot): their results replace the entries of the same name in latest.json. */
+async function mergedOnly(operations: OperationResult[]): Promise<void> {
   printTable(operations, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
   const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[] };
   const names = new Set(operations.map((op) => op.operation));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { lockDataDir } from '../../src/embedded/lockfile.js';
-import { runParity, tempDir, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
+import { cleanEnv, runParity, tempDir, SPAWN_TIMEOUT_MS, removeTempDirs } from '../support/spawn-parity.js';
 import { runMain } from '../support/run-main.js';
 
 const CHECKS = `sources:
@@ -71,8 +71,9 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   });
 
   it('--recheck failing re-reads the failing keys under <check>:recheck; anything but "failing" is bad usage', async () => {
-    expect((await runMain(['run', 'users-names'], { cwd })).code).toBe(1);
-    const result = await runMain(['run', 'users-names', '--recheck', 'failing'], { cwd });
+    // The last failing result must have been kept: a state store is configured (the data directory).
+    expect((await runMain(['run', 'users-names', '--data-dir', '.parity'], { cwd })).code).toBe(1);
+    const result = await runMain(['run', 'users-names', '--recheck', 'failing', '--data-dir', '.parity'], { cwd });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^users-names:recheck\s+column_parity\s+FAIL\s+1\s+1\s/m);
     expect(result.stdout).toMatch(/recheck of 1 key that failed in result \S+: public\.users: 1 mismatching of 1 rows compared; not gate evidence/);
@@ -130,13 +131,19 @@ describe('parity run', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
     expect(result.stderr).toMatch(/^broken\/bad\.yaml:3:11: checks\[0\]\.kind: unknown kind "nope"/m);
   });
 
-  it('exits 2 with a clear message when another process holds the embedded data directory', async () => {
+  it('exits 2 with a clear message when another process holds the embedded data directory', { timeout: 2 * SPAWN_TIMEOUT_MS }, async () => {
     const release = lockDataDir(path.join(cwd, '.parity'));
     try {
-      const result = await runParity(['run', 'users-count'], { cwd });
+      // A configured data directory is the state store: the run cannot start.
+      const result = await runParity(['run', 'users-count'], { cwd, env: cleanEnv({ PARITY_DATA_DIR: '.parity' }) });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`is in use by process ${process.pid}`);
       expect(result.stdout).toBe('');
+      // No store configured: the run starts, and the check that reads the embedded source cannot verify.
+      const oneShot = await runParity(['run', 'users-count'], { cwd });
+      expect(oneShot.code).toBe(2);
+      expect(oneShot.stdout).toMatch(/^users-count\s+row_count\s+ERROR\s/m);
+      expect(oneShot.stdout).toContain(`is in use by process ${process.pid}`);
     } finally {
       release();
     }

@@ -34,8 +34,9 @@ checks:
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
 
-    // A one-shot run cannot open the embedded store the server holds: a clear message, exit 2.
-    const locked = await runMain(['run'], { cwd });
+    // A run told to keep its state in the data directory cannot open the store the server holds:
+    // a clear message, exit 2. (With no store configured a run opens no store at all.)
+    const locked = await runMain(['run', '--data-dir', '.parity'], { cwd });
     expect(locked.code).toBe(2);
     expect(locked.stderr).toContain(`is in use by process ${server.child.pid}`);
     expect(existsSync(path.join(cwd, '.parity', 'parity.lock'))).toBe(true);

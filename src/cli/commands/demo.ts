@@ -3,8 +3,9 @@
  * defects, and serves the API over it. Needs no configuration at all.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../config/config.js';
+import { PACKAGE_ROOT } from '../../meta/version.js';
 import { DataDirLockedError } from '../../embedded/lockfile.js';
 import { loadCatalog } from '../../catalog/load.js';
 import { DEMO_ROWS } from '../../demo/dataset.js';
@@ -19,7 +20,7 @@ import { configOverrides, withConfigOptions, withListenOptions, type ConfigFlags
 import { loadRuntime, openObservedService, serveUntilStopped } from '../runtime.js';
 
 /** The check files shipped with parity, used when the working directory has no ./checks. */
-const BUNDLED_CHECKS_DIR = fileURLToPath(new URL('../../../checks', import.meta.url));
+const BUNDLED_CHECKS_DIR = path.join(PACKAGE_ROOT, 'checks');
 
 interface DemoFlags extends ConfigFlags { reset?: boolean; repair?: boolean; serve: boolean }
 

@@ -45,6 +45,13 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         return EXIT.badConfig;
       }
       const config = loadConfig(io.env, configOverrides(flags));
+      // With no state store configured the audit is one-shot: its record lives in memory and ends
+      // with the process (docs/decisions.md); --recheck needs the last failing result, so a store.
+      const ephemeral = !config.databaseUrl && !config.dataDirChosen;
+      if (ephemeral && flags.recheck !== undefined) {
+        io.stderr.write('parity: --recheck failing reads the last failing results from a state store, and none is configured: set --data-dir (PARITY_DATA_DIR) or DATABASE_URL\n');
+        return EXIT.badConfig;
+      }
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
       const selector = { ids, tags: flags.tag ?? [] };
       const preview = selectChecks(await loadCatalog(config.checksDir, io.env), selector);
@@ -62,7 +69,10 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
       // Off a terminal (CI), a periodic line on stderr says the run is alive; the service runs on the system clock too.
       const log = !display && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock, total: preview.checks.length }) : undefined;
-      const service = await openService(config, { logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined) });
+      const store = ephemeral ? (await import('../../store/memory-store.js')).createMemoryStore() : undefined;
+      const service = await openService(config, {
+        logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined), ...(store ? { store } : {}),
+      });
       try {
         const { checks } = selectChecks(service.catalog(), selector);
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
@@ -89,6 +99,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       } finally {
         log?.stop();
         await service.close();
+        await store?.close();
       }
     } catch (error) {
       return reportFailure(error, io);
