@@ -154,6 +154,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       return [...results.values()].filter((r) => r.checkId === checkId)
         .sort((a, b) => finished(b) - finished(a) || b.startedAt.getTime() - a.startedAt.getTime()).slice(0, limit).map(copyResult);
     },
+    /**
+     * A one-shot run keeps no earlier results, so there is no full pass to extend: an incremental
+     * check always runs its full pass here (never a narrower one on a chain nobody kept).
+     */
+    async incrementalChain(_checkId: string): Promise<Awaited<ReturnType<StateStore['incrementalChain']>>> {
+      return [];
+    },
     async latestFinished(checkIds: string[]) {
       const latest = new Map<string, ResultRecord>();
       for (const r of results.values()) {

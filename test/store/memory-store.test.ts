@@ -49,6 +49,15 @@ describe('memory store', () => {
     await expect(store.claimSlot({ checkId: 'c', slot: at(0), claimedBy: 'me', claimedAt: at(0) } as never)).rejects.toBeInstanceOf(StoreNotKeptError);
   });
 
+  // An incremental check with no kept results has no full pass to extend: it must read everything.
+  it('offers no incremental chain, even after a finished result, so incremental checks run full passes', async () => {
+    const store = createMemoryStore();
+    await store.createRun({ id: 'r', trigger: 'cli', checkIds: ['inc'], selector: {}, createdAt: new Date() });
+    await store.startResult({ id: 'x', runId: 'r', checkId: 'inc', kind: 'null_check', definitionHash: 'h' });
+    await store.finishResult('x', { status: 'pass', summary: 's', observations: { incremental: { mode: 'full' } }, statements: [], error: null, finishedAt: new Date(), durationMs: 1, samples: [] });
+    expect(await store.incrementalChain('inc')).toEqual([]);
+  });
+
   it('keeps counter snapshots for the process: the newest at or before the cutoff, else the oldest', async () => {
     const store = createMemoryStore();
     expect(await store.baselineCounters('c', 's', at(10))).toBeUndefined();
