@@ -3,7 +3,7 @@
  * (key and both values) and the faults of checks that could not be verified. Pure.
  */
 import type { Observations, Sample } from '../results/outcome.js';
-import type { FinishedRun } from '../runner/runner.js';
+import type { FinishedRun } from '../runner/run-types.js';
 import type { ResultRecord } from '../store/runs.js';
 import { formatCount } from '../kinds/format.js';
 import { unusedReport } from '../kinds/unused/report.js';

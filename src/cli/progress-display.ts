@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Clock } from '../runner/clock.js';
-import type { ProgressEvent, RunObserver } from '../runner/runner.js';
+import type { ProgressEvent, RunObserver } from '../runner/run-types.js';
 import { progressLine, progressSummary } from './progress-line.js';
 
 export interface ProgressDisplay {

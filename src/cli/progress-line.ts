@@ -3,7 +3,7 @@
  * time left the runner computed on its clock) and the width come in; the CLI owns the terminal
  * (carriage return, clearing, when to redraw).
  */
-import type { ProgressEvent } from '../runner/runner.js';
+import type { ProgressEvent } from '../runner/run-types.js';
 
 export interface ProgressLineOptions {
   /** Terminal columns; the line never exceeds it. Default 80. */

@@ -3,7 +3,7 @@
  * <failure> for a check that failed and an <error> for one that could not be verified. Whatever the
  * outcome, a report whose exit code is not 0 carries at least one failure or error. Pure.
  */
-import type { FinishedRun } from '../runner/runner.js';
+import type { FinishedRun } from '../runner/run-types.js';
 import type { ResultRecord } from '../store/runs.js';
 import { humanAge } from '../gate/evaluate-gate.js';
 import { formatKey, formatSample, orderedResults } from './format.js';

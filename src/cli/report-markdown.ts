@@ -4,7 +4,7 @@
  * check that did not pass. The headline follows the exit code, so a failure never reads as a pass. Pure.
  */
 import { passNotCountedLabel } from '../gate/denials.js';
-import type { FinishedRun } from '../runner/runner.js';
+import type { FinishedRun } from '../runner/run-types.js';
 import { humanAge } from '../gate/evaluate-gate.js';
 import { EXIT } from './exit.js';
 import { formatCountCell, formatDuration, formatKey, formatSample, orderedResults } from './format.js';

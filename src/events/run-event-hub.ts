@@ -3,7 +3,7 @@
  * RunObserver, so the runner feeds it; listeners never block the runner and a throwing listener
  * is dropped rather than allowed to break the run.
  */
-import type { ProgressEvent, RunObserver } from '../runner/runner.js';
+import type { ProgressEvent, RunObserver } from '../runner/run-types.js';
 
 /** One event on a run's stream. Only ids, counts and statuses: no SQL, no samples. */
 export type RunEvent =

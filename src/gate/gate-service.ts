@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/secrets.js';
-import type { Runner } from '../runner/runner.js';
+import type { Runner } from '../runner/run-types.js';
 import type { Clock } from '../runner/clock.js';
 import type { Catalog, LoadedMigration } from '../catalog/catalog.js';
 import type { GateDecisionRecord } from '../store/gates.js';

@@ -5,7 +5,7 @@
 import type { z } from '@hono/zod-openapi';
 import { kindOf } from '../catalog/registry.js';
 import { redactDeep } from '../logging/secrets.js';
-import type { ProgressEvent } from '../runner/runner.js';
+import type { ProgressEvent } from '../runner/run-types.js';
 import type { LoadedCheck, LoadedSource } from '../catalog/catalog.js';
 import { describeUrlTemplate } from '../catalog/interpolate.js';
 import { describeUrl } from '../checkfile/sources.js';

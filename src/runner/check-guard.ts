@@ -4,7 +4,7 @@
  * check, so a check never overlaps itself. A replica that dies stops renewing and the lease lapses.
  */
 import type { Logger } from '../logging/logger.js';
-import type { CheckGuard, CheckLease } from './runner.js';
+import type { CheckGuard, CheckLease } from './run-types.js';
 import type { Clock } from './clock.js';
 import type { Store } from '../store/store.js';
 import { Fault } from '../results/fault.js';

@@ -4,7 +4,7 @@
  * any number of replicas may tick at once.
  */
 import type { Logger } from '../logging/logger.js';
-import type { Runner } from '../runner/runner.js';
+import type { Runner } from '../runner/run-types.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { StateStore } from '../store/store.js';
 import { dueSlots } from './plan-slots.js';

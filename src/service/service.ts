@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { createRunner, type Runner, type RunObserver } from '../runner/runner.js';
+import { createRunner } from '../runner/runner.js';
+import type { Runner, RunObserver } from '../runner/run-types.js';
 import { systemClock, type Clock } from '../runner/clock.js';
 import { createGateService, type GateDecision, type GateService } from '../gate/gate-service.js';
 import { createLeaseGuard } from '../runner/check-guard.js';

@@ -10,7 +10,7 @@ import type { CheckState } from './check-state.js';
 import { expectedIntervals } from './expected-interval.js';
 import { gateStates } from './gate-states.js';
 import { backfillProgress } from './backfill-progress.js';
-import type { ProgressEvent } from '../runner/runner.js';
+import type { ProgressEvent } from '../runner/run-types.js';
 import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } from './instruments.js';
 
 /** What the gauges read when they are collected. */

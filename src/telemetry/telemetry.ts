@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logging/logger.js';
-import type { ProgressEvent, RunObserver } from '../runner/runner.js';
+import type { ProgressEvent, RunObserver } from '../runner/run-types.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';

@@ -1,5 +1,6 @@
 /** Running parity operations the way the service does, and timing them against psql. */
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { Catalog } from '../../src/catalog/catalog.js';

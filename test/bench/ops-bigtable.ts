@@ -4,7 +4,8 @@
  * already fails (chunks read). Chunks are sized from --rows (about 40 per scan), so the entries
  * also run at a small size: `npm run bench -- --only bigtable --rows 20000 --runs 1`.
  */
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { catalogOf, result, round, runOnce, type BenchContext, type OperationResult } from './harness.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatRun, formatSample } from '../../src/cli/format.js';
 import { exitCodeForRun } from '../../src/cli/commands/run.js';
-import type { FinishedRun } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { ResultRecord } from '../../src/store/runs.js';
 
 const at = new Date('2025-01-01T00:00:00Z');

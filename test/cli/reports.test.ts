@@ -12,7 +12,7 @@ import { chosenFormat, parseOutputFormat } from '../../src/cli/output-format.js'
 import { escapeMarkdownCell } from '../../src/cli/report-escape.js';
 import { junitForGate, junitForRun } from '../../src/cli/report-junit.js';
 import { markdownForGate, markdownForRun } from '../../src/cli/report-markdown.js';
-import type { FinishedRun } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { ResultRecord } from '../../src/store/runs.js';
 import { checkJunit } from '../support/junit-schema.js';
 

@@ -12,7 +12,7 @@ import { DEFECTS } from '../../src/demo/defects.js';
 import { HIDDEN_READERS, UNUSED_CHECK_ID } from '../../src/demo/hidden-readers.js';
 import { readDemoState, repairDemo, seedDemo } from '../../src/demo/seed.js';
 import { openService, type Service } from '../../src/service/service.js';
-import type { FinishedRun } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 
 const REPO_CHECKS = new URL('../../checks/', import.meta.url);

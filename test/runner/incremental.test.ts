@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { ResultRecord } from '../../src/store/runs.js';

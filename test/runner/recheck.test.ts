@@ -3,7 +3,8 @@
  * evidence: a gate keeps judging the last full result.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { planRecheck } from '../../src/runner/recheck.js';
 import type { Store } from '../../src/store/store.js';
 import type { ResultRecord } from '../../src/store/runs.js';

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun, type RunObserver } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun, RunObserver } from '../../src/runner/run-types.js';
 import { createRunEventHub, type RunEvent } from '../../src/events/run-event-hub.js';
 import { formatRun } from '../../src/cli/format.js';
 import type { Store } from '../../src/store/store.js';

@@ -3,7 +3,8 @@
  * the runner's one clock, and the run-event stream carries the same figures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type ProgressEvent } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { ProgressEvent } from '../../src/runner/run-types.js';
 import { createRunEventHub, type RunEvent } from '../../src/events/run-event-hub.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type RunObserver } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { RunObserver } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { nextChunkRows, planChunk, planChunkEnd } from '../../src/runner/chunked-scan.js';
 import { SCANNED_ALIAS } from '../../src/runner/count-scan.js';
 import { createLimiter } from '../../src/concurrency/limiter.js';

@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunner, type FinishedRun } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { withScanFacts } from '../../src/kinds/scan-facts.js';
 import { sql } from '../../src/sql/build.js';
 import type { Store } from '../../src/store/store.js';

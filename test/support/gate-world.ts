@@ -4,7 +4,8 @@
  * the chosen engine, with no mocks.
  */
 import { createGateService, type GateDecision, type GateService } from '../../src/gate/gate-service.js';
-import { createRunner, type Runner } from '../../src/runner/runner.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { Runner } from '../../src/runner/run-types.js';
 import { createLeaseGuard, type LeaseGuardOptions } from '../../src/runner/check-guard.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';

@@ -1,7 +1,7 @@
 /** `parity run`: a one-shot audit through the same service and runner the server uses. */
 import { loadConfig } from '../../config/config.js';
 import { serializeRunDetail } from '../../http/serialize.js';
-import type { FinishedRun } from '../../runner/runner.js';
+import type { FinishedRun } from '../../runner/run-types.js';
 import { loadCatalog, selectChecks } from '../../catalog/load.js';
 import { reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
