@@ -121,6 +121,11 @@ async function main(): Promise<void> {
     postgres: psqlExec(appUrl, 'show server_version;').trim(),
   };
   const rss = peakRssByIssue(operations, pgbench);
+  if (only) {
+    // A partial run refreshes its own entries only: the README's table reads the whole file.
+    printTable(operations, rss, pgbench);
+    return mergeIntoLatest(operations, pgbench);
+  }
   const report = { date: new Date().toISOString(), rows, runs, data_rebuilt: rebuilt, data_build_s: buildSeconds, machine, peak_rss_mb: round(peakRss.value / 2 ** 20), ...rss, peak_rss_target_mb: 200, operations, pgbench };
   printTable(report.operations, rss, pgbench);
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
@@ -134,9 +139,15 @@ const LATEST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'
 /** Whole-process entries (startup, oneshot): their results replace the entries of the same name in latest.json. */
 async function mergedOnly(operations: OperationResult[]): Promise<void> {
   printTable(operations, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
-  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[] };
+  await mergeIntoLatest(operations, undefined);
+}
+
+/** Replaces the entries of the same name in latest.json (and the pgbench comparison, when run); keeps the rest. */
+async function mergeIntoLatest(operations: OperationResult[], pgbench: Record<string, unknown> | undefined): Promise<void> {
+  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[]; pgbench?: Record<string, unknown> };
   const names = new Set(operations.map((op) => op.operation));
   report.operations = [...report.operations.filter((op) => !names.has(op.operation)), ...operations];
+  if (pgbench) report.pgbench = pgbench;
   await writeFile(LATEST, `${JSON.stringify(report, null, 2)}\n`);
   log(`updated ${path.relative(process.cwd(), LATEST)}`);
 }
