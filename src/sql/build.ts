@@ -1,6 +1,6 @@
 /**
- * The only place SQL text is assembled. Identifiers go through drizzle's quoting, values are bound
- * parameters, and operator-written expressions are embedded parenthesised after linting.
+ * The only place SQL text is assembled. Identifiers are double-quoted as PgDialect does, values
+ * are bound parameters, and operator-written expressions are embedded parenthesised after linting.
  */
 import { sql, type SQL } from 'drizzle-orm/sql/sql';
 import { CasingCache } from 'drizzle-orm/casing';
