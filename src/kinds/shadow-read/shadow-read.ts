@@ -192,7 +192,11 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
         if (verdict === 'match') {
           // Matched without any write seen: the first read's difference stands (both rows kept).
           tally.matchedWithoutWrite++;
-          tally.mismatches.push(keep(tally.mismatches, candidate.parts, candidate.fields, candidate.old ?? candidate.firstOld, candidate.new ?? seen.newRead));
+          // The sample shows the first read's two rows; past the sample budget they were not kept,
+          // and the recheck's rows (which agree) would misstate the finding.
+          tally.mismatches.push(candidate.old && candidate.new
+            ? keep(tally.mismatches, candidate.parts, candidate.fields, candidate.old, candidate.new)
+            : { parts: candidate.parts, fields: candidate.fields });
           continue;
         }
         const list = verdict === 'noisy' ? tally.unresolved : tally.mismatches;
