@@ -3,7 +3,7 @@
  * phase requiring the check) asks for it and the pass's chain since the last full pass is unbroken;
  * without it only full passes count.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../src/gate/evaluate-gate.js';
 import type { GateResultRow } from '../../src/store/gates.js';
 import type { MigrationSpec } from '../../src/checkfile/migrations.js';
@@ -11,7 +11,7 @@ import { migrationSchema } from '../../src/checkfile/migrations.js';
 import { createRunner } from '../../src/runner/runner.js';
 import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -56,15 +56,7 @@ describe('coverage: continuous (pure)', () => {
 describe.each(engines)('coverage: continuous over recorded results on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-  });
-  afterAll(async () => {
-    await closeStore();
-    await db.close();
-  });
+  useDatabaseAndStore(engine, (opened) => ({ db, store } = opened));
 
   async function run(catalog: Catalog): Promise<void> {
     const sources = registryForCatalog(catalog, { app: db });

@@ -6,13 +6,13 @@
  * by the next full pass.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { ResultRecord } from '../../src/store/runs.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 
 const TRIGGER = `create or replace function set_updated_at() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
@@ -21,15 +21,7 @@ const TRIGGER = `create or replace function set_updated_at() returns trigger lan
 describe.each(engines)('incremental verification on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-  });
-  afterAll(async () => {
-    await closeStore();
-    await db.close();
-  });
+  useDatabaseAndStore(engine, (opened) => ({ db, store } = opened));
 
   function catalogOf(yaml: string): Catalog {
     const catalog = catalogFromYaml(yaml, { app: db });

@@ -2,13 +2,13 @@
  * recheck: failing re-reads exactly the keys the last failing result sampled, and is never gate
  * evidence: a gate keeps judging the last full result.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import type { FinishedRun } from '../../src/runner/run-types.js';
 import { planRecheck } from '../../src/runner/recheck.js';
 import type { Store } from '../../src/store/store.js';
 import type { ResultRecord } from '../../src/store/runs.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 
 describe('planning a recheck', () => {
@@ -27,15 +27,7 @@ describe('planning a recheck', () => {
 describe.each(engines)('recheck: failing on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-  });
-  afterAll(async () => {
-    await closeStore();
-    await db.close();
-  });
+  useDatabaseAndStore(engine, (opened) => ({ db, store } = opened));
 
   async function run(yaml: string, recheck?: 'failing'): Promise<FinishedRun> {
     const catalog = catalogFromYaml(yaml, { app: db });

@@ -4,7 +4,7 @@
  * uninterrupted run: no row counted twice, none skipped.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import type { FinishedRun, RunObserver } from '../../src/runner/run-types.js';
 import { createRunEventHub, type RunEvent } from '../../src/events/run-event-hub.js';
@@ -12,7 +12,7 @@ import { formatRun } from '../../src/cli/format.js';
 import type { Store } from '../../src/store/store.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { createTestStore, engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 import { fakeClock } from '../support/fake-clock.js';
 
@@ -27,15 +27,7 @@ type Kill = { after: number; recorded: boolean };
 describe.each(engines)('resuming chunked scans on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-  });
-  afterAll(async () => {
-    await closeStore();
-    await db.close();
-  });
+  useDatabaseAndStore(engine, (opened) => ({ db, store } = opened));
 
   function catalogOf(yaml = CHECKS, scan: Record<string, unknown> = {}): Catalog {
     const catalog = catalogFromYaml(yaml, { app: db });

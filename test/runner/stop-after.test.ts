@@ -3,14 +3,14 @@
  * produce `fail` (counts are lower bounds), never `pass`; samples come from the rows read.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import type { FinishedRun } from '../../src/runner/run-types.js';
 import { withScanFacts } from '../../src/kinds/scan-facts.js';
 import { sql } from '../../src/sql/build.js';
 import type { Store } from '../../src/store/store.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
+import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 
 describe('stop_after at load', () => {
@@ -49,15 +49,7 @@ describe('partial counts never pass', () => {
 describe.each(engines)('stop_after on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-  });
-  afterAll(async () => {
-    await closeStore();
-    await db.close();
-  });
+  useDatabaseAndStore(engine, (opened) => ({ db, store } = opened));
 
   /** Runs the YAML's checks chunked (chunk_rows rows per chunk, no pauses) or in one statement. */
   async function run(yaml: string, scan: 'single' | 'chunked', chunkRows = 100): Promise<FinishedRun> {

@@ -1,4 +1,4 @@
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 /**
  * Real databases for integration tests: PGlite always, Postgres when TEST_DATABASE_URL is set.
  * Never a mock. Each call makes a fresh, isolated database that the test may write to (to seed it)
@@ -70,6 +70,25 @@ export async function createTestDatabase(engine: EngineName, options: { template
       await adminQuery(`drop database if exists ${database} with (force)`);
     },
   };
+}
+
+/**
+ * A fresh test database and state store on `engine` for one suite: opened before its tests
+ * (handed to `use`, which keeps them in the suite's variables) and closed after them.
+ */
+export function useDatabaseAndStore(engine: EngineName, use: (opened: { db: TestDatabase; store: Store }) => void): void {
+  let db: TestDatabase | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    const { store, close } = await createTestStore(engine);
+    closeStore = close;
+    use({ db, store });
+  });
+  afterAll(async () => {
+    await closeStore?.();
+    await db?.close();
+  });
 }
 
 /**
