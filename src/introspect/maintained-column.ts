@@ -1,80 +1,149 @@
 /**
- * Is a change-marking column maintained on every write? Asked of the catalog: only a BEFORE … FOR
- * EACH ROW trigger that fires on every UPDATE (no column list, no WHEN) and whose function names
- * the column covers updates; a DEFAULT covers only INSERTs that do not name the column. The same
- * statement reads the server's now() (on a standby: no later than the last replayed commit), the
- * watermark of the pass about to start.
+ * Is a change-marking column maintained on every write? Asked of the catalog, for the table and
+ * every table that inherits from it or is one of its partitions (each holds rows of its own and
+ * fires its own triggers — a trigger disabled on one partition misses that partition's writes):
+ * an UPDATE is covered only by an enabled BEFORE … FOR EACH ROW trigger without a column list or
+ * WHEN whose PL/pgSQL function sets the column to the current time on every call
+ * (introspect/trigger-function.ts reads the function with the PL/pgSQL parser), when no trigger
+ * firing after it (triggers fire in name order) may overwrite the column; an INSERT by such a
+ * trigger or by a DEFAULT that is the current time. An unqualified now() that another schema
+ * could shadow through search_path is not taken as the current time. The same statement reads the
+ * server's now() (on a standby: no later than the last replayed commit), the watermark of the pass
+ * about to start.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
+import { columnWritesOf, CURRENT_TIME_FUNCTION_NAMES, isCurrentTimeDefault, type ColumnWrites } from './trigger-function.js';
 
 // pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h).
 const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
 
-/** The server's now() plus what the catalog says about the column's type, default and the table's triggers. */
+/** The server's now() plus what the catalog says about the column's type, defaults and the triggers of the table and its descendants. */
 export function planColumnMaintenance(table: TableRef, column: string): SQL {
   const reg = sql`to_regclass(${regclassText(table)})`;
   // On a standby the watermark is the primary's commit time of the last replayed transaction when
   // that is earlier: rows the primary committed but the standby has not replayed are not missed.
-  return sql`select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
+  return sql`with recursive tree(relid) as (
+      select ${reg}::oid where ${reg} is not null
+      union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
+    select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
-    (select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
-      where d.adrelid = ${reg} and a.attname = ${column}) as column_default,
-    coalesce((select jsonb_agg(jsonb_build_object('name', t.tgname, 'type', t.tgtype, 'enabled', t.tgenabled,
-        'column_list', cardinality(t.tgattr::int2[]) > 0, 'has_when', t.tgqual is not null, 'function', p.proname, 'source', p.prosrc) order by t.tgname)
-      from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = ${reg} and not t.tgisinternal), '[]'::jsonb) as triggers`;
+    exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ',')) and p.pronargs = 0
+      and p.pronamespace <> 'pg_catalog'::regnamespace) as time_function_shadowed,
+    coalesce((select jsonb_agg(jsonb_build_object('relation', c.oid::regclass::text, 'kind', c.relkind::text,
+        'column_default', (select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+          where d.adrelid = c.oid and a.attname = ${column}),
+        'triggers', coalesce((select jsonb_agg(jsonb_build_object('name', t.tgname, 'type', t.tgtype, 'enabled', t.tgenabled,
+            'column_list', cardinality(t.tgattr::int2[]) > 0, 'has_when', t.tgqual is not null, 'function', p.oid::regprocedure::text,
+            'language', l.lanname, 'definition', case when l.lanname = 'plpgsql' then pg_get_functiondef(p.oid) end)
+            order by t.tgname collate "C")
+          from pg_trigger t join pg_proc p on p.oid = t.tgfoid join pg_language l on l.oid = p.prolang
+          where t.tgrelid = c.oid and not t.tgisinternal), '[]'::jsonb)) order by c.oid)
+      from tree join pg_class c on c.oid = tree.relid), '[]'::jsonb) as relations`;
 }
 
-interface TriggerRow { name: string; type: number; enabled: string; column_list: boolean; has_when: boolean; function: string; source: string | null }
+interface TriggerRow { name: string; type: number; enabled: string; column_list: boolean; has_when: boolean; function: string; language: string; definition: string | null }
+interface RelationRow { relation: string; kind: string; column_default: string | null; triggers: TriggerRow[] }
 
 /** The catalog's answer, judged. */
 export interface ColumnMaintenance {
   serverNow: Date;
   /** The column exists and is timestamptz (comparable with the server's now() whatever a session's TimeZone). */
   typeProblem?: string | undefined;
-  /** The trigger covering UPDATEs, if any. */
+  /** The trigger covering UPDATEs (of the table itself, or of its first partition), if any. */
   updateTrigger?: string | undefined;
   /** What covers INSERTs: a trigger, a DEFAULT, or nothing. */
   insertCoveredBy?: { trigger: string } | { default: string } | undefined;
   maintained: boolean;
-  /** One line a person reads: what maintains the column, or what is missing. */
+  /** One line a person reads: what maintains the column (and what that assumes), or what is missing. */
   description: string;
 }
 
+/** One relation's coverage of one kind of write. */
+type TriggerCoverage = { trigger: string; function: string } | { missing: string };
+type Coverage = TriggerCoverage | { default: string };
+
 /**
- * The function body assigns NEW.<column> (`NEW.updated_at := …` or `= …`, the name quoted or not).
- * Text evidence, not proof: a conditional assignment also matches (docs/checks.md says so).
+ * Which trigger covers this event on this relation: the first (in firing order) that stamps the
+ * column on every call, provided no trigger firing after it for the same event may overwrite it.
  */
-function assigns(source: string | null, column: string): boolean {
-  if (!source) return false;
-  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const name = column === column.toLowerCase() ? `(?:${escaped}|"${escaped}")` : `"${escaped}"`;
-  return new RegExp(`(^|[^A-Za-z0-9_$])new\\s*\\.\\s*${name}\\s*:?=`, 'i').test(source);
+function triggerCoverage(triggers: TriggerRow[], event: number, column: string, shadowed: boolean, writesOf: (t: TriggerRow) => ColumnWrites): TriggerCoverage {
+  const live = triggers.filter((t) => (t.type & ROW) && (t.type & BEFORE) && (t.type & event) && t.enabled !== 'D');
+  const reasons: string[] = [];
+  for (const [i, t] of live.entries()) {
+    if (t.enabled !== 'O' && t.enabled !== 'A') { reasons.push(`${t.name} fires only in replica sessions`); continue; }
+    if (t.column_list) { reasons.push(`${t.name} fires only for UPDATE OF some columns`); continue; }
+    if (t.has_when) { reasons.push(`${t.name} has a WHEN condition`); continue; }
+    const writes = writesOf(t);
+    if (!writes.stampsColumn) { reasons.push(`${t.name} (${t.function}): ${writes.reason}`); continue; }
+    if (shadowed) { reasons.push(`${t.name}: a function named like now() exists outside pg_catalog, so an unqualified call may not be the current time`); continue; }
+    const later = live.slice(i + 1).find((u) => writesOf(u).mayOverwrite);
+    if (later) { reasons.push(`${later.name} fires after ${t.name} and may overwrite ${column} (${writesOf(later).reason})`); continue; }
+    return { trigger: t.name, function: t.function };
+  }
+  return { missing: reasons.length > 0 ? reasons.join('; ') : `no enabled BEFORE ${event === UPDATE ? 'UPDATE' : 'INSERT'} FOR EACH ROW trigger` };
 }
 
-/** Judges the row of planColumnMaintenance (pure). */
+/** Judges the row of planColumnMaintenance (pure, but needs the SQL parser loaded). */
 export function judgeColumnMaintenance(row: Record<string, unknown> | undefined, column: string): ColumnMaintenance {
   if (!row) throw new Error('the catalog question returned no row');
   const serverNow = row.server_now instanceof Date ? row.server_now : new Date(String(row.server_now));
-  const raw = typeof row.triggers === 'string' ? JSON.parse(row.triggers) : row.triggers;
-  const triggers = (raw ?? []) as TriggerRow[];
+  const raw = typeof row.relations === 'string' ? JSON.parse(row.relations) : row.relations;
+  const relations = (raw ?? []) as RelationRow[];
+  const shadowed = row.time_function_shadowed === true;
   const type = row.column_type as string | null;
   const typeProblem = type === null || type === undefined
     ? `the table has no column "${column}"`
     : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())` : undefined;
-  // A trigger disabled, replica-only ('R'), limited to some columns or guarded by WHEN misses writes.
-  const maintaining = triggers.filter((t) => (t.type & ROW) && (t.type & BEFORE) && (t.enabled === 'O' || t.enabled === 'A')
-    && !t.column_list && !t.has_when && assigns(t.source, column));
-  const onUpdate = maintaining.find((t) => t.type & UPDATE);
-  const onInsert = maintaining.find((t) => t.type & INSERT);
-  const fallback = row.column_default as string | null;
-  const insertCoveredBy = onInsert ? { trigger: onInsert.name } : fallback ? { default: fallback } : undefined;
-  const maintained = typeProblem === undefined && onUpdate !== undefined && insertCoveredBy !== undefined;
-  const parts = [
-    onUpdate ? `BEFORE UPDATE trigger ${onUpdate.name} (function ${onUpdate.function}) sets ${column}` : `no enabled BEFORE UPDATE FOR EACH ROW trigger (without a column list or WHEN) whose function sets ${column}`,
-    insertCoveredBy === undefined ? 'nothing sets it on INSERT (no trigger, no DEFAULT)'
-      : 'trigger' in insertCoveredBy ? `INSERTs: trigger ${insertCoveredBy.trigger}`
-        : `INSERTs: DEFAULT ${insertCoveredBy.default} (an INSERT naming an older ${column} is caught only by the next full pass)`,
-  ];
-  return { serverNow, typeProblem, updateTrigger: onUpdate?.name, insertCoveredBy, maintained, description: typeProblem ?? parts.join('; ') };
+  const analysed = new Map<string, ColumnWrites>();
+  const writesOf = (t: TriggerRow): ColumnWrites => {
+    const key = `${t.function}\u0000${t.definition ?? ''}`;
+    let writes = analysed.get(key);
+    if (!writes) {
+      writes = t.language !== 'plpgsql' || t.definition === null
+        ? { stampsColumn: false, mayOverwrite: true, reason: `its function is ${t.language}, which parity cannot read` }
+        : columnWritesOf(t.definition, column);
+      analysed.set(key, writes);
+    }
+    return writes;
+  };
+  // Rows live in plain tables; a partitioned table's own triggers are templates cloned onto its partitions.
+  const holding = relations.filter((r) => r.kind !== 'p');
+  const problems: string[] = [];
+  let updateTrigger: string | undefined;
+  let insertCoveredBy: ColumnMaintenance['insertCoveredBy'];
+  let insertByDefault = false;
+  let replicaRoleSkips = false;
+  for (const relation of holding) {
+    const where = holding.length > 1 || relation.relation !== holding[0]?.relation ? `${relation.relation}: ` : '';
+    if (relation.kind !== 'r') { problems.push(`${where}a relation of kind '${relation.kind}' (not a table) — parity cannot tell what writes it`); continue; }
+    const onUpdate = triggerCoverage(relation.triggers, UPDATE, column, shadowed, writesOf);
+    const insertTrigger = triggerCoverage(relation.triggers, INSERT, column, shadowed, writesOf);
+    const fallback = relation.column_default;
+    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback);
+    const onInsert: Coverage = 'trigger' in insertTrigger ? insertTrigger
+      : defaultStamps ? { default: fallback! }
+        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${fallback !== null ? `; DEFAULT ${fallback} is not the current time` : '; no DEFAULT'}` };
+    if ('missing' in onUpdate) problems.push(`${where}UPDATEs: ${onUpdate.missing}`);
+    else {
+      updateTrigger ??= onUpdate.trigger;
+      replicaRoleSkips ||= relation.triggers.find((t) => t.name === onUpdate.trigger)?.enabled === 'O';
+    }
+    if ('missing' in onInsert) problems.push(`${where}INSERTs: ${onInsert.missing}`);
+    else if ('default' in onInsert) { insertByDefault = true; insertCoveredBy ??= { default: onInsert.default }; }
+    else insertCoveredBy ??= { trigger: onInsert.trigger };
+    // What does cover a relation that fails is still worth saying next to what is missing.
+    if (!('missing' in onInsert) && 'missing' in onUpdate) problems.push(`${where}INSERTs: ${'default' in onInsert ? `DEFAULT ${onInsert.default}` : `trigger ${onInsert.trigger}`}`);
+  }
+  if (holding.length === 0 && typeProblem === undefined) problems.push('the table was not found');
+  const maintained = typeProblem === undefined && problems.length === 0;
+  const described = maintained
+    ? [
+      `BEFORE UPDATE trigger ${updateTrigger} sets ${column} to the current time${holding.length > 1 ? ` (on all ${holding.length} tables of the hierarchy)` : ''}`,
+      insertCoveredBy && 'trigger' in insertCoveredBy ? `INSERTs: trigger ${insertCoveredBy.trigger}` : `INSERTs: DEFAULT ${insertCoveredBy && 'default' in insertCoveredBy ? insertCoveredBy.default : ''}`,
+      ...(insertByDefault ? [`an INSERT naming an older ${column} is caught only by the next full pass`] : []),
+      ...(replicaRoleSkips ? ['assumes no write runs with session_replication_role = replica or the trigger disabled (ENABLE ALWAYS covers replica sessions)'] : []),
+    ].join('; ')
+    : problems.join('; ');
+  return { serverNow, typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
 }

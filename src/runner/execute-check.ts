@@ -21,6 +21,7 @@ import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-g
 import { columnSql, sql, type SQL } from '../sql/build.js';
 import { incrementalOutcome, planPass, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
 import { judgeColumnMaintenance, planColumnMaintenance } from '../introspect/maintained-column.js';
+import { loadSqlParser } from '../sql/parser.js';
 import type { RecordingContext } from './context.js';
 import type { CheckKind } from '../kinds/types.js';
 
@@ -46,7 +47,10 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   const target = kind.incremental?.(check.spec);
   if (!target) return undefined;
   const { column, trust_column: trusted } = target.settings;
-  const upkeep = judgeColumnMaintenance((await ctx.query(target.source, planColumnMaintenance(target.table, column)))[0], column);
+  const catalogRow = (await ctx.query(target.source, planColumnMaintenance(target.table, column)))[0];
+  // Trigger functions are read with the PL/pgSQL parser (loaded once per process).
+  await loadSqlParser();
+  const upkeep = judgeColumnMaintenance(catalogRow, column);
   if (upkeep.typeProblem) return { code: 'incremental_unmaintained', message: `incremental: ${upkeep.typeProblem}` };
   if (!upkeep.maintained && !trusted) {
     return {

@@ -85,6 +85,18 @@ export function parseSql(text: string): SqlParse {
 }
 
 /**
+ * Parses a PL/pgSQL function definition (`CREATE FUNCTION … LANGUAGE plpgsql AS $$…$$`, as
+ * `pg_get_functiondef` prints it) into the PL/pgSQL parser's tree. Throws on a syntax error or text
+ * the parser cannot receive: callers judge an unreadable body as "cannot tell".
+ */
+export function parsePlpgsql(definition: string): unknown {
+  const lib = loadedLibrary();
+  const unreadable = unreadableAt(definition);
+  if (unreadable !== undefined) throw new Error(`the function definition ${unreadable.message}`);
+  return lib.parsePlPgSQLSync(definition);
+}
+
+/**
  * libpg-query's scanner emits control characters other than tab, newline and carriage return
  * unescaped, which breaks its JSON. In text that parsed they can only sit inside a literal, a
  * quoted name or a comment (or be whitespace), where a space lexes the same and has the same byte

@@ -61,8 +61,15 @@ describe('stating coverage', () => {
 });
 
 describe('judging the catalog', () => {
-  const row = (triggers: unknown[], over: Record<string, unknown> = {}) => ({ server_now: new Date(T0), column_type: 'timestamp with time zone', column_default: null, triggers, ...over });
-  const trigger = (over: Record<string, unknown> = {}) => ({ name: 'tr', type: 1 | 2 | 4 | 16, enabled: 'O', column_list: false, has_when: false, function: 'f', source: 'begin NEW.updated_at := now(); return new; end', ...over });
+  const definition = (body: string) => `CREATE OR REPLACE FUNCTION public.f()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$${body}$function$`;
+  const row = (triggers: unknown[], over: Record<string, unknown> = {}) => {
+    const { column_default = null, ...rest } = over;
+    return { server_now: new Date(T0), column_type: 'timestamp with time zone', time_function_shadowed: false, relations: [{ relation: 't', kind: 'r', column_default, triggers }], ...rest };
+  };
+  const trigger = (over: Record<string, unknown> = {}) => {
+    const { source = 'begin NEW.updated_at := now(); return new; end', ...rest } = over;
+    return { name: 'tr', type: 1 | 2 | 4 | 16, enabled: 'O', column_list: false, has_when: false, function: 'f()', language: 'plpgsql', definition: definition(String(source)), ...rest };
+  };
   it('accepts a BEFORE INSERT OR UPDATE row trigger that sets the column', () => {
     expect(judgeColumnMaintenance(row([trigger()]), 'updated_at')).toMatchObject({ maintained: true, updateTrigger: 'tr', insertCoveredBy: { trigger: 'tr' } });
     expect(judgeColumnMaintenance(row([trigger({ source: 'BEGIN\n  NEW . "updated_at" = clock_timestamp();\n  RETURN NEW;\nEND' })]), 'updated_at').maintained).toBe(true);
