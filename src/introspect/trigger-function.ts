@@ -8,7 +8,8 @@
  * exactly one assignment `NEW.<column> := <current time>` anywhere in the function, reached by
  * straight-line code from the function's start (no `RETURN`, labelled `EXIT` or exception handler
  * that could leave before it), and nothing else in the function able to write NEW or that column
- * (`NEW := …`, `SELECT … INTO NEW…`, loop variables, `GET DIAGNOSTICS`, `FETCH`, `CALL` targets).
+ * (`NEW := …`, `SELECT … INTO NEW…`, loop variables, `GET DIAGNOSTICS`, `FETCH`, `CALL` targets),
+ * and every `RETURN` returns NEW, OLD or NULL (a trigger writes the row it returns).
  * Anything the walk does not understand counts as a possible write: the answer is "cannot tell",
  * which refuses the mode — the check file can still say `trust_column: true`.
  */
@@ -148,6 +149,15 @@ export function columnWritesOf(definition: string, column: string): ColumnWrites
         if (isNewRow(varno)) otherWrite ??= `line ${numberOf(body.lineno)} replaces NEW as a whole`;
         else if (isNewColumn(varno)) stamps.push(body);
       }
+      // The row written is the one returned: another record (`r := NEW; r.<column> := …; RETURN r`) escapes every check above.
+      if (tag === 'PLpgSQL_stmt_return') {
+        const expression = asNode(asNode(body.expr)?.PLpgSQL_expr)?.query;
+        const returned = numberOf(body.retvarno);
+        const fine = expression === undefined ? returned === newVarno || returned === numberOf(fn.old_varno)
+          : typeof expression === 'string' && expression.trim().toLowerCase() === 'null';
+        if (!fine) otherWrite ??= `line ${numberOf(body.lineno)} returns a row other than NEW, OLD or NULL`;
+      }
+      if (tag === 'PLpgSQL_stmt_return_next' || tag === 'PLpgSQL_stmt_return_query') otherWrite ??= `a ${tag.slice('PLpgSQL_stmt_'.length)} statement`;
       if ((tag === 'PLpgSQL_stmt_execsql' || tag === 'PLpgSQL_stmt_dynexecute') && body.into === true) {
         const target = tagged(body.target);
         const written = target?.[0] === 'PLpgSQL_row' ? listOf(target[1].fields).map((f) => numberOf(asNode(f)?.varno))

@@ -18,6 +18,7 @@ describe('reading a trigger function (PL/pgSQL parser)', () => {
       'new.updated_at := now(); return new;',
       'NEW . "updated_at" = clock_timestamp(); RETURN NEW;',
       'new.updated_at := pg_catalog.now()::timestamptz; return new;',
+      "new.updated_at := now(); if tg_op = 'DELETE' then return old; end if; if new.a < 0 then return null; end if; return new;",
       "raise notice 'x'; perform 1; new.updated_at := current_timestamp; return new;",
       'begin new.updated_at := statement_timestamp(); end; return new;',
       'if new.a is null then new.a := 0; end if; new.updated_at := transaction_timestamp(); return new;',
@@ -41,8 +42,9 @@ describe('reading a trigger function (PL/pgSQL parser)', () => {
       'new.updated_at := coalesce(new.updated_at, now()); return new;', // keeps what the writer sent
       'for i in 1..1 loop new.updated_at := now(); end loop; return new;',
       '<<b>> begin exit b; new.updated_at := now(); end; return new;',
+      'new.updated_at := now(); r := new; r.updated_at := old.updated_at; return r;', // returns another record
     ]) {
-      expect(columnWritesOf(fn(body, 'declare i int;'), 'updated_at').stampsColumn, body).toBe(false);
+      expect(columnWritesOf(fn(body, 'declare i int; r record;'), 'updated_at').stampsColumn, body).toBe(false);
     }
     // The outermost block has a handler: an error before the stamp resumes in it, skipping the stamp.
     expect(columnWritesOf(fn("new.updated_at := now(); return new; exception when others then return new;"), 'updated_at').stampsColumn).toBe(false);
