@@ -6,8 +6,9 @@
  * WHEN whose PL/pgSQL function sets the column to the current time on every call
  * (introspect/trigger-function.ts reads the function with the PL/pgSQL parser), when no trigger
  * firing after it (triggers fire in name order) may overwrite the column; an INSERT by such a
- * trigger or by a DEFAULT that is the current time. An unqualified now() that another schema
- * could shadow through search_path is not taken as the current time. The same statement reads the
+ * trigger or by a DEFAULT that is the current time. An unqualified now() (or a cast to
+ * timestamptz) that another schema could shadow through search_path — whatever its arguments, as
+ * defaults can make it callable with none — is not taken as the current time. The same statement reads the
  * server's now() (on a standby: no later than the last replayed commit), the watermark of the pass
  * about to start.
  */
@@ -28,8 +29,9 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
       union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
     select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
-    exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ',')) and p.pronargs = 0
-      and p.pronamespace <> 'pg_catalog'::regnamespace) as time_function_shadowed,
+    (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
+        and p.pronamespace <> 'pg_catalog'::regnamespace)
+      or exists (select 1 from pg_type y where y.typname = 'timestamptz' and y.typnamespace <> 'pg_catalog'::regnamespace)) as time_function_shadowed,
     coalesce((select jsonb_agg(jsonb_build_object('relation', c.oid::regclass::text, 'kind', c.relkind::text,
         'column_default', (select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
           where d.adrelid = c.oid and a.attname = ${column}),
