@@ -2,7 +2,8 @@
  * The "Backfill and running checks" row: how each backfill watched by a null_check is getting on
  * (rows left, share done, rows per minute, time left — ParityBackfillStalled watches the rate),
  * where each long check running now stands (rows done against the estimate, rate, time left), and
- * how much of its window each `unused` check has observed (contract readiness counts up to 100%).
+ * how much of its window each `unused` check has observed (contract readiness counts up to 100%),
+ * and the chain each incremental check's latest result closes (full pass, passes since, unbroken).
  * Gauges are merged across replicas with max: every replica reports the store's backfill figures,
  * and a running check's progress comes from the one replica that runs it.
  */
@@ -64,5 +65,17 @@ export function progressPanels(): cog.Builder<Panel>[] {
       .unit('percentunit').min(0).max(1).colorMode(BigValueColorMode.Value)
       .textMode(BigValueTextMode.ValueAndName).graphMode(BigValueGraphMode.None).noValue('no unused checks with a window')
       .span(8).height(7),
+    new TablePanel()
+      .title('Incremental coverage: full pass, passes since, unbroken')
+      .description('Checks with incremental: the chain their latest result closes — when its full pass ran (age in seconds), how many incremental passes followed it, and whether every link passed (1) or the chain is broken (0: the next run is a full pass; gates with coverage: continuous deny).')
+      .withTarget(tableQuery(`time() - max by (check_id) (parity_check_coverage_full_pass_timestamp_seconds{${CHECKS}})`, 'A'))
+      .withTarget(tableQuery(`max by (check_id) (parity_check_coverage_incremental_passes{${CHECKS}})`, 'B'))
+      .withTarget(tableQuery(`min by (check_id) (parity_check_coverage_unbroken{${CHECKS}})`, 'C'))
+      .withTransformation({ id: 'merge', options: {} })
+      .withTransformation({
+        id: 'organize',
+        options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'full pass age (s)', 'Value #B': 'incremental passes', 'Value #C': 'unbroken' } },
+      })
+      .span(16).height(7),
   ];
 }

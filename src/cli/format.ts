@@ -7,6 +7,7 @@ import type { FinishedRun } from '../runner/run-types.js';
 import type { ResultRecord } from '../store/runs.js';
 import { formatCount } from '../kinds/format.js';
 import { unusedReport } from '../kinds/unused/report.js';
+import { readEvidence } from '../results/read-evidence.js';
 
 const COLUMNS = ['CHECK', 'KIND', 'STATUS', 'MISMATCHES', 'ROWS SCANNED', 'DURATION', 'SUMMARY'] as const;
 /** Right-aligned so digits line up. */
@@ -87,6 +88,13 @@ export function formatRun(run: FinishedRun): string {
     ]);
   }
   const out = [table(rows)];
+
+  // How each result was read, when that says more than the summary: resumed, coverage, lag, progress.
+  const evidence = results.flatMap((r) => {
+    const lines = readEvidence({ observations: r.observations, servers: r.servers });
+    return lines.length === 0 ? [] : [`  ${r.checkId}:`, ...lines.map((line) => `    ${line.text}`)];
+  });
+  if (evidence.length > 0) out.push('', 'how each result was read:', ...evidence);
 
   const failing = results.filter((r) => r.status === 'fail');
   for (const r of failing) {

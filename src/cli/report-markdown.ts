@@ -10,6 +10,7 @@ import { EXIT } from './exit.js';
 import { formatCountCell, formatDuration, formatKey, formatSample, orderedResults } from './format.js';
 import { exitCodeForGate, type GateAnswer } from './gate-answer.js';
 import { escapeMarkdownCell, markdownCode } from './report-escape.js';
+import { readEvidence } from '../results/read-evidence.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️' };
 const icon = (status: string) => ICON[status] ?? '⚠️';
@@ -35,6 +36,9 @@ export function markdownForRun(run: FinishedRun, exitCode: number): string {
       formatDuration(r.durationMs), escapeMarkdownCell(r.summary ?? '')]));
   }
   for (const id of missing) out.push(row(['⚠️', code(id), '', '**no result**', '-', '-', '-', 'could not verify: the check has no result in this run']));
+  // Resumed from, incremental coverage, replica lag, last progress figures — as `parity run` prints them.
+  const evidence = results.flatMap((r) => readEvidence({ observations: r.observations, servers: r.servers }).map((line) => `- ${code(r.checkId)}: ${escapeMarkdownCell(line.text)}`));
+  if (evidence.length > 0) out.push('', '**How each result was read:**', '', ...evidence);
 
   for (const r of results.filter((x) => x.status === 'fail')) {
     const samples = r.samples ?? [];

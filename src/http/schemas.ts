@@ -6,6 +6,7 @@ import { z } from '@hono/zod-openapi';
 import { RUN_STATUSES } from '../store/runs.js';
 import { SAMPLE_CATEGORIES, faultInfoSchema, statementRecordSchema } from '../results/outcome.js';
 import { replicaLagSchema } from '../results/replica-lag.js';
+import { coverageSchema, finalProgressSchema, resumedFromSchema } from '../results/read-evidence.js';
 
 const timestamp = z.string().openapi({ format: 'date-time', example: '2025-01-31T12:00:00.000Z' });
 const json = z.unknown().openapi({ description: 'any JSON value' });
@@ -112,6 +113,13 @@ export const ResultSchema = z
     finished_at: timestamp.nullable().openapi({ description: "state store's clock: the outcome was recorded" }),
     duration_ms: z.number().nullable(),
     samples: z.array(SampleSchema),
+    // Rebuilt with the OpenAPI-aware zod (as replica_lag above): one definition in results/read-evidence.ts.
+    progress: z.object(finalProgressSchema.shape).openapi('FinalProgress').nullable()
+      .openapi({ description: 'a long check\'s last progress report, kept with its result (observations.progress): rows done, estimate, rate, the time left it gave; null when the check reported no progress' }),
+    resumed_from: z.object(resumedFromSchema.shape).openapi('ResumedFrom').nullable()
+      .openapi({ description: 'a chunked scan that resumed an interrupted run: that run, its chunks and rows, and since when (observations.resumed_from); null otherwise' }),
+    coverage: z.object(coverageSchema.shape).openapi('Coverage').nullable()
+      .openapi({ description: 'incremental checks: the chain this result closes, "full pass at T0 + N incremental passes, unbroken, last at T" (observations.coverage); null otherwise' }),
   })
   .openapi('CheckResult');
 

@@ -10,6 +10,7 @@ import type { LoadedCheck, LoadedSource } from '../catalog/catalog.js';
 import { describeUrlTemplate } from '../catalog/interpolate.js';
 import { describeUrl } from '../checkfile/sources.js';
 import type { ResultRecord, RunRecord } from '../store/runs.js';
+import { coverageSchema, finalProgressOf, resumedFromSchema } from '../results/read-evidence.js';
 import type { CheckSchema, ProgressSchema, ResultSchema, RunDetailSchema, RunSchema } from './schemas.js';
 
 export type RunJson = z.output<typeof RunSchema>;
@@ -63,7 +64,15 @@ export function serializeResult(result: ResultRecord): ResultJson {
     finished_at: iso(result.finishedAt),
     duration_ms: result.durationMs,
     samples: result.samples ?? [],
+    ...readEvidenceFields(result.observations),
   });
+}
+
+/** The typed views of how a result was read (null when absent or of another shape, e.g. written by an older version). */
+function readEvidenceFields(observations: Record<string, unknown>): Pick<ResultJson, 'progress' | 'resumed_from' | 'coverage'> {
+  const resumed = resumedFromSchema.safeParse(observations.resumed_from);
+  const coverage = coverageSchema.safeParse(observations.coverage);
+  return { progress: finalProgressOf(observations) ?? null, resumed_from: resumed.success ? resumed.data : null, coverage: coverage.success ? coverage.data : null };
 }
 
 /** Live progress of a check in a run this process executes. */

@@ -17,6 +17,7 @@
  */
 import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { Outcome } from '../results/outcome.js';
+import { coverageText, type Coverage } from '../results/read-evidence.js';
 
 /** What a result records about its pass (observations.incremental). */
 export type IncrementalMark = {
@@ -33,13 +34,8 @@ export type IncrementalMark = {
   trusted_column: boolean;
 };
 
-/** The chain a result closes (observations.coverage). */
-export type Coverage = {
-  full_pass_at: string;
-  incremental_passes: number;
-  unbroken: boolean;
-  last_at: string | null;
-};
+/** The chain a result closes (observations.coverage); its shape is shared with the views. */
+export type { Coverage };
 
 /** One earlier result of the check, newest first, back to the newest full pass. */
 export interface ChainLink {
@@ -89,7 +85,7 @@ export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: Incre
     plan.mode === 'full'
       ? `full pass (${plan.reason})`
       : `incremental: rows with ${mark.column} >= ${mark.lower_bound}; a write that sets ${mark.column} to an older value is caught only by the next full pass; deleted rows cannot add offending rows, so they need no re-reading`,
-    `coverage: full pass at ${coverage.full_pass_at}${coverage.incremental_passes > 0 ? ` + ${coverage.incremental_passes} incremental pass${coverage.incremental_passes === 1 ? '' : 'es'}` : ''}, ${unbroken ? 'unbroken' : 'broken'}, last at ${coverage.last_at ?? 'unknown (resumed scan: the next run is a full pass)'}`,
+    `coverage: ${coverageText(coverage)}`,
     ...(mark.trusted_column ? [`assumes ${mark.column} is set on every write (trust_column: true; ${mark.maintained_by})`] : []),
   ];
   return {

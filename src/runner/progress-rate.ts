@@ -2,6 +2,7 @@
  * Rate and time left of a long run (a chunked scan, a table_diff pass, shadow_read batches), from
  * rows done, the planner's estimate and the one clock. Pure: the runner passes the moments in.
  */
+import type { FinalProgress } from '../results/read-evidence.js';
 
 /** Where a check's reading stands. */
 export interface ProgressFigures {
@@ -23,4 +24,16 @@ export function progressFigures(input: { rowsDone: number; rowsEstimated?: numbe
   const rowsPerSecond = elapsedSeconds > 0 && rowsDone > 0 ? rowsDone / elapsedSeconds : null;
   const etaSeconds = rowsEstimated !== null && rowsPerSecond !== null && rowsEstimated > rowsDone ? (rowsEstimated - rowsDone) / rowsPerSecond : null;
   return { rowsDone, rowsEstimated, rowsPerSecond, etaSeconds, elapsedSeconds };
+}
+
+/** A check's last progress report as its result keeps it (observations.progress): the figures outlive the run. */
+export function finalProgress(event: { rowsScanned: number; rowsEstimated?: number | undefined; rowsPerSecond: number | null; etaSeconds: number | null; startedAt: Date; at: Date }): FinalProgress {
+  return {
+    rows_scanned: event.rowsScanned,
+    rows_estimated: event.rowsEstimated ?? null,
+    rows_per_second: event.rowsPerSecond,
+    eta_seconds: event.etaSeconds,
+    elapsed_seconds: Math.max(0, (event.at.getTime() - event.startedAt.getTime()) / 1000),
+    at: event.at.toISOString(),
+  };
 }

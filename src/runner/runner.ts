@@ -14,7 +14,7 @@ import { faultOutcome } from '../results/fault.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { createServerInspector } from './server-evidence.js';
-import { progressFigures } from './progress-rate.js';
+import { finalProgress, progressFigures } from './progress-rate.js';
 import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { CheckGuard, CheckLease, FinishedRun, ProgressEvent, Runner, RunObserver, RunRequest } from './run-types.js';
@@ -137,6 +137,9 @@ export function createRunner(deps: RunnerDeps): Runner {
           },
           });
         });
+        // Live progress ends with the run; its last figures (rows, estimate, rate, time left) stay with the result.
+        const last = progress.get(check.spec.id);
+        if (last) result.observations = { ...result.observations, progress: finalProgress(last) };
         // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
         result.finishedAt = await store.finishResult(resultId, result);
         counts[result.status]++;

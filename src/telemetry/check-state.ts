@@ -6,6 +6,7 @@
 import { DIFFERENCE_TYPES } from './instruments.js';
 import type { FaultInfo } from '../results/fault.js';
 import { appendBackfillSample, backfillSample, type BackfillSample } from './backfill-progress.js';
+import { coverageSchema, type Coverage } from '../results/read-evidence.js';
 
 export type DifferenceType = (typeof DIFFERENCE_TYPES)[number];
 
@@ -39,6 +40,15 @@ export interface CheckState {
   consecutiveErrors: number;
   /** null_check: rows still to backfill over time, oldest first (backfill-progress.ts). */
   backfill: BackfillSample[];
+  /** Incremental checks: the chain the latest result closes (a result without one breaks the last known chain). */
+  coverage: Coverage | undefined;
+}
+
+/** The latest result's chain; a result that recorded none (an error, a redefinition) leaves the last one broken. */
+function coverageAfter(previous: Coverage | undefined, result: ResultFacts): Coverage | undefined {
+  const parsed = coverageSchema.safeParse(result.observations.coverage);
+  if (parsed.success) return parsed.data;
+  return previous ? { ...previous, unbroken: false } : undefined;
 }
 
 function finite(value: unknown): number | undefined {
@@ -88,6 +98,7 @@ export function applyResult(previous: CheckState | undefined, result: ResultFact
     lastVerifiedAt,
     consecutiveErrors: result.status === 'error' ? (previous?.consecutiveErrors ?? 0) + 1 : 0,
     backfill: backfillAfter(previous?.backfill ?? [], result),
+    coverage: coverageAfter(previous?.coverage, result),
   };
 }
 

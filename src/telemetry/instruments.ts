@@ -131,6 +131,21 @@ export const instruments = {
     description: 'Seconds until the backfill is done at that rate; 0 when done; +Inf while the remaining count is not falling; NaN with one result',
     attributes: [...CHECK],
   },
+  coverageFullPass: {
+    name: 'parity_check_coverage_full_pass_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'Incremental checks: Unix time of the full pass the latest result\'s chain starts from (observation "coverage.full_pass_at")',
+    attributes: [...CHECK],
+  },
+  coverageIncrementalPasses: {
+    name: 'parity_check_coverage_incremental_passes', type: 'observable_gauge', unit: '{pass}', createdBy: 'parity',
+    description: 'Incremental checks: incremental passes on that full pass in the latest result\'s chain (observation "coverage.incremental_passes")',
+    attributes: [...CHECK],
+  },
+  coverageUnbroken: {
+    name: 'parity_check_coverage_unbroken', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Incremental checks: 1 while the chain since the full pass is unbroken (every link passed), else 0; a result that could not verify breaks it',
+    attributes: [...CHECK],
+  },
   scheduledChecks: {
     name: 'parity_scheduled_checks', type: 'observable_gauge', unit: '{check}', createdBy: 'parity',
     description: 'Checks in the catalog that carry a schedule',

@@ -71,6 +71,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     scheduled: gauge(i.scheduledChecks), gate: gauge(i.gateAllowed),
     progressRows: gauge(i.progressRows), progressEstimated: gauge(i.progressRowsEstimated), progressRate: gauge(i.progressRate), progressEta: gauge(i.progressEta),
     backfillRemaining: gauge(i.backfillRemaining), backfillRatio: gauge(i.backfillProgress), backfillRate: gauge(i.backfillRate), backfillEta: gauge(i.backfillEta),
+    coverageFullPass: gauge(i.coverageFullPass), coveragePasses: gauge(i.coverageIncrementalPasses), coverageUnbroken: gauge(i.coverageUnbroken),
   };
   let intervals: { catalog: Catalog; at: number; byCheck: Map<string, number> } | undefined;
   const intervalsFor = (catalog: Catalog, now: Date) => {
@@ -128,6 +129,11 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
         result.observe(observed.upperBound, state.mismatchRateUpperBound, attributesFor(i.shadowReadUpperBound, base));
       }
       if (state.windowCoverage !== undefined) result.observe(observed.coverage, state.windowCoverage, attributesFor(i.windowCoverage, base));
+      if (state.coverage) {
+        result.observe(observed.coverageFullPass, Date.parse(state.coverage.full_pass_at) / 1000, attributesFor(i.coverageFullPass, base));
+        result.observe(observed.coveragePasses, state.coverage.incremental_passes, attributesFor(i.coverageIncrementalPasses, base));
+        result.observe(observed.coverageUnbroken, state.coverage.unbroken ? 1 : 0, attributesFor(i.coverageUnbroken, base));
+      }
       if (state.lastSuccessAt) result.observe(observed.lastSuccess, state.lastSuccessAt.getTime() / 1000, attributesFor(i.lastSuccess, base));
       if (state.lastVerifiedAt) result.observe(observed.lastVerified, state.lastVerifiedAt.getTime() / 1000, attributesFor(i.lastVerified, base));
       result.observe(observed.errors, state.consecutiveErrors, attributesFor(i.consecutiveErrors, base));

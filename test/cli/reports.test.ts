@@ -164,6 +164,27 @@ describe('markdown', () => {
     expect(text).toContain('mismatch       id=7  old: "Name7 Surname"  new: "Name7 Surnam"');
   });
 
+  it('says how a result was read: resumed from, coverage, replica lag, last progress', () => {
+    const read = result('big', 'pass', {
+      observations: {
+        resumed_from: { run_id: 'run-0', chunks: 4, rows_scanned: 400_000, since: '2024-12-31T23:00:00.000Z' },
+        coverage: { full_pass_at: '2024-12-30T00:00:00.000Z', incremental_passes: 2, unbroken: true, last_at: '2025-01-01T00:00:00.000Z' },
+        progress: { rows_scanned: 1_000_000, rows_estimated: 990_000, rows_per_second: 50_000, eta_seconds: null, elapsed_seconds: 20, at: '2025-01-01T00:00:20.000Z' },
+      },
+      servers: { app: { replica_lag: { state: 'caught_up', lag_ms: 0, replay_paused: false, receive_lsn: '0/1', replay_lsn: '0/1', max_replica_lag_ms: 30_000 } } } as never,
+    });
+    const text = markdownForRun(run([read, result('plain', 'pass')]), 0);
+    expect(text).toContain([
+      '**How each result was read:**', '',
+      '- `big`: resumed from run run-0 (since 2024-12-31T23:00:00.000Z) after 4 chunks, 400,000 rows',
+      '- `big`: coverage: full pass at 2024-12-30T00:00:00.000Z + 2 incremental passes, unbroken, last at 2025-01-01T00:00:00.000Z',
+      '- `big`: read under replica lag: app: 0 s (caught up, limit 30 s)',
+      '- `big`: read 1,000,000 of ~990,000 rows in 20 s at 50,000 rows/s',
+    ].join('\n'));
+    expect(text).not.toContain('`plain`:');
+    expect(markdownForRun(run([result('plain', 'pass')]), 0)).not.toContain('How each result was read');
+  });
+
   it('headlines a gate ✅ ALLOWED only when it exits 0', () => {
     fc.assert(fc.property(answerArb, (answer) => {
       const headline = markdownForGate(answer).split('\n')[0]!;

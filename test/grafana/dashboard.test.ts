@@ -40,7 +40,8 @@ describe('grafana/dashboards/parity.json', () => {
       'Last verified age vs expected interval', 'Check duration p95', 'Scheduler: slots claimed, skipped, runs aborted',
       'Since last scheduler pass', 'API requests by route and status',
       'Backfill done', 'Backfill: rows still to fill', 'Backfill: rows filled per minute', 'Backfill: time left',
-      'Running checks: rows, estimate, rate, time left', 'Contract readiness: unused window covered']) {
+      'Running checks: rows, estimate, rate, time left', 'Contract readiness: unused window covered',
+      'Incremental coverage: full pass, passes since, unbroken']) {
       expect(titles).toContain(title);
     }
   });

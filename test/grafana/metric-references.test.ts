@@ -70,6 +70,24 @@ const UNUSED_CHECK = `
     window: 24h
 `;
 
+/** An incremental check, so the coverage gauges have a chain to read (the table is created with its trigger below). */
+const INCREMENTAL_CHECK = `
+  - id: touched-parity
+    kind: column_parity
+    source: app
+    table: public.touched
+    key: [id]
+    old: a
+    new: b
+    incremental: { column: updated_at, overlap: 1s, full_every: 7d }
+`;
+const TOUCHED_SQL = `
+  create table touched (id int primary key, a text, b text, updated_at timestamptz not null default now());
+  create function touched_touch() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
+  create trigger touched_touch before insert or update on touched for each row execute function touched_touch();
+  insert into touched select g, 'v' || g, 'v' || g from generate_series(1, 20) g;
+`;
+
 describe('metric names used by dashboards and alerts', () => {
   it('reads some metric from every expression', () => {
     expect(expressions.length).toBeGreaterThan(40);
@@ -89,8 +107,9 @@ describe.each(engines)('metric names used by dashboards and alerts, emitted on %
   let scrape: Exposition;
   beforeAll(async () => {
     const shadowRead = kindOf('shadow_read') !== undefined;
-    const extra = `${shadowRead ? SHADOW_READ_CHECK.trimStart().replace(/^/, '  ') : ''}${BACKFILL_CHECK.trimStart().replace(/^/, '  ')}${UNUSED_CHECK.trimStart().replace(/^/, '  ')}`;
+    const extra = `${shadowRead ? SHADOW_READ_CHECK.trimStart().replace(/^/, '  ') : ''}${BACKFILL_CHECK.trimStart().replace(/^/, '  ')}${UNUSED_CHECK.trimStart().replace(/^/, '  ')}${INCREMENTAL_CHECK.trimStart().replace(/^/, '  ')}`;
     world = await createWorld(engine, { checks: CHECKS_YAML.replace('migrations:', `${extra}migrations:`) });
+    await world.db.exec(TOUCHED_SQL);
     parity = await startParity(world);
     await runChecks(parity);
     // A second result of the null_check: the backfill rate needs two.

@@ -67,8 +67,8 @@ export interface HttpFixture {
 export interface FixtureOptions {
   /** PARITY_API_TOKENS. */
   tokens?: string;
-  /** Extra `sources:` entries (YAML lines, indented by four spaces). */
-  extraSources?: string;
+  /** Extra `sources:` entries (YAML lines, indented by two spaces); a function gets the verified database's URL. */
+  extraSources?: string | ((url: string) => string);
   /** Replaces CHECKS_YAML. */
   checks?: string;
   /** Password written into the Postgres source URL (trust auth ignores it). */
@@ -95,7 +95,7 @@ export async function createHttpFixture(engine: EngineName, options: FixtureOpti
     `  app: { url: "${url}" }`,
     // A long lock_timeout so a held lock (Postgres) makes the gated check wait instead of failing.
     `  gated: { url: "${url}", lock_timeout: 60s }`,
-    options.extraSources ?? '',
+    (typeof options.extraSources === 'function' ? options.extraSources(url) : options.extraSources) ?? '',
     options.checks ?? CHECKS_YAML,
   ].join('\n'));
 

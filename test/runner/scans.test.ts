@@ -54,8 +54,9 @@ async function seed(db: TestDatabase, rows: Row[], legacyRows: number, pairs: nu
   }
 }
 
+/** The findings: how a scan read (rows scanned, its last progress report's timings) differs between modes. */
 function outcomes(run: FinishedRun) {
-  return Object.fromEntries(run.results.map((r) => [r.checkId, { status: r.status, observations: { ...r.observations, rows_scanned: undefined } }]));
+  return Object.fromEntries(run.results.map((r) => [r.checkId, { status: r.status, observations: { ...r.observations, rows_scanned: undefined, progress: undefined } }]));
 }
 
 describe.each(engines)('scan engine on %s', (engine) => {

@@ -59,6 +59,16 @@ describe('check state', () => {
     expect(state.windowCoverage).toBe(1);
   });
 
+  it('follows an incremental check\'s chain, and counts a result without one (an error) as breaking it', () => {
+    const chain = (passes: number, unbroken = true) => ({ coverage: { full_pass_at: at(0).toISOString(), incremental_passes: passes, unbroken, last_at: at(passes).toISOString() } });
+    let state = applyResult(undefined, result(1, 'pass', chain(0)));
+    state = applyResult(state, result(2, 'pass', chain(1)));
+    expect(state.coverage).toEqual(chain(1).coverage);
+    state = applyResult(state, result(3, 'error'));
+    expect(state.coverage).toEqual({ ...chain(1).coverage, unbroken: false });
+    expect(applyResult(undefined, result(1, 'pass', { coverage: 'full' })).coverage).toBeUndefined();
+  });
+
   it('does not let an older result replace the newest, but still learns its timestamps', () => {
     const newer = applyResult(undefined, result(5, 'fail', { mismatches: 3 }));
     const state = applyResult(newer, result(2, 'pass', { mismatches: 0 }));

@@ -59,4 +59,28 @@ describe('progress and backfill gauges', () => {
       await telemetry.shutdown();
     }
   });
+  it('show the incremental coverage of a check\'s latest result, and a chain broken by an error', async () => {
+    const telemetry = createTelemetry({ env: {} });
+    try {
+      await telemetry.attach({ catalog: () => catalog, store: { latestFinished: async () => new Map(), checkHistory: async () => [] } });
+      const filled = catalog.checks.get('users-name-filled')!;
+      const coverage = { full_pass_at: new Date(T0).toISOString(), incremental_passes: 3, unbroken: true, last_at: new Date(T0 + 3_600_000).toISOString() };
+      const pass: FinishedResult = { ...finished(60, 0), observations: { rows: 1_000, rows_with_nulls: 0, coverage } };
+      telemetry.observer.checkFinished?.({ runId: 'r', check: filled, resultId: 'i3', result: pass });
+      const labels = { check_id: 'users-name-filled', kind: 'null_check' };
+      let scrape = parseExposition(await telemetry.scrape());
+      expect(scrape.value('parity_check_coverage_full_pass_timestamp_seconds', labels)).toBe(T0 / 1000);
+      expect(scrape.value('parity_check_coverage_incremental_passes', labels)).toBe(3);
+      expect(scrape.value('parity_check_coverage_unbroken', labels)).toBe(1);
+      expect(scrape.find('parity_check_coverage_unbroken', { check_id: 'users-count' })).toEqual([]);
+
+      const error: FinishedResult = { ...finished(61, 0), status: 'error', observations: {} };
+      telemetry.observer.checkFinished?.({ runId: 'r', check: filled, resultId: 'e', result: error });
+      scrape = parseExposition(await telemetry.scrape());
+      expect(scrape.value('parity_check_coverage_unbroken', labels)).toBe(0);
+      expect(scrape.value('parity_check_coverage_incremental_passes', labels)).toBe(3);
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
 });

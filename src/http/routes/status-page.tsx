@@ -1,8 +1,9 @@
 /**
  * GET / — the status page, server-rendered with hono/jsx and no client framework: each migration's
- * phases with their gate verdicts and reasons, each check's latest result and recent mismatch
- * samples. Verdicts shown here are previews; they are not recorded as decisions. With API tokens
- * set, a browser without a session gets the login form (login.tsx) instead.
+ * phases with their gate verdicts and reasons, each check's latest result (and how it was read:
+ * resumed, incremental coverage, replica lag, final progress) and recent mismatch samples.
+ * Verdicts shown here are previews; they are not recorded as decisions. With API tokens set, a
+ * browser without a session gets the login form (login.tsx) instead.
  */
 import { getCookie } from 'hono/cookie';
 import type { FC } from 'hono/jsx';
@@ -15,6 +16,7 @@ import type { LoadedCheck } from '../../catalog/catalog.js';
 import type { GateResultRow } from '../../store/gates.js';
 import type { ResultRecord } from '../../store/runs.js';
 import type { Sample } from '../../results/outcome.js';
+import { readEvidence } from '../../results/read-evidence.js';
 import type { RouteRegistrar } from '../app.js';
 import { requireScope } from '../auth.js';
 import { sendPage } from '../html.js';
@@ -60,7 +62,7 @@ th { font-weight: 600; background: #f1f3f5; }
 .verdict.allowed { background: #2b8a3e; color: #fff; } .verdict.denied { background: #c92a2a; color: #fff; } .verdict.unavailable { background: #e67700; color: #fff; }
 .status.pass { background: #d3f9d8; color: #1b5e20; } .status.fail { background: #ffe3e3; color: #a61e1e; }
 .status.error, .status.missing { background: #fff3bf; color: #7a4f01; } .status.running { background: #dbe4ff; color: #283a8f; }
-ul.reasons { margin: .25rem 0 0 1rem; padding: 0; } code { font-size: .85em; } .muted { color: #6b7785; }
+ul.reasons, ul.evidence { margin: .25rem 0 0 1rem; padding: 0; } code { font-size: .85em; } .muted { color: #6b7785; }
 form.signout { display: inline; margin-left: .5rem; }
 `;
 
@@ -191,6 +193,14 @@ const SampleSection: FC<{ id: string; samples: Sample[]; age: string }> = ({ id,
   );
 };
 
+/** How the latest result was read: resumed from, incremental coverage, replica lag, final progress (results/read-evidence.ts). */
+const ReadEvidence: FC<{ result: ResultRecord }> = ({ result }) => {
+  const lines = readEvidence({ observations: result.observations, servers: result.servers });
+  return lines.length === 0 ? null : (
+    <ul class="evidence">{lines.map((line) => <li class="muted" data-evidence={line.kind}>{line.text}</li>)}</ul>
+  );
+};
+
 /** The page itself; pure over the gathered view. `session`: signed in with a cookie (offer to sign out). */
 export const StatusPage: FC<{ view: StatusView; session?: boolean }> = ({ view, session }) => (
   <html lang="en">
@@ -221,7 +231,7 @@ export const StatusPage: FC<{ view: StatusView; session?: boolean }> = ({ view, 
                 <Status status={newest?.status ?? 'missing'} />
                 {newest?.status === 'running' && finished && <span class="muted"> (last: {finished.status})</span>}
               </td>
-              <td>{finished?.summary ?? ''}</td>
+              <td>{finished?.summary ?? ''}{finished && <ReadEvidence result={finished} />}</td>
               <td>{typeof finished?.observations.mismatches === 'number' ? String(finished.observations.mismatches) : ''}</td>
               <td>{ago(view.now, finished?.finishedAt)}</td>
               <td>{check.spec.schedule ? <code>{check.spec.schedule}</code> : <span class="muted">on demand</span>}</td>
