@@ -1,8 +1,8 @@
 /**
  * shadow_read entries: picking 10k keys (< 1 s) and reading them through both paths,
  * against psql running the very same `= any($keys)` batches. The check runs through the real
- * runner; its sources are wrapped to note when the first read batch starts, which splits each
- * run into key picking and reading.
+ * runner; its sources are wrapped to note when the first read batch starts and the last one comes
+ * back, which splits each run into key picking, reading and the check's tail.
  */
 import { planShadowBatch } from '../../src/kinds/shadow-read/read-path.js';
 import { createRunner } from '../../src/runner/runner.js';
@@ -38,21 +38,31 @@ checks:
 /** A batch read is the statement planShadowBatch wraps: it selects `__parity_row`. */
 const isBatch = (sql: string) => sql.includes('__parity_row');
 
-/** Wraps each source so the first batch statement of a check marks the end of key picking. */
-function marking(sources: SourceRegistry, marks: { firstBatch?: number | undefined }): SourceRegistry {
+interface Marks { started?: number; firstBatch?: number | undefined; lastBatchEnd?: number | undefined }
+
+/**
+ * Wraps each source so the first batch statement of a check marks the end of key picking, and the
+ * last batch to come back the end of reading. A batch is read only once the one two before it has
+ * been compared (BATCHES_IN_FLIGHT), so that span holds the comparison of every batch but the last
+ * one or two.
+ */
+function marking(sources: SourceRegistry, marks: Marks): SourceRegistry {
   const wrap = (source: Source): Source => ({
     ...source,
     readOnly: (work, options) => source.readOnly((session) => work({
-      query(statement) {
-        if (marks.firstBatch === undefined && isBatch(statement.text)) marks.firstBatch = performance.now();
-        return session.query(statement);
+      async query(statement) {
+        if (!isBatch(statement.text)) return session.query(statement);
+        marks.firstBatch ??= performance.now();
+        const rows = await session.query(statement);
+        marks.lastBatchEnd = performance.now();
+        return rows;
       },
     }), options),
   });
   return { ...sources, get: async (name) => wrap(await sources.get(name)) };
 }
 
-interface ShadowRun { pickMs: number; readMs: number; result: ResultRecord }
+interface ShadowRun { pickMs: number; readMs: number; tailMs: number; result: ResultRecord }
 
 /**
  * One warm-up, then `runs` runs: key picking and reading times of each. `between` runs after the
@@ -62,19 +72,22 @@ interface ShadowRun { pickMs: number; readMs: number; result: ResultRecord }
 async function timeShadowRead(ctx: DiffBenchContext, between: (warm: ResultRecord) => Promise<void>): Promise<ShadowRun[]> {
   const catalog = catalogOf(SHADOW_YAML, ctx.urls);
   const raw = createSourceRegistry(catalog.sources, { dataDir: 'memory:bench' });
-  const marks: { started?: number; firstBatch?: number | undefined } = {};
+  const marks: Marks = {};
   const runner = createRunner({
     store: ctx.store, sources: marking(raw, marks), checkConcurrency: 1,
-    observers: [{ checkStarted: () => { marks.started = performance.now(); marks.firstBatch = undefined; } }],
+    observers: [{ checkStarted: () => { marks.started = performance.now(); marks.firstBatch = undefined; marks.lastBatchEnd = undefined; } }],
   });
   try {
     const out: ShadowRun[] = [];
     for (let i = 0; i <= ctx.runs; i++) {
       const run = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'cli' })).finished;
       const record = run.results[0]!;
-      if (record.status === 'error' || marks.started === undefined || marks.firstBatch === undefined) throw new Error(`shadow read errored: ${record.summary}`);
+      if (record.status === 'error' || marks.started === undefined || marks.firstBatch === undefined || marks.lastBatchEnd === undefined) throw new Error(`shadow read errored: ${record.summary}`);
       const pickMs = marks.firstBatch - marks.started;
-      out.push({ pickMs, readMs: (record.durationMs ?? Number.NaN) - pickMs, result: record });
+      const readMs = marks.lastBatchEnd - marks.firstBatch;
+      // The rest of the check after its last batch: the last comparison, the verdict, the replica-lag
+      // probe after reading and the result's redaction — per-check work, reported, not judged here.
+      out.push({ pickMs, readMs, tailMs: (record.durationMs ?? Number.NaN) - pickMs - readMs, result: record });
       await between(out[0]!.result);
     }
     return out;
@@ -142,6 +155,7 @@ export async function shadowReadOperations(ctx: DiffBenchContext): Promise<Opera
     parity_keys_per_s: Math.round(keys / (readMs / 1000)), psql_keys_per_s: Math.round(keys / (psqlTogether / 1000)),
     run_ratios: runRatios, psql_legacy_alone_ms: round(psqlAlone.legacy), psql_app_alone_ms: round(psqlAlone.app),
     ratio_to_slower_side_alone: round(readMs / slowerAlone, 3), mismatch_rate_upper_bound: o.mismatch_rate_upper_bound,
+    check_tail_after_last_batch_ms: round(median(runs.map((r) => r.tailMs))),
     runs_ms: runs.map((r) => round(r.readMs)), psql_runs_ms: paired.map((t) => round(t)), peak_rss_mb: peakRssMb,
   }, correct ? 'psql column: both sides\' batches in one psql session per side at once, timed between parity\'s runs' : `INCORRECT: expected a pass over ${KEYS} keys, got ${record.summary}`);
   if (!correct) read.met = false;
