@@ -28,6 +28,24 @@ function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, 
   };
 }
 
+/** What a pinned setting's name or value may hold: parity's own constants and numbers, nothing to escape. */
+const PLAIN_SETTING = /^[A-Za-z0-9_ ,.:-]*$/;
+
+/**
+ * The transaction-local settings as one statement without parameters. postgres.js (prepare off)
+ * describes every statement that has parameters before executing it, a round trip of its own, and
+ * sends nothing behind it meanwhile; written as literals, pinning costs no round trip of its own:
+ * it goes out with the statement that follows. The values are parity's (PINNED_SETTINGS and
+ * numbers from the source's configuration), never operator text; anything else is refused.
+ */
+export function pinningStatement(settings: Record<string, string>): string {
+  const calls = Object.entries(settings).map(([name, value]) => {
+    if (!PLAIN_SETTING.test(name) || !PLAIN_SETTING.test(value)) throw new Error(`setting ${JSON.stringify(name)} = ${JSON.stringify(value)} is not a plain value`);
+    return `set_config('${name}', '${value}', true)`;
+  });
+  return `select ${calls.join(', ')}`;
+}
+
 /** Connects lazily; nothing is opened until the first read. `target` is the catalog's resolution of the URL. */
 export function createPostgresSource(name: string, spec: SourceSpec, target?: ResolvedTarget): Source {
   const resolved = target ?? resolveTarget(spec.url, process.env);
@@ -58,8 +76,17 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           const names = Object.keys(settings);
-          lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
-          await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]), EXTENDED);
+          const pinSql = pinningStatement(settings);
+          lastSql = pinSql;
+          // Sent, not awaited: the first statement goes out right behind it, saving a round trip
+          // per transaction. The server runs them in order in this transaction, so a statement
+          // never runs unpinned: if pinning fails the transaction is aborted and the statement
+          // fails too. Every statement still awaits the pinning before its result counts.
+          let pinned: Promise<void> | undefined = tx.unsafe(pinSql, [], EXTENDED).then(() => { pinned = undefined; }, (error: unknown) => {
+            lastSql = pinSql;
+            throw error;
+          });
+          pinned.catch(() => {});
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
             options.signal?.throwIfAborted();
             lastSql = statement.text;
@@ -67,7 +94,12 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
             const cancel = () => void pending.cancel();
             options.signal?.addEventListener('abort', cancel, { once: true });
             try {
-              return await start(pending);
+              const result = start(pending);
+              if (pinned) {
+                result.catch(() => {});
+                await pinned;
+              }
+              return await result;
             } finally {
               options.signal?.removeEventListener('abort', cancel);
             }

@@ -99,6 +99,10 @@ export function interleavedPsql(ctx: BenchContext, statements?: { sql: string; p
       // The call after the warm-up is psql's own warm-up.
       return median(sums.slice(1));
     },
+    /** Every call's sum, in order (the first is psql's warm-up). */
+    sums(): number[] {
+      return [...sums];
+    },
   };
 }
 

@@ -161,11 +161,17 @@ async function mergedOnly(operations: OperationResult[]): Promise<void> {
   await mergeIntoLatest(operations, undefined);
 }
 
-/** Replaces the entries of the same name in latest.json (and the pgbench comparison, when run); keeps the rest. */
+/** Entries the bench no longer produces (renamed or replaced with a new target): a merge drops them. */
+const RETIRED = new Set([
+  '5 checks on one table, unfused (reference)',
+  'shadow_read, 10k keys: reading (ratio = psql rate / parity rate)',
+]);
+
+/** Replaces the entries of the same name in latest.json (and the pgbench comparison, when run); keeps the rest but retired ones. */
 async function mergeIntoLatest(operations: OperationResult[], pgbench: Record<string, unknown> | undefined): Promise<void> {
   const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[]; pgbench?: Record<string, unknown> };
   const names = new Set(operations.map((op) => op.operation));
-  report.operations = [...report.operations.filter((op) => !names.has(op.operation)), ...operations];
+  report.operations = [...report.operations.filter((op) => !names.has(op.operation) && !RETIRED.has(op.operation)), ...operations];
   if (pgbench) report.pgbench = pgbench;
   await writeFile(LATEST, `${JSON.stringify(report, null, 2)}\n`);
   log(`updated ${path.relative(process.cwd(), LATEST)}`);

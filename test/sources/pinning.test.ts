@@ -1,0 +1,66 @@
+/**
+ * Every read transaction on a Postgres source pins parity's settings before its statements run.
+ * The pinning is sent without waiting for it (the first statement follows in the same write), so
+ * these tests prove what that must not change: each statement sees the pinned values even where
+ * the database's own defaults differ, and a failed pinning fails the read.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pinningStatement } from '../../src/sources/postgres.js';
+import { PINNED_SETTINGS, type Source } from '../../src/sources/types.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
+import { SourceQueryError } from '../../src/sources/errors.js';
+import { createTestDatabase, describeOnPostgres, registryFor, type TestDatabase } from '../support/databases.js';
+
+it('writes the settings as literals and refuses anything that would need escaping', () => {
+  expect(pinningStatement({ TimeZone: 'UTC', DateStyle: 'ISO, YMD', statement_timeout: '30000' }))
+    .toBe("select set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), set_config('statement_timeout', '30000', true)");
+  expect(() => pinningStatement({ TimeZone: "UTC', false) --" })).toThrow(/not a plain value/);
+  expect(() => pinningStatement({ "a'b": 'x' })).toThrow(/not a plain value/);
+  expect(() => pinningStatement({ search_path: 'a\\b' })).toThrow(/not a plain value/);
+});
+
+describeOnPostgres('pinned settings on a Postgres source', () => {
+  let db: TestDatabase;
+  let registry: SourceRegistry;
+  let source: Source;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    const name = new URL(db.url).pathname.slice(1);
+    // Defaults unlike parity's, so a statement that ran before its pinning would show them.
+    await db.exec(`alter database ${name} set timezone = 'America/New_York'`);
+    await db.exec(`alter database ${name} set extra_float_digits = -3`);
+    await db.exec(`alter database ${name} set datestyle = 'SQL, DMY'`);
+    registry = registryFor(db);
+    source = await registry.get('app');
+  });
+  afterAll(async () => {
+    await registry.closeAll();
+    await db.close();
+  });
+
+  const settingsSql = "select current_setting('TimeZone') as tz, current_setting('extra_float_digits') as efd, current_setting('DateStyle') as ds, current_setting('statement_timeout') as st, 0.1::float8::text as f";
+
+  it('every statement of a read sees the pinned values, the first one included', async () => {
+    for (let i = 0; i < 20; i++) {
+      const [first, second] = await source.readOnly(async (session) => [
+        (await session.query({ text: settingsSql, params: [] }))[0],
+        // A statement with parameters (described first by the driver) sees them too.
+        (await session.query({ text: `${settingsSql}, $1::int as n`, params: [i] }))[0],
+      ], { statementTimeoutMs: 12_345 });
+      for (const row of [first, second]) {
+        expect(row).toMatchObject({ tz: PINNED_SETTINGS.TimeZone, efd: PINNED_SETTINGS.extra_float_digits, ds: PINNED_SETTINGS.DateStyle, st: '12345ms', f: '0.1' });
+      }
+    }
+  });
+
+  it('a read whose pinning fails is an error naming the pinning, never rows', async () => {
+    // An unreadable statement_timeout makes set_config fail inside the transaction.
+    const failing = source.readOnly((session) => session.query({ text: 'select 1 as one', params: [] }), { statementTimeoutMs: Number.NaN });
+    const error = await failing.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceQueryError);
+    expect((error as SourceQueryError).message).toMatch(/statement_timeout/);
+    expect((error as SourceQueryError).sql).toMatch(/^select set_config/);
+    // The source stays usable afterwards.
+    expect(await source.readOnly((session) => session.query({ text: 'select 2 as two', params: [] }), { statementTimeoutMs: 30_000 })).toEqual([{ two: 2 }]);
+  });
+});
