@@ -4,18 +4,16 @@
  */
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PGlite } from '@electric-sql/pglite';
 import { postgres } from '../drivers/postgres-js.js';
 import { openEmbedded } from '../embedded/pglite.js';
 import { registerSecret } from '../logging/secrets.js';
 import { secretsInUrl } from '../checkfile/sources.js';
+import { migrateState, migrationsRecipe, readMigrations, type RawExecutor } from './migrate.js';
 import * as schema from './schema.js';
 
 export type StateDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** Raw statements for the migrator, in one transaction. */
-export interface RawExecutor {
-  transaction<T>(work: (exec: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
-}
 
 export interface StateDatabase {
   db: StateDb;
@@ -53,16 +51,32 @@ export function openPostgresState(url: string, options: { max?: number } = {}): 
   };
 }
 
-/** Opens the state database embedded under `dataDir` (or in memory with `memory:<scope>`). */
-export async function openEmbeddedState(dataDir: string): Promise<StateDatabase> {
-  const { db: pglite, release } = await openEmbedded(dataDir, '_state');
+/** Raw statements on a PGlite database, for the migrator. */
+function pgliteRaw(pglite: PGlite): RawExecutor {
+  return {
+    transaction: (work) => pglite.transaction((tx) => work(async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows)),
+  };
+}
+
+/** The embedded state database's name under the data directory. */
+export const EMBEDDED_STATE_DATABASE = '_state';
+
+/**
+ * Opens the state database embedded under `dataDir` (or in memory with `memory:<scope>`). A new
+ * one starts as a copy of a template already migrated by this version's migrations; the caller
+ * still runs migrateState, which finds nothing to do (or applies what a template lacks).
+ */
+export async function openEmbeddedState(dataDir: string, options: { templateCacheDir?: string | undefined } = {}): Promise<StateDatabase> {
+  const migrations = await readMigrations();
+  const { db: pglite, release } = await openEmbedded(dataDir, EMBEDDED_STATE_DATABASE, {
+    templateCacheDir: options.templateCacheDir,
+    template: { recipe: migrationsRecipe(migrations), build: async (db) => { await migrateState(pgliteRaw(db), migrations); } },
+  });
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   return {
     db: drizzlePglite(pglite, { schema }) as unknown as StateDb,
     driver: 'embedded',
-    raw: {
-      transaction: (work) => pglite.transaction((tx) => work(async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows)),
-    },
+    raw: pgliteRaw(pglite),
     close: release,
   };
 }

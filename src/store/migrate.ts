@@ -5,11 +5,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { RawExecutor } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Arbitrary constant: the advisory lock key parity's migrator serialises on. */
 const MIGRATION_LOCK_KEY = 7_231_003_114;
+
+/** Raw statements for the migrator, in one transaction. */
+export interface RawExecutor {
+  transaction<T>(work: (exec: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+}
 
 interface Journal { entries: { idx: number; tag: string }[] }
 
@@ -29,9 +33,14 @@ export async function readMigrations(): Promise<Migration[]> {
   }));
 }
 
+/** What a database migrated with `migrations` holds: their tags and hashes, in order (the embedded template's recipe). */
+export function migrationsRecipe(migrations: readonly Migration[]): string {
+  return `state ${migrations.map((m) => `${m.tag}:${m.hash}`).join(' ')}`;
+}
+
 /** Brings the state schema up to date; returns the tags it applied. */
-export async function migrateState(raw: RawExecutor): Promise<string[]> {
-  const migrations = await readMigrations();
+export async function migrateState(raw: RawExecutor, migrations?: readonly Migration[]): Promise<string[]> {
+  migrations ??= await readMigrations();
   return raw.transaction(async (exec) => {
     await exec('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await exec('create schema if not exists parity');

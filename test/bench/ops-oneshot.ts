@@ -40,7 +40,7 @@ function timed(command: string, args: string[], options: { cwd: string; env: Nod
 const medianOf = (runs: Timed[], key: keyof Timed) => median(runs.map((r) => r[key]));
 
 /** The compiled package in a folder of its own (bin/, dist/, package.json, the checkout's node_modules). */
-function compiledCopy(work: string, log: (line: string) => void): string {
+export function compiledCopy(work: string, log: (line: string) => void): string {
   log('building the compiled package (npm run build)…');
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
   const pkg = path.join(work, 'pkg');

@@ -10,7 +10,8 @@
  * gate = the gate endpoint under load and store growth per 100k polls), --gate-seconds N (default 10);
  * bigtable = resumed, early-stopped and incremental chunked scans on their own table, sized by
  * --bigtable-rows (default BIGTABLE_DEFAULT_ROWS: a full chunked run of ≥ 60 s here); a small
- * --bigtable-rows runs them quickly.
+ * --bigtable-rows runs them quickly;
+ * embedded = the PGlite state store's first open of a new data dir and a compiled server's RSS idle and under gate load, merged likewise.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +30,7 @@ import { extraOperations } from './ops-extra.js';
 import { startupOperations } from './ops-startup.js';
 import { oneShotOperations } from './ops-oneshot.js';
 import { gateOperations } from './ops-gate.js';
+import { embeddedOperations } from './ops-embedded.js';
 import { readFile } from 'node:fs/promises';
 import { bigTableOperations } from './ops-bigtable.js';
 
@@ -73,6 +75,8 @@ writes test/bench/results/latest.json.
                        with a Postgres one, and the fixed cost per check, against psql)
                        | bigtable (resumed, early-stopped and incremental chunked scans on their own
                        table, sized by --bigtable-rows)
+                       | embedded (the PGlite state store: first open of a new data dir, and a compiled
+                       \`parity serve\` on it: RSS idle and under gate polling for 3 × --gate-seconds)
   --state-database DB  database (on the same server) holding the bench's Postgres state store;
                        default parity_bench_state
   --skip-pgbench       leave out the pgbench comparison
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
   const only = flags.only;
   if (only === 'startup') return mergedOnly(await startupOperations({ runs, log }));
   if (only === 'oneshot') return mergedOnly(await oneShotOperations({ server: flags.database, runs, log }));
+  if (only === 'embedded') return mergedOnly(await embeddedOperations({ server: flags.database, runs, seconds: Number(flags['gate-seconds']), log }));
   const appUrl = await ensureDatabase(flags.database, 'parity_bench');
   const stateUrl = await ensureDatabase(flags.database, flags['state-database']);
   const buildStarted = performance.now();
