@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { keyBound, keyRangeBounds, keyTuple, checkKeyTypes } from '../../compare/key-range.js';
+import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { ResumableProgress, ScanProgress } from '../types.js';
@@ -66,6 +67,31 @@ export function readSegmentEnd(row: Record<string, unknown> | undefined, key: re
 /** Does the side order `lower` strictly before `upper`? (Consecutive boundaries must, on both sides.) */
 export function planKeysOrdered(key: KeyColumn[], lower: string[], upper: string[]): SQL {
   return sql`select (${keyBound(key, lower)}) < (${keyBound(key, upper)}) as ordered`;
+}
+
+/** Key types whose order depends on a collation (a domain over text is left to the boundary check). */
+const COLLATED_TYPES = new Set(['text', 'character varying', 'character', 'name', 'citext']);
+/** Texts whose order differs between common collations (case, accents, punctuation, digits, spaces). */
+export const KEY_ORDER_PROBE = ['a', 'B', 'b', 'A', 'é', 'e', 'f', 'Z', 'z', '_x', '-x', 'x y', 'xy', '1', '10', '9', 'ä', 'aa', '', ' ', 'Ω'];
+const COLLATION_NAME = /^(?:(?:"[^"]+"|[a-z_][a-z0-9_$]*)\.)?(?:"[^"]+"|[a-z_][a-z0-9_$]*)$/;
+
+/** The collation of each collated key column (pg_collation_for), or undefined when no key column is collated. */
+export function planKeyCollations(side: DiffSide, key: KeyColumn[]): SQL | undefined {
+  const collated = key.flatMap((k, i) => (COLLATED_TYPES.has(k.type) ? [sql`pg_collation_for((select ${keyTuple([k])} from ${tableSql(side.table)} limit 0))::text as ${sql.identifier(`c_${i}`)}`] : []));
+  return collated.length === 0 ? undefined : sql`select ${joinSql(collated)}`;
+}
+
+/**
+ * The probe texts in the order each collated key column sorts them, as one text per column. Two
+ * sides that answer differently order keys differently, so their key ranges would not hold the same rows.
+ */
+export function planKeyOrderProbe(key: KeyColumn[], collations: Record<string, unknown>): SQL | undefined {
+  const orders = key.flatMap((k, i) => {
+    const name = collations[`c_${i}`];
+    if (typeof name !== 'string' || !COLLATION_NAME.test(name)) return [];
+    return [sql`string_agg(p, '|' order by p::${sql.raw(k.type)} collate ${sql.raw(name)}) as ${sql.identifier(`o_${i}`)}`];
+  });
+  return orders.length === 0 ? undefined : sql`select ${joinSql(orders)} from unnest(${arrayLiteralText(KEY_ORDER_PROBE)}::text[]) as p`;
 }
 
 /** Rows of the side whose key has a NULL column (they fall in no key range). */

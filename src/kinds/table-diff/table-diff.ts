@@ -24,7 +24,7 @@ import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault, faultOutcome, scopeTooSmall } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type DiffSide, type SideTypes } from './plan.js';
-import { keyColumnsOf, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentRowsFor, segmentSide } from './segments.js';
+import { keyColumnsOf, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentRowsFor, segmentSide } from './segments.js';
 import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type ScanFacts } from '../types.js';
@@ -75,7 +75,11 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const largest = estimates.length > 0 ? Math.max(...estimates) : undefined;
   // Both sides' planner estimates make the total, so progress reports against it like a scan.
   const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
-  const segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest);
+  let segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest);
+  // Segments need both sides to order keys alike; a whole-table pass does not (buckets hash key texts).
+  const orderDiffers = segmentRows === undefined ? undefined : await keyOrderDiffers(spec, ctx, sides, types);
+  if (orderDiffers && (options.segmentRows ?? spec.segment_rows) !== undefined) throw new Fault({ code: 'key_order_differs', message: `${orderDiffers}; set segment_rows: 0 to diff the table in one pass` });
+  if (orderDiffers) segmentRows = undefined;
 
   const tally: DiffTally = {
     oldRows: 0, newRows: 0, missingInNew: 0, missingInOld: 0, changed: 0, changedByColumn: columns.map(() => 0), changedUnattributed: 0,
@@ -224,6 +228,24 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   if (facts.length === 0) return outcome;
   const judged = withScanFacts(outcome, facts);
   return { ...judged, observations: { ...judged.observations, ...scanObservations(facts) } };
+}
+
+/** Why the two sides would put the same key in different segments (their collations sort a probe differently), or undefined. */
+async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
+  const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
+  const orders = await Promise.all((['old', 'new'] as const).map(async (s) => {
+    const collations = planKeyCollations(sides[s], key[s]);
+    const row = collations && (await ctx.query(sides[s].source, collations))[0];
+    const probe = row && planKeyOrderProbe(key[s], row);
+    return { collations: row ?? {}, order: probe ? (await ctx.query(sides[s].source, probe))[0] ?? {} : {} };
+  }));
+  for (const [i, name] of spec.key.entries()) {
+    const [old, neu] = orders.map((o) => o.order[`o_${i}`] ?? null);
+    if (old !== neu) {
+      return `the two sides order key column ${name} differently (collation ${String(orders[0]!.collations[`c_${i}`] ?? 'none')} on old, ${String(orders[1]!.collations[`c_${i}`] ?? 'none')} on new), so a key range would not hold the same rows on both`;
+    }
+  }
+  return undefined;
 }
 
 /** What the segment loop shares with the diff. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../../src/runner/runner.js';
 import type { FinishedRun } from '../../../src/runner/run-types.js';
-import type { FinishedResult } from '../../../src/store/runs.js';
+import type { ResultRecord } from '../../../src/store/runs.js';
 import type { Store } from '../../../src/store/store.js';
 import type { Catalog } from '../../../src/catalog/catalog.js';
 import { engines, type TestDatabase, useDatabaseAndStore } from '../../support/databases.js';
@@ -59,11 +59,11 @@ describe.each(engines)('resuming table_diff on %s', (engine) => {
     }
   }
 
-  const result = (done: FinishedRun): FinishedResult => done.results.find((r) => r.checkId === 'd')!;
+  const result = (done: FinishedRun): ResultRecord => done.results.find((r) => r.checkId === 'd')!;
   /** Everything the diff found (what resumption must not change). */
-  const tallyOf = (r: FinishedResult) => {
+  const tallyOf = (r: ResultRecord) => {
     const { resumed_from: _resumed, ...observations } = r.observations;
-    return { status: r.status, observations, samples: r.samples.map((s) => [s.category, s.key, s.old, s.new, s.detail ?? null]) };
+    return { status: r.status, observations, samples: (r.samples ?? []).map((s) => [s.category, s.key, s.old, s.new, s.detail ?? null]) };
   };
 
   async function seed(ids: number[], dice: () => number) {
