@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { keyBound, keyRangeBounds, keyTuple, checkKeyTypes } from '../../compare/key-range.js';
 import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
-import { joinSql, predicateSql, sql, tableSql, type SQL } from '../../sql/build.js';
+import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { ResumableProgress, ScanProgress } from '../types.js';
 import type { DiffSide } from './plan.js';
 import type { RowHashMode } from './row-hash.js';
@@ -22,16 +22,31 @@ import type { DiffTally } from './verdict.js';
 
 /**
  * Without `segment_rows`, a table is diffed in segments of this many old-side rows once either
- * side's estimate reaches AUTO_SEGMENT_FROM_ROWS; below it, one pass over the whole table is
- * faster (each segment is an index range scan; see docs/decisions.md for the measurements).
+ * side's estimate reaches AUTO_SEGMENT_FROM_ROWS and both sides store rows in about key order
+ * (the planner's |correlation| of the first key column at least AUTO_SEGMENT_MIN_CORRELATION).
+ * Below that size one pass is cheap to redo; on a heap in random key order every segment's range
+ * scan touches pages all over the table, so segments could cost many passes (docs/decisions.md).
  */
 export const AUTO_SEGMENT_ROWS = 1_000_000;
 export const AUTO_SEGMENT_FROM_ROWS = 4_000_000;
+export const AUTO_SEGMENT_MIN_CORRELATION = 0.9;
 
-/** Old-side rows per segment, or undefined for one unsegmented diff (`segment_rows: 0`, or small tables). */
-export function segmentRowsFor(segmentRows: number | undefined, estimatedRows: number | undefined): number | undefined {
+/**
+ * Old-side rows per segment, or undefined for one unsegmented diff: `segment_rows` when given (0:
+ * never), else automatic for big tables stored in key order (`correlation` of each side, when known).
+ */
+export function segmentRowsFor(segmentRows: number | undefined, estimatedRows: number | undefined, correlation?: readonly (number | undefined)[]): number | undefined {
   if (segmentRows !== undefined) return segmentRows === 0 ? undefined : segmentRows;
-  return estimatedRows !== undefined && estimatedRows >= AUTO_SEGMENT_FROM_ROWS ? AUTO_SEGMENT_ROWS : undefined;
+  if (estimatedRows === undefined || estimatedRows < AUTO_SEGMENT_FROM_ROWS) return undefined;
+  const ordered = correlation !== undefined && correlation.length > 0 && correlation.every((c) => c !== undefined && Math.abs(c) >= AUTO_SEGMENT_MIN_CORRELATION);
+  return ordered ? AUTO_SEGMENT_ROWS : undefined;
+}
+
+/** The planner's correlation between the first key column's order and the heap order (NULL row: never analyzed). */
+export function planKeyCorrelation(side: DiffSide, keyColumn: string): SQL {
+  return sql`select s.correlation::float8 as correlation from pg_stats s
+    join pg_class c on c.relname = s.tablename join pg_namespace n on n.oid = c.relnamespace and n.nspname = s.schemaname
+    where c.oid = to_regclass(${regclassText(side.table)}) and s.attname = ${keyColumn}`;
 }
 
 /** The side's key columns with their types (as pg_typeof names them). */

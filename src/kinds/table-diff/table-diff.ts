@@ -24,7 +24,7 @@ import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault, faultOutcome, scopeTooSmall } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type DiffSide, type SideTypes } from './plan.js';
-import { keyColumnsOf, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentRowsFor, segmentSide } from './segments.js';
+import { keyColumnsOf, planKeyCollations, planKeyCorrelation, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentRowsFor, segmentSide } from './segments.js';
 import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type ScanFacts } from '../types.js';
@@ -75,7 +75,14 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const largest = estimates.length > 0 ? Math.max(...estimates) : undefined;
   // Both sides' planner estimates make the total, so progress reports against it like a scan.
   const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
-  let segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest);
+  // Automatic segments only for big tables stored in key order: ask the planner's statistics then.
+  const correlation = options.segmentRows === undefined && spec.segment_rows === undefined && segmentRowsFor(undefined, largest, [1]) !== undefined
+    ? await both(async (s) => {
+      const value = (await ctx.query(sides[s].source, planKeyCorrelation(sides[s], spec.key[0]!)))[0]?.correlation;
+      return value === null || value === undefined || !Number.isFinite(Number(value)) ? undefined : Number(value);
+    })
+    : undefined;
+  let segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest, correlation);
   // Segments need both sides to order keys alike; a whole-table pass does not (buckets hash key texts).
   const orderDiffers = segmentRows === undefined ? undefined : await keyOrderDiffers(spec, ctx, sides, types);
   if (orderDiffers && (options.segmentRows ?? spec.segment_rows) !== undefined) throw new Fault({ code: 'key_order_differs', message: `${orderDiffers}; set segment_rows: 0 to diff the table in one pass` });

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../../support/databases.js';
 import { runCheck } from '../../support/run-check.js';
-import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, restoreTally, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
+import { compile } from '../../../src/sql/build.js';
+import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, planKeyCorrelation, restoreTally, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
 import type { DiffTally } from '../../../src/kinds/table-diff/verdict.js';
 
 const diffYaml = (key: string, extra = '') => `checks:
@@ -78,6 +79,18 @@ describe.each(engines)('segmented table_diff on %s', (engine) => {
     expect(await runCheck(db, diffYaml('id').replace('segment_rows: 10', 'segment_rows: 0'))).toMatchObject({ status: 'pass' });
   });
 
+  it('reads the planner\'s key correlation: none before ANALYZE, about 1 for a table filled in key order', async () => {
+    await tables('id int primary key, v text', 'select g, g::text from generate_series(1, 500) g', 'select g, g::text from generate_series(1, 500) g');
+    const side = { source: 'app', table: { name: 't_old' }, keys: [], values: [] };
+    const read = async () => {
+      const { text, params } = compile(planKeyCorrelation(side, 'id'));
+      return (await db.exec(text, params as unknown[]))[0]?.correlation;
+    };
+    expect(await read()).toBeUndefined();
+    await db.exec('analyze t_old');
+    expect(Number(await read())).toBeGreaterThan(0.99);
+  });
+
   it('stops early in segments only as a failure with lower bounds', async () => {
     await tables('id int primary key, v text', 'select g, g::text from generate_series(1, 200) g', "select g, case when g % 10 = 0 then 'x' else g::text end from generate_series(1, 200) g");
     const result = await runCheck(db, diffYaml('id', '    stop_after: 3'));
@@ -128,11 +141,15 @@ describeOnPostgres('segmented table_diff between collations', () => {
 });
 
 describe('segments (pure)', () => {
-  it('segments only when asked, or for big tables', () => {
-    expect(segmentRowsFor(undefined, undefined)).toBeUndefined();
-    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS - 1)).toBeUndefined();
-    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS)).toBe(AUTO_SEGMENT_ROWS);
-    expect(segmentRowsFor(0, 1e9)).toBeUndefined();
+  it('segments only when asked, or for big tables stored in key order on both sides', () => {
+    expect(segmentRowsFor(undefined, undefined, [1, 1])).toBeUndefined();
+    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS - 1, [1, 1])).toBeUndefined();
+    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS, [1, -0.95])).toBe(AUTO_SEGMENT_ROWS);
+    // A heap in random key order (or never analyzed): every segment's range scan would touch the whole table.
+    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS, [1, 0.3])).toBeUndefined();
+    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS, [1, undefined])).toBeUndefined();
+    expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS)).toBeUndefined();
+    expect(segmentRowsFor(0, 1e9, [1, 1])).toBeUndefined();
     expect(segmentRowsFor(500, 10)).toBe(500);
   });
 
