@@ -39,7 +39,8 @@ export const tableDiffSchema = z
     /**
      * Diff in key-range segments of this many old-side rows, each recorded in the state store so an
      * interrupted run resumes after the last one; 0: one pass over the whole table; left out:
-     * segments of 1,000,000 rows once a side is estimated at 4,000,000 rows or more.
+     * segments of 1,000,000 rows once a side is estimated at 4,000,000 rows or more and both
+     * sides store rows in key order (segments.ts).
      */
     segment_rows: z.number().int().min(0).optional(),
   })
