@@ -5,7 +5,9 @@
  * and finally drilled into as (key, row hash, value hashes); only sampled keys are fetched in
  * full. Serialisation and hashing: row-hash.ts. Works across servers and engines.
  * Memory stays bounded: every pass is read as a stream into flat columns (fingerprints.ts) or a
- * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects.
+ * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects. A big table is
+ * diffed in key-range segments instead, each a complete diff whose tally is recorded in the
+ * state store so an interrupted run resumes after the last segment (segments.ts, segmented-diff.ts).
  *
  * Limits, stated in the docs: the key must be unique on each side (else `error: duplicate_key`);
  * a row with a NULL key column cannot be matched, so any such row is `error: null_key`; each side
@@ -22,11 +24,12 @@ import { newRowHashSalt, rowHashProbeSql, type RowHashMode } from './row-hash.js
 import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
-import { Fault, faultOutcome, scopeTooSmall } from '../../results/fault.js';
-import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type DiffSide, type SideTypes } from './plan.js';
-import { keyColumnsOf, planKeyCollations, planKeyCorrelation, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentRowsFor, segmentSide } from './segments.js';
+import { Fault } from '../../results/fault.js';
+import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
+import { planKeyCorrelation, segmentRowsFor } from './segments.js';
+import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
 import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
-import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
+import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
@@ -40,9 +43,6 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Prom
   const rows = await ctx.query<{ name: string }>(spec.old.source, planTableColumns(spec.old.table));
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
-
-/** Both sides' rows of one diff: the whole table, or one key-range segment. */
-type Sides = Record<'old' | 'new', DiffSide>;
 
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
@@ -235,138 +235,6 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   if (facts.length === 0) return outcome;
   const judged = withScanFacts(outcome, facts);
   return { ...judged, observations: { ...judged.observations, ...scanObservations(facts) } };
-}
-
-/** Why the two sides would put the same key in different segments (their collations sort a probe differently), or undefined. */
-async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
-  const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
-  const orders = await Promise.all((['old', 'new'] as const).map(async (s) => {
-    const collations = planKeyCollations(sides[s], key[s]);
-    const row = collations && (await ctx.query(sides[s].source, collations))[0];
-    const probe = row && planKeyOrderProbe(key[s], row);
-    return { collations: row ?? {}, order: probe ? (await ctx.query(sides[s].source, probe))[0] ?? {} : {} };
-  }));
-  for (const [i, name] of spec.key.entries()) {
-    const [old, neu] = orders.map((o) => o.order[`o_${i}`] ?? null);
-    if (old !== neu) {
-      return `the two sides order key column ${name} differently (collation ${String(orders[0]!.collations[`c_${i}`] ?? 'none')} on old, ${String(orders[1]!.collations[`c_${i}`] ?? 'none')} on new), so a key range would not hold the same rows on both`;
-    }
-  }
-  return undefined;
-}
-
-/** What the segment loop shares with the diff. */
-interface SegmentedDiff {
-  spec: TableDiffSpec;
-  ctx: ExecutionContext;
-  sides: Sides;
-  types: Record<'old' | 'new', SideTypes>;
-  tally: DiffTally;
-  columns: readonly ComparedColumn[];
-  nullKeyRows: Record<'old' | 'new', number>;
-  proven(): boolean;
-  progress(): void;
-}
-
-/**
- * The diff segment by segment (segments.ts): NULL keys counted first, then each key range diffed
- * in full and recorded in the check's checkpoint, so an interrupted run's successor continues
- * after the last recorded segment with its tally — a segment is in both the tally and the last
- * key, or in neither. An outcome when the run is refused before or between segments.
- */
-async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRange: (range: Sides) => Promise<boolean | Outcome>): Promise<Outcome | { stopped: boolean; resumed?: ScanFacts['resumed'] }> {
-  const { spec, ctx, sides, types, tally } = d;
-  const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
-  const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
-  // A NULL key lies in no key range: such rows are counted apart, and refuse the check at once.
-  const nulls = await both(async (s) => Number((await ctx.query(sides[s].source, planNullKeyRows(sides[s], key[s])))[0]?.n ?? 0));
-  d.nullKeyRows.old = nulls[0];
-  d.nullKeyRows.new = nulls[1];
-  const nullRefusal = refuseScope(spec, { rowHash: tally.rowHash }, d.nullKeyRows);
-  if (nullRefusal) return nullRefusal;
-
-  const names = d.columns.map((c) => c.name);
-  const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types });
-  const claimed = await checkpoint?.claim();
-  const restored = claimed && restoreTally(claimed, { key: key.old, columns: names, rowHash: tally.rowHash ?? 'sha256', sample: spec.sample });
-  let after: string[] | undefined;
-  let segments = 0;
-  let rows = segmentRows;
-  let resumed: ScanFacts['resumed'];
-  if (claimed && restored) {
-    Object.assign(tally, restored);
-    after = claimed.lastKey;
-    segments = claimed.chunks;
-    rows = claimed.chunkRows > 0 ? claimed.chunkRows : segmentRows;
-    resumed = { fromRun: claimed.fromRun, chunks: segments, rowsScanned: tally.oldRows + tally.newRows, since: claimed.since.toISOString(), unit: 'segment' };
-    d.progress();
-  }
-  let stopped = false;
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    const end = readSegmentEnd((await ctx.query(sides.old.source, planSegmentEnd(sides.old, key.old, after, rows)))[0], key.old);
-    if (after && end) {
-      // Each side must order the two boundaries as the old side does, or a row could fall in two segments.
-      const ordered = await both(async (s) => (await ctx.query(sides[s].source, planKeysOrdered(key[s], after!, end)))[0]?.ordered);
-      const side = ordered[0] !== true ? 'old' : ordered[1] !== true ? 'new' : undefined;
-      if (side) {
-        throw new Fault({
-          code: 'key_order_differs',
-          message: `the ${side} side does not order key (${after.join(', ')}) before (${end.join(', ')}) as the old side does (another collation or key type?); `
-            + `a segmented table_diff needs both sides to order keys alike — set segment_rows: 0 to diff the table in one pass`,
-        });
-      }
-    }
-    const range = { old: segmentSide(sides.old, key.old, after, end), new: segmentSide(sides.new, key.new, after, end) };
-    const result = await diffRange(range);
-    if (typeof result !== 'boolean') return result;
-    segments++;
-    if (result || end === undefined) {
-      stopped = result;
-      break;
-    }
-    // Every segment so far diffed in full: once they prove the failure, the rest need not be read.
-    if (d.proven()) {
-      stopped = true;
-      break;
-    }
-    after = end;
-    if (checkpoint && !(await checkpoint.save(segmentProgress(key.old, end, tally, names, segments, rows)))) {
-      throw new Fault({ code: 'checkpoint_lost', message: `another run took over the checkpoint of this table_diff; this run stops so the two never count the same rows` });
-    }
-  }
-  await checkpoint?.clear();
-  return { stopped, ...(resumed ? { resumed } : {}) };
-}
-
-/**
- * The verdict on the scope itself (pure): rows that cannot be matched by key, or a side with fewer
- * than `min_rows` rows, end the check as "could not verify" — never a pass. Row counts not known
- * yet (a segmented diff counts NULL keys before any row) are left out.
- */
-export function refuseScope(spec: TableDiffSpec, tally: { oldRows?: number | undefined; newRows?: number | undefined; rowHash?: RowHashMode | undefined }, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
-  const rows = { old: tally.oldRows, new: tally.newRows };
-  const observations = {
-    ...(rows.old !== undefined ? { old_rows: rows.old } : {}), ...(rows.new !== undefined ? { new_rows: rows.new } : {}),
-    null_key_rows_old: nullKeyRows.old, null_key_rows_new: nullKeyRows.new, row_hash_salted: true,
-    ...(tally.rowHash ? { row_hash: tally.rowHash } : {}),
-  };
-  const sideName = (s: 'old' | 'new') => `${spec[s].source}:${formatTableRef(spec[s].table)}`;
-  if (nullKeyRows.old + nullKeyRows.new > 0) {
-    const where = spec.key.map((k) => `${k} is not null`).join(' and ');
-    return faultOutcome({
-      code: 'null_key',
-      message: `${nullKeyRows.old} rows of ${sideName('old')} and ${nullKeyRows.new} rows of ${sideName('new')} have a NULL in key column(s) ${spec.key.join(', ')}; `
-        + `table_diff matches rows by key, so it cannot compare them — if they are out of scope, say so with where: "${where}" on both sides`,
-    }, observations);
-  }
-  for (const side of ['old', 'new'] as const) {
-    const count = rows[side];
-    if (count === undefined) continue;
-    const fault = scopeTooSmall(count, spec.min_rows, `rows in ${sideName(side)}${spec[side].where ? ` where ${spec[side].where}` : ''}`);
-    if (fault) return faultOutcome(fault, observations);
-  }
-  return undefined;
 }
 
 /** The table_diff kind. */
