@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../../support/databases.js';
 import { runCheck } from '../../support/run-check.js';
 import { compile } from '../../../src/sql/build.js';
-import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, planKeyCorrelation, restoreTally, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
+import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, planKeyCorrelation, planSegmentEnd, restoreTally, segmentSide, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
 import type { DiffTally } from '../../../src/kinds/table-diff/verdict.js';
 
 const diffYaml = (key: string, extra = '') => `checks:
@@ -141,6 +141,20 @@ describeOnPostgres('segmented table_diff between collations', () => {
 });
 
 describe('segments (pure)', () => {
+  it('plans half-open key ranges with bound, cast values and boundaries that skip NULL keys', () => {
+    const side = { source: 'app', table: { schema: 'billing', name: 'Payments' }, where: 'amount > 0', keys: [], values: [] };
+    const key = [{ name: 'region', type: 'integer' }, { name: 'handle', type: 'text' }];
+    const end = compile(planSegmentEnd(side, key, ['3', 'x'], 500));
+    expect(end.text).toContain('"region" is not null and "handle" is not null and ("region", "handle") > ($1::integer, $2::text)');
+    expect(end.text).toMatch(/order by "region", "handle" offset \$3 limit 1$/);
+    expect(end.params).toEqual(['3', 'x', 499]);
+    const ranged = segmentSide(side, key, ['3', 'x'], ['9', 'y']);
+    expect(compile(ranged.range!).text).toBe('("region", "handle") > ($1::integer, $2::text) and ("region", "handle") <= ($3::integer, $4::text)');
+    // Both ends open: the whole side, no predicate at all.
+    expect(segmentSide(side, key, undefined, undefined)).toBe(side);
+    expect(() => segmentSide(side, [{ name: 'id', type: 'int; drop table x' }], ['1'], undefined)).toThrow(/unsupported key type/);
+  });
+
   it('segments only when asked, or for big tables stored in key order on both sides', () => {
     expect(segmentRowsFor(undefined, undefined, [1, 1])).toBeUndefined();
     expect(segmentRowsFor(undefined, AUTO_SEGMENT_FROM_ROWS - 1, [1, 1])).toBeUndefined();
