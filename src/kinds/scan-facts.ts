@@ -21,7 +21,7 @@ export function withScanFacts(outcome: Outcome, facts: readonly ScanFacts[]): Ou
   }
   const notes = [
     ...(stopped ? [`stopped early after ${stopped.chunks} ${stopped.unit === 'pass' ? (stopped.chunks === 1 ? 'pass' : 'passes') : (stopped.chunks === 1 ? 'chunk' : 'chunks')}: counts are lower bounds`] : []),
-    ...(resumed ? [`resumed from run ${resumed.fromRun} after ${resumed.chunks} chunk${resumed.chunks === 1 ? '' : 's'}`] : []),
+    ...(resumed ? [`resumed from run ${resumed.fromRun} after ${resumed.chunks} ${resumed.unit ?? 'chunk'}${resumed.chunks === 1 ? '' : 's'}`] : []),
   ];
   return notes.length === 0 ? outcome : { ...outcome, summary: `${outcome.summary} (${notes.join('; ')})` };
 }
@@ -32,6 +32,6 @@ export function scanObservations(facts: readonly ScanFacts[]): Outcome['observat
   const resumed = facts.find((f) => f.resumed)?.resumed;
   return {
     ...(stopped ? { stopped_early: { chunks: stopped.chunks }, counts_are_lower_bounds: true } : {}),
-    ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since } } : {}),
+    ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since, ...(resumed.unit ? { unit: resumed.unit } : {}) } } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { TableRef } from '../sql/identifiers.js';
 import type { JsonValue, Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
+import type { KeyColumn } from '../introspect/primary-key.js';
 
 /**
  * What incremental mode needs from a kind: the settings, the source and table whose column marks
@@ -52,8 +53,8 @@ export interface ScanFacts {
    * stopped scan read, or the keys a recheck re-reads): samples must come from there too.
    */
   within?: SQL;
-  /** The scan continued an interrupted run's checkpoint instead of starting from the first key. */
-  resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string };
+  /** The scan continued an interrupted run's checkpoint instead of starting from the first key (table_diff: counted in segments). */
+  resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string; unit?: 'segment' };
 }
 
 /** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */
@@ -83,6 +84,37 @@ export interface CounterSnapshotStore {
   baselineCounters(checkId: string, scope: string, cutoff: Date): Promise<CounterSnapshot | undefined>;
 }
 
+/** Progress of resumable work (a chunked scan, table_diff's key-range segments), as recorded after each chunk. */
+export interface ScanProgress {
+  keyColumns: KeyColumn[];
+  /** The last key counted: the next chunk starts right after it. */
+  lastKey: string[];
+  /** Totals so far, by count name (the rows-scanned alias included). */
+  counts: Record<string, number>;
+  chunks: number;
+  /** The chunk size the scan had adapted to. */
+  chunkRows: number;
+  /** What a kind keeps beyond counts (table_diff: sampled keys, row-hash mode); the kind validates it on resume. */
+  state?: unknown;
+}
+
+/** Recorded progress an interrupted run left behind, taken over by this one. */
+export interface ResumableProgress extends ScanProgress {
+  fromRun: string;
+  /** When the interrupted scan read its first chunk (store clock): the oldest evidence in its counts. */
+  since: Date;
+}
+
+/** Where resumable work records its progress (the state store, bound to one scan or check and one run). */
+export interface ScanCheckpoint {
+  /** Makes this run the checkpoint's owner; the progress to resume from, if any is still usable. */
+  claim(): Promise<ResumableProgress | undefined>;
+  /** Records progress after a chunk, in one statement; false when another run has taken the checkpoint over. */
+  save(progress: ScanProgress): Promise<boolean>;
+  /** The work is over (finished or stopped): nothing is left to resume. */
+  clear(): Promise<void>;
+}
+
 /** What a kind may do while executing. All database access goes through here. */
 export interface ExecutionContext {
   readonly checkId: string;
@@ -99,6 +131,12 @@ export interface ExecutionContext {
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
   /** The state store's counter snapshots; absent when the check runs without a store (a kind needing it must fault). */
   readonly snapshots?: CounterSnapshotStore | undefined;
+  /**
+   * The state store's checkpoint for this check's own resumable work over `sources`, keyed by
+   * `identity` and the check's definition hash (a changed definition never resumes); undefined
+   * without a store, or when every source says resume_max_age: 0.
+   */
+  checkpoint?(sources: readonly string[], identity: unknown): ScanCheckpoint | undefined;
 }
 
 /** The fields every check spec carries after parsing. */

@@ -17,7 +17,8 @@
  * none is skipped.
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { SCAN_FACTS, type CountResult, type CountScan, type ScanFacts, type StopRule } from '../kinds/types.js';
+import { checkKeyTypes, keyBound, keyRangeBounds, keyTuple } from '../compare/key-range.js';
+import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { ScanSettings } from '../checkfile/sources.js';
 import type { ReadSession, Source } from '../sources/types.js';
@@ -27,30 +28,13 @@ import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type
 import { Fault } from '../results/fault.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
-import type { ResumableProgress, ScanProgress } from '../store/scan-checkpoints.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
 
-export type { KeyColumn, ResumableProgress, ScanProgress };
+export type { KeyColumn, ResumableProgress, ScanCheckpoint, ScanProgress };
 
 /** The planner's row estimate, for progress reporting only. */
 export function planRowEstimate(table: TableRef): SQL {
   return sql`select greatest(${plannerRowsSql(table)}, 0)::bigint as estimate`;
-}
-
-const SAFE_TYPE = /^[a-z0-9_ ."()[\],]+$/i;
-
-function keyBound(key: KeyColumn[], values: string[]): SQL {
-  return key.length === 1
-    ? sql`${values[0]}::${sql.raw(key[0]!.type)}`
-    : sql`(${joinSql(key.map((k, i) => sql`${values[i]}::${sql.raw(k.type)}`))})`;
-}
-
-function keyTuple(key: KeyColumn[]): SQL {
-  return key.length === 1 ? columnSql(key[0]!.name) : sql`(${joinSql(key.map((k) => columnSql(k.name)))})`;
-}
-
-function checkKeyTypes(key: KeyColumn[]): void {
-  for (const k of key) if (!SAFE_TYPE.test(k.type)) throw new Error(`unsupported key type ${k.type}`);
 }
 
 /**
@@ -99,11 +83,7 @@ export function readPlanRows(rows: readonly Record<string, unknown>[]): number {
  * workers where the server would use them for the bare statement too).
  */
 export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | undefined, upTo: string[] | undefined): SQL {
-  checkKeyTypes(key);
-  const bounds = [
-    ...(after === undefined ? [] : [sql`${keyTuple(key)} > ${keyBound(key, after)}`]),
-    ...(upTo === undefined ? [] : [sql`${keyTuple(key)} <= ${keyBound(key, upTo)}`]),
-  ];
+  const bounds = keyRangeBounds(key, after, upTo);
   const where = bounds.length === 0 ? sql`` : sql` where ${joinSql(bounds, sql` and `)}`;
   return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
 }
@@ -120,16 +100,6 @@ export function nextChunkRows(current: number, elapsedMs: number, settings: Pick
   const min = Math.max(100, Math.floor(settings.chunk_rows / 10));
   const max = settings.chunk_rows * 100;
   return Math.round(Math.min(max, Math.max(min, damped)));
-}
-
-/** Where a chunked scan records its progress (the state store, bound to one scan and one run). */
-export interface ScanCheckpoint {
-  /** Makes this run the checkpoint's owner; the progress to resume from, if any is still usable. */
-  claim(): Promise<ResumableProgress | undefined>;
-  /** Records progress after a chunk, in one statement; false when another run has taken the checkpoint over. */
-  save(progress: ScanProgress): Promise<boolean>;
-  /** The scan is over (finished or stopped): nothing is left to resume. */
-  clear(): Promise<void>;
 }
 
 function sameKey(a: KeyColumn[], b: KeyColumn[]): boolean {

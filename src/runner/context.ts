@@ -90,5 +90,10 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     progress(update) {
       deps.onProgress?.(update);
     },
+    checkpoint(sourceNames, identity) {
+      // The strictest source decides how old resumed progress may be (0 anywhere: never resume).
+      const maxAgeMs = sourceNames.length === 0 ? 0 : Math.min(...sourceNames.map((name) => deps.sources.specOf(name)?.scan.resume_max_age ?? 0));
+      return scans.checkpoint(deps.checkId, identity, maxAgeMs);
+    },
   };
 }

@@ -10,12 +10,12 @@
 import { createHash } from 'node:crypto';
 import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
-import { SCAN_FACTS, type CountResult, type CountScan, type StopRule } from '../kinds/types.js';
+import { SCAN_FACTS, type CountResult, type CountScan, type ScanCheckpoint, type StopRule } from '../kinds/types.js';
 import type { LoadedCheck } from '../catalog/catalog.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
-import { runChunkedScan, type ScanCheckpoint } from './chunked-scan.js';
+import { runChunkedScan } from './chunked-scan.js';
 import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
@@ -33,6 +33,11 @@ export interface ScanRequestContext {
 
 export interface ScanExecutor {
   count(scan: CountScan, request: ScanRequestContext): Promise<CountResult>;
+  /**
+   * The checkpoint of a check's own resumable work (table_diff's segments), keyed by `identity`,
+   * the check and its definition hash; none without a store, or with maxAgeMs 0 (never resume).
+   */
+  checkpoint(checkId: string, identity: unknown, maxAgeMs: number): ScanCheckpoint | undefined;
 }
 
 function tableKey(scan: CountScan): string {
@@ -175,6 +180,15 @@ interface ScanHooks {
   stop: readonly StopRule[];
 }
 
+/** The checkpoint row `scanKey` as seen by this run. */
+function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly string[], maxAgeMs: number): ScanCheckpoint {
+  return {
+    claim: () => cp.store.claimCheckpoint({ scanKey, runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
+    save: (progress) => cp.store.saveCheckpoint(scanKey, cp.runId, progress),
+    clear: () => cp.store.clearCheckpoint(scanKey, cp.runId),
+  };
+}
+
 /** Creates the executor for one run. */
 export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(deps.planned ?? []);
@@ -185,12 +199,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     if (!cp) return undefined;
     const checks = checkIds.map((id) => ({ id, hash: cp.definitionHash(id) }));
     if (checks.some((c) => c.hash === undefined)) return undefined;
-    const scanKey = scanKeyOf(scan, checks as { id: string; hash: string }[]);
-    return {
-      claim: () => cp.store.claimCheckpoint({ scanKey, runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
-      save: (progress) => cp.store.saveCheckpoint(scanKey, cp.runId, progress),
-      clear: () => cp.store.clearCheckpoint(scanKey, cp.runId),
-    };
+    return checkpointAt(cp, scanKeyOf(scan, checks as { id: string; hash: string }[]), checkIds, maxAgeMs);
   }
 
   async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<CountResult> {
@@ -270,6 +279,13 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   }
 
   return {
+    checkpoint(checkId, identity, maxAgeMs) {
+      const cp = deps.checkpoints;
+      const hash = cp?.definitionHash(checkId);
+      if (!cp || hash === undefined || maxAgeMs <= 0) return undefined;
+      const key = createHash('sha256').update(JSON.stringify(['check', checkId, hash, identity])).digest('hex');
+      return checkpointAt(cp, key, [checkId], maxAgeMs);
+    },
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});
       const group = groups.get(scan);

@@ -1,33 +1,17 @@
 /**
- * Checkpoints of chunked scans: the state store's side of runner/chunked-scan.ts's ScanCheckpoint.
+ * Checkpoints of chunked scans and table_diff's key-range segments: the state store's side of
+ * kinds/types.ts's ScanCheckpoint.
  * A run claims a scan's row (taking it over from a dead run, with its progress if still fresh),
  * then records each chunk with one conditional UPDATE — only while it still owns the row — so two
  * runs never both add to the same progress.
  */
 import { and, eq, getTableColumns, lt, sql } from 'drizzle-orm';
-import type { KeyColumn } from '../introspect/primary-key.js';
+import type { ResumableProgress, ScanProgress } from '../kinds/types.js';
 import type { StateDb } from './database.js';
 import { scanCheckpoints } from './schema.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
 
-/** Progress of a chunked scan, as recorded after each chunk. */
-export interface ScanProgress {
-  keyColumns: KeyColumn[];
-  /** The last key counted: the next chunk starts right after it. */
-  lastKey: string[];
-  /** Totals so far, by count name (the rows-scanned alias included). */
-  counts: Record<string, number>;
-  chunks: number;
-  /** The chunk size the scan had adapted to. */
-  chunkRows: number;
-}
-
-/** Recorded progress an interrupted run left behind, taken over by this one. */
-export interface ResumableProgress extends ScanProgress {
-  fromRun: string;
-  /** When the interrupted scan read its first chunk (store clock): the oldest evidence in its counts. */
-  since: Date;
-}
+export type { ResumableProgress, ScanProgress };
 
 export interface CheckpointClaim {
   scanKey: string;
@@ -55,10 +39,10 @@ export function scanCheckpointQueries(db: StateDb, clock: StoreClock = databaseC
           await tx.update(scanCheckpoints).set({ runId: claim.runId, checkIds: claim.checkIds, updatedAt: clock() }).where(eq(scanCheckpoints.scanKey, claim.scanKey));
           return {
             fromRun: row.runId, since: row.startedAt, keyColumns: row.keyColumns!, lastKey: row.lastKey!,
-            counts: row.counts, chunks: row.chunks, chunkRows: row.chunkRows,
+            counts: row.counts, chunks: row.chunks, chunkRows: row.chunkRows, state: row.state ?? undefined,
           };
         }
-        const empty = { runId: claim.runId, checkIds: claim.checkIds, keyColumns: null, lastKey: null, counts: {}, chunks: 0, chunkRows: 0, startedAt: clock(), updatedAt: clock() };
+        const empty = { runId: claim.runId, checkIds: claim.checkIds, keyColumns: null, lastKey: null, counts: {}, chunks: 0, chunkRows: 0, state: null, startedAt: clock(), updatedAt: clock() };
         await tx.insert(scanCheckpoints).values({ scanKey: claim.scanKey, ...empty })
           .onConflictDoUpdate({ target: scanCheckpoints.scanKey, set: empty });
         return undefined;
@@ -69,7 +53,7 @@ export function scanCheckpointQueries(db: StateDb, clock: StoreClock = databaseC
     async saveCheckpoint(scanKey: string, runId: string, progress: ScanProgress): Promise<boolean> {
       const rows = await db.update(scanCheckpoints).set({
         keyColumns: progress.keyColumns, lastKey: progress.lastKey, counts: progress.counts,
-        chunks: progress.chunks, chunkRows: progress.chunkRows, updatedAt: clock(),
+        chunks: progress.chunks, chunkRows: progress.chunkRows, state: progress.state ?? null, updatedAt: clock(),
       }).where(and(eq(scanCheckpoints.scanKey, scanKey), eq(scanCheckpoints.runId, runId)))
         .returning({ scanKey: scanCheckpoints.scanKey });
       return rows.length === 1;

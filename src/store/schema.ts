@@ -171,6 +171,8 @@ export const scanCheckpoints = parity.table('scan_checkpoints', {
   counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
   chunks: integer('chunks').notNull().default(0),
   chunkRows: integer('chunk_rows').notNull().default(0),
+  /** What a kind's own resumable work keeps beyond counts (table_diff: sampled keys, row-hash mode); validated by that kind on resume. */
+  state: jsonb('state').$type<unknown>(),
   /** Store clock when the scan behind this progress began reading: the oldest evidence in its counts. */
   startedAt: ts('started_at').notNull(),
   updatedAt: ts('updated_at').notNull(),

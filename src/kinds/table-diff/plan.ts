@@ -17,6 +17,8 @@ export interface DiffSide {
   where?: string | undefined;
   keys: SQL[];
   values: SQL[];
+  /** A segment's key range (segments.ts): every pass then reads only rows inside it. */
+  range?: SQL | undefined;
 }
 
 /** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
@@ -61,7 +63,8 @@ function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, wit
   const hash = sql`case when ${anyNullKey} then null else ${keyHash} end`;
   const columns = [sql`${hash} as h`, sql`${rowHashSql([...text.keys, ...text.values], scheme.salt, scheme.rowHash)} as rh`, ...extra];
   const inBuckets = within ? sql` and ${bucketSql(hash, within.bits)} = any(${arrayLiteralText(within.buckets.map(String))})` : sql``;
-  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${predicateSql(side.where)}${inBuckets}`;
+  const inRange = side.range ? sql` and ${side.range}` : sql``;
+  return sql`select ${joinSql(columns)} from ${tableSql(side.table)} where ${predicateSql(side.where)}${inRange}${inBuckets}`;
 }
 
 /** Buckets at `bits` that a pass is restricted to. */

@@ -36,6 +36,13 @@ export const tableDiffSchema = z
     row_hash: z.enum(['fast', 'sha256']).default('fast'),
     /** Stop drilling once this many differing rows are found; default: over max_differences with a full sample. */
     stop_after: stopAfterSchema,
+    /**
+     * Diff in key-range segments of this many old-side rows, each recorded in the state store so an
+     * interrupted run resumes after the last one; 0: one pass over the whole table; left out:
+     * segments of 1,000,000 rows once a side is estimated at 4,000,000 rows or more and both
+     * sides store rows in key order (segments.ts).
+     */
+    segment_rows: z.number().int().min(0).optional(),
   })
   .superRefine((spec, ctx) => {
     const stop = stopAfterProblem({ stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample }, 'max_differences', 'a ratio');

@@ -5,7 +5,9 @@
  * and finally drilled into as (key, row hash, value hashes); only sampled keys are fetched in
  * full. Serialisation and hashing: row-hash.ts. Works across servers and engines.
  * Memory stays bounded: every pass is read as a stream into flat columns (fingerprints.ts) or a
- * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects.
+ * compact per-chunk store (leaf-diff.ts); no pass's rows are held as objects. A big table is
+ * diffed in key-range segments instead, each a complete diff whose tally is recorded in the
+ * state store so an interrupted run resumes after the last segment (segments.ts, segmented-diff.ts).
  *
  * Limits, stated in the docs: the key must be unique on each side (else `error: duplicate_key`);
  * a row with a NULL key column cannot be matched, so any such row is `error: null_key`; each side
@@ -22,17 +24,19 @@ import { newRowHashSalt, rowHashProbeSql, type RowHashMode } from './row-hash.js
 import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
-import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
+import { Fault } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
+import { planKeyCorrelation, segmentRowsFor } from './segments.js';
+import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
 import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
-import { evaluateTableDiff, sampleKeysOf, type DiffTally } from './verdict.js';
-import { defineKind, type ExecutionContext } from '../types.js';
+import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
+import { defineKind, type ExecutionContext, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
-export interface DiffOptions { initialBits?: number; leafChunkRows?: number; salt?: string }
+export interface DiffOptions { initialBits?: number; leafChunkRows?: number; salt?: string; segmentRows?: number }
 
 async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Promise<ComparedColumn[]> {
   if (spec.columns) return comparedColumnsOf(spec);
@@ -40,7 +44,7 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Prom
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
 
-/** Runs the diff: fingerprints, refinement, leaf diff, samples. */
+/** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
   const columns = await comparedColumns(spec, ctx);
   const keys = spec.key.map((k) => columnSql(k));
@@ -63,14 +67,30 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const row = typeRows[i]![0] ?? {};
     return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
   })) as Record<'old' | 'new', SideTypes>;
+  // A fresh salt per run, resumed or not: a segment's two sides are hashed alike, which is all a
+  // fingerprint comparison needs, and the secret is never written to the state store.
   const salt = options.salt ?? newRowHashSalt();
   const scheme = hashSchemeOf(types, salt, spec.row_hash === 'fast' ? await probeFastRowHash(salt) : 'sha256');
   const estimates = typeRows.map((rows) => readEstimate(rows[0]?.estimate)).filter((e): e is number => e !== undefined);
-  let bits = options.initialBits ?? initialBucketBits(estimates.length > 0 ? Math.max(...estimates) : undefined);
+  const largest = estimates.length > 0 ? Math.max(...estimates) : undefined;
+  // Both sides' planner estimates make the total, so progress reports against it like a scan.
+  const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
+  // Automatic segments only for big tables stored in key order: ask the planner's statistics then.
+  const correlation = options.segmentRows === undefined && spec.segment_rows === undefined && segmentRowsFor(undefined, largest, [1]) !== undefined
+    ? await both(async (s) => {
+      const value = (await ctx.query(sides[s].source, planKeyCorrelation(sides[s], spec.key[0]!)))[0]?.correlation;
+      return value === null || value === undefined || !Number.isFinite(Number(value)) ? undefined : Number(value);
+    })
+    : undefined;
+  let segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest, correlation);
+  // Segments need both sides to order keys alike; a whole-table pass does not (buckets hash key texts).
+  const orderDiffers = segmentRows === undefined ? undefined : await keyOrderDiffers(spec, ctx, sides, types);
+  if (orderDiffers && (options.segmentRows ?? spec.segment_rows) !== undefined) throw new Fault({ code: 'key_order_differs', message: `${orderDiffers}; set segment_rows: 0 to diff the table in one pass` });
+  if (orderDiffers) segmentRows = undefined;
 
   const tally: DiffTally = {
     oldRows: 0, newRows: 0, missingInNew: 0, missingInOld: 0, changed: 0, changedByColumn: columns.map(() => 0), changedUnattributed: 0,
-    keys: { missingInNew: [], missingInOld: [], changed: [] }, rows: { old: new Map(), new: new Map() }, rowsTransferred: 0, passes: 0, bucketBits: bits,
+    keys: { missingInNew: [], missingInOld: [], changed: [] }, rows: { old: new Map(), new: new Map() }, rowsTransferred: 0, passes: 0, bucketBits: 0,
     rowHash: scheme.rowHash,
   };
   const run = async (side: 'old' | 'new', statement: SQL) => {
@@ -83,93 +103,121 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const rows = await ctx.queryEach(sides[side].source, statement, onRow);
     tally.rowsTransferred += rows;
   };
-  // Rows whose key has a NULL column: the first pass counts them in its NULL bucket.
+  // Rows whose key has a NULL column: a first pass counts them in its NULL bucket (segments: counted apart first).
   const nullKeyRows = { old: 0, new: 0 };
-  const fingerprints = async (space: BucketSpace) => {
-    tally.passes++;
-    const [o, n] = await both(async (s) => {
-      const prints = new Fingerprints(space);
-      await stream(s, planFingerprint(sides[s], types[s], scheme, space.bits, space.within), (row) => {
-        if (row.b === null) nullKeyRows[s] += Number(row.n);
-        else prints.addRow(row);
-      });
-      return prints;
-    });
-    return { old: o, new: n };
-  };
-
-  let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
-  tally.oldRows = prints.old.totalRows();
-  tally.newRows = prints.new.totalRows();
-  // Both sides' planner estimates make the total, so the first pass reports against it like a scan.
-  const rowsEstimated = estimates.length === 2 ? estimates[0]! + estimates[1]! : undefined;
-  ctx.progress({ rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new, ...(rowsEstimated !== undefined ? { rowsEstimated } : {}) });
-  const refused = refuseScope(spec, tally, nullKeyRows);
-  if (refused) return refused;
-  const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
-  // stop_after: differences found so far only grow, so once they reach the rule the verdict is fail.
+  const progress = () => ctx.progress({
+    rowsScanned: tally.oldRows + tally.newRows + nullKeyRows.old + nullKeyRows.new,
+    ...(rowsEstimated !== undefined ? { rowsEstimated: Math.max(rowsEstimated, tally.oldRows + tally.newRows) } : {}),
+  });
+  // stop_after: differences found so far only grow, so once they reach the rule the verdict is fail —
+  // once both sides hold min_rows too (a segmented diff knows its row counts only at the end).
   const rule = stopRuleFor('differences', { stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample });
-  const proven = () => rule !== undefined && tally.missingInNew + tally.missingInOld + tally.changed >= rule.atLeast;
-  let stopped = false;
-  let dirty = dirtyBuckets(prints.old, prints.new);
-  for (let refinements = 0; ; refinements++) {
-    tally.missingInNew += dirty.rowsOnlyOld;
-    tally.missingInOld += dirty.rowsOnlyNew;
-    oneSided.push({ bits, old: dirty.onlyOld, new: dirty.onlyNew });
-    if (proven()) {
-      stopped = dirty.twoSided.length > 0;
-      break;
-    }
-    const step = nextDrillStep(dirty, bits, refinements);
-    if ('leaf' in step) break;
-    const within = { bits, buckets: dirty.twoSided };
-    bits = step.refineTo;
-    prints = await fingerprints({ bits, within });
-    dirty = dirtyBuckets(prints.old, prints.new);
-  }
-  tally.bucketBits = bits;
-
+  const proven = () => rule !== undefined && tally.missingInNew + tally.missingInOld + tally.changed >= rule.atLeast
+    && tally.oldRows >= spec.min_rows && tally.newRows >= spec.min_rows;
   const keep = <T>(list: T[], item: T) => { if (list.length < spec.sample) list.push(item); };
   // One store per side, emptied for each chunk and sized from the fingerprints: no garbage piles up between chunks.
   const leafStores = { old: new LeafRows(keys.length, columns.length), new: new LeafRows(keys.length, columns.length) };
-  for (const chunk of stopped ? [] : leafChunks(dirty.twoSided, prints.old, prints.new, options.leafChunkRows ?? 200_000)) {
-    if (proven()) {
-      stopped = true;
-      break;
-    }
-    tally.passes++;
-    const [oldLeaves, newLeaves] = await both(async (s) => {
-      const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
-      await stream(s, planLeafRows(sides[s], types[s], scheme, bits, chunk), (row) => leaves.add({
-        parts: keys.map((_, i) => String(row[`k_${i}`])),
-        hash: String(row.rh),
-        values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
-      }));
-      return leaves;
-    });
-    const diff = diffLeaves(oldLeaves, newLeaves);
-    tally.missingInNew += diff.missingInNew.length;
-    tally.missingInOld += diff.missingInOld.length;
-    tally.changed += diff.changed.length;
-    diff.missingInNew.forEach((parts) => keep(tally.keys.missingInNew, parts));
-    diff.missingInOld.forEach((parts) => keep(tally.keys.missingInOld, parts));
-    for (const change of diff.changed) {
-      change.columns.forEach((i) => tally.changedByColumn[i]!++);
-      if (change.columns.length === 0) tally.changedUnattributed++;
-      keep(tally.keys.changed, change);
-    }
-  }
 
-  if (spec.sample > 0) {
+  /**
+   * One complete diff of `range` (the whole table or a segment) added into the tally: a first
+   * pass at `bits`, refinements, leaf chunks, sample keys of one-sided buckets. True when it
+   * stopped with dirty buckets left undrilled (its counts are then lower bounds).
+   */
+  const diffRange = async (range: Sides, initialBits: number, afterFirstPass: () => Outcome | undefined): Promise<boolean | Outcome> => {
+    let bits = initialBits;
+    const fingerprints = async (space: BucketSpace) => {
+      tally.passes++;
+      const [o, n] = await both(async (s) => {
+        const prints = new Fingerprints(space);
+        await stream(s, planFingerprint(range[s], types[s], scheme, space.bits, space.within), (row) => {
+          if (row.b === null) nullKeyRows[s] += Number(row.n);
+          else prints.addRow(row);
+        });
+        return prints;
+      });
+      return { old: o, new: n };
+    };
+    let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
+    tally.oldRows += prints.old.totalRows();
+    tally.newRows += prints.new.totalRows();
+    progress();
+    const refused = afterFirstPass();
+    if (refused) return refused;
+    const oneSided: { bits: number; old: number[]; new: number[] }[] = [];
+    let stopped = false;
+    let dirty = dirtyBuckets(prints.old, prints.new);
+    for (let refinements = 0; ; refinements++) {
+      tally.missingInNew += dirty.rowsOnlyOld;
+      tally.missingInOld += dirty.rowsOnlyNew;
+      oneSided.push({ bits, old: dirty.onlyOld, new: dirty.onlyNew });
+      if (proven()) {
+        stopped = dirty.twoSided.length > 0;
+        break;
+      }
+      const step = nextDrillStep(dirty, bits, refinements);
+      if ('leaf' in step) break;
+      const within = { bits, buckets: dirty.twoSided };
+      bits = step.refineTo;
+      prints = await fingerprints({ bits, within });
+      dirty = dirtyBuckets(prints.old, prints.new);
+    }
+    tally.bucketBits = Math.max(tally.bucketBits, bits);
+
+    for (const chunk of stopped ? [] : leafChunks(dirty.twoSided, prints.old, prints.new, options.leafChunkRows ?? 200_000)) {
+      if (proven()) {
+        stopped = true;
+        break;
+      }
+      tally.passes++;
+      const [oldLeaves, newLeaves] = await both(async (s) => {
+        const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
+        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => leaves.add({
+          parts: keys.map((_, i) => String(row[`k_${i}`])),
+          hash: String(row.rh),
+          values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
+        }));
+        return leaves;
+      });
+      const diff = diffLeaves(oldLeaves, newLeaves);
+      tally.missingInNew += diff.missingInNew.length;
+      tally.missingInOld += diff.missingInOld.length;
+      tally.changed += diff.changed.length;
+      diff.missingInNew.forEach((parts) => keep(tally.keys.missingInNew, parts));
+      diff.missingInOld.forEach((parts) => keep(tally.keys.missingInOld, parts));
+      for (const change of diff.changed) {
+        change.columns.forEach((i) => tally.changedByColumn[i]!++);
+        if (change.columns.length === 0) tally.changedUnattributed++;
+        keep(tally.keys.changed, change);
+      }
+    }
     // Buckets present on one side only were counted without reading keys; read a few for samples.
-    for (const group of oneSided) {
+    for (const group of spec.sample > 0 ? oneSided : []) {
       for (const [side, list] of [['old', tally.keys.missingInNew], ['new', tally.keys.missingInOld]] as const) {
         const wanted = spec.sample - list.length;
         if (wanted <= 0 || group[side].length === 0) continue;
-        const rows = await run(side, planBucketKeys(sides[side], types[side], scheme, group.bits, group[side], wanted));
+        const rows = await run(side, planBucketKeys(range[side], types[side], scheme, group.bits, group[side], wanted));
         rows.forEach((row) => keep(list, keys.map((_, i) => String(row[`k_${i}`]))));
       }
     }
+    return stopped;
+  };
+
+  let stopped: boolean;
+  const facts: ScanFacts[] = [];
+  if (segmentRows === undefined) {
+    const result = await diffRange(sides, options.initialBits ?? initialBucketBits(largest), () => refuseScope(spec, tally, nullKeyRows));
+    if (typeof result !== 'boolean') return result;
+    stopped = result;
+  } else {
+    const result = await diffSegments({ spec, ctx, sides, types, tally, columns, nullKeyRows, proven, progress }, segmentRows, (range) => diffRange(range, options.initialBits ?? initialBucketBits(segmentRows), () => undefined));
+    if ('status' in result) return result;
+    stopped = result.stopped;
+    if (result.resumed) facts.push({ resumed: result.resumed });
+    const refused = refuseScope(spec, tally, nullKeyRows);
+    if (refused) return refused;
+  }
+
+  if (spec.sample > 0) {
     const sampled = sampleKeysOf(tally, spec.sample).map((s) => s.parts);
     if (sampled.length > 0) {
       await both(async (s) => {
@@ -182,37 +230,11 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   }
   const describe = `${spec.old.source}:${formatTableRef(spec.old.table)} ⟷ ${spec.new.source}:${formatTableRef(spec.new.table)}`;
   const outcome = evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
-  if (!stopped) return outcome;
-  // Dirty buckets were left undrilled: the counts are lower bounds, which can only prove a failure.
-  const facts = [{ stoppedEarly: { chunks: tally.passes, unit: 'pass' as const } }];
+  // Dirty buckets (or segments) were left unread: the counts are lower bounds, which can only prove a failure.
+  if (stopped) facts.push({ stoppedEarly: { chunks: tally.passes, unit: 'pass' as const } });
+  if (facts.length === 0) return outcome;
   const judged = withScanFacts(outcome, facts);
   return { ...judged, observations: { ...judged.observations, ...scanObservations(facts) } };
-}
-
-/**
- * The first pass's verdict on the scope itself (pure): rows that cannot be matched by key, or a
- * side with fewer than `min_rows` rows, end the check as "could not verify" — never a pass.
- */
-export function refuseScope(spec: TableDiffSpec, tally: Pick<DiffTally, 'oldRows' | 'newRows' | 'rowHash'>, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
-  const observations = {
-    old_rows: tally.oldRows, new_rows: tally.newRows, null_key_rows_old: nullKeyRows.old, null_key_rows_new: nullKeyRows.new, row_hash_salted: true,
-    ...(tally.rowHash ? { row_hash: tally.rowHash } : {}),
-  };
-  const sideName = (s: 'old' | 'new') => `${spec[s].source}:${formatTableRef(spec[s].table)}`;
-  if (nullKeyRows.old + nullKeyRows.new > 0) {
-    const where = spec.key.map((k) => `${k} is not null`).join(' and ');
-    return faultOutcome({
-      code: 'null_key',
-      message: `${nullKeyRows.old} rows of ${sideName('old')} and ${nullKeyRows.new} rows of ${sideName('new')} have a NULL in key column(s) ${spec.key.join(', ')}; `
-        + `table_diff matches rows by key, so it cannot compare them — if they are out of scope, say so with where: "${where}" on both sides`,
-    }, observations);
-  }
-  for (const side of ['old', 'new'] as const) {
-    const rows = side === 'old' ? tally.oldRows : tally.newRows;
-    const fault = scopeTooSmall(rows, spec.min_rows, `rows in ${sideName(side)}${spec[side].where ? ` where ${spec[side].where}` : ''}`);
-    if (fault) return faultOutcome(fault, observations);
-  }
-  return undefined;
 }
 
 /** The table_diff kind. */

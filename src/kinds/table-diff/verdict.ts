@@ -1,7 +1,10 @@
-/** The verdict of a table diff from its tally (pure): differences against max_differences. */
+/** The verdict of a table diff from its tally (pure): differences against max_differences, and the scope refusals. */
 import type { RowHashMode } from './row-hash.js';
 import { keyId } from '../../compare/key-literal.js';
 import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/outcome.js';
+import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
+import { formatTableRef } from '../../sql/identifiers.js';
+import type { TableDiffSpec } from './spec.js';
 
 /** Everything a table diff found. Key lists hold at most `sample` keys; counts are exact. */
 export interface DiffTally {
@@ -84,4 +87,34 @@ export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly strin
     },
     samples,
   };
+}
+
+/**
+ * The verdict on the scope itself (pure): rows that cannot be matched by key, or a side with fewer
+ * than `min_rows` rows, end the check as "could not verify" — never a pass. Row counts not known
+ * yet (a segmented diff counts NULL keys before any row) are left out.
+ */
+export function refuseScope(spec: TableDiffSpec, tally: { oldRows?: number | undefined; newRows?: number | undefined; rowHash?: RowHashMode | undefined }, nullKeyRows: Record<'old' | 'new', number>): Outcome | undefined {
+  const rows = { old: tally.oldRows, new: tally.newRows };
+  const observations = {
+    ...(rows.old !== undefined ? { old_rows: rows.old } : {}), ...(rows.new !== undefined ? { new_rows: rows.new } : {}),
+    null_key_rows_old: nullKeyRows.old, null_key_rows_new: nullKeyRows.new, row_hash_salted: true,
+    ...(tally.rowHash ? { row_hash: tally.rowHash } : {}),
+  };
+  const sideName = (s: 'old' | 'new') => `${spec[s].source}:${formatTableRef(spec[s].table)}`;
+  if (nullKeyRows.old + nullKeyRows.new > 0) {
+    const where = spec.key.map((k) => `${k} is not null`).join(' and ');
+    return faultOutcome({
+      code: 'null_key',
+      message: `${nullKeyRows.old} rows of ${sideName('old')} and ${nullKeyRows.new} rows of ${sideName('new')} have a NULL in key column(s) ${spec.key.join(', ')}; `
+        + `table_diff matches rows by key, so it cannot compare them — if they are out of scope, say so with where: "${where}" on both sides`,
+    }, observations);
+  }
+  for (const side of ['old', 'new'] as const) {
+    const count = rows[side];
+    if (count === undefined) continue;
+    const fault = scopeTooSmall(count, spec.min_rows, `rows in ${sideName(side)}${spec[side].where ? ` where ${spec[side].where}` : ''}`);
+    if (fault) return faultOutcome(fault, observations);
+  }
+  return undefined;
 }

@@ -50,7 +50,7 @@ const CHANGE = `update t_new set
   f = case when i % 6 = 5 then f || '{"z": 1}' else f end
   where i = any($1::int[])`;
 
-interface Case { kind: KeyKind; rows: number; stride: number; salt: number; deleted: number[]; changed: number[]; inserted: number; initialBits?: number | undefined }
+interface Case { kind: KeyKind; rows: number; stride: number; salt: number; deleted: number[]; changed: number[]; inserted: number; initialBits?: number | undefined; segmentRows?: number | undefined }
 
 const caseArbitrary = fc.record({
   kind: fc.constantFrom<KeyKind>('int', 'text', 'composite'),
@@ -64,10 +64,12 @@ const caseArbitrary = fc.record({
   split: fc.double({ min: 0, max: 1, noNaN: true }),
   inserted: fc.integer({ min: 0, max: 20 }),
   initialBits: fc.option(fc.integer({ min: 2, max: 10 }), { nil: undefined }),
+  // Key-range segments (rows inserted on new beyond old's last key land in the open last one).
+  segmentRows: fc.option(fc.integer({ min: 40, max: 900 }), { nil: undefined }),
 }).map((r): Case => {
   const chosen = (r.clustered ? Array.from({ length: r.length }, (_, j) => r.start + j) : r.picks).filter((i) => i <= r.rows);
   const cut = Math.floor(chosen.length * r.split);
-  return { kind: r.kind, rows: r.rows, stride: r.stride, salt: r.salt, deleted: chosen.slice(0, cut), changed: chosen.slice(cut), inserted: r.inserted, initialBits: r.initialBits };
+  return { kind: r.kind, rows: r.rows, stride: r.stride, salt: r.salt, deleted: chosen.slice(0, cut), changed: chosen.slice(cut), inserted: r.inserted, initialBits: r.initialBits, segmentRows: r.segmentRows };
 });
 
 async function keyTexts(db: TestDatabase, table: string, kind: KeyKind, indices: number[]): Promise<string[]> {
@@ -91,7 +93,7 @@ async function runCase(c: Case, oldDb: TestDatabase, newDb: TestDatabase, regist
     mismatch: await keyTexts(oldDb, 't_old', c.kind, c.changed),
   };
 
-  const outcome = await diff(registry, c.kind, c.initialBits);
+  const outcome = await diff(registry, c.kind, c.initialBits, c.segmentRows);
   expect(outcome.status).toBe(c.deleted.length + c.changed.length + c.inserted === 0 ? 'pass' : 'fail');
   expect(outcome.observations).toMatchObject({
     missing_in_new: c.deleted.length, missing_in_old: c.inserted, changed: c.changed.length,
@@ -112,10 +114,10 @@ checks:
 `;
 
 let currentSources: Record<string, TestDatabase> = {};
-async function diff(registry: SourceRegistry, kind: KeyKind, initialBits: number | undefined): Promise<Outcome> {
+async function diff(registry: SourceRegistry, kind: KeyKind, initialBits: number | undefined, segmentRows: number | undefined): Promise<Outcome> {
   const spec = catalogFromYaml(YAML(kind), currentSources).checks.get('prop-diff')!.spec as TableDiffSpec;
   const ctx = createExecutionContext({ checkId: 'prop-diff', sources: registry, limiters: () => createLimiter(4), signal: new AbortController().signal, now: () => new Date() });
-  return diffTables(spec, ctx, initialBits === undefined ? {} : { initialBits, leafChunkRows: 300 });
+  return diffTables(spec, ctx, { ...(initialBits === undefined ? {} : { initialBits, leafChunkRows: 300 }), ...(segmentRows === undefined ? {} : { segmentRows }) });
 }
 
 function suite(name: string, open: () => Promise<{ old: TestDatabase; new: TestDatabase }>, runs: number) {
@@ -140,6 +142,11 @@ function suite(name: string, open: () => Promise<{ old: TestDatabase; new: TestD
     it('finds a clustered block of changes on a composite key with tiny buckets', async () => {
       currentSources = { old: dbs.old, new: dbs.new };
       await runCase({ kind: 'composite', rows: 900, stride: 1, salt: 5, deleted: [100, 101, 102], changed: Array.from({ length: 40 }, (_, j) => 200 + j), inserted: 3, initialBits: 2 }, dbs.old, dbs.new, registry);
+    });
+
+    it('finds them in key-range segments too, on a composite key with tiny buckets', async () => {
+      currentSources = { old: dbs.old, new: dbs.new };
+      await runCase({ kind: 'composite', rows: 900, stride: 1, salt: 5, deleted: [100, 101, 102], changed: Array.from({ length: 40 }, (_, j) => 200 + j), inserted: 3, initialBits: 2, segmentRows: 97 }, dbs.old, dbs.new, registry);
     });
   });
 }

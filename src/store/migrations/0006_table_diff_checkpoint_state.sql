@@ -1,0 +1,1 @@
+ALTER TABLE "parity"."scan_checkpoints" ADD COLUMN "state" jsonb;
