@@ -43,4 +43,19 @@ describe('catalog freshness for gate answers', () => {
     await holder.current();
     expect(holder.catalog()).not.toBe(first);
   });
+
+  // Looks trust a file's stat data once it has settled (check-file-look.ts); an edit that leaves
+  // the stat data as it was (same size, same timestamp granule) must still be judged at once.
+  it('judges a same-size edit made within one timestamp granule right after a look', async () => {
+    const clock = fakeClock('2025-06-01T12:00:00.000Z', 0);
+    const holder = await createCatalogHolder({
+      dir, env: {}, initial: await loadCatalog(dir, {}), now: () => clock.now(), look: { marginMs: 1_000, timestampGranuleMs: 1_000 },
+    });
+    await writeFile(path.join(dir, 'checks.yaml'), 'checks: []\n# a\n');
+    await holder.current();
+    const first = holder.catalog();
+    await writeFile(path.join(dir, 'checks.yaml'), 'checks: []\n# b\n');
+    await holder.current();
+    expect(holder.catalog()).not.toBe(first);
+  });
 });
