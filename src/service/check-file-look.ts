@@ -126,7 +126,8 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
     }
   };
 
-  const digestOf = async (file: string): Promise<string> => {
+  /** The digest stat data vouches for, or what must be read: the stat taken now, with when it was taken. */
+  const trusted = (file: string): string | { stamp: Stamp; takenAtMs: number } => {
     const takenAtMs = wallClockMs();
     let stamp: Stamp;
     try {
@@ -137,10 +138,14 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
     }
     const known = digests.get(file);
     if (known && sameStamp(stamp, known.stamp) && settled(known.stamp, known.takenAtMs)) return known.digest;
+    return { stamp, takenAtMs };
+  };
+
+  const read = async (file: string, seen: { stamp: Stamp; takenAtMs: number }): Promise<string> => {
     try {
       reads++;
       const digest = createHash('sha256').update(await readFile(file)).digest('hex');
-      digests.set(file, { stamp, takenAtMs, digest });
+      digests.set(file, { ...seen, digest });
       return digest;
     } catch (error) {
       digests.delete(file);
@@ -159,10 +164,12 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
         listing = undefined;
         return `unreadable:${(error as Error).message}`;
       }
-      const each = await Promise.all(files.map(digestOf));
-      const hash = createHash('sha256');
-      files.forEach((file, i) => hash.update(`${file}\0${each[i]}\0`));
-      return hash.digest('hex');
+      const each = files.map(trusted);
+      const digested = each.every((d) => typeof d === 'string')
+        ? each as string[]
+        : await Promise.all(each.map((d, i) => (typeof d === 'string' ? d : read(files[i]!, d))));
+      // Paths and per-file digests, joined: compared only with other fingerprints of this process.
+      return files.map((file, i) => `${file}\0${digested[i]}`).join('\0');
     },
     reads: () => reads,
   };
