@@ -44,8 +44,8 @@ export interface CheckFileLookOptions {
 export interface CheckFileLook {
   /** Hash of every check file's path and bytes as they are now; `unreadable:…` when they cannot be listed. */
   fingerprint(): Promise<string>;
-  /** How many times a file's bytes were read so far (a look that trusted stat data reads none). */
-  reads(): number;
+  /** How many times files were read and directories walked so far (a look that trusted stat data does neither). */
+  counts(): { reads: number; walks: number };
 }
 
 interface Stamp { dev: bigint; ino: bigint; mode: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }
@@ -54,7 +54,8 @@ interface Stamp { dev: bigint; ino: bigint; mode: bigint; size: bigint; mtimeNs:
 interface Note {
   /** Its resolved path, when the listing depends on it (the checks directory, links). */
   real: string | null;
-  stamp: Stamp;
+  /** Null for a link that dangled: it must still dangle. */
+  stamp: Stamp | null;
   /** Directories: the stamp must also have settled, since entries can change within one timestamp granule. */
   timed: boolean;
   takenAtMs: number;
@@ -75,6 +76,7 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
   const coarse = (ns: bigint): bigint => ns - (ns % granuleNs);
   const stampOf = (s: BigIntStats): Stamp => ({ dev: s.dev, ino: s.ino, mode: s.mode, size: s.size, mtimeNs: coarse(s.mtimeNs), ctimeNs: coarse(s.ctimeNs) });
   let reads = 0;
+  let walks = 0;
   let listing: Listing | undefined;
   const digests = new Map<string, FileDigest>();
 
@@ -87,12 +89,24 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
   const note = async (notes: Map<string, Note>, at: string, kind: 'directory' | 'link', isRoot = false): Promise<void> => {
     const takenAtMs = wallClockMs();
     const previous = notes.get(at);
-    const real = kind === 'link' || isRoot ? await realpath(at) : previous?.real ?? null;
-    const stamp = stampOf(await stat(at, { bigint: true }));
+    let real: string | null;
+    let stamp: Stamp;
+    try {
+      real = kind === 'link' || isRoot ? await realpath(at) : previous?.real ?? null;
+      stamp = stampOf(await stat(at, { bigint: true }));
+    } catch (error) {
+      // A dangling link the walk skips (not named like a check file) must still dangle next time.
+      if (kind === 'link' && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        notes.set(at, { real: null, stamp: null, timed: false, takenAtMs });
+        return;
+      }
+      throw error;
+    }
     notes.set(at, { real, stamp, timed: kind === 'directory' || previous?.timed === true, takenAtMs });
   };
 
   const listFresh = async (): Promise<Listing> => {
+    walks++;
     const notes = new Map<string, Note>();
     // A note that fails is left out of the listing's reuse, not of the walk: the walk reports the failure.
     let complete = true;
@@ -115,6 +129,10 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
   const stillHolds = (held: Listing): boolean => {
     try {
       for (const [at, noted] of held.notes) {
+        if (noted.stamp === null) {
+          if (statSync(at, { throwIfNoEntry: false }) !== undefined) return false;
+          continue;
+        }
         if (noted.real !== null && realpathSync.native(at) !== noted.real) return false;
         const stamp = stampOf(statSync(at, { bigint: true }));
         const same = noted.timed ? sameStamp(stamp, noted.stamp) && settled(noted.stamp, noted.takenAtMs) : sameIdentity(stamp, noted.stamp);
@@ -171,6 +189,6 @@ export function createCheckFileLook(options: CheckFileLookOptions): CheckFileLoo
       // Paths and per-file digests, joined: compared only with other fingerprints of this process.
       return files.map((file, i) => `${file}\0${digested[i]}`).join('\0');
     },
-    reads: () => reads,
+    counts: () => ({ reads, walks }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * A look at the check files trusts stat data only when it has settled (git's racy-clean rule): every
  * way a file or a listing can change must still change the fingerprint at the very next look, with
- * real files on a real filesystem. `reads()` shows when stat data was trusted, so each case starts
+ * real files on a real filesystem. `counts()` shows when stat data was trusted, so each case starts
  * from a look that reused what it knew.
  */
 import { link, mkdir, mkdtemp, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -29,16 +29,16 @@ describe('looking at the check files', () => {
     await settle();
     const look = createCheckFileLook({ dir, marginMs: MARGIN_MS, ...options });
     const first = await look.fingerprint();
-    const reads = look.reads();
+    const counts = look.counts();
     expect(await look.fingerprint()).toBe(first);
-    expect(look.reads()).toBe(reads);
+    expect(look.counts()).toEqual(counts);
     return { look, first };
   };
 
   it('gives the fingerprint a fresh look gives, without reading settled files again', async () => {
     const { look, first } = await trustingLook();
     expect(await createCheckFileLook({ dir }).fingerprint()).toBe(first);
-    expect(look.reads()).toBe(1);
+    expect(look.counts()).toEqual({ reads: 1, walks: 1 });
   });
 
   it('sees a same-size rewrite made right after a look, within the same timestamp granule', async () => {
@@ -112,9 +112,9 @@ describe('looking at the check files', () => {
     await mkdir(path.join(dir, 'sub'));
     await settle();
     await look.fingerprint();
-    const reads = look.reads();
+    const counts = look.counts();
     expect(await look.fingerprint()).toBe(first);
-    expect(look.reads()).toBe(reads);
+    expect(look.counts()).toEqual(counts);
     await writeFile(path.join(dir, 'sub', 'c.yaml'), 'checks: []\n');
     expect(await look.fingerprint()).not.toBe(first);
   });
@@ -176,6 +176,14 @@ describe('looking at the check files', () => {
     await symlink(path.join(root, 'gen2'), path.join(dir, 'linked_tmp'));
     await rename(path.join(dir, 'linked_tmp'), path.join(dir, 'linked'));
     expect(await look.fingerprint()).not.toBe(swapped);
+  });
+
+  it('keeps trusting a dangling link the walk skips, and sees it come to point at check files', async () => {
+    await symlink(path.join(root, 'later'), path.join(dir, 'later'));
+    const { look, first } = await trustingLook();
+    await mkdir(path.join(root, 'later'));
+    await writeFile(path.join(root, 'later', 'd.yaml'), 'checks: []\n');
+    expect(await look.fingerprint()).not.toBe(first);
   });
 
   it('reports what cannot be read instead of reusing what it knew', async () => {
