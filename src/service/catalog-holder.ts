@@ -82,18 +82,28 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
 
   // Many askers at once (a gate polled thousands of times a second) share fingerprint reads, but
   // each asker waits for a read that *began after it asked*: the one under way may predate an edit
-  // it has to see. So at most one read runs and one waits; everyone who arrives meanwhile joins
-  // the waiting one. Every answer still judges by the files as they were when it was asked.
-  let reading: Promise<string> | undefined;
+  // it has to see. A read begins on the turn of the event loop after it was asked for, so everyone
+  // whose request arrived in the same turn joins it; at most one read runs and one waits, and
+  // everyone who arrives while one runs joins the waiting one. Every answer still judges by the
+  // files as they were when it was asked.
+  interface Read { began: boolean; fingerprint: Promise<string> }
+  let reading: Read | undefined;
   let next: Promise<string> | undefined;
   const startRead = (): Promise<string> => {
-    const read = fingerprintCheckFiles().finally(() => { if (reading === read) reading = undefined; });
+    const read: Read = { began: false, fingerprint: Promise.resolve('') };
+    read.fingerprint = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        read.began = true;
+        return fingerprintCheckFiles();
+      })
+      .finally(() => { if (reading === read) reading = undefined; });
     reading = read;
-    return read;
+    return read.fingerprint;
   };
   const freshFingerprint = (): Promise<string> => {
     if (!reading) return startRead();
-    next ??= reading.catch(() => '').then(() => {
+    if (!reading.began) return reading.fingerprint;
+    next ??= reading.fingerprint.catch(() => '').then(() => {
       next = undefined;
       return startRead();
     });
