@@ -20,8 +20,20 @@ function problem(file: string, message: string): SpecProblem {
   return { file, line: 1, column: 1, path: '', message };
 }
 
+/**
+ * Told of each directory and symbolic link just before the walk looks at it, so that a caller can
+ * note what it saw first and later tell whether a listing still holds (service/check-file-look.ts):
+ * whatever changes after the note differs from it.
+ */
+export interface CheckFileWalkObserver {
+  /** A directory about to be resolved and read, by the path it was reached through. */
+  directory(dirPath: string, isRoot: boolean): Promise<void>;
+  /** A symbolic link entry about to be followed. */
+  link(linkPath: string): Promise<void>;
+}
+
 /** Every check file under `dir`, sorted; a file reached twice (two links to it) is listed once. */
-export async function listCheckFiles(dir: string): Promise<string[]> {
+export async function listCheckFiles(dir: string, observer?: CheckFileWalkObserver): Promise<string[]> {
   const files = new Map<string, string>(); // real path → first path found, in walk order
   const problems: SpecProblem[] = [];
   // Directories already walked, by real path: a link back up the tree (a loop) is walked once.
@@ -30,6 +42,7 @@ export async function listCheckFiles(dir: string): Promise<string[]> {
   const walk = async (current: string, isRoot: boolean): Promise<void> => {
     let entries;
     try {
+      await observer?.directory(current, isRoot);
       const real = await realpath(current);
       if (walked.has(real)) return;
       walked.add(real);
@@ -47,6 +60,7 @@ export async function listCheckFiles(dir: string): Promise<string[]> {
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
+          await observer?.link(full);
           const target = await stat(full);
           isDirectory = target.isDirectory();
           isFile = target.isFile();

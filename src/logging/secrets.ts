@@ -34,8 +34,12 @@ const SENSITIVE_PARAM = /([?&#;][^=&#;?\s'"<>]*(?:tok|secret|pass|pw|key|sig|aut
 
 /** Replaces every registered secret, URL credentials and credential-named URL parameters with ***. */
 export function redact(text: string): string {
-  let out = text.replace(DSN_PASSWORD, '$1***@').replace(URL_USERINFO, '$1***@').replace(SENSITIVE_PARAM, '$1***');
-  for (const secret of secrets) out = out.split(secret).join('***');
+  // Every log line passes through here: the patterns are skipped for text without the '@' both URL
+  // patterns need or the '=' the parameter pattern needs (the same result, without three scans).
+  let out = text.includes('@') || text.includes('=')
+    ? text.replace(DSN_PASSWORD, '$1***@').replace(URL_USERINFO, '$1***@').replace(SENSITIVE_PARAM, '$1***')
+    : text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('***');
   return out;
 }
 

@@ -4,13 +4,11 @@
  * one the catalog was loaded from, so the server never judges by definitions the CLI would not.
  * An edit that does not load keeps the last good catalog and is reported, never silently skipped.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { listCheckFiles } from '../catalog/list-check-files.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Env } from '../catalog/interpolate.js';
 import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
+import { createCheckFileLook, type CheckFileLookOptions } from './check-file-look.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -32,6 +30,8 @@ export interface CatalogHolderOptions {
   now: () => Date;
   /** Extra acceptance rules (the server's schedule validation); throws CheckFileError. */
   validate?: (catalog: Catalog) => Promise<void>;
+  /** How the check files are looked at (check-file-look.ts); tests set the margin and granule. */
+  look?: Omit<CheckFileLookOptions, 'dir'> | undefined;
   /** Hears every load attempt that changed something: a new catalog, or a failure to load one. */
   onLoad?: (event: { catalog: Catalog; replaced: boolean; status: CatalogStatus }) => Promise<void> | void;
 }
@@ -49,35 +49,19 @@ export interface CatalogHolder {
   current(): Promise<CatalogStatus>;
 }
 
-/**
- * Hash of every check file's path and bytes. Read before the load it stands for: a write racing
- * the load then shows up as a changed fingerprint at the next look, never as a missed edit.
- */
-export async function fingerprintCheckFiles(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  let files: string[];
-  try {
-    files = await listCheckFiles(dir);
-  } catch (error) {
-    // An unreadable directory is a state of its own; the load reports it.
-    return `unreadable:${(error as Error).message}`;
-  }
-  for (const file of files) {
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => Buffer.from(`unreadable:${error.code ?? ''}`));
-    hash.update(`${file}\0${bytes.length}\0`).update(bytes);
-  }
-  return hash.digest('hex');
-}
-
 /** Creates the holder; the initial catalog is taken to match the files as they are now. */
 export async function createCatalogHolder(options: CatalogHolderOptions): Promise<CatalogHolder> {
   let catalog = options.initial;
-  let fingerprint = await fingerprintCheckFiles(options.dir);
+  // The fingerprint is read before the load it stands for: a write racing the load then shows up
+  // as a changed fingerprint at the next look, never as a missed edit.
+  const look = createCheckFileLook({ ...options.look, dir: options.dir });
+  const fingerprintCheckFiles = () => look.fingerprint();
+  let fingerprint = await fingerprintCheckFiles();
   let status: CatalogStatus = { valid: true, problems: [], loadedAt: options.now(), checkedAt: options.now() };
   let inFlight: Promise<Catalog> | undefined;
 
   const load = async (): Promise<Catalog> => {
-    const seen = await fingerprintCheckFiles(options.dir);
+    const seen = await fingerprintCheckFiles();
     try {
       const next = await loadCatalog(options.dir, options.env);
       await options.validate?.(next);
@@ -98,18 +82,28 @@ export async function createCatalogHolder(options: CatalogHolderOptions): Promis
 
   // Many askers at once (a gate polled thousands of times a second) share fingerprint reads, but
   // each asker waits for a read that *began after it asked*: the one under way may predate an edit
-  // it has to see. So at most one read runs and one waits; everyone who arrives meanwhile joins
-  // the waiting one. Every answer still judges by the files as they were when it was asked.
-  let reading: Promise<string> | undefined;
+  // it has to see. A read begins on the turn of the event loop after it was asked for, so everyone
+  // whose request arrived in the same turn joins it; at most one read runs and one waits, and
+  // everyone who arrives while one runs joins the waiting one. Every answer still judges by the
+  // files as they were when it was asked.
+  interface Read { began: boolean; fingerprint: Promise<string> }
+  let reading: Read | undefined;
   let next: Promise<string> | undefined;
   const startRead = (): Promise<string> => {
-    const read = fingerprintCheckFiles(options.dir).finally(() => { if (reading === read) reading = undefined; });
+    const read: Read = { began: false, fingerprint: Promise.resolve('') };
+    read.fingerprint = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        read.began = true;
+        return fingerprintCheckFiles();
+      })
+      .finally(() => { if (reading === read) reading = undefined; });
     reading = read;
-    return read;
+    return read.fingerprint;
   };
   const freshFingerprint = (): Promise<string> => {
     if (!reading) return startRead();
-    next ??= reading.catch(() => '').then(() => {
+    if (!reading.began) return reading.fingerprint;
+    next ??= reading.fingerprint.catch(() => '').then(() => {
       next = undefined;
       return startRead();
     });

@@ -2,6 +2,7 @@
  * How fresh the catalog a gate judges by is: every look compares the files (an edit is judged at
  * once); concurrent looks share reads, but never one that began before the edit they must see.
  */
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,5 +43,36 @@ describe('catalog freshness for gate answers', () => {
     clock.advance(1);
     await holder.current();
     expect(holder.catalog()).not.toBe(first);
+  });
+
+  // Looks trust a file's stat data once it has settled (check-file-look.ts); an edit that leaves
+  // the stat data as it was (same size, same timestamp granule) must still be judged at once.
+  it('judges a same-size edit made within one timestamp granule right after a look', async () => {
+    const clock = fakeClock('2025-06-01T12:00:00.000Z', 0);
+    const holder = await createCatalogHolder({
+      dir, env: {}, initial: await loadCatalog(dir, {}), now: () => clock.now(), look: { marginMs: 1_000, timestampGranuleMs: 1_000 },
+    });
+    await writeFile(path.join(dir, 'checks.yaml'), 'checks: []\n# a\n');
+    await holder.current();
+    const first = holder.catalog();
+    await writeFile(path.join(dir, 'checks.yaml'), 'checks: []\n# b\n');
+    await holder.current();
+    expect(holder.catalog()).not.toBe(first);
+  });
+
+  // Answers asked in one turn of the event loop share a look, which begins after all of them asked:
+  // an edit made between two asks in the same turn is seen by the second (and the first).
+  it('shares a look only among answers asked before it began', async () => {
+    const clock = fakeClock('2025-06-01T12:00:00.000Z', 0);
+    const holder = await createCatalogHolder({ dir, env: {}, initial: await loadCatalog(dir, {}), now: () => clock.now(), look: { marginMs: 20 } });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await holder.current();
+    const first = holder.catalog();
+    const before = holder.current();
+    writeFileSync(path.join(dir, 'checks.yaml'), 'checks: []\n# edited in the same turn\n');
+    const after = holder.current();
+    await after;
+    expect(holder.catalog()).not.toBe(first);
+    await before;
   });
 });
