@@ -16,6 +16,23 @@ import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from
  */
 const EXTENDED = { simple: false, prepare: false } as const;
 
+/** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
+const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
+
+/**
+ * The statement that pins a read transaction's settings, its values written as literals: postgres.js
+ * sends a statement with parameters (and prepare off) as Parse/Describe, waits, then Bind/Execute —
+ * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
+ * first statement of the read.
+ */
+export function pinningSql(settings: Record<string, string>): string {
+  const literal = (text: string) => {
+    if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
+    return `'${text}'`;
+  };
+  return `select ${Object.entries(settings).map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`;
+}
+
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
 function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
   // A Unix-socket host is turned into a path by the driver only when given as a string; leave those to it.
@@ -51,15 +68,22 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
     lockTimeoutMs: spec.lock_timeout,
     async readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T> {
       let lastSql = 'begin read only';
+      let pinSql = lastSql;
+      let pinning: Promise<void> | undefined;
+      let pinFailure: { error: unknown } | undefined;
       // An error thrown by a row consumer (`each`) is the caller's own: rethrown as it is, not as a fault.
       let consumerFailure: { error: unknown } | undefined;
       try {
         return (await sql.begin(options.isolation === 'repeatable read' ? 'isolation level repeatable read read only' : 'read only', async (tx) => {
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
-          const names = Object.keys(settings);
-          lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
-          await tx.unsafe(lastSql, names.flatMap((n) => [n, settings[n]!]), EXTENDED);
+          lastSql = pinSql = pinningSql(settings);
+          // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
+          // same round trip. Should it fail, the transaction is aborted and every statement after it
+          // fails too (nothing runs unpinned); its own error is the one reported.
+          pinning = tx.unsafe(lastSql, [], EXTENDED).then(() => undefined, (error: unknown) => {
+            pinFailure = { error };
+          });
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
             options.signal?.throwIfAborted();
             lastSql = statement.text;
@@ -72,7 +96,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
               options.signal?.removeEventListener('abort', cancel);
             }
           };
-          return work({
+          const answer = await work({
             query: (statement) => run(statement, async (pending) => [...(await pending)]),
             // forEach hands over each DataRow as it is parsed and keeps none of them.
             each: (statement, onRow) => run(statement, async (pending) => {
@@ -96,9 +120,17 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
               return rows;
             }),
           });
+          await pinning;
+          if (pinFailure) throw pinFailure.error;
+          return answer;
         })) as T;
-      } catch (error) {
-        if (consumerFailure) throw consumerFailure.error;
+      } catch (caught) {
+        let error = caught;
+        await pinning;
+        if (pinFailure) {
+          error = pinFailure.error;
+          lastSql = pinSql;
+        } else if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }
