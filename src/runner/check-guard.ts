@@ -74,10 +74,11 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
     });
     return {
       signal: controller.signal,
-      async release() {
+      held: { checkId, runId },
+      async release(options) {
         timer.cancel();
         await renewing;
-        await store.releaseLease(checkId, runId);
+        if (options?.inStore !== false) await store.releaseLease(checkId, runId);
       },
     };
   }

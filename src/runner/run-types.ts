@@ -3,7 +3,7 @@
  * hooks, check leases and the runner's interface. The runner itself is runner.ts.
  */
 import type { LoadedCheck } from '../catalog/catalog.js';
-import type { ResultRecord, RunRecord, FinishedResult } from '../store/runs.js';
+import type { ResultRecord, RunRecord, FinishedResult, HeldLease } from '../store/runs.js';
 
 export type RunTrigger = 'api' | 'cli' | 'schedule' | 'gate' | 'demo';
 
@@ -41,7 +41,13 @@ export type FinishedRun = RunRecord & { results: ResultRecord[] };
 /** Permission to execute one check; `signal` aborts if the permission is lost mid-check. */
 export interface CheckLease {
   readonly signal: AbortSignal;
-  release(): Promise<void>;
+  /**
+   * The state store's lease row, when this permission is one: the runner then records the outcome
+   * and releases the row in one transaction (`finishLeasedResult`), and only while it is still held.
+   */
+  readonly held?: HeldLease | undefined;
+  /** Stops renewing and gives the permission back; `{ inStore: false }`: the row is already gone (released with the result, or lost). */
+  release(options?: { inStore: boolean }): Promise<void>;
 }
 
 /** Keeps a check from overlapping itself across runs and replicas: waits its turn, or throws (code `busy`). */

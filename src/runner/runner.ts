@@ -11,6 +11,7 @@ import type { FinishedResult, ResultRecord, RunRecord } from '../store/runs.js';
 import type { StateStore } from '../store/store.js';
 import { executeCheck, faultOf } from './execute-check.js';
 import { faultOutcome } from '../results/fault.js';
+import type { Outcome } from '../results/outcome.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { createServerInspector } from './server-evidence.js';
@@ -19,6 +20,7 @@ import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { CheckGuard, CheckLease, FinishedRun, ProgressEvent, Runner, RunObserver, RunRequest } from './run-types.js';
 import type { ChainLink } from './incremental.js';
+import { LeaseLostError } from './check-guard.js';
 
 export interface RunnerDeps {
   store: StateStore;
@@ -62,27 +64,58 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   };
 
-  /** Runs `work` once the check has its turn; the store stamps (its own clock) when reading began. */
-  async function guarded(checkId: string, runId: string, resultId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<FinishedResult> {
+  /**
+   * Runs `work` once the check has its turn; the store stamps (its own clock) when reading began.
+   * Resolves, once the reads are done, with the step that records the outcome (and gives the turn
+   * back): the caller runs it after freeing its run slot, so the next check reads while this
+   * outcome's commit waits for the store's disk. Under a store lease the outcome is written and the
+   * lease released in one transaction, and only while the lease is still held.
+   */
+  async function guarded(checkId: string, runId: string, resultId: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<FinishedResult>): Promise<() => Promise<FinishedResult>> {
     const reading = () => deps.store.markReading(resultId);
+    const record = (result: FinishedResult) => async () => {
+      // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
+      result.finishedAt = await deps.store.finishResult(resultId, result);
+      return result;
+    };
     if (!deps.guard) {
       await reading();
-      return work(signal);
+      return record(await work(signal));
     }
     let lease: CheckLease;
     try {
       lease = await deps.guard.acquire({ checkId, runId, signal });
     } catch (error) {
       // Not getting a turn is "could not verify", recorded like any other fault.
-      return { ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 };
+      return record({ ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 });
     }
+    const release = (inStore: boolean) => lease.release({ inStore }).catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
+    let result: FinishedResult;
     try {
       // After the lease, before the first read: the gate orders results by this moment.
       await reading();
-      return await work(AbortSignal.any([signal, lease.signal]));
-    } finally {
-      await lease.release().catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
+      result = await work(AbortSignal.any([signal, lease.signal]));
+    } catch (error) {
+      await release(true);
+      throw error;
     }
+    return async () => {
+      let inStore = true;
+      try {
+        if (!lease.held) return await record(result)();
+        const finishedAt = await deps.store.finishLeasedResult(resultId, result, lease.held);
+        // Either released with the result or no longer this run's: nothing left to delete.
+        inStore = false;
+        if (finishedAt !== 'lease_lost') {
+          result.finishedAt = finishedAt;
+          return result;
+        }
+        // Another execution may have read meanwhile (or the store lost the lease): the finding is void.
+        return await record({ ...result, ...faultOutcome(new LeaseLostError(checkId).fault, result.observations as Outcome['observations']) })();
+      } finally {
+        await release(inStore);
+      }
+    };
   }
 
   async function execute(run: RunRecord, request: RunRequest, controller: AbortController, progress: Map<string, ProgressEvent>, rechecks: Map<string, RecheckPlan | FaultInfo>): Promise<FinishedRun> {
@@ -105,47 +138,50 @@ export function createRunner(deps: RunnerDeps): Runner {
     const inspect = createServerInspector(deps.sources);
     const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));
     try {
-      await Promise.all(request.checks.map((check) => runLimiter.run(async () => {
+      await Promise.all(request.checks.map(async (check) => {
         const resultId = randomUUID();
-        await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
-        notify('checkStarted', { runId: run.id, check, resultId });
-        let readingSince: Date | undefined;
-        const result = await guarded(check.spec.id, run.id, resultId, controller.signal, (signal) => {
-          // Rate and time left count from the first read, not from the wait for the lease.
-          readingSince = clock.now();
-          return executeCheck(check, {
-          sources: deps.sources,
-          limiters: limiterFor,
-          scans,
-          planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),
-          recheck: rechecks.get(check.spec.id),
-          // Read after the lease: the chain an incremental pass extends is the one no other run is extending.
-          incrementalChain: async () => (await store.incrementalChain(check.spec.id)) as unknown as ChainLink[],
-          snapshots: store,
-          inspect,
-          signal,
-          now: () => clock.now(),
-          onProgress: (update) => {
-            const at = clock.now();
-            const startedAt = readingSince ?? at;
-            const figures = progressFigures({ rowsDone: update.rowsScanned, rowsEstimated: update.rowsEstimated, startedAt, now: at });
-            const event: ProgressEvent = {
-              runId: run.id, checkId: check.spec.id, ...update, at, startedAt, rowsPerSecond: figures.rowsPerSecond, etaSeconds: figures.etaSeconds,
-            };
-            progress.set(check.spec.id, event);
-            notify('progress', event);
-          },
+        const recordOutcome = await runLimiter.run(async () => {
+          await store.startResult({ id: resultId, runId: run.id, checkId: check.spec.id, kind: check.spec.kind, definitionHash: check.hash, slot: request.slot ?? null });
+          notify('checkStarted', { runId: run.id, check, resultId });
+          let readingSince: Date | undefined;
+          return guarded(check.spec.id, run.id, resultId, controller.signal, async (signal) => {
+            // Rate and time left count from the first read, not from the wait for the lease.
+            readingSince = clock.now();
+            const finished = await executeCheck(check, {
+              sources: deps.sources,
+              limiters: limiterFor,
+              scans,
+              planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),
+              recheck: rechecks.get(check.spec.id),
+              // Read after the lease: the chain an incremental pass extends is the one no other run is extending.
+              incrementalChain: async () => (await store.incrementalChain(check.spec.id)) as unknown as ChainLink[],
+              snapshots: store,
+              inspect,
+              signal,
+              now: () => clock.now(),
+              onProgress: (update) => {
+                const at = clock.now();
+                const startedAt = readingSince ?? at;
+                const figures = progressFigures({ rowsDone: update.rowsScanned, rowsEstimated: update.rowsEstimated, startedAt, now: at });
+                const event: ProgressEvent = {
+                  runId: run.id, checkId: check.spec.id, ...update, at, startedAt, rowsPerSecond: figures.rowsPerSecond, etaSeconds: figures.etaSeconds,
+                };
+                progress.set(check.spec.id, event);
+                notify('progress', event);
+              },
+            });
+            // Live progress ends with the check; its last figures (rows, estimate, rate, time left) stay with the result.
+            const last = progress.get(check.spec.id);
+            if (last) finished.observations = { ...finished.observations, progress: finalProgress(last) };
+            return finished;
           });
         });
-        // Live progress ends with the run; its last figures (rows, estimate, rate, time left) stay with the result.
-        const last = progress.get(check.spec.id);
-        if (last) result.observations = { ...result.observations, progress: finalProgress(last) };
-        // Observers (metrics, SSE) see the store's finish time, the one gates and the API use.
-        result.finishedAt = await store.finishResult(resultId, result);
+        // The run slot is free: the next check reads while this outcome is written.
+        const result = await recordOutcome();
         counts[result.status]++;
         log?.info({ check_id: check.spec.id, status: result.status, duration_ms: result.durationMs, error_code: result.error?.code }, result.summary);
         notify('checkFinished', { runId: run.id, check, resultId, result });
-      })));
+      }));
       await store.finishRun(run.id, controller.signal.aborted ? 'cancelled' : 'finished', counts, clock.now());
     } catch (error) {
       // The store failed mid-run: the run cannot be trusted, so it is recorded as aborted if possible.

@@ -16,6 +16,23 @@ import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from
  */
 const EXTENDED = { simple: false, prepare: false } as const;
 
+/** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
+const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
+
+/**
+ * The statement that pins a read transaction's settings, its values written as literals: postgres.js
+ * sends a statement with parameters (and prepare off) as Parse/Describe, waits, then Bind/Execute —
+ * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
+ * first statement of the read.
+ */
+export function pinningSql(settings: Record<string, string>): string {
+  const literal = (text: string) => {
+    if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
+    return `'${text}'`;
+  };
+  return `select ${Object.entries(settings).map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`;
+}
+
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
 function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
   // A Unix-socket host is turned into a path by the driver only when given as a string; leave those to it.
@@ -26,24 +43,6 @@ function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, 
     ...(sockets ? {} : { host: target.hosts.map((h) => h.host) as unknown as string, port: target.hosts.map((h) => h.port) as unknown as number }),
     ...(target.target_session_attrs ? { target_session_attrs: target.target_session_attrs as 'primary' } : {}),
   };
-}
-
-/** What a pinned setting's name or value may hold: parity's own constants and numbers, nothing to escape. */
-const PLAIN_SETTING = /^[A-Za-z0-9_ ,.:-]*$/;
-
-/**
- * The transaction-local settings as one statement without parameters. postgres.js (prepare off)
- * describes every statement that has parameters before executing it, a round trip of its own, and
- * sends nothing behind it meanwhile; written as literals, pinning costs no round trip of its own:
- * it goes out with the statement that follows. The values are parity's (PINNED_SETTINGS and
- * numbers from the source's configuration), never operator text; anything else is refused.
- */
-export function pinningStatement(settings: Record<string, string>): string {
-  const calls = Object.entries(settings).map(([name, value]) => {
-    if (!PLAIN_SETTING.test(name) || !PLAIN_SETTING.test(value)) throw new Error(`setting ${JSON.stringify(name)} = ${JSON.stringify(value)} is not a plain value`);
-    return `set_config('${name}', '${value}', true)`;
-  });
-  return `select ${calls.join(', ')}`;
 }
 
 /** Connects lazily; nothing is opened until the first read. `target` is the catalog's resolution of the URL. */
@@ -69,24 +68,22 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
     lockTimeoutMs: spec.lock_timeout,
     async readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T> {
       let lastSql = 'begin read only';
+      let pinSql = lastSql;
+      let pinning: Promise<void> | undefined;
+      let pinFailure: { error: unknown } | undefined;
       // An error thrown by a row consumer (`each`) is the caller's own: rethrown as it is, not as a fault.
       let consumerFailure: { error: unknown } | undefined;
       try {
         return (await sql.begin(options.isolation === 'repeatable read' ? 'isolation level repeatable read read only' : 'read only', async (tx) => {
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
-          const names = Object.keys(settings);
-          const pinSql = pinningStatement(settings);
-          lastSql = pinSql;
-          // Sent, not awaited: the first statement goes out right behind it, saving a round trip
-          // per transaction. The server runs them in order in this transaction, so a statement
-          // never runs unpinned: if pinning fails the transaction is aborted and the statement
-          // fails too. Every statement still awaits the pinning before its result counts.
-          let pinned: Promise<void> | undefined = tx.unsafe(pinSql, [], EXTENDED).then(() => { pinned = undefined; }, (error: unknown) => {
-            lastSql = pinSql;
-            throw error;
+          lastSql = pinSql = pinningSql(settings);
+          // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
+          // same round trip. Should it fail, the transaction is aborted and every statement after it
+          // fails too (nothing runs unpinned); its own error is the one reported.
+          pinning = tx.unsafe(lastSql, [], EXTENDED).then(() => undefined, (error: unknown) => {
+            pinFailure = { error };
           });
-          pinned.catch(() => {});
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
             options.signal?.throwIfAborted();
             lastSql = statement.text;
@@ -94,17 +91,12 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
             const cancel = () => void pending.cancel();
             options.signal?.addEventListener('abort', cancel, { once: true });
             try {
-              const result = start(pending);
-              if (pinned) {
-                result.catch(() => {});
-                await pinned;
-              }
-              return await result;
+              return await start(pending);
             } finally {
               options.signal?.removeEventListener('abort', cancel);
             }
           };
-          return work({
+          const answer = await work({
             query: (statement) => run(statement, async (pending) => [...(await pending)]),
             // forEach hands over each DataRow as it is parsed and keeps none of them.
             each: (statement, onRow) => run(statement, async (pending) => {
@@ -128,9 +120,17 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
               return rows;
             }),
           });
+          await pinning;
+          if (pinFailure) throw pinFailure.error;
+          return answer;
         })) as T;
-      } catch (error) {
-        if (consumerFailure) throw consumerFailure.error;
+      } catch (caught) {
+        let error = caught;
+        await pinning;
+        if (pinFailure) {
+          error = pinFailure.error;
+          lastSql = pinSql;
+        } else if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }

@@ -28,11 +28,13 @@ export interface StateDatabase {
 }
 
 /** Opens the state database on Postgres. */
-export function openPostgresState(url: string, options: { max?: number } = {}): StateDatabase {
+export function openPostgresState(url: string, options: { max?: number; onStatement?: (text: string) => void } = {}): StateDatabase {
   for (const secret of secretsInUrl(url)) registerSecret(secret);
   const client = postgres(url, {
     max: options.max ?? 5,
     onnotice: () => {},
+    // Tests count the statements a run sends (one check's store round trips are bounded).
+    ...(options.onStatement ? { debug: (_connection: number, text: string) => options.onStatement!(text) } : {}),
     idle_timeout: 60,
     connect_timeout: 10,
     connection: { application_name: 'parity-state' },

@@ -8,6 +8,7 @@ import type { StateDb } from './database.js';
 import { checkLeases, checkResults, runs, scheduleClaims } from './schema.js';
 import { couldNotVerify, type FaultInfo } from '../results/fault.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
+import { ASYNC_COMMIT, rowsOf } from './async-commit.js';
 
 const REPLICA_DIED: FaultInfo = { code: 'aborted', message: 'the replica running this check stopped heartbeating' };
 
@@ -23,17 +24,18 @@ export function leaseQueries(db: StateDb, clock: StoreClock = databaseClock) {
   return {
     /** Takes the check's lease if it is free or lapsed; true when taken. */
     async acquireLease(req: LeaseRequest): Promise<boolean> {
-      const expiresAt = new Date(req.now.getTime() + req.ttlMs);
-      const rows = await db.insert(checkLeases)
-        .values({ checkId: req.checkId, runId: req.runId, holder: req.holder, acquiredAt: req.now, expiresAt })
-        .onConflictDoUpdate({
-          target: checkLeases.checkId,
-          set: { runId: req.runId, holder: req.holder, acquiredAt: req.now, expiresAt },
-          // Only a lapsed lease may be taken over; a live one stays with its holder.
-          setWhere: lt(checkLeases.expiresAt, req.now),
-        })
-        .returning({ runId: checkLeases.runId });
-      return rows.length === 1 && rows[0]!.runId === req.runId;
+      const now = req.now.toISOString();
+      const expiresAt = new Date(req.now.getTime() + req.ttlMs).toISOString();
+      // Committed without waiting for the WAL flush: the result is recorded only while this lease
+      // still exists (finishLeasedResult), and that commit flushes this one (async-commit.ts).
+      const rows = rowsOf<{ run_id: string }>(await db.execute(sql`${ASYNC_COMMIT}
+        insert into ${checkLeases} as "lease" ("check_id", "run_id", "holder", "acquired_at", "expires_at")
+        select ${req.checkId}, ${req.runId}, ${req.holder}, ${now}::timestamptz, ${expiresAt}::timestamptz from async_commit
+        on conflict ("check_id") do update set "run_id" = excluded."run_id", "holder" = excluded."holder", "acquired_at" = excluded."acquired_at", "expires_at" = excluded."expires_at"
+        -- Only a lapsed lease may be taken over; a live one stays with its holder.
+        where "lease"."expires_at" < ${now}::timestamptz
+        returning "lease"."run_id"`));
+      return rows.length === 1 && rows[0]!.run_id === req.runId;
     },
 
     /** Extends the lease; false when it was lost (lapsed and taken, or reaped). */

@@ -9,7 +9,7 @@
 import type { CounterSnapshot } from '../kinds/types.js';
 import type { JsonValue, Sample } from '../results/outcome.js';
 import { createResultChanges } from './result-changes.js';
-import type { FinishedResult, NewResult, NewRun, ResultRecord, RunRecord, RunStatus } from './runs.js';
+import type { FinishedResult, HeldLease, NewResult, NewRun, ResultRecord, RunRecord, RunStatus } from './runs.js';
 import type { LeaseRecord, LeaseRequest } from './leases.js';
 import type { StateStore } from './store.js';
 
@@ -78,7 +78,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     if (run) runs.set(id, { ...run, ...change });
   };
 
-  return {
+  const store: StateStore = {
     driver: 'memory',
     resultChanges,
 
@@ -133,6 +133,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       }
       resultChanges.changed();
       return result ? finishedAt : done.finishedAt;
+    },
+    async finishLeasedResult(id: string, done: FinishedResult, lease: HeldLease) {
+      // As on Postgres: the outcome is written only while the lease is still this run's.
+      if (leases.get(lease.checkId)?.runId !== lease.runId) return 'lease_lost' as const;
+      leases.delete(lease.checkId);
+      return store.finishResult(id, done);
     },
 
     async getRun(id: string) {
@@ -257,4 +263,5 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       snapshots.clear();
     },
   };
+  return store;
 }

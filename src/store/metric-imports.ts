@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { StateDb } from './database.js';
 import { checkResults, resultMetricImports, runs } from './schema.js';
+import { rowsOf } from './async-commit.js';
 
 /** A CLI result as the metrics need it. */
 export interface ImportedResult { checkId: string; kind: string; status: string; durationMs: number; rowsScanned: number | null }
@@ -28,8 +29,7 @@ export function metricImportQueries(db: StateDb) {
           returning result_id)
         select r.check_id, r.kind, r.status, r.duration_ms, r.observations->'rows_scanned' as rows_scanned
         from claimed join ${checkResults} as r on r.id = claimed.result_id`);
-      // postgres.js answers with the rows themselves, PGlite with { rows }.
-      const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as { check_id: string; kind: string; status: string; duration_ms: number | null; rows_scanned: unknown }[];
+      const list = rowsOf<{ check_id: string; kind: string; status: string; duration_ms: number | null; rows_scanned: unknown }>(rows);
       return list.map((r) => ({
         checkId: r.check_id, kind: r.kind, status: r.status, durationMs: Number(r.duration_ms ?? 0),
         rowsScanned: typeof r.rows_scanned === 'number' ? r.rows_scanned : null,

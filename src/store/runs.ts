@@ -1,8 +1,9 @@
 /** Queries for runs, check results and their samples. */
-import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { FaultInfo, Sample } from '../results/outcome.js';
 import type { StateDb } from './database.js';
-import { checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
+import { checkLeases, checkResults, resultSamples, runs, type StatementRecord } from './schema.js';
+import { ASYNC_COMMIT, rowsOf } from './async-commit.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
 
@@ -32,6 +33,9 @@ export interface NewResult {
   slot?: Date | null;
 }
 
+/** A check lease as the store holds it: the row `finishLeasedResult` releases with the result. */
+export interface HeldLease { checkId: string; runId: string }
+
 export interface FinishedResult {
   status: 'pass' | 'fail' | 'error';
   summary: string;
@@ -52,6 +56,9 @@ function jsonSide(sample: Sample, side: 'old' | 'new') {
   const value = sample[side];
   return value === null || value === undefined ? sql`'null'::jsonb` : value;
 }
+
+/** A value bound for a jsonb column (SQL NULL for null), as drizzle's jsonb columns write it. */
+const jsonb = (value: unknown) => (value === null ? sql`null` : sql`${JSON.stringify(value)}::jsonb`);
 
 /** Run and result queries over the drizzle state database; result times come from the store's clock. */
 export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
@@ -81,6 +88,32 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
     return results.map((r) => ({ ...r, samples: samples.get(r.id) ?? [] }));
   }
 
+  /**
+   * Writes an outcome and its samples; undefined when no row was written (no such running result,
+   * or `lease.held` was false). One statement when there are no samples, else one transaction.
+   */
+  async function writeOutcome(id: string, done: FinishedResult, lease?: { release: SQL; held: SQL }): Promise<Date | undefined> {
+    const update = (q: StateDb) => q.execute(sql`${lease?.release ?? sql``}
+      update ${checkResults} set "status" = ${done.status}, "summary" = ${done.summary}, "observations" = ${jsonb(done.observations)},
+        "statements" = ${jsonb(done.statements)}, "error" = ${jsonb(done.error ?? null)}, "servers" = ${jsonb(done.servers ?? {})},
+        "finished_at" = ${clock()}, "duration_ms" = ${Math.round(done.durationMs)}
+      where ${checkResults.id} = ${id}${lease ? sql` and ${lease.held}` : sql``}
+      returning ${checkResults.finishedAt} as "finished_at"`);
+    const finished = (result: unknown) => {
+      const at = rowsOf<{ finished_at: Date | string }>(result)[0]?.finished_at;
+      return at === undefined ? undefined : new Date(at);
+    };
+    if (done.samples.length === 0) return finished(await update(db));
+    return db.transaction(async (tx) => {
+      const at = finished(await update(tx as unknown as StateDb));
+      if (at === undefined) return undefined;
+      await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
+        resultId: id, ordinal, category: s.category, key: s.key, old: jsonSide(s, 'old'), new: jsonSide(s, 'new'), detail: s.detail ?? null,
+      })));
+      return at;
+    });
+  }
+
   return {
     async createRun(run: NewRun): Promise<RunRecord> {
       const [row] = await db.insert(runs).values({ ...run, requestedBy: run.requestedBy ?? null, status: 'queued' }).returning();
@@ -106,35 +139,34 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
 
     /** Records a result as running, stamped by the store's clock (it may still wait for its lease). */
     async startResult(result: NewResult): Promise<void> {
-      await db.insert(checkResults).values({ ...result, slot: result.slot ?? null, status: 'running', startedAt: clock() });
+      // Committed without waiting for the WAL flush: the result's own commit flushes it (async-commit.ts).
+      await db.execute(sql`${ASYNC_COMMIT}
+        insert into ${checkResults} ("id", "run_id", "check_id", "kind", "definition_hash", "slot", "status", "started_at")
+        select ${result.id}, ${result.runId}, ${result.checkId}, ${result.kind}, ${result.definitionHash}, ${result.slot?.toISOString() ?? null}::timestamptz, 'running', ${clock()}
+        from async_commit`);
     },
 
-    /** Stamps (store clock) the moment the check began reading, after it got its lease. */
+    /** Stamps (store clock) the moment the check began reading, after it got its lease; flushed with the result (async-commit.ts). */
     async markReading(id: string): Promise<void> {
-      await db.update(checkResults).set({ readAt: clock() }).where(and(eq(checkResults.id, id), eq(checkResults.status, 'running')));
+      await db.execute(sql`${ASYNC_COMMIT}
+        update ${checkResults} set "read_at" = ${clock()} from async_commit where ${checkResults.id} = ${id} and ${checkResults.status} = 'running'`);
     },
 
     /** Writes the outcome and its samples atomically (a result is never half-recorded); resolves with the store-stamped finish time. */
     async finishResult(id: string, done: FinishedResult): Promise<Date> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.update(checkResults).set({
-          status: done.status,
-          summary: done.summary,
-          observations: done.observations,
-          statements: done.statements,
-          error: done.error ?? null,
-          servers: done.servers ?? {},
-          // The store's clock, never the replica's: gates order and age results by it.
-          finishedAt: clock(),
-          durationMs: done.durationMs,
-        }).where(eq(checkResults.id, id)).returning({ finishedAt: checkResults.finishedAt });
-        if (done.samples.length > 0) {
-          await tx.insert(resultSamples).values(done.samples.map((s, ordinal) => ({
-            resultId: id, ordinal, category: s.category, key: s.key, old: jsonSide(s, 'old'), new: jsonSide(s, 'new'), detail: s.detail ?? null,
-          })));
-        }
-        return row?.finishedAt ?? done.finishedAt;
-      });
+      return (await writeOutcome(id, done)) ?? done.finishedAt;
+    },
+
+    /**
+     * Records the outcome of a check executed under its store lease and releases that lease, in one
+     * transaction — only while the lease is still this run's: a lease lost (taken over, reaped, or
+     * gone with a store crash) records nothing and answers `lease_lost`, and the caller records a
+     * fault instead. One commit, the one that waits for the WAL flush, per check.
+     */
+    async finishLeasedResult(id: string, done: FinishedResult, lease: HeldLease): Promise<Date | 'lease_lost'> {
+      const held = sql`exists (select 1 from released)`;
+      const release = sql`with released as (delete from ${checkLeases} where ${checkLeases.checkId} = ${lease.checkId} and ${checkLeases.runId} = ${lease.runId} returning 1)`;
+      return (await writeOutcome(id, done, { release, held })) ?? 'lease_lost';
     },
 
     async getRun(id: string): Promise<(RunRecord & { results: ResultRecord[] }) | undefined> {

@@ -61,6 +61,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     startResult: signalled(runs.startResult),
     markReading: signalled(runs.markReading),
     finishResult: signalled(runs.finishResult),
+    finishLeasedResult: signalled(runs.finishLeasedResult),
     ...gateQueries(state.db, clock),
     ...scheduleQueries(state.db),
     ...leases,

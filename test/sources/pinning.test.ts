@@ -4,19 +4,19 @@
  * these tests prove what that must not change: each statement sees the pinned values even where
  * the database's own defaults differ, and a failed pinning fails the read.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pinningStatement } from '../../src/sources/postgres.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinningSql } from '../../src/sources/postgres.js';
 import { PINNED_SETTINGS, type Source } from '../../src/sources/types.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import { SourceQueryError } from '../../src/sources/errors.js';
 import { createTestDatabase, describeOnPostgres, registryFor, type TestDatabase } from '../support/databases.js';
 
 it('writes the settings as literals and refuses anything that would need escaping', () => {
-  expect(pinningStatement({ TimeZone: 'UTC', DateStyle: 'ISO, YMD', statement_timeout: '30000' }))
+  expect(pinningSql({ TimeZone: 'UTC', DateStyle: 'ISO, YMD', statement_timeout: '30000' }))
     .toBe("select set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), set_config('statement_timeout', '30000', true)");
-  expect(() => pinningStatement({ TimeZone: "UTC', false) --" })).toThrow(/not a plain value/);
-  expect(() => pinningStatement({ "a'b": 'x' })).toThrow(/not a plain value/);
-  expect(() => pinningStatement({ search_path: 'a\\b' })).toThrow(/not a plain value/);
+  expect(() => pinningSql({ TimeZone: "UTC', false) --" })).toThrow(/unexpected character/);
+  expect(() => pinningSql({ "a'b": 'x' })).toThrow(/unexpected character/);
+  expect(() => pinningSql({ search_path: 'a\\b' })).toThrow(/unexpected character/);
 });
 
 describeOnPostgres('pinned settings on a Postgres source', () => {
@@ -62,5 +62,21 @@ describeOnPostgres('pinned settings on a Postgres source', () => {
     expect((error as SourceQueryError).sql).toMatch(/^select set_config/);
     // The source stays usable afterwards.
     expect(await source.readOnly((session) => session.query({ text: 'select 2 as two', params: [] }), { statementTimeoutMs: 30_000 })).toEqual([{ two: 2 }]);
+  });
+});
+describe('the statement pinning a read transaction\'s settings', () => {
+  it('writes every setting as a literal, so it needs no Describe round trip and can share one with the first read', () => {
+    const text = pinningSql({ ...PINNED_SETTINGS, statement_timeout: '30000' });
+    expect(text).not.toMatch(/\$\d/);
+    expect(text).toContain("set_config('TimeZone', 'UTC', true)");
+    expect(text).toContain("set_config('DateStyle', 'ISO, YMD', true)");
+    expect(text).toContain("set_config('statement_timeout', '30000', true)");
+    expect(text.match(/set_config\(/g)).toHaveLength(Object.keys(PINNED_SETTINGS).length + 1);
+  });
+
+  it('refuses a value it would have to quote rather than ever quoting one', () => {
+    expect(() => pinningSql({ application_name: "x', false), set_config('default_transaction_read_only', 'off" })).toThrow(/unexpected character/);
+    expect(() => pinningSql({ search_path: 'a\\b' })).toThrow(/unexpected character/);
+    expect(() => pinningSql({ 'bad;name': '1' })).toThrow(/unexpected character/);
   });
 });

@@ -93,9 +93,10 @@ export function useDatabaseAndStore(engine: EngineName, use: (opened: { db: Test
 
 /**
  * A migrated state store on the engine (cloned from the template on Postgres). `clock` replaces
- * the database's clock for result stamps and gate freshness (tests that move time by hand).
+ * the database's clock for result stamps and gate freshness (tests that move time by hand);
+ * `onStatement` hears every statement sent to a Postgres store.
  */
-export async function createTestStore(engine: EngineName, options: { clock?: StoreClock } = {}): Promise<{ store: Store; close(): Promise<void>; url?: string }> {
+export async function createTestStore(engine: EngineName, options: { clock?: StoreClock; onStatement?: (text: string) => void } = {}): Promise<{ store: Store; close(): Promise<void>; url?: string }> {
   if (engine === 'pglite') {
     const store = await openStore({ dataDir: `memory:${randomUUID()}`, clock: options.clock });
     return { store, close: () => store.close() };
@@ -103,7 +104,7 @@ export async function createTestStore(engine: EngineName, options: { clock?: Sto
   const database = `parity_s_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   await adminQuery(`create database ${database} template ${TEMPLATE_DB}`);
   const url = withDatabase(process.env.TEST_DATABASE_URL!, database);
-  const state = openPostgresState(url, { max: 3 });
+  const state = openPostgresState(url, { max: 3, ...(options.onStatement ? { onStatement: options.onStatement } : {}) });
   await migrateState(state.raw);
   const store = storeOver(state, options.clock);
   return {
