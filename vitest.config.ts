@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/load-sql-parser.ts'],
+    setupFiles: ['test/support/pglite-template.ts', 'test/support/load-sql-parser.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
