@@ -10,8 +10,11 @@
  */
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 
-/** Options that do not shape the cluster on disk, so a copied cluster serves them as initdb would. */
-const CLIENT_ONLY_OPTIONS = new Set<string>(['parsers', 'serializers', 'debug']);
+/**
+ * Options that do not shape the cluster on disk, so a copied cluster serves them as initdb would
+ * (startParams are the server's run-time settings, e.g. src/embedded's shared_buffers: passed on).
+ */
+const CLIENT_ONLY_OPTIONS = new Set<string>(['parsers', 'serializers', 'debug', 'startParams']);
 
 type Create = (dataDirOrOptions?: string | PGliteOptions, options?: PGliteOptions) => Promise<PGlite>;
 
