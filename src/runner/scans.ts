@@ -191,7 +191,11 @@ function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly s
 
 /** Creates the executor for one run. */
 export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
-  const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(deps.planned ?? []);
+  // A source with max_replica_lag is never fused: each check's lag readings must bracket the very
+  // statement that read its data, and a fused statement runs inside the first member's bracket only —
+  // a standby that lagged during it and caught up before a later member's probes would pass that member.
+  const fusable = (deps.planned ?? []).filter((p) => deps.sources.specOf(p.scan.source)?.max_replica_lag === undefined);
+  const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(fusable);
 
   /** The scan's checkpoint in the store, or none (no store, or a check without a definition hash). */
   function checkpointOf(scan: CountScan, checkIds: readonly string[], maxAgeMs: number): ScanCheckpoint | undefined {
@@ -295,7 +299,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       });
       // A scan that was not planned, or asked for under another timeout, runs alone.
       if (!group || group.timeoutMs !== request.timeoutMs) return alone();
-      const listener = { progress, statement: request.onStatement };
+      let reported = false;
+      const listener = { progress: (update: Parameters<typeof progress>[0]) => { reported = true; progress(update); }, statement: request.onStatement };
       group.listeners.add(listener);
       group.records.forEach((r) => request.onStatement(r));
       try {
@@ -306,6 +311,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         mine[SCANNED_ALIAS] = counts[SCANNED_ALIAS]!;
         // Every member shares the scan's facts: each one's counts stopped, or resumed, together.
         if (counts[SCAN_FACTS]) mine[SCAN_FACTS] = counts[SCAN_FACTS];
+        // A member that joined after the statement's last report still ends with the scan's figures.
+        if (!reported) progress({ rowsScanned: counts[SCANNED_ALIAS]! });
         return mine;
       } catch (error) {
         if (request.signal.aborted) throw error;

@@ -72,9 +72,10 @@ describe.each(engines)('scan engine on %s', (engine) => {
     await db.close();
   });
 
-  async function runAll(scanYaml: string, fuse: boolean): Promise<FinishedRun> {
+  async function runAll(scanYaml: string, fuse: boolean, source: Record<string, unknown> = {}): Promise<FinishedRun> {
     const catalog = catalogFromYaml(CHECKS, { app: db });
     const spec = catalog.sources.get('app')!.spec;
+    Object.assign(spec, source);
     Object.assign(spec.scan, scanYaml === 'chunked' ? { mode: 'chunked', chunk_rows: 7, pause_ms: 0 } : scanYaml === 'consistent' ? { mode: 'chunked', chunk_rows: 5, pause_ms: 0, snapshot: 'consistent' } : {});
     const sources = registryForCatalog(catalog, { app: db });
     try {
@@ -139,6 +140,18 @@ checks:
     expect(usersStatements.size).toBe(1);
     const parity = run.results.find((r) => r.checkId === 'parity')!;
     expect(parity.statements[0]?.fused_checks).toEqual(['count', 'live-count', 'nulls', 'parity', 'parity-ratio']);
+    expect(run.summary).toMatchObject({ total: 6, error: 0 });
+  });
+
+  it('never fuses on a source with max_replica_lag: each check\'s lag readings bracket its own statement', async () => {
+    await seed(db, Array.from({ length: 30 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 30, 10);
+    const run = await runAll('single', true, { max_replica_lag: 30_000 });
+    const onUsers = run.results.filter((r) => ['nulls', 'parity', 'parity-ratio', 'live-count', 'count'].includes(r.checkId));
+    expect(onUsers).toHaveLength(5);
+    for (const result of onUsers) {
+      expect(result.statements.filter((s) => s.sql.includes('from "users"')).length, result.checkId).toBeGreaterThan(0);
+      expect(result.statements.every((s) => s.fused_checks === undefined), result.checkId).toBe(true);
+    }
     expect(run.summary).toMatchObject({ total: 6, error: 0 });
   });
 
