@@ -39,7 +39,10 @@ migrations:
 function withoutVolatile(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutVolatile);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, /^(id|run_id|owner|progress)$|_at$|duration_ms$/.test(key) ? typeof v : withoutVolatile(v)]));
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key,
+    // A result's last progress report: its rows are findings, its timings are not.
+    key === 'progress' && v !== null && typeof v === 'object' ? { rows_scanned: (v as { rows_scanned?: unknown }).rows_scanned }
+      : /^(id|run_id|owner)$|_at$|duration_ms$/.test(key) ? typeof v : withoutVolatile(v)]));
 }
 
 interface JsonRun { id: string; status: string; results: { check_id: string; status: string; samples: { key: Record<string, unknown> }[] }[] }
