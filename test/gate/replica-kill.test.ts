@@ -115,13 +115,14 @@ describe.each(engines)('replica killed mid-run on %s', (engine) => {
     it('with embedded state: after the kill the gate is denied, and the run is aborted once its owner is gone', async () => {
       const dataDir = path.join(dir, 'data');
       await writeFile(path.join(dir, 'checks.yaml'), checksYaml('embedded:app', engine));
-      const server = spawnServe('replica-1', { PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: dataDir });
+      const server = spawnServe('replica-1', { PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: dataDir, PARITY_LOG_LEVEL: 'debug' });
       processes.push(server);
-      const url = await server.ready;
-      // The embedded store belongs to the running process, so ask it over HTTP when the check is running.
+      await server.ready;
+      // The embedded store belongs to the running process, and PGlite's slow query holds that
+      // process's event loop, so an HTTP poll can miss the whole run; its log line cannot.
       const running = await until('the scheduled run to start', async () => {
-        const body = await (await fetch(`${url}/v1/checks/slow/results`)).json() as { results: { id: string; status: string }[] };
-        return body.results.find((r) => r.status === 'running');
+        const line = server.output().split('\n').find((l) => l.includes('"msg":"check started"') && l.includes('"check_id":"slow"'));
+        return line ? { id: (JSON.parse(line) as { result_id: string }).result_id } : undefined;
       }, 60_000);
       server.kill('SIGKILL');
       expect(await server.exited).toBe('SIGKILL');
