@@ -145,7 +145,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           notify('checkStarted', { runId: run.id, check, resultId });
           // Written before the statement starts: an embedded source's query holds the event loop
           // until it ends, and this line is what an operator (or a test) sees meanwhile.
-          deps.logger?.debug({ run_id: run.id, check_id: check.spec.id, result_id: resultId }, 'check started');
+          log?.debug({ check_id: check.spec.id, result_id: resultId }, 'check started');
           let readingSince: Date | undefined;
           return guarded(check.spec.id, run.id, resultId, controller.signal, async (signal) => {
             // Rate and time left count from the first read, not from the wait for the lease.

@@ -37,7 +37,16 @@ describe.each(engines)('structured logs of a run on %s', (engine) => {
       });
       expect(typeof line!.duration_ms).toBe('number');
     }
-    expect(lines.find((l) => l.check_id === 'offline-count')).toMatchObject({ status: 'error', error_code: expect.any(String) });
+    expect(lines.find((l) => l.check_id === 'offline-count' && l.status !== undefined)).toMatchObject({ status: 'error', error_code: expect.any(String) });
+  });
+
+  it('says when each check starts, with its result id, before the line of its outcome', () => {
+    for (const result of run.results) {
+      const started = lines.findIndex((l) => l.check_id === result.check_id && l.msg === 'check started');
+      const finished = lines.findIndex((l) => l.check_id === result.check_id && l.status !== undefined);
+      expect(lines[started], `no start line for ${result.check_id}`).toMatchObject({ level: 'debug', run_id: run.id, result_id: result.id });
+      expect(started).toBeLessThan(finished);
+    }
   });
 
   it('puts run_id on every line about a check of the run', () => {
