@@ -78,6 +78,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   const inspect = deps.inspect ?? createServerInspector(deps.sources);
   const servers: Record<string, ServerIdentity> = {};
   let lags: LagReadings = {};
+  let evidence: Promise<LagReadings> = Promise.resolve({});
   let outcome: Outcome;
   let facts: ScanFacts[] = [];
   try {
@@ -89,7 +90,10 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
     for (const name of names) servers[name] = await inspect(name);
     const strict = Object.entries(servers).filter(([name, s]) => s.privilege_warnings.length > 0 && deps.sources.specOf(name)?.require_least_privilege);
     // Replay lag before reading: a standby already behind its max_replica_lag is not read at all.
-    lags = await readLags(names, deps.sources, deps.signal);
+    // Where no limit is set the reading is evidence only: taken once, while the check reads.
+    const limited = [...names].filter((name) => deps.sources.specOf(name)?.max_replica_lag !== undefined);
+    evidence = readLags([...names].filter((name) => !limited.includes(name)), deps.sources, deps.signal);
+    lags = await readLags(limited, deps.sources, deps.signal);
     const lagBefore = lagFault(lags);
     if (strict.length > 0) {
       outcome = faultOutcome({ code: 'not_least_privilege', message: `require_least_privilege: ${strict.map(([name, s]) => `source "${name}": ${s.privilege_warnings.join('; ')}`).join('; ')}` });
@@ -123,8 +127,8 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
         }
       }
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
-      if (!deps.signal.aborted) {
-        lags = mergeLags(lags, await readLags(names, deps.sources, deps.signal));
+      if (!deps.signal.aborted && limited.length > 0) {
+        lags = mergeLags(lags, await readLags(limited, deps.sources, deps.signal));
         const lagAfter = lagFault(lags);
         if (lagAfter) outcome = faultOutcome(lagAfter, outcome.observations);
       }
@@ -133,6 +137,8 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
   } catch (error) {
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));
   }
+  // readLags never rejects for sources without a limit (a failed probe is left out).
+  lags = { ...lags, ...(await evidence) };
   for (const [name, lag] of Object.entries(lags)) if (servers[name]) servers[name] = { ...servers[name], replica_lag: lag };
   const warnings = Object.entries(servers).flatMap(([name, s]) => s.privilege_warnings.map((w) => `source "${name}": ${w}`));
   // Everything stored is redacted once here: a secret (a URL credential, a header value) may sit

@@ -5,6 +5,7 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { SourceQueryError, classifyError } from './errors.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
+import { fixedStatementSettings, pinningSql } from './pinning.js';
 
 /** Wraps an open PGlite database as a read-only source. */
 export function createEmbeddedSource(name: string, db: PGlite, options: { description: string; maxConnections: number; lockTimeoutMs: number; release: () => Promise<void> }): Source {
@@ -56,6 +57,17 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
         if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, read.signal?.aborted ?? false), { cause: error });
+      }
+    },
+    async readFixed(text, read) {
+      read.signal?.throwIfAborted();
+      const settings = fixedStatementSettings(read.statementTimeoutMs, options.lockTimeoutMs);
+      try {
+        // exec sends one simple Query: the statements share one implicit transaction.
+        const results = await db.exec(`${pinningSql(settings)};\n${text}`);
+        return results.at(-1)!.rows as Record<string, unknown>[];
+      } catch (error) {
+        throw new SourceQueryError(name, text, classifyError(error, read.signal?.aborted ?? false), { cause: error });
       }
     },
     async ping() {

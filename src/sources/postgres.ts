@@ -8,6 +8,7 @@ import { Fault } from '../results/fault.js';
 import { SourceQueryError, classifyError } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
+import { fixedStatementSettings, pinningSql } from './pinning.js';
 
 /**
  * Every statement text parity sends goes through the extended protocol (Parse/Bind/Execute), which
@@ -15,23 +16,6 @@ import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from
  * `unsafe(text, [])` without parameters as a simple Query, where `select 1; delete …` runs both.
  */
 const EXTENDED = { simple: false, prepare: false } as const;
-
-/** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
-const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
-
-/**
- * The statement that pins a read transaction's settings, its values written as literals: postgres.js
- * sends a statement with parameters (and prepare off) as Parse/Describe, waits, then Bind/Execute —
- * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
- * first statement of the read.
- */
-export function pinningSql(settings: Record<string, string>): string {
-  const literal = (text: string) => {
-    if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
-    return `'${text}'`;
-  };
-  return `select ${Object.entries(settings).map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`;
-}
 
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
 function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
@@ -133,6 +117,21 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
         } else if (consumerFailure) throw consumerFailure.error;
         if (error instanceof SourceQueryError) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
+      }
+    },
+    async readFixed(text, options) {
+      const settings = fixedStatementSettings(options.statementTimeoutMs, spec.lock_timeout);
+      options.signal?.throwIfAborted();
+      const pending = sql.unsafe(`${pinningSql(settings)};\n${text}`, [], { prepare: false }).simple();
+      const cancel = () => void pending.cancel();
+      options.signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        const results = await pending as unknown as Postgres.RowList<Postgres.Row[]>[];
+        return [...results.at(-1)!];
+      } catch (error) {
+        throw new SourceQueryError(name, text, classifyError(error, options.signal?.aborted ?? false), { cause: error });
+      } finally {
+        options.signal?.removeEventListener('abort', cancel);
       }
     },
     async ping() {

@@ -10,22 +10,25 @@
  * receiver that lost its primary notices after wal_receiver_timeout, 60 s by default).
  */
 import type { ReplicaLag } from '../results/replica-lag.js';
-import type { Source } from './types.js';
+import { fixedStatement, type Source } from './types.js';
 
 /**
  * One statement; every standby-only function sits behind `pg_is_in_recovery()` (pg_is_wal_replay_paused
  * raises an error on a primary). Every function here is executable by PUBLIC; pg_stat_wal_receiver
  * shows its pid to every role (the status only to pg_read_all_stats), which is all "receiving" needs.
+ * The receiver is read from the function behind the view pg_stat_wal_receiver, with the view's own
+ * filter (no receiver: one row of nulls): the same answer, planned in half the time. It runs with
+ * search_path pinned to pg_catalog (Source.readFixed); its functions also name their schema.
  */
-export const REPLICA_LAG_SQL = `with r as (select pg_is_in_recovery() as in_recovery)
+export const REPLICA_LAG_SQL = fixedStatement(`with r as (select pg_catalog.pg_is_in_recovery() as in_recovery)
 select r.in_recovery,
-  case when r.in_recovery then pg_last_wal_receive_lsn()::text end as receive_lsn,
-  case when r.in_recovery then pg_last_wal_replay_lsn()::text end as replay_lsn,
-  case when r.in_recovery then coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= 0, false) end as replayed_all_received,
-  case when r.in_recovery then exists (select 1 from pg_catalog.pg_stat_wal_receiver w where w.status is null or w.status = 'streaming') end as streaming,
-  case when r.in_recovery then pg_is_wal_replay_paused() end as replay_paused,
-  case when r.in_recovery then extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 end as since_last_replay_ms
-from r`;
+  case when r.in_recovery then pg_catalog.pg_last_wal_receive_lsn()::text end as receive_lsn,
+  case when r.in_recovery then pg_catalog.pg_last_wal_replay_lsn()::text end as replay_lsn,
+  case when r.in_recovery then coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) <= 0, false) end as replayed_all_received,
+  case when r.in_recovery then exists (select 1 from pg_catalog.pg_stat_get_wal_receiver() w where w.pid is not null and (w.status is null or w.status = 'streaming')) end as streaming,
+  case when r.in_recovery then pg_catalog.pg_is_wal_replay_paused() end as replay_paused,
+  case when r.in_recovery then extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.pg_last_xact_replay_timestamp()) * 1000 end as since_last_replay_ms
+from r`);
 
 export interface ReplicaLagRow {
   in_recovery: boolean;
@@ -50,9 +53,9 @@ export function readReplicaLag(row: ReplicaLagRow, maxReplicaLagMs: number | und
   return { state: 'behind', lag_ms: Math.max(0, Math.round(since)), replay_paused: paused, ...lsns, max_replica_lag_ms: limit };
 }
 
-/** Asks the source for its replay lag: one short statement in a read-only transaction. */
+/** Asks the source for its replay lag: one short statement, one round trip (a check asks twice). */
 export async function probeReplicaLag(source: Source, maxReplicaLagMs: number | undefined, signal?: AbortSignal): Promise<ReplicaLag> {
-  const [row] = await source.readOnly((session) => session.query({ text: REPLICA_LAG_SQL, params: [] }), { statementTimeoutMs: 10_000, signal });
+  const [row] = await source.readFixed(REPLICA_LAG_SQL, { statementTimeoutMs: 10_000, signal });
   if (!row) throw new Error('the replica lag query returned no row');
   return readReplicaLag(row as unknown as ReplicaLagRow, maxReplicaLagMs);
 }

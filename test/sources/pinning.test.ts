@@ -5,7 +5,7 @@
  * the database's own defaults differ, and a failed pinning fails the read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pinningSql } from '../../src/sources/postgres.js';
+import { pinningSql } from '../../src/sources/pinning.js';
 import { PINNED_SETTINGS, type Source } from '../../src/sources/types.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import { SourceQueryError } from '../../src/sources/errors.js';

@@ -1,0 +1,28 @@
+/** The one statement that pins a read's session settings, shared by both drivers. */
+
+/** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
+const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
+
+/**
+ * The statement that pins a read transaction's settings, its values written as literals: postgres.js
+ * sends a statement with parameters (and prepare off) as Parse/Describe, waits, then Bind/Execute —
+ * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
+ * first statement of the read.
+ */
+export function pinningSql(settings: Record<string, string>): string {
+  const literal = (text: string) => {
+    if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
+    return `'${text}'`;
+  };
+  return `select ${Object.entries(settings).map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`;
+}
+
+/**
+ * What a fixed statement (Source.readFixed) pins: read only for its transaction (the connection's
+ * default already is), the limits, and search_path = pg_catalog, so no function or operator of
+ * another schema can stand in for a built-in. Not the value formats of a check's reads: a fixed
+ * statement reads typed values, and each setting pinned costs time on a probe every check repeats.
+ */
+export function fixedStatementSettings(statementTimeoutMs: number, lockTimeoutMs: number): Record<string, string> {
+  return { transaction_read_only: 'on', search_path: 'pg_catalog', statement_timeout: String(statementTimeoutMs), lock_timeout: String(lockTimeoutMs) };
+}
