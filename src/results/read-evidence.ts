@@ -54,6 +54,8 @@ const grouped = new Intl.NumberFormat('en-US');
 const rate = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 function seconds(value: number): string {
+  // Below a second in milliseconds: a 47 ms read is not "0 s".
+  if (value < 1) return `${Math.round(value * 1000)} ms`;
   if (value < 60) return `${rate.format(value)} s`;
   if (value < 3600) return `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
   return `${Math.floor(value / 3600)} h ${Math.round((value % 3600) / 60)} min`;

@@ -178,7 +178,7 @@ describe('markdown', () => {
       '**How each result was read:**', '',
       '- `big`: resumed from run run-0 (since 2024-12-31T23:00:00.000Z) after 4 chunks, 400,000 rows',
       '- `big`: coverage: full pass at 2024-12-30T00:00:00.000Z + 2 incremental passes, unbroken, last at 2025-01-01T00:00:00.000Z',
-      '- `big`: read under replica lag: app: 0 s (caught up, limit 30 s)',
+      '- `big`: read under replica lag: app: 0 ms (caught up, limit 30 s)',
       '- `big`: read 1,000,000 of ~990,000 rows in 20 s at 50,000 rows/s',
     ].join('\n'));
     expect(text).not.toContain('`plain`:');

@@ -36,8 +36,13 @@ describe('readEvidence', () => {
     expect(lines.map((l) => l.text)).toEqual([
       'resumed from run r1 (since 2025-12-31T23:00:00.000Z) after 1 chunk, 50,000 rows',
       'coverage: full pass at 2026-01-01T00:00:00.000Z + 3 incremental passes, unbroken, last at 2026-01-03T00:00:00.000Z',
-      'read 1,000,000 of ~1,002,000 rows in 4 s at 250,000 rows/s; time left at the last report: 0.4 s',
+      'read 1,000,000 of ~1,002,000 rows in 4 s at 250,000 rows/s; time left at the last report: 400 ms',
     ]);
+  });
+
+  it('says a read shorter than a second in milliseconds, never "0 s"', () => {
+    const lines = readEvidence({ observations: { progress: { rows_scanned: 10, rows_estimated: 10, rows_per_second: 212.8, eta_seconds: 0, elapsed_seconds: 0.047, at: '2026-01-01T00:00:00.047Z' } } });
+    expect(lines.map((l) => l.text)).toEqual(['read 10 of ~10 rows in 47 ms at 212.8 rows/s; time left at the last report: 0 ms']);
   });
 });
 

@@ -74,7 +74,7 @@ describe.each(engines)('how results were read, shown on %s', (engine) => {
     const row = /<tr data-check="items-parity">.*?<\/tr>/s.exec(html)![0];
     expect(row).toContain(`<li class="muted" data-evidence="resumed">resumed from run ${runId} (since ${result.resumed_from.since}) after `);
     expect(row).toContain('<li class="muted" data-evidence="replica_lag">read under replica lag: big: primary, no lag, limit 30 s</li>');
-    expect(row).toMatch(/<li class="muted" data-evidence="progress">read 600 of ~600 rows in [\d.]+ s at [\d,.]+ rows\/s<\/li>/);
+    expect(row).toMatch(/<li class="muted" data-evidence="progress">read 600 of ~600 rows in [\d.]+ m?s at [\d,.]+ rows\/s<\/li>/);
 
     const text = formatRun(stored);
     expect(text).toContain(`how each result was read:\n  items-parity:\n    resumed from run ${runId} (since ${result.resumed_from.since})`);
