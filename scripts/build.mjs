@@ -57,6 +57,10 @@ await build({
   external: EXTERNAL,
   plugins: [keepOutside],
   sourcemap: true,
+  // Less text for V8 to scan as the CLI starts (measured: ~3% of a one-shot run); names are kept,
+  // and the source map still leads back to the TypeScript.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS packages inside the bundle call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __parityRequire } from 'node:module'; const require = __parityRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -10,8 +10,8 @@ import { EXIT } from './exit.js';
  * `parity validate` and `--help` start without loading them.
  */
 export async function loadRuntime() {
-  const [{ openService }, { createLogger }] = await Promise.all([import('../service/service.js'), import('../logging/logger.js')]);
-  return { openService, createLogger };
+  const [{ openService }, { createLogger, createDeferredLogger }] = await Promise.all([import('../service/service.js'), import('../logging/logger.js')]);
+  return { openService, createLogger, createDeferredLogger };
 }
 
 /** What serve and demo run: the service plus its metrics and run-event stream. */

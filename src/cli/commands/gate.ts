@@ -93,8 +93,9 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     if (flags.server) return askServer(flags.server, migration, phase, flags, format);
     try {
       const config = loadConfig(io.env, configOverrides(flags));
-      const { createLogger, openService } = await loadRuntime();
-      const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
+      const { createDeferredLogger, openService } = await loadRuntime();
+      // A one-shot command at its default level usually writes no log line: pino loads only if one is written.
+      const logger = createDeferredLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
       // --refresh runs checks here: off a terminal, a periodic line on stderr says they are still running.
       const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
       const log = flags.refresh && intervalS > 0 ? createProgressLog(io.stderr, { intervalMs: intervalS * 1000, clock: systemClock }) : undefined;

@@ -63,8 +63,9 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         io.stderr.write(`parity: no checks selected${selector.tags.length > 0 ? ` (no check is tagged ${selector.tags.join(' or ')})` : ''}\n`);
         return EXIT.badConfig;
       }
-      const { createLogger, openService } = await loadRuntime();
-      const logger = createLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
+      const { createDeferredLogger, openService } = await loadRuntime();
+      // A one-shot command at its default level usually writes no log line: pino loads only if one is written.
+      const logger = createDeferredLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
       const display = io.stdout.isTTY && format === 'text' ? createProgressDisplay(io.stdout) : undefined;
       const intervalS = flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_S;
       // Off a terminal (CI), a periodic line on stderr says the run is alive; the service runs on the system clock too.
