@@ -7,7 +7,7 @@
  * /proc/<pid>/status when idle after a gate refresh, its peak while autocannon polls the gate at 10
  * connections, and idle again after; and the peak RSS of a one-shot `parity run` on the embedded store.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,8 @@ import { ensureDatabase } from './databases.js';
 import { round, type OperationResult } from './harness.js';
 import { compiledCopy } from './ops-oneshot.js';
 import { median } from './psql.js';
+import { serveChild } from './serve-child.js';
+import { GATE_BENCH_CHECKS } from './ops-gate.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OPEN_TARGET_MS = 1500;
@@ -87,33 +89,11 @@ async function serverOperations(ctx: { server: string; seconds: number; log(line
   }
   const checks = path.join(work, 'checks');
   mkdirSync(checks);
-  writeFileSync(path.join(checks, 'bench.yaml'), `
-sources:
-  app: { url: "${appUrl}", statement_timeout: 30s, max_connections: 2 }
-checks:
-  - { id: bench-gate-count, kind: row_count, old: { source: app, table: public.gate_bench }, new: { source: app, table: public.gate_bench }, tolerance: { absolute: 0 } }
-migrations:
-  - id: bench-gate
-    phases:
-      - { name: switch, requires: [bench-gate-count], max_age: 24h }
-`);
+  writeFileSync(path.join(checks, 'bench.yaml'), GATE_BENCH_CHECKS(appUrl));
   const serveEnv = { ...env, PARITY_CHECKS_DIR: checks, PARITY_DATA_DIR: path.join(work, 'serve-data'), PARITY_LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: serveEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await serveChild(bin, serveEnv);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const onData = (chunk: Buffer) => {
-        text += chunk.toString();
-        const match = /parity listening on (http:\/\/[^"\s]+)/.exec(text);
-        if (match) {
-          child.stdout!.off('data', onData);
-          child.stdout!.resume();
-          resolve(match[1]!);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`parity serve exited (${code}) before listening:\n${text}`)));
-    });
+    const { url, child } = server;
     const gateUrl = `${url}/v1/migrations/bench-gate/gates/switch`;
     const answer = (await (await fetch(`${gateUrl}?refresh=true`, { method: 'POST' })).json()) as { allowed: boolean };
     if (!answer.allowed) throw new Error('the bench gate should be open after a refresh');
@@ -149,11 +129,7 @@ migrations:
       },
     ];
   } finally {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    await server.stop();
   }
 }
 

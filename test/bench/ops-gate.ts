@@ -5,7 +5,6 @@
  * add a row per request). The server is a child process, so the load generator's own CPU is not
  * counted as the server's; its logs go to /dev/null at the default `info` level (access log on).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import postgres from 'postgres';
 import { ensureDatabase } from './databases.js';
 import { round, type OperationResult } from './harness.js';
 import { BIN, cleanEnv } from '../support/spawn-parity.js';
+import { serveChild } from './serve-child.js';
 
 export interface GateBenchContext {
   server: string;
@@ -23,7 +23,8 @@ export interface GateBenchContext {
 
 interface LoadResult { rps: number; p99_ms: number; p50_ms: number; errors: number; non2xx: number; requests: number }
 
-const CHECKS = (appUrl: string) => `
+/** The gate entries' check file (also the embedded server's): one row_count, one phase requiring it. */
+export const GATE_BENCH_CHECKS = (appUrl: string) => `
 sources:
   app: { url: "${appUrl}", statement_timeout: 30s, max_connections: 2 }
 checks:
@@ -53,34 +54,6 @@ async function storeSize(sql: postgres.Sql): Promise<{ bytes: number; decisions:
   return { bytes: Number(size!.bytes), decisions: Number(rows!.n) };
 }
 
-/** Starts `parity serve` on a free port; resolves with its URL and a stop function. */
-async function serve(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = /parity listening on (http:\/\/[^"\s]+)/.exec(text);
-      if (match) {
-        // From here on the logs are drained and dropped: the server writes them, nobody reads them.
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`parity serve exited (${code}) before listening:\n${text}`)));
-  });
-  return {
-    url,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
-}
-
 /** The gate entries: throughput and p99 at 10 and 50 connections against /healthz, and store growth per 100k polls. */
 export async function gateOperations(ctx: GateBenchContext): Promise<OperationResult[]> {
   const appUrl = await ensureDatabase(ctx.server, 'parity_bench_gate_app');
@@ -94,9 +67,9 @@ export async function gateOperations(ctx: GateBenchContext): Promise<OperationRe
     // A fresh state schema each run, so growth is measured from a known size.
     await state`drop schema if exists parity cascade`;
     await state`drop schema if exists drizzle cascade`;
-    await writeFile(path.join(dir, 'bench.yaml'), CHECKS(appUrl));
+    await writeFile(path.join(dir, 'bench.yaml'), GATE_BENCH_CHECKS(appUrl));
     const env = { DATABASE_URL: stateUrl, PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: path.join(dir, 'data'), PARITY_LOG_LEVEL: 'info' };
-    const server = await serve(env);
+    const server = await serveChild(BIN, cleanEnv(env));
     try {
       const gateUrl = `${server.url}/v1/migrations/bench-gate/gates/switch`;
       const refresh = await fetch(`${gateUrl}?refresh=true`, { method: 'POST' });
