@@ -13,6 +13,7 @@ import type { Store } from '../../src/store/store.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { createTestStore, engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
+import { dyingStore, type Kill } from '../support/dying-store.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 import { fakeClock } from '../support/fake-clock.js';
 
@@ -20,9 +21,6 @@ const CHECKS = `checks:
   - { id: p, kind: column_parity, source: app, table: t, key: [id], old: a, new: b, max_mismatches: 1000000, stop_after: false, min_rows: 0 }
   - { id: n, kind: null_check, source: app, table: t, columns: [b], max_nulls: 1000000, stop_after: false, min_rows: 0 }
 `;
-
-/** How the first run dies: after recording chunk k, or after reading chunk k but before recording it. */
-type Kill = { after: number; recorded: boolean };
 
 describe.each(engines)('resuming chunked scans on %s', (engine) => {
   let db: TestDatabase;
@@ -38,19 +36,8 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
   /** One run of every check; with `kill`, the run dies at that chunk (cancelled, or its store fails mid-write). */
   async function run(catalog: Catalog, kill?: Kill, on: Store = store, observers: RunObserver[] = []): Promise<FinishedRun> {
     const sources = registryForCatalog(catalog, { app: db });
-    let saves = 0;
     let runId = '';
-    const dying: Store = kill === undefined ? on : {
-      ...on,
-      async saveCheckpoint(...args: Parameters<Store['saveCheckpoint']>) {
-        saves++;
-        // Dies before recording chunk k+1: that chunk was read, but is in neither the totals nor the key.
-        if (!kill.recorded && saves > kill.after) throw new Error('replica died before recording the chunk');
-        const saved = await on.saveCheckpoint(...args);
-        if (kill.recorded && saves >= kill.after) runner.cancel(runId);
-        return saved;
-      },
-    };
+    const dying = dyingStore(on, kill, () => runner.cancel(runId));
     const runner = createRunner({ store: dying, sources, observers });
     try {
       const started = await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' });

@@ -11,6 +11,7 @@ import type { ResultRecord } from '../../../src/store/runs.js';
 import type { Store } from '../../../src/store/store.js';
 import type { Catalog } from '../../../src/catalog/catalog.js';
 import { engines, type TestDatabase, useDatabaseAndStore } from '../../support/databases.js';
+import { dyingStore, type Kill } from '../../support/dying-store.js';
 import { catalogFromYaml, registryForCatalog } from '../../support/run-check.js';
 import { formatRun } from '../../../src/cli/format.js';
 
@@ -27,7 +28,6 @@ const checkYaml = (segmentRows: number, extra = '') => `checks:
 ${extra}`;
 
 /** How the first run dies: after recording segment k, or after diffing segment k+1 but before recording it. */
-type Kill = { after: number; recorded: boolean };
 
 describe.each(engines)('resuming table_diff on %s', (engine) => {
   let db: TestDatabase;
@@ -37,18 +37,8 @@ describe.each(engines)('resuming table_diff on %s', (engine) => {
   /** One run of the check; with `kill`, the run dies at that segment (cancelled, or its store fails mid-write). */
   async function run(catalog: Catalog, kill?: Kill): Promise<FinishedRun> {
     const sources = registryForCatalog(catalog, { app: db });
-    let saves = 0;
     let runId = '';
-    const dying: Store = kill === undefined ? store : {
-      ...store,
-      async saveCheckpoint(...args: Parameters<Store['saveCheckpoint']>) {
-        saves++;
-        if (!kill.recorded && saves > kill.after) throw new Error('replica died before recording the segment');
-        const saved = await store.saveCheckpoint(...args);
-        if (kill.recorded && saves >= kill.after) runner.cancel(runId);
-        return saved;
-      },
-    };
+    const dying = dyingStore(store, kill, () => runner.cancel(runId));
     const runner = createRunner({ store: dying, sources });
     try {
       const started = await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' });
