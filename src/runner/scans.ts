@@ -20,6 +20,15 @@ import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
 
+/**
+ * work_mem of a narrowed scan (an incremental pass, a recheck). The rows it selects are scattered
+ * over the table, and the server reads them through a bitmap of their pages: at the default 4MB a
+ * bitmap of more than ~100k pages goes lossy, and every row of a lossy page is read and tested
+ * again (260k changed rows of 260M: 21M rows rechecked, 3.3–4.6 s; exact at 64MB: 1.2–1.6 s). One
+ * statement holds one bitmap, so this bounds what the check can take on the verified server.
+ */
+export const NARROWED_SCAN_WORK_MEM_KB = 64 * 1024;
+
 type ProgressUpdate = { rowsScanned: number; rowsEstimated?: number };
 
 export interface ScanRequestContext {
@@ -227,7 +236,10 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     hooks.statement(record);
     const started = performance.now();
     try {
-      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), { statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers }));
+      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), {
+        statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers,
+        ...(scan.where === undefined ? {} : { workMemKb: NARROWED_SCAN_WORK_MEM_KB }),
+      }));
       record.rows = rows.length;
       const counts = readCounts(rows[0], Object.keys(scan.counts));
       hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });

@@ -25,6 +25,7 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
           await tx.query(lastSql);
           const settings: Record<string, string> = { ...PINNED_SETTINGS };
           if (read.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(read.maxParallelWorkers);
+          if (read.workMemKb !== undefined) settings.work_mem = `${Math.round(read.workMemKb)}kB`;
           const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`;
           await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));

@@ -31,6 +31,8 @@ export interface ReadOptions {
   isolation?: 'read committed' | 'repeatable read' | undefined;
   /** max_parallel_workers_per_gather for this transaction (scan.max_parallel_workers); unset: the server's. */
   maxParallelWorkers?: number | undefined;
+  /** work_mem for this transaction in kB; unset: the server's. */
+  workMemKb?: number | undefined;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */
