@@ -29,6 +29,13 @@ import type { Store } from '../store/store.js';
  */
 export const NARROWED_SCAN_WORK_MEM_KB = 64 * 1024;
 
+/**
+ * effective_io_concurrency of a narrowed scan: the bitmap heap scan asks the kernel for this many
+ * of its scattered pages ahead. Measured at 260M rows with the OS cache dropped: 8.0–9.3 s at the
+ * default 1, 3.0–3.3 s at 64, no better at 256 or 1000 (the disk's throughput by then).
+ */
+export const NARROWED_SCAN_IO_CONCURRENCY = 64;
+
 type ProgressUpdate = { rowsScanned: number; rowsEstimated?: number };
 
 export interface ScanRequestContext {
@@ -238,7 +245,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     try {
       const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), {
         statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers,
-        ...(scan.where === undefined ? {} : { workMemKb: NARROWED_SCAN_WORK_MEM_KB }),
+        ...(scan.where === undefined ? {} : { workMemKb: NARROWED_SCAN_WORK_MEM_KB, ioConcurrency: NARROWED_SCAN_IO_CONCURRENCY }),
       }));
       record.rows = rows.length;
       const counts = readCounts(rows[0], Object.keys(scan.counts));

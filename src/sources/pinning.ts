@@ -9,12 +9,20 @@ const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
  * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
  * first statement of the read.
  */
-export function pinningSql(settings: Record<string, string>): string {
+export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined } = {}): string {
   const literal = (text: string) => {
     if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
     return `'${text}'`;
   };
-  return `select ${Object.entries(settings).map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`;
+  // Schema-qualified: a set_config of another schema earlier in the role's search_path must not stand in.
+  const calls = Object.entries(settings).map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`);
+  const io = options.ioConcurrency;
+  if (io !== undefined) {
+    if (!Number.isInteger(io) || io < 1 || io > 1000) throw new Error(`effective_io_concurrency must be an integer from 1 to 1000, not ${io}`);
+    // A server built without posix_fadvise refuses anything but 0 (its default there): it stays 0.
+    calls.push(`pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.current_setting('effective_io_concurrency') = '0' then '0' else '${io}' end, true)`);
+  }
+  return `select ${calls.join(', ')}`;
 }
 
 /**

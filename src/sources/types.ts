@@ -33,6 +33,11 @@ export interface ReadOptions {
   maxParallelWorkers?: number | undefined;
   /** work_mem for this transaction in kB; unset: the server's. */
   workMemKb?: number | undefined;
+  /**
+   * effective_io_concurrency for this transaction (bitmap heap scans prefetch that many pages);
+   * unset: the server's. Left at 0 where the server cannot prefetch; embedded sources ignore it.
+   */
+  ioConcurrency?: number | undefined;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */

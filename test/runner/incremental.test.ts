@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
-import { NARROWED_SCAN_WORK_MEM_KB } from '../../src/runner/scans.js';
+import { NARROWED_SCAN_IO_CONCURRENCY, NARROWED_SCAN_WORK_MEM_KB } from '../../src/runner/scans.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
@@ -118,10 +118,10 @@ describe.each(engines)('incremental verification on %s', (engine) => {
     expect((await run(catalog))['chain']).toMatchObject({ status: 'pass', observations: { rows: 0, incremental: { mode: 'incremental' } } });
   });
 
-  it('reads an incremental pass\'s changed rows with work_mem raised (a bitmap of scattered pages stays exact); a full pass keeps the server\'s', async () => {
+  it('reads an incremental pass\'s changed rows with work_mem and prefetch raised (a bitmap of scattered pages stays exact); a full pass keeps the server\'s', async () => {
     await seed(300);
     const catalog = catalogOf(checks('mem'));
-    const reads: { text: string; workMemKb: number | undefined; workMem: string }[] = [];
+    const reads: { text: string; workMemKb: number | undefined; ioConcurrency: number | undefined; workMem: string }[] = [];
     const passes = async () => {
       const sources = registryForCatalog(catalog, { app: db });
       // The real source, with each read's options written down and the work_mem its statement met.
@@ -134,7 +134,7 @@ describe.each(engines)('incremental verification on %s', (engine) => {
             readOnly: (work, options) => source.readOnly(async (session) => work({
               query: async (statement) => {
                 const [setting] = await session.query({ text: "select current_setting('work_mem') as work_mem", params: [] });
-                reads.push({ text: statement.text, workMemKb: options.workMemKb, workMem: String(setting!.work_mem) });
+                reads.push({ text: statement.text, workMemKb: options.workMemKb, ioConcurrency: options.ioConcurrency, workMem: String(setting!.work_mem) });
                 return session.query(statement);
               },
             }), options),
@@ -150,12 +150,12 @@ describe.each(engines)('incremental verification on %s', (engine) => {
     const counts = () => reads.filter((r) => r.text.startsWith('select count(*)'));
     expect((await passes()).observations.incremental).toMatchObject({ mode: 'full' });
     expect(counts().length).toBeGreaterThan(0);
-    for (const read of counts()) expect(read).toMatchObject({ workMemKb: undefined, workMem: '4MB' });
+    for (const read of counts()) expect(read).toMatchObject({ workMemKb: undefined, ioConcurrency: undefined, workMem: '4MB' });
     reads.length = 0;
     await db.exec('update t set a = a where id % 7 = 0');
     expect((await passes()).observations.incremental).toMatchObject({ mode: 'incremental' });
     expect(counts()).toHaveLength(1);
-    expect(counts()[0]).toMatchObject({ workMemKb: NARROWED_SCAN_WORK_MEM_KB, workMem: '64MB' });
+    expect(counts()[0]).toMatchObject({ workMemKb: NARROWED_SCAN_WORK_MEM_KB, ioConcurrency: NARROWED_SCAN_IO_CONCURRENCY, workMem: '64MB' });
   });
 
   it('a changed definition starts over with a full pass', async () => {

@@ -13,7 +13,7 @@ import { createTestDatabase, describeOnPostgres, registryFor, type TestDatabase 
 
 it('writes the settings as literals and refuses anything that would need escaping', () => {
   expect(pinningSql({ TimeZone: 'UTC', DateStyle: 'ISO, YMD', statement_timeout: '30000' }))
-    .toBe("select set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), set_config('statement_timeout', '30000', true)");
+    .toBe("select pg_catalog.set_config('TimeZone', 'UTC', true), pg_catalog.set_config('DateStyle', 'ISO, YMD', true), pg_catalog.set_config('statement_timeout', '30000', true)");
   expect(() => pinningSql({ TimeZone: "UTC', false) --" })).toThrow(/unexpected character/);
   expect(() => pinningSql({ "a'b": 'x' })).toThrow(/unexpected character/);
   expect(() => pinningSql({ search_path: 'a\\b' })).toThrow(/unexpected character/);
@@ -30,6 +30,9 @@ describeOnPostgres('pinned settings on a Postgres source', () => {
     await db.exec(`alter database ${name} set timezone = 'America/New_York'`);
     await db.exec(`alter database ${name} set extra_float_digits = -3`);
     await db.exec(`alter database ${name} set datestyle = 'SQL, DMY'`);
+    // A look-alike set_config that sets nothing, in a schema the role searches before pg_catalog.
+    await db.exec(`create schema evil; create function evil.set_config(text, text, boolean) returns text language sql as $$select 'ignored'$$`);
+    await db.exec(`alter database ${name} set search_path = evil, pg_catalog, public`);
     registry = registryFor(db);
     source = await registry.get('app');
   });
@@ -53,13 +56,21 @@ describeOnPostgres('pinned settings on a Postgres source', () => {
     }
   });
 
+  it('a narrowed read\'s work_mem and effective_io_concurrency apply to its transaction only', async () => {
+    const memSql = "select current_setting('work_mem') as wm, current_setting('effective_io_concurrency') as eic";
+    const [raised] = await source.readOnly((session) => session.query({ text: memSql, params: [] }), { statementTimeoutMs: 5_000, workMemKb: 65_536, ioConcurrency: 64 });
+    expect(raised).toEqual({ wm: '64MB', eic: '64' });
+    const [plain] = await source.readOnly((session) => session.query({ text: memSql, params: [] }), { statementTimeoutMs: 5_000 });
+    expect(plain).toEqual({ wm: '4MB', eic: '1' });
+  });
+
   it('a read whose pinning fails is an error naming the pinning, never rows', async () => {
     // An unreadable statement_timeout makes set_config fail inside the transaction.
     const failing = source.readOnly((session) => session.query({ text: 'select 1 as one', params: [] }), { statementTimeoutMs: Number.NaN });
     const error = await failing.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(SourceQueryError);
     expect((error as SourceQueryError).message).toMatch(/statement_timeout/);
-    expect((error as SourceQueryError).sql).toMatch(/^select set_config/);
+    expect((error as SourceQueryError).sql).toMatch(/^select pg_catalog\.set_config/);
     // The source stays usable afterwards.
     expect(await source.readOnly((session) => session.query({ text: 'select 2 as two', params: [] }), { statementTimeoutMs: 30_000 })).toEqual([{ two: 2 }]);
   });
@@ -72,6 +83,12 @@ describe('the statement pinning a read transaction\'s settings', () => {
     expect(text).toContain("set_config('DateStyle', 'ISO, YMD', true)");
     expect(text).toContain("set_config('statement_timeout', '30000', true)");
     expect(text.match(/set_config\(/g)).toHaveLength(Object.keys(PINNED_SETTINGS).length + 1);
+  });
+
+  it('raises effective_io_concurrency only as a whole number from 1 to 1000, and never on a server that cannot prefetch', () => {
+    expect(pinningSql({ TimeZone: 'UTC' }, { ioConcurrency: 64 })).toBe("select pg_catalog.set_config('TimeZone', 'UTC', true), "
+      + "pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.current_setting('effective_io_concurrency') = '0' then '0' else '64' end, true)");
+    for (const bad of [0, -1, 1001, 1.5, Number.NaN]) expect(() => pinningSql({}, { ioConcurrency: bad })).toThrow(/effective_io_concurrency/);
   });
 
   it('refuses a value it would have to quote rather than ever quoting one', () => {
