@@ -46,7 +46,7 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
   const waitMs = options.waitMs ?? 10 * 60_000;
   const { clock, holder } = options;
 
-  function hold(checkId: string, runId: string): CheckLease {
+  function hold(checkId: string, runId: string, readingMarked: boolean): CheckLease {
     const controller = new AbortController();
     let lastRenewed = clock.now().getTime();
     let renewing: Promise<void> = Promise.resolve();
@@ -75,6 +75,7 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
     return {
       signal: controller.signal,
       held: { checkId, runId },
+      readingMarked,
       async release(options) {
         timer.cancel();
         await renewing;
@@ -84,12 +85,12 @@ export function createLeaseGuard(store: LeaseStore, options: LeaseGuardOptions):
   }
 
   return {
-    async acquire({ checkId, runId, signal }) {
+    async acquire({ checkId, runId, signal, resultId }) {
       const started = clock.now().getTime();
       let pause = options.pollMs ?? 100;
       for (;;) {
         signal.throwIfAborted();
-        if (await store.acquireLease({ checkId, runId, holder, now: clock.now(), ttlMs })) return hold(checkId, runId);
+        if (await store.acquireLease({ checkId, runId, holder, now: clock.now(), ttlMs, readingResultId: resultId })) return hold(checkId, runId, resultId !== undefined);
         const waited = clock.now().getTime() - started;
         if (waited >= waitMs) throw new CheckBusyError(checkId, (await store.leaseOf(checkId))?.runId, waited);
         await clock.sleep(pause, { signal });

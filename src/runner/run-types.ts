@@ -46,13 +46,16 @@ export interface CheckLease {
    * and releases the row in one transaction (`finishLeasedResult`), and only while it is still held.
    */
   readonly held?: HeldLease | undefined;
+  /** True when taking the permission also stamped the result's read_at (the runner then does not). */
+  readonly readingMarked?: boolean | undefined;
   /** Stops renewing and gives the permission back; `{ inStore: false }`: the row is already gone (released with the result, or lost). */
   release(options?: { inStore: boolean }): Promise<void>;
 }
 
 /** Keeps a check from overlapping itself across runs and replicas: waits its turn, or throws (code `busy`). */
 export interface CheckGuard {
-  acquire(request: { checkId: string; runId: string; signal: AbortSignal }): Promise<CheckLease>;
+  /** `resultId`: the result about to read, whose read_at a store-backed guard stamps with the lease. */
+  acquire(request: { checkId: string; runId: string; signal: AbortSignal; resultId?: string | undefined }): Promise<CheckLease>;
 }
 
 export interface Runner {

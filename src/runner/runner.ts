@@ -84,7 +84,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     let lease: CheckLease;
     try {
-      lease = await deps.guard.acquire({ checkId, runId, signal });
+      lease = await deps.guard.acquire({ checkId, runId, signal, resultId });
     } catch (error) {
       // Not getting a turn is "could not verify", recorded like any other fault.
       return record({ ...faultOutcome(faultOf(error, signal.aborted)), statements: [], finishedAt: clock.now(), durationMs: 0 });
@@ -92,8 +92,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     const release = (inStore: boolean) => lease.release({ inStore }).catch((error) => deps.logger?.warn({ err: error, check_id: checkId }, 'could not release check lease'));
     let result: FinishedResult;
     try {
-      // After the lease, before the first read: the gate orders results by this moment.
-      await reading();
+      // After the lease, before the first read: the gate orders results by this moment. A store
+      // lease stamps it in the statement that took the lease.
+      if (!lease.readingMarked) await reading();
       result = await work(AbortSignal.any([signal, lease.signal]));
     } catch (error) {
       await release(true);

@@ -14,7 +14,11 @@ const REPLICA_DIED: FaultInfo = { code: 'aborted', message: 'the replica running
 
 export type LeaseRecord = typeof checkLeases.$inferSelect;
 
-export interface LeaseRequest { checkId: string; runId: string; holder: string; now: Date; ttlMs: number }
+export interface LeaseRequest {
+  checkId: string; runId: string; holder: string; now: Date; ttlMs: number;
+  /** When the lease is taken, also stamp this running result's read_at (store clock): its reads begin now. */
+  readingResultId?: string | undefined;
+}
 
 /** What one pass of the reaper did. */
 export interface AbortedRuns { runIds: string[]; resultIds: string[] }
@@ -28,13 +32,21 @@ export function leaseQueries(db: StateDb, clock: StoreClock = databaseClock) {
       const expiresAt = new Date(req.now.getTime() + req.ttlMs).toISOString();
       // Committed without waiting for the WAL flush: the result is recorded only while this lease
       // still exists (finishLeasedResult), and that commit flushes this one (async-commit.ts).
-      const rows = rowsOf<{ run_id: string }>(await db.execute(sql`${ASYNC_COMMIT}
-        insert into ${checkLeases} as "lease" ("check_id", "run_id", "holder", "acquired_at", "expires_at")
+      const take = sql`insert into ${checkLeases} as "lease" ("check_id", "run_id", "holder", "acquired_at", "expires_at")
         select ${req.checkId}, ${req.runId}, ${req.holder}, ${now}::timestamptz, ${expiresAt}::timestamptz from async_commit
         on conflict ("check_id") do update set "run_id" = excluded."run_id", "holder" = excluded."holder", "acquired_at" = excluded."acquired_at", "expires_at" = excluded."expires_at"
         -- Only a lapsed lease may be taken over; a live one stays with its holder.
         where "lease"."expires_at" < ${now}::timestamptz
-        returning "lease"."run_id"`));
+        returning "lease"."run_id"`;
+      // The lease and the result's read_at in one statement (one round trip per check fewer):
+      // read_at is stamped only if this very statement took the lease, so it is still "after the
+      // lease, before the first read".
+      const rows = rowsOf<{ run_id: string }>(await db.execute(req.readingResultId === undefined
+        ? sql`${ASYNC_COMMIT} ${take}`
+        : sql`${ASYNC_COMMIT}, taken as (${take}),
+          reading as (update ${checkResults} set "read_at" = ${clock()} where ${checkResults.id} = ${req.readingResultId} and ${checkResults.status} = 'running'
+            and exists (select 1 from taken where taken."run_id" = ${req.runId}) returning 1)
+          select "run_id" from taken`));
       return rows.length === 1 && rows[0]!.run_id === req.runId;
     },
 

@@ -185,6 +185,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
       const held = leases.get(req.checkId);
       if (held && held.expiresAt.getTime() >= req.now.getTime()) return false;
       leases.set(req.checkId, { checkId: req.checkId, runId: req.runId, holder: req.holder, acquiredAt: req.now, expiresAt: new Date(req.now.getTime() + req.ttlMs) });
+      const reading = req.readingResultId === undefined ? undefined : results.get(req.readingResultId);
+      if (reading?.status === 'running') {
+        results.set(reading.id, { ...reading, readAt: now() });
+        resultChanges.changed();
+      }
       return true;
     },
     async renewLease(req: Omit<LeaseRequest, 'holder'>) {

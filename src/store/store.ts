@@ -65,6 +65,8 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     ...gateQueries(state.db, clock),
     ...scheduleQueries(state.db),
     ...leases,
+    // It may stamp a result's read_at with the lease.
+    acquireLease: signalled(leases.acquireLease),
     abortDeadRuns: signalled(leases.abortDeadRuns),
     ...counterSnapshotQueries(state.db),
     ...retention,

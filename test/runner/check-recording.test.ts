@@ -2,6 +2,7 @@
  * What a check costs the state store, counted on a real Postgres (every statement the store's
  * client sends), and what happens when its lease is lost before the outcome is written.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import { createLeaseGuard } from '../../src/runner/check-guard.js';
@@ -45,14 +46,40 @@ describeOnPostgres('store statements per check', () => {
     return sent.filter((text) => !text.includes('"heartbeat_at"') && !text.includes('pg_catalog.pg_type'));
   }
 
-  it('sends at most four statements per check, one of them a flushed commit', async () => {
+  it('sends three statements per check, one of them a flushed commit', async () => {
     const few = await statementsOfRun(3);
     const many = await statementsOfRun(9);
     const perCheck = (many.length - few.length) / 6;
     const flushedPerCheck = (many.filter(flushedWrite).length - few.filter(flushedWrite).length) / 6;
-    // Running row, lease, read stamp (none waiting for the flush), then outcome + release in one.
-    expect(perCheck).toBe(4);
+    // Running row, lease + read stamp in one (neither waiting for the flush), then outcome + release in one.
+    expect(perCheck).toBe(3);
     expect(flushedPerCheck).toBe(1);
+  });
+});
+
+describe.each(engines)('taking a lease stamps the result\'s read_at, on %s', (engine) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await createTestStore(engine));
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  it('stamps read_at only when this very request took the lease, and only on a running result', async () => {
+    const run = await store.createRun({ id: randomUUID(), trigger: 'api', requestedBy: 'test', checkIds: ['k'], selector: {}, createdAt: new Date() });
+    const other = await store.createRun({ id: randomUUID(), trigger: 'api', requestedBy: 'test', checkIds: ['k'], selector: {}, createdAt: new Date() });
+    const mine = randomUUID();
+    const waiting = randomUUID();
+    await store.startResult({ id: mine, runId: run.id, checkId: 'k', kind: 'sql_assert', definitionHash: 'h', slot: null });
+    await store.startResult({ id: waiting, runId: other.id, checkId: 'k', kind: 'sql_assert', definitionHash: 'h', slot: null });
+    const now = new Date();
+    expect(await store.acquireLease({ checkId: 'k', runId: run.id, holder: 'a', now, ttlMs: 600_000, readingResultId: mine })).toBe(true);
+    // The lease is live: another run's request takes nothing and stamps nothing.
+    expect(await store.acquireLease({ checkId: 'k', runId: other.id, holder: 'b', now, ttlMs: 600_000, readingResultId: waiting })).toBe(false);
+    expect((await store.getResult(mine))?.readAt).toBeInstanceOf(Date);
+    expect((await store.getResult(waiting))?.readAt).toBeNull();
   });
 });
 
