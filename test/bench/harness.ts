@@ -23,6 +23,8 @@ export interface OperationResult {
   met: boolean;
   note?: string;
   extra?: Record<string, unknown>;
+  /** The day (UTC, YYYY-MM-DD) this entry was measured: partial runs refresh some entries only. */
+  measured_at?: string;
 }
 
 export interface BenchContext {

@@ -145,10 +145,16 @@ async function main(): Promise<void> {
     postgres: psqlExec(appUrl, 'show server_version;').trim(),
   };
   const rss = peakRssByIssue(operations, pgbench);
+  const measuredAt = new Date().toISOString().slice(0, 10);
+  for (const op of operations) {
+    op.measured_at = measuredAt;
+    // Entries on the users or payments tables ran at --rows, which a partial run may set apart from the file's.
+    if (only === 'engine' || only === 'diff' || only === 'shadow' || only === 'pgbench') op.extra = { table_rows: rows, ...op.extra };
+  }
   if (only) {
     // A partial run refreshes its own entries only: the README's table reads the whole file.
     printTable(operations, rss, pgbench);
-    return mergeIntoLatest(operations, pgbench);
+    return mergeIntoLatest(operations, pgbench, rss);
   }
   const report = { date: new Date().toISOString(), rows, bigtable_rows: bigtableRows, runs, data_rebuilt: rebuilt, data_build_s: buildSeconds, machine, peak_rss_mb: round(peakRss.value / 2 ** 20), ...rss, peak_rss_target_mb: 200, operations, pgbench };
   printTable(report.operations, rss, pgbench);
@@ -162,22 +168,32 @@ const LATEST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'
 
 /** Whole-process entries (startup, oneshot): their results replace the entries of the same name in latest.json. */
 async function mergedOnly(operations: OperationResult[]): Promise<void> {
+  const measuredAt = new Date().toISOString().slice(0, 10);
+  for (const op of operations) op.measured_at = measuredAt;
   printTable(operations, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
-  await mergeIntoLatest(operations, undefined);
+  await mergeIntoLatest(operations, undefined, { peak_rss_issue7_mb: null, peak_rss_diffs_mb: null });
 }
 
 /** Entries the bench no longer produces (renamed or replaced with a new target): a merge drops them. */
 const RETIRED = new Set([
   '5 checks on one table, unfused (reference)',
   'shadow_read, 10k keys: reading (ratio = psql rate / parity rate)',
+  // The polling time moved from the name to the entry's extra.
+  'embedded (PGlite) server, compiled: peak RSS in MB under gate polling (10 connections, 3 × 5s)',
+  'embedded (PGlite) server, compiled: peak RSS in MB under gate polling (10 connections, 3 × 10s)',
 ]);
 
-/** Replaces the entries of the same name in latest.json (and the pgbench comparison, when run); keeps the rest but retired ones. */
-async function mergeIntoLatest(operations: OperationResult[], pgbench: Record<string, unknown> | undefined): Promise<void> {
-  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[]; pgbench?: Record<string, unknown> };
+/**
+ * Replaces the entries of the same name in latest.json (and the pgbench comparison and the peak
+ * RSS of the part, when run); keeps the rest but retired ones.
+ */
+async function mergeIntoLatest(operations: OperationResult[], pgbench: Record<string, unknown> | undefined, rss: PeakRss): Promise<void> {
+  const report = JSON.parse(await readFile(LATEST, 'utf8')) as { operations: OperationResult[]; pgbench?: Record<string, unknown> } & Partial<PeakRss>;
   const names = new Set(operations.map((op) => op.operation));
   report.operations = [...report.operations.filter((op) => !names.has(op.operation) && !RETIRED.has(op.operation)), ...operations];
   if (pgbench) report.pgbench = pgbench;
+  if (rss.peak_rss_issue7_mb !== null) report.peak_rss_issue7_mb = rss.peak_rss_issue7_mb;
+  if (rss.peak_rss_diffs_mb !== null) report.peak_rss_diffs_mb = rss.peak_rss_diffs_mb;
   await writeFile(LATEST, `${JSON.stringify(report, null, 2)}\n`);
   log(`updated ${path.relative(process.cwd(), LATEST)}`);
 }
