@@ -1,5 +1,16 @@
 /** The one statement that pins a read's session settings, shared by both drivers. */
 
+/**
+ * Puts pg_catalog first in the read's search_path, ahead of the role's own path (kept, so a check
+ * file's unqualified table names resolve as before). Postgres searches pg_catalog first anyway
+ * unless the path names it later; a path that does (`evil, pg_catalog, public`) let a look-alike
+ * `=(text, text)` in `evil` answer for the built-in inside parity's comparisons (`is distinct
+ * from` looks `=` up by name), and a column_parity over differing data passed.
+ */
+export const CATALOG_FIRST = "pg_catalog.set_config('search_path', case when pg_catalog.texteq(pg_catalog.current_setting('search_path'), '') then 'pg_catalog' "
+  // Functions, not `=` and `||`: operators are looked up through the very search_path being fixed.
+  + "else pg_catalog.textcat('pg_catalog, ', pg_catalog.current_setting('search_path')) end, true)";
+
 /** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
@@ -9,18 +20,19 @@ const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
  * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
  * first statement of the read.
  */
-export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined } = {}): string {
+export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean } = {}): string {
   const literal = (text: string) => {
     if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
     return `'${text}'`;
   };
   // Schema-qualified: a set_config of another schema earlier in the role's search_path must not stand in.
   const calls = Object.entries(settings).map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`);
+  if (options.catalogFirst) calls.push(CATALOG_FIRST);
   const io = options.ioConcurrency;
   if (io !== undefined) {
     if (!Number.isInteger(io) || io < 1 || io > 1000) throw new Error(`effective_io_concurrency must be an integer from 1 to 1000, not ${io}`);
     // A server built without posix_fadvise refuses anything but 0 (its default there): it stays 0.
-    calls.push(`pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.current_setting('effective_io_concurrency') = '0' then '0' else '${io}' end, true)`);
+    calls.push(`pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.texteq(pg_catalog.current_setting('effective_io_concurrency'), '0') then '0' else '${io}' end, true)`);
   }
   return `select ${calls.join(', ')}`;
 }

@@ -87,7 +87,7 @@ describe('the statement pinning a read transaction\'s settings', () => {
 
   it('raises effective_io_concurrency only as a whole number from 1 to 1000, and never on a server that cannot prefetch', () => {
     expect(pinningSql({ TimeZone: 'UTC' }, { ioConcurrency: 64 })).toBe("select pg_catalog.set_config('TimeZone', 'UTC', true), "
-      + "pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.current_setting('effective_io_concurrency') = '0' then '0' else '64' end, true)");
+      + "pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.texteq(pg_catalog.current_setting('effective_io_concurrency'), '0') then '0' else '64' end, true)");
     for (const bad of [0, -1, 1001, 1.5, Number.NaN]) expect(() => pinningSql({}, { ioConcurrency: bad })).toThrow(/effective_io_concurrency/);
   });
 

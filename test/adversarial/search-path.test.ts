@@ -1,0 +1,55 @@
+/**
+ * A role whose search_path names a schema before pg_catalog: look-alike operators there must not
+ * answer for the built-ins inside parity's comparisons. `is distinct from` and `=` are looked up by
+ * name through the search_path, so an `=(text, text)` that is always true made column_parity pass
+ * over differing data (and a `<>` that is never true hid null_check's and row_count's findings
+ * nowhere, but the equality is where a pass came from). Reads now put pg_catalog first, keeping the
+ * rest of the role's path, so a check file's unqualified tables still resolve as before.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+import { runCheck } from '../support/run-check.js';
+
+describe.each(engines)('a hostile search_path on %s', (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    await db.exec(`
+      create schema evil;
+      create function evil.always(text, text) returns boolean language sql immutable as 'select true';
+      create operator evil.= (leftarg = text, rightarg = text, function = evil.always);
+      create function evil.always_int(bigint, bigint) returns boolean language sql immutable as 'select true';
+      create operator evil.= (leftarg = bigint, rightarg = bigint, function = evil.always_int);
+      create schema app;
+      create table app.t (id int primary key, a text, b text);
+      insert into app.t values (1, 'same', 'same'), (2, 'old', 'new'), (3, 'x', null);
+      create table app.one (id int primary key);
+      create table app.two (id int primary key);
+      insert into app.one values (1), (2);
+      insert into app.two values (1);
+    `);
+    // The tables are found through the role's path (app), the look-alikes through it too (evil).
+    if (engine === 'postgres') await db.exec(`alter database ${new URL(db.url).pathname.slice(1)} set search_path = evil, pg_catalog, app, public`);
+    else await db.exec('set search_path = evil, pg_catalog, app, public');
+  });
+  afterAll(() => db.close());
+
+  it('the look-alike is always true (the trap is armed)', async () => {
+    expect(await db.exec('select count(*)::int as n from app.t where a operator(evil.=) b')).toEqual([{ n: 3 }]);
+  });
+
+  it('column_parity over differing rows fails, and names both differing keys', async () => {
+    const result = await runCheck(db, `checks:
+  - { id: hijacked, kind: column_parity, source: app, table: t, key: [id], old: a, new: b }
+`);
+    expect(result.status).toBe('fail');
+    expect(result.observations).toMatchObject({ mismatches: 2 });
+  });
+
+  it('row_count with different counts fails', async () => {
+    const result = await runCheck(db, `checks:
+  - { id: counts, kind: row_count, old: { source: app, table: one }, new: { source: app, table: two } }
+`);
+    expect(result.status).toBe('fail');
+  });
+});
