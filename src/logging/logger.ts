@@ -48,8 +48,7 @@ type LevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export function createDeferredLogger(options: LoggerOptions = {}): Logger {
   const level = levelOf(options);
   if (!(level in LEVELS)) return createLogger(options);
-  let root: Logger | undefined;
-  const made = () => (root ??= createLogger({ ...options, level }));
+  // Each facade makes its logger (the root, or a child of its parent's) once, on its first line.
   const facade = (target: () => Logger): Logger => {
     let own: Logger | undefined;
     const real = () => (own ??= target());
@@ -63,5 +62,5 @@ export function createDeferredLogger(options: LoggerOptions = {}): Logger {
       child: (bindings: Record<string, unknown>) => facade(() => real().child(bindings)),
     } as unknown as Logger;
   };
-  return facade(made);
+  return facade(() => createLogger({ ...options, level }));
 }
