@@ -1,10 +1,9 @@
 /**
  * A role whose search_path names a schema before pg_catalog: look-alike operators there must not
  * answer for the built-ins inside parity's comparisons. `is distinct from` and `=` are looked up by
- * name through the search_path, so an `=(text, text)` that is always true made column_parity pass
- * over differing data (and a `<>` that is never true hid null_check's and row_count's findings
- * nowhere, but the equality is where a pass came from). Reads now put pg_catalog first, keeping the
- * rest of the role's path, so a check file's unqualified tables still resolve as before.
+ * name through the search_path, so an `=` that is always true made column_parity pass over
+ * differing data. Reads now put pg_catalog first, keeping the rest of the role's path, so a check
+ * file's unqualified tables still resolve as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -23,6 +22,8 @@ describe.each(engines)('a hostile search_path on %s', (engine) => {
       create schema app;
       create table app.t (id int primary key, a text, b text);
       insert into app.t values (1, 'same', 'same'), (2, 'old', 'new'), (3, 'x', null);
+      create table app.n (id int primary key, a bigint, b bigint);
+      insert into app.n values (1, 1, 1), (2, 1, 2);
       create table app.one (id int primary key);
       create table app.two (id int primary key);
       insert into app.one values (1), (2);
@@ -38,12 +39,20 @@ describe.each(engines)('a hostile search_path on %s', (engine) => {
     expect(await db.exec('select count(*)::int as n from app.t where a operator(evil.=) b')).toEqual([{ n: 3 }]);
   });
 
-  it('column_parity over differing rows fails, and names both differing keys', async () => {
+  it('column_parity over differing rows fails, and counts both differing rows', async () => {
     const result = await runCheck(db, `checks:
   - { id: hijacked, kind: column_parity, source: app, table: t, key: [id], old: a, new: b }
 `);
     expect(result.status).toBe('fail');
     expect(result.observations).toMatchObject({ mismatches: 2 });
+  });
+
+  it('column_parity over differing bigint columns fails (a look-alike for another type than text)', async () => {
+    const result = await runCheck(db, `checks:
+  - { id: hijacked-numbers, kind: column_parity, source: app, table: n, key: [id], old: a, new: b }
+`);
+    expect(result.status).toBe('fail');
+    expect(result.observations).toMatchObject({ mismatches: 1 });
   });
 
   it('row_count with different counts fails', async () => {
