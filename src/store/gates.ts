@@ -95,11 +95,13 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         'mode', ${checkResults.observations}->'incremental'->>'mode', 'lowerBound', ${checkResults.observations}->'incremental'->>'lower_bound',
         'coverage', ${checkResults.observations}->'coverage') end`.mapWith(checkResults.observations),
       // Fail-closed: any non-pass whose reading ended after this one's began (or has not ended) denies.
+      // A tie counts as after: stamps that equal (PGlite's clock ticks in milliseconds) cannot say
+      // which came first, and a fail that may have ended after the pass began reading must deny.
       laterNonPass: sql<{ id: string; status: string; finished_ms: number | null } | null>`(
         select jsonb_build_object('id', o.id, 'status', o.status, 'finished_ms', (extract(epoch from o.finished_at) * 1000)::float8)
         from ${checkResults} as o
         where o.check_id = ${checkResults.checkId} and o.id <> ${checkResults.id} and o.status <> 'pass'
-          and (o.finished_at is null or o.finished_at > ${began})
+          and (o.finished_at is null or o.finished_at >= ${began})
         order by o.finished_at desc nulls first, o.id desc limit 1)`.mapWith(checkResults.observations),
     }).from(sql`(select ${clock()} as at) as clock`)
       .leftJoin(checkResults, inArray(checkResults.checkId, checkIds))

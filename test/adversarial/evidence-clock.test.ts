@@ -146,6 +146,31 @@ describe.each(engines)('evidence on one clock on %s', (engine) => {
     return plan.statuses.every((status, i) => i === judged || (at(i, 'finish') >= 0 && (status === 'pass' || at(i, 'finish') < began(judged))));
   }
 
+  it('a fail stamped in the same instant as a pass began reading denies: the store cannot tell which came first', async () => {
+    // One store clock that never moves: every stamp ties, as consecutive writes do within one tick of PGlite's millisecond clock.
+    const frozen = await createTestStore(engine, { clock: storeClockFrom({ now: () => new Date('2030-01-01T00:00:00Z') }) });
+    try {
+      const checkId = `tie-${randomUUID()}`;
+      const runId = randomUUID();
+      await frozen.store.createRun({ id: runId, trigger: 'api', checkIds: [checkId], selector: {}, createdAt: new Date() });
+      // The pass sorts last by id, so on the tie it is the judged one.
+      const [failId, passId] = [randomUUID(), randomUUID()].sort();
+      const finished = (status: 'pass' | 'fail') => ({ status, summary: status, observations: {}, statements: [], samples: [], finishedAt: new Date(), durationMs: 1, error: null });
+      await frozen.store.startResult({ id: passId!, runId, checkId, kind: 'sql_assert', definitionHash: 'h' });
+      await frozen.store.startResult({ id: failId!, runId, checkId, kind: 'sql_assert', definitionHash: 'h' });
+      await frozen.store.markReading(failId!);
+      await frozen.store.markReading(passId!);
+      await frozen.store.finishResult(failId!, finished('fail'));
+      await frozen.store.finishResult(passId!, finished('pass'));
+      const { latest, now } = await frozen.store.gateEvidence([checkId]);
+      expect(latest.get(checkId)).toMatchObject({ resultId: passId, laterNonPass: { resultId: failId, status: 'fail' } });
+      const phase = { name: 'go', requires: [checkId], max_age: 24 * HOUR, require_earlier_phases: true };
+      expect(evaluateGate({ migration: { id: 'tie', phases: [phase] }, name: 'go' }, latest, new Map([[checkId, { hash: 'h' }]]), now).allowed).toBe(false);
+    } finally {
+      await frozen.close();
+    }
+  });
+
   it('over any interleaving of results from replicas with skewed clocks, allows exactly when the evidence read last is an unopposed pass', async () => {
     const migration = { id: 'p', phases: [{ name: 'go', requires: ['prop'], max_age: 24 * HOUR, require_earlier_phases: true }] };
     await fc.assert(fc.asyncProperty(planArb, async (plan) => {
@@ -156,6 +181,9 @@ describe.each(engines)('evidence on one clock on %s', (engine) => {
       for (const step of schedule(plan)) {
         const id = ids[step.result]!;
         const replicaNow = new Date(Date.now() + plan.skews[step.result]!);
+        // Steps a tick apart on the store's clock, so the order of events is the order of stamps
+        // (ties deny by design, tested on their own above).
+        await new Promise((resolve) => setTimeout(resolve, 2));
         if (step.event === 'start') await store.startResult({ id, runId, checkId, kind: 'sql_assert', definitionHash: 'h' });
         if (step.event === 'read') await store.markReading(id);
         if (step.event === 'finish') {
