@@ -116,17 +116,23 @@ export interface ScanCheckpoint {
 }
 
 /** What a kind may do while executing. All database access goes through here. */
+/** What a kind may ask of one statement's transaction beyond the source's settings. */
+export interface QueryOptions {
+  /** work_mem in kB (room for a hash aggregate of known size); unset: the server's. */
+  workMemKb?: number | undefined;
+}
+
 export interface ExecutionContext {
   readonly checkId: string;
   readonly signal: AbortSignal;
   now(): Date;
   /** Runs one read-only statement on a source and returns its rows (int8/numeric as strings). */
-  query<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL): Promise<Row[]>;
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, options?: QueryOptions): Promise<Row[]>;
   /**
    * Like `query`, but hands each row to `onRow` as it arrives and keeps none (memory stays bounded
    * however many rows come back); resolves with the row count. An error `onRow` throws is rethrown.
    */
-  queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void): Promise<number>;
+  queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void, options?: QueryOptions): Promise<number>;
   /** Reports progress of a long check (rows scanned so far, estimate of the total). */
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
   /** The state store's counter snapshots; absent when the check runs without a store (a kind needing it must fault). */

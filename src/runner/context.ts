@@ -4,7 +4,7 @@
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
 import type { ReadSession } from '../sources/types.js';
-import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext } from '../kinds/types.js';
+import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
@@ -38,7 +38,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
 
   /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
-  async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number): Promise<T> {
+  async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions = {}): Promise<T> {
     deps.signal.throwIfAborted();
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
@@ -51,6 +51,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         const value = await source.readOnly((session) => read(session, compiled), {
           statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
           signal: deps.signal,
+          workMemKb: options.workMemKb,
         });
         record.rows = rowsOf(value);
         return value;
@@ -60,18 +61,18 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     });
   }
 
-  function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL): Promise<Row[]> {
-    return recorded(sourceName, statement, (session, compiled) => session.query(compiled) as Promise<Row[]>, (rows) => rows.length);
+  function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, options?: QueryOptions): Promise<Row[]> {
+    return recorded(sourceName, statement, (session, compiled) => session.query(compiled) as Promise<Row[]>, (rows) => rows.length, options);
   }
 
-  function queryEach<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, onRow: (row: Row) => void): Promise<number> {
+  function queryEach<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, onRow: (row: Row) => void, options?: QueryOptions): Promise<number> {
     const each = onRow as (row: Record<string, unknown>) => void;
     return recorded(sourceName, statement, async (session, compiled) => {
       if (session.each) return session.each(compiled, each);
       const all = await session.query(compiled);
       all.forEach(each);
       return all.length;
-    }, (rows) => rows);
+    }, (rows) => rows, options);
   }
 
   return {
