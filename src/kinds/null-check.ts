@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
-import { columnSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { columnSql, joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
+import { arrayLiteralText } from '../compare/key-literal.js';
 import { formatCount } from './format.js';
 import { primaryKeyOf } from '../introspect/primary-key.js';
 import { keyAlias, sampleFromRow } from './samples.js';
@@ -87,6 +88,17 @@ export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, nu
   };
 }
 
+/**
+ * Listed columns that share the table's name and are no column of it (pure SQL; reads the
+ * catalog). To Postgres such a bare name is the whole row, which IS NULL only when every column
+ * is, so counting it would check nothing.
+ */
+export function planWholeRowNames(spec: NullCheckSpec): SQL {
+  return sql`select n.name from unnest(${arrayLiteralText(spec.columns.filter((c) => c === spec.table.name))}::text[]) as n(name)
+    where not exists (select from pg_attribute a
+      where a.attrelid = to_regclass(${regclassText(spec.table)}) and a.attname = n.name and a.attnum > 0 and not a.attisdropped)`;
+}
+
 /** Keys and values of rows with NULLs, for the person fixing the backfill. */
 export function planNullSamples(spec: NullCheckSpec, keyColumns: readonly string[], within: SQL = sql`true`): SQL {
   const keys = keyColumns.map((k, i) => sql`(${columnSql(k)})::text as ${sql.identifier(keyAlias(i))}`);
@@ -104,6 +116,16 @@ export const nullCheck = defineKind({
   incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 } },
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {
+    // Only a name equal to the table's can mean the whole row; the catalog is asked only then.
+    if (spec.columns.includes(spec.table.name)) {
+      const [row] = await ctx.query<{ name: string }>(spec.source, planWholeRowNames(spec));
+      if (row) {
+        return faultOutcome({
+          code: 'missing_column',
+          message: `column "${row.name}" does not exist in ${formatTableRef(spec.table)}; the bare name "${row.name}" would be the whole row, which is NULL only when every column is`,
+        });
+      }
+    }
     const outcome = evaluateNullCheck(spec, counts);
     if (outcome.status === 'fail' && spec.sample > 0) {
       const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));

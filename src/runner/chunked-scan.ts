@@ -18,6 +18,7 @@
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import { checkKeyTypes, keyBound, keyRangeBounds, keyTuple } from '../compare/key-range.js';
+import { arrayLiteralText } from '../compare/key-literal.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { ScanSettings } from '../checkfile/sources.js';
@@ -58,6 +59,23 @@ export function planChunkEnd(table: TableRef, key: KeyColumn[], after: string[] 
 export function planKeyExtent(table: TableRef, key: KeyColumn): SQL {
   checkKeyTypes([key]);
   return sql`select min(${columnSql(key.name)})::text as min, max(${columnSql(key.name)})::text as max from ${tableSql(table)}`;
+}
+
+/**
+ * A table the scan reads (the table itself or an inheritance descendant, which `FROM table` reads
+ * too) where a key column may hold NULL, or none. The primary key keeps NULLs out of the table
+ * itself, but a child table has no primary key of its own and, up to Postgres 17, may drop the
+ * NOT NULL it inherited; a row with a NULL key column lies in no key range, so no chunk would count it.
+ */
+export function planNullableKeyTable(table: TableRef, key: KeyColumn[]): SQL {
+  return sql`with recursive tree(oid) as (
+      select ${regclassText(table)}::regclass::oid
+      union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.oid)
+    select c.oid::regclass::text as name, a.attname::text as column from tree
+      join pg_class c on c.oid = tree.oid
+      join pg_attribute a on a.attrelid = tree.oid and a.attnum > 0 and not a.attisdropped
+     where a.attname = any(${arrayLiteralText(key.map((k) => k.name))}::text[]) and not a.attnotnull
+     limit 1`;
 }
 
 /** The planner's row estimate for a key range (EXPLAIN only: nothing is read). */
@@ -150,18 +168,26 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
 
   const loop = async (open: <T>(work: (session: ReadSession) => Promise<T>) => Promise<T>) => {
     // Key, row estimate and, for a single integer key, its extent (chunk ends by arithmetic; empty table: none).
-    const { key, estimate, integer } = await open(async (session) => {
+    const { key, nullable, estimate, integer } = await open(async (session) => {
       const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
       const columns = keyRows.map((r) => ({ name: String(r.name), type: String(r.type) }));
+      const nullable = columns.length === 0 ? undefined : (await run(session, planNullableKeyTable(scan.table, columns))).rows[0];
       const extent = columns.length === 1 && INTEGER_TYPES.has(columns[0]!.type) ? (await run(session, planKeyExtent(scan.table, columns[0]!))).rows[0] : undefined;
       return {
         key: columns,
+        nullable,
         estimate: Number(estimateRows[0]?.estimate ?? 0),
         integer: extent?.min === null || extent?.min === undefined ? undefined : { min: BigInt(String(extent.min)), max: BigInt(String(extent.max)) },
       };
     });
     if (key.length === 0) throw new Fault({ code: 'no_primary_key', message: `chunked scans need a primary key; ${regclassText(scan.table)} has none` });
+    if (nullable) {
+      throw new Fault({
+        code: 'nullable_key',
+        message: `chunked scans count key ranges of ${regclassText(scan.table)}, but column ${String(nullable.column)} of ${String(nullable.name)} (read with it) allows NULL, and a row with a NULL key lies in no range; use scan.mode: single for this source`,
+      });
+    }
     let after: string[] | undefined;
     let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;

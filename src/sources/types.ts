@@ -75,5 +75,8 @@ export const PINNED_SETTINGS: Record<string, string> = {
   bytea_output: 'hex',
   // The check-file parser lexes literals this way; a server set otherwise would split text differently.
   standard_conforming_strings: 'on',
+  // A row-level security policy would hide rows from a check, which then verifies only what it
+  // sees; with this off, a read a policy would filter fails instead (42501): "could not verify".
+  row_security: 'off',
   application_name: 'parity',
 };
