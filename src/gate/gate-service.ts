@@ -78,8 +78,12 @@ export function createGateService(deps: GateServiceDeps): GateService {
   const unsubscribe = deps.store.resultChanges?.subscribe(() => cache.invalidate());
   const log = createDecisionLog({ store: deps.store, clock: deps.clock, logger: deps.logger, flushMs: deps.repeatFlushMs ?? DEFAULT_REPEAT_FLUSH_MS });
 
-  async function verdictOf(migration: LoadedMigration, phase: string, fresh = false): Promise<GateVerdict> {
+  async function verdictOf(migrationId: string, phase: string, fresh = false): Promise<GateVerdict> {
+    // Requirements and definitions from one look at the catalog: a refresh run can outlast a reload,
+    // and the phase the files declare when the answer is given is the one judged.
     const catalog = deps.catalog();
+    const migration = catalog.migrations.get(migrationId);
+    if (!migration) throw new UnknownMigrationError(migrationId, [...catalog.migrations.keys()]);
     const ids = (phaseRequirements(migration.spec, phase) ?? []).map((r) => r.checkId);
     // Results and `now` both come from the store's clock, read in one statement: a replica's own
     // clock (fast or slow) never decides which result is newest or how old it is. The catalog is
@@ -115,7 +119,7 @@ export function createGateService(deps: GateServiceDeps): GateService {
         }
         stage = 'could not read results from the state store';
         // After a refresh the store is read directly: the answer is about the run just made.
-        const verdict = await verdictOf(migration, phase, options.refresh === true);
+        const verdict = await verdictOf(migrationId, phase, options.refresh === true);
         stage = 'could not record the decision in the state store';
         // An answer that cannot be audited is not given: recording (or counting a repeat of a
         // recorded one) comes before replying.
@@ -138,7 +142,8 @@ export function createGateService(deps: GateServiceDeps): GateService {
     },
 
     async preview(migrationId, phase) {
-      return verdictOf(locate(migrationId, phase), phase);
+      locate(migrationId, phase);
+      return verdictOf(migrationId, phase);
     },
 
     async decisions(migrationId, options) {

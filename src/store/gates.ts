@@ -4,6 +4,7 @@ import type { FaultInfo } from '../results/fault.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
+import { evidenceBegan } from './evidence-began.js';
 
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
@@ -70,11 +71,9 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       const [row] = await db.select({ now: EPOCH_MS(clock()) }).from(sql`(select 1) as one`);
       return { now: toDate(row?.now)!, latest: new Map() };
     }
-    // When reading began: read_at, or (never read: waiting, or a fault before reading) the row's
-    // start; for a chunked scan resumed from an interrupted run, when that run began its chunks —
-    // counts read then are part of this result's evidence.
+    // When reading began (evidence-began.ts; retention keeps results by the same moment).
     const resumedSince = sql`(${checkResults.observations}->'resumed_from'->>'since')::timestamptz`;
-    const began = sql`least(coalesce(${checkResults.readAt}, ${checkResults.startedAt}), ${resumedSince})`;
+    const began = evidenceBegan(checkResults);
     // One statement: the store's clock is read in it (a LEFT JOIN keeps it when there are no results),
     // so every stamp it sees was written before `now`.
     const rows = await db.select({

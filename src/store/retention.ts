@@ -7,10 +7,11 @@
  */
 import { and, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { StateDb } from './database.js';
+import { aliasColumns, evidenceBegan } from './evidence-began.js';
 import { checkResults, gateDecisions, maintenanceClaims, resultSamples, runs, scheduleClaims } from './schema.js';
 
-/** When reading began: read_at, or (never read) the row's start. The gate orders results by it. */
-const began = (alias: string) => sql.raw(`coalesce("${alias}"."read_at", "${alias}"."started_at")`);
+/** When a result's evidence began, exactly as the gate judges it (a resumed scan's from its first chunks). */
+const began = (alias: string) => evidenceBegan(aliasColumns(alias));
 
 /** Retention queries over the drizzle state database. */
 export function retentionQueries(db: StateDb) {

@@ -156,3 +156,31 @@ describe.each(engines)('parity gate on %s', (engine) => {
     expect(gone.stderr).toMatch(/^parity: could not reach http:\/\/127\.0\.0\.1:\d+: /);
   });
 });
+
+describe('parity gate --server answering for another gate', () => {
+  it('exits 2, not 0, when the answer is about another migration or phase (a misrouting proxy, a redirect)', async () => {
+    const { createServer } = await import('node:http');
+    const dir = await mkdtemp(path.join(tmpdir(), 'parity-gate-cli-'));
+    // Whatever gate is asked, this "server" answers with another one's allowed decision.
+    const misrouting = createServer((_, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({
+        migration: 'users-split-name', phase: 'switch-reads', allowed: true, evaluated_at: new Date().toISOString(), checks: [], reasons: [],
+        id: 'd1', requested_by: null, refreshed: false, run_id: null, evaluated: true,
+      }));
+    });
+    await new Promise<void>((resolve) => misrouting.listen(0, '127.0.0.1', resolve));
+    const { port } = misrouting.address() as { port: number };
+    try {
+      const env = { PARITY_CHECKS_DIR: dir, PARITY_LOG_LEVEL: 'silent' };
+      const asked = await parity(['users-split-name', 'contract', '--server', `http://127.0.0.1:${port}`], env);
+      expect(asked.code).toBe(2);
+      expect(asked.stderr).toMatch(/answered for users-split-name\/switch-reads, not users-split-name\/contract/);
+      // The same answer to the question it is about still counts.
+      expect((await parity(['users-split-name', 'switch-reads', '--server', `http://127.0.0.1:${port}`], env)).code).toBe(0);
+    } finally {
+      await new Promise((resolve) => misrouting.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -140,6 +140,30 @@ describe.each(engines)('gate service on %s', (engine) => {
     await expect(world.gates.decide('users-split-name', 'nope')).rejects.toThrow(new UnknownPhaseError('users-split-name', 'nope', ['switch-reads', 'contract']).message);
   });
 
+  it('judges a refresh by the phase as the files declare it when it answers, not as when it was asked', async () => {
+    // The files change while the refresh runs (the watcher reloads the catalog): the phase now also
+    // requires a check that has never run. Requirements and definitions must come from one catalog.
+    await world.db.exec(BACKFILL);
+    const edited = YAML.replace('requires: [users-name-backfilled, users-name-parity]', 'requires: [users-name-backfilled, users-name-parity, users-extra]')
+      .replace('migrations:', `  - id: users-extra\n    kind: sql_assert\n    source: app\n    query: "select id from users where id < 0"\nmigrations:`);
+    const editingRunner = {
+      async start(request: Parameters<GateWorld['runner']['start']>[0]) {
+        const started = await world.runner.start(request);
+        world.setYaml(edited);
+        return started;
+      },
+    };
+    const gates = createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+    try {
+      const decision = await gates.decide('users-split-name', 'switch-reads', { refresh: true });
+      expect(decision.allowed).toBe(false);
+      expect(decision.reasons).toEqual(['check "users-extra" has no result yet']);
+    } finally {
+      world.setYaml(YAML);
+      await gates.close();
+    }
+  });
+
   it('denies (could not evaluate) when the state store is gone, and still tells the observer', async () => {
     const heard: boolean[] = [];
     const broken = await createTestStore(engine);

@@ -112,6 +112,35 @@ describe.each(engines)('retention on %s', (engine) => {
     expect(after.allowed).toBe(false);
   });
 
+  it('never prunes a non-pass recorded after a resumed pass\'s first chunks were read (the gate dates that pass from them)', async () => {
+    // A chunked scan's first chunks are read at `since`; a fail F reads and finishes; the scan is
+    // resumed by a run that reads later and passes. The gate dates the pass's evidence from `since`,
+    // so F (which read later) is judged and denies. Retention dated the pass from its own read and
+    // pruned F as "finished before the newest result began reading": the gate then allowed.
+    world.clock.advance(DAY);
+    const hash = world.catalog().checks.get('flappy')!.hash;
+    const since = world.clock.now();
+    for (const id of ['run-f2', 'run-j']) await world.store.createRun({ id, trigger: 'api', checkIds: ['flappy'], selector: {}, createdAt: world.clock.now() });
+    const done = (status: 'pass' | 'fail', observations: Record<string, unknown> = {}) => ({ status, summary: status, observations, statements: [], finishedAt: world.clock.now(), durationMs: 1, samples: [] });
+    world.clock.advance(60_000);
+    await world.store.startResult({ id: 'f2', runId: 'run-f2', checkId: 'flappy', kind: 'sql_assert', definitionHash: hash });
+    await world.store.markReading('f2');
+    world.clock.advance(60_000);
+    await world.store.finishResult('f2', done('fail'));
+    world.clock.advance(60_000);
+    await world.store.startResult({ id: 'j', runId: 'run-j', checkId: 'flappy', kind: 'sql_assert', definitionHash: hash });
+    await world.store.markReading('j');
+    world.clock.advance(60_000);
+    await world.store.finishResult('j', done('pass', { resumed_from: { run_id: 'earlier', chunks: 3, rows_scanned: 30, since: since.toISOString() } }));
+    world.clock.advance(200 * DAY);
+    // (steady is long stale by now; only flappy's standing is asserted.)
+    const flappy = async () => (await world.gates.decide('m', 'go')).checks.find((c) => c.id === 'flappy')!;
+    expect(await flappy()).toMatchObject({ result_id: 'f2', denial: 'failed' });
+    await runRetentionPass(deps('replica-a'), { lastSlot: undefined }, world.clock.now());
+    expect(await world.store.getResult('f2')).toBeDefined();
+    expect(await flappy()).toMatchObject({ result_id: 'f2', denial: 'failed' });
+  });
+
   it('lets exactly one of three replicas prune each slot', async () => {
     world.clock.advance(DAY);
     const now = world.clock.now();

@@ -131,7 +131,13 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       return unavailable(migration, phase, `could not reach ${url.origin}: ${redact(cause)}`, flags, format);
     }
     const body = await response.json().catch(() => undefined) as GateAnswer | undefined;
-    if (response.status === 200 && body && typeof body.allowed === 'boolean') return print(body, format);
+    if (response.status === 200 && body && typeof body.allowed === 'boolean') {
+      // An answer about another gate (a proxy or redirect that routed elsewhere) answers nothing asked.
+      if (body.migration !== migration || body.phase !== phase) {
+        return unavailable(migration, phase, `${url.origin} answered for ${String(body.migration)}/${String(body.phase)}, not ${migration}/${phase}`, flags, format);
+      }
+      return print(body, format);
+    }
     const said = `${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}`;
     // Unknown ids and rejected credentials are the caller's configuration; anything else is "could not evaluate".
     if ([401, 403, 404, 422].includes(response.status)) {

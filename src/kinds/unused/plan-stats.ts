@@ -5,6 +5,11 @@
  */
 import { sql, joinSql, type SQL } from '../../sql/build.js';
 
+/** Whether the source is a standby (in recovery): its statistics and sessions are its own, not the primary's. */
+export function planRecoveryState(): SQL {
+  return sql`select pg_is_in_recovery() as in_recovery`;
+}
+
 /** Where pg_stat_statements is installed in this database, if it is. */
 export function planFindStatementStats(): SQL {
   return sql`select n.nspname as schema, e.extversion as version from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_stat_statements'`;

@@ -13,6 +13,13 @@ import { findDependencies, findShape, type FoundShape } from './gather-catalog.j
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
 import { judgeUnused, type StatsEvidence } from './verdict.js';
+import { planRecoveryState } from './plan-stats.js';
+
+/** Why nothing read on a standby can show the shape unused. */
+const STANDBY_SOURCE: FaultInfo = {
+  code: 'standby_source',
+  message: 'the source is a standby (pg_is_in_recovery()): its pg_stat_statements, pg_stat_user_tables and pg_stat_activity count only its own sessions, so readers and writers on the primary are invisible; point this check at the primary',
+};
 
 /** What a snapshot counted: the source and the relations/columns by oid, so a changed check or a re-created table starts afresh. */
 function scopeOf(spec: UnusedSpec, shape: FoundShape): string {
@@ -47,10 +54,15 @@ export const unused = defineKind({
     const shape = await findShape(spec, ctx);
     const dependencies = await findDependencies(spec, ctx, shape);
     const gaps: FaultInfo[] = [];
+    // A standby counts only its own statements, table writes and sessions: the primary's readers
+    // and writers are invisible there, so no absence of use seen on it is evidence (catalog
+    // dependencies found there still fail the check: use beats gap).
+    const [server] = await ctx.query<{ in_recovery: boolean }>(spec.source, planRecoveryState());
+    if (server?.in_recovery !== false) gaps.push(STANDBY_SOURCE);
     if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
-      return judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: live.gaps });
+      return judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: [...gaps, ...live.gaps] });
     }
     // The schema requires a window with full evidence; should one ever be missing, never fall back to catalog-only.
     if (spec.window === undefined) throw new Fault({ code: 'internal', message: 'an unused check with full evidence has no window' });
