@@ -25,9 +25,9 @@
  *   Only the low 62 bits of a row hash enter a bucket sum (all 60 under sha256). With an unknown
  *   salt each row contributes an independent uniform value, so an exact sum is a sound combiner:
  *   any fixed difference between two buckets leaves their sums equal with probability ≤ 2^-62
- *   (fast, under the assumption above) or ≤ 2^-60 (sha256). The sum is taken as two int4 sums of
- *   31-bit halves (by-value int8 states the planner hash-aggregates without spilling) and joined
- *   as numeric per bucket, so it cannot overflow; parity compares it exactly (fingerprints.ts).
+ *   (fast, under the assumption above) or ≤ 2^-60 (sha256). The sum is one sum(int8) per bucket
+ *   (a 128-bit or numeric state, a numeric result), so it cannot overflow; parity compares it
+ *   exactly (fingerprints.ts).
  * - Bucket hash: 31 bits per key — a multiplicative (Fibonacci) hash of the value for integer
  *   keys (cheap, and spreads strided ids), the first 31 bits of md5(key text) otherwise. A bucket
  *   at `bits` is the hash's top bits, so finer buckets nest inside coarser ones. It needs no salt:
