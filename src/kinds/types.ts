@@ -120,6 +120,12 @@ export interface ScanCheckpoint {
 export interface QueryOptions {
   /** work_mem in kB (room for a hash aggregate of known size); unset: the server's. */
   workMemKb?: number | undefined;
+  /**
+   * parallel_tuple_cost: what the planner charges per row a parallel worker hands to the leader.
+   * Lower it for a statement whose per-row work the planner underprices (hashing a row's text
+   * costs it one operator), so that work runs in workers; unset: the server's.
+   */
+  parallelTupleCost?: number | undefined;
 }
 
 export interface ExecutionContext {

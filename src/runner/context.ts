@@ -51,7 +51,10 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         const value = await source.readOnly((session) => read(session, compiled), {
           statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
           signal: deps.signal,
+          // The source's cap on parallel workers holds for every read, not only count scans.
+          maxParallelWorkers: spec?.scan.max_parallel_workers,
           workMemKb: options.workMemKb,
+          parallelTupleCost: options.parallelTupleCost,
         });
         record.rows = rowsOf(value);
         return value;

@@ -26,6 +26,7 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
           const settings: Record<string, string> = { ...PINNED_SETTINGS };
           if (read.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(read.maxParallelWorkers);
           if (read.workMemKb !== undefined) settings.work_mem = `${Math.round(read.workMemKb)}kB`;
+          if (read.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(read.parallelTupleCost);
           const names = Object.keys(settings);
           lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}`;
           await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));

@@ -62,6 +62,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
+          if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
           lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true });
           // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
           // same round trip. Should it fail, the transaction is aborted and every statement after it

@@ -38,6 +38,8 @@ export interface ReadOptions {
    * unset: the server's. Left at 0 where the server cannot prefetch; embedded sources ignore it.
    */
   ioConcurrency?: number | undefined;
+  /** parallel_tuple_cost for this transaction (what the planner charges per row a worker hands over); unset: the server's. */
+  parallelTupleCost?: number | undefined;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */

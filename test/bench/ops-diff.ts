@@ -7,6 +7,7 @@
  */
 import postgres from 'postgres';
 import { initialBucketBits } from '../../src/kinds/table-diff/buckets.js';
+import { fingerprintReadOptions } from '../../src/kinds/table-diff/table-diff.js';
 import { comparedColumnsOf, diffSidesOf, planFingerprintPass, type TableDiffSpec } from '../../src/kinds/table-diff/spec.js';
 import { planSideTypes } from '../../src/kinds/table-diff/plan.js';
 import type { DiffSide, SideTypes } from '../../src/kinds/table-diff/plan.js';
@@ -111,6 +112,9 @@ export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ ops: O
   const estimates = [oldSide.estimate, newSide.estimate].filter((e): e is number => e !== undefined);
   const bits = initialBucketBits(estimates.length > 0 ? Math.max(...estimates) : undefined);
   const plans = planFingerprintPass(spec, { old: oldSide.types, new: newSide.types }, bits);
+  // psql gets the session parity gives a fingerprint pass: pinned settings plus the pass's own.
+  const passOptions = fingerprintReadOptions(2 ** bits);
+  const fingerprintSetup = pinnedSetup([`set work_mem = '${passOptions.workMemKb}kB';`, `set parallel_tuple_cost = ${passOptions.parallelTupleCost};`]);
   const psqlMs: Record<string, number> = {};
   for (const side of ['old', 'new'] as const) {
     const { text, params } = compile(plans[side]);
@@ -119,7 +123,7 @@ export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ ops: O
       throw new Error(`the ${side} fingerprint statement built for psql is not one parity ran; the benchmark would compare different SQL`);
     }
     ctx.log(`table_diff: ${side} side's fingerprint query via psql…`);
-    psqlMs[side] = median(timeWithPsql(ctx.urls[SIDE_SOURCE[side]], text, params, ctx.runs, pinnedSetup()));
+    psqlMs[side] = median(timeWithPsql(ctx.urls[SIDE_SOURCE[side]], text, params, ctx.runs, fingerprintSetup));
   }
   const slower = Math.max(psqlMs.old!, psqlMs.new!);
   // Both sides live on one server here, so parity's two concurrent fingerprints compete for its cores;
@@ -127,7 +131,7 @@ export async function zeroDiffOperation(ctx: DiffBenchContext): Promise<{ ops: O
   ctx.log('table_diff: both fingerprint queries via psql at once…');
   const [oldTimes, newTimes] = await Promise.all((['old', 'new'] as const).map((side) => {
     const { text, params } = compile(plans[side]);
-    return timeWithPsqlConcurrently(ctx.urls[SIDE_SOURCE[side]], text, params, ctx.runs, pinnedSetup());
+    return timeWithPsqlConcurrently(ctx.urls[SIDE_SOURCE[side]], text, params, ctx.runs, fingerprintSetup);
   }));
   const together = median(oldTimes!.map((t, i) => Math.max(t, newTimes![i]!)));
   const correct = outcome.status === 'pass' && observations.mismatches === 0 && observations.old_rows === ctx.rows && observations.new_rows === ctx.rows;

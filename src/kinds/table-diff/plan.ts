@@ -79,7 +79,8 @@ type Within = { bits: number; buckets: readonly number[] };
  * with `b` NULL counting the rows whose key has a NULL column. The hashed rows are an `offset 0`
  * subquery on purpose: flattened, the planner estimates the buckets from the key's distinct count
  * (a group per row), so it sorts and spills instead of hash-aggregating, and its inflated cost
- * turns on JIT inlining and optimisation (0.3 s per 2M rows); fenced, it guesses 200 groups.
+ * turns on JIT inlining and optimisation (0.3 s per 2M rows); fenced, it guesses 200 groups. Below
+ * the fence the rows can still be hashed in parallel workers (fingerprintReadOptions, table-diff.ts).
  */
 export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, within?: Within): SQL {
   return sql`select ${bucketSql(sql`h`, bits)} as b, count(*) as n, ${rowHashSumSql(sql`rh`)} as s

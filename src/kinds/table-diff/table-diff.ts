@@ -246,13 +246,26 @@ const FINGERPRINT_BYTES_PER_BUCKET = 256;
 const FINGERPRINT_WORK_MEM_KB = { min: 4 * 1024, max: 64 * 1024 };
 
 /**
- * A fingerprint pass's work_mem: room for every bucket it can return, so its hash aggregate stays
- * in memory — 64 MB for the 2^18 buckets of a first pass, which under a 4 MB work_mem spilled
- * 60 MB to temp files in 21 batches (at least 4 MB, the server default, for small passes).
+ * Per row a worker hands over, what the planner should charge a fingerprint pass: its rows are two
+ * int8s, and each took a row text and a hash to make, which the planner prices as two cheap
+ * operators; at the default 0.1 it never hashes in parallel workers.
+ */
+const FINGERPRINT_PARALLEL_TUPLE_COST = 0.001;
+
+/**
+ * How a fingerprint pass is read. work_mem: room for every bucket it can return, so its hash
+ * aggregate stays in memory — 64 MB for the 2^18 buckets of a first pass, which under a 4 MB
+ * work_mem spilled 60 MB to temp files in 21 batches (at least 4 MB, the server default, for
+ * small passes). parallel_tuple_cost: low, so the rows are hashed in parallel workers (below the
+ * `offset 0` fence; the leader aggregates) — 1.75× faster alone on two cores (the source's
+ * scan.max_parallel_workers still caps the workers).
  */
 export function fingerprintReadOptions(buckets: number): QueryOptions {
   const kb = Math.ceil((buckets * FINGERPRINT_BYTES_PER_BUCKET) / 1024);
-  return { workMemKb: Math.min(FINGERPRINT_WORK_MEM_KB.max, Math.max(FINGERPRINT_WORK_MEM_KB.min, kb)) };
+  return {
+    workMemKb: Math.min(FINGERPRINT_WORK_MEM_KB.max, Math.max(FINGERPRINT_WORK_MEM_KB.min, kb)),
+    parallelTupleCost: FINGERPRINT_PARALLEL_TUPLE_COST,
+  };
 }
 
 export const tableDiff = defineKind({
