@@ -70,6 +70,20 @@ describe.each(engines)('column_parity across lossy type pairs on %s', (engine) =
     }
   });
 
+  it('a float printed with an exponent still agrees with the integer or numeric it equals (1e-05, 1e+15), and differs from a near one', async () => {
+    await db.exec(`create table exponent (id int primary key, n numeric, i bigint, f float8, g float8);
+      insert into exponent values (1, 0.00001, 0, 1e-05, 1.0000001e-05), (2, 1000000000000000, 1000000000000000, 1e15, 1.0000000000001e15),
+        (3, 123456789012345678, 123456789012345678, 1.2345678901234568e17, 1.2345678901234568e17)`);
+    const parity = async (old: string, neu: string) => (await runCheck(db, `checks:
+  - { id: exp, kind: column_parity, source: app, table: exponent, key: [id], old: "${old}", new: "${neu}" }
+`)).observations.mismatches;
+    expect(await db.exec(`select f::text as f from exponent order by id`)).toEqual([{ f: '1e-05' }, { f: '1e+15' }, { f: '1.2345678901234568e+17' }]);
+    // Row 3's double is 123456789012345680: not the integer, whatever its text rounds to.
+    expect(await parity('n', 'f')).toBe(1);
+    expect(await parity('i', 'f')).toBe(2);
+    expect(await parity('n', 'g')).toBe(3);
+  });
+
   it('a conversion written in the check file is compared as written', async () => {
     const result = await runCheck(db, `checks:
   - { id: cast, kind: column_parity, source: app, table: pair_0, key: [id], old: "o::double precision", new: n }
