@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/runner/runner.js';
 import { NARROWED_SCAN_IO_CONCURRENCY, NARROWED_SCAN_WORK_MEM_KB } from '../../src/runner/scans.js';
-import type { SourceRegistry } from '../../src/sources/registry.js';
 import type { FinishedRun } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { ResultRecord } from '../../src/store/runs.js';
 import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
+import { watchedSources } from '../support/watched-sources.js';
 
 const TRIGGER = `create or replace function set_updated_at() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
   create trigger t_updated_at before insert or update on t for each row execute function set_updated_at();`;
@@ -125,22 +125,10 @@ describe.each(engines)('incremental verification on %s', (engine) => {
     const passes = async () => {
       const sources = registryForCatalog(catalog, { app: db });
       // The real source, with each read's options written down and the work_mem its statement met.
-      const watched: SourceRegistry = {
-        ...sources,
-        get: async (name) => {
-          const source = await sources.get(name);
-          return {
-            ...source,
-            readOnly: (work, options) => source.readOnly(async (session) => work({
-              query: async (statement) => {
-                const [setting] = await session.query({ text: "select current_setting('work_mem') as work_mem", params: [] });
-                reads.push({ text: statement.text, workMemKb: options.workMemKb, ioConcurrency: options.ioConcurrency, workMem: String(setting!.work_mem) });
-                return session.query(statement);
-              },
-            }), options),
-          };
-        },
-      };
+      const watched = watchedSources(sources, async (session, statement, options) => {
+        const [setting] = await session.query({ text: "select current_setting('work_mem') as work_mem", params: [] });
+        reads.push({ text: statement.text, workMemKb: options.workMemKb, ioConcurrency: options.ioConcurrency, workMem: String(setting!.work_mem) });
+      });
       try {
         return (await (await createRunner({ store, sources: watched }).start({ checks: [catalog.checks.get('mem')!], trigger: 'api' })).finished).results[0]!;
       } finally {

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildCatalog } from '../../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../../src/catalog/parse-file.js';
 import { formatProblem } from '../../../src/checkfile/problems.js';
-import { createSourceRegistry, type SourceRegistry } from '../../../src/sources/registry.js';
-import type { ReadSession } from '../../../src/sources/types.js';
+import { createSourceRegistry } from '../../../src/sources/registry.js';
 import { fingerprintReadOptions } from '../../../src/kinds/table-diff/table-diff.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../../support/databases.js';
 import { execute } from '../../support/run-check.js';
+import { watchedSources } from '../../support/watched-sources.js';
 
 interface SeenRead { text: string; settings: Record<string, unknown>; plan: string }
 
@@ -36,24 +36,11 @@ describeOnPostgres('table_diff fingerprint reads', () => {
     if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
     const sources = createSourceRegistry(catalog.sources, { dataDir: db.dataDir });
     const seen: SeenRead[] = [];
-    const note = async (session: ReadSession, statement: { text: string; params: unknown[] }) => {
+    const watched = watchedSources(sources, async (session, statement) => {
       const [settings] = await session.query({ text: "select current_setting('work_mem') as work_mem, current_setting('parallel_tuple_cost') as ptc, current_setting('max_parallel_workers_per_gather') as workers", params: [] });
       const plan = (await session.query({ text: `explain ${statement.text}`, params: statement.params })).map((r) => String(r['QUERY PLAN'])).join('\n');
       seen.push({ text: statement.text, settings: settings!, plan });
-    };
-    const watched: SourceRegistry = {
-      ...sources,
-      get: async (name) => {
-        const source = await sources.get(name);
-        return {
-          ...source,
-          readOnly: (work, options) => source.readOnly((session) => work({
-            query: async (statement) => { await note(session, statement); return session.query(statement); },
-            each: async (statement, onRow) => { await note(session, statement); return session.each!(statement, onRow); },
-          }), options),
-        };
-      },
-    };
+    });
     try {
       const result = await execute([...catalog.checks.values()][0]!, watched);
       return { result, seen, fingerprints: seen.filter((r) => r.text.includes('count(*) as n')) };
