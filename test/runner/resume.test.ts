@@ -63,9 +63,13 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
   it('a resumed run ends with exactly the counts of an uninterrupted one (random tables, random kill points)', async () => {
     let resumedCases = 0;
     await fc.assert(fc.asyncProperty(
+      // Chunks hold at least 100 rows and grow when they are fast, so these tables are read in one
+      // to a few chunks: kill points after 1–3 chunks interrupt most runs that have more than one.
+      // (Kill points up to 8 interrupted so few that all ten runs of a suite missed, and the guard
+      // below failed.)
       fc.uniqueArray(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 1500 }) }, { weight: 1, arbitrary: fc.integer({ min: -2147483648, max: 2147483647 }) }), { maxLength: 700 }),
       fc.infiniteStream(fc.integer({ min: 0, max: 9 })),
-      fc.record({ after: fc.integer({ min: 1, max: 8 }), recorded: fc.boolean() }),
+      fc.record({ after: fc.integer({ min: 1, max: 3 }), recorded: fc.boolean() }),
       async (ids, dice, kill) => {
         const bad = new Set(ids.filter(() => dice.next().value === 0));
         const nulls = new Set(ids.filter(() => dice.next().value === 1));
