@@ -26,11 +26,15 @@ export function withScanFacts(outcome: Outcome, facts: readonly ScanFacts[]): Ou
   return notes.length === 0 ? outcome : { ...outcome, summary: `${outcome.summary} (${notes.join('; ')})` };
 }
 
+/** What a result read in key-range chunks, in separate transactions, takes for granted. */
+export const KEYS_ASSUMED_STABLE = 'no primary key of the scanned table was updated while the scan ran (its chunks were separate transactions; snapshot: consistent or scan.mode: single do not assume it)';
+
 /** Observations recording how the scans were answered (nothing for a plain scan). */
 export function scanObservations(facts: readonly ScanFacts[]): Outcome['observations'] {
   const stopped = facts.find((f) => f.stoppedEarly)?.stoppedEarly;
   const resumed = facts.find((f) => f.resumed)?.resumed;
   return {
+    ...(facts.some((f) => f.keysAssumedStable) ? { assumption: KEYS_ASSUMED_STABLE } : {}),
     ...(stopped ? { stopped_early: { chunks: stopped.chunks }, counts_are_lower_bounds: true } : {}),
     ...(resumed ? { resumed_from: { run_id: resumed.fromRun, chunks: resumed.chunks, rows_scanned: resumed.rowsScanned, since: resumed.since, ...(resumed.unit ? { unit: resumed.unit } : {}) } } : {}),
   };

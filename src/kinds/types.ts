@@ -55,6 +55,12 @@ export interface ScanFacts {
   within?: SQL;
   /** The scan continued an interrupted run's checkpoint instead of starting from the first key (table_diff: counted in segments). */
   resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string; unit?: 'segment' };
+  /**
+   * The counts add up chunks read in separate transactions: exact only if no primary key of the
+   * table was updated while the scan ran (a row whose key moved across the read position is
+   * counted never or twice). Nothing can see that happen, so the result states it.
+   */
+  keysAssumedStable?: boolean;
 }
 
 /** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */

@@ -7,7 +7,9 @@
  * would force one serial ordered index scan. Where a chunk ends: for a single integer key, by
  * arithmetic from the key density (integer-ranges.ts); for any other key, the `n`-th next key read
  * from the primary-key index alone. Key ranges, unlike ctid ranges, count every row exactly once
- * even while rows are updated (a row can move pages, never keys).
+ * even while rows are updated (a row can move pages) — unless the application updates a primary
+ * key while the scan runs, which nothing here can see (documented; snapshot: consistent does not
+ * depend on it).
  *
  * Two things follow from "every chunk is the key range right after the last one". A scan may stop
  * after any chunk once its stop rules hold (the counts so far already prove the check fails), and
@@ -266,6 +268,9 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       }
       if (deps.settings.pause_ms > 0) await sleep(deps.settings.pause_ms);
     }
+    // Chunks read in separate transactions add up exactly only if no primary key changed between
+    // them; the result says so (one transaction, or one snapshot, needs no such assumption).
+    if (deps.settings.snapshot !== 'consistent' && (chunks > 1 || facts.resumed)) facts.keysAssumedStable = true;
   };
 
   if (deps.settings.snapshot === 'consistent') {
