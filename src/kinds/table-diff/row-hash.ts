@@ -61,8 +61,10 @@ export const OUTPUT_IS_TEXT: ReadonlySet<string> = new Set([
 export function canonicalValueSql(value: SQL, type: string): SQL {
   // Only numeric needs trim_scale: integer text already equals the trimmed numeric text of the same value.
   if (type === 'numeric') return sql`trim_scale(${value})`;
-  // IEEE -0 + 0 is +0, so the two zeros serialise alike; NaN stays NaN (equal to itself, as for =).
-  if (FLOAT_TYPES.has(type)) return sql`((${value}) + '0')`;
+  // A float as the decimal its shortest text names, written as numerics are: 1e-05 and 0.00001,
+  // 1e+15 and 1000000000000000 alike, and -0 as 0; NaN stays NaN (equal to itself, as for =).
+  // Two doubles never share a shortest text, so no two floats are made equal.
+  if (FLOAT_TYPES.has(type)) return sql`trim_scale((${value})::text::numeric)`;
   if (OUTPUT_IS_TEXT.has(type)) return sql`(${value})`;
   return sql`(${value})::text`;
 }

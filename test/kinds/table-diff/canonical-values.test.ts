@@ -90,3 +90,28 @@ describe.each(engines)('canonical row values on %s', (engine) => {
     }), { numRuns: 60 });
   });
 });
+
+describe.each(engines)('canonical floats on %s', (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+  });
+  afterAll(() => db.close());
+
+  const canonical = async (literal: string, type: string) => {
+    const { text } = compile(canonicalTextSql(sql.raw(`'${literal}'::${type}`), type));
+    return String((await db.exec(`select ${text} as t`))[0]!.t);
+  };
+
+  it('a float writes the decimal it names, as numeric does; distinct doubles stay distinct', async () => {
+    const same: [string, string][] = [['1e-05', '0.00001'], ['1e15', '1000000000000000'], ['-0', '0'], ['0.1', '0.10'], ['12.5', '12.50'], ['NaN', 'NaN'], ['Infinity', 'Infinity']];
+    for (const [float, numeric] of same) {
+      expect([float, await canonical(float, 'double precision')]).toEqual([float, await canonical(numeric, 'numeric')]);
+    }
+    expect(await canonical('0.1', 'real')).toBe('0.1');
+    // 2^53 and 2^53 + 2 are neighbouring doubles; 0.1 and the next double up differ too.
+    expect(await canonical('9007199254740992', 'double precision')).not.toBe(await canonical('9007199254740994', 'double precision'));
+    expect(await canonical('0.1', 'double precision')).not.toBe(await canonical('0.10000000000000002', 'double precision'));
+    expect(await canonical('9007199254740993', 'numeric')).not.toBe(await canonical('9007199254740992', 'double precision'));
+  });
+});
