@@ -13,7 +13,12 @@ export interface ResultColumns { readAt: unknown; startedAt: unknown; observatio
  * resumed from an interrupted run, when that run began its chunks (its counts are this evidence).
  */
 export function evidenceBegan(r: ResultColumns): SQL {
-  return sql`least(coalesce(${r.readAt}, ${r.startedAt}), (${r.observations}->'resumed_from'->>'since')::timestamptz)`;
+  return sql`least(coalesce(${r.readAt}, ${r.startedAt}), ${resumedSince(r)})`;
+}
+
+/** When the interrupted run a resumed scan continued began its chunks; NULL for any other result. */
+export function resumedSince(r: ResultColumns): SQL {
+  return sql`(${r.observations}->'resumed_from'->>'since')::timestamptz`;
 }
 
 /** The columns of a check_results alias in raw SQL ("r"."read_at", …). */

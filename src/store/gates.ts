@@ -4,7 +4,7 @@ import type { FaultInfo } from '../results/fault.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
-import { evidenceBegan } from './evidence-began.js';
+import { evidenceBegan, resumedSince } from './evidence-began.js';
 
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
@@ -72,7 +72,6 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       return { now: toDate(row?.now)!, latest: new Map() };
     }
     // When reading began (evidence-began.ts; retention keeps results by the same moment).
-    const resumedSince = sql`(${checkResults.observations}->'resumed_from'->>'since')::timestamptz`;
     const began = evidenceBegan(checkResults);
     // One statement: the store's clock is read in it (a LEFT JOIN keeps it when there are no results),
     // so every stamp it sees was written before `now`.
@@ -85,7 +84,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       startedAt: EPOCH_MS(checkResults.startedAt),
       readAt: EPOCH_MS(checkResults.readAt),
       finishedAt: EPOCH_MS(checkResults.finishedAt),
-      resumedSince: EPOCH_MS(resumedSince),
+      resumedSince: EPOCH_MS(resumedSince(checkResults)),
       summary: checkResults.summary,
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
