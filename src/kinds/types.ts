@@ -75,8 +75,18 @@ export function scanFactsOf(counts: CountResult | undefined): ScanFacts {
 
 /** Counters a kind read from a verified database at one moment (the server's `now()`). */
 export interface CounterSnapshot {
+  /** The verified server's clock when the counters were read. */
   readonly at: Date;
   readonly counters: JsonValue;
+}
+
+/** A snapshot as the store kept it: with the store's own clock at the moment it was written. */
+export interface StoredCounterSnapshot extends CounterSnapshot {
+  /**
+   * The store's clock when the snapshot was written; null for a snapshot written before stores
+   * kept it. A window is covered only as far as both clocks agree it is (see kinds/unused).
+   */
+  readonly recordedAt: Date | null;
 }
 
 /**
@@ -84,10 +94,14 @@ export interface CounterSnapshot {
  * verified database) so a later run can compare "now" with "at least a window ago".
  */
 export interface CounterSnapshotStore {
-  /** Stores a snapshot for (check, scope); drops ones older than the newest snapshot taken at or before `keepSince`. */
-  recordCounters(checkId: string, scope: string, snapshot: CounterSnapshot, keepSince: Date): Promise<void>;
+  /**
+   * Stores a snapshot for (check, scope); drops ones older than the newest snapshot taken at or
+   * before `keepSince`. Returns the store's clock at the write (the stored one's, when a snapshot
+   * with the same `at` was already there).
+   */
+  recordCounters(checkId: string, scope: string, snapshot: CounterSnapshot, keepSince: Date): Promise<{ recordedAt: Date | null }>;
   /** The newest snapshot taken at or before `cutoff`, else the oldest one there is (partial coverage), else undefined. */
-  baselineCounters(checkId: string, scope: string, cutoff: Date): Promise<CounterSnapshot | undefined>;
+  baselineCounters(checkId: string, scope: string, cutoff: Date): Promise<StoredCounterSnapshot | undefined>;
 }
 
 /** Progress of resumable work (a chunked scan, table_diff's key-range segments), as recorded after each chunk. */

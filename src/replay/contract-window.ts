@@ -20,11 +20,14 @@ export function createContractWindowSnapshots(): ContractWindowSnapshots {
     open: () => first.clear(),
     async recordCounters(checkId, scope, snapshot) {
       if (!first.has(key(checkId, scope))) first.set(key(checkId, scope), snapshot);
+      // Replay has one clock (the scratch server's); it stands for the store's too.
+      return { recordedAt: snapshot.at };
     },
     async baselineCounters(checkId, scope, cutoff) {
       const start = first.get(key(checkId, scope));
-      // The window's start stands for "a window ago": the compressed window is the whole window.
-      return start ? { at: cutoff, counters: start.counters } : undefined;
+      // The window's start stands for "a window ago": the compressed window is the whole window,
+      // by either clock.
+      return start ? { at: cutoff, counters: start.counters, recordedAt: cutoff } : undefined;
     },
   };
 }

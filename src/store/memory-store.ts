@@ -6,7 +6,7 @@
  * retention, metric imports — throws StoreNotKeptError instead of answering from nothing, so any
  * caller that reached it would report "could not verify", never a pass.
  */
-import type { CounterSnapshot } from '../kinds/types.js';
+import type { CounterSnapshot, StoredCounterSnapshot } from '../kinds/types.js';
 import type { JsonValue, Sample } from '../results/outcome.js';
 import { createResultChanges } from './result-changes.js';
 import type { FinishedResult, HeldLease, NewResult, NewRun, ResultRecord, RunRecord, RunStatus } from './runs.js';
@@ -66,7 +66,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
   const runs = new Map<string, RunRecord>();
   const results = new Map<string, ResultRecord>();
   const leases = new Map<string, LeaseRecord>();
-  const snapshots = new Map<string, CounterSnapshot[]>();
+  const snapshots = new Map<string, StoredCounterSnapshot[]>();
   const resultChanges = createResultChanges();
   const unkept = (what: string) => async (): Promise<never> => {
     throw new StoreNotKeptError(what);
@@ -213,10 +213,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     async recordCounters(checkId: string, scope: string, snapshot: CounterSnapshot, keepSince: Date) {
       const key = JSON.stringify([checkId, scope]);
       const list = snapshots.get(key) ?? [];
-      if (!list.some((s) => s.at.getTime() === snapshot.at.getTime())) list.push({ at: snapshot.at, counters: asStoredJson(snapshot.counters) });
+      let kept = list.find((s) => s.at.getTime() === snapshot.at.getTime());
+      if (!kept) {
+        kept = { at: snapshot.at, counters: asStoredJson(snapshot.counters), recordedAt: now() };
+        list.push(kept);
+      }
       list.sort((a, b) => a.at.getTime() - b.at.getTime());
       const baseline = list.filter((s) => s.at <= keepSince).at(-1);
       snapshots.set(key, baseline ? list.filter((s) => s.at >= baseline.at) : list);
+      return { recordedAt: kept.recordedAt };
     },
     async baselineCounters(checkId: string, scope: string, cutoff: Date) {
       const list = snapshots.get(JSON.stringify([checkId, scope])) ?? [];

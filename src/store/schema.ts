@@ -148,8 +148,15 @@ export const gateDecisions = parity.table('gate_decisions', {
 export const counterSnapshots = parity.table('counter_snapshots', {
   checkId: text('check_id').notNull(),
   scope: text('scope').notNull(),
+  /** The verified server's now() when the counters were read: what the counters' own times are comparable with. */
   takenAt: ts('taken_at').notNull(),
   counters: jsonb('counters').notNull(),
+  /**
+   * The store's clock when the snapshot was written: a second, independent measure of the window,
+   * so a verified server whose clock jumps forward cannot make an hour look like a day. Null on
+   * snapshots written before this column existed (they never serve as a covering baseline).
+   */
+  recordedAt: ts('recorded_at'),
 }, (t) => [primaryKey({ columns: [t.checkId, t.scope, t.takenAt] })]);
 
 /**

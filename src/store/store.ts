@@ -68,7 +68,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     // It may stamp a result's read_at with the lease.
     acquireLease: signalled(leases.acquireLease),
     abortDeadRuns: signalled(leases.abortDeadRuns),
-    ...counterSnapshotQueries(state.db),
+    ...counterSnapshotQueries(state.db, clock),
     ...retention,
     pruneResults: signalled(retention.pruneResults),
     ...metricImportQueries(state.db),

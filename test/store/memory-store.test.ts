@@ -63,7 +63,7 @@ describe('memory store', () => {
     expect(await store.baselineCounters('c', 's', at(10))).toBeUndefined();
     await store.recordCounters('c', 's', { at: at(1), counters: { n: 1 } }, at(0));
     await store.recordCounters('c', 's', { at: at(5), counters: { n: 5 } }, at(0));
-    expect(await store.baselineCounters('c', 's', at(0))).toEqual({ at: at(1), counters: { n: 1 } });
-    expect(await store.baselineCounters('c', 's', at(6))).toEqual({ at: at(5), counters: { n: 5 } });
+    expect(await store.baselineCounters('c', 's', at(0))).toEqual({ at: at(1), counters: { n: 1 }, recordedAt: expect.any(Date) });
+    expect(await store.baselineCounters('c', 's', at(6))).toEqual({ at: at(5), counters: { n: 5 }, recordedAt: expect.any(Date) });
   });
 });

@@ -12,7 +12,7 @@ import { snapshotCountersSchema } from './counters.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
-import { judgeUnused, type StatsEvidence } from './verdict.js';
+import { judgeUnused, type StatsEvidence, type WindowClocks } from './verdict.js';
 import { planRecoveryState } from './plan-stats.js';
 
 /** Why nothing read on a standby can show the shape unused. */
@@ -33,15 +33,15 @@ async function withBaseline(spec: UnusedSpec, windowMs: number, ctx: ExecutionCo
   const scope = scopeOf(spec, shape);
   const cutoff = new Date(stats.at.getTime() - windowMs);
   const stored = await ctx.snapshots.baselineCounters(spec.id, scope, cutoff);
-  let baseline: { at: Date; counters: typeof stats.counters } | undefined;
+  let baseline: { at: WindowClocks; counters: typeof stats.counters } | undefined;
   if (stored) {
     const parsed = snapshotCountersSchema.safeParse(stored.counters);
     if (!parsed.success) throw new Fault({ code: 'internal', message: 'a stored counter snapshot is unreadable; it cannot serve as a baseline' });
     // A baseline "from the future" (clock moved back) proves nothing about the window.
-    if (stored.at.getTime() <= stats.at.getTime()) baseline = { at: stored.at, counters: parsed.data };
+    if (stored.at.getTime() <= stats.at.getTime()) baseline = { at: { server: stored.at, store: stored.recordedAt }, counters: parsed.data };
   }
-  await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters: stats.counters }, cutoff);
-  return { available: true, at: stats.at, current: stats.counters, baseline, entries: stats.entries };
+  const { recordedAt } = await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters: stats.counters }, cutoff);
+  return { available: true, at: { server: stats.at, store: recordedAt }, current: stats.counters, baseline, entries: stats.entries };
 }
 
 export const unused = defineKind({

@@ -22,7 +22,29 @@ export type StatsEvidence =
   | { available: false; fault: FaultInfo }
   /** The check file said `evidence: catalog`: statistics were deliberately not read. */
   | { available: false; catalogOnly: true }
-  | { available: true; at: Date; current: SnapshotCounters; baseline: { at: Date; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[] };
+  | { available: true; at: WindowClocks; current: SnapshotCounters; baseline: { at: WindowClocks; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[] };
+
+/**
+ * When a snapshot was taken, by two independent clocks: the verified server's now() (which its
+ * counters' reset times are comparable with) and the state store's at the write (null when the
+ * store did not record it). The window counts as covered only as far as both agree.
+ */
+export interface WindowClocks { server: Date; store: Date | null }
+
+/**
+ * How long the statistics have been observed: the smaller of the two clocks' spans, so one clock
+ * jumping forward (an NTP step, a VM resumed, a wrong manual setting) cannot make an hour count
+ * as a day. A baseline either clock places in the future, or without the store's time, covers nothing.
+ */
+export function coveredSpan(baseline: WindowClocks, now: WindowClocks): { ms: number; clocks?: string } {
+  const server = now.server.getTime() - baseline.server.getTime();
+  if (baseline.store === null || now.store === null) return { ms: 0, clocks: 'the baseline snapshot has no state-store time (written before stores kept one); observing starts again from this run' };
+  const store = now.store.getTime() - baseline.store.getTime();
+  const ms = Math.max(0, Math.min(server, store));
+  // Within a minute the two are the same measurement (the write follows the read); beyond it, say so.
+  if (Math.abs(server - store) <= 60_000) return { ms };
+  return { ms, clocks: `the verified server's clock says ${human(Math.max(0, server))} passed since the baseline, the state store's ${human(Math.max(0, store))}; the smaller counts` };
+}
 
 /** Everything the run gathered. */
 export interface UnusedEvidence {
@@ -96,17 +118,20 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
   const windowText = human(windowMs);
   let coveredMs = 0;
   let comparable = false;
+  let clocks: string | undefined;
   if (!stats.available) gaps.push(stats.fault);
   else if (!stats.baseline) gaps.push({ code: 'window_not_covered', message: `observing: 0s of ${windowText} covered (first snapshot taken now; run the check again as time passes)` });
   else {
     const broken = discontinuity(stats.baseline.counters, stats.current);
-    coveredMs = stats.at.getTime() - stats.baseline.at.getTime();
+    const span = coveredSpan(stats.baseline.at, stats.at);
+    coveredMs = span.ms;
+    if (span.clocks) clocks = span.clocks;
     if (broken) {
       gaps.push({ code: 'statistics_discontinuous', message: `statistics do not cover the window: ${broken}; observing starts again from this run` });
       coveredMs = 0;
     } else {
       comparable = true;
-      if (coveredMs < windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered` });
+      if (coveredMs < windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered${clocks ? ` (${clocks})` : ''}` });
     }
   }
   const findings: Finding[] = [
@@ -118,6 +143,7 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
     window_seconds: Math.round(windowMs / 1000),
     covered_seconds: Math.round(coveredMs / 1000),
     coverage_ratio: windowMs > 0 ? Math.min(1, Math.round((coveredMs / windowMs) * 1000) / 1000) : 0,
+    ...(clocks ? { clocks } : {}),
     ...counts(evidence, findings),
   };
   return conclude(findings, gaps, observations, `unused: no reader, writer, dependency or session in the last ${human(coveredMs)} (window ${windowText})`);

@@ -77,6 +77,18 @@ describe('unused with pg_stat_statements (throwaway Postgres 15 cluster)', () =>
     expect(later.observations).toMatchObject({ covered_seconds: expect.any(Number), coverage_ratio: 0.125 });
   }, 60_000);
 
+  it('does not count a day the verified server\'s clock jumped as a day observed', async () => {
+    const first = await run('clock-jump');
+    expect(first.error?.code).toBe('window_not_covered');
+    // The server's clock says 25h passed since the baseline; the state store's says seconds did.
+    await ageSnapshots(store, 'clock-jump', 25, 'server only');
+    const later = await run('clock-jump');
+    expect(later.status, later.summary).toBe('error');
+    expect(later.error?.code).toBe('window_not_covered');
+    expect(later.error?.message).toMatch(/^observing: 0s of 24h covered \(the verified server's clock says 25h passed since the baseline, the state store's 0s; the smaller counts\)/);
+    expect(later.observations).toMatchObject({ covered_seconds: 0 });
+  }, 60_000);
+
   it('passes when nobody used the shape; then names a reader of another role and application, not the ignored role', async () => {
     await coveredBaseline('readers');
     const quiet = await run('readers');

@@ -20,9 +20,12 @@ export async function runUnused(db: Pick<TestDatabase, 'url' | 'dataDir'>, check
 }
 
 /** Moves every stored snapshot of a check back in time, as if it had been taken `hours` earlier. */
-export async function ageSnapshots(store: Store, checkId: string, hours: number): Promise<void> {
+export async function ageSnapshots(store: Store, checkId: string, hours: number, clocks: 'both' | 'server only' = 'both'): Promise<void> {
   const { sql } = await import('drizzle-orm');
-  await store.state.db.execute(sql`update parity.counter_snapshots set taken_at = taken_at - make_interval(hours => ${hours}) where check_id = ${checkId}`);
+  const age = sql`make_interval(hours => ${hours})`;
+  // Time passing moves both clocks; a verified server's clock jumping forward moves only its own.
+  const store_ = clocks === 'both' ? sql`, recorded_at = recorded_at - ${age}` : sql``;
+  await store.state.db.execute(sql`update parity.counter_snapshots set taken_at = taken_at - ${age}${store_} where check_id = ${checkId}`);
 }
 
 /** A check file with one `unused` check. */

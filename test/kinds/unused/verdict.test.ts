@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVIDENCE_NAMES, judgeUnused, type UnusedEvidence } from '../../../src/kinds/unused/verdict.js';
+import { EVIDENCE_NAMES, judgeUnused, type UnusedEvidence, type WindowClocks } from '../../../src/kinds/unused/verdict.js';
 import { unusedSchema } from '../../../src/kinds/unused/spec.js';
 import type { SnapshotCounters } from '../../../src/kinds/unused/counters.js';
 
@@ -9,12 +9,14 @@ const counters = (over: Partial<SnapshotCounters> = {}): SnapshotCounters => ({
   statements: { '10/77/true': 5 }, tables: { '900': { name: 'public.users_legacy', writes: 3 } }, ...over,
 });
 const now = new Date('2026-02-01T12:00:00Z');
+/** Both clocks agreeing (the usual case). */
+const clocks = (at: Date) => ({ server: at, store: at });
 const entry = { key: '10/77/true', role: 'reporting_ro', ignored: false, query: 'select id, full_name from users', uses: [{ target: 'public.users.full_name', mode: 'read' as const }], applications: ['nightly-export'] };
 
 function evidence(over: Partial<UnusedEvidence> = {}, baselineAgo = 25 * HOUR, base = counters(), current = counters()): UnusedEvidence {
   return {
     windowMs: 24 * HOUR, dependencies: [], sessions: [], gaps: [],
-    stats: { available: true, at: now, current, baseline: { at: new Date(now.getTime() - baselineAgo), counters: base }, entries: [entry] },
+    stats: { available: true, at: clocks(now), current, baseline: { at: clocks(new Date(now.getTime() - baselineAgo)), counters: base }, entries: [entry] },
     ...over,
   };
 }
@@ -57,9 +59,46 @@ describe('the unused verdict', () => {
     expect(outcome.error?.code).toBe('window_not_covered');
     expect(outcome.error?.message).toBe('observing: 3h of 24h covered');
     expect(outcome.observations).toMatchObject({ covered_seconds: 10_800, coverage_ratio: 0.125 });
-    const first = judgeUnused(evidence({ stats: { available: true, at: now, current: counters(), baseline: undefined, entries: [] } }));
+    const first = judgeUnused(evidence({ stats: { available: true, at: clocks(now), current: counters(), baseline: undefined, entries: [] } }));
     expect(first.status).toBe('error');
     expect(first.error?.message).toMatch(/^observing: 0s of 24h covered/);
+  });
+
+  describe('measures the window by both the server\'s and the store\'s clock', () => {
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const spanned = (baseline: WindowClocks, current: WindowClocks = clocks(now)) =>
+      judgeUnused(evidence({ stats: { available: true, at: current, current: counters(), baseline: { at: baseline, counters: counters() }, entries: [entry] } }));
+
+    it.each([
+      ['the verified server\'s clock jumped a day forward', { server: ago(25 * HOUR), store: ago(1 * HOUR) }],
+      ['the state store\'s clock jumped a day forward', { server: ago(1 * HOUR), store: ago(25 * HOUR) }],
+    ])('does not pass when %s (only an hour really passed)', (_, baseline) => {
+      const outcome = spanned(baseline);
+      expect(outcome.status).toBe('error');
+      expect(outcome.error?.code).toBe('window_not_covered');
+      expect(outcome.error?.message).toMatch(/^observing: 1h of 24h covered \(the verified server's clock says \d+h passed since the baseline, the state store's \d+h; the smaller counts\)$/);
+      expect(outcome.observations).toMatchObject({ covered_seconds: 3600 });
+    });
+
+    it('covers nothing from a baseline the store clock places in the future', () => {
+      const outcome = spanned({ server: ago(25 * HOUR), store: new Date(now.getTime() + HOUR) });
+      expect(outcome.status).toBe('error');
+      expect(outcome.observations).toMatchObject({ covered_seconds: 0 });
+    });
+
+    it('covers nothing from a baseline written before stores kept their clock, or without the store\'s time now', () => {
+      for (const outcome of [spanned({ server: ago(25 * HOUR), store: null }), spanned(clocks(ago(25 * HOUR)), { server: now, store: null })]) {
+        expect(outcome.status).toBe('error');
+        expect(outcome.error?.message).toContain('no state-store time');
+        expect(outcome.observations).toMatchObject({ covered_seconds: 0 });
+      }
+    });
+
+    it('passes when the clocks differ by the moment between reading and writing', () => {
+      const outcome = spanned({ server: ago(25 * HOUR), store: ago(25 * HOUR - 30_000) });
+      expect(outcome.status).toBe('pass');
+      expect(outcome.observations.clocks).toBeUndefined();
+    });
   });
 
   it.each([
@@ -103,7 +142,7 @@ describe('the unused verdict', () => {
   });
 
   it('ignores a baseline-less entry count rather than guessing', () => {
-    const outcome = judgeUnused(evidence({ stats: { available: true, at: now, current: counters({ statements: { '10/77/true': 1e6 } }), baseline: undefined, entries: [entry] } }));
+    const outcome = judgeUnused(evidence({ stats: { available: true, at: clocks(now), current: counters({ statements: { '10/77/true': 1e6 } }), baseline: undefined, entries: [entry] } }));
     expect(outcome.status).toBe('error');
   });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "parity"."counter_snapshots" ADD COLUMN "recorded_at" timestamp with time zone;
