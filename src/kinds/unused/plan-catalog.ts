@@ -98,6 +98,19 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
 }
 
 /**
+ * Logical-replication subscriptions of this database that write into a target relation: the
+ * relation's writers and readers then include the publisher's, which no statistic here shows.
+ */
+export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
+  const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
+  return sql`select distinct format('%I.%I', n.nspname, c.relname) as relation, s.subname::text as subscription
+    from pg_subscription_rel sr join pg_subscription s on s.oid = sr.srsubid
+      join pg_class c on c.oid = sr.srrelid join pg_namespace n on n.oid = c.relnamespace
+    where sr.srrelid in (${relids})
+    order by 1, 2`;
+}
+
+/**
  * Functions and procedures whose source text mentions a target relation's name (bodies are then
  * parsed in Node), plus trigger functions of triggers on a target relation (they reach the column
  * through NEW/OLD without naming the table), with the relations of those triggers.

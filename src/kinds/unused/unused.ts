@@ -10,6 +10,7 @@ import { Fault, type FaultInfo } from '../../results/fault.js';
 import { defineKind, type ExecutionContext } from '../types.js';
 import { snapshotCountersSchema } from './counters.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
+import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
 import { judgeUnused, type StatsEvidence, type WindowClocks } from './verdict.js';
@@ -20,6 +21,15 @@ const STANDBY_SOURCE: FaultInfo = {
   code: 'standby_source',
   message: 'the source is a standby (pg_is_in_recovery()): its pg_stat_statements, pg_stat_user_tables and pg_stat_activity count only its own sessions, so readers and writers on the primary are invisible; point this check at the primary',
 };
+
+/** Why no absence of use seen on a logical-replication subscriber proves a subscribed table unused. */
+function subscribedTable(rows: readonly { relation: string; subscription: string }[]): FaultInfo {
+  const list = rows.map((r) => `${r.relation} (subscription ${r.subscription})`).join(', ');
+  return {
+    code: 'subscribed_table',
+    message: `${list} ${rows.length === 1 ? 'is' : 'are'} written here by logical replication: the publisher's clients read and write ${rows.length === 1 ? 'it' : 'them'} where this server's statistics cannot see, and dropping a column the publisher still sends stops the subscription; run this check on the publisher`,
+  };
+}
 
 /** What a snapshot counted: the source and the relations/columns by oid, so a changed check or a re-created table starts afresh. */
 function scopeOf(spec: UnusedSpec, shape: FoundShape): string {
@@ -59,6 +69,11 @@ export const unused = defineKind({
     // dependencies found there still fail the check: use beats gap).
     const [server] = await ctx.query<{ in_recovery: boolean }>(spec.source, planRecoveryState());
     if (server?.in_recovery !== false) gaps.push(STANDBY_SOURCE);
+    // The same holds for a table this database receives by logical replication: its rows are
+    // written on the publisher, by clients this server never sees, and the apply worker fails the
+    // moment the publisher sends a column dropped here.
+    const subscribed = await ctx.query<{ relation: string; subscription: string }>(spec.source, planSubscriptions(shape.catalog));
+    if (subscribed.length > 0) gaps.push(subscribedTable(subscribed));
     if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
