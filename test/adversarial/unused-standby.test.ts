@@ -75,6 +75,32 @@ describe('unused on a hot standby (throwaway primary and streaming standby)', ()
     expect(result.error?.code).toBe('standby_source');
   }, 60_000);
 
+  const onPrimary = (id: string, evidence?: string) => runUnused({ url: urlOf(primary, 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, evidence), store);
+
+  it('never passes on the primary while a client reads the column on its standby', async () => {
+    const first = await onPrimary('primary-full');
+    expect(first.status).toBe('error');
+    await ageSnapshots(store, 'primary-full', 25);
+    // The nightly report runs on the read replica, as reports do.
+    const report = postgres(urlOf(standby, 'app_rw'), { max: 1, onnotice: () => {} });
+    try {
+      for (let i = 0; i < 5; i++) await report`select id, full_name from users where id = ${i}`;
+    } finally {
+      await report.end();
+    }
+    for (const result of [await onPrimary('primary-full'), await onPrimary('primary-catalog', 'evidence: catalog')]) {
+      expect(result.status, result.summary).not.toBe('pass');
+      expect(result.error?.code).toBe('standby_reads_unseen');
+      expect(result.error?.message).toMatch(/^this server streams to 1 physical standby \(.+\), and reads made there are counted only there/);
+    }
+  }, 60_000);
+
+  it('judges the primary alone when the check file says nobody reads its standbys, and says so', async () => {
+    const result = await onPrimary('primary-declared', 'evidence: catalog\n    standby_reads: none');
+    expect(result.status, result.summary).toBe('pass');
+    expect(String(result.observations.assumption)).toMatch(/^this server streams to 1 physical standby .*standby_reads: none/);
+  }, 60_000);
+
   it('never passes on catalog evidence either: the standby\'s live sessions are not the primary\'s', async () => {
     const result = await onStandby('standby-catalog', 'evidence: catalog');
     expect(result.status, result.summary).not.toBe('pass');

@@ -10,6 +10,18 @@ export function planRecoveryState(): SQL {
   return sql`select pg_is_in_recovery() as in_recovery`;
 }
 
+/**
+ * Physical standbys streaming from this server (pg_stat_replication), without logical walsenders
+ * (their slot is logical: subscribers, which publications already account for) and base backups.
+ */
+export function planStreamingStandbys(): SQL {
+  return sql`select count(*)::int as standbys,
+      string_agg(coalesce(nullif(r.application_name, ''), host(r.client_addr), 'pid ' || r.pid), ', ' order by r.pid) as names
+    from pg_stat_replication r
+    where r.state is distinct from 'backup'
+      and not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid and s.slot_type = 'logical')`;
+}
+
 /** Where pg_stat_statements is installed in this database, if it is. */
 export function planFindStatementStats(): SQL {
   return sql`select n.nspname as schema, e.extversion as version from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_stat_statements'`;

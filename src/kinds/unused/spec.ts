@@ -48,6 +48,13 @@ export const unusedSchema = z.strictObject({
   /** How long the evidence must cover; required with full evidence, since "since when?" is the whole question. */
   window: windowSchema.optional(),
   ignore: z.strictObject({ roles: nameListSchema, applications: nameListSchema }).default({ roles: [], applications: [] }),
+  /**
+   * `none`: the check file says no client reads this server's physical standbys (they exist for
+   * failover only). Without it, a primary streaming to a standby cannot show the shape unread:
+   * reads on a standby are counted there, not here. Optional, no default: existing checks keep
+   * their definition hash.
+   */
+  standby_reads: z.literal('none').optional(),
 }).refine((spec) => spec.columns.length + spec.tables.length > 0, { message: 'list at least one of columns or tables', path: ['columns'] })
   .refine((spec) => spec.evidence !== 'full' || spec.window !== undefined, { message: 'window is required (e.g. window: 24h): the statement statistics must cover at least this long; or say evidence: catalog to judge on catalog dependencies alone', path: ['window'] })
   .refine((spec) => spec.evidence !== 'catalog' || spec.window === undefined, { message: 'evidence: catalog reads no statement statistics, so a window would mean nothing; remove window (or use evidence: full)', path: ['window'] });

@@ -14,7 +14,7 @@ import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
 import { judgeUnused, type StatsEvidence, type WindowClocks } from './verdict.js';
-import { planRecoveryState } from './plan-stats.js';
+import { planRecoveryState, planStreamingStandbys } from './plan-stats.js';
 
 /** Why nothing read on a standby can show the shape unused. */
 const STANDBY_SOURCE: FaultInfo = {
@@ -29,6 +29,12 @@ function subscribedTable(rows: readonly { relation: string; subscription: string
     code: 'subscribed_table',
     message: `${list} ${rows.length === 1 ? 'is' : 'are'} written here by logical replication: the publisher's clients read and write ${rows.length === 1 ? 'it' : 'them'} where this server's statistics cannot see, and dropping a column the publisher still sends stops the subscription; run this check on the publisher`,
   };
+}
+
+/** The result with what it assumed (observations.assumption), as chunked and incremental scans state theirs. */
+function stating<T extends { observations: Record<string, unknown> }>(assumption: string | undefined, outcome: T): T {
+  if (assumption) outcome.observations.assumption = assumption;
+  return outcome;
 }
 
 /** What a snapshot counted: the source and the relations/columns by oid, so a changed check or a re-created table starts afresh. */
@@ -69,6 +75,16 @@ export const unused = defineKind({
     // dependencies found there still fail the check: use beats gap).
     const [server] = await ctx.query<{ in_recovery: boolean }>(spec.source, planRecoveryState());
     if (server?.in_recovery !== false) gaps.push(STANDBY_SOURCE);
+    // And the other way round: a primary's statistics do not count what clients read on its
+    // standbys, where read-only reporting usually runs. Unless the check file says nobody reads
+    // them, a streaming standby is a gap.
+    let assumption: string | undefined;
+    const [streaming] = await ctx.query<{ standbys: number; names: string | null }>(spec.source, planStreamingStandbys());
+    if ((streaming?.standbys ?? 0) > 0) {
+      const which = `${streaming!.standbys} physical standby${streaming!.standbys === 1 ? '' : 's'} (${streaming!.names ?? 'unnamed'})`;
+      if (spec.standby_reads === 'none') assumption = `this server streams to ${which}; the check file says no client reads them (standby_reads: none), so reads there were not looked for`;
+      else gaps.push({ code: 'standby_reads_unseen', message: `this server streams to ${which}, and reads made there are counted only there: a reader on a standby is invisible here; if no client reads them, say standby_reads: none` });
+    }
     // The same holds for a table this database receives by logical replication: its rows are
     // written on the publisher, by clients this server never sees, and the apply worker fails the
     // moment the publisher sends a column dropped here.
@@ -77,7 +93,7 @@ export const unused = defineKind({
     if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
-      return judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: [...gaps, ...live.gaps] });
+      return stating(assumption, judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: [...gaps, ...live.gaps] }));
     }
     // The schema requires a window with full evidence; should one ever be missing, never fall back to catalog-only.
     if (spec.window === undefined) throw new Fault({ code: 'internal', message: 'an unused check with full evidence has no window' });
@@ -103,6 +119,6 @@ export const unused = defineKind({
     if (stats.available) {
       for (const entry of stats.entries) entry.applications = [...(live.applications.get(entry.key.split('/')[1] ?? '') ?? [])];
     }
-    return judgeUnused({ windowMs, dependencies, sessions: live.sessions, stats, gaps });
+    return stating(assumption, judgeUnused({ windowMs, dependencies, sessions: live.sessions, stats, gaps }));
   },
 });
