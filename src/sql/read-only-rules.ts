@@ -10,6 +10,7 @@
  */
 import { isReadOnlyBuiltin, VETTED_VOLATILE } from './builtin-functions.js';
 import { findDeniedFunction } from './deny-list.js';
+import { functionRanges, type FunctionRanges } from './function-ranges.js';
 import { firstLocation, stringNodeValue, walkSqlTree } from './tree-walk.js';
 
 /** A finding located by a UTF-8 byte offset into the text that was parsed. */
@@ -93,6 +94,18 @@ function fieldOrCall(name: string | undefined, location: number | undefined): Tr
   return { message: `selects .${name} from an expression, which Postgres reads as the call ${name}(…) when there is no such field (${NOT_BUILTIN}; read a field as to_jsonb(x)->>'${name}')`, location };
 }
 
+/** `alias.name` where `alias` is a function in FROM: a declared column, or else a call name(alias) that must be allowed. */
+function functionColumn(parts: (string | undefined)[], ranges: FunctionRanges, location: number | undefined): TreeProblem | undefined {
+  const name = parts[parts.length - 1];
+  const qualifier = parts[parts.length - 2];
+  const declared = qualifier === undefined ? undefined : ranges.get(qualifier);
+  if (name === undefined || declared === undefined || declared.has(name) || isReadOnlyBuiltin(name)) return undefined;
+  return {
+    message: `reads ${qualifier}.${name}, but ${qualifier} is a function in FROM with no declared column ${name}, so Postgres may read it as the call ${name}(${qualifier}) (${NOT_BUILTIN}; declare the function's columns in its alias: as ${qualifier}(${name}, …))`,
+    location,
+  };
+}
+
 /** An operator named with a schema (`OPERATOR(app.=)`) outside pg_catalog runs whatever function that schema binds to it. */
 function operatorProblem(name: unknown, location: number | undefined): TreeProblem | undefined {
   if (!Array.isArray(name) || name.length < 2) return undefined;
@@ -116,6 +129,7 @@ function samplingProblem(method: unknown, location: number | undefined): TreePro
  */
 export function readOnlyViolations(tree: unknown, parameterLocations: ReadonlySet<number> = new Set()): TreeProblem[] {
   const found: TreeProblem[] = [];
+  const ranges = functionRanges(tree);
   const add = (problem: TreeProblem | undefined): void => {
     if (problem !== undefined) found.push(problem);
   };
@@ -152,6 +166,7 @@ export function readOnlyViolations(tree: unknown, parameterLocations: ReadonlySe
       const location = typeof fields['location'] === 'number' ? fields['location'] : undefined;
       // The first name is a column or a table alias; any later one may be a function applied to it.
       for (const part of fields['fields'].slice(1)) add(attributeCall(stringNodeValue(part), location));
+      if (fields['fields'].length >= 2) add(functionColumn(fields['fields'].map(stringNodeValue), ranges, location));
     }
     if (type === 'A_Indirection' && Array.isArray(fields['indirection'])) {
       for (const part of fields['indirection']) add(fieldOrCall(stringNodeValue(part), firstLocation(fields['arg'])));
