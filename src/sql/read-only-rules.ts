@@ -1,9 +1,16 @@
 /**
  * What makes a parsed query not read-only, judged on the whole tree: every node is visited (see
- * tree-walk.ts), so a write or a denied call is found wherever the grammar lets it sit — in a CTE,
+ * tree-walk.ts), so a write or a refused call is found wherever the grammar lets it sit — in a CTE,
  * a lateral subquery, a CASE arm, a range function in FROM, or an argument to another function.
+ *
+ * Calls are judged against an allow-list, not only the deny list: a READ ONLY transaction lets
+ * brin_summarize_range, gin_clean_pending_list, pg_surgery's heap_force_kill or a user function
+ * taking advisory locks change the database, and no list of names can cover every extension's or
+ * user's function. So operator SQL names only pg_catalog's read-only built-ins, by any notation.
  */
+import { isReadOnlyBuiltin, VETTED_VOLATILE } from './builtin-functions.js';
 import { findDeniedFunction } from './deny-list.js';
+import { functionRanges, type FunctionRanges } from './function-ranges.js';
 import { firstLocation, stringNodeValue, walkSqlTree } from './tree-walk.js';
 
 /** A finding located by a UTF-8 byte offset into the text that was parsed. */
@@ -49,10 +56,71 @@ function denied(name: string, shownAs: string, via: string, location: number | u
   return entry === undefined ? undefined : { message: `calls ${shownAs}${via} (${entry.reason})`, location };
 }
 
+const CATALOG = 'pg_catalog';
+
+const NOT_BUILTIN = `only PostgreSQL's own read-only functions may be called (non-volatile pg_catalog functions, and ${VETTED_VOLATILE.join(', ')}); `
+  + 'a READ ONLY transaction does not stop other functions from writing, locking or changing the session. '
+  + "Read a function of your own or an extension's through a view the database owner creates";
+
+/** A call to `parts` (schema-qualified or not), judged: denied, outside pg_catalog, or not an allowed built-in. */
+function callProblem(parts: (string | undefined)[], location: number | undefined): TreeProblem | undefined {
+  const name = parts[parts.length - 1];
+  const shown = parts.map((part) => part ?? '?').join('.');
+  if (name === undefined) return { message: `calls ${shown}, which cannot be judged`, location };
+  const deny = denied(name, shown, '', location);
+  if (deny !== undefined) return deny;
+  // Any other schema may hold a function of the same name as a built-in (extensions install anywhere).
+  const schema = parts.length > 1 ? parts[parts.length - 2] : CATALOG;
+  if (schema !== CATALOG || !isReadOnlyBuiltin(name)) return { message: `calls ${shown} (${NOT_BUILTIN})`, location };
+  return undefined;
+}
+
 function attributeCall(name: string | undefined, location: number | undefined): TreeProblem | undefined {
   // Postgres reads x.f as f(x) when x has no column f — even for scalars: ('/etc/passwd'::text).pg_read_file.
   if (name === undefined) return undefined;
   return denied(name, name, ' through attribute notation (x.f means f(x))', location);
+}
+
+/**
+ * `(expr).name`: a field of a composite value, or the call name(expr) when it has none — parity
+ * cannot tell which without the server's catalog, and ('t'::regclass).pg_truncate_visibility_map
+ * is a call to any one-argument function. Only a name that would be an allowed call may follow.
+ */
+function fieldOrCall(name: string | undefined, location: number | undefined): TreeProblem | undefined {
+  if (name === undefined) return undefined;
+  const deny = attributeCall(name, location);
+  if (deny !== undefined) return deny;
+  if (isReadOnlyBuiltin(name)) return undefined;
+  return { message: `selects .${name} from an expression, which Postgres reads as the call ${name}(…) when there is no such field (${NOT_BUILTIN}; read a field as to_jsonb(x)->>'${name}')`, location };
+}
+
+/** `alias.name` where `alias` is a function in FROM: a declared column, or else a call name(alias) that must be allowed. */
+function functionColumn(parts: (string | undefined)[], ranges: FunctionRanges, location: number | undefined): TreeProblem | undefined {
+  const name = parts[parts.length - 1];
+  const qualifier = parts[parts.length - 2];
+  const declared = qualifier === undefined ? undefined : ranges.get(qualifier);
+  if (name === undefined || declared === undefined || declared.has(name) || isReadOnlyBuiltin(name)) return undefined;
+  return {
+    message: `reads ${qualifier}.${name}, but ${qualifier} is a function in FROM with no declared column ${name}, so Postgres may read it as the call ${name}(${qualifier}) (${NOT_BUILTIN}; declare the function's columns in its alias: as ${qualifier}(${name}, …))`,
+    location,
+  };
+}
+
+/** An operator named with a schema (`OPERATOR(app.=)`) outside pg_catalog runs whatever function that schema binds to it. */
+function operatorProblem(name: unknown, location: number | undefined): TreeProblem | undefined {
+  if (!Array.isArray(name) || name.length < 2) return undefined;
+  const parts = name.map(stringNodeValue);
+  if (parts[parts.length - 2] === CATALOG) return undefined;
+  return { message: `uses the operator ${parts.map((part) => part ?? '?').join('.')} (only pg_catalog's operators may be named with a schema; ${NOT_BUILTIN})`, location };
+}
+
+/** TABLESAMPLE methods are functions too; the built-in ones are `system` and `bernoulli`. */
+function samplingProblem(method: unknown, location: number | undefined): TreeProblem | undefined {
+  const parts = Array.isArray(method) ? method.map(stringNodeValue) : [];
+  const name = parts[parts.length - 1];
+  const schema = parts.length > 1 ? parts[parts.length - 2] : CATALOG;
+  if (schema === CATALOG && (name === 'system' || name === 'bernoulli')) return undefined;
+  return { message: `samples with ${parts.map((part) => part ?? '?').join('.')} (only the built-in TABLESAMPLE methods system and bernoulli may be used)`, location };
 }
 
 /**
@@ -61,6 +129,7 @@ function attributeCall(name: string | undefined, location: number | undefined): 
  */
 export function readOnlyViolations(tree: unknown, parameterLocations: ReadonlySet<number> = new Set()): TreeProblem[] {
   const found: TreeProblem[] = [];
+  const ranges = functionRanges(tree);
   const add = (problem: TreeProblem | undefined): void => {
     if (problem !== undefined) found.push(problem);
   };
@@ -85,18 +154,22 @@ export function readOnlyViolations(tree: unknown, parameterLocations: ReadonlySe
     // Shape, not tag: a call is anything with a funcname, tagged FuncCall or a typed field such as CallStmt.funccall.
     const funcname = fields['funcname'];
     if (Array.isArray(funcname)) {
-      const parts = funcname.map(stringNodeValue);
-      const last = parts[parts.length - 1];
       const location = typeof fields['location'] === 'number' ? fields['location'] : firstLocation(fields);
-      if (last !== undefined) add(denied(last, parts.map((part) => part ?? '?').join('.'), '', location));
+      add(callProblem(funcname.map(stringNodeValue), location));
     }
+    const at = typeof fields['location'] === 'number' ? fields['location'] : undefined;
+    if (type === 'A_Expr') add(operatorProblem(fields['name'], at));
+    if (type === 'SubLink') add(operatorProblem(fields['operName'], at));
+    if (type === 'SortBy') add(operatorProblem(fields['useOp'], at));
+    if (type === 'RangeTableSample') add(samplingProblem(fields['method'], at));
     if (type === 'ColumnRef' && Array.isArray(fields['fields'])) {
       const location = typeof fields['location'] === 'number' ? fields['location'] : undefined;
       // The first name is a column or a table alias; any later one may be a function applied to it.
       for (const part of fields['fields'].slice(1)) add(attributeCall(stringNodeValue(part), location));
+      if (fields['fields'].length >= 2) add(functionColumn(fields['fields'].map(stringNodeValue), ranges, location));
     }
     if (type === 'A_Indirection' && Array.isArray(fields['indirection'])) {
-      for (const part of fields['indirection']) add(attributeCall(stringNodeValue(part), firstLocation(fields['arg'])));
+      for (const part of fields['indirection']) add(fieldOrCall(stringNodeValue(part), firstLocation(fields['arg'])));
     }
     if (type === 'ParamRef') {
       const number = typeof fields['number'] === 'number' ? `$${fields['number']}` : 'a positional parameter';

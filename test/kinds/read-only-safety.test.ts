@@ -12,6 +12,7 @@ describe.each(engines)('read-only execution on %s', (engine) => {
       insert into users select g, 'n' || g from generate_series(1, 20) g;
       create sequence s;
       create function wipe() returns int language sql as 'delete from users returning 1';
+      create view wiping as select wipe() as n;
     `);
   });
   afterAll(() => db.close());
@@ -21,9 +22,14 @@ describe.each(engines)('read-only execution on %s', (engine) => {
     return Number(row?.n);
   }
 
+  it('refuses a call to a user-defined function when the check file loads', async () => {
+    await expect(runCheck(db, `checks:\n  - id: sneaky\n    kind: sql_assert\n    source: app\n    query: "select wipe()"\n`)).rejects.toThrow(/calls wipe \(only PostgreSQL's own read-only functions/);
+    expect(await rowsLeft()).toBe(20);
+  });
+
   it.each([
-    // Beyond the parser's reach: a user-defined function's body. The READ ONLY transaction stops it.
-    ['a function that deletes', 'select wipe()'],
+    // Beyond the parser's reach: a view over a user-defined function. The READ ONLY transaction stops it.
+    ['a view over a function that deletes', 'select n from wiping'],
   ])('reports %s as error and changes nothing', async (_, query) => {
     const result = await runCheck(db, `
 checks:
@@ -44,7 +50,7 @@ checks:
     source: app
     table: users
     columns: [name]
-    where: "wipe() > 0"
+    where: "(select n from wiping) > 0"
 `);
     expect(result.status).toBe('error');
     expect(result.error?.code).toBe('read_only_violation');

@@ -47,9 +47,10 @@ describe('checkReadOnlyQuery refuses denied functions as a class', () => {
     );
   });
 
-  it('accepts a quoted upper-case name, which Postgres resolves to a different function', () => {
-    expect(checkReadOnlyQuery('select "PG_READ_FILE"(1)')).toEqual([]);
-    expect(checkReadOnlyQuery('select "pg_read_file"(1)')).not.toEqual([]);
+  it('refuses a quoted upper-case name too: Postgres resolves it to a different function, which is no built-in', () => {
+    expect(checkReadOnlyQuery('select "PG_READ_FILE"(1)')).toMatchObject([{ message: expect.stringMatching(/calls PG_READ_FILE \(only PostgreSQL's own read-only functions/) }]);
+    expect(checkReadOnlyQuery('select "pg_read_file"(1)')).toMatchObject([{ message: expect.stringMatching(/reads server files/) }]);
+    expect(checkReadOnlyQuery('select "lower"(\'A\')')).toEqual([]);
   });
 
   it('accepts a denied name inside a string literal, where it is only text', () => {
