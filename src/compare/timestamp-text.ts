@@ -138,7 +138,10 @@ const PRECISION_FIELD = { s: 'second', ms: 'milliseconds', us: 'microseconds' } 
 /**
  * The SQL twin, over a text value that `bind` names once (see normalizers.ts). Every cast below
  * reads digits the pattern captured, and the date is built only once the ranges hold, so no
- * input raises an error.
+ * input raises an error. Every operator has an exact pg_catalog match for its argument types (the
+ * float8 casts are the ones Postgres made implicitly, and exact below 2^53 µs): an operator such as
+ * `interval * bigint`, which pg_catalog has only through a cast, is taken from any schema on the
+ * search path that defines it exactly.
  */
 export function normalizeTimestampSql(value: SQL, transform: TimestampTransform): SQL {
   const m = (i: number) => sql.raw(`t.m[${i}]`);
@@ -155,8 +158,8 @@ export function normalizeTimestampSql(value: SQL, transform: TimestampTransform)
     * (substr(${zone}, 2, 2)::int * 3600 + ${zonePart(4)}::int * 60 + ${zonePart(6)}::int) end)`;
   const utc = sql`((${m(1)} || '-' || ${m(2)} || '-01' || coalesce(${m(9)}, ''))::date + (${m(3)}::int - 1)
     + make_interval(hours => coalesce(${m(4)}, '0')::int, mins => coalesce(${m(5)}, '0')::int)
-    + interval '1 microsecond' * (coalesce(${m(6)}, '0')::bigint * 1000000 + rpad(coalesce(${m(7)}, ''), 6, '0')::bigint)
-    - interval '1 second' * ${offset})`;
+    + interval '1 microsecond' * (coalesce(${m(6)}, '0')::bigint * 1000000 + rpad(coalesce(${m(7)}, ''), 6, '0')::bigint)::float8
+    - interval '1 second' * (${offset})::float8)`;
   const transformed = 'precision' in transform
     ? sql`date_trunc(${PRECISION_FIELD[transform.precision]}, ${utc})`
     : sql`timezone(${transform.timeZone}::text, timezone('UTC', ${utc}))`;

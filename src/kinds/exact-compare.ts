@@ -1,9 +1,9 @@
 /**
  * What "equal" means when a kind compares two values in SQL. Numbers, dates and times compare by
  * value (Postgres `=`: numeric 1.0 = 1.00, float -0 = 0 and NaN = NaN, int = bigint, timestamp =
- * timestamptz read as UTC) when both types are of one family below. An integer or numeric against
- * a float compares as the decimals they read as — the float as the decimal its shortest text names
- * (12.50 = 12.5, 7 = 7.0, 0.00001 = 1e-05, but 2^53 + 1 ≠ double 2^53). Every
+ * timestamptz read as UTC) when both types are of one family below. Integers, numerics and floats
+ * compare with each other as the decimals they read as — a float as the decimal its shortest text
+ * names (12.50 = 12.5, 7 = 7.0, 0.00001 = 1e-05, but 2^53 + 1 ≠ double 2^53). Every
  * other type — text-like, arrays, composites, domains, json(b), interval, enums, extension types —
  * and every other pair of families compares by its text, byte for byte. So no collation (a case-
  * or accent-insensitive ICU collation, a nondeterministic one that equates é and e + U+0301), no
@@ -20,16 +20,23 @@ import { joinSql, sql, tableSql, type SQL } from '../sql/build.js';
  * semantics between any two members. Across families `=` casts one side implicitly, and some of
  * those casts round — bigint and numeric to double precision (2^53 + 1 = 2^53), integer to oid
  * modulo 2^32 (-1 = 4294967295) — so a pair from two families never compares by `=`. The first
- * two families (exact numbers, floats) are compared with each other as decimal text.
+ * three families (integers, numeric, floats) are compared with each other as decimals.
+ *
+ * Every pair within a family has an `=` of exactly its two types in pg_catalog, and that is why
+ * integers and numeric, or time and timetz, are not one family: for a pair without one, Postgres
+ * takes an `=` of exactly those types from any schema on the search path before pg_catalog's
+ * implicit-cast candidates, pg_catalog first or not, and a look-alike `=(integer, numeric)` that is
+ * always true made differing values equal (test/adversarial/operator-lookalikes.test.ts).
  */
 export const VALUE_FAMILIES: readonly (readonly string[])[] = [
-  ['smallint', 'integer', 'bigint', 'numeric'],
+  ['smallint', 'integer', 'bigint'],
+  ['numeric'],
   ['real', 'double precision'],
   ['date', 'timestamp without time zone', 'timestamp with time zone'],
-  ['time without time zone', 'time with time zone'],
+  ['time without time zone'], ['time with time zone'],
   ['boolean'], ['uuid'], ['bytea'], ['oid'], ['money'],
 ];
-const NUMBER_FAMILIES = 2;
+const NUMBER_FAMILIES = 3;
 
 /** A value's text under the "C" collation: compared byte for byte, whatever the value's collation. */
 export function exactTextSql(value: SQL): SQL {

@@ -63,8 +63,10 @@ export interface ValueRow extends Record<string, unknown> {
  * string to a number or a boolean. The alias list renames only the first column.
  */
 export function planValueQuery(query: string, expected: ExpectedValue): SQL {
-  return sql`select format_type(pg_typeof(a.parity_value), null) as type,
-    (select t.typcategory::text from pg_catalog.pg_type t where t.oid = pg_typeof(a.parity_value)) as category,
+  // ::oid: pg_catalog has format_type(oid, integer) and oid = oid, not regtype ones; a regtype
+  // argument would let a look-alike of exactly those types on the search path answer instead.
+  return sql`select format_type(pg_typeof(a.parity_value)::oid, null::integer) as type,
+    (select t.typcategory::text from pg_catalog.pg_type t where t.oid = pg_typeof(a.parity_value)::oid) as category,
     a.parity_value::text as text,
     coalesce(to_jsonb(a.parity_value) = (${expectedJson(expected)}::text)::jsonb, false) as json_equal
     from (${sql.raw(query)}) as a(parity_value) limit 2`;

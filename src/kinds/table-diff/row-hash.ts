@@ -79,10 +79,15 @@ export function keyTextSql(keyTexts: readonly SQL[]): SQL {
   return keyTexts.length === 1 ? keyTexts[0]! : sql`row(${joinSql([...keyTexts])})::text`;
 }
 
-/** 31-bit bucket hash of a single integer key: ((lo31 xor hi31) × 0x61C88647) mod 2^31. */
+/**
+ * 31-bit bucket hash of a single integer key: ((lo31 xor hi31) × 0x61C88647) mod 2^31. The masks
+ * are int8 so `&` has an exact pg_catalog match (it has no int8 & int4, which a schema on the
+ * search path could then supply).
+ */
 export function integerKeyHashSql(key: SQL): SQL {
   const x = sql`(${key})::int8`;
-  return sql`((((${x} & 2147483647) # ((${x} >> 31) & 2147483647)) * 1640531527) & 2147483647)`;
+  const mask = sql.raw('2147483647::int8');
+  return sql`((((${x} & ${mask}) # ((${x} >> 31) & ${mask})) * 1640531527) & ${mask})`;
 }
 
 /** 31-bit bucket hash of any key, from md5 of its canonical text. */
