@@ -20,6 +20,39 @@ export function keyTuple(key: KeyColumn[]): SQL {
   return key.length === 1 ? columnSql(key[0]!.name) : sql`(${joinSql(key.map((k) => columnSql(k.name)))})`;
 }
 
+/**
+ * Key types pg_catalog has `<`, `<=` and `>` for with exactly these argument types (typmods aside):
+ * a bare comparison of two such values binds to pg_catalog's operator, whatever the schemas after
+ * pg_catalog on the search path hold.
+ */
+const CATALOG_ORDERED = new Set([
+  'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision', 'text', 'uuid', 'bytea', 'boolean', 'oid',
+  'date', 'time without time zone', 'timestamp without time zone', 'timestamp with time zone', 'interval',
+]);
+const TYPMOD = /\(\d+(?:,\s*\d+)?\)/g;
+
+/**
+ * Every other single-column key (varchar, character, enums, domains, arrays, extension types) has
+ * no pg_catalog operator of exactly its types, and Postgres takes an exact one from any schema on
+ * the path before pg_catalog's implicit-cast candidates: a look-alike `>(varchar, varchar)` that is
+ * always false made a chunked scan read one chunk and pass. Such a key is compared as the row
+ * (k, k): a row comparison of two or more columns accepts only an operator of a btree family,
+ * which only a superuser can create, so a look-alike makes the statement fail instead of answer.
+ * (k, k) > (v, v) is k > v (likewise <, <=), and the primary-key index still serves it (its
+ * Index Cond is the row comparison).
+ */
+const comparedAsRow = (key: KeyColumn[]): boolean => key.length === 1 && !CATALOG_ORDERED.has(key[0]!.type.replace(TYPMOD, ''));
+
+/** The key as a range predicate compares it: keyTuple, or (k, k) where a bare comparison could bind to a look-alike. */
+export function comparableKey(key: KeyColumn[]): SQL {
+  return comparedAsRow(key) ? sql`(${keyTuple(key)}, ${keyTuple(key)})` : keyTuple(key);
+}
+
+/** A key value as a range predicate compares it with comparableKey. */
+export function comparableBound(key: KeyColumn[], values: string[]): SQL {
+  return comparedAsRow(key) ? sql`(${keyBound(key, values)}, ${keyBound(key, values)})` : keyBound(key, values);
+}
+
 /** Refuses key type names that are not plain (they are written into the SQL as casts). */
 export function checkKeyTypes(key: KeyColumn[]): void {
   for (const k of key) if (!SAFE_TYPE.test(k.type)) throw new Error(`unsupported key type ${k.type}`);
@@ -29,8 +62,8 @@ export function checkKeyTypes(key: KeyColumn[]): void {
 export function keyRangeBounds(key: KeyColumn[], after: string[] | undefined, upTo: string[] | undefined): SQL[] {
   checkKeyTypes(key);
   return [
-    ...(after === undefined ? [] : [sql`${keyTuple(key)} > ${keyBound(key, after)}`]),
-    ...(upTo === undefined ? [] : [sql`${keyTuple(key)} <= ${keyBound(key, upTo)}`]),
+    ...(after === undefined ? [] : [sql`${comparableKey(key)} > ${comparableBound(key, after)}`]),
+    ...(upTo === undefined ? [] : [sql`${comparableKey(key)} <= ${comparableBound(key, upTo)}`]),
   ];
 }
 

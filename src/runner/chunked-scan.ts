@@ -19,7 +19,7 @@
  * none is skipped.
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { checkKeyTypes, keyBound, keyRangeBounds, keyTuple } from '../compare/key-range.js';
+import { checkKeyTypes, comparableBound, comparableKey, keyRangeBounds } from '../compare/key-range.js';
 import { arrayLiteralText } from '../compare/key-literal.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -42,19 +42,17 @@ export function planRowEstimate(table: TableRef): SQL {
 
 /**
  * Where the next chunk ends: the `limit`-th key after `after` (or from the start), found by walking
- * the primary-key index only (no table rows are read), plus how many keys were found. Fewer than
- * `limit` means the next chunk is the last.
+ * the primary-key index only (no table rows are read). No row back: fewer keys remain, so the next
+ * chunk is the last. ORDER BY, not max() or array_agg(): it sorts by the key type's default btree
+ * opclass, while an aggregate is looked up by name, and a look-alike max(varchar) on the search
+ * path would win over pg_catalog's max(text).
  */
 export function planChunkEnd(table: TableRef, key: KeyColumn[], after: string[] | undefined, limit: number): SQL {
   checkKeyTypes(key);
   const keyList = joinSql(key.map((k) => columnSql(k.name)));
-  const lower = after === undefined ? sql`true` : sql`${keyTuple(key)} > ${keyBound(key, after)}`;
-  const descending = joinSql(key.map((k) => sql`${sql.identifier(k.name)} desc`));
-  const last = key.length === 1
-    ? [sql`max(${sql.identifier(key[0]!.name)})::text as last_0`]
-    : key.map((k, i) => sql`(array_agg((${sql.identifier(k.name)})::text order by ${descending}))[1] as ${sql.identifier(`last_${i}`)}`);
-  return sql`select count(*) as keys, ${joinSql(last)}
-    from (select ${keyList} from ${tableSql(table)} where ${lower} order by ${keyList} limit ${limit}) as chunk_keys`;
+  const lower = after === undefined ? sql`true` : sql`${comparableKey(key)} > ${comparableBound(key, after)}`;
+  const last = key.map((k, i) => sql`(${columnSql(k.name)})::text as ${sql.identifier(`last_${i}`)}`);
+  return sql`select ${joinSql(last)} from ${tableSql(table)} where ${lower} order by ${keyList} offset ${limit - 1} limit 1`;
 }
 
 /** First and last key of a single-column key (index endpoints: two index lookups). */
@@ -234,7 +232,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         return end === undefined ? { end: undefined } : { end: [String(end)], width };
       }
       const endRow = (await runKept(session, 'chunk end', planChunkEnd(scan.table, key, after, rowsWanted)))[0];
-      return { end: Number(endRow?.keys ?? 0) < rowsWanted ? undefined : key.map((_, i) => String(endRow![`last_${i}`])) };
+      return { end: endRow === undefined ? undefined : key.map((_, i) => String(endRow[`last_${i}`])) };
     };
 
     for (;;) {
@@ -253,7 +251,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       // Counts only grow, so a stop rule that holds now holds for the whole table: the verdict is fail.
       if (stop.length > 0 && stop.every((rule) => (totals[rule.count] ?? 0) >= rule.atLeast)) {
         facts.stoppedEarly = { chunks };
-        facts.within = sql`${keyTuple(key)} <= ${keyBound(key, end)}`;
+        facts.within = sql`${comparableKey(key)} <= ${comparableBound(key, end)}`;
         break;
       }
       after = end;

@@ -11,7 +11,7 @@
  * Rows with a NULL key column belong to no range: they are counted apart, before any segment.
  */
 import { z } from 'zod';
-import { keyBound, keyRangeBounds, keyTuple, checkKeyTypes } from '../../compare/key-range.js';
+import { comparableBound, keyRangeBounds, keyTuple, checkKeyTypes } from '../../compare/key-range.js';
 import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
@@ -81,7 +81,7 @@ export function readSegmentEnd(row: Record<string, unknown> | undefined, key: re
 
 /** Does the side order `lower` strictly before `upper`? (Consecutive boundaries must, on both sides.) */
 export function planKeysOrdered(key: KeyColumn[], lower: string[], upper: string[]): SQL {
-  return sql`select (${keyBound(key, lower)}) < (${keyBound(key, upper)}) as ordered`;
+  return sql`select ${comparableBound(key, lower)} < ${comparableBound(key, upper)} as ordered`;
 }
 
 /** Key types whose order depends on a collation (a domain over text is left to the boundary check). */
