@@ -61,9 +61,17 @@ export interface ServiceOptions {
 export async function openService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const env = options.env ?? process.env;
   const initial = await loadCatalog(config.checksDir, env);
-  // Loaded on demand: a one-shot run on the in-process store never loads the drizzle schema and drivers.
-  const store = options.store ?? (await (await import('../store/store.js')).openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   let sources = createSourceRegistry(initial.sources, { dataDir: config.dataDir });
+  let store: StateStore;
+  try {
+    // Before the store is opened (and migrated, which writes): never a database parity verifies.
+    if (!options.store && config.databaseUrl) await (await import('./store-apart.js')).refuseStoreAmongSources(config.databaseUrl, sources, options.logger);
+    // Loaded on demand: a one-shot run on the in-process store never loads the drizzle schema and drivers.
+    store = options.store ?? (await (await import('../store/store.js')).openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  } catch (error) {
+    await sources.closeAll();
+    throw error;
+  }
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   // The runner reads sources through an indirection so a reload can swap them under it.

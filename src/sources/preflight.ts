@@ -7,6 +7,7 @@
  */
 import type { ServerIdentity } from '../results/server-identity.js';
 import type { Source } from './types.js';
+import { Fault, type FaultInfo } from '../results/fault.js';
 
 /** Roles that reach the server's file system or run programs: a verifier never needs them. */
 export const DANGEROUS_ROLES = ['pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program'];
@@ -23,6 +24,7 @@ export const IDENTITY_SQL = `select current_database() as database, current_user
   current_setting('server_version_num')::int as version_num, version() as version, pg_is_in_recovery() as in_recovery,
   coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as superuser,
   has_function_privilege('pg_catalog.pg_control_system()', 'execute') as can_read_control,
+  pg_catalog.to_regclass('parity.check_results') is not null as holds_parity_state,
   array(select r.rolname::text from pg_catalog.pg_roles r where r.rolname = any(string_to_array($1, ',')) and pg_has_role(current_user, r.oid, 'member') order by 1) as dangerous_roles,
   (select count(*)::int from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${WRITABLE}) as writable_count,
   array(select quote_ident(n.nspname) || '.' || quote_ident(c.relname) from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${WRITABLE} order by 1 limit ${NAMED_TABLES}) as writable_tables`;
@@ -31,8 +33,19 @@ const CONTROL_SQL = 'select system_identifier::text as system_identifier from pg
 
 interface IdentityRow {
   database: string; user: string; address: string | null; port: number | null; version_num: number; version: string; in_recovery: boolean;
-  superuser: boolean; can_read_control: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
+  superuser: boolean; can_read_control: boolean; holds_parity_state: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
 }
+
+/**
+ * A database that holds parity's state (its `parity` schema) is a state store, this parity's or
+ * another's: verifying it would mean parity writes into a database it verifies. Checked on every
+ * inspection, so a source added or re-pointed after start is caught too (service/store-apart.ts
+ * refuses the same at start, before the store is migrated).
+ */
+const HOLDS_PARITY_STATE: FaultInfo = {
+  code: 'source_is_state_store',
+  message: 'this database holds parity\'s state (schema parity): parity writes its results there, so it is never verified; give the state store (DATABASE_URL) a database of its own, or point the source at the database it means',
+};
 
 /** The privilege warnings for what the server said about the role. Pure. */
 export function privilegeWarnings(row: Pick<IdentityRow, 'user' | 'superuser' | 'dangerous_roles' | 'writable_count' | 'writable_tables'>): string[] {
@@ -55,6 +68,7 @@ export async function inspectSource(source: Source): Promise<ServerIdentity> {
     return { row: first, control: second };
   }, { statementTimeoutMs: 10_000 });
   if (!row) throw new Error('the identity query returned no row');
+  if (row.holds_parity_state) throw new Fault(HOLDS_PARITY_STATE);
   const systemIdentifier = control?.system_identifier === undefined || control.system_identifier === null ? null : String(control.system_identifier);
   const unavailable = systemIdentifier === null ? (row.can_read_control ? 'pg_control_system() returned nothing' : 'permission denied for pg_control_system()') : undefined;
   return {

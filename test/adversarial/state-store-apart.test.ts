@@ -1,0 +1,72 @@
+/**
+ * The state store is never a verified database. A DATABASE_URL copied from the application's
+ * made parity create its `parity` schema in the verified database and write every result, lease
+ * and snapshot there. Now the service refuses to start when a source is the store's database (by
+ * what the servers say, not by URL text: `localhost` and `127.0.0.1` reach the same database), and
+ * before each check reads, a source database that holds parity's state is `error`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config/config.js';
+import { openService } from '../../src/service/service.js';
+import { createTestDatabase, createTestStore, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { runCheck } from '../support/run-check.js';
+
+/** The same database by another route: another spelling of the loopback host. */
+const otherRoute = (url: string) => url.replace('127.0.0.1', 'localhost');
+
+describeOnPostgres('the state store and the verified databases are apart', () => {
+  let app: TestDatabase;
+  let other: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    app = await createTestDatabase('postgres');
+    other = await createTestDatabase('postgres');
+    await app.exec('create table users (id int primary key, email text); insert into users values (1, \'a@example.com\')');
+    dir = await mkdtemp(path.join(tmpdir(), 'parity-apart-'));
+    await writeFile(path.join(dir, 'checks.yaml'), `sources:
+  app: { url: "${otherRoute(app.url)}" }
+checks:
+  - { id: users-count, kind: null_check, source: app, table: users, columns: [email] }
+`);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await other?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const configFor = (databaseUrl: string) => loadConfig({ PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: databaseUrl, PARITY_PORT: '0' });
+
+  it('refuses to start when DATABASE_URL is a source\'s database, before writing anything there', async () => {
+    const opening = openService(configFor(app.url), { env: {} });
+    await expect(opening).rejects.toBeInstanceOf(ConfigError);
+    await expect(opening).rejects.toThrow(/DATABASE_URL \(the state store\) is the same database as source "app"/);
+    // Nothing was created in the verified database: no parity schema, no tables.
+    expect(await app.exec(`select count(*)::int as n from pg_namespace where nspname = 'parity'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('starts with a state store of its own on the same server', async () => {
+    const service = await openService(configFor(other.url), { env: {} });
+    try {
+      const { finished } = await service.runner.start({ checks: [...service.catalog().checks.values()], trigger: 'cli' });
+      expect((await finished).results.map((r) => r.status)).toEqual(['pass']);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('never reads a source database that holds parity\'s state', async () => {
+    const { url, close } = await createTestStore('postgres');
+    try {
+      const store = { engine: 'postgres' as const, url: otherRoute(url!), dataDir: 'memory:apart', exec: app.exec, close: async () => {} };
+      const result = await runCheck(store, `checks:\n  - { id: store-count, kind: null_check, source: app, table: parity.check_results, columns: [check_id] }\n`);
+      expect(result.status).toBe('error');
+      expect(result.error?.code).toBe('source_is_state_store');
+    } finally {
+      await close();
+    }
+  });
+});
