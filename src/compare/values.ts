@@ -10,7 +10,8 @@
  * - Normalisers (src/compare/normalizers.ts) run first, per field, and compare the text they
  *   produce — but the JSON type stays: a number and a string still differ after `trim`. Only a
  *   parsing normaliser (numeric_scale, timestamp_*) that read its input makes types irrelevant:
- *   that is what it was asked for.
+ *   that is what it was asked for. An array or object enters a normaliser as containerText, so
+ *   the types inside it stay too.
  */
 import { isParsingNormalizer, normalizeValue, type Normalizer } from './normalizers.js';
 import { UNPARSEABLE_PREFIX } from './unparseable.js';
@@ -184,11 +185,37 @@ function own(record: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
+/**
+ * The text a text normaliser reads for an array or object: each number as its exact value in one
+ * spelling (`15e2`, never quoted), strings as JSON writes them, members sorted by name. So a
+ * number never becomes the text of a string (JSON.stringify writes 9007199254740993, 1e0 and -0
+ * as strings: `[1e0]` and `["1e0"]` were one text), and equal containers give equal texts, as
+ * they compare equal without a normaliser (1.0 = 1, members in any order).
+ */
+export function containerText(value: unknown): string {
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  const number = decimalTextOf(value);
+  if (number !== undefined) {
+    const form = decimalForm(number);
+    // Beyond MAX_EXPONENT the text itself: still a number, equal only to the same spelling.
+    return form ? `${form.negative ? '-' : ''}${form.digits}e${form.exponent}` : number;
+  }
+  if (Array.isArray(value)) return `[${value.map(containerText).join(',')}]`;
+  if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().map((name) => `${JSON.stringify(name)}:${containerText(record[name])}`).join(',')}}`;
+  }
+  // Nothing else comes out of a JSON parse; unquoted, so it can never equal a string's text.
+  return String(value);
+}
+
 /** Runs a field's normalisers one by one, tracking the JSON type; absent stays absent, NULL stays NULL. */
 export function normalizeField(value: unknown, normalizers: readonly Normalizer[]): unknown {
   if (normalizers.length === 0 || value === undefined || value === null) return value;
   let type = jsonType(value);
-  let text: string | null = value instanceof JsonNumber ? value.text : normalizeValue(value, []);
+  let text: string | null = value instanceof JsonNumber ? value.text
+    : type === 'array' || type === 'object' ? containerText(value) : normalizeValue(value, []);
   for (const n of normalizers) {
     text = normalizeValue(text, [n]);
     if (text === null) return null;

@@ -58,6 +58,30 @@ describe('valuesEqual', () => {
     expect(fieldsEqual(new JsonNumber('1e0005'), '1e0005', [{ numeric_scale: 2 }, 'upper'])).toBe(false);
   });
 
+  it('keeps the JSON types inside an array or object through a text normaliser', () => {
+    // Were equal: JSON.stringify writes a number no double holds exactly as a string.
+    expect(fieldsEqual(parseJsonLossless('{"a":9007199254740993}'), parseJsonLossless('{"a":"9007199254740993"}'), ['trim'])).toBe(false);
+    expect(fieldsEqual(parseJsonLossless('[1e0]'), parseJsonLossless('["1e0"]'), ['lower'])).toBe(false);
+    expect(fieldsEqual(parseJsonLossless('[-0]'), parseJsonLossless('["-0"]'), ['upper'])).toBe(false);
+    expect(fieldsEqual(parseJsonLossless('{"b":[1.0],"a":"X"}'), parseJsonLossless('{"a":"x","b":[1]}'), ['lower'])).toBe(true);
+    // Where a normaliser leaves every string as it is, it changes no verdict on a container.
+    const untouched = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null), fc.boolean(), fc.stringMatching(/^[a-z0-9]{0,4}$/), fc.constantFrom('1e0', '-0', '9007199254740993'),
+        fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(9007199254740993n, 12345678901234567n))
+          .map((n) => new JsonNumber(typeof n === 'bigint' ? n.toString() : JSON.stringify(n))),
+        fc.constantFrom('1e0', '1.0', '-0', '0', '10E-1', '1e4001').map((t) => new JsonNumber(t)),
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }),
+      ),
+    })).value;
+    const container = fc.oneof(fc.array(untouched, { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b'), untouched, { maxKeys: 2 }));
+    fc.assert(fc.property(container, container, fc.constantFrom<Normalizer>('trim', 'lower', 'collapse_whitespace'), (a, b, n) => {
+      expect(fieldsEqual(a, b, [n])).toBe(fieldsEqual(a, b, []));
+    }), { numRuns: 1000 });
+  });
+
   it('applies numeric_tolerance exactly, inclusive', () => {
     const tol = toleranceOf(0.005);
     expect(fieldsEqual(new JsonNumber('1.01'), new JsonNumber('1.005'), [], tol)).toBe(true); // |Δ| = 0.005 exactly
