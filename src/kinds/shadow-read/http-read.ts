@@ -54,6 +54,12 @@ export function prepareHttpPath(path: HttpPath, keyColumns: readonly string[], e
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const BASE_HEADERS = { accept: 'application/json', 'user-agent': 'parity' };
+/**
+ * JSON is UTF-8 (RFC 8259). A lenient decoder turns every invalid sequence into U+FFFD, so two
+ * bodies that differ in those bytes (Latin-1 "é" and "è") read as one text: refuse them instead.
+ * The BOM is kept, so the parser refuses it as JSON must not start with one.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 async function readBody(response: Response, shown: string): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 0);
@@ -66,7 +72,11 @@ async function readBody(response: Response, shown: string): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new HttpReadError('invalid_response', shown, `GET ${shown}: response exceeds the ${MAX_BODY_BYTES}-byte limit`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch (error) {
+    throw new HttpReadError('invalid_response', shown, `GET ${shown} returned a body that is not UTF-8`, { cause: error });
+  }
 }
 
 /**
