@@ -87,6 +87,19 @@ ${extra}`, { app: db });
     expect(result.error?.message).toContain('UTF-8');
   });
 
+  // Was a pass: the key columns' names were left out of the comparison as "already matched", even
+  // where key_field had checked the key somewhere else and the member of that name was never looked at.
+  it('compares a top-level member named like a key column when key_field puts the key elsewhere', async () => {
+    const wrapped = (route: string) => `{ http: "${base}/${route}/{id}", key_field: /data/id }`;
+    expect((await run(wrapped('public-id'), wrapped('public-id'))).status).toBe('pass');
+    const result = await run(wrapped('public-id'), wrapped('public-id-wrong'));
+    expect(result.status).toBe('fail');
+    expect(result.observations.mismatches_by_field).toEqual({ id: 60 });
+    const mixed = await run('{ source: app, query: "select id, 1 as v from t where id = any($keys)" }', `{ http: "${base}/public-id/{id}", key_field: { id: /data/id } }`, '    compare: { ignore: [data] }');
+    expect(mixed.status).toBe('fail');
+    expect(mixed.observations.mismatches_by_field).toEqual({ id: 60 });
+  });
+
   it('refuses a body that starts with a byte order mark, as JSON (RFC 8259) says it must not', async () => {
     const result = await run(at('plain'), at('bom'));
     expect(result).toMatchObject({ status: 'error', error: { code: 'invalid_response' } });

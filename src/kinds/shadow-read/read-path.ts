@@ -16,6 +16,7 @@ import { columnSql, joinSql, sql, type SQL } from '../../sql/build.js';
 import { prepareHttpPath, readHttpBatch, type HttpPath, type HttpPort } from './http-read.js';
 import type { Env } from './http-headers.js';
 import { firstDuplicateMember } from './json-duplicates.js';
+import { keyLocations } from './record-key.js';
 import { Fault } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 
@@ -128,6 +129,18 @@ export interface HttpReadDeps {
   http: HttpPort;
   env: Env;
   keyJson: (parts: readonly string[]) => readonly string[] | undefined;
+}
+
+/**
+ * The key columns whose top-level member of the same name this path proves to be the requested
+ * key: every one for SQL (rows are matched to keys by them), for HTTP those whose key_field is
+ * that very member. Only a member both paths proved may be left out of the comparison.
+ */
+export function keyMembersProven(path: ReadPath, keyColumns: readonly string[]): string[] {
+  if (!('http' in path)) return [...keyColumns];
+  const locations = keyLocations(path.key_field, keyColumns);
+  if ('error' in locations) return [];
+  return keyColumns.filter((column, i) => locations[i]!.length === 1 && locations[i]![0] === column);
 }
 
 /** Reads the keys through one path; keys absent from the map were not found there. */

@@ -9,24 +9,43 @@ import { fieldsEqual, toleranceOf, type AbsentAsNull, type Decimal } from '../..
 
 /** How a pair of records is compared (compiled once per check from `compare:`). */
 export interface RecordComparison {
-  /** Fields never compared: the key (it matched by construction) and `compare.ignore`. */
+  /** Fields never compared: the key members both sides proved (they matched by construction) and `compare.ignore`. */
   skip: ReadonlySet<string>;
+  /**
+   * Key columns whose member one side did not prove (an HTTP path whose key_field points
+   * elsewhere), with which side did. There the member is data like any other: it is compared
+   * whenever a side that did not prove it holds it.
+   */
+  keyMembers: ReadonlyMap<string, { left: boolean; right: boolean }>;
   normalize: Readonly<Record<string, readonly Normalizer[]>>;
   tolerance?: Decimal | undefined;
   /** `compare.treat_absent_as_null`: strict ('never') unless the check file says otherwise. */
   absentAsNull: AbsentAsNull;
 }
 
-/** Compiles the `compare:` section of a check. */
+/**
+ * Compiles the `compare:` section of a check. `proven` names the key columns each side (left,
+ * right) proved at the top-level member of that name; by default both proved every one.
+ */
 export function recordComparison(options: {
   keyFields: readonly string[];
+  proven?: { left: readonly string[]; right: readonly string[] } | undefined;
   ignore?: readonly string[] | undefined;
   normalize?: Record<string, readonly Normalizer[]> | undefined;
   numericTolerance?: number | undefined;
   treatAbsentAsNull?: AbsentAsNull | undefined;
 }): RecordComparison {
+  const proven = options.proven ?? { left: options.keyFields, right: options.keyFields };
+  const keyMembers = new Map<string, { left: boolean; right: boolean }>();
+  const skip = new Set(options.ignore ?? []);
+  for (const field of options.keyFields) {
+    const sides = { left: proven.left.includes(field), right: proven.right.includes(field) };
+    if (sides.left && sides.right) skip.add(field);
+    else if (!skip.has(field)) keyMembers.set(field, sides);
+  }
   return {
-    skip: new Set([...options.keyFields, ...(options.ignore ?? [])]),
+    skip,
+    keyMembers,
     normalize: options.normalize ?? {},
     tolerance: toleranceOf(options.numericTolerance),
     absentAsNull: options.treatAbsentAsNull ?? 'never',
@@ -46,6 +65,9 @@ function fieldDiffers(field: string, a: RecordObject, b: RecordObject, compariso
 function valueDiffers(comparison: RecordComparison, field: string, left: unknown, right: unknown): boolean {
   // Most fields of most rows are the same text, NULL or boolean on both sides: equal under any rule.
   if (left === right && (left === undefined || left === null || typeof left === 'string' || typeof left === 'boolean')) return false;
+  const key = comparison.keyMembers.size === 0 ? undefined : comparison.keyMembers.get(field);
+  // The key where a side proved it, or nothing: not compared. A member no check looked at is data.
+  if (key && (left === undefined || key.left) && (right === undefined || key.right)) return false;
   const normalizers = hasOwn(comparison.normalize, field) ? comparison.normalize[field]! : NO_NORMALIZERS;
   return !fieldsEqual(left, right, normalizers, comparison.tolerance, comparison.absentAsNull);
 }

@@ -7,7 +7,7 @@
  * in-flight writes.
  *
  * Rows are compared as JSON (`to_json(row)` for SQL, the body for HTTP) with exact numbers; key
- * columns are not compared (they matched); equality is strict (src/compare/values.ts). Batches are
+ * members that both paths proved to be the requested key are not compared; equality is strict (src/compare/values.ts). Batches are
  * read in order, the next one while the current one is compared (BATCHES_IN_FLIGHT). Sampling
  * and its bias: src/stats/key-sampling.ts; the statistics: src/stats/clopper-pearson.ts.
  */
@@ -22,7 +22,7 @@ import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
 import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
-import { parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
+import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
 import { BATCHES_IN_FLIGHT, both, chunks, readInOrder } from './batches.js';
@@ -122,7 +122,12 @@ function wroteInBetween(candidate: Recheck, oldAgain: ReadResult, comparison: Re
 async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort, env: Env): Promise<Outcome> {
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
-  const comparison = recordComparison({ keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance, treatAbsentAsNull: spec.compare.treat_absent_as_null });
+  // A key column's member is left out only where the path proved it is the requested key.
+  const oldKeys = keyMembersProven(spec.old, spec.key);
+  const compare = { keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance, treatAbsentAsNull: spec.compare.treat_absent_as_null };
+  const comparison = recordComparison({ ...compare, proven: { left: oldKeys, right: keyMembersProven(spec.new, spec.key) } });
+  // The old path against itself (A/A noise, and whether it moved before a recheck).
+  const oldAgainstOld = recordComparison({ ...compare, proven: { left: oldKeys, right: oldKeys } });
   const deps = { http, env, keyJson: (parts: readonly string[]) => sample.json.get(keyId(parts)) };
   const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys);
   const keepRows = Math.max(spec.samples * 4, 20);
@@ -144,7 +149,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   const look = (parts: string[], reads: { first: Map<string, ReadResult>; again: Map<string, ReadResult> | undefined }, newReads: Map<string, ReadResult>) => {
     const oldRead = resultFor(reads.first, parts);
     const newRead = resultFor(newReads, parts);
-    const noisy = reads.again ? compareReads(oldRead, resultFor(reads.again, parts), comparison) : [];
+    const noisy = reads.again ? compareReads(oldRead, resultFor(reads.again, parts), oldAgainstOld) : [];
     const fields = compareReads(oldRead, newRead, comparison);
     return { oldRead, newRead, again: reads.again && resultFor(reads.again, parts), noisy, fields, vanished: oldRead.kind === 'missing' && newRead.kind === 'missing' };
   };
@@ -183,7 +188,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
         const verdict = classifyKey(seen.fields, seen.noisy);
         if (candidate.noisy && resolution) resolution[verdict === 'match' ? 'matched_on_reread' : verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
         if (verdict === 'match' && candidate.noisy) continue;
-        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, comparison)) {
+        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, oldAgainstOld)) {
           // In flight: neither evidence of drift nor of agreement, so not part of the sample.
           tally.compared--;
           tally.inFlight++;

@@ -97,6 +97,19 @@ describe('comparing rows read as JSON text', () => {
     expect(compareReads(new JsonTextRow('{"id":1,"n":9007199254740993}'), new JsonTextRow('{"id":1,"n":9007199254740992}'), comparison)).toEqual(['n']);
   });
 
+  it('compares a key-named member that a side holds without having proved it', () => {
+    const row = (t: string) => new JsonTextRow(t);
+    // Left proved "id" (SQL, or key_field at "id"); right proved its key elsewhere (key_field: /data/id).
+    const mixed = recordComparison({ keyFields: ['id'], proven: { left: ['id'], right: [] } });
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"data":{"id":7},"v":1}'), mixed)).toEqual(['data']);
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"id":"usr_7","v":1}'), mixed)).toEqual(['id']);
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"id":7.0,"v":1}'), mixed)).toEqual([]);
+    const neither = recordComparison({ keyFields: ['id'], proven: { left: [], right: [] } });
+    expect(compareReads(row('{"v":1,"id":"usr_1"}'), row('{"v":1,"id":"usr_0"}'), neither)).toEqual(['id']);
+    expect(compareReads(row('{"v":1}'), row('{"v":1,"id":"usr_0"}'), neither)).toEqual(['id']);
+    expect(compareReads(row('{"id":1,"v":1}'), row('{"id":2,"v":1}'), recordComparison({ keyFields: ['id'] }))).toEqual([]);
+  });
+
   it('falls back to the parsed rows when members differ in order, number or name', () => {
     const comparison = recordComparison({ keyFields: ['id'] });
     const row = (t: string) => new JsonTextRow(t);
