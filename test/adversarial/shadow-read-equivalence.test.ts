@@ -1,7 +1,7 @@
 /**
  * Hostile values against shadow_read's record comparison: two records that differ, made to
- * compare equal by a normaliser, a key-shaped field or the key the rows are matched by. Each case
- * was a wrong pass; every case runs on both engines, through SQL read paths.
+ * compare equal by a normaliser, or a sample that counts one key many times. Each case was a
+ * wrong pass; every case runs on both engines, through SQL read paths.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinishedResult } from '../../src/store/runs.js';
@@ -61,6 +61,83 @@ describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
       });
       expect(result.error).toBeNull();
       expect(result.status).toBe('pass');
+    });
+  });
+
+  describe('the sample counts each key once', () => {
+    beforeAll(async () => {
+      // 200 users, every tenth read wrongly by the new path (10% > max 5%); events keyed by user,
+      // user 1 with 2,000 of them: most sampled events are user 1's, which the new path gets right.
+      await db.exec(`create table users (id int primary key, v text);
+        insert into users select g, 'v' || g from generate_series(1, 200) g;
+        create table events (user_id int, k text);
+        insert into events select 1, 'k' || g from generate_series(1, 2000) g;
+        insert into events select g, 'k' from generate_series(2, 200) g;
+        insert into events select 1000000 + g, 'k' from generate_series(1, 3) g;
+        analyze events`);
+    });
+    const old = 'select id, v from users where id = any($keys)';
+    const wrong = "select id, case when id % 10 = 0 then 'wrong' else v end as v from users where id = any($keys)";
+
+    // Was a pass: a key drawn many times counted as many keys compared, so 400 "keys" held about 40
+    // distinct users, the tenth of them read wrongly hidden among 360 copies of user 1.
+    async function run(key: string, table: string, paths: { old: string; new: string }) {
+      const catalog = catalogFromYaml(`
+checks:
+  - id: duplicate-keys
+    kind: shadow_read
+    key: ${key}
+    sample: { size: 400, from: { source: app, table: ${table} }, seed: 7 }
+    old: { source: app, query: ${JSON.stringify(paths.old)} }
+    new: { source: app, query: ${JSON.stringify(paths.new)} }
+    max_mismatch_rate: 0.05
+`, { app: db });
+      const registry = registryForCatalog(catalog, { app: db });
+      try {
+        return await execute([...catalog.checks.values()][0]!, registry);
+      } finally {
+        await registry.closeAll();
+      }
+    }
+
+    // Was a pass: a key drawn many times counted as many keys compared, so 400 "keys" held about 40
+    // distinct users, the tenth of them read wrongly hidden among 360 copies of user 1.
+    it('is could-not-verify when sample.from repeats a single-column key', async () => {
+      const result = await run('[user_id]', 'events', { old: old.replace('id, v', 'id as user_id, v'), new: wrong.replace('select id,', 'select id as user_id,') });
+      expect(result.status, result.summary).toBe('error');
+      expect(result.error?.code).toBe('duplicate_key');
+    });
+
+    it('is could-not-verify when sample.from repeats a composite key', async () => {
+      await db.exec("create table events_by_user as select user_id, 'k' as k from events; analyze events_by_user");
+      const composite = (query: string) => query.replace('select id,', "select id as user_id, 'k' as k,").replace('id = any($keys)', 'id = any($keys.user_id)');
+      const result = await run('[user_id, k]', 'events_by_user', { old: composite(old), new: composite(wrong) });
+      expect(result.status, result.summary).toBe('error');
+      expect(result.error?.code).toBe('duplicate_key');
+    });
+
+    // Draws are uniform over distinct keys, so this one was no wrong pass; it holds the same rule
+    // for every sampling method (and the SQL paths would read the repeated keys as duplicates).
+    it('refuses a repeated key found while drawing integer keys over a wide range too', async () => {
+      await db.exec(`create table wide (user_id bigint); insert into wide select g * 3, 'x' from generate_series(1, 5000) g;
+        insert into wide values (3), (6); analyze wide`.replace(", 'x'", ''));
+      const catalog = catalogFromYaml(`
+checks:
+  - id: duplicate-draws
+    kind: shadow_read
+    key: [user_id]
+    sample: { size: 4000, from: { source: app, table: wide }, seed: 7 }
+    old: { source: app, query: "select user_id from wide where user_id = any($keys)" }
+    new: { source: app, query: "select user_id from wide where user_id = any($keys)" }
+    max_mismatch_rate: 0.05
+`, { app: db });
+      const registry = registryForCatalog(catalog, { app: db });
+      try {
+        const result = await execute([...catalog.checks.values()][0]!, registry);
+        expect(result).toMatchObject({ status: 'error', error: { code: 'duplicate_key' } });
+      } finally {
+        await registry.closeAll();
+      }
     });
   });
 });

@@ -10,6 +10,8 @@ import { sampleWithoutReplacement, type Random } from '../../stats/random.js';
 import { keyId } from '../../compare/key-literal.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import type { ExecutionContext } from '../types.js';
+import { Fault } from '../../results/fault.js';
+import { formatTableRef } from '../../sql/identifiers.js';
 
 export interface KeySampleScope extends KeyScope { source: string }
 
@@ -26,6 +28,27 @@ export interface KeySample {
 }
 
 const MAX_BERNOULLI_ROUNDS = 10;
+
+/**
+ * A key that appears twice in one sampling statement is not unique in scope. Counting each
+ * appearance as a key compared would make n the number of rows, not of keys: a key with 2,000
+ * rows fills most of the sample with copies of one verdict, and the bound is no longer about keys.
+ * The records of such a key are not well defined either, so: could not verify.
+ */
+function duplicateKey(scope: KeySampleScope, keyColumns: readonly string[], keys: readonly string[][]): Fault {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const parts of keys) {
+    const id = keyId(parts);
+    if (seen.has(id)) repeated.add(id);
+    seen.add(id);
+  }
+  const shown = [...repeated].slice(0, 5).join(', ');
+  return new Fault({
+    code: 'duplicate_key',
+    message: `the key (${keyColumns.join(', ')}) is not unique in ${formatTableRef(scope.table)}${scope.where === undefined ? '' : ` where ${scope.where}`}: ${shown}${repeated.size > 5 ? ', …' : ''} appear more than once; sample.from must hold one row per key`,
+  });
+}
 
 /** A uniform sample of `size` keys in scope. */
 export async function sampleKeys(ctx: ExecutionContext, scope: KeySampleScope, keyColumns: readonly string[], size: number, random: Random): Promise<KeySample> {
@@ -63,6 +86,7 @@ async function drawKeys(
     const draws = Array.from({ length: nextDrawCount(size - collected.size, hitRate) }, () => random.bigIntBetween(range.lo, range.hi));
     const rows = await ctx.query<{ k_0: string; j_0: string }>(scope.source, planKeyDraws(scope, keyColumn, draws));
     const hits = new Set(rows.map((r) => r.k_0));
+    if (hits.size < rows.length) throw duplicateKey(scope, [keyColumn], rows.map((r) => [r.k_0]));
     for (const row of rows) json.set(row.k_0, [String(row.j_0)]);
     drawn += draws.length;
     hit += draws.filter((d) => hits.has(d.toString())).length;
@@ -89,6 +113,7 @@ async function bernoulliKeys(
     }
     const keys = rows.map((row) => keyColumns.map((_, i) => String(row[`k_${i}`])));
     const json = new Map(rows.map((row, r) => [keyId(keys[r]!), keyColumns.map((_, i) => String(row[`j_${i}`]))]));
+    if (json.size < rows.length) throw duplicateKey(scope, keyColumns, keys);
     return { keys: sampleWithoutReplacement(keys, size, random), json, method: 'bernoulli', rounds: round + 1, exhausted: step.accept === 'all' };
   }
   throw new Error(`could not draw a Bernoulli sample of ${size} keys in ${MAX_BERNOULLI_ROUNDS} passes`);
