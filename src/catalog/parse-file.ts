@@ -14,6 +14,7 @@ import { sourceIdentity, sourceSpecSchema } from '../checkfile/sources.js';
 import { describeValue, flattenIssues } from '../checkfile/zod-issues.js';
 import { positionInValue, positionOf, positionOfValue } from '../checkfile/yaml-positions.js';
 import { checkYamlNumbers } from '../checkfile/yaml-numbers.js';
+import { checkYamlMeaning } from '../checkfile/yaml-meaning.js';
 import { scheduleOfCheck } from './schedules.js';
 import { hideSubstitutions, interpolateData, pathKey, type Env, type Interpolated } from './interpolate.js';
 import type { Located, ParsedFile, Templates } from './catalog.js';
@@ -44,7 +45,8 @@ export function parseCheckFile(text: string, file: string, env: Env, context: Pa
 
 function parseData(text: string, file: string, env: Env, interpolated: Interpolated[], now: Date, osUser: string | undefined): ParsedFile | SpecProblem[] {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
+  // YAML 1.2's core schema whatever the file says: no timestamps, sets, binary or merge keys.
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2', schema: 'core', resolveKnownTags: false, merge: false });
   const problems: SpecProblem[] = [];
   const at = (p: readonly PropertyKey[], key?: string): Located => ({ file, ...positionOf(doc, counter, p, key) });
   const problem = (p: readonly PropertyKey[], message: string, key?: string, offset?: number) => {
@@ -56,6 +58,16 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
   for (const error of doc.errors) {
     const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
     problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+  }
+  for (const refused of checkYamlMeaning(doc)) {
+    const pos = counter.linePos(refused.offset);
+    problems.push({ file, line: pos.line, column: pos.col, path: formatPath(refused.path), message: refused.message });
+  }
+  if (problems.length > 0) return problems;
+  // Any other warning is the parser unsure what the text means (an ambiguous alias, say).
+  for (const warning of doc.warnings) {
+    const pos = warning.linePos?.[0] ?? { line: 1, col: 1 };
+    problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML: ${warning.message.split('\n')[0]}` });
   }
   if (problems.length > 0) return problems;
   for (const inexact of checkYamlNumbers(doc)) {

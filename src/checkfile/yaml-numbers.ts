@@ -66,7 +66,7 @@ export function checkYamlNumbers(doc: Document): NumberProblem[] {
 }
 
 /** The key path of a node from its ancestors (map keys and list indices). */
-function pathOf(ancestors: readonly unknown[], node: Node): PropertyKey[] {
+export function pathOf(ancestors: readonly unknown[], node: Node): PropertyKey[] {
   const path: PropertyKey[] = [];
   const chain = [...ancestors, node];
   chain.forEach((ancestor, i) => {
