@@ -113,6 +113,9 @@ export function readResultsOf(rows: readonly Record<string, unknown>[], keyColum
   for (const row of rows) {
     refuseDuplicateMembers(String(row.__parity_row), first);
     first = false;
+    // A row whose key is NULL answers no sampled key (sampled keys are never NULL); read as the
+    // text "null" it would stand in for a sampled key that is that very word.
+    if (keyFields.some((field) => row[field] === null || row[field] === undefined)) continue;
     const id = single !== undefined ? String(row[single]) : keyId(keyFields.map((field) => String(row[field])));
     const existing = out.get(id);
     if (existing) {
