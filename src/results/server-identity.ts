@@ -12,6 +12,11 @@ export interface ServerIdentity {
   /** Why system_identifier is null (e.g. permission denied), else absent. */
   system_identifier_unavailable?: string;
   database: string;
+  /**
+   * The database's oid: tells apart two databases of one cluster that took each other's name
+   * (renamed, or restored over it). Absent on results recorded before it was read.
+   */
+  database_oid?: string | null;
   user: string;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
   address: string | null;

@@ -226,6 +226,18 @@ describe('evaluateGate', () => {
     expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', -3_600_000), definitions, NOW).reasons[0]).toMatch(/in the future/);
   });
 
+  it('denies passes that read one source as two servers, even when neither was found later than the other', () => {
+    const server = (system_identifier: string) => ({ system_identifier, database_oid: '16384', database: 'app' });
+    const results = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7002') } }]]);
+    const verdict = evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW);
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.checks.map((c) => c.denial)).toEqual(['mixed_servers', 'mixed_servers']);
+    expect(verdict.reasons[0]).toMatch(/source "app" as different servers \(cluster 7001, database app \(oid 16384\); cluster 7002/);
+    // The same cluster and database behind another address (a failover) is the same server.
+    const same = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7001') } }]]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, same, definitions, NOW).allowed).toBe(true);
+  });
+
   it('denies an unknown phase, naming the phases there are', () => {
     expect(evaluateGate({ migration, name: 'nope' }, new Map(), definitions, NOW)).toMatchObject({
       allowed: false, reasons: ['migration "users-split-name" has no phase "nope"; its phases are: switch-reads, contract, cleanup'],

@@ -1,0 +1,29 @@
+/**
+ * Which sources a check reads, and which checks' results tell what server a source reaches now:
+ * what the gate needs to judge evidence by the server it was about. Pure, over the catalog.
+ */
+import { kindOf, type CheckSpec } from '../catalog/registry.js';
+import type { SourceWitness } from '../store/gates.js';
+
+/** The sources the check reads (deduplicated); undefined when the spec is not at hand or its kind is unknown. */
+export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
+  if (!spec) return undefined;
+  const kind = kindOf(spec.kind);
+  return kind ? [...new Set(kind.sourcesOf(spec))] : undefined;
+}
+
+/**
+ * For each source the required checks read, every current check reading it (with its current
+ * hash): any of their results may show the source re-pointed since a judged pass read it.
+ */
+export function sourceWitnesses(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>): SourceWitness[] {
+  const wanted = new Set(requiredIds.flatMap((id) => sourcesRead(checks.get(id)?.spec) ?? []));
+  if (wanted.size === 0) return [];
+  const witnesses: SourceWitness[] = [];
+  for (const check of checks.values()) {
+    for (const source of sourcesRead(check.spec) ?? []) {
+      if (wanted.has(source)) witnesses.push({ source, checkId: check.spec.id, hash: check.hash });
+    }
+  }
+  return witnesses;
+}
