@@ -8,6 +8,7 @@ import type { CheckSpec } from '../catalog/registry.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { canonicalJson } from '../checkfile/hash.js';
 import { couldNotVerify } from '../results/fault.js';
+import { replicaLagFault } from '../results/replica-lag.js';
 import type { GateResultRow } from '../store/gates.js';
 import { describeServerKey } from '../store/server-key.js';
 import type { GateDenial } from './denials.js';
@@ -16,6 +17,9 @@ import { sourcesRead } from './sources-read.js';
 
 /** A check's current definition: its hash, and (when at hand) its spec, which says what sources it reads. */
 export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
+
+/** A source as declared now: settings outside every check's hash that still decide what evidence counts. */
+export interface GateSource { spec: { max_replica_lag?: number | undefined } }
 
 
 /** The phase being asked about. */
@@ -59,6 +63,7 @@ export function evaluateGate(
   latestResults: ReadonlyMap<string, GateResultRow>,
   definitions: ReadonlyMap<string, GateDefinition>,
   now: Date,
+  sources: ReadonlyMap<string, GateSource> = new Map(),
 ): GateVerdict {
   const verdict = (checks: GateCheck[], reasons: string[]): GateVerdict => ({
     migration: phase.migration.id, phase: phase.name, allowed: reasons.length === 0, evaluated_at: now.toISOString(), checks, reasons,
@@ -71,7 +76,7 @@ export function evaluateGate(
   if (requirements.length === 0) {
     return verdict([], [`phase "${phase.name}" requires no checks; a gate with nothing to verify stays closed`]);
   }
-  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now)), latestResults);
+  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources)), latestResults);
   return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
 }
 
@@ -99,7 +104,7 @@ function denyMixedServers(checks: GateCheck[], latest: ReadonlyMap<string, GateR
   });
 }
 
-function judge(req: Requirement, result: GateResultRow | undefined, definition: GateDefinition | undefined, now: Date): GateCheck {
+function judge(req: Requirement, result: GateResultRow | undefined, definition: GateDefinition | undefined, now: Date, sources: ReadonlyMap<string, GateSource>): GateCheck {
   const base: GateCheck = {
     id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
     max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null, denial: null,
@@ -137,6 +142,18 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   const unrecorded = (sourcesRead(definition.spec) ?? []).find((source) => !result.servers?.[source]);
   if (unrecorded !== undefined) {
     return deny(`${name} passed (result ${result.resultId}) without a record of which server source "${unrecorded}" was; a gate counts only evidence about a known server — run it again`, 'no_server_identity');
+  }
+  // max_replica_lag is the source's, outside the hash: a limit set or tightened since the pass
+  // judges the lag it recorded, exactly as a run under that limit would have.
+  for (const source of sourcesRead(definition.spec) ?? []) {
+    const limit = sources.get(source)?.spec.max_replica_lag;
+    if (limit === undefined) continue;
+    const read = result.readUnder?.[source];
+    const lag = read?.replica_lag ?? (read?.in_recovery === false ? undefined : null);
+    const fault = lag === undefined ? undefined : lag === null
+      ? { message: `source "${source}" may have been a standby and no replay lag was recorded; max_replica_lag is set now` }
+      : replicaLagFault(source, { ...lag, max_replica_lag_ms: limit });
+    if (fault) return deny(`${name} passed (result ${result.resultId}) on data read where ${fault.message}; run it again`, 'replica_lag');
   }
   const moved = result.laterServer;
   if (moved) {

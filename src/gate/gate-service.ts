@@ -92,7 +92,7 @@ export function createGateService(deps: GateServiceDeps): GateService {
     // Every current check reading a source the phase's checks read can show that source re-pointed.
     const witnesses = sourceWitnesses(ids, catalog.checks);
     const { latest, now } = fresh ? await deps.store.gateEvidence(ids, witnesses) : await cache.read(ids, witnesses);
-    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now);
+    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now, catalog.sources);
   }
 
   const tell = (decision: GateDecision) => {

@@ -1,6 +1,7 @@
 /** Queries behind the gates: the newest result of each check, and the record of every decision. */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { FaultInfo } from '../results/fault.js';
+import type { ReplicaLag } from '../results/replica-lag.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
@@ -71,6 +72,8 @@ export interface GateResultRow {
   laterNonPass?: LaterNonPass | null;
   /** The server each source was, by source name (server-key.ts); absent or empty when none was recorded. */
   servers?: Record<string, ServerKey> | null;
+  /** How far behind its primary each source was read, by source name (absent where no server or lag was recorded). */
+  readUnder?: Record<string, { in_recovery: boolean | null; replica_lag: ReplicaLag | null }> | null;
   /** Set when a witness read one of this result's sources as another server after this one began reading: it denies. */
   laterServer?: LaterServer | null;
 }
@@ -143,6 +146,8 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
           and (o.finished_at is null or o.finished_at >= ${began})
         order by o.finished_at desc nulls first, o.id desc limit 1)`.mapWith(checkResults.observations),
       servers: sql<Record<string, ServerKey> | null>`(select jsonb_object_agg(s.key, ${serverKey(sql`s.value`)}) from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
+      readUnder: sql<Record<string, unknown> | null>`(select jsonb_object_agg(s.key, jsonb_build_object('in_recovery', s.value->'in_recovery', 'replica_lag', s.value->'replica_lag'))
+        from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
       laterServer: laterServer(began, witnesses),
     }).from(sql`(select ${clock()} as at) as clock`)
       .leftJoin(checkResults, inArray(checkResults.checkId, checkIds))
@@ -162,6 +167,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         incremental: (row.incremental as GateResultRow['incremental']) ?? null,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
         servers: (row.servers as Record<string, ServerKey> | null) ?? null,
+        readUnder: (row.readUnder as GateResultRow['readUnder']) ?? null,
         laterServer: otherServer ? { resultId: otherServer.id, checkId: otherServer.check_id, source: otherServer.source, server: otherServer.server } : null,
       });
     }
