@@ -19,7 +19,7 @@ import { sourcesRead } from './sources-read.js';
 export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
 
 /** A source as declared now: settings outside every check's hash that still decide what evidence counts. */
-export interface GateSource { spec: { max_replica_lag?: number | undefined } }
+export interface GateSource { spec: { max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined } }
 
 
 /** The phase being asked about. */
@@ -143,12 +143,18 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (unrecorded !== undefined) {
     return deny(`${name} passed (result ${result.resultId}) without a record of which server source "${unrecorded}" was; a gate counts only evidence about a known server — run it again`, 'no_server_identity');
   }
-  // max_replica_lag is the source's, outside the hash: a limit set or tightened since the pass
-  // judges the lag it recorded, exactly as a run under that limit would have.
+  // max_replica_lag and require_least_privilege are the source's, outside the hash: set or
+  // tightened since the pass, they judge what it recorded, exactly as a run under them would have.
   for (const source of sourcesRead(definition.spec) ?? []) {
+    const read = result.readUnder?.[source];
+    if (sources.get(source)?.spec.require_least_privilege) {
+      const warnings = read?.privilege_warnings;
+      if (!Array.isArray(warnings) || warnings.length > 0) {
+        return deny(`${name} passed (result ${result.resultId}) reading source "${source}" ${warnings?.length ? `as a role that may write (${warnings.join('; ')})` : 'with privileges never recorded'}; the source requires least privilege now — run it again`, 'not_least_privilege');
+      }
+    }
     const limit = sources.get(source)?.spec.max_replica_lag;
     if (limit === undefined) continue;
-    const read = result.readUnder?.[source];
     const lag = read?.replica_lag ?? (read?.in_recovery === false ? undefined : null);
     const fault = lag === undefined ? undefined : lag === null
       ? { message: `source "${source}" may have been a standby and no replay lag was recorded; max_replica_lag is set now` }

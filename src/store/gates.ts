@@ -72,8 +72,8 @@ export interface GateResultRow {
   laterNonPass?: LaterNonPass | null;
   /** The server each source was, by source name (server-key.ts); absent or empty when none was recorded. */
   servers?: Record<string, ServerKey> | null;
-  /** How far behind its primary each source was read, by source name (absent where no server or lag was recorded). */
-  readUnder?: Record<string, { in_recovery: boolean | null; replica_lag: ReplicaLag | null }> | null;
+  /** How each source was read, by source name: how far behind its primary, and with what privileges (absent where nothing was recorded). */
+  readUnder?: Record<string, { in_recovery: boolean | null; replica_lag: ReplicaLag | null; privilege_warnings?: string[] | null }> | null;
   /** Set when a witness read one of this result's sources as another server after this one began reading: it denies. */
   laterServer?: LaterServer | null;
 }
@@ -146,7 +146,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
           and (o.finished_at is null or o.finished_at >= ${began})
         order by o.finished_at desc nulls first, o.id desc limit 1)`.mapWith(checkResults.observations),
       servers: sql<Record<string, ServerKey> | null>`(select jsonb_object_agg(s.key, ${serverKey(sql`s.value`)}) from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
-      readUnder: sql<Record<string, unknown> | null>`(select jsonb_object_agg(s.key, jsonb_build_object('in_recovery', s.value->'in_recovery', 'replica_lag', s.value->'replica_lag'))
+      readUnder: sql<Record<string, unknown> | null>`(select jsonb_object_agg(s.key, jsonb_build_object('in_recovery', s.value->'in_recovery', 'replica_lag', s.value->'replica_lag', 'privilege_warnings', s.value->'privilege_warnings'))
         from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
       laterServer: laterServer(began, witnesses),
     }).from(sql`(select ${clock()} as at) as clock`)

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerIdentity } from '../../src/results/server-identity.js';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { catalogFromYaml } from '../support/run-check.js';
+import { createGateService } from '../../src/gate/gate-service.js';
 
 const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
 
@@ -96,6 +98,26 @@ describe.each(engines)('gate evidence about the server a source reaches, on %s',
     await recordPass('users-not-empty', { ...server, address: '10.9.8.7', port: 6543, in_recovery: false });
     world.clock.advance(1_000);
     expect((await world.gates.decide(...GATE)).allowed).toBe(true);
+  });
+
+  it('denies a pass read as a role that may write once the source requires least privilege', async () => {
+    // The test role is a superuser on both engines: every result records privilege warnings.
+    await world.run(['users-have-email', 'users-unique-email']);
+    world.clock.advance(1_000);
+    expect((await world.gates.decide(...GATE)).allowed).toBe(true);
+    const strict = catalogFromYaml(YAML, { app: world.db });
+    strict.sources.get('app')!.spec.require_least_privilege = true;
+    // The setting is the source's: no check's definition hash moves.
+    expect(strict.checks.get('users-have-email')!.hash).toBe(world.catalog().checks.get('users-have-email')!.hash);
+    const gates = createGateService({ store: world.store, runner: world.runner, catalog: () => strict, clock: world.clock, evidenceTtlMs: 0 });
+    try {
+      const decision = await gates.decide(...GATE);
+      expect(decision.allowed).toBe(false);
+      expect(decision.checks.map((c) => c.denial)).toEqual(['not_least_privilege', 'not_least_privilege']);
+      expect(decision.reasons[0]).toMatch(/reading source "app" as a role that may write \(role "[^"]+" is a superuser/);
+    } finally {
+      await gates.close();
+    }
   });
 
   it('denies a pass that recorded no server for a source its check reads', async () => {
