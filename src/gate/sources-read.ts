@@ -12,18 +12,31 @@ export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
   return kind ? [...new Set(kind.sourcesOf(spec))] : undefined;
 }
 
+/** Every current check reading each source, computed once per catalog (gate answers come thousands a second). */
+const bySourceOf = new WeakMap<ReadonlyMap<string, unknown>, Map<string, SourceWitness[]>>();
+
+function witnessesBySource(checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>): Map<string, SourceWitness[]> {
+  let bySource = bySourceOf.get(checks);
+  if (!bySource) {
+    bySource = new Map();
+    for (const check of checks.values()) {
+      for (const source of sourcesRead(check.spec) ?? []) {
+        const list = bySource.get(source) ?? [];
+        list.push({ source, checkId: check.spec.id, hash: check.hash });
+        bySource.set(source, list);
+      }
+    }
+    bySourceOf.set(checks, bySource);
+  }
+  return bySource;
+}
+
 /**
  * For each source the required checks read, every current check reading it (with its current
  * hash): any of their results may show the source re-pointed since a judged pass read it.
  */
 export function sourceWitnesses(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>): SourceWitness[] {
   const wanted = new Set(requiredIds.flatMap((id) => sourcesRead(checks.get(id)?.spec) ?? []));
-  if (wanted.size === 0) return [];
-  const witnesses: SourceWitness[] = [];
-  for (const check of checks.values()) {
-    for (const source of sourcesRead(check.spec) ?? []) {
-      if (wanted.has(source)) witnesses.push({ source, checkId: check.spec.id, hash: check.hash });
-    }
-  }
-  return witnesses;
+  const bySource = witnessesBySource(checks);
+  return [...wanted].sort().flatMap((source) => bySource.get(source) ?? []);
 }

@@ -89,6 +89,17 @@ const EPOCH_MS = (column: unknown) => sql<number | null>`(extract(epoch from ${c
 const toDate = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
 
 /**
+ * The id of each check's judged result: the one whose reading began last; on a tie an unfinished
+ * one, then the later-finished (the order gateEvidence also sorts by). One pass over the checks'
+ * results.
+ */
+function judgedIds(checkIds: string[]): SQL {
+  const j = aliasColumns('j');
+  return sql`select distinct on (j.check_id) j.id from ${checkResults} as j where j.check_id in (${sql.join(checkIds.map((id) => sql`${id}`), sql`, `)})
+    order by j.check_id, ${evidenceBegan(j)} desc, j.finished_at desc nulls first, j.id desc`;
+}
+
+/**
  * The newest witness result that began reading at or after the judged one (a tie counts, as for
  * non-passes) and read one of its sources as another server: the source has been re-pointed (DNS,
  * a pooler, a database renamed over the name) since the judged evidence was read. Each witness is
@@ -101,8 +112,8 @@ function laterServer(began: SQL, witnesses: readonly SourceWitness[]): SQL<unkno
   const ours = sql`(${checkResults.servers} -> w.source)`;
   return sql`(
     select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'server', ${serverKey(theirs)})
-    from (values ${rows}) as w(source, check_id, hash)
-    join ${checkResults} as o on o.check_id = w.check_id and o.definition_hash = w.hash
+    from ${checkResults} as o
+    join (values ${rows}) as w(source, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
     where o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(aliasColumns('o'))} >= ${began}
       and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
     order by ${evidenceBegan(aliasColumns('o'))} desc, o.id desc limit 1)`.mapWith(checkResults.observations);
@@ -150,7 +161,9 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
       laterServer: laterServer(began, witnesses),
     }).from(sql`(select ${clock()} as at) as clock`)
-      .leftJoin(checkResults, inArray(checkResults.checkId, checkIds))
+      // Only each check's judged result is joined: its subqueries (opposing outcomes, servers) then
+      // run once per required check, not once per result in the check's history.
+      .leftJoin(checkResults, and(inArray(checkResults.checkId, checkIds), sql`${checkResults.id} in (${judgedIds(checkIds)})`))
       // The judged result: the one whose reading began last; on a tie an unfinished one, then the later-finished.
       .orderBy(checkResults.checkId, desc(began), sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.id));
     const latest = new Map<string, GateResultRow>();
