@@ -31,3 +31,14 @@ export interface ServerIdentity {
   /** The replay lag this check read under (the worse of before and after its reads); absent when it could not be read and no limit was set. */
   replica_lag?: ReplicaLag;
 }
+
+/**
+ * Whether two recorded identities name the same server, as gates judge it: the same cluster and
+ * database (address and port only where the system identifier was not readable). The SQL twin the
+ * gate's store query uses is store/server-key.ts; the two must agree.
+ */
+export function sameServer(a: Partial<ServerIdentity>, b: Partial<ServerIdentity>): boolean {
+  const same = (x: unknown, y: unknown) => (x ?? null) === (y ?? null);
+  if (!same(a.system_identifier, b.system_identifier) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
+  return (a.system_identifier ?? null) !== null || (same(a.address, b.address) && same(a.port, b.port));
+}
