@@ -6,6 +6,7 @@
 export const GATE_DENIALS = [
   'undeclared', 'missing', 'running', 'failed', 'could_not_verify', 'not_a_pass',
   'superseded', 'estimate', 'stale_definition', 'clock_skew', 'too_old', 'incremental_only', 'broken_chain',
+  'no_server_identity', 'server_changed', 'mixed_servers', 'replica_lag', 'not_least_privilege',
 ] as const;
 
 export type GateDenial = (typeof GATE_DENIALS)[number];
@@ -19,6 +20,11 @@ export const PASS_NOT_COUNTED: Partial<Record<GateDenial, string>> = {
   too_old: 'too old',
   incremental_only: 'incremental run only',
   broken_chain: 'broken incremental chain',
+  no_server_identity: 'server not recorded',
+  server_changed: 'source now reaches another server',
+  mixed_servers: 'another server than other checks read',
+  replica_lag: 'read further behind than max_replica_lag',
+  not_least_privilege: 'read as a role that may write',
 };
 
 /** The label for a check whose result is a pass that the gate does not count (`not counted` when the code is unknown). */

@@ -4,11 +4,22 @@
  * store's `now`. Fail-closed: anything short of a fresh pass produced by the
  * current definition denies, and every denial says why.
  */
+import type { CheckSpec } from '../catalog/registry.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
+import { canonicalJson } from '../checkfile/hash.js';
 import { couldNotVerify } from '../results/fault.js';
+import { replicaLagFault } from '../results/replica-lag.js';
 import type { GateResultRow } from '../store/gates.js';
+import { describeServerKey } from '../store/server-key.js';
 import type { GateDenial } from './denials.js';
 import { phaseRequirements, type Requirement } from './requirements.js';
+import { sourcesRead } from './sources-read.js';
+
+/** A check's current definition: its hash, and (when at hand) its spec, which says what sources it reads. */
+export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
+
+/** A source as declared now: settings outside every check's hash that still decide what evidence counts. */
+export interface GateSource { spec: { max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined } }
 
 
 /** The phase being asked about. */
@@ -50,8 +61,9 @@ export const CLOCK_SKEW_TOLERANCE_MS = 5_000;
 export function evaluateGate(
   phase: GatePhase,
   latestResults: ReadonlyMap<string, GateResultRow>,
-  definitions: ReadonlyMap<string, { hash: string }>,
+  definitions: ReadonlyMap<string, GateDefinition>,
   now: Date,
+  sources: ReadonlyMap<string, GateSource> = new Map(),
 ): GateVerdict {
   const verdict = (checks: GateCheck[], reasons: string[]): GateVerdict => ({
     migration: phase.migration.id, phase: phase.name, allowed: reasons.length === 0, evaluated_at: now.toISOString(), checks, reasons,
@@ -64,11 +76,35 @@ export function evaluateGate(
   if (requirements.length === 0) {
     return verdict([], [`phase "${phase.name}" requires no checks; a gate with nothing to verify stays closed`]);
   }
-  const checks = requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now));
+  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources)), latestResults);
   return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
 }
 
-function judge(req: Requirement, result: GateResultRow | undefined, definition: { hash: string } | undefined, now: Date): GateCheck {
+/**
+ * One answer judges each source by one server: passes that count but read the same source as
+ * different servers all deny. (The store's later-server search already denies the older of two
+ * such passes; this holds even without it, e.g. for two passes that began reading in one instant.)
+ */
+function denyMixedServers(checks: GateCheck[], latest: ReadonlyMap<string, GateResultRow>): GateCheck[] {
+  const seen = new Map<string, Map<string, string>>();
+  for (const check of checks) {
+    if (check.reason !== null) continue;
+    for (const [source, key] of Object.entries(latest.get(check.id)?.servers ?? {})) {
+      const bySource = seen.get(source) ?? new Map<string, string>();
+      bySource.set(canonicalJson(key), describeServerKey(key));
+      seen.set(source, bySource);
+    }
+  }
+  return checks.map((check) => {
+    if (check.reason !== null) return check;
+    const mixed = Object.keys(latest.get(check.id)?.servers ?? {}).find((source) => (seen.get(source)?.size ?? 0) > 1);
+    if (mixed === undefined) return check;
+    const servers = [...seen.get(mixed)!.values()].join('; ');
+    return { ...check, reason: `check "${check.id}" passed, but the required checks read source "${mixed}" as different servers (${servers}); a gate judges each source by one server`, denial: 'mixed_servers' };
+  });
+}
+
+function judge(req: Requirement, result: GateResultRow | undefined, definition: GateDefinition | undefined, now: Date, sources: ReadonlyMap<string, GateSource>): GateCheck {
   const base: GateCheck = {
     id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
     max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null, denial: null,
@@ -101,6 +137,34 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`, 'estimate');
   if (result.definitionHash !== definition.hash) {
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
+  }
+  // Evidence about a server: the hash pins the target a source names, not what that name reaches.
+  const unrecorded = (sourcesRead(definition.spec) ?? []).find((source) => !result.servers?.[source]);
+  if (unrecorded !== undefined) {
+    return deny(`${name} passed (result ${result.resultId}) without a record of which server source "${unrecorded}" was; a gate counts only evidence about a known server — run it again`, 'no_server_identity');
+  }
+  // max_replica_lag and require_least_privilege are the source's, outside the hash: set or
+  // tightened since the pass, they judge what it recorded, exactly as a run under them would have.
+  for (const source of sourcesRead(definition.spec) ?? []) {
+    const read = result.readUnder?.[source];
+    if (sources.get(source)?.spec.require_least_privilege) {
+      const warnings = read?.privilege_warnings;
+      if (!Array.isArray(warnings) || warnings.length > 0) {
+        return deny(`${name} passed (result ${result.resultId}) reading source "${source}" ${warnings?.length ? `as a role that may write (${warnings.join('; ')})` : 'with privileges never recorded'}; the source requires least privilege now — run it again`, 'not_least_privilege');
+      }
+    }
+    const limit = sources.get(source)?.spec.max_replica_lag;
+    if (limit === undefined) continue;
+    const lag = read?.replica_lag ?? (read?.in_recovery === false ? undefined : null);
+    const fault = lag === undefined ? undefined : lag === null
+      ? { message: `source "${source}" may have been a standby and no replay lag was recorded; max_replica_lag is set now` }
+      : replicaLagFault(source, { ...lag, max_replica_lag_ms: limit });
+    if (fault) return deny(`${name} passed (result ${result.resultId}) on data read where ${fault.message}; run it again`, 'replica_lag');
+  }
+  const moved = result.laterServer;
+  if (moved) {
+    const ours = result.servers?.[moved.source];
+    return deny(`${name} passed reading source "${moved.source}" as ${ours ? describeServerKey(ours) : 'an unrecorded server'}, but result ${moved.resultId} (check "${moved.checkId}") read it afterwards as ${describeServerKey(moved.server)}; the source now reaches another server — run the check again`, 'server_changed');
   }
   // An incremental pass read only changed rows: it is evidence only as a link of an unbroken chain,
   // and only for a phase that asked to judge chains (coverage: continuous).

@@ -14,17 +14,17 @@
  *   catalog, so a definition change is judged by the very next answer.
  */
 import type { Clock } from '../runner/clock.js';
-import type { GateEvidence } from '../store/gates.js';
+import type { GateEvidence, SourceWitness } from '../store/gates.js';
 
 export interface EvidenceCache {
-  /** The evidence for these checks, with `now` as of this call (the store's clock). */
-  read(checkIds: readonly string[]): Promise<GateEvidence>;
+  /** The evidence for these checks (judged against these witnesses), with `now` as of this call (the store's clock). */
+  read(checkIds: readonly string[], witnesses?: readonly SourceWitness[]): Promise<GateEvidence>;
   /** Drops everything cached (results changed). */
   invalidate(): void;
 }
 
 export interface EvidenceCacheOptions {
-  load(checkIds: string[]): Promise<GateEvidence>;
+  load(checkIds: string[], witnesses: readonly SourceWitness[]): Promise<GateEvidence>;
   clock: Pick<Clock, 'now'>;
   /** Longest reuse of one read; 0 turns the cache off (every answer reads the store). */
   ttlMs: number;
@@ -50,10 +50,11 @@ export function createEvidenceCache(options: EvidenceCacheOptions): EvidenceCach
   };
 
   return {
-    async read(checkIds) {
+    async read(checkIds, witnesses = []) {
       const ids = [...checkIds];
-      if (options.ttlMs <= 0) return options.load(ids);
-      const key = [...ids].sort().join('\u0000');
+      if (options.ttlMs <= 0) return options.load(ids, witnesses);
+      // The witnesses come from the catalog: another catalog's are another question.
+      const key = JSON.stringify([[...ids].sort(), witnesses.map((w) => [w.source, w.checkId, w.hash])]);
       const entry = entries.get(key);
       if (entry && entry.generation === generation) {
         const hit = aged(entry.evidence, entry.startedMs, options.clock.now().getTime());
@@ -64,7 +65,7 @@ export function createEvidenceCache(options: EvidenceCacheOptions): EvidenceCach
       if (!flight || flight.generation !== generation) {
         const startedMs = options.clock.now().getTime();
         const startedIn = generation;
-        const promise = options.load(ids).then((evidence) => {
+        const promise = options.load(ids, witnesses).then((evidence) => {
           // Kept only if no change was heard while it was read: it may predate that change.
           if (startedIn === generation) entries.set(key, { generation: startedIn, startedMs, evidence });
           return evidence;

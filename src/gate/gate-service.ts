@@ -17,6 +17,7 @@ import { createEvidenceCache, DEFAULT_GATE_EVIDENCE_TTL_MS } from './evidence-ca
 import { evaluateGate, type GateVerdict } from './evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from './gate-errors.js';
 import { phaseRequirements } from './requirements.js';
+import { sourceWitnesses } from './sources-read.js';
 
 /** A recorded answer: the verdict plus who asked and whether the checks were run first. */
 export interface GateDecision extends GateVerdict {
@@ -73,7 +74,7 @@ export function createGateService(deps: GateServiceDeps): GateService {
   };
 
   const cache = createEvidenceCache({
-    load: (ids) => deps.store.gateEvidence(ids), clock: deps.clock, ttlMs: deps.evidenceTtlMs ?? DEFAULT_GATE_EVIDENCE_TTL_MS,
+    load: (ids, witnesses) => deps.store.gateEvidence(ids, witnesses), clock: deps.clock, ttlMs: deps.evidenceTtlMs ?? DEFAULT_GATE_EVIDENCE_TTL_MS,
   });
   const unsubscribe = deps.store.resultChanges?.subscribe(() => cache.invalidate());
   const log = createDecisionLog({ store: deps.store, clock: deps.clock, logger: deps.logger, flushMs: deps.repeatFlushMs ?? DEFAULT_REPEAT_FLUSH_MS });
@@ -88,8 +89,10 @@ export function createGateService(deps: GateServiceDeps): GateService {
     // Results and `now` both come from the store's clock, read in one statement: a replica's own
     // clock (fast or slow) never decides which result is newest or how old it is. The catalog is
     // the current one on every answer: only results are reused, never definitions.
-    const { latest, now } = fresh ? await deps.store.gateEvidence(ids) : await cache.read(ids);
-    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now);
+    // Every current check reading a source the phase's checks read can show that source re-pointed.
+    const witnesses = sourceWitnesses(ids, catalog.checks);
+    const { latest, now } = fresh ? await deps.store.gateEvidence(ids, witnesses) : await cache.read(ids, witnesses);
+    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now, catalog.sources);
   }
 
   const tell = (decision: GateDecision) => {

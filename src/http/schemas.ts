@@ -82,6 +82,7 @@ export const ServerIdentitySchema = z
     system_identifier: z.string().nullable().openapi({ description: 'pg_control_system().system_identifier; null when not permitted' }),
     system_identifier_unavailable: z.string().optional(),
     database: z.string(),
+    database_oid: z.string().nullable().optional().openapi({ description: 'the database\'s oid in its cluster (with system_identifier, which database this was); absent on older results' }),
     user: z.string(),
     address: z.string().nullable(),
     port: z.number().nullable(),

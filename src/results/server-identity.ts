@@ -12,6 +12,11 @@ export interface ServerIdentity {
   /** Why system_identifier is null (e.g. permission denied), else absent. */
   system_identifier_unavailable?: string;
   database: string;
+  /**
+   * The database's oid: tells apart two databases of one cluster that took each other's name
+   * (renamed, or restored over it). Absent on results recorded before it was read.
+   */
+  database_oid?: string | null;
   user: string;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
   address: string | null;
@@ -25,4 +30,15 @@ export interface ServerIdentity {
   privilege_warnings: string[];
   /** The replay lag this check read under (the worse of before and after its reads); absent when it could not be read and no limit was set. */
   replica_lag?: ReplicaLag;
+}
+
+/**
+ * Whether two recorded identities name the same server, as gates judge it: the same cluster and
+ * database (address and port only where the system identifier was not readable). The SQL twin the
+ * gate's store query uses is store/server-key.ts; the two must agree.
+ */
+export function sameServer(a: Partial<ServerIdentity>, b: Partial<ServerIdentity>): boolean {
+  const same = (x: unknown, y: unknown) => (x ?? null) === (y ?? null);
+  if (!same(a.system_identifier, b.system_identifier) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
+  return (a.system_identifier ?? null) !== null || (same(a.address, b.address) && same(a.port, b.port));
 }

@@ -43,7 +43,7 @@ interface IncrementalPass { plan: PassPlan; mark: IncrementalMark; within?: SQL 
  * Decides an incremental check's pass: the catalog must show the column maintained (or the check
  * trusts it), and the chain of earlier results decides full or incremental. A fault when refused.
  */
-async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: RecordingContext, deps: ExecuteDeps): Promise<IncrementalPass | FaultInfo | undefined> {
+async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: RecordingContext, deps: ExecuteDeps, servers: Record<string, ServerIdentity>): Promise<IncrementalPass | FaultInfo | undefined> {
   const target = kind.incremental?.(check.spec);
   if (!target) return undefined;
   const { column, trust_column: trusted } = target.settings;
@@ -60,7 +60,7 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   }
   // Without a store there is no chain to extend: every pass is full.
   const chain = deps.incrementalChain ? await deps.incrementalChain() : [];
-  const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow);
+  const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow, servers);
   const lowerBound = plan.mode === 'incremental' ? plan.lowerBound.toISOString() : null;
   const mark: IncrementalMark = {
     mode: plan.mode, column, watermark: upkeep.serverNow.toISOString(), lower_bound: lowerBound,
@@ -108,7 +108,7 @@ export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promi
       } else if (recheck && (kind.recheck !== 'sampled_keys' || planned.length === 0 || new Set(planned.map((s) => JSON.stringify([s.source, s.table]))).size !== 1)) {
         outcome = faultOutcome({ code: 'recheck_unsupported', message: `recheck: failing re-reads sampled keys of one table; ${check.spec.kind} checks${planned.length === 0 ? ' in this form' : ''} cannot be narrowed to them — run the check in full` });
       } else {
-        const incremental = recheck ? undefined : await incrementalPass(check, kind, ctx, deps);
+        const incremental = recheck ? undefined : await incrementalPass(check, kind, ctx, deps, servers);
         if (incremental && 'code' in incremental) {
           outcome = faultOutcome(incremental);
         } else {

@@ -15,6 +15,7 @@
  * is at or after the watermark unless that transaction began before it — `overlap` must exceed the
  * longest write transaction (and, under trust_column, any skew of the clock that sets the column).
  */
+import { sameServer, type ServerIdentity } from '../results/server-identity.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { Outcome } from '../results/outcome.js';
 import { coverageText, type Coverage } from '../results/read-evidence.js';
@@ -44,6 +45,8 @@ export interface ChainLink {
   definitionHash: string;
   incremental: IncrementalMark | null;
   coverage: Coverage | null;
+  /** The server each source was when the link read it (absent in plans made without a store). */
+  servers?: Record<string, Partial<ServerIdentity>> | undefined;
 }
 
 export type PassPlan =
@@ -51,7 +54,7 @@ export type PassPlan =
   | { mode: 'incremental'; lowerBound: Date; fullPassAt: string; previousPasses: number };
 
 /** Full or incremental, and from where (pure). `chain` is newest first and ends at the newest full pass, if any. */
-export function planPass(settings: IncrementalSpec, hash: string, chain: readonly ChainLink[], serverNow: Date): PassPlan {
+export function planPass(settings: IncrementalSpec, hash: string, chain: readonly ChainLink[], serverNow: Date, servers?: Record<string, ServerIdentity>): PassPlan {
   const full = (reason: string): PassPlan => ({ mode: 'full', reason });
   if (chain.length === 0) return full('no full pass recorded under this definition yet');
   const oldest = chain[chain.length - 1]!;
@@ -60,6 +63,12 @@ export function planPass(settings: IncrementalSpec, hash: string, chain: readonl
   for (const link of [...chain].reverse()) {
     if (link.definitionHash !== hash) return full(`result ${link.resultId} ran under another definition`);
     if (link.status !== 'pass') return full(`result ${link.resultId} was ${link.status}: a link that did not pass breaks the chain`);
+    // Rows unchanged since the full pass were read only there: a link read elsewhere (the URL
+    // re-pointed since) leaves them unread on the server this pass reads.
+    for (const [source, now] of Object.entries(servers ?? {})) {
+      const then = link.servers?.[source];
+      if (!then || !sameServer(then, now)) return full(`result ${link.resultId} read source "${source}" as another server than this pass reads`);
+    }
     const mark = link.incremental;
     if (!mark || mark.watermark === null) return full(`result ${link.resultId} recorded no watermark (resumed, or not an incremental-mode run)`);
     if (mark.mode === 'incremental' && (mark.lower_bound === null || previousWatermark === null || Date.parse(mark.lower_bound) > Date.parse(previousWatermark))) {

@@ -14,6 +14,7 @@ import { faultOutcome } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
+import { kindOf } from '../catalog/registry.js';
 import { createServerInspector } from './server-evidence.js';
 import { finalProgress, progressFigures } from './progress-rate.js';
 import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
@@ -130,13 +131,21 @@ export function createRunner(deps: RunnerDeps): Runner {
     // Rechecks narrow their own scans to a few keys: nothing to fuse.
     const planned = request.recheck ? [] : plannedScans(request.checks);
     const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
-    const scans = createScanExecutor({
-      sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
-      // Chunked scans record their progress per chunk; an interrupted run's successor resumes it.
-      checkpoints: { store, runId: run.id, definitionHash: (id) => hashes.get(id) },
-    });
     // Each source's identity and preflight, read once per run and shared by its checks.
     const inspect = createServerInspector(deps.sources);
+    const checkSources = new Map(request.checks.map((c) => [c.spec.id, kindOf(c.spec.kind)?.sourcesOf(c.spec) ?? []]));
+    const scans = createScanExecutor({
+      sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
+      // Chunked scans record their progress per chunk; an interrupted run's successor resumes it,
+      // only on the same servers.
+      checkpoints: {
+        store, runId: run.id, definitionHash: (id) => hashes.get(id), sourcesOf: (id) => checkSources.get(id) ?? [],
+        servers: async (names) => Promise.all(names.map(async (name) => {
+          const s = await inspect(name);
+          return [name, s.system_identifier, s.database_oid ?? null, s.database, s.address, s.port];
+        })),
+      },
+    });
     const heartbeat = clock.every(10_000, () => void store.heartbeatRun(run.id, clock.now()).catch(() => {}));
     try {
       await Promise.all(request.checks.map(async (check) => {

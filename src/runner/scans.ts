@@ -173,6 +173,13 @@ export interface ScanCheckpoints {
   runId: string;
   /** Each check's definition hash: progress recorded under another definition is never resumed. */
   definitionHash(checkId: string): string | undefined;
+  /**
+   * Which servers these sources are in this run (see keyedByServers): progress recorded on
+   * another server is never resumed. Absent: keys name no server (tests without a runner).
+   */
+  servers?(sources: readonly string[]): Promise<unknown>;
+  /** The sources a check reads (for checkpoints a kind keys by check, such as table_diff's segments). */
+  sourcesOf?(checkId: string): readonly string[];
 }
 
 /**
@@ -196,13 +203,26 @@ interface ScanHooks {
   stop: readonly StopRule[];
 }
 
-/** The checkpoint row `scanKey` as seen by this run. */
-function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly string[], maxAgeMs: number): ScanCheckpoint {
+/**
+ * The checkpoint row `scanKey` as seen by this run, keyed also by the servers `sources` are now: the
+ * same URL (and definition) can reach another database between two runs (DNS, a pooler, a database
+ * renamed over the name), and counts read there must not be added to this one's. A failover to a
+ * promoted standby changes the address, so such a scan starts over: slower, never wrong.
+ */
+function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly string[], maxAgeMs: number, sources: readonly string[]): ScanCheckpoint {
+  let keyed: Promise<string> | undefined;
+  const key = () => (keyed ??= keyedByServers(cp, scanKey, sources));
   return {
-    claim: () => cp.store.claimCheckpoint({ scanKey, runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
-    save: (progress) => cp.store.saveCheckpoint(scanKey, cp.runId, progress),
-    clear: () => cp.store.clearCheckpoint(scanKey, cp.runId),
+    claim: async () => cp.store.claimCheckpoint({ scanKey: await key(), runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
+    save: async (progress) => cp.store.saveCheckpoint(await key(), cp.runId, progress),
+    clear: async () => cp.store.clearCheckpoint(await key(), cp.runId),
   };
+}
+
+async function keyedByServers(cp: ScanCheckpoints, scanKey: string, sources: readonly string[]): Promise<string> {
+  if (!cp.servers) return scanKey;
+  const servers = await cp.servers([...new Set(sources)].sort());
+  return createHash('sha256').update(JSON.stringify([scanKey, servers])).digest('hex');
 }
 
 /** Creates the executor for one run. */
@@ -219,7 +239,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     if (!cp) return undefined;
     const checks = checkIds.map((id) => ({ id, hash: cp.definitionHash(id) }));
     if (checks.some((c) => c.hash === undefined)) return undefined;
-    return checkpointAt(cp, scanKeyOf(scan, checks as { id: string; hash: string }[]), checkIds, maxAgeMs);
+    return checkpointAt(cp, scanKeyOf(scan, checks as { id: string; hash: string }[]), checkIds, maxAgeMs, [scan.source]);
   }
 
   async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<CountResult> {
@@ -307,7 +327,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       const hash = cp?.definitionHash(checkId);
       if (!cp || hash === undefined || maxAgeMs <= 0) return undefined;
       const key = createHash('sha256').update(JSON.stringify(['check', checkId, hash, identity])).digest('hex');
-      return checkpointAt(cp, key, [checkId], maxAgeMs);
+      return checkpointAt(cp, key, [checkId], maxAgeMs, cp.sourcesOf?.(checkId) ?? []);
     },
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});

@@ -20,6 +20,7 @@ const WRITABLE = `c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'i
 
 /** One statement: identity, superuser, dangerous role memberships, and tables the role may write (roles that do not exist are skipped). */
 export const IDENTITY_SQL = `select current_database() as database, current_user::text as "user",
+  (select d.oid::text from pg_catalog.pg_database d where d.datname = current_database()) as database_oid,
   host(inet_server_addr()) as address, inet_server_port() as port,
   current_setting('server_version_num')::int as version_num, version() as version, pg_is_in_recovery() as in_recovery,
   coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as superuser,
@@ -32,7 +33,7 @@ export const IDENTITY_SQL = `select current_database() as database, current_user
 const CONTROL_SQL = 'select system_identifier::text as system_identifier from pg_catalog.pg_control_system()';
 
 interface IdentityRow {
-  database: string; user: string; address: string | null; port: number | null; version_num: number; version: string; in_recovery: boolean;
+  database: string; user: string; database_oid: string | null; address: string | null; port: number | null; version_num: number; version: string; in_recovery: boolean;
   superuser: boolean; can_read_control: boolean; holds_parity_state: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
 }
 
@@ -75,6 +76,7 @@ export async function inspectSource(source: Source): Promise<ServerIdentity> {
     system_identifier: systemIdentifier,
     ...(unavailable ? { system_identifier_unavailable: unavailable } : {}),
     database: row.database,
+    database_oid: row.database_oid,
     user: row.user,
     address: row.address,
     port: row.port === null ? null : Number(row.port),

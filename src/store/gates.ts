@@ -1,10 +1,12 @@
 /** Queries behind the gates: the newest result of each check, and the record of every decision. */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { FaultInfo } from '../results/fault.js';
+import type { ReplicaLag } from '../results/replica-lag.js';
 import type { StateDb } from './database.js';
 import { checkResults, gateDecisions } from './schema.js';
 import { databaseClock, type StoreClock } from './store-clock.js';
-import { evidenceBegan, resumedSince } from './evidence-began.js';
+import { aliasColumns, evidenceBegan, resumedSince } from './evidence-began.js';
+import { serverKey, type ServerKey } from './server-key.js';
 
 export type GateDecisionRecord = typeof gateDecisions.$inferSelect;
 export type NewGateDecision = typeof gateDecisions.$inferInsert;
@@ -19,6 +21,22 @@ export interface LaterNonPass {
   status: string;
   finishedAt: Date | null;
 }
+
+/** A result, of any check reading the same source, that read that source as another server after the judged one began reading. */
+export interface LaterServer {
+  resultId: string;
+  checkId: string;
+  source: string;
+  /** The server that result read. */
+  server: ServerKey;
+}
+
+/**
+ * A check whose results tell which server a source reaches: every check of the current catalog
+ * that reads `source`, with its current definition hash (the hash covers the source's target, so
+ * results under it were meant to read the same database).
+ */
+export interface SourceWitness { source: string; checkId: string; hash: string }
 
 /** The gate's view of a result (running ones included): enough to judge it, without samples. */
 export interface GateResultRow {
@@ -52,6 +70,12 @@ export interface GateResultRow {
   incremental?: { mode: string; lowerBound: string | null; coverage: { full_pass_at?: string; incremental_passes?: number; unbroken?: boolean; last_at?: string | null } | null } | null;
   /** Set when a non-pass result ended (or has not ended) after this one began reading: it denies. */
   laterNonPass?: LaterNonPass | null;
+  /** The server each source was, by source name (server-key.ts); absent or empty when none was recorded. */
+  servers?: Record<string, ServerKey> | null;
+  /** How each source was read, by source name: how far behind its primary, and with what privileges (absent where nothing was recorded). */
+  readUnder?: Record<string, { in_recovery: boolean | null; replica_lag: ReplicaLag | null; privilege_warnings?: string[] | null }> | null;
+  /** Set when a witness read one of this result's sources as another server after this one began reading: it denies. */
+  laterServer?: LaterServer | null;
 }
 
 /** What a gate judges: each check's newest result and the store's clock reading, from one statement. */
@@ -64,9 +88,40 @@ export interface GateEvidence {
 const EPOCH_MS = (column: unknown) => sql<number | null>`(extract(epoch from ${column}) * 1000)::float8`;
 const toDate = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
 
+/**
+ * The id of each check's judged result: the one whose reading began last; on a tie an unfinished
+ * one, then the later-finished (the order gateEvidence also sorts by). One pass over the checks'
+ * results.
+ */
+function judgedIds(checkIds: string[]): SQL {
+  const j = aliasColumns('j');
+  return sql`select distinct on (j.check_id) j.id from ${checkResults} as j where j.check_id in (${sql.join(checkIds.map((id) => sql`${id}`), sql`, `)})
+    order by j.check_id, ${evidenceBegan(j)} desc, j.finished_at desc nulls first, j.id desc`;
+}
+
+/**
+ * The newest witness result that began reading at or after the judged one (a tie counts, as for
+ * non-passes) and read one of its sources as another server: the source has been re-pointed (DNS,
+ * a pooler, a database renamed over the name) since the judged evidence was read. Each witness is
+ * an index range scan of (check_id, finished_at) from when the judged result began reading.
+ */
+function laterServer(began: SQL, witnesses: readonly SourceWitness[]): SQL<unknown> {
+  if (witnesses.length === 0) return sql`null::jsonb`.mapWith(checkResults.observations);
+  const rows = sql.join(witnesses.map((w) => sql`(${w.source}::text, ${w.checkId}::text, ${w.hash}::text)`), sql`, `);
+  const theirs = sql`(o.servers -> w.source)`;
+  const ours = sql`(${checkResults.servers} -> w.source)`;
+  return sql`(
+    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'server', ${serverKey(theirs)})
+    from ${checkResults} as o
+    join (values ${rows}) as w(source, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
+    where o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(aliasColumns('o'))} >= ${began}
+      and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
+    order by ${evidenceBegan(aliasColumns('o'))} desc, o.id desc limit 1)`.mapWith(checkResults.observations);
+}
+
 /** Gate queries over the drizzle state database; `clock` is the store's clock (see store-clock.ts). */
 export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
-  async function gateEvidence(checkIds: string[]): Promise<GateEvidence> {
+  async function gateEvidence(checkIds: string[], witnesses: readonly SourceWitness[] = []): Promise<GateEvidence> {
     if (checkIds.length === 0) {
       const [row] = await db.select({ now: EPOCH_MS(clock()) }).from(sql`(select 1) as one`);
       return { now: toDate(row?.now)!, latest: new Map() };
@@ -101,14 +156,21 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         where o.check_id = ${checkResults.checkId} and o.id <> ${checkResults.id} and o.status <> 'pass'
           and (o.finished_at is null or o.finished_at >= ${began})
         order by o.finished_at desc nulls first, o.id desc limit 1)`.mapWith(checkResults.observations),
+      servers: sql<Record<string, ServerKey> | null>`(select jsonb_object_agg(s.key, ${serverKey(sql`s.value`)}) from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
+      readUnder: sql<Record<string, unknown> | null>`(select jsonb_object_agg(s.key, jsonb_build_object('in_recovery', s.value->'in_recovery', 'replica_lag', s.value->'replica_lag', 'privilege_warnings', s.value->'privilege_warnings'))
+        from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
+      laterServer: laterServer(began, witnesses),
     }).from(sql`(select ${clock()} as at) as clock`)
-      .leftJoin(checkResults, inArray(checkResults.checkId, checkIds))
+      // Only each check's judged result is joined: its subqueries (opposing outcomes, servers) then
+      // run once per required check, not once per result in the check's history.
+      .leftJoin(checkResults, and(inArray(checkResults.checkId, checkIds), sql`${checkResults.id} in (${judgedIds(checkIds)})`))
       // The judged result: the one whose reading began last; on a tie an unfinished one, then the later-finished.
       .orderBy(checkResults.checkId, desc(began), sql`${checkResults.finishedAt} desc nulls first`, desc(checkResults.id));
     const latest = new Map<string, GateResultRow>();
     for (const row of rows) {
       if (row.checkId === null || latest.has(row.checkId)) continue;
       const later = row.laterNonPass as { id: string; status: string; finished_ms: number | null } | null;
+      const otherServer = row.laterServer as { id: string; check_id: string; source: string; server: ServerKey } | null;
       latest.set(row.checkId, {
         resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
@@ -117,6 +179,9 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         summary: row.summary, error: row.error, estimated: row.estimated,
         incremental: (row.incremental as GateResultRow['incremental']) ?? null,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
+        servers: (row.servers as Record<string, ServerKey> | null) ?? null,
+        readUnder: (row.readUnder as GateResultRow['readUnder']) ?? null,
+        laterServer: otherServer ? { resultId: otherServer.id, checkId: otherServer.check_id, source: otherServer.source, server: otherServer.server } : null,
       });
     }
     return { now: toDate(rows[0]?.now)!, latest };
@@ -127,8 +192,8 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
     gateEvidence,
 
     /** The judged result of each check (running ones included), without the clock reading. */
-    async latestResultsForGate(checkIds: string[]): Promise<Map<string, GateResultRow>> {
-      return (await gateEvidence(checkIds)).latest;
+    async latestResultsForGate(checkIds: string[], witnesses: readonly SourceWitness[] = []): Promise<Map<string, GateResultRow>> {
+      return (await gateEvidence(checkIds, witnesses)).latest;
     },
 
     /** Records a decision given for the first time (last_seen_at defaults to evaluated_at). */

@@ -207,11 +207,11 @@ export function runQueries(db: StateDb, clock: StoreClock = databaseClock) {
      * Every result in between is returned, whatever its status or definition, so the chain judge sees
      * each link that could break it.
      */
-    async incrementalChain(checkId: string): Promise<{ resultId: string; status: string; definitionHash: string; incremental: Record<string, unknown> | null; coverage: Record<string, unknown> | null }[]> {
+    async incrementalChain(checkId: string): Promise<{ resultId: string; status: string; definitionHash: string; incremental: Record<string, unknown> | null; coverage: Record<string, unknown> | null; servers: Record<string, ServerIdentity> }[]> {
       const fullAt = sql`(select max(f.finished_at) from ${checkResults} as f
         where f.check_id = ${checkId} and f.finished_at is not null and f.observations->'incremental'->>'mode' = 'full')`;
       const rows = await db.select({
-        resultId: checkResults.id, status: checkResults.status, definitionHash: checkResults.definitionHash,
+        resultId: checkResults.id, status: checkResults.status, definitionHash: checkResults.definitionHash, servers: checkResults.servers,
         incremental: sql<Record<string, unknown> | null>`${checkResults.observations}->'incremental'`,
         coverage: sql<Record<string, unknown> | null>`${checkResults.observations}->'coverage'`,
       }).from(checkResults)

@@ -5,6 +5,7 @@ import { formatDecision } from '../../src/cli/commands/gate.js';
 import type { GateResultRow as GateEvidence } from '../../src/store/gates.js';
 import { phaseRequirements } from '../../src/gate/requirements.js';
 import type { MigrationSpec } from '../../src/checkfile/migrations.js';
+import type { CheckSpec } from '../../src/catalog/registry.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -224,6 +225,35 @@ describe('evaluateGate', () => {
     expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', 3_600_001), definitions, NOW).allowed).toBe(false);
     expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', -4_000), definitions, NOW).allowed).toBe(true);
     expect(evaluateGate({ migration, name: 'switch-reads' }, at('a', -3_600_000), definitions, NOW).reasons[0]).toMatch(/in the future/);
+  });
+
+  it('denies passes that read one source as two servers, even when neither was found later than the other', () => {
+    const server = (system_identifier: string) => ({ system_identifier, database_oid: '16384', database: 'app' });
+    const results = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7002') } }]]);
+    const verdict = evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW);
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.checks.map((c) => c.denial)).toEqual(['mixed_servers', 'mixed_servers']);
+    expect(verdict.reasons[0]).toMatch(/source "app" as different servers \(cluster 7001, database app \(oid 16384\); cluster 7002/);
+    // The same cluster and database behind another address (a failover) is the same server.
+    const same = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7001') } }]]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, same, definitions, NOW).allowed).toBe(true);
+  });
+
+  it('judges a recorded replica lag by the max_replica_lag the source sets now, and a lag never recorded as unknown', () => {
+    const spec = (id: string) => ({ id, kind: 'sql_assert', source: 'app', query: 'select 1 where false' }) as unknown as CheckSpec;
+    const defs = new Map(['a', 'b'].map((id) => [id, { hash: hashOf(id), spec: spec(id) }]));
+    const server = { system_identifier: '7001', database_oid: '16384', database: 'app' };
+    const lag = (lag_ms: number | null) => ({ state: lag_ms === null ? 'unknown' : 'behind', lag_ms, replay_paused: null, receive_lsn: null, replay_lsn: null, max_replica_lag_ms: null }) as const;
+    const read = (readUnder: GateEvidence['readUnder']) => new Map([['a', { ...pass('a', 0), servers: { app: server }, readUnder }], ['b', { ...pass('b', 0), servers: { app: server }, readUnder: { app: { in_recovery: false, replica_lag: null } } }]]);
+    const judged = (readUnder: GateEvidence['readUnder'], limit?: number) => evaluateGate({ migration, name: 'switch-reads' }, read(readUnder), defs, NOW, new Map([['app', { spec: { max_replica_lag: limit } }]])).checks.map((c) => c.denial);
+    const standby = (ms: number | null) => ({ app: { in_recovery: true, replica_lag: lag(ms) } });
+    expect(judged(standby(45_000))).toEqual([null, null]);
+    expect(judged(standby(45_000), 30_000)).toEqual(['replica_lag', null]);
+    expect(judged(standby(30_000), 30_000)).toEqual([null, null]);
+    expect(judged(standby(null), 3_600_000)).toEqual(['replica_lag', null]);
+    // No reading kept: a primary needs none; a server that may have been a standby is not trusted.
+    expect(judged({ app: { in_recovery: true, replica_lag: null } }, 30_000)).toEqual(['replica_lag', null]);
+    expect(judged(null, 30_000)).toEqual(['replica_lag', null]);
   });
 
   it('denies an unknown phase, naming the phases there are', () => {

@@ -109,7 +109,9 @@ describe.each(engines)('gate service on %s', (engine) => {
     const verdict = await world.gates.decide('users-split-name', 'switch-reads');
     expect(verdict.allowed).toBe(false);
     expect(verdict.checks[1]).toMatchObject({ status: 'running', result_id: 'running-result', reason: expect.stringMatching(/is running/) });
-    await world.store.finishResult('running-result', { status: 'pass', summary: 'ok', observations: {}, statements: [], samples: [], finishedAt: world.clock.now(), durationMs: 1 });
+    // A pass as a replica records it: with the server it read (the one the refresh read).
+    const { servers } = (await world.store.checkHistory(check.spec.id, 2)).find((r) => r.status === 'pass')!;
+    await world.store.finishResult('running-result', { status: 'pass', summary: 'ok', observations: {}, statements: [], samples: [], servers, finishedAt: world.clock.now(), durationMs: 1 });
     expect((await world.gates.decide('users-split-name', 'switch-reads')).allowed).toBe(true);
   });
 

@@ -1,0 +1,34 @@
+/**
+ * Which server a recorded identity (`check_results.servers -> source`) names, as gates compare
+ * them: one SQL expression, so the gate's own comparison and the store's search for a later,
+ * different reading cannot disagree about what "the same server" is.
+ *
+ * The same server is the same cluster (`system_identifier`, kept by a physical standby's
+ * promotion) and the same database in it (its oid, which a rename or a restore over the name does
+ * not keep, and its name). Address and port are left out, so a failover or a pooler in front
+ * changes nothing — except where the system identifier could not be read (no EXECUTE on
+ * pg_control_system()): then address and port stand in for the cluster.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+
+/** What a gate compares: equal keys name the same server. Absent fields (older results) are null. */
+export interface ServerKey {
+  system_identifier: string | null;
+  database_oid: string | null;
+  database: string | null;
+  address?: string | null;
+  port?: number | null;
+}
+
+/** The key of one recorded identity (a jsonb expression), as jsonb; equal jsonb is the same server. */
+export function serverKey(identity: SQL): SQL {
+  return sql`(case when (${identity})->>'system_identifier' is not null
+    then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database')
+    else jsonb_build_object('system_identifier', null, 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port') end)`;
+}
+
+/** "cluster 7716…, database app (oid 16384)", for reasons a person reads. */
+export function describeServerKey(key: ServerKey): string {
+  const cluster = key.system_identifier !== null ? `cluster ${key.system_identifier}` : `cluster unknown, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}`;
+  return `${cluster}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
+}

@@ -1,0 +1,43 @@
+/** "The same server": the TypeScript judgement and the SQL key the gate's store query compares agree. */
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { sameServer, type ServerIdentity } from '../../src/results/server-identity.js';
+import { serverKey } from '../../src/store/server-key.js';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { openEmbeddedState, openPostgresState, type StateDatabase } from '../../src/store/database.js';
+import { rowsOf } from '../../src/store/async-commit.js';
+import { engines } from '../support/databases.js';
+
+const base = { system_identifier: '7001', database_oid: '16384', database: 'app', user: 'parity', address: '10.0.0.1', port: 5432, version_num: 150000, version: '15', in_recovery: false, privilege_warnings: [] } satisfies ServerIdentity;
+const variants: Partial<ServerIdentity>[] = [
+  base,
+  { ...base, address: '10.0.0.2', port: 6432, in_recovery: true, user: 'other' },
+  { ...base, system_identifier: '7002' },
+  { ...base, database_oid: '16385' },
+  { ...base, database: 'app2' },
+  { ...base, database_oid: undefined },
+  { ...base, system_identifier: null },
+  { ...base, system_identifier: null, address: '10.0.0.2' },
+  { ...base, system_identifier: null, port: 6432 },
+  { ...base, system_identifier: null, address: null, port: null },
+];
+
+describe.each(engines)('the same server on %s', (engine) => {
+  let state: StateDatabase;
+  beforeAll(async () => {
+    state = engine === 'pglite' ? await openEmbeddedState(`memory:${randomUUID()}`) : openPostgresState(process.env.TEST_DATABASE_URL!, { max: 1 });
+  });
+  afterAll(() => state.close());
+
+  it('is judged alike by sameServer and by the SQL key, for every pair of variants', async () => {
+    for (const a of variants) {
+      for (const b of variants) {
+        const rows = rowsOf<{ same: boolean }>(await state.db.execute(sql`select ${serverKey(sql`${JSON.stringify(a)}::jsonb`)} = ${serverKey(sql`${JSON.stringify(b)}::jsonb`)} as same`));
+        expect([a, b, rows[0]!.same]).toEqual([a, b, sameServer(a, b)]);
+      }
+    }
+    // A failover to a promoted standby: another address, the same server.
+    expect(sameServer(variants[0]!, variants[1]!)).toBe(true);
+  });
+});
