@@ -100,6 +100,9 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
 /**
  * Logical-replication subscriptions of this database that write into a target relation: the
  * relation's writers and readers then include the publisher's, which no statistic here shows.
+ * Into it, or into a partitioned table above it: the subscription then lists only the
+ * partitioned table (a publication with publish_via_partition_root), and the apply worker routes
+ * each row to its partition.
  */
 export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
   const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
@@ -107,6 +110,8 @@ export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
     from pg_subscription_rel sr join pg_subscription s on s.oid = sr.srsubid
       join pg_class c on c.oid = sr.srrelid join pg_namespace n on n.oid = c.relnamespace
     where sr.srrelid in (${relids})
+      -- pg_partition_ancestors lists nothing for a table outside any partition tree.
+      or sr.srrelid in (select a.relid from unnest(array[${relids}]) as t(relid), pg_partition_ancestors(t.relid) as a(relid))
     order by 1, 2`;
 }
 
