@@ -110,4 +110,14 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
     expect(result.error?.code).toBe('subscribed_table');
     expect(result.error?.message).toContain('public.events (subscription events_sub)');
   }, 60_000);
+
+  it('fails on the publisher for a partition whose partitioned table a publication carries', async () => {
+    // The publication names the partitioned table; every partition's rows go out through it.
+    // (standby_reads: none: the subscription's table-sync walsender, slot-less while it copies, counts as a standby.)
+    const onPublisher = (id: string, target: string) =>
+      runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, 'evidence: catalog\n    standby_reads: none', target), store);
+    const whole = await onPublisher('pub-partition', 'tables: [public.events_2019]');
+    expect(whole.status, whole.summary).toBe('fail');
+    expect(whole.summary).toContain('events_pub');
+  }, 60_000);
 });
