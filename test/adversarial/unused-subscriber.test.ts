@@ -5,6 +5,7 @@
  * still writes (and the next change it sends would stop the subscription). A real publisher and
  * subscriber: two databases of one throwaway Postgres 15 cluster with wal_level = logical.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,11 +114,24 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
 
   it('fails on the publisher for a partition whose partitioned table a publication carries', async () => {
     // The publication names the partitioned table; every partition's rows go out through it.
-    // (standby_reads: none: the subscription's table-sync walsender, slot-less while it copies, counts as a standby.)
     const onPublisher = (id: string, target: string) =>
-      runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, 'evidence: catalog\n    standby_reads: none', target), store);
+      runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, 'evidence: catalog', target), store);
     const whole = await onPublisher('pub-partition', 'tables: [public.events_2019]');
     expect(whole.status, whole.summary).toBe('fail');
     expect(whole.summary).toContain('events_pub');
+  }, 60_000);
+
+  it('does not take a logical walsender without a slot in use for a physical standby', async () => {
+    // A subscription's table sync copies on a walsender before it uses its slot; this connection
+    // stands for one: a walsender of database pub, no slot, listed by pg_stat_replication.
+    const walsender = spawn('psql', ['-X', '-q', '-c', 'select pg_sleep(30)', `host=127.0.0.1 port=${cluster.port} user=postgres dbname=pub replication=database`], { stdio: 'ignore' });
+    try {
+      await until('the walsender', async () => (await cluster.exec(`select count(*)::int as n from pg_stat_replication r
+        where not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid)`))[0]?.n === 1);
+      const result = await runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK('pub-audit', 'evidence: catalog', 'tables: [public.audit]'), store);
+      expect(result.status, result.summary).toBe('pass');
+    } finally {
+      walsender.kill();
+    }
   }, 60_000);
 });
