@@ -13,12 +13,20 @@ import type { Logger } from '../logging/logger.js';
 import type { SourceRegistry } from '../sources/registry.js';
 
 /**
+ * The postmaster's start as an instant, written the same in every session: `::text` follows the
+ * session's TimeZone and DateStyle, which the store's connection takes from the database (or role)
+ * while a source's read pins UTC and ISO, so one database's two answers differed and the guard
+ * let the store be migrated into a verified database that sets its own time zone.
+ */
+const STARTED_UTC = `pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.pg_postmaster_start_time()), 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+
+/**
  * One database of one running server, in terms any role may read: the postmaster's start (a
  * restart or another cluster differs), the database's oid and its name. Hostnames, ports and
  * proxies in between do not enter into it, so two URLs that reach one database by different
  * routes still match.
  */
-export const DATABASE_IDENTITY_SQL = `select pg_catalog.pg_postmaster_start_time()::text as started, pg_catalog.current_database()::text as database,
+export const DATABASE_IDENTITY_SQL = `select ${STARTED_UTC} as started, pg_catalog.current_database()::text as database,
   (select d.oid::text from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()) as oid`;
 
 export interface DatabaseIdentity { started: string; database: string; oid: string }

@@ -9,6 +9,7 @@
  * user's function. So operator SQL names only pg_catalog's read-only built-ins, by any notation.
  */
 import { isReadOnlyBuiltin, VETTED_VOLATILE } from './builtin-functions.js';
+import { isCatalogOperatorName } from './builtin-operators.js';
 import { findDeniedFunction } from './deny-list.js';
 import { functionRanges, type FunctionRanges } from './function-ranges.js';
 import { firstLocation, stringNodeValue, walkSqlTree } from './tree-walk.js';
@@ -106,10 +107,18 @@ function functionColumn(parts: (string | undefined)[], ranges: FunctionRanges, l
   };
 }
 
-/** An operator named with a schema (`OPERATOR(app.=)`) outside pg_catalog runs whatever function that schema binds to it. */
+/**
+ * An operator named with a schema (`OPERATOR(app.=)`) outside pg_catalog runs whatever function
+ * that schema binds to it, and so does an unqualified operator whose name pg_catalog has none of
+ * (`'a' ### 'b'`): only a user's or an extension's operator can answer to it.
+ */
 function operatorProblem(name: unknown, location: number | undefined): TreeProblem | undefined {
-  if (!Array.isArray(name) || name.length < 2) return undefined;
+  if (!Array.isArray(name) || name.length === 0) return undefined;
   const parts = name.map(stringNodeValue);
+  if (parts.length === 1) {
+    if (parts[0] !== undefined && isCatalogOperatorName(parts[0])) return undefined;
+    return { message: `uses the operator ${parts[0] ?? '?'}, which pg_catalog does not define (it would run the function a user or an extension bound to it; ${NOT_BUILTIN})`, location };
+  }
   if (parts[parts.length - 2] === CATALOG) return undefined;
   return { message: `uses the operator ${parts.map((part) => part ?? '?').join('.')} (only pg_catalog's operators may be named with a schema; ${NOT_BUILTIN})`, location };
 }

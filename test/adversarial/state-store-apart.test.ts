@@ -48,6 +48,28 @@ checks:
     expect(await app.exec(`select count(*)::int as n from pg_namespace where nspname = 'parity'`)).toEqual([{ n: 0 }]);
   });
 
+  it('refuses whatever time zone and date style the database gives the store\'s session', async () => {
+    // The store's connection takes the database's settings, a source's read pins UTC and ISO: the
+    // postmaster's start time must be compared as an instant, not as either session's text of it.
+    const tz = await createTestDatabase('postgres');
+    try {
+      await tz.exec(`do $$ begin execute format('alter database %I set timezone = %L', current_database(), 'Asia/Tokyo');
+        execute format('alter database %I set datestyle = %L', current_database(), 'SQL, DMY'); end $$`);
+      const tzDir = await mkdtemp(path.join(tmpdir(), 'parity-apart-tz-'));
+      try {
+        await writeFile(path.join(tzDir, 'checks.yaml'), `sources:\n  app: { url: "${otherRoute(tz.url)}" }\nchecks: []\n`);
+        const config = loadConfig({ PARITY_CHECKS_DIR: tzDir, PARITY_DATA_DIR: path.join(tzDir, 'data'), DATABASE_URL: tz.url, PARITY_PORT: '0' });
+        const opening = openService(config, { env: {} });
+        await expect(opening).rejects.toBeInstanceOf(ConfigError);
+        expect(await tz.exec(`select count(*)::int as n from pg_namespace where nspname = 'parity'`)).toEqual([{ n: 0 }]);
+      } finally {
+        await rm(tzDir, { recursive: true, force: true });
+      }
+    } finally {
+      await tz.close();
+    }
+  });
+
   it('starts with a state store of its own on the same server', async () => {
     const service = await openService(configFor(other.url), { env: {} });
     try {

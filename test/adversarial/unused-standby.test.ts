@@ -46,6 +46,7 @@ describe('unused on a hot standby (throwaway primary and streaming standby)', ()
       create table users (id int primary key, full_name text, email text);
       insert into users values (1, 'Ada Lovelace', 'ada@example.com');
       create role parity_ro login; grant pg_read_all_stats to parity_ro;
+      create role parity_plain login; grant select on all tables in schema public to parity_plain;
       create role app_rw login; grant all on all tables in schema public to parity_ro, app_rw;`);
     await admin.end();
     standby = await createScratchStandby(primary, settings);
@@ -105,5 +106,27 @@ describe('unused on a hot standby (throwaway primary and streaming standby)', ()
     const result = await onStandby('standby-catalog', 'evidence: catalog');
     expect(result.status, result.summary).not.toBe('pass');
     expect(result.error?.code).toBe('standby_source');
+  }, 60_000);
+
+  it('sees the standby without pg_read_all_stats too (pg_stat_replication hides only the details)', async () => {
+    const result = await runUnused({ url: urlOf(primary, 'parity_plain'), dataDir: `memory:${randomUUID()}` },
+      CHECK('primary-plain-role', 'evidence: catalog').replace('[parity_ro, postgres]', '[parity_plain, parity_ro, postgres]'), store);
+    expect(result.status, result.summary).not.toBe('pass');
+    expect(JSON.stringify(result.error)).toMatch(/standby_reads_unseen|streams to 1 physical standby/);
+  }, 60_000);
+
+  it('never passes while a standby with a replication slot is disconnected (restarting, catching up)', async () => {
+    // The replica's readers read all the same; it is just not streaming at this instant.
+    await primary.exec(`select pg_create_physical_replication_slot('reporting_replica')`);
+    await standby.stop('fast');
+    await until('the primary to see no walsender', async () => (await primary.exec('select count(*)::int as n from pg_stat_replication'))[0]?.n === 0);
+    const first = await onPrimary('primary-slot-full');
+    expect(first.status).toBe('error');
+    await ageSnapshots(store, 'primary-slot-full', 25);
+    for (const result of [await onPrimary('primary-slot-full'), await onPrimary('primary-slot-catalog', 'evidence: catalog')]) {
+      expect(result.status, result.summary).not.toBe('pass');
+      expect(result.error?.code).toBe('standby_reads_unseen');
+      expect(result.error?.message).toMatch(/reporting_replica/);
+    }
   }, 60_000);
 });

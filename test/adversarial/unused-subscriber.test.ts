@@ -5,6 +5,7 @@
  * still writes (and the next change it sends would stop the subscription). A real publisher and
  * subscriber: two databases of one throwaway Postgres 15 cluster with wal_level = logical.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,10 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
   const onSubscriber = (id: string, evidence: string, target?: string) =>
     runUnused({ url: urlOf('app', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, evidence, target), store);
   const TABLES = `create table users (id int primary key, full_name text, email text);
-    create table audit (id int primary key, note text);`;
+    create table audit (id int primary key, note text);
+    create table events (id int, at date, note text) partition by range (at);
+    create table events_2019 partition of events for values from ('2019-01-01') to ('2020-01-01');
+    create table events_2020 partition of events for values from ('2020-01-01') to ('2021-01-01');`;
 
   beforeAll(async () => {
     cluster = await createScratchCluster({ shared_preload_libraries: 'pg_stat_statements', wal_level: 'logical' });
@@ -48,9 +52,11 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
     await pub.unsafe(`${TABLES}
       insert into users values (1, 'Ada Lovelace', 'ada@example.com');
       create publication users_pub for table users;
+      create publication events_pub for table events with (publish_via_partition_root = true);
       create role parity_ro login; grant pg_read_all_stats to parity_ro;
       create role app_rw login; grant all on all tables in schema public to app_rw;`);
     await pub.unsafe(`select pg_create_logical_replication_slot('users_sub', 'pgoutput')`);
+    await pub.unsafe(`select pg_create_logical_replication_slot('events_sub', 'pgoutput')`);
     await pub.end();
     const app = postgres(urlOf('app', 'postgres'), { max: 1, onnotice: () => {} });
     // A subscription to the same cluster must use a slot made beforehand (creating one would wait on itself).
@@ -58,6 +64,9 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
       grant select on all tables in schema public to parity_ro;`);
     await app.unsafe(`create subscription users_sub connection 'host=127.0.0.1 port=${cluster.port} dbname=pub user=postgres'
         publication users_pub with (create_slot = false, slot_name = 'users_sub');`);
+    // Published by its root: the subscription lists the partitioned table, and rows reach its partitions.
+    await app.unsafe(`create subscription events_sub connection 'host=127.0.0.1 port=${cluster.port} dbname=pub user=postgres'
+        publication events_pub with (create_slot = false, slot_name = 'events_sub');`);
     await until('the initial copy', async () => (await app`select count(*)::int as n from users`)[0]!.n === 1);
     await app.end();
     ({ store, close: closeStore } = await createTestStore('pglite'));
@@ -94,5 +103,35 @@ describe('unused on a logical-replication subscriber (throwaway cluster, publish
   it('still passes for a table of the same database that no subscription writes', async () => {
     const result = await onSubscriber('sub-other', 'evidence: catalog', 'tables: [public.audit]');
     expect(result.status, result.summary).toBe('pass');
+  }, 60_000);
+
+  it('never passes for a partition whose partitioned table a subscription writes', async () => {
+    const result = await onSubscriber('sub-partition', 'evidence: catalog', 'tables: [public.events_2019]');
+    expect(result.status, result.summary).not.toBe('pass');
+    expect(result.error?.code).toBe('subscribed_table');
+    expect(result.error?.message).toContain('public.events (subscription events_sub)');
+  }, 60_000);
+
+  it('fails on the publisher for a partition whose partitioned table a publication carries', async () => {
+    // The publication names the partitioned table; every partition's rows go out through it.
+    const onPublisher = (id: string, target: string) =>
+      runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK(id, 'evidence: catalog', target), store);
+    const whole = await onPublisher('pub-partition', 'tables: [public.events_2019]');
+    expect(whole.status, whole.summary).toBe('fail');
+    expect(whole.summary).toContain('events_pub');
+  }, 60_000);
+
+  it('does not take a logical walsender without a slot in use for a physical standby', async () => {
+    // A subscription's table sync copies on a walsender before it uses its slot; this connection
+    // stands for one: a walsender of database pub, no slot, listed by pg_stat_replication.
+    const walsender = spawn('psql', ['-X', '-q', '-c', 'select pg_sleep(30)', `host=127.0.0.1 port=${cluster.port} user=postgres dbname=pub replication=database`], { stdio: 'ignore' });
+    try {
+      await until('the walsender', async () => (await cluster.exec(`select count(*)::int as n from pg_stat_replication r
+        where not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid)`))[0]?.n === 1);
+      const result = await runUnused({ url: urlOf('pub', 'parity_ro'), dataDir: `memory:${randomUUID()}` }, CHECK('pub-audit', 'evidence: catalog', 'tables: [public.audit]'), store);
+      expect(result.status, result.summary).toBe('pass');
+    } finally {
+      walsender.kill();
+    }
   }, 60_000);
 });

@@ -81,15 +81,28 @@ export function planDependencies(targets: readonly CatalogTarget[]): SQL {
     order by 1, 2, 3`;
 }
 
-/** Publications that carry a target: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table itself with the column in its column list. */
+/**
+ * Publications that carry a target: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table itself with
+ * the column in its column list — or a partitioned table above it, since a publication of a
+ * partitioned table sends every partition's changes (pg_publication_rel names only the table it
+ * was given; the column is found in the ancestor by name, as attnums may differ).
+ */
 export function planPublications(targets: readonly CatalogTarget[]): SQL {
-  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)})
+  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)}),
+    carrier(label, relid, attnum, nsp) as (
+      select t.label, t.relid, t.attnum, t.nsp from target t
+      union
+      select t.label, a.relid,
+        case when t.attnum = 0 then 0 else (select pa.attnum from pg_attribute pa join pg_attribute ta on ta.attname = pa.attname
+          where pa.attrelid = a.relid and not pa.attisdropped and ta.attrelid = t.relid and ta.attnum = t.attnum) end,
+        (select c.relnamespace from pg_class c where c.oid = a.relid)
+      from target t, pg_partition_ancestors(t.relid) as a(relid) where a.relid <> t.relid)
     select distinct t.label as target, 'publication' as kind, p.pubname::text || ' (' || how || ')' as object
-    from target t join lateral (
+    from carrier t join lateral (
       select p.oid, 'for all tables' as how from pg_publication p where p.puballtables
       union all
       select pr.prpubid, 'table ' || pr.prrelid::regclass::text from pg_publication_rel pr
-        where pr.prrelid = t.relid and (t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]))
+        where pr.prrelid = t.relid and (t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]))
       union all
       select pn.pnpubid, 'tables in schema ' || pn.pnnspid::regnamespace::text from pg_publication_namespace pn where pn.pnnspid = t.nsp
     ) via(pubid, how) on true
@@ -100,6 +113,9 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
 /**
  * Logical-replication subscriptions of this database that write into a target relation: the
  * relation's writers and readers then include the publisher's, which no statistic here shows.
+ * Into it, or into a partitioned table above it: the subscription then lists only the
+ * partitioned table (a publication with publish_via_partition_root), and the apply worker routes
+ * each row to its partition.
  */
 export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
   const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
@@ -107,6 +123,8 @@ export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
     from pg_subscription_rel sr join pg_subscription s on s.oid = sr.srsubid
       join pg_class c on c.oid = sr.srrelid join pg_namespace n on n.oid = c.relnamespace
     where sr.srrelid in (${relids})
+      -- pg_partition_ancestors lists nothing for a table outside any partition tree.
+      or sr.srrelid in (select a.relid from unnest(array[${relids}]) as t(relid), pg_partition_ancestors(t.relid) as a(relid))
     order by 1, 2`;
 }
 

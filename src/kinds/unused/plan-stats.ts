@@ -11,15 +11,25 @@ export function planRecoveryState(): SQL {
 }
 
 /**
- * Physical standbys streaming from this server (pg_stat_replication), without logical walsenders
- * (their slot is logical: subscribers, which publications already account for) and base backups.
+ * Physical standbys of this server: those streaming now (pg_stat_replication, without logical
+ * walsenders — their slot is logical, or they are connected to a database: subscribers, which
+ * publications already account for — and base backups), and those with a physical replication slot that are not connected at this
+ * instant (restarting, or reconnecting after a network cut): their clients read all the same.
+ * pg_replication_slots is readable by any role; pg_stat_replication shows any role the rows,
+ * with their details nulled.
  */
 export function planStreamingStandbys(): SQL {
-  return sql`select count(*)::int as standbys,
-      string_agg(coalesce(nullif(r.application_name, ''), host(r.client_addr), 'pid ' || r.pid), ', ' order by r.pid) as names
-    from pg_stat_replication r
-    where r.state is distinct from 'backup'
-      and not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid and s.slot_type = 'logical')`;
+  return sql`select count(*)::int as standbys, string_agg(s.name, ', ' order by s.name) as names
+    from (select coalesce(nullif(r.application_name, ''), host(r.client_addr), 'pid ' || r.pid) as name
+        from pg_stat_replication r
+        where r.state is distinct from 'backup'
+          and not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid and s.slot_type = 'logical')
+          -- A walsender connected to a database is logical (a physical one never is), also a
+          -- subscription's table sync copying before its slot is in use; any role sees datid.
+          and (select a.datid from pg_stat_get_activity(r.pid) a) is null
+      union all
+      select 'slot ' || p.slot_name || ' (not connected)' from pg_replication_slots p
+        where p.slot_type = 'physical' and not p.active) as s`;
 }
 
 /** Where pg_stat_statements is installed in this database, if it is. */
