@@ -65,7 +65,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
   let store: StateStore;
   try {
     // Before the store is opened (and migrated, which writes): never a database parity verifies.
-    if (!options.store && config.databaseUrl) await (await import('./store-apart.js')).refuseStoreAmongSources(config.databaseUrl, sources, options.logger);
+    if (!options.store && config.databaseUrl) await (await import('./store-apart.js')).refuseStoreAmongSources(config.databaseUrl, sources, env, options.logger);
     // Loaded on demand: a one-shot run on the in-process store never loads the drizzle schema and drivers.
     store = options.store ?? (await (await import('../store/store.js')).openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   } catch (error) {

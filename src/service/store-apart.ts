@@ -11,6 +11,7 @@ import { ConfigError } from '../config/config.js';
 import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
 import type { Logger } from '../logging/logger.js';
 import type { SourceRegistry } from '../sources/registry.js';
+import { resolveTarget, type Env } from '../checkfile/target.js';
 
 /**
  * The postmaster's start as an instant, written the same in every session: `::text` follows the
@@ -49,7 +50,7 @@ async function storeIdentity(databaseUrl: string): Promise<DatabaseIdentity> {
 }
 
 /** Throws ConfigError when a Postgres source is the state store's database. */
-export async function refuseStoreAmongSources(databaseUrl: string, sources: SourceRegistry, logger?: Logger): Promise<void> {
+export async function refuseStoreAmongSources(databaseUrl: string, sources: SourceRegistry, env: Env, logger?: Logger): Promise<void> {
   const names = sources.names().filter((name) => !(sources.specOf(name)?.url ?? '').startsWith(EMBEDDED_PREFIX));
   if (names.length === 0) return;
   const store = await storeIdentity(databaseUrl);
@@ -69,7 +70,15 @@ export async function refuseStoreAmongSources(databaseUrl: string, sources: Sour
       clearTimeout(timer);
     }
   }));
-  const same = answers.filter((a) => a.identity && sameDatabase(a.identity, store)).map((a) => a.name);
+  // A source that did not answer is compared by where its URL leads: the same host and port and
+  // the same database as the store's URL is the same database, answering or not.
+  const storeRoute = resolveTarget(databaseUrl, env);
+  const sameRoute = (name: string): boolean => {
+    const route = resolveTarget(sources.specOf(name)?.url ?? '', env);
+    if ('error' in route || 'error' in storeRoute || route.database !== storeRoute.database) return false;
+    return route.hosts.some((h) => storeRoute.hosts.some((g) => g.port === h.port && g.host.toLowerCase() === h.host.toLowerCase()));
+  };
+  const same = answers.filter((a) => (a.identity ? sameDatabase(a.identity, store) : sameRoute(a.name))).map((a) => a.name);
   if (same.length > 0) {
     throw new ConfigError([`DATABASE_URL (the state store) is the same database as source ${same.map((n) => `"${n}"`).join(', ')} (database ${store.database}): parity would write its results into a database it verifies; give the state store a database of its own`]);
   }

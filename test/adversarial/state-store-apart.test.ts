@@ -13,6 +13,7 @@ import { loadConfig, ConfigError } from '../../src/config/config.js';
 import { openService } from '../../src/service/service.js';
 import { createTestDatabase, createTestStore, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { runCheck } from '../support/run-check.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
 
 /** The same database by another route: another spelling of the loopback host. */
 const otherRoute = (url: string) => url.replace('127.0.0.1', 'localhost');
@@ -69,6 +70,21 @@ checks:
       await tz.close();
     }
   });
+
+  it('refuses a source on the store\'s own host, port and database even when it does not answer in time', async () => {
+    const { refuseStoreAmongSources } = await import('../../src/service/store-apart.js');
+    const { sourceSpecSchema } = await import('../../src/checkfile/sources.js');
+    // The source's connections are all taken (or its pooler hangs): it never answers; its URL is the store's.
+    const silent: SourceRegistry = {
+      get: () => new Promise(() => {}),
+      names: () => ['app'],
+      specOf: () => sourceSpecSchema.parse({ url: app.url.replace('postgres://', 'postgresql://') }),
+      closeAll: async () => {},
+    };
+    await expect(refuseStoreAmongSources(app.url, silent, {})).rejects.toThrow(/same database as source "app"/);
+    // Another database on the same server that does not answer is let through (the per-check guard stays).
+    await expect(refuseStoreAmongSources(other.url, silent, {})).resolves.toBeUndefined();
+  }, 20_000);
 
   it('starts with a state store of its own on the same server', async () => {
     const service = await openService(configFor(other.url), { env: {} });
