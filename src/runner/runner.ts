@@ -131,11 +131,15 @@ export function createRunner(deps: RunnerDeps): Runner {
     // Rechecks narrow their own scans to a few keys: nothing to fuse.
     const planned = request.recheck ? [] : plannedScans(request.checks);
     const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
+    // The checks' definitions were fixed when the run was asked for; so are the sources they read
+    // through. A reload during the run swaps the service's registry for later runs only (the old
+    // one is closed once the runs that pinned it are drained).
+    const sources = deps.sources.pinned?.() ?? deps.sources;
     // Each source's identity and preflight, read once per run and shared by its checks.
-    const inspect = createServerInspector(deps.sources);
+    const inspect = createServerInspector(sources);
     const checkSources = new Map(request.checks.map((c) => [c.spec.id, kindOf(c.spec.kind)?.sourcesOf(c.spec) ?? []]));
     const scans = createScanExecutor({
-      sources: deps.sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
+      sources, limiters: limiterFor, planned, fuse: deps.fuseScans ?? true,
       // Chunked scans record their progress per chunk; an interrupted run's successor resumes it,
       // only on the same servers.
       checkpoints: {
@@ -161,7 +165,7 @@ export function createRunner(deps: RunnerDeps): Runner {
             // Rate and time left count from the first read, not from the wait for the lease.
             readingSince = clock.now();
             const finished = await executeCheck(check, {
-              sources: deps.sources,
+              sources,
               limiters: limiterFor,
               scans,
               planned: request.recheck ? undefined : scansOfCheck(planned, check.spec.id),

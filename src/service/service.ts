@@ -80,6 +80,7 @@ export async function openService(config: Config, options: ServiceOptions = {}):
     names: () => sources.names(),
     specOf: (name) => sources.specOf(name),
     closeAll: () => sources.closeAll(),
+    pinned: () => sources,
   };
   const runner = createRunner({
     store, sources: sourceView, clock, observers: options.observers ?? [], checkConcurrency: config.checkConcurrency, instanceId: config.instanceId,

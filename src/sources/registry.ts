@@ -14,6 +14,13 @@ export interface SourceRegistry {
   names(): string[];
   specOf(name: string): SourceSpec | undefined;
   closeAll(): Promise<void>;
+  /**
+   * The registry this one stands for right now, where it stands for another that a reload can
+   * replace (the service's view): a run reads through one registry from its first check to its
+   * last, so every result of the run read the targets its definition hashes name. A wrapper
+   * (tests, the bench) that spreads a registry must not pass this through, or runs bypass it.
+   */
+  pinned?(): SourceRegistry;
 }
 
 /** `dataDir` is where embedded sources live (`memory` in tests). */

@@ -4,6 +4,7 @@ import type { RunObserver } from '../../src/runner/run-types.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
 
 const CHECKS = `
 checks:
@@ -140,3 +141,47 @@ checks:
     }
   });
 });
+
+describe.each(engines)('a run reads through the sources it started with, on %s', (engine) => {
+  let before: TestDatabase;
+  let after: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    before = await createTestDatabase(engine);
+    after = await createTestDatabase(engine);
+    for (const db of [before, after]) await db.exec('create table t (id int primary key)');
+    await after.exec('insert into t values (1)');
+    ({ store, close: closeStore } = await createTestStore(engine));
+  });
+  afterAll(async () => {
+    await closeStore();
+    await before.close();
+    await after.close();
+  });
+
+  it('keeps reading the registry of its start after a reload swaps the service\'s', async () => {
+    const yaml = `checks:
+  - { id: first, kind: sql_assert, source: app, query: "select id from t" }
+  - { id: second, kind: sql_assert, source: app, query: "select id from t" }
+`;
+    const catalog = catalogFromYaml(yaml, { app: before });
+    const registries = [registryForCatalog(catalog, { app: before }), registryForCatalog(catalogFromYaml(yaml, { app: after }), { app: after })];
+    let current = registries[0]!;
+    // The service's view: always the newest registry, which a reload replaces.
+    const view: SourceRegistry = {
+      get: (name) => current.get(name), names: () => current.names(), specOf: (name) => current.specOf(name),
+      closeAll: async () => {}, pinned: () => current,
+    };
+    // The reload lands while the first check runs; the second starts after it (one at a time).
+    const runner = createRunner({ store, sources: view, checkConcurrency: 1, observers: [{ checkStarted: () => { current = registries[1]!; } }] });
+    try {
+      const done = await (await runner.start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      // Both read the database the run started with (empty t: pass), never the swapped-in one.
+      expect(done.results.map((r) => [r.checkId, r.status])).toEqual([['first', 'pass'], ['second', 'pass']]);
+    } finally {
+      await Promise.all(registries.map((r) => r.closeAll()));
+    }
+  });
+});
+
