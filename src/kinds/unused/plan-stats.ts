@@ -22,7 +22,7 @@ export function planStreamingStandbys(): SQL {
   return sql`select count(*)::int as standbys, string_agg(s.name, ', ' order by s.name) as names
     from (select coalesce(nullif(r.application_name, ''), host(r.client_addr), 'pid ' || r.pid) as name
         from pg_stat_replication r
-        where r.state is distinct from 'backup'
+        where coalesce(r.state, '') <> 'backup'
           and not exists (select 1 from pg_replication_slots s where s.active_pid = r.pid and s.slot_type = 'logical')
           -- A walsender connected to a database is logical (a physical one never is), also a
           -- subscription's table sync copying before its slot is in use; any role sees datid.
