@@ -19,14 +19,8 @@ import { createSourceRegistry, type SourceRegistry } from '../../src/sources/reg
 import type { Store } from '../../src/store/store.js';
 import { createTestStore } from '../support/databases.js';
 import { createScratchCluster, createScratchStandby, type ScratchCluster } from '../support/scratch-cluster.js';
+import { until } from '../support/until.js';
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function catalogFor(url: string, maxLag?: string): Catalog {
   const yaml = `sources:

@@ -11,6 +11,7 @@ import { createScratchCluster, createScratchStandby, type ScratchCluster } from 
 import { createTestStore } from '../support/databases.js';
 import type { Store } from '../../src/store/store.js';
 import { ageSnapshots, runUnused } from '../kinds/unused/support.js';
+import { until } from '../support/until.js';
 
 const CHECK = (id: string, evidence = 'window: 24h') => `checks:
   - id: ${id}
@@ -21,13 +22,6 @@ const CHECK = (id: string, evidence = 'window: 24h') => `checks:
     ignore: { roles: [parity_ro, postgres] }
 `;
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('unused on a hot standby (throwaway primary and streaming standby)', () => {
   let primary: ScratchCluster;

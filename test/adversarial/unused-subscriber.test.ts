@@ -13,6 +13,7 @@ import { createScratchCluster, type ScratchCluster } from '../support/scratch-cl
 import { createTestStore } from '../support/databases.js';
 import type { Store } from '../../src/store/store.js';
 import { ageSnapshots, runUnused } from '../kinds/unused/support.js';
+import { until } from '../support/until.js';
 
 const CHECK = (id: string, evidence: string, target = 'columns: [public.users.full_name]') => `checks:
   - id: ${id}
@@ -23,13 +24,6 @@ const CHECK = (id: string, evidence: string, target = 'columns: [public.users.fu
     ignore: { roles: [parity_ro, postgres] }
 `;
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('unused on a logical-replication subscriber (throwaway cluster, publisher and subscriber databases)', () => {
   let cluster: ScratchCluster;

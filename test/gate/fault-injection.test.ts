@@ -16,6 +16,7 @@ import { storeOver } from '../../src/store/store.js';
 import { engines, type TestDatabase } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
 import { createScratchCluster, type ScratchCluster } from '../support/scratch-cluster.js';
+import { until } from '../support/until.js';
 
 const YAML = `
 checks:
@@ -53,13 +54,8 @@ function record(fault: string, verdict: { allowed: boolean }): void {
   expect(verdict.allowed).toBe(false);
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits as long as a killed or starting server may take; a probe that throws counts as not yet. */
+const untilAlive = <T>(what: string, probe: () => Promise<T | undefined | false | null>) => until(what, probe, 20_000, { everyMs: 50, ignoreErrors: true });
 
 // pg_sleep(…) where false would be folded away by the planner; the filter on its result keeps the sleep.
 
@@ -105,7 +101,7 @@ migrations:
         // Another run holds the check, so the refresh waits (with its result recorded as running) — then the store goes.
         await embedded.store.acquireLease({ checkId: 'cpu-slow', runId: 'blocker', holder: 'elsewhere', now: embedded.clock.now(), ttlMs: 600_000 });
         const pending = ask(embedded, 'embedded', true);
-        await until('the refresh run to start', async () => (await embedded.store.checkHistory('cpu-slow', 1))[0]?.status === 'running');
+        await untilAlive('the refresh run to start', async () => (await embedded.store.checkHistory('cpu-slow', 1))[0]?.status === 'running');
         await embedded.store.close();
         const verdict = await pending;
         record('embedded state store closed during a gate refresh', verdict);
@@ -133,7 +129,7 @@ migrations:
   it('verified database stopped (fast shutdown) mid-check → denied; restarted → allowed again', async () => {
     expect((await ask(world, 'scratch', true)).allowed).toBe(true);
     const pending = ask(world, 'scratch', true);
-    await until('the check to run on the scratch server', checkIsRunning((sql) => scratch.exec(sql), 'pg_sleep'));
+    await untilAlive('the check to run on the scratch server', checkIsRunning((sql) => scratch.exec(sql), 'pg_sleep'));
     await scratch.stop('fast');
     const verdict = await pending;
     record('verified database stopped (pg_ctl stop -m fast) mid-check', verdict);
@@ -144,7 +140,7 @@ migrations:
 
   it('verified database crashed (immediate shutdown) mid-check → denied', async () => {
     const pending = ask(world, 'scratch', true);
-    await until('the check to run on the scratch server', checkIsRunning((sql) => scratch.exec(sql), 'pg_sleep'));
+    await untilAlive('the check to run on the scratch server', checkIsRunning((sql) => scratch.exec(sql), 'pg_sleep'));
     await scratch.stop('immediate');
     const verdict = await pending;
     record('verified database crashed (pg_ctl stop -m immediate) mid-check', verdict);
@@ -161,7 +157,7 @@ migrations:
   it('check backend terminated with pg_terminate_backend → denied', async () => {
     expect((await ask(world, 'app', true)).allowed).toBe(true);
     const pending = ask(world, 'app', true);
-    await until('the check to run', checkIsRunning(world.db.exec, 'pg_sleep'));
+    await untilAlive('the check to run', checkIsRunning(world.db.exec, 'pg_sleep'));
     const killed = await world.db.exec(`select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'parity' and state = 'active' and query like '%pg_sleep%' and datname = current_database() and pid <> pg_backend_pid()`);
     expect(killed.length).toBeGreaterThan(0);
     const verdict = await pending;
@@ -220,7 +216,7 @@ migrations:
     it('store stopped mid-refresh → denied; back up, the interrupted run still keeps the gate closed', async () => {
       expect((await ask({ gates }, 'app', true)).allowed).toBe(true);
       const pending = ask({ gates }, 'app', true);
-      await until('the check to run', checkIsRunning(world.db.exec, 'pg_sleep'));
+      await untilAlive('the check to run', checkIsRunning(world.db.exec, 'pg_sleep'));
       await stateCluster.stop('fast');
       const verdict = await pending;
       record('state store stopped during a gate refresh', verdict);

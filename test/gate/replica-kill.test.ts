@@ -15,6 +15,7 @@ import { loadCatalog } from '../../src/catalog/load.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { spawnServe, type ServeProcess } from '../support/serve-process.js';
+import { until } from '../support/until.js';
 
 /** Slow enough to be killed mid-run: pg_sleep on Postgres, a CPU-bound scan on PGlite (whose pg_sleep does not sleep). */
 const slowQuery = (engine: string) => engine === 'postgres'
@@ -36,15 +37,8 @@ migrations:
       - { name: go, requires: [slow] }
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits as long as a killed or starting server may take; a probe that throws counts as not yet. */
+const untilAlive = <T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs = 90_000) => until(what, probe, timeoutMs, { ignoreErrors: true });
 
 const gateFor = (store: Store, dir: string, dataDir: string) => async (): Promise<GateService> => {
   const catalog = await loadCatalog(dir, {});
@@ -77,7 +71,7 @@ describe.each(engines)('replica killed mid-run on %s', (engine) => {
         await Promise.all(processes.map((p) => p.ready));
         const gates = await gateFor(state.store, dir, path.join(dir, 'data'))();
 
-        const running = await until('the scheduled run to start', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'running'));
+        const running = await untilAlive('the scheduled run to start', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'running'));
         const run = (await state.store.getRun(running.runId))!;
         const victim = processes.find((p) => p.instanceId === run.owner)!;
         const survivor = processes.find((p) => p !== victim)!;
@@ -88,16 +82,16 @@ describe.each(engines)('replica killed mid-run on %s', (engine) => {
         expect(hanging.allowed).toBe(false);
         expect(hanging.reasons).toEqual([expect.stringMatching(/^check "slow" is running/)]);
 
-        await until('the dead replica\'s run to be aborted', async () => (await state.store.getRun(run.id))?.status === 'aborted');
+        await untilAlive('the dead replica\'s run to be aborted', async () => (await state.store.getRun(run.id))?.status === 'aborted');
         expect(await state.store.getResult(running.id)).toMatchObject({ status: 'error', error: { code: 'aborted' } });
         const aborted = await gates.decide('kill', 'go', { requestedBy: 'test' });
         expect(aborted.allowed).toBe(false);
 
-        const rerun = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'pass'));
+        const rerun = await untilAlive('the survivor to re-run the slot', async () => (await state.store.checkHistory('slow', 5)).find((r) => r.status === 'pass'));
         expect((await state.store.getRun(rerun.runId))!.owner).toBe(survivor.instanceId);
         expect(rerun.slot).toEqual(running.slot);
         // The claim is marked ran once the run is finished, a moment after its result is recorded.
-        const claim = await until('the re-run slot\'s claim to be marked ran', async () => {
+        const claim = await untilAlive('the re-run slot\'s claim to be marked ran', async () => {
           const found = await state.store.claimOf('slow', running.slot!);
           return found?.outcome === 'ran' ? found : undefined;
         });
@@ -120,7 +114,7 @@ describe.each(engines)('replica killed mid-run on %s', (engine) => {
       await server.ready;
       // The embedded store belongs to the running process, and PGlite's slow query holds that
       // process's event loop, so an HTTP poll can miss the whole run; its log line cannot.
-      const running = await until('the scheduled run to start', async () => {
+      const running = await untilAlive('the scheduled run to start', async () => {
         const line = server.output().split('\n').find((l) => l.includes('"msg":"check started"') && l.includes('"check_id":"slow"'));
         return line ? { id: (JSON.parse(line) as { result_id: string }).result_id } : undefined;
       }, 60_000);

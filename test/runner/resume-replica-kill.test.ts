@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, createTestStore, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { spawnServe, type ServeProcess } from '../support/serve-process.js';
+import { until } from '../support/until.js';
 
 const ROWS = 30_000;
 
@@ -48,15 +49,8 @@ checks:
     schedule: "0 0 1 1 *"
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits as long as a killed or starting server may take; a probe that throws counts as not yet. */
+const untilAlive = <T>(what: string, probe: () => Promise<T | undefined | false | null>) => until(what, probe, 120_000, { ignoreErrors: true });
 
 describeOnPostgres('a replica killed mid-scan', () => {
   let verified: TestDatabase;
@@ -86,13 +80,13 @@ describeOnPostgres('a replica killed mid-scan', () => {
       processes.push(spawnServe('replica-1', env), spawnServe('replica-2', env));
       await Promise.all(processes.map((p) => p.ready));
 
-      const running = await until('the scheduled run to start', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status === 'running'));
+      const running = await untilAlive('the scheduled run to start', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status === 'running'));
       // Wait until the scan has recorded some chunks, then kill the replica running it.
       const recorded = async () => {
         const rows = await state.store.state.db.execute(sql`select run_id, chunks from parity.scan_checkpoints`);
         return [...(rows as unknown as Iterable<{ run_id: string; chunks: number }>)];
       };
-      await until('chunks to be recorded', async () => (await recorded()).some((r) => r.run_id === running.runId && r.chunks >= 20));
+      await untilAlive('chunks to be recorded', async () => (await recorded()).some((r) => r.run_id === running.runId && r.chunks >= 20));
       const run = (await state.store.getRun(running.runId))!;
       const victim = processes.find((p) => p.instanceId === run.owner)!;
       const survivor = processes.find((p) => p !== victim)!;
@@ -102,7 +96,7 @@ describeOnPostgres('a replica killed mid-scan', () => {
       expect(left.chunks).toBeGreaterThanOrEqual(20);
       expect(left.chunks).toBeLessThan(ROWS / 100);
 
-      const resumed = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status !== 'running' && r.runId !== running.runId));
+      const resumed = await untilAlive('the survivor to re-run the slot', async () => (await state.store.checkHistory('parity', 5)).find((r) => r.status !== 'running' && r.runId !== running.runId));
       expect((await state.store.getRun(resumed.runId))!.owner).toBe(survivor.instanceId);
       expect(resumed).toMatchObject({
         status: 'pass',
@@ -129,12 +123,12 @@ describeOnPostgres('a replica killed mid-scan', () => {
       processes.push(...replicas);
       await Promise.all(replicas.map((p) => p.ready));
 
-      const running = await until('the scheduled run to start', async () => (await state.store.checkHistory('diff', 5)).find((r) => r.status === 'running'));
+      const running = await untilAlive('the scheduled run to start', async () => (await state.store.checkHistory('diff', 5)).find((r) => r.status === 'running'));
       const recorded = async () => {
         const rows = await state.store.state.db.execute(sql`select run_id, chunks from parity.scan_checkpoints`);
         return [...(rows as unknown as Iterable<{ run_id: string; chunks: number }>)];
       };
-      await until('segments to be recorded', async () => (await recorded()).some((r) => r.run_id === running.runId && r.chunks >= 20));
+      await untilAlive('segments to be recorded', async () => (await recorded()).some((r) => r.run_id === running.runId && r.chunks >= 20));
       const run = (await state.store.getRun(running.runId))!;
       const victim = replicas.find((p) => p.instanceId === run.owner)!;
       const survivor = replicas.find((p) => p !== victim)!;
@@ -143,7 +137,7 @@ describeOnPostgres('a replica killed mid-scan', () => {
       const left = (await recorded()).find((r) => r.run_id === running.runId)!;
       expect(left.chunks).toBeLessThan(DIFF_ROWS / 100);
 
-      const resumed = await until('the survivor to re-run the slot', async () => (await state.store.checkHistory('diff', 5)).find((r) => r.status !== 'running' && r.runId !== running.runId));
+      const resumed = await untilAlive('the survivor to re-run the slot', async () => (await state.store.checkHistory('diff', 5)).find((r) => r.status !== 'running' && r.runId !== running.runId));
       expect((await state.store.getRun(resumed.runId))!.owner).toBe(survivor.instanceId);
       expect(resumed).toMatchObject({
         status: 'pass',

@@ -12,6 +12,7 @@ import { readReplicaLag, type ReplicaLagRow } from '../../src/sources/replica-la
 import { replicaLagFault, worseLag } from '../../src/results/replica-lag.js';
 import { createScratchCluster, createScratchStandby, type ScratchCluster } from '../support/scratch-cluster.js';
 import { execute } from '../support/run-check.js';
+import { until } from '../support/until.js';
 
 const standbyRow = (over: Partial<ReplicaLagRow>): ReplicaLagRow => ({
   in_recovery: true, receive_lsn: '0/3000060', replay_lsn: '0/3000060', replayed_all_received: true,
@@ -104,13 +105,6 @@ async function runOn(catalog: Catalog, id: string) {
   }
 }
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('max_replica_lag on a real primary and streaming standby', () => {
   let primary: ScratchCluster;
