@@ -139,23 +139,24 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
   }
   // Evidence about a server: the hash pins the target a source names, not what that name reaches.
-  const unrecorded = (sourcesRead(definition.spec) ?? []).find((source) => !result.servers?.[source]);
+  const read = sourcesRead(definition.spec) ?? [];
+  const unrecorded = read.find((source) => !result.servers?.[source]);
   if (unrecorded !== undefined) {
     return deny(`${name} passed (result ${result.resultId}) without a record of which server source "${unrecorded}" was; a gate counts only evidence about a known server — run it again`, 'no_server_identity');
   }
   // max_replica_lag and require_least_privilege are the source's, outside the hash: set or
   // tightened since the pass, they judge what it recorded, exactly as a run under them would have.
-  for (const source of sourcesRead(definition.spec) ?? []) {
-    const read = result.readUnder?.[source];
+  for (const source of read) {
+    const under = result.readUnder?.[source];
     if (sources.get(source)?.spec.require_least_privilege) {
-      const warnings = read?.privilege_warnings;
+      const warnings = under?.privilege_warnings;
       if (!Array.isArray(warnings) || warnings.length > 0) {
         return deny(`${name} passed (result ${result.resultId}) reading source "${source}" ${warnings?.length ? `as a role that may write (${warnings.join('; ')})` : 'with privileges never recorded'}; the source requires least privilege now — run it again`, 'not_least_privilege');
       }
     }
     const limit = sources.get(source)?.spec.max_replica_lag;
     if (limit === undefined) continue;
-    const lag = read?.replica_lag ?? (read?.in_recovery === false ? undefined : null);
+    const lag = under?.replica_lag ?? (under?.in_recovery === false ? undefined : null);
     const fault = lag === undefined ? undefined : lag === null
       ? { message: `source "${source}" may have been a standby and no replay lag was recorded; max_replica_lag is set now` }
       : replicaLagFault(source, { ...lag, max_replica_lag_ms: limit });
