@@ -3,8 +3,9 @@
  * read back as text. Chunked scans and table_diff's segments both cut a table this way; a range
  * (after, upTo] with open ends where absent, so consecutive ranges cover the key space.
  */
-import { columnSql, joinSql, sql, type SQL } from '../sql/build.js';
+import { columnSql, joinSql, sql, tableSql, type SQL } from '../sql/build.js';
 import type { KeyColumn } from '../introspect/primary-key.js';
+import type { TableRef } from '../sql/identifiers.js';
 
 const SAFE_TYPE = /^[a-z0-9_ ."()[\],]+$/i;
 
@@ -67,3 +68,21 @@ export function keyRangeBounds(key: KeyColumn[], after: string[] | undefined, up
   ];
 }
 
+/**
+ * The `n`-th key after `after` (or from the first key), in key order, as the texts `k_0`, `k_1`, …
+ * (readNthKey): where the next chunk or segment ends. The key's index serves it, and ORDER BY
+ * sorts by the key type's default btree opclass, where an aggregate (max, array_agg) is looked up
+ * by name and a look-alike max(varchar) on the search path would answer. No row back: fewer than
+ * `n` keys remain. `conditions` narrow the rows first (a side's WHERE, its non-NULL keys).
+ */
+export function nthKeySql(table: TableRef, key: KeyColumn[], after: string[] | undefined, n: number, conditions: readonly SQL[] = []): SQL {
+  const where = [...conditions, ...keyRangeBounds(key, after, undefined)];
+  const filter = where.length === 0 ? sql`` : sql` where ${joinSql(where, sql` and `)}`;
+  const texts = key.map((k, i) => sql`(${columnSql(k.name)})::text as ${sql.identifier(`k_${i}`)}`);
+  return sql`select ${joinSql(texts)} from ${tableSql(table)}${filter} order by ${joinSql(key.map((k) => columnSql(k.name)))} offset ${n - 1} limit 1`;
+}
+
+/** The key texts of an nthKeySql row (undefined: no row, fewer keys remain). */
+export function readNthKey(row: Record<string, unknown> | undefined, key: readonly KeyColumn[]): string[] | undefined {
+  return row === undefined ? undefined : key.map((_, i) => String(row[`k_${i}`]));
+}

@@ -19,7 +19,7 @@
  * none is skipped.
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { checkKeyTypes, comparableBound, comparableKey, keyRangeBounds } from '../compare/key-range.js';
+import { checkKeyTypes, comparableBound, comparableKey, keyRangeBounds, nthKeySql, readNthKey } from '../compare/key-range.js';
 import { arrayLiteralText } from '../compare/key-literal.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -43,16 +43,10 @@ export function planRowEstimate(table: TableRef): SQL {
 /**
  * Where the next chunk ends: the `limit`-th key after `after` (or from the start), found by walking
  * the primary-key index only (no table rows are read). No row back: fewer keys remain, so the next
- * chunk is the last. ORDER BY, not max() or array_agg(): it sorts by the key type's default btree
- * opclass, while an aggregate is looked up by name, and a look-alike max(varchar) on the search
- * path would win over pg_catalog's max(text).
+ * chunk is the last.
  */
 export function planChunkEnd(table: TableRef, key: KeyColumn[], after: string[] | undefined, limit: number): SQL {
-  checkKeyTypes(key);
-  const keyList = joinSql(key.map((k) => columnSql(k.name)));
-  const lower = after === undefined ? sql`true` : sql`${comparableKey(key)} > ${comparableBound(key, after)}`;
-  const last = key.map((k, i) => sql`(${columnSql(k.name)})::text as ${sql.identifier(`last_${i}`)}`);
-  return sql`select ${joinSql(last)} from ${tableSql(table)} where ${lower} order by ${keyList} offset ${limit - 1} limit 1`;
+  return nthKeySql(table, key, after, limit);
 }
 
 /** First and last key of a single-column key (index endpoints: two index lookups). */
@@ -231,8 +225,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         const end = chunkEnd(start, width, integer.max);
         return end === undefined ? { end: undefined } : { end: [String(end)], width };
       }
-      const endRow = (await runKept(session, 'chunk end', planChunkEnd(scan.table, key, after, rowsWanted)))[0];
-      return { end: endRow === undefined ? undefined : key.map((_, i) => String(endRow[`last_${i}`])) };
+      return { end: readNthKey((await runKept(session, 'chunk end', planChunkEnd(scan.table, key, after, rowsWanted)))[0], key) };
     };
 
     for (;;) {

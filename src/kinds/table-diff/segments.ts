@@ -11,7 +11,7 @@
  * Rows with a NULL key column belong to no range: they are counted apart, before any segment.
  */
 import { z } from 'zod';
-import { comparableBound, keyRangeBounds, keyTuple, checkKeyTypes } from '../../compare/key-range.js';
+import { comparableBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
 import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
@@ -68,16 +68,11 @@ export function segmentSide(side: DiffSide, key: KeyColumn[], after: string[] | 
  */
 export function planSegmentEnd(side: DiffSide, key: KeyColumn[], after: string[] | undefined, rows: number): SQL {
   const notNull = key.map((k) => sql`${keyTuple([k])} is not null`);
-  const conditions = [predicateSql(side.where), ...notNull, ...keyRangeBounds(key, after, undefined)];
-  const order = joinSql(key.map((k) => keyTuple([k])));
-  return sql`select ${joinSql(key.map((k, i) => sql`(${keyTuple([k])})::text as ${sql.identifier(`k_${i}`)}`))}
-    from ${tableSql(side.table)} where ${joinSql(conditions, sql` and `)} order by ${order} offset ${rows - 1} limit 1`;
+  return nthKeySql(side.table, key, after, rows, [predicateSql(side.where), ...notNull]);
 }
 
 /** Reads the boundary key texts of a planSegmentEnd row (undefined: no row, the last segment). */
-export function readSegmentEnd(row: Record<string, unknown> | undefined, key: readonly KeyColumn[]): string[] | undefined {
-  return row === undefined ? undefined : key.map((_, i) => String(row[`k_${i}`]));
-}
+export const readSegmentEnd = readNthKey;
 
 /** Does the side order `lower` strictly before `upper`? (Consecutive boundaries must, on both sides.) */
 export function planKeysOrdered(key: KeyColumn[], lower: string[], upper: string[]): SQL {
