@@ -9,11 +9,25 @@ import type { TableRef } from '../sql/identifiers.js';
 
 const SAFE_TYPE = /^[a-z0-9_ ."()[\],]+$/i;
 
+/**
+ * SQL's grammar reads `character` and `bit` without a length as length 1, and a cast to them
+ * truncates: a key type as pg_typeof names it (no typmod) cast 'abc' to 'a', so every segment of a
+ * table_diff over a char(n) key ended at the same bound and the run failed as key_order_differs.
+ * Their catalog names take no implied length (pg_catalog.bpchar, pg_catalog."bit").
+ */
+const LENGTH_IMPLIED: Record<string, string> = { character: 'pg_catalog.bpchar', bit: 'pg_catalog."bit"' };
+
+/** The key type as a cast names it: its own name, or the catalog name where the grammar would imply a length (arrays too). */
+export function castType(type: string): SQL {
+  const [, element = type, dimensions = ''] = /^(.*?)((?:\[\])*)$/.exec(type) ?? [];
+  return sql.raw(LENGTH_IMPLIED[element] === undefined ? type : `${LENGTH_IMPLIED[element]}${dimensions}`);
+}
+
 /** A key value (texts as `::text` wrote them) cast back to the key's types: a value or a row. */
 export function keyBound(key: KeyColumn[], values: string[]): SQL {
   return key.length === 1
-    ? sql`${values[0]}::${sql.raw(key[0]!.type)}`
-    : sql`(${joinSql(key.map((k, i) => sql`${values[i]}::${sql.raw(k.type)}`))})`;
+    ? sql`${values[0]}::${castType(key[0]!.type)}`
+    : sql`(${joinSql(key.map((k, i) => sql`${values[i]}::${castType(k.type)}`))})`;
 }
 
 /** The key columns as one comparable: the column, or a row of them (compared lexicographically). */

@@ -19,7 +19,7 @@
  * none is skipped.
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { checkKeyTypes, comparableBound, comparableKey, keyRangeBounds, nthKeySql, readNthKey } from '../compare/key-range.js';
+import { castType, checkKeyTypes, comparableBound, comparableKey, keyRangeBounds, nthKeySql, readNthKey } from '../compare/key-range.js';
 import { arrayLiteralText } from '../compare/key-literal.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -76,8 +76,8 @@ export function planNullableKeyTable(table: TableRef, key: KeyColumn[]): SQL {
 export function planRangeEstimate(table: TableRef, key: KeyColumn, after: string | undefined, upTo: string): SQL {
   checkKeyTypes([key]);
   const column = columnSql(key.name);
-  const lower = after === undefined ? sql`` : sql`${column} > ${after}::${sql.raw(key.type)} and `;
-  return sql`explain (format json) select 1 from ${tableSql(table)} where ${lower}${column} <= ${upTo}::${sql.raw(key.type)}`;
+  const lower = after === undefined ? sql`` : sql`${column} > ${after}::${castType(key.type)} and `;
+  return sql`explain (format json) select 1 from ${tableSql(table)} where ${lower}${column} <= ${upTo}::${castType(key.type)}`;
 }
 
 /** Plan Rows of an `explain (format json)` result (the driver may hand back JSON or its text). */

@@ -118,7 +118,9 @@ export function planBucketKeys(side: DiffSide, types: SideTypes, scheme: HashSch
  */
 export function planRowsByKey(side: DiffSide, types: SideTypes, keys: readonly string[][]): SQL {
   const text = canonical(side, types);
-  const perColumn = side.keys.map((k, i) => sql`${k} = any(${keyArrayLiteral(keys.map((parts) => parts[i]!))})`);
+  // `k = any(…)` lets the key's index find the rows; the exact text match below decides. An array
+  // key has no array-of-arrays type to compare with, so only the exact match selects its rows.
+  const perColumn = side.keys.flatMap((k, i) => (types.keys[i]!.endsWith('[]') ? [] : [sql`${k} = any(${keyArrayLiteral(keys.map((parts) => parts[i]!))})`]));
   const exact = [sql`(${keyTextSql(text.keys)}) collate "C" = any(${keyArrayLiteral(keys.map((parts) => keyTextOf(parts)))}::text[])`];
   const columns = [
     ...text.keys.map((k, i) => sql`${k} as ${sql.identifier(`k_${i}`)}`),

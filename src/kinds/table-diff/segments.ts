@@ -11,7 +11,7 @@
  * Rows with a NULL key column belong to no range: they are counted apart, before any segment.
  */
 import { z } from 'zod';
-import { comparableBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
+import { castType, comparableBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
 import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
@@ -99,7 +99,7 @@ export function planKeyOrderProbe(key: KeyColumn[], collations: Record<string, u
   const orders = key.flatMap((k, i) => {
     const name = collations[`c_${i}`];
     if (typeof name !== 'string' || !COLLATION_NAME.test(name)) return [];
-    return [sql`string_agg(p, '|' order by p::${sql.raw(k.type)} collate ${sql.raw(name)}) as ${sql.identifier(`o_${i}`)}`];
+    return [sql`string_agg(p, '|' order by p::${castType(k.type)} collate ${sql.raw(name)}) as ${sql.identifier(`o_${i}`)}`];
   });
   return orders.length === 0 ? undefined : sql`select ${joinSql(orders)} from unnest(${arrayLiteralText(KEY_ORDER_PROBE)}::text[]) as p`;
 }
