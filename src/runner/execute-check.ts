@@ -15,6 +15,7 @@ import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kind
 import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
+import { watchingServers } from './server-watch.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
@@ -72,8 +73,10 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
 }
 
 /** Runs the check's kind through a fresh context; never throws. */
-export async function executeCheck(check: LoadedCheck, deps: ExecuteDeps): Promise<FinishedResult> {
+export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Promise<FinishedResult> {
   const started = performance.now();
+  // Every read of a source must reach one server: the run's watch, or this check's own when it runs alone.
+  const deps: ExecuteDeps = { ...given, sources: watchingServers(given.sources) };
   const ctx = createExecutionContext({ ...deps, checkId: check.spec.id, timeoutMs: check.spec.timeout });
   const inspect = deps.inspect ?? createServerInspector(deps.sources);
   const servers: Record<string, ServerIdentity> = {};

@@ -15,6 +15,7 @@ import type { Outcome } from '../results/outcome.js';
 import { createLimiter, type Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, plannedScans, scansOfCheck } from './scans.js';
 import { kindOf } from '../catalog/registry.js';
+import { watchingServers } from './server-watch.js';
 import { createServerInspector } from './server-evidence.js';
 import { finalProgress, progressFigures } from './progress-rate.js';
 import { planRecheck, recheckOf, type RecheckPlan } from './recheck.js';
@@ -134,7 +135,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     // The checks' definitions were fixed when the run was asked for; so are the sources they read
     // through. A reload during the run swaps the service's registry for later runs only (the old
     // one is closed once the runs that pinned it are drained).
-    const sources = deps.sources.pinned?.() ?? deps.sources;
+    // And each source's reads must all reach one server (server-watch.ts).
+    const sources = watchingServers(deps.sources.pinned?.() ?? deps.sources);
     // Each source's identity and preflight, read once per run and shared by its checks.
     const inspect = createServerInspector(sources);
     const checkSources = new Map(request.checks.map((c) => [c.spec.id, kindOf(c.spec.kind)?.sourcesOf(c.spec) ?? []]));

@@ -15,12 +15,25 @@ export const CATALOG_FIRST = "pg_catalog.set_config('search_path', case when pg_
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
 /**
+ * Which server answered, as the pinning statement's one extra column: the cluster (its system
+ * identifier, which a physical standby shares with its primary, so a pool spread over one cluster's
+ * standbys answers alike) and the oid of the database connected to. Where pg_control_system() is not
+ * executable, the postmaster's start (epoch seconds as numeric text: the same in every session of
+ * that server, whatever its settings) stands in for the cluster: stricter, never looser.
+ */
+export const SERVER_FINGERPRINT = "pg_catalog.textcat(pg_catalog.textcat(case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute') "
+  + "then (select c.system_identifier::text from pg_catalog.pg_control_system() c) "
+  + "else pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text) end, '/'), "
+  // OPERATOR(pg_catalog.=): a look-alike `=` on the role's search_path must not answer.
+  + '(select d.oid::text from pg_catalog.pg_database d where d.datname operator(pg_catalog.=) pg_catalog.current_database())) as parity_server';
+
+/**
  * The statement that pins a read transaction's settings, its values written as literals: postgres.js
  * sends a statement with parameters (and prepare off) as Parse/Describe, waits, then Bind/Execute —
  * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
  * first statement of the read.
  */
-export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean } = {}): string {
+export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean; fingerprint?: boolean } = {}): string {
   const literal = (text: string) => {
     if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
     return `'${text}'`;
@@ -34,7 +47,14 @@ export function pinningSql(settings: Record<string, string>, options: { ioConcur
     // A server built without posix_fadvise refuses anything but 0 (its default there): it stays 0.
     calls.push(`pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.texteq(pg_catalog.current_setting('effective_io_concurrency'), '0') then '0' else '${io}' end, true)`);
   }
+  if (options.fingerprint) calls.push(SERVER_FINGERPRINT);
   return `select ${calls.join(', ')}`;
+}
+
+/** The fingerprint column of a pinning row (absent: the statement was not asked for one). */
+export function fingerprintOf(row: Record<string, unknown> | undefined): string | undefined {
+  const value = row?.parity_server;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Fault } from '../results/fault.js';
 import { SourceQueryError, classifyError } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
-import { fixedStatementSettings, pinningSql } from './pinning.js';
+import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js';
 
 /**
  * Every statement text parity sends goes through the extended protocol (Parse/Bind/Execute), which
@@ -63,11 +63,14 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
           if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
-          lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true });
+          lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, fingerprint: options.server !== undefined });
           // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
           // same round trip. Should it fail, the transaction is aborted and every statement after it
           // fails too (nothing runs unpinned); its own error is the one reported.
-          pinning = tx.unsafe(lastSql, [], EXTENDED).then(() => undefined, (error: unknown) => {
+          let server: string | undefined;
+          pinning = tx.unsafe(lastSql, [], EXTENDED).then((rows) => {
+            server = fingerprintOf(rows[0]);
+          }, (error: unknown) => {
             pinFailure = { error };
           });
           const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
@@ -108,6 +111,8 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           });
           await pinning;
           if (pinFailure) throw pinFailure.error;
+          // What this read saw counts only if it came from the server the run's other reads reached.
+          if (options.server) options.server.see(server ?? '');
           return answer;
         })) as T;
       } catch (caught) {
@@ -117,20 +122,22 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           error = pinFailure.error;
           lastSql = pinSql;
         } else if (consumerFailure) throw consumerFailure.error;
-        if (error instanceof SourceQueryError) throw error;
+        if (error instanceof Fault) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }
     },
     async readFixed(text, options) {
       const settings = fixedStatementSettings(options.statementTimeoutMs, spec.lock_timeout);
       options.signal?.throwIfAborted();
-      const pending = sql.unsafe(`${pinningSql(settings)};\n${text}`, [], { prepare: false }).simple();
+      const pending = sql.unsafe(`${pinningSql(settings, { fingerprint: options.server !== undefined })};\n${text}`, [], { prepare: false }).simple();
       const cancel = () => void pending.cancel();
       options.signal?.addEventListener('abort', cancel, { once: true });
       try {
         const results = await pending as unknown as Postgres.RowList<Postgres.Row[]>[];
+        if (options.server) options.server.see(fingerprintOf(results[0]?.[0]) ?? '');
         return [...results.at(-1)!];
       } catch (error) {
+        if (error instanceof Fault) throw error;
         throw new SourceQueryError(name, text, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       } finally {
         options.signal?.removeEventListener('abort', cancel);

@@ -40,6 +40,22 @@ export interface ReadOptions {
   ioConcurrency?: number | undefined;
   /** parallel_tuple_cost for this transaction (what the planner charges per row a worker hands over); unset: the server's. */
   parallelTupleCost?: number | undefined;
+  /**
+   * The run's watch on which server this source reaches: the read's pinning statement also says
+   * which server answered (ServerWatch), and the read counts only if it is the one every other read
+   * of the run reached. Unset: not watched (reads outside a run).
+   */
+  server?: ServerWatch | undefined;
+}
+
+/**
+ * Sees which server each read of one source reached during one run, and refuses (throws) when a
+ * read reached another than the first: a DNS re-point, a pooler or a failover in the middle of a
+ * run would otherwise mix two servers' rows under one recorded identity.
+ */
+export interface ServerWatch {
+  /** `fingerprint`: what the read's server said about itself (pinning.ts SERVER_FINGERPRINT). */
+  see(fingerprint: string): void;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */
