@@ -34,13 +34,26 @@ const GUARDED = `  function nextWrite(fn) {
     }
     const x = socket.write(chunk, fn)`;
 
+/**
+ * A backend that dies mid-query (FATAL, e.g. 57P01 terminated by an administrator) sends its
+ * ErrorResponse and closes before ReadyForQuery: 3.4.9 keeps that error in `errorResponse` across
+ * the reconnect, and the reconnected connection's first ReadyForQuery rejects whatever waits on it
+ * (the next read, or a reserve() that then leaves the connection stuck) with the dead backend's
+ * error (porsager/postgres#1223). The close now hands that error to the query it belonged to and
+ * forgets it.
+ */
+const STALE_ERROR = `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))`;
+const STALE_ERROR_CLEARED = `    const dying = errorResponse // cleared by parity: porsager/postgres#1223
+    errorResponse = null
+    !hadError && (query || sent.length) && error(dying || Errors.connection('CONNECTION_CLOSED', options, socket))`;
+
 /** Whether the guard went in, and why not if it did not. */
 export type GuardState = { applied: true; version: string } | { applied: false; version: string; reason: string };
 
 /** Returns the source with nextWrite guarded, or undefined when the text is not the known unguarded one. */
 export function guardNextWrite(source: string): string | undefined {
-  if (!source.includes(UNGUARDED)) return undefined;
-  return source.replace(UNGUARDED, GUARDED);
+  if (!source.includes(UNGUARDED) || !source.includes(STALE_ERROR)) return undefined;
+  return source.replace(UNGUARDED, GUARDED).replace(STALE_ERROR, STALE_ERROR_CLEARED);
 }
 
 interface CompilableModule {

@@ -16,6 +16,21 @@ import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js'
  * `unsafe(text, [])` without parameters as a simple Query, where `select 1; delete …` runs both.
  */
 const EXTENDED = { simple: false, prepare: false } as const;
+/** A statement with parameters: named and kept per connection, so it is described only once there. */
+const PREPARED = { simple: false, prepare: true } as const;
+
+/**
+ * Whether a driver error means the connection itself is gone. Such a reserved connection is not
+ * given back: the driver already moved it to its closed list (reconnected on demand), and putting
+ * it back among the open ones would hand the next read a dead socket.
+ */
+function isConnectionLost(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  // FATAL and PANIC end the backend (57P01 terminated by an administrator, 57P02/57P03 shutdown);
+  // class 08 is the connection's own; the rest are the driver's and the socket's words for it.
+  if (severity === 'FATAL' || severity === 'PANIC') return true;
+  return typeof code === 'string' && (code.startsWith('08') || ['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code));
+}
 
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
 function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
@@ -51,77 +66,103 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
     maxConnections: spec.max_connections,
     lockTimeoutMs: spec.lock_timeout,
     async readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T> {
-      let lastSql = 'begin read only';
-      let pinSql = lastSql;
-      let pinning: Promise<void> | undefined;
+      const beginSql = options.isolation === 'repeatable read' ? 'begin isolation level repeatable read read only' : 'begin read only';
+      let lastSql = beginSql;
+      let reserved: Postgres.ReservedSql;
+      try {
+        reserved = await sql.reserve();
+      } catch (error) {
+        throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
+      }
+      const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
+      if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
+      if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
+      if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
+      const pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, fingerprint: options.server !== undefined });
+      // BEGIN, the pinning and the first statement go out together, without waiting: one round trip
+      // where sql.begin() took two (it awaits BEGIN alone). The server runs them in order on this one
+      // connection, so no statement runs outside the transaction or unpinned while both succeed; a
+      // failed BEGIN or pinning fails the read (and aborts what follows it), and a statement's result
+      // counts only once both are known to have succeeded.
+      let beginFailure: { error: unknown } | undefined;
       let pinFailure: { error: unknown } | undefined;
+      let server: string | undefined;
+      const begun = reserved.unsafe(beginSql, [], EXTENDED).then(() => undefined, (error: unknown) => {
+        beginFailure = { error };
+      });
+      const pinning = reserved.unsafe(pinSql, [], EXTENDED).then((rows) => {
+        server = fingerprintOf(rows[0]);
+      }, (error: unknown) => {
+        pinFailure = { error };
+      });
       // An error thrown by a row consumer (`each`) is the caller's own: rethrown as it is, not as a fault.
       let consumerFailure: { error: unknown } | undefined;
+      const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof reserved.unsafe>) => Promise<R>): Promise<R> => {
+        options.signal?.throwIfAborted();
+        lastSql = statement.text;
+        // A statement with parameters is prepared (named, per connection): postgres.js describes an
+        // unnamed one before executing it, a round trip with nothing pipelined behind it; a prepared
+        // one is described once per connection, and every later read of it is Bind/Execute alone.
+        const pending = reserved.unsafe(statement.text, statement.params as Postgres.ParameterOrJSON<never>[], statement.params.length > 0 ? PREPARED : EXTENDED);
+        const cancel = () => void pending.cancel();
+        options.signal?.addEventListener('abort', cancel, { once: true });
+        try {
+          return await start(pending);
+        } finally {
+          options.signal?.removeEventListener('abort', cancel);
+        }
+      };
       try {
-        return (await sql.begin(options.isolation === 'repeatable read' ? 'isolation level repeatable read read only' : 'read only', async (tx) => {
-          const settings: Record<string, string> = { ...PINNED_SETTINGS, statement_timeout: String(options.statementTimeoutMs), lock_timeout: String(spec.lock_timeout), idle_in_transaction_session_timeout: String(Math.max(options.statementTimeoutMs * 2, 60_000)) };
-          if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
-          if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
-          if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
-          lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, fingerprint: options.server !== undefined });
-          // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
-          // same round trip. Should it fail, the transaction is aborted and every statement after it
-          // fails too (nothing runs unpinned); its own error is the one reported.
-          let server: string | undefined;
-          pinning = tx.unsafe(lastSql, [], EXTENDED).then((rows) => {
-            server = fingerprintOf(rows[0]);
-          }, (error: unknown) => {
-            pinFailure = { error };
-          });
-          const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof tx.unsafe>) => Promise<R>): Promise<R> => {
+        const answer = await work({
+          query: (statement) => run(statement, async (pending) => [...(await pending)]),
+          // forEach hands over each DataRow as it is parsed and keeps none of them.
+          each: (statement, onRow) => run(statement, async (pending) => {
+            let rows = 0;
+            // Throwing inside forEach would make postgres.js destroy the connection; a consumer
+            // error instead skips the remaining rows (no cancel request that could race a later
+            // statement on the same connection) and is rethrown once the statement ends.
+            await pending.forEach((row) => {
+              // After an abort, rows still in flight until the cancel lands are dropped.
+              if (consumerFailure || options.signal?.aborted) return;
+              try {
+                onRow(row);
+                rows++;
+              } catch (error) {
+                consumerFailure = { error };
+              }
+            });
+            if (consumerFailure) throw consumerFailure.error;
+            // Aborted, yet the statement ended before the cancel landed: rows were dropped, so never a result.
             options.signal?.throwIfAborted();
-            lastSql = statement.text;
-            const pending = tx.unsafe(statement.text, statement.params as Postgres.ParameterOrJSON<never>[], EXTENDED);
-            const cancel = () => void pending.cancel();
-            options.signal?.addEventListener('abort', cancel, { once: true });
-            try {
-              return await start(pending);
-            } finally {
-              options.signal?.removeEventListener('abort', cancel);
-            }
-          };
-          const answer = await work({
-            query: (statement) => run(statement, async (pending) => [...(await pending)]),
-            // forEach hands over each DataRow as it is parsed and keeps none of them.
-            each: (statement, onRow) => run(statement, async (pending) => {
-              let rows = 0;
-              // Throwing inside forEach would make postgres.js destroy the connection; a consumer
-              // error instead skips the remaining rows (no cancel request that could race a later
-              // statement on the same connection) and is rethrown once the statement ends.
-              await pending.forEach((row) => {
-                // After an abort, rows still in flight until the cancel lands are dropped.
-                if (consumerFailure || options.signal?.aborted) return;
-                try {
-                  onRow(row);
-                  rows++;
-                } catch (error) {
-                  consumerFailure = { error };
-                }
-              });
-              if (consumerFailure) throw consumerFailure.error;
-              // Aborted, yet the statement ended before the cancel landed: rows were dropped, so never a result.
-              options.signal?.throwIfAborted();
-              return rows;
-            }),
-          });
-          await pinning;
-          if (pinFailure) throw pinFailure.error;
-          // What this read saw counts only if it came from the server the run's other reads reached.
-          if (options.server) options.server.see(server ?? '');
-          return answer;
-        })) as T;
-      } catch (caught) {
-        let error = caught;
+            return rows;
+          }),
+        });
+        await begun;
+        if (beginFailure) throw beginFailure.error;
         await pinning;
-        if (pinFailure) {
-          error = pinFailure.error;
-          lastSql = pinSql;
-        } else if (consumerFailure) throw consumerFailure.error;
+        if (pinFailure) throw pinFailure.error;
+        lastSql = 'commit';
+        await reserved.unsafe('commit', [], EXTENDED);
+        // What this read saw counts only if it came from the server the run's other reads reached.
+        if (options.server) options.server.see(server ?? '');
+        reserved.release();
+        return answer;
+      } catch (caught) {
+        await begun;
+        await pinning;
+        const failure = beginFailure ?? pinFailure;
+        let error = caught;
+        if (failure) {
+          error = failure.error;
+          lastSql = beginFailure ? beginSql : pinSql;
+        }
+        // Rolled back before the connection goes back to the pool; a lost connection is not given back.
+        if (!isConnectionLost(caught) && !isConnectionLost(failure?.error)) {
+          await reserved.unsafe('rollback', [], EXTENDED).then(() => reserved.release(), (rollbackError: unknown) => {
+            if (!isConnectionLost(rollbackError)) reserved.release();
+          });
+        }
+        if (!failure && consumerFailure) throw consumerFailure.error;
         if (error instanceof Fault) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }

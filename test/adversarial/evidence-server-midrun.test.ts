@@ -99,7 +99,7 @@ describeOnPostgres('a source re-pointed in the middle of a run, on postgres', ()
       const run = await (await runner.start({ checks: [c.checks.get('users-not-empty')!, c.checks.get('no-null-email')!], trigger: 'cli' })).finished;
       const byId = new Map(run.results.map((r) => [r.checkId, r]));
       expect(byId.get('users-not-empty')?.status).toBe('pass');
-      expect(byId.get('no-null-email')?.status, byId.get('no-null-email')?.summary).toBe('error');
+      expect(byId.get('no-null-email')?.status, byId.get('no-null-email')?.summary ?? '').toBe('error');
       expect(byId.get('no-null-email')?.error).toMatchObject({ code: 'server_changed_during_run' });
     } finally {
       await registry.closeAll();
