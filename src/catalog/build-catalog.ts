@@ -1,9 +1,9 @@
 /** Parsed files → one catalog: names unique across files, references resolved, definitions hashed. */
 import path from 'node:path';
 import { type CheckSpec } from './registry.js';
-import { definitionHash } from '../checkfile/hash.js';
+import { canonicalJson, definitionHash } from '../checkfile/hash.js';
 import { type SpecProblem } from '../checkfile/problems.js';
-import type { Catalog, Located, ParsedFile } from './catalog.js';
+import type { Catalog, ComparedSides, LoadedSource, Located, ParsedFile } from './catalog.js';
 
 /** Cross-file validation: unique ids, declared sources, existing required checks. Pure. */
 export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
@@ -42,6 +42,10 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         }
       }
       if (!ok) continue;
+      if (check.sides && readsTheSame(check.sides, catalog.sources)) {
+        problems.push({ ...check.sides.at, path: check.sides.path, message: `old and new read the same rows and values${check.sides.old.source === check.sides.new.source ? '' : ` (sources "${check.sides.old.source}" and "${check.sides.new.source}" reach one target)`}: a check comparing something with itself can never fail; point new at the new shape` });
+        continue;
+      }
       catalog.checks.set(id, {
         spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule, ...(check.templates ? { templates: check.templates } : {}),
       });
@@ -74,6 +78,17 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
     else catalog.retention = file.retention;
   }
   return problems.length > 0 ? problems : catalog;
+}
+
+/**
+ * Whether a check's two sides read the same thing: the same target (a source's resolved URL, so
+ * two names for one URL are one source) and the same SQL by shape. Only what the file says can be
+ * judged here; two URLs reaching one server are told apart only by the server (see docs/checks.md).
+ */
+function readsTheSame(sides: ComparedSides, sources: ReadonlyMap<string, LoadedSource>): boolean {
+  const target = (source: string | undefined) => (source === undefined ? null : sources.get(source)?.identity ?? { undeclared: source });
+  const side = (read: ComparedSides['old']) => canonicalJson({ target: target(read.source), reads: read.reads });
+  return side(sides.old) === side(sides.new);
 }
 
 /** Metadata that does not change what a check verifies stays out of its definition hash. */

@@ -7,6 +7,7 @@ import { type SourceSpec } from '../checkfile/sources.js';
 import type { ResolvedTarget } from '../checkfile/target.js';
 import type { Schedule } from '../checkfile/cron.js';
 import { type Interpolated, type Substitution } from './interpolate.js';
+import type { SideRead } from '../kinds/types.js';
 
 export interface Located { file: string; line: number; column: number }
 
@@ -43,11 +44,14 @@ export interface Catalog {
   retention?: { settings: RetentionSettings; at: Located } | undefined;
 }
 
+/** A comparing check's two sides (CheckKind.sides), and where its `new:` is written (`path`: checks[i].new). */
+export interface ComparedSides { old: SideRead; new: SideRead; at: Located; path: string }
+
 /** One parsed file before cross-file validation. */
 export interface ParsedFile {
   file: string;
   sources: LoadedSource[];
-  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined; templates?: Templates }[];
+  checks: { spec: CheckSpec; at: Located; sourceRefs: { name: string; at: Located }[]; schedule?: Schedule | undefined; templates?: Templates; sides?: ComparedSides }[];
   migrations: { spec: MigrationSpec; at: Located; requireRefs: { id: string; at: Located }[] }[];
   interpolated: Interpolated[];
   retention?: { settings: RetentionSettings; at: Located } | undefined;

@@ -161,7 +161,8 @@ function parseData(text: string, file: string, env: Env, interpolated: Interpola
           return;
         }
         const templates = templatesUnder(interpolated, base);
-        parsed.checks.push({ spec, at: at(base), sourceRefs, schedule, ...(templates ? { templates } : {}) });
+        const sides = kind.sides?.(spec);
+        parsed.checks.push({ spec, at: at(base), sourceRefs, schedule, ...(templates ? { templates } : {}), ...(sides ? { sides: { ...sides, at: at(base, 'new'), path: formatPath([...base, 'new']) } } : {}) });
       });
     }
   }

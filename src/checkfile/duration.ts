@@ -10,7 +10,9 @@ export function parseDuration(value: string | number): number | undefined {
   if (!match) return undefined;
   const amount = Number(match[1]);
   const unit = match[2] as keyof typeof UNIT_MS;
-  return Math.round(amount * UNIT_MS[unit]);
+  const ms = Math.round(amount * UNIT_MS[unit]);
+  // Enough digits make Infinity: a duration no clock reaches, so every age would be within it.
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Formats milliseconds the way a person would write them in a check file. */

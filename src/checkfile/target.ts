@@ -29,6 +29,21 @@ const SESSION_ATTRS = ['read-write', 'read-only', 'primary', 'standby', 'prefer-
 /** Query keys whose values are secrets: never hashed, never shown. */
 export const SECRET_KEY = /pass|secret|token|key/i;
 
+/**
+ * Whether a query parameter would replace a setting parity sends every connection itself:
+ * `client_encoding=UTF8` (the driver decodes every row as UTF-8) and `default_transaction_read_only=on`.
+ * postgres.js sends query parameters over both — an empty value deletes the setting — and the
+ * server matches setting names without regard to case. In `options` the server reads "-" in a
+ * name as "_" and drops a backslash before any character, so those spellings are caught too.
+ */
+function ownSettingIn(key: string, value: string): 'client_encoding' | 'read_only' | undefined {
+  // `options` as the server reads its setting names: escapes dropped, "-" as "_", any case.
+  const text = key === 'options' ? value.replace(/\\(.)/g, '$1').replaceAll('-', '_').toLowerCase() : '';
+  if (/client.?encoding/i.test(key) || text.includes('client_encoding')) return 'client_encoding';
+  if (/read.?only/i.test(key) || text.includes('read_only')) return 'read_only';
+  return undefined;
+}
+
 interface ParsedUrl { username: string; password: string; hostname: string; port: string; pathname: string; query: [string, string][]; multihost: string | null }
 
 /** postgres.js's parseUrl, step for step (it rewrites a multi-host list to its first host for WHATWG URL). */
@@ -76,8 +91,12 @@ export function resolveTarget(url: string, env: Env, osUser?: string): ResolvedT
   // libpq reads these from the query string; postgres.js does not (it would send them to the server as settings).
   const libpqOnly = parameters.find(([key]) => LIBPQ_ONLY.has(key));
   if (libpqOnly) return { error: `url parameter "${libpqOnly[0]}" is not read by parity's driver (postgres.js); write hosts, ports and the database in the URL itself: postgres://user@host1:5432,host2:5432/database` };
-  const readOnlyOverride = parameters.find(([key, value]) => /read_only/i.test(key) || (key === 'options' && /read_only/i.test(value)));
-  if (readOnlyOverride) return { error: `url parameter "${readOnlyOverride[0]}" would change read-only settings; parity keeps every session read-only` };
+  // Judged before empty values are dropped: an empty value deletes the setting parity sent.
+  for (const [key, value] of query) {
+    const setting = ownSettingIn(key, value);
+    if (setting === 'client_encoding') return { error: `url parameter "${key}" would change the client_encoding parity reads in; parity always reads as UTF8 (in another encoding, or none, letters the driver cannot decode all read as one replacement character, so different values compare equal)` };
+    if (setting === 'read_only') return { error: `url parameter "${key}" would change read-only settings; parity keeps every session read-only` };
+  }
   const attrs = query.get('target_session_attrs') || env.PGTARGETSESSIONATTRS || null;
   if (attrs && !SESSION_ATTRS.includes(attrs)) return { error: `target_session_attrs "${attrs}" is not one of ${SESSION_ATTRS.join(', ')}` };
   return {

@@ -13,13 +13,16 @@ import type { GateResultRow } from '../store/gates.js';
 import { describeServerKey } from '../store/server-key.js';
 import type { GateDenial } from './denials.js';
 import { phaseRequirements, type Requirement } from './requirements.js';
-import { sourcesRead } from './sources-read.js';
+import { sourcesRead, targetKeyOf } from './sources-read.js';
 
 /** A check's current definition: its hash, and (when at hand) its spec, which says what sources it reads. */
 export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
 
-/** A source as declared now: settings outside every check's hash that still decide what evidence counts. */
-export interface GateSource { spec: { max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined } }
+/**
+ * A source as declared now: settings outside every check's hash that still decide what evidence
+ * counts, and the target its URL resolves to (names with one target are one source to a gate).
+ */
+export interface GateSource { spec: { max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined }; identity?: unknown }
 
 
 /** The phase being asked about. */
@@ -76,30 +79,32 @@ export function evaluateGate(
   if (requirements.length === 0) {
     return verdict([], [`phase "${phase.name}" requires no checks; a gate with nothing to verify stays closed`]);
   }
-  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources)), latestResults);
+  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources)), latestResults, sources);
   return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
 }
 
 /**
  * One answer judges each source by one server: passes that count but read the same source as
- * different servers all deny. (The store's later-server search already denies the older of two
- * such passes; this holds even without it, e.g. for two passes that began reading in one instant.)
+ * different servers all deny. A source is its target: two names whose URLs resolve to one target
+ * are one source here. (The store's later-server search already denies the older of two such
+ * passes; this holds even without it, e.g. for two passes that began reading in one instant.)
  */
-function denyMixedServers(checks: GateCheck[], latest: ReadonlyMap<string, GateResultRow>): GateCheck[] {
+function denyMixedServers(checks: GateCheck[], latest: ReadonlyMap<string, GateResultRow>, sources: ReadonlyMap<string, GateSource>): GateCheck[] {
   const seen = new Map<string, Map<string, string>>();
   for (const check of checks) {
     if (check.reason !== null) continue;
     for (const [source, key] of Object.entries(latest.get(check.id)?.servers ?? {})) {
-      const bySource = seen.get(source) ?? new Map<string, string>();
-      bySource.set(canonicalJson(key), describeServerKey(key));
-      seen.set(source, bySource);
+      const target = targetKeyOf(source, sources);
+      const byTarget = seen.get(target) ?? new Map<string, string>();
+      byTarget.set(canonicalJson(key), describeServerKey(key));
+      seen.set(target, byTarget);
     }
   }
   return checks.map((check) => {
     if (check.reason !== null) return check;
-    const mixed = Object.keys(latest.get(check.id)?.servers ?? {}).find((source) => (seen.get(source)?.size ?? 0) > 1);
+    const mixed = Object.keys(latest.get(check.id)?.servers ?? {}).find((source) => (seen.get(targetKeyOf(source, sources))?.size ?? 0) > 1);
     if (mixed === undefined) return check;
-    const servers = [...seen.get(mixed)!.values()].join('; ');
+    const servers = [...seen.get(targetKeyOf(mixed, sources))!.values()].join('; ');
     return { ...check, reason: `check "${check.id}" passed, but the required checks read source "${mixed}" as different servers (${servers}); a gate judges each source by one server`, denial: 'mixed_servers' };
   });
 }
@@ -165,7 +170,8 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   const moved = result.laterServer;
   if (moved) {
     const ours = result.servers?.[moved.source];
-    return deny(`${name} passed reading source "${moved.source}" as ${ours ? describeServerKey(ours) : 'an unrecorded server'}, but result ${moved.resultId} (check "${moved.checkId}") read it afterwards as ${describeServerKey(moved.server)}; the source now reaches another server — run the check again`, 'server_changed');
+    const via = moved.readAs !== undefined && moved.readAs !== moved.source ? ` through source "${moved.readAs}", whose URL reaches the same target,` : '';
+    return deny(`${name} passed reading source "${moved.source}" as ${ours ? describeServerKey(ours) : 'an unrecorded server'}, but result ${moved.resultId} (check "${moved.checkId}") read it afterwards${via} as ${describeServerKey(moved.server)}; the source now reaches another server — run the check again`, 'server_changed');
   }
   // An incremental pass read only changed rows: it is evidence only as a link of an unbroken chain,
   // and only for a phase that asked to judge chains (coverage: continuous).

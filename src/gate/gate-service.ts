@@ -90,7 +90,7 @@ export function createGateService(deps: GateServiceDeps): GateService {
     // clock (fast or slow) never decides which result is newest or how old it is. The catalog is
     // the current one on every answer: only results are reused, never definitions.
     // Every current check reading a source the phase's checks read can show that source re-pointed.
-    const witnesses = sourceWitnesses(ids, catalog.checks);
+    const witnesses = sourceWitnesses(ids, catalog.checks, catalog.sources);
     const { latest, now } = fresh ? await deps.store.gateEvidence(ids, witnesses) : await cache.read(ids, witnesses);
     return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now, catalog.sources);
   }

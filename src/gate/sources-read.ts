@@ -4,6 +4,7 @@
  */
 import { kindOf, type CheckSpec } from '../catalog/registry.js';
 import type { SourceWitness } from '../store/gates.js';
+import { canonicalJson } from '../checkfile/hash.js';
 
 /** The sources the check reads (deduplicated); undefined when the spec is not at hand or its kind is unknown. */
 export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
@@ -12,31 +13,46 @@ export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
   return kind ? [...new Set(kind.sourcesOf(spec))] : undefined;
 }
 
-/** Every current check reading each source, computed once per catalog (gate answers come thousands a second). */
-const bySourceOf = new WeakMap<ReadonlyMap<string, unknown>, Map<string, SourceWitness[]>>();
+/** Anything that says where a source's URL resolves to (LoadedSource.identity); absent: only its own name is that source. */
+export interface SourceTarget { identity?: unknown }
 
-function witnessesBySource(checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>): Map<string, SourceWitness[]> {
-  let bySource = bySourceOf.get(checks);
-  if (!bySource) {
-    bySource = new Map();
-    for (const check of checks.values()) {
-      for (const source of sourcesRead(check.spec) ?? []) {
-        const list = bySource.get(source) ?? [];
-        list.push({ source, checkId: check.spec.id, hash: check.hash });
-        bySource.set(source, list);
-      }
+/**
+ * The target a source name reaches, as one comparable text: two names whose URLs resolve to the
+ * same target (hosts, ports, database, user, parameters) reach one server, so a gate judges them
+ * as one source. A name the catalog does not declare is only itself.
+ */
+export function targetKeyOf(source: string, sources: ReadonlyMap<string, SourceTarget>): string {
+  const identity = sources.get(source)?.identity;
+  return identity === undefined ? `name:${source}` : `target:${canonicalJson(identity)}`;
+}
+
+/** Every current check reading each target, computed once per catalog (gate answers come thousands a second). */
+type Witnesses = Map<string, { readAs: string; checkId: string; hash: string }[]>;
+const byTargetOf = new WeakMap<ReadonlyMap<string, unknown>, { sources: ReadonlyMap<string, SourceTarget>; byTarget: Witnesses }>();
+
+function witnessesByTarget(checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>, sources: ReadonlyMap<string, SourceTarget>): Witnesses {
+  const cached = byTargetOf.get(checks);
+  if (cached?.sources === sources) return cached.byTarget;
+  const byTarget: Witnesses = new Map();
+  for (const check of checks.values()) {
+    for (const source of sourcesRead(check.spec) ?? []) {
+      const key = targetKeyOf(source, sources);
+      const list = byTarget.get(key) ?? [];
+      list.push({ readAs: source, checkId: check.spec.id, hash: check.hash });
+      byTarget.set(key, list);
     }
-    bySourceOf.set(checks, bySource);
   }
-  return bySource;
+  byTargetOf.set(checks, { sources, byTarget });
+  return byTarget;
 }
 
 /**
  * For each source the required checks read, every current check reading it (with its current
- * hash): any of their results may show the source re-pointed since a judged pass read it.
+ * hash) under any name for the same target: any of their results may show the source re-pointed
+ * since a judged pass read it. `sources` must be the catalog the checks came from.
  */
-export function sourceWitnesses(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>): SourceWitness[] {
+export function sourceWitnesses(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>, sources: ReadonlyMap<string, SourceTarget> = new Map()): SourceWitness[] {
   const wanted = new Set(requiredIds.flatMap((id) => sourcesRead(checks.get(id)?.spec) ?? []));
-  const bySource = witnessesBySource(checks);
-  return [...wanted].sort().flatMap((source) => bySource.get(source) ?? []);
+  const byTarget = witnessesByTarget(checks, sources);
+  return [...wanted].sort().flatMap((source) => (byTarget.get(targetKeyOf(source, sources)) ?? []).map((w) => ({ source, ...w })));
 }

@@ -12,12 +12,13 @@ import {
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import { sqlShape } from '../sql/shape.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, scanFactsOf, type ExecutionContext } from './types.js';
+import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type SideRead } from './types.js';
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
@@ -90,6 +91,18 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
     return { form: 'same_table', table: spec.table!, old: spec.old, new: spec.new, where: spec.where };
   }
   return { form: 'join', old: spec.old as JoinSide, new: spec.new as JoinSide };
+}
+
+/** What each side reads: a table, a filter and a value expression, by shape (normalisers apply to both alike). */
+function sidesOf(spec: ColumnParitySpec): { old: SideRead; new: SideRead } {
+  const shape = (expression: string | undefined) => (expression === undefined ? null : sqlShape(expression, 'expression'));
+  const form = formOf(spec);
+  if (form.form === 'same_table') {
+    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: shape(form.where), value: shape(value) } });
+    return { old: side(form.old), new: side(form.new) };
+  }
+  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: shape(s.where), value: shape(s.expr) } });
+  return { old: side(form.old), new: side(form.new) };
 }
 
 /** The two normalised expressions differ, exactly (types probed from the table once per statement). */
@@ -204,6 +217,7 @@ export const columnParity = defineKind({
   description: 'an old column (or expression) equals the new one, row by row, after normalisation',
   schema: columnParitySchema,
   sourcesOf: (spec) => [spec.source],
+  sides: sidesOf,
   recheck: 'sampled_keys',
   incremental(spec) {
     const form = formOf(spec);

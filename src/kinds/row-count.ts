@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { baseCheckShape, expressionSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
+import { sqlShape } from '../sql/shape.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
-import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
+import { defineKind, requireCount, type CountScan, type ExecutionContext, type SideRead } from './types.js';
 import type { Outcome } from '../results/outcome.js';
 import { Fault, faultOutcome, scopeTooSmall } from '../results/fault.js';
 
@@ -98,6 +99,11 @@ export class EstimateUnavailable extends Fault {
   }
 }
 
+/** What a side counts: its table and filter (compared by shape, so spacing and case do not hide a copy). */
+function sideRead(side: RowCountSpec['old']): SideRead {
+  return { source: side.source, reads: { table: side.table, where: side.where === undefined ? null : sqlShape(side.where, 'expression') } };
+}
+
 function describeScope(side: RowCountSpec['old']): string {
   return `${formatTableRef(side.table)}${side.where === undefined ? '' : ` where ${side.where}`} on source "${side.source}"`;
 }
@@ -111,6 +117,7 @@ export const rowCount = defineKind({
   description: 'old and new tables hold the same number of rows (optionally filtered), within a tolerance',
   schema: rowCountSchema,
   sourcesOf: (spec) => [spec.old.source, spec.new.source],
+  sides: (spec) => ({ old: sideRead(spec.old), new: sideRead(spec.new) }),
   countScans: (spec) => (spec.estimate ? [] : Object.values(planRowCount(spec))),
   async execute(spec, ctx, counts) {
     if (spec.estimate) {

@@ -182,6 +182,13 @@ export interface BaseCheckSpec {
   time_zone?: string | undefined;
 }
 
+/**
+ * What one side of a comparing check reads: its source by name (the catalog compares the targets
+ * names resolve to) and, in `reads`, everything else that decides the rows and values it reads, in
+ * a form that is equal exactly when the SQL is (sql/shape.ts). Pure data, compared as JSON.
+ */
+export interface SideRead { source?: string | undefined; reads: unknown }
+
 /** A check kind: its schema, the sources it reads and how it executes. */
 export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
   readonly kind: Spec['kind'];
@@ -205,6 +212,11 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    * incremental runs; the engine then narrows the scans to changed rows (runner/incremental.ts).
    */
   incremental?(spec: Spec): IncrementalTarget<Spec> | undefined;
+  /**
+   * A comparing kind's two sides. The catalog refuses a check whose sides read the same thing from
+   * the same target: it compares something with itself, so it can never fail.
+   */
+  sides?(spec: Spec): { old: SideRead; new: SideRead };
   /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
   execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
@@ -218,6 +230,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   countScans?(spec: z.output<Schema>): CountScan[];
   recheck?: 'sampled_keys';
   incremental?(spec: z.output<Schema>): IncrementalTarget<z.output<Schema>> | undefined;
+  sides?(spec: z.output<Schema>): { old: SideRead; new: SideRead };
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

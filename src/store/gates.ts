@@ -26,17 +26,21 @@ export interface LaterNonPass {
 export interface LaterServer {
   resultId: string;
   checkId: string;
+  /** The judged result's name for the source. */
   source: string;
+  /** The name the witness read it by (another name for the same target, or the same). */
+  readAs: string;
   /** The server that result read. */
   server: ServerKey;
 }
 
 /**
  * A check whose results tell which server a source reaches: every check of the current catalog
- * that reads `source`, with its current definition hash (the hash covers the source's target, so
- * results under it were meant to read the same database).
+ * that reads `source` — under that name, or under `readAs`, another source name whose URL resolves
+ * to the same target (one server behind both) — with its current definition hash (the hash covers
+ * the source's target, so results under it were meant to read the same database).
  */
-export interface SourceWitness { source: string; checkId: string; hash: string }
+export interface SourceWitness { source: string; readAs: string; checkId: string; hash: string }
 
 /** The gate's view of a result (running ones included): enough to judge it, without samples. */
 export interface GateResultRow {
@@ -107,13 +111,13 @@ function judgedIds(checkIds: string[]): SQL {
  */
 function laterServer(began: SQL, witnesses: readonly SourceWitness[]): SQL<unknown> {
   if (witnesses.length === 0) return sql`null::jsonb`.mapWith(checkResults.observations);
-  const rows = sql.join(witnesses.map((w) => sql`(${w.source}::text, ${w.checkId}::text, ${w.hash}::text)`), sql`, `);
-  const theirs = sql`(o.servers -> w.source)`;
+  const rows = sql.join(witnesses.map((w) => sql`(${w.source}::text, ${w.readAs}::text, ${w.checkId}::text, ${w.hash}::text)`), sql`, `);
+  const theirs = sql`(o.servers -> w.read_as)`;
   const ours = sql`(${checkResults.servers} -> w.source)`;
   return sql`(
-    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'server', ${serverKey(theirs)})
+    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'read_as', w.read_as, 'server', ${serverKey(theirs)})
     from ${checkResults} as o
-    join (values ${rows}) as w(source, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
+    join (values ${rows}) as w(source, read_as, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
     where o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(aliasColumns('o'))} >= ${began}
       and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
     order by ${evidenceBegan(aliasColumns('o'))} desc, o.id desc limit 1)`.mapWith(checkResults.observations);
@@ -170,7 +174,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
     for (const row of rows) {
       if (row.checkId === null || latest.has(row.checkId)) continue;
       const later = row.laterNonPass as { id: string; status: string; finished_ms: number | null } | null;
-      const otherServer = row.laterServer as { id: string; check_id: string; source: string; server: ServerKey } | null;
+      const otherServer = row.laterServer as { id: string; check_id: string; source: string; read_as?: string; server: ServerKey } | null;
       latest.set(row.checkId, {
         resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
@@ -181,7 +185,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
         servers: (row.servers as Record<string, ServerKey> | null) ?? null,
         readUnder: (row.readUnder as GateResultRow['readUnder']) ?? null,
-        laterServer: otherServer ? { resultId: otherServer.id, checkId: otherServer.check_id, source: otherServer.source, server: otherServer.server } : null,
+        laterServer: otherServer ? { resultId: otherServer.id, checkId: otherServer.check_id, source: otherServer.source, readAs: otherServer.read_as ?? otherServer.source, server: otherServer.server } : null,
       });
     }
     return { now: toDate(rows[0]?.now)!, latest };

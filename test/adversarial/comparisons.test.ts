@@ -56,7 +56,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
     });
 
     it('never passes on fields that differ on every read: noise is reported, not excused', async () => {
-      const result = await shadow(db, { old: select('clock_timestamp()'), new: select('clock_timestamp()'), extra: '    noise_baseline: true' });
+      const result = await shadow(db, { old: select('clock_timestamp()'), new: select('clock_timestamp()::timestamptz'), extra: '    noise_baseline: true' });
       expect(result.status).not.toBe('pass');
       expect(result.observations).toMatchObject({ noisy_keys: 400, noise_rate_by_field: { v: 1 } });
     });
@@ -64,7 +64,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
     it('passes when the varying field is listed in compare.ignore (the explicit leniency)', async () => {
       const result = await shadow(db, {
         old: 'select id, name, clock_timestamp() as read_at from t where id = any($keys)',
-        new: 'select id, name, clock_timestamp() as read_at from t where id = any($keys)',
+        new: 'select id, name, clock_timestamp()::timestamptz as read_at from t where id = any($keys)',
         extra: '    noise_baseline: true\n    compare: { ignore: [read_at] }',
       });
       expect(result.status).toBe('pass');
@@ -121,7 +121,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
 
   describe('the verdict', () => {
     it('honours min_rows for the number of keys compared', async () => {
-      const result = await shadow(db, { old: select('name'), new: select('name'), where: 'id <= 3', extra: '    min_rows: 5' });
+      const result = await shadow(db, { old: select('name'), new: select('name::text'), where: 'id <= 3', extra: '    min_rows: 5' });
       expect(result.status).toBe('error');
       expect(result.error?.code).toBe('scope_too_small');
     });

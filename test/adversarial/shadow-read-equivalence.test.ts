@@ -128,7 +128,7 @@ checks:
     key: [user_id]
     sample: { size: 4000, from: { source: app, table: wide }, seed: 7 }
     old: { source: app, query: "select user_id from wide where user_id = any($keys)" }
-    new: { source: app, query: "select user_id from wide where user_id = any($keys)" }
+    new: { source: app, query: "select w.user_id from wide w where w.user_id = any($keys)" }
     max_mismatch_rate: 0.05
 `, { app: db });
       const registry = registryForCatalog(catalog, { app: db });

@@ -28,7 +28,7 @@ export const GATE_BENCH_CHECKS = (appUrl: string) => `
 sources:
   app: { url: "${appUrl}", statement_timeout: 30s, max_connections: 2 }
 checks:
-  - { id: bench-gate-count, kind: row_count, old: { source: app, table: public.gate_bench }, new: { source: app, table: public.gate_bench }, tolerance: { absolute: 0 } }
+  - { id: bench-gate-count, kind: row_count, old: { source: app, table: public.gate_bench }, new: { source: app, table: public.gate_bench, where: "id is not null" }, tolerance: { absolute: 0 } }
 migrations:
   - id: bench-gate
     phases:

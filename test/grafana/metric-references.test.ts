@@ -57,7 +57,7 @@ const BACKFILL_CHECK = `
     source: app
     table: public.users
     columns: [first_name]
-    where: "first_name is not null"
+    where: "last_name is not null"
     min_rows: 0
 `;
 

@@ -27,7 +27,7 @@ checks:
   - id: every-3s
     kind: row_count
     old: { source: app, table: t }
-    new: { source: app, table: t }
+    new: { source: app, table: t, where: "id is not null" }
     schedule: "${SCHEDULES['every-3s']}"
   - id: every-5s
     kind: null_check

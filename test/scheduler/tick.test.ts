@@ -13,7 +13,7 @@ checks:
   - id: hourly
     kind: row_count
     old: { source: app, table: broken }
-    new: { source: app, table: broken }
+    new: { source: app, table: broken, where: "id is not null" }
     schedule: "0 * * * *"
   - id: on-demand-only
     kind: sql_assert

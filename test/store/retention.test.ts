@@ -24,7 +24,7 @@ checks:
   - id: steady
     kind: row_count
     old: { source: app, table: t }
-    new: { source: app, table: t }
+    new: { source: app, table: t, where: "id is not null" }
 migrations:
   - id: m
     phases:

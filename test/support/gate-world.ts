@@ -39,6 +39,8 @@ export async function createGateWorld(engine: EngineName, options: {
   seedSql: string;
   /** More sources for the check files, besides `app`. */
   sources?: Record<string, TestDatabase>;
+  /** More source names whose URL is `app`'s (one database under several names). */
+  aliases?: string[];
   /** Keep state in this already-migrated store instead of a fresh test store. */
   store?: Store;
 }): Promise<GateWorld> {
@@ -48,7 +50,7 @@ export async function createGateWorld(engine: EngineName, options: {
   // The store stamps results with the same fake clock, so tests can age results by moving it.
   const stateHandle = options.store ? { store: options.store, close: () => options.store!.close() } : await createTestStore(engine, { clock: storeClockFrom(clock) });
   const store = stateHandle.store;
-  const named = { app: db, ...options.sources };
+  const named = { app: db, ...Object.fromEntries((options.aliases ?? []).map((name) => [name, db])), ...options.sources };
   let catalog = catalogFromYaml(options.yaml, named);
   const sources = registryForCatalog(catalog, named);
   const runners: Runner[] = [];

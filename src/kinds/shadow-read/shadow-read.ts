@@ -26,7 +26,8 @@ import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPat
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
 import { BATCHES_IN_FLIGHT, both, chunks, readInOrder } from './batches.js';
-import { defineKind, type ExecutionContext } from '../types.js';
+import { defineKind, type ExecutionContext, type SideRead } from '../types.js';
+import { sqlShape } from '../../sql/shape.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /**
@@ -94,6 +95,17 @@ export const shadowReadSchema = z
     }
   });
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
+
+/**
+ * What a read path reads: a query by shape on its source, or an endpoint with the headers and
+ * redirect rule it is read with (the template of a `${NAME}` header, which the run resolves). How
+ * long and how many at once are left out: they change no answer.
+ */
+function pathRead(path: ShadowReadSpec['old']): SideRead {
+  if ('query' in path) return { source: path.source, reads: { query: sqlShape(path.query, 'keyed_query') } };
+  const { timeout: _t, concurrency: _c, ...reads } = path;
+  return { reads };
+}
 
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
 
@@ -224,6 +236,7 @@ export function createShadowRead(options: { http?: HttpPort; env?: Env } = {}) {
     description: 'sampled keys read through the old and the new path (SQL or HTTP) agree, with an exact confidence bound on the mismatch rate',
     schema: shadowReadSchema,
     sourcesOf: (spec) => [...new Set([spec.sample.from.source, ...[spec.old, spec.new].flatMap((p) => ('source' in p ? [p.source] : []))])],
+    sides: (spec) => ({ old: pathRead(spec.old), new: pathRead(spec.new) }),
     execute: (spec, ctx) => runShadowRead(spec, ctx, http, env),
   });
 }

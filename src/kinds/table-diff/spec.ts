@@ -7,6 +7,8 @@ import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
+import { columnExpression, sqlShape } from '../../sql/shape.js';
+import type { SideRead } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, type RowHashMode } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
@@ -58,6 +60,20 @@ export const tableDiffSchema = z
     }
   });
 export type TableDiffSpec = z.output<typeof tableDiffSchema>;
+
+/**
+ * What each side reads, by shape: its table and filter, and per compared column the old column or
+ * the new expression (left out, every column by name on both sides). Keys and normalisers are the
+ * same on both sides by construction.
+ */
+export function diffSidesRead(spec: TableDiffSpec): { old: SideRead; new: SideRead } {
+  const where = (side: TableDiffSpec['old']) => (side.where === undefined ? null : sqlShape(side.where, 'expression'));
+  const values = (side: 'old' | 'new') => (spec.columns === undefined
+    ? 'every column by name'
+    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, sqlShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, 'expression')])));
+  const side = (name: 'old' | 'new'): SideRead => ({ source: spec[name].source, reads: { table: spec[name].table, where: where(spec[name]), values: values(name) } });
+  return { old: side('old'), new: side('new') };
+}
 
 /** One compared column: its label (the old column name) and the value expression on each side. */
 export interface ComparedColumn { name: string; old: SQL; new: SQL }

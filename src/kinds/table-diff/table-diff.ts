@@ -28,7 +28,7 @@ import { Fault } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
-import { comparedColumnsOf, diffSidesOf, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
+import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
@@ -273,5 +273,6 @@ export const tableDiff = defineKind({
   description: 'every row of a table matches its counterpart in another database or table, compared by hashed buckets without downloading either side',
   schema: tableDiffSchema,
   sourcesOf: (spec) => [...new Set([spec.old.source, spec.new.source])],
+  sides: diffSidesRead,
   execute: (spec, ctx) => diffTables(spec, ctx),
 });

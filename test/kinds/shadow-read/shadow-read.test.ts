@@ -273,7 +273,7 @@ checks:
     key: [id]
     sample: { size: 100, from: { source: legacy, table: documents }, seed: 5 }
     old: { source: legacy, query: "select id, title from documents where id = any($keys)" }
-    new: { source: app, query: "select id, title from documents where id = any($keys)" }
+    new: { source: app, query: "select d.id, d.title from documents d where d.id = any($keys)" }
     max_mismatch_rate: 0.1
 `);
     expect(result.error).toBeNull();
