@@ -63,7 +63,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
           if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
           if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
-          lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true });
+          lastSql = pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, defaultAbbreviations: true });
           // Sent, not awaited: the first statement of `work` follows it on the same connection, in the
           // same round trip. Should it fail, the transaction is aborted and every statement after it
           // fails too (nothing runs unpinned); its own error is the one reported.
