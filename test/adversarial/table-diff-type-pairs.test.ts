@@ -8,9 +8,11 @@
  * follows column_parity's for every pair of types: numbers by value only against numbers, a real
  * against a double as the double it converts to, anything else by its plain text.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { runCheck } from '../support/run-check.js';
+import { valueFormsOf } from '../../src/kinds/table-diff/row-hash.js';
 
 /** [old type, old value, new type, new value, do the two differ?] */
 const PAIRS: [string, string, string, string, boolean][] = [
@@ -86,5 +88,22 @@ checks:
     expect(result.status).toBe('fail');
     expect(result.observations).toMatchObject({ missing_in_new: 1, missing_in_old: 1, changed: 0 });
     expect(result.samples.map((s) => `${s.category}:${s.key.k}`).sort()).toEqual(['missing_in_new:1.50', 'missing_in_old:1.5']);
+  });
+});
+
+describe('the form of a column (pure)', () => {
+  const TYPES = ['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision', 'text', 'character varying', 'jsonb', 'money',
+    'date', 'timestamp without time zone', 'timestamp with time zone', 'boolean', 'numeric[]', 'posint'];
+  const NUMBERS = new Set(TYPES.slice(0, 6));
+
+  it('is symmetric, and by value only between two numbers (a real against a double as a double)', () => {
+    fc.assert(fc.property(fc.constantFrom(...TYPES), fc.constantFrom(...TYPES), (a, b) => {
+      const forms = valueFormsOf(a, b);
+      const mirrored = valueFormsOf(b, a);
+      expect([forms.old, forms.new]).toEqual([mirrored.new, mirrored.old]);
+      if (a === b) expect(forms).toEqual({ old: 'typed', new: 'typed' });
+      else if (NUMBERS.has(a) !== NUMBERS.has(b)) expect(forms).toEqual({ old: 'text', new: 'text' });
+      if (a === 'real' && b === 'double precision') expect(forms).toEqual({ old: 'double', new: 'typed' });
+    }), { numRuns: 500 });
   });
 });
