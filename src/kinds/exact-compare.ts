@@ -8,8 +8,8 @@
  * and every other pair of families compares by its text, byte for byte. So no collation (a case-
  * or accent-insensitive ICU collation, a nondeterministic one that equates é and e + U+0301), no
  * citext, no interval '1 day' = '24 hours', no jsonb 1.0 = 1.00 and no rounding implicit cast can
- * make two values equal. table_diff's canonical text (table-diff/row-hash.ts) agrees within every
- * type.
+ * make two values equal. table_diff's canonical text (table-diff/row-hash.ts, valueFormsOf) agrees
+ * for every pair of types, except that it compares date, timestamp and timestamptz by text.
  */
 import { arrayLiteralText } from '../compare/key-literal.js';
 import type { TableRef } from '../sql/identifiers.js';

@@ -11,6 +11,16 @@ export const CATALOG_FIRST = "pg_catalog.set_config('search_path', case when pg_
   // Functions, not `=` and `||`: operators are looked up through the very search_path being fixed.
   + "else pg_catalog.textcat('pg_catalog, ', pg_catalog.current_setting('search_path')) end, true)";
 
+/**
+ * The default set of time zone abbreviations, which decides what `EST` or `IST` in a literal of a
+ * check file means. A database or role may choose another (`'Australia'` reads EST as +10, the
+ * default as -05), and one check file then named two instants on two servers: the two sides of a
+ * row_count counted two windows. Setting it re-reads the set's file (~0.2 ms a transaction), so
+ * it is set only where it differs; reading the setting costs next to nothing.
+ */
+export const DEFAULT_ABBREVIATIONS = "case when pg_catalog.texteq(pg_catalog.current_setting('timezone_abbreviations'), 'Default') then 'Default' "
+  + "else pg_catalog.set_config('timezone_abbreviations', 'Default', true) end";
+
 /** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
@@ -33,7 +43,7 @@ export const SERVER_FINGERPRINT = "pg_catalog.textcat(pg_catalog.textcat(case wh
  * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
  * first statement of the read.
  */
-export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean; fingerprint?: boolean } = {}): string {
+export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean; defaultAbbreviations?: boolean; fingerprint?: boolean } = {}): string {
   const literal = (text: string) => {
     if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
     return `'${text}'`;
@@ -41,6 +51,7 @@ export function pinningSql(settings: Record<string, string>, options: { ioConcur
   // Schema-qualified: a set_config of another schema earlier in the role's search_path must not stand in.
   const calls = Object.entries(settings).map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`);
   if (options.catalogFirst) calls.push(CATALOG_FIRST);
+  if (options.defaultAbbreviations) calls.push(DEFAULT_ABBREVIATIONS);
   const io = options.ioConcurrency;
   if (io !== undefined) {
     if (!Number.isInteger(io) || io < 1 || io > 1000) throw new Error(`effective_io_concurrency must be an integer from 1 to 1000, not ${io}`);

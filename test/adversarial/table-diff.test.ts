@@ -88,7 +88,7 @@ describe.each(engines)('table_diff adversarial on %s', (engine) => {
   });
 
   it('uses a fresh salt on every run', async () => {
-    const saltOf = async () => (await runCheck(db, diffYaml('c_old', 'c_old'))).statements
+    const saltOf = async () => (await runCheck(db, diffYaml('c_old', 'c_old').replace('table: c_old }', 'table: c_old, where: "id > -1" }'))).statements
       .flatMap((s) => (s.params ?? []).filter((p): p is string => typeof p === 'string' && /^[0-9a-f]{32}$/.test(p)));
     const [a, b] = [await saltOf(), await saltOf()];
     expect(new Set(a).size).toBe(1);
@@ -153,7 +153,7 @@ checks:
       expect(result.error?.code).toBe('scope_too_small');
       expect(result.error?.message).toMatch(/3000 rows in app:c_old where id <= 3000, fewer than min_rows 3001/);
       expect(result.observations).toMatchObject({ old_rows: 3000, new_rows: 3003 });
-      expect((await runCheck(db, diffYaml('c_old', 'c_old', '    min_rows: 3003'))).status).toBe('pass');
+      expect((await runCheck(db, diffYaml('c_old', 'c_old', '    min_rows: 3003').replace('table: c_old }', 'table: c_old, where: "id > -1" }'))).status).toBe('pass');
     });
 
     it('passes an empty scope only when min_rows: 0 says it may be empty', async () => {

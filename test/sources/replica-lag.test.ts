@@ -74,7 +74,7 @@ function catalogFor(sources: Record<string, { url: string; maxLag?: string }>): 
   const yaml = `sources:
 ${Object.entries(sources).map(([name, s]) => `  ${name}: { url: "${s.url}"${s.maxLag ? `, max_replica_lag: ${s.maxLag}` : ''} }`).join('\n')}
 checks:
-${Object.keys(sources).map((name) => `  - { id: count-${name}, kind: row_count, old: { source: ${name}, table: public.items }, new: { source: ${name}, table: public.items } }`).join('\n')}
+${Object.keys(sources).map((name) => `  - { id: count-${name}, kind: row_count, old: { source: ${name}, table: public.items }, new: { source: ${name}, table: public.items, where: "id is not null" } }`).join('\n')}
 `;
   const parsed = parseCheckFile(yaml, 'lag.yaml', {});
   if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));

@@ -5,6 +5,7 @@
 import { arrayLiteralText, keyArrayLiteral } from '../../compare/key-literal.js';
 import {
   bucketSql, canonicalTextSql, canonicalValueSql, integerKeyHashSql, keyTextSql, rowHashSql, rowHashSumSql, textKeyHashSql, valueHashSql, type RowHashMode,
+  type ValueForm,
 } from './row-hash.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { TableRef } from '../../sql/identifiers.js';
@@ -19,6 +20,12 @@ export interface DiffSide {
   values: SQL[];
   /** A segment's key range (segments.ts): every pass then reads only rows inside it. */
   range?: SQL | undefined;
+  /**
+   * How each key and value is written, decided from both sides' types (row-hash.ts valueFormsOf;
+   * spec.ts withValueForms). Absent: each in its own type's form, right only when both sides have
+   * the same types.
+   */
+  forms?: { keys: ValueForm[]; values: ValueForm[] } | undefined;
 }
 
 /** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
@@ -45,8 +52,8 @@ export function planSideTypes(side: DiffSide): SQL {
 
 function canonical(side: DiffSide, types: SideTypes) {
   return {
-    keys: side.keys.map((e, i) => canonicalTextSql(e, types.keys[i]!)),
-    values: side.values.map((e, i) => canonicalTextSql(e, types.values[i]!)),
+    keys: side.keys.map((e, i) => canonicalTextSql(e, types.keys[i]!, side.forms?.keys[i])),
+    values: side.values.map((e, i) => canonicalTextSql(e, types.values[i]!, side.forms?.values[i])),
   };
 }
 
@@ -63,7 +70,10 @@ function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, wit
   const hash = sql`case when ${anyNullKey} then null else ${keyHash} end`;
   // Record output writes each field with its own output function: the bare canonical values give
   // the same row text as their texts would, without a text datum per column.
-  const values = [...side.keys.map((e, i) => canonicalValueSql(e, types.keys[i]!)), ...side.values.map((e, i) => canonicalValueSql(e, types.values[i]!))];
+  const values = [
+    ...side.keys.map((e, i) => canonicalValueSql(e, types.keys[i]!, side.forms?.keys[i])),
+    ...side.values.map((e, i) => canonicalValueSql(e, types.values[i]!, side.forms?.values[i])),
+  ];
   const columns = [sql`${hash} as h`, sql`${rowHashSql(values, scheme.salt, scheme.rowHash)} as rh`, ...extra];
   const inBuckets = within ? sql` and ${bucketSql(hash, within.bits)} = any(${arrayLiteralText(within.buckets.map(String))})` : sql``;
   const inRange = side.range ? sql` and ${side.range}` : sql``;

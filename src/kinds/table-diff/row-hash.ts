@@ -2,11 +2,15 @@
  * How table_diff turns a row into hashes, identically on two servers (or PGlite and Postgres).
  *
  * - Values are serialised as text under the settings every source pins (TimeZone UTC, ISO
- *   DateStyle, IntervalStyle, extra_float_digits, bytea_output). Integers and numerics compare by
- *   value: numerics are written as `trim_scale(x)::text`, so 12.50 (numeric(10,2)) and
- *   12.5000000000000000 (amount_cents / 100.0) serialise alike; floats as `(x + 0)::text`, so -0
- *   and 0 agree (as they do for `=`); every other type as `x::text`, byte for byte — output
- *   functions ignore collations, so a case-insensitive collation cannot make two texts equal.
+ *   DateStyle, IntervalStyle, extra_float_digits, bytea_output). Numbers compare by value against
+ *   numbers: numerics are written as `trim_scale(x)::text`, so 12.50 (numeric(10,2)) and
+ *   12.5000000000000000 (amount_cents / 100.0) serialise alike; floats as the decimal their
+ *   shortest text names, so -0 and 0 agree (as they do for `=`); every other type as `x::text`,
+ *   byte for byte — output functions ignore collations, so a case-insensitive collation cannot make
+ *   two texts equal. Which form a column takes depends on BOTH sides' types (valueFormsOf), as
+ *   column_parity's rule does: a number compared with text is written as its own text (numeric
+ *   1.50 is '1.50', never the text '1.5'), and a real compared with a double as the double it
+ *   converts to (real 0.1 is 0.10000000149011612, never double 0.1).
  * - A row is the record `row(key…, value…)::text`: record output quotes any field holding a
  *   comma, quote, parenthesis, backslash or space, writes '' as "" and NULL as nothing, so two
  *   different rows can never produce the same text (no separator collisions).
@@ -35,6 +39,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { joinSql, sql, type SQL } from '../../sql/build.js';
+import { VALUE_FAMILIES } from '../exact-compare.js';
 
 const FLOAT_TYPES = new Set(['real', 'double precision']);
 /** Bucket hashes have 31 bits; buckets use at most 30 of them. */
@@ -54,11 +59,46 @@ export const OUTPUT_IS_TEXT: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * How a compared value is written into the row text, chosen per column from both sides' types
+ * (valueFormsOf): `typed` — its own type's canonical form (numbers by value); `text` — its plain
+ * `::text`; `double` — a real written as the double it converts to.
+ */
+export type ValueForm = 'typed' | 'text' | 'double';
+
+const NUMBER_TYPES = new Set(VALUE_FAMILIES.slice(0, 3).flat());
+const familyOf = (type: string) => VALUE_FAMILIES.findIndex((family) => family.includes(type));
+
+/**
+ * The forms of one compared column (or key column), from the type each side has — column_parity's
+ * rule (exact-compare.ts), so the two kinds call the same pairs equal. The same type: its own form.
+ * Two numbers: by value (integers, numeric and floats as the decimals they name), except a real
+ * against a double, which Postgres's `=` compares by converting the real exactly to a double — so
+ * real 0.1 (0.100000001490116…) is not double 0.1, and a double narrowed to real is a difference.
+ * Two types of one other family (date, timestamp, timestamptz): each its own text, stricter than `=`.
+ * Any other pair — a number and text above all — by plain text on both sides: trimming or re-reading
+ * only the number would make numeric 1.50 equal the text '1.5', and double 1e-05 the text '0.00001'.
+ */
+export function valueFormsOf(oldType: string, newType: string): Record<'old' | 'new', ValueForm> {
+  if (oldType === newType) return { old: 'typed', new: 'typed' };
+  if (NUMBER_TYPES.has(oldType) && NUMBER_TYPES.has(newType)) {
+    const floats = FLOAT_TYPES.has(oldType) && FLOAT_TYPES.has(newType);
+    return { old: floats && oldType === 'real' ? 'double' : 'typed', new: floats && newType === 'real' ? 'double' : 'typed' };
+  }
+  const family = familyOf(oldType);
+  if (family >= 0 && family === familyOf(newType)) return { old: 'typed', new: 'typed' };
+  return { old: 'text', new: 'text' };
+}
+
+/**
  * A value whose output text is canonical, for record output in a row hash: numeric trimmed,
  * floats with -0 folded, and a `::text` cast only where the type's cast to text differs from its
- * output (canonicalTextSql of the same value always has the same text).
+ * output (canonicalTextSql of the same value always has the same text). `form` (valueFormsOf)
+ * says whether the other side's type lets the value be written by value at all.
  */
-export function canonicalValueSql(value: SQL, type: string): SQL {
+export function canonicalValueSql(value: SQL, type: string, form: ValueForm = 'typed'): SQL {
+  if (form === 'text') return sql`(${value})::text`;
+  // float4 to float8 is exact, and two doubles never share a shortest text.
+  if (form === 'double') return sql`trim_scale((${value})::float8::text::numeric)`;
   // Only numeric needs trim_scale: integer text already equals the trimmed numeric text of the same value.
   if (type === 'numeric') return sql`trim_scale(${value})`;
   // A float as the decimal its shortest text names, written as numerics are: 1e-05 and 0.00001,
@@ -69,9 +109,9 @@ export function canonicalValueSql(value: SQL, type: string): SQL {
   return sql`(${value})::text`;
 }
 
-/** The canonical text of a value of the given type (as pg_typeof names it). */
-export function canonicalTextSql(value: SQL, type: string): SQL {
-  return sql`${canonicalValueSql(value, type)}::text`;
+/** The canonical text of a value of the given type (as pg_typeof names it), in the given form. */
+export function canonicalTextSql(value: SQL, type: string, form: ValueForm = 'typed'): SQL {
+  return sql`${canonicalValueSql(value, type, form)}::text`;
 }
 
 /** The key as one text: the value itself for one column, a record for several. */

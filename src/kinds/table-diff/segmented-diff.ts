@@ -63,7 +63,9 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   if (nullRefusal) return nullRefusal;
 
   const names = d.columns.map((c) => c.name);
-  const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types });
+  // Keyed by how values are written too: progress tallied under another rule (an older parity's) is not resumed.
+  const forms = { old: sides.old.forms, new: sides.new.forms };
+  const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types, forms });
   const claimed = await checkpoint?.claim();
   const restored = claimed && restoreTally(claimed, { key: key.old, columns: names, rowHash: tally.rowHash ?? 'sha256', sample: spec.sample });
   let after: string[] | undefined;

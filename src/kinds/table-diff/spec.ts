@@ -10,7 +10,7 @@ import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { columnExpression, sqlShape } from '../../sql/shape.js';
 import type { SideRead } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
-import { newRowHashSalt, type RowHashMode } from './row-hash.js';
+import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
 import { stopAfterProblem, stopAfterSchema } from '../stop-after.js';
 
@@ -100,6 +100,20 @@ export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColum
   };
 }
 
+/**
+ * Both sides with the form each key and value is written in, from both sides' types (pure): a
+ * column compares by value only where column_parity would (row-hash.ts valueFormsOf).
+ */
+export function withValueForms(sides: Record<'old' | 'new', DiffSide>, types: Record<'old' | 'new', SideTypes>): Record<'old' | 'new', DiffSide> {
+  const forms = (part: 'keys' | 'values') => types.old[part].map((type, i) => valueFormsOf(type, types.new[part][i]!));
+  const keys = forms('keys');
+  const values = forms('values');
+  return {
+    old: { ...sides.old, forms: { keys: keys.map((f) => f.old), values: values.map((f) => f.old) } },
+    new: { ...sides.new, forms: { keys: keys.map((f) => f.new), values: values.map((f) => f.new) } },
+  };
+}
+
 /** Integer bucket hashing only when both sides key on one integer column (else md5 of the key text); one salt and row-hash mode for both sides. */
 export function hashSchemeOf(types: Record<'old' | 'new', SideTypes>, salt: string, rowHash: RowHashMode): HashScheme {
   return { integerKey: types.old.keys.length === 1 && INTEGER_TYPES.has(types.old.keys[0]!) && INTEGER_TYPES.has(types.new.keys[0]!), salt, rowHash };
@@ -113,7 +127,7 @@ export function planFingerprintPass(
   spec: TableDiffSpec, types: Record<'old' | 'new', SideTypes>, bits: number, columnNames: readonly string[] = [], salt = newRowHashSalt(),
   rowHash: RowHashMode = 'fast',
 ): Record<'old' | 'new', SQL> {
-  const sides = diffSidesOf(spec, comparedColumnsOf(spec, columnNames));
+  const sides = withValueForms(diffSidesOf(spec, comparedColumnsOf(spec, columnNames)), types);
   const scheme = hashSchemeOf(types, salt, rowHash);
   return { old: planFingerprint(sides.old, types.old, scheme, bits), new: planFingerprint(sides.new, types.new, scheme, bits) };
 }

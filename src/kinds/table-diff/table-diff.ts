@@ -28,7 +28,7 @@ import { Fault } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
-import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, type ComparedColumn, type TableDiffSpec } from './spec.js';
+import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, withValueForms, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
@@ -48,13 +48,13 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Prom
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
   const columns = await comparedColumns(spec, ctx);
   const keys = spec.key.map((k) => columnSql(k));
-  const sides = diffSidesOf(spec, columns);
+  const untyped = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
   // The fast row hash only when both servers give the same keyed hash and encoding for a fixed text.
   const probeFastRowHash = async (salt: string): Promise<RowHashMode> => {
     const answers = await both(async (s) => {
       try {
-        const row = (await ctx.query(sides[s].source, rowHashProbeSql(salt)))[0];
+        const row = (await ctx.query(untyped[s].source, rowHashProbeSql(salt)))[0];
         return row ? `${String(row.encoding)}:${String(row.probe)}` : undefined;
       } catch {
         return undefined; // e.g. a server without hashtextextended: fall back, never fail the check for it
@@ -62,11 +62,13 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     });
     return answers[0] !== undefined && answers[0] === answers[1] ? 'fast' : 'sha256';
   };
-  const typeRows = await both((s) => ctx.query(sides[s].source, planSideTypes(sides[s])));
+  const typeRows = await both((s) => ctx.query(untyped[s].source, planSideTypes(untyped[s])));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
     return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
   })) as Record<'old' | 'new', SideTypes>;
+  // How each column is written depends on both sides' types: by value only where column_parity compares by value.
+  const sides = withValueForms(untyped, types);
   // A fresh salt per run, resumed or not: a segment's two sides are hashed alike, which is all a
   // fingerprint comparison needs, and the secret is never written to the state store.
   const salt = options.salt ?? newRowHashSalt();
