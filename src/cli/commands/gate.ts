@@ -23,9 +23,9 @@ import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } fr
 
 interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number }
 
-/** The decision as lines for a terminal. Pure. */
+/** The decision as lines for a terminal. Pure. The headline follows the exit code, never `allowed` alone. */
 export function formatDecision(d: GateDecision): string {
-  const lines = [`${d.migration} → ${d.phase}: ${d.allowed ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
+  const lines = [`${d.migration} → ${d.phase}: ${exitCodeForGate(d) === EXIT.ok ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
   const width = Math.max(0, ...d.checks.map((c) => c.id.length));
   // A pass the gate does not count says why beside "pass" ("pass (stale definition)"), never a bare "✗ … pass".
   const statuses = d.checks.map((c) => (c.reason !== null && c.status === 'pass' ? `pass (${passNotCountedLabel(c.denial)})` : c.status));
@@ -120,7 +120,11 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
   }
 
   async function askServer(server: string, migration: string, phase: string, flags: GateFlags, format: OutputFormat): Promise<number> {
-    const url = new URL(`/v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, server);
+    // Relative to the URL as given, path included: `--server https://host/parity-prod` asks that
+    // deployment, not whatever answers at the host's root.
+    const base = new URL(server);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const url = new URL(`v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, base);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
     let response: Response;
@@ -135,6 +139,11 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       // An answer about another gate (a proxy or redirect that routed elsewhere) answers nothing asked.
       if (body.migration !== migration || body.phase !== phase) {
         return unavailable(migration, phase, `${url.origin} answered for ${String(body.migration)}/${String(body.phase)}, not ${migration}/${phase}`, flags, format);
+      }
+      // --refresh asks for a verdict on checks run now (e.g. after a cut-over); an answer from the
+      // results already stored (a proxy that dropped the query, a redirect that became a GET) is not it.
+      if (flags.refresh && body.refreshed !== true) {
+        return unavailable(migration, phase, `${url.origin} answered with the checks not re-run (refreshed: ${String(body.refreshed)}); --refresh needs a verdict on checks run now`, flags, format);
       }
       return print(body, format);
     }
