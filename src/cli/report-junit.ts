@@ -82,6 +82,9 @@ export function junitForRun(run: FinishedRun): string {
   for (const id of run.checkIds.filter((id) => !results.some((r) => r.checkId === id))) {
     cases.push({ name: id, classname: 'parity.check', timeS: 0, outcome: { kind: 'error', type: 'no_result', message: 'the check has no result in this run', text: 'could not verify: no result' } });
   }
+  if (run.checkIds.length === 0) {
+    cases.push({ name: 'run', classname: 'parity.run', timeS: 0, outcome: { kind: 'error', type: 'no_checks', message: 'the run selected no check', text: `run ${run.id} verified nothing` } });
+  }
   if (run.status !== 'finished') {
     cases.push({ name: 'run', classname: 'parity.run', timeS: 0, outcome: { kind: 'error', type: `run_${run.status}`, message: `the run ended ${run.status}`, text: `run ${run.id} ended ${run.status}` } });
   }

@@ -26,7 +26,7 @@ export function markdownForRun(run: FinishedRun, exitCode: number): string {
   const tally = `${count('pass')} passed, ${count('fail')} failed, ${unverified} could not be verified`;
   const headline = exitCode === EXIT.ok ? `✅ parity run: every check passed (${tally})`
     : exitCode === EXIT.failed ? `❌ parity run: a check failed (${tally})`
-      : `⚠️ parity run: could not verify (${tally}${run.status === 'finished' ? '' : `; the run ended ${run.status}`})`;
+      : `⚠️ parity run: could not verify (${tally}${run.checkIds.length === 0 ? '; the run selected no check' : ''}${run.status === 'finished' ? '' : `; the run ended ${run.status}`})`;
   const out = [`### ${headline}`, '',
     row(['', 'check', 'kind', 'status', 'mismatches', 'rows scanned', 'duration', 'summary']),
     row(['---', '---', '---', '---', '---:', '---:', '---:', '---'])];

@@ -9,6 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeForRun } from '../../src/cli/commands/run.js';
+import { junitForRun } from '../../src/cli/report-junit.js';
+import { markdownForRun } from '../../src/cli/report-markdown.js';
+import type { FinishedRun } from '../../src/runner/run-types.js';
 import { engines } from '../support/databases.js';
 import { MIGRATIONS_YAML } from '../support/migrations-yaml.js';
 import { runMain } from '../support/run-main.js';
@@ -136,5 +140,21 @@ describe('parity gate --server reads only the answer it asked for', () => {
         await server.close();
       }
     }
+  });
+});
+
+describe('parity run never reports success for a run that verified nothing', () => {
+  // What `parity run` gets when the check files change between its selection and the service's
+  // load of them (a checkout in the CI workspace): the run it starts selects no check at all.
+  const at = new Date('2026-01-01T00:00:00Z');
+  const empty = {
+    id: 'run-1', trigger: 'cli', requestedBy: 'cli', status: 'finished', checkIds: [], selector: { ids: ['users-name-parity'], tags: [] },
+    summary: null, owner: null, heartbeatAt: null, cancelRequestedAt: null, createdAt: at, startedAt: at, finishedAt: at, results: [],
+  } as unknown as FinishedRun;
+
+  it('exits 2 (could not verify), and every report says so', () => {
+    expect(exitCodeForRun(empty)).toBe(2);
+    expect(junitForRun(empty)).toMatch(/<testsuites name="parity" tests="1" failures="0" errors="1"/);
+    expect(markdownForRun(empty, exitCodeForRun(empty))).toMatch(/^### ⚠️ parity run: could not verify/);
   });
 });

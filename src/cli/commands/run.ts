@@ -16,10 +16,13 @@ import { loadRuntime } from '../runtime.js';
 
 interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; recheck?: string; progressInterval?: number }
 
-/** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
+/**
+ * 1 if any check failed, else 2 if any could not be verified (or the run did not finish, or it ran
+ * no check at all — "every check passed" is then vacuous, and nothing was verified), else 0.
+ */
 export function exitCodeForRun(run: FinishedRun): number {
   if (run.results.some((r) => r.status === 'fail')) return EXIT.failed;
-  const complete = run.status === 'finished' && run.results.length === run.checkIds.length && run.results.every((r) => r.status === 'pass');
+  const complete = run.status === 'finished' && run.checkIds.length > 0 && run.results.length === run.checkIds.length && run.results.every((r) => r.status === 'pass');
   return complete ? EXIT.ok : EXIT.couldNotVerify;
 }
 
@@ -75,7 +78,13 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined), ...(store ? { store } : {}),
       });
       try {
-        const { checks } = selectChecks(service.catalog(), selector);
+        // The service loaded the files again: judge the selection it will really run, not the preview's
+        // (a checkout between the two loads could leave an id unknown or nothing selected).
+        const { checks, unknownIds } = selectChecks(service.catalog(), selector);
+        if (unknownIds.length > 0 || checks.length === 0) {
+          io.stderr.write(`parity: the check files changed while the run was starting; ${unknownIds.length > 0 ? `unknown now: ${unknownIds.join(', ')}` : 'no checks selected now'}\n`);
+          return EXIT.badConfig;
+        }
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
         // Ctrl-C cancels the running statements; the cancelled checks are reported as errors.
         const cancel = () => service.runner.cancel(run.id);
