@@ -38,27 +38,47 @@ export function unavailableState(migration: string, phase: string): GateState {
   return { migration, phase, allowed: false, awaiting: false };
 }
 
-/** Every phase's state, asked of the gate; never rejects — whatever fails or is slow reads "not allowed". */
+/** `work`'s value, or undefined once `timeoutMs` passed first (a rejection propagates). */
+export async function withinTime<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Phase = { migration: string; phase: string };
+
+/**
+ * Every declared phase's state, asked of the gate; never rejects and never waits longer than
+ * `timeoutMs` — whatever fails or is slow reads "not allowed". `prepare` (bringing the catalog in
+ * line with the files on disk) runs first, within the same time; `phases` is read after it.
+ */
 export async function readGateStates(
-  phases: readonly { migration: string; phase: string }[],
+  phases: () => readonly Phase[],
   preview: (migration: string, phase: string) => Promise<GateVerdict>,
-  timeoutMs: number = GATE_READING_TIMEOUT_MS,
+  options: { prepare?: () => Promise<unknown>; timeoutMs?: number } = {},
 ): Promise<GateState[]> {
-  return Promise.all(phases.map(async ({ migration, phase }) => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs);
-      timer.unref?.();
-    });
+  const timeoutMs = options.timeoutMs ?? GATE_READING_TIMEOUT_MS;
+  const ask = async ({ migration, phase }: Phase): Promise<GateState> => {
     try {
-      const verdict = await Promise.race([preview(migration, phase), late]);
+      const verdict = await preview(migration, phase);
       // An answer about another phase answers nothing asked.
-      if (!verdict || verdict.migration !== migration || verdict.phase !== phase) return unavailableState(migration, phase);
+      if (verdict.migration !== migration || verdict.phase !== phase) return unavailableState(migration, phase);
       return gateStateOf(verdict);
     } catch {
       return unavailableState(migration, phase);
-    } finally {
-      clearTimeout(timer);
     }
-  }));
+  };
+  const all = async () => {
+    // Files that do not load are the previews' business (each then reads "not allowed").
+    await options.prepare?.().catch(() => {});
+    return Promise.all(phases().map(ask));
+  };
+  return (await withinTime(all(), timeoutMs)) ?? phases().map((p) => unavailableState(p.migration, p.phase));
 }

@@ -80,11 +80,10 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     // Asked of the gate at collection time, never judged here: one evaluation of "allowed".
     gates: async () => {
       const gates = target?.gates;
-      if (!target || !gates) return [];
-      // Files that do not load are the previews' business (each then reads "not allowed").
-      await target.ensureCurrentCatalog?.().catch(() => {});
-      const phases = [...target.catalog().migrations.values()].flatMap((m) => m.spec.phases.map((p) => ({ migration: m.spec.id, phase: p.name })));
-      return readGateStates(phases, (migration, phase) => gates.preview(migration, phase));
+      const at = target;
+      if (!at || !gates) return [];
+      const phases = () => [...at.catalog().migrations.values()].flatMap((m) => m.spec.phases.map((p) => ({ migration: m.spec.id, phase: p.name })));
+      return readGateStates(phases, (migration, phase) => gates.preview(migration, phase), { prepare: () => at.ensureCurrentCatalog?.() ?? Promise.resolve() });
     },
     now: () => clock.now(),
   });

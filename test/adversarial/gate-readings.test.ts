@@ -166,7 +166,7 @@ describe.each(engines)('parity_gate_allowed reads the gate\'s own verdict, on %s
 });
 
 describe('the gauges read "not allowed" whenever the gate gives no allowing answer', () => {
-  const PHASES = [{ migration: 'm', phase: 'go' }];
+  const PHASES = () => [{ migration: 'm', phase: 'go' }];
   const pass = { id: 'c', status: 'pass', result_id: 'r', finished_at: null, age_s: 1, max_age_s: 3600, required_by: ['go'], reason: null, denial: null };
   const allowed = { migration: 'm', phase: 'go', allowed: true, evaluated_at: new Date(0).toISOString(), checks: [pass], reasons: [] };
 
@@ -179,7 +179,11 @@ describe('the gauges read "not allowed" whenever the gate gives no allowing answ
   });
 
   it('reads 0 when the answer does not come in time (a scrape does not wait on a hung store)', async () => {
-    expect(await readGateStates(PHASES, () => new Promise(() => {}), 20)).toEqual([{ migration: 'm', phase: 'go', allowed: false, awaiting: false }]);
+    expect(await readGateStates(PHASES, () => new Promise(() => {}), { timeoutMs: 20 })).toEqual([{ migration: 'm', phase: 'go', allowed: false, awaiting: false }]);
+  });
+
+  it('reads 0 when bringing the catalog up to date hangs (a hung file system)', async () => {
+    expect(await readGateStates(PHASES, async () => allowed, { prepare: () => new Promise(() => {}), timeoutMs: 20 })).toEqual([{ migration: 'm', phase: 'go', allowed: false, awaiting: false }]);
   });
 
   it('reads 0 for an answer that contradicts itself or is about another gate', async () => {
