@@ -7,12 +7,16 @@ import { EXIT } from './exit.js';
 
 export type GateAnswer = GateDecision & { error?: { code: string; message: string } };
 
-/** The answer when the gate could not be evaluated: the same shape as the HTTP 503 body. */
-export function unavailableAnswer(migration: string, phase: string, message: string, options: { requestedBy: string | null; refreshed: boolean; now: Date }): GateAnswer {
+/**
+ * The answer when the gate could not be evaluated: the same shape as the HTTP 503 body. `code` is
+ * `gate_unavailable`, or `bad_configuration` when the question itself could not be asked (an
+ * unknown migration or phase, check files that do not load, credentials refused: exit 64).
+ */
+export function unavailableAnswer(migration: string, phase: string, message: string, options: { requestedBy: string | null; refreshed: boolean; now: Date; code?: string }): GateAnswer {
   return {
     migration, phase, allowed: false, evaluated_at: options.now.toISOString(), checks: [], reasons: [message],
     id: null, requested_by: options.requestedBy, refreshed: options.refreshed, run_id: null, evaluated: false,
-    error: { code: 'gate_unavailable', message },
+    error: { code: options.code ?? 'gate_unavailable', message },
   };
 }
 

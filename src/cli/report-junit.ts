@@ -96,6 +96,18 @@ export function junitForRun(run: FinishedRun): string {
   });
 }
 
+/**
+ * A command that ended without a run or an answer (exit 2 or 64): one error case saying why, so a CI
+ * that reads the report sees a failure rather than an empty file or an empty suite.
+ */
+export function junitForNoOutcome(command: 'run' | 'gate', exitCode: number, message: string, at: Date): string {
+  const type = exitCode === EXIT.badConfig ? 'bad_configuration' : 'could_not_verify';
+  return render({
+    name: `parity ${command}`, timestamp: at, timeS: 0, properties: [['exit_code', String(exitCode)]],
+    cases: [{ name: command, classname: `parity.${command}`, timeS: 0, outcome: { kind: 'error', type, message, text: message } }],
+  });
+}
+
 /** A gate answer as JUnit XML: one case for the decision itself, then one per required check. */
 export function junitForGate(answer: GateAnswer): string {
   const title = `${answer.migration} → ${answer.phase}`;

@@ -5,7 +5,7 @@
  * exits 0 on an answer no gate can give.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,5 +156,60 @@ describe('parity run never reports success for a run that verified nothing', () 
     expect(exitCodeForRun(empty)).toBe(2);
     expect(junitForRun(empty)).toMatch(/<testsuites name="parity" tests="1" failures="0" errors="1"/);
     expect(markdownForRun(empty, exitCodeForRun(empty))).toMatch(/^### ⚠️ parity run: could not verify/);
+  });
+});
+
+describe('a machine report is written whenever the command does not exit 0', () => {
+  // `parity … --format junit > report.xml || true`, then the pipeline gates on the report: an empty
+  // file is "no tests", which many CI systems show as green.
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'parity-reports-'));
+    await writeFile(path.join(dir, 'checks.yaml'), `
+sources:
+  app: { url: "postgres://nobody@127.0.0.1:1/nowhere" }
+checks:
+  - { id: users-have-name, kind: sql_assert, source: app, query: "select 1 where false" }
+migrations:
+  - id: users-split-name
+    phases:
+      - { name: switch-reads, requires: [users-have-name] }
+`);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const cli = (args: string[], checks = dir, env: Record<string, string> = {}) => runMain(args, {
+    cwd: dir, env: { PATH: process.env.PATH!, PARITY_LOG_LEVEL: 'silent', PARITY_CHECKS_DIR: checks, PARITY_DATA_DIR: path.join(dir, 'data'), ...env },
+  });
+
+  it('parity gate: an unknown phase, or check files that do not load', async () => {
+    const unknown = await cli(['gate', 'users-split-name', 'contract', '--format', 'junit']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stdout).toMatch(/<testsuites name="parity" tests="1" failures="0" errors="1"/);
+    // A checks directory of its own (files under `dir` would be part of `dir`'s catalog).
+    const broken = path.join(dir, '..', `${path.basename(dir)}-broken`);
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, 'checks.yaml'), 'checks:\n  - { id: oops, kind: no_such_kind }\n');
+    const invalid = await cli(['gate', 'users-split-name', 'switch-reads', '--format', 'markdown'], broken);
+    expect(invalid.code).toBe(64);
+    expect(invalid.stdout).toMatch(/^### ⚠️ /);
+    await rm(broken, { recursive: true, force: true });
+    const json = await cli(['gate', 'users-split-name', 'contract', '--format', 'json']);
+    expect(json.code).toBe(64);
+    expect(JSON.parse(json.stdout)).toMatchObject({ allowed: false, evaluated: false, error: { code: 'bad_configuration' } });
+  });
+
+  it('parity run: an unknown check id, and a store it cannot open', async () => {
+    const unknown = await cli(['run', 'no-such-check', '--format', 'junit']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stdout).toMatch(/<testsuites name="parity" tests="1" failures="0" errors="1"/);
+    const markdown = await cli(['run', 'no-such-check', '--format', 'markdown']);
+    expect(markdown.stdout).toMatch(/^### ⚠️ parity run: /);
+    const json = await cli(['run', 'no-such-check', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'bad_configuration' } });
+    // A state store nothing answers at: could not verify (2), and the report says so.
+    const storeDown = await cli(['run', 'users-have-name', '--format', 'junit'], dir, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/parity_state' });
+    expect(storeDown.code, storeDown.stderr).toBe(2);
+    expect(storeDown.stdout).toMatch(/<testsuites name="parity" tests="1" failures="0" errors="1"/);
   });
 });

@@ -74,8 +74,14 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
    * "Could not evaluate": the message on stderr, and — for the machine formats, so a CI report
    * shows the gap instead of missing — the same answer the HTTP route gives (allowed false).
    */
-  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat) => {
-    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now() }), format);
+  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat, code?: string) => {
+    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now(), code }), format);
+  };
+  /** Exit 64 (the question could not be asked): the message, and — for the machine formats — a report that says so. */
+  const badConfiguration = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
+    io.stderr.write(`parity: ${message}\n`);
+    printUnavailable(migration, phase, message, flags, format, 'bad_configuration');
+    return EXIT.badConfig;
   };
   const unavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
     io.stderr.write(`parity: ${message}\n`);
@@ -108,13 +114,11 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
         await service.close();
       }
     } catch (error) {
-      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
-        io.stderr.write(`parity: ${error.message}\n`);
-        return EXIT.badConfig;
-      }
+      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) return badConfiguration(migration, phase, error.message, flags, format);
       if (error instanceof GateUnavailableError) return unavailable(migration, phase, redact(error.message), flags, format);
       const code = reportFailure(error, io);
-      if (code === EXIT.couldNotVerify) printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format);
+      // Whatever the exit code, a CI that gates on the report must find one that is not a pass.
+      printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format, code === EXIT.badConfig ? 'bad_configuration' : undefined);
       return code;
     }
   }
@@ -149,10 +153,7 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     }
     const said = `${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}`;
     // Unknown ids and rejected credentials are the caller's configuration; anything else is "could not evaluate".
-    if ([401, 403, 404, 422].includes(response.status)) {
-      io.stderr.write(`parity: ${said}\n`);
-      return EXIT.badConfig;
-    }
+    if ([401, 403, 404, 422].includes(response.status)) return badConfiguration(migration, phase, said, flags, format);
     return unavailable(migration, phase, said, flags, format);
   }
 };
