@@ -4,7 +4,9 @@
  * (grafana/provisioning/alerting/parity-alerts.yml). Every expression returns a positive value
  * exactly when it should fire, so Grafana's "> 0" threshold means the same as Prometheus' "any sample".
  *
- * Gauges come from every replica with the store's values, hence `max by (…)` to merge replicas.
+ * Gauges come from every replica with the store's values, hence `max by (…)` to merge replicas —
+ * except a gate's verdict, merged with `min by (…)`: replicas judge by the check files each has
+ * seen, and one replica still allowing on files the others have moved past must not hide a denial.
  */
 
 export interface AlertRule {
@@ -57,7 +59,10 @@ export const alertRules: AlertRule[] = [
   {
     name: 'ParityGateDenied',
     uid: 'parity-gate-denied',
-    expr: '(1 - max by (migration, phase) (parity_gate_allowed)) == 1'
+    // Denied by any replica, and not merely waiting for a required check's re-run to finish (every
+    // replica says so): a scheduled run closes the gate while it runs, which is no flip to page about.
+    expr: '((1 - min by (migration, phase) (parity_gate_allowed)) == 1'
+      + ' unless on (migration, phase) min by (migration, phase) (parity_gate_awaiting_outcome) == 1)'
       + ' and on (migration, phase) max by (migration, phase) (max_over_time(parity_gate_allowed[1h])) == 1',
     for: '1m',
     severity: 'page',

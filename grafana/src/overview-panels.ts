@@ -20,8 +20,8 @@ export function overviewPanels(): cog.Builder<Panel>[] {
   return [
     new StatPanel()
       .title('Gate verdicts')
-      .description('Each phase\'s gate judged on the latest finished results (running checks do not count). Green: the phase may start.')
-      .withTarget(instant(`max by (migration, phase) (parity_gate_allowed{${GATES}})`, '{{migration}} / {{phase}}'))
+      .description('Each phase\'s gate as a gate answer gives it now (denied while a required check re-runs: its outcome is not known yet; denied by any replica is denied). Green: the phase may start.')
+      .withTarget(instant(`min by (migration, phase) (parity_gate_allowed{${GATES}})`, '{{migration}} / {{phase}}'))
       .mappings(gateMappings).thresholds(thresholds(1)).colorMode(BigValueColorMode.Background)
       .textMode(BigValueTextMode.ValueAndName).graphMode(BigValueGraphMode.None).noValue('no migrations declared')
       .span(12).height(6),
@@ -41,7 +41,7 @@ export function overviewPanels(): cog.Builder<Panel>[] {
     new StateTimelinePanel()
       .title('Gate history')
       .description('When each gate was allowed (green) or denied (red).')
-      .withTarget(query(`max by (migration, phase) (parity_gate_allowed{${GATES}})`, '{{migration}} / {{phase}}'))
+      .withTarget(query(`min by (migration, phase) (parity_gate_allowed{${GATES}})`, '{{migration}} / {{phase}}'))
       .mappings(gateMappings).thresholds(thresholds(1))
       .span(24).height(6),
     new TimeSeriesPanel()

@@ -9,6 +9,16 @@ import { redact } from '../logging/secrets.js';
 import { CheckFileError, formatProblem } from '../checkfile/problems.js';
 import { EXIT, type CliIo } from './exit.js';
 
+/** What went wrong, in one line for a report (the stderr lines say it in full). */
+export function failureSummary(error: unknown): string {
+  if (error instanceof CheckFileError) {
+    const first = error.problems[0];
+    return `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in check files${first ? `, first: ${formatProblem(first)}` : ''}`;
+  }
+  if (error instanceof ConfigError) return error.message;
+  return redact(error instanceof Error ? error.message : String(error));
+}
+
 /** Prints what went wrong to stderr and returns the exit code for it. */
 export function reportFailure(error: unknown, io: CliIo): number {
   const write = (text: string) => io.stderr.write(`${text}\n`);

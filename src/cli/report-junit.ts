@@ -82,6 +82,9 @@ export function junitForRun(run: FinishedRun): string {
   for (const id of run.checkIds.filter((id) => !results.some((r) => r.checkId === id))) {
     cases.push({ name: id, classname: 'parity.check', timeS: 0, outcome: { kind: 'error', type: 'no_result', message: 'the check has no result in this run', text: 'could not verify: no result' } });
   }
+  if (run.checkIds.length === 0) {
+    cases.push({ name: 'run', classname: 'parity.run', timeS: 0, outcome: { kind: 'error', type: 'no_checks', message: 'the run selected no check', text: `run ${run.id} verified nothing` } });
+  }
   if (run.status !== 'finished') {
     cases.push({ name: 'run', classname: 'parity.run', timeS: 0, outcome: { kind: 'error', type: `run_${run.status}`, message: `the run ended ${run.status}`, text: `run ${run.id} ended ${run.status}` } });
   }
@@ -90,6 +93,18 @@ export function junitForRun(run: FinishedRun): string {
     name: 'parity run', timestamp: run.startedAt ?? run.createdAt, timeS: seconds(elapsed),
     properties: [['run_id', run.id], ['run_status', run.status], ['trigger', run.trigger]],
     cases,
+  });
+}
+
+/**
+ * A command that ended without a run or an answer (exit 2 or 64): one error case saying why, so a CI
+ * that reads the report sees a failure rather than an empty file or an empty suite.
+ */
+export function junitForNoOutcome(command: 'run' | 'gate', exitCode: number, message: string, at: Date): string {
+  const type = exitCode === EXIT.badConfig ? 'bad_configuration' : 'could_not_verify';
+  return render({
+    name: `parity ${command}`, timestamp: at, timeS: 0, properties: [['exit_code', String(exitCode)]],
+    cases: [{ name: command, classname: `parity.${command}`, timeS: 0, outcome: { kind: 'error', type, message, text: message } }],
   });
 }
 

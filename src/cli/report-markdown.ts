@@ -26,7 +26,7 @@ export function markdownForRun(run: FinishedRun, exitCode: number): string {
   const tally = `${count('pass')} passed, ${count('fail')} failed, ${unverified} could not be verified`;
   const headline = exitCode === EXIT.ok ? `✅ parity run: every check passed (${tally})`
     : exitCode === EXIT.failed ? `❌ parity run: a check failed (${tally})`
-      : `⚠️ parity run: could not verify (${tally}${run.status === 'finished' ? '' : `; the run ended ${run.status}`})`;
+      : `⚠️ parity run: could not verify (${tally}${run.checkIds.length === 0 ? '; the run selected no check' : ''}${run.status === 'finished' ? '' : `; the run ended ${run.status}`})`;
   const out = [`### ${headline}`, '',
     row(['', 'check', 'kind', 'status', 'mismatches', 'rows scanned', 'duration', 'summary']),
     row(['---', '---', '---', '---', '---:', '---:', '---:', '---'])];
@@ -59,13 +59,20 @@ export function markdownForRun(run: FinishedRun, exitCode: number): string {
   return out.join('\n');
 }
 
+/** A command that ended without a run (exit 2 or 64): a headline that is not a pass, and why. */
+export function markdownForNoOutcome(command: 'run' | 'gate', exitCode: number, message: string): string {
+  const what = exitCode === EXIT.badConfig ? 'bad configuration' : 'could not verify';
+  return [`### ⚠️ parity ${command}: ${what} (exit ${exitCode})`, '', `- ${escapeMarkdownCell(message)}`, ''].join('\n');
+}
+
 /** A gate answer as Markdown: the verdict, one row per required check, and the reasons. */
 export function markdownForGate(answer: GateAnswer): string {
   const title = `${code(answer.migration)} → ${code(answer.phase)}`;
   const exit = exitCodeForGate(answer);
   const headline = exit === EXIT.ok ? `✅ Gate ${title}: **ALLOWED**`
     : exit === EXIT.failed ? `❌ Gate ${title}: **DENIED**`
-      : `⚠️ Gate ${title}: **COULD NOT EVALUATE** (not allowed)`;
+      : answer.error?.code === 'bad_configuration' ? `⚠️ Gate ${title}: **BAD CONFIGURATION** (not asked; not allowed)`
+        : `⚠️ Gate ${title}: **COULD NOT EVALUATE** (not allowed)`;
   const out = [`### ${headline}${answer.refreshed ? ' (checks re-run)' : ''}`, ''];
   if (answer.checks.length > 0) {
     out.push(row(['', 'check', 'status', 'finished', 'reason']), row(['---', '---', '---', '---', '---']));

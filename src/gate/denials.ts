@@ -13,6 +13,7 @@ export type GateDenial = (typeof GATE_DENIALS)[number];
 
 /** Short labels for a pass that does not count: its status says "pass", so the label says why not. */
 export const PASS_NOT_COUNTED: Partial<Record<GateDenial, string>> = {
+  running: 'running again',
   superseded: 'superseded by a later outcome',
   estimate: 'estimate only',
   stale_definition: 'stale definition',

@@ -134,8 +134,10 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   // A pass counts only if no other outcome, not a pass, was read after it began reading (or is still being read).
   const later = result.laterNonPass;
   if (later) {
+    // `running`, like a judged result still running: what denies is an outcome not known yet, and
+    // readers that wait for it (the ParityGateDenied alert) must tell it from a newer non-pass.
     if (later.status === 'running' || later.finishedAt === null) {
-      return deny(`${name} is running again (result ${later.resultId}) since its last pass began reading; its outcome is not known yet`, 'superseded');
+      return deny(`${name} is running again (result ${later.resultId}) since its last pass began reading; its outcome is not known yet`, 'running');
     }
     return deny(`${name} passed (result ${result.resultId}), but result ${later.resultId} (${later.status}) finished at ${later.finishedAt.toISOString()}, after that pass began reading; the newer outcome denies`, 'superseded');
   }

@@ -45,6 +45,17 @@ export function createApp(deps: AppDeps, registrars: readonly RouteRegistrar[]):
   const app = createRouter();
   app.onError((error, c) => handleError(error, c, deps.service.logger));
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // Every answer is live state — a gate's verdict above all. A 200 without freshness information
+  // may be stored and replayed by any cache on the way (RFC 9111 heuristic freshness), which would
+  // serve an earlier "allowed" after the gate closed: nothing is stored unless a route says otherwise.
+  // Set before the route runs, so it is part of every response the context builds (a header set on
+  // a finished response can be lost when the Node adapter's lightweight Response is rebuilt); a
+  // route that says otherwise (streams, pages) overrides it, and a response built apart gets it after.
+  app.use('*', async function noStore(c, next) {
+    c.header('cache-control', 'no-store');
+    await next();
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  });
   // First, so rejected requests (413, 401) are logged and measured too.
   if (deps.service.logger) app.use('*', accessLog(deps.service.logger));
   if (deps.telemetry) app.use('*', deps.telemetry.httpMiddleware);

@@ -5,7 +5,7 @@
  * a gate asking for `<check>` never sees it, neither to pass nor to deny; only a full run can.
  */
 import type { LoadedCheck } from '../catalog/catalog.js';
-import type { FaultInfo } from '../results/fault.js';
+import { faultOutcome, type FaultInfo } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import type { ResultRecord } from '../store/runs.js';
 
@@ -46,17 +46,27 @@ export function recheckOf(check: LoadedCheck): LoadedCheck {
   return { ...check, spec: { ...check.spec, id: `${check.spec.id}${RECHECK_SUFFIX}` }, hash: `recheck:${check.hash}` };
 }
 
-/** The outcome of a recheck, saying what it covered and that it is no gate evidence. */
+/**
+ * The outcome of a recheck, saying what it covered and that it is no gate evidence. A pass over
+ * only some of the failing rows (the last result sampled fewer keys than it counted, or some keys
+ * cannot be addressed) proves nothing about the rest: it is "could not verify"
+ * (`recheck_incomplete`), never a pass a CI step reads as "repaired". A failure stays a failure.
+ */
 export function recheckOutcome(outcome: Outcome, plan: RecheckPlan): Outcome {
   const complete = plan.keys.length >= plan.failingBefore && plan.unaddressable === 0;
   const scope = `recheck of ${plan.keys.length} key${plan.keys.length === 1 ? '' : 's'} that failed in result ${plan.ofResult}`
     + (complete ? '' : ` (of ${plan.failingBefore} failing rows; only sampled keys are known)`);
-  return {
-    ...outcome,
-    summary: `${scope}: ${outcome.summary}; not gate evidence — run the check in full to open a gate`,
-    observations: {
-      ...outcome.observations,
-      recheck: { of_result: plan.ofResult, keys: plan.keys.length, failing_before: plan.failingBefore, unaddressable_keys: plan.unaddressable, covers_every_failing_row: complete, gate_evidence: false },
-    },
+  const observations = {
+    ...outcome.observations,
+    recheck: { of_result: plan.ofResult, keys: plan.keys.length, failing_before: plan.failingBefore, unaddressable_keys: plan.unaddressable, covers_every_failing_row: complete, gate_evidence: false },
   };
+  if (outcome.status === 'pass' && !complete) {
+    const unread = Math.max(0, plan.failingBefore - plan.keys.length);
+    const fault = {
+      code: 'recheck_incomplete',
+      message: `${scope}: those keys pass now, but ${unread > 0 ? `${unread} more failing row${unread === 1 ? '' : 's'}` : `${plan.unaddressable} unaddressable key${plan.unaddressable === 1 ? '' : 's'}`} were not re-read — run the check in full (or raise sample) to verify the repair`,
+    };
+    return { ...faultOutcome(fault, observations), samples: outcome.samples };
+  }
+  return { ...outcome, summary: `${scope}: ${outcome.summary}; not gate evidence — run the check in full to open a gate`, observations };
 }

@@ -153,7 +153,12 @@ export const instruments = {
   },
   gateAllowed: {
     name: 'parity_gate_allowed', type: 'observable_gauge', unit: '1', createdBy: 'parity',
-    description: 'Gate verdict on the latest finished results: 1 allowed, 0 denied',
+    description: 'Gate verdict as a gate answer gives it now: 1 allowed, 0 denied or could not be evaluated',
+    attributes: ['migration', 'phase'],
+  },
+  gateAwaiting: {
+    name: 'parity_gate_awaiting_outcome', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Gate denied only because required checks are running and their outcome is not known yet: 1, else 0',
     attributes: ['migration', 'phase'],
   },
   gateDecisions: {

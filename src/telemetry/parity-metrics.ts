@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { attributesFor } from './attributes.js';
 import type { CheckState } from './check-state.js';
 import { expectedIntervals } from './expected-interval.js';
-import { gateStates } from './gate-states.js';
+import type { GateState } from './gate-states.js';
 import { backfillProgress } from './backfill-progress.js';
 import type { ProgressEvent } from '../runner/run-types.js';
 import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } from './instruments.js';
@@ -19,6 +19,11 @@ export interface MetricsView {
   states(): ReadonlyMap<string, CheckState>;
   /** Latest progress of each check this replica ran or is running (a finished one with time left 0). */
   progress?(): ReadonlyMap<string, ProgressEvent>;
+  /**
+   * Every declared phase's verdict as the gate itself gives it (gate-states.ts); never rejects.
+   * Absent: the gate gauges are not observed (there is no other way to judge a gate).
+   */
+  gates?(): Promise<readonly GateState[]>;
   now(): Date;
 }
 
@@ -68,7 +73,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
     differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), coverage: gauge(i.windowCoverage), lastSuccess: gauge(i.lastSuccess),
     lastVerified: gauge(i.lastVerified), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
-    scheduled: gauge(i.scheduledChecks), gate: gauge(i.gateAllowed),
+    scheduled: gauge(i.scheduledChecks),
     progressRows: gauge(i.progressRows), progressEstimated: gauge(i.progressRowsEstimated), progressRate: gauge(i.progressRate), progressEta: gauge(i.progressEta),
     backfillRemaining: gauge(i.backfillRemaining), backfillRatio: gauge(i.backfillProgress), backfillRate: gauge(i.backfillRate), backfillEta: gauge(i.backfillEta),
     coverageFullPass: gauge(i.coverageFullPass), coveragePasses: gauge(i.coverageIncrementalPasses), coverageUnbroken: gauge(i.coverageUnbroken),
@@ -139,14 +144,35 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       result.observe(observed.errors, state.consecutiveErrors, attributesFor(i.consecutiveErrors, base));
     }
     result.observe(observed.scheduled, scheduled);
-    const definitions = new Map([...catalog.checks].map(([id, c]) => [id, { hash: c.hash }]));
-    const migrations = [...catalog.migrations.values()].map((m) => m.spec);
-    for (const gate of gateStates(migrations, states, definitions, now)) {
-      result.observe(observed.gate, gate.allowed ? 1 : 0, attributesFor(i.gateAllowed, { migration: gate.migration, phase: gate.phase }));
-    }
   };
   const observables = Object.values(observed);
   meter.addBatchObservableCallback(observe, observables);
+
+  // The gate gauges ask the gate (asynchronously, so in a callback of their own: a slow store must
+  // not cost the check gauges their collection). The exporter repeats a series it is no longer told
+  // about, so a phase observed once and no longer declared is told "not allowed" from then on.
+  const gateGauges = { allowed: gauge(i.gateAllowed), awaiting: gauge(i.gateAwaiting) };
+  const gatesSeen = new Map<string, { migration: string; phase: string }>();
+  const observeGates = async (result: BatchObservableResult) => {
+    if (!view.gates) return;
+    const states = await view.gates();
+    const current = new Set<string>();
+    for (const gate of states) {
+      const key = JSON.stringify([gate.migration, gate.phase]);
+      current.add(key);
+      gatesSeen.set(key, { migration: gate.migration, phase: gate.phase });
+      const labels = { migration: gate.migration, phase: gate.phase };
+      result.observe(gateGauges.allowed, gate.allowed ? 1 : 0, attributesFor(i.gateAllowed, labels));
+      result.observe(gateGauges.awaiting, gate.awaiting ? 1 : 0, attributesFor(i.gateAwaiting, labels));
+    }
+    for (const [key, labels] of gatesSeen) {
+      if (current.has(key)) continue;
+      result.observe(gateGauges.allowed, 0, attributesFor(i.gateAllowed, labels));
+      result.observe(gateGauges.awaiting, 0, attributesFor(i.gateAwaiting, labels));
+    }
+  };
+  const gateObservables = Object.values(gateGauges);
+  meter.addBatchObservableCallback(observeGates, gateObservables);
 
   return {
     recordCheck(record) {
@@ -180,6 +206,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     },
     close() {
       meter.removeBatchObservableCallback(observe, observables);
+      meter.removeBatchObservableCallback(observeGates, gateObservables);
     },
   };
 }

@@ -10,7 +10,9 @@ import type { ProgressEvent, RunObserver } from '../runner/run-types.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Store } from '../store/store.js';
+import type { GateService } from '../gate/gate-service.js';
 import { createCheckStates, type ResultSource } from './check-states.js';
+import { readGateStates } from './gate-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
 import { createMeterSetup, type Env } from './meter-provider.js';
 import { createParityMetrics, type ParityMetrics } from './parity-metrics.js';
@@ -25,10 +27,14 @@ export interface TelemetryOptions {
   refreshIntervalMs?: number;
 }
 
-/** What `attach` needs from the service: the current catalog and the store's result queries. */
+/** What `attach` needs from the service: the current catalog, the store's result queries and the gates. */
 export interface TelemetryTarget {
   catalog(): Catalog;
   store: ResultSource & Partial<Pick<Store, 'claimCliResultsForMetrics'>>;
+  /** The gate's own verdicts (the service's gates): the only source of the gate gauges; without it they are not observed. */
+  gates?: Pick<GateService, 'preview'>;
+  /** Brings the catalog in line with the files on disk, so the phases read are the ones declared now. */
+  ensureCurrentCatalog?(): Promise<unknown>;
   /** With the store's CLI-result claims: this replica's name (then CLI runs are counted, once across replicas). */
   config?: { instanceId: string };
 }
@@ -71,6 +77,14 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     catalog: () => target?.catalog(),
     states: () => states.view(),
     progress: () => live,
+    // Asked of the gate at collection time, never judged here: one evaluation of "allowed".
+    gates: async () => {
+      const gates = target?.gates;
+      const at = target;
+      if (!at || !gates) return [];
+      const phases = () => [...at.catalog().migrations.values()].flatMap((m) => m.spec.phases.map((p) => ({ migration: m.spec.id, phase: p.name })));
+      return readGateStates(phases, (migration, phase) => gates.preview(migration, phase), { prepare: () => at.ensureCurrentCatalog?.() ?? Promise.resolve() });
+    },
     now: () => clock.now(),
   });
   const deactivate = activateRecorders(metrics);

@@ -165,7 +165,9 @@ describe('parity gate --server answering for another gate', () => {
     const misrouting = createServer((_, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({
-        migration: 'users-split-name', phase: 'switch-reads', allowed: true, evaluated_at: new Date().toISOString(), checks: [], reasons: [],
+        migration: 'users-split-name', phase: 'switch-reads', allowed: true, evaluated_at: new Date().toISOString(), reasons: [],
+        // An allow needs a counted pass: an answer with no checks is one no gate gives (exit 1).
+        checks: [{ id: 'users-name-parity', status: 'pass', result_id: 'r1', finished_at: new Date().toISOString(), age_s: 1, max_age_s: 3600, required_by: ['switch-reads'], reason: null, denial: null }],
         id: 'd1', requested_by: null, refreshed: false, run_id: null, evaluated: true,
       }));
     });

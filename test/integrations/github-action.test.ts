@@ -123,7 +123,8 @@ describe.each(engines)('the GitHub Action asking a server (state store on %s)', 
   it('fails with 64 on a wrong token or a missing input, and still says so in the summary', async () => {
     const wrong = await ask({ token: 'wrong-token-0123456789' });
     expect(wrong.code).toBe(64);
-    expect(wrong.summary).toBe('### ⚠️ parity gate: bad-configuration (exit 64); see the step log\n');
+    // parity's own report of the refusal (never an empty summary, never a pass).
+    expect(wrong.summary).toMatch(/^### ⚠️ Gate `users-split-name` → `switch-reads`: \*\*BAD CONFIGURATION\*\* \(not asked; not allowed\)\n[\s\S]*answered 401: unauthorized/);
     const missing = await runAction({ phase: 'switch-reads' }, { workspace, path: `${bin.dir}:${process.env.PATH}` });
     expect(missing.code).toBe(64);
   });

@@ -23,9 +23,9 @@ import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } fr
 
 interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number }
 
-/** The decision as lines for a terminal. Pure. */
+/** The decision as lines for a terminal. Pure. The headline follows the exit code, never `allowed` alone. */
 export function formatDecision(d: GateDecision): string {
-  const lines = [`${d.migration} → ${d.phase}: ${d.allowed ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
+  const lines = [`${d.migration} → ${d.phase}: ${exitCodeForGate(d) === EXIT.ok ? 'ALLOWED' : 'DENIED'}${d.refreshed ? ' (checks re-run)' : ''}`];
   const width = Math.max(0, ...d.checks.map((c) => c.id.length));
   // A pass the gate does not count says why beside "pass" ("pass (stale definition)"), never a bare "✗ … pass".
   const statuses = d.checks.map((c) => (c.reason !== null && c.status === 'pass' ? `pass (${passNotCountedLabel(c.denial)})` : c.status));
@@ -74,8 +74,14 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
    * "Could not evaluate": the message on stderr, and — for the machine formats, so a CI report
    * shows the gap instead of missing — the same answer the HTTP route gives (allowed false).
    */
-  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat) => {
-    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now() }), format);
+  const printUnavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat, code?: string) => {
+    if (format !== 'text') print(unavailableAnswer(migration, phase, message, { requestedBy: null, refreshed: flags.refresh === true, now: systemClock.now(), code }), format);
+  };
+  /** Exit 64 (the question could not be asked): the message, and — for the machine formats — a report that says so. */
+  const badConfiguration = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
+    io.stderr.write(`parity: ${message}\n`);
+    printUnavailable(migration, phase, message, flags, format, 'bad_configuration');
+    return EXIT.badConfig;
   };
   const unavailable = (migration: string, phase: string, message: string, flags: GateFlags, format: OutputFormat): number => {
     io.stderr.write(`parity: ${message}\n`);
@@ -108,19 +114,21 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
         await service.close();
       }
     } catch (error) {
-      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
-        io.stderr.write(`parity: ${error.message}\n`);
-        return EXIT.badConfig;
-      }
+      if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) return badConfiguration(migration, phase, error.message, flags, format);
       if (error instanceof GateUnavailableError) return unavailable(migration, phase, redact(error.message), flags, format);
       const code = reportFailure(error, io);
-      if (code === EXIT.couldNotVerify) printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format);
+      // Whatever the exit code, a CI that gates on the report must find one that is not a pass.
+      printUnavailable(migration, phase, redact(error instanceof Error ? error.message : String(error)), flags, format, code === EXIT.badConfig ? 'bad_configuration' : undefined);
       return code;
     }
   }
 
   async function askServer(server: string, migration: string, phase: string, flags: GateFlags, format: OutputFormat): Promise<number> {
-    const url = new URL(`/v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, server);
+    // Relative to the URL as given, path included: `--server https://host/parity-prod` asks that
+    // deployment, not whatever answers at the host's root.
+    const base = new URL(server);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const url = new URL(`v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, base);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
     let response: Response;
@@ -136,14 +144,16 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       if (body.migration !== migration || body.phase !== phase) {
         return unavailable(migration, phase, `${url.origin} answered for ${String(body.migration)}/${String(body.phase)}, not ${migration}/${phase}`, flags, format);
       }
+      // --refresh asks for a verdict on checks run now (e.g. after a cut-over); an answer from the
+      // results already stored (a proxy that dropped the query, a redirect that became a GET) is not it.
+      if (flags.refresh && body.refreshed !== true) {
+        return unavailable(migration, phase, `${url.origin} answered with the checks not re-run (refreshed: ${String(body.refreshed)}); --refresh needs a verdict on checks run now`, flags, format);
+      }
       return print(body, format);
     }
     const said = `${url.origin} answered ${response.status}${body?.error ? `: ${body.error.code}: ${redact(body.error.message)}` : ''}`;
     // Unknown ids and rejected credentials are the caller's configuration; anything else is "could not evaluate".
-    if ([401, 403, 404, 422].includes(response.status)) {
-      io.stderr.write(`parity: ${said}\n`);
-      return EXIT.badConfig;
-    }
+    if ([401, 403, 404, 422].includes(response.status)) return badConfiguration(migration, phase, said, flags, format);
     return unavailable(migration, phase, said, flags, format);
   }
 };

@@ -3,11 +3,11 @@ import { loadConfig } from '../../config/config.js';
 import { serializeRunDetail } from '../../http/serialize.js';
 import type { FinishedRun } from '../../runner/run-types.js';
 import { loadCatalog, selectChecks } from '../../catalog/load.js';
-import { reportFailure } from '../failures.js';
+import { failureSummary, reportFailure } from '../failures.js';
 import { formatRun } from '../format.js';
-import { chosenFormat, withFormatOptions, type FormatFlags } from '../output-format.js';
-import { junitForRun } from '../report-junit.js';
-import { markdownForRun } from '../report-markdown.js';
+import { chosenFormat, withFormatOptions, type FormatFlags, type OutputFormat } from '../output-format.js';
+import { junitForNoOutcome, junitForRun } from '../report-junit.js';
+import { markdownForNoOutcome, markdownForRun } from '../report-markdown.js';
 import { createProgressDisplay, createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
 import { systemClock } from '../../runner/clock.js';
 import { EXIT, type CommandRegistrar } from '../exit.js';
@@ -16,10 +16,13 @@ import { loadRuntime } from '../runtime.js';
 
 interface RunFlags extends ConfigFlags, FormatFlags { tag?: string[]; recheck?: string; progressInterval?: number }
 
-/** 1 if any check failed, else 2 if any could not be verified (or the run did not finish), else 0. */
+/**
+ * 1 if any check failed, else 2 if any could not be verified (or the run did not finish, or it ran
+ * no check at all — "every check passed" is then vacuous, and nothing was verified), else 0.
+ */
 export function exitCodeForRun(run: FinishedRun): number {
   if (run.results.some((r) => r.status === 'fail')) return EXIT.failed;
-  const complete = run.status === 'finished' && run.results.length === run.checkIds.length && run.results.every((r) => r.status === 'pass');
+  const complete = run.status === 'finished' && run.checkIds.length > 0 && run.results.length === run.checkIds.length && run.results.every((r) => r.status === 'pass');
   return complete ? EXIT.ok : EXIT.couldNotVerify;
 }
 
@@ -32,6 +35,17 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
     .option('--recheck <what>', 'failing: re-read only the keys each check\'s last failing result sampled (never gate evidence)')), 'the finished run'))
     .action(async (ids: string[], flags: RunFlags) => setExit(await runOnce(ids, flags)));
 
+  /**
+   * Ends without a run (exit 2 or 64): the machine formats still print a report that is not a pass
+   * — a CI that gates on the report must not find an empty file. Returns the exit code.
+   */
+  const noOutcome = (format: OutputFormat, exitCode: number, message: string): number => {
+    if (format === 'junit') io.stdout.write(junitForNoOutcome('run', exitCode, message, systemClock.now()));
+    else if (format === 'markdown') io.stdout.write(markdownForNoOutcome('run', exitCode, message));
+    else if (format === 'json') io.stdout.write(`${JSON.stringify({ error: { code: exitCode === EXIT.badConfig ? 'bad_configuration' : 'could_not_verify', message } }, null, 2)}\n`);
+    return exitCode;
+  };
+
   async function runOnce(ids: string[], flags: RunFlags): Promise<number> {
     const chosen = chosenFormat(flags);
     if ('error' in chosen) {
@@ -39,30 +53,25 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
       return EXIT.badConfig;
     }
     const { format } = chosen;
+    let reported = false;
+    const refuse = (message: string) => {
+      io.stderr.write(`parity: ${message}\n`);
+      return noOutcome(format, EXIT.badConfig, message);
+    };
     try {
-      if (flags.recheck !== undefined && flags.recheck !== 'failing') {
-        io.stderr.write(`parity: --recheck takes "failing" (got "${flags.recheck}")\n`);
-        return EXIT.badConfig;
-      }
+      if (flags.recheck !== undefined && flags.recheck !== 'failing') return refuse(`--recheck takes "failing" (got "${flags.recheck}")`);
       const config = loadConfig(io.env, configOverrides(flags));
       // With no state store configured the audit is one-shot: its record lives in memory and ends
       // with the process (docs/decisions.md); --recheck needs the last failing result, so a store.
       const ephemeral = !config.databaseUrl && !config.dataDirChosen;
       if (ephemeral && flags.recheck !== undefined) {
-        io.stderr.write('parity: --recheck failing reads the last failing results from a state store, and none is configured: set --data-dir (PARITY_DATA_DIR) or DATABASE_URL\n');
-        return EXIT.badConfig;
+        return refuse('--recheck failing reads the last failing results from a state store, and none is configured: set --data-dir (PARITY_DATA_DIR) or DATABASE_URL');
       }
       // Selection is checked before the store is opened: a typo answers fast and never takes the lock.
       const selector = { ids, tags: flags.tag ?? [] };
       const preview = selectChecks(await loadCatalog(config.checksDir, io.env), selector);
-      if (preview.unknownIds.length > 0) {
-        io.stderr.write(`parity: unknown check id${preview.unknownIds.length === 1 ? '' : 's'}: ${preview.unknownIds.join(', ')}\n`);
-        return EXIT.badConfig;
-      }
-      if (preview.checks.length === 0) {
-        io.stderr.write(`parity: no checks selected${selector.tags.length > 0 ? ` (no check is tagged ${selector.tags.join(' or ')})` : ''}\n`);
-        return EXIT.badConfig;
-      }
+      if (preview.unknownIds.length > 0) return refuse(`unknown check id${preview.unknownIds.length === 1 ? '' : 's'}: ${preview.unknownIds.join(', ')}`);
+      if (preview.checks.length === 0) return refuse(`no checks selected${selector.tags.length > 0 ? ` (no check is tagged ${selector.tags.join(' or ')})` : ''}`);
       const { createDeferredLogger, openService } = await loadRuntime();
       // A one-shot command at its default level usually writes no log line: pino loads only if one is written.
       const logger = createDeferredLogger({ destination: io.stderr, level: io.env.PARITY_LOG_LEVEL ?? 'warn' });
@@ -75,7 +84,12 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         logger, env: io.env, observers: [display?.observer, log?.observer].filter((o) => o !== undefined), ...(store ? { store } : {}),
       });
       try {
-        const { checks } = selectChecks(service.catalog(), selector);
+        // The service loaded the files again: judge the selection it will really run, not the preview's
+        // (a checkout between the two loads could leave an id unknown or nothing selected).
+        const { checks, unknownIds } = selectChecks(service.catalog(), selector);
+        if (unknownIds.length > 0 || checks.length === 0) {
+          return refuse(`the check files changed while the run was starting; ${unknownIds.length > 0 ? `unknown now: ${unknownIds.join(', ')}` : 'no checks selected now'}`);
+        }
         const { run, finished } = await service.runner.start({ checks, trigger: 'cli', requestedBy: 'cli', selector, recheck: flags.recheck === 'failing' ? 'failing' : undefined });
         // Ctrl-C cancels the running statements; the cancelled checks are reported as errors.
         const cancel = () => service.runner.cancel(run.id);
@@ -96,6 +110,7 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
             : format === 'markdown' ? markdownForRun(result, exitCode)
               : formatRun(result);
         io.stdout.write(rendered);
+        reported = true;
         return exitCode;
       } finally {
         log?.stop();
@@ -103,7 +118,9 @@ export const registerRun: CommandRegistrar = (program, io, setExit) => {
         await store?.close();
       }
     } catch (error) {
-      return reportFailure(error, io);
+      const code = reportFailure(error, io);
+      // A fault after the report was written (closing the store) leaves that report as it is.
+      return reported ? code : noOutcome(format, code, failureSummary(error));
     }
   }
 };
