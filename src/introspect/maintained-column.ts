@@ -10,11 +10,12 @@
  * timestamptz) that another schema could shadow through search_path — whatever its arguments, as
  * defaults can make it callable with none — is not taken as the current time. The same statement reads the
  * server's now() (on a standby: no later than the last replayed commit), the watermark of the pass
- * about to start.
+ * about to start, and the hierarchy's catalog version (table-state.ts), which a chain must keep.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { columnWritesOf, CURRENT_TIME_FUNCTION_NAMES, isCurrentTimeDefault, type ColumnWrites } from './trigger-function.js';
+import { readTableState, tableStateSql } from './table-state.js';
 
 // pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h).
 const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
@@ -28,6 +29,7 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
       select ${reg}::oid where ${reg} is not null
       union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
     select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
+    ${tableStateSql()} as table_state,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
         and p.pronamespace <> 'pg_catalog'::regnamespace)
@@ -50,6 +52,8 @@ interface RelationRow { relation: string; kind: string; column_default: string |
 /** The catalog's answer, judged. */
 export interface ColumnMaintenance {
   serverNow: Date;
+  /** The catalog version of the table and every table under it (table-state.ts); null when the table was not found. */
+  tableState: string | null;
   /** The column exists and is timestamptz (comparable with the server's now() whatever a session's TimeZone). */
   typeProblem?: string | undefined;
   /** The trigger covering UPDATEs (of the table itself, or of its first partition), if any. */
@@ -147,5 +151,5 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
       ...(replicaRoleSkips ? ['assumes no write runs with session_replication_role = replica or the trigger disabled (ENABLE ALWAYS covers replica sessions)'] : []),
     ].join('; ')
     : problems.join('; ');
-  return { serverNow, typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
+  return { serverNow, tableState: readTableState(row.table_state), typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
 }
