@@ -126,10 +126,16 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
     const onUpdate = triggerCoverage(relation.triggers, UPDATE, column, shadowed, writesOf);
     const insertTrigger = triggerCoverage(relation.triggers, INSERT, column, shadowed, writesOf);
     const fallback = relation.column_default;
-    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback);
+    // Row triggers run after defaults are filled in: a BEFORE INSERT trigger (enabled in any mode)
+    // that may write the column replaces what the DEFAULT stamped, so the DEFAULT covers nothing.
+    const overwriter = relation.triggers.find((t) => (t.type & ROW) && (t.type & BEFORE) && (t.type & INSERT) && t.enabled !== 'D' && writesOf(t).mayOverwrite);
+    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback) && overwriter === undefined;
+    const defaultProblem = fallback === null ? '; no DEFAULT'
+      : overwriter && isCurrentTimeDefault(fallback) ? `; DEFAULT ${fallback} is overwritten by trigger ${overwriter.name} (${writesOf(overwriter).reason})`
+        : `; DEFAULT ${fallback} is not the current time`;
     const onInsert: Coverage = 'trigger' in insertTrigger ? insertTrigger
       : defaultStamps ? { default: fallback! }
-        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${fallback !== null ? `; DEFAULT ${fallback} is not the current time` : '; no DEFAULT'}` };
+        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${defaultProblem}` };
     if ('missing' in onUpdate) problems.push(`${where}UPDATEs: ${onUpdate.missing}`);
     else {
       updateTrigger ??= onUpdate.trigger;
