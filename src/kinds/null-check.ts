@@ -11,7 +11,7 @@ import { defineKind, requireCount, scanFactsOf, type CountScan } from './types.j
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
-import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
+import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -42,6 +42,7 @@ export const nullCheckSchema = z
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     const incremental = s.incremental && incrementalThresholdProblem({ max: s.max_nulls, ratio: s.max_null_ratio }, 'max_nulls', 'max_null_ratio');
     if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
+    if (s.incremental) addRowLocalIssues(ctx, { where: s.where });
   });
 export type NullCheckSpec = z.output<typeof nullCheckSchema>;
 
