@@ -16,6 +16,7 @@ import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { columnWritesOf, CURRENT_TIME_FUNCTION_NAMES, isCurrentTimeDefault, type ColumnWrites } from './trigger-function.js';
 import { readTableState, tableStateSql } from './table-state.js';
+import { judgeWatermark, watermarkColumnsSql, type Watermark } from './watermark.js';
 
 // pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h).
 const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
@@ -23,12 +24,12 @@ const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
 /** The server's now() plus what the catalog says about the column's type, defaults and the triggers of the table and its descendants. */
 export function planColumnMaintenance(table: TableRef, column: string): SQL {
   const reg = sql`to_regclass(${regclassText(table)})`;
-  // On a standby the watermark is the primary's commit time of the last replayed transaction when
-  // that is earlier: rows the primary committed but the standby has not replayed are not missed.
+  // The clocks the watermark is judged from (watermark.ts): on a standby the primary's commit time
+  // of the last replayed transaction, on a primary the start of the oldest open transaction.
   return sql`with recursive tree(relid) as (
       select ${reg}::oid where ${reg} is not null
       union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
-    select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
+    select ${watermarkColumnsSql()},
     ${tableStateSql()} as table_state,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
@@ -50,8 +51,7 @@ interface TriggerRow { name: string; type: number; enabled: string; column_list:
 interface RelationRow { relation: string; kind: string; column_default: string | null; triggers: TriggerRow[] }
 
 /** The catalog's answer, judged. */
-export interface ColumnMaintenance {
-  serverNow: Date;
+export interface ColumnMaintenance extends Watermark {
   /** The catalog version of the table and every table under it (table-state.ts); null when the table was not found. */
   tableState: string | null;
   /** The column exists and is timestamptz (comparable with the server's now() whatever a session's TimeZone). */
@@ -93,7 +93,7 @@ function triggerCoverage(triggers: TriggerRow[], event: number, column: string, 
 /** Judges the row of planColumnMaintenance (pure, but needs the SQL parser loaded). */
 export function judgeColumnMaintenance(row: Record<string, unknown> | undefined, column: string): ColumnMaintenance {
   if (!row) throw new Error('the catalog question returned no row');
-  const serverNow = row.server_now instanceof Date ? row.server_now : new Date(String(row.server_now));
+  const clocks = judgeWatermark(row);
   const raw = typeof row.relations === 'string' ? JSON.parse(row.relations) : row.relations;
   const relations = (raw ?? []) as RelationRow[];
   const shadowed = row.time_function_shadowed === true;
@@ -157,5 +157,5 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
       ...(replicaRoleSkips ? ['assumes no write runs with session_replication_role = replica or the trigger disabled (ENABLE ALWAYS covers replica sessions)'] : []),
     ].join('; ')
     : problems.join('; ');
-  return { serverNow, tableState: readTableState(row.table_state), typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
+  return { ...clocks, tableState: readTableState(row.table_state), typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
 }

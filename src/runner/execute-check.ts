@@ -71,7 +71,9 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow, servers, upkeep.tableState);
   const lowerBound = plan.mode === 'incremental' ? plan.lowerBound.toISOString() : null;
   const mark: IncrementalMark = {
-    mode: plan.mode, column, watermark: upkeep.serverNow.toISOString(), lower_bound: lowerBound, table_state: upkeep.tableState,
+    mode: plan.mode, column, watermark: (upkeep.watermark ?? upkeep.serverNow).toISOString(), lower_bound: lowerBound, table_state: upkeep.tableState,
+    ...(upkeep.unknownBecause !== undefined ? { watermark_unknown: upkeep.unknownBecause } : {}),
+    ...(upkeep.assumption !== undefined ? { watermark_assumption: upkeep.assumption } : {}),
     ...(plan.mode === 'full' ? { full_reason: plan.reason } : {}),
     maintained_by: upkeep.maintained ? upkeep.description : `not shown by the catalog: ${upkeep.description}`, trusted_column: !upkeep.maintained,
   };

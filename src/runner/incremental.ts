@@ -39,6 +39,10 @@ export type IncrementalMark = {
   lower_bound: string | null;
   /** The catalog version of the table's hierarchy when the pass began (absent in results recorded before it was kept). */
   table_state?: string | null;
+  /** Why no watermark can be vouched for (a prepared transaction, a standby that replayed nothing): recorded as null. */
+  watermark_unknown?: string;
+  /** What the watermark assumes about open transactions parity could not see. */
+  watermark_assumption?: string;
   /** Why this pass was full (first pass, broken chain, full_every …). */
   full_reason?: string;
   /** The column's upkeep as the catalog shows it, or the operator's trust_column assumption. */
@@ -110,7 +114,7 @@ export function planPass(settings: IncrementalSpec, hash: string, chain: readonl
 export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: IncrementalMark, resumed: boolean, catalogChanged = false): Outcome {
   // A resumed scan read its first chunks before this watermark; a pass during which DDL ran read
   // the table under two catalog versions. Neither can vouch for the rows a next pass would skip.
-  const watermark = resumed || catalogChanged ? null : mark.watermark;
+  const watermark = resumed || catalogChanged || mark.watermark_unknown !== undefined ? null : mark.watermark;
   const recorded: IncrementalMark = { ...mark, watermark };
   const unbroken = outcome.status === 'pass' && watermark !== null;
   const coverage: Coverage = plan.mode === 'full'
@@ -121,6 +125,8 @@ export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: Incre
       ? `full pass (${plan.reason})`
       : `incremental: rows with ${mark.column} >= ${mark.lower_bound}; a write that sets ${mark.column} to an older value is caught only by the next full pass; deleted rows cannot add offending rows, so they need no re-reading`,
     ...(catalogChanged ? [`the catalog of the table's hierarchy changed while the pass read (DDL): the next run is a full pass`] : []),
+    ...(mark.watermark_unknown !== undefined ? [`no watermark: ${mark.watermark_unknown}; the next run is a full pass`] : []),
+    ...(mark.watermark_assumption !== undefined ? [mark.watermark_assumption] : []),
     `coverage: ${coverageText(coverage)}`,
     ...(mark.trusted_column ? [`assumes ${mark.column} is set on every write (trust_column: true; ${mark.maintained_by})`] : []),
   ];
