@@ -31,6 +31,8 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
       union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
     select ${watermarkColumnsSql()},
     ${tableStateSql()} as table_state,
+    (select string_agg(distinct sr.srrelid::regclass::text, ', ') from pg_subscription_rel sr
+      where sr.srrelid in (select relid from tree) or sr.srrelid in (select a.relid from pg_partition_ancestors(${reg}) as a(relid))) as subscribed,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
         and p.pronamespace <> 'pg_catalog'::regnamespace)
@@ -120,6 +122,11 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
   let insertCoveredBy: ColumnMaintenance['insertCoveredBy'];
   let insertByDefault = false;
   let replicaRoleSkips = false;
+  // A logical-replication subscription writes through an apply worker that runs as a replica
+  // session: ordinary (O) triggers do not fire there, and it names every column it copies, so a
+  // DEFAULT is never used. Rows it writes keep the publisher's stamp, or none.
+  const subscribed = typeof row.subscribed === 'string' && row.subscribed.length > 0 ? row.subscribed : undefined;
+  const enabledOf = (relation: RelationRow, name: string) => relation.triggers.find((t) => t.name === name)?.enabled;
   for (const relation of holding) {
     const where = holding.length > 1 || relation.relation !== holding[0]?.relation ? `${relation.relation}: ` : '';
     if (relation.kind !== 'r') { problems.push(`${where}a relation of kind '${relation.kind}' (not a table) — parity cannot tell what writes it`); continue; }
@@ -136,6 +143,14 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
     const onInsert: Coverage = 'trigger' in insertTrigger ? insertTrigger
       : defaultStamps ? { default: fallback! }
         : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${defaultProblem}` };
+    if (subscribed !== undefined) {
+      const skipped = [
+        ...('trigger' in onUpdate && enabledOf(relation, onUpdate.trigger) !== 'A' ? [`UPDATEs: trigger ${onUpdate.trigger} does not fire there (ALTER TABLE … ENABLE ALWAYS TRIGGER ${onUpdate.trigger})`] : []),
+        ...('trigger' in onInsert && enabledOf(relation, onInsert.trigger) !== 'A' ? [`INSERTs: trigger ${onInsert.trigger} does not fire there (ENABLE ALWAYS TRIGGER)`] : []),
+        ...('default' in onInsert ? [`INSERTs: DEFAULT ${onInsert.default} is not used there (the apply worker names every column it copies)`] : []),
+      ];
+      if (skipped.length > 0) problems.push(`${where}a logical-replication subscription writes into ${subscribed}, through an apply worker that runs as a replica session: ${skipped.join('; ')}`);
+    }
     if ('missing' in onUpdate) problems.push(`${where}UPDATEs: ${onUpdate.missing}`);
     else {
       updateTrigger ??= onUpdate.trigger;
