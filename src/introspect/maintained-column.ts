@@ -34,6 +34,7 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
     (select string_agg(distinct sr.srrelid::regclass::text, ', ') from pg_subscription_rel sr
       where sr.srrelid in (select relid from tree) or sr.srrelid in (select a.relid from pg_partition_ancestors(${reg}) as a(relid))) as subscribed,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
+    (select a.attgenerated::text from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_generated,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
         and p.pronamespace <> 'pg_catalog'::regnamespace)
       or exists (select 1 from pg_type y where y.typname = 'timestamptz' and y.typnamespace <> 'pg_catalog'::regnamespace)) as time_function_shadowed,
@@ -100,9 +101,12 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
   const relations = (raw ?? []) as RelationRow[];
   const shadowed = row.time_function_shadowed === true;
   const type = row.column_type as string | null;
+  // A generated column's value is its expression's: a BEFORE trigger's assignment to it is discarded.
+  const generated = typeof row.column_generated === 'string' && row.column_generated !== '';
   const typeProblem = type === null || type === undefined
     ? `the table has no column "${column}"`
-    : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())` : undefined;
+    : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())`
+      : generated ? `column "${column}" is GENERATED ALWAYS AS (…): its value is the expression's, and a trigger's assignment to it is discarded` : undefined;
   const analysed = new Map<string, ColumnWrites>();
   const writesOf = (t: TriggerRow): ColumnWrites => {
     const key = `${t.function}\u0000${t.definition ?? ''}`;

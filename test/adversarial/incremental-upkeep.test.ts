@@ -5,7 +5,9 @@
  *   (triggers run after defaults are applied: `new.updated_at := new.source_time` keeps the
  *   writer's time, an import's old one);
  * - a BEFORE UPDATE trigger that stamps NEW but changes OLD and returns it: the row written is
- *   OLD, with the change and the old stamp.
+ *   OLD, with the change and the old stamp;
+ * - a trigger stamping a GENERATED column: Postgres discards the assignment and stores the
+ *   expression's value.
  * Each passed incrementally over a NULL a full pass fails on.
  */
 import { describe, expect, it } from 'vitest';
@@ -75,6 +77,16 @@ describe.each(engines)('what proves a column maintained, on %s', (engine) => {
     // The row written is OLD with b NULL and the stamp of a day ago.
     expect((await db.exec('select b is null as cleared, updated_at < now() - interval \'1 hour\' as old_stamp from uo where id = 4'))[0]).toMatchObject({ cleared: true, old_stamp: true });
     for (const result of results) expect(result).toMatchObject({ status: 'error', error: { code: 'incremental_unmaintained', message: expect.stringMatching(/OLD/) } });
+  });
+
+  it('a generated column is not stamped by a trigger that assigns it (the assignment is discarded)', async () => {
+    await db.exec(`create function stamp_g() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
+      create table ge (id int primary key, b int, edited_at timestamptz, updated_at timestamptz generated always as (edited_at) stored);
+      create trigger ge_stamp before insert or update on ge for each row execute function stamp_g();
+      insert into ge (id, b, edited_at) select g, g, '2001-01-01' from generate_series(1, 20) g;`);
+    const results = await judged('ge', 'update ge set b = null where id = 4');
+    expect((await db.exec('select updated_at < now() - interval \'1 day\' as old_stamp from ge where id = 4'))[0]).toMatchObject({ old_stamp: true });
+    for (const result of results) expect(result).toMatchObject({ status: 'error', error: { code: 'incremental_unmaintained', message: expect.stringMatching(/GENERATED/) } });
   });
 
   it('still accepts a BEFORE INSERT trigger that leaves the column alone beside a DEFAULT now()', async () => {
