@@ -20,7 +20,7 @@ export function watermarkColumnsSql(): SQL {
   const database = sql`(select d.oid from pg_database d where d.datname = current_database())`;
   return sql`now() as server_now, pg_is_in_recovery() as in_recovery, pg_last_xact_replay_timestamp() as replayed_at,
     (select min(a.xact_start) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
-      and a.backend_type is distinct from 'autovacuum worker') as oldest_open_xact,
+      and coalesce(a.backend_type, '') <> 'autovacuum worker') as oldest_open_xact,
     (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.backend_type is null)::int as hidden_sessions,
     (select count(x.gid) from pg_prepared_xacts x where x.database = current_database())::int as prepared_xacts`;
 }
