@@ -7,6 +7,7 @@
  */
 import { isSqlParserLoaded, scanSql, SqlParserNotLoadedError } from '../sql/parser.js';
 import { checkReadOnlyExpression, checkReadOnlyQuery, type SqlProblem } from '../sql/read-only-guard.js';
+import { rowLocalProblems } from '../sql/row-local.js';
 
 export type { SqlProblem };
 
@@ -20,6 +21,15 @@ export function expressionProblems(text: string): SqlProblem[] {
   requireParser();
   if (text.trim().length === 0) return [{ message: 'is empty' }];
   return checkReadOnlyExpression(text);
+}
+
+/**
+ * Why the expression reads more than its row (the clock, other rows, the catalog, the session),
+ * which an incremental check cannot have: its passes re-read only rows whose column moved.
+ */
+export function incrementalExpressionProblems(text: string): SqlProblem[] {
+  requireParser();
+  return rowLocalProblems(text);
 }
 
 /** Problems that keep `text` from running as a whole read-only query; `$keys` allowed when `keyed`. */

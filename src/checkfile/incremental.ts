@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { columnNameSchema, durationSchema } from './common.js';
+import { incrementalExpressionProblems } from './expression.js';
 
 export const incrementalSchema = z.strictObject({
   /** A timestamptz column a BEFORE INSERT/UPDATE trigger sets on every write (e.g. updated_at). */
@@ -29,4 +30,19 @@ export function incrementalThresholdProblem(limits: { max?: number | undefined; 
   if (limits.ratio !== undefined) return `incremental runs judge only changed rows, so they cannot judge ${ratioName}; remove ${ratioName} or incremental`;
   if ((limits.max ?? 0) !== 0) return `incremental runs judge only changed rows, so they cannot judge ${maxName}: ${limits.max} (a total over the whole table); use 0 or remove incremental`;
   return undefined;
+}
+
+/**
+ * Issues for every expression of an incremental check that reads more than its row: a row whose
+ * value or scope changes with the clock or with other data changes without a write, and no
+ * incremental pass re-reads it (checks.md, "Incremental verification"). `fields` maps each spec key
+ * to its expression text.
+ */
+export function addRowLocalIssues(ctx: z.RefinementCtx, fields: Record<string, string | undefined>): void {
+  for (const [key, text] of Object.entries(fields)) {
+    if (text === undefined) continue;
+    for (const problem of incrementalExpressionProblems(text)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `SQL expression ${problem.message}`, ...(problem.offset === undefined ? {} : { params: { offset: problem.offset } }) });
+    }
+  }
 }

@@ -10,11 +10,13 @@
  * timestamptz) that another schema could shadow through search_path — whatever its arguments, as
  * defaults can make it callable with none — is not taken as the current time. The same statement reads the
  * server's now() (on a standby: no later than the last replayed commit), the watermark of the pass
- * about to start.
+ * about to start, and the hierarchy's catalog version (table-state.ts), which a chain must keep.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { columnWritesOf, CURRENT_TIME_FUNCTION_NAMES, isCurrentTimeDefault, type ColumnWrites } from './trigger-function.js';
+import { readTableState, tableStateSql } from './table-state.js';
+import { judgeWatermark, watermarkColumnsSql, type Watermark } from './watermark.js';
 
 // pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h).
 const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
@@ -22,13 +24,17 @@ const ROW = 1, BEFORE = 2, INSERT = 4, UPDATE = 16;
 /** The server's now() plus what the catalog says about the column's type, defaults and the triggers of the table and its descendants. */
 export function planColumnMaintenance(table: TableRef, column: string): SQL {
   const reg = sql`to_regclass(${regclassText(table)})`;
-  // On a standby the watermark is the primary's commit time of the last replayed transaction when
-  // that is earlier: rows the primary committed but the standby has not replayed are not missed.
+  // The clocks the watermark is judged from (watermark.ts): on a standby the primary's commit time
+  // of the last replayed transaction, on a primary the start of the oldest open transaction.
   return sql`with recursive tree(relid) as (
       select ${reg}::oid where ${reg} is not null
       union select i.inhrelid from pg_inherits i join tree on i.inhparent = tree.relid)
-    select case when pg_is_in_recovery() then least(now(), pg_last_xact_replay_timestamp()) else now() end as server_now,
+    select ${watermarkColumnsSql()},
+    ${tableStateSql()} as table_state,
+    (select string_agg(distinct sr.srrelid::regclass::text, ', ') from pg_subscription_rel sr
+      where sr.srrelid in (select relid from tree) or sr.srrelid in (select a.relid from pg_partition_ancestors(${reg}) as a(relid))) as subscribed,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
+    (select a.attgenerated::text from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_generated,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
         and p.pronamespace <> 'pg_catalog'::regnamespace)
       or exists (select 1 from pg_type y where y.typname = 'timestamptz' and y.typnamespace <> 'pg_catalog'::regnamespace)) as time_function_shadowed,
@@ -48,8 +54,9 @@ interface TriggerRow { name: string; type: number; enabled: string; column_list:
 interface RelationRow { relation: string; kind: string; column_default: string | null; triggers: TriggerRow[] }
 
 /** The catalog's answer, judged. */
-export interface ColumnMaintenance {
-  serverNow: Date;
+export interface ColumnMaintenance extends Watermark {
+  /** The catalog version of the table and every table under it (table-state.ts); null when the table was not found. */
+  tableState: string | null;
   /** The column exists and is timestamptz (comparable with the server's now() whatever a session's TimeZone). */
   typeProblem?: string | undefined;
   /** The trigger covering UPDATEs (of the table itself, or of its first partition), if any. */
@@ -89,14 +96,17 @@ function triggerCoverage(triggers: TriggerRow[], event: number, column: string, 
 /** Judges the row of planColumnMaintenance (pure, but needs the SQL parser loaded). */
 export function judgeColumnMaintenance(row: Record<string, unknown> | undefined, column: string): ColumnMaintenance {
   if (!row) throw new Error('the catalog question returned no row');
-  const serverNow = row.server_now instanceof Date ? row.server_now : new Date(String(row.server_now));
+  const clocks = judgeWatermark(row);
   const raw = typeof row.relations === 'string' ? JSON.parse(row.relations) : row.relations;
   const relations = (raw ?? []) as RelationRow[];
   const shadowed = row.time_function_shadowed === true;
   const type = row.column_type as string | null;
+  // A generated column's value is its expression's: a BEFORE trigger's assignment to it is discarded.
+  const generated = typeof row.column_generated === 'string' && row.column_generated !== '';
   const typeProblem = type === null || type === undefined
     ? `the table has no column "${column}"`
-    : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())` : undefined;
+    : type !== 'timestamp with time zone' ? `column "${column}" is ${type}; incremental needs timestamp with time zone (compared with the server's now())`
+      : generated ? `column "${column}" is GENERATED ALWAYS AS (…): its value is the expression's, and a trigger's assignment to it is discarded` : undefined;
   const analysed = new Map<string, ColumnWrites>();
   const writesOf = (t: TriggerRow): ColumnWrites => {
     const key = `${t.function}\u0000${t.definition ?? ''}`;
@@ -116,16 +126,35 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
   let insertCoveredBy: ColumnMaintenance['insertCoveredBy'];
   let insertByDefault = false;
   let replicaRoleSkips = false;
+  // A logical-replication subscription writes through an apply worker that runs as a replica
+  // session: ordinary (O) triggers do not fire there, and it names every column it copies, so a
+  // DEFAULT is never used. Rows it writes keep the publisher's stamp, or none.
+  const subscribed = typeof row.subscribed === 'string' && row.subscribed.length > 0 ? row.subscribed : undefined;
+  const enabledOf = (relation: RelationRow, name: string) => relation.triggers.find((t) => t.name === name)?.enabled;
   for (const relation of holding) {
     const where = holding.length > 1 || relation.relation !== holding[0]?.relation ? `${relation.relation}: ` : '';
     if (relation.kind !== 'r') { problems.push(`${where}a relation of kind '${relation.kind}' (not a table) — parity cannot tell what writes it`); continue; }
     const onUpdate = triggerCoverage(relation.triggers, UPDATE, column, shadowed, writesOf);
     const insertTrigger = triggerCoverage(relation.triggers, INSERT, column, shadowed, writesOf);
     const fallback = relation.column_default;
-    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback);
+    // Row triggers run after defaults are filled in: a BEFORE INSERT trigger (enabled in any mode)
+    // that may write the column replaces what the DEFAULT stamped, so the DEFAULT covers nothing.
+    const overwriter = relation.triggers.find((t) => (t.type & ROW) && (t.type & BEFORE) && (t.type & INSERT) && t.enabled !== 'D' && writesOf(t).mayOverwrite);
+    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback) && overwriter === undefined;
+    const defaultProblem = fallback === null ? '; no DEFAULT'
+      : overwriter && isCurrentTimeDefault(fallback) ? `; DEFAULT ${fallback} is overwritten by trigger ${overwriter.name} (${writesOf(overwriter).reason})`
+        : `; DEFAULT ${fallback} is not the current time`;
     const onInsert: Coverage = 'trigger' in insertTrigger ? insertTrigger
       : defaultStamps ? { default: fallback! }
-        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${fallback !== null ? `; DEFAULT ${fallback} is not the current time` : '; no DEFAULT'}` };
+        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${defaultProblem}` };
+    if (subscribed !== undefined) {
+      const skipped = [
+        ...('trigger' in onUpdate && enabledOf(relation, onUpdate.trigger) !== 'A' ? [`UPDATEs: trigger ${onUpdate.trigger} does not fire there (ALTER TABLE … ENABLE ALWAYS TRIGGER ${onUpdate.trigger})`] : []),
+        ...('trigger' in onInsert && enabledOf(relation, onInsert.trigger) !== 'A' ? [`INSERTs: trigger ${onInsert.trigger} does not fire there (ENABLE ALWAYS TRIGGER)`] : []),
+        ...('default' in onInsert ? [`INSERTs: DEFAULT ${onInsert.default} is not used there (the apply worker names every column it copies)`] : []),
+      ];
+      if (skipped.length > 0) problems.push(`${where}a logical-replication subscription writes into ${subscribed}, through an apply worker that runs as a replica session: ${skipped.join('; ')}`);
+    }
     if ('missing' in onUpdate) problems.push(`${where}UPDATEs: ${onUpdate.missing}`);
     else {
       updateTrigger ??= onUpdate.trigger;
@@ -147,5 +176,5 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
       ...(replicaRoleSkips ? ['assumes no write runs with session_replication_role = replica or the trigger disabled (ENABLE ALWAYS covers replica sessions)'] : []),
     ].join('; ')
     : problems.join('; ');
-  return { serverNow, typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
+  return { ...clocks, tableState: readTableState(row.table_state), typeProblem, updateTrigger, insertCoveredBy, maintained, description: typeProblem ?? described };
 }

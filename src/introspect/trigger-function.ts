@@ -9,7 +9,8 @@
  * straight-line code from the function's start (no `RETURN`, labelled `EXIT` or exception handler
  * that could leave before it), and nothing else in the function able to write NEW or that column
  * (`NEW := …`, `SELECT … INTO NEW…`, loop variables, `GET DIAGNOSTICS`, `FETCH`, `CALL` targets),
- * and every `RETURN` returns NEW, OLD or NULL (a trigger writes the row it returns).
+ * and every `RETURN` returns NEW, OLD or NULL (a trigger writes the row it returns), with nothing
+ * assigning OLD (a changed OLD returned is a changed row that keeps its old stamp).
  * Anything the walk does not understand counts as a possible write: the answer is "cannot tell",
  * which refuses the mode — the check file can still say `trust_column: true`.
  */
@@ -128,6 +129,14 @@ export function columnWritesOf(definition: string, column: string): ColumnWrites
     return d?.[0] === 'PLpgSQL_recfield' && numberOf(d[1].recparentno) === newVarno && d[1].fieldname === column;
   };
   const writesNew = (index: number) => isNewRow(index) || isNewColumn(index);
+  // A BEFORE trigger writes the row it returns, and RETURN OLD is allowed (an UPDATE that writes the
+  // row as it was needs no stamp) — but only while OLD is as it was: a changed OLD returned is a
+  // changed row under the old stamp.
+  const oldVarno = numberOf(fn.old_varno);
+  const writesOld = (index: number) => {
+    const d = datum(index);
+    return (index === oldVarno && d?.[0] === 'PLpgSQL_rec') || (d?.[0] === 'PLpgSQL_recfield' && numberOf(d[1].recparentno) === oldVarno);
+  };
 
   // Every place that can write a datum, judged; the stamp candidates kept by identity.
   const stamps: Node[] = [];
@@ -148,6 +157,7 @@ export function columnWritesOf(definition: string, column: string): ColumnWrites
         const varno = numberOf(body.varno);
         if (isNewRow(varno)) otherWrite ??= `line ${numberOf(body.lineno)} replaces NEW as a whole`;
         else if (isNewColumn(varno)) stamps.push(body);
+        else if (writesOld(varno)) otherWrite ??= `line ${numberOf(body.lineno)} assigns OLD, which a trigger may return as the row written`;
       }
       // The row written is the one returned: another record (`r := NEW; r.<column> := …; RETURN r`) escapes every check above.
       if (tag === 'PLpgSQL_stmt_return') {
@@ -163,6 +173,7 @@ export function columnWritesOf(definition: string, column: string): ColumnWrites
         const written = target?.[0] === 'PLpgSQL_row' ? listOf(target[1].fields).map((f) => numberOf(asNode(f)?.varno))
           : target ? [numberOf(target[1].dno)] : [newVarno];
         if (written.some(writesNew)) otherWrite ??= `line ${numberOf(body.lineno)} selects INTO NEW or NEW.${column}`;
+        if (written.some(writesOld)) otherWrite ??= `line ${numberOf(body.lineno)} selects INTO OLD, which a trigger may return as the row written`;
       }
     }
     Object.values(body).forEach(visit);

@@ -21,7 +21,7 @@ import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type SideRead } from './types.js';
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
-import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
+import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -75,6 +75,7 @@ export const columnParitySchema = z
     }
     const incremental = spec.incremental && incrementalThresholdProblem({ max: spec.max_mismatches, ratio: spec.max_mismatch_ratio }, 'max_mismatches', 'max_mismatch_ratio');
     if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
+    if (spec.incremental && !joinForm) addRowLocalIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
 

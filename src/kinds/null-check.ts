@@ -12,7 +12,7 @@ import { defineKind, requireCount, scanFactsOf, type CountScan } from './types.j
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
-import { incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
+import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -48,6 +48,7 @@ export const nullCheckSchema = z
     for (const column of s.columns.filter((c) => required.includes(c))) {
       ctx.addIssue({ code: 'custom', path: ['where'], message: `requires "${column}" to be non-NULL, so that column's NULLs are out of scope and never counted; filter on another column (e.g. the old one the backfill reads), or remove "${column}" from columns` });
     }
+    if (s.incremental) addRowLocalIssues(ctx, { where: s.where });
   });
 export type NullCheckSpec = z.output<typeof nullCheckSchema>;
 

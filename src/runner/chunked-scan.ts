@@ -32,6 +32,10 @@ import { Fault } from '../results/fault.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
+import { planTableOid, tableOidSql, tableReplacedMessage } from '../introspect/table-identity.js';
+
+/** Column alias of the oid of the table a chunk read (see planChunk). */
+const TABLE_OID_ALIAS = '__table_oid';
 
 export type { KeyColumn, ResumableProgress, ScanCheckpoint, ScanProgress };
 
@@ -97,7 +101,9 @@ export function readPlanRows(rows: readonly Record<string, unknown>[]): number {
 export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | undefined, upTo: string[] | undefined): SQL {
   const bounds = keyRangeBounds(key, after, upTo);
   const where = bounds.length === 0 ? sql`` : sql` where ${joinSql(bounds, sql` and `)}`;
-  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
+  // Which table the name reached in this very statement (FROM locks it first): every chunk must
+  // have counted the same one, or two tables' ranges would be added up (table-identity.ts).
+  return sql`select ${joinSql(countColumns(scan))}, ${tableOidSql(scan.table)} as ${sql.identifier(TABLE_OID_ALIAS)} from ${tableSql(scan.table)}${where}`;
 }
 
 /**
@@ -162,13 +168,15 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
 
   const loop = async (open: <T>(work: (session: ReadSession) => Promise<T>) => Promise<T>) => {
     // Key, row estimate and, for a single integer key, its extent (chunk ends by arithmetic; empty table: none).
-    const { key, nullable, estimate, integer } = await open(async (session) => {
+    const { key, nullable, estimate, integer, tableOid } = await open(async (session) => {
+      const tableOid = (await run(session, planTableOid(scan.table))).rows[0]?.oid;
       const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
       const columns = keyRows.map((r) => ({ name: String(r.name), type: String(r.type) }));
       const nullable = columns.length === 0 ? undefined : (await run(session, planNullableKeyTable(scan.table, columns))).rows[0];
       const extent = columns.length === 1 && INTEGER_TYPES.has(columns[0]!.type) ? (await run(session, planKeyExtent(scan.table, columns[0]!))).rows[0] : undefined;
       return {
+        tableOid: tableOid === null || tableOid === undefined ? undefined : String(tableOid),
         key: columns,
         nullable,
         estimate: Number(estimateRows[0]?.estimate ?? 0),
@@ -186,8 +194,10 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;
     const resumable = await checkpoint?.claim();
-    // Progress is only resumed over the same key and the same counts; anything else starts over.
-    if (resumable && sameKey(resumable.keyColumns, key) && [...names, SCANNED_ALIAS].every((n) => Number.isFinite(resumable.counts[n]))) {
+    // Progress is only resumed over the same table (not only the same name), the same key and the
+    // same counts; anything else starts over.
+    const sameTable = tableOid !== undefined && (resumable?.state as { table?: unknown } | undefined)?.table === tableOid;
+    if (resumable && sameTable && sameKey(resumable.keyColumns, key) && [...names, SCANNED_ALIAS].every((n) => Number.isFinite(resumable.counts[n]))) {
       for (const name of [...names, SCANNED_ALIAS]) totals[name] = resumable.counts[name]!;
       after = resumable.lastKey;
       chunks = resumable.chunks;
@@ -236,6 +246,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         return { ...bound, rows: await runKept(session, 'chunk', planChunk(scan, key, after, bound.end)) };
       });
       const elapsed = performance.now() - started;
+      if (rows[0]?.[TABLE_OID_ALIAS] !== tableOid || tableOid === undefined) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(scan.table, 'chunked scan') });
       const counts = readCounts(rows[0], names);
       for (const name of [...names, SCANNED_ALIAS]) totals[name]! += counts[name]!;
       chunks++;
@@ -254,7 +265,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       if (seen >= rowsWanted / 2) rowsWanted = nextChunkRows(seen, elapsed, deps.settings);
       // The chunk's totals and its last key in one statement: after a crash a chunk is either
       // in both or in neither.
-      if (checkpoint && !(await checkpoint.save({ keyColumns: key, lastKey: end, counts: { ...totals }, chunks, chunkRows: rowsWanted }))) {
+      if (checkpoint && !(await checkpoint.save({ keyColumns: key, lastKey: end, counts: { ...totals }, chunks, chunkRows: rowsWanted, state: { table: tableOid } }))) {
         throw new Fault({ code: 'checkpoint_lost', message: `another run took over the checkpoint of this scan of ${regclassText(scan.table)}; this run stops so the two never count the same rows` });
       }
       if (deps.settings.pause_ms > 0) await sleep(deps.settings.pause_ms);

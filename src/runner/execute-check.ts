@@ -22,6 +22,7 @@ import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-g
 import { columnSql, sql, type SQL } from '../sql/build.js';
 import { incrementalOutcome, planPass, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
 import { judgeColumnMaintenance, planColumnMaintenance } from '../introspect/maintained-column.js';
+import { planTableState, readTableState } from '../introspect/table-state.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { RecordingContext } from './context.js';
 import type { CheckKind } from '../kinds/types.js';
@@ -38,7 +39,14 @@ export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
 };
 
 /** An incremental check's pass about to run: full or from a lower bound, and what it will record. */
-interface IncrementalPass { plan: PassPlan; mark: IncrementalMark; within?: SQL | undefined; spec: unknown }
+interface IncrementalPass {
+  plan: PassPlan;
+  mark: IncrementalMark;
+  within?: SQL | undefined;
+  spec: unknown;
+  /** Reads the hierarchy's catalog version again: true when DDL ran since the pass began. */
+  catalogChanged(): Promise<boolean>;
+}
 
 /**
  * Decides an incremental check's pass: the catalog must show the column maintained (or the check
@@ -61,15 +69,18 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   }
   // Without a store there is no chain to extend: every pass is full.
   const chain = deps.incrementalChain ? await deps.incrementalChain() : [];
-  const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow, servers);
+  const plan = planPass(target.settings, check.hash, chain, upkeep.serverNow, servers, upkeep.tableState);
   const lowerBound = plan.mode === 'incremental' ? plan.lowerBound.toISOString() : null;
   const mark: IncrementalMark = {
-    mode: plan.mode, column, watermark: upkeep.serverNow.toISOString(), lower_bound: lowerBound,
+    mode: plan.mode, column, watermark: (upkeep.watermark ?? upkeep.serverNow).toISOString(), lower_bound: lowerBound, table_state: upkeep.tableState,
+    ...(upkeep.unknownBecause !== undefined ? { watermark_unknown: upkeep.unknownBecause } : {}),
+    ...(upkeep.assumption !== undefined ? { watermark_assumption: upkeep.assumption } : {}),
     ...(plan.mode === 'full' ? { full_reason: plan.reason } : {}),
     maintained_by: upkeep.maintained ? upkeep.description : `not shown by the catalog: ${upkeep.description}`, trusted_column: !upkeep.maintained,
   };
   const within = lowerBound === null ? undefined : sql`${columnSql(column)} >= ${lowerBound}::timestamptz`;
-  return { plan, mark, within, spec: within ? target.changedRows : check.spec };
+  const catalogChanged = async () => readTableState((await ctx.query(target.source, planTableState(target.table)))[0]?.table_state) !== upkeep.tableState;
+  return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged };
 }
 
 /** Runs the check's kind through a fresh context; never throws. */
@@ -126,7 +137,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           facts = counts.map(scanFactsOf);
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
           if (recheck) outcome = recheckOutcome(outcome, recheck);
-          if (incremental) outcome = incrementalOutcome(outcome, incremental.plan, incremental.mark, facts.some((f) => f.resumed !== undefined));
+          // Read after the counts: DDL between the pass's first reading and its last leaves rows it
+          // may have read under the old catalog and skipped under the new (an attach mid-pass).
+          if (incremental) outcome = incrementalOutcome(outcome, incremental.plan, incremental.mark, facts.some((f) => f.resumed !== undefined), await incremental.catalogChanged());
         }
       }
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.

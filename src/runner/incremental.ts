@@ -14,6 +14,15 @@
  * seen by the pass, and a write committed after it carries the now() of its own transaction, which
  * is at or after the watermark unless that transaction began before it — `overlap` must exceed the
  * longest write transaction (and, under trust_column, any skew of the clock that sets the column).
+ *
+ * Two more things must hold for the rows a chain skipped to be the rows it verified. The verified
+ * server's clock never went back (a write stamped after a step back carries a time before the last
+ * watermark, so the next lower bound passes over it): every watermark is at or after the one before.
+ * And no row changed without a stamped write: DDL does that (an attached partition, a column added
+ * again, a type rewritten, a trigger disabled for a while), and every such change writes a catalog
+ * row of the table's hierarchy, so each link must have read the same catalog version
+ * (introspect/table-state.ts) as the pass being planned — and, through the pass's own second
+ * reading, the same version at its end as at its start.
  */
 import { sameServer, type ServerIdentity } from '../results/server-identity.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
@@ -28,6 +37,12 @@ export type IncrementalMark = {
   watermark: string | null;
   /** Incremental passes: rows with column ≥ this were read. */
   lower_bound: string | null;
+  /** The catalog version of the table's hierarchy when the pass began (absent in results recorded before it was kept). */
+  table_state?: string | null;
+  /** Why no watermark can be vouched for (a prepared transaction, a standby that replayed nothing): recorded as null. */
+  watermark_unknown?: string;
+  /** What the watermark assumes about open transactions parity could not see. */
+  watermark_assumption?: string;
   /** Why this pass was full (first pass, broken chain, full_every …). */
   full_reason?: string;
   /** The column's upkeep as the catalog shows it, or the operator's trust_column assumption. */
@@ -54,7 +69,7 @@ export type PassPlan =
   | { mode: 'incremental'; lowerBound: Date; fullPassAt: string; previousPasses: number };
 
 /** Full or incremental, and from where (pure). `chain` is newest first and ends at the newest full pass, if any. */
-export function planPass(settings: IncrementalSpec, hash: string, chain: readonly ChainLink[], serverNow: Date, servers?: Record<string, ServerIdentity>): PassPlan {
+export function planPass(settings: IncrementalSpec, hash: string, chain: readonly ChainLink[], serverNow: Date, servers?: Record<string, ServerIdentity>, tableState?: string | null): PassPlan {
   const full = (reason: string): PassPlan => ({ mode: 'full', reason });
   if (chain.length === 0) return full('no full pass recorded under this definition yet');
   const oldest = chain[chain.length - 1]!;
@@ -70,21 +85,36 @@ export function planPass(settings: IncrementalSpec, hash: string, chain: readonl
       if (!then || !sameServer(then, now)) return full(`result ${link.resultId} read source "${source}" as another server than this pass reads`);
     }
     const mark = link.incremental;
-    if (!mark || mark.watermark === null) return full(`result ${link.resultId} recorded no watermark (resumed, or not an incremental-mode run)`);
+    if (!mark || mark.watermark === null) return full(`result ${link.resultId} recorded no watermark (resumed, the table's catalog changed while it read, or not an incremental-mode run)`);
+    // DDL changes rows without a stamped write (an attached partition, a column added again, a
+    // type rewritten, writes while a trigger was disabled): a link read under another catalog
+    // version of the hierarchy vouches for rows that may no longer be what it read.
+    if (tableState !== undefined && (tableState === null || mark.table_state !== tableState)) {
+      return full(`result ${link.resultId} read the table under another catalog version (DDL since: a partition attached or created, a column, default, type or trigger changed, a trigger disabled for a while): rows may have changed without a stamped write`);
+    }
     if (mark.mode === 'incremental' && (mark.lower_bound === null || previousWatermark === null || Date.parse(mark.lower_bound) > Date.parse(previousWatermark))) {
       return full(`result ${link.resultId} began reading after the previous watermark: a gap`);
+    }
+    if (previousWatermark !== null && Date.parse(mark.watermark) < Date.parse(previousWatermark)) {
+      return full(`result ${link.resultId} recorded a watermark before the previous one: the verified server's clock went back`);
     }
     previousWatermark = mark.watermark;
   }
   const fullAt = oldest.incremental.watermark!;
   if (serverNow.getTime() - Date.parse(fullAt) > settings.full_every) return full(`the last full pass (${fullAt}) is older than full_every`);
   const newest = chain[0]!.incremental!;
+  // A clock stepped back stamps writes before the newest watermark, where the next lower bound would pass over them.
+  if (serverNow.getTime() < Date.parse(newest.watermark!)) {
+    return full(`the verified server's clock (${serverNow.toISOString()}) reads earlier than the last watermark (${newest.watermark}): it went back, and writes stamped since may lie before the lower bound`);
+  }
   return { mode: 'incremental', lowerBound: new Date(Date.parse(newest.watermark!) - settings.overlap), fullPassAt: fullAt, previousPasses: chain.length - 1 };
 }
 
 /** What the pass records and says: its mark, its coverage, and the limits of incremental evidence. */
-export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: IncrementalMark, resumed: boolean): Outcome {
-  const watermark = resumed ? null : mark.watermark;
+export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: IncrementalMark, resumed: boolean, catalogChanged = false): Outcome {
+  // A resumed scan read its first chunks before this watermark; a pass during which DDL ran read
+  // the table under two catalog versions. Neither can vouch for the rows a next pass would skip.
+  const watermark = resumed || catalogChanged || mark.watermark_unknown !== undefined ? null : mark.watermark;
   const recorded: IncrementalMark = { ...mark, watermark };
   const unbroken = outcome.status === 'pass' && watermark !== null;
   const coverage: Coverage = plan.mode === 'full'
@@ -94,6 +124,9 @@ export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: Incre
     plan.mode === 'full'
       ? `full pass (${plan.reason})`
       : `incremental: rows with ${mark.column} >= ${mark.lower_bound}; a write that sets ${mark.column} to an older value is caught only by the next full pass; deleted rows cannot add offending rows, so they need no re-reading`,
+    ...(catalogChanged ? [`the catalog of the table's hierarchy changed while the pass read (DDL): the next run is a full pass`] : []),
+    ...(mark.watermark_unknown !== undefined ? [`no watermark: ${mark.watermark_unknown}; the next run is a full pass`] : []),
+    ...(mark.watermark_assumption !== undefined ? [mark.watermark_assumption] : []),
     `coverage: ${coverageText(coverage)}`,
     ...(mark.trusted_column ? [`assumes ${mark.column} is set on every write (trust_column: true; ${mark.maintained_by})`] : []),
   ];

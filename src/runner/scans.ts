@@ -86,7 +86,17 @@ interface FusedGroup {
 }
 
 /** A count scan a check declares up front, with the check's own timeout. */
-export interface PlannedScan { checkId: string; scan: CountScan; timeoutMs?: number | undefined }
+export interface PlannedScan {
+  checkId: string;
+  scan: CountScan;
+  timeoutMs?: number | undefined;
+  /**
+   * Read by a statement of its own, never one shared with other checks: an incremental check's
+   * pass must read after its watermark, and a fused statement may have been started by another
+   * check before it was taken (a write committed in between would be neither counted nor re-read).
+   */
+  alone?: boolean | undefined;
+}
 
 /**
  * The count scans a run's checks declare, planned once: the runner hands these very objects to the
@@ -94,7 +104,10 @@ export interface PlannedScan { checkId: string; scan: CountScan; timeoutMs?: num
  * SQL text, which silently lost fusion on any small difference.
  */
 export function plannedScans(checks: readonly LoadedCheck[]): PlannedScan[] {
-  return checks.flatMap((check) => planScansOf(check).map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout })));
+  return checks.flatMap((check) => {
+    const alone = kindOf(check.spec.kind)?.incremental?.(check.spec) !== undefined;
+    return planScansOf(check).map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout, ...(alone ? { alone } : {}) }));
+  });
 }
 
 /** The planned scans of one check, in its kind's order (the objects fusion knows). */
@@ -112,7 +125,7 @@ export function planFusion(planned: PlannedScan[]): Map<CountScan, FusedGroup> {
   const byTable = new Map<string, PlannedScan[]>();
   for (const entry of planned) {
     // A narrowed scan reads other rows than its table's full scans: never fused with them.
-    if (entry.scan.where !== undefined) continue;
+    if (entry.scan.where !== undefined || entry.alone) continue;
     const key = JSON.stringify([tableKey(entry.scan), entry.timeoutMs ?? null]);
     const list = byTable.get(key) ?? [];
     list.push(entry);

@@ -10,6 +10,7 @@ import type { DiffSide, SideTypes } from './plan.js';
 import { keyColumnsOf, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentSide } from './segments.js';
 import type { ComparedColumn, TableDiffSpec } from './spec.js';
 import { refuseScope, type DiffTally } from './verdict.js';
+import { planTableOid, tableReplacedMessage } from '../../introspect/table-identity.js';
 
 /** Both sides' rows of one diff: the whole table, or one key-range segment. */
 export type Sides = Record<'old' | 'new', DiffSide>;
@@ -65,7 +66,11 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   const names = d.columns.map((c) => c.name);
   // Keyed by how values are written too: progress tallied under another rule (an older parity's) is not resumed.
   const forms = { old: sides.old.forms, new: sides.new.forms };
-  const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types, forms });
+  // The tables the names reach: a checkpoint recorded over other tables (renamed over, or dropped
+  // and created again) is never resumed, and a side swapped between segments ends the diff.
+  const tableOids = () => both(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? ''));
+  const tables = await tableOids();
+  const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types, forms, tables });
   const claimed = await checkpoint?.claim();
   const restored = claimed && restoreTally(claimed, { key: key.old, columns: names, rowHash: tally.rowHash ?? 'sha256', sample: spec.sample });
   let after: string[] | undefined;
@@ -99,6 +104,10 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
     const range = { old: segmentSide(sides.old, key.old, after, end), new: segmentSide(sides.new, key.new, after, end) };
     const result = await diffRange(range);
     if (typeof result !== 'boolean') return result;
+    // Read after each segment, the last one too: the segment's statements found their tables by name.
+    const now = await tableOids();
+    const swapped = (['old', 'new'] as const).find((_, i) => now[i] !== tables[i]);
+    if (swapped) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[swapped].table, `${swapped} side of the segmented table_diff`) });
     segments++;
     if (result || end === undefined) {
       stopped = result;

@@ -1,0 +1,67 @@
+/**
+ * The watermark of an incremental pass: a time such that every write the pass does not see carries
+ * a stamp at or after it. A write stamps the row with its transaction's now() (or a later clock), so
+ * a transaction that began before the pass and commits after the pass's snapshot writes a stamp
+ * before the server's now(): the next pass, reading from that now() minus `overlap`, passes over it
+ * unless `overlap` exceeds the transaction's age. Where parity can see every session of the database
+ * it needs no such assumption: the watermark is the start of the oldest transaction still open (a
+ * stamp is never earlier than its transaction's start).
+ *
+ * What it cannot see is said, or makes the watermark unknown (the pass records none, so the next
+ * run is full): sessions hidden from parity's role (stated: grant pg_read_all_stats), transactions
+ * open on a standby's primary (stated), prepared two-phase transactions (they carry no start time:
+ * unknown), and a standby that has replayed nothing since it started (how far its data reaches is
+ * unknown; `least(now(), NULL)` was now()).
+ */
+import { sql, type SQL } from '../sql/build.js';
+
+/** Select-list items for the catalog question (one statement, one transaction: its now() is the pass's clock). */
+export function watermarkColumnsSql(): SQL {
+  const database = sql`(select d.oid from pg_database d where d.datname = current_database())`;
+  return sql`now() as server_now, pg_is_in_recovery() as in_recovery, pg_last_xact_replay_timestamp() as replayed_at,
+    (select min(a.xact_start) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
+      and coalesce(a.backend_type, '') <> 'autovacuum worker') as oldest_open_xact,
+    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.backend_type is null)::int as hidden_sessions,
+    (select count(x.gid) from pg_prepared_xacts x where x.database = current_database())::int as prepared_xacts`;
+}
+
+/** The clocks of one reading, judged. */
+export interface Watermark {
+  /** The server's clock for planning (full_every, a clock that went back): on a standby, no later than its last replayed commit. */
+  serverNow: Date;
+  /** The watermark this pass can vouch for, or null with the reason when it cannot vouch for any. */
+  watermark: Date | null;
+  unknownBecause?: string | undefined;
+  /** What the watermark assumes, when some open transaction could not be seen. */
+  assumption?: string | undefined;
+}
+
+const dateOf = (value: unknown): Date | undefined => {
+  if (value === null || value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+};
+
+/** Judges the columns of watermarkColumnsSql (pure). */
+export function judgeWatermark(row: Record<string, unknown>): Watermark {
+  const now = dateOf(row.server_now);
+  if (!now) throw new Error('the catalog question returned no server time');
+  const replayed = dateOf(row.replayed_at);
+  if (row.in_recovery === true) {
+    const serverNow = replayed && replayed < now ? replayed : now;
+    if (!replayed) return { serverNow, watermark: null, unknownBecause: 'the standby has replayed no transaction since it started, so how far its data reaches is unknown' };
+    return { serverNow, watermark: serverNow, assumption: 'on a standby, transactions still open on the primary cannot be seen: assumes none that writes began more than overlap before the watermark' };
+  }
+  const prepared = Number(row.prepared_xacts ?? 0);
+  if (prepared > 0) {
+    return { serverNow: now, watermark: null, unknownBecause: `${prepared} prepared (two-phase) transaction${prepared === 1 ? ' is' : 's are'} open in this database, whose writes may carry stamps from before any watermark and show no start time` };
+  }
+  const oldest = dateOf(row.oldest_open_xact);
+  const watermark = oldest && oldest < now ? oldest : now;
+  const hidden = Number(row.hidden_sessions ?? 0);
+  return {
+    serverNow: now,
+    watermark,
+    ...(hidden > 0 ? { assumption: `${hidden} session${hidden === 1 ? '' : 's'} of this database ${hidden === 1 ? 'is' : 'are'} hidden from parity's role: assumes none holds a write transaction begun more than overlap before the watermark (grant pg_read_all_stats to see them)` } : {}),
+  };
+}
