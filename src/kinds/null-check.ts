@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { columnsRequiredNotNull } from '../sql/required-not-null.js';
+import { columnsWhoseNullsMayBeExcluded } from '../sql/null-scope.js';
 import { arrayLiteralText } from '../compare/key-literal.js';
 import { formatCount } from './format.js';
 import { primaryKeyOf } from '../introspect/primary-key.js';
@@ -43,10 +43,10 @@ export const nullCheckSchema = z
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     const incremental = s.incremental && incrementalThresholdProblem({ max: s.max_nulls, ratio: s.max_null_ratio }, 'max_nulls', 'max_null_ratio');
     if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
-    // A scope that requires a listed column to be set leaves its NULLs out: they are never counted.
-    const required = s.where === undefined ? [] : columnsRequiredNotNull(s.where);
-    for (const column of s.columns.filter((c) => required.includes(c))) {
-      ctx.addIssue({ code: 'custom', path: ['where'], message: `requires "${column}" to be non-NULL, so that column's NULLs are out of scope and never counted; filter on another column (e.g. the old one the backfill reads), or remove "${column}" from columns` });
+    // A scope that depends on a listed column may leave that column's NULLs out: they would never be counted.
+    const excluded = s.where === undefined ? [] : columnsWhoseNullsMayBeExcluded(s.where, s.columns, s.table.name);
+    for (const column of excluded) {
+      ctx.addIssue({ code: 'custom', path: ['where'], message: `depends on "${column}", so rows where it is NULL may be out of scope and never counted; filter on other columns (e.g. the old one the backfill reads), write that condition as "${column} is null or (…)", or remove "${column}" from columns` });
     }
     if (s.incremental) addRowLocalIssues(ctx, { where: s.where });
   });
