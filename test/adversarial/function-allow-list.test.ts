@@ -60,7 +60,7 @@ const HEADER = 'sources:\n  app: { url: "embedded:app" }\nchecks:\n';
 const SLOTS: { name: string; path: string; yaml: (call: string) => string }[] = [
   { name: 'sql_assert query', path: 'checks[0].query', yaml: (call) => `  - id: c\n    kind: sql_assert\n    source: app\n    query: ${JSON.stringify(`select ${call} as v from users`)}\n` },
   { name: 'sql_assert query (FROM)', path: 'checks[0].query', yaml: (call) => `  - id: c\n    kind: sql_assert\n    source: app\n    query: ${JSON.stringify(`select 1 from users, lateral (select ${call}) f`)}\n` },
-  { name: 'null_check where', path: 'checks[0].where', yaml: (call) => `  - id: c\n    kind: null_check\n    source: app\n    table: users\n    columns: [name]\n    where: ${JSON.stringify(`${call} is not null`)}\n` },
+  { name: 'null_check where', path: 'checks[0].where', yaml: (call) => `  - id: c\n    kind: null_check\n    source: app\n    table: users\n    columns: [nickname]\n    where: ${JSON.stringify(`${call} is not null`)}\n` },
   { name: 'column_parity new', path: 'checks[0].new', yaml: (call) => `  - id: c\n    kind: column_parity\n    source: app\n    table: users\n    key: [id]\n    old: name\n    new: ${JSON.stringify(`case when ${call} is null then name else name end`)}\n` },
 ];
 
