@@ -222,7 +222,7 @@ export const columnParity = defineKind({
   recheck: 'sampled_keys',
   incremental(spec) {
     const form = formOf(spec);
-    return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 } } : undefined;
+    return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: form.where, minRows: spec.min_rows } } : undefined;
   },
   countScans(spec) {
     const form = formOf(spec);

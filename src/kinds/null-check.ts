@@ -120,7 +120,7 @@ export const nullCheck = defineKind({
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
   recheck: 'sampled_keys',
-  incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 } },
+  incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: spec.where, minRows: spec.min_rows } },
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {
     // Only a name equal to the table's can mean the whole row; the catalog is asked only then.

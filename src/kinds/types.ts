@@ -16,7 +16,17 @@ import type { KeyColumn } from '../introspect/primary-key.js';
  * changes, and the spec to judge changed rows with (min_rows belongs to the full pass: a quiet hour
  * changes no row, which is no reason to doubt the table).
  */
-export interface IncrementalTarget<Spec = BaseCheckSpec> { settings: IncrementalSpec; source: string; table: TableRef; changedRows: Spec }
+export interface IncrementalTarget<Spec = BaseCheckSpec> {
+  settings: IncrementalSpec;
+  source: string;
+  table: TableRef;
+  changedRows: Spec;
+  /**
+   * The whole scope an incremental pass stands for: `changedRows` lifts min_rows (a quiet hour
+   * changes no row), so each pass also asks whether the scope still holds min_rows rows at all.
+   */
+  scope: { where?: string | undefined; minRows: number };
+}
 
 /**
  * "Count rows matching these predicates in this table." Every count is a `count(*) FILTER (WHERE …)`

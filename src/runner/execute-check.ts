@@ -4,7 +4,8 @@
  */
 import { kindOf } from '../catalog/registry.js';
 import type { Outcome } from '../results/outcome.js';
-import { Fault, faultOutcome, type FaultInfo } from '../results/fault.js';
+import { Fault, faultOutcome, scopeTooSmall, type FaultInfo } from '../results/fault.js';
+import { formatTableRef } from '../sql/identifiers.js';
 import type { LoadedCheck } from '../catalog/catalog.js';
 import { classifyError } from '../sources/errors.js';
 import { redact, redactDeep } from '../logging/secrets.js';
@@ -20,7 +21,7 @@ import { createServerInspector, type ServerInspector } from './server-evidence.j
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
 import { columnSql, sql, type SQL } from '../sql/build.js';
-import { incrementalOutcome, planPass, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
+import { incrementalOutcome, planPass, planScopeFloor, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
 import { judgeColumnMaintenance, planColumnMaintenance } from '../introspect/maintained-column.js';
 import { planTableState, readTableState } from '../introspect/table-state.js';
 import { loadSqlParser } from '../sql/parser.js';
@@ -46,6 +47,8 @@ interface IncrementalPass {
   spec: unknown;
   /** Reads the hierarchy's catalog version again: true when DDL ran since the pass began. */
   catalogChanged(): Promise<boolean>;
+  /** An incremental pass: the fault when the whole scope no longer holds min_rows rows. */
+  scopeFloor(): Promise<FaultInfo | undefined>;
 }
 
 /**
@@ -80,7 +83,13 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   };
   const within = lowerBound === null ? undefined : sql`${columnSql(column)} >= ${lowerBound}::timestamptz`;
   const catalogChanged = async () => readTableState((await ctx.query(target.source, planTableState(target.table)))[0]?.table_state) !== upkeep.tableState;
-  return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged };
+  const { where, minRows } = target.scope;
+  const scopeFloor = async () => {
+    if (within === undefined || minRows === 0) return undefined;
+    const rows = Number((await ctx.query(target.source, planScopeFloor(target.table, where, minRows)))[0]?.n ?? 0);
+    return scopeTooSmall(rows, minRows, `rows in ${formatTableRef(target.table)}${where === undefined ? '' : ` where ${where}`} (the whole scope, asked by an incremental pass)`);
+  };
+  return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged, scopeFloor };
 }
 
 /** Runs the check's kind through a fresh context; never throws. */
@@ -140,6 +149,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it
           // may have read under the old catalog and skipped under the new (an attach mid-pass).
           if (incremental) outcome = incrementalOutcome(outcome, incremental.plan, incremental.mark, facts.some((f) => f.resumed !== undefined), await incremental.catalogChanged());
+          // A full pass judged min_rows itself; a pass over changed rows only asks the whole scope here.
+          const tooSmall = incremental && outcome.status !== 'error' ? await incremental.scopeFloor() : undefined;
+          if (tooSmall) outcome = faultOutcome(tooSmall, outcome.observations);
         }
       }
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.

@@ -25,6 +25,8 @@
  * reading, the same version at its end as at its start.
  */
 import { sameServer, type ServerIdentity } from '../results/server-identity.js';
+import { predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
+import type { TableRef } from '../sql/identifiers.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { Outcome } from '../results/outcome.js';
 import { coverageText, type Coverage } from '../results/read-evidence.js';
@@ -139,4 +141,13 @@ export function incrementalOutcome(outcome: Outcome, plan: PassPlan, mark: Incre
       coverage,
     },
   };
+}
+
+/**
+ * Whether the scope an incremental pass stands for still holds `minRows` rows: at most that many
+ * are read (the scope's own index or the first pages serve it). An incremental pass reads only
+ * changed rows, so a table emptied by DELETE (no stamp, no DDL) would otherwise pass link after link.
+ */
+export function planScopeFloor(table: TableRef, where: string | undefined, minRows: number): SQL {
+  return sql`select count(*) as n from (select 1 from ${tableSql(table)} where ${predicateSql(where)} limit ${minRows}) as scope`;
 }
