@@ -112,6 +112,26 @@ describe('parity gate --server reads only the answer it asked for', () => {
     }
   });
 
+  it('follows no redirect: another server\'s "allowed" for a gate of the same name is not the named server\'s', async () => {
+    const elsewhere = await fakeServer((_, response) => sendJson(response, 200, decision({})));
+    const named = await fakeServer((request, response) => {
+      response.writeHead(request.url?.includes('/gates/') ? 307 : 404, { location: `${elsewhere.url}${request.url ?? ''}` });
+      response.end();
+    });
+    try {
+      expect((await gate(['--server', elsewhere.url])).code).toBe(0);
+      for (const args of [['--server', named.url], ['--refresh', '--server', named.url]]) {
+        const asked = await gate(args);
+        expect(asked.code, args.join(' ')).toBe(2);
+        expect(asked.stderr).toMatch(/redirect/);
+        expect(asked.stdout).not.toMatch(/ALLOWED/);
+      }
+    } finally {
+      await named.close();
+      await elsewhere.close();
+    }
+  });
+
   it('exits 2 when --refresh was asked and the answer says the checks were not re-run', async () => {
     // A proxy that drops the query string turns POST …?refresh=true into a plain ask.
     const server = await fakeServer((_, response) => sendJson(response, 200, decision({ refreshed: false })));

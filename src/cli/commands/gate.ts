@@ -133,10 +133,16 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
     let response: Response;
     try {
-      response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers });
+      // Never followed: a redirect may lead to another deployment (another origin, or another path
+      // of this one) whose answer about a gate of the same name is not the named server's.
+      response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers, redirect: 'manual' });
     } catch (error) {
       const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
       return unavailable(migration, phase, `could not reach ${url.origin}: ${redact(cause)}`, flags, format);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      return unavailable(migration, phase, `${url.origin} answered ${response.status}, a redirect${location ? ` to ${redact(location)}` : ''}; parity gate follows none — give --server the URL that answers itself`, flags, format);
     }
     const body = await response.json().catch(() => undefined) as GateAnswer | undefined;
     if (response.status === 200 && body && typeof body.allowed === 'boolean') {
