@@ -95,6 +95,19 @@ export const alertRules: AlertRule[] = [
     description: 'The null_check {{ $labels.check_id }} still finds {{ $value }} rows to backfill, and the count has not fallen between its '
       + 'results for 30 minutes: the backfill job has stopped, is stuck, or new rows arrive unfilled as fast as it fills them.',
   },
+  {
+    name: 'ParityNotScraped',
+    uid: 'parity-not-scraped',
+    // Every replica always exports parity_scheduled_checks (0 with nothing scheduled). When none is
+    // scraped — all down, or the scrape broken — every other rule here sees no series and stays
+    // silent, a denied gate included: this one says the silence means nothing.
+    expr: 'absent(parity_scheduled_checks)',
+    for: '5m',
+    severity: 'page',
+    summary: 'No parity replica has been scraped for 5 minutes',
+    description: 'No parity metrics arrive: every replica is down or no longer scraped. Until they return, no other parity alert '
+      + '(drift, errors, denied gates, stalled scheduler or backfill) can fire.',
+  },
 ];
 
 /**
