@@ -16,8 +16,6 @@ import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js'
  * `unsafe(text, [])` without parameters as a simple Query, where `select 1; delete …` runs both.
  */
 const EXTENDED = { simple: false, prepare: false } as const;
-/** A statement with parameters: named and kept per connection, so it is described only once there. */
-const PREPARED = { simple: false, prepare: true } as const;
 
 /**
  * Whether a driver error means the connection itself is gone. Such a reserved connection is not
@@ -100,10 +98,10 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
       const run = async <R>(statement: CompiledQuery, start: (query: ReturnType<typeof reserved.unsafe>) => Promise<R>): Promise<R> => {
         options.signal?.throwIfAborted();
         lastSql = statement.text;
-        // A statement with parameters is prepared (named, per connection): postgres.js describes an
-        // unnamed one before executing it, a round trip with nothing pipelined behind it; a prepared
-        // one is described once per connection, and every later read of it is Bind/Execute alone.
-        const pending = reserved.unsafe(statement.text, statement.params as Postgres.ParameterOrJSON<never>[], statement.params.length > 0 ? PREPARED : EXTENDED);
+        // Unnamed, as every statement parity sends: named prepared statements would save postgres.js's
+        // describe round trip for a statement with parameters, but measured no faster per read here
+        // (0.63–0.67 ms either way) and break behind a transaction pooler that does not track them.
+        const pending = reserved.unsafe(statement.text, statement.params as Postgres.ParameterOrJSON<never>[], EXTENDED);
         const cancel = () => void pending.cancel();
         options.signal?.addEventListener('abort', cancel, { once: true });
         try {

@@ -47,7 +47,7 @@ describeOnPostgres('read transactions on a Postgres source', () => {
     expect(await inTransaction()).toMatchObject({ ro: 'on', no_xid: true, same: true });
   });
 
-  it('reads a prepared statement again on the same connection with other parameters', async () => {
+  it('reads one statement text again on the same connection with other parameters', async () => {
     const read = (id: number) => source.readOnly((session) => session.query(compile(sql`select id from t where id = ${id}`)), OPTIONS);
     for (const id of [1, 2, 3, 11]) expect((await read(id)).map((r) => r.id)).toEqual(id <= 10 ? [id] : []);
   });
