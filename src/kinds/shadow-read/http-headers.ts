@@ -39,6 +39,12 @@ export const httpHeadersSchema = z
       seen.add(lower);
       const literal = headers[name]!.replace(ENV_REFERENCE, '');
       if (literal.includes('${')) ctx.addIssue({ code: 'custom', path: [name], message: 'malformed ${NAME} reference; write ${NAME} or ${NAME:-default}' });
+      // A resolved value stays out of the definition hash (a rotated token must not invalidate
+      // passes). That is sound only for credentials: any other header can pick what is read (a
+      // backend, a tenant, a feature flag), and passes read one way would count for another.
+      else if (literal !== headers[name] && !isSensitiveName(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `\${NAME} is read from the environment only in headers that carry credentials (authorization, x-api-key, cookie, …): "${name}" could choose what is read, outside the definition hash; write its value in the file` });
+      }
       else if (!validHeaderValue(literal)) ctx.addIssue({ code: 'custom', path: [name], message: 'header values may not hold line breaks or control characters' });
     }
   })
