@@ -29,6 +29,8 @@ import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
+import { replicaLagFault } from '../results/replica-lag.js';
+import { probeReplicaLag } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
@@ -139,6 +141,12 @@ export interface ChunkedScanDeps {
   stop?: readonly StopRule[] | undefined;
   /** Records progress per chunk and resumes an interrupted scan; absent (or a consistent snapshot): neither. */
   checkpoint?: ScanCheckpoint | undefined;
+  /**
+   * The source's max_replica_lag: the lag is read after every chunk read in a transaction of its
+   * own. The check reads it before and after the whole scan, but a standby that fell behind and
+   * caught up again in between served those chunks from an older state than the limit allows.
+   */
+  maxReplicaLag?: { source: string; ms: number } | undefined;
 }
 
 
@@ -247,6 +255,11 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       });
       const elapsed = performance.now() - started;
       if (rows[0]?.[TABLE_OID_ALIAS] !== tableOid || tableOid === undefined) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(scan.table, 'chunked scan') });
+      // In one snapshot (consistent) the state read is the one the lag was read for at the start.
+      if (deps.maxReplicaLag && deps.settings.snapshot !== 'consistent') {
+        const lagged = replicaLagFault(deps.maxReplicaLag.source, await probeReplicaLag(deps.source, deps.maxReplicaLag.ms, deps.signal));
+        if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after chunk ${chunks + 1} of a chunked scan` });
+      }
       const counts = readCounts(rows[0], names);
       for (const name of [...names, SCANNED_ALIAS]) totals[name]! += counts[name]!;
       chunks++;

@@ -269,6 +269,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         onStatement: hooks.statement,
         stop: hooks.stop,
         checkpoint: checkpointOf(scan, hooks.checkIds, spec.scan.resume_max_age),
+        maxReplicaLag: spec.max_replica_lag === undefined ? undefined : { source: scan.source, ms: spec.max_replica_lag },
       });
     }
     const compiled = compile(planCountScan(scan));

@@ -196,6 +196,37 @@ describe('max_replica_lag on a real primary and streaming standby', () => {
       expect(result.servers?.replica?.replica_lag).toMatchObject({ state: 'behind', replay_paused: true });
       expect(result.servers!.replica!.replica_lag!.lag_ms).toBeGreaterThan(1_000);
     });
+
+    it('a chunked scan reads the lag after every chunk: behind between chunks and caught up again by the end is still could-not-verify', async () => {
+      // The test before left replay paused.
+      await standby.exec('select pg_wal_replay_resume()');
+      await primary.exec('create table lagscan (id int primary key, b int); insert into lagscan select g, g from generate_series(1, 3000) g');
+      await until('the standby to replay the table', async () => Number((await standby.exec("select count(*)::int as n from pg_class where relname = 'lagscan'"))[0]?.n) === 1
+        && (await standby.exec('select count(*)::int as n from lagscan'))[0]?.n === 3000);
+      const parsed = parseCheckFile(`sources:
+  replica: { url: "${standby.url}", max_replica_lag: 1s, scan: { mode: chunked, chunk_rows: 100, pause_ms: 300, target_chunk_ms: 1 } }
+checks:
+  - { id: lag-scan, kind: null_check, source: replica, table: lagscan, columns: [b], stop_after: false }
+`, 'lagscan.yaml', {});
+      if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
+      const catalog = buildCatalog([parsed]);
+      if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
+      // 30 chunks, 300 ms apart: about nine seconds. The standby falls behind from 0.7 s to about 2 s.
+      const pending = runOn(catalog, 'lag-scan');
+      await new Promise((r) => setTimeout(r, 700));
+      await standby.exec('select pg_wal_replay_pause()');
+      await primary.exec('insert into items select max(id) + 1 from items');
+      await until('the standby to receive the insert', async () => (await standby.exec('select pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) > 0 as behind'))[0]?.behind === true);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await standby.exec('select pg_wal_replay_resume()');
+      await until('the standby to catch up again', async () => (await standby.exec('select pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= 0 as caught_up'))[0]?.caught_up === true);
+      const result = await pending;
+      // Before the fix the readings before and after the scan both said caught up, and it passed
+      // over chunks read from a state more than a second old.
+      expect(result.status, result.summary ?? '').toBe('error');
+      expect(result.error?.code).toBe('replica_lag');
+      expect(result.error?.message).toMatch(/after chunk \d+ of a chunked scan/);
+    });
   });
 });
 
