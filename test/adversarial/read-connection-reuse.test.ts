@@ -8,8 +8,8 @@
  * one-connection pool that must run in a transaction of its own, read only and pinned.
  */
 import postgres from 'postgres';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, describeOnPostgres, registryFor, type TestDatabase } from '../support/databases.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, describeOnPostgres, engines, registryFor, type TestDatabase } from '../support/databases.js';
 import type { Source } from '../../src/sources/types.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 
@@ -69,6 +69,7 @@ describeOnPostgres('what a read that ended early leaves on its connection, on po
       ['a failed statement the work swallows, then a return', () => source.readOnly(async (s) => { await s.query(q('select 1/0')).catch(() => {}); return 1; }, { statementTimeoutMs: 30_000 })],
       ['backend terminated mid-statement', async () => {
         const reading = source.readOnly((s) => s.query(q('select pg_sleep(2)')), { statementTimeoutMs: 30_000 });
+        reading.catch(() => {}); // it fails while the terminate is awaited
         await new Promise((r) => setTimeout(r, 100));
         await admin.unsafe("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'parity' and query like '%pg_sleep(2)%'");
         return reading;
@@ -84,5 +85,24 @@ describeOnPostgres('what a read that ended early leaves on its connection, on po
 
   it('a swallowed failed statement never makes a result', async () => {
     await expect(source.readOnly(async (s) => { await s.query(q('select 1/0')).catch(() => {}); return 'answer'; }, { statementTimeoutMs: 30_000 })).rejects.toThrow();
+  });
+});
+
+describe.each(engines)('a read whose work swallowed a failed statement, on %s', (engine) => {
+  let db: TestDatabase;
+  let registry: SourceRegistry;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    registry = registryFor(db, 'app', { max_connections: 1 });
+  });
+  afterAll(async () => {
+    await registry.closeAll();
+    await db.close();
+  });
+
+  it('gives no answer, and the next read still answers', async () => {
+    const source = await registry.get('app');
+    await expect(source.readOnly(async (s) => { await s.query(q('select 1/0')).catch(() => {}); return 'answer'; }, { statementTimeoutMs: 30_000 })).rejects.toThrow();
+    await expect(source.readOnly((s) => s.query(q('select 7 as n')), { statementTimeoutMs: 30_000 })).resolves.toEqual([{ n: 7 }]);
   });
 });
