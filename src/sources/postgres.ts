@@ -140,7 +140,13 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
         await pinning;
         if (pinFailure) throw pinFailure.error;
         lastSql = 'commit';
-        await reserved.unsafe('commit', [], EXTENDED);
+        const committed = await reserved.unsafe('commit', [], EXTENDED);
+        // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error: a work
+        // that caught that statement's error (and went on to an answer) read in a transaction that
+        // failed, so its answer is not one.
+        if (committed.command !== 'COMMIT') {
+          throw new Fault({ code: 'read_aborted', message: `source "${name}": a statement of this read failed, so its transaction ended in ${String(committed.command)}; nothing it read counts` });
+        }
         // What this read saw counts only if it came from the server the run's other reads reached.
         if (options.server) options.server.see(server ?? '');
         reserved.release();

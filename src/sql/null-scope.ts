@@ -4,7 +4,9 @@
  * on it, and one written `c IS NULL OR …` is true wherever c is NULL. Any other conjunct that
  * mentions the column — `c IS NOT NULL`, `c <> ''`, `lower(c) <> 'test'`, `coalesce(c, x) IS NOT
  * NULL`, a whole-row reference (`t.*`, the table's own name) — may be false or NULL exactly where
- * c is NULL, and those NULLs would never be counted. Needs the parser.
+ * c is NULL, and those NULLs would never be counted. A subquery, or a reference qualified by the
+ * table's name (`users.x`, possibly a function of the whole row), counts as mentioning every
+ * column. Needs the parser.
  */
 import { parseSql } from './parser.js';
 import { walkSqlTree } from './tree-walk.js';
@@ -44,15 +46,29 @@ function isNullTestOf(node: unknown, column: string): boolean {
   return test?.nulltesttype === 'IS_NULL' && columnOf(test.arg) === column;
 }
 
-/** Whether the expression mentions the column: by name (last part), or through the whole row. */
-function mentions(node: unknown, column: string, table: string): boolean {
+/**
+ * Whether the expression mentions the column: by name (last part), or through the whole row, or
+ * through anything that may read the row under another name.
+ */
+function mentions(node: unknown, column: string, table: string, counted: readonly string[]): boolean {
   let found = false;
   walkSqlTree(node, ({ type, fields }) => {
-    if (found || type !== 'ColumnRef') return;
+    if (found) return;
+    // A subquery may read the table again under a name no syntactic look can tie to the column:
+    // an alias's whole row (`u is not null`), a column alias list (`users x(id, fn)`), a view.
+    if (type === 'SubLink') {
+      found = true;
+      return;
+    }
+    if (type !== 'ColumnRef') return;
     const parts = referenceFields(fields.fields);
     const last = parts.at(-1);
     // `t.*`, `*`, or the table's own name standing alone: the whole row, every column in it.
-    found = last === column || last === '*' || (parts.length === 1 && last === table);
+    // `t.x` qualified by the table's name may be attribute notation for a function of the whole
+    // row (`users.to_jsonb`, `users.row_to_json`); the load cannot tell it from a column, so unless it
+    // names a counted column it is read as the whole row (an unqualified `x` is only ever a column
+    // or a whole row).
+    found = last === column || last === '*' || (parts.length === 1 && last === table) || (parts.length >= 2 && parts.at(-2) === table && !counted.includes(last ?? ''));
   });
   return found;
 }
@@ -67,5 +83,5 @@ export function columnsWhoseNullsMayBeExcluded(where: string, columns: readonly 
   if (parsed.kind !== 'parsed') return [];
   const select = parsed.tree.stmts?.[0]?.stmt as { SelectStmt?: { whereClause?: unknown } } | undefined;
   const parts = conjuncts(select?.SelectStmt?.whereClause);
-  return columns.filter((column) => parts.some((part) => mentions(part, column, table) && !disjuncts(part).some((d) => isNullTestOf(d, column))));
+  return columns.filter((column) => parts.some((part) => mentions(part, column, table, columns) && !disjuncts(part).some((d) => isNullTestOf(d, column))));
 }

@@ -45,7 +45,8 @@ describe('a null_check whose where excludes the NULLs it counts', () => {
     ["first_name in (select name from allowed)", 'first_name'],
     ["not (first_name is null or id < 0)", 'first_name'],
   ])('refuses where: %s', (where, column) => {
-    expect(problemsOf(where)).toEqual([expect.stringMatching(new RegExp(`^x\\.yaml:9:\\d+: checks\\[0\\]\\.where: .*"${column}".*never counted`))]);
+    // A subquery counts against every listed column (null-check-scope-other-names.test.ts).
+    expect(problemsOf(where)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^x\\.yaml:9:\\d+: checks\\[0\\]\\.where: .*"${column}".*never counted`))]));
   });
 
   it.each([

@@ -97,7 +97,8 @@ describe('operator SQL is refused at load time, as a class', () => {
       "created_at > now() - interval '1 day'", "id in (select id from t where x)", "case when a then 'x' else 'y' end", "a->>'k'",
       "note <> 'a;b -- c' and $$x;y$$ <> ''", '"Odd ""Name""" is not null',
     ];
-    for (const expression of fine) expect(problemsFor(SLOTS[1]!.yaml(expression)), expression).toEqual([]);
+    // row_count's where: a null_check's where is also held to its scope rule (a subquery there is refused).
+    for (const expression of fine) expect(problemsFor(SLOTS[2]!.yaml(expression)), expression).toEqual([]);
     expect(problemsFor(SLOTS[0]!.yaml('select id from users where name is null; -- trailing'))).toEqual([]);
   });
 });

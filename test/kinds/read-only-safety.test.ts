@@ -50,7 +50,7 @@ checks:
     source: app
     table: users
     columns: [name]
-    where: "(select n from wiping) > 0"
+    where: "name is null or (select n from wiping) > 0"
 `);
     expect(result.status).toBe('error');
     expect(result.error?.code).toBe('read_only_violation');
