@@ -12,7 +12,7 @@ import {
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
-import { sqlShape } from '../sql/shape.js';
+import { filterShape, sqlShape } from '../sql/shape.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
@@ -99,10 +99,10 @@ function sidesOf(spec: ColumnParitySpec): { old: SideRead; new: SideRead } {
   const shape = (expression: string | undefined) => (expression === undefined ? null : sqlShape(expression, 'expression'));
   const form = formOf(spec);
   if (form.form === 'same_table') {
-    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: shape(form.where), value: shape(value) } });
+    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: filterShape(form.where), value: shape(value) } });
     return { old: side(form.old), new: side(form.new) };
   }
-  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: shape(s.where), value: shape(s.expr) } });
+  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: filterShape(s.where), value: shape(s.expr) } });
   return { old: side(form.old), new: side(form.new) };
 }
 

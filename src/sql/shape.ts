@@ -22,6 +22,37 @@ export function sqlShape(text: string, as: 'expression' | 'query' | 'keyed_query
   return placeholders.length === 0 ? tree : JSON.stringify({ tree, keys: placeholders.map((p) => p.column ?? null) });
 }
 
+/**
+ * The shape of a side's `where:`, or null for no filter: the set of its top-level `and`-ed
+ * conditions (nested `and`s flattened, a literal `true` dropped, the rest sorted by shape). A row
+ * is selected when every condition holds, whatever their order or grouping, and `true` holds for
+ * every row, so `a and b` and `b and a` select one set of rows, and `true` selects what no filter
+ * does. Nothing else is rewritten (`a and a`, `a or false`…): only what certainly selects the same
+ * rows is one filter. Needs the parser.
+ */
+export function filterShape(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const parsed = parseSql(`select (${text})`);
+  if (parsed.kind !== 'parsed') return JSON.stringify({ text });
+  const strip = (tree: unknown) => JSON.stringify(tree, (key, value: unknown) => (POSITIONS.has(key) ? undefined : value));
+  const root = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[] })
+    .stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+  if (root === undefined) return sqlShape(text, 'expression');
+  const conditions: string[] = [];
+  const collect = (node: unknown): void => {
+    const and = (node as { BoolExpr?: { boolop?: string; args?: unknown[] } }).BoolExpr;
+    if (and?.boolop === 'AND_EXPR' && Array.isArray(and.args)) {
+      for (const arg of and.args) collect(arg);
+      return;
+    }
+    const literal = (node as { A_Const?: { boolval?: { boolval?: boolean } } }).A_Const;
+    if (literal?.boolval?.boolval === true) return;
+    conditions.push(strip(node));
+  };
+  collect(root);
+  return conditions.length === 0 ? null : JSON.stringify({ and: conditions.sort() });
+}
+
 /** A column name as an expression that names it (quoted, so any name reads back as itself). */
 export function columnExpression(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
