@@ -53,6 +53,34 @@ export function filterShape(text: string | undefined): string | null {
   return conditions.length === 0 ? null : JSON.stringify({ and: conditions.sort() });
 }
 
+/** Type names whose cast keeps a value's text as it is (no length: `varchar(3)` truncates). */
+const SAME_TEXT_TYPES = new Set(['["text"]', '["pg_catalog","text"]', '["varchar"]', '["pg_catalog","varchar"]']);
+
+/**
+ * The shape of a compared value (column_parity's `old`/`new`, table_diff's `columns`) for kinds
+ * that compare two values of different types by their text: top-level casts to `text` or
+ * `varchar` without a length, and COLLATE clauses (comparisons are by bytes), are dropped, so
+ * `amount` and `amount::text` are one value — the text of each is the same text. Only without
+ * normalisers (`plain`), which may treat a text and a number differently. Needs the parser.
+ */
+export function valueShape(text: string, plain: boolean): string {
+  if (!plain) return sqlShape(text, 'expression');
+  const parsed = parseSql(`select (${text})`);
+  if (parsed.kind !== 'parsed') return JSON.stringify({ text });
+  let node = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[] })
+    .stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+  if (node === undefined) return sqlShape(text, 'expression');
+  for (;;) {
+    const cast = (node as { TypeCast?: { arg?: unknown; typeName?: { names?: { String?: { sval?: string } }[]; typmods?: unknown; arrayBounds?: unknown; setof?: unknown; pct_type?: unknown } } }).TypeCast;
+    const collate = (node as { CollateClause?: { arg?: unknown } }).CollateClause;
+    if (cast?.arg !== undefined && cast.typeName && !cast.typeName.typmods && !cast.typeName.arrayBounds && !cast.typeName.setof && !cast.typeName.pct_type
+      && SAME_TEXT_TYPES.has(JSON.stringify((cast.typeName.names ?? []).map((n) => n.String?.sval ?? null)))) node = cast.arg;
+    else if (collate?.arg !== undefined) node = collate.arg;
+    else break;
+  }
+  return JSON.stringify({ value: JSON.parse(JSON.stringify(node, (key, value: unknown) => (POSITIONS.has(key) ? undefined : value))) });
+}
+
 /** A column name as an expression that names it (quoted, so any name reads back as itself). */
 export function columnExpression(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
