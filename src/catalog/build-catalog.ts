@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type CheckSpec } from './registry.js';
 import { canonicalJson, definitionHash } from '../checkfile/hash.js';
 import { type SpecProblem } from '../checkfile/problems.js';
+import { readIdentity } from '../checkfile/target.js';
 import type { Catalog, ComparedSides, LoadedSource, Located, ParsedFile } from './catalog.js';
 
 /** Cross-file validation: unique ids, declared sources, existing required checks. Pure. */
@@ -86,7 +87,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
  * judged here; two URLs reaching one server are told apart only by the server (see docs/checks.md).
  */
 function readsTheSame(sides: ComparedSides, sources: ReadonlyMap<string, LoadedSource>): boolean {
-  const target = (source: string | undefined) => (source === undefined ? null : sources.get(source)?.identity ?? { undeclared: source });
+  const target = (source: string | undefined) => (source === undefined ? null : readIdentity(sources.get(source)?.identity) ?? { undeclared: source });
   const side = (read: ComparedSides['old']) => canonicalJson({ target: target(read.source), reads: read.reads });
   return side(sides.old) === side(sides.new);
 }

@@ -5,6 +5,7 @@
  * sends as startup parameters (so `?user=` and `?database=` override the URL's). Pure: the
  * environment is passed in. The definition hash covers this target, never a placeholder.
  */
+import { PINNED_SETTINGS } from '../sources/types.js';
 
 /** One server parity may connect to (postgres.js tries them in order). */
 export interface TargetHost { host: string; port: number }
@@ -21,6 +22,26 @@ export interface ResolvedTarget {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * Startup parameters every read transaction sets again before its first statement (PINNED_SETTINGS,
+ * the per-read timeouts, the abbreviation set): in a URL they change neither the server reached nor
+ * anything parity reads there, so two URLs differing only in them reach one target the same way.
+ */
+const RESET_BY_EVERY_READ = new Set([...Object.keys(PINNED_SETTINGS), 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'timezone_abbreviations'].map((name) => name.toLowerCase()));
+
+/**
+ * A source's identity (an embedded name or a resolved target) as the rules that ask "do two names
+ * read the same data?" compare it: without the parameters every read sets again (the server matches
+ * setting names in any case). `?application_name=legacy` and `?application_name=app` are one
+ * target, so a row_count of one table through both compares it with itself, and a gate judges
+ * the two names as one source. The definition hash still covers the whole target.
+ */
+export function readIdentity<T>(identity: T): T {
+  if (typeof identity !== 'object' || identity === null || !Array.isArray((identity as Partial<ResolvedTarget>).parameters)) return identity;
+  const target = identity as unknown as ResolvedTarget;
+  return { ...target, parameters: target.parameters.filter(([key]) => !RESET_BY_EVERY_READ.has(key.toLowerCase())) } as unknown as T;
+}
 
 /** Query keys postgres.js treats as driver options; every other key becomes a startup parameter. */
 const DRIVER_OPTIONS = new Set(['max', 'ssl', 'sslmode', 'sslnegotiation', 'idle_timeout', 'connect_timeout', 'max_lifetime', 'max_pipeline', 'backoff', 'keep_alive', 'prepare', 'debug', 'fetch_types', 'publications', 'target_session_attrs']);

@@ -5,6 +5,7 @@
 import { kindOf, type CheckSpec } from '../catalog/registry.js';
 import type { SourceWitness } from '../store/gates.js';
 import { canonicalJson } from '../checkfile/hash.js';
+import { readIdentity } from '../checkfile/target.js';
 
 /** The sources the check reads (deduplicated); undefined when the spec is not at hand or its kind is unknown. */
 export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
@@ -22,7 +23,8 @@ export interface SourceTarget { identity?: unknown }
  * as one source. A name the catalog does not declare is only itself.
  */
 export function targetKeyOf(source: string, sources: ReadonlyMap<string, SourceTarget>): string {
-  const identity = sources.get(source)?.identity;
+  // Parameters every read sets again (application_name, TimeZone, …) do not make another target.
+  const identity = readIdentity(sources.get(source)?.identity);
   return identity === undefined ? `name:${source}` : `target:${canonicalJson(identity)}`;
 }
 

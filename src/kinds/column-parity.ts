@@ -12,7 +12,7 @@ import {
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
-import { sqlShape } from '../sql/shape.js';
+import { filterShape, valueShape } from '../sql/shape.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
@@ -96,13 +96,14 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
 
 /** What each side reads: a table, a filter and a value expression, by shape (normalisers apply to both alike). */
 function sidesOf(spec: ColumnParitySpec): { old: SideRead; new: SideRead } {
-  const shape = (expression: string | undefined) => (expression === undefined ? null : sqlShape(expression, 'expression'));
+  // Values are compared by text across types, so a value and its own text are one value (valueShape).
+  const shape = (expression: string | undefined) => (expression === undefined ? null : valueShape(expression, spec.normalize.length === 0));
   const form = formOf(spec);
   if (form.form === 'same_table') {
-    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: shape(form.where), value: shape(value) } });
+    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: filterShape(form.where), value: shape(value) } });
     return { old: side(form.old), new: side(form.new) };
   }
-  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: shape(s.where), value: shape(s.expr) } });
+  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: filterShape(s.where), value: shape(s.expr) } });
   return { old: side(form.old), new: side(form.new) };
 }
 

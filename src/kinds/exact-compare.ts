@@ -3,8 +3,9 @@
  * value (Postgres `=`: numeric 1.0 = 1.00, float -0 = 0 and NaN = NaN, int = bigint, timestamp =
  * timestamptz read as UTC) when both types are of one family below. Integers, numerics and floats
  * compare with each other as the decimals they read as — a float as the decimal its shortest text
- * names (12.50 = 12.5, 7 = 7.0, 0.00001 = 1e-05, but 2^53 + 1 ≠ double 2^53). Every
- * other type — text-like, arrays, composites, domains, json(b), interval, enums, extension types —
+ * names (12.50 = 12.5, 7 = 7.0, 0.00001 = 1e-05, but 2^53 + 1 ≠ double 2^53). A domain
+ * compares as the type it is declared over. Every other type — text-like, arrays, composites,
+ * json(b), interval, enums, extension types —
  * and every other pair of families compares by its text, byte for byte. So no collation (a case-
  * or accent-insensitive ICU collation, a nondeterministic one that equates é and e + U+0301), no
  * citext, no interval '1 day' = '24 hours', no jsonb 1.0 = 1.00 and no rounding implicit cast can
@@ -48,6 +49,22 @@ export function typeProbeSql(value: SQL, table: TableRef): SQL {
   return sql`(select ${value} from ${tableSql(table)} limit 0)`;
 }
 
+/**
+ * The type a regtype is declared over when it is a domain, through domains of domains; any other
+ * type is itself. A domain's values are its base type's values (the same output, the same casts),
+ * so it compares as its base type: compared by text, a domain over real printed 0.1 as a double
+ * 0.1 prints, and a double narrowed to it passed (test/adversarial/domain-value-forms). Catalog
+ * operators are named, so no look-alike on the search path answers.
+ */
+export function baseTypeSql(type: SQL): SQL {
+  return sql`(with recursive d(t, kind, base) as (
+      select t.oid, t.typtype, t.typbasetype from pg_catalog.pg_type t where t.oid operator(pg_catalog.=) (${type})::pg_catalog.oid
+      union all
+      select t.oid, t.typtype, t.typbasetype from pg_catalog.pg_type t, d
+        where d.kind operator(pg_catalog.=) 'd' and t.oid operator(pg_catalog.=) d.base)
+    select d.t::pg_catalog.regtype from d where d.kind operator(pg_catalog.<>) 'd')`;
+}
+
 /** Every type of VALUE_FAMILIES, and beside it (same position) the index of its family. */
 const FAMILY_TYPES = VALUE_FAMILIES.flat();
 const FAMILY_INDEX = VALUE_FAMILIES.flatMap((family, i) => family.map(() => i));
@@ -80,10 +97,26 @@ function decimalSql(value: SQL): SQL {
  */
 export function exactlyDistinctSql(a: SQL, b: SQL, probes: { a: SQL; b: SQL }): SQL {
   const numbers = sql.raw(String(NUMBER_FAMILIES));
-  // One InitPlan per comparison, an int rule: 0 by value, 1 as decimals, 2 by text.
-  const rule = sql`(select case when f.a = f.b then 0 when f.a < ${numbers} and f.b < ${numbers} then 1 else 2 end
-    from (select ${familySql(sql`pg_typeof(${probes.a})`)} as a, ${familySql(sql`pg_typeof(${probes.b})`)} as b) as f)`;
+  const floats = sql.raw(String(NUMBER_FAMILIES - 1));
+  const real = (probe: SQL) => sql`${baseTypeSql(sql`pg_typeof(${probe})`)} operator(pg_catalog.=) 'real'::pg_catalog.regtype`;
+  // One InitPlan per comparison, an int rule: 0 by value, 1 as decimals, 2 by text; 3–6 two floats
+  // of which one at least is a domain (3, + 1 when a is real-based, + 2 when b is). The families
+  // of the types themselves come first: `=` is used only between built-in types (a domain in an
+  // `=` could meet a look-alike operator of exactly its type); a domain is otherwise judged by the
+  // family of its base type.
+  const rule = sql`(select case when f.a = f.b then 0 when f.a < ${numbers} and f.b < ${numbers} then 1
+      when f.ba = ${floats} and f.bb = ${floats} then 3 + (case when f.ra then 1 else 0 end) + (case when f.rb then 2 else 0 end)
+      when f.ba < ${numbers} and f.bb < ${numbers} then 1 else 2 end
+    from (select ${familySql(sql`pg_typeof(${probes.a})`)} as a, ${familySql(sql`pg_typeof(${probes.b})`)} as b,
+      ${familySql(baseTypeSql(sql`pg_typeof(${probes.a})`))} as ba, ${familySql(baseTypeSql(sql`pg_typeof(${probes.b})`))} as bb,
+      ${real(probes.a)} as ra, ${real(probes.b)} as rb) as f)`;
+  // A float as a double, exactly: a real through the real its text names (the text round-trips),
+  // widened as `=` widens it; a double through its own text. Text casts parse for any type, so the
+  // branch is valid SQL whatever the columns are; only two floats ever take it.
+  const double = (value: SQL, isReal: boolean) => (isReal ? sql`(${value})::text::float4::float8` : sql`(${value})::text::float8`);
+  const doubles = (aReal: boolean, bReal: boolean) => sql`${double(a, aReal)} is distinct from ${double(b, bReal)}`;
   return sql`(case ${rule} when 0 then ${a} is distinct from ${b}
     when 1 then ${decimalSql(a)} is distinct from ${decimalSql(b)}
+    when 3 then ${doubles(false, false)} when 4 then ${doubles(true, false)} when 5 then ${doubles(false, true)} when 6 then ${doubles(true, true)}
     else ${exactTextSql(a)} is distinct from ${exactTextSql(b)} end)`;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, expressionSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
-import { sqlShape } from '../sql/shape.js';
+import { filterShape } from '../sql/shape.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext, type SideRead } from './types.js';
@@ -101,7 +101,7 @@ export class EstimateUnavailable extends Fault {
 
 /** What a side counts: its table and filter (compared by shape, so spacing and case do not hide a copy). */
 function sideRead(side: RowCountSpec['old']): SideRead {
-  return { source: side.source, reads: { table: side.table, where: side.where === undefined ? null : sqlShape(side.where, 'expression') } };
+  return { source: side.source, reads: { table: side.table, where: filterShape(side.where) } };
 }
 
 function describeScope(side: RowCountSpec['old']): string {

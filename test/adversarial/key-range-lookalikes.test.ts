@@ -85,7 +85,10 @@ describe.each(engines)('key ranges over keys without an exact pg_catalog operato
   it.each(KEYS.map((key, i) => [key.type, i] as const))('a segmented table_diff over a %s key never passes over the difference in its last row', async (_, i) => {
     const result = await run(`{ id: d${i}, kind: table_diff, key: [k], old: { source: app, table: t${i} }, new: { source: app, table: n${i} }, segment_rows: 100 }`, false);
     expect(result.status, result.summary).not.toBe('pass');
-    if (KEYS[i]!.binds) expect(result.error?.message).toMatch(REFUSED);
+    // table_diff reads a domain key as the type it is declared over (posint as integer), which has
+    // an exact pg_catalog `>`: the look-alike never binds, and the diff finds the difference.
+    if (KEYS[i]!.type === 'posint') expect(result.status, result.error?.message).toBe('fail');
+    else if (KEYS[i]!.binds) expect(result.error?.message).toMatch(REFUSED);
   });
 
   it('still reads every chunk of a varchar key when no look-alike is in the way', async () => {

@@ -109,8 +109,8 @@ describe('column_parity planning', () => {
     const { text, params } = compile(mismatches as Exclude<typeof mismatches, true>);
     expect(text).toMatch(/pg_typeof\(\(select \(a\) from "users" limit 0\)\)/);
     expect(text).toMatch(/when 0 then \(a\) is distinct from \(b\)\s+when 1 then \(\(\(\(a\)\)::text collate "C"\)\)::numeric is distinct from/);
-    // One array_position per side, no CASE of `= any` arms (JIT compiled each of those).
-    expect(text.match(/array_position/g)).toHaveLength(2);
+    // One array_position per side and per side's base type, no CASE of `= any` arms (JIT compiled each of those).
+    expect(text.match(/array_position/g)).toHaveLength(4);
     expect(text).not.toMatch(/= any\(/);
     expect(text).toMatch(/else \(\(\(a\)\)::text collate "C"\) is distinct from \(\(\(b\)\)::text collate "C"\) end/);
     expect(params.some((p) => typeof p === 'string' && p.includes('"timestamp with time zone"'))).toBe(true);

@@ -144,6 +144,12 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       const location = response.headers.get('location');
       return unavailable(migration, phase, `${url.origin} answered ${response.status}, a redirect${location ? ` to ${redact(location)}` : ''}; parity gate follows none — give --server the URL that answers itself`, flags, format);
     }
+    // Answers are no-store; a cache that ignored that says so with `Age` (RFC 9111 §5.1): what it
+    // serves is an answer of up to Age seconds ago, given before the gate may have closed.
+    const age = response.headers.get('age');
+    if (age !== null && age.trim() !== '0') {
+      return unavailable(migration, phase, `${url.origin} answered from a cache (Age: ${redact(age)}); a gate answer is the server's answer now — make the cache in between pass gate answers through`, flags, format);
+    }
     const body = await response.json().catch(() => undefined) as GateAnswer | undefined;
     if (response.status === 200 && body && typeof body.allowed === 'boolean') {
       // An answer about another gate (a proxy or redirect that routed elsewhere) answers nothing asked.

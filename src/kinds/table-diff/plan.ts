@@ -10,6 +10,7 @@ import {
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { TableRef } from '../../sql/identifiers.js';
 import { rowEstimateSql } from '../../introspect/row-estimate.js';
+import { baseTypeSql } from '../exact-compare.js';
 
 /** One side of the diff: where its rows are and the expressions compared (already normalised). */
 export interface DiffSide {
@@ -42,7 +43,8 @@ export function planTableColumns(table: TableRef): SQL {
 
 /** Types of every key and value expression (a typed NULL from an empty subquery: reads no row). */
 export function planSideTypes(side: DiffSide): SQL {
-  const typeOf = (e: SQL, alias: string) => sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))::text as ${sql.identifier(alias)}`;
+  // A domain as the type it is declared over: its values are that type's (exact-compare.ts baseTypeSql).
+  const typeOf = (e: SQL, alias: string) => sql`${baseTypeSql(sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))`)}::text as ${sql.identifier(alias)}`;
   return sql`select ${joinSql([
     ...side.keys.map((e, i) => typeOf(e, `k_${i}`)),
     ...side.values.map((e, i) => typeOf(e, `v_${i}`)),

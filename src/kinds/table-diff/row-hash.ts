@@ -61,9 +61,10 @@ export const OUTPUT_IS_TEXT: ReadonlySet<string> = new Set([
 /**
  * How a compared value is written into the row text, chosen per column from both sides' types
  * (valueFormsOf): `typed` — its own type's canonical form (numbers by value); `text` — its plain
- * `::text`; `double` — a real written as the double it converts to.
+ * `::text`; `double` — a real written as the double it converts to; `double_array` — a real array
+ * written as the double array it converts to.
  */
-export type ValueForm = 'typed' | 'text' | 'double';
+export type ValueForm = 'typed' | 'text' | 'double' | 'double_array';
 
 const NUMBER_TYPES = new Set(VALUE_FAMILIES.slice(0, 3).flat());
 const familyOf = (type: string) => VALUE_FAMILIES.findIndex((family) => family.includes(type));
@@ -84,6 +85,10 @@ export function valueFormsOf(oldType: string, newType: string): Record<'old' | '
     const floats = FLOAT_TYPES.has(oldType) && FLOAT_TYPES.has(newType);
     return { old: floats && oldType === 'real' ? 'double' : 'typed', new: floats && newType === 'real' ? 'double' : 'typed' };
   }
+  // Element by element as for scalars: a real prints its shortest decimal (0.1) as a double does,
+  // though real 0.1 is 0.100000001490116…, so by plain text a narrowed double array passed.
+  const realArray = oldType === 'real[]' && newType === 'double precision[]' ? 'old' : oldType === 'double precision[]' && newType === 'real[]' ? 'new' : undefined;
+  if (realArray) return realArray === 'old' ? { old: 'double_array', new: 'text' } : { old: 'text', new: 'double_array' };
   const family = familyOf(oldType);
   if (family >= 0 && family === familyOf(newType)) return { old: 'typed', new: 'typed' };
   return { old: 'text', new: 'text' };
@@ -97,6 +102,8 @@ export function valueFormsOf(oldType: string, newType: string): Record<'old' | '
  */
 export function canonicalValueSql(value: SQL, type: string, form: ValueForm = 'typed'): SQL {
   if (form === 'text') return sql`(${value})::text`;
+  // float4 to float8 is exact element by element; two doubles never share a shortest text.
+  if (form === 'double_array') return sql`((${value})::float8[])::text`;
   // float4 to float8 is exact, and two doubles never share a shortest text.
   if (form === 'double') return sql`trim_scale((${value})::float8::text::numeric)`;
   // Only numeric needs trim_scale: integer text already equals the trimmed numeric text of the same value.

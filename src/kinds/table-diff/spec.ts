@@ -7,7 +7,7 @@ import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
-import { columnExpression, sqlShape } from '../../sql/shape.js';
+import { columnExpression, filterShape, valueShape } from '../../sql/shape.js';
 import type { SideRead } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
@@ -67,10 +67,10 @@ export type TableDiffSpec = z.output<typeof tableDiffSchema>;
  * same on both sides by construction.
  */
 export function diffSidesRead(spec: TableDiffSpec): { old: SideRead; new: SideRead } {
-  const where = (side: TableDiffSpec['old']) => (side.where === undefined ? null : sqlShape(side.where, 'expression'));
+  const where = (side: TableDiffSpec['old']) => filterShape(side.where);
   const values = (side: 'old' | 'new') => (spec.columns === undefined
     ? 'every column by name'
-    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, sqlShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, 'expression')])));
+    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0)])));
   const side = (name: 'old' | 'new'): SideRead => ({ source: spec[name].source, reads: { table: spec[name].table, where: where(spec[name]), values: values(name) } });
   return { old: side('old'), new: side('new') };
 }
