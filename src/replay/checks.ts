@@ -2,6 +2,7 @@
  * Runs a scenario's checks through parity's real engine — the loader's catalog, the source
  * registry, executeCheck — exactly as the service would, against the replay database.
  */
+import { watchingServers } from '../runner/server-watch.js';
 import type { Sample } from '../results/outcome.js';
 import { createLimiter } from '../concurrency/limiter.js';
 import { executeCheck } from '../runner/execute-check.js';
@@ -87,13 +88,15 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
       }));
     },
     async runAll() {
-      // As a service run does: all checks at once, count scans over one table fused into one pass.
-      const scans = createScanExecutor({ sources: registry, limiters: () => limiter, planned, fuse: true });
+      // As a service run does: every read of the run on one watched registry (one server per
+      // source), all checks at once, count scans over one table fused into one pass.
+      const sources = watchingServers(registry);
+      const scans = createScanExecutor({ sources, limiters: () => limiter, planned, fuse: true });
       const signal = new AbortController().signal;
       // One identity/preflight read per run, as a service run does.
-      const inspect = createServerInspector(registry);
+      const inspect = createServerInspector(sources);
       return Promise.all(checks.map(async (check): Promise<CheckOutcome> => {
-        const result = await executeCheck(check, { sources: registry, limiters: () => limiter, scans, planned: scansOfCheck(planned, check.spec.id), inspect, signal, now: () => new Date() });
+        const result = await executeCheck(check, { sources, limiters: () => limiter, scans, planned: scansOfCheck(planned, check.spec.id), inspect, signal, now: () => new Date() });
         return { id: check.spec.id, kind: check.spec.kind, status: result.status, summary: result.summary, samples: result.samples };
       }));
     },
