@@ -5,7 +5,7 @@
  * sends as startup parameters (so `?user=` and `?database=` override the URL's). Pure: the
  * environment is passed in. The definition hash covers this target, never a placeholder.
  */
-import { PINNED_SETTINGS } from '../sources/types.js';
+import { PINNED_SETTINGS } from '../sql/pinned-settings.js';
 
 /** One server parity may connect to (postgres.js tries them in order). */
 export interface TargetHost { host: string; port: number }

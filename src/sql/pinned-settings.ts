@@ -1,0 +1,34 @@
+/** The session settings every read transaction pins, one list for the drivers and the check-file rules. */
+
+/**
+ * Session settings pinned for every read: values must serialise identically on every source
+ * (table_diff hashes rows on two servers), operator SQL is lexed as the check-file parser lexed it,
+ * and parity identifies itself to DBAs.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+  // The check-file parser lexes literals this way; a server set otherwise would split text differently.
+  standard_conforming_strings: 'on',
+  // A row-level security policy would hide rows from a check, which then verifies only what it
+  // sees; with this off, a read a policy would filter fails instead (42501): "could not verify".
+  row_security: 'off',
+  // Settings a database or role may carry that change what a query returns. A non-zero fuzzy
+  // limit makes GIN index scans return a random subset of their matches (a sql_assert over one
+  // passed on a sample); the other two change what operator SQL means (`x = NULL` as IS NULL, an
+  // unquoted NULL in an array literal as the text 'NULL'), so one check file meant different
+  // things on different servers.
+  gin_fuzzy_search_limit: '0',
+  transform_null_equals: 'off',
+  array_nulls: 'on',
+  // parity reads type names from the catalog (format_type, regtype) and matches them against its
+  // own lists; quoted names ("date") fell off the typed paths.
+  quote_all_identifiers: 'off',
+  // money is written as lc_monetary says (symbol, separators, decimals): table_diff hashes its text
+  // on two servers, which must agree for the same value.
+  lc_monetary: 'C',
+  application_name: 'parity',
+};
