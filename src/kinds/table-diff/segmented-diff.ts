@@ -15,6 +15,21 @@ import { planTableOid, tableReplacedMessage } from '../../introspect/table-ident
 /** Both sides' rows of one diff: the whole table, or one key-range segment. */
 export type Sides = Record<'old' | 'new', DiffSide>;
 
+/**
+ * The tables both sides' names reach now, by oid. A diff's statements find their tables by name
+ * one after another; reading these before and after (and between segments) is how a table renamed
+ * over a side's name, or dropped and created again, is caught (refuseReplacedTables).
+ */
+export function readSideTables(ctx: ExecutionContext, sides: Sides): Promise<string[]> {
+  return Promise.all((['old', 'new'] as const).map(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? '')));
+}
+
+/** Throws table_replaced when a side's name reaches another table than it did (`what`: which diff). */
+export function refuseReplacedTables(sides: Sides, before: readonly string[], now: readonly string[], what: string): void {
+  const swapped = (['old', 'new'] as const).find((_, i) => now[i] !== before[i]);
+  if (swapped) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[swapped].table, `${swapped} side of the ${what}`) });
+}
+
 /** Why the two sides would put the same key in different segments (their collations sort a probe differently), or undefined. */
 export async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
   const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
@@ -68,8 +83,7 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   const forms = { old: sides.old.forms, new: sides.new.forms };
   // The tables the names reach: a checkpoint recorded over other tables (renamed over, or dropped
   // and created again) is never resumed, and a side swapped between segments ends the diff.
-  const tableOids = () => both(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? ''));
-  const tables = await tableOids();
+  const tables = await readSideTables(ctx, sides);
   const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types, forms, tables });
   const claimed = await checkpoint?.claim();
   const restored = claimed && restoreTally(claimed, { key: key.old, columns: names, rowHash: tally.rowHash ?? 'sha256', sample: spec.sample });
@@ -105,9 +119,7 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
     const result = await diffRange(range);
     if (typeof result !== 'boolean') return result;
     // Read after each segment, the last one too: the segment's statements found their tables by name.
-    const now = await tableOids();
-    const swapped = (['old', 'new'] as const).find((_, i) => now[i] !== tables[i]);
-    if (swapped) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[swapped].table, `${swapped} side of the segmented table_diff`) });
+    refuseReplacedTables(sides, tables, await readSideTables(ctx, sides), 'segmented table_diff');
     segments++;
     if (result || end === undefined) {
       stopped = result;

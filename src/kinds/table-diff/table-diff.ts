@@ -25,10 +25,9 @@ import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
-import { planTableOid, tableReplacedMessage } from '../../introspect/table-identity.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
-import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
+import { diffSegments, keyOrderDiffers, readSideTables, refuseReplacedTables, type Sides } from './segmented-diff.js';
 import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, withValueForms, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
@@ -212,13 +211,10 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     // name (or dropped and created again) between them would have one pass's dirty buckets drilled
     // into another table's rows. The tables are read before and after, as a segmented diff does
     // after every segment.
-    const tableOids = () => both(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? ''));
-    const before = await tableOids();
+    const before = await readSideTables(ctx, sides);
     const result = await diffRange(sides, options.initialBits ?? initialBucketBits(largest), () => refuseScope(spec, tally, nullKeyRows));
     if (typeof result !== 'boolean') return result;
-    const after = await tableOids();
-    const swapped = (['old', 'new'] as const).find((_, i) => after[i] !== before[i]);
-    if (swapped) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[swapped].table, `${swapped} side of the table_diff`) });
+    refuseReplacedTables(sides, before, await readSideTables(ctx, sides), 'table_diff');
     stopped = result;
   } else {
     const result = await diffSegments({ spec, ctx, sides, types, tally, columns, nullKeyRows, proven, progress }, segmentRows, (range) => diffRange(range, options.initialBits ?? initialBucketBits(segmentRows), () => undefined));
