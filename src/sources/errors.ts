@@ -29,6 +29,16 @@ const BY_SQLSTATE: Record<string, string> = {
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
 
+/**
+ * Whether a driver error means the connection itself is gone: the classifier's connection codes,
+ * a FATAL or PANIC (the backend ended: 57P01 terminated, 57P02/57P03 shutdown) or class 08.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  if (severity === 'FATAL' || severity === 'PANIC') return true;
+  return typeof code === 'string' && (code.startsWith('08') || CONNECTION_CODES.has(code));
+}
+
 /** Classifies a driver error (postgres.js or PGlite) into a FaultInfo with a redacted message. */
 export function classifyError(error: unknown, cancelled = false): FaultInfo {
   const e = error as { code?: unknown; message?: unknown; errno?: unknown };

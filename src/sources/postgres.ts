@@ -5,7 +5,7 @@ import type { SourceSpec } from '../checkfile/sources.js';
 import { describeUrl } from '../checkfile/sources.js';
 import { resolveTarget, type ResolvedTarget } from '../checkfile/target.js';
 import { Fault } from '../results/fault.js';
-import { SourceQueryError, classifyError } from './errors.js';
+import { SourceQueryError, classifyError, isConnectionLost } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js';
@@ -16,19 +16,6 @@ import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js'
  * `unsafe(text, [])` without parameters as a simple Query, where `select 1; delete …` runs both.
  */
 const EXTENDED = { simple: false, prepare: false } as const;
-
-/**
- * Whether a driver error means the connection itself is gone. Such a reserved connection is not
- * given back: the driver already moved it to its closed list (reconnected on demand), and putting
- * it back among the open ones would hand the next read a dead socket.
- */
-function isConnectionLost(error: unknown): boolean {
-  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
-  // FATAL and PANIC end the backend (57P01 terminated by an administrator, 57P02/57P03 shutdown);
-  // class 08 is the connection's own; the rest are the driver's and the socket's words for it.
-  if (severity === 'FATAL' || severity === 'PANIC') return true;
-  return typeof code === 'string' && (code.startsWith('08') || ['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code));
-}
 
 /** The driver options that pin it to the resolved target, so it never re-reads PG* variables differently. */
 function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, never>> {
@@ -160,7 +147,9 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           error = failure.error;
           lastSql = beginFailure ? beginSql : pinSql;
         }
-        // Rolled back before the connection goes back to the pool; a lost connection is not given back.
+        // Rolled back before the connection goes back to the pool. A lost connection is not given back:
+        // the driver already holds it as closed (reconnected on demand), and putting it back among
+        // the open ones would hand the next read a dead socket.
         if (!isConnectionLost(caught) && !isConnectionLost(failure?.error)) {
           await reserved.unsafe('rollback', [], EXTENDED).then(() => reserved.release(), (rollbackError: unknown) => {
             if (!isConnectionLost(rollbackError)) reserved.release();
