@@ -100,10 +100,10 @@ function sidesOf(spec: ColumnParitySpec): { old: SideRead; new: SideRead } {
   const shape = (expression: string | undefined) => (expression === undefined ? null : valueShape(expression, spec.normalize.length === 0));
   const form = formOf(spec);
   if (form.form === 'same_table') {
-    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: filterShape(form.where), value: shape(value) } });
+    const side = (value: string): SideRead => ({ source: spec.source, table: form.table, reads: { where: filterShape(form.where), value: shape(value) } });
     return { old: side(form.old), new: side(form.new) };
   }
-  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: filterShape(s.where), value: shape(s.expr) } });
+  const side = (s: JoinSide): SideRead => ({ source: spec.source, table: s.table, reads: { where: filterShape(s.where), value: shape(s.expr) } });
   return { old: side(form.old), new: side(form.new) };
 }
 

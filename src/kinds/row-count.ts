@@ -101,7 +101,7 @@ export class EstimateUnavailable extends Fault {
 
 /** What a side counts: its table and filter (compared by shape, so spacing and case do not hide a copy). */
 function sideRead(side: RowCountSpec['old']): SideRead {
-  return { source: side.source, reads: { table: side.table, where: filterShape(side.where) } };
+  return { source: side.source, table: side.table, reads: { where: filterShape(side.where) } };
 }
 
 function describeScope(side: RowCountSpec['old']): string {

@@ -194,10 +194,12 @@ export interface BaseCheckSpec {
 
 /**
  * What one side of a comparing check reads: its source by name (the catalog compares the targets
- * names resolve to) and, in `reads`, everything else that decides the rows and values it reads, in
- * a form that is equal exactly when the SQL is (sql/shape.ts). Pure data, compared as JSON.
+ * names resolve to), the table it names (compared as written at load, and by the relation it
+ * reaches on the server at run time: runner/self-comparison.ts) and, in `reads`, everything else
+ * that decides the rows and values it reads, in a form that is equal exactly when the SQL is
+ * (sql/shape.ts). Pure data, compared as JSON.
  */
-export interface SideRead { source?: string | undefined; reads: unknown }
+export interface SideRead { source?: string | undefined; table?: TableRef | undefined; reads: unknown }
 
 /** A check kind: its schema, the sources it reads and how it executes. */
 export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {

@@ -71,7 +71,7 @@ export function diffSidesRead(spec: TableDiffSpec): { old: SideRead; new: SideRe
   const values = (side: 'old' | 'new') => (spec.columns === undefined
     ? 'every column by name'
     : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0)])));
-  const side = (name: 'old' | 'new'): SideRead => ({ source: spec[name].source, reads: { table: spec[name].table, where: where(spec[name]), values: values(name) } });
+  const side = (name: 'old' | 'new'): SideRead => ({ source: spec[name].source, table: spec[name].table, reads: { where: where(spec[name]), values: values(name) } });
   return { old: side('old'), new: side('new') };
 }
 
