@@ -80,7 +80,15 @@ export interface Reader { instance: string; role: string; settings: string }
  * with their names for messages), or a relation that is not a plain projection (`relation`); null
  * when the name reaches nothing (the read itself will fail).
  */
-export type Reach = { rows: string[]; names: string[] } | { relation: string; names: string[] } | null;
+export type Reach = ({ rows: string[] } | { relation: string }) & {
+  names: string[];
+  /**
+   * The relation under the views as each of the named relation's columns reads it, where views on
+   * the way renamed any (`select name as full_name`), as [column, column under] pairs; absent when
+   * every column keeps its name.
+   */
+  renamed?: [string, string][];
+} | null;
 
 /** The reader and the reach from the reach statement's row (pure, but needs the SQL parser for view definitions). */
 export function readReach(row: Record<string, unknown> | undefined): { reader: Reader; reach: Reach } {
@@ -96,6 +104,12 @@ export function readReach(row: Record<string, unknown> | undefined): { reader: R
 function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Reach {
   let current = oid;
   let inherit = true;
+  // The named relation's columns, each as the relation reached so far reads it.
+  let columns: Map<string, string> | undefined;
+  const renamed = () => {
+    const pairs = [...(columns ?? [])];
+    return pairs.some(([name, under]) => name !== under) ? { renamed: pairs.sort() } : {};
+  };
   // Views cannot be cyclic; the bound only guards against a malformed answer.
   for (let hop = 0; hop <= relations.size; hop++) {
     const relation = relations.get(current);
@@ -103,10 +117,16 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Re
     if (relation.kind !== 'v') {
       // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
       const rows = inherit ? relation.leaves : relation.kind === 'p' ? [] : [current];
-      return { rows: [...rows].sort(), names: rows.map((leaf) => relations.get(leaf)?.name ?? leaf).sort() };
+      return { rows: [...rows].sort(), names: rows.map((leaf) => relations.get(leaf)?.name ?? leaf).sort(), ...renamed() };
     }
     const from = plainProjectionFrom(relation);
-    if (from === undefined || relation.reads.length !== 1) return { relation: current, names: [relation.name] };
+    if (from === undefined || relation.reads.length !== 1) return { relation: current, names: [relation.name], ...renamed() };
+    // A column the next view does not show is one no SQL on this side can read: it leaves the map.
+    const before = columns ?? new Map([...from.columns.keys()].map((name) => [name, name]));
+    columns = new Map([...before].flatMap(([name, under]) => {
+      const next = from.columns.get(under);
+      return next === undefined ? [] : [[name, next] as const];
+    }));
     inherit = from.inherit;
     current = relation.reads[0]!;
   }
@@ -117,11 +137,12 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Re
 const PLAIN_SELECT_KEYS = new Set(['targetList', 'fromClause', 'limitOption', 'op', 'sortClause']);
 
 /**
- * Whether a view's definition is `SELECT c1, c2, … FROM one_relation` where every output column
- * is a column of that relation under its own name (the view's column names, as the catalog has
- * them, must equal the names read); and whether it reads the relation's inheriting tables.
+ * Whether a view's definition is `SELECT c1, c2 AS x, … FROM one_relation` where every output
+ * column is a column of that relation (under its own name or another); its columns, each with the
+ * column of the relation it shows (the names the catalog has for the view's columns); and whether
+ * it reads the relation's inheriting tables.
  */
-function plainProjectionFrom(view: RelationRow): { inherit: boolean } | undefined {
+function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Map<string, string> } | undefined {
   if (view.definition === null) return undefined;
   const parsed = parseSql(view.definition);
   if (parsed.kind !== 'parsed') return undefined;
@@ -133,14 +154,17 @@ function plainProjectionFrom(view: RelationRow): { inherit: boolean } | undefine
   if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
   const targets = (select.targetList ?? []) as { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } }[];
   if (targets.length !== view.columns.length) return undefined;
-  const plain = targets.every((target, i) => {
+  const columns = new Map<string, string>();
+  for (const [i, target] of targets.entries()) {
     const fields = target.ResTarget?.val?.ColumnRef?.fields ?? [];
-    const column = fields.at(-1)?.String?.sval;
-    const name = target.ResTarget?.name;
-    return fields.length >= 1 && fields.length <= 2 && column !== undefined && column === view.columns[i] && (name === undefined || name === column);
-  });
+    const under = fields.at(-1)?.String?.sval;
+    const name = view.columns[i];
+    // The name the definition gives the column must be the catalog's (a column list renames too).
+    if (fields.length < 1 || fields.length > 2 || under === undefined || name === undefined || (target.ResTarget?.name ?? under) !== name) return undefined;
+    columns.set(name, under);
+  }
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
-  return plain ? { inherit: from[0].RangeVar.inh === true } : undefined;
+  return { inherit: from[0].RangeVar.inh === true, columns };
 }
 
 /** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */

@@ -25,6 +25,12 @@ const FIXTURE = `
   create view users_all as select * from users;
   create view users_narrow as select id, name from users_all;
   create view users_swapped as select id, email as name, name as email from users;
+  create view users_renamed as select id, name as full_name, email from users;
+  create view users_listed (uid, nm) as select id, name from users;
+  create view users_renamed_again as select id, full_name as display_name from users_renamed;
+  create table pairs (a int primary key, b int unique);
+  insert into pairs values (1, 2), (2, 3), (3, 1);
+  create view pairs_swapped as select b as a, a as b from pairs;
   create view users_some as select * from users where id > 5;
   create table events (id int, v text) partition by range (id);
   create table events_all partition of events for values from (minvalue) to (maxvalue);
@@ -81,6 +87,36 @@ const SELF_COMPARISONS: Record<string, string> = {
   'column_parity join with one filter on both sides, through a chain of plain views': joinParity('users', 'users_narrow', 'name', ', where: "id > 3"'),
   'table_diff of users against public.users': tableDiff('users', 'public.users'),
   'table_diff of a plain view against its table': tableDiff('public.users_all', 'users'),
+  'column_parity join of a column against a view renaming it': `checks:
+  - id: c
+    kind: column_parity
+    source: app
+    key: [id]
+    old: { table: users, expr: name }
+    new: { table: users_renamed, expr: full_name }
+`,
+  'column_parity join through two renaming views, under one filter written in each side\'s names': `checks:
+  - id: c
+    kind: column_parity
+    source: app
+    key: [id]
+    old: { table: users, expr: "upper(name)", where: "name <> 'n3'" }
+    new: { table: users_renamed_again, expr: "upper(display_name)", where: "display_name <> 'n3'" }
+`,
+  'row_count of a filter against the same filter through a view with a column list': `checks:
+  - id: c
+    kind: row_count
+    old: { source: app, table: users, where: "name like 'n1%'" }
+    new: { source: app, table: users_listed, where: "nm like 'n1%'" }
+`,
+  'table_diff mapping each column to its renamed self': `checks:
+  - id: c
+    kind: table_diff
+    key: [id]
+    old: { source: app, table: users }
+    new: { source: app, table: users_renamed }
+    columns: { name: full_name, email: email }
+`,
 };
 
 const STILL_COMPARED: Record<string, string> = {
@@ -90,6 +126,15 @@ const STILL_COMPARED: Record<string, string> = {
   'row_count of an inheritance parent against its child': rowCount('base', 'child'),
   'row_count of an inheritance parent against a view of it alone': rowCount('base', 'base_only'),
   'column_parity join of users against a view swapping two columns': joinParity('users', 'users_swapped'),
+  'column_parity join of a view swapping the key with the value (rows matched on another column)': `checks:
+  - id: c
+    kind: column_parity
+    source: app
+    key: [a]
+    old: { table: pairs, expr: b }
+    new: { table: pairs_swapped, expr: a }
+`,
+  'table_diff of every column by name against a renaming view': tableDiff('users', 'users_swapped'),
   'column_parity join of users against public.users under two filters': `checks:
   - id: c
     kind: column_parity
