@@ -88,7 +88,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
  */
 function readsTheSame(sides: ComparedSides, sources: ReadonlyMap<string, LoadedSource>): boolean {
   const target = (source: string | undefined) => (source === undefined ? null : readIdentity(sources.get(source)?.identity) ?? { undeclared: source });
-  const side = (read: ComparedSides['old']) => canonicalJson({ target: target(read.source), reads: read.reads });
+  const side = (read: ComparedSides['old']) => canonicalJson({ target: target(read.source), table: read.table ?? null, reads: read.reads });
   return side(sides.old) === side(sides.new);
 }
 

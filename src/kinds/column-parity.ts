@@ -12,13 +12,13 @@ import {
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
-import { filterShape, valueShape } from '../sql/shape.js';
+import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
-import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type SideRead } from './types.js';
+import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type SideRead, type SideRenaming } from './types.js';
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
@@ -94,17 +94,24 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
   return { form: 'join', old: spec.old as JoinSide, new: spec.new as JoinSide };
 }
 
-/** What each side reads: a table, a filter and a value expression, by shape (normalisers apply to both alike). */
-function sidesOf(spec: ColumnParitySpec): { old: SideRead; new: SideRead } {
+/**
+ * What each side reads: a table, a filter and a value expression, by shape (normalisers apply to
+ * both alike), and in the join form the key columns rows are matched on (the same names on both
+ * sides, but a renaming view may give them other columns).
+ */
+function sidesOf(spec: ColumnParitySpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
   // Values are compared by text across types, so a value and its own text are one value (valueShape).
-  const shape = (expression: string | undefined) => (expression === undefined ? null : valueShape(expression, spec.normalize.length === 0));
+  const shape = (expression: string, rename: ColumnRenaming | undefined) => valueShape(expression, spec.normalize.length === 0, rename);
   const form = formOf(spec);
   if (form.form === 'same_table') {
-    const side = (value: string): SideRead => ({ source: spec.source, reads: { table: form.table, where: filterShape(form.where), value: shape(value) } });
-    return { old: side(form.old), new: side(form.new) };
+    const side = (value: string, rename: ColumnRenaming | undefined): SideRead => ({ source: spec.source, table: form.table, reads: { where: filterShape(form.where, rename), value: shape(value, rename) } });
+    return { old: side(form.old, renaming.old), new: side(form.new, renaming.new) };
   }
-  const side = (s: JoinSide): SideRead => ({ source: spec.source, reads: { table: s.table, where: filterShape(s.where), value: shape(s.expr) } });
-  return { old: side(form.old), new: side(form.new) };
+  const side = (s: JoinSide, rename: ColumnRenaming | undefined): SideRead => ({
+    source: spec.source, table: s.table,
+    reads: { keys: spec.key.map((k) => rename?.column(k) ?? k), where: filterShape(s.where, rename), value: shape(s.expr, rename) },
+  });
+  return { old: side(form.old, renaming.old), new: side(form.new, renaming.new) };
 }
 
 /** The two normalised expressions differ, exactly (types probed from the table once per statement). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseCheckShape, expressionSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
-import { filterShape } from '../sql/shape.js';
+import { filterShape, type ColumnRenaming } from '../sql/shape.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext, type SideRead } from './types.js';
@@ -100,8 +100,8 @@ export class EstimateUnavailable extends Fault {
 }
 
 /** What a side counts: its table and filter (compared by shape, so spacing and case do not hide a copy). */
-function sideRead(side: RowCountSpec['old']): SideRead {
-  return { source: side.source, reads: { table: side.table, where: filterShape(side.where) } };
+function sideRead(side: RowCountSpec['old'], rename: ColumnRenaming | undefined): SideRead {
+  return { source: side.source, table: side.table, reads: { where: filterShape(side.where, rename) } };
 }
 
 function describeScope(side: RowCountSpec['old']): string {
@@ -117,7 +117,7 @@ export const rowCount = defineKind({
   description: 'old and new tables hold the same number of rows (optionally filtered), within a tolerance',
   schema: rowCountSchema,
   sourcesOf: (spec) => [spec.old.source, spec.new.source],
-  sides: (spec) => ({ old: sideRead(spec.old), new: sideRead(spec.new) }),
+  sides: (spec, renaming) => ({ old: sideRead(spec.old, renaming?.old), new: sideRead(spec.new, renaming?.new) }),
   countScans: (spec) => (spec.estimate ? [] : Object.values(planRowCount(spec))),
   async execute(spec, ctx, counts) {
     if (spec.estimate) {

@@ -10,6 +10,7 @@ import type { JsonValue, Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { KeyColumn } from '../introspect/primary-key.js';
+import type { ColumnRenaming } from '../sql/shape.js';
 
 /**
  * What incremental mode needs from a kind: the settings, the source and table whose column marks
@@ -194,10 +195,18 @@ export interface BaseCheckSpec {
 
 /**
  * What one side of a comparing check reads: its source by name (the catalog compares the targets
- * names resolve to) and, in `reads`, everything else that decides the rows and values it reads, in
- * a form that is equal exactly when the SQL is (sql/shape.ts). Pure data, compared as JSON.
+ * names resolve to), the table it names (compared as written at load, and by the relation it
+ * reaches on the server at run time: runner/self-comparison.ts) and, in `reads`, everything else
+ * that decides the rows and values it reads, in a form that is equal exactly when the SQL is
+ * (sql/shape.ts). Pure data, compared as JSON.
  */
-export interface SideRead { source?: string | undefined; reads: unknown }
+export interface SideRead { source?: string | undefined; table?: TableRef | undefined; reads: unknown }
+
+/**
+ * Each side's column renaming, where the server found it reads a view renaming the columns of the
+ * relation under it: the sides are then read as SQL over that relation (runner/self-comparison.ts).
+ */
+export interface SideRenaming { old?: ColumnRenaming | undefined; new?: ColumnRenaming | undefined }
 
 /** A check kind: its schema, the sources it reads and how it executes. */
 export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
@@ -226,7 +235,7 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    * A comparing kind's two sides. The catalog refuses a check whose sides read the same thing from
    * the same target: it compares something with itself, so it can never fail.
    */
-  sides?(spec: Spec): { old: SideRead; new: SideRead };
+  sides?(spec: Spec, renaming?: SideRenaming): { old: SideRead; new: SideRead };
   /** Judges the check; `counts` holds the answers to `countScans(spec)`, in order (empty without). */
   execute(spec: Spec, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }
@@ -240,7 +249,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   countScans?(spec: z.output<Schema>): CountScan[];
   recheck?: 'sampled_keys';
   incremental?(spec: z.output<Schema>): IncrementalTarget<z.output<Schema>> | undefined;
-  sides?(spec: z.output<Schema>): { old: SideRead; new: SideRead };
+  sides?(spec: z.output<Schema>, renaming?: SideRenaming): { old: SideRead; new: SideRead };
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;
 }): CheckKind<z.output<Schema>> {
   return kind as unknown as CheckKind<z.output<Schema>>;

@@ -17,6 +17,7 @@ import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { watchingServers } from './server-watch.js';
+import { selfComparisonProbe } from './self-comparison.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
@@ -118,10 +119,16 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     evidence = readLags([...names].filter((name) => !limited.includes(name)), deps.sources, deps.signal);
     lags = await readLags(limited, deps.sources, deps.signal);
     const lagBefore = lagFault(lags);
+    // Sides that read the same SQL may still reach the same rows on the server: asked before any
+    // row is read, and again after a pass (a name re-pointed in between).
+    const selfComparison = strict.length > 0 || lagBefore ? undefined : await selfComparisonProbe(kind, check.spec, ctx, deps.sources);
+    const sameRowsBefore = await selfComparison?.();
     if (strict.length > 0) {
       outcome = faultOutcome({ code: 'not_least_privilege', message: `require_least_privilege: ${strict.map(([name, s]) => `source "${name}": ${s.privilege_warnings.join('; ')}`).join('; ')}` });
     } else if (lagBefore) {
       outcome = faultOutcome(lagBefore);
+    } else if (sameRowsBefore) {
+      outcome = faultOutcome(sameRowsBefore);
     } else {
       // Planned once: the engine fused these very objects with other checks' scans.
       const planned = deps.planned ?? planScansOf(check);
@@ -154,6 +161,8 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           if (tooSmall) outcome = faultOutcome(tooSmall, outcome.observations);
         }
       }
+      const sameRowsAfter = selfComparison && outcome.status === 'pass' ? await selfComparison() : undefined;
+      if (sameRowsAfter) outcome = faultOutcome(sameRowsAfter, outcome.observations);
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted && limited.length > 0) {
         lags = mergeLags(lags, await readLags(limited, deps.sources, deps.signal));

@@ -7,8 +7,8 @@ import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
-import { columnExpression, filterShape, valueShape } from '../../sql/shape.js';
-import type { SideRead } from '../types.js';
+import { columnExpression, filterShape, valueShape, type ColumnRenaming } from '../../sql/shape.js';
+import type { SideRead, SideRenaming } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
@@ -66,12 +66,16 @@ export type TableDiffSpec = z.output<typeof tableDiffSchema>;
  * the new expression (left out, every column by name on both sides). Keys and normalisers are the
  * same on both sides by construction.
  */
-export function diffSidesRead(spec: TableDiffSpec): { old: SideRead; new: SideRead } {
-  const where = (side: TableDiffSpec['old']) => filterShape(side.where);
-  const values = (side: 'old' | 'new') => (spec.columns === undefined
-    ? 'every column by name'
-    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0)])));
-  const side = (name: 'old' | 'new'): SideRead => ({ source: spec[name].source, reads: { table: spec[name].table, where: where(spec[name]), values: values(name) } });
+export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
+  const values = (side: 'old' | 'new', rename: ColumnRenaming | undefined) => (spec.columns === undefined
+    ? (rename === undefined ? 'every column by name' : { 'every column by name': rename.byName })
+    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0, rename)])));
+  const side = (name: 'old' | 'new'): SideRead => {
+    const rename = renaming[name];
+    // Keys are the same names on both sides, but a renaming view may give them other columns.
+    const keys = spec.key.map((k) => rename?.column(k) ?? k);
+    return { source: spec[name].source, table: spec[name].table, reads: { keys, where: filterShape(spec[name].where, rename), values: values(name, rename) } };
+  };
   return { old: side('old'), new: side('new') };
 }
 

@@ -1,0 +1,176 @@
+/**
+ * What a side of a comparing check reaches on its server, and who reads it there. A check file
+ * names a table; only the server knows which relation the name reaches (`users` and `public.users`
+ * on one search_path), that a view is a plain projection of another relation, that a partitioned
+ * table has one partition, or that two URLs reach one database. Two sides that reach the same
+ * rows, read by the same reader, with the same SQL around them, compare something with itself.
+ *
+ * The boundary, on purpose: a view counts as the relation under it only when it is a plain
+ * projection keeping every column's name (`select *`, `select id, name`), one relation, no filter,
+ * join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
+ * views. A relation's rows are the rows of the relations under it that hold rows (itself, its
+ * inheriting tables and partitions; a partitioned table holds none), so a partitioned table with
+ * one partition reaches that partition's rows. A renaming projection, a materialized view, a
+ * foreign table over the same remote table, and anything else are their own relations.
+ */
+import { regclassText, sql, type SQL } from '../sql/build.js';
+import type { TableRef } from '../sql/identifiers.js';
+import { parseSql } from '../sql/parser.js';
+
+/**
+ * Settings that decide how long or with how much memory a read runs, never what it returns; parity
+ * itself sets them per source and per statement, so two names for one database may differ in them.
+ */
+const RESULT_NEUTRAL_SETTINGS = [
+  'application_name', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'idle_session_timeout',
+  'work_mem', 'effective_io_concurrency', 'max_parallel_workers_per_gather', 'parallel_tuple_cost',
+];
+
+/**
+ * One row: the server instance and database (cluster identifier where readable, the postmaster's
+ * start to the microsecond — one running server — and the database oid), the role, the session's
+ * own settings (search_path, startup parameters, role and database settings: what else decides
+ * what SQL means), and the relations the name reaches through views, each with its view definition,
+ * columns, the relations its definition reads and the rows-holding relations under it.
+ */
+export function planRelationReach(table: TableRef | undefined): SQL {
+  const named = sql`pg_catalog.to_regclass(${table === undefined ? null : regclassText(table)}::text)`;
+  const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
+  return sql`with recursive chain(oid) as (
+      select ${named}::oid where ${named} is not null
+      union
+      select d.refobjid from chain c
+        join pg_catalog.pg_rewrite w on w.ev_class = c.oid and w.rulename = '_RETURN'
+        join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = w.oid
+          and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid <> c.oid)
+    select
+      pg_catalog.concat_ws('/',
+        case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute')
+          then (select s.system_identifier::text from pg_catalog.pg_control_system() s) end,
+        pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text,
+        (select d.oid::text from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())) as instance,
+      current_user::text as reader,
+      (select pg_catalog.json_agg(pg_catalog.json_build_array(s.name, s.setting) order by s.name) from pg_catalog.pg_settings s
+        where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')
+          and s.name not in (${neutral}))::text as settings,
+      ${named}::oid::text as named,
+      (select pg_catalog.json_agg(pg_catalog.json_build_object(
+          'oid', r.oid::text, 'name', r.oid::pg_catalog.regclass::text, 'kind', r.relkind,
+          'definition', case when r.relkind = 'v' then pg_catalog.pg_get_viewdef(r.oid) end,
+          'columns', array(select a.attname::text from pg_catalog.pg_attribute a
+            where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped order by a.attnum),
+          'reads', array(select distinct d.refobjid::text from pg_catalog.pg_rewrite w
+            join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = w.oid
+              and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid <> r.oid
+            where w.ev_class = r.oid and w.rulename = '_RETURN'),
+          'leaves', array(with recursive tree(oid) as (
+              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
+            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1)))
+        from chain c join pg_catalog.pg_class r on r.oid = c.oid)::text as relations`;
+}
+
+/** A relation as the reach statement describes it. */
+interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[] }
+
+/** Who read: equal for two sides only when one server, database, role and session settings read both. */
+export interface Reader { instance: string; role: string; settings: string }
+
+/**
+ * What a side's name reaches: the rows-holding relations whose rows it reads (`rows`, sorted oids,
+ * with their names for messages), or a relation that is not a plain projection (`relation`); null
+ * when the name reaches nothing (the read itself will fail).
+ */
+export type Reach = ({ rows: string[] } | { relation: string }) & {
+  names: string[];
+  /**
+   * The relation under the views as each of the named relation's columns reads it, where views on
+   * the way renamed any (`select name as full_name`), as [column, column under] pairs; absent when
+   * every column keeps its name.
+   */
+  renamed?: [string, string][];
+} | null;
+
+/** The reader and the reach from the reach statement's row (pure, but needs the SQL parser for view definitions). */
+export function readReach(row: Record<string, unknown> | undefined): { reader: Reader; reach: Reach } {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const reader = { instance: text(row?.instance), role: text(row?.reader), settings: text(row?.settings) };
+  const named = row?.named;
+  if (typeof named !== 'string') return { reader, reach: null };
+  const relations = new Map((JSON.parse(text(row?.relations) || '[]') as RelationRow[]).map((r) => [r.oid, r]));
+  return { reader, reach: reachFrom(named, relations) };
+}
+
+/** Follows plain projections from `oid` down to the relation whose rows they show. */
+function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Reach {
+  let current = oid;
+  let inherit = true;
+  // The named relation's columns, each as the relation reached so far reads it.
+  let columns: Map<string, string> | undefined;
+  const renamed = () => {
+    const pairs = [...(columns ?? [])];
+    return pairs.some(([name, under]) => name !== under) ? { renamed: pairs.sort() } : {};
+  };
+  // Views cannot be cyclic; the bound only guards against a malformed answer.
+  for (let hop = 0; hop <= relations.size; hop++) {
+    const relation = relations.get(current);
+    if (!relation) return { relation: current, names: [current] };
+    if (relation.kind !== 'v') {
+      // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
+      const rows = inherit ? relation.leaves : relation.kind === 'p' ? [] : [current];
+      return { rows: [...rows].sort(), names: rows.map((leaf) => relations.get(leaf)?.name ?? leaf).sort(), ...renamed() };
+    }
+    const from = plainProjectionFrom(relation);
+    if (from === undefined || relation.reads.length !== 1) return { relation: current, names: [relation.name], ...renamed() };
+    // A column the next view does not show is one no SQL on this side can read: it leaves the map.
+    const before = columns ?? new Map([...from.columns.keys()].map((name) => [name, name]));
+    columns = new Map([...before].flatMap(([name, under]) => {
+      const next = from.columns.get(under);
+      return next === undefined ? [] : [[name, next] as const];
+    }));
+    inherit = from.inherit;
+    current = relation.reads[0]!;
+  }
+  return { relation: current, names: [current] };
+}
+
+/** Keys a plain projection's SELECT may carry: ORDER BY changes no row, anything else may. */
+const PLAIN_SELECT_KEYS = new Set(['targetList', 'fromClause', 'limitOption', 'op', 'sortClause']);
+
+/**
+ * Whether a view's definition is `SELECT c1, c2 AS x, … FROM one_relation` where every output
+ * column is a column of that relation (under its own name or another); its columns, each with the
+ * column of the relation it shows (the names the catalog has for the view's columns); and whether
+ * it reads the relation's inheriting tables.
+ */
+function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Map<string, string> } | undefined {
+  if (view.definition === null) return undefined;
+  const parsed = parseSql(view.definition);
+  if (parsed.kind !== 'parsed') return undefined;
+  const statements = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
+  const select = statements.length === 1 ? (statements[0]?.stmt?.SelectStmt as Record<string, unknown> | undefined) : undefined;
+  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key))) return undefined;
+  if (select.op !== 'SETOP_NONE' || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
+  const from = select.fromClause as { RangeVar?: { inh?: boolean } }[] | undefined;
+  if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
+  const targets = (select.targetList ?? []) as { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } }[];
+  if (targets.length !== view.columns.length) return undefined;
+  const columns = new Map<string, string>();
+  for (const [i, target] of targets.entries()) {
+    const fields = target.ResTarget?.val?.ColumnRef?.fields ?? [];
+    const under = fields.at(-1)?.String?.sval;
+    const name = view.columns[i];
+    // The name the definition gives the column must be the catalog's (a column list renames too).
+    if (fields.length < 1 || fields.length > 2 || under === undefined || name === undefined || (target.ResTarget?.name ?? under) !== name) return undefined;
+    columns.set(name, under);
+  }
+  // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
+  return { inherit: from[0].RangeVar.inh === true, columns };
+}
+
+/** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */
+export function sameReach(a: Reach, b: Reach): boolean {
+  if (a === null || b === null) return false;
+  if ('rows' in a && 'rows' in b) return a.rows.join(',') === b.rows.join(',');
+  if ('relation' in a && 'relation' in b) return a.relation === b.relation;
+  return false;
+}

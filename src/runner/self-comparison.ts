@@ -1,0 +1,70 @@
+/**
+ * The run-time half of the self-comparison refusal. The catalog refuses a check whose two sides
+ * read the same thing as the file says it (catalog/build-catalog.ts); what only the server can
+ * tell — `users` and `public.users` reaching one relation, a plain view of the other side's table
+ * (renaming its columns or not), a partitioned table and its only partition, two URLs reaching one
+ * database — is judged here, before the check reads any rows and again after a pass. A check that
+ * compares something with itself can never fail, so it is "could not verify", never a pass.
+ */
+import { canonicalJson } from '../checkfile/hash.js';
+import type { FaultInfo } from '../results/fault.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import { formatTableRef } from '../sql/identifiers.js';
+import { loadSqlParser } from '../sql/parser.js';
+import type { ColumnRenaming } from '../sql/shape.js';
+import { planRelationReach, readReach, sameReach, type Reach } from '../introspect/relation-reach.js';
+import type { BaseCheckSpec, CheckKind, ExecutionContext, SideRead } from '../kinds/types.js';
+
+/** Asks the servers whether the sides read the same rows; the fault when they do. */
+export type SelfComparisonProbe = () => Promise<FaultInfo | undefined>;
+
+/** Every column name as one: sides equal under it may be one SQL over a view renaming columns. */
+const NAMES_ERASED: ColumnRenaming = { column: () => '', byName: 'erased' };
+
+/** A view's renaming as the kinds' sides apply it; a name the view does not show matches nothing real. */
+function renamingOf(reach: Reach): ColumnRenaming | undefined {
+  if (!reach?.renamed) return undefined;
+  const columns = new Map(reach.renamed);
+  return { column: (name) => columns.get(name) ?? `\u0000not a column: ${name}`, byName: reach.renamed };
+}
+
+const sameReads = (sides: { old: SideRead; new: SideRead }) => canonicalJson(sides.old.reads) === canonicalJson(sides.new.reads);
+
+/**
+ * The probe for a check's two sides, or undefined when no server could make them one: they read
+ * different SQL (filters, values, keys, queries) even with column names set aside, one is not a
+ * database read, or they read two sources that are not both Postgres servers (an embedded database
+ * is reached by one name only). Costs nothing then; otherwise one catalog statement per side.
+ */
+export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: CheckKind<Spec>, spec: Spec, ctx: ExecutionContext, sources: SourceRegistry): Promise<SelfComparisonProbe | undefined> {
+  if (!kind.sides) return undefined;
+  // Sides are read by their SQL's shape, which needs the parser (loaded once per process).
+  await loadSqlParser();
+  const written = kind.sides(spec);
+  const { old, new: neu } = written;
+  if (old.source === undefined || neu.source === undefined) return undefined;
+  if (!sameReads(written) && !sameReads(kind.sides(spec, { old: NAMES_ERASED, new: NAMES_ERASED }))) return undefined;
+  const sameSource = old.source === neu.source;
+  if (!sameSource) {
+    const drivers = await Promise.all([old.source, neu.source].map(async (name) => (await sources.get(name)).driver));
+    if (drivers.some((driver) => driver !== 'postgres')) return undefined;
+  }
+  return async () => {
+    const [a, b] = await Promise.all([old, neu].map(async (side) => readReach((await ctx.query(side.source!, planRelationReach(side.table)))[0])));
+    const sameReader = sameSource || (a!.reader.instance !== '' && a!.reader.instance === b!.reader.instance
+      && a!.reader.role === b!.reader.role && a!.reader.settings === b!.reader.settings);
+    if (!sameReader) return undefined;
+    // Sides without a table (a shadow_read query) read the same SQL: the reader alone decides.
+    const bothQueries = old.table === undefined && neu.table === undefined;
+    if (!bothQueries && !sameReach(a!.reach, b!.reach)) return undefined;
+    // Over one relation, the SQL each side writes against its own names must be the same SQL.
+    const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };
+    if (!sameReads(renaming.old || renaming.new ? kind.sides!(spec, renaming) : written)) return undefined;
+    const where = (side: SideRead) => `${side.table === undefined ? 'its query' : formatTableRef(side.table)} on source "${side.source}"`;
+    const reached = a!.reach === null ? '' : `: both reach ${a!.reach.names.join(', ') || 'no rows-holding relation'}`;
+    return {
+      code: 'self_comparison',
+      message: `old (${where(old)}) and new (${where(neu)}) read the same rows${reached}${sameSource ? '' : ', on one server and database, as one role with the same settings'}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape`,
+    };
+  };
+}
