@@ -5,7 +5,7 @@
  * over it, as online schema change tools swap tables, or dropped and created again). Counts of two
  * tables must never be added up, so such work reads the oid with its statements and compares.
  */
-import { regclassText, sql, type SQL } from '../sql/build.js';
+import { regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { Fault } from '../results/fault.js';
 
@@ -21,6 +21,16 @@ export function tableOidSql(table: TableRef): SQL {
 /** One row, `oid`: the table the name reaches now. */
 export function planTableOid(table: TableRef): SQL {
   return sql`select ${tableOidSql(table)} as oid`;
+}
+
+/**
+ * One row, `oid`, like planTableOid, but the statement also locks the table (a scalar subquery that
+ * reads no row) and reads the oid after: the lock holds until the transaction ends, so every later
+ * statement of the transaction that finds the table by name — catalog look-ups, which lock nothing,
+ * included — reaches this table (a rename waits for the lock).
+ */
+export function planLockedTableOid(table: TableRef): SQL {
+  return sql`select ${tableOidSql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
 }
 
 /**

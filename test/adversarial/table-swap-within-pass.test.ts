@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FinishedResult } from '../../src/store/runs.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
-import { engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
+import { describeOnPostgres, engines, type TestDatabase, useDatabaseAndStore } from '../support/databases.js';
 import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
 
 /** SQL run on the database right after the first statement `after` matches (each step after the previous one fired). */
@@ -153,6 +153,63 @@ describe.each(engines)('a table swapped away and back between two chunks of a ch
       const result = await execute([...catalog.checks.values()][0]!, watched);
       expect(watched.fired()).toBe(2);
       expect(result).toMatchObject({ status: 'error', error: { code: 'table_replaced' } });
+    } finally {
+      await sources.closeAll();
+    }
+  });
+});
+
+describeOnPostgres('a table swapped away and back inside the first transaction of a chunked scan', () => {
+  let db: TestDatabase;
+  useDatabaseAndStore('postgres', (opened) => ({ db } = opened));
+
+  /**
+   * The registry, running `sql` on another connection right after the statement `at` matches has
+   * answered, inside the same read transaction (swaps that wait on a lock give up after 1 s:
+   * `swapped` says which ones happened).
+   */
+  function swappingMidTransaction(sources: SourceRegistry, steps: readonly { at: (text: string) => boolean; sql: string }[], swapped: boolean[]): SourceRegistry {
+    let next = 0;
+    return {
+      ...sources,
+      get: async (name) => {
+        const source = await sources.get(name);
+        return {
+          ...source,
+          readOnly: (work, options) => source.readOnly((session) => work({
+            query: async (statement) => {
+              const rows = await session.query(statement);
+              const step = steps[next];
+              if (step?.at(statement.text)) {
+                next++;
+                swapped.push(await db.exec(`set lock_timeout = '1s'; ${step.sql}`).then(() => true, () => false));
+              }
+              return rows;
+            },
+            ...(session.each ? { each: (statement, onRow) => session.each!(statement, onRow) } : {}),
+          }), options),
+        };
+      },
+    };
+  }
+
+  it('the key and its NOT NULL are read from the table the chunks count, not a copy swapped in and out between them', async () => {
+    // The table's primary key is x; id may be NULL, and 50 rows with NULL id hold NULL b. The copy's key is id.
+    await db.exec(`create table k1 (id int, x int primary key, b text); insert into k1 select case when g <= 50 then null else g end, g, case when g <= 50 then null else 'v' end from generate_series(1, 1000) g;
+      create table k1_next (id int primary key, x int, b text); insert into k1_next select g, g, 'v' from generate_series(1, 1000) g;`);
+    const catalog = catalogFromYaml(`checks:\n  - { id: k1, kind: null_check, source: app, table: k1, columns: [b], stop_after: false }\n`, { app: db });
+    Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', chunk_rows: 100, pause_ms: 0, target_chunk_ms: 1 });
+    const sources = registryForCatalog(catalog, { app: db });
+    const swapped: boolean[] = [];
+    const watched = swappingMidTransaction(sources, [
+      { at: (text) => /^select to_regclass\(\$1\)::oid::text as oid/.test(text), sql: 'alter table k1 rename to k1_prev; alter table k1_next rename to k1' },
+      { at: (text) => text.includes('with recursive tree'), sql: 'alter table k1 rename to k1_next; alter table k1_prev rename to k1' },
+    ], swapped);
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, watched);
+      expect(result.status, `${result.summary ?? ''} (swaps: ${swapped.join(', ')})`).not.toBe('pass');
+      // The table the scan reads is locked from its first statement on: no swap can happen inside it.
+      expect(swapped[0]).toBe(false);
     } finally {
       await sources.closeAll();
     }
