@@ -1,6 +1,7 @@
 /**
  * The execution context handed to a kind: its only way to reach a database. It applies the
- * per-source concurrency limit, the statement timeout, cancellation, and records every statement.
+ * per-source concurrency limit, the statement timeout, cancellation, records every statement and,
+ * where a source sets max_replica_lag, reads its lag after every statement.
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
 import type { ReadSession } from '../sources/types.js';
@@ -9,6 +10,10 @@ import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, type ScanExecutor } from './scans.js';
+import { mergeLags, type LagReadings } from './replica-lag-guard.js';
+import { probeReplicaLag } from '../sources/replica-lag.js';
+import { replicaLagFault } from '../results/replica-lag.js';
+import { Fault } from '../results/fault.js';
 
 /** What a check execution may use: sources, the limiter and scan engine of its run, its signal and clock. */
 export interface ContextDeps {
@@ -30,12 +35,16 @@ export interface RecordingContext extends ExecutionContext {
   readonly statements: StatementRecord[];
   /** Answers one planned count scan through the run's engine (fused, chunked or alone); for the runner, not for kinds. */
   countPlanned(scan: CountScan): Promise<CountResult>;
+  /** The worst replica lag read after the check's statements, per source that sets max_replica_lag. */
+  lagsAfterStatements(): LagReadings;
 }
 
 /** Creates the context for one check execution. */
 export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const statements: StatementRecord[] = [];
   const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
+  /** Per source with max_replica_lag, the worst lag read after any of this check's statements. */
+  const lagsAfterStatements: LagReadings = {};
 
   /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
   async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions = {}): Promise<T> {
@@ -45,7 +54,11 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     const compiled = compile(statement);
     const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
     statements.push(record);
-    return deps.limiters(sourceName).run(async () => {
+    // A standby found behind its limit after an earlier statement is not read again (the check is void anyway).
+    const earlier = lagsAfterStatements[sourceName];
+    const behind = earlier && replicaLagFault(sourceName, earlier);
+    if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
+    const value = await deps.limiters(sourceName).run(async () => {
       const started = performance.now();
       try {
         const value = await source.readOnly((session) => read(session, compiled), {
@@ -62,6 +75,14 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
       }
     });
+    // A kind's reads are often many transactions (table_diff segments and passes, shadow_read
+    // batches), and a standby can fall behind and catch up between the check's first and last
+    // reading: the lag is read after each statement, as a chunked scan does after each chunk. The
+    // worst reading joins the check's own (execute-check.ts), so even a last statement read behind
+    // makes the result error, its observations kept.
+    const limit = spec?.max_replica_lag;
+    if (limit !== undefined) Object.assign(lagsAfterStatements, mergeLags(lagsAfterStatements, { [sourceName]: await probeReplicaLag(source, limit, deps.signal) }));
+    return value;
   }
 
   function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, options?: QueryOptions): Promise<Row[]> {
@@ -91,6 +112,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
       // A fused statement is recorded on every check it answered (fused_checks names them all).
       return scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
     },
+    lagsAfterStatements: () => ({ ...lagsAfterStatements }),
     progress(update) {
       deps.onProgress?.(update);
     },

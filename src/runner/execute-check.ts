@@ -165,7 +165,7 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
       if (sameRowsAfter) outcome = faultOutcome(sameRowsAfter, outcome.observations);
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted && limited.length > 0) {
-        lags = mergeLags(lags, await readLags(limited, deps.sources, deps.signal));
+        lags = mergeLags(mergeLags(lags, ctx.lagsAfterStatements()), await readLags(limited, deps.sources, deps.signal));
         const lagAfter = lagFault(lags);
         if (lagAfter) outcome = faultOutcome(lagAfter, outcome.observations);
       }
@@ -174,8 +174,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
   } catch (error) {
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));
   }
-  // readLags never rejects for sources without a limit (a failed probe is left out).
-  lags = { ...lags, ...(await evidence) };
+  // readLags never rejects for sources without a limit (a failed probe is left out). The readings
+  // after each statement count too (a check that ended on a fault skipped the merge above).
+  lags = { ...mergeLags(lags, ctx.lagsAfterStatements()), ...(await evidence) };
   for (const [name, lag] of Object.entries(lags)) if (servers[name]) servers[name] = { ...servers[name], replica_lag: lag };
   const warnings = Object.entries(servers).flatMap(([name, s]) => s.privilege_warnings.map((w) => `source "${name}": ${w}`));
   // Everything stored is redacted once here: a secret (a URL credential, a header value) may sit

@@ -113,11 +113,11 @@ describe.each(engines)('a table swapped under a chunked scan or a segmented diff
             let fingerprint = false;
             const answer = await source.readOnly((session) => work({
               query: (statement) => {
-                fingerprint ||= / group by 1$/.test(statement.text);
+                fingerprint ||= / group by 1\b/.test(statement.text);
                 return session.query(statement);
               },
               each: (statement, onRow) => {
-                fingerprint ||= / group by 1$/.test(statement.text);
+                fingerprint ||= / group by 1\b/.test(statement.text);
                 return session.each!(statement, onRow);
               },
             }), options);

@@ -7,7 +7,7 @@ import {
   bucketSql, canonicalTextSql, canonicalValueSql, integerKeyHashSql, keyTextSql, rowHashSql, rowHashSumSql, textKeyHashSql, valueHashSql, type RowHashMode,
   type ValueForm,
 } from './row-hash.js';
-import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
+import { joinSql, predicateSql, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { TableRef } from '../../sql/identifiers.js';
 import { rowEstimateSql } from '../../introspect/row-estimate.js';
 import { baseTypeSql } from '../exact-compare.js';
@@ -35,10 +35,10 @@ export interface SideTypes { keys: string[]; values: string[] }
 /** How rows are hashed (must be the same on both sides): the bucket hash, the run's row-hash salt and mode. */
 export interface HashScheme { integerKey: boolean; salt: string; rowHash: RowHashMode }
 
-/** Column names of a table in order (for `columns:` left out). */
-export function planTableColumns(table: TableRef): SQL {
+/** Column names in order of the table with this oid (for `columns:` left out; '': no table, no columns). */
+export function planTableColumns(tableOid: string): SQL {
   return sql`select attname::text as name from pg_attribute
-    where attrelid = to_regclass(${regclassText(table)}) and attnum > 0 and not attisdropped order by attnum`;
+    where attrelid = nullif(${tableOid}, '')::oid and attnum > 0 and not attisdropped order by attnum`;
 }
 
 /** Types of every key and value expression (a typed NULL from an empty subquery: reads no row). */

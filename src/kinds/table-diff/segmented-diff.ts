@@ -10,32 +10,17 @@ import type { DiffSide, SideTypes } from './plan.js';
 import { keyColumnsOf, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentSide } from './segments.js';
 import type { ComparedColumn, TableDiffSpec } from './spec.js';
 import { refuseScope, type DiffTally } from './verdict.js';
-import { planTableOid, tableReplacedMessage } from '../../introspect/table-identity.js';
+import type { SideReads } from './side-reads.js';
 
 /** Both sides' rows of one diff: the whole table, or one key-range segment. */
 export type Sides = Record<'old' | 'new', DiffSide>;
 
-/**
- * The tables both sides' names reach now, by oid. A diff's statements find their tables by name
- * one after another; reading these before and after (and between segments) is how a table renamed
- * over a side's name, or dropped and created again, is caught (refuseReplacedTables).
- */
-export function readSideTables(ctx: ExecutionContext, sides: Sides): Promise<string[]> {
-  return Promise.all((['old', 'new'] as const).map(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? '')));
-}
-
-/** Throws table_replaced when a side's name reaches another table than it did (`what`: which diff). */
-export function refuseReplacedTables(sides: Sides, before: readonly string[], now: readonly string[], what: string): void {
-  const swapped = (['old', 'new'] as const).find((_, i) => now[i] !== before[i]);
-  if (swapped) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[swapped].table, `${swapped} side of the ${what}`) });
-}
-
 /** Why the two sides would put the same key in different segments (their collations sort a probe differently), or undefined. */
-export async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
+export async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
   const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
   const orders = await Promise.all((['old', 'new'] as const).map(async (s) => {
     const collations = planKeyCollations(sides[s], key[s]);
-    const row = collations && (await ctx.query(sides[s].source, collations))[0];
+    const row = collations && (await reads.query(s, collations))[0];
     const probe = row && planKeyOrderProbe(key[s], row);
     return { collations: row ?? {}, order: probe ? (await ctx.query(sides[s].source, probe))[0] ?? {} : {} };
   }));
@@ -52,6 +37,8 @@ export async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext
 interface SegmentedDiff {
   spec: TableDiffSpec;
   ctx: ExecutionContext;
+  /** Every statement reading a side's table goes through here (it proves which table it read). */
+  reads: SideReads;
   sides: Sides;
   types: Record<'old' | 'new', SideTypes>;
   tally: DiffTally;
@@ -68,11 +55,11 @@ interface SegmentedDiff {
  * key, or in neither. An outcome when the run is refused before or between segments.
  */
 export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRange: (range: Sides) => Promise<boolean | Outcome>): Promise<Outcome | { stopped: boolean; resumed?: ScanFacts['resumed'] }> {
-  const { spec, ctx, sides, types, tally } = d;
+  const { spec, ctx, reads, sides, types, tally } = d;
   const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
   // A NULL key lies in no key range: such rows are counted apart, and refuse the check at once.
-  const nulls = await both(async (s) => Number((await ctx.query(sides[s].source, planNullKeyRows(sides[s], key[s])))[0]?.n ?? 0));
+  const nulls = await both(async (s) => Number((await reads.query(s, planNullKeyRows(sides[s], key[s])))[0]?.n ?? 0));
   d.nullKeyRows.old = nulls[0];
   d.nullKeyRows.new = nulls[1];
   const nullRefusal = refuseScope(spec, { rowHash: tally.rowHash }, d.nullKeyRows);
@@ -81,9 +68,10 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   const names = d.columns.map((c) => c.name);
   // Keyed by how values are written too: progress tallied under another rule (an older parity's) is not resumed.
   const forms = { old: sides.old.forms, new: sides.new.forms };
-  // The tables the names reach: a checkpoint recorded over other tables (renamed over, or dropped
-  // and created again) is never resumed, and a side swapped between segments ends the diff.
-  const tables = await readSideTables(ctx, sides);
+  // The tables the names reached when the diff began: a checkpoint recorded over other tables
+  // (renamed over, or dropped and created again) is never resumed, and every statement of every
+  // segment proves it read these (side-reads.ts), so a side swapped while segments are read ends the diff.
+  const tables = reads.tables;
   const checkpoint = d.ctx.checkpoint?.([spec.old.source, spec.new.source], { kind: 'table_diff', columns: names, types, forms, tables });
   const claimed = await checkpoint?.claim();
   const restored = claimed && restoreTally(claimed, { key: key.old, columns: names, rowHash: tally.rowHash ?? 'sha256', sample: spec.sample });
@@ -102,7 +90,7 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   let stopped = false;
   for (;;) {
     ctx.signal.throwIfAborted();
-    const end = readSegmentEnd((await ctx.query(sides.old.source, planSegmentEnd(sides.old, key.old, after, rows)))[0], key.old);
+    const end = readSegmentEnd((await reads.query('old', planSegmentEnd(sides.old, key.old, after, rows)))[0], key.old);
     if (after && end) {
       // Each side must order the two boundaries as the old side does, or a row could fall in two segments.
       const ordered = await both(async (s) => (await ctx.query(sides[s].source, planKeysOrdered(key[s], after!, end)))[0]?.ordered);
@@ -118,8 +106,6 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
     const range = { old: segmentSide(sides.old, key.old, after, end), new: segmentSide(sides.new, key.new, after, end) };
     const result = await diffRange(range);
     if (typeof result !== 'boolean') return result;
-    // Read after each segment, the last one too: the segment's statements found their tables by name.
-    refuseReplacedTables(sides, tables, await readSideTables(ctx, sides), 'segmented table_diff');
     segments++;
     if (result || end === undefined) {
       stopped = result;

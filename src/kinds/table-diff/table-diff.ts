@@ -27,7 +27,8 @@ import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
-import { diffSegments, keyOrderDiffers, readSideTables, refuseReplacedTables, type Sides } from './segmented-diff.js';
+import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
+import { openSideReads, type SideReads } from './side-reads.js';
 import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, withValueForms, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
@@ -38,15 +39,18 @@ import type { Outcome } from '../../results/outcome.js';
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
 export interface DiffOptions { initialBits?: number; leafChunkRows?: number; salt?: string; segmentRows?: number }
 
-async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext): Promise<ComparedColumn[]> {
+async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads): Promise<ComparedColumn[]> {
   if (spec.columns) return comparedColumnsOf(spec);
-  const rows = await ctx.query<{ name: string }>(spec.old.source, planTableColumns(spec.old.table));
+  // The columns of the very table the diff reads (by its oid), not of whatever the name reaches now.
+  const rows = await ctx.query<{ name: string }>(spec.old.source, planTableColumns(reads.tables[0]));
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
 
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
-  const columns = await comparedColumns(spec, ctx);
+  // Which table each side's name reaches now: every statement below proves it read that one.
+  const reads = await openSideReads(ctx, { old: spec.old, new: spec.new });
+  const columns = await comparedColumns(spec, ctx, reads);
   const keys = spec.key.map((k) => columnSql(k));
   const untyped = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
@@ -62,7 +66,7 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     });
     return answers[0] !== undefined && answers[0] === answers[1] ? 'fast' : 'sha256';
   };
-  const typeRows = await both((s) => ctx.query(untyped[s].source, planSideTypes(untyped[s])));
+  const typeRows = await both((s) => reads.query(s, planSideTypes(untyped[s])));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
     return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
@@ -86,7 +90,7 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     : undefined;
   let segmentRows = options.segmentRows ?? segmentRowsFor(spec.segment_rows, largest, correlation);
   // Segments need both sides to order keys alike; a whole-table pass does not (buckets hash key texts).
-  const orderDiffers = segmentRows === undefined ? undefined : await keyOrderDiffers(spec, ctx, sides, types);
+  const orderDiffers = segmentRows === undefined ? undefined : await keyOrderDiffers(spec, ctx, reads, sides, types);
   if (orderDiffers && (options.segmentRows ?? spec.segment_rows) !== undefined) throw new Fault({ code: 'key_order_differs', message: `${orderDiffers}; set segment_rows: 0 to diff the table in one pass` });
   if (orderDiffers) segmentRows = undefined;
 
@@ -96,13 +100,13 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     rowHash: scheme.rowHash,
   };
   const run = async (side: 'old' | 'new', statement: SQL) => {
-    const rows = await ctx.query(sides[side].source, statement);
+    const rows = await reads.query(side, statement);
     tally.rowsTransferred += rows.length;
     return rows;
   };
   // Passes stream straight into compact structures; only the small sample statements return arrays.
   const stream = async (side: 'old' | 'new', statement: SQL, onRow: (row: Record<string, unknown>) => void, options?: QueryOptions) => {
-    const rows = await ctx.queryEach(sides[side].source, statement, onRow, options);
+    const rows = await reads.each(side, statement, onRow, options);
     tally.rowsTransferred += rows;
   };
   // Rows whose key has a NULL column: a first pass counts them in its NULL bucket (segments: counted apart first).
@@ -207,17 +211,11 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   let stopped: boolean;
   const facts: ScanFacts[] = [];
   if (segmentRows === undefined) {
-    // The passes find their tables by name, one statement after another: a table renamed over the
-    // name (or dropped and created again) between them would have one pass's dirty buckets drilled
-    // into another table's rows. The tables are read before and after, as a segmented diff does
-    // after every segment.
-    const before = await readSideTables(ctx, sides);
     const result = await diffRange(sides, options.initialBits ?? initialBucketBits(largest), () => refuseScope(spec, tally, nullKeyRows));
     if (typeof result !== 'boolean') return result;
-    refuseReplacedTables(sides, before, await readSideTables(ctx, sides), 'table_diff');
     stopped = result;
   } else {
-    const result = await diffSegments({ spec, ctx, sides, types, tally, columns, nullKeyRows, proven, progress }, segmentRows, (range) => diffRange(range, options.initialBits ?? initialBucketBits(segmentRows), () => undefined));
+    const result = await diffSegments({ spec, ctx, reads, sides, types, tally, columns, nullKeyRows, proven, progress }, segmentRows, (range) => diffRange(range, options.initialBits ?? initialBucketBits(segmentRows), () => undefined));
     if ('status' in result) return result;
     stopped = result.stopped;
     if (result.resumed) facts.push({ resumed: result.resumed });

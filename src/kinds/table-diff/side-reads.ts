@@ -1,0 +1,60 @@
+/**
+ * How a table_diff reads its two sides. A diff is many statements, each a transaction of its own,
+ * and each finds its table by name: a table renamed over a side's name and back between two of them
+ * (an online schema change tool's copy, swapped in and out) would have one pass's dirty buckets
+ * drilled into another table's rows, or the columns listed from one table and compared in another,
+ * while readings of the name before and after see the same table. So every statement here proves
+ * which table it read (planProvingTable) against the one the side's name reached when the diff began.
+ */
+import type { ExecutionContext, QueryOptions } from '../types.js';
+import type { SQL } from '../../sql/build.js';
+import type { TableRef } from '../../sql/identifiers.js';
+import { Fault } from '../../results/fault.js';
+import { planProvingTable, planTableOid, readProvenRow, tableReplacedMessage } from '../../introspect/table-identity.js';
+
+export type SideName = 'old' | 'new';
+
+/** Where one side's rows are: its source and the name of its table. */
+export interface SideTable { source: string; table: TableRef }
+
+/** Reads of both sides, each statement proving it read the side's table. */
+export interface SideReads {
+  /** The oid each side's name reached when the diff began ('' when none), old then new: a checkpoint is kept for these tables only. */
+  readonly tables: readonly [string, string];
+  /** The statement's rows (a small answer). */
+  query(side: SideName, statement: SQL, options?: QueryOptions): Promise<Record<string, unknown>[]>;
+  /** Hands each row to `onRow` as it arrives; resolves with the row count. */
+  each(side: SideName, statement: SQL, onRow: (row: Record<string, unknown>) => void, options?: QueryOptions): Promise<number>;
+}
+
+/** Reads which table each side's name reaches now; every later read must have read that one. */
+export async function openSideReads(ctx: ExecutionContext, sides: Record<SideName, SideTable>): Promise<SideReads> {
+  const [old, neu] = await Promise.all((['old', 'new'] as const).map(async (s) => String((await ctx.query(sides[s].source, planTableOid(sides[s].table)))[0]?.oid ?? '')));
+  const tables = [old!, neu!] as const;
+  const expected = { old: tables[0], new: tables[1] };
+  const what = (side: SideName) => `${side} side of the table_diff`;
+  const each = async (side: SideName, statement: SQL, onRow: (row: Record<string, unknown>) => void, options?: QueryOptions) => {
+    let answers = 0;
+    let rows = 0;
+    await ctx.queryEach(sides[side].source, planProvingTable(sides[side].table, statement), (row) => {
+      answers++;
+      const proven = readProvenRow(row, expected[side], sides[side].table, what(side));
+      if (proven) {
+        rows++;
+        onRow(proven);
+      }
+    }, options);
+    // An empty answer still has its marker row: no row at all proves nothing.
+    if (answers === 0) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(sides[side].table, what(side)) });
+    return rows;
+  };
+  return {
+    tables,
+    each,
+    async query(side, statement, options) {
+      const rows: Record<string, unknown>[] = [];
+      await each(side, statement, (row) => rows.push(row), options);
+      return rows;
+    },
+  };
+}
