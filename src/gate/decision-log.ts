@@ -13,6 +13,8 @@ import type { GateVerdict } from './evaluate-gate.js';
 export interface DecisionLog {
   /** The id of the recorded decision this verdict is (a new row, or a repeat of the last one). Throws when it cannot be recorded. */
   record(verdict: GateVerdict, context: DecisionContext): Promise<{ id: string; repeat: boolean }>;
+  /** Resolves when the store would record this verdict as a new decision now, without recording it; throws otherwise. */
+  probe(verdict: GateVerdict): Promise<void>;
   /** Adds the repeats counted so far to their rows now. */
   flush(): Promise<void>;
   /** Stops the flush timer and flushes. */
@@ -28,7 +30,7 @@ export interface DecisionContext {
 }
 
 export interface DecisionLogOptions {
-  store: Pick<Store, 'recordGateDecision' | 'addGateDecisionRepeats'>;
+  store: Pick<Store, 'recordGateDecision' | 'probeGateDecision' | 'addGateDecisionRepeats'>;
   clock: Clock;
   logger?: Logger | undefined;
   /** How often counted repeats are written; 0 writes each repeat at once (tests). */
@@ -53,6 +55,14 @@ export function decisionFingerprint(verdict: GateVerdict, context: Pick<Decision
 }
 
 interface Last { fingerprint: string; id: Promise<string> }
+
+/** The row a verdict is recorded as: the same for a decision and for a probe of one. */
+function decisionRow(verdict: GateVerdict, requestedBy: string | null) {
+  return {
+    id: randomUUID(), migrationId: verdict.migration, phase: verdict.phase, allowed: verdict.allowed, requestedBy,
+    reasons: verdict.reasons, checks: verdict.checks as unknown as Record<string, unknown>[], evaluatedAt: new Date(verdict.evaluated_at),
+  };
+}
 
 /** Creates the log; it flushes on the clock's timer until closed. */
 export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
@@ -111,10 +121,7 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
         if (options.flushMs === 0) await flush();
         return { id, repeat: true };
       }
-      const id = options.store.recordGateDecision({
-        id: randomUUID(), migrationId: verdict.migration, phase: verdict.phase, allowed: verdict.allowed, requestedBy: context.requestedBy,
-        reasons: verdict.reasons, checks: verdict.checks as unknown as Record<string, unknown>[], evaluatedAt,
-      }).then((row) => row.id);
+      const id = options.store.recordGateDecision(decisionRow(verdict, context.requestedBy)).then((row) => row.id);
       const entry: Last = { fingerprint, id };
       last.set(key, entry);
       try {
@@ -124,6 +131,9 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
         if (last.get(key) === entry) last.delete(key);
         throw error;
       }
+    },
+    async probe(verdict) {
+      await options.store.probeGateDecision(decisionRow(verdict, null));
     },
     flush,
     async close() {

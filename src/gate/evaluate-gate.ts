@@ -192,10 +192,17 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     return deny(`${name} finished at ${result.finishedAt.toISOString()}, in the future; a clock is wrong, so the result is not trusted`, 'clock_skew');
   }
   if (ageMs > req.maxAgeMs) return deny(`${name} last passed ${humanAge(ageMs)} ago, older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
+  // A pass is about the data as it was read, so it is as old as its first read (evidence-began.ts):
+  // a reading longer than max_age opens no gate the moment it finishes.
   // A resumed scan's first chunks were counted by the interrupted run: the evidence is as old as they are.
   const resumedAgeMs = result.resumedSince ? now.getTime() - result.resumedSince.getTime() : undefined;
   if (resumedAgeMs !== undefined && resumedAgeMs > req.maxAgeMs) {
     return deny(`${name} passed on a resumed scan whose first chunks were read ${humanAge(resumedAgeMs)} ago (${result.resumedSince!.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}`, 'too_old');
+  }
+  const readFrom = result.readAt ?? result.startedAt;
+  const readAgeMs = now.getTime() - readFrom.getTime();
+  if (readAgeMs > req.maxAgeMs) {
+    return deny(`${name} passed on a reading that began ${humanAge(readAgeMs)} ago (${readFrom.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}: the rows it read first are that old; a check that reads for longer than max_age never counts — raise max_age or shorten the check`, 'too_old');
   }
   const notRead = result.evidenceNotRead ?? [];
   return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;

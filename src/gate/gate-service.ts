@@ -32,7 +32,7 @@ export interface GateDecision extends GateVerdict {
 }
 
 export interface GateServiceDeps {
-  store: Pick<Store, 'gateEvidence' | 'recordGateDecision' | 'addGateDecisionRepeats' | 'listGateDecisions'> & Partial<Pick<Store, 'resultChanges'>>;
+  store: Pick<Store, 'gateEvidence' | 'recordGateDecision' | 'probeGateDecision' | 'addGateDecisionRepeats' | 'listGateDecisions'> & Partial<Pick<Store, 'resultChanges'>>;
   runner: Pick<Runner, 'start'>;
   catalog: () => Catalog;
   clock: Clock;
@@ -55,7 +55,10 @@ export interface DecideOptions {
 export interface GateService {
   /** Answers "may this phase start?" and records the decision; throws GateUnavailableError when it cannot. */
   decide(migrationId: string, phase: string, options?: DecideOptions): Promise<GateDecision>;
-  /** The same verdict without recording it, for views such as the status page. */
+  /**
+   * The same verdict without recording it, for views such as the status page and the gauges. It
+   * allows only when an answer would: a verdict the store could not record now denies.
+   */
   preview(migrationId: string, phase: string): Promise<GateVerdict>;
   /** Recorded decisions, newest first. */
   decisions(migrationId: string, options: { limit: number; phase?: string | undefined }): Promise<GateDecisionRecord[]>;
@@ -146,7 +149,17 @@ export function createGateService(deps: GateServiceDeps): GateService {
 
     async preview(migrationId, phase) {
       locate(migrationId, phase);
-      return verdictOf(migrationId, phase);
+      const verdict = await verdictOf(migrationId, phase);
+      if (!verdict.allowed) return verdict;
+      // An answer is recorded before it is given, or not given: a reading of "allowed" that is not
+      // an answer (gauge, previews) must not allow what every new asker would get a 503 for.
+      try {
+        await log.probe(verdict);
+        return verdict;
+      } catch (error) {
+        const reason = redact(`could not record a decision in the state store, so a gate answer would be "could not evaluate": ${(error as Error)?.message ?? String(error)}`);
+        return { ...verdict, allowed: false, reasons: [reason] };
+      }
     },
 
     async decisions(migrationId, options) {

@@ -83,6 +83,7 @@ export const ServerIdentitySchema = z
     system_identifier_unavailable: z.string().optional(),
     database: z.string(),
     database_oid: z.string().nullable().optional().openapi({ description: 'the database\'s oid in its cluster (with system_identifier, which database this was); absent on older results' }),
+    postmaster_started: z.string().nullable().optional().openapi({ description: 'where system_identifier is null: when the server started (epoch seconds), standing in for the cluster with address and port' }),
     user: z.string(),
     address: z.string().nullable(),
     port: z.number().nullable(),

@@ -18,6 +18,13 @@ export interface ServerIdentity {
    */
   database_oid?: string | null;
   user: string;
+  /**
+   * Where system_identifier could not be read: when the server's postmaster started (epoch seconds
+   * as numeric text), standing in for the cluster beside address and port. A cluster restored or
+   * re-created in place keeps the address, port and often the database's oid, never this. Absent
+   * when the system identifier was read (and on results recorded before it was).
+   */
+  postmaster_started?: string | null;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
   address: string | null;
   port: number | null;
@@ -34,11 +41,12 @@ export interface ServerIdentity {
 
 /**
  * Whether two recorded identities name the same server, as gates judge it: the same cluster and
- * database (address and port only where the system identifier was not readable). The SQL twin the
+ * database (address, port and the postmaster's start only where the system identifier was not
+ * readable). The SQL twin the
  * gate's store query uses is store/server-key.ts; the two must agree.
  */
 export function sameServer(a: Partial<ServerIdentity>, b: Partial<ServerIdentity>): boolean {
   const same = (x: unknown, y: unknown) => (x ?? null) === (y ?? null);
   if (!same(a.system_identifier, b.system_identifier) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
-  return (a.system_identifier ?? null) !== null || (same(a.address, b.address) && same(a.port, b.port));
+  return (a.system_identifier ?? null) !== null || (same(a.address, b.address) && same(a.port, b.port) && same(a.postmaster_started, b.postmaster_started));
 }

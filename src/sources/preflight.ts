@@ -22,6 +22,7 @@ const WRITABLE = `c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'i
 export const IDENTITY_SQL = `select current_database() as database, current_user::text as "user",
   (select d.oid::text from pg_catalog.pg_database d where d.datname = current_database()) as database_oid,
   host(inet_server_addr()) as address, inet_server_port() as port,
+  pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text as postmaster_started,
   current_setting('server_version_num')::int as version_num, version() as version, pg_is_in_recovery() as in_recovery,
   coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as superuser,
   has_function_privilege('pg_catalog.pg_control_system()', 'execute') as can_read_control,
@@ -33,7 +34,7 @@ export const IDENTITY_SQL = `select current_database() as database, current_user
 const CONTROL_SQL = 'select system_identifier::text as system_identifier from pg_catalog.pg_control_system()';
 
 interface IdentityRow {
-  database: string; user: string; database_oid: string | null; address: string | null; port: number | null; version_num: number; version: string; in_recovery: boolean;
+  database: string; user: string; database_oid: string | null; address: string | null; port: number | null; postmaster_started: string | null; version_num: number; version: string; in_recovery: boolean;
   superuser: boolean; can_read_control: boolean; holds_parity_state: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
 }
 
@@ -78,6 +79,8 @@ export async function inspectSource(source: Source): Promise<ServerIdentity> {
     database: row.database,
     database_oid: row.database_oid,
     user: row.user,
+    // The per-read watch's stand-in for a cluster it cannot name (sources/pinning.ts), recorded too.
+    ...(systemIdentifier === null ? { postmaster_started: row.postmaster_started === null ? null : String(row.postmaster_started) } : {}),
     address: row.address,
     port: row.port === null ? null : Number(row.port),
     version_num: Number(row.version_num),

@@ -207,6 +207,23 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
     },
 
     /**
+     * Writes the decision and takes the write back: proves the store would record it now (grants,
+     * a read-only or full store, the row's own values), for readings of a verdict that are not
+     * answers (the gauge, previews) and must not say "allowed" when an answer could not be given.
+     */
+    async probeGateDecision(decision: Omit<NewGateDecision, 'lastSeenAt'>): Promise<void> {
+      const undo = new Error('probe: take the decision back');
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(gateDecisions).values({ ...decision, lastSeenAt: decision.evaluatedAt });
+          throw undo;
+        });
+      } catch (error) {
+        if (error !== undo) throw error;
+      }
+    },
+
+    /**
      * Adds repeats of decisions already recorded (the same answer on the same evidence, given again);
      * resolves with the ids that still exist (retention may have pruned the others).
      */

@@ -244,6 +244,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     gateEvidence: unkept('gate evidence'),
     latestResultsForGate: unkept('gate evidence'),
     recordGateDecision: unkept('recording a gate decision'),
+    probeGateDecision: unkept('recording a gate decision'),
     addGateDecisionRepeats: unkept('recording a gate decision'),
     listGateDecisions: unkept('the gate decision record'),
     claimSlot: unkept('scheduling'),

@@ -7,7 +7,8 @@
  * promotion) and the same database in it (its oid, which a rename or a restore over the name does
  * not keep, and its name). Address and port are left out, so a failover or a pooler in front
  * changes nothing — except where the system identifier could not be read (no EXECUTE on
- * pg_control_system()): then address and port stand in for the cluster.
+ * pg_control_system()): then address, port and the postmaster's start stand in for the cluster
+ * (a cluster restored in place keeps the address, the port and often the database's oid).
  */
 import { sql, type SQL } from 'drizzle-orm';
 
@@ -18,17 +19,20 @@ export interface ServerKey {
   database: string | null;
   address?: string | null;
   port?: number | null;
+  postmaster_started?: string | null;
 }
 
 /** The key of one recorded identity (a jsonb expression), as jsonb; equal jsonb is the same server. */
 export function serverKey(identity: SQL): SQL {
   return sql`(case when (${identity})->>'system_identifier' is not null
     then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database')
-    else jsonb_build_object('system_identifier', null, 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port') end)`;
+    else jsonb_build_object('system_identifier', null, 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port',
+      'postmaster_started', (${identity})->'postmaster_started') end)`;
 }
 
 /** "cluster 7716…, database app (oid 16384)", for reasons a person reads. */
 export function describeServerKey(key: ServerKey): string {
-  const cluster = key.system_identifier !== null ? `cluster ${key.system_identifier}` : `cluster unknown, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}`;
+  const started = key.postmaster_started ? `, started ${new Date(Number(key.postmaster_started) * 1000).toISOString()}` : '';
+  const cluster = key.system_identifier !== null ? `cluster ${key.system_identifier}` : `cluster unknown, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}${started}`;
   return `${cluster}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
 }

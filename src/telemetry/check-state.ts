@@ -71,8 +71,17 @@ function backfillAfter(history: BackfillSample[], result: ResultFacts): Backfill
   return sample ? appendBackfillSample(history, sample) : history;
 }
 
-/** Folds one more finished result into the state. Results older than the latest only move timestamps. */
+/**
+ * Folds one more finished result into the state. Results older than the latest only move
+ * timestamps. A state is about one definition: a result of another one starts the state afresh
+ * when it is newer (the check was redefined) and is left out when it is older (a run of the
+ * definition before finishing late): streaks, last success and findings never cross a redefinition.
+ */
 export function applyResult(previous: CheckState | undefined, result: ResultFacts): CheckState {
+  if (previous && previous.latest.definitionHash !== result.definitionHash) {
+    if (result.finishedAt.getTime() < previous.latest.finishedAt.getTime()) return previous;
+    return applyResult(undefined, result);
+  }
   const verified = result.status === 'pass' || result.status === 'fail';
   const lastSuccessAt = later(previous?.lastSuccessAt, result.status === 'pass' ? result.finishedAt : undefined);
   const lastVerifiedAt = later(previous?.lastVerifiedAt, verified ? result.finishedAt : undefined);
@@ -110,10 +119,12 @@ export function stateFromHistory(newestFirst: readonly ResultFacts[], known?: Ch
   let state: CheckState | undefined;
   for (let i = newestFirst.length - 1; i >= 0; i--) state = applyResult(state, newestFirst[i]!);
   if (!state) return known;
+  // Only a known state of the same definition can lend what the history no longer reaches.
+  const lender = known?.latest.definitionHash === state.latest.definitionHash ? known : undefined;
   return {
     ...state,
-    lastSuccessAt: later(state.lastSuccessAt, known?.lastSuccessAt),
-    lastVerifiedAt: later(state.lastVerifiedAt, known?.lastVerifiedAt),
+    lastSuccessAt: later(state.lastSuccessAt, lender?.lastSuccessAt),
+    lastVerifiedAt: later(state.lastVerifiedAt, lender?.lastVerifiedAt),
   };
 }
 

@@ -6,7 +6,7 @@
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { registerSecret } from '../logging/secrets.js';
 import { otlpOptions, resourceAttributesFromEnv, type Env } from './otel-env.js';
 
@@ -31,8 +31,22 @@ function resourceFor(env: Env): Resource {
   return defaultResource().merge(resourceFromAttributes({ 'service.name': 'parity' })).merge(resourceFromAttributes(resourceAttributesFromEnv(env)));
 }
 
-/** Builds the meter provider and its readers from the environment. */
-export function createMeterSetup(env: Env = process.env): MeterSetup {
+/** What leaves the process, given what was collected (parity's gauges: only the series observed now). */
+export type ExportFilter = (metrics: ResourceMetrics) => ResourceMetrics;
+
+/** The push exporter, sending only what `filter` lets through. */
+function filteredExporter(exporter: PushMetricExporter, filter: ExportFilter): PushMetricExporter {
+  return {
+    export: (metrics, done) => exporter.export(filter(metrics), done),
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    ...(exporter.selectAggregationTemporality ? { selectAggregationTemporality: exporter.selectAggregationTemporality.bind(exporter) } : {}),
+    ...(exporter.selectAggregation ? { selectAggregation: exporter.selectAggregation.bind(exporter) } : {}),
+  };
+}
+
+/** Builds the meter provider and its readers from the environment; both readers export through `filter`. */
+export function createMeterSetup(env: Env = process.env, filter: ExportFilter = (metrics) => metrics): MeterSetup {
   // preventServerStart: the exporter is only a pull reader; parity serves the text itself.
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   // Scope labels (otel_scope_name) would be on every series and help nobody querying parity.
@@ -44,7 +58,7 @@ export function createMeterSetup(env: Env = process.env): MeterSetup {
     // OTLP headers often carry a vendor's API key: no log line or error may echo one.
     for (const value of Object.values(otlp.headers)) registerSecret(value);
     const { exportIntervalMillis, exportTimeoutMillis, ...exporterOptions } = otlp;
-    push = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(exporterOptions), exportIntervalMillis, exportTimeoutMillis });
+    push = new PeriodicExportingMetricReader({ exporter: filteredExporter(new OTLPMetricExporter(exporterOptions), filter), exportIntervalMillis, exportTimeoutMillis });
     readers.push(push);
   }
   const provider = new MeterProvider({ resource: resourceFor(env), readers });
@@ -53,7 +67,7 @@ export function createMeterSetup(env: Env = process.env): MeterSetup {
     otlpUrl: otlp?.url,
     async scrape() {
       const { resourceMetrics } = await prometheus.collect();
-      return serializer.serialize(resourceMetrics);
+      return serializer.serialize(filter(resourceMetrics));
     },
     async flush() {
       await push?.forceFlush();

@@ -1,15 +1,18 @@
 /**
  * The instruments of instruments.ts, created on a meter. Counters and the histogram are recorded
  * as events happen; every per-check and per-gate gauge is observed at collection time from the
- * in-memory check states, so checks removed from the catalog disappear from the output.
+ * in-memory check states and the gate, and only what a collection observed is exported
+ * (`exportable`, observed-series.ts): checks removed from the catalog disappear from the output.
  */
-import type { BatchObservableResult, Counter, Gauge, Histogram, Meter, ObservableGauge } from '@opentelemetry/api';
+import type { BatchObservableResult, Counter, Gauge, Histogram, Meter, Observable, ObservableGauge } from '@opentelemetry/api';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Catalog } from '../catalog/catalog.js';
 import { attributesFor } from './attributes.js';
 import type { CheckState } from './check-state.js';
 import { expectedIntervals } from './expected-interval.js';
 import type { GateState } from './gate-states.js';
 import { backfillProgress } from './backfill-progress.js';
+import { createObservedSeries } from './observed-series.js';
 import type { ProgressEvent } from '../runner/run-types.js';
 import { DIFFERENCE_TYPES, RESULT_STATUSES, instruments, type InstrumentSpec } from './instruments.js';
 
@@ -40,6 +43,11 @@ export interface ParityMetrics {
   recordSchedulerTick(at: Date): void;
   /** Notes whether the check files loaded (parity_catalog_valid; a failure also counts a reload failure). */
   recordCatalogLoad(valid: boolean): void;
+  /**
+   * The collected metrics as they may be exported: a gauge's series only as its latest collection
+   * observed them (the SDK would repeat every series ever observed). Every reader exports through it.
+   */
+  exportable(metrics: ResourceMetrics): ResourceMetrics;
   /** Stops observing the gauges (the provider keeps their last export). */
   close(): void;
 }
@@ -54,7 +62,14 @@ const options = (spec: InstrumentSpec) => ({
 export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetrics {
   const i = instruments;
   const counter = (spec: InstrumentSpec): Counter => meter.createCounter(spec.name, options(spec));
-  const gauge = (spec: InstrumentSpec): ObservableGauge => meter.createObservableGauge(spec.name, options(spec));
+  const gaugeNames = new Map<Observable, string>();
+  const gauge = (spec: InstrumentSpec): ObservableGauge => {
+    const created = meter.createObservableGauge(spec.name, options(spec));
+    gaugeNames.set(created, spec.name);
+    return created;
+  };
+  const series = createObservedSeries();
+  const namesOf = (observables: Observable[]) => new Map(observables.map((o) => [o, gaugeNames.get(o)!]));
   const checkRuns = counter(i.checkRuns);
   const rowsScanned = counter(i.rowsScanned);
   const gateDecisions = counter(i.gateDecisions);
@@ -109,8 +124,10 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
         result.observe(observed.progressRate, live.rowsPerSecond ?? Number.NaN, attributesFor(i.progressRate, base));
         result.observe(observed.progressEta, live.etaSeconds ?? Number.NaN, attributesFor(i.progressEta, base));
       }
+      // What an older definition found is not how the check declared now stands (the gate says
+      // stale_definition): until the current definition has a result, there is nothing to report.
       const state = states.get(checkId);
-      if (!state) continue;
+      if (!state || state.latest.definitionHash !== loaded.hash) continue;
       const backfill = backfillProgress(state.backfill);
       if (backfill) {
         result.observe(observed.backfillRemaining, backfill.remaining, attributesFor(i.backfillRemaining, base));
@@ -146,7 +163,8 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     result.observe(observed.scheduled, scheduled);
   };
   const observables = Object.values(observed);
-  meter.addBatchObservableCallback(observe, observables);
+  const observeChecks = series.track(observe, namesOf(observables));
+  meter.addBatchObservableCallback(observeChecks, observables);
 
   // The gate gauges ask the gate (asynchronously, so in a callback of their own: a slow store must
   // not cost the check gauges their collection). The exporter repeats a series it is no longer told
@@ -172,7 +190,8 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     }
   };
   const gateObservables = Object.values(gateGauges);
-  meter.addBatchObservableCallback(observeGates, gateObservables);
+  const observeGateGauges = series.track(observeGates, namesOf(gateObservables));
+  meter.addBatchObservableCallback(observeGateGauges, gateObservables);
 
   return {
     recordCheck(record) {
@@ -204,9 +223,10 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       catalogValid.record(valid ? 1 : 0);
       if (!valid) reloadFailures.add(1);
     },
+    exportable: (metrics) => series.exportable(metrics),
     close() {
-      meter.removeBatchObservableCallback(observe, observables);
-      meter.removeBatchObservableCallback(observeGates, gateObservables);
+      meter.removeBatchObservableCallback(observeChecks, observables);
+      meter.removeBatchObservableCallback(observeGateGauges, gateObservables);
     },
   };
 }

@@ -5,6 +5,7 @@
  * replicas on a timer.
  */
 import type { MiddlewareHandler } from 'hono';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../logging/logger.js';
 import type { ProgressEvent, RunObserver } from '../runner/run-types.js';
 import { systemClock, type Clock, type Timer } from '../runner/clock.js';
@@ -67,7 +68,9 @@ export const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 /** Starts telemetry: metrics are recorded from now on and the record* functions route here. */
 export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const clock = options.clock ?? systemClock;
-  const setup = createMeterSetup(options.env ?? process.env);
+  // Bound once the instruments exist: every reader exports only the gauge series observed now.
+  let exportable: (metrics: ResourceMetrics) => ResourceMetrics = (m) => m;
+  const setup = createMeterSetup(options.env ?? process.env, (m) => exportable(m));
   const states = createCheckStates();
   let target: TelemetryTarget | undefined;
   let timer: Timer | undefined;
@@ -87,6 +90,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     },
     now: () => clock.now(),
   });
+  exportable = metrics.exportable;
   const deactivate = activateRecorders(metrics);
   const stopProcessMetrics = observeProcessMetrics(setup.provider.getMeter('parity'));
   const triggers = new Map<string, string>();

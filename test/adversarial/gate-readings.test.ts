@@ -137,6 +137,30 @@ describe.each(engines)('parity_gate_allowed reads the gate\'s own verdict, on %s
     expect(await gauge(p)).toBe(0);
   });
 
+  it('reads 0 while the state store cannot record a decision (a gate answer would be 503)', async () => {
+    const { world: w, parity: p } = await start();
+    await run(p, ['users-have-name']);
+    expect(await gauge(p)).toBe(1);
+    // Reads work, writes of decisions fail: a full disk, a revoked grant, a store turned read-only.
+    await w.store.state.raw.transaction(async (exec) => {
+      await exec(`create function parity.refuse_decisions() returns trigger language plpgsql as $$ begin raise exception 'could not extend file: No space left on device'; end $$`);
+      await exec('create trigger refuse_decisions before insert on parity.gate_decisions for each row execute function parity.refuse_decisions()');
+    });
+    expect(await answer(p)).toBe('unavailable');
+    expect(await gauge(p)).toBe(0);
+    // The preview that every other reader of "allowed" uses says so too.
+    const response = await p.request('GET', `/v1/migrations/${GATE[0]}`);
+    const body = await response.json() as { migration: { gates: { phase: string; allowed: boolean; reasons: string[] }[] } };
+    const gate = body.migration.gates.find((g) => g.phase === GATE[1])!;
+    expect(gate.allowed).toBe(false);
+    expect(gate.reasons.join(' ')).toMatch(/could not record/);
+    await w.store.state.raw.transaction(async (exec) => {
+      await exec('drop trigger refuse_decisions on parity.gate_decisions');
+    });
+    expect(await answer(p)).toBe(true);
+    expect(await gauge(p)).toBe(1);
+  });
+
   it('reads 0 while a required check is running again (its outcome is not known yet), marked as awaiting', async () => {
     const { world: w, parity: p } = await start();
     await run(p, ['users-have-name']);

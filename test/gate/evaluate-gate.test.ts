@@ -12,12 +12,12 @@ const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const hashOf = (id: string) => `hash-${id}`;
 const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
-type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
-const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
+type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'long-read' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
+const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'long-read', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
 /** The code each flavour of evidence must be denied with, decided independently of the implementation. */
 const DENIAL_OF: Record<Flavour, string | null> = {
   pass: null, 'resumed-pass': null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
-  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
+  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'long-read': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
 };
 
 const phaseArb = (index: number) => fc.record({
@@ -43,7 +43,8 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
   const minAge = Math.min(...migration.phases.map((p) => p.max_age));
   const maxAge = Math.max(...migration.phases.map((p) => p.max_age));
   const finishedAgo = (ms: number) => new Date(NOW.getTime() - ms);
-  const base = { resultId: `r-${id}`, checkId: id, definitionHash: hashOf(id), startedAt: finishedAgo(minAge * ageFraction + 10), summary: `summary of ${id}`, error: null, estimated: false };
+  // Reading began when the pass is dated from (a pass is as old as its first read).
+  const base = { resultId: `r-${id}`, checkId: id, definitionHash: hashOf(id), startedAt: finishedAgo(Math.floor(minAge * ageFraction)), summary: `summary of ${id}`, error: null, estimated: false };
   switch (flavour) {
     case 'missing': return undefined;
     case 'pass': return { ...base, status: 'pass', finishedAt: finishedAgo(Math.floor(minAge * ageFraction)) };
@@ -56,6 +57,8 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
     case 'resumed-pass': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(Math.floor(minAge * ageFraction)) };
     // Was allowed: finished just now, but its first chunks were counted longer ago than max_age.
     case 'resumed-stale': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
+    // Was allowed: finished just now, but its reading began longer ago than max_age.
+    case 'long-read': return { ...base, status: 'pass', startedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)), readAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)), finishedAt: finishedAgo(0) };
     case 'stale': return { ...base, status: 'pass', finishedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
     case 'other-hash': return { ...base, status: 'pass', definitionHash: 'hash-of-an-older-definition', finishedAt: finishedAgo(0) };
     case 'estimated': return { ...base, status: 'pass', estimated: true, finishedAt: finishedAgo(0) };
@@ -146,7 +149,7 @@ describe('evaluateGate', () => {
     ],
   };
   const pass = (id: string, agoMs: number, hash = hashOf(id)): GateEvidence => ({
-    resultId: `r-${id}`, checkId: id, status: 'pass', definitionHash: hash, startedAt: new Date(NOW.getTime() - agoMs - 1000), finishedAt: new Date(NOW.getTime() - agoMs),
+    resultId: `r-${id}`, checkId: id, status: 'pass', definitionHash: hash, startedAt: new Date(NOW.getTime() - agoMs), finishedAt: new Date(NOW.getTime() - agoMs),
     summary: null, error: null, estimated: false,
   });
 
@@ -184,7 +187,7 @@ describe('evaluateGate', () => {
   it('explains each denial in words a person can act on', () => {
     const results = new Map<string, GateEvidence>([
       ['a', { ...pass('a', 0), status: 'fail', summary: '3 rows have mismatching values' }],
-      ['b', { ...pass('b', 0), status: 'running', finishedAt: null }],
+      ['b', { ...pass('b', 0), status: 'running', startedAt: new Date(NOW.getTime() - 1000), finishedAt: null }],
     ]);
     const verdict = evaluateGate({ migration, name: 'contract' }, results, definitions, NOW);
     expect(verdict.reasons).toEqual([

@@ -6,6 +6,7 @@ import { redact } from '../../src/logging/secrets.js';
 import { createMeterSetup } from '../../src/telemetry/meter-provider.js';
 import { otlpMetricsUrl, otlpOptions, resourceAttributesFromEnv } from '../../src/telemetry/otel-env.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
+import { createObservedSeries } from '../../src/telemetry/observed-series.js';
 
 describe('OTLP endpoint from the standard environment variables', () => {
   it('is off unless an endpoint is set', () => {
@@ -98,6 +99,35 @@ describe('OTLP/HTTP push', () => {
       .toEqual({ migration: 'users-split-name', phase: 'backfill', decision: 'denied' });
     // The header value is an API key: it must never reach a log line.
     expect(redact('sent x-api-key=otlp-secret-4f1e9a')).not.toContain('otlp-secret-4f1e9a');
+  });
+
+  it('pushes and serves a gauge\'s series only as its latest collection observed them', async () => {
+    const series = createObservedSeries();
+    const setup = createMeterSetup({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRIC_EXPORT_INTERVAL: '3600000' }, (m) => series.exportable(m));
+    const meter = setup.provider.getMeter('t');
+    const gauge = meter.createObservableGauge('parity_probe_status');
+    let checks = ['kept', 'removed'];
+    meter.addBatchObservableCallback(series.track((result) => {
+      for (const id of checks) result.observe(gauge, 1, { check_id: id });
+    }, new Map([[gauge, 'parity_probe_status']])), [gauge]);
+    const pushed = () => {
+      const last = received.filter((r) => JSON.stringify(r.body).includes('parity_probe_status')).at(-1);
+      const metric = last?.body.resourceMetrics[0].scopeMetrics.flatMap((s: any) => s.metrics).find((m: any) => m.name === 'parity_probe_status');
+      return (metric?.gauge.dataPoints ?? []).map((p: any) => p.attributes[0].value.stringValue).sort();
+    };
+    try {
+      await setup.flush();
+      expect(pushed()).toEqual(['kept', 'removed']);
+      expect(await setup.scrape()).toMatch(/check_id="removed"/);
+      checks = ['kept'];
+      await setup.flush();
+      expect(pushed()).toEqual(['kept']);
+      const text = await setup.scrape();
+      expect(text).toMatch(/parity_probe_status\{check_id="kept"\} 1/);
+      expect(text).not.toMatch(/check_id="removed"/);
+    } finally {
+      await setup.shutdown();
+    }
   });
 
   it('does not push when no endpoint is configured, but still serves Prometheus text', async () => {
