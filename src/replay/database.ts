@@ -97,6 +97,21 @@ export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatab
     onnotice: () => {},
     types: { rawDates: { to: 1184, from: [1082, 1114, 1184], serialize: (x: unknown) => (x instanceof Date ? x.toISOString() : String(x)), parse: (x: string) => x } },
   });
+  // Replay resets the public schema of the database it reaches before every case. postgres.js
+  // sends the URL's query parameters as startup parameters after its own, so `?database=app` in
+  // the server URL would lead this connection to app, not the scratch database: nothing is
+  // written until the server itself says which database this is.
+  const reached = await client.unsafe<{ database: string }[]>('select pg_catalog.current_database()::text as database').then(
+    (rows) => rows[0]?.database,
+    async (error: unknown) => {
+      await dropScratch(client, serverUrl, name);
+      throw error;
+    },
+  );
+  if (reached !== name) {
+    await dropScratch(client, serverUrl, name);
+    throw new Error(`--database ${describeUrl(serverUrl)} leads replay's connection to database "${String(reached)}", not the scratch database "${name}" it created (a query parameter such as ?database= overrides the path); replay writes only into its own scratch database, so drop that parameter`);
+  }
   await client.unsafe(SESSION_SETUP);
   const statementStats = await installStatementStats(client);
   const query: Query = async (text, params = []) => [...(await client.unsafe(text, params as string[]))] as Row[];
@@ -122,16 +137,19 @@ export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatab
       }
       return result as Awaited<ReturnType<typeof work>>;
     },
-    async close() {
-      await client.end({ timeout: 5 });
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await cleanup.end({ timeout: 5 });
-      }
-    },
+    close: () => dropScratch(client, serverUrl, name),
   };
+}
+
+/** Closes the replay's connection and drops the scratch database it was made for. */
+async function dropScratch(client: Sql, serverUrl: string, name: string): Promise<void> {
+  await client.end({ timeout: 5 });
+  const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await cleanup.end({ timeout: 5 });
+  }
 }
 
 /** The schema replay installs pg_stat_statements in: every case drops and recreates `public`. */

@@ -5,7 +5,7 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { SourceQueryError, classifyError } from './errors.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
-import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, fixedStatementSettings, pinningSql } from './pinning.js';
+import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, REFUSE_STAND_INS, fixedStatementSettings, pinningSql } from './pinning.js';
 
 /** Wraps an open PGlite database as a read-only source. */
 export function createEmbeddedSource(name: string, db: PGlite, options: { description: string; maxConnections: number; lockTimeoutMs: number; release: () => Promise<void> }): Source {
@@ -28,7 +28,7 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
           if (read.workMemKb !== undefined) settings.work_mem = `${Math.round(read.workMemKb)}kB`;
           if (read.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(read.parallelTupleCost);
           const names = Object.keys(settings);
-          lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}, ${DEFAULT_ABBREVIATIONS}`;
+          lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}, ${DEFAULT_ABBREVIATIONS}, ${REFUSE_STAND_INS}`;
           await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));
           return work({
             async query(statement) {

@@ -1,6 +1,7 @@
 /** Driver errors → a stable fault code. A fault means "could not verify": never a pass. */
 import { redact } from '../logging/secrets.js';
 import { Fault, type FaultInfo } from '../results/fault.js';
+import { standInsOf } from './pinning.js';
 
 /** A statement that failed on a source, with the SQL that failed and the driver error as cause. */
 export class SourceQueryError extends Fault {
@@ -44,6 +45,13 @@ export function classifyError(error: unknown, cancelled = false): FaultInfo {
   const e = error as { code?: unknown; message?: unknown; errno?: unknown };
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const message = redact(typeof e?.message === 'string' ? e.message : String(error));
+  const standIns = standInsOf(error);
+  if (standIns !== undefined) {
+    return {
+      code: 'stand_in_code',
+      message: redact(`the database holds code a read would run without naming it: ${standIns}. A function or operator outside pg_catalog on the role's search_path answers for the built-in of that name when its argument types match better, a cast's function runs on every cast between its types, and a domain's CHECK on every value of the domain; parity reads nothing there, since that code could write, lock or answer for the built-in. Take its schema off the role's search_path (or the URL's options=-c search_path=…), or drop the cast or CHECK`),
+    };
+  }
   if (cancelled) return { code: 'cancelled', message: 'cancelled before the check finished', ...(code && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : {}) };
   if (code && /^[0-9A-Z]{5}$/.test(code)) {
     const mapped = BY_SQLSTATE[code] ?? (code.startsWith('08') ? 'connection' : code.startsWith('42') ? 'invalid_sql' : code.startsWith('22') ? 'data_exception' : code.startsWith('53') ? 'resources' : 'query_failed');

@@ -21,6 +21,54 @@ export const CATALOG_FIRST = "pg_catalog.set_config('search_path', case when pg_
 export const DEFAULT_ABBREVIATIONS = "case when pg_catalog.texteq(pg_catalog.current_setting('timezone_abbreviations'), 'Default') then 'Default' "
   + "else pg_catalog.set_config('timezone_abbreviations', 'Default', true) end";
 
+/** Marks the error the stand-in guard raises, so the source can give it its own fault code. */
+export const STAND_IN_MARKER = 'parity stand-in code: ';
+
+/** `x operator(pg_catalog.op) y`: no operator a role's search_path reaches may answer inside the guard itself. */
+const op = (name: string) => `operator(pg_catalog.${name})`;
+const SCHEMAS_SEARCHED = `array(select n.oid from pg_catalog.pg_namespace n where n.nspname ${op('=')} any (pg_catalog.current_schemas(false)))`;
+const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object initdb did not create
+
+/**
+ * Code a database holds that a read runs without naming it: the allow-list of built-ins judges
+ * names, but the server binds a call by its argument types. A function on the search_path named
+ * like a built-in (`public.lower(varchar)`) beats pg_catalog's when its types match better, and
+ * so does an operator of exactly the operand types (`public.=(integer, numeric)`); a cast's
+ * function runs on every cast between its types (column_parity writes an enum as text); a
+ * domain's CHECK runs on every value of the domain parity binds (a chunked scan's key bounds).
+ * Any of them could write through dblink, take session locks, or answer for the built-in. Only
+ * objects neither initdb nor an extension made count: an extension's code comes from the server's
+ * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable).
+ * One row: the objects named, or NULL when there are none.
+ */
+export const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as found from (
+  select pg_catalog.format('function %I.%I(%s)', p.pronamespace::pg_catalog.regnamespace::pg_catalog.text, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as what, p.oid as obj, 'pg_catalog.pg_proc'::pg_catalog.regclass as cls
+    from pg_catalog.pg_proc p
+    where p.oid ${op('>=')} ${USER_OID} and p.pronamespace ${op('<>')} 11::pg_catalog.oid and p.pronamespace ${op('=')} any (${SCHEMAS_SEARCHED})
+      and exists (select from pg_catalog.pg_proc b where b.proname ${op('=')} p.proname and b.pronamespace ${op('=')} 11::pg_catalog.oid)
+  union all
+  select pg_catalog.format('operator %I.%s(%s, %s)', o.oprnamespace::pg_catalog.regnamespace::pg_catalog.text, o.oprname, o.oprleft::pg_catalog.regtype, o.oprright::pg_catalog.regtype), o.oid, 'pg_catalog.pg_operator'::pg_catalog.regclass
+    from pg_catalog.pg_operator o
+    where o.oid ${op('>=')} ${USER_OID} and o.oprnamespace ${op('<>')} 11::pg_catalog.oid and o.oprnamespace ${op('=')} any (${SCHEMAS_SEARCHED})
+  union all
+  select pg_catalog.format('cast from %s to %s', c.castsource::pg_catalog.regtype, c.casttarget::pg_catalog.regtype), c.castfunc, 'pg_catalog.pg_proc'::pg_catalog.regclass
+    from pg_catalog.pg_cast c
+    where c.castfunc ${op('>=')} ${USER_OID}
+  union all
+  select pg_catalog.format('check %s of domain %s', k.conname, k.contypid::pg_catalog.regtype), d.refobjid, d.refclassid
+    from pg_catalog.pg_constraint k join pg_catalog.pg_depend d on d.classid ${op('=')} 'pg_catalog.pg_constraint'::pg_catalog.regclass and d.objid ${op('=')} k.oid
+    where k.contypid ${op('<>')} 0::pg_catalog.oid and d.refobjid ${op('>=')} ${USER_OID}
+      and d.refclassid ${op('=')} any (array['pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass])
+) s
+where not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} s.cls and e.objid ${op('=')} s.obj and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
+
+/**
+ * The guard as a column of the pinning statement: an error (so the statements pipelined behind it
+ * never run, in a transaction it aborted) whose text names what was found, behind STAND_IN_MARKER.
+ * int4in of a text that is no integer is the one way a plain SELECT raises a message of its own.
+ */
+export const REFUSE_STAND_INS = `(select case when g.found is null then 0 else pg_catalog.int4in(pg_catalog.textout(pg_catalog.textcat('${STAND_IN_MARKER}', g.found))) end from (${STAND_INS}) g) as parity_stand_ins`;
+
 /** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
@@ -43,7 +91,7 @@ export const SERVER_FINGERPRINT = "pg_catalog.textcat(pg_catalog.textcat(case wh
  * two round trips, and nothing pipelined behind it. Without parameters it is one, shared with the
  * first statement of the read.
  */
-export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean; defaultAbbreviations?: boolean; fingerprint?: boolean } = {}): string {
+export function pinningSql(settings: Record<string, string>, options: { ioConcurrency?: number | undefined; catalogFirst?: boolean; defaultAbbreviations?: boolean; fingerprint?: boolean; refuseStandIns?: boolean } = {}): string {
   const literal = (text: string) => {
     if (!PLAIN_SETTING.test(text)) throw new Error(`unexpected character in a pinned setting: ${JSON.stringify(text)}`);
     return `'${text}'`;
@@ -59,7 +107,19 @@ export function pinningSql(settings: Record<string, string>, options: { ioConcur
     calls.push(`pg_catalog.set_config('effective_io_concurrency', case when pg_catalog.texteq(pg_catalog.current_setting('effective_io_concurrency'), '0') then '0' else '${io}' end, true)`);
   }
   if (options.fingerprint) calls.push(SERVER_FINGERPRINT);
+  if (options.refuseStandIns) calls.push(REFUSE_STAND_INS);
   return `select ${calls.join(', ')}`;
+}
+
+/**
+ * What the stand-in guard found, read from the error it raised (undefined for any other error):
+ * Postgres quotes the text int4in could not read as an integer.
+ */
+export function standInsOf(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (typeof message !== 'string') return undefined;
+  const at = message.indexOf(STAND_IN_MARKER);
+  return at < 0 ? undefined : message.slice(at + STAND_IN_MARKER.length).replace(/"$/, '');
 }
 
 /** The fingerprint column of a pinning row (absent: the statement was not asked for one). */

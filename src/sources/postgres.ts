@@ -63,7 +63,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
       if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
       if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
       if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
-      const pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, defaultAbbreviations: true, fingerprint: options.server !== undefined });
+      const pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, defaultAbbreviations: true, fingerprint: options.server !== undefined, refuseStandIns: true });
       // BEGIN, the pinning and the first statement go out together, without waiting: one round trip
       // where sql.begin() took two (it awaits BEGIN alone). The server runs them in order on this one
       // connection, so no statement runs outside the transaction or unpinned while both succeed; a

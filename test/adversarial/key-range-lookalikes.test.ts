@@ -22,9 +22,6 @@ const KEYS = [
   { type: 'mood', binds: true, value: (g: string) => `('m' || ${g})::mood` },
   { type: 'posint', binds: true, value: (g: string) => g },
 ];
-/** Where the look-alike binds, the row comparison refuses it: the statement fails, the check is `error`. */
-const REFUSED = /could not determine interpretation of row comparison operator >/;
-
 const LOOKALIKES = `
   create type mood as enum (${Array.from({ length: 300 }, (_, i) => `'m${i + 1}'`).join(', ')});
   create domain posint as int check (value > 0);
@@ -71,12 +68,12 @@ describe.each(engines)('key ranges over keys without an exact pg_catalog operato
   it.each(KEYS.map((key, i) => [key.type, i] as const))('a chunked null_check over a %s key never passes over the NULL in its last row', async (_, i) => {
     await db.exec(`update t${i} set x = null where x = 300`);
     try {
+      // Since the stand-in guard (stand-in-code.test.ts) a database whose role searches a look-alike
+      // is refused before any read; the row comparison stays as the layer beneath it.
       const single = await run(`{ id: n${i}, kind: null_check, source: app, table: t${i}, columns: [x] }`, false);
-      expect(single.status).toBe('fail');
+      expect([single.status, single.error?.code]).toEqual(['error', 'stand_in_code']);
       const chunked = await run(`{ id: n${i}, kind: null_check, source: app, table: t${i}, columns: [x] }`, true);
-      expect(chunked.status, chunked.summary).not.toBe('pass');
-      if (KEYS[i]!.binds) expect(chunked.error?.message).toMatch(REFUSED);
-      else expect(chunked.status).toBe('fail');
+      expect([chunked.status, chunked.error?.code]).toEqual(['error', 'stand_in_code']);
     } finally {
       await db.exec(`update t${i} set x = 300 where x is null`);
     }
@@ -84,11 +81,7 @@ describe.each(engines)('key ranges over keys without an exact pg_catalog operato
 
   it.each(KEYS.map((key, i) => [key.type, i] as const))('a segmented table_diff over a %s key never passes over the difference in its last row', async (_, i) => {
     const result = await run(`{ id: d${i}, kind: table_diff, key: [k], old: { source: app, table: t${i} }, new: { source: app, table: n${i} }, segment_rows: 100 }`, false);
-    expect(result.status, result.summary).not.toBe('pass');
-    // table_diff reads a domain key as the type it is declared over (posint as integer), which has
-    // an exact pg_catalog `>`: the look-alike never binds, and the diff finds the difference.
-    if (KEYS[i]!.type === 'posint') expect(result.status, result.error?.message).toBe('fail');
-    else if (KEYS[i]!.binds) expect(result.error?.message).toMatch(REFUSED);
+    expect([result.status, result.error?.code]).toEqual(['error', 'stand_in_code']);
   });
 
   it('still reads every chunk of a varchar key when no look-alike is in the way', async () => {

@@ -7,7 +7,9 @@
  * integer 5 equal to numeric 6, or a timestamp normaliser read every second of a minute alike.
  * Here every such gap among the types parity compares is filled with a look-alike — `=` always
  * true, `<>` always false, arithmetic answering its left argument — and parity's comparisons must
- * not reach any of them.
+ * not reach any of them. Since the stand-in guard (stand-in-code.test.ts) a read of a database
+ * whose role searches such look-alikes is refused outright ("could not verify"); the exact-operator
+ * comparisons stay as the layer beneath it.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,7 +94,7 @@ describe.each(engines)('look-alike operators for pairs pg_catalog lacks, on %s',
       const result = await runCheck(db, `checks:
   - { id: nums, kind: column_parity, source: app, table: nums, key: [id], old: ${old}, new: ${neu} }
 `);
-      expect({ old, neu, status: result.status, observations: result.observations }).toMatchObject({ status: 'fail', observations: { mismatches: 1 } });
+      expect({ old, neu, status: result.status, code: result.error?.code }).toEqual({ old, neu, status: 'error', code: 'stand_in_code' });
     }
   });
 
@@ -100,7 +102,7 @@ describe.each(engines)('look-alike operators for pairs pg_catalog lacks, on %s',
     const result = await runCheck(db, `checks:
   - { id: times, kind: column_parity, source: app, table: nums, key: [id], old: tm, new: tz }
 `);
-    expect(result.status).toBe('fail');
+    expect([result.status, result.error?.code]).toEqual(['error', 'stand_in_code']);
   });
 
   it('the join form compares an integer with a numeric by value', async () => {
@@ -112,8 +114,7 @@ describe.each(engines)('look-alike operators for pairs pg_catalog lacks, on %s',
     old: { table: nums, expr: i }
     new: { table: nums_new, expr: n }
 `);
-    expect(result.status).toBe('fail');
-    expect(result.observations).toMatchObject({ mismatches: 1 });
+    expect([result.status, result.error?.code]).toEqual(['error', 'stand_in_code']);
   });
 
   it('timestamp normalisers tell seconds and zone offsets apart', async () => {
@@ -121,7 +122,7 @@ describe.each(engines)('look-alike operators for pairs pg_catalog lacks, on %s',
       const result = await runCheck(db, `checks:
   - { id: stamps, kind: column_parity, source: app, table: stamps, key: [id], old: a, new: b, normalize: ${normalize} }
 `);
-      expect({ normalize, status: result.status, observations: result.observations }).toMatchObject({ status: 'fail', observations: { mismatches: 2 } });
+      expect({ normalize, status: result.status, code: result.error?.code }).toEqual({ normalize, status: 'error', code: 'stand_in_code' });
     }
   });
 
@@ -129,15 +130,13 @@ describe.each(engines)('look-alike operators for pairs pg_catalog lacks, on %s',
     const result = await runCheck(db, `checks:
   - { id: typed, kind: sql_assert, source: app, query: "select i from nums where id = 1", expect: { value: 5 } }
 `);
-    expect(result.status).toBe('pass');
-    expect(result.observations).toMatchObject({ value_type: 'integer' });
+    expect([result.status, result.error?.code]).toEqual(['error', 'stand_in_code']);
   });
 
   it('table_diff on an integer key still finds the changed row', async () => {
     const result = await runCheck(db, `checks:
   - { id: diff, kind: table_diff, key: [id], old: { source: app, table: old_t }, new: { source: app, table: new_t } }
 `);
-    expect(result.status).toBe('fail');
-    expect(result.observations).toMatchObject({ changed: 1, missing_in_new: 0, missing_in_old: 0 });
+    expect([result.status, result.error?.code]).toEqual(['error', 'stand_in_code']);
   });
 });

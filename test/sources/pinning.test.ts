@@ -30,8 +30,8 @@ describeOnPostgres('pinned settings on a Postgres source', () => {
     await db.exec(`alter database ${name} set timezone = 'America/New_York'`);
     await db.exec(`alter database ${name} set extra_float_digits = -3`);
     await db.exec(`alter database ${name} set datestyle = 'SQL, DMY'`);
-    // A look-alike set_config that sets nothing, in a schema the role searches before pg_catalog.
-    await db.exec(`create schema evil; create function evil.set_config(text, text, boolean) returns text language sql as $$select 'ignored'$$`);
+    // A schema the role searches before pg_catalog (the look-alike test plants a set_config there).
+    await db.exec('create schema evil');
     await db.exec(`alter database ${name} set search_path = evil, pg_catalog, public`);
     registry = registryFor(db);
     source = await registry.get('app');
@@ -53,6 +53,17 @@ describeOnPostgres('pinned settings on a Postgres source', () => {
       for (const row of [first, second]) {
         expect(row).toMatchObject({ tz: PINNED_SETTINGS.TimeZone, efd: PINNED_SETTINGS.extra_float_digits, ds: PINNED_SETTINGS.DateStyle, st: '12345ms', f: '0.1' });
       }
+    }
+  });
+
+  it('a look-alike set_config on the role\'s path refuses the read before its first statement runs', async () => {
+    await db.exec(`create function evil.set_config(text, text, boolean) returns text language sql as $$select 'ignored'$$`);
+    try {
+      const error = await source.readOnly((session) => session.query({ text: settingsSql, params: [] }), { statementTimeoutMs: 12_345 }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SourceQueryError);
+      expect([(error as SourceQueryError).code, (error as SourceQueryError).message]).toEqual(['stand_in_code', expect.stringContaining('evil.set_config(text, text, boolean)')]);
+    } finally {
+      await db.exec('drop function evil.set_config(text, text, boolean)');
     }
   });
 

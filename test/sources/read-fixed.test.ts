@@ -27,11 +27,9 @@ describe.each(engines)('fixed statements on %s', (engine) => {
   let source: Source;
   beforeAll(async () => {
     db = await createTestDatabase(engine);
-    // Look-alikes of the built-ins the lag probe calls, in a schema searched before pg_catalog.
-    await db.exec(`create schema evil;
-      create function evil.pg_is_in_recovery() returns boolean language sql as 'select true';
-      create function evil.current_setting(text) returns text language sql as $$select 'hijacked'$$;
-      create table public.t (id int)`);
+    // A schema searched before pg_catalog; the look-alike test plants its functions there (a check
+    // read refuses a database holding them, stand-in-code.test.ts, so only that test has them).
+    await db.exec(`create schema evil; create table public.t (id int)`);
     if (engine === 'postgres') {
       await db.exec(`alter database ${new URL(db.url).pathname.slice(1)} set search_path = evil, pg_catalog, public`);
     } else {
@@ -59,10 +57,17 @@ describe.each(engines)('fixed statements on %s', (engine) => {
   });
 
   it('a look-alike function in a schema searched first does not answer for the built-in', async () => {
-    const lag = await probeReplicaLag(source, undefined);
-    expect(lag.state).toBe('primary');
-    const [row] = await source.readFixed(fixedStatement('select pg_is_in_recovery() as r'), { statementTimeoutMs: 5_000 });
-    expect(row).toEqual({ r: false });
+    // Look-alikes of the built-ins the lag probe calls.
+    await db.exec(`create function evil.pg_is_in_recovery() returns boolean language sql as 'select true';
+      create function evil.current_setting(text) returns text language sql as $$select 'hijacked'$$`);
+    try {
+      const lag = await probeReplicaLag(source, undefined);
+      expect(lag.state).toBe('primary');
+      const [row] = await source.readFixed(fixedStatement('select pg_is_in_recovery() as r'), { statementTimeoutMs: 5_000 });
+      expect(row).toEqual({ r: false });
+    } finally {
+      await db.exec('drop function evil.pg_is_in_recovery(); drop function evil.current_setting(text)');
+    }
   });
 
   it('cannot write, even a statement that tries', async () => {
