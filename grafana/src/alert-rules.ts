@@ -48,13 +48,15 @@ export const alertRules: AlertRule[] = [
   {
     name: 'ParityCheckNotVerified',
     uid: 'parity-check-not-verified',
-    expr: '(time() - max by (check_id, kind) (parity_check_last_verified_timestamp_seconds))'
+    // A check edited or added without a verification since has no last-verified series; the time
+    // its definition was declared stands in, so it is not exempt for ever.
+    expr: '(time() - max by (check_id, kind) (parity_check_last_verified_timestamp_seconds or parity_check_awaiting_verification_since_timestamp_seconds))'
       + ' > on (check_id, kind) 2 * max by (check_id, kind) (parity_check_expected_interval_seconds)',
     for: '5m',
     severity: 'ticket',
     summary: '{{ $labels.check_id }} not verified for {{ $value | humanizeDuration }}',
-    description: 'The newest pass or fail of {{ $labels.check_id }} is older than twice its expected interval '
-      + '(its schedule period, or the strictest max_age of the gates requiring it).',
+    description: 'The newest pass or fail of {{ $labels.check_id }} (of its current definition; if none yet, the time that definition was declared) '
+      + 'is older than twice its expected interval (its schedule period, or the strictest max_age of the gates requiring it).',
   },
   {
     name: 'ParityGateDenied',

@@ -81,6 +81,11 @@ export const instruments = {
     description: 'Unix time at which the newest pass or fail (a completed verification, not an error) finished',
     attributes: [...CHECK],
   },
+  awaitingVerification: {
+    name: 'parity_check_awaiting_verification_since_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
+    description: 'For a check whose current definition has no pass or fail yet: Unix time at which this replica first declared that definition (ParityCheckNotVerified reads it where parity_check_last_verified_timestamp_seconds is absent)',
+    attributes: [...CHECK],
+  },
   consecutiveErrors: {
     name: 'parity_check_consecutive_errors', type: 'observable_gauge', unit: '{result}', createdBy: 'parity',
     description: 'Newest results in a row whose status is error (could not verify)',

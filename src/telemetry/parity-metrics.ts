@@ -87,7 +87,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
   const observed = {
     status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
     differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), coverage: gauge(i.windowCoverage), lastSuccess: gauge(i.lastSuccess),
-    lastVerified: gauge(i.lastVerified), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
+    lastVerified: gauge(i.lastVerified), awaiting: gauge(i.awaitingVerification), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
     scheduled: gauge(i.scheduledChecks),
     progressRows: gauge(i.progressRows), progressEstimated: gauge(i.progressRowsEstimated), progressRate: gauge(i.progressRate), progressEta: gauge(i.progressEta),
     backfillRemaining: gauge(i.backfillRemaining), backfillRatio: gauge(i.backfillProgress), backfillRate: gauge(i.backfillRate), backfillEta: gauge(i.backfillEta),
@@ -104,10 +104,15 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
     return intervals.byCheck;
   };
 
+  // When this replica first declared each check's current definition. An edited or new check has
+  // no verification of its own yet; without a time to count from, ParityCheckNotVerified could
+  // never fire for a check that never runs after an edit.
+  const declaredSince = new Map<string, { hash: string; at: number }>();
   const observe = (result: BatchObservableResult) => {
     const catalog = view.catalog();
     if (!catalog) return;
     const now = view.now();
+    for (const id of declaredSince.keys()) if (!catalog.checks.has(id)) declaredSince.delete(id);
     const states = view.states();
     const byCheck = intervalsFor(catalog, now);
     let scheduled = 0;
@@ -126,8 +131,14 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       }
       // What an older definition found is not how the check declared now stands (the gate says
       // stale_definition): until the current definition has a result, there is nothing to report.
+      let declared = declaredSince.get(checkId);
+      if (declared?.hash !== loaded.hash) declaredSince.set(checkId, declared = { hash: loaded.hash, at: now.getTime() });
       const state = states.get(checkId);
-      if (!state || state.latest.definitionHash !== loaded.hash) continue;
+      const current = state?.latest.definitionHash === loaded.hash ? state : undefined;
+      if (!current?.lastVerifiedAt && interval !== undefined) {
+        result.observe(observed.awaiting, declared.at / 1000, attributesFor(i.awaitingVerification, base));
+      }
+      if (!state || !current) continue;
       const backfill = backfillProgress(state.backfill);
       if (backfill) {
         result.observe(observed.backfillRemaining, backfill.remaining, attributesFor(i.backfillRemaining, base));

@@ -98,8 +98,15 @@ describe.each(engines)('per-check gauges say how the checks declared now stand, 
     await rewrite(world, parity, CHECKS.replace('new: { source: app, table: public.users }', 'new: { source: app, table: public.users, where: "id < 150" }'));
     expect((await parity.scrape()).find('parity_check_status', { check_id: 'users-row-count', status: 'pass' })).toEqual([]);
     expect((await parity.scrape()).find('parity_check_last_success_timestamp_seconds', { check_id: 'users-row-count' })).toEqual([]);
+    // Not exempt from ParityCheckNotVerified meanwhile: the time the edit was declared stands in.
+    const edited = await parity.scrape();
+    expect(edited.find('parity_check_last_verified_timestamp_seconds', { check_id: 'users-row-count' })).toEqual([]);
+    const since = edited.value('parity_check_awaiting_verification_since_timestamp_seconds', { check_id: 'users-row-count' });
+    expect(Math.abs(since! - Date.now() / 1000)).toBeLessThan(120);
     await runChecks(parity, ['users-row-count']);
     const after = await parity.scrape();
+    expect(after.find('parity_check_awaiting_verification_since_timestamp_seconds', { check_id: 'users-row-count' })).toEqual([]);
+    expect(after.value('parity_check_last_verified_timestamp_seconds', { check_id: 'users-row-count' })).toBeGreaterThanOrEqual(since!);
     expect(after.value('parity_check_status', { check_id: 'users-row-count', status: 'fail' })).toBe(1);
     // The only pass there is was of the older definition: the current one never passed.
     expect(after.find('parity_check_last_success_timestamp_seconds', { check_id: 'users-row-count' })).toEqual([]);
