@@ -13,7 +13,12 @@ import type { ReadOptions, ServerWatch, Source } from '../sources/types.js';
 /** The watch of one source: the first server seen is the run's; any other is a fault. */
 export function createServerWatch(source: string): ServerWatch {
   let first: string | undefined;
+  let standInsRefused = false;
   return {
+    needsStandInGuard: () => !standInsRefused,
+    standInGuardPassed() {
+      standInsRefused = true;
+    },
     see(fingerprint) {
       if (fingerprint === '') {
         throw new Fault({ code: 'server_unknown', message: `source "${source}": the server did not say which cluster and database it is, so the run cannot tell that every read reached the same one` });

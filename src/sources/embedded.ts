@@ -28,8 +28,11 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
           if (read.workMemKb !== undefined) settings.work_mem = `${Math.round(read.workMemKb)}kB`;
           if (read.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(read.parallelTupleCost);
           const names = Object.keys(settings);
-          lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}, ${DEFAULT_ABBREVIATIONS}, ${REFUSE_STAND_INS}`;
+          // Outside a run every read looks for stand-in code; inside one, reads look until one has.
+          const refuseStandIns = read.server?.needsStandInGuard() ?? true;
+          lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}, ${DEFAULT_ABBREVIATIONS}${refuseStandIns ? `, ${REFUSE_STAND_INS}` : ''}`;
           await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));
+          if (refuseStandIns) read.server?.standInGuardPassed();
           return work({
             async query(statement) {
               read.signal?.throwIfAborted();

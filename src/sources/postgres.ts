@@ -63,7 +63,9 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
       if (options.maxParallelWorkers !== undefined) settings.max_parallel_workers_per_gather = String(options.maxParallelWorkers);
       if (options.workMemKb !== undefined) settings.work_mem = `${Math.round(options.workMemKb)}kB`;
       if (options.parallelTupleCost !== undefined) settings.parallel_tuple_cost = String(options.parallelTupleCost);
-      const pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, defaultAbbreviations: true, fingerprint: options.server !== undefined, refuseStandIns: true });
+      // Outside a run every read looks for stand-in code; inside one, reads look until one has.
+      const refuseStandIns = options.server?.needsStandInGuard() ?? true;
+      const pinSql = pinningSql(settings, { ioConcurrency: options.ioConcurrency, catalogFirst: true, defaultAbbreviations: true, fingerprint: options.server !== undefined, refuseStandIns });
       // BEGIN, the pinning and the first statement go out together, without waiting: one round trip
       // where sql.begin() took two (it awaits BEGIN alone). The server runs them in order on this one
       // connection, so no statement runs outside the transaction or unpinned while both succeed; a
@@ -135,7 +137,10 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           throw new Fault({ code: 'read_aborted', message: `source "${name}": a statement of this read failed, so its transaction ended in ${String(committed.command)}; nothing it read counts` });
         }
         // What this read saw counts only if it came from the server the run's other reads reached.
-        if (options.server) options.server.see(server ?? '');
+        if (options.server) {
+          options.server.see(server ?? '');
+          if (refuseStandIns) options.server.standInGuardPassed();
+        }
         reserved.release();
         return answer;
       } catch (caught) {

@@ -56,6 +56,15 @@ export interface ReadOptions {
 export interface ServerWatch {
   /** `fingerprint`: what the read's server said about itself (pinning.ts SERVER_FINGERPRINT). */
   see(fingerprint: string): void;
+  /**
+   * Whether a read should still look for stand-in code (pinning.ts STAND_INS): until one read of
+   * the run has done so on this source and gone through, every read does (concurrent first reads
+   * all carry it). Looking costs a catalog query per read, ~1 ms to plan on Postgres and ~6 ms on
+   * PGlite, so a run looks once per source, not once per read.
+   */
+  needsStandInGuard(): boolean;
+  /** A read that carried the guard went through (and, where watched, reached the run's server). */
+  standInGuardPassed(): void;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */

@@ -13,8 +13,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
+import { createServerWatch } from '../../src/runner/server-watch.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
-import { createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeOnPostgres, engines, registryFor, type EngineName, type TestDatabase } from '../support/databases.js';
 import { execute } from '../support/run-check.js';
 
 /** Records that a planted hook ran: a row written through a second connection, or a session lock left behind. */
@@ -128,6 +129,40 @@ describe.each(engines)('code a read would run without naming it, on %s', (engine
     expect([parity.status, parity.observations]).toMatchObject(['fail', { mismatches: 1 }]);
     const chunked = await run(db, '{ id: c, kind: null_check, source: app, table: keyed, columns: [v] }', ', scan: { mode: chunked, chunk_rows: 100 }');
     expect(chunked.status).toBe('pass');
+  });
+});
+
+describe.each(engines)('how often a run looks for stand-in code, on %s', (engine) => {
+  it('every read until one of the run has looked on that source and gone through; a refused read does not count', async () => {
+    const db = await createTestDatabase(engine);
+    const registry = registryFor(db);
+    try {
+      await db.exec(TABLES);
+      const source = await registry.get('app');
+      const read = (watch?: ReturnType<typeof createServerWatch>) => source.readOnly((session) => session.query({ text: 'select count(*)::int as n from users', params: [] }), { statementTimeoutMs: 10_000, server: watch });
+      const plant = () => db.exec(`create function public.lower(character varying) returns text language sql as 'select ''x''';`);
+      const unplant = () => db.exec('drop function public.lower(character varying)');
+
+      // Planted before the run's first read: that read is refused, and so is the next (nothing went through).
+      await plant();
+      const refused = createServerWatch('app');
+      for (let i = 0; i < 2; i++) await expect(read(refused)).rejects.toMatchObject({ code: 'stand_in_code' });
+      expect(refused.needsStandInGuard()).toBe(true);
+
+      // Clean at the run's first read: later reads of that run no longer look (the cost is per run).
+      await unplant();
+      const run = createServerWatch('app');
+      expect(await read(run)).toEqual([{ n: 1 }]);
+      expect(run.needsStandInGuard()).toBe(false);
+      await plant();
+      expect(await read(run)).toEqual([{ n: 1 }]);
+      // The next run looks again, and so does any read outside a run.
+      await expect(read(createServerWatch('app'))).rejects.toMatchObject({ code: 'stand_in_code' });
+      await expect(read()).rejects.toMatchObject({ code: 'stand_in_code' });
+    } finally {
+      await registry.closeAll();
+      await db.close();
+    }
   });
 });
 
