@@ -65,10 +65,15 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const typeRows = await both((s) => ctx.query(untyped[s].source, planSideTypes(untyped[s])));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
-    return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
+    const floats = (prefix: string, j: number) => (row[`${prefix}_${j}`] === null || row[`${prefix}_${j}`] === undefined ? null : String(row[`${prefix}_${j}`]));
+    return [s, {
+      keys: keys.map((_, j) => String(row[`k_${j}`])),
+      values: columns.map((_, j) => String(row[`v_${j}`])),
+      floats: { keys: keys.map((_, j) => floats('fk', j)), values: columns.map((_, j) => floats('fv', j)) },
+    }];
   })) as Record<'old' | 'new', SideTypes>;
   // How each column is written depends on both sides' types: by value only where column_parity compares by value.
-  const sides = withValueForms(untyped, types);
+  const sides = withValueForms(untyped, types, { keys: spec.key, values: columns.map((c) => c.name) });
   // A fresh salt per run, resumed or not: a segment's two sides are hashed alike, which is all a
   // fingerprint comparison needs, and the secret is never written to the state store.
   const salt = options.salt ?? newRowHashSalt();
