@@ -69,9 +69,10 @@ export function baseTypeSql(type: SQL): SQL {
  * Where a regtype holds floats, through domains, arrays, composites, ranges and multiranges: one
  * `path=type` per float it reaches (`=real` a real itself, `[]=real` a real array of any
  * dimensions or domains, `.2=double precision` a composite's second field), NULL when it reaches
- * none. Two types print a real and a double alike (0.1), so a container holding a real where the
- * other side's holds a double cannot be compared by text (floatWidthsDiffer). Composites cannot
- * contain themselves, so the walk ends; fields count by position, as record output writes them.
+ * none. An anonymous record (`row(a, b)`) is `=record`: the catalog does not say what it holds.
+ * Two types print a real and a double alike (0.1), so a container holding a real where the other
+ * side's holds a double cannot be compared by text (floatWidthsDiffer). Composites cannot contain
+ * themselves, so the walk ends; fields count by position, as record output writes them.
  */
 export function floatLeavesSql(type: SQL): SQL {
   const is = sql.raw('operator(pg_catalog.=)');
@@ -90,18 +91,22 @@ export function floatLeavesSql(type: SQL): SQL {
           union all select r.rngtypid, '~' from pg_catalog.pg_range r where ty.typtype ${is} 'm' and r.rngmultitypid ${is} ty.oid
         ) as step(t, name))
     select pg_catalog.string_agg(s.path operator(pg_catalog.||) '=' operator(pg_catalog.||) s.t::pg_catalog.regtype::pg_catalog.text, ',' order by s.path)
-    from s where s.t ${is} any ('{pg_catalog.float4,pg_catalog.float8}'::pg_catalog.regtype[]::pg_catalog.oid[]))`;
+    from s where s.t ${is} any ('{pg_catalog.float4,pg_catalog.float8,pg_catalog.record}'::pg_catalog.regtype[]::pg_catalog.oid[]))`;
 }
 
 /**
  * Whether two types' floats (floatLeavesSql) could print alike while holding different numbers:
- * one side reaches a real and the other a double, in containers that are not the same. Scalars
- * and plain arrays of floats have exact rules of their own; any other such pair is "could not
- * verify" (there is no cast from one composite or range type to another to widen through).
+ * one side reaches a real and the other a double, in containers that are not the same; or one
+ * side is an anonymous record (which may hold either) and the other holds a float or is one too.
+ * Scalars and plain arrays of floats have exact rules of their own; any other such pair is "could
+ * not verify" (there is no cast from one composite or range type to another to widen through).
  */
 export function floatWidthsDiffer(old: string | null, fresh: string | null): boolean {
-  if (old === fresh || old === null || fresh === null) return false;
-  const has = (leaves: string, type: string) => leaves.split(',').some((leaf) => leaf.endsWith(`=${type}`));
+  if (old === null || fresh === null) return false;
+  const has = (leaves: string, ...types: string[]) => leaves.split(',').some((leaf) => types.some((type) => leaf.endsWith(`=${type}`)));
+  const unknown = (a: string, b: string) => has(a, 'record') && has(b, 'record', 'real', 'double precision');
+  if (unknown(old, fresh) || unknown(fresh, old)) return true;
+  if (old === fresh) return false;
   return (has(old, 'real') && has(fresh, 'double precision')) || (has(old, 'double precision') && has(fresh, 'real'));
 }
 
@@ -144,16 +149,17 @@ export function exactlyDistinctSql(a: SQL, b: SQL, probes: { a: SQL; b: SQL }): 
   // of the types themselves come first: `=` is used only between built-in types (a domain in an
   // `=` could meet a look-alike operator of exactly its type); a domain is otherwise judged by the
   // family of its base type.
-  // A container holding a real where the other holds a double (floatLeavesSql) is refused: by text
+  // A container holding a real where the other holds a double (floatLeavesSql, floatWidthsDiffer) is refused: by text
   // the two print alike. (Two different array types already are: the `is distinct from` branch
   // has no operator for them.) The refusal is a failing cast of text that depends on the catalog
   // read, so planning never folds it into an error for comparisons that do not take that arm.
   const holds = (leaves: string, type: string) => sql`${sql.raw(leaves)} operator(pg_catalog.~) ${sql.raw(`'=${type}(,|$)'`)}`;
-  const refusal = `parity: could not verify: a real where the other side holds a double, inside a container (both print 0.1 alike); compare its fields cast to double precision: `;
+  const refusal = `parity: could not verify: a real where the other side holds a double (or an anonymous record, which may hold either), inside a container (both print 0.1 alike); compare its fields cast to double precision: `;
   const rule = sql`(select case when f.a = f.b then 0 when f.a < ${numbers} and f.b < ${numbers} then 1
       when f.ba = ${floats} and f.bb = ${floats} then 3 + (case when f.ra then 1 else 0 end) + (case when f.rb then 2 else 0 end)
       when f.ba < ${numbers} and f.bb < ${numbers} then 1
-      when f.fa is distinct from f.fb and ((${holds('f.fa', 'real')} and ${holds('f.fb', 'double precision')}) or (${holds('f.fa', 'double precision')} and ${holds('f.fb', 'real')}))
+      when (${holds('f.fa', 'record')} and ${holds('f.fb', '(record|real|double precision)')}) or (${holds('f.fb', 'record')} and ${holds('f.fa', '(record|real|double precision)')})
+        or (f.fa is distinct from f.fb and ((${holds('f.fa', 'real')} and ${holds('f.fb', 'double precision')}) or (${holds('f.fa', 'double precision')} and ${holds('f.fb', 'real')})))
         then (${refusal} operator(pg_catalog.||) f.fa operator(pg_catalog.||) ' against ' operator(pg_catalog.||) f.fb)::pg_catalog.int4
       else 2 end
     from (select ${familySql(sql`pg_typeof(${probes.a})`)} as a, ${familySql(sql`pg_typeof(${probes.b})`)} as b,

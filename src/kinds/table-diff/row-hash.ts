@@ -85,7 +85,8 @@ function floatLeavesOfName(type: string): string | null {
  * An array of reals against an array of doubles (through domains, any dimensions) as the double
  * array it widens to. Any other container holding a real where the other side's holds a double —
  * a composite, a range, an array of composites, or a type of one name declared differently on two
- * servers — has no exact form: undefined, "could not verify".
+ * servers — and an anonymous record (`row(a, b)`) against anything that holds floats has no exact
+ * form: undefined, "could not verify".
  * Two types of one other family (date, timestamp, timestamptz): each its own text, stricter than `=`.
  * Any other pair — a number and text above all — by plain text on both sides: trimming or re-reading
  * only the number would make numeric 1.50 equal the text '1.5', and double 1e-05 the text '0.00001'.
@@ -93,7 +94,7 @@ function floatLeavesOfName(type: string): string | null {
 export function valueFormsOf(
   oldType: string, newType: string, floats: Record<'old' | 'new', string | null> = { old: floatLeavesOfName(oldType), new: floatLeavesOfName(newType) },
 ): Record<'old' | 'new', ValueForm> | undefined {
-  if (oldType === newType && floats.old === floats.new) return { old: 'typed', new: 'typed' };
+  if (oldType === newType && floats.old === floats.new && !floatWidthsDiffer(floats.old, floats.new)) return { old: 'typed', new: 'typed' };
   if (NUMBER_TYPES.has(oldType) && NUMBER_TYPES.has(newType)) {
     const widened = FLOAT_TYPES.has(oldType) && FLOAT_TYPES.has(newType);
     return { old: widened && oldType === 'real' ? 'double' : 'typed', new: widened && newType === 'real' ? 'double' : 'typed' };
