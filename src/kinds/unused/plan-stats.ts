@@ -49,7 +49,7 @@ function countingOverridesSql(database: SQL): SQL {
     from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
       lateral unnest(s.setconfig) as c(setting)
     where s.setdatabase in (0, ${database})
-      and lower(split_part(c.setting, '=', 1)) in ('pg_stat_statements.track', 'pg_stat_statements.track_utility', 'track_counts', 'compute_query_id')
+      and lower(split_part(c.setting, '=', 1)) in ('pg_stat_statements.track', 'pg_stat_statements.track_utility', 'track_counts', 'track_activities', 'compute_query_id')
       and not (lower(split_part(c.setting, '=', 1)) = 'pg_stat_statements.track' and lower(substr(c.setting, strpos(c.setting, '=') + 1)) in ('top', 'all'))
       and not (lower(split_part(c.setting, '=', 1)) <> 'pg_stat_statements.track' and lower(substr(c.setting, strpos(c.setting, '=') + 1)) in ('on', 'true', 'yes', '1', 'auto', 'regress')))`;
 }
