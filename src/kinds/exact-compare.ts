@@ -65,51 +65,6 @@ export function baseTypeSql(type: SQL): SQL {
     select d.t::pg_catalog.regtype from d where d.kind operator(pg_catalog.<>) 'd')`;
 }
 
-/**
- * Where a regtype holds floats, through domains, arrays, composites, ranges and multiranges: one
- * `path=type` per float it reaches (`=real` a real itself, `[]=real` a real array of any
- * dimensions or domains, `.2=double precision` a composite's second field), NULL when it reaches
- * none. An anonymous record (`row(a, b)`) is `=record`: the catalog does not say what it holds.
- * Two types print a real and a double alike (0.1), so a container holding a real where the other
- * side's holds a double cannot be compared by text (floatWidthsDiffer). Composites cannot contain
- * themselves, so the walk ends; fields count by position, as record output writes them.
- */
-export function floatLeavesSql(type: SQL): SQL {
-  const is = sql.raw('operator(pg_catalog.=)');
-  return sql`(with recursive s(t, path) as (
-      select (${type})::pg_catalog.oid, ''::pg_catalog.text
-      union all
-      select step.t, s.path operator(pg_catalog.||) step.name from s
-        join pg_catalog.pg_type ty on ty.oid ${is} s.t,
-        lateral (
-          select ty.typbasetype, '' where ty.typtype ${is} 'd'
-          union all select ty.typelem, '[]' where ty.typsubscript ${is} 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
-          union all select a.atttypid, '.' operator(pg_catalog.||) (pg_catalog.row_number() over (order by a.attnum))::pg_catalog.text
-            from pg_catalog.pg_attribute a
-            where ty.typtype ${is} 'c' and a.attrelid ${is} ty.typrelid and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
-          union all select r.rngsubtype, '~' from pg_catalog.pg_range r where ty.typtype ${is} 'r' and r.rngtypid ${is} ty.oid
-          union all select r.rngtypid, '~' from pg_catalog.pg_range r where ty.typtype ${is} 'm' and r.rngmultitypid ${is} ty.oid
-        ) as step(t, name))
-    select pg_catalog.string_agg(s.path operator(pg_catalog.||) '=' operator(pg_catalog.||) s.t::pg_catalog.regtype::pg_catalog.text, ',' order by s.path)
-    from s where s.t ${is} any ('{pg_catalog.float4,pg_catalog.float8,pg_catalog.record}'::pg_catalog.regtype[]::pg_catalog.oid[]))`;
-}
-
-/**
- * Whether two types' floats (floatLeavesSql) could print alike while holding different numbers:
- * one side reaches a real and the other a double, in containers that are not the same; or one
- * side is an anonymous record (which may hold either) and the other holds a float or is one too.
- * Scalars and plain arrays of floats have exact rules of their own; any other such pair is "could
- * not verify" (there is no cast from one composite or range type to another to widen through).
- */
-export function floatWidthsDiffer(old: string | null, fresh: string | null): boolean {
-  if (old === null || fresh === null) return false;
-  const has = (leaves: string, ...types: string[]) => leaves.split(',').some((leaf) => types.some((type) => leaf.endsWith(`=${type}`)));
-  const unknown = (a: string, b: string) => has(a, 'record') && has(b, 'record', 'real', 'double precision');
-  if (unknown(old, fresh) || unknown(fresh, old)) return true;
-  if (old === fresh) return false;
-  return (has(old, 'real') && has(fresh, 'double precision')) || (has(old, 'double precision') && has(fresh, 'real'));
-}
-
 /** Every type of VALUE_FAMILIES, and beside it (same position) the index of its family. */
 const FAMILY_TYPES = VALUE_FAMILIES.flat();
 const FAMILY_INDEX = VALUE_FAMILIES.flatMap((family, i) => family.map(() => i));
@@ -149,23 +104,12 @@ export function exactlyDistinctSql(a: SQL, b: SQL, probes: { a: SQL; b: SQL }): 
   // of the types themselves come first: `=` is used only between built-in types (a domain in an
   // `=` could meet a look-alike operator of exactly its type); a domain is otherwise judged by the
   // family of its base type.
-  // A container holding a real where the other holds a double (floatLeavesSql, floatWidthsDiffer) is refused: by text
-  // the two print alike. (Two different array types already are: the `is distinct from` branch
-  // has no operator for them.) The refusal is a failing cast of text that depends on the catalog
-  // read, so planning never folds it into an error for comparisons that do not take that arm.
-  const holds = (leaves: string, type: string) => sql`${sql.raw(leaves)} operator(pg_catalog.~) ${sql.raw(`'=${type}(,|$)'`)}`;
-  const refusal = `parity: could not verify: a real where the other side holds a double (or an anonymous record, which may hold either), inside a container (both print 0.1 alike); compare its fields cast to double precision: `;
   const rule = sql`(select case when f.a = f.b then 0 when f.a < ${numbers} and f.b < ${numbers} then 1
       when f.ba = ${floats} and f.bb = ${floats} then 3 + (case when f.ra then 1 else 0 end) + (case when f.rb then 2 else 0 end)
-      when f.ba < ${numbers} and f.bb < ${numbers} then 1
-      when (${holds('f.fa', 'record')} and ${holds('f.fb', '(record|real|double precision)')}) or (${holds('f.fb', 'record')} and ${holds('f.fa', '(record|real|double precision)')})
-        or (f.fa is distinct from f.fb and ((${holds('f.fa', 'real')} and ${holds('f.fb', 'double precision')}) or (${holds('f.fa', 'double precision')} and ${holds('f.fb', 'real')})))
-        then (${refusal} operator(pg_catalog.||) f.fa operator(pg_catalog.||) ' against ' operator(pg_catalog.||) f.fb)::pg_catalog.int4
-      else 2 end
+      when f.ba < ${numbers} and f.bb < ${numbers} then 1 else 2 end
     from (select ${familySql(sql`pg_typeof(${probes.a})`)} as a, ${familySql(sql`pg_typeof(${probes.b})`)} as b,
       ${familySql(baseTypeSql(sql`pg_typeof(${probes.a})`))} as ba, ${familySql(baseTypeSql(sql`pg_typeof(${probes.b})`))} as bb,
-      ${real(probes.a)} as ra, ${real(probes.b)} as rb,
-      ${floatLeavesSql(sql`pg_typeof(${probes.a})`)} as fa, ${floatLeavesSql(sql`pg_typeof(${probes.b})`)} as fb) as f)`;
+      ${real(probes.a)} as ra, ${real(probes.b)} as rb) as f)`;
   // A float as a double, exactly: a real through the real its text names (the text round-trips),
   // widened as `=` widens it; a double through its own text. Text casts parse for any type, so the
   // branch is valid SQL whatever the columns are; only two floats ever take it.

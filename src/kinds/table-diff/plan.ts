@@ -10,7 +10,7 @@ import {
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { TableRef } from '../../sql/identifiers.js';
 import { rowEstimateSql } from '../../introspect/row-estimate.js';
-import { baseTypeSql, floatLeavesSql } from '../exact-compare.js';
+import { baseTypeSql } from '../exact-compare.js';
 
 /** One side of the diff: where its rows are and the expressions compared (already normalised). */
 export interface DiffSide {
@@ -31,7 +31,7 @@ export interface DiffSide {
 
 /**
  * pg_typeof of each key and value expression, as the canonical serialisation depends on it, and
- * where each type holds floats (exact-compare.ts floatLeavesSql; absent: read from the type names).
+ * where each type holds floats (float-leaves.ts; absent: read from the type names).
  */
 export interface SideTypes { keys: string[]; values: string[]; floats?: { keys: (string | null)[]; values: (string | null)[] } }
 
@@ -49,14 +49,14 @@ export function planSideTypes(side: DiffSide): SQL {
   // A domain as the type it is declared over: its values are that type's (exact-compare.ts baseTypeSql).
   const probe = (e: SQL) => sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))`;
   const typeOf = (e: SQL, alias: string) => sql`${baseTypeSql(probe(e))}::text as ${sql.identifier(alias)}`;
-  // Where the type holds floats, inside whatever containers: a type's name says nothing of that
-  // across two servers, and a real inside a composite prints as a double does.
-  const floatsOf = (e: SQL, alias: string) => sql`${floatLeavesSql(probe(e))} as ${sql.identifier(alias)}`;
+  // Each type's oid too: where it holds floats, inside whatever containers, is read from it (a
+  // type's name says nothing of that across two servers, and a real inside a composite prints as
+  // a double does).
   return sql`select ${joinSql([
     ...side.keys.map((e, i) => typeOf(e, `k_${i}`)),
     ...side.values.map((e, i) => typeOf(e, `v_${i}`)),
-    ...side.keys.map((e, i) => floatsOf(e, `fk_${i}`)),
-    ...side.values.map((e, i) => floatsOf(e, `fv_${i}`)),
+    // Keys first, then values: the types whose floats float-leaves.ts walks.
+    sql`array[${joinSql([...side.keys, ...side.values].map((e) => sql`${probe(e)}::oid`))}]::text as type_oids`,
     sql`${rowEstimateSql(side.table)} as estimate`,
   ])}`;
 }

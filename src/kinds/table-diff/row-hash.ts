@@ -39,7 +39,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { joinSql, sql, type SQL } from '../../sql/build.js';
-import { floatWidthsDiffer, VALUE_FAMILIES } from '../exact-compare.js';
+import { VALUE_FAMILIES } from '../exact-compare.js';
+import { floatWidthsDiffer } from '../float-leaves.js';
 
 const FLOAT_TYPES = new Set(['real', 'double precision']);
 /** Bucket hashes have 31 bits; buckets use at most 30 of them. */
@@ -69,7 +70,7 @@ export type ValueForm = 'typed' | 'text' | 'double' | 'double_array';
 const NUMBER_TYPES = new Set(VALUE_FAMILIES.slice(0, 3).flat());
 const familyOf = (type: string) => VALUE_FAMILIES.findIndex((family) => family.includes(type));
 
-/** Where a type holds floats, read from its name alone (floatLeavesSql's form), for callers without the catalog's answer. */
+/** Where a type holds floats, read from its name alone (float-leaves.ts's form), for callers without the catalog's answer. */
 function floatLeavesOfName(type: string): string | null {
   const float = /^(real|double precision)((?:\[\])*)$/.exec(type);
   return float ? `${float[2] ? '[]' : ''}=${float[1]}` : null;
@@ -78,7 +79,7 @@ function floatLeavesOfName(type: string): string | null {
 /**
  * The forms of one compared column (or key column), from the type each side has — column_parity's
  * rule (exact-compare.ts), so the two kinds call the same pairs equal — and where each type holds
- * floats (floatLeavesSql; read from the names when not given). The same type: its own form.
+ * floats (float-leaves.ts; read from the names when not given). The same type: its own form.
  * Two numbers: by value (integers, numeric and floats as the decimals they name), except a real
  * against a double, which Postgres's `=` compares by converting the real exactly to a double — so
  * real 0.1 (0.100000001490116…) is not double 0.1, and a double narrowed to real is a difference.

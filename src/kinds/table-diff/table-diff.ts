@@ -25,6 +25,7 @@ import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
+import { readFloatLeaves } from '../float-leaves.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, readSideTables, refuseReplacedTables, type Sides } from './segmented-diff.js';
@@ -63,13 +64,15 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     return answers[0] !== undefined && answers[0] === answers[1] ? 'fast' : 'sha256';
   };
   const typeRows = await both((s) => ctx.query(untyped[s].source, planSideTypes(untyped[s])));
+  // Where each compared type holds floats, from each side's own catalog (float-leaves.ts).
+  const floatRows = await both((s) => readFloatLeaves((statement) => ctx.query(untyped[s].source, statement), oidsOf(typeRows[s === 'old' ? 0 : 1]![0]?.type_oids)));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
-    const floats = (prefix: string, j: number) => (row[`${prefix}_${j}`] === null || row[`${prefix}_${j}`] === undefined ? null : String(row[`${prefix}_${j}`]));
+    const floats = floatRows[i]!;
     return [s, {
       keys: keys.map((_, j) => String(row[`k_${j}`])),
       values: columns.map((_, j) => String(row[`v_${j}`])),
-      floats: { keys: keys.map((_, j) => floats('fk', j)), values: columns.map((_, j) => floats('fv', j)) },
+      floats: { keys: floats.slice(0, keys.length), values: floats.slice(keys.length) },
     }];
   })) as Record<'old' | 'new', SideTypes>;
   // How each column is written depends on both sides' types: by value only where column_parity compares by value.
@@ -279,6 +282,11 @@ export function fingerprintReadOptions(buckets: number): QueryOptions {
     workMemKb: Math.min(FINGERPRINT_WORK_MEM_KB.max, Math.max(FINGERPRINT_WORK_MEM_KB.min, kb)),
     parallelTupleCost: FINGERPRINT_PARALLEL_TUPLE_COST,
   };
+}
+
+/** The oids of an `oid[]` read as text (`{23,700}`). */
+function oidsOf(text: unknown): string[] {
+  return typeof text === 'string' ? text.replace(/^\{|\}$/g, '').split(',').filter((oid) => /^\d+$/.test(oid)) : [];
 }
 
 export const tableDiff = defineKind({
