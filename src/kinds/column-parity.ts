@@ -15,6 +15,7 @@ import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQ
 import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
+import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
@@ -209,6 +210,31 @@ export function refuseScope(spec: ColumnParitySpec, counts: Record<string, numbe
   return undefined;
 }
 
+/**
+ * The two compared values' types, probed as the comparison probes them, for float-leaves.ts. Read
+ * once a check would pass, apart from the count scan, which stays as cheap as it was.
+ */
+export function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
+  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(normalizeSql(expressionSql(expr), spec.normalize), table)})::oid::text`;
+  const [a, b] = form.form === 'same_table' ? [probe(form.old, form.table), probe(form.new, form.table)] : [probe(form.old.expr, form.old.table), probe(form.new.expr, form.new.table)];
+  return sql`select ${a} as old, ${b} as new`;
+}
+
+/**
+ * "Could not verify" when the two values are containers that print a real and a double alike (a
+ * composite or range of reals against one of doubles, an anonymous record against one that holds
+ * floats): they were compared by text, and their texts agree over different numbers.
+ */
+async function refuseFloatWidths(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
+  const [row] = await ctx.query(spec.source, planComparedTypes(spec, form));
+  const [old, fresh] = await readFloatLeaves((statement) => ctx.query(spec.source, statement), [String(row?.old), String(row?.new)]) as [string | null, string | null];
+  if (!floatWidthsDiffer(old, fresh)) return undefined;
+  return faultOutcome({
+    code: 'float_widths_differ',
+    message: `the old value holds ${old ?? 'no float'} and the new one ${fresh ?? 'no float'}: a real where the other holds a double (or an anonymous record, which may hold either) prints alike (0.1) though they are different numbers, and they were compared by text — compare the fields as separate values, cast to double precision`,
+  }, observations);
+}
+
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
 async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
   const join = { ...spec, old: form.old, new: form.new };
@@ -242,6 +268,11 @@ export const columnParity = defineKind({
     const refused = refuseScope(spec, counts, duplicates);
     if (refused) return refused;
     const outcome = evaluateColumnParity(spec, counts);
+    // Only a pass needs it: a fail is never a wrong pass (between such types it may be a false one).
+    if (outcome.status === 'pass') {
+      const refusedWidths = await refuseFloatWidths(spec, form, ctx, outcome.observations);
+      if (refusedWidths) return refusedWidths;
+    }
     if (outcome.status === 'fail' && spec.sample > 0) {
       // A scan that stopped early found its mismatches in the rows it read: the samples come from there.
       const within = scanFactsOf(planned[0]).within;

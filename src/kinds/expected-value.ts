@@ -72,7 +72,7 @@ export function planValueQuery(query: string, expected: ExpectedValue): SQL {
     from (${sql.raw(query)}) as a(parity_value) limit 2`;
 }
 
-/** Types whose text has many spellings of one value; the database compares them by its own `=`. */
+/** Types whose text has many spellings of one value; the database reads both and writes them back (planTypedEquality). */
 const TYPED_EQUALITY = new Set(['date', 'time without time zone', 'time with time zone', 'timestamp without time zone', 'timestamp with time zone', 'interval', 'uuid']);
 
 /** Whether a returned type is compared by the database's own equality rather than by text. */
@@ -80,11 +80,19 @@ export function needsTypedEquality(type: string): boolean {
   return TYPED_EQUALITY.has(type);
 }
 
-/** `actual = expected` in the returned type (from the fixed list above), parsed by the database. */
+/**
+ * Whether the expected text names the returned value (a type from the fixed list above): both are
+ * read by the database as that type and written back out, and the texts compared byte for byte.
+ * Not the type's `=`: interval's counts a month as 30 days and a day as 24 hours ('1 mon' =
+ * '30 days'), though each adds differently to a date. Every type here writes one stored value as
+ * one text under the pinned DateStyle, IntervalStyle and TimeZone, so spellings still agree
+ * ('1 days' is '1 day', a timestamptz at +01 is the same instant in UTC).
+ */
 export function planTypedEquality(type: string, actual: string, expected: string): SQL {
   if (!TYPED_EQUALITY.has(type)) throw new Error(`no typed equality for ${type}`);
   const cast = sql.raw(type);
-  return sql`select (${actual}::text)::${cast} = (${expected}::text)::${cast} as equal`;
+  const canonical = (text: string) => sql`((${text}::text)::${cast}::text collate "C")`;
+  return sql`select ${canonical(actual)} = ${canonical(expected)} as equal`;
 }
 
 type Group = 'boolean' | 'number' | 'text' | 'json' | 'other';

@@ -30,5 +30,16 @@ export const PINNED_SETTINGS: Record<string, string> = {
   // money is written as lc_monetary says (symbol, separators, decimals): table_diff hashes its text
   // on two servers, which must agree for the same value.
   lc_monetary: 'C',
+  // Settings that change what a function returns, which a database, a role or a URL may set for
+  // parity's session alone: one-argument to_tsvector/to_tsquery and `text @@ tsquery` read the
+  // text search configuration (english drops "the" as a stop word, simple keeps it); to_char and
+  // to_number read lc_numeric and lc_time; xml_is_well_formed and xml casts read xmloption; XML
+  // built from a bytea reads xmlbinary. A check file means one thing on every server: name a
+  // configuration (to_tsvector('english', body)) to stem.
+  default_text_search_config: 'pg_catalog.simple',
+  lc_numeric: 'C',
+  lc_time: 'C',
+  xmloption: 'content',
+  xmlbinary: 'base64',
   application_name: 'parity',
 };

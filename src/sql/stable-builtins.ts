@@ -136,7 +136,7 @@ const STABLE = `
  * database's fixed encoding: output functions (concat, format, to_json, text || non-text), time
  * arithmetic and conversions in the session's time zone, and the comparisons of date and timestamp
  * with timestamptz. Reviewed one by one; to_char, to_number, to_date and to_timestamp are not here
- * (they read lc_time and lc_numeric, which are not pinned).
+ * (they read lc_time and lc_numeric, pinned to C since, but not reviewed for this list).
  */
 const PINNED_SETTINGS_ONLY = `
   anytextcat array_to_json array_to_string concat concat_ws date date_add date_cmp_timestamptz

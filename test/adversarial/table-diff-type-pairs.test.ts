@@ -98,8 +98,8 @@ describe('the form of a column (pure)', () => {
 
   it('is symmetric, and by value only between two numbers (a real against a double as a double)', () => {
     fc.assert(fc.property(fc.constantFrom(...TYPES), fc.constantFrom(...TYPES), (a, b) => {
-      const forms = valueFormsOf(a, b);
-      const mirrored = valueFormsOf(b, a);
+      const forms = valueFormsOf(a, b)!;
+      const mirrored = valueFormsOf(b, a)!;
       expect([forms.old, forms.new]).toEqual([mirrored.new, mirrored.old]);
       if (a === b) expect(forms).toEqual({ old: 'typed', new: 'typed' });
       else if (NUMBERS.has(a) !== NUMBERS.has(b)) expect(forms).toEqual({ old: 'text', new: 'text' });

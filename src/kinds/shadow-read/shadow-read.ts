@@ -67,7 +67,11 @@ export const shadowReadSchema = z
       .strictObject({
         ignore: z.array(z.string().min(1).max(128)).max(256).default([]),
         normalize: z.record(z.string().min(1).max(128), z.array(normalizerSchema).max(16)).default({}),
-        numeric_tolerance: z.number().min(0).optional(),
+        // Applied to every number field, ids and counts too: below 1 it absorbs rounding and can
+        // never make two different whole numbers equal; 1e308 made every pair of numbers equal.
+        numeric_tolerance: z.number().min(0)
+          .lt(1, 'must be below 1: a tolerance absorbs rounding and applies to every number field (ids, counts), so 1 or more would make different whole numbers equal; compare coarser values with a normaliser ({ numeric_scale: 0 }) on the fields that need it')
+          .optional(),
         /** Where a field absent on one side equals NULL on the other: nowhere (default), top level, or at every depth. */
         treat_absent_as_null: z.enum(['never', 'top_level', 'everywhere']).default('never'),
       })

@@ -29,8 +29,11 @@ export interface DiffSide {
   forms?: { keys: ValueForm[]; values: ValueForm[] } | undefined;
 }
 
-/** pg_typeof of each key and value expression, as the canonical serialisation depends on it. */
-export interface SideTypes { keys: string[]; values: string[] }
+/**
+ * pg_typeof of each key and value expression, as the canonical serialisation depends on it, and
+ * where each type holds floats (float-leaves.ts; absent: read from the type names).
+ */
+export interface SideTypes { keys: string[]; values: string[]; floats?: { keys: (string | null)[]; values: (string | null)[] } }
 
 /** How rows are hashed (must be the same on both sides): the bucket hash, the run's row-hash salt and mode. */
 export interface HashScheme { integerKey: boolean; salt: string; rowHash: RowHashMode }
@@ -44,10 +47,16 @@ export function planTableColumns(tableOid: string): SQL {
 /** Types of every key and value expression (a typed NULL from an empty subquery: reads no row). */
 export function planSideTypes(side: DiffSide): SQL {
   // A domain as the type it is declared over: its values are that type's (exact-compare.ts baseTypeSql).
-  const typeOf = (e: SQL, alias: string) => sql`${baseTypeSql(sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))`)}::text as ${sql.identifier(alias)}`;
+  const probe = (e: SQL) => sql`pg_typeof((select ${e} from ${tableSql(side.table)} limit 0))`;
+  const typeOf = (e: SQL, alias: string) => sql`${baseTypeSql(probe(e))}::text as ${sql.identifier(alias)}`;
+  // Each type's oid too: where it holds floats, inside whatever containers, is read from it (a
+  // type's name says nothing of that across two servers, and a real inside a composite prints as
+  // a double does).
   return sql`select ${joinSql([
     ...side.keys.map((e, i) => typeOf(e, `k_${i}`)),
     ...side.values.map((e, i) => typeOf(e, `v_${i}`)),
+    // Keys first, then values: the types whose floats float-leaves.ts walks.
+    sql`array[${joinSql([...side.keys, ...side.values].map((e) => sql`${probe(e)}::oid`))}]::text as type_oids`,
     sql`${rowEstimateSql(side.table)} as estimate`,
   ])}`;
 }

@@ -40,6 +40,7 @@
 import { randomBytes } from 'node:crypto';
 import { joinSql, sql, type SQL } from '../../sql/build.js';
 import { VALUE_FAMILIES } from '../exact-compare.js';
+import { floatWidthsDiffer } from '../float-leaves.js';
 
 const FLOAT_TYPES = new Set(['real', 'double precision']);
 /** Bucket hashes have 31 bits; buckets use at most 30 of them. */
@@ -69,26 +70,42 @@ export type ValueForm = 'typed' | 'text' | 'double' | 'double_array';
 const NUMBER_TYPES = new Set(VALUE_FAMILIES.slice(0, 3).flat());
 const familyOf = (type: string) => VALUE_FAMILIES.findIndex((family) => family.includes(type));
 
+/** Where a type holds floats, read from its name alone (float-leaves.ts's form), for callers without the catalog's answer. */
+function floatLeavesOfName(type: string): string | null {
+  const float = /^(real|double precision)((?:\[\])*)$/.exec(type);
+  return float ? `${float[2] ? '[]' : ''}=${float[1]}` : null;
+}
+
 /**
  * The forms of one compared column (or key column), from the type each side has — column_parity's
- * rule (exact-compare.ts), so the two kinds call the same pairs equal. The same type: its own form.
+ * rule (exact-compare.ts), so the two kinds call the same pairs equal — and where each type holds
+ * floats (float-leaves.ts; read from the names when not given). The same type: its own form.
  * Two numbers: by value (integers, numeric and floats as the decimals they name), except a real
  * against a double, which Postgres's `=` compares by converting the real exactly to a double — so
  * real 0.1 (0.100000001490116…) is not double 0.1, and a double narrowed to real is a difference.
+ * An array of reals against an array of doubles (through domains, any dimensions) as the double
+ * array it widens to. Any other container holding a real where the other side's holds a double —
+ * a composite, a range, an array of composites, or a type of one name declared differently on two
+ * servers — and an anonymous record (`row(a, b)`) against anything that holds floats has no exact
+ * form: undefined, "could not verify".
  * Two types of one other family (date, timestamp, timestamptz): each its own text, stricter than `=`.
  * Any other pair — a number and text above all — by plain text on both sides: trimming or re-reading
  * only the number would make numeric 1.50 equal the text '1.5', and double 1e-05 the text '0.00001'.
  */
-export function valueFormsOf(oldType: string, newType: string): Record<'old' | 'new', ValueForm> {
-  if (oldType === newType) return { old: 'typed', new: 'typed' };
+export function valueFormsOf(
+  oldType: string, newType: string, floats: Record<'old' | 'new', string | null> = { old: floatLeavesOfName(oldType), new: floatLeavesOfName(newType) },
+): Record<'old' | 'new', ValueForm> | undefined {
+  if (oldType === newType && floats.old === floats.new && !floatWidthsDiffer(floats.old, floats.new)) return { old: 'typed', new: 'typed' };
   if (NUMBER_TYPES.has(oldType) && NUMBER_TYPES.has(newType)) {
-    const floats = FLOAT_TYPES.has(oldType) && FLOAT_TYPES.has(newType);
-    return { old: floats && oldType === 'real' ? 'double' : 'typed', new: floats && newType === 'real' ? 'double' : 'typed' };
+    const widened = FLOAT_TYPES.has(oldType) && FLOAT_TYPES.has(newType);
+    return { old: widened && oldType === 'real' ? 'double' : 'typed', new: widened && newType === 'real' ? 'double' : 'typed' };
   }
   // Element by element as for scalars: a real prints its shortest decimal (0.1) as a double does,
   // though real 0.1 is 0.100000001490116…, so by plain text a narrowed double array passed.
-  const realArray = oldType === 'real[]' && newType === 'double precision[]' ? 'old' : oldType === 'double precision[]' && newType === 'real[]' ? 'new' : undefined;
+  const realArray = floats.old === '[]=real' && floats.new === '[]=double precision' ? 'old' : floats.old === '[]=double precision' && floats.new === '[]=real' ? 'new' : undefined;
   if (realArray) return realArray === 'old' ? { old: 'double_array', new: 'text' } : { old: 'text', new: 'double_array' };
+  if (floatWidthsDiffer(floats.old, floats.new)) return undefined;
+  if (oldType === newType) return { old: 'typed', new: 'typed' };
   const family = familyOf(oldType);
   if (family >= 0 && family === familyOf(newType)) return { old: 'typed', new: 'typed' };
   return { old: 'text', new: 'text' };

@@ -11,6 +11,7 @@ import { columnExpression, filterShape, valueShape, type ColumnRenaming } from '
 import type { SideRead, SideRenaming } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
+import { Fault } from '../../results/fault.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
 import { stopAfterProblem, stopAfterSchema } from '../stop-after.js';
 
@@ -108,8 +109,20 @@ export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColum
  * Both sides with the form each key and value is written in, from both sides' types (pure): a
  * column compares by value only where column_parity would (row-hash.ts valueFormsOf).
  */
-export function withValueForms(sides: Record<'old' | 'new', DiffSide>, types: Record<'old' | 'new', SideTypes>): Record<'old' | 'new', DiffSide> {
-  const forms = (part: 'keys' | 'values') => types.old[part].map((type, i) => valueFormsOf(type, types.new[part][i]!));
+export function withValueForms(
+  sides: Record<'old' | 'new', DiffSide>, types: Record<'old' | 'new', SideTypes>, names?: Record<'keys' | 'values', readonly string[]>,
+): Record<'old' | 'new', DiffSide> {
+  const forms = (part: 'keys' | 'values') => types.old[part].map((type, i) => {
+    const newType = types.new[part][i]!;
+    const floats = types.old.floats && types.new.floats ? { old: types.old.floats[part][i] ?? null, new: types.new.floats[part][i] ?? null } : undefined;
+    const form = valueFormsOf(type, newType, floats);
+    if (form) return form;
+    const name = names?.[part][i] ?? `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`;
+    throw new Fault({
+      code: 'float_widths_differ',
+      message: `${name} holds a real on one side where the other holds a double (old ${type}: ${floats?.old}; new ${newType}: ${floats?.new}); both print 0.1 alike though they are different numbers, and no cast widens the container — compare its fields as columns, or cast them to double precision in the check`,
+    });
+  });
   const keys = forms('keys');
   const values = forms('values');
   return {

@@ -25,6 +25,7 @@ import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
+import { readFloatLeaves } from '../float-leaves.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
@@ -67,12 +68,20 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     return answers[0] !== undefined && answers[0] === answers[1] ? 'fast' : 'sha256';
   };
   const typeRows = await both((s) => reads.query(s, planSideTypes(untyped[s])));
+  // Where each compared type holds floats, from each side's own catalog (float-leaves.ts): reads of
+  // pg_type by oid, not of the table, so no proof of which table they read.
+  const floatRows = await both((s) => readFloatLeaves((statement) => ctx.query(untyped[s].source, statement), oidsOf(typeRows[s === 'old' ? 0 : 1]![0]?.type_oids)));
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
-    return [s, { keys: keys.map((_, j) => String(row[`k_${j}`])), values: columns.map((_, j) => String(row[`v_${j}`])) }];
+    const floats = floatRows[i]!;
+    return [s, {
+      keys: keys.map((_, j) => String(row[`k_${j}`])),
+      values: columns.map((_, j) => String(row[`v_${j}`])),
+      floats: { keys: floats.slice(0, keys.length), values: floats.slice(keys.length) },
+    }];
   })) as Record<'old' | 'new', SideTypes>;
   // How each column is written depends on both sides' types: by value only where column_parity compares by value.
-  const sides = withValueForms(untyped, types);
+  const sides = withValueForms(untyped, types, { keys: spec.key, values: columns.map((c) => c.name) });
   // A fresh salt per run, resumed or not: a segment's two sides are hashed alike, which is all a
   // fingerprint comparison needs, and the secret is never written to the state store.
   const salt = options.salt ?? newRowHashSalt();
@@ -272,6 +281,11 @@ export function fingerprintReadOptions(buckets: number): QueryOptions {
     workMemKb: Math.min(FINGERPRINT_WORK_MEM_KB.max, Math.max(FINGERPRINT_WORK_MEM_KB.min, kb)),
     parallelTupleCost: FINGERPRINT_PARALLEL_TUPLE_COST,
   };
+}
+
+/** The oids of an `oid[]` read as text (`{23,700}`). */
+function oidsOf(text: unknown): string[] {
+  return typeof text === 'string' ? text.replace(/^\{|\}$/g, '').split(',').filter((oid) => /^\d+$/.test(oid)) : [];
 }
 
 export const tableDiff = defineKind({

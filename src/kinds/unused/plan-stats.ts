@@ -38,6 +38,23 @@ export function planFindStatementStats(): SQL {
 }
 
 /**
+ * Role and database settings (ALTER ROLE/DATABASE … SET) that may stop other sessions' statements
+ * or writes from being counted, as `role@database: name=value`, NULL when none. They apply to the
+ * sessions they name, never to parity's, so its current_setting cannot show them: a reader role
+ * with pg_stat_statements.track = none (or compute_query_id = off) was invisible. Any value but
+ * one known to keep counting is listed. pg_db_role_setting is readable by every role.
+ */
+function countingOverridesSql(database: SQL): SQL {
+  return sql`(select string_agg(coalesce(r.rolname, 'every role') || '@' || case when s.setdatabase = 0 then 'every database' else current_database() end || ': ' || c.setting, '; ' order by c.setting)
+    from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
+      lateral unnest(s.setconfig) as c(setting)
+    where s.setdatabase in (0, ${database})
+      and lower(split_part(c.setting, '=', 1)) in ('pg_stat_statements.track', 'pg_stat_statements.track_utility', 'track_counts', 'track_activities', 'compute_query_id')
+      and not (lower(split_part(c.setting, '=', 1)) = 'pg_stat_statements.track' and lower(substr(c.setting, strpos(c.setting, '=') + 1)) in ('top', 'all'))
+      and not (lower(split_part(c.setting, '=', 1)) <> 'pg_stat_statements.track' and lower(substr(c.setting, strpos(c.setting, '=') + 1)) in ('on', 'true', 'yes', '1', 'auto', 'regress')))`;
+}
+
+/**
  * The server's state and every pg_stat_statements entry of this database, in one statement (one
  * transaction, one `now()`): a left join keeps the state row when there are no entries.
  */
@@ -48,7 +65,8 @@ export function planStatementStats(schema: string): SQL {
     from (select now() as now, pg_postmaster_start_time() as postmaster_start, d.oid::text as db_oid,
         i.dealloc::text as dealloc, i.stats_reset as stats_reset,
         current_setting('pg_stat_statements.track', true) as track,
-        current_setting('pg_stat_statements.track_utility', true) as track_utility
+        current_setting('pg_stat_statements.track_utility', true) as track_utility,
+        ${countingOverridesSql(sql`d.oid`)} as counting_overrides
       from pg_database d cross join ${ext('pg_stat_statements_info')} i where d.datname = current_database()) st
     left join ${ext('pg_stat_statements')} s on s.dbid = st.db_oid::oid
     left join pg_roles r on r.oid = s.userid`;
