@@ -38,7 +38,10 @@ const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object i
  * domain's CHECK runs on every value of the domain parity binds (a chunked scan's key bounds).
  * Any of them could write through dblink, take session locks, or answer for the built-in. Only
  * objects neither initdb nor an extension made count: an extension's code comes from the server's
- * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable).
+ * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable); and
+ * neither do the companions the server itself makes for a type, tied to it by an internal
+ * dependency (a range type's constructor functions and its cast to its multirange: built-in C
+ * functions under the type's name), which no user can create.
  * One row: the objects named, or NULL when there are none.
  */
 export const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as found from (
@@ -60,7 +63,8 @@ export const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.w
     where k.contypid ${op('<>')} 0::pg_catalog.oid and d.refobjid ${op('>=')} ${USER_OID}
       and d.refclassid ${op('=')} any (array['pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass])
 ) s
-where not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} s.cls and e.objid ${op('=')} s.obj and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
+where not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} s.cls and e.objid ${op('=')} s.obj
+  and (e.deptype ${op('=')} 'e'::pg_catalog."char" or (e.deptype ${op('=')} 'i'::pg_catalog."char" and e.refclassid ${op('=')} 'pg_catalog.pg_type'::pg_catalog.regclass)))`;
 
 /**
  * The guard as a column of the pinning statement: an error (so the statements pipelined behind it

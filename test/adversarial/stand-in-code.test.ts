@@ -118,9 +118,10 @@ describe.each(engines)('code a read would run without naming it, on %s', (engine
     });
   }
 
-  it('user code a read cannot reach unnamed is no reason to refuse: a helper of its own name, a domain checked by built-ins', async () => {
+  it('user code a read cannot reach unnamed is no reason to refuse: a helper of its own name, a domain checked by built-ins, a range type (its constructors and its cast to its multirange are the server\'s own)', async () => {
     db = await createTestDatabase(engine);
     await db.exec(`${TABLES}
+      create type public.floatrange as range (subtype = float8, multirange_type_name = floatmultirange);
       create function public.app_helper(text) returns text language sql as 'select $1';
       create domain public.positive as int check (value > 0);
       create table keyed (id public.positive primary key, v text);
