@@ -22,11 +22,11 @@ export async function findShape(spec: UnusedSpec, ctx: ExecutionContext): Promis
     if (!row) throw new Fault({ code: 'missing_relation', message: `table ${formatTableRef(table)} does not exist` });
     if (column !== undefined && row.attnum === null) throw new Fault({ code: 'missing_column', message: `column ${column} does not exist in ${row.schema}.${row.name}` });
     const label = column === undefined ? `${row.schema}.${row.name}` : `${row.schema}.${row.name}.${column}`;
-    const descendants = JSON.parse(row.descendants) as (RelationName & { oid: string; attnum: number | null })[];
+    const descendants = JSON.parse(row.descendants) as (RelationName & { oid: string; row_type: string; attnum: number | null })[];
     found.targets.push({ label, column, relations: [{ schema: row.schema, name: row.name }, ...descendants.map((d) => ({ schema: d.schema, name: d.name }))] });
     found.catalog.push({ label, oid: row.oid, attnum: Number(row.attnum ?? 0), namespace: row.namespace, rowType: row.row_type });
     for (const d of descendants) {
-      if (column === undefined || d.attnum !== null) found.catalog.push({ label, oid: d.oid, attnum: Number(d.attnum ?? 0), namespace: row.namespace, rowType: '0' });
+      if (column === undefined || d.attnum !== null) found.catalog.push({ label, oid: d.oid, attnum: Number(d.attnum ?? 0), namespace: row.namespace, rowType: d.row_type });
     }
   }
   return found;
