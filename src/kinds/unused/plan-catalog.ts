@@ -12,9 +12,18 @@ export interface CatalogTarget {
   readonly attnum: number;
   readonly namespace: string;
   readonly rowType: string;
+  /**
+   * A partitioned table or inheritance parent above the listed one: whatever reads it reads the
+   * listed table's rows, but its own rows and write counters are not the listed table's.
+   */
+  readonly ancestor?: boolean;
 }
 
-/** One listed table (and optional column): the relation, the column's number, and its descendants with theirs. */
+/**
+ * One listed table (and optional column): the relation, the column's number, its descendants
+ * (partitions, inheritance children) and its ancestors (the partitioned tables and inheritance
+ * parents above it), each with its row type and the column's number in it (found by name).
+ */
 export function planFindTarget(table: TableRef, column: string | undefined): SQL {
   const col = column ?? null;
   return sql`select c.oid::text as oid, n.nspname as schema, c.relname as name, c.relnamespace::text as namespace, c.reltype::text as row_type,
@@ -25,7 +34,14 @@ export function planFindTarget(table: TableRef, column: string | undefined): SQL
         select json_agg(json_build_object('oid', k.oid::text, 'schema', kn.nspname, 'name', k.relname,
           'row_type', k.reltype::text,
           'attnum', (select a.attnum from pg_attribute a where a.attrelid = k.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped)))
-        from tree join pg_class k on k.oid = tree.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as descendants
+        from tree join pg_class k on k.oid = tree.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as descendants,
+      coalesce((with recursive up(relid) as (
+          select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+          union select i.inhparent from pg_inherits i join up u on i.inhrelid = u.relid)
+        select json_agg(json_build_object('oid', k.oid::text, 'schema', kn.nspname, 'name', k.relname,
+          'row_type', k.reltype::text,
+          'attnum', (select a.attnum from pg_attribute a where a.attrelid = k.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped)))
+        from up join pg_class k on k.oid = up.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as ancestors
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.oid = to_regclass(${regclassText(table)})`;
 }
