@@ -125,7 +125,7 @@ export function planDependencies(targets: readonly CatalogTarget[]): SQL {
 
 /**
  * Publications that carry a target: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table itself with
- * the column in its column list — or a partitioned table above it, since a publication of a
+ * the column in its column list or read by its row filter — or a partitioned table above it, since a publication of a
  * partitioned table sends every partition's changes (pg_publication_rel names only the table it
  * was given; the column is found in the ancestor by name, as attnums may differ).
  */
@@ -143,8 +143,13 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
     from carrier t join lateral (
       select p.oid, 'for all tables' as how from pg_publication p where p.puballtables
       union all
-      select pr.prpubid, 'table ' || pr.prrelid::regclass::text from pg_publication_rel pr
-        where pr.prrelid = t.relid and (t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]))
+      select pr.prpubid, 'table ' || pr.prrelid::regclass::text
+          || case when t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]) then '' else ', row filter' end
+        from pg_publication_rel pr
+        where pr.prrelid = t.relid and (t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[])
+          -- A row filter reads columns its column list may leave out; both are recorded as column dependencies.
+          or exists (select from pg_depend d where d.classid = 'pg_publication_rel'::regclass and d.objid = pr.oid
+            and d.refclassid = 'pg_class'::regclass and d.refobjid = pr.prrelid and d.refobjsubid = t.attnum))
       union all
       select pn.pnpubid, 'tables in schema ' || pn.pnnspid::regnamespace::text from pg_publication_namespace pn where pn.pnnspid = t.nsp
     ) via(pubid, how) on true
