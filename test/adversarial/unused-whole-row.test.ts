@@ -68,3 +68,37 @@ describe.each(engines)('unused: whole-row references on %s', (engine) => {
     }
   });
 });
+
+describe.each(engines)('unused: partition keys on %s', (engine) => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    ({ store, close: closeStore } = await createTestStore(engine));
+    await db.exec(`
+      create table orders (id int, region text, placed date, note text) partition by list (region);
+      create table orders_eu partition of orders for values in ('eu') partition by range ((extract(year from placed)));
+      create table orders_eu_2026 partition of orders_eu for values from (2026) to (2027);`);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await closeStore?.();
+  });
+
+  // Every row written is routed by the key; Postgres records no object depending on the column.
+  it.each([
+    ['the partition key of the listed table', 'public.orders.region', /partition key of table orders depends on public\.orders\.region/],
+    ['a key expression of a sub-partitioned partition', 'public.orders.placed', /partition key of table orders_eu depends on public\.orders\.placed/],
+    ['the key of the table above a listed partition', 'public.orders_eu_2026.region', /partition key of table orders depends on public\.orders_eu_2026\.region/],
+  ])('fails on %s', async (_, column, expected) => {
+    const result = await runUnused(db, catalogOnly(column), store);
+    expect(result.status, result.summary).toBe('fail');
+    expect(result.summary).toMatch(expected);
+  });
+
+  it('passes on a column no key reads', async () => {
+    const result = await runUnused(db, catalogOnly('public.orders.note'), store);
+    expect(result.status, result.summary).toBe('pass');
+  });
+});

@@ -2,7 +2,7 @@
 import { Fault } from '../../results/fault.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import type { ExecutionContext } from '../types.js';
-import { planDependencies, planFindTarget, planFunctionBodies, planPublications, type CatalogTarget } from './plan-catalog.js';
+import { planDependencies, planFindTarget, planFunctionBodies, planPartitionKeys, planPublications, type CatalogTarget } from './plan-catalog.js';
 import { resolveStatement } from './resolve-statement.js';
 import { mayMention, mentionsWord, type RelationName, type ShapeTarget } from './targets.js';
 import type { UnusedSpec } from './spec.js';
@@ -67,11 +67,12 @@ function bodyUses(fn: FunctionRow, targets: readonly ShapeTarget[]): string[] {
   return targets.filter((t) => mayMention(fn.body, t)).map((t) => t.label);
 }
 
-/** Every catalog object that depends on the shape: pg_depend, publications, and function bodies. */
+/** Every catalog object that depends on the shape: pg_depend, publications, partition keys, and function bodies. */
 export async function findDependencies(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<Dependency[]> {
   const deps = [
     ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planDependencies(shape.catalog)),
     ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planPublications(shape.catalog)),
+    ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planPartitionKeys(shape.catalog)),
   ].map((d) => ({ target: d.target, kind: d.kind, object: d.object }));
   const names = [...new Set(shape.targets.flatMap((t) => t.relations.map((r) => r.name)))];
   for (const fn of await ctx.query<FunctionRow>(spec.source, planFunctionBodies(names, shape.catalog))) {

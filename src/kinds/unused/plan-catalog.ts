@@ -158,6 +158,20 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
 }
 
 /**
+ * Partition keys that read a target column, by number or inside a key expression: every row
+ * written is routed by them, and Postgres records them as no dependency of any object on the
+ * column (only the column's own internal one on its table).
+ */
+export function planPartitionKeys(targets: readonly CatalogTarget[]): SQL {
+  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)})
+    select distinct t.label as target, 'partition key' as kind, 'of table ' || p.partrelid::regclass::text as object
+    from target t join pg_partitioned_table p on p.partrelid = t.relid
+    where t.attnum <> 0 and (t.attnum = any(p.partattrs::int2[])
+      or strpos(coalesce(p.partexprs::text, ''), ' :varattno ' || t.attnum::text || ' :vartype ') > 0)
+    order by 1, 3`;
+}
+
+/**
  * Logical-replication subscriptions of this database that write into a target relation: the
  * relation's writers and readers then include the publisher's, which no statistic here shows.
  * Into it, or into a partitioned table above it: the subscription then lists only the
