@@ -148,7 +148,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
   const tally: ShadowTally = {
     keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
-    sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted },
+    sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted, fixed: spec.sample.seed !== undefined },
   };
   // Old, new and (with noise_baseline) old again, which starts after the first old read finished
   // so that time-dependent fields get a chance to move.

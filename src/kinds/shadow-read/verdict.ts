@@ -36,7 +36,8 @@ export interface ShadowTally {
   noise: NoiseReport | undefined;
   /** Keys whose two old reads differed, old read against old read. */
   noiseSamples: KeyFinding[];
-  sampling: { method: string; seed: number; rounds: number; exhausted: boolean };
+  /** `fixed`: the seed came from the check file (sample.seed), so every run draws the same keys. */
+  sampling: { method: string; seed: number; rounds: number; exhausted: boolean; fixed?: boolean };
 }
 
 export interface ShadowVerdictSpec {
@@ -80,7 +81,8 @@ function sampleOf(spec: ShadowVerdictSpec, finding: KeyFinding, category: Sample
 export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally): Outcome {
   const n = tally.compared;
   const x = tally.mismatches.length;
-  const sampling = { sampling_method: tally.sampling.method, seed: tally.sampling.seed, keys_sampled: tally.keysSampled, population_exhausted: tally.sampling.exhausted };
+  // A replayed sample is marked so that no gate counts it (src/gate/evaluate-gate.ts).
+  const sampling = { sampling_method: tally.sampling.method, seed: tally.sampling.seed, keys_sampled: tally.keysSampled, population_exhausted: tally.sampling.exhausted, ...(tally.sampling.fixed ? { seed_fixed: true } : {}) };
   if (n === 0) {
     const message = 'no keys to compare: the sample scope is empty (or every sampled key vanished)';
     return faultOutcome({ code: 'empty_sample', message }, { ...sampling, sample_size: 0, vanished: tally.vanished });
