@@ -149,7 +149,10 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   const tally: ShadowTally = {
     keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
     sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted, fixed: spec.sample.seed !== undefined },
+    fieldsCompared: false,
   };
+  // Records are looked into (parsed) only until one holds a compared field; then never again.
+  const holdsComparedField = (read: ReadResult) => read.kind === 'row' && Object.keys(read.row).some((field) => !comparison.skip.has(field));
   // Old, new and (with noise_baseline) old again, which starts after the first old read finished
   // so that time-dependent fields get a chance to move.
   const readAll = (batch: string[][]) => both(
@@ -164,6 +167,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     const newRead = resultFor(newReads, parts);
     const noisy = reads.again ? compareReads(oldRead, resultFor(reads.again, parts), oldAgainstOld) : [];
     const fields = compareReads(oldRead, newRead, comparison);
+    if (!tally.fieldsCompared && (holdsComparedField(oldRead) || holdsComparedField(newRead))) tally.fieldsCompared = true;
     return { oldRead, newRead, again: reads.again && resultFor(reads.again, parts), noisy, fields, vanished: oldRead.kind === 'missing' && newRead.kind === 'missing' };
   };
 
