@@ -112,7 +112,7 @@ export function planTypedEquality(type: string, actual: string, expected: string
 }
 
 /** What the database answered for a typed comparison (planTypedEquality). */
-export interface TypedAnswer { equal: boolean | null; exact: boolean | null; expected_as_type: string | null }
+export interface TypedAnswer extends Record<string, unknown> { equal: boolean | null; exact: boolean | null; expected_as_type: string | null }
 
 /** The verdict of a typed comparison: equal only when the expected text also held exactly in the type. */
 export function typedVerdict(type: string, expected: string, answer: TypedAnswer | undefined): { equal: boolean; mismatch?: string } {

@@ -102,7 +102,7 @@ checks:
       const obs = result.observations as Record<string, number>;
       expect(result.status, result.summary).toBe('pass');
       expect(obs.in_flight).toBeGreaterThan(50);
-      expect(obs.in_flight + obs.sample_size).toBe(300);
+      expect((obs.in_flight ?? 0) + (obs.sample_size ?? 0)).toBe(300);
     } finally {
       await registry.closeAll();
     }
