@@ -5,7 +5,7 @@
 
 export const GATE_DENIALS = [
   'undeclared', 'missing', 'running', 'failed', 'could_not_verify', 'not_a_pass',
-  'superseded', 'estimate', 'stale_definition', 'clock_skew', 'too_old', 'incremental_only', 'broken_chain',
+  'superseded', 'estimate', 'fixed_seed', 'stale_definition', 'clock_skew', 'too_old', 'incremental_only', 'broken_chain',
   'no_server_identity', 'server_changed', 'mixed_servers', 'replica_lag', 'not_least_privilege',
 ] as const;
 
@@ -16,6 +16,7 @@ export const PASS_NOT_COUNTED: Partial<Record<GateDenial, string>> = {
   running: 'running again',
   superseded: 'superseded by a later outcome',
   estimate: 'estimate only',
+  fixed_seed: 'replayed sample (sample.seed)',
   stale_definition: 'stale definition',
   clock_skew: 'finished in the future',
   too_old: 'too old',

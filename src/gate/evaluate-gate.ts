@@ -142,6 +142,8 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     return deny(`${name} passed (result ${result.resultId}), but result ${later.resultId} (${later.status}) finished at ${later.finishedAt.toISOString()}, after that pass began reading; the newer outcome denies`, 'superseded');
   }
   if (result.estimated) return deny(`${name} passed on a planner estimate (estimate: true); gates require exact counts`, 'estimate');
+  // The same keys on every run: after a failure showed them, repairing exactly those passes.
+  if (result.fixedSeed) return deny(`${name} passed on a sample replayed from a fixed sample.seed (the same keys every run, so a repair of the keys a failure showed passes it); gates require a sample drawn afresh — remove sample.seed`, 'fixed_seed');
   if (result.definitionHash !== definition.hash) {
     return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
   }

@@ -72,8 +72,23 @@ export function planValueQuery(query: string, expected: ExpectedValue): SQL {
     from (${sql.raw(query)}) as a(parity_value) limit 2`;
 }
 
-/** Types whose text has many spellings of one value; the database reads both and writes them back (planTypedEquality). */
-const TYPED_EQUALITY = new Set(['date', 'time without time zone', 'time with time zone', 'timestamp without time zone', 'timestamp with time zone', 'interval', 'uuid']);
+/**
+ * Types whose text has many spellings of one value; the database compares them. The expected text
+ * is cast into the returned type, and a cast may drop what the text says (a time of day into a
+ * date, an offset into a zone-less timestamp or time), so it must also read the same in `wide`, a
+ * type that holds it whole. Interval `=` calls '1 mon' and '30 days' equal, and '1 day' and '24
+ * hours', though each adds differently to a date: intervals compare by their fields, which their
+ * text (IntervalStyle is pinned) spells one way. Every other pair compares by its own `=`.
+ */
+const TYPED_EQUALITY: ReadonlyMap<string, { wide?: string; byFields?: true }> = new Map([
+  ['date', { wide: 'timestamp with time zone' }],
+  ['timestamp without time zone', { wide: 'timestamp with time zone' }],
+  ['timestamp with time zone', {}],
+  ['time without time zone', { wide: 'time with time zone' }],
+  ['time with time zone', {}],
+  ['interval', { byFields: true }],
+  ['uuid', {}],
+]);
 
 /** Whether a returned type is compared by the database's own equality rather than by text. */
 export function needsTypedEquality(type: string): boolean {
@@ -81,19 +96,34 @@ export function needsTypedEquality(type: string): boolean {
 }
 
 /**
- * Whether the expected text names the returned value (a type from the fixed list above): both are
- * read by the database as that type and written back out, and the texts compared byte for byte.
- * Not the type's `=`: interval's counts a month as 30 days and a day as 24 hours ('1 mon' =
- * '30 days'), though each adds differently to a date. Every type here writes one stored value as
- * one text under the pinned DateStyle, IntervalStyle and TimeZone, so spellings still agree
- * ('1 days' is '1 day', a timestamptz at +01 is the same instant in UTC).
+ * Whether `actual` equals `expected` in the returned type (from the fixed list above), parsed by
+ * the database; whether the expected text holds exactly in that type; and how it reads there.
  */
 export function planTypedEquality(type: string, actual: string, expected: string): SQL {
-  if (!TYPED_EQUALITY.has(type)) throw new Error(`no typed equality for ${type}`);
+  const rule = TYPED_EQUALITY.get(type);
+  if (!rule) throw new Error(`no typed equality for ${type}`);
   const cast = sql.raw(type);
-  const canonical = (text: string) => sql`((${text}::text)::${cast}::text collate "C")`;
-  return sql`select ${canonical(actual)} = ${canonical(expected)} as equal`;
+  const a = sql`(${actual}::text)::${cast}`;
+  const e = sql`(${expected}::text)::${cast}`;
+  const equal = rule.byFields ? sql`(${a})::text operator(pg_catalog.=) (${e})::text` : sql`${a} operator(pg_catalog.=) ${e}`;
+  const wide = rule.wide === undefined ? undefined : sql.raw(rule.wide);
+  const exact = wide ? sql`(${e})::${wide} operator(pg_catalog.=) (${expected}::text)::${wide}` : sql`true`;
+  return sql`select ${equal} as equal, ${exact} as exact, (${e})::text as expected_as_type`;
 }
+
+/** What the database answered for a typed comparison (planTypedEquality). */
+export interface TypedAnswer extends Record<string, unknown> { equal: boolean | null; exact: boolean | null; expected_as_type: string | null }
+
+/** The verdict of a typed comparison: equal only when the expected text also held exactly in the type. */
+export function typedVerdict(type: string, expected: string, answer: TypedAnswer | undefined): { equal: boolean; mismatch?: string } {
+  if (answer?.exact === false) {
+    return { equal: false, mismatch: `the expected ${JSON.stringify(expected)} cannot be held exactly as a ${type} (as one it reads ${JSON.stringify(answer.expected_as_type)})` };
+  }
+  return { equal: answer?.equal === true && answer.exact === true };
+}
+
+/** A fraction of a second finer than the microseconds every typed type holds: the cast would round it away. */
+const FINER_THAN_MICROSECONDS = /\.\d{6}\d*[1-9]/;
 
 type Group = 'boolean' | 'number' | 'text' | 'json' | 'other';
 
@@ -134,7 +164,12 @@ export function judgeValue(expected: ExpectedValue, row: ValueRow): { equal: boo
     return { equal: false, mismatch: `type mismatch: expected ${describeExpected(expected)}, but the query's first column is ${row.type}` };
   }
   if (expected.type === 'string' && group === 'other') {
-    if (needsTypedEquality(row.type)) return { typed: true };
+    if (needsTypedEquality(row.type)) {
+      if (FINER_THAN_MICROSECONDS.test(expected.value)) {
+        return { equal: false, mismatch: `the expected ${JSON.stringify(expected.value)} is finer than the microseconds a ${row.type} holds; it would be rounded` };
+      }
+      return { typed: true };
+    }
     // Other types (arrays, bytea, inet, …) must match the database's text form exactly.
     return { equal: row.text === expected.value };
   }

@@ -5,7 +5,7 @@ import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, sql } from '../sql/build.js';
 import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
-import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, type ExpectedValue, type ValueRow } from './expected-value.js';
+import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
@@ -72,14 +72,15 @@ export function evaluateRowExpectation(spec: SqlAssertSpec, rows: number): Outco
 }
 
 /** Judges a single-value query: exactly one row whose first column equals the expected value, by type. */
-export function evaluateValueExpectation(expected: ExpectedValue, rows: readonly ValueRow[], typedEqual?: boolean): Outcome {
+export function evaluateValueExpectation(expected: ExpectedValue, rows: readonly ValueRow[], typed?: { equal: boolean; mismatch?: string }): Outcome {
   const wanted = describeExpected(expected);
   const row = rows[0];
   if (rows.length !== 1 || !row) {
     return { status: 'fail', summary: `expected exactly one row holding ${wanted}, got ${rows.length} rows`, observations: { rows_returned: rows.length, mismatches: 1 }, samples: [] };
   }
-  const verdict = judgeValue(expected, row);
-  const equal = 'typed' in verdict ? typedEqual === true : verdict.equal;
+  const judged = judgeValue(expected, row);
+  const verdict = 'typed' in judged ? typed ?? { equal: false } : judged;
+  const equal = verdict.equal;
   const got = row.text === null ? 'NULL' : `${JSON.stringify(row.text)} (${row.type})`;
   const summary = equal ? `query returned ${got} as expected`
     : 'mismatch' in verdict && verdict.mismatch ? `${verdict.mismatch} (${got})`
@@ -99,8 +100,8 @@ async function executeValue(spec: SqlAssertSpec, expected: ExpectedValue, ctx: E
     const verdict = judgeValue(expected, row);
     if ('typed' in verdict) {
       // Timestamps, dates, intervals, uuids: one value has many spellings; the database's `=` decides.
-      const [answer] = await ctx.query<{ equal: boolean | null }>(spec.source, planTypedEquality(row.type, row.text, expected.value));
-      return evaluateValueExpectation(expected, rows, answer?.equal === true);
+      const [answer] = await ctx.query<TypedAnswer>(spec.source, planTypedEquality(row.type, row.text, expected.value));
+      return evaluateValueExpectation(expected, rows, typedVerdict(row.type, expected.value, answer));
     }
   }
   return evaluateValueExpectation(expected, rows);

@@ -70,6 +70,8 @@ export interface GateResultRow {
   error: FaultInfo | null;
   /** The result rests on a planner estimate (row_count estimate: true), not on counted rows. */
   estimated: boolean;
+  /** The result rests on a sample drawn from a seed the check file fixed (shadow_read sample.seed). */
+  fixedSeed?: boolean;
   /** An incremental check's pass (observations.incremental and .coverage); absent for other checks. */
   incremental?: { mode: string; lowerBound: string | null; coverage: { full_pass_at?: string; incremental_passes?: number; unbroken?: boolean; last_at?: string | null } | null } | null;
   /** Set when a non-pass result ended (or has not ended) after this one began reading: it denies. */
@@ -147,6 +149,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       summary: checkResults.summary,
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
+      fixedSeed: sql<boolean>`coalesce((${checkResults.observations}->>'seed_fixed')::boolean, false)`,
       evidenceNotRead: sql<unknown>`${checkResults.observations}->'evidence_not_read'`.mapWith(checkResults.observations),
       incremental: sql<Record<string, unknown> | null>`case when ${checkResults.observations}->'incremental' is not null then jsonb_build_object(
         'mode', ${checkResults.observations}->'incremental'->>'mode', 'lowerBound', ${checkResults.observations}->'incremental'->>'lower_bound',
@@ -180,7 +183,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
         resumedSince: toDate(row.resumedSince),
         evidenceNotRead: Array.isArray(row.evidenceNotRead) ? row.evidenceNotRead.filter((e): e is string => typeof e === 'string') : [],
-        summary: row.summary, error: row.error, estimated: row.estimated,
+        summary: row.summary, error: row.error, estimated: row.estimated, fixedSeed: row.fixedSeed,
         incremental: (row.incremental as GateResultRow['incremental']) ?? null,
         laterNonPass: later ? { resultId: later.id, status: later.status, finishedAt: toDate(later.finished_ms) } : null,
         servers: (row.servers as Record<string, ServerKey> | null) ?? null,

@@ -81,8 +81,8 @@ describe('evaluateValueExpectation (pure: the database has already typed the row
 
   it('leaves many-spelling types (timestamps, uuids) to the database\'s own equality', () => {
     const at = row('timestamp with time zone', 'D', '2024-01-01 00:00:00+00');
-    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], true).status).toBe('pass');
-    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], false).status).toBe('fail');
+    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], { equal: true }).status).toBe('pass');
+    expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at], { equal: false }).status).toBe('fail');
     expect(evaluateValueExpectation(str('2024-01-01T00:00:00Z'), [at]).status).toBe('fail');
   });
 

@@ -117,21 +117,22 @@ function pathRead(path: ShadowReadSpec['old']): SideRead {
 interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }
 
 /**
- * What the first pass decided to read again: a key, its differing fields, why, and the old
- * path's first read (always kept: the recheck needs it to see whether the data moved).
+ * What the first pass decided to read again: a key, its differing fields, why, and both paths'
+ * first reads (always kept: the recheck needs them to see whether the data moved, and to where).
  */
-interface Recheck extends Candidate { noisy: boolean; firstOld: ReadResult }
+interface Recheck extends Candidate { noisy: boolean; firstOld: ReadResult; firstNew: ReadResult }
 
 /**
- * A key that mismatched and then matched is excused as a write in flight only when the old path
- * itself moved, in a field that mismatched, between the two reads: proof that the key was being
- * written. A new path that is simply wrong some of the time (a flaky cache, a racy read) also
- * matches on a second read, so "it matched later" alone excuses nothing; and a field that moves
- * on every read (`now()`) is not the field that mismatched.
+ * A key that mismatched and then matched is excused as a write in flight only when, in every
+ * field that mismatched, the new path's first answer is what the old path itself said on the
+ * reread: the new path had merely seen the write first. A new path that is simply wrong some of
+ * the time (a flaky cache, a racy read) also matches on a second read, so "it matched later" alone
+ * excuses nothing; nor does the old path moving in some field (`now()`, a hot row's view counter),
+ * which says nothing of another field — or of another member of the same object — it never held.
  */
 function wroteInBetween(candidate: Recheck, oldAgain: ReadResult, comparison: RecordComparison): boolean {
-  const moved = compareReads(candidate.firstOld, oldAgain, comparison);
-  return moved.some((field) => candidate.fields.includes(field));
+  const notSeenByOld = compareReads(oldAgain, candidate.firstNew, comparison);
+  return candidate.fields.length > 0 && candidate.fields.every((field) => !notSeenByOld.includes(field));
 }
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
@@ -151,8 +152,11 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
   const tally: ShadowTally = {
     keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
-    sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted },
+    sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted, fixed: spec.sample.seed !== undefined },
+    fieldsCompared: false,
   };
+  // Records are looked into (parsed) only until one holds a compared field; then never again.
+  const holdsComparedField = (read: ReadResult) => read.kind === 'row' && Object.keys(read.row).some((field) => !comparison.skip.has(field));
   // Old, new and (with noise_baseline) old again, which starts after the first old read finished
   // so that time-dependent fields get a chance to move.
   const readAll = (batch: string[][]) => both(
@@ -167,6 +171,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     const newRead = resultFor(newReads, parts);
     const noisy = reads.again ? compareReads(oldRead, resultFor(reads.again, parts), oldAgainstOld) : [];
     const fields = compareReads(oldRead, newRead, comparison);
+    if (!tally.fieldsCompared && (holdsComparedField(oldRead) || holdsComparedField(newRead))) tally.fieldsCompared = true;
     return { oldRead, newRead, again: reads.again && resultFor(reads.again, parts), noisy, fields, vanished: oldRead.kind === 'missing' && newRead.kind === 'missing' };
   };
 
@@ -183,7 +188,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
       const verdict = classifyKey(seen.fields, seen.noisy);
       if (verdict === 'match') continue;
       // A noisy key is always read again; a plain mismatch only when recheck_after asks for it.
-      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy', firstOld: seen.oldRead });
+      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy', firstOld: seen.oldRead, firstNew: seen.newRead });
       else tally.mismatches.push(keep(tally.mismatches, parts, seen.fields, seen.oldRead, seen.newRead));
     }
     ctx.progress({ rowsScanned: tally.compared, rowsEstimated: sample.keys.length });
@@ -204,7 +209,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
         const verdict = classifyKey(seen.fields, seen.noisy);
         if (candidate.noisy && resolution) resolution[verdict === 'match' ? 'matched_on_reread' : verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
         if (verdict === 'match' && candidate.noisy) continue;
-        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, oldAgainstOld)) {
+        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, comparison)) {
           // In flight: neither evidence of drift nor of agreement, so not part of the sample.
           tally.compared--;
           tally.inFlight++;

@@ -36,7 +36,13 @@ export interface ShadowTally {
   noise: NoiseReport | undefined;
   /** Keys whose two old reads differed, old read against old read. */
   noiseSamples: KeyFinding[];
-  sampling: { method: string; seed: number; rounds: number; exhausted: boolean };
+  /** `fixed`: the seed came from the check file (sample.seed), so every run draws the same keys. */
+  sampling: { method: string; seed: number; rounds: number; exhausted: boolean; fixed?: boolean };
+  /**
+   * Whether any record read held a field that is compared (not a proven key member, not in
+   * compare.ignore); false when none did, so the sample only showed the keys exist on both paths.
+   */
+  fieldsCompared?: boolean;
 }
 
 export interface ShadowVerdictSpec {
@@ -80,10 +86,15 @@ function sampleOf(spec: ShadowVerdictSpec, finding: KeyFinding, category: Sample
 export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally): Outcome {
   const n = tally.compared;
   const x = tally.mismatches.length;
-  const sampling = { sampling_method: tally.sampling.method, seed: tally.sampling.seed, keys_sampled: tally.keysSampled, population_exhausted: tally.sampling.exhausted };
+  // A replayed sample is marked so that no gate counts it (src/gate/evaluate-gate.ts).
+  const sampling = { sampling_method: tally.sampling.method, seed: tally.sampling.seed, keys_sampled: tally.keysSampled, population_exhausted: tally.sampling.exhausted, ...(tally.sampling.fixed ? { seed_fixed: true } : {}) };
   if (n === 0) {
     const message = 'no keys to compare: the sample scope is empty (or every sampled key vanished)';
     return faultOutcome({ code: 'empty_sample', message }, { ...sampling, sample_size: 0, vanished: tally.vanished });
+  }
+  if (tally.fieldsCompared === false) {
+    const message = 'no record read on either path holds a field that is compared: every field is a key member or listed in compare.ignore, so a pass would say only that the sampled keys exist on both paths; select the compared columns, or ignore fewer fields';
+    return faultOutcome({ code: 'nothing_compared', message }, { ...sampling, sample_size: n, vanished: tally.vanished });
   }
   const tooFew = scopeTooSmall(n, spec.min_rows ?? 1, 'keys compared (found on at least one path)');
   if (tooFew) return faultOutcome(tooFew, { ...sampling, sample_size: n, vanished: tally.vanished });

@@ -2,7 +2,7 @@
 import { Fault } from '../../results/fault.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import type { ExecutionContext } from '../types.js';
-import { planDependencies, planFindTarget, planFunctionBodies, planPublications, type CatalogTarget } from './plan-catalog.js';
+import { planDependencies, planFindTarget, planFunctionBodies, planPartitionKeys, planPublications, type CatalogTarget } from './plan-catalog.js';
 import { resolveStatement } from './resolve-statement.js';
 import { mayMention, mentionsWord, type RelationName, type ShapeTarget } from './targets.js';
 import type { UnusedSpec } from './spec.js';
@@ -11,7 +11,8 @@ import type { Dependency } from './verdict.js';
 /** The shape found in the catalog: targets for the resolver, relation rows for catalog queries. */
 export interface FoundShape { targets: ShapeTarget[]; catalog: CatalogTarget[] }
 
-type TargetRow = { oid: string; schema: string; name: string; namespace: string; row_type: string; attnum: number | null; descendants: string };
+type TargetRow = { oid: string; schema: string; name: string; namespace: string; row_type: string; attnum: number | null; descendants: string; ancestors: string };
+type RelativeRow = RelationName & { oid: string; row_type: string; attnum: number | null };
 
 /** Finds each listed table and column; a missing one is a fault (a typo must never pass as "unused"). */
 export async function findShape(spec: UnusedSpec, ctx: ExecutionContext): Promise<FoundShape> {
@@ -22,11 +23,18 @@ export async function findShape(spec: UnusedSpec, ctx: ExecutionContext): Promis
     if (!row) throw new Fault({ code: 'missing_relation', message: `table ${formatTableRef(table)} does not exist` });
     if (column !== undefined && row.attnum === null) throw new Fault({ code: 'missing_column', message: `column ${column} does not exist in ${row.schema}.${row.name}` });
     const label = column === undefined ? `${row.schema}.${row.name}` : `${row.schema}.${row.name}.${column}`;
-    const descendants = JSON.parse(row.descendants) as (RelationName & { oid: string; attnum: number | null })[];
-    found.targets.push({ label, column, relations: [{ schema: row.schema, name: row.name }, ...descendants.map((d) => ({ schema: d.schema, name: d.name }))] });
+    const descendants = JSON.parse(row.descendants) as RelativeRow[];
+    // A query on a parent scans the listed table too (unless pruned): the parent's readers are its
+    // readers. For a column, only a parent that has the column by that name reads it.
+    const ancestors = (JSON.parse(row.ancestors) as RelativeRow[]).filter((a) => column === undefined || a.attnum !== null);
+    const relatives = [...descendants, ...ancestors].map((r) => ({ schema: r.schema, name: r.name }));
+    found.targets.push({ label, column, relations: [{ schema: row.schema, name: row.name }, ...relatives] });
     found.catalog.push({ label, oid: row.oid, attnum: Number(row.attnum ?? 0), namespace: row.namespace, rowType: row.row_type });
     for (const d of descendants) {
-      if (column === undefined || d.attnum !== null) found.catalog.push({ label, oid: d.oid, attnum: Number(d.attnum ?? 0), namespace: row.namespace, rowType: '0' });
+      if (column === undefined || d.attnum !== null) found.catalog.push({ label, oid: d.oid, attnum: Number(d.attnum ?? 0), namespace: row.namespace, rowType: d.row_type });
+    }
+    for (const a of ancestors) {
+      found.catalog.push({ label, oid: a.oid, attnum: Number(a.attnum ?? 0), namespace: row.namespace, rowType: a.row_type, ancestor: true });
     }
   }
   return found;
@@ -59,11 +67,12 @@ function bodyUses(fn: FunctionRow, targets: readonly ShapeTarget[]): string[] {
   return targets.filter((t) => mayMention(fn.body, t)).map((t) => t.label);
 }
 
-/** Every catalog object that depends on the shape: pg_depend, publications, and function bodies. */
+/** Every catalog object that depends on the shape: pg_depend, publications, partition keys, and function bodies. */
 export async function findDependencies(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<Dependency[]> {
   const deps = [
     ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planDependencies(shape.catalog)),
     ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planPublications(shape.catalog)),
+    ...await ctx.query<{ target: string; kind: string; object: string }>(spec.source, planPartitionKeys(shape.catalog)),
   ].map((d) => ({ target: d.target, kind: d.kind, object: d.object }));
   const names = [...new Set(shape.targets.flatMap((t) => t.relations.map((r) => r.name)))];
   for (const fn of await ctx.query<FunctionRow>(spec.source, planFunctionBodies(names, shape.catalog))) {

@@ -12,9 +12,18 @@ export interface CatalogTarget {
   readonly attnum: number;
   readonly namespace: string;
   readonly rowType: string;
+  /**
+   * A partitioned table or inheritance parent above the listed one: whatever reads it reads the
+   * listed table's rows, but its own rows and write counters are not the listed table's.
+   */
+  readonly ancestor?: boolean;
 }
 
-/** One listed table (and optional column): the relation, the column's number, and its descendants with theirs. */
+/**
+ * One listed table (and optional column): the relation, the column's number, its descendants
+ * (partitions, inheritance children) and its ancestors (the partitioned tables and inheritance
+ * parents above it), each with its row type and the column's number in it (found by name).
+ */
 export function planFindTarget(table: TableRef, column: string | undefined): SQL {
   const col = column ?? null;
   return sql`select c.oid::text as oid, n.nspname as schema, c.relname as name, c.relnamespace::text as namespace, c.reltype::text as row_type,
@@ -23,8 +32,16 @@ export function planFindTarget(table: TableRef, column: string | undefined): SQL
           select i.inhrelid from pg_inherits i where i.inhparent = c.oid
           union select i.inhrelid from pg_inherits i join tree t on i.inhparent = t.relid)
         select json_agg(json_build_object('oid', k.oid::text, 'schema', kn.nspname, 'name', k.relname,
+          'row_type', k.reltype::text,
           'attnum', (select a.attnum from pg_attribute a where a.attrelid = k.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped)))
-        from tree join pg_class k on k.oid = tree.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as descendants
+        from tree join pg_class k on k.oid = tree.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as descendants,
+      coalesce((with recursive up(relid) as (
+          select i.inhparent from pg_inherits i where i.inhrelid = c.oid
+          union select i.inhparent from pg_inherits i join up u on i.inhrelid = u.relid)
+        select json_agg(json_build_object('oid', k.oid::text, 'schema', kn.nspname, 'name', k.relname,
+          'row_type', k.reltype::text,
+          'attnum', (select a.attnum from pg_attribute a where a.attrelid = k.oid and a.attname = ${col} and a.attnum > 0 and not a.attisdropped)))
+        from up join pg_class k on k.oid = up.relid join pg_namespace kn on kn.oid = k.relnamespace), '[]')::text as ancestors
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.oid = to_regclass(${regclassText(table)})`;
 }
@@ -34,11 +51,33 @@ function targetValues(targets: readonly CatalogTarget[]): SQL {
 }
 
 /**
+ * Stored expression trees that may read a relation's whole row, as (catalog, object, tree text):
+ * view and rule actions, SQL-standard function bodies, policies, check constraints, trigger
+ * conditions, index expressions and predicates, defaults and generated columns, statistics
+ * expressions.
+ */
+const STORED_TREES = sql`
+  select 'pg_rewrite'::regclass as classid, r.oid as objid, concat(r.ev_action::text, ' ', r.ev_qual::text) as tree from pg_rewrite r
+  union all select 'pg_proc'::regclass, p.oid, p.prosqlbody::text from pg_proc p where p.prosqlbody is not null
+  union all select 'pg_policy'::regclass, p.oid, concat(p.polqual::text, ' ', p.polwithcheck::text) from pg_policy p
+  union all select 'pg_constraint'::regclass, c.oid, c.conbin::text from pg_constraint c where c.conbin is not null
+  union all select 'pg_trigger'::regclass, t.oid, t.tgqual::text from pg_trigger t where t.tgqual is not null
+  union all select 'pg_class'::regclass, i.indexrelid, concat(i.indexprs::text, ' ', i.indpred::text) from pg_index i where i.indexprs is not null or i.indpred is not null
+  union all select 'pg_attrdef'::regclass, a.oid, a.adbin::text from pg_attrdef a
+  union all select 'pg_statistic_ext'::regclass, s.oid, s.stxexprs::text from pg_statistic_ext s where s.stxexprs is not null`;
+
+/**
  * Objects that depend on a target through pg_depend: views, materialized views and rules
  * (pg_rewrite), SQL-standard function bodies, triggers, policies, generated columns and defaults of
- * other columns, indexes, constraints and foreign keys, extended statistics; for a whole table also
- * anything typed by its row type. A table's own structure (its indexes, constraints, defaults,
- * sequences) goes with it and is not listed; the column's own default neither.
+ * other columns, indexes, constraints and foreign keys, extended statistics; anything typed by the
+ * relation's row type (a value of it carries every column). A table's own structure (its indexes,
+ * constraints, defaults, sequences) goes with it and is not listed; the column's own default neither.
+ *
+ * For a column also every object whose stored tree reads the relation's whole row (`to_jsonb(u)`,
+ * `u is not null`, `old is distinct from new`): Postgres records such a reference as no column
+ * dependency — and records none at all when the object also names another column — so DROP COLUMN
+ * succeeds and the object's output silently loses the column. The tree holds the reference as a
+ * Var of attribute 0 whose type is the relation's row type, which no other node prints.
  */
 export function planDependencies(targets: readonly CatalogTarget[]): SQL {
   return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)}),
@@ -48,9 +87,12 @@ export function planDependencies(targets: readonly CatalogTarget[]): SQL {
       where d.deptype in ('n', 'a')
       union
       select t.label, t.relid, t.attnum, d.classid, d.objid, d.objsubid from pg_depend d join target t
-        on t.attnum = 0 and d.refclassid = 'pg_type'::regclass
+        on d.refclassid = 'pg_type'::regclass
         and d.refobjid in (t.rowtype, (select typarray from pg_type where oid = t.rowtype))
-      where d.deptype in ('n', 'a') and d.classid <> 'pg_type'::regclass)
+      where d.deptype in ('n', 'a') and d.classid <> 'pg_type'::regclass
+      union
+      select t.label, t.relid, t.attnum, w.classid, w.objid, 0 from (${STORED_TREES}) w join target t
+        on t.attnum <> 0 and strpos(w.tree, ':varattno 0 :vartype ' || t.rowtype::text || ' ') > 0)
     select distinct dep.label as target,
       case dep.classid
         when 'pg_rewrite'::regclass then case when rw.rulename <> '_RETURN' then 'rule' when rc.relkind = 'm' then 'materialized view' else 'view' end
@@ -83,7 +125,7 @@ export function planDependencies(targets: readonly CatalogTarget[]): SQL {
 
 /**
  * Publications that carry a target: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table itself with
- * the column in its column list — or a partitioned table above it, since a publication of a
+ * the column in its column list or read by its row filter — or a partitioned table above it, since a publication of a
  * partitioned table sends every partition's changes (pg_publication_rel names only the table it
  * was given; the column is found in the ancestor by name, as attnums may differ).
  */
@@ -101,12 +143,31 @@ export function planPublications(targets: readonly CatalogTarget[]): SQL {
     from carrier t join lateral (
       select p.oid, 'for all tables' as how from pg_publication p where p.puballtables
       union all
-      select pr.prpubid, 'table ' || pr.prrelid::regclass::text from pg_publication_rel pr
-        where pr.prrelid = t.relid and (t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]))
+      select pr.prpubid, 'table ' || pr.prrelid::regclass::text
+          || case when t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[]) then '' else ', row filter' end
+        from pg_publication_rel pr
+        where pr.prrelid = t.relid and (t.attnum is null or t.attnum = 0 or pr.prattrs is null or t.attnum = any(pr.prattrs::int2[])
+          -- A row filter reads columns its column list may leave out; both are recorded as column dependencies.
+          or exists (select from pg_depend d where d.classid = 'pg_publication_rel'::regclass and d.objid = pr.oid
+            and d.refclassid = 'pg_class'::regclass and d.refobjid = pr.prrelid and d.refobjsubid = t.attnum))
       union all
       select pn.pnpubid, 'tables in schema ' || pn.pnnspid::regnamespace::text from pg_publication_namespace pn where pn.pnnspid = t.nsp
     ) via(pubid, how) on true
     join pg_publication p on p.oid = via.pubid
+    order by 1, 3`;
+}
+
+/**
+ * Partition keys that read a target column, by number or inside a key expression: every row
+ * written is routed by them, and Postgres records them as no dependency of any object on the
+ * column (only the column's own internal one on its table).
+ */
+export function planPartitionKeys(targets: readonly CatalogTarget[]): SQL {
+  return sql`with target(label, relid, attnum, nsp, rowtype) as (values ${targetValues(targets)})
+    select distinct t.label as target, 'partition key' as kind, 'of table ' || p.partrelid::regclass::text as object
+    from target t join pg_partitioned_table p on p.partrelid = t.relid
+    where t.attnum <> 0 and (t.attnum = any(p.partattrs::int2[])
+      or strpos(coalesce(p.partexprs::text, ''), ' :varattno ' || t.attnum::text || ' :vartype ') > 0)
     order by 1, 3`;
 }
 

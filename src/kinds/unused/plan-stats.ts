@@ -32,6 +32,18 @@ export function planStreamingStandbys(): SQL {
         where p.slot_type = 'physical' and not p.active) as s`;
 }
 
+/**
+ * Logical replication slots of this database whose output plugin sends changes without a
+ * publication (test_decoding, wal2json, decoderbufs, …): their consumers receive every table. A
+ * pgoutput slot sends only what the publications it is started with carry, and those are judged
+ * as dependencies. pg_replication_slots is readable by any role.
+ */
+export function planPublicationlessSlots(): SQL {
+  return sql`select s.slot_name::text as slot, s.plugin::text as plugin from pg_replication_slots s
+    where s.slot_type = 'logical' and s.database = current_database() and s.plugin is distinct from 'pgoutput'
+    order by 1`;
+}
+
 /** Where pg_stat_statements is installed in this database, if it is. */
 export function planFindStatementStats(): SQL {
   return sql`select n.nspname as schema, e.extversion as version from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_stat_statements'`;

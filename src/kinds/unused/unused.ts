@@ -14,7 +14,7 @@ import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
 import { judgeUnused, type StatsEvidence, type WindowClocks } from './verdict.js';
-import { planRecoveryState, planStreamingStandbys } from './plan-stats.js';
+import { planPublicationlessSlots, planRecoveryState, planStreamingStandbys } from './plan-stats.js';
 
 /** Why nothing read on a standby can show the shape unused. */
 const STANDBY_SOURCE: FaultInfo = {
@@ -28,6 +28,15 @@ function subscribedTable(rows: readonly { relation: string; subscription: string
   return {
     code: 'subscribed_table',
     message: `${list} ${rows.length === 1 ? 'is' : 'are'} written here by logical replication: the publisher's clients read and write ${rows.length === 1 ? 'it' : 'them'} where this server's statistics cannot see, and dropping a column the publisher still sends stops the subscription; run this check on the publisher`,
+  };
+}
+
+/** Why a logical slot that decodes every table leaves the shape's use unknown. */
+function decodedBySlots(slots: readonly { slot: string; plugin: string | null }[]): FaultInfo {
+  const list = slots.map((s) => `slot ${s.slot} (plugin ${s.plugin ?? 'unknown'})`).join(', ');
+  return {
+    code: 'logical_decoding_unseen',
+    message: `logical replication ${list} decode${slots.length === 1 ? 's' : ''} this database without a publication, so ${slots.length === 1 ? 'its consumer receives' : 'their consumers receive'} every column of every table and may read this shape; nothing here shows which it reads: confirm with the consumer and drop the slot, or move it to pgoutput with a publication (which this check judges)`,
   };
 }
 
@@ -90,6 +99,10 @@ export const unused = defineKind({
     // moment the publisher sends a column dropped here.
     const subscribed = await ctx.query<{ relation: string; subscription: string }>(spec.source, planSubscriptions(shape.catalog));
     if (subscribed.length > 0) gaps.push(subscribedTable(subscribed));
+    // A logical slot whose plugin needs no publication streams every table to a consumer (a CDC
+    // pipeline, a warehouse loader) this server knows nothing about: what it reads cannot be seen.
+    const slots = await ctx.query<{ slot: string; plugin: string | null }>(spec.source, planPublicationlessSlots());
+    if (slots.length > 0) gaps.push(decodedBySlots(slots));
     if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
