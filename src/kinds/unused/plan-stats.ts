@@ -40,7 +40,7 @@ export function planStreamingStandbys(): SQL {
  */
 export function planPublicationlessSlots(): SQL {
   return sql`select s.slot_name::text as slot, s.plugin::text as plugin from pg_replication_slots s
-    where s.slot_type = 'logical' and s.database = current_database() and s.plugin is distinct from 'pgoutput'
+    where s.slot_type = 'logical' and s.database = current_database() and 'pgoutput' is distinct from s.plugin
     order by 1`;
 }
 
