@@ -34,7 +34,7 @@ import { probeReplicaLag } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
-import { planLockedTableOid, tableOidSql, tableReplacedMessage } from '../introspect/table-identity.js';
+import { planLockedTableOid, relationIdentitySql, tableReplacedMessage } from '../introspect/table-identity.js';
 
 /** Column alias of the oid of the table a chunk read (see planChunk). */
 const TABLE_OID_ALIAS = '__table_oid';
@@ -105,7 +105,7 @@ export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | u
   const where = bounds.length === 0 ? sql`` : sql` where ${joinSql(bounds, sql` and `)}`;
   // Which table the name reached in this very statement (FROM locks it first): every chunk must
   // have counted the same one, or two tables' ranges would be added up (table-identity.ts).
-  return sql`select ${joinSql(countColumns(scan))}, ${tableOidSql(scan.table)} as ${sql.identifier(TABLE_OID_ALIAS)} from ${tableSql(scan.table)}${where}`;
+  return sql`select ${joinSql(countColumns(scan))}, ${relationIdentitySql(scan.table)} as ${sql.identifier(TABLE_OID_ALIAS)} from ${tableSql(scan.table)}${where}`;
 }
 
 /**
