@@ -30,7 +30,7 @@ import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
 import { replicaLagFault } from '../results/replica-lag.js';
-import { probeReplicaLag } from '../sources/replica-lag.js';
+import { replicaLagIn } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
@@ -252,15 +252,18 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     for (;;) {
       deps.signal.throwIfAborted();
       const started = performance.now();
-      const { end, width, rows } = await open(async (session) => {
+      const { end, width, rows, lag } = await open(async (session) => {
         const bound = await chunkEndOf(session);
-        return { ...bound, rows: await runKept(session, 'chunk', planChunk(scan, key, after, bound.end)) };
+        const counted = await runKept(session, 'chunk', planChunk(scan, key, after, bound.end));
+        // In the chunk's own transaction: its connection is the server that counted it.
+        const lagRead = deps.maxReplicaLag && deps.settings.snapshot !== 'consistent' ? await replicaLagIn(session, deps.maxReplicaLag.ms) : undefined;
+        return { ...bound, rows: counted, lag: lagRead };
       });
       const elapsed = performance.now() - started;
       if (rows[0]?.[TABLE_OID_ALIAS] !== tableOid || tableOid === undefined) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(scan.table, 'chunked scan') });
       // In one snapshot (consistent) the state read is the one the lag was read for at the start.
-      if (deps.maxReplicaLag && deps.settings.snapshot !== 'consistent') {
-        const lagged = replicaLagFault(deps.maxReplicaLag.source, await probeReplicaLag(deps.source, deps.maxReplicaLag.ms, deps.signal));
+      if (deps.maxReplicaLag && lag) {
+        const lagged = replicaLagFault(deps.maxReplicaLag.source, lag);
         if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after chunk ${chunks + 1} of a chunked scan` });
       }
       const counts = readCounts(rows[0], names);

@@ -146,4 +146,24 @@ describe('reads of one check on a standby that falls behind and catches up in be
     expect(result.status, result.summary ?? '').not.toBe('pass');
     expect(result).toMatchObject({ status: 'error', error: { code: 'replica_lag' } });
   }, 60_000);
+
+  it('a source whose connections land on two members (a load balancer over the cluster) reads the lag of the member that answered', async () => {
+    await primary.exec(`update d_new set a = 'v' || id`);
+    const check = `  - { id: diff, kind: table_diff, key: [id], old: { source: app, table: d_old }, new: { source: app, table: d_new }, stop_after: false }\n`;
+    const catalog = catalogFor(standby.url, check);
+    const onStandby = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
+    const onPrimary = createSourceRegistry(catalogFor(primary.url, check).sources, { dataDir: 'memory:none' });
+    await fallBehind(`update d_new set a = 'x' where id <= 5`);
+    // Reads reach the paused standby; a connection of its own (the lag probe's) reaches the primary.
+    const balanced: SourceRegistry = { ...onStandby, get: async (name) => ({ ...(await onStandby.get(name)), readFixed: (await onPrimary.get(name)).readFixed }) };
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, balanced);
+      expect(result.status, result.summary ?? '').not.toBe('pass');
+      expect(result).toMatchObject({ status: 'error', error: { code: 'replica_lag' } });
+    } finally {
+      await catchUp();
+      await onStandby.closeAll();
+      await onPrimary.closeAll();
+    }
+  }, 60_000);
 });
