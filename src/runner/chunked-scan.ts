@@ -256,12 +256,12 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         const bound = await chunkEndOf(session);
         const counted = await runKept(session, 'chunk', planChunk(scan, key, after, bound.end));
         // In the chunk's own transaction: its connection is the server that counted it.
-        const lagRead = deps.maxReplicaLag && deps.settings.snapshot !== 'consistent' ? await replicaLagIn(session, deps.maxReplicaLag.ms) : undefined;
+        // In one snapshot (consistent) too: the check's reading before the scan took a connection of its own.
+        const lagRead = deps.maxReplicaLag ? await replicaLagIn(session, deps.maxReplicaLag.ms) : undefined;
         return { ...bound, rows: counted, lag: lagRead };
       });
       const elapsed = performance.now() - started;
       if (rows[0]?.[TABLE_OID_ALIAS] !== tableOid || tableOid === undefined) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(scan.table, 'chunked scan') });
-      // In one snapshot (consistent) the state read is the one the lag was read for at the start.
       if (deps.maxReplicaLag && lag) {
         const lagged = replicaLagFault(deps.maxReplicaLag.source, lag);
         if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after chunk ${chunks + 1} of a chunked scan` });
