@@ -6,8 +6,8 @@
  * rows, read by the same reader, with the same SQL around them, compare something with itself.
  *
  * The boundary, on purpose: a view counts as the relation under it only when it is a plain
- * projection keeping every column's name (`select *`, `select id, name`), one relation, no filter,
- * join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
+ * projection keeping every column's name (`select *`, `select id, name`), one relation, no filter
+ * (`where true` is none), join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
  * views. A relation's rows are the rows of the relations under it that hold rows (itself, its
  * inheriting tables and partitions; a partitioned table holds none), so a partitioned table with
  * one partition reaches that partition's rows. A renaming projection, a materialized view, a
@@ -165,7 +165,8 @@ function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Ma
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
   const select = statements.length === 1 ? (statements[0]?.stmt?.SelectStmt as Record<string, unknown> | undefined) : undefined;
-  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key))) return undefined;
+  // A filter of literal `true`s selects every row: no filter (as a check file's `where: true` is none).
+  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
   if (select.op !== 'SETOP_NONE' || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
   const from = select.fromClause as { RangeVar?: { inh?: boolean } }[] | undefined;
   if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
@@ -182,6 +183,13 @@ function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Ma
   }
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
   return { inherit: from[0].RangeVar.inh === true, columns };
+}
+
+/** Whether a parsed condition is `true`, or `and`-ed `true`s only. */
+function literallyTrue(node: unknown): boolean {
+  const and = (node as { BoolExpr?: { boolop?: string; args?: unknown[] } } | undefined)?.BoolExpr;
+  if (and?.boolop === 'AND_EXPR' && Array.isArray(and.args)) return and.args.every(literallyTrue);
+  return (node as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval?.boolval === true;
 }
 
 /** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */

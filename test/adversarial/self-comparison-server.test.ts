@@ -45,6 +45,9 @@ const FIXTURE = `
   insert into base select g, 'v' from generate_series(1, 5) g;
   insert into child select g, 'v', 0 from generate_series(6, 10) g;
   create view base_only as select * from only base;
+  create view users_where_true as select * from users where true;
+  create view users_barrier with (security_barrier) as select * from users;
+  create view users_where_true_renamed as select id, name as full_name, email from users_where_true where true and true;
   create schema postgres;
   create table postgres.accounts (id int primary key, name text);
   insert into postgres.accounts select g, 'a' from generate_series(1, 5) g;
@@ -80,6 +83,9 @@ const SELF_COMPARISONS: Record<string, string> = {
   'row_count of users against public.users': rowCount('users', 'public.users'),
   'row_count estimate of users against public.users': rowCount('public.users', 'users', '\n    estimate: true'),
   'row_count of users against a view of all its columns': rowCount('users', 'users_all'),
+  'row_count of users against a view of it WHERE true': rowCount('users', 'users_where_true'),
+  'row_count of users against a security_barrier view of it': rowCount('users', 'users_barrier'),
+  'column_parity join of a column against a renaming view over a WHERE true view, WHERE true and true': joinParity('users', 'users_where_true_renamed', 'name').replace(/new: \{ table: users_where_true_renamed, expr: name/, 'new: { table: users_where_true_renamed, expr: full_name'),
   'row_count of a view of all columns against public.users': rowCount('users_all', 'public.users'),
   'row_count of a view of a partitioned table against its only partition': rowCount('events_v', 'events_all'),
   'row_count of a partitioned table against its only partition': rowCount('events', 'public.events_all'),
