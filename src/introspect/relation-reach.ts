@@ -6,8 +6,8 @@
  * rows, read by the same reader, with the same SQL around them, compare something with itself.
  *
  * The boundary, on purpose: a view counts as the relation under it only when it is a plain
- * projection keeping every column's name (`select *`, `select id, name`), one relation, no filter,
- * join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
+ * projection keeping every column's name (`select *`, `select id, name`), one relation, no filter
+ * (`where true` is none), join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
  * views. A relation's rows are the rows of the relations under it that hold rows (itself, its
  * inheriting tables and partitions; a partitioned table holds none), so a partitioned table with
  * one partition reaches that partition's rows. A renaming projection, a materialized view, a
@@ -20,11 +20,27 @@ import { parseSql } from '../sql/parser.js';
 /**
  * Settings that decide how long or with how much memory a read runs, never what it returns; parity
  * itself sets them per source and per statement, so two names for one database may differ in them.
+ * Only the categories of settings that can change what SQL means are compared at all
+ * (RESULT_SETTING_CATEGORIES); these are the neutral ones inside those categories.
  */
 const RESULT_NEUTRAL_SETTINGS = [
   'application_name', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'idle_session_timeout',
   'work_mem', 'effective_io_concurrency', 'max_parallel_workers_per_gather', 'parallel_tuple_cost',
+  'client_min_messages', 'check_function_bodies', 'default_table_access_method', 'default_tablespace', 'default_toast_compression',
+  'default_transaction_deferrable', 'default_transaction_isolation', 'default_transaction_read_only',
+  'transaction_deferrable', 'transaction_isolation', 'transaction_read_only', 'gin_pending_list_limit', 'temp_tablespaces',
+  'lc_messages', 'vacuum_failsafe_age', 'vacuum_freeze_min_age', 'vacuum_freeze_table_age', 'vacuum_multixact_failsafe_age',
+  'vacuum_multixact_freeze_min_age', 'vacuum_multixact_freeze_table_age',
 ];
+
+/**
+ * The pg_settings categories whose settings can change what a statement returns (search_path,
+ * formats, locale, compatibility switches, preloaded libraries). Everything else — planner methods
+ * and costs, memory and other resources, logging, statistics, locks, WAL — changes how a read runs
+ * and never its rows, so a URL setting `enable_seqscan=off` or `random_page_cost` does not make a
+ * second reader of the same rows (it did: such a URL compared a table with itself and passed).
+ */
+const RESULT_SETTING_CATEGORIES = ['Client Connection Defaults%', 'Version and Platform Compatibility%', 'Preset Options'];
 
 /**
  * One row: the server instance and database (cluster identifier where readable, the postmaster's
@@ -36,6 +52,7 @@ const RESULT_NEUTRAL_SETTINGS = [
 export function planRelationReach(table: TableRef | undefined): SQL {
   const named = sql`pg_catalog.to_regclass(${table === undefined ? null : regclassText(table)}::text)`;
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
+  const categories = sql.join(RESULT_SETTING_CATEGORIES.map((category) => sql`${category}::text`), sql`, `);
   return sql`with recursive chain(oid) as (
       select ${named}::oid where ${named} is not null
       union
@@ -52,7 +69,7 @@ export function planRelationReach(table: TableRef | undefined): SQL {
       current_user::text as reader,
       (select pg_catalog.json_agg(pg_catalog.json_build_array(s.name, s.setting) order by s.name) from pg_catalog.pg_settings s
         where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')
-          and s.name not in (${neutral}))::text as settings,
+          and s.category like any (array[${categories}]) and s.name not in (${neutral}))::text as settings,
       ${named}::oid::text as named,
       (select pg_catalog.json_agg(pg_catalog.json_build_object(
           'oid', r.oid::text, 'name', r.oid::pg_catalog.regclass::text, 'kind', r.relkind,
@@ -148,7 +165,8 @@ function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Ma
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
   const select = statements.length === 1 ? (statements[0]?.stmt?.SelectStmt as Record<string, unknown> | undefined) : undefined;
-  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key))) return undefined;
+  // A filter of literal `true`s selects every row: no filter (as a check file's `where: true` is none).
+  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
   if (select.op !== 'SETOP_NONE' || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
   const from = select.fromClause as { RangeVar?: { inh?: boolean } }[] | undefined;
   if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
@@ -165,6 +183,13 @@ function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Ma
   }
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
   return { inherit: from[0].RangeVar.inh === true, columns };
+}
+
+/** Whether a parsed condition is `true`, or `and`-ed `true`s only. */
+function literallyTrue(node: unknown): boolean {
+  const and = (node as { BoolExpr?: { boolop?: string; args?: unknown[] } } | undefined)?.BoolExpr;
+  if (and?.boolop === 'AND_EXPR' && Array.isArray(and.args)) return and.args.every(literallyTrue);
+  return (node as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval?.boolval === true;
 }
 
 /** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */

@@ -18,9 +18,34 @@ export function tableOidSql(table: TableRef): SQL {
   return sql`to_regclass(${regclassText(table)})::oid::text`;
 }
 
-/** One row, `oid`: the table the name reaches now. */
+/**
+ * What the name reaches, as text that changes whenever the rows it shows could come from elsewhere:
+ * the oid (exactly tableOidSql for anything but a view) and, for a view, the version (row oid and
+ * xmin) of the rewrite rule of every view it reads through and of each function those rules call.
+ * `CREATE OR REPLACE VIEW` keeps the view's oid while it changes what the view reads; a table_diff
+ * fingerprinted a view over one table and drilled into it redefined over a copy, and passed.
+ */
+export function relationIdentitySql(table: TableRef): SQL {
+  const is = sql.raw('operator(pg_catalog.=)');
+  const named = sql`pg_catalog.to_regclass(${regclassText(table)})`;
+  return sql`pg_catalog.concat(${named}::pg_catalog.oid, pg_catalog.textcat('/', (with recursive v(oid) as (
+      select ${named}::pg_catalog.oid
+      union
+      select d.refobjid from v join pg_catalog.pg_rewrite w on w.ev_class ${is} v.oid
+        join pg_catalog.pg_depend d on d.classid ${is} 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid ${is} w.oid
+          and d.refclassid ${is} 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid operator(pg_catalog.<>) v.oid)
+    select pg_catalog.string_agg(pg_catalog.concat(x.what, ':', x.version), ',' order by x.what) from (
+      select pg_catalog.concat('r', w.oid) as what, w.xmin::pg_catalog.text as version from v join pg_catalog.pg_rewrite w on w.ev_class ${is} v.oid
+      union all
+      select pg_catalog.concat('f', p.oid), p.xmin::pg_catalog.text from v join pg_catalog.pg_rewrite w on w.ev_class ${is} v.oid
+        join pg_catalog.pg_depend d on d.classid ${is} 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid ${is} w.oid
+          and d.refclassid ${is} 'pg_catalog.pg_proc'::pg_catalog.regclass
+        join pg_catalog.pg_proc p on p.oid ${is} d.refobjid) as x)))`;
+}
+
+/** One row: `oid`, the table the name reaches now, and `identity`, what it reaches (relationIdentitySql). */
 export function planTableOid(table: TableRef): SQL {
-  return sql`select ${tableOidSql(table)} as oid`;
+  return sql`select ${tableOidSql(table)} as oid, ${relationIdentitySql(table)} as identity`;
 }
 
 /**
@@ -30,7 +55,7 @@ export function planTableOid(table: TableRef): SQL {
  * included — reaches this table (a rename waits for the lock).
  */
 export function planLockedTableOid(table: TableRef): SQL {
-  return sql`select ${tableOidSql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
+  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
 }
 
 /**
@@ -40,7 +65,7 @@ export function planLockedTableOid(table: TableRef): SQL {
  * from. An empty answer is one marker row, so that it proves its table too. Rows: readProvenRow.
  */
 export function planProvingTable(table: TableRef, statement: SQL): SQL {
-  return sql`select x.*, o.${sql.identifier(PROVEN_OID)} from (select ${tableOidSql(table)} as ${sql.identifier(PROVEN_OID)}) as o
+  return sql`select x.*, o.${sql.identifier(PROVEN_OID)} from (select ${relationIdentitySql(table)} as ${sql.identifier(PROVEN_OID)}) as o
     left join (select true as ${sql.identifier(PROVEN_ROW)}, y.* from (${statement}) as y) as x on true`;
 }
 

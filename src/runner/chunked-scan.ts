@@ -30,11 +30,11 @@ import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
 import { replicaLagFault } from '../results/replica-lag.js';
-import { probeReplicaLag } from '../sources/replica-lag.js';
+import { replicaLagIn } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
-import { planLockedTableOid, tableOidSql, tableReplacedMessage } from '../introspect/table-identity.js';
+import { planLockedTableOid, relationIdentitySql, tableReplacedMessage } from '../introspect/table-identity.js';
 
 /** Column alias of the oid of the table a chunk read (see planChunk). */
 const TABLE_OID_ALIAS = '__table_oid';
@@ -105,7 +105,7 @@ export function planChunk(scan: CountScan, key: KeyColumn[], after: string[] | u
   const where = bounds.length === 0 ? sql`` : sql` where ${joinSql(bounds, sql` and `)}`;
   // Which table the name reached in this very statement (FROM locks it first): every chunk must
   // have counted the same one, or two tables' ranges would be added up (table-identity.ts).
-  return sql`select ${joinSql(countColumns(scan))}, ${tableOidSql(scan.table)} as ${sql.identifier(TABLE_OID_ALIAS)} from ${tableSql(scan.table)}${where}`;
+  return sql`select ${joinSql(countColumns(scan))}, ${relationIdentitySql(scan.table)} as ${sql.identifier(TABLE_OID_ALIAS)} from ${tableSql(scan.table)}${where}`;
 }
 
 /**
@@ -252,15 +252,18 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     for (;;) {
       deps.signal.throwIfAborted();
       const started = performance.now();
-      const { end, width, rows } = await open(async (session) => {
+      const { end, width, rows, lag } = await open(async (session) => {
         const bound = await chunkEndOf(session);
-        return { ...bound, rows: await runKept(session, 'chunk', planChunk(scan, key, after, bound.end)) };
+        const counted = await runKept(session, 'chunk', planChunk(scan, key, after, bound.end));
+        // In the chunk's own transaction: its connection is the server that counted it.
+        // In one snapshot (consistent) too: the check's reading before the scan took a connection of its own.
+        const lagRead = deps.maxReplicaLag ? await replicaLagIn(session, deps.maxReplicaLag.ms) : undefined;
+        return { ...bound, rows: counted, lag: lagRead };
       });
       const elapsed = performance.now() - started;
       if (rows[0]?.[TABLE_OID_ALIAS] !== tableOid || tableOid === undefined) throw new Fault({ code: 'table_replaced', message: tableReplacedMessage(scan.table, 'chunked scan') });
-      // In one snapshot (consistent) the state read is the one the lag was read for at the start.
-      if (deps.maxReplicaLag && deps.settings.snapshot !== 'consistent') {
-        const lagged = replicaLagFault(deps.maxReplicaLag.source, await probeReplicaLag(deps.source, deps.maxReplicaLag.ms, deps.signal));
+      if (deps.maxReplicaLag && lag) {
+        const lagged = replicaLagFault(deps.maxReplicaLag.source, lag);
         if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after chunk ${chunks + 1} of a chunked scan` });
       }
       const counts = readCounts(rows[0], names);

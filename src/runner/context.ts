@@ -11,7 +11,8 @@ import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, type ScanExecutor } from './scans.js';
 import { mergeLags, type LagReadings } from './replica-lag-guard.js';
-import { probeReplicaLag } from '../sources/replica-lag.js';
+import { replicaLagIn } from '../sources/replica-lag.js';
+import type { ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagFault } from '../results/replica-lag.js';
 import { Fault } from '../results/fault.js';
 
@@ -58,10 +59,17 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     const earlier = lagsAfterStatements[sourceName];
     const behind = earlier && replicaLagFault(sourceName, earlier);
     if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
+    const limit = spec?.max_replica_lag;
+    let lag: ReplicaLag | undefined;
     const value = await deps.limiters(sourceName).run(async () => {
       const started = performance.now();
       try {
-        const value = await source.readOnly((session) => read(session, compiled), {
+        const value = await source.readOnly(async (session) => {
+          const answer = await read(session, compiled);
+          // In the statement's own transaction: its connection is the server that answered.
+          if (limit !== undefined) lag = await replicaLagIn(session, limit);
+          return answer;
+        }, {
           statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
           signal: deps.signal,
           // The source's cap on parallel workers holds for every read, not only count scans.
@@ -80,8 +88,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     // reading: the lag is read after each statement, as a chunked scan does after each chunk. The
     // worst reading joins the check's own (execute-check.ts), so even a last statement read behind
     // makes the result error, its observations kept.
-    const limit = spec?.max_replica_lag;
-    if (limit !== undefined) Object.assign(lagsAfterStatements, mergeLags(lagsAfterStatements, { [sourceName]: await probeReplicaLag(source, limit, deps.signal) }));
+    if (lag !== undefined) Object.assign(lagsAfterStatements, mergeLags(lagsAfterStatements, { [sourceName]: lag }));
     return value;
   }
 

@@ -16,6 +16,9 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
+import { Fault } from '../results/fault.js';
+import { replicaLagFault, type ReplicaLag } from '../results/replica-lag.js';
+import { replicaLagIn } from '../sources/replica-lag.js';
 import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
@@ -277,11 +280,20 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     hooks.statement(record);
     const started = performance.now();
     try {
-      const rows = await limiter.run(() => source.readOnly((session) => session.query(compiled), {
+      const limit = spec?.max_replica_lag;
+      let lag: ReplicaLag | undefined;
+      const rows = await limiter.run(() => source.readOnly(async (session) => {
+        const answer = await session.query(compiled);
+        // On the count's own connection: another connection of the source may reach another standby.
+        if (limit !== undefined) lag = await replicaLagIn(session, limit);
+        return answer;
+      }, {
         statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers,
         ...(scan.where === undefined ? {} : { workMemKb: NARROWED_SCAN_WORK_MEM_KB, ioConcurrency: NARROWED_SCAN_IO_CONCURRENCY }),
       }));
       record.rows = rows.length;
+      const lagged = lag && replicaLagFault(scan.source, lag);
+      if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after the count statement` });
       const counts = readCounts(rows[0], Object.keys(scan.counts));
       hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });
       return counts;

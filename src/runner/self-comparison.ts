@@ -31,6 +31,15 @@ function renamingOf(reach: Reach): ColumnRenaming | undefined {
 const sameReads = (sides: { old: SideRead; new: SideRead }) => canonicalJson(sides.old.reads) === canonicalJson(sides.new.reads);
 
 /**
+ * Built-ins whose answer depends on the role reading (or on its role-level settings): SQL calling
+ * any of them may mean something else to another role. Matched in the sides' parse trees as
+ * names anywhere, so a column of such a name (`"user"`) also keeps two roles apart: a missed
+ * refusal then needs that column, two roles and the same rows.
+ */
+const ASKS_WHO_READS = /SVFOP_(CURRENT_USER|CURRENT_ROLE|SESSION_USER|USER|CURRENT_SCHEMA)\b|(^|[^a-z_])(current_user|session_user|current_role|user|current_setting|current_schemas?|pg_has_role|row_security_active|has_[a-z_]+_privilege)([^a-z_]|$)/i;
+const asksWhoReads = (sides: { old: SideRead; new: SideRead }) => ASKS_WHO_READS.test(canonicalJson(sides.old.reads)) || ASKS_WHO_READS.test(canonicalJson(sides.new.reads));
+
+/**
  * The probe for a check's two sides, or undefined when no server could make them one: they read
  * different SQL (filters, values, keys, queries) even with column names set aside, one is not a
  * database read, or they read two sources that are not both Postgres servers (an embedded database
@@ -51,11 +60,14 @@ export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: Chec
   }
   return async () => {
     const [a, b] = await Promise.all([old, neu].map(async (side) => readReach((await ctx.query(side.source!, planRelationReach(side.table)))[0])));
-    const sameReader = sameSource || (a!.reader.instance !== '' && a!.reader.instance === b!.reader.instance
-      && a!.reader.role === b!.reader.role && a!.reader.settings === b!.reader.settings);
-    if (!sameReader) return undefined;
     // Sides without a table (a shadow_read query) read the same SQL: the reader alone decides.
     const bothQueries = old.table === undefined && neu.table === undefined;
+    // Two roles read the same rows of one table alike (row security is off in every read, and a
+    // column a role may not read fails the read); only SQL asking who reads can tell them apart.
+    const roleMatters = bothQueries || asksWhoReads(written);
+    const sameReader = sameSource || (a!.reader.instance !== '' && a!.reader.instance === b!.reader.instance
+      && (!roleMatters || a!.reader.role === b!.reader.role) && a!.reader.settings === b!.reader.settings);
+    if (!sameReader) return undefined;
     if (!bothQueries && !sameReach(a!.reach, b!.reach)) return undefined;
     // Over one relation, the SQL each side writes against its own names must be the same SQL.
     const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };

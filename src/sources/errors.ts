@@ -49,7 +49,7 @@ export function classifyError(error: unknown, cancelled = false): FaultInfo {
   if (standIns !== undefined) {
     return {
       code: 'stand_in_code',
-      message: redact(`the database holds code a read would run without naming it: ${standIns}. A function or operator outside pg_catalog on the role's search_path answers for the built-in of that name when its argument types match better, a cast's function runs on every cast between its types, and a domain's CHECK on every value of the domain; parity reads nothing there, since that code could write, lock or answer for the built-in. Take its schema off the role's search_path (or the URL's options=-c search_path=…), or drop the cast or CHECK`),
+      message: redact(`the database holds code a read would run without naming it: ${standIns}. A function or operator on the role's search_path (or made inside pg_catalog) answers for the built-in of that name when its argument types match better, a cast's function runs on every cast between its types, a domain's CHECK on every value of the domain, an operator family's operators and functions wherever values of its types are compared, sorted or grouped (whatever the search_path), and a type's or range type's own functions wherever its values are read; parity reads nothing there, since that code could write, lock or answer for the built-in. Take its schema off the role's search_path (or the URL's options=-c search_path=…), or drop the cast, CHECK, operator class or type`),
     };
   }
   if (cancelled) return { code: 'cancelled', message: 'cancelled before the check finished', ...(code && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : {}) };

@@ -10,7 +10,7 @@
  * receiver that lost its primary notices after wal_receiver_timeout, 60 s by default).
  */
 import type { ReplicaLag } from '../results/replica-lag.js';
-import { fixedStatement, type Source } from './types.js';
+import { fixedStatement, type ReadSession, type Source } from './types.js';
 
 /**
  * One statement; every standby-only function sits behind `pg_is_in_recovery()` (pg_is_wal_replay_paused
@@ -24,10 +24,10 @@ export const REPLICA_LAG_SQL = fixedStatement(`with r as (select pg_catalog.pg_i
 select r.in_recovery,
   case when r.in_recovery then pg_catalog.pg_last_wal_receive_lsn()::text end as receive_lsn,
   case when r.in_recovery then pg_catalog.pg_last_wal_replay_lsn()::text end as replay_lsn,
-  case when r.in_recovery then coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) <= 0, false) end as replayed_all_received,
-  case when r.in_recovery then exists (select 1 from pg_catalog.pg_stat_get_wal_receiver() w where w.pid is not null and (w.status is null or w.status = 'streaming')) end as streaming,
+  case when r.in_recovery then coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn()) operator(pg_catalog.<=) 0, false) end as replayed_all_received,
+  case when r.in_recovery then exists (select 1 from pg_catalog.pg_stat_get_wal_receiver() w where w.pid is not null and (w.status is null or w.status operator(pg_catalog.=) 'streaming')) end as streaming,
   case when r.in_recovery then pg_catalog.pg_is_wal_replay_paused() end as replay_paused,
-  case when r.in_recovery then extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.pg_last_xact_replay_timestamp()) * 1000 end as since_last_replay_ms
+  case when r.in_recovery then extract(epoch from pg_catalog.clock_timestamp() operator(pg_catalog.-) pg_catalog.pg_last_xact_replay_timestamp()) operator(pg_catalog.*) 1000 end as since_last_replay_ms
 from r`);
 
 export interface ReplicaLagRow {
@@ -51,6 +51,19 @@ export function readReplicaLag(row: ReplicaLagRow, maxReplicaLagMs: number | und
   if (!Number.isFinite(since)) return { state: 'unknown', lag_ms: null, replay_paused: paused, ...lsns, max_replica_lag_ms: limit };
   // Clocks of primary and standby may disagree by a little; a negative age means "no lag", not a credit.
   return { state: 'behind', lag_ms: Math.max(0, Math.round(since)), replay_paused: paused, ...lsns, max_replica_lag_ms: limit };
+}
+
+/**
+ * The replay lag of the server a read session is connected to, read inside its transaction: a
+ * source behind a load balancer or a multi-host URL spreads its connections over several standbys
+ * (one cluster, one system identifier), and a probe on a connection of its own may measure another
+ * member than the one that answered the statement. Operators are named in pg_catalog, as the
+ * session's search_path is the read's.
+ */
+export async function replicaLagIn(session: ReadSession, maxReplicaLagMs: number | undefined): Promise<ReplicaLag> {
+  const [row] = await session.query({ text: REPLICA_LAG_SQL, params: [] });
+  if (!row) throw new Error('the replica lag query returned no row');
+  return readReplicaLag(row as unknown as ReplicaLagRow, maxReplicaLagMs);
 }
 
 /** Asks the source for its replay lag: one short statement, one round trip (a check asks twice). */

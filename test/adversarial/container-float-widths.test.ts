@@ -17,7 +17,10 @@ import { catalogFromYaml, execute, registryForCatalog, runCheck } from '../suppo
 const TYPES = `create type p8 as (x double precision); create type p4 as (x real);
   create domain r4 as real; create domain ra as real[]; create domain dp4 as p4;
   create type fr8 as range (subtype = float8, multirange_type_name = fr8m); create type fr4 as range (subtype = float4, multirange_type_name = fr4m);
-  create type pa4 as (x real[]); create type pa8 as (x double precision[]);`;
+  create type pa4 as (x real[]); create type pa8 as (x double precision[]);
+  create type q8 as (p p8); create type q4 as (p dp4); create type s8 as (q q8[]); create type s4 as (q q4[]);
+  create table rowtype4 (x real); create table rowtype8 (x double precision);
+  create domain fr4d as fr4;`;
 
 /** [old type, new type, old value, new value, what table_diff and column_parity say] */
 const CASES: [string, string, string, string, 'fail' | 'error' | 'pass'][] = [
@@ -33,6 +36,11 @@ const CASES: [string, string, string, string, 'fail' | 'error' | 'pass'][] = [
   ['fr8', 'fr4', '[0.1,0.2)', '[0.1,0.2)', 'error'],
   ['fr8m', 'fr4m', '{[0.1,0.2)}', '{[0.1,0.2)}', 'error'],
   ['pa8', 'pa4', '("{0.1}")', '("{0.1}")', 'error'],
+  // Deeper and other containers: a real three levels down, a table's row type, arrays of ranges, a domain over a range.
+  ['s8', 's4', '("{""(\\\\""(0.1)\\\\"")""}")', '("{""(\\\\""(0.1)\\\\"")""}")', 'error'],
+  ['rowtype8', 'rowtype4', '(0.1)', '(0.1)', 'error'],
+  ['fr8[]', 'fr4[]', '{"[0.1,0.2)"}', '{"[0.1,0.2)"}', 'error'],
+  ['fr8', 'fr4d', '[0.1,0.2)', '[0.1,0.2)', 'error'],
   // Values a real holds exactly: arrays still compare, and agree.
   ['double precision[]', 'r4[]', '{0.5,0.25}', '{0.5,0.25}', 'pass'],
   ['double precision[]', 'ra', '{0.5}', '{0.5}', 'pass'],

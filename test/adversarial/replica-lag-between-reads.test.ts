@@ -146,4 +146,29 @@ describe('reads of one check on a standby that falls behind and catches up in be
     expect(result.status, result.summary ?? '').not.toBe('pass');
     expect(result).toMatchObject({ status: 'error', error: { code: 'replica_lag' } });
   }, 60_000);
+
+  for (const [name, check] of Object.entries({
+    'table_diff': `  - { id: diff, kind: table_diff, key: [id], old: { source: app, table: d_old }, new: { source: app, table: d_new }, stop_after: false }\n`,
+    'null_check (one count statement)': `  - { id: nulls, kind: null_check, source: app, table: d_new, columns: [a], stop_after: false }\n`,
+    'null_check (a chunked scan in one snapshot)': `  - { id: nulls, kind: null_check, source: app, table: d_new, columns: [a], stop_after: false }\n`,
+  })) it(`${name}: a source whose connections land on two members (a load balancer over the cluster) reads the lag of the member that answered`, async () => {
+    await primary.exec(`update d_new set a = 'v' || id`);
+    const catalog = catalogFor(standby.url, check);
+    if (name.includes('chunked')) Object.assign(catalog.sources.get('app')!.spec.scan, { mode: 'chunked', snapshot: 'consistent', chunk_rows: 100, pause_ms: 0 });
+    const onStandby = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
+    const onPrimary = createSourceRegistry(catalogFor(primary.url, check).sources, { dataDir: 'memory:none' });
+    // Five rows differ (and are NULL for the null_checks) on the primary only.
+    await fallBehind(`update d_new set a = null where id <= 5`);
+    // Reads reach the paused standby; a connection of its own (the lag probe's) reaches the primary.
+    const balanced: SourceRegistry = { ...onStandby, get: async (name) => ({ ...(await onStandby.get(name)), readFixed: (await onPrimary.get(name)).readFixed }) };
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, balanced);
+      expect(result.status, result.summary ?? '').not.toBe('pass');
+      expect(result).toMatchObject({ status: 'error', error: { code: 'replica_lag' } });
+    } finally {
+      await catchUp();
+      await onStandby.closeAll();
+      await onPrimary.closeAll();
+    }
+  }, 60_000);
 });

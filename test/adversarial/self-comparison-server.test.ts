@@ -45,6 +45,9 @@ const FIXTURE = `
   insert into base select g, 'v' from generate_series(1, 5) g;
   insert into child select g, 'v', 0 from generate_series(6, 10) g;
   create view base_only as select * from only base;
+  create view users_where_true as select * from users where true;
+  create view users_barrier with (security_barrier) as select * from users;
+  create view users_where_true_renamed as select id, name as full_name, email from users_where_true where true and true;
   create schema postgres;
   create table postgres.accounts (id int primary key, name text);
   insert into postgres.accounts select g, 'a' from generate_series(1, 5) g;
@@ -80,6 +83,9 @@ const SELF_COMPARISONS: Record<string, string> = {
   'row_count of users against public.users': rowCount('users', 'public.users'),
   'row_count estimate of users against public.users': rowCount('public.users', 'users', '\n    estimate: true'),
   'row_count of users against a view of all its columns': rowCount('users', 'users_all'),
+  'row_count of users against a view of it WHERE true': rowCount('users', 'users_where_true'),
+  'row_count of users against a security_barrier view of it': rowCount('users', 'users_barrier'),
+  'column_parity join of a column against a renaming view over a WHERE true view, WHERE true and true': joinParity('users', 'users_where_true_renamed', 'name').replace(/new: \{ table: users_where_true_renamed, expr: name/, 'new: { table: users_where_true_renamed, expr: full_name'),
   'row_count of a view of all columns against public.users': rowCount('users_all', 'public.users'),
   'row_count of a view of a partitioned table against its only partition': rowCount('events_v', 'events_all'),
   'row_count of a partitioned table against its only partition': rowCount('events', 'public.events_all'),
@@ -185,6 +191,7 @@ describe.runIf(process.env.TEST_DATABASE_URL?.includes('127.0.0.1'))('two URLs r
   const tag = randomUUID().replaceAll('-', '').slice(0, 12);
   const template = `h_selfcmp_tpl_${tag}`;
   const clones = [`h_selfcmp_a_${tag}`, `h_selfcmp_b_${tag}`];
+  const twin = `h_selfcmp_twin_${tag}`;
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     await db.exec(FIXTURE);
@@ -204,6 +211,8 @@ describe.runIf(process.env.TEST_DATABASE_URL?.includes('127.0.0.1'))('two URLs r
     const sql = admin();
     try {
       for (const name of [...clones, template]) await sql.unsafe(`drop database if exists ${name} with (force)`);
+      await sql.unsafe(`drop owned by ${twin} cascade`).catch(() => undefined);
+      await sql.unsafe(`drop role if exists ${twin}`).catch(() => undefined);
     } finally {
       await sql.end();
     }
@@ -245,6 +254,45 @@ describe.runIf(process.env.TEST_DATABASE_URL?.includes('127.0.0.1'))('two URLs r
       expect(result.error).toMatchObject({ code: 'self_comparison' });
     });
   }
+
+  // Settings that decide how a read is planned, logged or resourced, never what it returns, and a
+  // second role reading the same table: the same rows with the same SQL, a self-comparison still.
+  for (const [name, route] of Object.entries({
+    'a planner setting in the URL (options=-c enable_seqscan=off)': (url: string) => `${otherRoute(url)}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c enable_seqscan=off')}`,
+    'a cost, a logging and a memory setting in the URL': (url: string) => `${otherRoute(url)}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c random_page_cost=1.5 -c log_min_duration_statement=5000 -c temp_buffers=16MB')}`,
+    'another login role with the same grants': (url: string) => otherRoute(url).replace(/\/\/[^@/]*@/, `//${twin}@`),
+  })) {
+    it(`is an error, never a pass, through URLs differing in ${name}`, async () => {
+      const sql = admin();
+      try {
+        await sql.unsafe(`do $$ begin if not exists (select from pg_roles where rolname = '${twin}') then create role ${twin} login; end if; end $$`);
+        await sql.unsafe(`grant connect on database ${await db.exec('select current_database() as d').then((r) => r[0]!.d as string)} to ${twin}`);
+      } finally {
+        await sql.end();
+      }
+      await db.exec(`grant select on all tables in schema public to ${twin}`);
+      const result = await run(twoSources('table_diff', 'users', 'users'), { app: db, again: { ...db, url: route(db.url) } });
+      expect([result.status, result.error?.code]).toEqual(['error', 'self_comparison']);
+    });
+  }
+
+  it('two roles still compare where the SQL asks who reads, and fail', async () => {
+    const sql = admin();
+    try {
+      await sql.unsafe(`do $$ begin if not exists (select from pg_roles where rolname = '${twin}') then create role ${twin} login; end if; end $$`);
+    } finally {
+      await sql.end();
+    }
+    await db.exec(`grant select on all tables in schema public to ${twin}`);
+    const yaml = `checks:
+  - id: c
+    kind: row_count
+    old: { source: app, table: users, where: "id <= case when current_user = 'postgres' then 25 else 10 end" }
+    new: { source: again, table: users, where: "id <= case when current_user = 'postgres' then 25 else 10 end" }
+`;
+    const result = await run(yaml, { app: db, again: { ...db, url: otherRoute(db.url).replace(/\/\/[^@/]*@/, `//${twin}@`) } });
+    expect([result.status, result.error?.code]).toEqual(['fail', undefined]);
+  });
 
   it('two databases cloned from one template (one table oid in each) still compare, and fail', async () => {
     const url = (database: string) => withDatabase(process.env.TEST_DATABASE_URL!, database);

@@ -76,6 +76,65 @@ const HOOKS: { name: string; plant: string; check: string; scan?: string }[] = [
     check: '{ id: c, kind: null_check, source: app, table: keyed, columns: [v] }',
     scan: ', scan: { mode: chunked, chunk_rows: 100 }',
   },
+  {
+    name: 'a look-alike aggregate of the exact argument type (operator SQL)',
+    plant: `create function public.max_step(text, character varying) returns text language plpgsql volatile as $$
+      begin perform public.mark('aggregate'); return 'a@x'; end $$;
+      create aggregate public.max(character varying) (sfunc = public.max_step, stype = text);`,
+    check: `{ id: c, kind: sql_assert, source: app, query: "select count(*) as v from users where (select max(email) from users) = 'a@x'", expect: { value: 1 } }`,
+  },
+  {
+    name: "a look-alike overload made inside pg_catalog itself (a superuser's; pg_catalog is searched first)",
+    plant: `create function pg_catalog.lower(character varying) returns text language plpgsql volatile as $$
+      begin perform public.mark('lower'); return 'a@x'; end $$;`,
+    check: `{ id: c, kind: sql_assert, source: app, query: "select count(*) as v from users where lower(email) = 'a@x'", expect: { value: 1 } }`,
+  },
+  {
+    name: 'a look-alike operator made inside pg_catalog itself',
+    plant: `create function public.eq(integer, numeric) returns boolean language plpgsql volatile as $$
+      begin perform public.mark('eq'); return true; end $$;
+      create operator pg_catalog.= (leftarg = integer, rightarg = numeric, function = public.eq);`,
+    check: `{ id: c, kind: sql_assert, source: app, query: "select count(*) as v from users where i = n", expect: { value: 1 } }`,
+  },
+  {
+    name: "a default operator class for a type, in a schema off the search_path (parity's own array comparison reaches its = through the type)",
+    plant: `create schema hidden;
+      create function public.peq(point, point) returns boolean language plpgsql volatile as $$ begin perform public.mark('opclass'); return true; end $$;
+      create function public.plt(point, point) returns boolean language plpgsql volatile as $$ begin return false; end $$;
+      create function public.pcmp(point, point) returns int language plpgsql volatile as $$ begin return 0; end $$;
+      create operator hidden.= (leftarg = point, rightarg = point, function = public.peq);
+      create operator hidden.< (leftarg = point, rightarg = point, function = public.plt);
+      create operator hidden.<= (leftarg = point, rightarg = point, function = public.peq);
+      create operator hidden.> (leftarg = point, rightarg = point, function = public.plt);
+      create operator hidden.>= (leftarg = point, rightarg = point, function = public.peq);
+      create operator class hidden.point_ops default for type point using btree as
+        operator 1 hidden.<, operator 2 hidden.<=, operator 3 hidden.=, operator 4 hidden.>=, operator 5 hidden.>, function 1 public.pcmp(point, point);
+      create table spots (id int primary key, a point[], b point[]);
+      insert into spots values (1, array[point(1, 2)], array[point(3, 4)]);`,
+    check: '{ id: c, kind: column_parity, source: app, table: spots, key: [id], old: a, new: b }',
+  },
+  {
+    name: "a range type ordered by a user's operator class (parity's own range comparison calls its support function)",
+    plant: `create schema hidden;
+      create function public.icmp(integer, integer) returns int language plpgsql immutable as $$
+        begin perform public.mark('subtype_opclass'); return case when $1 < $2 then -1 when $1 > $2 then 1 else 0 end; end $$;
+      create operator class hidden.int_ops for type integer using btree as
+        operator 1 pg_catalog.<, operator 2 pg_catalog.<=, operator 3 pg_catalog.=, operator 4 pg_catalog.>=, operator 5 pg_catalog.>, function 1 public.icmp(integer, integer);
+      create type public.span as range (subtype = integer, subtype_opclass = hidden.int_ops);
+      create table spans (id int primary key, a public.span, b public.span);
+      insert into spans values (1, '[1,3)', '[5,9)');`,
+    check: '{ id: c, kind: column_parity, source: app, table: spans, key: [id], old: a, new: b }',
+  },
+  {
+    name: "a range type's subtype_diff (the planner calls it to estimate a range condition)",
+    plant: `create function public.idiff(integer, integer) returns float8 language plpgsql immutable as $$
+        begin perform public.mark('subtype_diff'); return $1 - $2; end $$;
+      create type public.span as range (subtype = integer, subtype_diff = public.idiff);
+      create table spans (id int primary key, a public.span);
+      insert into spans select g, pg_catalog.int4range(g, g + 5)::text::public.span from generate_series(1, 500) g;
+      analyze spans;`,
+    check: `{ id: c, kind: sql_assert, source: app, query: "select count(*) as v from spans where a && '[1,10)'", expect: { value: 10 } }`,
+  },
 ];
 
 async function run(db: TestDatabase, check: string, scan = '') {
@@ -114,7 +173,7 @@ describe.each(engines)('code a read would run without naming it, on %s', (engine
       await db.exec(engine === 'postgres' ? 'delete from hits' : 'select pg_advisory_unlock_all()');
       const result = await run(db, hook.check, hook.scan);
       expect({ status: result.status, code: result.error?.code, traces: await traces(db) }).toEqual({ status: 'error', code: 'stand_in_code', traces: [] });
-      expect(result.summary).toMatch(/public\.|mood|checked|key/);
+      expect(result.summary).toMatch(/public\.|pg_catalog\.|hidden\.|operator family|range type|mood|checked|key/);
     });
   }
 
