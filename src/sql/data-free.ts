@@ -1,64 +1,107 @@
 /**
  * Does operator SQL read any data at all? A compared value that names no column (`1` against
- * `2-1`, `null` against `null`) or an assertion query that reads no table (`select 0`, `select 1
- * where false`) has the same result whatever the database holds, so a check built on it can never
- * fail — or never pass — for a reason in the data. Judged on the parse tree; pure once the parser
- * is loaded. Errs towards "reads data": only SQL that certainly reads nothing is reported.
+ * `2-1`, `null` against `null`) or a read whose compared fields are all constants has the same
+ * result whatever the database holds, so a check built on it can never fail for a reason in the
+ * data. Judged on the parse tree; pure once the parser is loaded. Errs towards "reads data": only
+ * SQL that certainly reads nothing is reported.
  */
+import { findKeyPlaceholders, withPositionalParameters } from './key-placeholders.js';
 import { parseSql } from './parser.js';
-import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
 
-/** The catalog-lookup types: a cast to one reads the catalog (`'users'::regclass`). */
-const CATALOG_TYPES = new Set(['regclass', 'regcollation', 'regconfig', 'regdictionary', 'regnamespace', 'regoper', 'regoperator', 'regproc', 'regprocedure', 'regrole', 'regtype']);
+type Fields = Readonly<Record<string, unknown>>;
+
+const namesOf = (list: unknown): string[] => (Array.isArray(list) ? list.map(stringNodeValue).filter((n): n is string => n !== undefined) : []);
+
+/** The output names of a query's select list (`select 1 as v` → v). */
+function outputNames(query: unknown): string[] {
+  const names: string[] = [];
+  walkSqlTree(query, ({ type, fields }) => { if (type === 'ResTarget' && typeof fields['name'] === 'string') names.push(fields['name']); });
+  return names;
+}
 
 /**
- * What counts as data: `row` — a column of the row or a table (a compared value; the clock, the
- * session and the catalog are no data of the migration); `server` — also anything a stable
- * built-in, a SQL value function or a catalog cast reads (an assertion may be about the schema:
- * `select to_regclass('users_new') is not null`).
+ * Adds to `own` the names the subtree defines over no data: a WITH query of constants, an alias of
+ * `generate_series(1, 1)` or of a sub-select of constants, and their columns. A relation's own
+ * alias is never added: `u.name` of `users u` is data.
  */
-export type DataSense = 'row' | 'server';
-
-/**
- * Whether `text` (an expression, or a query with `as: 'query'`) reads no data in the given sense:
- * no table (a name a WITH clause defines is no table), no column other than one this SQL names itself (`x` of
- * `generate_series(1, 1) as x`, a WITH query's column), and, for `server`,
- * no stable built-in, SQL value function or catalog cast. Text that does not parse reads data (it
- * is refused elsewhere).
- */
-export function readsNoData(text: string, as: 'expression' | 'query', sense: DataSense): boolean {
-  const parsed = parseSql(as === 'expression' ? `select (${text})` : text);
-  if (parsed.kind !== 'parsed') return false;
-  const ownNames = new Set<string>();
-  const addName = (name: string | undefined) => { if (name !== undefined) ownNames.add(name); };
-  walkSqlTree(parsed.tree, ({ type, fields }) => {
-    if (type === 'CommonTableExpr' && typeof fields['ctename'] === 'string') {
-      ownNames.add(fields['ctename']);
-      // A WITH query's columns: its own list, or the names its query gives them.
-      for (const name of (fields['aliascolnames'] as unknown[] | undefined) ?? []) addName(stringNodeValue(name));
-      walkSqlTree(fields['ctequery'], (inner) => { if (inner.type === 'ResTarget' && typeof inner.fields['name'] === 'string') ownNames.add(inner.fields['name']); });
-    }
-    if (type === 'Alias' || (type === undefined && typeof fields['aliasname'] === 'string')) {
-      if (typeof fields['aliasname'] === 'string') ownNames.add(fields['aliasname']);
-      for (const name of (fields['colnames'] as unknown[] | undefined) ?? []) addName(stringNodeValue(name));
-    }
+function defineOwnNames(tree: unknown, own: Set<string>): void {
+  walkSqlTree(tree, ({ type, fields }) => {
+    if (type === 'CommonTableExpr') defineIfDataFree(fields['ctequery'], [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])], own);
+    else if (type === 'RangeFunction') defineIfDataFree(fields['functions'], [...aliasNames(fields), ...functionNames(fields['functions'])], own);
+    else if (type === 'RangeSubselect') defineIfDataFree(fields['subquery'], [...aliasNames(fields), ...outputNames(fields['subquery'])], own);
   });
+}
+
+/** Whether the subtree reads a table or a column other than the names in `own` and those it defines over no data itself. */
+function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
+  const own = new Set(outer);
+  defineOwnNames(tree, own);
   let reads = false;
-  walkSqlTree(parsed.tree, ({ type, fields }) => {
+  walkSqlTree(tree, ({ type, fields }) => {
     if (reads) return;
     if (type === 'RangeVar' || (type === undefined && typeof fields['relname'] === 'string')) {
-      reads = typeof fields['schemaname'] === 'string' || !ownNames.has(String(fields['relname']));
+      reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
     } else if (type === 'ColumnRef') {
+      // `*`, a whole row or a column: data unless it is a name this SQL defined over no data.
       const first = stringNodeValue(((fields['fields'] as unknown[] | undefined) ?? [])[0]);
-      // `*`, a whole row or a column: data unless it is a name this SQL defined for itself.
-      reads = first === undefined || !ownNames.has(first);
-    } else if (sense === 'server') {
-      const funcname = fields['funcname'];
-      const called = Array.isArray(funcname) ? stringNodeValue(funcname[funcname.length - 1]) : undefined;
-      const castTo = type === 'TypeCast' ? ((fields['typeName'] as { names?: unknown[] } | undefined)?.names ?? []).map(stringNodeValue).at(-1) : undefined;
-      reads = type === 'SQLValueFunction' || (called !== undefined && !dependsOnArgumentsAlone(called)) || (castTo !== undefined && CATALOG_TYPES.has(castTo));
+      reads = first === undefined || !own.has(first);
     }
   });
-  return !reads;
+  return reads;
+}
+
+function aliasNames(fields: Fields): string[] {
+  const alias = fields['alias'] as { aliasname?: unknown; colnames?: unknown } | undefined;
+  return [...(typeof alias?.aliasname === 'string' ? [alias.aliasname] : []), ...namesOf(alias?.colnames)];
+}
+
+/** A set-returning function without an alias names its column after itself. */
+function functionNames(functions: unknown): string[] {
+  const names: string[] = [];
+  walkSqlTree(functions, ({ type, fields }) => { if (type === 'FuncCall') names.push(...namesOf(fields['funcname']).slice(-1)); });
+  return names;
+}
+
+function defineIfDataFree(definition: unknown, names: (string | undefined)[], own: Set<string>): void {
+  if (readsData(definition, own)) return;
+  for (const name of names) if (name !== undefined) own.add(name);
+}
+
+/**
+ * Whether the expression `text` reads no table and no column of the row. The clock, the session
+ * and the catalog (`now()`, `current_date`, `to_regclass('t')`) are no data of the migration.
+ * Text that does not parse reads data (it is refused elsewhere).
+ */
+export function expressionReadsNoData(text: string): boolean {
+  const parsed = parseSql(`select (${text})`);
+  return parsed.kind === 'parsed' && !readsData(parsed.tree, new Set());
+}
+
+/**
+ * The compared outputs of a keyed query (shadow_read: its `$keys` placeholders bound) that read no
+ * data — every output but those in `skip` (the key, `compare.ignore`) — or undefined when an output
+ * reads data, one cannot be named (`*`, an unnamed expression), or the query is not one plain
+ * SELECT. The FROM clause does not count: `select id, 1 as v from users` compares only `1`.
+ */
+export function constantOutputsOf(query: string, skip: ReadonlySet<string>): string[] | undefined {
+  const parsed = parseSql(withPositionalParameters(query, findKeyPlaceholders(query)));
+  if (parsed.kind !== 'parsed') return undefined;
+  const statements = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: Fields } }[] }).stmts ?? [];
+  const select = statements.length === 1 ? statements[0]?.stmt?.SelectStmt : undefined;
+  if (select === undefined || (select['op'] !== undefined && select['op'] !== 'SETOP_NONE')) return undefined;
+  // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
+  const own = new Set<string>();
+  defineOwnNames([select['withClause'], select['fromClause']], own);
+  const constants: string[] = [];
+  for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
+    const value = target.ResTarget?.['val'];
+    const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
+    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
+    if (name === undefined) return undefined;
+    if (skip.has(name)) continue;
+    if (readsData(value, own)) return undefined;
+    constants.push(name);
+  }
+  return constants;
 }
