@@ -14,7 +14,7 @@ import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
-import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
@@ -159,6 +159,10 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
   const missingInOld = form.form === 'join' ? requireCount(counts, 'missing_in_old') : 0;
   const missingInNew = form.form === 'join' ? requireCount(counts, 'missing_in_new') : 0;
   const differing = mismatches + missingInOld + missingInNew;
+  // The join form's keys could all be missing on the other side: both sides' rows could differ.
+  const reachable = form.form === 'join' ? requireCount(counts, 'old_rows') + requireCount(counts, 'new_rows') : rows;
+  const covering = thresholdCoversScope(spec.max_mismatches, reachable, 'max_mismatches');
+  if (covering) return faultOutcome(covering, { rows, rows_scanned: rows, mismatches: differing });
   const ratio = rows === 0 ? 0 : differing / rows;
   const pass = spec.max_mismatch_ratio !== undefined ? ratio <= spec.max_mismatch_ratio : differing <= (spec.max_mismatches ?? 0);
   const where = form.form === 'same_table' ? formatTableRef(form.table) : `${formatTableRef(form.old.table)} ⟷ ${formatTableRef(form.new.table)}`;

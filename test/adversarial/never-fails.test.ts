@@ -11,6 +11,9 @@ import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
+import { evaluateNullCheck, nullCheckSchema } from '../../src/kinds/null-check.js';
+import { columnParitySchema, evaluateColumnParity } from '../../src/kinds/column-parity.js';
+import { evaluateTableDiff, type DiffTally } from '../../src/kinds/table-diff/verdict.js';
 
 beforeAll(async () => { await loadSqlParser(); });
 
@@ -110,3 +113,50 @@ describe('shadow_read queries whose compared fields are constants', () => {
     });
   }
 });
+
+/*
+ * An absolute threshold at least as large as what the scope could ever count — `max_nulls: 1000`
+ * over 500 rows, `max_mismatches` at or above the rows compared (in the join form, both sides'
+ * rows: every key could be missing on the other side), `max_differences` at or above both sides'
+ * rows — let every row differ and still pass. The ratio forms refuse 1 at load; the absolute forms
+ * can only be judged once the rows are counted, so such a run is now "could not verify".
+ */
+describe('absolute thresholds that the scope cannot exceed', () => {
+  const nullCheck = (extra: Record<string, unknown>) => nullCheckSchema.parse({ id: 'n', kind: 'null_check', source: 'app', table: 'users', columns: ['a'], ...extra });
+  const sameTableParity = (extra: Record<string, unknown>) => columnParitySchema.parse({ id: 'p', kind: 'column_parity', source: 'app', table: 'users', key: ['id'], old: 'a', new: 'b', ...extra });
+  const joinParity = (extra: Record<string, unknown>) => columnParitySchema.parse({ id: 'p', kind: 'column_parity', source: 'app', key: ['id'], old: { table: 'a', expr: 'x' }, new: { table: 'b', expr: 'x' }, ...extra });
+  const tally = (oldRows: number, newRows: number, changed: number): DiffTally => ({
+    oldRows, newRows, missingInNew: 0, missingInOld: 0, changed, changedByColumn: [changed], changedUnattributed: 0,
+    keys: { missingInNew: [], missingInOld: [], changed: [] }, rows: { old: new Map(), new: new Map() }, rowsTransferred: 0, passes: 1, bucketBits: 4,
+  });
+
+  it('null_check: max_nulls at or above the rows in scope cannot verify, even with every row NULL', () => {
+    for (const max of [3, 4, 1000]) {
+      const outcome = evaluateNullCheck(nullCheck({ max_nulls: max }), { rows: 3, rows_with_nulls: 3, nulls_0: 3 });
+      expect(outcome.status, `max_nulls ${max}`).toBe('error');
+      expect(outcome.error?.code).toBe('threshold_covers_scope');
+    }
+    expect(evaluateNullCheck(nullCheck({ max_nulls: 2 }), { rows: 3, rows_with_nulls: 2, nulls_0: 2 }).status).toBe('pass');
+    expect(evaluateNullCheck(nullCheck({ max_nulls: 5, min_rows: 0 }), { rows: 0, rows_with_nulls: 0, nulls_0: 0 }).status).toBe('pass');
+  });
+
+  it('column_parity: max_mismatches at or above the rows that could differ cannot verify', () => {
+    const same = evaluateColumnParity(sameTableParity({ max_mismatches: 10 }), { rows: 10, mismatches: 10 });
+    expect(same.status).toBe('error');
+    expect(same.error?.code).toBe('threshold_covers_scope');
+    expect(evaluateColumnParity(sameTableParity({ max_mismatches: 9 }), { rows: 10, mismatches: 9 }).status).toBe('pass');
+    const joinCounts = { rows: 10, mismatches: 10, missing_in_old: 0, missing_in_new: 0, old_rows: 10, new_rows: 10 };
+    expect(evaluateColumnParity(joinParity({ max_mismatches: 20 }), joinCounts).status).toBe('error');
+    // Below both sides' rows, disjoint keys (20 differences) would still fail it.
+    expect(evaluateColumnParity(joinParity({ max_mismatches: 19 }), joinCounts).status).toBe('pass');
+  });
+
+  it('table_diff: max_differences at or above both sides\' rows cannot verify', () => {
+    const spec = { key: ['id'], max_differences: 8, sample: 0 };
+    const outcome = evaluateTableDiff(spec, ['a'], tally(4, 4, 4), 'users');
+    expect(outcome.status).toBe('error');
+    expect(outcome.error?.code).toBe('threshold_covers_scope');
+    expect(evaluateTableDiff({ ...spec, max_differences: 7 }, ['a'], tally(4, 4, 4), 'users').status).toBe('pass');
+  });
+});
+
