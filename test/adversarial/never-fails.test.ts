@@ -14,6 +14,7 @@ import { loadSqlParser } from '../../src/sql/parser.js';
 import { evaluateNullCheck, nullCheckSchema } from '../../src/kinds/null-check.js';
 import { columnParitySchema, evaluateColumnParity } from '../../src/kinds/column-parity.js';
 import { evaluateTableDiff, type DiffTally } from '../../src/kinds/table-diff/verdict.js';
+import { recheckOutcome } from '../../src/runner/recheck.js';
 
 beforeAll(async () => { await loadSqlParser(); });
 
@@ -160,3 +161,17 @@ describe('absolute thresholds that the scope cannot exceed', () => {
   });
 });
 
+/*
+ * `recheck: failing` re-reads only the keys that failed, but judged them with the check's own
+ * threshold: `max_mismatches: 5` over the 8 rows that failed passed with 5 of them still wrong, and
+ * the recheck said the repair was done. Every re-read key is one that failed, so any of them still
+ * failing is a failure of the recheck.
+ */
+describe('a recheck judges the failing keys with no allowance', () => {
+  const plan = { ofResult: 'r1', keyColumns: ['id'], keys: Array.from({ length: 8 }, (_, i) => [String(i)]), failingBefore: 8, unaddressable: 0 };
+  it('fails when a re-read key still differs, whatever the threshold allowed', () => {
+    const outcome = recheckOutcome({ status: 'pass', summary: '5 mismatching of 8 rows', observations: { rows: 8, mismatches: 5 }, samples: [] }, plan);
+    expect(outcome.status).toBe('fail');
+    expect(recheckOutcome({ status: 'pass', summary: 'ok', observations: { rows: 8, mismatches: 0 }, samples: [] }, plan).status).toBe('pass');
+  });
+});
