@@ -6,6 +6,7 @@
  * or lax type makes two different values equal. A scope under `min_rows` is "could not verify".
  */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema,
@@ -77,6 +78,9 @@ export const columnParitySchema = z
     }
     const incremental = spec.incremental && incrementalThresholdProblem({ max: spec.max_mismatches, ratio: spec.max_mismatch_ratio }, 'max_mismatches', 'max_mismatch_ratio');
     if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
+    addConstantScopeIssues(ctx, spec.min_rows, joinForm
+      ? [[['old', 'where'], typeof spec.old === 'string' ? undefined : spec.old.where], [['new', 'where'], typeof spec.new === 'string' ? undefined : spec.new.where]]
+      : [[['where'], spec.where]]);
     const values = [spec.old, spec.new].map((side) => (typeof side === 'string' ? side : side.expr));
     if (values.every((value) => expressionReadsNoData(value))) {
       ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog): every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });

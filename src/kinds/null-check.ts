@@ -1,5 +1,6 @@
 /** null_check: backfilled columns are filled in every row that should have them. */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
@@ -39,6 +40,7 @@ export const nullCheckSchema = z
     path: ['max_null_ratio'],
   })
   .superRefine((s, ctx) => {
+    addConstantScopeIssues(ctx, s.min_rows, [[['where'], s.where]]);
     const stop = stopAfterProblem(thresholdsOf(s), 'max_nulls', 'max_null_ratio');
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     const incremental = s.incremental && incrementalThresholdProblem({ max: s.max_nulls, ratio: s.max_null_ratio }, 'max_nulls', 'max_null_ratio');

@@ -175,3 +175,59 @@ describe('a recheck judges the failing keys with no allowance', () => {
     expect(recheckOutcome({ status: 'pass', summary: 'ok', observations: { rows: 8, mismatches: 0 }, samples: [] }, plan).status).toBe('pass');
   });
 });
+
+/*
+ * A `where` that names no column selects every row or none. With `min_rows: 0` (an empty scope
+ * allowed) a constant-false one — `false`, `1 = 0`, `null` — makes the scope certainly empty, and
+ * the check passed whatever the tables held (0 = 0 rows, all 0 rows filled, 0 mismatches). Such a
+ * `where` is now refused at load beside `min_rows: 0`; with `min_rows` 1 or more the empty scope
+ * is already "could not verify" when the check runs.
+ */
+describe('a where that names no column, with min_rows: 0', () => {
+  const cases: [string, string, RegExp][] = [
+    ['row_count', `
+  - id: c
+    kind: row_count
+    old: { source: app, table: users, where: "1 = 0" }
+    new: { source: app, table: users_v2, where: "false" }
+    min_rows: 0`, /^x\.yaml:7:\d+: checks\[0\]\.old\.where: .*names no column/],
+    ['null_check', `
+  - id: c
+    kind: null_check
+    source: app
+    table: users
+    columns: [name]
+    where: "null"
+    min_rows: 0`, /^x\.yaml:10:\d+: checks\[0\]\.where: .*names no column/],
+    ['column_parity', `
+  - id: c
+    kind: column_parity
+    source: app
+    table: users
+    key: [id]
+    old: a
+    new: b
+    where: "(select false)"
+    min_rows: 0`, /^x\.yaml:12:\d+: checks\[0\]\.where: .*names no column/],
+    ['table_diff', `
+  - id: c
+    kind: table_diff
+    key: [id]
+    old: { source: app, table: users }
+    new: { source: app, table: users_v2, where: "not true" }
+    min_rows: 0`, /^x\.yaml:9:\d+: checks\[0\]\.new\.where: .*names no column/],
+  ];
+  for (const [kind, yaml, problem] of cases) {
+    it(`refuses it in ${kind}`, () => {
+      const problems = problemsOf(yaml);
+      expect(problems.length).toBeGreaterThan(0);
+      expect(problems[0]).toMatch(problem);
+    });
+    it(`loads it in ${kind} with the default min_rows (an empty scope is an error when run)`, () => {
+      expect(problemsOf(yaml.replace(/\n    min_rows: 0/, ''))).toEqual([]);
+    });
+  }
+  it('loads a where that reads a column, with min_rows: 0', () => {
+    expect(problemsOf(cases[1]![1].replace('where: "null"', `where: "status = 'x'"`))).toEqual([]);
+  });
+});
