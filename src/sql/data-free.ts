@@ -78,29 +78,53 @@ export function expressionReadsNoData(text: string): boolean {
   return parsed.kind === 'parsed' && !readsData(parsed.tree, new Set());
 }
 
+/** One output column of a query: its name (undefined for an unnamed expression) and whether it reads no data. */
+interface Output { name: string | undefined; constant: boolean }
+
 /**
- * The compared outputs of a keyed query (shadow_read: its `$keys` placeholders bound) that read no
- * data — every output but those in `skip` (the key, `compare.ignore`) — or undefined when an output
- * reads data, one cannot be named (`*`, an unnamed expression), or the query is not one plain
- * SELECT. The FROM clause does not count: `select id, 1 as v from users` compares only `1`.
+ * The outputs of a SELECT, or undefined when one cannot be told (`*`). A set operation (`union`,
+ * `intersect`, `except`) takes its names from its first branch, and an output is a constant only
+ * where it is one in every branch. The FROM clause does not count: `select id, 1 as v from users`
+ * outputs the constant `1`.
+ */
+function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undefined {
+  // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
+  const own = new Set(outer);
+  defineOwnNames([select['withClause'], select['fromClause']], own);
+  if (select['op'] !== undefined && select['op'] !== 'SETOP_NONE') {
+    const [left, right] = [select['larg'], select['rarg']].map((arm) => (arm && typeof arm === 'object' ? outputsOf(arm as Fields, own) : undefined));
+    if (!left || !right || left.length !== right.length) return undefined;
+    return left.map((output, i) => ({ name: output.name, constant: output.constant && right[i]!.constant }));
+  }
+  const outputs: Output[] = [];
+  for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
+    const value = target.ResTarget?.['val'];
+    const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
+    if (columns?.some((part) => (part as { A_Star?: unknown }).A_Star !== undefined)) return undefined;
+    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
+    outputs.push({ name, constant: !readsData(value, own) });
+  }
+  return outputs;
+}
+
+/**
+ * The compared outputs of a keyed query (shadow_read: its `$keys` placeholders bound) when every
+ * one reads no data — every output but those in `skip` (the key, `compare.ignore`) — or undefined
+ * when an output reads data, one cannot be named (`*`, an unnamed expression), or the text is not
+ * one SELECT (set operations included, branch by branch).
  */
 export function constantOutputsOf(query: string, skip: ReadonlySet<string>): string[] | undefined {
   const parsed = parseSql(withPositionalParameters(query, findKeyPlaceholders(query)));
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: Fields } }[] }).stmts ?? [];
   const select = statements.length === 1 ? statements[0]?.stmt?.SelectStmt : undefined;
-  if (select === undefined || (select['op'] !== undefined && select['op'] !== 'SETOP_NONE')) return undefined;
-  // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
-  const own = new Set<string>();
-  defineOwnNames([select['withClause'], select['fromClause']], own);
+  const outputs = select && outputsOf(select, new Set());
+  if (!outputs) return undefined;
   const constants: string[] = [];
-  for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
-    const value = target.ResTarget?.['val'];
-    const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
-    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
+  for (const { name, constant } of outputs) {
     if (name === undefined) return undefined;
     if (skip.has(name)) continue;
-    if (readsData(value, own)) return undefined;
+    if (!constant) return undefined;
     constants.push(name);
   }
   return constants;
