@@ -100,11 +100,33 @@ function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undef
   for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
     const value = target.ResTarget?.['val'];
     const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
-    if (columns?.some((part) => (part as { A_Star?: unknown }).A_Star !== undefined)) return undefined;
+    if (columns?.some((part) => (part as { A_Star?: unknown }).A_Star !== undefined)) {
+      // `*` over one sub-select or WITH query outputs what that query outputs.
+      const inner = columns.length === 1 ? starSource(select) : undefined;
+      const expanded = inner && outputsOf(inner, own);
+      if (!expanded) return undefined;
+      outputs.push(...expanded);
+      continue;
+    }
     const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
     outputs.push({ name, constant: !readsData(value, own) });
   }
   return outputs;
+}
+
+/** The query a bare `*` reads when FROM holds one sub-select or one WITH query, without a column list. */
+function starSource(select: Fields): Fields | undefined {
+  const from = select['fromClause'] as unknown[] | undefined;
+  if (from?.length !== 1) return undefined;
+  const item = from[0] as { RangeSubselect?: Fields; RangeVar?: Fields };
+  const aliased = (fields: Fields) => namesOf((fields['alias'] as { colnames?: unknown } | undefined)?.colnames).length > 0;
+  if (item.RangeSubselect) return aliased(item.RangeSubselect) ? undefined : (item.RangeSubselect['subquery'] as { SelectStmt?: Fields } | undefined)?.SelectStmt;
+  const name = item.RangeVar && item.RangeVar['schemaname'] === undefined && !aliased(item.RangeVar) ? item.RangeVar['relname'] : undefined;
+  if (typeof name !== 'string') return undefined;
+  const ctes = ((select['withClause'] as { ctes?: { CommonTableExpr?: Fields }[] } | undefined)?.ctes ?? []).map((c) => c.CommonTableExpr);
+  const cte = ctes.find((c) => c?.['ctename'] === name);
+  if (!cte || namesOf(cte['aliascolnames']).length > 0) return undefined;
+  return (cte['ctequery'] as { SelectStmt?: Fields } | undefined)?.SelectStmt;
 }
 
 /**

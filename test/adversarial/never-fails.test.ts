@@ -95,6 +95,8 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['the data ignored, a constant left', 'select id, name, 1 as v from users where id = any($keys)', 'select id, name, 1 as v from users_v2 where id = any($keys)', '\n    compare: { ignore: [name] }'],
     ['the key alone against a constant', 'select id from users where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['constants in every branch of a union', 'select id, 1 as v from users where id = any($keys) union all select id, 2 from users where false', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['every column of a sub-select of constants', 'select * from (select id, 1 as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['every column of a WITH query of constants', 'with s as (select id, 1 as v from users) select * from s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a lateral VALUES list', 'select id, x.v from users, lateral (values (1)) as x(v) where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery, extra] of CONSTANT) {
@@ -108,6 +110,7 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['a column through a relation alias', 'select u.id, u.name as v from users u where u.id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a lateral function of a column', 'select id, g from users, generate_series(1, id) as g where id = any($keys)', 'select id, 1 as g from users_v2 where id = any($keys)'],
     ['every column', 'select * from users where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['every column of a sub-select reading a column', 'select * from (select id, name as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a union with a column in one branch', 'select id, 1 as v from users where id = any($keys) union all select id, name from users_archive where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['only the key on both (judged when run: nothing_compared)', 'select id from users where id = any($keys)', 'select id from users_v2 where id = any($keys)'],
   ];
