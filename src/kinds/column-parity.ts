@@ -6,6 +6,7 @@
  * or lax type makes two different values equal. A scope under `min_rows` is "could not verify".
  */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
 import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema,
@@ -13,7 +14,8 @@ import {
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
-import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { expressionReadsNoData } from '../sql/data-free.js';
+import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
@@ -76,6 +78,13 @@ export const columnParitySchema = z
     }
     const incremental = spec.incremental && incrementalThresholdProblem({ max: spec.max_mismatches, ratio: spec.max_mismatch_ratio }, 'max_mismatches', 'max_mismatch_ratio');
     if (incremental) ctx.addIssue({ code: 'custom', path: ['incremental'], message: incremental });
+    addConstantScopeIssues(ctx, spec.min_rows, joinForm
+      ? [[['old', 'where'], typeof spec.old === 'string' ? undefined : spec.old.where], [['new', 'where'], typeof spec.new === 'string' ? undefined : spec.new.where]]
+      : [[['where'], spec.where]]);
+    const values = [spec.old, spec.new].map((side) => (typeof side === 'string' ? side : side.expr));
+    if (values.every((value) => expressionReadsNoData(value))) {
+      ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog): every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });
+    }
     if (spec.incremental && !joinForm) addRowLocalIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
@@ -154,6 +163,10 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
   const missingInOld = form.form === 'join' ? requireCount(counts, 'missing_in_old') : 0;
   const missingInNew = form.form === 'join' ? requireCount(counts, 'missing_in_new') : 0;
   const differing = mismatches + missingInOld + missingInNew;
+  // The join form's keys could all be missing on the other side: both sides' rows could differ.
+  const reachable = form.form === 'join' ? requireCount(counts, 'old_rows') + requireCount(counts, 'new_rows') : rows;
+  const covering = thresholdCoversScope(spec.max_mismatches, reachable, 'max_mismatches');
+  if (covering) return faultOutcome(covering, { rows, rows_scanned: rows, mismatches: differing });
   const ratio = rows === 0 ? 0 : differing / rows;
   const pass = spec.max_mismatch_ratio !== undefined ? ratio <= spec.max_mismatch_ratio : differing <= (spec.max_mismatches ?? 0);
   const where = form.form === 'same_table' ? formatTableRef(form.table) : `${formatTableRef(form.old.table)} ⟷ ${formatTableRef(form.new.table)}`;

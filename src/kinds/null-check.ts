@@ -1,5 +1,6 @@
 /** null_check: backfilled columns are filled in every row that should have them. */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
 import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
@@ -11,7 +12,7 @@ import { keyAlias, sampleFromRow } from './samples.js';
 import { defineKind, requireCount, scanFactsOf, type CountScan } from './types.js';
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, Sample } from '../results/outcome.js';
-import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 
 export const nullCheckSchema = z
@@ -39,6 +40,7 @@ export const nullCheckSchema = z
     path: ['max_null_ratio'],
   })
   .superRefine((s, ctx) => {
+    addConstantScopeIssues(ctx, s.min_rows, [[['where'], s.where]]);
     const stop = stopAfterProblem(thresholdsOf(s), 'max_nulls', 'max_null_ratio');
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     const incremental = s.incremental && incrementalThresholdProblem({ max: s.max_nulls, ratio: s.max_null_ratio }, 'max_nulls', 'max_null_ratio');
@@ -80,6 +82,8 @@ export function evaluateNullCheck(spec: NullCheckSpec, counts: Record<string, nu
   const scope = `rows in scope of ${formatTableRef(spec.table)}${spec.where === undefined ? '' : ` where ${spec.where}`}`;
   const tooSmall = scopeTooSmall(rows, spec.min_rows, scope);
   if (tooSmall) return faultOutcome(tooSmall, { rows, rows_with_nulls: withNulls });
+  const covering = thresholdCoversScope(spec.max_nulls, rows, `max_nulls over the ${scope}`);
+  if (covering) return faultOutcome(covering, { rows, rows_with_nulls: withNulls, rows_scanned: rows });
   const ratio = rows === 0 ? 0 : withNulls / rows;
   const perColumn = Object.fromEntries(spec.columns.map((c, i) => [c, requireCount(counts, `nulls_${i}`)]));
   const pass = spec.max_null_ratio !== undefined ? ratio <= spec.max_null_ratio : withNulls <= (spec.max_nulls ?? 0);

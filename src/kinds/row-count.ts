@@ -1,5 +1,6 @@
 /** row_count: old and new hold the same number of rows, within a tolerance. */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
 import { baseCheckShape, expressionSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
@@ -34,7 +35,7 @@ export const rowCountSchema = z.strictObject({
   estimate: z.boolean().default(false),
   /** Each side must count at least this many rows: 0 = 0 proves nothing (a typo in `where`?). */
   min_rows: minRowsSchema,
-});
+}).superRefine((spec, ctx) => addConstantScopeIssues(ctx, spec.min_rows, [[['old', 'where'], spec.old.where], [['new', 'where'], spec.new.where]]));
 export type RowCountSpec = z.output<typeof rowCountSchema>;
 
 /** One count per side; each is fusable with other counts over the same table. */

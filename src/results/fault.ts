@@ -35,6 +35,16 @@ export function faultOutcome(fault: FaultInfo, observations: Outcome['observatio
 }
 
 /**
+ * The fault for an absolute threshold the scope can never exceed: `reachable` is the most the
+ * count could be (the rows in scope), so at `threshold` or above every row could differ and the
+ * check would still pass. Undefined for an empty scope (min_rows judged that) or a lower threshold.
+ */
+export function thresholdCoversScope(threshold: number | undefined, reachable: number, what: string): FaultInfo | undefined {
+  if (threshold === undefined || reachable === 0 || threshold < reachable) return undefined;
+  return { code: 'threshold_covers_scope', message: `${what} is ${threshold}, and at most ${reachable} could differ: every one could and the check would still pass, so it can never fail — set it below ${reachable} (or use the ratio form)` };
+}
+
+/**
  * The fault for a scope smaller than `min_rows`, or undefined when the scope is big enough.
  * `what` names the scope in words ("rows in public.users where status = 'x'").
  */

@@ -60,6 +60,12 @@ export function recheckOutcome(outcome: Outcome, plan: RecheckPlan): Outcome {
     ...outcome.observations,
     recheck: { of_result: plan.ofResult, keys: plan.keys.length, failing_before: plan.failingBefore, unaddressable_keys: plan.unaddressable, covers_every_failing_row: complete, gate_evidence: false },
   };
+  // Every re-read key failed before, so one still differing is a repair not done, whatever
+  // allowance (max_mismatches, max_nulls) the check grants over its whole scope.
+  const stillFailing = outcome.observations['mismatches'];
+  if (outcome.status === 'pass' && typeof stillFailing === 'number' && stillFailing > 0) {
+    return { ...outcome, status: 'fail', summary: `${scope}: ${stillFailing} of them still fail (a recheck allows none: each re-read key failed before); ${outcome.summary}; not gate evidence — run the check in full to open a gate`, observations };
+  }
   if (outcome.status === 'pass' && !complete) {
     const unread = Math.max(0, plan.failingBefore - plan.keys.length);
     const fault = {

@@ -18,8 +18,8 @@ import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 import { fakeClock } from '../support/fake-clock.js';
 
 const CHECKS = `checks:
-  - { id: p, kind: column_parity, source: app, table: t, key: [id], old: a, new: b, max_mismatches: 1000000, stop_after: false, min_rows: 0 }
-  - { id: n, kind: null_check, source: app, table: t, columns: [b], max_nulls: 1000000, stop_after: false, min_rows: 0 }
+  - { id: p, kind: column_parity, source: app, table: t, key: [id], old: a, new: b, max_mismatch_ratio: 0.99, stop_after: false, min_rows: 0 }
+  - { id: n, kind: null_check, source: app, table: t, columns: [b], max_null_ratio: 0.99, stop_after: false, min_rows: 0 }
 `;
 
 describe.each(engines)('resuming chunked scans on %s', (engine) => {
@@ -119,7 +119,7 @@ describe.each(engines)('resuming chunked scans on %s', (engine) => {
     const ids = Array.from({ length: 600 }, (_, i) => i + 1);
     await seed(ids, new Set([5]), new Set());
     await run(catalogOf(), { after: 2, recorded: true });
-    const edited = catalogOf(CHECKS.replace('max_mismatches: 1000000', 'max_mismatches: 999999'));
+    const edited = catalogOf(CHECKS.replace('max_mismatch_ratio: 0.99', 'max_mismatch_ratio: 0.98'));
     const after = byCheck(await run(edited));
     expect(after.p!.observations.resumed_from).toBeUndefined();
     expect(after.p!.observations).toMatchObject({ rows: 600, mismatches: 1 });

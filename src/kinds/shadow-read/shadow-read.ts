@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { normalizerSchema } from '../../compare/normalizers.js';
 import { compareReads, recordComparison, type ReadResult, type RecordComparison } from './records.js';
+import { constantOutputsOf } from '../../sql/data-free.js';
 import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
 import { keyId } from '../../compare/key-literal.js';
@@ -97,8 +98,24 @@ export const shadowReadSchema = z
       const template = parseQueryTemplate(path.query, spec.key);
       if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
+    const constants = constantComparedFields(spec);
+    if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
   });
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
+
+/**
+ * The compared fields when both paths are queries and every one of them is a constant on both
+ * (`select id, 1 as v …`): the key and `compare.ignore` are not compared. Undefined when a path
+ * is HTTP, a field reads data, or neither query selects a compared field (judged when the check
+ * runs: nothing_compared).
+ */
+function constantComparedFields(spec: { key: string[]; old: z.output<typeof pathSchema>; new: z.output<typeof pathSchema>; compare: { ignore: string[] } }): string[] | undefined {
+  if (!('query' in spec.old) || !('query' in spec.new)) return undefined;
+  const skip = new Set([...spec.key, ...spec.compare.ignore]);
+  const [old, fresh] = [constantOutputsOf(spec.old.query, skip), constantOutputsOf(spec.new.query, skip)];
+  if (!old || !fresh || old.length + fresh.length === 0) return undefined;
+  return [...new Set([...old, ...fresh])];
+}
 
 /**
  * What a read path reads: a query by shape on its source, or an endpoint with the headers and

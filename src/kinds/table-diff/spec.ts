@@ -3,6 +3,7 @@
  * are compared, what each side reads, how rows are hashed. The I/O lives in table-diff.ts.
  */
 import { z } from 'zod';
+import { addConstantScopeIssues } from '../../checkfile/constant-scope.js';
 import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
@@ -48,6 +49,7 @@ export const tableDiffSchema = z
     segment_rows: z.number().int().min(0).optional(),
   })
   .superRefine((spec, ctx) => {
+    addConstantScopeIssues(ctx, spec.min_rows, [[['old', 'where'], spec.old.where], [['new', 'where'], spec.new.where]]);
     const stop = stopAfterProblem({ stop_after: spec.stop_after, max: spec.max_differences, sample: spec.sample }, 'max_differences', 'a ratio');
     if (stop) ctx.addIssue({ code: 'custom', path: ['stop_after'], message: stop });
     for (const name of Object.keys(spec.columns ?? {})) {

@@ -2,7 +2,7 @@
 import type { RowHashMode } from './row-hash.js';
 import { keyId } from '../../compare/key-literal.js';
 import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/outcome.js';
-import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
+import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../../results/fault.js';
 import { formatTableRef } from '../../sql/identifiers.js';
 import type { TableDiffSpec } from './spec.js';
 
@@ -48,6 +48,9 @@ export function sampleKeysOf(tally: DiffTally, limit: number): { category: Sampl
 /** Judges the tally and builds samples with both rows side by side. */
 export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly string[], tally: DiffTally, describe: string): Outcome {
   const differences = tally.missingInNew + tally.missingInOld + tally.changed;
+  // Every row of each side could be missing on the other: both sides' rows could differ.
+  const covering = thresholdCoversScope(spec.max_differences, tally.oldRows + tally.newRows, 'max_differences');
+  if (covering) return faultOutcome(covering, { old_rows: tally.oldRows, new_rows: tally.newRows, rows_scanned: tally.oldRows + tally.newRows, mismatches: differences });
   const pass = differences <= spec.max_differences;
   const byColumn: Record<string, number> = {};
   columns.forEach((name, i) => { if ((tally.changedByColumn[i] ?? 0) > 0) byColumn[name] = tally.changedByColumn[i]!; });

@@ -1,0 +1,153 @@
+/**
+ * Does operator SQL read any data at all? A compared value that names no column (`1` against
+ * `2-1`, `null` against `null`) or a read whose compared fields are all constants has the same
+ * result whatever the database holds, so a check built on it can never fail for a reason in the
+ * data. Judged on the parse tree; pure once the parser is loaded. Errs towards "reads data": only
+ * SQL that certainly reads nothing is reported.
+ */
+import { findKeyPlaceholders, withPositionalParameters } from './key-placeholders.js';
+import { parseSql } from './parser.js';
+import { stringNodeValue, walkSqlTree } from './tree-walk.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const namesOf = (list: unknown): string[] => (Array.isArray(list) ? list.map(stringNodeValue).filter((n): n is string => n !== undefined) : []);
+
+/** The output names of a query's select list (`select 1 as v` → v). */
+function outputNames(query: unknown): string[] {
+  const names: string[] = [];
+  walkSqlTree(query, ({ type, fields }) => { if (type === 'ResTarget' && typeof fields['name'] === 'string') names.push(fields['name']); });
+  return names;
+}
+
+/**
+ * Adds to `own` the names the subtree defines over no data: a WITH query of constants, an alias of
+ * `generate_series(1, 1)` or of a sub-select of constants, and their columns. A relation's own
+ * alias is never added: `u.name` of `users u` is data.
+ */
+function defineOwnNames(tree: unknown, own: Set<string>): void {
+  walkSqlTree(tree, ({ type, fields }) => {
+    if (type === 'CommonTableExpr') defineIfDataFree(fields['ctequery'], [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])], own);
+    else if (type === 'RangeFunction') defineIfDataFree(fields['functions'], [...aliasNames(fields), ...functionNames(fields['functions'])], own);
+    else if (type === 'RangeSubselect') defineIfDataFree(fields['subquery'], [...aliasNames(fields), ...outputNames(fields['subquery'])], own);
+  });
+}
+
+/** Whether the subtree reads a table or a column other than the names in `own` and those it defines over no data itself. */
+function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
+  const own = new Set(outer);
+  defineOwnNames(tree, own);
+  let reads = false;
+  walkSqlTree(tree, ({ type, fields }) => {
+    if (reads) return;
+    if (type === 'RangeVar' || (type === undefined && typeof fields['relname'] === 'string')) {
+      reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
+    } else if (type === 'ColumnRef') {
+      // `*`, a whole row or a column: data unless it is a name this SQL defined over no data.
+      const first = stringNodeValue(((fields['fields'] as unknown[] | undefined) ?? [])[0]);
+      reads = first === undefined || !own.has(first);
+    }
+  });
+  return reads;
+}
+
+function aliasNames(fields: Fields): string[] {
+  const alias = fields['alias'] as { aliasname?: unknown; colnames?: unknown } | undefined;
+  return [...(typeof alias?.aliasname === 'string' ? [alias.aliasname] : []), ...namesOf(alias?.colnames)];
+}
+
+/** A set-returning function without an alias names its column after itself. */
+function functionNames(functions: unknown): string[] {
+  const names: string[] = [];
+  walkSqlTree(functions, ({ type, fields }) => { if (type === 'FuncCall') names.push(...namesOf(fields['funcname']).slice(-1)); });
+  return names;
+}
+
+function defineIfDataFree(definition: unknown, names: (string | undefined)[], own: Set<string>): void {
+  if (readsData(definition, own)) return;
+  for (const name of names) if (name !== undefined) own.add(name);
+}
+
+/**
+ * Whether the expression `text` reads no table and no column of the row. The clock, the session
+ * and the catalog (`now()`, `current_date`, `to_regclass('t')`) are no data of the migration.
+ * Text that does not parse reads data (it is refused elsewhere).
+ */
+export function expressionReadsNoData(text: string): boolean {
+  const parsed = parseSql(`select (${text})`);
+  return parsed.kind === 'parsed' && !readsData(parsed.tree, new Set());
+}
+
+/** One output column of a query: its name (undefined for an unnamed expression) and whether it reads no data. */
+interface Output { name: string | undefined; constant: boolean }
+
+/**
+ * The outputs of a SELECT, or undefined when one cannot be told (`*`). A set operation (`union`,
+ * `intersect`, `except`) takes its names from its first branch, and an output is a constant only
+ * where it is one in every branch. The FROM clause does not count: `select id, 1 as v from users`
+ * outputs the constant `1`.
+ */
+function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undefined {
+  // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
+  const own = new Set(outer);
+  defineOwnNames([select['withClause'], select['fromClause']], own);
+  if (select['op'] !== undefined && select['op'] !== 'SETOP_NONE') {
+    const [left, right] = [select['larg'], select['rarg']].map((arm) => (arm && typeof arm === 'object' ? outputsOf(arm as Fields, own) : undefined));
+    if (!left || !right || left.length !== right.length) return undefined;
+    return left.map((output, i) => ({ name: output.name, constant: output.constant && right[i]!.constant }));
+  }
+  const outputs: Output[] = [];
+  for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
+    const value = target.ResTarget?.['val'];
+    const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
+    if (columns?.some((part) => (part as { A_Star?: unknown }).A_Star !== undefined)) {
+      // `*` over one sub-select or WITH query outputs what that query outputs.
+      const inner = columns.length === 1 ? starSource(select) : undefined;
+      const expanded = inner && outputsOf(inner, own);
+      if (!expanded) return undefined;
+      outputs.push(...expanded);
+      continue;
+    }
+    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
+    outputs.push({ name, constant: !readsData(value, own) });
+  }
+  return outputs;
+}
+
+/** The query a bare `*` reads when FROM holds one sub-select or one WITH query, without a column list. */
+function starSource(select: Fields): Fields | undefined {
+  const from = select['fromClause'] as unknown[] | undefined;
+  if (from?.length !== 1) return undefined;
+  const item = from[0] as { RangeSubselect?: Fields; RangeVar?: Fields };
+  const aliased = (fields: Fields) => namesOf((fields['alias'] as { colnames?: unknown } | undefined)?.colnames).length > 0;
+  if (item.RangeSubselect) return aliased(item.RangeSubselect) ? undefined : (item.RangeSubselect['subquery'] as { SelectStmt?: Fields } | undefined)?.SelectStmt;
+  const name = item.RangeVar && item.RangeVar['schemaname'] === undefined && !aliased(item.RangeVar) ? item.RangeVar['relname'] : undefined;
+  if (typeof name !== 'string') return undefined;
+  const ctes = ((select['withClause'] as { ctes?: { CommonTableExpr?: Fields }[] } | undefined)?.ctes ?? []).map((c) => c.CommonTableExpr);
+  const cte = ctes.find((c) => c?.['ctename'] === name);
+  if (!cte || namesOf(cte['aliascolnames']).length > 0) return undefined;
+  return (cte['ctequery'] as { SelectStmt?: Fields } | undefined)?.SelectStmt;
+}
+
+/**
+ * The compared outputs of a keyed query (shadow_read: its `$keys` placeholders bound) when every
+ * one reads no data — every output but those in `skip` (the key, `compare.ignore`) — or undefined
+ * when an output reads data, one cannot be named (`*`, an unnamed expression), or the text is not
+ * one SELECT (set operations included, branch by branch).
+ */
+export function constantOutputsOf(query: string, skip: ReadonlySet<string>): string[] | undefined {
+  const parsed = parseSql(withPositionalParameters(query, findKeyPlaceholders(query)));
+  if (parsed.kind !== 'parsed') return undefined;
+  const statements = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: Fields } }[] }).stmts ?? [];
+  const select = statements.length === 1 ? statements[0]?.stmt?.SelectStmt : undefined;
+  const outputs = select && outputsOf(select, new Set());
+  if (!outputs) return undefined;
+  const constants: string[] = [];
+  for (const { name, constant } of outputs) {
+    if (name === undefined) return undefined;
+    if (skip.has(name)) continue;
+    if (!constant) return undefined;
+    constants.push(name);
+  }
+  return constants;
+}
