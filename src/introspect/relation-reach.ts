@@ -49,6 +49,16 @@ const RESULT_SETTING_CATEGORIES = ['Client Connection Defaults%', 'Version and P
  * what SQL means), and the relations the name reaches through views, each with its view definition,
  * columns, the relations its definition reads and the rows-holding relations under it.
  */
+/**
+ * What a name reaches, cheaply: the relation's oid and kind under the read's own search_path (no
+ * row when it reaches none). Two ordinary tables of different oids never show the same rows, so
+ * the full reach (planRelationReach: view chains, partitions, the reader) is asked only otherwise.
+ */
+export function planRelationKind(table: TableRef): SQL {
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind from pg_catalog.pg_class c
+    where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::text)`;
+}
+
 export function planRelationReach(table: TableRef | undefined): SQL {
   const named = sql`pg_catalog.to_regclass(${table === undefined ? null : regclassText(table)}::text)`;
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);

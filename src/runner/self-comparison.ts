@@ -12,7 +12,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
-import { planRelationReach, readReach, sameReach, type Reach } from '../introspect/relation-reach.js';
+import { planRelationKind, planRelationReach, readReach, sameReach, type Reach } from '../introspect/relation-reach.js';
 import type { BaseCheckSpec, CheckKind, ExecutionContext, SideRead } from '../kinds/types.js';
 
 /** Asks the servers whether the sides read the same rows; the fault when they do. */
@@ -59,6 +59,13 @@ export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: Chec
     if (drivers.some((driver) => driver !== 'postgres')) return undefined;
   }
   return async () => {
+    // Most checks get here (a row_count's two sides both read `count(*)`): two ordinary tables of
+    // different oids are two tables whatever the servers, and costs a catalog lookup per side, not
+    // the full reach (5–7 ms a statement on Postgres, which made every row_count ~20 ms dearer).
+    if (old.table !== undefined && neu.table !== undefined) {
+      const [oldKind, newKind] = await Promise.all([old, neu].map(async (side) => (await ctx.query(side.source!, planRelationKind(side.table!)))[0]));
+      if (oldKind?.kind === 'r' && newKind?.kind === 'r' && oldKind.oid !== newKind.oid) return undefined;
+    }
     const [a, b] = await Promise.all([old, neu].map(async (side) => readReach((await ctx.query(side.source!, planRelationReach(side.table)))[0])));
     // Sides without a table (a shadow_read query) read the same SQL: the reader alone decides.
     const bothQueries = old.table === undefined && neu.table === undefined;
