@@ -20,26 +20,42 @@ function outputNames(query: unknown): string[] {
   return names;
 }
 
+/** The query or call a node defines names over: a WITH query, a function in FROM, a sub-select in FROM. */
+function definitionOf(type: string | undefined, fields: Fields): { body: unknown; names: (string | undefined)[] } | undefined {
+  if (type === 'CommonTableExpr') return { body: fields['ctequery'], names: [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])] };
+  if (type === 'RangeFunction') return { body: fields['functions'], names: [...aliasNames(fields), ...functionNames(fields['functions'])] };
+  if (type === 'RangeSubselect') return { body: fields['subquery'], names: [...aliasNames(fields), ...outputNames(fields['subquery'])] };
+  return undefined;
+}
+
 /**
  * Adds to `own` the names the subtree defines over no data: a WITH query of constants, an alias of
  * `generate_series(1, 1)` or of a sub-select of constants, and their columns. A relation's own
- * alias is never added: `u.name` of `users u` is data.
+ * alias is never added: `u.name` of `users u` is data. Returns whether a definition reads data.
+ *
+ * Each definition's body is judged once, in its own scope, and not walked again from outside:
+ * walking every scope beneath from every scope above doubled the work with each level of nesting
+ * (a 25-deep sub-select hung a check file's load).
  */
-function defineOwnNames(tree: unknown, own: Set<string>): void {
+function defineOwnNames(tree: unknown, own: Set<string>): boolean {
+  let reads = false;
   walkSqlTree(tree, ({ type, fields }) => {
-    if (type === 'CommonTableExpr') defineIfDataFree(fields['ctequery'], [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])], own);
-    else if (type === 'RangeFunction') defineIfDataFree(fields['functions'], [...aliasNames(fields), ...functionNames(fields['functions'])], own);
-    else if (type === 'RangeSubselect') defineIfDataFree(fields['subquery'], [...aliasNames(fields), ...outputNames(fields['subquery'])], own);
+    const definition = definitionOf(type, fields);
+    if (!definition) return undefined;
+    if (readsData(definition.body, own)) reads = true;
+    else for (const name of definition.names) if (name !== undefined) own.add(name);
+    return 'skip';
   });
+  return reads;
 }
 
 /** Whether the subtree reads a table or a column other than the names in `own` and those it defines over no data itself. */
 function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
   const own = new Set(outer);
-  defineOwnNames(tree, own);
+  if (defineOwnNames(tree, own)) return true;
   let reads = false;
   walkSqlTree(tree, ({ type, fields }) => {
-    if (reads) return;
+    if (reads || definitionOf(type, fields)) return 'skip';
     if (type === 'RangeVar' || (type === undefined && typeof fields['relname'] === 'string')) {
       reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
     } else if (type === 'ColumnRef') {
@@ -47,6 +63,7 @@ function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
       const first = stringNodeValue(((fields['fields'] as unknown[] | undefined) ?? [])[0]);
       reads = first === undefined || !own.has(first);
     }
+    return undefined;
   });
   return reads;
 }
@@ -61,11 +78,6 @@ function functionNames(functions: unknown): string[] {
   const names: string[] = [];
   walkSqlTree(functions, ({ type, fields }) => { if (type === 'FuncCall') names.push(...namesOf(fields['funcname']).slice(-1)); });
   return names;
-}
-
-function defineIfDataFree(definition: unknown, names: (string | undefined)[], own: Set<string>): void {
-  if (readsData(definition, own)) return;
-  for (const name of names) if (name !== undefined) own.add(name);
 }
 
 /**

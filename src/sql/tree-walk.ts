@@ -31,8 +31,11 @@ function untag(value: Fields): { type: string | undefined; fields: Fields } {
   return { type: undefined, fields: value };
 }
 
-/** Visits every node under `tree` in document order, parents before children; iterative, so deep trees cannot overflow the stack. */
-export function walkSqlTree(tree: unknown, visit: (node: SqlTreeNode) => void): void {
+/**
+ * Visits every node under `tree` in document order, parents before children; iterative, so deep
+ * trees cannot overflow the stack. A visitor that returns `'skip'` is not shown that node's children.
+ */
+export function walkSqlTree(tree: unknown, visit: (node: SqlTreeNode) => void | 'skip'): void {
   const stack: { value: unknown; key: string | undefined }[] = [{ value: tree, key: undefined }];
   while (stack.length > 0) {
     const { value, key } = stack.pop() as { value: unknown; key: string | undefined };
@@ -42,7 +45,7 @@ export function walkSqlTree(tree: unknown, visit: (node: SqlTreeNode) => void): 
     }
     if (!isObject(value)) continue;
     const { type, fields } = untag(value);
-    visit({ type, fields, key });
+    if (visit({ type, fields, key }) === 'skip') continue;
     const entries = Object.entries(fields);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [childKey, child] = entries[i] as [string, unknown];
