@@ -58,6 +58,24 @@ export function planLockedTableOid(table: TableRef): SQL {
   return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
 }
 
+/** The relation a name reached, as a statement that locked it read it: its oid and pg_class.relkind. */
+export interface ProvenRelation { readonly oid: string; readonly kind: string }
+
+/**
+ * One row, `oid` and `kind` of the relation the name reaches, after the statement locked it as
+ * planLockedTableOid does: sent first in a transaction, every later statement of that transaction
+ * that finds the table by name reads this relation (a rename or drop waits for the lock).
+ */
+export function planLockedRelationKind(table: TableRef): SQL {
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, (select 1 from ${tableSql(table)} limit 0) as locked
+    from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
+}
+
+/** The row of planLockedRelationKind, or undefined when the name reached no relation. */
+export function readProvenRelation(row: Record<string, unknown> | undefined): ProvenRelation | undefined {
+  return typeof row?.oid === 'string' && typeof row.kind === 'string' ? { oid: row.oid, kind: row.kind } : undefined;
+}
+
 /**
  * `statement` (which reads `table`) with, on every row, the oid of the table the name reaches while
  * it runs: read at execution, after parsing the statement locked the table it reads, so the name

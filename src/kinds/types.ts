@@ -10,6 +10,7 @@ import type { JsonValue, Outcome } from '../results/outcome.js';
 import { Fault } from '../results/fault.js';
 import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { KeyColumn } from '../introspect/primary-key.js';
+import type { ProvenRelation } from '../introspect/table-identity.js';
 import type { ColumnRenaming } from '../sql/shape.js';
 
 /**
@@ -72,6 +73,11 @@ export interface ScanFacts {
    * counted never or twice). Nothing can see that happen, so the result states it.
    */
   keysAssumedStable?: boolean;
+  /**
+   * The relation the scan's name reached, read in the count's own transaction under a lock held
+   * until it ended (single-statement scans only; a chunked scan reads many transactions).
+   */
+  relation?: ProvenRelation | undefined;
 }
 
 /** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */

@@ -38,6 +38,8 @@ export interface RecordingContext extends ExecutionContext {
   countPlanned(scan: CountScan): Promise<CountResult>;
   /** The worst replica lag read after the check's statements, per source that sets max_replica_lag. */
   lagsAfterStatements(): LagReadings;
+  /** How many reads went through query/queryEach (everything but planned count scans) so far. */
+  readsBesideCounts(): number;
 }
 
 /** Creates the context for one check execution. */
@@ -46,10 +48,12 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
   /** Per source with max_replica_lag, the worst lag read after any of this check's statements. */
   const lagsAfterStatements: LagReadings = {};
+  let readsBesideCounts = 0;
 
   /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
   async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions = {}): Promise<T> {
     deps.signal.throwIfAborted();
+    readsBesideCounts++;
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
     const compiled = compile(statement);
@@ -120,6 +124,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
       return scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
     },
     lagsAfterStatements: () => ({ ...lagsAfterStatements }),
+    readsBesideCounts: () => readsBesideCounts,
     progress(update) {
       deps.onProgress?.(update);
     },

@@ -17,7 +17,7 @@ import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { watchingServers } from './server-watch.js';
-import { selfComparisonProbe } from './self-comparison.js';
+import { apartByTheirCounts, countsWillProve, selfComparisonOf } from './self-comparison.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
@@ -119,10 +119,17 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     evidence = readLags([...names].filter((name) => !limited.includes(name)), deps.sources, deps.signal);
     lags = await readLags(limited, deps.sources, deps.signal);
     const lagBefore = lagFault(lags);
+    // Planned once: the engine fused these very objects with other checks' scans.
+    const planned = deps.planned ?? planScansOf(check);
     // Sides that read the same SQL may still reach the same rows on the server: asked before any
-    // row is read, and again after a pass (a name re-pointed in between).
-    const selfComparison = strict.length > 0 || lagBefore ? undefined : await selfComparisonProbe(kind, check.spec, ctx, deps.sources);
-    const sameRowsBefore = await selfComparison?.();
+    // row is read, and again after a pass (a name re-pointed in between). Where each side's table
+    // is counted in one statement, that statement proves under its lock which relation it read:
+    // no probe before, and none after if the counts were the whole reading and found two tables.
+    const selfComparison = strict.length > 0 || lagBefore ? undefined : await selfComparisonOf(kind, check.spec, ctx, deps.sources);
+    const countsProve = selfComparison !== undefined && countsWillProve(selfComparison, planned, (name) => deps.sources.specOf(name)?.scan.mode === 'chunked');
+    const sameRowsBefore = countsProve ? undefined : await selfComparison?.probe();
+    let provenApart = false;
+    let countsWereTheReading = false;
     if (strict.length > 0) {
       outcome = faultOutcome({ code: 'not_least_privilege', message: `require_least_privilege: ${strict.map(([name, s]) => `source "${name}": ${s.privilege_warnings.join('; ')}`).join('; ')}` });
     } else if (lagBefore) {
@@ -130,8 +137,6 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     } else if (sameRowsBefore) {
       outcome = faultOutcome(sameRowsBefore);
     } else {
-      // Planned once: the engine fused these very objects with other checks' scans.
-      const planned = deps.planned ?? planScansOf(check);
       const recheck = deps.recheck;
       if (recheck && 'code' in recheck) {
         outcome = faultOutcome(recheck);
@@ -151,6 +156,8 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
+          const readsBefore = ctx.readsBesideCounts();
+          provenApart = countsProve && apartByTheirCounts(selfComparison!, scans, facts);
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
           if (recheck) outcome = recheckOutcome(outcome, recheck);
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it
@@ -159,9 +166,13 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // A full pass judged min_rows itself; a pass over changed rows only asks the whole scope here.
           const tooSmall = incremental && outcome.status !== 'error' ? await incremental.scopeFloor() : undefined;
           if (tooSmall) outcome = faultOutcome(tooSmall, outcome.observations);
+          countsWereTheReading = ctx.readsBesideCounts() === readsBefore;
         }
       }
-      const sameRowsAfter = selfComparison && outcome.status === 'pass' ? await selfComparison() : undefined;
+      // A probe not asked before reading (the counts were to prove it) is asked now whatever the
+      // outcome, unless they did; a pass is asked again, unless the proven counts were all it read.
+      const askAfter = countsProve && !provenApart ? true : outcome.status === 'pass' && !(provenApart && countsWereTheReading);
+      const sameRowsAfter = selfComparison && askAfter ? await selfComparison.probe() : undefined;
       if (sameRowsAfter) outcome = faultOutcome(sameRowsAfter, outcome.observations);
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted && limited.length > 0) {

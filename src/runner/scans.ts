@@ -16,6 +16,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
+import { planLockedRelationKind, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
 import { Fault } from '../results/fault.js';
 import { replicaLagFault, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
@@ -282,8 +283,23 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     try {
       const limit = spec?.max_replica_lag;
       let lag: ReplicaLag | undefined;
+      let relation: ProvenRelation | undefined;
       const rows = await limiter.run(() => source.readOnly(async (session) => {
-        const answer = await session.query(compiled);
+        // First in the count's transaction and sent with it (no round trip of its own): the lock it
+        // takes holds until COMMIT, so the relation it names is the one the count reads. The read's
+        // own proof of what it read, which spares a check the probes of its sides (self-comparison.ts).
+        const proving = session.query(compile(planLockedRelationKind(scan.table))).then((found) => ({ found }), (error: unknown) => ({ error }));
+        let answer: Awaited<ReturnType<typeof session.query>>;
+        try {
+          answer = await session.query(compiled);
+        } catch (error) {
+          // Failed behind a failed proof (an aborted transaction): the proof's error is the cause.
+          const proof = await proving;
+          throw 'error' in proof ? proof.error : error;
+        }
+        const proof = await proving;
+        if ('error' in proof) throw proof.error;
+        relation = readProvenRelation(proof.found[0]);
         // On the count's own connection: another connection of the source may reach another standby.
         if (limit !== undefined) lag = await replicaLagIn(session, limit);
         return answer;
@@ -294,7 +310,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       record.rows = rows.length;
       const lagged = lag && replicaLagFault(scan.source, lag);
       if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after the count statement` });
-      const counts = readCounts(rows[0], Object.keys(scan.counts));
+      const counts: CountResult = readCounts(rows[0], Object.keys(scan.counts));
+      if (relation) counts[SCAN_FACTS] = { relation };
       hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });
       return counts;
     } finally {

@@ -13,10 +13,49 @@ import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
 import { planRelationKind, planRelationReach, readReach, sameReach, type Reach } from '../introspect/relation-reach.js';
-import type { BaseCheckSpec, CheckKind, ExecutionContext, SideRead } from '../kinds/types.js';
+import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
+import type { TableRef } from '../sql/identifiers.js';
+import { regclassText } from '../sql/build.js';
 
-/** Asks the servers whether the sides read the same rows; the fault when they do. */
-export type SelfComparisonProbe = () => Promise<FaultInfo | undefined>;
+/** A check whose two sides may be one: how to ask, and what its own count scans can prove instead. */
+export interface SelfComparison {
+  /** Asks the servers whether the sides read the same rows; the fault when they do. */
+  probe(): Promise<FaultInfo | undefined>;
+  /** The table each side names, when both name one. */
+  readonly tables: { readonly old: SideTable; readonly new: SideTable } | undefined;
+}
+
+interface SideTable { readonly source: string; readonly table: TableRef }
+
+const sameTable = (scan: CountScan, side: SideTable) => scan.source === side.source && regclassText(scan.table) === regclassText(side.table);
+
+/**
+ * Whether the check's count scans will prove what each side's table is: a scan of each table in
+ * one statement (not chunked: a chunked scan reads many transactions), which reads the relation's
+ * oid and kind under a lock held while it counts (runner/scans.ts).
+ */
+export function countsWillProve(self: SelfComparison, scans: readonly CountScan[], chunked: (source: string) => boolean): boolean {
+  const { tables } = self;
+  if (!tables) return false;
+  return [tables.old, tables.new].every((side) => scans.some((scan) => sameTable(scan, side) && (scan.where !== undefined || !chunked(scan.source))));
+}
+
+/**
+ * Whether the counts proved the sides apart: each side's table was counted as an ordinary table,
+ * and the two are different tables. Two ordinary tables of different oids never show the same rows
+ * whatever the servers (the shortcut the probe itself takes first).
+ */
+export function apartByTheirCounts(self: SelfComparison, scans: readonly CountScan[], facts: readonly ScanFacts[]): boolean {
+  const { tables } = self;
+  if (!tables) return false;
+  // Every scan of a side's table proved one and the same ordinary table.
+  const [old, neu] = [tables.old, tables.new].map((side) => {
+    const proofs = scans.flatMap((scan, i) => (sameTable(scan, side) ? [facts[i]?.relation] : []));
+    const [first] = proofs;
+    return first?.kind === 'r' && proofs.every((proof) => proof?.oid === first.oid && proof.kind === 'r') ? first.oid : undefined;
+  });
+  return old !== undefined && neu !== undefined && old !== neu;
+}
 
 /** Every column name as one: sides equal under it may be one SQL over a view renaming columns. */
 const NAMES_ERASED: ColumnRenaming = { column: () => '', byName: 'erased' };
@@ -40,12 +79,12 @@ const ASKS_WHO_READS = /SVFOP_(CURRENT_USER|CURRENT_ROLE|SESSION_USER|USER|CURRE
 const asksWhoReads = (sides: { old: SideRead; new: SideRead }) => ASKS_WHO_READS.test(canonicalJson(sides.old.reads)) || ASKS_WHO_READS.test(canonicalJson(sides.new.reads));
 
 /**
- * The probe for a check's two sides, or undefined when no server could make them one: they read
+ * The self-comparison question for a check's two sides, or undefined when no server could make them one: they read
  * different SQL (filters, values, keys, queries) even with column names set aside, one is not a
  * database read, or they read two sources that are not both Postgres servers (an embedded database
  * is reached by one name only). Costs nothing then; otherwise one catalog statement per side.
  */
-export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: CheckKind<Spec>, spec: Spec, ctx: ExecutionContext, sources: SourceRegistry): Promise<SelfComparisonProbe | undefined> {
+export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKind<Spec>, spec: Spec, ctx: ExecutionContext, sources: SourceRegistry): Promise<SelfComparison | undefined> {
   if (!kind.sides) return undefined;
   // Sides are read by their SQL's shape, which needs the parser (loaded once per process).
   await loadSqlParser();
@@ -58,7 +97,8 @@ export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: Chec
     const drivers = await Promise.all([old.source, neu.source].map(async (name) => (await sources.get(name)).driver));
     if (drivers.some((driver) => driver !== 'postgres')) return undefined;
   }
-  return async () => {
+  const tables = old.table !== undefined && neu.table !== undefined ? { old: { source: old.source, table: old.table }, new: { source: neu.source, table: neu.table } } : undefined;
+  const probe = async (): Promise<FaultInfo | undefined> => {
     // Most checks get here (a row_count's two sides both read `count(*)`): two ordinary tables of
     // different oids are two tables whatever the servers, and costs a catalog lookup per side, not
     // the full reach (5–7 ms a statement on Postgres, which made every row_count ~20 ms dearer).
@@ -86,4 +126,5 @@ export async function selfComparisonProbe<Spec extends BaseCheckSpec>(kind: Chec
       message: `old (${where(old)}) and new (${where(neu)}) read the same rows${reached}${sameSource ? '' : ', on one server and database, as one role with the same settings'}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape`,
     };
   };
+  return { probe, tables };
 }
