@@ -227,7 +227,7 @@ export function refuseScope(spec: ColumnParitySpec, counts: Record<string, numbe
  * The two compared values' types, probed as the comparison probes them, for float-leaves.ts. Read
  * once a check would pass, apart from the count scan, which stays as cheap as it was.
  */
-export function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
+function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
   const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(normalizeSql(expressionSql(expr), spec.normalize), table)})::oid::text`;
   const [a, b] = form.form === 'same_table' ? [probe(form.old, form.table), probe(form.new, form.table)] : [probe(form.old.expr, form.old.table), probe(form.new.expr, form.new.table)];
   return sql`select ${a} as old, ${b} as new`;

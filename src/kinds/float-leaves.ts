@@ -27,7 +27,7 @@ export interface TypeParts { name: string; parts: { oid: string; step: string }[
  * array's element (`[]`), a composite's fields by position (`.1`, `.2`, …, as record output writes
  * them, dropped columns left out), a range's subtype and a multirange's range (`~`).
  */
-export function planTypeParts(oids: SQL): SQL {
+function planTypeParts(oids: SQL): SQL {
   const is = sql.raw('operator(pg_catalog.=)');
   return sql`select ty.oid::pg_catalog.text as oid, ty.oid::pg_catalog.regtype::pg_catalog.text as name,
       step.t::pg_catalog.text as part, step.name as step
@@ -44,7 +44,7 @@ export function planTypeParts(oids: SQL): SQL {
 }
 
 /** A level of planTypeParts rows, gathered by type. */
-export function typePartsOf(rows: readonly Record<string, unknown>[]): Map<string, TypeParts> {
+function typePartsOf(rows: readonly Record<string, unknown>[]): Map<string, TypeParts> {
   const types = new Map<string, TypeParts>();
   for (const row of rows) {
     const oid = String(row.oid);

@@ -22,7 +22,7 @@ export const DEFAULT_ABBREVIATIONS = "case when pg_catalog.texteq(pg_catalog.cur
   + "else pg_catalog.set_config('timezone_abbreviations', 'Default', true) end";
 
 /** Marks the error the stand-in guard raises, so the source can give it its own fault code. */
-export const STAND_IN_MARKER = 'parity stand-in code: ';
+const STAND_IN_MARKER = 'parity stand-in code: ';
 
 /** `x operator(pg_catalog.op) y`: no operator a role's search_path reaches may answer inside the guard itself. */
 const op = (name: string) => `operator(pg_catalog.${name})`;
@@ -44,7 +44,7 @@ const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object i
  * functions under the type's name), which no user can create.
  * One row: the objects named, or NULL when there are none.
  */
-export const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as found from (
+const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as found from (
   select pg_catalog.format('function %I.%I(%s)', p.pronamespace::pg_catalog.regnamespace::pg_catalog.text, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as what, p.oid as obj, 'pg_catalog.pg_proc'::pg_catalog.regclass as cls
     from pg_catalog.pg_proc p
     where p.oid ${op('>=')} ${USER_OID} and (p.pronamespace ${op('=')} 11::pg_catalog.oid or p.pronamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
