@@ -13,11 +13,11 @@ import type { ReadOptions, ServerWatch, Source } from '../sources/types.js';
 /** The watch of one source: the first server seen is the run's; any other is a fault. */
 export function createServerWatch(source: string): ServerWatch {
   let first: string | undefined;
-  let standInsRefused = false;
+  let guardPassed = false;
   return {
-    needsStandInGuard: () => !standInsRefused,
+    needsStandInGuard: () => !guardPassed,
     standInGuardPassed() {
-      standInsRefused = true;
+      guardPassed = true;
     },
     see(fingerprint) {
       if (fingerprint === '') {
