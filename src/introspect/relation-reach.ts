@@ -59,8 +59,23 @@ export function planRelationKind(table: TableRef): SQL {
     where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::text)`;
 }
 
-export function planRelationReach(table: TableRef | undefined): SQL {
-  const named = sql`pg_catalog.to_regclass(${table === undefined ? null : regclassText(table)}::text)`;
+/**
+ * A relation already read, by its oid: what a count proved it read (ProvenRelation), asked of it
+ * after, when its name may reach another relation by then (renamed between the two sides' counts).
+ */
+export interface RelationByOid { readonly oid: string }
+
+/** The relation `target` names now (a table name) or is (an oid), NULL when there is none. */
+function relationOidSql(target: TableRef | RelationByOid | undefined): SQL {
+  if (target !== undefined && 'oid' in target) {
+    return sql`(select c.oid from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) ${target.oid}::pg_catalog.oid)`;
+  }
+  return sql`pg_catalog.to_regclass(${target === undefined ? null : regclassText(target)}::text)`;
+}
+
+/** The reach statement described above, for a name as it resolves now, a relation by its oid, or no table (a query). */
+export function planRelationReach(target: TableRef | RelationByOid | undefined): SQL {
+  const named = relationOidSql(target);
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
   const categories = sql.join(RESULT_SETTING_CATEGORIES.map((category) => sql`${category}::text`), sql`, `);
   return sql`with recursive chain(oid) as (
