@@ -52,10 +52,14 @@ export function planTableOid(table: TableRef): SQL {
  * One row, `oid`, like planTableOid, but the statement also locks the table (a scalar subquery that
  * reads no row) and reads the oid after: the lock holds until the transaction ends, so every later
  * statement of the transaction that finds the table by name — catalog look-ups, which lock nothing,
- * included — reaches this table (a rename waits for the lock).
+ * included — reaches this table (a rename waits for the lock). `relation` and `kind`: the relation's
+ * own oid and pg_class.relkind (a ProvenRelation, readProvenRelation).
  */
 export function planLockedTableOid(table: TableRef): SQL {
-  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
+  const named = sql`pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
+  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked,
+    ${named}::pg_catalog.oid::pg_catalog.text as relation,
+    (select c.relkind::pg_catalog.text from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) ${named}) as kind`;
 }
 
 /** The relation a name reached, as a statement that locked it read it: its oid and pg_class.relkind. */
@@ -71,9 +75,10 @@ export function planLockedRelationKind(table: TableRef): SQL {
     from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
 }
 
-/** The row of planLockedRelationKind, or undefined when the name reached no relation. */
-export function readProvenRelation(row: Record<string, unknown> | undefined): ProvenRelation | undefined {
-  return typeof row?.oid === 'string' && typeof row.kind === 'string' ? { oid: row.oid, kind: row.kind } : undefined;
+/** The row of planLockedRelationKind (or planLockedTableOid, its oid in `relation`), or undefined when the name reached no relation. */
+export function readProvenRelation(row: Record<string, unknown> | undefined, oidColumn = 'oid'): ProvenRelation | undefined {
+  const oid = row?.[oidColumn];
+  return typeof oid === 'string' && typeof row?.kind === 'string' ? { oid, kind: row.kind } : undefined;
 }
 
 /**
