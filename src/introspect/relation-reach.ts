@@ -16,6 +16,7 @@
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { parseSql } from '../sql/parser.js';
+import { relationIdentityOf } from './table-identity.js';
 
 /**
  * Settings that decide how long or with how much memory a read runs, never what it returns; parity
@@ -96,6 +97,7 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
         where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')
           and s.category like any (array[${categories}]) and s.name not in (${neutral}))::text as settings,
       ${named}::oid::text as named,
+      ${relationIdentityOf(named)} as identity,
       (select pg_catalog.json_agg(pg_catalog.json_build_object(
           'oid', r.oid::text, 'name', r.oid::pg_catalog.regclass::text, 'kind', r.relkind,
           'definition', case when r.relkind = 'v' then pg_catalog.pg_get_viewdef(r.oid) end,

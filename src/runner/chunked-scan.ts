@@ -183,7 +183,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       const locked = (await run(session, planLockedTableOid(scan.table))).rows[0];
       const tableOid = locked?.oid;
       // Every chunk reads this very relation (checked below), so the scan proves what it counted.
-      facts.relation = readProvenRelation(locked, 'relation');
+      facts.relation = readProvenRelation(locked, { oid: 'relation', identity: 'oid' });
       const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
       const columns = keyRows.map((r) => ({ name: String(r.name), type: String(r.type) }));

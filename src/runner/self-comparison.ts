@@ -129,7 +129,8 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
       if (oldKind?.kind === 'r' && newKind?.kind === 'r' && oldKind.oid !== newKind.oid) return undefined;
     }
     // What a count read is asked of by oid: its name may reach another relation by now.
-    const [a, b] = await Promise.all(sides.map(async ({ side, read }) => readReach((await ctx.query(side.source!, planRelationReach(read ?? side.table)))[0])));
+    const rows = await Promise.all(sides.map(async ({ side, read }) => (await ctx.query(side.source!, planRelationReach(read ?? side.table)))[0]));
+    const [a, b] = rows.map(readReach);
     // Sides without a table (a shadow_read query) read the same SQL: the reader alone decides.
     const bothQueries = old.table === undefined && neu.table === undefined;
     // Two roles read the same rows of one table alike (row security is off in every read, and a
@@ -142,6 +143,11 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     // A relation a count read and that is gone by now: one read by both sides is the same rows;
     // otherwise what it showed (a view over the other side's table?) can no longer be told.
     const gone = sides.filter(({ read }, i) => read !== undefined && [a, b][i]!.reach === null);
+    // A view redefined since it was counted shows other rows now than those its count read.
+    const changed = sides.filter(({ read }, i) => read?.identity !== undefined && [a, b][i]!.reach !== null && rows[i]?.identity !== read.identity);
+    if (changed.length > 0) {
+      return { code: 'table_replaced', message: changed.map(({ side }) => `the relation ${where(side)} was counted from was redefined before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
+    }
     if (gone.length > 0) {
       if (proven.old !== undefined && proven.old.oid === proven.new?.oid && sameReads(written)) {
         return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) were counted from one relation (oid ${proven.old.oid}, dropped since), with the same filter and values: a check comparing something with itself can never fail; point new at the new shape` };
