@@ -74,7 +74,7 @@ function relationOidSql(target: TableRef | RelationByOid | undefined): SQL {
   return sql`pg_catalog.to_regclass(${target === undefined ? null : regclassText(target)}::text)`;
 }
 
-/** The reach statement described above, for a name as it resolves now, a relation by its oid, or no table (a query). */
+/** The reach statement described above, for a name as it resolves now, a relation by its oid (then with its `identity`, relationIdentityOf), or no table (a query). */
 export function planRelationReach(target: TableRef | RelationByOid | undefined): SQL {
   const named = relationOidSql(target);
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
@@ -97,7 +97,7 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
         where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')
           and s.category like any (array[${categories}]) and s.name not in (${neutral}))::text as settings,
       ${named}::oid::text as named,
-      ${relationIdentityOf(named)} as identity,
+      ${target !== undefined && 'oid' in target ? relationIdentityOf(named) : sql`null`}::pg_catalog.text as identity,
       (select pg_catalog.json_agg(pg_catalog.json_build_object(
           'oid', r.oid::text, 'name', r.oid::pg_catalog.regclass::text, 'kind', r.relkind,
           'definition', case when r.relkind = 'v' then pg_catalog.pg_get_viewdef(r.oid) end,
