@@ -16,6 +16,7 @@
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { parseSql } from '../sql/parser.js';
+import { relationIdentityOf } from './table-identity.js';
 
 /**
  * Settings that decide how long or with how much memory a read runs, never what it returns; parity
@@ -59,8 +60,23 @@ export function planRelationKind(table: TableRef): SQL {
     where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::text)`;
 }
 
-export function planRelationReach(table: TableRef | undefined): SQL {
-  const named = sql`pg_catalog.to_regclass(${table === undefined ? null : regclassText(table)}::text)`;
+/**
+ * A relation already read, by its oid: what a count proved it read (ProvenRelation), asked of it
+ * after, when its name may reach another relation by then (renamed between the two sides' counts).
+ */
+export interface RelationByOid { readonly oid: string }
+
+/** The relation `target` names now (a table name) or is (an oid), NULL when there is none. */
+function relationOidSql(target: TableRef | RelationByOid | undefined): SQL {
+  if (target !== undefined && 'oid' in target) {
+    return sql`(select c.oid from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) ${target.oid}::pg_catalog.oid)`;
+  }
+  return sql`pg_catalog.to_regclass(${target === undefined ? null : regclassText(target)}::text)`;
+}
+
+/** The reach statement described above, for a name as it resolves now, a relation by its oid (then with its `identity`, relationIdentityOf), or no table (a query). */
+export function planRelationReach(target: TableRef | RelationByOid | undefined): SQL {
+  const named = relationOidSql(target);
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
   const categories = sql.join(RESULT_SETTING_CATEGORIES.map((category) => sql`${category}::text`), sql`, `);
   return sql`with recursive chain(oid) as (
@@ -81,6 +97,7 @@ export function planRelationReach(table: TableRef | undefined): SQL {
         where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')
           and s.category like any (array[${categories}]) and s.name not in (${neutral}))::text as settings,
       ${named}::oid::text as named,
+      ${target !== undefined && 'oid' in target ? relationIdentityOf(named) : sql`null`}::pg_catalog.text as identity,
       (select pg_catalog.json_agg(pg_catalog.json_build_object(
           'oid', r.oid::text, 'name', r.oid::pg_catalog.regclass::text, 'kind', r.relkind,
           'definition', case when r.relkind = 'v' then pg_catalog.pg_get_viewdef(r.oid) end,

@@ -26,8 +26,12 @@ export function tableOidSql(table: TableRef): SQL {
  * fingerprinted a view over one table and drilled into it redefined over a copy, and passed.
  */
 export function relationIdentitySql(table: TableRef): SQL {
+  return relationIdentityOf(sql`pg_catalog.to_regclass(${regclassText(table)})`);
+}
+
+/** relationIdentitySql of the relation `named` (an SQL expression of type oid or regclass; NULL: none). */
+export function relationIdentityOf(named: SQL): SQL {
   const is = sql.raw('operator(pg_catalog.=)');
-  const named = sql`pg_catalog.to_regclass(${regclassText(table)})`;
   return sql`pg_catalog.concat(${named}::pg_catalog.oid, pg_catalog.textcat('/', (with recursive v(oid) as (
       select ${named}::pg_catalog.oid
       union
@@ -52,14 +56,22 @@ export function planTableOid(table: TableRef): SQL {
  * One row, `oid`, like planTableOid, but the statement also locks the table (a scalar subquery that
  * reads no row) and reads the oid after: the lock holds until the transaction ends, so every later
  * statement of the transaction that finds the table by name — catalog look-ups, which lock nothing,
- * included — reaches this table (a rename waits for the lock).
+ * included — reaches this table (a rename waits for the lock). `relation` and `kind`: the relation's
+ * own oid and pg_class.relkind (a ProvenRelation, readProvenRelation).
  */
 export function planLockedTableOid(table: TableRef): SQL {
-  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked`;
+  const named = sql`pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
+  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked,
+    ${named}::pg_catalog.oid::pg_catalog.text as relation,
+    (select c.relkind::pg_catalog.text from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) ${named}) as kind`;
 }
 
-/** The relation a name reached, as a statement that locked it read it: its oid and pg_class.relkind. */
-export interface ProvenRelation { readonly oid: string; readonly kind: string }
+/**
+ * The relation a name reached, as a statement that locked it read it: its oid, pg_class.relkind and,
+ * for anything but an ordinary table, its identity (relationIdentitySql: a view's rules' versions),
+ * so that what it showed can be told apart from what it shows when asked about later.
+ */
+export interface ProvenRelation { readonly oid: string; readonly kind: string; readonly identity?: string | undefined }
 
 /**
  * One row, `oid` and `kind` of the relation the name reaches, after the statement locked it as
@@ -67,13 +79,17 @@ export interface ProvenRelation { readonly oid: string; readonly kind: string }
  * that finds the table by name reads this relation (a rename or drop waits for the lock).
  */
 export function planLockedRelationKind(table: TableRef): SQL {
-  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, (select 1 from ${tableSql(table)} limit 0) as locked
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, (select 1 from ${tableSql(table)} limit 0) as locked,
+      case when c.relkind operator(pg_catalog.<>) 'r' then ${relationIdentityOf(sql`c.oid`)} end as identity
     from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
 }
 
-/** The row of planLockedRelationKind, or undefined when the name reached no relation. */
-export function readProvenRelation(row: Record<string, unknown> | undefined): ProvenRelation | undefined {
-  return typeof row?.oid === 'string' && typeof row.kind === 'string' ? { oid: row.oid, kind: row.kind } : undefined;
+/** The row of planLockedRelationKind (or planLockedTableOid: oid in `relation`, identity in `oid`), or undefined when the name reached no relation. */
+export function readProvenRelation(row: Record<string, unknown> | undefined, columns = { oid: 'oid', identity: 'identity' }): ProvenRelation | undefined {
+  const oid = row?.[columns.oid];
+  const identity = row?.[columns.identity];
+  if (typeof oid !== 'string' || typeof row?.kind !== 'string') return undefined;
+  return { oid, kind: row.kind, ...(typeof identity === 'string' && row.kind !== 'r' ? { identity } : {}) };
 }
 
 /**

@@ -75,7 +75,7 @@ export interface ScanFacts {
   keysAssumedStable?: boolean;
   /**
    * The relation the scan's name reached, read in the count's own transaction under a lock held
-   * until it ended (single-statement scans only; a chunked scan reads many transactions).
+   * until it ended (a chunked scan: in its first transaction, every chunk checked to read the same).
    */
   relation?: ProvenRelation | undefined;
 }

@@ -17,7 +17,7 @@ import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
 import { watchingServers } from './server-watch.js';
-import { apartByTheirCounts, countsWillProve, selfComparisonOf } from './self-comparison.js';
+import { apartByTheirCounts, countsWillProve, provenSides, selfComparisonOf, type ProvenSides } from './self-comparison.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
 import type { ServerIdentity } from '../results/server-identity.js';
 import { lagFault, mergeLags, readLags, type LagReadings } from './replica-lag-guard.js';
@@ -130,6 +130,8 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     const sameRowsBefore = countsProve ? undefined : await selfComparison?.probe();
     let provenApart = false;
     let countsWereTheReading = false;
+    // What the counts proved each side read: asked about after reading, never the names again.
+    let proven: ProvenSides = {};
     if (strict.length > 0) {
       outcome = faultOutcome({ code: 'not_least_privilege', message: `require_least_privilege: ${strict.map(([name, s]) => `source "${name}": ${s.privilege_warnings.join('; ')}`).join('; ')}` });
     } else if (lagBefore) {
@@ -157,7 +159,10 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
           const readsBefore = ctx.readsBesideCounts();
-          provenApart = countsProve && apartByTheirCounts(selfComparison!, scans, facts);
+          const sides = selfComparison ? provenSides(selfComparison, scans, facts) : {};
+          provenApart = countsProve && apartByTheirCounts(sides);
+          if ('fault' in sides) throw new Fault(sides.fault);
+          proven = sides;
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
           if (recheck) outcome = recheckOutcome(outcome, recheck);
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it
@@ -172,7 +177,12 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
       // A probe not asked before reading (the counts were to prove it) is asked now whatever the
       // outcome, unless they did; a pass is asked again, unless the proven counts were all it read.
       const askAfter = countsProve && !provenApart ? true : outcome.status === 'pass' && !(provenApart && countsWereTheReading);
-      const sameRowsAfter = selfComparison && askAfter ? await selfComparison.probe() : undefined;
+      // A side's counts proved which relation they read: asked about by oid (its name may reach
+      // another by now); a kind that read beside its counts found the tables by name again, so the
+      // names are asked too.
+      const provedAny = proven.old !== undefined || proven.new !== undefined;
+      let sameRowsAfter = selfComparison && askAfter ? await selfComparison.probe(proven) : undefined;
+      if (!sameRowsAfter && selfComparison && askAfter && provedAny && outcome.status === 'pass' && !countsWereTheReading) sameRowsAfter = await selfComparison.probe();
       if (sameRowsAfter) outcome = faultOutcome(sameRowsAfter, outcome.observations);
       // And after: a standby that fell behind mid-read served data of unknown age; the finding is void.
       if (!deps.signal.aborted && limited.length > 0) {

@@ -16,11 +16,15 @@ import { planRelationKind, planRelationReach, readReach, sameReach, type Reach }
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { regclassText } from '../sql/build.js';
+import type { ProvenRelation } from '../introspect/table-identity.js';
 
 /** A check whose two sides may be one: how to ask, and what its own count scans can prove instead. */
 export interface SelfComparison {
-  /** Asks the servers whether the sides read the same rows; the fault when they do. */
-  probe(): Promise<FaultInfo | undefined>;
+  /**
+   * Asks the servers whether the sides read the same rows; the fault when they do. A side whose
+   * counts proved the relation they read is asked about that relation, by oid, never its name again.
+   */
+  probe(proven?: ProvenSides): Promise<FaultInfo | undefined>;
   /** The table each side names, when both name one. */
   readonly tables: { readonly old: SideTable; readonly new: SideTable } | undefined;
 }
@@ -40,21 +44,38 @@ export function countsWillProve(self: SelfComparison, scans: readonly CountScan[
   return [tables.old, tables.new].every((side) => scans.some((scan) => sameTable(scan, side) && (scan.where !== undefined || !chunked(scan.source))));
 }
 
+/** The relation each side's counts read, where every count of that side proved one and the same. */
+export interface ProvenSides { readonly old?: ProvenRelation | undefined; readonly new?: ProvenRelation | undefined }
+
+/**
+ * What the counts proved each side read (a side with a count that proved nothing is left out), or
+ * the fault when two counts of one side read two relations (its name moved between them).
+ */
+export function provenSides(self: SelfComparison, scans: readonly CountScan[], facts: readonly ScanFacts[]): ProvenSides | { fault: FaultInfo } {
+  const { tables } = self;
+  if (!tables) return {};
+  const proven: Record<'old' | 'new', ProvenRelation | undefined> = { old: undefined, new: undefined };
+  for (const which of ['old', 'new'] as const) {
+    const proofs = scans.flatMap((scan, i) => (sameTable(scan, tables[which]) ? [facts[i]?.relation] : []));
+    if (proofs.length === 0 || proofs.some((proof) => proof === undefined)) continue;
+    const [first] = proofs as ProvenRelation[];
+    if (proofs.some((proof) => proof!.oid !== first!.oid || proof!.kind !== first!.kind)) {
+      const named = `${formatTableRef(tables[which].table)} on source "${tables[which].source}"`;
+      return { fault: { code: 'table_replaced', message: `${which}'s counts of ${named} read two relations (the name reached another table between them); counts of two tables are never compared — run the check again` } };
+    }
+    proven[which] = first;
+  }
+  return proven;
+}
+
 /**
  * Whether the counts proved the sides apart: each side's table was counted as an ordinary table,
  * and the two are different tables. Two ordinary tables of different oids never show the same rows
  * whatever the servers (the shortcut the probe itself takes first).
  */
-export function apartByTheirCounts(self: SelfComparison, scans: readonly CountScan[], facts: readonly ScanFacts[]): boolean {
-  const { tables } = self;
-  if (!tables) return false;
-  // Every scan of a side's table proved one and the same ordinary table.
-  const [old, neu] = [tables.old, tables.new].map((side) => {
-    const proofs = scans.flatMap((scan, i) => (sameTable(scan, side) ? [facts[i]?.relation] : []));
-    const [first] = proofs;
-    return first?.kind === 'r' && proofs.every((proof) => proof?.oid === first.oid && proof.kind === 'r') ? first.oid : undefined;
-  });
-  return old !== undefined && neu !== undefined && old !== neu;
+export function apartByTheirCounts(proven: ProvenSides | { fault: FaultInfo }): boolean {
+  if ('fault' in proven) return false;
+  return proven.old?.kind === 'r' && proven.new?.kind === 'r' && proven.old.oid !== proven.new.oid;
 }
 
 /** Every column name as one: sides equal under it may be one SQL over a view renaming columns. */
@@ -98,15 +119,18 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     if (drivers.some((driver) => driver !== 'postgres')) return undefined;
   }
   const tables = old.table !== undefined && neu.table !== undefined ? { old: { source: old.source, table: old.table }, new: { source: neu.source, table: neu.table } } : undefined;
-  const probe = async (): Promise<FaultInfo | undefined> => {
+  const probe = async (proven: ProvenSides = {}): Promise<FaultInfo | undefined> => {
+    const sides = [{ side: old, read: proven.old }, { side: neu, read: proven.new }];
     // Most checks get here (a row_count's two sides both read `count(*)`): two ordinary tables of
     // different oids are two tables whatever the servers, and costs a catalog lookup per side, not
     // the full reach (5–7 ms a statement on Postgres, which made every row_count ~20 ms dearer).
     if (old.table !== undefined && neu.table !== undefined) {
-      const [oldKind, newKind] = await Promise.all([old, neu].map(async (side) => (await ctx.query(side.source!, planRelationKind(side.table!)))[0]));
+      const [oldKind, newKind] = await Promise.all(sides.map(async ({ side, read }) => read ?? (await ctx.query(side.source!, planRelationKind(side.table!)))[0]));
       if (oldKind?.kind === 'r' && newKind?.kind === 'r' && oldKind.oid !== newKind.oid) return undefined;
     }
-    const [a, b] = await Promise.all([old, neu].map(async (side) => readReach((await ctx.query(side.source!, planRelationReach(side.table)))[0])));
+    // What a count read is asked of by oid: its name may reach another relation by now.
+    const rows = await Promise.all(sides.map(async ({ side, read }) => (await ctx.query(side.source!, planRelationReach(read ?? side.table)))[0]));
+    const [a, b] = rows.map(readReach);
     // Sides without a table (a shadow_read query) read the same SQL: the reader alone decides.
     const bothQueries = old.table === undefined && neu.table === undefined;
     // Two roles read the same rows of one table alike (row security is off in every read, and a
@@ -115,11 +139,25 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     const sameReader = sameSource || (a!.reader.instance !== '' && a!.reader.instance === b!.reader.instance
       && (!roleMatters || a!.reader.role === b!.reader.role) && a!.reader.settings === b!.reader.settings);
     if (!sameReader) return undefined;
+    const where = (side: SideRead) => `${side.table === undefined ? 'its query' : formatTableRef(side.table)} on source "${side.source}"`;
+    // A relation a count read and that is gone by now: one read by both sides is the same rows;
+    // otherwise what it showed (a view over the other side's table?) can no longer be told.
+    const gone = sides.filter(({ read }, i) => read !== undefined && [a, b][i]!.reach === null);
+    // A view redefined since it was counted shows other rows now than those its count read.
+    const changed = sides.filter(({ read }, i) => read?.identity !== undefined && [a, b][i]!.reach !== null && rows[i]?.identity !== read.identity);
+    if (changed.length > 0) {
+      return { code: 'table_replaced', message: changed.map(({ side }) => `the relation ${where(side)} was counted from was redefined before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
+    }
+    if (gone.length > 0) {
+      if (proven.old !== undefined && proven.old.oid === proven.new?.oid && sameReads(written)) {
+        return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) were counted from one relation (oid ${proven.old.oid}, dropped since), with the same filter and values: a check comparing something with itself can never fail; point new at the new shape` };
+      }
+      return { code: 'table_replaced', message: gone.map(({ side }) => `the relation ${where(side)} was counted from was dropped before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
+    }
     if (!bothQueries && !sameReach(a!.reach, b!.reach)) return undefined;
     // Over one relation, the SQL each side writes against its own names must be the same SQL.
     const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };
     if (!sameReads(renaming.old || renaming.new ? kind.sides!(spec, renaming) : written)) return undefined;
-    const where = (side: SideRead) => `${side.table === undefined ? 'its query' : formatTableRef(side.table)} on source "${side.source}"`;
     const reached = a!.reach === null ? '' : `: both reach ${a!.reach.names.join(', ') || 'no rows-holding relation'}`;
     return {
       code: 'self_comparison',
