@@ -20,12 +20,40 @@ function outputNames(query: unknown): string[] {
   return names;
 }
 
+/** The names a WITH query defines: its own, its column list and its outputs. */
+const cteNames = (fields: Fields): (string | undefined)[] => [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])];
+
 /** The query or call a node defines names over: a WITH query, a function in FROM, a sub-select in FROM. */
 function definitionOf(type: string | undefined, fields: Fields): { body: unknown; names: (string | undefined)[] } | undefined {
-  if (type === 'CommonTableExpr') return { body: fields['ctequery'], names: [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])] };
+  if (type === 'CommonTableExpr') return { body: fields['ctequery'], names: cteNames(fields) };
   if (type === 'RangeFunction') return { body: fields['functions'], names: [...aliasNames(fields), ...functionNames(fields['functions'])] };
   if (type === 'RangeSubselect') return { body: fields['subquery'], names: [...aliasNames(fields), ...outputNames(fields['subquery'])] };
   return undefined;
+}
+
+/**
+ * Judges a WITH clause before the rest of its statement (the parse tree puts it after FROM, whose
+ * items read it): in order, each query seeing those before it; under RECURSIVE, every query sees
+ * all of them, itself included — sound because any one reading data makes the whole read data.
+ */
+function defineWithNames(withClause: unknown, own: Set<string>): boolean {
+  const clause = ((withClause as { WithClause?: Fields } | undefined)?.WithClause ?? withClause) as Fields | undefined;
+  const ctes = ((clause?.['ctes'] as { CommonTableExpr?: Fields }[] | undefined) ?? []).map((c) => c.CommonTableExpr).filter((c): c is Fields => c !== undefined);
+  const add = (names: (string | undefined)[]) => { for (const name of names) if (name !== undefined) own.add(name); };
+  if (clause?.['recursive'] === true) {
+    // Judged as if all were constants; kept only when that holds for every one (a least fixpoint).
+    const trial = new Set(own);
+    for (const cte of ctes) for (const name of cteNames(cte)) if (name !== undefined) trial.add(name);
+    if (ctes.some((cte) => readsData(cte['ctequery'], trial))) return true;
+    for (const name of trial) own.add(name);
+    return false;
+  }
+  let reads = false;
+  for (const cte of ctes) {
+    if (readsData(cte['ctequery'], own)) reads = true;
+    else add(cteNames(cte));
+  }
+  return reads;
 }
 
 /**
@@ -40,6 +68,12 @@ function definitionOf(type: string | undefined, fields: Fields): { body: unknown
 function defineOwnNames(tree: unknown, own: Set<string>): boolean {
   let reads = false;
   walkSqlTree(tree, ({ type, fields }) => {
+    if (fields['withClause'] !== undefined && type !== 'CommonTableExpr') {
+      // Both judged even when the first reads data: a caller may still want the names defined.
+      const withReads = defineWithNames(fields['withClause'], own);
+      if (defineOwnNames({ ...fields, withClause: undefined }, own) || withReads) reads = true;
+      return 'skip';
+    }
     const definition = definitionOf(type, fields);
     if (!definition) return undefined;
     if (readsData(definition.body, own)) reads = true;
@@ -102,7 +136,8 @@ interface Output { name: string | undefined; constant: boolean }
 function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undefined {
   // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
   const own = new Set(outer);
-  defineOwnNames([select['withClause'], select['fromClause']], own);
+  defineWithNames(select['withClause'], own);
+  defineOwnNames(select['fromClause'], own);
   if (select['op'] !== undefined && select['op'] !== 'SETOP_NONE') {
     const [left, right] = [select['larg'], select['rarg']].map((arm) => (arm && typeof arm === 'object' ? outputsOf(arm as Fields, own) : undefined));
     if (!left || !right || left.length !== right.length) return undefined;

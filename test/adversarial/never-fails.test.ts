@@ -50,6 +50,9 @@ const CONSTANT_PAIRS: [string, string][] = [
   ['(select x from generate_series(1, 1) as x)', '1'],
   ['(with c as (select 1 as v) select v from c)', '1'],
   ['now()::date', 'current_date'],
+  // A FROM sub-select of a WITH query: the WITH clause follows FROM in the parse tree.
+  ['(with c as (select 1 as v) select v from (select v from c) x)', '1'],
+  ['(with recursive c(n) as (select 1 union all select n + 1 from c where n < 3) select max(n) from c)', '3'],
 ];
 
 describe('column_parity values that name no column of the row', () => {
@@ -97,6 +100,7 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['constants in every branch of a union', 'select id, 1 as v from users where id = any($keys) union all select id, 2 from users where false', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a sub-select of constants', 'select * from (select id, 1 as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a WITH query of constants', 'with s as (select id, 1 as v from users) select * from s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['a sub-select of a WITH query of constants', 'select id, k.v from users, (with c as (select 1 as v) select v from (select v from c) y) k where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a lateral VALUES list', 'select id, x.v from users, lateral (values (1)) as x(v) where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery, extra] of CONSTANT) {
