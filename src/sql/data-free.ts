@@ -13,21 +13,46 @@ type Fields = Readonly<Record<string, unknown>>;
 
 const namesOf = (list: unknown): string[] => (Array.isArray(list) ? list.map(stringNodeValue).filter((n): n is string => n !== undefined) : []);
 
-/** The output names of a query's select list (`select 1 as v` → v). */
+/** The output names of a query's select list (`select 1 as v` → v), and a VALUES list's `column1`, `column2`, …. */
 function outputNames(query: unknown): string[] {
   const names: string[] = [];
-  walkSqlTree(query, ({ type, fields }) => { if (type === 'ResTarget' && typeof fields['name'] === 'string') names.push(fields['name']); });
+  walkSqlTree(query, ({ type, fields }) => {
+    if (type === 'ResTarget' && typeof fields['name'] === 'string') names.push(fields['name']);
+    const values = fields['valuesLists'];
+    if (type === 'SelectStmt' && Array.isArray(values)) {
+      const first = (values[0] as { List?: { items?: unknown[] } } | undefined)?.List?.items ?? [];
+      for (let i = 1; i <= first.length; i++) names.push(`column${i}`);
+    }
+  });
+  return names;
+}
+
+/** Column names a FROM item declares in its own body: a column definition list, JSON_TABLE and XMLTABLE columns. */
+function declaredColumns(tree: unknown): string[] {
+  const names: string[] = [];
+  walkSqlTree(tree, ({ type, fields }) => {
+    const name = type === 'ColumnDef' || type === 'RangeTableFuncCol' ? fields['colname'] : type === 'JsonTableColumn' ? fields['name'] : undefined;
+    if (typeof name === 'string') names.push(name);
+  });
   return names;
 }
 
 /** The names a WITH query defines: its own, its column list and its outputs. */
 const cteNames = (fields: Fields): (string | undefined)[] => [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])];
 
-/** The query or call a node defines names over: a WITH query, a function in FROM, a sub-select in FROM. */
+/**
+ * The query or call a node defines names over: a WITH query, a function in FROM, a sub-select in
+ * FROM, a table function (JSON_TABLE, XMLTABLE), an aliased join (whose alias hides the names inside).
+ */
 function definitionOf(type: string | undefined, fields: Fields): { body: unknown; names: (string | undefined)[] } | undefined {
   if (type === 'CommonTableExpr') return { body: fields['ctequery'], names: cteNames(fields) };
-  if (type === 'RangeFunction') return { body: fields['functions'], names: [...aliasNames(fields), ...functionNames(fields['functions'])] };
+  if (type === 'RangeFunction') {
+    const ordinality = fields['ordinality'] === true ? ['ordinality'] : [];
+    return { body: fields['functions'], names: [...aliasNames(fields), ...functionNames(fields['functions']), ...declaredColumns([fields['functions'], fields['coldeflist']]), ...ordinality] };
+  }
   if (type === 'RangeSubselect') return { body: fields['subquery'], names: [...aliasNames(fields), ...outputNames(fields['subquery'])] };
+  if (type === 'RangeTableFunc' || type === 'JsonTable') return { body: fields, names: [...aliasNames(fields), ...declaredColumns(fields['columns'])] };
+  if (type === 'JoinExpr' && fields['alias'] !== undefined) return { body: { ...fields, alias: undefined }, names: [...aliasNames(fields), ...outputNames(fields), ...declaredColumns(fields)] };
   return undefined;
 }
 
@@ -74,6 +99,11 @@ function defineOwnNames(tree: unknown, own: Set<string>): boolean {
       if (defineOwnNames({ ...fields, withClause: undefined }, own) || withReads) reads = true;
       return 'skip';
     }
+    // `c as k (w)` where `c` is a WITH query of constants: `k` and `w` name constants too.
+    if (type === 'RangeVar' && fields['schemaname'] === undefined && own.has(String(fields['relname']))) {
+      for (const name of aliasNames(fields)) own.add(name);
+      return undefined;
+    }
     const definition = definitionOf(type, fields);
     if (!definition) return undefined;
     if (readsData(definition.body, own)) reads = true;
@@ -93,9 +123,12 @@ function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
     if (type === 'RangeVar' || (type === undefined && typeof fields['relname'] === 'string')) {
       reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
     } else if (type === 'ColumnRef') {
-      // `*`, a whole row or a column: data unless it is a name this SQL defined over no data.
-      const first = stringNodeValue(((fields['fields'] as unknown[] | undefined) ?? [])[0]);
-      reads = first === undefined || !own.has(first);
+      // A whole row or a column: data unless it is a name this SQL defined over no data. A bare
+      // `*` reads only its own query's FROM items, each judged by this same walk.
+      const parts = (fields['fields'] as unknown[] | undefined) ?? [];
+      const first = stringNodeValue(parts[0]);
+      const bareStar = parts.length === 1 && (parts[0] as { A_Star?: unknown }).A_Star !== undefined;
+      reads = !bareStar && (first === undefined || !own.has(first));
     }
     return undefined;
   });

@@ -53,6 +53,8 @@ const CONSTANT_PAIRS: [string, string][] = [
   // A FROM sub-select of a WITH query: the WITH clause follows FROM in the parse tree.
   ['(with c as (select 1 as v) select v from (select v from c) x)', '1'],
   ['(with recursive c(n) as (select 1 union all select n + 1 from c where n < 3) select max(n) from c)', '3'],
+  ['(select column1 from (values (1)) x)', '1'],
+  ['(select * from (select 1) x)', '1'],
 ];
 
 describe('column_parity values that name no column of the row', () => {
@@ -101,6 +103,7 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['every column of a sub-select of constants', 'select * from (select id, 1 as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a WITH query of constants', 'with s as (select id, 1 as v from users) select * from s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a sub-select of a WITH query of constants', 'select id, k.v from users, (with c as (select 1 as v) select v from (select v from c) y) k where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['a column definition list over a constant', `select id, a from users, json_to_record('{"a":1}') as x(a int) where id = any($keys)`, 'select id, 1 as a from users_v2 where id = any($keys)'],
     ['a lateral VALUES list', 'select id, x.v from users, lateral (values (1)) as x(v) where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery, extra] of CONSTANT) {

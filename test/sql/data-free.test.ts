@@ -68,6 +68,41 @@ describe('WITH queries are known before the FROM items that read them', () => {
   });
 });
 
+// Names a FROM item gives its columns other than by a select list or an alias list were not
+// known, so a constant read through them was "reads data".
+describe('columns named by the FROM item itself', () => {
+  const CONSTANT = [
+    '(select column1 from (values (1)) x)',
+    `(select a from json_to_record('{"a":1}') as x(a int))`,
+    `(select a from rows from (json_to_record('{"a":1}') as (a int)) x)`,
+    '(select ordinality from generate_series(1, 2) with ordinality)',
+    `(select a from json_table('[1]', '$[*]' columns (a int path '$')) jt)`,
+    `(select jt.a from json_table('[1]', '$[*]' columns (a int path '$')) jt)`,
+    `(select a from xmltable('/r' passing '<r/>' columns a int path '.') x)`,
+    '(with c as (select 1 as v) select k.v from c as k)',
+    '(with c as (select 1 as v) select w from c as k(w))',
+    '(select j.v from ((select 1 as v) a cross join (select 2 as w) b) as j)',
+    '(select v from ((select 1 as v) a join (select 1 as v) b using (v)) as j)',
+    '(select * from (select 1) x)',
+    '(with c as (select 1 as v) select * from c)',
+  ];
+  for (const text of CONSTANT) it(`judges ${text} data-free`, () => { expect(expressionReadsNoData(text)).toBe(true); });
+
+  const READING = [
+    '(select column1 from (values (amount)) x)',
+    `(select a from json_to_record(payload) as x(a int))`,
+    `(select a from json_table(payload, '$[*]' columns (a int path '$')) jt)`,
+    `(select a from xmltable('/r' passing doc columns a int path '.') x)`,
+    '(select k.v from c as k)',
+    '(select j.v from ((select 1 as v) a cross join t) as j)',
+    '(select * from t)',
+    '(select x from ((select 1 as v) a cross join t) as j)',
+    '(select * from (select amount) x)',
+    'column1',
+  ];
+  for (const text of READING) it(`judges ${text} as reading data`, () => { expect(expressionReadsNoData(text)).toBe(false); });
+});
+
 describe('a recursive WITH query that reads data', () => {
   it('does not make its names constants for the outputs beside it', () => {
     expect(constantOutputsOf('with recursive c as (select name from users) select id, c.name from users, c where id = any($keys)', new Set(['id']))).toBeUndefined();
