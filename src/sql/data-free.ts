@@ -37,8 +37,13 @@ function declaredColumns(tree: unknown): string[] {
   return names;
 }
 
-/** The names a WITH query defines: its own, its column list and its outputs. */
-const cteNames = (fields: Fields): (string | undefined)[] => [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery'])];
+/** The names a WITH query defines: its own, its column list, its outputs, and its SEARCH and CYCLE columns. */
+function cteNames(fields: Fields): (string | undefined)[] {
+  const search = fields['search_clause'] as Fields | undefined;
+  const cycle = fields['cycle_clause'] as Fields | undefined;
+  const added = [search?.['search_seq_column'], cycle?.['cycle_mark_column'], cycle?.['cycle_path_column']].filter((n): n is string => typeof n === 'string');
+  return [fields['ctename'] as string, ...namesOf(fields['aliascolnames']), ...outputNames(fields['ctequery']), ...added];
+}
 
 /**
  * The query or call a node defines names over: a WITH query, a function in FROM, a sub-select in
@@ -99,6 +104,14 @@ function defineOwnNames(tree: unknown, own: Set<string>): boolean {
       if (defineOwnNames({ ...fields, withClause: undefined }, own) || withReads) reads = true;
       return 'skip';
     }
+    // `a join b using (v) as ju`: `ju` names constants when both sides read no data.
+    const usingAlias = (fields['join_using_alias'] as { aliasname?: unknown } | undefined)?.aliasname;
+    if (type === 'JoinExpr' && typeof usingAlias === 'string') {
+      const sides = [fields['larg'], fields['rarg']];
+      if (defineOwnNames(sides, own) || readsRelation(sides, own)) reads = true;
+      else own.add(usingAlias);
+      return 'skip';
+    }
     // `c as k (w)` where `c` is a WITH query of constants: `k` and `w` name constants too.
     if (type === 'RangeVar' && fields['schemaname'] === undefined && own.has(String(fields['relname']))) {
       for (const name of aliasNames(fields)) own.add(name);
@@ -109,6 +122,17 @@ function defineOwnNames(tree: unknown, own: Set<string>): boolean {
     if (readsData(definition.body, own)) reads = true;
     else for (const name of definition.names) if (name !== undefined) own.add(name);
     return 'skip';
+  });
+  return reads;
+}
+
+/** Whether FROM items read a relation outside the definitions (each judged on its own) that name constants. */
+function readsRelation(tree: unknown, own: ReadonlySet<string>): boolean {
+  let reads = false;
+  walkSqlTree(tree, ({ type, fields }) => {
+    if (reads || definitionOf(type, fields)) return 'skip';
+    if (type === 'RangeVar') reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
+    return undefined;
   });
   return reads;
 }

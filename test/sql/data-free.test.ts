@@ -123,3 +123,20 @@ describe('WITH clauses judged first, deeply nested', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+// Columns named by a clause rather than a FROM item: a recursive WITH query's SEARCH and CYCLE
+// columns, and a join's USING alias (`join … using (v) as ju`). Both were "reads data".
+describe('columns named by SEARCH, CYCLE and a USING alias', () => {
+  const recursive = 'with recursive c(n) as (select 1 union all select n + 1 from c where n < 3)';
+  it('judges them data-free over constants', () => {
+    expect(expressionReadsNoData(`(${recursive} search depth first by n set ord select max(ord) from c)`)).toBe(true);
+    expect(expressionReadsNoData(`(${recursive} cycle n set is_cycle using path select bool_or(is_cycle) from c)`)).toBe(true);
+    expect(expressionReadsNoData('(select ju.v from (select 1 as v) a join (select 1 as v) b using (v) as ju)')).toBe(true);
+    expect(constantOutputsOf('select id, ju.v from users, (select 1 as v) a join (select 1 as v) b using (v) as ju where id = any($keys)', new Set(['id']))).toEqual(['v']);
+  });
+  it('judges them as data over data', () => {
+    expect(expressionReadsNoData('(select ju.v from t a join (select 1 as v) b using (v) as ju)')).toBe(false);
+    expect(constantOutputsOf('select id, ju.v from users join (select 1 as v) b using (v) as ju where id = any($keys)', new Set(['id']))).toBeUndefined();
+    expect(constantOutputsOf('select id, ju.v from users, (select 1 as v) a join t b using (v) as ju where id = any($keys)', new Set(['id']))).toBeUndefined();
+  });
+});
