@@ -64,7 +64,9 @@ function definitionOf(type: string | undefined, fields: Fields): { body: unknown
 /**
  * Judges a WITH clause before the rest of its statement (the parse tree puts it after FROM, whose
  * items read it): in order, each query seeing those before it; under RECURSIVE, every query sees
- * all of them, itself included — sound because any one reading data makes the whole read data.
+ * all of them, itself included. A query that reads data is no error by itself (one that nobody
+ * reads is not run); its name stops being a constant's, so any read of it is a read of data.
+ * Returns whether a query reads data.
  */
 function defineWithNames(withClause: unknown, own: Set<string>): boolean {
   const clause = ((withClause as { WithClause?: Fields } | undefined)?.WithClause ?? withClause) as Fields | undefined;
@@ -74,17 +76,25 @@ function defineWithNames(withClause: unknown, own: Set<string>): boolean {
     // Judged as if all were constants; kept only when that holds for every one (a least fixpoint).
     const trial = new Set(own);
     for (const cte of ctes) for (const name of cteNames(cte)) if (name !== undefined) trial.add(name);
-    if (ctes.some((cte) => readsData(cte['ctequery'], trial))) return true;
+    if (ctes.some((cte) => readsData(cte['ctequery'], trial))) {
+      for (const cte of ctes) own.delete(cte['ctename'] as string);
+      return true;
+    }
     for (const name of trial) own.add(name);
     return false;
   }
   let reads = false;
   for (const cte of ctes) {
-    if (readsData(cte['ctequery'], own)) reads = true;
-    else add(cteNames(cte));
+    if (readsData(cte['ctequery'], own)) {
+      reads = true;
+      own.delete(cte['ctename'] as string);
+    } else add(cteNames(cte));
   }
   return reads;
 }
+
+/** A query node: tagged, or a set operation's branch (an untagged `larg`/`rarg`; a join's are tagged). */
+const isQuery = (type: string | undefined, key: string | undefined): boolean => type === 'SelectStmt' || (type === undefined && (key === 'larg' || key === 'rarg'));
 
 /**
  * Adds to `own` the names the subtree defines over no data: a WITH query of constants, an alias of
@@ -97,11 +107,17 @@ function defineWithNames(withClause: unknown, own: Set<string>): boolean {
  */
 function defineOwnNames(tree: unknown, own: Set<string>): boolean {
   let reads = false;
-  walkSqlTree(tree, ({ type, fields }) => {
+  let root = true;
+  walkSqlTree(tree, ({ type, fields, key }) => {
+    // A nested query (a sub-link, a set operation's branch) is a scope of its own: what it defines
+    // is not seen from here. `readsData` judges it, once, with the names of this scope.
+    const isRoot = root;
+    root = false;
+    if (isQuery(type, key) && !isRoot) return 'skip';
     if (fields['withClause'] !== undefined && type !== 'CommonTableExpr') {
-      // Both judged even when the first reads data: a caller may still want the names defined.
-      const withReads = defineWithNames(fields['withClause'], own);
-      if (defineOwnNames({ ...fields, withClause: undefined }, own) || withReads) reads = true;
+      // A WITH query reading data reads data only where it is read (its name is no longer a constant's).
+      defineWithNames(fields['withClause'], own);
+      if (defineOwnNames({ ...fields, withClause: undefined }, own)) reads = true;
       return 'skip';
     }
     // `a join b using (v) as ju`: `ju` names constants when both sides read no data.
@@ -129,8 +145,9 @@ function defineOwnNames(tree: unknown, own: Set<string>): boolean {
 /** Whether FROM items read a relation outside the definitions (each judged on its own) that name constants. */
 function readsRelation(tree: unknown, own: ReadonlySet<string>): boolean {
   let reads = false;
-  walkSqlTree(tree, ({ type, fields }) => {
-    if (reads || definitionOf(type, fields)) return 'skip';
+  // Definitions and nested queries (in ON conditions) are judged by the walks of `readsData`.
+  walkSqlTree(tree, ({ type, fields, key }) => {
+    if (reads || definitionOf(type, fields) || isQuery(type, key)) return 'skip';
     if (type === 'RangeVar') reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
     return undefined;
   });
@@ -142,8 +159,15 @@ function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
   const own = new Set(outer);
   if (defineOwnNames(tree, own)) return true;
   let reads = false;
-  walkSqlTree(tree, ({ type, fields }) => {
+  let root = true;
+  walkSqlTree(tree, ({ type, fields, key }) => {
+    const isRoot = root;
+    root = false;
     if (reads || definitionOf(type, fields)) return 'skip';
+    if (isQuery(type, key) && !isRoot) {
+      reads = readsData({ SelectStmt: fields }, own);
+      return 'skip';
+    }
     if (type === 'RangeVar' || (type === undefined && typeof fields['relname'] === 'string')) {
       reads = typeof fields['schemaname'] === 'string' || !own.has(String(fields['relname']));
     } else if (type === 'ColumnRef') {

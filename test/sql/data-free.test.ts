@@ -140,3 +140,30 @@ describe('columns named by SEARCH, CYCLE and a USING alias', () => {
     expect(constantOutputsOf('select id, ju.v from users, (select 1 as v) a join t b using (v) as ju where id = any($keys)', new Set(['id']))).toBeUndefined();
   });
 });
+
+// A WITH query that no one reads is not run; one reading data made the whole "reads data", so
+// `(with u as (select name from users) select 1)` compared with 1 loaded and could never fail.
+describe('a WITH query that reads data but is never read', () => {
+  it('leaves the rest data-free', () => {
+    expect(expressionReadsNoData('(with u as (select name from users) select 1)')).toBe(true);
+    expect(expressionReadsNoData('(with recursive u as (select name from users union select name from u) select 1)')).toBe(true);
+    expect(expressionReadsNoData('(with u as (select name from users), c as (select 1 as v) select v from c)')).toBe(true);
+  });
+  it('reads data as soon as it is read, whatever names outer scopes gave constants', () => {
+    expect(expressionReadsNoData('(with u as (select name from users) select count(*) from u)')).toBe(false);
+    expect(expressionReadsNoData('(with u as (select name from users), c as (select name from u) select 1 from c)')).toBe(false);
+    expect(expressionReadsNoData('(with recursive u as (select name from users union select name from u) select 1 from u)')).toBe(false);
+    // `u` names a constant outside, a table of data inside: the inner one wins.
+    expect(expressionReadsNoData('(select (with u as (select name from users) select count(*) from u) from (select 1 as x) as u)')).toBe(false);
+  });
+});
+
+// Names a nested query defines stayed visible around it: `amount` of the row counted as a constant
+// because a sub-link's own sub-select named a constant `amount` (a valid check refused).
+describe('a nested query keeps its names to itself', () => {
+  it('judges a column of the row beside a sub-link as data', () => {
+    expect(expressionReadsNoData('amount + (select 0 from (select 1 as amount) x)')).toBe(false);
+    expect(expressionReadsNoData('(select amount from (select 1 as v) x union select v from (select 1 as amount) y)')).toBe(false);
+    expect(expressionReadsNoData('(select v from (select 1 as v) x where exists (select 1 where x.v = 1))')).toBe(true);
+  });
+});
