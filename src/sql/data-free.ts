@@ -6,6 +6,7 @@
  * SQL that certainly reads nothing is reported.
  */
 import { findKeyPlaceholders, withPositionalParameters } from './key-placeholders.js';
+import { figureColumnName } from './output-name.js';
 import { parseSql } from './parser.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
 
@@ -236,7 +237,8 @@ function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undef
       outputs.push(...expanded);
       continue;
     }
-    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : columns ? stringNodeValue(columns.at(-1)) : undefined;
+    // Unnamed, it is compared under the name Postgres gives it (`?column?`, `upper`, `int4`).
+    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : figureColumnName(value);
     outputs.push({ name, constant: !readsData(value, own) });
   }
   return outputs;

@@ -167,3 +167,21 @@ describe('a nested query keeps its names to itself', () => {
     expect(expressionReadsNoData('(select v from (select 1 as v) x where exists (select 1 where x.v = 1))')).toBe(true);
   });
 });
+
+// An output without `as` was "cannot be named", so the check loaded; Postgres names it
+// (`?column?`, the function's or type's name, a sub-select's column) and compares it by that name.
+describe('unnamed outputs of a keyed query', () => {
+  const keyed = (outputs: string) => `select ${outputs} from users where id = any($keys)`;
+  it('names a constant the way Postgres does, and counts it', () => {
+    expect(constantOutputsOf(keyed('id, 1'), new Set(['id']))).toEqual(['?column?']);
+    expect(constantOutputsOf(keyed("id, upper('a')"), new Set(['id']))).toEqual(['upper']);
+    expect(constantOutputsOf(keyed('id::text, 1::int'), new Set(['id']))).toEqual(['int4']);
+    expect(constantOutputsOf(keyed('id, (select 1 as v)'), new Set(['id']))).toEqual(['v']);
+    expect(constantOutputsOf(keyed('id, coalesce(null, 1), case when true then 1 end, current_date'), new Set(['id']))).toEqual(['coalesce', 'case', 'current_date']);
+  });
+  it('still reads data through a column', () => {
+    expect(constantOutputsOf(keyed('id, upper(name)'), new Set(['id']))).toBeUndefined();
+    expect(constantOutputsOf(keyed('id::text, name::text'), new Set(['id']))).toBeUndefined();
+    expect(constantOutputsOf(keyed('id::text, 1'), new Set(['id']))).toEqual(['?column?']);
+  });
+});
