@@ -230,8 +230,9 @@ function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undef
     const value = target.ResTarget?.['val'];
     const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
     if (columns?.some((part) => (part as { A_Star?: unknown }).A_Star !== undefined)) {
-      // `*` over one sub-select or WITH query outputs what that query outputs.
-      const inner = columns.length === 1 ? starSource(select) : undefined;
+      // `*` over one sub-select or WITH query, or `x.*` over the one named x, outputs what that query outputs.
+      const qualifier = columns.length === 2 ? stringNodeValue(columns[0]) : undefined;
+      const inner = columns.length === 1 ? starSource(select) : qualifier !== undefined ? starSource(select, qualifier) : undefined;
       const expanded = inner && outputsOf(inner, own);
       if (!expanded) return undefined;
       outputs.push(...expanded);
@@ -244,12 +245,26 @@ function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undef
   return outputs;
 }
 
-/** The query a bare `*` reads when FROM holds one sub-select or one WITH query, without a column list. */
-function starSource(select: Fields): Fields | undefined {
-  const from = select['fromClause'] as unknown[] | undefined;
-  if (from?.length !== 1) return undefined;
-  const item = from[0] as { RangeSubselect?: Fields; RangeVar?: Fields };
-  const aliased = (fields: Fields) => namesOf((fields['alias'] as { colnames?: unknown } | undefined)?.colnames).length > 0;
+/**
+ * The query a bare `*` reads when FROM holds one sub-select or one WITH query, or the one `x.*`
+ * reads when a FROM item (beside others, or inside a join) is named `x`; without a column list.
+ */
+function starSource(select: Fields, qualifier?: string): Fields | undefined {
+  const from = (select['fromClause'] as unknown[] | undefined) ?? [];
+  if (qualifier === undefined && from.length !== 1) return undefined;
+  const items: unknown[] = [...from];
+  const candidates: { RangeSubselect?: Fields; RangeVar?: Fields }[] = [];
+  while (items.length > 0) {
+    const item = items.shift() as { RangeSubselect?: Fields; RangeVar?: Fields; JoinExpr?: Fields };
+    if (item.JoinExpr && qualifier !== undefined && item.JoinExpr['alias'] === undefined) items.push(item.JoinExpr['larg'], item.JoinExpr['rarg']);
+    else candidates.push(item);
+  }
+  const aliasOf = (fields: Fields) => fields['alias'] as { aliasname?: unknown; colnames?: unknown } | undefined;
+  const named = (fields: Fields, own: unknown) => qualifier === undefined || (aliasOf(fields)?.aliasname ?? own) === qualifier;
+  const matches = candidates.filter((c) => (c.RangeSubselect && named(c.RangeSubselect, undefined)) || (c.RangeVar && named(c.RangeVar, c.RangeVar['relname'])));
+  if (matches.length !== 1) return undefined;
+  const item = matches[0]!;
+  const aliased = (fields: Fields) => namesOf(aliasOf(fields)?.colnames).length > 0;
   if (item.RangeSubselect) return aliased(item.RangeSubselect) ? undefined : (item.RangeSubselect['subquery'] as { SelectStmt?: Fields } | undefined)?.SelectStmt;
   const name = item.RangeVar && item.RangeVar['schemaname'] === undefined && !aliased(item.RangeVar) ? item.RangeVar['relname'] : undefined;
   if (typeof name !== 'string') return undefined;

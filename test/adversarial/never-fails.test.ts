@@ -105,6 +105,7 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['a sub-select of a WITH query of constants', 'select id, k.v from users, (with c as (select 1 as v) select v from (select v from c) y) k where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a column definition list over a constant', `select id, a from users, json_to_record('{"a":1}') as x(a int) where id = any($keys)`, 'select id, 1 as a from users_v2 where id = any($keys)'],
     ['an unnamed constant (named ?column? by Postgres)', 'select id, 1 from users where id = any($keys)', 'select id, 2-1 from users_v2 where id = any($keys)'],
+    ['every column of a named sub-select of constants (x.*)', 'select id, x.* from users, (select 1 as v) x where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a lateral VALUES list', 'select id, x.v from users, lateral (values (1)) as x(v) where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery, extra] of CONSTANT) {

@@ -185,3 +185,19 @@ describe('unnamed outputs of a keyed query', () => {
     expect(constantOutputsOf(keyed('id::text, 1'), new Set(['id']))).toEqual(['?column?']);
   });
 });
+
+// `x.*` was "cannot be told", so a keyed query selecting the key and every column of a sub-select
+// or WITH query of constants loaded and could never fail.
+describe('x.* in a keyed query', () => {
+  const skip = new Set(['id']);
+  it('outputs what the query named x outputs', () => {
+    expect(constantOutputsOf('select id, x.* from users, (select 1 as v, 2 as w) x where id = any($keys)', skip)).toEqual(['v', 'w']);
+    expect(constantOutputsOf('with c as (select 1 as v) select u.id, k.* from users u, c k where u.id = any($keys)', skip)).toEqual(['v']);
+    expect(constantOutputsOf('with c as (select 1 as v) select u.id, c.* from users u join c on true where u.id = any($keys)', skip)).toEqual(['v']);
+  });
+  it('reads data through a table or a sub-select of data', () => {
+    expect(constantOutputsOf('select u.id, u.* from users u where u.id = any($keys)', skip)).toBeUndefined();
+    expect(constantOutputsOf('select id, x.* from users, (select name as v from users) x where id = any($keys)', skip)).toBeUndefined();
+    expect(constantOutputsOf('select x.* from users x where id = any($keys)', skip)).toBeUndefined();
+  });
+});
