@@ -242,6 +242,12 @@ describe('a where that names no column, with min_rows: 0', () => {
       expect(problemsOf(yaml.replace(/\n    min_rows: 0/, ''))).toEqual([]);
     });
   }
+  // A WITH query read through a FROM sub-select, and a WITH query of data nobody reads: both constant.
+  for (const where of ['(with c as (select false as v) select v from (select v from c) x)', '(with u as (select name from users) select false)']) {
+    it(`refuses ${where} in null_check`, () => {
+      expect(problemsOf(cases[1]![1].replace('where: "null"', `where: "${where}"`))[0]).toMatch(/^x\.yaml:10:\d+: checks\[0\]\.where: .*names no column/);
+    });
+  }
   it('loads a where that reads a column, with min_rows: 0', () => {
     expect(problemsOf(cases[1]![1].replace('where: "null"', `where: "status = 'x'"`))).toEqual([]);
   });
