@@ -155,10 +155,23 @@ function readsRelation(tree: unknown, own: ReadonlySet<string>): boolean {
   return reads;
 }
 
+/** The names a query gives its own outputs (`as v`, or as Postgres names them), those of a set operation's first branch. */
+function queryOutputNames(query: Fields): string[] {
+  let select: Fields | undefined = query;
+  while (select && select['op'] !== undefined && select['op'] !== 'SETOP_NONE') select = select['larg'] as Fields | undefined;
+  return ((select?.['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []).map((t) => (typeof t.ResTarget?.['name'] === 'string' ? t.ResTarget['name'] : figureColumnName(t.ResTarget?.['val'])));
+}
+
 /** Whether the subtree reads a table or a column other than the names in `own` and those it defines over no data itself. */
 function readsData(tree: unknown, outer: ReadonlySet<string>): boolean {
   const own = new Set(outer);
   if (defineOwnNames(tree, own)) return true;
+  // ORDER BY and GROUP BY (only they) may name the query's outputs, which read what their values read.
+  const query = (tree as { SelectStmt?: Fields } | undefined)?.SelectStmt;
+  if (query && (query['sortClause'] !== undefined || query['groupClause'] !== undefined)) {
+    if (readsData([query['sortClause'], query['groupClause']], new Set([...own, ...queryOutputNames(query)]))) return true;
+    tree = { SelectStmt: { ...query, sortClause: undefined, groupClause: undefined } };
+  }
   let reads = false;
   let root = true;
   walkSqlTree(tree, ({ type, fields, key }) => {

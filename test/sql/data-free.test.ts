@@ -201,3 +201,16 @@ describe('x.* in a keyed query', () => {
     expect(constantOutputsOf('select x.* from users x where id = any($keys)', skip)).toBeUndefined();
   });
 });
+
+// ORDER BY and GROUP BY may name the query's own outputs; those names were unknown, so a query of
+// constants sorted by its output was "reads data" (and a union's, once its branches kept their names).
+describe('a query\'s own output names in ORDER BY and GROUP BY', () => {
+  it('judges them as what the outputs read', () => {
+    expect(expressionReadsNoData('(select 1 as v order by v limit 1)')).toBe(true);
+    expect(expressionReadsNoData('(select 1 as v union select 2 order by v limit 1)')).toBe(true);
+    expect(expressionReadsNoData('(select v from (select 1 as v) x union all select v from (select 2 as v) y order by v limit 1)')).toBe(true);
+    expect(expressionReadsNoData('(select count(*) as n, 1 as v from (select 1) x group by v)')).toBe(true);
+    expect(expressionReadsNoData('(select amount as v order by v)')).toBe(false);
+    expect(expressionReadsNoData('(select 1 as v union select amount order by v limit 1)')).toBe(false);
+  });
+});
