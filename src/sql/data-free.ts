@@ -159,6 +159,7 @@ function readsRelation(tree: unknown, own: ReadonlySet<string>): boolean {
 function queryOutputNames(query: Fields): string[] {
   let select: Fields | undefined = query;
   while (select && select['op'] !== undefined && select['op'] !== 'SETOP_NONE') select = select['larg'] as Fields | undefined;
+  if (Array.isArray(select?.['valuesLists'])) return outputNames({ SelectStmt: select });
   return ((select?.['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []).map((t) => (typeof t.ResTarget?.['name'] === 'string' ? t.ResTarget['name'] : figureColumnName(t.ResTarget?.['val'])));
 }
 

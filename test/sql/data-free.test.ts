@@ -211,6 +211,8 @@ describe('a query\'s own output names in ORDER BY and GROUP BY', () => {
     expect(expressionReadsNoData('(select v from (select 1 as v) x union all select v from (select 2 as v) y order by v limit 1)')).toBe(true);
     expect(expressionReadsNoData('(select count(*) as n, 1 as v from (select 1) x group by v)')).toBe(true);
     expect(expressionReadsNoData('(select amount as v order by v)')).toBe(false);
+    expect(expressionReadsNoData('(values (1) order by column1 limit 1)')).toBe(true);
+    expect(expressionReadsNoData('(values (amount) order by column1 limit 1)')).toBe(false);
     expect(expressionReadsNoData('(select 1 as v union select amount order by v limit 1)')).toBe(false);
   });
 });
