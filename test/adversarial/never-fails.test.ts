@@ -50,6 +50,11 @@ const CONSTANT_PAIRS: [string, string][] = [
   ['(select x from generate_series(1, 1) as x)', '1'],
   ['(with c as (select 1 as v) select v from c)', '1'],
   ['now()::date', 'current_date'],
+  // A FROM sub-select of a WITH query: the WITH clause follows FROM in the parse tree.
+  ['(with c as (select 1 as v) select v from (select v from c) x)', '1'],
+  ['(with recursive c(n) as (select 1 union all select n + 1 from c where n < 3) select max(n) from c)', '3'],
+  ['(select column1 from (values (1)) x)', '1'],
+  ['(select * from (select 1) x)', '1'],
 ];
 
 describe('column_parity values that name no column of the row', () => {
@@ -97,6 +102,10 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['constants in every branch of a union', 'select id, 1 as v from users where id = any($keys) union all select id, 2 from users where false', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a sub-select of constants', 'select * from (select id, 1 as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a WITH query of constants', 'with s as (select id, 1 as v from users) select * from s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['a sub-select of a WITH query of constants', 'select id, k.v from users, (with c as (select 1 as v) select v from (select v from c) y) k where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    ['a column definition list over a constant', `select id, a from users, json_to_record('{"a":1}') as x(a int) where id = any($keys)`, 'select id, 1 as a from users_v2 where id = any($keys)'],
+    ['an unnamed constant (named ?column? by Postgres)', 'select id, 1 from users where id = any($keys)', 'select id, 2-1 from users_v2 where id = any($keys)'],
+    ['every column of a named sub-select of constants (x.*)', 'select id, x.* from users, (select 1 as v) x where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['a lateral VALUES list', 'select id, x.v from users, lateral (values (1)) as x(v) where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery, extra] of CONSTANT) {
@@ -231,6 +240,12 @@ describe('a where that names no column, with min_rows: 0', () => {
     });
     it(`loads it in ${kind} with the default min_rows (an empty scope is an error when run)`, () => {
       expect(problemsOf(yaml.replace(/\n    min_rows: 0/, ''))).toEqual([]);
+    });
+  }
+  // A WITH query read through a FROM sub-select, and a WITH query of data nobody reads: both constant.
+  for (const where of ['(with c as (select false as v) select v from (select v from c) x)', '(with u as (select name from users) select false)']) {
+    it(`refuses ${where} in null_check`, () => {
+      expect(problemsOf(cases[1]![1].replace('where: "null"', `where: "${where}"`))[0]).toMatch(/^x\.yaml:10:\d+: checks\[0\]\.where: .*names no column/);
     });
   }
   it('loads a where that reads a column, with min_rows: 0', () => {
