@@ -6,12 +6,11 @@
  * passed. Now each is a load error at its file:line:column.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import type { FinishedResult } from '../../src/store/runs.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { execute, registryForCatalog } from '../support/run-check.js';
+import { runCheckFile } from '../support/run-check.js';
 
 const valueCheck = (value: string, query = "select '{}'::jsonb", directive = '', url = 'embedded:x') => `${directive}
 sources:
@@ -37,18 +36,7 @@ const TAGGED = [
 ] as const;
 
 /** Loads a whole check file (directive first) and runs its one check; throws the load problems. */
-async function runFile(db: TestDatabase, text: string): Promise<FinishedResult> {
-  const parsed = parseCheckFile(text, 'test.yaml', {});
-  if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
-  const catalog = buildCatalog([parsed]);
-  if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
-  const registry = registryForCatalog(catalog, { app: db });
-  try {
-    return await execute([...catalog.checks.values()][0]!, registry);
-  } finally {
-    await registry.closeAll();
-  }
-}
+const runFile = runCheckFile;
 
 describe.each(engines)('YAML that means something else never passes an expectation, on %s', (engine) => {
   let db: TestDatabase;

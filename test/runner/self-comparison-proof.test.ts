@@ -7,12 +7,9 @@
  * is still asked of the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../src/catalog/build-catalog.js';
-import { parseCheckFile } from '../../src/catalog/parse-file.js';
-import { formatProblem } from '../../src/checkfile/problems.js';
 import type { FinishedResult } from '../../src/store/runs.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { execute, registryForCatalog } from '../support/run-check.js';
+import { runCheckFile } from '../support/run-check.js';
 
 const FIXTURE = `
   create table ledger_old (id int primary key, amount int);
@@ -35,18 +32,9 @@ describe.each(engines)('self-comparison settled by the counts themselves, on %s'
   });
   afterAll(() => db?.close());
 
-  async function run(check: string, sourceOptions = ''): Promise<FinishedResult> {
-    const parsed = parseCheckFile(`sources:\n  app: { url: "${db.url}"${sourceOptions} }\nchecks:\n${check}\n`, 'test.yaml', {});
-    if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
-    const catalog = buildCatalog([parsed]);
-    if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
-    const registry = registryForCatalog(catalog, { app: db });
-    try {
-      return await execute([...catalog.checks.values()][0]!, registry);
-    } finally {
-      await registry.closeAll();
-    }
-  }
+  const run = (check: string, sourceOptions = ''): Promise<FinishedResult> =>
+    runCheckFile(db, `sources:\n  app: { url: "${db.url}"${sourceOptions} }\nchecks:\n${check}\n`);
+
 
   it('reads two plain tables with their counts alone: no probe before or after', async () => {
     const result = await run(rowCount('ledger_old', 'ledger_new'));

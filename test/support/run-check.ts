@@ -29,6 +29,20 @@ export async function execute(check: LoadedCheck, registry: SourceRegistry, sign
   return executeCheck(check, { sources: registry, limiters: () => createLimiter(4), signal, now: () => new Date() });
 }
 
+/** Loads a whole check file (its own `sources:` naming `app`, which runs against `db`) and executes its first check; throws the load problems. */
+export async function runCheckFile(db: TestDatabase, text: string): Promise<FinishedResult> {
+  const parsed = parseCheckFile(text, 'test.yaml', {});
+  if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
+  const catalog = buildCatalog([parsed]);
+  if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
+  const registry = registryForCatalog(catalog, { app: db });
+  try {
+    return await execute([...catalog.checks.values()][0]!, registry);
+  } finally {
+    await registry.closeAll();
+  }
+}
+
 /** Parses `checks:` YAML with a single `app` source and executes the check with the given id. */
 export async function runCheck(db: TestDatabase, checksYaml: string, id?: string): Promise<FinishedResult> {
   const catalog = catalogFromYaml(checksYaml, { app: db });
