@@ -190,7 +190,9 @@ function own(record: Record<string, unknown>, key: string): unknown {
  * spelling (`15e2`, never quoted), strings as JSON writes them, members sorted by name. So a
  * number never becomes the text of a string (JSON.stringify writes 9007199254740993, 1e0 and -0
  * as strings: `[1e0]` and `["1e0"]` were one text), and equal containers give equal texts, as
- * they compare equal without a normaliser (1.0 = 1, members in any order).
+ * they compare equal without a normaliser (1.0 = 1, members in any order). Member names are
+ * written as the hex of their code units, which no normaliser folds into another name: a
+ * normaliser applies to a field's values, and `lower` must not make `Email` and `email` one member.
  */
 export function containerText(value: unknown): string {
   if (value === null || typeof value === 'boolean') return String(value);
@@ -204,10 +206,21 @@ export function containerText(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(containerText).join(',')}]`;
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((name) => `${JSON.stringify(name)}:${containerText(record[name])}`).join(',')}}`;
+    return `{${Object.keys(record).sort().map((name) => `${memberNameText(name)}:${containerText(record[name])}`).join(',')}}`;
   }
   // Nothing else comes out of a JSON parse; unquoted, so it can never equal a string's text.
   return String(value);
+}
+
+/**
+ * A member name in containerText: `#` and four lower-case hex digits per UTF-16 code unit (UTF-8
+ * would fold lone surrogates into one U+FFFD). Hex holds no whitespace, and `upper` maps it one
+ * to one (a-f to A-F) on both sides, so no text normaliser makes two names one.
+ */
+function memberNameText(name: string): string {
+  let out = '#';
+  for (let i = 0; i < name.length; i++) out += name.charCodeAt(i).toString(16).padStart(4, '0');
+  return out;
 }
 
 /** Runs a field's normalisers one by one, tracking the JSON type; absent stays absent, NULL stays NULL. */

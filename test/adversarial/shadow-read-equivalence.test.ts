@@ -64,6 +64,30 @@ describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
       expect(result.error).toBeNull();
       expect(result.status).toBe('pass');
     });
+
+    // Was a pass: the normaliser ran over the container's whole text, member names included, so a
+    // new path that renamed `Email` to `email` (or `first  name` to `first name`) agreed with the old.
+    it.each([
+      ['{"Email": "a@x"}', '{"email": "a@x"}', 'lower'],
+      ['{"email": "a@x"}', '{"EMAIL": "a@x"}', 'upper'],
+      ['[{"Total": 1}]', '[{"total": 1}]', 'lower'],
+      ['{"first  name": "x"}', '{"first name": "x"}', 'collapse_whitespace'],
+      ['{"first\u00a0name": "x"}', '{"first name": "x"}', 'collapse_whitespace'],
+    ])('%s differs from %s under %s: member names are not values', async (old, next, normalizer) => {
+      const result = await shadow(db, {
+        old: select(`'${old}'::json`), new: select(`'${next}'::json`), extra: `    compare: { normalize: { v: [${normalizer}] } }`,
+      });
+      expect(result.status).toBe('fail');
+    });
+
+    it('still folds the strings inside a container (the control)', async () => {
+      const result = await shadow(db, {
+        old: select(`'{"Email": "A@X", "tags": ["Big  Box"]}'::json`), new: select(`'{"Email": "a@x", "tags": ["big box"]}'::json`),
+        extra: '    compare: { normalize: { v: [lower, collapse_whitespace] } }',
+      });
+      expect(result.error).toBeNull();
+      expect(result.status).toBe('pass');
+    });
   });
 
   describe('the sample counts each key once', () => {

@@ -9,14 +9,18 @@ import { fieldsEqual, toleranceOf, type AbsentAsNull, type Decimal } from '../..
 
 /** How a pair of records is compared (compiled once per check from `compare:`). */
 export interface RecordComparison {
-  /** Fields never compared: the key members both sides proved (they matched by construction) and `compare.ignore`. */
+  /** Fields never compared: `compare.ignore`. */
   skip: ReadonlySet<string>;
   /**
-   * Key columns whose member one side did not prove (an HTTP path whose key_field points
-   * elsewhere), with which side did. There the member is data like any other: it is compared
-   * whenever a side that did not prove it holds it.
+   * Key columns not ignored, with which side proved its top-level member is the requested key
+   * (SQL: always; HTTP: when key_field is that member). Two records that both hold the member
+   * have it compared: a proof by key text is not the value a client reads (`7` and `"7"`, a
+   * char(n) key with and without its padding). A member one side lacks is compared only when the
+   * side holding it did not prove it (an HTTP path whose key_field points elsewhere).
    */
   keyMembers: ReadonlyMap<string, { left: boolean; right: boolean }>;
+  /** Key columns both sides proved: compared, but on their own no sign that any data was compared. */
+  provenKeys: ReadonlySet<string>;
   normalize: Readonly<Record<string, readonly Normalizer[]>>;
   tolerance?: Decimal | undefined;
   /** `compare.treat_absent_as_null`: strict ('never') unless the check file says otherwise. */
@@ -38,14 +42,17 @@ export function recordComparison(options: {
   const proven = options.proven ?? { left: options.keyFields, right: options.keyFields };
   const keyMembers = new Map<string, { left: boolean; right: boolean }>();
   const skip = new Set(options.ignore ?? []);
+  const provenKeys = new Set<string>();
   for (const field of options.keyFields) {
+    if (skip.has(field)) continue;
     const sides = { left: proven.left.includes(field), right: proven.right.includes(field) };
-    if (sides.left && sides.right) skip.add(field);
-    else if (!skip.has(field)) keyMembers.set(field, sides);
+    keyMembers.set(field, sides);
+    if (sides.left && sides.right) provenKeys.add(field);
   }
   return {
     skip,
     keyMembers,
+    provenKeys,
     normalize: options.normalize ?? {},
     tolerance: toleranceOf(options.numericTolerance),
     absentAsNull: options.treatAbsentAsNull ?? 'never',
@@ -66,8 +73,8 @@ function valueDiffers(comparison: RecordComparison, field: string, left: unknown
   // Most fields of most rows are the same text, NULL or boolean on both sides: equal under any rule.
   if (left === right && (left === undefined || left === null || typeof left === 'string' || typeof left === 'boolean')) return false;
   const key = comparison.keyMembers.size === 0 ? undefined : comparison.keyMembers.get(field);
-  // The key where a side proved it, or nothing: not compared. A member no check looked at is data.
-  if (key && (left === undefined || key.left) && (right === undefined || key.right)) return false;
+  // Absent on one side and proven by the other: not compared. Held by both, or unproven: data.
+  if (key && (left === undefined ? key.right : right === undefined && key.left)) return false;
   const normalizers = hasOwn(comparison.normalize, field) ? comparison.normalize[field]! : NO_NORMALIZERS;
   return !fieldsEqual(left, right, normalizers, comparison.tolerance, comparison.absentAsNull);
 }

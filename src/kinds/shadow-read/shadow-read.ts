@@ -7,7 +7,7 @@
  * in-flight writes.
  *
  * Rows are compared as JSON (`to_json(row)` for SQL, the body for HTTP) with exact numbers; key
- * members that both paths proved to be the requested key are not compared; equality is strict (src/compare/values.ts). Batches are
+ * members are compared where both records hold them (a member one side lacks, where the other proved it, is not); equality is strict (src/compare/values.ts). Batches are
  * read in order, the next one while the current one is compared (BATCHES_IN_FLIGHT). Sampling
  * and its bias: src/stats/key-sampling.ts; the statistics: src/stats/clopper-pearson.ts.
  */
@@ -173,7 +173,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     fieldsCompared: false,
   };
   // Records are looked into (parsed) only until one holds a compared field; then never again.
-  const holdsComparedField = (read: ReadResult) => read.kind === 'row' && Object.keys(read.row).some((field) => !comparison.skip.has(field));
+  const holdsComparedField = (read: ReadResult) => read.kind === 'row' && Object.keys(read.row).some((field) => !comparison.skip.has(field) && !comparison.provenKeys.has(field));
   // Old, new and (with noise_baseline) old again, which starts after the first old read finished
   // so that time-dependent fields get a chance to move.
   const readAll = (batch: string[][]) => both(

@@ -107,7 +107,11 @@ describe('comparing rows read as JSON text', () => {
     const neither = recordComparison({ keyFields: ['id'], proven: { left: [], right: [] } });
     expect(compareReads(row('{"v":1,"id":"usr_1"}'), row('{"v":1,"id":"usr_0"}'), neither)).toEqual(['id']);
     expect(compareReads(row('{"v":1}'), row('{"v":1,"id":"usr_0"}'), neither)).toEqual(['id']);
-    expect(compareReads(row('{"id":1,"v":1}'), row('{"id":2,"v":1}'), recordComparison({ keyFields: ['id'] }))).toEqual([]);
+    // Both proved it, by key text: held by both, it is still compared (was [], so `7` and `"7"` agreed).
+    const both = recordComparison({ keyFields: ['id'] });
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"id":"7","v":1}'), both)).toEqual(['id']);
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"id":7.0,"v":1}'), both)).toEqual([]);
+    expect(compareReads(row('{"id":7,"v":1}'), row('{"v":1}'), both)).toEqual([]);
   });
 
   it('falls back to the parsed rows when members differ in order, number or name', () => {
