@@ -175,10 +175,16 @@ describe('parseJsonLossless', () => {
 describe('record comparison', () => {
   const comparison = recordComparison({ keyFields: ['id'], ignore: ['updated_at'], normalize: { name: ['trim'] }, numericTolerance: 0.01 });
 
-  it('names differing fields, skipping the key and ignored fields', () => {
+  it('names differing fields, skipping ignored fields', () => {
     const a = { id: 1, name: ' Ada ', email: 'a@x', updated_at: 'yesterday', balance: new JsonNumber('10.00') };
-    const b = { id: '1', name: 'Ada', email: 'A@x', updated_at: 'today', balance: new JsonNumber('10.01') };
+    const b = { id: 1, name: 'Ada', email: 'A@x', updated_at: 'today', balance: new JsonNumber('10.01') };
     expect(differingFields(a, b, comparison)).toEqual(['email']);
+  });
+
+  it('compares a key both records hold by its value: matching by key text is not the value a client reads', () => {
+    const a = { id: 1, name: 'Ada', email: 'a@x' };
+    const b = { id: '1', name: 'Ada', email: 'a@x' };
+    expect(differingFields(a, b, comparison)).toEqual(['id']);
   });
 
   it('is symmetric', () => {
