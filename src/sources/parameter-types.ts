@@ -33,3 +33,22 @@ export const PARAMETER_TYPES = {
   },
   json: { to: 114, from: [114, 3802], serialize: textAsGiven((x) => JSON.stringify(x)), parse: (x: string) => JSON.parse(x) as unknown },
 } satisfies Options['types'];
+
+/**
+ * PGlite's per-query serialisers by type oid (boolean, bytea): its own pass strings through for
+ * dates and JSON, but refused a bytea text ("Invalid input for bytea type") and re-read a boolean's;
+ * here both send a string as given, and other values as PGlite's own do.
+ */
+export const EMBEDDED_SERIALIZERS: Record<number, (value: unknown) => string> = {
+  16: (x) => {
+    if (typeof x === 'string') return x;
+    if (x === true || x === 1) return 't';
+    if (x === false || x === 0) return 'f';
+    throw new Error('Invalid input for boolean type');
+  },
+  17: (x) => {
+    if (typeof x === 'string') return x;
+    if (!(x instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+    return `\\x${Buffer.from(x).toString('hex')}`;
+  },
+};

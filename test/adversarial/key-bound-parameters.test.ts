@@ -27,6 +27,10 @@ describe.each(engines)('key bounds reach the server as the key texts on %s', (en
       insert into ts_o values ('-infinity', 1), ('1999-12-31 23:59:59.999999', 2), ('2020-01-01 00:00:00.000001', 3),
         ('2020-01-01 00:00:00.000002', 4), ('2020-01-01 00:00:00.000003', 5), ('2020-01-01 00:00:00.000004', 6), ('infinity', 7);
       insert into ts_n select * from ts_o; update ts_n set v = 70 where k = 'infinity';
+      create table blobs (b bytea primary key, v int);
+      insert into blobs select decode(lpad(to_hex(g * 7919 % 65536), 4, '0'), 'hex'), g from generate_series(1, 250) g;
+      create table docs (d jsonb, id int, v int, primary key (d, id));
+      insert into docs select jsonb_build_object('n', g % 3), g, g from generate_series(1, 250) g;
     `);
   });
   afterAll(() => db.close());
@@ -49,6 +53,13 @@ describe.each(engines)('key bounds reach the server as the key texts on %s', (en
     const parity = await chunked('{ id: parity, kind: column_parity, source: app, table: flags, key: [flag, id], old: v, new: w, max_mismatch_ratio: 0.2 }');
     expect([parity.status, parity.observations.rows, parity.observations.mismatches]).toEqual(['fail', 200, 45]);
   });
+
+  it('counts every row of a bytea key and a (jsonb, id) key once in a chunked scan', async () => {
+    for (const table of ['blobs', 'docs']) {
+      const count = await chunked(`{ id: count, kind: row_count, old: { source: app, table: plain }, new: { source: app, table: ${table} } }`);
+      expect([table, count.status, count.observations.new_rows]).toEqual([table, 'pass', 250]);
+    }
+  }, 20_000);
 
   it('diffs a timestamp key with infinities and microseconds in segments', async () => {
     const diff = await runCheck(db, `
