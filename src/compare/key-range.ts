@@ -68,6 +68,18 @@ export function comparableBound(key: KeyColumn[], values: string[]): SQL {
   return comparedAsRow(key) ? sql`(${keyBound(key, values)}, ${keyBound(key, values)})` : keyBound(key, values);
 }
 
+/**
+ * A key value as comparableBound writes it, but in the collation the key's columns have in `table`:
+ * each text coalesced with the column's typed NULL (`(select k from t limit 0)`, which reads no row),
+ * whose implicit collation outranks a literal's default one. Bare, two bounds compare under the
+ * database's default collation, which need not be the column's order.
+ */
+export function collatedBound(table: TableRef, key: KeyColumn[], values: string[]): SQL {
+  const collated = key.map((k, i) => sql`coalesce((select ${columnSql(k.name)} from ${tableSql(table)} limit 0), ${values[i]}::${castType(k.type)})`);
+  const bound = key.length === 1 ? collated[0]! : sql`(${joinSql(collated)})`;
+  return comparedAsRow(key) ? sql`(${bound}, ${bound})` : bound;
+}
+
 /** Refuses key type names that are not plain (they are written into the SQL as casts). */
 export function checkKeyTypes(key: KeyColumn[]): void {
   for (const k of key) if (!SAFE_TYPE.test(k.type)) throw new Error(`unsupported key type ${k.type}`);

@@ -4,6 +4,7 @@
  */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { SourceQueryError, classifyError } from './errors.js';
+import { EMBEDDED_SERIALIZERS } from './parameter-types.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, REFUSE_STAND_INS, fixedStatementSettings, pinningSql } from './pinning.js';
 
@@ -37,14 +38,14 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
             async query(statement) {
               read.signal?.throwIfAborted();
               lastSql = statement.text;
-              const result = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[]);
+              const result = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[], { serializers: EMBEDDED_SERIALIZERS });
               return result.rows;
             },
             // PGlite returns every row at once anyway (embedded sources are small); hand them over one by one.
             async each(statement, onRow) {
               read.signal?.throwIfAborted();
               lastSql = statement.text;
-              const { rows } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[]);
+              const { rows } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[], { serializers: EMBEDDED_SERIALIZERS });
               for (const row of rows) {
                 read.signal?.throwIfAborted();
                 try {

@@ -1,6 +1,7 @@
 /** Verified databases reached over the network with postgres.js. */
 import type Postgres from 'postgres';
 import { postgres } from '../drivers/postgres-js.js';
+import { PARAMETER_TYPES } from './parameter-types.js';
 import type { SourceSpec } from '../checkfile/sources.js';
 import { describeUrl } from '../checkfile/sources.js';
 import { resolveTarget, type ResolvedTarget } from '../checkfile/target.js';
@@ -40,6 +41,8 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
     connect_timeout: 10,
     max_lifetime: 30 * 60,
     prepare: false,
+    // Texts bound as parameters reach the server as written (parameter-types.ts).
+    types: PARAMETER_TYPES,
     onnotice: () => {},
     // Belt and braces: even a statement that escaped its transaction could not write.
     connection: { application_name: 'parity', default_transaction_read_only: 'on' } as Record<string, string>,

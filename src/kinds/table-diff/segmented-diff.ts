@@ -93,12 +93,12 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
     const end = readSegmentEnd((await reads.query('old', planSegmentEnd(sides.old, key.old, after, rows)))[0], key.old);
     if (after && end) {
       // Each side must order the two boundaries as the old side does, or a row could fall in two segments.
-      const ordered = await both(async (s) => (await ctx.query(sides[s].source, planKeysOrdered(key[s], after!, end)))[0]?.ordered);
+      const ordered = await both(async (s) => (await ctx.query(sides[s].source, planKeysOrdered(sides[s], key[s], after!, end)))[0]?.ordered);
       const side = ordered[0] !== true ? 'old' : ordered[1] !== true ? 'new' : undefined;
       if (side) {
         throw new Fault({
           code: 'key_order_differs',
-          message: `the ${side} side does not order key (${after.join(', ')}) before (${end.join(', ')}) as the old side does (another collation or key type?); `
+          message: `the ${side} side does not order key (${after.join(', ')}) before (${end.join(', ')})${side === 'old' ? ', though it read them in that order' : ' as the old side does'} (another collation or key type?); `
             + `a segmented table_diff needs both sides to order keys alike — set segment_rows: 0 to diff the table in one pass`,
         });
       }

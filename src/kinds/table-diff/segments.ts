@@ -11,7 +11,7 @@
  * Rows with a NULL key column belong to no range: they are counted apart, before any segment.
  */
 import { z } from 'zod';
-import { castType, comparableBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
+import { castType, collatedBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
 import { arrayLiteralText } from '../../compare/key-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
@@ -74,9 +74,13 @@ export function planSegmentEnd(side: DiffSide, key: KeyColumn[], after: string[]
 /** Reads the boundary key texts of a planSegmentEnd row (undefined: no row, the last segment). */
 export const readSegmentEnd = readNthKey;
 
-/** Does the side order `lower` strictly before `upper`? (Consecutive boundaries must, on both sides.) */
-export function planKeysOrdered(key: KeyColumn[], lower: string[], upper: string[]): SQL {
-  return sql`select ${comparableBound(key, lower)} < ${comparableBound(key, upper)} as ordered`;
+/**
+ * Does the side order `lower` strictly before `upper`, as its key columns sort (their collations)?
+ * Consecutive boundaries must, on both sides.
+ */
+export function planKeysOrdered(side: DiffSide, key: KeyColumn[], lower: string[], upper: string[]): SQL {
+  checkKeyTypes(key);
+  return sql`select ${collatedBound(side.table, key, lower)} < ${collatedBound(side.table, key, upper)} as ordered`;
 }
 
 /** Key types whose order depends on a collation (a domain over text is left to the boundary check). */
