@@ -9,7 +9,7 @@ import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext, type SideRead } from './types.js';
 import type { Outcome } from '../results/outcome.js';
-import { Fault, faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { Fault, faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 
 const sideSchema = z.strictObject({
   source: sourceNameSchema,
@@ -48,13 +48,21 @@ export function planRowCount(spec: RowCountSpec): { old: CountScan; new: CountSc
   return { old: scan(spec.old), new: scan(spec.new) };
 }
 
-/** Compares the two counts against the tolerance; a side below min_rows is "could not verify". */
+/**
+ * Compares the two counts against the tolerance; a side below min_rows, or an absolute tolerance
+ * that would let every old row be missing, is "could not verify".
+ */
 export function evaluateRowCount(spec: RowCountSpec, oldRows: number, newRows: number): Outcome {
   const counted = { old_rows: oldRows, new_rows: newRows };
   for (const [name, side, rows] of [['old', spec.old, oldRows], ['new', spec.new, newRows]] as const) {
     const fault = scopeTooSmall(rows, spec.min_rows, `${name} rows in ${describeScope(side)}`);
     if (fault) return faultOutcome(fault, counted);
   }
+  // A relative tolerance of 1 is refused at load (it accepts an empty new table); an absolute one
+  // at or above the old count is that allowance in rows: every old row could be missing from new.
+  const absolute = 'absolute' in spec.tolerance ? spec.tolerance.absolute : undefined;
+  const covering = thresholdCoversScope(absolute, oldRows, `tolerance.absolute against the old rows in ${describeScope(spec.old)}`);
+  if (covering) return faultOutcome(covering, counted);
   const difference = newRows - oldRows;
   const magnitude = Math.abs(difference);
   const ratio = oldRows === 0 ? (newRows === 0 ? 0 : 1) : magnitude / oldRows;

@@ -14,6 +14,7 @@ import { loadSqlParser } from '../../src/sql/parser.js';
 import { evaluateNullCheck, nullCheckSchema } from '../../src/kinds/null-check.js';
 import { columnParitySchema, evaluateColumnParity } from '../../src/kinds/column-parity.js';
 import { evaluateTableDiff, type DiffTally } from '../../src/kinds/table-diff/verdict.js';
+import { evaluateRowCount, rowCountSchema } from '../../src/kinds/row-count.js';
 import { recheckOutcome } from '../../src/runner/recheck.js';
 
 beforeAll(async () => { await loadSqlParser(); });
@@ -165,6 +166,23 @@ describe('absolute thresholds that the scope cannot exceed', () => {
     expect(evaluateColumnParity(joinParity({ max_mismatches: 20 }), joinCounts).status).toBe('error');
     // Below both sides' rows, disjoint keys (20 differences) would still fail it.
     expect(evaluateColumnParity(joinParity({ max_mismatches: 19 }), joinCounts).status).toBe('pass');
+  });
+
+  // A relative tolerance of 1 is refused at load because it accepts an empty new table; an absolute
+  // one at or above the old count is the same allowance, spelt in rows: every old row could be gone.
+  it('row_count: tolerance.absolute at or above the old rows cannot verify, even with new all but empty', () => {
+    const rowCount = (extra: Record<string, unknown>) => rowCountSchema.parse({ id: 'r', kind: 'row_count', old: { source: 'app', table: 'a' }, new: { source: 'app', table: 'b' }, ...extra });
+    for (const absolute of [1000, 1001, 1_000_000]) {
+      const outcome = evaluateRowCount(rowCount({ tolerance: { absolute } }), 1000, 1);
+      expect(outcome.status, `absolute ${absolute}`).toBe('error');
+      expect(outcome.error?.code).toBe('threshold_covers_scope');
+    }
+    // With min_rows: 0 the new side may be empty: still an allowance that covers every old row.
+    expect(evaluateRowCount(rowCount({ tolerance: { absolute: 5 }, min_rows: 0 }), 5, 0).status).toBe('error');
+    expect(evaluateRowCount(rowCount({ tolerance: { absolute: 999 } }), 1000, 1).status).toBe('pass');
+    expect(evaluateRowCount(rowCount({ tolerance: { absolute: 999 } }), 1000, 2000).status).toBe('fail');
+    // An empty old side allowed by min_rows: 0 has no rows to lose: judged as before.
+    expect(evaluateRowCount(rowCount({ tolerance: { absolute: 5 }, min_rows: 0 }), 0, 3).status).toBe('pass');
   });
 
   it('table_diff: max_differences at or above both sides\' rows cannot verify', () => {
