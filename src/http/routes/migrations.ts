@@ -3,6 +3,7 @@
  * systems can poll `allowed`; when it cannot be evaluated the answer is 503 with `allowed: false`.
  * With `?respond=status` the status itself is the answer (200 allowed, 412 denied, 503 could not
  * evaluate), for consumers that only look at it: `curl --fail`, webhooks where 2xx means go.
+ * A HEAD request is always answered by status: without a body, the status is all it can read.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -225,7 +226,8 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
     if (query.refresh !== undefined) {
       throw new ApiError(400, 'refresh_requires_post', 'GET never runs checks; to refresh, use POST /v1/migrations/{id}/gates/{phase}?refresh=true (needs the run scope)');
     }
-    return answer(c, id, phase, false, query.respond === 'status');
+    // A HEAD answer has no body to read `allowed` from: its status is the whole answer.
+    return answer(c, id, phase, false, query.respond === 'status' || c.req.method === 'HEAD');
   });
 
   app.openapi(routes.refresh, async (c) => {
