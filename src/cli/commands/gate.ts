@@ -96,7 +96,9 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       return EXIT.badConfig;
     }
     const { format } = chosen;
-    if (flags.server) return askServer(flags.server, migration, phase, flags, format);
+    // Given at all, even empty (`--server "$UNSET"`), it names the one store to ask: falling back to
+    // the local state store would answer with another store's evidence.
+    if (flags.server !== undefined) return askServer(flags.server, migration, phase, flags, format);
     try {
       const config = loadConfig(io.env, configOverrides(flags));
       const { createDeferredLogger, openService } = await loadRuntime();
@@ -126,7 +128,10 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
   async function askServer(server: string, migration: string, phase: string, flags: GateFlags, format: OutputFormat): Promise<number> {
     // Relative to the URL as given, path included: `--server https://host/parity-prod` asks that
     // deployment, not whatever answers at the host's root.
-    const base = new URL(server);
+    const base = URL.canParse(server.trim()) ? new URL(server.trim()) : undefined;
+    if (!base || !['http:', 'https:'].includes(base.protocol)) {
+      return badConfiguration(migration, phase, `--server ${JSON.stringify(redact(server))} is not an http(s) URL of a parity server; nothing was asked`, flags, format);
+    }
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     const url = new URL(`v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, base);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
