@@ -3,6 +3,7 @@
  * command must not then quietly ask the local state store instead: that is another store's answer
  * (a workstation's, a staging one's) to a question meant for the named server.
  */
+import { createServer, type ServerResponse } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,35 @@ migrations:
       const asked = await gate(['--server', server, '--format', 'json']);
       expect(asked.code, server).toBe(64);
       expect(JSON.parse(asked.stdout), server).toMatchObject({ allowed: false, evaluated: false, error: { code: 'bad_configuration' } });
+    }
+  });
+
+  it('exits 2 when the server accepts and never answers, or never finishes the answer', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((request, response) => {
+      held.push(response);
+      // Headers and half an "allowed" body, then silence: a stalled proxy.
+      if (request.url?.includes('switch-reads')) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"migration":"users-split-name","phase":"switch-reads","allowed":true,');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const started = Date.now();
+      const stalled = await gate(['--server', url, '--timeout', '0.5', '--format', 'json']);
+      expect(stalled.code).toBe(2);
+      expect(stalled.stderr).toMatch(/no full answer within 0.5 s/);
+      expect(JSON.parse(stalled.stdout)).toMatchObject({ allowed: false, evaluated: false, error: { code: 'gate_unavailable' } });
+      const silent = await runMain(['gate', 'users-split-name', 'contract', '--server', url, '--timeout', '0.5'], {
+        cwd: dir, env: { PATH: process.env.PATH!, PARITY_LOG_LEVEL: 'silent' },
+      });
+      expect(silent.code).toBe(2);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const response of held) response.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
