@@ -21,9 +21,9 @@ export function unavailableAnswer(migration: string, phase: string, message: str
 }
 
 /**
- * 0 allowed, 1 denied, 2 could not evaluate. Only an evaluated answer that says allowed and gives
- * no reason against is 0: no reason, and at least one required check, each a pass that counts (no
- * reason, no denial code). An answer contradicting itself (a bug, an older or foreign server, a
+ * 0 allowed, 1 denied, 2 could not evaluate. Only an evaluated, recorded (a decision id) answer
+ * that says allowed and gives no reason against is 0: no reason, and at least one required check,
+ * each a pass that counts (no reason, no denial code). An answer contradicting itself (a bug, an older or foreign server, a
  * proxy mangling it) denies rather than opens — a gate never allows a phase with no checks, nor
  * on a check that did not pass.
  */
@@ -32,5 +32,7 @@ export function exitCodeForGate(answer: GateAnswer): number {
   const checks = Array.isArray(answer.checks) ? answer.checks : [];
   const counted = checks.length > 0 && checks.every((c) => c.status === 'pass' && c.reason === null && (c.denial ?? null) === null);
   const unopposed = Array.isArray(answer.reasons) && answer.reasons.length === 0 && counted;
-  return answer.allowed === true && unopposed ? EXIT.ok : EXIT.failed;
+  // An answer is recorded before it is given: an "allowed" with no decision id was never recorded.
+  const recorded = typeof answer.id === 'string' && answer.id !== '';
+  return answer.allowed === true && unopposed && recorded ? EXIT.ok : EXIT.failed;
 }

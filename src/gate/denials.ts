@@ -6,7 +6,7 @@
 export const GATE_DENIALS = [
   'undeclared', 'missing', 'running', 'failed', 'could_not_verify', 'not_a_pass',
   'superseded', 'estimate', 'fixed_seed', 'stale_definition', 'clock_skew', 'too_old', 'incremental_only', 'broken_chain',
-  'no_server_identity', 'server_changed', 'mixed_servers', 'replica_lag', 'not_least_privilege',
+  'no_server_identity', 'server_changed', 'mixed_servers', 'replica_lag', 'not_least_privilege', 'not_refreshed',
 ] as const;
 
 export type GateDenial = (typeof GATE_DENIALS)[number];
@@ -27,6 +27,7 @@ export const PASS_NOT_COUNTED: Partial<Record<GateDenial, string>> = {
   mixed_servers: 'another server than other checks read',
   replica_lag: 'read further behind than max_replica_lag',
   not_least_privilege: 'read as a role that may write',
+  not_refreshed: 'not re-run by this refresh',
 };
 
 /** The label for a check whose result is a pass that the gate does not count (`not counted` when the code is unknown). */

@@ -210,6 +210,20 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;
 }
 
+/**
+ * A refreshed answer counts only passes of checks the refresh ran: a check the phase came to
+ * require while it ran (the files were reloaded) keeps its older pass, which is not "run now". Pure.
+ */
+export function denyNotRefreshed(verdict: GateVerdict, ran: ReadonlySet<string>): GateVerdict {
+  const checks = verdict.checks.map((check): GateCheck => (check.reason !== null || ran.has(check.id) ? check : {
+    ...check,
+    reason: `check "${check.id}" passed (result ${check.result_id ?? 'unknown'}), but this refresh did not run it: the phase came to require it while the refresh ran (the check files changed); ask again`,
+    denial: 'not_refreshed',
+  }));
+  const reasons = [...verdict.reasons, ...checks.flatMap((c, i) => (c.reason !== null && verdict.checks[i]!.reason === null ? [c.reason] : []))];
+  return { ...verdict, checks, reasons, allowed: verdict.allowed && reasons.length === 0 };
+}
+
 /** "2h 5m", "45s", "1d 3h": the two largest units, for reasons a person reads. */
 export function humanAge(ms: number): string {
   const units = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const;

@@ -14,7 +14,7 @@ import type { GateDecisionRecord } from '../store/gates.js';
 import type { Store } from '../store/store.js';
 import { createDecisionLog, DEFAULT_REPEAT_FLUSH_MS } from './decision-log.js';
 import { createEvidenceCache, DEFAULT_GATE_EVIDENCE_TTL_MS } from './evidence-cache.js';
-import { evaluateGate, type GateVerdict } from './evaluate-gate.js';
+import { denyNotRefreshed, evaluateGate, type GateVerdict } from './evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from './gate-errors.js';
 import { phaseRequirements } from './requirements.js';
 import { sourceWitnesses } from './sources-read.js';
@@ -111,11 +111,14 @@ export function createGateService(deps: GateServiceDeps): GateService {
       const migration = locate(migrationId, phase);
       const requestedBy = options.requestedBy ?? null;
       let runId: string | null = null;
+      // The checks a refresh ran: a refreshed answer rests on them alone.
+      let ran = new Set<string>();
       let stage = 'could not run the required checks';
       try {
         if (options.refresh) {
           const catalog = deps.catalog();
           const checks = (phaseRequirements(migration.spec, phase) ?? []).flatMap((r) => catalog.checks.get(r.checkId) ?? []);
+          ran = new Set(checks.map((c) => c.spec.id));
           if (checks.length > 0) {
             const { run, finished } = await deps.runner.start({ checks, trigger: 'gate', requestedBy: requestedBy ?? undefined, selector: { migration: migrationId, phase } });
             runId = run.id;
@@ -125,7 +128,10 @@ export function createGateService(deps: GateServiceDeps): GateService {
         }
         stage = 'could not read results from the state store';
         // After a refresh the store is read directly: the answer is about the run just made.
-        const verdict = await verdictOf(migrationId, phase, options.refresh === true);
+        const judged = await verdictOf(migrationId, phase, options.refresh === true);
+        // The files may have changed while the checks ran (a reload), and the phase as judged now
+        // may require a check the refresh did not run: its older pass is no "checks run now".
+        const verdict = options.refresh ? denyNotRefreshed(judged, ran) : judged;
         stage = 'could not record the decision in the state store';
         // An answer that cannot be audited is not given: recording (or counting a repeat of a
         // recorded one) comes before replying.

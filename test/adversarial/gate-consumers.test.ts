@@ -161,6 +161,19 @@ describe('parity gate --server reads only the answer it asked for', () => {
       }
     }
   });
+
+  it('does not exit 0 on an "allowed" that was not recorded: an answer is recorded before it is given', async () => {
+    for (const id of [null, '', undefined]) {
+      const server = await fakeServer((_, response) => sendJson(response, 200, decision({ id })));
+      try {
+        const asked = await gate(['--server', server.url]);
+        expect(asked.code, `id ${String(id)}`).toBe(1);
+        expect(asked.stdout).not.toMatch(/ALLOWED/);
+      } finally {
+        await server.close();
+      }
+    }
+  });
 });
 
 describe('parity run never reports success for a run that verified nothing', () => {

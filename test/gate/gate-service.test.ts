@@ -166,6 +166,33 @@ describe.each(engines)('gate service on %s', (engine) => {
     }
   });
 
+  it('does not call an answer refreshed when a check the phase came to require during the refresh was not re-run', async () => {
+    // The phase gains a check while the refresh runs; that check passed earlier (before the
+    // cut-over the refresh is asked for), within max_age. Its old pass is not "checks run now".
+    await world.db.exec(BACKFILL);
+    const withExtra = YAML.replace('migrations:', `  - id: users-extra\n    kind: sql_assert\n    source: app\n    query: "select id from users where id < 0"\nmigrations:`);
+    world.setYaml(withExtra);
+    await world.run(['users-extra']);
+    const edited = withExtra.replace('requires: [users-name-backfilled, users-name-parity]', 'requires: [users-name-backfilled, users-name-parity, users-extra]');
+    const editingRunner = {
+      async start(request: Parameters<GateWorld['runner']['start']>[0]) {
+        const started = await world.runner.start(request);
+        world.setYaml(edited);
+        return started;
+      },
+    };
+    const gates = createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+    try {
+      const decision = await gates.decide('users-split-name', 'switch-reads', { refresh: true });
+      expect(decision).toMatchObject({ allowed: false, refreshed: true });
+      expect(decision.reasons).toEqual([expect.stringMatching(/^check "users-extra" passed .*this refresh did not run it/)]);
+      expect(decision.checks.map((c) => [c.id, c.denial])).toEqual([['users-name-backfilled', null], ['users-name-parity', null], ['users-extra', 'not_refreshed']]);
+    } finally {
+      world.setYaml(YAML);
+      await gates.close();
+    }
+  });
+
   it('denies (could not evaluate) when the state store is gone, and still tells the observer', async () => {
     const heard: boolean[] = [];
     const broken = await createTestStore(engine);

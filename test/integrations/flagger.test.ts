@@ -58,9 +58,10 @@ describe.each(engines)('Flagger webhooks on %s', (engine) => {
       const held = await callWebhook(canary, hooks[type]!, 'Progressing');
       expect(held, type).toMatchObject({ go: false, status: 412, body: { allowed: false, requested_by: 'tools' } });
     }
-    // Without ?respond=status the same denial would be a 200 — which Flagger reads as "go".
+    // Without ?respond=status the denial would be a 200 — which Flagger reads as "go": a POST with a
+    // payload must say which form it reads, so the careless URL holds the canary too (400).
     const bodyForm = await callWebhook(canary, { ...hooks['pre-rollout']!, url: hooks['pre-rollout']!.url.replace('?respond=status', '') }, 'Progressing');
-    expect(bodyForm).toMatchObject({ go: true, status: 200, body: { allowed: false } });
+    expect(bodyForm).toMatchObject({ go: false, status: 400, body: { error: { code: 'respond_required' } } });
 
     await world.repairData();
     await world.runChecks();

@@ -4,6 +4,7 @@
  * store, or a running server with --server.
  */
 import { userInfo } from 'node:os';
+import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import type { GateDecision } from '../../gate/gate-service.js';
 import { humanAge } from '../../gate/evaluate-gate.js';
@@ -21,7 +22,16 @@ import { configOverrides, withConfigOptions, type ConfigFlags } from '../options
 import { loadRuntime } from '../runtime.js';
 import { createProgressLog, DEFAULT_PROGRESS_INTERVAL_S, withProgressOption } from '../progress-display.js';
 
-interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number }
+interface GateFlags extends ConfigFlags, FormatFlags { refresh?: boolean; server?: string; progressInterval?: number; timeout?: number }
+
+/** Seconds `parity gate --server` waits for an answer (without --refresh, whose checks may run long). */
+export const DEFAULT_SERVER_TIMEOUT_S = 60;
+
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds > 86_400) throw new InvalidArgumentError('must be a number of seconds from 0 to 86400');
+  return seconds;
+}
 
 /** The decision as lines for a terminal. Pure. The headline follows the exit code, never `allowed` alone. */
 export function formatDecision(d: GateDecision): string {
@@ -57,7 +67,8 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     .argument('<migration>', 'migration id')
     .argument('<phase>', 'phase name')
     .option('--refresh', 'run the required checks now, then answer')
-    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')), 'the decision'))
+    .option('--server <url>', 'ask a running parity server instead of the state store (token from $PARITY_TOKEN)')
+    .option('--timeout <seconds>', `with --server: exit 2 when no full answer came within N seconds; 0 waits forever (default ${DEFAULT_SERVER_TIMEOUT_S}, or 0 with --refresh)`, parseTimeout)), 'the decision'))
     .action(async (migration: string, phase: string, flags: GateFlags) => setExit(await gate(migration, phase, flags)));
 
   /** Prints the answer in the chosen format and returns the exit code it stands for. */
@@ -96,7 +107,9 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       return EXIT.badConfig;
     }
     const { format } = chosen;
-    if (flags.server) return askServer(flags.server, migration, phase, flags, format);
+    // Given at all, even empty (`--server "$UNSET"`), it names the one store to ask: falling back to
+    // the local state store would answer with another store's evidence.
+    if (flags.server !== undefined) return askServer(flags.server, migration, phase, flags, format);
     try {
       const config = loadConfig(io.env, configOverrides(flags));
       const { createDeferredLogger, openService } = await loadRuntime();
@@ -126,17 +139,26 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
   async function askServer(server: string, migration: string, phase: string, flags: GateFlags, format: OutputFormat): Promise<number> {
     // Relative to the URL as given, path included: `--server https://host/parity-prod` asks that
     // deployment, not whatever answers at the host's root.
-    const base = new URL(server);
+    const base = URL.canParse(server.trim()) ? new URL(server.trim()) : undefined;
+    if (!base || !['http:', 'https:'].includes(base.protocol)) {
+      return badConfiguration(migration, phase, `--server ${JSON.stringify(redact(server))} is not an http(s) URL of a parity server; nothing was asked`, flags, format);
+    }
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     const url = new URL(`v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, base);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
+    // A server or proxy that accepts the connection and never answers must end in an exit code
+    // (2), not a step that hangs until something else decides what its silence meant.
+    const limitS = flags.timeout ?? (flags.refresh ? 0 : DEFAULT_SERVER_TIMEOUT_S);
+    const signal = limitS > 0 ? AbortSignal.timeout(limitS * 1000) : undefined;
+    const late = () => unavailable(migration, phase, `${url.origin} gave no full answer within ${limitS} s (--timeout)`, flags, format);
     let response: Response;
     try {
       // Never followed: a redirect may lead to another deployment (another origin, or another path
       // of this one) whose answer about a gate of the same name is not the named server's.
-      response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers, redirect: 'manual' });
+      response = await fetch(url, { method: flags.refresh ? 'POST' : 'GET', headers, redirect: 'manual', ...(signal ? { signal } : {}) });
     } catch (error) {
+      if (signal?.aborted) return late();
       const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
       return unavailable(migration, phase, `could not reach ${url.origin}: ${redact(cause)}`, flags, format);
     }
@@ -151,6 +173,7 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
       return unavailable(migration, phase, `${url.origin} answered from a cache (Age: ${redact(age)}); a gate answer is the server's answer now — make the cache in between pass gate answers through`, flags, format);
     }
     const body = await response.json().catch(() => undefined) as GateAnswer | undefined;
+    if (body === undefined && signal?.aborted) return late();
     if (response.status === 200 && body && typeof body.allowed === 'boolean') {
       // An answer about another gate (a proxy or redirect that routed elsewhere) answers nothing asked.
       if (body.migration !== migration || body.phase !== phase) {

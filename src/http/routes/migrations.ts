@@ -3,6 +3,8 @@
  * systems can poll `allowed`; when it cannot be evaluated the answer is 503 with `allowed: false`.
  * With `?respond=status` the status itself is the answer (200 allowed, 412 denied, 503 could not
  * evaluate), for consumers that only look at it: `curl --fail`, webhooks where 2xx means go.
+ * A HEAD request is always answered by status: without a body, the status is all it can read.
+ * A POST carrying a body (a webhook's payload) must say `respond`: webhooks judge by status.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -143,7 +145,7 @@ const routes = {
     summary: 'Ask the gate; with ?refresh=true run the required checks first (needs the run scope)',
     operationId: 'refreshGate',
     security: [{ bearer: [] }], request: { params: GateParams, query: RefreshQuery },
-    responses: { ...gateResponses, ...errorResponses(401, 403, 404, 422) },
+    responses: { ...gateResponses, ...errorResponses(400, 401, 403, 404, 422) },
   }),
   decisions: createRoute({
     method: 'get', path: '/v1/migrations/{id}/decisions', tags: ['migrations'], summary: 'Recorded gate decisions, newest first',
@@ -225,7 +227,8 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
     if (query.refresh !== undefined) {
       throw new ApiError(400, 'refresh_requires_post', 'GET never runs checks; to refresh, use POST /v1/migrations/{id}/gates/{phase}?refresh=true (needs the run scope)');
     }
-    return answer(c, id, phase, false, query.respond === 'status');
+    // A HEAD answer has no body to read `allowed` from: its status is the whole answer.
+    return answer(c, id, phase, false, query.respond === 'status' || c.req.method === 'HEAD');
   });
 
   app.openapi(routes.refresh, async (c) => {
@@ -234,6 +237,11 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
     const refresh = ['true', '1'].includes(query.refresh ?? '');
     // Asking is reading; making the checks run is running.
     await requireScope(refresh ? 'run' : 'read')(c, async () => {});
+    // A caller that posts a payload of its own is a webhook (Flagger, CI tools), and webhooks judge
+    // by status: in the default form a denial is a 200, which they read as "go". It must say which.
+    if (query.respond === undefined && (await c.req.text()).trim() !== '') {
+      throw new ApiError(400, 'respond_required', 'a POST with a request body is a webhook, which reads the status: add ?respond=status (200 allowed, 412 denied, 503 could not evaluate), or ?respond=body to read `allowed` from a 200 either way');
+    }
     return answer(c, id, phase, refresh, query.respond === 'status');
   });
 
