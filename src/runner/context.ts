@@ -57,12 +57,13 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
     const compiled = compile(statement);
-    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
-    statements.push(record);
-    // A standby found behind its limit after an earlier statement is not read again (the check is void anyway).
+    // A standby found behind its limit after an earlier statement is not read again (the check is
+    // void anyway), and a statement never sent is not in the check's record of what it ran.
     const earlier = lagsAfterStatements[sourceName];
     const behind = earlier && replicaLagFault(sourceName, earlier);
     if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
+    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
+    statements.push(record);
     const limit = spec?.max_replica_lag;
     let lag: ReplicaLag | undefined;
     const value = await deps.limiters(sourceName).run(async () => {
