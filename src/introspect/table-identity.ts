@@ -53,20 +53,6 @@ export function planTableOid(table: TableRef): SQL {
 }
 
 /**
- * One row, `oid`, like planTableOid, but the statement also locks the table (a scalar subquery that
- * reads no row) and reads the oid after: the lock holds until the transaction ends, so every later
- * statement of the transaction that finds the table by name — catalog look-ups, which lock nothing,
- * included — reaches this table (a rename waits for the lock). `relation` and `kind`: the relation's
- * own oid and pg_class.relkind (a ProvenRelation, readProvenRelation).
- */
-export function planLockedTableOid(table: TableRef): SQL {
-  const named = sql`pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
-  return sql`select ${relationIdentitySql(table)} as oid, (select 1 from ${tableSql(table)} limit 0) as locked,
-    ${named}::pg_catalog.oid::pg_catalog.text as relation,
-    (select c.relkind::pg_catalog.text from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) ${named}) as kind`;
-}
-
-/**
  * The relation a name reached, as a statement that locked it read it: its oid, pg_class.relkind and,
  * for anything but an ordinary table, its identity (relationIdentitySql: a view's rules' versions),
  * so that what it showed can be told apart from what it shows when asked about later.
@@ -74,22 +60,24 @@ export function planLockedTableOid(table: TableRef): SQL {
 export interface ProvenRelation { readonly oid: string; readonly kind: string; readonly identity?: string | undefined }
 
 /**
- * One row, `oid` and `kind` of the relation the name reaches, after the statement locked it as
- * planLockedTableOid does: sent first in a transaction, every later statement of that transaction
- * that finds the table by name reads this relation (a rename or drop waits for the lock).
+ * One row for the relation the name reaches — `oid`, `kind` (pg_class.relkind) and `identity`
+ * (relationIdentitySql) — read after the statement locked it (a scalar subquery that reads no row):
+ * the lock holds until the transaction ends, so every later statement of the transaction that finds
+ * the table by name — catalog look-ups, which lock nothing, included — reaches this relation (a
+ * rename or drop waits for the lock). `identity` of an ordinary table only when `identity` is
+ * 'always' (a chunked scan compares it with every chunk's); a count needs it only beyond tables.
  */
-export function planLockedRelationKind(table: TableRef): SQL {
+export function planLockedRelation(table: TableRef, identity: 'always' | 'beyond tables'): SQL {
+  const identitySql = relationIdentityOf(sql`c.oid`);
   return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, (select 1 from ${tableSql(table)} limit 0) as locked,
-      case when c.relkind operator(pg_catalog.<>) 'r' then ${relationIdentityOf(sql`c.oid`)} end as identity
+      ${identity === 'always' ? identitySql : sql`case when c.relkind operator(pg_catalog.<>) 'r' then ${identitySql} end`} as identity
     from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
 }
 
-/** The row of planLockedRelationKind (or planLockedTableOid: oid in `relation`, identity in `oid`), or undefined when the name reached no relation. */
-export function readProvenRelation(row: Record<string, unknown> | undefined, columns = { oid: 'oid', identity: 'identity' }): ProvenRelation | undefined {
-  const oid = row?.[columns.oid];
-  const identity = row?.[columns.identity];
-  if (typeof oid !== 'string' || typeof row?.kind !== 'string') return undefined;
-  return { oid, kind: row.kind, ...(typeof identity === 'string' && row.kind !== 'r' ? { identity } : {}) };
+/** The row of planLockedRelation, or undefined when the name reached no relation. */
+export function readProvenRelation(row: Record<string, unknown> | undefined): ProvenRelation | undefined {
+  if (typeof row?.oid !== 'string' || typeof row.kind !== 'string') return undefined;
+  return { oid: row.oid, kind: row.kind, ...(typeof row.identity === 'string' && row.kind !== 'r' ? { identity: row.identity } : {}) };
 }
 
 /**

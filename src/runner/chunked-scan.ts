@@ -34,7 +34,7 @@ import { replicaLagIn } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
 import { plannerRowsSql } from '../introspect/row-estimate.js';
-import { planLockedTableOid, readProvenRelation, relationIdentitySql, tableReplacedMessage } from '../introspect/table-identity.js';
+import { planLockedRelation, readProvenRelation, relationIdentitySql, tableReplacedMessage } from '../introspect/table-identity.js';
 
 /** Column alias of the oid of the table a chunk read (see planChunk). */
 const TABLE_OID_ALIAS = '__table_oid';
@@ -180,10 +180,10 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       // Locked first: the key, its NOT NULLs and extent below are read by name in this transaction,
       // and a table renamed over the name and back between them would hand the chunks another
       // table's key (rows with a NULL in this table's key column would lie in no chunk).
-      const locked = (await run(session, planLockedTableOid(scan.table))).rows[0];
-      const tableOid = locked?.oid;
+      const locked = (await run(session, planLockedRelation(scan.table, 'always'))).rows[0];
+      const tableOid = locked?.identity;
       // Every chunk reads this very relation (checked below), so the scan proves what it counted.
-      facts.relation = readProvenRelation(locked, { oid: 'relation', identity: 'oid' });
+      facts.relation = readProvenRelation(locked);
       const keyRows = (await run(session, planPrimaryKey(scan.table))).rows;
       const estimateRows = (await run(session, planRowEstimate(scan.table))).rows;
       const columns = keyRows.map((r) => ({ name: String(r.name), type: String(r.type) }));

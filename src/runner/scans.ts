@@ -16,7 +16,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
-import { planLockedRelationKind, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
+import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
 import { Fault } from '../results/fault.js';
 import { replicaLagFault, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
@@ -288,7 +288,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         // First in the count's transaction and sent with it (no round trip of its own): the lock it
         // takes holds until COMMIT, so the relation it names is the one the count reads. The read's
         // own proof of what it read, which spares a check the probes of its sides (self-comparison.ts).
-        const proving = session.query(compile(planLockedRelationKind(scan.table))).then((found) => ({ found }), (error: unknown) => ({ error }));
+        const proving = session.query(compile(planLockedRelation(scan.table, 'beyond tables'))).then((found) => ({ found }), (error: unknown) => ({ error }));
         let answer: Awaited<ReturnType<typeof session.query>>;
         try {
           answer = await session.query(compiled);
