@@ -44,13 +44,6 @@ const RESULT_NEUTRAL_SETTINGS = [
 const RESULT_SETTING_CATEGORIES = ['Client Connection Defaults%', 'Version and Platform Compatibility%', 'Preset Options'];
 
 /**
- * One row: the server instance and database (cluster identifier where readable, the postmaster's
- * start to the microsecond — one running server — and the database oid), the role, the session's
- * own settings (search_path, startup parameters, role and database settings: what else decides
- * what SQL means), and the relations the name reaches through views, each with its view definition,
- * columns, the relations its definition reads and the rows-holding relations under it.
- */
-/**
  * What a name reaches, cheaply: the relation's oid and kind under the read's own search_path (no
  * row when it reaches none). Two ordinary tables of different oids never show the same rows, so
  * the full reach (planRelationReach: view chains, partitions, the reader) is asked only otherwise.
@@ -74,7 +67,15 @@ function relationOidSql(target: TableRef | RelationByOid | undefined): SQL {
   return sql`pg_catalog.to_regclass(${target === undefined ? null : regclassText(target)}::text)`;
 }
 
-/** The reach statement described above, for a name as it resolves now, a relation by its oid (then with its `identity`, relationIdentityOf), or no table (a query). */
+/**
+ * One row: the server instance and database (cluster identifier where readable, the postmaster's
+ * start to the microsecond — one running server — and the database oid), the role, the session's
+ * own settings (search_path, startup parameters, role and database settings: what else decides
+ * what SQL means), and the relations the name reaches through views, each with its view definition,
+ * columns, the relations its definition reads and the rows-holding relations under it. `target`: a
+ * name as it resolves now, a relation by its oid (then with its `identity`, relationIdentityOf), or
+ * no table (a query).
+ */
 export function planRelationReach(target: TableRef | RelationByOid | undefined): SQL {
   const named = relationOidSql(target);
   const neutral = sql.join(RESULT_NEUTRAL_SETTINGS.map((name) => sql`${name}`), sql`, `);
