@@ -142,12 +142,12 @@ describe.each(engines)('gate service on %s', (engine) => {
     await expect(world.gates.decide('users-split-name', 'nope')).rejects.toThrow(new UnknownPhaseError('users-split-name', 'nope', ['switch-reads', 'contract']).message);
   });
 
-  it('judges a refresh by the phase as the files declare it when it answers, not as when it was asked', async () => {
-    // The files change while the refresh runs (the watcher reloads the catalog): the phase now also
-    // requires a check that has never run. Requirements and definitions must come from one catalog.
-    await world.db.exec(BACKFILL);
-    const edited = YAML.replace('requires: [users-name-backfilled, users-name-parity]', 'requires: [users-name-backfilled, users-name-parity, users-extra]')
-      .replace('migrations:', `  - id: users-extra\n    kind: sql_assert\n    source: app\n    query: "select id from users where id < 0"\nmigrations:`);
+  /** The check files with one more check, `users-extra`; and with switch-reads requiring it. */
+  const withExtraCheck = (yaml: string) => yaml.replace('migrations:', `  - id: users-extra\n    kind: sql_assert\n    source: app\n    query: "select id from users where id < 0"\nmigrations:`);
+  const requiringExtra = (yaml: string) => yaml.replace('requires: [users-name-backfilled, users-name-parity]', 'requires: [users-name-backfilled, users-name-parity, users-extra]');
+
+  /** A gate service whose refresh runs start normally, then the check files change to `edited` (a reload mid-refresh). */
+  function gatesEditingFilesTo(edited: string) {
     const editingRunner = {
       async start(request: Parameters<GateWorld['runner']['start']>[0]) {
         const started = await world.runner.start(request);
@@ -155,7 +155,15 @@ describe.each(engines)('gate service on %s', (engine) => {
         return started;
       },
     };
-    const gates = createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+    return createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+  }
+
+  it('judges a refresh by the phase as the files declare it when it answers, not as when it was asked', async () => {
+    // The files change while the refresh runs (the watcher reloads the catalog): the phase now also
+    // requires a check that has never run. Requirements and definitions must come from one catalog.
+    await world.db.exec(BACKFILL);
+    const edited = requiringExtra(withExtraCheck(YAML));
+    const gates = gatesEditingFilesTo(edited);
     try {
       const decision = await gates.decide('users-split-name', 'switch-reads', { refresh: true });
       expect(decision.allowed).toBe(false);
@@ -170,18 +178,11 @@ describe.each(engines)('gate service on %s', (engine) => {
     // The phase gains a check while the refresh runs; that check passed earlier (before the
     // cut-over the refresh is asked for), within max_age. Its old pass is not "checks run now".
     await world.db.exec(BACKFILL);
-    const withExtra = YAML.replace('migrations:', `  - id: users-extra\n    kind: sql_assert\n    source: app\n    query: "select id from users where id < 0"\nmigrations:`);
+    const withExtra = withExtraCheck(YAML);
     world.setYaml(withExtra);
     await world.run(['users-extra']);
-    const edited = withExtra.replace('requires: [users-name-backfilled, users-name-parity]', 'requires: [users-name-backfilled, users-name-parity, users-extra]');
-    const editingRunner = {
-      async start(request: Parameters<GateWorld['runner']['start']>[0]) {
-        const started = await world.runner.start(request);
-        world.setYaml(edited);
-        return started;
-      },
-    };
-    const gates = createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+    const edited = requiringExtra(withExtra);
+    const gates = gatesEditingFilesTo(edited);
     try {
       const decision = await gates.decide('users-split-name', 'switch-reads', { refresh: true });
       expect(decision).toMatchObject({ allowed: false, refreshed: true });
