@@ -11,11 +11,12 @@ import type { Store } from '../store/store.js';
 export const RETENTION_TASK = 'retention';
 const BATCH_ROWS = 1_000;
 const MAX_BATCHES = 50;
+const DAY_MS = 86_400_000;
 
-export type PruneCounts = Record<'results' | 'samples' | 'runs' | 'gate_decisions' | 'schedule_claims' | 'maintenance_claims', number>;
+export type PruneCounts = Record<'results' | 'samples' | 'runs' | 'gate_decisions' | 'schedule_claims' | 'maintenance_claims' | 'check_declarations', number>;
 
 export interface RetentionDeps {
-  store: Pick<Store, 'claimMaintenance' | 'finishMaintenance' | 'pruneResults' | 'pruneSamples' | 'pruneRuns' | 'pruneGateDecisions' | 'pruneScheduleClaims' | 'pruneMaintenanceClaims'>;
+  store: Pick<Store, 'claimMaintenance' | 'finishMaintenance' | 'pruneResults' | 'pruneSamples' | 'pruneRuns' | 'pruneGateDecisions' | 'pruneScheduleClaims' | 'pruneMaintenanceClaims' | 'pruneDeclarations'>;
   retention: () => RetentionSettings | undefined;
   instanceId: string;
   logger?: Logger | undefined;
@@ -32,6 +33,8 @@ export function retentionCutoffs(now: Date, settings: RetentionSettings) {
   return {
     results: before(settings.results), samples: before(settings.samples),
     gateDecisions: before(settings.gate_decisions), scheduleClaims: before(settings.schedule_claims),
+    // A declaration still in use is seen again within a day (check-declarations.ts): never prune one sooner.
+    declarations: before(Math.max(settings.results, 2 * DAY_MS)),
   };
 }
 
@@ -50,7 +53,7 @@ export async function runRetentionPass(deps: RetentionDeps, state: RetentionStat
   const won = await deps.store.claimMaintenance({ task: RETENTION_TASK, slot, claimedBy: deps.instanceId, claimedAt: now });
   if (!won) return undefined;
   const cutoff = retentionCutoffs(now, settings);
-  const counts: PruneCounts = { results: 0, samples: 0, runs: 0, gate_decisions: 0, schedule_claims: 0, maintenance_claims: 0 };
+  const counts: PruneCounts = { results: 0, samples: 0, runs: 0, gate_decisions: 0, schedule_claims: 0, maintenance_claims: 0, check_declarations: 0 };
   const drain = async (name: keyof PruneCounts, prune: (before: Date, limit: number) => Promise<number>, before: Date) => {
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const deleted = await prune(before, BATCH_ROWS);
@@ -66,6 +69,7 @@ export async function runRetentionPass(deps: RetentionDeps, state: RetentionStat
     await drain('gate_decisions', deps.store.pruneGateDecisions, cutoff.gateDecisions);
     await drain('schedule_claims', deps.store.pruneScheduleClaims, cutoff.scheduleClaims);
     await drain('maintenance_claims', deps.store.pruneMaintenanceClaims, cutoff.scheduleClaims);
+    await drain('check_declarations', deps.store.pruneDeclarations, cutoff.declarations);
   } catch (error) {
     await deps.store.finishMaintenance(RETENTION_TASK, slot, deps.instanceId, now, { error: (error as Error).message, ...counts }).catch(() => {});
     throw error;

@@ -262,6 +262,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
     pruneScheduleClaims: unkept('retention'),
     pruneRuns: unkept('retention'),
     claimCliResultsForMetrics: unkept('importing CLI results into metrics'),
+    declareDefinitions: unkept('declaring check definitions'),
+    pruneDeclarations: unkept('retention'),
 
     async ping() {},
     followOtherWriters() {},

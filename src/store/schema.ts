@@ -184,3 +184,17 @@ export const scanCheckpoints = parity.table('scan_checkpoints', {
   startedAt: ts('started_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 }, (t) => [index('scan_checkpoints_updated_at_idx').on(t.updatedAt)]);
+
+/**
+ * When each check definition (check id and definition hash) was first declared by any replica, by
+ * the store's clock. ParityCheckNotVerified counts from it while a definition has no pass or fail:
+ * kept here, not in a replica's memory, so a restart (a rolling deploy) never starts that clock
+ * again. `seen_at` is moved forward at most daily while some replica still declares the definition;
+ * retention drops rows nobody declared for longer than the results are kept.
+ */
+export const checkDeclarations = parity.table('check_declarations', {
+  checkId: text('check_id').notNull(),
+  definitionHash: text('definition_hash').notNull(),
+  declaredAt: ts('declared_at').notNull(),
+  seenAt: ts('seen_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.checkId, t.definitionHash] }), index('check_declarations_seen_at_idx').on(t.seenAt)]);

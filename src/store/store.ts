@@ -12,6 +12,7 @@ import { databaseClock, type StoreClock } from './store-clock.js';
 import { createResultChanges, RESULTS_CHANGED_CHANNEL, signallingChange, type ResultChanges } from './result-changes.js';
 import { retentionQueries } from './retention.js';
 import { metricImportQueries } from './metric-imports.js';
+import { checkDeclarationQueries } from './check-declarations.js';
 
 /** Every query family a store answers. */
 type StoreQueries = ReturnType<typeof runQueries>
@@ -21,7 +22,8 @@ type StoreQueries = ReturnType<typeof runQueries>
   & ReturnType<typeof counterSnapshotQueries>
   & ReturnType<typeof retentionQueries>
   & ReturnType<typeof metricImportQueries>
-  & ReturnType<typeof scanCheckpointQueries>;
+  & ReturnType<typeof scanCheckpointQueries>
+  & ReturnType<typeof checkDeclarationQueries>;
 
 /**
  * What the runner, gates and the server use: a store over a state database (Postgres, PGlite) or
@@ -73,6 +75,7 @@ export function storeOver(state: StateDatabase, clock: StoreClock = databaseCloc
     pruneResults: signalled(retention.pruneResults),
     ...metricImportQueries(state.db),
     ...scanCheckpointQueries(state.db, clock),
+    ...checkDeclarationQueries(state.db, clock),
     driver: state.driver,
     resultChanges,
     state,

@@ -83,7 +83,7 @@ export const instruments = {
   },
   awaitingVerification: {
     name: 'parity_check_awaiting_verification_since_timestamp_seconds', type: 'observable_gauge', unit: 's', createdBy: 'parity',
-    description: 'For a check whose current definition has no pass or fail yet: Unix time at which this replica first declared that definition (ParityCheckNotVerified reads it where parity_check_last_verified_timestamp_seconds is absent)',
+    description: 'For a check whose current definition has no pass or fail yet: Unix time at which any replica first declared that definition (kept in the state store; until the store answers, this replica\'s own first sight of it) (ParityCheckNotVerified reads it where parity_check_last_verified_timestamp_seconds is absent)',
     attributes: [...CHECK],
   },
   consecutiveErrors: {

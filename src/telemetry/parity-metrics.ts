@@ -23,12 +23,21 @@ export interface MetricsView {
   /** Latest progress of each check this replica ran or is running (a finished one with time left 0). */
   progress?(): ReadonlyMap<string, ProgressEvent>;
   /**
+   * When each check's definition was first declared by any replica, as the state store keeps it
+   * (telemetry.ts); absent or without a check's current definition, this replica's own first
+   * sight of it stands in.
+   */
+  declared?(): ReadonlyMap<string, DeclaredSince>;
+  /**
    * Every declared phase's verdict as the gate itself gives it (gate-states.ts); never rejects.
    * Absent: the gate gauges are not observed (there is no other way to judge a gate).
    */
   gates?(): Promise<readonly GateState[]>;
   now(): Date;
 }
+
+/** A check definition (its hash) and when it was first declared, in epoch milliseconds. */
+export interface DeclaredSince { readonly hash: string; readonly at: number }
 
 export interface CheckRecord { checkId: string; kind: string; status: string; trigger: string; durationMs: number; rowsScanned?: number | undefined }
 export interface GateDecision { migration: string; phase: string; allowed: boolean }
@@ -106,8 +115,9 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
 
   // When this replica first declared each check's current definition. An edited or new check has
   // no verification of its own yet; without a time to count from, ParityCheckNotVerified could
-  // never fire for a check that never runs after an edit.
-  const declaredSince = new Map<string, { hash: string; at: number }>();
+  // never fire for a check that never runs after an edit. The store's record of the first
+  // declaration by any replica wins: this replica's own clock starts again when it restarts.
+  const declaredSince = new Map<string, DeclaredSince>();
   const observe = (result: BatchObservableResult) => {
     const catalog = view.catalog();
     if (!catalog) return;
@@ -133,6 +143,8 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       // stale_definition): until the current definition has a result, there is nothing to report.
       let declared = declaredSince.get(checkId);
       if (declared?.hash !== loaded.hash) declaredSince.set(checkId, declared = { hash: loaded.hash, at: now.getTime() });
+      const kept = view.declared?.().get(checkId);
+      if (kept?.hash === loaded.hash) declared = kept;
       const state = states.get(checkId);
       const current = state?.latest.definitionHash === loaded.hash ? state : undefined;
       if (!current?.lastVerifiedAt && interval !== undefined) {

@@ -16,7 +16,7 @@ import { createCheckStates, type ResultSource } from './check-states.js';
 import { readGateStates } from './gate-states.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
 import { createMeterSetup, type Env } from './meter-provider.js';
-import { createParityMetrics, type ParityMetrics } from './parity-metrics.js';
+import { createParityMetrics, type DeclaredSince, type ParityMetrics } from './parity-metrics.js';
 import { activateRecorders } from './recorders.js';
 import { observeProcessMetrics } from './process-metrics.js';
 
@@ -31,7 +31,7 @@ export interface TelemetryOptions {
 /** What `attach` needs from the service: the current catalog, the store's result queries and the gates. */
 export interface TelemetryTarget {
   catalog(): Catalog;
-  store: ResultSource & Partial<Pick<Store, 'claimCliResultsForMetrics'>>;
+  store: ResultSource & Partial<Pick<Store, 'claimCliResultsForMetrics' | 'declareDefinitions'>>;
   /** The gate's own verdicts (the service's gates): the only source of the gate gauges; without it they are not observed. */
   gates?: Pick<GateService, 'preview'>;
   /** Brings the catalog in line with the files on disk, so the phases read are the ones declared now. */
@@ -76,10 +76,13 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   let timer: Timer | undefined;
   // Checks this replica runs or last ran, by id: their latest progress (rows, estimate, rate, time left).
   const live = new Map<string, ProgressEvent>();
+  // When any replica first declared each check's current definition, as the store keeps it.
+  let declared: ReadonlyMap<string, DeclaredSince> = new Map();
   const metrics = createParityMetrics(setup.provider.getMeter('parity'), {
     catalog: () => target?.catalog(),
     states: () => states.view(),
     progress: () => live,
+    declared: () => declared,
     // Asked of the gate at collection time, never judged here: one evaluation of "allowed".
     gates: async () => {
       const gates = target?.gates;
@@ -119,7 +122,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const refresh = async () => {
     if (!target) return;
     await states.syncFromStore(target.store, [...target.catalog().checks.keys()]);
+    await declareDefinitions(target);
     await importCliResults(target);
+  };
+
+  /** Records the catalog's definitions in the store and keeps when each was first declared there. */
+  const declareDefinitions = async (from: TelemetryTarget) => {
+    if (!from.store.declareDefinitions) return;
+    const definitions = [...from.catalog().checks].map(([checkId, loaded]) => ({ checkId, hash: loaded.hash }));
+    const firstDeclared = await from.store.declareDefinitions(definitions);
+    declared = new Map(definitions.flatMap(({ checkId, hash }) => {
+      const at = firstDeclared.get(checkId);
+      return at ? [[checkId, { hash, at: at.getTime() }] as const] : [];
+    }));
   };
 
   /** Counts runs made by `parity run` against this store (trigger "cli") into the run, duration and rows metrics. */

@@ -122,4 +122,20 @@ describe.each(engines)('per-check gauges say how the checks declared now stand, 
     parity = await startParity(world);
     expect((await parity.scrape()).value('parity_check_status', { check_id: 'users-row-count', status: 'pass' })).toBe(1);
   });
+
+  it('counts an unverified definition from its first declaration, kept in the store across restarts', async () => {
+    world = await createWorld(engine, { checks: CHECKS });
+    parity = await startParity(world);
+    const first = (await parity.scrape()).value('parity_check_awaiting_verification_since_timestamp_seconds', { check_id: 'users-row-count' });
+    expect(first).toBeDefined();
+    await parity.stop();
+    // A rolling restart: the new process declares the same definition later; the alert's clock must not start again.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    parity = await startParity(world);
+    expect((await parity.scrape()).value('parity_check_awaiting_verification_since_timestamp_seconds', { check_id: 'users-row-count' })).toBe(first);
+    // An edit is a new definition: its clock starts when it is declared.
+    await rewrite(world, parity, CHECKS.replace('new: { source: app, table: public.users }', 'new: { source: app, table: public.users, where: "id < 150" }'));
+    await parity.telemetry.refresh();
+    expect((await parity.scrape()).value('parity_check_awaiting_verification_since_timestamp_seconds', { check_id: 'users-row-count' })).toBeGreaterThan(first! + 1);
+  });
 });

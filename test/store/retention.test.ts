@@ -153,4 +153,28 @@ describe.each(engines)('retention on %s', (engine) => {
     const claims = await world.store.listMaintenance(RETENTION_TASK);
     expect(claims[0]).toMatchObject({ report: expect.objectContaining({ results: expect.any(Number) }), finishedAt: expect.any(Date) });
   });
+
+  it('keeps a check definition\'s first declaration while any replica declares it, and prunes it once nobody has for the results\' retention', async () => {
+    world.clock.advance(DAY);
+    const before = world.clock.now().getTime();
+    // The fake store clock ticks a millisecond per reading: a time "about now" is within a few.
+    const aboutNow = (from: number) => expect.toSatisfy((at: Date) => at.getTime() >= from && at.getTime() < from + 50);
+    const both = await world.store.declareDefinitions([{ checkId: 'kept', hash: 'h1' }, { checkId: 'dropped', hash: 'h1' }]);
+    expect([...both.keys()].sort()).toEqual(['dropped', 'kept']);
+    expect(both.get('kept')).toEqual(aboutNow(before));
+    const declaredAt = both.get('kept')!;
+    world.clock.advance(3 * DAY);
+    // Declared again later, by this replica or another: the first time stands.
+    expect(await world.store.declareDefinitions([{ checkId: 'kept', hash: 'h1' }])).toEqual(new Map([['kept', declaredAt]]));
+    // Another definition of the same check is declared afresh, and is not the one asked about.
+    const edited = world.clock.now().getTime();
+    expect((await world.store.declareDefinitions([{ checkId: 'kept', hash: 'h2' }])).get('kept')).toEqual(aboutNow(edited));
+    world.clock.advance(89 * DAY);
+    const counts = await runRetentionPass(deps('replica-a'), { lastSlot: undefined }, world.clock.now());
+    // 'dropped' was last declared 92 days ago; 'kept' (h1, seen again) and h2 89 days ago: only 'dropped' is past the 90 days.
+    expect(counts?.check_declarations).toBe(1);
+    expect(await world.store.declareDefinitions([{ checkId: 'kept', hash: 'h1' }])).toEqual(new Map([['kept', declaredAt]]));
+    const redeclared = world.clock.now().getTime();
+    expect((await world.store.declareDefinitions([{ checkId: 'dropped', hash: 'h1' }])).get('dropped')).toEqual(aboutNow(redeclared));
+  });
 });
