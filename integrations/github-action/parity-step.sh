@@ -48,7 +48,7 @@ case "${INPUT_COMMAND:-gate}" in
     cmd=run
     read -ra positional <<< "${INPUT_CHECK_IDS:-}"
     read -ra tags <<< "${INPUT_TAGS:-}"
-    for tag in "${tags[@]}"; do args+=(--tag "$tag"); done
+    for tag in ${tags[@]+"${tags[@]}"}; do args+=(--tag "$tag"); done
     ;;
   *)
     refuse "command must be gate or run, not \"${INPUT_COMMAND}\""
@@ -60,7 +60,8 @@ esac
 [[ -z "${PARITY_TOKEN:-}" ]] && unset PARITY_TOKEN
 
 report="$(mktemp)"
-"${parity[@]}" "$cmd" "${args[@]}" --format markdown -- "${positional[@]}" > "$report"
+# `${a[@]+"${a[@]}"}`: an empty array under `set -u` on the bash 3.2 of macOS runners.
+"${parity[@]}" "$cmd" ${args[@]+"${args[@]}"} --format markdown -- ${positional[@]+"${positional[@]}"} > "$report"
 code=$?
 
 case "$INPUT_COMMAND:$code" in
