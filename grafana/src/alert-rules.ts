@@ -70,7 +70,7 @@ export const alertRules: AlertRule[] = [
     severity: 'page',
     summary: 'Gate {{ $labels.migration }}/{{ $labels.phase }} flipped from allowed to denied',
     description: 'Within the last hour the {{ $labels.phase }} gate of {{ $labels.migration }} was allowed; now it is denied. '
-      + 'If the phase already started, stop and look at GET /v1/migrations/{{ $labels.migration }}/gates/{{ $labels.phase }}.',
+      + 'If the phase already started, stop and look at GET /v1/migrations/{{ $labels.migration }}/gates/{{ $labels.phase }}?respond=body.',
   },
   {
     name: 'ParitySchedulerStalled',

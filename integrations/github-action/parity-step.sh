@@ -3,28 +3,55 @@
 # job summary, sets the outputs, and exits with parity's own exit code (only 0 lets the job go on).
 set -uo pipefail
 
+# The step cannot start: say so in the summary and the outputs, as parity's own refusals do, and
+# exit 64 (bad configuration) — never 0, never a question asked of another store than the one meant.
+refuse() {
+  echo "::error title=parity ${INPUT_COMMAND:-gate}::$1"
+  echo "### ⚠️ parity ${INPUT_COMMAND:-gate}: bad-configuration (exit 64, nothing was asked): $1" >> "$GITHUB_STEP_SUMMARY"
+  { echo "exit-code=64"; echo "verdict=bad-configuration"; } >> "$GITHUB_OUTPUT"
+  exit 64
+}
+
 read -ra parity <<< "${INPUT_PARITY:-parity}"
+# Options first, then `--`, then the positional arguments: a migration or phase input such as
+# `--help` or `--server=…` is an id, never an option.
 args=()
+positional=()
 case "${INPUT_COMMAND:-gate}" in
   gate)
     if [[ -z "${INPUT_MIGRATION:-}" || -z "${INPUT_PHASE:-}" ]]; then
-      echo "::error::parity: the gate command needs the migration and phase inputs"
-      exit 64
+      refuse "the gate command needs the migration and phase inputs"
     fi
-    args=(gate "$INPUT_MIGRATION" "$INPUT_PHASE")
-    [[ "${INPUT_REFRESH:-false}" == "true" ]] && args+=(--refresh)
-    [[ -n "${INPUT_SERVER:-}" ]] && args+=(--server "$INPUT_SERVER")
+    case "${INPUT_REFRESH:-false}" in
+      true) args+=(--refresh) ;;
+      false) ;;
+      *) refuse "refresh must be \"true\" or \"false\", not \"${INPUT_REFRESH}\"" ;;
+    esac
+    # Where the gate is asked is chosen explicitly. An empty server (an unset secret or variable)
+    # must not fall back to the runner's own state store: another database's evidence, or none.
+    server="${INPUT_SERVER:-}"
+    case "${INPUT_LOCAL:-false}" in
+      true)
+        [[ -n "${server//[[:space:]]/}" ]] && refuse "give either server or local: \"true\", not both"
+        ;;
+      false)
+        [[ -z "${server//[[:space:]]/}" ]] && refuse "the server input is empty: give the URL of the parity server to ask (an unset secret or variable is empty), or local: \"true\" to evaluate against the state store named by database-url"
+        # parity itself refuses a server that is not an http(s) URL (exit 64) and asks nothing.
+        args+=(--server "$server")
+        ;;
+      *) refuse "local must be \"true\" or \"false\", not \"${INPUT_LOCAL}\"" ;;
+    esac
+    positional=("$INPUT_MIGRATION" "$INPUT_PHASE")
+    cmd=gate
     ;;
   run)
-    args=(run)
-    read -ra ids <<< "${INPUT_CHECK_IDS:-}"
-    args+=("${ids[@]}")
+    cmd=run
+    read -ra positional <<< "${INPUT_CHECK_IDS:-}"
     read -ra tags <<< "${INPUT_TAGS:-}"
-    for tag in "${tags[@]}"; do args+=(--tag "$tag"); done
+    for tag in ${tags[@]+"${tags[@]}"}; do args+=(--tag "$tag"); done
     ;;
   *)
-    echo "::error::parity: command must be gate or run, not \"${INPUT_COMMAND}\""
-    exit 64
+    refuse "command must be gate or run, not \"${INPUT_COMMAND}\""
     ;;
 esac
 [[ -n "${INPUT_CHECKS:-}" ]] && args+=(--checks "$INPUT_CHECKS")
@@ -33,7 +60,8 @@ esac
 [[ -z "${PARITY_TOKEN:-}" ]] && unset PARITY_TOKEN
 
 report="$(mktemp)"
-"${parity[@]}" "${args[@]}" --format markdown > "$report"
+# `${a[@]+"${a[@]}"}`: an empty array under `set -u` on the bash 3.2 of macOS runners.
+"${parity[@]}" "$cmd" ${args[@]+"${args[@]}"} --format markdown -- ${positional[@]+"${positional[@]}"} > "$report"
 code=$?
 
 case "$INPUT_COMMAND:$code" in

@@ -7,13 +7,18 @@ import { commandLoaders } from './commands/index.js';
 import { EXIT, type CliIo } from './exit.js';
 import { PARITY_VERSION } from '../meta/version.js';
 
+/** The command an invocation names: its first argument that is not an option. */
+function invokedCommand(argv: string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
+
 /**
  * The commands this invocation needs: the one it names, none for a bare --version, and all of them
  * otherwise (help, or an unknown command that commander should name alternatives for).
  */
 function loadersFor(argv: string[]): Array<(typeof commandLoaders)[string]> {
   const args = argv.slice(2);
-  const named = args.find((arg) => !arg.startsWith('-'));
+  const named = invokedCommand(argv);
   if (named !== undefined && Object.hasOwn(commandLoaders, named)) return [commandLoaders[named]!];
   if (named === undefined && args.length > 0 && args.every((arg) => arg === '--version' || arg === '-V')) return [];
   return Object.values(commandLoaders);
@@ -32,8 +37,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version exit 0; usage mistakes are configuration errors.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.badConfig;
+      // --help and --version exit 0; usage mistakes are configuration errors. Not under `gate`,
+      // whose 0 means "allowed": `parity gate "$MIGRATION" … && deploy` with a migration of
+      // `--help` or `--version` printed text instead of an answer, and must not deploy.
+      if (error.exitCode === 0) return invokedCommand(argv) === 'gate' ? EXIT.badConfig : EXIT.ok;
+      return EXIT.badConfig;
     }
     throw error;
   }

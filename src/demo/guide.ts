@@ -22,7 +22,7 @@ export function formatDemoGuide(url: string, repaired: boolean): string {
     `  status page     ${url}/`,
     `  checks          ${url}/v1/checks`,
     `  recent runs     ${url}/v1/runs`,
-    `  migration gate  ${url}/v1/migrations/users-split-name/gates/switch-reads`,
+    `  migration gate  ${url}/v1/migrations/users-split-name/gates/switch-reads?respond=body`,
     `  OpenAPI         ${url}/openapi.json`,
     `  health          ${url}/healthz   ${url}/readyz`,
     '',

@@ -70,10 +70,10 @@ ${engine === 'postgres' ? '  - { id: missing-db-check, kind: sql_assert, source:
 
     const bodies = [checksText, JSON.stringify(run)];
     for (const url of ['/v1/runs', `/v1/runs/${run.run.id}`, '/v1/checks/leaky-check/results',
-      '/v1/migrations/leaky', '/v1/migrations/leaky/gates/p', '/readyz', '/']) {
+      '/v1/migrations/leaky', '/v1/migrations/leaky/gates/p?respond=body', '/readyz', '/']) {
       bodies.push(await (await fx.request('GET', url, token)).text());
     }
-    bodies.push(await (await fx.request('POST', '/v1/migrations/leaky/gates/p?refresh=true', token)).text());
+    bodies.push(await (await fx.request('POST', '/v1/migrations/leaky/gates/p?refresh=true&respond=body', token)).text());
     for (const body of bodies) expectNoLeak('a response', body);
 
     for (const id of ['leaky-check', 'missing-db-check']) {
@@ -170,19 +170,19 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
     original = await readFile(file, 'utf8');
   });
   afterAll(() => fx.close());
-  const gate = (method: 'GET' | 'POST', query = '') => fx.request(method, `/v1/migrations/m/gates/p${query}`);
+  const gate = (method: 'GET' | 'POST', query = '?respond=body') => fx.request(method, `/v1/migrations/m/gates/p${query}`);
 
   it('denies a refresh after an edit that makes the check fail, with no reload call', async () => {
-    expect(await json(await gate('POST', '?refresh=true'))).toMatchObject({ allowed: true });
+    expect(await json(await gate('POST', '?refresh=true&respond=body'))).toMatchObject({ allowed: true });
     await writeFile(file, original.replace('select id from gate', 'select 1 as id'));
-    const refreshed = await json(await gate('POST', '?refresh=true'));
+    const refreshed = await json(await gate('POST', '?refresh=true&respond=body'));
     expect(refreshed).toMatchObject({ allowed: false, refreshed: true });
     await writeFile(file, original);
-    expect(await json(await gate('POST', '?refresh=true'))).toMatchObject({ allowed: true });
+    expect(await json(await gate('POST', '?refresh=true&respond=body'))).toMatchObject({ allowed: true });
   });
 
   it('does not count a pass of the old definition after an edit, even without a refresh', async () => {
-    expect(await json(await gate('POST', '?refresh=true'))).toMatchObject({ allowed: true });
+    expect(await json(await gate('POST', '?refresh=true&respond=body'))).toMatchObject({ allowed: true });
     await writeFile(file, original.replace('select id from gate', 'select id from gate where id > 0'));
     const answer = await json(await gate('GET'));
     expect(answer.allowed).toBe(false);
@@ -191,7 +191,7 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
   });
 
   it('closes every gate (503), refuses runs and reload (422) and reports degraded readiness while the files do not load', async () => {
-    await gate('POST', '?refresh=true');
+    await gate('POST', '?refresh=true&respond=body');
     await writeFile(file, original.replace('kind: sql_assert', 'kind: sql_asert'));
     try {
       const denied = await gate('GET');
@@ -217,17 +217,17 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
   });
 
   it('rejects GET ?refresh with 400 and misspelt gate parameters with 422, instead of answering another question', async () => {
-    for (const query of ['?refresh=true', '?refresh=1', '?refresh=false']) {
+    for (const query of ['?refresh=true', '?refresh=1', '?refresh=false', '?respond=body&refresh=true', '?respond=status&refresh=1']) {
       const response = await gate('GET', query);
       expect(response.status).toBe(400);
       expect((await json(response)).error).toMatchObject({ code: 'refresh_requires_post', message: expect.stringContaining('POST') });
     }
-    for (const query of ['?refesh=true', '?respond=bogus', '?respond=STATUS']) expect((await gate('GET', query)).status).toBe(422);
-    expect((await gate('POST', '?refesh=true')).status).toBe(422);
+    for (const query of ['?refesh=true', '?respond=bogus', '?respond=STATUS', '?respond=body&refesh=true']) expect((await gate('GET', query)).status).toBe(422);
+    expect((await gate('POST', '?refesh=true&respond=body')).status).toBe(422);
   });
 
   it('answers ?respond=status with 200 allowed and 412 denied, body unchanged, on GET and POST', async () => {
-    await gate('POST', '?refresh=true');
+    await gate('POST', '?refresh=true&respond=body');
     for (const method of ['GET', 'POST'] as const) {
       const allowed = await gate(method, '?respond=status');
       expect(allowed.status).toBe(200);
@@ -240,7 +240,7 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
       expect(denied.status).toBe(412);
       expect(await json(denied)).toMatchObject({ allowed: false, refreshed: true, evaluated: true, id: expect.any(String) });
       expect((await gate('GET', '?respond=status')).status).toBe(412);
-      // Without respond=status the answer stays 200 for pollers that read `allowed`.
+      // With respond=body the answer stays 200 for pollers that read `allowed`.
       expect((await gate('GET')).status).toBe(200);
     } finally {
       await fx.db.exec('delete from gate');
@@ -264,7 +264,7 @@ describe.each(engines)('the server judges by the files on disk on %s', (engine) 
     // The operator's own calls still record: each answer names its decision (a new row, or a
     // repeat counted on the row of an identical earlier answer).
     for (const headers of [{ 'sec-fetch-site': 'none' }, { origin: 'http://localhost' }] as Record<string, string>[]) {
-      const response = await fx.request('GET', '/v1/migrations/m/gates/p', { headers });
+      const response = await fx.request('GET', '/v1/migrations/m/gates/p?respond=body', { headers });
       expect(response.status).toBe(200);
       const id = (await json(response)).id as string;
       expect(typeof id).toBe('string');

@@ -37,13 +37,14 @@ describe.each(engines)('gate answers are never kept by an HTTP cache, on %s', (e
 
   it('marks every form of a gate answer no-store: allowed, denied, could not evaluate', async () => {
     // A 200 with no freshness information may be reused heuristically by any cache on the way.
-    const allowed = await fx.request('GET', GATE);
+    const allowed = await fx.request('GET', `${GATE}?respond=body`);
     expect(allowed.status).toBe(200);
     expect((await allowed.json() as any).allowed).toBe(true);
     expectNoStore(allowed, 'GET gate (allowed)');
     expectNoStore(await fx.request('HEAD', GATE), 'HEAD gate');
     expectNoStore(await fx.request('GET', `${GATE}?respond=status`), 'GET gate ?respond=status');
-    expectNoStore(await fx.request('POST', GATE), 'POST gate');
+    expectNoStore(await fx.request('POST', `${GATE}?respond=body`), 'POST gate');
+    expectNoStore(await fx.request('GET', GATE), 'GET gate without respond (400)');
     const denied = await fx.request('GET', '/v1/migrations/users-split-name/gates/contract?respond=status');
     expect(denied.status).toBe(412);
     expectNoStore(denied, 'GET gate (412)');
@@ -54,7 +55,7 @@ describe.each(engines)('gate answers are never kept by an HTTP cache, on %s', (e
     const broken = path.join(fx.service.config.checksDir, 'broken.yaml');
     await writeFile(broken, 'checks:\n  - { id: oops, kind: no_such_kind }\n');
     try {
-      const unavailable = await fx.request('GET', GATE);
+      const unavailable = await fx.request('GET', `${GATE}?respond=body`);
       expect(unavailable.status).toBe(503);
       expectNoStore(unavailable, 'GET gate (503)');
     } finally {

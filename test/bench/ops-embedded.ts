@@ -94,8 +94,8 @@ async function serverOperations(ctx: { server: string; seconds: number; log(line
   const server = await serveChild(bin, serveEnv);
   try {
     const { url, child } = server;
-    const gateUrl = `${url}/v1/migrations/bench-gate/gates/switch`;
-    const answer = (await (await fetch(`${gateUrl}?refresh=true`, { method: 'POST' })).json()) as { allowed: boolean };
+    const gateUrl = `${url}/v1/migrations/bench-gate/gates/switch?respond=body`;
+    const answer = (await (await fetch(`${gateUrl}&refresh=true`, { method: 'POST' })).json()) as { allowed: boolean };
     if (!answer.allowed) throw new Error('the bench gate should be open after a refresh');
     const pid = child.pid!;
     const idle = await settledRss(pid, 5);

@@ -71,8 +71,8 @@ export async function gateOperations(ctx: GateBenchContext): Promise<OperationRe
     const env = { DATABASE_URL: stateUrl, PARITY_CHECKS_DIR: dir, PARITY_DATA_DIR: path.join(dir, 'data'), PARITY_LOG_LEVEL: 'info' };
     const server = await serveChild(BIN, cleanEnv(env));
     try {
-      const gateUrl = `${server.url}/v1/migrations/bench-gate/gates/switch`;
-      const refresh = await fetch(`${gateUrl}?refresh=true`, { method: 'POST' });
+      const gateUrl = `${server.url}/v1/migrations/bench-gate/gates/switch?respond=body`;
+      const refresh = await fetch(`${gateUrl}&refresh=true`, { method: 'POST' });
       const answer = (await refresh.json()) as { allowed: boolean; reasons: string[] };
       if (!answer.allowed) throw new Error(`the bench gate should be open after a refresh: ${answer.reasons.join('; ')}`);
       const healthUrl = `${server.url}/healthz`;

@@ -44,7 +44,7 @@ describe('demo guide', () => {
     const text = formatDemoGuide('http://127.0.0.1:8080', false);
     expect(text).toContain(`curl -X POST 'http://127.0.0.1:8080/v1/runs?wait=true' -H 'content-type: application/json' -d '{"all":true}'`);
     expect(text).toContain('http://127.0.0.1:8080/openapi.json');
-    expect(text).toContain('http://127.0.0.1:8080/v1/migrations/users-split-name/gates/switch-reads');
+    expect(text).toContain('http://127.0.0.1:8080/v1/migrations/users-split-name/gates/switch-reads?respond=body');
     expect(text).toContain('--repair');
     expect(text).toContain('node bin/parity.js gate users-split-name switch-reads --server http://127.0.0.1:8080');
     expect(text).not.toContain('switch-reads --refresh');

@@ -31,7 +31,7 @@ describe.each(engines)('migrations API on %s', (engine) => {
   });
 
   it('answers 200 with allowed: false and the reasons before anything ran', async () => {
-    const response = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads', read);
+    const response = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', read);
     expect(response.status).toBe(200);
     const body = await json(response);
     expect(body).toMatchObject({
@@ -43,19 +43,19 @@ describe.each(engines)('migrations API on %s', (engine) => {
   });
 
   it('refreshes with POST ?refresh=true (run scope), denies on the defects, allows once they are repaired', async () => {
-    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true', read)).status).toBe(403);
-    const denied = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true', run));
+    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body', read)).status).toBe(403);
+    const denied = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body', run));
     expect(denied).toMatchObject({ allowed: false, refreshed: true, requested_by: 'deployer', run_id: expect.any(String) });
     expect(denied.reasons).toEqual([expect.stringMatching(/^check "users-name-parity" failed: .*2 mismatching/)]);
     expect(denied.checks.map((c: any) => [c.id, c.status])).toEqual([['users-row-count', 'pass'], ['users-name-parity', 'fail']]);
 
     await fx.db.exec(`update users set last_name = 'Last' || id where last_name = 'Wrong'`);
-    const allowed = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true', run));
+    const allowed = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body', run));
     expect(allowed).toMatchObject({ allowed: true, reasons: [], refreshed: true });
-    const polled = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads', read);
+    const polled = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', read);
     expect(await json(polled)).toMatchObject({ allowed: true, refreshed: false });
     // A plain POST only needs read: asking is not running.
-    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads', read)).status).toBe(200);
+    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', read)).status).toBe(200);
   });
 
   it('shows every phase\'s current verdict on the migration without recording decisions', async () => {
@@ -68,7 +68,7 @@ describe.each(engines)('migrations API on %s', (engine) => {
   });
 
   it('lists recorded decisions newest first, filtered by phase', async () => {
-    await fx.request('GET', '/v1/migrations/users-split-name/gates/contract', read);
+    await fx.request('GET', '/v1/migrations/users-split-name/gates/contract?respond=body', read);
     const all = await json(await fx.request('GET', '/v1/migrations/users-split-name/decisions?limit=3', read));
     expect(all.decisions).toHaveLength(3);
     expect(all.decisions[0]).toMatchObject({ migration: 'users-split-name', phase: 'contract', allowed: false, requested_by: 'ci', reasons: ['check "gated" has no result yet'] });
@@ -80,15 +80,15 @@ describe.each(engines)('migrations API on %s', (engine) => {
   });
 
   it('answers 404 with a stable code for an unknown migration or phase, and 401 without a token', async () => {
-    const noMigration = await fx.request('GET', '/v1/migrations/nope/gates/contract', read);
+    const noMigration = await fx.request('GET', '/v1/migrations/nope/gates/contract?respond=body', read);
     expect(noMigration.status).toBe(404);
     expect((await json(noMigration)).error).toMatchObject({ code: 'migration_not_found', message: 'migration "nope" is not declared; declared migrations: users-split-name' });
-    const noPhase = await fx.request('POST', '/v1/migrations/users-split-name/gates/nope', read);
+    const noPhase = await fx.request('POST', '/v1/migrations/users-split-name/gates/nope?respond=body', read);
     expect((await json(noPhase)).error).toMatchObject({ code: 'phase_not_found', message: 'migration "users-split-name" has no phase "nope"; its phases are: switch-reads, contract' });
     expect((await fx.request('GET', '/v1/migrations/nope', read)).status).toBe(404);
     expect((await fx.request('GET', '/v1/migrations/nope/decisions', read)).status).toBe(404);
     expect((await fx.request('GET', '/v1/migrations/users-split-name/gates/contract')).status).toBe(401);
-    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/contract?refresh=maybe', run)).status).toBe(422);
+    expect((await fx.request('POST', '/v1/migrations/users-split-name/gates/contract?refresh=maybe&respond=body', run)).status).toBe(422);
   });
 
   it('documents the gate in /openapi.json', async () => {
@@ -100,7 +100,7 @@ describe.each(engines)('migrations API on %s', (engine) => {
   // Last: it breaks the fixture's store.
   it('answers 503 with allowed: false when the state store is unavailable', async () => {
     await fx.service.store.close();
-    const response = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads', read);
+    const response = await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', read);
     expect(response.status).toBe(503);
     const body = await json(response);
     expect(body).toMatchObject({ allowed: false, evaluated: false, id: null, error: { code: 'gate_unavailable' } });

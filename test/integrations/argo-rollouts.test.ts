@@ -36,7 +36,7 @@ describe.each(engines)('Argo Rollouts AnalysisTemplate on %s', (engine) => {
   afterAll(() => world?.close());
 
   it('asks the gate with the read token and reads $.allowed', () => {
-    expect(metric.provider.web).toMatchObject({ url: `${world.url}/v1/migrations/users-split-name/gates/switch-reads`, method: 'GET', jsonPath: '{$.allowed}' });
+    expect(metric.provider.web).toMatchObject({ url: `${world.url}/v1/migrations/users-split-name/gates/switch-reads?respond=body`, method: 'GET', jsonPath: '{$.allowed}' });
     expect(metric.failureLimit).toBe(0);
   });
 
@@ -60,5 +60,24 @@ describe.each(engines)('Argo Rollouts AnalysisTemplate on %s', (engine) => {
     expect(await measure(badToken)).toEqual({ phase: 'Error', message: 'received non 2xx response code: 401' });
     // And the files loading again brings the evidence-based answer back.
     expect((await measure(metric)).phase).toBe('Successful');
+  });
+
+  it('is an Error, never Successful, when the URL says no respond or the status form', async () => {
+    const withUrl = (url: string) => ({ ...metric, provider: { web: { ...metric.provider.web, url } } });
+    const bare = metric.provider.web.url.replace('?respond=body', '');
+    // Allowed right now: a form the metric does not read is still no success.
+    expect(await measure(withUrl(bare))).toEqual({ phase: 'Error', message: 'received non 2xx response code: 400' });
+    expect((await measure(withUrl(`${bare}?respond=status`))).phase).toBe('Successful');
+    await world.breakData();
+    await world.runChecks();
+    try {
+      expect(await measure(withUrl(bare))).toEqual({ phase: 'Error', message: 'received non 2xx response code: 400' });
+      // The status form turns a denial into an Error (retried) instead of a Failed — closed, but slower.
+      expect(await measure(withUrl(`${bare}?respond=status`))).toEqual({ phase: 'Error', message: 'received non 2xx response code: 412' });
+      expect(await measure(metric)).toEqual({ phase: 'Failed', value: 'false' });
+    } finally {
+      await world.repairData();
+      await world.runChecks();
+    }
   });
 });

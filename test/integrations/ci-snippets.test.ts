@@ -35,11 +35,11 @@ describe.each(engines)('CI snippets gating migration tools (state store on %s)',
     await rm(path.dirname(calls), { recursive: true, force: true });
   });
 
-  const run = (file: string, server = world.url) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+  const run = (file: string, server = world.url, env: Record<string, string> = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('sh', [path.join(REPO_ROOT, 'integrations/ci', file)], {
       env: {
         PATH: `${bin.dir}:${process.env.PATH}`, HOME: process.env.HOME!, PARITY_URL: server, PARITY_TOKEN: RUN_TOKEN,
-        MIGRATION: 'users-split-name', FLYWAY_CONTRACT_TARGET: '42', PARITY_LOG_LEVEL: 'silent',
+        MIGRATION: 'users-split-name', FLYWAY_CONTRACT_TARGET: '42', PARITY_LOG_LEVEL: 'silent', ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,5 +84,16 @@ describe.each(engines)('CI snippets gating migration tools (state store on %s)',
       expect(result.stdout, s.file).toMatch(/^users-split-name → contract: ALLOWED \(checks re-run\)/);
     }
     expect(await called()).toEqual(SNIPPETS.map((s) => `${s.tool} ${s.calledWith}`));
+  });
+
+  it('does not run the tool when the migration is not an id but an option (--help, --version print text, not an answer)', async () => {
+    const before = (await called()).length;
+    for (const migration of ['--help', '-h', '--version', '-V']) {
+      const result = await run('pgroll.sh', world.url, { MIGRATION: migration });
+      expect(result.code, migration).toBe(64);
+    }
+    // An empty PARITY_URL (an unset CI variable) asks nothing, not the runner's state store.
+    expect((await run('pgroll.sh', '')).code).toBe(64);
+    expect((await called()).length).toBe(before);
   });
 });

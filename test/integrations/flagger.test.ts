@@ -58,8 +58,8 @@ describe.each(engines)('Flagger webhooks on %s', (engine) => {
       const held = await callWebhook(canary, hooks[type]!, 'Progressing');
       expect(held, type).toMatchObject({ go: false, status: 412, body: { allowed: false, requested_by: 'tools' } });
     }
-    // Without ?respond=status the denial would be a 200 — which Flagger reads as "go": a POST with a
-    // payload must say which form it reads, so the careless URL holds the canary too (400).
+    // In the body form the denial would be a 200 — which Flagger reads as "go": every gate request
+    // must say which form it reads, so the careless URL holds the canary too (400).
     const bodyForm = await callWebhook(canary, { ...hooks['pre-rollout']!, url: hooks['pre-rollout']!.url.replace('?respond=status', '') }, 'Progressing');
     expect(bodyForm).toMatchObject({ go: false, status: 400, body: { error: { code: 'respond_required' } } });
 

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../src/embedded/pglite.js';
 import { engines } from '../support/databases.js';
+import { runMain } from '../support/run-main.js';
 import { REPO_ROOT } from '../support/spawn-parity.js';
 import { binDir, READ_TOKEN, RUN_TOKEN, startGateServer, type GateServer } from './support.js';
 
@@ -167,5 +168,87 @@ checks:
     expect(step.outputs).toEqual({ 'exit-code': '1', verdict: 'failed' });
     expect(step.summary).toMatch(/^### ❌ parity run: a check failed \(0 passed, 1 failed, 0 could not be verified\)\n/);
     expect(step.summary).toContain('id=7  old: "Name7 Surname"  new: "Name7 Surnam"');
+  });
+});
+
+/**
+ * The runner's own state store is not the server the workflow meant to ask. Here it holds a pass
+ * (the runner's workspace checked its own embedded copy), so a step that fell back to it on an
+ * empty `server` — an unset secret or variable — said "allowed" for a question nobody asked it.
+ */
+describe('the GitHub Action asks only where it was told to (embedded state that would allow)', { timeout: 120_000 }, () => {
+  let bin: Awaited<ReturnType<typeof binDir>>;
+  let workspace: string;
+  beforeAll(async () => {
+    bin = await binDir();
+    workspace = await mkdtemp(path.join(tmpdir(), 'parity-workspace-'));
+    await mkdir(path.join(workspace, 'checks'));
+    await writeFile(path.join(workspace, 'checks', 'app.yaml'), `sources:
+  app: { url: "embedded:verified" }
+checks:
+  - id: users-names
+    kind: column_parity
+    source: app
+    table: public.users
+    key: [id]
+    old: full_name
+    new: "first_name || ' ' || last_name"
+migrations:
+  - id: users-split-name
+    phases:
+      - name: switch-reads
+        requires: [users-names]
+`);
+    const { db, release } = await openEmbedded(path.join(workspace, '.parity'), 'verified');
+    await db.exec(`
+      create table users (id int primary key, full_name text, first_name text, last_name text);
+      insert into users select g, 'Name' || g || ' Surname', 'Name' || g, 'Surname' from generate_series(1, 50) g;
+    `);
+    await release();
+    // A pass recorded in the workspace's own data directory (a one-shot `parity run` keeps none).
+    const run = await runMain(['run', '--data-dir', '.parity'], { cwd: workspace, env: { PATH: process.env.PATH!, PARITY_LOG_LEVEL: 'silent' } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await bin?.remove();
+    await rm(workspace, { recursive: true, force: true });
+  });
+  const ask = (inputs: Record<string, string>) => runAction({ migration: 'users-split-name', phase: 'switch-reads', ...inputs }, { workspace, path: `${bin.dir}:${process.env.PATH}` });
+
+  it('fails with 64 on an empty or blank server, never asking the local state store', async () => {
+    for (const inputs of [{}, { server: '' }, { server: '   ' }, { server: '\t' }, { local: 'false' }, { server: '', refresh: 'true' }] as Record<string, string>[]) {
+      const step = await ask(inputs);
+      expect(step.code, JSON.stringify(inputs)).toBe(64);
+      expect(step.outputs, JSON.stringify(inputs)).toEqual({ 'exit-code': '64', verdict: 'bad-configuration' });
+      expect(step.summary, JSON.stringify(inputs)).toMatch(/bad-configuration.*server input is empty/);
+      expect(step.stdout + step.summary, JSON.stringify(inputs)).not.toMatch(/ALLOWED/);
+    }
+  });
+
+  it('fails with 64 on a server that is not an http(s) URL (parity asks nothing)', async () => {
+    for (const server of ['parity.internal', 'file:///tmp/x', 'ftp://parity', '${{ secrets.PARITY_URL }}']) {
+      const step = await ask({ server });
+      expect(step.code, server).toBe(64);
+      expect(step.outputs.verdict, server).toBe('bad-configuration');
+    }
+  });
+
+  it('evaluates against the state store only when local is "true", and refuses local with a server or an unclear value', async () => {
+    const local = await ask({ local: 'true' });
+    expect(local.code, local.stdout + local.stderr).toBe(0);
+    expect(local.outputs).toEqual({ 'exit-code': '0', verdict: 'allowed' });
+    for (const inputs of [{ local: 'true', server: 'http://127.0.0.1:1' }, { local: 'yes' }, { local: 'True' }, { local: '' }, { local: 'true', refresh: 'yes' }] as Record<string, string>[]) {
+      const step = await ask(inputs);
+      expect(step.code, JSON.stringify(inputs)).toBe(64);
+      expect(step.outputs.verdict, JSON.stringify(inputs)).toBe('bad-configuration');
+    }
+  });
+
+  it('takes a migration or phase that looks like an option as an id, never as help, version or a server', async () => {
+    for (const inputs of [{ migration: '--help' }, { phase: '-V' }, { migration: '--server=http://127.0.0.1:1' }] as Record<string, string>[]) {
+      const step = await ask({ local: 'true', ...inputs });
+      expect(step.code, JSON.stringify(inputs)).toBe(64);
+      expect(step.outputs.verdict, JSON.stringify(inputs)).toBe('bad-configuration');
+    }
   });
 });

@@ -199,7 +199,7 @@ migrations:
       expect(ready.status, await ready.clone().text()).toBe(200);
       const health = spawnSync('sh', ['-c', steps.healthcheck], { env: cleanEnv(serveEnv), encoding: 'utf8', timeout: 30_000 });
       expect(health.status, health.stderr).toBe(0);
-      const gate = await fetch(`http://127.0.0.1:${port}/v1/migrations/users-split-name/gates/switch-reads?refresh=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const gate = await fetch(`http://127.0.0.1:${port}/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
       expect(await gate.json()).toMatchObject({ allowed: true });
     } finally {
       server?.child.kill('SIGTERM');

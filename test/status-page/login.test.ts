@@ -106,10 +106,10 @@ describe.each(engines)('signing in to the status page on %s', (engine) => {
       ['POST', '/v1/runs', { ids: ['users-row-count'] }],
       ['DELETE', '/v1/runs/00000000-0000-0000-0000-000000000000'],
       ['POST', '/v1/reload'],
-      ['POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true'],
-      ['POST', '/v1/migrations/users-split-name/gates/switch-reads'],
+      ['POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body'],
+      ['POST', '/v1/migrations/users-split-name/gates/switch-reads?respond=body'],
       // A gate GET records a decision: that is the token's to do, not a browser session's.
-      ['GET', '/v1/migrations/users-split-name/gates/switch-reads'],
+      ['GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body'],
       // OpenFeature evaluations record decisions too.
       ['POST', '/ofrep/v1/evaluate/flags/users-split-name%2Fswitch-reads', { context: {} }],
       ['POST', '/ofrep/v1/evaluate/flags', { context: {} }],

@@ -32,7 +32,7 @@ describe.each(engines)('status page on %s', (engine) => {
 
   it('renders migrations, phase verdicts with reasons, latest results and mismatch samples, escaping data', async () => {
     await fx.db.exec(`update users set full_name = '<script>alert(1)</script>' where id = 7`);
-    await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true');
+    await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body');
     const response = await fx.request('GET', '/');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -102,7 +102,7 @@ describe.each(engines)('status page on %s', (engine) => {
 
       await fx.db.exec(`update users set last_name = 'Last' || id where last_name = 'Wrong'`);
       await fx.db.exec(`update users set full_name = first_name || ' ' || last_name where id = 7`);
-      const decision = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true'));
+      const decision = await json(await fx.request('POST', '/v1/migrations/users-split-name/gates/switch-reads?refresh=true&respond=body'));
       expect(decision.allowed).toBe(true);
 
       const allowedDom = await dumpDom(`${server.url}/`);

@@ -88,9 +88,9 @@ describe.each(engines)('access log on %s', (engine) => {
     expect(refused).toMatchObject([{ level: 'warn', status: 401, caller: null }]);
     expect(fx.logs()).not.toContain('not-a-known-token-123456');
 
-    expect((await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads', { token: TOKEN })).status).toBe(200);
+    expect((await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', { token: TOKEN })).status).toBe(200);
     // A poll repeating the same answer is counted, not logged again as a decision.
-    await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads', { token: TOKEN });
+    await fx.request('GET', '/v1/migrations/users-split-name/gates/switch-reads?respond=body', { token: TOKEN });
     const decisions = lines().filter((l) => l.msg === 'gate users-split-name/switch-reads: denied');
     expect(decisions).toMatchObject([{ level: 'info', migration_id: 'users-split-name', phase: 'switch-reads', allowed: false, requested_by: 'deployer' }]);
   });

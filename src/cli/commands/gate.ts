@@ -146,6 +146,8 @@ export const registerGate: CommandRegistrar = (program, io, setExit) => {
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     const url = new URL(`v1/migrations/${encodeURIComponent(migration)}/gates/${encodeURIComponent(phase)}`, base);
     if (flags.refresh) url.searchParams.set('refresh', 'true');
+    // The body form: the answer is judged from the whole decision (exitCodeForGate), not the status.
+    url.searchParams.set('respond', 'body');
     const headers: Record<string, string> = io.env.PARITY_TOKEN ? { authorization: `Bearer ${io.env.PARITY_TOKEN}` } : {};
     // A server or proxy that accepts the connection and never answers must end in an exit code
     // (2), not a step that hangs until something else decides what its silence meant.

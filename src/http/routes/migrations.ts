@@ -1,10 +1,10 @@
 /**
- * Migrations and their phase gates. A gate answer is 200 whether allowed or denied, so feature-flag
- * systems can poll `allowed`; when it cannot be evaluated the answer is 503 with `allowed: false`.
- * With `?respond=status` the status itself is the answer (200 allowed, 412 denied, 503 could not
- * evaluate), for consumers that only look at it: `curl --fail`, webhooks where 2xx means go.
- * A HEAD request is always answered by status: without a body, the status is all it can read.
- * A POST carrying a body (a webhook's payload) must say `respond`: webhooks judge by status.
+ * Migrations and their phase gates. Every gate request says which form it reads: `?respond=body`
+ * answers 200 whether allowed or denied (for pollers and Argo, which read `allowed`), and
+ * `?respond=status` makes the status the answer (200 allowed, 412 denied) for consumers that look
+ * only at it (`curl --fail`, probes, webhooks). Either way "could not evaluate" is 503 with
+ * `allowed: false`. A GET or POST that says neither is `400 respond_required`: a status reader
+ * would take a body-form denial (a 200) for "go". HEAD, which has no body, is always by status.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -96,8 +96,13 @@ const MigrationParams = z.object({ id: z.string().min(1).max(200).openapi({ para
 const GateParams = MigrationParams.extend({ phase: z.string().min(1).max(200).openapi({ param: { name: 'phase', in: 'path' } }) });
 const respond = z.enum(['body', 'status']).optional().openapi({
   param: { name: 'respond', in: 'query' },
-  description: 'status: answer 200 when allowed, 412 when denied, 503 when the gate could not be evaluated (body unchanged); body (default): 200 either way',
+  description: 'required (except on HEAD, always by status): status answers 200 when allowed, 412 when denied, 503 when the gate could not be evaluated (body unchanged); body answers 200 either way (read `allowed`), 503 when it could not be evaluated. Without it: 400 respond_required',
 });
+/**
+ * Without `respond`, a status reader (curl --fail, a probe, a webhook) would read a body-form denial
+ * (a 200) as "go", and nothing in a request tells who reads the body: every ask must say.
+ */
+const RESPOND_REQUIRED = 'say which form of the answer you read: ?respond=status (200 allowed, 412 denied, 503 could not evaluate; for curl --fail, probes, webhooks) or ?respond=body (200 either way with `allowed`; for Argo Rollouts, scripts reading allowed)';
 // Strict: a misspelt parameter (?refesh=true) is a 422, never an answer to a question not asked.
 const GateQuery = z.strictObject({
   respond,
@@ -113,8 +118,8 @@ const DecisionsQuery = z.object({
 });
 
 const gateResponses = {
-  200: { description: 'the decision: allowed or not (with ?respond=status: allowed)', content: { 'application/json': { schema: GateDecisionSchema } } },
-  412: { description: 'with ?respond=status only: the decision is "denied"', content: { 'application/json': { schema: GateDecisionSchema } } },
+  200: { description: 'the decision: with ?respond=body allowed or not (read `allowed`); with ?respond=status or HEAD, allowed', content: { 'application/json': { schema: GateDecisionSchema } } },
+  412: { description: 'with ?respond=status or HEAD only: the decision is "denied"', content: { 'application/json': { schema: GateDecisionSchema } } },
   503: { description: 'the gate could not be evaluated; allowed is false', content: { 'application/json': { schema: GateUnavailableSchema } } },
 };
 
@@ -228,7 +233,9 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
       throw new ApiError(400, 'refresh_requires_post', 'GET never runs checks; to refresh, use POST /v1/migrations/{id}/gates/{phase}?refresh=true (needs the run scope)');
     }
     // A HEAD answer has no body to read `allowed` from: its status is the whole answer.
-    return answer(c, id, phase, false, query.respond === 'status' || c.req.method === 'HEAD');
+    if (c.req.method === 'HEAD') return answer(c, id, phase, false, true);
+    if (query.respond === undefined) throw new ApiError(400, 'respond_required', RESPOND_REQUIRED);
+    return answer(c, id, phase, false, query.respond === 'status');
   });
 
   app.openapi(routes.refresh, async (c) => {
@@ -237,11 +244,8 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
     const refresh = ['true', '1'].includes(query.refresh ?? '');
     // Asking is reading; making the checks run is running.
     await requireScope(refresh ? 'run' : 'read')(c, async () => {});
-    // A caller that posts a payload of its own is a webhook (Flagger, CI tools), and webhooks judge
-    // by status: in the default form a denial is a 200, which they read as "go". It must say which.
-    if (query.respond === undefined && (await c.req.text()).trim() !== '') {
-      throw new ApiError(400, 'respond_required', 'a POST with a request body is a webhook, which reads the status: add ?respond=status (200 allowed, 412 denied, 503 could not evaluate), or ?respond=body to read `allowed` from a 200 either way');
-    }
+    // Refused before anything runs: a refresh asked in no form would run checks for no answer.
+    if (query.respond === undefined) throw new ApiError(400, 'respond_required', RESPOND_REQUIRED);
     return answer(c, id, phase, refresh, query.respond === 'status');
   });
 
