@@ -82,8 +82,10 @@ export function formatRun(run: FinishedRun): string {
   const rows: string[][] = [[...COLUMNS]];
   for (const r of results) {
     const obs = r.observations as Record<string, unknown>;
+    // A scan that stopped early (stop_after) counted only the rows it read: its counts are minimums, not totals.
+    const atLeast = (cell: string) => (obs.counts_are_lower_bounds === true && cell !== '-' ? `≥ ${cell}` : cell);
     rows.push([
-      r.checkId, r.kind, r.status.toUpperCase(), formatCountCell(obs.mismatches), formatCountCell(obs.rows_scanned),
+      r.checkId, r.kind, r.status.toUpperCase(), atLeast(formatCountCell(obs.mismatches)), atLeast(formatCountCell(obs.rows_scanned)),
       formatDuration(r.durationMs), r.summary ?? '',
     ]);
   }

@@ -33,6 +33,7 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
     ${tableStateSql()} as table_state,
     (select string_agg(distinct sr.srrelid::regclass::text, ', ') from pg_subscription_rel sr
       where sr.srrelid in (select relid from tree) or sr.srrelid in (select a.relid from pg_partition_ancestors(${reg}) as a(relid))) as subscribed,
+    ${replicaRoleSettingsSql(reg)} as replica_role_settings,
     (select format_type(a.atttypid, a.atttypmod) from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_type,
     (select a.attgenerated::text from pg_attribute a where a.attrelid = ${reg} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped) as column_generated,
     (exists (select 1 from pg_proc p where p.proname = any(string_to_array(${CURRENT_TIME_FUNCTION_NAMES.join(',')}, ','))
@@ -48,6 +49,25 @@ export function planColumnMaintenance(table: TableRef, column: string): SQL {
           from pg_trigger t join pg_proc p on p.oid = t.tgfoid join pg_language l on l.oid = p.prolang
           where t.tgrelid = c.oid and not t.tgisinternal), '[]'::jsonb)) order by c.oid)
       from tree join pg_class c on c.oid = tree.relid), '[]'::jsonb) as relations`;
+}
+
+/**
+ * Who is configured to write as a replica session — `session_replication_role = replica` as the
+ * server's setting, or set for this database or for a role that may write the table (`ALTER
+ * DATABASE … SET`, `ALTER ROLE … [IN DATABASE …] SET`: a bulk loader, a replication tool's role).
+ * Ordinary (O) triggers do not fire for any write of theirs: the catalog shows the assumption "no
+ * write runs as a replica session" false, as a subscription does.
+ */
+function replicaRoleSettingsSql(reg: SQL): SQL {
+  return sql`nullif(concat_ws(', ',
+      case when (select s.reset_val from pg_settings s where s.name = 'session_replication_role') = 'replica' then 'the server''s setting' end,
+      (select string_agg(distinct case when s.setrole = 0 and s.setdatabase = 0 then 'every role (ALTER ROLE ALL)'
+          when s.setrole = 0 then format('database %I', current_database())
+          else format('role %I', r.rolname) || case when s.setdatabase <> 0 then ' in this database' else '' end end, ', ')
+        from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole
+        where s.setdatabase in (0, (select d.oid from pg_database d where d.datname = current_database()))
+          and exists (select 1 from unnest(s.setconfig) as c(setting) where lower(replace(c.setting, ' ', '')) = 'session_replication_role=replica')
+          and (s.setrole = 0 or (r.oid is not null and has_table_privilege(r.oid, ${reg}, 'INSERT, UPDATE'))))), '')`;
 }
 
 interface TriggerRow { name: string; type: number; enabled: string; column_list: boolean; has_when: boolean; function: string; language: string; definition: string | null }
@@ -130,6 +150,8 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
   // session: ordinary (O) triggers do not fire there, and it names every column it copies, so a
   // DEFAULT is never used. Rows it writes keep the publisher's stamp, or none.
   const subscribed = typeof row.subscribed === 'string' && row.subscribed.length > 0 ? row.subscribed : undefined;
+  // Writers configured to run as replica sessions (replicaRoleSettingsSql): their writes skip O triggers too.
+  const configured = typeof row.replica_role_settings === 'string' && row.replica_role_settings.length > 0 ? row.replica_role_settings : undefined;
   const enabledOf = (relation: RelationRow, name: string) => relation.triggers.find((t) => t.name === name)?.enabled;
   for (const relation of holding) {
     const where = holding.length > 1 || relation.relation !== holding[0]?.relation ? `${relation.relation}: ` : '';
@@ -154,6 +176,13 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
         ...('default' in onInsert ? [`INSERTs: DEFAULT ${onInsert.default} is not used there (the apply worker names every column it copies)`] : []),
       ];
       if (skipped.length > 0) problems.push(`${where}a logical-replication subscription writes into ${subscribed}, through an apply worker that runs as a replica session: ${skipped.join('; ')}`);
+    }
+    if (configured !== undefined) {
+      const skipped = [
+        ...('trigger' in onUpdate && enabledOf(relation, onUpdate.trigger) !== 'A' ? [`UPDATEs: trigger ${onUpdate.trigger} does not fire there (ALTER TABLE … ENABLE ALWAYS TRIGGER ${onUpdate.trigger})`] : []),
+        ...('trigger' in onInsert && enabledOf(relation, onInsert.trigger) !== 'A' ? [`INSERTs: trigger ${onInsert.trigger} does not fire there (ENABLE ALWAYS TRIGGER)`] : []),
+      ];
+      if (skipped.length > 0) problems.push(`${where}session_replication_role = replica is configured for ${configured}: writes in such sessions skip ordinary triggers: ${skipped.join('; ')}`);
     }
     if ('missing' in onUpdate) problems.push(`${where}UPDATEs: ${onUpdate.missing}`);
     else {

@@ -22,6 +22,8 @@ export function watermarkColumnsSql(): SQL {
     (select min(a.xact_start) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
       and coalesce(a.backend_type, '') <> 'autovacuum worker') as oldest_open_xact,
     (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.backend_type is null)::int as hidden_sessions,
+    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid() and a.state = 'disabled' and a.backend_xid is null)::int as untracked_sessions,
+    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid() and a.state = 'disabled' and a.backend_xid is not null)::int as untracked_writers,
     (select count(x.gid) from pg_prepared_xacts x where x.database = current_database())::int as prepared_xacts`;
 }
 
@@ -56,12 +58,20 @@ export function judgeWatermark(row: Record<string, unknown>): Watermark {
   if (prepared > 0) {
     return { serverNow: now, watermark: null, unknownBecause: `${prepared} prepared (two-phase) transaction${prepared === 1 ? ' is' : 's are'} open in this database, whose writes may carry stamps from before any watermark and show no start time` };
   }
+  // track_activities = off (a superuser's session, or the server's setting): pg_stat_activity shows
+  // the session as 'disabled', with no xact_start. One holding a transaction id is writing, from a
+  // start nobody can see; the others may be in a transaction that has not written yet.
+  const untrackedWriters = Number(row.untracked_writers ?? 0);
+  if (untrackedWriters > 0) {
+    return { serverNow: now, watermark: null, unknownBecause: `${untrackedWriters} session${untrackedWriters === 1 ? '' : 's'} with track_activities = off ${untrackedWriters === 1 ? 'holds a write transaction' : 'hold write transactions'} whose start pg_stat_activity does not show, so ${untrackedWriters === 1 ? 'its' : 'their'} writes may carry stamps from before any watermark` };
+  }
   const oldest = dateOf(row.oldest_open_xact);
   const watermark = oldest && oldest < now ? oldest : now;
   const hidden = Number(row.hidden_sessions ?? 0);
-  return {
-    serverNow: now,
-    watermark,
-    ...(hidden > 0 ? { assumption: `${hidden} session${hidden === 1 ? '' : 's'} of this database ${hidden === 1 ? 'is' : 'are'} hidden from parity's role: assumes none holds a write transaction begun more than overlap before the watermark (grant pg_read_all_stats to see them)` } : {}),
-  };
+  const untracked = Number(row.untracked_sessions ?? 0);
+  const assumptions = [
+    ...(hidden > 0 ? [`${hidden} session${hidden === 1 ? '' : 's'} of this database ${hidden === 1 ? 'is' : 'are'} hidden from parity's role: assumes none holds a write transaction begun more than overlap before the watermark (grant pg_read_all_stats to see them)`] : []),
+    ...(untracked > 0 ? [`${untracked} session${untracked === 1 ? '' : 's'} of this database ${untracked === 1 ? 'runs' : 'run'} with track_activities = off, so ${untracked === 1 ? 'its' : 'their'} transaction starts are not shown: assumes none began a transaction that writes more than overlap before the watermark`] : []),
+  ];
+  return { serverNow: now, watermark, ...(assumptions.length > 0 ? { assumption: assumptions.join('; ') } : {}) };
 }
