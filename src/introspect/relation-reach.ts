@@ -44,13 +44,29 @@ const RESULT_NEUTRAL_SETTINGS = [
 const RESULT_SETTING_CATEGORIES = ['Client Connection Defaults%', 'Version and Platform Compatibility%', 'Preset Options'];
 
 /**
- * What a name reaches, cheaply: the relation's oid and kind under the read's own search_path (no
- * row when it reaches none). Two ordinary tables of different oids never show the same rows, so
- * the full reach (planRelationReach: view chains, partitions, the reader) is asked only otherwise.
+ * What a name reaches, cheaply: the relation's oid, kind and whether tables inherit from it
+ * (`children`, pg_class.relhassubclass) under the read's own search_path (no row when it reaches
+ * none). Two ordinary tables of different oids, neither with inheriting tables, never show a row
+ * in common (loneTablesApart), so the full reach (planRelationReach: view chains, inheritance,
+ * partitions, the reader) is asked only otherwise.
  */
 export function planRelationKind(table: TableRef): SQL {
-  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind from pg_catalog.pg_class c
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, c.relhassubclass as children from pg_catalog.pg_class c
     where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::text)`;
+}
+
+/** A relation as planRelationKind or a count's proof (ProvenRelation) tells it. */
+interface RelationKind { readonly oid?: unknown; readonly kind?: unknown; readonly children?: unknown }
+
+/**
+ * Whether two relations can share no row whatever their data: two ordinary tables of different
+ * oids, neither of which any table inherits from (each then reads its own rows alone). An
+ * inheritance parent shows its children's rows — all of them, when it holds none itself — and a
+ * child may have two parents, so a relation with inheriting tables is left to the full reach.
+ */
+export function loneTablesApart(a: RelationKind | undefined, b: RelationKind | undefined): boolean {
+  const lone = (r: RelationKind | undefined) => r?.kind === 'r' && r.children === false;
+  return lone(a) && lone(b) && a!.oid !== b!.oid;
 }
 
 /**
@@ -110,20 +126,23 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
             where w.ev_class = r.oid and w.rulename = '_RETURN'),
           'leaves', array(with recursive tree(oid) as (
               select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1)))
+            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1),
+          'leaf_names', array(with recursive tree(oid) as (
+              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
+            select t.oid::pg_catalog.regclass::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by t.oid::text)))
         from chain c join pg_catalog.pg_class r on r.oid = c.oid)::text as relations`;
 }
 
 /** A relation as the reach statement describes it. */
-interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[] }
+interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[]; leaf_names?: string[] }
 
 /** Who read: equal for two sides only when one server, database, role and session settings read both. */
 export interface Reader { instance: string; role: string; settings: string }
 
 /**
  * What a side's name reaches: the rows-holding relations whose rows it reads (`rows`, sorted oids,
- * with their names for messages), or a relation that is not a plain projection (`relation`); null
- * when the name reaches nothing (the read itself will fail).
+ * with their names for messages in the same order), or a relation that is not a plain projection
+ * (`relation`); null when the name reaches nothing (the read itself will fail).
  */
 export type Reach = ({ rows: string[] } | { relation: string }) & {
   names: string[];
@@ -162,7 +181,9 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Re
     if (relation.kind !== 'v') {
       // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
       const rows = inherit ? relation.leaves : relation.kind === 'p' ? [] : [current];
-      return { rows: [...rows].sort(), names: rows.map((leaf) => relations.get(leaf)?.name ?? leaf).sort(), ...renamed() };
+      const leafNames = new Map(relation.leaves.map((leaf, i) => [leaf, relation.leaf_names?.[i] ?? leaf]));
+      const sorted = [...rows].sort();
+      return { rows: sorted, names: sorted.map((leaf) => relations.get(leaf)?.name ?? leafNames.get(leaf) ?? leaf), ...renamed() };
     }
     const from = plainProjectionFrom(relation);
     if (from === undefined || relation.reads.length !== 1) return { relation: current, names: [relation.name], ...renamed() };
@@ -220,10 +241,24 @@ function literallyTrue(node: unknown): boolean {
   return (node as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval?.boolval === true;
 }
 
-/** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */
-export function sameReach(a: Reach, b: Reach): boolean {
-  if (a === null || b === null) return false;
-  if ('rows' in a && 'rows' in b) return a.rows.join(',') === b.rows.join(',');
-  if ('relation' in a && 'relation' in b) return a.relation === b.relation;
-  return false;
+/**
+ * The rows two reaches read in common, or undefined when they share none (a name that reaches
+ * nothing shares nothing). Any overlap counts, not only equal reaches: a partitioned table with
+ * one empty partition and its other partition, a parent without rows of its own and its child, two
+ * parents of one child read the very same rows while their sets of rows-holding relations differ.
+ * `shared`: the names of the relations both read; `onlyA`/`onlyB`: those one side reads alone.
+ */
+export function sharedRows(a: Reach, b: Reach): { shared: string[]; onlyA: string[]; onlyB: string[] } | undefined {
+  if (a === null || b === null) return undefined;
+  if ('relation' in a || 'relation' in b) {
+    return 'relation' in a && 'relation' in b && a.relation === b.relation ? { shared: a.names, onlyA: [], onlyB: [] } : undefined;
+  }
+  const named = (reach: { rows: string[]; names: string[] }, keep: (oid: string) => boolean) => reach.rows.flatMap((oid, i) => (keep(oid) ? [reach.names[i] ?? oid] : []));
+  const inA = new Set(a.rows);
+  const inB = new Set(b.rows);
+  const shared = named(a, (oid) => inB.has(oid));
+  // Two reaches of no rows-holding relation at all (partitioned tables without partitions, `ONLY`
+  // a partitioned table) read the same (no) rows; otherwise a relation both read is what they share.
+  if (shared.length === 0 && !(a.rows.length === 0 && b.rows.length === 0)) return undefined;
+  return { shared, onlyA: named(a, (oid) => !inB.has(oid)), onlyB: named(b, (oid) => !inA.has(oid)) };
 }
