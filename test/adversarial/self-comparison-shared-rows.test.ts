@@ -65,6 +65,10 @@ const FIXTURE = `
   create table copy_b (id int primary key, v text);
   insert into copy_a select g, 'v' || g from generate_series(1, 300) g;
   insert into copy_b select g, 'v' || g from generate_series(1, 300) g;
+  create table ue (id int primary key, v text);
+  create view copy_a_and_ue as select * from copy_a union all select id, v from public.ue;
+  create view sib_both as select id, v from sib_a union all select * from sib_b;
+  create view ic_and_ue as select * from ue union all (select id, v from only ic union all select id, v from ue);
 `;
 
 /** Pairs of sides reading shared rows: [old, new]. */
@@ -80,6 +84,9 @@ const SHARED: Record<string, [string, string]> = {
   'a sub-partitioned partition against its leaf': ['ml_a', 'ml_a1'],
   'a multi-level partitioned table against its sub-partitioned partition': ['ml', 'ml_a'],
   'a partition in public attached to a parent in another schema': ['far.cp', 'cp_here'],
+  'a UNION ALL view of a table and an empty table against the table': ['copy_a_and_ue', 'copy_a'],
+  'a UNION ALL view of two partitions against their parent': ['sib_both', 'sib'],
+  'nested UNION ALLs of an ONLY child and an empty table against the parent': ['ic_and_ue', 'ip'],
 };
 
 /** Pairs that read no common rows: [old, new] and what the check finds. */
