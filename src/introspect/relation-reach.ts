@@ -10,8 +10,9 @@
  * (`where true` is none), join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
  * views. A relation's rows are the rows of the relations under it that hold rows (itself, its
  * inheriting tables and partitions; a partitioned table holds none), so a partitioned table with
- * one partition reaches that partition's rows. A renaming projection, a materialized view, a
- * foreign table over the same remote table, and anything else are their own relations.
+ * one partition reaches that partition's rows; a UNION ALL of plain projections reaches its arms'.
+ * Two reaches that have any rows-holding relation in common share rows (sharedRows). A materialized
+ * view, a foreign table over the same remote table, and anything else are their own relations.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';

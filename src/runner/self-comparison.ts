@@ -2,8 +2,8 @@
  * The run-time half of the self-comparison refusal. The catalog refuses a check whose two sides
  * read the same thing as the file says it (catalog/build-catalog.ts); what only the server can
  * tell — `users` and `public.users` reaching one relation, a plain view of the other side's table
- * (renaming its columns or not), a partitioned table and its only partition, two URLs reaching one
- * database — is judged here, before the check reads any rows and again after a pass. A check that
+ * (renaming its columns or not), a partitioned table and its only partition, a parent and its
+ * child sharing rows, two URLs reaching one database — is judged here, before the check reads any rows and again after a pass. A check that
  * compares something with itself can never fail, so it is "could not verify", never a pass.
  */
 import { canonicalJson } from '../checkfile/hash.js';
