@@ -10,12 +10,14 @@
  * (`where true` is none), join, DISTINCT, grouping, LIMIT or computed column; views are followed through any chain of such
  * views. A relation's rows are the rows of the relations under it that hold rows (itself, its
  * inheriting tables and partitions; a partitioned table holds none), so a partitioned table with
- * one partition reaches that partition's rows. A renaming projection, a materialized view, a
- * foreign table over the same remote table, and anything else are their own relations.
+ * one partition reaches that partition's rows; a UNION ALL of plain projections reaches its arms'.
+ * Two reaches that have any rows-holding relation in common share rows (sharedRows). A materialized
+ * view, a foreign table over the same remote table, and anything else are their own relations.
  */
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { parseSql } from '../sql/parser.js';
+import { parseTableRef } from '../sql/identifiers.js';
 import { relationIdentityOf } from './table-identity.js';
 
 /**
@@ -44,13 +46,29 @@ const RESULT_NEUTRAL_SETTINGS = [
 const RESULT_SETTING_CATEGORIES = ['Client Connection Defaults%', 'Version and Platform Compatibility%', 'Preset Options'];
 
 /**
- * What a name reaches, cheaply: the relation's oid and kind under the read's own search_path (no
- * row when it reaches none). Two ordinary tables of different oids never show the same rows, so
- * the full reach (planRelationReach: view chains, partitions, the reader) is asked only otherwise.
+ * What a name reaches, cheaply: the relation's oid, kind and whether tables inherit from it
+ * (`children`, pg_class.relhassubclass) under the read's own search_path (no row when it reaches
+ * none). Two ordinary tables of different oids, neither with inheriting tables, never show a row
+ * in common (loneTablesApart), so the full reach (planRelationReach: view chains, inheritance,
+ * partitions, the reader) is asked only otherwise.
  */
 export function planRelationKind(table: TableRef): SQL {
-  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind from pg_catalog.pg_class c
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, c.relhassubclass as children from pg_catalog.pg_class c
     where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::text)`;
+}
+
+/** A relation as planRelationKind or a count's proof (ProvenRelation) tells it. */
+interface RelationKind { readonly oid?: unknown; readonly kind?: unknown; readonly children?: unknown }
+
+/**
+ * Whether two relations can share no row whatever their data: two ordinary tables of different
+ * oids, neither of which any table inherits from (each then reads its own rows alone). An
+ * inheritance parent shows its children's rows — all of them, when it holds none itself — and a
+ * child may have two parents, so a relation with inheriting tables is left to the full reach.
+ */
+export function loneTablesApart(a: RelationKind | undefined, b: RelationKind | undefined): boolean {
+  const lone = (r: RelationKind | undefined) => r?.kind === 'r' && r.children === false;
+  return lone(a) && lone(b) && a!.oid !== b!.oid;
 }
 
 /**
@@ -110,20 +128,23 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
             where w.ev_class = r.oid and w.rulename = '_RETURN'),
           'leaves', array(with recursive tree(oid) as (
               select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1)))
+            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1),
+          'leaf_names', array(with recursive tree(oid) as (
+              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
+            select t.oid::pg_catalog.regclass::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by t.oid::text)))
         from chain c join pg_catalog.pg_class r on r.oid = c.oid)::text as relations`;
 }
 
 /** A relation as the reach statement describes it. */
-interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[] }
+interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[]; leaf_names?: string[] }
 
 /** Who read: equal for two sides only when one server, database, role and session settings read both. */
 export interface Reader { instance: string; role: string; settings: string }
 
 /**
  * What a side's name reaches: the rows-holding relations whose rows it reads (`rows`, sorted oids,
- * with their names for messages), or a relation that is not a plain projection (`relation`); null
- * when the name reaches nothing (the read itself will fail).
+ * with their names for messages in the same order), or a relation that is not a plain projection
+ * (`relation`); null when the name reaches nothing (the read itself will fail).
  */
 export type Reach = ({ rows: string[] } | { relation: string }) & {
   names: string[];
@@ -145,72 +166,135 @@ export function readReach(row: Record<string, unknown> | undefined): { reader: R
   return { reader, reach: reachFrom(named, relations) };
 }
 
-/** Follows plain projections from `oid` down to the relation whose rows they show. */
-function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>): Reach {
-  let current = oid;
-  let inherit = true;
-  // The named relation's columns, each as the relation reached so far reads it.
-  let columns: Map<string, string> | undefined;
-  const renamed = () => {
-    const pairs = [...(columns ?? [])];
-    return pairs.some(([name, under]) => name !== under) ? { renamed: pairs.sort() } : {};
-  };
+/** How a walk down views reads the relation it reached: with its inheriting tables or not, and the named relation's columns as it reads them. */
+interface Walk { inherit: boolean; columns: Map<string, string> | undefined }
+
+/** The renaming of a walk's columns, where any column is read under another name. */
+function renamedOf(columns: Map<string, string> | undefined): { renamed?: [string, string][] } {
+  const pairs = [...(columns ?? [])];
+  return pairs.some(([name, under]) => name !== under) ? { renamed: pairs.sort() } : {};
+}
+
+/**
+ * Follows plain projections from `oid` down to the relations whose rows they show: one chain, or
+ * several through the arms of a UNION ALL of plain projections (whose rows are all its arms' rows,
+ * as a partitioned table's are its partitions').
+ */
+function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>, walk: Walk = { inherit: true, columns: undefined }, depth = 0): Reach {
+  const relation = relations.get(oid);
   // Views cannot be cyclic; the bound only guards against a malformed answer.
-  for (let hop = 0; hop <= relations.size; hop++) {
-    const relation = relations.get(current);
-    if (!relation) return { relation: current, names: [current] };
-    if (relation.kind !== 'v') {
-      // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
-      const rows = inherit ? relation.leaves : relation.kind === 'p' ? [] : [current];
-      return { rows: [...rows].sort(), names: rows.map((leaf) => relations.get(leaf)?.name ?? leaf).sort(), ...renamed() };
-    }
-    const from = plainProjectionFrom(relation);
-    if (from === undefined || relation.reads.length !== 1) return { relation: current, names: [relation.name], ...renamed() };
+  if (!relation || depth > relations.size) return { relation: oid, names: [oid] };
+  if (relation.kind !== 'v') {
+    // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
+    const rows = walk.inherit ? relation.leaves : relation.kind === 'p' ? [] : [oid];
+    const leafNames = new Map(relation.leaves.map((leaf, i) => [leaf, relation.leaf_names?.[i] ?? leaf]));
+    const sorted = [...rows].sort();
+    return { rows: sorted, names: sorted.map((leaf) => relations.get(leaf)?.name ?? leafNames.get(leaf) ?? leaf), ...renamedOf(walk.columns) };
+  }
+  const own = { relation: oid, names: [relation.name], ...renamedOf(walk.columns) };
+  const arms = plainArmsOf(relation, relations);
+  if (arms === undefined) return own;
+  const reaches = arms.map((arm) => {
     // A column the next view does not show is one no SQL on this side can read: it leaves the map.
-    const before = columns ?? new Map([...from.columns.keys()].map((name) => [name, name]));
-    columns = new Map([...before].flatMap(([name, under]) => {
-      const next = from.columns.get(under);
+    const before = walk.columns ?? new Map([...arm.columns.keys()].map((name) => [name, name]));
+    const columns = new Map([...before].flatMap(([name, under]) => {
+      const next = arm.columns.get(under);
       return next === undefined ? [] : [[name, next] as const];
     }));
-    inherit = from.inherit;
-    current = relation.reads[0]!;
-  }
-  return { relation: current, names: [current] };
+    return reachFrom(arm.reads, relations, { inherit: arm.inherit, columns }, depth + 1);
+  });
+  if (reaches.length === 1) return reaches[0]!;
+  // A UNION ALL shows its arms' rows as one relation only when every arm shows them under one renaming.
+  const renamings = new Set(reaches.map((reach) => (reach !== null && 'rows' in reach ? JSON.stringify(reach.renamed ?? null) : 'not rows')));
+  if (renamings.size !== 1 || renamings.has('not rows')) return own;
+  const byOid = new Map(reaches.flatMap((reach) => (reach !== null && 'rows' in reach ? reach.rows.map((row, i) => [row, reach.names[i] ?? row] as const) : [])));
+  const sorted = [...byOid.keys()].sort();
+  const first = reaches[0] as { renamed?: [string, string][] };
+  return { rows: sorted, names: sorted.map((row) => byOid.get(row)!), ...(first.renamed ? { renamed: first.renamed } : {}) };
 }
 
 /** Keys a plain projection's SELECT may carry: ORDER BY changes no row, anything else may. */
 const PLAIN_SELECT_KEYS = new Set(['targetList', 'fromClause', 'limitOption', 'op', 'sortClause']);
+/** Keys of a UNION ALL around plain projections. */
+const UNION_ALL_KEYS = new Set(['op', 'all', 'larg', 'rarg', 'limitOption', 'sortClause']);
+
+/** One arm of a view: the relation it reads (oid), whether with its inheriting tables, and each view column's column there. */
+interface Arm { reads: string; inherit: boolean; columns: Map<string, string> }
 
 /**
- * Whether a view's definition is `SELECT c1, c2 AS x, … FROM one_relation` where every output
- * column is a column of that relation (under its own name or another); its columns, each with the
- * column of the relation it shows (the names the catalog has for the view's columns); and whether
- * it reads the relation's inheriting tables.
+ * The arms of a view whose definition is `SELECT c1, c2 AS x, … FROM one_relation` where every
+ * output column is a column of that relation (under its own name or another), or a UNION ALL of
+ * such SELECTs; undefined for any other view.
  */
-function plainProjectionFrom(view: RelationRow): { inherit: boolean; columns: Map<string, string> } | undefined {
+function plainArmsOf(view: RelationRow, relations: ReadonlyMap<string, RelationRow>): Arm[] | undefined {
   if (view.definition === null) return undefined;
   const parsed = parseSql(view.definition);
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
   const select = statements.length === 1 ? (statements[0]?.stmt?.SelectStmt as Record<string, unknown> | undefined) : undefined;
+  if (!select) return undefined;
+  if (select.op === 'SETOP_NONE') {
+    const arm = plainProjectionFrom(select, view.columns, true);
+    return arm === undefined || view.reads.length !== 1 ? undefined : [{ reads: view.reads[0]!, inherit: arm.inherit, columns: arm.columns }];
+  }
+  const selects = unionAllArms(select);
+  if (selects === undefined) return undefined;
+  const arms: Arm[] = [];
+  for (const arm of selects) {
+    const plain = plainProjectionFrom(arm, view.columns, false);
+    // Each arm's relation, found among those the view reads by the name its definition prints
+    // (pg_get_viewdef and regclass qualify a name alike, in one statement's search_path).
+    const reads = plain && view.reads.filter((oid) => sameName(relations.get(oid)?.name, plain.relation));
+    if (!plain || reads?.length !== 1) return undefined;
+    arms.push({ reads: reads[0]!, inherit: plain.inherit, columns: plain.columns });
+  }
+  return arms;
+}
+
+/** The SELECTs a UNION ALL (of any depth) joins, undefined when anything else is around them. */
+function unionAllArms(select: Record<string, unknown>): Record<string, unknown>[] | undefined {
+  if (select.op === 'SETOP_NONE') return [select];
+  if (select.op !== 'SETOP_UNION' || select.all !== true || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
+  if (Object.keys(select).some((key) => !UNION_ALL_KEYS.has(key))) return undefined;
+  const left = unionAllArms(select.larg as Record<string, unknown>);
+  const right = unionAllArms(select.rarg as Record<string, unknown>);
+  return left && right ? [...left, ...right] : undefined;
+}
+
+/** Whether a relation's printed name (regclass text) names what a RangeVar names. */
+function sameName(printed: string | undefined, range: { schemaname?: string; relname?: string; catalogname?: string }): boolean {
+  if (printed === undefined || range.catalogname !== undefined || range.relname === undefined) return false;
+  const ref = parseTableRef(printed);
+  return !('error' in ref) && ref.name === range.relname && ref.schema === range.schemaname;
+}
+
+/**
+ * Whether a SELECT is `SELECT c1, c2 AS x, … FROM one_relation` where every output column is a
+ * column of that relation (under its own name or another); its columns, each with the column of
+ * the relation it shows (the names the catalog has for the view's columns, positionally); the
+ * relation as written; and whether it reads the relation's inheriting tables. `named`: whether
+ * the SELECT's own output names must be the catalog's (the first arm's are; a UNION's later arms'
+ * are not).
+ */
+function plainProjectionFrom(select: Record<string, unknown>, viewColumns: string[], named: boolean): { inherit: boolean; columns: Map<string, string>; relation: { schemaname?: string; relname?: string; catalogname?: string } } | undefined {
   // A filter of literal `true`s selects every row: no filter (as a check file's `where: true` is none).
-  if (!select || Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
+  if (Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
   if (select.op !== 'SETOP_NONE' || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
-  const from = select.fromClause as { RangeVar?: { inh?: boolean } }[] | undefined;
+  const from = select.fromClause as { RangeVar?: { inh?: boolean; schemaname?: string; relname?: string; catalogname?: string } }[] | undefined;
   if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
   const targets = (select.targetList ?? []) as { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } }[];
-  if (targets.length !== view.columns.length) return undefined;
+  if (targets.length !== viewColumns.length) return undefined;
   const columns = new Map<string, string>();
   for (const [i, target] of targets.entries()) {
     const fields = target.ResTarget?.val?.ColumnRef?.fields ?? [];
     const under = fields.at(-1)?.String?.sval;
-    const name = view.columns[i];
+    const name = viewColumns[i];
     // The name the definition gives the column must be the catalog's (a column list renames too).
-    if (fields.length < 1 || fields.length > 2 || under === undefined || name === undefined || (target.ResTarget?.name ?? under) !== name) return undefined;
+    if (fields.length < 1 || fields.length > 2 || under === undefined || name === undefined || (named && (target.ResTarget?.name ?? under) !== name)) return undefined;
     columns.set(name, under);
   }
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
-  return { inherit: from[0].RangeVar.inh === true, columns };
+  return { inherit: from[0].RangeVar.inh === true, columns, relation: from[0].RangeVar };
 }
 
 /** Whether a parsed condition is `true`, or `and`-ed `true`s only. */
@@ -220,10 +304,24 @@ function literallyTrue(node: unknown): boolean {
   return (node as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval?.boolval === true;
 }
 
-/** Whether two reaches are the same rows (a name that reaches nothing is never the same as anything). */
-export function sameReach(a: Reach, b: Reach): boolean {
-  if (a === null || b === null) return false;
-  if ('rows' in a && 'rows' in b) return a.rows.join(',') === b.rows.join(',');
-  if ('relation' in a && 'relation' in b) return a.relation === b.relation;
-  return false;
+/**
+ * The rows two reaches read in common, or undefined when they share none (a name that reaches
+ * nothing shares nothing). Any overlap counts, not only equal reaches: a partitioned table with
+ * one empty partition and its other partition, a parent without rows of its own and its child, two
+ * parents of one child read the very same rows while their sets of rows-holding relations differ.
+ * `shared`: the names of the relations both read; `onlyA`/`onlyB`: those one side reads alone.
+ */
+export function sharedRows(a: Reach, b: Reach): { shared: string[]; onlyA: string[]; onlyB: string[] } | undefined {
+  if (a === null || b === null) return undefined;
+  if ('relation' in a || 'relation' in b) {
+    return 'relation' in a && 'relation' in b && a.relation === b.relation ? { shared: a.names, onlyA: [], onlyB: [] } : undefined;
+  }
+  const named = (reach: { rows: string[]; names: string[] }, keep: (oid: string) => boolean) => reach.rows.flatMap((oid, i) => (keep(oid) ? [reach.names[i] ?? oid] : []));
+  const inA = new Set(a.rows);
+  const inB = new Set(b.rows);
+  const shared = named(a, (oid) => inB.has(oid));
+  // Two reaches of no rows-holding relation at all (partitioned tables without partitions, `ONLY`
+  // a partitioned table) read the same (no) rows; otherwise a relation both read is what they share.
+  if (shared.length === 0 && !(a.rows.length === 0 && b.rows.length === 0)) return undefined;
+  return { shared, onlyA: named(a, (oid) => !inB.has(oid)), onlyB: named(b, (oid) => !inA.has(oid)) };
 }

@@ -53,14 +53,17 @@ export function planTableOid(table: TableRef): SQL {
 }
 
 /**
- * The relation a name reached, as a statement that locked it read it: its oid, pg_class.relkind and,
- * for anything but an ordinary table, its identity (relationIdentitySql: a view's rules' versions),
- * so that what it showed can be told apart from what it shows when asked about later.
+ * The relation a name reached, as a statement that locked it read it: its oid, pg_class.relkind,
+ * whether it may have inheriting tables or partitions (pg_class.relhassubclass: its reads then show
+ * their rows too) and, for anything but an ordinary table, its identity (relationIdentitySql: a
+ * view's rules' versions), so that what it showed can be told apart from what it shows when asked
+ * about later.
  */
-export interface ProvenRelation { readonly oid: string; readonly kind: string; readonly identity?: string | undefined }
+export interface ProvenRelation { readonly oid: string; readonly kind: string; readonly children: boolean; readonly identity?: string | undefined }
 
 /**
- * One row for the relation the name reaches — `oid`, `kind` (pg_class.relkind) and `identity`
+ * One row for the relation the name reaches — `oid`, `kind` (pg_class.relkind), `children`
+ * (pg_class.relhassubclass, set while any table inherits from it or is its partition) and `identity`
  * (relationIdentitySql) — read after the statement locked it (a scalar subquery that reads no row):
  * the lock holds until the transaction ends, so every later statement of the transaction that finds
  * the table by name — catalog look-ups, which lock nothing, included — reaches this relation (a
@@ -69,7 +72,7 @@ export interface ProvenRelation { readonly oid: string; readonly kind: string; r
  */
 export function planLockedRelation(table: TableRef, identity: 'always' | 'beyond tables'): SQL {
   const identitySql = relationIdentityOf(sql`c.oid`);
-  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, (select 1 from ${tableSql(table)} limit 0) as locked,
+  return sql`select c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind, c.relhassubclass as children, (select 1 from ${tableSql(table)} limit 0) as locked,
       ${identity === 'always' ? identitySql : sql`case when c.relkind operator(pg_catalog.<>) 'r' then ${identitySql} end`} as identity
     from pg_catalog.pg_class c where c.oid operator(pg_catalog.=) pg_catalog.to_regclass(${regclassText(table)}::pg_catalog.text)`;
 }
@@ -77,7 +80,8 @@ export function planLockedRelation(table: TableRef, identity: 'always' | 'beyond
 /** The row of planLockedRelation, or undefined when the name reached no relation. */
 export function readProvenRelation(row: Record<string, unknown> | undefined): ProvenRelation | undefined {
   if (typeof row?.oid !== 'string' || typeof row.kind !== 'string') return undefined;
-  return { oid: row.oid, kind: row.kind, ...(typeof row.identity === 'string' && row.kind !== 'r' ? { identity: row.identity } : {}) };
+  // A relation not known to have no inheriting tables is taken to have some (never proven apart).
+  return { oid: row.oid, kind: row.kind, children: row.children !== false, ...(typeof row.identity === 'string' && row.kind !== 'r' ? { identity: row.identity } : {}) };
 }
 
 /**

@@ -2,8 +2,8 @@
  * The run-time half of the self-comparison refusal. The catalog refuses a check whose two sides
  * read the same thing as the file says it (catalog/build-catalog.ts); what only the server can
  * tell — `users` and `public.users` reaching one relation, a plain view of the other side's table
- * (renaming its columns or not), a partitioned table and its only partition, two URLs reaching one
- * database — is judged here, before the check reads any rows and again after a pass. A check that
+ * (renaming its columns or not), a partitioned table and its only partition, a parent and its
+ * child sharing rows, two URLs reaching one database — is judged here, before the check reads any rows and again after a pass. A check that
  * compares something with itself can never fail, so it is "could not verify", never a pass.
  */
 import { canonicalJson } from '../checkfile/hash.js';
@@ -12,7 +12,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
-import { planRelationKind, planRelationReach, readReach, sameReach, type Reach } from '../introspect/relation-reach.js';
+import { loneTablesApart, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { regclassText } from '../sql/build.js';
@@ -69,13 +69,12 @@ export function provenSides(self: SelfComparison, scans: readonly CountScan[], f
 }
 
 /**
- * Whether the counts proved the sides apart: each side's table was counted as an ordinary table,
- * and the two are different tables. Two ordinary tables of different oids never show the same rows
- * whatever the servers (the shortcut the probe itself takes first).
+ * Whether the counts proved the sides apart: each side's table was counted as an ordinary table no
+ * table inherits from, and the two are different tables: they never show a row in common whatever
+ * the servers (loneTablesApart, the shortcut the probe itself takes first).
  */
 export function apartByTheirCounts(proven: ProvenSides | { fault: FaultInfo }): boolean {
-  if ('fault' in proven) return false;
-  return proven.old?.kind === 'r' && proven.new?.kind === 'r' && proven.old.oid !== proven.new.oid;
+  return !('fault' in proven) && loneTablesApart(proven.old, proven.new);
 }
 
 /** Every column name as one: sides equal under it may be one SQL over a view renaming columns. */
@@ -122,11 +121,12 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
   const probe = async (proven: ProvenSides = {}): Promise<FaultInfo | undefined> => {
     const sides = [{ side: old, read: proven.old }, { side: neu, read: proven.new }];
     // Most checks get here (a row_count's two sides both read `count(*)`): two ordinary tables of
-    // different oids are two tables whatever the servers, and costs a catalog lookup per side, not
-    // the full reach (5–7 ms a statement on Postgres, which made every row_count ~20 ms dearer).
+    // different oids, neither an inheritance parent, share no row whatever the servers, and costs a
+    // catalog lookup per side, not the full reach (5–7 ms a statement on Postgres, which made every
+    // row_count ~20 ms dearer).
     if (old.table !== undefined && neu.table !== undefined) {
       const [oldKind, newKind] = await Promise.all(sides.map(async ({ side, read }) => read ?? (await ctx.query(side.source!, planRelationKind(side.table!)))[0]));
-      if (oldKind?.kind === 'r' && newKind?.kind === 'r' && oldKind.oid !== newKind.oid) return undefined;
+      if (loneTablesApart(oldKind, newKind)) return undefined;
     }
     // What a count read is asked of by oid: its name may reach another relation by now.
     const rows = await Promise.all(sides.map(async ({ side, read }) => (await ctx.query(side.source!, planRelationReach(read ?? side.table)))[0]));
@@ -154,14 +154,25 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
       }
       return { code: 'table_replaced', message: gone.map(({ side }) => `the relation ${where(side)} was counted from was dropped before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
     }
-    if (!bothQueries && !sameReach(a!.reach, b!.reach)) return undefined;
+    const shared = bothQueries ? undefined : sharedRows(a!.reach, b!.reach);
+    if (!bothQueries && !shared) return undefined;
     // Over one relation, the SQL each side writes against its own names must be the same SQL.
     const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };
     if (!sameReads(renaming.old || renaming.new ? kind.sides!(spec, renaming) : written)) return undefined;
-    const reached = a!.reach === null ? '' : `: both reach ${a!.reach.names.join(', ') || 'no rows-holding relation'}`;
+    const server = sameSource ? '' : ', on one server and database, as one role with the same settings';
+    if (shared && (shared.onlyA.length > 0 || shared.onlyB.length > 0)) {
+      // Rows both sides read always agree with themselves: the check could fail on the rest alone
+      // (and passes whenever that is empty), so it verifies nothing about the rows it shares.
+      const alone = [['old', shared.onlyA], ['new', shared.onlyB]].flatMap(([which, names]) => (names!.length > 0 ? [`only ${which as string} reads ${(names as string[]).join(', ')}`] : []));
+      return {
+        code: 'self_comparison',
+        message: `old (${where(old)}) and new (${where(neu)}) share rows: both read ${shared.shared.join(', ')} (through inheritance or partitions; ${alone.join('; ')})${server}, with the same filter and values: on the rows both read the check compares something with itself and can never fail; compare tables that share no rows (point new at the new shape)`,
+      };
+    }
+    const reached = shared ? `: both reach ${shared.shared.join(', ') || 'no rows-holding relation'}` : '';
     return {
       code: 'self_comparison',
-      message: `old (${where(old)}) and new (${where(neu)}) read the same rows${reached}${sameSource ? '' : ', on one server and database, as one role with the same settings'}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape`,
+      message: `old (${where(old)}) and new (${where(neu)}) read the same rows${reached}${server}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape`,
     };
   };
   return { probe, tables };

@@ -22,7 +22,7 @@ const FIXTURE = `
 const rowCount = (old: string, neu: string) => `  - { id: c, kind: row_count, old: { source: app, table: ${old} }, new: { source: app, table: ${neu} } }`;
 
 /** Catalog statements of the self-comparison probe: a relation-kind lookup or the full reach. */
-const isProbe = (sql: string) => /^select c\.oid::pg_catalog\.text as oid, c\.relkind::pg_catalog\.text as kind from pg_catalog\.pg_class c\s+where c\.oid operator|with recursive chain/.test(sql);
+const isProbe = (sql: string) => /^select c\.oid::pg_catalog\.text as oid, c\.relkind::pg_catalog\.text as kind, c\.relhassubclass as children from pg_catalog\.pg_class c\s+where c\.oid operator|with recursive chain/.test(sql);
 
 describe.each(engines)('self-comparison settled by the counts themselves, on %s', (engine) => {
   let db: TestDatabase;
