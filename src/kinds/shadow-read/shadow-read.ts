@@ -23,6 +23,7 @@ import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
 import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
+import { sampleSideProblem } from './sample-side.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
@@ -58,7 +59,11 @@ export const shadowReadSchema = z
     key: keyColumnsSchema,
     sample: z.strictObject({
       size: z.number().int().min(1).max(1_000_000),
-      from: z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() }),
+      /**
+       * The keys' population: it must hold the old side's keys (sample-side.ts). `side` says so
+       * where the paths cannot tell (HTTP, a view, another database).
+       */
+      from: z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional(), side: z.enum(['old', 'new']).optional() }),
       /** Fixes the random draws, to replay a run; reported with every result. */
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     }),
@@ -98,6 +103,8 @@ export const shadowReadSchema = z
       const template = parseQueryTemplate(path.query, spec.key);
       if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
+    const side = sampleSideProblem({ from: spec.sample.from, old: spec.old, new: spec.new });
+    if (side) ctx.addIssue({ code: 'custom', path: ['sample', 'from'], message: side });
     const constants = constantComparedFields(spec);
     if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
   });
