@@ -96,7 +96,7 @@ describe.each(engines)('a value interpolated into a shadow_read http URL stays s
   - id: leaky-http
     kind: shadow_read
     key: [id]
-    sample: { size: 5, from: { source: app, table: public.users } }
+    sample: { size: 5, from: { source: app, table: public.users, side: old } }
     old: { http: "http://127.0.0.1:1/\${LEAK_PATH}/{id}" }
     new: { source: app, query: "select id, full_name from users where id = any($keys)" }
     max_mismatch_rate: 0.1

@@ -17,7 +17,7 @@ checks:
   - id: users-read
     kind: shadow_read
     key: [id]
-    sample: { size: 100, from: { source: app, table: users } }
+    sample: { size: 100, from: { source: app, table: users, side: old } }
     old: { source: app, query: "select id, email from users where id = any($keys)" }
     new:
       http: "https://users.internal/v2/users/{id}"

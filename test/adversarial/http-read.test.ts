@@ -113,7 +113,7 @@ checks:
   - id: http-read
     kind: shadow_read
     key: ${options.key ?? '[id]'}
-    sample: { size: 61, from: { source: app, table: ${options.table ?? 't'} } }
+    sample: { size: 61, from: { source: app, table: ${options.table ?? 't'}, side: old } }
     old: ${options.old ?? '{ source: app, query: "select id, v from t where id = any($keys)" }'}
     new: ${newPath}
     max_mismatch_rate: 0.5
@@ -259,7 +259,7 @@ checks:
   - id: v
     kind: shadow_read
     key: ${key}
-    sample: { size: 10, from: { source: app, table: t } }
+    sample: { size: 10, from: { source: app, table: t, side: old } }
     old: { source: app, query: "select id from t where id = any($keys)" }
     new: ${newPath}
     max_mismatch_rate: 0.5
@@ -328,7 +328,7 @@ describe.each(engines)('secrets of the HTTP read path through the API on %s', (e
   - id: ${id}
     kind: shadow_read
     key: [id]
-    sample: { size: 10, from: { source: app, table: users } }
+    sample: { size: 10, from: { source: app, table: users, side: old } }
     old: { source: app, query: "select id, full_name from users where id = any($keys)" }
     new: { http: "${url}" }
     max_mismatch_rate: 0.5`;
@@ -350,7 +350,7 @@ describe.each(engines)('secrets of the HTTP read path through the API on %s', (e
   - id: header-secret
     kind: shadow_read
     key: [id]
-    sample: { size: 10, from: { source: app, table: users } }
+    sample: { size: 10, from: { source: app, table: users, side: old } }
     old: { source: app, query: "select id, full_name from users where id = any($keys)" }
     new: { http: "${main.base}/echo-auth/{id}", headers: { authorization: "Bearer \${PARITY_TEST_API_SECRET}" } }
     max_mismatch_rate: 0.5
@@ -382,7 +382,7 @@ checks:
   - id: flaky
     kind: shadow_read
     key: [id]
-    sample: { size: 400, from: { source: app, table: t }, seed: 3 }
+    sample: { size: 400, from: { source: app, table: t, side: old }, seed: 3 }
     old: { source: app, query: "select id, v from t where id = any($keys)" }
     new: { http: "${main.base}/flaky/{id}", concurrency: 4 }
     max_mismatch_rate: 0.1

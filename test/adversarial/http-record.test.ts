@@ -60,7 +60,7 @@ checks:
   - id: http-record
     kind: shadow_read
     key: [id]
-    sample: { size: 60, from: { source: app, table: t } }
+    sample: { size: 60, from: { source: app, table: t, side: old } }
     old: ${oldPath}
     new: ${newPath}
     max_mismatch_rate: 0.5

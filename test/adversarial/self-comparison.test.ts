@@ -82,7 +82,7 @@ const SELF_COMPARISONS: Record<string, string> = {
   - id: c
     kind: shadow_read
     key: [id]
-    sample: { size: 400, from: { source: app, table: users } }
+    sample: { size: 400, from: { source: app, table: users, side: old } }
     old: { http: "https://users.internal/v1/users/{id}", headers: { accept-language: en } }
     new: { http: "https://users.internal/v1/users/{id}", headers: { accept-language: en }, timeout: 9s }
     max_mismatch_rate: 0.01`,
@@ -145,7 +145,7 @@ const DIFFERENT_SIDES: Record<string, string> = {
   - id: c
     kind: shadow_read
     key: [id]
-    sample: { size: 400, from: { source: app, table: users } }
+    sample: { size: 400, from: { source: app, table: users, side: old } }
     old: { http: "https://users.internal/v1/users/{id}", headers: { x-read-path: old } }
     new: { http: "https://users.internal/v1/users/{id}", headers: { x-read-path: new } }
     max_mismatch_rate: 0.01`,

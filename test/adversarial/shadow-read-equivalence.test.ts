@@ -14,7 +14,7 @@ checks:
   - id: equivalence
     kind: shadow_read
     key: [id]
-    sample: { size: 100, from: { source: app, table: ${fields.table ?? 't'} }, seed: 1 }
+    sample: { size: 100, from: { source: app, table: ${fields.table ?? 't'}, side: old }, seed: 1 }
     old: { source: app, query: ${JSON.stringify(fields.old)} }
     new: { source: app, query: ${JSON.stringify(fields.new)} }
     max_mismatch_rate: 0.05
@@ -113,7 +113,7 @@ checks:
   - id: duplicate-keys
     kind: shadow_read
     key: ${key}
-    sample: { size: 400, from: { source: app, table: ${table} }, seed: 7 }
+    sample: { size: 400, from: { source: app, table: ${table}, side: old }, seed: 7 }
     old: { source: app, query: ${JSON.stringify(paths.old)} }
     new: { source: app, query: ${JSON.stringify(paths.new)} }
     max_mismatch_rate: 0.05

@@ -63,7 +63,7 @@ checks:
   - id: hot-rows
     kind: shadow_read
     key: [id]
-    sample: { size: 300, from: { source: app, table: t }, seed: 5 }
+    sample: { size: 300, from: { source: app, table: t, side: old }, seed: 5 }
     old: { http: "${paths.base}/old${nested}/{id}", concurrency: 8 }
     new: { http: "${paths.base}/new${nested}/{id}", concurrency: 8 }
     max_mismatch_rate: 0.1
@@ -89,7 +89,7 @@ checks:
   - id: moving
     kind: shadow_read
     key: [id]
-    sample: { size: 300, from: { source: app, table: t }, seed: 5 }
+    sample: { size: 300, from: { source: app, table: t, side: old }, seed: 5 }
     old: { http: "${paths.base}/old/{id}", concurrency: 8 }
     new: { http: "${paths.base}/new/{id}", concurrency: 8 }
     compare: { ignore: [name] }

@@ -14,7 +14,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { normalizerSchema } from '../../compare/normalizers.js';
-import { compareReads, recordComparison, type ReadResult, type RecordComparison } from './records.js';
+import { compareReads, recordComparison, ROW_FIELD, type ReadResult, type RecordComparison } from './records.js';
 import { constantOutputsOf } from '../../sql/data-free.js';
 import { baseCheckShape, durationSchema, expressionSchema, keyColumnsSchema, keyedQuerySchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { createRandom } from '../../stats/random.js';
@@ -23,6 +23,7 @@ import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
 import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
+import { sampleSideProblem } from './sample-side.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
@@ -58,7 +59,11 @@ export const shadowReadSchema = z
     key: keyColumnsSchema,
     sample: z.strictObject({
       size: z.number().int().min(1).max(1_000_000),
-      from: z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional() }),
+      /**
+       * The keys' population: it must hold the old side's keys (sample-side.ts). `side` says so
+       * where the paths cannot tell (HTTP, a view, another database).
+       */
+      from: z.strictObject({ source: sourceNameSchema, table: tableRefSchema, where: expressionSchema.optional(), side: z.enum(['old', 'new']).optional() }),
       /** Fixes the random draws, to replay a run; reported with every result. */
       seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     }),
@@ -98,6 +103,8 @@ export const shadowReadSchema = z
       const template = parseQueryTemplate(path.query, spec.key);
       if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
+    const side = sampleSideProblem({ from: spec.sample.from, old: spec.old, new: spec.new });
+    if (side) ctx.addIssue({ code: 'custom', path: ['sample', 'from'], message: side });
     const constants = constantComparedFields(spec);
     if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
   });
@@ -131,25 +138,28 @@ function pathRead(path: ShadowReadSpec['old']): SideRead {
 // The statements this kind runs, for benchmarks that time the same SQL through psql.
 
 /** A mismatching key kept for the recheck and, within the sample budget, with both rows. */
-interface Candidate { parts: string[]; fields: string[]; old?: ReadResult; new?: ReadResult }
+interface Candidate { parts: string[]; fields: string[]; missing?: 'old' | 'new'; old?: ReadResult; new?: ReadResult }
 
 /**
  * What the first pass decided to read again: a key, its differing fields, why, and both paths'
  * first reads (always kept: the recheck needs them to see whether the data moved, and to where).
  */
-interface Recheck extends Candidate { noisy: boolean; firstOld: ReadResult; firstNew: ReadResult }
+interface Recheck extends Candidate { noisy: boolean; firstOld: ReadResult; firstNew: ReadResult; firstAgain: ReadResult | undefined }
 
 /**
- * A key that mismatched and then matched is excused as a write in flight only when, in every
- * field that mismatched, the new path's first answer is what the old path itself said on the
- * reread: the new path had merely seen the write first. A new path that is simply wrong some of
- * the time (a flaky cache, a racy read) also matches on a second read, so "it matched later" alone
- * excuses nothing; nor does the old path moving in some field (`now()`, a hot row's view counter),
- * which says nothing of another field — or of another member of the same object — it never held.
+ * Whether a later read of the old path explains every difference of a key's first reads: in each
+ * field that differed, the new path's first answer is what that old read says — the new path had
+ * merely seen the data at another moment (a write first, or the old path's other read). A new path
+ * that is simply wrong some of the time (a flaky cache, a racy read) also matches on a second read,
+ * so "it matched later" alone excuses nothing; nor does the old path moving in some field
+ * (`now()`, a hot row's view counter), which says nothing of another field — or of another member
+ * of the same object — it never held. Where presence differed (`(row)`: a record on one side,
+ * none on the other) the field is the whole record, so the whole answer must be the old one.
  */
-function wroteInBetween(candidate: Recheck, oldAgain: ReadResult, comparison: RecordComparison): boolean {
-  const notSeenByOld = compareReads(oldAgain, candidate.firstNew, comparison);
-  return candidate.fields.length > 0 && candidate.fields.every((field) => !notSeenByOld.includes(field));
+function explainedBy(fields: readonly string[], oldLater: ReadResult, firstNew: ReadResult, comparison: RecordComparison): boolean {
+  const unexplained = compareReads(oldLater, firstNew, comparison);
+  if (fields.includes(ROW_FIELD) || unexplained.includes(ROW_FIELD)) return unexplained.length === 0;
+  return fields.length > 0 && fields.every((field) => !unexplained.includes(field));
 }
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
@@ -165,8 +175,11 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   const deps = { http, env, keyJson: (parts: readonly string[]) => sample.json.get(keyId(parts)) };
   const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys);
   const keepRows = Math.max(spec.samples * 4, 20);
-  const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate =>
-    (list.length < keepRows ? { parts, fields, old, new: next } : { parts, fields });
+  // Which side lacked the key is kept for every finding (the counts by category), rows only for the first ones.
+  const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate => {
+    const missing = old.kind === 'missing' && next.kind !== 'missing' ? 'old' : next.kind === 'missing' && old.kind !== 'missing' ? 'new' : undefined;
+    return { parts, fields, ...(missing ? { missing } : {}), ...(list.length < keepRows ? { old, new: next } : {}) };
+  };
   const tally: ShadowTally = {
     keysSampled: sample.keys.length, compared: 0, vanished: 0, inFlight: 0, matchedWithoutWrite: 0, mismatches: [], unresolved: [], noise: spec.noise_baseline ? emptyNoise() : undefined, noiseSamples: [],
     sampling: { method: sample.method, seed: random.seed, rounds: sample.rounds, exhausted: sample.exhausted, fixed: spec.sample.seed !== undefined },
@@ -205,7 +218,7 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
       const verdict = classifyKey(seen.fields, seen.noisy);
       if (verdict === 'match') continue;
       // A noisy key is always read again; a plain mismatch only when recheck_after asks for it.
-      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy', firstOld: seen.oldRead, firstNew: seen.newRead });
+      if (verdict === 'noisy' || spec.recheck_after !== undefined) rechecks.push({ ...keep(rechecks, parts, seen.fields, seen.oldRead, seen.newRead), noisy: verdict === 'noisy', firstOld: seen.oldRead, firstNew: seen.newRead, firstAgain: seen.again });
       else tally.mismatches.push(keep(tally.mismatches, parts, seen.fields, seen.oldRead, seen.newRead));
     }
     ctx.progress({ rowsScanned: tally.compared, rowsEstimated: sample.keys.length });
@@ -217,31 +230,39 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
       for (const candidate of batch) {
         const seen = look(candidate.parts, oldReads, newReads);
         const resolution = tally.noise?.resolution;
+        // The first read's difference stands, shown with the first read's rows (the recheck's,
+        // which may agree, would misstate the finding).
+        const stands = () => {
+          tally.matchedWithoutWrite++;
+          if (candidate.noisy && resolution) resolution.mismatch++;
+          tally.mismatches.push(keep(tally.mismatches, candidate.parts, candidate.fields, candidate.firstOld, candidate.firstNew));
+        };
         if (seen.vanished) {
+          // Gone from both paths: a delete in flight only when the new path had already shown it
+          // gone (missing first); a key the new path lost, then the old path too, is not excused.
+          if (!explainedBy(candidate.fields, seen.oldRead, candidate.firstNew, comparison)) { stands(); continue; }
           tally.compared--;
           tally.vanished++;
           if (candidate.noisy && resolution) resolution.vanished++;
           continue;
         }
         const verdict = classifyKey(seen.fields, seen.noisy);
-        if (candidate.noisy && resolution) resolution[verdict === 'match' ? 'matched_on_reread' : verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
-        if (verdict === 'match' && candidate.noisy) continue;
-        if (verdict === 'match' && wroteInBetween(candidate, seen.oldRead, comparison)) {
+        if (verdict === 'match' && candidate.noisy) {
+          // A noisy key agrees only when the new path's first answer was one the old path itself
+          // gave (its A/A read, or this reread): matching later alone excuses nothing.
+          const explained = [candidate.firstAgain, seen.oldRead].some((oldRead) => oldRead !== undefined && explainedBy(candidate.fields, oldRead, candidate.firstNew, comparison));
+          if (!explained) { stands(); continue; }
+          if (resolution) resolution.matched_on_reread++;
+          continue;
+        }
+        if (candidate.noisy && resolution) resolution[verdict === 'noisy' ? 'unresolved' : 'mismatch']++;
+        if (verdict === 'match' && explainedBy(candidate.fields, seen.oldRead, candidate.firstNew, comparison)) {
           // In flight: neither evidence of drift nor of agreement, so not part of the sample.
           tally.compared--;
           tally.inFlight++;
           continue;
         }
-        if (verdict === 'match') {
-          // Matched without any write seen: the first read's difference stands (both rows kept).
-          tally.matchedWithoutWrite++;
-          // The sample shows the first read's two rows; past the sample budget they were not kept,
-          // and the recheck's rows (which agree) would misstate the finding.
-          tally.mismatches.push(candidate.old && candidate.new
-            ? keep(tally.mismatches, candidate.parts, candidate.fields, candidate.old, candidate.new)
-            : { parts: candidate.parts, fields: candidate.fields });
-          continue;
-        }
+        if (verdict === 'match') { stands(); continue; }
         const list = verdict === 'noisy' ? tally.unresolved : tally.mismatches;
         list.push(keep(list, candidate.parts, seen.fields, seen.oldRead, seen.newRead));
       }

@@ -12,7 +12,8 @@ import type { JsonValue, Outcome, Sample, SampleCategory } from '../../results/o
 import { faultOutcome, scopeTooSmall } from '../../results/fault.js';
 import { noiseRates, type NoiseReport } from './noise.js';
 
-export interface KeyFinding { parts: string[]; fields: string[]; old?: ReadResult | undefined; new?: ReadResult | undefined }
+/** A key's finding; `missing` names the side that had no record, kept even where the rows are not. */
+export interface KeyFinding { parts: string[]; fields: string[]; missing?: 'old' | 'new' | undefined; old?: ReadResult | undefined; new?: ReadResult | undefined }
 
 /** Everything a shadow read observed. */
 export interface ShadowTally {
@@ -67,6 +68,7 @@ function rowOf(read: ReadResult | undefined): JsonValue {
 }
 
 function categoryOf(finding: KeyFinding): SampleCategory {
+  if (finding.missing !== undefined) return finding.missing === 'old' ? 'missing_in_old' : 'missing_in_new';
   if (finding.old?.kind === 'missing' && finding.new?.kind !== 'missing') return 'missing_in_old';
   if (finding.new?.kind === 'missing' && finding.old?.kind !== 'missing') return 'missing_in_new';
   return 'mismatch';
@@ -125,7 +127,7 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
   }
   if (u > 0) parts.push('noise never excuses a difference: list fields that are expected to vary in compare.ignore');
   if (tally.inFlight > 0) parts.push(`${tally.inFlight} in flight (the old path moved, then both agreed; not judged)`);
-  if (tally.matchedWithoutWrite > 0) parts.push(`${tally.matchedWithoutWrite} of the mismatches matched on recheck without any write seen on the old path, so they stand (a flaky or lagging new path)`);
+  if (tally.matchedWithoutWrite > 0) parts.push(`${tally.matchedWithoutWrite} of the mismatches matched on recheck without any write seen on the old path (or were then gone from both), so they stand: no read of the old path gave the new path's first answer (a flaky or lagging new path)`);
   const withRows = tally.mismatches.filter((f) => f.old !== undefined || f.new !== undefined);
   const outcome: Outcome = {
     status: pass ? 'pass' : 'fail',

@@ -55,7 +55,7 @@ checks:
   - id: users-http
     kind: shadow_read
     key: [id]
-    sample: { size: 300, from: { source: app, table: users } }
+    sample: { size: 300, from: { source: app, table: users, side: old } }
     old: { source: app, query: "select id, first_name || ' ' || last_name as name, big from users where id = any($keys)" }
     new: ${newPath}
     compare: { ignore: [served_at] }
@@ -96,7 +96,7 @@ checks:
   - id: aa
     kind: shadow_read
     key: [id]
-    sample: { size: 100, from: { source: app, table: users, where: "id % 31 <> 0 and id % 97 <> 0" } }
+    sample: { size: 100, from: { source: app, table: users, side: old, where: "id % 31 <> 0 and id % 97 <> 0" } }
     old: { http: "${base}/users/{id}" }
     new: { source: app, query: "select id, first_name || ' ' || last_name as name, big, 'x' as served_at from users where id = any($keys)" }
     max_mismatch_rate: 0.5
@@ -154,7 +154,7 @@ checks:
   - id: ported
     kind: shadow_read
     key: [id]
-    sample: { size: 50, from: { source: app, table: t } }
+    sample: { size: 50, from: { source: app, table: t, side: old } }
     old: { source: app, query: "select id, v from t where id = any($keys)" }
     new: { http: "http://svc/{id}" }
     max_mismatch_rate: 0.1
