@@ -278,11 +278,11 @@ function sameName(printed: string | undefined, range: { schemaname?: string; rel
  */
 function plainProjectionFrom(select: Record<string, unknown>, viewColumns: string[], named: boolean): { inherit: boolean; columns: Map<string, string>; relation: { schemaname?: string; relname?: string; catalogname?: string } } | undefined {
   // A filter of literal `true`s selects every row: no filter (as a check file's `where: true` is none).
-  if (Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
+  if (Object.keys(select).some((key) => !PLAIN_SELECT_KEYS.has(key) && key !== 'withClause' && !(key === 'whereClause' && literallyTrue(select.whereClause)))) return undefined;
   if (select.op !== 'SETOP_NONE' || select.limitOption !== 'LIMIT_OPTION_DEFAULT') return undefined;
-  const from = select.fromClause as { RangeVar?: { inh?: boolean; schemaname?: string; relname?: string; catalogname?: string } }[] | undefined;
-  if (from?.length !== 1 || from[0]?.RangeVar === undefined) return undefined;
-  const targets = (select.targetList ?? []) as { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } }[];
+  const from = select.fromClause as FromItem[] | undefined;
+  if (from?.length !== 1 || from[0] === undefined) return undefined;
+  const targets = (select.targetList ?? []) as ProjectionTarget[];
   if (targets.length !== viewColumns.length) return undefined;
   const columns = new Map<string, string>();
   for (const [i, target] of targets.entries()) {
@@ -293,8 +293,57 @@ function plainProjectionFrom(select: Record<string, unknown>, viewColumns: strin
     if (fields.length < 1 || fields.length > 2 || under === undefined || name === undefined || (named && (target.ResTarget?.name ?? under) !== name)) return undefined;
     columns.set(name, under);
   }
+  // `FROM (SELECT … FROM t) s` or `WITH c AS (SELECT … FROM t) SELECT … FROM c`: a plain projection
+  // wrapped in another shows the same rows (Postgres prints a view written either way as written).
+  const wrapped = wrappedSelect(select, from[0]);
+  if (wrapped === 'not plain') return undefined;
+  if (wrapped !== undefined) {
+    const names = outputNames(wrapped);
+    const inner = names && plainProjectionFrom(wrapped, names, false);
+    if (!inner) return undefined;
+    const through = new Map<string, string>();
+    for (const [name, under] of columns) {
+      const next = inner.columns.get(under);
+      if (next === undefined) return undefined;
+      through.set(name, next);
+    }
+    return { ...inner, columns: through };
+  }
+  if (select.withClause !== undefined || from[0].RangeVar === undefined) return undefined;
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
   return { inherit: from[0].RangeVar.inh === true, columns, relation: from[0].RangeVar };
+}
+
+type FromItem = {
+  RangeVar?: { inh?: boolean; schemaname?: string; relname?: string; catalogname?: string };
+  RangeSubselect?: { lateral?: boolean; subquery?: { SelectStmt?: Record<string, unknown> }; alias?: { colnames?: unknown[] } };
+};
+type ProjectionTarget = { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } };
+
+/**
+ * The SELECT a single FROM item wraps: a sub-select, or the one WITH query the FROM names;
+ * undefined when the FROM reads a relation, 'not plain' for any other form (a column alias list,
+ * a recursive or multiple WITH, a WITH the FROM does not name).
+ */
+function wrappedSelect(select: Record<string, unknown>, from: FromItem): Record<string, unknown> | 'not plain' | undefined {
+  const withClause = select.withClause as { recursive?: boolean; ctes?: { CommonTableExpr?: { ctename?: string; aliascolnames?: unknown[]; ctequery?: { SelectStmt?: Record<string, unknown> } } }[] } | undefined;
+  if (from.RangeSubselect !== undefined) {
+    const sub = from.RangeSubselect;
+    if (withClause !== undefined || sub.lateral === true || (sub.alias?.colnames?.length ?? 0) > 0 || sub.subquery?.SelectStmt === undefined) return 'not plain';
+    return sub.subquery.SelectStmt;
+  }
+  if (withClause === undefined) return undefined;
+  const cte = withClause.ctes?.length === 1 ? withClause.ctes[0]?.CommonTableExpr : undefined;
+  const range = from.RangeVar;
+  if (withClause.recursive === true || cte?.ctequery?.SelectStmt === undefined || (cte.aliascolnames?.length ?? 0) > 0
+    || range === undefined || range.schemaname !== undefined || range.catalogname !== undefined || range.relname !== cte.ctename) return 'not plain';
+  return cte.ctequery.SelectStmt;
+}
+
+/** A SELECT's output column names as Postgres names plain column outputs (its alias, else the column's name). */
+function outputNames(select: Record<string, unknown>): string[] | undefined {
+  const names = ((select.targetList ?? []) as ProjectionTarget[]).map((target) => target.ResTarget?.name ?? target.ResTarget?.val?.ColumnRef?.fields?.at(-1)?.String?.sval);
+  return names.every((name): name is string => name !== undefined) && new Set(names).size === names.length ? names : undefined;
 }
 
 /** Whether a parsed condition is `true`, or `and`-ed `true`s only. */

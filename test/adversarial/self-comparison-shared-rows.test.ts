@@ -8,8 +8,9 @@
  * (each fixture below is built so that the check passes on the old code: the shared rows are all
  * there is). Sides whose rows-holding relations overlap at all are now `error` (`self_comparison`):
  * on the shared rows the check compares something with itself, and can fail only on the rest.
- * Controls: two partitions of one parent, an `ONLY` view of a parent against its child, and two
- * plain tables still compare.
+ * A view that wraps a plain projection in a sub-select or a WITH query shows its table's rows too.
+ * Controls: two partitions of one parent, an `ONLY` view of a parent against its child, a view of
+ * a filtering sub-select, and two plain tables still compare.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -69,6 +70,10 @@ const FIXTURE = `
   create view copy_a_and_ue as select * from copy_a union all select id, v from public.ue;
   create view sib_both as select id, v from sib_a union all select * from sib_b;
   create view ic_and_ue as select * from ue union all (select id, v from only ic union all select id, v from ue);
+  create view copy_a_wrapped as select * from (select * from copy_a) s;
+  create view copy_a_cte as with c as (select id, v from copy_a) select * from c;
+  create view copy_a_deep as select s.id, s.w as v from (select x.id, x.v as w from (select * from public.copy_a) x) s;
+  create view copy_a_even as select * from (select * from copy_a where id % 2 = 0) s;
 `;
 
 /** Pairs of sides reading shared rows: [old, new]. */
@@ -87,6 +92,9 @@ const SHARED: Record<string, [string, string]> = {
   'a UNION ALL view of a table and an empty table against the table': ['copy_a_and_ue', 'copy_a'],
   'a UNION ALL view of two partitions against their parent': ['sib_both', 'sib'],
   'nested UNION ALLs of an ONLY child and an empty table against the parent': ['ic_and_ue', 'ip'],
+  'a view of a sub-select of the table against the table': ['copy_a_wrapped', 'copy_a'],
+  'a view of a WITH query of the table against the table': ['copy_a_cte', 'copy_a'],
+  'a view of nested sub-selects renaming a column and back against the table': ['copy_a_deep', 'copy_a'],
 };
 
 /** Pairs that read no common rows: [old, new] and what the check finds. */
@@ -97,6 +105,7 @@ const APART: Record<string, [string, string, 'pass' | 'fail']> = {
 /** Apart, but a view (a chunked scan needs a table's primary key). */
 const APART_VIEWS: Record<string, [string, string, 'pass' | 'fail']> = {
   'an ONLY view of a parent holding its own rows against its child': ['hp_alone', 'hc', 'fail'],
+  'a view of a filtering sub-select against its table': ['copy_a_even', 'copy_a', 'fail'],
 };
 
 type Form = (old: string, neu: string) => string;
