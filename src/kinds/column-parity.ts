@@ -17,6 +17,7 @@ import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
+import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
 import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
@@ -248,6 +249,25 @@ async function refuseFloatWidths(spec: ColumnParitySpec, form: SameTableForm | J
   }, observations);
 }
 
+/**
+ * "Could not verify" when a text normaliser would edit a container's text (container-normalizers.ts):
+ * its member names and structure would be folded with its values. Probes each raw expression's
+ * type (no row is read), only when the chain has a text normaliser.
+ */
+async function refuseFoldedContainers(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
+  if (!foldsText(spec.normalize)) return undefined;
+  const sides = form.form === 'same_table'
+    ? [{ side: 'old' as const, table: form.table, expr: form.old }, { side: 'new' as const, table: form.table, expr: form.new }]
+    : [{ side: 'old' as const, table: form.old.table, expr: form.old.expr }, { side: 'new' as const, table: form.new.table, expr: form.new.expr }];
+  const rows = await Promise.all(sides.map((s) => ctx.query(spec.source, planContainerTypes(s.table, [expressionSql(s.expr)]))));
+  const found = sides.flatMap((s, i) => {
+    const type = rows[i]?.[0]?.c_0;
+    return type === null || type === undefined ? [] : [{ value: s.expr, side: s.side, type: String(type) }];
+  });
+  const fault = containerNormalizerFault(found);
+  return fault && faultOutcome(fault, observations);
+}
+
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
 async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
   const join = { ...spec, old: form.old, new: form.new };
@@ -281,6 +301,9 @@ export const columnParity = defineKind({
     const refused = refuseScope(spec, counts, duplicates);
     if (refused) return refused;
     const outcome = evaluateColumnParity(spec, counts);
+    // Whatever the counts say: the normalised values were not the values the user meant to compare.
+    const refusedContainers = await refuseFoldedContainers(spec, form, ctx, outcome.observations);
+    if (refusedContainers) return refusedContainers;
     // Only a pass needs it: a fail is never a wrong pass (between such types it may be a false one).
     if (outcome.status === 'pass') {
       const refusedWidths = await refuseFloatWidths(spec, form, ctx, outcome.observations);

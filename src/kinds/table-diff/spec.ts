@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { addConstantScopeIssues } from '../../checkfile/constant-scope.js';
 import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
+import { foldsText } from '../container-normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
@@ -82,20 +83,25 @@ export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}):
   return { old: side('old'), new: side('new') };
 }
 
-/** One compared column: its label (the old column name) and the value expression on each side. */
-export interface ComparedColumn { name: string; old: SQL; new: SQL }
+/**
+ * One compared column: its label (the old column name), the normalised value expression on each
+ * side, and the raw ones when a text normaliser applies (container-normalizers.ts checks their types).
+ */
+export interface ComparedColumn { name: string; old: SQL; new: SQL; foldedText?: { old: SQL; new: SQL } }
 
 /** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
 export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
-  const normalize = (name: string, value: SQL) => normalizeSql(value, spec.normalize[name] ?? []);
+  const column = (label: string, old: SQL, fresh: SQL): ComparedColumn => {
+    const normalizers = spec.normalize[label] ?? [];
+    return {
+      name: label, old: normalizeSql(old, normalizers), new: normalizeSql(fresh, normalizers),
+      ...(foldsText(normalizers) ? { foldedText: { old, new: fresh } } : {}),
+    };
+  };
   if (spec.columns) {
-    return Object.entries(spec.columns).map(([label, expression]) => {
-      const name = parseColumnName(label) as string;
-      return { name: label, old: normalize(label, columnSql(name)), new: normalize(label, expressionSql(expression)) };
-    });
+    return Object.entries(spec.columns).map(([label, expression]) => column(label, columnSql(parseColumnName(label) as string), expressionSql(expression)));
   }
-  return names.filter((n) => !spec.key.includes(n))
-    .map((name) => ({ name, old: normalize(name, columnSql(name)), new: normalize(name, columnSql(name)) }));
+  return names.filter((n) => !spec.key.includes(n)).map((name) => column(name, columnSql(name), columnSql(name)));
 }
 
 /** Both sides of the diff as plans read them (pure). */

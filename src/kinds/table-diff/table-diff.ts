@@ -25,6 +25,7 @@ import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
+import { containerNormalizerFault, planContainerTypes } from '../container-normalizers.js';
 import { readFloatLeaves } from '../float-leaves.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
@@ -47,11 +48,30 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
 
+/**
+ * Refuses (`normalizer_on_container`) a column whose text normaliser would edit a container's text
+ * on either side: its member names and structure would be folded with its values. No row is read.
+ */
+async function refuseFoldedContainers(spec: TableDiffSpec, reads: SideReads, columns: readonly ComparedColumn[]): Promise<void> {
+  const folded = columns.filter((c) => c.foldedText !== undefined);
+  if (folded.length === 0) return;
+  const found = (await Promise.all((['old', 'new'] as const).map(async (side) => {
+    const [row] = await reads.query(side, planContainerTypes(spec[side].table, folded.map((c) => c.foldedText![side])));
+    return folded.flatMap((c, i) => {
+      const type = row?.[`c_${i}`];
+      return type === null || type === undefined ? [] : [{ value: `column ${c.name}`, side, type: String(type) }];
+    });
+  }))).flat();
+  const fault = containerNormalizerFault(found);
+  if (fault) throw new Fault(fault);
+}
+
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
   // Which table each side's name reaches now: every statement below proves it read that one.
   const reads = await openSideReads(ctx, { old: spec.old, new: spec.new });
   const columns = await comparedColumns(spec, ctx, reads);
+  await refuseFoldedContainers(spec, reads, columns);
   const keys = spec.key.map((k) => columnSql(k));
   const untyped = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
