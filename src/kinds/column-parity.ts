@@ -112,7 +112,7 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
  */
 function sidesOf(spec: ColumnParitySpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
   // Values are compared by text across types, so a value and its own text are one value (valueShape).
-  const shape = (expression: string, rename: ColumnRenaming | undefined) => valueShape(expression, spec.normalize.length === 0, rename);
+  const shape = (expression: string, rename: ColumnRenaming | undefined) => valueShape(expression, rename);
   const form = formOf(spec);
   if (form.form === 'same_table') {
     const side = (value: string, rename: ColumnRenaming | undefined): SideRead => ({ source: spec.source, table: form.table, reads: { where: filterShape(form.where, rename), value: shape(value, rename) } });

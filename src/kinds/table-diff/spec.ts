@@ -73,7 +73,7 @@ export type TableDiffSpec = z.output<typeof tableDiffSchema>;
 export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
   const values = (side: 'old' | 'new', rename: ColumnRenaming | undefined) => (spec.columns === undefined
     ? (rename === undefined ? 'every column by name' : { 'every column by name': rename.byName })
-    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0, rename)])));
+    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, rename)])));
   const side = (name: 'old' | 'new'): SideRead => {
     const rename = renaming[name];
     // Keys are the same names on both sides, but a renaming view may give them other columns.
