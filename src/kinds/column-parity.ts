@@ -225,11 +225,13 @@ export function refuseScope(spec: ColumnParitySpec, counts: Record<string, numbe
 }
 
 /**
- * The two compared values' types, probed as the comparison probes them, for float-leaves.ts. Read
- * once a check would pass, apart from the count scan, which stays as cheap as it was.
+ * The two compared values' types before normalisation, for float-leaves.ts: a normaliser reads a
+ * container's text, where a real prints as a double does, so it must not hide the float widths
+ * (test/adversarial/normalizer-folds). Read once a check would pass, apart from the count scan,
+ * which stays as cheap as it was.
  */
-function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
-  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(normalizeSql(expressionSql(expr), spec.normalize), table)})::oid::text`;
+function planComparedTypes(form: SameTableForm | JoinForm): SQL {
+  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(expressionSql(expr), table)})::oid::text`;
   const [a, b] = form.form === 'same_table' ? [probe(form.old, form.table), probe(form.new, form.table)] : [probe(form.old.expr, form.old.table), probe(form.new.expr, form.new.table)];
   return sql`select ${a} as old, ${b} as new`;
 }
@@ -240,7 +242,7 @@ function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinFor
  * floats): they were compared by text, and their texts agree over different numbers.
  */
 async function refuseFloatWidths(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
-  const [row] = await ctx.query(spec.source, planComparedTypes(spec, form));
+  const [row] = await ctx.query(spec.source, planComparedTypes(form));
   const [old, fresh] = await readFloatLeaves((statement) => ctx.query(spec.source, statement), [String(row?.old), String(row?.new)]) as [string | null, string | null];
   if (!floatWidthsDiffer(old, fresh)) return undefined;
   return faultOutcome({

@@ -34,10 +34,16 @@ function containerTypeSql(type: SQL): SQL {
         or (t.typcategory ${is} 'U' and t.typnamespace operator(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid)))`;
 }
 
-/** For each raw value expression over `table`, the container type it has, or NULL (reads no row). */
+/**
+ * For each raw value expression over `table`: `c_<i>`, the container type it has or NULL, and
+ * `t_<i>`, its type's oid (for float-leaves.ts). Reads no row.
+ */
 export function planContainerTypes(table: TableRef, values: readonly SQL[]): SQL {
   const probe = (e: SQL) => sql`pg_catalog.pg_typeof((select ${e} from ${tableSql(table)} limit 0))`;
-  return sql`select ${joinSql(values.map((e, i) => sql`${containerTypeSql(probe(e))} as ${sql.identifier(`c_${i}`)}`))}`;
+  return sql`select ${joinSql(values.flatMap((e, i) => [
+    sql`${containerTypeSql(probe(e))} as ${sql.identifier(`c_${i}`)}`,
+    sql`${probe(e)}::pg_catalog.oid::pg_catalog.text as ${sql.identifier(`t_${i}`)}`,
+  ]))}`;
 }
 
 /** One compared value a text normaliser would fold as a container. */

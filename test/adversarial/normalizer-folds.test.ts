@@ -96,6 +96,52 @@ describe.each(engines)('normalisers that folded different values on %s', (engine
     });
   });
 
+  describe('a normaliser never hides a real where the other side holds a double', () => {
+    // Composites, ranges and arrays holding a real print it as a double prints (0.1), so they are
+    // refused without a normaliser (container-float-widths.test.ts); under one they were compared
+    // by their (tagged) text and passed.
+    const CASES: [string, string, string, string][] = [
+      ['normalizer_folds_p8', 'normalizer_folds_p4', '(0.1)', '[{ numeric_scale: 2 }]'],
+      ['normalizer_folds_p8', 'normalizer_folds_p4', '(0.1)', '[empty_as_null]'],
+      ['normalizer_folds_p8[]', 'normalizer_folds_p4[]', '{"(0.1)"}', '[{ timestamp_precision: s }]'],
+      ['double precision[]', 'real[]', '{0.1}', '[{ numeric_scale: 30 }]'],
+      ['double precision[]', 'real[]', '{0.1}', '[empty_as_null]'],
+    ];
+    beforeAll(async () => {
+      await db.exec(`create type normalizer_folds_p8 as (x double precision); create type normalizer_folds_p4 as (x real)`);
+      for (const [i, [oldType, newType, value]] of CASES.entries()) {
+        await db.exec(`create table fw_${i} (id int primary key, o ${oldType}, n ${newType}); insert into fw_${i} values (1, '${value}', '${value}');
+          create table fw_old_${i} (id int primary key, v ${oldType}); insert into fw_old_${i} values (1, '${value}');
+          create table fw_new_${i} (id int primary key, v ${newType}); insert into fw_new_${i} values (1, '${value}');`);
+      }
+    });
+
+    it('column_parity (both forms) and table_diff refuse them', async () => {
+      const seen = [];
+      for (const [i, [oldType, newType, , chain]] of CASES.entries()) {
+        const same = await runCheck(db, `checks:
+  - { id: fw, kind: column_parity, source: app, table: fw_${i}, key: [id], old: o, new: n, normalize: ${chain} }
+`);
+        const join = await runCheck(db, `checks:
+  - { id: fw, kind: column_parity, source: app, key: [id], old: { table: fw_old_${i}, expr: v }, new: { table: fw_new_${i}, expr: v }, normalize: ${chain} }
+`);
+        const diff = await runCheck(db, `checks:
+  - { id: fw, kind: table_diff, key: [id], old: { source: app, table: fw_old_${i} }, new: { source: app, table: fw_new_${i} }, normalize: { v: ${chain} } }
+`);
+        seen.push([oldType, newType, chain, same.error?.code, join.error?.code, diff.error?.code]);
+      }
+      expect(seen).toEqual(CASES.map(([o, n, , chain]) => [o, n, chain, 'float_widths_differ', 'float_widths_differ', 'float_widths_differ']));
+    });
+
+    it('still compares two scalar floats under numeric_scale', async () => {
+      await db.exec(`create table fw_scalar (id int primary key, o double precision, n real); insert into fw_scalar values (1, 0.1, 0.1)`);
+      const result = await runCheck(db, `checks:
+  - { id: fw, kind: column_parity, source: app, table: fw_scalar, key: [id], old: o, new: n, normalize: [{ numeric_scale: 2 }] }
+`);
+      expect(result.status).toBe('pass');
+    });
+  });
+
   describe('a text normaliser never folds a container', () => {
     const CONTAINERS: [string, string, string][] = [
       ['oj', 'nj', 'lower'], ['oj', 'nj', 'upper'], ['ojs', 'njs', 'lower'], ['oj', 'nj', 'collapse_whitespace'], ['ojs', 'njs', 'collapse_whitespace'],

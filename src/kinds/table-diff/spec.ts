@@ -84,10 +84,11 @@ export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}):
 }
 
 /**
- * One compared column: its label (the old column name), the normalised value expression on each
- * side, and the raw ones when a text normaliser applies (container-normalizers.ts checks their types).
+ * One compared column: its label (the old column name), the value expression on each side as
+ * compared (normalised), and when normalisers apply the raw ones, whose types a normaliser's text
+ * must not hide (table-diff.ts refuseNormalizedColumns); `foldsText` when one edits text as text.
  */
-export interface ComparedColumn { name: string; old: SQL; new: SQL; foldedText?: { old: SQL; new: SQL } }
+export interface ComparedColumn { name: string; old: SQL; new: SQL; raw?: { old: SQL; new: SQL; foldsText: boolean } }
 
 /** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
 export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
@@ -95,7 +96,7 @@ export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] 
     const normalizers = spec.normalize[label] ?? [];
     return {
       name: label, old: normalizeSql(old, normalizers), new: normalizeSql(fresh, normalizers),
-      ...(foldsText(normalizers) ? { foldedText: { old, new: fresh } } : {}),
+      ...(normalizers.length > 0 ? { raw: { old, new: fresh, foldsText: foldsText(normalizers) } } : {}),
     };
   };
   if (spec.columns) {
