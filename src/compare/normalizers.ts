@@ -28,6 +28,11 @@ export function isParsingNormalizer(n: Normalizer): boolean {
   return typeof n !== 'string';
 }
 
+/** Whether the normaliser edits text as text (case, whitespace), whatever the text is of. */
+export function isTextEditingNormalizer(n: Normalizer): boolean {
+  return n === 'trim' || n === 'collapse_whitespace' || n === 'lower' || n === 'upper';
+}
+
 /**
  * Names a value once for a normaliser that refers to it several times: a scalar subquery fenced
  * with OFFSET 0, so the planner neither repeats the input expression nor constant-folds a branch

@@ -82,8 +82,11 @@ export function truncateUs(us: bigint, precision: TimestampPrecision): bigint {
   return floorDiv(us, unit) * unit;
 }
 
-/** Prints a wall-clock time as Postgres to_char(x, 'YYYY-MM-DD HH24:MI:SS.US') does, plus " BC". */
-export function formatWallClock(us: bigint): string {
+/**
+ * Prints a wall-clock time as Postgres to_char(x, 'YYYY-MM-DD HH24:MI:SS.US') does, then the UTC
+ * offset when given (offsetText), then " BC".
+ */
+export function formatWallClock(us: bigint, offset?: number): string {
   const days = Number(floorDiv(us, US_PER_DAY));
   const inDay = Number(us - BigInt(days) * US_PER_DAY);
   const [year, month, day] = civilFromDays(days);
@@ -91,7 +94,18 @@ export function formatWallClock(us: bigint): string {
   const seconds = Math.floor(inDay / 1_000_000);
   const time = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}.${String(inDay % 1_000_000).padStart(6, '0')}`;
   const shown = year <= 0 ? 1 - year : year;
-  return `${String(shown).padStart(4, '0')}-${two(month)}-${two(day)} ${time}${year <= 0 ? ' BC' : ''}`;
+  return `${String(shown).padStart(4, '0')}-${two(month)}-${two(day)} ${time}${offset === undefined ? '' : offsetText(offset)}${year <= 0 ? ' BC' : ''}`;
+}
+
+/**
+ * A UTC offset in seconds as ±HH:MM, with :SS when it has seconds (local mean times such as
+ * -04:56:02). The time_zone normaliser prints it after the wall-clock time: at a fall-back two
+ * instants share one wall-clock time, and only the offset tells them apart.
+ */
+export function offsetText(seconds: number): string {
+  const abs = Math.abs(seconds);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${seconds < 0 ? '-' : '+'}${two(Math.floor(abs / 3600))}:${two(Math.floor(abs / 60) % 60)}${abs % 60 === 0 ? '' : `:${two(abs % 60)}`}`;
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -125,12 +139,16 @@ export function isKnownTimeZone(zone: string): boolean {
 /** What a timestamp normaliser does to the parsed instant. */
 export type TimestampTransform = { precision: TimestampPrecision } | { timeZone: string };
 
-/** The JS twin: text → canonical wall-clock text, or the tagged original when unreadable. */
+/**
+ * The JS twin: text → canonical text, or the tagged original when unreadable. time_zone prints
+ * the wall-clock time with its offset, so that it stays one text per instant.
+ */
 export function normalizeTimestampText(text: string, transform: TimestampTransform): string {
   const us = parseTimestampUs(text);
   if (us === undefined) return unparseable(text);
   if ('precision' in transform) return formatWallClock(truncateUs(us, transform.precision));
-  return formatWallClock(us + BigInt(zoneOffsetSeconds(transform.timeZone, us)) * 1_000_000n);
+  const offset = zoneOffsetSeconds(transform.timeZone, us);
+  return formatWallClock(us + BigInt(offset) * 1_000_000n, offset);
 }
 
 const PRECISION_FIELD = { s: 'second', ms: 'milliseconds', us: 'microseconds' } as const;
@@ -161,10 +179,16 @@ export function normalizeTimestampSql(value: SQL, transform: TimestampTransform)
     + interval '1 microsecond' * (coalesce(${m(6)}, '0')::bigint * 1000000 + rpad(coalesce(${m(7)}, ''), 6, '0')::bigint)::float8
     - interval '1 second' * (${offset})::float8)`;
   const transformed = 'precision' in transform
-    ? sql`date_trunc(${PRECISION_FIELD[transform.precision]}, ${utc})`
-    : sql`timezone(${transform.timeZone}::text, timezone('UTC', ${utc}))`;
+    ? sql`date_trunc(${PRECISION_FIELD[transform.precision]}, w.utc)`
+    : sql`timezone(${transform.timeZone}::text, timezone('UTC', w.utc))`;
+  // time_zone: the offset (wall clock minus UTC, whole seconds) as offsetText prints it.
+  const offsetSql = 'precision' in transform ? sql`''` : sql`(select (case when o.s < 0 then '-' else '+' end)
+      || lpad((abs(o.s) / 3600)::text, 2, '0') || ':' || lpad((abs(o.s) / 60 % 60)::text, 2, '0')
+      || case when abs(o.s) % 60 = 0 then '' else ':' || lpad((abs(o.s) % 60)::text, 2, '0') end
+    from (select extract(epoch from (u.x - w.utc))::int as s offset 0) as o)`;
   return sql`(select case when u.x is null then ${unparseableSql(sql.raw('t.v'))}
-      else to_char(u.x, 'YYYY-MM-DD HH24:MI:SS.US') || case when u.x < timestamp '0001-01-01' then ' BC' else '' end end
+      else to_char(u.x, 'YYYY-MM-DD HH24:MI:SS.US') || ${offsetSql} || case when u.x < timestamp '0001-01-01' then ' BC' else '' end end
     from (select s.v, regexp_match(s.v, ${TIMESTAMP_PATTERN}) as m from (select (${value})::text as v offset 0) as s offset 0) as t,
-      lateral (select case when ${valid} then ${transformed} end as x offset 0) as u)`;
+      lateral (select case when ${valid} then ${utc} end as utc offset 0) as w,
+      lateral (select ${transformed} as x offset 0) as u)`;
 }

@@ -17,6 +17,7 @@ import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
+import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
 import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
@@ -111,7 +112,7 @@ export function formOf(spec: ColumnParitySpec): SameTableForm | JoinForm {
  */
 function sidesOf(spec: ColumnParitySpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
   // Values are compared by text across types, so a value and its own text are one value (valueShape).
-  const shape = (expression: string, rename: ColumnRenaming | undefined) => valueShape(expression, spec.normalize.length === 0, rename);
+  const shape = (expression: string, rename: ColumnRenaming | undefined) => valueShape(expression, rename);
   const form = formOf(spec);
   if (form.form === 'same_table') {
     const side = (value: string, rename: ColumnRenaming | undefined): SideRead => ({ source: spec.source, table: form.table, reads: { where: filterShape(form.where, rename), value: shape(value, rename) } });
@@ -224,11 +225,13 @@ export function refuseScope(spec: ColumnParitySpec, counts: Record<string, numbe
 }
 
 /**
- * The two compared values' types, probed as the comparison probes them, for float-leaves.ts. Read
- * once a check would pass, apart from the count scan, which stays as cheap as it was.
+ * The two compared values' types before normalisation, for float-leaves.ts: a normaliser reads a
+ * container's text, where a real prints as a double does, so it must not hide the float widths
+ * (test/adversarial/normalizer-folds). Read once a check would pass, apart from the count scan,
+ * which stays as cheap as it was.
  */
-function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
-  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(normalizeSql(expressionSql(expr), spec.normalize), table)})::oid::text`;
+function planComparedTypes(form: SameTableForm | JoinForm): SQL {
+  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(expressionSql(expr), table)})::oid::text`;
   const [a, b] = form.form === 'same_table' ? [probe(form.old, form.table), probe(form.new, form.table)] : [probe(form.old.expr, form.old.table), probe(form.new.expr, form.new.table)];
   return sql`select ${a} as old, ${b} as new`;
 }
@@ -239,13 +242,32 @@ function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinFor
  * floats): they were compared by text, and their texts agree over different numbers.
  */
 async function refuseFloatWidths(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
-  const [row] = await ctx.query(spec.source, planComparedTypes(spec, form));
+  const [row] = await ctx.query(spec.source, planComparedTypes(form));
   const [old, fresh] = await readFloatLeaves((statement) => ctx.query(spec.source, statement), [String(row?.old), String(row?.new)]) as [string | null, string | null];
   if (!floatWidthsDiffer(old, fresh)) return undefined;
   return faultOutcome({
     code: 'float_widths_differ',
     message: `the old value holds ${old ?? 'no float'} and the new one ${fresh ?? 'no float'}: a real where the other holds a double (or an anonymous record, which may hold either) prints alike (0.1) though they are different numbers, and they were compared by text — compare the fields as separate values, cast to double precision`,
   }, observations);
+}
+
+/**
+ * "Could not verify" when a text normaliser would edit a container's text (container-normalizers.ts):
+ * its member names and structure would be folded with its values. Probes each raw expression's
+ * type (no row is read), only when the chain has a text normaliser.
+ */
+async function refuseFoldedContainers(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
+  if (!foldsText(spec.normalize)) return undefined;
+  const sides = form.form === 'same_table'
+    ? [{ side: 'old' as const, table: form.table, expr: form.old }, { side: 'new' as const, table: form.table, expr: form.new }]
+    : [{ side: 'old' as const, table: form.old.table, expr: form.old.expr }, { side: 'new' as const, table: form.new.table, expr: form.new.expr }];
+  const rows = await Promise.all(sides.map((s) => ctx.query(spec.source, planContainerTypes(s.table, [expressionSql(s.expr)]))));
+  const found = sides.flatMap((s, i) => {
+    const type = rows[i]?.[0]?.c_0;
+    return type === null || type === undefined ? [] : [{ value: s.expr, side: s.side, type: String(type) }];
+  });
+  const fault = containerNormalizerFault(found);
+  return fault && faultOutcome(fault, observations);
 }
 
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
@@ -281,6 +303,9 @@ export const columnParity = defineKind({
     const refused = refuseScope(spec, counts, duplicates);
     if (refused) return refused;
     const outcome = evaluateColumnParity(spec, counts);
+    // Whatever the counts say: the normalised values were not the values the user meant to compare.
+    const refusedContainers = await refuseFoldedContainers(spec, form, ctx, outcome.observations);
+    if (refusedContainers) return refusedContainers;
     // Only a pass needs it: a fail is never a wrong pass (between such types it may be a false one).
     if (outcome.status === 'pass') {
       const refusedWidths = await refuseFloatWidths(spec, form, ctx, outcome.observations);

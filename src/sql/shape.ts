@@ -94,11 +94,11 @@ const SAME_TEXT_TYPES = new Set(['["text"]', '["pg_catalog","text"]', '["varchar
  * The shape of a compared value (column_parity's `old`/`new`, table_diff's `columns`) for kinds
  * that compare two values of different types by their text: top-level casts to `text` or
  * `varchar` without a length, and COLLATE clauses (comparisons are by bytes), are dropped, so
- * `amount` and `amount::text` are one value — the text of each is the same text. Only without
- * normalisers (`plain`), which may treat a text and a number differently. Needs the parser.
+ * `amount` and `amount::text` are one value — the text of each is the same text. With
+ * normalisers too: each SQL normaliser starts by casting its input to text (normalizeSql).
+ * Needs the parser.
  */
-export function valueShape(text: string, plain: boolean, rename?: ColumnRenaming): string {
-  if (!plain) return sqlShape(text, 'expression', rename);
+export function valueShape(text: string, rename?: ColumnRenaming): string {
   const parsed = parseSql(`select (${text})`);
   if (parsed.kind !== 'parsed') return JSON.stringify({ text });
   let node = (renamedTree(parsed.tree, rename) as { stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[] })

@@ -36,7 +36,9 @@ const timestamp = fc.oneof(
   ).map(([y, mo, d, time, era]) => `${y}-${mo}-${d}${time ? `${time[0]}${time[1]}:${time[2]}${time[3] === undefined ? '' : `:${time[3]}${time[4] === undefined ? '' : `.${time[4]}`}`}${time[5] ?? ''}` : ''}${era}`),
   fc.constantFrom('infinity', '-infinity', 'now', 'today', 'yesterday', 'epoch', 'allballs', '2016-12-31 23:59:60', '2016-12-31T23:59:60.5Z', '2024-03-31 02:30:00',
     '2024-03-10 02:30:00', ' 2024-01-01', '2024-01-01 ', 'January 8, 1999', '1999-01-08 04:05:06 PST', '2024-01-01T10:00:00.000Z', '0044-03-15T12:00:00.5+00:00 BC',
-    '0001-02-29 BC', '0005-02-29 BC', '2000-02-29', '1900-02-29', '2024-02-30', '0000-01-01', '9999-12-31T23:59:60-15:59:59', '4713-01-01 00:00:00+15 BC', '2024-01-01T24:00:00'),
+    '0001-02-29 BC', '0005-02-29 BC', '2000-02-29', '1900-02-29', '2024-02-30', '0000-01-01', '9999-12-31T23:59:60-15:59:59', '4713-01-01 00:00:00+15 BC', '2024-01-01T24:00:00',
+    // Fall-back hours: two instants, one wall-clock time, in several zones.
+    '2024-11-03T05:30:00Z', '2024-11-03T06:30:00Z', '2024-10-27 00:30:00+00', '2024-10-27 01:30:00+00', '2024-04-06 14:45:00Z', '2024-04-06 15:15:00Z'),
 );
 
 const normalizer = fc.oneof(
@@ -84,6 +86,8 @@ describe.each(engines)('the SQL and JS twins of every normaliser agree on %s', (
   it.each([
     [[{ numeric_scale: 2 }], ['12,50', 'NaN', 'Infinity', '-0', '0.285', '-0.005', '1e1000', ' 1', null]],
     [[{ time_zone: 'Europe/Berlin' }], ['infinity', '2024-03-31 02:30:00', '2024-10-27 02:30:00+02', '1800-01-01 00:00:00', '0044-03-15 12:00:00+00 BC', 'yesterday']],
+    [[{ time_zone: 'America/New_York' }], ['2024-11-03 05:30:00Z', '2024-11-03 06:30:00Z', '1800-01-01 00:00:00', '0100-01-01 00:00:00 BC', '9999-12-31 23:59:59.999999Z']],
+    [[{ time_zone: 'Australia/Lord_Howe' }, { timestamp_precision: 's' }], ['2024-04-06 14:45:00Z', '2024-04-06 15:15:00Z', '2024-10-05 15:45:00Z']],
     [[{ timestamp_precision: 'us' }], ['2024-05-01 10:00:00.123456+00', '2024-05-01T10:00:00.1234567Z', '2016-12-31 23:59:60', '0001-01-01 00:00:00.5 BC']],
     [[{ timestamp_precision: 's' }, { time_zone: 'Asia/Kathmandu' }], ['1985-12-31 18:14:59.999999Z', '1986-01-01 00:00:00+05:45']],
     [['lower'], ['ÀÉÎ İ ẞ ΣΑΣ \u212a ABC']],
@@ -106,7 +110,7 @@ describe('normalizeValue never maps a value it cannot read to NULL', () => {
     expect(normalizeValue('2024-03-31 02:30:00', [{ timestamp_precision: 'us' }])).toBe('2024-03-31 02:30:00.000000');
     expect(normalizeValue('2024-03-31T02:30:00Z', [{ timestamp_precision: 'us' }])).toBe('2024-03-31 02:30:00.000000');
     expect(normalizeValue('2024-05-01 10:00:00.123456+02', [{ timestamp_precision: 'ms' }])).toBe('2024-05-01 08:00:00.123000');
-    expect(normalizeValue('2024-05-01 10:00:00.123456+02', [{ time_zone: 'Europe/Berlin' }])).toBe('2024-05-01 10:00:00.123456');
+    expect(normalizeValue('2024-05-01 10:00:00.123456+02', [{ time_zone: 'Europe/Berlin' }])).toBe('2024-05-01 10:00:00.123456+02:00');
   });
 
   it('runs in the process time zone it was started with', () => {

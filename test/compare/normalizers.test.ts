@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeSql, normalizeValue, WHITESPACE_CHARACTERS, type Normalizer } from '../../src/compare/normalizers.js';
+import { formatWallClock, parseTimestampUs } from '../../src/compare/timestamp-text.js';
 import { compile, sql } from '../../src/sql/build.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
@@ -65,5 +66,25 @@ describe('normalizeValue', () => {
   it('applies normalisers in the order written: [empty_as_null, trim] keeps " " as ""', () => {
     expect(normalizeValue(' ', ['empty_as_null', 'trim'])).toBe('');
     expect(normalizeValue(' ', ['trim', 'empty_as_null'])).toBeNull();
+  });
+});
+
+describe('time_zone keeps one text per instant', () => {
+  const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Europe/Dublin', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham'];
+  // The grammar's range (4713 BC to 9999 AD) less a day each end, where a wall-clock time leaves it.
+  const day = 86_400_000_000n;
+  const instant = fc.bigInt({ min: parseTimestampUs('4713-01-01 BC')! + day, max: parseTimestampUs('9999-12-31 23:59:59.999999')! - day });
+
+  it('two instants of a fall-back hour, one wall-clock time, stay two texts', () => {
+    expect(normalizeValue('2024-11-03T05:30:00Z', [{ time_zone: 'America/New_York' }])).toBe('2024-11-03 01:30:00.000000-04:00');
+    expect(normalizeValue('2024-11-03T06:30:00Z', [{ time_zone: 'America/New_York' }])).toBe('2024-11-03 01:30:00.000000-05:00');
+    expect(normalizeValue('1800-01-01 00:00:00', [{ time_zone: 'America/New_York' }])).toBe('1799-12-31 19:03:58.000000-04:56:02');
+  });
+
+  it('reads its own output back as the instant it came from (so no two instants share a text)', () => {
+    fc.assert(fc.property(instant, fc.constantFrom(...ZONES), (us, zone) => {
+      const text = normalizeValue(formatWallClock(us, 0), [{ time_zone: zone }]);
+      expect(parseTimestampUs(text!)).toBe(us);
+    }), { numRuns: 3000 });
   });
 });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { addConstantScopeIssues } from '../../checkfile/constant-scope.js';
 import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
+import { foldsText } from '../container-normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
@@ -72,7 +73,7 @@ export type TableDiffSpec = z.output<typeof tableDiffSchema>;
 export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}): { old: SideRead; new: SideRead } {
   const values = (side: 'old' | 'new', rename: ColumnRenaming | undefined) => (spec.columns === undefined
     ? (rename === undefined ? 'every column by name' : { 'every column by name': rename.byName })
-    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, (spec.normalize[label] ?? []).length === 0, rename)])));
+    : Object.fromEntries(Object.entries(spec.columns).map(([label, expression]) => [label, valueShape(side === 'old' ? columnExpression(parseColumnName(label) as string) : expression, rename)])));
   const side = (name: 'old' | 'new'): SideRead => {
     const rename = renaming[name];
     // Keys are the same names on both sides, but a renaming view may give them other columns.
@@ -82,20 +83,26 @@ export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}):
   return { old: side('old'), new: side('new') };
 }
 
-/** One compared column: its label (the old column name) and the value expression on each side. */
-export interface ComparedColumn { name: string; old: SQL; new: SQL }
+/**
+ * One compared column: its label (the old column name), the value expression on each side as
+ * compared (normalised), and when normalisers apply the raw ones, whose types a normaliser's text
+ * must not hide (table-diff.ts refuseNormalizedColumns); `foldsText` when one edits text as text.
+ */
+export interface ComparedColumn { name: string; old: SQL; new: SQL; raw?: { old: SQL; new: SQL; foldsText: boolean } }
 
 /** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
 export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
-  const normalize = (name: string, value: SQL) => normalizeSql(value, spec.normalize[name] ?? []);
+  const column = (label: string, old: SQL, fresh: SQL): ComparedColumn => {
+    const normalizers = spec.normalize[label] ?? [];
+    return {
+      name: label, old: normalizeSql(old, normalizers), new: normalizeSql(fresh, normalizers),
+      ...(normalizers.length > 0 ? { raw: { old, new: fresh, foldsText: foldsText(normalizers) } } : {}),
+    };
+  };
   if (spec.columns) {
-    return Object.entries(spec.columns).map(([label, expression]) => {
-      const name = parseColumnName(label) as string;
-      return { name: label, old: normalize(label, columnSql(name)), new: normalize(label, expressionSql(expression)) };
-    });
+    return Object.entries(spec.columns).map(([label, expression]) => column(label, columnSql(parseColumnName(label) as string), expressionSql(expression)));
   }
-  return names.filter((n) => !spec.key.includes(n))
-    .map((name) => ({ name, old: normalize(name, columnSql(name)), new: normalize(name, columnSql(name)) }));
+  return names.filter((n) => !spec.key.includes(n)).map((name) => column(name, columnSql(name), columnSql(name)));
 }
 
 /** Both sides of the diff as plans read them (pure). */

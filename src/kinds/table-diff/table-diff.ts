@@ -25,7 +25,8 @@ import { formatTableRef } from '../../sql/identifiers.js';
 import { columnSql, type SQL } from '../../sql/build.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault } from '../../results/fault.js';
-import { readFloatLeaves } from '../float-leaves.js';
+import { containerNormalizerFault, planContainerTypes } from '../container-normalizers.js';
+import { floatWidthsDiffer, readFloatLeaves } from '../float-leaves.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
@@ -47,11 +48,40 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
 
+/**
+ * Refuses a normalised column whose raw values a normaliser's text would misread: a container
+ * under a text normaliser (`normalizer_on_container`: its member names would be folded with its
+ * values), and containers holding a real on one side where the other holds a double
+ * (`float_widths_differ`, as withValueForms refuses them unnormalised: both print 0.1). The
+ * normalised values are text, so their own types say nothing of either. No table row is read.
+ */
+async function refuseNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, columns: readonly ComparedColumn[]): Promise<void> {
+  const normalized = columns.filter((c) => c.raw !== undefined);
+  if (normalized.length === 0) return;
+  const [old, fresh] = await Promise.all((['old', 'new'] as const).map(async (side) => {
+    const [row] = await reads.query(side, planContainerTypes(spec[side].table, normalized.map((c) => c.raw![side])));
+    const floats = await readFloatLeaves((statement) => ctx.query(spec[side].source, statement), normalized.map((_, i) => String(row?.[`t_${i}`])));
+    return normalized.map((_, i) => ({ container: row?.[`c_${i}`], floats: floats[i] ?? null }));
+  })) as [{ container: unknown; floats: string | null }[], { container: unknown; floats: string | null }[]];
+  const found = normalized.flatMap((c, i) => (c.raw!.foldsText ? ([['old', old[i]!], ['new', fresh[i]!]] as const) : [])
+    .flatMap(([side, t]) => (t.container === null || t.container === undefined ? [] : [{ value: `column ${c.name}`, side, type: String(t.container) }])));
+  const fault = containerNormalizerFault(found);
+  if (fault) throw new Fault(fault);
+  const narrowed = normalized.findIndex((_, i) => floatWidthsDiffer(old[i]!.floats, fresh[i]!.floats));
+  if (narrowed >= 0) {
+    throw new Fault({
+      code: 'float_widths_differ',
+      message: `column ${normalized[narrowed]!.name} holds a real on one side where the other holds a double (old: ${old[narrowed]!.floats}; new: ${fresh[narrowed]!.floats}); both print 0.1 alike though they are different numbers, and its normalisers read that text — compare its fields as columns, or cast them to double precision in the check`,
+    });
+  }
+}
+
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
   // Which table each side's name reaches now: every statement below proves it read that one.
   const reads = await openSideReads(ctx, { old: spec.old, new: spec.new });
   const columns = await comparedColumns(spec, ctx, reads);
+  await refuseNormalizedColumns(spec, ctx, reads, columns);
   const keys = spec.key.map((k) => columnSql(k));
   const untyped = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
