@@ -131,12 +131,15 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
             select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1),
           'leaf_names', array(with recursive tree(oid) as (
               select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::pg_catalog.regclass::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by t.oid::text)))
+            select t.oid::pg_catalog.regclass::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by t.oid::text),
+          'foreign', array(with recursive tree(oid) as (
+              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
+            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind = 'f')))
         from chain c join pg_catalog.pg_class r on r.oid = c.oid)::text as relations`;
 }
 
 /** A relation as the reach statement describes it. */
-interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[]; leaf_names?: string[] }
+interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[]; leaf_names?: string[]; foreign?: string[] }
 
 /** Who read: equal for two sides only when one server, database, role and session settings read both. */
 export interface Reader { instance: string; role: string; settings: string }
@@ -154,6 +157,11 @@ export type Reach = ({ rows: string[] } | { relation: string }) & {
    * every column keeps its name.
    */
   renamed?: [string, string][];
+  /**
+   * The foreign tables among `rows` (by name): their rows come from a server and table the catalog
+   * names only in options a wrapper reads, which may be the other side's own table.
+   */
+  foreign?: string[];
 } | null;
 
 /** The reader and the reach from the reach statement's row (pure, but needs the SQL parser for view definitions). */
@@ -189,7 +197,9 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>, wal
     const rows = walk.inherit ? relation.leaves : relation.kind === 'p' ? [] : [oid];
     const leafNames = new Map(relation.leaves.map((leaf, i) => [leaf, relation.leaf_names?.[i] ?? leaf]));
     const sorted = [...rows].sort();
-    return { rows: sorted, names: sorted.map((leaf) => relations.get(leaf)?.name ?? leafNames.get(leaf) ?? leaf), ...renamedOf(walk.columns) };
+    const nameOf = (leaf: string) => relations.get(leaf)?.name ?? leafNames.get(leaf) ?? leaf;
+    const foreign = sorted.filter((leaf) => relation.foreign?.includes(leaf)).map(nameOf);
+    return { rows: sorted, names: sorted.map(nameOf), ...renamedOf(walk.columns), ...(foreign.length > 0 ? { foreign } : {}) };
   }
   const own = { relation: oid, names: [relation.name], ...renamedOf(walk.columns) };
   const arms = plainArmsOf(relation, relations);
@@ -210,7 +220,8 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>, wal
   const byOid = new Map(reaches.flatMap((reach) => (reach !== null && 'rows' in reach ? reach.rows.map((row, i) => [row, reach.names[i] ?? row] as const) : [])));
   const sorted = [...byOid.keys()].sort();
   const first = reaches[0] as { renamed?: [string, string][] };
-  return { rows: sorted, names: sorted.map((row) => byOid.get(row)!), ...(first.renamed ? { renamed: first.renamed } : {}) };
+  const foreign = [...new Set(reaches.flatMap((reach) => reach?.foreign ?? []))].sort();
+  return { rows: sorted, names: sorted.map((row) => byOid.get(row)!), ...(first.renamed ? { renamed: first.renamed } : {}), ...(foreign.length > 0 ? { foreign } : {}) };
 }
 
 /** Keys a plain projection's SELECT may carry: ORDER BY changes no row, anything else may. */

@@ -155,10 +155,19 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
       return { code: 'table_replaced', message: gone.map(({ side }) => `the relation ${where(side)} was counted from was dropped before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
     }
     const shared = bothQueries ? undefined : sharedRows(a!.reach, b!.reach);
-    if (!bothQueries && !shared) return undefined;
+    // A foreign table's rows may be the other side's very table (postgres_fdw back to this
+    // database, or to the other source's): nothing the catalog says tells them apart.
+    const foreign = bothQueries ? [] : [...(a!.reach?.foreign ?? []), ...(b!.reach?.foreign ?? [])];
+    if (!bothQueries && !shared && foreign.length === 0) return undefined;
     // Over one relation, the SQL each side writes against its own names must be the same SQL.
     const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };
     if (!sameReads(renaming.old || renaming.new ? kind.sides!(spec, renaming) : written)) return undefined;
+    if (!shared && foreign.length > 0) {
+      return {
+        code: 'self_comparison',
+        message: `old (${where(old)}) and new (${where(neu)}) read the same SQL, and ${foreign.join(', ')} ${foreign.length === 1 ? 'is a foreign table' : 'are foreign tables'}: its rows come from a server and table only its foreign-data wrapper knows, which may be the other side's own (a loopback), so whether the check compares something with itself cannot be told; give that server a source of its own and point the side at its table`,
+      };
+    }
     const server = sameSource ? '' : ', on one server and database, as one role with the same settings';
     if (shared && (shared.onlyA.length > 0 || shared.onlyB.length > 0)) {
       // Rows both sides read always agree with themselves: the check could fail on the rest alone

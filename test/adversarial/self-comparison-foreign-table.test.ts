@@ -1,0 +1,62 @@
+/**
+ * A foreign table whose wrapper reads back the other side's own table (postgres_fdw to this very
+ * database — a loopback) shows the other side's rows under another relation: `t` against the
+ * foreign table `t_remote` counted one table twice and passed, as did a column_parity and a
+ * table_diff of the two. Whether a foreign table's rows are the other side's cannot be told from
+ * the catalog (the server and table are options only the wrapper reads), so sides reading the same
+ * SQL where either reads a foreign table are now `error` (`self_comparison`). A foreign table
+ * compared with different SQL on the other side still compares.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { runCheckFile } from '../support/run-check.js';
+
+describeOnPostgres('sides that read a foreign table, on postgres', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    const url = new URL(db.url);
+    await db.exec(`
+      create extension postgres_fdw;
+      create server loopback foreign data wrapper postgres_fdw
+        options (host '${url.hostname}', port '${url.port || '5432'}', dbname '${url.pathname.slice(1)}');
+      create user mapping for current_user server loopback options (user '${decodeURIComponent(url.username) || 'postgres'}');
+      create table t (id int primary key, v text);
+      insert into t select g, 'v' || g from generate_series(1, 300) g;
+      create foreign table t_remote (id int, v text) server loopback options (schema_name 'public', table_name 't');
+      create table parted (id int, v text) partition by range (id);
+      create foreign table parted_remote partition of parted for values from (minvalue) to (maxvalue) server loopback options (schema_name 'public', table_name 't');
+      create view t_remote_all as select * from t_remote;
+    `);
+  });
+  afterAll(() => db?.close());
+
+  const run = (check: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - ${check}\n`);
+
+  const PAIRS: Record<string, [string, string]> = {
+    'a table against a foreign table reading it back': ['t', 't_remote'],
+    'a foreign table against the table it reads back': ['t_remote', 't'],
+    'a table against a partitioned table whose partition is a foreign table reading it back': ['t', 'parted'],
+    'a table against a plain view of a foreign table reading it back': ['t', 't_remote_all'],
+  };
+  const FORMS: Record<string, (old: string, neu: string) => string> = {
+    row_count: (old, neu) => `{ id: c, kind: row_count, old: { source: app, table: ${old} }, new: { source: app, table: ${neu} } }`,
+    'column_parity join': (old, neu) => `{ id: c, kind: column_parity, source: app, key: [id], old: { table: ${old}, expr: v }, new: { table: ${neu}, expr: v } }`,
+    table_diff: (old, neu) => `{ id: c, kind: table_diff, key: [id], old: { source: app, table: ${old} }, new: { source: app, table: ${neu} } }`,
+  };
+
+  for (const [formName, form] of Object.entries(FORMS)) {
+    for (const [name, [old, neu]] of Object.entries(PAIRS)) {
+      it(`is an error, never a pass: ${formName} of ${name}`, async () => {
+        const result = await run(form(old, neu));
+        expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+        expect(result.error?.message).toMatch(/foreign table/);
+      });
+    }
+  }
+
+  it('still compares a foreign table with different SQL on the other side', async () => {
+    const result = await run("{ id: c, kind: column_parity, source: app, key: [id], old: { table: t, expr: v }, new: { table: t_remote, expr: \"'x' || v\" } }");
+    expect([result.status, result.error], result.summary).toEqual(['fail', null]);
+  });
+});
