@@ -10,9 +10,15 @@ import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, p
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
+/**
+ * The most rows one Postgres table can hold: 291 tuples on each of 2^32 − 2 pages of 8 kB (32 TB).
+ * A max_rows above it is a limit no table reaches, a check that cannot fail on one table's rows.
+ */
+const MAX_TABLE_ROWS = 291 * 4_294_967_294;
+
 const expectSchema = z.union([
   z.strictObject({ rows: z.number().int().min(0) }),
-  z.strictObject({ max_rows: z.number().int().min(0) }),
+  z.strictObject({ max_rows: z.number().int().min(0).max(MAX_TABLE_ROWS, `must be at most ${MAX_TABLE_ROWS}, the most rows a Postgres table can hold; a larger limit is one no table reaches`) }),
   // min_rows: 0 would accept any result at all.
   z.strictObject({ min_rows: z.number().int().min(1, 'must be at least 1; min_rows: 0 accepts any result') }),
   z.strictObject({ value: expectedValueSchema }),

@@ -219,3 +219,31 @@ describe('shadow_read outputs that are functions of the key alone', () => {
     });
   }
 });
+
+/*
+ * Limits with no upper bound: `resume_max_age: 9999d` resumed a chunked scan on chunks read decades
+ * earlier (the result passed on them), `full_every: 100000d` meant no full pass ever again (a row an
+ * incremental pass missed stayed unread), `max_replica_lag: 9999d` accepted a standby that far
+ * behind, `pause_ms: 999d` left a scan unfinished, and `max_rows: 9007199254740991` was a limit no
+ * query reaches. Each now fails at load at its file:line:column.
+ */
+describe('limits that are unbounded', () => {
+  const withSource = (extra: string, checks = '  - { id: r, kind: row_count, old: { source: app, table: a }, new: { source: app, table: b } }') =>
+    parseCheckFile(`sources:\n  app: { url: "postgres://parity@db.internal/app"${extra} }\nchecks:\n${checks}`, 'x.yaml', {}, { osUser: 'osuser' });
+  const problems = (parsed: ReturnType<typeof parseCheckFile>) => (Array.isArray(parsed) ? parsed.map(formatProblem) : []);
+  it('refuses resume_max_age, max_replica_lag and pause_ms beyond their bounds, and loads them at the bound', () => {
+    expect(problems(withSource(', scan: { resume_max_age: 9999d }'))).toEqual([expect.stringMatching(/^x\.yaml:2:\d+: sources\.app\.scan\.resume_max_age: must be at most 366d/)]);
+    expect(problems(withSource(', max_replica_lag: 9999d'))).toEqual([expect.stringMatching(/^x\.yaml:2:\d+: sources\.app\.max_replica_lag: must be at most 366d/)]);
+    expect(problems(withSource(', scan: { pause_ms: 999d }'))).toEqual([expect.stringMatching(/^x\.yaml:2:\d+: sources\.app\.scan\.pause_ms: must be at most 1m/)]);
+    expect(problems(withSource(', scan: { resume_max_age: 366d, pause_ms: 1m }, max_replica_lag: 366d'))).toEqual([]);
+  });
+  it('refuses full_every beyond a year', () => {
+    const check = (every: string) => withSource('', `  - { id: n, kind: null_check, source: app, table: t, columns: [b], incremental: { column: updated_at, overlap: 0s, full_every: ${every} } }`);
+    expect(problems(check('100000d'))).toEqual([expect.stringMatching(/^x\.yaml:4:\d+: checks\[0\]\.incremental\.full_every: must be from 1s to 366d/)]);
+    expect(problems(check('366d'))).toEqual([]);
+  });
+  it('refuses a max_rows no table reaches', () => {
+    expect(problemsOf(sqlAssert('select id from orders where total < 0', '{ max_rows: 9007199254740991 }'))).toEqual([expect.stringMatching(/^x\.yaml:9:\d+: checks\[0\]\.expect\.max_rows: must be at most \d+, the most rows a Postgres table can hold/)]);
+    expect(problemsOf(sqlAssert('select id from orders where total < 0', '{ max_rows: 1000000 }'))).toEqual([]);
+  });
+});
