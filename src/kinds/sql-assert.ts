@@ -62,8 +62,9 @@ function fixedPass(query: string, expect: z.output<typeof expectSchema>): string
   const { rows } = answer;
   const returns = `the query returns ${rowsText(rows)}`;
   if ('rows' in expect) return rows.min === expect.rows && rows.max === expect.rows ? returns : undefined;
-  if ('max_rows' in expect) return rows.max <= expect.max_rows ? `${returns}, never more than max_rows: ${expect.max_rows}` : undefined;
-  if ('min_rows' in expect) return rows.min >= expect.min_rows ? `${returns}, never fewer than min_rows: ${expect.min_rows}` : undefined;
+  // An expectation already refused (zod still refines the object) is not judged twice.
+  if ('max_rows' in expect) return rows.max <= expect.max_rows && expect.max_rows <= MAX_TABLE_ROWS ? `${returns}, never more than max_rows: ${expect.max_rows}` : undefined;
+  if ('min_rows' in expect) return rows.min >= expect.min_rows && expect.min_rows >= 1 ? `${returns}, never fewer than min_rows: ${expect.min_rows}` : undefined;
   return rows.min === 1 && rows.max === 1 && answer.firstColumnFixed ? `${returns} whose first column has one value on any data` : undefined;
 }
 export type SqlAssertSpec = z.output<typeof sqlAssertSchema>;
