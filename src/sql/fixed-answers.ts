@@ -341,6 +341,8 @@ export function isValueOfColumns(node: unknown, known: (columnRef: unknown) => b
   walkSqlTree(node, ({ type, fields }) => {
     if (!fixed) return 'skip';
     if (type === 'FuncCall') fixed = callOfArgumentsAlone(fields);
+    // A cast into regclass, regtype, regproc … looks its text up in the catalog.
+    else if (type === 'TypeCast') fixed = !(lastName((fields['typeName'] as Fields | undefined)?.['names']) ?? '').startsWith('reg');
     else if (type === 'ColumnRef') fixed = known({ ColumnRef: fields });
     else if (type !== undefined && !FIXED_NODES.has(type)) fixed = false;
     return fixed && type !== 'ColumnRef' ? undefined : 'skip';
