@@ -15,6 +15,14 @@ export function parseDuration(value: string | number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/**
+ * The oldest evidence parity accepts, and so the longest any age limit may be: a reading a year
+ * old says nothing about the data now, and anything longer is a slip (a bare number is
+ * milliseconds) that lets any reading count — a phase's max_age, how old a resumed scan's first
+ * chunks may be, how long an incremental check may go without a full pass, how far behind a standby may be.
+ */
+export const MAX_EVIDENCE_AGE_MS = 366 * 86_400_000;
+
 /** Formats milliseconds the way a person would write them in a check file. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { columnNameSchema, durationSchema } from './common.js';
+import { MAX_EVIDENCE_AGE_MS } from './duration.js';
 import { incrementalExpressionProblems } from './expression.js';
 
 export const incrementalSchema = z.strictObject({
@@ -15,7 +16,7 @@ export const incrementalSchema = z.strictObject({
   /** How far before the last watermark a run re-reads: must exceed the longest write transaction. */
   overlap: durationSchema.refine((ms) => ms >= 0, { message: 'must be 0 or more' }),
   /** A full pass runs again once the last one is older than this (by the verified server's clock). */
-  full_every: durationSchema.refine((ms) => ms >= 1_000, { message: 'must be at least 1s' }),
+  full_every: durationSchema.refine((ms) => ms >= 1_000 && ms <= MAX_EVIDENCE_AGE_MS, { message: 'must be from 1s to 366d: without a full pass at least yearly, a row an incremental pass missed is never read again (a bare number is milliseconds)' }),
   /** Run incrementally although the catalog shows no trigger maintaining `column` (the result states the assumption). */
   trust_column: z.boolean().default(false),
 });

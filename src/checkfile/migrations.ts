@@ -1,19 +1,14 @@
 /** Migrations declared in check files: ordered phases, each gated on checks. */
 import { z } from 'zod';
 import { durationSchema, idSchema } from './common.js';
-
-/**
- * The oldest a pass may be and still open a gate. A pass a year old says nothing about the data
- * now, and anything longer is a slip (a bare number is milliseconds) that would let any pass count.
- */
-const MAX_PHASE_AGE_MS = 366 * 86_400_000;
+import { MAX_EVIDENCE_AGE_MS } from './duration.js';
 
 export const phaseSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'phase names are lower-case words joined by "-" or "_", e.g. switch-reads'),
   description: z.string().max(2000).optional(),
   requires: z.array(idSchema).default([]),
   /** A result older than this no longer counts towards the gate. */
-  max_age: durationSchema.default(3_600_000).refine((ms) => ms <= MAX_PHASE_AGE_MS, { message: 'must be at most 366d: an older pass says nothing about the data now (a bare number is milliseconds)' }),
+  max_age: durationSchema.default(3_600_000).refine((ms) => ms <= MAX_EVIDENCE_AGE_MS, { message: 'must be at most 366d: an older pass says nothing about the data now (a bare number is milliseconds)' }),
   /** By default a phase also requires every earlier phase's checks to still pass. */
   require_earlier_phases: z.boolean().default(true),
   /**

@@ -1,6 +1,7 @@
 /** Source declarations: where verified data lives, and how gently parity may read it. */
 import { z } from 'zod';
 import { durationSchema, timeoutSchema } from './common.js';
+import { MAX_EVIDENCE_AGE_MS } from './duration.js';
 import { parsePostgresUrl, resolveTarget, SECRET_KEY, type Env, type ResolvedTarget } from './target.js';
 
 export const EMBEDDED_PREFIX = 'embedded:';
@@ -30,14 +31,17 @@ export const sourceUrlSchema = z.string().superRefine((url, ctx) => {
  * interrupted is resumed from there by the next run of the same scan, unless the interrupted scan
  * began longer ago than this (its counts would be older evidence than the run claims). 0: never resume.
  */
+const MAX_PAUSE_MS = 60_000;
+
 export const scanSettingsSchema = z.strictObject({
   mode: z.enum(['single', 'chunked']).default('single'),
   chunk_rows: z.number().int().min(100).max(10_000_000).default(50_000),
   target_chunk_ms: durationSchema.default(500),
-  pause_ms: durationSchema.default(50),
+  // Between chunks; a pause of days would leave a scan, and every check waiting on it, unfinished.
+  pause_ms: durationSchema.default(50).refine((ms) => ms <= MAX_PAUSE_MS, { message: 'must be at most 1m: longer pauses between chunks leave a scan unfinished for days' }),
   snapshot: z.enum(['none', 'consistent']).default('none'),
   max_parallel_workers: z.number().int().min(0).max(64).optional(),
-  resume_max_age: durationSchema.default(86_400_000),
+  resume_max_age: durationSchema.default(86_400_000).refine((ms) => ms <= MAX_EVIDENCE_AGE_MS, { message: 'must be at most 366d: a result resumed on chunks older than that says nothing about the data now (a bare number is milliseconds)' }),
 });
 export type ScanSettings = z.output<typeof scanSettingsSchema>;
 
@@ -60,7 +64,7 @@ export const sourceSpecSchema = z.strictObject({
    * On a standby: the replay lag above which a check reading this source is an `error` (could not
    * verify) instead of a finding about stale data. Read before and after each check's reads.
    */
-  max_replica_lag: durationSchema.optional(),
+  max_replica_lag: durationSchema.refine((ms) => ms <= MAX_EVIDENCE_AGE_MS, { message: 'must be at most 366d: a standby further behind says nothing about the data now (a bare number is milliseconds)' }).optional(),
 });
 export type SourceSpec = z.output<typeof sourceSpecSchema>;
 

@@ -15,6 +15,7 @@ import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
+import { expressionIsFixed } from '../sql/fixed-answers.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
@@ -83,8 +84,9 @@ export const columnParitySchema = z
       ? [[['old', 'where'], typeof spec.old === 'string' ? undefined : spec.old.where], [['new', 'where'], typeof spec.new === 'string' ? undefined : spec.new.where]]
       : [[['where'], spec.where]]);
     const values = [spec.old, spec.new].map((side) => (typeof side === 'string' ? side : side.expr));
-    if (values.every((value) => expressionReadsNoData(value))) {
-      ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog): every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });
+    // `amount > 0 or true` names a column but has one value on every row, like a constant.
+    if (values.every((value) => expressionReadsNoData(value) || expressionIsFixed(value))) {
+      ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog) or has one value whatever the row holds: every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });
     }
     if (spec.incremental && !joinForm) addRowLocalIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
   });

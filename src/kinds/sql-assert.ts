@@ -3,15 +3,22 @@ import { z } from 'zod';
 import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, sql } from '../sql/build.js';
+import { queryAnswerOf, type RowBounds } from '../sql/fixed-answers.js';
 import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall } from '../results/fault.js';
 
+/**
+ * The most rows one Postgres table can hold: 291 tuples on each of 2^32 − 2 pages of 8 kB (32 TB).
+ * A max_rows above it is a limit no table reaches, a check that cannot fail on one table's rows.
+ */
+const MAX_TABLE_ROWS = 291 * 4_294_967_294;
+
 const expectSchema = z.union([
   z.strictObject({ rows: z.number().int().min(0) }),
-  z.strictObject({ max_rows: z.number().int().min(0) }),
+  z.strictObject({ max_rows: z.number().int().min(0).max(MAX_TABLE_ROWS, `must be at most ${MAX_TABLE_ROWS}, the most rows a Postgres table can hold; a larger limit is one no table reaches`) }),
   // min_rows: 0 would accept any result at all.
   z.strictObject({ min_rows: z.number().int().min(1, 'must be at least 1; min_rows: 0 accepts any result') }),
   z.strictObject({ value: expectedValueSchema }),
@@ -36,7 +43,30 @@ export const sqlAssertSchema = z.strictObject({
   expect: expectSchema.default({ rows: 0 }),
   scope: scopeSchema.optional(),
   sample: z.number().int().min(0).max(1000).default(10),
+}).superRefine((spec, ctx) => {
+  const fixed = fixedPass(spec.query, spec.expect);
+  if (fixed) ctx.addIssue({ code: 'custom', path: ['query'], message: `${fixed}, whatever the tables hold, so the check can never fail for anything in the data; assert on rows or values the data decides` });
 });
+
+const rowsText = ({ min, max }: RowBounds) => (min === max ? `exactly ${min} row${min === 1 ? '' : 's'}` : `${min} to ${max === Infinity ? 'any number of' : max} rows`);
+
+/**
+ * Why the expectation passes on any data, or undefined: the query's row count is fixed within the
+ * expected bounds (an aggregate without GROUP BY, `limit 1`, a `where` that folds to false), or its
+ * one row holds a value that depends on nothing (`select count(*) >= 0 from t`). A fixed answer that
+ * always fails is left to fail when run.
+ */
+function fixedPass(query: string, expect: z.output<typeof expectSchema>): string | undefined {
+  const answer = queryAnswerOf(query);
+  if (!answer) return undefined;
+  const { rows } = answer;
+  const returns = `the query returns ${rowsText(rows)}`;
+  if ('rows' in expect) return rows.min === expect.rows && rows.max === expect.rows ? returns : undefined;
+  // An expectation already refused (zod still refines the object) is not judged twice.
+  if ('max_rows' in expect) return rows.max <= expect.max_rows && expect.max_rows <= MAX_TABLE_ROWS ? `${returns}, never more than max_rows: ${expect.max_rows}` : undefined;
+  if ('min_rows' in expect) return rows.min >= expect.min_rows && expect.min_rows >= 1 ? `${returns}, never fewer than min_rows: ${expect.min_rows}` : undefined;
+  return rows.min === 1 && rows.max === 1 && answer.firstColumnFixed ? `${returns} whose first column has one value on any data` : undefined;
+}
 export type SqlAssertSpec = z.output<typeof sqlAssertSchema>;
 
 /** Counting happens in the database: the query is wrapped, never pulled into Node to count. */

@@ -6,6 +6,7 @@
  * SQL that certainly reads nothing is reported.
  */
 import { findKeyPlaceholders, withPositionalParameters } from './key-placeholders.js';
+import { isFixedValue, isValueOfColumns } from './fixed-answers.js';
 import { figureColumnName } from './output-name.js';
 import { parseSql } from './parser.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
@@ -229,17 +230,20 @@ interface Output { name: string | undefined; constant: boolean }
  * where it is one in every branch. The FROM clause does not count: `select id, 1 as v from users`
  * outputs the constant `1`.
  */
-function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undefined {
+function outputsOf(select: Fields, outer: ReadonlySet<string>, keys: ReadonlySet<string>): Output[] | undefined {
   // Names the FROM and WITH clauses define over no data (a WITH query of constants, `generate_series(1, 1) as x`).
   const own = new Set(outer);
   defineWithNames(select['withClause'], own);
   defineOwnNames(select['fromClause'], own);
   if (select['op'] !== undefined && select['op'] !== 'SETOP_NONE') {
-    const [left, right] = [select['larg'], select['rarg']].map((arm) => (arm && typeof arm === 'object' ? outputsOf(arm as Fields, own) : undefined));
+    const [left, right] = [select['larg'], select['rarg']].map((arm) => (arm && typeof arm === 'object' ? outputsOf(arm as Fields, own, keys) : undefined));
     if (!left || !right || left.length !== right.length) return undefined;
     return left.map((output, i) => ({ name: output.name, constant: output.constant && right[i]!.constant }));
   }
   const outputs: Output[] = [];
+  const keyColumns = keyColumnsOf(select, keys);
+  // A column named like the key's, the key's own spelling (`u.id`), or a name this SQL defined over no data.
+  const known = (ref: unknown) => keyColumns.has(columnPath(ref)) || !readsData(ref, own);
   for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
     const value = target.ResTarget?.['val'];
     const columns = (value as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
@@ -247,16 +251,36 @@ function outputsOf(select: Fields, outer: ReadonlySet<string>): Output[] | undef
       // `*` over one sub-select or WITH query, or `x.*` over the one named x, outputs what that query outputs.
       const qualifier = columns.length === 2 ? stringNodeValue(columns[0]) : undefined;
       const inner = columns.length === 1 ? starSource(select) : qualifier !== undefined ? starSource(select, qualifier) : undefined;
-      const expanded = inner && outputsOf(inner, own);
+      const expanded = inner && outputsOf(inner, own, new Set());
       if (!expanded) return undefined;
       outputs.push(...expanded);
       continue;
     }
     // Unnamed, it is compared under the name Postgres gives it (`?column?`, `upper`, `int4`).
     const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : figureColumnName(value);
-    outputs.push({ name, constant: !readsData(value, own) });
+    // A function of the key alone (`id as v`, `id::text`, `id + 0`) is the same on both sides for every key.
+    outputs.push({ name, constant: !readsData(value, own) || isFixedValue(value) || (keyColumns.size > 0 && isValueOfColumns(value, known)) });
   }
   return outputs;
+}
+
+/** A column reference as dotted text (`u.id`); empty for anything else, a `*` included. */
+function columnPath(ref: unknown): string {
+  const parts = (ref as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields ?? [];
+  const names = parts.map(stringNodeValue);
+  return names.length > 0 && names.every((n) => n !== undefined) ? names.join('.') : '';
+}
+
+/** The columns a query selects as its key outputs (`id`, `u.id as id`), as written: only a plain column counts. */
+function keyColumnsOf(select: Fields, keys: ReadonlySet<string>): Set<string> {
+  const columns = new Set<string>();
+  for (const target of (select['targetList'] as { ResTarget?: Fields }[] | undefined) ?? []) {
+    const value = target.ResTarget?.['val'];
+    const name = typeof target.ResTarget?.['name'] === 'string' ? target.ResTarget['name'] : figureColumnName(value);
+    const path = columnPath(value);
+    if (keys.has(name) && path !== '') columns.add(path);
+  }
+  return columns;
 }
 
 /**
@@ -294,12 +318,12 @@ function starSource(select: Fields, qualifier?: string): Fields | undefined {
  * when an output reads data, one cannot be named (`*`, an unnamed expression), or the text is not
  * one SELECT (set operations included, branch by branch).
  */
-export function constantOutputsOf(query: string, skip: ReadonlySet<string>): string[] | undefined {
+export function constantOutputsOf(query: string, skip: ReadonlySet<string>, keys: ReadonlySet<string> = new Set()): string[] | undefined {
   const parsed = parseSql(withPositionalParameters(query, findKeyPlaceholders(query)));
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: Fields } }[] }).stmts ?? [];
   const select = statements.length === 1 ? statements[0]?.stmt?.SelectStmt : undefined;
-  const outputs = select && outputsOf(select, new Set());
+  const outputs = select && outputsOf(select, new Set(), keys);
   if (!outputs) return undefined;
   const constants: string[] = [];
   for (const { name, constant } of outputs) {

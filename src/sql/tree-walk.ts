@@ -21,7 +21,7 @@ function isObject(value: unknown): value is Fields {
 }
 
 /** A tagged node is `{ Tag: { …fields } }`; field names start lower-case, tags upper-case. */
-function untag(value: Fields): { type: string | undefined; fields: Fields } {
+export function untag(value: Fields): { type: string | undefined; fields: Fields } {
   const keys = Object.keys(value);
   const only = keys[0];
   if (keys.length === 1 && only !== undefined && /^[A-Z]/.test(only)) {

@@ -29,7 +29,7 @@ const VALID = {
     { id: 'nc', kind: 'null_check', source: 'app', table: 'b', columns: ['x', 'y'], max_nulls: 3 },
     { id: 'cp', kind: 'column_parity', source: 'app', table: 'b', key: ['id'], old: 'a', new: 'b', normalize: ['trim', { numeric_scale: 2 }] },
     { id: 'cj', kind: 'column_parity', source: 'app', key: ['id'], old: { table: 'a', expr: 'x' }, new: { table: 'b', expr: 'y' } },
-    { id: 'sa', kind: 'sql_assert', source: 'app', query: 'select 1', expect: { max_rows: 2 } },
+    { id: 'sa', kind: 'sql_assert', source: 'app', query: 'select id from t', expect: { max_rows: 2 } },
   ],
   migrations: [{ id: 'm', phases: [{ name: 'switch-reads', requires: ['rc', 'nc'], max_age: '1h' }] }],
 };

@@ -110,8 +110,8 @@ describe('check file loading', () => {
   });
 
   it('reports duplicate ids across files with both locations', () => {
-    const a = parsed(`${SOURCES}checks:\n  - { id: dup, kind: sql_assert, source: app, query: "select 1 where false" }\n`);
-    const b = parseCheckFile(`checks:\n  - { id: dup, kind: sql_assert, source: app, query: "select 1 where false" }\n`, 'checks/y.yaml', {});
+    const a = parsed(`${SOURCES}checks:\n  - { id: dup, kind: sql_assert, source: app, query: "select id from orders where total < 0" }\n`);
+    const b = parseCheckFile(`checks:\n  - { id: dup, kind: sql_assert, source: app, query: "select id from orders where total < 0" }\n`, 'checks/y.yaml', {});
     const result = buildCatalog([a, b as ParsedFile]);
     expect(Array.isArray(result)).toBe(true);
     expect((result as SpecProblem[])[0]).toMatchObject({ file: 'checks/y.yaml', line: 2, message: expect.stringContaining('first declared at checks/x.yaml:5:5') });
@@ -194,7 +194,7 @@ describe('check file loading', () => {
 
   it('checks that migrations require declared checks', () => {
     const problems = problemsOf(`${SOURCES}checks:
-  - { id: a, kind: sql_assert, source: app, query: "select 1 where false" }
+  - { id: a, kind: sql_assert, source: app, query: "select id from orders where total < 0" }
 migrations:
   - id: m
     phases:
@@ -205,7 +205,7 @@ migrations:
 
   it('changes the definition hash when what is verified changes, not when metadata does', () => {
     const hashOf = (extra: string, url = 'postgres://u:p@h/db') => {
-      const file = parsed(`sources:\n  app: { url: "${url}" }\nchecks:\n  - { id: a, kind: sql_assert, source: app, query: "select 1 where false"${extra} }\n`);
+      const file = parsed(`sources:\n  app: { url: "${url}" }\nchecks:\n  - { id: a, kind: sql_assert, source: app, query: "select id from orders where total < 0"${extra} }\n`);
       const catalog = buildCatalog([file]);
       if (Array.isArray(catalog)) throw new Error('bad');
       return catalog.checks.get('a')!.hash;

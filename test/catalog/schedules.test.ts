@@ -12,24 +12,24 @@ checks:
   - id: fine
     kind: sql_assert
     source: app
-    query: select 1 where false
+    query: select id from orders where total < 0
     schedule: "*/5 * * * *"
     time_zone: Europe/Oslo
   - id: bad-cron
     kind: sql_assert
     source: app
-    query: select 1 where false
+    query: select id from orders where total < 0
     schedule: "0 25 * * *"
   - id: bad-zone
     kind: sql_assert
     source: app
-    query: select 1 where false
+    query: select id from orders where total < 0
     schedule: "@daily"
     time_zone: Atlantis/Capital
   - id: zone-without-schedule
     kind: sql_assert
     source: app
-    query: select 1 where false
+    query: select id from orders where total < 0
     time_zone: UTC
 `;
 

@@ -8,7 +8,7 @@ import { evaluateRowExpectation, evaluateValueExpectation, sqlAssertSchema, type
 import type { ExpectedValue, ValueRow } from '../../src/kinds/expected-value.js';
 
 const specWith = (expectation?: unknown): SqlAssertSpec => sqlAssertSchema.parse({
-  id: 'no-orphans', kind: 'sql_assert', source: 'app', query: 'select id from users where false',
+  id: 'no-orphans', kind: 'sql_assert', source: 'app', query: "select id from users where status = 'orphan'",
   ...(expectation === undefined ? {} : { expect: expectation }),
 });
 

@@ -106,7 +106,7 @@ export const shadowReadSchema = z
     const side = sampleSideProblem({ from: spec.sample.from, old: spec.old, new: spec.new });
     if (side) ctx.addIssue({ code: 'custom', path: ['sample', 'from'], message: side });
     const constants = constantComparedFields(spec);
-    if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
+    if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant or a function of the key alone (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
   });
 export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 
@@ -119,7 +119,8 @@ export type ShadowReadSpec = z.output<typeof shadowReadSchema>;
 function constantComparedFields(spec: { key: string[]; old: z.output<typeof pathSchema>; new: z.output<typeof pathSchema>; compare: { ignore: string[] } }): string[] | undefined {
   if (!('query' in spec.old) || !('query' in spec.new)) return undefined;
   const skip = new Set([...spec.key, ...spec.compare.ignore]);
-  const [old, fresh] = [constantOutputsOf(spec.old.query, skip), constantOutputsOf(spec.new.query, skip)];
+  const keys = new Set(spec.key);
+  const [old, fresh] = [constantOutputsOf(spec.old.query, skip, keys), constantOutputsOf(spec.new.query, skip, keys)];
   if (!old || !fresh || old.length + fresh.length === 0) return undefined;
   return [...new Set([...old, ...fresh])];
 }

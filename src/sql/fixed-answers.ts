@@ -1,0 +1,407 @@
+/**
+ * Answers operator SQL gives whatever the data: a predicate that folds to one truth value
+ * (`false and x`, `x or true`, `not (x is distinct from x)`, `count(*) >= 0`), a query whose number
+ * of rows is fixed (an aggregate without GROUP BY, `limit 1`, a FROM sub-select of one row), a
+ * value that depends on nothing (`1`, `upper('a')`). A check built on one can never fail for a
+ * reason in the data. Sound, not heuristic: each rule is Postgres semantics on the parse tree
+ * (three-valued logic, a reflexive `=`, what GROUP BY and LIMIT do to a row count), and whatever is
+ * not known is "could be anything". Pure once the parser is loaded.
+ */
+import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functions.js';
+import { VETTED_VOLATILE } from './builtin-functions.js';
+import { dependsOnArgumentsAlone } from './stable-builtins.js';
+import { parseSql } from './parser.js';
+import { stringNodeValue, untag, walkSqlTree } from './tree-walk.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/** The truth values an expression may take, as a set: T, F and N (NULL). */
+export type Truth = number;
+export const T = 1;
+export const F = 2;
+export const N = 4;
+const ANY = T | F | N;
+
+/** The fewest and most rows a query may return (`max` Infinity when unbounded). */
+export interface RowBounds { min: number; max: number }
+const UNBOUNDED: RowBounds = { min: 0, max: Infinity };
+
+const nodeOf = (value: unknown): { type: string | undefined; fields: Fields } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? untag(value as Record<string, unknown>) : { type: undefined, fields: {} };
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const lastName = (names: unknown): string | undefined => list(names).map(stringNodeValue).at(-1);
+const VOLATILE = new Set(VETTED_VOLATILE);
+/** Call syntax only an aggregate accepts (`count(*)`, `sum(distinct x)`, `… filter (where …)`). */
+const AGGREGATE_SYNTAX = ['agg_star', 'agg_distinct', 'agg_order', 'agg_filter', 'agg_within_group'];
+
+/** Each truth value in `a` and `b` combined by `op`: a superset of what the expression can be, so sound. */
+function combine(a: Truth, b: Truth, op: (x: number, y: number) => number): Truth {
+  let out = 0;
+  for (const x of [T, F, N]) for (const y of [T, F, N]) if (a & x && b & y) out |= op(x, y);
+  return out;
+}
+const and3 = (x: number, y: number) => (x === F || y === F ? F : x === N || y === N ? N : T);
+const or3 = (x: number, y: number) => (x === T || y === T ? T : x === N || y === N ? N : F);
+const not3 = (s: Truth) => (s & T ? F : 0) | (s & F ? T : 0) | (s & N ? N : 0);
+/** `true`/`false` for a known answer, a set of both when the test may go either way. */
+const decided = (yes: boolean | undefined): Truth => (yes === undefined ? T | F : yes ? T : F);
+
+/** A literal number exactly as written, or undefined (a decimal that no double spells back is not judged). */
+function numberOf(node: unknown): number | undefined {
+  const { type, fields } = nodeOf(node);
+  if (type !== 'A_Const') return undefined;
+  if (fields['ival'] !== undefined) return Number((fields['ival'] as { ival?: number }).ival ?? 0);
+  const text = (fields['fval'] as { fval?: string } | undefined)?.fval;
+  return text !== undefined && String(Number(text)) === text ? Number(text) : undefined;
+}
+
+/** The range a numeric value is certainly in: a literal, or a count (never negative). */
+function rangeOf(node: unknown): [number, number] | undefined {
+  const n = numberOf(node);
+  if (n !== undefined) return [n, n];
+  const { type, fields } = nodeOf(node);
+  if (type === 'FuncCall' && isCatalogCall(fields) && lastName(fields['funcname']) === 'count') return [0, Infinity];
+  return undefined;
+}
+
+const isCatalogCall = (fields: Fields) => { const names = list(fields['funcname']).map(stringNodeValue); return names.length === 1 || names[0] === 'pg_catalog'; };
+
+/** Whether a value is certainly NULL, certainly not, or either. */
+function nullness(node: unknown): 'null' | 'not null' | undefined {
+  const { type, fields } = nodeOf(node);
+  if (type === 'A_Const') return fields['isnull'] === true ? 'null' : 'not null';
+  // A cast keeps NULL; a cast literal may be a composite, whose IS NULL asks about its fields.
+  if (type === 'TypeCast') return nullness(fields['arg']) === 'null' ? 'null' : undefined;
+  if (type === 'FuncCall' && isCatalogCall(fields) && lastName(fields['funcname']) === 'count') return 'not null';
+  const truth = truthOf(node);
+  return truth === N ? 'null' : truth === ANY || truth & N ? undefined : 'not null';
+}
+
+/** Without locations, two spellings of one expression have one text. */
+const shapeOf = (node: unknown) => JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value));
+
+/** The same expression twice, evaluated to the same value on one row: no sub-query, no volatile or window call. */
+function sameValueTwice(a: unknown, b: unknown): boolean {
+  if (shapeOf(a) !== shapeOf(b)) return false;
+  let steady = true;
+  walkSqlTree(a, ({ type, fields }) => {
+    if (type === 'SubLink' || (type === 'FuncCall' && (fields['over'] !== undefined || VOLATILE.has(lastName(fields['funcname']) ?? '')))) steady = false;
+    return steady ? undefined : 'skip';
+  });
+  return steady;
+}
+
+const COMPARISONS: Readonly<Record<string, (a: number, b: number) => boolean>> = {
+  '=': (a, b) => a === b, '<>': (a, b) => a !== b, '!=': (a, b) => a !== b,
+  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
+};
+
+/** `a op b` over two ranges: true or false when every pair agrees (only at the ends can they differ). */
+function compareRanges(op: string, [amin, amax]: [number, number], [bmin, bmax]: [number, number]): boolean | undefined {
+  const test = COMPARISONS[op]!;
+  if (op === '=' || op === '<>' || op === '!=') {
+    if (amin === amax && bmin === bmax) return test(amin, bmin);
+    const apart = amax < bmin || bmax < amin;
+    return apart ? op !== '=' : undefined;
+  }
+  const all = [test(amin, bmax), test(amax, bmin), test(amin, bmin), test(amax, bmax)];
+  // Each order is monotone in both sides, so its extremes are at the corners.
+  return all.every(Boolean) ? true : all.every((x) => !x) ? false : undefined;
+}
+
+/** A comparison, IS [NOT] DISTINCT FROM: folded when both sides are known or are one steady expression. */
+function comparisonTruth(fields: Fields): Truth {
+  const op = lastName(fields['name']) ?? '';
+  const [left, right] = [fields['lexpr'], fields['rexpr']];
+  const distinct = fields['kind'] === 'AEXPR_DISTINCT';
+  if (!distinct && fields['kind'] !== 'AEXPR_NOT_DISTINCT' && (fields['kind'] !== 'AEXPR_OP' || COMPARISONS[op] === undefined)) return ANY;
+  const [a, b] = [nullness(left), nullness(right)];
+  const ranges = [rangeOf(left), rangeOf(right)];
+  if (distinct || fields['kind'] === 'AEXPR_NOT_DISTINCT') {
+    // Never NULL. `=` is reflexive for every type that has one (a type without errors at run time).
+    const same = sameValueTwice(left, right) ? true
+      : a === 'null' && b === 'null' ? true
+        : (a === 'null' && b === 'not null') || (a === 'not null' && b === 'null') ? false
+          : ranges[0] && ranges[1] ? compareRanges('=', ranges[0], ranges[1]) : undefined;
+    return decided(same === undefined ? undefined : distinct ? !same : same);
+  }
+  // pg_catalog's comparison operators are strict: NULL on either side is NULL.
+  if (a === 'null' || b === 'null') return N;
+  const bothKnown = a === 'not null' && b === 'not null';
+  if (ranges[0] && ranges[1]) return decided(compareRanges(op, ranges[0], ranges[1]));
+  if (sameValueTwice(left, right)) return (['=', '<=', '>='].includes(op) ? T : F) | (bothKnown ? 0 : N);
+  return ANY;
+}
+
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, y: true, on: true, 1: true, false: false, f: false, no: false, n: false, off: false, 0: false };
+
+/** The truth values a predicate may take on any row of any data (ANY when it is not known). */
+export function truthOf(node: unknown): Truth {
+  const { type, fields } = nodeOf(node);
+  switch (type) {
+    case 'A_Const':
+      if (fields['isnull'] === true) return N;
+      return fields['boolval'] !== undefined ? ((fields['boolval'] as { boolval?: boolean }).boolval === true ? T : F) : ANY;
+    case 'TypeCast': {
+      const target = lastName((fields['typeName'] as Fields | undefined)?.['names']);
+      const text = (nodeOf(fields['arg']).fields['sval'] as { sval?: string } | undefined)?.sval;
+      const literal = text === undefined ? undefined : BOOLEAN_TEXT[text.trim().toLowerCase()];
+      if ((target === 'bool' || target === 'boolean') && literal !== undefined) return literal ? T : F;
+      const inner = truthOf(fields['arg']);
+      return target === 'bool' || target === 'boolean' || inner === N ? inner : ANY;
+    }
+    case 'BoolExpr': {
+      const args = list(fields['args']).map(truthOf);
+      if (fields['boolop'] === 'NOT_EXPR') return not3(args[0] ?? ANY);
+      const op = fields['boolop'] === 'AND_EXPR' ? and3 : or3;
+      return args.reduce((a, b) => combine(a, b, op));
+    }
+    case 'NullTest': {
+      const known = fields['argisrow'] === true ? undefined : nullness(fields['arg']);
+      return decided(known === undefined ? undefined : (known === 'null') === (fields['nulltesttype'] === 'IS_NULL'));
+    }
+    case 'BooleanTest': {
+      const s = truthOf(fields['arg']);
+      const test = String(fields['booltesttype']);
+      const wanted = test.endsWith('TRUE') ? T : test.endsWith('FALSE') ? F : N;
+      const yes = (s & wanted ? T : 0) | (s & ~wanted ? F : 0);
+      return test.includes('_NOT_') ? not3(yes) : yes;
+    }
+    case 'CaseExpr': return caseTruth(fields);
+    case 'CoalesceExpr': {
+      let out = 0;
+      for (const arg of list(fields['args'])) {
+        const s = truthOf(arg);
+        out |= s & ~N;
+        if (!(s & N)) return out;
+      }
+      return out | N;
+    }
+    case 'A_Expr': return comparisonTruth(fields);
+    case 'SubLink': return subLinkTruth(fields);
+    default: return ANY;
+  }
+}
+
+/** A CASE: the truth of the branches that can be taken (a searched branch after a certain one cannot). */
+function caseTruth(fields: Fields): Truth {
+  const simple = fields['arg'] !== undefined;
+  let out = 0;
+  for (const when of list(fields['args'])) {
+    const { fields: branch } = nodeOf(when);
+    const condition = simple ? T | F : truthOf(branch['expr']);
+    if (condition & T) out |= truthOf(branch['result']);
+    if (condition === T) return out;
+  }
+  return out | (fields['defresult'] === undefined ? N : truthOf(fields['defresult']));
+}
+
+/** EXISTS, IN, ALL and a scalar sub-select, by how many rows the sub-select can return. */
+function subLinkTruth(fields: Fields): Truth {
+  const select = nodeOf(fields['subselect']).fields;
+  const rows = rowBoundsOf(select);
+  switch (fields['subLinkType']) {
+    case 'EXISTS_SUBLINK': return decided(rows.min >= 1 ? true : rows.max === 0 ? false : undefined);
+    case 'ANY_SUBLINK': return rows.max === 0 ? F : ANY;
+    case 'ALL_SUBLINK': return rows.max === 0 ? T : ANY;
+    case 'EXPR_SUBLINK': {
+      if (rows.max === 0) return N;
+      const first = nodeOf(list(select['targetList'])[0]).fields['val'];
+      return rows.min >= 1 && select['op'] === 'SETOP_NONE' ? truthOf(first) : ANY;
+    }
+    default: return ANY;
+  }
+}
+
+const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
+const product = (a: RowBounds, b: RowBounds): RowBounds => ({ min: times(a.min, b.min), max: times(a.max, b.max) });
+/** Rows a filter keeps: all when it is certainly true, none when it cannot be. */
+function filtered(rows: RowBounds, truth: Truth): RowBounds {
+  if (!(truth & T)) return { min: 0, max: 0 };
+  return truth === T ? rows : { min: 0, max: rows.max };
+}
+
+type Ctes = ReadonlyMap<string, RowBounds>;
+
+/** The rows of a FROM item. */
+function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
+  const { type, fields } = nodeOf(item);
+  if (type === 'RangeSubselect') return rowBoundsOf(nodeOf(fields['subquery']).fields, ctes);
+  if (type === 'RangeVar') return (fields['schemaname'] === undefined && ctes.get(String(fields['relname']))) || UNBOUNDED;
+  if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined) return UNBOUNDED;
+  const [a, b] = [fromItemBounds(fields['larg'], ctes), fromItemBounds(fields['rarg'], ctes)];
+  const quals = fields['quals'] === undefined ? T : truthOf(fields['quals']);
+  if (fields['jointype'] === 'JOIN_INNER') return filtered(product(a, b), quals);
+  // An outer join keeps every row of its preserved side, each at least once.
+  if (fields['jointype'] === 'JOIN_LEFT') return { min: a.min, max: b.max === 0 ? a.max : times(a.max, b.max) };
+  if (fields['jointype'] === 'JOIN_RIGHT') return { min: b.min, max: a.max === 0 ? b.max : times(a.max, b.max) };
+  return UNBOUNDED;
+}
+
+/** What a select list, HAVING and ORDER BY say about grouping, and whether one may return sets. */
+function callsOf(nodes: unknown): { aggregate: 'none' | 'certain' | 'maybe'; setReturning: boolean } {
+  let aggregate: 'none' | 'certain' | 'maybe' = 'none';
+  let setReturning = false;
+  walkSqlTree(nodes, ({ type, fields }) => {
+    if (type === 'SubLink') {
+      // An aggregate over only the outer query's columns belongs to the outer query.
+      walkSqlTree(fields['subselect'], (inner) => { if (inner.type === 'FuncCall' && aggregate === 'none') aggregate = 'maybe'; });
+      return 'skip';
+    }
+    if (type === 'GroupingFunc') aggregate = 'certain';
+    if (type !== 'FuncCall') return undefined;
+    const name = lastName(fields['funcname']) ?? '';
+    if (fields['over'] !== undefined) return 'skip';
+    const aggregateSyntax = AGGREGATE_SYNTAX.some((k) => fields[k] !== undefined && fields[k] !== false);
+    if (aggregateSyntax || isBuiltinAggregate(name)) {
+      aggregate = 'certain';
+      return 'skip';
+    }
+    if (isBuiltinSetReturning(name) || !isCatalogCall(fields)) setReturning = true;
+    return undefined;
+  });
+  return { aggregate, setReturning };
+}
+
+/** LIMIT and OFFSET written as literals bound the rows; any other expression only lowers the least. */
+function limited(rows: RowBounds, select: Fields): RowBounds {
+  let { min, max } = rows;
+  const offset = select['limitOffset'];
+  if (offset !== undefined) {
+    const k = numberOf(offset);
+    if (k !== undefined && Number.isInteger(k) && k >= 0) [min, max] = [Math.max(0, min - k), Math.max(0, max - k)];
+    else if (nullness(offset) !== 'null') min = 0;
+  }
+  const count = select['limitCount'];
+  if (count !== undefined && nullness(count) !== 'null') {
+    const n = numberOf(count);
+    if (n === undefined || !Number.isInteger(n) || n < 0) min = 0;
+    else {
+      min = Math.min(min, n);
+      // WITH TIES returns every row tied with the last.
+      if (select['limitOption'] !== 'LIMIT_OPTION_WITH_TIES') max = Math.min(max, n);
+    }
+  }
+  return { min, max };
+}
+
+/** The rows of the WITH queries a query may read by name (a recursive WITH clause: unknown). */
+function withBounds(select: Fields, outer: Ctes): Ctes {
+  const clause = nodeOf(select['withClause']).fields;
+  const ctes = new Map(outer);
+  for (const cte of list(clause['ctes'])) {
+    const fields = nodeOf(cte).fields;
+    const name = String(fields['ctename']);
+    ctes.set(name, clause['recursive'] === true ? UNBOUNDED : rowBoundsOf(nodeOf(fields['ctequery']).fields, ctes));
+  }
+  return ctes;
+}
+
+/** The fewest and most rows a SELECT (its fields) returns, whatever the tables hold. */
+export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds {
+  const ctes = select['withClause'] === undefined ? outer : withBounds(select, outer);
+  if (select['op'] !== undefined && select['op'] !== 'SETOP_NONE') {
+    const [a, b] = [select['larg'], select['rarg']].map((arm) => rowBoundsOf(nodeOf(arm).fields, ctes)) as [RowBounds, RowBounds];
+    const all = select['all'] === true;
+    const rows = select['op'] === 'SETOP_UNION' ? { min: all ? a.min + b.min : Math.min(1, a.min + b.min), max: a.max + b.max }
+      : select['op'] === 'SETOP_EXCEPT' ? { min: 0, max: a.max } : { min: 0, max: Math.min(a.max, b.max) };
+    return limited(rows, select);
+  }
+  if (Array.isArray(select['valuesLists'])) return limited({ min: select['valuesLists'].length, max: select['valuesLists'].length }, select);
+  let rows = list(select['fromClause']).reduce<RowBounds>((acc, item) => product(acc, fromItemBounds(item, ctes)), { min: 1, max: 1 });
+  if (select['whereClause'] !== undefined) rows = filtered(rows, truthOf(select['whereClause']));
+  const calls = callsOf([select['targetList'], select['havingClause'], select['sortClause'], select['distinctClause']]);
+  const groups = list(select['groupClause']);
+  const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');
+  if (groups.length > 0 && !emptyGroupingOnly) {
+    const sets = groups.some((g) => nodeOf(g).type === 'GroupingSet');
+    rows = sets ? UNBOUNDED : { min: Math.min(1, rows.min), max: rows.max };
+  } else if (emptyGroupingOnly || select['havingClause'] !== undefined || calls.aggregate === 'certain') rows = { min: 1, max: 1 };
+  else if (calls.aggregate === 'maybe') rows = { min: Math.min(1, rows.min), max: Math.max(1, rows.max) };
+  if (select['havingClause'] !== undefined) rows = filtered(rows, truthOf(select['havingClause']));
+  if (calls.setReturning) rows = UNBOUNDED;
+  if (Array.isArray(select['distinctClause'])) rows = { min: Math.min(1, rows.min), max: rows.max };
+  return limited(rows, select);
+}
+
+/** Whether a call's value depends on its arguments alone: a scalar pg_catalog built-in, no clock, catalog or session. */
+function callOfArgumentsAlone(fields: Fields): boolean {
+  const name = lastName(fields['funcname']) ?? '';
+  return isCatalogCall(fields) && fields['over'] === undefined && !AGGREGATE_SYNTAX.some((k) => fields[k] !== undefined && fields[k] !== false)
+    && !isBuiltinAggregate(name) && !isBuiltinSetReturning(name) && !VOLATILE.has(name) && dependsOnArgumentsAlone(name);
+}
+
+/**
+ * Whether a value is a function of the columns `known` accepts alone: literals, operators, casts,
+ * CASE and built-ins that depend on their arguments alone (no sub-select, no aggregate, no clock,
+ * catalog or session). A node not known here is not such a function.
+ */
+export function isValueOfColumns(node: unknown, known: (columnRef: unknown) => boolean): boolean {
+  let fixed = true;
+  walkSqlTree(node, ({ type, fields }) => {
+    if (!fixed) return 'skip';
+    if (type === 'FuncCall') fixed = callOfArgumentsAlone(fields);
+    // A cast into regclass, regtype, regproc … looks its text up in the catalog.
+    else if (type === 'TypeCast') fixed = !(lastName((fields['typeName'] as Fields | undefined)?.['names']) ?? '').startsWith('reg');
+    else if (type === 'ColumnRef') fixed = known({ ColumnRef: fields });
+    else if (type !== undefined && !FIXED_NODES.has(type)) fixed = false;
+    return fixed && type !== 'ColumnRef' ? undefined : 'skip';
+  });
+  return fixed;
+}
+
+/** Whether a value is the same on every row of any data: a predicate that folds to one truth value, or a function of no column. */
+export function isFixedValue(node: unknown): boolean {
+  const truth = truthOf(node);
+  if (truth === T || truth === F || truth === N || isValueOfColumns(node, () => false)) return true;
+  // COALESCE stops at its first argument that cannot be NULL: `coalesce(1, amount)` is 1.
+  const { type, fields } = nodeOf(node);
+  if (type !== 'CoalesceExpr') return false;
+  for (const arg of list(fields['args'])) {
+    if (!isFixedValue(arg)) return false;
+    if (nullness(arg) === 'not null') return true;
+  }
+  return false;
+}
+
+
+/** Nodes of a value that depend only on what they hold (literals, operators, casts, CASE …). */
+const FIXED_NODES = new Set(['A_Const', 'TypeCast', 'TypeName', 'String', 'Integer', 'Float', 'Boolean', 'List', 'A_Expr', 'BoolExpr', 'NullTest', 'BooleanTest', 'CaseExpr', 'CaseWhen', 'CoalesceExpr', 'MinMaxExpr', 'A_ArrayExpr', 'RowExpr', 'CollateClause']);
+
+/** The parsed expression `text` (as the value of `select (text)`), or undefined when it does not parse. */
+function expressionNode(text: string): unknown {
+  const parsed = parseSql(`select (${text})`);
+  if (parsed.kind !== 'parsed') return undefined;
+  const select = nodeOf((parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts?.[0]?.stmt).fields;
+  return nodeOf(list(select['targetList'])[0]).fields['val'];
+}
+
+/** The truth values the predicate `text` may take on any row of any data (all three when it does not parse). */
+export function expressionTruth(text: string): Truth {
+  const node = expressionNode(text);
+  return node === undefined ? ANY : truthOf(node);
+}
+
+/** Whether the expression `text` has one value on every row of any data (false when it does not parse). */
+export function expressionIsFixed(text: string): boolean {
+  const node = expressionNode(text);
+  return node !== undefined && isFixedValue(node);
+}
+
+/** What a whole query answers whatever the data: how many rows, and whether its first column is fixed. */
+export interface QueryAnswer { rows: RowBounds; firstColumnFixed: boolean }
+
+/** The fixed parts of one SELECT's answer, or undefined when `query` is not one SELECT. */
+export function queryAnswerOf(query: string): QueryAnswer | undefined {
+  const parsed = parseSql(query);
+  if (parsed.kind !== 'parsed') return undefined;
+  const statements = (parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
+  const { type, fields } = nodeOf(statements[0]?.stmt);
+  if (statements.length !== 1 || type !== 'SelectStmt') return undefined;
+  let first: Fields | undefined = fields;
+  while (first && first['op'] !== undefined && first['op'] !== 'SETOP_NONE') first = nodeOf(first['larg']).fields;
+  const value = nodeOf(list(first?.['targetList'])[0]).fields['val'];
+  // A set operation's first column is fixed only as far as every branch's is: judged on one branch, not claimed.
+  const single = fields['op'] === undefined || fields['op'] === 'SETOP_NONE';
+  return { rows: rowBoundsOf(fields), firstColumnFixed: single && value !== undefined && isFixedValue(value) };
+}
