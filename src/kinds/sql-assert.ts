@@ -4,6 +4,7 @@ import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNam
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, sql } from '../sql/build.js';
 import { queryAnswerOf, type RowBounds } from '../sql/fixed-answers.js';
+import { plannedFixedAnswer } from '../sql/planned-answer.js';
 import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
@@ -152,9 +153,24 @@ export const sqlAssert = defineKind({
     }
     const outcome = await assertQuery(spec, ctx);
     if (scopeRows !== undefined) outcome.observations.scope_rows = scopeRows;
-    return outcome;
+    if (outcome.status !== 'pass') return outcome;
+    // A pass the plan shows no data could have changed (a filter the planner folded to false) proves nothing.
+    const fixed = plannedFixedAnswer(await explainQuery(spec, ctx));
+    if (!fixed) return outcome;
+    const returns = fixed === 'no rows' ? 'returns no row' : 'returns one row of aggregates over no row';
+    return faultOutcome({
+      code: 'never_fails',
+      message: `the server's plan shows the query ${returns} whatever the tables hold (a condition it folded to false, such as a comparison of constants through functions, or a range no partition holds), so the check passed for nothing in the data; assert on rows or values the data decides`,
+    }, outcome.observations);
   },
 });
+
+/** The query's plan, as EXPLAIN (FORMAT JSON) gives it (nothing is executed). */
+async function explainQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<unknown> {
+  const [row] = await ctx.query<Record<string, unknown>>(spec.source, sql`explain (format json) ${sql.raw(spec.query)}`);
+  const plan = row?.['QUERY PLAN'];
+  return typeof plan === 'string' ? JSON.parse(plan) : plan;
+}
 
 /** Runs the assertion itself: a count of the query's rows, or its single value. */
 async function assertQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<Outcome> {

@@ -1,0 +1,67 @@
+/**
+ * Whether the server's own plan proves a query's answer fixed, whatever the tables hold. The load-
+ * time judgement (fixed-answers.ts) reads the parse tree and cannot evaluate functions; the planner
+ * folds every immutable expression over constants (`length('') > 0`, `lower('A') = 'B'`,
+ * `nullif(1, 1) = 1`) and prunes what a filter or a partition bound excludes, and says so in the
+ * plan as a `Result` node whose one-time filter is the constant `false`. Pure: reads EXPLAIN
+ * (FORMAT JSON) output.
+ */
+
+interface PlanNode {
+  'Node Type'?: string;
+  'One-Time Filter'?: string;
+  Strategy?: string;
+  'Join Type'?: string;
+  'Parent Relationship'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Nodes that return no row when their input returns none (they pass, order, limit or lock rows). */
+const ROWS_FROM_INPUT = new Set([
+  'Limit', 'Sort', 'Incremental Sort', 'Unique', 'Subquery Scan', 'Materialize', 'Memoize', 'Gather', 'Gather Merge',
+  'Result', 'Hash', 'WindowAgg', 'ProjectSet', 'LockRows',
+]);
+
+const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
+
+/** Whether the node provably returns no row. */
+function returnsNoRow(node: PlanNode): boolean {
+  const type = node['Node Type'] ?? '';
+  const children = (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+  if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
+  if (type === 'Append' || type === 'Merge Append') return children.every(returnsNoRow);
+  if (type === 'Aggregate') return node.Strategy !== 'Plain' && children.length === 1 && returnsNoRow(children[0]!);
+  if (JOINS.has(type)) {
+    const outer = children.find((child) => child['Parent Relationship'] === 'Outer');
+    const inner = children.find((child) => child['Parent Relationship'] === 'Inner');
+    if (!outer || !inner) return false;
+    const joinType = node['Join Type'] ?? '';
+    if (joinType === 'Inner' || joinType === 'Semi') return returnsNoRow(outer) || returnsNoRow(inner);
+    if (joinType === 'Left' || joinType === 'Anti') return returnsNoRow(outer);
+    if (joinType === 'Right') return returnsNoRow(inner);
+    return returnsNoRow(outer) && returnsNoRow(inner);
+  }
+  return ROWS_FROM_INPUT.has(type) && children.length === 1 && returnsNoRow(children[0]!);
+}
+
+/** Whether the node's answer is the same on any data: no row, or one row of aggregates over none. */
+function answerIsFixed(node: PlanNode): boolean {
+  if (returnsNoRow(node)) return true;
+  const type = node['Node Type'] ?? '';
+  const children = (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+  // A plain aggregate (no GROUP BY) over no row answers one row of empty aggregates (count 0, max NULL), or none after HAVING, always alike.
+  if (type === 'Aggregate' && node.Strategy === 'Plain') return children.length === 1 && returnsNoRow(children[0]!);
+  return ROWS_FROM_INPUT.has(type) && children.length === 1 && answerIsFixed(children[0]!);
+}
+
+/**
+ * What the plan proves about the query's answer (EXPLAIN (FORMAT JSON)'s one value: an array of one
+ * object with `Plan`): `no rows`, `fixed` (one row of aggregates over no rows), or undefined when
+ * the answer depends on the data as far as the plan shows.
+ */
+export function plannedFixedAnswer(explained: unknown): 'no rows' | 'fixed' | undefined {
+  const root = (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
+  if (!root) return undefined;
+  if (returnsNoRow(root)) return 'no rows';
+  return answerIsFixed(root) ? 'fixed' : undefined;
+}
