@@ -133,6 +133,82 @@ function comparisonTruth(fields: Fields): Truth {
   return ANY;
 }
 
+/** One test of a value against a literal number: `subject op value`, the literal on the right. */
+interface Bound { subject: unknown; op: string; value: number }
+const FLIPPED: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '<>': '<>', '!=': '!=' };
+
+/** The literal bounds a comparison or BETWEEN puts on one steady value (none for anything else). */
+function boundsOf(node: unknown): Bound[] {
+  const { type, fields } = nodeOf(node);
+  if (type !== 'A_Expr') return [];
+  if (fields['kind'] === 'AEXPR_BETWEEN' || fields['kind'] === 'AEXPR_BETWEEN_SYM') {
+    const range = nodeOf(fields['rexpr']);
+    const [lo, hi] = list(range.type === 'List' ? range.fields['items'] : fields['rexpr']).map(numberOf);
+    if (lo === undefined || hi === undefined) return [];
+    const [low, high] = fields['kind'] === 'AEXPR_BETWEEN_SYM' ? [Math.min(lo, hi), Math.max(lo, hi)] : [lo, hi];
+    return [{ subject: fields['lexpr'], op: '>=', value: low }, { subject: fields['lexpr'], op: '<=', value: high }];
+  }
+  const op = lastName(fields['name']) ?? '';
+  if (fields['kind'] !== 'AEXPR_OP' || COMPARISONS[op] === undefined) return [];
+  const [left, right] = [numberOf(fields['lexpr']), numberOf(fields['rexpr'])];
+  if (right !== undefined && left === undefined) return [{ subject: fields['lexpr'], op, value: right }];
+  if (left !== undefined && right === undefined) return [{ subject: fields['rexpr'], op: FLIPPED[op]!, value: left }];
+  return [];
+}
+
+/** Whether the values `bounds` allow (all on one value) are none: an empty interval, or its one point excluded. */
+function boundsMeetNowhere(bounds: readonly Bound[]): boolean {
+  let [lo, loOpen, hi, hiOpen] = [-Infinity, false, Infinity, false];
+  const excluded: number[] = [];
+  for (const { op, value } of bounds) {
+    if (op === '<>' || op === '!=') excluded.push(value);
+    if (op === '>' || op === '>=' || op === '=') if (value > lo || (value === lo && op === '>')) [lo, loOpen] = [value, op === '>'];
+    if (op === '<' || op === '<=' || op === '=') if (value < hi || (value === hi && op === '<')) [hi, hiOpen] = [value, op === '<'];
+  }
+  if (lo > hi || (lo === hi && (loOpen || hiOpen))) return true;
+  return lo === hi && excluded.includes(lo);
+}
+
+/**
+ * Whether no row can make every one of `conjuncts` true: `e is null` beside a comparison of e or
+ * `e is not null` (pg_catalog's comparisons are strict), or literal bounds on one steady value that
+ * no number meets (`x < 0 and x > 0`, `x between 5 and 1`, `x = 1 and x <> 1`). Numeric order is
+ * total (NaN above every number), so an empty interval of numbers holds no value at all.
+ */
+function conjunctsContradict(conjuncts: readonly unknown[]): boolean {
+  const nulled = conjuncts.flatMap((c) => {
+    const { type, fields } = nodeOf(c);
+    return type === 'NullTest' && fields['nulltesttype'] === 'IS_NULL' && fields['argisrow'] !== true ? [fields['arg']] : [];
+  });
+  const bounds: Bound[] = [];
+  for (const conjunct of conjuncts) {
+    const { type, fields } = nodeOf(conjunct);
+    if (type === 'NullTest' && fields['nulltesttype'] === 'IS_NOT_NULL' && fields['argisrow'] !== true && nulled.some((e) => sameValueTwice(e, fields['arg']))) return true;
+    const op = lastName(fields['name']) ?? '';
+    if (type === 'A_Expr' && fields['kind'] === 'AEXPR_OP' && COMPARISONS[op] !== undefined
+      && nulled.some((e) => sameValueTwice(e, fields['lexpr']) || sameValueTwice(e, fields['rexpr']))) return true;
+    bounds.push(...boundsOf(conjunct));
+  }
+  const bySubject = new Map<string, Bound[]>();
+  for (const bound of bounds) {
+    if (!sameValueTwice(bound.subject, bound.subject)) continue;
+    const key = shapeOf(bound.subject);
+    bySubject.set(key, [...(bySubject.get(key) ?? []), bound]);
+  }
+  return [...bySubject.values()].some(boundsMeetNowhere);
+}
+
+/** `x op ANY` / `ALL` of an empty array literal (`'{}'`, `array[]`): false and true on every row. */
+function emptyArrayTruth(fields: Fields): Truth | undefined {
+  if (fields['kind'] !== 'AEXPR_OP_ANY' && fields['kind'] !== 'AEXPR_OP_ALL') return undefined;
+  let array = nodeOf(fields['rexpr']);
+  if (array.type === 'TypeCast') array = nodeOf(array.fields['arg']);
+  const empty = (array.type === 'A_Const' && (array.fields['sval'] as { sval?: string } | undefined)?.sval?.trim() === '{}')
+    || (array.type === 'A_ArrayExpr' && list(array.fields['elements']).length === 0);
+  if (!empty) return undefined;
+  return fields['kind'] === 'AEXPR_OP_ANY' ? F : T;
+}
+
 const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, y: true, on: true, 1: true, false: false, f: false, no: false, n: false, off: false, 0: false };
 
 /** The truth values a predicate may take on any row of any data (ANY when it is not known). */
@@ -154,7 +230,9 @@ export function truthOf(node: unknown): Truth {
       const args = list(fields['args']).map(truthOf);
       if (fields['boolop'] === 'NOT_EXPR') return not3(args[0] ?? ANY);
       const op = fields['boolop'] === 'AND_EXPR' ? and3 : or3;
-      return args.reduce((a, b) => combine(a, b, op));
+      const truth = args.reduce((a, b) => combine(a, b, op));
+      // Conjuncts that no row makes true together leave the AND false or NULL.
+      return fields['boolop'] === 'AND_EXPR' && conjunctsContradict(list(fields['args'])) ? (truth & ~T) || F : truth;
     }
     case 'NullTest': {
       const known = fields['argisrow'] === true ? undefined : nullness(fields['arg']);
@@ -177,7 +255,9 @@ export function truthOf(node: unknown): Truth {
       }
       return out | N;
     }
-    case 'A_Expr': return comparisonTruth(fields);
+    case 'A_Expr':
+      if (conjunctsContradict([node])) return F | N;
+      return emptyArrayTruth(fields) ?? comparisonTruth(fields);
     case 'SubLink': return subLinkTruth(fields);
     default: return ANY;
   }
@@ -304,7 +384,8 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
     const [a, b] = [select['larg'], select['rarg']].map((arm) => rowBoundsOf(nodeOf(arm).fields, ctes)) as [RowBounds, RowBounds];
     const all = select['all'] === true;
     const rows = select['op'] === 'SETOP_UNION' ? { min: all ? a.min + b.min : Math.min(1, a.min + b.min), max: a.max + b.max }
-      : select['op'] === 'SETOP_EXCEPT' ? { min: 0, max: a.max } : { min: 0, max: Math.min(a.max, b.max) };
+      // One query minus itself (read in one snapshot) is nothing, with or without ALL.
+      : select['op'] === 'SETOP_EXCEPT' ? { min: 0, max: sameValueTwice(select['larg'], select['rarg']) ? 0 : a.max } : { min: 0, max: Math.min(a.max, b.max) };
     return limited(rows, select);
   }
   if (Array.isArray(select['valuesLists'])) return limited({ min: select['valuesLists'].length, max: select['valuesLists'].length }, select);
