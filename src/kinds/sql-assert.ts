@@ -9,7 +9,7 @@ import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
 import type { Outcome, Sample } from '../results/outcome.js';
-import { faultOutcome, scopeTooSmall } from '../results/fault.js';
+import { Fault, faultOutcome, scopeTooSmall } from '../results/fault.js';
 
 /**
  * The most rows one Postgres table can hold: 291 tuples on each of 2^32 − 2 pages of 8 kB (32 TB).
@@ -155,7 +155,15 @@ export const sqlAssert = defineKind({
     if (scopeRows !== undefined) outcome.observations.scope_rows = scopeRows;
     if (outcome.status !== 'pass') return outcome;
     // A pass the plan shows no data could have changed (a filter the planner folded to false) proves nothing.
-    const fixed = plannedFixedAnswer(await explainQuery(spec, ctx));
+    let explained: unknown;
+    try {
+      explained = await explainQuery(spec, ctx);
+    } catch (error) {
+      // Could not ask (the replica fell behind since the read, …): could not verify, with what was read kept.
+      if (error instanceof Fault) return faultOutcome(error.fault, outcome.observations);
+      throw error;
+    }
+    const fixed = plannedFixedAnswer(explained);
     if (!fixed) return outcome;
     const returns = fixed === 'no rows' ? 'returns no row' : 'returns one row of aggregates over no row';
     return faultOutcome({
