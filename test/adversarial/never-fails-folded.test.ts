@@ -14,20 +14,13 @@
  * empty and a full table, to show its answer really does not move; each reading twin is shown to move.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+import { problemsOf } from '../support/load-problems.js';
 
 beforeAll(async () => { await loadSqlParser(); });
-
-function problemsOf(checks: string): string[] {
-  const parsed = parseCheckFile(`sources:\n  app: { url: "postgres://parity@db.internal/app" }\nchecks:\n${checks}`, 'x.yaml', {}, { osUser: 'osuser' });
-  if (Array.isArray(parsed)) return parsed.map(formatProblem);
-  const catalog = buildCatalog([parsed]);
-  return Array.isArray(catalog) ? catalog.map(formatProblem) : [];
-}
 
 const sqlAssert = (query: string, expect: string) => `
   - id: a

@@ -7,24 +7,15 @@
  * held. Each such check loaded; it is now refused at load with the place of `new` (`new.query`).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../src/catalog/build-catalog.js';
-import { parseCheckFile } from '../../src/catalog/parse-file.js';
-import { formatProblem } from '../../src/checkfile/problems.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { evaluateNullCheck, nullCheckSchema } from '../../src/kinds/null-check.js';
 import { columnParitySchema, evaluateColumnParity } from '../../src/kinds/column-parity.js';
 import { evaluateTableDiff, type DiffTally } from '../../src/kinds/table-diff/verdict.js';
 import { evaluateRowCount, rowCountSchema } from '../../src/kinds/row-count.js';
 import { recheckOutcome } from '../../src/runner/recheck.js';
+import { problemsOf } from '../support/load-problems.js';
 
 beforeAll(async () => { await loadSqlParser(); });
-
-function problemsOf(checks: string): string[] {
-  const parsed = parseCheckFile(`sources:\n  app: { url: "postgres://parity@db.internal/app" }\nchecks:\n${checks}`, 'x.yaml', {}, { osUser: 'osuser' });
-  if (Array.isArray(parsed)) return parsed.map(formatProblem);
-  const catalog = buildCatalog([parsed]);
-  return Array.isArray(catalog) ? catalog.map(formatProblem) : [];
-}
 
 const sameTable = (old: string, neu: string) => `
   - id: c
