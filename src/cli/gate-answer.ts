@@ -4,6 +4,7 @@
  */
 import type { GateDecision } from '../gate/gate-service.js';
 import { EXIT } from './exit.js';
+import { decisionAllows } from '../gate/allows.js';
 
 export type GateAnswer = GateDecision & { error?: { code: string; message: string } };
 
@@ -29,10 +30,5 @@ export function unavailableAnswer(migration: string, phase: string, message: str
  */
 export function exitCodeForGate(answer: GateAnswer): number {
   if (answer.evaluated !== true || answer.error !== undefined) return EXIT.couldNotVerify;
-  const checks = Array.isArray(answer.checks) ? answer.checks : [];
-  const counted = checks.length > 0 && checks.every((c) => c.status === 'pass' && c.reason === null && (c.denial ?? null) === null);
-  const unopposed = Array.isArray(answer.reasons) && answer.reasons.length === 0 && counted;
-  // An answer is recorded before it is given: an "allowed" with no decision id was never recorded.
-  const recorded = typeof answer.id === 'string' && answer.id !== '';
-  return answer.allowed === true && unopposed && recorded ? EXIT.ok : EXIT.failed;
+  return decisionAllows(answer) ? EXIT.ok : EXIT.failed;
 }

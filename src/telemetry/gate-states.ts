@@ -8,6 +8,7 @@
  * check files that do not load, a slow answer, a phase no longer declared) reads 0, never a stale 1.
  */
 import type { GateVerdict } from '../gate/evaluate-gate.js';
+import { verdictAllows } from '../gate/allows.js';
 
 export interface GateState {
   migration: string;
@@ -26,7 +27,7 @@ export const GATE_READING_TIMEOUT_MS = 5_000;
 /** The gauges' reading of one verdict: allowed only when it allows with no reason against, on at least one check. */
 export function gateStateOf(verdict: GateVerdict): GateState {
   const against = verdict.checks.filter((c) => c.reason !== null);
-  const allowed = verdict.allowed === true && verdict.reasons.length === 0 && verdict.checks.length > 0 && against.length === 0;
+  const allowed = verdictAllows(verdict);
   // Every reason is a check whose outcome is pending; a reason of the answer's own (check files
   // that do not load) is not pending.
   const awaiting = !allowed && against.length > 0 && against.length === verdict.reasons.length && against.every((c) => c.denial === 'running');

@@ -19,6 +19,7 @@ import type { AppEnv, RouteRegistrar } from '../app.js';
 import { refuseCrossSite, requireScope } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
+import { decisionAllows } from '../../gate/allows.js';
 
 const timestamp = z.string().openapi({ format: 'date-time' });
 
@@ -198,7 +199,9 @@ export const registerMigrationRoutes: RouteRegistrar = (app, { service }) => {
   const answer = async (c: Context<AppEnv>, id: string, phase: string, refresh: boolean, byStatus: boolean) => {
     try {
       const decision: GateDecision = await service.gates.decide(id, phase, { refresh, requestedBy: c.get('principal')?.name });
-      return c.json(decision, byStatus && !decision.allowed ? 412 : 200);
+      // Body and status say what every other consumer reads (gate/allows.ts): a self-contradicting answer denies.
+      const allows = decisionAllows(decision);
+      return c.json({ ...decision, allowed: allows }, byStatus && !allows ? 412 : 200);
     } catch (error) {
       if (!(error instanceof GateUnavailableError)) notFound(error);
       // Fail closed in the body too: a poller that only reads `allowed` still reads "no".

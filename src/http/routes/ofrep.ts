@@ -15,6 +15,7 @@ import type { Service } from '../../service/service.js';
 import type { AppEnv, RouteRegistrar } from '../app.js';
 import { refuseCrossSite, requireScope } from '../auth.js';
 import { errorResponses } from '../schemas.js';
+import { decisionAllows } from '../../gate/allows.js';
 
 export const OfrepSuccessSchema = z.object({
   key: z.string(),
@@ -102,7 +103,7 @@ export async function evaluateFlag(service: Service, key: string, requestedBy: s
   try {
     const decision = await service.gates.decide(migration, phase, { requestedBy });
     // The recorded decision is the only source of `true`; a decision without a record denies.
-    const value = decision.allowed === true && decision.evaluated && decision.id !== null && decision.reasons.length === 0;
+    const value = decisionAllows(decision);
     return { status: 200, body: { key, value, reason: 'TARGETING_MATCH', variant: value ? 'allowed' : 'denied', metadata: metadataOf(decision) } };
   } catch (error) {
     if (error instanceof UnknownMigrationError || error instanceof UnknownPhaseError) {
