@@ -126,20 +126,18 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
             join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = w.oid
               and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid <> r.oid
             where w.ev_class = r.oid and w.rulename = '_RETURN'),
-          'leaves', array(with recursive tree(oid) as (
+          'leaves', (with recursive tree(oid) as (
               select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by 1),
-          'leaf_names', array(with recursive tree(oid) as (
-              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::pg_catalog.regclass::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p' order by t.oid::text),
-          'foreign', array(with recursive tree(oid) as (
-              select r.oid union select i.inhrelid from pg_catalog.pg_inherits i join tree t on i.inhparent = t.oid)
-            select t.oid::text from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind = 'f')))
+            select pg_catalog.json_agg(pg_catalog.json_build_object('oid', t.oid::text, 'name', t.oid::pg_catalog.regclass::text, 'foreign', k.relkind = 'f') order by t.oid::text)
+            from tree t join pg_catalog.pg_class k on k.oid = t.oid where k.relkind <> 'p')))
         from chain c join pg_catalog.pg_class r on r.oid = c.oid)::text as relations`;
 }
 
 /** A relation as the reach statement describes it. */
-interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: string[]; leaf_names?: string[]; foreign?: string[] }
+interface RelationRow { oid: string; name: string; kind: string; definition: string | null; columns: string[]; reads: string[]; leaves: Leaf[] | null }
+
+/** A rows-holding relation under another (itself, or an inheriting table or partition at any depth); `foreign`: a foreign table. */
+interface Leaf { oid: string; name: string; foreign: boolean }
 
 /** Who read: equal for two sides only when one server, database, role and session settings read both. */
 export interface Reader { instance: string; role: string; settings: string }
@@ -194,11 +192,11 @@ function reachFrom(oid: string, relations: ReadonlyMap<string, RelationRow>, wal
   if (!relation || depth > relations.size) return { relation: oid, names: [oid] };
   if (relation.kind !== 'v') {
     // `FROM ONLY t` in the last view reads t's own rows alone (none, when t is partitioned).
-    const rows = walk.inherit ? relation.leaves : relation.kind === 'p' ? [] : [oid];
-    const leafNames = new Map(relation.leaves.map((leaf, i) => [leaf, relation.leaf_names?.[i] ?? leaf]));
+    const leaves = new Map((relation.leaves ?? []).map((leaf) => [leaf.oid, leaf]));
+    const rows = walk.inherit ? [...leaves.keys()] : relation.kind === 'p' ? [] : [oid];
     const sorted = [...rows].sort();
-    const nameOf = (leaf: string) => relations.get(leaf)?.name ?? leafNames.get(leaf) ?? leaf;
-    const foreign = sorted.filter((leaf) => relation.foreign?.includes(leaf)).map(nameOf);
+    const nameOf = (leaf: string) => relations.get(leaf)?.name ?? leaves.get(leaf)?.name ?? leaf;
+    const foreign = sorted.filter((leaf) => leaves.get(leaf)?.foreign === true).map(nameOf);
     return { rows: sorted, names: sorted.map(nameOf), ...renamedOf(walk.columns), ...(foreign.length > 0 ? { foreign } : {}) };
   }
   const own = { relation: oid, names: [relation.name], ...renamedOf(walk.columns) };

@@ -24,10 +24,13 @@ const ROWS_FROM_INPUT = new Set([
 
 const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
 
+/** The plans whose rows the node reads (an InitPlan or SubPlan computes a value, not rows). */
+const inputsOf = (node: PlanNode) => (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+
 /** Whether the node provably returns no row. */
 function returnsNoRow(node: PlanNode): boolean {
   const type = node['Node Type'] ?? '';
-  const children = (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+  const children = inputsOf(node);
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
   if (type === 'Append' || type === 'Merge Append') return children.every(returnsNoRow);
   if (type === 'Aggregate') return node.Strategy !== 'Plain' && children.length === 1 && returnsNoRow(children[0]!);
@@ -48,7 +51,7 @@ function returnsNoRow(node: PlanNode): boolean {
 function answerIsFixed(node: PlanNode): boolean {
   if (returnsNoRow(node)) return true;
   const type = node['Node Type'] ?? '';
-  const children = (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+  const children = inputsOf(node);
   // A plain aggregate (no GROUP BY) over no row answers one row of empty aggregates (count 0, max NULL), or none after HAVING, always alike.
   if (type === 'Aggregate' && node.Strategy === 'Plain') return children.length === 1 && returnsNoRow(children[0]!);
   return ROWS_FROM_INPUT.has(type) && children.length === 1 && answerIsFixed(children[0]!);
