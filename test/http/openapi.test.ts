@@ -62,4 +62,17 @@ describe('the OpenAPI document', () => {
       expect((await json(response)).error.code, route).toBe('unauthorized');
     }
   });
+
+  // A client generated from the document must send `respond` on every gate ask: without it the
+  // server answers 400 respond_required. (HEAD, answered by status, is not in the document.)
+  it('marks respond required on both gate operations, as the server enforces it', async () => {
+    for (const route of ['GET /v1/migrations/{id}/gates/{phase}', 'POST /v1/migrations/{id}/gates/{phase}']) {
+      const { op } = operations().find((o) => o.route === route)!;
+      const respond = (op.parameters as Array<{ name: string; in: string; required?: boolean; schema: { enum?: string[] } }>).find((p) => p.name === 'respond');
+      expect(respond, route).toMatchObject({ in: 'query', required: true, schema: { enum: ['body', 'status'] } });
+    }
+    const ask = await fx.request('GET', '/v1/migrations/x/gates/y', { token: 'reader-token-0123456789' });
+    expect(ask.status).toBe(400);
+    expect((await json(ask)).error.code).toBe('respond_required');
+  });
 });

@@ -95,8 +95,11 @@ const DecisionRecordSchema = z.object({
 
 const MigrationParams = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
 const GateParams = MigrationParams.extend({ phase: z.string().min(1).max(200).openapi({ param: { name: 'phase', in: 'path' } }) });
+// Optional to the validator only: HEAD (not in the document) is answered without it, and a GET or
+// POST without it gets the 400 respond_required below rather than a generic 422. The document says
+// required, because for every operation it lists it is: a generated client must always send it.
 const respond = z.enum(['body', 'status']).optional().openapi({
-  param: { name: 'respond', in: 'query' },
+  param: { name: 'respond', in: 'query', required: true },
   description: 'required (except on HEAD, always by status): status answers 200 when allowed, 412 when denied, 503 when the gate could not be evaluated (body unchanged); body answers 200 either way (read `allowed`), 503 when it could not be evaluated. Without it: 400 respond_required',
 });
 /**
