@@ -121,9 +121,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const refresh = async () => {
     if (!target) return;
-    await states.syncFromStore(target.store, [...target.catalog().checks.keys()]);
-    await declareDefinitions(target);
-    await importCliResults(target);
+    const from = target;
+    // Each step reads or writes its own table: one that fails (a lock, a full disk) must not keep
+    // the others' panels stale. All run; the failures are reported after.
+    const failures: unknown[] = [];
+    for (const step of [
+      () => states.syncFromStore(from.store, [...from.catalog().checks.keys()]),
+      () => declareDefinitions(from),
+      () => importCliResults(from),
+    ]) {
+      await step().catch((error: unknown) => void failures.push(error));
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `telemetry refresh: ${failures.length} of its steps failed`);
   };
 
   /** Records the catalog's definitions in the store and keeps when each was first declared there. */

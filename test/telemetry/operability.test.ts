@@ -60,6 +60,39 @@ describe.each(engines)('operability on %s', (engine) => {
   });
 });
 
+// Its own world: no other replica's timer may claim the CLI run first.
+describe.each(engines)('telemetry refresh on %s', (engine) => {
+  let world: World;
+  beforeAll(async () => {
+    world = await createWorld(engine);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('still counts CLI runs when recording the declared definitions fails (each refresh step stands alone)', async () => {
+    // A replica whose store refuses one write (a lock, a full disk on one table): the CLI runs it can
+    // still claim must reach the run panels, and the failure must still be reported.
+    const failing = { ...world.store, declareDefinitions: () => Promise.reject(new Error('check_declarations is locked')) };
+    const c = await startParity({ ...world, store: failing }, { tokens: `prometheus:${READ}:read` });
+    try {
+      const config = loadConfig({}, { checksDir: world.checksDir, dataDir: world.db.dataDir });
+      const cli = await openService(config, { store: world.store, env: {} });
+      try {
+        const { finished } = await cli.runner.start({ checks: [cli.catalog().checks.get('users-row-count')!], trigger: 'cli', requestedBy: 'cli' });
+        await finished;
+      } finally {
+        await cli.close();
+      }
+      await expect(c.telemetry.refresh()).rejects.toThrow(/check_declarations is locked/);
+      const counted = (await c.scrape(READ)).find('parity_check_runs_total').filter((s) => s.labels.trigger === 'cli');
+      expect(counted.reduce((sum, s) => sum + s.value, 0)).toBe(1);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe.each(engines)('access log on %s', (engine) => {
   const TOKEN = 'access-log-token-9f3e2a71';
   let fx: HttpFixture;
