@@ -31,7 +31,9 @@ export function checkPanels(): cog.Builder<Panel>[] {
     status,
     new StatPanel()
       .title('Mismatches')
+      .description('From the latest finished result. When "at least" shows 1, the scan stopped early (stop_after): the true count is this or more.')
       .withTarget(instant(`max(parity_check_mismatches{${CHECK}})`, 'mismatches'))
+      .withTarget(instant(`max(parity_check_counts_lower_bound{${CHECK}})`, 'at least', 'B'))
       .thresholds(thresholds(1)).colorMode(BigValueColorMode.Value)
       .span(4).height(6),
     new StatPanel()

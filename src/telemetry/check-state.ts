@@ -27,6 +27,8 @@ export interface CheckState {
   kind: string;
   latest: ResultFacts;
   mismatches: number | undefined;
+  /** The mismatch and difference counts are lower bounds: the scan stopped early (stop_after). */
+  countsAreLowerBounds: boolean;
   mismatchRatio: number | undefined;
   differences: Partial<Record<DifferenceType, number>>;
   mismatchRateUpperBound: number | undefined;
@@ -99,6 +101,7 @@ export function applyResult(previous: CheckState | undefined, result: ResultFact
     kind: result.kind,
     latest: result,
     mismatches: findings ? findings.mismatches : finite(result.observations.mismatches),
+    countsAreLowerBounds: findings ? findings.countsAreLowerBounds : result.observations.counts_are_lower_bounds === true,
     mismatchRatio: findings ? findings.mismatchRatio : finite(result.observations.mismatch_ratio),
     differences: findings ? findings.differences : differences,
     mismatchRateUpperBound: findings ? findings.mismatchRateUpperBound : upperBoundOf(result.observations),

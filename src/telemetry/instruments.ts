@@ -51,6 +51,11 @@ export const instruments = {
     description: 'Mismatches reported by the latest finished result (observation "mismatches")',
     attributes: [...CHECK],
   },
+  countsLowerBound: {
+    name: 'parity_check_counts_lower_bound', type: 'observable_gauge', unit: '1', createdBy: 'parity',
+    description: 'Whether parity_check_mismatches and parity_check_differences of the latest finished result are lower bounds: 1 when its scan stopped early (stop_after), so the true counts are at least these; 0 when exact',
+    attributes: [...CHECK],
+  },
   mismatchRatio: {
     name: 'parity_check_mismatch_ratio', type: 'observable_gauge', unit: '1', createdBy: 'parity',
     description: 'Mismatch ratio of the latest finished result (observation "mismatch_ratio")',

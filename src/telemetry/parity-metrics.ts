@@ -94,7 +94,7 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
   reloadFailures.add(0);
 
   const observed = {
-    status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), ratio: gauge(i.mismatchRatio),
+    status: gauge(i.checkStatus), mismatches: gauge(i.mismatches), lowerBound: gauge(i.countsLowerBound), ratio: gauge(i.mismatchRatio),
     differences: gauge(i.differences), upperBound: gauge(i.shadowReadUpperBound), coverage: gauge(i.windowCoverage), lastSuccess: gauge(i.lastSuccess),
     lastVerified: gauge(i.lastVerified), awaiting: gauge(i.awaitingVerification), errors: gauge(i.consecutiveErrors), interval: gauge(i.expectedInterval),
     scheduled: gauge(i.scheduledChecks),
@@ -164,7 +164,11 @@ export function createParityMetrics(meter: Meter, view: MetricsView): ParityMetr
       for (const status of RESULT_STATUSES) {
         result.observe(observed.status, state.latest.status === status ? 1 : 0, attributesFor(i.checkStatus, { ...base, status }));
       }
-      if (state.mismatches !== undefined) result.observe(observed.mismatches, state.mismatches, attributesFor(i.mismatches, base));
+      if (state.mismatches !== undefined) {
+        result.observe(observed.mismatches, state.mismatches, attributesFor(i.mismatches, base));
+        // Beside every count: a stopped-early scan's count is "at least", and a panel or query must be able to tell.
+        result.observe(observed.lowerBound, state.countsAreLowerBounds ? 1 : 0, attributesFor(i.countsLowerBound, base));
+      }
       if (state.mismatchRatio !== undefined) result.observe(observed.ratio, state.mismatchRatio, attributesFor(i.mismatchRatio, base));
       for (const type of DIFFERENCE_TYPES) {
         const value = state.differences[type];
