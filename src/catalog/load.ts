@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { CheckFileError, type SpecProblem } from '../checkfile/problems.js';
-import { loadSqlParser, SqlParserNotLoadedError } from '../sql/parser.js';
+import { withSqlParser } from '../sql/parser.js';
 import { secretForms, type Env } from './interpolate.js';
 import { registerSecret } from '../logging/secrets.js';
 import { listCheckFiles } from './list-check-files.js';
@@ -17,20 +17,9 @@ import { buildCatalog } from './build-catalog.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
-/**
- * Operator SQL is judged by the real PostgreSQL parser while the files are parsed. The parser (its
- * wasm takes ~90 ms to load) is loaded the first time a file asks for it — a catalog of checks with
- * no SQL expressions never does — and that file is parsed again, whole, once it is there.
- */
-async function withSqlParser<T>(parse: () => T): Promise<T> {
-  try {
-    return parse();
-  } catch (error) {
-    if (!(error instanceof SqlParserNotLoadedError)) throw error;
-    await loadSqlParser();
-    return parse();
-  }
-}
+// Operator SQL is judged by the real PostgreSQL parser while the files are parsed. The parser is
+// loaded the first time a file asks for it (withSqlParser) — a catalog of checks with no SQL
+// expressions never does — and that file is parsed again, whole, once it is there.
 
 /** Reads every *.yaml / *.yml file under `dir` (recursively, sorted) into a catalog, or throws CheckFileError. */
 export async function loadCatalog(dir: string, env: Env = process.env): Promise<Catalog> {

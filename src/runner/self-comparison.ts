@@ -10,7 +10,7 @@ import { canonicalJson } from '../checkfile/hash.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { formatTableRef } from '../sql/identifiers.js';
-import { loadSqlParser } from '../sql/parser.js';
+import { loadSqlParser, withSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
 import { loneTablesApart, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
@@ -106,12 +106,13 @@ const asksWhoReads = (sides: { old: SideRead; new: SideRead }) => ASKS_WHO_READS
  */
 export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKind<Spec>, spec: Spec, ctx: ExecutionContext, sources: SourceRegistry): Promise<SelfComparison | undefined> {
   if (!kind.sides) return undefined;
-  // Sides are read by their SQL's shape, which needs the parser (loaded once per process).
-  await loadSqlParser();
-  const written = kind.sides(spec);
+  const sidesOf = kind.sides;
+  // Sides are read by their SQL's shape, which needs the parser — loaded (once per process) only
+  // when a side has SQL to parse: a row_count of two tables with no filter never loads it.
+  const written = await withSqlParser(() => sidesOf(spec));
   const { old, new: neu } = written;
   if (old.source === undefined || neu.source === undefined) return undefined;
-  if (!sameReads(written) && !sameReads(kind.sides(spec, { old: NAMES_ERASED, new: NAMES_ERASED }))) return undefined;
+  if (!sameReads(written) && !sameReads(await withSqlParser(() => sidesOf(spec, { old: NAMES_ERASED, new: NAMES_ERASED })))) return undefined;
   const sameSource = old.source === neu.source;
   if (!sameSource) {
     const drivers = await Promise.all([old.source, neu.source].map(async (name) => (await sources.get(name)).driver));
@@ -128,6 +129,8 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
       const [oldKind, newKind] = await Promise.all(sides.map(async ({ side, read }) => read ?? (await ctx.query(side.source!, planRelationKind(side.table!)))[0]));
       if (loneTablesApart(oldKind, newKind)) return undefined;
     }
+    // Beyond two lone tables: view definitions are parsed (readReach), and sides renamed.
+    await loadSqlParser();
     // What a count read is asked of by oid: its name may reach another relation by now.
     const rows = await Promise.all(sides.map(async ({ side, read }) => (await ctx.query(side.source!, planRelationReach(read ?? side.table)))[0]));
     const [a, b] = rows.map(readReach);
@@ -161,7 +164,7 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     if (!bothQueries && !shared && foreign.length === 0) return undefined;
     // Over one relation, the SQL each side writes against its own names must be the same SQL.
     const renaming = { old: renamingOf(a!.reach), new: renamingOf(b!.reach) };
-    if (!sameReads(renaming.old || renaming.new ? kind.sides!(spec, renaming) : written)) return undefined;
+    if (!sameReads(renaming.old || renaming.new ? sidesOf(spec, renaming) : written)) return undefined;
     if (!shared && foreign.length > 0) {
       return {
         code: 'self_comparison',
