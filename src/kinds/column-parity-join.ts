@@ -5,12 +5,13 @@
  * repeated key would pair every copy with every other, a NULL one can never be matched — so both
  * are refused as "could not verify" (`duplicate_key`, `null_key`), the way table_diff refuses them.
  */
-import { normalizeSql, type Normalizer } from '../compare/normalizers.js';
+import type { Normalizer } from '../compare/normalizers.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { Fault } from '../results/fault.js';
-import { exactlyDistinctSql, exactTextSql, typeProbeSql } from './exact-compare.js';
+import { exactTextSql } from './exact-compare.js';
 import { keyAlias } from './samples.js';
+import { comparedDistinctSql } from './compared-distinct.js';
 
 /** One side of the join form as the check file gives it. */
 export interface JoinSide { table: TableRef; expr: string; where?: string | undefined }
@@ -35,11 +36,7 @@ function joinedSql(spec: JoinSpec): SQL {
 
 /** `o.v` and `n.v` differ, normalised, under the exact rule (types probed from each side's table). */
 function distinctSql(spec: JoinSpec): SQL {
-  const value = (s: JoinSide) => normalizeSql(expressionSql(s.expr), spec.normalize);
-  return exactlyDistinctSql(normalizeSql(sql`o.v`, spec.normalize), normalizeSql(sql`n.v`, spec.normalize), {
-    a: typeProbeSql(value(spec.old), spec.old.table),
-    b: typeProbeSql(value(spec.new), spec.new.table),
-  });
+  return comparedDistinctSql(spec.normalize, [sql`o.v`, sql`n.v`], [spec.old.table, spec.new.table], [expressionSql(spec.old.expr), expressionSql(spec.new.expr)]);
 }
 
 /** One statement: rows per side, NULL-key rows per side, matched mismatches and keys missing on each side. */

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
-import { normalizeSql, normalizerSchema } from '../compare/normalizers.js';
+import { normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema,
 } from '../checkfile/common.js';
@@ -17,7 +17,8 @@ import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
 import { expressionIsFixed } from '../sql/fixed-answers.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
-import { exactlyDistinctSql, typeProbeSql } from './exact-compare.js';
+import { typeProbeSql } from './exact-compare.js';
+import { comparedDistinctSql } from './compared-distinct.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
 import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
@@ -129,8 +130,7 @@ function sidesOf(spec: ColumnParitySpec, renaming: SideRenaming = {}): { old: Si
 
 /** The two normalised expressions differ, exactly (types probed from the table once per statement). */
 function distinctSql(spec: ColumnParitySpec, form: SameTableForm): SQL {
-  const [a, b] = [form.old, form.new].map((e) => normalizeSql(expressionSql(e), spec.normalize)) as [SQL, SQL];
-  return exactlyDistinctSql(a, b, { a: typeProbeSql(a, form.table), b: typeProbeSql(b, form.table) });
+  return comparedDistinctSql(spec.normalize, [expressionSql(form.old), expressionSql(form.new)], [form.table, form.table]);
 }
 
 /** Same-table form as a count scan: rows in scope and rows whose values differ (a chunked scan may stop once they prove failure). */

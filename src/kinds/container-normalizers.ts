@@ -1,7 +1,7 @@
 /**
  * A text normaliser (trim, collapse_whitespace, lower, upper) edits a value's whole text. Over the
- * text of a container — json(b), an array, a composite or anonymous record, a range, xml, an
- * extension type such as hstore — that folds member names and structure along with the values:
+ * text of a container — json(b), a composite or anonymous record, a range, xml, an extension type
+ * such as hstore, an array of any of these — that folds member names and structure with the values:
  * under `lower`, `{"Email": "a"}` and `{"email": "a"}` were one text, and column_parity passed.
  * SQL cannot fold only the strings inside a container (shadow_read can, in JS: values.ts
  * containerText), so column_parity and table_diff refuse such a value as "could not verify"
@@ -19,19 +19,36 @@ export function foldsText(normalizers: readonly Normalizer[]): boolean {
 }
 
 /**
- * The name of a regtype when its text is a container's (through domains), else NULL. Containers:
- * composites, ranges, multiranges, arrays, anonymous records; json, jsonb, jsonpath and xml; and
- * any user-defined-category type from outside pg_catalog (hstore, ltree, …), whose text grammar
- * parity cannot know. Text-like types (text, varchar, citext, enums, uuid, …) are not containers.
- * Catalog operators are named, so no look-alike on the search path answers.
+ * Whether the pg_type row `t` is a container whose text a text normaliser must not edit: a
+ * composite, range or multirange; an anonymous record; json, jsonb, jsonpath, xml; any
+ * user-defined-category type from outside pg_catalog (hstore, ltree, …), whose text grammar parity
+ * cannot know; and an array (through domains) of any of these or of an array. Text-like types
+ * (text, varchar, citext, enums, uuid, …) are not containers.
+ */
+function holdsStructureSql(t: SQL, arrays: SQL): SQL {
+  const is = sql.raw('operator(pg_catalog.=)');
+  return sql`(${t}.typtype operator(pg_catalog.=) any ('{c,r,m}'::pg_catalog."char"[]) or ${arrays}
+    or ${t}.oid operator(pg_catalog.=) any ('{record,json,jsonb,jsonpath,xml}'::pg_catalog.regtype[]::pg_catalog.oid[])
+    or (${t}.typcategory ${is} 'U' and ${t}.typnamespace operator(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid))`;
+}
+
+/**
+ * The name of a regtype when its text is a container's (through domains), else NULL
+ * (holdsStructureSql). An array of other types is not one: array output quotes every element
+ * holding a delimiter, brace, quote, backslash or space, or spelling NULL in any case, and escapes
+ * quotes and backslashes, so its structure is written in characters no text normaliser edits, and
+ * lower, upper and collapse_whitespace of its text are those of each element, with NULL and 'NULL'
+ * still apart (`NULL` bare, `"NULL"` quoted); trim never reaches past its braces. Catalog
+ * operators are named, so no look-alike on the search path answers.
  */
 function containerTypeSql(type: SQL): SQL {
   const is = sql.raw('operator(pg_catalog.=)');
-  return sql`(select t.oid::pg_catalog.regtype::pg_catalog.text from pg_catalog.pg_type t
-    where t.oid ${is} ${baseTypeSql(type)}::pg_catalog.oid
-      and (t.typtype operator(pg_catalog.=) any ('{c,r,m}'::pg_catalog."char"[]) or t.typcategory ${is} 'A'
-        or t.oid operator(pg_catalog.=) any ('{record,json,jsonb,jsonpath,xml}'::pg_catalog.regtype[]::pg_catalog.oid[])
-        or (t.typcategory ${is} 'U' and t.typnamespace operator(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid)))`;
+  // Aliases apart from baseTypeSql's own (t, d), which would shadow them.
+  const element = sql`(select e.oid from pg_catalog.pg_type e where e.oid ${is} ${baseTypeSql(sql.raw('ct.typelem'))}::pg_catalog.oid
+    and ${holdsStructureSql(sql.raw('e'), sql`e.typcategory ${is} 'A'`)})`;
+  return sql`(select ct.oid::pg_catalog.regtype::pg_catalog.text from pg_catalog.pg_type ct
+    where ct.oid ${is} ${baseTypeSql(type)}::pg_catalog.oid
+      and ${holdsStructureSql(sql.raw('ct'), sql`(ct.typcategory ${is} 'A' and exists ${element})`)})`;
 }
 
 /**

@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 import { addConstantScopeIssues } from '../../checkfile/constant-scope.js';
-import { normalizeSql, normalizerSchema } from '../../compare/normalizers.js';
+import { normalizeSql, normalizerSchema, type Normalizer } from '../../compare/normalizers.js';
 import { foldsText } from '../container-normalizers.js';
 import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sourceNameSchema, tableRefSchema } from '../../checkfile/common.js';
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
+import { realAsDoubleSql } from '../exact-compare.js';
 import { columnExpression, filterShape, valueShape, type ColumnRenaming } from '../../sql/shape.js';
 import type { SideRead, SideRenaming } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
@@ -86,9 +87,9 @@ export function diffSidesRead(spec: TableDiffSpec, renaming: SideRenaming = {}):
 /**
  * One compared column: its label (the old column name), the value expression on each side as
  * compared (normalised), and when normalisers apply the raw ones, whose types a normaliser's text
- * must not hide (table-diff.ts refuseNormalizedColumns); `foldsText` when one edits text as text.
+ * must not hide (table-diff.ts readyNormalizedColumns); `foldsText` when one edits text as text.
  */
-export interface ComparedColumn { name: string; old: SQL; new: SQL; raw?: { old: SQL; new: SQL; foldsText: boolean } }
+export interface ComparedColumn { name: string; old: SQL; new: SQL; raw?: { old: SQL; new: SQL; normalizers: readonly Normalizer[]; foldsText: boolean } }
 
 /** The compared columns (pure): `columns:` when given, else `names` (every non-key old column). */
 export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] = []): ComparedColumn[] {
@@ -96,13 +97,27 @@ export function comparedColumnsOf(spec: TableDiffSpec, names: readonly string[] 
     const normalizers = spec.normalize[label] ?? [];
     return {
       name: label, old: normalizeSql(old, normalizers), new: normalizeSql(fresh, normalizers),
-      ...(normalizers.length > 0 ? { raw: { old, new: fresh, foldsText: foldsText(normalizers) } } : {}),
+      ...(normalizers.length > 0 ? { raw: { old, new: fresh, normalizers, foldsText: foldsText(normalizers) } } : {}),
     };
   };
   if (spec.columns) {
     return Object.entries(spec.columns).map(([label, expression]) => column(label, columnSql(parseColumnName(label) as string), expressionSql(expression)));
   }
   return names.filter((n) => !spec.key.includes(n)).map((name) => column(name, columnSql(name), columnSql(name)));
+}
+
+/**
+ * A normalised column whose raw values are a real (or a domain over one) on one side and a double
+ * on the other, with the real normalised from the double it converts to (pure; `floats` as
+ * float-leaves.ts writes them): a normaliser reads text, and real 0.1 (0.100000001490116…) prints
+ * `0.1` as double 0.1 does, so a double narrowed to real passed (test/adversarial/normalizer-float-widths).
+ */
+export function withWidenedReals(column: ComparedColumn, floats: Record<'old' | 'new', string | null>): ComparedColumn {
+  const raw = column.raw;
+  if (!raw) return column;
+  const widened = (side: 'old' | 'new') => (floats[side] === '=real' && floats[side === 'old' ? 'new' : 'old'] === '=double precision'
+    ? normalizeSql(realAsDoubleSql(raw[side]), raw.normalizers) : column[side]);
+  return { ...column, old: widened('old'), new: widened('new') };
 }
 
 /** Both sides of the diff as plans read them (pure). */

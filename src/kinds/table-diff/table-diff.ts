@@ -31,7 +31,7 @@ import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableCo
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
 import { openSideReads, type SideReads } from './side-reads.js';
-import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, withValueForms, type ComparedColumn, type TableDiffSpec } from './spec.js';
+import { comparedColumnsOf, diffSidesOf, diffSidesRead, hashSchemeOf, tableDiffSchema, withValueForms, withWidenedReals, type ComparedColumn, type TableDiffSpec } from './spec.js';
 import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './verdict.js';
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
@@ -49,15 +49,16 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads
 }
 
 /**
- * Refuses a normalised column whose raw values a normaliser's text would misread: a container
- * under a text normaliser (`normalizer_on_container`: its member names would be folded with its
- * values), and containers holding a real on one side where the other holds a double
+ * The compared columns, ready for a normaliser's text: a scalar real against a double normalised
+ * from the double it converts to (withWidenedReals); refused, a column whose raw values that text
+ * would misread: a container under a text normaliser (`normalizer_on_container`: its member names
+ * would be folded with its values), and containers holding a real on one side where the other holds a double
  * (`float_widths_differ`, as withValueForms refuses them unnormalised: both print 0.1). The
  * normalised values are text, so their own types say nothing of either. No table row is read.
  */
-async function refuseNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, columns: readonly ComparedColumn[]): Promise<void> {
+async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, columns: readonly ComparedColumn[]): Promise<ComparedColumn[]> {
   const normalized = columns.filter((c) => c.raw !== undefined);
-  if (normalized.length === 0) return;
+  if (normalized.length === 0) return [...columns];
   const [old, fresh] = await Promise.all((['old', 'new'] as const).map(async (side) => {
     const [row] = await reads.query(side, planContainerTypes(spec[side].table, normalized.map((c) => c.raw![side])));
     const floats = await readFloatLeaves((statement) => ctx.query(spec[side].source, statement), normalized.map((_, i) => String(row?.[`t_${i}`])));
@@ -74,14 +75,18 @@ async function refuseNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContex
       message: `column ${normalized[narrowed]!.name} holds a real on one side where the other holds a double (old: ${old[narrowed]!.floats}; new: ${fresh[narrowed]!.floats}); both print 0.1 alike though they are different numbers, and its normalisers read that text — compare its fields as columns, or cast them to double precision in the check`,
     });
   }
+  // Scalars have an exact form: the real normalised as the double it converts to.
+  return columns.map((c) => {
+    const i = normalized.indexOf(c);
+    return i < 0 ? c : withWidenedReals(c, { old: old[i]!.floats, new: fresh[i]!.floats });
+  });
 }
 
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
 export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, options: DiffOptions = {}): Promise<Outcome> {
   // Which table each side's name reaches now: every statement below proves it read that one.
   const reads = await openSideReads(ctx, { old: spec.old, new: spec.new });
-  const columns = await comparedColumns(spec, ctx, reads);
-  await refuseNormalizedColumns(spec, ctx, reads, columns);
+  const columns = await readyNormalizedColumns(spec, ctx, reads, await comparedColumns(spec, ctx, reads));
   const keys = spec.key.map((k) => columnSql(k));
   const untyped = diffSidesOf(spec, columns);
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
