@@ -25,7 +25,7 @@ type Path = { source: string; query: string } | { http: string };
 export interface SampleScopeSides {
   /** The key columns: where the old rows come from a join, the key's output column says from which relation. */
   key?: readonly string[] | undefined;
-  from: { source: string; table: TableRef; side?: 'old' | 'new' | undefined };
+  from: { source: string; table: TableRef; where?: string | undefined; side?: 'old' | 'new' | undefined };
   old: Path;
   new: Path;
 }
@@ -36,6 +36,8 @@ export function sampleSideProblem(spec: SampleScopeSides): string | undefined {
   const shown = `${formatTableRef(from.table)} on ${from.source}`;
   const lost = 'a key the new side lost (present in the old, missing in the new) is never drawn, so a migration that dropped rows would pass';
   if (from.side === 'new') return `side: new samples the new side's keys: ${lost}; sample the old side's table (side: old)`;
+  const filter = whereReadsNewSide(spec);
+  if (filter) return `sample.from.where reads ${formatTableRef(filter)}, which the new path reads and the old query does not name: a filter by the new side's rows leaves out exactly the keys the new side lost, so a migration that dropped rows would pass; scope the sample only by what the old side holds`;
   if (oldRowSourceMatch(spec.old, from, spec.key) !== undefined) return undefined;
   // The new path reads this very table and the old path (a query, whose reads are known) never names it.
   if (readsScope(spec.new, from) && (('query' in spec.old && !readsScope(spec.old, from)) || from.side !== 'old')) {
@@ -210,4 +212,18 @@ export function planSampleRelationCheck(names: { sampled: TableRef; read: TableR
 export function sampleRelationProblem(names: { sampled: TableRef; read: TableRef }, row: { sampled: string | null; read: string | null } | undefined): string | undefined {
   if (row !== undefined && row.sampled !== null && row.sampled === row.read) return undefined;
   return `sample.from ${formatTableRef(names.sampled)} is not the relation the old query's rows come from (${formatTableRef(names.read)}) on the search path this check runs with: a sample of another relation can miss every key the new side lost; name the old query's table in sample.from as the query does (with its schema), or say side: old if this table holds every key the old path serves`;
+}
+
+/**
+ * A relation `sample.from.where` reads that the new query reads and the old query never names
+ * ("rows that exist in the new table"), or undefined. Named in the old query too, it is a lookup
+ * both sides share (a region table), which says nothing about which keys the new side kept.
+ */
+function whereReadsNewSide(spec: SampleScopeSides): TableRef | undefined {
+  if (spec.from.where === undefined || !('query' in spec.new)) return undefined;
+  const newReads = relationsRead(spec.new.query);
+  const oldReads = 'query' in spec.old ? relationsRead(spec.old.query) : [];
+  const same = (a: TableRef, b: TableRef) => a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
+  // Parsed only, never run: the expression is judged where it is used (predicateSql).
+  return relationsRead(`select 1 where (${spec.from.where})`).find((r) => newReads.some((n) => same(r, n)) && !oldReads.some((o) => same(r, o)));
 }
