@@ -39,11 +39,14 @@ export function sampleSideProblem(spec: SampleScopeSides): string | undefined {
   const filter = whereReadsNewSide(spec);
   if (filter) return `sample.from.where reads ${formatTableRef(filter)}, which the new path reads and the old query does not name: a filter by the new side's rows leaves out exactly the keys the new side lost, so a migration that dropped rows would pass; scope the sample only by what the old side holds`;
   if (oldRowSourceMatch(spec.old, from, spec.key) !== undefined) return undefined;
-  // The new path reads this very table and the old path (a query, whose reads are known) never names it.
-  if (readsScope(spec.new, from) && (('query' in spec.old && !readsScope(spec.old, from)) || from.side !== 'old')) {
-    const unless = 'query' in spec.old ? '' : ' (or, if the old endpoint serves exactly this table\'s keys, say so with side: old)';
-    const where = readsScope(spec.old, from) ? ', and the old query\'s rows do not come from it alone (it is named in a sub-query, a join, an outer join\'s nullable side or a UNION arm)' : ', not the old path';
-    return `${shown} is what the new path reads${where}: ${lost}; sample the old side's table${unless}${readsScope(spec.old, from) ? ' (or, if it holds every key the old path serves, say so with side: old)' : ''}`;
+  // The new path reads this very table. Refused whatever `side` says when the old path is a query
+  // that never names it (its reads are known); where the old query names it elsewhere than as its
+  // row source (a sub-query, a join), `side: old` is the operator's word.
+  const oldNames = readsScope(spec.old, from);
+  if (readsScope(spec.new, from) && (from.side !== 'old' || ('query' in spec.old && !oldNames))) {
+    const where = oldNames ? ', and the old query\'s rows do not come from it alone (it is named in a sub-query, a join, an outer join\'s nullable side or a UNION arm)' : ', not the old path';
+    const unless = 'query' in spec.old && !oldNames ? '' : ' (or, if it holds every key the old path serves, say so with side: old)';
+    return `${shown} is what the new path reads${where}: ${lost}; sample the old side's table${unless}`;
   }
   if (from.side === 'old') return undefined;
   // Two sources: a table on the new one is the new side's; one on the old source that the old rows
@@ -57,7 +60,12 @@ export function sampleSideProblem(spec: SampleScopeSides): string | undefined {
 /** Whether a SQL path on the scope's source names the scope's table anywhere (a relation of that name, not a CTE). */
 function readsScope(path: Path, from: { source: string; table: TableRef }): boolean {
   if (!('query' in path) || path.source !== from.source) return false;
-  return relationsRead(path.query).some((r) => r.name === from.table.name && (r.schema === undefined || from.table.schema === undefined || r.schema === from.table.schema));
+  return relationsRead(path.query).some((r) => mayBeSame(r, from.table));
+}
+
+/** Whether two names may denote one relation without asking the server (a missing schema matches any). */
+function mayBeSame(a: TableRef, b: TableRef): boolean {
+  return a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
 }
 
 /** The relations a query names (`schema.name` or `name`), leaving out names its own WITH clauses define. */
@@ -223,7 +231,6 @@ function whereReadsNewSide(spec: SampleScopeSides): TableRef | undefined {
   if (spec.from.where === undefined || !('query' in spec.new)) return undefined;
   const newReads = relationsRead(spec.new.query);
   const oldReads = 'query' in spec.old ? relationsRead(spec.old.query) : [];
-  const same = (a: TableRef, b: TableRef) => a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
   // Parsed only, never run: the expression is judged where it is used (predicateSql).
-  return relationsRead(`select 1 where (${spec.from.where})`).find((r) => newReads.some((n) => same(r, n)) && !oldReads.some((o) => same(r, o)));
+  return relationsRead(`select 1 where (${spec.from.where})`).find((r) => newReads.some((n) => mayBeSame(r, n)) && !oldReads.some((o) => mayBeSame(r, o)));
 }
