@@ -112,7 +112,8 @@ describe('shadow_read queries whose compared fields are constants', () => {
     ['a lateral function of a column', 'select id, g from users, generate_series(1, id) as g where id = any($keys)', 'select id, 1 as g from users_v2 where id = any($keys)'],
     ['every column', 'select * from users where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['every column of a sub-select reading a column', 'select * from (select id, name as v from users) as s where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
-    ['a union with a column in one branch', 'select id, 1 as v from users where id = any($keys) union all select id, name from users_archive where id = any($keys)', 'select id, 1 as v from users_v2 where id = any($keys)'],
+    // Both arms read users: an arm over another table (users_archive) would leave sample.from unable to say it holds every old key (sample-side.ts).
+    ['a union with a column in one branch', 'select id, 1 as v from users where id = any($keys) union all select id, name from users where id = any($keys) and false', 'select id, 1 as v from users_v2 where id = any($keys)'],
     ['only the key on both (judged when run: nothing_compared)', 'select id from users where id = any($keys)', 'select id from users_v2 where id = any($keys)'],
   ];
   for (const [name, oldQuery, newQuery] of READING) {

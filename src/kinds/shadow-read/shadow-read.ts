@@ -23,7 +23,7 @@ import { globalFetchPort, HttpReadError, type HttpPort } from './http-read.js';
 import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
-import { sampleSideProblem } from './sample-side.js';
+import { planSampleRelationCheck, sampleRelationProblem, sampleRelationToConfirm, sampleSideProblem } from './sample-side.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
@@ -31,6 +31,7 @@ import { BATCHES_IN_FLIGHT, both, chunks, readInOrder } from './batches.js';
 import { defineKind, type ExecutionContext, type SideRead } from '../types.js';
 import { sqlShape } from '../../sql/shape.js';
 import type { Outcome } from '../../results/outcome.js';
+import { faultOutcome } from '../../results/fault.js';
 
 /**
  * A pass claims "the mismatch rate is below this"; above one half that claim says nothing about
@@ -103,7 +104,7 @@ export const shadowReadSchema = z
       const template = parseQueryTemplate(path.query, spec.key);
       if ('error' in template) ctx.addIssue({ code: 'custom', path: [side, 'query'], message: `query ${template.error}` });
     }
-    const side = sampleSideProblem({ from: spec.sample.from, old: spec.old, new: spec.new });
+    const side = sampleSideProblem({ key: spec.key, from: spec.sample.from, old: spec.old, new: spec.new });
     if (side) ctx.addIssue({ code: 'custom', path: ['sample', 'from'], message: side });
     const constants = constantComparedFields(spec);
     if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant or a function of the key alone (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
@@ -165,6 +166,13 @@ function explainedBy(fields: readonly string[], oldLater: ReadResult, firstNew: 
 
 /** Reads, compares and tallies; all I/O through ctx (SQL) and the HTTP port. */
 async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: HttpPort, env: Env): Promise<Outcome> {
+  // The load matched sample.from to the old rows' relation by a name one side wrote without its schema: the server decides.
+  const confirm = sampleRelationToConfirm({ key: spec.key, from: spec.sample.from, old: spec.old, new: spec.new });
+  if (confirm) {
+    const [row] = await ctx.query<{ sampled: string | null; read: string | null }>(spec.sample.from.source, planSampleRelationCheck(confirm));
+    const problem = sampleRelationProblem(confirm, row);
+    if (problem) return faultOutcome({ code: 'sample_relation_differs', message: problem });
+  }
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
   // A key column's member is left out only where the path proved it is the requested key.

@@ -161,6 +161,16 @@ export function evaluateShadowRead(spec: ShadowVerdictSpec, tally: ShadowTally):
       ...tally.noiseSamples.map((f) => sampleOf(spec, f, 'noise')),
     ],
   };
+  // Keys left out of n (vanished, in flight) are the keys whose answer was not judged; when they
+  // alone could carry the bound over the limit, the keys compared cannot stand for the sample.
+  const leftOut = tally.vanished + tally.inFlight;
+  if (pass && leftOut > 0) {
+    const worst = clopperPearsonUpper(x + u + leftOut, n + leftOut, spec.confidence);
+    if (worst >= spec.max_mismatch_rate) {
+      const fault = { code: 'sample_left_out', message: `${leftOut} of ${n + leftOut} sampled keys were left out of the comparison (${tally.vanished} found on neither path, ${tally.inFlight} in flight); counted as mismatches the ${Math.round(spec.confidence * 1000) / 10}% upper bound would be ${formatRate(worst)} ≥ max ${formatRate(spec.max_mismatch_rate)}, so the ${n} keys compared cannot stand for the sample: scope sample.from to the keys the old path serves (sample.from.where), or run when fewer writes are in flight` };
+      return { ...faultOutcome(fault, outcome.observations), samples: outcome.samples };
+    }
+  }
   // Unresolved noise alone stands between this check and a pass: the read path is in doubt.
   if (!pass && u > 0 && clopperPearsonUpper(x, n, spec.confidence) < spec.max_mismatch_rate) {
     const fault = { code: 'noise_unresolved', message: `${u} of ${n} keys differ only in fields their own old path does not reproduce on two reads (${Object.keys(noise?.byField ?? {}).sort().join(', ')}); list fields that are expected to vary in compare.ignore` };

@@ -57,4 +57,15 @@ describe('noise, judged per key', () => {
     const result = evaluateShadowRead({ ...spec, min_rows: 2000 }, tally(1000, 0, 0));
     expect(result.error?.code).toBe('scope_too_small');
   });
+
+  it('never passes where the keys left out (vanished, in flight), counted as mismatches, would not', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.nat(20), fc.nat(400), fc.nat(400), (n, m, gone, flight) => {
+      const x = Math.min(m, n);
+      const left = { ...tally(n, x, 0), vanished: gone, inFlight: flight, keysSampled: n + gone + flight };
+      const result = evaluateShadowRead(spec, left);
+      const counted = evaluateShadowRead(spec, tally(n + gone + flight, x + gone + flight, 0));
+      if (result.status === 'pass') expect(counted.status).toBe('pass');
+      if (evaluateShadowRead(spec, tally(n, x, 0)).status === 'pass' && counted.status !== 'pass') expect(result.error?.code).toBe('sample_left_out');
+    }), { numRuns: 500 });
+  });
 });
