@@ -57,6 +57,18 @@ export function readIdentity<T>(identity: T): T {
   return { ...target, parameters: target.parameters.filter(([key]) => !RESET_BY_EVERY_READ.has(key.toLowerCase())) } as unknown as T;
 }
 
+/**
+ * Which server a source's identity reaches, as the gate's server rule groups names: hosts and
+ * ports (in order), database and target_session_attrs. The role and the startup parameters decide
+ * what is read there, not where: `legacy` with `?search_path=legacy` and `app` on the same database
+ * reach one server, so a check through either shows what both reach now. Embedded names as they are.
+ */
+export function serverReach<T>(identity: T): T | { hosts: TargetHost[]; database: string; target_session_attrs: string | null } {
+  if (typeof identity !== 'object' || identity === null || !Array.isArray((identity as Partial<ResolvedTarget>).hosts)) return identity;
+  const { hosts, database, target_session_attrs } = identity as unknown as ResolvedTarget;
+  return { hosts, database, target_session_attrs };
+}
+
 /** Query keys postgres.js treats as driver options; every other key becomes a startup parameter. */
 const DRIVER_OPTIONS = new Set(['max', 'ssl', 'sslmode', 'sslnegotiation', 'idle_timeout', 'connect_timeout', 'max_lifetime', 'max_pipeline', 'backoff', 'keep_alive', 'prepare', 'debug', 'fetch_types', 'publications', 'target_session_attrs']);
 const LIBPQ_ONLY = new Set(['host', 'hostaddr', 'port', 'dbname', 'service', 'passfile']);
