@@ -5,6 +5,7 @@
  * sends as startup parameters (so `?user=` and `?database=` override the URL's). Pure: the
  * environment is passed in. The definition hash covers this target, never a placeholder.
  */
+import { createHash } from 'node:crypto';
 import { PINNED_SETTINGS } from '../sql/pinned-settings.js';
 
 /** One server parity may connect to (postgres.js tries them in order). */
@@ -19,6 +20,19 @@ export interface ResolvedTarget {
   target_session_attrs: string | null;
   /** Other startup parameters from the query string (search_path, options, …), sorted by name; secrets left out. */
   parameters: [string, string][];
+  /**
+   * Custom settings (a dotted name) whose name looks like a secret (SECRET_KEY), sorted by name,
+   * each with a digest of its value, never the value: a custom setting (`app.tenant_key`) reaches the server
+   * like any other, and a view that reads it (`current_setting('app.tenant_key')`) shows other rows
+   * for another value, so an edit of it is another target. Absent when there are none (so targets
+   * without them keep their hash).
+   */
+  secret_parameters?: [string, string][];
+}
+
+/** A value's stand-in in a target: equal values, equal digests; the value cannot be read back from it. */
+function digestOf(value: string): string {
+  return `sha256:${createHash('sha256').update(`parity startup parameter\0${value}`).digest('hex')}`;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -41,6 +55,18 @@ export function readIdentity<T>(identity: T): T {
   if (typeof identity !== 'object' || identity === null || !Array.isArray((identity as Partial<ResolvedTarget>).parameters)) return identity;
   const target = identity as unknown as ResolvedTarget;
   return { ...target, parameters: target.parameters.filter(([key]) => !RESET_BY_EVERY_READ.has(key.toLowerCase())) } as unknown as T;
+}
+
+/**
+ * Which server a source's identity reaches, as the gate's server rule groups names: hosts and
+ * ports (in order), database and target_session_attrs. The role and the startup parameters decide
+ * what is read there, not where: `legacy` with `?search_path=legacy` and `app` on the same database
+ * reach one server, so a check through either shows what both reach now. Embedded names as they are.
+ */
+export function serverReach<T>(identity: T): T | { hosts: TargetHost[]; database: string; target_session_attrs: string | null } {
+  if (typeof identity !== 'object' || identity === null || !Array.isArray((identity as Partial<ResolvedTarget>).hosts)) return identity;
+  const { hosts, database, target_session_attrs } = identity as unknown as ResolvedTarget;
+  return { hosts, database, target_session_attrs };
 }
 
 /** Query keys postgres.js treats as driver options; every other key becomes a startup parameter. */
@@ -120,19 +146,28 @@ export function resolveTarget(url: string, env: Env, osUser?: string): ResolvedT
   }
   const attrs = query.get('target_session_attrs') || env.PGTARGETSESSIONATTRS || null;
   if (attrs && !SESSION_ATTRS.includes(attrs)) return { error: `target_session_attrs "${attrs}" is not one of ${SESSION_ATTRS.join(', ')}` };
+  const byName = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+  const settings = parameters.filter(([key]) => key !== 'user' && key !== 'database');
+  // A secret-looking name with a dot is a custom setting a view may read; one without is either a
+  // built-in setting no read depends on (password_encryption) or one the server refuses to connect
+  // with (`?password=`): those are left out, so rotating them changes nothing.
+  const secret = settings.filter(([key]) => SECRET_KEY.test(key) && key.includes('.')).map(([key, value]): [string, string] => [key, digestOf(value)]).sort(byName);
   return {
     hosts,
     // Startup parameters reach the server after the driver's own user/database, so they win.
     database: query.get('database') || baseDatabase,
     user: query.get('user') || baseUser,
     target_session_attrs: attrs,
-    parameters: parameters.filter(([key]) => key !== 'user' && key !== 'database' && !SECRET_KEY.test(key)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    parameters: settings.filter(([key]) => !SECRET_KEY.test(key)).sort(byName),
+    ...(secret.length > 0 ? { secret_parameters: secret } : {}),
   };
 }
 
 /** The target in words, for logs and the API: `user@host:port,host:port/database`. */
 export function describeTarget(target: ResolvedTarget): string {
   const query = [...(target.target_session_attrs ? [['target_session_attrs', target.target_session_attrs]] : []), ...target.parameters];
-  const suffix = query.length > 0 ? `?${query.map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&')}` : '';
+  const hidden = (target.secret_parameters ?? []).map(([k]) => `${k}=***`);
+  const shown = [...query.map(([k, v]) => `${k}=${encodeURIComponent(v!)}`), ...hidden];
+  const suffix = shown.length > 0 ? `?${shown.join('&')}` : '';
   return `postgres://${encodeURIComponent(target.user)}@${target.hosts.map((h) => `${h.host}:${h.port}`).join(',')}/${encodeURIComponent(target.database)}${suffix}`;
 }

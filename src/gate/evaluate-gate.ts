@@ -206,6 +206,21 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   if (readAgeMs > req.maxAgeMs) {
     return deny(`${name} passed on a reading that began ${humanAge(readAgeMs)} ago (${readFrom.toISOString()}), older than max_age ${humanAge(req.maxAgeMs)}: the rows it read first are that old; a check that reads for longer than max_age never counts — raise max_age or shorten the check`, 'too_old');
   }
+  // On a standby behind its primary the rows read were the primary's rows of `lag` earlier: the
+  // pass is that much older again (an upper bound: a standby measures lag by its last replayed
+  // commit). A standby that could not say how far behind it was leaves the age unknown.
+  let behindMs = 0;
+  for (const source of read) {
+    const under = result.readUnder?.[source];
+    const lag = under?.replica_lag;
+    if (lag ? lag.lag_ms === null : under?.in_recovery !== false) {
+      return deny(`${name} passed (result ${result.resultId}) reading source "${source}" on a standby that ${lag ? 'could not say' : 'did not record'} how far behind its primary it was, so how old the rows it read were is unknown — run it again on a primary or a standby that can say`, 'replica_lag');
+    }
+    behindMs = Math.max(behindMs, lag?.lag_ms ?? 0);
+  }
+  if (behindMs > 0 && readAgeMs + behindMs > req.maxAgeMs) {
+    return deny(`${name} passed on a reading that began ${humanAge(readAgeMs)} ago on a standby ${humanAge(behindMs)} behind its primary: the rows it read are ${humanAge(readAgeMs + behindMs)} old, older than max_age ${humanAge(req.maxAgeMs)} — run it again where replay has caught up`, 'too_old');
+  }
   const notRead = result.evidenceNotRead ?? [];
   return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;
 }

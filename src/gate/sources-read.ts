@@ -5,7 +5,7 @@
 import { kindOf, type CheckSpec } from '../catalog/registry.js';
 import type { SourceWitness } from '../store/gates.js';
 import { canonicalJson } from '../checkfile/hash.js';
-import { readIdentity } from '../checkfile/target.js';
+import { serverReach } from '../checkfile/target.js';
 
 /** The sources the check reads (deduplicated); undefined when the spec is not at hand or its kind is unknown. */
 export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
@@ -18,13 +18,14 @@ export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
 export interface SourceTarget { identity?: unknown }
 
 /**
- * The target a source name reaches, as one comparable text: two names whose URLs resolve to the
- * same target (hosts, ports, database, user, parameters) reach one server, so a gate judges them
- * as one source. A name the catalog does not declare is only itself.
+ * The server a source name reaches, as one comparable text: two names whose URLs resolve to the
+ * same hosts, ports, database and session attributes reach one server, whatever role or settings
+ * each connects with, so a gate judges them as one source. A name the catalog does not declare is
+ * only itself.
  */
 export function targetKeyOf(source: string, sources: ReadonlyMap<string, SourceTarget>): string {
-  // Parameters every read sets again (application_name, TimeZone, …) do not make another target.
-  const identity = readIdentity(sources.get(source)?.identity);
+  // The role and startup parameters (search_path, options, custom settings) change what is read, not where.
+  const identity = serverReach(sources.get(source)?.identity);
   return identity === undefined ? `name:${source}` : `target:${canonicalJson(identity)}`;
 }
 

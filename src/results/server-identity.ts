@@ -17,12 +17,19 @@ export interface ServerIdentity {
    * (renamed, or restored over it). Absent on results recorded before it was read.
    */
   database_oid?: string | null;
+  /**
+   * pg_control_checkpoint().timeline_id: a promotion starts a new one, so a clone restored from a
+   * base backup and promoted (same system identifier, same oids) is told from its origin by it; a
+   * standby replaying its primary's timeline names the same. Null where not permitted; absent on
+   * results recorded before it was read.
+   */
+  timeline?: number | null;
   user: string;
   /**
-   * Where system_identifier could not be read: when the server's postmaster started (epoch seconds
+   * Where system_identifier or timeline could not be read: when the server's postmaster started (epoch seconds
    * as numeric text), standing in for the cluster beside address and port. A cluster restored or
    * re-created in place keeps the address, port and often the database's oid, never this. Absent
-   * when the system identifier was read (and on results recorded before it was).
+   * when the system identifier and the timeline were read (and on results recorded before it was).
    */
   postmaster_started?: string | null;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
@@ -40,13 +47,14 @@ export interface ServerIdentity {
 }
 
 /**
- * Whether two recorded identities name the same server, as gates judge it: the same cluster and
- * database (address, port and the postmaster's start only where the system identifier was not
- * readable). The SQL twin the
- * gate's store query uses is store/server-key.ts; the two must agree.
+ * Whether two recorded identities name the same server, as gates judge it: the same cluster,
+ * timeline and database (address, port and the postmaster's start too where the system identifier
+ * or the timeline was not readable). The SQL twin the gate's store query uses is
+ * store/server-key.ts; the two must agree.
  */
 export function sameServer(a: Partial<ServerIdentity>, b: Partial<ServerIdentity>): boolean {
   const same = (x: unknown, y: unknown) => (x ?? null) === (y ?? null);
-  if (!same(a.system_identifier, b.system_identifier) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
-  return (a.system_identifier ?? null) !== null || (same(a.address, b.address) && same(a.port, b.port) && same(a.postmaster_started, b.postmaster_started));
+  if (!same(a.system_identifier, b.system_identifier) || !same(a.timeline, b.timeline) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
+  const named = (a.system_identifier ?? null) !== null && (a.timeline ?? null) !== null;
+  return named || (same(a.address, b.address) && same(a.port, b.port) && same(a.postmaster_started, b.postmaster_started));
 }

@@ -101,15 +101,29 @@ export const REFUSE_STAND_INS = `(select case when g.found is null then 0 else p
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
 /**
+ * The cluster's timeline (pg_control_checkpoint(), as its last checkpoint or restartpoint wrote
+ * it), or NULL where the role may not execute it. A promotion starts a new timeline: a clone made
+ * with pg_basebackup (or restored from a base backup) and promoted keeps its origin's system
+ * identifier and every oid, and the timeline is what a read-only role can read that tells them
+ * apart. A standby replaying its primary's timeline names the same one.
+ */
+export const TIMELINE = "case when pg_catalog.has_function_privilege('pg_catalog.pg_control_checkpoint()', 'execute') "
+  + 'then (select c.timeline_id from pg_catalog.pg_control_checkpoint() c) end';
+
+/** The postmaster's start, epoch seconds as numeric text: the same in every session of that server, whatever its settings. */
+const POSTMASTER_STARTED = "pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text)";
+
+/**
  * Which server answered, as the pinning statement's one extra column: the cluster (its system
  * identifier, which a physical standby shares with its primary, so a pool spread over one cluster's
- * standbys answers alike) and the oid of the database connected to. Where pg_control_system() is not
- * executable, the postmaster's start (epoch seconds as numeric text: the same in every session of
- * that server, whatever its settings) stands in for the cluster: stricter, never looser.
+ * standbys answers alike), its timeline (a promoted clone's is not its origin's) and the oid of the
+ * database connected to. Where pg_control_system() or pg_control_checkpoint() is not executable,
+ * the postmaster's start stands in for what could not be read: stricter, never looser.
  */
-export const SERVER_FINGERPRINT = "pg_catalog.textcat(pg_catalog.textcat(case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute') "
-  + "then (select c.system_identifier::text from pg_catalog.pg_control_system() c) "
-  + "else pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text) end, '/'), "
+export const SERVER_FINGERPRINT = 'pg_catalog.textcat(pg_catalog.textcat(pg_catalog.textcat(pg_catalog.textcat('
+  + "case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute') "
+  + `then (select c.system_identifier::text from pg_catalog.pg_control_system() c) else ${POSTMASTER_STARTED} end, ' timeline '), `
+  + `coalesce((${TIMELINE})::text, ${POSTMASTER_STARTED})), '/'), `
   // OPERATOR(pg_catalog.=): a look-alike `=` on the role's search_path must not answer.
   + '(select d.oid::text from pg_catalog.pg_database d where d.datname operator(pg_catalog.=) pg_catalog.current_database())) as parity_server';
 

@@ -8,6 +8,7 @@
 import type { ServerIdentity } from '../results/server-identity.js';
 import type { Source } from './types.js';
 import { Fault, type FaultInfo } from '../results/fault.js';
+import { TIMELINE } from './pinning.js';
 
 /** Roles that reach the server's file system or run programs: a verifier never needs them. */
 export const DANGEROUS_ROLES = ['pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program'];
@@ -23,6 +24,7 @@ export const IDENTITY_SQL = `select current_database() as database, current_user
   (select d.oid::text from pg_catalog.pg_database d where d.datname = current_database()) as database_oid,
   host(inet_server_addr()) as address, inet_server_port() as port,
   pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text as postmaster_started,
+  (${TIMELINE}) as timeline,
   current_setting('server_version_num')::int as version_num, version() as version, pg_is_in_recovery() as in_recovery,
   coalesce((select rolsuper from pg_catalog.pg_roles where rolname = current_user), false) as superuser,
   has_function_privilege('pg_catalog.pg_control_system()', 'execute') as can_read_control,
@@ -34,7 +36,7 @@ export const IDENTITY_SQL = `select current_database() as database, current_user
 const CONTROL_SQL = 'select system_identifier::text as system_identifier from pg_catalog.pg_control_system()';
 
 interface IdentityRow {
-  database: string; user: string; database_oid: string | null; address: string | null; port: number | null; postmaster_started: string | null; version_num: number; version: string; in_recovery: boolean;
+  database: string; user: string; database_oid: string | null; address: string | null; port: number | null; postmaster_started: string | null; timeline: number | null; version_num: number; version: string; in_recovery: boolean;
   superuser: boolean; can_read_control: boolean; holds_parity_state: boolean; dangerous_roles: string[]; writable_count: number; writable_tables: string[];
 }
 
@@ -73,14 +75,16 @@ export async function inspectSource(source: Source): Promise<ServerIdentity> {
   if (row.holds_parity_state) throw new Fault(HOLDS_PARITY_STATE);
   const systemIdentifier = control?.system_identifier === undefined || control.system_identifier === null ? null : String(control.system_identifier);
   const unavailable = systemIdentifier === null ? (row.can_read_control ? 'pg_control_system() returned nothing' : 'permission denied for pg_control_system()') : undefined;
+  const timeline = row.timeline === null || row.timeline === undefined ? null : Number(row.timeline);
   return {
     system_identifier: systemIdentifier,
     ...(unavailable ? { system_identifier_unavailable: unavailable } : {}),
     database: row.database,
     database_oid: row.database_oid,
+    timeline,
     user: row.user,
-    // The per-read watch's stand-in for a cluster it cannot name (sources/pinning.ts), recorded too.
-    ...(systemIdentifier === null ? { postmaster_started: row.postmaster_started === null ? null : String(row.postmaster_started) } : {}),
+    // The per-read watch's stand-in for a cluster or timeline it cannot name (sources/pinning.ts), recorded too.
+    ...(systemIdentifier === null || timeline === null ? { postmaster_started: row.postmaster_started === null ? null : String(row.postmaster_started) } : {}),
     address: row.address,
     port: row.port === null ? null : Number(row.port),
     version_num: Number(row.version_num),

@@ -3,18 +3,22 @@
  * them: one SQL expression, so the gate's own comparison and the store's search for a later,
  * different reading cannot disagree about what "the same server" is.
  *
- * The same server is the same cluster (`system_identifier`, kept by a physical standby's
- * promotion) and the same database in it (its oid, which a rename or a restore over the name does
- * not keep, and its name). Address and port are left out, so a failover or a pooler in front
- * changes nothing — except where the system identifier could not be read (no EXECUTE on
- * pg_control_system()): then address, port and the postmaster's start stand in for the cluster
- * (a cluster restored in place keeps the address, the port and often the database's oid).
+ * The same server is the same cluster (`system_identifier`), on the same timeline (a promotion —
+ * of a clone restored from a base backup, or of a standby in a failover — starts another, and the
+ * clone keeps everything else), and the same database in it (its oid, which a rename or a restore
+ * over the name does not keep, and its name). Address and port are left out, so a pooler in front
+ * or a standby of the same timeline changes nothing — except where the system identifier or the
+ * timeline could not be read (no EXECUTE on pg_control_system() or pg_control_checkpoint()): then
+ * address, port and the postmaster's start stand in (a cluster restored in place keeps the
+ * address, the port and often the database's oid).
  */
 import { sql, type SQL } from 'drizzle-orm';
 
 /** What a gate compares: equal keys name the same server. Absent fields (older results) are null. */
 export interface ServerKey {
   system_identifier: string | null;
+  /** Absent on results recorded before the timeline was read (they compare as another server once). */
+  timeline?: number | null;
   database_oid: string | null;
   database: string | null;
   address?: string | null;
@@ -24,15 +28,16 @@ export interface ServerKey {
 
 /** The key of one recorded identity (a jsonb expression), as jsonb; equal jsonb is the same server. */
 export function serverKey(identity: SQL): SQL {
-  return sql`(case when (${identity})->>'system_identifier' is not null
-    then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database')
-    else jsonb_build_object('system_identifier', null, 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port',
+  return sql`(case when (${identity})->>'system_identifier' is not null and (${identity})->>'timeline' is not null
+    then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'timeline', (${identity})->'timeline', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database')
+    else jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'timeline', (${identity})->'timeline', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port',
       'postmaster_started', (${identity})->'postmaster_started') end)`;
 }
 
 /** "cluster 7716…, database app (oid 16384)", for reasons a person reads. */
 export function describeServerKey(key: ServerKey): string {
   const started = key.postmaster_started ? `, started ${new Date(Number(key.postmaster_started) * 1000).toISOString()}` : '';
-  const cluster = key.system_identifier !== null ? `cluster ${key.system_identifier}` : `cluster unknown, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}${started}`;
-  return `${cluster}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
+  const named = key.system_identifier !== null && (key.timeline ?? null) !== null;
+  const cluster = named ? `cluster ${key.system_identifier}` : `cluster ${key.system_identifier ?? 'unknown'}, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}${started}`;
+  return `${cluster}, timeline ${key.timeline ?? 'unknown'}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
 }

@@ -231,13 +231,16 @@ describe('evaluateGate', () => {
   });
 
   it('denies passes that read one source as two servers, even when neither was found later than the other', () => {
-    const server = (system_identifier: string) => ({ system_identifier, database_oid: '16384', database: 'app' });
+    const server = (system_identifier: string, timeline = 1) => ({ system_identifier, timeline, database_oid: '16384', database: 'app' });
     const results = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7002') } }]]);
     const verdict = evaluateGate({ migration, name: 'switch-reads' }, results, definitions, NOW);
     expect(verdict.allowed).toBe(false);
     expect(verdict.checks.map((c) => c.denial)).toEqual(['mixed_servers', 'mixed_servers']);
-    expect(verdict.reasons[0]).toMatch(/source "app" as different servers \(cluster 7001, database app \(oid 16384\); cluster 7002/);
-    // The same cluster and database behind another address (a failover) is the same server.
+    expect(verdict.reasons[0]).toMatch(/source "app" as different servers \(cluster 7001, timeline 1, database app \(oid 16384\); cluster 7002/);
+    // A clone of the cluster, promoted: its timeline is all that differs.
+    const clone = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7001', 2) } }]]);
+    expect(evaluateGate({ migration, name: 'switch-reads' }, clone, definitions, NOW).checks.map((c) => c.denial)).toEqual(['mixed_servers', 'mixed_servers']);
+    // The same cluster, timeline and database behind another address (a standby, a pooler) is the same server.
     const same = new Map([['a', { ...pass('a', 0), servers: { app: server('7001') } }], ['b', { ...pass('b', 0), servers: { app: server('7001') } }]]);
     expect(evaluateGate({ migration, name: 'switch-reads' }, same, definitions, NOW).allowed).toBe(true);
   });

@@ -9,7 +9,7 @@ import { openEmbeddedState, openPostgresState, type StateDatabase } from '../../
 import { rowsOf } from '../../src/store/async-commit.js';
 import { engines } from '../support/databases.js';
 
-const base = { system_identifier: '7001', database_oid: '16384', database: 'app', user: 'parity', address: '10.0.0.1', port: 5432, version_num: 150000, version: '15', in_recovery: false, privilege_warnings: [] } satisfies ServerIdentity;
+const base = { system_identifier: '7001', timeline: 1, database_oid: '16384', database: 'app', user: 'parity', address: '10.0.0.1', port: 5432, version_num: 150000, version: '15', in_recovery: false, privilege_warnings: [] } satisfies ServerIdentity;
 const variants: Partial<ServerIdentity>[] = [
   base,
   { ...base, address: '10.0.0.2', port: 6432, in_recovery: true, user: 'other' },
@@ -21,6 +21,15 @@ const variants: Partial<ServerIdentity>[] = [
   { ...base, system_identifier: null, address: '10.0.0.2' },
   { ...base, system_identifier: null, port: 6432 },
   { ...base, system_identifier: null, address: null, port: null },
+  // A clone restored from a base backup and promoted: everything but the timeline is its origin's.
+  { ...base, timeline: 2 },
+  { ...base, timeline: 2, address: '10.0.0.2' },
+  // The timeline not readable (no EXECUTE on pg_control_checkpoint()): the start stands in.
+  { ...base, timeline: null, postmaster_started: '1796550000' },
+  { ...base, timeline: null, postmaster_started: '1796559999' },
+  { ...base, timeline: null, postmaster_started: '1796550000', address: '10.0.0.2' },
+  // Recorded before the timeline was read.
+  { ...base, timeline: undefined },
 ];
 
 describe.each(engines)('the same server on %s', (engine) => {
@@ -37,7 +46,9 @@ describe.each(engines)('the same server on %s', (engine) => {
         expect([a, b, rows[0]!.same]).toEqual([a, b, sameServer(a, b)]);
       }
     }
-    // A failover to a promoted standby: another address, the same server.
+    // A standby of the same timeline, at another address: the same server.
     expect(sameServer(variants[0]!, variants[1]!)).toBe(true);
+    // A promoted clone (or a standby promoted in a failover): another server until checks read it.
+    expect(sameServer(base, { ...base, timeline: 2 })).toBe(false);
   });
 });

@@ -33,13 +33,15 @@ describe('planning a pass', () => {
     expect(planPass({ ...SETTINGS, full_every: 60 * 60_000 }, 'h', base(link('c', 'incremental', 60, 25)), now)).toMatchObject({ mode: 'full', reason: expect.stringMatching(/older than full_every/) });
   });
   it('breaks on a link that read a source as another server than this pass reads (the URL re-pointed since)', () => {
-    const server = (system_identifier: string, database_oid = '16384') => ({ system_identifier, database_oid, database: 'app', address: '10.0.0.1', port: 5432 });
+    const server = (system_identifier: string, database_oid = '16384', timeline = 1) => ({ system_identifier, timeline, database_oid, database: 'app', address: '10.0.0.1', port: 5432 });
     const chain = (full: ReturnType<typeof server>) => [link('c', 'incremental', 60, 25, { servers: { app: server('7001') } }), link('b', 'incremental', 30, 0, { servers: { app: server('7001') } }), link('a', 'full', 0, null, { servers: { app: full } })];
     const now7001 = { app: { ...server('7001'), address: '10.0.0.2', user: 'parity', version_num: 150000, version: '15', in_recovery: false, privilege_warnings: [] } };
-    // A failover (another address, same cluster and database) keeps the chain.
+    // Another address (a standby of the same timeline, a pooler), same cluster and database, keeps the chain.
     expect(planPass(SETTINGS, 'h', chain(server('7001')), now, now7001)).toMatchObject({ mode: 'incremental' });
     expect(planPass(SETTINGS, 'h', chain(server('7002')), now, now7001)).toMatchObject({ mode: 'full', reason: 'result a read source "app" as another server than this pass reads' });
     expect(planPass(SETTINGS, 'h', chain(server('7001', '99999')), now, now7001)).toMatchObject({ mode: 'full' });
+    // A promoted clone of the cluster: the same but for its timeline.
+    expect(planPass(SETTINGS, 'h', chain(server('7001', '16384', 2)), now, now7001)).toMatchObject({ mode: 'full' });
     expect(planPass(SETTINGS, 'h', [link('b', 'incremental', 30, 0, { servers: { app: server('7001') } }), link('a', 'full', 0, null)], now, now7001)).toMatchObject({ mode: 'full', reason: expect.stringMatching(/result a read source "app" as another server/) });
   });
 

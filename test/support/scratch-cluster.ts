@@ -21,6 +21,8 @@ export interface ScratchCluster {
   start(): Promise<void>;
   /** `fast` disconnects clients and shuts down cleanly; `immediate` is a crash. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Ends a standby's recovery (pg_ctl promote): it starts a timeline of its own and takes writes. */
+  promote(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -71,6 +73,9 @@ async function startCluster(dir: string, settings: Record<string, string>): Prom
     },
     async stop(mode = 'fast') {
       await asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    },
+    async promote() {
+      await asPostgres('pg_ctl', ['-D', data, '-w', '-t', '60', 'promote']);
     },
     async destroy() {
       await cluster.stop('immediate').catch(() => {});
