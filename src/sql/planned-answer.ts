@@ -4,12 +4,20 @@
  * folds every immutable expression over constants (`length('') > 0`, `lower('A') = 'B'`,
  * `nullif(1, 1) = 1`) and prunes what a filter or a partition bound excludes, and says so in the
  * plan as a `Result` node whose one-time filter is the constant `false`. Pure: reads EXPLAIN
- * (FORMAT JSON) output.
+ * (FORMAT JSON) output, and judges each condition it shows as fixed-answers.ts judges a `where`: the
+ * plan spells a condition after the server has inlined views and pushed NOT down as far as the
+ * column types allow (`not (x is null or x is not null)` is `x is not null and x is null` only for a
+ * scalar x), which the parse tree of the check's own SQL cannot see.
  */
+import { expressionTruth, T } from './fixed-answers.js';
 
 interface PlanNode {
   'Node Type'?: string;
   'One-Time Filter'?: string;
+  Filter?: string;
+  'Index Cond'?: string;
+  'Recheck Cond'?: string;
+  'Join Filter'?: string;
   Strategy?: string;
   'Join Type'?: string;
   'Parent Relationship'?: string;
@@ -27,11 +35,17 @@ const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
 /** The plans whose rows the node reads (an InitPlan or SubPlan computes a value, not rows). */
 const inputsOf = (node: PlanNode) => (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
 
+/** Whether a condition the plan shows is true on no row of any data (one it cannot read is not judged). */
+const neverTrue = (condition: string | undefined) => condition !== undefined && !(expressionTruth(condition) & T);
+
 /** Whether the node provably returns no row. */
 function returnsNoRow(node: PlanNode): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
+  // Every row a node returns meets its filter and its index conditions.
+  if ([node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter']].some(neverTrue)) return true;
+  if (JOINS.has(type) && (node['Join Type'] === 'Inner' || node['Join Type'] === 'Semi') && neverTrue(node['Join Filter'])) return true;
   if (type === 'Append' || type === 'Merge Append') return children.every(returnsNoRow);
   if (type === 'Aggregate') return node.Strategy !== 'Plain' && children.length === 1 && returnsNoRow(children[0]!);
   if (JOINS.has(type)) {
