@@ -56,8 +56,9 @@ export const NEGATOR: Readonly<Record<string, string>> = {
 export const BINARY_KINDS = new Set(['AEXPR_OP', 'AEXPR_LIKE', 'AEXPR_ILIKE']);
 /** The most disjuncts judged: past it the predicate is left unjudged. */
 const MAX_DISJUNCTS = 64;
-/** The longest literal list spelt out as comparisons. */
+/** The longest literal list spelt out as comparisons, and the most literals one disjunct holds. */
 const MAX_LIST = 32;
+const MAX_LITERALS = 128;
 
 const comparison = (op: string, lexpr: unknown, rexpr: unknown): unknown => ({ A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: op } }], lexpr, rexpr } });
 const negation = (node: unknown): unknown => ({ BoolExpr: { boolop: 'NOT_EXPR', args: [node] } });
@@ -70,7 +71,7 @@ function and(forms: Form[]): Form | undefined {
     if (out.length * form.length > MAX_DISJUNCTS) return undefined;
     out = out.flatMap((left) => form.map((right) => [...left, ...right]));
   }
-  return out;
+  return out.some((literals) => literals.length > MAX_LITERALS) ? undefined : out;
 }
 
 /** The elements of an array literal of numbers (`array[1, 2]`, `'{1,2}'::int[]`), or undefined. */
@@ -141,7 +142,7 @@ function formOf(node: unknown, negate: boolean): Form | undefined {
   return [[negate ? negation(node) : node]];
 }
 
-/** The predicate's disjunctive normal form, NOT pushed to the literals; undefined past 64 disjuncts. */
+/** The predicate's disjunctive normal form, NOT pushed to the literals; undefined past 64 disjuncts or 128 literals in one. */
 export function disjunctiveForm(node: unknown): unknown[][] | undefined {
   return formOf(node, false);
 }
