@@ -77,7 +77,11 @@ function and(forms: Form[]): Form | undefined {
 /** The elements of an array literal of numbers (`array[1, 2]`, `'{1,2}'::int[]`), or undefined. */
 function literalElements(node: unknown): unknown[] | undefined {
   let array = nodeOf(node);
-  if (array.type === 'TypeCast') array = nodeOf(array.fields['arg']);
+  if (array.type === 'TypeCast') {
+    // Only an array of numbers holds numbers: `'{1,2}'::text[]` holds the texts '1' and '2'.
+    if (!EXACT_NUMBER_TYPES.has(lastName(nodeOf(array.fields['typeName']).fields['names']) ?? '')) return undefined;
+    array = nodeOf(array.fields['arg']);
+  }
   if (array.type === 'A_ArrayExpr') {
     const elements = list(array.fields['elements']);
     return elements.length > 0 && elements.every((e) => numberOf(e) !== undefined) ? elements : undefined;
