@@ -8,7 +8,9 @@
  *   row meets (`count(*) filter (where x > 5 and x < 3)` expecting 0);
  * - when run, `not (x is null or x is not null)` on a scalar column (the server pushes the NOT down
  *   only where the column's type allows, so the parse tree cannot: for a composite column it finds
- *   rows), a view whose filter contradicts itself, and a count over either.
+ *   rows), a view whose filter contradicts itself, a count over either, and what reads such a
+ *   view through a sub-select the server plans apart (`select exists (select 1 from v)` expecting
+ *   false, `where exists (…)`, `(select count(*) from v)` expecting 0).
  * Each refused query is run on both engines over several tables to show it returns no row; each
  * control is shown to move with the data.
  */
@@ -118,6 +120,13 @@ const PLANNED: Record<string, [string, string]> = {
   'a view whose filter contradicts itself': ['select x from v_contra', 'rows: 0'],
   'a view whose filter is a negated tautology': ['select x from v_taut', 'rows: 0'],
   'a column against itself under two casts': ['select x from t where x::numeric < x', 'rows: 0'],
+  // Sub-selects the server plans apart (InitPlans): their answer is fixed, so what reads them is too.
+  'EXISTS of such a view, by value': ['select exists (select 1 from v_contra)', 'value: false'],
+  'NOT EXISTS of a negated tautology, by value': ['select not exists (select 1 from t where not (x is null or x is not null))', 'value: true'],
+  'a count of such a view, as a sub-select': ['select (select count(*) from v_contra)', 'value: 0'],
+  'rows filtered by EXISTS of such a view': ['select x from t where exists (select 1 from v_contra)', 'rows: 0'],
+  'rows in such a view': ['select x from t where x in (select x from v_contra)', 'rows: 0'],
+  'a join with such a view': ['select x from t join v_contra using (x)', 'rows: 0'],
 };
 
 /** Controls: the same shapes where the data decides. */
@@ -128,6 +137,12 @@ const DECIDED: Record<string, [string, string, 'pass' | 'fail']> = {
   'a real negated filter that does not hold': ['select x from t where not (x is null or x > 5)', 'rows: 0', 'fail'],
   'a view with a real filter': ['select x from v_real', 'rows: 1', 'pass'],
   'nulls of a nullable column': ['select id from t where (x = x) is not true', 'rows: 1', 'pass'],
+  'EXISTS of a real filter': ['select exists (select 1 from t where x > 5)', 'value: true', 'pass'],
+  'EXISTS of a real filter that finds nothing': ['select exists (select 1 from t where x > 50)', 'value: true', 'fail'],
+  'a count as a sub-select': ['select (select count(*) from t)', 'value: 3', 'pass'],
+  'rows filtered by NOT EXISTS of such a view (every row)': ['select x from t where not exists (select 1 from v_contra)', 'rows: 3', 'pass'],
+  'a catalog question beside such a view': ["select to_regclass('t') is null or exists (select 1 from v_contra)", 'value: false', 'pass'],
+  'a real sub-select beside such a view': ['select (select count(*) from t) + (select count(*) from v_contra)', 'value: 3', 'pass'],
 };
 
 describe.each(engines)('answers the plan shows fixed, on %s', (engine) => {
