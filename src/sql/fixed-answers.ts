@@ -354,6 +354,13 @@ function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
   const { type, fields } = nodeOf(item);
   if (type === 'RangeSubselect') return rowBoundsOf(nodeOf(fields['subquery']).fields, ctes);
   if (type === 'RangeVar') return (fields['schemaname'] === undefined && ctes.get(String(fields['relname']))) || UNBOUNDED;
+  // A sample keeps some of the rows; the built-in methods keep none at 0 percent, whatever the table holds.
+  if (type === 'RangeTableSample') {
+    const rows = fromItemBounds(fields['relation'], ctes);
+    const method = lastName(fields['method']);
+    const none = (method === 'bernoulli' || method === 'system') && numberOf(list(fields['args'])[0]) === 0;
+    return { min: 0, max: none ? 0 : rows.max };
+  }
   if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined) return UNBOUNDED;
   const [a, b] = [fromItemBounds(fields['larg'], ctes), fromItemBounds(fields['rarg'], ctes)];
   const quals = fields['quals'] === undefined ? T : truthOf(fields['quals']);

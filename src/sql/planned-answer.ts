@@ -18,6 +18,8 @@ interface PlanNode {
   'Index Cond'?: string;
   'Recheck Cond'?: string;
   'Join Filter'?: string;
+  'Sampling Method'?: string;
+  'Sampling Parameters'?: string[];
   Strategy?: string;
   'Join Type'?: string;
   'Parent Relationship'?: string;
@@ -50,6 +52,8 @@ function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
+  // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
+  if (type === 'Sample Scan' && ['bernoulli', 'system'].includes(node['Sampling Method'] ?? '') && /^'?0(\.0*)?'?(::real)?$/.test(node['Sampling Parameters']?.[0] ?? '')) return true;
   // Every row a node returns meets its filter and its index conditions.
   if ([node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter']].some((condition) => neverTrue(condition, read))) return true;
   if (JOINS.has(type) && (node['Join Type'] === 'Inner' || node['Join Type'] === 'Semi') && neverTrue(node['Join Filter'], read)) return true;

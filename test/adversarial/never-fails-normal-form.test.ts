@@ -92,6 +92,14 @@ describe('where conditions no row meets, judged at load', () => {
     expect(problemsOf(sqlAssert('select max(x) filter (where not (x > 0 or x <= 0)) from t', '{ value: null }'))).toEqual([expect.stringMatching(/can never fail/)]);
     expect(problemsOf(sqlAssert('select count(*) filter (where x > 5 and x < 7) from t', '{ value: 0 }'))).toEqual([]);
   });
+  // A sample of 0 percent keeps no row whatever the table holds; any other sample is a real read.
+  it('refuses a 0 percent TABLESAMPLE, and loads another', () => {
+    for (const sample of ['bernoulli (0)', 'system (0)', 'bernoulli (0) repeatable (1)']) {
+      expect(problemsOf(sqlAssert(`select x from t tablesample ${sample}`, '{ rows: 0 }')), sample).toEqual([expect.stringMatching(/can never fail/)]);
+    }
+    expect(problemsOf(sqlAssert('select x from t tablesample bernoulli (1)', '{ rows: 0 }'))).toEqual([]);
+    expect(problemsOf(sqlAssert('select x from t tablesample system (100)', '{ max_rows: 5 }'))).toEqual([]);
+  });
   it('refuses such a where beside min_rows: 0, and loads a real one', () => {
     const nullCheck = (where: string) => `
   - id: c
@@ -120,6 +128,8 @@ const PLANNED: Record<string, [string, string]> = {
   'a view whose filter contradicts itself': ['select x from v_contra', 'rows: 0'],
   'a view whose filter is a negated tautology': ['select x from v_taut', 'rows: 0'],
   'a column against itself under two casts': ['select x from t where x::numeric < x', 'rows: 0'],
+  'a 0 percent sample, spelt as an expression': ['select x from t tablesample bernoulli (0 * 5)', 'rows: 0'],
+  'a 0 percent sample, spelt 0.0': ['select x from t tablesample system (0.0)', 'rows: 0'],
   // Sub-selects the server plans apart (InitPlans): their answer is fixed, so what reads them is too.
   'EXISTS of such a view, by value': ['select exists (select 1 from v_contra)', 'value: false'],
   'NOT EXISTS of a negated tautology, by value': ['select not exists (select 1 from t where not (x is null or x is not null))', 'value: true'],
@@ -136,6 +146,7 @@ const DECIDED: Record<string, [string, string, 'pass' | 'fail']> = {
   'a real negated filter that holds': ['select x from t where not (x is null or x > 0)', 'rows: 0', 'pass'],
   'a real negated filter that does not hold': ['select x from t where not (x is null or x > 5)', 'rows: 0', 'fail'],
   'a view with a real filter': ['select x from v_real', 'rows: 1', 'pass'],
+  'a full sample': ['select x from t tablesample system (100)', 'rows: 3', 'pass'],
   'nulls of a nullable column': ['select id from t where (x = x) is not true', 'rows: 1', 'pass'],
   'EXISTS of a real filter': ['select exists (select 1 from t where x > 5)', 'value: true', 'pass'],
   'EXISTS of a real filter that finds nothing': ['select exists (select 1 from t where x > 50)', 'value: true', 'fail'],
