@@ -173,9 +173,9 @@ export const sqlAssert = defineKind({
   },
 });
 
-/** The query's plan, as EXPLAIN (FORMAT JSON) gives it (nothing is executed). */
+/** The query's plan, as EXPLAIN (VERBOSE, FORMAT JSON) gives it (nothing is executed; VERBOSE names what each node returns). */
 async function explainQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<unknown> {
-  const [row] = await ctx.query<Record<string, unknown>>(spec.source, sql`explain (format json) ${sql.raw(spec.query)}`);
+  const [row] = await ctx.query<Record<string, unknown>>(spec.source, sql`explain (verbose, format json) ${sql.raw(spec.query)}`);
   const plan = row?.['QUERY PLAN'];
   return typeof plan === 'string' ? JSON.parse(plan) : plan;
 }

@@ -11,7 +11,8 @@ import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functio
 import { VETTED_VOLATILE } from './builtin-functions.js';
 import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { parseSql } from './parser.js';
-import { stringNodeValue, untag, walkSqlTree } from './tree-walk.js';
+import { BINARY_KINDS, disjunctiveForm, lastName, list, nodeOf, NEGATOR, numberOf } from './normal-form.js';
+import { stringNodeValue, walkSqlTree } from './tree-walk.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -26,10 +27,6 @@ const ANY = T | F | N;
 export interface RowBounds { min: number; max: number }
 const UNBOUNDED: RowBounds = { min: 0, max: Infinity };
 
-const nodeOf = (value: unknown): { type: string | undefined; fields: Fields } =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? untag(value as Record<string, unknown>) : { type: undefined, fields: {} };
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const lastName = (names: unknown): string | undefined => list(names).map(stringNodeValue).at(-1);
 const VOLATILE = new Set(VETTED_VOLATILE);
 /** Call syntax only an aggregate accepts (`count(*)`, `sum(distinct x)`, `… filter (where …)`). */
 const AGGREGATE_SYNTAX = ['agg_star', 'agg_distinct', 'agg_order', 'agg_filter', 'agg_within_group'];
@@ -45,15 +42,6 @@ const or3 = (x: number, y: number) => (x === T || y === T ? T : x === N || y ===
 const not3 = (s: Truth) => (s & T ? F : 0) | (s & F ? T : 0) | (s & N ? N : 0);
 /** `true`/`false` for a known answer, a set of both when the test may go either way. */
 const decided = (yes: boolean | undefined): Truth => (yes === undefined ? T | F : yes ? T : F);
-
-/** A literal number exactly as written, or undefined (a decimal that no double spells back is not judged). */
-function numberOf(node: unknown): number | undefined {
-  const { type, fields } = nodeOf(node);
-  if (type !== 'A_Const') return undefined;
-  if (fields['ival'] !== undefined) return Number((fields['ival'] as { ival?: number }).ival ?? 0);
-  const text = (fields['fval'] as { fval?: string } | undefined)?.fval;
-  return text !== undefined && String(Number(text)) === text ? Number(text) : undefined;
-}
 
 /** The range a numeric value is certainly in: a literal, or a count (never negative). */
 function rangeOf(node: unknown): [number, number] | undefined {
@@ -198,6 +186,55 @@ function conjunctsContradict(conjuncts: readonly unknown[]): boolean {
   return [...bySubject.values()].some(boundsMeetNowhere);
 }
 
+/** The orders `a op b` allows between two non-null values: equality ops and order ops apart (a type's `=` need not be its order's). */
+const EQUALITY: Readonly<Record<string, number>> = { '=': 1, '<>': 2, '!=': 2 };
+const ORDER: Readonly<Record<string, number>> = { '<': 1, '<=': 3, '>': 4, '>=': 6 };
+const REVERSED_ORDER = (set: number) => (set & 1 ? 4 : 0) | (set & 2) | (set & 4 ? 1 : 0);
+
+/**
+ * Whether the literals of one disjunct (normal-form.ts) can all be true on one row: none folds to
+ * not-true, they do not contradict (above), no steady literal stands beside its own NOT, and no two
+ * comparisons of one steady pair allow disjoint orders (`a < b and a >= b`, `a = b and b <> a`).
+ */
+function literalsMeet(literals: readonly unknown[]): boolean {
+  if (literals.some((literal) => !(baseTruth(literal) & T)) || conjunctsContradict(literals)) return false;
+  const steady = literals.filter((literal) => sameValueTwice(literal, literal)).map(shapeOf);
+  for (const literal of literals) {
+    const { type, fields } = nodeOf(literal);
+    if (type === 'BoolExpr' && fields['boolop'] === 'NOT_EXPR' && steady.includes(shapeOf(list(fields['args'])[0]))) return false;
+  }
+  const allowed = new Map<string, number>();
+  const operators = new Set<string>();
+  for (const literal of literals) {
+    const { type, fields } = nodeOf(literal);
+    const op = lastName(fields['name']) ?? '';
+    if (type !== 'A_Expr' || !BINARY_KINDS.has(String(fields['kind'])) || !sameValueTwice(literal, literal)) continue;
+    // An operator beside its negator on the same operands (`s like 'a%' and s not like 'a%'`).
+    const sides = `${shapeOf(fields['lexpr'])}\u0000${shapeOf(fields['rexpr'])}`;
+    if (NEGATOR[op] !== undefined && operators.has(`${NEGATOR[op]}\u0000${sides}`)) return false;
+    operators.add(`${op}\u0000${sides}`);
+    if (fields['kind'] !== 'AEXPR_OP') continue;
+    const family = EQUALITY[op] !== undefined ? 'eq' : ORDER[op] !== undefined ? 'ord' : undefined;
+    if (!family) continue;
+    let set = family === 'eq' ? EQUALITY[op]! : ORDER[op]!;
+    let [left, right] = [shapeOf(fields['lexpr']), shapeOf(fields['rexpr'])];
+    if (left > right) [left, right, set] = [right, left, family === 'eq' ? set : REVERSED_ORDER(set)];
+    const key = `${family}\u0000${left}\u0000${right}`;
+    const meet = (allowed.get(key) ?? 7) & set;
+    if (meet === 0) return false;
+    allowed.set(key, meet);
+  }
+  return true;
+}
+
+/** Whether no row makes the predicate true: each disjunct of its normal form has literals that cannot all be. */
+function neverTrueInNormalForm(node: unknown): boolean {
+  const form = disjunctiveForm(node);
+  // A form that is the node itself says nothing new (and judging it would ask the same question again).
+  if (!form || (form.length === 1 && form[0]!.length === 1 && form[0]![0] === node)) return false;
+  return form.every((literals) => !literalsMeet(literals));
+}
+
 /** `x op ANY` / `ALL` of an empty array literal (`'{}'`, `array[]`): false and true on every row. */
 function emptyArrayTruth(fields: Fields): Truth | undefined {
   if (fields['kind'] !== 'AEXPR_OP_ANY' && fields['kind'] !== 'AEXPR_OP_ALL') return undefined;
@@ -213,6 +250,15 @@ const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, t: true, y
 
 /** The truth values a predicate may take on any row of any data (ANY when it is not known). */
 export function truthOf(node: unknown): Truth {
+  const truth = baseTruth(node);
+  const { type } = nodeOf(node);
+  // NOT pushed down and ORs spread out, a contradiction under a NOT or across OR branches shows.
+  if ((type === 'BoolExpr' || type === 'BooleanTest') && truth & T && neverTrueInNormalForm(node)) return (truth & ~T) || F;
+  return truth;
+}
+
+/** The truth values of a predicate judged from its parts (truthOf adds its normal form). */
+function baseTruth(node: unknown): Truth {
   const { type, fields } = nodeOf(node);
   switch (type) {
     case 'A_Const':
@@ -308,6 +354,13 @@ function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
   const { type, fields } = nodeOf(item);
   if (type === 'RangeSubselect') return rowBoundsOf(nodeOf(fields['subquery']).fields, ctes);
   if (type === 'RangeVar') return (fields['schemaname'] === undefined && ctes.get(String(fields['relname']))) || UNBOUNDED;
+  // A sample keeps some of the rows; the built-in methods keep none at 0 percent, whatever the table holds.
+  if (type === 'RangeTableSample') {
+    const rows = fromItemBounds(fields['relation'], ctes);
+    const method = lastName(fields['method']);
+    const none = (method === 'bernoulli' || method === 'system') && numberOf(list(fields['args'])[0]) === 0;
+    return { min: 0, max: none ? 0 : rows.max };
+  }
   if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined) return UNBOUNDED;
   const [a, b] = [fromItemBounds(fields['larg'], ctes), fromItemBounds(fields['rarg'], ctes)];
   const quals = fields['quals'] === undefined ? T : truthOf(fields['quals']);
@@ -435,8 +488,11 @@ export function isValueOfColumns(node: unknown, known: (columnRef: unknown) => b
 export function isFixedValue(node: unknown): boolean {
   const truth = truthOf(node);
   if (truth === T || truth === F || truth === N || isValueOfColumns(node, () => false)) return true;
-  // COALESCE stops at its first argument that cannot be NULL: `coalesce(1, amount)` is 1.
   const { type, fields } = nodeOf(node);
+  // A built-in aggregate whose FILTER no row meets aggregates nothing: `count(*) filter (where x < 0 and x > 0)` is 0.
+  if (type === 'FuncCall' && fields['over'] === undefined && fields['agg_filter'] !== undefined && isCatalogCall(fields)
+    && isBuiltinAggregate(lastName(fields['funcname']) ?? '') && !(truthOf(fields['agg_filter']) & T)) return true;
+  // COALESCE stops at its first argument that cannot be NULL: `coalesce(1, amount)` is 1.
   if (type !== 'CoalesceExpr') return false;
   for (const arg of list(fields['args'])) {
     if (!isFixedValue(arg)) return false;

@@ -4,17 +4,34 @@
  * folds every immutable expression over constants (`length('') > 0`, `lower('A') = 'B'`,
  * `nullif(1, 1) = 1`) and prunes what a filter or a partition bound excludes, and says so in the
  * plan as a `Result` node whose one-time filter is the constant `false`. Pure: reads EXPLAIN
- * (FORMAT JSON) output.
+ * (FORMAT JSON) output, and judges each condition it shows as fixed-answers.ts judges a `where`: the
+ * plan spells a condition after the server has inlined views and pushed NOT down as far as the
+ * column types allow (`not (x is null or x is not null)` is `x is not null and x is null` only for a
+ * scalar x), which the parse tree of the check's own SQL cannot see.
  */
+import { expressionIsFixed, expressionTruth, T } from './fixed-answers.js';
 
 interface PlanNode {
   'Node Type'?: string;
   'One-Time Filter'?: string;
+  Filter?: string;
+  'Index Cond'?: string;
+  'Recheck Cond'?: string;
+  'Join Filter'?: string;
+  'Sampling Method'?: string;
+  'Sampling Parameters'?: string[];
   Strategy?: string;
   'Join Type'?: string;
   'Parent Relationship'?: string;
+  'Subplan Name'?: string;
+  /** EXPLAIN (VERBOSE): the expressions the node returns. */
+  Output?: string[];
   Plans?: PlanNode[];
 }
+
+/** Reads a condition's text before it is judged (references to InitPlans replaced). */
+type Reading = (text: string) => string;
+const asWritten: Reading = (text) => text;
 
 /** Nodes that return no row when their input returns none (they pass, order, limit or lock rows). */
 const ROWS_FROM_INPUT = new Set([
@@ -27,34 +44,42 @@ const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
 /** The plans whose rows the node reads (an InitPlan or SubPlan computes a value, not rows). */
 const inputsOf = (node: PlanNode) => (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
 
+/** Whether a condition the plan shows is true on no row of any data (one it cannot read is not judged). */
+const neverTrue = (condition: string | undefined, read: Reading) => condition !== undefined && !(expressionTruth(read(condition)) & T);
+
 /** Whether the node provably returns no row. */
-function returnsNoRow(node: PlanNode): boolean {
+function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
-  if (type === 'Append' || type === 'Merge Append') return children.every(returnsNoRow);
-  if (type === 'Aggregate') return node.Strategy !== 'Plain' && children.length === 1 && returnsNoRow(children[0]!);
+  // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
+  if (type === 'Sample Scan' && ['bernoulli', 'system'].includes(node['Sampling Method'] ?? '') && /^'?0(\.0*)?'?(::real)?$/.test(node['Sampling Parameters']?.[0] ?? '')) return true;
+  // Every row a node returns meets its filter and its index conditions.
+  if ([node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter']].some((condition) => neverTrue(condition, read))) return true;
+  if (JOINS.has(type) && (node['Join Type'] === 'Inner' || node['Join Type'] === 'Semi') && neverTrue(node['Join Filter'], read)) return true;
+  if (type === 'Append' || type === 'Merge Append') return children.every((child) => returnsNoRow(child, read));
+  if (type === 'Aggregate') return node.Strategy !== 'Plain' && children.length === 1 && returnsNoRow(children[0]!, read);
   if (JOINS.has(type)) {
     const outer = children.find((child) => child['Parent Relationship'] === 'Outer');
     const inner = children.find((child) => child['Parent Relationship'] === 'Inner');
     if (!outer || !inner) return false;
     const joinType = node['Join Type'] ?? '';
-    if (joinType === 'Inner' || joinType === 'Semi') return returnsNoRow(outer) || returnsNoRow(inner);
-    if (joinType === 'Left' || joinType === 'Anti') return returnsNoRow(outer);
-    if (joinType === 'Right') return returnsNoRow(inner);
-    return returnsNoRow(outer) && returnsNoRow(inner);
+    if (joinType === 'Inner' || joinType === 'Semi') return returnsNoRow(outer, read) || returnsNoRow(inner, read);
+    if (joinType === 'Left' || joinType === 'Anti') return returnsNoRow(outer, read);
+    if (joinType === 'Right') return returnsNoRow(inner, read);
+    return returnsNoRow(outer, read) && returnsNoRow(inner, read);
   }
-  return ROWS_FROM_INPUT.has(type) && children.length === 1 && returnsNoRow(children[0]!);
+  return ROWS_FROM_INPUT.has(type) && children.length === 1 && returnsNoRow(children[0]!, read);
 }
 
 /** Whether the node's answer is the same on any data: no row, or one row of aggregates over none. */
-function answerIsFixed(node: PlanNode): boolean {
-  if (returnsNoRow(node)) return true;
+function answerIsFixed(node: PlanNode, read: Reading): boolean {
+  if (returnsNoRow(node, read)) return true;
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   // A plain aggregate (no GROUP BY) over no row answers one row of empty aggregates (count 0, max NULL), or none after HAVING, always alike.
-  if (type === 'Aggregate' && node.Strategy === 'Plain') return children.length === 1 && returnsNoRow(children[0]!);
-  return ROWS_FROM_INPUT.has(type) && children.length === 1 && answerIsFixed(children[0]!);
+  if (type === 'Aggregate' && node.Strategy === 'Plain') return children.length === 1 && returnsNoRow(children[0]!, read);
+  return ROWS_FROM_INPUT.has(type) && children.length === 1 && answerIsFixed(children[0]!, read);
 }
 
 /**
@@ -65,6 +90,44 @@ function answerIsFixed(node: PlanNode): boolean {
 export function plannedFixedAnswer(explained: unknown): 'no rows' | 'fixed' | undefined {
   const root = (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
   if (!root) return undefined;
-  if (returnsNoRow(root)) return 'no rows';
-  return answerIsFixed(root) ? 'fixed' : undefined;
+  const { noRow, fixed } = fixedInitPlans(root);
+  const read = replacing(noRow, (param) => `(null::boolean and ${param})`);
+  if (returnsNoRow(root, read)) return 'no rows';
+  if (answerIsFixed(root, read)) return 'fixed';
+  // One row computed from constants and InitPlans whose answers are fixed (`select exists (select 1 from v)`, v never true).
+  const first = root.Output?.[0];
+  const fromValuesAlone = root['Node Type'] === 'Result' && inputsOf(root).length === 0 && root['One-Time Filter'] === undefined;
+  return fromValuesAlone && first !== undefined && expressionIsFixed(replacing([...noRow, ...fixed], () => 'null')(first)) ? 'fixed' : undefined;
+}
+
+/** How a plan's text names an InitPlan's values: `$0` (PostgreSQL 16 and before, `InitPlan 1 (returns $0,$1)`) or `(InitPlan 1).col1`. */
+function initPlanReferences(name: string): RegExp[] {
+  const [, number, returns] = /^InitPlan (\d+)(?: \(returns (.*)\))?$/.exec(name) ?? [];
+  if (number === undefined) return [];
+  const params = returns === undefined ? [] : returns.split(',').map((p) => p.trim()).filter((p) => /^\$\d+$/.test(p));
+  return [new RegExp(`\\(InitPlan ${number}\\)\\.col\\d+`, 'g'), ...params.map((p) => new RegExp(`\\${p}(?!\\d)`, 'g'))];
+}
+
+/**
+ * The references to InitPlans whose answers the plan shows fixed, apart: those that return no row
+ * (EXISTS of them is false, a scalar sub-select NULL) and those that return one row of aggregates over none.
+ */
+function fixedInitPlans(root: PlanNode): { noRow: RegExp[]; fixed: RegExp[] } {
+  const noRow: RegExp[] = [];
+  const fixed: RegExp[] = [];
+  const visit = (node: PlanNode) => {
+    if (node['Parent Relationship'] === 'InitPlan') {
+      const references = initPlanReferences(node['Subplan Name'] ?? '');
+      if (returnsNoRow(node, asWritten)) noRow.push(...references);
+      else if (answerIsFixed(node, asWritten)) fixed.push(...references);
+    }
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit(root);
+  return { noRow, fixed };
+}
+
+/** A reading that replaces each reference by `by(a parameter of its own)`: false or NULL for a no-row InitPlan, whichever it is. */
+function replacing(references: readonly RegExp[], by: (param: string) => string): Reading {
+  return (text) => references.reduce((out, reference, i) => out.replace(reference, by(`$${90_001 + i}`)), text);
 }
