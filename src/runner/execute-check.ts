@@ -16,6 +16,7 @@ import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kind
 import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
+import { emptyScopeNeverFails } from './empty-scope.js';
 import { watchingServers } from './server-watch.js';
 import { apartByTheirCounts, countsWillProve, provenSides, selfComparisonOf, type ProvenSides } from './self-comparison.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
@@ -164,6 +165,10 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           if ('fault' in sides) throw new Fault(sides.fault);
           proven = sides;
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
+          // A pass over an empty scope: could any row ever have been in it? (A narrowed pass's
+          // scope is the changed rows or the rechecked keys: empty by the data, not by its filter.)
+          const vacuous = outcome.status === 'pass' && !within ? await emptyScopeNeverFails(scans, counts, ctx) : undefined;
+          if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
           if (recheck) outcome = recheckOutcome(outcome, recheck);
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it
           // may have read under the old catalog and skipped under the new (an attach mid-pass).

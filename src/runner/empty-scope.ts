@@ -1,0 +1,40 @@
+/**
+ * A pass over an empty scope proves something only if rows could have been in it. With `min_rows:
+ * 0` a scope filter no row can ever meet makes row_count, null_check and column_parity pass on any
+ * data. The load-time judgement folds what the parse tree shows (checkfile/constant-scope.ts); a
+ * filter only the server sees through (`not (v is null or v is not null)` on a scalar column, a
+ * function of constants beside a column test) is asked of the server's plan here, and only when the
+ * scope came back empty: a scope holding a row is no such filter, so a pass with rows costs nothing.
+ */
+import { plannedFixedAnswer } from '../sql/planned-answer.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { formatTableRef } from '../sql/identifiers.js';
+import { sql, tableSql } from '../sql/build.js';
+import type { FaultInfo } from '../results/fault.js';
+import type { CountResult, CountScan } from '../kinds/types.js';
+import type { RecordingContext } from './context.js';
+
+/** The name every count-scanning kind gives the count of rows in its scope. */
+const SCOPE_COUNT = 'rows';
+
+/**
+ * `never_fails` when a scan whose scope count came back 0 has a scope filter the server's plan
+ * shows no row can meet; undefined otherwise (a scope with rows, no filter, or a plan that depends
+ * on the data). Faults while asking are thrown (could not verify).
+ */
+export async function emptyScopeNeverFails(scans: readonly CountScan[], counts: readonly CountResult[], ctx: Pick<RecordingContext, 'query'>): Promise<FaultInfo | undefined> {
+  for (const [i, scan] of scans.entries()) {
+    const scope = scan.counts[SCOPE_COUNT];
+    if (scope === undefined || scope === true || counts[i]?.[SCOPE_COUNT] !== 0) continue;
+    const [row] = await ctx.query<Record<string, unknown>>(scan.source, sql`explain (verbose, format json) select 1 from ${tableSql(scan.table)} where ${scope}`);
+    const plan = row?.['QUERY PLAN'];
+    // The plan's conditions are judged with the parser (loaded once per process).
+    await loadSqlParser();
+    if (plannedFixedAnswer(typeof plan === 'string' ? JSON.parse(plan) : plan) !== 'no rows') continue;
+    return {
+      code: 'never_fails',
+      message: `the server's plan shows no row of ${formatTableRef(scan.table)} can ever be in the scope (its filter is false whatever the table holds: a contradiction or a comparison of constants the server sees through), and with min_rows: 0 the empty scope passed, so the check could never fail; filter on what the data decides, or drop min_rows: 0`,
+    };
+  }
+  return undefined;
+}
