@@ -57,6 +57,13 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
               }
               return rows.length;
             },
+            // Run, not described (see ReadSession.describe): the fields come with any result, rows or none.
+            async describe(statement) {
+              read.signal?.throwIfAborted();
+              lastSql = statement.text;
+              const { fields } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[], { serializers: EMBEDDED_SERIALIZERS });
+              return fields.map((field) => ({ name: field.name, type: field.dataTypeID }));
+            },
           });
         });
       } catch (error) {
