@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { runCheck } from '../support/run-check.js';
+import { catalogFromYaml, execute, registryForCatalog, runCheck } from '../support/run-check.js';
+import type { SourceRegistry } from '../../src/sources/registry.js';
 
 /** `oldColumns`/`newColumns`: the select list after the key. */
 const shadow = (table: string, oldColumns: string, newColumns: string, compare = '') => `
@@ -80,6 +81,9 @@ describe.each(engines)('shadow_read, a real against a double on %s', (engine) =>
       create table exact_old (id int primary key, x double precision not null);
       insert into exact_old select g, (array[0.5, -0.25, 1e10, 3])[g % 4 + 1] from generate_series(1, 80) g;
       create table exact_new as select * from exact_old;
+      create table real_keys (k real primary key, v text not null);
+      insert into real_keys select g + (array[0.1, 0.3, 0.7])[g % 3 + 1], 'v' from generate_series(1, 80) g;
+      create table real_keys_new as select * from real_keys;
     `);
   });
   afterAll(() => db.close());
@@ -94,6 +98,41 @@ describe.each(engines)('shadow_read, a real against a double on %s', (engine) =>
   it.each(EXACT)('%s: %s vs %s', async (_name, oldValue, newValue, expected) => {
     const result = await runCheck(db, shadow('exact', `${oldValue} as v`, `${newValue} as v`));
     expect(result.status, result.summary).toBe(expected);
+  });
+
+  it('cannot verify a key column that is a real on one path and a double on the other', async () => {
+    const keyed = (oldKey: string, newKey: string) => `
+checks:
+  - id: keys
+    kind: shadow_read
+    key: [k]
+    sample: { size: 80, from: { source: app, table: real_keys } }
+    old: { source: app, query: "select ${oldKey} as k, v from real_keys where k = any($keys.k)" }
+    new: { source: app, query: "select ${newKey} as k, v from real_keys_new where k = any($keys.k)" }
+    max_mismatch_rate: 0.05
+`;
+    const narrowed = await runCheck(db, keyed('k', 'k::text::float8'));
+    expect(narrowed.status, narrowed.summary).toBe('error');
+    expect(narrowed.error?.code).toBe('float_widths_differ');
+    const same = await runCheck(db, keyed('k', 'k'));
+    expect(same.status, same.summary).toBe('pass');
+  });
+
+  it('cannot verify through a read session that cannot describe its columns (fails closed)', async () => {
+    const catalog = catalogFromYaml(shadow('inexact', 'x as v', 'x::real as v'), { app: db });
+    const registry = registryForCatalog(catalog, { app: db });
+    // A wrapper that passes only `query` on, as benchmark and test wrappers once did.
+    const queryOnly: SourceRegistry = { ...registry, get: async (name) => {
+      const source = await registry.get(name);
+      return { ...source, readOnly: (work, options) => source.readOnly((session) => work({ query: (statement) => session.query(statement) }), options) };
+    } };
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, queryOnly);
+      expect(result.status, result.summary).toBe('error');
+      expect(result.error?.code).toBe('cannot_describe');
+    } finally {
+      await registry.closeAll();
+    }
   });
 
   it('leaves an ignored column alone, even a container it could not verify', async () => {
