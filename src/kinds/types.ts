@@ -12,6 +12,7 @@ import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { KeyColumn } from '../introspect/primary-key.js';
 import type { ProvenRelation } from '../introspect/table-identity.js';
 import type { ColumnRenaming } from '../sql/shape.js';
+import type { DescribedColumn } from '../sources/types.js';
 
 /**
  * What incremental mode needs from a kind: the settings, the source and table whose column marks
@@ -176,6 +177,12 @@ export interface ExecutionContext {
    * however many rows come back); resolves with the row count. An error `onRow` throws is rethrown.
    */
   queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void, options?: QueryOptions): Promise<number>;
+  /**
+   * The name and type oid of each column `statement` returns, in its own read-only transaction
+   * (ReadSession.describe: give it a statement that reads no rows). A source whose session cannot
+   * describe makes it throw a fault: "could not verify", never a guess.
+   */
+  describe(source: string, statement: SQL): Promise<DescribedColumn[]>;
   /** Reports progress of a long check (rows scanned so far, estimate of the total). */
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
   /** The state store's counter snapshots; absent when the check runs without a store (a kind needing it must fault). */

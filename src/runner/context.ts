@@ -4,7 +4,7 @@
  * where a source sets max_replica_lag, reads its lag after every statement.
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
-import type { ReadSession } from '../sources/types.js';
+import type { DescribedColumn, ReadSession } from '../sources/types.js';
 import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
@@ -111,6 +111,14 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     }, (rows) => rows, options);
   }
 
+  function describe(sourceName: string, statement: SQL): Promise<DescribedColumn[]> {
+    // Recorded as a statement of no rows: it was sent (parsed and described), and read none.
+    return recorded(sourceName, statement, (session, compiled) => {
+      if (!session.describe) throw new Fault({ code: 'cannot_describe', message: `source "${sourceName}": its read session cannot describe a statement's columns, which this check needs to compare their values exactly` });
+      return session.describe(compiled);
+    }, () => 0);
+  }
+
   return {
     checkId: deps.checkId,
     signal: deps.signal,
@@ -119,6 +127,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     snapshots: deps.snapshots,
     query,
     queryEach,
+    describe,
     async countPlanned(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).

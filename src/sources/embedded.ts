@@ -4,6 +4,7 @@
  */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { SourceQueryError, classifyError } from './errors.js';
+import { Fault } from '../results/fault.js';
 import { EMBEDDED_SERIALIZERS } from './parameter-types.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, REFUSE_STAND_INS, fixedStatementSettings, pinningSql } from './pinning.js';
@@ -57,11 +58,19 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
               }
               return rows.length;
             },
+            // Run, not described (see ReadSession.describe): the fields come with any result, rows or none.
+            async describe(statement) {
+              read.signal?.throwIfAborted();
+              lastSql = statement.text;
+              const { fields } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[], { serializers: EMBEDDED_SERIALIZERS });
+              return fields.map((field) => ({ name: field.name, type: field.dataTypeID }));
+            },
           });
         });
       } catch (error) {
         if (consumerFailure) throw consumerFailure.error;
-        if (error instanceof SourceQueryError) throw error;
+        // A fault raised inside the work (its own "could not verify") keeps its code, as on postgres.ts.
+        if (error instanceof Fault) throw error;
         throw new SourceQueryError(name, lastSql, classifyError(error, read.signal?.aborted ?? false), { cause: error });
       }
     },

@@ -126,6 +126,8 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
             options.signal?.throwIfAborted();
             return rows;
           }),
+          // Parse and Describe only (an unnamed statement): nothing is executed.
+          describe: (statement) => run(statement, async (pending) => (await pending.describe()).columns.map((column) => ({ name: column.name, type: column.type }))),
         });
         await begun;
         if (beginFailure) throw beginFailure.error;

@@ -13,7 +13,18 @@ export interface ReadSession {
    * (benchmarks) may leave it out, and callers then fall back to `query`.
    */
   each?(statement: CompiledQuery, onRow: (row: Row) => void): Promise<number>;
+  /**
+   * The name and type oid of each column the statement returns, in order, in this session's
+   * transaction (its pinned settings and search path). postgres.js describes without executing;
+   * PGlite's transaction cannot (describeQuery waits for the lock the transaction holds), so it
+   * runs the statement: give it one that reads no rows (`limit 0`). Both drivers implement it; a
+   * session without it (a wrapper that left it out) cannot answer what needs it.
+   */
+  describe?(statement: CompiledQuery): Promise<DescribedColumn[]>;
 }
+
+/** One output column of a described statement. */
+export interface DescribedColumn { name: string; type: number }
 
 /** A statement written in parity's code, branded so a check file's text cannot be passed by mistake. */
 export type FixedStatement = string & { readonly fixed: unique symbol };

@@ -48,6 +48,10 @@ function interleaving(sources: SourceRegistry, steps: readonly Step[]): SourceRe
               texts.push(statement.text);
               return session.each!(statement, onRow);
             },
+            describe: (statement) => {
+              texts.push(statement.text);
+              return session.describe!(statement);
+            },
           }), options);
           for (const text of texts) {
             const step = steps[next];
@@ -138,7 +142,7 @@ describe('reads of one check on a standby that falls behind and catches up in be
     max_mismatch_rate: 0.05
 `);
     let reads = 0;
-    const newRead = (text: string) => /from d_new/.test(text) && ++reads > 0;
+    const newRead = (text: string) => /from d_new/.test(text) && text.includes('__parity_row') && ++reads > 0;
     // Every row differs on the primary once the first batch is read; the last batch is served from before that write.
     const result = await run(catalog, [
       { after: (text) => newRead(text) && reads === 1, work: () => fallBehind(`update d_new set a = 'x'`) },

@@ -6,7 +6,7 @@
  */
 import { planShadowBatch } from '../../src/kinds/shadow-read/read-path.js';
 import { createRunner } from '../../src/runner/runner.js';
-import { compile } from '../../src/sql/build.js';
+import { compile, type CompiledQuery } from '../../src/sql/build.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { Source } from '../../src/sources/types.js';
 import type { ResultRecord } from '../../src/store/runs.js';
@@ -57,6 +57,8 @@ function marking(sources: SourceRegistry, marks: Marks): SourceRegistry {
         marks.lastBatchEnd = performance.now();
         return rows;
       },
+      // Passed through: without it the check cannot describe its paths' columns (float-widths.ts).
+      ...(session.describe ? { describe: (statement: CompiledQuery) => session.describe!(statement) } : {}),
     }), options),
   });
   return { ...sources, get: async (name) => wrap(await sources.get(name)) };

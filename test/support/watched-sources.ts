@@ -27,6 +27,12 @@ export function watchedSources(sources: SourceRegistry, before: BeforeStatement)
               return session.each!(statement, onRow);
             },
           } : {}),
+          ...(session.describe ? {
+            describe: async (statement: CompiledQuery) => {
+              await before(session, statement, options);
+              return session.describe!(statement);
+            },
+          } : {}),
         }), options),
       };
     },

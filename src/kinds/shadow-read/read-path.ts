@@ -82,14 +82,47 @@ export function parseQueryTemplate(query: string, keyColumns: readonly string[])
   return out;
 }
 
-/** The batched read for one SQL path: the operator's query over these keys, one row per key as JSON. */
-export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
+/** The operator's query with each `$keys` placeholder bound to these keys' array. */
+function boundQuery(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
   const template = parseQueryTemplate(path.query, keyColumns);
   if ('error' in template) throw new Error(`query ${template.error}`);
   const bound = keyColumns.map((_, index) => keyArrayLiteral(keys.map((parts) => parts[index]!)));
-  const inner = sql.join(template.map((part) => (typeof part === 'string' ? sql.raw(part) : bound[part.keyIndex]!)), sql``);
+  return sql.join(template.map((part) => (typeof part === 'string' ? sql.raw(part) : bound[part.keyIndex]!)), sql``);
+}
+
+/**
+ * Columns of a path's rows to widen before they become JSON (float-widths.ts): every column the
+ * query returns, by position, with the type to cast it to, or none to keep it as it is.
+ */
+export interface Widening { columns: readonly { name: string; cast?: 'float8' | 'float8[]' | undefined }[] }
+
+/**
+ * The query's rows with some columns cast, every column kept in its place and under its name:
+ * the columns are reached by position (`q(c0, c1, …)`), so names that repeat or need quoting
+ * reach the JSON as they would have.
+ */
+function widenedSql(inner: SQL, widening: Widening): SQL {
+  const alias = (i: number) => sql.identifier(`__parity_c_${i}`);
+  const columns = widening.columns.map((column, i) => (column.cast === undefined
+    ? sql`q.${alias(i)} as ${sql.identifier(column.name)}`
+    : sql`(q.${alias(i)})::${sql.raw(column.cast === 'float8' ? 'pg_catalog.float8' : 'pg_catalog.float8[]')} as ${sql.identifier(column.name)}`));
+  return sql`select ${joinSql(columns)} from (\n${inner}\n) as q(${joinSql(widening.columns.map((_, i) => sql`${alias(i)}`))})`;
+}
+
+/**
+ * The batched read for one SQL path: the operator's query over these keys, one row per key as
+ * JSON; with a widening, the query's rows pass through it first.
+ */
+export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][], widening?: Widening): SQL {
+  const bound = boundQuery(path, keyColumns, keys);
+  const inner = widening === undefined ? bound : widenedSql(bound, widening);
   const keyText = keyColumns.map((column, i) => sql`(q.${columnSql(column)})::text as ${sql.identifier(`__parity_k_${i}`)}`);
   return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (\n${inner}\n) as q`;
+}
+
+/** The statement to describe for a SQL path's columns (ctx.describe): its rows as the batch reads them, none of them read. */
+export function planShadowDescribe(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
+  return sql`select * from (\n${boundQuery(path, keyColumns, keys)}\n) as q limit 0`;
 }
 
 /**
@@ -147,9 +180,9 @@ export function keyMembersProven(path: ReadPath, keyColumns: readonly string[]):
 }
 
 /** Reads the keys through one path; keys absent from the map were not found there. */
-export async function readKeys(ctx: ExecutionContext, deps: HttpReadDeps, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][]): Promise<Map<string, ReadResult>> {
+export async function readKeys(ctx: ExecutionContext, deps: HttpReadDeps, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][], widening?: Widening): Promise<Map<string, ReadResult>> {
   if ('http' in path) return readHttpBatch(deps.http, prepareHttpPath(path, keyColumns, deps.env), keyColumns, keys, deps.keyJson, ctx.signal);
-  return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys)), keyColumns);
+  return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys, widening)), keyColumns);
 }
 
 /** Reads one key's result from a batch map (absent → missing). */

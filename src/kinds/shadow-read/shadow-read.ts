@@ -24,6 +24,7 @@ import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
 import { planSampleRelationCheck, sampleRelationProblem, sampleRelationToConfirm, sampleSideProblem } from './sample-side.js';
+import { readFloatWidenings } from './float-widths.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
 import { classifyKey, emptyNoise, recordNoise } from './noise.js';
@@ -182,7 +183,9 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
   // The old path against itself (A/A noise, and whether it moved before a recheck).
   const oldAgainstOld = recordComparison({ ...compare, proven: { left: oldKeys, right: oldKeys } });
   const deps = { http, env, keyJson: (parts: readonly string[]) => sample.json.get(keyId(parts)) };
-  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys);
+  // A real read against a double is widened to it (float-widths.ts), before the first batch.
+  const widenings = await readFloatWidenings(ctx, spec, sample.keys);
+  const read = (path: ReadPath, keys: string[][]) => readKeys(ctx, deps, path, spec.key, keys, widenings.get(path));
   const keepRows = Math.max(spec.samples * 4, 20);
   // Which side lacked the key is kept for every finding (the counts by category), rows only for the first ones.
   const keep = (list: Candidate[], parts: string[], fields: string[], old: ReadResult, next: ReadResult): Candidate => {
