@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
+import { catalogFromYaml, runFirstCheck } from '../support/run-check.js';
 
 interface Paths { base: string; reset(): void; close(): Promise<void> }
 
@@ -62,15 +62,7 @@ describe.each(engines)('shadow_read keys left out of the sample on %s', (engine)
     await paths?.close();
   });
 
-  async function run(yaml: string) {
-    const catalog = catalogFromYaml(yaml, sources);
-    const registry = registryForCatalog(catalog, sources);
-    try {
-      return await execute([...catalog.checks.values()][0]!, registry);
-    } finally {
-      await registry.closeAll();
-    }
-  }
+  const run = (yaml: string) => runFirstCheck(catalogFromYaml(yaml, sources), sources);
 
   const sqlCheck = (old: string, where = '') => `checks:
   - id: vanishing

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
+import { catalogFromYaml, runFirstCheck } from '../support/run-check.js';
 
 // hs_old.acc: every row (the old side). public.acc: the same name, 30% of the rows lost (the new side).
 const NEW = 'select id, name from public.acc where id = any($keys)';
@@ -42,15 +42,7 @@ describe.each(engines)('shadow_read samples the relation the old rows come from 
   });
   afterAll(() => db?.close());
 
-  async function run(yaml: string) {
-    const catalog = catalogFromYaml(yaml, sources);
-    const registry = registryForCatalog(catalog, sources);
-    try {
-      return await execute([...catalog.checks.values()][0]!, registry);
-    } finally {
-      await registry.closeAll();
-    }
-  }
+  const run = (yaml: string) => runFirstCheck(catalogFromYaml(yaml, sources), sources);
 
   /** Either the check file cannot load, or the run is not a pass (the loss is shown or it could not verify). */
   async function outcome(yaml: string): Promise<string> {

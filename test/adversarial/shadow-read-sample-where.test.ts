@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
+import { catalogFromYaml, runFirstCheck } from '../support/run-check.js';
 
 function check(where: string): string {
   return `checks:
@@ -44,13 +44,8 @@ describe.each(engines)('shadow_read sample.from.where on %s', (engine) => {
     } catch (error) {
       return `refused: ${(error as Error).message}`;
     }
-    const registry = registryForCatalog(catalog, sources);
-    try {
-      const result = await execute([...catalog.checks.values()][0]!, registry);
-      return `${result.status}: ${result.summary}`;
-    } finally {
-      await registry.closeAll();
-    }
+    const result = await runFirstCheck(catalog, sources);
+    return `${result.status}: ${result.summary}`;
   }
 
   it.each([

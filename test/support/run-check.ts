@@ -43,6 +43,16 @@ export async function runCheckFile(db: TestDatabase, text: string): Promise<Fini
   }
 }
 
+/** Executes a loaded catalog's first check against `sources` (by source name), closing the sources after. */
+export async function runFirstCheck(catalog: Catalog, sources: Record<string, TestDatabase>): Promise<FinishedResult> {
+  const registry = registryForCatalog(catalog, sources);
+  try {
+    return await execute([...catalog.checks.values()][0]!, registry);
+  } finally {
+    await registry.closeAll();
+  }
+}
+
 /** Parses `checks:` YAML with a single `app` source and executes the check with the given id. */
 export async function runCheck(db: TestDatabase, checksYaml: string, id?: string): Promise<FinishedResult> {
   const catalog = catalogFromYaml(checksYaml, { app: db });
