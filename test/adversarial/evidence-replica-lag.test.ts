@@ -10,14 +10,7 @@ import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
-import { createGateService, type GateService } from '../../src/gate/gate-service.js';
-import { createLeaseGuard } from '../../src/runner/check-guard.js';
-import { systemClock } from '../../src/runner/clock.js';
-import { createRunner } from '../../src/runner/runner.js';
-import type { Runner } from '../../src/runner/run-types.js';
-import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
-import type { Store } from '../../src/store/store.js';
-import { createTestStore } from '../support/databases.js';
+import { createGateCore, type GateCore } from '../support/gate-core.js';
 import { createScratchCluster, createScratchStandby, type ScratchCluster } from '../support/scratch-cluster.js';
 import { until } from '../support/until.js';
 
@@ -42,11 +35,7 @@ migrations:
 describe('gate evidence read on a lagging standby (throwaway primary and streaming standby)', () => {
   let primary: ScratchCluster;
   let standby: ScratchCluster;
-  let store: Store;
-  let closeStore: () => Promise<void>;
-  let sources: SourceRegistry;
-  let runner: Runner;
-  let gates: GateService;
+  let core: GateCore;
   let catalog: Catalog;
 
   beforeAll(async () => {
@@ -54,17 +43,11 @@ describe('gate evidence read on a lagging standby (throwaway primary and streami
     await primary.exec('create table items (id int primary key, qty int); insert into items values (1, 5);');
     standby = await createScratchStandby(primary);
     await until('the standby to accept connections', async () => (await standby.exec('select pg_is_in_recovery() as r').catch(() => []))[0]?.r === true, 60_000);
-    ({ store, close: closeStore } = await createTestStore('pglite'));
     catalog = catalogFor(`postgres://postgres@127.0.0.1:${standby.port}/postgres`);
-    sources = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
-    runner = createRunner({ store, sources, clock: systemClock, instanceId: 'lag-test', guard: createLeaseGuard(store, { holder: 'lag-test', clock: systemClock, pollMs: 20 }) });
-    gates = createGateService({ store, runner, catalog: () => catalog, clock: systemClock, evidenceTtlMs: 0 });
+    core = await createGateCore(() => catalog, { instanceId: 'lag-test' });
   }, 180_000);
   afterAll(async () => {
-    await gates?.close();
-    await runner?.drain();
-    await sources?.closeAll();
-    await closeStore?.();
+    await core?.close();
     await standby?.destroy();
     await primary?.destroy();
   });
@@ -84,26 +67,26 @@ describe('gate evidence read on a lagging standby (throwaway primary and streami
     await new Promise((r) => setTimeout(r, 2_500));
 
     // No limit yet: the check passes on the standby's old rows, its lag recorded.
-    const { finished } = await runner.start({ checks: [catalog.checks.get('items-positive')!], trigger: 'api' });
+    const { finished } = await core.runner.start({ checks: [catalog.checks.get('items-positive')!], trigger: 'api' });
     await finished;
-    const [result] = await store.checkHistory('items-positive', 1);
+    const [result] = await core.store.checkHistory('items-positive', 1);
     expect(result!.status).toBe('pass');
     expect(result!.servers.app!.replica_lag).toMatchObject({ state: 'behind', max_replica_lag_ms: null });
     expect(result!.servers.app!.replica_lag!.lag_ms).toBeGreaterThan(2_000);
-    expect((await gates.decide('items', 'contract')).allowed).toBe(true);
+    expect((await core.gates.decide('items', 'contract')).allowed).toBe(true);
 
     // The operator learns the standby lags and allows it one second. The check's hash does not move.
     const tightened = catalogFor(`postgres://postgres@127.0.0.1:${standby.port}/postgres`, '1s');
     expect(tightened.checks.get('items-positive')!.hash).toBe(catalog.checks.get('items-positive')!.hash);
     catalog = tightened;
-    const decision = await gates.decide('items', 'contract');
+    const decision = await core.gates.decide('items', 'contract');
     expect(decision.allowed).toBe(false);
     expect(decision.checks[0]).toMatchObject({ status: 'pass', denial: 'replica_lag' });
     expect(decision.reasons[0]).toMatch(/behind its primary.*above max_replica_lag 1\.0s/);
 
     // A limit the recorded lag is within keeps the pass counting.
     catalog = catalogFor(`postgres://postgres@127.0.0.1:${standby.port}/postgres`, '1h');
-    expect((await gates.decide('items', 'contract')).allowed).toBe(true);
+    expect((await core.gates.decide('items', 'contract')).allowed).toBe(true);
     await standby.exec('select pg_wal_replay_resume()');
   });
 });

@@ -16,18 +16,12 @@ import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
-import { createGateService, type GateService } from '../../src/gate/gate-service.js';
 import { sameServer, type ServerIdentity } from '../../src/results/server-identity.js';
-import { createLeaseGuard } from '../../src/runner/check-guard.js';
-import { systemClock } from '../../src/runner/clock.js';
-import { createRunner } from '../../src/runner/runner.js';
-import type { Runner } from '../../src/runner/run-types.js';
 import { inspectSource } from '../../src/sources/preflight.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
-import type { Store } from '../../src/store/store.js';
-import { createTestStore } from '../support/databases.js';
 import { createRepointableAddress, type RepointableAddress } from '../support/repointable-address.js';
 import { execute } from '../support/run-check.js';
+import { createGateCore, type GateCore } from '../support/gate-core.js';
 import { createScratchCluster, createScratchStandby, type ScratchCluster } from '../support/scratch-cluster.js';
 import { until } from '../support/until.js';
 
@@ -60,11 +54,7 @@ describe('gate evidence from a promoted clone of the cluster (throwaway primary,
   let standby: ScratchCluster;
   let clone: ScratchCluster;
   let address: RepointableAddress;
-  let store: Store;
-  let closeStore: () => Promise<void>;
-  let sources: SourceRegistry;
-  let runner: Runner;
-  let gates: GateService;
+  let core: GateCore;
   let catalog: Catalog;
 
   beforeAll(async () => {
@@ -78,18 +68,12 @@ describe('gate evidence from a promoted clone of the cluster (throwaway primary,
     await until('the clone to take writes', async () => (await inRecovery(clone)) === false, 60_000);
     await clone.exec(`${REPAIR}; checkpoint`);
     address = await createRepointableAddress(clone.port);
-    ({ store, close: closeStore } = await createTestStore('pglite'));
     catalog = catalogFor(address.port);
-    sources = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
-    runner = createRunner({ store, sources, clock: systemClock, instanceId: 'clone-test', guard: createLeaseGuard(store, { holder: 'clone-test', clock: systemClock, pollMs: 20 }) });
-    gates = createGateService({ store, runner, catalog: () => catalog, clock: systemClock, evidenceTtlMs: 0 });
+    core = await createGateCore(() => catalog, { instanceId: 'clone-test' });
   }, 180_000);
 
   afterAll(async () => {
-    await gates?.close();
-    await runner?.drain();
-    await sources?.closeAll();
-    await closeStore?.();
+    await core?.close();
     await address?.close();
     await clone?.destroy();
     await standby?.destroy();
@@ -97,11 +81,11 @@ describe('gate evidence from a promoted clone of the cluster (throwaway primary,
   }, 60_000);
 
   const run = async (ids: string[]) => {
-    const { finished } = await runner.start({ checks: ids.map((id) => catalog.checks.get(id)!), trigger: 'api' });
+    const { finished } = await core.runner.start({ checks: ids.map((id) => catalog.checks.get(id)!), trigger: 'api' });
     const done = await finished;
     expect(done.status).toBe('finished');
   };
-  const ask = () => gates.decide('users-email', 'contract');
+  const ask = () => core.gates.decide('users-email', 'contract');
 
   /** What inspecting each cluster directly records (a registry of its own, at its own port). */
   async function identityOf(cluster: ScratchCluster): Promise<ServerIdentity> {

@@ -11,19 +11,11 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import { evaluateGate } from '../../src/gate/evaluate-gate.js';
-import { createGateService, type GateService } from '../../src/gate/gate-service.js';
 import type { ReplicaLag } from '../../src/results/replica-lag.js';
-import { createLeaseGuard } from '../../src/runner/check-guard.js';
-import { systemClock } from '../../src/runner/clock.js';
-import { createRunner } from '../../src/runner/runner.js';
-import type { Runner } from '../../src/runner/run-types.js';
-import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { GateResultRow } from '../../src/store/gates.js';
-import { storeClockFrom } from '../../src/store/store-clock.js';
-import type { Store } from '../../src/store/store.js';
-import { createTestStore } from '../support/databases.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { catalogFromYaml } from '../support/run-check.js';
+import { createGateCore, type GateCore } from '../support/gate-core.js';
 import { createScratchCluster, createScratchStandby, type ScratchCluster } from '../support/scratch-cluster.js';
 import { until } from '../support/until.js';
 
@@ -69,11 +61,7 @@ describe('how old a pass read on a standby is (pure)', () => {
 describe('a pass read on a standby whose replay stopped (throwaway primary and streaming standby)', () => {
   let primary: ScratchCluster;
   let standby: ScratchCluster;
-  let store: Store;
-  let closeStore: () => Promise<void>;
-  let sources: SourceRegistry;
-  let runner: Runner;
-  let gates: GateService;
+  let core: GateCore;
   let catalog: Catalog;
   // The store's clock stands still (results read "just now"); the servers' lag is real time.
   const clock = fakeClock();
@@ -83,25 +71,19 @@ describe('a pass read on a standby whose replay stopped (throwaway primary and s
     await primary.exec('create table items (id int primary key, qty int); insert into items values (1, 5);');
     standby = await createScratchStandby(primary);
     await until('the standby to accept connections', async () => (await standby.exec('select pg_is_in_recovery() as r').catch(() => []))[0]?.r === true, 60_000);
-    ({ store, close: closeStore } = await createTestStore('pglite', { clock: storeClockFrom(clock) }));
     catalog = catalogAt(`postgres://postgres@127.0.0.1:${standby.port}/postgres`, '2s');
-    sources = createSourceRegistry(catalog.sources, { dataDir: 'memory:none' });
-    runner = createRunner({ store, sources, clock: systemClock, instanceId: 'age-test', guard: createLeaseGuard(store, { holder: 'age-test', clock: systemClock, pollMs: 20 }) });
-    gates = createGateService({ store, runner, catalog: () => catalog, clock, evidenceTtlMs: 0 });
+    core = await createGateCore(() => catalog, { instanceId: 'age-test', storeClock: clock });
   }, 180_000);
   afterAll(async () => {
-    await gates?.close();
-    await runner?.drain();
-    await sources?.closeAll();
-    await closeStore?.();
+    await core?.close();
     await standby?.destroy();
     await primary?.destroy();
   });
 
   const runAndAsk = async () => {
-    const { finished } = await runner.start({ checks: [catalog.checks.get('items-positive')!], trigger: 'api' });
+    const { finished } = await core.runner.start({ checks: [catalog.checks.get('items-positive')!], trigger: 'api' });
     await finished;
-    return gates.decide('items', 'contract');
+    return core.gates.decide('items', 'contract');
   };
 
   it('does not count it under a max_age shorter than the standby is behind, and counts it once replay resumes', async () => {
@@ -122,7 +104,7 @@ describe('a pass read on a standby whose replay stopped (throwaway primary and s
 
     // Control: under a max_age longer than the lag, the same pass counts.
     catalog = catalogAt(`postgres://postgres@127.0.0.1:${standby.port}/postgres`, '1h');
-    expect((await gates.decide('items', 'contract')).allowed).toBe(true);
+    expect((await core.gates.decide('items', 'contract')).allowed).toBe(true);
 
     // Replay resumes: the standby catches up, and a fresh read there fails as the primary would.
     catalog = catalogAt(`postgres://postgres@127.0.0.1:${standby.port}/postgres`, '2s');
