@@ -123,6 +123,8 @@ suite('unused when pg_stat_statements keeps a text from before a rename (track =
       target: `columns: [${s}.users.full_name]`,
       window: [`with x(k) as (select id from ${s}.users) select k as key, g.n, lower(u.email) as e, u.ctid from x join ${s}.users u on u.id = x.k, generate_series(1, 2) g(n) order by key, e`,
         `insert into ${s}.users (id, email) values (1, 'a') on conflict do nothing`], expected: 'pass' },
+    { name: 'control: utility statements on a table gone by now (their queryid is their text)', setup: `create table ${s}.users (id int, full_name text)`,
+      target: `columns: [${s}.users.full_name]`, window: [`create temp table ${u}_staging (id int)`, `drop table ${u}_staging`], expected: 'pass' },
     { name: 'control: the renamed column read by its new name after the entry was reset', setup: `create table ${s}.people (id int, name text, email text)`,
       before: [`select email from ${s}.people where id = 1`], between: `alter table ${s}.people rename column name to legacy_name; select pg_stat_statements_reset(0, 0, queryid) from pg_stat_statements where query like '%people%'`,
       target: `columns: [${s}.people.legacy_name]`, window: [`select email from ${s}.people where id = 2`], expected: 'pass' },

@@ -18,7 +18,7 @@ const PRIVILEGE_HINT = 'grant pg_read_all_stats (or pg_monitor) to parity\'s rol
 
 type StateRow = {
   now: Date; postmaster_start: Date | string; db_oid: string; dealloc: string; stats_reset: Date | string | null;
-  track: string | null; track_utility: string | null; counting_overrides: string | null; track_below_all: string | null;
+  track: string | null; track_utility: string | null; compute_query_id: string | null; counting_overrides: string | null; track_below_all: string | null;
   userid: string | null; role: string | null; queryid: string | null; toplevel: string | null; calls: string | null; query: string | null;
 };
 
@@ -69,6 +69,8 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
   });
   if (!state) return { code: 'statement_stats_unavailable', message: 'pg_stat_statements_info returned no row' };
   if (state.track === null || state.track === 'none') gaps.push({ code: 'statement_stats_off', message: `pg_stat_statements.track is ${state.track ?? 'unknown'}; statements are not being counted` });
+  // Without query ids pg_stat_statements records nothing at all, whatever track says.
+  if (state.compute_query_id === 'off') gaps.push({ code: 'statement_stats_off', message: 'compute_query_id is off; pg_stat_statements records no statement without a query id' });
   if (state.track_utility === 'off') gaps.push({ code: 'statement_stats_off', message: 'pg_stat_statements.track_utility is off; COPY and other utility statements are not counted' });
   if (state.counting_overrides) gaps.push({ code: 'statement_stats_off', message: `role or database settings may stop other sessions' statements or writes from being counted (${state.counting_overrides}); parity's own session does not show them — reset them (ALTER ROLE … RESET) to verify` });
   // Statements inside functions are counted only with track = all, in every role's sessions.

@@ -36,7 +36,15 @@ export interface StatementNames {
   defined: Set<string>;
   /** Runs SQL below the top level: a DO block that may execute SQL built at run time, or a SQL-running function. */
   runsNested: string | undefined;
+  /**
+   * A plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE), whose queryid comes from oids
+   * and column numbers; a utility statement's queryid is a hash of its text, which is then always
+   * the text that ran, so no rename can leave it stale.
+   */
+  plannable: boolean;
 }
+
+const PLANNABLE = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 const stringsOf = (list: unknown): string[] => (Array.isArray(list)
   ? list.map((item) => (item as { String?: { sval?: unknown } }).String?.sval).filter((s): s is string => typeof s === 'string')
@@ -46,7 +54,9 @@ const stringsOf = (list: unknown): string[] => (Array.isArray(list)
 export function statementNames(text: string): StatementNames | undefined {
   const parsed = parseSql(text);
   if (parsed.kind === 'syntax_error') return undefined;
-  const names: StatementNames = { relations: [], columnRefs: new Set(), defined: new Set(), runsNested: undefined };
+  const stmts = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
+  const plannable = stmts.length > 0 && stmts.every(({ stmt }) => PLANNABLE.has(Object.keys(stmt ?? {})[0] ?? ''));
+  const names: StatementNames = { relations: [], columnRefs: new Set(), defined: new Set(), runsNested: undefined, plannable };
   const ctes = new Set<string>();
   walkSqlTree(parsed.tree, ({ type, fields }) => {
     if (typeof fields['relname'] === 'string' && ('relpersistence' in fields || 'inh' in fields)) {
@@ -100,6 +110,7 @@ export function catalogNames(rows: readonly { schema: string; name: string; colu
  * new calls are judged). Columns are checked only when the text names a relation of the shape.
  */
 export function staleName(names: StatementNames, catalog: CatalogNames, namesShapeRelation: boolean): string | undefined {
+  if (!names.plannable) return undefined;
   const columns = new Set<string>();
   for (const r of names.relations) {
     const schemas = catalog.schemasOf.get(r.name);

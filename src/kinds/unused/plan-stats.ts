@@ -93,6 +93,7 @@ export function planStatementStats(schema: string): SQL {
         i.dealloc::text as dealloc, i.stats_reset as stats_reset,
         current_setting('pg_stat_statements.track', true) as track,
         current_setting('pg_stat_statements.track_utility', true) as track_utility,
+        current_setting('compute_query_id', true) as compute_query_id,
         ${countingOverridesSql(sql`d.oid`)} as counting_overrides,
         ${trackBelowAllSql(sql`d.oid`)} as track_below_all
       from pg_database d cross join ${ext('pg_stat_statements_info')} i where d.datname = current_database()) st
