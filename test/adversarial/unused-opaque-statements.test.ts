@@ -122,6 +122,7 @@ suite('unused when pg_stat_statements keeps a text from before a rename (track =
     { name: 'control: aliases, CTEs and set-returning functions over the table', setup: `create table ${s}.users (id int primary key, full_name text, email text); grant insert on ${s}.users to reporting_ro`,
       target: `columns: [${s}.users.full_name]`,
       window: [`with x(k) as (select id from ${s}.users) select k as key, g.n, lower(u.email) as e, u.ctid from x join ${s}.users u on u.id = x.k, generate_series(1, 2) g(n) order by key, e`,
+        `select j.key, j.value, c.total from ${s}.users u, jsonb_each(jsonb_build_object('a', u.email)) j, (select count(*) from ${s}.users) c(total)`,
         `insert into ${s}.users (id, email) values (1, 'a') on conflict do nothing`], expected: 'pass' },
     { name: 'control: utility statements on a table gone by now (their queryid is their text)', setup: `create table ${s}.users (id int, full_name text)`,
       target: `columns: [${s}.users.full_name]`, window: [`create temp table ${u}_staging (id int)`, `drop table ${u}_staging`], expected: 'pass' },

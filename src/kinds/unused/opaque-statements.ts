@@ -58,12 +58,19 @@ export function statementNames(text: string): StatementNames | undefined {
   const plannable = stmts.length > 0 && stmts.every(({ stmt }) => PLANNABLE.has(Object.keys(stmt ?? {})[0] ?? ''));
   const names: StatementNames = { relations: [], columnRefs: new Set(), defined: new Set(), runsNested: undefined, plannable };
   const ctes = new Set<string>();
+  // `e.key` from `jsonb_each(…) e` or a subquery alias names that row source's output, whose own
+  // column references are checked where they are written.
+  const derived = new Set<string>();
+  const qualifiedRefs: string[][] = [];
   walkSqlTree(parsed.tree, ({ type, fields }) => {
+    if ((type === 'RangeFunction' || type === 'RangeSubselect' || type === 'RangeTableFunc') && typeof (fields['alias'] as { aliasname?: unknown } | undefined)?.aliasname === 'string') {
+      derived.add((fields['alias'] as { aliasname: string }).aliasname);
+    }
     if (typeof fields['relname'] === 'string' && ('relpersistence' in fields || 'inh' in fields)) {
       names.relations.push({ schema: typeof fields['schemaname'] === 'string' ? fields['schemaname'] : undefined, name: fields['relname'] });
     }
     if (type === 'CommonTableExpr' && typeof fields['ctename'] === 'string') ctes.add(fields['ctename']);
-    if (type === 'ColumnRef') for (const s of stringsOf(fields['fields'])) names.columnRefs.add(s);
+    if (type === 'ColumnRef') qualifiedRefs.push(stringsOf(fields['fields']));
     if (type === 'ResTarget' && typeof fields['name'] === 'string') names.defined.add(fields['name']);
     if (typeof fields['aliasname'] === 'string') names.defined.add(fields['aliasname']);
     for (const key of ['colnames', 'aliascolnames']) for (const s of stringsOf(fields[key])) names.defined.add(s);
@@ -82,6 +89,10 @@ export function statementNames(text: string): StatementNames | undefined {
       }
     }
   });
+  for (const ref of qualifiedRefs) {
+    if (ref.length > 1 && (derived.has(ref[0]!) || ctes.has(ref[0]!))) continue;
+    for (const s of ref) names.columnRefs.add(s);
+  }
   names.relations = names.relations.filter((r) => r.schema !== undefined || !ctes.has(r.name));
   for (const cte of ctes) names.defined.add(cte);
   return names;
