@@ -62,7 +62,16 @@ export function statementNames(text: string): StatementNames | undefined {
   // column references are checked where they are written.
   const derived = new Set<string>();
   const qualifiedRefs: string[][] = [];
+  // The columns an INSERT, UPDATE, ON CONFLICT or MERGE names as written are the table's, not aliases.
+  const writtenTargets = new WeakSet<object>();
   walkSqlTree(parsed.tree, ({ type, fields }) => {
+    const onConflict = type === 'InsertStmt' ? (fields['onConflictClause'] as { targetList?: unknown } | undefined)?.targetList : undefined;
+    const writes = type === 'InsertStmt' ? fields['cols'] : type === 'UpdateStmt' || type === 'MergeWhenClause' ? fields['targetList'] : undefined;
+    for (const item of [...(Array.isArray(writes) ? writes : []), ...(Array.isArray(onConflict) ? onConflict : [])]) {
+      const target = (item as { ResTarget?: { name?: unknown } }).ResTarget;
+      if (target) writtenTargets.add(target);
+      if (typeof target?.name === 'string') qualifiedRefs.push([target.name]);
+    }
     if ((type === 'RangeFunction' || type === 'RangeSubselect' || type === 'RangeTableFunc') && typeof (fields['alias'] as { aliasname?: unknown } | undefined)?.aliasname === 'string') {
       derived.add((fields['alias'] as { aliasname: string }).aliasname);
     }
@@ -71,7 +80,7 @@ export function statementNames(text: string): StatementNames | undefined {
     }
     if (type === 'CommonTableExpr' && typeof fields['ctename'] === 'string') ctes.add(fields['ctename']);
     if (type === 'ColumnRef') qualifiedRefs.push(stringsOf(fields['fields']));
-    if (type === 'ResTarget' && typeof fields['name'] === 'string') names.defined.add(fields['name']);
+    if (type === 'ResTarget' && typeof fields['name'] === 'string' && !writtenTargets.has(fields)) names.defined.add(fields['name']);
     if (typeof fields['aliasname'] === 'string') names.defined.add(fields['aliasname']);
     for (const key of ['colnames', 'aliascolnames']) for (const s of stringsOf(fields[key])) names.defined.add(s);
     if (type === 'FuncCall') {
