@@ -160,12 +160,10 @@ export function renamedNames(text: string): string[] {
   const found: string[] = [];
   walkSqlTree(parsed.tree, ({ type, fields }) => {
     if (type !== 'RenameStmt') return;
-    // Renaming an index, constraint or trigger changes no name a statement reads through.
-    const kind = String(fields['renameType']);
-    const renamesRelation = ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(kind);
     const relation = fields['relation'] as { relname?: unknown } | undefined;
-    if ((renamesRelation || kind === 'OBJECT_COLUMN') && typeof relation?.relname === 'string') found.push(relation.relname);
-    if ((renamesRelation || kind === 'OBJECT_SCHEMA') && typeof fields['newname'] === 'string') found.push(fields['newname']);
+    if (typeof relation?.relname === 'string') found.push(relation.relname);
+    const renamesRelation = ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SCHEMA'].includes(String(fields['renameType']));
+    if (renamesRelation && typeof fields['newname'] === 'string') found.push(fields['newname']);
     if (fields['renameType'] === 'OBJECT_SCHEMA' && typeof fields['subname'] === 'string') found.push(fields['subname']);
   });
   return found;
