@@ -147,24 +147,3 @@ export function staleName(names: StatementNames, catalog: CatalogNames, namesSha
   if (unknown.length === 0) return undefined;
   return `it names column${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, which no relation it reads has today (renamed since the entry was first recorded?)`;
 }
-
-/**
- * Relation and schema names an `ALTER … RENAME` text touches (old and new names). A text recorded
- * before such a rename may spell a column or table that, after a swap (`full_name` → `full_name_old`,
- * `full_name_new` → `full_name`), is another one than its queryid counts — while every name in it
- * still exists.
- */
-export function renamedNames(text: string): string[] {
-  const parsed = parseSql(text);
-  if (parsed.kind === 'syntax_error') return [];
-  const found: string[] = [];
-  walkSqlTree(parsed.tree, ({ type, fields }) => {
-    if (type !== 'RenameStmt') return;
-    const relation = fields['relation'] as { relname?: unknown } | undefined;
-    if (typeof relation?.relname === 'string') found.push(relation.relname);
-    const renamesRelation = ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SCHEMA'].includes(String(fields['renameType']));
-    if (renamesRelation && typeof fields['newname'] === 'string') found.push(fields['newname']);
-    if (fields['renameType'] === 'OBJECT_SCHEMA' && typeof fields['subname'] === 'string') found.push(fields['subname']);
-  });
-  return found;
-}
