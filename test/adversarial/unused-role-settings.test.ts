@@ -77,3 +77,44 @@ describe('unused when a role or database turns statement counting off', () => {
     }
   }, 60_000);
 });
+
+/**
+ * The server-wide sibling: with `compute_query_id = off` in postgresql.conf no statement gets a
+ * query id, pg_stat_statements records none, and `track` still reads `top` — the reader was
+ * invisible and the check passed.
+ */
+describe('unused when the server computes no query ids', () => {
+  let cluster: ScratchCluster;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  const urlAs = (role: string) => `postgres://${role}@127.0.0.1:${cluster.port}/app`;
+
+  beforeAll(async () => {
+    cluster = await createScratchCluster({ shared_preload_libraries: 'pg_stat_statements', compute_query_id: 'off' });
+    await cluster.exec('create database app');
+    const sql = postgres(urlAs('postgres'), { max: 1, onnotice: () => {} });
+    await sql.unsafe(SETUP);
+    await sql.end();
+    ({ store, close: closeStore } = await createTestStore('pglite'));
+  }, 120_000);
+  afterAll(async () => {
+    await closeStore?.();
+    await cluster?.destroy();
+  });
+
+  it('never passes while a reader reads the column unrecorded', async () => {
+    const id = `c${randomUUID().slice(0, 8)}`;
+    const run = () => runUnused({ url: urlAs('parity_ro'), dataDir: `memory:${randomUUID()}` }, check(id), store);
+    await run();
+    await ageSnapshots(store, id, 25);
+    const reporting = postgres(urlAs('reporting_ro'), { max: 1, onnotice: () => {} });
+    try {
+      for (let i = 0; i < 3; i++) await reporting`select id, full_name from users where id = ${i}`;
+    } finally {
+      await reporting.end();
+    }
+    const result = await run();
+    expect(result.status, result.summary).toBe('error');
+    expect(result.error?.code).toBe('statement_stats_off');
+  }, 60_000);
+});

@@ -14,6 +14,13 @@ export const snapshotCountersSchema = z.strictObject({
   db_stats_reset: z.string().nullable(),
   /** Calls per matching pg_stat_statements entry (`userid/queryid/toplevel`), ignored roles included. */
   statements: z.record(z.string(), z.number()),
+  /**
+   * Calls per entry whose text cannot show what it reads (renamed since recorded, or running SQL
+   * below the top level untracked); absent in snapshots written before parity looked for them.
+   */
+  opaque: z.record(z.string(), z.number()).optional(),
+  /** Whether pg_stat_statements counted statements inside functions (track = all, for every role); absent before parity recorded it. */
+  track_all: z.boolean().optional(),
   /** Rows inserted + updated + deleted per listed relation (by oid). */
   tables: z.record(z.string(), z.strictObject({ name: z.string(), writes: z.number() })),
 });
@@ -30,6 +37,13 @@ export function discontinuity(old: SnapshotCounters, now: SnapshotCounters): str
   for (const [key, calls] of Object.entries(old.statements)) {
     const current = now.statements[key];
     if (current === undefined) return `the pg_stat_statements entry ${key} disappeared (reset or evicted)`;
+    if (current < calls) return `the pg_stat_statements entry ${key} went back from ${calls} to ${current} calls (reset)`;
+  }
+  // Track raised to `all` inside the window: what functions ran before that was not counted.
+  if (old.track_all !== true && now.track_all === true) return 'pg_stat_statements.track became all (for every role) after the baseline; statements run inside functions before then were not counted';
+  for (const [key, calls] of Object.entries(old.opaque ?? {})) {
+    const current = now.opaque?.[key];
+    if (current === undefined) return `the pg_stat_statements entry ${key}, whose text could not show what it read, disappeared or changed (reset, evicted, or renamed back)`;
     if (current < calls) return `the pg_stat_statements entry ${key} went back from ${calls} to ${current} calls (reset)`;
   }
   for (const [relid, table] of Object.entries(old.tables)) {

@@ -44,7 +44,9 @@ type FunctionRow = { signature: string; language: string; body: string; triggers
 
 /** NEW/OLD used as a whole row (`new.*`, `to_jsonb(new)`, `insert … values (new.*)`), not only as `new.field` or `return new`. */
 function usesWholeTriggerRow(body: string): boolean {
-  const rest = body.replace(/\breturn\s+(new|old)\s*;/gi, '');
+  // PL/pgSQL reads a quoted lower-case "new"/"old" as NEW/OLD: spell it plainly first.
+  const plain = body.replace(/"(new|old)"/g, '$1');
+  const rest = plain.replace(/\breturn\s+(new|old)\s*;/gi, '');
   return /(^|[^a-z0-9_$."])(new|old)(?!\s*\.\s*[a-z_"])($|[^a-z0-9_$])/i.test(rest);
 }
 
@@ -53,7 +55,7 @@ function functionUses(fn: FunctionRow, targets: readonly ShapeTarget[], catalog:
   // A trigger on a target relation reaches its columns through NEW/OLD without naming the table.
   const triggerRelids = new Set(JSON.parse(fn.trigger_relids) as string[]);
   const viaTrigger = targets.filter((t) => catalog.some((c) => c.label === t.label && triggerRelids.has(c.oid))
-    && (t.column === undefined || mentionsWord(fn.body, t.column) || usesWholeTriggerRow(fn.body)));
+    && (t.column === undefined || mentionsWord(fn.body, t.column) || usesWholeTriggerRow(fn.body) || /u&["']/i.test(fn.body)));
   return [...new Set([...viaTrigger.map((t) => t.label), ...bodyUses(fn, targets)])];
 }
 

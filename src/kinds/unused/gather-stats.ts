@@ -4,12 +4,13 @@
  */
 import type { FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
-import { planFindStatementStats, planLiveSessions, planStatementStats, planTableWrites } from './plan-stats.js';
+import { planFindStatementStats, planLiveSessions, planNestedSqlRoutines, planRelationsNamed, planStatementStats, planTableWrites } from './plan-stats.js';
+import { catalogNames, staleName, statementNames, type StatementNames } from './opaque-statements.js';
 import { resolveStatement, type StatementUse } from './resolve-statement.js';
 import type { SnapshotCounters } from './counters.js';
 import type { FoundShape } from './gather-catalog.js';
 import type { UnusedSpec } from './spec.js';
-import type { SessionUse, StatementUseEntry } from './verdict.js';
+import type { OpaqueEntry, SessionUse, StatementUseEntry } from './verdict.js';
 
 /** pg_stat_statements shows this instead of the text to roles without pg_read_all_stats. */
 const HIDDEN = '<insufficient privilege>';
@@ -17,14 +18,17 @@ const PRIVILEGE_HINT = 'grant pg_read_all_stats (or pg_monitor) to parity\'s rol
 
 type StateRow = {
   now: Date; postmaster_start: Date | string; db_oid: string; dealloc: string; stats_reset: Date | string | null;
-  track: string | null; track_utility: string | null; counting_overrides: string | null;
+  track: string | null; track_utility: string | null; compute_query_id: string | null; counting_overrides: string | null; track_below_all: string | null;
   userid: string | null; role: string | null; queryid: string | null; toplevel: string | null; calls: string | null; query: string | null;
 };
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** What the statistics part read: counters for the snapshot, matching entries, and gaps. */
-export interface StatementStats { at: Date; counters: SnapshotCounters; entries: StatementUseEntry[]; byQueryId: Map<string, StatementUse>; gaps: FaultInfo[] }
+export interface StatementStats { at: Date; counters: SnapshotCounters; entries: StatementUseEntry[]; opaque: OpaqueEntry[]; byQueryId: Map<string, StatementUse>; gaps: FaultInfo[] }
+
+/** An entry of another role that resolved to no use: its text is judged again against today's catalog. */
+interface Unmatched { key: string; role: string; query: string; calls: number; names: StatementNames }
 
 /** Reads pg_stat_statements (and table write counters); returns a fault when the statistics cannot be read at all. */
 export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<StatementStats | FaultInfo> {
@@ -35,6 +39,7 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
   const entries: StatementUseEntry[] = [];
   const byQueryId = new Map<string, StatementUse>();
   const statements: Record<string, number> = {};
+  const unmatched: Unmatched[] = [];
   let state: StateRow | undefined;
   await ctx.queryEach<StateRow>(spec.source, planStatementStats(ext.schema), (row) => {
     state ??= row;
@@ -54,21 +59,58 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
       if (use.mightTouch && !ignored.has(row.role ?? '')) gaps.push({ code: 'statement_unresolvable', message: `cannot tell whether \`${row.query.slice(0, 200)}\` (role ${row.role}) uses the shape: ${use.reason}` });
       return;
     }
-    if (use.uses.length === 0) return;
+    if (use.uses.length === 0) {
+      const names = ignored.has(row.role ?? '') ? undefined : statementNames(row.query);
+      if (names) unmatched.push({ key, role: row.role ?? row.userid, query: row.query, calls: Number(row.calls), names });
+      return;
+    }
     statements[key] = Number(row.calls);
     entries.push({ key, role: row.role ?? row.userid, ignored: ignored.has(row.role ?? ''), query: row.query, uses: use.uses, applications: [] });
   });
   if (!state) return { code: 'statement_stats_unavailable', message: 'pg_stat_statements_info returned no row' };
   if (state.track === null || state.track === 'none') gaps.push({ code: 'statement_stats_off', message: `pg_stat_statements.track is ${state.track ?? 'unknown'}; statements are not being counted` });
+  // Without query ids pg_stat_statements records nothing at all, whatever track says.
+  if (state.compute_query_id === 'off') gaps.push({ code: 'statement_stats_off', message: 'compute_query_id is off; pg_stat_statements records no statement without a query id' });
   if (state.track_utility === 'off') gaps.push({ code: 'statement_stats_off', message: 'pg_stat_statements.track_utility is off; COPY and other utility statements are not counted' });
   if (state.counting_overrides) gaps.push({ code: 'statement_stats_off', message: `role or database settings may stop other sessions' statements or writes from being counted (${state.counting_overrides}); parity's own session does not show them — reset them (ALTER ROLE … RESET) to verify` });
+  // Statements inside functions are counted only with track = all, in every role's sessions.
+  const trackAll = state.track === 'all' && state.track_below_all === null;
+  if (!trackAll) {
+    const routines = await ctx.query<{ routine: string }>(spec.source, planNestedSqlRoutines());
+    if (routines.length > 0) {
+      const where = state.track === 'all' ? `is below all for some sessions (${state.track_below_all})` : `is ${state.track ?? 'unknown'}`;
+      gaps.push({ code: 'nested_statements_untracked', message: `pg_stat_statements.track ${where}, so statements run inside functions are not counted, and ${routines.map((r) => r.routine).join(', ')} can run SQL composed at run time (EXECUTE, another procedural language, or a SQL-running function) that no statement text here shows; set pg_stat_statements.track = all (ALTER SYSTEM, then pg_reload_conf()) and observe a window` });
+    }
+  }
+  const opaque = await opaqueEntries(spec, ctx, shape, unmatched, trackAll);
   const writes = await readTableWrites(spec, ctx, shape, gaps);
   const at = new Date(Math.max(new Date(state.now).getTime(), writes.at.getTime()));
   const counters: SnapshotCounters = {
     version: 1, postmaster_start: iso(state.postmaster_start) ?? '', db_oid: state.db_oid, dealloc: state.dealloc,
     stats_reset: iso(state.stats_reset), db_stats_reset: writes.dbStatsReset, statements, tables: writes.tables,
+    opaque: Object.fromEntries(opaque.map((o) => [o.key, o.calls])), track_all: trackAll,
   };
-  return { at, counters, entries, byQueryId, gaps };
+  return { at, counters, entries, opaque: opaque.map(({ calls: _calls, ...entry }) => entry), byQueryId, gaps };
+}
+
+/**
+ * Unmatched entries whose text cannot show what they read: it spells a relation or column that no
+ * longer exists by that name (renamed after the entry's first call; its queryid, computed from oids
+ * and column numbers, goes on counting the renamed shape), or, below track = all, it runs SQL
+ * below the top level. Their calls are kept in the snapshot; new calls in the window are a gap.
+ */
+async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean): Promise<(OpaqueEntry & { calls: number })[]> {
+  const relationNames = [...new Set(unmatched.flatMap((u) => u.names.relations.map((r) => r.name)))];
+  const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string }>(spec.source, planRelationsNamed(relationNames)) : []);
+  const shapeRelations = shape.targets.filter((t) => t.column !== undefined).flatMap((t) => t.relations);
+  const found: (OpaqueEntry & { calls: number })[] = [];
+  for (const u of unmatched) {
+    const namesShape = u.names.relations.some((r) => shapeRelations.some((s) => s.name === r.name && (r.schema === undefined || r.schema === s.schema)));
+    const stale = staleName(u.names, catalog, namesShape);
+    if (stale) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'statement_text_stale', reason: stale });
+    else if (!trackAll && u.names.runsNested) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'nested_statements_untracked', reason: `${u.names.runsNested}, and pg_stat_statements.track is not all, so what it ran is not counted` });
+  }
+  return found;
 }
 
 type WritesRow = { now: Date; db_stats_reset: Date | string | null; track_counts: string; tables: string };

@@ -190,12 +190,14 @@ export function planSubscriptions(targets: readonly CatalogTarget[]): SQL {
 }
 
 /**
- * Functions and procedures whose source text mentions a target relation's name (bodies are then
+ * Functions and procedures whose source text mentions a target relation's name or holds a
+ * Unicode-escaped identifier (bodies are then
  * parsed in Node), plus trigger functions of triggers on a target relation (they reach the column
  * through NEW/OLD without naming the table), with the relations of those triggers.
  */
 export function planFunctionBodies(relationNames: readonly string[], targets: readonly CatalogTarget[]): SQL {
-  const mentions = joinSql(relationNames.map((name) => sql`strpos(lower(p.prosrc), lower(${name})) > 0`), sql` or `);
+  // A Unicode-escaped identifier (`U&"\0075sers"`) spells the name so no text search finds it: fetch those bodies too.
+  const mentions = joinSql([...relationNames.map((name) => sql`strpos(lower(p.prosrc), lower(${name})) > 0`), sql`p.prosrc ~* ${'u&["\']'}`], sql` or `);
   const relids = joinSql(targets.map((t) => sql`${t.oid}::oid`));
   return sql`select p.oid::regprocedure::text as signature, l.lanname as language, p.prosrc as body,
       (select string_agg(format('%I on %s', tg.tgname, tg.tgrelid::regclass), ', ' order by tg.tgname)

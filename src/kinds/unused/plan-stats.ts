@@ -4,6 +4,8 @@
  * window is measured by one clock.
  */
 import { sql, joinSql, type SQL } from '../../sql/build.js';
+import { arrayLiteralText } from '../../compare/key-literal.js';
+import { SQL_RUNNING_FUNCTIONS } from './opaque-statements.js';
 
 /** Whether the source is a standby (in recovery): its statistics and sessions are its own, not the primary's. */
 export function planRecoveryState(): SQL {
@@ -67,6 +69,19 @@ function countingOverridesSql(database: SQL): SQL {
 }
 
 /**
+ * Role and database settings that keep pg_stat_statements.track counting, but only top-level
+ * statements (`top`): the sessions they name do not count what runs inside functions.
+ */
+function trackBelowAllSql(database: SQL): SQL {
+  return sql`(select string_agg(coalesce(r.rolname, 'every role') || '@' || case when s.setdatabase = 0 then 'every database' else current_database() end || ': ' || c.setting, '; ' order by c.setting)
+    from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole,
+      lateral unnest(s.setconfig) as c(setting)
+    where s.setdatabase in (0, ${database})
+      and lower(split_part(c.setting, '=', 1)) = 'pg_stat_statements.track'
+      and lower(substr(c.setting, strpos(c.setting, '=') + 1)) <> 'all')`;
+}
+
+/**
  * The server's state and every pg_stat_statements entry of this database, in one statement (one
  * transaction, one `now()`): a left join keeps the state row when there are no entries.
  */
@@ -78,7 +93,9 @@ export function planStatementStats(schema: string): SQL {
         i.dealloc::text as dealloc, i.stats_reset as stats_reset,
         current_setting('pg_stat_statements.track', true) as track,
         current_setting('pg_stat_statements.track_utility', true) as track_utility,
-        ${countingOverridesSql(sql`d.oid`)} as counting_overrides
+        current_setting('compute_query_id', true) as compute_query_id,
+        ${countingOverridesSql(sql`d.oid`)} as counting_overrides,
+        ${trackBelowAllSql(sql`d.oid`)} as track_below_all
       from pg_database d cross join ${ext('pg_stat_statements_info')} i where d.datname = current_database()) st
     left join ${ext('pg_stat_statements')} s on s.dbid = st.db_oid::oid
     left join pg_roles r on r.oid = s.userid`;
@@ -101,4 +118,28 @@ export function planLiveSessions(): SQL {
       octet_length(a.query) as query_bytes, (select setting from pg_settings where name = 'track_activity_query_size')::int as query_limit
     from pg_stat_activity a
     where a.datname = current_database() and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`;
+}
+
+/** Relations of this database with these names, in any schema, with their columns (to judge whether a statement text still spells them). */
+export function planRelationsNamed(names: readonly string[]): SQL {
+  return sql`select n.nspname::text as schema, c.relname::text as name,
+      coalesce((select json_agg(a.attname::text) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as columns
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relname = any(${arrayLiteralText(names)}::text[])`;
+}
+
+/**
+ * Routines that can run SQL composed at run time, which pg_stat_statements counts below the top
+ * level only with track = all: PL/pgSQL that EXECUTEs a string, bodies in any other procedural
+ * language (they run SQL through SPI calls with strings), and any body that calls a SQL-running
+ * function (`query_to_xml(q, …)`). SQL-standard bodies are read through pg_get_function_sqlbody.
+ */
+export function planNestedSqlRoutines(): SQL {
+  const runners = `\\m(${SQL_RUNNING_FUNCTIONS.join('|')})\\M`;
+  return sql`select format('%s (%s)', p.oid::regprocedure, l.lanname) as routine
+    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace,
+      lateral (select case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid) else p.prosrc end as body) b
+    where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname not in ('internal', 'c')
+      and (l.lanname not in ('sql', 'plpgsql') or b.body ~* '\\mexecute\\M' or b.body ~* ${runners})
+    order by 1 limit 20`;
 }

@@ -2,7 +2,8 @@
  * Does a statement read or write the old shape? Decided on the real PostgreSQL parser's tree, and
  * deliberately over-approximate: a statement that names a target relation (by schema, unqualified,
  * through a partition or child) and could reach the column — by name anywhere, `*`, a whole-row
- * reference, a NATURAL join, an INSERT/COPY without a column list, or SQL text embedded in a string —
+ * reference, a NATURAL join, a column alias list on the relation (`users u(a, b)`), an INSERT/COPY
+ * without a column list, or SQL text embedded in a string —
  * counts as a use. A false "used" costs a look; a false "unused" drops a column someone reads.
  */
 import { parseSql } from '../../sql/parser.js';
@@ -16,7 +17,13 @@ export type StatementUse =
   | { readonly kind: 'resolved'; readonly uses: readonly { target: string; mode: UseMode }[] }
   | { readonly kind: 'unresolvable'; readonly reason: string; readonly mightTouch: boolean };
 
-interface RelationSeen { schema: string | undefined; name: string; alias: string | undefined }
+interface RelationSeen {
+  schema: string | undefined;
+  name: string;
+  alias: string | undefined;
+  /** `users as u(a, b)`: the alias renames the first columns by position, so `b` may be `full_name`. */
+  renamesColumns?: boolean;
+}
 
 /** What one parsed statement mentions, gathered in one walk. */
 interface StatementFacts {
@@ -37,11 +44,12 @@ const IDENTIFIER_LIKE = /^[\p{L}\p{N}_$]*$/u;
 
 function relationOf(fields: Readonly<Record<string, unknown>>): RelationSeen | undefined {
   if (typeof fields['relname'] !== 'string' || !('relpersistence' in fields || 'inh' in fields)) return undefined;
-  const alias = fields['alias'] as { aliasname?: unknown } | undefined;
+  const alias = fields['alias'] as { aliasname?: unknown; colnames?: unknown } | undefined;
   return {
     schema: typeof fields['schemaname'] === 'string' ? fields['schemaname'] : undefined,
     name: fields['relname'],
     alias: typeof alias?.aliasname === 'string' ? alias.aliasname : undefined,
+    renamesColumns: Array.isArray(alias?.colnames) && alias.colnames.length > 0,
   };
 }
 
@@ -112,7 +120,9 @@ function useOf(facts: StatementFacts, target: ShapeTarget): UseMode | undefined 
   if (column === undefined) return writes.length > 0 ? 'write' : 'read';
   if (writes.some((w) => w.columns === undefined || w.columns.includes(column))) return 'write';
   const wholeRow = named.some((r) => facts.singleRefs.has(r.alias ?? r.name) || facts.singleRefs.has(r.name));
-  const reaches = embeddedMention || facts.names.has(column) || facts.star || facts.natural || wholeRow
+  // A column alias list on the relation renames columns by position: the column's own name need not appear.
+  const renamed = named.some((r) => r.renamesColumns);
+  const reaches = embeddedMention || facts.names.has(column) || facts.star || facts.natural || wholeRow || renamed
     || facts.embedded.some((text) => mentionsWord(text, column));
   return reaches ? 'read' : undefined;
 }

@@ -66,7 +66,7 @@ async function withBaseline(spec: UnusedSpec, windowMs: number, ctx: ExecutionCo
     if (stored.at.getTime() <= stats.at.getTime()) baseline = { at: { server: stored.at, store: stored.recordedAt }, counters: parsed.data };
   }
   const { recordedAt } = await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters: stats.counters }, cutoff);
-  return { available: true, at: { server: stats.at, store: recordedAt }, current: stats.counters, baseline, entries: stats.entries };
+  return { available: true, at: { server: stats.at, store: recordedAt }, current: stats.counters, baseline, entries: stats.entries, opaque: stats.opaque };
 }
 
 export const unused = defineKind({

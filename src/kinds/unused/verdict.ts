@@ -14,6 +14,9 @@ export interface Dependency { target: string; kind: string; object: string }
 /** A pg_stat_statements entry that uses a target. */
 export interface StatementUseEntry { key: string; role: string; ignored: boolean; query: string; uses: readonly { target: string; mode: UseMode }[]; applications: string[] }
 
+/** A pg_stat_statements entry whose text cannot show what it reads (renamed shape, or SQL run below the top level untracked). */
+export interface OpaqueEntry { key: string; role: string; query: string; code: 'statement_text_stale' | 'nested_statements_untracked'; reason: string }
+
 /** A session seen using a target during the run. */
 export interface SessionUse { pid: number; role: string; application: string; state: string; query: string; targets: string[] }
 
@@ -22,7 +25,7 @@ export type StatsEvidence =
   | { available: false; fault: FaultInfo }
   /** The check file said `evidence: catalog`: statistics were deliberately not read. */
   | { available: false; catalogOnly: true }
-  | { available: true; at: WindowClocks; current: SnapshotCounters; baseline: { at: WindowClocks; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[] };
+  | { available: true; at: WindowClocks; current: SnapshotCounters; baseline: { at: WindowClocks; counters: SnapshotCounters } | undefined; entries: StatementUseEntry[]; opaque?: OpaqueEntry[] };
 
 /**
  * When a snapshot was taken, by two independent clocks: the verified server's now() (which its
@@ -94,6 +97,18 @@ function statementFindings(stats: Extract<StatsEvidence, { available: true }>, w
   return found;
 }
 
+/** Opaque entries that were called in the window: what they read cannot be told, so each is a gap. */
+function opaqueGaps(stats: Extract<StatsEvidence, { available: true }>, windowText: string): FaultInfo[] {
+  const base = stats.baseline?.counters;
+  if (!base) return [];
+  return (stats.opaque ?? []).flatMap((entry) => {
+    const delta = (stats.current.opaque?.[entry.key] ?? 0) - (base.opaque?.[entry.key] ?? 0);
+    if (delta <= 0) return [];
+    const remedy = entry.code === 'statement_text_stale' ? '; reset that entry (pg_stat_statements_reset(userid, dbid, queryid)) so its text is recorded afresh' : '';
+    return [{ code: entry.code, message: `role ${entry.role} ran \`${clip(entry.query, 200)}\` ${delta} times in the last ${windowText}, and its text cannot show what it read: ${entry.reason}${remedy}` }];
+  });
+}
+
 /** The evidence an `unused` result can rest on, by the name results use for it. */
 export const EVIDENCE_NAMES = {
   catalog: 'catalog dependencies (pg_depend, pg_rewrite, pg_trigger, pg_proc, publications)',
@@ -131,6 +146,7 @@ export function judgeUnused(evidence: UnusedEvidence): Outcome {
       coveredMs = 0;
     } else {
       comparable = true;
+      gaps.push(...opaqueGaps(stats, human(coveredMs)));
       if (coveredMs < windowMs) gaps.push({ code: 'window_not_covered', message: `observing: ${human(coveredMs)} of ${windowText} covered${clocks ? ` (${clocks})` : ''}` });
     }
   }
