@@ -291,6 +291,7 @@ export const columnParity = defineKind({
   sourcesOf: (spec) => [spec.source],
   sides: sidesOf,
   recheck: 'sampled_keys',
+  scopeIsCompared: true,
   incremental(spec) {
     const form = formOf(spec);
     return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: form.where, minRows: spec.min_rows } } : undefined;

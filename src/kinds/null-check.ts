@@ -124,6 +124,7 @@ export const nullCheck = defineKind({
   schema: nullCheckSchema,
   sourcesOf: (spec) => [spec.source],
   recheck: 'sampled_keys',
+  scopeIsCompared: true,
   incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: spec.where, minRows: spec.min_rows } },
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {

@@ -240,6 +240,13 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    */
   readonly recheck?: 'sampled_keys';
   /**
+   * Set when each count scan's `rows` count is the scope of what the check compares (row_count,
+   * null_check, column_parity): a pass over scopes that are all empty compared nothing, and the
+   * engine asks whether they always are (runner/empty-scope.ts). Unset where the scope only gates
+   * a comparison made elsewhere (sql_assert runs its query whatever its scope holds).
+   */
+  readonly scopeIsCompared?: true;
+  /**
    * The check's `incremental:` settings and the one table its count scans read, when it asks for
    * incremental runs; the engine then narrows the scans to changed rows (runner/incremental.ts).
    */
@@ -261,6 +268,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
   recheck?: 'sampled_keys';
+  scopeIsCompared?: true;
   incremental?(spec: z.output<Schema>): IncrementalTarget<z.output<Schema>> | undefined;
   sides?(spec: z.output<Schema>, renaming?: SideRenaming): { old: SideRead; new: SideRead };
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;

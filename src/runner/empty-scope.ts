@@ -9,7 +9,7 @@
 import { plannedFixedAnswer } from '../sql/planned-answer.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { formatTableRef } from '../sql/identifiers.js';
-import { sql, tableSql } from '../sql/build.js';
+import { sql, tableSql, type SQL } from '../sql/build.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { CountResult, CountScan } from '../kinds/types.js';
 import type { RecordingContext } from './context.js';
@@ -18,23 +18,24 @@ import type { RecordingContext } from './context.js';
 const SCOPE_COUNT = 'rows';
 
 /**
- * `never_fails` when a scan whose scope count came back 0 has a scope filter the server's plan
- * shows no row can meet; undefined otherwise (a scope with rows, no filter, or a plan that depends
- * on the data). Faults while asking are thrown (could not verify).
+ * `never_fails` when every scan's scope came back empty under a filter the server's plan shows no
+ * row can meet; undefined otherwise (a scope with rows, a scan with no filter, or a plan that
+ * depends on the data: then some data could be in scope and the check could fail). Faults while
+ * asking are thrown (could not verify).
  */
 export async function emptyScopeNeverFails(scans: readonly CountScan[], counts: readonly CountResult[], ctx: Pick<RecordingContext, 'query'>): Promise<FaultInfo | undefined> {
-  for (const [i, scan] of scans.entries()) {
-    const scope = scan.counts[SCOPE_COUNT];
-    if (scope === undefined || scope === true || counts[i]?.[SCOPE_COUNT] !== 0) continue;
-    const [row] = await ctx.query<Record<string, unknown>>(scan.source, sql`explain (verbose, format json) select 1 from ${tableSql(scan.table)} where ${scope}`);
+  const scopes = scans.map((scan, i) => ({ scan, filter: scan.counts[SCOPE_COUNT], rows: counts[i]?.[SCOPE_COUNT] }));
+  if (scopes.length === 0 || scopes.some(({ filter, rows }) => filter === undefined || filter === true || rows !== 0)) return undefined;
+  for (const { scan, filter } of scopes) {
+    const [row] = await ctx.query<Record<string, unknown>>(scan.source, sql`explain (verbose, format json) select 1 from ${tableSql(scan.table)} where ${filter as SQL}`);
     const plan = row?.['QUERY PLAN'];
     // The plan's conditions are judged with the parser (loaded once per process).
     await loadSqlParser();
-    if (plannedFixedAnswer(typeof plan === 'string' ? JSON.parse(plan) : plan) !== 'no rows') continue;
-    return {
-      code: 'never_fails',
-      message: `the server's plan shows no row of ${formatTableRef(scan.table)} can ever be in the scope (its filter is false whatever the table holds: a contradiction or a comparison of constants the server sees through), and with min_rows: 0 the empty scope passed, so the check could never fail; filter on what the data decides, or drop min_rows: 0`,
-    };
+    if (plannedFixedAnswer(typeof plan === 'string' ? JSON.parse(plan) : plan) !== 'no rows') return undefined;
   }
-  return undefined;
+  const tables = [...new Set(scopes.map(({ scan }) => formatTableRef(scan.table)))].join(' and ');
+  return {
+    code: 'never_fails',
+    message: `the server's plan shows no row of ${tables} can ever be in the check's scope (its filter is false whatever the table holds: a contradiction or a comparison of constants the server sees through), and with min_rows: 0 the empty scope passed, so the check could never fail; filter on what the data decides, or drop min_rows: 0`,
+  };
 }

@@ -66,6 +66,16 @@ describe.each(engines)('a scope no row can be in, beside min_rows: 0, on %s', (e
     }
   }
 
+  it('still passes a row_count whose other side could hold rows (it can fail once that side does)', async () => {
+    const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: row_count, min_rows: 0, old: { source: app, table: t, where: "not (v is null or v is not null)" }, new: { source: app, table: u, where: "id > 1000" } }\n`);
+    expect([result.status, result.error], result.summary).toEqual(['pass', null]);
+  });
+
+  it('leaves a sql_assert to its own plan: its scope only gates a query that runs whatever it holds', async () => {
+    const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: "select id from t where w = 'nope'", expect: { rows: 0 }, scope: { table: t, where: "not (v is null or v is not null)", min_rows: 0 } }\n`);
+    expect([result.status, result.error], result.summary).toEqual(['pass', null]);
+  });
+
   it('still fails what the data decides: the same null_check over a scope that holds rows', async () => {
     const result = await run('null_check', 'id > 10');
     expect(result.status).toBe('fail');
