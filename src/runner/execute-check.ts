@@ -16,7 +16,7 @@ import { SCAN_FACTS, scanFactsOf, type CountScan, type ScanFacts } from '../kind
 import { scanObservations, withScanFacts } from '../kinds/scan-facts.js';
 import { keysInSql } from '../compare/key-literal.js';
 import { recheckOutcome, type RecheckPlan } from './recheck.js';
-import { emptyScopeNeverFails } from './empty-scope.js';
+import { countScopes, emptyScopesNeverFail } from '../kinds/empty-scope.js';
 import { watchingServers } from './server-watch.js';
 import { apartByTheirCounts, countsWillProve, provenSides, selfComparisonOf, type ProvenSides } from './self-comparison.js';
 import { createServerInspector, type ServerInspector } from './server-evidence.js';
@@ -167,7 +167,7 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
           // A pass over an empty scope: could any row ever have been in it? (A narrowed pass's
           // scope is the changed rows or the rechecked keys: empty by the data, not by its filter.)
-          const vacuous = outcome.status === 'pass' && !within && kind.scopeIsCompared ? await emptyScopeNeverFails(scans, counts, ctx) : undefined;
+          const vacuous = outcome.status === 'pass' && !within && kind.scopeIsCompared ? await emptyScopesNeverFail(countScopes(scans, counts), ctx) : undefined;
           if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
           if (recheck) outcome = recheckOutcome(outcome, recheck);
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it

@@ -1,6 +1,6 @@
 /**
- * A scope filter no row can meet, beside `min_rows: 0`: row_count, null_check and column_parity
- * then count nothing and pass on any data. The load-time judgement folds the filters the parse tree
+ * A scope filter no row can meet, beside `min_rows: 0`: row_count, null_check, column_parity and
+ * table_diff then count nothing and pass on any data. The load-time judgement folds the filters the parse tree
  * shows false (`where false and x`); those only the server can see through — functions of constants,
  * `not (x is null or x is not null)` on a scalar column, a contradiction inside a view the scope
  * reads — loaded and passed. A pass over an empty scope now asks the server's plan of the scope,
@@ -29,8 +29,9 @@ const TODAY: Record<string, string> = {
   'a value no row has': "v = 'zzz'",
 };
 
-const checks = (kind: 'row_count' | 'null_check' | 'column_parity', where: string) => {
+const checks = (kind: 'row_count' | 'null_check' | 'column_parity' | 'table_diff', where: string) => {
   const w = JSON.stringify(where);
+  if (kind === 'table_diff') return `{ id: c, kind: table_diff, min_rows: 0, key: [id], columns: { v: v }, old: { source: app, table: t, where: ${w} }, new: { source: app, table: u, where: ${w} } }`;
   if (kind === 'row_count') return `{ id: c, kind: row_count, min_rows: 0, old: { source: app, table: t, where: ${w} }, new: { source: app, table: u, where: ${w} } }`;
   if (kind === 'null_check') return `{ id: c, kind: null_check, min_rows: 0, source: app, table: t, columns: [w], where: ${w} }`;
   return `{ id: c, kind: column_parity, min_rows: 0, source: app, table: t, key: [id], old: v, new: w, where: ${w} }`;
@@ -51,7 +52,7 @@ describe.each(engines)('a scope no row can be in, beside min_rows: 0, on %s', (e
 
   const run = (kind: Parameters<typeof checks>[0], where: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - ${checks(kind, where)}\n`);
 
-  for (const kind of ['row_count', 'null_check', 'column_parity'] as const) {
+  for (const kind of ['row_count', 'null_check', 'column_parity', 'table_diff'] as const) {
     for (const [name, where] of Object.entries(NEVER)) {
       it(`${kind}: is an error, never a pass: ${name}`, async () => {
         const result = await run(kind, where);

@@ -22,9 +22,10 @@ import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
 import { newRowHashSalt, rowHashProbeSql, type RowHashMode } from './row-hash.js';
 import { formatTableRef } from '../../sql/identifiers.js';
-import { columnSql, type SQL } from '../../sql/build.js';
+import { columnSql, predicateSql, type SQL } from '../../sql/build.js';
+import { emptyScopesNeverFail, type Scope } from '../empty-scope.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
-import { Fault } from '../../results/fault.js';
+import { Fault, faultOutcome } from '../../results/fault.js';
 import { containerNormalizerFault, planContainerTypes } from '../container-normalizers.js';
 import { floatWidthsDiffer, readFloatLeaves } from '../float-leaves.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
@@ -279,7 +280,13 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     }
   }
   const describe = `${spec.old.source}:${formatTableRef(spec.old.table)} ⟷ ${spec.new.source}:${formatTableRef(spec.new.table)}`;
-  const outcome = evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
+  let outcome = evaluateTableDiff(spec, columns.map((c) => c.name), tally, describe);
+  // Both sides empty under min_rows: 0: could any row ever have been in either scope?
+  if (outcome.status === 'pass') {
+    const scope = (side: 'old' | 'new', rows: number): Scope => ({ source: spec[side].source, table: spec[side].table, filter: spec[side].where === undefined ? undefined : predicateSql(spec[side].where), rows });
+    const vacuous = await emptyScopesNeverFail([scope('old', tally.oldRows), scope('new', tally.newRows)], ctx);
+    if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
+  }
   // Dirty buckets (or segments) were left unread: the counts are lower bounds, which can only prove a failure.
   if (stopped) facts.push({ stoppedEarly: { chunks: tally.passes, unit: 'pass' as const } });
   if (facts.length === 0) return outcome;
