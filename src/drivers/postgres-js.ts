@@ -1,5 +1,5 @@
 /**
- * postgres.js, loaded with the one fix parity needs and upstream has not released.
+ * postgres.js, loaded with the fixes parity needs and upstream has not released.
  *
  * postgres.js 3.4.9 can throw an uncatchable TypeError from `nextWrite` when a write is queued on a
  * connection whose socket has already closed (porsager/postgres#1154, #1208; fix proposed in #1209).
@@ -47,13 +47,26 @@ const STALE_ERROR_CLEARED = `    const dying = errorResponse // cleared by parit
     errorResponse = null
     !hadError && (query || sent.length) && error(dying || Errors.connection('CONNECTION_CLOSED', options, socket))`;
 
+/**
+ * A new connection asks for the server's array types before its first query. 3.4.9 starts that
+ * query from a message handler and drops its promise: when the connection closes meanwhile (the
+ * server going down or restarting as parity connects), the rejection is unhandled, and Node ends
+ * the process. The rejection is now settled; a connection left open without its array types is
+ * ended (its waiting query fails with CONNECTION_DESTROYED, a fault), so no read ever runs with
+ * arrays it cannot parse.
+ */
+const UNSETTLED_TYPES = `        return fetchArrayTypes()
+`;
+const SETTLED_TYPES = `        return fetchArrayTypes().catch(() => socket && terminate()) // settled by parity: unhandled when the connection closes
+`;
+
 /** Whether the guard went in, and why not if it did not. */
 export type GuardState = { applied: true; version: string } | { applied: false; version: string; reason: string };
 
 /** Returns the source with nextWrite guarded, or undefined when the text is not the known unguarded one. */
 export function guardNextWrite(source: string): string | undefined {
-  if (!source.includes(UNGUARDED) || !source.includes(STALE_ERROR)) return undefined;
-  return source.replace(UNGUARDED, GUARDED).replace(STALE_ERROR, STALE_ERROR_CLEARED);
+  if (!source.includes(UNGUARDED) || !source.includes(STALE_ERROR) || !source.includes(UNSETTLED_TYPES)) return undefined;
+  return source.replace(UNGUARDED, GUARDED).replace(STALE_ERROR, STALE_ERROR_CLEARED).replace(UNSETTLED_TYPES, SETTLED_TYPES);
 }
 
 interface CompilableModule {

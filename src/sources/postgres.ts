@@ -30,6 +30,36 @@ function targetOptions(target: ResolvedTarget): Postgres.Options<Record<string, 
   };
 }
 
+/** How long postgres.js may take to open a connection, in seconds. */
+const CONNECT_TIMEOUT_S = 10;
+
+/**
+ * A reserved connection, or a CONNECT_TIMEOUT / abort error once `ms` pass or `signal` aborts. The
+ * driver can lose a reserve's waiter when the connection closes while it asks for the server's
+ * array types (it reconnects without it): unbounded, the read would wait forever. A connection
+ * reserved after giving up is released at once.
+ */
+async function reserveWithin(sql: Postgres.Sql, ms: number, signal: AbortSignal | undefined): Promise<Postgres.ReservedSql> {
+  signal?.throwIfAborted();
+  const pending = sql.reserve();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no connection within ${ms} ms`), { code: 'CONNECT_TIMEOUT' })), ms);
+    onAbort = () => reject(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, gaveUp]);
+  } catch (error) {
+    pending.then((reserved) => reserved.release(), () => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 /** Connects lazily; nothing is opened until the first read. `target` is the catalog's resolution of the URL. */
 export function createPostgresSource(name: string, spec: SourceSpec, target?: ResolvedTarget): Source {
   const resolved = target ?? resolveTarget(spec.url, process.env);
@@ -38,7 +68,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
     ...targetOptions(resolved),
     max: spec.max_connections,
     idle_timeout: 60,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_S,
     max_lifetime: 30 * 60,
     prepare: false,
     // Texts bound as parameters reach the server as written (parameter-types.ts).
@@ -58,7 +88,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
       let lastSql = beginSql;
       let reserved: Postgres.ReservedSql;
       try {
-        reserved = await sql.reserve();
+        reserved = await reserveWithin(sql, CONNECT_TIMEOUT_S * 1000 + options.statementTimeoutMs, options.signal);
       } catch (error) {
         throw new SourceQueryError(name, lastSql, classifyError(error, options.signal?.aborted ?? false), { cause: error });
       }

@@ -13,6 +13,7 @@ import { guardNextWrite, postgres, postgresGuard } from '../../src/drivers/postg
 import { describeOnPostgres } from '../support/databases.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/backend-dies-in-begin.ts', import.meta.url));
+const TYPE_FETCH_FIXTURE = fileURLToPath(new URL('./fixtures/closed-during-type-fetch.ts', import.meta.url));
 const installedConnection = path.join(path.dirname(createRequire(import.meta.url).resolve('postgres')), 'connection.js');
 
 describe('the postgres.js driver parity loads', () => {
@@ -29,8 +30,8 @@ describe('the postgres.js driver parity loads', () => {
   });
 });
 
-function runFixture(mode: 'guarded' | 'plain') {
-  return spawnSync(process.execPath, ['--import', 'tsx', FIXTURE, mode], {
+function runFixture(mode: 'guarded' | 'plain', fixture = FIXTURE) {
+  return spawnSync(process.execPath, ['--import', 'tsx', fixture, mode], {
     env: { ...process.env, NODE_OPTIONS: '' },
     encoding: 'utf8',
     timeout: 30_000,
@@ -50,6 +51,22 @@ describeOnPostgres('a verified database that dies inside a transaction', () => {
     expect(result.stdout).toContain('transaction: CONNECTION_CLOSED');
     expect(result.stdout).toContain('survived');
     expect(result.stderr).not.toContain('TypeError');
+    expect(result.status).toBe(0);
+  });
+});
+
+describeOnPostgres('a connection that closes while the driver asks for the server\'s array types', () => {
+  it('the installed driver leaves the rejection unhandled, and the process exits', () => {
+    const result = runFixture('plain', TYPE_FETCH_FIXTURE);
+    expect(result.stderr).toContain('CONNECTION_CLOSED');
+    expect(result.stdout).not.toContain('survived');
+    expect(result.status).not.toBe(0);
+  });
+
+  it('parity\'s driver settles it and the process lives on', () => {
+    const result = runFixture('guarded', TYPE_FETCH_FIXTURE);
+    expect(result.stdout).toContain('survived');
+    expect(result.stderr).not.toContain('CONNECTION_CLOSED');
     expect(result.status).toBe(0);
   });
 });
