@@ -5,40 +5,23 @@
  * as a connection fault (could not verify) once the connect timeout and the statement timeout have
  * passed, and the source reads normally after.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import { SourceQueryError } from '../../src/sources/errors.js';
 import { createTestDatabase, describeOnPostgres, registryFor, type TestDatabase } from '../support/databases.js';
 import { withDatabase } from '../support/postgres-url.js';
+import { closingAtTypeQuery, type TypeQueryProxy } from '../support/type-query-proxy.js';
 
 describeOnPostgres('a read whose connection is lost while it opens', () => {
   let db: TestDatabase;
-  let proxy: Server;
+  let proxy: TypeQueryProxy;
   let registry: SourceRegistry;
-  let killed = 0;
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
-    const target = new URL(process.env.TEST_DATABASE_URL!);
-    // Forwards to the test server; the first connection is closed as its type query passes.
-    proxy = createServer((client: Socket) => {
-      const server = connect(Number(target.port || 5432), target.hostname);
-      client.on('data', (chunk) => {
-        if (chunk.includes('typarray') && killed++ === 0) {
-          client.destroy();
-          server.destroy();
-          return;
-        }
-        server.write(chunk);
-      });
-      server.on('data', (chunk) => client.write(chunk));
-      client.on('error', () => server.destroy());
-      server.on('error', () => client.destroy());
-      client.on('close', () => server.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    // The first connection is closed as its type query passes; later ones go through.
+    proxy = await closingAtTypeQuery(new URL(process.env.TEST_DATABASE_URL!));
     const url = new URL(withDatabase(process.env.TEST_DATABASE_URL!, new URL(db.url).pathname.slice(1)));
-    url.port = String((proxy.address() as { port: number }).port);
+    url.port = String(proxy.port);
     registry = registryFor({ ...db, url: url.toString() }, 'app', { max_connections: 1 });
   });
   afterAll(async () => {
@@ -52,7 +35,7 @@ describeOnPostgres('a read whose connection is lost while it opens', () => {
     const started = performance.now();
     const read = source.readOnly((session) => session.query({ text: 'select 1 as one', params: [] }), { statementTimeoutMs: 500 });
     const error = await read.then(() => undefined, (e: unknown) => e);
-    expect(killed).toBeGreaterThan(0);
+    expect(proxy.closed()).toBe(1);
     expect(error).toBeInstanceOf(SourceQueryError);
     expect((error as SourceQueryError).fault.code).toBe('connection');
     expect(performance.now() - started).toBeLessThan(20_000);
