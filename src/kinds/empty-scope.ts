@@ -6,7 +6,7 @@
  * function of constants beside a column test) is asked of the server's plan here, and only when the
  * scope came back empty: a scope holding a row is no such filter, so a pass with rows costs nothing.
  */
-import { plannedFixedAnswer } from '../sql/planned-answer.js';
+import { explainSql, planOfRow, plannedFixedAnswer } from '../sql/planned-answer.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { sql, tableSql, type SQL } from '../sql/build.js';
@@ -28,11 +28,10 @@ export interface Scope { source: string; table: TableRef; filter: SQL | true | u
 export async function emptyScopesNeverFail(scopes: readonly Scope[], ctx: Pick<ExecutionContext, 'query'>): Promise<FaultInfo | undefined> {
   if (scopes.length === 0 || scopes.some(({ filter, rows }) => filter === undefined || filter === true || rows !== 0)) return undefined;
   for (const { source, table, filter } of scopes) {
-    const [row] = await ctx.query<Record<string, unknown>>(source, sql`explain (verbose, format json) select 1 from ${tableSql(table)} where ${filter as SQL}`);
-    const plan = row?.['QUERY PLAN'];
+    const [row] = await ctx.query<Record<string, unknown>>(source, explainSql(sql`select 1 from ${tableSql(table)} where ${filter as SQL}`));
     // The plan's conditions are judged with the parser (loaded once per process).
     await loadSqlParser();
-    if (plannedFixedAnswer(typeof plan === 'string' ? JSON.parse(plan) : plan) !== 'no rows') return undefined;
+    if (plannedFixedAnswer(planOfRow(row)) !== 'no rows') return undefined;
   }
   const tables = [...new Set(scopes.map(({ table }) => formatTableRef(table)))].join(' and ');
   return {

@@ -4,7 +4,7 @@ import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNam
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, sql } from '../sql/build.js';
 import { queryAnswerOf, type RowBounds } from '../sql/fixed-answers.js';
-import { plannedFixedAnswer } from '../sql/planned-answer.js';
+import { explainSql, planOfRow, plannedFixedAnswer } from '../sql/planned-answer.js';
 import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
 import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
@@ -173,11 +173,10 @@ export const sqlAssert = defineKind({
   },
 });
 
-/** The query's plan, as EXPLAIN (VERBOSE, FORMAT JSON) gives it (nothing is executed; VERBOSE names what each node returns). */
+/** The query's plan (nothing is executed). */
 async function explainQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<unknown> {
-  const [row] = await ctx.query<Record<string, unknown>>(spec.source, sql`explain (verbose, format json) ${sql.raw(spec.query)}`);
-  const plan = row?.['QUERY PLAN'];
-  return typeof plan === 'string' ? JSON.parse(plan) : plan;
+  const [row] = await ctx.query<Record<string, unknown>>(spec.source, explainSql(sql.raw(spec.query)));
+  return planOfRow(row);
 }
 
 /** Runs the assertion itself: a count of the query's rows, or its single value. */

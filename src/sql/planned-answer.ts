@@ -10,6 +10,7 @@
  * scalar x), which the parse tree of the check's own SQL cannot see.
  */
 import { expressionIsFixed, expressionTruth, T } from './fixed-answers.js';
+import { sql, type SQL } from './build.js';
 
 interface PlanNode {
   'Node Type'?: string;
@@ -130,4 +131,15 @@ function fixedInitPlans(root: PlanNode): { noRow: RegExp[]; fixed: RegExp[] } {
 /** A reading that replaces each reference by `by(a parameter of its own)`: false or NULL for a no-row InitPlan, whichever it is. */
 function replacing(references: readonly RegExp[], by: (param: string) => string): Reading {
   return (text) => references.reduce((out, reference, i) => out.replace(reference, by(`$${90_001 + i}`)), text);
+}
+
+/** `statement`'s plan as EXPLAIN (VERBOSE, FORMAT JSON) gives it: nothing is executed; VERBOSE names what each node returns. */
+export function explainSql(statement: SQL): SQL {
+  return sql`explain (verbose, format json) ${statement}`;
+}
+
+/** The plan out of explainSql's one row (a JSON text or, parsed by the driver, the value itself). */
+export function planOfRow(row: Record<string, unknown> | undefined): unknown {
+  const plan = row?.['QUERY PLAN'];
+  return typeof plan === 'string' ? JSON.parse(plan) : plan;
 }
