@@ -7,7 +7,11 @@ import type { Catalog } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 
 const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);
-const table = fc.oneof(identifier, fc.tuple(identifier, identifier).map(([s, t]) => `${s}.${t}`));
+// A table named like a column the filters read (`id`) makes that name a whole-row reference in a
+// null_check's scope, which the loader rightly refuses: such a check is not a valid one to round-trip.
+const FILTER_COLUMNS = new Set(['deleted_at', 'status', 'id']);
+const table = fc.oneof(identifier, fc.tuple(identifier, identifier).map(([s, t]) => `${s}.${t}`))
+  .filter((name) => !FILTER_COLUMNS.has(name.split('.').at(-1)!));
 const expression = fc.constantFrom('a', "first_name || ' ' || last_name", 'amount_cents / 100.0', "coalesce(x, '')", 'lower(email)');
 const where = fc.option(fc.constantFrom('deleted_at is null', "status <> 'x;y'", 'id > 10'), { nil: undefined });
 const normalizers = fc.uniqueArray(fc.oneof(
