@@ -4,10 +4,14 @@ import { type CheckSpec } from './registry.js';
 import { canonicalJson, definitionHash } from '../checkfile/hash.js';
 import { type SpecProblem } from '../checkfile/problems.js';
 import { readIdentity } from '../checkfile/target.js';
+import { PARITY_VERSION } from '../meta/version.js';
 import type { Catalog, ComparedSides, LoadedSource, Located, ParsedFile } from './catalog.js';
 
-/** Cross-file validation: unique ids, declared sources, existing required checks. Pure. */
-export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
+/**
+ * Cross-file validation: unique ids, declared sources, existing required checks. Pure but for the
+ * version of parity, a constant of the installed code that every definition hash includes.
+ */
+export function buildCatalog(files: ParsedFile[], parityVersion: string = PARITY_VERSION): Catalog | SpecProblem[] {
   const problems: SpecProblem[] = [];
   const catalog: Catalog = {
     sources: new Map(), checks: new Map(), migrations: new Map(), files: files.map((f) => f.file),
@@ -48,7 +52,7 @@ export function buildCatalog(files: ParsedFile[]): Catalog | SpecProblem[] {
         continue;
       }
       catalog.checks.set(id, {
-        spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities), at: check.at, schedule: check.schedule, ...(check.templates ? { templates: check.templates } : {}),
+        spec: check.spec, hash: definitionHash(hashedPart(check.spec), identities, parityVersion), at: check.at, schedule: check.schedule, ...(check.templates ? { templates: check.templates } : {}),
       });
     }
   }

@@ -22,8 +22,11 @@ function sortKeys(value: unknown): unknown {
 /**
  * Hashes the parsed check spec together with the identity of each source it reads (the resolved
  * target: hosts, ports, database, user; never a password): pointing a check at another database
- * is a changed definition, so old passes stop counting.
+ * is a changed definition, so old passes stop counting. The version of parity that judges is part
+ * of the definition too: a pass an older parity recorded was judged by older code (perhaps one
+ * with a since-fixed wrong pass), and its checkpoints were counted by it, so neither outlives an
+ * upgrade or a downgrade.
  */
-export function definitionHash(spec: unknown, sourceIdentities: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson({ spec, sources: sourceIdentities })).digest('hex').slice(0, 32);
+export function definitionHash(spec: unknown, sourceIdentities: Record<string, unknown>, parityVersion: string): string {
+  return createHash('sha256').update(canonicalJson({ spec, sources: sourceIdentities, parity: parityVersion })).digest('hex').slice(0, 32);
 }

@@ -145,7 +145,7 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   // The same keys on every run: after a failure showed them, repairing exactly those passes.
   if (result.fixedSeed) return deny(`${name} passed on a sample replayed from a fixed sample.seed (the same keys every run, so a repair of the keys a failure showed passes it); gates require a sample drawn afresh — remove sample.seed`, 'fixed_seed');
   if (result.definitionHash !== definition.hash) {
-    return deny(`${name} last passed under an older definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}); run it again`, 'stale_definition');
+    return deny(`${name} last passed under another definition (${result.definitionHash.slice(0, 8)}, now ${definition.hash.slice(0, 8)}: the check, the target of a source it reads, or the version of parity changed since); run it again`, 'stale_definition');
   }
   // Evidence about a server: the hash pins the target a source names, not what that name reaches.
   const read = sourcesRead(definition.spec) ?? [];

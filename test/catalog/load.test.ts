@@ -204,9 +204,9 @@ migrations:
   });
 
   it('changes the definition hash when what is verified changes, not when metadata does', () => {
-    const hashOf = (extra: string, url = 'postgres://u:p@h/db') => {
+    const hashOf = (extra: string, url = 'postgres://u:p@h/db', parityVersion?: string) => {
       const file = parsed(`sources:\n  app: { url: "${url}" }\nchecks:\n  - { id: a, kind: sql_assert, source: app, query: "select id from orders where total < 0"${extra} }\n`);
-      const catalog = buildCatalog([file]);
+      const catalog = buildCatalog([file], parityVersion);
       if (Array.isArray(catalog)) throw new Error('bad');
       return catalog.checks.get('a')!.hash;
     };
@@ -215,6 +215,9 @@ migrations:
     expect(hashOf(', expect: { rows: 1 }')).not.toBe(base);
     expect(hashOf('', 'postgres://u:p@other/db')).not.toBe(base);
     expect(hashOf('', 'postgres://u:rotated@h/db')).toBe(base);
+    // Another parity judged (and checkpointed) under the same file: its passes do not carry over.
+    expect(hashOf('', undefined, '0.0.1-older')).not.toBe(base);
+    expect(hashOf('', undefined, '0.0.1-older')).toBe(hashOf('', undefined, '0.0.1-older'));
   });
 
   it('loads a directory recursively and throws every problem at once', async () => {

@@ -216,7 +216,7 @@ describe('evaluateGate', () => {
     const results = new Map([['a', pass('a', 0, 'oldhash0000')], ['b', pass('b', 0)]]);
     const verdict = evaluateGate({ migration, name: 'switch-reads' }, results, new Map([['a', { hash: hashOf('a') }]]), NOW);
     expect(verdict.reasons).toEqual([
-      'check "a" last passed under an older definition (oldhash0, now hash-a); run it again',
+      'check "a" last passed under another definition (oldhash0, now hash-a: the check, the target of a source it reads, or the version of parity changed since); run it again',
       'check "b" is not declared in the check files',
     ]);
     expect(verdict.checks.map((c) => c.denial)).toEqual(['stale_definition', 'undeclared']);

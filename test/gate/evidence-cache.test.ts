@@ -105,7 +105,7 @@ describe.each(engines)('cached gate answers on %s', (engine) => {
     // Same definition as judged? No: the query changed, so the very next answer denies…
     const changed = await world.gates.decide('m', 'go');
     expect(changed.allowed).toBe(false);
-    expect(changed.reasons[0]).toMatch(/older definition/);
+    expect(changed.reasons[0]).toMatch(/under another definition/);
     // …and a failing result under the new definition is judged by the next answer too.
     await world.run(['t-ok']);
     const failed = await world.gates.decide('m', 'go');

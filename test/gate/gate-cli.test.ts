@@ -103,7 +103,7 @@ describe.each(engines)('parity gate on %s', (engine) => {
     try {
       const stale = await parity(['users-split-name', 'switch-reads'], env);
       expect(stale.code).toBe(1);
-      expect(stale.stdout).toMatch(/^users-split-name → switch-reads: DENIED\n {2}✗ users-name-parity {2}pass \(stale definition\) {2}finished \S+ ago\nreasons:\n {2}- check "users-name-parity" last passed under an older definition/);
+      expect(stale.stdout).toMatch(/^users-split-name → switch-reads: DENIED\n {2}✗ users-name-parity {2}pass \(stale definition\) {2}finished \S+ ago\nreasons:\n {2}- check "users-name-parity" last passed under another definition/);
     } finally {
       await writeFile(file, original);
     }

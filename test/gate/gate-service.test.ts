@@ -122,7 +122,7 @@ describe.each(engines)('gate service on %s', (engine) => {
     try {
       const verdict = await world.gates.decide('users-split-name', 'switch-reads');
       expect(verdict.allowed).toBe(false);
-      expect(verdict.reasons).toEqual([expect.stringMatching(/^check "users-name-parity" last passed under an older definition \(\w{8}, now \w{8}\); run it again$/)]);
+      expect(verdict.reasons).toEqual([expect.stringMatching(/^check "users-name-parity" last passed under another definition \(\w{8}, now \w{8}: the check, the target of a source it reads, or the version of parity changed since\); run it again$/)]);
       expect((await world.gates.decide('users-split-name', 'switch-reads', { refresh: true })).reasons).toEqual([]);
     } finally {
       world.setYaml(YAML);
