@@ -6,10 +6,16 @@ import postgres from 'postgres';
 import { openPostgresState } from '../../src/store/database.js';
 import { migrateState } from '../../src/store/migrate.js';
 import { withDatabase } from './postgres-url.js';
+import { sweepScratchClusters } from './scratch-cluster.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
+  // Scratch clusters carry this run's pid: leftovers of killed runs go now, this run's at teardown.
+  const run = String(process.pid);
+  process.env.PARITY_TEST_RUN_PID = run;
+  await sweepScratchClusters();
+  const sweepOwn = async () => { await sweepScratchClusters({ run }); };
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) return async () => {};
+  if (!url) return sweepOwn;
   const TEMPLATE_DB = `parity_test_template_${process.pid}`;
   process.env.PARITY_TEST_TEMPLATE = TEMPLATE_DB;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -31,6 +37,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       await cleanup.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
     } finally {
       await cleanup.end();
+      await sweepOwn();
     }
   };
 }

@@ -3,7 +3,7 @@
  * for fault injection that stops or kills a server mid-check without touching the shared one.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,9 +40,14 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+const PREFIX = 'parity-pg-';
+/** Which test run made a cluster: global setup names it, so a later run can tell leftovers from live clusters. */
+const OWNER_FILE = 'test-run.pid';
+
 /** A directory owned by postgres (0700) for one cluster's data, socket and log. */
 async function clusterDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'parity-pg-'));
+  const dir = await mkdtemp(path.join(tmpdir(), PREFIX));
+  await writeFile(path.join(dir, OWNER_FILE), process.env.PARITY_TEST_RUN_PID ?? String(process.pid));
   const { uid, gid } = await uidOf('postgres');
   await chown(dir, uid, gid);
   await chmod(dir, 0o700);
@@ -101,4 +106,37 @@ export async function createScratchStandby(primary: ScratchCluster, settings: Re
   const dir = await clusterDir();
   await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', path.join(dir, 'data'), '-R', '-X', 'stream', '--no-sync']);
   return startCluster(dir, { hot_standby: 'on', ...settings });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Stops and removes scratch clusters whose test run is gone (a run killed mid-file leaves its
+ * servers running and its directories behind), or every cluster of `run` (its teardown: any left
+ * is a leak). Clusters of other live runs — another checkout's tests — are left alone, as are
+ * directories with no owner file.
+ */
+export async function sweepScratchClusters(options: { run?: string } = {}): Promise<string[]> {
+  const swept: string[] = [];
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(tmpdir(), name);
+    const owner = await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => undefined);
+    if (owner === undefined) continue;
+    const ownerPid = Number(owner.trim());
+    const leftover = options.run !== undefined ? owner.trim() === options.run : !Number.isInteger(ownerPid) || ownerPid <= 0 || !alive(ownerPid);
+    if (!leftover) continue;
+    const running = await stat(path.join(dir, 'data', 'postmaster.pid')).then(() => true, () => false);
+    if (running) await asPostgres('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', '-t', '60', 'stop']).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    swept.push(dir);
+  }
+  return swept;
 }
