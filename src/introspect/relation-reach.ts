@@ -383,3 +383,15 @@ export function sharedRows(a: Reach, b: Reach): { shared: string[]; onlyA: strin
   if (shared.length === 0 && !(a.rows.length === 0 && b.rows.length === 0)) return undefined;
   return { shared, onlyA: named(a, (oid) => !inB.has(oid)), onlyB: named(b, (oid) => !inA.has(oid)) };
 }
+
+/**
+ * Every relation the reach statement's row names on its way down, oid → name (pure): the named relation, each
+ * relation any view on the chain reads (through sub-queries, joins and filters too, not only plain
+ * projections), and every rows-holding relation under them (inheriting tables, partitions).
+ * What a query naming that relation may read data from; empty when the name reaches nothing.
+ */
+export function relationsReached(row: Record<string, unknown> | undefined): Map<string, string> {
+  const text = typeof row?.relations === 'string' ? row.relations : '';
+  const relations = (JSON.parse(text || '[]') ?? []) as RelationRow[];
+  return new Map(relations.flatMap((relation) => [[relation.oid, relation.name] as const, ...(relation.leaves ?? []).map((leaf) => [leaf.oid, leaf.name] as const)]));
+}

@@ -16,10 +16,10 @@
 import { Fault } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 import { floatWidthsDiffer, readFloatLeaves } from '../float-leaves.js';
-import { planShadowDescribe, type ReadPath, type SqlPath, type Widening } from './read-path.js';
+import { planShadowDescribe, planShadowTypes, type ReadPath, type SqlPath, type Widening } from './read-path.js';
 
-/** One path's columns in order: each one's name and where its type holds floats (floatLeavesFrom). */
-export interface PathColumns { name: string; floats: string | null }
+/** One path's columns in order: each one's name, its pg_typeof oid, and where its type holds floats (floatLeavesFrom). */
+export interface PathColumns { name: string; type?: string | undefined; floats: string | null }
 
 /** The cast that widens `own` to what `other` holds, when one is a real (array) and the other a double (array). */
 function widenedCast(own: string | null, other: string | null): 'float8' | 'float8[]' | undefined {
@@ -35,7 +35,7 @@ function widenedCast(own: string | null, other: string | null): 'float8' | 'floa
  * `ignore` are not compared, so never judged; a key column is matched by its text, which a cast
  * would change, so a key column needing one is a problem too.
  */
-export function floatWidenings(old: readonly PathColumns[], fresh: readonly PathColumns[], options: { keyColumns: readonly string[]; ignore: readonly string[] }): { old?: Widening; new?: Widening } | { problem: string } {
+export function floatWidenings(old: readonly PathColumns[], fresh: readonly PathColumns[], options: { keyColumns: readonly string[]; ignore: readonly string[] }): { old: Widening; new: Widening } | { problem: string } {
   const casts = { old: old.map(() => undefined as 'float8' | 'float8[]' | undefined), new: fresh.map(() => undefined as 'float8' | 'float8[]' | undefined) };
   for (const [i, a] of old.entries()) {
     if (options.ignore.includes(a.name)) continue;
@@ -54,18 +54,22 @@ export function floatWidenings(old: readonly PathColumns[], fresh: readonly Path
       casts.new[j] ??= newCast;
     }
   }
-  const widening = (columns: readonly PathColumns[], cast: readonly ('float8' | 'float8[]' | undefined)[]): Widening | undefined => (cast.some((c) => c !== undefined)
-    ? { columns: columns.map((column, i) => ({ name: column.name, cast: cast[i] })) }
-    : undefined);
-  const [oldWidening, newWidening] = [widening(old, casts.old), widening(fresh, casts.new)];
-  return { ...(oldWidening ? { old: oldWidening } : {}), ...(newWidening ? { new: newWidening } : {}) };
+  // Every column keeps the type it was judged with (each batch proves it still has it); casts where one widens.
+  const widening = (columns: readonly PathColumns[], cast: readonly ('float8' | 'float8[]' | undefined)[]): Widening => ({ columns: columns.map((column, i) => ({ name: column.name, type: column.type, cast: cast[i] })) });
+  return { old: widening(old, casts.old), new: widening(fresh, casts.new) };
 }
 
-/** A SQL path's columns: described once (no row read), their types looked up in its source's catalog. */
+/**
+ * A SQL path's columns: described once (no row read) for their names, their types read as
+ * pg_typeof names them (domains kept, so each batch can prove the very same types) and looked up
+ * in its source's catalog.
+ */
 async function pathColumns(ctx: ExecutionContext, path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): Promise<PathColumns[]> {
   const described = await ctx.describe(path.source, planShadowDescribe(path, keyColumns, keys));
-  const floats = await readFloatLeaves((statement) => ctx.query(path.source, statement), described.map((column) => String(column.type)));
-  return described.map((column, i) => ({ name: column.name, floats: floats[i] ?? null }));
+  const [row] = await ctx.query(path.source, planShadowTypes(path, keyColumns, keys, described.length));
+  const types = described.map((_, i) => String(row?.[`t${i}`]));
+  const floats = await readFloatLeaves((statement) => ctx.query(path.source, statement), types);
+  return described.map((column, i) => ({ name: column.name, type: types[i], floats: floats[i] ?? null }));
 }
 
 /**
@@ -80,7 +84,7 @@ export async function readFloatWidenings(ctx: ExecutionContext, spec: { key: rea
   const [old, fresh] = await Promise.all([pathColumns(ctx, spec.old, spec.key, first), pathColumns(ctx, spec.new, spec.key, first)]);
   const decided = floatWidenings(old, fresh, { keyColumns: spec.key, ignore: spec.compare.ignore });
   if ('problem' in decided) throw new Fault({ code: 'float_widths_differ', message: decided.problem });
-  if (decided.old) out.set(spec.old, decided.old);
-  if (decided.new) out.set(spec.new, decided.new);
+  out.set(spec.old, decided.old);
+  out.set(spec.new, decided.new);
   return out;
 }

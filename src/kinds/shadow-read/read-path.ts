@@ -91,22 +91,40 @@ function boundQuery(path: SqlPath, keyColumns: readonly string[], keys: readonly
 }
 
 /**
- * Columns of a path's rows to widen before they become JSON (float-widths.ts): every column the
- * query returns, by position, with the type to cast it to, or none to keep it as it is.
+ * Columns of a path's rows as the check judged them before the first batch (float-widths.ts):
+ * every column the query returns, by position, with the type it had then (`type`, its pg_typeof
+ * oid) and the type to cast it to, or none to keep it as it is.
  */
-export interface Widening { columns: readonly { name: string; cast?: 'float8' | 'float8[]' | undefined }[] }
+export interface Widening { columns: readonly { name: string; type?: string | undefined; cast?: 'float8' | 'float8[]' | undefined }[] }
+
+/** Marks the error a batch raises when a column's type is no longer the one judged (parsed back by typesChangedIn). */
+const TYPES_CHANGED_MARKER = 'parity: column types changed: ';
 
 /**
  * The query's rows with some columns cast, every column kept in its place and under its name:
  * the columns are reached by position (`q(c0, c1, …)`), so names that repeat or need quoting
- * reach the JSON as they would have.
+ * reach the JSON as they would have. Where the judged types are known, every row proves its
+ * columns still have them (an ALTER … TYPE between batches would compare under stale casts):
+ * otherwise the statement raises, naming the types it found. The message is built from the row,
+ * never from constants alone, so the planner cannot raise it while folding.
  */
 function widenedSql(inner: SQL, widening: Widening): SQL {
   const alias = (i: number) => sql.identifier(`__parity_c_${i}`);
   const columns = widening.columns.map((column, i) => (column.cast === undefined
     ? sql`q.${alias(i)} as ${sql.identifier(column.name)}`
     : sql`(q.${alias(i)})::${sql.raw(column.cast === 'float8' ? 'pg_catalog.float8' : 'pg_catalog.float8[]')} as ${sql.identifier(column.name)}`));
-  return sql`select ${joinSql(columns)} from (\n${inner}\n) as q(${joinSql(widening.columns.map((_, i) => sql`${alias(i)}`))})`;
+  const typed = widening.columns.flatMap((column, i) => (column.type === undefined ? [] : [{ i, type: column.type }]));
+  const guard = typed.length === 0 ? sql`` : sql`\nwhere case when ${sql.join(typed.map(({ i, type }) => sql`pg_catalog.pg_typeof(q.${alias(i)})::pg_catalog.oid operator(pg_catalog.=) ${sql.raw(String(Number(type)))}::pg_catalog.oid`), sql` and `)}
+  then true else pg_catalog.int4in(pg_catalog.textout(pg_catalog.textcat(${sql.raw(`'${TYPES_CHANGED_MARKER}'`)}, pg_catalog.concat_ws(', ', ${sql.join(typed.map(({ i }) => sql`pg_catalog.pg_typeof(q.${alias(i)})::pg_catalog.text`), sql`, `)})))) operator(pg_catalog.=) 0 end`;
+  return sql`select ${joinSql(columns)} from (\n${inner}\n) as q(${joinSql(widening.columns.map((_, i) => sql`${alias(i)}`))})${guard}`;
+}
+
+/** The types a batch found where they were not the ones judged, read from the error it raised (undefined for any other error). */
+function typesChangedIn(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (typeof message !== 'string') return undefined;
+  const at = message.indexOf(TYPES_CHANGED_MARKER);
+  return at < 0 ? undefined : message.slice(at + TYPES_CHANGED_MARKER.length).replace(/"$/, '');
 }
 
 /**
@@ -123,6 +141,17 @@ export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], ke
 /** The statement to describe for a SQL path's columns (ctx.describe): its rows as the batch reads them, none of them read. */
 export function planShadowDescribe(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
   return sql`select * from (\n${boundQuery(path, keyColumns, keys)}\n) as q limit 0`;
+}
+
+/**
+ * One row: the pg_typeof oid of each of the query's `count` columns (`t0`, `t1`, …), read from the
+ * NULLs a left join to none of its rows gives (pg_typeof names a NULL's declared type). Domains
+ * are kept (a description names a scalar domain by its base type), so a batch can compare them.
+ */
+export function planShadowTypes(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][], count: number): SQL {
+  const alias = (i: number) => sql.identifier(`__parity_c_${i}`);
+  const columns = Array.from({ length: count }, (_, i) => sql`pg_catalog.pg_typeof(q.${alias(i)})::pg_catalog.oid::pg_catalog.text as ${sql.identifier(`t${i}`)}`);
+  return sql`select ${joinSql(columns)} from (values (0)) as v(z) left join (select * from (\n${boundQuery(path, keyColumns, keys)}\n) as r limit 0) as q(${joinSql(Array.from({ length: count }, (_, i) => sql`${alias(i)}`))}) on true`;
 }
 
 /**
@@ -182,7 +211,14 @@ export function keyMembersProven(path: ReadPath, keyColumns: readonly string[]):
 /** Reads the keys through one path; keys absent from the map were not found there. */
 export async function readKeys(ctx: ExecutionContext, deps: HttpReadDeps, path: ReadPath, keyColumns: readonly string[], keys: readonly string[][], widening?: Widening): Promise<Map<string, ReadResult>> {
   if ('http' in path) return readHttpBatch(deps.http, prepareHttpPath(path, keyColumns, deps.env), keyColumns, keys, deps.keyJson, ctx.signal);
-  return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys, widening)), keyColumns);
+  try {
+    return readResultsOf(await ctx.query(path.source, planShadowBatch(path, keyColumns, keys, widening)), keyColumns);
+  } catch (error) {
+    const found = typesChangedIn(error);
+    if (found === undefined) throw error;
+    const judged = widening?.columns.map((column) => column.name).join(', ') ?? '';
+    throw new Fault({ code: 'types_changed', message: `the columns of the query on source "${path.source}" (${judged}) no longer have the types they had when the check began (now ${found}): rows compared under the casts chosen then could read a narrowed float as the double it was; run the check again once the schema is settled` }, { cause: error });
+  }
 }
 
 /** Reads one key's result from a batch map (absent → missing). */

@@ -24,6 +24,7 @@ import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
 import { planSampleRelationCheck, sampleRelationProblem, sampleRelationToConfirm, sampleSideProblem } from './sample-side.js';
+import { readOtherSideProblem } from './path-reads.js';
 import { readFloatWidenings } from './float-widths.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
@@ -174,6 +175,9 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     const problem = sampleRelationProblem(confirm, row);
     if (problem) return faultOutcome({ code: 'sample_relation_differs', message: problem });
   }
+  // A path reading where the other path's rows come from answers what the other answers.
+  const otherSide = await readOtherSideProblem(ctx, spec);
+  if (otherSide) return faultOutcome({ code: 'reads_other_side', message: otherSide });
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
   // A key column's member is left out only where the path proved it is the requested key.

@@ -17,7 +17,7 @@ describe('floatWidenings', () => {
   });
 
   it('leaves pairs without two widths alone: real against numeric, real against real', () => {
-    expect(floatWidenings([col('a', '=real'), col('b', '=real')], [col('a', null), col('b', '=real')], options)).toEqual({});
+    expect(floatWidenings([col('a', '=real'), col('b', '=real')], [col('a', null), col('b', '=real')], options)).toEqual({ old: { columns: [{ name: 'a' }, { name: 'b' }] }, new: { columns: [{ name: 'a' }, { name: 'b' }] } });
   });
 
   it('refuses containers holding a real where the other holds a double, and anonymous records holding floats', () => {
@@ -27,7 +27,7 @@ describe('floatWidenings', () => {
   });
 
   it('judges no ignored column, and refuses a key column that would need a cast', () => {
-    expect(floatWidenings([col('v', '=record')], [col('v', '=real')], { keyColumns: ['id'], ignore: ['v'] })).toEqual({});
+    expect(floatWidenings([col('v', '=record')], [col('v', '=real')], { keyColumns: ['id'], ignore: ['v'] })).toEqual({ old: { columns: [{ name: 'v' }] }, new: { columns: [{ name: 'v' }] } });
     expect(floatWidenings([col('id', '=real')], [col('id', '=double precision')], options)).toMatchObject({ problem: expect.stringContaining('key column id') });
   });
 });
@@ -39,5 +39,12 @@ describe('planShadowBatch with a widening', () => {
     expect(plain).toBe('select (q."id")::text as "__parity_k_0", to_json(q)::text as __parity_row from (\nselect id, v as "odd ""name""", w from t where id = any($1)\n) as q');
     const widened = compile(planShadowBatch(path, ['id'], [['1']], { columns: [{ name: 'id' }, { name: 'odd "name"', cast: 'float8' }, { name: 'w', cast: 'float8[]' }] })).text;
     expect(widened).toBe('select (q."id")::text as "__parity_k_0", to_json(q)::text as __parity_row from (\nselect q."__parity_c_0" as "id", (q."__parity_c_1")::pg_catalog.float8 as "odd ""name""", (q."__parity_c_2")::pg_catalog.float8[] as "w" from (\nselect id, v as "odd ""name""", w from t where id = any($1)\n) as q("__parity_c_0", "__parity_c_1", "__parity_c_2")\n) as q');
+  });
+
+  it('proves in every row that each column still has the type judged at the start', () => {
+    const path = { source: 'a', query: 'select id, v from t where id = any($keys)' };
+    const guarded = compile(planShadowBatch(path, ['id'], [['1']], { columns: [{ name: 'id', type: '23' }, { name: 'v', type: '701' }] })).text;
+    expect(guarded).toContain('where case when pg_catalog.pg_typeof(q."__parity_c_0")::pg_catalog.oid operator(pg_catalog.=) 23::pg_catalog.oid and pg_catalog.pg_typeof(q."__parity_c_1")::pg_catalog.oid operator(pg_catalog.=) 701::pg_catalog.oid');
+    expect(guarded).toContain("pg_catalog.int4in(pg_catalog.textout(pg_catalog.textcat('parity: column types changed: '");
   });
 });
