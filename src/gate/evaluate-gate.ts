@@ -218,8 +218,10 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
     }
     behindMs = Math.max(behindMs, lag?.lag_ms ?? 0);
   }
-  if (behindMs > 0 && readAgeMs + behindMs > req.maxAgeMs) {
-    return deny(`${name} passed on a reading that began ${humanAge(readAgeMs)} ago on a standby ${humanAge(behindMs)} behind its primary: the rows it read are ${humanAge(readAgeMs + behindMs)} old, older than max_age ${humanAge(req.maxAgeMs)} — run it again where replay has caught up`, 'too_old');
+  // A resumed scan's first chunks were read earlier still (resumedAgeMs): the lag comes on top of that.
+  const firstReadAgeMs = Math.max(readAgeMs, resumedAgeMs ?? 0);
+  if (behindMs > 0 && firstReadAgeMs + behindMs > req.maxAgeMs) {
+    return deny(`${name} passed on a reading that began ${humanAge(firstReadAgeMs)} ago on a standby ${humanAge(behindMs)} behind its primary: the rows it read are ${humanAge(firstReadAgeMs + behindMs)} old, older than max_age ${humanAge(req.maxAgeMs)} — run it again where replay has caught up`, 'too_old');
   }
   const notRead = result.evidenceNotRead ?? [];
   return notRead.length > 0 ? { ...base, caveat: `passed without reading: ${notRead.join('; ')}` } : base;

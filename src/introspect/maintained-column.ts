@@ -6,7 +6,9 @@
  * WHEN whose PL/pgSQL function sets the column to the current time on every call
  * (introspect/trigger-function.ts reads the function with the PL/pgSQL parser), when no trigger
  * firing after it (triggers fire in name order) may overwrite the column; an INSERT by such a
- * trigger or by a DEFAULT that is the current time. An unqualified now() (or a cast to
+ * trigger too. A DEFAULT covers no INSERT: it is used only where the insert does not name the
+ * column, and a backfill copying its source's stamps, COPY with a column list or a restore of data
+ * names it with an old value (or NULL) no incremental pass would read. An unqualified now() (or a cast to
  * timestamptz) that another schema could shadow through search_path — whatever its arguments, as
  * defaults can make it callable with none — is not taken as the current time. The same statement reads the
  * server's now() (on a standby: no later than the last replayed commit), the watermark of the pass
@@ -81,8 +83,8 @@ export interface ColumnMaintenance extends Watermark {
   typeProblem?: string | undefined;
   /** The trigger covering UPDATEs (of the table itself, or of its first partition), if any. */
   updateTrigger?: string | undefined;
-  /** What covers INSERTs: a trigger, a DEFAULT, or nothing. */
-  insertCoveredBy?: { trigger: string } | { default: string } | undefined;
+  /** The trigger covering INSERTs, if any (a DEFAULT never does: an INSERT may name the column). */
+  insertCoveredBy?: { trigger: string } | undefined;
   maintained: boolean;
   /** One line a person reads: what maintains the column (and what that assumes), or what is missing. */
   description: string;
@@ -90,7 +92,6 @@ export interface ColumnMaintenance extends Watermark {
 
 /** One relation's coverage of one kind of write. */
 type TriggerCoverage = { trigger: string; function: string } | { missing: string };
-type Coverage = TriggerCoverage | { default: string };
 
 /**
  * Which trigger covers this event on this relation: the first (in firing order) that stamps the
@@ -144,7 +145,6 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
   const problems: string[] = [];
   let updateTrigger: string | undefined;
   let insertCoveredBy: ColumnMaintenance['insertCoveredBy'];
-  let insertByDefault = false;
   let replicaRoleSkips = false;
   // A logical-replication subscription writes through an apply worker that runs as a replica
   // session: ordinary (O) triggers do not fire there, and it names every column it copies, so a
@@ -158,22 +158,18 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
     if (relation.kind !== 'r') { problems.push(`${where}a relation of kind '${relation.kind}' (not a table) — parity cannot tell what writes it`); continue; }
     const onUpdate = triggerCoverage(relation.triggers, UPDATE, column, shadowed, writesOf);
     const insertTrigger = triggerCoverage(relation.triggers, INSERT, column, shadowed, writesOf);
+    // A DEFAULT is filled in only where an INSERT does not name the column: a backfill keeping its
+    // source's stamps (the migration being verified), COPY with a column list, a restore, an ORM
+    // writing every column all name it, with an old value or NULL that no incremental pass reads.
     const fallback = relation.column_default;
-    // Row triggers run after defaults are filled in: a BEFORE INSERT trigger (enabled in any mode)
-    // that may write the column replaces what the DEFAULT stamped, so the DEFAULT covers nothing.
-    const overwriter = relation.triggers.find((t) => (t.type & ROW) && (t.type & BEFORE) && (t.type & INSERT) && t.enabled !== 'D' && writesOf(t).mayOverwrite);
-    const defaultStamps = fallback !== null && !shadowed && isCurrentTimeDefault(fallback) && overwriter === undefined;
-    const defaultProblem = fallback === null ? '; no DEFAULT'
-      : overwriter && isCurrentTimeDefault(fallback) ? `; DEFAULT ${fallback} is overwritten by trigger ${overwriter.name} (${writesOf(overwriter).reason})`
+    const defaultNote = fallback === null ? '; no DEFAULT'
+      : isCurrentTimeDefault(fallback) ? `; DEFAULT ${fallback} covers no INSERT that names the column (a backfill copying its source's ${column}, COPY with a column list or a restore keeps the value it names): make the trigger BEFORE INSERT OR UPDATE`
         : `; DEFAULT ${fallback} is not the current time`;
-    const onInsert: Coverage = 'trigger' in insertTrigger ? insertTrigger
-      : defaultStamps ? { default: fallback! }
-        : { missing: `${'missing' in insertTrigger ? insertTrigger.missing : ''}${defaultProblem}` };
+    const onInsert: TriggerCoverage = 'trigger' in insertTrigger ? insertTrigger : { missing: `${insertTrigger.missing}${defaultNote}` };
     if (subscribed !== undefined) {
       const skipped = [
         ...('trigger' in onUpdate && enabledOf(relation, onUpdate.trigger) !== 'A' ? [`UPDATEs: trigger ${onUpdate.trigger} does not fire there (ALTER TABLE … ENABLE ALWAYS TRIGGER ${onUpdate.trigger})`] : []),
         ...('trigger' in onInsert && enabledOf(relation, onInsert.trigger) !== 'A' ? [`INSERTs: trigger ${onInsert.trigger} does not fire there (ENABLE ALWAYS TRIGGER)`] : []),
-        ...('default' in onInsert ? [`INSERTs: DEFAULT ${onInsert.default} is not used there (the apply worker names every column it copies)`] : []),
       ];
       if (skipped.length > 0) problems.push(`${where}a logical-replication subscription writes into ${subscribed}, through an apply worker that runs as a replica session: ${skipped.join('; ')}`);
     }
@@ -190,18 +186,16 @@ export function judgeColumnMaintenance(row: Record<string, unknown> | undefined,
       replicaRoleSkips ||= relation.triggers.find((t) => t.name === onUpdate.trigger)?.enabled === 'O';
     }
     if ('missing' in onInsert) problems.push(`${where}INSERTs: ${onInsert.missing}`);
-    else if ('default' in onInsert) { insertByDefault = true; insertCoveredBy ??= { default: onInsert.default }; }
     else insertCoveredBy ??= { trigger: onInsert.trigger };
     // What does cover a relation that fails is still worth saying next to what is missing.
-    if (!('missing' in onInsert) && 'missing' in onUpdate) problems.push(`${where}INSERTs: ${'default' in onInsert ? `DEFAULT ${onInsert.default}` : `trigger ${onInsert.trigger}`}`);
+    if (!('missing' in onInsert) && 'missing' in onUpdate) problems.push(`${where}INSERTs: trigger ${onInsert.trigger}`);
   }
   if (holding.length === 0 && typeProblem === undefined) problems.push('the table was not found');
   const maintained = typeProblem === undefined && problems.length === 0;
   const described = maintained
     ? [
       `BEFORE UPDATE trigger ${updateTrigger} sets ${column} to the current time${holding.length > 1 ? ` (on all ${holding.length} tables of the hierarchy)` : ''}`,
-      insertCoveredBy && 'trigger' in insertCoveredBy ? `INSERTs: trigger ${insertCoveredBy.trigger}` : `INSERTs: DEFAULT ${insertCoveredBy && 'default' in insertCoveredBy ? insertCoveredBy.default : ''}`,
-      ...(insertByDefault ? [`an INSERT naming an older ${column} is caught only by the next full pass`] : []),
+      `INSERTs: trigger ${insertCoveredBy?.trigger ?? ''}`,
       ...(replicaRoleSkips ? ['assumes no write runs with session_replication_role = replica or the trigger disabled (ENABLE ALWAYS covers replica sessions)'] : []),
     ].join('; ')
     : problems.join('; ');

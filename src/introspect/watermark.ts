@@ -8,22 +8,29 @@
  * stamp is never earlier than its transaction's start).
  *
  * What it cannot see is said, or makes the watermark unknown (the pass records none, so the next
- * run is full): sessions hidden from parity's role (stated: grant pg_read_all_stats), transactions
- * open on a standby's primary (stated), prepared two-phase transactions (they carry no start time:
- * unknown), and a standby that has replayed nothing since it started (how far its data reaches is
- * unknown; `least(now(), NULL)` was now()).
+ * run is full): a session in a transaction whose start pg_stat_activity does not show — hidden from
+ * parity's role (grant pg_read_all_stats) or running with track_activities = off — is unknown, as
+ * are prepared two-phase transactions (no start time is kept) and a standby that has replayed
+ * nothing since it started (how far its data reaches is unknown; `least(now(), NULL)` was now()).
+ * Whether such a session is in a transaction is read from pg_locks, which no role filters: every
+ * transaction holds the lock on its own virtualxid from its start. A session in none when read is
+ * harmless: a transaction it begins later stamps after this now(), and one it committed before is
+ * seen by the pass. Transactions open on a standby's primary stay a stated assumption.
  */
 import { sql, type SQL } from '../sql/build.js';
 
 /** Select-list items for the catalog question (one statement, one transaction: its now() is the pass's clock). */
 export function watermarkColumnsSql(): SQL {
   const database = sql`(select d.oid from pg_database d where d.datname = current_database())`;
+  // The session holds the lock on its own virtualxid: it is in a transaction (pg_locks shows every role's).
+  const inTransaction = sql`exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'virtualxid' and l.mode = 'ExclusiveLock' and l.granted)`;
   return sql`now() as server_now, pg_is_in_recovery() as in_recovery, pg_last_xact_replay_timestamp() as replayed_at,
     (select min(a.xact_start) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
       and coalesce(a.backend_type, '') <> 'autovacuum worker') as oldest_open_xact,
-    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.backend_type is null)::int as hidden_sessions,
-    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid() and a.state = 'disabled' and a.backend_xid is null)::int as untracked_sessions,
-    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid() and a.state = 'disabled' and a.backend_xid is not null)::int as untracked_writers,
+    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
+      and a.backend_type is null and ${inTransaction})::int as hidden_open_xacts,
+    (select count(a.pid) from pg_stat_activity a where a.datid = ${database} and a.pid <> pg_backend_pid()
+      and a.state = 'disabled' and (a.backend_xid is not null or ${inTransaction}))::int as untracked_open_xacts,
     (select count(x.gid) from pg_prepared_xacts x where x.database = current_database())::int as prepared_xacts`;
 }
 
@@ -58,20 +65,19 @@ export function judgeWatermark(row: Record<string, unknown>): Watermark {
   if (prepared > 0) {
     return { serverNow: now, watermark: null, unknownBecause: `${prepared} prepared (two-phase) transaction${prepared === 1 ? ' is' : 's are'} open in this database, whose writes may carry stamps from before any watermark and show no start time` };
   }
-  // track_activities = off (a superuser's session, or the server's setting): pg_stat_activity shows
-  // the session as 'disabled', with no xact_start. One holding a transaction id is writing, from a
-  // start nobody can see; the others may be in a transaction that has not written yet.
-  const untrackedWriters = Number(row.untracked_writers ?? 0);
-  if (untrackedWriters > 0) {
-    return { serverNow: now, watermark: null, unknownBecause: `${untrackedWriters} session${untrackedWriters === 1 ? '' : 's'} with track_activities = off ${untrackedWriters === 1 ? 'holds a write transaction' : 'hold write transactions'} whose start pg_stat_activity does not show, so ${untrackedWriters === 1 ? 'its' : 'their'} writes may carry stamps from before any watermark` };
+  // A session whose transaction start pg_stat_activity does not show — another role's, to a role
+  // without pg_read_all_stats, or one with track_activities = off — but which is in a transaction
+  // (pg_locks): it may write, or have written, stamps from a start nobody can see.
+  const hidden = Number(row.hidden_open_xacts ?? 0);
+  const untracked = Number(row.untracked_open_xacts ?? 0);
+  const unseen = [
+    ...(hidden > 0 ? [`${hidden} session${hidden === 1 ? '' : 's'} hidden from parity's role ${hidden === 1 ? 'is' : 'are'} in a transaction whose start it cannot see (grant pg_read_all_stats to parity's role)`] : []),
+    ...(untracked > 0 ? [`${untracked} session${untracked === 1 ? '' : 's'} with track_activities = off ${untracked === 1 ? 'is' : 'are'} in a transaction whose start pg_stat_activity does not show`] : []),
+  ];
+  if (unseen.length > 0) {
+    return { serverNow: now, watermark: null, unknownBecause: `${unseen.join('; ')}, so writes there may carry stamps from before any watermark` };
   }
   const oldest = dateOf(row.oldest_open_xact);
   const watermark = oldest && oldest < now ? oldest : now;
-  const hidden = Number(row.hidden_sessions ?? 0);
-  const untracked = Number(row.untracked_sessions ?? 0);
-  const assumptions = [
-    ...(hidden > 0 ? [`${hidden} session${hidden === 1 ? '' : 's'} of this database ${hidden === 1 ? 'is' : 'are'} hidden from parity's role: assumes none holds a write transaction begun more than overlap before the watermark (grant pg_read_all_stats to see them)`] : []),
-    ...(untracked > 0 ? [`${untracked} session${untracked === 1 ? '' : 's'} of this database ${untracked === 1 ? 'runs' : 'run'} with track_activities = off, so ${untracked === 1 ? 'its' : 'their'} transaction starts are not shown: assumes none began a transaction that writes more than overlap before the watermark`] : []),
-  ];
-  return { serverNow: now, watermark, ...(assumptions.length > 0 ? { assumption: assumptions.join('; ') } : {}) };
+  return { serverNow: now, watermark };
 }

@@ -50,6 +50,9 @@ describe('how old a pass read on a standby is (pure)', () => {
     ['a standby that cannot say how far behind it is', passRead(1_000, true, lag('unknown', null)), 'replica_lag'],
     ['a standby whose lag was not recorded', passRead(1_000, true, null), 'replica_lag'],
     ['a primary whose lag was not recorded', passRead(1_000, false, null), null],
+    // A resumed scan's first chunks were read when the interrupted run began: the lag adds to that.
+    ['a scan resumed from 50 minutes ago on a standby 20 minutes behind (70 minutes old)', { ...passRead(1_000, true, lag('behind', 20 * M)), resumedSince: new Date(NOW.getTime() - 50 * M) }, 'too_old'],
+    ['a scan resumed from 30 minutes ago on a standby 20 minutes behind (50 minutes old)', { ...passRead(1_000, true, lag('behind', 20 * M)), resumedSince: new Date(NOW.getTime() - 30 * M) }, null],
   ];
   it.each(cases)('%s', (_name, result, denial) => {
     const verdict = evaluateGate({ migration: catalog.migrations.get('items')!.spec, name: 'contract' }, new Map([['items-positive', result]]), catalog.checks, NOW, catalog.sources);

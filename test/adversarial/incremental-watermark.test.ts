@@ -90,10 +90,11 @@ describeOnPostgres('a write transaction open while a pass reads, on postgres', (
 });
 
 describe('what the watermark cannot see (pure)', () => {
-  const base = { server_now: '2026-01-01T10:00:00Z', in_recovery: false, replayed_at: null, oldest_open_xact: null, hidden_sessions: 0, prepared_xacts: 0 };
-  it('is the oldest open transaction\'s start on a primary, and states what hidden sessions leave assumed', () => {
+  const base = { server_now: '2026-01-01T10:00:00Z', in_recovery: false, replayed_at: null, oldest_open_xact: null, hidden_open_xacts: 0, untracked_open_xacts: 0, prepared_xacts: 0 };
+  it('is the oldest open transaction\'s start on a primary, and unknown while a session whose start it cannot see is in a transaction', () => {
     expect(judgeWatermark({ ...base, oldest_open_xact: '2026-01-01T09:00:00Z' }).watermark).toEqual(new Date('2026-01-01T09:00:00Z'));
-    expect(judgeWatermark({ ...base, hidden_sessions: 2 })).toMatchObject({ watermark: new Date('2026-01-01T10:00:00Z'), assumption: expect.stringMatching(/2 sessions .* hidden .* pg_read_all_stats/) });
+    expect(judgeWatermark({ ...base, hidden_open_xacts: 2 })).toMatchObject({ watermark: null, unknownBecause: expect.stringMatching(/2 sessions hidden .* pg_read_all_stats/) });
+    expect(judgeWatermark({ ...base, untracked_open_xacts: 1 })).toMatchObject({ watermark: null, unknownBecause: expect.stringMatching(/track_activities = off is in a transaction/) });
   });
   it('is unknown with a prepared transaction open, or on a standby that has replayed nothing since it started', () => {
     expect(judgeWatermark({ ...base, prepared_xacts: 1 })).toMatchObject({ watermark: null, unknownBecause: expect.stringMatching(/prepared/) });

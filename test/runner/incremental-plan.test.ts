@@ -87,10 +87,10 @@ describe('judging the catalog', () => {
     expect(judgeColumnMaintenance(row([trigger()]), 'updated_at')).toMatchObject({ maintained: true, updateTrigger: 'tr', insertCoveredBy: { trigger: 'tr' } });
     expect(judgeColumnMaintenance(row([trigger({ source: 'BEGIN\n  NEW . "updated_at" = clock_timestamp();\n  RETURN NEW;\nEND' })]), 'updated_at').maintained).toBe(true);
   });
-  it('accepts a DEFAULT for INSERTs only, and says what it misses', () => {
+  it('takes no DEFAULT as covering INSERTs: an INSERT that names the column keeps the value it names', () => {
     const judged = judgeColumnMaintenance(row([trigger({ type: 1 | 2 | 16 })], { column_default: 'now()' }), 'updated_at');
-    expect(judged).toMatchObject({ maintained: true, insertCoveredBy: { default: 'now()' } });
-    expect(judged.description).toMatch(/INSERT naming an older updated_at is caught only by the next full pass/);
+    expect(judged).toMatchObject({ maintained: false, insertCoveredBy: undefined });
+    expect(judged.description).toMatch(/INSERTs: .*DEFAULT now\(\) covers no INSERT that names the column .*BEFORE INSERT OR UPDATE/);
     expect(judgeColumnMaintenance(row([], { column_default: 'now()' }), 'updated_at')).toMatchObject({ maintained: false });
   });
   it('rejects triggers that miss some updates', () => {

@@ -58,7 +58,7 @@ describe.each(engines)('incremental verification on %s', (engine) => {
     const results = await run(catalogOf(checks('refused')));
     for (const id of ['refused', 'refused_n']) {
       expect(results[id]).toMatchObject({ status: 'error', error: { code: 'incremental_unmaintained' } });
-      expect(results[id]!.summary).toMatch(/could not verify: .*no enabled BEFORE UPDATE FOR EACH ROW trigger.*INSERTs: DEFAULT now\(\).*trust_column: true/);
+      expect(results[id]!.summary).toMatch(/could not verify: .*no enabled BEFORE UPDATE FOR EACH ROW trigger.*INSERTs: .*DEFAULT now\(\) covers no INSERT that names the column.*trust_column: true/);
     }
     // A trigger limited to some columns (UPDATE OF) misses updates of the others: still refused.
     await db.exec(`create or replace function set_updated_at() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
