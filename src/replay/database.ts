@@ -31,6 +31,12 @@ export interface ReplayDatabase {
    * uses the old shape (never on PGlite). Without it replay does not run them, and says so.
    */
   readonly statementStats: boolean;
+  /**
+   * What starts every case from an empty database: RESET_SQL, and with statement statistics also
+   * this database's pg_stat_statements entries. A case's statements (an `ALTER … RENAME` in its
+   * contract step) must not be evidence in the next, which reuses every name.
+   */
+  readonly caseReset: string;
   /** Runs a multi-statement script (a step file) without parameters. */
   script(text: string): Promise<void>;
   query: Query;
@@ -61,6 +67,7 @@ export async function openPgliteReplay(): Promise<ReplayDatabase> {
     dataDir,
     description: 'embedded PGlite (in memory)',
     statementStats: false,
+    caseReset: RESET_SQL,
     async script(text) {
       await db.exec(text);
     },
@@ -121,6 +128,7 @@ export async function openPostgresReplay(serverUrl: string): Promise<ReplayDatab
     dataDir: `memory:replay-${randomUUID()}`,
     description: `Postgres scratch database ${describeUrl(sourceUrl)}${statementStats ? ', with pg_stat_statements' : ''}`,
     statementStats,
+    caseReset: statementStats ? `${RESET_SQL}; ${RESET_STATEMENT_STATS}` : RESET_SQL,
     async script(text) {
       await client.unsafe(text);
     },
@@ -155,9 +163,12 @@ async function dropScratch(client: Sql, serverUrl: string, name: string): Promis
 /** The schema replay installs pg_stat_statements in: every case drops and recreates `public`. */
 const STATS_SCHEMA = 'parity_replay_stats';
 
+/** Resets the scratch database's pg_stat_statements entries only (every role's), never the server's other databases'. */
+const RESET_STATEMENT_STATS = `select ${STATS_SCHEMA}.pg_stat_statements_reset(0, d.oid, 0) from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()`;
+
 /**
  * Installs pg_stat_statements in the scratch database when the server preloads it, and says
- * whether it can be read. A server without it leaves `unused` checks unrun, never passing.
+ * whether it can be read and reset for each case. A server without it leaves `unused` checks unrun, never passing.
  */
 async function installStatementStats(client: Sql): Promise<boolean> {
   const [preloaded] = await client.unsafe<{ on: boolean }[]>(`select 'pg_stat_statements' = any(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) as on`);
@@ -165,6 +176,7 @@ async function installStatementStats(client: Sql): Promise<boolean> {
   try {
     await client.unsafe(`create schema if not exists ${STATS_SCHEMA}; create extension if not exists pg_stat_statements schema ${STATS_SCHEMA}`);
     await client.unsafe(`select dealloc from ${STATS_SCHEMA}.pg_stat_statements_info`);
+    await client.unsafe(RESET_STATEMENT_STATS);
     return true;
   } catch {
     // Not allowed to install it (no superuser): the report says the unused checks did not run.

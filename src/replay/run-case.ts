@@ -7,7 +7,7 @@
  */
 import type { AppWrite, ReplayCase } from './arbitraries/case.js';
 import type { CheckRunner, CheckOutcome } from './checks.js';
-import { RESET_SQL, type ReplayDatabase, type Row } from './database.js';
+import type { ReplayDatabase, Row } from './database.js';
 import { candidatesSql, injectVictim } from './mutations/inject.js';
 import type { MutationInstance, Scenario } from './scenario/load.js';
 import type { AppWriteSpec } from './scenario/schema.js';
@@ -217,7 +217,7 @@ export function createCaseRunner(scenario: Scenario, db: ReplayDatabase, checks:
     const plan = options.mutation;
     try {
       // One script for both: the reset cannot fail, and every round trip counts in a 100-case replay.
-      await step(label('old_schema'), () => db.script(`${RESET_SQL};\n${steps.old_schema.text}`));
+      await step(label('old_schema'), () => db.script(`${db.caseReset};\n${steps.old_schema.text}`));
       await step('seed rows', () => seedRows(db, spec, c.rows));
       await step(label('expand'), () => db.script(steps.expand.text));
       await step(label('dual_write'), () => db.script(steps.dual_write.text));

@@ -89,9 +89,11 @@ function suite(title: string, settings: Record<string, string>, cases: (u: strin
           expect(result.error?.code, result.summary).toBe(c.expected);
         }
       } finally {
-        // Each case's objects go, so routines of one case are not another's gap.
+        // Each case's objects go, so routines of one case are not another's gap; and so do its
+        // statements: a rename recorded in one case touches names later cases reuse.
         if (c.cleanup) await as('postgres', [c.cleanup]);
-        await as('postgres', [`drop schema if exists ${u}_s cascade; drop schema if exists ${u}_s2 cascade; drop schema if exists ${u}_s2x cascade`]);
+        await as('postgres', [`do $$ declare n text; begin for n in select nspname from pg_namespace where nspname like '${u}%' loop execute format('drop schema %I cascade', n); end loop; end $$`,
+          'select pg_stat_statements_reset()']);
       }
     }, 60_000);
   });
@@ -121,6 +123,34 @@ suite('unused when pg_stat_statements keeps a text from before a rename (track =
     { name: 'a renamed schema', setup: `create schema ${u}_s2; create table ${u}_s2.users (id int, full_name text)`,
       before: [`select full_name from ${u}_s2.users where id = 1`], between: `alter schema ${u}_s2 rename to ${u}_s3; alter schema ${u}_s3 rename to ${u}_s2x`,
       target: `columns: [${u}_s2x.users.full_name]`, window: [`select full_name from ${u}_s2x.users where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a renamed column read through a SQL-level PREPARE', setup: `create table ${s}.people (id int, name text)`,
+      before: [`prepare p as select name from ${s}.people where id = $1`, 'execute p(1)'], between: `alter table ${s}.people rename column name to legacy_name`,
+      target: `columns: [${s}.people.legacy_name]`, window: [`prepare p as select legacy_name from ${s}.people where id = $1`, 'execute p(2)'], expected: 'statement_text_stale' },
+    // Swaps: every name the old text spells still exists, now on another column, table or schema.
+    { name: 'a swapped column (the old one renamed away, the new one renamed to its name)', setup: `create table ${s}.users (id int, full_name text, full_name_new text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `alter table ${s}.users rename column full_name to full_name_old; alter table ${s}.users rename column full_name_new to full_name`,
+      target: `columns: [${s}.users.full_name_old]`, window: [`select full_name_old from ${s}.users where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped column written (update)', setup: `create table ${s}.users (id int, full_name text, full_name_new text); grant update on ${s}.users to reporting_ro`,
+      before: [`update ${s}.users set full_name = 'x' where id = 1`], between: `alter table ${s}.users rename column full_name to full_name_old; alter table ${s}.users rename column full_name_new to full_name`,
+      target: `columns: [${s}.users.full_name_old]`, window: [`update ${s}.users set full_name_old = 'y' where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped table', setup: `create table ${s}.users (id int, full_name text); create table ${s}.users_new (id int, full_name text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `alter table ${s}.users rename to users_old; alter table ${s}.users_new rename to users`,
+      target: `tables: [${s}.users_old]`, window: [`select full_name from ${s}.users_old where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped schema', setup: `create schema ${u}_live; create table ${u}_live.users (id int, full_name text); create schema ${u}_next; create table ${u}_next.users (id int, full_name text)`,
+      before: [`select full_name from ${u}_live.users where id = 1`], between: `alter schema ${u}_live rename to ${u}_old; alter schema ${u}_next rename to ${u}_live`,
+      target: `columns: [${u}_old.users.full_name]`, window: [`select full_name from ${u}_old.users where id = 2`], expected: 'statement_text_stale' },
+    { name: 'tables swapped between schemas (SET SCHEMA)', setup: `create schema ${u}_arch; create schema ${u}_stage; create table ${s}.users (id int, full_name text); create table ${u}_stage.users (id int, full_name text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `alter table ${s}.users set schema ${u}_arch; alter table ${u}_stage.users set schema ${s}`,
+      target: `columns: [${u}_arch.users.full_name]`, window: [`select full_name from ${u}_arch.users where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped table renamed inside a DO block', setup: `create table ${s}.users (id int, full_name text); create table ${s}.users_new (id int, full_name text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `do $$ begin alter table ${s}.users rename to users_old; alter table ${s}.users_new rename to users; end $$`,
+      target: `tables: [${s}.users_old]`, window: [`select full_name from ${s}.users_old where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped column renamed by a session that stopped recording utility statements', setup: `create table ${s}.users (id int, full_name text, full_name_new text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `set pg_stat_statements.track_utility = off; alter table ${s}.users rename column full_name to full_name_old; alter table ${s}.users rename column full_name_new to full_name`,
+      target: `columns: [${s}.users.full_name_old]`, window: [`select full_name_old from ${s}.users where id = 2`], expected: 'statement_text_stale' },
+    { name: 'a swapped table renamed by a function (its statements are not recorded below track = all)', setup: `create table ${s}.users (id int, full_name text); create table ${s}.users_new (id int, full_name text)`,
+      before: [`select full_name from ${s}.users where id = 1`], between: `create function ${s}.swap() returns void language plpgsql as $$ begin alter table ${s}.users rename to users_old; alter table ${s}.users_new rename to users; end $$; select ${s}.swap(); drop function ${s}.swap()`,
+      target: `tables: [${s}.users_old]`, window: [`select full_name from ${s}.users_old where id = 2`], expected: 'statement_text_stale' },
     // Controls: the entry of a dropped table counts no new calls; aliases, CTEs and functions are not stale names.
     { name: 'control: a dropped table\'s old entry', setup: `create table ${s}.gone (id int, full_name text); create table ${s}.users (id int, full_name text)`,
       before: [`select full_name from ${s}.gone where id = 1`], between: `drop table ${s}.gone`,
@@ -130,6 +160,9 @@ suite('unused when pg_stat_statements keeps a text from before a rename (track =
       window: [`with x(k) as (select id from ${s}.users) select k as key, g.n, lower(u.email) as e, u.ctid from x join ${s}.users u on u.id = x.k, generate_series(1, 2) g(n) order by key, e`,
         `select j.key, j.value, c.total from ${s}.users u, jsonb_each(jsonb_build_object('a', u.email)) j, (select count(*) from ${s}.users) c(total)`,
         `insert into ${s}.users (id, email) values (1, 'a') on conflict do nothing`], expected: 'pass' },
+    { name: 'control: renames of another table and of the listed table\'s index', setup: `create table ${s}.users (id int primary key, full_name text); create table ${s}.other (id int)`,
+      before: [`select id from ${s}.users where id = 1`, `select id from ${s}.other`], between: `alter table ${s}.other rename to other2; alter index ${s}.users_pkey rename to users_key`,
+      target: `columns: [${s}.users.full_name]`, window: [`select id from ${s}.users where id = 2`], expected: 'pass' },
     { name: 'control: utility statements on a table gone by now (their queryid is their text)', setup: `create table ${s}.users (id int, full_name text)`,
       target: `columns: [${s}.users.full_name]`, window: [`create temp table ${u}_staging (id int)`, `drop table ${u}_staging`], expected: 'pass' },
     { name: 'control: the renamed column read by its new name after the entry was reset', setup: `create table ${s}.people (id int, name text, email text)`,

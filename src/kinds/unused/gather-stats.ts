@@ -6,6 +6,7 @@ import type { FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 import { planFindStatementStats, planLiveSessions, planNestedSqlRoutines, planRelationsNamed, planStatementStats, planTableWrites } from './plan-stats.js';
 import { catalogNames, staleName, statementNames, type StatementNames } from './opaque-statements.js';
+import { addRenames, noRenames, renamesTouch, swappedName, type RecordedRenames } from './recorded-renames.js';
 import { resolveStatement, type StatementUse } from './resolve-statement.js';
 import type { SnapshotCounters } from './counters.js';
 import type { FoundShape } from './gather-catalog.js';
@@ -40,10 +41,13 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
   const byQueryId = new Map<string, StatementUse>();
   const statements: Record<string, number> = {};
   const unmatched: Unmatched[] = [];
+  const renames = noRenames();
   let state: StateRow | undefined;
   await ctx.queryEach<StateRow>(spec.source, planStatementStats(ext.schema), (row) => {
     state ??= row;
     if (row.userid === null) return;
+    // Renames by any role, the migrator's included: texts recorded before them cannot be trusted.
+    if (row.query !== null && row.query !== HIDDEN) addRenames(row.query, renames);
     const key = `${row.userid}/${row.queryid ?? '?'}/${row.toplevel ?? '?'}`;
     if (row.query === HIDDEN || row.queryid === null) {
       if (!ignored.has(row.role ?? '')) gaps.push({ code: 'insufficient_privilege', message: `pg_stat_statements hides the statements of role ${row.role ?? row.userid}; ${PRIVILEGE_HINT}` });
@@ -82,7 +86,7 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
       gaps.push({ code: 'nested_statements_untracked', message: `pg_stat_statements.track ${where}, so statements run inside functions are not counted, and ${routines.map((r) => r.routine).join(', ')} can run SQL composed at run time (EXECUTE, another procedural language, or a SQL-running function) that no statement text here shows; set pg_stat_statements.track = all (ALTER SYSTEM, then pg_reload_conf()) and observe a window` });
     }
   }
-  const opaque = await opaqueEntries(spec, ctx, shape, unmatched, trackAll);
+  const opaque = await opaqueEntries(spec, ctx, shape, unmatched, trackAll, renames);
   const writes = await readTableWrites(spec, ctx, shape, gaps);
   const at = new Date(Math.max(new Date(state.now).getTime(), writes.at.getTime()));
   const counters: SnapshotCounters = {
@@ -96,17 +100,20 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
 /**
  * Unmatched entries whose text cannot show what they read: it spells a relation or column that no
  * longer exists by that name (renamed after the entry's first call; its queryid, computed from oids
- * and column numbers, goes on counting the renamed shape), or, below track = all, it runs SQL
+ * and column numbers, goes on counting the renamed shape), or a name a recorded rename touching the
+ * shape touched (a swap leaves every name existing), or, below track = all, it runs SQL
  * below the top level. Their calls are kept in the snapshot; new calls in the window are a gap.
  */
-async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean): Promise<(OpaqueEntry & { calls: number })[]> {
+async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean, renames: RecordedRenames): Promise<(OpaqueEntry & { calls: number })[]> {
   const relationNames = [...new Set(unmatched.flatMap((u) => u.names.relations.map((r) => r.name)))];
   const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string }>(spec.source, planRelationsNamed(relationNames)) : []);
   const shapeRelations = shape.targets.filter((t) => t.column !== undefined).flatMap((t) => t.relations);
+  // A swap leaves every name existing: while a recorded rename touched the shape, texts naming what it touched are suspect.
+  const swapped = renamesTouch(renames, shape.targets.flatMap((t) => t.relations));
   const found: (OpaqueEntry & { calls: number })[] = [];
   for (const u of unmatched) {
     const namesShape = u.names.relations.some((r) => shapeRelations.some((s) => s.name === r.name && (r.schema === undefined || r.schema === s.schema)));
-    const stale = staleName(u.names, catalog, namesShape);
+    const stale = staleName(u.names, catalog, namesShape) ?? (swapped ? swappedName(u.names, renames, catalog) : undefined);
     if (stale) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'statement_text_stale', reason: stale });
     else if (!trackAll && u.names.runsNested) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'nested_statements_untracked', reason: `${u.names.runsNested}, and pg_stat_statements.track is not all, so what it ran is not counted` });
   }

@@ -37,7 +37,7 @@ export interface StatementNames {
   /** Runs SQL below the top level: a DO block that may execute SQL built at run time, or a SQL-running function. */
   runsNested: string | undefined;
   /**
-   * A plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE), whose queryid comes from oids
+   * A plannable statement (SELECT, INSERT, UPDATE, DELETE, MERGE, or a PREPARE of one), whose queryid comes from oids
    * and column numbers; a utility statement's queryid is a hash of its text, which is then always
    * the text that ran, so no rename can leave it stale.
    */
@@ -45,6 +45,13 @@ export interface StatementNames {
 }
 
 const PLANNABLE = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** A SQL-level `PREPARE p AS <plannable>` is the text its EXECUTEs count on, under the inner statement's queryid. */
+function isPlannable(stmt: Record<string, unknown> | undefined): boolean {
+  const [type, fields] = Object.entries(stmt ?? {})[0] ?? [];
+  if (type === 'PrepareStmt') return isPlannable((fields as { query?: Record<string, unknown> } | undefined)?.query);
+  return PLANNABLE.has(type ?? '');
+}
 
 const stringsOf = (list: unknown): string[] => (Array.isArray(list)
   ? list.map((item) => (item as { String?: { sval?: unknown } }).String?.sval).filter((s): s is string => typeof s === 'string')
@@ -55,7 +62,7 @@ export function statementNames(text: string): StatementNames | undefined {
   const parsed = parseSql(text);
   if (parsed.kind === 'syntax_error') return undefined;
   const stmts = (parsed.tree as { stmts?: { stmt?: Record<string, unknown> }[] }).stmts ?? [];
-  const plannable = stmts.length > 0 && stmts.every(({ stmt }) => PLANNABLE.has(Object.keys(stmt ?? {})[0] ?? ''));
+  const plannable = stmts.length > 0 && stmts.every(({ stmt }) => isPlannable(stmt));
   const names: StatementNames = { relations: [], columnRefs: new Set(), defined: new Set(), runsNested: undefined, plannable };
   const ctes = new Set<string>();
   // `e.key` from `jsonb_each(…) e` or a subquery alias names that row source's output, whose own
