@@ -14,7 +14,17 @@ import type { ReadOptions, ServerWatch, Source } from '../sources/types.js';
 export function createServerWatch(source: string): ServerWatch {
   let first: string | undefined;
   let guardPassed = false;
+  const clearedRelations = new Set<string>();
+  let databaseImplicitCode: 'none' | 'some' | undefined;
   return {
+    databaseImplicitCode: () => databaseImplicitCode,
+    setDatabaseImplicitCode(found) {
+      databaseImplicitCode = found;
+    },
+    relationsCleared: (key) => clearedRelations.has(key),
+    clearRelations(key) {
+      clearedRelations.add(key);
+    },
     needsStandInGuard: () => !guardPassed,
     standInGuardPassed() {
       guardPassed = true;

@@ -7,6 +7,7 @@ import { SourceQueryError, classifyError } from './errors.js';
 import { Fault } from '../results/fault.js';
 import { EMBEDDED_SERIALIZERS } from './parameter-types.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
+import { guardingImplicitCode } from './implicit-code.js';
 import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, REFUSE_STAND_INS, fixedStatementSettings, pinningSql } from './pinning.js';
 
 /** Wraps an open PGlite database as a read-only source. */
@@ -35,7 +36,7 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
           lastSql = `select ${names.map((_, i) => `pg_catalog.set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}, ${CATALOG_FIRST}, ${DEFAULT_ABBREVIATIONS}${refuseStandIns ? `, ${REFUSE_STAND_INS}` : ''}`;
           await tx.query(lastSql, names.flatMap((n) => [n, settings[n]!]));
           if (refuseStandIns) read.server?.standInGuardPassed();
-          return work({
+          return work(guardingImplicitCode({
             async query(statement) {
               read.signal?.throwIfAborted();
               lastSql = statement.text;
@@ -65,7 +66,7 @@ export function createEmbeddedSource(name: string, db: PGlite, options: { descri
               const { fields } = await tx.query<Record<string, unknown>>(statement.text, statement.params as unknown[], { serializers: EMBEDDED_SERIALIZERS });
               return fields.map((field) => ({ name: field.name, type: field.dataTypeID }));
             },
-          });
+          }, name, read.server));
         });
       } catch (error) {
         if (consumerFailure) throw consumerFailure.error;

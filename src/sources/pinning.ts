@@ -100,15 +100,24 @@ export const REFUSE_STAND_INS = `(select case when g.found is null then 0 else p
 /** What a pinned setting's name or value may contain: they come from parity's code and numbers, never from a check file. */
 const PLAIN_SETTING = /^[A-Za-z0-9_ ,.]+$/;
 
+const can = (fn: string) => `pg_catalog.has_function_privilege('pg_catalog.${fn}', 'execute')`;
+/** A timeline's number from a WAL file name's first eight hex digits. */
+const WALFILE_TIMELINE = "pg_catalog.int4(pg_catalog.textcat('x', pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::pg_catalog.bit(32))";
+
 /**
- * The cluster's timeline (pg_control_checkpoint(), as its last checkpoint or restartpoint wrote
- * it), or NULL where the role may not execute it. A promotion starts a new timeline: a clone made
- * with pg_basebackup (or restored from a base backup) and promoted keeps its origin's system
- * identifier and every oid, and the timeline is what a read-only role can read that tells them
- * apart. A standby replaying its primary's timeline names the same one.
+ * The server's timeline, or NULL where the role may not execute what reads it. A promotion starts
+ * a new timeline: a clone made with pg_basebackup (or restored from a base backup) and promoted
+ * keeps its origin's system identifier and every oid, and the timeline is what a read-only role
+ * can read that tells them apart. Out of recovery it is the timeline WAL is written on (the WAL
+ * file name of the current position), exact from the moment of promotion: the control file's
+ * (pg_control_checkpoint()) is rewritten only at the promoted server's first checkpoint, and until
+ * then named its origin's. In recovery (a standby) it is the newest the control file knows, its
+ * last restartpoint's or its minimum recovery point's: a standby replaying its primary's timeline
+ * names the same one.
  */
-export const TIMELINE = "case when pg_catalog.has_function_privilege('pg_catalog.pg_control_checkpoint()', 'execute') "
-  + 'then (select c.timeline_id from pg_catalog.pg_control_checkpoint() c) end';
+export const TIMELINE = `case when not pg_catalog.pg_is_in_recovery() then case when ${can('pg_walfile_name(pg_catalog.pg_lsn)')} and ${can('pg_current_wal_lsn()')} then ${WALFILE_TIMELINE} end `
+  + `when ${can('pg_control_checkpoint()')} and ${can('pg_control_recovery()')} `
+  + 'then (select pg_catalog.int4larger(c.timeline_id, r.min_recovery_end_timeline) from pg_catalog.pg_control_checkpoint() c, pg_catalog.pg_control_recovery() r) end';
 
 /** The postmaster's start, epoch seconds as numeric text: the same in every session of that server, whatever its settings. */
 const POSTMASTER_STARTED = "pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text)";

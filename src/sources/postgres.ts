@@ -10,6 +10,7 @@ import { SourceQueryError, classifyError, isConnectionLost } from './errors.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js';
+import { guardingImplicitCode } from './implicit-code.js';
 
 /**
  * Every statement text parity sends goes through the extended protocol (Parse/Bind/Execute), which
@@ -133,7 +134,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
         }
       };
       try {
-        const answer = await work({
+        const answer = await work(guardingImplicitCode({
           query: (statement) => run(statement, async (pending) => [...(await pending)]),
           // forEach hands over each DataRow as it is parsed and keeps none of them.
           each: (statement, onRow) => run(statement, async (pending) => {
@@ -158,7 +159,7 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           }),
           // Parse and Describe only (an unnamed statement): nothing is executed.
           describe: (statement) => run(statement, async (pending) => (await pending.describe()).columns.map((column) => ({ name: column.name, type: column.type }))),
-        });
+        }, name, options.server));
         await begun;
         if (beginFailure) throw beginFailure.error;
         await pinning;

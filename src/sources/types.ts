@@ -76,6 +76,20 @@ export interface ServerWatch {
   needsStandInGuard(): boolean;
   /** A read that carried the guard went through (and, where watched, reached the run's server). */
   standInGuardPassed(): void;
+  /**
+   * Whether any relation of the source's database holds code a read of it would run and may not
+   * (sources/implicit-code.ts), as the run's first read found: `none` spares every later read of
+   * the run the question; undefined until asked.
+   */
+  databaseImplicitCode(): 'none' | 'some' | undefined;
+  setDatabaseImplicitCode(found: 'none' | 'some'): void;
+  /**
+   * Whether a set of relation names (sources/implicit-code.ts, one key per set) was already judged
+   * in this run to run no code that may not run inside a read: a run asks the catalog once per set.
+   */
+  relationsCleared(key: string): boolean;
+  /** The set `key` was judged and nothing it would run was refused. */
+  clearRelations(key: string): void;
 }
 
 /** A verified database. Every read runs in a READ ONLY transaction with timeouts applied. */

@@ -1,0 +1,257 @@
+/**
+ * Code a read runs because of the relations it reads, judged on the server's catalog before any
+ * statement reads them. The allow-list judges the names operator SQL writes, and the stand-in
+ * guard (pinning.ts) the code the server finds by a name or a type; neither sees that reading a
+ * view runs its definition (a user function that writes through dblink, a built-in that changes
+ * the session, an operator of a schema off the search_path), or that the planner evaluates, on
+ * any read of a table, a constant call in its index expressions and predicates, its statistics
+ * objects, its partition key and (under constraint exclusion) its CHECK constraints. A READ ONLY
+ * transaction stops none of them. Row-level security policies never run here: reads pin
+ * row_security off, so a policy that would apply fails the read instead (42501).
+ */
+import { Fault } from '../results/fault.js';
+import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
+import { findDeniedFunction } from '../sql/deny-list.js';
+import { foldableCalls } from '../sql/node-tree.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { relationNamesOf } from '../sql/relation-names.js';
+import type { ReadSession, Row, ServerWatch } from './types.js';
+
+const op = (name: string) => `operator(pg_catalog.${name})`;
+const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
+const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
+const extensionMember = (catalog: string, oid: string) =>
+  `exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} ${regclass(catalog)} and e.objid ${op('=')} ${oid} and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
+
+/** Fields of a stored tree naming a function (`f`) or an operator (`o`) it calls; node-tree.ts reads the same. */
+const CALL_PATTERN = ':(funcid|opfuncid|hashfuncid|negfuncid|aggfnoid|winfnoid|tsmhandler|startInRangeFunc|endInRangeFunc|opno|eqop|sortop) ([0-9]+)';
+const OPERATOR_FIELDS = "array['opno', 'eqop', 'sortop']";
+
+/**
+ * One catalog query for a set of relation names ($1, a JSON array of regclass texts, or null for
+ * every relation of the database): the relations
+ * they reach (through views' definitions, to inheriting tables and partitions), and for each one a
+ * user made (oid ≥ 16384, not an extension's) every function its stored trees call — directly, or
+ * as an operator's function and its planner estimators — with what parity needs to judge it.
+ * A view's definition and a virtual generated column run (`runs`); the other trees are only folded
+ * by the planner (`folds`); a foreign table with a `program` option runs that program (`program`).
+ */
+export const IMPLICIT_CODE_SQL = `with recursive named(rel) as (
+  -- pg_class filtered by an array, not a set-returning function: the planner then expects a few
+  -- rows, not a hundred, and keeps the query's estimated cost far below where it would JIT-compile it.
+  -- $1 null: every relation a user made, to learn whether the database holds any such code at all.
+  select c.oid from pg_catalog.pg_class c where ($1::pg_catalog.text is null and c.oid ${op('>=')} ${USER_OID}) or c.oid ${op('=')} any (array(
+    select pg_catalog.to_regclass(n.name)::pg_catalog.oid from pg_catalog.jsonb_array_elements_text($1::pg_catalog.text::pg_catalog.jsonb) n(name)))
+), reach(rel) as (
+  select n.rel from named n
+  union
+  select x.rel from reach r cross join lateral (
+    select d.refobjid from pg_catalog.pg_rewrite w
+      join pg_catalog.pg_depend d on d.classid ${op('=')} ${regclass('pg_rewrite')} and d.objid ${op('=')} w.oid
+      where w.ev_class ${op('=')} r.rel and d.refclassid ${op('=')} ${regclass('pg_class')} and d.refobjid ${op('<>')} r.rel
+    union all
+    select i.inhrelid from pg_catalog.pg_inherits i where i.inhparent ${op('=')} r.rel
+  ) x(rel)
+  where r.rel ${op('>=')} ${USER_OID}
+), judged(rel) as (
+  select r.rel from reach r where r.rel ${op('>=')} ${USER_OID} and not ${extensionMember('pg_class', 'r.rel')}
+), trees(rel, what, mode, tree) as (
+  select w.ev_class, 'its definition (a view)', 'runs', w.ev_action::pg_catalog.text
+    from judged j join pg_catalog.pg_rewrite w on w.ev_class ${op('=')} j.rel where w.ev_type ${op('=')} '1'::pg_catalog."char"
+  union all
+  select a.attrelid, pg_catalog.format('its virtual generated column %I', a.attname), 'runs', ad.adbin::pg_catalog.text
+    from judged j join pg_catalog.pg_attribute a on a.attrelid ${op('=')} j.rel
+    join pg_catalog.pg_attrdef ad on ad.adrelid ${op('=')} a.attrelid and ad.adnum ${op('=')} a.attnum
+    where a.attgenerated ${op('=')} 'v'::pg_catalog."char"
+  union all
+  select i.indrelid, pg_catalog.format('its index %I', ic.relname), 'folds', e.tree
+    from judged j join pg_catalog.pg_index i on i.indrelid ${op('=')} j.rel join pg_catalog.pg_class ic on ic.oid ${op('=')} i.indexrelid
+    cross join lateral (values (i.indexprs::pg_catalog.text), (i.indpred::pg_catalog.text)) e(tree) where e.tree is not null
+  union all
+  select c.conrelid, pg_catalog.format('its CHECK constraint %I', c.conname), 'folds', c.conbin::pg_catalog.text
+    from judged j join pg_catalog.pg_constraint c on c.conrelid ${op('=')} j.rel where c.contype ${op('=')} 'c'::pg_catalog."char"
+  union all
+  select s.stxrelid, pg_catalog.format('its statistics object %I', s.stxname), 'folds', s.stxexprs::pg_catalog.text
+    from judged j join pg_catalog.pg_statistic_ext s on s.stxrelid ${op('=')} j.rel where s.stxexprs is not null
+  union all
+  select p.partrelid, 'its partition key', 'folds', p.partexprs::pg_catalog.text
+    from judged j join pg_catalog.pg_partitioned_table p on p.partrelid ${op('=')} j.rel where p.partexprs is not null
+  union all
+  select f.ftrelid, 'its foreign-table option program', 'program', null
+    from judged j join pg_catalog.pg_foreign_table f on f.ftrelid ${op('=')} j.rel
+    where exists (select from pg_catalog.unnest(f.ftoptions) o(option) where pg_catalog.starts_with(o.option, 'program='))
+), refs(rel, what, mode, tree, kind, ref) as (
+  select t.rel, t.what, t.mode, t.tree, case when m.f[1] ${op('=')} any (${OPERATOR_FIELDS}) then 'o' else 'f' end, m.f[2]::pg_catalog.oid
+    from trees t cross join lateral pg_catalog.regexp_matches(t.tree, '${CALL_PATTERN}', 'g') m(f)
+  union all
+  select t.rel, t.what, t.mode, t.tree, 'o', o.oid
+    from trees t cross join lateral pg_catalog.regexp_matches(t.tree, ':opnos \\(o ([0-9 ]+)\\)', 'g') m(f)
+    join pg_catalog.pg_operator o on o.oid ${op('=')} any (pg_catalog.string_to_array(pg_catalog.btrim(m.f[1]), ' ')::pg_catalog.oid[])
+  union all
+  select t.rel, t.what, t.mode, null, null, null from trees t where t.mode ${op('=')} 'program'
+), calls(rel, what, mode, tree, ref, fn) as (
+  select r.rel, r.what, r.mode, r.tree, pg_catalog.textcat(pg_catalog.textcat(r.kind, ':'), r.ref::pg_catalog.text), r.ref from refs r where r.kind ${op('=')} 'f'
+  union all
+  select r.rel, r.what, r.mode, r.tree, pg_catalog.textcat('o:', r.ref::pg_catalog.text), x.fn
+    from refs r join pg_catalog.pg_operator o on o.oid ${op('=')} r.ref
+    cross join lateral (values (o.oprcode::pg_catalog.oid), (o.oprrest::pg_catalog.oid), (o.oprjoin::pg_catalog.oid)) x(fn)
+    where r.kind ${op('=')} 'o' and x.fn ${op('<>')} 0::pg_catalog.oid
+  union all
+  select r.rel, r.what, r.mode, r.tree, null, null from refs r where r.kind is null
+)
+select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what, c.mode,
+    case when c.mode ${op('=')} 'folds' then c.tree end as tree, c.ref,
+    c.fn::pg_catalog.regprocedure::pg_catalog.text as function, p.proname::pg_catalog.text as name,
+    p.oid ${op('<')} ${USER_OID} as builtin, ${extensionMember('pg_proc', 'p.oid')} as extension,
+    p.provolatile::pg_catalog.text as volatility, l.lanname::pg_catalog.text as language, p.prosupport::pg_catalog.oid ${op('<>')} 0::pg_catalog.oid as support
+  from calls c left join pg_catalog.pg_proc p on p.oid ${op('=')} c.fn left join pg_catalog.pg_language l on l.oid ${op('=')} p.prolang`;
+
+/**
+ * The catalog query's estimated cost grows with the catalog (its CTEs and regexp_matches are
+ * estimated coarsely), and past jit_above_cost the server spends seconds compiling it: jit is off
+ * for it alone, and the read's own setting is put back for the statements after it.
+ */
+const JIT_OFF = "select pg_catalog.set_config('parity.jit_before_guard', pg_catalog.current_setting('jit'), true), pg_catalog.set_config('jit', 'off', true)";
+const JIT_RESTORED = "select pg_catalog.set_config('jit', pg_catalog.current_setting('parity.jit_before_guard'), true)";
+
+/** One row of IMPLICIT_CODE_SQL: a function a relation's stored tree calls (or a program it runs). */
+interface ImplicitCall {
+  readonly relation: string;
+  readonly what: string;
+  readonly mode: 'runs' | 'folds' | 'program';
+  readonly tree: string | null;
+  readonly ref: string | null;
+  readonly function: string | null;
+  readonly name: string | null;
+  readonly builtin: boolean | null;
+  readonly extension: boolean | null;
+  readonly volatility: string | null;
+  readonly language: string | null;
+  readonly support: boolean | null;
+}
+
+/**
+ * Code that may run inside a read: PostgreSQL's own non-volatile functions and the volatile ones
+ * vetted for operator SQL, and an extension's non-volatile ones (the server's installation, as
+ * the stand-in guard holds) — never one the deny list names (dblink, table_to_xml, set_config…).
+ */
+function mayRun(call: ImplicitCall): boolean {
+  if (call.name === null || findDeniedFunction(call.name) !== undefined) return false;
+  if (call.builtin === true) return call.volatility !== 'v' || VETTED_VOLATILE.includes(call.name);
+  return call.extension === true && call.volatility !== 'v';
+}
+
+/**
+ * Whether the planner may evaluate `call` on a read: it sits in a subtree that depends on no row,
+ * or it is a SQL function (inlined, its own body's constant calls then folded) or has a planner
+ * support function (called on every simplification); a tree the reader cannot follow counts as yes.
+ */
+function mayFold(call: ImplicitCall, foldable: (tree: string) => Set<string> | undefined): boolean {
+  if (call.language === 'sql' || call.support === true) return true;
+  if (call.tree === null || call.ref === null) return true;
+  return foldable(call.tree)?.has(call.ref) ?? true;
+}
+
+/** What reading the judged relations would run that may not run there, one line per relation and place; empty when nothing. */
+export function implicitCodeProblems(rows: readonly Row[]): string[] {
+  const folds = new Map<string, Set<string> | undefined>();
+  const foldable = (tree: string) => {
+    if (!folds.has(tree)) folds.set(tree, foldableCalls(tree));
+    return folds.get(tree);
+  };
+  const found = new Map<string, Set<string>>();
+  for (const row of rows as unknown as ImplicitCall[]) {
+    if (row.mode === 'program') {
+      found.set(`${row.relation} (${row.what})`, new Set(['a program on the database server']));
+      continue;
+    }
+    if (mayRun(row) || (row.mode === 'folds' && !mayFold(row, foldable))) continue;
+    const place = `${row.relation} (${row.what})`;
+    const set = found.get(place) ?? new Set<string>();
+    set.add(row.function ?? `an unknown function (${row.ref ?? '?'})`);
+    found.set(place, set);
+  }
+  return [...found].map(([place, functions]) => `${place}: ${[...functions].sort().join(', ')}`).sort();
+}
+
+/** The fault for what implicitCodeProblems found, phrased once. */
+export function implicitCodeFault(source: string, problems: readonly string[]): Fault {
+  return new Fault({
+    code: 'implicit_code',
+    message: `source "${source}": reading these relations would run code parity does not allow inside a read: ${problems.join('; ')}. `
+      + 'A view runs its definition, and the planner evaluates a constant call in a relation\'s index expressions and predicates, statistics objects, partition key and CHECK constraints on any read of it; '
+      + 'only PostgreSQL\'s read-only built-ins and an extension\'s non-volatile functions may run there, since a user function, dblink or a volatile built-in could write, lock or change the session, and a READ ONLY transaction stops none of them. '
+      + 'Read the table under the view, or take the call out of its definition',
+  });
+}
+
+/** Statement texts already split into relation names (parity repeats its statements: chunks, segments, batches). */
+const namesByText = new Map<string, string[] | undefined>();
+const NAMES_KEPT = 2000;
+
+function namesOf(text: string): string[] | undefined {
+  if (namesByText.has(text)) return namesByText.get(text);
+  const names = relationNamesOf(text);
+  if (namesByText.size >= NAMES_KEPT) namesByText.clear();
+  namesByText.set(text, names);
+  return names;
+}
+
+/** IMPLICIT_CODE_SQL for `names` (null: the whole database), with jit off for it alone; what it found. */
+async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<string[]> {
+  // Sent together (one round trip on postgres.js, which pipelines a reserved connection's statements).
+  const [, rows] = await Promise.all([
+    session.query({ text: JIT_OFF, params: [] }),
+    session.query({ text: IMPLICIT_CODE_SQL, params: [names === null ? null : JSON.stringify(names)] }),
+    session.query({ text: JIT_RESTORED, params: [] }),
+  ]);
+  return implicitCodeProblems(rows);
+}
+
+/**
+ * The session a read's work gets. In a run, the first read of a source asks once whether any
+ * relation of the database holds such code; where none does (the usual case) nothing more is
+ * asked, and no statement is parsed. Otherwise, and outside a run, before a statement reads a set
+ * of relations not yet judged (in this run, on this source; every time outside a run), one catalog
+ * query in the same transaction, under the same search_path, judges what reading them would run,
+ * and a statement that would run code that may not run there is never sent.
+ */
+export function guardingImplicitCode(session: ReadSession, source: string, watch: ServerWatch | undefined): ReadSession {
+  const judge = async (text: string): Promise<void> => {
+    if (watch !== undefined && watch.databaseImplicitCode() === undefined) {
+      watch.setDatabaseImplicitCode((await problemsOf(session, null)).length === 0 ? 'none' : 'some');
+    }
+    if (watch?.databaseImplicitCode() === 'none') return;
+    await loadSqlParser();
+    const names = namesOf(text);
+    if (names === undefined) {
+      throw new Fault({ code: 'implicit_code', message: `source "${source}": the PostgreSQL parser could not read which relations a statement names, so what reading them would run cannot be judged` });
+    }
+    if (names.length === 0) return;
+    const key = names.join('\n');
+    if (watch?.relationsCleared(key) === true) return;
+    const problems = await problemsOf(session, names);
+    if (problems.length > 0) throw implicitCodeFault(source, problems);
+    watch?.clearRelations(key);
+  };
+  const guarded: ReadSession = {
+    query: async (statement) => {
+      await judge(statement.text);
+      return session.query(statement);
+    },
+  };
+  const { each, describe } = session;
+  if (each) {
+    guarded.each = async (statement, onRow) => {
+      await judge(statement.text);
+      return each(statement, onRow);
+    };
+  }
+  if (describe) {
+    guarded.describe = async (statement) => {
+      await judge(statement.text);
+      return describe(statement);
+    };
+  }
+  return guarded;
+}
