@@ -123,8 +123,9 @@ describe.each(engines)('code reading a relation would run, on %s', (engine) => {
     db = undefined;
   });
 
-  for (const hook of HOOKS) {
-    it.skipIf(hook.postgresOnly === true && engine !== 'postgres')(`${hook.name}: could not verify, and nothing ran`, async () => {
+  // dblink exists only on Postgres: its case is not registered on other engines (never skipped).
+  for (const hook of HOOKS.filter((h) => h.postgresOnly !== true || engine === 'postgres')) {
+    it(`${hook.name}: could not verify, and nothing ran`, async () => {
       db = await createTestDatabase(engine);
       await db.exec(`create table hits (what text); ${engine === 'postgres' ? 'create extension dblink;' : ''}`);
       await db.exec(`${TABLES}\n${markSql(engine)}\n${hook.plant}`);
