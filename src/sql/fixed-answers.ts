@@ -11,17 +11,12 @@ import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functio
 import { VETTED_VOLATILE } from './builtin-functions.js';
 import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { parseSql } from './parser.js';
-import { BINARY_KINDS, disjunctiveForm, lastName, list, nodeOf, NEGATOR, numberOf } from './normal-form.js';
+import { ANY, BINARY_KINDS, disjunctiveForm, F, lastName, list, N, NEGATOR, nodeOf, not3, numberOf, T, type Literal, type Truth } from './normal-form.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
-/** The truth values an expression may take, as a set: T, F and N (NULL). */
-export type Truth = number;
-export const T = 1;
-export const F = 2;
-export const N = 4;
-const ANY = T | F | N;
+export { F, N, T, type Truth };
 
 /** The fewest and most rows a query may return (`max` Infinity when unbounded). */
 export interface RowBounds { min: number; max: number }
@@ -39,7 +34,6 @@ function combine(a: Truth, b: Truth, op: (x: number, y: number) => number): Trut
 }
 const and3 = (x: number, y: number) => (x === F || y === F ? F : x === N || y === N ? N : T);
 const or3 = (x: number, y: number) => (x === T || y === T ? T : x === N || y === N ? N : F);
-const not3 = (s: Truth) => (s & T ? F : 0) | (s & F ? T : 0) | (s & N ? N : 0);
 /** `true`/`false` for a known answer, a set of both when the test may go either way. */
 const decided = (yes: boolean | undefined): Truth => (yes === undefined ? T | F : yes ? T : F);
 
@@ -66,11 +60,27 @@ function nullness(node: unknown): 'null' | 'not null' | undefined {
 }
 
 /** Without locations, two spellings of one expression have one text. */
-const shapeOf = (node: unknown) => JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value));
+function shapeOf(node: unknown): string {
+  if (typeof node !== 'object' || node === null) return JSON.stringify(node);
+  let shape = SHAPES.get(node);
+  if (shape === undefined) SHAPES.set(node, (shape = JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value))));
+  return shape;
+}
+/** Shapes already spelt, by node (parse trees are not changed once built). */
+const SHAPES = new WeakMap<object, string>();
 
 /** The same expression twice, evaluated to the same value on one row: no sub-query, no volatile or window call. */
 function sameValueTwice(a: unknown, b: unknown): boolean {
   if (shapeOf(a) !== shapeOf(b)) return false;
+  if (typeof a !== 'object' || a === null) return true;
+  let steady = STEADY.get(a);
+  if (steady === undefined) STEADY.set(a, (steady = isSteady(a)));
+  return steady;
+}
+/** Steadiness already judged, by node. */
+const STEADY = new WeakMap<object, boolean>();
+
+function isSteady(a: unknown): boolean {
   let steady = true;
   walkSqlTree(a, ({ type, fields }) => {
     if (type === 'SubLink' || (type === 'FuncCall' && (fields['over'] !== undefined || VOLATILE.has(lastName(fields['funcname']) ?? '')))) steady = false;
@@ -177,13 +187,46 @@ function conjunctsContradict(conjuncts: readonly unknown[]): boolean {
       && nulled.some((e) => sameValueTwice(e, fields['lexpr']) || sameValueTwice(e, fields['rexpr']))) return true;
     bounds.push(...boundsOf(conjunct));
   }
+  // `a = b` (true) makes a and b one value: bounds on either bound both (`a.x = b.x and a.x > 5 and b.x < 3`).
+  const classes = equalityClasses(conjuncts);
   const bySubject = new Map<string, Bound[]>();
   for (const bound of bounds) {
     if (!sameValueTwice(bound.subject, bound.subject)) continue;
-    const key = shapeOf(bound.subject);
+    const key = classes(shapeOf(bound.subject));
     bySubject.set(key, [...(bySubject.get(key) ?? []), bound]);
   }
-  return [...bySubject.values()].some(boundsMeetNowhere);
+  if ([...bySubject.values()].some(boundsMeetNowhere)) return true;
+  // Two members of one class are one value, so `<>` between them is false.
+  return conjuncts.some((c) => {
+    const { type, fields } = nodeOf(c);
+    const op = lastName(fields['name']) ?? '';
+    return type === 'A_Expr' && fields['kind'] === 'AEXPR_OP' && (op === '<>' || op === '!=') && sameValueTwice(c, c)
+      && classes(shapeOf(fields['lexpr'])) === classes(shapeOf(fields['rexpr']));
+  });
+}
+
+/**
+ * The classes of steady expressions that `=` conjuncts make one value (union-find over their
+ * shapes): a function from an expression's shape to its class's. A true `=` of pg_catalog is
+ * an equivalence on the values it compares (the planner's equivalence classes rest on it too).
+ */
+function equalityClasses(conjuncts: readonly unknown[]): (shape: string) => string {
+  const parent = new Map<string, string>();
+  const find = (shape: string): string => {
+    const up = parent.get(shape);
+    if (up === undefined || up === shape) return shape;
+    const root = find(up);
+    parent.set(shape, root);
+    return root;
+  };
+  for (const conjunct of conjuncts) {
+    const { type, fields } = nodeOf(conjunct);
+    if (type !== 'A_Expr' || fields['kind'] !== 'AEXPR_OP' || lastName(fields['name']) !== '=' || !sameValueTwice(conjunct, conjunct)) continue;
+    if (numberOf(fields['lexpr']) !== undefined || numberOf(fields['rexpr']) !== undefined) continue;
+    const [a, b] = [find(shapeOf(fields['lexpr'])), find(shapeOf(fields['rexpr']))];
+    if (a !== b) parent.set(a, b);
+  }
+  return find;
 }
 
 /** The orders `a op b` allows between two non-null values: equality ops and order ops apart (a type's `=` need not be its order's). */
@@ -192,23 +235,23 @@ const ORDER: Readonly<Record<string, number>> = { '<': 1, '<=': 3, '>': 4, '>=':
 const REVERSED_ORDER = (set: number) => (set & 1 ? 4 : 0) | (set & 2) | (set & 4 ? 1 : 0);
 
 /**
- * Whether the literals of one disjunct (normal-form.ts) can all be true on one row: none folds to
- * not-true, they do not contradict (above), no steady literal stands beside its own NOT, and no two
- * comparisons of one steady pair allow disjoint orders (`a < b and a >= b`, `a = b and b <> a`).
+ * Whether facts that must all be true on one row can be: none folds to not-true, they do not
+ * contradict (above), no steady fact stands beside its own NOT, and no two comparisons of one steady
+ * pair allow disjoint orders (`a < b and a >= b`, `a = b and b <> a`).
  */
-function literalsMeet(literals: readonly unknown[]): boolean {
-  if (literals.some((literal) => !(baseTruth(literal) & T)) || conjunctsContradict(literals)) return false;
-  const steady = literals.filter((literal) => sameValueTwice(literal, literal)).map(shapeOf);
-  for (const literal of literals) {
-    const { type, fields } = nodeOf(literal);
+function factsMeet(facts: readonly unknown[]): boolean {
+  if (facts.some((fact) => !(baseTruth(fact) & T)) || conjunctsContradict(facts)) return false;
+  const steady = facts.filter((fact) => sameValueTwice(fact, fact)).map(shapeOf);
+  for (const fact of facts) {
+    const { type, fields } = nodeOf(fact);
     if (type === 'BoolExpr' && fields['boolop'] === 'NOT_EXPR' && steady.includes(shapeOf(list(fields['args'])[0]))) return false;
   }
   const allowed = new Map<string, number>();
   const operators = new Set<string>();
-  for (const literal of literals) {
-    const { type, fields } = nodeOf(literal);
+  for (const fact of facts) {
+    const { type, fields } = nodeOf(fact);
     const op = lastName(fields['name']) ?? '';
-    if (type !== 'A_Expr' || !BINARY_KINDS.has(String(fields['kind'])) || !sameValueTwice(literal, literal)) continue;
+    if (type !== 'A_Expr' || !BINARY_KINDS.has(String(fields['kind'])) || !sameValueTwice(fact, fact)) continue;
     // An operator beside its negator on the same operands (`s like 'a%' and s not like 'a%'`).
     const sides = `${shapeOf(fields['lexpr'])}\u0000${shapeOf(fields['rexpr'])}`;
     if (NEGATOR[op] !== undefined && operators.has(`${NEGATOR[op]}\u0000${sides}`)) return false;
@@ -227,12 +270,127 @@ function literalsMeet(literals: readonly unknown[]): boolean {
   return true;
 }
 
-/** Whether no row makes the predicate true: each disjunct of its normal form has literals that cannot all be. */
-function neverTrueInNormalForm(node: unknown): boolean {
-  const form = disjunctiveForm(node);
+/** Types whose values IS NULL tests as a whole (a composite's IS NULL asks about each field). */
+const SCALAR_TYPES = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8', 'text', 'varchar', 'bpchar', 'bool', 'boolean', 'date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval', 'uuid', 'json', 'jsonb', 'bytea']);
+
+/**
+ * The expressions a predicate shows to be scalar: compared with a number (no composite compares
+ * with one) or cast to a scalar built-in type. For them `x is null` is false exactly when `x is not
+ * null` is true; for a composite, both are false on a row with some fields NULL.
+ */
+function scalarsOf(form: readonly Literal[][]): Set<string> {
+  const scalars = new Set<string>();
+  for (const { atom } of form.flat()) {
+    const { type, fields } = nodeOf(atom);
+    if (type === 'A_Expr' && fields['kind'] === 'AEXPR_OP') for (const { subject } of boundsOf(atom)) scalars.add(shapeOf(subject));
+    if (type !== 'NullTest') continue;
+    const arg = nodeOf(fields['arg']);
+    if (arg.type === 'A_Const' || (arg.type === 'TypeCast' && SCALAR_TYPES.has(lastName(nodeOf(arg.fields['typeName']).fields['names']) ?? ''))) scalars.add(shapeOf(fields['arg']));
+  }
+  return scalars;
+}
+
+const nullTest = (arg: unknown, test: 'IS_NULL' | 'IS_NOT_NULL'): unknown => ({ NullTest: { arg, nulltesttype: test } });
+
+/** A fact true exactly when `atom` is false: an operator's negator, the other null test of a scalar, else NOT. */
+function falsity(atom: unknown, scalars: ReadonlySet<string>): unknown {
+  const { type, fields } = nodeOf(atom);
+  const op = lastName(fields['name']) ?? '';
+  if (type === 'A_Expr' && BINARY_KINDS.has(String(fields['kind'])) && NEGATOR[op] !== undefined) return { A_Expr: { ...fields, name: [{ String: { sval: NEGATOR[op] } }] } };
+  if (type === 'NullTest' && fields['argisrow'] !== true && scalars.has(shapeOf(fields['arg']))) return nullTest(fields['arg'], fields['nulltesttype'] === 'IS_NULL' ? 'IS_NOT_NULL' : 'IS_NULL');
+  return { BoolExpr: { boolop: 'NOT_EXPR', args: [atom] } };
+}
+
+/**
+ * The facts (expressions that must be true) an atom taking `truth` gives: itself when true, its
+ * falsity when false; a comparison with a number (strict, and of a scalar) is NULL exactly when the
+ * other side is NULL, so NULL says `x is null` and true-or-false says `x is not null`.
+ */
+function factsOf(atom: unknown, truth: Truth, scalars: ReadonlySet<string>): unknown[] {
+  const facts = truth === T ? [atom] : truth === F ? [falsity(atom, scalars)] : [];
+  const { type, fields } = nodeOf(atom);
+  if (type === 'A_Expr' && fields['kind'] === 'AEXPR_OP' && COMPARISONS[lastName(fields['name']) ?? ''] !== undefined) {
+    for (const { subject } of boundsOf(atom)) {
+      if (truth === N) facts.push(nullTest(subject, 'IS_NULL'));
+      else if (!(truth & N)) facts.push(nullTest(subject, 'IS_NOT_NULL'));
+    }
+  }
+  return facts;
+}
+
+/**
+ * Whether the literals of one disjunct (normal-form.ts) can all hold on one row. A steady atom has one
+ * value on a row, so its literals' truth sets meet, within the values it can take at all (`x = x` is
+ * never false); then the facts each gives must meet (factsMeet).
+ */
+function literalsMeet(literals: readonly Literal[], scalars: ReadonlySet<string>): boolean {
+  const byAtom = new Map<string, Literal>();
+  for (const [i, { atom, truth }] of literals.entries()) {
+    const key = sameValueTwice(atom, atom) ? shapeOf(atom) : `\u0001${i}`;
+    byAtom.set(key, { atom, truth: (byAtom.get(key)?.truth ?? truthOf(atom)) & truth });
+  }
+  const merged = [...byAtom.values()];
+  if (merged.some(({ truth }) => truth === 0)) return false;
+  // A scalar is NULL or not on a row: what one literal says of it bounds the others' truth.
+  const nulls = new Map<string, boolean>();
+  for (const { atom, truth } of merged) {
+    for (const [subject, isNull] of nullnessSaid(atom, truth, scalars)) {
+      if (nulls.get(subject) === !isNull) return false;
+      nulls.set(subject, isNull);
+    }
+  }
+  const facts: unknown[] = [];
+  for (const { atom, truth } of merged) {
+    let allowed = truth;
+    for (const subject of [atom, ...strictSubjects(atom)]) {
+      const isNull = nulls.get(shapeOf(subject));
+      if (isNull !== undefined) allowed &= isNull ? N : T | F;
+    }
+    if (allowed === 0) return false;
+    facts.push(...factsOf(atom, allowed, scalars));
+  }
+  return factsMeet(facts);
+}
+
+/** A comparison of pg_catalog (strict) against a number literal: NULL exactly when its other side is. */
+const numberComparison = (atom: unknown): boolean => {
+  const { type, fields } = nodeOf(atom);
+  return type === 'A_Expr' && fields['kind'] === 'AEXPR_OP' && COMPARISONS[lastName(fields['name']) ?? ''] !== undefined && boundsOf(atom).length > 0;
+};
+
+/** The expressions a strict comparison is NULL exactly when: its side against a number, or the one steady side of `x = x`. */
+function strictSubjects(atom: unknown): unknown[] {
+  if (numberComparison(atom)) return boundsOf(atom).map(({ subject }) => subject);
+  const { type, fields } = nodeOf(atom);
+  const same = type === 'A_Expr' && fields['kind'] === 'AEXPR_OP' && COMPARISONS[lastName(fields['name']) ?? ''] !== undefined && sameValueTwice(fields['lexpr'], fields['rexpr']);
+  return same ? [fields['lexpr']] : [];
+}
+
+/**
+ * What an atom taking `truth` says of values being NULL (shape → NULL or not): a condition is NULL
+ * when its value is, a strict comparison when its subject is, and a null test says so of its
+ * argument — "not NULL" of any type (`x is not null` true, `x is null` false), "NULL" only of a
+ * scalar (a composite of NULL fields is itself a value).
+ */
+function nullnessSaid(atom: unknown, truth: Truth, scalars: ReadonlySet<string>): [string, boolean][] {
+  const said: [string, boolean][] = [];
+  const certain = truth === N ? true : truth & N ? undefined : false;
+  if (certain !== undefined) said.push([shapeOf(atom), certain], ...strictSubjects(atom).map((subject): [string, boolean] => [shapeOf(subject), certain]));
+  const { type, fields } = nodeOf(atom);
+  if (type === 'NullTest' && fields['argisrow'] !== true && (truth === T || truth === F)) {
+    const saysNull = (truth === T) === (fields['nulltesttype'] === 'IS_NULL');
+    if (!saysNull || scalars.has(shapeOf(fields['arg']))) said.push([shapeOf(fields['arg']), saysNull]);
+  }
+  return said;
+}
+
+/** Whether no row gives the predicate the truth value `value`: each disjunct of its normal form has literals that cannot all hold. */
+function neverInNormalForm(node: unknown, value: Truth): boolean {
+  const form = disjunctiveForm(node, value);
   // A form that is the node itself says nothing new (and judging it would ask the same question again).
-  if (!form || (form.length === 1 && form[0]!.length === 1 && form[0]![0] === node)) return false;
-  return form.every((literals) => !literalsMeet(literals));
+  if (!form || (form.length === 1 && form[0]!.length === 1 && form[0]![0]!.atom === node)) return false;
+  const scalars = scalarsOf(form);
+  return form.every((literals) => !literalsMeet(literals, scalars));
 }
 
 /** `x op ANY` / `ALL` of an empty array literal (`'{}'`, `array[]`): false and true on every row. */
@@ -248,13 +406,27 @@ function emptyArrayTruth(fields: Fields): Truth | undefined {
 
 const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, y: true, on: true, 1: true, false: false, f: false, no: false, n: false, off: false, 0: false };
 
+/** Nodes the normal form opens (normal-form.ts): their truth is judged on it too. */
+const OPENED = new Set(['BoolExpr', 'BooleanTest', 'CoalesceExpr', 'CaseExpr', 'A_Expr']);
+
 /** The truth values a predicate may take on any row of any data (ANY when it is not known). */
 export function truthOf(node: unknown): Truth {
-  const truth = baseTruth(node);
-  const { type } = nodeOf(node);
-  // NOT pushed down and ORs spread out, a contradiction under a NOT or across OR branches shows.
-  if ((type === 'BoolExpr' || type === 'BooleanTest') && truth & T && neverTrueInNormalForm(node)) return (truth & ~T) || F;
+  if (typeof node !== 'object' || node === null) return judgedTruth(node);
+  let truth = TRUTHS.get(node);
+  if (truth === undefined) TRUTHS.set(node, (truth = judgedTruth(node)));
   return truth;
+}
+/** Truths already judged, by node: every ancestor asks its parts again (parse trees are not changed once built). */
+const TRUTHS = new WeakMap<object, Truth>();
+
+function judgedTruth(node: unknown): Truth {
+  const truth = baseTruth(node);
+  if (!OPENED.has(nodeOf(node).type ?? '')) return truth;
+  // Opened by three-valued logic, a contradiction under a NOT, across OR branches or inside a test shows.
+  let out = truth;
+  for (const value of [T, F, N]) if (out & value && neverInNormalForm(node, value)) out &= ~value;
+  // No value at all would be two rules disagreeing: the parts' judgement stands.
+  return out || truth;
 }
 
 /** The truth values of a predicate judged from its parts (truthOf adds its normal form). */
@@ -371,6 +543,19 @@ function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
   return UNBOUNDED;
 }
 
+/** The ON conditions every row of a FROM item meets: inner joins' own, and those of a preserved side of an outer join. */
+function innerJoinConditions(item: unknown): unknown[] {
+  const { type, fields } = nodeOf(item);
+  // A join with an alias hides its members' names: the same spelling outside may name another table.
+  if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined || fields['alias'] !== undefined) return [];
+  switch (fields['jointype']) {
+    case 'JOIN_INNER': return [...(fields['quals'] === undefined ? [] : [fields['quals']]), ...innerJoinConditions(fields['larg']), ...innerJoinConditions(fields['rarg'])];
+    case 'JOIN_LEFT': return innerJoinConditions(fields['larg']);
+    case 'JOIN_RIGHT': return innerJoinConditions(fields['rarg']);
+    default: return [];
+  }
+}
+
 /** What a select list, HAVING and ORDER BY say about grouping, and whether one may return sets. */
 function callsOf(nodes: unknown): { aggregate: 'none' | 'certain' | 'maybe'; setReturning: boolean } {
   let aggregate: 'none' | 'certain' | 'maybe' = 'none';
@@ -443,7 +628,10 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   }
   if (Array.isArray(select['valuesLists'])) return limited({ min: select['valuesLists'].length, max: select['valuesLists'].length }, select);
   let rows = list(select['fromClause']).reduce<RowBounds>((acc, item) => product(acc, fromItemBounds(item, ctes)), { min: 1, max: 1 });
-  if (select['whereClause'] !== undefined) rows = filtered(rows, truthOf(select['whereClause']));
+  // Every row meets the WHERE and the ON of each inner join it came through: judged as one AND, so a
+  // join condition and a filter that contradict show (`a join b on a.x = b.x where a.x > 5 and b.x < 3`).
+  const conditions = [...(select['whereClause'] === undefined ? [] : [select['whereClause']]), ...list(select['fromClause']).flatMap(innerJoinConditions)];
+  if (conditions.length > 0) rows = filtered(rows, truthOf(conditions.length === 1 ? conditions[0] : { BoolExpr: { boolop: 'AND_EXPR', args: conditions } }));
   const calls = callsOf([select['targetList'], select['havingClause'], select['sortClause'], select['distinctClause']]);
   const groups = list(select['groupClause']);
   const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');
@@ -517,6 +705,16 @@ function expressionNode(text: string): unknown {
 export function expressionTruth(text: string): Truth {
   const node = expressionNode(text);
   return node === undefined ? ANY : truthOf(node);
+}
+
+/**
+ * The truth values an AND of the conditions `texts` may take (a condition that does not parse is left
+ * out: an AND of fewer conditions is true on at least the same rows, so nothing is concluded from it).
+ */
+export function conjunctionTruth(texts: readonly string[]): Truth {
+  const nodes = texts.map(expressionNode).filter((node) => node !== undefined);
+  if (nodes.length === 0) return ANY;
+  return truthOf(nodes.length === 1 ? nodes[0] : { BoolExpr: { boolop: 'AND_EXPR', args: nodes } });
 }
 
 /** Whether the expression `text` has one value on every row of any data (false when it does not parse). */

@@ -1,11 +1,11 @@
 /**
- * A predicate as an OR of ANDs of literals (disjunctive normal form), with every NOT pushed down to
- * a literal: De Morgan, double negation, an operator's negator (`not (x > 5)` is `x <= 5`,
- * `not (s like p)` is `s not like p`), IS TRUE / IS FALSE, BETWEEN, IN and `op ANY/ALL` of a literal
- * list spelt out as the comparisons they are. A predicate is true exactly when one disjunct has
- * every literal true (Kleene logic: AND is true when all are, OR when one is, NOT when its argument
- * is false), so a disjunct whose literals cannot all be true is one no row takes. A NOT that cannot
- * be pushed (`not (x is null)`: for a composite x it is not `x is not null`) stays as a literal.
+ * A predicate as an OR of ANDs of literals (disjunctive normal form) under three-valued logic: each
+ * literal is an expression the form does not open paired with the truth values (T, F, NULL) it must
+ * take. "p takes one of S" is opened through NOT (S mirrored), AND and OR (Kleene), IS [NOT]
+ * TRUE/FALSE/UNKNOWN, a comparison with a boolean constant, COALESCE, NULLIF and CASE over
+ * conditions, and BETWEEN, IN and `op ANY/ALL` of a literal list spelt out as the comparisons they
+ * are. p is in S exactly when one disjunct has every literal in its set, so a disjunct whose literals
+ * cannot all hold is one no row takes — `(x > 0 or x <= 0) is false`, `not coalesce(x = x, true)`.
  * Pure: reads and builds parse-tree nodes.
  */
 import { stringNodeValue, untag } from './tree-walk.js';
@@ -61,14 +61,33 @@ const MAX_LIST = 32;
 const MAX_LITERALS = 128;
 
 const comparison = (op: string, lexpr: unknown, rexpr: unknown): unknown => ({ A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: op } }], lexpr, rexpr } });
-const negation = (node: unknown): unknown => ({ BoolExpr: { boolop: 'NOT_EXPR', args: [node] } });
+const junction = (boolop: 'AND_EXPR' | 'OR_EXPR', args: unknown[]): unknown => ({ BoolExpr: { boolop, args } });
 
-type Form = unknown[][];
-const or = (forms: Form[]): Form | undefined => { const out = forms.flat(); return out.length > MAX_DISJUNCTS ? undefined : out; };
-function and(forms: Form[]): Form | undefined {
-  let out: Form = [[]];
+/** The truth values a predicate may take, as a set: T, F and N (NULL). */
+export type Truth = number;
+export const T = 1;
+export const F = 2;
+export const N = 4;
+export const ANY = T | F | N;
+/** Kleene NOT of each value in a set. */
+export const not3 = (s: Truth): Truth => (s & T ? F : 0) | (s & F ? T : 0) | (s & N ? N : 0);
+/** The values v whose image `map(v)` is in `wanted`: what an argument may be for its expression to be in `wanted`. */
+const preimage = (wanted: Truth, map: (v: Truth) => Truth): Truth => [T, F, N].reduce((out, v) => (map(v) & wanted ? out | v : out), 0);
+
+/** One literal of a disjunct: an expression the normal form does not open, and the truth values it must take. */
+export interface Literal { atom: unknown; truth: Truth }
+type Form = Literal[][];
+const NEVER: Form = [];
+const ALWAYS: Form = [[]];
+const or = (forms: (Form | undefined)[]): Form | undefined => {
+  if (forms.some((form) => form === undefined)) return undefined;
+  const out = (forms as Form[]).flat();
+  return out.length > MAX_DISJUNCTS ? undefined : out;
+};
+function and(forms: (Form | undefined)[]): Form | undefined {
+  let out: Form = ALWAYS;
   for (const form of forms) {
-    if (out.length * form.length > MAX_DISJUNCTS) return undefined;
+    if (form === undefined || out.length * form.length > MAX_DISJUNCTS) return undefined;
     out = out.flatMap((left) => form.map((right) => [...left, ...right]));
   }
   return out.some((literals) => literals.length > MAX_LITERALS) ? undefined : out;
@@ -122,31 +141,125 @@ function spelledOut(fields: Fields, negate: boolean): { all: boolean; items: unk
   return { all: any === negate, items: elements.map((e) => comparison(used, subject, e)) };
 }
 
-function formOf(node: unknown, negate: boolean): Form | undefined {
+/** A boolean constant (`true`, `false`, `'t'::boolean`), or undefined. */
+function booleanConstant(node: unknown): boolean | undefined {
+  const { type, fields } = nodeOf(node);
+  // The parser leaves `boolval` empty for false.
+  if (type === 'A_Const') return fields['boolval'] === undefined ? undefined : (fields['boolval'] as { boolval?: boolean }).boolval === true;
+  if (type !== 'TypeCast' || !['bool', 'boolean'].includes(lastName(nodeOf(fields['typeName']).fields['names']) ?? '')) return undefined;
+  const text = (nodeOf(fields['arg']).fields['sval'] as { sval?: string } | undefined)?.sval?.trim().toLowerCase();
+  return text === undefined ? booleanConstant(fields['arg']) : BOOLEAN_TEXT[text];
+}
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, t: true, yes: true, y: true, on: true, 1: true, false: false, f: false, no: false, n: false, off: false, 0: false };
+
+/**
+ * A comparison of a predicate with a boolean constant (`p = true`, `p <> false`, `p is distinct from
+ * true`) as the function of p's truth value it is; the operands' types are boolean, or it does not run.
+ */
+function againstBoolean(fields: Fields): { subject: unknown; map: (v: Truth) => Truth } | undefined {
+  const kind = String(fields['kind']);
+  const op = lastName(fields['name']) ?? '';
+  const [left, right] = [booleanConstant(fields['lexpr']), booleanConstant(fields['rexpr'])];
+  if ((left === undefined) === (right === undefined)) return undefined;
+  const [subject, constant] = left === undefined ? [fields['lexpr'], right! ? T : F] : [fields['rexpr'], left ? T : F];
+  const equal = kind === 'AEXPR_NOT_DISTINCT' || (kind === 'AEXPR_OP' && op === '=');
+  const unequal = kind === 'AEXPR_DISTINCT' || (kind === 'AEXPR_OP' && (op === '<>' || op === '!='));
+  if (!equal && !unequal) return undefined;
+  // `=` and `<>` are strict (NULL stays NULL); IS [NOT] DISTINCT FROM is never NULL.
+  const strict = kind === 'AEXPR_OP';
+  return { subject, map: (v) => (v === N && strict ? N : (v === constant) === equal ? T : F) };
+}
+
+/**
+ * An AND of `args` in `wanted`: true when all are, false when one is, NULL when none is false and
+ * one is NULL (Kleene). `argForm(arg, values)` spells an argument taking one of `values`.
+ */
+function conjunction(args: unknown[], wanted: Truth, argForm: (arg: unknown, values: Truth) => Form | undefined): Form | undefined {
+  if (wanted === (T | N)) return and(args.map((arg) => argForm(arg, T | N)));
+  if (wanted === (F | N)) return or(args.map((arg) => argForm(arg, F | N)));
+  const parts: (Form | undefined)[] = [];
+  if (wanted & T) parts.push(and(args.map((arg) => argForm(arg, T))));
+  if (wanted & F) parts.push(or(args.map((arg) => argForm(arg, F))));
+  if (wanted & N) parts.push(and([...args.map((arg) => argForm(arg, T | N)), or(args.map((arg) => argForm(arg, N)))]));
+  return or(parts);
+}
+
+/** CASE: branch i is taken when every earlier condition is not true and its own is (a simple CASE compares its argument with `=`). */
+function caseForm(fields: Fields, wanted: Truth): Form | undefined {
+  const subject = fields['arg'];
+  const conditions: unknown[] = [];
+  const branches: (Form | undefined)[] = [];
+  for (const when of list(fields['args'])) {
+    const branch = nodeOf(when).fields;
+    const condition = subject === undefined ? branch['expr'] : comparison('=', subject, branch['expr']);
+    branches.push(and([...conditions.map((c) => formOf(c, F | N)), formOf(condition, T), formOf(branch['result'], wanted)]));
+    conditions.push(condition);
+  }
+  const otherwise = fields['defresult'] === undefined ? (wanted & N ? ALWAYS : NEVER) : formOf(fields['defresult'], wanted);
+  branches.push(and([...conditions.map((c) => formOf(c, F | N)), otherwise]));
+  return or(branches);
+}
+
+/** COALESCE: argument i is the value when every earlier one is NULL and it is not; NULL when all are. */
+function coalesceForm(args: unknown[], wanted: Truth): Form | undefined {
+  const parts = args.map((arg, i) => and([...args.slice(0, i).map((earlier) => formOf(earlier, N)), formOf(arg, wanted & ~N)]));
+  if (wanted & N) parts.push(and(args.map((arg) => formOf(arg, N))));
+  return or(parts);
+}
+
+/**
+ * The disjuncts under which `node` takes one of the truth values `wanted`: the connectives, boolean
+ * tests, COALESCE, NULLIF and CASE over conditions opened by three-valued logic; anything else a
+ * literal. Every row on which node is in `wanted` meets some disjunct (opening is exact, or wider).
+ */
+function formOf(node: unknown, wanted: Truth): Form | undefined {
+  if (wanted === 0) return NEVER;
+  if (wanted === ANY) return ALWAYS;
+  // One node is asked for the same values many times over (each ancestor, each branch of a CASE): asked once.
+  if (typeof node !== 'object' || node === null) return openedForm(node, wanted);
+  let known = FORMS.get(node);
+  if (!known) FORMS.set(node, (known = new Map()));
+  if (!known.has(wanted)) known.set(wanted, openedForm(node, wanted));
+  return known.get(wanted);
+}
+/** Forms already built, by node and wanted values (parse trees are not changed once built). */
+const FORMS = new WeakMap<object, Map<Truth, Form | undefined>>();
+
+function openedForm(node: unknown, wanted: Truth): Form | undefined {
   const { type, fields } = nodeOf(node);
   if (type === 'BoolExpr') {
     const args = list(fields['args']);
-    if (fields['boolop'] === 'NOT_EXPR') return args.length === 1 ? formOf(args[0], !negate) : undefined;
-    const parts = args.map((arg) => formOf(arg, negate));
-    if (parts.some((part) => part === undefined)) return undefined;
-    return (fields['boolop'] === 'AND_EXPR') !== negate ? and(parts as Form[]) : or(parts as Form[]);
+    if (fields['boolop'] === 'NOT_EXPR') return args.length === 1 ? formOf(args[0], not3(wanted)) : undefined;
+    // OR is NOT of the AND of NOTs.
+    if (fields['boolop'] === 'OR_EXPR') return conjunction(args, not3(wanted), (arg, values) => formOf(arg, not3(values)));
+    return conjunction(args, wanted, formOf);
   }
   if (type === 'BooleanTest') {
-    // `p is true` is true when p is; `p is false` when `not p` is; `not (p is not true)` is `p is true`.
     const test = String(fields['booltesttype']);
-    if ((test === 'IS_TRUE' && !negate) || (test === 'IS_NOT_TRUE' && negate)) return formOf(fields['arg'], false);
-    if ((test === 'IS_FALSE' && !negate) || (test === 'IS_NOT_FALSE' && negate)) return formOf(fields['arg'], true);
+    const tested = test.endsWith('TRUE') ? T : test.endsWith('FALSE') ? F : N;
+    const negated = test.includes('_NOT_');
+    return formOf(fields['arg'], preimage(wanted, (v) => ((v === tested) !== negated ? T : F)));
   }
+  if (type === 'CoalesceExpr') return coalesceForm(list(fields['args']), wanted);
+  if (type === 'CaseExpr') return caseForm(fields, wanted);
   if (type === 'A_Expr') {
-    const op = lastName(fields['name']) ?? '';
-    if (negate && BINARY_KINDS.has(String(fields['kind'])) && NEGATOR[op] !== undefined) return [[{ A_Expr: { ...fields, name: [{ String: { sval: NEGATOR[op] } }] } }]];
-    const spelled = spelledOut(fields, negate);
-    if (spelled) return spelled.all ? and(spelled.items.map((item) => [[item]])) : or(spelled.items.map((item) => [[item]]));
+    if (fields['kind'] === 'AEXPR_NULLIF') {
+      // NULLIF(a, b) is NULL when a = b, else a.
+      const equal = comparison('=', fields['lexpr'], fields['rexpr']);
+      return or([wanted & N ? formOf(equal, T) : NEVER, and([formOf(equal, F | N), formOf(fields['lexpr'], wanted)])]);
+    }
+    const boolean = againstBoolean(fields);
+    if (boolean) return formOf(boolean.subject, preimage(wanted, boolean.map));
+    const spelled = spelledOut(fields, false);
+    if (spelled) return formOf(junction(spelled.all ? 'AND_EXPR' : 'OR_EXPR', spelled.items), wanted);
   }
-  return [[negate ? negation(node) : node]];
+  return [[{ atom: node, truth: wanted }]];
 }
 
-/** The predicate's disjunctive normal form, NOT pushed to the literals; undefined past 64 disjuncts or 128 literals in one. */
-export function disjunctiveForm(node: unknown): unknown[][] | undefined {
-  return formOf(node, false);
+/**
+ * The disjunctive normal form of "`node` takes one of `wanted`" (by default: is true), each literal an
+ * expression with the truth values it must take; undefined past 64 disjuncts or 128 literals in one.
+ */
+export function disjunctiveForm(node: unknown, wanted: Truth = T): Literal[][] | undefined {
+  return formOf(node, wanted);
 }

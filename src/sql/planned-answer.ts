@@ -9,7 +9,7 @@
  * column types allow (`not (x is null or x is not null)` is `x is not null and x is null` only for a
  * scalar x), which the parse tree of the check's own SQL cannot see.
  */
-import { expressionIsFixed, expressionTruth, T } from './fixed-answers.js';
+import { conjunctionTruth, expressionIsFixed, expressionTruth, T } from './fixed-answers.js';
 import { sql, type SQL } from './build.js';
 
 interface PlanNode {
@@ -19,6 +19,8 @@ interface PlanNode {
   'Index Cond'?: string;
   'Recheck Cond'?: string;
   'Join Filter'?: string;
+  'Hash Cond'?: string;
+  'Merge Cond'?: string;
   'Sampling Method'?: string;
   'Sampling Parameters'?: string[];
   Strategy?: string;
@@ -48,10 +50,42 @@ const inputsOf = (node: PlanNode) => (node.Plans ?? []).filter((child) => child[
 /** Whether a condition the plan shows is true on no row of any data (one it cannot read is not judged). */
 const neverTrue = (condition: string | undefined, read: Reading) => condition !== undefined && !(expressionTruth(read(condition)) & T);
 
+/** Joins whose every row is a row of both inputs meeting the join's conditions. */
+const BOTH_SIDES = new Set(['Inner', 'Semi']);
+
+/**
+ * The conditions every row the node returns meets, read down the plan: its own filters, and through
+ * nodes that pass their input's rows (Sort, Limit, Subquery Scan …) and joins, the conditions of the
+ * inputs its rows come from — both sides and the join's own of an inner or semi join, only the
+ * preserved side of an outer one. The plan names each relation apart (`t`, `t_1`), so conditions
+ * of different nodes can be judged as one AND: the server's equivalence classes and pushed-down
+ * filters then meet again (`a.x > 5` on one scan, `b.x < 3` on the other, `a.x = b.x` on the join).
+ */
+function conditionsOf(node: PlanNode): string[] {
+  const type = node['Node Type'] ?? '';
+  const own = [node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter']];
+  const children = inputsOf(node);
+  let below: string[] = [];
+  if (JOINS.has(type)) {
+    const outer = children.find((child) => child['Parent Relationship'] === 'Outer');
+    const inner = children.find((child) => child['Parent Relationship'] === 'Inner');
+    const joinType = node['Join Type'] ?? '';
+    if (BOTH_SIDES.has(joinType)) {
+      own.push(node['Join Filter'], node['Hash Cond'], node['Merge Cond']);
+      below = [...(outer ? conditionsOf(outer) : []), ...(inner ? conditionsOf(inner) : [])];
+    } else if ((joinType === 'Left' || joinType === 'Anti') && outer) below = conditionsOf(outer);
+    else if (joinType === 'Right' && inner) below = conditionsOf(inner);
+  } else if (ROWS_FROM_INPUT.has(type) && children.length === 1) below = conditionsOf(children[0]!);
+  return [...own.filter((condition) => condition !== undefined), ...below];
+}
+
 /** Whether the node provably returns no row. */
 function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
+  // Conditions of several nodes that no row meets together (each alone could be met).
+  const conditions = conditionsOf(node);
+  if (conditions.length > 1 && !(conjunctionTruth(conditions.map(read)) & T)) return true;
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
   // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
   if (type === 'Sample Scan' && ['bernoulli', 'system'].includes(node['Sampling Method'] ?? '') && /^'?0(\.0*)?'?(::real)?$/.test(node['Sampling Parameters']?.[0] ?? '')) return true;

@@ -29,7 +29,8 @@ describe('predicate folding', () => {
     ['false and x', F], ['x and false', F], ['null and x', F | N], ['x or true', T], ['true or null', T], ['not (x is distinct from x)', T],
     ['x is not distinct from x', T], ['x = x', T | N], ['x <> x', F | N], ['case when false then x end', N], ['coalesce(true, x)', T],
     ['null::int = 1', N], ['1 = 1.5', F], ['count(*) >= 0', T], ['count(*) < 0', F], ["'off'::boolean", F], ['(select false)', F],
-    ['exists (select 1 where false)', F], ['x in (select 1 where false)', F], ['x is true or x is not true', T | F], ['x', T | F | N],
+    ['exists (select 1 where false)', F], ['x in (select 1 where false)', F], ['x is true or x is not true', T], ['random() > 0.5 is true or random() > 0.5 is not true', T | F], ['x', T | F | N],
+    ['not coalesce(x = x, true)', F], ['(x > 0 or x <= 0) is not true', T | F], ['nullif(x > 0, true)', F | N], ['(x > 5) is not false and x < 3', F | N],
   ])('%s', (text, truth) => {
     expect(expressionTruth(text)).toBe(truth);
   });

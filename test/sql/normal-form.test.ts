@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disjunctiveForm } from '../../src/sql/normal-form.js';
-import { expressionTruth, T } from '../../src/sql/fixed-answers.js';
+import { expressionTruth, F, N, T } from '../../src/sql/fixed-answers.js';
 import { plannedFixedAnswer } from '../../src/sql/planned-answer.js';
 import { loadSqlParser, parseSql } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -30,7 +30,12 @@ const predicate = fc.letrec((tie) => ({
     fc.tuple(tie('p'), tie('p')).map(([a, b]) => `(${a} and ${b})`),
     fc.tuple(tie('p'), tie('p')).map(([a, b]) => `(${a} or ${b})`),
     tie('p').map((a) => `not (${a})`),
-    fc.tuple(tie('p'), fc.constantFrom('is true', 'is false', 'is not true', 'is not false')).map(([a, t]) => `((${a}) ${t})`)),
+    fc.tuple(tie('p'), fc.constantFrom('is true', 'is false', 'is not true', 'is not false', 'is unknown', 'is not unknown', '= true', '<> false', 'is distinct from true', 'is not distinct from false')).map(([a, t]) => `((${a}) ${t})`),
+    // Three-valued functions of conditions: COALESCE, NULLIF and CASE.
+    fc.tuple(tie('p'), tie('p'), fc.constantFrom('true', 'false', 'null')).map(([a, b, k]) => `coalesce(${a}, ${b}, ${k})`),
+    fc.tuple(tie('p'), fc.oneof(tie('p'), fc.constantFrom('true', 'false'))).map(([a, b]) => `nullif(${a}, ${b})`),
+    fc.tuple(tie('p'), tie('p'), tie('p'), fc.boolean()).map(([a, b, c, otherwise]) => `case when ${a} then ${b}${otherwise ? ` else ${c}` : ''} end`),
+    fc.tuple(fc.constantFrom('x', 'y'), constant, tie('p'), tie('p')).map(([c, k, a, b]) => `case ${c} when ${k} then ${a} else ${b} end`)),
 })).p as fc.Arbitrary<string>;
 
 describe('the disjunctive form', () => {
@@ -60,7 +65,22 @@ describe.each(engines)('predicates judged never true keep no row, on %s', (engin
       const [row] = await db.exec(`select ${batch.map((text, j) => `count(*) filter (where ${text}) as c${j}`).join(', ')} from t`);
       batch.forEach((text, j) => expect(Number(row![`c${j}`]), text).toBe(0));
     }
-  });
+  }, 300_000);
+
+  // Each truth value the judgement rules out (true, false or NULL) is one no row takes.
+  it('each ruled-out truth value, on every combination of values', async () => {
+    const tests: Record<number, string> = { [T]: 'is true', [F]: 'is false', [N]: 'is unknown' };
+    const judged = fc.sample(predicate, { numRuns: 1000, seed: 20261207 }).flatMap((text) => {
+      const truth = expressionTruth(text);
+      return [T, F, N].filter((value) => !(truth & value)).map((value) => `(${text}) ${tests[value]}`);
+    });
+    expect(judged.length).toBeGreaterThan(200);
+    for (let i = 0; i < judged.length; i += 50) {
+      const batch = judged.slice(i, i + 50);
+      const [row] = await db.exec(`select ${batch.map((text, j) => `count(*) filter (where ${text}) as c${j}`).join(', ')} from t`);
+      batch.forEach((text, j) => expect(Number(row![`c${j}`]), text).toBe(0));
+    }
+  }, 300_000);
 
   // The plan's conditions are the server's spelling of the predicate (casts, `= ANY ('{…}')`, NOT pushed down): judged there too.
   it('through the plan, on every combination of values', async () => {
