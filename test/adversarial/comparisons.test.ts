@@ -35,13 +35,17 @@ ${fields.extra ?? ''}`;
 // The value depends on the row (through id) as a real read does: two queries comparing only
 // constants are refused at load (test/adversarial/never-fails.test.ts).
 const select = (expression: string) => `select id, case when live then ${expression} end as v from t where id = any($keys)`;
+// The new path reads a copy of t: two paths computing every compared value from one table's same
+// columns are refused when the check runs (shadow-read-self-columns.test.ts).
+const selectNew = (expression: string) => `select id, case when live then ${expression} end as v from t_new where id = any($keys)`;
 
 describe.each(engines)('comparisons on %s', (engine) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase(engine);
     await db.exec(`create table t (id int primary key, name text, live boolean not null default true);
-      insert into t select g, 'name ' || g from generate_series(1, 400) g`);
+      insert into t select g, 'name ' || g from generate_series(1, 400) g;
+      create table t_new as select * from t`);
   });
   afterAll(() => db.close());
 
@@ -50,7 +54,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
       // Key 1's old value moves between the two A/A reads; every key's new value is wrong.
       const result = await shadow(db, {
         old: select("case when id = 1 then random()::text else name end"),
-        new: select("name || ' (wrong)'"),
+        new: selectNew("name || ' (wrong)'"),
         extra: '    noise_baseline: true',
       });
       expect(result.status).toBe('fail');
@@ -58,7 +62,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
     });
 
     it('never passes on fields that differ on every read: noise is reported, not excused', async () => {
-      const result = await shadow(db, { old: select('clock_timestamp()'), new: select('clock_timestamp()::timestamptz'), extra: '    noise_baseline: true' });
+      const result = await shadow(db, { old: select('clock_timestamp()'), new: selectNew('clock_timestamp()::timestamptz'), extra: '    noise_baseline: true' });
       expect(result.status).not.toBe('pass');
       expect(result.observations).toMatchObject({ noisy_keys: 400, noise_rate_by_field: { v: 1 } });
     });
@@ -66,7 +70,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
     it('passes when the varying field is listed in compare.ignore (the explicit leniency)', async () => {
       const result = await shadow(db, {
         old: 'select id, name, clock_timestamp() as read_at from t where id = any($keys)',
-        new: 'select id, name, clock_timestamp()::timestamptz as read_at from t where id = any($keys)',
+        new: 'select id, name, clock_timestamp()::timestamptz as read_at from t_new where id = any($keys)',
         extra: '    noise_baseline: true\n    compare: { ignore: [read_at] }',
       });
       expect(result.status).toBe('pass');
@@ -76,13 +80,13 @@ describe.each(engines)('comparisons on %s', (engine) => {
   describe('strict equality', () => {
     it("a string never equals a number: ' 7', '7' and 7 differ", async () => {
       for (const old of ["' 7'::text", "'7'::text", "'7.0'::text"]) {
-        const result = await shadow(db, { old: select(old), new: select('7') });
+        const result = await shadow(db, { old: select(old), new: selectNew('7') });
         expect(result.status, old).toBe('fail');
       }
     });
 
     it('a nested absent member differs from null; the top-level option does not reach inside', async () => {
-      const nested = { old: select(`json_build_object('a', 1, 'b', null)`), new: select(`json_build_object('a', 1)`) };
+      const nested = { old: select(`json_build_object('a', 1, 'b', null)`), new: selectNew(`json_build_object('a', 1)`) };
       expect((await shadow(db, nested)).status).toBe('fail');
       expect((await shadow(db, { ...nested, extra: '    compare: { treat_absent_as_null: top_level }' })).status).toBe('fail');
     });
@@ -98,14 +102,14 @@ describe.each(engines)('comparisons on %s', (engine) => {
     const normalized = (normalizer: string) => `    compare: { normalize: { v: [${normalizer}] } }`;
 
     it("numeric_scale: '12,50' differs from NULL", async () => {
-      const result = await shadow(db, { old: select("'12,50'::text"), new: select('null::text'), extra: normalized('{ numeric_scale: 2 }') });
+      const result = await shadow(db, { old: select("'12,50'::text"), new: selectNew('null::text'), extra: normalized('{ numeric_scale: 2 }') });
       expect(result.status).toBe('fail');
     });
 
     it("time_zone and timestamp_precision: 'infinity' and 'yesterday' differ from NULL", async () => {
       for (const normalizer of ['{ time_zone: Europe/Berlin }', '{ timestamp_precision: s }']) {
         for (const text of ['infinity', 'not a time']) {
-          const result = await shadow(db, { old: select(`'${text}'::text`), new: select('null::text'), extra: normalized(normalizer) });
+          const result = await shadow(db, { old: select(`'${text}'::text`), new: selectNew('null::text'), extra: normalized(normalizer) });
           expect(result.status, `${normalizer} ${text}`).toBe('fail');
         }
       }
@@ -114,7 +118,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
     it('timestamp_precision: us keeps microseconds', async () => {
       const result = await shadow(db, {
         old: select("'2024-05-01 10:00:00.123456+00'::timestamptz"),
-        new: select("'2024-05-01 10:00:00.123457+00'::timestamptz"),
+        new: selectNew("'2024-05-01 10:00:00.123457+00'::timestamptz"),
         extra: normalized('{ timestamp_precision: us }'),
       });
       expect(result.status).toBe('fail');
@@ -123,7 +127,7 @@ describe.each(engines)('comparisons on %s', (engine) => {
 
   describe('the verdict', () => {
     it('honours min_rows for the number of keys compared', async () => {
-      const result = await shadow(db, { old: select('name'), new: select('name::text'), where: 'id <= 3', extra: '    min_rows: 5' });
+      const result = await shadow(db, { old: select('name'), new: selectNew('name::text'), where: 'id <= 3', extra: '    min_rows: 5' });
       expect(result.status).toBe('error');
       expect(result.error?.code).toBe('scope_too_small');
     });

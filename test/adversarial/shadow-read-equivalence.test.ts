@@ -28,14 +28,17 @@ ${fields.extra ?? ''}`, { app: db });
 }
 
 // The value depends on a column of the row (live) as a real read does: two queries comparing only
-// constants, or only functions of the key, are refused at load (never-fails.test.ts, never-fails-folded.test.ts).
+// constants, or only functions of the key, are refused at load (never-fails.test.ts, never-fails-folded.test.ts);
+// the new path reads a column of its own (live_new): two values computed from the same column are
+// refused when the check runs (shadow-read-self-columns.test.ts).
 const select = (expression: string) => `select id, case when live then ${expression} end as v from t where id = any($keys)`;
+const selectNew = (expression: string) => `select id, case when live_new then ${expression} end as v from t where id = any($keys)`;
 
 describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase(engine);
-    await db.exec('create table t (id int primary key, live boolean not null default true); insert into t select g from generate_series(1, 100) g');
+    await db.exec('create table t (id int primary key, live boolean not null default true, live_new boolean not null default true); insert into t select g from generate_series(1, 100) g');
   });
   afterAll(() => db.close());
 
@@ -51,7 +54,7 @@ describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
     ])('%s differs from %s under trim, lower and collapse_whitespace', async (old, next) => {
       for (const normalizer of ['trim', 'lower', 'upper', 'collapse_whitespace']) {
         const result = await shadow(db, {
-          old: select(`'${old}'::json`), new: select(`'${next}'::json`), extra: `    compare: { normalize: { v: [${normalizer}] } }`,
+          old: select(`'${old}'::json`), new: selectNew(`'${next}'::json`), extra: `    compare: { normalize: { v: [${normalizer}] } }`,
         });
         expect(result.status, normalizer).toBe('fail');
       }
@@ -59,7 +62,7 @@ describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
 
     it('still compares nested numbers by value and members in any order (the control)', async () => {
       const result = await shadow(db, {
-        old: select(`'{"a": 1.0, "b": ["X "]}'::json`), new: select(`'{"b": ["x "], "a": 1}'::json`), extra: '    compare: { normalize: { v: [lower] } }',
+        old: select(`'{"a": 1.0, "b": ["X "]}'::json`), new: selectNew(`'{"b": ["x "], "a": 1}'::json`), extra: '    compare: { normalize: { v: [lower] } }',
       });
       expect(result.error).toBeNull();
       expect(result.status).toBe('pass');
@@ -75,14 +78,14 @@ describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
       ['{"first\u00a0name": "x"}', '{"first name": "x"}', 'collapse_whitespace'],
     ])('%s differs from %s under %s: member names are not values', async (old, next, normalizer) => {
       const result = await shadow(db, {
-        old: select(`'${old}'::json`), new: select(`'${next}'::json`), extra: `    compare: { normalize: { v: [${normalizer}] } }`,
+        old: select(`'${old}'::json`), new: selectNew(`'${next}'::json`), extra: `    compare: { normalize: { v: [${normalizer}] } }`,
       });
       expect(result.status).toBe('fail');
     });
 
     it('still folds the strings inside a container (the control)', async () => {
       const result = await shadow(db, {
-        old: select(`'{"Email": "A@X", "tags": ["Big  Box"]}'::json`), new: select(`'{"Email": "a@x", "tags": ["big box"]}'::json`),
+        old: select(`'{"Email": "A@X", "tags": ["Big  Box"]}'::json`), new: selectNew(`'{"Email": "a@x", "tags": ["big box"]}'::json`),
         extra: '    compare: { normalize: { v: [lower, collapse_whitespace] } }',
       });
       expect(result.error).toBeNull();

@@ -82,15 +82,24 @@ async function pathReads(ctx: ExecutionContext, path: { source: string; query: s
   };
 }
 
-/**
- * The problem when a path reads where the other path's rows come from (both paths SQL on one
- * database), undefined otherwise or when a path is HTTP (its reads cannot be seen).
- */
-export async function readOtherSideProblem(ctx: ExecutionContext, spec: { key: readonly string[]; old: object; new: object }): Promise<string | undefined> {
+/** Both SQL paths' reads as their server resolved them, undefined when a path is HTTP (its reads cannot be seen). */
+export async function readBothPaths(ctx: ExecutionContext, spec: { key: readonly string[]; old: object; new: object }): Promise<{ old: PathReads; new: PathReads } | undefined> {
   const sql = (path: object): path is { source: string; query: string } => 'query' in path && 'source' in path;
   if (!sql(spec.old) || !sql(spec.new)) return undefined;
   // View definitions are parsed to tell a plain projection's rows.
   await loadSqlParser();
   const [old, fresh] = await Promise.all([pathReads(ctx, spec.old, spec.key), pathReads(ctx, spec.new, spec.key)]);
-  return otherSideProblem(old, fresh);
+  return { old, new: fresh };
+}
+
+/**
+ * The relations holding the rows both paths' rows come from (oids: the rows-holding relations and
+ * everything on the way to them), when the two paths were allowed to read one table's rows (pure);
+ * undefined otherwise. Which of its columns each compares is then judged (shared-columns.ts).
+ */
+export function sharedRowRelations(old: PathReads, fresh: PathReads): Set<string> | undefined {
+  if (old.instance === '' || old.instance !== fresh.instance || !old.rows || !fresh.rows) return undefined;
+  if (sharedRows(old.rows.reach, fresh.rows.reach) === undefined) return undefined;
+  const rowsOf = (reach: Reach) => (reach !== null && 'rows' in reach ? reach.rows : []);
+  return new Set([...old.rows.reads.keys(), ...fresh.rows.reads.keys(), ...rowsOf(old.rows.reach), ...rowsOf(fresh.rows.reach)]);
 }

@@ -138,6 +138,11 @@ export function planShadowBatch(path: SqlPath, keyColumns: readonly string[], ke
   return sql`select ${joinSql(keyText)}, to_json(q)::text as __parity_row from (\n${inner}\n) as q`;
 }
 
+/** The operator's query over these keys, as written (to explain its plan). */
+export function planShadowQuery(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
+  return boundQuery(path, keyColumns, keys);
+}
+
 /** The statement to describe for a SQL path's columns (ctx.describe): its rows as the batch reads them, none of them read. */
 export function planShadowDescribe(path: SqlPath, keyColumns: readonly string[], keys: readonly string[][]): SQL {
   return sql`select * from (\n${boundQuery(path, keyColumns, keys)}\n) as q limit 0`;

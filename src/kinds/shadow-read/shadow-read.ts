@@ -24,7 +24,8 @@ import { httpPathProblems, httpPathSchema } from './http-path.js';
 import type { Env } from './http-headers.js';
 import { sampleKeys } from './key-sampler.js';
 import { planSampleRelationCheck, sampleRelationProblem, sampleRelationToConfirm, sampleSideProblem } from './sample-side.js';
-import { readOtherSideProblem } from './path-reads.js';
+import { otherSideProblem, readBothPaths, sharedRowRelations } from './path-reads.js';
+import { readSharedColumnsProblem } from './shared-columns.js';
 import { readFloatWidenings } from './float-widths.js';
 import { keyMembersProven, parseQueryTemplate, readKeys, resultFor, type ReadPath } from './read-path.js';
 import { evaluateShadowRead, type ShadowTally } from './verdict.js';
@@ -176,10 +177,17 @@ async function runShadowRead(spec: ShadowReadSpec, ctx: ExecutionContext, http: 
     if (problem) return faultOutcome({ code: 'sample_relation_differs', message: problem });
   }
   // A path reading where the other path's rows come from answers what the other answers.
-  const otherSide = await readOtherSideProblem(ctx, spec);
+  const pathReads = await readBothPaths(ctx, spec);
+  const otherSide = pathReads && otherSideProblem(pathReads.old, pathReads.new);
   if (otherSide) return faultOutcome({ code: 'reads_other_side', message: otherSide });
   const random = createRandom(spec.sample.seed);
   const sample = await sampleKeys(ctx, spec.sample.from, spec.key, spec.sample.size, random);
+  // Paths reading one table's rows compare something only where a compared column moved (shared-columns.ts).
+  const shared = pathReads && sharedRowRelations(pathReads.old, pathReads.new);
+  if (shared && sample.keys.length > 0 && 'query' in spec.old && 'query' in spec.new) {
+    const problem = await readSharedColumnsProblem(ctx, { key: spec.key, old: spec.old, new: spec.new, compare: spec.compare }, sample.keys, shared);
+    if (problem) return faultOutcome(problem);
+  }
   // A key column's member is left out only where the path proved it is the requested key.
   const oldKeys = keyMembersProven(spec.old, spec.key);
   const compare = { keyFields: spec.key, ignore: spec.compare.ignore, normalize: spec.compare.normalize, numericTolerance: spec.compare.numeric_tolerance, treatAbsentAsNull: spec.compare.treat_absent_as_null };
