@@ -137,7 +137,9 @@ describe.each(engines)('shadow_read keys left out of the sample on %s', (engine)
 
   it('passes with a few keys in flight (control)', async () => {
     paths.reset();
-    const result = await run(httpCheck(200, 600));
+    // One key in 50 moves: a 600-key sample of 3,000 then holds ~12 of them (none in 10^6 draws;
+    // one in 200 left ~3.5% of samples without any), and 2% left out stays under the 10% limit.
+    const result = await run(httpCheck(50, 600));
     expect(result.status, result.summary).toBe('pass');
     expect((result.observations as Record<string, number>).in_flight).toBeGreaterThan(0);
   });
