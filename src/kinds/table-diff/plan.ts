@@ -31,9 +31,15 @@ export interface DiffSide {
 
 /**
  * pg_typeof of each key and value expression, as the canonical serialisation depends on it, and
- * where each type holds floats (float-leaves.ts; absent: read from the type names).
+ * where each type holds floats (float-leaves.ts; absent: read from the type names) and composites.
  */
-export interface SideTypes { keys: string[]; values: string[]; floats?: { keys: (string | null)[]; values: (string | null)[] } }
+export interface SideTypes {
+  keys: string[];
+  values: string[];
+  floats?: { keys: (string | null)[]; values: (string | null)[] };
+  /** The field names of the composites each type holds (composite-fields.ts; absent: not read). */
+  fields?: { keys: (string | null)[]; values: (string | null)[] };
+}
 
 /** How rows are hashed (must be the same on both sides): the bucket hash, the run's row-hash salt and mode. */
 export interface HashScheme { integerKey: boolean; salt: string; rowHash: RowHashMode }
