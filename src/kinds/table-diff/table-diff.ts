@@ -16,7 +16,7 @@
  * hash sum both collide (≤ 2^-60 per differing bucket with sha256, whatever the data; ≤ 2^-62 with
  * the fast hash for data not crafted against it — row-hash.ts).
  */
-import { dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep } from './buckets.js';
+import { BucketTotals, dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep, unreproducedBucket } from './buckets.js';
 import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
@@ -84,6 +84,20 @@ async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext
   return columns.map((c) => {
     const i = normalized.indexOf(c);
     return i < 0 ? c : withWidenedReals(c, { old: old[i]!.floats, new: fresh[i]!.floats });
+  });
+}
+
+/**
+ * "Could not verify" when a pass does not reproduce a dirty bucket of the pass before it on one
+ * side (buckets.ts unreproducedBucket): the two statements read other rows or values, so what the
+ * earlier pass saw differ cannot be drilled into — rows written between them, or a compared
+ * expression or filter whose value depends on the rows a statement reads or when it runs.
+ */
+function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bits: number): void {
+  if (bucket === undefined) return;
+  throw new Fault({
+    code: 'passes_disagree',
+    message: `the ${side} side's rows in bucket ${bucket} (of ${2 ** bits}) did not add up to what the previous pass of this diff read there: rows changed between the diff's statements, or a compared expression or where depends on which rows a statement reads (a window function or aggregate) or on when it runs (now(), random()); diff data at rest, with expressions of the row alone`,
   });
 }
 
@@ -219,7 +233,9 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
       if ('leaf' in step) break;
       const within = { bits, buckets: dirty.twoSided };
       bits = step.refineTo;
+      const coarse = prints;
       prints = await fingerprints({ bits, within });
+      for (const s of ['old', 'new'] as const) refuseUnreproduced(s, unreproducedBucket(coarse[s], prints[s]), within.bits);
       dirty = dirtyBuckets(prints.old, prints.new);
     }
     tally.bucketBits = Math.max(tally.bucketBits, bits);
@@ -232,11 +248,17 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
       tally.passes++;
       const [oldLeaves, newLeaves] = await both(async (s) => {
         const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
-        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => leaves.add({
-          parts: keys.map((_, i) => String(row[`k_${i}`])),
-          hash: String(row.rh),
-          values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
-        }));
+        const totals = new BucketTotals();
+        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => {
+          totals.add(Number(row.b), String(row.rh));
+          leaves.add({
+            parts: keys.map((_, i) => String(row[`k_${i}`])),
+            hash: String(row.rh),
+            values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
+          });
+        });
+        // The drill-down must read the very rows its pass printed, or a difference could vanish between the two.
+        refuseUnreproduced(s, unreproducedBucket(prints[s], totals.prints(bits, chunk)), bits);
         return leaves;
       });
       const diff = diffLeaves(oldLeaves, newLeaves);
