@@ -141,14 +141,16 @@ export function withValueForms(
 ): Record<'old' | 'new', DiffSide> {
   const forms = (part: 'keys' | 'values') => types.old[part].map((type, i) => {
     const newType = types.new[part][i]!;
-    // Composites print their fields by position: compared by text only where both name the same fields in order.
-    const fields = { old: types.old.fields?.[part][i] ?? null, new: types.new.fields?.[part][i] ?? null };
-    if (compositeFieldsDiffer(fields.old, fields.new)) {
-      throw new Fault(compositeFieldsFault(names ? `column ${names[part][i]}` : `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`, fields.old, fields.new));
-    }
     const floats = types.old.floats && types.new.floats ? { old: types.old.floats[part][i] ?? null, new: types.new.floats[part][i] ?? null } : undefined;
     const form = valueFormsOf(type, newType, floats);
-    if (form) return form;
+    if (form) {
+      // Composites print their fields by position: compared by text only where both name the same fields in order.
+      const fields = { old: types.old.fields?.[part][i] ?? null, new: types.new.fields?.[part][i] ?? null };
+      if (compositeFieldsDiffer(fields.old, fields.new)) {
+        throw new Fault(compositeFieldsFault(names ? `column ${names[part][i]}` : `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`, fields.old, fields.new));
+      }
+      return form;
+    }
     const name = names?.[part][i] ?? `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`;
     throw new Fault({
       code: 'float_widths_differ',
