@@ -19,8 +19,8 @@ const SCALAR_FLOATS = new Set(['=real', '=double precision']);
 /** Nesting deeper than this is not walked further; what lies below is "could not verify" (an unknown leaf). */
 const MAX_DEPTH = 32;
 
-/** One type's name and its parts: (part type, step) pairs, none for a scalar. */
-export interface TypeParts { name: string; parts: { oid: string; step: string }[] }
+/** One type's name and its parts: (part type, step) pairs, none for a scalar; a composite's parts also name their field. */
+export interface TypeParts { name: string; parts: { oid: string; step: string; field?: string }[] }
 
 /**
  * The name and the parts of each type in `oids` (an oid[] expression): a domain's base type, an
@@ -30,16 +30,16 @@ export interface TypeParts { name: string; parts: { oid: string; step: string }[
 function planTypeParts(oids: SQL): SQL {
   const is = sql.raw('operator(pg_catalog.=)');
   return sql`select ty.oid::pg_catalog.text as oid, ty.oid::pg_catalog.regtype::pg_catalog.text as name,
-      step.t::pg_catalog.text as part, step.name as step
+      step.t::pg_catalog.text as part, step.name as step, step.field
     from pg_catalog.pg_type ty left join lateral (
-      select ty.typbasetype, '' where ty.typtype ${is} 'd'
-      union all select ty.typelem, '[]' where ty.typsubscript ${is} 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
-      union all select a.atttypid, '.' operator(pg_catalog.||) (pg_catalog.row_number() over (order by a.attnum))::pg_catalog.text
+      select ty.typbasetype, '', null::pg_catalog.text where ty.typtype ${is} 'd'
+      union all select ty.typelem, '[]', null where ty.typsubscript ${is} 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
+      union all select a.atttypid, '.' operator(pg_catalog.||) (pg_catalog.row_number() over (order by a.attnum))::pg_catalog.text, a.attname::pg_catalog.text
         from pg_catalog.pg_attribute a
         where ty.typtype ${is} 'c' and a.attrelid ${is} ty.typrelid and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
-      union all select r.rngsubtype, '~' from pg_catalog.pg_range r where ty.typtype ${is} 'r' and r.rngtypid ${is} ty.oid
-      union all select r.rngtypid, '~' from pg_catalog.pg_range r where ty.typtype ${is} 'm' and r.rngmultitypid ${is} ty.oid
-    ) as step(t, name) on true
+      union all select r.rngsubtype, '~', null from pg_catalog.pg_range r where ty.typtype ${is} 'r' and r.rngtypid ${is} ty.oid
+      union all select r.rngtypid, '~', null from pg_catalog.pg_range r where ty.typtype ${is} 'm' and r.rngmultitypid ${is} ty.oid
+    ) as step(t, name, field) on true
     where ty.oid operator(pg_catalog.=) any (${oids})`;
 }
 
@@ -49,7 +49,9 @@ function typePartsOf(rows: readonly Record<string, unknown>[]): Map<string, Type
   for (const row of rows) {
     const oid = String(row.oid);
     const type = types.get(oid) ?? { name: String(row.name), parts: [] };
-    if (row.part !== null && row.part !== undefined) type.parts.push({ oid: String(row.part), step: String(row.step) });
+    if (row.part !== null && row.part !== undefined) {
+      type.parts.push({ oid: String(row.part), step: String(row.step), ...(typeof row.field === 'string' ? { field: row.field } : {}) });
+    }
     types.set(oid, type);
   }
   return types;
@@ -78,6 +80,15 @@ export function floatLeavesFrom(root: string, types: ReadonlyMap<string, TypePar
  * type tree per statement through `read` until every part is known.
  */
 export async function readFloatLeaves(read: (statement: SQL) => Promise<Record<string, unknown>[]>, roots: readonly string[]): Promise<(string | null)[]> {
+  const types = await readTypeTrees(read, roots);
+  return roots.map((root) => floatLeavesFrom(root, types));
+}
+
+/**
+ * The type trees under `roots` (every part of every type, to MAX_DEPTH), reading the catalog one
+ * level per statement through `read`: what floatLeavesFrom and composite-fields.ts walk.
+ */
+export async function readTypeTrees(read: (statement: SQL) => Promise<Record<string, unknown>[]>, roots: readonly string[]): Promise<ReadonlyMap<string, TypeParts>> {
   const types = new Map<string, TypeParts>();
   let wanted = [...new Set(roots)];
   for (let depth = 0; wanted.length > 0 && depth <= MAX_DEPTH; depth++) {
@@ -86,7 +97,7 @@ export async function readFloatLeaves(read: (statement: SQL) => Promise<Record<s
     // An oid the catalog did not answer stays out of `types`: an unknown leaf, never skipped.
     wanted = [...new Set([...level.values()].flatMap((type) => (LEAF_TYPES.has(type.name) ? [] : type.parts.map((part) => part.oid))))].filter((oid) => !types.has(oid));
   }
-  return roots.map((root) => floatLeavesFrom(root, types));
+  return types;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The pure half of table_diff: comparing per-bucket fingerprints (count, sum of row hashes) and
  * deciding whether to drill into finer buckets or fetch keys. Leaf rows: leaf-diff.ts.
  */
-import type { Fingerprints } from './fingerprints.js';
+import { Fingerprints } from './fingerprints.js';
 import { HASH_BITS } from './row-hash.js';
 
 export interface DirtyBuckets {
@@ -78,3 +78,51 @@ export function leafChunks(buckets: readonly number[], old: Fingerprints, neu: F
   return chunks;
 }
 
+
+/**
+ * The first bucket of a coarser pass whose rows a finer pass of the same side does not reproduce
+ * (pure): the finer buckets nested in it (`fine.space.within`, at `coarse`'s bits) must add up to
+ * its count and hash sum exactly, as they are the same rows hashed alike. They do not when the two
+ * statements read different rows or values — rows written between passes, a compared expression
+ * whose value depends on the other rows read (a window function over the bucket's rows only) or on
+ * when it runs — and a difference one pass saw could then vanish in the next unseen.
+ */
+export function unreproducedBucket(coarse: Fingerprints, fine: Fingerprints): number | undefined {
+  const within = fine.space.within;
+  if (!within || within.bits !== coarse.space.bits) throw new Error('a finer pass must nest in the coarser pass it is checked against');
+  const width = 2 ** (fine.space.bits - within.bits);
+  const totals = new Map<number, { n: number; sum: bigint }>();
+  for (const [bucket, print] of fine.entries()) {
+    const parent = Math.floor(bucket / width);
+    const total = totals.get(parent) ?? { n: 0, sum: 0n };
+    total.n += print.n;
+    total.sum += BigInt(print.sum);
+    totals.set(parent, total);
+  }
+  for (const parent of within.buckets) {
+    const expected = coarse.get(parent);
+    const found = totals.get(parent);
+    if ((expected?.n ?? 0) !== (found?.n ?? 0) || BigInt(expected?.sum ?? 0) !== (found?.sum ?? 0n)) return parent;
+  }
+  return undefined;
+}
+
+/** Per-bucket count and exact hash sum of rows as they stream in (a leaf chunk's rows, to check against their pass). */
+export class BucketTotals {
+  private readonly totals = new Map<number, { n: number; sum: bigint }>();
+
+  /** Adds a row: its bucket and the low bits of its row hash (decimal text). */
+  add(bucket: number, hash: string): void {
+    const total = this.totals.get(bucket) ?? { n: 0, sum: 0n };
+    total.n++;
+    total.sum += BigInt(hash);
+    this.totals.set(bucket, total);
+  }
+
+  /** The totals as the prints of a pass over exactly `buckets` (sorted) at `bits`. */
+  prints(bits: number, buckets: readonly number[]): Fingerprints {
+    const prints = new Fingerprints({ bits, within: { bits, buckets } });
+    for (const [bucket, total] of this.totals) prints.set(bucket, total.n, total.sum.toString());
+    return prints;
+  }
+}

@@ -31,9 +31,15 @@ export interface DiffSide {
 
 /**
  * pg_typeof of each key and value expression, as the canonical serialisation depends on it, and
- * where each type holds floats (float-leaves.ts; absent: read from the type names).
+ * where each type holds floats (float-leaves.ts; absent: read from the type names) and composites.
  */
-export interface SideTypes { keys: string[]; values: string[]; floats?: { keys: (string | null)[]; values: (string | null)[] } }
+export interface SideTypes {
+  keys: string[];
+  values: string[];
+  floats?: { keys: (string | null)[]; values: (string | null)[] };
+  /** The field names of the composites each type holds (composite-fields.ts; absent: not read). */
+  fields?: { keys: (string | null)[]; values: (string | null)[] };
+}
 
 /** How rows are hashed (must be the same on both sides): the bucket hash, the run's row-hash salt and mode. */
 export interface HashScheme { integerKey: boolean; salt: string; rowHash: RowHashMode }
@@ -111,7 +117,7 @@ export function planFingerprint(side: DiffSide, types: SideTypes, scheme: HashSc
 /** The row hash's low 62 bits (what bucket sums add up) as non-negative decimal text. */
 const ROW_HASH_LOW_BITS_SQL = sql`(rh & 4611686018427387903)::text`;
 
-/** Rows of the given buckets as key texts, row hash and one hash per value (the drill-down). */
+/** Rows of the given buckets as key texts, row hash, bucket and one hash per value (the drill-down). */
 export function planLeafRows(side: DiffSide, types: SideTypes, scheme: HashScheme, bits: number, buckets: readonly number[]): SQL {
   const text = canonical(side, types);
   const extra = [
@@ -120,7 +126,8 @@ export function planLeafRows(side: DiffSide, types: SideTypes, scheme: HashSchem
   ];
   const keys = text.keys.map((_, i) => sql.identifier(`k_${i}`));
   const values = text.values.map((_, i) => sql.identifier(`c_${i}`));
-  return sql`select ${joinSql([...keys.map((k) => sql`${k}`), sql`${ROW_HASH_LOW_BITS_SQL} as rh`, ...values.map((v) => sql`${v}`)])}
+  // The bucket too: the rows of each bucket must add up to its print (buckets.ts unreproducedBucket).
+  return sql`select ${joinSql([...keys.map((k) => sql`${k}`), sql`${ROW_HASH_LOW_BITS_SQL} as rh`, sql`${bucketSql(sql`h`, bits)} as b`, ...values.map((v) => sql`${v}`)])}
     from (${hashedRowsSql(side, types, scheme, { bits, buckets }, extra)}) as x`;
 }
 

@@ -15,6 +15,7 @@ import type { SideRead, SideRenaming } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
 import { Fault } from '../../results/fault.js';
+import { compositeFieldsDiffer, compositeFieldsFault } from '../composite-fields.js';
 import { INTEGER_TYPES } from '../../introspect/primary-key.js';
 import { stopAfterProblem, stopAfterSchema } from '../stop-after.js';
 
@@ -131,7 +132,9 @@ export function diffSidesOf(spec: TableDiffSpec, columns: readonly ComparedColum
 
 /**
  * Both sides with the form each key and value is written in, from both sides' types (pure): a
- * column compares by value only where column_parity would (row-hash.ts valueFormsOf).
+ * column compares by value only where column_parity would (row-hash.ts valueFormsOf). Refused
+ * (a Fault): containers whose floats (float-leaves.ts) or composite fields (composite-fields.ts)
+ * differ between the sides, whose texts could agree over different values.
  */
 export function withValueForms(
   sides: Record<'old' | 'new', DiffSide>, types: Record<'old' | 'new', SideTypes>, names?: Record<'keys' | 'values', readonly string[]>,
@@ -140,7 +143,14 @@ export function withValueForms(
     const newType = types.new[part][i]!;
     const floats = types.old.floats && types.new.floats ? { old: types.old.floats[part][i] ?? null, new: types.new.floats[part][i] ?? null } : undefined;
     const form = valueFormsOf(type, newType, floats);
-    if (form) return form;
+    if (form) {
+      // Composites print their fields by position: compared by text only where both name the same fields in order.
+      const fields = { old: types.old.fields?.[part][i] ?? null, new: types.new.fields?.[part][i] ?? null };
+      if (compositeFieldsDiffer(fields.old, fields.new)) {
+        throw new Fault(compositeFieldsFault(names ? `column ${names[part][i]}` : `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`, fields.old, fields.new));
+      }
+      return form;
+    }
     const name = names?.[part][i] ?? `${part === 'keys' ? 'key' : 'compared'} column ${i + 1}`;
     throw new Fault({
       code: 'float_widths_differ',

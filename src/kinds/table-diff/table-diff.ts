@@ -16,7 +16,7 @@
  * hash sum both collide (≤ 2^-60 per differing bucket with sha256, whatever the data; ≤ 2^-62 with
  * the fast hash for data not crafted against it — row-hash.ts).
  */
-import { dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep } from './buckets.js';
+import { BucketTotals, dirtyBuckets, initialBucketBits, leafChunks, nextDrillStep, unreproducedBucket } from './buckets.js';
 import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
@@ -27,7 +27,8 @@ import { emptyScopesNeverFail, type Scope } from '../empty-scope.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
 import { Fault, faultOutcome } from '../../results/fault.js';
 import { containerNormalizerFault, planContainerTypes } from '../container-normalizers.js';
-import { floatWidthsDiffer, readFloatLeaves } from '../float-leaves.js';
+import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from '../float-leaves.js';
+import { compositeFieldsDiffer, compositeFieldsFault, compositeFieldsFrom } from '../composite-fields.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
@@ -62,9 +63,10 @@ async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext
   if (normalized.length === 0) return [...columns];
   const [old, fresh] = await Promise.all((['old', 'new'] as const).map(async (side) => {
     const [row] = await reads.query(side, planContainerTypes(spec[side].table, normalized.map((c) => c.raw![side])));
-    const floats = await readFloatLeaves((statement) => ctx.query(spec[side].source, statement), normalized.map((_, i) => String(row?.[`t_${i}`])));
-    return normalized.map((_, i) => ({ container: row?.[`c_${i}`], floats: floats[i] ?? null }));
-  })) as [{ container: unknown; floats: string | null }[], { container: unknown; floats: string | null }[]];
+    const roots = normalized.map((_, i) => String(row?.[`t_${i}`]));
+    const trees = await readTypeTrees((statement) => ctx.query(spec[side].source, statement), roots);
+    return roots.map((root, i) => ({ container: row?.[`c_${i}`], floats: floatLeavesFrom(root, trees), fields: compositeFieldsFrom(root, trees) }));
+  })) as [{ container: unknown; floats: string | null; fields: string | null }[], { container: unknown; floats: string | null; fields: string | null }[]];
   const found = normalized.flatMap((c, i) => (c.raw!.foldsText ? ([['old', old[i]!], ['new', fresh[i]!]] as const) : [])
     .flatMap(([side, t]) => (t.container === null || t.container === undefined ? [] : [{ value: `column ${c.name}`, side, type: String(t.container) }])));
   const fault = containerNormalizerFault(found);
@@ -76,10 +78,26 @@ async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext
       message: `column ${normalized[narrowed]!.name} holds a real on one side where the other holds a double (old: ${old[narrowed]!.floats}; new: ${fresh[narrowed]!.floats}); both print 0.1 alike though they are different numbers, and its normalisers read that text — compare its fields as columns, or cast them to double precision in the check`,
     });
   }
+  const reordered = normalized.findIndex((_, i) => compositeFieldsDiffer(old[i]!.fields, fresh[i]!.fields));
+  if (reordered >= 0) throw new Fault(compositeFieldsFault(`column ${normalized[reordered]!.name}`, old[reordered]!.fields, fresh[reordered]!.fields));
   // Scalars have an exact form: the real normalised as the double it converts to.
   return columns.map((c) => {
     const i = normalized.indexOf(c);
     return i < 0 ? c : withWidenedReals(c, { old: old[i]!.floats, new: fresh[i]!.floats });
+  });
+}
+
+/**
+ * "Could not verify" when a pass does not reproduce a dirty bucket of the pass before it on one
+ * side (buckets.ts unreproducedBucket): the two statements read other rows or values, so what the
+ * earlier pass saw differ cannot be drilled into — rows written between them, or a compared
+ * expression or filter whose value depends on the rows a statement reads or when it runs.
+ */
+function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bits: number): void {
+  if (bucket === undefined) return;
+  throw new Fault({
+    code: 'passes_disagree',
+    message: `the ${side} side's rows in bucket ${bucket} (of ${2 ** bits}) did not add up to what the previous pass of this diff read there: rows changed between the diff's statements, or a compared expression or where depends on which rows a statement reads (a window function or aggregate) or on when it runs (now(), random()); diff data at rest, with expressions of the row alone`,
   });
 }
 
@@ -106,14 +124,20 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const typeRows = await both((s) => reads.query(s, planSideTypes(untyped[s])));
   // Where each compared type holds floats, from each side's own catalog (float-leaves.ts): reads of
   // pg_type by oid, not of the table, so no proof of which table they read.
-  const floatRows = await both((s) => readFloatLeaves((statement) => ctx.query(untyped[s].source, statement), oidsOf(typeRows[s === 'old' ? 0 : 1]![0]?.type_oids)));
+  // The same tree gives the field names of the composites each type holds (composite-fields.ts).
+  const shapeRows = await both(async (s) => {
+    const roots = oidsOf(typeRows[s === 'old' ? 0 : 1]![0]?.type_oids);
+    const trees = await readTypeTrees((statement) => ctx.query(untyped[s].source, statement), roots);
+    return { floats: roots.map((root) => floatLeavesFrom(root, trees)), fields: roots.map((root) => compositeFieldsFrom(root, trees)) };
+  });
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
-    const floats = floatRows[i]!;
+    const { floats, fields } = shapeRows[i]!;
     return [s, {
       keys: keys.map((_, j) => String(row[`k_${j}`])),
       values: columns.map((_, j) => String(row[`v_${j}`])),
       floats: { keys: floats.slice(0, keys.length), values: floats.slice(keys.length) },
+      fields: { keys: fields.slice(0, keys.length), values: fields.slice(keys.length) },
     }];
   })) as Record<'old' | 'new', SideTypes>;
   // How each column is written depends on both sides' types: by value only where column_parity compares by value.
@@ -209,7 +233,9 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
       if ('leaf' in step) break;
       const within = { bits, buckets: dirty.twoSided };
       bits = step.refineTo;
+      const coarse = prints;
       prints = await fingerprints({ bits, within });
+      for (const s of ['old', 'new'] as const) refuseUnreproduced(s, unreproducedBucket(coarse[s], prints[s]), within.bits);
       dirty = dirtyBuckets(prints.old, prints.new);
     }
     tally.bucketBits = Math.max(tally.bucketBits, bits);
@@ -222,11 +248,17 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
       tally.passes++;
       const [oldLeaves, newLeaves] = await both(async (s) => {
         const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
-        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => leaves.add({
-          parts: keys.map((_, i) => String(row[`k_${i}`])),
-          hash: String(row.rh),
-          values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
-        }));
+        const totals = new BucketTotals();
+        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => {
+          totals.add(Number(row.b), String(row.rh));
+          leaves.add({
+            parts: keys.map((_, i) => String(row[`k_${i}`])),
+            hash: String(row.rh),
+            values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
+          });
+        });
+        // The drill-down must read the very rows its pass printed, or a difference could vanish between the two.
+        refuseUnreproduced(s, unreproducedBucket(prints[s], totals.prints(bits, chunk)), bits);
         return leaves;
       });
       const diff = diffLeaves(oldLeaves, newLeaves);
