@@ -8,7 +8,7 @@ import type { CheckSpec } from '../catalog/registry.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { canonicalJson } from '../checkfile/hash.js';
 import { couldNotVerify } from '../results/fault.js';
-import { replicaLagFault } from '../results/replica-lag.js';
+import { lagRecordSchema, replicaLagFault } from '../results/replica-lag.js';
 import type { GateResultRow } from '../store/gates.js';
 import { describeServerKey } from '../store/server-key.js';
 import type { GateDenial } from './denials.js';
@@ -217,6 +217,16 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
       return deny(`${name} passed (result ${result.resultId}) reading source "${source}" on a standby that ${lag ? 'could not say' : 'did not record'} how far behind its primary it was, so how old the rows it read were is unknown — run it again on a primary or a standby that can say`, 'replica_lag');
     }
     behindMs = Math.max(behindMs, lag?.lag_ms ?? 0);
+  }
+  // A resumed scan's first chunks were read by the interrupted runs, under the lag they recorded:
+  // the lag recorded above is this result's own reading, which a standby caught up since says nothing of.
+  if (result.resumedSince) {
+    const carried = lagRecordSchema.safeParse(result.resumedReadUnder);
+    const lags = carried.success ? Object.values(carried.data) : [];
+    if (lags.length === 0 || lags.some((l) => l.lag_ms === null)) {
+      return deny(`${name} passed (result ${result.resultId}) on a scan resumed from ${result.resumedSince.toISOString()} without a record of how far behind its primary each source was when those chunks were read, so how old they are is unknown — run it again`, 'replica_lag');
+    }
+    behindMs = Math.max(behindMs, ...lags.map((l) => l.lag_ms ?? 0));
   }
   // A resumed scan's first chunks were read earlier still (resumedAgeMs): the lag comes on top of that.
   const firstReadAgeMs = Math.max(readAgeMs, resumedAgeMs ?? 0);

@@ -13,6 +13,7 @@ import type { KeyColumn } from '../introspect/primary-key.js';
 import type { ProvenRelation } from '../introspect/table-identity.js';
 import type { ColumnRenaming } from '../sql/shape.js';
 import type { DescribedColumn } from '../sources/types.js';
+import type { LagRecord } from '../results/replica-lag.js';
 
 /**
  * What incremental mode needs from a kind: the settings, the source and table whose column marks
@@ -67,7 +68,16 @@ export interface ScanFacts {
    */
   within?: SQL;
   /** The scan continued an interrupted run's checkpoint instead of starting from the first key (table_diff: counted in segments). */
-  resumed?: { fromRun: string; chunks: number; rowsScanned: number; since: string; unit?: 'segment' };
+  resumed?: {
+    fromRun: string; chunks: number; rowsScanned: number; since: string; unit?: 'segment';
+    /** The worst replica lag each source was read under by the runs that recorded the resumed progress. */
+    readUnder: LagRecord;
+  };
+  /**
+   * The worst replica lag each source was read under by every chunk these counts rest on, the
+   * resumed ones included (read in each chunk's own transaction): the result records it.
+   */
+  readUnder?: LagRecord | undefined;
   /**
    * The counts add up chunks read in separate transactions: exact only if no primary key of the
    * table was updated while the scan ran (a row whose key moved across the read position is
@@ -134,13 +144,20 @@ export interface ScanProgress {
   chunkRows: number;
   /** What a kind keeps beyond counts (table_diff: sampled keys, row-hash mode); the kind validates it on resume. */
   state?: unknown;
+  /**
+   * The worst replica lag each source was read under by every read these counts rest on (earlier
+   * runs' included); null or absent where some read's lag is not known: such progress is never resumed.
+   */
+  readUnder?: LagRecord | null | undefined;
 }
 
 /** Recorded progress an interrupted run left behind, taken over by this one. */
-export interface ResumableProgress extends ScanProgress {
+export interface ResumableProgress extends Omit<ScanProgress, 'readUnder'> {
   fromRun: string;
   /** When the interrupted scan read its first chunk (store clock): the oldest evidence in its counts. */
   since: Date;
+  /** Validated on claim (scans.ts): a record for every source the progress read, each lag known. */
+  readUnder: LagRecord;
 }
 
 /** Where resumable work records its progress (the state store, bound to one scan or check and one run). */

@@ -7,7 +7,7 @@
  * by another version, simply show less.
  */
 import { z } from 'zod';
-import { replicaLagSchema, type ReplicaLag } from './replica-lag.js';
+import { lagRecordSchema, replicaLagSchema, type ReplicaLag } from './replica-lag.js';
 
 /** observations.resumed_from: the interrupted run a chunked scan continued. */
 export const resumedFromSchema = z.object({
@@ -15,6 +15,7 @@ export const resumedFromSchema = z.object({
   chunks: z.number().describe('chunks the interrupted run had recorded'),
   rows_scanned: z.number().describe('rows the interrupted run had read'),
   since: z.string().describe('when the interrupted run began reading: the oldest read this result rests on'),
+  read_under: lagRecordSchema.optional().describe('by source, the worst replica lag the resumed chunks were read under (the gate adds it to their age); absent in results of older versions, which no gate counts'),
 });
 export type ResumedFrom = z.infer<typeof resumedFromSchema>;
 

@@ -47,3 +47,17 @@ export function replicaLagFault(source: string, lag: ReplicaLag): FaultInfo | un
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
 }
+
+/**
+ * The worst lag each source was read under, by source name: what resumable progress carries
+ * forward with its counts, so a run that resumes it is dated by the reads it did not do itself.
+ */
+export const lagRecordSchema = z.record(z.string(), replicaLagSchema);
+export type LagRecord = z.infer<typeof lagRecordSchema>;
+
+/** The worse reading per source of two records. */
+export function worseRecord(a: LagRecord, b: LagRecord): LagRecord {
+  const out: LagRecord = { ...a };
+  for (const [name, lag] of Object.entries(b)) out[name] = out[name] ? worseLag(out[name], lag) : lag;
+  return out;
+}

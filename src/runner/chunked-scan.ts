@@ -29,7 +29,7 @@ import type { StatementRecord } from '../store/schema.js';
 import { SCANNED_ALIAS, countColumns, readCounts } from './count-scan.js';
 import { chunkEnd, initialDensity, narrowedWidth, observeDensity, widthFor, type KeyDensity } from './integer-ranges.js';
 import { Fault } from '../results/fault.js';
-import { replicaLagFault } from '../results/replica-lag.js';
+import { replicaLagFault, worseLag, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
 import { systemClock } from './clock.js';
 import { INTEGER_TYPES, planPrimaryKey, type KeyColumn } from '../introspect/primary-key.js';
@@ -145,6 +145,8 @@ export interface ChunkedScanDeps {
    * The source's max_replica_lag: the lag is read after every chunk read in a transaction of its
    * own. The check reads it before and after the whole scan, but a standby that fell behind and
    * caught up again in between served those chunks from an older state than the limit allows.
+   * A scan with a checkpoint reads it after every chunk too, limit or not: the checkpoint carries
+   * the worst lag of its chunks to the run that resumes them (see the loop).
    */
   maxReplicaLag?: { source: string; ms: number } | undefined;
 }
@@ -207,6 +209,11 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     let after: string[] | undefined;
     let rowsWanted = deps.settings.chunk_rows;
     let chunks = 0;
+    // The worst lag any chunk in the totals was read under. Read in every chunk's own transaction,
+    // never once per run: a multi-host URL or a pooler can hand one chunk to a primary and the next
+    // to a standby far behind it (one system identifier, one timeline: the same server to the watch).
+    let worst: ReplicaLag | undefined;
+    const readsLag = checkpoint !== undefined || deps.maxReplicaLag !== undefined;
     const resumable = await checkpoint?.claim();
     // Progress is only resumed over the same table (not only the same name), the same key and the
     // same counts; anything else starts over.
@@ -216,7 +223,10 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       after = resumable.lastKey;
       chunks = resumable.chunks;
       rowsWanted = resumable.chunkRows;
-      facts.resumed = { fromRun: resumable.fromRun, chunks, rowsScanned: totals[SCANNED_ALIAS]!, since: resumable.since.toISOString() };
+      // Its chunks were read under the lag the interrupted runs recorded (claim() resumes only a
+      // known one, within the limit): this result is dated by it, not only by this run's own.
+      worst = resumable.readUnder[scan.source];
+      facts.resumed = { fromRun: resumable.fromRun, chunks, rowsScanned: totals[SCANNED_ALIAS]!, since: resumable.since.toISOString(), readUnder: resumable.readUnder };
     }
     // One representative record per statement shape (duration = their sum; the chunk statement's
     // `chunks` = chunks run) instead of thousands of near-identical records.
@@ -260,7 +270,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         const counted = await runKept(session, 'chunk', planChunk(scan, key, after, bound.end));
         // In the chunk's own transaction: its connection is the server that counted it.
         // In one snapshot (consistent) too: the check's reading before the scan took a connection of its own.
-        const lagRead = deps.maxReplicaLag ? await replicaLagIn(session, deps.maxReplicaLag.ms) : undefined;
+        const lagRead = readsLag ? await replicaLagIn(session, deps.maxReplicaLag?.ms) : undefined;
         return { ...bound, rows: counted, lag: lagRead };
       });
       const elapsed = performance.now() - started;
@@ -269,6 +279,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
         const lagged = replicaLagFault(deps.maxReplicaLag.source, lag);
         if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after chunk ${chunks + 1} of a chunked scan` });
       }
+      if (lag) worst = worst ? worseLag(worst, lag) : lag;
       const counts = readCounts(rows[0], names);
       for (const name of [...names, SCANNED_ALIAS]) totals[name]! += counts[name]!;
       chunks++;
@@ -287,7 +298,8 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
       if (seen >= rowsWanted / 2) rowsWanted = nextChunkRows(seen, elapsed, deps.settings);
       // The chunk's totals and its last key in one statement: after a crash a chunk is either
       // in both or in neither.
-      if (checkpoint && !(await checkpoint.save({ keyColumns: key, lastKey: end, counts: { ...totals }, chunks, chunkRows: rowsWanted, state: { table: tableOid } }))) {
+      const readUnder = worst ? { [scan.source]: worst } : null;
+      if (checkpoint && !(await checkpoint.save({ keyColumns: key, lastKey: end, counts: { ...totals }, chunks, chunkRows: rowsWanted, state: { table: tableOid }, readUnder }))) {
         throw new Fault({ code: 'checkpoint_lost', message: `another run took over the checkpoint of this scan of ${regclassText(scan.table)}; this run stops so the two never count the same rows` });
       }
       if (deps.settings.pause_ms > 0) await sleep(deps.settings.pause_ms);
@@ -295,6 +307,7 @@ export async function runChunkedScan(scan: CountScan, deps: ChunkedScanDeps): Pr
     // Chunks read in separate transactions add up exactly only if no primary key changed between
     // them; the result says so (one transaction, or one snapshot, needs no such assumption).
     if (deps.settings.snapshot !== 'consistent' && (chunks > 1 || facts.resumed)) facts.keysAssumedStable = true;
+    if (worst) facts.readUnder = { [scan.source]: worst };
   };
 
   if (deps.settings.snapshot === 'consistent') {

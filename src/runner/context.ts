@@ -1,9 +1,11 @@
 /**
  * The execution context handed to a kind: its only way to reach a database. It applies the
  * per-source concurrency limit, the statement timeout, cancellation, records every statement and,
- * where a source sets max_replica_lag, reads its lag after every statement.
+ * where a source sets max_replica_lag or the check records resumable progress over it, reads its
+ * lag after every statement.
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
+import { scanFactsOf } from '../kinds/types.js';
 import type { DescribedColumn, ReadSession } from '../sources/types.js';
 import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
@@ -36,7 +38,10 @@ export interface RecordingContext extends ExecutionContext {
   readonly statements: StatementRecord[];
   /** Answers one planned count scan through the run's engine (fused, chunked or alone); for the runner, not for kinds. */
   countPlanned(scan: CountScan): Promise<CountResult>;
-  /** The worst replica lag read after the check's statements, per source that sets max_replica_lag. */
+  /**
+   * The worst replica lag read after the check's statements and chunks, per source that sets
+   * max_replica_lag or that resumable progress reads, with the lag that resumed progress carried.
+   */
   lagsAfterStatements(): LagReadings;
   /** How many reads went through query/queryEach (everything but planned count scans) so far. */
   readsBesideCounts(): number;
@@ -46,8 +51,11 @@ export interface RecordingContext extends ExecutionContext {
 export function createExecutionContext(deps: ContextDeps): RecordingContext {
   const statements: StatementRecord[] = [];
   const scans = deps.scans ?? createScanExecutor({ sources: deps.sources, limiters: deps.limiters });
-  /** Per source with max_replica_lag, the worst lag read after any of this check's statements. */
+  /** Per source with max_replica_lag (or read by resumable progress), the worst lag read after any of this check's statements. */
   const lagsAfterStatements: LagReadings = {};
+  /** Sources whose lag is read after every statement though they set no limit: a checkpoint records it. */
+  const lagRecorded = new Set<string>();
+  const noteLags = (readings: LagReadings) => Object.assign(lagsAfterStatements, mergeLags(lagsAfterStatements, readings));
   let readsBesideCounts = 0;
 
   /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
@@ -72,7 +80,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         const value = await source.readOnly(async (session) => {
           const answer = await read(session, compiled);
           // In the statement's own transaction: its connection is the server that answered.
-          if (limit !== undefined) lag = await replicaLagIn(session, limit);
+          if (limit !== undefined || lagRecorded.has(sourceName)) lag = await replicaLagIn(session, limit);
           return answer;
         }, {
           statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
@@ -93,7 +101,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     // reading: the lag is read after each statement, as a chunked scan does after each chunk. The
     // worst reading joins the check's own (execute-check.ts), so even a last statement read behind
     // makes the result error, its observations kept.
-    if (lag !== undefined) Object.assign(lagsAfterStatements, mergeLags(lagsAfterStatements, { [sourceName]: lag }));
+    if (lag !== undefined) noteLags({ [sourceName]: lag });
     return value;
   }
 
@@ -131,7 +139,11 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     async countPlanned(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).
-      return scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
+      const counts = await scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
+      // The lag its chunks were read under, resumed ones included: the result records the worst.
+      const readUnder = scanFactsOf(counts).readUnder;
+      if (readUnder) noteLags(readUnder);
+      return counts;
     },
     lagsAfterStatements: () => ({ ...lagsAfterStatements }),
     readsBesideCounts: () => readsBesideCounts,
@@ -141,7 +153,23 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     checkpoint(sourceNames, identity) {
       // The strictest source decides how old resumed progress may be (0 anywhere: never resume).
       const maxAgeMs = sourceNames.length === 0 ? 0 : Math.min(...sourceNames.map((name) => deps.sources.specOf(name)?.scan.resume_max_age ?? 0));
-      return scans.checkpoint(deps.checkId, identity, maxAgeMs);
+      const inner = scans.checkpoint(deps.checkId, identity, maxAgeMs, sourceNames);
+      if (!inner) return undefined;
+      // Progress carried to a later run carries the lag it was read under, so every statement
+      // from here on reads it (in its own transaction), and each save records the worst so far.
+      for (const name of sourceNames) lagRecorded.add(name);
+      return {
+        async claim() {
+          const progress = await inner.claim();
+          if (progress) noteLags(progress.readUnder);
+          return progress;
+        },
+        save(progress) {
+          const known = sourceNames.every((name) => lagsAfterStatements[name] !== undefined);
+          return inner.save({ ...progress, readUnder: known ? Object.fromEntries(sourceNames.map((name) => [name, lagsAfterStatements[name]!])) : null });
+        },
+        clear: () => inner.clear(),
+      };
     },
   };
 }

@@ -201,8 +201,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     outcome = faultOutcome(faultOf(error, deps.signal.aborted));
   }
   // readLags never rejects for sources without a limit (a failed probe is left out). The readings
-  // after each statement count too (a check that ended on a fault skipped the merge above).
-  lags = { ...mergeLags(lags, ctx.lagsAfterStatements()), ...(await evidence) };
+  // after each statement count too (a check that ended on a fault skipped the merge above), and so
+  // does the lag resumed progress was read under by earlier runs: the worst of them is recorded.
+  lags = mergeLags(mergeLags(lags, ctx.lagsAfterStatements()), await evidence);
   for (const [name, lag] of Object.entries(lags)) if (servers[name]) servers[name] = { ...servers[name], replica_lag: lag };
   const warnings = Object.entries(servers).flatMap(([name, s]) => s.privilege_warnings.map((w) => `source "${name}": ${w}`));
   // Everything stored is redacted once here: a secret (a URL credential, a header value) may sit

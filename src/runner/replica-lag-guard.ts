@@ -4,12 +4,12 @@
  * behind mid-scan served data of unknown age). The worse reading is recorded with the result.
  */
 import { probeReplicaLag } from '../sources/replica-lag.js';
-import { replicaLagFault, worseLag, type ReplicaLag } from '../results/replica-lag.js';
+import { replicaLagFault, worseRecord, type LagRecord } from '../results/replica-lag.js';
 import type { FaultInfo } from '../results/fault.js';
 import type { SourceRegistry } from '../sources/registry.js';
 
 /** Lag readings by source name. */
-export type LagReadings = Record<string, ReplicaLag>;
+export type LagReadings = LagRecord;
 
 /**
  * Reads the lag of each named source. Where a source sets max_replica_lag a failed probe is thrown
@@ -30,9 +30,7 @@ export async function readLags(names: Iterable<string>, sources: SourceRegistry,
 
 /** The worse of two sets of readings, per source. */
 export function mergeLags(before: LagReadings, after: LagReadings): LagReadings {
-  const out: LagReadings = { ...before };
-  for (const [name, lag] of Object.entries(after)) out[name] = out[name] ? worseLag(out[name], lag) : lag;
-  return out;
+  return worseRecord(before, after);
 }
 
 /** The first source whose lag breaks its limit, as a fault; undefined when every source is within its limit. */

@@ -18,7 +18,7 @@ import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
 import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
 import { Fault } from '../results/fault.js';
-import { replicaLagFault, type ReplicaLag } from '../results/replica-lag.js';
+import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
 import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
@@ -56,8 +56,9 @@ export interface ScanExecutor {
   /**
    * The checkpoint of a check's own resumable work (table_diff's segments), keyed by `identity`,
    * the check and its definition hash; none without a store, or with maxAgeMs 0 (never resume).
+   * `readBy`: the sources its progress reads, each of which its lag record must cover.
    */
-  checkpoint(checkId: string, identity: unknown, maxAgeMs: number): ScanCheckpoint | undefined;
+  checkpoint(checkId: string, identity: unknown, maxAgeMs: number, readBy: readonly string[]): ScanCheckpoint | undefined;
 }
 
 function tableKey(scan: CountScan): string {
@@ -226,14 +227,46 @@ interface ScanHooks {
  * renamed over the name), and counts read there must not be added to this one's. A failover to a
  * promoted standby changes the address, so such a scan starts over: slower, never wrong.
  */
-function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly string[], maxAgeMs: number, sources: readonly string[]): ScanCheckpoint {
+function checkpointAt(cp: ScanCheckpoints, scanKey: string, checkIds: readonly string[], maxAgeMs: number, sources: readonly string[], readBy: ResumeLagRule): ScanCheckpoint {
   let keyed: Promise<string> | undefined;
   const key = () => (keyed ??= keyedByServers(cp, scanKey, sources));
+  const claim = async () => cp.store.claimCheckpoint({ scanKey: await key(), runId: cp.runId, checkIds: [...checkIds], maxAgeMs });
   return {
-    claim: async () => cp.store.claimCheckpoint({ scanKey: await key(), runId: cp.runId, checkIds: [...checkIds], maxAgeMs }),
+    claim: async () => {
+      const progress = await claim();
+      if (!progress) return undefined;
+      const readUnder = resumableLag(progress.readUnder, readBy);
+      // Claimed again, the row is this run's own, so the store starts it over (a new start time and
+      // no counts): nothing read under a lag this run cannot date is ever carried forward.
+      if (!readUnder) return void (await claim());
+      return { ...progress, readUnder };
+    },
     save: async (progress) => cp.store.saveCheckpoint(await key(), cp.runId, progress),
     clear: async () => cp.store.clearCheckpoint(await key(), cp.runId),
   };
+}
+
+/** Which sources a checkpoint's progress reads, and each one's max_replica_lag now. */
+interface ResumeLagRule { sources: readonly string[]; limitOf(source: string): number | undefined }
+
+/**
+ * The lag record of claimed progress, when it may be resumed: one reading for every source it
+ * read, each known and within the source's max_replica_lag now (set to it, so the result judges it
+ * so). Anything else — no record (older code wrote it, or some chunk's lag was never read), a
+ * standby that could not say, a lag above the limit — starts over: slower, never dated wrong.
+ */
+export function resumableLag(recorded: unknown, rule: ResumeLagRule): LagRecord | undefined {
+  const parsed = lagRecordSchema.safeParse(recorded);
+  if (!parsed.success || rule.sources.length === 0) return undefined;
+  const out: LagRecord = {};
+  for (const source of rule.sources) {
+    const lag = parsed.data[source];
+    if (!lag || lag.lag_ms === null) return undefined;
+    const judged = { ...lag, max_replica_lag_ms: rule.limitOf(source) ?? null };
+    if (replicaLagFault(source, judged)) return undefined;
+    out[source] = judged;
+  }
+  return out;
 }
 
 async function keyedByServers(cp: ScanCheckpoints, scanKey: string, sources: readonly string[]): Promise<string> {
@@ -250,13 +283,15 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   const fusable = (deps.planned ?? []).filter((p) => deps.sources.specOf(p.scan.source)?.max_replica_lag === undefined);
   const groups = deps.fuse === false ? new Map<CountScan, FusedGroup>() : planFusion(fusable);
 
+  const lagRule = (sources: readonly string[]): ResumeLagRule => ({ sources: [...new Set(sources)], limitOf: (name) => deps.sources.specOf(name)?.max_replica_lag });
+
   /** The scan's checkpoint in the store, or none (no store, or a check without a definition hash). */
   function checkpointOf(scan: CountScan, checkIds: readonly string[], maxAgeMs: number): ScanCheckpoint | undefined {
     const cp = deps.checkpoints;
     if (!cp) return undefined;
     const checks = checkIds.map((id) => ({ id, hash: cp.definitionHash(id) }));
     if (checks.some((c) => c.hash === undefined)) return undefined;
-    return checkpointAt(cp, scanKeyOf(scan, checks as { id: string; hash: string }[]), checkIds, maxAgeMs, [scan.source]);
+    return checkpointAt(cp, scanKeyOf(scan, checks as { id: string; hash: string }[]), checkIds, maxAgeMs, [scan.source], lagRule([scan.source]));
   }
 
   async function scanOnce(scan: CountScan, hooks: ScanHooks): Promise<CountResult> {
@@ -365,12 +400,12 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
   }
 
   return {
-    checkpoint(checkId, identity, maxAgeMs) {
+    checkpoint(checkId, identity, maxAgeMs, readBy) {
       const cp = deps.checkpoints;
       const hash = cp?.definitionHash(checkId);
       if (!cp || hash === undefined || maxAgeMs <= 0) return undefined;
       const key = createHash('sha256').update(JSON.stringify(['check', checkId, hash, identity])).digest('hex');
-      return checkpointAt(cp, key, [checkId], maxAgeMs, cp.sourcesOf?.(checkId) ?? []);
+      return checkpointAt(cp, key, [checkId], maxAgeMs, cp.sourcesOf?.(checkId) ?? [], lagRule(readBy));
     },
     async count(scan, request) {
       const progress = request.onProgress ?? (() => {});

@@ -61,6 +61,11 @@ export interface GateResultRow {
    */
   resumedSince?: Date | null;
   /**
+   * observations.resumed_from.read_under: by source, the worst replica lag the resumed chunks were
+   * read under (unvalidated: the gate judges it); absent when nothing was resumed or none was recorded.
+   */
+  resumedReadUnder?: unknown;
+  /**
    * Evidence a pass was reached without (an `unused` check with `evidence: catalog` reads no
    * statement statistics): the gate shows it beside the pass; empty when nothing was left out.
    */
@@ -146,6 +151,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       readAt: EPOCH_MS(checkResults.readAt),
       finishedAt: EPOCH_MS(checkResults.finishedAt),
       resumedSince: EPOCH_MS(resumedSince(checkResults)),
+      resumedReadUnder: sql<unknown>`${checkResults.observations}->'resumed_from'->'read_under'`.mapWith(checkResults.observations),
       summary: checkResults.summary,
       error: checkResults.error,
       estimated: sql<boolean>`coalesce((${checkResults.observations}->>'estimated')::boolean, false)`,
@@ -182,6 +188,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
         resultId: row.resultId!, checkId: row.checkId, status: row.status!, definitionHash: row.definitionHash!,
         startedAt: toDate(row.startedAt)!, readAt: toDate(row.readAt), finishedAt: toDate(row.finishedAt),
         resumedSince: toDate(row.resumedSince),
+        resumedReadUnder: row.resumedReadUnder ?? null,
         evidenceNotRead: Array.isArray(row.evidenceNotRead) ? row.evidenceNotRead.filter((e): e is string => typeof e === 'string') : [],
         summary: row.summary, error: row.error, estimated: row.estimated, fixedSeed: row.fixedSeed,
         incremental: (row.incremental as GateResultRow['incremental']) ?? null,

@@ -13,6 +13,9 @@ import { databaseClock, type StoreClock } from './store-clock.js';
 
 export type { ResumableProgress, ScanProgress };
 
+/** Progress as the store holds it: its lag record is validated by the run that claims it (runner/scans.ts). */
+export type StoredProgress = Omit<ResumableProgress, 'readUnder'> & { readUnder: unknown };
+
 export interface CheckpointClaim {
   scanKey: string;
   runId: string;
@@ -28,7 +31,7 @@ export function scanCheckpointQueries(db: StateDb, clock: StoreClock = databaseC
      * Makes `runId` the owner of the scan's checkpoint, in one transaction: progress another run
      * left behind is returned when it began within `maxAgeMs`; otherwise the row starts empty.
      */
-    async claimCheckpoint(claim: CheckpointClaim): Promise<ResumableProgress | undefined> {
+    async claimCheckpoint(claim: CheckpointClaim): Promise<StoredProgress | undefined> {
       return db.transaction(async (tx) => {
         const [row] = await tx.select({
           ...getTableColumns(scanCheckpoints),
@@ -39,10 +42,10 @@ export function scanCheckpointQueries(db: StateDb, clock: StoreClock = databaseC
           await tx.update(scanCheckpoints).set({ runId: claim.runId, checkIds: claim.checkIds, updatedAt: clock() }).where(eq(scanCheckpoints.scanKey, claim.scanKey));
           return {
             fromRun: row.runId, since: row.startedAt, keyColumns: row.keyColumns!, lastKey: row.lastKey!,
-            counts: row.counts, chunks: row.chunks, chunkRows: row.chunkRows, state: row.state ?? undefined,
+            counts: row.counts, chunks: row.chunks, chunkRows: row.chunkRows, state: row.state ?? undefined, readUnder: row.readUnder ?? null,
           };
         }
-        const empty = { runId: claim.runId, checkIds: claim.checkIds, keyColumns: null, lastKey: null, counts: {}, chunks: 0, chunkRows: 0, state: null, startedAt: clock(), updatedAt: clock() };
+        const empty = { runId: claim.runId, checkIds: claim.checkIds, keyColumns: null, lastKey: null, counts: {}, chunks: 0, chunkRows: 0, state: null, readUnder: null, startedAt: clock(), updatedAt: clock() };
         await tx.insert(scanCheckpoints).values({ scanKey: claim.scanKey, ...empty })
           .onConflictDoUpdate({ target: scanCheckpoints.scanKey, set: empty });
         return undefined;
@@ -53,7 +56,7 @@ export function scanCheckpointQueries(db: StateDb, clock: StoreClock = databaseC
     async saveCheckpoint(scanKey: string, runId: string, progress: ScanProgress): Promise<boolean> {
       const rows = await db.update(scanCheckpoints).set({
         keyColumns: progress.keyColumns, lastKey: progress.lastKey, counts: progress.counts,
-        chunks: progress.chunks, chunkRows: progress.chunkRows, state: progress.state ?? null, updatedAt: clock(),
+        chunks: progress.chunks, chunkRows: progress.chunkRows, state: progress.state ?? null, readUnder: progress.readUnder ?? null, updatedAt: clock(),
       }).where(and(eq(scanCheckpoints.scanKey, scanKey), eq(scanCheckpoints.runId, runId)))
         .returning({ scanKey: scanCheckpoints.scanKey });
       return rows.length === 1;

@@ -180,6 +180,12 @@ export const scanCheckpoints = parity.table('scan_checkpoints', {
   chunkRows: integer('chunk_rows').notNull().default(0),
   /** What a kind's own resumable work keeps beyond counts (table_diff: sampled keys, row-hash mode); validated by that kind on resume. */
   state: jsonb('state').$type<unknown>(),
+  /**
+   * The worst replica lag each source was read under by every chunk in the counts, by source name
+   * (results/replica-lag.ts); null where some chunk's lag is not known (or older code wrote the
+   * row): such progress is never resumed.
+   */
+  readUnder: jsonb('read_under').$type<unknown>(),
   /** Store clock when the scan behind this progress began reading: the oldest evidence in its counts. */
   startedAt: ts('started_at').notNull(),
   updatedAt: ts('updated_at').notNull(),

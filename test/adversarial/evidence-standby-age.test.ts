@@ -41,6 +41,10 @@ describe('how old a pass read on a standby is (pure)', () => {
     readUnder: { app: { in_recovery: inRecovery, replica_lag: replicaLag, privilege_warnings: [] } },
   });
   const M = 60_000;
+  /** A pass read just now that resumed a scan begun `sinceAgoMs` ago, whose chunks were read under `carried`. */
+  const resumed = (sinceAgoMs: number, own: ReplicaLag, carried: Record<string, ReplicaLag> | undefined): GateResultRow => ({
+    ...passRead(1_000, own.state !== 'primary', own), resumedSince: new Date(NOW.getTime() - sinceAgoMs), resumedReadUnder: carried ?? null,
+  });
   const cases: [string, GateResultRow, string | null][] = [
     ['a primary, read 10 minutes ago', passRead(10 * M, false, lag('primary', 0)), null],
     ['a caught-up standby, read 10 minutes ago', passRead(10 * M, true, lag('caught_up', 0)), null],
@@ -51,8 +55,17 @@ describe('how old a pass read on a standby is (pure)', () => {
     ['a standby whose lag was not recorded', passRead(1_000, true, null), 'replica_lag'],
     ['a primary whose lag was not recorded', passRead(1_000, false, null), null],
     // A resumed scan's first chunks were read when the interrupted run began: the lag adds to that.
-    ['a scan resumed from 50 minutes ago on a standby 20 minutes behind (70 minutes old)', { ...passRead(1_000, true, lag('behind', 20 * M)), resumedSince: new Date(NOW.getTime() - 50 * M) }, 'too_old'],
-    ['a scan resumed from 30 minutes ago on a standby 20 minutes behind (50 minutes old)', { ...passRead(1_000, true, lag('behind', 20 * M)), resumedSince: new Date(NOW.getTime() - 30 * M) }, null],
+    ['a scan resumed from 50 minutes ago on a standby 20 minutes behind (70 minutes old)', resumed(50 * M, lag('behind', 20 * M), { app: lag('behind', 20 * M) }), 'too_old'],
+    ['a scan resumed from 30 minutes ago on a standby 20 minutes behind (50 minutes old)', resumed(30 * M, lag('behind', 20 * M), { app: lag('behind', 20 * M) }), null],
+    // The resumed chunks were read under the lag the interrupted run recorded, whatever the resuming run's.
+    ['a scan resumed from 10 minutes ago, its first chunks read 55 minutes behind, the standby caught up since (65 minutes old)', resumed(10 * M, lag('caught_up', 0), { app: lag('behind', 55 * M) }), 'too_old'],
+    ['a scan resumed from 10 minutes ago, its first chunks read 40 minutes behind (50 minutes old)', resumed(10 * M, lag('caught_up', 0), { app: lag('behind', 40 * M) }), null],
+    ['a scan resumed from 10 minutes ago on a primary, its first chunks read there', resumed(10 * M, lag('primary', 0), { app: lag('primary', 0) }), null],
+    // Older code recorded none: how old the resumed chunks are is unknown.
+    ['a scan resumed with no record of the lag its first chunks were read under', resumed(10 * M, lag('caught_up', 0), undefined), 'replica_lag'],
+    ['a scan resumed with an empty lag record', resumed(10 * M, lag('primary', 0), {}), 'replica_lag'],
+    ['a scan resumed whose first chunks were read where the lag could not be said', resumed(10 * M, lag('caught_up', 0), { app: lag('unknown', null) }), 'replica_lag'],
+    ['a scan resumed with a malformed lag record', resumed(10 * M, lag('caught_up', 0), { app: { lag_ms: 0 } as unknown as ReplicaLag }), 'replica_lag'],
   ];
   it.each(cases)('%s', (_name, result, denial) => {
     const verdict = evaluateGate({ migration: catalog.migrations.get('items')!.spec, name: 'contract' }, new Map([['items-positive', result]]), catalog.checks, NOW, catalog.sources);

@@ -12,12 +12,12 @@ const CHECK_IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const hashOf = (id: string) => `hash-${id}`;
 const definitions = new Map(CHECK_IDS.map((id) => [id, { hash: hashOf(id) }]));
 
-type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'long-read' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
-const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'long-read', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
+type Flavour = 'pass' | 'resumed-pass' | 'missing' | 'running' | 'fail' | 'error' | 'stale' | 'resumed-stale' | 'resumed-unrecorded' | 'long-read' | 'other-hash' | 'future' | 'unknown-status' | 'unfinished' | 'estimated';
+const BAD: Flavour[] = ['missing', 'running', 'fail', 'error', 'stale', 'resumed-stale', 'resumed-unrecorded', 'long-read', 'other-hash', 'future', 'unknown-status', 'unfinished', 'estimated'];
 /** The code each flavour of evidence must be denied with, decided independently of the implementation. */
 const DENIAL_OF: Record<Flavour, string | null> = {
   pass: null, 'resumed-pass': null, missing: 'missing', running: 'running', unfinished: 'running', fail: 'failed', error: 'could_not_verify',
-  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'long-read': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
+  'unknown-status': 'not_a_pass', stale: 'too_old', 'resumed-stale': 'too_old', 'resumed-unrecorded': 'replica_lag', 'long-read': 'too_old', 'other-hash': 'stale_definition', estimated: 'estimate', future: 'clock_skew',
 };
 
 const phaseArb = (index: number) => fc.record({
@@ -38,6 +38,9 @@ function requiredIds(migration: MigrationSpec, index: number): string[] {
   return [...new Set(phases.flatMap((p) => p.requires))];
 }
 
+/** What a resumed scan read on a primary carries forward: no lag. */
+const ON_PRIMARY = { app: { state: 'primary', lag_ms: 0, replay_paused: null, receive_lsn: null, replay_lsn: null, max_replica_lag_ms: null } };
+
 /** Evidence of the given flavour; "pass" is fresh under every phase's max_age. */
 function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFraction: number): GateEvidence | undefined {
   const minAge = Math.min(...migration.phases.map((p) => p.max_age));
@@ -54,9 +57,11 @@ function evidence(id: string, flavour: Flavour, migration: MigrationSpec, ageFra
     case 'error': return { ...base, status: 'error', finishedAt: finishedAgo(0) };
     case 'unknown-status': return { ...base, status: 'aborted', finishedAt: finishedAgo(0) };
     // A chunked scan resumed from an interrupted run: fresh only if its oldest chunks are.
-    case 'resumed-pass': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(Math.floor(minAge * ageFraction)) };
+    case 'resumed-pass': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(Math.floor(minAge * ageFraction)), resumedReadUnder: ON_PRIMARY };
     // Was allowed: finished just now, but its first chunks were counted longer ago than max_age.
-    case 'resumed-stale': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };
+    case 'resumed-stale': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)), resumedReadUnder: ON_PRIMARY };
+    // Was allowed: fresh, but how far behind its primary the interrupted run read is not recorded (older code).
+    case 'resumed-unrecorded': return { ...base, status: 'pass', finishedAt: finishedAgo(0), resumedSince: finishedAgo(Math.floor(minAge * ageFraction)) };
     // Was allowed: finished just now, but its reading began longer ago than max_age.
     case 'long-read': return { ...base, status: 'pass', startedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)), readAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)), finishedAt: finishedAgo(0) };
     case 'stale': return { ...base, status: 'pass', finishedAt: finishedAgo(maxAge + 1 + Math.floor(ageFraction * 1e6)) };

@@ -84,7 +84,7 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
     after = claimed.lastKey;
     segments = claimed.chunks;
     rows = claimed.chunkRows > 0 ? claimed.chunkRows : segmentRows;
-    resumed = { fromRun: claimed.fromRun, chunks: segments, rowsScanned: tally.oldRows + tally.newRows, since: claimed.since.toISOString(), unit: 'segment' };
+    resumed = { fromRun: claimed.fromRun, chunks: segments, rowsScanned: tally.oldRows + tally.newRows, since: claimed.since.toISOString(), unit: 'segment', readUnder: claimed.readUnder };
     d.progress();
   }
   let stopped = false;

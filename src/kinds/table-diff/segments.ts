@@ -154,7 +154,7 @@ export type RestoredTally = Pick<DiffTally, (typeof COUNTED)[number] | 'changedB
  * types), same compared columns, same row-hash mode, and a well-formed record. Anything else:
  * undefined, and the run starts from the first key.
  */
-export function restoreTally(progress: ResumableProgress, expected: { key: KeyColumn[]; columns: readonly string[]; rowHash: RowHashMode; sample: number }): RestoredTally | undefined {
+export function restoreTally(progress: Pick<ResumableProgress, 'state' | 'keyColumns' | 'lastKey' | 'chunks' | 'counts'>, expected: { key: KeyColumn[]; columns: readonly string[]; rowHash: RowHashMode; sample: number }): RestoredTally | undefined {
   const state = segmentStateSchema.safeParse(progress.state);
   if (!state.success) return undefined;
   const sameKey = progress.keyColumns.length === expected.key.length && progress.keyColumns.every((k, i) => k.name === expected.key[i]!.name && k.type === expected.key[i]!.type);

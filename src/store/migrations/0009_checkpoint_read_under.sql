@@ -1,0 +1,1 @@
+ALTER TABLE "parity"."scan_checkpoints" ADD COLUMN "read_under" jsonb;
