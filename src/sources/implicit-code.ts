@@ -10,11 +10,12 @@
  * row_security off, so a policy that would apply fails the read instead (42501).
  */
 import { Fault } from '../results/fault.js';
-import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
+import { isReadOnlyBuiltin, VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import { findDeniedFunction } from '../sql/deny-list.js';
 import { foldableCalls } from '../sql/node-tree.js';
-import { loadSqlParser } from '../sql/parser.js';
+import { loadSqlParser, parseSql } from '../sql/parser.js';
 import { relationNamesOf } from '../sql/relation-names.js';
+import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
@@ -103,7 +104,8 @@ select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what,
     case when c.mode ${op('=')} 'folds' then c.tree end as tree, c.ref,
     c.fn::pg_catalog.regprocedure::pg_catalog.text as function, p.proname::pg_catalog.text as name,
     p.oid ${op('<')} ${USER_OID} as builtin, ${extensionMember('pg_proc', 'p.oid')} as extension,
-    p.provolatile::pg_catalog.text as volatility, l.lanname::pg_catalog.text as language, p.prosupport::pg_catalog.oid ${op('<>')} 0::pg_catalog.oid as support
+    p.provolatile::pg_catalog.text as volatility, l.lanname::pg_catalog.text as language, p.prosupport::pg_catalog.oid ${op('<>')} 0::pg_catalog.oid as support,
+    case when c.mode ${op('=')} 'folds' and l.lanname ${op('=')} 'sql' then p.prosrc end as body
   from calls c left join pg_catalog.pg_proc p on p.oid ${op('=')} c.fn left join pg_catalog.pg_language l on l.oid ${op('=')} p.prolang`;
 
 /**
@@ -128,6 +130,8 @@ interface ImplicitCall {
   readonly volatility: string | null;
   readonly language: string | null;
   readonly support: boolean | null;
+  /** A SQL function's body text, where a stored tree only the planner folds calls it (else null). */
+  readonly body?: string | null;
 }
 
 /**
@@ -147,10 +151,50 @@ function mayRun(call: ImplicitCall): boolean {
  * support function (called on every simplification); a tree the reader cannot follow counts as yes.
  */
 function mayFold(call: ImplicitCall, foldable: (tree: string) => Set<string> | undefined): boolean {
-  if (call.language === 'sql' || call.support === true) return true;
+  if (call.support === true) return true;
   if (call.tree === null || call.ref === null) return true;
-  return foldable(call.tree)?.has(call.ref) ?? true;
+  if (foldable(call.tree)?.has(call.ref) ?? true) return true;
+  // Over a column, a SQL function folds only what its inlined body holds (`create index on
+  // accounts (email_key(email))`, the usual wrapper of built-ins, must not be refused).
+  return call.language === 'sql' && !inlinedBodyFoldsOnlyBuiltins(call.body ?? null);
 }
+
+/**
+ * Whether inlining this SQL function body over a column can make the planner evaluate nothing but
+ * built-ins parity allows. The planner inlines only a body that is one SELECT of one expression
+ * and nothing else (no FROM, WHERE, GROUP BY…), so any other body is never inlined and folds
+ * nothing; an inlined one folds its constant sub-expressions — each call in it must be a read-only
+ * built-in (unqualified or pg_catalog's: reads pin the search_path), and every operator
+ * pg_catalog's or unqualified. A body that cannot be read (a BEGIN ATOMIC body has no prosrc)
+ * counts as folding anything. Needs the parser loaded.
+ */
+export function inlinedBodyFoldsOnlyBuiltins(body: string | null): boolean {
+  if (body === null || body.trim() === '') return false;
+  const parsed = parseSql(body);
+  if (parsed.kind === 'syntax_error') return false;
+  const statements = list((parsed.tree as { stmts?: unknown }).stmts);
+  if (statements.length !== 1) return true;
+  const select = (statements[0] as { stmt?: { SelectStmt?: Record<string, unknown> } }).stmt?.SelectStmt;
+  if (select === undefined) return true;
+  const inlinable = list(select['targetList']).length === 1
+    && ['fromClause', 'whereClause', 'groupClause', 'havingClause', 'windowClause', 'sortClause', 'limitCount', 'limitOffset', 'withClause', 'distinctClause', 'valuesLists', 'larg', 'rarg']
+      .every((field) => select[field] === undefined || (Array.isArray(select[field]) && (select[field] as unknown[]).length === 0));
+  if (!inlinable) return true;
+  let onlyBuiltins = true;
+  const builtinName = (names: string[]) => (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog')) && names.every((n) => n !== undefined);
+  walkSqlTree(select['targetList'], ({ type, fields }) => {
+    if (type === 'FuncCall') {
+      const names = list(fields['funcname']).map((n) => stringNodeValue(n) ?? '');
+      if (!builtinName(names) || !isReadOnlyBuiltin(names.at(-1)!)) onlyBuiltins = false;
+    } else if (type === 'A_Expr') {
+      const names = list(fields['name']).map((n) => stringNodeValue(n) ?? '');
+      if (names.length > 1 && names[0] !== 'pg_catalog') onlyBuiltins = false;
+    }
+  });
+  return onlyBuiltins;
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** What reading the judged relations would run that may not run there, one line per relation and place; empty when nothing. */
 export function implicitCodeProblems(rows: readonly Row[]): string[] {
@@ -205,6 +249,8 @@ async function problemsOf(session: ReadSession, names: readonly string[] | null)
     session.query({ text: IMPLICIT_CODE_SQL, params: [names === null ? null : JSON.stringify(names)] }),
     session.query({ text: JIT_RESTORED, params: [] }),
   ]);
+  // A SQL function's body is read with the parser only where one is called over a column.
+  if ((rows as unknown as ImplicitCall[]).some((row) => row.body !== null && row.body !== undefined)) await loadSqlParser();
   return implicitCodeProblems(rows);
 }
 

@@ -40,6 +40,12 @@ const NULL_CHECK = (table: string) => `  - { id: c, kind: null_check, source: ap
 /** Each hook, planted alone, and a check that reaches it through the relation it reads. */
 const HOOKS: { name: string; plant: string; check: string; postgresOnly?: boolean }[] = [
   {
+    name: 'an index on a SQL function over a column whose inlined body holds a constant call of a user function',
+    plant: `${FOLD} create function public.wrap(t text) returns text language sql immutable as $f$ select lower(t) || public.fold(1)::text $f$;
+      create index users_wrap on users (public.wrap(email));`,
+    check: NULL_CHECK('users'),
+  },
+  {
     name: 'a view whose WHERE calls a user function (operator SQL reads the view)',
     plant: `create view public.v_users as select * from users where public.mark('view');`,
     check: `  - { id: c, kind: sql_assert, source: app, query: "select count(*) as v from v_users", expect: { value: 2 } }`,
@@ -146,7 +152,12 @@ describe.each(engines)('code reading a relation would run, on %s', (engine) => {
       create index users_part on users (i) where public.norm(email) <> '';
       alter table users add constraint users_email check (public.norm(email) is not null);
       create table kids (check (public.norm(email) <> 'zz')) inherits (users);
-      create view public.v_users as select id, lower(email) as email, i from users where i > 0;`);
+      create view public.v_users as select id, lower(email) as email, i from users where i > 0;
+      -- A SQL wrapper of built-ins over a column (scenario 04's email_key): inlined, it folds nothing.
+      create function public.email_key(t text) returns text language sql immutable as $f$ select lower(btrim(t)) $f$;
+      create index users_key on users (public.email_key(email));
+      create function public.email_key_long(t text) returns text language sql immutable as $f$ select lower(t) from (select 1) x where t <> '' $f$;
+      create index users_key_long on users (public.email_key_long(email));`);
     await clearTraces(db);
     for (const table of ['users', 'v_users']) {
       const result = await runCheck(db, `checks:\n  - { id: c, kind: null_check, source: app, table: ${table}, columns: [email], where: "i > 0" }\n`);
