@@ -5,7 +5,7 @@
 import type { FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 import { planFindStatementStats, planLiveSessions, planNestedSqlRoutines, planRelationsNamed, planStatementStats, planTableWrites } from './plan-stats.js';
-import { catalogNames, staleName, statementNames, type StatementNames } from './opaque-statements.js';
+import { catalogNames, staleName, statementNames, type CatalogNames, type StatementNames } from './opaque-statements.js';
 import { addRenames, noRenames, renamesTouch, swappedName, type RecordedRenames } from './recorded-renames.js';
 import { resolveStatement, type StatementUse } from './resolve-statement.js';
 import type { SnapshotCounters } from './counters.js';
@@ -113,7 +113,7 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
  */
 async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean, renames: RecordedRenames): Promise<{ opaque: (OpaqueEntry & { calls: number })[]; pending: PendingText[] }> {
   const relationNames = [...new Set(unmatched.flatMap((u) => u.names.relations.map((r) => r.name)))];
-  const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string }>(spec.source, planRelationsNamed(relationNames)) : []);
+  const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string; extension: boolean }>(spec.source, planRelationsNamed(relationNames)) : []);
   const shapeRelations = shape.targets.filter((t) => t.column !== undefined).flatMap((t) => t.relations);
   // A swap leaves every name existing: while a recorded rename touched the shape, texts naming what it touched are suspect.
   const swapped = renamesTouch(renames, shape.targets.flatMap((t) => t.relations));
@@ -124,11 +124,26 @@ async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: Fou
     const stale = staleName(u.names, catalog, namesShape);
     if (stale) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'statement_text_stale', reason: stale });
     else if (!trackAll && u.names.runsNested) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'nested_statements_untracked', reason: `${u.names.runsNested}, and pg_stat_statements.track is not all, so what it ran is not counted` });
-    else if (u.names.plannable) {
+    // Only a relation can carry the shape's oid into a query id: texts reading system catalogs alone (parity's own) are not pending.
+    else if (u.names.plannable && u.names.relations.some((r) => !isSystemRelation(r, catalog))) {
       pending.push({ key: u.key, userid: u.userid, queryId: u.queryid, role: u.role, query: u.query, calls: u.calls, namesShape, swapped: swapped ? swappedName(u.names, renames, catalog) : undefined });
     }
   }
   return { opaque: found, pending };
+}
+
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+
+/**
+ * A relation of pg_catalog or information_schema, or one an extension owns (pg_stat_statements'
+ * view, which parity's own statements read): written so, or unqualified where every relation of
+ * that name today is one (pg_catalog is searched first unless a search_path lists it later).
+ */
+function isSystemRelation(r: { schema: string | undefined; name: string }, catalog: CatalogNames): boolean {
+  const system = (schema: string) => SYSTEM_SCHEMAS.has(schema) || (catalog.extensionOwned?.has(`${schema}.${r.name}`) ?? false);
+  if (r.schema !== undefined) return system(r.schema);
+  const schemas = [...catalog.schemasOf.get(r.name) ?? []];
+  return schemas.length > 0 && schemas.every(system);
 }
 
 type WritesRow = { now: Date; db_stats_reset: Date | string | null; track_counts: string; tables: string };

@@ -13,15 +13,28 @@
  *   `'x'` unknown — the same as NULL — and `true` bool).
  * The variants are tried most likely first; the caller caps how many.
  */
-import { scanSql } from '../../sql/parser.js';
+import { parseSql, scanSql } from '../../sql/parser.js';
+import { walkSqlTree } from '../../sql/tree-walk.js';
 
-/** The `$n` placeholders of a text: the highest number, and where each occurrence is (UTF-8 bytes). */
-export interface Placeholders { count: number; at: readonly { number: number; start: number; end: number }[] }
+/**
+ * The `$n` placeholders of a text: the highest number, where each occurrence is (UTF-8 bytes), and
+ * those that stand alone as a select-list item (`exists (select $3 …)`), which the server infers as
+ * text whatever they were: there the idiom is `select 1`.
+ */
+export interface Placeholders { count: number; at: readonly { number: number; start: number; end: number }[]; bare?: ReadonlySet<number> }
 
 /** Finds the placeholders with the real lexer (a `$1` inside a string or comment is none). */
 export function placeholdersOf(text: string): Placeholders {
   const at = scanSql(text).filter((t) => t.tokenName === 'PARAM').map((t) => ({ number: Number(t.text.slice(1)), start: t.start, end: t.end }));
-  return { count: Math.max(0, ...at.map((p) => p.number)), at };
+  const bare = new Set<number>();
+  const parsed = parseSql(text);
+  if (parsed.kind === 'parsed') {
+    walkSqlTree(parsed.tree, ({ type, fields }) => {
+      const number = (fields['val'] as { ParamRef?: { number?: unknown } } | undefined)?.ParamRef?.number;
+      if (type === 'ResTarget' && typeof number === 'number') bare.add(number);
+    });
+  }
+  return { count: Math.max(0, ...at.map((p) => p.number)), at, bare };
 }
 
 /** One way of parsing the text: the text itself (some placeholders replaced by literals) and the parameter types to declare. */
@@ -61,9 +74,13 @@ export function literalsFor(inferred: number | undefined): string[] {
     case FLOAT4: case FLOAT8: return ['0.5', '1', 'NULL', '3000000000'];
     case BOOL: return ['NULL'];
     case undefined: return ['NULL', '1', 'true', '0.5', '3000000000'];
-    default: return STRINGS.includes(inferred) ? ['NULL', '1', 'true', '0.5', '3000000000'] : ['NULL'];
+    // Before a cast (`$1::oid`) the type is the cast's: the literal was a string (like NULL) or a number.
+    default: return STRINGS.includes(inferred) ? ['NULL', '1', 'true', '0.5', '3000000000'] : ['NULL', '1'];
   }
 }
+
+/** Literals a placeholder standing alone in a select list may have been, `select 1` first. */
+const BARE_LITERALS = ['1', 'NULL', 'true', '0.5', '3000000000'];
 
 /** The text with placeholders numbered above `params` replaced by the literal chosen for each. */
 export function withLiterals(text: string, placeholders: Placeholders, params: number, literals: readonly string[]): string {
@@ -91,8 +108,8 @@ function* choicesSumming(lengths: readonly number[], sum: number, from = 0): Gen
 }
 
 /**
- * The variants of a text, most likely first: by how far each placeholder's choice is down its list
- * and, at the same distance, all placeholders parameters (a driver), then all literals (the simple
+ * The variants of a text, most likely first, undeclared and declared parameters in turn; within
+ * each, by how far each placeholder's choice is down its list and, at the same distance, all placeholders parameters (a driver), then all literals (the simple
  * protocol), then the first n−1 … 1 parameters and the rest literals (constants are numbered after
  * parameters), each mixed split one step further down. `inferred` holds the types the server
  * inferred with every placeholder a parameter (undefined where that parse failed). The
@@ -108,21 +125,37 @@ export function* queryIdVariants(text: string, placeholders: Placeholders, infer
   const penalty = (s: number) => (s < 2 ? 0 : s - 1);
   const lists = splits.map((params) => Array.from({ length: n }, (_, i) => (i < params
     ? declaredTypes(inferred?.[i]).map((t) => ({ type: t, literal: undefined }))
-    : literalsFor(inferred?.[i]).map((l) => ({ type: undefined, literal: l })))));
-  const most = Math.max(...lists.map((list, s) => penalty(s) + list.reduce((sum, l) => sum + l.length - 1, 0)));
-  for (let rank = 0; rank <= most; rank++) {
-    for (const [s, params] of splits.entries()) {
-      if (penalty(s) > rank) break;
-      const list = lists[s]!;
-      for (const choice of choicesSumming(list.map((l) => l.length), rank - penalty(s))) {
-        const picked = choice.map((c, i) => list[i]![c]!);
-        const types = picked.slice(0, params).map((p) => p.type ?? 0);
-        const literals = picked.slice(params).map((p) => p.literal ?? 'NULL');
-        yield {
-          text: withLiterals(text, placeholders, params, literals),
-          types,
-          label: params === n ? `parameters typed (${types.join(', ')})` : params === 0 ? `literals (${literals.join(', ')})` : `${params} parameters typed (${types.join(', ')}), then literals (${literals.join(', ')})`,
-        };
+    : (placeholders.bare?.has(i + 1) ? BARE_LITERALS : literalsFor(inferred?.[i])).map((l) => ({ type: undefined, literal: l })))));
+  // Undeclared parameters (most drivers leave types to the server) and declared ones are tried in
+  // turn, each family in its own order: one list would let the many declared types of a few
+  // parameters push the literal choices of a mixed split past any cap, or the other way round.
+  const families = [family(false), family(true)];
+  while (families.length > 0) {
+    for (let i = 0; i < families.length; i++) {
+      const next = families[i]!.next();
+      if (next.done) families.splice(i--, 1);
+      else yield next.value;
+    }
+  }
+  function* family(declared: boolean): Generator<Variant> {
+    const shown = lists.map((list, s) => list.map((choices, i) => (!declared && i < splits[s]! ? choices.slice(0, 1) : choices)));
+    const most = Math.max(...shown.map((list, s) => penalty(s) + list.reduce((sum, l) => sum + l.length - 1, 0)));
+    for (let rank = 0; rank <= most; rank++) {
+      for (const [s, params] of splits.entries()) {
+        if (penalty(s) > rank) break;
+        const list = shown[s]!;
+        for (const choice of choicesSumming(list.map((l) => l.length), rank - penalty(s))) {
+          // Those with every parameter undeclared are the other family's.
+          if (declared && choice.slice(0, params).every((c) => c === 0)) continue;
+          const picked = choice.map((c, i) => list[i]![c]!);
+          const types = picked.slice(0, params).map((p) => p.type ?? 0);
+          const literals = picked.slice(params).map((p) => p.literal ?? 'NULL');
+          yield {
+            text: withLiterals(text, placeholders, params, literals),
+            types,
+            label: params === n ? `parameters typed (${types.join(', ')})` : params === 0 ? `literals (${literals.join(', ')})` : `${params} parameters typed (${types.join(', ')}), then literals (${literals.join(', ')})`,
+          };
+        }
       }
     }
   }
