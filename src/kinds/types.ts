@@ -12,7 +12,7 @@ import type { IncrementalSpec } from '../checkfile/incremental.js';
 import type { KeyColumn } from '../introspect/primary-key.js';
 import type { ProvenRelation } from '../introspect/table-identity.js';
 import type { ColumnRenaming } from '../sql/shape.js';
-import type { DescribedColumn } from '../sources/types.js';
+import type { DescribedColumn, StatementParser } from '../sources/types.js';
 import type { LagRecord } from '../results/replica-lag.js';
 
 /**
@@ -200,6 +200,12 @@ export interface ExecutionContext {
    * describe makes it throw a fault: "could not verify", never a guess.
    */
   describe(source: string, statement: SQL): Promise<DescribedColumn[]>;
+  /**
+   * Runs `work` with a parser of statement texts on the source (ReadSession.withStatementParser):
+   * one extra connection, under the source's limiter and statement timeout. Throws a fault
+   * (`cannot_parse_statements`) where the source has none (embedded sources).
+   */
+  withStatementParser?<T>(source: string, work: (parser: StatementParser) => Promise<T>): Promise<T>;
   /** Reports progress of a long check (rows scanned so far, estimate of the total). */
   progress(update: { rowsScanned: number; rowsEstimated?: number }): void;
   /** The state store's counter snapshots; absent when the check runs without a store (a kind needing it must fault). */

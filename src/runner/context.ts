@@ -6,7 +6,7 @@
  */
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
 import { scanFactsOf } from '../kinds/types.js';
-import type { DescribedColumn, ReadSession } from '../sources/types.js';
+import type { DescribedColumn, ReadSession, StatementParser } from '../sources/types.js';
 import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
@@ -127,8 +127,29 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     }, () => 0);
   }
 
+  async function withStatementParser<T>(sourceName: string, work: (parser: StatementParser) => Promise<T>): Promise<T> {
+    deps.signal.throwIfAborted();
+    const source = await deps.sources.get(sourceName);
+    const spec = deps.sources.specOf(sourceName);
+    // Recorded as one statement: the texts parsed are pg_stat_statements' own, read just before.
+    const record: StatementRecord = { source: sourceName, sql: '-- parse statement texts on a second connection (query ids)', params: [], duration_ms: 0 };
+    statements.push(record);
+    return deps.limiters(sourceName).run(async () => {
+      const started = performance.now();
+      try {
+        return await source.readOnly((session) => {
+          if (!session.withStatementParser) throw new Fault({ code: 'cannot_parse_statements', message: `source "${sourceName}": its read session cannot parse statement texts on a second connection` });
+          return session.withStatementParser(work);
+        }, { statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000, signal: deps.signal });
+      } finally {
+        record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+      }
+    });
+  }
+
   return {
     checkId: deps.checkId,
+    withStatementParser,
     signal: deps.signal,
     statements,
     now: deps.now,

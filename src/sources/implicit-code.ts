@@ -286,6 +286,8 @@ export function guardingImplicitCode(session: ReadSession, source: string, watch
       return session.query(statement);
     },
   };
+  // The statement parser parses on a connection of its own and never reads a relation's rows.
+  if (session.withStatementParser) guarded.withStatementParser = session.withStatementParser;
   const { each, describe } = session;
   if (each) {
     guarded.each = async (statement, onRow) => {

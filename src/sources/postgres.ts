@@ -11,6 +11,7 @@ import type { CompiledQuery } from '../sql/build.js';
 import { PINNED_SETTINGS, type ReadOptions, type ReadSession, type Source } from './types.js';
 import { fingerprintOf, fixedStatementSettings, pinningSql } from './pinning.js';
 import { guardingImplicitCode } from './implicit-code.js';
+import { withStatementParser } from './statement-parser.js';
 
 /**
  * Every statement text parity sends goes through the extended protocol (Parse/Bind/Execute), which
@@ -159,6 +160,14 @@ export function createPostgresSource(name: string, spec: SourceSpec, target?: Re
           }),
           // Parse and Describe only (an unnamed statement): nothing is executed.
           describe: (statement) => run(statement, async (pending) => (await pending.describe()).columns.map((column) => ({ name: column.name, type: column.type }))),
+          // A one-connection client of its own: the pool may hold a single connection, this read's.
+          withStatementParser: (parse) => withStatementParser({
+            open: (startup) => postgres(spec.url, { ...targetOptions(resolved), max: 1, idle_timeout: 10, connect_timeout: CONNECT_TIMEOUT_S, prepare: false, types: PARAMETER_TYPES, onnotice: () => {}, connection: startup }),
+            watch: (statement) => run(statement, async (pending) => [...(await pending)]),
+            statementTimeoutMs: options.statementTimeoutMs,
+            signal: options.signal,
+            pinned: PINNED_SETTINGS,
+          }, parse),
         }, name, options.server));
         await begun;
         if (beginFailure) throw beginFailure.error;

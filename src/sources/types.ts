@@ -21,7 +21,30 @@ export interface ReadSession {
    * session without it (a wrapper that left it out) cannot answer what needs it.
    */
   describe?(statement: CompiledQuery): Promise<DescribedColumn[]>;
+  /**
+   * Runs `work` with a second connection of this source that parses statement texts without
+   * executing them, watched from this session (statement-parser.ts): the query id the server
+   * computes for a text, which pg_stat_statements keys its entries by. One extra connection, closed
+   * when `work` ends. Only the postgres driver implements it (PGlite has no second session).
+   */
+  withStatementParser?<T>(work: (parser: StatementParser) => Promise<T>): Promise<T>;
 }
+
+/** Parses texts on a second connection, never executing them, and tells the query id each got. */
+export interface StatementParser {
+  /** The search_path the next parses resolve unqualified names through (this parser's transaction only). */
+  searchPath(path: string): Promise<void>;
+  /**
+   * Parses `text` (Parse only: parse analysis, no plan, no execution, no table privilege checked)
+   * with these parameter type oids (0, or fewer types than parameters: the server infers them).
+   */
+  queryIdOf(text: string, parameterTypes: readonly number[]): Promise<ParsedStatement>;
+}
+
+/** What one parse gave: the server's query id (null when it computes none) and the parameter types, or why it refused the text. */
+export type ParsedStatement =
+  | { kind: 'parsed'; queryId: string | null; parameterTypes: number[] }
+  | { kind: 'rejected'; message: string; sqlstate: string | undefined };
 
 /** One output column of a described statement. */
 export interface DescribedColumn { name: string; type: number }

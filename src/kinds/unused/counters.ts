@@ -19,6 +19,12 @@ export const snapshotCountersSchema = z.strictObject({
    * below the top level untracked); absent in snapshots written before parity looked for them.
    */
   opaque: z.record(z.string(), z.number()).optional(),
+  /**
+   * Calls per entry whose text was judged by recomputing its query id (or by recorded renames): an
+   * entry with the same calls at the baseline was not called in the window and is not judged
+   * again. Absent in snapshots written before parity recomputed them: every entry is judged.
+   */
+  checked: z.record(z.string(), z.number()).optional(),
   /** Whether pg_stat_statements counted statements inside functions (track = all, for every role); absent before parity recorded it. */
   track_all: z.boolean().optional(),
   /** Rows inserted + updated + deleted per listed relation (by oid). */

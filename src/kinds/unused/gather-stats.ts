@@ -5,13 +5,14 @@
 import type { FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 import { planFindStatementStats, planLiveSessions, planNestedSqlRoutines, planRelationsNamed, planStatementStats, planTableWrites } from './plan-stats.js';
-import { catalogNames, staleName, statementNames, type StatementNames } from './opaque-statements.js';
+import { catalogNames, staleName, statementNames, type CatalogNames, type StatementNames } from './opaque-statements.js';
 import { addRenames, noRenames, renamesTouch, swappedName, type RecordedRenames } from './recorded-renames.js';
 import { resolveStatement, type StatementUse } from './resolve-statement.js';
 import type { SnapshotCounters } from './counters.js';
 import type { FoundShape } from './gather-catalog.js';
 import type { UnusedSpec } from './spec.js';
 import type { OpaqueEntry, SessionUse, StatementUseEntry } from './verdict.js';
+import type { PendingText } from './stale-texts.js';
 
 /** pg_stat_statements shows this instead of the text to roles without pg_read_all_stats. */
 const HIDDEN = '<insufficient privilege>';
@@ -26,10 +27,14 @@ type StateRow = {
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** What the statistics part read: counters for the snapshot, matching entries, and gaps. */
-export interface StatementStats { at: Date; counters: SnapshotCounters; entries: StatementUseEntry[]; opaque: OpaqueEntry[]; byQueryId: Map<string, StatementUse>; gaps: FaultInfo[] }
+export interface StatementStats {
+  at: Date; counters: SnapshotCounters; entries: StatementUseEntry[]; opaque: OpaqueEntry[]; byQueryId: Map<string, StatementUse>; gaps: FaultInfo[];
+  /** Plannable entries that resolved to no use and whose text names only what exists: judged once the baseline is known (stale-texts.ts). */
+  pending: PendingText[];
+}
 
 /** An entry of another role that resolved to no use: its text is judged again against today's catalog. */
-interface Unmatched { key: string; role: string; query: string; calls: number; names: StatementNames }
+interface Unmatched { key: string; userid: string; queryid: string; role: string; query: string; calls: number; names: StatementNames }
 
 /** Reads pg_stat_statements (and table write counters); returns a fault when the statistics cannot be read at all. */
 export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<StatementStats | FaultInfo> {
@@ -65,7 +70,7 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
     }
     if (use.uses.length === 0) {
       const names = ignored.has(row.role ?? '') ? undefined : statementNames(row.query);
-      if (names) unmatched.push({ key, role: row.role ?? row.userid, query: row.query, calls: Number(row.calls), names });
+      if (names) unmatched.push({ key, userid: row.userid, queryid: row.queryid, role: row.role ?? row.userid, query: row.query, calls: Number(row.calls), names });
       return;
     }
     statements[key] = Number(row.calls);
@@ -86,7 +91,7 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
       gaps.push({ code: 'nested_statements_untracked', message: `pg_stat_statements.track ${where}, so statements run inside functions are not counted, and ${routines.map((r) => r.routine).join(', ')} can run SQL composed at run time (EXECUTE, another procedural language, or a SQL-running function) that no statement text here shows; set pg_stat_statements.track = all (ALTER SYSTEM, then pg_reload_conf()) and observe a window` });
     }
   }
-  const opaque = await opaqueEntries(spec, ctx, shape, unmatched, trackAll, renames);
+  const { opaque, pending } = await opaqueEntries(spec, ctx, shape, unmatched, trackAll, renames);
   const writes = await readTableWrites(spec, ctx, shape, gaps);
   const at = new Date(Math.max(new Date(state.now).getTime(), writes.at.getTime()));
   const counters: SnapshotCounters = {
@@ -94,30 +99,51 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
     stats_reset: iso(state.stats_reset), db_stats_reset: writes.dbStatsReset, statements, tables: writes.tables,
     opaque: Object.fromEntries(opaque.map((o) => [o.key, o.calls])), track_all: trackAll,
   };
-  return { at, counters, entries, opaque: opaque.map(({ calls: _calls, ...entry }) => entry), byQueryId, gaps };
+  return { at, counters, entries, opaque: opaque.map(({ calls: _calls, ...entry }) => entry), byQueryId, gaps, pending };
 }
 
 /**
  * Unmatched entries whose text cannot show what they read: it spells a relation or column that no
  * longer exists by that name (renamed after the entry's first call; its queryid, computed from oids
- * and column numbers, goes on counting the renamed shape), or a name a recorded rename touching the
- * shape touched (a swap leaves every name existing), or, below track = all, it runs SQL
+ * and column numbers, goes on counting the renamed shape), or, below track = all, it runs SQL
  * below the top level. Their calls are kept in the snapshot; new calls in the window are a gap.
+ * Every other plannable one is pending: a swap of names leaves every name an old text spells
+ * existing, so whether it still means what its calls counted is decided by recomputing its query
+ * id, or, where that cannot run, by the renames pg_stat_statements recorded (`swapped`).
  */
-async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean, renames: RecordedRenames): Promise<(OpaqueEntry & { calls: number })[]> {
+async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape, unmatched: readonly Unmatched[], trackAll: boolean, renames: RecordedRenames): Promise<{ opaque: (OpaqueEntry & { calls: number })[]; pending: PendingText[] }> {
   const relationNames = [...new Set(unmatched.flatMap((u) => u.names.relations.map((r) => r.name)))];
-  const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string }>(spec.source, planRelationsNamed(relationNames)) : []);
+  const catalog = catalogNames(relationNames.length > 0 ? await ctx.query<{ schema: string; name: string; columns: string; extension: boolean }>(spec.source, planRelationsNamed(relationNames)) : []);
   const shapeRelations = shape.targets.filter((t) => t.column !== undefined).flatMap((t) => t.relations);
   // A swap leaves every name existing: while a recorded rename touched the shape, texts naming what it touched are suspect.
   const swapped = renamesTouch(renames, shape.targets.flatMap((t) => t.relations));
   const found: (OpaqueEntry & { calls: number })[] = [];
+  const pending: PendingText[] = [];
   for (const u of unmatched) {
     const namesShape = u.names.relations.some((r) => shapeRelations.some((s) => s.name === r.name && (r.schema === undefined || r.schema === s.schema)));
-    const stale = staleName(u.names, catalog, namesShape) ?? (swapped ? swappedName(u.names, renames, catalog) : undefined);
+    const stale = staleName(u.names, catalog, namesShape);
     if (stale) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'statement_text_stale', reason: stale });
     else if (!trackAll && u.names.runsNested) found.push({ key: u.key, role: u.role, query: u.query, calls: u.calls, code: 'nested_statements_untracked', reason: `${u.names.runsNested}, and pg_stat_statements.track is not all, so what it ran is not counted` });
+    // Only a relation can carry the shape's oid into a query id: texts reading system catalogs alone (parity's own) are not pending.
+    else if (u.names.plannable && u.names.relations.some((r) => !isSystemRelation(r, catalog))) {
+      pending.push({ key: u.key, userid: u.userid, queryId: u.queryid, role: u.role, query: u.query, calls: u.calls, namesShape, swapped: swapped ? swappedName(u.names, renames, catalog) : undefined });
+    }
   }
-  return found;
+  return { opaque: found, pending };
+}
+
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+
+/**
+ * A relation of pg_catalog or information_schema, or one an extension owns (pg_stat_statements'
+ * view, which parity's own statements read): written so, or unqualified where every relation of
+ * that name today is one (pg_catalog is searched first unless a search_path lists it later).
+ */
+function isSystemRelation(r: { schema: string | undefined; name: string }, catalog: CatalogNames): boolean {
+  const system = (schema: string) => SYSTEM_SCHEMAS.has(schema) || (catalog.extensionOwned?.has(`${schema}.${r.name}`) ?? false);
+  if (r.schema !== undefined) return system(r.schema);
+  const schemas = [...catalog.schemasOf.get(r.name) ?? []];
+  return schemas.length > 0 && schemas.every(system);
 }
 
 type WritesRow = { now: Date; db_stats_reset: Date | string | null; track_counts: string; tables: string };

@@ -118,12 +118,15 @@ export function statementNames(text: string): StatementNames | undefined {
 export interface CatalogNames {
   schemasOf: Map<string, Set<string>>;
   columnsOf: Map<string, Set<string>>;
+  /** `schema.name` of relations an extension owns (pg_stat_statements' own view). */
+  extensionOwned?: Set<string>;
 }
 
 /** Builds the lookup from catalog rows of `planRelationsNamed`. */
-export function catalogNames(rows: readonly { schema: string; name: string; columns: string }[]): CatalogNames {
-  const lookup: CatalogNames = { schemasOf: new Map(), columnsOf: new Map() };
+export function catalogNames(rows: readonly { schema: string; name: string; columns: string; extension?: boolean }[]): CatalogNames {
+  const lookup: CatalogNames = { schemasOf: new Map(), columnsOf: new Map(), extensionOwned: new Set() };
   for (const row of rows) {
+    if (row.extension === true) lookup.extensionOwned?.add(`${row.schema}.${row.name}`);
     lookup.schemasOf.set(row.name, (lookup.schemasOf.get(row.name) ?? new Set()).add(row.schema));
     lookup.columnsOf.set(`${row.schema}.${row.name}`, new Set(JSON.parse(row.columns) as string[]));
   }

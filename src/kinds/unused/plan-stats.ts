@@ -123,7 +123,8 @@ export function planLiveSessions(): SQL {
 /** Relations of this database with these names, in any schema, with their columns (to judge whether a statement text still spells them). */
 export function planRelationsNamed(names: readonly string[]): SQL {
   return sql`select n.nspname::text as schema, c.relname::text as name,
-      coalesce((select json_agg(a.attname::text) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as columns
+      coalesce((select json_agg(a.attname::text) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as columns,
+      exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e') as extension
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relname = any(${arrayLiteralText(names)}::text[])`;
 }
@@ -142,4 +143,21 @@ export function planNestedSqlRoutines(): SQL {
     where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname not in ('internal', 'c')
       and (l.lanname not in ('sql', 'plpgsql') or b.body ~* '\\mexecute\\M' or b.body ~* ${runners})
     order by 1 limit 20`;
+}
+
+/**
+ * The search_path each role's sessions start with in this database: ALTER ROLE … IN DATABASE, then
+ * ALTER ROLE, then ALTER DATABASE, then the server's (parity's own session's reset value). A
+ * session that sets its own (SET, connection options) is not seen: its texts may then not
+ * reproduce their query ids, which is a gap, never a pass.
+ */
+export function planRoleSearchPaths(userids: readonly string[]): SQL {
+  const setting = (role: SQL, database: SQL) => sql`(select substr(c.setting, 13) from pg_db_role_setting s, lateral unnest(s.setconfig) as c(setting)
+      where s.setrole = ${role} and s.setdatabase = ${database} and lower(c.setting) like 'search\_path=%' limit 1)`;
+  const ids = userids.length > 0 ? joinSql(userids.map((id) => sql`${id}::oid`)) : sql`null::oid`;
+  return sql`select r.oid::text as userid, r.rolname::text as role,
+      coalesce(${setting(sql`r.oid`, sql`d.oid`)}, ${setting(sql`r.oid`, sql`0`)}, ${setting(sql`0`, sql`d.oid`)},
+        (select reset_val from pg_settings where name = 'search_path')) as search_path
+    from pg_roles r cross join pg_database d
+    where d.datname = current_database() and r.oid in (${ids})`;
 }

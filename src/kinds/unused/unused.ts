@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { loadSqlParser } from '../../sql/parser.js';
 import { Fault, type FaultInfo } from '../../results/fault.js';
 import { defineKind, type ExecutionContext } from '../types.js';
-import { snapshotCountersSchema } from './counters.js';
+import { snapshotCountersSchema, type SnapshotCounters } from './counters.js';
+import { judgePendingTexts } from './stale-texts.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
 import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
@@ -65,8 +66,17 @@ async function withBaseline(spec: UnusedSpec, windowMs: number, ctx: ExecutionCo
     // A baseline "from the future" (clock moved back) proves nothing about the window.
     if (stored.at.getTime() <= stats.at.getTime()) baseline = { at: { server: stored.at, store: stored.recordedAt }, counters: parsed.data };
   }
-  const { recordedAt } = await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters: stats.counters }, cutoff);
-  return { available: true, at: { server: stats.at, store: recordedAt }, current: stats.counters, baseline, entries: stats.entries, opaque: stats.opaque };
+  // Texts that may no longer mean what their calls count (a swap of names), judged only where the
+  // baseline says they were called in the window; every pending entry's calls are kept for the next run.
+  const stale = await judgePendingTexts(spec, ctx, stats.pending, baseline?.counters);
+  const counters: SnapshotCounters = {
+    ...stats.counters,
+    opaque: { ...stats.counters.opaque, ...Object.fromEntries(stale.map((o) => [o.key, o.calls])) },
+    checked: Object.fromEntries(stats.pending.map((p) => [p.key, p.calls])),
+  };
+  const opaque = [...stats.opaque, ...stale.map(({ calls: _calls, ...entry }) => entry)];
+  const { recordedAt } = await ctx.snapshots.recordCounters(spec.id, scope, { at: stats.at, counters }, cutoff);
+  return { available: true, at: { server: stats.at, store: recordedAt }, current: counters, baseline, entries: stats.entries, opaque };
 }
 
 export const unused = defineKind({
