@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { problemsOf } from '../support/load-problems.js';
-import { runCheckFile } from '../support/run-check.js';
+import { plannedAnswerCases, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
 
 beforeAll(async () => { await loadSqlParser(); });
 
@@ -120,7 +120,7 @@ describe('where conditions no row meets, judged at load', () => {
 });
 
 /** Passes the load-time judgement cannot see: the plan shows them once the server has typed the columns. */
-const PLANNED: Record<string, [string, string]> = {
+const PLANNED: Record<string, PlannedCase> = {
   'a scalar column is null or is not null, negated': ['select x from t where not (x is null or x is not null)', 'rows: 0'],
   'the same, the other way round': ['select x from t where not (x is not null or x is null)', 'max_rows: 0'],
   'a scalar column neither null nor not null': ['select x from t where not (x is null) and not (x is not null)', 'rows: 0'],
@@ -140,7 +140,7 @@ const PLANNED: Record<string, [string, string]> = {
 };
 
 /** Controls: the same shapes where the data decides. */
-const DECIDED: Record<string, [string, string, 'pass' | 'fail']> = {
+const DECIDED: Record<string, DecidedCase> = {
   'a composite column partly null (neither null nor not null)': ['select id from t where not (r is null or r is not null)', 'rows: 0', 'fail'],
   'a composite column, counted': ['select count(*) from t where not (r is null or r is not null)', 'value: 0', 'fail'],
   'a real negated filter that holds': ['select x from t where not (x is null or x > 0)', 'rows: 0', 'pass'],
@@ -170,20 +170,7 @@ describe.each(engines)('answers the plan shows fixed, on %s', (engine) => {
     `);
   });
   afterAll(() => db?.close());
-  const run = (query: string, expectation: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { ${expectation} } }\n`);
-
-  for (const [name, [query, expectation]] of Object.entries(PLANNED)) {
-    it(`is an error, never a pass: ${name}`, async () => {
-      const result = await run(query, expectation);
-      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'never_fails']);
-    });
-  }
-  for (const [name, [query, expectation, status]] of Object.entries(DECIDED)) {
-    it(`still judges the data: ${name}`, async () => {
-      const result = await run(query, expectation);
-      expect([result.status, result.error], result.summary).toEqual([status, null]);
-    });
-  }
+  plannedAnswerCases(() => db, PLANNED, DECIDED);
 });
 
 describe.each(engines)('the refused conditions really meet no row, on %s', (engine) => {

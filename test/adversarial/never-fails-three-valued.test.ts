@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { problemsOf } from '../support/load-problems.js';
+import { plannedAnswerCases, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
 import { runCheckFile } from '../support/run-check.js';
 
 beforeAll(async () => { await loadSqlParser(); });
@@ -117,7 +118,7 @@ describe('contradictions through = across tables, judged at load', () => {
 });
 
 /** Passes only the plan shows fixed: the contradiction sits in a view or a sub-select the server flattens. */
-const PLANNED: Record<string, [string, string]> = {
+const PLANNED: Record<string, PlannedCase> = {
   'a view joining on = with filters that contradict it': ['select id from v_join', 'rows: 0'],
   'a count over it': ['select count(*) from v_join', 'value: 0'],
   'a sub-select filtered outside against its own filter': ['select id from (select a.id, a.x from a join b on a.x = b.x where b.x < 3) s where s.x > 5', 'rows: 0'],
@@ -125,7 +126,7 @@ const PLANNED: Record<string, [string, string]> = {
   'a view of a three-valued tautology, negated': ['select x from v_coalesce', 'rows: 0'],
   'EXISTS of such a view': ['select exists (select 1 from v_join)', 'value: false'],
 };
-const DECIDED: Record<string, [string, string, 'pass' | 'fail']> = {
+const DECIDED: Record<string, DecidedCase> = {
   'a join whose filters meet': ['select a.id from a join b on a.x = b.x where a.x > 5 and b.x > 3', 'rows: 0', 'fail'],
   'a view of a real join': ['select id from v_real', 'rows: 1', 'pass'],
   'a left join keeps the left rows whatever its inner side': ['select a.id from a left join v_low on a.x = v_low.x and v_low.x > 5', 'rows: 2', 'pass'],
@@ -150,20 +151,7 @@ describe.each(engines)('answers the plan shows fixed across tables, on %s', (eng
     `);
   });
   afterAll(() => db?.close());
-  const run = (query: string, expectation: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { ${expectation} } }\n`);
-
-  for (const [name, [query, expectation]] of Object.entries(PLANNED)) {
-    it(`is an error, never a pass: ${name}`, async () => {
-      const result = await run(query, expectation);
-      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'never_fails']);
-    });
-  }
-  for (const [name, [query, expectation, status]] of Object.entries(DECIDED)) {
-    it(`still judges the data: ${name}`, async () => {
-      const result = await run(query, expectation);
-      expect([result.status, result.error], result.summary).toEqual([status, null]);
-    });
-  }
+  plannedAnswerCases(() => db, PLANNED, DECIDED);
 });
 
 describe.each(engines)('a NOT NULL constraint proves a null test, on %s', (engine) => {
