@@ -13,7 +13,7 @@ import {
 } from '../checkfile/common.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
-import { filterShape, readSameColumns, valueShape, type ColumnRenaming } from '../sql/shape.js';
+import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
 import { expressionIsFixed } from '../sql/fixed-answers.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
@@ -88,16 +88,6 @@ export const columnParitySchema = z
     // `amount > 0 or true` names a column but has one value on every row, like a constant.
     if (values.every((value) => expressionReadsNoData(value) || expressionIsFixed(value))) {
       ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog) or has one value whatever the row holds: every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });
-    }
-    // One row's old value against a function of itself (`coalesce(name, name)`, `name || ''`,
-    // `left(name, 1e6)`): no migration moves a value into the very columns it came from.
-    // The join form of one table with itself under one filter is the same rows too.
-    const oneRows = !joinForm || (typeof spec.old !== 'string' && typeof spec.new !== 'string'
-      && JSON.stringify(spec.old.table) === JSON.stringify(spec.new.table) && (spec.old.where ?? null) === (spec.new.where ?? null));
-    // A plain copy (`(FULL_NAME)`) is the catalog's copy rule, said once.
-    const same = oneRows && valueShape(values[0]!) !== valueShape(values[1]!) ? readSameColumns(values[0]!, values[1]!) : undefined;
-    if (same !== undefined) {
-      ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: `old and new are computed from the same column${same.size === 1 ? '' : 's'} of each row (${[...same].join(', ')}): the check compares values with a function of themselves and cannot tell a migration from a copy; point new at the new column${same.size === 1 ? '' : 's'} (to assert a property of a column, such as being lower-case, use sql_assert)` });
     }
     if (spec.incremental && !joinForm) addRowLocalIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
   });

@@ -119,31 +119,3 @@ export function valueShape(text: string, rename?: ColumnRenaming): string {
 export function columnExpression(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
-
-/**
- * The column names an expression reads (the last part of every column reference, sub-selects
- * included), or undefined when it reads a whole row (`t.*`, a bare relation name) or does not
- * parse: which columns it reads cannot then be told. Needs the parser.
- */
-export function columnNamesRead(expression: string): ReadonlySet<string> | undefined {
-  const parsed = parseSql(`select (${expression})`);
-  if (parsed.kind !== 'parsed') return undefined;
-  const names = new Set<string>();
-  let whole = false;
-  JSON.parse(JSON.stringify(parsed.tree), (key, value: unknown) => {
-    if (key !== 'ColumnRef') return value;
-    const last = ((value as { fields?: { String?: { sval?: string } }[] }).fields ?? []).at(-1)?.String?.sval;
-    if (last === undefined) whole = true;
-    else names.add(last);
-    return value;
-  });
-  return whole ? undefined : names;
-}
-
-/** Whether two expressions read the very same column names (each at least one), as columnNamesRead tells them. */
-export function readSameColumns(a: string, b: string): ReadonlySet<string> | undefined {
-  const left = columnNamesRead(a);
-  const right = columnNamesRead(b);
-  if (left === undefined || right === undefined || left.size === 0 || left.size !== right.size) return undefined;
-  return [...left].every((name) => right.has(name)) ? left : undefined;
-}

@@ -10,7 +10,7 @@ import { baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, sour
 import { parseColumnName } from '../../sql/identifiers.js';
 import { columnSql, expressionSql, type SQL } from '../../sql/build.js';
 import { realAsDoubleSql } from '../exact-compare.js';
-import { columnExpression, filterShape, readSameColumns, valueShape, type ColumnRenaming } from '../../sql/shape.js';
+import { columnExpression, filterShape, valueShape, type ColumnRenaming } from '../../sql/shape.js';
 import type { SideRead, SideRenaming } from '../types.js';
 import { planFingerprint, type DiffSide, type HashScheme, type SideTypes } from './plan.js';
 import { newRowHashSalt, valueFormsOf, type RowHashMode } from './row-hash.js';
@@ -60,28 +60,12 @@ export const tableDiffSchema = z
       if (typeof parsed !== 'string') ctx.addIssue({ code: 'custom', path: ['columns', name], message: `column name "${name}" ${parsed.error}` });
       else if (spec.key.includes(parsed)) ctx.addIssue({ code: 'custom', path: ['columns', name], message: `"${name}" is a key column; keys are always compared` });
     }
-    // On the same rows (one source, table and filter), a column mapped to a function of its own
-    // column (`coalesce(v, v)`, `v || ''`) is compared with itself: no migration moves a value into
-    // the column it came from. Two source names or table spellings only the server tells apart
-    // (runner/self-comparison.ts). Every column mapped to itself is the catalog's plain copy rule.
-    if (spec.columns && spec.old.source === spec.new.source && sameText(spec.old.table, spec.new.table) && sameText(spec.old.where, spec.new.where)) {
-      for (const [label, expression] of Object.entries(spec.columns)) {
-        const column = parseColumnName(label);
-        // A plain copy (`email: '"email"'`) is the catalog's copy rule, said once.
-        if (typeof column !== 'string' || valueShape(expression) === valueShape(columnExpression(column))) continue;
-        if (readSameColumns(columnExpression(column), expression) !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['columns', label], message: `old and new read the same rows (one source, table and filter), and "${label}" is compared with a function of itself: it can never differ for anything in the data; map it to the new column (to assert a property of a column, use sql_assert)` });
-        }
-      }
-    }
     if (spec.columns && Object.keys(spec.columns).length === 0) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'list at least one column, or leave columns out to compare all of them' });
     for (const name of Object.keys(spec.normalize)) {
       if (spec.columns && !Object.keys(spec.columns).includes(name)) ctx.addIssue({ code: 'custom', path: ['normalize', name], message: `"${name}" is not one of the compared columns: ${Object.keys(spec.columns).join(', ')}` });
     }
   });
 export type TableDiffSpec = z.output<typeof tableDiffSchema>;
-
-const sameText = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * What each side reads, by shape: its table and filter, and per compared column the old column or
