@@ -13,6 +13,7 @@ import { Fault } from '../results/fault.js';
 import { isReadOnlyBuiltin, VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import { findDeniedFunction } from '../sql/deny-list.js';
 import { foldableCalls } from '../sql/node-tree.js';
+import { list } from '../sql/normal-form.js';
 import { loadSqlParser, parseSql } from '../sql/parser.js';
 import { relationNamesOf } from '../sql/relation-names.js';
 import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
@@ -193,8 +194,6 @@ export function inlinedBodyFoldsOnlyBuiltins(body: string | null): boolean {
   });
   return onlyBuiltins;
 }
-
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** What reading the judged relations would run that may not run there, one line per relation and place; empty when nothing. */
 export function implicitCodeProblems(rows: readonly Row[]): string[] {
