@@ -18,16 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { problemsOf } from '../support/load-problems.js';
-import { plannedAnswerCases, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
+import { loadTimeWhereCases, plannedAnswerCases, sqlAssert, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
 
 beforeAll(async () => { await loadSqlParser(); });
 
-const sqlAssert = (query: string, expect: string) => `
-  - id: a
-    kind: sql_assert
-    source: app
-    query: ${JSON.stringify(query)}
-    expect: ${expect}`;
 
 /** `where` conditions no row meets, found once NOT is pushed down and ORs are spread out. */
 const NEVER_TRUE = [
@@ -77,16 +71,7 @@ const REAL = [
 ];
 
 describe('where conditions no row meets, judged at load', () => {
-  for (const where of NEVER_TRUE) {
-    it(`refuses where ${where}`, () => {
-      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([expect.stringMatching(/checks\[0\]\.query: the query returns exactly 0 rows.*can never fail/)]);
-    });
-  }
-  for (const where of REAL) {
-    it(`loads where ${where}`, () => {
-      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([]);
-    });
-  }
+  loadTimeWhereCases(problemsOf, NEVER_TRUE, REAL);
   it('refuses a count whose FILTER no row meets, and loads one a row may meet', () => {
     expect(problemsOf(sqlAssert('select count(*) filter (where x > 5 and x < 3) from t', '{ value: 0 }'))).toEqual([expect.stringMatching(/can never fail/)]);
     expect(problemsOf(sqlAssert('select max(x) filter (where not (x > 0 or x <= 0)) from t', '{ value: null }'))).toEqual([expect.stringMatching(/can never fail/)]);

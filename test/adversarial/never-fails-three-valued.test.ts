@@ -17,17 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { problemsOf } from '../support/load-problems.js';
-import { plannedAnswerCases, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
+import { loadTimeWhereCases, plannedAnswerCases, sqlAssert, type DecidedCase, type PlannedCase } from '../support/planned-answers.js';
 import { runCheckFile } from '../support/run-check.js';
 
 beforeAll(async () => { await loadSqlParser(); });
 
-const sqlAssert = (query: string, expect: string) => `
-  - id: a
-    kind: sql_assert
-    source: app
-    query: ${JSON.stringify(query)}
-    expect: ${expect}`;
 
 /** Conditions on one table (x, y integers, b boolean) no row meets, under three-valued logic. */
 const NEVER_TRUE = [
@@ -69,16 +63,7 @@ const REAL = [
 ];
 
 describe('conditions no row meets under three-valued logic, judged at load', () => {
-  for (const where of NEVER_TRUE) {
-    it(`refuses where ${where}`, () => {
-      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([expect.stringMatching(/checks\[0\]\.query: the query returns exactly 0 rows.*can never fail/)]);
-    });
-  }
-  for (const where of REAL) {
-    it(`loads where ${where}`, () => {
-      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([]);
-    });
-  }
+  loadTimeWhereCases(problemsOf, NEVER_TRUE, REAL);
   // For a composite x both tests are false on a row with some fields NULL: at load x's type is not known.
   it('loads a pair of null tests of a column whose type is not known', () => {
     expect(problemsOf(sqlAssert('select x from t where (x is null or x is not null) is not true', '{ rows: 0 }'))).toEqual([]);

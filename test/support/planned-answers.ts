@@ -28,3 +28,25 @@ export function plannedAnswerCases(db: () => TestDatabase, planned: Readonly<Rec
     });
   }
 }
+
+/** A check file fragment: one sql_assert with `expect` (a YAML flow mapping). */
+export const sqlAssert = (query: string, expectation: string) => `
+  - id: a
+    kind: sql_assert
+    source: app
+    query: ${JSON.stringify(query)}
+    expect: ${expectation}`;
+
+/** Registers, per condition on table t, that `never` ones are refused at load and `real` ones load. */
+export function loadTimeWhereCases(problemsOf: (checks: string) => string[], never: readonly string[], real: readonly string[]): void {
+  for (const where of never) {
+    it(`refuses where ${where}`, () => {
+      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([expect.stringMatching(/checks\[0\]\.query: the query returns exactly 0 rows.*can never fail/)]);
+    });
+  }
+  for (const where of real) {
+    it(`loads where ${where}`, () => {
+      expect(problemsOf(sqlAssert(`select x from t where ${where}`, '{ rows: 0 }'))).toEqual([]);
+    });
+  }
+}
