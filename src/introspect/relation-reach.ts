@@ -86,6 +86,19 @@ function relationOidSql(target: TableRef | RelationByOid | undefined): SQL {
 }
 
 /**
+ * The server instance and database a session reads, as one text: the cluster identifier where
+ * readable, the postmaster's start to the microsecond (one running server) and the database oid.
+ * Equal texts are one database; a server restarted between two readings reads as another.
+ */
+export function databaseInstanceSql(): SQL {
+  return sql`pg_catalog.concat_ws('/',
+        case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute')
+          then (select s.system_identifier::text from pg_catalog.pg_control_system() s) end,
+        pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text,
+        (select d.oid::text from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()))`;
+}
+
+/**
  * One row: the server instance and database (cluster identifier where readable, the postmaster's
  * start to the microsecond — one running server — and the database oid), the role, the session's
  * own settings (search_path, startup parameters, role and database settings: what else decides
@@ -106,11 +119,7 @@ export function planRelationReach(target: TableRef | RelationByOid | undefined):
         join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = w.oid
           and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.refobjid <> c.oid)
     select
-      pg_catalog.concat_ws('/',
-        case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute')
-          then (select s.system_identifier::text from pg_catalog.pg_control_system() s) end,
-        pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text,
-        (select d.oid::text from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())) as instance,
+      ${databaseInstanceSql()} as instance,
       current_user::text as reader,
       (select pg_catalog.json_agg(pg_catalog.json_build_array(s.name, s.setting) order by s.name) from pg_catalog.pg_settings s
         where s.source not in ('default', 'override', 'configuration file', 'command line', 'environment variable')

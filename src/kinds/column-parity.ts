@@ -28,6 +28,7 @@ import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type Side
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
+import { readValuePairs, sidesNamed, valuePairFault, type ValueSide } from './value-lineage.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -272,6 +273,23 @@ async function refuseFoldedContainers(spec: ColumnParitySpec, form: SameTableFor
   return fault && faultOutcome(fault, observations);
 }
 
+/**
+ * "Could not verify" when old and new are computed from a column in common on the same rows (or,
+ * in the join form, both from the key): `coalesce(name, name)` against `name`, or a fall-back on
+ * the old column, agrees whatever the migration did (value-lineage.ts). Asked of the plans.
+ */
+async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
+  const side = (table: TableRef, expr: string, where: string | undefined, keyed: boolean): ValueSide => ({
+    source: spec.source, table, where, keys: keyed ? spec.key.map((k) => columnSql(k)) : [], values: [expressionSql(expr)],
+  });
+  const sides = form.form === 'same_table'
+    ? { old: side(form.table, form.old, form.where, false), new: side(form.table, form.new, form.where, false) }
+    : { old: side(form.old.table, form.old.expr, form.old.where, true), new: side(form.new.table, form.new.expr, form.new.where, true) };
+  const [finding] = await readValuePairs((source, statement) => ctx.query(source, statement), sides, form.form === 'join');
+  const fault = finding && valuePairFault(finding, sidesNamed(sides));
+  return fault && faultOutcome(fault, observations);
+}
+
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
 async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
   const join = { ...spec, old: form.old, new: form.new };
@@ -311,6 +329,8 @@ export const columnParity = defineKind({
     if (refusedContainers) return refusedContainers;
     // Only a pass needs it: a fail is never a wrong pass (between such types it may be a false one).
     if (outcome.status === 'pass') {
+      const refusedShared = await refuseSharedColumns(spec, form, ctx, outcome.observations);
+      if (refusedShared) return refusedShared;
       const refusedWidths = await refuseFloatWidths(spec, form, ctx, outcome.observations);
       if (refusedWidths) return refusedWidths;
     }

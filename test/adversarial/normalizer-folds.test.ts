@@ -89,8 +89,12 @@ describe.each(engines)('normalisers that folded different values on %s', (engine
     });
 
     it('still passes one instant written in two offsets', async () => {
+      // The instant written again in another offset, as a column of its own (a value computed from
+      // the column it is compared with is refused: self-comparison-own-columns.test.ts).
+      await db.exec(`alter table tz_fold add column if not exists kathmandu text;
+        update tz_fold set kathmandu = (o at time zone 'Asia/Kathmandu')::text || '+05:45'`);
       const result = await runCheck(db, `checks:
-  - { id: tz, kind: column_parity, source: app, table: tz_fold, key: [id], old: o, new: "(o at time zone 'Asia/Kathmandu')::text || '+05:45'", normalize: [{ time_zone: America/New_York }] }
+  - { id: tz, kind: column_parity, source: app, table: tz_fold, key: [id], old: o, new: kathmandu, normalize: [{ time_zone: America/New_York }] }
 `);
       expect(result.status).toBe('pass');
     });

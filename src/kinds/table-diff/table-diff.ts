@@ -38,6 +38,7 @@ import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
+import { readOneDatabase, readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../value-lineage.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
@@ -99,6 +100,20 @@ function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bit
     code: 'passes_disagree',
     message: `the ${side} side's rows in bucket ${bucket} (of ${2 ** bits}) did not add up to what the previous pass of this diff read there: rows changed between the diff's statements, or a compared expression or where depends on which rows a statement reads (a window function or aggregate) or on when it runs (now(), random()); diff data at rest, with expressions of the row alone`,
   });
+}
+
+/**
+ * When both sides read one database, the fault for compared columns computed from a column in
+ * common on the same rows (a column mapped to a function of itself, a fall-back on the old column):
+ * planned, no row read. Undefined when the sides are two databases.
+ */
+async function sharedColumnsFault(spec: TableDiffSpec, ctx: ExecutionContext, columns: readonly ComparedColumn[]) {
+  const query = (source: string, statement: SQL) => ctx.query(source, statement);
+  if (!(await readOneDatabase(query, { old: spec.old.source, new: spec.new.source }))) return undefined;
+  const side = (s: 'old' | 'new'): ValueSide => ({ ...spec[s], keys: spec.key.map((k) => columnSql(k)), values: columns.map((c) => c.raw?.[s] ?? c[s]) });
+  const sides = { old: side('old'), new: side('new') };
+  const findings = await readValuePairs(query, sides, true);
+  return valuePairsFault(findings, columns.map((c) => c.name), sidesNamed(sides));
 }
 
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
@@ -318,6 +333,11 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const scope = (side: 'old' | 'new', rows: number): Scope => ({ source: spec[side].source, table: spec[side].table, filter: spec[side].where === undefined ? undefined : predicateSql(spec[side].where), rows });
     const vacuous = await emptyScopesNeverFail([scope('old', tally.oldRows), scope('new', tally.newRows)], ctx);
     if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
+  }
+  // One database on both sides: no compared column may be computed from the other side's (value-lineage.ts).
+  if (outcome.status === 'pass') {
+    const shared = await sharedColumnsFault(spec, ctx, columns);
+    if (shared) outcome = faultOutcome(shared, outcome.observations);
   }
   // Dirty buckets (or segments) were left unread: the counts are lower bounds, which can only prove a failure.
   if (stopped) facts.push({ stoppedEarly: { chunks: tally.passes, unit: 'pass' as const } });

@@ -37,6 +37,8 @@ describeOnPostgres('table_diff fingerprint reads', () => {
     const sources = createSourceRegistry(catalog.sources, { dataDir: db.dataDir });
     const seen: SeenRead[] = [];
     const watched = watchedSources(sources, async (session, statement) => {
+      // A plan the check asks for itself (what its compared values are computed from) is no read.
+      if (/^\s*explain\b/i.test(statement.text)) return;
       const [settings] = await session.query({ text: "select current_setting('work_mem') as work_mem, current_setting('parallel_tuple_cost') as ptc, current_setting('max_parallel_workers_per_gather') as workers", params: [] });
       const plan = (await session.query({ text: `explain ${statement.text}`, params: statement.params })).map((r) => String(r['QUERY PLAN'])).join('\n');
       seen.push({ text: statement.text, settings: settings!, plan });
