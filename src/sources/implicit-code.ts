@@ -17,6 +17,8 @@ import { list } from '../sql/normal-form.js';
 import { loadSqlParser, parseSql } from '../sql/parser.js';
 import { relationNamesOf } from '../sql/relation-names.js';
 import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
+import type { CompiledQuery } from '../sql/build.js';
+import { implicitCodeScreen } from './implicit-code-screen.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
@@ -240,14 +242,29 @@ function namesOf(text: string): string[] | undefined {
   return names;
 }
 
-/** IMPLICIT_CODE_SQL for `names` (null: the whole database), with jit off for it alone; what it found. */
-async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<string[]> {
-  // Sent together (one round trip on postgres.js, which pipelines a reserved connection's statements).
+/** One catalog statement with jit off for it alone (sent together: one round trip on postgres.js, which pipelines a reserved connection's statements). */
+async function withoutJit(session: ReadSession, statement: CompiledQuery): Promise<readonly Row[]> {
   const [, rows] = await Promise.all([
     session.query({ text: JIT_OFF, params: [] }),
-    session.query({ text: IMPLICIT_CODE_SQL, params: [names === null ? null : JSON.stringify(names)] }),
+    session.query(statement),
     session.query({ text: JIT_RESTORED, params: [] }),
   ]);
+  return rows;
+}
+
+/**
+ * IMPLICIT_CODE_SQL for `names`, with jit off for it alone; what it found. For the whole database
+ * (null) the screen (implicit-code-screen.ts) first names the relations that may hold such code at
+ * all, and only those are judged: none, in most databases, and nothing more is asked.
+ */
+async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<string[]> {
+  let judged = names;
+  if (judged === null) {
+    const candidates = await withoutJit(session, implicitCodeScreen());
+    if (candidates.length === 0) return [];
+    judged = candidates.map((row) => String(row['relation']));
+  }
+  const rows = await withoutJit(session, { text: IMPLICIT_CODE_SQL, params: [JSON.stringify(judged)] });
   // A SQL function's body is read with the parser only where one is called over a column.
   if ((rows as unknown as ImplicitCall[]).some((row) => row.body !== null && row.body !== undefined)) await loadSqlParser();
   return implicitCodeProblems(rows);

@@ -109,6 +109,27 @@ const HOOKS: { name: string; plant: string; check: string; postgresOnly?: boolea
       insert into kids values (9, 'k@x', 50);`,
     check: `  - { id: c, kind: null_check, source: app, table: users, columns: [email], where: "i > 0" }`,
   },
+  // Built-ins are pinned: no pg_depend row records a view's call of one, so the database-wide
+  // screen must find these in the stored tree's text (implicit-code-screen.ts).
+  {
+    name: "a view over a built-in operator whose estimator a superuser pointed at a user function",
+    plant: `create function public.lt_sel(internal, oid, internal, integer) returns float8 language internal stable as 'scalarltsel';
+      alter operator pg_catalog.< (int4, int4) set (restrict = public.lt_sel);
+      create view public.v_users as select * from users where i < 10;`,
+    check: NULL_CHECK('v_users'),
+  },
+  {
+    name: "a view comparing rows with that operator (a row comparison lists its operators apart)",
+    plant: `create function public.lt_sel(internal, oid, internal, integer) returns float8 language internal stable as 'scalarltsel';
+      alter operator pg_catalog.< (int4, int4) set (restrict = public.lt_sel);
+      create view public.v_users as select * from users where (i, id) < (10, 20);`,
+    check: NULL_CHECK('v_users'),
+  },
+  {
+    name: 'a view calling a deny-listed built-in (query_to_xml, matched by name prefix)',
+    plant: `create view public.v_users as select u.*, pg_catalog.query_to_xml('select 1', true, false, '') as x from users u;`,
+    check: NULL_CHECK('v_users'),
+  },
 ];
 
 /** What the hooks left: rows written (Postgres) or advisory locks held (PGlite's one session). */
