@@ -29,16 +29,17 @@ ${fields.extra ?? ''}`, { app: db });
 
 // The value depends on a column of the row (live) as a real read does: two queries comparing only
 // constants, or only functions of the key, are refused at load (never-fails.test.ts, never-fails-folded.test.ts);
-// the new path reads a column of its own (live_new): two values computed from the same column are
-// refused when the check runs (shadow-read-self-columns.test.ts).
+// the new path reads a copy of the table (t_new): two values computed from the same column are
+// refused when the check runs (shadow-read-self-columns.test.ts), and so are values of one table's
+// columns that take one value whatever those columns hold (shadow-read-held-lineage.test.ts).
 const select = (expression: string) => `select id, case when live then ${expression} end as v from t where id = any($keys)`;
-const selectNew = (expression: string) => `select id, case when live_new then ${expression} end as v from t where id = any($keys)`;
+const selectNew = (expression: string) => `select id, case when live_new then ${expression} end as v from t_new where id = any($keys)`;
 
 describe.each(engines)('shadow_read record equivalence on %s', (engine) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase(engine);
-    await db.exec('create table t (id int primary key, live boolean not null default true, live_new boolean not null default true); insert into t select g from generate_series(1, 100) g');
+    await db.exec('create table t (id int primary key, live boolean not null default true, live_new boolean not null default true); insert into t select g from generate_series(1, 100) g; create table t_new as select * from t');
   });
   afterAll(() => db.close());
 

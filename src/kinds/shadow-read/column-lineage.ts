@@ -12,6 +12,7 @@
  * EXPLAIN prints a reference to an Append's rows (a UNION ALL, a partitioned table) as its first
  * member's expression; such a reference is widened to the same position of every member.
  */
+import { isReadOnlyBuiltin } from '../../sql/builtin-functions.js';
 import { parseSql } from '../../sql/parser.js';
 import { stringNodeValue, walkSqlTree } from '../../sql/tree-walk.js';
 
@@ -40,6 +41,12 @@ export interface PlanLineage {
   conditions: (ColumnRead[] | undefined)[];
   /** Each relation scan's alias with the relation it scans. */
   relations: Map<string, { schema: string; name: string }>;
+  /** Per output column, the expression text the plan computes it by (undefined where the root prints none: a union at the top). */
+  texts: (string | undefined)[];
+  /** Each index scan's alias with its index: rows come out in the index's order, which the plan does not print as a sort key. */
+  indexScans: { alias: string; schema: string; index: string }[];
+  /** Whether the plan groups rows (an output may be an aggregate over a key's rows). */
+  groups: boolean;
 }
 
 /** Fields holding expressions that decide which rows meet (or which row is taken), never the values shown. */
@@ -51,8 +58,8 @@ const MEMBER_UNIONS = new Set(['Append', 'Merge Append', 'Recursive Union', 'Set
 /** Scans whose columns are another plan's outputs, read as everything that plan reads. */
 const OPAQUE_SCANS = new Set(['Subquery Scan', 'CTE Scan', 'Function Scan']);
 
-/** What one expression text reads before aliases are resolved. */
-interface TextReads { columns: { alias: string | undefined; column: string }[]; subplans: string[]; params: string[] }
+/** What one expression text reads before aliases are resolved; `rewritten` when sub-plan references were set aside. */
+export interface TextReads { columns: { alias: string | undefined; column: string }[]; subplans: string[]; params: string[]; rewritten: boolean }
 
 const key = (read: ColumnRead) => `${read.alias}\u0000${read.column}`;
 
@@ -74,12 +81,25 @@ function withoutSubplanReferences(text: string): { text: string; subplans: strin
   return { text: out, subplans };
 }
 
+/**
+ * Whether a call's body is PostgreSQL's own, reading nothing but its arguments: a read-only
+ * built-in, named without a schema or with pg_catalog. Anything else — a plpgsql function, a SQL
+ * function the planner did not inline (one with a FROM), reached through a view — may read any
+ * column of any row, and the plan shows only its arguments.
+ */
+function isBuiltinCall(fields: Record<string, unknown>): boolean {
+  const names = ((fields['funcname'] as unknown[] | undefined) ?? []).map(stringNodeValue);
+  const name = names.at(-1);
+  const schema = names.length === 2 ? names[0] : undefined;
+  return names.length >= 1 && names.length <= 2 && name !== undefined && (schema === undefined || schema === 'pg_catalog') && isReadOnlyBuiltin(name);
+}
+
 /** What an expression (or ORDER BY item) reads, or undefined when its text cannot be parsed or it reads what cannot be told. */
-function readsOfText(text: string, asOrderItem: boolean): TextReads | undefined {
+export function readsOfText(text: string, asOrderItem: boolean): TextReads | undefined {
   const { text: plain, subplans } = withoutSubplanReferences(text);
   const parsed = parseSql(asOrderItem ? `select 1 order by ${plain}` : `select ${plain}`);
   if (parsed.kind !== 'parsed') return undefined;
-  const reads: TextReads = { columns: [], subplans, params: [] };
+  const reads: TextReads = { columns: [], subplans, params: [], rewritten: plain !== text };
   let told = true;
   walkSqlTree(parsed.tree, ({ type, fields }) => {
     if (type === 'ColumnRef') {
@@ -93,6 +113,7 @@ function readsOfText(text: string, asOrderItem: boolean): TextReads | undefined 
     if (type === 'ParamRef' && fields['number'] === undefined) reads.params.push('$0');
     // A window function's value depends on its window's rows, spelled elsewhere (or as `?`).
     if (type === 'FuncCall' && fields['over'] !== undefined) told = false;
+    if (type === 'FuncCall' && !isBuiltinCall(fields)) told = false;
   });
   return told ? reads : undefined;
 }
@@ -263,7 +284,11 @@ export function planLineage(explained: unknown, count: number): PlanLineage | un
   const conditions: (ColumnRead[] | undefined)[] = [];
   for (const node of plan.parent.keys()) for (const { text, order } of conditionTexts(node)) conditions.push(distinct(reader.text(text, node, order)));
   const relations = new Map(plan.relationScans.map((scan) => [scan.Alias!, { schema: String(scan.Schema ?? ''), name: String(scan['Relation Name']) }]));
-  return { outputs, conditions, relations };
+  const texts = Array.from({ length: count }, (_, i) => root.Output?.[i]);
+  const indexScans = plan.relationScans.flatMap((scan) => (typeof scan['Index Name'] === 'string' && scan['Node Type'] !== 'Bitmap Heap Scan'
+    ? [{ alias: scan.Alias!, schema: String(scan.Schema ?? ''), index: scan['Index Name'] }] : []));
+  const groups = [...plan.parent.keys()].some((node) => node['Node Type'] === 'Aggregate' || node['Node Type'] === 'Group');
+  return { outputs, conditions, relations, texts, indexScans, groups };
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * What a plan reads that only the catalog says. A stored generated column is computed from other
+ * columns of its row when it is written: an old `full_name generated always as (first_name || ' '
+ * || last_name)` compared with `first_name || ' ' || last_name` compared a value with itself while
+ * the plan showed two different columns. An index scan hands rows over in its index's order, and
+ * the plan prints no sort key for it: `distinct on (id) … order by id, b` over an index on (id, b)
+ * chose each key's row by b unseen. Both are read from the server once per relation (or index)
+ * and added to the lineage: a generated column reads its inputs as well, an index scan's key
+ * columns are a condition of its scan. Undefined where the catalog's text cannot be read: told.
+ */
+import { readsOfText, type ColumnRead, type PlanLineage } from './column-lineage.js';
+import { sql } from '../../sql/build.js';
+import type { ExecutionContext } from '../types.js';
+
+/** The catalog's word on one plan: per alias, its generated columns' inputs and its index's key columns (undefined where unreadable). */
+export interface CatalogReads {
+  generated: Map<string, Map<string, string[] | undefined>>;
+  indexColumns: Map<string, string[] | undefined>;
+}
+
+/** The unqualified columns an expression the catalog printed reads (a relation's own columns), or undefined. */
+function columnsOfCatalogText(text: string): string[] | undefined {
+  const reads = readsOfText(text, false);
+  if (reads === undefined || reads.subplans.length > 0 || reads.params.length > 0) return undefined;
+  return reads.columns.map((column) => column.column);
+}
+
+/** The lineage with generated columns widened to their inputs and each index scan's key columns added as a condition (pure). */
+export function withCatalogReads(lineage: PlanLineage, catalog: CatalogReads): PlanLineage {
+  const widen = (reads: ColumnRead[] | undefined): ColumnRead[] | undefined => {
+    if (reads === undefined) return undefined;
+    const out = [...reads];
+    for (const read of reads) {
+      const generated = catalog.generated.get(read.alias);
+      if (!generated?.has(read.column)) continue;
+      const inputs = generated.get(read.column);
+      if (inputs === undefined) return undefined;
+      out.push(...inputs.map((column) => ({ alias: read.alias, column })));
+    }
+    return out;
+  };
+  const ordered = lineage.indexScans.map((scan) => {
+    const columns = catalog.indexColumns.get(scan.alias);
+    return columns === undefined ? undefined : columns.map((column) => ({ alias: scan.alias, column }));
+  });
+  return { ...lineage, outputs: lineage.outputs.map(widen), conditions: [...lineage.conditions, ...ordered].map(widen) };
+}
+
+/** Reads the generated columns of every relation the plan scans and the key columns of every index it scans. */
+export async function readCatalogReads(ctx: ExecutionContext, source: string, lineage: PlanLineage, regclass: (relation: { schema: string; name: string }) => string): Promise<CatalogReads> {
+  const generated = new Map<string, Map<string, string[] | undefined>>();
+  const byText = new Map<string, Map<string, string[] | undefined>>();
+  for (const [alias, relation] of lineage.relations) {
+    const text = regclass(relation);
+    if (!byText.has(text)) {
+      const rows = await ctx.query<{ name: string; expr: string | null }>(source, sql`select a.attname::pg_catalog.text as name, pg_catalog.pg_get_expr(d.adbin, d.adrelid) as expr
+        from pg_catalog.pg_attribute a join pg_catalog.pg_attrdef d on d.adrelid operator(pg_catalog.=) a.attrelid and d.adnum operator(pg_catalog.=) a.attnum
+        where a.attrelid operator(pg_catalog.=) pg_catalog.to_regclass(${text}::pg_catalog.text) and a.attgenerated operator(pg_catalog.<>) ''`);
+      byText.set(text, new Map(rows.map((row) => [row.name, row.expr === null ? undefined : columnsOfCatalogText(row.expr)])));
+    }
+    generated.set(alias, byText.get(text)!);
+  }
+  const indexColumns = new Map<string, string[] | undefined>();
+  for (const scan of lineage.indexScans) {
+    const text = regclass({ schema: scan.schema, name: scan.index });
+    const rows = await ctx.query<{ key: string | null }>(source, sql`select pg_catalog.pg_get_indexdef(i.indexrelid, k, true) as key
+      from pg_catalog.pg_index i cross join pg_catalog.generate_series(1, i.indnkeyatts::pg_catalog.int4) as k
+      where i.indexrelid operator(pg_catalog.=) pg_catalog.to_regclass(${text}::pg_catalog.text)`);
+    const columns = rows.map((row) => (row.key === null ? undefined : columnsOfCatalogText(row.key)));
+    indexColumns.set(scan.alias, rows.length === 0 || columns.some((c) => c === undefined) ? undefined : columns.flat() as string[]);
+  }
+  return { generated, indexColumns };
+}
