@@ -20,7 +20,8 @@ import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fa
 import { typeProbeSql } from './exact-compare.js';
 import { comparedDistinctSql } from './compared-distinct.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
-import { floatWidthsDiffer, readFloatLeaves } from './float-leaves.js';
+import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from './float-leaves.js';
+import { compositeFieldsDiffer, compositeFieldsFault, compositeFieldsFrom } from './composite-fields.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
 import { keyAlias, sampleFromRow } from './samples.js';
@@ -240,13 +241,19 @@ function planComparedTypes(form: SameTableForm | JoinForm): SQL {
 }
 
 /**
- * "Could not verify" when the two values are containers that print a real and a double alike (a
- * composite or range of reals against one of doubles, an anonymous record against one that holds
- * floats): they were compared by text, and their texts agree over different numbers.
+ * "Could not verify" when the two values are containers whose texts agree over different values,
+ * read from one walk of their type trees: a real against a double (a composite or range of reals
+ * against one of doubles, an anonymous record against one that holds floats) prints alike (0.1);
+ * composites whose fields are named or ordered differently (`(x, y)` against `(y, x)`) print by
+ * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them).
  */
-async function refuseFloatWidths(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
+async function refuseContainerTexts(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
   const [row] = await ctx.query(spec.source, planComparedTypes(form));
-  const [old, fresh] = await readFloatLeaves((statement) => ctx.query(spec.source, statement), [String(row?.old), String(row?.new)]) as [string | null, string | null];
+  const roots = [String(row?.old), String(row?.new)];
+  const trees = await readTypeTrees((statement) => ctx.query(spec.source, statement), roots);
+  const [oldFields, newFields] = roots.map((root) => compositeFieldsFrom(root, trees)) as [string | null, string | null];
+  if (compositeFieldsDiffer(oldFields, newFields)) return faultOutcome(compositeFieldsFault('the compared value', oldFields, newFields), observations);
+  const [old, fresh] = roots.map((root) => floatLeavesFrom(root, trees)) as [string | null, string | null];
   if (!floatWidthsDiffer(old, fresh)) return undefined;
   return faultOutcome({
     code: 'float_widths_differ',
@@ -331,8 +338,8 @@ export const columnParity = defineKind({
     if (outcome.status === 'pass') {
       const refusedShared = await refuseSharedColumns(spec, form, ctx, outcome.observations);
       if (refusedShared) return refusedShared;
-      const refusedWidths = await refuseFloatWidths(spec, form, ctx, outcome.observations);
-      if (refusedWidths) return refusedWidths;
+      const refusedTexts = await refuseContainerTexts(spec, form, ctx, outcome.observations);
+      if (refusedTexts) return refusedTexts;
     }
     if (outcome.status === 'fail' && spec.sample > 0) {
       // A scan that stopped early found its mismatches in the rows it read: the samples come from there.

@@ -2,8 +2,8 @@
  * column_parity compares composites by their text, and record output writes a composite's fields
  * by position without their names: a point whose x and y a migration swapped, stored in a type
  * declared (y, x) on the new column, prints exactly as the original (x, y) — compared by text, it
- * agrees. table_diff refuses such pairs (composite_fields_differ); column_parity still passes them
- * (held: the case below is marked as failing until exact-compare.ts reads the fields' names).
+ * agrees. table_diff refused such pairs (composite_fields_differ); column_parity passed them. Now
+ * a pass reads both values' type trees and refuses composites whose fields differ by name or order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -38,10 +38,21 @@ checks:
     expect(row).toEqual({ n: 300 });
   });
 
-  // Held (a wrong pass today, see docs/decisions.md): `it.fails` turns red once column_parity refuses it.
-  it.fails('does not pass composites whose fields are declared in another order', async () => {
+  it('does not pass composites whose fields are declared in another order', async () => {
     const result = await check('old_p', 'new_p');
-    expect(result.status, result.summary).not.toBe('pass');
+    expect([result.status, result.error?.code], result.summary).toEqual(['error', 'composite_fields_differ']);
+  });
+
+  it('does not pass them in arrays, nor in the join form', async () => {
+    await db.exec(`create table if not exists cf_arrays (id int primary key, old_a cf_xy[], new_a cf_yx[]);
+      insert into cf_arrays select g, array[row(g, -g)::cf_xy], array[row(g, -g)::cf_yx] from generate_series(1, 50) g on conflict do nothing;
+      create table if not exists cf_new_points (id int primary key, p cf_yx);
+      insert into cf_new_points select id, new_p from cf_points on conflict do nothing`);
+    const arrays = await runCheck(db, 'checks:\n  - { id: a, kind: column_parity, source: app, table: cf_arrays, key: [id], old: old_a, new: new_a }\n');
+    // Arrays of two composite types have no comparison at all: could not verify, never a pass.
+    expect(arrays.status, arrays.summary).toBe('error');
+    const joined = await runCheck(db, 'checks:\n  - { id: j, kind: column_parity, source: app, key: [id], old: { table: cf_points, expr: old_p }, new: { table: cf_new_points, expr: p } }\n');
+    expect([joined.status, joined.error?.code], joined.summary).toEqual(['error', 'composite_fields_differ']);
   });
 
   it('passes composites of one type holding the same values (control)', async () => {
