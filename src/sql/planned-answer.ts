@@ -9,7 +9,8 @@
  * column types allow (`not (x is null or x is not null)` is `x is not null and x is null` only for a
  * scalar x), which the parse tree of the check's own SQL cannot see.
  */
-import { conjunctionTruth, expressionIsFixed, expressionTruth, T } from './fixed-answers.js';
+import { conjunctionTruth, expressionIsFixed, expressionTruth, T, type Adjust } from './fixed-answers.js';
+import { withPlanFacts, type PlanFacts } from './plan-facts.js';
 import { sql, type SQL } from './build.js';
 
 interface PlanNode {
@@ -32,9 +33,9 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** Reads a condition's text before it is judged (references to InitPlans replaced). */
-type Reading = (text: string) => string;
-const asWritten: Reading = (text) => text;
+/** Reads a condition before it is judged: its text (references to InitPlans replaced), then its parse (facts spliced in). */
+interface Reading { text: (text: string) => string; adjust: Adjust }
+const asWritten: Reading = { text: (text) => text, adjust: (node) => node };
 
 /** Nodes that return no row when their input returns none (they pass, order, limit or lock rows). */
 const ROWS_FROM_INPUT = new Set([
@@ -48,7 +49,7 @@ const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
 const inputsOf = (node: PlanNode) => (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
 
 /** Whether a condition the plan shows is true on no row of any data (one it cannot read is not judged). */
-const neverTrue = (condition: string | undefined, read: Reading) => condition !== undefined && !(expressionTruth(read(condition)) & T);
+const neverTrue = (condition: string | undefined, read: Reading) => condition !== undefined && !(expressionTruth(read.text(condition), read.adjust) & T);
 
 /** Joins whose every row is a row of both inputs meeting the join's conditions. */
 const BOTH_SIDES = new Set(['Inner', 'Semi']);
@@ -85,7 +86,7 @@ function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const children = inputsOf(node);
   // Conditions of several nodes that no row meets together (each alone could be met).
   const conditions = conditionsOf(node);
-  if (conditions.length > 1 && !(conjunctionTruth(conditions.map(read)) & T)) return true;
+  if (conditions.length > 1 && !(conjunctionTruth(conditions.map(read.text), read.adjust) & T)) return true;
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
   // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
   if (type === 'Sample Scan' && ['bernoulli', 'system'].includes(node['Sampling Method'] ?? '') && /^'?0(\.0*)?'?(::real)?$/.test(node['Sampling Parameters']?.[0] ?? '')) return true;
@@ -122,11 +123,12 @@ function answerIsFixed(node: PlanNode, read: Reading): boolean {
  * object with `Plan`): `no rows`, `fixed` (one row of aggregates over no rows), or undefined when
  * the answer depends on the data as far as the plan shows.
  */
-export function plannedFixedAnswer(explained: unknown): 'no rows' | 'fixed' | undefined {
+export function plannedFixedAnswer(explained: unknown, facts?: PlanFacts): 'no rows' | 'fixed' | undefined {
   const root = (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
   if (!root) return undefined;
-  const { noRow, fixed } = fixedInitPlans(root);
-  const read = replacing(noRow, (param) => `(null::boolean and ${param})`);
+  const adjust: Adjust = facts ? (node) => withPlanFacts(node, facts) : asWritten.adjust;
+  const { noRow, fixed } = fixedInitPlans(root, { text: asWritten.text, adjust });
+  const read = { text: replacing(noRow, (param) => `(null::boolean and ${param})`), adjust };
   if (returnsNoRow(root, read)) return 'no rows';
   if (answerIsFixed(root, read)) return 'fixed';
   // One row computed from constants and InitPlans whose answers are fixed (`select exists (select 1 from v)`, v never true).
@@ -147,14 +149,14 @@ function initPlanReferences(name: string): RegExp[] {
  * The references to InitPlans whose answers the plan shows fixed, apart: those that return no row
  * (EXISTS of them is false, a scalar sub-select NULL) and those that return one row of aggregates over none.
  */
-function fixedInitPlans(root: PlanNode): { noRow: RegExp[]; fixed: RegExp[] } {
+function fixedInitPlans(root: PlanNode, read: Reading): { noRow: RegExp[]; fixed: RegExp[] } {
   const noRow: RegExp[] = [];
   const fixed: RegExp[] = [];
   const visit = (node: PlanNode) => {
     if (node['Parent Relationship'] === 'InitPlan') {
       const references = initPlanReferences(node['Subplan Name'] ?? '');
-      if (returnsNoRow(node, asWritten)) noRow.push(...references);
-      else if (answerIsFixed(node, asWritten)) fixed.push(...references);
+      if (returnsNoRow(node, read)) noRow.push(...references);
+      else if (answerIsFixed(node, read)) fixed.push(...references);
     }
     for (const child of node.Plans ?? []) visit(child);
   };
@@ -163,7 +165,7 @@ function fixedInitPlans(root: PlanNode): { noRow: RegExp[]; fixed: RegExp[] } {
 }
 
 /** A reading that replaces each reference by `by(a parameter of its own)`: false or NULL for a no-row InitPlan, whichever it is. */
-function replacing(references: readonly RegExp[], by: (param: string) => string): Reading {
+function replacing(references: readonly RegExp[], by: (param: string) => string): (text: string) => string {
   return (text) => references.reduce((out, reference, i) => out.replace(reference, by(`$${90_001 + i}`)), text);
 }
 
