@@ -13,6 +13,7 @@ import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { parseExpression, parseSql } from './parser.js';
 import { ANY, BINARY_KINDS, disjunctiveForm, F, lastName, list, N, NEGATOR, nodeOf, not3, numberOf, T, type Literal, type Truth } from './normal-form.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
+import { innerJoinConditions, outerJoinConditions } from './join-conditions.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -544,19 +545,6 @@ function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
   return UNBOUNDED;
 }
 
-/** The ON conditions every row of a FROM item meets: inner joins' own, and those of a preserved side of an outer join. */
-function innerJoinConditions(item: unknown): unknown[] {
-  const { type, fields } = nodeOf(item);
-  // A join with an alias hides its members' names: the same spelling outside may name another table.
-  if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined || fields['alias'] !== undefined) return [];
-  switch (fields['jointype']) {
-    case 'JOIN_INNER': return [...(fields['quals'] === undefined ? [] : [fields['quals']]), ...innerJoinConditions(fields['larg']), ...innerJoinConditions(fields['rarg'])];
-    case 'JOIN_LEFT': return innerJoinConditions(fields['larg']);
-    case 'JOIN_RIGHT': return innerJoinConditions(fields['rarg']);
-    default: return [];
-  }
-}
-
 /** What a select list, HAVING and ORDER BY say about grouping, and whether one may return sets. */
 function callsOf(nodes: unknown): { aggregate: 'none' | 'certain' | 'maybe'; setReturning: boolean } {
   let aggregate: 'none' | 'certain' | 'maybe' = 'none';
@@ -633,6 +621,9 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   // join condition and a filter that contradict show (`a join b on a.x = b.x where a.x > 5 and b.x < 3`).
   const conditions = [...(select['whereClause'] === undefined ? [] : [select['whereClause']]), ...list(select['fromClause']).flatMap(innerJoinConditions)];
   if (conditions.length > 0) rows = filtered(rows, truthOf(conditions.length === 1 ? conditions[0] : { BoolExpr: { boolop: 'AND_EXPR', args: conditions } }));
+  // An outer join's nullable side met its ON or is NULL: a WHERE true of neither is true of no row.
+  const joined = select['whereClause'] === undefined || rows.max === 0 ? undefined : outerJoinConditions(select);
+  if (joined !== undefined && !(truthOf({ BoolExpr: { boolop: 'AND_EXPR', args: [select['whereClause'], joined] } }) & T)) rows = { min: 0, max: 0 };
   const calls = callsOf([select['targetList'], select['havingClause'], select['sortClause'], select['distinctClause']]);
   const groups = list(select['groupClause']);
   const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');

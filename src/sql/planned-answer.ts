@@ -10,7 +10,9 @@
  * scalar x), which the parse tree of the check's own SQL cannot see.
  */
 import { conjunctionTruth, expressionIsFixed, expressionTruth, T, type Adjust } from './fixed-answers.js';
-import { withPlanFacts, type PlanFacts } from './plan-facts.js';
+import { columnKey, withPlanFacts, type PlanFacts } from './plan-facts.js';
+import { parseExpression } from './parser.js';
+import { walkSqlTree } from './tree-walk.js';
 import { sql, type SQL } from './build.js';
 
 interface PlanNode {
@@ -28,14 +30,16 @@ interface PlanNode {
   'Join Type'?: string;
   'Parent Relationship'?: string;
   'Subplan Name'?: string;
+  /** The name the plan's conditions give the relation a scan reads. */
+  Alias?: string;
   /** EXPLAIN (VERBOSE): the expressions the node returns. */
   Output?: string[];
   Plans?: PlanNode[];
 }
 
 /** Reads a condition before it is judged: its text (references to InitPlans replaced), then its parse (facts spliced in). */
-interface Reading { text: (text: string) => string; adjust: Adjust }
-const asWritten: Reading = { text: (text) => text, adjust: (node) => node };
+interface Reading { text: (text: string) => string; adjust: Adjust; allNull: (aliases: ReadonlySet<string>) => string | undefined }
+const asWritten: Reading = { text: (text) => text, adjust: (node) => node, allNull: () => undefined };
 
 /** Nodes that return no row when their input returns none (they pass, order, limit or lock rows). */
 const ROWS_FROM_INPUT = new Set([
@@ -57,12 +61,14 @@ const BOTH_SIDES = new Set(['Inner', 'Semi']);
 /**
  * The conditions every row the node returns meets, read down the plan: its own filters, and through
  * nodes that pass their input's rows (Sort, Limit, Subquery Scan …) and joins, the conditions of the
- * inputs its rows come from — both sides and the join's own of an inner or semi join, only the
- * preserved side of an outer one. The plan names each relation apart (`t`, `t_1`), so conditions
- * of different nodes can be judged as one AND: the server's equivalence classes and pushed-down
- * filters then meet again (`a.x > 5` on one scan, `b.x < 3` on the other, `a.x = b.x` on the join).
+ * inputs its rows come from — both sides and the join's own of an inner or semi join; the preserved
+ * side of an outer one, and of its nullable side "met the join's conditions and its own, or is NULL
+ * in every column" (the columns the plan's conditions read). The plan names each relation apart
+ * (`t`, `t_1`), so conditions of different nodes can be judged as one AND: the server's equivalence
+ * classes and pushed-down filters then meet again (`a.x > 5` on one scan, `b.x < 3` on the other,
+ * `a.x = b.x` on the join).
  */
-function conditionsOf(node: PlanNode): string[] {
+function conditionsOf(node: PlanNode, read: Reading): string[] {
   const type = node['Node Type'] ?? '';
   const own = [node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter']];
   const children = inputsOf(node);
@@ -71,13 +77,67 @@ function conditionsOf(node: PlanNode): string[] {
     const outer = children.find((child) => child['Parent Relationship'] === 'Outer');
     const inner = children.find((child) => child['Parent Relationship'] === 'Inner');
     const joinType = node['Join Type'] ?? '';
+    const joined = [node['Join Filter'], node['Hash Cond'], node['Merge Cond']].filter((condition) => condition !== undefined);
     if (BOTH_SIDES.has(joinType)) {
-      own.push(node['Join Filter'], node['Hash Cond'], node['Merge Cond']);
-      below = [...(outer ? conditionsOf(outer) : []), ...(inner ? conditionsOf(inner) : [])];
-    } else if ((joinType === 'Left' || joinType === 'Anti') && outer) below = conditionsOf(outer);
-    else if (joinType === 'Right' && inner) below = conditionsOf(inner);
-  } else if (ROWS_FROM_INPUT.has(type) && children.length === 1) below = conditionsOf(children[0]!);
+      own.push(...joined);
+      below = [...(outer ? conditionsOf(outer, read) : []), ...(inner ? conditionsOf(inner, read) : [])];
+    } else if (joinType === 'Anti' && outer) below = conditionsOf(outer, read);
+    else if ((joinType === 'Left' || joinType === 'Right' || joinType === 'Full') && outer && inner) below = outerJoinConditions(joinType, outer, inner, joined, read);
+  } else if (ROWS_FROM_INPUT.has(type) && children.length === 1) below = conditionsOf(children[0]!, read);
   return [...own.filter((condition) => condition !== undefined), ...below];
+}
+
+/** `(a) AND (b)` of condition texts (`true` of none). */
+const allOf = (conditions: readonly string[]) => (conditions.length === 0 ? 'true' : conditions.map((c) => `(${c})`).join(' AND '));
+
+/** The conditions of an outer join's rows: matched (both sides and the join's own), or one side's with the other side NULL. */
+function outerJoinConditions(joinType: string, outer: PlanNode, inner: PlanNode, joined: readonly string[], read: Reading): string[] {
+  const [outerConditions, innerConditions] = [conditionsOf(outer, read), conditionsOf(inner, read)];
+  const matched = allOf([...joined, ...outerConditions, ...innerConditions]);
+  const [outerNull, innerNull] = [read.allNull(aliasesUnder(outer)), read.allNull(aliasesUnder(inner))];
+  if (joinType === 'Full') return outerNull && innerNull ? [`(${matched}) OR (${allOf(outerConditions)} AND ${innerNull}) OR (${allOf(innerConditions)} AND ${outerNull})`] : [];
+  const [preserved, nullable, nulls] = joinType === 'Left' ? [outerConditions, innerConditions, innerNull] : [innerConditions, outerConditions, outerNull];
+  return nulls ? [...preserved, `(${allOf([...joined, ...nullable])}) OR (${nulls})`] : preserved;
+}
+
+/** The aliases of the relations under a node (each scan's). */
+function aliasesUnder(node: PlanNode): Set<string> {
+  const aliases = new Set<string>();
+  const visit = (at: PlanNode) => {
+    if (typeof at.Alias === 'string') aliases.add(at.Alias);
+    for (const child of at.Plans ?? []) visit(child);
+  };
+  visit(node);
+  return aliases;
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** For a set of aliases, `alias.column IS NULL` of each of their columns `plan`'s conditions read, as one AND (undefined: none). */
+function allNullReading(root: PlanNode): (aliases: ReadonlySet<string>) => string | undefined {
+  const columns: [string, string][] = [];
+  const visit = (node: PlanNode) => {
+    for (const text of [node.Filter, node['Index Cond'], node['Recheck Cond'], node['One-Time Filter'], node['Join Filter'], node['Hash Cond'], node['Merge Cond']]) {
+      const parsed = text === undefined ? undefined : parseExpression(text);
+      for (const column of parsed === undefined ? [] : columnsOf(parsed)) columns.push(column);
+    }
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit(root);
+  return (aliases) => {
+    const mine = new Set(columns.filter(([alias]) => aliases.has(alias)).map(([alias, column]) => `${quoted(alias)}.${quoted(column)} IS NULL`));
+    return mine.size === 0 ? undefined : [...mine].join(' AND ');
+  };
+}
+
+/** The two-part column references in a parsed condition, as alias and column. */
+function columnsOf(parsed: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  walkSqlTree(parsed, ({ type, fields }) => {
+    const key = type === 'ColumnRef' ? columnKey({ ColumnRef: fields }) : undefined;
+    if (key !== undefined) out.push(key.split('\u0000') as [string, string]);
+  });
+  return out;
 }
 
 /** Whether the node provably returns no row. */
@@ -85,7 +145,7 @@ function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   // Conditions of several nodes that no row meets together (each alone could be met).
-  const conditions = conditionsOf(node);
+  const conditions = conditionsOf(node, read);
   if (conditions.length > 1 && !(conjunctionTruth(conditions.map(read.text), read.adjust) & T)) return true;
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
   // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
@@ -127,8 +187,9 @@ export function plannedFixedAnswer(explained: unknown, facts?: PlanFacts): 'no r
   const root = (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
   if (!root) return undefined;
   const adjust: Adjust = facts ? (node) => withPlanFacts(node, facts) : asWritten.adjust;
-  const { noRow, fixed } = fixedInitPlans(root, { text: asWritten.text, adjust });
-  const read = { text: replacing(noRow, (param) => `(null::boolean and ${param})`), adjust };
+  const allNull = allNullReading(root);
+  const { noRow, fixed } = fixedInitPlans(root, { text: asWritten.text, adjust, allNull });
+  const read = { text: replacing(noRow, (param) => `(null::boolean and ${param})`), adjust, allNull };
   if (returnsNoRow(root, read)) return 'no rows';
   if (answerIsFixed(root, read)) return 'fixed';
   // One row computed from constants and InitPlans whose answers are fixed (`select exists (select 1 from v)`, v never true).
