@@ -48,6 +48,18 @@ function allNull(item: unknown, columns: readonly unknown[]): unknown | undefine
   return tests.length === 0 ? undefined : and(tests);
 }
 
+const column = (name: string, field: string): unknown => ({ ColumnRef: { fields: [{ String: { sval: name } }, { String: { sval: field } }] } });
+
+/** `USING (c)` as the `l.c = r.c` it is, when each side exposes one name (undefined otherwise). */
+function usingCondition(fields: Readonly<Record<string, unknown>>): unknown {
+  const [left, right] = [exposedNames(fields['larg']), exposedNames(fields['rarg'])];
+  if (left.length !== 1 || right.length !== 1) return undefined;
+  return and(list(fields['usingClause']).map((name) => {
+    const field = String(nodeOf(name).fields['sval']);
+    return { A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: '=' } }], lexpr: column(left[0]!, field), rexpr: column(right[0]!, field) } };
+  }));
+}
+
 /**
  * The condition every row of a FROM item meets (undefined: nothing known), and whether an outer
  * join added to it what its nullable side holds. `columns` are the column references the
@@ -55,10 +67,12 @@ function allNull(item: unknown, columns: readonly unknown[]): unknown | undefine
  */
 function rowCondition(item: unknown, columns: readonly unknown[]): { condition: unknown; outer: boolean } | undefined {
   const { type, fields } = nodeOf(item);
-  if (type !== 'JoinExpr' || opaqueJoin(fields)) return undefined;
+  if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['alias'] !== undefined) return undefined;
+  const quals = fields['usingClause'] === undefined ? fields['quals'] ?? TRUE : usingCondition(fields);
+  if (quals === undefined) return undefined;
   const [left, right] = [rowCondition(fields['larg'], columns), rowCondition(fields['rarg'], columns)];
   const within = (...sides: (typeof left)[]) => sides.flatMap((side) => (side ? [side.condition] : []));
-  const matched = and([...(fields['quals'] === undefined ? [TRUE] : [fields['quals']]), ...within(left, right)]);
+  const matched = and([quals, ...within(left, right)]);
   const outer = Boolean(left?.outer || right?.outer);
   const extended = (preserved: typeof left, nullable: unknown) => {
     const nulls = allNull(nullable, columns);

@@ -15,8 +15,13 @@ const SQL_TYPES: Readonly<Record<string, string>> = {
   text: 'text', varchar: 'varchar', bpchar: 'bpchar',
 };
 
-const parts = (column: ColumnKey) => column.split('\u0000') as [string, string];
-const columnSql = (column: ColumnKey) => sql`${sql.identifier(parts(column)[0])}.${sql.identifier(parts(column)[1])}`;
+const parts = (column: ColumnKey) => column.split('\u0000') as [string, string, string?];
+/** A column (`"t"."x"`), or its cast (`cast("t"."v" as text)`) when it was compared through one. */
+const columnSql = (column: ColumnKey) => {
+  const [alias, name, cast] = parts(column);
+  const plain = sql`${sql.identifier(alias)}.${sql.identifier(name)}`;
+  return cast === undefined ? plain : sql`cast(${plain} as ${sql.raw(SQL_TYPES[cast]!)})`;
+};
 
 /**
  * The null-tested columns (by their index) whose type, through any domains, is a base, enum, range

@@ -16,7 +16,7 @@ type Fields = Readonly<Record<string, unknown>>;
 
 /** The relation a plan's scan reads, by the alias the plan's conditions name it with. */
 export interface PlanRelation { schema: string; name: string }
-/** A column as the plan names it: alias and column, joined by NUL. */
+/** A column as the plan names it: alias and column (and, for a subject compared through a cast, the cast's type), joined by NUL. */
 export type ColumnKey = string;
 /** One constant to rank: a scalar of the domain's type, or an array of them. */
 export interface RankItem { array: boolean; text: string }
@@ -51,6 +51,21 @@ export function columnKey(node: unknown): ColumnKey | undefined {
   if (type !== 'ColumnRef') return undefined;
   const parts = list(fields['fields']).map((part) => nodeOf(part).fields['sval']);
   return parts.length === 2 && parts.every((part) => typeof part === 'string') ? parts.join('\u0000') : undefined;
+}
+
+/**
+ * A column compared as itself or through a cast to a ranked type (`(t.v)::text`: how the plan
+ * spells a varchar compared with a text): alias, column and the cast's type, joined by NUL.
+ */
+export function subjectKey(node: unknown): ColumnKey | undefined {
+  const { type, fields } = nodeOf(node);
+  if (type !== 'TypeCast') return columnKey(node);
+  const typeName = nodeOf(fields['typeName']).fields;
+  const names = list(typeName['names']).map((name) => nodeOf(name).fields['sval']);
+  const target = lastName(typeName['names']) ?? '';
+  const column = columnKey(fields['arg']);
+  const plain = typeName['typmods'] === undefined && typeName['arrayBounds'] === undefined && (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'));
+  return column !== undefined && plain && RANKED_TYPES[target] !== undefined ? `${column}\u0000${target}` : undefined;
 }
 
 /** A constant cast to a ranked type (`'a'::text`, `'{a,b}'::text[]`): its type, text and arrayness. */
@@ -116,7 +131,7 @@ export function planQuestions(explained: unknown): PlanQuestions | undefined {
     }
     if (type !== 'A_Expr') return undefined;
     const sides = [fields['lexpr'], fields['rexpr']];
-    const columns = sides.map(columnKey);
+    const columns = sides.map(subjectKey);
     if (columns.every((column) => column === undefined)) return undefined;
     const op = lastName(fields['name']) ?? '';
     const comparison = ORDERS.has(op) && ['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL'].includes(String(fields['kind']));
@@ -191,7 +206,7 @@ export function withPlanFacts(node: unknown, facts: PlanFacts): unknown {
 
 /** A comparison of a ranked column with a constant of its domain, the constant replaced by its rank(s). */
 function rankedComparison(fields: Fields, facts: PlanFacts): Fields | undefined {
-  const [left, right] = [columnKey(fields['lexpr']), columnKey(fields['rexpr'])];
+  const [left, right] = [subjectKey(fields['lexpr']), subjectKey(fields['rexpr'])];
   const column = left ?? right;
   if (column === undefined || (left !== undefined && right !== undefined)) return undefined;
   const domain = facts.rankedColumns.get(column);

@@ -145,8 +145,11 @@ function returnsNoRow(node: PlanNode, read: Reading): boolean {
   const type = node['Node Type'] ?? '';
   const children = inputsOf(node);
   // Conditions of several nodes that no row meets together (each alone could be met).
-  const conditions = conditionsOf(node, read);
+  // Judged without what outer joins' nullable sides hold, then with it (a bigger form may pass the normal form's caps).
+  const conditions = conditionsOf(node, { ...read, allNull: () => undefined });
   if (conditions.length > 1 && !(conjunctionTruth(conditions.map(read.text), read.adjust) & T)) return true;
+  const joined = conditionsOf(node, read);
+  if (joined.length > conditions.length && !(conjunctionTruth(joined.map(read.text), read.adjust) & T)) return true;
   if (type === 'Result' && node['One-Time Filter'] === 'false') return true;
   // TABLESAMPLE of 0 percent by a built-in method keeps no row (the planner spells the 0 as `'0'::real`).
   if (type === 'Sample Scan' && ['bernoulli', 'system'].includes(node['Sampling Method'] ?? '') && /^'?0(\.0*)?'?(::real)?$/.test(node['Sampling Parameters']?.[0] ?? '')) return true;

@@ -26,6 +26,7 @@ const NEVER = [
   'select a.id from a left join b as bb on a.x = bb.x and bb.x > 5 where bb.x < 3',
   'select a.id from a left join b on a.x = b.x and b.x between 5 and 9 where b.x not between 0 and 10',
   'select a.id from a left join b on a.x = b.x and b.x > 5 where b.x < 3 or b.x < 0',
+  'select a.id from a left join b using (x) where coalesce(b.x < 3, false) and coalesce(a.x > 5, false)',
 ];
 
 /** Controls: a row can come through (each does on the tables below). */
@@ -38,6 +39,7 @@ const REAL = [
   'select a.id from a left join b on a.x = b.x and b.x > 5 where (b.x < 3) is not false',
   'select a.id from a left join b on a.x = b.x and b.x > 5 where a.x < 3 or b.x > 6',
   'select a.id from a left join (b join c on b.x = c.x) on a.x = b.x and c.x > 5 where b.x > 3',
+  'select a.id from a left join b using (x) where coalesce(b.x < 3, false) and coalesce(a.x < 2, false)',
 ];
 
 describe('outer joins whose nullable side contradicts the WHERE, judged at load', () => {

@@ -42,6 +42,12 @@ const NEVER_TRUE = [
   "s = 'b' and s > 'c'",
   "c > 'a' and c < 'B'",
   "d = '2020-01-01' and d <> '2020-01-01'::date",
+  "v < 'a' and v > 'b'",
+  "v in ('a', 'b') and v = 'c'",
+  "ch < 'a' and ch > 'b'",
+  "tm > '12:00' and tm < '11:00'",
+  '(x is null) = (x is not null)',
+  '(s is null) is not distinct from (s is not null)',
 ];
 
 /** Controls of the same shapes that a row of t meets. */
@@ -55,21 +61,24 @@ const REAL = [
   "s >= 'a' and s <= 'a'",
   "c > 'B' and c < 'a'",
   "ts >= '2021-01-01 00:00+01' and ts <= '2021-01-01 00:00+00'",
+  "v > 'a' and v < 'b'",
+  '(r is null) = (r is not null)',
+  '(x is null) = (s is null)',
 ];
 
 const SETUP = `
   create type hn_pair as (p int, q int);
   create domain hn_int as int;
   create domain hn_pair_d as hn_pair;
-  create table t (id int, x int, s text, c text collate "C", d date, ts timestamptz, r hn_pair, dx hn_int, dr hn_pair_d);
+  create table t (id int, x int, s text, c text collate "C", d date, ts timestamptz, r hn_pair, dx hn_int, dr hn_pair_d, v varchar(5), ch char(3), tm time);
   create table nn (id int primary key, x int not null);
   insert into nn values (1, 1);
   create view v_t as select id, x, d from t;
 `;
 const ROWS = `insert into t values
-  (1, 1, 'a', 'Z', '2020-06-01', '2020-12-31 23:30+00', row(1, null), 1, row(1, null)),
-  (2, null, 'b', 'b', null, '2021-01-01 00:00+00', null, null, null),
-  (3, 5, null, null, '2021-01-01', null, row(null, null), 5, row(null, null))`;
+  (1, 1, 'a', 'Z', '2020-06-01', '2020-12-31 23:30+00', row(1, null), 1, row(1, null), 'ab', 'a', '11:30'),
+  (2, null, 'b', 'b', null, '2021-01-01 00:00+00', null, null, null, null, null, null),
+  (3, 5, null, null, '2021-01-01', null, row(null, null), 5, row(null, null), null, null, null)`;
 
 const PLANNED: Record<string, PlannedCase> = {
   ...Object.fromEntries(NEVER_TRUE.map((where): [string, PlannedCase] => [`where ${where}`, [`select id from t where ${where}`, 'rows: 0']])),
