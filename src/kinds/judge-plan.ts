@@ -6,7 +6,7 @@
  */
 import { plannedFixedAnswer } from '../sql/planned-answer.js';
 import { assumingScalar, planQuestions } from '../sql/plan-facts.js';
-import { rankSql, readPlanFacts, scalarColumnsSql } from '../sql/plan-facts-sql.js';
+import { collationsSql, domainCollation, rankSql, readPlanFacts, scalarColumnsSql, type Collation } from '../sql/plan-facts-sql.js';
 import type { ExecutionContext } from './types.js';
 
 type Answer = ReturnType<typeof plannedFixedAnswer>;
@@ -22,7 +22,13 @@ export async function judgePlan(plan: unknown, source: string, ctx: Pick<Executi
   if (!typesMatter && questions.domains.length === 0) return undefined;
   const typesSql = typesMatter ? scalarColumnsSql(questions) : undefined;
   const scalarRows = typesSql ? await ctx.query<{ i: number }>(source, typesSql) : [];
+  const collationSql = collationsSql(questions);
+  const collations = collationSql ? await ctx.query<Collation & { i: number }>(source, collationSql) : [];
   const rankRows = [];
-  for (const domain of questions.domains) rankRows.push(await ctx.query<{ k: number; n: number; missing: boolean; r: string; collations: string[] | null }>(source, rankSql(questions, domain)));
+  for (const domain of questions.domains) {
+    const collation = domain.collatable ? domainCollation(questions, domain, collations) : undefined;
+    // Columns under different collations order the same texts differently: no rank holds for all.
+    rankRows.push(domain.collatable && !collation ? undefined : await ctx.query<{ k: number; n: number; missing: boolean; r: string }>(source, rankSql(domain, collation)));
+  }
   return plannedFixedAnswer(plan, readPlanFacts(questions, scalarRows, rankRows));
 }
