@@ -125,15 +125,18 @@ describe.each(engines.filter((engine) => engine === 'postgres'))('texts ordered 
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase(engine);
-    await db.exec(`create table w (id int, e text collate "en-x-icu", c text collate "C");
-      insert into w values (1, 'b', 'Z')`);
+    await db.exec(`create collation hn_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+      create table w (id int, e text collate "en-x-icu", c text collate "C", ci text collate hn_ci);
+      insert into w values (1, 'b', 'Z', 'a')`);
   });
   afterAll(() => db?.close());
   // Under ICU English 'a' < 'b' < 'B'; in code points 'B' < 'a'.
   plannedAnswerCases(() => db, {
     'an empty range under the column collation': ["select id from w where e > 'B' and e < 'a'", 'rows: 0'],
     'an empty range under C': ["select id from w where c > 'a' and c < 'B'", 'rows: 0'],
+    'texts unequal that a case-blind collation holds equal': ["select id from w where ci = 'a' and ci <> 'A'", 'rows: 0'],
   }, {
+    'texts a case-blind collation holds equal': ["select id from w where ci = 'a' and ci = 'A'", 'rows: 0', 'fail'],
     'a range empty only in code points': ["select id from w where e > 'a' and e < 'B'", 'rows: 0', 'fail'],
     'a range empty only under English': ["select id from w where c > 'B' and c < 'a'", 'rows: 0', 'fail'],
   });
