@@ -6,7 +6,8 @@
  * function of constants beside a column test) is asked of the server's plan here, and only when the
  * scope came back empty: a scope holding a row is no such filter, so a pass with rows costs nothing.
  */
-import { explainSql, planOfRow, plannedFixedAnswer } from '../sql/planned-answer.js';
+import { explainSql, planOfRow } from '../sql/planned-answer.js';
+import { judgePlan } from './judge-plan.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { sql, tableSql, type SQL } from '../sql/build.js';
@@ -31,7 +32,7 @@ export async function emptyScopesNeverFail(scopes: readonly Scope[], ctx: Pick<E
     const [row] = await ctx.query<Record<string, unknown>>(source, explainSql(sql`select 1 from ${tableSql(table)} where ${filter as SQL}`));
     // The plan's conditions are judged with the parser (loaded once per process).
     await loadSqlParser();
-    if (plannedFixedAnswer(planOfRow(row)) !== 'no rows') return undefined;
+    if ((await judgePlan(planOfRow(row), source, ctx)) !== 'no rows') return undefined;
   }
   const tables = [...new Set(scopes.map(({ table }) => formatTableRef(table)))].join(' and ');
   return {

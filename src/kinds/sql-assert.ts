@@ -4,7 +4,8 @@ import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNam
 import { formatTableRef } from '../sql/identifiers.js';
 import { predicateSql, sql } from '../sql/build.js';
 import { queryAnswerOf, type RowBounds } from '../sql/fixed-answers.js';
-import { explainSql, planOfRow, plannedFixedAnswer } from '../sql/planned-answer.js';
+import { explainSql, planOfRow } from '../sql/planned-answer.js';
+import { judgePlan } from './judge-plan.js';
 import { withOpaqueNullTests } from '../sql/opaque-null-tests.js';
 import { toJsonValue } from './samples.js';
 import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
@@ -158,11 +159,11 @@ export const sqlAssert = defineKind({
     // A pass the plan shows no data could have changed (a filter the planner folded to false) proves nothing.
     let fixed: 'no rows' | 'fixed' | undefined;
     try {
-      fixed = plannedFixedAnswer(await explainQuery(spec.query, spec, ctx));
+      fixed = await judgePlan(await explainQuery(spec.query, spec, ctx), spec.source, ctx);
       // PostgreSQL 17+ folds `x is null` on a NOT NULL column to false: asked again with the column read through
       // coalesce(x) (no constraint seen), a plan no longer fixed was fixed by the constraint alone, which proves the assertion (15 passes it too).
       const kept = fixed ? withOpaqueNullTests(spec.query) : undefined;
-      if (kept !== undefined && !plannedFixedAnswer(await explainQuery(kept, spec, ctx))) {
+      if (kept !== undefined && !(await judgePlan(await explainQuery(kept, spec, ctx), spec.source, ctx))) {
         outcome.summary += ' (a NOT NULL constraint proves it: the server folds the null test to false)';
         return outcome;
       }

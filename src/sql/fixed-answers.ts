@@ -10,9 +10,10 @@
 import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functions.js';
 import { VETTED_VOLATILE } from './builtin-functions.js';
 import { dependsOnArgumentsAlone } from './stable-builtins.js';
-import { parseSql } from './parser.js';
+import { parseExpression, parseSql } from './parser.js';
 import { ANY, BINARY_KINDS, disjunctiveForm, F, lastName, list, N, NEGATOR, nodeOf, not3, numberOf, T, type Literal, type Truth } from './normal-form.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
+import { innerJoinConditions, outerJoinConditions } from './join-conditions.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -285,7 +286,8 @@ function scalarsOf(form: readonly Literal[][]): Set<string> {
     if (type === 'A_Expr' && fields['kind'] === 'AEXPR_OP') for (const { subject } of boundsOf(atom)) scalars.add(shapeOf(subject));
     if (type !== 'NullTest') continue;
     const arg = nodeOf(fields['arg']);
-    if (arg.type === 'A_Const' || (arg.type === 'TypeCast' && SCALAR_TYPES.has(lastName(nodeOf(arg.fields['typeName']).fields['names']) ?? ''))) scalars.add(shapeOf(fields['arg']));
+    // `argisrow: false` is the server's word that the argument is not a row (plan-facts.ts).
+    if (fields['argisrow'] === false || arg.type === 'A_Const' || (arg.type === 'TypeCast' && SCALAR_TYPES.has(lastName(nodeOf(arg.fields['typeName']).fields['names']) ?? ''))) scalars.add(shapeOf(fields['arg']));
   }
   return scalars;
 }
@@ -543,19 +545,6 @@ function fromItemBounds(item: unknown, ctes: Ctes): RowBounds {
   return UNBOUNDED;
 }
 
-/** The ON conditions every row of a FROM item meets: inner joins' own, and those of a preserved side of an outer join. */
-function innerJoinConditions(item: unknown): unknown[] {
-  const { type, fields } = nodeOf(item);
-  // A join with an alias hides its members' names: the same spelling outside may name another table.
-  if (type !== 'JoinExpr' || fields['isNatural'] === true || fields['usingClause'] !== undefined || fields['alias'] !== undefined) return [];
-  switch (fields['jointype']) {
-    case 'JOIN_INNER': return [...(fields['quals'] === undefined ? [] : [fields['quals']]), ...innerJoinConditions(fields['larg']), ...innerJoinConditions(fields['rarg'])];
-    case 'JOIN_LEFT': return innerJoinConditions(fields['larg']);
-    case 'JOIN_RIGHT': return innerJoinConditions(fields['rarg']);
-    default: return [];
-  }
-}
-
 /** What a select list, HAVING and ORDER BY say about grouping, and whether one may return sets. */
 function callsOf(nodes: unknown): { aggregate: 'none' | 'certain' | 'maybe'; setReturning: boolean } {
   let aggregate: 'none' | 'certain' | 'maybe' = 'none';
@@ -632,6 +621,9 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   // join condition and a filter that contradict show (`a join b on a.x = b.x where a.x > 5 and b.x < 3`).
   const conditions = [...(select['whereClause'] === undefined ? [] : [select['whereClause']]), ...list(select['fromClause']).flatMap(innerJoinConditions)];
   if (conditions.length > 0) rows = filtered(rows, truthOf(conditions.length === 1 ? conditions[0] : { BoolExpr: { boolop: 'AND_EXPR', args: conditions } }));
+  // An outer join's nullable side met its ON or is NULL: a WHERE true of neither is true of no row.
+  const joined = select['whereClause'] === undefined || rows.max === 0 ? undefined : outerJoinConditions(select);
+  if (joined !== undefined && !(truthOf({ BoolExpr: { boolop: 'AND_EXPR', args: [select['whereClause'], joined] } }) & T)) rows = { min: 0, max: 0 };
   const calls = callsOf([select['targetList'], select['havingClause'], select['sortClause'], select['distinctClause']]);
   const groups = list(select['groupClause']);
   const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');
@@ -693,33 +685,29 @@ export function isFixedValue(node: unknown): boolean {
 /** Nodes of a value that depend only on what they hold (literals, operators, casts, CASE …). */
 const FIXED_NODES = new Set(['A_Const', 'TypeCast', 'TypeName', 'String', 'Integer', 'Float', 'Boolean', 'List', 'A_Expr', 'BoolExpr', 'NullTest', 'BooleanTest', 'CaseExpr', 'CaseWhen', 'CoalesceExpr', 'MinMaxExpr', 'A_ArrayExpr', 'RowExpr', 'CollateClause']);
 
-/** The parsed expression `text` (as the value of `select (text)`), or undefined when it does not parse. */
-function expressionNode(text: string): unknown {
-  const parsed = parseSql(`select (${text})`);
-  if (parsed.kind !== 'parsed') return undefined;
-  const select = nodeOf((parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts?.[0]?.stmt).fields;
-  return nodeOf(list(select['targetList'])[0]).fields['val'];
-}
+/** A parsed condition as the judgement is to read it (facts the server gave spliced in: plan-facts.ts). */
+export type Adjust = (node: unknown) => unknown;
+const asParsed: Adjust = (node) => node;
 
 /** The truth values the predicate `text` may take on any row of any data (all three when it does not parse). */
-export function expressionTruth(text: string): Truth {
-  const node = expressionNode(text);
-  return node === undefined ? ANY : truthOf(node);
+export function expressionTruth(text: string, adjust = asParsed): Truth {
+  const node = parseExpression(text);
+  return node === undefined ? ANY : truthOf(adjust(node));
 }
 
 /**
  * The truth values an AND of the conditions `texts` may take (a condition that does not parse is left
  * out: an AND of fewer conditions is true on at least the same rows, so nothing is concluded from it).
  */
-export function conjunctionTruth(texts: readonly string[]): Truth {
-  const nodes = texts.map(expressionNode).filter((node) => node !== undefined);
+export function conjunctionTruth(texts: readonly string[], adjust = asParsed): Truth {
+  const nodes = texts.map(parseExpression).filter((node) => node !== undefined).map(adjust);
   if (nodes.length === 0) return ANY;
   return truthOf(nodes.length === 1 ? nodes[0] : { BoolExpr: { boolop: 'AND_EXPR', args: nodes } });
 }
 
 /** Whether the expression `text` has one value on every row of any data (false when it does not parse). */
 export function expressionIsFixed(text: string): boolean {
-  const node = expressionNode(text);
+  const node = parseExpression(text);
   return node !== undefined && isFixedValue(node);
 }
 

@@ -170,6 +170,35 @@ function againstBoolean(fields: Fields): { subject: unknown; map: (v: Truth) => 
   return { subject, map: (v) => (v === N && strict ? N : (v === constant) === equal ? T : F) };
 }
 
+/** Nodes that are conditions whatever they hold (boolean-typed by their syntax). */
+const CONDITIONS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);
+
+/**
+ * A comparison of two conditions (`(x is null) = (x is not null)`, `p is distinct from q`) as the
+ * function of their two truth values it is, or undefined for anything else.
+ */
+function betweenConditions(fields: Fields): ((a: Truth, b: Truth) => Truth) | undefined {
+  if (!CONDITIONS.has(nodeOf(fields['lexpr']).type ?? '') || !CONDITIONS.has(nodeOf(fields['rexpr']).type ?? '')) return undefined;
+  const kind = String(fields['kind']);
+  const op = lastName(fields['name']) ?? '';
+  const equal = kind === 'AEXPR_NOT_DISTINCT' || (kind === 'AEXPR_OP' && op === '=');
+  const unequal = kind === 'AEXPR_DISTINCT' || (kind === 'AEXPR_OP' && (op === '<>' || op === '!='));
+  if (!equal && !unequal) return undefined;
+  // `=` and `<>` are strict; IS [NOT] DISTINCT FROM counts NULL as a value.
+  const strict = kind === 'AEXPR_OP';
+  return (a, b) => (strict && (a === N || b === N) ? N : (a === b) === equal ? T : F);
+}
+
+/** `p op q` in `wanted`: each pair of truth values of p and q that op maps into it. */
+function pairForm(p: unknown, q: unknown, wanted: Truth, op: (a: Truth, b: Truth) => Truth): Form | undefined {
+  const parts: (Form | undefined)[] = [];
+  for (const a of [T, F, N]) {
+    const values = [T, F, N].reduce((out, b) => (op(a, b) & wanted ? out | b : out), 0);
+    if (values !== 0) parts.push(and([formOf(p, a), formOf(q, values)]));
+  }
+  return or(parts);
+}
+
 /**
  * An AND of `args` in `wanted`: true when all are, false when one is, NULL when none is false and
  * one is NULL (Kleene). `argForm(arg, values)` spells an argument taking one of `values`.
@@ -250,6 +279,8 @@ function openedForm(node: unknown, wanted: Truth): Form | undefined {
     }
     const boolean = againstBoolean(fields);
     if (boolean) return formOf(boolean.subject, preimage(wanted, boolean.map));
+    const paired = betweenConditions(fields);
+    if (paired) return pairForm(fields['lexpr'], fields['rexpr'], wanted, paired);
     const spelled = spelledOut(fields, false);
     if (spelled) return formOf(junction(spelled.all ? 'AND_EXPR' : 'OR_EXPR', spelled.items), wanted);
   }

@@ -99,6 +99,14 @@ export function parseSql(text: string): SqlParse {
   }
 }
 
+/** The parsed expression `text` (the value of `select (text)`), or undefined when it does not parse. */
+export function parseExpression(text: string): unknown {
+  const parsed = parseSql(`select (${text})`);
+  if (parsed.kind !== 'parsed') return undefined;
+  const stmt = (parsed.tree as { stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[] }).stmts?.[0]?.stmt;
+  return stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+}
+
 /**
  * Parses a PL/pgSQL function definition (`CREATE FUNCTION … LANGUAGE plpgsql AS $$…$$`, as
  * `pg_get_functiondef` prints it) into the PL/pgSQL parser's tree. Throws on a syntax error or text

@@ -35,7 +35,10 @@ const predicate = fc.letrec((tie) => ({
     fc.tuple(tie('p'), tie('p'), fc.constantFrom('true', 'false', 'null')).map(([a, b, k]) => `coalesce(${a}, ${b}, ${k})`),
     fc.tuple(tie('p'), fc.oneof(tie('p'), fc.constantFrom('true', 'false'))).map(([a, b]) => `nullif(${a}, ${b})`),
     fc.tuple(tie('p'), tie('p'), tie('p'), fc.boolean()).map(([a, b, c, otherwise]) => `case when ${a} then ${b}${otherwise ? ` else ${c}` : ''} end`),
-    fc.tuple(fc.constantFrom('x', 'y'), constant, tie('p'), tie('p')).map(([c, k, a, b]) => `case ${c} when ${k} then ${a} else ${b} end`)),
+    fc.tuple(fc.constantFrom('x', 'y'), constant, tie('p'), tie('p')).map(([c, k, a, b]) => `case ${c} when ${k} then ${a} else ${b} end`),
+    // A condition compared with a condition (each side a test or a NOT, so boolean by its syntax).
+    fc.tuple(tie('p'), tie('p'), fc.constantFrom('=', '<>', 'is distinct from', 'is not distinct from'), fc.constantFrom('is true', 'is not false', 'is unknown'))
+      .map(([a, b, op, t]) => `(((${a}) ${t}) ${op} (not (${b})))`)),
 })).p as fc.Arbitrary<string>;
 
 describe('the disjunctive form', () => {
