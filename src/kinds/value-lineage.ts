@@ -60,30 +60,38 @@ function rowScanAliases(explained: unknown): Set<string> {
   return aliases;
 }
 
-/** One statement: each relation's oid by its text (regclass), or null when the name reaches none now. */
+/** One statement: each relation's oid and kind by its text (regclass), or nulls when the name reaches none now. */
 function planRelationOids(texts: readonly string[]): SQL {
-  const rows = texts.map((text) => sql`select ${text}::pg_catalog.text as relation, pg_catalog.to_regclass(${text}::pg_catalog.text)::pg_catalog.oid::pg_catalog.text as oid`);
+  const rows = texts.map((text) => sql`select ${text}::pg_catalog.text as relation, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind
+    from (select pg_catalog.to_regclass(${text}::pg_catalog.text) as r) named left join pg_catalog.pg_class c on c.oid = named.r`);
   return joinSql(rows, sql` union all `);
 }
 
-/** One side's plan, judged: per value what it depends on, and the relations whose rows it compares. */
-interface SideColumns { values: ValueColumns[]; rowRelations: Set<string> }
+/**
+ * One side's plan, judged: per value what it depends on, the relations whose rows it compares, and
+ * whether it scans a foreign table (whose rows may be the other side's own, through a loopback).
+ */
+interface SideColumns { values: ValueColumns[]; rowRelations: Set<string>; foreign: boolean }
 
 type Query = (source: string, statement: SQL) => Promise<Record<string, unknown>[]>;
 
 /** Plans one side's keys and values (no row read) and reads what each value depends on. */
-async function readSide(query: Query, side: ValueSide, keysMatched: boolean): Promise<SideColumns> {
+async function readSide(query: Query, side: ValueSide, keysMatched: boolean, tag: string): Promise<SideColumns> {
   const outputs = [...side.keys, ...side.values];
   const [row] = await query(side.source, explainSql(sql`select ${joinSql(outputs)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`));
   const explained = planOfRow(row);
   const lineage: PlanLineage | undefined = planLineage(explained, outputs.length);
-  const untold = { values: side.values.map(() => undefined), rowRelations: new Set<string>() };
+  const untold = { values: side.values.map(() => undefined), rowRelations: new Set<string>(), foreign: false };
   if (lineage === undefined) return untold;
   const texts = [...new Set([...lineage.relations.values()].map((relation) => regclassText(relation)))];
+  // `tag`: the database, where the two sides' oids are not one numbering.
   const oids = new Map<string, string>();
+  const foreign = new Set<string>();
   if (texts.length > 0) {
     for (const found of await query(side.source, planRelationOids(texts))) {
-      if (typeof found.oid === 'string') oids.set(String(found.relation), found.oid);
+      if (typeof found.oid !== 'string') continue;
+      oids.set(String(found.relation), `${tag}${found.oid}`);
+      if (found.kind === 'f') foreign.add(`${tag}${found.oid}`);
     }
   }
   const oidOf = (alias: string) => {
@@ -112,13 +120,14 @@ async function readSide(query: Query, side: ValueSide, keysMatched: boolean): Pr
     const columns = new Set<string>();
     for (const read of reads) {
       const column = named(read);
-      // A relation whose name no longer resolves cannot be told from the other side's.
-      if (column === undefined) return undefined;
+      // A relation whose name no longer resolves cannot be told from the other side's; nor can a
+      // foreign table's column, which only its wrapper knows the table and column of.
+      if (column === undefined || foreign.has(column.slice(0, column.indexOf('.')))) return undefined;
       columns.add(keyOf.get(column) ?? column);
     }
     return columns;
   });
-  return { values, rowRelations };
+  return { values, rowRelations, foreign: foreign.size > 0 };
 }
 
 /** How one pair of compared values stands. */
@@ -142,7 +151,10 @@ export interface PairFinding { standing: PairStanding; common: string[] }
  * paired by the key (a join form, table_diff), so the key is one value on both.
  */
 export async function readValuePairs(query: Query, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<PairFinding[]> {
-  const [old, fresh] = await Promise.all([readSide(query, sides.old, keysMatched), readSide(query, sides.new, keysMatched)]);
+  // Two databases share no relation, so their columns are kept apart; only a foreign table (which
+  // may read the other side's rows) or the key can be common to both.
+  const oneDatabase = await readOneDatabase(query, { old: sides.old.source, new: sides.new.source });
+  const [old, fresh] = await Promise.all([readSide(query, sides.old, keysMatched, oneDatabase ? '' : 'old:'), readSide(query, sides.new, keysMatched, oneDatabase ? '' : 'new:')]);
   const rowRelations = new Set([...old.rowRelations, ...fresh.rowRelations]);
   // `oid.column` as the operator knows it: the column's name (the key stays `key:i`).
   const shown = (column: string) => (column.startsWith('key:') ? column : column.slice(column.indexOf('.') + 1));
@@ -159,7 +171,7 @@ export async function readValuePairs(query: Query, sides: { old: ValueSide; new:
 export function valuePairFault(finding: PairFinding, where: string): FaultInfo | undefined {
   if (finding.standing === 'apart') return undefined;
   if (finding.standing === 'untold') {
-    return { code: 'self_comparison', message: `what ${where} compute their values from cannot be told from the plan (a whole-row reference, a window function, a relation whose name no longer resolves): whether the check compares something with itself cannot be told; compare expressions over the table's columns` };
+    return { code: 'self_comparison', message: `what ${where} compute their values from cannot be told from the plan (a whole-row reference, a window function, a foreign table — whose rows may be the other side's own through a loopback —, a relation whose name no longer resolves): whether the check compares something with itself cannot be told; compare expressions over the table's columns` };
   }
   const columns = finding.common.map((column) => (column.startsWith('key:') ? 'the key' : column)).join(', ');
   if (finding.standing === 'same') {
@@ -176,9 +188,9 @@ export function sidesNamed(sides: { old: ValueSide; new: ValueSide }): string {
 
 /**
  * Whether two sources read one database now: the same source, or two names (URLs) reaching the same
- * server instance and database. Only then can the sides' values share a column.
+ * server instance and database. Only then are their relations' oids one numbering.
  */
-export async function readOneDatabase(query: Query, sources: { old: string; new: string }): Promise<boolean> {
+async function readOneDatabase(query: Query, sources: { old: string; new: string }): Promise<boolean> {
   if (sources.old === sources.new) return true;
   const [old, fresh] = await Promise.all([sources.old, sources.new].map(async (source) => (await query(source, sql`select ${databaseInstanceSql()} as instance`))[0]?.instance));
   return typeof old === 'string' && old !== '' && old === fresh;

@@ -55,6 +55,37 @@ describeOnPostgres('sides that read a foreign table, on postgres', () => {
     }
   }
 
+  // Different SQL over the same rows: a value computed from the column it is compared with
+  // (self-comparison-own-columns.test.ts) through the loopback. A foreign table's columns are the
+  // wrapper's to name, so a value read from one is never taken as apart from the other side's.
+  const OWN_COLUMNS: Record<string, string> = {
+    'column_parity join, a function of the column read back': "{ id: c, kind: column_parity, source: app, key: [id], old: { table: t, expr: v }, new: { table: t_remote, expr: \"v || ''\" } }",
+    'table_diff, a function of the column read back': "{ id: c, kind: table_diff, key: [id], old: { source: app, table: t }, new: { source: app, table: t_remote_all }, columns: { v: \"coalesce(v, v)\" } }",
+  };
+  for (const [name, check] of Object.entries(OWN_COLUMNS)) {
+    it(`is an error, never a pass: ${name}`, async () => {
+      const result = await run(check);
+      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+      expect(result.error?.message).toMatch(/foreign table/);
+    });
+  }
+
+  it('is an error, never a pass: table_diff from another database whose foreign table reads the old side back', async () => {
+    const other = await createTestDatabase('postgres');
+    try {
+      const url = new URL(db.url);
+      await other.exec(`
+        create extension postgres_fdw;
+        create server back foreign data wrapper postgres_fdw options (host '${url.hostname}', port '${url.port || '5432'}', dbname '${url.pathname.slice(1)}');
+        create user mapping for current_user server back options (user '${decodeURIComponent(url.username) || 'postgres'}');
+        create foreign table t_back (id int, v text) server back options (schema_name 'public', table_name 't');`);
+      const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\n  other: { url: "${other.url}" }\nchecks:\n  - { id: c, kind: table_diff, key: [id], old: { source: app, table: t }, new: { source: other, table: t_back }, columns: { v: "v || ''" } }\n`);
+      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('still compares a foreign table with different SQL on the other side', async () => {
     const result = await run("{ id: c, kind: column_parity, source: app, key: [id], old: { table: t, expr: v }, new: { table: t_remote, expr: \"'x' || v\" } }");
     expect([result.status, result.error], result.summary).toEqual(['fail', null]);

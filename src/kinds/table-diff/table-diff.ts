@@ -38,7 +38,7 @@ import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
-import { readOneDatabase, readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../value-lineage.js';
+import { readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../value-lineage.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
@@ -103,13 +103,12 @@ function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bit
 }
 
 /**
- * When both sides read one database, the fault for compared columns computed from a column in
- * common on the same rows (a column mapped to a function of itself, a fall-back on the old column):
- * planned, no row read. Undefined when the sides are two databases.
+ * The fault for compared columns computed from a column in common on the same rows (a column mapped
+ * to a function of itself, a fall-back on the old column, the matched key on both sides, a foreign
+ * table that may read the other side back): planned, no row read.
  */
 async function sharedColumnsFault(spec: TableDiffSpec, ctx: ExecutionContext, columns: readonly ComparedColumn[]) {
   const query = (source: string, statement: SQL) => ctx.query(source, statement);
-  if (!(await readOneDatabase(query, { old: spec.old.source, new: spec.new.source }))) return undefined;
   const side = (s: 'old' | 'new'): ValueSide => ({ ...spec[s], keys: spec.key.map((k) => columnSql(k)), values: columns.map((c) => c.raw?.[s] ?? c[s]) });
   const sides = { old: side('old'), new: side('new') };
   const findings = await readValuePairs(query, sides, true);
