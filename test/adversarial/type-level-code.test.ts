@@ -13,6 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
+import { REFUSED_FUNCTIONS_SQL } from '../../src/sources/type-code.js';
+import { VETTED_VOLATILE } from '../../src/sql/builtin-functions.js';
+import { findDeniedFunction } from '../../src/sql/deny-list.js';
 import { createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
 import { execute } from '../support/run-check.js';
 
@@ -163,6 +166,32 @@ describeOnPostgres('type-level code an extension brings is the server\'s own', (
         create domain public.ci_word as public.citext check (public.strpos(value, 'x'::public.citext) = 0);`);
       const result = await run(db, `{ id: c, kind: sql_assert, source: app, query: "select count(*) as v from users where m::public.ci_word = 'HAPPY'", expect: { value: 1 } }`);
       expect([result.status, result.summary]).toEqual(['pass', expect.any(String)]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe.each(engines)('the guard refuses exactly the functions implicit-code refuses, on %s', (engine) => {
+  it("every pg_proc row: refused in SQL exactly when the deny list names it, it is volatile and not vetted, or it is a user's", async () => {
+    const db = await createTestDatabase(engine);
+    try {
+      await db.exec(`create function public.user_helper(text) returns text language sql immutable as 'select $1';
+        create function public.lo_like_name(text) returns text language sql immutable as 'select $1';`);
+      const rows = await db.exec(`select p.proname::text as name, p.provolatile::text as volatility, p.oid >= 16384 as made_later,
+          exists (select from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid and (e.deptype = 'e' or (e.deptype = 'i' and e.refclassid = 'pg_type'::regclass))) as servers_own,
+          p.oid in (${REFUSED_FUNCTIONS_SQL}) as refused
+        from pg_proc p`);
+      const disagree = rows.filter((row) => {
+        const name = String(row.name);
+        const volatile = row.volatility === 'v';
+        const expected = findDeniedFunction(name) !== undefined
+          || (volatile && (row.made_later === true || !VETTED_VOLATILE.includes(name)))
+          || (row.made_later === true && row.servers_own !== true);
+        return expected !== row.refused;
+      });
+      expect(rows.length).toBeGreaterThan(2000);
+      expect(disagree).toEqual([]);
     } finally {
       await db.close();
     }
