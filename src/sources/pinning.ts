@@ -42,7 +42,9 @@ const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object i
  * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable); and
  * neither do the companions the server itself makes for a type, tied to it by an internal
  * dependency (a range type's constructor functions and its cast to its multirange: built-in C
- * functions under the type's name), which no user can create.
+ * functions under the type's name), which no user can create. Casts, domain CHECKs and types'
+ * own functions are judged by what they call, whoever made them (type-code.ts): a CHECK calling
+ * dblink_exec or pg_try_advisory_lock directly is refused as surely as one calling a user's function.
  * One row: the objects named, or NULL when there are none.
  */
 const STAND_INS = `select pg_catalog.string_agg(x.what, ', ' order by x.what) as found from (select s.what from (
