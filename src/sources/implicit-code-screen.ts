@@ -26,9 +26,9 @@ const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
 const notExtensionMember = (oid: string) =>
   `not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} ${regclass('pg_class')} and e.objid ${op('=')} ${oid} and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
 
-/** The call fields of a stored tree, as CALL_PATTERN in implicit-code.ts reads them. */
-const FUNCTION_FIELDS = 'funcid|opfuncid|hashfuncid|negfuncid|aggfnoid|winfnoid|tsmhandler|startInRangeFunc|endInRangeFunc';
-const OPERATOR_FIELDS = 'opno|eqop|sortop';
+/** The call fields of a stored tree, as CALL_PATTERN in implicit-code.ts reads them (type-code.ts reads a domain CHECK's the same way). */
+export const FUNCTION_FIELDS = 'funcid|opfuncid|hashfuncid|negfuncid|aggfnoid|winfnoid|tsmhandler|startInRangeFunc|endInRangeFunc';
+export const OPERATOR_FIELDS = 'opno|eqop|sortop';
 const none = `'x'`; // an alternative no oid matches, for an empty set
 
 /** Whether the tree owned by (`classOf`, `oid`) records a call of a function or operator that is not pinned. */

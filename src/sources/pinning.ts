@@ -1,4 +1,5 @@
 /** The one statement that pins a read's session settings, shared by both drivers. */
+import { TYPE_CODE_SQL } from './type-code.js';
 
 /**
  * Puts pg_catalog first in the read's search_path, ahead of the role's own path (kept, so a check
@@ -41,10 +42,12 @@ const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object i
  * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable); and
  * neither do the companions the server itself makes for a type, tied to it by an internal
  * dependency (a range type's constructor functions and its cast to its multirange: built-in C
- * functions under the type's name), which no user can create.
+ * functions under the type's name), which no user can create. Casts, domain CHECKs and types'
+ * own functions are judged by what they call, whoever made them (type-code.ts): a CHECK calling
+ * dblink_exec or pg_try_advisory_lock directly is refused as surely as one calling a user's function.
  * One row: the objects named, or NULL when there are none.
  */
-const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as found from (
+const STAND_INS = `select pg_catalog.string_agg(x.what, ', ' order by x.what) as found from (select s.what from (
   select pg_catalog.format('function %I.%I(%s)', p.pronamespace::pg_catalog.regnamespace::pg_catalog.text, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as what, p.oid as obj, 'pg_catalog.pg_proc'::pg_catalog.regclass as cls
     from pg_catalog.pg_proc p
     where p.oid ${op('>=')} ${USER_OID} and (p.pronamespace ${op('=')} 11::pg_catalog.oid or p.pronamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
@@ -54,14 +57,9 @@ const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as
     from pg_catalog.pg_operator o
     where o.oid ${op('>=')} ${USER_OID} and (o.oprnamespace ${op('=')} 11::pg_catalog.oid or o.oprnamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
   union all
-  select pg_catalog.format('cast from %s to %s', c.castsource::pg_catalog.regtype, c.casttarget::pg_catalog.regtype), c.castfunc, 'pg_catalog.pg_proc'::pg_catalog.regclass
-    from pg_catalog.pg_cast c
-    where c.castfunc ${op('>=')} ${USER_OID}
-  union all
-  select pg_catalog.format('check %s of domain %s', k.conname, k.contypid::pg_catalog.regtype), d.refobjid, d.refclassid
+  select pg_catalog.format('check %s of domain %s uses operator %s', k.conname, k.contypid::pg_catalog.regtype, d.refobjid::pg_catalog.regoperator), d.refobjid, d.refclassid
     from pg_catalog.pg_constraint k join pg_catalog.pg_depend d on d.classid ${op('=')} 'pg_catalog.pg_constraint'::pg_catalog.regclass and d.objid ${op('=')} k.oid
-    where k.contypid ${op('<>')} 0::pg_catalog.oid and d.refobjid ${op('>=')} ${USER_OID}
-      and d.refclassid ${op('=')} any (array['pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass])
+    where k.contypid ${op('<>')} 0::pg_catalog.oid and d.refobjid ${op('>=')} ${USER_OID} and d.refclassid ${op('=')} 'pg_catalog.pg_operator'::pg_catalog.regclass
   union all
   select pg_catalog.format('operator family %I.%I', f.opfnamespace::pg_catalog.regnamespace::pg_catalog.text, f.opfname), f.oid, 'pg_catalog.pg_opfamily'::pg_catalog.regclass
     from pg_catalog.pg_opfamily f
@@ -75,20 +73,14 @@ const STAND_INS = `select pg_catalog.string_agg(s.what, ', ' order by s.what) as
     from pg_catalog.pg_amproc a
     where a.amproc::pg_catalog.oid ${op('>=')} ${USER_OID}
   union all
-  select pg_catalog.format('function %s of type %s', f.fn::pg_catalog.regprocedure, t.oid::pg_catalog.regtype), f.fn, 'pg_catalog.pg_proc'::pg_catalog.regclass
-    from pg_catalog.pg_type t cross join lateral (values (t.typinput::pg_catalog.oid), (t.typoutput::pg_catalog.oid), (t.typreceive::pg_catalog.oid), (t.typsend::pg_catalog.oid), (t.typmodin::pg_catalog.oid), (t.typmodout::pg_catalog.oid), (t.typanalyze::pg_catalog.oid), (t.typsubscript::pg_catalog.oid)) f(fn)
-    where f.fn ${op('>=')} ${USER_OID}
-  union all
-  select pg_catalog.format('function %s of range type %s', f.fn::pg_catalog.regprocedure, r.rngtypid::pg_catalog.regtype), f.fn, 'pg_catalog.pg_proc'::pg_catalog.regclass
-    from pg_catalog.pg_range r cross join lateral (values (r.rngcanonical::pg_catalog.oid), (r.rngsubdiff::pg_catalog.oid)) f(fn)
-    where f.fn ${op('>=')} ${USER_OID}
-  union all
   select pg_catalog.format('conversion %I.%I', v.connamespace::pg_catalog.regnamespace::pg_catalog.text, v.conname), v.conproc::pg_catalog.oid, 'pg_catalog.pg_proc'::pg_catalog.regclass
     from pg_catalog.pg_conversion v
     where v.conproc::pg_catalog.oid ${op('>=')} ${USER_OID} and v.condefault
 ) s
 where not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} s.cls and e.objid ${op('=')} s.obj
-  and (e.deptype ${op('=')} 'e'::pg_catalog."char" or (e.deptype ${op('=')} 'i'::pg_catalog."char" and e.refclassid ${op('=')} 'pg_catalog.pg_type'::pg_catalog.regclass)))`;
+  and (e.deptype ${op('=')} 'e'::pg_catalog."char" or (e.deptype ${op('=')} 'i'::pg_catalog."char" and e.refclassid ${op('=')} 'pg_catalog.pg_type'::pg_catalog.regclass)))
+union all
+${TYPE_CODE_SQL}) x`;
 
 /**
  * The guard as a column of the pinning statement: an error (so the statements pipelined behind it
