@@ -292,7 +292,7 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
   const sides = form.form === 'same_table'
     ? { old: side(form.table, form.old, form.where, false), new: side(form.table, form.new, form.where, false) }
     : { old: side(form.old.table, form.old.expr, form.old.where, true), new: side(form.new.table, form.new.expr, form.new.where, true) };
-  const [finding] = await readValuePairs((source, statement) => ctx.query(source, statement), sides, form.form === 'join');
+  const [finding] = await readValuePairs(ctx, sides, form.form === 'join');
   const fault = finding && valuePairFault(finding, sidesNamed(sides));
   return fault && faultOutcome(fault, observations);
 }

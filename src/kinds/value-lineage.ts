@@ -20,6 +20,8 @@
  * whole-row reference, a window function, a plan that cannot be read) is never taken as apart.
  */
 import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './shadow-read/column-lineage.js';
+import { readCatalogReads, withCatalogReads } from './shadow-read/catalog-lineage.js';
+import type { ExecutionContext } from './types.js';
 import { explainSql, planOfRow } from '../sql/planned-answer.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
@@ -73,22 +75,23 @@ function planRelationOids(texts: readonly string[]): SQL {
  */
 interface SideColumns { values: ValueColumns[]; rowRelations: Set<string>; foreign: boolean }
 
-type Query = (source: string, statement: SQL) => Promise<Record<string, unknown>[]>;
 
 /** Plans one side's keys and values (no row read) and reads what each value depends on. */
-async function readSide(query: Query, side: ValueSide, keysMatched: boolean, tag: string): Promise<SideColumns> {
+async function readSide(ctx: ExecutionContext, side: ValueSide, keysMatched: boolean, tag: string): Promise<SideColumns> {
   const outputs = [...side.keys, ...side.values];
-  const [row] = await query(side.source, explainSql(sql`select ${joinSql(outputs)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`));
+  const [row] = await ctx.query(side.source, explainSql(sql`select ${joinSql(outputs)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`));
   const explained = planOfRow(row);
-  const lineage: PlanLineage | undefined = planLineage(explained, outputs.length);
+  const planned: PlanLineage | undefined = planLineage(explained, outputs.length);
   const untold = { values: side.values.map(() => undefined), rowRelations: new Set<string>(), foreign: false };
-  if (lineage === undefined) return untold;
+  if (planned === undefined) return untold;
+  // A stored generated column is computed from its row's other columns (catalog-lineage.ts).
+  const lineage = withCatalogReads(planned, await readCatalogReads(ctx, side.source, planned, regclassText));
   const texts = [...new Set([...lineage.relations.values()].map((relation) => regclassText(relation)))];
   // `tag`: the database, where the two sides' oids are not one numbering.
   const oids = new Map<string, string>();
   const foreign = new Set<string>();
   if (texts.length > 0) {
-    for (const found of await query(side.source, planRelationOids(texts))) {
+    for (const found of await ctx.query(side.source, planRelationOids(texts))) {
       if (typeof found.oid !== 'string') continue;
       oids.set(String(found.relation), `${tag}${found.oid}`);
       if (found.kind === 'f') foreign.add(`${tag}${found.oid}`);
@@ -150,11 +153,11 @@ export interface PairFinding { standing: PairStanding; common: string[] }
  * Plans both sides and judges each pair of compared values; `keysMatched`: the sides' rows are
  * paired by the key (a join form, table_diff), so the key is one value on both.
  */
-export async function readValuePairs(query: Query, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<PairFinding[]> {
+export async function readValuePairs(ctx: ExecutionContext, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<PairFinding[]> {
   // Two databases share no relation, so their columns are kept apart; only a foreign table (which
   // may read the other side's rows) or the key can be common to both.
-  const oneDatabase = await readOneDatabase(query, { old: sides.old.source, new: sides.new.source });
-  const [old, fresh] = await Promise.all([readSide(query, sides.old, keysMatched, oneDatabase ? '' : 'old:'), readSide(query, sides.new, keysMatched, oneDatabase ? '' : 'new:')]);
+  const oneDatabase = await readOneDatabase(ctx, { old: sides.old.source, new: sides.new.source });
+  const [old, fresh] = await Promise.all([readSide(ctx, sides.old, keysMatched, oneDatabase ? '' : 'old:'), readSide(ctx, sides.new, keysMatched, oneDatabase ? '' : 'new:')]);
   const rowRelations = new Set([...old.rowRelations, ...fresh.rowRelations]);
   // `oid.column` as the operator knows it: the column's name (the key stays `key:i`).
   const shown = (column: string) => (column.startsWith('key:') ? column : column.slice(column.indexOf('.') + 1));
@@ -190,9 +193,9 @@ export function sidesNamed(sides: { old: ValueSide; new: ValueSide }): string {
  * Whether two sources read one database now: the same source, or two names (URLs) reaching the same
  * server instance and database. Only then are their relations' oids one numbering.
  */
-async function readOneDatabase(query: Query, sources: { old: string; new: string }): Promise<boolean> {
+async function readOneDatabase(ctx: ExecutionContext, sources: { old: string; new: string }): Promise<boolean> {
   if (sources.old === sources.new) return true;
-  const [old, fresh] = await Promise.all([sources.old, sources.new].map(async (source) => (await query(source, sql`select ${databaseInstanceSql()} as instance`))[0]?.instance));
+  const [old, fresh] = await Promise.all([sources.old, sources.new].map(async (source) => (await ctx.query(source, sql`select ${databaseInstanceSql()} as instance`))[0]?.instance));
   return typeof old === 'string' && old !== '' && old === fresh;
 }
 

@@ -21,6 +21,8 @@ const FIXTURE = `
   insert into u select g, 'n' || g, null, 'f' || g, 'l' || g, 'f' || g || ' l' || g, g % 5 + 1, g % 5 + 1,
     case when g > 1 then g - 1 end, case when g > 1 then 'n' || (g - 1) end, 'a'
     from generate_series(1, 200) g;
+  alter table u add column name_gen text generated always as (name || '') stored,
+    add column name_fallback text generated always as (coalesce(name_v2, name)) stored;
   create view u_all as select * from u;
   create view u_renamed as select id, name as w, name_v2 as w2 from u;
   create table u_copy (id int primary key, name text, legacy_id text);
@@ -44,6 +46,8 @@ const SAME_TABLE_NEW = [
   '(select r.w from u_renamed r where r.id = u.id)',
   '(select a.name from u_all a where a.id = u.id)',
   "concat(name, name_v2)",
+  'name_gen',
+  'name_fallback',
 ];
 
 const sameTable = (neu: string) => `{ id: c, kind: column_parity, source: app, table: u, key: [id], old: name, new: "${neu}" }`;

@@ -108,10 +108,9 @@ function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bit
  * table that may read the other side back): planned, no row read.
  */
 async function sharedColumnsFault(spec: TableDiffSpec, ctx: ExecutionContext, columns: readonly ComparedColumn[]) {
-  const query = (source: string, statement: SQL) => ctx.query(source, statement);
   const side = (s: 'old' | 'new'): ValueSide => ({ ...spec[s], keys: spec.key.map((k) => columnSql(k)), values: columns.map((c) => c.raw?.[s] ?? c[s]) });
   const sides = { old: side('old'), new: side('new') };
-  const findings = await readValuePairs(query, sides, true);
+  const findings = await readValuePairs(ctx, sides, true);
   return valuePairsFault(findings, columns.map((c) => c.name), sidesNamed(sides));
 }
 
