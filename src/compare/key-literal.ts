@@ -4,20 +4,7 @@
  * One parameter keeps statements the same size whatever the batch, and works on both drivers.
  */
 import { joinSql, sql, type SQL } from '../sql/build.js';
-
-const NEEDS_ESCAPE = /["\\]/;
-
-/** Quotes one element of an array literal (every element quoted: no NULL/whitespace surprises). */
-function element(text: string): string {
-  // Most keys (integers, uuids) hold neither character: skip two scans and copies per key.
-  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
-  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-}
-
-/** The array literal text for the given values, e.g. {"1","2"}. */
-export function arrayLiteralText(values: readonly string[]): string {
-  return `{${values.map(element).join(',')}}`;
-}
+import { arrayLiteralText } from '../sql/array-literal.js';
 
 /** A bound parameter holding the values as an untyped array literal. */
 export function keyArrayLiteral(values: readonly string[]): SQL {

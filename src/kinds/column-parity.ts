@@ -29,7 +29,7 @@ import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type Side
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
-import { readValuePairs, sidesNamed, valuePairFault, type ValueSide } from './value-lineage.js';
+import { readValuePairs, sidesNamed, valuePairFault, type ValueSide } from './lineage/value-lineage.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -283,7 +283,7 @@ async function refuseFoldedContainers(spec: ColumnParitySpec, form: SameTableFor
 /**
  * "Could not verify" when old and new are computed from a column in common on the same rows (or,
  * in the join form, both from the key): `coalesce(name, name)` against `name`, or a fall-back on
- * the old column, agrees whatever the migration did (value-lineage.ts). Asked of the plans.
+ * the old column, agrees whatever the migration did (lineage/value-lineage.ts). Asked of the plans.
  */
 async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
   const side = (table: TableRef, expr: string, where: string | undefined, keyed: boolean): ValueSide => ({

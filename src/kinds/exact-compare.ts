@@ -12,7 +12,7 @@
  * make two values equal. table_diff's canonical text (table-diff/row-hash.ts, valueFormsOf) agrees
  * for every pair of types, except that it compares date, timestamp and timestamptz by text.
  */
-import { arrayLiteralText } from '../compare/key-literal.js';
+import { arrayLiteralText } from '../sql/array-literal.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { joinSql, sql, tableSql, type SQL } from '../sql/build.js';
 

@@ -5,7 +5,7 @@ import { baseCheckShape, columnNameSchema, expressionSchema, keyColumnsSchema, m
 import { formatTableRef } from '../sql/identifiers.js';
 import { columnSql, joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import { columnsWhoseNullsMayBeExcluded } from '../sql/null-scope.js';
-import { arrayLiteralText } from '../compare/key-literal.js';
+import { arrayLiteralText } from '../sql/array-literal.js';
 import { formatCount } from './format.js';
 import { primaryKeyOf } from '../introspect/primary-key.js';
 import { keyAlias, sampleFromRow } from './samples.js';

@@ -20,7 +20,7 @@
  */
 import { columnSql, compile, joinSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
 import { castType, checkKeyTypes, comparableBound, comparableKey, keyRangeBounds, nthKeySql, readNthKey } from '../compare/key-range.js';
-import { arrayLiteralText } from '../compare/key-literal.js';
+import { arrayLiteralText } from '../sql/array-literal.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ResumableProgress, type ScanCheckpoint, type ScanFacts, type ScanProgress, type StopRule } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import type { ScanSettings } from '../checkfile/sources.js';

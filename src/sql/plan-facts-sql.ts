@@ -6,7 +6,7 @@
  * columns they are compared with; the table itself is not read, so a role that may read it only
  * through a view can still be asked). Values are bound; names are quoted.
  */
-import { arrayLiteralText } from '../compare/key-literal.js';
+import { arrayLiteralText } from './array-literal.js';
 import { joinSql, sql, type SQL } from './build.js';
 import { rankKey, type ColumnKey, type PlanFacts, type PlanQuestions, type RankDomain } from './plan-facts.js';
 

@@ -6,7 +6,7 @@
  * never written name_v2. The same through the join form over one table, a view of it or the key
  * matched on both sides, and table_diff's column mapping of a table against itself. Each fixture
  * below passes on the old code. The plan now tells what each value is computed from
- * (kinds/value-lineage.ts): a column in common is `self_comparison` or `reads_other_side`.
+ * (kinds/lineage/value-lineage.ts): a column in common is `self_comparison` or `reads_other_side`.
  * Controls: values computed from other columns (lookups through one table included) still compare.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

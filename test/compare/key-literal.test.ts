@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrayLiteralText } from '../../src/compare/key-literal.js';
+import { arrayLiteralText } from '../../src/sql/array-literal.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const keyText = fc.oneof(

@@ -148,7 +148,7 @@ checks:
     // Statements that read rows of users; a column_parity also asks the types of its two values
     // (`pg_typeof((select … from "users" limit 0))`: float-leaves.ts, and before reading under a
     // text normaliser container-normalizers.ts), which read none; and on a pass the plan of its
-    // values (EXPLAIN, value-lineage.ts), which reads none either.
+    // values (EXPLAIN, lineage/value-lineage.ts), which reads none either.
     const readsUsers = /from "users"(?! limit 0\))/;
     const usersStatements = new Set(onUsers.flatMap((r) => r.statements.filter((s) => readsUsers.test(s.sql) && !/^\s*explain\b/i.test(s.sql)).map((s) => s.sql)));
     expect(usersStatements.size).toBe(1);

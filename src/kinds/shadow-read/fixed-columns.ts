@@ -13,7 +13,7 @@
  * The expression is the server's own deparse of the operator's query (trusted configuration),
  * run in the same read-only transaction any read runs in.
  */
-import { readsOfText } from './column-lineage.js';
+import { readsOfText } from '../lineage/column-lineage.js';
 import { keyArrayLiteral } from '../../compare/key-literal.js';
 import { joinSql, sql, tableSql, type SQL } from '../../sql/build.js';
 

@@ -6,7 +6,7 @@
  * with itself and can never fail; a new column computed from the old column it replaces and more
  * (`coalesce(first_name || …, full_name)`) agrees wherever the new columns were lost.
  *
- * Pure: judged from each path's plan lineage (column-lineage.ts) and which relations hold the
+ * Pure: judged from each path's plan lineage (lineage/column-lineage.ts) and which relations hold the
  * shared rows. A compared column is:
  * - the same on both paths when what it depends on is the same set of columns (the value may be
  *   spelled differently; whether two spellings are one function cannot be told, so they are taken
@@ -17,8 +17,8 @@
  * A check with no moved column compares every value with itself: `self_comparison`. A column whose
  * reads cannot be told is never taken as moved.
  */
-import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './column-lineage.js';
-import { readCatalogReads, withCatalogReads } from './catalog-lineage.js';
+import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from '../lineage/column-lineage.js';
+import { readCatalogReads, withCatalogReads } from '../lineage/catalog-lineage.js';
 import { planValueProbe } from './fixed-columns.js';
 import { planShadowDescribe, planShadowQuery, type SqlPath } from './read-path.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';

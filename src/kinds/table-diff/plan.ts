@@ -2,7 +2,8 @@
  * SQL of table_diff, one function per statement, so a benchmark can run exactly the same text
  * through psql. Every statement reads one side; parity runs the two sides concurrently.
  */
-import { arrayLiteralText, keyArrayLiteral } from '../../compare/key-literal.js';
+import { keyArrayLiteral } from '../../compare/key-literal.js';
+import { arrayLiteralText } from '../../sql/array-literal.js';
 import {
   bucketSql, canonicalTextSql, canonicalValueSql, integerKeyHashSql, keyTextSql, rowHashSql, rowHashSumSql, textKeyHashSql, valueHashSql, type RowHashMode,
   type ValueForm,

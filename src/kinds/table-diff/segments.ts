@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { castType, collatedBound, keyRangeBounds, keyTuple, checkKeyTypes, nthKeySql, readNthKey } from '../../compare/key-range.js';
-import { arrayLiteralText } from '../../compare/key-literal.js';
+import { arrayLiteralText } from '../../sql/array-literal.js';
 import type { KeyColumn } from '../../introspect/primary-key.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import type { ResumableProgress, ScanProgress } from '../types.js';

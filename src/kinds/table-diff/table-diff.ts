@@ -38,7 +38,7 @@ import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
-import { readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../value-lineage.js';
+import { readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../lineage/value-lineage.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
@@ -332,7 +332,7 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     const vacuous = await emptyScopesNeverFail([scope('old', tally.oldRows), scope('new', tally.newRows)], ctx);
     if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
   }
-  // One database on both sides: no compared column may be computed from the other side's (value-lineage.ts).
+  // No compared column may be computed from the other side's on the same rows (lineage/value-lineage.ts).
   if (outcome.status === 'pass') {
     const shared = await sharedColumnsFault(spec, ctx, columns);
     if (shared) outcome = faultOutcome(shared, outcome.observations);

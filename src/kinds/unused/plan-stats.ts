@@ -4,7 +4,7 @@
  * window is measured by one clock.
  */
 import { sql, joinSql, type SQL } from '../../sql/build.js';
-import { arrayLiteralText } from '../../compare/key-literal.js';
+import { arrayLiteralText } from '../../sql/array-literal.js';
 import { SQL_RUNNING_FUNCTIONS } from './opaque-statements.js';
 
 /** Whether the source is a standby (in recovery): its statistics and sessions are its own, not the primary's. */

@@ -7,7 +7,7 @@
  * the new column was never written. No spelling rule closes that (one more column, a view renaming
  * `name`, a sub-select reading the same row back, a partition of the table): the plan does. Each
  * side's values are planned (EXPLAIN VERBOSE, no row read), and what each value depends on is read
- * from the plan (shadow-read/column-lineage.ts): views inlined, names resolved, partitions listed.
+ * from the plan (column-lineage.ts): views inlined, names resolved, partitions listed.
  *
  * A column is named by its relation's oid and its name, so `t.name` read through a view, an alias
  * or a sub-select is one column. In a join form the key columns are matched on both sides by
@@ -19,14 +19,14 @@
  * pair compares (part of) something with itself. Sound in one direction: what cannot be told (a
  * whole-row reference, a window function, a plan that cannot be read) is never taken as apart.
  */
-import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './shadow-read/column-lineage.js';
-import { readCatalogReads, withCatalogReads } from './shadow-read/catalog-lineage.js';
-import type { ExecutionContext } from './types.js';
-import { explainSql, planOfRow } from '../sql/planned-answer.js';
-import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../sql/build.js';
-import { formatTableRef, type TableRef } from '../sql/identifiers.js';
-import type { FaultInfo } from '../results/fault.js';
-import { databaseInstanceSql } from '../introspect/relation-reach.js';
+import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './column-lineage.js';
+import { readCatalogReads, withCatalogReads } from './catalog-lineage.js';
+import type { ExecutionContext } from '../types.js';
+import { explainSql, planOfRow } from '../../sql/planned-answer.js';
+import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
+import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
+import type { FaultInfo } from '../../results/fault.js';
+import { databaseInstanceSql } from '../../introspect/relation-reach.js';
 
 /** One side's compared values as it reads them. */
 export interface ValueSide {

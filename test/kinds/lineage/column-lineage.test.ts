@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSqlParser } from '../../../src/sql/parser.js';
-import { planLineage, dependsOn } from '../../../src/kinds/shadow-read/column-lineage.js';
+import { planLineage, dependsOn } from '../../../src/kinds/lineage/column-lineage.js';
 
 const scan = (alias: string, relation: string, output: string[], extra: Record<string, unknown> = {}) => ({ 'Node Type': 'Seq Scan', 'Relation Name': relation, Schema: 'public', Alias: alias, Output: output, ...extra });
 const plan = (root: Record<string, unknown>) => [{ Plan: root }];
