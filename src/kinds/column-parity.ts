@@ -335,9 +335,13 @@ export const columnParity = defineKind({
     const refusedContainers = await refuseFoldedContainers(spec, form, ctx, outcome.observations);
     if (refusedContainers) return refusedContainers;
     // Only a pass needs it: a fail is never a wrong pass (between such types it may be a false one).
-    if (outcome.status === 'pass') {
+    // An empty scope compared no value: whether it may be empty is the engine's question
+    // (runner/empty-scope.ts), and a plan that proves it empty shows no columns to judge.
+    if (outcome.status === 'pass' && Number(outcome.observations.rows) > 0) {
       const refusedShared = await refuseSharedColumns(spec, form, ctx, outcome.observations);
       if (refusedShared) return refusedShared;
+    }
+    if (outcome.status === 'pass') {
       const refusedTexts = await refuseContainerTexts(spec, form, ctx, outcome.observations);
       if (refusedTexts) return refusedTexts;
     }

@@ -23,6 +23,7 @@ import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './col
 import { readCatalogReads, withCatalogReads } from './catalog-lineage.js';
 import type { ExecutionContext } from '../types.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
+import { loadSqlParser } from '../../sql/parser.js';
 import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import type { FaultInfo } from '../../results/fault.js';
@@ -154,6 +155,9 @@ export interface PairFinding { standing: PairStanding; common: string[] }
  * paired by the key (a join form, table_diff), so the key is one value on both.
  */
 export async function readValuePairs(ctx: ExecutionContext, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<PairFinding[]> {
+  // Plans are read as SQL texts (column-lineage.ts): the parser loads once per process, here first
+  // for a run whose check files needed none (a table_diff).
+  await loadSqlParser();
   // Two databases share no relation, so their columns are kept apart; only a foreign table (which
   // may read the other side's rows) or the key can be common to both.
   const oneDatabase = await readOneDatabase(ctx, { old: sides.old.source, new: sides.new.source });

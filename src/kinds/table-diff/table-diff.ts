@@ -333,7 +333,8 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     if (vacuous) outcome = faultOutcome(vacuous, outcome.observations);
   }
   // No compared column may be computed from the other side's on the same rows (lineage/value-lineage.ts).
-  if (outcome.status === 'pass') {
+  // Both scopes empty compared no value (emptyScopesNeverFail judged whether they may be).
+  if (outcome.status === 'pass' && tally.oldRows + tally.newRows > 0) {
     const shared = await sharedColumnsFault(spec, ctx, columns);
     if (shared) outcome = faultOutcome(shared, outcome.observations);
   }
