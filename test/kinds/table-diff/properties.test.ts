@@ -137,7 +137,9 @@ function suite(name: string, open: () => Promise<{ old: TestDatabase; new: TestD
     it('finds exactly the injected keys', async () => {
       currentSources = { old: dbs.old, new: dbs.new };
       await fc.assert(fc.asyncProperty(caseArbitrary, (c) => runCase(c, dbs.old, dbs.new, registry)), { numRuns: runs });
-    });
+      // 15 whole diffs on PGlite took 49 s alone on this 2-core machine and over 60 s under a
+      // loaded suite; a timeout then left the case's tables behind and failed the next two tests.
+    }, 180_000);
 
     it('finds a clustered block of changes on a composite key with tiny buckets', async () => {
       currentSources = { old: dbs.old, new: dbs.new };
