@@ -9,7 +9,7 @@
  * columns are a condition of its scan. Undefined where the catalog's text cannot be read: told.
  */
 import { readsOfText, type ColumnRead, type PlanLineage } from './column-lineage.js';
-import { sql } from '../../sql/build.js';
+import { joinSql, sql } from '../../sql/build.js';
 import type { ExecutionContext } from '../types.js';
 
 /** The catalog's word on one plan: per alias, its generated columns' inputs and its index's key columns (undefined where unreadable). */
@@ -70,4 +70,19 @@ export async function readCatalogReads(ctx: ExecutionContext, source: string, li
     indexColumns.set(scan.alias, rows.length === 0 || columns.some((c) => c === undefined) ? undefined : columns.flat() as string[]);
   }
   return { generated, indexColumns };
+}
+
+/**
+ * Each relation a plan names (by its regclass text) with its oid and kind as the names resolve now,
+ * in one statement; a name that reaches no relation is left out.
+ */
+export async function readRelationOids(ctx: ExecutionContext, source: string, texts: readonly string[]): Promise<Map<string, { oid: string; kind: string }>> {
+  const found = new Map<string, { oid: string; kind: string }>();
+  if (texts.length === 0) return found;
+  const rows = texts.map((text) => sql`select ${text}::pg_catalog.text as relation, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind
+    from (select pg_catalog.to_regclass(${text}::pg_catalog.text) as r) named left join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) named.r`);
+  for (const row of await ctx.query(source, joinSql(rows, sql` union all `))) {
+    if (typeof row.oid === 'string') found.set(String(row.relation), { oid: row.oid, kind: String(row.kind) });
+  }
+  return found;
 }

@@ -20,7 +20,7 @@
  * whole-row reference, a window function, a plan that cannot be read) is never taken as apart.
  */
 import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from './column-lineage.js';
-import { readCatalogReads, withCatalogReads } from './catalog-lineage.js';
+import { readCatalogReads, readRelationOids, withCatalogReads } from './catalog-lineage.js';
 import type { ExecutionContext } from '../types.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
 import { loadSqlParser } from '../../sql/parser.js';
@@ -63,13 +63,6 @@ function rowScanAliases(explained: unknown): Set<string> {
   return aliases;
 }
 
-/** One statement: each relation's oid and kind by its text (regclass), or nulls when the name reaches none now. */
-function planRelationOids(texts: readonly string[]): SQL {
-  const rows = texts.map((text) => sql`select ${text}::pg_catalog.text as relation, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as kind
-    from (select pg_catalog.to_regclass(${text}::pg_catalog.text) as r) named left join pg_catalog.pg_class c on c.oid = named.r`);
-  return joinSql(rows, sql` union all `);
-}
-
 /**
  * One side's plan, judged: per value what it depends on, the relations whose rows it compares, and
  * whether it scans a foreign table (whose rows may be the other side's own, through a loopback).
@@ -91,12 +84,9 @@ async function readSide(ctx: ExecutionContext, side: ValueSide, keysMatched: boo
   // `tag`: the database, where the two sides' oids are not one numbering.
   const oids = new Map<string, string>();
   const foreign = new Set<string>();
-  if (texts.length > 0) {
-    for (const found of await ctx.query(side.source, planRelationOids(texts))) {
-      if (typeof found.oid !== 'string') continue;
-      oids.set(String(found.relation), `${tag}${found.oid}`);
-      if (found.kind === 'f') foreign.add(`${tag}${found.oid}`);
-    }
+  for (const [text, found] of await readRelationOids(ctx, side.source, texts)) {
+    oids.set(text, `${tag}${found.oid}`);
+    if (found.kind === 'f') foreign.add(`${tag}${found.oid}`);
   }
   const oidOf = (alias: string) => {
     const relation = lineage.relations.get(alias);

@@ -18,11 +18,11 @@
  * reads cannot be told is never taken as moved.
  */
 import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from '../lineage/column-lineage.js';
-import { readCatalogReads, withCatalogReads } from '../lineage/catalog-lineage.js';
+import { readCatalogReads, readRelationOids, withCatalogReads } from '../lineage/catalog-lineage.js';
 import { planValueProbe } from './fixed-columns.js';
 import { planShadowDescribe, planShadowQuery, type SqlPath } from './read-path.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
-import { regclassText, sql } from '../../sql/build.js';
+import { regclassText } from '../../sql/build.js';
 import type { ExecutionContext } from '../types.js';
 
 /** One path as judged: its plan's lineage, its output column names in order, and each scanned relation's identity. */
@@ -159,11 +159,7 @@ export async function readSharedColumnsProblem(ctx: ExecutionContext, spec: { ke
     if (planned === undefined) return undefined;
     const lineage = withCatalogReads(planned, await readCatalogReads(ctx, path.source, planned, regclassText));
     const texts = [...new Set([...lineage.relations.values()].map((relation) => regclassText(relation)))];
-    const oids = new Map<string, string | null>();
-    for (const text of texts) {
-      const [found] = await ctx.query<{ oid: string | null }>(path.source, sql`select pg_catalog.to_regclass(${text}::pg_catalog.text)::pg_catalog.oid::pg_catalog.text as oid`);
-      oids.set(text, found?.oid ?? null);
-    }
+    const oids = new Map([...await readRelationOids(ctx, path.source, texts)].map(([text, found]) => [text, found.oid]));
     const identity = (alias: string) => {
       const relation = lineage.relations.get(alias);
       const oid = relation === undefined ? null : oids.get(regclassText(relation)) ?? null;
