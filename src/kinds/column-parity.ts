@@ -168,9 +168,10 @@ export function evaluateColumnParity(spec: ColumnParitySpec, counts: Record<stri
   const missingInOld = form.form === 'join' ? requireCount(counts, 'missing_in_old') : 0;
   const missingInNew = form.form === 'join' ? requireCount(counts, 'missing_in_new') : 0;
   const differing = mismatches + missingInOld + missingInNew;
-  // The join form's keys could all be missing on the other side: both sides' rows could differ.
-  const reachable = form.form === 'join' ? requireCount(counts, 'old_rows') + requireCount(counts, 'new_rows') : rows;
-  const covering = thresholdCoversScope(spec.max_mismatches, reachable, 'max_mismatches');
+  // Every row wrong, in the join form, can be every kept key's value changed and the larger side's
+  // surplus missing: the larger side's rows, each counted once.
+  const everyRowWrong = form.form === 'join' ? Math.max(requireCount(counts, 'old_rows'), requireCount(counts, 'new_rows')) : rows;
+  const covering = thresholdCoversScope(spec.max_mismatches, everyRowWrong, 'max_mismatches');
   if (covering) return faultOutcome(covering, { rows, rows_scanned: rows, mismatches: differing });
   const ratio = rows === 0 ? 0 : differing / rows;
   const pass = spec.max_mismatch_ratio !== undefined ? ratio <= spec.max_mismatch_ratio : differing <= (spec.max_mismatches ?? 0);

@@ -35,13 +35,15 @@ export function faultOutcome(fault: FaultInfo, observations: Outcome['observatio
 }
 
 /**
- * The fault for an absolute threshold the scope can never exceed: `reachable` is the most the
- * count could be (the rows in scope), so at `threshold` or above every row could differ and the
- * check would still pass. Undefined for an empty scope (min_rows judged that) or a lower threshold.
+ * The fault for an absolute threshold that every row being wrong could stay within: `everyRowWrong`
+ * is the fewest the count can be when every row in scope is wrong (the rows of a one-sided scope;
+ * for two sides matched by key, the larger side's rows — a key kept on both sides with its values
+ * changed counts once, not twice), so at `threshold` or above the check could pass with no row
+ * right. Undefined for an empty scope (min_rows judged that) or a lower threshold.
  */
-export function thresholdCoversScope(threshold: number | undefined, reachable: number, what: string): FaultInfo | undefined {
-  if (threshold === undefined || reachable === 0 || threshold < reachable) return undefined;
-  return { code: 'threshold_covers_scope', message: `${what} is ${threshold}, and at most ${reachable} could differ: every one could and the check would still pass, so it can never fail — set it below ${reachable} (or use the ratio form)` };
+export function thresholdCoversScope(threshold: number | undefined, everyRowWrong: number, what: string): FaultInfo | undefined {
+  if (threshold === undefined || everyRowWrong === 0 || threshold < everyRowWrong) return undefined;
+  return { code: 'threshold_covers_scope', message: `${what} is ${threshold}, and with every row wrong the count could be as low as ${everyRowWrong}: the check would still pass, so it cannot tell a right migration from a wrong one — set it below ${everyRowWrong} (or use the ratio form)` };
 }
 
 /**

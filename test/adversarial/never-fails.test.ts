@@ -155,9 +155,12 @@ describe('absolute thresholds that the scope cannot exceed', () => {
     expect(same.error?.code).toBe('threshold_covers_scope');
     expect(evaluateColumnParity(sameTableParity({ max_mismatches: 9 }), { rows: 10, mismatches: 9 }).status).toBe('pass');
     const joinCounts = { rows: 10, mismatches: 10, missing_in_old: 0, missing_in_new: 0, old_rows: 10, new_rows: 10 };
-    expect(evaluateColumnParity(joinParity({ max_mismatches: 20 }), joinCounts).status).toBe('error');
-    // Below both sides' rows, disjoint keys (20 differences) would still fail it.
-    expect(evaluateColumnParity(joinParity({ max_mismatches: 19 }), joinCounts).status).toBe('pass');
+    // Every key kept and every value changed counts 10, not 20: 10 to 19 let every row be wrong.
+    for (const max of [10, 15, 19, 20]) {
+      expect(evaluateColumnParity(joinParity({ max_mismatches: max }), joinCounts).status, `max_mismatches ${max}`).toBe('error');
+    }
+    expect(evaluateColumnParity(joinParity({ max_mismatches: 9 }), { ...joinCounts, mismatches: 9 }).status).toBe('pass');
+    expect(evaluateColumnParity(joinParity({ max_mismatches: 11 }), { ...joinCounts, old_rows: 12, mismatches: 10, missing_in_new: 2 }).status).toBe('fail');
   });
 
   // A relative tolerance of 1 is refused at load because it accepts an empty new table; an absolute
@@ -177,12 +180,17 @@ describe('absolute thresholds that the scope cannot exceed', () => {
     expect(evaluateRowCount(rowCount({ tolerance: { absolute: 5 }, min_rows: 0 }), 0, 3).status).toBe('pass');
   });
 
-  it('table_diff: max_differences at or above both sides\' rows cannot verify', () => {
-    const spec = { key: ['id'], max_differences: 8, sample: 0 };
-    const outcome = evaluateTableDiff(spec, ['a'], tally(4, 4, 4), 'users');
-    expect(outcome.status).toBe('error');
-    expect(outcome.error?.code).toBe('threshold_covers_scope');
-    expect(evaluateTableDiff({ ...spec, max_differences: 7 }, ['a'], tally(4, 4, 4), 'users').status).toBe('pass');
+  it('table_diff: max_differences at or above the larger side\'s rows cannot verify', () => {
+    // Every row changed counts once per key: 4 differences over 4 + 4 rows.
+    for (const max of [4, 7, 8]) {
+      const outcome = evaluateTableDiff({ key: ['id'], max_differences: max, sample: 0 }, ['a'], tally(4, 4, 4), 'users');
+      expect(outcome.status, `max_differences ${max}`).toBe('error');
+      expect(outcome.error?.code).toBe('threshold_covers_scope');
+    }
+    // 4 + 6 rows: every row wrong is at least 6 (4 changed, 2 missing), so 6 covers it and 5 does not.
+    expect(evaluateTableDiff({ key: ['id'], max_differences: 6, sample: 0 }, ['a'], tally(4, 6, 4), 'users').status).toBe('error');
+    expect(evaluateTableDiff({ key: ['id'], max_differences: 5, sample: 0 }, ['a'], tally(4, 6, 4), 'users').status).toBe('pass');
+    expect(evaluateTableDiff({ key: ['id'], max_differences: 3, sample: 0 }, ['a'], tally(4, 4, 3), 'users').status).toBe('pass');
   });
 });
 

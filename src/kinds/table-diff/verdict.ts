@@ -48,8 +48,8 @@ export function sampleKeysOf(tally: DiffTally, limit: number): { category: Sampl
 /** Judges the tally and builds samples with both rows side by side. */
 export function evaluateTableDiff(spec: DiffVerdictSpec, columns: readonly string[], tally: DiffTally, describe: string): Outcome {
   const differences = tally.missingInNew + tally.missingInOld + tally.changed;
-  // Every row of each side could be missing on the other: both sides' rows could differ.
-  const covering = thresholdCoversScope(spec.max_differences, tally.oldRows + tally.newRows, 'max_differences');
+  // Every row wrong can be every kept key's row changed (counted once) and the larger side's surplus missing.
+  const covering = thresholdCoversScope(spec.max_differences, Math.max(tally.oldRows, tally.newRows), 'max_differences');
   if (covering) return faultOutcome(covering, { old_rows: tally.oldRows, new_rows: tally.newRows, rows_scanned: tally.oldRows + tally.newRows, mismatches: differences });
   const pass = differences <= spec.max_differences;
   const byColumn: Record<string, number> = {};
