@@ -54,7 +54,9 @@ async function classFacts(questions: PlanQuestions, types: ReadonlyMap<string, T
     const { ok, collation } = classCollation(klass, types);
     if (!ok) continue;
     const constantTypes = klass.constants.map((key) => typeOf(types, 'c', key)?.typname ?? '');
-    const operators = operatorsSql(questions, klass, types);
+    // One constant has nothing to be ordered against: its pattern tests are asked without ranks.
+    const ordered = klass.constants.reduce((sum, key) => sum + (questions.constants.get(key)?.array ? 2 : 1), 0) >= 2;
+    const operators = ordered ? operatorsSql(questions, klass, types) : undefined;
     const operatorRows = operators ? await ask<OperatorRow>(operators) : undefined;
     const lts = operatorRows ? readFamily(klass, constantTypes, operatorRows) : undefined;
     const rankRows = lts ? await ask<RankRow>(rankSql(questions, klass, constantTypes, lts, collation)) : undefined;
