@@ -1,220 +1,181 @@
 /**
- * What a plan's text leaves out and the judgement of its conditions needs: whether a null-tested
- * column is scalar (the plan prints `t.x IS NULL` alike for a scalar and a composite, and for a
- * composite `x IS NULL` and `x IS NOT NULL` can both be false), and how the constants compared
- * with a column order (`t.d < '2020-01-01'::date`, `t.s = 'a'::text` under the column's
- * collation). The server answers both (plan-facts-sql.ts); the answers are spliced into the parsed
- * conditions as the judgement reads them: a scalar's null test marked `argisrow: false` (as the
- * server's analyser marks it), each constant replaced by its rank among the constants of its type.
- * Ranks keep the order and equality of the constants, so a range they leave empty is empty. Pure.
+ * What a plan's text leaves out and the judgement of its conditions needs, asked of the server
+ * (plan-facts-sql.ts) about each expression the conditions read — a column or any expression of
+ * scanned relations' columns that depends on them alone (`lower(t.s)`, `(t.x + 1)`, a view's
+ * column inlined): whether its type is scalar (the plan prints `e IS NULL` alike for a scalar and
+ * a composite, and for a composite `e IS NULL` and `e IS NOT NULL` can both be false); how the
+ * constants compared with it order, under its collation and by the operators of one btree family
+ * (`e < 'b'::mood` in the enum's order, `d < '…'::date and d > '…'::timestamp` across types); and
+ * what LIKE, ILIKE or a regular expression answers for the constants it equals. The answers are
+ * spliced into the parsed conditions as the judgement reads them: a scalar's null test marked
+ * `argisrow: false` (as the server's analyser marks it), each constant replaced by its rank
+ * (ranks keep order and equality, so a range they leave empty is empty), and a pattern test by
+ * what it is on each such constant. Pure once the parser is loaded.
  */
 import { parseExpression } from './parser.js';
+import { isValueOfColumns } from './fixed-answers.js';
 import { lastName, list, nodeOf, numberOf } from './normal-form.js';
-import { walkSqlTree } from './tree-walk.js';
+import { shapeKey } from './plan-text.js';
+import { stringNodeValue } from './tree-walk.js';
 
-type Fields = Readonly<Record<string, unknown>>;
 
 /** The relation a plan's scan reads, by the alias the plan's conditions name it with. */
 export interface PlanRelation { schema: string; name: string }
-/** A column as the plan names it: alias and column (and, for a subject compared through a cast, the cast's type), joined by NUL. */
-export type ColumnKey = string;
-/** One constant to rank: a scalar of the domain's type, or an array of them. */
-export interface RankItem { array: boolean; text: string }
-/** Constants of one type compared with columns, to be ranked together. */
-export interface RankDomain { type: string; collatable: boolean; columns: ColumnKey[]; items: RankItem[] }
+/** An expression of scanned relations' columns that the server is asked about: its parsed node and the text that spells it. */
+export interface Subject { key: string; node: unknown; text: string; aliases: string[] }
+/** A constant compared with a subject: a literal cast to its type as the plan spells it (or a text to bind, for a pattern's one string). */
+export interface Constant { key: string; node: unknown; array: boolean; text?: string; bound?: string }
+/** `left op right` between a subject and a constant or another subject, the operator as the plan names it. */
+export interface Comparison { op: string[]; left: string; right: string; leftIsSubject: boolean; rightIsSubject: boolean; array: boolean }
+/** `subject op pattern` by LIKE, ILIKE or a regular expression (`exact`: the one string a LIKE pattern without wildcards matches). */
+export interface PatternTest { key: string; op: string; subject: string; pattern: string; exact?: string }
+/** Subjects compared with one another, the constants compared with any of them, and their pattern tests. */
+export interface SubjectClass { subjects: string[]; constants: string[]; comparisons: number[]; patterns: number[] }
 
 /** What to ask the server about one plan. */
 export interface PlanQuestions {
   relations: ReadonlyMap<string, PlanRelation>;
-  nullTested: ColumnKey[];
-  domains: RankDomain[];
-}
-/** The server's answers: scalar columns, each ranked column's domain, and each item's ranks. */
-export interface PlanFacts {
-  scalarColumns: ReadonlySet<ColumnKey>;
-  rankedColumns: ReadonlyMap<ColumnKey, string>;
-  ranks: ReadonlyMap<string, number[]>;
+  subjects: ReadonlyMap<string, Subject>;
+  constants: ReadonlyMap<string, Constant>;
+  nullTested: string[];
+  comparisons: Comparison[];
+  patterns: PatternTest[];
+  classes: SubjectClass[];
 }
 
-/** Built-in types whose `<` and `=` are a total order (btree), as a plan's constant casts name them. */
-const RANKED_TYPES: Readonly<Record<string, boolean>> = {
-  date: false, timestamp: false, timestamptz: false, time: false, interval: false, uuid: false,
-  text: true, varchar: true, bpchar: true,
-};
-/** The operators whose meaning on those types is their order or equality. */
-const ORDERS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
-const CONDITION_FIELDS = ['Filter', 'Index Cond', 'Recheck Cond', 'One-Time Filter', 'Join Filter', 'Hash Cond', 'Merge Cond'];
+/** What a pattern test is on a class's constants: the constant (or rank) it is tested equal to and the server's answer. */
+export interface PatternCase { against: unknown; matched: boolean }
+/** A pattern test as the server judged it: the equality it is (a LIKE without wildcards), or its value on each constant. */
+export interface PatternFact { exact?: { negated: boolean; constant: unknown }; cases: PatternCase[] }
+
+/** The server's answers. */
+export interface PlanFacts {
+  /** Subjects whose type is scalar. */
+  scalars: ReadonlySet<string>;
+  /** Ranked subjects, by class. */
+  classOf: ReadonlyMap<string, number>;
+  /** Each constant's ranks in its class (`class NUL constant key`). */
+  ranks: ReadonlyMap<string, number[]>;
+  /** Pattern tests by their shape. */
+  patterns: ReadonlyMap<string, PatternFact>;
+}
 
 /** The key of a plain two-part column reference (`t.x`), or undefined. */
-export function columnKey(node: unknown): ColumnKey | undefined {
+export function columnKey(node: unknown): string | undefined {
   const { type, fields } = nodeOf(node);
   if (type !== 'ColumnRef') return undefined;
   const parts = list(fields['fields']).map((part) => nodeOf(part).fields['sval']);
   return parts.length === 2 && parts.every((part) => typeof part === 'string') ? parts.join('\u0000') : undefined;
 }
 
-/**
- * A column compared as itself or through a cast to a ranked type (`(t.v)::text`: how the plan
- * spells a varchar compared with a text): alias, column and the cast's type, joined by NUL.
- */
-export function subjectKey(node: unknown): ColumnKey | undefined {
-  const { type, fields } = nodeOf(node);
-  if (type !== 'TypeCast') return columnKey(node);
-  const typeName = nodeOf(fields['typeName']).fields;
-  const names = list(typeName['names']).map((name) => nodeOf(name).fields['sval']);
-  const target = lastName(typeName['names']) ?? '';
-  const column = columnKey(fields['arg']);
-  const plain = typeName['typmods'] === undefined && typeName['arrayBounds'] === undefined && (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'));
-  return column !== undefined && plain && RANKED_TYPES[target] !== undefined ? `${column}\u0000${target}` : undefined;
-}
+/** The operators whose meaning is a btree order's or equality's (the server confirms the family), and the kinds that apply them. */
+export const ORDERS = new Set(['=', '<>', '<', '<=', '>', '>=']);
+export const ORDER_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL']);
 
-/** A constant cast to a ranked type (`'a'::text`, `'{a,b}'::text[]`): its type, text and arrayness. */
-function typedConstant(node: unknown): { type: string; item: RankItem } | undefined {
-  const { type, fields } = nodeOf(node);
-  if (type !== 'TypeCast') return undefined;
-  const typeName = nodeOf(fields['typeName']).fields;
-  const names = list(typeName['names']).map((name) => nodeOf(name).fields['sval']);
-  const target = lastName(typeName['names']) ?? '';
-  const text = (nodeOf(fields['arg']).fields['sval'] as { sval?: string } | undefined)?.sval;
-  if (nodeOf(fields['arg']).type !== 'A_Const' || text === undefined || RANKED_TYPES[target] === undefined || typeName['typmods'] !== undefined) return undefined;
-  if (names.length > 2 || (names.length === 2 && names[0] !== 'pg_catalog')) return undefined;
-  return { type: target, item: { array: list(typeName['arrayBounds']).length > 0, text } };
-}
+/** Columns every relation has that no row type shows (a subject reading one is not asked about). */
+const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
 
-interface PlanNodeFields { [key: string]: unknown; Plans?: PlanNodeFields[] }
-
-/** Every condition text anywhere in the plan, and the relation each scan alias reads. */
-function planParts(root: PlanNodeFields): { conditions: unknown[]; relations: Map<string, PlanRelation> } {
-  const conditions: unknown[] = [];
-  const relations = new Map<string, PlanRelation>();
-  const visit = (node: PlanNodeFields) => {
-    for (const field of CONDITION_FIELDS) {
-      const text = node[field];
-      const parsed = typeof text === 'string' ? parseExpression(text) : undefined;
-      if (parsed !== undefined) conditions.push(parsed);
-    }
-    const [alias, schema, name] = [node['Alias'], node['Schema'], node['Relation Name']];
-    if (typeof alias === 'string' && typeof schema === 'string' && typeof name === 'string') relations.set(alias, { schema, name });
-    for (const child of node.Plans ?? []) visit(child);
+/** The aliases a subject reads (scanned relations' only), or undefined when `node` is no subject: a function of such columns alone, reading one. */
+export function subjectAliases(node: unknown, relations: ReadonlyMap<string, PlanRelation>): string[] | undefined {
+  const aliases = new Set<string>();
+  const known = (column: unknown) => {
+    const key = columnKey(column);
+    const [alias, name] = key === undefined ? [] : key.split('\u0000');
+    if (alias === undefined || name === undefined || !relations.has(alias) || SYSTEM_COLUMNS.has(name)) return false;
+    aliases.add(alias);
+    return true;
   };
-  visit(root);
-  return { conditions, relations };
+  return isValueOfColumns(node, known) && aliases.size > 0 ? [...aliases] : undefined;
 }
 
-/** A null test's argument read as a column: the column, or a one-column COALESCE of it (opaque-null-tests.ts). */
-function testedColumn(arg: unknown): ColumnKey | undefined {
-  const { type, fields } = nodeOf(arg);
-  const args = list(fields['args']);
-  return type === 'CoalesceExpr' ? (args.length === 1 ? columnKey(args[0]) : undefined) : columnKey(arg);
+/** Types a constant of which the judgement reads by its own rules (a boolean, a number). */
+const OWN_RULES = new Set(['bool', 'boolean']);
+
+/** A literal cast to a type (`'a'::text`, `'{a,b}'::text[]`, `'b'::mood`) that is not a number or a boolean, or undefined. */
+export function constantOf(node: unknown): { array: boolean } | undefined {
+  const { type, fields } = nodeOf(node);
+  if (type !== 'TypeCast' || numberOf(node) !== undefined) return undefined;
+  const arg = nodeOf(fields['arg']);
+  const typeName = nodeOf(fields['typeName']).fields;
+  if (arg.type !== 'A_Const' || arg.fields['sval'] === undefined || OWN_RULES.has(lastName(typeName['names']) ?? '')) return undefined;
+  return { array: list(typeName['arrayBounds']).length > 0 };
 }
 
-/**
- * The questions a plan raises, or undefined when there are none: the columns of scanned relations
- * its null tests read, and per ranked type the constants compared with columns that are compared
- * with nothing else — no number, no constant of another type, no expression, and through `=`
- * only with columns of the same type (a rank means nothing beside another type's).
- */
-export function planQuestions(explained: unknown): PlanQuestions | undefined {
-  const root = Array.isArray(explained) ? (explained[0] as { Plan?: PlanNodeFields } | undefined)?.Plan : undefined;
-  if (!root) return undefined;
-  const { conditions, relations } = planParts(root);
-  const nullTested = new Set<ColumnKey>();
-  const domainsOf = new Map<ColumnKey, Set<string>>();
-  const itemsOf = new Map<string, Map<string, RankItem>>();
-  const links: [ColumnKey, ColumnKey][] = [];
-  const poisoned = new Set<ColumnKey>();
-  const note = (column: ColumnKey, domain: string) => domainsOf.set(column, (domainsOf.get(column) ?? new Set()).add(domain));
-  walkSqlTree(conditions, ({ type, fields }) => {
-    if (type === 'NullTest') {
-      const column = testedColumn(fields['arg']);
-      if (column !== undefined && relations.has(column.split('\u0000')[0]!)) nullTested.add(column);
-    }
-    if (type !== 'A_Expr') return undefined;
-    const sides = [fields['lexpr'], fields['rexpr']];
-    const columns = sides.map(subjectKey);
-    if (columns.every((column) => column === undefined)) return undefined;
-    const op = lastName(fields['name']) ?? '';
-    const comparison = ORDERS.has(op) && ['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL'].includes(String(fields['kind']));
-    if (comparison && columns[0] !== undefined && columns[1] !== undefined) return void links.push([columns[0], columns[1]]);
-    const [column, other] = columns[0] !== undefined ? [columns[0], sides[1]] : [columns[1]!, sides[0]];
-    const constant = typedConstant(other);
-    const fits = comparison && constant !== undefined && constant.item.array === (fields['kind'] !== 'AEXPR_OP') && (constant.item.array ? columns[0] !== undefined : true);
-    if (!fits || numberOf(other) !== undefined) return void poisoned.add(column);
-    note(column, constant.type);
-    const items = itemsOf.get(constant.type) ?? new Map<string, RankItem>();
-    itemsOf.set(constant.type, items.set(`${constant.item.array}\u0000${constant.item.text}`, constant.item));
-    return undefined;
-  });
-  const ranked = rankedColumns(domainsOf, links, poisoned);
-  const domains: RankDomain[] = [];
-  for (const [type, items] of itemsOf) {
-    const columns = [...ranked].filter(([, domain]) => domain === type).map(([column]) => column);
-    const collatable = RANKED_TYPES[type]!;
-    // A collatable type is ranked under its columns' collation, read from a scanned relation's column.
-    if (columns.length === 0 || (collatable && columns.some((column) => !relations.has(column.split('\u0000')[0]!)))) continue;
-    if (items.size + [...items.values()].filter((item) => item.array).length >= 2) domains.push({ type, collatable, columns, items: [...items.values()] });
-  }
-  if (nullTested.size === 0 && domains.length === 0) return undefined;
-  return { relations, nullTested: [...nullTested], domains };
-}
-
-/** Columns and their one domain, over classes of columns compared with each other (none poisoned, one type). */
-function rankedColumns(domainsOf: ReadonlyMap<ColumnKey, Set<string>>, links: readonly [ColumnKey, ColumnKey][], poisoned: ReadonlySet<ColumnKey>): Map<ColumnKey, string> {
-  const classOf = new Map<ColumnKey, Set<ColumnKey>>();
-  const members = (column: ColumnKey) => classOf.get(column) ?? new Set([column]);
-  for (const [a, b] of links) {
-    const joined = new Set([...members(a), ...members(b)]);
-    for (const column of joined) classOf.set(column, joined);
-  }
-  const out = new Map<ColumnKey, string>();
-  for (const column of domainsOf.keys()) {
-    const group = [...members(column)];
-    const domains = new Set(group.flatMap((member) => [...(domainsOf.get(member) ?? [])]));
-    if (domains.size === 1 && !group.some((member) => poisoned.has(member))) out.set(column, [...domains][0]!);
+/** The one string a LIKE pattern matches when it holds no wildcard (`\` escapes the next character), else undefined. */
+export function likeLiteral(pattern: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '%' || ch === '_') return undefined;
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) return undefined;
+      i += 1;
+      out += pattern[i]!;
+    } else out += ch;
   }
   return out;
 }
 
-/** The facts that would hold were every null-tested column scalar: if even they judge nothing, nothing is asked. */
-export function assumingScalar(questions: PlanQuestions): PlanFacts {
-  return { scalarColumns: new Set(questions.nullTested), rankedColumns: new Map(), ranks: new Map() };
+/** The node of a text constant, as the parser reads `'…'::text`. */
+export function textConstant(text: string): unknown {
+  return parseExpression(`'${text.replaceAll("'", "''")}'::text`);
 }
 
-/** The key of one ranked item among the facts. */
-export const rankKey = (type: string, item: RankItem) => `${type}\u0000${item.array}\u0000${item.text}`;
+/** The facts that would hold were every null-tested subject scalar: if even they judge nothing, nothing is asked. */
+export function assumingScalar(questions: PlanQuestions): PlanFacts {
+  return { scalars: new Set(questions.nullTested), classOf: new Map(), ranks: new Map(), patterns: new Map() };
+}
 
-const rankConstant = (rank: number): unknown => ({ A_Const: { ival: { ival: rank } } });
+/** The key of a constant's ranks in a class. */
+export const rankKey = (klass: number, constant: string) => `${klass}\u0000${constant}`;
 
-/** A copy of a parsed condition with the facts spliced in (scalar null tests marked, ranked constants replaced). */
+/** A rank as a literal integer. */
+export const rankConstant = (rank: number): unknown => ({ A_Const: { ival: { ival: rank } } });
+const comparison = (op: string, lexpr: unknown, rexpr: unknown): unknown => ({ A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: op } }], lexpr, rexpr } });
+const booleanConstant = (value: boolean): unknown => ({ A_Const: { boolval: value ? { boolval: true } : {} } });
+
+/** A copy of a parsed condition with the facts spliced in (scalar null tests marked, ranked constants replaced, pattern tests spelt out). */
 export function withPlanFacts(node: unknown, facts: PlanFacts): unknown {
   const rewrite = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (typeof value !== 'object' || value === null) return value;
     const { type, fields } = nodeOf(value);
-    if (type === 'NullTest') {
-      const column = testedColumn(fields['arg']);
-      if (column !== undefined && facts.scalarColumns.has(column)) return { NullTest: { ...fields, argisrow: false } };
-    }
+    if (type === 'NullTest' && facts.scalars.has(shapeKey(fields['arg']))) return { NullTest: { ...fields, argisrow: false } };
     if (type === 'A_Expr') {
-      const replaced = rankedComparison(fields, facts);
-      if (replaced) return { A_Expr: replaced };
+      const ranked = rankedComparison(fields, facts);
+      if (ranked) return { A_Expr: ranked };
+      const pattern = facts.patterns.get(shapeKey(value));
+      if (pattern) return patternSpelt(value, fields['lexpr'], pattern, rewrite);
     }
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, rewrite(child)]));
   };
   return rewrite(node);
 }
 
-/** A comparison of a ranked column with a constant of its domain, the constant replaced by its rank(s). */
-function rankedComparison(fields: Fields, facts: PlanFacts): Fields | undefined {
-  const [left, right] = [subjectKey(fields['lexpr']), subjectKey(fields['rexpr'])];
-  const column = left ?? right;
-  if (column === undefined || (left !== undefined && right !== undefined)) return undefined;
-  const domain = facts.rankedColumns.get(column);
+/**
+ * A pattern test as what it is: a LIKE without wildcards is `=` (`<>` negated) of its one string;
+ * any other is `CASE WHEN s = c1 THEN <its answer on c1> … ELSE <the test> END` — on a row where s
+ * equals a constant (bytewise: a deterministic collation's text) the test answers as on it.
+ */
+function patternSpelt(atom: unknown, subject: unknown, fact: PatternFact, rewrite: (value: unknown) => unknown): unknown {
+  if (fact.exact) return rewrite(comparison(fact.exact.negated ? '<>' : '=', subject, fact.exact.constant));
+  if (fact.cases.length === 0) return atom;
+  const args = fact.cases.map(({ against, matched }) => ({ CaseWhen: { expr: rewrite(comparison('=', subject, against)), result: booleanConstant(matched) } }));
+  return { CaseExpr: { args, defresult: atom } };
+}
+
+/** A comparison of a ranked subject with a constant of its class, the constant replaced by its rank(s). */
+function rankedComparison(fields: Readonly<Record<string, unknown>>, facts: PlanFacts): Readonly<Record<string, unknown>> | undefined {
+  const [left, right] = [facts.classOf.get(shapeKey(fields['lexpr'])), facts.classOf.get(shapeKey(fields['rexpr']))];
+  if ((left === undefined) === (right === undefined)) return undefined;
   const side = left !== undefined ? 'rexpr' : 'lexpr';
-  const constant = typedConstant(fields[side]);
-  if (domain === undefined || constant === undefined || constant.type !== domain) return undefined;
-  const ranks = facts.ranks.get(rankKey(domain, constant.item));
-  if (!ranks || ranks.length === 0) return undefined;
-  const value = constant.item.array ? { A_ArrayExpr: { elements: ranks.map(rankConstant) } } : rankConstant(ranks[0]!);
+  const klass = (left ?? right)!;
+  const constant = constantOf(fields[side]);
+  const names = list(fields['name']).map(stringNodeValue);
+  if (!constant || !ORDERS.has(names.at(-1) ?? '') || !ORDER_KINDS.has(String(fields['kind']))) return undefined;
+  const ranks = facts.ranks.get(rankKey(klass, shapeKey(fields[side])));
+  if (!ranks || ranks.length === 0 || constant.array !== (fields['kind'] !== 'AEXPR_OP')) return undefined;
+  const value = constant.array ? { A_ArrayExpr: { elements: ranks.map(rankConstant) } } : rankConstant(ranks[0]!);
   return { ...fields, [side]: value };
 }
+
