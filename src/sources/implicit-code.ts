@@ -225,7 +225,7 @@ export function implicitCodeFault(source: string, problems: readonly string[]): 
     code: 'implicit_code',
     message: `source "${source}": reading these relations would run code parity does not allow inside a read: ${problems.join('; ')}. `
       + 'A view runs its definition, and the planner evaluates a constant call in a relation\'s index expressions and predicates, statistics objects, partition key and CHECK constraints on any read of it; '
-      + 'only PostgreSQL\'s read-only built-ins and an extension\'s non-volatile functions may run there, since a user function, dblink or a volatile built-in could write, lock or change the session, and a READ ONLY transaction stops none of them. '
+      + 'only PostgreSQL\'s read-only built-ins and the non-volatile functions of an extension a superuser owns may run there (not one its owner added with ALTER EXTENSION ... ADD), since a user function, dblink or a volatile built-in could write, lock or change the session, and a READ ONLY transaction stops none of them. '
       + 'Read the table under the view, or take the call out of its definition',
   });
 }
