@@ -149,10 +149,11 @@ const PLANTS: Plant[] = [
   },
 ];
 
-/** What the hooks left: rows written through dblink, and advisory locks held by any other session. */
+/** What the hooks left: rows written through dblink, and advisory locks held by any other session on this database (pg_locks is the cluster's). */
 async function traces(db: TestDatabase): Promise<unknown[]> {
   const locks = db.engine === 'postgres'
-    ? await db.exec("select objid::text as t from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid()")
+    ? await db.exec(`select objid::text as t from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid()
+        and database = (select oid from pg_database where datname = current_database())`)
     : await db.exec("select objid::text as t from pg_locks where locktype = 'advisory'");
   return [...(await db.exec('select what as t from hits')), ...locks].map((r) => r.t);
 }
