@@ -19,12 +19,11 @@
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
 import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import type { CompiledQuery } from '../sql/build.js';
+import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
 const USER_OID = '16384::pg_catalog.oid';
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
-const notExtensionMember = (oid: string) =>
-  `not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} ${regclass('pg_class')} and e.objid ${op('=')} ${oid} and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
 
 /** The call fields of a stored tree, as CALL_PATTERN in implicit-code.ts reads them (type-code.ts reads a domain CHECK's the same way). */
 export const FUNCTION_FIELDS = 'funcid|opfuncid|hashfuncid|negfuncid|aggfnoid|winfnoid|tsmhandler|startInRangeFunc|endInRangeFunc';
@@ -44,7 +43,7 @@ const listOf = (key: string) =>
  * $1: the refused built-ins' names as JSON text (implicitCodeScreen). One row per candidate
  * relation, as regclass text under the read's search_path.
  */
-export const IMPLICIT_CODE_SCREEN_SQL = `with builtin_refused(oid) as (
+export const IMPLICIT_CODE_SCREEN_SQL = `with ${INSTALLED_MEMBERS}, builtin_refused(oid) as (
   select p.oid from pg_catalog.pg_proc p where p.oid ${op('<')} ${USER_OID} and (
     (p.provolatile ${op('=')} 'v'::pg_catalog."char" and not p.proname::pg_catalog.text ${op('=')} any (${listOf('vetted')}))
     or p.proname::pg_catalog.text ${op('=')} any (${listOf('names')})
@@ -84,7 +83,7 @@ export const IMPLICIT_CODE_SCREEN_SQL = `with builtin_refused(oid) as (
 ), candidates(rel) as (
   select distinct t.rel from trees t where t.calls_unpinned or t.tree ${op('~')} (select r.re from pattern r)
 )
-select c.rel::pg_catalog.regclass::pg_catalog.text as relation from candidates c where ${notExtensionMember('c.rel')}`;
+select c.rel::pg_catalog.regclass::pg_catalog.text as relation from candidates c where not ${isInstalledMember('pg_class', 'c.rel')}`;
 
 /** The screen with the refused built-ins' names bound (implicit-code.ts's mayRun, as data). */
 export function implicitCodeScreen(): CompiledQuery {

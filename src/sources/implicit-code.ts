@@ -19,13 +19,12 @@ import { relationNamesOf } from '../sql/relation-names.js';
 import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { implicitCodeScreen } from './implicit-code-screen.js';
+import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
 const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
-const extensionMember = (catalog: string, oid: string) =>
-  `exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} ${regclass(catalog)} and e.objid ${op('=')} ${oid} and e.deptype ${op('=')} 'e'::pg_catalog."char")`;
 
 /** Fields of a stored tree naming a function (`f`) or an operator (`o`) it calls; node-tree.ts reads the same. */
 const CALL_PATTERN = ':(funcid|opfuncid|hashfuncid|negfuncid|aggfnoid|winfnoid|tsmhandler|startInRangeFunc|endInRangeFunc|opno|eqop|sortop) ([0-9]+)';
@@ -35,12 +34,12 @@ const OPERATOR_FIELDS = "array['opno', 'eqop', 'sortop']";
  * One catalog query for a set of relation names ($1, a JSON array of regclass texts, or null for
  * every relation of the database): the relations
  * they reach (through views' definitions, to inheriting tables and partitions), and for each one a
- * user made (oid ≥ 16384, not an extension's) every function its stored trees call — directly, or
+ * user made (oid ≥ 16384, not an extension's member a superuser owns: installed-code.ts) every function its stored trees call — directly, or
  * as an operator's function and its planner estimators — with what parity needs to judge it.
  * A view's definition and a virtual generated column run (`runs`); the other trees are only folded
  * by the planner (`folds`); a foreign table with a `program` option runs that program (`program`).
  */
-export const IMPLICIT_CODE_SQL = `with recursive named(rel) as (
+export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel) as (
   -- pg_class filtered by an array, not a set-returning function: the planner then expects a few
   -- rows, not a hundred, and keeps the query's estimated cost far below where it would JIT-compile it.
   -- $1 null: every relation a user made, to learn whether the database holds any such code at all.
@@ -58,7 +57,7 @@ export const IMPLICIT_CODE_SQL = `with recursive named(rel) as (
   ) x(rel)
   where r.rel ${op('>=')} ${USER_OID}
 ), judged(rel) as (
-  select r.rel from reach r where r.rel ${op('>=')} ${USER_OID} and not ${extensionMember('pg_class', 'r.rel')}
+  select r.rel from reach r where r.rel ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_class', 'r.rel')}
 ), trees(rel, what, mode, tree) as (
   select w.ev_class, 'its definition (a view)', 'runs', w.ev_action::pg_catalog.text
     from judged j join pg_catalog.pg_rewrite w on w.ev_class ${op('=')} j.rel where w.ev_type ${op('=')} '1'::pg_catalog."char"
@@ -106,7 +105,7 @@ export const IMPLICIT_CODE_SQL = `with recursive named(rel) as (
 select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what, c.mode,
     case when c.mode ${op('=')} 'folds' then c.tree end as tree, c.ref,
     c.fn::pg_catalog.regprocedure::pg_catalog.text as function, p.proname::pg_catalog.text as name,
-    p.oid ${op('<')} ${USER_OID} as builtin, ${extensionMember('pg_proc', 'p.oid')} as extension,
+    p.oid ${op('<')} ${USER_OID} as builtin, ${isInstalledMember('pg_proc', 'p.oid')} as extension,
     p.provolatile::pg_catalog.text as volatility, l.lanname::pg_catalog.text as language, p.prosupport::pg_catalog.oid ${op('<>')} 0::pg_catalog.oid as support,
     case when c.mode ${op('=')} 'folds' and l.lanname ${op('=')} 'sql' then p.prosrc end as body
   from calls c left join pg_catalog.pg_proc p on p.oid ${op('=')} c.fn left join pg_catalog.pg_language l on l.oid ${op('=')} p.prolang`;
@@ -139,8 +138,9 @@ interface ImplicitCall {
 
 /**
  * Code that may run inside a read: PostgreSQL's own non-volatile functions and the volatile ones
- * vetted for operator SQL, and an extension's non-volatile ones (the server's installation, as
- * the stand-in guard holds) — never one the deny list names (dblink, table_to_xml, set_config…).
+ * vetted for operator SQL, and the non-volatile members of an extension a superuser owns (the
+ * server's installation, installed-code.ts) — never one the deny list names (dblink, table_to_xml,
+ * set_config…).
  */
 function mayRun(call: ImplicitCall): boolean {
   if (call.name === null || findDeniedFunction(call.name) !== undefined) return false;
@@ -225,7 +225,7 @@ export function implicitCodeFault(source: string, problems: readonly string[]): 
     code: 'implicit_code',
     message: `source "${source}": reading these relations would run code parity does not allow inside a read: ${problems.join('; ')}. `
       + 'A view runs its definition, and the planner evaluates a constant call in a relation\'s index expressions and predicates, statistics objects, partition key and CHECK constraints on any read of it; '
-      + 'only PostgreSQL\'s read-only built-ins and an extension\'s non-volatile functions may run there, since a user function, dblink or a volatile built-in could write, lock or change the session, and a READ ONLY transaction stops none of them. '
+      + 'only PostgreSQL\'s read-only built-ins and the non-volatile functions of an extension a superuser owns may run there (not one its owner added with ALTER EXTENSION ... ADD), since a user function, dblink or a volatile built-in could write, lock or change the session, and a READ ONLY transaction stops none of them. '
       + 'Read the table under the view, or take the call out of its definition',
   });
 }

@@ -1,4 +1,5 @@
 /** The one statement that pins a read's session settings, shared by both drivers. */
+import { BUILTINS_REPLACED_SQL, INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion, qualifiedFunction } from './installed-code.js';
 import { TYPE_CODE_SQL } from './type-code.js';
 
 /**
@@ -38,49 +39,53 @@ const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object i
  * function runs on every cast between its types (column_parity writes an enum as text); a
  * domain's CHECK runs on every value of the domain parity binds (a chunked scan's key bounds).
  * Any of them could write through dblink, take session locks, or answer for the built-in. Only
- * objects neither initdb nor an extension made count: an extension's code comes from the server's
- * own installation, as pg_catalog's does (citext's `replace`, PostGIS's `=` stay usable); and
- * neither do the companions the server itself makes for a type, tied to it by an internal
- * dependency (a range type's constructor functions and its cast to its multirange: built-in C
- * functions under the type's name), which no user can create. Casts, domain CHECKs and types'
- * own functions are judged by what they call, whoever made them (type-code.ts): a CHECK calling
- * dblink_exec or pg_try_advisory_lock directly is refused as surely as one calling a user's function.
- * One row: the objects named, or NULL when there are none.
+ * objects that are not the server's installation count (installed-code.ts): an extension's member
+ * a superuser owns comes from the server's own installation, as pg_catalog's does (citext's
+ * `replace`, PostGIS's `=` stay usable), but one its owner added with `alter extension … add` does
+ * not; nor do the companions the server itself makes for a type (a range type's constructor
+ * functions: built-in C functions under the type's name), which no user can create. A built-in
+ * whose definition a superuser replaced is refused wherever the catalog shows it. Casts, domain
+ * CHECKs and types' own functions are judged by what they call, whoever made them (type-code.ts): a
+ * CHECK calling dblink_exec or pg_try_advisory_lock directly is refused as surely as one calling a
+ * user's function. One row: the objects named, or NULL when there are none.
  */
-const STAND_INS = `select pg_catalog.string_agg(x.what, ', ' order by x.what) as found from (select s.what from (
-  select pg_catalog.format('function %I.%I(%s)', p.pronamespace::pg_catalog.regnamespace::pg_catalog.text, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) as what, p.oid as obj, 'pg_catalog.pg_proc'::pg_catalog.regclass as cls
+const STAND_INS = `with ${INSTALLED_MEMBERS}
+select pg_catalog.string_agg(x.what, ', ' order by x.what) as found from (
+  select pg_catalog.textcat('function ', ${qualifiedFunction('p')}) as what
     from pg_catalog.pg_proc p
     where p.oid ${op('>=')} ${USER_OID} and (p.pronamespace ${op('=')} 11::pg_catalog.oid or p.pronamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
       and exists (select from pg_catalog.pg_proc b where b.proname ${op('=')} p.proname and b.pronamespace ${op('=')} 11::pg_catalog.oid and b.oid ${op('<')} ${USER_OID})
+      and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')}
   union all
-  select pg_catalog.format('operator %I.%s(%s, %s)', o.oprnamespace::pg_catalog.regnamespace::pg_catalog.text, o.oprname, o.oprleft::pg_catalog.regtype, o.oprright::pg_catalog.regtype), o.oid, 'pg_catalog.pg_operator'::pg_catalog.regclass
+  select pg_catalog.format('operator %I.%s(%s, %s)', o.oprnamespace::pg_catalog.regnamespace::pg_catalog.text, o.oprname, o.oprleft::pg_catalog.regtype, o.oprright::pg_catalog.regtype)
     from pg_catalog.pg_operator o
     where o.oid ${op('>=')} ${USER_OID} and (o.oprnamespace ${op('=')} 11::pg_catalog.oid or o.oprnamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
+      and not ${isInstalledMember('pg_operator', 'o.oid')}
   union all
-  select pg_catalog.format('check %s of domain %s uses operator %s', k.conname, k.contypid::pg_catalog.regtype, d.refobjid::pg_catalog.regoperator), d.refobjid, d.refclassid
+  select pg_catalog.format('check %s of domain %s uses operator %s', k.conname, k.contypid::pg_catalog.regtype, d.refobjid::pg_catalog.regoperator)
     from pg_catalog.pg_constraint k join pg_catalog.pg_depend d on d.classid ${op('=')} 'pg_catalog.pg_constraint'::pg_catalog.regclass and d.objid ${op('=')} k.oid
     where k.contypid ${op('<>')} 0::pg_catalog.oid and d.refobjid ${op('>=')} ${USER_OID} and d.refclassid ${op('=')} 'pg_catalog.pg_operator'::pg_catalog.regclass
+      and not ${isInstalledMember('pg_operator', 'd.refobjid')}
   union all
-  select pg_catalog.format('operator family %I.%I', f.opfnamespace::pg_catalog.regnamespace::pg_catalog.text, f.opfname), f.oid, 'pg_catalog.pg_opfamily'::pg_catalog.regclass
+  select pg_catalog.format('operator family %I.%I', f.opfnamespace::pg_catalog.regnamespace::pg_catalog.text, f.opfname)
     from pg_catalog.pg_opfamily f
-    where f.oid ${op('>=')} ${USER_OID}
+    where f.oid ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_opfamily', 'f.oid')}
   union all
-  select pg_catalog.format('operator %s in an operator family', a.amopopr::pg_catalog.regoperator), a.amopopr, 'pg_catalog.pg_operator'::pg_catalog.regclass
+  select pg_catalog.format('operator %s in an operator family', a.amopopr::pg_catalog.regoperator)
     from pg_catalog.pg_amop a
-    where a.amopopr ${op('>=')} ${USER_OID}
+    where a.amopopr ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_operator', 'a.amopopr')}
   union all
-  select pg_catalog.format('function %s in an operator family', a.amproc::pg_catalog.regprocedure), a.amproc::pg_catalog.oid, 'pg_catalog.pg_proc'::pg_catalog.regclass
+  select pg_catalog.format('function %s in an operator family', a.amproc::pg_catalog.regprocedure)
     from pg_catalog.pg_amproc a
-    where a.amproc::pg_catalog.oid ${op('>=')} ${USER_OID}
+    where a.amproc::pg_catalog.oid ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_proc', 'a.amproc::pg_catalog.oid')}
   union all
-  select pg_catalog.format('conversion %I.%I', v.connamespace::pg_catalog.regnamespace::pg_catalog.text, v.conname), v.conproc::pg_catalog.oid, 'pg_catalog.pg_proc'::pg_catalog.regclass
+  select pg_catalog.format('conversion %I.%I', v.connamespace::pg_catalog.regnamespace::pg_catalog.text, v.conname)
     from pg_catalog.pg_conversion v
-    where v.conproc::pg_catalog.oid ${op('>=')} ${USER_OID} and v.condefault
-) s
-where not exists (select from pg_catalog.pg_depend e where e.classid ${op('=')} s.cls and e.objid ${op('=')} s.obj
-  and (e.deptype ${op('=')} 'e'::pg_catalog."char" or (e.deptype ${op('=')} 'i'::pg_catalog."char" and e.refclassid ${op('=')} 'pg_catalog.pg_type'::pg_catalog.regclass)))
-union all
-${TYPE_CODE_SQL}) x`;
+    where v.conproc::pg_catalog.oid ${op('>=')} ${USER_OID} and v.condefault and not ${isInstalledMember('pg_proc', 'v.conproc::pg_catalog.oid')}
+  union all
+  ${BUILTINS_REPLACED_SQL}
+  union all
+  ${TYPE_CODE_SQL}) x`;
 
 /**
  * The guard as a column of the pinning statement: an error (so the statements pipelined behind it

@@ -9,9 +9,9 @@
  * writes, so the allow-list never sees them; the catalog is judged instead.
  *
  * Judged by what may run inside a read (implicit-code.ts's mayRun): PostgreSQL's own non-volatile
- * built-ins and the volatile ones vetted for operator SQL, an extension's non-volatile functions,
- * and the server's companions of a type (range constructors, tied to it by an internal
- * dependency) — never a deny-listed one. So a CHECK calling dblink_exec (an extension's, volatile)
+ * built-ins and the volatile ones vetted for operator SQL, the non-volatile members of an extension
+ * a superuser owns, and the server's companions of a type (installed-code.ts) — never a
+ * deny-listed one. So a CHECK calling dblink_exec (an extension's, volatile)
  * or pg_try_advisory_lock (a built-in, refused), or a cast made with either, is found, and not only
  * one calling a user's function. Pinned built-ins leave no pg_depend row, so a CHECK's calls are
  * read from its stored tree as well (the call fields implicit-code.ts reads).
@@ -19,6 +19,7 @@
 import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
 import { FUNCTION_FIELDS, OPERATOR_FIELDS } from './implicit-code-screen.js';
+import { isInstalledMember, isTypeCompanion } from './installed-code.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
 const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
@@ -58,16 +59,16 @@ const isDenied = (p: string) => {
 const VETTED = textArray(plainNames(VETTED_VOLATILE), 'name');
 
 /**
- * Every function that may not run inside a read (implicit-code.ts's mayRun, negated): one the deny
+ * Every function that may not run inside a read (implicit-code.ts's mayRun, negated; the statement
+ * using it lists installed-code.ts's INSTALLED_MEMBERS in its WITH): one the deny
  * list names; a volatile one, unless a built-in vetted for operator SQL; and a user's, i.e. one
- * initdb did not make, that is neither an extension's nor a companion the server made for a type
- * (range constructors, tied to it by an internal dependency).
+ * initdb did not make, that is neither an extension's member a superuser owns nor a companion the
+ * server made for a type (installed-code.ts).
  */
 export const REFUSED_FUNCTIONS_SQL = `select p.oid from pg_catalog.pg_proc p
   where ${isDenied('p')}
     or (p.provolatile ${op('=')} 'v'::pg_catalog."char" and (p.oid ${op('>=')} ${USER_OID} or not p.proname ${op('=')} any (${VETTED})))
-    or (p.oid ${op('>=')} ${USER_OID} and p.oid not in (select e.objid from pg_catalog.pg_depend e where e.classid ${op('=')} ${regclass('pg_proc')}
-      and (e.deptype ${op('=')} 'e'::pg_catalog."char" or (e.deptype ${op('=')} 'i'::pg_catalog."char" and e.refclassid ${op('=')} ${regclass('pg_type')}))))`;
+    or (p.oid ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')})`;
 
 /**
  * The functions a domain CHECK `k` (a pg_constraint row) runs: those the server recorded in

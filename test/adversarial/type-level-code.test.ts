@@ -9,10 +9,12 @@
  * whose definition casts to it, parity's own chunked scan binding its key bounds as the domain,
  * and an assignment cast the server chose on its own (`where id::bigint`).
  */
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../src/catalog/build-catalog.js';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { createSourceRegistry } from '../../src/sources/registry.js';
+import { INSTALLED_MEMBERS } from '../../src/sources/installed-code.js';
 import { REFUSED_FUNCTIONS_SQL } from '../../src/sources/type-code.js';
 import { VETTED_VOLATILE } from '../../src/sql/builtin-functions.js';
 import { findDeniedFunction } from '../../src/sql/deny-list.js';
@@ -172,14 +174,29 @@ describeOnPostgres('type-level code an extension brings is the server\'s own', (
   });
 });
 
+async function dropRole(role: string): Promise<void> {
+  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop role if exists ${role}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 describe.each(engines)('the guard refuses exactly the functions implicit-code refuses, on %s', (engine) => {
   it("every pg_proc row: refused in SQL exactly when the deny list names it, it is volatile and not vetted, or it is a user's", async () => {
     const db = await createTestDatabase(engine);
+    const role = `parity_claimer_${process.pid}`;
     try {
+      // A plain role's function a superuser added to an extension is still a user's (extension-membership.test.ts).
       await db.exec(`create function public.user_helper(text) returns text language sql immutable as 'select $1';
-        create function public.lo_like_name(text) returns text language sql immutable as 'select $1';`);
-      const rows = await db.exec(`select p.proname::text as name, p.provolatile::text as volatility, p.oid >= 16384 as made_later,
-          exists (select from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid and (e.deptype = 'e' or (e.deptype = 'i' and e.refclassid = 'pg_type'::regclass))) as servers_own,
+        create function public.lo_like_name(text) returns text language sql immutable as 'select $1';
+        drop role if exists ${role}; create role ${role}; grant create on schema public to ${role};
+        set role ${role}; create function public.claimed(text) returns text language sql immutable as 'select $1'; reset role;
+        alter extension plpgsql add function public.claimed(text);`);
+      const rows = await db.exec(`with ${INSTALLED_MEMBERS} select p.proname::text as name, p.provolatile::text as volatility, p.oid >= 16384 as made_later,
+          exists (select from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid
+            and ((e.deptype = 'e' and (select r.rolsuper from pg_roles r where r.oid = p.proowner)) or (e.deptype = 'i' and e.refclassid = 'pg_type'::regclass))) as servers_own,
           p.oid in (${REFUSED_FUNCTIONS_SQL}) as refused
         from pg_proc p`);
       const disagree = rows.filter((row) => {
@@ -192,8 +209,11 @@ describe.each(engines)('the guard refuses exactly the functions implicit-code re
       });
       expect(rows.length).toBeGreaterThan(2000);
       expect(disagree).toEqual([]);
+      expect(rows.filter((row) => row.name === 'claimed').map((row) => row.refused)).toEqual([true]);
     } finally {
       await db.close();
+      // Roles are the cluster's: dropped once the database holding the role's objects is gone.
+      if (engine === 'postgres') await dropRole(role);
     }
   });
 });

@@ -135,8 +135,9 @@ async function opaqueEntries(spec: UnusedSpec, ctx: ExecutionContext, shape: Fou
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
 
 /**
- * A relation of pg_catalog or information_schema, or one an extension owns (pg_stat_statements'
- * view, which parity's own statements read): written so, or unqualified where every relation of
+ * A relation of pg_catalog or information_schema, or an extension's a superuser owns
+ * (pg_stat_statements' view, which parity's own statements read; a view its owner added to an
+ * extension is not one): written so, or unqualified where every relation of
  * that name today is one (pg_catalog is searched first unless a search_path lists it later).
  */
 function isSystemRelation(r: { schema: string | undefined; name: string }, catalog: CatalogNames): boolean {

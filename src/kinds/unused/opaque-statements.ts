@@ -118,7 +118,7 @@ export function statementNames(text: string): StatementNames | undefined {
 export interface CatalogNames {
   schemasOf: Map<string, Set<string>>;
   columnsOf: Map<string, Set<string>>;
-  /** `schema.name` of relations an extension owns (pg_stat_statements' own view). */
+  /** `schema.name` of relations an extension holds and a superuser owns (pg_stat_statements' own view; installed-code.ts). */
   extensionOwned?: Set<string>;
 }
 

@@ -5,6 +5,7 @@
  */
 import { sql, joinSql, type SQL } from '../../sql/build.js';
 import { arrayLiteralText } from '../../sql/array-literal.js';
+import { INSTALLED_MEMBERS, isInstalledMember } from '../../sources/installed-code.js';
 import { SQL_RUNNING_FUNCTIONS } from './opaque-statements.js';
 
 /** Whether the source is a standby (in recovery): its statistics and sessions are its own, not the primary's. */
@@ -122,9 +123,9 @@ export function planLiveSessions(): SQL {
 
 /** Relations of this database with these names, in any schema, with their columns (to judge whether a statement text still spells them). */
 export function planRelationsNamed(names: readonly string[]): SQL {
-  return sql`select n.nspname::text as schema, c.relname::text as name,
+  return sql`with ${sql.raw(INSTALLED_MEMBERS)} select n.nspname::text as schema, c.relname::text as name,
       coalesce((select json_agg(a.attname::text) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as columns,
-      exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e') as extension
+      ${sql.raw(isInstalledMember('pg_class', 'c.oid'))} as extension
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relname = any(${arrayLiteralText(names)}::text[])`;
 }
