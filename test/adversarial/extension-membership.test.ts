@@ -17,6 +17,7 @@
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
+import { hookTraces } from '../support/hook-traces.js';
 import { runCheck } from '../support/run-check.js';
 
 /** Records that a planted hook ran: a row written through a second connection, or a session lock left behind. */
@@ -149,14 +150,6 @@ const PLANTS: Plant[] = [
   },
 ];
 
-/** What the hooks left: rows written through dblink, and advisory locks held by any other session on this database (pg_locks is the cluster's). */
-async function traces(db: TestDatabase): Promise<unknown[]> {
-  const locks = db.engine === 'postgres'
-    ? await db.exec(`select objid::text as t from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid()
-        and database = (select oid from pg_database where datname = current_database())`)
-    : await db.exec("select objid::text as t from pg_locks where locktype = 'advisory'");
-  return [...(await db.exec('select what as t from hits')), ...locks].map((r) => r.t);
-}
 
 /** Planting ran some hooks (an index is built over the rows): start from no traces. */
 async function clearTraces(db: TestDatabase): Promise<void> {
@@ -236,7 +229,7 @@ describe.each(engines)('objects added to an extension by an owner who is no supe
     it(`${plant.name}: could not verify, and nothing ran`, async () => {
       db = await planted(engine, plant);
       const result = await runCheck(db, `checks:\n  - ${plant.check}\n`);
-      expect({ status: result.status, traces: await traces(db) }).toEqual({ status: 'error', traces: [] });
+      expect({ status: result.status, traces: await hookTraces(db) }).toEqual({ status: 'error', traces: [] });
       expect(result.error?.code).toMatch(/^(stand_in_code|implicit_code)$/);
     });
   }
@@ -328,7 +321,7 @@ describe.each(engines)("a built-in's definition replaced by a superuser, on %s",
       await db.exec(`${engine === 'postgres' ? 'create extension dblink;' : ''} ${TABLES} ${markSql(engine)} ${replaced.plant}`);
       await clearTraces(db);
       const result = await runCheck(db, `checks:\n  - ${replaced.check}\n`);
-      expect({ status: result.status, code: result.error?.code, traces: await traces(db) }).toEqual({ status: 'error', code: 'stand_in_code', traces: [] });
+      expect({ status: result.status, code: result.error?.code, traces: await hookTraces(db) }).toEqual({ status: 'error', code: 'stand_in_code', traces: [] });
       expect(result.summary).toMatch(/built-in function pg_catalog\.(lpad\(text, integer\)|initcap\(text\)) replaced/);
     });
   }

@@ -19,6 +19,7 @@ import { REFUSED_FUNCTIONS_SQL } from '../../src/sources/type-code.js';
 import { VETTED_VOLATILE } from '../../src/sql/builtin-functions.js';
 import { findDeniedFunction } from '../../src/sql/deny-list.js';
 import { createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
+import { hookTraces } from '../support/hook-traces.js';
 import { execute } from '../support/run-check.js';
 
 const TABLES = `
@@ -84,11 +85,7 @@ async function run(db: TestDatabase, check: string, scan = ''): Promise<Outcome>
   const registry = createSourceRegistry(catalog.sources, { dataDir: db.dataDir });
   try {
     const result = await execute([...catalog.checks.values()][0]!, registry);
-    const locks = db.engine === 'postgres'
-      ? await db.exec("select objid::text as t from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid()")
-      : await db.exec("select objid::text as t from pg_locks where locktype = 'advisory'");
-    const rows = await db.exec('select what as t from hits');
-    return { status: result.status, code: result.error?.code, traces: [...rows, ...locks].map((r) => r.t), summary: result.summary };
+    return { status: result.status, code: result.error?.code, traces: await hookTraces(db), summary: result.summary };
   } finally {
     await registry.closeAll();
   }
