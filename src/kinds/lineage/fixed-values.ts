@@ -75,6 +75,30 @@ const LITERALS_BY_CATEGORY: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * Values made from a column's own values, by base type oid: a value reading part of its input
+ * (`split_part(email, '@', 1)`, `doc->>'Email'`) varies over these where a literal of the type
+ * would miss the part read (a key the literal lacks).
+ */
+const appendToText = (v: SQL) => [sql`${v} operator(pg_catalog.||) 'x'`, sql`'x' operator(pg_catalog.||) ${v}`];
+const shiftNumber = (v: SQL) => [sql`${v} operator(pg_catalog.+) 1`, sql`operator(pg_catalog.-) ${v}`];
+// Every string leaf of a document gets an 'x' (a key is followed by ':', a string leaf by ',', '}', ']' or the end), every number a digit.
+const STRING_LEAF = String.raw`'"(\s*([,}\]]|$))'`;
+const NUMBER_LEAF = String.raw`'([:,\[]\s*-?[0-9]+)'`;
+const mutateDocument = (type: string) => (v: SQL) => [
+  sql`pg_catalog.regexp_replace(pg_catalog.regexp_replace(${v}::pg_catalog.text, ${sql.raw(STRING_LEAF)}, ${sql.raw(String.raw`'x"\1'`)}, 'g'), ${sql.raw(NUMBER_LEAF)}, ${sql.raw(String.raw`'\11'`)}, 'g')::${sql.raw(type)}`,
+];
+const MUTATIONS: Readonly<Record<string, (v: SQL) => SQL[]>> = {
+  25: appendToText, 1043: appendToText, 1042: appendToText,
+  20: shiftNumber, 21: shiftNumber, 23: shiftNumber, 700: shiftNumber, 701: shiftNumber, 1700: shiftNumber,
+  1082: (v) => [sql`${v} operator(pg_catalog.+) 1`],
+  1114: (v) => [sql`${v} operator(pg_catalog.+) '1 day 1 second'::pg_catalog.interval`],
+  1184: (v) => [sql`${v} operator(pg_catalog.+) '1 day 1 second'::pg_catalog.interval`],
+  16: (v) => [sql`not ${v}`],
+  3802: mutateDocument('pg_catalog.jsonb'),
+  114: mutateDocument('pg_catalog.json'),
+};
+
+/**
  * A result as one value: jsonb text with its numbers read as numbers, so a numeric's scale (`0.0`
  * and `0` from `amount * 0`) tells no two values apart.
  */
@@ -150,12 +174,17 @@ function probeRelations(byAlias: ReadonlyMap<string, ReadonlySet<string>>, relat
   return out;
 }
 
-/** What to evaluate for one value: a text over relations, or nothing to probe (a bare column); undefined when it cannot be evaluated. */
-function probePlan(value: ProbedValue, shapes: ReadonlyMap<string, RelationShape>): { text: string; relations: ProbeRelation[]; cast: boolean } | 'bare' | undefined {
+/** Whether the plan computes the value as a plain column read as itself (lineage widens a generated column to its inputs): the data, never probed. */
+function isBare(value: ProbedValue): boolean {
   const text = value.lineage.texts[value.output];
   const bare = text === undefined ? undefined : bareColumn(text);
-  // A plain column the plan reads as itself (lineage widens a generated column to its inputs).
-  if (bare !== undefined && !bare.cast && value.lineage.outputs[value.output]?.length === 1) return 'bare';
+  return bare !== undefined && !bare.cast && value.lineage.outputs[value.output]?.length === 1;
+}
+
+/** What to evaluate for one value that is not bare: a text over relations; undefined when it cannot be evaluated. */
+function probePlan(value: ProbedValue, shapes: ReadonlyMap<string, RelationShape>): { text: string; relations: ProbeRelation[]; cast: boolean } | undefined {
+  const text = value.lineage.texts[value.output];
+  const bare = text === undefined ? undefined : bareColumn(text);
   const byAlias = probeInputs(text, value.lineage.relations);
   const planned = byAlias && probeRelations(byAlias, (alias) => value.lineage.relations.get(alias), shapes);
   if (text !== undefined && planned !== undefined) return { text, relations: planned, cast: bare?.cast === true };
@@ -174,8 +203,8 @@ interface PoolSource { relation: TableRef; column: string; type: string }
 
 /** Evaluates one value over real rows, then each input varied over its pool; what it showed. */
 async function probeValue(ctx: ExecutionContext, value: ProbedValue, shapes: ReadonlyMap<string, RelationShape>, others: readonly PoolSource[]): Promise<ValueStanding> {
+  if (isBare(value)) return 'varies';
   const plan = probePlan(value, shapes);
-  if (plan === 'bare') return 'varies';
   if (plan === undefined) return 'unevaluable';
   const results = new Set<string>();
   let ran = false;
@@ -205,7 +234,8 @@ async function probeValue(ctx: ExecutionContext, value: ProbedValue, shapes: Rea
     const labels = column.category === 'E'
       ? [sql`select pg_catalog.unnest(pg_catalog.enum_range(e.v)) from (select f.v from (${own(relation, name)}) as f where f.v is not null limit 1) as e`] : [];
     const literals = (LITERALS_BY_TYPE[column.base] ?? LITERALS_BY_CATEGORY[column.category] ?? []).map((text) => sql`select ${literal(text)}`);
-    return { own: own(relation, name), more: [...elsewhere.map((o) => own(o.relation, o.column)), ...labels], literals };
+    const mutated = (MUTATIONS[column.base]?.(sql`m.v`) ?? []).map((made) => sql`select ${made} from (${own(relation, name)}) as m where m.v is not null`);
+    return { own: own(relation, name), more: [...mutated, ...elsewhere.map((o) => own(o.relation, o.column)), ...labels], literals };
   };
   // Another input is held at its pool's first value: its own first non-NULL value, else its type's first literal.
   const heldPool = (alias: string, name: string) => {
@@ -253,6 +283,7 @@ function sourcesOf(value: ProbedValue, shapes: ReadonlyMap<string, RelationShape
  * Run only once a check would pass.
  */
 export async function readValueStandings(ctx: ExecutionContext, values: readonly ProbedValue[]): Promise<ValueStanding[]> {
+  if (values.every(isBare)) return values.map(() => 'varies');
   const shapes = new Map<string, Map<string, RelationShape>>();
   for (const source of new Set(values.map((value) => value.source))) {
     const relations = values.filter((value) => value.source === source).flatMap((value) => [value.table, ...value.lineage.relations.values()]);
