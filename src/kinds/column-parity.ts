@@ -302,7 +302,7 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
   const values = (['old', 'new'] as const).flatMap((name): ProbedValue[] => {
     const lineage = lineages[name];
     // Both plans were read, or the pair was refused as untold above.
-    return lineage === undefined ? [] : [{ side: name, source: spec.source, table: sides[name].table, expression: expressions[name], lineage, output: sides[name].keys.length }];
+    return lineage === undefined ? [] : [{ side: name, source: spec.source, table: sides[name].table, expression: expressions[name], where: sides[name].where, lineage, output: sides[name].keys.length }];
   });
   const fixed = fixedValueFault(values, await readValueStandings(ctx, values), sidesNamed(sides));
   return fixed && faultOutcome(fixed, observations);

@@ -155,6 +155,16 @@ describe.each(engines)('column_parity over a value fixed whatever its inputs, on
   it('same-table form through a view joining a lookup is never a pass', async () => {
     await refused(sameTable('uc', "left(cname, 0) || 'x'", 'name_v2'));
   });
+  it('a value fixed over the rows the filter keeps is never a pass', async () => {
+    // Over every row the value reads name; over the rows compared (n <= 60) it is 'x'.
+    const scoped = `{ id: c, kind: column_parity, source: app, table: u, key: [id], where: "n <= 60", old: "case when n <= 60 then 'x' else name end", new: name_v2 }`;
+    await refused(scoped);
+    await refused(join('{ table: u, expr: "case when n <= 60 then \'x\' else name end", where: "n <= 60" }', '{ table: u2, expr: name, where: "id <= 60" }'));
+  });
+  it('still compares an expression under a filter, over uniform rows', async () => {
+    const result = await run(`{ id: c, kind: column_parity, source: app, table: uniform, key: [id], where: "id <= 10", old: "lower(email)", new: email_lower }`);
+    expect([result.status, result.error?.message ?? null], result.summary).toEqual(['pass', null]);
+  });
   it('same-table form, chunked: a fixed value is never a pass', async () => {
     const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}", scan: { mode: chunked, chunk_rows: 100 } }\nchecks:\n  - ${sameTable('u', 'n * 0', 'n2 * 0')}\n`);
     expect([result.status, result.error?.code], result.summary).toEqual(['error', 'fixed_value']);

@@ -21,8 +21,8 @@
  * the table under its name, while a sub-select reads what it reads.
  */
 import { readsOfText, type PlanLineage } from './column-lineage.js';
-import { planRowsProbe, planVariedProbe, poolSql, probeInputs, type ProbeRelation } from './value-probe.js';
-import { joinSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
+import { planRowsProbe, planVariedProbe, poolSql, probeInputs, scopedSql, type ProbeRelation } from './value-probe.js';
+import { joinSql, regclassText, sql, type SQL } from '../../sql/build.js';
 import { parseExpression } from '../../sql/parser.js';
 import { untag } from '../../sql/tree-walk.js';
 import type { TableRef } from '../../sql/identifiers.js';
@@ -36,6 +36,8 @@ export interface ProbedValue {
   readonly table: TableRef;
   /** The operator's expression, over `table`. */
   readonly expression: string;
+  /** The side's filter over `table`: a value fixed over the rows it keeps compares nothing either. */
+  readonly where?: string | undefined;
   readonly lineage: PlanLineage;
   /** The value's position among the plan's outputs. */
   readonly output: number;
@@ -185,17 +187,19 @@ function isBare(value: ProbedValue): boolean {
 function probePlan(value: ProbedValue, shapes: ReadonlyMap<string, RelationShape>): { text: string; relations: ProbeRelation[]; cast: boolean } | undefined {
   const text = value.lineage.texts[value.output];
   const bare = text === undefined ? undefined : bareColumn(text);
-  const byAlias = probeInputs(text, value.lineage.relations);
+  // The plan's text over stand-ins for the relations it reads (views inlined), where no filter
+  // keeps some rows only: over every row a value may vary that is fixed over the rows compared.
+  const byAlias = value.where === undefined ? probeInputs(text, value.lineage.relations) : undefined;
   const planned = byAlias && probeRelations(byAlias, (alias) => value.lineage.relations.get(alias), shapes);
   if (text !== undefined && planned !== undefined) return { text, relations: planned, cast: bare?.cast === true };
-  // A sub-plan: the operator's expression over pool rows standing in for the side's table.
+  // A sub-plan, or a filter: the operator's expression (and filter) over stand-ins for the side's table.
   const shape = shapes.get(regclassText(value.table));
-  const reads = readsOfText(value.expression, false);
-  if (shape === undefined || !['r', 'p'].includes(shape.kind) || reads === undefined || reads.params.length > 0) return undefined;
+  const reads = [value.expression, value.where].map((part) => (part === undefined ? { columns: [], params: [] } : readsOfText(part, false)));
+  if (shape === undefined || !['r', 'p'].includes(shape.kind) || reads.some((r) => r === undefined || r.params.length > 0)) return undefined;
   const alias = value.table.name;
-  const own = new Set(reads.columns.filter((read) => (read.alias === undefined || read.alias === alias) && shape.columns.has(read.column)).map((read) => read.column));
+  const own = new Set(reads.flatMap((r) => r!.columns).filter((read) => (read.alias === undefined || read.alias === alias) && shape.columns.has(read.column)).map((read) => read.column));
   const substituted = probeRelations(new Map([[alias, own]]), () => value.table, shapes);
-  return substituted && { text: value.expression, relations: substituted, cast: false };
+  return substituted && { text: value.expression, relations: substituted.map((relation) => ({ ...relation, scope: value.where })), cast: bare?.cast === true };
 }
 
 /** A column whose values may feed another side's input of the same type. */
@@ -223,19 +227,19 @@ async function probeValue(ctx: ExecutionContext, value: ProbedValue, shapes: Rea
   await run(planRowsProbe(plan.text, plan.relations));
   const columnOf = (alias: string, name: string) => {
     const relation = plan.relations.find((r) => r.alias === alias)!;
-    return { relation: relation.relation, column: shapes.get(regclassText(relation.relation))!.columns.get(name)! };
+    return { relation: relation.relation, scope: relation.scope, column: shapes.get(regclassText(relation.relation))!.columns.get(name)! };
   };
-  const own = (relation: TableRef, name: string, limit = POOL_ROWS) => sql`select f.${sql.identifier(name)} as v from (select ${sql.identifier(name)} from ${tableSql(relation)} limit ${sql.raw(String(limit))}) as f`;
+  const own = (relation: TableRef, name: string, limit = POOL_ROWS, scope?: string) => sql`select f.${sql.identifier(name)} as v from (select ${sql.identifier(name)} from ${scopedSql(relation, scope)} limit ${sql.raw(String(limit))}) as f`;
   // A pool's branches: the column's own first rows' values first (they type the rest), then the
   // other side's columns of its type, an enum's labels, literals of its type.
   const branchesOf = (alias: string, name: string): { own: SQL; more: SQL[]; literals: SQL[] } => {
-    const { relation, column } = columnOf(alias, name);
+    const { relation, scope, column } = columnOf(alias, name);
     const elsewhere = others.filter((o) => o.type === column.type && !(regclassText(o.relation) === regclassText(relation) && o.column === name));
     const labels = column.category === 'E'
-      ? [sql`select pg_catalog.unnest(pg_catalog.enum_range(e.v)) from (select f.v from (${own(relation, name)}) as f where f.v is not null limit 1) as e`] : [];
+      ? [sql`select pg_catalog.unnest(pg_catalog.enum_range(e.v)) from (select f.v from (${own(relation, name, POOL_ROWS, scope)}) as f where f.v is not null limit 1) as e`] : [];
     const literals = (LITERALS_BY_TYPE[column.base] ?? LITERALS_BY_CATEGORY[column.category] ?? []).map((text) => sql`select ${literal(text)}`);
-    const mutated = (MUTATIONS[column.base]?.(sql`m.v`) ?? []).map((made) => sql`select ${made} from (${own(relation, name)}) as m where m.v is not null`);
-    return { own: own(relation, name), more: [...mutated, ...elsewhere.map((o) => own(o.relation, o.column)), ...labels], literals };
+    const mutated = (MUTATIONS[column.base]?.(sql`m.v`) ?? []).map((made) => sql`select ${made} from (${own(relation, name, POOL_ROWS, scope)}) as m where m.v is not null`);
+    return { own: own(relation, name, POOL_ROWS, scope), more: [...mutated, ...elsewhere.map((o) => own(o.relation, o.column)), ...labels], literals };
   };
   // Another input is held at its pool's first value: its own first non-NULL value, else its type's first literal.
   const heldPool = (alias: string, name: string) => {

@@ -87,6 +87,20 @@ export interface ProbeRelation {
   inputs: readonly string[];
   /** Stored generated columns the value reads, each computed from the inputs by its generation expression. */
   generated: readonly { column: string; expression: string }[];
+  /** The check's filter over this relation (its inputs include what it reads): rows read and stand-in rows both meet it. */
+  scope?: string | undefined;
+}
+
+/** Rows of a relation that meet its scope, when it has one. */
+export function scopedSql(relation: TableRef, scope: string | undefined): SQL {
+  return scope === undefined ? tableSql(relation) : sql`${tableSql(relation)} where (${sql.raw(scope)})`;
+}
+
+/** The FROM of a probe over stand-in rows, with each relation's scope over its stand-in rows. */
+function fromSql(relations: readonly ProbeRelation[], froms: readonly SQL[]): SQL {
+  const from = froms.length === 0 ? sql`` : sql` from ${joinSql([...froms], sql` cross join `)}`;
+  const scopes = relations.flatMap((relation) => (relation.scope === undefined ? [] : [sql`(${sql.raw(relation.scope)})`]));
+  return scopes.length === 0 ? from : sql`${from} where ${joinSql(scopes, sql` and `)}`;
 }
 
 /** A relation's probe rows under its alias: `rows` (of its inputs), its generated columns computed over them. */
@@ -107,9 +121,9 @@ export function planRowsProbe(text: string, relations: readonly ProbeRelation[])
     if (relation.inputs.length === 0) return relationFrom(relation, sql`select`);
     const columns = joinSql(relation.inputs.map((column) => sql`${sql.identifier(column)}`));
     const present = joinSql(relation.inputs.map((column) => sql`f.${sql.identifier(column)} is not null`), sql` and `);
-    return relationFrom(relation, sql`select f.* from (select ${columns} from ${tableSql(relation.relation)} limit ${sql.raw(String(limit))}) as f where ${present}`);
+    return relationFrom(relation, sql`select f.* from (select ${columns} from ${scopedSql(relation.relation, relation.scope)} limit ${sql.raw(String(limit))}) as f where ${present}`);
   });
-  const from = froms.length === 0 ? sql`` : sql` from ${joinSql(froms, sql` cross join `)}`;
+  const from = fromSql(relations, froms);
   // The value is selected first and converted outside (an untyped literal is text there, not
   // `unknown`); as jsonb a float's -0 and 0 are one value.
   return sql`select v.r from (select distinct pg_catalog.to_jsonb(q.x)::pg_catalog.text as r from (select (${sql.raw(text)}) as x${from}) as q) as v where v.r is not null limit 2`;
@@ -135,6 +149,6 @@ export function planVariedProbe(text: string, relations: readonly ProbeRelation[
     return relationFrom(relation, relation.alias === varied.alias ? sql`${body} from (${pools(relation.alias, varied.column)}) as p` : body);
   });
   const input = sql`${sql.identifier(varied.alias)}.${sql.identifier(varied.column)}`;
-  const from = froms.length === 0 ? sql`` : sql` from ${joinSql(froms, sql` cross join `)}`;
+  const from = fromSql(relations, froms);
   return sql`select distinct pg_catalog.to_jsonb(q.x)::pg_catalog.text as r, pg_catalog.to_jsonb(q.i)::pg_catalog.text as i from (select (${sql.raw(text)}) as x, ${input} as i${from}) as q`;
 }
