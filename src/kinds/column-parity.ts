@@ -29,7 +29,8 @@ import { defineKind, requireCount, scanFactsOf, type ExecutionContext, type Side
 import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js';
 import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
-import { readValuePairs, sidesNamed, valuePairFault, type ValueSide } from './lineage/value-lineage.js';
+import { readValuePlans, sidesNamed, valuePairFault, type ValueSide } from './lineage/value-lineage.js';
+import { fixedValueFault, readValueStandings, type ProbedValue } from './lineage/fixed-values.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -285,6 +286,8 @@ async function refuseFoldedContainers(spec: ColumnParitySpec, form: SameTableFor
  * "Could not verify" when old and new are computed from a column in common on the same rows (or,
  * in the join form, both from the key): `coalesce(name, name)` against `name`, or a fall-back on
  * the old column, agrees whatever the migration did (lineage/value-lineage.ts). Asked of the plans.
+ * Then either side's value fixed whatever the columns it reads hold (`x * 0`, `left(x, 0) || 'x'`
+ * against a column holding 'x') compares nothing of the migration (lineage/fixed-values.ts).
  */
 async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
   const side = (table: TableRef, expr: string, where: string | undefined, keyed: boolean): ValueSide => ({
@@ -293,9 +296,17 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
   const sides = form.form === 'same_table'
     ? { old: side(form.table, form.old, form.where, false), new: side(form.table, form.new, form.where, false) }
     : { old: side(form.old.table, form.old.expr, form.old.where, true), new: side(form.new.table, form.new.expr, form.new.where, true) };
-  const [finding] = await readValuePairs(ctx, sides, form.form === 'join');
+  const { findings: [finding], lineages } = await readValuePlans(ctx, sides, form.form === 'join');
   const fault = finding && valuePairFault(finding, sidesNamed(sides));
-  return fault && faultOutcome(fault, observations);
+  if (fault) return faultOutcome(fault, observations);
+  const expressions = form.form === 'same_table' ? { old: form.old, new: form.new } : { old: form.old.expr, new: form.new.expr };
+  const values = (['old', 'new'] as const).flatMap((name): ProbedValue[] => {
+    const lineage = lineages[name];
+    // Both plans were read, or the pair was refused as untold above.
+    return lineage === undefined ? [] : [{ side: name, source: spec.source, table: sides[name].table, expression: expressions[name], where: sides[name].where, lineage, output: sides[name].keys.length }];
+  });
+  const fixed = fixedValueFault(values, await readValueStandings(ctx, values), sidesNamed(sides));
+  return fixed && faultOutcome(fixed, observations);
 }
 
 /** The join form's counts and each side's repeated keys: three statements, run at once. */

@@ -67,7 +67,7 @@ function rowScanAliases(explained: unknown): Set<string> {
  * One side's plan, judged: per value what it depends on, the relations whose rows it compares, and
  * whether it scans a foreign table (whose rows may be the other side's own, through a loopback).
  */
-interface SideColumns { values: ValueColumns[]; rowRelations: Set<string>; foreign: boolean }
+interface SideColumns { values: ValueColumns[]; rowRelations: Set<string>; foreign: boolean; lineage: PlanLineage | undefined }
 
 
 /** Plans one side's keys and values (no row read) and reads what each value depends on. */
@@ -76,7 +76,7 @@ async function readSide(ctx: ExecutionContext, side: ValueSide, keysMatched: boo
   const [row] = await ctx.query(side.source, explainSql(sql`select ${joinSql(outputs)} from ${tableSql(side.table)} where ${predicateSql(side.where)}`));
   const explained = planOfRow(row);
   const planned: PlanLineage | undefined = planLineage(explained, outputs.length);
-  const untold = { values: side.values.map(() => undefined), rowRelations: new Set<string>(), foreign: false };
+  const untold = { values: side.values.map(() => undefined), rowRelations: new Set<string>(), foreign: false, lineage: undefined };
   if (planned === undefined) return untold;
   // A stored generated column is computed from its row's other columns (catalog-lineage.ts).
   const lineage = withCatalogReads(planned, await readCatalogReads(ctx, side.source, planned, regclassText));
@@ -121,7 +121,7 @@ async function readSide(ctx: ExecutionContext, side: ValueSide, keysMatched: boo
     }
     return columns;
   });
-  return { values, rowRelations, foreign: foreign.size > 0 };
+  return { values, rowRelations, foreign: foreign.size > 0, lineage };
 }
 
 /** How one pair of compared values stands. */
@@ -145,6 +145,14 @@ export interface PairFinding { standing: PairStanding; common: string[] }
  * paired by the key (a join form, table_diff), so the key is one value on both.
  */
 export async function readValuePairs(ctx: ExecutionContext, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<PairFinding[]> {
+  return (await readValuePlans(ctx, sides, keysMatched)).findings;
+}
+
+/**
+ * readValuePairs, with each side's plan lineage (the keys' outputs first, then the values'), for
+ * a judgement of the values themselves (fixed-values.ts); undefined where the plan was not read.
+ */
+export async function readValuePlans(ctx: ExecutionContext, sides: { old: ValueSide; new: ValueSide }, keysMatched: boolean): Promise<{ findings: PairFinding[]; lineages: { old: PlanLineage | undefined; new: PlanLineage | undefined } }> {
   // Plans are read as SQL texts (column-lineage.ts): the parser loads once per process, here first
   // for a run whose check files needed none (a table_diff).
   await loadSqlParser();
@@ -155,10 +163,11 @@ export async function readValuePairs(ctx: ExecutionContext, sides: { old: ValueS
   const rowRelations = new Set([...old.rowRelations, ...fresh.rowRelations]);
   // `oid.column` as the operator knows it: the column's name (the key stays `key:i`).
   const shown = (column: string) => (column.startsWith('key:') ? column : column.slice(column.indexOf('.') + 1));
-  return old.values.map((value, i) => {
+  const findings = old.values.map((value, i) => {
     const { standing, common } = pairStanding(value, fresh.values[i], rowRelations);
     return { standing, common: [...new Set(common.map(shown))] };
   });
+  return { findings, lineages: { old: old.lineage, new: fresh.lineage } };
 }
 
 /**

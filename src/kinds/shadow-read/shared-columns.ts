@@ -19,7 +19,7 @@
  */
 import { dependsOn, planLineage, type ColumnRead, type PlanLineage } from '../lineage/column-lineage.js';
 import { readCatalogReads, readRelationOids, withCatalogReads } from '../lineage/catalog-lineage.js';
-import { planValueProbe } from './fixed-columns.js';
+import { planValueProbe } from '../lineage/value-probe.js';
 import { planShadowDescribe, planShadowQuery, type SqlPath } from './read-path.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
 import { regclassText } from '../../sql/build.js';
@@ -104,7 +104,7 @@ function classify(old: PathColumnsRead, fresh: PathColumnsRead, options: { key: 
   return { same, untold, moved };
 }
 
-/** The compared columns whose values read disjoint columns of the shared rows on the two paths (pure): the ones to probe (fixed-columns.ts). */
+/** The compared columns whose values read disjoint columns of the shared rows on the two paths (pure): the ones to probe (lineage/value-probe.ts). */
 export function movedColumns(old: PathColumnsRead, fresh: PathColumnsRead, options: { key: readonly string[]; ignore: readonly string[] }): string[] {
   const judged = classify(old, fresh, options);
   return 'otherSide' in judged ? [] : judged.moved;
@@ -186,7 +186,7 @@ export async function readSharedColumnsProblem(ctx: ExecutionContext, spec: { ke
 
 /**
  * Whether the value a path computes for column `name` takes two distinct non-NULL values over
- * probe rows with the key held (fixed-columns.ts); false when it cannot be evaluated apart from
+ * probe rows with the key held (lineage/value-probe.ts); false when it cannot be evaluated apart from
  * its query, or the evaluation fails.
  */
 async function takesValues(ctx: ExecutionContext, source: string, path: PathColumnsRead, name: string, key: readonly string[], keys: readonly string[][]): Promise<boolean> {
