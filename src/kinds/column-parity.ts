@@ -329,6 +329,11 @@ export const columnParity = defineKind({
   sides: sidesOf,
   recheck: 'sampled_keys',
   scopeIsCompared: true,
+  // A pass is judged by the plans of the compared values, read after the scan (refuseSharedColumns).
+  definitionsJudged(spec) {
+    const form = formOf(spec);
+    return form.form === 'same_table' ? [{ source: spec.source, table: form.table }] : [form.old, form.new].map((side) => ({ source: spec.source, table: side.table }));
+  },
   incremental(spec) {
     const form = formOf(spec);
     return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: form.where, minRows: spec.min_rows } } : undefined;

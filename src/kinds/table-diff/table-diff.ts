@@ -406,5 +406,7 @@ export const tableDiff = defineKind({
   schema: tableDiffSchema,
   sourcesOf: (spec) => [...new Set([spec.old.source, spec.new.source])],
   sides: diffSidesRead,
+  // A pass is judged by the plans of the compared values, read after the diff (sharedColumnsFault).
+  definitionsJudged: (spec) => [spec.old, spec.new],
   execute: (spec, ctx) => diffTables(spec, ctx),
 });
