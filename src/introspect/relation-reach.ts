@@ -181,6 +181,19 @@ export function readReach(row: Record<string, unknown> | undefined): { reader: R
   return { reader, reach: reachFrom(named, relations) };
 }
 
+/**
+ * The relation the reach statement's row was asked about: its name as the server prints it (a
+ * regclass text, qualified where the read's search_path needs it) and its columns in order;
+ * undefined when the name reaches nothing.
+ */
+export function namedRelationOf(row: Record<string, unknown> | undefined): { name: string; columns: string[] } | undefined {
+  const named = row?.named;
+  const text = typeof row?.relations === 'string' ? row.relations : '';
+  if (typeof named !== 'string') return undefined;
+  const relation = ((JSON.parse(text || '[]') ?? []) as RelationRow[]).find((r) => r.oid === named);
+  return relation === undefined ? undefined : { name: relation.name, columns: relation.columns };
+}
+
 /** How a walk down views reads the relation it reached: with its inheriting tables or not, and the named relation's columns as it reads them. */
 interface Walk { inherit: boolean; columns: Map<string, string> | undefined }
 
