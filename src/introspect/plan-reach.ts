@@ -82,18 +82,34 @@ const columnKeyOf = (alias: string, column: string): ColumnKey => `${alias}\u000
 export interface NotNullQuestions { relations: ReadonlyMap<string, { schema: string; name: string }>; nullTested: ColumnKey[] }
 
 /**
+ * Per relation name, how a plan prints its columns where a view reads it under a FROM alias with a
+ * column list: printed name → the relation's column; null where that cannot be told
+ * (relation-reach.ts columnAliasesOf). A relation absent is printed under its own column names.
+ */
+export type ColumnAliases = ReadonlyMap<string, ReadonlyMap<string, string> | null>;
+
+/** A printed column name → the scanned relation's column (undefined: not one of them); undefined when the scan's names cannot be told. */
+type Renamer = (printed: string) => string | undefined;
+function renamerOf(node: PlanNode, aliases: ColumnAliases): Renamer | undefined {
+  const mapping = aliases.get(String(node['Relation Name']));
+  if (mapping === null) return undefined;
+  return mapping === undefined ? (name) => name : (name) => mapping.get(name);
+}
+
+/**
  * The expression's tree with every column of the scan `alias` as `{ col: name }` and positions
  * dropped, as text; undefined when it reads anything else (another relation, a parameter, a
  * sub-plan, a whole row) or does not parse.
  */
-function canonicalTree(tree: unknown, alias: string): string | undefined {
+function canonicalTree(tree: unknown, alias: string, rename: Renamer): string | undefined {
   let told = tree !== undefined;
   const text = JSON.stringify(tree, (key, value: unknown) => {
     if (POSITIONS.has(key)) return undefined;
     if (key === 'ParamRef' || key === 'SubLink') told = false;
     if (key !== 'ColumnRef') return value;
     const names = ((value as { fields?: unknown[] }).fields ?? []).map(stringNodeValue);
-    const column = names.at(-1);
+    const printed = names.at(-1);
+    const column = printed === undefined ? undefined : rename(printed);
     if (column === undefined || names.some((name) => name === undefined) || names.length > 2 || (names.length === 2 && names[0] !== alias)) told = false;
     return { col: column };
   });
@@ -107,11 +123,12 @@ function conjuncts(tree: unknown): unknown[] {
 }
 
 /** The column a conjunct tests `IS NOT NULL`, when it is that test of a plain column of the scan. */
-function notNullTested(conjunct: unknown, alias: string): string | undefined {
+function notNullTested(conjunct: unknown, alias: string, rename: Renamer): string | undefined {
   const test = (conjunct as { NullTest?: { nulltesttype?: string; arg?: { ColumnRef?: { fields?: unknown[] } } } } | undefined)?.NullTest;
   const names = (test?.arg?.ColumnRef?.fields ?? []).map(stringNodeValue);
-  if (test?.nulltesttype !== 'IS_NOT_NULL' || names.length < 1 || names.length > 2 || (names.length === 2 && names[0] !== alias)) return undefined;
-  return names.at(-1);
+  const printed = names.at(-1);
+  if (test?.nulltesttype !== 'IS_NOT_NULL' || printed === undefined || names.length > 2 || (names.length === 2 && names[0] !== alias)) return undefined;
+  return rename(printed);
 }
 
 const isLiteralTrue = (conjunct: unknown) => (conjunct as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval?.boolval === true;
@@ -135,33 +152,35 @@ function conditionsOf(node: PlanNode): unknown[][] | undefined {
  * known to be neutral, and the set of its conditions' conjuncts (where they are printed does not
  * matter: every row meets all), less `true` and `IS NOT NULL` of a column in `notNull`.
  */
-function scanArm(node: PlanNode, output: readonly string[] | null, notNull: ReadonlySet<ColumnKey>): PlanArm {
+function scanArm(node: PlanNode, output: readonly string[] | null, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases): PlanArm {
   const alias = node.Alias;
   const relation = relationOf(node);
-  const columns = columnsOf(output, alias);
+  const rename = renamerOf(node, aliases);
+  if (rename === undefined) return { key: undefined, relation, columns: [] };
+  const columns = columnsOf(output, alias, rename);
   const untold: PlanArm = { key: undefined, relation, columns };
   const conditions = conditionsOf(node);
   if (alias === undefined || conditions === undefined) return untold;
   const kept = new Set<string>();
   for (const conjunct of conditions.flat()) {
-    const tested = notNullTested(conjunct, alias);
+    const tested = notNullTested(conjunct, alias, rename);
     if (isLiteralTrue(conjunct) || (tested !== undefined && notNull.has(columnKeyOf(alias, tested)))) continue;
-    const canonical = canonicalTree(conjunct, alias);
+    const canonical = canonicalTree(conjunct, alias, rename);
     if (canonical === undefined) return untold;
     kept.add(canonical);
   }
-  const bitmap = node['Node Type'] === 'Bitmap Heap Scan' ? bitmapKey(inputsOf(node), alias) : inputsOf(node).length === 0 ? [] : undefined;
+  const bitmap = node['Node Type'] === 'Bitmap Heap Scan' ? bitmapKey(inputsOf(node), alias, rename) : inputsOf(node).length === 0 ? [] : undefined;
   if (bitmap === undefined || (node.Plans ?? []).length !== inputsOf(node).length) return untold;
   const printed = Object.keys(node).filter((field) => !NEUTRAL_FIELDS.has(field)).sort().map((field) => [field, node[field]]);
   return { key: JSON.stringify({ relation: [node.Schema, node['Relation Name']], type: node['Node Type'], printed, bitmap, conditions: [...kept].sort() }), relation, columns };
 }
 
 /** A bitmap heap scan's index tree (types, indexes, conditions), undefined where one cannot be read. */
-function bitmapKey(nodes: readonly PlanNode[], alias: string): unknown[] | undefined {
+function bitmapKey(nodes: readonly PlanNode[], alias: string, rename: Renamer): unknown[] | undefined {
   const out: unknown[] = [];
   for (const node of nodes) {
-    const conditions = conditionsOf(node)?.flat().map((conjunct) => canonicalTree(conjunct, alias));
-    const below = bitmapKey(node.Plans ?? [], alias);
+    const conditions = conditionsOf(node)?.flat().map((conjunct) => canonicalTree(conjunct, alias, rename));
+    const below = bitmapKey(node.Plans ?? [], alias, rename);
     if (conditions === undefined || conditions.some((c) => c === undefined) || below === undefined) return undefined;
     out.push([node['Node Type'], node['Index Name'] ?? null, conditions.sort(), below]);
   }
@@ -169,14 +188,14 @@ function bitmapKey(nodes: readonly PlanNode[], alias: string): unknown[] | undef
 }
 
 /** What each output text shows, over the scan `alias`: a column, an expression of its columns, or untold. */
-function columnsOf(output: readonly string[] | null, alias: string | undefined): (string | undefined)[] {
+function columnsOf(output: readonly string[] | null, alias: string | undefined, rename: Renamer): (string | undefined)[] {
   if (output === null || alias === undefined) return [];
   return output.map((text) => {
     const tree = parseExpression(text);
     const fields = (tree as { ColumnRef?: { fields?: unknown[] } } | undefined)?.ColumnRef?.fields;
-    const column = fields === undefined || canonicalTree(tree, alias) === undefined ? undefined : stringNodeValue(fields.at(-1));
-    if (column !== undefined) return `col:${column}`;
-    const expression = canonicalTree(tree, alias);
+    const printed = fields === undefined || canonicalTree(tree, alias, rename) === undefined ? undefined : stringNodeValue(fields.at(-1));
+    if (printed !== undefined) return `col:${rename(printed)!}`;
+    const expression = canonicalTree(tree, alias, rename);
     return expression === undefined ? undefined : `expr:${expression}`;
   });
 }
@@ -185,7 +204,7 @@ function columnsOf(output: readonly string[] | null, alias: string | undefined):
  * The arms under `node`. `shown`: the output texts of the topmost node of the arm (what the side's
  * columns are there), null when a sub-query scan on the way names them by its own alias.
  */
-function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>): PlanArm[] {
+function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases): PlanArm[] {
   const output = shown === undefined ? node.Output ?? null : shown;
   const type = node['Node Type'] ?? '';
   const inputs = inputsOf(node);
@@ -194,25 +213,26 @@ function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, not
   if (inputs.length !== (node.Plans ?? []).length) return untold;
   if (type === 'Append' || type === 'Merge Append') {
     if (Number(node['Subplans Removed'] ?? 0) !== 0) return untold;
-    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull));
+    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull, aliases));
   }
-  if (inputs.length === 1 && (PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined))) return armsOf(inputs[0]!, output, notNull);
-  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull);
-  if (RELATION_SCANS.has(type) && typeof node['Relation Name'] === 'string') return [scanArm(node, output, notNull)];
+  if (inputs.length === 1 && (PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined))) return armsOf(inputs[0]!, output, notNull, aliases);
+  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull, aliases);
+  if (RELATION_SCANS.has(type) && typeof node['Relation Name'] === 'string') return [scanArm(node, output, notNull, aliases)];
   return untold;
 }
 
 const rootOf = (explained: unknown) => (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
 
 /** The relation scans' null tests the catalog must answer (which are of scalar NOT NULL columns). */
-export function notNullQuestions(explained: unknown): NotNullQuestions {
+export function notNullQuestions(explained: unknown, aliases: ColumnAliases = new Map()): NotNullQuestions {
   const relations = new Map<string, { schema: string; name: string }>();
   const nullTested: ColumnKey[] = [];
   const visit = (node: PlanNode) => {
     const alias = node.Alias;
-    if (RELATION_SCANS.has(node['Node Type'] ?? '') && typeof node['Relation Name'] === 'string' && alias !== undefined) {
+    const rename = renamerOf(node, aliases);
+    if (RELATION_SCANS.has(node['Node Type'] ?? '') && typeof node['Relation Name'] === 'string' && alias !== undefined && rename !== undefined) {
       for (const conjunct of conditionsOf(node)?.flat() ?? []) {
-        const column = notNullTested(conjunct, alias);
+        const column = notNullTested(conjunct, alias, rename);
         if (column === undefined) continue;
         relations.set(alias, { schema: String(node.Schema ?? ''), name: node['Relation Name'] });
         nullTested.push(columnKeyOf(alias, column));
@@ -252,9 +272,9 @@ export function planNotNullScalarColumns(questions: NotNullQuestions): SQL | und
 }
 
 /** The arms of a side's plan (pure); `notNull`: null-tested columns that are scalar and NOT NULL. */
-export function planArms(explained: unknown, notNull: ReadonlySet<ColumnKey> = new Set()): PlanArm[] {
+export function planArms(explained: unknown, notNull: ReadonlySet<ColumnKey> = new Set(), aliases: ColumnAliases = new Map()): PlanArm[] {
   const root = rootOf(explained);
-  return root === undefined ? [{ key: undefined, relation: 'an unreadable plan', columns: [] }] : armsOf(root, undefined, notNull);
+  return root === undefined ? [{ key: undefined, relation: 'an unreadable plan', columns: [] }] : armsOf(root, undefined, notNull, aliases);
 }
 
 /** The statement whose plan tells a side's rows: every column of the relation, nothing executed. */
@@ -263,13 +283,13 @@ export function planSideRows(table: TableRef): SQL {
 }
 
 /** Plans a side's rows and reduces the plan to its arms: one statement, two when the plan tests a column IS NOT NULL. */
-export async function readPlanArms(ctx: SourceReader, source: string, table: TableRef): Promise<PlanArm[]> {
+export async function readPlanArms(ctx: SourceReader, source: string, table: TableRef, aliases: ColumnAliases): Promise<PlanArm[]> {
   const [row] = await ctx.query(source, planSideRows(table));
   const explained = planOfRow(row);
-  const questions = notNullQuestions(explained);
+  const questions = notNullQuestions(explained, aliases);
   const asked = planNotNullScalarColumns(questions);
   const rows = asked === undefined ? [] : await ctx.query<{ i: number | string }>(source, asked);
-  return planArms(explained, new Set(rows.flatMap(({ i }) => questions.nullTested[Number(i)] ?? [])));
+  return planArms(explained, new Set(rows.flatMap(({ i }) => questions.nullTested[Number(i)] ?? [])), aliases);
 }
 
 /**

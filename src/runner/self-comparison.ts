@@ -12,7 +12,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser, withSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
-import { loneTablesApart, namedRelationOf, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
+import { columnAliasesOf, loneTablesApart, namedRelationOf, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
 import { readPlanArms, sharedArms, type PlanArm } from '../introspect/plan-reach.js';
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
@@ -143,7 +143,7 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     const named = rows.map(namedRelationOf);
     const tables = named.map((relation) => (relation === undefined ? undefined : parseTableRef(relation.name)));
     if (tables.some((table) => table === undefined || 'error' in table)) return undefined;
-    const [oldArms, newArms] = await Promise.all([old, neu].map((side, i) => readPlanArms(ctx, side.source!, tables[i] as TableRef)));
+    const [oldArms, newArms] = await Promise.all([old, neu].map((side, i) => readPlanArms(ctx, side.source!, tables[i] as TableRef, columnAliasesOf(rows[i]))));
     const found = sharedArms(oldArms!, newArms!);
     const pair = found?.pairs.find(([armA, armB]) => sameReads(sidesOf(spec, { old: renamingOfArm(named[0]!.columns, armA, 'old'), new: renamingOfArm(named[1]!.columns, armB, 'new') })));
     if (!found || !pair) return undefined;

@@ -8,7 +8,11 @@
  * column_parity over `users_sorted`; the other column_parity and the table_diff cases were refused
  * by the value lineage already, and stay as pins). The controls read other rows (a real filter, a limit, a join, a DISTINCT, `IS NOT
  * NULL` on a nullable column or on a composite NOT NULL one, a partial index's condition, a
- * column swap) and must still compare and fail on their differing data.
+ * column swap, in the select list or by a FROM alias's column list) and must still compare and
+ * fail on their differing data. A FROM alias's column list (`from users u(id, full_name)`) renames
+ * the relation's columns in the view's definition and in its plan alike; the name was taken for a
+ * column of its own, so users.name against the view's full_name passed even over a plain view
+ * (failed on the old code).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -54,7 +58,10 @@ describe.each(engines)('a view of the other side\'s table behind clauses that do
       create view users_low as select * from users where id < 3;
       create view users_low_active as select * from users where active and id < 3;
       create view users_swapped as select id, first_name as name, name as first_name, code, active, p from users offset 0;
-      create view users_upper as select id, upper(name) as name, first_name, code, active, p from users offset 0;`);
+      create view users_upper as select id, upper(name) as name, first_name, code, active, p from users offset 0;
+      create view users_aliased as select * from users u(id, full_name);
+      create view users_aliased_offset as select * from users u(id, full_name) offset 0;
+      create view users_aliased_swap as select * from users u(id, first_name, name) offset 0;`);
   });
   afterAll(() => db.close());
 
@@ -89,6 +96,18 @@ describe.each(engines)('a view of the other side\'s table behind clauses that do
     expect(await outcome(`checks:
   - { id: c, kind: table_diff, key: [id], old: { source: app, table: users }, new: { source: app, table: users_where_1 } }
 `)).toEqual(['error', 'self_comparison']);
+  });
+
+  // `from users u(id, full_name)` prints users.name as `u.full_name` in the view's definition and
+  // in the plan: read as a column of its own, the view's full_name was another column, and this passed.
+  it.each(['users_aliased', 'users_aliased_offset'])('column_parity of users.name against %s.full_name (a FROM alias renaming it) is a self-comparison', async (view) => {
+    expect(await outcome(`checks:
+  - { id: c, kind: column_parity, source: app, key: [id], old: { table: users, expr: name }, new: { table: ${view}, expr: full_name } }
+`)).toEqual(['error', 'self_comparison']);
+  });
+
+  it('column_parity of users.name against a FROM alias swapping name and first_name still compares', async () => {
+    expect(await outcome(joinParity('users', 'users_aliased_swap'))).toEqual(['fail', undefined]);
   });
 
   // Controls: other rows, or other values of the same rows — the check compares and fails.
