@@ -67,3 +67,32 @@ if (engines.includes('postgres')) {
       target: `columns: [${s}.users.full_name]`, window: [`select (n).body from ${s}.archive where id = 1`] },
   ]);
 }
+
+describe.each(engines)('unused: more values typed through the row type on %s (catalog evidence)', (engine) => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    ({ store, close: closeStore } = await createTestStore(engine));
+    await db.exec('create table users (id int primary key, full_name text); create domain user_row as users; create domain user_rows as users[]');
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await closeStore?.();
+  });
+
+  it.each([
+    ['a column typed by a domain over the row type\'s array', 'create table archive (id int, us user_rows)', 'drop table archive'],
+    ['a composite type over the domain, typing a column', 'create type wrap as (u user_row); create table archive (id int, w wrap)', 'drop table archive; drop type wrap'],
+    ['a SQL function taking the domain', 'create function name_of(u user_row) returns text language sql as $$ select (u).full_name $$', 'drop function name_of'],
+  ])('does not pass with %s', async (_, create, drop) => {
+    await db.exec(create);
+    try {
+      const result = await runUnused(db, catalogOnly('columns: [public.users.full_name]'), store);
+      expect(result.status, result.summary).toBe('fail');
+    } finally {
+      await db.exec(drop);
+    }
+  });
+});

@@ -70,3 +70,44 @@ if (engines.includes('postgres')) {
       target: `columns: [${s}.users.full_name]`, window: [`select full_name from ${s}.users_remote where id = 1`] },
   ]);
 }
+
+if (engines.includes('postgres')) {
+  describe('unused: more SQL text handed to dblink (catalog evidence)', () => {
+    let db: TestDatabase;
+    let store: Store;
+    let closeStore: () => Promise<void>;
+    beforeAll(async () => {
+      db = await createTestDatabase('postgres');
+      ({ store, close: closeStore } = await createTestStore('postgres'));
+      await db.exec(`create extension if not exists dblink; create table users (id int primary key, full_name text); create table notes (id int, body text)`);
+    }, 60_000);
+    afterAll(async () => {
+      await db?.close();
+      await closeStore?.();
+    });
+
+    it.each([
+      ['dblink_exec writing the column from a SQL-standard body', 'fail', `create function wipe() returns text begin atomic select dblink_exec('loopback', 'update public.users set full_name = null'); end`, 'drop function wipe'],
+      ['a view whose dblink text is read from a setting', 'error', `create view export as select * from dblink('loopback', current_setting('app.export_query')) as t(id int)`, 'drop view export'],
+      ['a view whose dblink text is concatenated', 'fail', `create view export as select * from dblink('loopback', 'select id, ' || 'full_name from users') as t(id int, n text)`, 'drop view export'],
+    ])('does not pass with %s', async (_, expected, create, drop) => {
+      await db.exec(create);
+      try {
+        const result = await runUnused(db, catalogOnly('columns: [public.users.full_name]'), store);
+        expect(result.status, result.summary).toBe(expected);
+      } finally {
+        await db.exec(drop);
+      }
+    });
+
+    it('control: passes beside a dblink view over another table', async () => {
+      await db.exec(`create view export as select * from dblink('loopback', 'select id, body from notes') as t(id int, body text)`);
+      try {
+        const result = await runUnused(db, catalogOnly('columns: [public.users.full_name]'), store);
+        expect(result.status, result.summary).toBe('pass');
+      } finally {
+        await db.exec('drop view export');
+      }
+    });
+  });
+}

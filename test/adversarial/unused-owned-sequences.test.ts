@@ -73,3 +73,43 @@ if (engines.includes('postgres')) {
       target: `tables: [${s}.users_legacy]`, window: [`insert into ${s}.users (full_name) values ('Ada')`] },
   ]);
 }
+
+describe.each(engines)('unused: more objects that go with the old shape on %s (catalog evidence)', (engine) => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    ({ store, close: closeStore } = await createTestStore(engine));
+    await db.exec(`create table legacy (id int, code text); create sequence legacy_numbers owned by legacy.id;
+      create table keyed (id int, code text); create unique index keyed_code on keyed (code)`);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await closeStore?.();
+  });
+
+  it.each<[string, string, string, string]>([
+    ['a sequence OWNED BY the listed table, feeding another table', 'tables: [public.legacy]', `create table fresh (id int default nextval('legacy_numbers'))`, 'drop table fresh'],
+    ['a sequence OWNED BY the listed column, read by a view', 'columns: [public.legacy.id]', 'create view numbers as select last_value from legacy_numbers', 'drop view numbers'],
+    ['a generated column on the listed column, read by a view', 'columns: [public.legacy.code]', 'alter table legacy add column code_upper text generated always as (upper(code)) stored; create view codes as select code_upper from legacy', 'drop view codes; alter table legacy drop column code_upper'],
+  ])('does not pass with %s', async (_, target, create, drop) => {
+    await db.exec(create);
+    try {
+      const result = await runUnused(db, catalogOnly(target), store);
+      expect(result.status, result.summary).toBe('fail');
+    } finally {
+      await db.exec(drop);
+    }
+  });
+
+  it('control: passes when the listed table\'s own default uses its own sequence', async () => {
+    await db.exec(`alter table legacy alter column id set default nextval('legacy_numbers')`);
+    try {
+      const result = await runUnused(db, catalogOnly('tables: [public.legacy]'), store);
+      expect(result.status, result.summary).toBe('pass');
+    } finally {
+      await db.exec('alter table legacy alter column id drop default');
+    }
+  });
+});

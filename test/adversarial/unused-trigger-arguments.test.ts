@@ -73,3 +73,47 @@ if (engines.includes('postgres')) {
     ];
   });
 }
+
+describe.each(engines)('unused: trigger arguments naming a listed table on %s (catalog evidence)', (engine) => {
+  let db: TestDatabase;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    ({ store, close: closeStore } = await createTestStore(engine));
+    // A PL/pgSQL trigger function that writes into the table its first argument names, at run time:
+    // its body names no table, and Postgres records no dependency on the argument.
+    await db.exec(`create table users_legacy (id int, full_name text); create table orders (id int);
+      create function copy_into() returns trigger language plpgsql as $$
+        begin execute format('insert into %I (id) values ($1)', tg_argv[0]) using new.id; return new; end $$`);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await closeStore?.();
+  });
+
+  it.each([
+    ['the table, on another table', 'tables: [public.users_legacy]', `create trigger cp after insert on orders for each row execute function copy_into('users_legacy')`],
+    ['the table schema-qualified and quoted', 'tables: [public.users_legacy]', `create trigger cp after insert on orders for each row execute function copy_into('public."users_legacy"')`],
+    ['the column, on its own table', 'columns: [public.users_legacy.full_name]', `create trigger cp after insert on users_legacy for each row execute function copy_into('orders', 'full_name')`],
+  ])('does not pass with a PL trigger whose argument names %s', async (_, target, create) => {
+    await db.exec(create);
+    try {
+      const result = await runUnused(db, catalogOnly(target), store);
+      expect(result.status, result.summary).toBe('fail');
+      expect(result.summary).toMatch(/trigger cp on .*copy_into/);
+    } finally {
+      await db.exec('drop trigger if exists cp on orders; drop trigger if exists cp on users_legacy');
+    }
+  });
+
+  it('control: passes when the arguments name other tables only', async () => {
+    await db.exec(`create trigger cp after insert on orders for each row execute function copy_into('orders_audit')`);
+    try {
+      const result = await runUnused(db, catalogOnly('tables: [public.users_legacy]'), store);
+      expect(result.status, result.summary).toBe('pass');
+    } finally {
+      await db.exec('drop trigger cp on orders');
+    }
+  });
+});
