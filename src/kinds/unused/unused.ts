@@ -11,6 +11,7 @@ import { defineKind, type ExecutionContext } from '../types.js';
 import { snapshotCountersSchema, type SnapshotCounters } from './counters.js';
 import { judgePendingTexts } from './stale-texts.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
+import { findUnrecordedUses } from './gather-unrecorded.js';
 import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
@@ -88,7 +89,9 @@ export const unused = defineKind({
     await loadSqlParser();
     const shape = await findShape(spec, ctx);
     const dependencies = await findDependencies(spec, ctx, shape);
-    const gaps: FaultInfo[] = [];
+    const unrecorded = await findUnrecordedUses(spec, ctx, shape, dependencies);
+    dependencies.push(...unrecorded.dependencies);
+    const gaps: FaultInfo[] = [...unrecorded.gaps];
     // A standby counts only its own statements, table writes and sessions: the primary's readers
     // and writers are invisible there, so no absence of use seen on it is evidence (catalog
     // dependencies found there still fail the check: use beats gap).
