@@ -126,6 +126,8 @@ export const nullCheck = defineKind({
   sourcesOf: (spec) => [spec.source],
   recheck: 'sampled_keys',
   scopeIsCompared: true,
+  // A pass is judged by the plan of its scope, read after the scan (lineage/scope-lineage.ts).
+  definitionsJudged: (spec) => [{ source: spec.source, table: spec.table }],
   incremental: (spec) => spec.incremental && { settings: spec.incremental, source: spec.source, table: spec.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: spec.where, minRows: spec.min_rows } },
   countScans: (spec) => [planNullCheck(spec)],
   async execute(spec, ctx, [counts = {}]) {

@@ -2,8 +2,9 @@
  * What a compared value is computed from is read from its plan after the scan, on a pass
  * (lineage/value-lineage.ts). A definition changed between the scan and that plan made the plan
  * describe something the scan never read: a view comparing `name` with itself during the scan,
- * redefined over `name_v2` before the plan was read, or a stored generated copy of `name` dropped
- * and added back as a plain column — each passed on data that differs (failed on the old code with
+ * redefined over `name_v2` before the plan was read, a stored generated copy of `name` dropped
+ * and added back as a plain column, or a null_check's view that filtered the NULLs out during the
+ * scan redefined without the filter before its scope's plan was read — each passed on data that differs (failed on the old code with
  * a pass). Now the definitions the scan proved it read are asked again once the plan is read; any
  * new version is "could not verify". The DDL runs, from another session, just before the plan is
  * asked for (the hook below): Postgres only, PGlite has one session.
@@ -19,16 +20,21 @@ const FIXTURE = `
   insert into t select g, 'name ' || g, 'WRONG' from generate_series(1, 40) g;
 `;
 
-/** Runs the check's first check; `ddl` runs on another connection just before the first plan request. */
+/** Runs the check's first check; `ddl` runs on another connection just before the first plan request after its scan. */
 async function runWithDdlBeforePlan(db: TestDatabase, yaml: string, ddl: string[]) {
   const catalog = catalogFromYaml(yaml, { app: db });
   const registry = registryForCatalog(catalog, { app: db });
   const other = postgres(db.url, { max: 1, onnotice: () => {} });
-  // Every plan request waits for the DDL (two sides may ask at once, on two sessions).
+  // The first plan request after a statement that read the fixture's rows (the scan; plans asked before it
+  // belong to the judgements made before reading) runs the DDL; every plan request waits for it
+  // (two sides may ask at once, on two sessions).
   let changed: Promise<void> | undefined;
+  let scanned = false;
   try {
     const watched = watchedSources(registry, async (_session, statement) => {
-      if (!/^\s*explain\b/i.test(statement.text)) return;
+      const plan = /^\s*explain\b/i.test(statement.text);
+      if (!plan && /\bfrom "(t|v|t_new)"/.test(statement.text)) scanned = true;
+      if (!plan || !scanned) return;
       changed ??= (async () => { for (const text of ddl) await other.unsafe(text); })();
       await changed;
     });
@@ -80,6 +86,15 @@ describe.each(engines.filter((engine) => engine === 'postgres'))('a definition c
     const { result, ran } = await runWithDdlBeforePlan(db, `checks:
   - { id: c, kind: table_diff, key: [id], old: { source: app, table: t }, new: { source: app, table: v }, columns: { name: name } }
 `, ["create or replace view v as select id, name || '' as name from t_new"]);
+    expect(ran).toBe(true);
+    expect({ status: result.status, code: result.error?.code }, result.summary).toEqual({ status: 'error', code: 'table_replaced' });
+  });
+
+  it('null_check over a view that hid the NULLs during the scan, redefined before its scope\'s plan, is never a pass', async () => {
+    await db.exec("update t set name_v2 = null where id % 2 = 0; create view v as select * from t where name_v2 is not null");
+    const { result, ran } = await runWithDdlBeforePlan(db, `checks:
+  - { id: c, kind: null_check, source: app, table: v, columns: [name_v2] }
+`, ['create or replace view v as select * from t']);
     expect(ran).toBe(true);
     expect({ status: result.status, code: result.error?.code }, result.summary).toEqual({ status: 'error', code: 'table_replaced' });
   });
