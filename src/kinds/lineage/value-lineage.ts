@@ -117,7 +117,12 @@ async function readSide(ctx: ExecutionContext, side: ValueSide, keysMatched: boo
       // A relation whose name no longer resolves cannot be told from the other side's; nor can a
       // foreign table's column, which only its wrapper knows the table and column of.
       if (column === undefined || foreign.has(column.slice(0, column.indexOf('.')))) return undefined;
-      columns.add(keyOf.get(column) ?? column);
+      // The key's column keeps its own name beside the key's: a key output read through a sub-query
+      // the plan cannot see into reads every column under it, and renaming them all the key made a
+      // value of the other side's column (`v.name` over `users`) count as the key alone.
+      columns.add(column);
+      const key = keyOf.get(column);
+      if (key !== undefined) columns.add(key);
     }
     return columns;
   });
