@@ -167,6 +167,13 @@ describe.each(engines)('column_parity over a value fixed whatever its inputs, on
     const result = await run(`{ id: c, kind: column_parity, source: app, table: uniform, key: [id], where: "id <= 10", old: "lower(email)", new: email_lower }`);
     expect([result.status, result.error?.message ?? null], result.summary).toEqual(['pass', null]);
   });
+  // A filter testing another column's nullness (scenario 04's `duplicate_of is null`) met no stand-in
+  // row while that column was fed values: a real expression on a 1-row table was refused.
+  it('still compares an expression under a filter on another column\'s nullness, over one row', async () => {
+    await db.exec("drop table if exists one_row_scoped; create table one_row_scoped (id int primary key, email text, email_lower text, duplicate_of int); insert into one_row_scoped values (1, ' Ann@Example.com ', 'ann@example.com', null)");
+    const result = await run(`{ id: c, kind: column_parity, source: app, table: one_row_scoped, key: [id], where: "duplicate_of is null", old: "nullif(lower(btrim(email)), '')", new: email_lower }`);
+    expect([result.status, result.error?.message ?? null], result.summary).toEqual(['pass', null]);
+  });
   it('same-table form, chunked: a fixed value is never a pass', async () => {
     const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}", scan: { mode: chunked, chunk_rows: 100 } }\nchecks:\n  - ${sameTable('u', 'n * 0', 'n2 * 0')}\n`);
     expect([result.status, result.error?.code], result.summary).toEqual(['error', 'fixed_value']);

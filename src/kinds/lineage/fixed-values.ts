@@ -197,9 +197,15 @@ function probePlan(value: ProbedValue, shapes: ReadonlyMap<string, RelationShape
   const reads = [value.expression, value.where].map((part) => (part === undefined ? { columns: [], params: [] } : readsOfText(part, false)));
   if (shape === undefined || !['r', 'p'].includes(shape.kind) || reads.some((r) => r === undefined || r.params.length > 0)) return undefined;
   const alias = value.table.name;
-  const own = new Set(reads.flatMap((r) => r!.columns).filter((read) => (read.alias === undefined || read.alias === alias) && shape.columns.has(read.column)).map((read) => read.column));
-  const substituted = probeRelations(new Map([[alias, own]]), () => value.table, shapes);
-  return substituted && { text: value.expression, relations: substituted.map((relation) => ({ ...relation, scope: value.where })), cast: bare?.cast === true };
+  const ownOf = (parts: typeof reads) => new Set(parts.flatMap((r) => r!.columns).filter((read) => (read.alias === undefined || read.alias === alias) && shape.columns.has(read.column)).map((read) => read.column));
+  const substituted = probeRelations(new Map([[alias, ownOf(reads)]]), () => value.table, shapes);
+  // What the value itself reads is fed and varied; what only the filter reads is held as a row in scope holds it.
+  const valueInputs = new Set(probeRelations(new Map([[alias, ownOf(reads.slice(0, 1))]]), () => value.table, shapes)?.flatMap((relation) => relation.inputs));
+  return substituted && {
+    text: value.expression,
+    relations: substituted.map((relation) => ({ ...relation, scope: value.where, scopeOnly: new Set(relation.inputs.filter((name) => !valueInputs.has(name))) })),
+    cast: bare?.cast === true,
+  };
 }
 
 /** A column whose values may feed another side's input of the same type. */
@@ -241,12 +247,15 @@ async function probeValue(ctx: ExecutionContext, value: ProbedValue, shapes: Rea
     const mutated = (MUTATIONS[column.base]?.(sql`m.v`) ?? []).map((made) => sql`select ${made} from (${own(relation, name, POOL_ROWS, scope)}) as m where m.v is not null`);
     return { own: own(relation, name, POOL_ROWS, scope), more: [...mutated, ...elsewhere.map((o) => own(o.relation, o.column)), ...labels], literals };
   };
-  // Another input is held at its pool's first value: its own first non-NULL value, else its type's first literal.
+  // Another input is held at its pool's first value: its own first non-NULL value, else its type's
+  // first literal; one only the filter reads, at a row in scope's value (NULL included).
   const heldPool = (alias: string, name: string) => {
+    const { relation, scope } = columnOf(alias, name);
+    if (plan.relations.find((r) => r.alias === alias)?.scopeOnly?.has(name)) return own(relation, name, 1, scope);
     const { own: first, literals } = branchesOf(alias, name);
     return poolSql([first, ...literals.slice(0, 1)]);
   };
-  const inputs = plan.relations.flatMap((relation) => relation.inputs.map((name) => ({ alias: relation.alias, column: name })));
+  const inputs = plan.relations.flatMap((relation) => relation.inputs.filter((name) => !relation.scopeOnly?.has(name)).map((name) => ({ alias: relation.alias, column: name })));
   const seen = new Map<string, Set<string>>();
   for (const input of inputs) {
     if (results.size >= 2) break;

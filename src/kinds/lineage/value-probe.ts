@@ -89,6 +89,11 @@ export interface ProbeRelation {
   generated: readonly { column: string; expression: string }[];
   /** The check's filter over this relation (its inputs include what it reads): rows read and stand-in rows both meet it. */
   scope?: string | undefined;
+  /**
+   * Inputs only the filter reads: taken as one row in scope holds them, NULL included (a filter
+   * `duplicate_of is null` meets no stand-in row whose duplicate_of is fed a value), never varied.
+   */
+  scopeOnly?: ReadonlySet<string> | undefined;
 }
 
 /** Rows of a relation that meet its scope, when it has one. */
@@ -120,7 +125,8 @@ export function planRowsProbe(text: string, relations: readonly ProbeRelation[])
   const froms = relations.map((relation) => {
     if (relation.inputs.length === 0) return relationFrom(relation, sql`select`);
     const columns = joinSql(relation.inputs.map((column) => sql`${sql.identifier(column)}`));
-    const present = joinSql(relation.inputs.map((column) => sql`f.${sql.identifier(column)} is not null`), sql` and `);
+    const valueInputs = relation.inputs.filter((column) => !relation.scopeOnly?.has(column));
+    const present = valueInputs.length === 0 ? sql`true` : joinSql(valueInputs.map((column) => sql`f.${sql.identifier(column)} is not null`), sql` and `);
     return relationFrom(relation, sql`select f.* from (select ${columns} from ${scopedSql(relation.relation, relation.scope)} limit ${sql.raw(String(limit))}) as f where ${present}`);
   });
   const from = fromSql(relations, froms);
