@@ -26,6 +26,9 @@ if (engines.includes('postgres')) {
       { name: 'set pg_stat_statements.track = top on the function', expected: 'used', setup: setup('set pg_stat_statements.track = top'), target, window },
       { name: 'set pg_stat_statements.track = none on the function', expected: 'used', setup: setup('set pg_stat_statements.track = none'), target, window },
       { name: 'set compute_query_id = off on the function', expected: 'used', setup: setup('set compute_query_id = off'), target, window },
+      { name: 'set pg_stat_statements.track = none by ALTER FUNCTION', expected: 'used', setup: `${setup('')} alter function ${s}.export_column(regclass, text) set pg_stat_statements.track = none;`, target, window },
+      { name: 'the body turns counting off itself (set_config, local to its transaction)', expected: 'used', target, window,
+        setup: setup('').replace('begin return query', `begin perform set_config('pg_stat_statements.track', 'none', true); return query`) },
       { name: 'control: the same function without a SET clause is counted nested', expected: 'used', setup: setup(''), target, window },
     ];
   });

@@ -27,6 +27,15 @@ if (engines.includes('postgres')) {
       { name: 'the same function owned by postgres (ignored by every check in these tests)', expected: 'used',
         setup: `${setup('security definer')} alter function ${s}.export_column(regclass, text) owner to postgres;`,
         target: `columns: [${s}.users.full_name]`, window: [`select * from ${s}.export_column('${s}.users', 'full_name')`] },
+      { name: 'a SECURITY DEFINER SQL wrapper owned by the migrator over an invoker function that EXECUTEs', expected: 'used', ignore: ['migrator'],
+        setup: `${setup('security invoker')} alter function ${s}.export_column(regclass, text) owner to postgres;
+          create function ${s}.export_via(tbl regclass, col text) returns setof text language sql security definer as $$ select * from ${s}.export_column(tbl, col) $$;
+          alter function ${s}.export_via(regclass, text) owner to migrator;`,
+        target: `columns: [${s}.users.full_name]`, window: [`select * from ${s}.export_via('${s}.users', 'full_name')`] },
+      { name: 'a SECURITY DEFINER SQL-standard body owned by the migrator handing a query to query_to_xml', expected: 'used', ignore: ['migrator'],
+        setup: `${setup('security invoker')} create function ${s}.export_xml(q text) returns xml security definer begin atomic select query_to_xml(q, true, false, ''); end;
+          alter function ${s}.export_xml(text) owner to migrator;`,
+        target: `columns: [${s}.users.full_name]`, window: [`select ${s}.export_xml('select full_name from ${s}.users')`] },
       { name: 'control: a SECURITY INVOKER function is counted under the application\'s role', expected: 'used', ignore: ['migrator'],
         setup: setup('security invoker'), target: `columns: [${s}.users.full_name]`, window: [`select * from ${s}.export_column('${s}.users', 'full_name')`] },
       { name: 'control: the function exports another column', expected: 'pass', ignore: ['migrator'],
