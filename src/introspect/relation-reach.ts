@@ -18,6 +18,7 @@ import { regclassText, sql, type SQL } from '../sql/build.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { parseSql } from '../sql/parser.js';
 import { parseTableRef } from '../sql/identifiers.js';
+import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
 import { relationIdentityOf } from './table-identity.js';
 
 /**
@@ -181,6 +182,61 @@ export function readReach(row: Record<string, unknown> | undefined): { reader: R
   return { reader, reach: reachFrom(named, relations) };
 }
 
+/**
+ * The relation the reach statement's row was asked about: its name as the server prints it (a
+ * regclass text, qualified where the read's search_path needs it) and its columns in order;
+ * undefined when the name reaches nothing.
+ */
+export function namedRelationOf(row: Record<string, unknown> | undefined): { name: string; columns: string[] } | undefined {
+  const named = row?.named;
+  const text = typeof row?.relations === 'string' ? row.relations : '';
+  if (typeof named !== 'string') return undefined;
+  const relation = ((JSON.parse(text || '[]') ?? []) as RelationRow[]).find((r) => r.oid === named);
+  return relation === undefined ? undefined : { name: relation.name, columns: relation.columns };
+}
+
+/**
+ * How a plan of the side prints each relation's columns, by the relation's name, where a view on
+ * the way reads it under a FROM alias with a column list (`from users u(id, full_name)`: the plan
+ * prints `u.full_name` for `name`): printed name → the relation's column. Null where it cannot be
+ * told which scan is which (the relation read under two lists, or under a list and without one),
+ * or the list cannot be matched to the relation's columns. Relations read without a list are absent.
+ */
+export function columnAliasesOf(row: Record<string, unknown> | undefined): Map<string, Map<string, string> | null> {
+  const text = typeof row?.relations === 'string' ? row.relations : '';
+  const relations = (JSON.parse(text || '[]') ?? []) as RelationRow[];
+  const lists = new Map<string, Set<string>>();
+  for (const view of relations) {
+    const parsed = view.definition === null ? undefined : parseSql(view.definition);
+    if (parsed?.kind !== 'parsed') continue;
+    walkSqlTree(parsed.tree, ({ type, fields }) => {
+      if (type !== 'RangeVar' || typeof fields.relname !== 'string') return;
+      const names = ((fields.alias as { colnames?: unknown[] } | undefined)?.colnames ?? []).map(stringNodeValue);
+      lists.set(fields.relname, (lists.get(fields.relname) ?? new Set()).add(JSON.stringify(names)));
+    });
+  }
+  const out = new Map<string, Map<string, string> | null>();
+  for (const [relname, written] of lists) {
+    const aliased = [...written].map((list) => JSON.parse(list) as (string | undefined)[]).filter((list) => list.length > 0);
+    if (aliased.length === 0) continue;
+    // The relation's columns, when exactly one relation of that name is on the way (pg_get_viewdef
+    // qualifies a name another schema would shadow; a list names the columns that are not dropped, in order).
+    const named = relations.filter((r) => {
+      const ref = parseTableRef(r.name);
+      return !('error' in ref) && ref.name === relname;
+    });
+    const list = aliased[0]!;
+    const columns = named.length === 1 ? named[0]!.columns : undefined;
+    if (written.size !== 1 || columns === undefined || list.length > columns.length || list.some((name) => name === undefined)) {
+      out.set(relname, null);
+      continue;
+    }
+    const printed = columns.map((column, i) => [list[i] ?? column, column] as [string, string]);
+    out.set(relname, new Set(printed.map(([name]) => name)).size === printed.length ? new Map(printed) : null);
+  }
+  return out;
+}
+
 /** How a walk down views reads the relation it reached: with its inheriting tables or not, and the named relation's columns as it reads them. */
 interface Walk { inherit: boolean; columns: Map<string, string> | undefined }
 
@@ -328,12 +384,15 @@ function plainProjectionFrom(select: Record<string, unknown>, viewColumns: strin
     return { ...inner, columns: through };
   }
   if (select.withClause !== undefined || from[0].RangeVar === undefined) return undefined;
+  // `FROM users u(id, full_name)` names the relation's columns anew: the names the select list
+  // reads are then not the relation's own (the plan reach maps them, columnAliasesOf).
+  if ((from[0].RangeVar.alias?.colnames?.length ?? 0) > 0) return undefined;
   // The parse tree leaves out false booleans: `FROM ONLY t` has no `inh` at all.
   return { inherit: from[0].RangeVar.inh === true, columns, relation: from[0].RangeVar };
 }
 
 type FromItem = {
-  RangeVar?: { inh?: boolean; schemaname?: string; relname?: string; catalogname?: string };
+  RangeVar?: { inh?: boolean; schemaname?: string; relname?: string; catalogname?: string; alias?: { colnames?: unknown[] } };
   RangeSubselect?: { lateral?: boolean; subquery?: { SelectStmt?: Record<string, unknown> }; alias?: { colnames?: unknown[] } };
 };
 type ProjectionTarget = { ResTarget?: { name?: string; val?: { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } } };

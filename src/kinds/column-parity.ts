@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { addConstantScopeIssues } from '../checkfile/constant-scope.js';
+import { addComparedScopeIssues } from '../checkfile/compared-scope.js';
 import { normalizerSchema } from '../compare/normalizers.js';
 import {
   baseCheckShape, expressionSchema, keyColumnsSchema, minRowsSchema, ratioSchema, sourceNameSchema, tableRefSchema,
@@ -31,6 +32,7 @@ import type { Outcome, SampleCategory } from '../results/outcome.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 import { readValuePlans, sidesNamed, valuePairFault, type ValueSide } from './lineage/value-lineage.js';
 import { fixedValueFault, readValueStandings, type ProbedValue } from './lineage/fixed-values.js';
+import { scopeDependenceFault } from './lineage/scope-lineage.js';
 
 const joinSideSchema = z.strictObject({
   table: tableRefSchema,
@@ -92,6 +94,7 @@ export const columnParitySchema = z
     if (values.every((value) => expressionReadsNoData(value) || expressionIsFixed(value))) {
       ctx.addIssue({ code: 'custom', path: joinForm ? ['new', 'expr'] : ['new'], message: 'old and new each names no column of the row (a constant, the clock or the catalog) or has one value whatever the row holds: every row compares the same two values, so the check can never fail for anything in the data; compare a column on at least one side' });
     }
+    if (!joinForm) addComparedScopeIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
     if (spec.incremental && !joinForm) addRowLocalIssues(ctx, { old: spec.old as string, new: spec.new as string, where: spec.where });
   });
 export type ColumnParitySpec = z.output<typeof columnParitySchema>;
@@ -329,6 +332,11 @@ export const columnParity = defineKind({
   sides: sidesOf,
   recheck: 'sampled_keys',
   scopeIsCompared: true,
+  // A pass is judged by the plans of the compared values, read after the scan (refuseSharedColumns).
+  definitionsJudged(spec) {
+    const form = formOf(spec);
+    return form.form === 'same_table' ? [{ source: spec.source, table: form.table }] : [form.old, form.new].map((side) => ({ source: spec.source, table: side.table }));
+  },
   incremental(spec) {
     const form = formOf(spec);
     return spec.incremental && form.form === 'same_table' ? { settings: spec.incremental, source: spec.source, table: form.table, changedRows: { ...spec, min_rows: 0 }, scope: { where: form.where, minRows: spec.min_rows } } : undefined;
@@ -352,6 +360,12 @@ export const columnParity = defineKind({
     if (outcome.status === 'pass' && Number(outcome.observations.rows) > 0) {
       const refusedShared = await refuseSharedColumns(spec, form, ctx, outcome.observations);
       if (refusedShared) return refusedShared;
+    }
+    // A pass only: a same-table scope that reads the compared values' columns leaves out exactly
+    // the rows that could differ (lineage/scope-lineage.ts).
+    if (outcome.status === 'pass' && form.form === 'same_table') {
+      const fault = await scopeDependenceFault(ctx, { source: spec.source, table: form.table, where: form.where, values: [expressionSql(form.old), expressionSql(form.new)], nullsOnly: false }, 'compared', [form.old, form.new]);
+      if (fault) return faultOutcome(fault, outcome.observations);
     }
     if (outcome.status === 'pass') {
       const refusedTexts = await refuseContainerTexts(spec, form, ctx, outcome.observations);

@@ -14,6 +14,7 @@ import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js'
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
+import { scopeDependenceFault } from './lineage/scope-lineage.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -139,6 +140,13 @@ export const nullCheck = defineKind({
       }
     }
     const outcome = evaluateNullCheck(spec, counts);
+    // A pass only: a scope that reads a counted column under another name (a view's, a generated
+    // column's input, a partial index's predicate) may have left its NULLs out (lineage/scope-lineage.ts).
+    if (outcome.status === 'pass') {
+      const scope = { source: spec.source, table: spec.table, where: spec.where, values: spec.columns.map((c) => columnSql(c)), nullsOnly: true };
+      const fault = await scopeDependenceFault(ctx, scope, 'counted', spec.columns);
+      if (fault) return faultOutcome(fault, outcome.observations);
+    }
     if (outcome.status === 'fail' && spec.sample > 0) {
       const keyColumns = spec.key ?? (await primaryKeyOf(ctx, spec.source, spec.table));
       const rows = await ctx.query(spec.source, planNullSamples(spec, keyColumns, scanFactsOf(counts).within));

@@ -270,6 +270,13 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    */
   readonly scopeIsCompared?: true;
   /**
+   * The relations whose definitions a pass is judged by after reading (a value's plan read after
+   * the scan: column_parity's and table_diff's value lineage): the engine reads their definition
+   * version (introspect/definition-version.ts) before the first read and again after a pass, and a
+   * pass over definitions that changed in between is "could not verify".
+   */
+  definitionsJudged?(spec: Spec): { source: string; table: TableRef }[];
+  /**
    * The check's `incremental:` settings and the one table its count scans read, when it asks for
    * incremental runs; the engine then narrows the scans to changed rows (runner/incremental.ts).
    */
@@ -292,6 +299,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   countScans?(spec: z.output<Schema>): CountScan[];
   recheck?: 'sampled_keys';
   scopeIsCompared?: true;
+  definitionsJudged?(spec: z.output<Schema>): { source: string; table: TableRef }[];
   incremental?(spec: z.output<Schema>): IncrementalTarget<z.output<Schema>> | undefined;
   sides?(spec: z.output<Schema>, renaming?: SideRenaming): { old: SideRead; new: SideRead };
   execute(spec: z.output<Schema>, ctx: ExecutionContext, counts: readonly CountResult[]): Promise<Outcome>;

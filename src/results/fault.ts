@@ -54,3 +54,30 @@ export function scopeTooSmall(rows: number, minRows: number, what: string): Faul
   if (rows >= minRows) return undefined;
   return { code: 'scope_too_small', message: `${rows} ${what}, fewer than min_rows ${minRows}; an empty or near-empty scope proves nothing (a typo in "where"?) — set min_rows: 0 only if an empty scope is expected` };
 }
+
+/** How a scope was found to depend on the values a check reads (kinds/lineage/scope-lineage.ts). */
+export type ScopeDependence =
+  /** A filter reads `columns`, which checked value number `value` is read from. */
+  | { standing: 'reads'; value: number; columns: string[] }
+  /** The checked rows pass through `node`, which drops rows by no condition the plan prints. */
+  | { standing: 'cut'; node: string }
+  | { standing: 'untold' };
+
+/**
+ * The fault for a scope that may leave out exactly the rows a check would fail on: a filter reading
+ * what is counted (null_check) or compared (column_parity). `scope` names the rows in words,
+ * `values` the checked values as the check file writes them.
+ */
+export function scopeReadsChecked(what: 'counted' | 'compared', scope: string, values: readonly string[], found: ScopeDependence): FaultInfo {
+  const wrong = what === 'counted' ? 'NULL' : 'wrong';
+  const code = `scope_reads_${what}`;
+  if (found.standing === 'reads') {
+    const value = values[found.value] ?? '';
+    const escape = what === 'counted' ? `, or write that condition as "${value} is null or (…)"` : '';
+    return { code, message: `a filter on the ${scope} reads ${found.columns.join(', ')}, which the ${what} value ${value} is read from (by name, through a view, or as the input of a stored generated column): rows it leaves out are never ${what}, and they may be exactly the rows where it is ${wrong}; filter on columns the ${what} values are not read from${escape}` };
+  }
+  if (found.standing === 'cut') {
+    return { code, message: `the ${scope} pass through a ${found.node} node (a view's LIMIT/OFFSET, DISTINCT, GROUP BY or aggregate, INTERSECT/EXCEPT, a set-returning function, TABLESAMPLE, or a foreign or custom scan whose filters the plan does not show): which rows it keeps may depend on the ${what} values, so rows where they are ${wrong} may never be ${what}; check the table the view reads` };
+  }
+  return { code, message: `what the filters on the ${scope} read cannot be told from the plan (a function that is no built-in, a whole-row reference, a window function, an index whose name no longer resolves): they may leave out exactly the rows where the ${what} values are ${wrong}; filter with built-ins over plain columns` };
+}

@@ -5,7 +5,7 @@
 import { kindOf } from '../catalog/registry.js';
 import type { Outcome } from '../results/outcome.js';
 import { Fault, faultOutcome, scopeTooSmall, type FaultInfo } from '../results/fault.js';
-import { formatTableRef } from '../sql/identifiers.js';
+import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import type { LoadedCheck } from '../catalog/catalog.js';
 import { classifyError } from '../sources/errors.js';
 import { redact, redactDeep } from '../logging/secrets.js';
@@ -26,9 +26,10 @@ import { columnSql, sql, type SQL } from '../sql/build.js';
 import { incrementalOutcome, planPass, planScopeFloor, type ChainLink, type IncrementalMark, type PassPlan } from './incremental.js';
 import { judgeColumnMaintenance, planColumnMaintenance } from '../introspect/maintained-column.js';
 import { planTableState, readTableState } from '../introspect/table-state.js';
+import { planDefinitionVersion, readDefinitionVersion } from '../introspect/definition-version.js';
 import { loadSqlParser } from '../sql/parser.js';
 import type { RecordingContext } from './context.js';
-import type { CheckKind } from '../kinds/types.js';
+import type { CheckKind, ExecutionContext } from '../kinds/types.js';
 
 export type ExecuteDeps = Omit<ContextDeps, 'checkId' | 'timeoutMs'> & {
   /** The check's count scans as planned for the run's scan engine (planned here when absent). */
@@ -156,6 +157,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // Sampled keys or changed rows only, selected in the WHERE clause (the primary key or the
           // column's index serves it): the rest of the table is not read.
           const scans = within ? planned.map((scan): CountScan => ({ ...scan, stopWhen: undefined, where: within })) : planned;
+          // What the pass will be judged by after reading (a value's plan) is versioned before the first read.
+          const judged = kind.definitionsJudged?.(check.spec) ?? [];
+          const versionsBefore = await readDefinitionVersions(ctx, judged);
           const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
@@ -165,6 +169,10 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           if ('fault' in sides) throw new Fault(sides.fault);
           proven = sides;
           outcome = withScanFacts(await kind.execute((incremental?.spec ?? check.spec) as typeof check.spec, ctx, counts), facts);
+          if (outcome.status === 'pass' && judged.length > 0) {
+            const changed = definitionsChanged(judged, versionsBefore, await readDefinitionVersions(ctx, judged));
+            if (changed) outcome = faultOutcome(changed, outcome.observations);
+          }
           // A pass over an empty scope: could any row ever have been in it? (A narrowed pass's
           // scope is the changed rows or the rechecked keys: empty by the data, not by its filter.)
           const vacuous = outcome.status === 'pass' && !within && kind.scopeIsCompared ? await emptyScopesNeverFail(countScopes(scans, counts), ctx) : undefined;
@@ -227,4 +235,21 @@ export function faultOf(error: unknown, aborted: boolean): FaultInfo {
   if (aborted || (error as Error)?.name === 'AbortError') return { code: 'cancelled', message: 'cancelled before the check finished' };
   if ((error as { code?: unknown })?.code !== undefined) return classifyError(error);
   return { code: 'internal', message: redact(error instanceof Error ? error.message : String(error)) };
+}
+
+/** Each relation's definition version (introspect/definition-version.ts), in order. */
+async function readDefinitionVersions(ctx: ExecutionContext, relations: readonly { source: string; table: TableRef }[]): Promise<string[]> {
+  return Promise.all(relations.map(async (r) => readDefinitionVersion((await ctx.query(r.source, planDefinitionVersion(r.table)))[0])));
+}
+
+/**
+ * The fault when a relation a pass is judged by was redefined between the first read and the
+ * judgement (a view's rule, a column, a default or generation expression, a relation it reads):
+ * the plan then told of something the scan never compared.
+ */
+function definitionsChanged(relations: readonly { source: string; table: TableRef }[], before: readonly string[], after: readonly string[]): FaultInfo | undefined {
+  const changed = relations.filter((_, i) => before[i] !== after[i]);
+  if (changed.length === 0) return undefined;
+  const named = changed.map((r) => `${formatTableRef(r.table)} on source "${r.source}"`).join(', ');
+  return { code: 'table_replaced', message: `${named} was redefined while the check read it (a view, a column or what they read changed between the first read and the judgement of what was compared): what was compared cannot be told; run the check again` };
 }

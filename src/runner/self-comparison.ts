@@ -12,10 +12,12 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser, withSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
-import { loneTablesApart, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
+import { columnAliasesOf, loneTablesApart, namedRelationOf, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
+import { readPlanArms, sharedArms, type PlanArm } from '../introspect/plan-reach.js';
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { regclassText } from '../sql/build.js';
+import { parseTableRef } from '../sql/identifiers.js';
 import type { ProvenRelation } from '../introspect/table-identity.js';
 
 /** A check whose two sides may be one: how to ask, and what its own count scans can prove instead. */
@@ -87,6 +89,18 @@ function renamingOf(reach: Reach): ColumnRenaming | undefined {
   return { column: (name) => columns.get(name) ?? `\u0000not a column: ${name}`, byName: reach.renamed };
 }
 
+/**
+ * A side's columns as one arm of its plan shows them (plan-reach.ts): each by what it shows over
+ * the relation the arm scans, so SQL over two sides is the same SQL only where it reads the same
+ * columns or expressions of them; a column the plan does not tell is one only this side has.
+ */
+function renamingOfArm(columns: readonly string[], arm: PlanArm, which: 'old' | 'new'): ColumnRenaming {
+  const told = columns.length <= arm.columns.length;
+  const pairs = columns.map((name, i): [string, string] => [name, (told ? arm.columns[i] : undefined) ?? `\u0000${which} alone: ${name}`]);
+  const shown = new Map(pairs);
+  return { column: (name) => shown.get(name) ?? `\u0000not a column: ${name}`, byName: pairs.sort() };
+}
+
 const sameReads = (sides: { old: SideRead; new: SideRead }) => canonicalJson(sides.old.reads) === canonicalJson(sides.new.reads);
 
 /**
@@ -119,6 +133,27 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     if (drivers.some((driver) => driver !== 'postgres')) return undefined;
   }
   const tables = old.table !== undefined && neu.table !== undefined ? { old: { source: old.source, table: old.table }, new: { source: neu.source, table: neu.table } } : undefined;
+  const where = (side: SideRead) => `${side.table === undefined ? 'its query' : formatTableRef(side.table)} on source "${side.source}"`;
+  /**
+   * Whether the sides' plans read the same rows (plan-reach.ts), each side planned as the relation
+   * the reach statement was asked about; the fault when they do and, over the rows both read, the
+   * SQL each side writes against its own columns is the same SQL. Two statements, one per side.
+   */
+  const plannedSelfComparison = async (rows: (Record<string, unknown> | undefined)[]): Promise<FaultInfo | undefined> => {
+    const named = rows.map(namedRelationOf);
+    const tables = named.map((relation) => (relation === undefined ? undefined : parseTableRef(relation.name)));
+    if (tables.some((table) => table === undefined || 'error' in table)) return undefined;
+    const [oldArms, newArms] = await Promise.all([old, neu].map((side, i) => readPlanArms(ctx, side.source!, tables[i] as TableRef, columnAliasesOf(rows[i]))));
+    const found = sharedArms(oldArms!, newArms!);
+    const pair = found?.pairs.find(([armA, armB]) => sameReads(sidesOf(spec, { old: renamingOfArm(named[0]!.columns, armA, 'old'), new: renamingOfArm(named[1]!.columns, armB, 'new') })));
+    if (!found || !pair) return undefined;
+    const server = sameSource ? '' : ', on one server and database, as one role with the same settings';
+    if (found.same) {
+      return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) read the same rows as the server plans them: both scan ${[...new Set(found.pairs.map(([arm]) => arm.relation))].join(', ')} under the same conditions (what a view adds there does nothing: an offset 0, a limit all, a condition that holds on every row)${server}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape` };
+    }
+    const alone = [['old', found.onlyA], ['new', found.onlyB]].flatMap(([which, names]) => (names!.length > 0 ? [`only ${which as string} reads ${(names as string[]).join(', ')}`] : []));
+    return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) share rows as the server plans them: both scan ${pair[0].relation} under the same conditions (a UNION ALL arm; ${alone.join('; ')})${server}, with the same filter and values: on the rows both read the check compares something with itself and can never fail; compare tables that share no rows (point new at the new shape)` };
+  };
   const probe = async (proven: ProvenSides = {}): Promise<FaultInfo | undefined> => {
     const sides = [{ side: old, read: proven.old }, { side: neu, read: proven.new }];
     // Most checks get here (a row_count's two sides both read `count(*)`): two ordinary tables of
@@ -142,7 +177,6 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     const sameReader = sameSource || (a!.reader.instance !== '' && a!.reader.instance === b!.reader.instance
       && (!roleMatters || a!.reader.role === b!.reader.role) && a!.reader.settings === b!.reader.settings);
     if (!sameReader) return undefined;
-    const where = (side: SideRead) => `${side.table === undefined ? 'its query' : formatTableRef(side.table)} on source "${side.source}"`;
     // A relation a count read and that is gone by now: one read by both sides is the same rows;
     // otherwise what it showed (a view over the other side's table?) can no longer be told.
     const gone = sides.filter(({ read }, i) => read !== undefined && [a, b][i]!.reach === null);
@@ -158,6 +192,12 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
       return { code: 'table_replaced', message: gone.map(({ side }) => `the relation ${where(side)} was counted from was dropped before the check could tell whether the other side read the same rows; run the check again`).join('; ') };
     }
     const shared = bothQueries ? undefined : sharedRows(a!.reach, b!.reach);
+    // A view the reach does not follow (anything but a plain projection) may read the other side's
+    // rows all the same, through clauses that do nothing (`offset 0`, `where 1 = 1`): the plan tells.
+    if (!bothQueries && !shared && [a!.reach, b!.reach].some((reach) => reach !== null && 'relation' in reach)) {
+      const planned = await plannedSelfComparison(rows);
+      if (planned) return planned;
+    }
     // A foreign table's rows may be the other side's very table (postgres_fdw back to this
     // database, or to the other source's): nothing the catalog says tells them apart.
     const foreign = bothQueries ? [] : [...(a!.reach?.foreign ?? []), ...(b!.reach?.foreign ?? [])];

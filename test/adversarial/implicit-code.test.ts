@@ -182,7 +182,10 @@ describe.each(engines)('code reading a relation would run, on %s', (engine) => {
     await clearTraces(db);
     for (const table of ['users', 'v_users']) {
       const result = await runCheck(db, `checks:\n  - { id: c, kind: null_check, source: app, table: ${table}, columns: [email], where: "i > 0" }\n`);
-      expect([table, result.status]).toEqual([table, 'pass']);
+      // The view computes email above the Append of users and its inheritance child, where the plan
+      // names the parent, which no scan is: what its filters leave out cannot be told
+      // (scope-lineage.ts), a refusal for that reason, not for implicit code.
+      expect([table, result.error?.code ?? result.status]).toEqual([table, table === 'v_users' ? 'scope_reads_counted' : 'pass']);
     }
     expect(await traces(db)).toEqual([]);
   });

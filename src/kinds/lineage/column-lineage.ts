@@ -17,7 +17,7 @@ import { parseSql } from '../../sql/parser.js';
 import { stringNodeValue, walkSqlTree } from '../../sql/tree-walk.js';
 
 /** A plan node as EXPLAIN (FORMAT JSON) writes it; only the fields read here are named. */
-interface PlanNode {
+export interface PlanNode {
   'Node Type'?: string;
   'Parent Relationship'?: string;
   'Subplan Name'?: string;
@@ -94,14 +94,26 @@ function isBuiltinCall(fields: Record<string, unknown>): boolean {
   return names.length >= 1 && names.length <= 2 && name !== undefined && (schema === undefined || schema === 'pg_catalog') && isReadOnlyBuiltin(name);
 }
 
-/** What an expression (or ORDER BY item) reads, or undefined when its text cannot be parsed or it reads what cannot be told. */
-export function readsOfText(text: string, asOrderItem: boolean): TextReads | undefined {
+/**
+ * A plan text parsed: the whole tree, its one expression (undefined for an ORDER BY item or text
+ * that is not one expression), and the sub-plans it calls, set aside.
+ */
+export interface ParsedPlanText { tree: unknown; expression: unknown; subplans: string[]; rewritten: boolean }
+
+/** Parses an expression (or ORDER BY item) a plan printed; undefined when the parser cannot read it. */
+export function parsePlanText(text: string, asOrderItem: boolean): ParsedPlanText | undefined {
   const { text: plain, subplans } = withoutSubplanReferences(text);
   const parsed = parseSql(asOrderItem ? `select 1 order by ${plain}` : `select ${plain}`);
   if (parsed.kind !== 'parsed') return undefined;
-  const reads: TextReads = { columns: [], subplans, params: [], rewritten: plain !== text };
+  const targets = asOrderItem ? undefined : (parsed.tree as { stmts?: { stmt?: { SelectStmt?: { targetList?: { ResTarget?: { val?: unknown } }[] } } }[] }).stmts?.[0]?.stmt?.SelectStmt?.targetList;
+  return { tree: parsed.tree, expression: targets?.length === 1 ? targets[0]?.ResTarget?.val : undefined, subplans, rewritten: plain !== text };
+}
+
+/** What a parsed plan text (or a part of its tree) reads, or undefined when it reads what cannot be told. */
+export function readsOfTree(tree: unknown, subplans: string[], rewritten: boolean): TextReads | undefined {
+  const reads: TextReads = { columns: [], subplans: [...subplans], params: [], rewritten };
   let told = true;
-  walkSqlTree(parsed.tree, ({ type, fields }) => {
+  walkSqlTree(tree, ({ type, fields }) => {
     if (type === 'ColumnRef') {
       const parts = (fields['fields'] as unknown[] | undefined) ?? [];
       const names = parts.map(stringNodeValue);
@@ -118,8 +130,14 @@ export function readsOfText(text: string, asOrderItem: boolean): TextReads | und
   return told ? reads : undefined;
 }
 
+/** What an expression (or ORDER BY item) reads, or undefined when its text cannot be parsed or it reads what cannot be told. */
+export function readsOfText(text: string, asOrderItem: boolean): TextReads | undefined {
+  const parsed = parsePlanText(text, asOrderItem);
+  return parsed === undefined ? undefined : readsOfTree(parsed.tree, parsed.subplans, parsed.rewritten);
+}
+
 /** The plan's nodes with their parents, scans by alias, and sub-plans by name. */
-class PlanIndex {
+export class PlanIndex {
   readonly parent = new Map<PlanNode, PlanNode | undefined>();
   readonly scans = new Map<string, PlanNode>();
   readonly subplans = new Map<string, PlanNode>();
@@ -149,12 +167,16 @@ class PlanIndex {
 }
 
 /** Reads what plan texts read, resolving aliases to relation scans; undefined wherever it cannot be told. */
-class LineageReader {
+export class LineageReader {
   constructor(private readonly plan: PlanIndex) {}
 
   /** What a text found in `at` reads. */
   text(text: string, at: PlanNode, asOrderItem = false, seen = new Set<PlanNode>()): ColumnRead[] | undefined {
-    const reads = readsOfText(text, asOrderItem);
+    return this.resolve(readsOfText(text, asOrderItem), at, seen);
+  }
+
+  /** What a text's reads (found in `at`) read, aliases resolved to relation scans and sub-plans followed. */
+  resolve(reads: TextReads | undefined, at: PlanNode, seen = new Set<PlanNode>()): ColumnRead[] | undefined {
     if (reads === undefined) return undefined;
     const out: ColumnRead[] = [];
     for (const column of reads.columns) {
@@ -243,7 +265,7 @@ class LineageReader {
 }
 
 /** Each condition text of a node, with whether it is an ORDER BY item. */
-function conditionTexts(node: PlanNode): { text: string; order: boolean }[] {
+export function conditionTexts(node: PlanNode): { text: string; order: boolean }[] {
   return CONDITION_FIELDS.flatMap((field) => {
     const value = node[field];
     const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -258,7 +280,7 @@ function distinct(reads: ColumnRead[] | undefined): ColumnRead[] | undefined {
 }
 
 /** The root plan of EXPLAIN (FORMAT JSON)'s value (an array of one object with `Plan`). */
-function rootOf(explained: unknown): PlanNode | undefined {
+export function rootOf(explained: unknown): PlanNode | undefined {
   return Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined;
 }
 

@@ -21,7 +21,8 @@ import { Fingerprints, type BucketSpace } from './fingerprints.js';
 import { diffLeaves, LeafRows } from './leaf-diff.js';
 import { keyId } from '../../compare/key-literal.js';
 import { newRowHashSalt, rowHashProbeSql, type RowHashMode } from './row-hash.js';
-import { formatTableRef } from '../../sql/identifiers.js';
+import { formatTableRef, parseColumnName } from '../../sql/identifiers.js';
+import { columnExpression } from '../../sql/shape.js';
 import { columnSql, predicateSql, type SQL } from '../../sql/build.js';
 import { emptyScopesNeverFail, type Scope } from '../empty-scope.js';
 import { readEstimate } from '../../introspect/row-estimate.js';
@@ -38,7 +39,8 @@ import { evaluateTableDiff, refuseScope, sampleKeysOf, type DiffTally } from './
 import { defineKind, type ExecutionContext, type QueryOptions, type ScanFacts } from '../types.js';
 import { stopRuleFor } from '../stop-after.js';
 import { scanObservations, withScanFacts } from '../scan-facts.js';
-import { readValuePairs, sidesNamed, valuePairsFault, type ValueSide } from '../lineage/value-lineage.js';
+import { readValuePlans, sidesNamed, valuePairsFault, type ValueSide } from '../lineage/value-lineage.js';
+import { fixedValueFault, readValueStandings, type ProbedValue } from '../lineage/fixed-values.js';
 import type { Outcome } from '../../results/outcome.js';
 
 /** Tuning knobs (tests force small buckets to exercise refinement, or fix the salt to compare engines). */
@@ -105,13 +107,30 @@ function refuseUnreproduced(side: 'old' | 'new', bucket: number | undefined, bit
 /**
  * The fault for compared columns computed from a column in common on the same rows (a column mapped
  * to a function of itself, a fall-back on the old column, the matched key on both sides, a foreign
- * table that may read the other side back): planned, no row read.
+ * table that may read the other side back), or for a compared value fixed whatever its columns hold
+ * (`columns: { name: "left(name_v2, 0) || 'x'" }` compares one value on every row, and passes
+ * wherever the old column holds it): planned and probed over a few rows (lineage/fixed-values.ts),
+ * only on a pass, nothing more asked when every value is a bare column.
  */
 async function sharedColumnsFault(spec: TableDiffSpec, ctx: ExecutionContext, columns: readonly ComparedColumn[]) {
   const side = (s: 'old' | 'new'): ValueSide => ({ ...spec[s], keys: spec.key.map((k) => columnSql(k)), values: columns.map((c) => c.raw?.[s] ?? c[s]) });
   const sides = { old: side('old'), new: side('new') };
-  const findings = await readValuePairs(ctx, sides, true);
-  return valuePairsFault(findings, columns.map((c) => c.name), sidesNamed(sides));
+  const { findings, lineages } = await readValuePlans(ctx, sides, true);
+  const shared = valuePairsFault(findings, columns.map((c) => c.name), sidesNamed(sides));
+  if (shared) return shared;
+  // The operator's text of each value: the old column by name, the new one as mapped (before normalisers, as planned).
+  const expression = (column: ComparedColumn, s: 'old' | 'new') => {
+    const mapped = s === 'new' ? spec.columns?.[column.name] : undefined;
+    if (mapped !== undefined) return mapped;
+    const name = spec.columns === undefined ? column.name : parseColumnName(column.name);
+    return columnExpression(typeof name === 'string' ? name : column.name);
+  };
+  const values = columns.flatMap((column, i) => (['old', 'new'] as const).flatMap((s): ProbedValue[] => {
+    const lineage = lineages[s];
+    // Every plan was read, or its pairs were refused as untold above.
+    return lineage === undefined ? [] : [{ side: s, source: spec[s].source, table: spec[s].table, expression: expression(column, s), where: spec[s].where, lineage, output: spec.key.length + i }];
+  }));
+  return fixedValueFault(values, await readValueStandings(ctx, values), sidesNamed(sides));
 }
 
 /** Runs the diff: fingerprints, refinement, leaf diff, samples — in one go, or segment by segment (segments.ts). */
@@ -387,5 +406,7 @@ export const tableDiff = defineKind({
   schema: tableDiffSchema,
   sourcesOf: (spec) => [...new Set([spec.old.source, spec.new.source])],
   sides: diffSidesRead,
+  // A pass is judged by the plans of the compared values, read after the diff (sharedColumnsFault).
+  definitionsJudged: (spec) => [spec.old, spec.new],
   execute: (spec, ctx) => diffTables(spec, ctx),
 });

@@ -46,7 +46,8 @@ export function planFindTarget(table: TableRef, column: string | undefined): SQL
     where c.oid = to_regclass(${regclassText(table)})`;
 }
 
-function targetValues(targets: readonly CatalogTarget[]): SQL {
+/** The targets as a VALUES list of (label, relid, attnum, nsp, rowtype). */
+export function targetValues(targets: readonly CatalogTarget[]): SQL {
   return joinSql(targets.map((t) => sql`(${t.label}::text, ${t.oid}::oid, ${t.attnum}::int, ${t.namespace}::oid, ${t.rowType}::oid)`));
 }
 
@@ -65,6 +66,32 @@ export const STORED_TREES = sql`
   union all select 'pg_class'::regclass, i.indexrelid, concat(i.indexprs::text, ' ', i.indpred::text) from pg_index i where i.indexprs is not null or i.indpred is not null
   union all select 'pg_attrdef'::regclass, a.oid, a.adbin::text from pg_attrdef a
   union all select 'pg_statistic_ext'::regclass, s.oid, s.stxexprs::text from pg_statistic_ext s where s.stxexprs is not null`;
+
+/**
+ * Names each row of a `dep(label, relid, attnum, classid, objid, objsubid)` CTE as (target, kind,
+ * object), joined to the catalogs a caller's filters need (rw, rc, dc, con, ad, tg).
+ */
+export const DESCRIBE_DEPENDENTS = sql`
+    select distinct dep.label as target,
+      case dep.classid
+        when 'pg_rewrite'::regclass then case when rw.rulename <> '_RETURN' then 'rule' when rc.relkind = 'm' then 'materialized view' else 'view' end
+        when 'pg_proc'::regclass then 'function'
+        when 'pg_trigger'::regclass then 'trigger'
+        when 'pg_policy'::regclass then 'policy'
+        when 'pg_attrdef'::regclass then 'generated column or default'
+        when 'pg_class'::regclass then case when dc.relkind in ('i', 'I') then 'index' else 'column' end
+        when 'pg_constraint'::regclass then case when con.contype = 'f' then 'foreign key' else 'constraint' end
+        when 'pg_statistic_ext'::regclass then 'statistics'
+        else dep.classid::regclass::text end as kind,
+      case when dep.classid = 'pg_rewrite'::regclass and rw.rulename = '_RETURN' then rw.ev_class::regclass::text
+        else pg_describe_object(dep.classid, dep.objid, dep.objsubid) end as object
+    from dep
+    left join pg_rewrite rw on dep.classid = 'pg_rewrite'::regclass and rw.oid = dep.objid
+    left join pg_class rc on rc.oid = rw.ev_class
+    left join pg_class dc on dep.classid = 'pg_class'::regclass and dc.oid = dep.objid
+    left join pg_constraint con on dep.classid = 'pg_constraint'::regclass and con.oid = dep.objid
+    left join pg_attrdef ad on dep.classid = 'pg_attrdef'::regclass and ad.oid = dep.objid
+    left join pg_trigger tg on dep.classid = 'pg_trigger'::regclass and tg.oid = dep.objid`;
 
 /**
  * Objects that depend on a target through pg_depend: views, materialized views and rules
@@ -93,26 +120,7 @@ export function planDependencies(targets: readonly CatalogTarget[]): SQL {
       union
       select t.label, t.relid, t.attnum, w.classid, w.objid, 0 from (${STORED_TREES}) w join target t
         on t.attnum <> 0 and strpos(w.tree, ':varattno 0 :vartype ' || t.rowtype::text || ' ') > 0)
-    select distinct dep.label as target,
-      case dep.classid
-        when 'pg_rewrite'::regclass then case when rw.rulename <> '_RETURN' then 'rule' when rc.relkind = 'm' then 'materialized view' else 'view' end
-        when 'pg_proc'::regclass then 'function'
-        when 'pg_trigger'::regclass then 'trigger'
-        when 'pg_policy'::regclass then 'policy'
-        when 'pg_attrdef'::regclass then 'generated column or default'
-        when 'pg_class'::regclass then case when dc.relkind in ('i', 'I') then 'index' else 'column' end
-        when 'pg_constraint'::regclass then case when con.contype = 'f' then 'foreign key' else 'constraint' end
-        when 'pg_statistic_ext'::regclass then 'statistics'
-        else dep.classid::regclass::text end as kind,
-      case when dep.classid = 'pg_rewrite'::regclass and rw.rulename = '_RETURN' then rw.ev_class::regclass::text
-        else pg_describe_object(dep.classid, dep.objid, dep.objsubid) end as object
-    from dep
-    left join pg_rewrite rw on dep.classid = 'pg_rewrite'::regclass and rw.oid = dep.objid
-    left join pg_class rc on rc.oid = rw.ev_class
-    left join pg_class dc on dep.classid = 'pg_class'::regclass and dc.oid = dep.objid
-    left join pg_constraint con on dep.classid = 'pg_constraint'::regclass and con.oid = dep.objid
-    left join pg_attrdef ad on dep.classid = 'pg_attrdef'::regclass and ad.oid = dep.objid
-    left join pg_trigger tg on dep.classid = 'pg_trigger'::regclass and tg.oid = dep.objid
+    ${DESCRIBE_DEPENDENTS}
     where dep.classid <> 'pg_publication_rel'::regclass
       and not (dep.classid = 'pg_class'::regclass and dc.relkind is not null and (dc.relkind not in ('i', 'I') or dep.attnum = 0) and dep.objsubid = 0)
       and not (dep.classid = 'pg_constraint'::regclass and dep.attnum = 0 and con.conrelid = dep.relid)

@@ -12,6 +12,7 @@ import { snapshotCountersSchema, type SnapshotCounters } from './counters.js';
 import { judgePendingTexts } from './stale-texts.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
 import { findSqlTextCalls } from './gather-sql-text.js';
+import { findUnrecordedUses } from './gather-unrecorded.js';
 import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
 import { unusedSchema, type UnusedSpec } from './spec.js';
@@ -89,10 +90,12 @@ export const unused = defineKind({
     await loadSqlParser();
     const shape = await findShape(spec, ctx);
     const dependencies = await findDependencies(spec, ctx, shape);
+    const unrecorded = await findUnrecordedUses(spec, ctx, shape, dependencies);
+    dependencies.push(...unrecorded.dependencies);
     // SQL handed to a function as text inside a definition: no dependency records what it reads.
     const sqlText = await findSqlTextCalls(spec, ctx, shape);
     dependencies.push(...sqlText.dependencies);
-    const gaps: FaultInfo[] = [];
+    const gaps: FaultInfo[] = [...unrecorded.gaps];
     // A standby counts only its own statements, table writes and sessions: the primary's readers
     // and writers are invisible there, so no absence of use seen on it is evidence (catalog
     // dependencies found there still fail the check: use beats gap).
