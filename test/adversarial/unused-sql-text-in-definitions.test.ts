@@ -62,6 +62,8 @@ describe.each(engines)('unused: SQL handed as text or regclass inside definition
       create trigger t before insert on other for each row when (query_to_xml('select full_name from public.users', true, false, '') is not null) execute function tf()`, 'drop table other; drop function tf'],
     ['a view handing SQL text to a PL/pgSQL function that EXECUTEs it', `create function run_sql(q text) returns setof record language plpgsql as $$ begin return query execute q; end $$;
       create view export as select * from run_sql('select id, full_name from users') as t(id int, n text)`, 'drop view export; drop function run_sql'],
+    ['a view calling an alias of query_to_xml in another schema (compiled code)', `create function export_q(text, boolean, boolean, text) returns xml language internal strict as 'query_to_xml';
+      create view export as select export_q('select full_name from users', true, false, '') as x`, 'drop view export; drop function export_q'],
     ['a SQL function with a string body running table_to_xml', `create function export2() returns xml language sql as $$ select table_to_xml('users', true, false, '') $$`, 'drop function export2'],
     ['a view running query_to_xml over a query stored in a table (not a constant)', `create table q (sql text); create view export as select query_to_xml(q.sql, true, false, '') as x from q`, 'drop view export; drop table q'],
     ['a view running cursor_to_xml (the cursor\'s query is elsewhere)', `create view export as select cursor_to_xml('c'::refcursor, 10, true, false, '') as x`, 'drop view export'],

@@ -22,8 +22,8 @@ import type { Dependency } from './verdict.js';
 export const SQL_TEXT_UNJUDGED = 'sql_text_unjudged';
 
 /**
- * Every stored definition whose tree calls a SQL-running built-in or a routine of the database
- * that may run SQL it is given (found by `:funcid <oid> ` in the stored tree), with its kind, what
+ * Every stored definition whose tree calls a SQL-running built-in, a routine of the database
+ * that may run SQL it is given, or compiled code outside pg_catalog (found by `:funcid <oid> ` in the stored tree), with its kind, what
  * it is, and its text as the server deparses it (a whole statement the parser reads); plus SQL
  * routines with a string body that names one of them. The routines' names come along, as
  * `routine` rows, so a call to one is recognised in the text.
@@ -31,7 +31,11 @@ export const SQL_TEXT_UNJUDGED = 'sql_text_unjudged';
 export function planSqlTextDefinitions(): SQL {
   return sql`with runner(oid, name, builtin) as (
       select p.oid, p.proname::text, true from pg_proc p where p.proname = any(${arrayLiteralText(SQL_RUNNING_FUNCTIONS)}::text[])
-      union select p.oid, p.proname::text, false from ${nestedSqlRoutines()}),
+      union select p.oid, p.proname::text, false from ${nestedSqlRoutines()}
+      -- Compiled code outside pg_catalog (an extension's C function, an alias of a built-in) may run
+      -- SQL it is given too; dblink's are judged on their own (dblink-calls.ts).
+      union select p.oid, p.proname::text, false from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+        where l.lanname in ('c', 'internal') and n.nspname not in ('pg_catalog', 'information_schema') and p.proname::text not like 'dblink%'),
     hit as (select distinct w.classid, w.objid from (${STORED_TREES}) w
       where exists (select from runner r where strpos(w.tree, ':funcid ' || r.oid::text || ' ') > 0))
     select case h.classid
