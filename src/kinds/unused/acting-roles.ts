@@ -25,19 +25,19 @@ export function planActingRoles(ignored: readonly string[]): SQL {
   const roles = sql`${arrayLiteralText(ignored)}::text[]`;
   return sql`select o.rolname::text as role, 'it owns SECURITY DEFINER ' || string_agg(p.oid::regprocedure::text, ', ' order by p.oid::regprocedure::text)
         || ', whose statements run for their callers' as why, true as nested_only, current_user::text as session_role
-      from pg_proc p join pg_roles o on o.oid = p.proowner join pg_namespace n on n.oid = p.pronamespace
-      where p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema') and o.rolname = any(${roles})
-        and exists (select from pg_roles c where not (c.rolname = any(${roles})) and c.rolname !~ '^pg_'
+      from pg_proc p join pg_roles o on o.oid operator(pg_catalog.=) p.proowner join pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
+      where p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema') and o.rolname operator(pg_catalog.=) any(${roles})
+        and exists (select from pg_roles c where not (c.rolname operator(pg_catalog.=) any(${roles})) and c.rolname !~ '^pg_'
           and has_function_privilege(c.oid, p.oid, 'EXECUTE'))
       group by o.rolname
     union all
     select case when m.umoptions is null then null else (select substr(o.option, 6) from unnest(m.umoptions) as o(option) where o.option like 'user=%' limit 1) end,
         format('user mapping for %s on server %s (%s) may connect to this database as it', m.usename, m.srvname, w.fdwname), false, current_user::text
-      from pg_user_mappings m join pg_foreign_server s on s.oid = m.srvid join pg_foreign_data_wrapper w on w.oid = s.srvfdw
-      where w.fdwname in ('postgres_fdw', 'dblink_fdw') and (m.umuser = 0 or not (m.usename::text = any(${roles})))
+      from pg_user_mappings m join pg_foreign_server s on s.oid operator(pg_catalog.=) m.srvid join pg_foreign_data_wrapper w on w.oid operator(pg_catalog.=) s.srvfdw
+      where w.fdwname in ('postgres_fdw', 'dblink_fdw') and (m.umuser operator(pg_catalog.=) 0 or not (m.usename::text operator(pg_catalog.=) any(${roles})))
     union all
     select null, 'dblink is installed, and its connection strings (written as $1 in statement texts) may connect to this database as it', false, current_user::text
-      from pg_extension e where e.extname = 'dblink'`;
+      from pg_extension e where e.extname operator(pg_catalog.=) 'dblink'`;
 }
 
 /** For each ignored role whose statements count, why and whether only its nested statements do. */

@@ -30,16 +30,19 @@ export const SQL_TEXT_UNJUDGED = 'sql_text_unjudged';
  */
 export function planSqlTextDefinitions(): SQL {
   return sql`with runner(oid, name, builtin) as (
-      select p.oid, p.proname::text, true from pg_proc p where p.proname = any(${arrayLiteralText(SQL_RUNNING_FUNCTIONS)}::text[])
+      select p.oid, p.proname::text, true from pg_proc p where p.proname operator(pg_catalog.=) any(${arrayLiteralText(SQL_RUNNING_FUNCTIONS)}::text[])
       union select p.oid, p.proname::text, false from ${nestedSqlRoutines()}
       -- Compiled code outside pg_catalog (an extension's C function, an alias of a built-in) may run
       -- SQL it is given too; dblink's are judged on their own (dblink-calls.ts).
-      union select p.oid, p.proname::text, false from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+      union select p.oid, p.proname::text, false from pg_proc p join pg_language l on l.oid operator(pg_catalog.=) p.prolang join pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
         where l.lanname in ('c', 'internal') and n.nspname not in ('pg_catalog', 'information_schema') and p.proname::text not like 'dblink%'),
+    -- Every function a tree calls, read off it once: a search per runner would scan the trees once per C function.
     hit as (select distinct w.classid, w.objid from (${STORED_TREES}) w
-      where exists (select from runner r where strpos(w.tree, ':funcid ' || r.oid::text || ' ') > 0))
+      cross join lateral regexp_matches(w.tree, ':funcid (\\d+) ', 'g') as m(id)
+      join runner r on r.oid operator(pg_catalog.=) m.id[1]::oid
+      where strpos(w.tree, ':funcid ') > 0)
     select case h.classid
-        when 'pg_rewrite'::regclass then case when rw.rulename <> '_RETURN' then 'rule' when rc.relkind = 'm' then 'materialized view' else 'view' end
+        when 'pg_rewrite'::regclass then case when rw.rulename operator(pg_catalog.<>) '_RETURN' then 'rule' when rc.relkind operator(pg_catalog.=) 'm' then 'materialized view' else 'view' end
         when 'pg_proc'::regclass then 'function'
         when 'pg_policy'::regclass then 'policy'
         when 'pg_constraint'::regclass then 'constraint'
@@ -47,22 +50,22 @@ export function planSqlTextDefinitions(): SQL {
         when 'pg_class'::regclass then 'index'
         when 'pg_attrdef'::regclass then 'generated column or default'
         else 'statistics' end as kind,
-      case when h.classid = 'pg_rewrite'::regclass and rw.rulename = '_RETURN' then rw.ev_class::regclass::text
+      case when h.classid operator(pg_catalog.=) 'pg_rewrite'::regclass and rw.rulename operator(pg_catalog.=) '_RETURN' then rw.ev_class::regclass::text
         else pg_describe_object(h.classid, h.objid, 0) end as object,
       case h.classid
         when 'pg_rewrite'::regclass then pg_get_ruledef(h.objid)
         when 'pg_proc'::regclass then pg_get_functiondef(h.objid)
-        when 'pg_policy'::regclass then (select 'select ' || concat_ws(', ', pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) from pg_policy p where p.oid = h.objid)
-        when 'pg_constraint'::regclass then (select 'select ' || pg_get_expr(c.conbin, c.conrelid) from pg_constraint c where c.oid = h.objid)
+        when 'pg_policy'::regclass then (select 'select ' || concat_ws(', ', pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) from pg_policy p where p.oid operator(pg_catalog.=) h.objid)
+        when 'pg_constraint'::regclass then (select 'select ' || pg_get_expr(c.conbin, c.conrelid) from pg_constraint c where c.oid operator(pg_catalog.=) h.objid)
         when 'pg_trigger'::regclass then pg_get_triggerdef(h.objid)
         when 'pg_class'::regclass then pg_get_indexdef(h.objid)
-        when 'pg_attrdef'::regclass then (select 'select ' || pg_get_expr(a.adbin, a.adrelid) from pg_attrdef a where a.oid = h.objid)
+        when 'pg_attrdef'::regclass then (select 'select ' || pg_get_expr(a.adbin, a.adrelid) from pg_attrdef a where a.oid operator(pg_catalog.=) h.objid)
         else pg_get_statisticsobjdef(h.objid) end as definition
-    from hit h left join pg_rewrite rw on h.classid = 'pg_rewrite'::regclass and rw.oid = h.objid left join pg_class rc on rc.oid = rw.ev_class
+    from hit h left join pg_rewrite rw on h.classid operator(pg_catalog.=) 'pg_rewrite'::regclass and rw.oid operator(pg_catalog.=) h.objid left join pg_class rc on rc.oid operator(pg_catalog.=) rw.ev_class
     union all
     select 'function', p.oid::regprocedure::text, p.prosrc
-      from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
-      where l.lanname = 'sql' and p.prosqlbody is null and n.nspname not in ('pg_catalog', 'information_schema')
+      from pg_proc p join pg_language l on l.oid operator(pg_catalog.=) p.prolang join pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
+      where l.lanname operator(pg_catalog.=) 'sql' and p.prosqlbody is null and n.nspname not in ('pg_catalog', 'information_schema')
         and exists (select from runner r where strpos(lower(p.prosrc), lower(r.name)) > 0)
     union all
     select distinct 'routine', r.name, null from runner r where not r.builtin

@@ -22,15 +22,15 @@ const COUNTING_SETTINGS = ['pg_stat_statements.track', 'pg_stat_statements.track
  */
 export function planRoutineCountingSettings(): SQL {
   // A setting lowers counting unless its value is one known to keep counting, as for role settings.
-  const lowers = (setting: SQL) => sql`lower(split_part(${setting}, '=', 1)) = any(${arrayLiteralText(COUNTING_SETTINGS)}::text[])
-    and not (lower(split_part(${setting}, '=', 1)) = 'pg_stat_statements.track' and lower(substr(${setting}, strpos(${setting}, '=') + 1)) = 'all')
-    and not (lower(split_part(${setting}, '=', 1)) <> 'pg_stat_statements.track' and lower(substr(${setting}, strpos(${setting}, '=') + 1)) in ('on', 'true', 'yes', '1', 'auto', 'regress'))`;
+  const lowers = (setting: SQL) => sql`lower(split_part(${setting}, '=', 1)) operator(pg_catalog.=) any(${arrayLiteralText(COUNTING_SETTINGS)}::text[])
+    and not (lower(split_part(${setting}, '=', 1)) operator(pg_catalog.=) 'pg_stat_statements.track' and lower(substr(${setting}, strpos(${setting}, '=') + 1)) operator(pg_catalog.=) 'all')
+    and not (lower(split_part(${setting}, '=', 1)) operator(pg_catalog.<>) 'pg_stat_statements.track' and lower(substr(${setting}, strpos(${setting}, '=') + 1)) in ('on', 'true', 'yes', '1', 'auto', 'regress'))`;
   const bodyPattern = COUNTING_SETTINGS.map((n) => n.replace('.', '\\.')).join('|');
   return sql`select p.oid::regprocedure::text as routine,
       coalesce((select string_agg(c.setting, ', ' order by c.setting) from unnest(p.proconfig) as c(setting) where ${lowers(sql`c.setting`)}),
         'set in its body') as settings,
       not (coalesce(array_to_string(p.proconfig, ' '), '') ~* 'track_counts' or p.prosrc ~* 'track_counts') as nested_only
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    from pg_proc p join pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
     where n.nspname not in ('pg_catalog', 'information_schema')
       and (exists (select from unnest(p.proconfig) as c(setting) where ${lowers(sql`c.setting`)}) or p.prosrc ~* ${bodyPattern})
     order by 1 limit 20`;
