@@ -98,6 +98,26 @@ describe.each(engines)('unused: SQL handed as text or regclass inside definition
     }
   });
 
+  it('control: a listed table\'s own check reading it as text goes with it', async () => {
+    await db.exec(`create table legacy_self (id int, name text, check (query_to_xml('select name from public.legacy_self', true, false, '') is not null))`);
+    try {
+      const result = await runUnused(db, catalogOnly('tables: [public.legacy_self]'), store);
+      expect(result.status, result.summary).toBe('pass');
+    } finally {
+      await db.exec('drop table legacy_self');
+    }
+  });
+
+  it('but a default of another column reading a listed column of its own table is a use', async () => {
+    await db.exec(`create table people (id int, full_name text, x xml default query_to_xml('select full_name from public.people', true, false, ''))`);
+    try {
+      const result = await runUnused(db, catalogOnly('columns: [public.people.full_name]'), store);
+      expect(result.status, result.summary).toBe('fail');
+    } finally {
+      await db.exec('drop table people');
+    }
+  });
+
   it('control: passes beside a view that exports another table', async () => {
     await db.exec(`create table notes (id int, body text); create view export as select query_to_xml('select body from public.notes', true, false, '') as x`);
     try {

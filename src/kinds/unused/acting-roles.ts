@@ -34,7 +34,9 @@ export function planActingRoles(ignored: readonly string[]): SQL {
     select case when m.umoptions is null then null else (select substr(o.option, 6) from unnest(m.umoptions) as o(option) where o.option like 'user=%' limit 1) end,
         format('user mapping for %s on server %s (%s) may connect to this database as it', m.usename, m.srvname, w.fdwname), false, current_user::text
       from pg_user_mappings m join pg_foreign_server s on s.oid operator(pg_catalog.=) m.srvid join pg_foreign_data_wrapper w on w.oid operator(pg_catalog.=) s.srvfdw
-      where w.fdwname in ('postgres_fdw', 'dblink_fdw') and (m.umuser operator(pg_catalog.=) 0 or not (m.usename::text operator(pg_catalog.=) any(${roles})))
+      -- A wrapper of another name over postgres_fdw's or dblink's code connects the same way.
+      where (w.fdwname in ('postgres_fdw', 'dblink_fdw') or w.fdwhandler::regproc::text ~ 'postgres_fdw_handler$'
+          or w.fdwvalidator::regproc::text ~ '(postgres_fdw|dblink_fdw)_validator$') and (m.umuser operator(pg_catalog.=) 0 or not (m.usename::text operator(pg_catalog.=) any(${roles})))
     union all
     select null, 'dblink is installed, and its connection strings (written as $1 in statement texts) may connect to this database as it', false, current_user::text
       from pg_extension e where e.extname operator(pg_catalog.=) 'dblink'`;

@@ -60,19 +60,28 @@ export function planSqlTextDefinitions(): SQL {
         when 'pg_trigger'::regclass then pg_get_triggerdef(h.objid)
         when 'pg_class'::regclass then pg_get_indexdef(h.objid)
         when 'pg_attrdef'::regclass then (select 'select ' || pg_get_expr(a.adbin, a.adrelid) from pg_attrdef a where a.oid operator(pg_catalog.=) h.objid)
-        else pg_get_statisticsobjdef(h.objid) end as definition
+        else pg_get_statisticsobjdef(h.objid) end as definition,
+      -- The relation the object belongs to (a view's own oid aside): it goes with a dropped table.
+      case h.classid
+        when 'pg_policy'::regclass then (select p.polrelid from pg_policy p where p.oid operator(pg_catalog.=) h.objid)
+        when 'pg_constraint'::regclass then (select c.conrelid from pg_constraint c where c.oid operator(pg_catalog.=) h.objid)
+        when 'pg_trigger'::regclass then (select t.tgrelid from pg_trigger t where t.oid operator(pg_catalog.=) h.objid)
+        when 'pg_class'::regclass then (select i.indrelid from pg_index i where i.indexrelid operator(pg_catalog.=) h.objid)
+        when 'pg_attrdef'::regclass then (select a.adrelid from pg_attrdef a where a.oid operator(pg_catalog.=) h.objid)
+        when 'pg_statistic_ext'::regclass then (select x.stxrelid from pg_statistic_ext x where x.oid operator(pg_catalog.=) h.objid)
+        when 'pg_rewrite'::regclass then case when rw.rulename operator(pg_catalog.<>) '_RETURN' then rw.ev_class end end::text as relid
     from hit h left join pg_rewrite rw on h.classid operator(pg_catalog.=) 'pg_rewrite'::regclass and rw.oid operator(pg_catalog.=) h.objid left join pg_class rc on rc.oid operator(pg_catalog.=) rw.ev_class
     union all
-    select 'function', p.oid::regprocedure::text, p.prosrc
+    select 'function', p.oid::regprocedure::text, p.prosrc, null
       from pg_proc p join pg_language l on l.oid operator(pg_catalog.=) p.prolang join pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
       where l.lanname operator(pg_catalog.=) 'sql' and p.prosqlbody is null and n.nspname not in ('pg_catalog', 'information_schema')
         and exists (select from runner r where strpos(lower(p.prosrc), lower(r.name)) > 0)
     union all
-    select distinct 'routine', r.name, null from runner r where not r.builtin
+    select distinct 'routine', r.name, null, null from runner r where not r.builtin
     order by 1, 2`;
 }
 
-type DefinitionRow = { kind: string; object: string; definition: string | null };
+type DefinitionRow = { kind: string; object: string; definition: string | null; relid: string | null };
 
 /** Uses of the shape by SQL handed as text inside definitions, and the definitions whose text cannot be judged. */
 export async function findSqlTextCalls(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<{ dependencies: Dependency[]; gaps: FaultInfo[] }> {
@@ -83,6 +92,9 @@ export async function findSqlTextCalls(spec: UnusedSpec, ctx: ExecutionContext, 
   for (const row of rows) {
     if (row.kind === 'routine' || row.definition === null) continue;
     const found = sqlTextUses(row.definition, shape.targets, routines);
+    // A listed table's own policies, checks, triggers, indexes, defaults and rules go with it.
+    found.uses = found.uses.filter((label) => !shape.targets.some((t) => t.label === label && t.column === undefined
+      && shape.catalog.some((c) => c.label === label && !c.ancestor && c.oid === row.relid)));
     // pg_describe_object names the kind itself ("policy p on table other"): say it once.
     const object = row.object.startsWith(`${row.kind} `) ? row.object.slice(row.kind.length + 1) : row.object;
     for (const target of found.uses) dependencies.push({ target, kind: row.kind, object: `${object} (runs SQL given to a function as text or a relation name)` });
