@@ -13,6 +13,8 @@ import type { FoundShape } from './gather-catalog.js';
 import type { UnusedSpec } from './spec.js';
 import type { OpaqueEntry, SessionUse, StatementUseEntry } from './verdict.js';
 import type { PendingText } from './stale-texts.js';
+import { actingRoles, planActingRoles, staysIgnored, type ActingRoleRow, type ActingRoles } from './acting-roles.js';
+import { planRoutineCountingSettings, routineCountingGaps, type RoutineCountingRow } from './routine-settings.js';
 
 /** pg_stat_statements shows this instead of the text to roles without pg_read_all_stats. */
 const HIDDEN = '<insufficient privilege>';
@@ -36,6 +38,12 @@ export interface StatementStats {
 /** An entry of another role that resolved to no use: its text is judged again against today's catalog. */
 interface Unmatched { key: string; userid: string; queryid: string; role: string; query: string; calls: number; names: StatementNames }
 
+/** The role as results name it: an ignored role counted after all says why. */
+function roleLabel(role: string, acting: ActingRoles, skip: boolean): string {
+  const act = acting.get(role);
+  return act && !skip ? `${role} (ignored, but counted: ${act.why})` : role;
+}
+
 /** Reads pg_stat_statements (and table write counters); returns a fault when the statistics cannot be read at all. */
 export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext, shape: FoundShape): Promise<StatementStats | FaultInfo> {
   const [ext] = await ctx.query<{ schema: string }>(spec.source, planFindStatementStats());
@@ -47,34 +55,38 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
   const statements: Record<string, number> = {};
   const unmatched: Unmatched[] = [];
   const renames = noRenames();
+  // Ignored roles that may run statements for others (SECURITY DEFINER owners, foreign servers' and dblink's roles).
+  const acting = spec.ignore.roles.length === 0 ? new Map() as ActingRoles
+    : actingRoles(await ctx.query<ActingRoleRow>(spec.source, planActingRoles(spec.ignore.roles)), spec.ignore.roles);
   let state: StateRow | undefined;
   await ctx.queryEach<StateRow>(spec.source, planStatementStats(ext.schema), (row) => {
     state ??= row;
     if (row.userid === null) return;
+    const skip = staysIgnored(ignored, acting, row.role, row.toplevel);
     // Renames by any role, the migrator's included: texts recorded before them cannot be trusted.
     if (row.query !== null && row.query !== HIDDEN) addRenames(row.query, renames);
     const key = `${row.userid}/${row.queryid ?? '?'}/${row.toplevel ?? '?'}`;
     if (row.query === HIDDEN || row.queryid === null) {
-      if (!ignored.has(row.role ?? '')) gaps.push({ code: 'insufficient_privilege', message: `pg_stat_statements hides the statements of role ${row.role ?? row.userid}; ${PRIVILEGE_HINT}` });
+      if (!skip) gaps.push({ code: 'insufficient_privilege', message: `pg_stat_statements hides the statements of role ${row.role ?? row.userid}; ${PRIVILEGE_HINT}` });
       return;
     }
     if (row.query === null) {
-      if (!ignored.has(row.role ?? '')) gaps.push({ code: 'statement_text_missing', message: `pg_stat_statements lost the text of query ${row.queryid} (role ${row.role}); it might use the shape` });
+      if (!skip) gaps.push({ code: 'statement_text_missing', message: `pg_stat_statements lost the text of query ${row.queryid} (role ${row.role}); it might use the shape` });
       return;
     }
     const use = resolveStatement(row.query, shape.targets);
     byQueryId.set(row.queryid, use);
     if (use.kind === 'unresolvable') {
-      if (use.mightTouch && !ignored.has(row.role ?? '')) gaps.push({ code: 'statement_unresolvable', message: `cannot tell whether \`${row.query.slice(0, 200)}\` (role ${row.role}) uses the shape: ${use.reason}` });
+      if (use.mightTouch && !skip) gaps.push({ code: 'statement_unresolvable', message: `cannot tell whether \`${row.query.slice(0, 200)}\` (role ${row.role}) uses the shape: ${use.reason}` });
       return;
     }
     if (use.uses.length === 0) {
-      const names = ignored.has(row.role ?? '') ? undefined : statementNames(row.query);
-      if (names) unmatched.push({ key, userid: row.userid, queryid: row.queryid, role: row.role ?? row.userid, query: row.query, calls: Number(row.calls), names });
+      const names = skip ? undefined : statementNames(row.query);
+      if (names) unmatched.push({ key, userid: row.userid, queryid: row.queryid, role: roleLabel(row.role ?? row.userid, acting, skip), query: row.query, calls: Number(row.calls), names });
       return;
     }
     statements[key] = Number(row.calls);
-    entries.push({ key, role: row.role ?? row.userid, ignored: ignored.has(row.role ?? ''), query: row.query, uses: use.uses, applications: [] });
+    entries.push({ key, role: roleLabel(row.role ?? row.userid, acting, skip), ignored: skip, query: row.query, uses: use.uses, applications: [] });
   });
   if (!state) return { code: 'statement_stats_unavailable', message: 'pg_stat_statements_info returned no row' };
   if (state.track === null || state.track === 'none') gaps.push({ code: 'statement_stats_off', message: `pg_stat_statements.track is ${state.track ?? 'unknown'}; statements are not being counted` });
@@ -84,6 +96,8 @@ export async function readStatementStats(spec: UnusedSpec, ctx: ExecutionContext
   if (state.counting_overrides) gaps.push({ code: 'statement_stats_off', message: `role or database settings may stop other sessions' statements or writes from being counted (${state.counting_overrides}); parity's own session does not show them — reset them (ALTER ROLE … RESET) to verify` });
   // Statements inside functions are counted only with track = all, in every role's sessions.
   const trackAll = state.track === 'all' && state.track_below_all === null;
+  // A routine's own SET clause applies while it runs, where no server, role or database setting shows it.
+  gaps.push(...routineCountingGaps(await ctx.query<RoutineCountingRow>(spec.source, planRoutineCountingSettings()), trackAll));
   if (!trackAll) {
     const routines = await ctx.query<{ routine: string }>(spec.source, planNestedSqlRoutines());
     if (routines.length > 0) {

@@ -10,18 +10,13 @@
 import { parseSql } from '../../sql/parser.js';
 import { walkSqlTree } from '../../sql/tree-walk.js';
 import { mentionsWord } from './targets.js';
+import { SQL_TEXT_FUNCTIONS } from './sql-text-calls.js';
 
 /**
  * Functions that run SQL handed to them as text or a relation name, through SPI, below the top
  * level: the xml export family and ts_stat (built in), crosstab and connectby (tablefunc).
  */
-export const SQL_RUNNING_FUNCTIONS = [
-  'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema',
-  'table_to_xml', 'table_to_xmlschema', 'table_to_xml_and_xmlschema',
-  'schema_to_xml', 'schema_to_xmlschema', 'schema_to_xml_and_xmlschema',
-  'database_to_xml', 'database_to_xmlschema', 'database_to_xml_and_xmlschema',
-  'cursor_to_xml', 'cursor_to_xmlschema', 'ts_stat', 'crosstab', 'crosstab2', 'crosstab3', 'crosstab4', 'connectby',
-] as const;
+export const SQL_RUNNING_FUNCTIONS: readonly string[] = Object.keys(SQL_TEXT_FUNCTIONS);
 
 /** Names a statement may use as a column without any relation of it having that column. */
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid', 'excluded', 'new', 'old']);
@@ -93,7 +88,7 @@ export function statementNames(text: string): StatementNames | undefined {
     if (type === 'FuncCall') {
       const fn = stringsOf(fields['funcname']).at(-1);
       if (fn !== undefined) names.defined.add(fn);
-      if (fn !== undefined && (SQL_RUNNING_FUNCTIONS as readonly string[]).includes(fn)) names.runsNested ??= `it calls ${fn}, which runs a query given as text or a relation name`;
+      if (fn !== undefined && SQL_RUNNING_FUNCTIONS.includes(fn)) names.runsNested ??= `it calls ${fn}, which runs a query given as text or a relation name`;
     }
     if (type === 'DoStmt') {
       const args = Array.isArray(fields['args']) ? fields['args'] as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[] : [];

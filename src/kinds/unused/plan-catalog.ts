@@ -57,7 +57,7 @@ export function targetValues(targets: readonly CatalogTarget[]): SQL {
  * conditions, index expressions and predicates, defaults and generated columns, statistics
  * expressions.
  */
-const STORED_TREES = sql`
+export const STORED_TREES = sql`
   select 'pg_rewrite'::regclass as classid, r.oid as objid, concat(r.ev_action::text, ' ', r.ev_qual::text) as tree from pg_rewrite r
   union all select 'pg_proc'::regclass, p.oid, p.prosqlbody::text from pg_proc p where p.prosqlbody is not null
   union all select 'pg_policy'::regclass, p.oid, concat(p.polqual::text, ' ', p.polwithcheck::text) from pg_policy p

@@ -137,13 +137,21 @@ export function planRelationsNamed(names: readonly string[]): SQL {
  * function (`query_to_xml(q, …)`). SQL-standard bodies are read through pg_get_function_sqlbody.
  */
 export function planNestedSqlRoutines(): SQL {
-  const runners = `\\m(${SQL_RUNNING_FUNCTIONS.join('|')})\\M`;
   return sql`select format('%s (%s)', p.oid::regprocedure, l.lanname) as routine
-    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace,
+    from ${nestedSqlRoutines()}
+    order by 1 limit 20`;
+}
+
+/**
+ * The FROM and WHERE of `planNestedSqlRoutines` (as `p`, `l`, `n`): routines of the database that
+ * can run SQL composed at run time; also the routines a definition may hand SQL text to.
+ */
+export function nestedSqlRoutines(): SQL {
+  const runners = `\\m(${SQL_RUNNING_FUNCTIONS.join('|')})\\M`;
+  return sql`pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace,
       lateral (select case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid) else p.prosrc end as body) b
     where n.nspname not in ('pg_catalog', 'information_schema') and l.lanname not in ('internal', 'c')
-      and (l.lanname not in ('sql', 'plpgsql') or b.body ~* '\\mexecute\\M' or b.body ~* ${runners})
-    order by 1 limit 20`;
+      and (l.lanname not in ('sql', 'plpgsql') or b.body ~* '\\mexecute\\M' or b.body ~* ${runners})`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { defineKind, type ExecutionContext } from '../types.js';
 import { snapshotCountersSchema, type SnapshotCounters } from './counters.js';
 import { judgePendingTexts } from './stale-texts.js';
 import { findDependencies, findShape, type FoundShape } from './gather-catalog.js';
+import { findSqlTextCalls } from './gather-sql-text.js';
 import { findUnrecordedUses } from './gather-unrecorded.js';
 import { planSubscriptions } from './plan-catalog.js';
 import { readLiveSessions, readStatementStats, type StatementStats } from './gather-stats.js';
@@ -91,6 +92,9 @@ export const unused = defineKind({
     const dependencies = await findDependencies(spec, ctx, shape);
     const unrecorded = await findUnrecordedUses(spec, ctx, shape, dependencies);
     dependencies.push(...unrecorded.dependencies);
+    // SQL handed to a function as text inside a definition: no dependency records what it reads.
+    const sqlText = await findSqlTextCalls(spec, ctx, shape);
+    dependencies.push(...sqlText.dependencies);
     const gaps: FaultInfo[] = [...unrecorded.gaps];
     // A standby counts only its own statements, table writes and sessions: the primary's readers
     // and writers are invisible there, so no absence of use seen on it is evidence (catalog
@@ -119,7 +123,7 @@ export const unused = defineKind({
     if (spec.evidence === 'catalog') {
       // Asked for in the check file: statistics are not read at all, and the result says so.
       const live = await readLiveSessions(spec, ctx, shape, undefined);
-      return stating(assumption, judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: [...gaps, ...live.gaps] }));
+      return stating(assumption, judgeUnused({ windowMs: undefined, dependencies, sessions: live.sessions, stats: { available: false, catalogOnly: true }, gaps: [...gaps, ...live.gaps, ...sqlText.gaps] }));
     }
     // The schema requires a window with full evidence; should one ever be missing, never fall back to catalog-only.
     if (spec.window === undefined) throw new Fault({ code: 'internal', message: 'an unused check with full evidence has no window' });
@@ -145,6 +149,9 @@ export const unused = defineKind({
     if (stats.available) {
       for (const entry of stats.entries) entry.applications = [...(live.applications.get(entry.key.split('/')[1] ?? '') ?? [])];
     }
+    // With track = all what such a definition runs is counted as a nested statement of its caller:
+    // only below it is a text the catalog cannot judge a gap.
+    if (!(stats.available && stats.current.track_all === true)) gaps.push(...sqlText.gaps);
     return stating(assumption, judgeUnused({ windowMs, dependencies, sessions: live.sessions, stats, gaps }));
   },
 });
