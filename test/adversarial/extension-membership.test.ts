@@ -251,7 +251,7 @@ describeOnPostgres("extensions a database owner installs stay the server's own",
         create index tagged_h on tagged using gin (h);
         create index tagged_email on tagged (public.strpos(email, 'x'::public.citext));
         create domain public.ci_word as public.citext check (public.strpos(value, 'q'::public.citext) = 0);
-        create view public.v_tagged as select id, email, h -> 'a' as a from tagged where h ? 'a' and public.replace(email, 'x', 'y') <> '';`,
+        create view public.v_tagged as select id, email, h -> 'a' as a from tagged where h ? 'a' and public.replace(email2, 'x', 'y') <> '';`,
       claims: '',
     });
     try {
