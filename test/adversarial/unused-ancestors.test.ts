@@ -4,31 +4,22 @@
  * dropping the child silently takes rows from every reader of the parent. Each case passed
  * `evidence: catalog` on the old code, which looked only at the listed table and its descendants.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 const catalogOnly = (listed: string) => `checks:\n  - id: ancestors\n    kind: unused\n    source: app\n    evidence: catalog\n    ${listed}\n    ignore: { roles: [postgres] }\n`;
 
 describe.each(engines)('unused: readers through a parent on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec(`
+  withDatabaseAndStore(engine, `
       create table events (id int, at date, note text) partition by range (at);
       create table events_2019 partition of events for values from ('2019-01-01') to ('2020-01-01');
       create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');
       create table base (id int, note text);
-      create table base_old () inherits (base);`);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+      create table base_old () inherits (base);`, (opened) => ({ db, store } = opened));
 
   it('passes when nothing reads the partition or its parent (the baseline the cases below break)', async () => {
     const result = await runUnused(db, catalogOnly('tables: [public.events_2019, public.base_old]'), store);

@@ -5,10 +5,10 @@
  * a pg_stat_statements text) reading the column this way was no use: `unused` passed on the old
  * code (both engines, `evidence: catalog`; the statement form through the same resolver below).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { resolveStatement } from '../../src/kinds/unused/resolve-statement.js';
 
@@ -26,20 +26,11 @@ const READS = [
 describe.each(engines)('unused: column alias lists on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec(`
+  withDatabaseAndStore(engine, `
       create table users (id int primary key, full_name text, email text);
       create table orders (id int);
       create table people (id int, full_name text) partition by list (id);
-      create table people_2026 partition of people for values in (1);`);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+      create table people_2026 partition of people for values in (1);`, (opened) => ({ db, store } = opened));
 
   it.each(READS)('fails on a SQL function reading the column through %s', async (_name, query) => {
     const target = query.includes('people') ? 'public.people.full_name' : 'public.users.full_name';

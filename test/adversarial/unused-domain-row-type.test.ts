@@ -7,10 +7,10 @@
  * application reads `(u).full_name`; `DROP COLUMN full_name` succeeds and silently removes that
  * field from every stored value (a later `(u).full_name` errors: "column not found in data type").
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 import { windowSuite } from '../kinds/unused/window-suite.js';
 
 const catalogOnly = (target: string) => `checks:\n  - id: domain-row-type\n    kind: unused\n    source: app\n    evidence: catalog\n    ${target}\n    ignore: { roles: [postgres] }\n`;
@@ -18,16 +18,7 @@ const catalogOnly = (target: string) => `checks:\n  - id: domain-row-type\n    k
 describe.each(engines)('unused: values of a domain over the row type on %s (catalog evidence)', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text, email text); create table notes (id int, body text); create domain user_row as users');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text, email text); create table notes (id int, body text); create domain user_row as users', (opened) => ({ db, store } = opened));
 
   it.each([
     ['a column typed by the domain', 'create table archive (id int, u user_row)', 'drop table archive'],
@@ -71,16 +62,7 @@ if (engines.includes('postgres')) {
 describe.each(engines)('unused: more values typed through the row type on %s (catalog evidence)', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text); create domain user_row as users; create domain user_rows as users[]');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text); create domain user_row as users; create domain user_rows as users[]', (opened) => ({ db, store } = opened));
 
   it.each([
     ['a column typed by a domain over the row type\'s array', 'create table archive (id int, us user_rows)', 'drop table archive'],

@@ -4,26 +4,17 @@
  * table's name, so a PL/pgSQL (or SQL) routine spelling it escaped was never looked at and
  * `unused` passed (both engines, `evidence: catalog`; fails on the old code).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 const catalogOnly = (column: string) => `checks:\n  - id: escaped\n    kind: unused\n    source: app\n    evidence: catalog\n    columns: [${column}]\n    ignore: { roles: [postgres] }\n`;
 
 describe.each(engines)('unused: escaped identifiers in routine bodies on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text); create table orders (id int)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text); create table orders (id int)', (opened) => ({ db, store } = opened));
 
   it.each([
     ['PL/pgSQL, table escaped', String.raw`create function reads_it() returns text language plpgsql as $$ begin return (select full_name from U&"\0075sers" limit 1); end $$`],

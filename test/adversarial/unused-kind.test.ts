@@ -2,12 +2,12 @@
  * Careless and hostile inputs to `unused`, on both engines: nothing about a typo, a tiny window, a
  * missing statistics extension or a renamed column may ever turn into a pass.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCheckFile } from '../../src/catalog/parse-file.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused, unusedYaml } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, unusedYaml, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 function problemsOf(body: string, window = 'window: 24h'): string[] {
   const yaml = `sources:\n  app: { url: "embedded:x" }\nchecks:\n  - id: u\n    kind: unused\n    source: app\n${window ? `    ${window}\n` : ''}${body.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
@@ -33,16 +33,7 @@ describe('unused check files that could only ever prove too little', () => {
 describe.each(engines)('unused never passes on missing evidence on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text, "Email" text); create table users_legacy (id int)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text, "Email" text); create table users_legacy (id int)', (opened) => ({ db, store } = opened));
 
   it.each([
     ['a misspelt column', 'columns: [public.users.fullname]', 'missing_column'],

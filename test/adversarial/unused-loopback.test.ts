@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 import { windowSuite } from '../kinds/unused/window-suite.js';
 
 const catalogOnly = (target: string) => `checks:\n  - id: loopback\n    kind: unused\n    source: app\n    evidence: catalog\n    ${target}\n    ignore: { roles: [postgres] }\n`;
@@ -75,16 +75,7 @@ if (engines.includes('postgres')) {
   describe('unused: more SQL text handed to dblink (catalog evidence)', () => {
     let db: TestDatabase;
     let store: Store;
-    let closeStore: () => Promise<void>;
-    beforeAll(async () => {
-      db = await createTestDatabase('postgres');
-      ({ store, close: closeStore } = await createTestStore('postgres'));
-      await db.exec(`create extension if not exists dblink; create table users (id int primary key, full_name text); create table notes (id int, body text)`);
-    }, 60_000);
-    afterAll(async () => {
-      await db?.close();
-      await closeStore?.();
-    });
+    withDatabaseAndStore('postgres', `create extension if not exists dblink; create table users (id int primary key, full_name text); create table notes (id int, body text)`, (opened) => ({ db, store } = opened));
 
     it.each([
       ['dblink_exec writing the column from a SQL-standard body', 'fail', `create function wipe() returns text begin atomic select dblink_exec('loopback', 'update public.users set full_name = null'); end`, 'drop function wipe'],

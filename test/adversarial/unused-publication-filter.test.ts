@@ -4,29 +4,20 @@
  * COLUMN refuses, and with CASCADE takes the table out of the publication). Only the column list
  * was looked at, so the check passed on the old code.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 const catalogOnly = (column: string) => `checks:\n  - id: publication-filter\n    kind: unused\n    source: app\n    evidence: catalog\n    columns: [${column}]\n    ignore: { roles: [postgres] }\n`;
 
 describe.each(engines)('unused: publication row filters on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec(`
+  withDatabaseAndStore(engine, `
       create table users (id int primary key, full_name text, email text);
       create table events (id int, at date, full_name text) partition by range (at);
-      create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');`);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+      create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');`, (opened) => ({ db, store } = opened));
 
   it('passes with a column list and a row filter that both leave the column out', async () => {
     await db.exec("create publication named for table users (id, email) where (email <> '')");

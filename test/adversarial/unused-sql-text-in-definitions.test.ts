@@ -10,10 +10,10 @@
  * pg_stat_statements never counts it. After `DROP COLUMN full_name` the view errors (or, through
  * table_to_xml, silently exports one column fewer).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 import { windowSuite } from '../kinds/unused/window-suite.js';
 
 const catalogOnly = (target: string) => `checks:\n  - id: sql-text\n    kind: unused\n    source: app\n    evidence: catalog\n    ${target}\n    ignore: { roles: [postgres] }\n`;
@@ -21,16 +21,7 @@ const catalogOnly = (target: string) => `checks:\n  - id: sql-text\n    kind: un
 describe.each(engines)('unused: SQL handed as text or regclass inside definitions on %s (catalog evidence)', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text, email text, tsv tsvector); create table users_legacy (id int primary key, name text)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text, email text, tsv tsvector); create table users_legacy (id int primary key, name text)', (opened) => ({ db, store } = opened));
 
   const column = 'columns: [public.users.full_name]';
   it.each([

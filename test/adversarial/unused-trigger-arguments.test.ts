@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 import { windowSuite } from '../kinds/unused/window-suite.js';
 
 const catalogOnly = (target: string) => `checks:\n  - id: trigger-arguments\n    kind: unused\n    source: app\n    evidence: catalog\n    ${target}\n    ignore: { roles: [postgres] }\n`;
@@ -19,16 +19,7 @@ const catalogOnly = (target: string) => `checks:\n  - id: trigger-arguments\n   
 describe.each(engines)('unused: columns named by a C trigger function\'s arguments on %s (catalog evidence)', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text, email text, lang regconfig, tsv tsvector)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text, email text, lang regconfig, tsv tsvector)', (opened) => ({ db, store } = opened));
 
   it.each([
     ['tsvector_update_trigger over the column', `create trigger tsv before insert or update on users for each row execute function tsvector_update_trigger(tsv, 'pg_catalog.simple', full_name)`],

@@ -4,26 +4,17 @@
  * after a double quote, so `to_jsonb("new")` exported the column unseen and `unused` passed (both
  * engines, `evidence: catalog`; fails on the old code).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 const catalogOnly = (column: string) => `checks:\n  - id: trigger-rows\n    kind: unused\n    source: app\n    evidence: catalog\n    columns: [${column}]\n    ignore: { roles: [postgres] }\n`;
 
 describe.each(engines)('unused: trigger functions using the whole row on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec('create table users (id int primary key, full_name text); create table audit (j jsonb)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+  withDatabaseAndStore(engine, 'create table users (id int primary key, full_name text); create table audit (j jsonb)', (opened) => ({ db, store } = opened));
 
   const trigger = (body: string) => `create function keep() returns trigger language plpgsql as $$ begin ${body} end $$;
     create trigger keep after insert or update or delete on users for each row execute function keep()`;

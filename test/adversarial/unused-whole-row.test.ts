@@ -5,29 +5,20 @@
  * COLUMN` succeeds and the object's output silently changes. Each case passed `evidence: catalog`
  * on the old code.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
-import { runUnused } from '../kinds/unused/support.js';
+import { engines, type TestDatabase } from '../support/databases.js';
+import { runUnused, withDatabaseAndStore } from '../kinds/unused/support.js';
 
 const catalogOnly = (column: string) => `checks:\n  - id: whole-row\n    kind: unused\n    source: app\n    evidence: catalog\n    columns: [${column}]\n    ignore: { roles: [postgres] }\n`;
 
 describe.each(engines)('unused: whole-row references on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec(`
+  withDatabaseAndStore(engine, `
       create table users (id int primary key, full_name text, email text);
       create table events (id int, at date, full_name text) partition by range (at);
-      create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');`);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+      create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');`, (opened) => ({ db, store } = opened));
 
   it('passes when nothing reads the column (the baseline the cases below break)', async () => {
     const result = await runUnused(db, catalogOnly('public.users.full_name'), store);
@@ -72,19 +63,10 @@ describe.each(engines)('unused: whole-row references on %s', (engine) => {
 describe.each(engines)('unused: partition keys on %s', (engine) => {
   let db: TestDatabase;
   let store: Store;
-  let closeStore: () => Promise<void>;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    ({ store, close: closeStore } = await createTestStore(engine));
-    await db.exec(`
+  withDatabaseAndStore(engine, `
       create table orders (id int, region text, placed date, note text) partition by list (region);
       create table orders_eu partition of orders for values in ('eu') partition by range ((extract(year from placed)));
-      create table orders_eu_2026 partition of orders_eu for values from (2026) to (2027);`);
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await closeStore?.();
-  });
+      create table orders_eu_2026 partition of orders_eu for values from (2026) to (2027);`, (opened) => ({ db, store } = opened));
 
   // Every row written is routed by the key; Postgres records no object depending on the column.
   it.each([

@@ -3,8 +3,9 @@ import { createLimiter } from '../../../src/concurrency/limiter.js';
 import { executeCheck } from '../../../src/runner/execute-check.js';
 import type { FinishedResult } from '../../../src/store/runs.js';
 import type { Store } from '../../../src/store/store.js';
+import { afterAll, beforeAll } from 'vitest';
 import { catalogFromYaml, registryForCatalog } from '../../support/run-check.js';
-import type { TestDatabase } from '../../support/databases.js';
+import { createTestDatabase, createTestStore, type EngineName, type TestDatabase } from '../../support/databases.js';
 
 /** Executes the first check of `checksYaml` against `db` (source `app`), keeping snapshots in `store` (none: no store). */
 export async function runUnused(db: Pick<TestDatabase, 'url' | 'dataDir'>, checksYaml: string, store: Store | undefined): Promise<FinishedResult> {
@@ -31,4 +32,24 @@ export async function ageSnapshots(store: Store, checkId: string, hours: number,
 /** A check file with one `unused` check. */
 export function unusedYaml(id: string, body: string): string {
   return `checks:\n  - id: ${id}\n    kind: unused\n    source: app\n    window: 24h\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+}
+
+/**
+ * A test database seeded with `seed` and a state store for its snapshots, opened before the
+ * enclosing describe block's tests and closed after them; `opened` hands both to the block.
+ */
+export function withDatabaseAndStore(engine: EngineName, seed: string, opened: (both: { db: TestDatabase; store: Store }) => void): void {
+  let db: TestDatabase | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    const made = await createTestStore(engine);
+    closeStore = made.close;
+    await db.exec(seed);
+    opened({ db, store: made.store });
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await closeStore?.();
+  });
 }
