@@ -8,12 +8,9 @@
  * all window long (throwaway Postgres 15 clusters with pg_stat_statements; fails on the old code).
  */
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchCluster, type ScratchCluster } from '../support/scratch-cluster.js';
-import { createTestStore } from '../support/databases.js';
-import type { Store } from '../../src/store/store.js';
+import { describe, expect, it } from 'vitest';
 import { ageSnapshots, runUnused } from '../kinds/unused/support.js';
+import { useUnusedCluster } from '../kinds/unused/window-suite.js';
 
 const SETUP = `
   create extension pg_stat_statements;
@@ -46,33 +43,12 @@ interface Case {
 
 function suite(title: string, settings: Record<string, string>, cases: (u: string) => Case[]) {
   describe(title, () => {
-    let cluster: ScratchCluster;
-    let store: Store;
-    let closeStore: () => Promise<void>;
-    const urlAs = (role: string) => `postgres://${role}@127.0.0.1:${cluster.port}/app`;
-    const as = async (role: string, statements: readonly string[]) => {
-      const sql = postgres(urlAs(role), { max: 1, onnotice: () => {} });
-      try {
-        for (const s of statements) await sql.unsafe(s);
-      } finally {
-        await sql.end();
-      }
-    };
-
-    beforeAll(async () => {
-      cluster = await createScratchCluster({ shared_preload_libraries: 'pg_stat_statements', ...settings });
-      await cluster.exec('create database app');
-      await as('postgres', [SETUP]);
-      ({ store, close: closeStore } = await createTestStore('pglite'));
-    }, 120_000);
-    afterAll(async () => {
-      await closeStore?.();
-      await cluster?.destroy();
-    });
+    const { urlAs, as, store: storeOf } = useUnusedCluster(settings, SETUP);
 
     const u = `t${randomUUID().slice(0, 6)}`;
     it.each(cases(u).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
       const id = `c${randomUUID().slice(0, 8)}`;
+      const store = storeOf();
       const run = () => runUnused({ url: urlAs('parity_ro'), dataDir: `memory:${randomUUID()}` }, check(id, c.target), store);
       await as('postgres', [`create schema if not exists ${u}_s`, c.setup,
         `do $$ declare n text; begin for n in select nspname from pg_namespace where nspname like '${u}%' loop execute format('grant usage on schema %I to public', n); end loop; end $$`]);

@@ -26,7 +26,7 @@ import { joinSql, regclassText, sql, type SQL } from '../../sql/build.js';
 import { parseExpression } from '../../sql/parser.js';
 import { untag } from '../../sql/tree-walk.js';
 import type { TableRef } from '../../sql/identifiers.js';
-import type { FaultInfo } from '../../results/fault.js';
+import { Fault, type FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 
 /** One side's compared value as the check reads it and as its plan computes it. */
@@ -110,6 +110,21 @@ function oneValue(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * SQLSTATE classes an expression raises while computing over the inputs it was handed: cardinality
+ * (21), data exceptions (22: casts, overflow, division by zero), integrity of a domain (23),
+ * routine and external-routine exceptions (2F, 38, 39), typing of the probe's own SQL (42), program
+ * limits (54: a string too long) and PL/pgSQL RAISE (P0). Everything else — cancels and timeouts
+ * (57), locks (55), resources (53), rollbacks (40), connection loss (08, or no SQLSTATE) — is
+ * the read failing, not the value.
+ */
+const EVALUATION_CLASSES = new Set(['21', '22', '23', '2F', '38', '39', '42', '54', 'P0']);
+
+function isEvaluationError(error: unknown): boolean {
+  const sqlstate = error instanceof Fault ? error.fault.sqlstate : undefined;
+  return sqlstate !== undefined && EVALUATION_CLASSES.has(sqlstate.slice(0, 2));
 }
 
 /** Our own literal, quoted (never operator text). */
@@ -225,8 +240,11 @@ async function probeValue(ctx: ExecutionContext, value: ProbedValue, shapes: Rea
       ran = true;
       for (const row of rows) if (typeof row.r === 'string') results.add(oneValue(row.r));
       return rows;
-    } catch {
-      // A value that errors on these inputs (a cast a literal fails) shows nothing by them.
+    } catch (error) {
+      // A value that errors on these inputs (a cast a literal fails) shows nothing by them; a fault
+      // of the read itself (a timeout, a lost connection) is "could not verify", never a verdict
+      // on the value.
+      if (!isEvaluationError(error)) throw error;
       return undefined;
     }
   };

@@ -23,7 +23,7 @@ describe.each(['postgres'] as const)('fixed-value probe faults (%s)', (engine) =
       insert into u select g, 'Ann', 'Ann' from generate_series(1, 40) g;
     `);
   });
-  afterAll(async () => db?.drop());
+  afterAll(() => db?.close());
 
   const file = (value: string) => `
 sources:

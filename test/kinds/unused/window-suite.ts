@@ -44,36 +44,54 @@ const check = (id: string, target: string, ignore: readonly string[]) => `checks
     ignore: { roles: [${['parity_ro', 'postgres', ...ignore].join(', ')}] }
 `;
 
+/** A throwaway cluster with pg_stat_statements and its roles, and a store for the check's snapshots. */
+export interface UnusedCluster {
+  /** The app database's URL as `role`. */
+  urlAs(role: string): string;
+  /** Runs `statements` one after another on one connection as `role`. */
+  as(role: string, statements: readonly string[]): Promise<void>;
+  store(): Store;
+}
+
+/**
+ * Opens the cluster before the suite's tests and destroys it after them (call inside a describe).
+ * `settings` are its server settings; `setup` runs as postgres in the app database once.
+ */
+export function useUnusedCluster(settings: Record<string, string>, setup = SETUP): UnusedCluster {
+  let cluster: ScratchCluster;
+  let store: Store;
+  let closeStore: () => Promise<void>;
+  const urlAs = (role: string) => `postgres://${role}@127.0.0.1:${cluster.port}/app`;
+  const as = async (role: string, statements: readonly string[]) => {
+    const sql = postgres(urlAs(role), { max: 1, onnotice: () => {} });
+    try {
+      for (const statement of statements) await sql.unsafe(statement);
+    } finally {
+      await sql.end();
+    }
+  };
+  beforeAll(async () => {
+    cluster = await createScratchCluster({ shared_preload_libraries: 'pg_stat_statements', ...settings });
+    await cluster.exec('create database app');
+    await as('postgres', [setup]);
+    ({ store, close: closeStore } = await createTestStore('pglite'));
+  }, 120_000);
+  afterAll(async () => {
+    await closeStore?.();
+    await cluster?.destroy();
+  });
+  return { urlAs, as, store: () => store };
+}
+
 /** Runs each case's two runs and asserts the sound outcome; `settings` are the cluster's server settings. */
 export function windowSuite(title: string, settings: Record<string, string>, cases: (s: string) => WindowCase[]): void {
   describe(title, () => {
-    let cluster: ScratchCluster;
-    let store: Store;
-    let closeStore: () => Promise<void>;
-    const urlAs = (role: string) => `postgres://${role}@127.0.0.1:${cluster.port}/app`;
-    const as = async (role: string, statements: readonly string[]) => {
-      const sql = postgres(urlAs(role), { max: 1, onnotice: () => {} });
-      try {
-        for (const statement of statements) await sql.unsafe(statement);
-      } finally {
-        await sql.end();
-      }
-    };
-
-    beforeAll(async () => {
-      cluster = await createScratchCluster({ shared_preload_libraries: 'pg_stat_statements', ...settings });
-      await cluster.exec('create database app');
-      await as('postgres', [SETUP]);
-      ({ store, close: closeStore } = await createTestStore('pglite'));
-    }, 120_000);
-    afterAll(async () => {
-      await closeStore?.();
-      await cluster?.destroy();
-    });
+    const { urlAs, as, store: storeOf } = useUnusedCluster(settings);
 
     const s = `h${randomUUID().slice(0, 6)}`;
     it.each(cases(s).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
       const id = `c${randomUUID().slice(0, 8)}`;
+      const store = storeOf();
       const run = (): Promise<FinishedResult> => runUnused({ url: urlAs('parity_ro'), dataDir: `memory:${randomUUID()}` }, check(id, c.target, c.ignore ?? []), store);
       await as('postgres', [`create schema ${s}; grant usage on schema ${s} to public`, c.setup]);
       try {
