@@ -3,8 +3,9 @@
  * data never held. A value that errors on such an input shows nothing by it; but a fault of the
  * session itself — a statement timeout, a lost connection — is "could not verify", and the check's
  * result must say so (`error`) instead of blaming the value (`fixed_value`, a failure that tells
- * the user their migration or check is wrong). A guard: the probe swallows statement errors, and
- * a timeout must still reach the result (it does — the aborted read transaction carries it).
+ * the user their migration or check is wrong). On the old code every probe error was swallowed, and
+ * a value whose varied inputs all ran past statement_timeout was reported as fixed_value whenever
+ * the check's own reads finished in time (under load; unloaded, the check's timeout hit first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.js';
