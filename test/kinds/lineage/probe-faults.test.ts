@@ -4,8 +4,8 @@
  * session itself — a statement timeout, a lost connection — is "could not verify", and the check's
  * result must say so (`error`) instead of blaming the value (`fixed_value`, a failure that tells
  * the user their migration or check is wrong). On the old code every probe error was swallowed, and
- * a value whose varied inputs all ran past statement_timeout was reported as fixed_value whenever
- * the check's own reads finished in time (under load; unloaded, the check's timeout hit first).
+ * a value whose varied inputs all ran past statement_timeout was reported as fixed_value (not on
+ * every run: which statement met the limit first varied with the machine's load).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.js';
