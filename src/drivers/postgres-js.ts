@@ -60,13 +60,28 @@ const UNSETTLED_TYPES = `        return fetchArrayTypes()
 const SETTLED_TYPES = `        return fetchArrayTypes().catch(() => socket && terminate()) // settled by parity: unhandled when the connection closes
 `;
 
+/**
+ * That array-type query runs on every new connection before anything of parity's: before BEGIN
+ * READ ONLY, the pinning and the stand-in guard, under the database's own search_path, and its
+ * `=` are unqualified. A database owner who is no superuser can set that path
+ * (`alter database … set search_path = evil, pg_catalog`) and define `evil.=(oid, oid)`: the
+ * driver then ran the owner's function in parity's session as it connected. Its operators now
+ * name pg_catalog, so nothing a search_path reaches can answer for them (its sorting and grouping
+ * use oid's built-in operator classes, which only a superuser could change).
+ */
+const TYPES_QUERY_JOIN = 'left join pg_catalog.pg_type b on b.oid = a.typelem';
+const TYPES_QUERY_JOIN_QUALIFIED = 'left join pg_catalog.pg_type b on b.oid operator(pg_catalog.=) a.typelem';
+const TYPES_QUERY_FILTER = "where a.typcategory = 'A'";
+const TYPES_QUERY_FILTER_QUALIFIED = "where a.typcategory operator(pg_catalog.=) 'A'::pg_catalog.\"char\"";
+
 /** Whether the guard went in, and why not if it did not. */
 export type GuardState = { applied: true; version: string } | { applied: false; version: string; reason: string };
 
 /** Returns the source with nextWrite guarded, or undefined when the text is not the known unguarded one. */
 export function guardNextWrite(source: string): string | undefined {
-  if (!source.includes(UNGUARDED) || !source.includes(STALE_ERROR) || !source.includes(UNSETTLED_TYPES)) return undefined;
-  return source.replace(UNGUARDED, GUARDED).replace(STALE_ERROR, STALE_ERROR_CLEARED).replace(UNSETTLED_TYPES, SETTLED_TYPES);
+  if (![UNGUARDED, STALE_ERROR, UNSETTLED_TYPES, TYPES_QUERY_JOIN, TYPES_QUERY_FILTER].every((known) => source.includes(known))) return undefined;
+  return source.replace(UNGUARDED, GUARDED).replace(STALE_ERROR, STALE_ERROR_CLEARED).replace(UNSETTLED_TYPES, SETTLED_TYPES)
+    .replace(TYPES_QUERY_JOIN, TYPES_QUERY_JOIN_QUALIFIED).replace(TYPES_QUERY_FILTER, TYPES_QUERY_FILTER_QUALIFIED);
 }
 
 interface CompilableModule {

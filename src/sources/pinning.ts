@@ -117,7 +117,7 @@ export const TIMELINE = `case when not pg_catalog.pg_is_in_recovery() then case 
   + 'then (select pg_catalog.int4larger(c.timeline_id, r.min_recovery_end_timeline) from pg_catalog.pg_control_checkpoint() c, pg_catalog.pg_control_recovery() r) end';
 
 /** The postmaster's start, epoch seconds as numeric text: the same in every session of that server, whatever its settings. */
-const POSTMASTER_STARTED = "pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::numeric::text)";
+const POSTMASTER_STARTED = "pg_catalog.textcat('started ', pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time())::pg_catalog.numeric::pg_catalog.text)";
 
 /**
  * Which server answered, as the pinning statement's one extra column: the cluster (its system
@@ -128,10 +128,10 @@ const POSTMASTER_STARTED = "pg_catalog.textcat('started ', pg_catalog.date_part(
  */
 export const SERVER_FINGERPRINT = 'pg_catalog.textcat(pg_catalog.textcat(pg_catalog.textcat(pg_catalog.textcat('
   + "case when pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'execute') "
-  + `then (select c.system_identifier::text from pg_catalog.pg_control_system() c) else ${POSTMASTER_STARTED} end, ' timeline '), `
-  + `coalesce((${TIMELINE})::text, ${POSTMASTER_STARTED})), '/'), `
+  + `then (select c.system_identifier::pg_catalog.text from pg_catalog.pg_control_system() c) else ${POSTMASTER_STARTED} end, ' timeline '), `
+  + `coalesce((${TIMELINE})::pg_catalog.text, ${POSTMASTER_STARTED})), '/'), `
   // OPERATOR(pg_catalog.=): a look-alike `=` on the role's search_path must not answer.
-  + '(select d.oid::text from pg_catalog.pg_database d where d.datname operator(pg_catalog.=) pg_catalog.current_database())) as parity_server';
+  + '(select d.oid::pg_catalog.text from pg_catalog.pg_database d where d.datname operator(pg_catalog.=) pg_catalog.current_database())) as parity_server';
 
 /**
  * The statement that pins a read transaction's settings, its values written as literals: postgres.js

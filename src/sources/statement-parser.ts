@@ -46,19 +46,19 @@ export async function withStatementParser<T>(deps: ParserDeps, work: (parser: St
   try {
     const reserved = await client.reserve();
     try {
-      const [me] = await reserved.unsafe('select pg_backend_pid() as pid');
+      const [me] = await reserved.unsafe('select pg_catalog.pg_backend_pid() as pid');
       const pid = Number((me as { pid?: unknown } | undefined)?.pid);
       let path: string | undefined;
       const begin = async () => {
         await reserved.unsafe('begin read only');
-        if (path !== undefined) await reserved.unsafe('select set_config(\'search_path\', $1, true)', [path]);
+        if (path !== undefined) await reserved.unsafe('select pg_catalog.set_config(\'search_path\', $1, true)', [path]);
       };
       await begin();
       const watched = async (): Promise<string | null> => {
         // Inside a transaction the backend activity is snapshotted once: clear it, then read.
         const [, rows] = await Promise.all([
-          deps.watch({ text: 'select pg_stat_clear_snapshot()', params: [] }),
-          deps.watch({ text: 'select query_id::text as query_id, application_name from pg_stat_get_activity($1::int)', params: [pid] }),
+          deps.watch({ text: 'select pg_catalog.pg_stat_clear_snapshot()', params: [] }),
+          deps.watch({ text: 'select query_id::pg_catalog.text as query_id, application_name from pg_catalog.pg_stat_get_activity($1::pg_catalog.int4)', params: [pid] }),
         ]);
         const row = rows[0] as { query_id?: string | null; application_name?: string } | undefined;
         if (row?.application_name !== token) {
@@ -70,7 +70,7 @@ export async function withStatementParser<T>(deps: ParserDeps, work: (parser: St
       const parser: StatementParser = {
         async searchPath(next) {
           path = next;
-          await reserved.unsafe('select set_config(\'search_path\', $1, true)', [next]);
+          await reserved.unsafe('select pg_catalog.set_config(\'search_path\', $1, true)', [next]);
         },
         async queryIdOf(text, parameterTypes): Promise<ParsedStatement> {
           deps.signal?.throwIfAborted();

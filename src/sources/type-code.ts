@@ -106,15 +106,15 @@ export const TYPE_CODE_SQL = `(with refused(fn) as (${REFUSED_FUNCTIONS_SQL}
 )
 select pg_catalog.format('check %s of domain %s calls %s', k.conname, k.contypid::pg_catalog.regtype, f.fn::pg_catalog.regprocedure) as what
     from pg_catalog.pg_constraint k cross join lateral (${checkFunctions('k')}) f(fn)
-    where k.contypid ${op('<>')} 0::pg_catalog.oid and f.fn in (select r.fn from refused r)
+    where k.contypid ${op('<>')} 0::pg_catalog.oid and f.fn operator(pg_catalog.=) any (select r.fn from refused r)
   union all
   select pg_catalog.format('cast from %s to %s calls %s', c.castsource::pg_catalog.regtype, c.casttarget::pg_catalog.regtype, c.castfunc::pg_catalog.regprocedure)
-    from pg_catalog.pg_cast c where c.castfunc::pg_catalog.oid in (select r.fn from refused r)
+    from pg_catalog.pg_cast c where c.castfunc::pg_catalog.oid operator(pg_catalog.=) any (select r.fn from refused r)
   union all
   select pg_catalog.format('function %s of type %s', f.fn::pg_catalog.regprocedure, t.oid::pg_catalog.regtype)
     from pg_catalog.pg_type t cross join lateral ${functionsOf(TYPE_FUNCTIONS)} f(fn)
-    where (${TYPE_FUNCTIONS.map((column) => `${column}::pg_catalog.oid in (select r.fn from refused r)`).join(' or ')}) and f.fn in (select r.fn from refused r)
+    where (${TYPE_FUNCTIONS.map((column) => `${column}::pg_catalog.oid operator(pg_catalog.=) any (select r.fn from refused r)`).join(' or ')}) and f.fn operator(pg_catalog.=) any (select r.fn from refused r)
   union all
   select pg_catalog.format('function %s of range type %s', f.fn::pg_catalog.regprocedure, r.rngtypid::pg_catalog.regtype)
     from pg_catalog.pg_range r cross join lateral ${functionsOf(['r.rngcanonical', 'r.rngsubdiff'])} f(fn)
-    where f.fn in (select r.fn from refused r))`;
+    where f.fn operator(pg_catalog.=) any (select r.fn from refused r))`;

@@ -1,0 +1,93 @@
+/**
+ * parity's own statements name types without a schema (`d.oid::text` in the server fingerprint of
+ * the pinning statement, `::text` across its SQL). A statement's type names are resolved when it
+ * is parsed, under the session's search_path as it stands then: for the pinning statement that is
+ * the database's own path, since its first column is what puts pg_catalog first. A database
+ * owner who is no superuser can set `search_path = evil, pg_catalog` on the database and make
+ * `evil.text`, a domain whose CHECK writes: the pinning statement casts to it (its fingerprint
+ * column comes before the stand-in guard's column) and the CHECK runs in parity's session before
+ * the guard refuses the database. Here the CHECK writes a row through dblink (parity reads as a
+ * superuser in these tests) and takes a session advisory lock; neither may happen.
+ */
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { hookTraces } from '../support/hook-traces.js';
+import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
+
+const OWNER = `parity_typeowner_${process.pid}`;
+
+async function asAdmin(sql: string): Promise<void> {
+  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The database, given to OWNER, who plants `objects` (MARK records that a hook ran). */
+async function planted(objects: string, path: string): Promise<TestDatabase> {
+  const db = await createTestDatabase('postgres');
+  await db.exec('create extension dblink');
+  const url = new URL(db.url);
+  const name = url.pathname.slice(1);
+  await db.exec(`alter database "${name}" owner to ${OWNER}; grant all on schema public to ${OWNER}`);
+  url.username = OWNER;
+  const owner = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
+    await owner.unsafe(`
+      create table hits (what text);
+      create table users (id int primary key, email text);
+      insert into users values (1, 'a@x');
+      create function public.mark(what text) returns boolean language plpgsql volatile as $f$
+        begin
+          -- Once a session: the driver's join calls an operator once a row.
+          if pg_catalog.current_setting('trap.marked', true) is not distinct from 'y' then return true; end if;
+          perform pg_catalog.set_config('trap.marked', 'y', false);
+          perform pg_catalog.pg_advisory_lock(4242);
+          if (select r.rolsuper from pg_catalog.pg_roles r where r.rolname operator(pg_catalog.=) current_user) then
+            perform public.dblink_exec('dbname=' || current_database() || ' user=postgres', pg_catalog.format('insert into hits values (%L)', what));
+          end if;
+          return true;
+        end $f$;
+      ${objects}
+      alter database "${name}" set search_path = ${path};`);
+    const [me] = await owner`select rolsuper from pg_roles where rolname = current_user`;
+    expect(me?.rolsuper).toBe(false);
+  } finally {
+    await owner.end();
+  }
+  return db;
+}
+
+describeOnPostgres('type names in parity\'s own statements, resolved under the database\'s search_path, on postgres', () => {
+  let db: TestDatabase | undefined;
+  beforeAll(() => asAdmin(`drop role if exists ${OWNER}; create role ${OWNER} login nosuperuser`));
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+  afterAll(() => asAdmin(`drop role if exists ${OWNER}`));
+
+  it("a domain named text on the database's search_path never runs: parity's own statements resolve `::text` through that path before they pin it", async () => {
+    // No look-alike the driver's connect query meets: the domain is met by parity's statements,
+    // which are parsed (types resolved) under the database's path, before their own set_config puts
+    // pg_catalog first and before the stand-in guard's verdict (a later column of the same statement).
+    db = await planted(`
+      create schema evil;
+      create domain evil.text as pg_catalog.text check (public.mark('domain text'));`, 'evil, pg_catalog, public');
+    const catalog = catalogFromYaml(`checks:
+  - { id: c, kind: null_check, source: app, table: users, columns: [email] }
+`, { app: db });
+    const registry = registryForCatalog(catalog, { app: db });
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, registry);
+      expect(result.status).not.toBe('pass');
+      expect(await hookTraces(db)).toEqual([]);
+    } finally {
+      await registry.closeAll();
+    }
+    expect(await hookTraces(db)).toEqual([]);
+  });
+});
