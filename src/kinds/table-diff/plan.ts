@@ -83,7 +83,7 @@ function canonical(side: DiffSide, types: SideTypes) {
  */
 function hashedRowsSql(side: DiffSide, types: SideTypes, scheme: HashScheme, within: Within | undefined, extra: SQL[] = []): SQL {
   const text = canonical(side, types);
-  const keyHash = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys));
+  const keyHash = scheme.integerKey ? integerKeyHashSql(side.keys[0]!) : textKeyHashSql(keyTextSql(text.keys), scheme.rowHash);
   const anyNullKey = joinSql(side.keys.map((k) => sql`${k} is null`), sql` or `);
   const hash = sql`case when ${anyNullKey} then null else ${keyHash} end`;
   // Record output writes each field with its own output function: the bare canonical values give

@@ -154,9 +154,16 @@ export function integerKeyHashSql(key: SQL): SQL {
   return sql`((((${x} & ${mask}) # ((${x} >> 31) & ${mask})) * 1640531527) & ${mask})`;
 }
 
-/** 31-bit bucket hash of any key, from md5 of its canonical text. */
-export function textKeyHashSql(keyText: SQL): SQL {
-  return sql`(('x' || substr(md5(${keyText}), 1, 8))::bit(31)::int4)::int8`;
+/**
+ * 31-bit bucket hash of any key, from md5 of its canonical text. Under sha256 (the mode of servers
+ * whose encodings differ) the md5 is of the text's UTF-8 bytes: md5 of a text hashes it in the
+ * server's encoding, where 'é' is one byte in LATIN1 and two in UTF-8, so each side bucketed a
+ * non-ASCII key apart and reported it missing on both. The fast mode runs only between servers
+ * of one encoding, whose bytes already agree.
+ */
+export function textKeyHashSql(keyText: SQL, mode: RowHashMode): SQL {
+  const bytes = mode === 'sha256' ? sql`convert_to(${keyText}, 'UTF8')` : keyText;
+  return sql`(('x' || substr(md5(${bytes}), 1, 8))::bit(31)::int4)::int8`;
 }
 
 /** A fresh secret for one run's row hashes: 128 random bits as 32 hex digits. */

@@ -58,6 +58,37 @@ ${extra}`;
     expect(result.observations).toMatchObject({ row_hash: 'sha256', old_rows: 500, mismatches: 0 });
   });
 
+  it('buckets a non-ASCII text key by its UTF-8 bytes, so servers of two encodings pair the same key', async () => {
+    // The bucket hash was md5 of the key text in each server's own encoding: 'é' is one byte in
+    // LATIN1 and two in UTF-8, so every non-ASCII key fell in another bucket on each side and was
+    // reported missing on both (a wrong fail: the rows are equal).
+    const keyed = `create table tk (k text primary key, v int);
+      insert into tk select 'clé ' || g, g from generate_series(1, 300) g`;
+    await Promise.all([latin1.exec(keyed), utf8.exec(keyed)]);
+    try {
+      const yaml = `
+checks:
+  - { id: d, kind: table_diff, key: [k], old: { source: a, table: tk }, new: { source: b, table: tk } }`;
+      const catalog = catalogFromYaml(yaml, { a: latin1, b: utf8 });
+      const registry = registryForCatalog(catalog, { a: latin1, b: utf8 });
+      const run = () => execute([...catalog.checks.values()][0]!, registry);
+      try {
+        const result = await run();
+        expect(result.error).toBeNull();
+        expect(result.status).toBe('pass');
+        expect(result.observations).toMatchObject({ row_hash: 'sha256', mismatches: 0 });
+        await utf8.exec(`update tk set v = -1 where k = 'clé 7'`);
+        const changed = await run();
+        expect(changed.status).toBe('fail');
+        expect(changed.observations).toMatchObject({ changed: 1, missing_in_new: 0, missing_in_old: 0 });
+      } finally {
+        await registry.closeAll();
+      }
+    } finally {
+      await Promise.all([latin1.exec('drop table tk'), utf8.exec('drop table tk')]);
+    }
+  });
+
   it('uses sha256 when the check asks for it, even where the fast hash would do', async () => {
     const result = await diff(lite, utf8, '    row_hash: sha256');
     expect(result.status).toBe('pass');
