@@ -6,7 +6,7 @@
  * and the store likewise; a match refuses to start. Sources that do not answer in time are left to
  * the per-check guard (sources/preflight.ts refuses to read a database that holds parity's state).
  */
-import postgres from 'postgres';
+import { postgres } from '../drivers/postgres-js.js';
 import { ConfigError } from '../config/config.js';
 import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
 import type { Logger } from '../logging/logger.js';
@@ -22,13 +22,15 @@ import { resolveTarget, type Env } from '../checkfile/target.js';
 const STARTED_UTC = `pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.pg_postmaster_start_time()), 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
 /**
+ * Run on DATABASE_URL before anything knows it is not a verified database, under that database's
+ * own search_path: every type, function and operator names pg_catalog (test/sources/pinning-names).
  * One database of one running server, in terms any role may read: the postmaster's start (a
  * restart or another cluster differs), the database's oid and its name. Hostnames, ports and
  * proxies in between do not enter into it, so two URLs that reach one database by different
  * routes still match.
  */
-export const DATABASE_IDENTITY_SQL = `select ${STARTED_UTC} as started, pg_catalog.current_database()::text as database,
-  (select d.oid::text from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()) as oid`;
+export const DATABASE_IDENTITY_SQL = `select ${STARTED_UTC} as started, pg_catalog.current_database()::pg_catalog.text as database,
+  (select d.oid::pg_catalog.text from pg_catalog.pg_database d where d.datname operator(pg_catalog.=) pg_catalog.current_database()) as oid`;
 
 export interface DatabaseIdentity { started: string; database: string; oid: string }
 

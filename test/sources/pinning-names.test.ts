@@ -14,6 +14,7 @@ import { loadSqlParser, parseSql } from '../../src/sql/parser.js';
 import { stringNodeValue, walkSqlTree } from '../../src/sql/tree-walk.js';
 import { pinningSql, fixedStatementSettings } from '../../src/sources/pinning.js';
 import { PINNED_SETTINGS } from '../../src/sources/types.js';
+import { DATABASE_IDENTITY_SQL } from '../../src/service/store-apart.js';
 
 /** Every name in `text` the search_path would resolve, as `kind name` strings. */
 function unqualifiedNames(text: string): string[] {
@@ -60,6 +61,10 @@ describe('names in the pinning statement', () => {
   it('every read\'s pinning statement, with every part it can carry, names pg_catalog for every type, function and operator', () => {
     const text = pinningSql({ ...PINNED_SETTINGS, statement_timeout: '30000' }, { ioConcurrency: 64, catalogFirst: true, defaultAbbreviations: true, fingerprint: true, refuseStandIns: true });
     expect(unqualifiedNames(text)).toEqual([]);
+  });
+
+  it('the state store\'s identity question, asked of DATABASE_URL before it is known not to be a verified database', () => {
+    expect(unqualifiedNames(DATABASE_IDENTITY_SQL)).toEqual([]);
   });
 
   it('a fixed statement\'s pinning (replica lag, probes) too', () => {
