@@ -13,7 +13,7 @@
  *   a call field, and it is among the built-ins the full judgement refuses (volatile and not vetted,
  *   or deny-listed), or an operator whose function or estimator is one of them or not a built-in
  *   (a superuser's ALTER OPERATOR can point a built-in operator's estimator at any function).
- * A foreign table with a `program` option is always a candidate. A candidate is over-inclusive (a
+ * Every foreign table is a candidate, whoever made it (foreign-tables.ts). A candidate is over-inclusive (a
  * column default calling a user function, a foreign key's operator): the full judgement decides.
  */
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
@@ -77,13 +77,12 @@ export const IMPLICIT_CODE_SCREEN_SQL = `with ${INSTALLED_MEMBERS}, builtin_refu
   union all
   select p.partrelid, p.partexprs::pg_catalog.text, ${recordsUnpinnedCall('pg_class', 'p.partrelid')}
     from pg_catalog.pg_partitioned_table p where p.partrelid ${op('>=')} ${USER_OID} and p.partexprs is not null
-  union all
-  select f.ftrelid, null, true from pg_catalog.pg_foreign_table f
-    where f.ftrelid ${op('>=')} ${USER_OID} and exists (select from pg_catalog.unnest(f.ftoptions) o(option) where pg_catalog.starts_with(o.option, 'program='))
 ), candidates(rel) as (
   select distinct t.rel from trees t where t.calls_unpinned or t.tree ${op('~')} (select r.re from pattern r)
 )
-select c.rel::pg_catalog.regclass::pg_catalog.text as relation from candidates c where not ${isInstalledMember('pg_class', 'c.rel')}`;
+select c.rel::pg_catalog.regclass::pg_catalog.text as relation from candidates c where not ${isInstalledMember('pg_class', 'c.rel')}
+union
+select f.ftrelid::pg_catalog.regclass::pg_catalog.text from pg_catalog.pg_foreign_table f`;
 
 /** The screen with the refused built-ins' names bound (implicit-code.ts's mayRun, as data). */
 export function implicitCodeScreen(): CompiledQuery {

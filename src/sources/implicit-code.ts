@@ -7,7 +7,8 @@
  * any read of a table, a constant call in its index expressions and predicates, its statistics
  * objects, its partition key and (under constraint exclusion) its CHECK constraints. A READ ONLY
  * transaction stops none of them. Row-level security policies never run here: reads pin
- * row_security off, so a policy that would apply fails the read instead (42501).
+ * row_security off, so a policy that would apply fails the read instead (42501). The same walk
+ * finds every foreign table a read would reach, refused whatever its wrapper (foreign-tables.ts).
  */
 import { Fault } from '../results/fault.js';
 import { isReadOnlyBuiltin, VETTED_VOLATILE } from '../sql/builtin-functions.js';
@@ -18,6 +19,7 @@ import { loadSqlParser, parseSql } from '../sql/parser.js';
 import { relationNamesOf } from '../sql/relation-names.js';
 import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
 import type { CompiledQuery } from '../sql/build.js';
+import { foreignTableFault, type ReachedForeignTable } from './foreign-tables.js';
 import { implicitCodeScreen } from './implicit-code-screen.js';
 import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
@@ -33,11 +35,13 @@ const OPERATOR_FIELDS = "array['opno', 'eqop', 'sortop']";
 /**
  * One catalog query for a set of relation names ($1, a JSON array of regclass texts, or null for
  * every relation of the database): the relations
- * they reach (through views' definitions, to inheriting tables and partitions), and for each one a
+ * they reach (through views' definitions, to inheriting tables and partitions; not under a
+ * materialized view, whose rows are stored and whose definition runs only on REFRESH), and for each one a
  * user made (oid ≥ 16384, not an extension's member a superuser owns: installed-code.ts) every function its stored trees call — directly, or
  * as an operator's function and its planner estimators — with what parity needs to judge it.
  * A view's definition and a virtual generated column run (`runs`); the other trees are only folded
- * by the planner (`folds`); a foreign table with a `program` option runs that program (`program`).
+ * by the planner (`folds`); every foreign table reached, whoever made it, is a row of its own
+ * (`foreign`, its server and wrapper in `what`: foreign-tables.ts).
  */
 export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel) as (
   -- pg_class filtered by an array, not a set-returning function: the planner then expects a few
@@ -52,6 +56,7 @@ export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel
     select d.refobjid from pg_catalog.pg_rewrite w
       join pg_catalog.pg_depend d on d.classid ${op('=')} ${regclass('pg_rewrite')} and d.objid ${op('=')} w.oid
       where w.ev_class ${op('=')} r.rel and d.refclassid ${op('=')} ${regclass('pg_class')} and d.refobjid ${op('<>')} r.rel
+        and not exists (select from pg_catalog.pg_class m where m.oid ${op('=')} r.rel and m.relkind ${op('=')} 'm'::pg_catalog."char")
     union all
     select i.inhrelid from pg_catalog.pg_inherits i where i.inhparent ${op('=')} r.rel
   ) x(rel)
@@ -80,9 +85,10 @@ export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel
   select p.partrelid, 'its partition key', 'folds', p.partexprs::pg_catalog.text
     from judged j join pg_catalog.pg_partitioned_table p on p.partrelid ${op('=')} j.rel where p.partexprs is not null
   union all
-  select f.ftrelid, 'its foreign-table option program', 'program', null
-    from judged j join pg_catalog.pg_foreign_table f on f.ftrelid ${op('=')} j.rel
-    where exists (select from pg_catalog.unnest(f.ftoptions) o(option) where pg_catalog.starts_with(o.option, 'program='))
+  -- Every foreign table reached, an extension's too: its rows come from outside this transaction.
+  select f.ftrelid, pg_catalog.format('server %I, foreign-data wrapper %I', s.srvname, w.fdwname), 'foreign', null
+    from reach r join pg_catalog.pg_foreign_table f on f.ftrelid ${op('=')} r.rel
+    join pg_catalog.pg_foreign_server s on s.oid ${op('=')} f.ftserver join pg_catalog.pg_foreign_data_wrapper w on w.oid ${op('=')} s.srvfdw
 ), refs(rel, what, mode, tree, kind, ref) as (
   select t.rel, t.what, t.mode, t.tree, case when m.f[1] ${op('=')} any (${OPERATOR_FIELDS}) then 'o' else 'f' end, m.f[2]::pg_catalog.oid
     from trees t cross join lateral pg_catalog.regexp_matches(t.tree, '${CALL_PATTERN}', 'g') m(f)
@@ -91,7 +97,7 @@ export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel
     from trees t cross join lateral pg_catalog.regexp_matches(t.tree, ':opnos \\(o ([0-9 ]+)\\)', 'g') m(f)
     join pg_catalog.pg_operator o on o.oid ${op('=')} any (pg_catalog.string_to_array(pg_catalog.btrim(m.f[1]), ' ')::pg_catalog.oid[])
   union all
-  select t.rel, t.what, t.mode, null, null, null from trees t where t.mode ${op('=')} 'program'
+  select t.rel, t.what, t.mode, null, null, null from trees t where t.mode ${op('=')} 'foreign'
 ), calls(rel, what, mode, tree, ref, fn) as (
   select r.rel, r.what, r.mode, r.tree, pg_catalog.textcat(pg_catalog.textcat(r.kind, ':'), r.ref::pg_catalog.text), r.ref from refs r where r.kind ${op('=')} 'f'
   union all
@@ -118,11 +124,11 @@ select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what,
 const JIT_OFF = "select pg_catalog.set_config('parity.jit_before_guard', pg_catalog.current_setting('jit'), true), pg_catalog.set_config('jit', 'off', true)";
 const JIT_RESTORED = "select pg_catalog.set_config('jit', pg_catalog.current_setting('parity.jit_before_guard'), true)";
 
-/** One row of IMPLICIT_CODE_SQL: a function a relation's stored tree calls (or a program it runs). */
+/** One row of IMPLICIT_CODE_SQL: a function a relation's stored tree calls (or a foreign table reached). */
 interface ImplicitCall {
   readonly relation: string;
   readonly what: string;
-  readonly mode: 'runs' | 'folds' | 'program';
+  readonly mode: 'runs' | 'folds' | 'foreign';
   readonly tree: string | null;
   readonly ref: string | null;
   readonly function: string | null;
@@ -206,10 +212,7 @@ export function implicitCodeProblems(rows: readonly Row[]): string[] {
   };
   const found = new Map<string, Set<string>>();
   for (const row of rows as unknown as ImplicitCall[]) {
-    if (row.mode === 'program') {
-      found.set(`${row.relation} (${row.what})`, new Set(['a program on the database server']));
-      continue;
-    }
+    if (row.mode === 'foreign') continue;
     if (mayRun(row) || (row.mode === 'folds' && !mayFold(row, foldable))) continue;
     const place = `${row.relation} (${row.what})`;
     const set = found.get(place) ?? new Set<string>();
@@ -257,17 +260,18 @@ async function withoutJit(session: ReadSession, statement: CompiledQuery): Promi
  * (null) the screen (implicit-code-screen.ts) first names the relations that may hold such code at
  * all, and only those are judged: none, in most databases, and nothing more is asked.
  */
-async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<string[]> {
+async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<{ code: string[]; foreign: ReachedForeignTable[] }> {
   let judged = names;
   if (judged === null) {
     const candidates = await withoutJit(session, implicitCodeScreen());
-    if (candidates.length === 0) return [];
+    if (candidates.length === 0) return { code: [], foreign: [] };
     judged = candidates.map((row) => String(row['relation']));
   }
   const rows = await withoutJit(session, { text: IMPLICIT_CODE_SQL, params: [JSON.stringify(judged)] });
   // A SQL function's body is read with the parser only where one is called over a column.
   if ((rows as unknown as ImplicitCall[]).some((row) => row.body !== null && row.body !== undefined)) await loadSqlParser();
-  return implicitCodeProblems(rows);
+  const foreign = (rows as unknown as ImplicitCall[]).filter((row) => row.mode === 'foreign').map(({ relation, what }) => ({ relation, what }));
+  return { code: implicitCodeProblems(rows), foreign };
 }
 
 /**
@@ -281,7 +285,8 @@ async function problemsOf(session: ReadSession, names: readonly string[] | null)
 export function guardingImplicitCode(session: ReadSession, source: string, watch: ServerWatch | undefined): ReadSession {
   const judge = async (text: string): Promise<void> => {
     if (watch !== undefined && watch.databaseImplicitCode() === undefined) {
-      watch.setDatabaseImplicitCode((await problemsOf(session, null)).length === 0 ? 'none' : 'some');
+      const found = await problemsOf(session, null);
+      watch.setDatabaseImplicitCode(found.code.length === 0 && found.foreign.length === 0 ? 'none' : 'some');
     }
     if (watch?.databaseImplicitCode() === 'none') return;
     await loadSqlParser();
@@ -292,8 +297,9 @@ export function guardingImplicitCode(session: ReadSession, source: string, watch
     if (names.length === 0) return;
     const key = names.join('\n');
     if (watch?.relationsCleared(key) === true) return;
-    const problems = await problemsOf(session, names);
-    if (problems.length > 0) throw implicitCodeFault(source, problems);
+    const { code, foreign } = await problemsOf(session, names);
+    if (foreign.length > 0) throw foreignTableFault(source, foreign);
+    if (code.length > 0) throw implicitCodeFault(source, code);
     watch?.clearRelations(key);
   };
   const guarded: ReadSession = {

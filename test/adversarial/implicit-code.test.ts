@@ -221,7 +221,7 @@ describeOnPostgres('a foreign table that runs a program', () => {
       await db.exec(`create extension file_fdw; create server files foreign data wrapper file_fdw;
         create foreign table piped (id int, email text) server files options (program 'touch ${marker}; echo 1,a@x', format 'csv');`);
       const result = await runCheck(db, `checks:\n${NULL_CHECK('piped')}\n`);
-      expect({ status: result.status, code: result.error?.code, ran: existsSync(marker) }).toEqual({ status: 'error', code: 'implicit_code', ran: false });
+      expect({ status: result.status, code: result.error?.code, ran: existsSync(marker) }).toEqual({ status: 'error', code: 'foreign_table', ran: false });
     } finally {
       rmSync(marker, { force: true });
       await db.close();

@@ -4,8 +4,10 @@
  * foreign table `t_remote` counted one table twice and passed, as did a column_parity and a
  * table_diff of the two. Whether a foreign table's rows are the other side's cannot be told from
  * the catalog (the server and table are options only the wrapper reads), so sides reading the same
- * SQL where either reads a foreign table are now `error` (`self_comparison`). A foreign table
- * compared with different SQL on the other side still compares.
+ * SQL where either reads a foreign table were made `error` (`self_comparison`). Since then parity
+ * reads through no foreign table at all (foreign-table-remote-code.test.ts: the remote side may
+ * write), so every one of these is refused before it reads — as `self_comparison` where the
+ * catalog-only probe asks first, else as `foreign_table` — with different SQL on the other side too.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
@@ -49,7 +51,9 @@ describeOnPostgres('sides that read a foreign table, on postgres', () => {
     for (const [name, [old, neu]] of Object.entries(PAIRS)) {
       it(`is an error, never a pass: ${formName} of ${name}`, async () => {
         const result = await run(form(old, neu));
-        expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+        // Refused before any read: by the self-comparison probe (catalog only) or the read guard, whichever asks first.
+        expect(result.status, result.summary).toBe('error');
+        expect(['self_comparison', 'foreign_table']).toContain(result.error?.code);
         expect(result.error?.message).toMatch(/foreign table/);
       });
     }
@@ -65,7 +69,7 @@ describeOnPostgres('sides that read a foreign table, on postgres', () => {
   for (const [name, check] of Object.entries(OWN_COLUMNS)) {
     it(`is an error, never a pass: ${name}`, async () => {
       const result = await run(check);
-      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'foreign_table']);
       expect(result.error?.message).toMatch(/foreign table/);
     });
   }
@@ -80,14 +84,20 @@ describeOnPostgres('sides that read a foreign table, on postgres', () => {
         create user mapping for current_user server back options (user '${decodeURIComponent(url.username) || 'postgres'}');
         create foreign table t_back (id int, v text) server back options (schema_name 'public', table_name 't');`);
       const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\n  other: { url: "${other.url}" }\nchecks:\n  - { id: c, kind: table_diff, key: [id], old: { source: app, table: t }, new: { source: other, table: t_back }, columns: { v: "v || ''" } }\n`);
-      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'self_comparison']);
+      expect([result.status, result.error?.code], result.summary).toEqual(['error', 'foreign_table']);
     } finally {
       await other.close();
     }
   });
 
-  it('still compares a foreign table with different SQL on the other side', async () => {
+  it('refuses a foreign table compared with different SQL on the other side too', async () => {
     const result = await run("{ id: c, kind: column_parity, source: app, key: [id], old: { table: t, expr: v }, new: { table: t_remote, expr: \"'x' || v\" } }");
+    expect([result.status, result.error?.code], result.summary).toEqual(['error', 'foreign_table']);
+  });
+
+  it('control: still compares the table with a different table', async () => {
+    await db.exec('create table t_copy as select * from t');
+    const result = await run("{ id: c, kind: column_parity, source: app, key: [id], old: { table: t, expr: v }, new: { table: t_copy, expr: \"'x' || v\" } }");
     expect([result.status, result.error], result.summary).toEqual(['fail', null]);
   });
 });
