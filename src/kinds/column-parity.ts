@@ -333,6 +333,24 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
   return fixed && faultOutcome(fixed, observations);
 }
 
+/**
+ * The join form's scopes, each judged as a same-table scope is (lineage/scope-lineage.ts), against
+ * both compared values: a key left out of one side is counted missing only while the other side
+ * keeps it, and two filters on the values (`amount > 0` on old, `amount_cents > 0` on new; both
+ * keeping the keys whose values agree) leave a wrong key out of both, neither compared nor missing.
+ * So no condition a side's rows pass may read a column either value is read from.
+ */
+async function joinScopeFault(source: string, form: JoinForm, ctx: ExecutionContext): Promise<FaultInfo | undefined> {
+  for (const [own, other] of [[form.old, form.new], [form.new, form.old]] as const) {
+    const fault = await scopeDependenceFault(ctx, {
+      source, table: own.table, where: own.where, values: [expressionSql(own.expr)], nullsOnly: false,
+      alsoChecked: { table: other.table, values: [expressionSql(other.expr)] },
+    }, 'compared', [own.expr, other.expr]);
+    if (fault) return fault;
+  }
+  return undefined;
+}
+
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
 async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
   const join = { ...spec, old: form.old, new: form.new };
@@ -386,6 +404,10 @@ export const columnParity = defineKind({
     // the rows that could differ (lineage/scope-lineage.ts).
     if (outcome.status === 'pass' && form.form === 'same_table') {
       const fault = await scopeDependenceFault(ctx, { source: spec.source, table: form.table, where: form.where, values: [expressionSql(form.old), expressionSql(form.new)], nullsOnly: false }, 'compared', [form.old, form.new]);
+      if (fault) return faultOutcome(fault, outcome.observations);
+    }
+    if (outcome.status === 'pass' && form.form === 'join') {
+      const fault = await joinScopeFault(spec.source, form, ctx);
       if (fault) return faultOutcome(fault, outcome.observations);
     }
     if (outcome.status === 'pass') {
