@@ -1,7 +1,11 @@
 /**
  * The join form of column_parity: two tables of one source FULL OUTER JOINed on the key. Keys are
  * matched by their exact text (byte for byte, whatever their collation), so 'a' and 'A' are two
- * keys even under a case-insensitive collation. A key must be unique and non-NULL on each side — a
+ * keys even under a case-insensitive collation — except a real (or a domain over one) keyed against
+ * a double, which is matched as the double it converts to, as values are compared (exact-compare.ts):
+ * real 0.1 (0.100000001490116…) prints `0.1` as double 0.1 does, and by text the two were one key.
+ * Containers whose texts agree over other keys (a real[] against a double[], composites with fields
+ * swapped) are refused before a pass as compared values are (column-parity.ts). A key must be unique and non-NULL on each side — a
  * repeated key would pair every copy with every other, a NULL one can never be matched — so both
  * are refused as "could not verify" (`duplicate_key`, `null_key`), the way table_diff refuses them.
  */
@@ -9,7 +13,7 @@ import type { Normalizer } from '../compare/normalizers.js';
 import { formatTableRef, type TableRef } from '../sql/identifiers.js';
 import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { Fault } from '../results/fault.js';
-import { exactTextSql } from './exact-compare.js';
+import { exactTextSql, narrowedRealSql, realAsDoubleSql, typeProbeSql } from './exact-compare.js';
 import { keyAlias } from './samples.js';
 import { comparedDistinctSql } from './compared-distinct.js';
 
@@ -23,15 +27,28 @@ const DUPLICATES_SHOWN = 5;
 
 const anyNullKeySql = (key: readonly string[]) => joinSql(key.map((k) => sql`${columnSql(k)} is null`), sql` or `);
 
-function sideSql(spec: JoinSpec, s: JoinSide): SQL {
-  const keys = spec.key.map((k, i) => sql`${exactTextSql(columnSql(k))} as ${sql.identifier(keyAlias(i))}`);
+/**
+ * A key column's text on one side, as rows are matched by it: its exact text, or the exact text of
+ * the double it converts to where it is a real and the other side's is a double (decided once per
+ * statement from both sides' types, as exact-compare.ts decides how values compare).
+ */
+function keyTextSql(spec: JoinSpec, side: 'old' | 'new', column: string): SQL {
+  const key = columnSql(column);
+  const probes = { a: typeProbeSql(key, spec.old.table), b: typeProbeSql(key, spec.new.table) };
+  const narrowed = sql.raw(side === 'old' ? '1' : '2');
+  return sql`(case ${narrowedRealSql(probes)} when ${narrowed} then ${exactTextSql(sql`${realAsDoubleSql(key)}::text`)} else ${exactTextSql(key)} end)`;
+}
+
+function sideSql(spec: JoinSpec, side: 'old' | 'new'): SQL {
+  const s = spec[side];
+  const keys = spec.key.map((k, i) => sql`${keyTextSql(spec, side, k)} as ${sql.identifier(keyAlias(i))}`);
   return sql`select ${joinSql(keys)}, ${expressionSql(s.expr)} as v, ${anyNullKeySql(spec.key)} as null_key, true as present
     from ${tableSql(s.table)} where ${predicateSql(s.where)}`;
 }
 
 function joinedSql(spec: JoinSpec): SQL {
   const on = joinSql(spec.key.map((_, i) => sql`o.${sql.identifier(keyAlias(i))} = n.${sql.identifier(keyAlias(i))}`), sql` and `);
-  return sql`(${sideSql(spec, spec.old)}) o full outer join (${sideSql(spec, spec.new)}) n on ${on}`;
+  return sql`(${sideSql(spec, 'old')}) o full outer join (${sideSql(spec, 'new')}) n on ${on}`;
 }
 
 /** `o.v` and `n.v` differ, normalised, under the exact rule (types probed from each side's table). */

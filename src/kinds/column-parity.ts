@@ -17,7 +17,7 @@ import { columnSql, expressionSql, joinSql, predicateSql, sql, tableSql, type SQ
 import { filterShape, valueShape, type ColumnRenaming } from '../sql/shape.js';
 import { expressionReadsNoData } from '../sql/data-free.js';
 import { expressionIsFixed } from '../sql/fixed-answers.js';
-import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
+import { faultOutcome, scopeTooSmall, thresholdCoversScope, type FaultInfo } from '../results/fault.js';
 import { typeProbeSql } from './exact-compare.js';
 import { comparedDistinctSql } from './compared-distinct.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
@@ -237,12 +237,32 @@ export function refuseScope(spec: ColumnParitySpec, counts: Record<string, numbe
  * The two compared values' types before normalisation, for float-leaves.ts: a normaliser reads a
  * container's text, where a real prints as a double does, so it must not hide the float widths
  * (test/adversarial/normalizer-folds). Read once a check would pass, apart from the count scan,
- * which stays as cheap as it was.
+ * which stays as cheap as it was. In the join form each key column's types too (`k_<i>_old`,
+ * `k_<i>_new`): rows are matched by the keys' texts, so keys are compared values as well.
  */
-function planComparedTypes(form: SameTableForm | JoinForm): SQL {
-  const probe = (expr: string, table: TableRef) => sql`pg_typeof(${typeProbeSql(expressionSql(expr), table)})::oid::text`;
-  const [a, b] = form.form === 'same_table' ? [probe(form.old, form.table), probe(form.new, form.table)] : [probe(form.old.expr, form.old.table), probe(form.new.expr, form.new.table)];
-  return sql`select ${a} as old, ${b} as new`;
+function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinForm): SQL {
+  const probe = (value: SQL, table: TableRef) => sql`pg_typeof(${typeProbeSql(value, table)})::oid::text`;
+  if (form.form === 'same_table') return sql`select ${probe(expressionSql(form.old), form.table)} as old, ${probe(expressionSql(form.new), form.table)} as new`;
+  const keys = spec.key.flatMap((k, i) => [
+    sql`${probe(columnSql(k), form.old.table)} as ${sql.identifier(`k_${i}_old`)}`, sql`${probe(columnSql(k), form.new.table)} as ${sql.identifier(`k_${i}_new`)}`,
+  ]);
+  return sql`select ${probe(expressionSql(form.old.expr), form.old.table)} as old, ${probe(expressionSql(form.new.expr), form.new.table)} as new, ${joinSql(keys)}`;
+}
+
+/**
+ * The fault for one pair of types whose texts could agree over different values (pure), read from
+ * their type trees: composites naming other fields, or floats of other widths in containers.
+ * `what` names the pair for the message ("the compared value", "key column id").
+ */
+function textsAgreeFault(what: string, roots: readonly [string, string], trees: Parameters<typeof floatLeavesFrom>[1]): FaultInfo | undefined {
+  const [oldFields, newFields] = roots.map((root) => compositeFieldsFrom(root, trees)) as [string | null, string | null];
+  if (compositeFieldsDiffer(oldFields, newFields)) return compositeFieldsFault(what, oldFields, newFields);
+  const [old, fresh] = roots.map((root) => floatLeavesFrom(root, trees)) as [string | null, string | null];
+  if (!floatWidthsDiffer(old, fresh)) return undefined;
+  return {
+    code: 'float_widths_differ',
+    message: `${what} holds ${old ?? 'no float'} on the old side and ${fresh ?? 'no float'} on the new one: a real where the other holds a double (or an anonymous record, which may hold either) prints alike (0.1) though they are different numbers, and they were ${what.startsWith('key') ? 'matched' : 'compared'} by text — compare the fields as separate values, cast to double precision`,
+  };
 }
 
 /**
@@ -251,19 +271,20 @@ function planComparedTypes(form: SameTableForm | JoinForm): SQL {
  * against one of doubles, an anonymous record against one that holds floats) prints alike (0.1);
  * composites whose fields are named or ordered differently (`(x, y)` against `(y, x)`) print by
  * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them).
+ * In the join form each key column is judged alike, first: a key is matched by its text, so keys
+ * that print alike over other values pair rows of other keys (a scalar real against a double is
+ * matched as the double it converts to, column-parity-join.ts).
  */
 async function refuseContainerTexts(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
-  const [row] = await ctx.query(spec.source, planComparedTypes(form));
-  const roots = [String(row?.old), String(row?.new)];
-  const trees = await readTypeTrees((statement) => ctx.query(spec.source, statement), roots);
-  const [oldFields, newFields] = roots.map((root) => compositeFieldsFrom(root, trees)) as [string | null, string | null];
-  if (compositeFieldsDiffer(oldFields, newFields)) return faultOutcome(compositeFieldsFault('the compared value', oldFields, newFields), observations);
-  const [old, fresh] = roots.map((root) => floatLeavesFrom(root, trees)) as [string | null, string | null];
-  if (!floatWidthsDiffer(old, fresh)) return undefined;
-  return faultOutcome({
-    code: 'float_widths_differ',
-    message: `the old value holds ${old ?? 'no float'} and the new one ${fresh ?? 'no float'}: a real where the other holds a double (or an anonymous record, which may hold either) prints alike (0.1) though they are different numbers, and they were compared by text — compare the fields as separate values, cast to double precision`,
-  }, observations);
+  const [row] = await ctx.query(spec.source, planComparedTypes(spec, form));
+  const pairs: [string, [string, string]][] = form.form === 'same_table' ? [] : spec.key.map((k, i) => [`key column ${k}`, [String(row?.[`k_${i}_old`]), String(row?.[`k_${i}_new`])]]);
+  pairs.push(['the compared value', [String(row?.old), String(row?.new)]]);
+  const trees = await readTypeTrees((statement) => ctx.query(spec.source, statement), pairs.flatMap(([, roots]) => roots));
+  for (const [what, roots] of pairs) {
+    const fault = textsAgreeFault(what, roots, trees);
+    if (fault) return faultOutcome(fault, observations);
+  }
+  return undefined;
 }
 
 /**
@@ -310,6 +331,24 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
   });
   const fixed = fixedValueFault(values, await readValueStandings(ctx, values), sidesNamed(sides));
   return fixed && faultOutcome(fixed, observations);
+}
+
+/**
+ * The join form's scopes, each judged as a same-table scope is (lineage/scope-lineage.ts), against
+ * both compared values: a key left out of one side is counted missing only while the other side
+ * keeps it, and two filters on the values (`amount > 0` on old, `amount_cents > 0` on new; both
+ * keeping the keys whose values agree) leave a wrong key out of both, neither compared nor missing.
+ * So no condition a side's rows pass may read a column either value is read from.
+ */
+async function joinScopeFault(source: string, form: JoinForm, ctx: ExecutionContext): Promise<FaultInfo | undefined> {
+  for (const [own, other] of [[form.old, form.new], [form.new, form.old]] as const) {
+    const fault = await scopeDependenceFault(ctx, {
+      source, table: own.table, where: own.where, values: [expressionSql(own.expr)], nullsOnly: false,
+      alsoChecked: { table: other.table, values: [expressionSql(other.expr)] },
+    }, 'compared', [own.expr, other.expr]);
+    if (fault) return fault;
+  }
+  return undefined;
 }
 
 /** The join form's counts and each side's repeated keys: three statements, run at once. */
@@ -365,6 +404,10 @@ export const columnParity = defineKind({
     // the rows that could differ (lineage/scope-lineage.ts).
     if (outcome.status === 'pass' && form.form === 'same_table') {
       const fault = await scopeDependenceFault(ctx, { source: spec.source, table: form.table, where: form.where, values: [expressionSql(form.old), expressionSql(form.new)], nullsOnly: false }, 'compared', [form.old, form.new]);
+      if (fault) return faultOutcome(fault, outcome.observations);
+    }
+    if (outcome.status === 'pass' && form.form === 'join') {
+      const fault = await joinScopeFault(spec.source, form, ctx);
       if (fault) return faultOutcome(fault, outcome.observations);
     }
     if (outcome.status === 'pass') {

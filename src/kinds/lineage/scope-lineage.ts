@@ -2,7 +2,8 @@
  * Whether a check's scope depends on what it checks, asked of the server's plan.
  *
  * A null_check counts NULLs only among the rows its scope keeps, and a same-table column_parity
- * compares only those: a filter that reads the counted or compared columns can put exactly the
+ * compares only those (each side of the join form too, judged against both sides' values: a key
+ * left out of both sides is neither compared nor missing): a filter that reads the counted or compared columns can put exactly the
  * failing rows out of scope — `where: has_first` over a stored `has_first generated always as
  * (first_name is not null)`, `where: fn is not null` through a view renaming `first_name`, a view
  * whose own definition filters on it, `where: first_name = 'f' || id` against `old: "'f' || id"`.
@@ -41,6 +42,11 @@ export interface CheckedScope {
   readonly values: readonly SQL[];
   /** Only NULLs are counted: a part `c IS NULL OR …` of a filter keeps every row where the counted c is NULL. */
   readonly nullsOnly: boolean;
+  /**
+   * Values checked from another table (column_parity's join form: the other side's value), whose
+   * columns no condition of this scope may read either; they follow `values` in the names a fault gives.
+   */
+  readonly alsoChecked?: { readonly table: TableRef; readonly values: readonly SQL[] } | undefined;
 }
 
 /** How a scope stands to the values it checks: apart, or how it depends on them. */
@@ -180,7 +186,7 @@ function pathUp(plan: PlanIndex, nodes: readonly PlanNode[], scan: PlanNode): Pl
  * Judges a scope's plan (pure): `count` checked values are the plan's first outputs. Apart when no
  * condition the checked rows pass reads a checked value's column and no node drops them unseen.
  */
-export function judgeScope(explained: unknown, count: number, nullsOnly: boolean, catalog: ScopeCatalog): ScopeFinding {
+export function judgeScope(explained: unknown, count: number, nullsOnly: boolean, catalog: ScopeCatalog, alsoChecked: ReadonlySet<string> = new Set()): ScopeFinding {
   const root = rootOf(explained);
   const lineage = planLineage(explained, count);
   if (root === undefined || lineage === undefined) return { standing: 'untold' };
@@ -233,14 +239,41 @@ export function judgeScope(explained: unknown, count: number, nullsOnly: boolean
       if (plain[i]!.some((p) => conjunct.nullTested.some((t) => t.alias === p.alias && t.column === p.column))) continue;
       return { standing: 'reads', value: i, columns: [...new Set(common.map((read) => read.column))].sort() };
     }
+    const other = reads.filter((_, j) => alsoChecked.has(ids[j]!));
+    if (other.length > 0) return { standing: 'reads', value: count, columns: [...new Set(other.map((read) => read.column))].sort() };
   }
   return { standing: 'apart' };
+}
+
+/**
+ * The columns values over another table are read from (relation regclass text and column, as
+ * judgeScope names them; stored generated columns widened to their inputs), from their plan; undefined
+ * when the plan does not tell.
+ */
+async function checkedColumns(ctx: ExecutionContext, source: string, checked: NonNullable<CheckedScope['alsoChecked']>): Promise<Set<string> | undefined> {
+  const [row] = await ctx.query(source, explainSql(sql`select ${joinSql([...checked.values])} from ${tableSql(checked.table)}`));
+  const lineage = planLineage(planOfRow(row), checked.values.length);
+  if (lineage === undefined) return undefined;
+  const { generated } = await readCatalogReads(ctx, source, { ...lineage, indexScans: [] }, regclassText);
+  const out = new Set<string>();
+  for (const reads of lineage.outputs.slice(0, checked.values.length)) {
+    const widened = widenGenerated(reads, generated);
+    if (widened === undefined) return undefined;
+    for (const read of widened) {
+      const relation = lineage.relations.get(read.alias);
+      if (relation === undefined) return undefined;
+      out.add(`${regclassText(relation)}\u0000${read.column}`);
+    }
+  }
+  return out;
 }
 
 /** Plans the scope's read with the checked values as outputs (no row read) and judges it. */
 export async function readScope(ctx: ExecutionContext, scope: CheckedScope): Promise<ScopeFinding> {
   // Plans are read as SQL texts: the parser loads once per process.
   await loadSqlParser();
+  const others = scope.alsoChecked && await checkedColumns(ctx, scope.source, scope.alsoChecked);
+  if (scope.alsoChecked && others === undefined) return { standing: 'untold' };
   const [row] = await ctx.query(scope.source, explainSql(sql`select ${joinSql([...scope.values])} from ${tableSql(scope.table)} where ${predicateSql(scope.where)}`));
   const explained = planOfRow(row);
   const lineage = planLineage(explained, scope.values.length);
@@ -250,7 +283,7 @@ export async function readScope(ctx: ExecutionContext, scope: CheckedScope): Pro
     readCatalogReads(ctx, scope.source, { ...lineage, indexScans: [] }, regclassText),
     readIndexPredicates(ctx, scope.source, scopeIndexes(explained)),
   ]);
-  return judgeScope(explained, scope.values.length, scope.nullsOnly, { generated, predicates });
+  return judgeScope(explained, scope.values.length, scope.nullsOnly, { generated, predicates }, others);
 }
 
 /**

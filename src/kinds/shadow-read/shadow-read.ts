@@ -109,6 +109,11 @@ export const shadowReadSchema = z
     }
     const side = sampleSideProblem({ key: spec.key, from: spec.sample.from, old: spec.old, new: spec.new });
     if (side) ctx.addIssue({ code: 'custom', path: ['sample', 'from'], message: side });
+    // Rows are matched by the key's text, which a real shares with a double and a composite with its
+    // fields swapped: the key's own values must be compared (and their types judged, float-widths.ts).
+    for (const [i, field] of spec.compare.ignore.entries()) {
+      if (spec.key.includes(field)) ctx.addIssue({ code: 'custom', path: ['compare', 'ignore', i], message: `"${field}" is a key column: keys are matched by their text, which can agree over different values (a real and the double it is not both print 0.1; a composite prints its fields by position), so the key's own values are compared too; remove it from ignore` });
+    }
     const constants = constantComparedFields(spec);
     if (constants) ctx.addIssue({ code: 'custom', path: ['new', 'query'], message: `every field the two queries compare is a constant or a function of the key alone (${constants.join(', ')}): each key compares the same values whatever its rows hold, so the check can never fail for anything in the data; select the compared columns` });
   });
