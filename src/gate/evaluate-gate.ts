@@ -7,6 +7,8 @@
 import type { CheckSpec } from '../catalog/registry.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { canonicalJson } from '../checkfile/hash.js';
+import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
+import type { EmbeddedIdentity } from '../embedded/identity.js';
 import { couldNotVerify } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault } from '../results/replica-lag.js';
 import type { GateResultRow } from '../store/gates.js';
@@ -22,7 +24,13 @@ export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
  * A source as declared now: settings outside every check's hash that still decide what evidence
  * counts, and the target its URL resolves to (names with one target are one source to a gate).
  */
-export interface GateSource { spec: { max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined }; identity?: unknown }
+export interface GateSource { spec: { url?: string | undefined; max_replica_lag?: number | undefined; require_least_privilege?: boolean | undefined }; identity?: unknown }
+
+/**
+ * The embedded database each embedded source reaches now, by source name, as this parity finds it
+ * under its data directory (null: none there, or none with an id). A source missing here is null.
+ */
+export type EmbeddedNow = ReadonlyMap<string, EmbeddedIdentity | null>;
 
 
 /** The phase being asked about. */
@@ -67,6 +75,7 @@ export function evaluateGate(
   definitions: ReadonlyMap<string, GateDefinition>,
   now: Date,
   sources: ReadonlyMap<string, GateSource> = new Map(),
+  embedded: EmbeddedNow = new Map(),
 ): GateVerdict {
   const verdict = (checks: GateCheck[], reasons: string[]): GateVerdict => ({
     migration: phase.migration.id, phase: phase.name, allowed: reasons.length === 0, evaluated_at: now.toISOString(), checks, reasons,
@@ -79,7 +88,7 @@ export function evaluateGate(
   if (requirements.length === 0) {
     return verdict([], [`phase "${phase.name}" requires no checks; a gate with nothing to verify stays closed`]);
   }
-  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources)), latestResults, sources);
+  const checks = denyMixedServers(requirements.map((r) => judge(r, latestResults.get(r.checkId), definitions.get(r.checkId), now, sources, embedded)), latestResults, sources);
   return verdict(checks, checks.flatMap((c) => (c.reason === null ? [] : [c.reason])));
 }
 
@@ -109,7 +118,7 @@ function denyMixedServers(checks: GateCheck[], latest: ReadonlyMap<string, GateR
   });
 }
 
-function judge(req: Requirement, result: GateResultRow | undefined, definition: GateDefinition | undefined, now: Date, sources: ReadonlyMap<string, GateSource>): GateCheck {
+function judge(req: Requirement, result: GateResultRow | undefined, definition: GateDefinition | undefined, now: Date, sources: ReadonlyMap<string, GateSource>, embedded: EmbeddedNow): GateCheck {
   const base: GateCheck = {
     id: req.checkId, status: 'missing', result_id: null, finished_at: null, age_s: null,
     max_age_s: req.maxAgeMs / 1000, required_by: req.phases, reason: null, denial: null,
@@ -152,6 +161,21 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   const unrecorded = read.find((source) => !result.servers?.[source]);
   if (unrecorded !== undefined) {
     return deny(`${name} passed (result ${result.resultId}) without a record of which server source "${unrecorded}" was; a gate counts only evidence about a known server — run it again`, 'no_server_identity');
+  }
+  // An embedded source's definition is its name alone, and every embedded database names the
+  // template's cluster to SQL: only its own id and data directory say which database a pass read,
+  // and this parity knows which one the source reaches now (it is in its own data directory).
+  for (const source of read) {
+    const url = sources.get(source)?.spec.url;
+    if (url === undefined || !url.startsWith(EMBEDDED_PREFIX)) continue;
+    const recorded = result.servers![source]!;
+    const current = embedded.get(source) ?? null;
+    if (current === null) {
+      return deny(`${name} passed (result ${result.resultId}) reading source "${source}" as ${describeServerKey(recorded)}, but this parity has no embedded database ${url.slice(EMBEDDED_PREFIX.length)} with an identity under its data directory now; a gate counts only evidence about the database a source reaches now — run the check again`, 'server_changed');
+    }
+    if ((recorded.embedded_id ?? null) !== current.embedded_id || (recorded.data_dir ?? null) !== current.data_dir) {
+      return deny(`${name} passed (result ${result.resultId}) reading source "${source}" as ${recorded.embedded_id ? describeServerKey(recorded) : 'an embedded database whose identity was not recorded'}, but the source now reaches embedded database ${current.embedded_id} under ${current.data_dir}: another database — run the check again`, 'server_changed');
+    }
   }
   // max_replica_lag and require_least_privilege are the source's, outside the hash: set or
   // tightened since the pass, they judge what it recorded, exactly as a run under them would have.

@@ -17,7 +17,8 @@ import { createEvidenceCache, DEFAULT_GATE_EVIDENCE_TTL_MS } from './evidence-ca
 import { denyNotRefreshed, evaluateGate, type GateVerdict } from './evaluate-gate.js';
 import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from './gate-errors.js';
 import { phaseRequirements } from './requirements.js';
-import { sourceWitnesses } from './sources-read.js';
+import { embeddedSourcesNow, sourceWitnesses } from './sources-read.js';
+import type { EmbeddedIdentity } from '../embedded/identity.js';
 
 /** A recorded answer: the verdict plus who asked and whether the checks were run first. */
 export interface GateDecision extends GateVerdict {
@@ -43,6 +44,12 @@ export interface GateServiceDeps {
   evidenceTtlMs?: number | undefined;
   /** How often counted repeats of a decision are written (default 2 s; 0: at once). */
   repeatFlushMs?: number | undefined;
+  /**
+   * The embedded database `embedded:NAME` reaches now under this parity's data directory
+   * (embedded/pglite.ts currentEmbeddedIdentity), read on every answer. Absent: no pass about an
+   * embedded source counts, since which database it is cannot be told.
+   */
+  embeddedIdentity?: ((database: string) => EmbeddedIdentity | null) | undefined;
 }
 
 export interface DecideOptions {
@@ -95,7 +102,9 @@ export function createGateService(deps: GateServiceDeps): GateService {
     // Every current check reading a source the phase's checks read can show that source re-pointed.
     const witnesses = sourceWitnesses(ids, catalog.checks, catalog.sources);
     const { latest, now } = fresh ? await deps.store.gateEvidence(ids, witnesses) : await cache.read(ids, witnesses);
-    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now, catalog.sources);
+    // Which embedded database each embedded source is, read after the evidence: never older than it.
+    const embedded = embeddedSourcesNow(ids, catalog.checks, catalog.sources, deps.embeddedIdentity);
+    return evaluateGate({ migration: migration.spec, name: phase }, latest, catalog.checks, now, catalog.sources, embedded);
   }
 
   const tell = (decision: GateDecision) => {

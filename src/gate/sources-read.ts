@@ -6,6 +6,8 @@ import { kindOf, type CheckSpec } from '../catalog/registry.js';
 import type { SourceWitness } from '../store/gates.js';
 import { canonicalJson } from '../checkfile/hash.js';
 import { serverReach } from '../checkfile/target.js';
+import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
+import type { EmbeddedIdentity } from '../embedded/identity.js';
 
 /** The sources the check reads (deduplicated); undefined when the spec is not at hand or its kind is unknown. */
 export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
@@ -15,7 +17,27 @@ export function sourcesRead(spec: CheckSpec | undefined): string[] | undefined {
 }
 
 /** Anything that says where a source's URL resolves to (LoadedSource.identity); absent: only its own name is that source. */
-export interface SourceTarget { identity?: unknown }
+export interface SourceTarget { identity?: unknown; spec?: { url?: string | undefined } }
+
+/** The embedded database name a source's URL names (`embedded:NAME`), else undefined. */
+export function embeddedNameOf(source: string, sources: ReadonlyMap<string, SourceTarget>): string | undefined {
+  const url = sources.get(source)?.spec?.url;
+  return url?.startsWith(EMBEDDED_PREFIX) ? url.slice(EMBEDDED_PREFIX.length) : undefined;
+}
+
+/**
+ * For each embedded source the required checks read, the embedded database it reaches now, as
+ * `lookup` finds it by name (null where none, or where there is no lookup: then no pass about an
+ * embedded source counts).
+ */
+export function embeddedSourcesNow(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec }>, sources: ReadonlyMap<string, SourceTarget>, lookup: ((database: string) => EmbeddedIdentity | null) | undefined): Map<string, EmbeddedIdentity | null> {
+  const now = new Map<string, EmbeddedIdentity | null>();
+  for (const source of new Set(requiredIds.flatMap((id) => sourcesRead(checks.get(id)?.spec) ?? []))) {
+    const database = embeddedNameOf(source, sources);
+    if (database !== undefined) now.set(source, lookup?.(database) ?? null);
+  }
+  return now;
+}
 
 /**
  * The server a source name reaches, as one comparable text: two names whose URLs resolve to the

@@ -85,6 +85,8 @@ export const ServerIdentitySchema = z
     database_oid: z.string().nullable().optional().openapi({ description: 'the database\'s oid in its cluster (with system_identifier, which database this was); absent on older results' }),
     timeline: z.number().nullable().optional().openapi({ description: 'pg_control_checkpoint().timeline_id: a promoted clone of the cluster is on another timeline than its origin; null when not permitted, absent on older results' }),
     postmaster_started: z.string().nullable().optional().openapi({ description: 'where system_identifier or timeline is null: when the server started (epoch seconds), standing in with address and port' }),
+    embedded_id: z.string().optional().openapi({ description: 'embedded sources only: the embedded database\'s own id, made once when parity first opened it (every embedded database names the same cluster and database to SQL)' }),
+    data_dir: z.string().optional().openapi({ description: 'embedded sources only: the data directory the embedded database was opened under, resolved' }),
     user: z.string(),
     address: z.string().nullable(),
     port: z.number().nullable(),

@@ -32,6 +32,14 @@ export interface ServerIdentity {
    * when the system identifier and the timeline were read (and on results recorded before it was).
    */
   postmaster_started?: string | null;
+  /**
+   * On embedded sources only: the embedded database's own id (src/embedded/identity.ts). Every
+   * embedded database is copied from one template, so the fields above name the same cluster and
+   * database for all of them; this and `data_dir` tell them apart.
+   */
+  embedded_id?: string;
+  /** On embedded sources only: the data directory the database was opened under, resolved. */
+  data_dir?: string;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
   address: string | null;
   port: number | null;
@@ -49,12 +57,14 @@ export interface ServerIdentity {
 /**
  * Whether two recorded identities name the same server, as gates judge it: the same cluster,
  * timeline and database (address, port and the postmaster's start too where the system identifier
- * or the timeline was not readable). The SQL twin the gate's store query uses is
- * store/server-key.ts; the two must agree.
+ * or the timeline was not readable), and the same embedded database (its id and data directory)
+ * where either is one. The SQL twin the gate's store query uses is store/server-key.ts; the two
+ * must agree.
  */
 export function sameServer(a: Partial<ServerIdentity>, b: Partial<ServerIdentity>): boolean {
   const same = (x: unknown, y: unknown) => (x ?? null) === (y ?? null);
   if (!same(a.system_identifier, b.system_identifier) || !same(a.timeline, b.timeline) || !same(a.database_oid, b.database_oid) || !same(a.database, b.database)) return false;
+  if (!same(a.embedded_id, b.embedded_id) || !same(a.data_dir, b.data_dir)) return false;
   const named = (a.system_identifier ?? null) !== null && (a.timeline ?? null) !== null;
   return named || (same(a.address, b.address) && same(a.port, b.port) && same(a.postmaster_started, b.postmaster_started));
 }

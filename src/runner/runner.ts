@@ -148,7 +148,8 @@ export function createRunner(deps: RunnerDeps): Runner {
         store, runId: run.id, definitionHash: (id) => hashes.get(id), sourcesOf: (id) => checkSources.get(id) ?? [],
         servers: async (names) => Promise.all(names.map(async (name) => {
           const s = await inspect(name);
-          return [name, s.system_identifier, s.timeline ?? null, s.database_oid ?? null, s.database, s.address, s.port];
+          // An embedded database's id and data directory only where there is one: Postgres checkpoints keep their keys.
+          return [name, s.system_identifier, s.timeline ?? null, s.database_oid ?? null, s.database, s.address, s.port, ...(s.embedded_id ? [s.embedded_id, s.data_dir ?? null] : [])];
         })),
       },
     });

@@ -13,6 +13,7 @@ import { formatProblem } from '../checkfile/problems.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { createSourceRegistry, type SourceRegistry } from '../sources/registry.js';
+import { currentEmbeddedIdentity } from '../embedded/pglite.js';
 import type { StateStore } from '../store/store.js';
 import { createCatalogHolder, type CatalogStatus } from './catalog-holder.js';
 import { createCurrentGates } from './current-gates.js';
@@ -112,6 +113,8 @@ export async function openService(config: Config, options: ServiceOptions = {}):
   const gates = createGateService({
     store, runner, catalog: () => holder.catalog(), clock, logger, onDecision: options.onGateDecision,
     evidenceTtlMs: config.gateEvidenceTtlMs,
+    // Which embedded database each `embedded:NAME` is now: the gate compares it with what a pass read.
+    embeddedIdentity: (database) => currentEmbeddedIdentity(config.dataDir, database),
   });
   return {
     config,

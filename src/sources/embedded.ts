@@ -3,6 +3,7 @@
  * PGlite runs single-threaded WASM: statement_timeout is not enforced there, which is documented.
  */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { EmbeddedIdentity } from '../embedded/identity.js';
 import { SourceQueryError, classifyError } from './errors.js';
 import { Fault } from '../results/fault.js';
 import { EMBEDDED_SERIALIZERS } from './parameter-types.js';
@@ -11,10 +12,11 @@ import { guardingImplicitCode } from './implicit-code.js';
 import { CATALOG_FIRST, DEFAULT_ABBREVIATIONS, REFUSE_STAND_INS, fixedStatementSettings, pinningSql } from './pinning.js';
 
 /** Wraps an open PGlite database as a read-only source. */
-export function createEmbeddedSource(name: string, db: PGlite, options: { description: string; maxConnections: number; lockTimeoutMs: number; release: () => Promise<void> }): Source {
+export function createEmbeddedSource(name: string, db: PGlite, options: { description: string; maxConnections: number; lockTimeoutMs: number; identity: EmbeddedIdentity; release: () => Promise<void> }): Source {
   return {
     name,
     driver: 'embedded',
+    embedded: options.identity,
     description: options.description,
     maxConnections: options.maxConnections,
     lockTimeoutMs: options.lockTimeoutMs,

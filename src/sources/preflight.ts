@@ -85,6 +85,8 @@ export async function inspectSource(source: Source): Promise<ServerIdentity> {
     user: row.user,
     // The per-read watch's stand-in for a cluster or timeline it cannot name (sources/pinning.ts), recorded too.
     ...(systemIdentifier === null || timeline === null ? { postmaster_started: row.postmaster_started === null ? null : String(row.postmaster_started) } : {}),
+    // Every embedded database names the template's cluster and database: its own id tells it apart.
+    ...(source.embedded ? { embedded_id: source.embedded.embedded_id, data_dir: source.embedded.data_dir } : {}),
     address: row.address,
     port: row.port === null ? null : Number(row.port),
     version_num: Number(row.version_num),

@@ -35,8 +35,8 @@ export function createSourceRegistry(specs: Map<string, { spec: SourceSpec; iden
       if (!entry) return Promise.reject(new Error(`source "${name}" is not declared`));
       const spec = entry.spec;
       const opening = spec.url.startsWith(EMBEDDED_PREFIX)
-        ? openEmbedded(options.dataDir, spec.url.slice(EMBEDDED_PREFIX.length)).then(({ db, release }) =>
-          createEmbeddedSource(name, db, { description: spec.url, maxConnections: spec.max_connections, lockTimeoutMs: spec.lock_timeout, release }))
+        ? openEmbedded(options.dataDir, spec.url.slice(EMBEDDED_PREFIX.length)).then(({ db, identity, release }) =>
+          createEmbeddedSource(name, db, { description: spec.url, maxConnections: spec.max_connections, lockTimeoutMs: spec.lock_timeout, identity, release }))
         : Promise.resolve().then(() => createPostgresSource(name, spec, typeof entry.identity === 'object' ? entry.identity : undefined));
       opening.catch(() => opened.delete(name));
       opened.set(name, opening);

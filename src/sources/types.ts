@@ -1,5 +1,6 @@
 /** The port through which parity reads a verified database. */
 import type { CompiledQuery } from '../sql/build.js';
+import type { EmbeddedIdentity } from '../embedded/identity.js';
 
 export type Row = Record<string, unknown>;
 
@@ -123,6 +124,11 @@ export interface Source {
   readonly description: string;
   readonly maxConnections: number;
   readonly lockTimeoutMs: number;
+  /**
+   * On embedded sources: which embedded database this instance opened (its own id and data
+   * directory), recorded with every result; every embedded database names the same cluster to SQL.
+   */
+  readonly embedded?: EmbeddedIdentity;
   readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T>;
   /**
    * One statement of parity's own (a constant in its code: no parameters, never check-file text)

@@ -10,7 +10,9 @@
  * or a standby of the same timeline changes nothing — except where the system identifier or the
  * timeline could not be read (no EXECUTE on pg_control_system() or pg_control_checkpoint()): then
  * address, port and the postmaster's start stand in (a cluster restored in place keeps the
- * address, the port and often the database's oid).
+ * address, the port and often the database's oid). An embedded database is also its own id and
+ * data directory (`embedded_id`, `data_dir`; null on Postgres servers): every embedded database is
+ * a copy of one template, so the fields before name the same cluster and database for all of them.
  */
 import { sql, type SQL } from 'drizzle-orm';
 
@@ -24,14 +26,18 @@ export interface ServerKey {
   address?: string | null;
   port?: number | null;
   postmaster_started?: string | null;
+  /** Embedded databases only (src/embedded/identity.ts); null on Postgres servers and on results recorded before embedded ids. */
+  embedded_id?: string | null;
+  data_dir?: string | null;
 }
 
 /** The key of one recorded identity (a jsonb expression), as jsonb; equal jsonb is the same server. */
 export function serverKey(identity: SQL): SQL {
   return sql`(case when (${identity})->>'system_identifier' is not null and (${identity})->>'timeline' is not null
-    then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'timeline', (${identity})->'timeline', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database')
+    then jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'timeline', (${identity})->'timeline', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database',
+      'embedded_id', (${identity})->'embedded_id', 'data_dir', (${identity})->'data_dir')
     else jsonb_build_object('system_identifier', (${identity})->'system_identifier', 'timeline', (${identity})->'timeline', 'database_oid', (${identity})->'database_oid', 'database', (${identity})->'database', 'address', (${identity})->'address', 'port', (${identity})->'port',
-      'postmaster_started', (${identity})->'postmaster_started') end)`;
+      'postmaster_started', (${identity})->'postmaster_started', 'embedded_id', (${identity})->'embedded_id', 'data_dir', (${identity})->'data_dir') end)`;
 }
 
 /** "cluster 7716…, database app (oid 16384)", for reasons a person reads. */
@@ -39,5 +45,6 @@ export function describeServerKey(key: ServerKey): string {
   const started = key.postmaster_started ? `, started ${new Date(Number(key.postmaster_started) * 1000).toISOString()}` : '';
   const named = key.system_identifier !== null && (key.timeline ?? null) !== null;
   const cluster = named ? `cluster ${key.system_identifier}` : `cluster ${key.system_identifier ?? 'unknown'}, at ${key.address ?? 'a local socket'}:${key.port ?? '-'}${started}`;
-  return `${cluster}, timeline ${key.timeline ?? 'unknown'}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
+  const embedded = key.embedded_id ? `embedded database ${key.embedded_id} under ${key.data_dir ?? 'an unrecorded data directory'}, ` : '';
+  return `${embedded}${cluster}, timeline ${key.timeline ?? 'unknown'}, database ${key.database ?? 'unknown'} (oid ${key.database_oid ?? 'not recorded'})`;
 }

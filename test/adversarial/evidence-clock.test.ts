@@ -15,6 +15,7 @@ import { storeClockFrom } from '../../src/store/store-clock.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog } from '../support/run-check.js';
 import { fakeClock } from '../support/fake-clock.js';
+import { embeddedLookup } from '../support/embedded-now.js';
 
 const YAML = `
 checks:
@@ -49,7 +50,7 @@ describe.each(engines)('evidence on one clock on %s', (engine) => {
     const sources = registryForCatalog(catalog(), { app: db });
     return { sources, runner: createRunner({ store, sources, clock, instanceId: name, guard: createLeaseGuard(store, { holder: name, clock, pollMs }) }) };
   };
-  const gateAt = (clock: Clock) => createGateService({ store, runner: replica('gate', clock).runner, catalog, clock });
+  const gateAt = (clock: Clock) => createGateService({ store, runner: replica('gate', clock).runner, catalog, clock, embeddedIdentity: embeddedLookup(db) });
   const setBad = (bad: boolean) => db.exec(`update toggle set bad = ${bad}`);
   const runOn = async (r: ReturnType<typeof replica>) => (await (await r.runner.start({ checks: [catalog().checks.get('toggle')!], trigger: 'api' })).finished).results[0]!.status;
 
@@ -100,7 +101,7 @@ describe.each(engines)('evidence on one clock on %s', (engine) => {
       await (await runner.start({ checks: [catalog().checks.get('toggle')!], trigger: 'api' })).finished;
       storeTime.advance(2 * HOUR);
       // A gate replica whose clock is two hours slow would have called this pass fresh.
-      const slowGate = createGateService({ store: timed.store, runner, catalog, clock: skewed(-2 * HOUR) });
+      const slowGate = createGateService({ store: timed.store, runner, catalog, clock: skewed(-2 * HOUR), embeddedIdentity: embeddedLookup(db) });
       const verdict = await slowGate.decide('m', 'go');
       expect(verdict.allowed).toBe(false);
       expect(verdict.reasons).toEqual([expect.stringMatching(/last passed 2h ago, older than max_age 1h/)]);

@@ -17,6 +17,7 @@ import { createSourceRegistry } from '../../src/sources/registry.js';
 import { sourceSpecSchema } from '../../src/checkfile/sources.js';
 import { createTestDatabase, describeOnPostgres, engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { embeddedServerOf } from '../support/embedded-now.js';
 
 const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
 
@@ -56,7 +57,8 @@ describe.each(engines)('gates tell servers apart where the cluster cannot be nam
     await world.store.markReading(resultId);
     await world.store.finishResult(resultId, {
       status: 'pass', summary: 'no rows', observations: {}, statements: [], error: null,
-      servers: { app: server }, finishedAt: world.clock.now(), durationMs: 1, samples: [],
+      // On PGlite, about the embedded database the source reaches now (its id and data directory).
+      servers: { app: { ...server, ...embeddedServerOf(world.db) } }, finishedAt: world.clock.now(), durationMs: 1, samples: [],
     });
     await world.store.finishRun(runId, 'finished', { pass: 1, fail: 0, error: 0, total: 1 }, world.clock.now());
   }

@@ -13,6 +13,7 @@ import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } fr
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
 import { catalogFromYaml } from '../support/run-check.js';
 import { createGateService } from '../../src/gate/gate-service.js';
+import { embeddedLookup } from '../support/embedded-now.js';
 
 const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
 
@@ -109,7 +110,7 @@ describe.each(engines)('gate evidence about the server a source reaches, on %s',
     strict.sources.get('app')!.spec.require_least_privilege = true;
     // The setting is the source's: no check's definition hash moves.
     expect(strict.checks.get('users-have-email')!.hash).toBe(world.catalog().checks.get('users-have-email')!.hash);
-    const gates = createGateService({ store: world.store, runner: world.runner, catalog: () => strict, clock: world.clock, evidenceTtlMs: 0 });
+    const gates = createGateService({ store: world.store, runner: world.runner, catalog: () => strict, clock: world.clock, evidenceTtlMs: 0, embeddedIdentity: embeddedLookup(world.db) });
     try {
       const decision = await gates.decide(...GATE);
       expect(decision.allowed).toBe(false);

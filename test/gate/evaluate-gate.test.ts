@@ -250,6 +250,29 @@ describe('evaluateGate', () => {
     expect(evaluateGate({ migration, name: 'switch-reads' }, same, definitions, NOW).allowed).toBe(true);
   });
 
+  it('counts a pass about an embedded source only while the source reaches that very embedded database', () => {
+    const spec = (id: string) => ({ id, kind: 'sql_assert', source: 'app', query: 'select 1 where false' }) as unknown as CheckSpec;
+    const defs = new Map(['a', 'b'].map((id) => [id, { hash: hashOf(id), spec: spec(id) }]));
+    // Every embedded database is a copy of one template: the same cluster, timeline, database and oid.
+    const template = { system_identifier: '7716541789307764778', timeline: 1, database_oid: '5', database: 'postgres' };
+    const ours = { embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/parity' };
+    const read = (identity: object) => new Map(['a', 'b'].map((id) => [id, { ...pass(id, 0), servers: { app: { ...template, ...identity } }, readUnder: { app: { in_recovery: false, replica_lag: null } } }]));
+    const sources = new Map([['app', { spec: { url: 'embedded:app' } }]]);
+    const judged = (identity: object, now: typeof ours | null | undefined) => evaluateGate({ migration, name: 'switch-reads' }, read(identity), defs, NOW, sources, now === undefined ? new Map() : new Map([['app', now]])).checks.map((c) => c.denial);
+    expect(judged(ours, ours)).toEqual([null, null]);
+    // Another database (another id), the same database under another data directory (moved or copied), none there, or none known.
+    expect(judged(ours, { ...ours, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000002' })).toEqual(['server_changed', 'server_changed']);
+    expect(judged(ours, { ...ours, data_dir: '/srv/moved' })).toEqual(['server_changed', 'server_changed']);
+    expect(judged(ours, null)).toEqual(['server_changed', 'server_changed']);
+    expect(judged(ours, undefined)).toEqual(['server_changed', 'server_changed']);
+    // Recorded before embedded databases had ids: which one it read is unknown.
+    expect(judged({}, ours)).toEqual(['server_changed', 'server_changed']);
+    const reason = evaluateGate({ migration, name: 'switch-reads' }, read(ours), defs, NOW, sources, new Map([['app', { ...ours, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000002' }]])).reasons[0];
+    expect(reason).toMatch(/as embedded database 0b1c5c8e-1111-4c8e-8e8e-000000000001 under \/srv\/parity, .*but the source now reaches embedded database 0b1c5c8e-1111-4c8e-8e8e-000000000002 under \/srv\/parity/);
+    // A Postgres source is judged by its server alone, as before.
+    expect(evaluateGate({ migration, name: 'switch-reads' }, read({}), defs, NOW, new Map([['app', { spec: { url: 'postgres://u@h/app' } }]])).allowed).toBe(true);
+  });
+
   it('judges a recorded replica lag by the max_replica_lag the source sets now, and a lag never recorded as unknown', () => {
     const spec = (id: string) => ({ id, kind: 'sql_assert', source: 'app', query: 'select 1 where false' }) as unknown as CheckSpec;
     const defs = new Map(['a', 'b'].map((id) => [id, { hash: hashOf(id), spec: spec(id) }]));

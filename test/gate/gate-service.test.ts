@@ -3,6 +3,7 @@ import { GateUnavailableError, UnknownMigrationError, UnknownPhaseError } from '
 import { createGateService } from '../../src/gate/gate-service.js';
 import { createTestStore, engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { embeddedLookup } from '../support/embedded-now.js';
 
 /** Expand done: the new columns exist but nothing is backfilled yet. */
 export const SEED = `
@@ -155,7 +156,7 @@ describe.each(engines)('gate service on %s', (engine) => {
         return started;
       },
     };
-    return createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock });
+    return createGateService({ store: world.store, runner: editingRunner, catalog: () => world.catalog(), clock: world.clock, embeddedIdentity: embeddedLookup(world.db) });
   }
 
   it('judges a refresh by the phase as the files declare it when it answers, not as when it was asked', async () => {
@@ -197,7 +198,7 @@ describe.each(engines)('gate service on %s', (engine) => {
   it('denies (could not evaluate) when the state store is gone, and still tells the observer', async () => {
     const heard: boolean[] = [];
     const broken = await createTestStore(engine);
-    const gates = createGateService({ store: broken.store, runner: world.runner, catalog: world.catalog, clock: world.clock, onDecision: (d) => heard.push(d.allowed, d.evaluated) });
+    const gates = createGateService({ store: broken.store, runner: world.runner, catalog: world.catalog, clock: world.clock, onDecision: (d) => heard.push(d.allowed, d.evaluated), embeddedIdentity: embeddedLookup(world.db) });
     await broken.store.close();
     try {
       const error = await gates.decide('users-split-name', 'switch-reads').catch((e: unknown) => e);

@@ -30,6 +30,12 @@ const variants: Partial<ServerIdentity>[] = [
   { ...base, timeline: null, postmaster_started: '1796550000', address: '10.0.0.2' },
   // Recorded before the timeline was read.
   { ...base, timeline: undefined },
+  // Embedded databases: one template's cluster and database for all; their own id and data directory tell them apart.
+  { ...base, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/parity' },
+  { ...base, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000002', data_dir: '/srv/parity' },
+  { ...base, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/moved' },
+  { ...base, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/parity', address: null, port: null },
+  { ...base, system_identifier: null, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/parity' },
 ];
 
 describe.each(engines)('the same server on %s', (engine) => {
@@ -50,5 +56,10 @@ describe.each(engines)('the same server on %s', (engine) => {
     expect(sameServer(variants[0]!, variants[1]!)).toBe(true);
     // A promoted clone (or a standby promoted in a failover): another server until checks read it.
     expect(sameServer(base, { ...base, timeline: 2 })).toBe(false);
+    // Two embedded databases copied from one template, and one recorded before embedded ids: three databases.
+    const embedded = { ...base, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000001', data_dir: '/srv/parity' };
+    expect(sameServer(embedded, { ...embedded, embedded_id: '0b1c5c8e-1111-4c8e-8e8e-000000000002' })).toBe(false);
+    expect(sameServer(embedded, base)).toBe(false);
+    expect(sameServer(embedded, { ...embedded, address: null, port: null })).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { createRunner } from '../../src/runner/runner.js';
 import type { Runner } from '../../src/runner/run-types.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
+import { embeddedLookup } from './embedded-now.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestStore } from './databases.js';
 import type { FakeClock } from './fake-clock.js';
@@ -28,7 +29,7 @@ export async function createGateCore(catalog: () => Catalog, options: { instance
   const sources = createSourceRegistry(catalog().sources, { dataDir: 'memory:none' });
   const runner = createRunner({ store, sources, clock: systemClock, instanceId: options.instanceId, guard: createLeaseGuard(store, { holder: options.instanceId, clock: systemClock, pollMs: 20 }) });
   const gateClock: Clock = options.storeClock ?? systemClock;
-  const gates = createGateService({ store, runner, catalog, clock: gateClock, evidenceTtlMs: 0 });
+  const gates = createGateService({ store, runner, catalog, clock: gateClock, evidenceTtlMs: 0, embeddedIdentity: embeddedLookup({ dataDir: 'memory:none' }) });
   return {
     store, sources, runner, gates,
     async close() {

@@ -14,6 +14,7 @@ import { createTestDatabase, createTestStore, type EngineName, type TestDatabase
 import { catalogFromYaml, registryForCatalog } from './run-check.js';
 import { fakeClock, type FakeClock } from './fake-clock.js';
 import { storeClockFrom } from '../../src/store/store-clock.js';
+import { embeddedLookup } from './embedded-now.js';
 
 export interface GateWorld {
   db: TestDatabase;
@@ -43,9 +44,13 @@ export async function createGateWorld(engine: EngineName, options: {
   aliases?: string[];
   /** Keep state in this already-migrated store instead of a fresh test store. */
   store?: Store;
+  /** PGlite only: the data directory (on disk) and name of the verified database, instead of a fresh one in memory. */
+  dataDir?: string;
+  name?: string;
 }): Promise<GateWorld> {
-  const db = await createTestDatabase(engine);
-  await db.exec(options.seedSql);
+  const db = await createTestDatabase(engine, { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.name ? { name: options.name } : {}) });
+  // Empty: the database is reopened as it was.
+  if (options.seedSql) await db.exec(options.seedSql);
   const clock = fakeClock();
   // The store stamps results with the same fake clock, so tests can age results by moving it.
   const stateHandle = options.store ? { store: options.store, close: () => options.store!.close() } : await createTestStore(engine, { clock: storeClockFrom(clock) });
@@ -61,7 +66,8 @@ export async function createGateWorld(engine: EngineName, options: {
   };
   const runner = runnerFor('replica-a');
   const decisions: GateDecision[] = [];
-  const gates = createGateService({ store, runner, catalog: () => catalog, clock, onDecision: (d) => decisions.push(d) });
+  // As the service wires it: the embedded databases under the sources' data directory are the ones now.
+  const gates = createGateService({ store, runner, catalog: () => catalog, clock, onDecision: (d) => decisions.push(d), embeddedIdentity: embeddedLookup(db) });
   return {
     db, store, clock, sources, runner, gates, decisions, runnerFor,
     catalog: () => catalog,
