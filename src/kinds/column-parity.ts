@@ -22,6 +22,7 @@ import { typeProbeSql } from './exact-compare.js';
 import { comparedDistinctSql } from './compared-distinct.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
 import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from './float-leaves.js';
+import { opaqueTextFault, opaqueTextLeavesFrom } from './opaque-texts.js';
 import { compositeFieldsDiffer, compositeFieldsFault, compositeFieldsFrom } from './composite-fields.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
@@ -250,12 +251,18 @@ function planComparedTypes(form: SameTableForm | JoinForm): SQL {
  * read from one walk of their type trees: a real against a double (a composite or range of reals
  * against one of doubles, an anonymous record against one that holds floats) prints alike (0.1);
  * composites whose fields are named or ordered differently (`(x, y)` against `(y, x)`) print by
- * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them).
+ * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them);
+ * object identifiers and nested xml print alike over different values (opaque-texts.ts).
  */
 async function refuseContainerTexts(spec: ColumnParitySpec, form: SameTableForm | JoinForm, ctx: ExecutionContext, observations: Outcome['observations']): Promise<Outcome | undefined> {
   const [row] = await ctx.query(spec.source, planComparedTypes(form));
   const roots = [String(row?.old), String(row?.new)];
   const trees = await readTypeTrees((statement) => ctx.query(spec.source, statement), roots);
+  const opaque = opaqueTextFault((['old', 'new'] as const).flatMap((side, i) => {
+    const leaves = opaqueTextLeavesFrom(roots[i]!, trees);
+    return leaves === null ? [] : [{ value: 'the compared value', side, leaves }];
+  }));
+  if (opaque) return faultOutcome(opaque, observations);
   const [oldFields, newFields] = roots.map((root) => compositeFieldsFrom(root, trees)) as [string | null, string | null];
   if (compositeFieldsDiffer(oldFields, newFields)) return faultOutcome(compositeFieldsFault('the compared value', oldFields, newFields), observations);
   const [old, fresh] = roots.map((root) => floatLeavesFrom(root, trees)) as [string | null, string | null];
