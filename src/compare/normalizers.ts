@@ -11,7 +11,8 @@ import { unparseable, unparseableSql } from './unparseable.js';
 
 /** The whitespace set trim/collapse_whitespace act on: space, \t, \n, \r, \v, \f and no-break space. */
 export const WHITESPACE_CHARACTERS = ' \t\n\r\u000b\u000c\u00a0';
-const WHITESPACE_RUN_SQL_PATTERN = `[${WHITESPACE_CHARACTERS}]+`;
+/** The set without its one non-ASCII character, for a SQL_ASCII server (asciiOnlySql). */
+const ASCII_WHITESPACE_CHARACTERS = WHITESPACE_CHARACTERS.replace('\u00a0', '');
 const WHITESPACE_RUN_JS = new RegExp(`[${WHITESPACE_CHARACTERS}]+`, 'g');
 const WHITESPACE_EDGES_JS = new RegExp(`^[${WHITESPACE_CHARACTERS}]+|[${WHITESPACE_CHARACTERS}]+$`, 'g');
 
@@ -42,12 +43,24 @@ function bindText(value: SQL, body: (v: SQL) => SQL): SQL {
   return sql`(select ${body(sql.raw('b.v'))} from (select (${value})::text as v offset 0) as b)`;
 }
 
+/**
+ * The whitespace set as the server reads it, decided once per statement (an InitPlan): a SQL_ASCII
+ * database reads text byte by byte, so the no-break space bound as UTF-8 is the two bytes C2 and
+ * A0, each matched alone — the lead byte of © (C2 A9) became whitespace, and 'x©' collapsed to the
+ * bytes 'x ©' does. There the set is ASCII only: the bytes of a multi-byte character are never
+ * whitespace, and U+00A0 is not one (its encoding is unknown to a SQL_ASCII server). Every other
+ * encoding reads characters, and a no-break space it cannot hold is a conversion error.
+ */
+function whitespaceSetSql(set: (characters: string) => string): SQL {
+  return sql`(select case when pg_catalog.current_setting('server_encoding') operator(pg_catalog.=) 'SQL_ASCII' then ${set(ASCII_WHITESPACE_CHARACTERS)}::text else ${set(WHITESPACE_CHARACTERS)}::text end)`;
+}
+
 /** Wraps a SQL value expression in the given normalisers, applied in order (text in, text out). */
 export function normalizeSql(value: SQL, normalizers: readonly Normalizer[]): SQL {
   let out = value;
   for (const n of normalizers) {
-    if (n === 'trim') out = sql`btrim((${out})::text, ${WHITESPACE_CHARACTERS})`;
-    else if (n === 'collapse_whitespace') out = sql`regexp_replace((${out})::text, ${WHITESPACE_RUN_SQL_PATTERN}, ' ', 'g')`;
+    if (n === 'trim') out = sql`btrim((${out})::text, ${whitespaceSetSql((c) => c)})`;
+    else if (n === 'collapse_whitespace') out = sql`regexp_replace((${out})::text, ${whitespaceSetSql((c) => `[${c}]+`)}, ' ', 'g')`;
     // The "C" collation folds A-Z only, whatever the database's collation: see lowerAscii.
     else if (n === 'lower') out = sql`lower((${out})::text collate "C")`;
     else if (n === 'upper') out = sql`upper((${out})::text collate "C")`;

@@ -22,6 +22,7 @@ import { typeProbeSql } from './exact-compare.js';
 import { comparedDistinctSql } from './compared-distinct.js';
 import { containerNormalizerFault, foldsText, planContainerTypes } from './container-normalizers.js';
 import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from './float-leaves.js';
+import { opaqueTextFault, opaqueTextLeavesFrom } from './opaque-texts.js';
 import { compositeFieldsDiffer, compositeFieldsFault, compositeFieldsFrom } from './composite-fields.js';
 import { duplicateKeyFault, planDuplicateKeys, planJoinCounts, planJoinSamples, type JoinSide } from './column-parity-join.js';
 import { formatCount } from './format.js';
@@ -255,6 +256,11 @@ function planComparedTypes(spec: ColumnParitySpec, form: SameTableForm | JoinFor
  * `what` names the pair for the message ("the compared value", "key column id").
  */
 function textsAgreeFault(what: string, roots: readonly [string, string], trees: Parameters<typeof floatLeavesFrom>[1]): FaultInfo | undefined {
+  const opaque = opaqueTextFault((['old', 'new'] as const).flatMap((side, i) => {
+    const leaves = opaqueTextLeavesFrom(roots[i]!, trees);
+    return leaves === null ? [] : [{ value: what, side, leaves }];
+  }));
+  if (opaque) return opaque;
   const [oldFields, newFields] = roots.map((root) => compositeFieldsFrom(root, trees)) as [string | null, string | null];
   if (compositeFieldsDiffer(oldFields, newFields)) return compositeFieldsFault(what, oldFields, newFields);
   const [old, fresh] = roots.map((root) => floatLeavesFrom(root, trees)) as [string | null, string | null];
@@ -270,8 +276,8 @@ function textsAgreeFault(what: string, roots: readonly [string, string], trees: 
  * read from one walk of their type trees: a real against a double (a composite or range of reals
  * against one of doubles, an anonymous record against one that holds floats) prints alike (0.1);
  * composites whose fields are named or ordered differently (`(x, y)` against `(y, x)`) print by
- * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them).
- * In the join form each key column is judged alike, first: a key is matched by its text, so keys
+ * position without names, so swapped fields agree (composite-fields.ts, as table_diff refuses them);
+ * object identifiers and nested xml print alike over different values (opaque-texts.ts). In the join form each key column is judged alike, first: a key is matched by its text, so keys
  * that print alike over other values pair rows of other keys (a scalar real against a double is
  * matched as the double it converts to, column-parity-join.ts).
  */

@@ -76,17 +76,8 @@ export function floatLeavesFrom(root: string, types: ReadonlyMap<string, TypePar
 }
 
 /**
- * Where each of the types holds floats (floatLeavesFrom), reading the catalog one level of the
- * type tree per statement through `read` until every part is known.
- */
-export async function readFloatLeaves(read: (statement: SQL) => Promise<Record<string, unknown>[]>, roots: readonly string[]): Promise<(string | null)[]> {
-  const types = await readTypeTrees(read, roots);
-  return roots.map((root) => floatLeavesFrom(root, types));
-}
-
-/**
  * The type trees under `roots` (every part of every type, to MAX_DEPTH), reading the catalog one
- * level per statement through `read`: what floatLeavesFrom and composite-fields.ts walk.
+ * level per statement through `read`: what floatLeavesFrom, composite-fields.ts and opaque-texts.ts walk.
  */
 export async function readTypeTrees(read: (statement: SQL) => Promise<Record<string, unknown>[]>, roots: readonly string[]): Promise<ReadonlyMap<string, TypeParts>> {
   const types = new Map<string, TypeParts>();

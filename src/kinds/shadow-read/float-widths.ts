@@ -15,11 +15,15 @@
  */
 import { Fault } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
-import { floatWidthsDiffer, readFloatLeaves } from '../float-leaves.js';
+import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from '../float-leaves.js';
+import { opaqueTextFault, opaqueTextLeavesFrom } from '../opaque-texts.js';
 import { planShadowDescribe, planShadowTypes, type ReadPath, type SqlPath, type Widening } from './read-path.js';
 
-/** One path's columns in order: each one's name, its pg_typeof oid, and where its type holds floats (floatLeavesFrom). */
-export interface PathColumns { name: string; type?: string | undefined; floats: string | null }
+/**
+ * One path's columns in order: each one's name, its pg_typeof oid, where its type holds floats
+ * (floatLeavesFrom) and its opaque leaves (opaque-texts.ts; absent: none).
+ */
+export interface PathColumns { name: string; type?: string | undefined; floats: string | null; opaque?: string | null }
 
 /** The cast that widens `own` to what `other` holds, when one is a real (array) and the other a double (array). */
 function widenedCast(own: string | null, other: string | null): 'float8' | 'float8[]' | undefined {
@@ -68,13 +72,17 @@ async function pathColumns(ctx: ExecutionContext, path: SqlPath, keyColumns: rea
   const described = await ctx.describe(path.source, planShadowDescribe(path, keyColumns, keys));
   const [row] = await ctx.query(path.source, planShadowTypes(path, keyColumns, keys, described.length));
   const types = described.map((_, i) => String(row?.[`t${i}`]));
-  const floats = await readFloatLeaves((statement) => ctx.query(path.source, statement), types);
-  return described.map((column, i) => ({ name: column.name, type: types[i], floats: floats[i] ?? null }));
+  const trees = await readTypeTrees((statement) => ctx.query(path.source, statement), types);
+  // Rows are read as to_json(row): every xml is written by its output function, at the top too.
+  return described.map((column, i) => ({
+    name: column.name, type: types[i], floats: floatLeavesFrom(types[i]!, trees), opaque: opaqueTextLeavesFrom(types[i]!, trees, { xmlByOutput: true }),
+  }));
 }
 
 /**
  * The widening each path's batches need, by path (absent: none), read before the first batch;
- * throws float_widths_differ where the two paths' floats cannot be compared exactly. Nothing is
+ * throws float_widths_differ where the two paths' floats cannot be compared exactly, and
+ * object_identifier or xml_in_container where a compared column's text misprints its value. Nothing is
  * read when a path is HTTP or no key was sampled.
  */
 export async function readFloatWidenings(ctx: ExecutionContext, spec: { key: readonly string[]; old: ReadPath; new: ReadPath; compare: { ignore: readonly string[] } }, keys: readonly string[][]): Promise<Map<ReadPath, Widening>> {
@@ -82,6 +90,10 @@ export async function readFloatWidenings(ctx: ExecutionContext, spec: { key: rea
   if ('http' in spec.old || 'http' in spec.new || keys.length === 0) return out;
   const first = keys.slice(0, 1);
   const [old, fresh] = await Promise.all([pathColumns(ctx, spec.old, spec.key, first), pathColumns(ctx, spec.new, spec.key, first)]);
+  // Object identifiers and xml print alike over different values (opaque-texts.ts): compared or keyed, "could not verify".
+  const opaque = opaqueTextFault(([['old', old], ['new', fresh]] as const).flatMap(([side, columns]) => columns
+    .filter((c) => c.opaque && !spec.compare.ignore.includes(c.name)).map((c) => ({ value: `column ${c.name}`, side, leaves: c.opaque! }))));
+  if (opaque) throw new Fault(opaque);
   const decided = floatWidenings(old, fresh, { keyColumns: spec.key, ignore: spec.compare.ignore });
   if ('problem' in decided) throw new Fault({ code: 'float_widths_differ', message: decided.problem });
   out.set(spec.old, decided.old);

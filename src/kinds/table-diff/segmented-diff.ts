@@ -7,7 +7,7 @@ import { Fault } from '../../results/fault.js';
 import type { Outcome } from '../../results/outcome.js';
 import type { ExecutionContext, ScanFacts } from '../types.js';
 import type { DiffSide, SideTypes } from './plan.js';
-import { keyColumnsOf, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentSide } from './segments.js';
+import { keyColumnsOf, keyOrderProbeFor, planKeyCollations, planKeyOrderProbe, planKeysOrdered, planServerEncoding, planNullKeyRows, planSegmentEnd, readSegmentEnd, restoreTally, segmentProgress, segmentSide } from './segments.js';
 import type { ComparedColumn, TableDiffSpec } from './spec.js';
 import { refuseScope, type DiffTally } from './verdict.js';
 import type { SideReads } from './side-reads.js';
@@ -18,10 +18,17 @@ export type Sides = Record<'old' | 'new', DiffSide>;
 /** Why the two sides would put the same key in different segments (their collations sort a probe differently), or undefined. */
 export async function keyOrderDiffers(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, sides: Sides, types: Record<'old' | 'new', SideTypes>): Promise<string | undefined> {
   const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
-  const orders = await Promise.all((['old', 'new'] as const).map(async (s) => {
+  const collationRows = await Promise.all((['old', 'new'] as const).map(async (s) => {
     const collations = planKeyCollations(sides[s], key[s]);
-    const row = collations && (await reads.query(s, collations))[0];
-    const probe = row && planKeyOrderProbe(key[s], row);
+    return collations && (await reads.query(s, collations))[0];
+  }));
+  // Only texts both servers' encodings hold: an unconvertible probe text is an error on its side.
+  const texts = collationRows.some((row) => row !== undefined)
+    ? keyOrderProbeFor(await Promise.all((['old', 'new'] as const).map(async (s) => String((await ctx.query(sides[s].source, planServerEncoding()))[0]?.encoding))))
+    : [];
+  const orders = await Promise.all((['old', 'new'] as const).map(async (s, i) => {
+    const row = collationRows[i];
+    const probe = row && planKeyOrderProbe(key[s], row, texts);
     return { collations: row ?? {}, order: probe ? (await ctx.query(sides[s].source, probe))[0] ?? {} : {} };
   }));
   for (const [i, name] of spec.key.entries()) {

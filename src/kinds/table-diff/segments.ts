@@ -87,6 +87,24 @@ export function planKeysOrdered(side: DiffSide, key: KeyColumn[], lower: string[
 const COLLATED_TYPES = new Set(['text', 'character varying', 'character', 'name', 'citext']);
 /** Texts whose order differs between common collations (case, accents, punctuation, digits, spaces). */
 export const KEY_ORDER_PROBE = ['a', 'B', 'b', 'A', 'é', 'e', 'f', 'Z', 'z', '_x', '-x', 'x y', 'xy', '1', '10', '9', 'ä', 'aa', '', ' ', 'Ω'];
+/** The highest code point each server encoding known here holds all of below it (SQL_ASCII stores UTF-8 bytes as they come). */
+const ENCODING_REACH: Readonly<Record<string, number>> = { UTF8: 0x10ffff, SQL_ASCII: 0x10ffff, LATIN1: 0xff };
+
+/** The server's encoding (for keyOrderProbeFor). */
+export function planServerEncoding(): SQL {
+  return sql`select pg_catalog.current_setting('server_encoding') as encoding`;
+}
+
+/**
+ * The probe texts every one of the servers' encodings can hold (pure): a text a server cannot
+ * convert its characters to is an error there (Ω in LATIN1), and both sides must sort the same
+ * texts. An encoding not known here keeps the ASCII texts. A smaller probe tells fewer collations
+ * apart; two sides ordering keys differently then fail (rows in the wrong range), never pass.
+ */
+export function keyOrderProbeFor(encodings: readonly string[]): string[] {
+  const reach = Math.min(...encodings.map((e) => ENCODING_REACH[e] ?? 0x7f));
+  return KEY_ORDER_PROBE.filter((text) => [...text].every((c) => c.codePointAt(0)! <= reach));
+}
 const COLLATION_NAME = /^(?:(?:"[^"]+"|[a-z_][a-z0-9_$]*)\.)?(?:"[^"]+"|[a-z_][a-z0-9_$]*)$/;
 
 /** The collation of each collated key column (pg_collation_for), or undefined when no key column is collated. */
@@ -96,16 +114,17 @@ export function planKeyCollations(side: DiffSide, key: KeyColumn[]): SQL | undef
 }
 
 /**
- * The probe texts in the order each collated key column sorts them, as one text per column. Two
- * sides that answer differently order keys differently, so their key ranges would not hold the same rows.
+ * The probe texts (keyOrderProbeFor) in the order each collated key column sorts them, as one text
+ * per column. Two sides that answer differently order keys differently, so their key ranges would
+ * not hold the same rows.
  */
-export function planKeyOrderProbe(key: KeyColumn[], collations: Record<string, unknown>): SQL | undefined {
+export function planKeyOrderProbe(key: KeyColumn[], collations: Record<string, unknown>, probe: readonly string[] = KEY_ORDER_PROBE): SQL | undefined {
   const orders = key.flatMap((k, i) => {
     const name = collations[`c_${i}`];
     if (typeof name !== 'string' || !COLLATION_NAME.test(name)) return [];
     return [sql`string_agg(p, '|' order by p::${castType(k.type)} collate ${sql.raw(name)}) as ${sql.identifier(`o_${i}`)}`];
   });
-  return orders.length === 0 ? undefined : sql`select ${joinSql(orders)} from unnest(${arrayLiteralText(KEY_ORDER_PROBE)}::text[]) as p`;
+  return orders.length === 0 ? undefined : sql`select ${joinSql(orders)} from unnest(${arrayLiteralText(probe)}::text[]) as p`;
 }
 
 /** Rows of the side whose key has a NULL column (they fall in no key range). */

@@ -30,6 +30,7 @@ import { Fault, faultOutcome } from '../../results/fault.js';
 import { containerNormalizerFault, planContainerTypes } from '../container-normalizers.js';
 import { floatLeavesFrom, floatWidthsDiffer, readTypeTrees } from '../float-leaves.js';
 import { compositeFieldsDiffer, compositeFieldsFault, compositeFieldsFrom } from '../composite-fields.js';
+import { opaqueTextFault, opaqueTextLeavesFrom, type OpaqueText } from '../opaque-texts.js';
 import { planBucketKeys, planLeafRows, planRowsByKey, planSideTypes, planTableColumns, planFingerprint, type SideTypes } from './plan.js';
 import { planKeyCorrelation, segmentRowsFor } from './segments.js';
 import { diffSegments, keyOrderDiffers, type Sides } from './segmented-diff.js';
@@ -53,12 +54,21 @@ async function comparedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads
   return comparedColumnsOf(spec, rows.map((r) => r.name));
 }
 
+/** What readyNormalizedColumns reads of one raw value's type. */
+interface NormalizedShape { container: unknown; floats: string | null; fields: string | null; opaque: string | null }
+
+/** The values among one compared column's two sides whose types hold opaque leaves (opaque-texts.ts). */
+function opaqueTextsOf(value: string, leaves: Record<'old' | 'new', string | null>): OpaqueText[] {
+  return (['old', 'new'] as const).flatMap((side) => (leaves[side] === null ? [] : [{ value, side, leaves: leaves[side]! }]));
+}
+
 /**
  * The compared columns, ready for a normaliser's text: a scalar real against a double normalised
  * from the double it converts to (withWidenedReals); refused, a column whose raw values that text
  * would misread: a container under a text normaliser (`normalizer_on_container`: its member names
  * would be folded with its values), and containers holding a real on one side where the other holds a double
- * (`float_widths_differ`, as withValueForms refuses them unnormalised: both print 0.1). The
+ * (`float_widths_differ`, as withValueForms refuses them unnormalised: both print 0.1), and object
+ * identifiers or nested xml, whose text misprints them (opaque-texts.ts). The
  * normalised values are text, so their own types say nothing of either. No table row is read.
  */
 async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext, reads: SideReads, columns: readonly ComparedColumn[]): Promise<ComparedColumn[]> {
@@ -68,8 +78,11 @@ async function readyNormalizedColumns(spec: TableDiffSpec, ctx: ExecutionContext
     const [row] = await reads.query(side, planContainerTypes(spec[side].table, normalized.map((c) => c.raw![side])));
     const roots = normalized.map((_, i) => String(row?.[`t_${i}`]));
     const trees = await readTypeTrees((statement) => ctx.query(spec[side].source, statement), roots);
-    return roots.map((root, i) => ({ container: row?.[`c_${i}`], floats: floatLeavesFrom(root, trees), fields: compositeFieldsFrom(root, trees) }));
-  })) as [{ container: unknown; floats: string | null; fields: string | null }[], { container: unknown; floats: string | null; fields: string | null }[]];
+    return roots.map((root, i) => ({ container: row?.[`c_${i}`], floats: floatLeavesFrom(root, trees), fields: compositeFieldsFrom(root, trees), opaque: opaqueTextLeavesFrom(root, trees) }));
+  })) as [NormalizedShape[], NormalizedShape[]];
+  // A normaliser reads the raw value's text: an object identifier or a nested xml misprints there as anywhere.
+  const opaque = opaqueTextFault(normalized.flatMap((c, i) => opaqueTextsOf(`column ${c.name}`, { old: old[i]!.opaque, new: fresh[i]!.opaque })));
+  if (opaque) throw new Fault(opaque);
   const found = normalized.flatMap((c, i) => (c.raw!.foldsText ? ([['old', old[i]!], ['new', fresh[i]!]] as const) : [])
     .flatMap(([side, t]) => (t.container === null || t.container === undefined ? [] : [{ value: `column ${c.name}`, side, type: String(t.container) }])));
   const fault = containerNormalizerFault(found);
@@ -160,8 +173,12 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
   const shapeRows = await both(async (s) => {
     const roots = oidsOf(typeRows[s === 'old' ? 0 : 1]![0]?.type_oids);
     const trees = await readTypeTrees((statement) => ctx.query(untyped[s].source, statement), roots);
-    return { floats: roots.map((root) => floatLeavesFrom(root, trees)), fields: roots.map((root) => compositeFieldsFrom(root, trees)) };
+    return { floats: roots.map((root) => floatLeavesFrom(root, trees)), fields: roots.map((root) => compositeFieldsFrom(root, trees)), opaque: roots.map((root) => opaqueTextLeavesFrom(root, trees)) };
   });
+  // Keys and values whose text cannot tell different values apart (opaque-texts.ts): "could not verify".
+  const opaqueNames = [...spec.key.map((k) => `key ${k}`), ...columns.map((c) => `column ${c.name}`)];
+  const opaque = opaqueTextFault(opaqueNames.flatMap((name, j) => opaqueTextsOf(name, { old: shapeRows[0]!.opaque[j] ?? null, new: shapeRows[1]!.opaque[j] ?? null })));
+  if (opaque) throw new Fault(opaque);
   const types = Object.fromEntries((['old', 'new'] as const).map((s, i): [string, SideTypes] => {
     const row = typeRows[i]![0] ?? {};
     const { floats, fields } = shapeRows[i]!;

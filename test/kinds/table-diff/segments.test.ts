@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../../support/databases.js';
 import { runCheck } from '../../support/run-check.js';
 import { compile } from '../../../src/sql/build.js';
-import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, planKeyCorrelation, planSegmentEnd, restoreTally, segmentSide, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
+import { AUTO_SEGMENT_FROM_ROWS, AUTO_SEGMENT_ROWS, KEY_ORDER_PROBE, keyOrderProbeFor, planKeyCorrelation, planSegmentEnd, restoreTally, segmentSide, segmentProgress, segmentRowsFor } from '../../../src/kinds/table-diff/segments.js';
 import type { DiffTally } from '../../../src/kinds/table-diff/verdict.js';
 
 const diffYaml = (key: string, extra = '') => `checks:
@@ -205,5 +205,31 @@ describe('segments (pure)', () => {
     expect(restoreTally({ ...recorded(), counts: { ...recorded().counts, changed: -1 } }, expected)).toBeUndefined();
     expect(restoreTally({ ...recorded(), state: { columns: ['a', 'b'] } }, expected)).toBeUndefined();
     expect(restoreTally({ ...recorded(), state: undefined }, expected)).toBeUndefined();
+  });
+});
+
+describe('key order probe texts', () => {
+  it('keeps only texts every server encoding holds, and ASCII for an encoding not known', () => {
+    expect(keyOrderProbeFor(['UTF8', 'UTF8'])).toEqual(KEY_ORDER_PROBE);
+    expect(keyOrderProbeFor(['UTF8', 'SQL_ASCII'])).toEqual(KEY_ORDER_PROBE);
+    expect(keyOrderProbeFor(['UTF8', 'LATIN1'])).toEqual(KEY_ORDER_PROBE.filter((t) => t !== 'Ω'));
+    expect(keyOrderProbeFor(['LATIN1', 'WIN1251'])).toEqual(KEY_ORDER_PROBE.filter((t) => /^[\x00-\x7f]*$/.test(t)));
+  });
+});
+
+describeOnPostgres('segmented table_diff with a text key in a LATIN1 database', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres', { template: "template0 encoding 'LATIN1' lc_collate 'C' lc_ctype 'C'" });
+    await db.exec(`create table t_old (id text primary key, v int); create table t_new (id text primary key, v int);
+      insert into t_old select 'k' || g, g from generate_series(1, 40) g; insert into t_new select 'k' || g, g from generate_series(1, 40) g;`);
+  });
+  afterAll(() => db?.close());
+
+  it('probes the key order with texts LATIN1 holds, and diffs', async () => {
+    // The probe held Ω, which LATIN1 cannot hold: every segmented run was an error.
+    expect(await runCheck(db, diffYaml('id'))).toMatchObject({ status: 'pass' });
+    await db.exec(`update t_new set v = -1 where id = 'k7'`);
+    expect(await runCheck(db, diffYaml('id'))).toMatchObject({ status: 'fail', observations: { changed: 1 } });
   });
 });
