@@ -15,6 +15,7 @@ import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
 import { scopeDependenceFault } from './lineage/scope-lineage.js';
+import { countedColumnsFault } from './lineage/null-probe.js';
 
 export const nullCheckSchema = z
   .strictObject({
@@ -146,7 +147,8 @@ export const nullCheck = defineKind({
     // column's input, a partial index's predicate) may have left its NULLs out (lineage/scope-lineage.ts).
     if (outcome.status === 'pass') {
       const scope = { source: spec.source, table: spec.table, where: spec.where, values: spec.columns.map((c) => columnSql(c)), nullsOnly: true };
-      const fault = await scopeDependenceFault(ctx, scope, 'counted', spec.columns);
+      // A counted column that is never NULL, or rows no table holds, pass whatever the data (lineage/null-probe.ts).
+      const fault = (await scopeDependenceFault(ctx, scope, 'counted', spec.columns)) ?? (await countedColumnsFault(ctx, spec, scope.values));
       if (fault) return faultOutcome(fault, outcome.observations);
     }
     if (outcome.status === 'fail' && spec.sample > 0) {

@@ -7,9 +7,13 @@ import { predicateSql, regclassText, sql, type SQL } from '../sql/build.js';
 import { filterShape, type ColumnRenaming } from '../sql/shape.js';
 import { formatCount } from './format.js';
 import type { TableRef } from '../sql/identifiers.js';
-import { defineKind, requireCount, type CountScan, type ExecutionContext, type SideRead } from './types.js';
+import { defineKind, requireCount, scanFactsOf, type CountScan, type ExecutionContext, type SideRead } from './types.js';
 import type { Outcome } from '../results/outcome.js';
+import { fixedRowsFault } from './lineage/row-source.js';
 import { Fault, faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
+
+/** pg_class.relkind of relations whose rows are a table's: ordinary, partitioned, foreign. */
+const TABLE_KINDS = new Set(['r', 'p', 'f']);
 
 const sideSchema = z.strictObject({
   source: sourceNameSchema,
@@ -143,6 +147,14 @@ export const rowCount = defineKind({
       return outcome;
     }
     const [oldCounts = {}, newCounts = {}] = counts;
-    return evaluateRowCount(spec, requireCount(oldCounts, 'rows'), requireCount(newCounts, 'rows'));
+    const outcome = evaluateRowCount(spec, requireCount(oldCounts, 'rows'), requireCount(newCounts, 'rows'));
+    // A pass only: a side whose rows no table holds (a view of a series) counts what its definition fixes (lineage/row-source.ts).
+    if (outcome.status === 'pass') {
+      // A side its count proved an ordinary, partitioned or foreign table (under the count's lock) holds a table's rows: nothing to ask.
+      const asked = ([[spec.old, oldCounts], [spec.new, newCounts]] as const).filter(([, c]) => !TABLE_KINDS.has(scanFactsOf(c).relation?.kind ?? ''));
+      const [fault] = (await Promise.all(asked.map(([side]) => fixedRowsFault(ctx, side)))).filter((f) => f !== undefined);
+      if (fault) return faultOutcome(fault, outcome.observations);
+    }
+    return outcome;
   },
 });

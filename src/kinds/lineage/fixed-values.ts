@@ -122,7 +122,8 @@ function oneValue(text: string): string {
  */
 const EVALUATION_CLASSES = new Set(['21', '22', '23', '2F', '38', '39', '42', '54', 'P0']);
 
-function isEvaluationError(error: unknown): boolean {
+/** Whether an error is the expression failing over the inputs it was handed (not the read failing). */
+export function isEvaluationError(error: unknown): boolean {
   const sqlstate = error instanceof Fault ? error.fault.sqlstate : undefined;
   return sqlstate !== undefined && EVALUATION_CLASSES.has(sqlstate.slice(0, 2));
 }
