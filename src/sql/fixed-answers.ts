@@ -629,13 +629,28 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');
   if (groups.length > 0 && !emptyGroupingOnly) {
     const sets = groups.some((g) => nodeOf(g).type === 'GroupingSet');
-    rows = sets ? UNBOUNDED : { min: Math.min(1, rows.min), max: rows.max };
+    rows = sets ? UNBOUNDED : { min: Math.min(1, rows.min), max: groups.every(isOneKey) ? Math.min(1, rows.max) : rows.max };
   } else if (emptyGroupingOnly || select['havingClause'] !== undefined || calls.aggregate === 'certain') rows = { min: 1, max: 1 };
   else if (calls.aggregate === 'maybe') rows = { min: Math.min(1, rows.min), max: Math.max(1, rows.max) };
   if (select['havingClause'] !== undefined) rows = filtered(rows, truthOf(select['havingClause']));
   if (calls.setReturning) rows = UNBOUNDED;
-  if (Array.isArray(select['distinctClause'])) rows = { min: Math.min(1, rows.min), max: rows.max };
+  if (Array.isArray(select['distinctClause'])) {
+    // DISTINCT over values fixed on every row (`select distinct true`), or DISTINCT ON such values, keeps one row.
+    const on = select['distinctClause'].filter((item) => nodeOf(item).type !== undefined);
+    const values = list(select['targetList']).map((target) => nodeOf(target).fields['val']);
+    const one = on.length > 0 ? on.every(isOneKey) : values.length > 0 && values.every((value) => value !== undefined && isFixedValue(value));
+    rows = { min: Math.min(1, rows.min), max: !calls.setReturning && one ? Math.min(1, rows.max) : rows.max };
+  }
   return limited(rows, select);
+}
+
+/**
+ * Whether a GROUP BY or DISTINCT key has one value on every row (`1 + 1`, `length('')`, `1 = 1`):
+ * every row then falls in one group. A bare literal is not judged (GROUP BY 1 names a column).
+ */
+function isOneKey(key: unknown): boolean {
+  const { type } = nodeOf(key);
+  return key !== undefined && type !== 'A_Const' && type !== 'GroupingSet' && isFixedValue(key);
 }
 
 /** Whether a call's value depends on its arguments alone: a scalar pg_catalog built-in, no clock, catalog or session. */
@@ -726,5 +741,23 @@ export function queryAnswerOf(query: string): QueryAnswer | undefined {
   const value = nodeOf(list(first?.['targetList'])[0]).fields['val'];
   // A set operation's first column is fixed only as far as every branch's is: judged on one branch, not claimed.
   const single = fields['op'] === undefined || fields['op'] === 'SETOP_NONE';
-  return { rows: rowBoundsOf(fields), firstColumnFixed: single && value !== undefined && isFixedValue(value) };
+  const rows = rowBoundsOf(fields);
+  return { rows, firstColumnFixed: single && value !== undefined && (isFixedValue(value) || aggregatesOverNoRow(fields, rows, value)) };
+}
+
+/**
+ * Whether the one row of an aggregate query is computed over no row on any data (its FROM and
+ * WHERE keep none: `select count(*) from (select 1 from t limit 0) s`), and its first column from
+ * those aggregates and constants alone (no sub-select, no function that could read a table).
+ */
+function aggregatesOverNoRow(select: Fields, rows: RowBounds, value: unknown): boolean {
+  if (rows.min !== 1 || rows.max !== 1 || list(select['groupClause']).length > 0 || select['fromClause'] === undefined) return false;
+  const input = rowBoundsOf({ fromClause: select['fromClause'], whereClause: select['whereClause'], withClause: select['withClause'], targetList: [] });
+  if (input.max !== 0) return false;
+  let alone = true;
+  walkSqlTree(value, ({ type, fields }) => {
+    if (type === 'SubLink' || (type === 'FuncCall' && !isCatalogCall(fields))) alone = false;
+    return alone ? undefined : 'skip';
+  });
+  return alone;
 }
