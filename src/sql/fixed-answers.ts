@@ -8,6 +8,7 @@
  * not known is "could be anything". Pure once the parser is loaded.
  */
 import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functions.js';
+import { isSelfAntiJoin } from './self-anti-join.js';
 import { VETTED_VOLATILE } from './builtin-functions.js';
 import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { parseExpression, parseSql } from './parser.js';
@@ -621,6 +622,10 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   // join condition and a filter that contradict show (`a join b on a.x = b.x where a.x > 5 and b.x < 3`).
   const conditions = [...(select['whereClause'] === undefined ? [] : [select['whereClause']]), ...list(select['fromClause']).flatMap(innerJoinConditions)];
   if (conditions.length > 0) rows = filtered(rows, truthOf(conditions.length === 1 ? conditions[0] : { BoolExpr: { boolop: 'AND_EXPR', args: conditions } }));
+  // A relation held against itself row by row (`not exists (… u.k is not distinct from o.k)`, `o.k not in (select u.k …)`) keeps no row.
+  const where = nodeOf(select['whereClause']);
+  const conjuncts = where.type === 'BoolExpr' && where.fields['boolop'] === 'AND_EXPR' ? list(where.fields['args']) : select['whereClause'] === undefined ? [] : [select['whereClause']];
+  if (conjuncts.some((c) => list(select['fromClause']).some((item) => isSelfAntiJoin(c, item)))) rows = { min: 0, max: 0 };
   // An outer join's nullable side met its ON or is NULL: a WHERE true of neither is true of no row.
   const joined = select['whereClause'] === undefined || rows.max === 0 ? undefined : outerJoinConditions(select);
   if (joined !== undefined && !(truthOf({ BoolExpr: { boolop: 'AND_EXPR', args: [select['whereClause'], joined] } }) & T)) rows = { min: 0, max: 0 };
