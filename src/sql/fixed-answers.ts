@@ -8,6 +8,7 @@
  * not known is "could be anything". Pure once the parser is loaded.
  */
 import { isBuiltinAggregate, isBuiltinSetReturning } from './builtin-row-functions.js';
+import { isSelfAntiJoin } from './self-anti-join.js';
 import { VETTED_VOLATILE } from './builtin-functions.js';
 import { dependsOnArgumentsAlone } from './stable-builtins.js';
 import { parseExpression, parseSql } from './parser.js';
@@ -621,6 +622,10 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   // join condition and a filter that contradict show (`a join b on a.x = b.x where a.x > 5 and b.x < 3`).
   const conditions = [...(select['whereClause'] === undefined ? [] : [select['whereClause']]), ...list(select['fromClause']).flatMap(innerJoinConditions)];
   if (conditions.length > 0) rows = filtered(rows, truthOf(conditions.length === 1 ? conditions[0] : { BoolExpr: { boolop: 'AND_EXPR', args: conditions } }));
+  // A relation held against itself row by row (`not exists (… u.k is not distinct from o.k)`, `o.k not in (select u.k …)`) keeps no row.
+  const where = nodeOf(select['whereClause']);
+  const conjuncts = where.type === 'BoolExpr' && where.fields['boolop'] === 'AND_EXPR' ? list(where.fields['args']) : select['whereClause'] === undefined ? [] : [select['whereClause']];
+  if (conjuncts.some((c) => list(select['fromClause']).some((item) => isSelfAntiJoin(c, item)))) rows = { min: 0, max: 0 };
   // An outer join's nullable side met its ON or is NULL: a WHERE true of neither is true of no row.
   const joined = select['whereClause'] === undefined || rows.max === 0 ? undefined : outerJoinConditions(select);
   if (joined !== undefined && !(truthOf({ BoolExpr: { boolop: 'AND_EXPR', args: [select['whereClause'], joined] } }) & T)) rows = { min: 0, max: 0 };
@@ -629,13 +634,28 @@ export function rowBoundsOf(select: Fields, outer: Ctes = new Map()): RowBounds 
   const emptyGroupingOnly = groups.length > 0 && groups.every((g) => nodeOf(g).fields['kind'] === 'GROUPING_SET_EMPTY');
   if (groups.length > 0 && !emptyGroupingOnly) {
     const sets = groups.some((g) => nodeOf(g).type === 'GroupingSet');
-    rows = sets ? UNBOUNDED : { min: Math.min(1, rows.min), max: rows.max };
+    rows = sets ? UNBOUNDED : { min: Math.min(1, rows.min), max: groups.every(isOneKey) ? Math.min(1, rows.max) : rows.max };
   } else if (emptyGroupingOnly || select['havingClause'] !== undefined || calls.aggregate === 'certain') rows = { min: 1, max: 1 };
   else if (calls.aggregate === 'maybe') rows = { min: Math.min(1, rows.min), max: Math.max(1, rows.max) };
   if (select['havingClause'] !== undefined) rows = filtered(rows, truthOf(select['havingClause']));
   if (calls.setReturning) rows = UNBOUNDED;
-  if (Array.isArray(select['distinctClause'])) rows = { min: Math.min(1, rows.min), max: rows.max };
+  if (Array.isArray(select['distinctClause'])) {
+    // DISTINCT over values fixed on every row (`select distinct true`), or DISTINCT ON such values, keeps one row.
+    const on = select['distinctClause'].filter((item) => nodeOf(item).type !== undefined);
+    const values = list(select['targetList']).map((target) => nodeOf(target).fields['val']);
+    const one = on.length > 0 ? on.every(isOneKey) : values.length > 0 && values.every((value) => value !== undefined && isFixedValue(value));
+    rows = { min: Math.min(1, rows.min), max: !calls.setReturning && one ? Math.min(1, rows.max) : rows.max };
+  }
   return limited(rows, select);
+}
+
+/**
+ * Whether a GROUP BY or DISTINCT key has one value on every row (`1 + 1`, `length('')`, `1 = 1`):
+ * every row then falls in one group. A bare literal is not judged (GROUP BY 1 names a column).
+ */
+function isOneKey(key: unknown): boolean {
+  const { type } = nodeOf(key);
+  return key !== undefined && type !== 'A_Const' && type !== 'GroupingSet' && isFixedValue(key);
 }
 
 /** Whether a call's value depends on its arguments alone: a scalar pg_catalog built-in, no clock, catalog or session. */
@@ -726,5 +746,23 @@ export function queryAnswerOf(query: string): QueryAnswer | undefined {
   const value = nodeOf(list(first?.['targetList'])[0]).fields['val'];
   // A set operation's first column is fixed only as far as every branch's is: judged on one branch, not claimed.
   const single = fields['op'] === undefined || fields['op'] === 'SETOP_NONE';
-  return { rows: rowBoundsOf(fields), firstColumnFixed: single && value !== undefined && isFixedValue(value) };
+  const rows = rowBoundsOf(fields);
+  return { rows, firstColumnFixed: single && value !== undefined && (isFixedValue(value) || aggregatesOverNoRow(fields, rows, value)) };
+}
+
+/**
+ * Whether the one row of an aggregate query is computed over no row on any data (its FROM and
+ * WHERE keep none: `select count(*) from (select 1 from t limit 0) s`), and its first column from
+ * those aggregates and constants alone (no sub-select, no function that could read a table).
+ */
+function aggregatesOverNoRow(select: Fields, rows: RowBounds, value: unknown): boolean {
+  if (rows.min !== 1 || rows.max !== 1 || list(select['groupClause']).length > 0 || select['fromClause'] === undefined) return false;
+  const input = rowBoundsOf({ fromClause: select['fromClause'], whereClause: select['whereClause'], withClause: select['withClause'], targetList: [] });
+  if (input.max !== 0) return false;
+  let alone = true;
+  walkSqlTree(value, ({ type, fields }) => {
+    if (type === 'SubLink' || (type === 'FuncCall' && !isCatalogCall(fields))) alone = false;
+    return alone ? undefined : 'skip';
+  });
+  return alone;
 }

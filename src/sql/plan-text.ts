@@ -19,6 +19,11 @@ export const shapeKey = (node: unknown): string => JSON.stringify(node, (key, va
  * builds it) that parses as exactly `node`, or undefined.
  */
 export function spellingOf(wrapped: string, node: unknown): string | undefined {
+  return spanOf(wrapped, node)?.text;
+}
+
+/** Where in `text` (UTF-16 indices) the shortest run of whole tokens that parses as exactly `node` starts and ends, and that run. */
+export function spanOf(wrapped: string, node: unknown): { start: number; end: number; text: string } | undefined {
   const start = firstLocation(node);
   if (start === undefined) return undefined;
   const tokens = scanSql(wrapped);
@@ -31,9 +36,10 @@ export function spellingOf(wrapped: string, node: unknown): string | undefined {
   let tries = 0;
   for (const from of starts) {
     for (let to = first; to < tokens.length && tries < MAX_TRIES; to++, tries++) {
-      const text = wrapped.slice(indexOfByte(wrapped, tokens[from]!.start), indexOfByte(wrapped, tokens[to]!.end));
+      const [at, end] = [indexOfByte(wrapped, tokens[from]!.start), indexOfByte(wrapped, tokens[to]!.end)];
+      const text = wrapped.slice(at, end);
       const parsed = parseExpression(text);
-      if (parsed !== undefined && shapeKey(parsed) === want) return text;
+      if (parsed !== undefined && shapeKey(parsed) === want) return { start: at, end, text };
     }
   }
   return undefined;

@@ -49,7 +49,9 @@ describe('row bounds of a query', () => {
     ['select 1', 1, 1], ['select 1 from t', 0, Infinity], ['select count(*) from t', 1, 1], ['select count(*) from t group by x', 0, Infinity],
     ['select 1 from t limit 3', 0, 3], ['select 1 from t limit 3 offset 1', 0, 3], ['select 1 offset 1', 0, 0], ['select 1 union all select 2', 2, 2], ['select 1 union select 1', 1, 2],
     ['values (1), (2), (3)', 3, 3], ['select unnest(array[1, 2])', 0, Infinity], ['select 1 from t left join (select 1) z on true', 0, Infinity],
-    ['select 1 from (select 1) a left join t on true', 1, Infinity], ['select 1 from t having count(*) > 1', 0, 1], ['select distinct 1 from (values (1), (2)) v', 1, 2],
+    ['select 1 from (select 1) a left join t on true', 1, Infinity], ['select 1 from t having count(*) > 1', 0, 1], ['select distinct 1 from (values (1), (2)) v', 1, 1], ['select distinct v.x from (values (1), (2)) v(x)', 1, 2],
+    ['select 1 from t group by 1 + 1', 0, 1], ['select 1 from t o where o.k not in (select u.k from t u)', 0, 0], ['select 1 from t o where o.k not in (select u.k from t u where u.x > 0)', 0, Infinity],
+    ['select 1 from t o where not exists (select 1 from t u where u.k is not distinct from o.k)', 0, 0], ['select 1 from t o where not exists (select 1 from t u where u.k = o.k)', 0, Infinity], ['select 1 from t o where not exists (select 1 from s u where u.k is not distinct from o.k)', 0, Infinity], ['select 1 from t group by x, 1 + 1', 0, Infinity], ['select distinct on (1 = 1) x from t', 0, 1], ['select distinct length(\'\') from t', 0, 1],
     ['with recursive c(n) as (select 1 union all select n + 1 from c where n < 3) select n from c', 0, Infinity], ['select * from generate_series(1, 3)', 0, Infinity],
   ])('%s: %d to %d', (query, min, max) => {
     expect(queryAnswerOf(query)?.rows).toEqual({ min, max });
