@@ -344,17 +344,22 @@ async function refuseSharedColumns(spec: ColumnParitySpec, form: SameTableForm |
  * both compared values: a key left out of one side is counted missing only while the other side
  * keeps it, and two filters on the values (`amount > 0` on old, `amount_cents > 0` on new; both
  * keeping the keys whose values agree) leave a wrong key out of both, neither compared nor missing.
- * So no condition a side's rows pass may read a column either value is read from.
+ * So the check is refused when BOTH sides' scopes read a column either value is read from. One
+ * side whose scope reads no compared value (a whole table, a filter on the key) compares every
+ * key it holds: a key the other side's filter drops is then counted missing there, and a key
+ * neither holds is one the unfiltered side says is out of the migration (an archive split by
+ * `status` and `placed_at` against the archive table: scenario 06).
  */
 async function joinScopeFault(source: string, form: JoinForm, ctx: ExecutionContext): Promise<FaultInfo | undefined> {
+  const faults: (FaultInfo | undefined)[] = [];
   for (const [own, other] of [[form.old, form.new], [form.new, form.old]] as const) {
-    const fault = await scopeDependenceFault(ctx, {
+    faults.push(await scopeDependenceFault(ctx, {
       source, table: own.table, where: own.where, values: [expressionSql(own.expr)], nullsOnly: false,
       alsoChecked: { table: other.table, values: [expressionSql(other.expr)] },
-    }, 'compared', [own.expr, other.expr]);
-    if (fault) return fault;
+    }, 'compared', [own.expr, other.expr]));
+    if (faults[0] === undefined) return undefined;
   }
-  return undefined;
+  return faults.every((fault) => fault !== undefined) ? faults[0] : undefined;
 }
 
 /** The join form's counts and each side's repeated keys: three statements, run at once. */

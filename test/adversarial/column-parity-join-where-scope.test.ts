@@ -55,8 +55,20 @@ describe.each(engines)('column_parity join form with filters on the compared val
   });
 
   it('names the filter that reads a compared value', async () => {
-    const result = await runCheck(db, `checks:\n  - { id: c, kind: column_parity, source: app, key: [id], old: { table: legacy, expr: amount, where: "amount > 0" }, new: { table: payments, expr: "amount_cents / 100.0", where: "id % 2 = 0" } }\n`);
+    const result = await runCheck(db, `checks:\n  - { id: c, kind: column_parity, source: app, key: [id], old: { table: legacy, expr: amount, where: "amount > 0" }, new: { table: payments, expr: "amount_cents / 100.0", where: "amount_cents > 0" } }\n`);
     expect([result.status, result.error?.code], result.summary).toEqual(['error', 'scope_reads_compared']);
+  });
+
+  it('one side filtered on its value, the other whole: every key the whole side holds is compared, so the mismatches fail', async () => {
+    const result = await runCheck(db, `checks:\n  - { id: c, kind: column_parity, source: app, key: [id], old: { table: legacy, expr: amount, where: "amount > 0" }, new: { table: payments, expr: "amount_cents / 100.0" } }\n`);
+    expect(result.status, result.summary).toBe('fail');
+  });
+
+  it('one side filtered on its value, the other on the key alone: every key in the key-scoped side is compared (control: passes)', async () => {
+    // The odd keys are out of the new side's scope by its own key filter; the old side's value
+    // filter drops them too. Every even key — all the new side's scope — is compared and agrees.
+    const result = await runCheck(db, `checks:\n  - { id: c, kind: column_parity, source: app, key: [id], old: { table: legacy, expr: amount, where: "amount > 0" }, new: { table: payments, expr: "amount_cents / 100.0", where: "id % 2 = 0" } }\n`);
+    expect(result.status, result.summary).toBe('pass');
   });
 
   it('passes filters on the key alone, reading either table (control)', async () => {
