@@ -7,6 +7,7 @@ import type { Catalog } from '../../src/catalog/catalog.js';
 import { formatProblem } from '../../src/checkfile/problems.js';
 import { createSourceRegistry, type SourceRegistry } from '../../src/sources/registry.js';
 import type { Store } from '../../src/store/store.js';
+import { pinnedSetup } from './psql-pinned.js';
 import { median, timeWithPsql } from './psql.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
 
@@ -95,7 +96,9 @@ export function interleavedPsql(ctx: BenchContext, statements?: { sql: string; p
   return {
     between(warm: FinishedRun): void {
       const list = statements?.map((s) => ({ source: sourceName, sql: s.sql, params: s.params ?? [] })) ?? distinctStatements(warm);
-      sums.push(list.reduce((total, s) => total + timeWithPsql(ctx.sourceUrls[s.source] ?? ctx.sourceUrls[sourceName]!, s.sql, s.params, 1)[0]!, 0));
+      // In parity's session settings (pinnedSetup): the same SQL costs what the settings make it
+      // cost (jit above all), and the yardstick is the statement, not the server's defaults.
+      sums.push(list.reduce((total, s) => total + timeWithPsql(ctx.sourceUrls[s.source] ?? ctx.sourceUrls[sourceName]!, s.sql, s.params, 1, pinnedSetup())[0]!, 0));
     },
     median(): number {
       // The call after the warm-up is psql's own warm-up.
