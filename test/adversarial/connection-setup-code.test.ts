@@ -7,24 +7,19 @@
  * the driver's query then runs the owner's function in parity's session, as parity's role, before
  * any guard has looked. The stand-in guard refuses the database afterwards, but the code has run.
  * Here the hook writes a row through dblink (parity reads as a superuser in these tests) and takes
- * a session advisory lock; neither may happen.
+ * a session advisory lock; neither may happen. The same holds for parity's own pinning statement,
+ * parsed (its types resolved) under that path before its first column puts pg_catalog first: a
+ * domain `evil.text` whose CHECK writes ran as the statement cast to `text`.
  */
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { adminQuery, createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { hookTraces } from '../support/hook-traces.js';
 import { catalogFromYaml, execute, registryForCatalog } from '../support/run-check.js';
 
 const OWNER = `parity_connowner_${process.pid}`;
 
-async function asAdmin(sql: string): Promise<void> {
-  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(sql);
-  } finally {
-    await admin.end();
-  }
-}
+const asAdmin = adminQuery;
 
 /** The database, given to OWNER, who plants `objects` (MARK records that a hook ran). */
 async function planted(objects: string, path: string): Promise<TestDatabase> {
@@ -61,7 +56,7 @@ async function planted(objects: string, path: string): Promise<TestDatabase> {
   return db;
 }
 
-describeOnPostgres('code a new connection runs before any read is guarded, on postgres', () => {
+describeOnPostgres('code resolved through the database\'s search_path before any read is guarded, on postgres', () => {
   let db: TestDatabase | undefined;
   beforeAll(() => asAdmin(`drop role if exists ${OWNER}; create role ${OWNER} login nosuperuser`));
   afterEach(async () => {
@@ -90,4 +85,26 @@ describeOnPostgres('code a new connection runs before any read is guarded, on po
     }
     expect(await hookTraces(db)).toEqual([]);
   });
+
+  it("a domain named text on the database's search_path never runs: parity's own statements resolve `::text` through that path before they pin it", async () => {
+    // No look-alike the driver's connect query meets: the domain is met by parity's statements,
+    // which are parsed (types resolved) under the database's path, before their own set_config puts
+    // pg_catalog first and before the stand-in guard's verdict (a later column of the same statement).
+    db = await planted(`
+      create schema evil;
+      create domain evil.text as pg_catalog.text check (public.mark('domain text'));`, 'evil, pg_catalog, public');
+    const catalog = catalogFromYaml(`checks:
+  - { id: c, kind: null_check, source: app, table: users, columns: [email] }
+`, { app: db });
+    const registry = registryForCatalog(catalog, { app: db });
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, registry);
+      expect(result.status).not.toBe('pass');
+      expect(await hookTraces(db)).toEqual([]);
+    } finally {
+      await registry.closeAll();
+    }
+    expect(await hookTraces(db)).toEqual([]);
+  });
+
 });

@@ -16,7 +16,7 @@
  */
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
+import { adminQuery, createTestDatabase, describeOnPostgres, engines, type EngineName, type TestDatabase } from '../support/databases.js';
 import { hookTraces } from '../support/hook-traces.js';
 import { runCheck } from '../support/run-check.js';
 
@@ -160,14 +160,7 @@ async function clearTraces(db: TestDatabase): Promise<void> {
 /** A role that is no superuser, made once per file (roles are the cluster's) and dropped after it. */
 const OWNER = `parity_extowner_${process.pid}`;
 
-async function asAdmin(sql: string): Promise<void> {
-  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(sql);
-  } finally {
-    await admin.end();
-  }
-}
+const asAdmin = adminQuery;
 
 /**
  * Plants `plant` the way its engine allows: on Postgres the database is given to OWNER, who

@@ -12,19 +12,12 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
+import { adminQuery, createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { runCheck } from '../support/run-check.js';
 
 const OWNER = `parity_fdwowner_${process.pid}`;
 
-async function asAdmin(sql: string): Promise<void> {
-  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(sql);
-  } finally {
-    await admin.end();
-  }
-}
+const asAdmin = adminQuery;
 
 describeOnPostgres('a foreign table whose remote side writes, on postgres', () => {
   let db: TestDatabase;

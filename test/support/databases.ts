@@ -31,7 +31,8 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs SQL on the test cluster's own database as the admin (roles, databases: the cluster's). */
+export async function adminQuery(sql: string): Promise<void> {
   const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(sql);
