@@ -14,7 +14,7 @@ import { stopAfterProblem, stopAfterSchema, stopRuleFor } from './stop-after.js'
 import type { Outcome, Sample } from '../results/outcome.js';
 import { faultOutcome, scopeTooSmall, thresholdCoversScope } from '../results/fault.js';
 import { addRowLocalIssues, incrementalSchema, incrementalThresholdProblem } from '../checkfile/incremental.js';
-import { scopeDependenceFault } from './lineage/scope-lineage.js';
+import { planScope, scopeDependenceFault } from './lineage/scope-lineage.js';
 import { countedColumnsFault } from './lineage/null-probe.js';
 
 export const nullCheckSchema = z
@@ -148,7 +148,8 @@ export const nullCheck = defineKind({
     if (outcome.status === 'pass') {
       const scope = { source: spec.source, table: spec.table, where: spec.where, values: spec.columns.map((c) => columnSql(c)), nullsOnly: true };
       // A counted column that is never NULL, or rows no table holds, pass whatever the data (lineage/null-probe.ts).
-      const fault = (await scopeDependenceFault(ctx, scope, 'counted', spec.columns)) ?? (await countedColumnsFault(ctx, spec, scope.values));
+      const explained = await planScope(ctx, scope);
+      const fault = (await scopeDependenceFault(ctx, scope, 'counted', spec.columns, explained)) ?? (await countedColumnsFault(ctx, spec, explained));
       if (fault) return faultOutcome(fault, outcome.observations);
     }
     if (outcome.status === 'fail' && spec.sample > 0) {

@@ -21,10 +21,9 @@ import { parsePlanText, PlanIndex, readsOfText, rootOf, type PlanNode } from './
 import { probeInputs } from './value-probe.js';
 import { isEvaluationError } from './fixed-values.js';
 import { judgeRowSource } from './row-source.js';
-import { explainSql, planOfRow } from '../../sql/planned-answer.js';
 import { loadSqlParser } from '../../sql/parser.js';
 import { arrayLiteralText } from '../../sql/array-literal.js';
-import { joinSql, predicateSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
+import { joinSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import type { FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
@@ -177,12 +176,12 @@ export interface CountedColumns { source: string; table: TableRef; where?: strin
 
 /**
  * The fault for a null_check whose counted rows come from no table or one of whose counted columns
- * is never NULL, or undefined. Asked on a pass only: a fail is never a wrong pass.
+ * is never NULL, or undefined. Asked on a pass only: a fail is never a wrong pass. `explained`: the
+ * plan of `select <counted values> from <table> where <scope>` (scope-lineage.ts planScope), read
+ * once for this judgement and the scope's.
  */
-export async function countedColumnsFault(ctx: ExecutionContext, counted: CountedColumns, values: readonly SQL[]): Promise<FaultInfo | undefined> {
+export async function countedColumnsFault(ctx: ExecutionContext, counted: CountedColumns, explained: unknown): Promise<FaultInfo | undefined> {
   await loadSqlParser();
-  const [row] = await ctx.query(counted.source, explainSql(sql`select ${joinSql([...values])} from ${tableSql(counted.table)} where ${predicateSql(counted.where)}`));
-  const explained = planOfRow(row);
   const root = rootOf(explained);
   const scope = `${formatTableRef(counted.table)}${counted.where === undefined ? '' : ` where ${counted.where}`}`;
   const rows = judgeRowSource(explained);
@@ -191,7 +190,7 @@ export async function countedColumnsFault(ctx: ExecutionContext, counted: Counte
   }
   // A plan proving the scope empty reads no row (min_rows judges an empty scope).
   if (root?.['One-Time Filter'] === 'false' && (root.Plans ?? []).length === 0) return undefined;
-  const standings = await readNullStandings(ctx, counted.source, explained, values.length);
+  const standings = await readNullStandings(ctx, counted.source, explained, counted.columns.length);
   const at = standings.findIndex((standing) => standing !== 'may_be_null');
   if (at < 0) return undefined;
   const named = `the counted column "${counted.columns[at]}" of ${scope}`;

@@ -268,14 +268,19 @@ async function checkedColumns(ctx: ExecutionContext, source: string, checked: No
   return out;
 }
 
-/** Plans the scope's read with the checked values as outputs (no row read) and judges it. */
-export async function readScope(ctx: ExecutionContext, scope: CheckedScope): Promise<ScopeFinding> {
+/** The plan (EXPLAIN, no row read) of the scope's read with the checked values as outputs. */
+export async function planScope(ctx: ExecutionContext, scope: Pick<CheckedScope, 'source' | 'table' | 'where' | 'values'>): Promise<unknown> {
+  const [row] = await ctx.query(scope.source, explainSql(sql`select ${joinSql([...scope.values])} from ${tableSql(scope.table)} where ${predicateSql(scope.where)}`));
+  return planOfRow(row);
+}
+
+/** Judges the scope on its plan (`explained`: planScope's, when the caller has read it already). */
+export async function readScope(ctx: ExecutionContext, scope: CheckedScope, explained?: unknown): Promise<ScopeFinding> {
   // Plans are read as SQL texts: the parser loads once per process.
   await loadSqlParser();
   const others = scope.alsoChecked && await checkedColumns(ctx, scope.source, scope.alsoChecked);
   if (scope.alsoChecked && others === undefined) return { standing: 'untold' };
-  const [row] = await ctx.query(scope.source, explainSql(sql`select ${joinSql([...scope.values])} from ${tableSql(scope.table)} where ${predicateSql(scope.where)}`));
-  const explained = planOfRow(row);
+  explained ??= await planScope(ctx, scope);
   const lineage = planLineage(explained, scope.values.length);
   if (lineage === undefined) return { standing: 'untold' };
   // Only generated columns are asked here: an index's order picks no row out of scope.
@@ -291,8 +296,8 @@ export async function readScope(ctx: ExecutionContext, scope: CheckedScope): Pro
  * Asked on a pass only: a fail is never a wrong pass. `names`: the checked values as the check file
  * writes them.
  */
-export async function scopeDependenceFault(ctx: ExecutionContext, scope: CheckedScope, what: 'counted' | 'compared', names: readonly string[]): Promise<FaultInfo | undefined> {
-  const found = await readScope(ctx, scope);
+export async function scopeDependenceFault(ctx: ExecutionContext, scope: CheckedScope, what: 'counted' | 'compared', names: readonly string[], explained?: unknown): Promise<FaultInfo | undefined> {
+  const found = await readScope(ctx, scope, explained);
   if (found.standing === 'apart') return undefined;
   return scopeReadsChecked(what, `rows of ${formatTableRef(scope.table)}${scope.where === undefined ? '' : ` where ${scope.where}`}`, names, found);
 }
