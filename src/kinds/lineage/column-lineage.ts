@@ -222,7 +222,7 @@ export class LineageReader {
 
   /** A reference to a union's first member, widened to the same position in every member. */
   private throughUnion(union: PlanNode, read: ColumnRead, seen: Set<PlanNode>): ColumnRead[] | undefined {
-    const members = (union.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'InitPlan' && child['Parent Relationship'] !== 'SubPlan');
+    const members = rowInputsOf(union);
     const first = members[0];
     const scan = this.plan.scans.get(read.alias);
     const positions = first?.Output?.flatMap((text, j) => {
@@ -277,6 +277,11 @@ export function conditionTexts(node: PlanNode): { text: string; order: boolean }
 function distinct(reads: ColumnRead[] | undefined): ColumnRead[] | undefined {
   if (reads === undefined) return undefined;
   return [...new Map(reads.map((read) => [key(read), read])).values()].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** A node's children whose rows it returns: sub-plans called by its conditions and outputs are lookups, not rows. */
+export function rowInputsOf(node: PlanNode): PlanNode[] {
+  return (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'SubPlan' && child['Parent Relationship'] !== 'InitPlan');
 }
 
 /** The root plan of EXPLAIN (FORMAT JSON)'s value (an array of one object with `Plan`). */

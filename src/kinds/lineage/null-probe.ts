@@ -17,7 +17,7 @@
  * NULL, and is refused the same way. The counted relation's rows are judged too (row-source.ts):
  * a column of a constant series counts no data.
  */
-import { parsePlanText, PlanIndex, readsOfText, rootOf, type PlanNode } from './column-lineage.js';
+import { parsePlanText, PlanIndex, readsOfText, rootOf, rowInputsOf, type PlanNode } from './column-lineage.js';
 import { probeInputs } from './value-probe.js';
 import { isEvaluationError } from './fixed-values.js';
 import { judgeRowSource } from './row-source.js';
@@ -44,7 +44,7 @@ const isNode = (value: unknown): value is Record<string, unknown> => typeof valu
 function outputNodes(root: PlanNode): PlanNode[] {
   if (root.Output !== undefined) return [root];
   if (root['Node Type'] !== 'Append' && root['Node Type'] !== 'Merge Append') return [];
-  return (root.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'SubPlan' && child['Parent Relationship'] !== 'InitPlan');
+  return rowInputsOf(root);
 }
 
 /** The column a plan text is when it is a plain column reference (no cast), unresolved; undefined otherwise. */

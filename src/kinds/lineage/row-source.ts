@@ -13,7 +13,7 @@
  * join either side's, a full join both sides'); a union's, every member's. Sound in one direction:
  * a node not listed is followed only through all of its row inputs, and one with none is fixed.
  */
-import { rootOf, type PlanNode } from './column-lineage.js';
+import { rootOf, rowInputsOf, type PlanNode } from './column-lineage.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
 import { predicateSql, sql, tableSql } from '../../sql/build.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
@@ -26,11 +26,6 @@ export type RowSource = { fromTable: true } | { fromTable: false; node: string }
 /** Scans producing rows no table decides. */
 const FIXED_SCANS = new Set(['Function Scan', 'Values Scan', 'Table Function Scan', 'WorkTable Scan', 'Named Tuplestore Scan']);
 const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
-
-/** A node's children whose rows it returns (sub-plans called by conditions and outputs are lookups, not rows). */
-function rowInputs(node: PlanNode): PlanNode[] {
-  return (node.Plans ?? []).filter((child) => child['Parent Relationship'] !== 'SubPlan' && child['Parent Relationship'] !== 'InitPlan');
-}
 
 /** Every node of the plan, sub-plans included (a WITH query's plan is an InitPlan named `CTE name`). */
 function allNodes(root: PlanNode): PlanNode[] {
@@ -60,7 +55,7 @@ export function judgeRowSource(explained: unknown): RowSource {
   };
   const judge = (node: PlanNode): string | undefined => {
     const type = node['Node Type'] ?? 'unknown node';
-    const inputs = rowInputs(node);
+    const inputs = rowInputsOf(node);
     const first = (nodesToFollow: (PlanNode | undefined)[]): string | undefined => {
       if (nodesToFollow.length === 0 || nodesToFollow.some((n) => n === undefined)) return type;
       for (const input of nodesToFollow) {
