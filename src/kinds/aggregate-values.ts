@@ -5,17 +5,17 @@
  */
 import { sql } from '../sql/build.js';
 import { aggregateProbeOf, probeSql } from '../sql/aggregate-probe.js';
-import { Fault } from '../results/fault.js';
+import { faultInClasses } from '../results/fault.js';
 import type { ExecutionContext } from './types.js';
 
 /** SQLSTATE classes of a probe the server refuses for what it computes (a cast, a type, an overflow): nothing is concluded. */
-const REFUSED = /^(42|22|0A|21|54)/;
+const REFUSED = new Set(['42', '22', '0A', '21', '54']);
 
 async function ask<Row extends Record<string, unknown>>(ctx: Pick<ExecutionContext, 'query'>, source: string, text: string): Promise<Row | undefined> {
   try {
     return (await ctx.query<Row>(source, sql.raw(text)))[0];
   } catch (error) {
-    if (error instanceof Fault && REFUSED.test(error.fault.sqlstate ?? '')) return undefined;
+    if (faultInClasses(error, REFUSED)) return undefined;
     throw error;
   }
 }

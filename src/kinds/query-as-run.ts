@@ -6,7 +6,7 @@
  */
 import { joinSql, sql } from '../sql/build.js';
 import { limitExpressionsOf, relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
-import { Fault } from '../results/fault.js';
+import { faultInClasses } from '../results/fault.js';
 import type { ExecutionContext } from './types.js';
 
 /** How many levels of views inside views are opened. */
@@ -27,12 +27,15 @@ function limitsSql(texts: readonly string[]) {
   return sql`select ${joinSql(texts.map((text, i) => sql`(${sql.raw(text)})::pg_catalog.int8::pg_catalog.text as ${sql.raw(`v${i}`)}`))}`;
 }
 
+/** SQLSTATE classes of a statement the server refuses on what it computes (syntax and types, data, unsupported). */
+const REFUSED = new Set(['42', '22', '0A']);
+
 /** A statement the server refuses on what it computes (a cast, a type): the text is left as written. */
 async function asked<Row extends Record<string, unknown>>(query: Query, source: string, statement: ReturnType<typeof sql>): Promise<Row[] | undefined> {
   try {
     return await query<Row>(source, statement);
   } catch (error) {
-    if (error instanceof Fault && /^(42|22|0A)/.test(error.fault.sqlstate ?? '')) return undefined;
+    if (faultInClasses(error, REFUSED)) return undefined;
     throw error;
   }
 }

@@ -24,6 +24,16 @@ export class Fault extends Error {
   }
 }
 
+/**
+ * Whether `error` is a fault the server answered with a SQLSTATE of one of `classes` (two-character
+ * class codes): how a probe tells the server refusing what a statement computes (a cast, a type,
+ * an overflow) from the read itself failing (a timeout, a lost connection — no class listed).
+ */
+export function faultInClasses(error: unknown, classes: ReadonlySet<string>): boolean {
+  const sqlstate = error instanceof Fault ? error.fault.sqlstate : undefined;
+  return sqlstate !== undefined && classes.has(sqlstate.slice(0, 2));
+}
+
 /** The summary a person reads for a fault; the only place "could not verify" is phrased. */
 export function couldNotVerify(fault: FaultInfo): string {
   return `could not verify: ${fault.code}: ${fault.message}`;

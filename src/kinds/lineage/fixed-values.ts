@@ -26,7 +26,7 @@ import { joinSql, regclassText, sql, type SQL } from '../../sql/build.js';
 import { parseExpression } from '../../sql/parser.js';
 import { untag } from '../../sql/tree-walk.js';
 import type { TableRef } from '../../sql/identifiers.js';
-import { Fault, type FaultInfo } from '../../results/fault.js';
+import { faultInClasses, type FaultInfo } from '../../results/fault.js';
 import type { ExecutionContext } from '../types.js';
 
 /** One side's compared value as the check reads it and as its plan computes it. */
@@ -124,8 +124,7 @@ const EVALUATION_CLASSES = new Set(['21', '22', '23', '2F', '38', '39', '42', '5
 
 /** Whether an error is the expression failing over the inputs it was handed (not the read failing). */
 export function isEvaluationError(error: unknown): boolean {
-  const sqlstate = error instanceof Fault ? error.fault.sqlstate : undefined;
-  return sqlstate !== undefined && EVALUATION_CLASSES.has(sqlstate.slice(0, 2));
+  return faultInClasses(error, EVALUATION_CLASSES);
 }
 
 /** Our own literal, quoted (never operator text). */
