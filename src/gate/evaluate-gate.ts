@@ -7,7 +7,6 @@
 import type { CheckSpec } from '../catalog/registry.js';
 import type { MigrationSpec } from '../checkfile/migrations.js';
 import { canonicalJson } from '../checkfile/hash.js';
-import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
 import type { EmbeddedIdentity } from '../embedded/identity.js';
 import { couldNotVerify } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault } from '../results/replica-lag.js';
@@ -15,7 +14,7 @@ import type { GateResultRow } from '../store/gates.js';
 import { describeServerKey } from '../store/server-key.js';
 import type { GateDenial } from './denials.js';
 import { phaseRequirements, type Requirement } from './requirements.js';
-import { sourcesRead, targetKeyOf } from './sources-read.js';
+import { embeddedNameOf, sourcesRead, targetKeyOf } from './sources-read.js';
 
 /** A check's current definition: its hash, and (when at hand) its spec, which says what sources it reads. */
 export interface GateDefinition { hash: string; spec?: CheckSpec | undefined }
@@ -166,12 +165,12 @@ function judge(req: Requirement, result: GateResultRow | undefined, definition: 
   // template's cluster to SQL: only its own id and data directory say which database a pass read,
   // and this parity knows which one the source reaches now (it is in its own data directory).
   for (const source of read) {
-    const url = sources.get(source)?.spec.url;
-    if (url === undefined || !url.startsWith(EMBEDDED_PREFIX)) continue;
+    const database = embeddedNameOf(source, sources);
+    if (database === undefined) continue;
     const recorded = result.servers![source]!;
     const current = embedded.get(source) ?? null;
     if (current === null) {
-      return deny(`${name} passed (result ${result.resultId}) reading source "${source}" as ${describeServerKey(recorded)}, but this parity has no embedded database ${url.slice(EMBEDDED_PREFIX.length)} with an identity under its data directory now; a gate counts only evidence about the database a source reaches now — run the check again`, 'server_changed');
+      return deny(`${name} passed (result ${result.resultId}) reading source "${source}" as ${describeServerKey(recorded)}, but this parity has no embedded database ${database} with an identity under its data directory now; a gate counts only evidence about the database a source reaches now — run the check again`, 'server_changed');
     }
     if ((recorded.embedded_id ?? null) !== current.embedded_id || (recorded.data_dir ?? null) !== current.data_dir) {
       return deny(`${name} passed (result ${result.resultId}) reading source "${source}" as ${recorded.embedded_id ? describeServerKey(recorded) : 'an embedded database whose identity was not recorded'}, but the source now reaches embedded database ${current.embedded_id} under ${current.data_dir}: another database — run the check again`, 'server_changed');
