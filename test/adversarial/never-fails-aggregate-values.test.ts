@@ -14,9 +14,7 @@
  * them over a table where half the orders break the assertion.
  * Sound outcome: not a pass (refused at load, or an error such as `never_fails`/`fixed_value`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { runCheckFile } from '../support/run-check.js';
+import { ORDERS, neverPasses } from '../support/sql-assert-cases.js';
 
 const FIXED: Record<string, [string, string]> = {
   'a count times zero': ['select count(*) * 0 from orders where total < 0', 'value: 0'],
@@ -36,32 +34,4 @@ const FIXED: Record<string, [string, string]> = {
   'HAVING a count above more rows than a table holds': ['select 1 from orders where total < 0 having count(*) > 1e19', 'rows: 0'],
 };
 
-describe.each(engines)('sql_assert values fixed around an aggregate, on %s', (engine) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    await db.exec(`
-      create table orders (id int primary key, total numeric not null);
-      insert into orders select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;
-    `);
-  });
-  afterAll(() => db?.close());
-
-  const run = (query: string, expectation: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { ${expectation} } }\n`);
-
-  for (const [name, [query, expectation]] of Object.entries(FIXED)) {
-    it(`never passes: ${name}`, async () => {
-      // The trap is armed: 50 orders have a negative total.
-      const [{ negative }] = (await db.exec('select count(*)::int as negative from orders where total < 0')) as [{ negative: number }];
-      expect(negative).toBe(50);
-      let status: string;
-      try {
-        const result = await run(query, expectation);
-        status = result.status === 'pass' ? `pass: ${result.summary}` : result.status;
-      } catch (e) {
-        status = /query/.test((e as Error).message) ? 'refused at load' : `threw: ${(e as Error).message}`;
-      }
-      expect(['error', 'refused at load']).toContain(status);
-    });
-  }
-});
+neverPasses({ title: 'sql_assert values fixed around an aggregate', fixture: ORDERS, cases: FIXED });

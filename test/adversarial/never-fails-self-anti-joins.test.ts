@@ -9,42 +9,19 @@
  * assertion the arms state.
  * Sound outcome: not a pass (refused at load, or `error: never_fails`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { runCheckFile } from '../support/run-check.js';
+import { neverPasses } from '../support/sql-assert-cases.js';
 
 const FIXED: Record<string, string> = {
   'NOT EXISTS of the same row by IS NOT DISTINCT FROM': 'select o.id from orders o where o.total < 0 and not exists (select 1 from orders u where u.id is not distinct from o.id)',
   'NOT IN the same column of the same table': 'select o.id from orders o where o.total < 0 and o.id not in (select u.id from orders u)',
 };
 
-describe.each(engines)('sql_assert over a relation held against itself, on %s', (engine) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    // No primary key and no NOT NULL: nothing but the query's shape keeps its answer empty.
-    await db.exec(`
-      create table orders (id int, total numeric);
-      insert into orders select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;
-      insert into orders values (null, -1);
-      create view neg_v as select * from orders where total < 0;
-    `);
-  });
-  afterAll(() => db?.close());
-
-  for (const [name, query] of Object.entries(FIXED)) {
-    it(`never passes: ${name}`, async () => {
-      // The trap is armed: 51 orders have a negative total.
-      const [{ negative }] = (await db.exec('select count(*)::int as negative from orders where total < 0')) as [{ negative: number }];
-      expect(negative).toBe(51);
-      let status: string;
-      try {
-        const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { rows: 0 } }\n`);
-        status = result.status === 'pass' ? `pass: ${result.summary}` : result.status;
-      } catch (e) {
-        status = /query/.test((e as Error).message) ? 'refused at load' : `threw: ${(e as Error).message}`;
-      }
-      expect(['error', 'refused at load']).toContain(status);
-    });
-  }
-});
+// No primary key and no NOT NULL: nothing but the query's shape keeps its answer empty.
+neverPasses({
+  title: 'sql_assert over a relation held against itself',
+  fixture: `create table orders (id int, total numeric);
+    insert into orders select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;
+    insert into orders values (null, -1);
+    create view neg_v as select * from orders where total < 0;`,
+  cases: Object.fromEntries(Object.entries(FIXED).map(([name, query]) => [name, [query, 'rows: 0']])),
+}, 51);

@@ -1,7 +1,5 @@
 /** Checks the data decides still pass once LIMITs are computed, views opened and aggregates probed. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { runCheckFile } from '../support/run-check.js';
+import { ORDERS, passes } from '../support/sql-assert-cases.js';
 
 const DECIDED: Record<string, [string, string]> = {
   'a count compared with a constant': ['select count(*) = 50 from orders where total < 0', 'value: true'],
@@ -15,22 +13,5 @@ const DECIDED: Record<string, [string, string]> = {
   'GROUP BY a column and a constant': ['select min(id) from orders group by total, 1 + 1', 'rows: 2'],
 };
 
-describe.each(engines)('sql_assert checks the data decides, on %s', (engine) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase(engine);
-    await db.exec(`
-      create table orders (id int primary key, total numeric not null);
-      insert into orders select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;
-      create view orders_some as select * from orders order by id limit 10;
-    `);
-  });
-  afterAll(() => db?.close());
-
-  for (const [name, [query, expectation]] of Object.entries(DECIDED)) {
-    it(`passes: ${name}`, async () => {
-      const result = await runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { ${expectation} } }\n`);
-      expect(`${result.status}: ${result.summary}`).toMatch(/^pass/);
-    });
-  }
-});
+passes({ title: 'sql_assert checks the data decides', fixture: `${ORDERS}
+  create view orders_some as select * from orders order by id limit 10;`, cases: DECIDED });
