@@ -65,25 +65,30 @@ describeOnPostgres('code resolved through the database\'s search_path before any
   });
   afterAll(() => asAdmin(`drop role if exists ${OWNER}`));
 
+  /** A null_check of the planted database: not a pass, and no hook ran, while the source is open and after. */
+  async function expectNothingRan(planted: TestDatabase): Promise<void> {
+    const catalog = catalogFromYaml(`checks:
+  - { id: c, kind: null_check, source: app, table: users, columns: [email] }
+`, { app: planted });
+    const registry = registryForCatalog(catalog, { app: planted });
+    try {
+      const result = await execute([...catalog.checks.values()][0]!, registry);
+      expect(result.status).not.toBe('pass');
+      // Before the source is closed: a session lock parity's connection took is still held.
+      expect(await hookTraces(planted)).toEqual([]);
+    } finally {
+      await registry.closeAll();
+    }
+    expect(await hookTraces(planted)).toEqual([]);
+  }
+
   it("a look-alike =(oid, oid) on the database's search_path never runs when parity connects", async () => {
     db = await planted(`
       create schema evil;
       create function evil.oideq(a oid, b oid) returns boolean language plpgsql stable as $f$
         begin perform public.mark('=(oid, oid) on connect'); return a operator(pg_catalog.=) b; end $f$;
       create operator evil.= (leftarg = oid, rightarg = oid, function = evil.oideq);`, 'evil, pg_catalog, public');
-    const catalog = catalogFromYaml(`checks:
-  - { id: c, kind: null_check, source: app, table: users, columns: [email] }
-`, { app: db });
-    const registry = registryForCatalog(catalog, { app: db });
-    try {
-      const result = await execute([...catalog.checks.values()][0]!, registry);
-      expect(result.status).not.toBe('pass');
-      // Before the source is closed: a session lock parity's connection took is still held.
-      expect(await hookTraces(db)).toEqual([]);
-    } finally {
-      await registry.closeAll();
-    }
-    expect(await hookTraces(db)).toEqual([]);
+    await expectNothingRan(db);
   });
 
   it("a domain named text on the database's search_path never runs: parity's own statements resolve `::text` through that path before they pin it", async () => {
@@ -93,18 +98,6 @@ describeOnPostgres('code resolved through the database\'s search_path before any
     db = await planted(`
       create schema evil;
       create domain evil.text as pg_catalog.text check (public.mark('domain text'));`, 'evil, pg_catalog, public');
-    const catalog = catalogFromYaml(`checks:
-  - { id: c, kind: null_check, source: app, table: users, columns: [email] }
-`, { app: db });
-    const registry = registryForCatalog(catalog, { app: db });
-    try {
-      const result = await execute([...catalog.checks.values()][0]!, registry);
-      expect(result.status).not.toBe('pass');
-      expect(await hookTraces(db)).toEqual([]);
-    } finally {
-      await registry.closeAll();
-    }
-    expect(await hookTraces(db)).toEqual([]);
+    await expectNothingRan(db);
   });
-
 });
