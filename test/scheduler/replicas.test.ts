@@ -1,7 +1,7 @@
 /**
  * Three real `parity serve` processes share one Postgres state store, with checks scheduled every
- * few seconds for over a minute: every slot runs exactly once — never twice, never skipped —
- * which is asserted from the store.
+ * few seconds for over a minute: every slot is claimed exactly once and runs once — never twice,
+ * never missed; skipped only while the check's previous run still executes — asserted from the store.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,13 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSchedule, nextSlotAfter, type Schedule } from '../../src/checkfile/cron.js';
+import { rowsOf } from '../../src/store/async-commit.js';
 import { createTestDatabase, createTestStore, engines, type TestDatabase } from '../support/databases.js';
 import { spawnServe, type ServeProcess } from '../support/serve-process.js';
 
-const SCHEDULES = { 'every-2s': '*/2 * * * * *', 'every-3s': '*/3 * * * * *', 'every-5s': '*/5 * * * * *' } as const;
+const SCHEDULES = { 'every-2s': '*/2 * * * * *', 'every-3s': '*/3 * * * * *', 'every-5s': '*/5 * * * * *', 'slow-every-2s': '*/2 * * * * *' } as const;
+/** Takes longer than its period on purpose, so the never-overlap rule must skip some of its slots. */
+const SLOW_CHECK = 'slow-every-2s';
 const OBSERVE_MS = 62_000;
 
 const checksYaml = (url: string) => `
@@ -36,6 +39,11 @@ checks:
     columns: [id]
     max_nulls: 0
     schedule: "${SCHEDULES['every-5s']}"
+  - id: ${SLOW_CHECK}
+    kind: sql_assert
+    source: app
+    query: "select id from t where id < (select 0 from pg_sleep(2.5))"
+    schedule: "${SCHEDULES[SLOW_CHECK]}"
 `;
 
 /** Fire times strictly after `from` and at or before `to`. */
@@ -106,21 +114,48 @@ describe.each(engines)('replicas on %s', (engine) => {
       sql`select check_id, slot, count(*)::int as results, count(*) filter (where status = 'pass')::int as passes,
         count(distinct run_id)::int as runs from parity.check_results where slot is not null group by check_id, slot`,
     );
-    const rows = (Array.isArray(results) ? results : (results as { rows: unknown[] }).rows) as { check_id: string; slot: Date | string; results: number; passes: number; runs: number }[];
+    const rows = rowsOf<{ check_id: string; slot: Date | string; results: number; passes: number; runs: number }>(results);
     const bySlot = new Map(rows.map((r) => [`${r.check_id}@${new Date(r.slot).toISOString()}`, r]));
+    // When each check's result was executing, per run: what a skipped slot must point at.
+    const spans = rowsOf<{ run_id: string; check_id: string; started_at: Date | string; finished_at: Date | string | null }>(
+      await state.store.state.db.execute(sql`select run_id, check_id, started_at, finished_at from parity.check_results`),
+    );
+    const spanOf = new Map(spans.map((r) => [`${r.check_id}@${r.run_id}`, r]));
 
+    let ran = 0;
+    let fastClaims = 0;
+    let slowSkips = 0;
     for (const [checkId, expression] of Object.entries(SCHEDULES)) {
       const schedule = parseSchedule(expression) as Schedule;
       // Slots due after all replicas were up, and early enough to have finished before they stopped.
       const expected = slotsBetween(schedule, from, new Date(to.getTime() - 1_000));
       expect(expected.length).toBeGreaterThanOrEqual(Math.floor(OBSERVE_MS / 1000 / Number(/\d+/.exec(checkId)![0])) - 1);
       const claimed = claims.filter((c) => c.checkId === checkId && c.slot > from && c.slot.getTime() <= to.getTime() - 1_000);
+      // Every slot claimed once (never missed, never twice).
       expect(claimed.map((c) => c.slot.toISOString())).toEqual(expected);
-      expect(claimed.every((c) => c.outcome === 'ran' && c.runId !== null)).toBe(true);
-      for (const slot of expected) {
+      if (checkId !== SLOW_CHECK) fastClaims += claimed.length;
+      for (const claim of claimed) {
+        const slot = claim.slot.toISOString();
+        if (claim.outcome === 'skipped') {
+          // Never overlap is the rule: a slot may be skipped only while a run of the same check was
+          // still executing at it (a slow machine makes that happen), and then nothing ran for it.
+          const span = spanOf.get(`${checkId}@${claim.runId}`);
+          expect(span, `${checkId}@${slot} skipped for run ${claim.runId}`).toBeDefined();
+          expect(new Date(span!.started_at).getTime()).toBeLessThanOrEqual(claim.claimedAt.getTime());
+          expect(span!.finished_at === null || new Date(span!.finished_at).getTime() >= claim.slot.getTime()).toBe(true);
+          expect(bySlot.get(`${checkId}@${slot}`), `${checkId}@${slot}`).toBeUndefined();
+          if (checkId === SLOW_CHECK) slowSkips++;
+          continue;
+        }
+        expect({ slot, outcome: claim.outcome, ran: claim.runId !== null }).toEqual({ slot, outcome: 'ran', ran: true });
         expect(bySlot.get(`${checkId}@${slot}`), `${checkId}@${slot}`).toEqual(expect.objectContaining({ results: 1, passes: 1, runs: 1 }));
+        if (checkId !== SLOW_CHECK) ran++;
       }
     }
+    // The slow check overlapped its own next slot, and that slot was skipped, not run alongside.
+    expect(slowSkips).toBeGreaterThan(0);
+    // For the quick checks, skips are the exception a loaded machine may force, not the rule.
+    expect(ran).toBeGreaterThanOrEqual(Math.ceil(fastClaims / 2));
     // No slot anywhere ran twice, including ones outside the window.
     expect(rows.filter((r) => r.results !== 1)).toEqual([]);
     // The work was shared, not done by one replica.
