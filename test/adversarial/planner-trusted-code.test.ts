@@ -76,6 +76,14 @@ describeOnPostgres('definitions an owner redefined after the planner was told to
         create index b_users_missing on public.b_users (id) where email is null;
         analyze public.b_users;
 
+        -- An operator of the owner's over a built-in function: its declared negator is a claim the planner trusts.
+        -- (Off the search_path: on it, an operator of the owner's stands in for built-ins, stand_in_code.)
+        create schema ops;
+        create operator ops.<<< (leftarg = int, rightarg = int, function = pg_catalog.int4lt);
+        create table public.op_parent (id int, qty int);
+        create table public.op_child (constraint qty_op check (qty operator(ops.<<<) 100)) inherits (public.op_parent);
+        insert into public.op_child select g, g from generate_series(1, 20) g;
+
         create or replace function public.small(v int) returns boolean language sql immutable as $f$ select v < 10 $f$;
         alter database "${name}" set constraint_exclusion = on;`);
       const [me] = await owner`select rolsuper from pg_roles where rolname = current_user`;
@@ -140,6 +148,12 @@ describeOnPostgres('definitions an owner redefined after the planner was told to
     expect([result.status, result.error?.code], result.summary).toEqual(['error', 'planner_trusted_code']);
     expect(result.error?.message).toMatch(/partition key/);
     expect(result.error?.message).toMatch(/k\(integer\)/);
+  });
+
+  it('a CHECK naming an operator of the owner\'s, even over a built-in function, is refused', async () => {
+    const result = await assertNone('select id from op_parent where qty >= 10');
+    expect([result.status, result.error?.code], result.summary).toEqual(['error', 'planner_trusted_code']);
+    expect(result.error?.message).toMatch(/operator .*<<</);
   });
 
   it('control: a NOT VALID CHECK calling the redefined function is not trusted by the planner, and the read fails on its rows', async () => {
