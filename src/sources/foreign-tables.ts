@@ -23,6 +23,6 @@ export function foreignTableFault(source: string, tables: readonly ReachedForeig
     code: 'foreign_table',
     message: `source "${source}": this read would reach ${named.length === 1 ? 'a foreign table' : 'foreign tables'}: ${named.join('; ')}. `
       + 'A foreign table\'s rows come from outside the read-only transaction parity reads in: its wrapper fetches them from another server or a file (postgres_fdw\'s remote transaction is not read only, so a remote view or function could write — into this very database through a loopback — and file_fdw may run a program), so parity reads through none. '
-      + 'Point a source at the foreign server itself and check the table there, or check a local table (a copy, or a materialized view refreshed from it)',
+      + 'Point a source at the foreign server itself and check the table there, or check a local copy of it',
   });
 }

@@ -13,7 +13,10 @@
  *   a call field, and it is among the built-ins the full judgement refuses (volatile and not vetted,
  *   or deny-listed), or an operator whose function or estimator is one of them or not a built-in
  *   (a superuser's ALTER OPERATOR can point a built-in operator's estimator at any function).
- * Every foreign table is a candidate, whoever made it (foreign-tables.ts). A candidate is over-inclusive (a
+ * The same dependency finds the functions and operators a stored tree the planner trusts calls (an
+ * index predicate, a CHECK, a partition key: planner-trusted-code.ts), none of which is pinned.
+ * Every foreign table and every materialized view is a candidate, whoever made it
+ * (foreign-tables.ts, materialized-views.ts). A candidate is over-inclusive (a
  * column default calling a user function, a foreign key's operator): the full judgement decides.
  */
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
@@ -82,7 +85,9 @@ export const IMPLICIT_CODE_SCREEN_SQL = `with ${INSTALLED_MEMBERS}, builtin_refu
 )
 select c.rel::pg_catalog.regclass::pg_catalog.text as relation from candidates c where not ${isInstalledMember('pg_class', 'c.rel')}
 union
-select f.ftrelid::pg_catalog.regclass::pg_catalog.text from pg_catalog.pg_foreign_table f`;
+select f.ftrelid::pg_catalog.regclass::pg_catalog.text from pg_catalog.pg_foreign_table f
+union
+select m.oid::pg_catalog.regclass::pg_catalog.text from pg_catalog.pg_class m where m.relkind ${op('=')} 'm'::pg_catalog."char"`;
 
 /** The screen with the refused built-ins' names bound (implicit-code.ts's mayRun, as data). */
 export function implicitCodeScreen(): CompiledQuery {

@@ -8,7 +8,9 @@
  * objects, its partition key and (under constraint exclusion) its CHECK constraints. A READ ONLY
  * transaction stops none of them. Row-level security policies never run here: reads pin
  * row_security off, so a policy that would apply fails the read instead (42501). The same walk
- * finds every foreign table a read would reach, refused whatever its wrapper (foreign-tables.ts).
+ * finds every foreign table a read would reach, refused whatever its wrapper (foreign-tables.ts),
+ * every materialized view (materialized-views.ts), and the stored results the planner trusts that
+ * code an owner can redefine computed (planner-trusted-code.ts).
  */
 import { Fault } from '../results/fault.js';
 import { isReadOnlyBuiltin, VETTED_VOLATILE } from '../sql/builtin-functions.js';
@@ -22,6 +24,8 @@ import type { CompiledQuery } from '../sql/build.js';
 import { foreignTableFault, type ReachedForeignTable } from './foreign-tables.js';
 import { implicitCodeScreen } from './implicit-code-screen.js';
 import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
+import { materializedViewFault } from './materialized-views.js';
+import { plannerTrustedCodeFault, plannerTrustedProblems } from './planner-trusted-code.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
@@ -40,8 +44,11 @@ const OPERATOR_FIELDS = "array['opno', 'eqop', 'sortop']";
  * user made (oid ≥ 16384, not an extension's member a superuser owns: installed-code.ts) every function its stored trees call — directly, or
  * as an operator's function and its planner estimators — with what parity needs to judge it.
  * A view's definition and a virtual generated column run (`runs`); the other trees are only folded
- * by the planner (`folds`); every foreign table reached, whoever made it, is a row of its own
- * (`foreign`, its server and wrapper in `what`: foreign-tables.ts).
+ * by the planner (`folds`), and those it takes as true of the stored rows (an index predicate, a
+ * validated CHECK, a partition key, its own or an ancestor's) are `trusted`, with each call's
+ * operator and whether the function is only its estimator (planner-trusted-code.ts); every
+ * foreign table reached, whoever made it, is a row of its own (`foreign`, its server and wrapper in
+ * `what`: foreign-tables.ts), and so is every materialized view (`materialized`: materialized-views.ts).
  */
 export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel) as (
   -- pg_class filtered by an array, not a set-returning function: the planner then expects a few
@@ -63,52 +70,64 @@ export const IMPLICIT_CODE_SQL = `with recursive ${INSTALLED_MEMBERS}, named(rel
   where r.rel ${op('>=')} ${USER_OID}
 ), judged(rel) as (
   select r.rel from reach r where r.rel ${op('>=')} ${USER_OID} and not ${isInstalledMember('pg_class', 'r.rel')}
-), trees(rel, what, mode, tree) as (
-  select w.ev_class, 'its definition (a view)', 'runs', w.ev_action::pg_catalog.text
+), trees(rel, what, mode, trusted, tree) as (
+  -- trusted: the planner takes the tree as true of every stored row (planner-trusted-code.ts).
+  select w.ev_class, 'its definition (a view)', 'runs', false, w.ev_action::pg_catalog.text
     from judged j join pg_catalog.pg_rewrite w on w.ev_class ${op('=')} j.rel where w.ev_type ${op('=')} '1'::pg_catalog."char"
   union all
-  select a.attrelid, pg_catalog.format('its virtual generated column %I', a.attname), 'runs', ad.adbin::pg_catalog.text
+  select a.attrelid, pg_catalog.format('its virtual generated column %I', a.attname), 'runs', false, ad.adbin::pg_catalog.text
     from judged j join pg_catalog.pg_attribute a on a.attrelid ${op('=')} j.rel
     join pg_catalog.pg_attrdef ad on ad.adrelid ${op('=')} a.attrelid and ad.adnum ${op('=')} a.attnum
     where a.attgenerated ${op('=')} 'v'::pg_catalog."char"
   union all
-  select i.indrelid, pg_catalog.format('its index %I', ic.relname), 'folds', e.tree
+  select i.indrelid, pg_catalog.format(e.what, ic.relname), 'folds', e.trusted, e.tree
     from judged j join pg_catalog.pg_index i on i.indrelid ${op('=')} j.rel join pg_catalog.pg_class ic on ic.oid ${op('=')} i.indexrelid
-    cross join lateral (values (i.indexprs::pg_catalog.text), (i.indpred::pg_catalog.text)) e(tree) where e.tree is not null
+    cross join lateral (values ('its index %I', false, i.indexprs::pg_catalog.text), ('the predicate of its index %I', true, i.indpred::pg_catalog.text)) e(what, trusted, tree)
+    where e.tree is not null
   union all
-  select c.conrelid, pg_catalog.format('its CHECK constraint %I', c.conname), 'folds', c.conbin::pg_catalog.text
+  select c.conrelid, pg_catalog.format('its CHECK constraint %I', c.conname), 'folds', c.convalidated, c.conbin::pg_catalog.text
     from judged j join pg_catalog.pg_constraint c on c.conrelid ${op('=')} j.rel where c.contype ${op('=')} 'c'::pg_catalog."char"
   union all
-  select s.stxrelid, pg_catalog.format('its statistics object %I', s.stxname), 'folds', s.stxexprs::pg_catalog.text
+  select s.stxrelid, pg_catalog.format('its statistics object %I', s.stxname), 'folds', false, s.stxexprs::pg_catalog.text
     from judged j join pg_catalog.pg_statistic_ext s on s.stxrelid ${op('=')} j.rel where s.stxexprs is not null
   union all
-  select p.partrelid, 'its partition key', 'folds', p.partexprs::pg_catalog.text
-    from judged j join pg_catalog.pg_partitioned_table p on p.partrelid ${op('=')} j.rel where p.partexprs is not null
+  -- Its own key and its ancestors' (a partition's constraint is computed from them).
+  select j.rel, case when a.relid ${op('=')} j.rel then 'its partition key' else pg_catalog.format('the partition key of %s', a.relid::pg_catalog.regclass) end,
+      'folds', true, p.partexprs::pg_catalog.text
+    from judged j cross join lateral pg_catalog.pg_partition_ancestors(j.rel) a(relid)
+    join pg_catalog.pg_partitioned_table p on p.partrelid ${op('=')} a.relid where p.partexprs is not null
   union all
   -- Every foreign table reached, an extension's too: its rows come from outside this transaction.
-  select f.ftrelid, pg_catalog.format('server %I, foreign-data wrapper %I', s.srvname, w.fdwname), 'foreign', null
+  select f.ftrelid, pg_catalog.format('server %I, foreign-data wrapper %I', s.srvname, w.fdwname), 'foreign', false, null
     from reach r join pg_catalog.pg_foreign_table f on f.ftrelid ${op('=')} r.rel
     join pg_catalog.pg_foreign_server s on s.oid ${op('=')} f.ftserver join pg_catalog.pg_foreign_data_wrapper w on w.oid ${op('=')} s.srvfdw
-), refs(rel, what, mode, tree, kind, ref) as (
-  select t.rel, t.what, t.mode, t.tree, case when m.f[1] ${op('=')} any (${OPERATOR_FIELDS}) then 'o' else 'f' end, m.f[2]::pg_catalog.oid
+  union all
+  -- Every materialized view reached, an extension's too: its rows are a snapshot (materialized-views.ts).
+  select m.oid, 'a materialized view', 'materialized', false, null
+    from reach r join pg_catalog.pg_class m on m.oid ${op('=')} r.rel where m.relkind ${op('=')} 'm'::pg_catalog."char"
+), refs(rel, what, mode, trusted, tree, kind, ref) as (
+  select t.rel, t.what, t.mode, t.trusted, t.tree, case when m.f[1] ${op('=')} any (${OPERATOR_FIELDS}) then 'o' else 'f' end, m.f[2]::pg_catalog.oid
     from trees t cross join lateral pg_catalog.regexp_matches(t.tree, '${CALL_PATTERN}', 'g') m(f)
   union all
-  select t.rel, t.what, t.mode, t.tree, 'o', o.oid
+  select t.rel, t.what, t.mode, t.trusted, t.tree, 'o', o.oid
     from trees t cross join lateral pg_catalog.regexp_matches(t.tree, ':opnos \\(o ([0-9 ]+)\\)', 'g') m(f)
     join pg_catalog.pg_operator o on o.oid ${op('=')} any (pg_catalog.string_to_array(pg_catalog.btrim(m.f[1]), ' ')::pg_catalog.oid[])
   union all
-  select t.rel, t.what, t.mode, null, null, null from trees t where t.mode ${op('=')} 'foreign'
-), calls(rel, what, mode, tree, ref, fn) as (
-  select r.rel, r.what, r.mode, r.tree, pg_catalog.textcat(pg_catalog.textcat(r.kind, ':'), r.ref::pg_catalog.text), r.ref from refs r where r.kind ${op('=')} 'f'
+  select t.rel, t.what, t.mode, false, null, null, null from trees t where t.tree is null
+), calls(rel, what, mode, trusted, tree, ref, fn, operator, estimator) as (
+  select r.rel, r.what, r.mode, r.trusted, r.tree, pg_catalog.textcat(pg_catalog.textcat(r.kind, ':'), r.ref::pg_catalog.text), r.ref, null::pg_catalog.oid, false
+    from refs r where r.kind ${op('=')} 'f'
   union all
-  select r.rel, r.what, r.mode, r.tree, pg_catalog.textcat('o:', r.ref::pg_catalog.text), x.fn
+  select r.rel, r.what, r.mode, r.trusted, r.tree, pg_catalog.textcat('o:', r.ref::pg_catalog.text), x.fn, o.oid, x.estimator
     from refs r join pg_catalog.pg_operator o on o.oid ${op('=')} r.ref
-    cross join lateral (values (o.oprcode::pg_catalog.oid), (o.oprrest::pg_catalog.oid), (o.oprjoin::pg_catalog.oid)) x(fn)
+    cross join lateral (values (o.oprcode::pg_catalog.oid, false), (o.oprrest::pg_catalog.oid, true), (o.oprjoin::pg_catalog.oid, true)) x(fn, estimator)
     where r.kind ${op('=')} 'o' and x.fn ${op('<>')} 0::pg_catalog.oid
   union all
-  select r.rel, r.what, r.mode, r.tree, null, null from refs r where r.kind is null
+  select r.rel, r.what, r.mode, false, r.tree, null, null, null, false from refs r where r.kind is null
 )
-select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what, c.mode,
+select distinct c.rel::pg_catalog.regclass::pg_catalog.text as relation, c.what, c.mode, c.trusted, c.estimator,
+    c.operator::pg_catalog.regoperator::pg_catalog.text as operator,
+    c.operator ${op('<')} ${USER_OID} or ${isInstalledMember('pg_operator', 'c.operator')} as operator_installed,
     case when c.mode ${op('=')} 'folds' then c.tree end as tree, c.ref,
     c.fn::pg_catalog.regprocedure::pg_catalog.text as function, p.proname::pg_catalog.text as name,
     p.oid ${op('<')} ${USER_OID} as builtin, ${isInstalledMember('pg_proc', 'p.oid')} as extension,
@@ -128,7 +147,7 @@ const JIT_RESTORED = "select pg_catalog.set_config('jit', pg_catalog.current_set
 interface ImplicitCall {
   readonly relation: string;
   readonly what: string;
-  readonly mode: 'runs' | 'folds' | 'foreign';
+  readonly mode: 'runs' | 'folds' | 'foreign' | 'materialized';
   readonly tree: string | null;
   readonly ref: string | null;
   readonly function: string | null;
@@ -212,7 +231,7 @@ export function implicitCodeProblems(rows: readonly Row[]): string[] {
   };
   const found = new Map<string, Set<string>>();
   for (const row of rows as unknown as ImplicitCall[]) {
-    if (row.mode === 'foreign') continue;
+    if (row.mode === 'foreign' || row.mode === 'materialized') continue;
     if (mayRun(row) || (row.mode === 'folds' && !mayFold(row, foldable))) continue;
     const place = `${row.relation} (${row.what})`;
     const set = found.get(place) ?? new Set<string>();
@@ -260,18 +279,37 @@ async function withoutJit(session: ReadSession, statement: CompiledQuery): Promi
  * (null) the screen (implicit-code-screen.ts) first names the relations that may hold such code at
  * all, and only those are judged: none, in most databases, and nothing more is asked.
  */
-async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<{ code: string[]; foreign: ReachedForeignTable[] }> {
+async function problemsOf(session: ReadSession, names: readonly string[] | null): Promise<ReadProblems> {
   let judged = names;
   if (judged === null) {
     const candidates = await withoutJit(session, implicitCodeScreen());
-    if (candidates.length === 0) return { code: [], foreign: [] };
+    if (candidates.length === 0) return { code: [], foreign: [], materialized: [], trusted: [] };
     judged = candidates.map((row) => String(row['relation']));
   }
   const rows = await withoutJit(session, { text: IMPLICIT_CODE_SQL, params: [JSON.stringify(judged)] });
   // A SQL function's body is read with the parser only where one is called over a column.
   if ((rows as unknown as ImplicitCall[]).some((row) => row.body !== null && row.body !== undefined)) await loadSqlParser();
-  const foreign = (rows as unknown as ImplicitCall[]).filter((row) => row.mode === 'foreign').map(({ relation, what }) => ({ relation, what }));
-  return { code: implicitCodeProblems(rows), foreign };
+  const calls = rows as unknown as ImplicitCall[];
+  const foreign = calls.filter((row) => row.mode === 'foreign').map(({ relation, what }) => ({ relation, what }));
+  const materialized = calls.filter((row) => row.mode === 'materialized').map((row) => row.relation);
+  return { code: implicitCodeProblems(rows), foreign, materialized, trusted: plannerTrustedProblems(rows) };
+}
+
+/** What one judgement found, by the fault each would raise. */
+interface ReadProblems {
+  readonly code: string[];
+  readonly foreign: ReachedForeignTable[];
+  readonly materialized: string[];
+  readonly trusted: string[];
+}
+
+/** The first fault of what was found: foreign tables, then code that would run, then materialized views, then stored results the planner trusts. */
+function firstFault(source: string, found: ReadProblems): Fault | undefined {
+  if (found.foreign.length > 0) return foreignTableFault(source, found.foreign);
+  if (found.code.length > 0) return implicitCodeFault(source, found.code);
+  if (found.materialized.length > 0) return materializedViewFault(source, found.materialized);
+  if (found.trusted.length > 0) return plannerTrustedCodeFault(source, found.trusted);
+  return undefined;
 }
 
 /**
@@ -286,7 +324,7 @@ export function guardingImplicitCode(session: ReadSession, source: string, watch
   const judge = async (text: string): Promise<void> => {
     if (watch !== undefined && watch.databaseImplicitCode() === undefined) {
       const found = await problemsOf(session, null);
-      watch.setDatabaseImplicitCode(found.code.length === 0 && found.foreign.length === 0 ? 'none' : 'some');
+      watch.setDatabaseImplicitCode(firstFault(source, found) === undefined ? 'none' : 'some');
     }
     if (watch?.databaseImplicitCode() === 'none') return;
     await loadSqlParser();
@@ -297,9 +335,8 @@ export function guardingImplicitCode(session: ReadSession, source: string, watch
     if (names.length === 0) return;
     const key = names.join('\n');
     if (watch?.relationsCleared(key) === true) return;
-    const { code, foreign } = await problemsOf(session, names);
-    if (foreign.length > 0) throw foreignTableFault(source, foreign);
-    if (code.length > 0) throw implicitCodeFault(source, code);
+    const fault = firstFault(source, await problemsOf(session, names));
+    if (fault !== undefined) throw fault;
     watch?.clearRelations(key);
   };
   const guarded: ReadSession = {

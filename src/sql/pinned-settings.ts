@@ -48,5 +48,9 @@ export const PINNED_SETTINGS: Record<string, string> = {
   // never paid for its compilation on a read parity makes). Off, a statement costs the same
   // whatever branches it carries.
   jit: 'off',
+  // The planner trusts CHECK constraints as true of every row; at `on` (which a database or a role
+  // may set) it skips any table a CHECK refutes, at the default `partition` only inheritance
+  // children and partitions (whose stored trees the implicit-code guard judges: planner-trusted-code.ts).
+  constraint_exclusion: 'partition',
   application_name: 'parity',
 };

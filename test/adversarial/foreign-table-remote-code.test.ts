@@ -115,12 +115,13 @@ describeOnPostgres('a foreign table whose remote side writes, on postgres', () =
     expect([nulls.status, nulls.error], nulls.summary).toEqual(['pass', null]);
   });
 
-  it('control: a materialized view refreshed from the foreign table is read without reaching it', async () => {
+  it('control: a materialized view refreshed from the foreign table reaches nothing under it, and is refused as a materialized view', async () => {
     // Refreshing it runs the remote view (as the superuser who made it); that write is not parity's.
+    // Its rows are a snapshot, refused as such (materialized-views.ts); the walk stops at it.
     await db.exec('create materialized view users_snapshot as select id, email from users_remote');
     await db.exec('delete from hits');
     const result = await runCheck(db, `checks:\n  - { id: c, kind: null_check, source: app, table: users_snapshot, columns: [email] }\n`);
     expect(await db.exec('select what from hits')).toEqual([]);
-    expect([result.status, result.error], result.summary).toEqual(['pass', null]);
+    expect([result.status, result.error?.code], result.summary).toEqual(['error', 'materialized_view']);
   });
 });

@@ -167,12 +167,16 @@ describe.each(engines)('code reading a relation would run, on %s', (engine) => {
   it('a relation whose code runs only on writes, or only on a column, is no reason to refuse: an index, a CHECK and a view over built-ins', async () => {
     db = await createTestDatabase(engine);
     await db.exec(`create table hits (what text); ${engine === 'postgres' ? 'create extension dblink;' : ''}`);
+    // A partial index's predicate and a validated CHECK calling a user function are stored results
+    // the planner trusts (planner-trusted-code.ts): refused as such below, so the CHECKs here are
+    // NOT VALID, which the planner never trusts.
     await db.exec(`${TABLES}\n${markSql(engine)}
       create function public.norm(t text) returns text language plpgsql immutable as $f$ begin perform public.mark('norm'); return lower(t); end $f$;
       create index users_norm on users (public.norm(email));
-      create index users_part on users (i) where public.norm(email) <> '';
-      alter table users add constraint users_email check (public.norm(email) is not null);
-      create table kids (check (public.norm(email) <> 'zz')) inherits (users);
+      -- The child first: one made after would take the parent's CHECK as validated (it is empty).
+      create table kids () inherits (users);
+      alter table users add constraint users_email check (public.norm(email) is not null) not valid;
+      alter table kids add constraint kids_email check (public.norm(email) <> 'zz') not valid;
       create view public.v_users as select id, lower(email) as email, i from users where i > 0;
       -- A SQL wrapper of built-ins over a column (scenario 04's email_key): inlined, it folds nothing.
       create function public.email_key(t text) returns text language sql immutable as $f$ select lower(btrim(t)) $f$;
@@ -188,6 +192,22 @@ describe.each(engines)('code reading a relation would run, on %s', (engine) => {
       expect([table, result.error?.code ?? result.status]).toEqual([table, table === 'v_users' ? 'scope_reads_counted' : 'pass']);
     }
     expect(await traces(db)).toEqual([]);
+  });
+
+  it.each([
+    ['a partial index', "create index users_part on users (i) where public.norm(email) <> ''"],
+    ['a validated CHECK', 'alter table users add constraint users_email check (public.norm(email) is not null)'],
+    ['a validated CHECK on an inheriting table', "create table kids (check (public.norm(email) <> 'zz')) inherits (users)"],
+  ])('a user function only a write runs, in %s the planner trusts: refused as planner_trusted_code, and nothing ran', async (_name, plant) => {
+    db = await createTestDatabase(engine);
+    await db.exec(`create table hits (what text); ${engine === 'postgres' ? 'create extension dblink;' : ''}`);
+    await db.exec(`${TABLES}\n${markSql(engine)}
+      create function public.norm(t text) returns text language plpgsql immutable as $f$ begin perform public.mark('norm'); return lower(t); end $f$;
+      ${plant};`);
+    await clearTraces(db);
+    const result = await runCheck(db, `checks:\n  - { id: c, kind: null_check, source: app, table: users, columns: [email], where: "i > 0" }\n`);
+    expect({ status: result.status, code: result.error?.code, traces: await traces(db) }).toEqual({ status: 'error', code: 'planner_trusted_code', traces: [] });
+    expect(result.error?.message).toMatch(/norm\(text\)/);
   });
 });
 
