@@ -1,14 +1,16 @@
 /**
  * A null_check whose counted value falls back on a column the database keeps non-NULL by other
  * means than the column's own NOT NULL: a NOT NULL domain (at any depth of the domain chain), a
- * domain CHECK, a validated CHECK of the table (`check (email is not null)`, or written otherwise:
- * `num_nonnulls(email) = 1`, `(email is null) = false`, ANDed with others), or a range partition
- * key. never_null's stand-in row put NULL in every column whose attnotnull is false, so
- * `coalesce(name, nick)` looked NULL-able and passed with half the names NULL. The catalog shows
- * each of these guarantees; a column one of them may keep non-NULL holds a value of a row there.
- * (`coalesce(name, id::text)`, id NOT NULL, is refused as before: the same value, another
- * constraint.) Sound outcome: not a pass (here `never_null`). Controls: a fallback the database leaves NULL-able (in a
- * table with CHECKs on other columns) still passes when the data fills it and fails when it does not.
+ * domain CHECK, a CHECK of the table, validated or NOT VALID (`check (email is not null)`, or
+ * written otherwise: `num_nonnulls(email) = 1`, `(email is null) = false`, ANDed with others), a
+ * CHECK on a stored generated column computed from it, or a range or list partition key.
+ * never_null's stand-in row put NULL in every column whose attnotnull is false, so `coalesce(name,
+ * nick)` looked NULL-able and passed with half the names NULL. The catalog shows each of these
+ * guarantees; a column one of them may keep non-NULL holds a value of a row there. (`coalesce(name,
+ * id::text)`, id NOT NULL, is refused as before: the same value, another constraint.)
+ * Sound outcome: not a pass (here `never_null`). Controls: a fallback the database leaves NULL-able
+ * (in a table with CHECKs on other columns) still passes when the data fills it and fails when it
+ * does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -37,6 +39,8 @@ const CASES: [string, string][] = [
   ['a fallback that is a range partition key, read through a partition', 'users_partition_fallback'],
   ['a case falling back on a CHECK-kept column', 'users_case_fallback'],
   ['a fallback a kept generated column is computed from', 'users_generated_input_fallback'],
+  ['a fallback kept by a CHECK added NOT VALID', 'users_not_valid_fallback'],
+  ['a fallback that is a list partition key, read through the partitioned table', 'users_list_fallback'],
 ];
 
 describe.each(engines)('null_check over a fallback the database keeps non-NULL, on %s', (engine) => {
@@ -77,6 +81,15 @@ describe.each(engines)('null_check over a fallback the database keeps non-NULL, 
       create table tagged (id int primary key, name text, tag text, tag_upper text generated always as (upper(tag)) stored check (tag_upper is not null));
       insert into tagged (id, name, tag) select g, case when g % 2 = 0 then 'Ada' end, 't' || g from generate_series(1, 100) g;
       create view users_generated_input_fallback as select id, coalesce(name, tag) as name from tagged;
+      create table late (id int primary key, name text, extra text);
+      insert into late select g, case when g % 2 = 0 then 'Ada' end, 'x' || g from generate_series(1, 100) g;
+      alter table late add constraint late_extra check (extra is not null) not valid;
+      create view users_not_valid_fallback as select id, coalesce(name, extra) as name from late;
+      create table listed (id int, name text, region text) partition by list (region);
+      create table listed_eu partition of listed for values in ('eu');
+      create table listed_us partition of listed for values in ('us');
+      insert into listed select g, case when g % 2 = 0 then 'Ada' end, case when g % 3 = 0 then 'eu' else 'us' end from generate_series(1, 100) g;
+      create view users_list_fallback as select id, coalesce(name, region) as name from listed;
       create view users_partition_fallback as select id, coalesce(name, nick) as name from people_all;
     `);
   });

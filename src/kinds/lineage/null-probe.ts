@@ -60,11 +60,11 @@ function bareReference(text: string): { alias: string | undefined; column: strin
 /**
  * Every column of the relations by regclass text, with its generation expression and whether the
  * database may keep it non-NULL: its NOT NULL; a domain of its type's chain NOT NULL or with a
- * validated CHECK (`check (value is not null)`); a validated CHECK of its table naming it (however
- * written: `c is not null`, `num_nonnulls(c) = 1`, `(c is null) = false`, ANDed with others); or
- * a partition key of its table or an ancestor naming it (a range partition holds no NULL key).
- * A CHECK is not read for whether it accepts NULL: a CHECK naming the column counts, failing toward
- * a `never_null` refusal rather than a stand-in NULL no row can hold.
+ * CHECK (`check (value is not null)`); a CHECK of its table naming it (however written: `c is not
+ * null`, `num_nonnulls(c) = 1`, `(c is null) = false`, ANDed with others); or a partition key of
+ * its table or an ancestor naming it (a range partition holds no NULL key). A CHECK is not read for
+ * whether it accepts NULL, and a NOT VALID one counts (it keeps every row written since): failing
+ * toward a `never_null` refusal rather than a stand-in NULL no row may hold.
  */
 function catalogSql(texts: readonly string[]): SQL {
   return sql`select r.t as relation, a.attname::pg_catalog.text as name,
@@ -77,10 +77,10 @@ function catalogSql(texts: readonly string[]): SQL {
           select from chain join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) chain.type
           where t.typtype operator(pg_catalog.=) 'd' and (t.typnotnull or exists (
             select from pg_catalog.pg_constraint c
-            where c.contypid operator(pg_catalog.=) t.oid and c.contype operator(pg_catalog.=) 'c' and c.convalidated)))
+            where c.contypid operator(pg_catalog.=) t.oid and c.contype operator(pg_catalog.=) 'c')))
         or exists (
           select from pg_catalog.pg_constraint c
-          where c.conrelid operator(pg_catalog.=) a.attrelid and c.contype operator(pg_catalog.=) 'c' and c.convalidated
+          where c.conrelid operator(pg_catalog.=) a.attrelid and c.contype operator(pg_catalog.=) 'c'
             and a.attnum operator(pg_catalog.=) any (c.conkey))
         or exists (
           select from pg_catalog.pg_partition_ancestors(a.attrelid) as p(relid)
