@@ -7,9 +7,10 @@
  * is computed so (`coalesce(name, '-')`): half the names NULL, and "every row has name filled"
  * passes. The family of such spellings is open, so the server decides: the value, as the plan
  * computes it (views inlined), is evaluated over one stand-in row per relation it reads in which
- * every column that may hold NULL holds NULL (a NOT NULL column holds a value of one of its rows,
- * a stored generated column is computed from those). A value that is not NULL there cannot become
- * NULL when the data it reads is NULL: the check cannot fail, and is `never_null`.
+ * every column that may hold NULL holds NULL (a column the database may keep non-NULL — NOT NULL,
+ * a NOT NULL or CHECKed domain, a CHECK naming it, a partition key — holds a value of one of its
+ * rows, a stored generated column is computed from those). A value that is not NULL there cannot
+ * become NULL when the data it reads is NULL: the check cannot fail, and is `never_null`.
  *
  * A plain column of a table is the data and is not evaluated: its NOT NULL constraint, if any, is
  * the database refusing the NULL, a legitimate reason to pass. What cannot be evaluated apart
@@ -56,9 +57,41 @@ function bareReference(text: string): { alias: string | undefined; column: strin
   return names.length === 2 ? { alias: names[0], column: names[1]! } : { alias: undefined, column: names[0]! };
 }
 
-/** Every column of the relations, with its NOT NULL and generation expression, by regclass text. */
+/**
+ * Every column of the relations by regclass text, with its generation expression and whether the
+ * database may keep it non-NULL: its NOT NULL; a domain of its type's chain NOT NULL or with a
+ * CHECK (`check (value is not null)`); a CHECK of its table naming it (however written: `c is not
+ * null`, `num_nonnulls(c) = 1`, `(c is null) = false`, ANDed with others); or a partition key of
+ * its table or an ancestor naming it (a range partition holds no NULL key). A CHECK is not read for
+ * whether it accepts NULL, and a NOT VALID one counts (it keeps every row written since): failing
+ * toward a `never_null` refusal rather than a stand-in NULL no row may hold.
+ */
 function catalogSql(texts: readonly string[]): SQL {
-  return sql`select r.t as relation, a.attname::pg_catalog.text as name, a.attnotnull as not_null,
+  return sql`select r.t as relation, a.attname::pg_catalog.text as name,
+      (a.attnotnull
+        or exists (
+          with recursive chain(type) as (
+            select a.atttypid
+            union all
+            select t.typbasetype from chain join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) chain.type where t.typtype operator(pg_catalog.=) 'd')
+          select from chain join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) chain.type
+          where t.typtype operator(pg_catalog.=) 'd' and (t.typnotnull or exists (
+            select from pg_catalog.pg_constraint c
+            where c.contypid operator(pg_catalog.=) t.oid and c.contype operator(pg_catalog.=) 'c')))
+        or exists (
+          select from pg_catalog.pg_constraint c
+          where c.conrelid operator(pg_catalog.=) a.attrelid and c.contype operator(pg_catalog.=) 'c'
+            and a.attnum operator(pg_catalog.=) any (c.conkey))
+        or exists (
+          select from pg_catalog.pg_partition_ancestors(a.attrelid) as p(relid)
+            join pg_catalog.pg_partitioned_table k on k.partrelid operator(pg_catalog.=) p.relid
+          where exists (
+              select from pg_catalog.unnest(k.partattrs::pg_catalog.int2[]) as n(num)
+                join pg_catalog.pg_attribute pa on pa.attrelid operator(pg_catalog.=) k.partrelid and pa.attnum operator(pg_catalog.=) n.num
+              where pa.attname operator(pg_catalog.=) a.attname)
+            -- A key expression is read as text: any mention of the column's name counts.
+            or pg_catalog.strpos(pg_catalog.pg_get_expr(k.partexprs, k.partrelid), pg_catalog.quote_ident(a.attname)) operator(pg_catalog.>) 0)
+      ) as not_null,
       case when a.attgenerated operator(pg_catalog.<>) '' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end as generated
     from pg_catalog.unnest(${arrayLiteralText(texts)}::pg_catalog.text[]) as r(t)
       join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) pg_catalog.to_regclass(r.t) and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
@@ -74,7 +107,23 @@ async function readShapes(ctx: ExecutionContext, source: string, relations: read
     columns.set(String(row.name), { notNull: row.not_null === true, generated: typeof row.generated === 'string' ? row.generated : undefined });
     shapes.set(String(row.relation), columns);
   }
+  for (const columns of shapes.values()) keepInputsOfKeptGenerated(columns);
   return shapes;
+}
+
+/**
+ * A stored generated column kept non-NULL keeps the columns it is computed from non-NULL too, as
+ * far as the stand-in row goes (`g generated always as (upper(nick)) stored not null`: no row holds
+ * a NULL nick that makes g NULL); failing toward refusing, every column it reads is taken so.
+ */
+function keepInputsOfKeptGenerated(columns: Map<string, CatalogColumn>): void {
+  for (const column of [...columns.values()]) {
+    if (column.generated === undefined || !column.notNull) continue;
+    for (const read of readsOfText(column.generated, false)?.columns ?? []) {
+      const input = columns.get(read.column);
+      if (input !== undefined) columns.set(read.column, { ...input, notNull: true });
+    }
+  }
 }
 
 /**
@@ -95,13 +144,14 @@ export function planNullProbe(value: PlannedValue, shapes: Shapes): SQL | undefi
     for (const name of columns) {
       const column = shape.get(name);
       if (column === undefined) return undefined;
-      if (column.generated === undefined) { inputs.add(name); continue; }
+      // A generated column kept non-NULL is read as stored, like a column: computed over NULL inputs it could be NULL where no row is.
+      if (column.generated === undefined || column.notNull) { inputs.add(name); continue; }
       const reads = readsOfText(column.generated, false);
       if (reads === undefined || reads.subplans.length > 0 || reads.params.length > 0) return undefined;
       for (const read of reads.columns) inputs.add(read.column);
       generated.push({ column: name, expression: column.generated });
     }
-    if ([...inputs].some((name) => shape.get(name) === undefined || shape.get(name)!.generated !== undefined)) return undefined;
+    if ([...inputs].some((name) => shape.get(name) === undefined || (shape.get(name)!.generated !== undefined && !shape.get(name)!.notNull))) return undefined;
     const table = tableSql(relation);
     const names = [...inputs];
     // A left join to no row types the NULLs as the columns are typed; to one row, it holds the NOT NULL ones.
@@ -186,7 +236,7 @@ export async function countedColumnsFault(ctx: ExecutionContext, counted: Counte
   const scope = `${formatTableRef(counted.table)}${counted.where === undefined ? '' : ` where ${counted.where}`}`;
   const rows = judgeRowSource(explained);
   if (!rows.fromTable) {
-    return { code: 'fixed_rows', message: `the rows in scope of ${scope} do not come from a table's rows: as the server plans reading them, they are decided by a ${rows.node} (a set-returning function, VALUES, constants, or such a node outer-joined to a table), whatever any table holds, so their NULLs are no data's; check the table the view reads` };
+    return { code: 'fixed_rows', message: `the rows in scope of ${scope} do not come from a table's rows: as the server plans reading them, they are decided by a ${rows.node} (a set-returning function, VALUES, constants, a recursive WITH, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so their NULLs are no data's; check the table the view reads` };
   }
   // A plan proving the scope empty reads no row (min_rows judges an empty scope).
   if (root?.['One-Time Filter'] === 'false' && (root.Plans ?? []).length === 0) return undefined;

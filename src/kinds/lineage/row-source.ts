@@ -8,10 +8,14 @@
  * the planner removes it when no column of users_new is read). "users_new has as many rows as
  * legacy" then passes with users_new empty. The counted read (`select from t where …`, EXPLAIN, no
  * row read) is followed from the top down through the nodes whose rows it counts: a relation scan
- * is a table's rows; a function scan, VALUES, a constant Result, a work table and an aggregate with
- * no GROUP BY (one row) are rows no table decides; a join's rows are its preserved side's (an inner
- * join either side's, a full join both sides'); a union's, every member's. Sound in one direction:
- * a node not listed is followed only through all of its row inputs, and one with none is fixed.
+ * is a table's rows; a function scan, VALUES, a constant Result, a work table, a select-list
+ * set-returning function (ProjectSet) and an aggregate with no GROUP BY (one row) are rows no table
+ * decides; a join's rows are its preserved side's (an inner join either side's, a full join both
+ * sides'), unless the other side is more than one row no table holds, which multiplies them (a
+ * series joined to one row of a table, a lateral series per row: `users_new u cross join lateral
+ * generate_series(0, 9)` is 10 rows per user); a union's, every member's; a recursive union's,
+ * none (its recursive term makes rows out of its earlier ones). Sound in one direction: a node not
+ * listed is followed only through all of its row inputs, and one with none is fixed.
  */
 import { rootOf, rowInputsOf, type PlanNode } from './column-lineage.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
@@ -39,61 +43,101 @@ function allNodes(root: PlanNode): PlanNode[] {
   return out;
 }
 
+/** Where the rows stop being a table's: the node, and whether it holds at most one row (which multiplies nothing it is joined to). */
+interface Fixed { node: string; oneRow: boolean }
+
+const multiplies = (side: Fixed | undefined): boolean => side !== undefined && !side.oneRow;
+const joinedTo = (side: Fixed): Fixed => ({ node: `${side.node} joined to the other side's rows, multiplying them`, oneRow: false });
+
 /** Judges a plan (pure): whether the rows its top returns are a table's rows. */
 export function judgeRowSource(explained: unknown): RowSource {
   const root = rootOf(explained);
   if (root === undefined) return { fromTable: false, node: 'unreadable plan' };
   const nodes = allNodes(root);
   // A WITH query's plan may be scanned twice: judged once.
-  const judged = new Map<PlanNode, string | undefined>();
-  const fixedAt = (node: PlanNode): string | undefined => {
+  const judged = new Map<PlanNode, Fixed | undefined>();
+  const fixedAt = (node: PlanNode): Fixed | undefined => {
     if (!judged.has(node)) {
-      judged.set(node, node['Node Type'] ?? 'unknown node');
+      judged.set(node, { node: node['Node Type'] ?? 'unknown node', oneRow: false });
       judged.set(node, judge(node));
     }
     return judged.get(node);
   };
-  const judge = (node: PlanNode): string | undefined => {
+  const judge = (node: PlanNode): Fixed | undefined => {
     const type = node['Node Type'] ?? 'unknown node';
     const inputs = rowInputsOf(node);
-    const first = (nodesToFollow: (PlanNode | undefined)[]): string | undefined => {
-      if (nodesToFollow.length === 0 || nodesToFollow.some((n) => n === undefined)) return type;
+    const here: Fixed = { node: type, oneRow: false };
+    // Through one input the rows are at most its rows; through several (a union), more than any one's.
+    const first = (nodesToFollow: (PlanNode | undefined)[]): Fixed | undefined => {
+      if (nodesToFollow.length === 0 || nodesToFollow.some((n) => n === undefined)) return here;
       for (const input of nodesToFollow) {
         const at = fixedAt(input!);
-        if (at !== undefined) return at;
+        if (at !== undefined) return nodesToFollow.length === 1 ? at : { ...at, oneRow: false };
       }
       return undefined;
     };
     if (typeof node['Relation Name'] === 'string') return undefined;
-    if (FIXED_SCANS.has(type)) return type === 'Function Scan' ? `${type} (${String(node['Function Name'] ?? 'a function')})` : type;
+    if (FIXED_SCANS.has(type)) return type === 'Function Scan' ? { node: `${type} (${String(node['Function Name'] ?? 'a function')})`, oneRow: false } : here;
     if (type === 'CTE Scan') {
       const plan = nodes.find((n) => n['Subplan Name'] === `CTE ${String(node['CTE Name'])}`);
-      return plan === undefined ? type : fixedAt(plan);
+      return plan === undefined ? here : fixedAt(plan);
     }
     // A plan that proves the read empty returns no row: an empty scope is judged by min_rows.
-    if (type === 'Result' && inputs.length === 0) return node['One-Time Filter'] === 'false' ? undefined : 'Result (rows of constants)';
-    if (type === 'Aggregate' && node.Strategy === 'Plain') return 'Aggregate (one row, no GROUP BY)';
+    if (type === 'Result' && inputs.length === 0) return node['One-Time Filter'] === 'false' ? undefined : { node: 'Result (rows of constants)', oneRow: true };
+    if (type === 'Aggregate' && node.Strategy === 'Plain') return { node: 'Aggregate (one row, no GROUP BY)', oneRow: true };
+    // A set-returning function in the select list: each input row becomes as many rows as it returns.
+    if (type === 'ProjectSet') return { node: 'ProjectSet (a set-returning function in the select list, multiplying its input rows)', oneRow: false };
     // Every partition pruned at plan time: no row, as above.
     if ((type === 'Append' || type === 'Merge Append') && inputs.length === 0) return undefined;
-    if (JOINS.has(type)) {
-      const outer = inputs.find((child) => child['Parent Relationship'] === 'Outer');
-      const inner = inputs.find((child) => child['Parent Relationship'] === 'Inner');
-      const joinType = String(node['Join Type'] ?? '');
-      if (joinType === 'Inner') {
-        // Rows of either side multiplied by matches on the other: a table's rows on one side decide them.
-        const a = outer === undefined ? type : fixedAt(outer);
-        const b = inner === undefined ? type : fixedAt(inner);
-        return a !== undefined && b !== undefined ? a : undefined;
-      }
-      if (joinType === 'Left' || joinType === 'Semi' || joinType === 'Anti') return first([outer]);
-      if (joinType.startsWith('Right')) return first([inner]);
-      return first([outer, inner]);
+    if (JOINS.has(type)) return judgeJoin(node, inputs, fixedAt, here);
+    if (type === 'Recursive Union') {
+      const seed = first([inputs[0]]);
+      if (seed !== undefined) return { ...seed, oneRow: false };
+      // The recursive term reads the rows made so far: the rows it makes are generated from a seed, not held by a table.
+      const recursive = inputs[1] === undefined ? [] : allNodes(inputs[1]);
+      if (recursive.some((n) => n['Node Type'] === 'WorkTable Scan')) return { node: 'Recursive Union (rows generated from its own earlier rows)', oneRow: false };
+      return first(inputs);
     }
-    if (type === 'Recursive Union') return first([inputs[0]]);
     return first(inputs);
   };
   const at = fixedAt(root);
-  return at === undefined ? { fromTable: true } : { fromTable: false, node: at };
+  return at === undefined ? { fromTable: true } : { fromTable: false, node: at.node };
+}
+
+/**
+ * A join's rows: its preserved side's (an inner join: either side's), each multiplied by its
+ * matches on the other side. A side of table rows against more than one row no table holds (a
+ * function scan, VALUES, a select-list or lateral series) is multiplied by them, whatever the
+ * table holds; a side of at most one row (an aggregate with no GROUP BY) multiplies nothing, and
+ * an inner side matching each outer row at most once (`Inner Unique`) neither. Tables joined with
+ * tables are a table's rows, as before.
+ */
+function judgeJoin(node: PlanNode, inputs: PlanNode[], fixedAt: (node: PlanNode) => Fixed | undefined, here: Fixed): Fixed | undefined {
+  const outerNode = inputs.find((child) => child['Parent Relationship'] === 'Outer');
+  const innerNode = inputs.find((child) => child['Parent Relationship'] === 'Inner');
+  const outer = outerNode === undefined ? here : fixedAt(outerNode);
+  const inner = innerNode === undefined ? here : fixedAt(innerNode);
+  const innerUnique = node['Inner Unique'] === true;
+  const joinType = String(node['Join Type'] ?? '');
+  if (joinType === 'Semi' || joinType === 'Anti') return outer;
+  if (joinType === 'Right Semi' || joinType === 'Right Anti') return inner;
+  if (joinType === 'Inner') {
+    if (outer === undefined && innerUnique) return undefined;
+    if (multiplies(outer)) return joinedTo(outer!);
+    if (multiplies(inner)) return joinedTo(inner!);
+    // Either side a table's rows, the other at most one row; both one row: one row.
+    return outer === undefined || inner === undefined ? undefined : { node: outer.node, oneRow: true };
+  }
+  if (joinType === 'Left') {
+    if (outer !== undefined) return outer;
+    return !innerUnique && multiplies(inner) ? joinedTo(inner!) : undefined;
+  }
+  if (joinType === 'Right') {
+    if (inner !== undefined) return inner;
+    return multiplies(outer) ? joinedTo(outer!) : undefined;
+  }
+  // Full: both sides' rows.
+  return outer !== undefined ? { ...outer, oneRow: false } : inner !== undefined ? { ...inner, oneRow: false } : undefined;
 }
 
 /** The fault for a counted relation whose rows come from no table, or undefined. Asked on a pass only. */
@@ -113,6 +157,6 @@ export async function fixedRowsFault(ctx: ExecutionContext, side: { source: stri
   if (found.fromTable) return undefined;
   return {
     code: 'fixed_rows',
-    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, or such a node outer-joined to a table), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
+    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, a recursive WITH, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
   };
 }

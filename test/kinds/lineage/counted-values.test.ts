@@ -37,6 +37,7 @@ describe.each(engines)('counted values and rows, on %s', (engine) => {
       create view filled_joined as select f.id, l.label from filled f left join lookup l on l.id = f.id;
       create view filled_union as select id, name from filled union all select id, name from strict;
       create view filled_series as select f.id, f.name from filled f join generate_series(1, 2) g on true;
+      create view filled_with_max as select f.id, f.name, m.top from filled f cross join (select max(id) as top from lookup) m;
       create table legacy1 (id int primary key);
       insert into legacy1 select g from generate_series(1, 1) g;
       create table legacy2 (id int primary key);
@@ -77,7 +78,7 @@ describe.each(engines)('counted values and rows, on %s', (engine) => {
     ['a view filling from a nullable column', 'filled_either', 'name'],
     ['the outer-joined side of a view', 'filled_joined', 'label'],
     ['a union of tables', 'filled_union', 'name'],
-    ['a table joined to a series', 'filled_series', 'name'],
+    ['a table joined to one row of an aggregate', 'filled_with_max', 'name'],
     ['a partitioned table', 'parted', 'name'],
   ])('a null_check over filled data passes through %s', async (_name, table, column) => {
     const result = await runCheck(db, nullCheck(table, column));
@@ -102,11 +103,16 @@ describe.each(engines)('counted values and rows, on %s', (engine) => {
     expect(series.error?.code).toBe('fixed_rows');
   });
 
+  it("a null_check over a table's rows multiplied by a series is fixed_rows", async () => {
+    const result = await runCheck(db, nullCheck('filled_series', 'name'));
+    expect(result.error?.code).toBe('fixed_rows');
+  });
+
   it.each([
     ['a table', 'legacy20', 'strict'],
     ['a plain view', 'legacy20', 'filled_plain'],
     ['a union of tables', 'legacy40', 'filled_union'],
-    ['a table joined to a series', 'legacy40', 'filled_series'],
+    ['a table joined to one row of an aggregate', 'legacy20', 'filled_with_max'],
     ['a view outer-joining a lookup', 'legacy20', 'filled_joined'],
     ['a partitioned table', 'legacy20', 'parted'],
   ])('a row_count passes against %s', async (_name, old, table) => {
@@ -124,6 +130,7 @@ describe.each(engines)('counted values and rows, on %s', (engine) => {
     ['an aggregate with no GROUP BY', 'filled_count', 'legacy1'],
     ['a table plus a series', 'filled_plus', 'legacy25'],
     ['VALUES', 'filled_values', 'legacy2'],
+    ['a table multiplied by a series joined to it', 'filled_series', 'legacy40'],
   ])('a row_count against %s is fixed_rows', async (_name, table, old) => {
     // Each pair holds equal counts, so only the refusal stands between them and a pass.
     const [{ a }] = (await db.exec(`select (select count(*) from ${table})::int - (select count(*) from ${old})::int as a`)) as [{ a: number }];
@@ -136,15 +143,36 @@ describe.each(engines)('counted values and rows, on %s', (engine) => {
 
 describe('judgeRowSource', () => {
   const plan = (node: Record<string, unknown>) => [{ Plan: node }];
+  const series = { 'Node Type': 'Function Scan', 'Parent Relationship': 'Outer', 'Function Name': 'generate_series' };
+  const table = { 'Node Type': 'Hash', 'Parent Relationship': 'Inner', Plans: [{ 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': 't' }] };
   it('follows the preserved side of an outer join', () => {
-    const left = { 'Node Type': 'Hash Join', 'Join Type': 'Left', Plans: [
-      { 'Node Type': 'Function Scan', 'Parent Relationship': 'Outer', 'Function Name': 'generate_series' },
-      { 'Node Type': 'Hash', 'Parent Relationship': 'Inner', Plans: [{ 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': 't' }] },
-    ] };
+    const left = { 'Node Type': 'Hash Join', 'Join Type': 'Left', Plans: [series, table] };
     expect(judgeRowSource(plan(left))).toEqual({ fromTable: false, node: 'Function Scan (generate_series)' });
-    expect(judgeRowSource(plan({ ...left, 'Join Type': 'Right' }))).toEqual({ fromTable: true });
-    expect(judgeRowSource(plan({ ...left, 'Join Type': 'Inner' }))).toEqual({ fromTable: true });
     expect(judgeRowSource(plan({ ...left, 'Join Type': 'Full' })).fromTable).toBe(false);
+    expect(judgeRowSource(plan({ ...left, 'Join Type': 'Semi' })).fromTable).toBe(false);
+    expect(judgeRowSource(plan({ ...left, 'Join Type': 'Right Anti' }))).toEqual({ fromTable: true });
+  });
+  it("takes a table's rows multiplied by a series joined to them as not a table's", () => {
+    const join = { 'Node Type': 'Hash Join', 'Join Type': 'Inner', Plans: [series, table] };
+    expect(judgeRowSource(plan(join))).toEqual({ fromTable: false, node: "Function Scan (generate_series) joined to the other side's rows, multiplying them" });
+    expect(judgeRowSource(plan({ ...join, 'Join Type': 'Right' })).fromTable).toBe(false);
+    const flipped = { ...join, Plans: [{ ...table, 'Parent Relationship': 'Outer' }, { ...series, 'Parent Relationship': 'Inner' }] };
+    expect(judgeRowSource(plan(flipped)).fromTable).toBe(false);
+    expect(judgeRowSource(plan({ ...flipped, 'Join Type': 'Left' })).fromTable).toBe(false);
+    // Each table row matched at most once, or the series side only filtering: the table's rows.
+    expect(judgeRowSource(plan({ ...flipped, 'Inner Unique': true }))).toEqual({ fromTable: true });
+    expect(judgeRowSource(plan({ ...flipped, 'Join Type': 'Semi' }))).toEqual({ fromTable: true });
+  });
+  it("takes a table joined to one row (an aggregate with no GROUP BY) as the table's rows", () => {
+    const one = { 'Node Type': 'Aggregate', Strategy: 'Plain', 'Parent Relationship': 'Outer', Plans: [{ ...series }] };
+    expect(judgeRowSource(plan({ 'Node Type': 'Nested Loop', 'Join Type': 'Inner', Plans: [one, table] }))).toEqual({ fromTable: true });
+    expect(judgeRowSource(plan({ 'Node Type': 'Nested Loop', 'Join Type': 'Inner', Plans: [one, { ...one, 'Parent Relationship': 'Inner' }] })).fromTable).toBe(false);
+  });
+  it('takes a select-list set-returning function and a recursive union as rows no table holds', () => {
+    const scan = { 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': 't' };
+    expect(judgeRowSource(plan({ 'Node Type': 'ProjectSet', Plans: [scan] })).fromTable).toBe(false);
+    const recursive = { 'Node Type': 'Recursive Union', Plans: [scan, { 'Node Type': 'WorkTable Scan', 'Parent Relationship': 'Inner' }] };
+    expect(judgeRowSource(plan(recursive))).toEqual({ fromTable: false, node: 'Recursive Union (rows generated from its own earlier rows)' });
   });
   it('takes a plan proving no row as a table read (min_rows judges it)', () => {
     expect(judgeRowSource(plan({ 'Node Type': 'Result', 'One-Time Filter': 'false' }))).toEqual({ fromTable: true });
