@@ -3,7 +3,8 @@
  * means than the column's own NOT NULL: a NOT NULL domain (at any depth of the domain chain), a
  * domain CHECK, a CHECK of the table, validated or NOT VALID (`check (email is not null)`, or
  * written otherwise: `num_nonnulls(email) = 1`, `(email is null) = false`, ANDed with others), a
- * CHECK on a stored generated column computed from it, or a range or list partition key.
+ * CHECK on a stored generated column computed from it, a range or list partition key, a BEFORE ROW
+ * trigger on INSERT or UPDATE that may fill it, or a row-security policy's WITH CHECK.
  * never_null's stand-in row put NULL in every column whose attnotnull is false, so `coalesce(name,
  * nick)` looked NULL-able and passed with half the names NULL. The catalog shows each of these
  * guarantees; a column one of them may keep non-NULL holds a value of a row there. (`coalesce(name,
@@ -41,6 +42,9 @@ const CASES: [string, string][] = [
   ['a fallback a kept generated column is computed from', 'users_generated_input_fallback'],
   ['a fallback kept by a CHECK added NOT VALID', 'users_not_valid_fallback'],
   ['a fallback that is a list partition key, read through the partitioned table', 'users_list_fallback'],
+  ['a fallback a BEFORE INSERT trigger fills', 'users_trigger_fallback'],
+  ['a fallback a BEFORE UPDATE trigger fills', 'users_update_trigger_fallback'],
+  ['a fallback a row-security WITH CHECK keeps', 'users_policy_fallback'],
 ];
 
 describe.each(engines)('null_check over a fallback the database keeps non-NULL, on %s', (engine) => {
@@ -91,6 +95,25 @@ describe.each(engines)('null_check over a fallback the database keeps non-NULL, 
       insert into listed select g, case when g % 2 = 0 then 'Ada' end, case when g % 3 = 0 then 'eu' else 'us' end from generate_series(1, 100) g;
       create view users_list_fallback as select id, coalesce(name, region) as name from listed;
       create view users_partition_fallback as select id, coalesce(name, nick) as name from people_all;
+      create table filled (id int primary key, name text, label text);
+      create function fill_label() returns trigger language plpgsql as $$ begin new.label := coalesce(new.label, 'l' || new.id); return new; end $$;
+      create trigger filled_label before insert on filled for each row execute function fill_label();
+      insert into filled (id, name) select g, case when g % 2 = 0 then 'Ada' end from generate_series(1, 100) g;
+      create view users_trigger_fallback as select id, coalesce(name, label) as name from filled;
+      create table refilled (id int primary key, name text, label text);
+      insert into refilled select g, case when g % 2 = 0 then 'Ada' end, 'l' || g from generate_series(1, 100) g;
+      create trigger refilled_label before update on refilled for each row execute function fill_label();
+      create view users_update_trigger_fallback as select id, coalesce(name, label) as name from refilled;
+      create table policed (id int primary key, name text, label text);
+      insert into policed select g, case when g % 2 = 0 then 'Ada' end, 'l' || g from generate_series(1, 100) g;
+      alter table policed enable row level security;
+      create policy policed_label on policed for all using (true) with check (label is not null);
+      create view users_policy_fallback as select id, coalesce(name, label) as name from policed;
+      create table after_only (id int primary key, name text, label text);
+      insert into after_only select g, case when g % 2 = 0 then 'Ada' end, 'l' || g from generate_series(1, 100) g;
+      create function noted() returns trigger language plpgsql as $$ begin return null; end $$;
+      create trigger after_only_noted after insert on after_only for each row execute function noted();
+      create view users_after_trigger_fallback as select id, coalesce(name, label) as name from after_only;
     `);
   });
   afterAll(() => db?.close());
@@ -111,6 +134,12 @@ describe.each(engines)('null_check over a fallback the database keeps non-NULL, 
     await db.exec('update users set alt = null where id = 1');
     expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_alt_fallback, columns: [name] }')).toMatch(/^fail/);
     await db.exec("update users set alt = 'alt1' where id = 1");
+  });
+
+  it('control: an AFTER trigger fills nothing, so its table\'s NULL-able fallback is judged by the data', async () => {
+    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_after_trigger_fallback, columns: [name] }')).toMatch(/^pass/);
+    await db.exec('update after_only set label = null where id = 1');
+    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_after_trigger_fallback, columns: [name] }')).toMatch(/^fail/);
   });
 
   it('a CHECK naming the fallback refuses even where it accepts NULL (failing toward refusing)', async () => {

@@ -62,7 +62,9 @@ function bareReference(text: string): { alias: string | undefined; column: strin
  * database may keep it non-NULL: its NOT NULL; a domain of its type's chain NOT NULL or with a
  * CHECK (`check (value is not null)`); a CHECK of its table naming it (however written: `c is not
  * null`, `num_nonnulls(c) = 1`, `(c is null) = false`, ANDed with others); or a partition key of
- * its table or an ancestor naming it (a range partition holds no NULL key). A CHECK is not read for
+ * its table or an ancestor naming it (a range partition holds no NULL key); a BEFORE ROW trigger on
+ * INSERT or UPDATE of its table (it may fill any column) or a row-security policy's WITH CHECK
+ * there (any column). A CHECK is not read for
  * whether it accepts NULL, and a NOT VALID one counts (it keeps every row written since): failing
  * toward a `never_null` refusal rather than a stand-in NULL no row may hold.
  */
@@ -91,6 +93,18 @@ function catalogSql(texts: readonly string[]): SQL {
               where pa.attname operator(pg_catalog.=) a.attname)
             -- A key expression is read as text: any mention of the column's name counts.
             or pg_catalog.strpos(pg_catalog.pg_get_expr(k.partexprs, k.partrelid), pg_catalog.quote_ident(a.attname)) operator(pg_catalog.>) 0)
+        -- A BEFORE ROW trigger on INSERT or UPDATE may fill any column of the row it returns (tgtype:
+        -- ROW 1, BEFORE 2, INSERT 4, UPDATE 16), unless disabled; the catalog cannot say which.
+        or exists (
+          select from pg_catalog.pg_trigger tg
+          where tg.tgrelid operator(pg_catalog.=) a.attrelid and not tg.tgisinternal and tg.tgenabled operator(pg_catalog.<>) 'D'
+            and (tg.tgtype::pg_catalog.int4 operator(pg_catalog.&) 3) operator(pg_catalog.=) 3
+            and (tg.tgtype::pg_catalog.int4 operator(pg_catalog.&) 20) operator(pg_catalog.<>) 0)
+        -- A row-security policy's WITH CHECK refuses writes it is false (or NULL) for, as a CHECK does;
+        -- where the table enforces policies, any such policy counts, whatever columns it names.
+        or exists (
+          select from pg_catalog.pg_policy po join pg_catalog.pg_class pc on pc.oid operator(pg_catalog.=) po.polrelid
+          where po.polrelid operator(pg_catalog.=) a.attrelid and pc.relrowsecurity and po.polwithcheck is not null)
       ) as not_null,
       case when a.attgenerated operator(pg_catalog.<>) '' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end as generated
     from pg_catalog.unnest(${arrayLiteralText(texts)}::pg_catalog.text[]) as r(t)
