@@ -1,0 +1,200 @@
+/**
+ * The pure parts of sql_assert's data witness (kinds/data-witness.ts): what a query reads that the
+ * witness must know (the functions and operators it calls, system columns, its constants and
+ * null-tested columns), the pools of values a column's generated rows are drawn from, each round's
+ * rows (seeded, so every run tries the same contents), and the query with each table read replaced
+ * by those rows. A pass stands only when some generated contents make the answer differ.
+ * Pure once the parser is loaded.
+ */
+import { parseSql } from './parser.js';
+import { list, nodeOf } from './normal-form.js';
+import { stringNodeValue, walkSqlTree } from './tree-walk.js';
+
+/** Columns no generated row can stand in for: they read where a row is stored, not what it holds. */
+const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']);
+
+/** What the witness needs to know about a query's text. */
+export interface QueryReads {
+  /** Names of every function called (as folded), to be checked against the built-ins. */
+  functions: string[];
+  /** Names of every operator used, to be checked against the built-ins. */
+  operators: string[];
+  /** System columns read (`ctid`, `xmin`, …). */
+  systemColumns: string[];
+  /** Each constant's text (numbers as written, strings, `true`/`false`). */
+  constants: string[];
+  /** Names of the columns the query tests for NULL (`x is null`): a NOT NULL constraint there is what is asserted. */
+  nullTested: Set<string>;
+  /** Names WITH clauses define. */
+  cteNames: Set<string>;
+}
+
+/** What `text` reads, or undefined when it does not parse as one statement. */
+export function queryReadsOf(text: string): QueryReads | undefined {
+  const parsed = parseSql(text);
+  if (parsed.kind !== 'parsed') return undefined;
+  const statements = (parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
+  if (statements.length !== 1) return undefined;
+  const reads: QueryReads = { functions: [], operators: [], systemColumns: [], constants: [], nullTested: new Set(), cteNames: new Set() };
+  walkSqlTree(statements[0]?.stmt, ({ type, fields }) => {
+    if (type === 'FuncCall') reads.functions.push(...lastOf(fields['funcname']));
+    else if (type === 'A_Expr') reads.operators.push(...lastOf(fields['name']));
+    else if (type === 'CommonTableExpr') reads.cteNames.add(String(fields['ctename']));
+    else if (type === 'ColumnRef') {
+      const name = list(fields['fields']).map(stringNodeValue).at(-1);
+      if (name !== undefined && SYSTEM_COLUMNS.has(name)) reads.systemColumns.push(name);
+    } else if (type === 'NullTest') {
+      const { type: argType, fields: arg } = nodeOf(fields['arg']);
+      const name = argType === 'ColumnRef' ? list(arg['fields']).map(stringNodeValue).at(-1) : undefined;
+      if (name !== undefined) reads.nullTested.add(name);
+    } else if (type === 'A_Const' && fields['isnull'] !== true) {
+      const value = constantText(fields);
+      if (value !== undefined) reads.constants.push(value);
+    }
+    return undefined;
+  });
+  return reads;
+}
+
+const lastOf = (names: unknown): string[] => {
+  const name = list(names).map(stringNodeValue).at(-1);
+  return name === undefined ? [] : [name];
+};
+
+function constantText(fields: Readonly<Record<string, unknown>>): string | undefined {
+  const inner = (key: string) => (fields[key] as Record<string, unknown> | undefined)?.[key];
+  if (fields['ival'] !== undefined) return String(inner('ival') ?? 0);
+  if (fields['fval'] !== undefined) return String(inner('fval'));
+  if (fields['sval'] !== undefined) return String(inner('sval') ?? '');
+  if (fields['boolval'] !== undefined) return String(inner('boolval') === true);
+  return undefined;
+}
+
+/** A column of a table the query reads, as the catalog describes it. */
+export interface WitnessColumn {
+  name: string;
+  /** format_type(atttypid, atttypmod): how a value is cast to the column's type. */
+  type: string;
+  /** pg_type.typcategory. */
+  category: string;
+  notNull: boolean;
+  /** An enum's labels in order (none for other types). */
+  labels: string[];
+}
+
+const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
+  smallint: [-32768n, 32767n],
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+};
+
+/** Neighbours of a number constant (±1), exact for integers of any size. */
+function neighbours(text: string): string[] {
+  const trimmed = text.trim();
+  if (/^-?\d+$/.test(trimmed)) {
+    const n = BigInt(trimmed);
+    return [String(n - 1n), String(n + 1n)];
+  }
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? [String(n - 1), String(n + 1), String(n - 0.5), String(n + 0.5)] : [];
+}
+
+const isNumberText = (text: string) => /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(text) || /^\s*[-+]?(nan|infinity)\s*$/i.test(text);
+
+/**
+ * The values (as text, before the server checks they are valid input for the type) a column's
+ * generated rows may hold: values sampled from the table first (so joins between tables can
+ * match), then the query's constants and their neighbours, then the type's extremes. NULL is not
+ * among them (the caller adds it where the column may hold it).
+ */
+export function candidateValues(column: WitnessColumn, samples: readonly string[], constants: readonly string[]): string[] {
+  const out: string[] = [...samples];
+  const type = column.type.replace(/\(.*\)$/, '');
+  const range = INTEGER_RANGES[type];
+  switch (column.category) {
+    case 'N': {
+      const numbers = constants.filter(isNumberText);
+      out.push(...numbers, ...numbers.flatMap(neighbours), '0', '1', '-1');
+      if (range) out.push(String(range[0]), String(range[1]));
+      else out.push('0.5', '-0.5', 'NaN', 'Infinity', '-Infinity');
+      break;
+    }
+    case 'S':
+      out.push(...constants, ...constants.map((c) => `${c}x`), ...constants.map((c) => c.slice(0, -1)), '', ' ', 'x');
+      break;
+    case 'B':
+      out.push('true', 'false');
+      break;
+    case 'D':
+      out.push(...constants.filter((c) => /^\s*(\d|[-+]?infinity|epoch|now|today)/i.test(c)), 'infinity', '-infinity', 'epoch', '2000-01-01');
+      break;
+    case 'E':
+      out.push(...column.labels);
+      break;
+    case 'A':
+      out.push('{}', ...constants.filter((c) => c.trim().startsWith('{')));
+      break;
+    default:
+      out.push(...constants);
+  }
+  // Integers: only whole numbers within the type, so a round's cast does not fail on its pool.
+  const fits = range ? (text: string) => /^\s*[-+]?\d+\s*$/.test(text) && BigInt(text.trim()) >= range[0] && BigInt(text.trim()) <= range[1] : () => true;
+  return [...new Set(out)].filter(fits);
+}
+
+/** A column's pool: its valid values (as the server spells them) and whether NULL is among them. */
+export interface Pool { values: string[]; nullable: boolean }
+
+/** Whether a column may be NULL in generated rows: unless NOT NULL, or the query tests it for NULL (then the constraint is what is asserted). */
+export const mayBeNull = (column: WitnessColumn, reads: Pick<QueryReads, 'nullTested'>): boolean => !column.notNull || reads.nullTested.has(column.name);
+
+/** A deterministic generator of numbers in [0, 1) (mulberry32), so every run tries the same rounds. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One table's rows in one round: the distinct rows, and how many times each is repeated. */
+export interface TableRows { rows: (string | null)[][]; repeat: number }
+
+/**
+ * Round `round`'s rows for tables of these pools (each table's columns' pools, in order). Round 0
+ * leaves every table empty; later rounds give each table 1–6 rows, half of the values drawn from the
+ * first few of the pool (sampled values, so a join's keys meet), the rest from all of it, NULL one
+ * time in six where allowed. `atLeast`: rows a table must have (max_rows: its rows repeated).
+ */
+export function roundRows(round: number, tables: readonly (readonly Pool[])[], atLeast = 0): TableRows[] {
+  if (round === 0) return tables.map(() => ({ rows: [], repeat: 1 }));
+  const random = seeded(round * 7919);
+  const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
+  return tables.map((pools) => {
+    const count = 1 + Math.floor(random() * 6);
+    const rows = Array.from({ length: count }, () => pools.map((pool) => {
+      if (pool.nullable && (pool.values.length === 0 || random() < 1 / 6)) return null;
+      return (random() < 0.5 ? pick(pool.values.slice(0, 3)) : pick(pool.values)) ?? null;
+    }));
+    // Every other round of an expectation on many rows repeats the rows past it.
+    const repeat = atLeast > count && round % 2 === 0 ? Math.ceil(atLeast / count) : 1;
+    return { rows, repeat };
+  });
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const literal = (value: string | null, type: string) => (value === null ? `null::${type}` : `'${value.replaceAll("'", "''")}'::${type}`);
+
+/** The select that stands for a table holding `rows`: the same columns, names and types. */
+export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }: TableRows): string {
+  const names = columns.map((c) => quoted(c.name)).join(', ');
+  if (columns.length === 0) return `select from pg_catalog.generate_series(1, ${rows.length * repeat}) as parity_n`;
+  const values = (rows.length === 0 ? [columns.map(() => null)] : rows)
+    .map((row) => `(${row.map((value, i) => literal(value, columns[i]!.type)).join(', ')})`).join(', ');
+  const from = `(values ${values}) as parity_w(${names})`;
+  if (rows.length === 0) return `select * from ${from} where false`;
+  return repeat > 1 ? `select parity_w.* from ${from} cross join pg_catalog.generate_series(1, ${repeat}) as parity_n` : `select * from ${from}`;
+}
