@@ -10,17 +10,14 @@
 import { sql, type SQL } from '../sql/build.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
 import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
-import { candidateValues, mayBeNull, queryReadsOf, roundRows, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { parseQualifiedName } from '../sql/identifiers.js';
 import { Fault, faultInClasses } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import type { ExecutionContext } from './types.js';
 
 /** How many levels of views inside views are opened; past it the witness is not built. */
 const MAX_VIEW_DEPTH = 8;
-/** Rounds tried (round 0: every table empty). */
-export const WITNESS_ROUNDS = 24;
-/** The most rows one table is given (an expectation on more rows than this is not witnessed). */
-const MAX_TABLE_ROWS = 10_001;
 
 type Ctx = Pick<ExecutionContext, 'query'>;
 
@@ -34,12 +31,19 @@ export type Differs = (query: string) => Promise<boolean>;
 
 type Relation = { i: number; oid: string | null; relkind: string | null; relname: string | null; nspname: string | null; definition: string | null };
 
-function relationsSql(names: readonly string[]) {
+/**
+ * Each name as the query reads it: a qualified name by the catalog (no privilege on its schema is
+ * needed, so a view the role may read opens to tables it may not), an unqualified one by to_regclass
+ * on the query's own search_path.
+ */
+function relationsSql(names: readonly { schema: string; name: string }[]) {
   return sql`select n.i::pg_catalog.int4 as i, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as relkind, c.relname::pg_catalog.text as relname,
       ns.nspname::pg_catalog.text as nspname,
       case when c.relkind operator(pg_catalog.=) any ('{v,m}'::"char"[]) then pg_catalog.pg_get_viewdef(c.oid) end as definition
-    from pg_catalog.unnest(${arrayLiteralText(names)}::pg_catalog.text[]) with ordinality as n(name, i)
-    left join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) pg_catalog.to_regclass(n.name)
+    from rows from (pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.schema))}::pg_catalog.text[]), pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.name))}::pg_catalog.text[])) with ordinality as n(schema, name, i)
+    left join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) (case when n.schema operator(pg_catalog.=) '' then pg_catalog.to_regclass(pg_catalog.quote_ident(n.name))
+      else (select r.oid from pg_catalog.pg_class r join pg_catalog.pg_namespace s on s.oid operator(pg_catalog.=) r.relnamespace
+        where s.nspname operator(pg_catalog.=) n.schema and r.relname operator(pg_catalog.=) n.name) end)
     left join pg_catalog.pg_namespace ns on ns.oid operator(pg_catalog.=) c.relnamespace`;
 }
 
@@ -90,9 +94,16 @@ const unbuilt = (why: string): WitnessResult => ({ witnessed: false, rounds: 0, 
 async function openViews(query: string, source: string, ctx: Ctx): Promise<{ text: string; tables: { relation: ReturnType<typeof relationsOf>[number]; row: Relation }[] } | string> {
   let text = query;
   for (let depth = 0; ; depth++) {
+    const samples = fullSamplesOf(text);
+    if (samples.partial) return 'it reads a TABLESAMPLE that keeps only some rows, which rows depending on where they are stored';
+    text = replaceSpans(text, samples.spans);
     const relations = relationsOf(text);
     if (relations.length === 0) return { text, tables: [] };
-    const rows = await rowsOr<Relation>(ctx, source, relationsSql(relations.map((r) => r.name)), UNBUILT);
+    const names = relations.map((r) => parseQualifiedName(r.name));
+    const unread = names.findIndex((n) => 'error' in n);
+    if (unread >= 0) return `the name ${relations[unread]!.name} could not be read`;
+    const parts = names.map((n) => ('parts' in n ? n.parts.slice(-2) : []));
+    const rows = await rowsOr<Relation>(ctx, source, relationsSql(parts.map((p) => (p.length === 2 ? { schema: p[0]!, name: p[1]! } : { schema: '', name: p[0] ?? '' }))), UNBUILT);
     if (!rows) return 'a relation it names could not be resolved';
     const resolved = relations.map((relation, i) => ({ relation, row: rows.find((r) => Number(r.i) === i + 1) }));
     const missing = resolved.find(({ row }) => !row?.oid);
@@ -153,6 +164,7 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   const shadowed = [...byOid.values()].find((row) => reads.cteNames.has(row.relname!));
   if (shadowed) return unbuilt(`a WITH query is named ${shadowed.relname} like a table it reads`);
   if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
+  const counts = rowCountsOf(reads.constants, atLeast);
   const oids = [...byOid.keys()];
   const columnRows = oids.length === 0 ? [] : await ctx.query<{ oid: string; name: string; type: string; category: string; not_null: boolean; labels: string[] | string }>(source, columnsSql(oids));
   const tables = await Promise.all(oids.map(async (oid) => {
@@ -163,8 +175,8 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
     return { oid, columns, pools: await poolsOf(columns, samples, reads, source, ctx) };
   }));
   let tried = 0;
-  for (let round = 0; round < WITNESS_ROUNDS; round++) {
-    const generated = roundRows(round, tables.map((t) => t.pools), atLeast);
+  for (let round = 0; round < roundsFor(counts); round++) {
+    const generated = roundRows(round, tables.map((t) => t.pools), counts);
     const rowsOfOid = new Map(tables.map((t, i) => [t.oid, tableRowsSql(t.columns, generated[i]!)]));
     const text = replaceSpans(opened.text, opened.tables.map(({ relation, row }) => viewAsSubselect(relation, rowsOfOid.get(row.oid!)!, row.relname!)));
     tried = round + 1;
@@ -179,7 +191,7 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   return {
     witnessed: false,
     rounds: tried,
-    message: `no contents parity generated for the tables the query reads (${tried} rounds: empty tables, then rows of values sampled from them, the query's constants and their neighbours, and each type's extremes) made its answer differ from the expectation, so the check passed for nothing in the data; assert on rows or values the data decides`,
+    message: `no contents parity generated for the tables the query reads (${tried} rounds: empty tables, then rows of values sampled from them, the query's constants and their neighbours, and each type's extremes, some repeated to the counts the query names) made its answer differ from the expectation, so the check passed for nothing in the data; assert on rows or values the data decides`,
   };
 }
 

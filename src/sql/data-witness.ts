@@ -6,8 +6,9 @@
  * by those rows. A pass stands only when some generated contents make the answer differ.
  * Pure once the parser is loaded.
  */
-import { parseSql } from './parser.js';
-import { list, nodeOf } from './normal-form.js';
+import { indexOfByte, parseSql, scanSql } from './parser.js';
+import { lastName, list, nodeOf, numberOf } from './normal-form.js';
+import type { Span } from './query-as-run.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
 
 /** Columns no generated row can stand in for: they read where a row is stored, not what it holds. */
@@ -120,7 +121,8 @@ export function candidateValues(column: WitnessColumn, samples: readonly string[
       break;
     }
     case 'S':
-      out.push(...constants, ...constants.map((c) => `${c}x`), ...constants.map((c) => c.slice(0, -1)), '', ' ', 'x');
+      out.push(...constants, ...constants.map((c) => `${c}x`), ...constants.map((c) => c.slice(0, -1)),
+        ...constants.map((c) => c.toUpperCase()), ...constants.map((c) => c.toLowerCase()), '', ' ', 'x');
       break;
     case 'B':
       out.push('true', 'false');
@@ -163,24 +165,55 @@ export function seeded(seed: number): () => number {
 /** One table's rows in one round: the distinct rows, and how many times each is repeated. */
 export interface TableRows { rows: (string | null)[][]; repeat: number }
 
+/** The most rows one table is given in a round. */
+export const MAX_TABLE_ROWS = 10_001;
+
+/** Rounds of contents drawn from the pools (round 0: every table empty). */
+export const BASE_ROUNDS = 24;
+/** Rounds tried for each row count from rowCountsOf, and the most counts tried. */
+const ROUNDS_PER_COUNT = 3;
+const MAX_COUNTS = 8;
+
+/**
+ * Row counts worth trying: the query's whole-number constants and their neighbours (`count(*) = 5`,
+ * `having sum(1) > 1000`), and `atLeast` (max_rows + 1), each from 2 to MAX_TABLE_ROWS.
+ */
+export function rowCountsOf(constants: readonly string[], atLeast = 0): number[] {
+  const counts = constants.filter((c) => /^\s*\d+\s*$/.test(c)).flatMap((c) => [Number(c) - 1, Number(c), Number(c) + 1]);
+  const kept = [...new Set(counts)].filter((n) => n >= 2 && n <= MAX_TABLE_ROWS).sort((a, b) => a - b);
+  // max_rows + 1 first: the one count that expectation needs.
+  return [...new Set([...(atLeast >= 2 && atLeast <= MAX_TABLE_ROWS ? [atLeast] : []), ...kept])].slice(0, MAX_COUNTS);
+}
+
+/** How many rounds are tried with these row counts. */
+export const roundsFor = (counts: readonly number[]): number => BASE_ROUNDS + ROUNDS_PER_COUNT * counts.length;
+
 /**
  * Round `round`'s rows for tables of these pools (each table's columns' pools, in order). Round 0
- * leaves every table empty; later rounds give each table 1–6 rows, half of the values drawn from the
- * first few of the pool (sampled values, so a join's keys meet), the rest from all of it, NULL one
- * time in six where allowed. `atLeast`: rows a table must have (max_rows: its rows repeated).
+ * leaves every table empty. Odd rounds sweep the pools (six rows each, every column's values taken
+ * in turn, so each value is tried); even rounds draw 1–6 rows at random, half of the values from the
+ * first few of a pool (sampled values, so a join's keys meet), NULL one time in six where allowed.
+ * Rounds past BASE_ROUNDS give each table one row (the pools' first, second, third values) repeated
+ * to a count from `counts`.
  */
-export function roundRows(round: number, tables: readonly (readonly Pool[])[], atLeast = 0): TableRows[] {
+export function roundRows(round: number, tables: readonly (readonly Pool[])[], counts: readonly number[] = []): TableRows[] {
   if (round === 0) return tables.map(() => ({ rows: [], repeat: 1 }));
   const random = seeded(round * 7919);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
+  const sweep = round < BASE_ROUNDS && round % 2 === 1;
+  const repeat = round >= BASE_ROUNDS ? counts[Math.floor((round - BASE_ROUNDS) / ROUNDS_PER_COUNT)] ?? 1 : 1;
   return tables.map((pools) => {
-    const count = 1 + Math.floor(random() * 6);
-    const rows = Array.from({ length: count }, () => pools.map((pool) => {
+    const count = sweep ? 6 : repeat > 1 ? 1 : 1 + Math.floor(random() * 6);
+    const rows = Array.from({ length: count }, (_, j) => pools.map((pool) => {
+      if (sweep) {
+        const size = pool.values.length + (pool.nullable ? 1 : 0);
+        return size === 0 ? null : pool.values[(((round - 1) / 2) * 6 + j) % size] ?? null;
+      }
+      // A repeated row takes the pools' first values in turn (sampled ones first: a row the query's filter may keep).
+      if (repeat > 1) return pool.values.length === 0 ? null : pool.values[((round - BASE_ROUNDS) % ROUNDS_PER_COUNT) % pool.values.length] ?? null;
       if (pool.nullable && (pool.values.length === 0 || random() < 1 / 6)) return null;
       return (random() < 0.5 ? pick(pool.values.slice(0, 3)) : pick(pool.values)) ?? null;
     }));
-    // Every other round of an expectation on many rows repeats the rows past it.
-    const repeat = atLeast > count && round % 2 === 0 ? Math.ceil(atLeast / count) : 1;
     return { rows, repeat };
   });
 }
@@ -197,4 +230,44 @@ export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }
   const from = `(values ${values}) as parity_w(${names})`;
   if (rows.length === 0) return `select * from ${from} where false`;
   return repeat > 1 ? `select parity_w.* from ${from} cross join pg_catalog.generate_series(1, ${repeat}) as parity_n` : `select * from ${from}`;
+}
+
+/**
+ * The TABLESAMPLE clauses in `text` that keep every row (SYSTEM or BERNOULLI of 100 percent), to be
+ * cut before the table is replaced by generated rows; `partial`: some other sample (which rows it
+ * keeps depends on where they are stored: no generated rows stand in for it).
+ */
+export function fullSamplesOf(text: string): { spans: Span[]; partial: boolean } {
+  const parsed = parseSql(text);
+  if (parsed.kind !== 'parsed') return { spans: [], partial: true };
+  const spans: Span[] = [];
+  let partial = false;
+  const tokens = scanSql(text);
+  walkSqlTree(parsed.tree, ({ type, fields }) => {
+    if (type !== 'RangeTableSample') return undefined;
+    const method = lastName(fields['method']);
+    const args = list(fields['args']);
+    const at = tokens.findIndex((token) => token.start === fields['location']);
+    if ((method !== 'system' && method !== 'bernoulli') || args.length !== 1 || numberOf(args[0]) !== 100 || at < 1) {
+      partial = true;
+      return undefined;
+    }
+    let end = closing(tokens, at + 1);
+    if (end !== undefined && tokens[end + 1]?.text.toLowerCase() === 'repeatable') end = closing(tokens, end + 2);
+    if (end === undefined) partial = true;
+    else spans.push({ start: indexOfByte(text, tokens[at - 1]!.start), end: indexOfByte(text, tokens[end]!.end), text: ' ' });
+    return undefined;
+  });
+  return { spans, partial };
+}
+
+/** The index of the `)` closing the `(` at `open`, or undefined. */
+function closing(tokens: readonly { text: string }[], open: number): number | undefined {
+  if (tokens[open]?.text !== '(') return undefined;
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokens[i]!.text === '(') depth++;
+    else if (tokens[i]!.text === ')' && --depth === 0) return i;
+  }
+  return undefined;
 }

@@ -1,5 +1,8 @@
 /**
- * hv-assert: variants of last round's sql_assert fixes (LIMITs and views judged as the server runs
+ * The data witness (kinds/data-witness.ts): a sql_assert pass stands only when generated contents of
+ * the tables the query reads make its answer differ from the expectation.
+ *
+ * From hv-assert: variants of last round's sql_assert fixes (LIMITs and views judged as the server runs
  * them, values fixed around aggregates, one group of constant keys, a relation held against
  * itself) that still pass on any data. Each query below returns the same answer whatever the
  * tables hold; each was loaded and passed over a table where half the orders break the assertion.
@@ -9,10 +12,11 @@
  * set-returning functions of constants that return nothing (generate_series(1, 0), unnest('{}')),
  * EXCEPT of a relation against itself or a superset of it, values around aggregates in GROUP BY.
  */
-import { neverPasses } from '../support/sql-assert-cases.js';
+import { neverPasses, passes } from '../support/sql-assert-cases.js';
 
-const FIXTURE = `create table orders (id int primary key, total numeric not null, f float8 not null default 1,
-    n int not null default 1, s text not null default 'x', arr int[] not null default '{1}');
+const FIXTURE = `set timezone = 'UTC'; create type mood as enum ('sad', 'ok', 'happy'); create table orders (id int primary key, total numeric not null, f float8 not null default 1,
+    n int not null default 1, s text not null default 'x', arr int[] not null default '{1}',
+    m mood not null default 'ok', at timestamptz not null default '2026-01-01 00:00:00+00');
   insert into orders (id, total) select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;
   create view v1 as select * from orders limit 0; create view v2 as select * from v1; create view v3 as select * from v2;
   create view v4 as select * from v3; create view v5 as select * from v4;
@@ -74,4 +78,34 @@ const CASES: Record<string, [string, string]> = {
   'control: EXISTS of a sub-select with LIMIT 0': ['select id from orders where total < 0 and exists (select 1 from orders limit 0)', 'rows: 0'],
 };
 
-neverPasses({ title: 'hv-assert: sql_assert variants whose answer no data decides', fixture: FIXTURE, cases: CASES });
+/** Members of the same class the witness must refuse too (not in hv-assert). */
+const VARIANTS: Record<string, [string, string]> = {
+  'a LIMIT of min(id) * 0 over the table': ['select id from orders where total < 0 limit (select min(id) * 0 from orders)', 'rows: 0'],
+  'ntile(2) over () < 1': ['select id from (select id, total, ntile(2) over () as t from orders) s where total < 0 and t < 1', 'rows: 0'],
+  'id * 2 = id * 2 + 1': ['select id from orders where total < 0 and id * 2 = id * 2 + 1', 'rows: 0'],
+  "a text that starts 'y' compared with 'x'": ["select id from orders where total < 0 and 'y' || s = 'x'", 'rows: 0'],
+  'abs(n) < 0': ['select id from orders where total < 0 and abs(n) < 0', 'rows: 0'],
+  '< ALL of a set holding the row itself': ['select o.id from orders o where o.total < 0 and o.id < all (select u.id from orders u where u.id <= o.id)', 'rows: 0'],
+  'EXCEPT of a relation against itself': ['select id from orders where total < 0 except select id from orders', 'rows: 0'],
+  'value: two counts of one table subtracted': ['select (select count(*) from orders) - (select count(*) from orders)', 'value: 0'],
+  'an enum below its first label': ["select id from orders where total < 0 and m < 'sad'", 'rows: 0'],
+  "a timestamp after 'infinity'": ["select id from orders where total < 0 and at > 'infinity'", 'rows: 0'],
+};
+
+/** Checks the data decides: each passes on the fixture and some generated contents would fail it. */
+const CONTROLS: Record<string, [string, string]> = {
+  'a total above any the fixture holds': ['select id from orders where total > 1', 'rows: 0'],
+  'a count of none as a value': ['select count(*) from orders where total > 1', 'value: 0'],
+  'at least ten orders': ['select id from orders', 'min_rows: 10'],
+  'one order without a successor': ['select o.id from orders o where not exists (select 1 from orders u where u.id = o.id + 1)', 'max_rows: 1'],
+  'at most 100 orders': ['select id from orders', 'max_rows: 100'],
+  'a NOT NULL column tested for NULL (the constraint is asserted)': ['select id from orders where s is null', 'rows: 0'],
+  'totals alternate, joined through the same table': ['select o.id from orders o join orders p on p.id = o.id + 1 where p.total = o.total', 'rows: 0'],
+  'no happy order': ["select id from orders where m = 'happy'", 'rows: 0'],
+  'no order after June': ["select id from orders where at > '2026-06-01'", 'rows: 0'],
+  'the latest order time as a value': ['select max(at) from orders', 'value: "2026-01-01 00:00:00+00"'],
+  'through five views over LIMIT 0 is refused, through a plain view it passes': ['select id from v_plain where total > 1', 'rows: 0'],
+};
+
+neverPasses({ title: 'hv-assert: sql_assert variants whose answer no data decides', fixture: FIXTURE, cases: { ...CASES, ...VARIANTS } });
+passes({ title: 'the data witness keeps checks the data decides', fixture: `${FIXTURE} create view v_plain as select * from orders;`, cases: CONTROLS });
