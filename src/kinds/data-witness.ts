@@ -12,6 +12,7 @@ import { arrayLiteralText } from '../sql/array-literal.js';
 import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
 import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
+import { INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
 import { Fault, faultInClasses } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import type { ExecutionContext } from './types.js';
@@ -56,11 +57,22 @@ function columnsSql(oids: readonly string[]) {
     order by a.attrelid, a.attnum`;
 }
 
-/** Whether any function or operator of these names is not the server's own (oid ≥ 16384: it may read tables the witness does not replace). */
+/**
+ * Whether any function or operator of these names is a user's: not the server's own (oid ≥ 16384),
+ * nor an extension's member a superuser owns, nor a type's companion (sources/installed-code.ts,
+ * the one definition every guard trusts). A user's may read tables the witness does not replace.
+ * By name, not by the overload the query resolves: a user's function of a name refuses its every call.
+ */
 function userCodeSql(functions: readonly string[], operators: readonly string[]) {
-  return sql`select exists (select from pg_catalog.pg_proc p where p.proname operator(pg_catalog.=) any (${arrayLiteralText(functions)}::pg_catalog.name[]) and p.oid operator(pg_catalog.>=) 16384::pg_catalog.oid)
-      or exists (select from pg_catalog.pg_operator o where o.oprname operator(pg_catalog.=) any (${arrayLiteralText(operators)}::pg_catalog.name[]) and o.oid operator(pg_catalog.>=) 16384::pg_catalog.oid) as user_code`;
+  return sql.raw(`with ${INSTALLED_MEMBERS}
+    select exists (select from pg_catalog.pg_proc p where p.proname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(functions))}::pg_catalog.name[])
+        and p.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')})
+      or exists (select from pg_catalog.pg_operator o where o.oprname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(operators))}::pg_catalog.name[])
+        and o.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_operator', 'o.oid')}) as user_code`);
 }
+
+/** A string constant's SQL text. */
+const literalOf = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 

@@ -12,7 +12,10 @@
  * set-returning functions of constants that return nothing (generate_series(1, 0), unnest('{}')),
  * EXCEPT of a relation against itself or a superset of it, values around aggregates in GROUP BY.
  */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neverPasses, passes } from '../support/sql-assert-cases.js';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+import { runCheckFile } from '../support/run-check.js';
 
 const FIXTURE = `set timezone = 'UTC'; create type mood as enum ('sad', 'ok', 'happy'); create table orders (id int primary key, total numeric not null, f float8 not null default 1,
     n int not null default 1, s text not null default 'x', arr int[] not null default '{1}',
@@ -21,7 +24,8 @@ const FIXTURE = `set timezone = 'UTC'; create type mood as enum ('sad', 'ok', 'h
   create view v1 as select * from orders limit 0; create view v2 as select * from v1; create view v3 as select * from v2;
   create view v4 as select * from v3; create view v5 as select * from v4;
   create materialized view mv_none as select * from orders limit 0;
-  create view sb_lim with (security_barrier) as select * from orders limit 1 - 1;`;
+  create view sb_lim with (security_barrier) as select * from orders limit 1 - 1;
+  create function hv_negatives() returns bigint language sql stable as 'select count(*) from orders where total < 0';`;
 
 const CASES: Record<string, [string, string]> = {
   // 1. A LIMIT whose count is fixed but that reads a relation (a table, a CTE, VALUES): queryAsRun computes only LIMITs reading no row.
@@ -90,6 +94,8 @@ const VARIANTS: Record<string, [string, string]> = {
   'value: two counts of one table subtracted': ['select (select count(*) from orders) - (select count(*) from orders)', 'value: 0'],
   'an enum below its first label': ["select id from orders where total < 0 and m < 'sad'", 'rows: 0'],
   "a timestamp after 'infinity'": ["select id from orders where total < 0 and at > 'infinity'", 'rows: 0'],
+  // A user's function may read the real table beside the generated rows: no witness is trusted.
+  'a user function reading the table': ['select id from orders where total < 0 and hv_negatives() < 0', 'rows: 0'],
 };
 
 /** Checks the data decides: each passes on the fixture and some generated contents would fail it. */
@@ -109,3 +115,31 @@ const CONTROLS: Record<string, [string, string]> = {
 
 neverPasses({ title: 'hv-assert: sql_assert variants whose answer no data decides', fixture: FIXTURE, cases: { ...CASES, ...VARIANTS } });
 passes({ title: 'the data witness keeps checks the data decides', fixture: `${FIXTURE} create view v_plain as select * from orders;`, cases: CONTROLS });
+
+describe.each(engines)('the data witness says what it tried, on %s', (engine) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    await db.exec(FIXTURE);
+  });
+  afterAll(() => db?.close());
+  const run = (query: string, expectation: string) => runCheckFile(db, `sources:\n  app: { url: "${db.url}" }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: ${JSON.stringify(query)}, expect: { ${expectation} } }\n`);
+
+  it('refuses a pass no round changes as never_fails, with the rounds tried', async () => {
+    const result = await run('select id from orders where total < 0 and random() < 0', 'rows: 0');
+    expect([result.status, result.error?.code, result.observations['witness_rounds']], result.summary).toEqual(['error', 'never_fails', 24]);
+    expect(result.summary).toMatch(/no contents parity generated/);
+  });
+
+  it('refuses a query reading a system column: no witness can be built', async () => {
+    const result = await run("select id from orders where total < 0 and ctid < '(0,1)'", 'rows: 0');
+    expect([result.status, result.error?.code], result.summary).toEqual(['error', 'never_fails']);
+    expect(result.summary).toMatch(/no data witness could be built/);
+  });
+
+  it('keeps a pass some round changes, naming the round', async () => {
+    const result = await run('select id from orders where total > 1', 'rows: 0');
+    expect(result.status, result.summary).toBe('pass');
+    expect(typeof result.observations['witnessed_in_round']).toBe('number');
+  });
+});
