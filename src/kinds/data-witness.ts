@@ -88,6 +88,8 @@ function validSql(type: string, values: readonly string[]) {
 
 /** Evaluation errors of a statement (data, constraints): the round, or the value, concludes nothing. */
 const EVALUATION = new Set(['22', '23']);
+/** A value its type does not take as input (a cast, a type that has no input, like pg_node_tree): left out of the pool. */
+const INVALID_INPUT = new Set(['22', '23', '42', '0A']);
 /** The rewritten text refused as a statement (names, syntax, unsupported): the witness could not be built. */
 const UNBUILT = new Set(['42', '0A']);
 
@@ -140,11 +142,11 @@ async function poolsOf(columns: readonly WitnessColumn[], samples: readonly stri
   for (const [type, set] of byType) {
     const values = [...set];
     const checked = new Map<string, string>();
-    const all = values.length === 0 ? [] : await rowsOr<{ v: string }>(ctx, source, validSql(type, values), EVALUATION);
+    const all = values.length === 0 ? [] : await rowsOr<{ v: string }>(ctx, source, validSql(type, values), INVALID_INPUT);
     if (all) all.forEach((row, i) => checked.set(values[i]!, row.v));
     else {
       for (const value of values) {
-        const [row] = (await rowsOr<{ v: string }>(ctx, source, validSql(type, [value]), EVALUATION)) ?? [];
+        const [row] = (await rowsOr<{ v: string }>(ctx, source, validSql(type, [value]), INVALID_INPUT)) ?? [];
         if (row) checked.set(value, row.v);
       }
     }
