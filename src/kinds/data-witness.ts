@@ -88,16 +88,21 @@ function validSql(type: string, values: readonly string[]) {
 
 /** Evaluation errors of a statement (data, constraints): the round, or the value, concludes nothing. */
 const EVALUATION = new Set(['22', '23']);
-/** A value its type does not take as input (a cast, a type that has no input, like pg_node_tree): left out of the pool. */
-const INVALID_INPUT = new Set(['22', '23', '42', '0A']);
+/**
+ * Classes of a failure to read a value in (the statement reads no table): any but the session's own
+ * (connection, cancel or timeout, resources, system, transaction state), which propagate. A type's
+ * input function may raise any class (hstore's is XX000); the value is left out of the pool.
+ */
+const SESSION_CLASSES = new Set(['08', '25', '40', '53', '57', '58']);
+const invalidInput = (error: unknown): boolean => error instanceof Fault && error.fault.sqlstate !== undefined && !SESSION_CLASSES.has(error.fault.sqlstate.slice(0, 2));
 /** The rewritten text refused as a statement (names, syntax, unsupported): the witness could not be built. */
 const UNBUILT = new Set(['42', '0A']);
 
-async function rowsOr<Row extends Record<string, unknown>>(ctx: Ctx, source: string, statement: SQL, classes: ReadonlySet<string>): Promise<Row[] | undefined> {
+async function rowsOr<Row extends Record<string, unknown>>(ctx: Ctx, source: string, statement: SQL, refused: ReadonlySet<string> | ((error: unknown) => boolean)): Promise<Row[] | undefined> {
   try {
     return await ctx.query<Row>(source, statement);
   } catch (error) {
-    if (faultInClasses(error, classes)) return undefined;
+    if (typeof refused === 'function' ? refused(error) : faultInClasses(error, refused)) return undefined;
     throw error;
   }
 }
@@ -142,11 +147,11 @@ async function poolsOf(columns: readonly WitnessColumn[], samples: readonly stri
   for (const [type, set] of byType) {
     const values = [...set];
     const checked = new Map<string, string>();
-    const all = values.length === 0 ? [] : await rowsOr<{ v: string }>(ctx, source, validSql(type, values), INVALID_INPUT);
+    const all = values.length === 0 ? [] : await rowsOr<{ v: string }>(ctx, source, validSql(type, values), invalidInput);
     if (all) all.forEach((row, i) => checked.set(values[i]!, row.v));
     else {
       for (const value of values) {
-        const [row] = (await rowsOr<{ v: string }>(ctx, source, validSql(type, [value]), INVALID_INPUT)) ?? [];
+        const [row] = (await rowsOr<{ v: string }>(ctx, source, validSql(type, [value]), invalidInput)) ?? [];
         if (row) checked.set(value, row.v);
       }
     }
