@@ -51,8 +51,10 @@ function relationsSql(names: readonly { schema: string; name: string }[]) {
 function columnsSql(oids: readonly string[]) {
   return sql`select a.attrelid::pg_catalog.text as oid, a.attname::pg_catalog.text as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
       t.typcategory::pg_catalog.text as category, a.attnotnull as not_null,
+      case when a.attgenerated operator(pg_catalog.=) 's' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end as generated,
       array(select e.enumlabel::pg_catalog.text from pg_catalog.pg_enum e where e.enumtypid operator(pg_catalog.=) t.oid order by e.enumsortorder) as labels
     from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) a.atttypid
+    left join pg_catalog.pg_attrdef d on d.adrelid operator(pg_catalog.=) a.attrelid and d.adnum operator(pg_catalog.=) a.attnum
     where a.attrelid operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[]) and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
     order by a.attrelid, a.attnum`;
 }
@@ -187,10 +189,10 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
   const counts = rowCountsOf(reads.constants, atLeast);
   const oids = [...byOid.keys()];
-  const columnRows = oids.length === 0 ? [] : await ctx.query<{ oid: string; name: string; type: string; category: string; not_null: boolean; labels: string[] | string }>(source, columnsSql(oids));
+  const columnRows = oids.length === 0 ? [] : await ctx.query<{ oid: string; name: string; type: string; category: string; not_null: boolean; generated: string | null; labels: string[] | string }>(source, columnsSql(oids));
   const tables = await Promise.all(oids.map(async (oid) => {
     const row = byOid.get(oid)!;
-    const columns: WitnessColumn[] = columnRows.filter((c) => c.oid === oid).map((c) => ({ name: c.name, type: c.type, category: c.category, notNull: c.not_null === true, labels: labelsOf(c.labels) }));
+    const columns: WitnessColumn[] = columnRows.filter((c) => c.oid === oid).map((c) => ({ name: c.name, type: c.type, category: c.category, notNull: c.not_null === true, labels: labelsOf(c.labels), ...(c.generated ? { generated: c.generated } : {}) }));
     const sampled = columns.length === 0 ? [] : (await rowsOr<Record<string, string | null>>(ctx, source, samplesSql(row.nspname!, row.relname!, columns), new Set(['42', '22']))) ?? [];
     const samples = columns.map((_, i) => sampled.flatMap((s) => (s[`c${i}`] === null || s[`c${i}`] === undefined ? [] : [String(s[`c${i}`])])));
     return { oid, columns, pools: await poolsOf(columns, samples, reads, source, ctx) };

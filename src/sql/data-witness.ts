@@ -81,6 +81,8 @@ export interface WitnessColumn {
   notNull: boolean;
   /** An enum's labels in order (none for other types). */
   labels: string[];
+  /** A stored generated column's expression (pg_get_expr): computed from the generated row, never drawn. */
+  generated?: string;
 }
 
 const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
@@ -221,15 +223,21 @@ export function roundRows(round: number, tables: readonly (readonly Pool[])[], c
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (value: string | null, type: string) => (value === null ? `null::${type}` : `'${value.replaceAll("'", "''")}'::${type}`);
 
-/** The select that stands for a table holding `rows`: the same columns, names and types. */
+/**
+ * The select that stands for a table holding `rows`: the same columns, names and types. A stored
+ * generated column is computed by its own expression from the row, as the table would store it.
+ */
 export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }: TableRows): string {
   const names = columns.map((c) => quoted(c.name)).join(', ');
   if (columns.length === 0) return `select from pg_catalog.generate_series(1, ${rows.length * repeat}) as parity_n`;
   const values = (rows.length === 0 ? [columns.map(() => null)] : rows)
-    .map((row) => `(${row.map((value, i) => literal(value, columns[i]!.type)).join(', ')})`).join(', ');
+    .map((row) => `(${row.map((value, i) => literal(columns[i]!.generated === undefined ? value : null, columns[i]!.type)).join(', ')})`).join(', ');
   const from = `(values ${values}) as parity_w(${names})`;
-  if (rows.length === 0) return `select * from ${from} where false`;
-  return repeat > 1 ? `select parity_w.* from ${from} cross join pg_catalog.generate_series(1, ${repeat}) as parity_n` : `select * from ${from}`;
+  const list = columns.some((c) => c.generated !== undefined)
+    ? columns.map((c) => (c.generated === undefined ? `parity_w.${quoted(c.name)}` : `(${c.generated})::${c.type} as ${quoted(c.name)}`)).join(', ')
+    : 'parity_w.*';
+  if (rows.length === 0) return `select ${list} from ${from} where false`;
+  return repeat > 1 ? `select ${list} from ${from} cross join pg_catalog.generate_series(1, ${repeat}) as parity_n` : `select ${list} from ${from}`;
 }
 
 /**
