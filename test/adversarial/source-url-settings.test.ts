@@ -83,7 +83,7 @@ describeOnPostgres('the encoding and read-only default a source reads with, on p
   - id: session
     kind: sql_assert
     source: app
-    query: "select 1 where current_setting('default_transaction_read_only') <> 'on' or current_setting('client_encoding') <> 'UTF8'"
+    query: "select 1 from pg_catalog.pg_namespace where nspname = 'parity_never' or current_setting('default_transaction_read_only') <> 'on' or current_setting('client_encoding') <> 'UTF8'"
 `;
     for (const query of ['application_name=x', 'options=-c%20client_encoding%3DLATIN1', 'options=-c%20default_transaction_read%5Fonly%3Don']) {
       const url = `${db.url}${db.url.includes('?') ? '&' : '?'}${query}`;

@@ -19,8 +19,8 @@ import { until } from '../support/until.js';
 
 /** Slow enough to be killed mid-run: pg_sleep on Postgres, a CPU-bound scan on PGlite (whose pg_sleep does not sleep). */
 const slowQuery = (engine: string) => engine === 'postgres'
-  ? "select x from (select pg_sleep(6)::text as x) s where x = 'never'"
-  : 'select g from generate_series(1, 40000000) g where g < 0';
+  ? "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or (select pg_sleep(6)::text) = 'never'"
+  : "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or exists (select from generate_series(1, 40000000) g where g < 0)";
 
 const checksYaml = (url: string, engine: string) => `
 sources:

@@ -21,8 +21,8 @@ async function drive<T>(clock: FakeClock, work: Promise<T>, stepMs: number): Pro
 
 /** On PGlite pg_sleep does not sleep, so the slow check burns CPU there instead. */
 const slowQuery = (engine: string) => engine === 'postgres'
-  ? "select x from (select pg_sleep(0.4)::text as x) s where x = 'never'"
-  : 'select g from generate_series(1, 400000) g where g < 0';
+  ? "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or (select pg_sleep(0.4)::text) = 'never'"
+  : "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or exists (select from generate_series(1, 400000) g where g < 0)";
 
 const yaml = (engine: string) => `
 checks:

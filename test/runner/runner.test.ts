@@ -11,8 +11,8 @@ checks:
   - { id: passes, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0", tags: [fast] }
   - { id: fails, kind: sql_assert, source: app, query: "select id from t where id < 3", tags: [fast] }
   - { id: errors, kind: sql_assert, source: app, query: "select * from missing_table" }
-  - { id: slow-a, kind: sql_assert, source: app, query: "select 1 from pg_sleep(0.3)", expect: { rows: 1 } }
-  - { id: slow-b, kind: sql_assert, source: app, query: "select 1 from pg_sleep(0.3)", expect: { rows: 1 } }
+  - { id: slow-a, kind: sql_assert, source: app, query: "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or (select pg_sleep(0.3)::text) = 'never'" }
+  - { id: slow-b, kind: sql_assert, source: app, query: "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or (select pg_sleep(0.3)::text) = 'never'" }
 `;
 
 describe.each(engines)('runner on %s', (engine) => {

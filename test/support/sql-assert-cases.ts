@@ -58,7 +58,7 @@ export function passes({ title, fixture, cases }: Suite): void {
     for (const [name, [query, expectation]] of Object.entries(cases)) {
       it(`passes: ${name}`, async () => {
         const result = await runAssert(db(), query, expectation);
-        expect(`${result.status}: ${result.summary}`).toMatch(/^pass/);
+        expect(`${result.status}: ${result.summary}`, JSON.stringify(result.observations)).toMatch(/^pass/);
       });
     }
   });

@@ -1,0 +1,231 @@
+/**
+ * sql_assert's data witness, asked after a pass: the same query run over generated contents of the
+ * tables it reads (sql/data-witness.ts), views opened to the tables beneath. A pass stands only when
+ * some contents make the answer differ from the expectation; a query whose answer no contents change
+ * (`limit (select count(*) * 0 from t)`, `row_number() over () < 1`, `x > 'NaN'`) passed for nothing.
+ * Every reference to one table reads the same rows in a round, so a relation held against itself
+ * (`not exists (select … from t u where u.id = o.id)`) is never witnessed by two row sets.
+ * Reads the catalog and three rows of each table; runs each round on generated rows only.
+ */
+import { sql, type SQL } from '../sql/build.js';
+import { arrayLiteralText } from '../sql/array-literal.js';
+import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
+import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { parseQualifiedName } from '../sql/identifiers.js';
+import { INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
+import { Fault, faultInClasses } from '../results/fault.js';
+import type { Outcome } from '../results/outcome.js';
+import type { ExecutionContext } from './types.js';
+
+/** How many levels of views inside views are opened; past it the witness is not built. */
+const MAX_VIEW_DEPTH = 8;
+
+type Ctx = Pick<ExecutionContext, 'query'>;
+
+/** What the witness concluded: a round whose answer differs, or why the pass stands for nothing. */
+export type WitnessResult =
+  | { witnessed: true; round: number; rounds: number }
+  | { witnessed: false; message: string; rounds: number };
+
+/** Runs the query (as rewritten) and says whether its answer differs from the expectation. */
+export type Differs = (query: string) => Promise<boolean>;
+
+type Relation = { i: number; oid: string | null; relkind: string | null; relname: string | null; nspname: string | null; definition: string | null };
+
+/**
+ * Each name as the query reads it: a qualified name by the catalog (no privilege on its schema is
+ * needed, so a view the role may read opens to tables it may not), an unqualified one by to_regclass
+ * on the query's own search_path.
+ */
+function relationsSql(names: readonly { schema: string; name: string }[]) {
+  return sql`select n.i::pg_catalog.int4 as i, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as relkind, c.relname::pg_catalog.text as relname,
+      ns.nspname::pg_catalog.text as nspname,
+      case when c.relkind operator(pg_catalog.=) any ('{v,m}'::"char"[]) then pg_catalog.pg_get_viewdef(c.oid) end as definition
+    from rows from (pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.schema))}::pg_catalog.text[]), pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.name))}::pg_catalog.text[])) with ordinality as n(schema, name, i)
+    left join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) (case when n.schema operator(pg_catalog.=) '' then pg_catalog.to_regclass(pg_catalog.quote_ident(n.name))
+      else (select r.oid from pg_catalog.pg_class r join pg_catalog.pg_namespace s on s.oid operator(pg_catalog.=) r.relnamespace
+        where s.nspname operator(pg_catalog.=) n.schema and r.relname operator(pg_catalog.=) n.name) end)
+    left join pg_catalog.pg_namespace ns on ns.oid operator(pg_catalog.=) c.relnamespace`;
+}
+
+function columnsSql(oids: readonly string[]) {
+  return sql`select a.attrelid::pg_catalog.text as oid, a.attname::pg_catalog.text as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
+      t.typcategory::pg_catalog.text as category, a.attnotnull as not_null,
+      case when a.attgenerated operator(pg_catalog.=) 's' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end as generated,
+      array(select e.enumlabel::pg_catalog.text from pg_catalog.pg_enum e where e.enumtypid operator(pg_catalog.=) t.oid order by e.enumsortorder) as labels
+    from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) a.atttypid
+    left join pg_catalog.pg_attrdef d on d.adrelid operator(pg_catalog.=) a.attrelid and d.adnum operator(pg_catalog.=) a.attnum
+    where a.attrelid operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[]) and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
+    order by a.attrelid, a.attnum`;
+}
+
+/**
+ * Whether any function or operator of these names is a user's: not the server's own (oid ≥ 16384),
+ * nor an extension's member a superuser owns, nor a type's companion (sources/installed-code.ts,
+ * the one definition every guard trusts). A user's may read tables the witness does not replace.
+ * By name, not by the overload the query resolves: a user's function of a name refuses its every call.
+ */
+function userCodeSql(functions: readonly string[], operators: readonly string[]) {
+  return sql.raw(`with ${INSTALLED_MEMBERS}
+    select exists (select from pg_catalog.pg_proc p where p.proname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(functions))}::pg_catalog.name[])
+        and p.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')})
+      or exists (select from pg_catalog.pg_operator o where o.oprname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(operators))}::pg_catalog.name[])
+        and o.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_operator', 'o.oid')}) as user_code`);
+}
+
+/** A string constant's SQL text. */
+const literalOf = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Up to three rows of a table, each column as text: real values for the pools. */
+function samplesSql(nspname: string, relname: string, columns: readonly WitnessColumn[]) {
+  return sql.raw(`select ${columns.map((c, i) => `${quoted(c.name)}::pg_catalog.text as c${i}`).join(', ')} from ${quoted(nspname)}.${quoted(relname)} limit 3`);
+}
+
+/** Each candidate as the type's input reads it back, in one statement (it fails if any one does not). */
+function validSql(type: string, values: readonly string[]) {
+  return sql`select (v::${sql.raw(type)})::pg_catalog.text as v from pg_catalog.unnest(${arrayLiteralText(values)}::pg_catalog.text[]) with ordinality as u(v, i) order by i`;
+}
+
+/** Evaluation errors of a statement (data, constraints): the round, or the value, concludes nothing. */
+const EVALUATION = new Set(['22', '23']);
+/**
+ * Classes of a failure to read a value in (the statement reads no table): any but the session's own
+ * (connection, cancel or timeout, resources, system, transaction state), which propagate. A type's
+ * input function may raise any class (hstore's is XX000); the value is left out of the pool.
+ */
+const SESSION_CLASSES = new Set(['08', '25', '40', '53', '57', '58']);
+const invalidInput = (error: unknown): boolean => error instanceof Fault && error.fault.sqlstate !== undefined && !SESSION_CLASSES.has(error.fault.sqlstate.slice(0, 2));
+/** The rewritten text refused as a statement (names, syntax, unsupported): the witness could not be built. */
+const UNBUILT = new Set(['42', '0A']);
+
+async function rowsOr<Row extends Record<string, unknown>>(ctx: Ctx, source: string, statement: SQL, refused: ReadonlySet<string> | ((error: unknown) => boolean)): Promise<Row[] | undefined> {
+  try {
+    return await ctx.query<Row>(source, statement);
+  } catch (error) {
+    if (typeof refused === 'function' ? refused(error) : faultInClasses(error, refused)) return undefined;
+    throw error;
+  }
+}
+
+const unbuilt = (why: string): WitnessResult => ({ witnessed: false, rounds: 0, message: `no data witness could be built for the query (${why}), so a pass cannot be shown to depend on the data; assert with built-ins over the tables' columns` });
+
+/** The query's views opened (their definitions, a few levels deep) and the tables it then reads, by where each is named. */
+async function openViews(query: string, source: string, ctx: Ctx): Promise<{ text: string; tables: { relation: ReturnType<typeof relationsOf>[number]; row: Relation }[] } | string> {
+  let text = query;
+  for (let depth = 0; ; depth++) {
+    const samples = fullSamplesOf(text);
+    if (samples.partial) return 'it reads a TABLESAMPLE that keeps only some rows, which rows depending on where they are stored';
+    text = replaceSpans(text, samples.spans);
+    const relations = relationsOf(text);
+    if (relations.length === 0) return { text, tables: [] };
+    const names = relations.map((r) => parseQualifiedName(r.name));
+    const unread = names.findIndex((n) => 'error' in n);
+    if (unread >= 0) return `the name ${relations[unread]!.name} could not be read`;
+    const parts = names.map((n) => ('parts' in n ? n.parts.slice(-2) : []));
+    const rows = await rowsOr<Relation>(ctx, source, relationsSql(parts.map((p) => (p.length === 2 ? { schema: p[0]!, name: p[1]! } : { schema: '', name: p[0] ?? '' }))), UNBUILT);
+    if (!rows) return 'a relation it names could not be resolved';
+    const resolved = relations.map((relation, i) => ({ relation, row: rows.find((r) => Number(r.i) === i + 1) }));
+    const missing = resolved.find(({ row }) => !row?.oid);
+    if (missing) return `${missing.relation.name} does not resolve to a relation`;
+    const views = resolved.filter(({ row }) => row!.definition !== null);
+    if (views.length === 0) return { text, tables: resolved.map(({ relation, row }) => ({ relation, row: row! })) };
+    if (depth >= MAX_VIEW_DEPTH) return `views nest more than ${MAX_VIEW_DEPTH} deep`;
+    text = replaceSpans(text, views.map(({ relation, row }) => viewAsSubselect(relation, row!.definition!, row!.relname!)));
+  }
+}
+
+/** Each column's pool of valid values: candidates checked by the server in one statement per type, one at a time where that fails. */
+async function poolsOf(columns: readonly WitnessColumn[], samples: readonly string[][], reads: QueryReads, source: string, ctx: Ctx): Promise<Pool[]> {
+  const candidates = columns.map((column, i) => candidateValues(column, samples[i] ?? [], reads.constants));
+  const byType = new Map<string, Set<string>>();
+  columns.forEach((column, i) => {
+    const set = byType.get(column.type) ?? new Set<string>();
+    for (const value of candidates[i]!) set.add(value);
+    byType.set(column.type, set);
+  });
+  const valid = new Map<string, Map<string, string>>();
+  for (const [type, set] of byType) {
+    const values = [...set];
+    const checked = new Map<string, string>();
+    const all = values.length === 0 ? [] : await rowsOr<{ v: string }>(ctx, source, validSql(type, values), invalidInput);
+    if (all) all.forEach((row, i) => checked.set(values[i]!, row.v));
+    else {
+      for (const value of values) {
+        const [row] = (await rowsOr<{ v: string }>(ctx, source, validSql(type, [value]), invalidInput)) ?? [];
+        if (row) checked.set(value, row.v);
+      }
+    }
+    valid.set(type, checked);
+  }
+  return columns.map((column, i) => {
+    const checked = valid.get(column.type)!;
+    const values = [...new Set(candidates[i]!.flatMap((value) => (checked.has(value) ? [checked.get(value)!] : [])))];
+    return { values, nullable: mayBeNull(column, reads) };
+  });
+}
+
+/**
+ * Whether some generated contents of the tables `query` reads make `differs` true. `atLeast`: how
+ * many rows a table needs for the answer to go past the expectation (max_rows + 1), else 0.
+ */
+export async function witnessData(query: string, source: string, ctx: Ctx, differs: Differs, atLeast = 0): Promise<WitnessResult> {
+  const opened = await openViews(query, source, ctx);
+  if (typeof opened === 'string') return unbuilt(opened);
+  const reads = queryReadsOf(opened.text);
+  if (!reads) return unbuilt('its text with views opened does not parse');
+  if (reads.systemColumns.length > 0) return unbuilt(`it reads the system column ${reads.systemColumns[0]}, which says where a row is stored, not what it holds`);
+  if (reads.functions.length + reads.operators.length > 0) {
+    const [row] = await ctx.query<{ user_code: boolean }>(source, userCodeSql([...new Set(reads.functions)], [...new Set(reads.operators)]));
+    if (row?.user_code) return unbuilt('it calls a function or operator that is not built in, which may read tables the witness does not replace');
+  }
+  // No table read: no contents change the answer (`select 1 from pg_sleep(1)`, `select now() > '2000-01-01'`).
+  if (opened.tables.length === 0) return { witnessed: false, rounds: 0, message: 'the query reads no table (its views opened), so no contents of any table change its answer and the check passed for nothing in the data; assert on rows or values the data decides' };
+  const byOid = new Map<string, Relation>();
+  for (const { row } of opened.tables) byOid.set(row.oid!, row);
+  const shadowed = [...byOid.values()].find((row) => reads.cteNames.has(row.relname!));
+  if (shadowed) return unbuilt(`a WITH query is named ${shadowed.relname} like a table it reads`);
+  if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
+  const counts = rowCountsOf(reads.constants, atLeast);
+  const oids = [...byOid.keys()];
+  const columnRows = oids.length === 0 ? [] : await ctx.query<{ oid: string; name: string; type: string; category: string; not_null: boolean; generated: string | null; labels: string[] | string }>(source, columnsSql(oids));
+  const tables = await Promise.all(oids.map(async (oid) => {
+    const row = byOid.get(oid)!;
+    const columns: WitnessColumn[] = columnRows.filter((c) => c.oid === oid).map((c) => ({ name: c.name, type: c.type, category: c.category, notNull: c.not_null === true, labels: labelsOf(c.labels), ...(c.generated ? { generated: c.generated } : {}) }));
+    const sampled = columns.length === 0 ? [] : (await rowsOr<Record<string, string | null>>(ctx, source, samplesSql(row.nspname!, row.relname!, columns), new Set(['42', '22']))) ?? [];
+    const samples = columns.map((_, i) => sampled.flatMap((s) => (s[`c${i}`] === null || s[`c${i}`] === undefined ? [] : [String(s[`c${i}`])])));
+    return { oid, columns, pools: await poolsOf(columns, samples, reads, source, ctx) };
+  }));
+  let tried = 0;
+  for (let round = 0; round < roundsFor(counts); round++) {
+    const generated = roundRows(round, tables.map((t) => t.pools), counts);
+    const rowsOfOid = new Map(tables.map((t, i) => [t.oid, tableRowsSql(t.columns, generated[i]!)]));
+    const text = replaceSpans(opened.text, opened.tables.map(({ relation, row }) => viewAsSubselect(relation, rowsOfOid.get(row.oid!)!, row.relname!)));
+    tried = round + 1;
+    try {
+      if (await differs(text)) return { witnessed: true, round, rounds: tried };
+    } catch (error) {
+      if (faultInClasses(error, EVALUATION)) continue;
+      if (faultInClasses(error, UNBUILT) && error instanceof Fault) return unbuilt(`the server refused the query over generated rows: ${error.fault.message}`);
+      throw error;
+    }
+  }
+  return {
+    witnessed: false,
+    rounds: tried,
+    message: `no contents parity generated for the tables the query reads (${tried} rounds: empty tables, then rows of values sampled from them, the query's constants and their neighbours, and each type's extremes, some repeated to the counts the query names) made its answer differ from the expectation, so the check passed for nothing in the data; assert on rows or values the data decides`,
+  };
+}
+
+/** pg_enum labels as the driver returns a text[] (an array, or its literal text). */
+function labelsOf(labels: string[] | string): string[] {
+  if (Array.isArray(labels)) return labels;
+  const inner = labels.replace(/^\{|\}$/g, '');
+  return inner === '' ? [] : inner.split(',').map((label) => label.replace(/^"|"$/g, '').replaceAll('\\"', '"').replaceAll('\\\\', '\\'));
+}
+
+/** The outcome for a pass no contents could change (sql_assert's refusal, with what was tried). */
+export function witnessObservations(result: WitnessResult): Outcome['observations'] {
+  return result.witnessed ? { witness_rounds: result.rounds, witnessed_in_round: result.round } : { witness_rounds: result.rounds };
+}
