@@ -10,7 +10,7 @@
 import { sql, type SQL } from '../sql/build.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
 import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
-import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
 import { INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
 import { Fault, faultInClasses } from '../results/fault.js';
@@ -200,8 +200,14 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   let tried = 0;
   for (let round = 0; round < roundsFor(counts); round++) {
     const generated = roundRows(round, tables.map((t) => t.pools), counts);
-    const rowsOfOid = new Map(tables.map((t, i) => [t.oid, tableRowsSql(t.columns, generated[i]!)]));
-    const text = replaceSpans(opened.text, opened.tables.map(({ relation, row }) => viewAsSubselect(relation, rowsOfOid.get(row.oid!)!, row.relname!)));
+    const rowsOfOid = new Map(tables.map((t, i) => {
+      const table = byOid.get(t.oid)!;
+      return [t.oid, tableRowsFrom(`${quoted(table.nspname!)}.${quoted(table.relname!)}`, t.columns, generated[i]!)];
+    }));
+    // Each reference keeps its alias; one without stands under the table's own name.
+    const text = replaceSpans(opened.text, opened.tables.map(({ relation, row }) => ({
+      ...relation.span, text: `${rowsOfOid.get(row.oid!)!} ${relation.alias === undefined ? `as ${quoted(row.relname!)}` : ''}`,
+    })));
     tried = round + 1;
     try {
       if (await differs(text)) return { witnessed: true, round, rounds: tried };

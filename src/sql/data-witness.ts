@@ -241,6 +241,17 @@ export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }
 }
 
 /**
+ * What stands in a FROM clause for a table holding `rows`: the generated rows cast to the table's
+ * own row type and unnested, so a reference to the whole row (`pg_typeof(o)`, `o::text`, a function
+ * of the row type) reads a value of that type as the table's row would be — a sub-select's row is an
+ * anonymous record, which a query could tell apart from the table's and answer otherwise.
+ * `rowType`: the table's row type, schema-qualified and quoted.
+ */
+export function tableRowsFrom(rowType: string, columns: readonly WitnessColumn[], rows: TableRows): string {
+  return `pg_catalog.unnest(array(select parity_r::${rowType} from (${tableRowsSql(columns, rows)}) as parity_r))`;
+}
+
+/**
  * The TABLESAMPLE clauses in `text` that keep every row (SYSTEM or BERNOULLI of 100 percent), to be
  * cut before the table is replaced by generated rows; `partial`: some other sample (which rows it
  * keeps depends on where they are stored: no generated rows stand in for it).

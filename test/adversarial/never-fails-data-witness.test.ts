@@ -96,6 +96,9 @@ const VARIANTS: Record<string, [string, string]> = {
   'an enum below its first label': ["select id from orders where total < 0 and m < 'sad'", 'rows: 0'],
   "a timestamp after 'infinity'": ["select id from orders where total < 0 and at > 'infinity'", 'rows: 0'],
   'a stored generated column against its own expression': ['select id from orders where total < 0 and twice <> total * 2', 'rows: 0'],
+  // The whole row read as a value: generated rows must be of the table's own row type, not an anonymous record.
+  'the whole row\'s type compared with the table\'s': ["select id from orders o where total < 0 and pg_typeof(o)::text <> 'orders'", 'rows: 0'],
+  'the whole row\'s type told apart from a record\'s': ["select id from orders o where total < 0 and pg_typeof(o.*) = 'record'::regtype", 'rows: 0'],
   // A user's function may read the real table beside the generated rows: no witness is trusted.
   'a user function reading the table': ['select id from orders where total < 0 and hv_negatives() < 0', 'rows: 0'],
 };
@@ -116,6 +119,8 @@ const CONTROLS: Record<string, [string, string]> = {
   'no order without its customer': ['select o.id from orders o left join customers c on c.id = o.n where c.id is null', 'rows: 0'],
   'every customer named': ["select id from customers where name = ''", 'rows: 0'],
   'a generated column the data decides': ['select id from orders where twice > 2', 'rows: 0'],
+  'a whole row of the table\'s own type, compared by a field': ["select id from orders o where o.total > 1 and pg_typeof(o) = 'orders'::regtype", 'rows: 0'],
+  'column aliases over the table\'s row type': ['select o.i from orders as o(i, t) where t > 1', 'rows: 0'],
   'a catalog table read by name': ["select relname from pg_catalog.pg_class where relname = 'no_such_relation'", 'rows: 0'],
 };
 
