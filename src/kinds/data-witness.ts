@@ -65,6 +65,19 @@ function columnsSql(oids: readonly string[]) {
  * the one definition every guard trusts). A user's may read tables the witness does not replace.
  * By name, not by the overload the query resolves: a user's function of a name refuses its every call.
  */
+/** FirstNormalObjectId: a relation below it was made by initdb (the catalog, information_schema's tables). */
+const FIRST_USER_OID = 16384;
+
+/** One pair of the relations (by oid) where the first inherits from the second, at any depth, or no row. */
+function relatedByInheritanceSql(oids: readonly string[]) {
+  return sql`with recursive up(child, ancestor) as (
+      select i.inhrelid, i.inhparent from pg_catalog.pg_inherits i where i.inhrelid operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[])
+      union
+      select up.child, i.inhparent from up join pg_catalog.pg_inherits i on i.inhrelid operator(pg_catalog.=) up.ancestor)
+    select up.child::pg_catalog.regclass::pg_catalog.text as child, up.ancestor::pg_catalog.regclass::pg_catalog.text as ancestor
+    from up where up.ancestor operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[]) limit 1`;
+}
+
 function userCodeSql(functions: readonly string[], operators: readonly string[]) {
   return sql.raw(`with ${INSTALLED_MEMBERS}
     select exists (select from pg_catalog.pg_proc p where p.proname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(functions))}::pg_catalog.name[])
@@ -182,8 +195,18 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   }
   // No table read: no contents change the answer (`select 1 from pg_sleep(1)`, `select now() > '2000-01-01'`).
   if (opened.tables.length === 0) return { witnessed: false, rounds: 0, message: 'the query reads no table (its views opened), so no contents of any table change its answer and the check passed for nothing in the data; assert on rows or values the data decides' };
+  // The catalog is the schema the user's tables live in, not data beside them: generated catalog
+  // rows would be worlds no server holds (`not exists (select from pg_class where relname =
+  // 'orders')` while orders is read), so next to a user table the catalog is read as it is. A query
+  // of the catalog alone asserts on it as its data, and it is generated like a table.
+  const userTables = opened.tables.filter(({ row }) => Number(row.oid) >= FIRST_USER_OID);
+  const replaced = userTables.length > 0 ? userTables : opened.tables;
   const byOid = new Map<string, Relation>();
-  for (const { row } of opened.tables) byOid.set(row.oid!, row);
+  for (const { row } of replaced) byOid.set(row.oid!, row);
+  // A table and its ancestor hold the same rows (an inheriting table's, a partition's): rows
+  // generated for each apart would witness answers no server gives.
+  const [related] = byOid.size < 2 ? [] : await ctx.query<{ child: string; ancestor: string }>(source, relatedByInheritanceSql([...byOid.keys()]));
+  if (related) return unbuilt(`it reads ${related.child} and ${related.ancestor}, whose rows are ${related.ancestor}'s too (inheritance or partitioning), and generated rows would hold them apart`);
   const shadowed = [...byOid.values()].find((row) => reads.cteNames.has(row.relname!));
   if (shadowed) return unbuilt(`a WITH query is named ${shadowed.relname} like a table it reads`);
   if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
@@ -205,7 +228,7 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
       return [t.oid, tableRowsFrom(`${quoted(table.nspname!)}.${quoted(table.relname!)}`, t.columns, generated[i]!)];
     }));
     // Each reference keeps its alias; one without stands under the table's own name.
-    const text = replaceSpans(opened.text, opened.tables.map(({ relation, row }) => ({
+    const text = replaceSpans(opened.text, replaced.map(({ relation, row }) => ({
       ...relation.span, text: `${rowsOfOid.get(row.oid!)!} ${relation.alias === undefined ? `as ${quoted(row.relname!)}` : ''}`,
     })));
     tried = round + 1;

@@ -26,6 +26,10 @@ const FIXTURE = `set timezone = 'UTC'; create type mood as enum ('sad', 'ok', 'h
   create view v4 as select * from v3; create view v5 as select * from v4;
   create materialized view mv_none as select * from orders limit 0;
   create view sb_lim with (security_barrier) as select * from orders limit 1 - 1;
+  create table parent_t (id int primary key, v int); create table child_t () inherits (parent_t);
+  insert into child_t select g, g from generate_series(1, 10) g;
+  create table parted_t (id int, v int) partition by range (id); create table parted_t1 partition of parted_t for values from (minvalue) to (maxvalue);
+  insert into parted_t select g, g from generate_series(1, 10) g;
   create function hv_negatives() returns bigint language sql stable as 'select count(*) from orders where total < 0';`;
 
 const CASES: Record<string, [string, string]> = {
@@ -99,6 +103,12 @@ const VARIANTS: Record<string, [string, string]> = {
   // The whole row read as a value: generated rows must be of the table's own row type, not an anonymous record.
   'the whole row\'s type compared with the table\'s': ["select id from orders o where total < 0 and pg_typeof(o)::text <> 'orders'", 'rows: 0'],
   'the whole row\'s type told apart from a record\'s': ["select id from orders o where total < 0 and pg_typeof(o.*) = 'record'::regtype", 'rows: 0'],
+  // The catalog beside a user table is read as it is: generated catalog rows would be worlds no server holds.
+  'the catalog asked to lack the table the query reads': ["select id from orders where total < 0 and not exists (select 1 from pg_catalog.pg_class where relname = 'orders')", 'rows: 0'],
+  'information_schema asked to lack the table the query reads': ["select id from orders where total < 0 and not exists (select 1 from information_schema.tables where table_name = 'orders')", 'rows: 0'],
+  // A table and its ancestor hold the same rows: generated apart, they would witness what no server answers.
+  'an inheriting table\'s rows missing from its parent': ['select c.id from child_t c where not exists (select 1 from parent_t p where p.id = c.id)', 'rows: 0'],
+  'a partition\'s rows missing from its partitioned table': ['select x.id from parted_t1 x where not exists (select 1 from parted_t y where y.id = x.id)', 'rows: 0'],
   // A user's function may read the real table beside the generated rows: no witness is trusted.
   'a user function reading the table': ['select id from orders where total < 0 and hv_negatives() < 0', 'rows: 0'],
 };
@@ -121,6 +131,8 @@ const CONTROLS: Record<string, [string, string]> = {
   'a generated column the data decides': ['select id from orders where twice > 2', 'rows: 0'],
   'a whole row of the table\'s own type, compared by a field': ["select id from orders o where o.total > 1 and pg_typeof(o) = 'orders'::regtype", 'rows: 0'],
   'column aliases over the table\'s row type': ['select o.i from orders as o(i, t) where t > 1', 'rows: 0'],
+  'a user table joined to the catalog as it is': ["select o.id from orders o join pg_catalog.pg_namespace n on n.nspname = 'public' where o.total > 1", 'rows: 0'],
+  'an inheriting table alone': ['select id from child_t where v > 10', 'rows: 0'],
   'a catalog table read by name': ["select relname from pg_catalog.pg_class where relname = 'no_such_relation'", 'rows: 0'],
 };
 
