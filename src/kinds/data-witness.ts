@@ -10,7 +10,7 @@
 import { sql, type SQL } from '../sql/build.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
 import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
-import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
 import { INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
 import { Fault, faultInClasses } from '../results/fault.js';
@@ -30,7 +30,7 @@ export type WitnessResult =
 /** Runs the query (as rewritten) and says whether its answer differs from the expectation. */
 export type Differs = (query: string) => Promise<boolean>;
 
-type Relation = { i: number; oid: string | null; relkind: string | null; relname: string | null; nspname: string | null; definition: string | null };
+type Relation = { i: number; oid: string | null; relkind: string | null; relname: string | null; nspname: string | null; definition: string | null; typed: boolean | null };
 
 /**
  * Each name as the query reads it: a qualified name by the catalog (no privilege on its schema is
@@ -39,7 +39,7 @@ type Relation = { i: number; oid: string | null; relkind: string | null; relname
  */
 function relationsSql(names: readonly { schema: string; name: string }[]) {
   return sql`select n.i::pg_catalog.int4 as i, c.oid::pg_catalog.text as oid, c.relkind::pg_catalog.text as relkind, c.relname::pg_catalog.text as relname,
-      ns.nspname::pg_catalog.text as nspname,
+      ns.nspname::pg_catalog.text as nspname, pg_catalog.has_schema_privilege(ns.oid, 'USAGE') as typed,
       case when c.relkind operator(pg_catalog.=) any ('{v,m}'::"char"[]) then pg_catalog.pg_get_viewdef(c.oid) end as definition
     from rows from (pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.schema))}::pg_catalog.text[]), pg_catalog.unnest(${arrayLiteralText(names.map((n) => n.name))}::pg_catalog.text[])) with ordinality as n(schema, name, i)
     left join pg_catalog.pg_class c on c.oid operator(pg_catalog.=) (case when n.schema operator(pg_catalog.=) '' then pg_catalog.to_regclass(pg_catalog.quote_ident(n.name))
@@ -209,6 +209,12 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   if (related) return unbuilt(`it reads ${related.child} and ${related.ancestor}, whose rows are ${related.ancestor}'s too (inheritance or partitioning), and generated rows would hold them apart`);
   const shadowed = [...byOid.values()].find((row) => reads.cteNames.has(row.relname!));
   if (shadowed) return unbuilt(`a WITH query is named ${shadowed.relname} like a table it reads`);
+  // A table whose schema the role may not use (read through a view the owner granted) cannot be
+  // named as a type: its rows stand in as a sub-select's anonymous records, which a query reading
+  // the whole row as a value could tell apart from the table's (`pg_typeof(o)`), so none may.
+  const untyped = replaced.filter(({ row }) => row.typed !== true).flatMap(({ relation, row }) => [relation.alias ?? row.relname!]);
+  const wholeRow = untyped.find((name) => reads.wholeRows.has(name));
+  if (wholeRow !== undefined) return unbuilt(`it reads the whole row of ${wholeRow}, a table in a schema the role may not use, whose row type generated rows cannot take`);
   if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
   const counts = rowCountsOf(reads.constants, atLeast);
   const oids = [...byOid.keys()];
@@ -225,7 +231,9 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
     const generated = roundRows(round, tables.map((t) => t.pools), counts);
     const rowsOfOid = new Map(tables.map((t, i) => {
       const table = byOid.get(t.oid)!;
-      return [t.oid, tableRowsFrom(`${quoted(table.nspname!)}.${quoted(table.relname!)}`, t.columns, generated[i]!)];
+      return [t.oid, table.typed === true
+        ? tableRowsFrom(`${quoted(table.nspname!)}.${quoted(table.relname!)}`, t.columns, generated[i]!)
+        : `(${tableRowsSql(t.columns, generated[i]!)})`];
     }));
     // Each reference keeps its alias; one without stands under the table's own name.
     const text = replaceSpans(opened.text, replaced.map(({ relation, row }) => ({

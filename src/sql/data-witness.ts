@@ -28,6 +28,11 @@ export interface QueryReads {
   nullTested: Set<string>;
   /** Names WITH clauses define. */
   cteNames: Set<string>;
+  /**
+   * Names that may read a whole row as one value: a lone name (`o`, which is a column if the
+   * relations have one so named) and `o.*` anywhere but a select list, where it expands to columns.
+   */
+  wholeRows: Set<string>;
 }
 
 /** What `text` reads, or undefined when it does not parse as one statement. */
@@ -36,14 +41,19 @@ export function queryReadsOf(text: string): QueryReads | undefined {
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
   if (statements.length !== 1) return undefined;
-  const reads: QueryReads = { functions: [], operators: [], systemColumns: [], constants: [], nullTested: new Set(), cteNames: new Set() };
-  walkSqlTree(statements[0]?.stmt, ({ type, fields }) => {
+  const reads: QueryReads = { functions: [], operators: [], systemColumns: [], constants: [], nullTested: new Set(), cteNames: new Set(), wholeRows: new Set() };
+  walkSqlTree(statements[0]?.stmt, ({ type, fields, key }) => {
     if (type === 'FuncCall') reads.functions.push(...lastOf(fields['funcname']));
     else if (type === 'A_Expr') reads.operators.push(...lastOf(fields['name']));
     else if (type === 'CommonTableExpr') reads.cteNames.add(String(fields['ctename']));
     else if (type === 'ColumnRef') {
-      const name = list(fields['fields']).map(stringNodeValue).at(-1);
+      const parts = list(fields['fields']);
+      const name = parts.map(stringNodeValue).at(-1);
       if (name !== undefined && SYSTEM_COLUMNS.has(name)) reads.systemColumns.push(name);
+      const star = parts.length >= 2 && nodeOf(parts.at(-1)).type === 'A_Star';
+      const qualifier = parts.length >= 2 ? stringNodeValue(parts.at(-2)) : undefined;
+      if (parts.length === 1 && name !== undefined) reads.wholeRows.add(name);
+      else if (star && qualifier !== undefined && key !== 'val') reads.wholeRows.add(qualifier);
     } else if (type === 'NullTest') {
       const { type: argType, fields: arg } = nodeOf(fields['arg']);
       const name = argType === 'ColumnRef' ? list(arg['fields']).map(stringNodeValue).at(-1) : undefined;
