@@ -15,16 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
-import { runCheck } from '../support/run-check.js';
-
-async function statusOf(db: TestDatabase, check: string): Promise<string> {
-  try {
-    const result = await runCheck(db, `checks:\n  - ${check}\n`);
-    return result.status === 'pass' ? `pass: ${result.summary}` : `${result.status} ${result.error?.code ?? ''}`;
-  } catch (e) {
-    return `refused at load: ${(e as Error).message}`;
-  }
-}
+import { statusOfCheck as statusOf } from '../support/run-check.js';
 
 const CASES: [string, string][] = [
   // From hv-same.

@@ -65,3 +65,16 @@ export async function runCheck(db: TestDatabase, checksYaml: string, id?: string
     await registry.closeAll();
   }
 }
+
+/**
+ * One check (a YAML flow mapping on the `app` source) run and said in one line: `pass: <summary>`,
+ * `<status> <fault code>`, or `refused at load: <message>` — for tables of cases that must not pass.
+ */
+export async function statusOfCheck(db: TestDatabase, check: string): Promise<string> {
+  try {
+    const result = await runCheck(db, `checks:\n  - ${check}\n`);
+    return result.status === 'pass' ? `pass: ${result.summary}` : `${result.status} ${result.error?.code ?? ''}`;
+  } catch (e) {
+    return `refused at load: ${(e as Error).message}`;
+  }
+}
