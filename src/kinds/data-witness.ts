@@ -7,12 +7,13 @@
  * (`not exists (select … from t u where u.id = o.id)`) is never witnessed by two row sets.
  * Reads the catalog and three rows of each table; runs each round on generated rows only.
  */
-import { sql, type SQL } from '../sql/build.js';
+import { regclassText, sql, type SQL } from '../sql/build.js';
+import { columnExpression } from '../sql/shape.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
 import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
 import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
-import { INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
+import { FIRST_USER_OID, INSTALLED_MEMBERS, USER_OID, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
 import { Fault, faultInClasses } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
 import type { ExecutionContext } from './types.js';
@@ -59,15 +60,6 @@ function columnsSql(oids: readonly string[]) {
     order by a.attrelid, a.attnum`;
 }
 
-/**
- * Whether any function or operator of these names is a user's: not the server's own (oid ≥ 16384),
- * nor an extension's member a superuser owns, nor a type's companion (sources/installed-code.ts,
- * the one definition every guard trusts). A user's may read tables the witness does not replace.
- * By name, not by the overload the query resolves: a user's function of a name refuses its every call.
- */
-/** FirstNormalObjectId: a relation below it was made by initdb (the catalog, information_schema's tables). */
-const FIRST_USER_OID = 16384;
-
 /** One pair of the relations (by oid) where the first inherits from the second, at any depth, or no row. */
 function relatedByInheritanceSql(oids: readonly string[]) {
   return sql`with recursive up(child, ancestor) as (
@@ -78,22 +70,26 @@ function relatedByInheritanceSql(oids: readonly string[]) {
     from up where up.ancestor operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[]) limit 1`;
 }
 
+/**
+ * Whether any function or operator of these names is a user's: not the server's own (oid ≥ 16384),
+ * nor an extension's member a superuser owns, nor a type's companion (sources/installed-code.ts,
+ * the one definition every guard trusts). A user's may read tables the witness does not replace.
+ * By name, not by the overload the query resolves: a user's function of a name refuses its every call.
+ */
 function userCodeSql(functions: readonly string[], operators: readonly string[]) {
   return sql.raw(`with ${INSTALLED_MEMBERS}
     select exists (select from pg_catalog.pg_proc p where p.proname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(functions))}::pg_catalog.name[])
-        and p.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')})
+        and p.oid operator(pg_catalog.>=) ${USER_OID} and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')})
       or exists (select from pg_catalog.pg_operator o where o.oprname operator(pg_catalog.=) any (${literalOf(arrayLiteralText(operators))}::pg_catalog.name[])
-        and o.oid operator(pg_catalog.>=) 16384::pg_catalog.oid and not ${isInstalledMember('pg_operator', 'o.oid')}) as user_code`);
+        and o.oid operator(pg_catalog.>=) ${USER_OID} and not ${isInstalledMember('pg_operator', 'o.oid')}) as user_code`);
 }
 
 /** A string constant's SQL text. */
 const literalOf = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
 /** Up to three rows of a table, each column as text: real values for the pools. */
 function samplesSql(nspname: string, relname: string, columns: readonly WitnessColumn[]) {
-  return sql.raw(`select ${columns.map((c, i) => `${quoted(c.name)}::pg_catalog.text as c${i}`).join(', ')} from ${quoted(nspname)}.${quoted(relname)} limit 3`);
+  return sql.raw(`select ${columns.map((c, i) => `${columnExpression(c.name)}::pg_catalog.text as c${i}`).join(', ')} from ${regclassText({ schema: nspname, name: relname })} limit 3`);
 }
 
 /** Each candidate as the type's input reads it back, in one statement (it fails if any one does not). */
@@ -232,12 +228,12 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
     const rowsOfOid = new Map(tables.map((t, i) => {
       const table = byOid.get(t.oid)!;
       return [t.oid, table.typed === true
-        ? tableRowsFrom(`${quoted(table.nspname!)}.${quoted(table.relname!)}`, t.columns, generated[i]!)
+        ? tableRowsFrom(regclassText({ schema: table.nspname!, name: table.relname! }), t.columns, generated[i]!)
         : `(${tableRowsSql(t.columns, generated[i]!)})`];
     }));
     // Each reference keeps its alias; one without stands under the table's own name.
     const text = replaceSpans(opened.text, replaced.map(({ relation, row }) => ({
-      ...relation.span, text: `${rowsOfOid.get(row.oid!)!} ${relation.alias === undefined ? `as ${quoted(row.relname!)}` : ''}`,
+      ...relation.span, text: `${rowsOfOid.get(row.oid!)!} ${relation.alias === undefined ? `as ${columnExpression(row.relname!)}` : ''}`,
     })));
     tried = round + 1;
     try {

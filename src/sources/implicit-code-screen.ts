@@ -22,10 +22,9 @@
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
 import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import type { CompiledQuery } from '../sql/build.js';
-import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
+import { INSTALLED_MEMBERS, isInstalledMember, USER_OID } from './installed-code.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
-const USER_OID = '16384::pg_catalog.oid';
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
 
 /** The call fields of a stored tree, as CALL_PATTERN in implicit-code.ts reads them (type-code.ts reads a domain CHECK's the same way). */

@@ -23,13 +23,12 @@ import { stringNodeValue, walkSqlTree } from '../sql/tree-walk.js';
 import type { CompiledQuery } from '../sql/build.js';
 import { foreignTableFault, type ReachedForeignTable } from './foreign-tables.js';
 import { implicitCodeScreen } from './implicit-code-screen.js';
-import { INSTALLED_MEMBERS, isInstalledMember } from './installed-code.js';
+import { INSTALLED_MEMBERS, isInstalledMember, USER_OID } from './installed-code.js';
 import { materializedViewFault } from './materialized-views.js';
 import { plannerTrustedCodeFault, plannerTrustedProblems } from './planner-trusted-code.js';
 import type { ReadSession, Row, ServerWatch } from './types.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
-const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
 
 /** Fields of a stored tree naming a function (`f`) or an operator (`o`) it calls; node-tree.ts reads the same. */

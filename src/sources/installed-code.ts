@@ -69,7 +69,10 @@ const TYPE_COMPANIONS = `select e.objid from pg_catalog.pg_depend e where e.clas
 export const qualifiedFunction = (p: string) =>
   `pg_catalog.format('%I.%I(%s)', ${p}.pronamespace::pg_catalog.regnamespace::pg_catalog.text, ${p}.proname, pg_catalog.pg_get_function_identity_arguments(${p}.oid))`;
 
-const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
+/** FirstNormalObjectId: every object initdb did not create has an oid at or above it. */
+export const FIRST_USER_OID = 16384;
+/** FIRST_USER_OID as SQL, for catalog statements. */
+export const USER_OID = `${FIRST_USER_OID}::pg_catalog.oid`;
 const UNPINNED_OID = '12000::pg_catalog.oid'; // FirstUnpinnedObjectId (PostgreSQL 14+): below it, the bootstrap's own objects
 /** pg_language's fixed oids: internal (12), C (13) and SQL (14), the only languages initdb's functions are written in. */
 const INITDB_LANGUAGES = 'array[12, 13, 14]::pg_catalog.oid[]';

@@ -1,5 +1,5 @@
 /** The one statement that pins a read's session settings, shared by both drivers. */
-import { BUILTINS_REPLACED_SQL, INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion, qualifiedFunction } from './installed-code.js';
+import { BUILTINS_REPLACED_SQL, INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion, qualifiedFunction, USER_OID } from './installed-code.js';
 import { TYPE_CODE_SQL } from './type-code.js';
 
 /**
@@ -29,7 +29,6 @@ const STAND_IN_MARKER = 'parity stand-in code: ';
 /** `x operator(pg_catalog.op) y`: no operator a role's search_path reaches may answer inside the guard itself. */
 const op = (name: string) => `operator(pg_catalog.${name})`;
 const SCHEMAS_SEARCHED = `array(select n.oid from pg_catalog.pg_namespace n where n.nspname ${op('=')} any (pg_catalog.current_schemas(false)))`;
-const USER_OID = `16384::pg_catalog.oid`; // FirstNormalObjectId: every object initdb did not create
 
 /**
  * Code a database holds that a read runs without naming it: the allow-list of built-ins judges

@@ -19,10 +19,9 @@
 import { VETTED_VOLATILE } from '../sql/builtin-functions.js';
 import { DENIED_FUNCTIONS } from '../sql/deny-list.js';
 import { FUNCTION_FIELDS, OPERATOR_FIELDS } from './implicit-code-screen.js';
-import { isInstalledMember, isTypeCompanion } from './installed-code.js';
+import { isInstalledMember, isTypeCompanion, USER_OID } from './installed-code.js';
 
 const op = (name: string) => `operator(pg_catalog.${name})`;
-const USER_OID = '16384::pg_catalog.oid'; // FirstNormalObjectId: every object initdb did not create
 const regclass = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass`;
 
 /** Names from parity's own code (never a check file's), checked to need no quoting in a literal or a regular expression. */

@@ -10,6 +10,7 @@ import { indexOfByte, parseSql, scanSql } from './parser.js';
 import { lastName, list, nodeOf, numberOf } from './normal-form.js';
 import type { Span } from './query-as-run.js';
 import { stringNodeValue, walkSqlTree } from './tree-walk.js';
+import { columnExpression } from './shape.js';
 
 /** Columns no generated row can stand in for: they read where a row is stored, not what it holds. */
 const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']);
@@ -230,7 +231,6 @@ export function roundRows(round: number, tables: readonly (readonly Pool[])[], c
   });
 }
 
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (value: string | null, type: string) => (value === null ? `null::${type}` : `'${value.replaceAll("'", "''")}'::${type}`);
 
 /**
@@ -238,13 +238,13 @@ const literal = (value: string | null, type: string) => (value === null ? `null:
  * generated column is computed by its own expression from the row, as the table would store it.
  */
 export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }: TableRows): string {
-  const names = columns.map((c) => quoted(c.name)).join(', ');
+  const names = columns.map((c) => columnExpression(c.name)).join(', ');
   if (columns.length === 0) return `select from pg_catalog.generate_series(1, ${rows.length * repeat}) as parity_n`;
   const values = (rows.length === 0 ? [columns.map(() => null)] : rows)
     .map((row) => `(${row.map((value, i) => literal(columns[i]!.generated === undefined ? value : null, columns[i]!.type)).join(', ')})`).join(', ');
   const from = `(values ${values}) as parity_w(${names})`;
   const list = columns.some((c) => c.generated !== undefined)
-    ? columns.map((c) => (c.generated === undefined ? `parity_w.${quoted(c.name)}` : `(${c.generated})::${c.type} as ${quoted(c.name)}`)).join(', ')
+    ? columns.map((c) => (c.generated === undefined ? `parity_w.${columnExpression(c.name)}` : `(${c.generated})::${c.type} as ${columnExpression(c.name)}`)).join(', ')
     : 'parity_w.*';
   if (rows.length === 0) return `select ${list} from ${from} where false`;
   return repeat > 1 ? `select ${list} from ${from} cross join pg_catalog.generate_series(1, ${repeat}) as parity_n` : `select ${list} from ${from}`;
