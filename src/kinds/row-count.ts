@@ -128,6 +128,7 @@ function describeTolerance(t: RowCountSpec['tolerance']): string {
 export const rowCount = defineKind({
   kind: 'row_count',
   scopeIsCompared: true,
+  comparesCounts: true,
   description: 'old and new tables hold the same number of rows (optionally filtered), within a tolerance',
   schema: rowCountSchema,
   sourcesOf: (spec) => [spec.old.source, spec.new.source],

@@ -258,6 +258,13 @@ export interface CheckKind<Spec extends BaseCheckSpec = BaseCheckSpec> {
    */
   countScans?(spec: Spec): CountScan[];
   /**
+   * Set when the verdict compares the counts of its scans with each other (row_count: old against
+   * new). Scans on one source are then read in one statement, so in one snapshot: counted in two,
+   * a write committed between them (a dual write) lands in one count only, and can cancel exactly
+   * the difference the check is there to find (runner/scans.ts countTogether).
+   */
+  readonly comparesCounts?: true;
+  /**
    * Set when restricting the count scans to the keys of earlier samples re-checks exactly those
    * rows (`recheck: failing`); the kind then takes its samples within ScanFacts.within.
    */
@@ -297,6 +304,7 @@ export function defineKind<Schema extends z.ZodType<BaseCheckSpec, any>>(kind: {
   schema: Schema;
   sourcesOf(spec: z.output<Schema>): string[];
   countScans?(spec: z.output<Schema>): CountScan[];
+  comparesCounts?: true;
   recheck?: 'sampled_keys';
   scopeIsCompared?: true;
   definitionsJudged?(spec: z.output<Schema>): { source: string; table: TableRef }[];

@@ -38,6 +38,8 @@ export interface RecordingContext extends ExecutionContext {
   readonly statements: StatementRecord[];
   /** Answers one planned count scan through the run's engine (fused, chunked or alone); for the runner, not for kinds. */
   countPlanned(scan: CountScan): Promise<CountResult>;
+  /** Answers planned scans whose counts are compared with each other: in one snapshot where one statement can read them (ScanExecutor.countTogether). */
+  countPlannedTogether(scans: readonly CountScan[]): Promise<CountResult[]>;
   /**
    * The worst replica lag read after the check's statements and chunks, per source that sets
    * max_replica_lag or that resumable progress reads, with the lag that resumed progress carried.
@@ -147,6 +149,14 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     });
   }
 
+  const scanRequest = () => ({ checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r: StatementRecord) => statements.push(r) });
+  /** The lag a scan's chunks were read under, resumed ones included: the result records the worst. */
+  const notingLags = (counts: CountResult): CountResult => {
+    const readUnder = scanFactsOf(counts).readUnder;
+    if (readUnder) noteLags(readUnder);
+    return counts;
+  };
+
   return {
     checkId: deps.checkId,
     withStatementParser,
@@ -160,11 +170,11 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     async countPlanned(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).
-      const counts = await scans.count(scan, { checkId: deps.checkId, timeoutMs: deps.timeoutMs, signal: deps.signal, onProgress: deps.onProgress, onStatement: (r) => statements.push(r) });
-      // The lag its chunks were read under, resumed ones included: the result records the worst.
-      const readUnder = scanFactsOf(counts).readUnder;
-      if (readUnder) noteLags(readUnder);
-      return counts;
+      return notingLags(await scans.count(scan, scanRequest()));
+    },
+    async countPlannedTogether(planned: readonly CountScan[]): Promise<CountResult[]> {
+      deps.signal.throwIfAborted();
+      return (await scans.countTogether(planned, scanRequest())).map(notingLags);
     },
     lagsAfterStatements: () => ({ ...lagsAfterStatements }),
     readsBesideCounts: () => readsBesideCounts,

@@ -20,6 +20,31 @@ export function planCountScan(scan: CountScan): SQL {
   return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
 }
 
+/** The column of `name` of the `index`th scan in planCountsTogether's row. */
+export function togetherAlias(index: number, name: string): string {
+  return `s${index}.${name}`;
+}
+
+/**
+ * One SELECT answering several scans of one source: each scan a one-row subquery, cross joined.
+ * One statement is one snapshot — the counts of every table are of the same instant, so a write
+ * committed while they were read is in all of them or in none (row_count compares them) — and its
+ * parse locks every table before that snapshot is taken. Each subquery keeps its own parallel plan.
+ */
+export function planCountsTogether(scans: readonly CountScan[]): SQL {
+  const columns = scans.flatMap((scan, index) => [...Object.keys(scan.counts), SCANNED_ALIAS].map((name) =>
+    sql`${sql.identifier(`s${index}`)}.${sql.identifier(name)} as ${sql.identifier(togetherAlias(index, name))}`));
+  const reads = scans.map((scan, index) => sql`(${planCountScan(scan)}) as ${sql.identifier(`s${index}`)}`);
+  return sql`select ${joinSql(columns)} from ${joinSql(reads, sql` cross join `)}`;
+}
+
+/** The counts of the `index`th scan in planCountsTogether's row, as readCounts reads one scan's. */
+export function readCountsTogether(row: Record<string, unknown> | undefined, index: number, names: string[]): Record<string, number> {
+  if (!row) throw new Error('count scan returned no row');
+  const own = Object.fromEntries([...names, SCANNED_ALIAS].map((name) => [name, row[togetherAlias(index, name)]]));
+  return readCounts(own, names);
+}
+
 /** Reads a count row (driver values may be strings) into numbers. */
 export function readCounts(row: Record<string, unknown> | undefined, names: string[]): Record<string, number> {
   if (!row) throw new Error('count scan returned no row');

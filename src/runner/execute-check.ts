@@ -160,7 +160,7 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // What the pass will be judged by after reading (a value's plan) is versioned before the first read.
           const judged = kind.definitionsJudged?.(check.spec) ?? [];
           const versionsBefore = await readDefinitionVersions(ctx, judged);
-          const counts = await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
+          const counts = kind.comparesCounts ? await ctx.countPlannedTogether(scans) : await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
           const readsBefore = ctx.readsBesideCounts();

@@ -8,6 +8,7 @@
  * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ScanCheckpoint, type StopRule } from '../kinds/types.js';
@@ -20,7 +21,7 @@ import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../
 import { Fault } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
-import { SCANNED_ALIAS, countColumns, planCountScan, readCounts } from './count-scan.js';
+import { SCANNED_ALIAS, countColumns, planCountScan, planCountsTogether, readCounts, readCountsTogether } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
 
@@ -53,6 +54,11 @@ export interface ScanRequestContext {
 
 export interface ScanExecutor {
   count(scan: CountScan, request: ScanRequestContext): Promise<CountResult>;
+  /**
+   * Counts whose verdict compares them with each other (CheckKind.comparesCounts): on one source,
+   * unchunked, in one statement and so one snapshot; otherwise each as `count` would.
+   */
+  countTogether(scans: readonly CountScan[], request: ScanRequestContext): Promise<CountResult[]>;
   /**
    * The checkpoint of a check's own resumable work (table_diff's segments), keyed by `identity`,
    * the check and its definition hash; none without a store, or with maxAgeMs 0 (never resume).
@@ -98,7 +104,8 @@ export interface PlannedScan {
   /**
    * Read by a statement of its own, never one shared with other checks: an incremental check's
    * pass must read after its watermark, and a fused statement may have been started by another
-   * check before it was taken (a write committed in between would be neither counted nor re-read).
+   * check before it was taken (a write committed in between would be neither counted nor re-read);
+   * counts compared with each other on one source are read together, in one snapshot.
    */
   alone?: boolean | undefined;
 }
@@ -110,8 +117,12 @@ export interface PlannedScan {
  */
 export function plannedScans(checks: readonly LoadedCheck[]): PlannedScan[] {
   return checks.flatMap((check) => {
-    const alone = kindOf(check.spec.kind)?.incremental?.(check.spec) !== undefined;
-    return planScansOf(check).map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout, ...(alone ? { alone } : {}) }));
+    const kind = kindOf(check.spec.kind);
+    const scans = planScansOf(check);
+    const incremental = kind?.incremental?.(check.spec) !== undefined;
+    // Counts compared with each other are read together where they share a source (countTogether), never in another check's statement.
+    const together = (scan: CountScan) => kind?.comparesCounts === true && scans.some((other) => other !== scan && other.source === scan.source);
+    return scans.map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout, ...(incremental || together(scan) ? { alone: true } : {}) }));
   });
 }
 
@@ -311,44 +322,62 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         maxReplicaLag: spec.max_replica_lag === undefined ? undefined : { source: scan.source, ms: spec.max_replica_lag },
       });
     }
-    const compiled = compile(planCountScan(scan));
-    const record: StatementRecord = { source: scan.source, sql: compiled.text, params: compiled.params, duration_ms: 0 };
+    return (await countInOneStatement([scan], hooks))[0]!;
+  }
+
+  /**
+   * Counts scans of one source in one statement (one snapshot): a single scan as planCountScan, more
+   * as planCountsTogether. Each table's relation is proven under its lock in the same transaction.
+   */
+  async function countInOneStatement(scans: readonly CountScan[], hooks: ScanHooks): Promise<CountResult[]> {
+    const sourceName = scans[0]!.source;
+    const source = await deps.sources.get(sourceName);
+    const spec = deps.sources.specOf(sourceName);
+    const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
+    const narrowed = scans.some((scan) => scan.where !== undefined);
+    const compiled = compile(scans.length === 1 ? planCountScan(scans[0]!) : planCountsTogether(scans));
+    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
     hooks.statement(record);
     const started = performance.now();
     try {
       const limit = spec?.max_replica_lag;
       let lag: ReplicaLag | undefined;
-      let relation: ProvenRelation | undefined;
-      const rows = await limiter.run(() => source.readOnly(async (session) => {
+      let relations: (ProvenRelation | undefined)[] = [];
+      const rows = await deps.limiters(sourceName).run(() => source.readOnly(async (session) => {
         // First in the count's transaction and sent with it (no round trip of its own): the lock it
         // takes holds until COMMIT, so the relation it names is the one the count reads. The read's
         // own proof of what it read, which spares a check the probes of its sides (self-comparison.ts).
-        const proving = session.query(compile(planLockedRelation(scan.table, 'beyond tables'))).then((found) => ({ found }), (error: unknown) => ({ error }));
+        const proving = scans.map((scan) => session.query(compile(planLockedRelation(scan.table, 'beyond tables'))).then((found) => ({ found }), (error: unknown) => ({ error })));
         let answer: Awaited<ReturnType<typeof session.query>>;
         try {
           answer = await session.query(compiled);
         } catch (error) {
           // Failed behind a failed proof (an aborted transaction): the proof's error is the cause.
-          const proof = await proving;
-          throw 'error' in proof ? proof.error : error;
+          for (const proof of await Promise.all(proving)) if ('error' in proof) throw proof.error;
+          throw error;
         }
-        const proof = await proving;
-        if ('error' in proof) throw proof.error;
-        relation = readProvenRelation(proof.found[0]);
+        const proofs = await Promise.all(proving);
+        for (const proof of proofs) if ('error' in proof) throw proof.error;
+        relations = proofs.map((proof) => ('found' in proof ? readProvenRelation(proof.found[0]) : undefined));
         // On the count's own connection: another connection of the source may reach another standby.
         if (limit !== undefined) lag = await replicaLagIn(session, limit);
         return answer;
       }, {
         statementTimeoutMs, signal: hooks.signal, maxParallelWorkers: spec?.scan.max_parallel_workers,
-        ...(scan.where === undefined ? {} : { workMemKb: NARROWED_SCAN_WORK_MEM_KB, ioConcurrency: NARROWED_SCAN_IO_CONCURRENCY }),
+        ...(narrowed ? { workMemKb: NARROWED_SCAN_WORK_MEM_KB, ioConcurrency: NARROWED_SCAN_IO_CONCURRENCY } : {}),
       }));
       record.rows = rows.length;
-      const lagged = lag && replicaLagFault(scan.source, lag);
+      const lagged = lag && replicaLagFault(sourceName, lag);
       if (lagged) throw new Fault({ ...lagged, message: `${lagged.message}, after the count statement` });
-      const counts: CountResult = readCounts(rows[0], Object.keys(scan.counts));
-      if (relation) counts[SCAN_FACTS] = { relation };
-      hooks.progress({ rowsScanned: counts[SCANNED_ALIAS]! });
-      return counts;
+      const results = scans.map((scan, index): CountResult => {
+        const names = Object.keys(scan.counts);
+        const counts: CountResult = scans.length === 1 ? readCounts(rows[0], names) : readCountsTogether(rows[0], index, names);
+        const relation = relations[index];
+        if (relation) counts[SCAN_FACTS] = { relation };
+        return counts;
+      });
+      hooks.progress({ rowsScanned: results.reduce((sum, counts) => sum + counts[SCANNED_ALIAS]!, 0) });
+      return results;
     } finally {
       record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
     }
@@ -399,7 +428,21 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     });
   }
 
-  return {
+  const executor: ScanExecutor = {
+    async countTogether(scans, request) {
+      const source = scans[0]?.source;
+      const spec = source === undefined ? undefined : deps.sources.specOf(source);
+      // One snapshot needs one statement: on one source (or sources configured alike, one connection
+      // serving both), unnarrowed, not read chunk by chunk.
+      const oneStatement = scans.length > 1 && spec?.scan.mode !== 'chunked' && scans.every((scan) => scan.where === undefined
+        && (scan.source === source || isDeepStrictEqual(deps.sources.specOf(scan.source), spec)));
+      if (!oneStatement) return Promise.all(scans.map((scan) => executor.count(scan, request)));
+      request.signal.throwIfAborted();
+      return countInOneStatement(scans, {
+        timeoutMs: request.timeoutMs, signal: request.signal, progress: request.onProgress ?? (() => {}), statement: request.onStatement,
+        checkIds: [request.checkId], stop: [],
+      });
+    },
     checkpoint(checkId, identity, maxAgeMs, readBy) {
       const cp = deps.checkpoints;
       const hash = cp?.definitionHash(checkId);
@@ -441,4 +484,5 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       }
     },
   };
+  return executor;
 }

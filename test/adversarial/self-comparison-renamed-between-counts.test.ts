@@ -7,6 +7,9 @@
  * the real new table held 250 rows). The proofs said both counts read one relation; they now decide.
  * The same with chunked scans, and with a view new counted and then redefined over another table
  * before the probe asked what it shows (the proof carries the view's rule versions now).
+ * The sides name two sources, configured apart, that reach the same database: on one source (or two
+ * configured alike) the two counts are one statement (one snapshot, row-count-one-snapshot.test.ts)
+ * and nothing can move between them.
  * Postgres only: PGlite has one session, so no DDL can wait between two of its statements.
  */
 import postgres from 'postgres';
@@ -36,7 +39,9 @@ async function countWhileRenaming(db: TestDatabase, ddl: string[], sourceOptions
     let running: ReturnType<typeof execute> | undefined;
     await blocker.begin(async (tx) => {
       await tx.unsafe(sides.lock);
-      const parsed = parseCheckFile(`sources:\n  app: { url: "${db.url}", lock_timeout: 20000${sourceOptions} }\nchecks:\n  - { id: c, kind: row_count, old: { source: app, table: ${sides.old} }, new: { source: app, table: ${sides.new} } }\n`, 'test.yaml', {});
+      const source = `{ url: "${db.url}", lock_timeout: 20000${sourceOptions} }`;
+      // Configured apart (a timeout of its own): sources configured alike share one statement too.
+      const parsed = parseCheckFile(`sources:\n  app: ${source}\n  app_too: ${source.replace('lock_timeout: 20000', 'lock_timeout: 20001')}\nchecks:\n  - { id: c, kind: row_count, old: { source: app, table: ${sides.old} }, new: { source: app_too, table: ${sides.new} } }\n`, 'test.yaml', {});
       if (Array.isArray(parsed)) throw new Error(parsed.map(formatProblem).join('\n'));
       const catalog = buildCatalog([parsed]);
       if (Array.isArray(catalog)) throw new Error(catalog.map(formatProblem).join('\n'));
@@ -98,7 +103,7 @@ describe.each(engines.filter((engine) => engine === 'postgres'))('a table rename
     const lock = 'alter view ledger_old_all set (security_barrier = false)';
     const result = await countWhileRenaming(db, ['create or replace view ledger_shown as select * from ledger_new'], '', { old: 'ledger_old_all', new: 'ledger_shown', locked: 'ledger_old_all', lock });
     expect(result.status, result.summary).toBe('error');
-    expect(result.error).toMatchObject({ code: 'table_replaced', message: expect.stringMatching(/ledger_shown on source "app" was counted from was redefined/) });
+    expect(result.error).toMatchObject({ code: 'table_replaced', message: expect.stringMatching(/ledger_shown on source "app_too" was counted from was redefined/) });
   });
 
   it('still passes a copy created under the new name between the counts (two tables, compared)', async () => {

@@ -141,7 +141,7 @@ checks:
     expect(await inScope({ max_parallel_workers: 1 })).toBe(0);
   });
 
-  it('answers the four checks on users with one statement shared between them', async () => {
+  it('answers the checks on users with one statement shared between them, and each row_count with one statement over both its tables', async () => {
     await seed(db, Array.from({ length: 30 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 30, 10);
     const run = await runAll('single', true);
     const onUsers = run.results.filter((r) => ['nulls', 'parity', 'parity-ratio', 'live-count', 'count'].includes(r.checkId));
@@ -150,11 +150,19 @@ checks:
     // text normaliser container-normalizers.ts), which read none; and on a pass the plan of its
     // values (EXPLAIN, lineage/value-lineage.ts), which reads none either.
     const readsUsers = /from "users"(?! limit 0\))/;
-    const usersStatements = new Set(onUsers.flatMap((r) => r.statements.filter((s) => readsUsers.test(s.sql) && !/^\s*explain\b/i.test(s.sql)).map((s) => s.sql)));
-    expect(usersStatements.size).toBe(1);
-    const parity = run.results.find((r) => r.checkId === 'parity')!;
+    const statementsOf = (checkId: string) => run.results.find((r) => r.checkId === checkId)!.statements.filter((s) => readsUsers.test(s.sql) && !/^\s*explain\b/i.test(s.sql));
+    const usersStatements = new Set(onUsers.flatMap((r) => statementsOf(r.checkId).map((s) => s.sql)));
+    // One fused statement, and one per row_count: its two counts are compared, so they are read in
+    // one snapshot (ScanExecutor.countTogether), never from another check's statement.
+    expect(usersStatements.size).toBe(3);
     // Before it, the version of the definitions a pass is judged by (introspect/definition-version.ts).
-    expect(parity.statements.find((s) => readsUsers.test(s.sql))?.fused_checks).toEqual(['count', 'live-count', 'nulls', 'parity', 'parity-ratio']);
+    expect(statementsOf('parity')[0]?.fused_checks).toEqual(['nulls', 'parity', 'parity-ratio']);
+    for (const checkId of ['count', 'live-count']) {
+      const [read, ...more] = statementsOf(checkId);
+      expect(more).toEqual([]);
+      expect(read?.sql).toMatch(/from "legacy".* cross join .*from "users"/s);
+      expect(read?.fused_checks).toBeUndefined();
+    }
     expect(run.summary).toMatchObject({ total: 6, error: 0 });
   });
 
