@@ -18,13 +18,15 @@ type Reads =
   | { what: 'relation'; args: { position: number; name: string }[] }
   | { what: 'schema'; args: { position: number; name: string }[] }
   | { what: 'database' }
-  | { what: 'cursor' };
+  | { what: 'cursor' }
+  /** Pastes several text arguments into one query it runs (`build` gets them in `args` order). */
+  | { what: 'assembled'; args: { position: number; name: string }[]; build(texts: string[]): string };
 
 const query = (...names: string[]): Reads => ({ what: 'query', args: names.map((name, position) => ({ position, name })) });
 const relation: Reads = { what: 'relation', args: [{ position: 0, name: 'tbl' }] };
 const schema: Reads = { what: 'schema', args: [{ position: 0, name: 'schema' }] };
 
-/** The built-ins (and tablefunc's functions) that run SQL given as text or a relation name, through SPI. */
+/** The built-ins (and tablefunc's and xml2's functions) that run SQL given as text or a relation name, through SPI. */
 export const SQL_TEXT_FUNCTIONS: Readonly<Record<string, Reads>> = {
   query_to_xml: query('query'), query_to_xmlschema: query('query'), query_to_xml_and_xmlschema: query('query'),
   ts_stat: query('query'), crosstab: query('source_sql', 'category_sql'), crosstab2: query('source_sql'), crosstab3: query('source_sql'), crosstab4: query('source_sql'),
@@ -33,6 +35,12 @@ export const SQL_TEXT_FUNCTIONS: Readonly<Record<string, Reads>> = {
   schema_to_xml: schema, schema_to_xmlschema: schema, schema_to_xml_and_xmlschema: schema,
   database_to_xml: { what: 'database' }, database_to_xmlschema: { what: 'database' }, database_to_xml_and_xmlschema: { what: 'database' },
   cursor_to_xml: { what: 'cursor' }, cursor_to_xmlschema: { what: 'cursor' },
+  // xml2 runs `SELECT <key>, <document> FROM <relation> WHERE <criteria>` (xpath.c), its xpaths aside.
+  xpath_table: {
+    what: 'assembled',
+    args: [{ position: 0, name: 'key' }, { position: 1, name: 'document' }, { position: 2, name: 'relation' }, { position: 4, name: 'criteria' }],
+    build: ([key, document, relation, criteria]) => `select ${key}, ${document} from ${relation} where ${criteria}`,
+  },
 };
 
 /** What a definition's SQL-running calls read: target labels, and calls whose text cannot be judged. */
@@ -114,6 +122,18 @@ export function sqlTextUses(definition: string, targets: readonly ShapeTarget[],
     }
     if (reads.what === 'cursor') {
       out.unjudged.push(`${fn} reads a cursor opened elsewhere, whose query the definition does not show`);
+      return;
+    }
+    if (reads.what === 'assembled') {
+      const texts = reads.args.map((param) => { const { found, value } = argumentFor(args, param.position, param.name); return found ? constantText(value) : undefined; });
+      if (texts.some((text) => typeof text !== 'string')) {
+        out.unjudged.push(`${fn} builds the query it runs from arguments that are not all constant texts, so what it reads is known only when it runs`);
+        return;
+      }
+      const text = reads.build(texts as string[]);
+      const use = resolveStatement(text, targets);
+      if (use.kind === 'resolved') out.uses.push(...use.uses.map((u) => u.target));
+      else if (use.mightTouch) out.unjudged.push(`${fn}'s query \`${text.slice(0, 200)}\` cannot be read: ${use.reason}`);
       return;
     }
     for (const param of reads.args) {
