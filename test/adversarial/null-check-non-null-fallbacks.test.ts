@@ -127,10 +127,12 @@ describe.each(engines)('null_check over a fallback the database keeps non-NULL, 
     await db.exec("update users set alt = 'alt1' where id = 1");
   });
 
-  it('control: an AFTER trigger fills nothing, so its table\'s NULL-able fallback is judged by the data', async () => {
-    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_after_trigger_fallback, columns: [name] }')).toMatch(/^pass/);
+  it('an AFTER trigger may raise, so its table\'s fallback is refused though this one keeps nothing (failing toward refusing)', async () => {
+    // A trigger's function is opaque: one that raises after the write rolls it back (null-check-fill-guarantees.test.ts).
+    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_after_trigger_fallback, columns: [name] }')).toMatch(/never_null/);
+    // The table's own column is the data, judged as before.
     await db.exec('update after_only set label = null where id = 1');
-    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: users_after_trigger_fallback, columns: [name] }')).toMatch(/^fail/);
+    expect(await statusOf(db, '{ id: c, kind: null_check, source: app, table: after_only, columns: [label] }')).toMatch(/^fail/);
   });
 
   it('a CHECK naming the fallback refuses even where it accepts NULL (failing toward refusing)', async () => {

@@ -8,8 +8,9 @@
  * passes. The family of such spellings is open, so the server decides: the value, as the plan
  * computes it (views inlined), is evaluated over one stand-in row per relation it reads in which
  * every column that may hold NULL holds NULL (a column the database may keep non-NULL — NOT NULL,
- * a NOT NULL or CHECKed domain, a CHECK naming it, a partition key — holds a value of one of its
- * rows, a stored generated column is computed from those). A value that is not NULL there cannot
+ * a domain, a partition key, any trigger, rule, policy, CHECK or index expression that may see it:
+ * kept-columns.ts — holds a value of one of its rows, a stored generated column is computed from
+ * those). A value that is not NULL there cannot
  * become NULL when the data it reads is NULL: the check cannot fail, and is `never_null`.
  *
  * A plain column of a table is the data and is not evaluated: its NOT NULL constraint, if any, is
@@ -23,7 +24,7 @@ import { probeInputs } from './value-probe.js';
 import { isEvaluationError } from './fixed-values.js';
 import { judgeRowSource } from './row-source.js';
 import { loadSqlParser } from '../../sql/parser.js';
-import { arrayLiteralText } from '../../sql/array-literal.js';
+import { keptColumnsSql } from './kept-columns.js';
 import { joinSql, regclassText, sql, tableSql, type SQL } from '../../sql/build.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import type { FaultInfo } from '../../results/fault.js';
@@ -57,66 +58,11 @@ function bareReference(text: string): { alias: string | undefined; column: strin
   return names.length === 2 ? { alias: names[0], column: names[1]! } : { alias: undefined, column: names[0]! };
 }
 
-/**
- * Every column of the relations by regclass text, with its generation expression and whether the
- * database may keep it non-NULL: its NOT NULL; a domain of its type's chain NOT NULL or with a
- * CHECK (`check (value is not null)`); a CHECK of its table naming it (however written: `c is not
- * null`, `num_nonnulls(c) = 1`, `(c is null) = false`, ANDed with others); or a partition key of
- * its table or an ancestor naming it (a range partition holds no NULL key); a BEFORE ROW trigger on
- * INSERT or UPDATE of its table (it may fill any column) or a row-security policy's WITH CHECK
- * there (any column). A CHECK is not read for
- * whether it accepts NULL, and a NOT VALID one counts (it keeps every row written since): failing
- * toward a `never_null` refusal rather than a stand-in NULL no row may hold.
- */
-function catalogSql(texts: readonly string[]): SQL {
-  return sql`select r.t as relation, a.attname::pg_catalog.text as name,
-      (a.attnotnull
-        or exists (
-          with recursive chain(type) as (
-            select a.atttypid
-            union all
-            select t.typbasetype from chain join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) chain.type where t.typtype operator(pg_catalog.=) 'd')
-          select from chain join pg_catalog.pg_type t on t.oid operator(pg_catalog.=) chain.type
-          where t.typtype operator(pg_catalog.=) 'd' and (t.typnotnull or exists (
-            select from pg_catalog.pg_constraint c
-            where c.contypid operator(pg_catalog.=) t.oid and c.contype operator(pg_catalog.=) 'c')))
-        or exists (
-          select from pg_catalog.pg_constraint c
-          where c.conrelid operator(pg_catalog.=) a.attrelid and c.contype operator(pg_catalog.=) 'c'
-            and a.attnum operator(pg_catalog.=) any (c.conkey))
-        or exists (
-          select from pg_catalog.pg_partition_ancestors(a.attrelid) as p(relid)
-            join pg_catalog.pg_partitioned_table k on k.partrelid operator(pg_catalog.=) p.relid
-          where exists (
-              select from pg_catalog.unnest(k.partattrs::pg_catalog.int2[]) as n(num)
-                join pg_catalog.pg_attribute pa on pa.attrelid operator(pg_catalog.=) k.partrelid and pa.attnum operator(pg_catalog.=) n.num
-              where pa.attname operator(pg_catalog.=) a.attname)
-            -- A key expression is read as text: any mention of the column's name counts.
-            or pg_catalog.strpos(pg_catalog.pg_get_expr(k.partexprs, k.partrelid), pg_catalog.quote_ident(a.attname)) operator(pg_catalog.>) 0)
-        -- A BEFORE ROW trigger on INSERT or UPDATE may fill any column of the row it returns (tgtype:
-        -- ROW 1, BEFORE 2, INSERT 4, UPDATE 16), unless disabled; the catalog cannot say which.
-        or exists (
-          select from pg_catalog.pg_trigger tg
-          where tg.tgrelid operator(pg_catalog.=) a.attrelid and not tg.tgisinternal and tg.tgenabled operator(pg_catalog.<>) 'D'
-            and (tg.tgtype::pg_catalog.int4 operator(pg_catalog.&) 3) operator(pg_catalog.=) 3
-            and (tg.tgtype::pg_catalog.int4 operator(pg_catalog.&) 20) operator(pg_catalog.<>) 0)
-        -- A row-security policy's WITH CHECK refuses writes it is false (or NULL) for, as a CHECK does;
-        -- where the table enforces policies, any such policy counts, whatever columns it names.
-        or exists (
-          select from pg_catalog.pg_policy po join pg_catalog.pg_class pc on pc.oid operator(pg_catalog.=) po.polrelid
-          where po.polrelid operator(pg_catalog.=) a.attrelid and pc.relrowsecurity and po.polwithcheck is not null)
-      ) as not_null,
-      case when a.attgenerated operator(pg_catalog.<>) '' then pg_catalog.pg_get_expr(d.adbin, d.adrelid) end as generated
-    from pg_catalog.unnest(${arrayLiteralText(texts)}::pg_catalog.text[]) as r(t)
-      join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) pg_catalog.to_regclass(r.t) and a.attnum operator(pg_catalog.>) 0 and not a.attisdropped
-      left join pg_catalog.pg_attrdef d on d.adrelid operator(pg_catalog.=) a.attrelid and d.adnum operator(pg_catalog.=) a.attnum`;
-}
-
 async function readShapes(ctx: ExecutionContext, source: string, relations: readonly TableRef[]): Promise<Map<string, Map<string, CatalogColumn>>> {
   const texts = [...new Set(relations.map((relation) => regclassText(relation)))];
   const shapes = new Map<string, Map<string, CatalogColumn>>();
   if (texts.length === 0) return shapes;
-  for (const row of await ctx.query(source, catalogSql(texts))) {
+  for (const row of await ctx.query(source, keptColumnsSql(texts))) {
     const columns = shapes.get(String(row.relation)) ?? new Map<string, CatalogColumn>();
     columns.set(String(row.name), { notNull: row.not_null === true, generated: typeof row.generated === 'string' ? row.generated : undefined });
     shapes.set(String(row.relation), columns);
