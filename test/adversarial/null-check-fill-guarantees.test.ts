@@ -1,7 +1,7 @@
 /**
  * null_check over a view filling a counted column from another (`coalesce(name, nick)`), where
  * something in the catalog keeps nick non-NULL: the fill can never be NULL, and "all rows have name
- * filled" passes over 50 NULL names. never_null's probe (kinds/lineage/null-probe.ts catalogSql)
+ * filled" passes over 50 NULL names. never_null's probe (kinds/lineage/null-probe.ts catalogSql, now kept-columns.ts keptColumnsSql)
  * held nick NULL in its stand-in row unless it recognised the guarantee, and the list it recognised
  * was short: a whole-row CHECK (conkey {0}), an AFTER ROW trigger (constraint or plain) or AFTER
  * STATEMENT trigger that raises, INSTEAD NOTHING rules on insert and update, a policy `for all
