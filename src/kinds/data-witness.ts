@@ -10,9 +10,11 @@
 import { regclassText, sql, type SQL } from '../sql/build.js';
 import { columnExpression } from '../sql/shape.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
-import { relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
+import { capturedByWith, relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
 import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
+import { nullTestedByTable, nullTestedColumnsOf } from '../sql/null-tested-columns.js';
+import { catalogRowsSql, ownerColumnOf, userObjectPool, type CatalogStandIn } from '../sql/catalog-rows.js';
 import { FIRST_USER_OID, INSTALLED_MEMBERS, USER_OID, isInstalledMember, isTypeCompanion } from '../sources/installed-code.js';
 import { Fault, faultInClasses } from '../results/fault.js';
 import type { Outcome } from '../results/outcome.js';
@@ -30,6 +32,8 @@ export type WitnessResult =
 
 /** Runs the query (as rewritten) and says whether its answer differs from the expectation. */
 export type Differs = (query: string) => Promise<boolean>;
+
+type ColumnRow = { oid: string; name: string; type: string; category: string; not_null: boolean; generated: string | null; labels: string[] | string };
 
 type Relation = { i: number; oid: string | null; relkind: string | null; relname: string | null; nspname: string | null; definition: string | null; typed: boolean | null };
 
@@ -60,6 +64,15 @@ function columnsSql(oids: readonly string[]) {
     order by a.attrelid, a.attnum`;
 }
 
+/** The column names of each plain unique index of these relations (a catalog's keys no generated row may share with a fixed row). */
+function uniqueKeysSql(oids: readonly string[]) {
+  return sql`select i.indrelid::pg_catalog.text as oid,
+      array(select a.attname::pg_catalog.text from pg_catalog.unnest(i.indkey::pg_catalog.int2[]) with ordinality as k(attnum, n)
+        join pg_catalog.pg_attribute a on a.attrelid operator(pg_catalog.=) i.indrelid and a.attnum operator(pg_catalog.=) k.attnum order by k.n) as columns
+    from pg_catalog.pg_index i
+    where i.indrelid operator(pg_catalog.=) any (${arrayLiteralText(oids)}::pg_catalog.oid[]) and i.indisunique and i.indexprs is null and i.indpred is null`;
+}
+
 /** One pair of the relations (by oid) where the first inherits from the second, at any depth, or no row. */
 function relatedByInheritanceSql(oids: readonly string[]) {
   return sql`with recursive up(child, ancestor) as (
@@ -87,9 +100,10 @@ function userCodeSql(functions: readonly string[], operators: readonly string[])
 /** A string constant's SQL text. */
 const literalOf = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** Up to three rows of a table, each column as text: real values for the pools. */
-function samplesSql(nspname: string, relname: string, columns: readonly WitnessColumn[]) {
-  return sql.raw(`select ${columns.map((c, i) => `${columnExpression(c.name)}::pg_catalog.text as c${i}`).join(', ')} from ${regclassText({ schema: nspname, name: relname })} limit 3`);
+/** Up to three rows of a table, each column as text: real values for the pools (a catalog's also its three newest, its user objects' if any). */
+function samplesSql(nspname: string, relname: string, columns: readonly WitnessColumn[], newestBy?: string) {
+  const select = `select ${columns.map((c, i) => `${columnExpression(c.name)}::pg_catalog.text as c${i}`).join(', ')} from ${regclassText({ schema: nspname, name: relname })}`;
+  return sql.raw(newestBy === undefined ? `${select} limit 3` : `(${select} limit 3) union all (${select} order by ${columnExpression(newestBy)} desc limit 3)`);
 }
 
 /** Each candidate as the type's input reads it back, in one statement (it fails if any one does not). */
@@ -141,12 +155,14 @@ async function openViews(query: string, source: string, ctx: Ctx): Promise<{ tex
     const views = resolved.filter(({ row }) => row!.definition !== null);
     if (views.length === 0) return { text, tables: resolved.map(({ relation, row }) => ({ relation, row: row! })) };
     if (depth >= MAX_VIEW_DEPTH) return `views nest more than ${MAX_VIEW_DEPTH} deep`;
+    const captured = views.find(({ relation, row }) => capturedByWith(relation, row!.definition!));
+    if (captured) return `the view ${captured.relation.name} is read where a WITH query is named like a relation its definition reads`;
     text = replaceSpans(text, views.map(({ relation, row }) => viewAsSubselect(relation, row!.definition!, row!.relname!)));
   }
 }
 
 /** Each column's pool of valid values: candidates checked by the server in one statement per type, one at a time where that fails. */
-async function poolsOf(columns: readonly WitnessColumn[], samples: readonly string[][], reads: QueryReads, source: string, ctx: Ctx): Promise<Pool[]> {
+async function poolsOf(columns: readonly WitnessColumn[], samples: readonly string[][], reads: QueryReads, nullTested: ReadonlySet<string>, source: string, ctx: Ctx): Promise<Pool[]> {
   const candidates = columns.map((column, i) => candidateValues(column, samples[i] ?? [], reads.constants));
   const byType = new Map<string, Set<string>>();
   columns.forEach((column, i) => {
@@ -171,7 +187,7 @@ async function poolsOf(columns: readonly WitnessColumn[], samples: readonly stri
   return columns.map((column, i) => {
     const checked = valid.get(column.type)!;
     const values = [...new Set(candidates[i]!.flatMap((value) => (checked.has(value) ? [checked.get(value)!] : [])))];
-    return { values, nullable: mayBeNull(column, reads) };
+    return { values, nullable: mayBeNull(column, nullTested) };
   });
 }
 
@@ -194,9 +210,11 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   // The catalog is the schema the user's tables live in, not data beside them: generated catalog
   // rows would be worlds no server holds (`not exists (select from pg_class where relname =
   // 'orders')` while orders is read), so next to a user table the catalog is read as it is. A query
-  // of the catalog alone asserts on it as its data, and it is generated like a table.
+  // of the catalog alone asserts on its user objects' rows as its data: those are generated, the
+  // rows the server fixes are kept (sql/catalog-rows.ts), and a catalog that cannot tell them apart is read as it is.
   const userTables = opened.tables.filter(({ row }) => Number(row.oid) >= FIRST_USER_OID);
-  const replaced = userTables.length > 0 ? userTables : opened.tables;
+  const catalogOnly = userTables.length === 0;
+  let replaced = catalogOnly ? opened.tables : userTables;
   const byOid = new Map<string, Relation>();
   for (const { row } of replaced) byOid.set(row.oid!, row);
   // A table and its ancestor hold the same rows (an inheriting table's, a partition's): rows
@@ -213,22 +231,36 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
   if (wholeRow !== undefined) return unbuilt(`it reads the whole row of ${wholeRow}, a table in a schema the role may not use, whose row type generated rows cannot take`);
   if (atLeast > MAX_TABLE_ROWS) return unbuilt(`max_rows: ${atLeast - 1} is more rows than the witness generates`);
   const counts = rowCountsOf(reads.constants, atLeast);
+  const columnRows = byOid.size === 0 ? [] : await ctx.query<ColumnRow>(source, columnsSql([...byOid.keys()]));
+  const catalogs = catalogOnly ? await catalogStandIns(byOid, columnRows, source, ctx) : new Map<string, CatalogStandIn>();
+  if (catalogOnly) {
+    for (const oid of [...byOid.keys()]) if (!catalogs.has(oid)) byOid.delete(oid);
+    replaced = replaced.filter(({ row }) => byOid.has(row.oid!));
+    if (byOid.size === 0) return { witnessed: false, rounds: 0, message: 'the query reads only catalog rows the server itself fixes (its built-in objects), which no data changes, so the check passed for nothing in the data; assert on rows or values the data decides' };
+  }
   const oids = [...byOid.keys()];
-  const columnRows = oids.length === 0 ? [] : await ctx.query<{ oid: string; name: string; type: string; category: string; not_null: boolean; generated: string | null; labels: string[] | string }>(source, columnsSql(oids));
+  // NOT NULL is lifted only for a column a NULL test is attributed to, by name resolution, in this very table.
+  const columnsAt = new Map(replaced.map(({ relation, row }) => [relation.span.start, columnRows.filter((c) => c.oid === row.oid).map((c) => c.name)]));
+  const testedAt = nullTestedByTable(nullTestedColumnsOf(opened.text) ?? [], (at) => columnsAt.get(at));
   const tables = await Promise.all(oids.map(async (oid) => {
     const row = byOid.get(oid)!;
-    const columns: WitnessColumn[] = columnRows.filter((c) => c.oid === oid).map((c) => ({ name: c.name, type: c.type, category: c.category, notNull: c.not_null === true, labels: labelsOf(c.labels), ...(c.generated ? { generated: c.generated } : {}) }));
-    const sampled = columns.length === 0 ? [] : (await rowsOr<Record<string, string | null>>(ctx, source, samplesSql(row.nspname!, row.relname!, columns), new Set(['42', '22']))) ?? [];
+    const nullTested = new Set(replaced.flatMap(({ relation, row: r }) => (r.oid === oid ? [...(testedAt.get(relation.span.start) ?? [])] : [])));
+    const columns = columnsOf(columnRows, oid);
+    const catalog = catalogs.get(oid);
+    const sampled = columns.length === 0 ? [] : (await rowsOr<Record<string, string | null>>(ctx, source, samplesSql(row.nspname!, row.relname!, columns, catalog?.owner), new Set(['42', '22']))) ?? [];
     const samples = columns.map((_, i) => sampled.flatMap((s) => (s[`c${i}`] === null || s[`c${i}`] === undefined ? [] : [String(s[`c${i}`])])));
-    return { oid, columns, pools: await poolsOf(columns, samples, reads, source, ctx) };
+    const pools = await poolsOf(columns, samples, reads, nullTested, source, ctx);
+    // A catalog's generated rows are user objects': their owner column a user's oid.
+    return { oid, columns, pools: catalog ? pools.map((pool, i) => (columns[i]!.name === catalog.owner ? userObjectPool(pool, FIRST_USER_OID) : pool)) : pools };
   }));
   let tried = 0;
   for (let round = 0; round < roundsFor(counts); round++) {
     const generated = roundRows(round, tables.map((t) => t.pools), counts);
     const rowsOfOid = new Map(tables.map((t, i) => {
       const table = byOid.get(t.oid)!;
+      const catalog = catalogs.get(t.oid);
       return [t.oid, table.typed === true
-        ? tableRowsFrom(regclassText({ schema: table.nspname!, name: table.relname! }), t.columns, generated[i]!)
+        ? tableRowsFrom(regclassText({ schema: table.nspname!, name: table.relname! }), t.columns, generated[i]!, catalog && ((rows) => catalogRowsSql(catalog, t.columns, rows)))
         : `(${tableRowsSql(t.columns, generated[i]!)})`];
     }));
     // Each reference keeps its alias; one without stands under the table's own name.
@@ -249,6 +281,26 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
     rounds: tried,
     message: `no contents parity generated for the tables the query reads (${tried} rounds: empty tables, then rows of values sampled from them, the query's constants and their neighbours, and each type's extremes, some repeated to the counts the query names) made its answer differ from the expectation, so the check passed for nothing in the data; assert on rows or values the data decides`,
   };
+}
+
+/** A table's columns as the witness generates them. */
+const columnsOf = (columnRows: readonly ColumnRow[], oid: string): WitnessColumn[] => columnRows.filter((c) => c.oid === oid)
+  .map((c) => ({ name: c.name, type: c.type, category: c.category, notNull: c.not_null === true, labels: labelsOf(c.labels), ...(c.generated ? { generated: c.generated } : {}) }));
+
+/** Each catalog (by oid) whose rows say whose object they are, with its unique keys; the rest are read as they are. */
+async function catalogStandIns(byOid: ReadonlyMap<string, Relation>, columnRows: readonly ColumnRow[], source: string, ctx: Ctx): Promise<Map<string, CatalogStandIn>> {
+  const out = new Map<string, CatalogStandIn>();
+  const owners = [...byOid].flatMap(([oid, row]) => {
+    const owner = row.nspname === 'pg_catalog' && row.typed === true ? ownerColumnOf(row.relname!, columnsOf(columnRows, oid)) : undefined;
+    return owner === undefined ? [] : [[oid, owner] as const];
+  });
+  if (owners.length === 0) return out;
+  const keys = await ctx.query<{ oid: string; columns: string[] | string }>(source, uniqueKeysSql(owners.map(([oid]) => oid)));
+  for (const [oid, owner] of owners) {
+    const row = byOid.get(oid)!;
+    out.set(oid, { rowType: regclassText({ schema: row.nspname!, name: row.relname! }), owner, uniqueKeys: keys.filter((k) => k.oid === oid).map((k) => labelsOf(k.columns)), firstUserOid: FIRST_USER_OID });
+  }
+  return out;
 }
 
 /** pg_enum labels as the driver returns a text[] (an array, or its literal text). */

@@ -5,7 +5,7 @@
  * catalog and evaluates constant expressions; no table row is read.
  */
 import { joinSql, sql } from '../sql/build.js';
-import { limitExpressionsOf, relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
+import { capturedByWith, limitExpressionsOf, relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
 import { faultInClasses } from '../results/fault.js';
 import type { ExecutionContext } from './types.js';
 
@@ -49,7 +49,8 @@ export async function queryAsRun(query: string, source: string, ctx: Pick<Execut
     const views = await asked<{ i: number; relname: string; definition: string | null }>(ctx.query, source, viewsSql(relations.map((r) => r.name)));
     const spans = (views ?? []).flatMap((view) => {
       const relation = relations[Number(view.i) - 1];
-      return relation && view.definition ? [viewAsSubselect(relation, view.definition, view.relname)] : [];
+      // A view read where a WITH query takes a name its definition reads stays as written.
+      return relation && view.definition && !capturedByWith(relation, view.definition) ? [viewAsSubselect(relation, view.definition, view.relname)] : [];
     });
     if (spans.length === 0) break;
     text = replaceSpans(text, spans);

@@ -1,7 +1,6 @@
 /**
  * The pure parts of sql_assert's data witness (kinds/data-witness.ts): what a query reads that the
- * witness must know (the functions and operators it calls, system columns, its constants and
- * null-tested columns), the pools of values a column's generated rows are drawn from, each round's
+ * witness must know (the functions and operators it calls, system columns, its constants), the pools of values a column's generated rows are drawn from, each round's
  * rows (seeded, so every run tries the same contents), and the query with each table read replaced
  * by those rows. A pass stands only when some generated contents make the answer differ.
  * Pure once the parser is loaded.
@@ -25,8 +24,6 @@ export interface QueryReads {
   systemColumns: string[];
   /** Each constant's text (numbers as written, strings, `true`/`false`). */
   constants: string[];
-  /** Names of the columns the query tests for NULL (`x is null`): a NOT NULL constraint there is what is asserted. */
-  nullTested: Set<string>;
   /** Names WITH clauses define. */
   cteNames: Set<string>;
   /**
@@ -42,7 +39,7 @@ export function queryReadsOf(text: string): QueryReads | undefined {
   if (parsed.kind !== 'parsed') return undefined;
   const statements = (parsed.tree as { stmts?: { stmt?: unknown }[] }).stmts ?? [];
   if (statements.length !== 1) return undefined;
-  const reads: QueryReads = { functions: [], operators: [], systemColumns: [], constants: [], nullTested: new Set(), cteNames: new Set(), wholeRows: new Set() };
+  const reads: QueryReads = { functions: [], operators: [], systemColumns: [], constants: [], cteNames: new Set(), wholeRows: new Set() };
   walkSqlTree(statements[0]?.stmt, ({ type, fields, key }) => {
     if (type === 'FuncCall') reads.functions.push(...lastOf(fields['funcname']));
     else if (type === 'A_Expr') reads.operators.push(...lastOf(fields['name']));
@@ -55,10 +52,6 @@ export function queryReadsOf(text: string): QueryReads | undefined {
       const qualifier = parts.length >= 2 ? stringNodeValue(parts.at(-2)) : undefined;
       if (parts.length === 1 && name !== undefined) reads.wholeRows.add(name);
       else if (star && qualifier !== undefined && key !== 'val') reads.wholeRows.add(qualifier);
-    } else if (type === 'NullTest') {
-      const { type: argType, fields: arg } = nodeOf(fields['arg']);
-      const name = argType === 'ColumnRef' ? list(arg['fields']).map(stringNodeValue).at(-1) : undefined;
-      if (name !== undefined) reads.nullTested.add(name);
     } else if (type === 'A_Const' && fields['isnull'] !== true) {
       const value = constantText(fields);
       if (value !== undefined) reads.constants.push(value);
@@ -160,8 +153,13 @@ export function candidateValues(column: WitnessColumn, samples: readonly string[
 /** A column's pool: its valid values (as the server spells them) and whether NULL is among them. */
 export interface Pool { values: string[]; nullable: boolean }
 
-/** Whether a column may be NULL in generated rows: unless NOT NULL, or the query tests it for NULL (then the constraint is what is asserted). */
-export const mayBeNull = (column: WitnessColumn, reads: Pick<QueryReads, 'nullTested'>): boolean => !column.notNull || reads.nullTested.has(column.name);
+/**
+ * Whether a column may be NULL in generated rows: unless NOT NULL, or the query tests this table's
+ * column for NULL (`nullTested`: its columns sql/null-tested-columns.ts attributes a test to; the
+ * constraint is then what is asserted). Never for a test of another column of the name: a NULL no
+ * server holds would change the answer for nothing in the data.
+ */
+export const mayBeNull = (column: WitnessColumn, nullTested: ReadonlySet<string>): boolean => !column.notNull || nullTested.has(column.name);
 
 /** A deterministic generator of numbers in [0, 1) (mulberry32), so every run tries the same rounds. */
 export function seeded(seed: number): () => number {
@@ -255,10 +253,11 @@ export function tableRowsSql(columns: readonly WitnessColumn[], { rows, repeat }
  * own row type and unnested, so a reference to the whole row (`pg_typeof(o)`, `o::text`, a function
  * of the row type) reads a value of that type as the table's row would be — a sub-select's row is an
  * anonymous record, which a query could tell apart from the table's and answer otherwise.
- * `rowType`: the table's row type, schema-qualified and quoted.
+ * `rowType`: the table's row type, schema-qualified and quoted; `around`: the select the generated
+ * rows' select is put in, if any (a catalog's: sql/catalog-rows.ts).
  */
-export function tableRowsFrom(rowType: string, columns: readonly WitnessColumn[], rows: TableRows): string {
-  return `pg_catalog.unnest(array(select parity_r::${rowType} from (${tableRowsSql(columns, rows)}) as parity_r))`;
+export function tableRowsFrom(rowType: string, columns: readonly WitnessColumn[], rows: TableRows, around = (generated: string) => generated): string {
+  return `pg_catalog.unnest(array(select parity_r::${rowType} from (${around(tableRowsSql(columns, rows))}) as parity_r))`;
 }
 
 /**

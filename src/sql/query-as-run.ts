@@ -9,6 +9,7 @@ import { parseSql, scanSql, indexOfByte } from './parser.js';
 import { nodeOf, numberOf } from './normal-form.js';
 import { spanOf } from './plan-text.js';
 import { walkSqlTree } from './tree-walk.js';
+import { tableReferencesOf } from './with-scope.js';
 
 /** A run of the query's text and what replaces it. */
 export interface Span { start: number; end: number; text: string }
@@ -45,30 +46,41 @@ export function limitExpressionsOf(query: string): Span[] {
   return spans;
 }
 
-/** A relation the query names in a FROM (not a WITH query's name): its name as written, where it is, and the name its columns are read by. */
-export interface NamedRelation { name: string; span: Span; alias: string | undefined }
+/**
+ * A relation the query names in a FROM (not a WITH query's name): its name as written, where it is,
+ * the name its columns are read by, and the WITH query names visible where it is named (a view's
+ * definition put there would read them instead of its own tables).
+ */
+export interface NamedRelation { name: string; span: Span; alias: string | undefined; withNames: ReadonlySet<string> }
 
-/** The relations the query's FROM clauses name, sub-selects included (names a WITH clause defines are left out). */
+/** The relations the query's FROM clauses name, sub-selects included (a name a WITH query visible there defines is left out: sql/with-scope.ts). */
 export function relationsOf(query: string): NamedRelation[] {
-  const statement = statementOf(query);
-  const ctes = new Set<string>();
-  walkSqlTree(statement, ({ type, fields }) => { if (type === 'CommonTableExpr') ctes.add(String(fields['ctename'])); });
   const tokens = scanSql(query);
   const out: NamedRelation[] = [];
-  walkSqlTree(statement, ({ type, fields }) => {
-    if (type !== 'RangeVar' || typeof fields['location'] !== 'number') return undefined;
-    if (fields['schemaname'] === undefined && ctes.has(String(fields['relname']))) return undefined;
+  for (const { fields, target, withNames } of tableReferencesOf(statementOf(query))) {
+    if (target || typeof fields['location'] !== 'number') continue;
     // The name runs from its location over `name`, `.`, `name` … tokens.
     let i = tokens.findIndex((token) => token.start === fields['location']);
-    if (i < 0) return undefined;
+    if (i < 0) continue;
     const first = i;
     while (tokens[i + 1]?.text === '.' && tokens[i + 2] !== undefined) i += 2;
     const [start, end] = [indexOfByte(query, tokens[first]!.start), indexOfByte(query, tokens[i]!.end)];
     const alias = (fields['alias'] as Record<string, unknown> | undefined)?.['aliasname'];
-    out.push({ name: query.slice(start, end), span: { start, end, text: query.slice(start, end) }, alias: typeof alias === 'string' ? alias : undefined });
-    return undefined;
-  });
+    out.push({ name: query.slice(start, end), span: { start, end, text: query.slice(start, end) }, alias: typeof alias === 'string' ? alias : undefined, withNames });
+  }
   return out;
+}
+
+/**
+ * Whether a view's definition, put where `relation` names it, would read a WITH query of the outer
+ * statement instead of a table it names (`with t as (…) select … from v`, v reading table t): the
+ * definition as text cannot be opened there.
+ */
+export function capturedByWith(relation: NamedRelation, definition: string): boolean {
+  if (relation.withNames.size === 0) return false;
+  const statement = statementOf(definition.trim().replace(/;$/, ''));
+  if (statement === undefined) return true;
+  return tableReferencesOf(statement).some(({ fields, target }) => !target && fields['schemaname'] === undefined && relation.withNames.has(String(fields['relname'])));
 }
 
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;

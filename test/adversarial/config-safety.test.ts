@@ -45,8 +45,8 @@ describe.each(engines)('environment values in check files stay secret on %s', (e
       env: LEAK,
       extraSources: `  leaky: { url: "postgres://\${LEAK_USER}:\${LEAK_PW}@127.0.0.1:1/\${LEAK_DB}?application_name=\${LEAK_PATH}" }\n${missingDb}`,
       checks: `checks:
-  - { id: leaky-check, kind: sql_assert, source: leaky, query: "select 1 from pg_namespace where oid = 0" }
-${engine === 'postgres' ? '  - { id: missing-db-check, kind: sql_assert, source: missingdb, query: "select 1 from pg_namespace where oid = 0" }\n' : ''}migrations:
+  - { id: leaky-check, kind: sql_assert, source: leaky, query: "select 1 from pg_namespace where nspname = 'parity_never'" }
+${engine === 'postgres' ? '  - { id: missing-db-check, kind: sql_assert, source: missingdb, query: "select 1 from pg_namespace where nspname = \'parity_never\'" }\n' : ''}migrations:
   - id: leaky
     phases:
       - { name: p, requires: [leaky-check] }

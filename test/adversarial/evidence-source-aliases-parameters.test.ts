@@ -23,7 +23,7 @@ const YAML = `
 checks:
   - { id: legacy-has-email, kind: sql_assert, source: legacy, query: "select id from users where email is null" }
   - { id: app-unique-email, kind: sql_assert, source: app, query: "select email from users group by email having count(*) > 1" }
-  - { id: app-not-empty, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0" }
+  - { id: app-not-empty, kind: sql_assert, source: app, query: "select 1 from pg_namespace where nspname = 'parity_never'" }
 migrations:
   - id: users-email
     phases:

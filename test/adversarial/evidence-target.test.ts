@@ -12,7 +12,7 @@ import { describeUrl, secretsInUrl } from '../../src/checkfile/sources.js';
 import { resolveTarget, type ResolvedTarget } from '../../src/checkfile/target.js';
 
 const hashOf = (url: string, env: Env = {}) => {
-  const parsed = parseCheckFile(`sources:\n  app: { url: ${JSON.stringify(url)} }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0" }\n`, 'x.yaml', env, { osUser: 'osuser' });
+  const parsed = parseCheckFile(`sources:\n  app: { url: ${JSON.stringify(url)} }\nchecks:\n  - { id: c, kind: sql_assert, source: app, query: "select 1 from pg_namespace where nspname = 'parity_never'" }\n`, 'x.yaml', env, { osUser: 'osuser' });
   if (Array.isArray(parsed)) return { problems: parsed };
   const catalog = buildCatalog([parsed]);
   if (Array.isArray(catalog)) return { problems: catalog };

@@ -203,7 +203,7 @@ describe('a machine report is written whenever the command does not exit 0', () 
 sources:
   app: { url: "postgres://nobody@127.0.0.1:1/nowhere" }
 checks:
-  - { id: users-have-name, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0" }
+  - { id: users-have-name, kind: sql_assert, source: app, query: "select 1 from pg_namespace where nspname = 'parity_never'" }
 migrations:
   - id: users-split-name
     phases:

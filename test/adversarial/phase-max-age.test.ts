@@ -14,7 +14,7 @@ import type { GateResultRow } from '../../src/store/gates.js';
 const file = (maxAge: string) => `sources:
   app: { url: "postgres://u@h/db" }
 checks:
-  - { id: c, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0" }
+  - { id: c, kind: sql_assert, source: app, query: "select 1 from pg_namespace where nspname = 'parity_never'" }
 migrations:
   - id: m
     phases:

@@ -135,7 +135,7 @@ const valueCheck = (id: string, query: string, value: string) => `
   - id: ${id}
     kind: sql_assert
     source: app
-    query: ${JSON.stringify(`select * from (${query}) q where exists (select 1 from pg_namespace where oid = 11)`)}
+    query: ${JSON.stringify(`select * from (${query}) q where not exists (select 1 from pg_namespace where nspname = 'parity_never')`)}
     expect: { value: ${value} }
 `;
 

@@ -22,7 +22,7 @@ describe('main() in-process', { timeout: SPAWN_TIMEOUT_MS + 10_000 }, () => {
   beforeAll(async () => {
     cwd = await tempDir('parity-in-process-');
     await mkdir(path.join(cwd, 'checks'));
-    await writeFile(path.join(cwd, 'checks', 'app.yaml'), 'sources:\n  app: { url: "embedded:app" }\nchecks:\n  - id: ok\n    kind: sql_assert\n    source: app\n    query: select 1 from pg_namespace where oid = 0\n  - id: Bad Id\n    kind: row_cuont\n');
+    await writeFile(path.join(cwd, 'checks', 'app.yaml'), 'sources:\n  app: { url: "embedded:app" }\nchecks:\n  - id: ok\n    kind: sql_assert\n    source: app\n    query: select 1 from pg_namespace where nspname = \'parity_never\'\n  - id: Bad Id\n    kind: row_cuont\n');
   });
   afterAll(removeTempDirs);
 

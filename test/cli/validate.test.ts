@@ -56,7 +56,7 @@ describe('parity validate', () => {
   });
 
   it('reports a check id declared in two files, pointing at both', async () => {
-    const check = (file: string) => `checks:\n  - id: same\n    kind: sql_assert\n    source: app\n    query: select 1 from pg_namespace where oid = 0 # ${file}\n`;
+    const check = (file: string) => `checks:\n  - id: same\n    kind: sql_assert\n    source: app\n    query: select 1 from pg_namespace where nspname = 'parity_never' # ${file}\n`;
     const dir = await checksDir({ 'a.yaml': SOURCES + check('a'), 'b.yaml': check('b') });
     const result = await runMain(['validate'], { cwd: dir });
     expect(result.code).toBe(64);

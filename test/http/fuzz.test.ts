@@ -11,7 +11,7 @@ checks:
     kind: sql_assert
     tags: [cheap]
     source: app
-    query: "select 1 from pg_namespace where oid = 0"
+    query: "select 1 from pg_namespace where nspname = 'parity_never'"
   - id: cheap-b
     kind: sql_assert
     tags: [cheap, other]

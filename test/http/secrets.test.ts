@@ -11,7 +11,7 @@ const REMOTE_CHECK = `
   - id: remote-check
     kind: sql_assert
     source: remote
-    query: "select 1 from pg_namespace where oid = 0"
+    query: "select 1 from pg_namespace where nspname = 'parity_never'"
 `;
 
 describe.each(engines)('secrets on %s', (engine) => {

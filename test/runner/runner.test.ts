@@ -8,7 +8,7 @@ import type { SourceRegistry } from '../../src/sources/registry.js';
 
 const CHECKS = `
 checks:
-  - { id: passes, kind: sql_assert, source: app, query: "select 1 from pg_namespace where oid = 0", tags: [fast] }
+  - { id: passes, kind: sql_assert, source: app, query: "select 1 from pg_namespace where nspname = 'parity_never'", tags: [fast] }
   - { id: fails, kind: sql_assert, source: app, query: "select id from t where id < 3", tags: [fast] }
   - { id: errors, kind: sql_assert, source: app, query: "select * from missing_table" }
   - { id: slow-a, kind: sql_assert, source: app, query: "select nspname from pg_catalog.pg_namespace where nspname = 'parity_never' or (select pg_sleep(0.3)::text) = 'never'" }

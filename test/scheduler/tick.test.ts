@@ -18,7 +18,7 @@ checks:
   - id: on-demand-only
     kind: sql_assert
     source: app
-    query: "select 1 from pg_namespace where oid = 0"
+    query: "select 1 from pg_namespace where nspname = 'parity_never'"
 migrations:
   - id: m
     phases:

@@ -51,7 +51,7 @@ checks:
   - id: offline-count
     kind: sql_assert
     source: offline
-    query: "select 1 from pg_namespace where oid = 0"
+    query: "select 1 from pg_namespace where nspname = 'parity_never'"
 migrations:
   - id: users-split-name
     phases:

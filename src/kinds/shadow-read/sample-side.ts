@@ -17,6 +17,7 @@
 import { findKeyPlaceholders, withPositionalParameters } from '../../sql/key-placeholders.js';
 import { parseSql } from '../../sql/parser.js';
 import { stringNodeValue, untag, walkSqlTree } from '../../sql/tree-walk.js';
+import { tableReferencesOf } from '../../sql/with-scope.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
 import { regclassText, sql, type SQL } from '../../sql/build.js';
 
@@ -72,15 +73,12 @@ function mayBeSame(a: TableRef, b: TableRef): boolean {
 export function relationsRead(query: string): TableRef[] {
   const parsed = parseSql(withPositionalParameters(query, findKeyPlaceholders(query)));
   if (parsed.kind !== 'parsed') return [];
-  const ctes = new Set<string>();
-  const found: TableRef[] = [];
-  walkSqlTree(parsed.tree, ({ type, fields }) => {
-    if (type === 'CommonTableExpr' && typeof fields['ctename'] === 'string') ctes.add(fields['ctename']);
-    if (type !== 'RangeVar' || typeof fields['relname'] !== 'string') return;
-    const schema = typeof fields['schemaname'] === 'string' ? fields['schemaname'] : undefined;
-    found.push(schema === undefined ? { name: fields['relname'] } : { schema, name: fields['relname'] });
+  // A name a WITH query defines is that query only where the WITH query is seen (sql/with-scope.ts).
+  return tableReferencesOf(parsed.tree).flatMap(({ fields, target }) => {
+    if (target) return [];
+    const [schema, name] = [fields['schemaname'], fields['relname']];
+    return [typeof schema === 'string' ? { schema, name: String(name) } : { name: String(name) }];
   });
-  return found.filter((r) => r.schema !== undefined || !ctes.has(r.name));
 }
 
 type Fields = Record<string, unknown>;

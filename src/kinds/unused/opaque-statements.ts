@@ -9,6 +9,7 @@
  */
 import { parseSql } from '../../sql/parser.js';
 import { walkSqlTree } from '../../sql/tree-walk.js';
+import { withQueryReadsOf } from '../../sql/with-scope.js';
 import { mentionsWord } from './targets.js';
 import { SQL_TEXT_FUNCTIONS } from './sql-text-calls.js';
 
@@ -60,6 +61,8 @@ export function statementNames(text: string): StatementNames | undefined {
   const plannable = stmts.length > 0 && stmts.every(({ stmt }) => isPlannable(stmt));
   const names: StatementNames = { relations: [], columnRefs: new Set(), defined: new Set(), runsNested: undefined, plannable };
   const ctes = new Set<string>();
+  // A name a WITH query defines reads that query only where the WITH query is seen (sql/with-scope.ts).
+  const withReads = withQueryReadsOf(parsed.tree);
   // `e.key` from `jsonb_each(…) e` or a subquery alias names that row source's output, whose own
   // column references are checked where they are written.
   const derived = new Set<string>();
@@ -77,7 +80,7 @@ export function statementNames(text: string): StatementNames | undefined {
     if ((type === 'RangeFunction' || type === 'RangeSubselect' || type === 'RangeTableFunc') && typeof (fields['alias'] as { aliasname?: unknown } | undefined)?.aliasname === 'string') {
       derived.add((fields['alias'] as { aliasname: string }).aliasname);
     }
-    if (typeof fields['relname'] === 'string' && ('relpersistence' in fields || 'inh' in fields)) {
+    if (typeof fields['relname'] === 'string' && ('relpersistence' in fields || 'inh' in fields) && !withReads.has(fields)) {
       names.relations.push({ schema: typeof fields['schemaname'] === 'string' ? fields['schemaname'] : undefined, name: fields['relname'] });
     }
     if (type === 'CommonTableExpr' && typeof fields['ctename'] === 'string') ctes.add(fields['ctename']);
@@ -104,7 +107,6 @@ export function statementNames(text: string): StatementNames | undefined {
     if (ref.length > 1 && (derived.has(ref[0]!) || ctes.has(ref[0]!))) continue;
     for (const s of ref) names.columnRefs.add(s);
   }
-  names.relations = names.relations.filter((r) => r.schema !== undefined || !ctes.has(r.name));
   for (const cte of ctes) names.defined.add(cte);
   return names;
 }
