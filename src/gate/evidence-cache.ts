@@ -54,7 +54,7 @@ export function createEvidenceCache(options: EvidenceCacheOptions): EvidenceCach
       const ids = [...checkIds];
       if (options.ttlMs <= 0) return options.load(ids, witnesses);
       // The witnesses come from the catalog: another catalog's are another question.
-      const key = JSON.stringify([[...ids].sort(), witnesses.map((w) => [w.source, w.readAs, w.checkId, w.hash])]);
+      const key = JSON.stringify([[...ids].sort(), witnesses.map((w) => [w.source, w.readAs, w.checkId, w.hash, w.target ?? null])]);
       const entry = entries.get(key);
       if (entry && entry.generation === generation) {
         const hit = aged(entry.evidence, entry.startedMs, options.clock.now().getTime());

@@ -6,6 +6,7 @@ import { kindOf, type CheckSpec } from '../catalog/registry.js';
 import type { SourceWitness } from '../store/gates.js';
 import { canonicalJson } from '../checkfile/hash.js';
 import { serverReach } from '../checkfile/target.js';
+import { reachKey } from '../checkfile/reach-key.js';
 import { EMBEDDED_PREFIX } from '../checkfile/sources.js';
 import type { EmbeddedIdentity } from '../embedded/identity.js';
 
@@ -73,11 +74,15 @@ function witnessesByTarget(checks: ReadonlyMap<string, { spec: CheckSpec; hash: 
 
 /**
  * For each source the required checks read, every current check reading it (with its current
- * hash) under any name for the same target: any of their results may show the source re-pointed
- * since a judged pass read it. `sources` must be the catalog the checks came from.
+ * hash) under any name for the same target, and the key of where the source's URL reaches now
+ * (`target`): any of their results, and any result that recorded reading that key, may show the
+ * source re-pointed since a judged pass read it. `sources` must be the catalog the checks came from.
  */
 export function sourceWitnesses(requiredIds: readonly string[], checks: ReadonlyMap<string, { spec: CheckSpec; hash: string }>, sources: ReadonlyMap<string, SourceTarget> = new Map()): SourceWitness[] {
   const wanted = new Set(requiredIds.flatMap((id) => sourcesRead(checks.get(id)?.spec) ?? []));
   const byTarget = witnessesByTarget(checks, sources);
-  return [...wanted].sort().flatMap((source) => (byTarget.get(targetKeyOf(source, sources)) ?? []).map((w) => ({ source, ...w })));
+  return [...wanted].sort().flatMap((source) => {
+    const target = reachKey(sources.get(source)?.identity);
+    return (byTarget.get(targetKeyOf(source, sources)) ?? []).map((w) => ({ source, ...w, ...(target === undefined ? {} : { target }) }));
+  });
 }

@@ -88,6 +88,7 @@ export const ServerIdentitySchema = z
     embedded_id: z.string().optional().openapi({ description: 'embedded sources only: the embedded database\'s own id, made once when parity first opened it (every embedded database names the same cluster and database to SQL)' }),
     data_dir: z.string().optional().openapi({ description: 'embedded sources only: the data directory the embedded database was opened under, resolved' }),
     user: z.string(),
+    target: z.string().optional().openapi({ description: 'where the catalog\'s URL for the source was meant to reach (a digest of its hosts, ports, database and session attributes); gates take a reading under the key a source has now as a reading of it. Absent on older results' }),
     address: z.string().nullable(),
     port: z.number().nullable(),
     version_num: z.number(),

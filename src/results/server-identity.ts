@@ -40,6 +40,12 @@ export interface ServerIdentity {
   embedded_id?: string;
   /** On embedded sources only: the data directory the database was opened under, resolved. */
   data_dir?: string;
+  /**
+   * Where the catalog's URL for this source was meant to reach (checkfile/reach-key.ts): the gate
+   * takes any reading recorded under the key a source has now as a reading of that source, whatever
+   * became of the check that took it. Absent on results recorded before it was, or read without a catalog.
+   */
+  target?: string;
   /** inet_server_addr() / inet_server_port(); null over a Unix socket and on embedded sources. */
   address: string | null;
   port: number | null;

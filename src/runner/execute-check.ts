@@ -95,6 +95,18 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged, scopeFloor };
 }
 
+/**
+ * The recorded servers with each one's `target` as inspected: a digest (never a secret), which
+ * redaction could otherwise cut where a short secret happens to appear in its hex.
+ */
+function withTargets(redacted: Record<string, ServerIdentity>, inspected: Record<string, ServerIdentity>): Record<string, ServerIdentity> {
+  for (const [name, server] of Object.entries(inspected)) {
+    const recorded = redacted[name];
+    if (recorded && server.target !== undefined) recorded.target = server.target;
+  }
+  return redacted;
+}
+
 /** Runs the check's kind through a fresh context; never throws. */
 export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Promise<FinishedResult> {
   const started = performance.now();
@@ -220,7 +232,7 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
     status: outcome.status,
     summary: redact(outcome.summary),
     observations: redactDeep({ ...outcome.observations, ...scanObservations(facts), privilege_warnings: warnings }) as Record<string, unknown>,
-    servers: redactDeep(servers) as Record<string, ServerIdentity>,
+    servers: withTargets(redactDeep(servers) as Record<string, ServerIdentity>, servers),
     statements: redactDeep(ctx.statements),
     error: outcome.error ? redactDeep(outcome.error) : null,
     samples: redactDeep(outcome.samples),

@@ -15,7 +15,8 @@ export function createServerInspector(sources: SourceRegistry): ServerInspector 
   return (name) => {
     let pending = cache.get(name);
     if (!pending) {
-      pending = sources.get(name).then(inspectSource);
+      // What the server said, and where the catalog meant the name to reach (the gate keys readings by it).
+      pending = sources.get(name).then(async (source) => ({ ...(await inspectSource(source)), ...(source.reach === undefined ? {} : { target: source.reach }) }));
       pending.catch(() => cache.delete(name));
       cache.set(name, pending);
     }

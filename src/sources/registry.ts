@@ -7,6 +7,7 @@ import { createEmbeddedSource } from './embedded.js';
 import { createPostgresSource } from './postgres.js';
 import type { Source } from './types.js';
 import type { ResolvedTarget } from '../checkfile/target.js';
+import { reachKey } from '../checkfile/reach-key.js';
 
 export interface SourceRegistry {
   /** The source by name, opened on first use. */
@@ -34,10 +35,13 @@ export function createSourceRegistry(specs: Map<string, { spec: SourceSpec; iden
       const entry = specs.get(name);
       if (!entry) return Promise.reject(new Error(`source "${name}" is not declared`));
       const spec = entry.spec;
-      const opening = spec.url.startsWith(EMBEDDED_PREFIX)
+      const made = spec.url.startsWith(EMBEDDED_PREFIX)
         ? openEmbedded(options.dataDir, spec.url.slice(EMBEDDED_PREFIX.length)).then(({ db, identity, release }) =>
           createEmbeddedSource(name, db, { description: spec.url, maxConnections: spec.max_connections, lockTimeoutMs: spec.lock_timeout, identity, release }))
         : Promise.resolve().then(() => createPostgresSource(name, spec, typeof entry.identity === 'object' ? entry.identity : undefined));
+      // The key of where the catalog meant this name to reach travels with the source (and any wrapper spreading it).
+      const reach = reachKey(entry.identity);
+      const opening = (reach === undefined ? made : made.then((source): Source => ({ ...source, reach })));
       opening.catch(() => opened.delete(name));
       opened.set(name, opening);
       return opening;

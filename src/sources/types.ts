@@ -129,6 +129,11 @@ export interface Source {
    * directory), recorded with every result; every embedded database names the same cluster to SQL.
    */
   readonly embedded?: EmbeddedIdentity;
+  /**
+   * Where the catalog's URL for this source is meant to reach (checkfile/reach-key.ts), recorded
+   * with every reading as ServerIdentity.target; absent on a source opened without a catalog.
+   */
+  readonly reach?: string;
   readOnly<T>(work: (session: ReadSession) => Promise<T>, options: ReadOptions): Promise<T>;
   /**
    * One statement of parity's own (a constant in its code: no parameters, never check-file text)

@@ -40,7 +40,16 @@ export interface LaterServer {
  * to the same target (one server behind both) — with its current definition hash (the hash covers
  * the source's target, so results under it were meant to read the same database).
  */
-export interface SourceWitness { source: string; readAs: string; checkId: string; hash: string }
+export interface SourceWitness {
+  source: string; readAs: string; checkId: string; hash: string;
+  /**
+   * Where `source`'s URL reaches now (checkfile/reach-key.ts): a result of any check, current or
+   * not, that recorded reading a source under this key is a witness too. A check edited, deleted
+   * or renamed since leaves what the URL reaches as it was; another catalog's source of the same
+   * name that reaches elsewhere has another key. Absent: only the checks above are witnesses.
+   */
+  target?: string | undefined;
+}
 
 /** The gate's view of a result (running ones included): enough to judge it, without samples. */
 export interface GateResultRow {
@@ -111,23 +120,47 @@ function judgedIds(checkIds: string[]): SQL {
 }
 
 /**
- * The newest witness result that began reading at or after the judged one (a tie counts, as for
+ * A witness result that began reading at or after the judged one (a tie counts, as for
  * non-passes) and read one of its sources as another server: the source has been re-pointed (DNS,
- * a pooler, a database renamed over the name) since the judged evidence was read. Each witness is
- * an index range scan of (check_id, finished_at) from when the judged result began reading.
+ * a pooler, a database renamed over the name) since the judged evidence was read. First the newest
+ * result of a current check reading the source under its current hash (an index range scan of
+ * (check_id, finished_at) per witness check); failing that, the newest-finished result of any
+ * check that recorded reading a source under the key of where the judged source's URL reaches now
+ * (its `target`): a reading stays evidence of what the URL reaches when the check that took it is
+ * edited, deleted or renamed (one backward scan of results finished since the judged one began).
  */
 function laterServer(began: SQL, witnesses: readonly SourceWitness[]): SQL<unknown> {
   if (witnesses.length === 0) return sql`null::jsonb`.mapWith(checkResults.observations);
+  const o = aliasColumns('o');
+  const after = sql`o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(o)} >= ${began}`;
   const rows = sql.join(witnesses.map((w) => sql`(${w.source}::text, ${w.readAs}::text, ${w.checkId}::text, ${w.hash}::text)`), sql`, `);
   const theirs = sql`(o.servers -> w.read_as)`;
   const ours = sql`(${checkResults.servers} -> w.source)`;
-  return sql`(
+  const byCheck = sql`(
     select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'read_as', w.read_as, 'server', ${serverKey(theirs)})
     from ${checkResults} as o
     join (values ${rows}) as w(source, read_as, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
-    where o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(aliasColumns('o'))} >= ${began}
-      and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
-    order by ${evidenceBegan(aliasColumns('o'))} desc, o.id desc limit 1)`.mapWith(checkResults.observations);
+    where ${after} and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
+    order by ${evidenceBegan(o)} desc, o.id desc limit 1)`;
+  const reached = [...new Map(witnesses.flatMap((w) => (w.target === undefined ? [] : [[w.source, w.target] as const]))).entries()];
+  if (reached.length === 0) return byCheck.mapWith(checkResults.observations);
+  const targets = sql.join(reached.map(([source, target]) => sql`(${source}::text, ${target}::text)`), sql`, `);
+  const read = sql`r.value`;
+  const judged = sql`(${checkResults.servers} -> t.source)`;
+  // Newest-finished first: the order of the finished_at index, so the scan stops at the first match.
+  // Results of current witness definitions are left to the search above: a definition's hash
+  // covers its sources' targets, so each reading it records under this key is under a name that
+  // search already compares. Only results of definitions since edited, deleted or renamed (or of
+  // other catalogs) have their servers opened; a result of a current one costs a hash lookup.
+  const byTarget = sql`(
+    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', t.source, 'read_as', r.key, 'server', ${serverKey(read)})
+    from ${checkResults} as o
+    cross join lateral jsonb_each(o.servers) as r(key, value)
+    join (values ${targets}) as t(source, target) on r.value->>'target' = t.target
+    where ${after} and (o.check_id, o.definition_hash) not in (select w.check_id, w.hash from (values ${rows}) as w(source, read_as, check_id, hash))
+      and ${judged} is not null and ${serverKey(read)} <> ${serverKey(judged)}
+    order by o.finished_at desc, o.id desc limit 1)`;
+  return sql`coalesce(${byCheck}, ${byTarget})`.mapWith(checkResults.observations);
 }
 
 /** Gate queries over the drizzle state database; `clock` is the store's clock (see store-clock.ts). */
