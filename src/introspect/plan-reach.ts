@@ -11,10 +11,13 @@
  *
  * A side's plan is reduced to its arms: each relation scan with its conditions (after stripping
  * what passes every row through: a Subquery Scan without a filter, a Result without a one-time
- * filter, Sort, Gather; an Append's members are arms of their own), and what each output column
- * shows. Anything else — a Limit (EXPLAIN does not print its count), Unique, aggregation, a join,
- * a sub-plan, a sample — is an arm no other arm equals, so a view that really filters, limits,
- * joins or aggregates stays a relation of its own. Sound in one direction: two arms are equal only
+ * filter, Sort, Gather; an Append's members are arms of their own; a CTE Scan read whole is its
+ * WITH query's plan), and what each output column shows. Rows a node keeps whatever else it reads
+ * (an outer join's preserved side, a UNION's members, EXCEPT's left member, a gate's input) are
+ * arms beside one no arm equals: they share rows, never the same rows (keptRows). Anything else —
+ * a Limit (EXPLAIN does not print its count), DISTINCT, aggregation, an inner join, a sub-plan, a
+ * sample — is an arm no other arm equals, so a view that really filters, limits, joins or
+ * aggregates stays a relation of its own. Sound in one direction: two arms are equal only
  * when they scan one relation through the same access path (an index, partial or not, is part of
  * it) under the same conditions, so they read the same rows; a conjunct `x IS NOT NULL` on a
  * scalar column declared NOT NULL holds on every row and is dropped (PostgreSQL 15 plans
@@ -27,6 +30,7 @@ import { parseExpression } from '../sql/parser.js';
 import { explainSql, planOfRow } from '../sql/planned-answer.js';
 import { stringNodeValue } from '../sql/tree-walk.js';
 import type { SourceReader } from './primary-key.js';
+import { ctePlanOf, parentsOf } from '../sql/cte-plan.js';
 
 /** A plan node as EXPLAIN (VERBOSE, FORMAT JSON) writes it; only the fields read here are named. */
 interface PlanNode {
@@ -51,13 +55,18 @@ export interface PlanArm { readonly key: string | undefined; readonly relation: 
 /** Scans whose rows are the rows of one relation meeting the conditions they print. */
 const RELATION_SCANS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan']);
 /** Nodes returning every row of their one input, in some order. */
-const PASS_THROUGH = new Set(['Sort', 'Incremental Sort', 'Gather', 'Gather Merge']);
+const PASS_THROUGH = new Set(['Sort', 'Incremental Sort', 'Gather', 'Gather Merge', 'Hash', 'Materialize', 'Memoize']);
+const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
+/** Per join type, the sides every row of which is a row of the join whatever the other side holds. */
+const PRESERVED: Record<string, readonly string[]> = { Left: ['Outer'], Anti: ['Outer'], Right: ['Inner'], 'Right Anti': ['Inner'], Full: ['Outer', 'Inner'] };
+/** Nodes merging duplicate rows of their input: over a set of members, a UNION. */
+const MERGING = new Set(['Unique', 'Aggregate', 'Group']);
 /** Fields of a relation scan that decide which rows it returns. */
 const CONDITION_FIELDS = ['Filter', 'Index Cond', 'Recheck Cond', 'TID Cond'];
 /** Fields of a relation scan that say nothing about its rows; any other field is part of its key as printed. */
 const NEUTRAL_FIELDS = new Set([
   'Node Type', 'Parent Relationship', 'Parallel Aware', 'Async Capable', 'Relation Name', 'Schema', 'Alias', 'Startup Cost', 'Total Cost',
-  'Plan Rows', 'Plan Width', 'Output', 'Scan Direction', 'Order By', 'Disabled', 'Plans', ...CONDITION_FIELDS,
+  'Plan Rows', 'Plan Width', 'Output', 'Scan Direction', 'Order By', 'Disabled', 'Plans', 'Subplan Name', ...CONDITION_FIELDS,
 ]);
 /** Parse-tree fields that say where text was, not what it means. */
 const POSITIONS = new Set(['location', 'stmt_location', 'stmt_len']);
@@ -204,21 +213,73 @@ function columnsOf(output: readonly string[] | null, alias: string | undefined, 
  * The arms under `node`. `shown`: the output texts of the topmost node of the arm (what the side's
  * columns are there), null when a sub-query scan on the way names them by its own alias.
  */
-function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases): PlanArm[] {
+function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases, ctes: CtePlans): PlanArm[] {
   const output = shown === undefined ? node.Output ?? null : shown;
   const type = node['Node Type'] ?? '';
   const inputs = inputsOf(node);
   const untold = [{ key: undefined, relation: relationOf(node), columns: [] }];
+  const kept = keptRows(node, inputs);
+  if (kept !== undefined) {
+    // Members show their own columns; a join's or a gate's sides, the columns the node prints.
+    const arms = kept.inputs.flatMap((input) => armsOf(input, kept.members ? (shown === null ? null : undefined) : output, notNull, aliases, ctes));
+    return [...arms, ...kept.besides.map((other) => ({ key: undefined, relation: other, columns: [] }))];
+  }
   // A node computing a sub-plan's value may use it anywhere (a filter, an output): not followed.
   if (inputs.length !== (node.Plans ?? []).length) return untold;
   if (type === 'Append' || type === 'Merge Append') {
     if (Number(node['Subplans Removed'] ?? 0) !== 0) return untold;
-    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull, aliases));
+    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull, aliases, ctes));
   }
-  if (inputs.length === 1 && (PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined))) return armsOf(inputs[0]!, output, notNull, aliases);
-  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull, aliases);
+  if (inputs.length === 1 && (PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined))) return armsOf(inputs[0]!, output, notNull, aliases, ctes);
+  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull, aliases, ctes);
+  // A WITH query's rows, read whole: its own plan, found by scope (two may share a name).
+  const cte = type === 'CTE Scan' && node.Filter === undefined ? ctes(node) : undefined;
+  if (cte !== undefined) return armsOf(cte, null, notNull, aliases, ctes);
   if (RELATION_SCANS.has(type) && typeof node['Relation Name'] === 'string') return [scanArm(node, output, notNull, aliases)];
   return untold;
+}
+
+/** A WITH query's plan for a CTE Scan, or undefined. */
+type CtePlans = (scan: PlanNode) => PlanNode | undefined;
+
+/** Below a node, the first node that is not one returning every row of its one input. */
+function belowPassThrough(node: PlanNode): PlanNode {
+  const inputs = inputsOf(node);
+  return inputs.length === 1 && PASS_THROUGH.has(node['Node Type'] ?? '') ? belowPassThrough(inputs[0]!) : node;
+}
+
+/**
+ * The inputs whose every row stays a row of the node whatever the rest holds, where the node is not
+ * one row of them each (`besides`: what else it reads or does, an arm no other equals; `members`:
+ * the inputs are set members naming their own columns). A join's preserved sides (a full join's
+ * both), a UNION's members (duplicates merged), EXCEPT's left member, and the input of a gate (a
+ * one-time filter: all rows or none). A side counting such rows of the other side's table counts
+ * them whatever its own table holds: `users_new full join legacy` has at least legacy's rows.
+ * Inner and semi joins, INTERSECT, a limit or a filter keep rows only by what else they read: held.
+ */
+function keptRows(node: PlanNode, inputs: readonly PlanNode[]): { inputs: PlanNode[]; besides: string[]; members: boolean } | undefined {
+  const type = node['Node Type'] ?? '';
+  if (JOINS.has(type)) {
+    const sides = PRESERVED[String(node['Join Type'] ?? '')];
+    if (sides === undefined) return undefined;
+    const keptSides = inputs.filter((input) => sides.includes(String(input['Parent Relationship'])));
+    const others = inputs.filter((input) => !keptSides.includes(input)).map(relationOf);
+    return { inputs: keptSides, besides: others.length > 0 ? others : [`a ${type} (a full join: a matched row is one row of both sides)`], members: false };
+  }
+  if (type === 'Result' && inputs.length === 1 && node['One-Time Filter'] !== undefined) {
+    return { inputs: [...inputs], besides: [`a Result (all its input's rows or none, by a one-time filter)`], members: false };
+  }
+  const below = inputs.length === 1 ? belowPassThrough(inputs[0]!) : undefined;
+  const set = below !== undefined && (below['Node Type'] === 'Append' || below['Node Type'] === 'Merge Append') ? inputsOf(below) : undefined;
+  if (MERGING.has(type) && node.Strategy !== 'Plain' && set !== undefined && set.length > 1) {
+    return { inputs: set, besides: [`a ${type} (duplicates merged)`], members: true };
+  }
+  if (type === 'SetOp' && String(node.Command ?? '').startsWith('Except')) {
+    const members = set ?? inputs.filter((input) => input['Parent Relationship'] === 'Outer' || input['Parent Relationship'] === 'Inner');
+    const [left, ...right] = members;
+    return left === undefined ? undefined : { inputs: [left], besides: right.length > 0 ? right.map(relationOf) : [`a SetOp (except)`], members: true };
+  }
+  return undefined;
 }
 
 const rootOf = (explained: unknown) => (Array.isArray(explained) ? (explained[0] as { Plan?: PlanNode } | undefined)?.Plan : undefined);
@@ -274,7 +335,9 @@ export function planNotNullScalarColumns(questions: NotNullQuestions): SQL | und
 /** The arms of a side's plan (pure); `notNull`: null-tested columns that are scalar and NOT NULL. */
 export function planArms(explained: unknown, notNull: ReadonlySet<ColumnKey> = new Set(), aliases: ColumnAliases = new Map()): PlanArm[] {
   const root = rootOf(explained);
-  return root === undefined ? [{ key: undefined, relation: 'an unreadable plan', columns: [] }] : armsOf(root, undefined, notNull, aliases);
+  if (root === undefined) return [{ key: undefined, relation: 'an unreadable plan', columns: [] }];
+  const parents = parentsOf(root);
+  return armsOf(root, undefined, notNull, aliases, (scan) => ctePlanOf(scan, (node) => parents.get(node)));
 }
 
 /** The statement whose plan tells a side's rows: every column of the relation, nothing executed. */

@@ -29,7 +29,8 @@ describe('planArms', () => {
     for (const type of ['Sort', 'Gather', 'Result']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual(plain);
     expect(keyOf({ 'Node Type': 'Subquery Scan', Alias: 's', Output: ['s.id'], Plans: [scan('users')] })).toEqual(plain);
     for (const type of ['Limit', 'Unique', 'Aggregate', 'WindowAgg', 'LockRows', 'ProjectSet']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual([undefined]);
-    expect(keyOf({ 'Node Type': 'Result', 'One-Time Filter': '$0', Plans: [scan('users')] })).toEqual([undefined]);
+    // A gate keeps all its input's rows or none: they are shared, beside an arm no other equals.
+    expect(keyOf({ 'Node Type': 'Result', 'One-Time Filter': '$0', Plans: [scan('users')] })).toEqual([plain[0], undefined]);
     expect(keyOf({ 'Node Type': 'Subquery Scan', Alias: 's', Filter: '(s.id > 1)', Plans: [scan('users')] })).toEqual([undefined]);
   });
 
@@ -57,6 +58,34 @@ describe('planArms', () => {
     expect(keyOf(tested, new Set(['users\u0000id', 'users\u0000name']))).toEqual(keyOf(scan('users')));
     expect(keyOf(tested)).not.toEqual(keyOf(scan('users')));
     expect(keyOf(scan('users', { Filter: '(users.id IS NULL)' }), new Set(['users\u0000id']))).not.toEqual(keyOf(scan('users')));
+  });
+
+  it('makes the rows a node keeps whatever else it reads arms, beside one no arm equals', () => {
+    const plain = keyOf(scan('users'))[0];
+    const other = { ...scan('o'), 'Relation Name': 'other' };
+    const join = (joinType: string) => ({ 'Node Type': 'Hash Join', 'Join Type': joinType, Plans: [{ ...scan('users'), 'Parent Relationship': 'Outer' }, { 'Node Type': 'Hash', 'Parent Relationship': 'Inner', Plans: [{ ...other, 'Parent Relationship': 'Outer' }] }] });
+    expect(keyOf(join('Left'))).toEqual([plain, undefined]);
+    expect(keyOf(join('Anti'))).toEqual([plain, undefined]);
+    expect(keyOf(join('Full'))).toEqual([plain, keyOf(other)[0], undefined]);
+    expect(keyOf(join('Right'))).toEqual([keyOf(other)[0], undefined]);
+    for (const type of ['Inner', 'Semi']) expect(keyOf(join(type))).toEqual([undefined]);
+    const union = { 'Node Type': 'Append', Plans: [member(scan('users')), member(other)] };
+    expect(keyOf({ 'Node Type': 'Aggregate', Strategy: 'Hashed', Plans: [union] })).toEqual([plain, keyOf(other)[0], undefined]);
+    expect(keyOf({ 'Node Type': 'Unique', Plans: [{ 'Node Type': 'Sort', Plans: [union] }] })).toEqual([plain, keyOf(other)[0], undefined]);
+    expect(keyOf({ 'Node Type': 'SetOp', Command: 'Except', Plans: [union] })).toEqual([plain, undefined]);
+    expect(keyOf({ 'Node Type': 'SetOp', Command: 'Intersect', Plans: [union] })).toEqual([undefined]);
+    // DISTINCT over one relation is rows of its own, as before.
+    expect(keyOf({ 'Node Type': 'Unique', Plans: [{ 'Node Type': 'Sort', Plans: [scan('users')] }] })).toEqual([undefined]);
+  });
+
+  it('reads a CTE Scan as the plan of its own WITH query, where two share a name', () => {
+    const plain = keyOf(scan('users'))[0];
+    const inner = { 'Node Type': 'Aggregate', Strategy: 'Plain', 'Parent Relationship': 'InitPlan', 'Subplan Name': 'InitPlan 2', Plans: [
+      { ...scan('users'), 'Parent Relationship': 'InitPlan', 'Subplan Name': 'CTE c' }, { 'Node Type': 'CTE Scan', 'Parent Relationship': 'Outer', 'CTE Name': 'c', Alias: 'c_1' }] };
+    const root = (body: Node) => ({ 'Node Type': 'Result', 'One-Time Filter': '($2 >= 0)', Plans: [
+      { ...body, 'Parent Relationship': 'InitPlan', 'Subplan Name': 'CTE c' }, inner, { 'Node Type': 'CTE Scan', 'Parent Relationship': 'Outer', 'CTE Name': 'c', Alias: 'c' }] });
+    expect(keyOf(root({ 'Node Type': 'Function Scan', Alias: 'g' }))).toEqual([undefined, undefined]);
+    expect(keyOf(root(scan('users')))).toEqual([plain, undefined]);
   });
 
   it('makes each member of an Append an arm of its own', () => {

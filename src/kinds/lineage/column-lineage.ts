@@ -13,6 +13,7 @@
  * member's expression; such a reference is widened to the same position of every member.
  */
 import { isReadOnlyBuiltin } from '../../sql/builtin-functions.js';
+import { ctePlanOf } from '../../sql/cte-plan.js';
 import { parseSql } from '../../sql/parser.js';
 import { stringNodeValue, walkSqlTree } from '../../sql/tree-walk.js';
 
@@ -207,7 +208,8 @@ export class LineageReader {
     const type = scan['Node Type'] ?? '';
     if (!OPAQUE_SCANS.has(type)) return undefined;
     // A sub-query's or WITH query's column: everything its plan reads (which of its outputs it is, the plan does not say).
-    const under = type === 'CTE Scan' ? this.plan.subplans.get(`CTE ${String(scan['CTE Name'])}`) : type === 'Subquery Scan' ? scan.Plans?.[0] : scan;
+    // A WITH query's plan by scope: two of one name may be in the plan (cte-plan.ts).
+    const under = type === 'CTE Scan' ? ctePlanOf(scan, (node) => this.plan.parent.get(node)) : type === 'Subquery Scan' ? scan.Plans?.[0] : scan;
     return under === undefined ? undefined : this.everything(under, seen, type === 'Function Scan' ? scan : undefined);
   }
 

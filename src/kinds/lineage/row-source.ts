@@ -18,6 +18,7 @@
  * listed is followed only through all of its row inputs, and one with none is fixed.
  */
 import { rootOf, rowInputsOf, type PlanNode } from './column-lineage.js';
+import { ctePlanOf, parentsOf } from '../../sql/cte-plan.js';
 import { explainSql, planOfRow } from '../../sql/planned-answer.js';
 import { predicateSql, sql, tableSql } from '../../sql/build.js';
 import { formatTableRef, type TableRef } from '../../sql/identifiers.js';
@@ -31,7 +32,7 @@ export type RowSource = { fromTable: true } | { fromTable: false; node: string }
 const FIXED_SCANS = new Set(['Function Scan', 'Values Scan', 'Table Function Scan', 'WorkTable Scan', 'Named Tuplestore Scan']);
 const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
 
-/** Every node of the plan, sub-plans included (a WITH query's plan is an InitPlan named `CTE name`). */
+/** Every node under `root`, sub-plans included. */
 function allNodes(root: PlanNode): PlanNode[] {
   const out: PlanNode[] = [];
   const stack = [root];
@@ -53,7 +54,7 @@ const joinedTo = (side: Fixed): Fixed => ({ node: `${side.node} joined to the ot
 export function judgeRowSource(explained: unknown): RowSource {
   const root = rootOf(explained);
   if (root === undefined) return { fromTable: false, node: 'unreadable plan' };
-  const nodes = allNodes(root);
+  const parents = parentsOf(root);
   // A WITH query's plan may be scanned twice: judged once.
   const judged = new Map<PlanNode, Fixed | undefined>();
   const fixedAt = (node: PlanNode): Fixed | undefined => {
@@ -79,8 +80,9 @@ export function judgeRowSource(explained: unknown): RowSource {
     if (typeof node['Relation Name'] === 'string') return undefined;
     if (FIXED_SCANS.has(type)) return type === 'Function Scan' ? { node: `${type} (${String(node['Function Name'] ?? 'a function')})`, oneRow: false } : here;
     if (type === 'CTE Scan') {
-      const plan = nodes.find((n) => n['Subplan Name'] === `CTE ${String(node['CTE Name'])}`);
-      return plan === undefined ? here : fixedAt(plan);
+      // By scope, not by name: two WITH queries may share one (cte-plan.ts); one not told is no table's rows.
+      const plan = ctePlanOf(node, (n) => parents.get(n));
+      return plan === undefined ? { node: 'CTE Scan (of a WITH query whose own plan the plan does not tell by scope)', oneRow: false } : fixedAt(plan);
     }
     // A plan that proves the read empty returns no row: an empty scope is judged by min_rows.
     if (type === 'Result' && inputs.length === 0) return node['One-Time Filter'] === 'false' ? undefined : { node: 'Result (rows of constants)', oneRow: true };
@@ -157,6 +159,6 @@ export async function fixedRowsFault(ctx: ExecutionContext, side: { source: stri
   if (found.fromTable) return undefined;
   return {
     code: 'fixed_rows',
-    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, a recursive WITH, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
+    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, a recursive WITH, a WITH query the plan does not tell apart from another of its name, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
   };
 }
