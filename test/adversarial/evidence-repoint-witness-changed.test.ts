@@ -13,25 +13,12 @@ import type { ServerIdentity } from '../../src/results/server-identity.js';
 import { reachKey } from '../../src/checkfile/reach-key.js';
 import { engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { EMAIL_GATE as GATE, EMAIL_GATE_SEED as SEED, NOT_EMPTY_WITNESS, emailGateYaml } from '../support/email-gate.js';
 
-const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
-
-const yamlWith = (witness: string) => `
-checks:
-  - { id: users-have-email, kind: sql_assert, source: app, query: "select id from users where email is null" }
-  - { id: users-unique-email, kind: sql_assert, source: app, query: "select email from users group by email having count(*) > 1" }
-${witness}
-migrations:
-  - id: users-email
-    phases:
-      - name: contract
-        requires: [users-have-email, users-unique-email]
-        max_age: 1h
-`;
-const WITNESS = `  - { id: users-not-empty, kind: sql_assert, source: app, query: "select 1 where not exists (select 1 from users)" }`;
+const yamlWith = emailGateYaml;
+const WITNESS = NOT_EMPTY_WITNESS;
 /** The same witness reading `legacy`, another name whose URL is `app`'s. */
 const LEGACY_WITNESS = WITNESS.replace('source: app', 'source: legacy');
-const GATE = ['users-email', 'contract'] as const;
 
 /** Where a URL of another catalog, on another host, reaches. */
 const ELSEWHERE = reachKey({ hosts: [{ host: 'db.staging.example.com', port: 5432 }], database: 'shop', user: 'parity', target_session_attrs: null, parameters: [] });

@@ -17,23 +17,10 @@ import { createSourceRegistry } from '../../src/sources/registry.js';
 import { sourceSpecSchema } from '../../src/checkfile/sources.js';
 import { createTestDatabase, describeOnPostgres, engines } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { EMAIL_GATE as GATE, EMAIL_GATE_SEED as SEED, emailGateYaml } from '../support/email-gate.js';
 import { embeddedServerOf } from '../support/embedded-now.js';
 
-const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
-
-const YAML = `
-checks:
-  - { id: users-have-email, kind: sql_assert, source: app, query: "select id from users where email is null" }
-  - { id: users-unique-email, kind: sql_assert, source: app, query: "select email from users group by email having count(*) > 1" }
-migrations:
-  - id: users-email
-    phases:
-      - name: contract
-        requires: [users-have-email, users-unique-email]
-        max_age: 1h
-`;
-
-const GATE = ['users-email', 'contract'] as const;
+const YAML = emailGateYaml();
 
 /** What a role without EXECUTE on pg_control_system() records: no cluster, one address. */
 const unnamed = (started: string): ServerIdentity => ({

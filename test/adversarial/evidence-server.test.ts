@@ -11,26 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerIdentity } from '../../src/results/server-identity.js';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { createGateWorld, type GateWorld } from '../support/gate-world.js';
+import { EMAIL_GATE as GATE, EMAIL_GATE_SEED as SEED, NOT_EMPTY_WITNESS, emailGateYaml } from '../support/email-gate.js';
 import { catalogFromYaml } from '../support/run-check.js';
 import { createGateService } from '../../src/gate/gate-service.js';
 import { embeddedLookup } from '../support/embedded-now.js';
 
-const SEED = `create table users (id int primary key, email text); insert into users select g, 'u' || g || '@x' from generate_series(1, 50) g;`;
-
-const YAML = `
-checks:
-  - { id: users-have-email, kind: sql_assert, source: app, query: "select id from users where email is null" }
-  - { id: users-unique-email, kind: sql_assert, source: app, query: "select email from users group by email having count(*) > 1" }
-  - { id: users-not-empty, kind: sql_assert, source: app, query: "select 1 where not exists (select 1 from users)" }
-migrations:
-  - id: users-email
-    phases:
-      - name: contract
-        requires: [users-have-email, users-unique-email]
-        max_age: 1h
-`;
-
-const GATE = ['users-email', 'contract'] as const;
+const YAML = emailGateYaml(NOT_EMPTY_WITNESS);
 
 describe.each(engines)('gate evidence about the server a source reaches, on %s', (engine) => {
   let world: GateWorld;
