@@ -362,14 +362,14 @@ async function joinScopeFault(source: string, form: JoinForm, ctx: ExecutionCont
   return faults.every((fault) => fault !== undefined) ? faults[0] : undefined;
 }
 
-/** The join form's counts and each side's repeated keys: three statements, run at once. */
+/**
+ * The join form's counts and each side's repeated keys: three statements in one snapshot. Read
+ * apart, a key copied into a side after its repeated keys were looked for and before the rows
+ * were counted pairs its other side twice — unrefused, diluting the mismatch ratio.
+ */
 async function joinCounts(spec: ColumnParitySpec, form: JoinForm, ctx: ExecutionContext) {
   const join = { ...spec, old: form.old, new: form.new };
-  const [old, neu, [row]] = await Promise.all([
-    ctx.query(spec.source, planDuplicateKeys(join, 'old')),
-    ctx.query(spec.source, planDuplicateKeys(join, 'new')),
-    ctx.query(spec.source, planJoinCounts(join)),
-  ]);
+  const [old = [], neu = [], [row] = []] = await ctx.queryInOneSnapshot(spec.source, [planDuplicateKeys(join, 'old'), planDuplicateKeys(join, 'new'), planJoinCounts(join)]);
   if (!row) throw new Error('join count returned no row');
   return { counts: Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), duplicates: { old, new: neu } };
 }

@@ -195,6 +195,12 @@ export interface ExecutionContext {
    */
   queryEach<Row extends Record<string, unknown> = Record<string, unknown>>(source: string, statement: SQL, onRow: (row: Row) => void, options?: QueryOptions): Promise<number>;
   /**
+   * Runs several read-only statements on a source in one REPEATABLE READ transaction, one after
+   * another: every one reads the same snapshot (the first statement's). For reads a verdict
+   * combines — counted apart, a write committed between them is in some and not in others.
+   */
+  queryInOneSnapshot(source: string, statements: readonly SQL[], options?: QueryOptions): Promise<Record<string, unknown>[][]>;
+  /**
    * The name and type oid of each column `statement` returns, in its own read-only transaction
    * (ReadSession.describe: give it a statement that reads no rows). A source whose session cannot
    * describe makes it throw a fault: "could not verify", never a guess.

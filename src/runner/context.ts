@@ -62,49 +62,65 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
 
   /** One recorded statement under the source's limiter, timeout and the check's signal; `rowsOf` counts what `read` returned. */
   async function recorded<T>(sourceName: string, statement: SQL, read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions = {}): Promise<T> {
+    const [value] = await recordedTogether(sourceName, [statement], read, rowsOf, options);
+    return value!;
+  }
+
+  /**
+   * Recorded statements in one transaction, one after another (REPEATABLE READ when `isolation`
+   * says so: one snapshot for all), under the source's limiter, timeout and the check's signal.
+   */
+  async function recordedTogether<T>(sourceName: string, statementsSql: readonly SQL[], read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions & { isolation?: 'repeatable read' } = {}): Promise<T[]> {
     deps.signal.throwIfAborted();
     readsBesideCounts++;
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
-    const compiled = compile(statement);
+    const compiled = statementsSql.map((statement) => compile(statement));
     // A standby found behind its limit after an earlier statement is not read again (the check is
     // void anyway), and a statement never sent is not in the check's record of what it ran.
     const earlier = lagsAfterStatements[sourceName];
     const behind = earlier && replicaLagFault(sourceName, earlier);
     if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
-    const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
-    statements.push(record);
+    const records = compiled.map((c): StatementRecord => ({ source: sourceName, sql: c.text, params: c.params, duration_ms: 0 }));
+    statements.push(...records);
     const limit = spec?.max_replica_lag;
     let lag: ReplicaLag | undefined;
-    const value = await deps.limiters(sourceName).run(async () => {
-      const started = performance.now();
-      try {
-        const value = await source.readOnly(async (session) => {
-          const answer = await read(session, compiled);
-          // In the statement's own transaction: its connection is the server that answered.
-          if (limit !== undefined || lagRecorded.has(sourceName)) lag = await replicaLagIn(session, limit);
-          return answer;
-        }, {
-          statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
-          signal: deps.signal,
-          // The source's cap on parallel workers holds for every read, not only count scans.
-          maxParallelWorkers: spec?.scan.max_parallel_workers,
-          workMemKb: options.workMemKb,
-          parallelTupleCost: options.parallelTupleCost,
-        });
-        record.rows = rowsOf(value);
-        return value;
-      } finally {
-        record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+    const values = await deps.limiters(sourceName).run(() => source.readOnly(async (session) => {
+      const answers: T[] = [];
+      for (const [index, statement] of compiled.entries()) {
+        const record = records[index]!;
+        const started = performance.now();
+        try {
+          const answer = await read(session, statement);
+          record.rows = rowsOf(answer);
+          answers.push(answer);
+        } finally {
+          record.duration_ms = Math.round((performance.now() - started) * 100) / 100;
+        }
       }
-    });
+      // In the statements' own transaction: its connection is the server that answered.
+      if (limit !== undefined || lagRecorded.has(sourceName)) lag = await replicaLagIn(session, limit);
+      return answers;
+    }, {
+      statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
+      signal: deps.signal,
+      isolation: options.isolation,
+      // The source's cap on parallel workers holds for every read, not only count scans.
+      maxParallelWorkers: spec?.scan.max_parallel_workers,
+      workMemKb: options.workMemKb,
+      parallelTupleCost: options.parallelTupleCost,
+    }));
     // A kind's reads are often many transactions (table_diff segments and passes, shadow_read
     // batches), and a standby can fall behind and catch up between the check's first and last
     // reading: the lag is read after each statement, as a chunked scan does after each chunk. The
     // worst reading joins the check's own (execute-check.ts), so even a last statement read behind
     // makes the result error, its observations kept.
     if (lag !== undefined) noteLags({ [sourceName]: lag });
-    return value;
+    return values;
+  }
+
+  function queryInOneSnapshot(sourceName: string, statementsSql: readonly SQL[], options?: QueryOptions): Promise<Record<string, unknown>[][]> {
+    return recordedTogether(sourceName, statementsSql, (session, compiled) => session.query(compiled), (rows) => rows.length, { ...options, isolation: 'repeatable read' });
   }
 
   function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, options?: QueryOptions): Promise<Row[]> {
@@ -166,6 +182,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     snapshots: deps.snapshots,
     query,
     queryEach,
+    queryInOneSnapshot,
     describe,
     async countPlanned(scan: CountScan): Promise<CountResult> {
       deps.signal.throwIfAborted();
