@@ -31,6 +31,7 @@ import { explainSql, planOfRow } from '../sql/planned-answer.js';
 import { stringNodeValue } from '../sql/tree-walk.js';
 import type { SourceReader } from './primary-key.js';
 import { ctePlanOf, parentsOf } from '../sql/cte-plan.js';
+import { planFeeds, planUniqueAnswers, relationKey, uniqueQuestions, type PlanFeeds } from './plan-feeds.js';
 
 /** A plan node as EXPLAIN (VERBOSE, FORMAT JSON) writes it; only the fields read here are named. */
 interface PlanNode {
@@ -50,7 +51,11 @@ interface PlanNode {
  * shows: `col:<name>` a column of that relation, `expr:<tree>` an expression over its columns,
  * undefined where the plan does not tell.
  */
-export interface PlanArm { readonly key: string | undefined; readonly relation: string; readonly columns: readonly (string | undefined)[] }
+export interface PlanArm {
+  readonly key: string | undefined; readonly relation: string; readonly columns: readonly (string | undefined)[];
+  /** The relation (plan-feeds.ts relationKey) whose rows the arm's are, where it is a relation scan. */
+  readonly scans?: string;
+}
 
 /** Scans whose rows are the rows of one relation meeting the conditions they print. */
 const RELATION_SCANS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan']);
@@ -164,10 +169,11 @@ function conditionsOf(node: PlanNode): unknown[][] | undefined {
 function scanArm(node: PlanNode, output: readonly string[] | null, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases): PlanArm {
   const alias = node.Alias;
   const relation = relationOf(node);
+  const scans = relationKey(String(node.Schema ?? ''), String(node['Relation Name']));
   const rename = renamerOf(node, aliases);
-  if (rename === undefined) return { key: undefined, relation, columns: [] };
+  if (rename === undefined) return { key: undefined, relation, columns: [], scans };
   const columns = columnsOf(output, alias, rename);
-  const untold: PlanArm = { key: undefined, relation, columns };
+  const untold: PlanArm = { key: undefined, relation, columns, scans };
   const conditions = conditionsOf(node);
   if (alias === undefined || conditions === undefined) return untold;
   const kept = new Set<string>();
@@ -181,7 +187,7 @@ function scanArm(node: PlanNode, output: readonly string[] | null, notNull: Read
   const bitmap = node['Node Type'] === 'Bitmap Heap Scan' ? bitmapKey(inputsOf(node), alias, rename) : inputsOf(node).length === 0 ? [] : undefined;
   if (bitmap === undefined || (node.Plans ?? []).length !== inputsOf(node).length) return untold;
   const printed = Object.keys(node).filter((field) => !NEUTRAL_FIELDS.has(field)).sort().map((field) => [field, node[field]]);
-  return { key: JSON.stringify({ relation: [node.Schema, node['Relation Name']], type: node['Node Type'], printed, bitmap, conditions: [...kept].sort() }), relation, columns };
+  return { key: JSON.stringify({ relation: [node.Schema, node['Relation Name']], type: node['Node Type'], printed, bitmap, conditions: [...kept].sort() }), relation, columns, scans };
 }
 
 /** A bitmap heap scan's index tree (types, indexes, conditions), undefined where one cannot be read. */
@@ -213,7 +219,7 @@ function columnsOf(output: readonly string[] | null, alias: string | undefined, 
  * The arms under `node`. `shown`: the output texts of the topmost node of the arm (what the side's
  * columns are there), null when a sub-query scan on the way names them by its own alias.
  */
-function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases, ctes: CtePlans): PlanArm[] {
+function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, notNull: ReadonlySet<ColumnKey>, aliases: ColumnAliases, ctes: CtePlans, singleRowGroups: ReadonlySet<PlanNode>): PlanArm[] {
   const output = shown === undefined ? node.Output ?? null : shown;
   const type = node['Node Type'] ?? '';
   const inputs = inputsOf(node);
@@ -221,20 +227,22 @@ function armsOf(node: PlanNode, shown: readonly string[] | null | undefined, not
   const kept = keptRows(node, inputs);
   if (kept !== undefined) {
     // Members show their own columns; a join's or a gate's sides, the columns the node prints.
-    const arms = kept.inputs.flatMap((input) => armsOf(input, kept.members ? (shown === null ? null : undefined) : output, notNull, aliases, ctes));
+    const arms = kept.inputs.flatMap((input) => armsOf(input, kept.members ? (shown === null ? null : undefined) : output, notNull, aliases, ctes, singleRowGroups));
     return [...arms, ...kept.besides.map((other) => ({ key: undefined, relation: other, columns: [] }))];
   }
   // A node computing a sub-plan's value may use it anywhere (a filter, an output): not followed.
   if (inputs.length !== (node.Plans ?? []).length) return untold;
   if (type === 'Append' || type === 'Merge Append') {
     if (Number(node['Subplans Removed'] ?? 0) !== 0) return untold;
-    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull, aliases, ctes));
+    return inputs.flatMap((member) => armsOf(member, shown === null ? null : undefined, notNull, aliases, ctes, singleRowGroups));
   }
-  if (inputs.length === 1 && (PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined))) return armsOf(inputs[0]!, output, notNull, aliases, ctes);
-  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull, aliases, ctes);
+  // A window without a run condition adds a column to every row; a grouping by a unique NOT NULL key keeps every row as its own group.
+  const passes = PASS_THROUGH.has(type) || (type === 'Result' && node['One-Time Filter'] === undefined) || (type === 'WindowAgg' && node['Run Condition'] === undefined) || singleRowGroups.has(node);
+  if (inputs.length === 1 && passes) return armsOf(inputs[0]!, output, notNull, aliases, ctes, singleRowGroups);
+  if (type === 'Subquery Scan' && inputs.length === 1 && node.Filter === undefined) return armsOf(inputs[0]!, null, notNull, aliases, ctes, singleRowGroups);
   // A WITH query's rows, read whole: its own plan, found by scope (two may share a name).
   const cte = type === 'CTE Scan' && node.Filter === undefined ? ctes(node) : undefined;
-  if (cte !== undefined) return armsOf(cte, null, notNull, aliases, ctes);
+  if (cte !== undefined) return armsOf(cte, null, notNull, aliases, ctes, singleRowGroups);
   if (RELATION_SCANS.has(type) && typeof node['Relation Name'] === 'string') return [scanArm(node, output, notNull, aliases)];
   return untold;
 }
@@ -332,12 +340,15 @@ export function planNotNullScalarColumns(questions: NotNullQuestions): SQL | und
     select b.i from base b join pg_catalog.pg_type t on t.oid ${eq} b.typ where t.typtype ${eq} any ('{b,e,r,m}'::"char"[])`;
 }
 
-/** The arms of a side's plan (pure); `notNull`: null-tested columns that are scalar and NOT NULL. */
-export function planArms(explained: unknown, notNull: ReadonlySet<ColumnKey> = new Set(), aliases: ColumnAliases = new Map()): PlanArm[] {
+/**
+ * The arms of a side's plan (pure); `notNull`: null-tested columns that are scalar and NOT NULL;
+ * `singleRowGroups`: groupings the catalog proved keep each row a group of its own (plan-feeds.ts).
+ */
+export function planArms(explained: unknown, notNull: ReadonlySet<ColumnKey> = new Set(), aliases: ColumnAliases = new Map(), singleRowGroups: ReadonlySet<PlanNode> = new Set()): PlanArm[] {
   const root = rootOf(explained);
   if (root === undefined) return [{ key: undefined, relation: 'an unreadable plan', columns: [] }];
   const parents = parentsOf(root);
-  return armsOf(root, undefined, notNull, aliases, (scan) => ctePlanOf(scan, (node) => parents.get(node)));
+  return armsOf(root, undefined, notNull, aliases, (scan) => ctePlanOf(scan, (node) => parents.get(node)), singleRowGroups);
 }
 
 /** The statement whose plan tells a side's rows: every column of the relation, nothing executed. */
@@ -345,14 +356,28 @@ export function planSideRows(table: TableRef): SQL {
   return explainSql(sql`select * from ${tableSql(table)}`);
 }
 
-/** Plans a side's rows and reduces the plan to its arms: one statement, two when the plan tests a column IS NOT NULL. */
-export async function readPlanArms(ctx: SourceReader, source: string, table: TableRef, aliases: ColumnAliases): Promise<PlanArm[]> {
+/** A side's plan read two ways: its arms (the rows it reads as they are) and the relations any of its rows are made of (plan-feeds.ts). */
+export interface PlanRows { readonly arms: PlanArm[]; readonly made: PlanFeeds }
+
+/**
+ * Plans a side's rows and reduces the plan to its arms and feeds: one statement, and one catalog
+ * statement each when the plan tests a column IS NOT NULL or joins a relation scan as an outer input.
+ */
+export async function readPlanRows(ctx: SourceReader, source: string, table: TableRef, aliases: ColumnAliases): Promise<PlanRows> {
   const [row] = await ctx.query(source, planSideRows(table));
   const explained = planOfRow(row);
   const questions = notNullQuestions(explained, aliases);
   const asked = planNotNullScalarColumns(questions);
   const rows = asked === undefined ? [] : await ctx.query<{ i: number | string }>(source, asked);
-  return planArms(explained, new Set(rows.flatMap(({ i }) => questions.nullTested[Number(i)] ?? [])), aliases);
+  const notNull = new Set(rows.flatMap(({ i }) => questions.nullTested[Number(i)] ?? []));
+  const root = rootOf(explained);
+  // An unreadable plan: its one arm equals no other, and no relation is known to make its rows.
+  if (root === undefined) return { arms: planArms(explained, notNull, aliases), made: { feeds: new Set(), within: false, reads: new Set() } };
+  const uniques = uniqueQuestions(root, (scan) => renamerOf(scan as PlanNode, aliases));
+  const uniqueAsked = planUniqueAnswers(uniques);
+  const answered = uniqueAsked === undefined ? [] : await ctx.query<{ i: number | string }>(source, uniqueAsked);
+  const unique = new Set(answered.flatMap(({ i }) => { const asked = uniques[Number(i)]; return asked === undefined ? [] : [asked.node as PlanNode]; }));
+  return { arms: planArms(explained, notNull, aliases, unique), made: planFeeds(root, unique) };
 }
 
 /**

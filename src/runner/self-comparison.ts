@@ -13,7 +13,7 @@ import { formatTableRef } from '../sql/identifiers.js';
 import { loadSqlParser, withSqlParser } from '../sql/parser.js';
 import type { ColumnRenaming } from '../sql/shape.js';
 import { columnAliasesOf, loneTablesApart, namedRelationOf, planRelationKind, planRelationReach, readReach, sharedRows, type Reach } from '../introspect/relation-reach.js';
-import { readPlanArms, sharedArms, type PlanArm } from '../introspect/plan-reach.js';
+import { readPlanRows, sharedArms, type PlanArm, type PlanRows } from '../introspect/plan-reach.js';
 import type { BaseCheckSpec, CheckKind, CountScan, ExecutionContext, ScanFacts, SideRead } from '../kinds/types.js';
 import type { TableRef } from '../sql/identifiers.js';
 import { regclassText } from '../sql/build.js';
@@ -101,6 +101,24 @@ function renamingOfArm(columns: readonly string[], arm: PlanArm, which: 'old' | 
   return { column: (name) => shown.get(name) ?? `\u0000not a column: ${name}`, byName: pairs.sort() };
 }
 
+/**
+ * Which side's rows are made of rows another side reads as its own (a relation one of its arms
+ * scans, filtered or not), and that relation; undefined when neither. A side reading nothing but
+ * the other side's tables and keeping at most one row of each (a real filter, a limit, DISTINCT ON,
+ * a one-to-one self-join) is a subset of those rows that its own data decides: it compares, as
+ * before (self-comparison-planned-noops.test.ts). Two sides each joining a third table read it as
+ * neither's own rows: not this either.
+ */
+function madeOfOther(old: PlanRows, neu: PlanRows): ['old' | 'new', string] | undefined {
+  for (const [maker, rows, other] of [['new', neu, old], ['old', old, neu]] as const) {
+    const own = new Set(other.arms.flatMap((at) => (at.scans === undefined ? [] : [at.scans])));
+    const arm = other.arms.find((at) => at.scans !== undefined && rows.made.feeds.has(at.scans));
+    const subset = rows.made.within && [...rows.made.reads].every((relation) => own.has(relation));
+    if (arm && !subset) return [maker, arm.relation];
+  }
+  return undefined;
+}
+
 const sameReads = (sides: { old: SideRead; new: SideRead }) => canonicalJson(sides.old.reads) === canonicalJson(sides.new.reads);
 
 /**
@@ -143,11 +161,16 @@ export async function selfComparisonOf<Spec extends BaseCheckSpec>(kind: CheckKi
     const named = rows.map(namedRelationOf);
     const tables = named.map((relation) => (relation === undefined ? undefined : parseTableRef(relation.name)));
     if (tables.some((table) => table === undefined || 'error' in table)) return undefined;
-    const [oldArms, newArms] = await Promise.all([old, neu].map((side, i) => readPlanArms(ctx, side.source!, tables[i] as TableRef, columnAliasesOf(rows[i]))));
-    const found = sharedArms(oldArms!, newArms!);
+    const [oldRows, newRows] = await Promise.all([old, neu].map((side, i) => readPlanRows(ctx, side.source!, tables[i] as TableRef, columnAliasesOf(rows[i]))));
+    const found = sharedArms(oldRows!.arms, newRows!.arms);
     const pair = found?.pairs.find(([armA, armB]) => sameReads(sidesOf(spec, { old: renamingOfArm(named[0]!.columns, armA, 'old'), new: renamingOfArm(named[1]!.columns, armB, 'new') })));
-    if (!found || !pair) return undefined;
     const server = sameSource ? '' : ', on one server and database, as one role with the same settings';
+    if (!found || !pair) {
+      const made = madeOfOther(oldRows!, newRows!);
+      if (made === undefined) return undefined;
+      const [maker, table] = made;
+      return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) share rows as the server plans them: ${maker === 'old' ? 'old' : 'new'}'s rows are made of rows of ${table}, which the other side reads as its own rows (a join, a set operation, DISTINCT, a window, an order, a limit or a grouping over it: rows counted whatever its own tables hold)${server}, with the same filter: the check compares something with itself and cannot fail for it; compare tables that share no rows (point new at the new shape)` };
+    }
     if (found.same) {
       return { code: 'self_comparison', message: `old (${where(old)}) and new (${where(neu)}) read the same rows as the server plans them: both scan ${[...new Set(found.pairs.map(([arm]) => arm.relation))].join(', ')} under the same conditions (what a view adds there does nothing: an offset 0, a limit all, a condition that holds on every row)${server}, with the same filter and values: a check comparing something with itself can never fail; point new at the new shape` };
     }

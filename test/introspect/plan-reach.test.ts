@@ -26,9 +26,11 @@ describe('planArms', () => {
   it('passes through what returns every row of its input, and nothing else', () => {
     const plain = keyOf(scan('users'));
     expect(plain[0]).toBeDefined();
-    for (const type of ['Sort', 'Gather', 'Result']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual(plain);
+    for (const type of ['Sort', 'Gather', 'Result', 'WindowAgg']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual(plain);
+    // A window's run condition (`row_number() over () <= 10` pushed down) stops returning rows.
+    expect(keyOf({ 'Node Type': 'WindowAgg', 'Run Condition': '(row_number() OVER (?) <= 10)', Plans: [scan('users')] })).toEqual([undefined]);
     expect(keyOf({ 'Node Type': 'Subquery Scan', Alias: 's', Output: ['s.id'], Plans: [scan('users')] })).toEqual(plain);
-    for (const type of ['Limit', 'Unique', 'Aggregate', 'WindowAgg', 'LockRows', 'ProjectSet']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual([undefined]);
+    for (const type of ['Limit', 'Unique', 'Aggregate', 'LockRows', 'ProjectSet']) expect(keyOf({ 'Node Type': type, Plans: [scan('users')] })).toEqual([undefined]);
     // A gate keeps all its input's rows or none: they are shared, beside an arm no other equals.
     expect(keyOf({ 'Node Type': 'Result', 'One-Time Filter': '$0', Plans: [scan('users')] })).toEqual([plain[0], undefined]);
     expect(keyOf({ 'Node Type': 'Subquery Scan', Alias: 's', Filter: '(s.id > 1)', Plans: [scan('users')] })).toEqual([undefined]);
@@ -114,7 +116,7 @@ describe('planArms under a FROM alias with a column list', () => {
     expect(arm!.columns).toEqual(['col:id', 'col:name']);
     expect(arm!.key).toEqual(keyOf(scan('users', { Filter: '(users.name IS NOT NULL)' }))[0]);
     expect(notNullQuestions(plan(aliased), aliases).nullTested).toEqual(['u\u0000name']);
-    expect(planArms(plan(aliased), new Set(), new Map([['users', null]]))).toEqual([{ key: undefined, relation: 'public.users', columns: [] }]);
+    expect(planArms(plan(aliased), new Set(), new Map([['users', null]]))).toEqual([{ key: undefined, relation: 'public.users', columns: [], scans: '["public","users"]' }]);
     expect(planArms(plan(scan('u', { Output: ['u.other'] })), new Set(), aliases)[0]!.columns).toEqual([undefined]);
   });
 });
