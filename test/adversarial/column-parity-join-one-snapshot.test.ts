@@ -16,7 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { runCheckFile } from '../support/run-check.js';
-import { until } from '../support/until.js';
+import { untilAReadWaitsOnALock } from '../support/lock-waits.js';
 
 describeOnPostgres('a join-form column_parity whose duplicate search and counts a write lands between', () => {
   let db: TestDatabase;
@@ -44,11 +44,7 @@ describeOnPostgres('a join-form column_parity whose duplicate search and counts 
 checks:
   - { id: plans, kind: column_parity, source: app, key: [id], old: { table: accounts_old, expr: plan }, new: { table: accounts_new, expr: plan }, max_mismatch_ratio: 0.03 }
 `);
-      // Asked outside the writer's transaction, whose view of pg_stat_activity is fixed at its first look.
-      await until('a read waiting on the held table', async () => {
-        const waiting = await writer.unsafe(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()`);
-        return waiting.length > 0;
-      }, 10_000);
+      await untilAReadWaitsOnALock(writer, 'a read waiting on the held table');
       // Let every read that does not need the held table finish first.
       await new Promise((resolve) => setTimeout(resolve, 500));
       await session.unsafe('commit');

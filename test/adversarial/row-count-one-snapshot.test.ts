@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/databases.js';
 import { runCheckFile } from '../support/run-check.js';
-import { until } from '../support/until.js';
+import { untilAReadWaitsOnALock } from '../support/lock-waits.js';
 
 describeOnPostgres('a row_count whose sides a dual write lands between', () => {
   let db: TestDatabase;
@@ -51,11 +51,7 @@ checks:
   - { id: orders-count, kind: row_count, old: { source: app, table: orders_old${scope} }, new: { source: ${newSource}, table: orders_new${scope} } }
 `);
         // The check is waiting on the new table's lock: whatever it counted of the old one is read.
-        // Asked outside the writer's transaction, whose view of pg_stat_activity is fixed at its first look.
-        await until('the count waiting on the held table', async () => {
-          const waiting = await writer.unsafe(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()`);
-          return waiting.length > 0;
-        }, 10_000);
+        await untilAReadWaitsOnALock(writer, 'the count waiting on the held table');
         await session.unsafe('commit');
         const { status, summary } = await result;
         expect({ status, summary }).toMatchObject({ status: 'fail' });

@@ -1,0 +1,15 @@
+/** Waiting for a read of parity's to queue behind a lock a test's writer holds. */
+import type { Sql } from 'postgres';
+import { until } from './until.js';
+
+/**
+ * Resolves once a session of the database other than the asking one waits on a lock. Asked on
+ * `client`'s own connection outside any transaction: a transaction's view of pg_stat_activity is
+ * fixed at its first look, so the writer holding the lock cannot ask it.
+ */
+export function untilAReadWaitsOnALock(client: Sql, what: string): Promise<true> {
+  return until(what, async () => {
+    const waiting = await client.unsafe(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()`);
+    return waiting.length > 0 ? true : undefined;
+  }, 10_000);
+}
