@@ -37,7 +37,9 @@ export function openPostgresState(url: string, options: { max?: number; onStatem
     ...(options.onStatement ? { debug: (_connection: number, text: string) => options.onStatement!(text) } : {}),
     idle_timeout: 60,
     connect_timeout: 10,
-    connection: { application_name: 'parity-state' },
+    // parity's own queries are short and many: the gate's evidence read estimates high enough to
+    // trigger JIT compilation, which cost seconds per read at 300 checks (docs/decisions.md).
+    connection: { application_name: 'parity-state', jit: 'off' },
   });
   return {
     db: drizzlePostgres(client, { schema }) as unknown as StateDb,

@@ -119,48 +119,70 @@ function judgedIds(checkIds: string[]): SQL {
     order by j.check_id, ${evidenceBegan(j)} desc, j.finished_at desc nulls first, j.id desc`;
 }
 
+/** The fields of a recorded identity that serverKey reads: readings alike in these are one server. */
+const KEY_FIELDS = ['system_identifier', 'timeline', 'database_oid', 'database', 'address', 'port', 'postmaster_started', 'embedded_id', 'data_dir'] as const;
+
+/**
+ * Each source's readings as a few entries (a jsonb array, `[{id, check_id, source, read_as,
+ * server, began}]`), from `readings` (a query of id, check_id, source, read_as, identity, began):
+ * per source and identity — compared by the fields serverKey reads, not by the whole identity,
+ * which also records the lag each reading saw — only the newest reading; the judged results' own
+ * readings each on their own, so that "another result than the judged one" stays exact.
+ */
+function newestReadings(readings: SQL, judged: SQL): SQL {
+  const fields = KEY_FIELDS.map((field) => sql.raw(`identity->'${field}'`));
+  const sameFields = sql.join(KEY_FIELDS.map((field) => sql.raw(`n.identity->'${field}' is not distinct from g.identity->'${field}'`)), sql` and `);
+  return sql`(with r as materialized (select q.*, q.id in (${judged}) as judged from (${readings}) as q),
+    g as (select source, min(identity::text)::jsonb as identity, max(began) as newest from r where not judged group by source, ${sql.join(fields, sql`, `)})
+    select coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'check_id', x.check_id, 'source', x.source, 'read_as', x.read_as, 'server', ${serverKey(sql`x.identity`)}, 'began', x.began)), '[]'::jsonb)
+    from (select n.id, n.check_id, n.source, n.read_as, n.identity, n.began from g
+        cross join lateral (select n.* from r as n where not n.judged and n.source = g.source and n.began = g.newest and ${sameFields} order by n.id desc limit 1) as n
+      union all select id, check_id, source, read_as, identity, began from r where judged) as x)`;
+}
+
 /**
  * A witness result that began reading at or after the judged one (a tie counts, as for
  * non-passes) and read one of its sources as another server: the source has been re-pointed (DNS,
- * a pooler, a database renamed over the name) since the judged evidence was read. First the newest
- * result of a current check reading the source under its current hash (an index range scan of
- * (check_id, finished_at) per witness check); failing that, the newest-finished result of any
- * check that recorded reading a source under the key of where the judged source's URL reaches now
- * (its `target`): a reading stays evidence of what the URL reaches when the check that took it is
- * edited, deleted or renamed (one backward scan of results finished since the judged one began).
+ * a pooler, a database renamed over the name) since the judged evidence was read. Witnesses are
+ * the results of current checks reading the source under their current hash and, failing those,
+ * results of any check that recorded reading a source under the key of where the judged source's
+ * URL reaches now (its `target`): a reading stays evidence of what the URL reaches when the check
+ * that took it is edited, deleted or renamed.
+ *
+ * The readings are gathered once per statement, not once per judged result and witness check:
+ * uncorrelated subqueries (InitPlans) scan the witnesses' results since the oldest judged result
+ * began and keep, per source and server, the newest reading (newestReadings). Each judged result
+ * then only picks, among those few, the newest of another server that began at or after it did.
  */
-function laterServer(began: SQL, witnesses: readonly SourceWitness[]): SQL<unknown> {
+function laterServer(checkIds: string[], began: SQL, witnesses: readonly SourceWitness[]): SQL<unknown> {
   if (witnesses.length === 0) return sql`null::jsonb`.mapWith(checkResults.observations);
   const o = aliasColumns('o');
-  const after = sql`o.id <> ${checkResults.id} and o.finished_at >= ${began} and ${evidenceBegan(o)} >= ${began}`;
+  const j = aliasColumns('j');
+  const judged = judgedIds(checkIds);
+  const since = sql`(select min(${evidenceBegan(j)}) from ${checkResults} as j where j.id in (${judged}))`;
+  const after = sql`o.finished_at >= ${since} and ${evidenceBegan(o)} >= ${since}`;
   const rows = sql.join(witnesses.map((w) => sql`(${w.source}::text, ${w.readAs}::text, ${w.checkId}::text, ${w.hash}::text)`), sql`, `);
-  const theirs = sql`(o.servers -> w.read_as)`;
-  const ours = sql`(${checkResults.servers} -> w.source)`;
-  const byCheck = sql`(
-    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', w.source, 'read_as', w.read_as, 'server', ${serverKey(theirs)})
+  const byCheck = newestReadings(sql`select o.id, o.check_id, w.source, w.read_as, o.servers -> w.read_as as identity, ${evidenceBegan(o)} as began
     from ${checkResults} as o
     join (values ${rows}) as w(source, read_as, check_id, hash) on o.check_id = w.check_id and o.definition_hash = w.hash
-    where ${after} and ${ours} is not null and ${theirs} is not null and ${serverKey(theirs)} <> ${serverKey(ours)}
-    order by ${evidenceBegan(o)} desc, o.id desc limit 1)`;
+    where ${after} and (o.servers -> w.read_as) is not null`, judged);
   const reached = [...new Map(witnesses.flatMap((w) => (w.target === undefined ? [] : [[w.source, w.target] as const]))).entries()];
-  if (reached.length === 0) return byCheck.mapWith(checkResults.observations);
-  const targets = sql.join(reached.map(([source, target]) => sql`(${source}::text, ${target}::text)`), sql`, `);
-  const read = sql`r.value`;
-  const judged = sql`(${checkResults.servers} -> t.source)`;
-  // Newest-finished first: the order of the finished_at index, so the scan stops at the first match.
   // Results of current witness definitions are left to the search above: a definition's hash
   // covers its sources' targets, so each reading it records under this key is under a name that
   // search already compares. Only results of definitions since edited, deleted or renamed (or of
   // other catalogs) have their servers opened; a result of a current one costs a hash lookup.
-  const byTarget = sql`(
-    select jsonb_build_object('id', o.id, 'check_id', o.check_id, 'source', t.source, 'read_as', r.key, 'server', ${serverKey(read)})
+  const byTarget = reached.length === 0 ? sql`'[]'::jsonb` : newestReadings(sql`select o.id, o.check_id, t.source, r.key as read_as, r.value as identity, ${evidenceBegan(o)} as began
     from ${checkResults} as o
     cross join lateral jsonb_each(o.servers) as r(key, value)
-    join (values ${targets}) as t(source, target) on r.value->>'target' = t.target
-    where ${after} and (o.check_id, o.definition_hash) not in (select w.check_id, w.hash from (values ${rows}) as w(source, read_as, check_id, hash))
-      and ${judged} is not null and ${serverKey(read)} <> ${serverKey(judged)}
-    order by o.finished_at desc, o.id desc limit 1)`;
-  return sql`coalesce(${byCheck}, ${byTarget})`.mapWith(checkResults.observations);
+    join (values ${sql.join(reached.map(([source, target]) => sql`(${source}::text, ${target}::text)`), sql`, `)}) as t(source, target) on r.value->>'target' = t.target
+    where ${after} and (o.check_id, o.definition_hash) not in (select w.check_id, w.hash from (values ${rows}) as w(source, read_as, check_id, hash))`, judged);
+  // Per judged result: the newest reading of one of its sources, by another result, as another server.
+  const pick = (readings: SQL) => sql`(select jsonb_build_object('id', e->>'id', 'check_id', e->>'check_id', 'source', e->>'source', 'read_as', e->>'read_as', 'server', e->'server')
+    from jsonb_array_elements(${readings}) as e
+    where e->>'id' <> ${checkResults.id} and (e->>'began')::timestamptz >= ${began}
+      and (${checkResults.servers} -> (e->>'source')) is not null and e->'server' <> ${serverKey(sql`${checkResults.servers} -> (e->>'source')`)}
+    order by (e->>'began')::timestamptz desc, e->>'id' desc limit 1)`;
+  return sql`coalesce(${pick(byCheck)}, ${pick(byTarget)})`.mapWith(checkResults.observations);
 }
 
 /** Gate queries over the drizzle state database; `clock` is the store's clock (see store-clock.ts). */
@@ -205,7 +227,7 @@ export function gateQueries(db: StateDb, clock: StoreClock = databaseClock) {
       servers: sql<Record<string, ServerKey> | null>`(select jsonb_object_agg(s.key, ${serverKey(sql`s.value`)}) from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
       readUnder: sql<Record<string, unknown> | null>`(select jsonb_object_agg(s.key, jsonb_build_object('in_recovery', s.value->'in_recovery', 'replica_lag', s.value->'replica_lag', 'privilege_warnings', s.value->'privilege_warnings'))
         from jsonb_each(${checkResults.servers}) as s)`.mapWith(checkResults.observations),
-      laterServer: laterServer(began, witnesses),
+      laterServer: laterServer(checkIds, began, witnesses),
     }).from(sql`(select ${clock()} as at) as clock`)
       // Only each check's judged result is joined: its subqueries (opposing outcomes, servers) then
       // run once per required check, not once per result in the check's history.
