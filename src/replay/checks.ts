@@ -74,7 +74,7 @@ export function createCheckRunner(scenario: Scenario, db: ReplayDatabase): Check
   // `unused` judges who used the old shape over a window, so it runs in the contract window, not at the gate.
   const checks = all.filter((c) => c.spec.kind !== 'unused');
   const unusedChecks = all.filter((c) => c.spec.kind === 'unused');
-  const planned = plannedScans(checks);
+  const planned = plannedScans(checks, (name) => registry.specOf(name));
   const windowSnapshots = createContractWindowSnapshots();
   return {
     unusedCheckIds: unusedChecks.map((c) => c.spec.id),

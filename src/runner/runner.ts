@@ -130,13 +130,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     const runLimiter = createLimiter(deps.checkConcurrency ?? 4);
     // Checks declaring count scans over the same table share one pass (see scans.ts).
     // Rechecks narrow their own scans to a few keys: nothing to fuse.
-    const planned = request.recheck ? [] : plannedScans(request.checks);
     const hashes = new Map(request.checks.map((c) => [c.spec.id, c.hash]));
     // The checks' definitions were fixed when the run was asked for; so are the sources they read
     // through. A reload during the run swaps the service's registry for later runs only (the old
     // one is closed once the runs that pinned it are drained).
     // And each source's reads must all reach one server (server-watch.ts).
     const sources = watchingServers(deps.sources.pinned?.() ?? deps.sources);
+    const planned = request.recheck ? [] : plannedScans(request.checks, (name) => sources.specOf(name));
     // Each source's identity and preflight, read once per run and shared by its checks.
     const inspect = createServerInspector(sources);
     const checkSources = new Map(request.checks.map((c) => [c.spec.id, kindOf(c.spec.kind)?.sourcesOf(c.spec) ?? []]));

@@ -14,6 +14,7 @@ import { kindOf } from '../catalog/registry.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ScanCheckpoint, type StopRule } from '../kinds/types.js';
 import type { LoadedCheck } from '../catalog/catalog.js';
 import type { SourceRegistry } from '../sources/registry.js';
+import type { SourceSpec } from '../checkfile/sources.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
@@ -115,15 +116,31 @@ export interface PlannedScan {
  * checks' evaluation, so fusion finds its members by identity — never by re-planning and matching
  * SQL text, which silently lost fusion on any small difference.
  */
-export function plannedScans(checks: readonly LoadedCheck[]): PlannedScan[] {
+export function plannedScans(checks: readonly LoadedCheck[], specOf: SpecOf): PlannedScan[] {
   return checks.flatMap((check) => {
     const kind = kindOf(check.spec.kind);
     const scans = planScansOf(check);
     const incremental = kind?.incremental?.(check.spec) !== undefined;
-    // Counts compared with each other are read together where they share a source (countTogether), never in another check's statement.
-    const together = (scan: CountScan) => kind?.comparesCounts === true && scans.some((other) => other !== scan && other.source === scan.source);
-    return scans.map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout, ...(incremental || together(scan) ? { alone: true } : {}) }));
+    // Counts compared with each other and read in one statement (countTogether) are never read in another check's.
+    const together = kind?.comparesCounts === true && readInOneStatement(scans, specOf);
+    return scans.map((scan) => ({ checkId: check.spec.id, scan, timeoutMs: check.spec.timeout, ...(incremental || together ? { alone: true } : {}) }));
   });
+}
+
+/** A source's spec by name, from the registry the run reads through. */
+export type SpecOf = (source: string) => SourceSpec | undefined;
+
+/**
+ * Whether counts compared with each other are read by ONE statement, in one snapshot: on one
+ * source (or sources configured alike, one connection serving both), unnarrowed, not read chunk
+ * by chunk. The planner (which keeps such scans out of fusion) and countTogether (which reads them)
+ * ask this one question, so a scan is never both fused and read together.
+ */
+export function readInOneStatement(scans: readonly CountScan[], specOf: SpecOf): boolean {
+  const source = scans[0]?.source;
+  const spec = source === undefined ? undefined : specOf(source);
+  return scans.length > 1 && spec?.scan.mode !== 'chunked'
+    && scans.every((scan) => scan.where === undefined && (scan.source === source || (spec !== undefined && isDeepStrictEqual(specOf(scan.source), spec))));
 }
 
 /** The planned scans of one check, in its kind's order (the objects fusion knows). */
@@ -430,13 +447,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
 
   const executor: ScanExecutor = {
     async countTogether(scans, request) {
-      const source = scans[0]?.source;
-      const spec = source === undefined ? undefined : deps.sources.specOf(source);
-      // One snapshot needs one statement: on one source (or sources configured alike, one connection
-      // serving both), unnarrowed, not read chunk by chunk.
-      const oneStatement = scans.length > 1 && spec?.scan.mode !== 'chunked' && scans.every((scan) => scan.where === undefined
-        && (scan.source === source || isDeepStrictEqual(deps.sources.specOf(scan.source), spec)));
-      if (!oneStatement) return Promise.all(scans.map((scan) => executor.count(scan, request)));
+      // One snapshot needs one statement.
+      if (!readInOneStatement(scans, (name) => deps.sources.specOf(name))) return Promise.all(scans.map((scan) => executor.count(scan, request)));
       request.signal.throwIfAborted();
       return countInOneStatement(scans, {
         timeoutMs: request.timeoutMs, signal: request.signal, progress: request.onProgress ?? (() => {}), statement: request.onStatement,

@@ -166,6 +166,32 @@ checks:
     expect(run.summary).toMatchObject({ total: 6, error: 0 });
   });
 
+  it('keeps a row_count over two sources configured alike out of fusion, as it reads both counts in one statement', async () => {
+    await seed(db, Array.from({ length: 12 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 12, 3);
+    const yaml = `
+checks:
+  - { id: count, kind: row_count, old: { source: app, table: legacy }, new: { source: app_alike, table: users } }
+  - { id: nulls, kind: null_check, source: app_alike, table: users, columns: [first_name] }
+  - { id: old-nulls, kind: null_check, source: app, table: legacy, columns: [id] }
+`;
+    const catalog = catalogFromYaml(yaml, { app: db, app_alike: db });
+    const sources = registryForCatalog(catalog, { app: db, app_alike: db });
+    try {
+      const run = await (await createRunner({ store, sources, fuseScans: true }).start({ checks: [...catalog.checks.values()], trigger: 'api' })).finished;
+      const counting = (checkId: string) => run.results.find((r) => r.checkId === checkId)!.statements.filter((s) => /count\(/.test(s.sql) && !/^\s*explain\b/i.test(s.sql));
+      const [both, ...more] = counting('count');
+      expect(more).toEqual([]);
+      expect(both?.sql).toMatch(/from "legacy".* cross join .*from "users"/s);
+      // The null_checks read their own statements: none of them also counts the row_count's table.
+      for (const checkId of ['nulls', 'old-nulls']) {
+        for (const statement of counting(checkId)) expect(statement.fused_checks ?? [checkId]).toEqual([checkId]);
+      }
+      expect(run.summary).toMatchObject({ total: 3, error: 0, pass: 3 });
+    } finally {
+      await sources.closeAll();
+    }
+  });
+
   it('never fuses on a source with max_replica_lag: each check\'s lag readings bracket its own statement', async () => {
     await seed(db, Array.from({ length: 30 }, (_, i) => ({ id: i + 1, full: 'Ann Lee', first: 'Ann', last: 'Lee', deleted: false })), 30, 10);
     const run = await runAll('single', true, { max_replica_lag: 30_000 });
