@@ -196,7 +196,7 @@ export async function countedColumnsFault(ctx: ExecutionContext, counted: Counte
   const scope = `${formatTableRef(counted.table)}${counted.where === undefined ? '' : ` where ${counted.where}`}`;
   const rows = judgeRowSource(explained);
   if (!rows.fromTable) {
-    return { code: 'fixed_rows', message: `the rows in scope of ${scope} do not come from a table's rows: as the server plans reading them, they are decided by a ${rows.node} (a set-returning function, VALUES, constants, a recursive WITH, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so their NULLs are no data's; check the table the view reads` };
+    return { code: 'fixed_rows', message: `the rows in scope of ${scope} do not come from a table's rows: as the server plans reading them, they are decided by a ${rows.node} (a set-returning function, VALUES, constants, GROUP BY grouping sets other than one non-empty set — ROLLUP, CUBE, an empty set, a set listed twice —, a recursive WITH, a plan node not known to keep each row at most once, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so their NULLs are no data's; check the table the view reads` };
   }
   // A plan proving the scope empty reads no row (min_rows judges an empty scope).
   if (root?.['One-Time Filter'] === 'false' && (root.Plans ?? []).length === 0) return undefined;

@@ -14,8 +14,11 @@
  * sides'), unless the other side is more than one row no table holds, which multiplies them (a
  * series joined to one row of a table, a lateral series per row: `users_new u cross join lateral
  * generate_series(0, 9)` is 10 rows per user); a union's, every member's; a recursive union's,
- * none (its recursive term makes rows out of its earlier ones). Sound in one direction: a node not
- * listed is followed only through all of its row inputs, and one with none is fixed.
+ * none (its recursive term makes rows out of its earlier ones). A grouping is its input's rows, each
+ * group at most once, only with one grouping set and that set not empty: ROLLUP, CUBE, an empty set
+ * (a grand-total row, even over no row) or a set listed twice (every group twice) make rows no table
+ * holds. Sound in one direction: a node is followed through its inputs only when it is known to
+ * keep each input row at most once (an allow-list); any other node is rows no table decides.
  */
 import { rootOf, rowInputsOf, type PlanNode } from './column-lineage.js';
 import { ctePlanOf, parentsOf } from '../../sql/cte-plan.js';
@@ -31,6 +34,14 @@ export type RowSource = { fromTable: true } | { fromTable: false; node: string }
 /** Scans producing rows no table decides. */
 const FIXED_SCANS = new Set(['Function Scan', 'Values Scan', 'Table Function Scan', 'WorkTable Scan', 'Named Tuplestore Scan']);
 const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
+/** Scans of a relation: its rows, at most filtered (a foreign table's included). */
+const RELATION_SCANS = new Set(['Seq Scan', 'Sample Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan', 'Foreign Scan']);
+/**
+ * Nodes whose rows are their inputs' rows, each at most once: passed on, projected one-to-one,
+ * sorted, hashed, gathered from workers, filtered, limited, deduplicated, grouped by one key,
+ * numbered by a window, or intersected and subtracted (every input followed).
+ */
+const KEEPING = new Set(['Result', 'Subquery Scan', 'Hash', 'Sort', 'Incremental Sort', 'Materialize', 'Memoize', 'Gather', 'Gather Merge', 'LockRows', 'Limit', 'Unique', 'Group', 'WindowAgg', 'SetOp']);
 
 /** Every node under `root`, sub-plans included. */
 function allNodes(root: PlanNode): PlanNode[] {
@@ -77,7 +88,7 @@ export function judgeRowSource(explained: unknown): RowSource {
       }
       return undefined;
     };
-    if (typeof node['Relation Name'] === 'string') return undefined;
+    if (RELATION_SCANS.has(type) && typeof node['Relation Name'] === 'string') return undefined;
     if (FIXED_SCANS.has(type)) return type === 'Function Scan' ? { node: `${type} (${String(node['Function Name'] ?? 'a function')})`, oneRow: false } : here;
     if (type === 'CTE Scan') {
       // By scope, not by name: two WITH queries may share one (cte-plan.ts); one not told is no table's rows.
@@ -86,7 +97,12 @@ export function judgeRowSource(explained: unknown): RowSource {
     }
     // A plan that proves the read empty returns no row: an empty scope is judged by min_rows.
     if (type === 'Result' && inputs.length === 0) return node['One-Time Filter'] === 'false' ? undefined : { node: 'Result (rows of constants)', oneRow: true };
-    if (type === 'Aggregate' && node.Strategy === 'Plain') return { node: 'Aggregate (one row, no GROUP BY)', oneRow: true };
+    if (type === 'Aggregate') {
+      const grouping = groupingOf(node);
+      if (grouping.rows === 'one') return { node: 'Aggregate (one row, no GROUP BY)', oneRow: true };
+      if (grouping.rows === 'made') return { node: `Aggregate (${grouping.why})`, oneRow: false };
+      return first(inputs);
+    }
     // A set-returning function in the select list: each input row becomes as many rows as it returns.
     if (type === 'ProjectSet') return { node: 'ProjectSet (a set-returning function in the select list, multiplying its input rows)', oneRow: false };
     // Every partition pruned at plan time: no row, as above.
@@ -100,10 +116,45 @@ export function judgeRowSource(explained: unknown): RowSource {
       if (recursive.some((n) => n['Node Type'] === 'WorkTable Scan')) return { node: 'Recursive Union (rows generated from its own earlier rows)', oneRow: false };
       return first(inputs);
     }
-    return first(inputs);
+    if (type === 'Append' || type === 'Merge Append' || KEEPING.has(type)) return first(inputs);
+    return { node: `${type} (a plan node not known to keep each row of its input at most once)`, oneRow: false };
   };
   const at = fixedAt(root);
   return at === undefined ? { fromTable: true } : { fromTable: false, node: at.node };
+}
+
+/** The grouping sets of an Aggregate, each a list of keys (EXPLAIN's `Grouping Sets`: Group Keys and Hash Keys per phase); undefined when it prints none. */
+function groupingSetsOf(node: PlanNode): unknown[][] | undefined {
+  const phases = node['Grouping Sets'];
+  if (phases === undefined) return undefined;
+  if (!Array.isArray(phases)) return [];
+  return phases.flatMap((phase: unknown) => {
+    const sets = [(phase as Record<string, unknown>)?.['Group Keys'], (phase as Record<string, unknown>)?.['Hash Keys']];
+    return sets.flatMap((keys) => (Array.isArray(keys) ? keys.map((set: unknown) => (Array.isArray(set) ? set : [set])) : []));
+  });
+}
+
+/** What an Aggregate's grouping makes of its input's rows. */
+type Grouping = { rows: 'one' } | { rows: 'per group' } | { rows: 'made'; why: string };
+
+/**
+ * What an Aggregate's grouping makes of its input: one row (no GROUP BY, or one empty grouping
+ * set), each group of one non-empty key at most once, or otherwise rows no table holds — an empty
+ * set beside a key (a grand-total row even over no row: ROLLUP, CUBE), two sets (a group per set,
+ * twice when listed twice), several empty sets (as many rows, whatever the table holds).
+ */
+function groupingOf(node: PlanNode): Grouping {
+  const sets = groupingSetsOf(node);
+  if (sets === undefined) {
+    const keys = node['Group Key'];
+    if (node.Strategy === 'Plain' && keys === undefined) return { rows: 'one' };
+    if ((node.Strategy === 'Sorted' || node.Strategy === 'Hashed') && Array.isArray(keys) && keys.length > 0) return { rows: 'per group' };
+    return { rows: 'made', why: `strategy ${String(node.Strategy ?? 'not printed')} without one grouping key` };
+  }
+  if (sets.length === 1) return sets[0]!.length === 0 ? { rows: 'one' } : { rows: 'per group' };
+  const empty = sets.filter((set) => set.length === 0).length;
+  const why = empty > 0 ? `, ${empty} of them empty: a grand-total row whatever the table holds, as ROLLUP and CUBE add` : ': each group made once per set';
+  return { rows: 'made', why: `GROUP BY grouping sets, ${sets.length} sets${why}` };
 }
 
 /**
@@ -159,6 +210,6 @@ export async function fixedRowsFault(ctx: ExecutionContext, side: { source: stri
   if (found.fromTable) return undefined;
   return {
     code: 'fixed_rows',
-    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, a recursive WITH, a WITH query the plan does not tell apart from another of its name, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
+    message: `the rows of ${scope} do not come from a table's rows: as the server plans reading them, their number is decided by a ${found.node} (a set-returning function, VALUES, constants, an aggregate with no GROUP BY, GROUP BY grouping sets other than one non-empty set — ROLLUP, CUBE, an empty set, a set listed twice —, a recursive WITH, a WITH query the plan does not tell apart from another of its name, a plan node not known to keep each row at most once, such a node outer-joined to a table, or one multiplying a table's rows by a join or a select-list series), whatever any table holds, so counting them proves nothing about the migration; check the table the view reads`,
   };
 }
