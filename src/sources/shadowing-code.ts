@@ -38,40 +38,45 @@ const SEARCHED = 'any (select s.oid from searched_schema s)';
 const isTrustedFunction = (b: string) =>
   `(${b}.oid ${op('<')} ${USER_OID} or ${isInstalledMember('pg_proc', `${b}.oid`)} or (${isTypeCompanion(`${b}.oid`)} and ${b}.proowner ${op('=')} ${SUPERUSERS}))`;
 
-/**
- * Whether the pg_type row `y` is the installation's: a built-in, an installed extension's member,
- * or what the server made along with one for a superuser (its array type, a member relation's row
- * type, a member range type's multirange).
- */
-const isTrustedType = (y: string) => `(${y}.oid ${op('<')} ${USER_OID} or ${isInstalledMember('pg_type', `${y}.oid`)}
-    or (${y}.typowner ${op('=')} ${SUPERUSERS} and (${isInstalledMember('pg_class', `${y}.typrelid`)} or ${isInstalledMember('pg_type', `${y}.typelem`)}
-      or ${y}.oid ${op('=')} any (select g.rngmultitypid from pg_catalog.pg_range g where ${isInstalledMember('pg_type', 'g.rngtypid')}))))`;
-
-/** Whether the pg_type row `y` is a relation's row type or the array type of one. */
-const isRowTypeOrItsArray = (y: string) => `(${y}.typrelid ${op('<>')} 0::pg_catalog.oid
-    or exists (select from pg_catalog.pg_type e where e.oid ${op('=')} ${y}.typelem and e.typarray ${op('=')} ${y}.oid and e.typrelid ${op('<>')} 0::pg_catalog.oid))`;
+/** `catalog` rows (as `alias`) that are installed members; needs INSTALLED_MEMBERS. */
+const memberOf = (catalog: string, alias: string) =>
+  `pg_catalog.${catalog} ${alias} join installed_member m on m.objid ${op('=')} ${alias}.oid and m.classid ${op('=')} 'pg_catalog.${catalog}'::pg_catalog.regclass`;
 
 /** Whether the pg_type row `t` is the array type the server made for its element (named after it, and found wherever the element is). */
 const isArrayOfItsElement = (t: string) =>
   `exists (select from pg_catalog.pg_type e where e.oid ${op('=')} ${t}.typelem and e.typarray ${op('=')} ${t}.oid)`;
 
 /**
- * The names a type or relation of the installation goes by outside pg_catalog (`trusted_type_name(name)`; pg_catalog is read first for
- * types and relations, so a user's `point` never answers for pg_catalog's): installed extensions'
- * types and relations, and initdb's types outside it that are no relation's row type
- * (information_schema's domains: its views' row types — `tables`, `columns`, `parameters` — are
- * names a user's tables may well have, and no body names them as types).
+ * The installation's types outside pg_catalog (`trusted_type(oid, name)`; pg_catalog is read first
+ * for types and relations, so a user's `point` never answers for pg_catalog's), read from the
+ * members' side: an installed extension's types, its relations' row types, its range types'
+ * multiranges, initdb's domains outside pg_catalog (information_schema's `cardinal_number`…; not
+ * its views' row types — `tables`, `columns`, `parameters` are names a user's tables may well have,
+ * and no body names them as types), and the array type of each.
  */
-const TRUSTED_TYPE_NAMES = `trusted_type_name(name) as (
-    select y.typname from pg_catalog.pg_type y
-      where y.typnamespace ${op('<>')} 11::pg_catalog.oid and ${isTrustedType('y')}
-        and (y.oid ${op('>=')} ${USER_OID} or not ${isRowTypeOrItsArray('y')})
+const TRUSTED_TYPES = `trusted_base_type(oid, name, array_oid) as (
+    select y.oid, y.typname, y.typarray from pg_catalog.pg_type y
+      where y.oid ${op('<')} ${USER_OID} and y.typnamespace ${op('<>')} 11::pg_catalog.oid and y.typtype ${op('=')} 'd'::pg_catalog."char"
+    union all
+    select y.oid, y.typname, y.typarray from ${memberOf('pg_type', 'y')}
+    union all
+    select y.oid, y.typname, y.typarray from ${memberOf('pg_class', 'c')} join pg_catalog.pg_type y on y.oid ${op('=')} c.reltype
+    union all
+    select y.oid, y.typname, y.typarray from ${memberOf('pg_type', 'r')} join pg_catalog.pg_range g on g.rngtypid ${op('=')} r.oid
+      join pg_catalog.pg_type y on y.oid ${op('=')} g.rngmultitypid
+), trusted_type(oid, name) as (
+    select b.oid, b.name from trusted_base_type b
+    union all
+    select a.oid, a.typname from trusted_base_type b join pg_catalog.pg_type a on a.oid ${op('=')} b.array_oid
+), trusted_type_name(name) as (
+    select t.name from trusted_type t
     union
-    select c.relname from pg_catalog.pg_class c where ${isInstalledMember('pg_class', 'c.oid')})`;
+    -- A sequence has no row type: its name, as every member relation's.
+    select c.relname from ${memberOf('pg_class', 'c')})`;
 
 /** The WITH-list entries SHADOWING_CODE_SQL reads, after INSTALLED_MEMBERS: each computed once per statement, probed by hash. */
 export const SHADOWING_LOOKUPS = `${SEARCHED_SCHEMAS},
-${TRUSTED_TYPE_NAMES}`;
+${TRUSTED_TYPES}`;
 
 /**
  * Rows (`what`) of the stand-in guard (pinning.ts) for code found by name: a user's function on a
@@ -97,7 +102,7 @@ export const SHADOWING_CODE_SQL = `select pg_catalog.textcat('function ', ${qual
   union all
   select pg_catalog.format('type %I.%I', t.typnamespace::pg_catalog.regnamespace::pg_catalog.text, t.typname)
     from pg_catalog.pg_type t left join pg_catalog.pg_class r on r.oid ${op('=')} t.typrelid
-    where t.oid ${op('>=')} ${USER_OID} and not ${isTrustedType('t')} and t.typnamespace ${op('=')} ${SEARCHED}
+    where t.oid ${op('>=')} ${USER_OID} and not t.oid ${op('=')} any (select y.oid from trusted_type y) and t.typnamespace ${op('=')} ${SEARCHED}
       and (r.oid is null or r.relkind ${op('=')} 'c'::pg_catalog."char") and not ${isArrayOfItsElement('t')} and t.typname ${op('=')} any (select n.name from trusted_type_name n)
   union all
   select pg_catalog.format('relation %I.%I', c.relnamespace::pg_catalog.regnamespace::pg_catalog.text, c.relname)
