@@ -1,5 +1,6 @@
 /** The one statement that pins a read's session settings, shared by both drivers. */
-import { BUILTINS_REPLACED_SQL, INSTALLED_MEMBERS, isInstalledMember, isTypeCompanion, qualifiedFunction, USER_OID } from './installed-code.js';
+import { BUILTINS_REPLACED_SQL, INSTALLED_MEMBERS, isInstalledMember, USER_OID } from './installed-code.js';
+import { SHADOWING_CODE_SQL, SHADOWING_LOOKUPS } from './shadowing-code.js';
 import { TYPE_CODE_SQL } from './type-code.js';
 
 /**
@@ -28,13 +29,15 @@ const STAND_IN_MARKER = 'parity stand-in code: ';
 
 /** `x operator(pg_catalog.op) y`: no operator a role's search_path reaches may answer inside the guard itself. */
 const op = (name: string) => `operator(pg_catalog.${name})`;
-const SCHEMAS_SEARCHED = `array(select n.oid from pg_catalog.pg_namespace n where n.nspname ${op('=')} any (pg_catalog.current_schemas(false)))`;
 
 /**
  * Code a database holds that a read runs without naming it: the allow-list of built-ins judges
  * names, but the server binds a call by its argument types. A function on the search_path named
  * like a built-in (`public.lower(varchar)`) beats pg_catalog's when its types match better, and
- * so does an operator of exactly the operand types (`public.=(integer, numeric)`); a cast's
+ * so does an operator of exactly the operand types (`public.=(integer, numeric)`); and a
+ * function, operator, type or relation named like an installed extension's answers for it inside
+ * that extension's own code, which looks its names up through the reader's path (shadowing-code.ts,
+ * every object found by name); a cast's
  * function runs on every cast between its types (column_parity writes an enum as text); a
  * domain's CHECK runs on every value of the domain parity binds (a chunked scan's key bounds).
  * Any of them could write through dblink, take session locks, or answer for the built-in. Only
@@ -48,18 +51,10 @@ const SCHEMAS_SEARCHED = `array(select n.oid from pg_catalog.pg_namespace n wher
  * CHECK calling dblink_exec or pg_try_advisory_lock directly is refused as surely as one calling a
  * user's function. One row: the objects named, or NULL when there are none.
  */
-const STAND_INS = `with ${INSTALLED_MEMBERS}
+const STAND_INS = `with ${INSTALLED_MEMBERS},
+${SHADOWING_LOOKUPS}
 select pg_catalog.string_agg(x.what, ', ' order by x.what) as found from (
-  select pg_catalog.textcat('function ', ${qualifiedFunction('p')}) as what
-    from pg_catalog.pg_proc p
-    where p.oid ${op('>=')} ${USER_OID} and (p.pronamespace ${op('=')} 11::pg_catalog.oid or p.pronamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
-      and exists (select from pg_catalog.pg_proc b where b.proname ${op('=')} p.proname and b.pronamespace ${op('=')} 11::pg_catalog.oid and b.oid ${op('<')} ${USER_OID})
-      and not ${isInstalledMember('pg_proc', 'p.oid')} and not ${isTypeCompanion('p.oid')}
-  union all
-  select pg_catalog.format('operator %I.%s(%s, %s)', o.oprnamespace::pg_catalog.regnamespace::pg_catalog.text, o.oprname, o.oprleft::pg_catalog.regtype, o.oprright::pg_catalog.regtype)
-    from pg_catalog.pg_operator o
-    where o.oid ${op('>=')} ${USER_OID} and (o.oprnamespace ${op('=')} 11::pg_catalog.oid or o.oprnamespace ${op('=')} any (${SCHEMAS_SEARCHED}))
-      and not ${isInstalledMember('pg_operator', 'o.oid')}
+  ${SHADOWING_CODE_SQL}
   union all
   select pg_catalog.format('check %s of domain %s uses operator %s', k.conname, k.contypid::pg_catalog.regtype, d.refobjid::pg_catalog.regoperator)
     from pg_catalog.pg_constraint k join pg_catalog.pg_depend d on d.classid ${op('=')} 'pg_catalog.pg_constraint'::pg_catalog.regclass and d.objid ${op('=')} k.oid
