@@ -20,6 +20,17 @@ export function planCountScan(scan: CountScan): SQL {
   return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
 }
 
+/** Column alias of a count read beside a scan in its statement (planCountScanBeside). */
+export const BESIDE_ALIAS = '__counted_beside';
+
+/**
+ * One scan's counts and a one-value count `beside` them (an incremental pass's scope floor) in
+ * one SELECT: one snapshot, so the two are counts of the same rows' instant.
+ */
+export function planCountScanBeside(scan: CountScan, beside: SQL): SQL {
+  return sql`select s.*, (${beside}) as ${sql.identifier(BESIDE_ALIAS)} from (${planCountScan(scan)}) as s`;
+}
+
 /** The column of `name` of the `index`th scan in planCountsTogether's row. */
 export function togetherAlias(index: number, name: string): string {
   return `s${index}.${name}`;
