@@ -14,22 +14,19 @@ export function countColumns(scan: CountScan): SQL[] {
   return columns;
 }
 
-/** One SELECT answering every named count of the scan (plus the rows scanned). */
-export function planCountScan(scan: CountScan): SQL {
-  const where = scan.where === undefined ? sql`` : sql` where ${scan.where}`;
-  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
-}
-
-/** Column alias of a count read beside a scan in its statement (planCountScanBeside). */
-export const BESIDE_ALIAS = '__counted_beside';
-
 /**
- * One scan's counts and a one-value count `beside` them (an incremental pass's scope floor) in
- * one SELECT: one snapshot, so the two are counts of the same rows' instant.
+ * One SELECT answering every named count of the scan (plus the rows scanned). `beside`: a scalar
+ * sub-select read as one more column (an incremental pass's scope floor): one statement is one
+ * snapshot, so it counts the rows of the same instant as the scan.
  */
-export function planCountScanBeside(scan: CountScan, beside: SQL): SQL {
-  return sql`select s.*, (${beside}) as ${sql.identifier(BESIDE_ALIAS)} from (${planCountScan(scan)}) as s`;
+export function planCountScan(scan: CountScan, beside?: SQL): SQL {
+  const where = scan.where === undefined ? sql`` : sql` where ${scan.where}`;
+  const columns = beside === undefined ? countColumns(scan) : [...countColumns(scan), sql`(${beside}) as ${sql.identifier(BESIDE_ALIAS)}`];
+  return sql`select ${joinSql(columns)} from ${tableSql(scan.table)}${where}`;
 }
+
+/** Column alias of a count read beside a scan in its statement (planCountScan's `beside`). */
+export const BESIDE_ALIAS = '__counted_beside';
 
 /** The column of `name` of the `index`th scan in planCountsTogether's row. */
 export function togetherAlias(index: number, name: string): string {

@@ -21,7 +21,7 @@ import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../
 import { Fault } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
-import { BESIDE_ALIAS, SCANNED_ALIAS, countColumns, planCountScan, planCountScanBeside, planCountsTogether, readCounts, readCountsTogether } from './count-scan.js';
+import { BESIDE_ALIAS, SCANNED_ALIAS, countColumns, planCountScan, planCountsTogether, readCounts, readCountsTogether } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
 
@@ -344,7 +344,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     const narrowed = scans.some((scan) => scan.where !== undefined);
     const beside = scans.length === 1 ? hooks.beside : undefined;
     if (hooks.beside !== undefined && beside === undefined) throw new Error('a count beside is read with one scan only');
-    const compiled = compile(scans.length > 1 ? planCountsTogether(scans) : beside ? planCountScanBeside(scans[0]!, beside) : planCountScan(scans[0]!));
+    const compiled = compile(scans.length > 1 ? planCountsTogether(scans) : planCountScan(scans[0]!, beside));
     const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
     hooks.statement(record);
     const started = performance.now();
