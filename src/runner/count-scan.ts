@@ -5,6 +5,9 @@ import type { CountScan } from '../kinds/types.js';
 /** Column alias parity adds to every scan: rows the scan read, for progress and metrics. */
 export const SCANNED_ALIAS = '__rows_scanned';
 
+/** Column alias of a count read beside a scan in its statement (planCountScan's `beside`). */
+export const BESIDE_ALIAS = '__counted_beside';
+
 /** The select list of a scan: one `count(*) FILTER (…)` per named count, plus the rows scanned. */
 export function countColumns(scan: CountScan): SQL[] {
   const columns = Object.entries(scan.counts).map(([name, predicate]) =>
@@ -24,9 +27,6 @@ export function planCountScan(scan: CountScan, beside?: SQL): SQL {
   const columns = beside === undefined ? countColumns(scan) : [...countColumns(scan), sql`(${beside}) as ${sql.identifier(BESIDE_ALIAS)}`];
   return sql`select ${joinSql(columns)} from ${tableSql(scan.table)}${where}`;
 }
-
-/** Column alias of a count read beside a scan in its statement (planCountScan's `beside`). */
-export const BESIDE_ALIAS = '__counted_beside';
 
 /** The column of `name` of the `index`th scan in planCountsTogether's row. */
 export function togetherAlias(index: number, name: string): string {
