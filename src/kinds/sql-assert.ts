@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { baseCheckShape, expressionSchema, minRowsSchema, querySchema, sourceNameSchema, tableRefSchema } from '../checkfile/common.js';
 import { formatTableRef } from '../sql/identifiers.js';
-import { predicateSql, sql } from '../sql/build.js';
+import { predicateSql, sql, tableSql, type SQL } from '../sql/build.js';
 import { queryAnswerOf, type RowBounds } from '../sql/fixed-answers.js';
 import { explainSql, planOfRow } from '../sql/planned-answer.js';
 import { judgePlan } from './judge-plan.js';
@@ -11,7 +11,7 @@ import { fixedAroundAggregates } from './aggregate-values.js';
 import { witnessData, witnessObservations } from './data-witness.js';
 import { withOpaqueNullTests } from '../sql/opaque-null-tests.js';
 import { toJsonValue } from './samples.js';
-import { defineKind, requireCount, type CountScan, type ExecutionContext } from './types.js';
+import { defineKind, requireCount, type ExecutionContext } from './types.js';
 import { describeExpected, expectedValueSchema, judgeValue, planTypedEquality, planValueQuery, typedVerdict, type ExpectedValue, type TypedAnswer, type ValueRow } from './expected-value.js';
 import type { Outcome, Sample } from '../results/outcome.js';
 import { Fault, faultOutcome, scopeTooSmall } from '../results/fault.js';
@@ -33,7 +33,8 @@ const expectSchema = z.union([
 /**
  * The rows the assertion is about. A query cannot say what it ranges over, so a typo (a misspelt
  * status, an empty look-alike table) makes `rows: 0` pass vacuously; `scope` names the population
- * and it must hold at least `min_rows` rows. Counted as a count scan (fused with other checks).
+ * and it must hold at least `min_rows` rows. Counted in the query's own statement (planScopedRowCount):
+ * one snapshot, so the count is of the rows the query read.
  */
 const scopeSchema = z.strictObject({
   table: tableRefSchema,
@@ -85,10 +86,27 @@ export function planFirstRows(spec: SqlAssertSpec, limit: number) {
   return sql`select * from (\n${sql.raw(spec.query)}\n) as assertion limit ${limit}`;
 }
 
-/** The scope count, when the check declares one. */
-export function planScope(spec: SqlAssertSpec): CountScan[] {
-  if (!spec.scope) return [];
-  return [{ source: spec.source, table: spec.scope.table, counts: { rows: spec.scope.where === undefined ? true : predicateSql(spec.scope.where) } }];
+type Scope = NonNullable<SqlAssertSpec['scope']>;
+
+/** The rows in scope (a one-row sub-select). */
+function planScopeCount(scope: Scope): SQL {
+  return sql`select count(*) as rows from ${tableSql(scope.table)} where ${predicateSql(scope.where)}`;
+}
+
+/**
+ * The scope's rows beside the query's: one statement, so one snapshot, taken after every table
+ * either reads is locked. Counted in two statements (a count scan, then the query), a write
+ * committed between them — a table emptied for a reload — left the query an empty population
+ * while min_rows was judged on the rows counted before it: `rows: 0` passed vacuously.
+ */
+export function planScopedRowCount(spec: SqlAssertSpec, scope: Scope): SQL {
+  return sql`select s.rows as scope_rows, a.rows from (${planScopeCount(scope)}) as s cross join (${planRowCountOf(spec)}) as a`;
+}
+
+/** The scope's rows beside the query's first two values (planValueQuery), in one statement; no value row: one row of NULLs beside the count. */
+export function planScopedValue(query: string, expected: ExpectedValue, scope: Scope): SQL {
+  return sql`select s.rows as parity_scope_rows, v.* from (${planScopeCount(scope)}) as s
+    left join (select true as parity_answered, q.* from (${planValueQuery(query, expected)}) as q) as v on true`;
 }
 
 /** Judges a row count against rows / max_rows / min_rows. */
@@ -130,7 +148,11 @@ export function evaluateValueExpectation(expected: ExpectedValue, rows: readonly
 }
 
 async function executeValue(query: string, source: string, expected: ExpectedValue, ctx: Pick<ExecutionContext, 'query'>): Promise<Outcome> {
-  const rows = await ctx.query<ValueRow>(source, planValueQuery(query, expected));
+  return judgeValueRows(await ctx.query<ValueRow>(source, planValueQuery(query, expected)), source, expected, ctx);
+}
+
+/** Judges the rows planValueQuery returned (a typed value's equality asked of the database: constants only). */
+async function judgeValueRows(rows: readonly ValueRow[], source: string, expected: ExpectedValue, ctx: Pick<ExecutionContext, 'query'>): Promise<Outcome> {
   const row = rows[0];
   if (rows.length === 1 && row && row.text !== null && expected.type === 'string') {
     const verdict = judgeValue(expected, row);
@@ -148,16 +170,16 @@ export const sqlAssert = defineKind({
   description: 'a read-only query returns the expected number of rows or the expected value',
   schema: sqlAssertSchema,
   sourcesOf: (spec) => [spec.source],
-  countScans: planScope,
-  async execute(spec, ctx, counts) {
+  // No count scan: the scope is counted in the query's own statement (planScopedRowCount), never
+  // fused with other checks' scans, so min_rows is judged on the rows the query read.
+  async execute(spec, ctx) {
     const scope = spec.scope;
-    const scopeRows = scope ? requireCount(counts[0] ?? {}, 'rows') : undefined;
+    const { outcome, scopeRows } = await assertQuery(spec, ctx);
     if (scope && scopeRows !== undefined) {
       const fault = scopeTooSmall(scopeRows, scope.min_rows, `rows in scope ${formatTableRef(scope.table)}${scope.where === undefined ? '' : ` where ${scope.where}`}`);
       if (fault) return faultOutcome(fault, { scope_rows: scopeRows });
+      outcome.observations.scope_rows = scopeRows;
     }
-    const outcome = await assertQuery(spec, ctx);
-    if (scopeRows !== undefined) outcome.observations.scope_rows = scopeRows;
     if (outcome.status !== 'pass') return outcome;
     // A pass the plan shows no data could have changed (a filter the planner folded to false) proves nothing.
     let fixed: 'no rows' | 'fixed' | undefined;
@@ -225,14 +247,25 @@ async function witnessed(spec: SqlAssertSpec, outcome: Outcome, ctx: ExecutionCo
   }
 }
 
-/** Runs the assertion itself: a count of the query's rows, or its single value. */
-async function assertQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<Outcome> {
-  if ('value' in spec.expect) return executeValue(spec.query, spec.source, spec.expect.value, ctx);
-  const [row] = await ctx.query<{ rows: string }>(spec.source, planRowCountOf(spec));
+/**
+ * Runs the assertion itself — a count of the query's rows, or its single value — with the scope's
+ * rows counted in the same statement when the check declares one (its verdict needs both).
+ */
+async function assertQuery(spec: SqlAssertSpec, ctx: ExecutionContext): Promise<{ outcome: Outcome; scopeRows?: number }> {
+  const scope = spec.scope;
+  if ('value' in spec.expect) {
+    const expected = spec.expect.value;
+    if (!scope) return { outcome: await executeValue(spec.query, spec.source, expected, ctx) };
+    const rows = await ctx.query<ValueRow & { parity_scope_rows: string; parity_answered: boolean | null }>(spec.source, planScopedValue(spec.query, expected, scope));
+    const scopeRows = requireCount({ rows: Number(rows[0]?.parity_scope_rows) }, 'rows');
+    const values = rows.filter((r) => r.parity_answered === true).map(({ type, category, text, json_equal }): ValueRow => ({ type, category, text, json_equal }));
+    return { outcome: await judgeValueRows(values, spec.source, expected, ctx), scopeRows };
+  }
+  const [row] = await ctx.query<{ rows: string; scope_rows?: string }>(spec.source, scope ? planScopedRowCount(spec, scope) : planRowCountOf(spec));
   const outcome = evaluateRowExpectation(spec, requireCount({ rows: Number(row?.rows) }, 'rows'));
   if (outcome.status === 'fail' && spec.sample > 0) {
     const rows = await ctx.query(spec.source, planFirstRows(spec, spec.sample));
     outcome.samples = rows.map((r): Sample => ({ category: 'row', key: {}, detail: toJsonValue(r) as Record<string, never> }));
   }
-  return outcome;
+  return scope ? { outcome, scopeRows: requireCount({ rows: Number(row?.scope_rows) }, 'rows') } : { outcome };
 }

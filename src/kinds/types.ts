@@ -89,6 +89,11 @@ export interface ScanFacts {
    * until it ended (a chunked scan: in its first transaction, every chunk checked to read the same).
    */
   relation?: ProvenRelation | undefined;
+  /**
+   * The one-value count asked beside the scan (ScanRequestContext.beside: an incremental pass's
+   * scope floor), read in the scan's own statement, so of the same snapshot as its counts.
+   */
+  countedBeside?: number | undefined;
 }
 
 /** Where a count result keeps its ScanFacts (a symbol: never mistaken for a count name). */

@@ -36,8 +36,12 @@ export interface ContextDeps {
 
 export interface RecordingContext extends ExecutionContext {
   readonly statements: StatementRecord[];
-  /** Answers one planned count scan through the run's engine (fused, chunked or alone); for the runner, not for kinds. */
-  countPlanned(scan: CountScan): Promise<CountResult>;
+  /**
+   * Answers one planned count scan through the run's engine (fused, chunked or alone); for the
+   * runner, not for kinds. `beside`: a one-value count read in the scan's own statement (alone),
+   * into ScanFacts.countedBeside.
+   */
+  countPlanned(scan: CountScan, beside?: SQL): Promise<CountResult>;
   /** Answers planned scans whose counts are compared with each other: in one snapshot where one statement can read them (ScanExecutor.countTogether). */
   countPlannedTogether(scans: readonly CountScan[]): Promise<CountResult[]>;
   /**
@@ -184,10 +188,10 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     queryEach,
     queryInOneSnapshot,
     describe,
-    async countPlanned(scan: CountScan): Promise<CountResult> {
+    async countPlanned(scan: CountScan, beside?: SQL): Promise<CountResult> {
       deps.signal.throwIfAborted();
       // A fused statement is recorded on every check it answered (fused_checks names them all).
-      return notingLags(await scans.count(scan, scanRequest()));
+      return notingLags(await scans.count(scan, { ...scanRequest(), beside }));
     },
     async countPlannedTogether(planned: readonly CountScan[]): Promise<CountResult[]> {
       deps.signal.throwIfAborted();

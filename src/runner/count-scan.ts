@@ -5,6 +5,9 @@ import type { CountScan } from '../kinds/types.js';
 /** Column alias parity adds to every scan: rows the scan read, for progress and metrics. */
 export const SCANNED_ALIAS = '__rows_scanned';
 
+/** Column alias of a count read beside a scan in its statement (planCountScan's `beside`). */
+export const BESIDE_ALIAS = '__counted_beside';
+
 /** The select list of a scan: one `count(*) FILTER (…)` per named count, plus the rows scanned. */
 export function countColumns(scan: CountScan): SQL[] {
   const columns = Object.entries(scan.counts).map(([name, predicate]) =>
@@ -14,10 +17,15 @@ export function countColumns(scan: CountScan): SQL[] {
   return columns;
 }
 
-/** One SELECT answering every named count of the scan (plus the rows scanned). */
-export function planCountScan(scan: CountScan): SQL {
+/**
+ * One SELECT answering every named count of the scan (plus the rows scanned). `beside`: a scalar
+ * sub-select read as one more column (an incremental pass's scope floor): one statement is one
+ * snapshot, so it counts the rows of the same instant as the scan.
+ */
+export function planCountScan(scan: CountScan, beside?: SQL): SQL {
   const where = scan.where === undefined ? sql`` : sql` where ${scan.where}`;
-  return sql`select ${joinSql(countColumns(scan))} from ${tableSql(scan.table)}${where}`;
+  const columns = beside === undefined ? countColumns(scan) : [...countColumns(scan), sql`(${beside}) as ${sql.identifier(BESIDE_ALIAS)}`];
+  return sql`select ${joinSql(columns)} from ${tableSql(scan.table)}${where}`;
 }
 
 /** The column of `name` of the `index`th scan in planCountsTogether's row. */

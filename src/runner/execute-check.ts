@@ -50,8 +50,13 @@ interface IncrementalPass {
   spec: unknown;
   /** Reads the hierarchy's catalog version again: true when DDL ran since the pass began. */
   catalogChanged(): Promise<boolean>;
-  /** An incremental pass: the fault when the whole scope no longer holds min_rows rows. */
-  scopeFloor(): Promise<FaultInfo | undefined>;
+  /**
+   * An incremental pass with min_rows: the whole scope's rows, up to min_rows (a scalar sub-select),
+   * read in the statement of the pass's own scan so that both are of one snapshot.
+   */
+  floor?: SQL | undefined;
+  /** An incremental pass: the fault when the whole scope, as counted beside the scan (ScanFacts.countedBeside), no longer holds min_rows rows. */
+  scopeFloor(facts: readonly ScanFacts[]): FaultInfo | undefined;
 }
 
 /**
@@ -87,12 +92,16 @@ async function incrementalPass(check: LoadedCheck, kind: CheckKind, ctx: Recordi
   const within = lowerBound === null ? undefined : sql`${columnSql(column)} >= ${lowerBound}::timestamptz`;
   const catalogChanged = async () => readTableState((await ctx.query(target.source, planTableState(target.table)))[0]?.table_state) !== upkeep.tableState;
   const { where, minRows } = target.scope;
-  const scopeFloor = async () => {
-    if (within === undefined || minRows === 0) return undefined;
-    const rows = Number((await ctx.query(target.source, planScopeFloor(target.table, where, minRows)))[0]?.n ?? 0);
-    return scopeTooSmall(rows, minRows, `rows in ${formatTableRef(target.table)}${where === undefined ? '' : ` where ${where}`} (the whole scope, asked by an incremental pass)`);
+  // Counted in the pass's own statement: asked after it, in another, a table emptied before the pass
+  // and refilled after it was counted full while the pass read none of its rows.
+  const floor = within === undefined || minRows === 0 ? undefined : planScopeFloor(target.table, where, minRows);
+  const scopeFloor = (facts: readonly ScanFacts[]): FaultInfo | undefined => {
+    if (floor === undefined) return undefined;
+    const rows = facts.find((f) => f.countedBeside !== undefined)?.countedBeside;
+    if (rows === undefined) return { code: 'missing_count', message: 'incremental: the whole scope\'s rows (min_rows) were not counted in the statement of the pass\'s own scan' };
+    return scopeTooSmall(rows, minRows, `rows in ${formatTableRef(target.table)}${where === undefined ? '' : ` where ${where}`} (the whole scope, counted with an incremental pass)`);
   };
-  return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged, scopeFloor };
+  return { plan, mark, within, spec: within ? target.changedRows : check.spec, catalogChanged, floor, scopeFloor };
 }
 
 /**
@@ -172,7 +181,9 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // What the pass will be judged by after reading (a value's plan) is versioned before the first read.
           const judged = kind.definitionsJudged?.(check.spec) ?? [];
           const versionsBefore = await readDefinitionVersions(ctx, judged);
-          const counts = kind.comparesCounts ? await ctx.countPlannedTogether(scans) : await Promise.all(scans.map((scan) => ctx.countPlanned(scan)));
+          // An incremental pass's scope floor is read beside its one scan (incrementalPass).
+          const beside = incremental?.floor !== undefined && scans.length === 1 ? incremental.floor : undefined;
+          const counts = kind.comparesCounts ? await ctx.countPlannedTogether(scans) : await Promise.all(scans.map((scan) => ctx.countPlanned(scan, beside)));
           if (within) for (const c of counts) c[SCAN_FACTS] = { ...c[SCAN_FACTS], within: c[SCAN_FACTS]?.within ? sql`${c[SCAN_FACTS].within} and ${within}` : within };
           facts = counts.map(scanFactsOf);
           const readsBefore = ctx.readsBesideCounts();
@@ -193,8 +204,8 @@ export async function executeCheck(check: LoadedCheck, given: ExecuteDeps): Prom
           // Read after the counts: DDL between the pass's first reading and its last leaves rows it
           // may have read under the old catalog and skipped under the new (an attach mid-pass).
           if (incremental) outcome = incrementalOutcome(outcome, incremental.plan, incremental.mark, facts.some((f) => f.resumed !== undefined), await incremental.catalogChanged());
-          // A full pass judged min_rows itself; a pass over changed rows only asks the whole scope here.
-          const tooSmall = incremental && outcome.status !== 'error' ? await incremental.scopeFloor() : undefined;
+          // A full pass judged min_rows itself; a pass over changed rows judges the whole scope here, as counted with it.
+          const tooSmall = incremental && outcome.status !== 'error' ? incremental.scopeFloor(facts) : undefined;
           if (tooSmall) outcome = faultOutcome(tooSmall, outcome.observations);
           countsWereTheReading = ctx.readsBesideCounts() === readsBefore;
         }

@@ -22,7 +22,7 @@ import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../
 import { Fault } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
-import { SCANNED_ALIAS, countColumns, planCountScan, planCountsTogether, readCounts, readCountsTogether } from './count-scan.js';
+import { BESIDE_ALIAS, SCANNED_ALIAS, countColumns, planCountScan, planCountsTogether, readCounts, readCountsTogether } from './count-scan.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import type { Store } from '../store/store.js';
 
@@ -51,6 +51,11 @@ export interface ScanRequestContext {
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
   /** Receives each statement as it starts (shared objects: durations fill in when they finish). */
   onStatement(record: StatementRecord): void;
+  /**
+   * A one-value count (a scalar sub-select) read in the scan's own statement, into
+   * ScanFacts.countedBeside: the scan then runs alone, in one statement (never fused or chunked).
+   */
+  beside?: SQL | undefined;
 }
 
 export interface ScanExecutor {
@@ -247,6 +252,8 @@ interface ScanHooks {
   /** The checks this scan answers (for its checkpoint). */
   checkIds: readonly string[];
   stop: readonly StopRule[];
+  /** ScanRequestContext.beside. */
+  beside?: SQL | undefined;
 }
 
 /**
@@ -328,7 +335,7 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
     const limiter = deps.limiters(scan.source);
     // A narrowed scan (an incremental pass) reads what its predicate selects through an index, in one statement.
-    if (spec?.scan.mode === 'chunked' && scan.where === undefined) {
+    if (spec?.scan.mode === 'chunked' && scan.where === undefined && hooks.beside === undefined) {
       return runChunkedScan(scan, {
         source, settings: spec.scan, statementTimeoutMs, signal: hooks.signal,
         withSlot: (work) => limiter.run(work),
@@ -352,7 +359,9 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
     const spec = deps.sources.specOf(sourceName);
     const statementTimeoutMs = hooks.timeoutMs ?? spec?.statement_timeout ?? 30_000;
     const narrowed = scans.some((scan) => scan.where !== undefined);
-    const compiled = compile(scans.length === 1 ? planCountScan(scans[0]!) : planCountsTogether(scans));
+    const beside = scans.length === 1 ? hooks.beside : undefined;
+    if (hooks.beside !== undefined && beside === undefined) throw new Error('a count beside is read with one scan only');
+    const compiled = compile(scans.length > 1 ? planCountsTogether(scans) : planCountScan(scans[0]!, beside));
     const record: StatementRecord = { source: sourceName, sql: compiled.text, params: compiled.params, duration_ms: 0 };
     hooks.statement(record);
     const started = performance.now();
@@ -390,7 +399,9 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
         const names = Object.keys(scan.counts);
         const counts: CountResult = scans.length === 1 ? readCounts(rows[0], names) : readCountsTogether(rows[0], index, names);
         const relation = relations[index];
-        if (relation) counts[SCAN_FACTS] = { relation };
+        const besideCount = beside === undefined ? undefined : Number(rows[0]?.[BESIDE_ALIAS]);
+        if (besideCount !== undefined && !Number.isFinite(besideCount)) throw new Error('count scan returned no number for the count beside it');
+        if (relation || besideCount !== undefined) counts[SCAN_FACTS] = { ...(relation ? { relation } : {}), ...(besideCount !== undefined ? { countedBeside: besideCount } : {}) };
         return counts;
       });
       hooks.progress({ rowsScanned: results.reduce((sum, counts) => sum + counts[SCANNED_ALIAS]!, 0) });
@@ -467,10 +478,10 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       const group = groups.get(scan);
       const alone = () => scanOnce(scan, {
         timeoutMs: request.timeoutMs, signal: request.signal, progress, statement: request.onStatement,
-        checkIds: [request.checkId], stop: scan.stopWhen ? [scan.stopWhen] : [],
+        checkIds: [request.checkId], stop: scan.stopWhen ? [scan.stopWhen] : [], beside: request.beside,
       });
-      // A scan that was not planned, or asked for under another timeout, runs alone.
-      if (!group || group.timeoutMs !== request.timeoutMs) return alone();
+      // A scan that was not planned, asked for under another timeout, or read with a count beside it, runs alone.
+      if (!group || group.timeoutMs !== request.timeoutMs || request.beside !== undefined) return alone();
       let reported = false;
       const listener = { progress: (update: Parameters<typeof progress>[0]) => { reported = true; progress(update); }, statement: request.onStatement };
       group.listeners.add(listener);
