@@ -8,7 +8,6 @@
  * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ScanCheckpoint, type StopRule } from '../kinds/types.js';
@@ -17,6 +16,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
+import { oneConnectionServes } from './one-snapshot.js';
 import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
 import { Fault } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
@@ -434,8 +434,8 @@ export function createScanExecutor(deps: ScanExecutorDeps): ScanExecutor {
       const spec = source === undefined ? undefined : deps.sources.specOf(source);
       // One snapshot needs one statement: on one source (or sources configured alike, one connection
       // serving both), unnarrowed, not read chunk by chunk.
-      const oneStatement = scans.length > 1 && spec?.scan.mode !== 'chunked' && scans.every((scan) => scan.where === undefined
-        && (scan.source === source || isDeepStrictEqual(deps.sources.specOf(scan.source), spec)));
+      const oneStatement = scans.length > 1 && spec?.scan.mode !== 'chunked' && scans.every((scan) => scan.where === undefined)
+        && oneConnectionServes(deps.sources, scans.map((scan) => scan.source));
       if (!oneStatement) return Promise.all(scans.map((scan) => executor.count(scan, request)));
       request.signal.throwIfAborted();
       return countInOneStatement(scans, {
