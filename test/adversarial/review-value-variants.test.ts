@@ -105,6 +105,9 @@ checks:
  * takes the second-read table's lock once a parity statement has held the first-read table for a
  * while, writes both tables, and commits once a parity read waits on its lock; `write` gets which
  * side was read first and returns the statements (the tables differ before and after them).
+ * Before the fix the first three below passed wrongly; with two connections (two names, or a source
+ * reading several statements at once) the sides' passes ran at the same instant, so the writer met a
+ * later pass and those two are cover for the one-snapshot paths, not reproductions.
  */
 async function interleavedRun(db: TestDatabase, file: string, tables: Record<'old' | 'new', string>, write: (first: 'old' | 'new') => string): Promise<FinishedResult> {
   const watcher = postgres(db.url, { max: 1, onnotice: () => {} });
