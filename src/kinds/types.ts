@@ -188,6 +188,13 @@ export interface QueryOptions {
   parallelTupleCost?: number | undefined;
 }
 
+/** One statement of eachInOneSnapshot: the source whose table it reads, and where its rows go. */
+export interface SnapshotRead {
+  source: string;
+  statement: SQL;
+  onRow: (row: Record<string, unknown>) => void;
+}
+
 export interface ExecutionContext {
   readonly checkId: string;
   readonly signal: AbortSignal;
@@ -205,6 +212,17 @@ export interface ExecutionContext {
    * combines — counted apart, a write committed between them is in some and not in others.
    */
   queryInOneSnapshot(source: string, statements: readonly SQL[], options?: QueryOptions): Promise<Record<string, unknown>[][]>;
+  /**
+   * Whether one transaction can read all of `sources` (one source, or sources configured alike:
+   * runner/one-snapshot.ts); where it cannot, they may be two databases and no snapshot spans them.
+   */
+  oneSnapshotReads(sources: readonly string[]): boolean;
+  /**
+   * Like `queryEach` for several statements, each on its own source, all in one REPEATABLE READ
+   * transaction on the first one's connection, one after another: every one reads the same
+   * snapshot. Only for sources `oneSnapshotReads` accepts (throws otherwise).
+   */
+  eachInOneSnapshot(reads: readonly SnapshotRead[], options?: QueryOptions): Promise<number[]>;
   /**
    * The name and type oid of each column `statement` returns, in its own read-only transaction
    * (ReadSession.describe: give it a statement that reads no rows). A source whose session cannot

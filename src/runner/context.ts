@@ -7,11 +7,12 @@
 import { compile, type CompiledQuery, type SQL } from '../sql/build.js';
 import { scanFactsOf } from '../kinds/types.js';
 import type { DescribedColumn, ReadSession, StatementParser } from '../sources/types.js';
-import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions } from '../kinds/types.js';
+import type { CounterSnapshotStore, CountResult, CountScan, ExecutionContext, QueryOptions, SnapshotRead } from '../kinds/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { StatementRecord } from '../store/schema.js';
 import type { Limiter } from '../concurrency/limiter.js';
 import { createScanExecutor, type ScanExecutor } from './scans.js';
+import { oneConnectionServes } from './one-snapshot.js';
 import { mergeLags, type LagReadings } from './replica-lag-guard.js';
 import { replicaLagIn } from '../sources/replica-lag.js';
 import type { ReplicaLag } from '../results/replica-lag.js';
@@ -73,19 +74,26 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
   /**
    * Recorded statements in one transaction, one after another (REPEATABLE READ when `isolation`
    * says so: one snapshot for all), under the source's limiter, timeout and the check's signal.
+   * `recordAs` names the source each statement reads (default: `sourceName`), each one that
+   * oneConnectionServes lets `sourceName`'s connection read; its lag is that connection's.
    */
-  async function recordedTogether<T>(sourceName: string, statementsSql: readonly SQL[], read: (session: ReadSession, compiled: CompiledQuery) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions & { isolation?: 'repeatable read' } = {}): Promise<T[]> {
+  async function recordedTogether<T>(sourceName: string, statementsSql: readonly SQL[], read: (session: ReadSession, compiled: CompiledQuery, index: number) => Promise<T>, rowsOf: (value: T) => number, options: QueryOptions & { isolation?: 'repeatable read'; recordAs?: readonly string[] } = {}): Promise<T[]> {
     deps.signal.throwIfAborted();
     readsBesideCounts++;
+    const names = statementsSql.map((_, i) => options.recordAs?.[i] ?? sourceName);
+    const served = [...new Set([sourceName, ...names])];
+    if (!oneConnectionServes(deps.sources, served)) throw new Error(`sources ${served.join(', ')} are not one connection's to read together`);
     const source = await deps.sources.get(sourceName);
     const spec = deps.sources.specOf(sourceName);
     const compiled = statementsSql.map((statement) => compile(statement));
     // A standby found behind its limit after an earlier statement is not read again (the check is
     // void anyway), and a statement never sent is not in the check's record of what it ran.
-    const earlier = lagsAfterStatements[sourceName];
-    const behind = earlier && replicaLagFault(sourceName, earlier);
-    if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
-    const records = compiled.map((c): StatementRecord => ({ source: sourceName, sql: c.text, params: c.params, duration_ms: 0 }));
+    for (const name of served) {
+      const earlier = lagsAfterStatements[name];
+      const behind = earlier && replicaLagFault(name, earlier);
+      if (behind) throw new Fault({ ...behind, message: `${behind.message}, read after an earlier statement of this check` });
+    }
+    const records = compiled.map((c, i): StatementRecord => ({ source: names[i]!, sql: c.text, params: c.params, duration_ms: 0 }));
     statements.push(...records);
     const limit = spec?.max_replica_lag;
     let lag: ReplicaLag | undefined;
@@ -95,7 +103,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         const record = records[index]!;
         const started = performance.now();
         try {
-          const answer = await read(session, statement);
+          const answer = await read(session, statement, index);
           record.rows = rowsOf(answer);
           answers.push(answer);
         } finally {
@@ -103,7 +111,7 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
         }
       }
       // In the statements' own transaction: its connection is the server that answered.
-      if (limit !== undefined || lagRecorded.has(sourceName)) lag = await replicaLagIn(session, limit);
+      if (limit !== undefined || served.some((name) => lagRecorded.has(name))) lag = await replicaLagIn(session, limit);
       return answers;
     }, {
       statementTimeoutMs: deps.timeoutMs ?? spec?.statement_timeout ?? 30_000,
@@ -119,12 +127,24 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     // reading: the lag is read after each statement, as a chunked scan does after each chunk. The
     // worst reading joins the check's own (execute-check.ts), so even a last statement read behind
     // makes the result error, its observations kept.
-    if (lag !== undefined) noteLags({ [sourceName]: lag });
+    if (lag !== undefined) noteLags(Object.fromEntries(served.map((name) => [name, lag!])));
     return values;
   }
 
   function queryInOneSnapshot(sourceName: string, statementsSql: readonly SQL[], options?: QueryOptions): Promise<Record<string, unknown>[][]> {
     return recordedTogether(sourceName, statementsSql, (session, compiled) => session.query(compiled), (rows) => rows.length, { ...options, isolation: 'repeatable read' });
+  }
+
+  function eachInOneSnapshot(reads: readonly SnapshotRead[], options?: QueryOptions): Promise<number[]> {
+    const sourceName = reads[0]?.source;
+    if (sourceName === undefined) return Promise.resolve([]);
+    return recordedTogether(sourceName, reads.map((r) => r.statement), async (session, compiled, index) => {
+      const onRow = reads[index]!.onRow;
+      if (session.each) return session.each(compiled, onRow);
+      const all = await session.query(compiled);
+      all.forEach(onRow);
+      return all.length;
+    }, (rows) => rows, { ...options, isolation: 'repeatable read', recordAs: reads.map((r) => r.source) });
   }
 
   function query<Row extends Record<string, unknown>>(sourceName: string, statement: SQL, options?: QueryOptions): Promise<Row[]> {
@@ -187,6 +207,8 @@ export function createExecutionContext(deps: ContextDeps): RecordingContext {
     query,
     queryEach,
     queryInOneSnapshot,
+    oneSnapshotReads: (names) => oneConnectionServes(deps.sources, names),
+    eachInOneSnapshot,
     describe,
     async countPlanned(scan: CountScan, beside?: SQL): Promise<CountResult> {
       deps.signal.throwIfAborted();

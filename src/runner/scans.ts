@@ -8,7 +8,6 @@
  * check waiting on it has been: one cancelled check stops waiting, the others keep their answer.
  */
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { compile, joinSql, type SQL } from '../sql/build.js';
 import { kindOf } from '../catalog/registry.js';
 import { SCAN_FACTS, type CountResult, type CountScan, type ScanCheckpoint, type StopRule } from '../kinds/types.js';
@@ -18,6 +17,7 @@ import type { SourceSpec } from '../checkfile/sources.js';
 import { SourceQueryError } from '../sources/errors.js';
 import type { StatementRecord } from '../store/schema.js';
 import { runChunkedScan } from './chunked-scan.js';
+import { oneConnectionServes } from './one-snapshot.js';
 import { planLockedRelation, readProvenRelation, type ProvenRelation } from '../introspect/table-identity.js';
 import { Fault } from '../results/fault.js';
 import { lagRecordSchema, replicaLagFault, type LagRecord, type ReplicaLag } from '../results/replica-lag.js';
@@ -142,10 +142,9 @@ export type SpecOf = (source: string) => SourceSpec | undefined;
  * ask this one question, so a scan is never both fused and read together.
  */
 export function readInOneStatement(scans: readonly CountScan[], specOf: SpecOf): boolean {
-  const source = scans[0]?.source;
-  const spec = source === undefined ? undefined : specOf(source);
-  return scans.length > 1 && spec?.scan.mode !== 'chunked'
-    && scans.every((scan) => scan.where === undefined && (scan.source === source || (spec !== undefined && isDeepStrictEqual(specOf(scan.source), spec))));
+  const spec = scans[0] === undefined ? undefined : specOf(scans[0].source);
+  return scans.length > 1 && spec?.scan.mode !== 'chunked' && scans.every((scan) => scan.where === undefined)
+    && oneConnectionServes({ specOf }, scans.map((scan) => scan.source));
 }
 
 /** The planned scans of one check, in its kind's order (the objects fusion knows). */

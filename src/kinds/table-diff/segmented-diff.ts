@@ -66,9 +66,9 @@ export async function diffSegments(d: SegmentedDiff, segmentRows: number, diffRa
   const key = { old: keyColumnsOf(spec.key, types.old.keys), new: keyColumnsOf(spec.key, types.new.keys) };
   const both = <T>(work: (side: 'old' | 'new') => Promise<T>) => Promise.all([work('old'), work('new')]);
   // A NULL key lies in no key range: such rows are counted apart, and refuse the check at once.
-  const nulls = await both(async (s) => Number((await reads.query(s, planNullKeyRows(sides[s], key[s])))[0]?.n ?? 0));
-  d.nullKeyRows.old = nulls[0];
-  d.nullKeyRows.new = nulls[1];
+  // Both counted in one snapshot where one transaction reads both sides, as each segment's passes are.
+  const counted = (s: 'old' | 'new') => (row: Record<string, unknown>) => { d.nullKeyRows[s] = Number(row.n ?? 0); };
+  await reads.both({ old: planNullKeyRows(sides.old, key.old), new: planNullKeyRows(sides.new, key.new) }, { old: counted('old'), new: counted('new') });
   const nullRefusal = refuseScope(spec, { rowHash: tally.rowHash }, d.nullKeyRows);
   if (nullRefusal) return nullRefusal;
 

@@ -1,7 +1,7 @@
 /**
  * table_diff: the same table in two databases (or two tables), every row, without downloading
  * either. Each side computes per-bucket row counts and sums of row hashes in one GROUP BY pass,
- * both sides at once; only dirty buckets are split further (filtered passes at finer buckets)
+ * both sides in one snapshot on one database (else at once, side-reads.ts); only dirty buckets are split further (filtered passes at finer buckets)
  * and finally drilled into as (key, row hash, value hashes); only sampled keys are fetched in
  * full. Serialisation and hashing: row-hash.ts. Works across servers and engines.
  * Memory stays bounded: every pass is read as a stream into flat columns (fingerprints.ts) or a
@@ -223,9 +223,10 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     return rows;
   };
   // Passes stream straight into compact structures; only the small sample statements return arrays.
-  const stream = async (side: 'old' | 'new', statement: SQL, onRow: (row: Record<string, unknown>) => void, options?: QueryOptions) => {
-    const rows = await reads.each(side, statement, onRow, options);
-    tally.rowsTransferred += rows;
+  // A pass's two sides are compared with each other: one snapshot where one transaction reads both (side-reads.ts).
+  const streamBoth = async (statements: Record<'old' | 'new', SQL>, onRow: Record<'old' | 'new', (row: Record<string, unknown>) => void>, options?: QueryOptions) => {
+    const rows = await reads.both(statements, onRow, options);
+    tally.rowsTransferred += rows[0] + rows[1];
   };
   // Rows whose key has a NULL column: a first pass counts them in its NULL bucket (segments: counted apart first).
   const nullKeyRows = { old: 0, new: 0 };
@@ -251,15 +252,14 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
     let bits = initialBits;
     const fingerprints = async (space: BucketSpace) => {
       tally.passes++;
-      const [o, n] = await both(async (s) => {
-        const prints = new Fingerprints(space);
-        await stream(s, planFingerprint(range[s], types[s], scheme, space.bits, space.within), (row) => {
-          if (row.b === null) nullKeyRows[s] += Number(row.n);
-          else prints.addRow(row);
-        }, fingerprintReadOptions(prints.slots));
-        return prints;
-      });
-      return { old: o, new: n };
+      const prints = { old: new Fingerprints(space), new: new Fingerprints(space) };
+      const into = (s: 'old' | 'new') => (row: Record<string, unknown>) => {
+        if (row.b === null) nullKeyRows[s] += Number(row.n);
+        else prints[s].addRow(row);
+      };
+      const plan = (s: 'old' | 'new') => planFingerprint(range[s], types[s], scheme, space.bits, space.within);
+      await streamBoth({ old: plan('old'), new: plan('new') }, { old: into('old'), new: into('new') }, fingerprintReadOptions(prints.old.slots));
+      return prints;
     };
     let prints: { old: Fingerprints; new: Fingerprints } = await fingerprints({ bits });
     tally.oldRows += prints.old.totalRows();
@@ -295,22 +295,21 @@ export async function diffTables(spec: TableDiffSpec, ctx: ExecutionContext, opt
         break;
       }
       tally.passes++;
-      const [oldLeaves, newLeaves] = await both(async (s) => {
-        const leaves = leafStores[s].clear(chunk.reduce((rows, bucket) => rows + prints[s].count(bucket), 0));
-        const totals = new BucketTotals();
-        await stream(s, planLeafRows(range[s], types[s], scheme, bits, chunk), (row) => {
-          totals.add(Number(row.b), String(row.rh));
-          leaves.add({
-            parts: keys.map((_, i) => String(row[`k_${i}`])),
-            hash: String(row.rh),
-            values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
-          });
+      const leaves = { old: leafStores.old.clear(chunk.reduce((rows, bucket) => rows + prints.old.count(bucket), 0)), new: leafStores.new.clear(chunk.reduce((rows, bucket) => rows + prints.new.count(bucket), 0)) };
+      const totals = { old: new BucketTotals(), new: new BucketTotals() };
+      const into = (s: 'old' | 'new') => (row: Record<string, unknown>) => {
+        totals[s].add(Number(row.b), String(row.rh));
+        leaves[s].add({
+          parts: keys.map((_, i) => String(row[`k_${i}`])),
+          hash: String(row.rh),
+          values: columns.map((_, i) => (row[`c_${i}`] === null ? null : Number(row[`c_${i}`]))),
         });
-        // The drill-down must read the very rows its pass printed, or a difference could vanish between the two.
-        refuseUnreproduced(s, unreproducedBucket(prints[s], totals.prints(bits, chunk)), bits);
-        return leaves;
-      });
-      const diff = diffLeaves(oldLeaves, newLeaves);
+      };
+      const plan = (s: 'old' | 'new') => planLeafRows(range[s], types[s], scheme, bits, chunk);
+      await streamBoth({ old: plan('old'), new: plan('new') }, { old: into('old'), new: into('new') });
+      // The drill-down must read the very rows its pass printed, or a difference could vanish between the two.
+      for (const s of ['old', 'new'] as const) refuseUnreproduced(s, unreproducedBucket(prints[s], totals[s].prints(bits, chunk)), bits);
+      const diff = diffLeaves(leaves.old, leaves.new);
       tally.missingInNew += diff.missingInNew.length;
       tally.missingInOld += diff.missingInOld.length;
       tally.changed += diff.changed.length;
