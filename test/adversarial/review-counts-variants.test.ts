@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { runCheckFile, statusOfCheck } from '../support/run-check.js';
-import { untilAReadWaitsOnALock } from '../support/lock-waits.js';
+import { committingWhileAReadWaits, untilAReadWaitsOnALock } from '../support/lock-waits.js';
 
 describe.each(engines)('row_count sides whose grouping sets make rows no table holds, on %s', (engine) => {
   let db: TestDatabase;
@@ -104,23 +104,10 @@ checks:
   ] as const) {
     it(`does not pass a query (${name}) that read an emptied table while its scope counted 100 rows`, async () => {
       await seed();
-      const writer = postgres(db.url, { max: 2, onnotice: () => {} });
-      const session = await writer.reserve();
-      try {
-        await session.unsafe('begin');
-        // The query reads orders_new, the scope does not: only the query waits on this lock.
-        await session.unsafe('lock table orders_new in access exclusive mode');
-        // A reload of the old table (emptied, to be filled again), committed while the query waits.
-        await session.unsafe('delete from orders_old');
-        const result = runCheckFile(db, checkFile(query, expected));
-        await untilAReadWaitsOnALock(writer, 'the query waiting on orders_new');
-        await session.unsafe('commit');
-        const { status, summary, observations } = await result;
-        expect(status, JSON.stringify({ summary, observations })).not.toBe('pass');
-      } finally {
-        session.release();
-        await writer.end();
-      }
+      // The query reads orders_new, the scope does not: only the query waits on this lock. A
+      // reload of the old table (emptied, to be filled again) commits while the query waits.
+      const { status, summary, observations } = await committingWhileAReadWaits(db.url, 'orders_new', 'delete from orders_old', () => runCheckFile(db, checkFile(query, expected)));
+      expect(status, JSON.stringify({ summary, observations })).not.toBe('pass');
     });
   }
 });

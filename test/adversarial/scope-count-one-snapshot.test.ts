@@ -11,7 +11,6 @@
  * outcome: not a pass.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
 import { createRunner } from '../../src/runner/runner.js';
 import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
@@ -19,25 +18,7 @@ import type { ResultRecord } from '../../src/store/runs.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
 import { createTestDatabase, describeOnPostgres, engines, useDatabaseAndStore, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog, runCheckFile } from '../support/run-check.js';
-import { untilAReadWaitsOnALock } from '../support/lock-waits.js';
-
-/** Runs `check` while a writer holding `locked` runs `write`, committing once parity's read waits on the lock. */
-async function underAWrite(db: TestDatabase, locked: string, write: string, check: () => Promise<{ status: string; summary: string; observations: unknown }>) {
-  const writer = postgres(db.url, { max: 2, onnotice: () => {} });
-  const session = await writer.reserve();
-  try {
-    await session.unsafe('begin');
-    await session.unsafe(`lock table ${locked} in access exclusive mode`);
-    await session.unsafe(write);
-    const result = check();
-    await untilAReadWaitsOnALock(writer, `the judged read waiting on ${locked}`);
-    await session.unsafe('commit');
-    return await result;
-  } finally {
-    session.release();
-    await writer.end();
-  }
-}
+import { committingWhileAReadWaits } from '../support/lock-waits.js';
 
 describeOnPostgres('sql_assert: its scope and its query in one snapshot', () => {
   let db: TestDatabase;
@@ -76,7 +57,7 @@ checks:
     it(`does not pass when the query read what a write left after the scope was counted (${name})`, async () => {
       await seed();
       const query = expected.includes('value') ? `select count(*) from (${MISSING}) m` : MISSING;
-      const { status, summary, observations } = await underAWrite(db, 'orders_new', write, () => runCheckFile(db, file(expected, scope, query)));
+      const { status, summary, observations } = await committingWhileAReadWaits(db.url, 'orders_new', write, () => runCheckFile(db, file(expected, scope, query)));
       expect(status, JSON.stringify({ summary, observations })).not.toBe('pass');
     });
   }
