@@ -11,7 +11,7 @@ import { regclassText, sql, type SQL } from '../sql/build.js';
 import { columnExpression } from '../sql/shape.js';
 import { arrayLiteralText } from '../sql/array-literal.js';
 import { capturedByWith, relationsOf, replaceSpans, viewAsSubselect } from '../sql/query-as-run.js';
-import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, tableRowsSql, type Pool, type QueryReads, type WitnessColumn } from '../sql/data-witness.js';
+import { candidateValues, fullSamplesOf, MAX_TABLE_ROWS, mayBeNull, queryReadsOf, roundRows, roundsFor, rowCountsOf, tableRowsFrom, tableRowsSql, type Pool, type QueryReads, type TableRows, type WitnessColumn } from '../sql/data-witness.js';
 import { parseQualifiedName } from '../sql/identifiers.js';
 import { nullTestedByTable, nullTestedColumnsOf } from '../sql/null-tested-columns.js';
 import { catalogRowsSql, ownerColumnOf, userObjectPool, type CatalogStandIn } from '../sql/catalog-rows.js';
@@ -191,6 +191,19 @@ async function poolsOf(columns: readonly WitnessColumn[], samples: readonly stri
   });
 }
 
+/** The server refused the rewritten query (names, syntax): no witness can be built from it. */
+class WitnessUnbuilt extends Error {}
+
+/**
+ * A round's contents one row at a time: the j-th of each table's rows (a table with fewer rows
+ * gives its last; an empty one stays empty; repeats are kept, so counts the query names still hold).
+ */
+function rowsOneAtATime(generated: readonly TableRows[]): TableRows[][] {
+  const most = Math.max(0, ...generated.map((t) => t.rows.length));
+  if (most <= 1) return [];
+  return Array.from({ length: most }, (_, j) => generated.map((t) => (t.rows.length === 0 ? t : { rows: [t.rows[Math.min(j, t.rows.length - 1)]!], repeat: t.repeat })));
+}
+
 /**
  * Whether some generated contents of the tables `query` reads make `differs` true. `atLeast`: how
  * many rows a table needs for the answer to go past the expectation (max_rows + 1), else 0.
@@ -253,9 +266,7 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
     // A catalog's generated rows are user objects': their owner column a user's oid.
     return { oid, columns, pools: catalog ? pools.map((pool, i) => (columns[i]!.name === catalog.owner ? userObjectPool(pool, FIRST_USER_OID) : pool)) : pools };
   }));
-  let tried = 0;
-  for (let round = 0; round < roundsFor(counts); round++) {
-    const generated = roundRows(round, tables.map((t) => t.pools), counts);
+  const textOf = (generated: readonly TableRows[]) => {
     const rowsOfOid = new Map(tables.map((t, i) => {
       const table = byOid.get(t.oid)!;
       const catalog = catalogs.get(t.oid);
@@ -264,17 +275,38 @@ export async function witnessData(query: string, source: string, ctx: Ctx, diffe
         : `(${tableRowsSql(t.columns, generated[i]!)})`];
     }));
     // Each reference keeps its alias; one without stands under the table's own name.
-    const text = replaceSpans(opened.text, replaced.map(({ relation, row }) => ({
+    return replaceSpans(opened.text, replaced.map(({ relation, row }) => ({
       ...relation.span, text: `${rowsOfOid.get(row.oid!)!} ${relation.alias === undefined ? `as ${columnExpression(row.relname!)}` : ''}`,
     })));
-    tried = round + 1;
+  };
+  /** Whether these contents make the answer differ; undefined when evaluating them raised (they conclude nothing). */
+  const tryContents = async (generated: readonly TableRows[]): Promise<boolean | undefined> => {
     try {
-      if (await differs(text)) return { witnessed: true, round, rounds: tried };
+      return await differs(textOf(generated));
     } catch (error) {
-      if (faultInClasses(error, EVALUATION)) continue;
-      if (faultInClasses(error, UNBUILT) && error instanceof Fault) return unbuilt(`the server refused the query over generated rows: ${error.fault.message}`);
+      if (faultInClasses(error, EVALUATION)) return undefined;
+      if (faultInClasses(error, UNBUILT) && error instanceof Fault) throw new WitnessUnbuilt(error.fault.message);
       throw error;
     }
+  };
+  let tried = 0;
+  try {
+    for (let round = 0; round < roundsFor(counts); round++) {
+      const generated = roundRows(round, tables.map((t) => t.pools), counts);
+      tried = round + 1;
+      const answer = await tryContents(generated);
+      if (answer === true) return { witnessed: true, round, rounds: tried };
+      if (answer !== undefined) continue;
+      // One row a query cannot evaluate (a time zone name made of a constant's neighbours, a
+      // division by a generated zero) raises for the whole round and hid every other row: the
+      // round's rows are tried again one at a time (row j of each table), each a table's contents too.
+      for (const generatedRow of rowsOneAtATime(generated)) {
+        if (await tryContents(generatedRow) === true) return { witnessed: true, round, rounds: tried };
+      }
+    }
+  } catch (error) {
+    if (error instanceof WitnessUnbuilt) return unbuilt(`the server refused the query over generated rows: ${error.message}`);
+    throw error;
   }
   return {
     witnessed: false,
