@@ -19,6 +19,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
+import { ORDERS_BACKFILL_MISSED_ONE } from '../support/sql-assert-cases.js';
 import { createTestDatabase, describeOnPostgres, engines, type TestDatabase } from '../support/databases.js';
 import { runCheckFile, statusOfCheck } from '../support/run-check.js';
 import { committingWhileAReadWaits, untilAReadWaitsOnALock } from '../support/lock-waits.js';
@@ -74,12 +75,7 @@ describeOnPostgres('sql_assert whose scope and query are two snapshots', () => {
   });
   afterAll(() => db.close());
 
-  const seed = () => db.exec(`drop table if exists orders_old, orders_new cascade;
-    create table orders_old (id int primary key, total int);
-    create table orders_new (id int primary key, total int);
-    insert into orders_old select g, g from generate_series(1, 100) g;
-    -- the backfill missed row 100
-    insert into orders_new select g, g from generate_series(1, 99) g;`);
+  const seed = () => db.exec(ORDERS_BACKFILL_MISSED_ONE);
 
   const MISSING = 'select o.id from orders_old o where not exists (select 1 from orders_new n where n.id = o.id)';
   const checkFile = (query: string, expect: string) => `sources:

@@ -16,6 +16,7 @@ import type { Store } from '../../src/store/store.js';
 import type { Catalog } from '../../src/catalog/catalog.js';
 import type { ResultRecord } from '../../src/store/runs.js';
 import type { SourceRegistry } from '../../src/sources/registry.js';
+import { ORDERS_BACKFILL_MISSED_ONE } from '../support/sql-assert-cases.js';
 import { createTestDatabase, describeOnPostgres, engines, useDatabaseAndStore, type TestDatabase } from '../support/databases.js';
 import { catalogFromYaml, registryForCatalog, runCheckFile } from '../support/run-check.js';
 import { committingWhileAReadWaits } from '../support/lock-waits.js';
@@ -27,12 +28,7 @@ describeOnPostgres('sql_assert: its scope and its query in one snapshot', () => 
   });
   afterAll(() => db.close());
 
-  const seed = () => db.exec(`drop table if exists orders_old, orders_new cascade;
-    create table orders_old (id int primary key, total int);
-    create table orders_new (id int primary key, total int);
-    insert into orders_old select g, g from generate_series(1, 100) g;
-    -- the backfill missed row 100
-    insert into orders_new select g, g from generate_series(1, 99) g;
+  const seed = () => db.exec(`${ORDERS_BACKFILL_MISSED_ONE}
     create view orders_old_shown as select * from orders_old where total > 0;`);
 
   const MISSING = 'select o.id from orders_old o where o.total > 0 and not exists (select 1 from orders_new n where n.id = o.id)';

@@ -12,6 +12,13 @@ import { runCheckFile } from './run-check.js';
 export const ORDERS = `create table orders (id int primary key, total numeric not null);
   insert into orders select g, case when g % 2 = 0 then -1 else 1 end from generate_series(1, 100) g;`;
 
+/** orders_old (100 rows) copied into orders_new by a backfill that missed row 100; tables dropped first. */
+export const ORDERS_BACKFILL_MISSED_ONE = `drop table if exists orders_old, orders_new cascade;
+    create table orders_old (id int primary key, total int);
+    create table orders_new (id int primary key, total int);
+    insert into orders_old select g, g from generate_series(1, 100) g;
+    insert into orders_new select g, g from generate_series(1, 99) g;`;
+
 /** A case: the query and its expectation as written under `expect: { … }`. */
 export type SqlAssertCases = Record<string, [query: string, expectation: string]>;
 
